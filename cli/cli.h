@@ -1,0 +1,48 @@
+/*
+ * The chainsweep command-line tool: shared option parsing and output
+ * helpers. Each subcommand lives in its own cmd_*.c file and is a thin
+ * client of the public library API.
+ */
+#ifndef CS_CLI_H
+#define CS_CLI_H
+
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "chainsweep/error.h"
+#include "chainsweep/intel.h"
+#include "chainsweep/store.h"
+
+/* Exit codes, following grep and yara: 0 nothing found / success,
+ * 1 findings, 2 error. */
+enum { CS_EXIT_OK = 0, CS_EXIT_FOUND = 1, CS_EXIT_ERROR = 2 };
+
+/* Options every command understands. */
+struct cli_global {
+	const char *db;   /* --db PATH, or NULL for the default */
+	int json;         /* --json */
+	int quiet;        /* --quiet: no per-file notes */
+	int verbose;      /* --verbose: every diagnostic */
+};
+
+/* Parse the global options at argv[*i]; returns 1 when one was taken
+ * (advancing *i), 0 when argv[*i] is not a global option, -1 on error. */
+int cli_global_opt(struct cli_global *g, int argc, char **argv, int *i);
+
+/* Open the case database named by --db or the default. Prints the error
+ * and returns NULL on failure. */
+struct cs_store *cli_open_store(const struct cli_global *g);
+
+/* Print a JSON value on one line to stdout, then free it. */
+void cli_json_print(json_t *v);
+
+/* Print an error message to stderr, prefixed "chainsweep: ". */
+void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ISO 8601 UTC text of an epoch time into buf ("" for 0). */
+const char *cli_time(long long t, char *buf, size_t len);
+
+int cmd_intel(int argc, char **argv, struct cli_global *g);
+
+#endif

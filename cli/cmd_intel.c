@@ -1,0 +1,751 @@
+/*
+ * chainsweep intel import | ls | stats | show
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+/* Diagnostics printer: the first few per file, all with --verbose. */
+struct diag_state {
+	const struct cli_global *g;
+	char file[4096];
+	unsigned shown;
+	unsigned suppressed;
+	json_t *json_diags; /* --json: collected per import */
+};
+
+#define DIAGS_PER_FILE 10
+
+static const char *sev_name(enum cs_severity s)
+{
+	return s == CS_SEV_ERROR ? "error" : s == CS_SEV_WARN ? "warning" : "note";
+}
+
+static void flush_suppressed(struct diag_state *ds)
+{
+	if (ds->suppressed)
+		fprintf(stderr, "%s: note: %u more diagnostics not shown (use --verbose)\n",
+			ds->file, ds->suppressed);
+	ds->suppressed = 0;
+}
+
+static void on_diag(void *ud, const struct cs_diag *d)
+{
+	struct diag_state *ds = ud;
+	const char *file = d->file ? d->file : "-";
+
+	if (strcmp(ds->file, file) != 0) {
+		flush_suppressed(ds);
+		snprintf(ds->file, sizeof(ds->file), "%s", file);
+		ds->shown = 0;
+	}
+	if (ds->json_diags && d->severity != CS_SEV_INFO) {
+		json_t *o = json_pack("{s:s, s:s, s:I, s:I, s:s?, s:s}", "severity",
+				      sev_name(d->severity), "file", file, "line",
+				      (json_int_t)d->line, "column", (json_int_t)d->column,
+				      "reason", d->reason, "message", d->message);
+
+		json_array_append_new(ds->json_diags, o);
+	}
+	if (d->severity == CS_SEV_INFO && (ds->g->quiet || !d->reason)) {
+		/* Per-file summaries are notes; --quiet drops them. */
+		if (ds->g->quiet || ds->g->json)
+			return;
+		fprintf(stderr, "%s: %s\n", file, d->message);
+		return;
+	}
+	if (d->severity != CS_SEV_ERROR && !ds->g->verbose && ds->shown >= DIAGS_PER_FILE) {
+		ds->suppressed++;
+		return;
+	}
+	ds->shown++;
+	if (d->line && d->column)
+		fprintf(stderr, "%s:%llu:%llu: %s: %s\n", file, (unsigned long long)d->line,
+			(unsigned long long)d->column, sev_name(d->severity), d->message);
+	else if (d->line)
+		fprintf(stderr, "%s:%llu: %s: %s\n", file, (unsigned long long)d->line,
+			sev_name(d->severity), d->message);
+	else
+		fprintf(stderr, "%s: %s: %s\n", file, sev_name(d->severity), d->message);
+}
+
+static struct cs_intel *load_intel(struct cs_store *st)
+{
+	struct cs_intel *in = cs_intel_new();
+	int rc;
+
+	if (!in) {
+		cli_err("out of memory");
+		return NULL;
+	}
+	rc = cs_store_load_intel(st, in);
+	if (rc) {
+		cli_err("cannot load intel: %s", rc == CS_ERR_DB ? cs_store_errmsg(st)
+								 : cs_strerror(rc));
+		cs_intel_free(in);
+		return NULL;
+	}
+	return in;
+}
+
+static int import_usage(void)
+{
+	cli_err("usage: chainsweep intel import [--format F] [--csv-column C] [--note T] "
+		"FILE|DIR...");
+	return CS_EXIT_ERROR;
+}
+
+static int cmd_import(int argc, char **argv, struct cli_global *g)
+{
+	struct cs_import_stats total, one;
+	struct diag_state ds;
+	struct cs_store *st;
+	struct cs_intel *in;
+	const char *format = NULL, *column = NULL, *note = NULL;
+	size_t before, i;
+	int64_t version = 0;
+	int a, npaths = 0, failed_paths = 0, rc, r;
+	char notebuf[1024];
+
+	for (a = 1; a < argc; a++) {
+		if (argv[a][0] != '-' || strcmp(argv[a], "-") == 0) {
+			npaths++;
+			continue;
+		}
+		r = cli_global_opt(g, argc, argv, &a);
+		if (r < 0)
+			return CS_EXIT_ERROR;
+		if (r)
+			continue;
+		if (strcmp(argv[a], "--format") == 0 && a + 1 < argc)
+			format = argv[++a];
+		else if (strcmp(argv[a], "--csv-column") == 0 && a + 1 < argc)
+			column = argv[++a];
+		else if (strcmp(argv[a], "--note") == 0 && a + 1 < argc)
+			note = argv[++a];
+		else {
+			cli_err("unknown option '%s'", argv[a]);
+			return import_usage();
+		}
+	}
+	if (!npaths)
+		return import_usage();
+	st = cli_open_store(g);
+	if (!st)
+		return CS_EXIT_ERROR;
+	in = load_intel(st);
+	if (!in) {
+		cs_store_close(st);
+		return CS_EXIT_ERROR;
+	}
+	memset(&ds, 0, sizeof(ds));
+	ds.g = g;
+	if (g->json)
+		ds.json_diags = json_array();
+	cs_intel_set_diag(in, on_diag, &ds);
+	if (format && cs_intel_set_format(in, format)) {
+		cli_err("%s; formats are:", cs_intel_errmsg(in));
+		for (const char *const *f = cs_intel_formats(); *f; f++)
+			fprintf(stderr, "  %s\n", *f);
+		cs_intel_free(in);
+		cs_store_close(st);
+		json_decref(ds.json_diags);
+		return CS_EXIT_ERROR;
+	}
+	if (column)
+		cs_intel_set_csv_column(in, column);
+	before = cs_intel_count(in);
+	memset(&total, 0, sizeof(total));
+	for (a = 1; a < argc; a++) {
+		if (argv[a][0] == '-' && strcmp(argv[a], "-") != 0) {
+			if (strcmp(argv[a], "--format") == 0 || strcmp(argv[a], "--csv-column") == 0 ||
+			    strcmp(argv[a], "--note") == 0 || strcmp(argv[a], "--db") == 0)
+				a++;
+			continue;
+		}
+		rc = cs_intel_import(in, argv[a], &one);
+		if (rc == CS_ERR_IO)
+			cli_err("%s", cs_intel_errmsg(in));
+		if (rc || one.files_failed)
+			failed_paths++;
+		total.files += one.files;
+		total.files_failed += one.files_failed;
+		total.read += one.read;
+		total.rejected += one.rejected;
+		total.warninglist_entries += one.warninglist_entries;
+		total.yara_rules += one.yara_rules;
+	}
+	flush_suppressed(&ds);
+	if (!note) {
+		size_t used = 0;
+
+		notebuf[0] = '\0';
+		for (a = 1; a < argc && used + 1 < sizeof(notebuf); a++) {
+			if (argv[a][0] == '-')
+				continue;
+			used += (size_t)snprintf(notebuf + used, sizeof(notebuf) - used, "%s%s",
+						 used ? " " : "import ", argv[a]);
+		}
+		note = notebuf;
+	}
+	rc = CS_OK;
+	if (total.read || total.warninglist_entries || total.yara_rules)
+		rc = cs_store_save_intel(st, in, note, &total, &version);
+	if (rc) {
+		cli_err("cannot save intel: %s", rc == CS_ERR_DB ? cs_store_errmsg(st)
+								 : cs_strerror(rc));
+	} else if (g->json) {
+		json_t *rej = json_object();
+
+		for (i = 0; i < cs_intel_reject_reasons(in); i++) {
+			uint64_t c;
+			const char *reason = cs_intel_reject_reason(in, i, &c);
+
+			json_object_set_new(rej, reason, json_integer((json_int_t)c));
+		}
+		cli_json_print(json_pack(
+			"{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o}", "version",
+			(json_int_t)version, "files", (json_int_t)total.files, "files_failed",
+			(json_int_t)total.files_failed, "accepted", (json_int_t)total.read,
+			"rejected", (json_int_t)total.rejected, "yara_rules",
+			(json_int_t)total.yara_rules, "warninglist_entries",
+			(json_int_t)total.warninglist_entries, "new_indicators",
+			(json_int_t)(cs_intel_count(in) - before), "indicators",
+			(json_int_t)cs_intel_count(in), "rejects", rej, "diagnostics",
+			ds.json_diags));
+		ds.json_diags = NULL;
+	} else {
+		printf("files: %llu read, %llu with nothing usable\n",
+		       (unsigned long long)total.files, (unsigned long long)total.files_failed);
+		printf("entries: %llu accepted, %llu rejected\n", (unsigned long long)total.read,
+		       (unsigned long long)total.rejected);
+		for (i = 0; i < cs_intel_reject_reasons(in); i++) {
+			uint64_t c;
+			const char *reason = cs_intel_reject_reason(in, i, &c);
+
+			printf("  rejected %-24s %llu\n", reason, (unsigned long long)c);
+		}
+		if (total.yara_rules)
+			printf("yara rules: %llu\n", (unsigned long long)total.yara_rules);
+		if (total.warninglist_entries)
+			printf("warninglist entries: %llu\n",
+			       (unsigned long long)total.warninglist_entries);
+		printf("indicators: %zu in the set (%zu new)", cs_intel_count(in),
+		       cs_intel_count(in) - before);
+		if (version)
+			printf(", intel version %lld", (long long)version);
+		printf("\n");
+	}
+	json_decref(ds.json_diags);
+	cs_intel_free(in);
+	cs_store_close(st);
+	if (rc)
+		return CS_EXIT_ERROR;
+	return failed_paths ? CS_EXIT_ERROR : CS_EXIT_OK;
+}
+
+/* One indicator as JSON (the shape of `intel ls --json` and `show`). */
+static json_t *indicator_json(const struct cs_intel *in, const struct cs_indicator *ind,
+			      int full)
+{
+	unsigned fl = cs_indicator_flags(ind);
+	json_t *o = json_object(), *labels = json_array(), *srcs = json_array();
+	char t1[32], t2[32];
+	size_t i;
+
+	json_object_set_new(o, "kind", json_string(cs_kind_name(cs_indicator_kind(ind))));
+	json_object_set_new(o, "value", json_string(cs_indicator_value(ind)));
+	for (i = 0; i < cs_indicator_label_count(ind); i++)
+		json_array_append_new(labels, json_string(cs_indicator_label(in, ind, i)));
+	json_object_set_new(o, "labels", labels);
+	json_object_set_new(o, "detect", json_boolean(fl & CS_IND_DETECT));
+	json_object_set_new(o, "hunt_only", json_boolean((fl & CS_IND_HUNT) && !(fl & CS_IND_DETECT)));
+	json_object_set_new(o, "partial", json_boolean(fl & CS_IND_PARTIAL));
+	if (cs_indicator_confidence(ind) >= 0)
+		json_object_set_new(o, "confidence", json_integer(cs_indicator_confidence(ind)));
+	if (cs_indicator_valid_from(ind))
+		json_object_set_new(o, "valid_from", json_string(cli_time(
+				       cs_indicator_valid_from(ind), t1, sizeof(t1))));
+	if (cs_indicator_valid_until(ind))
+		json_object_set_new(o, "valid_until", json_string(cli_time(
+				       cs_indicator_valid_until(ind), t2, sizeof(t2))));
+	if (cs_indicator_warninglist_count(ind)) {
+		json_t *w = json_array();
+
+		for (i = 0; i < cs_indicator_warninglist_count(ind); i++)
+			json_array_append_new(w, json_string(cs_indicator_warninglist(in, ind, i)));
+		json_object_set_new(o, "warninglists", w);
+	}
+	if (!full) {
+		json_object_set_new(o, "sources", json_integer((json_int_t)
+						cs_indicator_source_count(ind)));
+		json_decref(srcs);
+		return o;
+	}
+	for (i = 0; i < cs_indicator_source_count(ind); i++) {
+		struct cs_source_info si;
+
+		cs_indicator_source(in, ind, i, &si);
+		json_array_append_new(srcs, json_pack("{s:s?, s:I, s:s?, s:s?, s:s?}", "file",
+						      si.file, "line", (json_int_t)si.line, "ref",
+						      si.ref, "format", si.format, "description",
+						      si.description));
+	}
+	json_object_set_new(o, "sources", srcs);
+	if (cs_indicator_term_count(ind)) {
+		json_t *terms = json_array();
+
+		for (i = 0; i < cs_indicator_term_count(ind); i++) {
+			const char *v;
+			enum cs_kind k = cs_indicator_term(ind, i, &v);
+
+			json_array_append_new(terms, json_pack("{s:s, s:s}", "kind",
+							       cs_kind_name(k), "value", v));
+		}
+		json_object_set_new(o, "terms", terms);
+	}
+	return o;
+}
+
+static int has_label(const struct cs_intel *in, const struct cs_indicator *ind, const char *l)
+{
+	size_t i;
+
+	for (i = 0; i < cs_indicator_label_count(ind); i++) {
+		const char *x = cs_indicator_label(in, ind, i);
+		const char *colon = strchr(x, ':');
+
+		/* "actor:Lazarus Group" matches "actor:Lazarus Group" and
+		 * "Lazarus Group". */
+		if (strcasecmp(x, l) == 0 || (colon && strcasecmp(colon + 1, l) == 0))
+			return 1;
+	}
+	return 0;
+}
+
+static int has_source(const struct cs_intel *in, const struct cs_indicator *ind, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < cs_indicator_source_count(ind); i++) {
+		struct cs_source_info si;
+
+		cs_indicator_source(in, ind, i, &si);
+		if ((si.file && strstr(si.file, s)) || (si.ref && strcmp(si.ref, s) == 0) ||
+		    (si.format && strcmp(si.format, s) == 0))
+			return 1;
+	}
+	return 0;
+}
+
+static int cmd_ls(int argc, char **argv, struct cli_global *g)
+{
+	const char *label = NULL, *source = NULL;
+	enum cs_kind kind = CS_KIND_NONE;
+	int warn = -1, a, r;
+	unsigned long long limit = 0, shown = 0;
+	struct cs_store *st;
+	struct cs_intel *in;
+	size_t i;
+
+	for (a = 1; a < argc; a++) {
+		r = cli_global_opt(g, argc, argv, &a);
+		if (r < 0)
+			return CS_EXIT_ERROR;
+		if (r)
+			continue;
+		if (strcmp(argv[a], "--kind") == 0 && a + 1 < argc) {
+			kind = cs_kind_from_name(argv[++a]);
+			if (kind == CS_KIND_NONE) {
+				cli_err("unknown kind '%s'", argv[a]);
+				return CS_EXIT_ERROR;
+			}
+		} else if (strcmp(argv[a], "--label") == 0 && a + 1 < argc) {
+			label = argv[++a];
+		} else if (strcmp(argv[a], "--source") == 0 && a + 1 < argc) {
+			source = argv[++a];
+		} else if (strcmp(argv[a], "--limit") == 0 && a + 1 < argc) {
+			limit = strtoull(argv[++a], NULL, 10);
+		} else if (strcmp(argv[a], "--warnlisted") == 0) {
+			warn = 1;
+		} else if (strcmp(argv[a], "--not-warnlisted") == 0) {
+			warn = 0;
+		} else {
+			cli_err("unknown option '%s'", argv[a]);
+			return CS_EXIT_ERROR;
+		}
+	}
+	st = cli_open_store(g);
+	if (!st)
+		return CS_EXIT_ERROR;
+	in = load_intel(st);
+	if (!in) {
+		cs_store_close(st);
+		return CS_EXIT_ERROR;
+	}
+	for (i = 0; i < cs_intel_count(in) && (!limit || shown < limit); i++) {
+		const struct cs_indicator *ind = cs_intel_at(in, i);
+		unsigned fl = cs_indicator_flags(ind);
+		size_t j;
+
+		if (kind != CS_KIND_NONE && cs_indicator_kind(ind) != kind)
+			continue;
+		if (warn >= 0 && !!(fl & CS_IND_WARNLISTED) != warn)
+			continue;
+		if (label && !has_label(in, ind, label))
+			continue;
+		if (source && !has_source(in, ind, source))
+			continue;
+		shown++;
+		if (g->json) {
+			cli_json_print(indicator_json(in, ind, 0));
+			continue;
+		}
+		printf("%s\t%s\t", cs_kind_name(cs_indicator_kind(ind)), cs_indicator_value(ind));
+		for (j = 0; j < cs_indicator_label_count(ind); j++)
+			printf("%s%s", j ? ", " : "", cs_indicator_label(in, ind, j));
+		printf("\t%zu source%s%s%s\n", cs_indicator_source_count(ind),
+		       cs_indicator_source_count(ind) == 1 ? "" : "s",
+		       fl & CS_IND_WARNLISTED ? ", warninglisted" : "",
+		       (fl & CS_IND_HUNT) && !(fl & CS_IND_DETECT) ? ", hunt-only" : "");
+	}
+	cs_intel_free(in);
+	cs_store_close(st);
+	return CS_EXIT_OK;
+}
+
+struct count {
+	const char *key;
+	unsigned long long n;
+};
+
+static int count_cmp(const void *a, const void *b)
+{
+	const struct count *x = a, *y = b;
+
+	if (x->n != y->n)
+		return x->n < y->n ? 1 : -1;
+	return strcmp(x->key, y->key);
+}
+
+/* Tally strings with a small linear table (callers pass few distinct). */
+static int tally(struct count **t, size_t *n, const char *key)
+{
+	size_t i;
+	struct count *nt;
+
+	for (i = 0; i < *n; i++) {
+		if (strcmp((*t)[i].key, key) == 0) {
+			(*t)[i].n++;
+			return 0;
+		}
+	}
+	nt = realloc(*t, (*n + 1) * sizeof(**t));
+	if (!nt)
+		return -1;
+	*t = nt;
+	(*t)[*n].key = key;
+	(*t)[*n].n = 1;
+	(*n)++;
+	return 0;
+}
+
+struct versions_out {
+	json_t *arr;
+	int json;
+};
+
+static int on_version(void *ud, const struct cs_intel_version *v)
+{
+	struct versions_out *vo = ud;
+	char t[32];
+
+	if (vo->json) {
+		json_array_append_new(vo->arr, json_pack("{s:I, s:s, s:s?, s:I, s:I, s:I, s:I}",
+							 "version", (json_int_t)v->id, "created",
+							 cli_time(v->created, t, sizeof(t)),
+							 "note", v->note, "files",
+							 (json_int_t)v->files, "accepted",
+							 (json_int_t)v->accepted, "rejected",
+							 (json_int_t)v->rejected, "indicators",
+							 (json_int_t)v->indicators));
+	} else {
+		printf("  v%lld  %s  %llu files, %llu accepted, %llu rejected, %llu in set  %s\n",
+		       (long long)v->id, cli_time(v->created, t, sizeof(t)),
+		       (unsigned long long)v->files, (unsigned long long)v->accepted,
+		       (unsigned long long)v->rejected, (unsigned long long)v->indicators,
+		       v->note ? v->note : "");
+	}
+	return 0;
+}
+
+static json_t *counts_json(struct count *t, size_t n, size_t max)
+{
+	json_t *o = json_object();
+	size_t i;
+
+	for (i = 0; i < n && i < max; i++)
+		json_object_set_new(o, t[i].key, json_integer((json_int_t)t[i].n));
+	return o;
+}
+
+static void counts_print(const char *title, struct count *t, size_t n, size_t max)
+{
+	size_t i;
+
+	printf("%s:\n", title);
+	for (i = 0; i < n && i < max; i++)
+		printf("  %-40s %llu\n", t[i].key, t[i].n);
+	if (n > max)
+		printf("  ... %zu more\n", n - max);
+}
+
+static int cmd_stats(int argc, char **argv, struct cli_global *g)
+{
+	struct count *kinds = NULL, *labels = NULL, *files = NULL, *formats = NULL;
+	size_t nk = 0, nl = 0, nf = 0, nfmt = 0, i, j;
+	unsigned long long detect = 0, hunt = 0, warn = 0, partial = 0, multi = 0;
+	struct versions_out vo = {NULL, g->json};
+	struct cs_store *st;
+	struct cs_intel *in;
+	int a, r;
+
+	for (a = 1; a < argc; a++) {
+		r = cli_global_opt(g, argc, argv, &a);
+		if (r <= 0) {
+			if (!r)
+				cli_err("unknown option '%s'", argv[a]);
+			return CS_EXIT_ERROR;
+		}
+	}
+	vo.json = g->json;
+	st = cli_open_store(g);
+	if (!st)
+		return CS_EXIT_ERROR;
+	in = load_intel(st);
+	if (!in) {
+		cs_store_close(st);
+		return CS_EXIT_ERROR;
+	}
+	for (i = 0; i < cs_intel_count(in); i++) {
+		const struct cs_indicator *ind = cs_intel_at(in, i);
+		unsigned fl = cs_indicator_flags(ind);
+
+		tally(&kinds, &nk, cs_kind_name(cs_indicator_kind(ind)));
+		detect += !!(fl & CS_IND_DETECT);
+		hunt += (fl & CS_IND_HUNT) && !(fl & CS_IND_DETECT);
+		warn += !!(fl & CS_IND_WARNLISTED);
+		partial += !!(fl & CS_IND_PARTIAL);
+		multi += cs_indicator_source_count(ind) > 1;
+		for (j = 0; j < cs_indicator_label_count(ind); j++)
+			tally(&labels, &nl, cs_indicator_label(in, ind, j));
+		for (j = 0; j < cs_indicator_source_count(ind); j++) {
+			struct cs_source_info si;
+
+			cs_indicator_source(in, ind, j, &si);
+			tally(&files, &nf, si.file ? si.file : "-");
+			tally(&formats, &nfmt, si.format ? si.format : "-");
+		}
+	}
+	qsort(kinds, nk, sizeof(*kinds), count_cmp);
+	qsort(labels, nl, sizeof(*labels), count_cmp);
+	qsort(files, nf, sizeof(*files), count_cmp);
+	qsort(formats, nfmt, sizeof(*formats), count_cmp);
+	if (g->json) {
+		json_t *o = json_object(), *wl = json_object();
+
+		vo.arr = json_array();
+		cs_store_versions(st, 0, on_version, &vo);
+		for (i = 0; i < cs_intel_warninglist_count(in); i++) {
+			size_t n;
+			const char *name = cs_intel_warninglist_name(in, i, NULL, NULL, &n);
+
+			json_object_set_new(wl, name, json_integer((json_int_t)n));
+		}
+		json_object_set_new(o, "indicators", json_integer((json_int_t)cs_intel_count(in)));
+		json_object_set_new(o, "by_kind", counts_json(kinds, nk, nk));
+		json_object_set_new(o, "detect", json_integer((json_int_t)detect));
+		json_object_set_new(o, "hunt_only", json_integer((json_int_t)hunt));
+		json_object_set_new(o, "warninglisted", json_integer((json_int_t)warn));
+		json_object_set_new(o, "partial", json_integer((json_int_t)partial));
+		json_object_set_new(o, "multi_source", json_integer((json_int_t)multi));
+		json_object_set_new(o, "by_label", counts_json(labels, nl, 50));
+		json_object_set_new(o, "by_source_file", counts_json(files, nf, nf));
+		json_object_set_new(o, "by_format", counts_json(formats, nfmt, nfmt));
+		json_object_set_new(o, "warninglists", wl);
+		json_object_set_new(o, "yara_files",
+				    json_integer((json_int_t)cs_intel_yara_count(in)));
+		json_object_set_new(o, "versions", vo.arr);
+		cli_json_print(o);
+	} else {
+		printf("indicators: %zu (%llu for detection, %llu hunting only, %llu "
+		       "warninglisted, %llu partly supported, %llu with several sources)\n",
+		       cs_intel_count(in), detect, hunt, warn, partial, multi);
+		counts_print("by kind", kinds, nk, nk);
+		counts_print("by source format", formats, nfmt, nfmt);
+		counts_print("by source file", files, nf, 20);
+		counts_print("top labels", labels, nl, 20);
+		printf("warninglists: %zu\n", cs_intel_warninglist_count(in));
+		for (i = 0; i < cs_intel_warninglist_count(in); i++) {
+			size_t n;
+			const char *type;
+			const char *name = cs_intel_warninglist_name(in, i, &type, NULL, &n);
+
+			printf("  %-60s %s, %zu entries\n", name, type, n);
+		}
+		printf("yara rule files: %zu\n", cs_intel_yara_count(in));
+		printf("intel versions (newest first):\n");
+		cs_store_versions(st, 10, on_version, &vo);
+	}
+	free(kinds);
+	free(labels);
+	free(files);
+	free(formats);
+	cs_intel_free(in);
+	cs_store_close(st);
+	return CS_EXIT_OK;
+}
+
+static void show_text(const struct cs_intel *in, const struct cs_indicator *ind, int64_t ver)
+{
+	unsigned fl = cs_indicator_flags(ind);
+	char t[32];
+	size_t i;
+
+	printf("%s %s\n", cs_kind_name(cs_indicator_kind(ind)), cs_indicator_value(ind));
+	printf("  use:        %s%s%s\n",
+	       fl & CS_IND_DETECT ? "detection" : (fl & CS_IND_HUNT ? "hunting only" : "unspecified"),
+	       fl & CS_IND_PARTIAL ? ", pattern partly supported" : "",
+	       fl & CS_IND_WARNLISTED ? ", WARNINGLISTED (known benign?)" : "");
+	if (cs_indicator_confidence(ind) >= 0)
+		printf("  confidence: %d\n", cs_indicator_confidence(ind));
+	if (cs_indicator_valid_from(ind) || cs_indicator_valid_until(ind)) {
+		printf("  valid:      %s", cli_time(cs_indicator_valid_from(ind), t, sizeof(t)));
+		printf(" .. %s\n", cli_time(cs_indicator_valid_until(ind), t, sizeof(t)));
+	}
+	if (ver)
+		printf("  since:      intel version %lld\n", (long long)ver);
+	for (i = 0; i < cs_indicator_label_count(ind); i++)
+		printf("  label:      %s\n", cs_indicator_label(in, ind, i));
+	for (i = 0; i < cs_indicator_warninglist_count(ind); i++)
+		printf("  warninglist: %s\n", cs_indicator_warninglist(in, ind, i));
+	for (i = 0; i < cs_indicator_term_count(ind); i++) {
+		const char *v;
+		enum cs_kind k = cs_indicator_term(ind, i, &v);
+
+		printf("  term:       %s %s\n", cs_kind_name(k), v);
+	}
+	for (i = 0; i < cs_indicator_source_count(ind); i++) {
+		struct cs_source_info si;
+
+		cs_indicator_source(in, ind, i, &si);
+		printf("  source:     %s", si.file ? si.file : "-");
+		if (si.line)
+			printf(":%llu", (unsigned long long)si.line);
+		if (si.format)
+			printf(" (%s)", si.format);
+		if (si.ref)
+			printf(" %s", si.ref);
+		if (si.description)
+			printf(" \"%s\"", si.description);
+		printf("\n");
+	}
+}
+
+/* Look a raw value up under the given kind, or under every kind it could
+ * be (hash, domain, address, URL, e-mail, file name, rule name). */
+static int cmd_show(int argc, char **argv, struct cli_global *g)
+{
+	static const enum cs_kind guesses[] = {
+		CS_KIND_HASH_AUTO, CS_KIND_DOMAIN, CS_KIND_IPV4, CS_KIND_IPV6, CS_KIND_CIDR,
+		CS_KIND_URL, CS_KIND_EMAIL, CS_KIND_FILENAME, CS_KIND_YARA_RULE,
+		CS_KIND_PATH_REGEX, CS_KIND_FILENAME_REGEX, CS_KIND_PRODUCT_VERSION,
+		CS_KIND_CERT_SERIAL, CS_KIND_COMPOUND,
+	};
+	enum cs_kind kind = CS_KIND_NONE;
+	const char *value = NULL;
+	struct cs_store *st;
+	struct cs_intel *in;
+	int a, r, found = 0;
+	size_t i;
+
+	for (a = 1; a < argc; a++) {
+		r = cli_global_opt(g, argc, argv, &a);
+		if (r < 0)
+			return CS_EXIT_ERROR;
+		if (r)
+			continue;
+		if (strcmp(argv[a], "--kind") == 0 && a + 1 < argc) {
+			kind = cs_kind_from_name(argv[++a]);
+			if (kind == CS_KIND_NONE) {
+				cli_err("unknown kind '%s'", argv[a]);
+				return CS_EXIT_ERROR;
+			}
+		} else if (!value) {
+			value = argv[a];
+		} else {
+			cli_err("usage: chainsweep intel show VALUE [--kind K]");
+			return CS_EXIT_ERROR;
+		}
+	}
+	if (!value) {
+		cli_err("usage: chainsweep intel show VALUE [--kind K]");
+		return CS_EXIT_ERROR;
+	}
+	st = cli_open_store(g);
+	if (!st)
+		return CS_EXIT_ERROR;
+	in = load_intel(st);
+	if (!in) {
+		cs_store_close(st);
+		return CS_EXIT_ERROR;
+	}
+	for (i = 0; i < (kind ? 1 : sizeof(guesses) / sizeof(guesses[0])); i++) {
+		enum cs_kind k = kind ? kind : guesses[i], nk;
+		const struct cs_indicator *ind;
+		char *norm = NULL;
+
+		if (cs_normalize_value(k, value, &norm, &nk))
+			continue;
+		ind = cs_intel_find(in, nk, norm);
+		free(norm);
+		if (!ind)
+			continue;
+		found++;
+		if (g->json) {
+			json_t *o = indicator_json(in, ind, 1);
+
+			json_object_set_new(o, "intel_version",
+					    json_integer(cs_store_indicator_version(
+						    st, nk, cs_indicator_value(ind))));
+			cli_json_print(o);
+		} else {
+			show_text(in, ind, cs_store_indicator_version(st, nk, cs_indicator_value(ind)));
+		}
+	}
+	if (!found && !g->json)
+		printf("no indicator matches '%s'\n", value);
+	cs_intel_free(in);
+	cs_store_close(st);
+	return found ? CS_EXIT_FOUND : CS_EXIT_OK;
+}
+
+int cmd_intel(int argc, char **argv, struct cli_global *g)
+{
+	if (argc < 2) {
+		cli_err("usage: chainsweep intel import|ls|stats|show ...");
+		return CS_EXIT_ERROR;
+	}
+	if (strcmp(argv[1], "import") == 0)
+		return cmd_import(argc - 1, argv + 1, g);
+	if (strcmp(argv[1], "ls") == 0)
+		return cmd_ls(argc - 1, argv + 1, g);
+	if (strcmp(argv[1], "stats") == 0)
+		return cmd_stats(argc - 1, argv + 1, g);
+	if (strcmp(argv[1], "show") == 0)
+		return cmd_show(argc - 1, argv + 1, g);
+	cli_err("unknown intel command '%s'", argv[1]);
+	return CS_EXIT_ERROR;
+}

@@ -1,0 +1,172 @@
+/*
+ * chainsweep: entry point and command table.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+
+void cli_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("chainsweep: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int cli_global_opt(struct cli_global *g, int argc, char **argv, int *i)
+{
+	const char *a = argv[*i];
+
+	if (strcmp(a, "--json") == 0) {
+		g->json = 1;
+		return 1;
+	}
+	if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
+		g->quiet = 1;
+		return 1;
+	}
+	if (strcmp(a, "--verbose") == 0 || strcmp(a, "-v") == 0) {
+		g->verbose = 1;
+		return 1;
+	}
+	if (strcmp(a, "--db") == 0) {
+		if (*i + 1 >= argc) {
+			cli_err("--db needs a path");
+			return -1;
+		}
+		g->db = argv[++*i];
+		return 1;
+	}
+	if (strncmp(a, "--db=", 5) == 0) {
+		g->db = a + 5;
+		return 1;
+	}
+	return 0;
+}
+
+struct cs_store *cli_open_store(const struct cli_global *g)
+{
+	char path[4096];
+	struct cs_store *st = NULL;
+	int rc;
+
+	if (g->db) {
+		snprintf(path, sizeof(path), "%s", g->db);
+	} else if (cs_store_default_path(path, sizeof(path))) {
+		cli_err("default database path too long; use --db");
+		return NULL;
+	}
+	rc = cs_store_open(path, &st);
+	if (rc) {
+		cli_err("cannot open case database: %s", cs_store_errmsg(st));
+		cs_store_close(st);
+		return NULL;
+	}
+	return st;
+}
+
+void cli_json_print(json_t *v)
+{
+	char *s = json_dumps(v, JSON_COMPACT | JSON_ENSURE_ASCII);
+
+	if (s) {
+		fputs(s, stdout);
+		fputc('\n', stdout);
+		free(s);
+	}
+	json_decref(v);
+}
+
+const char *cli_time(long long t, char *buf, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (!t || !gmtime_r(&tt, &tm)) {
+		snprintf(buf, len, "%s", "");
+		return buf;
+	}
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return buf;
+}
+
+static void usage(FILE *f)
+{
+	fputs("usage: chainsweep [--db PATH] [--json] COMMAND ...\n"
+	      "\n"
+	      "Turns published threat intel into answers on this host.\n"
+	      "\n"
+	      "commands:\n"
+	      "  intel import [--format F] [--csv-column C] [--note T] FILE|DIR...\n"
+	      "                      read STIX 2.1, MISP (events and feed folders),\n"
+	      "                      Loki/signature-base IOC files, CSV and plain lists,\n"
+	      "                      YARA rules and MISP warninglists into the case database\n"
+	      "  intel ls [--kind K] [--label L] [--source S] [--warnlisted|--not-warnlisted]\n"
+	      "           [--limit N]  list indicators\n"
+	      "  intel stats         counts by kind, flag, label, source; intel versions\n"
+	      "  intel show VALUE [--kind K]\n"
+	      "                      one indicator with its sources, labels and warninglists\n"
+	      "  version             print the version\n"
+	      "  help                this text\n"
+	      "\n"
+	      "global options:\n"
+	      "  --db PATH           case database (default $CHAINSWEEP_DB, else\n"
+	      "                      $XDG_DATA_HOME/chainsweep/case.db or\n"
+	      "                      ~/.local/share/chainsweep/case.db)\n"
+	      "  --json              machine-readable output (JSON Lines)\n"
+	      "  --quiet             no per-file notes\n"
+	      "  --verbose           every diagnostic, not only the first per file\n"
+	      "\n"
+	      "exit status: 0 success (or nothing found), 1 findings, 2 error.\n",
+	      f);
+}
+
+int main(int argc, char **argv)
+{
+	struct cli_global g;
+	int i = 1, r;
+
+	memset(&g, 0, sizeof(g));
+	while (i < argc && argv[i][0] == '-') {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			usage(stdout);
+			return CS_EXIT_OK;
+		}
+		if (strcmp(argv[i], "--version") == 0) {
+			printf("chainsweep %s\n", CS_VERSION);
+			return CS_EXIT_OK;
+		}
+		r = cli_global_opt(&g, argc, argv, &i);
+		if (r <= 0) {
+			if (r == 0)
+				cli_err("unknown option '%s'", argv[i]);
+			usage(stderr);
+			return CS_EXIT_ERROR;
+		}
+		i++;
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return CS_EXIT_ERROR;
+	}
+	if (strcmp(argv[i], "intel") == 0)
+		return cmd_intel(argc - i, argv + i, &g);
+	if (strcmp(argv[i], "version") == 0) {
+		printf("chainsweep %s\n", CS_VERSION);
+		return CS_EXIT_OK;
+	}
+	if (strcmp(argv[i], "help") == 0) {
+		usage(stdout);
+		return CS_EXIT_OK;
+	}
+	cli_err("unknown command '%s'", argv[i]);
+	usage(stderr);
+	return CS_EXIT_ERROR;
+}

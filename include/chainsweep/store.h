@@ -1,0 +1,78 @@
+/*
+ * chainsweep: the case database.
+ *
+ * One SQLite file holds the indicator set with its sources, labels and
+ * warninglists, versioned: every save is a new intel version, and every
+ * indicator and source records the version that first brought it, so a
+ * later sweep can say which intel produced a finding.
+ */
+#ifndef CHAINSWEEP_STORE_H
+#define CHAINSWEEP_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "chainsweep/error.h"
+#include "chainsweep/intel.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct cs_store;
+
+/*
+ * Open (creating if needed, with its parent folder) the case database at
+ * `path`. On failure *out may still receive a handle that holds the
+ * message (read it with cs_store_errmsg, then cs_store_close it).
+ */
+int cs_store_open(const char *path, struct cs_store **out);
+void cs_store_close(struct cs_store *st);
+const char *cs_store_errmsg(const struct cs_store *st);
+
+/*
+ * The default database path: $CHAINSWEEP_DB, else
+ * $XDG_DATA_HOME/chainsweep/case.db, else ~/.local/share/chainsweep/case.db.
+ * Writes into buf; returns CS_ERR_TOOBIG when it does not fit.
+ */
+int cs_store_default_path(char *buf, size_t len);
+
+/* Load every indicator, source, label, warninglist and YARA source into
+ * `intel` (which may already hold indicators: they merge). */
+int cs_store_load_intel(struct cs_store *st, struct cs_intel *intel);
+
+/*
+ * Save the set as a new intel version (one transaction). `note` says what
+ * was imported; `stats` (may be NULL) the import's counts; the set's
+ * reject counters are recorded with the version. Writes the new version.
+ */
+int cs_store_save_intel(struct cs_store *st, struct cs_intel *intel, const char *note,
+			const struct cs_import_stats *stats, int64_t *version);
+
+/* One intel version, newest first through cs_store_versions(). */
+struct cs_intel_version {
+	int64_t id;
+	int64_t created;      /* epoch seconds */
+	const char *note;
+	uint64_t files;
+	uint64_t accepted;
+	uint64_t rejected;
+	uint64_t indicators;  /* size of the set after this version */
+};
+typedef int (*cs_version_fn)(void *userdata, const struct cs_intel_version *v);
+/* Call fn for each version, newest first, at most `limit` (0 = all). */
+int cs_store_versions(struct cs_store *st, size_t limit, cs_version_fn fn, void *userdata);
+
+/* Reject counts recorded with one version. */
+typedef int (*cs_reject_fn)(void *userdata, const char *reason, uint64_t count);
+int cs_store_version_rejects(struct cs_store *st, int64_t version, cs_reject_fn fn,
+			     void *userdata);
+
+/* The version that first brought (kind, value), 0 when unknown. */
+int64_t cs_store_indicator_version(struct cs_store *st, enum cs_kind kind, const char *value);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CHAINSWEEP_STORE_H */

@@ -1,0 +1,159 @@
+/*
+ * Private helpers of lib/core: bounded buffers, an arena for strings,
+ * a string-keyed hash map and a string interning table.
+ *
+ * Every growable structure has a cap; exceeding it is CS_ERR_TOOBIG,
+ * never an abort. None of these objects is thread-safe; each thread owns
+ * its own.
+ */
+#ifndef CS_CORE_INT_H
+#define CS_CORE_INT_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "chainsweep/error.h"
+
+#define CS_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+#if defined(__GNUC__)
+#define CS_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define CS_PRINTF(f, a)
+#endif
+
+/* Allocation wrappers: return NULL on failure, never abort. */
+void *cs__malloc(size_t n);
+void *cs__calloc(size_t n, size_t size);
+void *cs__realloc(void *p, size_t n);
+/* Grow *p (an array of *cap elements of `size` bytes) to hold at least
+ * `need` elements. Returns CS_OK or CS_ERR_NOMEM/CS_ERR_TOOBIG. */
+int cs__grow(void **p, size_t *cap, size_t need, size_t size);
+char *cs__strndup(const char *s, size_t n);
+char *cs__strdup(const char *s);
+
+/*
+ * struct cs_buf: a growable byte buffer that is always NUL-terminated
+ * (data[len] == 0 once anything was added) and never exceeds `max`
+ * bytes of content (0 = 1 GiB default cap).
+ */
+struct cs_buf {
+	char *data;
+	size_t len;
+	size_t cap;
+	size_t max;
+};
+
+void cs__buf_init(struct cs_buf *b, size_t max);
+void cs__buf_release(struct cs_buf *b);
+void cs__buf_reset(struct cs_buf *b);
+int cs__buf_add(struct cs_buf *b, const void *p, size_t n);
+int cs__buf_addc(struct cs_buf *b, char c);
+int cs__buf_adds(struct cs_buf *b, const char *s);
+int cs__buf_printf(struct cs_buf *b, const char *fmt, ...) CS_PRINTF(2, 3);
+int cs__buf_vprintf(struct cs_buf *b, const char *fmt, va_list ap);
+/* Returns data, or "" when nothing was added yet; never NULL. */
+const char *cs__buf_cstr(const struct cs_buf *b);
+/* Hand the data to the caller (caller frees) and reset the buffer. */
+char *cs__buf_detach(struct cs_buf *b);
+
+/*
+ * struct cs_arena: bump allocator for many small strings that live as
+ * long as their owner. Freed all at once by cs__arena_release().
+ */
+struct cs_arena_block;
+struct cs_arena {
+	struct cs_arena_block *head;
+	size_t used;  /* bytes used in head */
+	size_t total; /* bytes handed out overall */
+};
+
+void cs__arena_init(struct cs_arena *a);
+void cs__arena_release(struct cs_arena *a);
+void *cs__arena_alloc(struct cs_arena *a, size_t n);
+/* Copy n bytes and append a NUL. */
+char *cs__arena_strndup(struct cs_arena *a, const char *s, size_t n);
+
+/*
+ * struct cs_map: open-addressing hash map from byte strings to uint32_t.
+ * Keys are copied into the map's arena. Values are caller-defined
+ * (typically an index into the caller's own array).
+ */
+struct cs_map_slot;
+struct cs_map {
+	struct cs_map_slot *slots;
+	size_t nslots; /* power of two */
+	size_t count;
+	struct cs_arena keys;
+};
+
+void cs__map_init(struct cs_map *m);
+void cs__map_release(struct cs_map *m);
+uint64_t cs__hash_bytes(const void *p, size_t n);
+/* Returns 1 and writes *val when found, 0 when absent. */
+int cs__map_get(const struct cs_map *m, const void *key, size_t len, uint32_t *val);
+/* Insert or replace. Returns CS_OK or CS_ERR_NOMEM. */
+int cs__map_put(struct cs_map *m, const void *key, size_t len, uint32_t val);
+
+/*
+ * struct cs_strtab: interns strings; id 0 is reserved for "no string",
+ * so valid ids start at 1. Strings live until cs__strtab_release().
+ */
+struct cs_strtab {
+	struct cs_map map;
+	const char **strs; /* strs[id], strs[0] == NULL */
+	size_t n;
+	size_t cap;
+};
+
+void cs__strtab_init(struct cs_strtab *t);
+void cs__strtab_release(struct cs_strtab *t);
+/* Returns the id (>= 1), or 0 when out of memory. */
+uint32_t cs__strtab_intern(struct cs_strtab *t, const char *s, size_t len);
+/* Returns the id, or 0 when the string was never interned. */
+uint32_t cs__strtab_find(const struct cs_strtab *t, const char *s, size_t len);
+const char *cs__strtab_get(const struct cs_strtab *t, uint32_t id);
+
+/* ASCII helpers that do not depend on the locale. */
+static inline int cs__lower(int c)
+{
+	return (c >= 'A' && c <= 'Z') ? c + 32 : c;
+}
+static inline int cs__isdigit(int c)
+{
+	return c >= '0' && c <= '9';
+}
+static inline int cs__isxdigit(int c)
+{
+	return cs__isdigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+static inline int cs__isspace(int c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+static inline int cs__isalpha(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+static inline int cs__isalnum(int c)
+{
+	return cs__isalpha(c) || cs__isdigit(c);
+}
+/* Case-insensitive comparison of n ASCII bytes; 0 when equal. */
+int cs__strncasecmp(const char *a, const char *b, size_t n);
+/* 1 when [s, s+len) equals the NUL-terminated word, ignoring ASCII case. */
+int cs__eqi(const char *s, size_t len, const char *word);
+/* Trim ASCII white space from both ends of [*s, *s + *len). */
+void cs__trim(const char **s, size_t *len);
+
+/* Read a whole file into memory, refusing files larger than max bytes.
+ * *out is NUL-terminated (not counted in *len). Caller frees. */
+int cs__read_file(const char *path, size_t max, char **out, size_t *len, int *err_no);
+
+/* Parse an ISO 8601 / RFC 3339 timestamp ("2023-03-29T12:00:00Z",
+ * "2023-03-29 12:00:00", "2023-03-29"); zone-less stamps are UTC.
+ * Writes epoch seconds. Returns CS_OK or CS_ERR_PARSE. */
+int cs__parse_time(const char *s, size_t len, int64_t *out);
+
+#endif /* CS_CORE_INT_H */

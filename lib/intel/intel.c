@@ -1,0 +1,1077 @@
+/*
+ * The indicator set: storage, merging of the same (kind, value) from
+ * several sources, diagnostics and reject counters, warninglists and the
+ * public read accessors.
+ */
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "intel/intel_int.h"
+#include "intel/normalize_int.h"
+
+struct cs_src {
+	uint32_t file;   /* strtab ids, 0 = none */
+	uint32_t ref;
+	uint32_t format;
+	uint32_t desc;
+	uint64_t line;
+};
+
+struct cs_indicator {
+	const char *value; /* in the set's arena */
+	int64_t valid_from;
+	int64_t valid_until;
+	uint32_t *labels; /* strtab ids */
+	struct cs_src *srcs;
+	uint32_t *warn; /* warninglist indexes */
+	struct cs_term *terms; /* compound only, in the arena */
+	uint32_t nlabels, caplabels;
+	uint32_t nsrcs, capsrcs;
+	uint32_t nwarn, nterms;
+	int16_t confidence;
+	uint8_t kind;
+	uint8_t flags;
+};
+
+enum wl_type { WL_STRING, WL_SUBSTRING, WL_HOSTNAME, WL_CIDR, WL_REGEX };
+
+struct cs_wlist {
+	uint32_t name; /* strtab id */
+	enum wl_type type;
+	uint32_t kinds;
+	char **entries; /* as given, in the arena */
+	size_t n;
+	struct cs_map set; /* lower-cased entries, for string/hostname */
+	struct { unsigned char addr[16]; int alen, prefix; } *nets;
+	size_t nnets, capnets;
+	regex_t *res;
+	size_t nres, capres;
+};
+
+struct cs_reject {
+	uint32_t reason;
+	uint64_t count;
+};
+
+struct cs_yara_src {
+	uint32_t path;
+	char *text;
+	size_t len;
+};
+
+struct cs_intel {
+	struct cs_indicator *inds;
+	size_t n, cap;
+	struct cs_map index; /* kind byte + value -> index */
+	struct cs_arena arena;
+	struct cs_strtab strs;
+	struct cs_wlist *wls;
+	size_t nwls, capwls;
+	struct cs_reject *rejects;
+	size_t nrejects, caprejects;
+	struct cs_yara_src *yara;
+	size_t nyara, capyara;
+	cs_diag_fn diag;
+	void *diag_ud;
+	const char *format; /* forced reader name, or NULL */
+	char *csv_column;
+	char errmsg[256];
+	int finalized;
+};
+
+static const char *const kind_names[] = {
+	[CS_KIND_NONE] = "none",
+	[CS_KIND_MD5] = "md5",
+	[CS_KIND_SHA1] = "sha1",
+	[CS_KIND_SHA256] = "sha256",
+	[CS_KIND_SHA512] = "sha512",
+	[CS_KIND_FILENAME] = "filename",
+	[CS_KIND_FILENAME_REGEX] = "filename-regex",
+	[CS_KIND_PATH_REGEX] = "path-regex",
+	[CS_KIND_DOMAIN] = "domain",
+	[CS_KIND_IPV4] = "ipv4",
+	[CS_KIND_IPV6] = "ipv6",
+	[CS_KIND_CIDR] = "cidr",
+	[CS_KIND_URL] = "url",
+	[CS_KIND_EMAIL] = "email",
+	[CS_KIND_YARA_RULE] = "yara-rule",
+	[CS_KIND_PRODUCT_VERSION] = "product-version",
+	[CS_KIND_CERT_SERIAL] = "cert-serial",
+	[CS_KIND_COMPOUND] = "compound",
+	[CS_KIND_DOMAIN_REGEX] = "domain-regex",
+	[CS_KIND_URL_REGEX] = "url-regex",
+	[CS_KIND_EMAIL_REGEX] = "email-regex",
+};
+
+const char *cs_kind_name(enum cs_kind kind)
+{
+	if (kind == CS_KIND_HASH_AUTO)
+		return "hash";
+	if ((size_t)kind < CS_ARRAY_SIZE(kind_names) && kind_names[kind])
+		return kind_names[kind];
+	return "unknown";
+}
+
+enum cs_kind cs_kind_from_name(const char *name)
+{
+	size_t i;
+
+	for (i = 1; i < CS_ARRAY_SIZE(kind_names); i++) {
+		if (kind_names[i] && strcmp(kind_names[i], name) == 0)
+			return (enum cs_kind)i;
+	}
+	if (strcmp(name, "hash") == 0)
+		return CS_KIND_HASH_AUTO;
+	return CS_KIND_NONE;
+}
+
+struct cs_intel *cs_intel_new(void)
+{
+	struct cs_intel *in = cs__calloc(1, sizeof(*in));
+
+	if (!in)
+		return NULL;
+	cs__map_init(&in->index);
+	cs__arena_init(&in->arena);
+	cs__strtab_init(&in->strs);
+	return in;
+}
+
+static void wlist_release(struct cs_wlist *w)
+{
+	size_t i;
+
+	cs__map_release(&w->set);
+	free(w->nets);
+	for (i = 0; i < w->nres; i++)
+		regfree(&w->res[i]);
+	free(w->res);
+	free(w->entries);
+}
+
+void cs_intel_free(struct cs_intel *in)
+{
+	size_t i;
+
+	if (!in)
+		return;
+	for (i = 0; i < in->n; i++) {
+		free(in->inds[i].labels);
+		free(in->inds[i].srcs);
+		free(in->inds[i].warn);
+	}
+	free(in->inds);
+	for (i = 0; i < in->nwls; i++)
+		wlist_release(&in->wls[i]);
+	free(in->wls);
+	for (i = 0; i < in->nyara; i++)
+		free(in->yara[i].text);
+	free(in->yara);
+	free(in->rejects);
+	free(in->csv_column);
+	cs__map_release(&in->index);
+	cs__arena_release(&in->arena);
+	cs__strtab_release(&in->strs);
+	free(in);
+}
+
+void cs_intel_set_diag(struct cs_intel *in, cs_diag_fn fn, void *userdata)
+{
+	in->diag = fn;
+	in->diag_ud = userdata;
+}
+
+int cs_intel_set_format(struct cs_intel *in, const char *format)
+{
+	const char *const *f;
+
+	if (!format) {
+		in->format = NULL;
+		return CS_OK;
+	}
+	for (f = cs_intel_formats(); *f; f++) {
+		if (strcmp(*f, format) == 0) {
+			in->format = *f;
+			return CS_OK;
+		}
+	}
+	snprintf(in->errmsg, sizeof(in->errmsg), "unknown intel format '%s'", format);
+	return CS_ERR_INVALID;
+}
+
+void cs__intel_set_errmsg(struct cs_intel *in, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(in->errmsg, sizeof(in->errmsg), fmt, ap);
+	va_end(ap);
+}
+
+const char *cs__intel_format(const struct cs_intel *in)
+{
+	return in->format;
+}
+
+int cs_intel_set_csv_column(struct cs_intel *in, const char *column)
+{
+	char *c = NULL;
+
+	if (column && !(c = cs__strdup(column)))
+		return CS_ERR_NOMEM;
+	free(in->csv_column);
+	in->csv_column = c;
+	return CS_OK;
+}
+
+const char *cs__intel_csv_column(const struct cs_intel *in)
+{
+	return in->csv_column;
+}
+
+struct cs_strtab *cs__intel_strtab(struct cs_intel *in)
+{
+	return &in->strs;
+}
+
+const char *cs_intel_errmsg(const struct cs_intel *in)
+{
+	return in->errmsg;
+}
+
+void cs__ind_add_init(struct cs_ind_add *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->confidence = CS_CONF_UNKNOWN;
+	a->detect = -1;
+}
+
+static void vdiag(struct cs_reader_ctx *ctx, enum cs_severity sev, const char *reason,
+		  uint64_t line, uint64_t column, const char *fmt, va_list ap)
+{
+	struct cs_diag d;
+	char msg[1024];
+
+	if (!ctx->intel->diag)
+		return;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	d.severity = sev;
+	d.file = ctx->path;
+	d.line = line;
+	d.column = column;
+	d.reason = reason;
+	d.message = msg;
+	ctx->intel->diag(ctx->intel->diag_ud, &d);
+}
+
+void cs__diag(struct cs_reader_ctx *ctx, enum cs_severity sev, uint64_t line, uint64_t column,
+	      const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vdiag(ctx, sev, NULL, line, column, fmt, ap);
+	va_end(ap);
+}
+
+static void count_reject(struct cs_intel *in, const char *reason)
+{
+	uint32_t id = cs__strtab_intern(&in->strs, reason, strlen(reason));
+	size_t i;
+
+	for (i = 0; i < in->nrejects; i++) {
+		if (in->rejects[i].reason == id) {
+			in->rejects[i].count++;
+			return;
+		}
+	}
+	if (!id || cs__grow((void **)&in->rejects, &in->caprejects, in->nrejects + 1,
+			    sizeof(*in->rejects)))
+		return;
+	in->rejects[in->nrejects].reason = id;
+	in->rejects[in->nrejects].count = 1;
+	in->nrejects++;
+}
+
+void cs__reject(struct cs_reader_ctx *ctx, const char *reason, uint64_t line, uint64_t column,
+		const char *fmt, ...)
+{
+	va_list ap;
+
+	ctx->rejected++;
+	count_reject(ctx->intel, reason);
+	va_start(ap, fmt);
+	vdiag(ctx, CS_SEV_WARN, reason, line, column, fmt, ap);
+	va_end(ap);
+}
+
+size_t cs_intel_reject_reasons(const struct cs_intel *in)
+{
+	return in->nrejects;
+}
+
+const char *cs_intel_reject_reason(const struct cs_intel *in, size_t i, uint64_t *count)
+{
+	if (i >= in->nrejects)
+		return NULL;
+	if (count)
+		*count = in->rejects[i].count;
+	return cs__strtab_get(&in->strs, in->rejects[i].reason);
+}
+
+/*
+ * Line and column of a byte offset. Readers mostly ask for offsets that
+ * grow (entries of a JSON array in order); the context caches the last
+ * answer so that walking a file stays linear. The cache is valid while
+ * lc_line != 0.
+ */
+void cs__offset_to_linecol(struct cs_reader_ctx *ctx, size_t off, uint64_t *line,
+			   uint64_t *column)
+{
+	size_t i, bol;
+	uint64_t l;
+
+	if (off > ctx->len)
+		off = ctx->len;
+	if (ctx->lc_line && ctx->lc_off <= off) {
+		i = ctx->lc_off;
+		l = ctx->lc_line;
+		bol = ctx->lc_bol;
+	} else {
+		i = 0;
+		l = 1;
+		bol = 0;
+	}
+	for (; i < off; i++) {
+		const char *nl = memchr(ctx->data + i, '\n', off - i);
+
+		if (!nl)
+			break;
+		i = (size_t)(nl - ctx->data);
+		l++;
+		bol = i + 1;
+	}
+	ctx->lc_off = off;
+	ctx->lc_line = l;
+	ctx->lc_bol = bol;
+	*line = l;
+	*column = off - bol + 1;
+}
+
+/* Look up (kind, value); returns the index or -1. */
+static long find_index(const struct cs_intel *in, enum cs_kind kind, const char *v, size_t len,
+		       struct cs_buf *key)
+{
+	uint32_t idx;
+
+	cs__buf_reset(key);
+	if (cs__buf_addc(key, (char)kind) || cs__buf_add(key, v, len))
+		return -2;
+	if (cs__map_get(&in->index, key->data, key->len, &idx))
+		return (long)idx;
+	return -1;
+}
+
+long cs__intel_put(struct cs_intel *in, enum cs_kind kind, const char *value, unsigned flags,
+		   int confidence, int64_t valid_from, int64_t valid_until)
+{
+	struct cs_indicator *ind;
+	struct cs_buf key;
+	size_t len = strlen(value);
+	long idx;
+
+	cs__buf_init(&key, 0);
+	idx = find_index(in, kind, value, len, &key);
+	if (idx == -2) {
+		cs__buf_release(&key);
+		return CS_ERR_NOMEM;
+	}
+	if (idx >= 0) {
+		ind = &in->inds[idx];
+		ind->flags |= (uint8_t)flags;
+		if (confidence > ind->confidence)
+			ind->confidence = (int16_t)confidence;
+		ind->valid_from = (!ind->valid_from || !valid_from)
+					  ? 0
+					  : (valid_from < ind->valid_from ? valid_from
+									  : ind->valid_from);
+		ind->valid_until = (!ind->valid_until || !valid_until)
+					   ? 0
+					   : (valid_until > ind->valid_until ? valid_until
+									     : ind->valid_until);
+		cs__buf_release(&key);
+		return idx;
+	}
+	if (in->n >= UINT32_MAX ||
+	    cs__grow((void **)&in->inds, &in->cap, in->n + 1, sizeof(*in->inds))) {
+		cs__buf_release(&key);
+		return CS_ERR_NOMEM;
+	}
+	ind = &in->inds[in->n];
+	memset(ind, 0, sizeof(*ind));
+	ind->value = cs__arena_strndup(&in->arena, value, len);
+	if (!ind->value || cs__map_put(&in->index, key.data, key.len, (uint32_t)in->n)) {
+		cs__buf_release(&key);
+		return CS_ERR_NOMEM;
+	}
+	cs__buf_release(&key);
+	ind->kind = (uint8_t)kind;
+	ind->flags = (uint8_t)flags;
+	ind->confidence = (int16_t)(confidence < -1 ? -1 : confidence > 100 ? 100 : confidence);
+	ind->valid_from = valid_from;
+	ind->valid_until = valid_until;
+	in->finalized = 0;
+	return (long)in->n++;
+}
+
+static uint32_t intern(struct cs_intel *in, const char *s)
+{
+	return s && *s ? cs__strtab_intern(&in->strs, s, strlen(s)) : 0;
+}
+
+int cs__intel_put_label(struct cs_intel *in, size_t idx, const char *label)
+{
+	struct cs_indicator *ind = &in->inds[idx];
+	size_t cap = ind->caplabels;
+	uint32_t id, i;
+
+	if (!label || !*label)
+		return CS_OK;
+	id = intern(in, label);
+	if (!id)
+		return CS_ERR_NOMEM;
+	for (i = 0; i < ind->nlabels; i++) {
+		if (ind->labels[i] == id)
+			return CS_OK;
+	}
+	if (ind->nlabels >= CS_INTEL_MAX_LABELS)
+		return CS_ERR_TOOBIG;
+	if (cs__grow((void **)&ind->labels, &cap, ind->nlabels + 1, sizeof(*ind->labels)))
+		return CS_ERR_NOMEM;
+	ind->caplabels = (uint32_t)cap;
+	ind->labels[ind->nlabels++] = id;
+	return CS_OK;
+}
+
+int cs__intel_put_source(struct cs_intel *in, size_t idx, const char *file, uint64_t line,
+			 const char *ref, const char *format, const char *description)
+{
+	struct cs_indicator *ind = &in->inds[idx];
+	struct cs_src s;
+	size_t cap = ind->capsrcs;
+	uint32_t i;
+
+	s.file = intern(in, file);
+	s.ref = intern(in, ref);
+	s.format = intern(in, format);
+	s.desc = intern(in, description);
+	s.line = line;
+	for (i = 0; i < ind->nsrcs; i++) {
+		const struct cs_src *o = &ind->srcs[i];
+
+		if (o->file == s.file && o->line == s.line && o->ref == s.ref) {
+			if (!o->desc)
+				ind->srcs[i].desc = s.desc;
+			return CS_OK;
+		}
+	}
+	if (cs__grow((void **)&ind->srcs, &cap, ind->nsrcs + 1, sizeof(*ind->srcs)))
+		return CS_ERR_NOMEM;
+	ind->capsrcs = (uint32_t)cap;
+	ind->srcs[ind->nsrcs++] = s;
+	return CS_OK;
+}
+
+int cs__intel_put_terms(struct cs_intel *in, size_t idx, const struct cs_term *terms, size_t n)
+{
+	struct cs_indicator *ind = &in->inds[idx];
+	size_t i;
+
+	if (ind->nterms || !n)
+		return CS_OK; /* same canonical text, same terms */
+	if (n > UINT32_MAX / sizeof(*terms))
+		return CS_ERR_TOOBIG;
+	ind->terms = cs__arena_alloc(&in->arena, n * sizeof(*terms));
+	if (!ind->terms)
+		return CS_ERR_NOMEM;
+	for (i = 0; i < n; i++) {
+		ind->terms[i].kind = terms[i].kind;
+		ind->terms[i].value =
+			cs__arena_strndup(&in->arena, terms[i].value, strlen(terms[i].value));
+		if (!ind->terms[i].value)
+			return CS_ERR_NOMEM;
+	}
+	ind->nterms = (uint32_t)n;
+	return CS_OK;
+}
+
+/*
+ * Normalise, then merge into the set with the reader's context (file,
+ * format, file-level labels). Values that fail normalisation are rejected
+ * with the normaliser's reason.
+ */
+int cs__intel_add(struct cs_reader_ctx *ctx, const struct cs_ind_add *a)
+{
+	struct cs_intel *in = ctx->intel;
+	struct cs_buf norm;
+	enum cs_kind kind = a->kind;
+	const char *why = "bad-value";
+	const char *value = a->value ? a->value : "";
+	size_t len = a->value_len ? a->value_len : strlen(value);
+	unsigned flags = a->flags;
+	long idx;
+	size_t i;
+	int rc;
+
+	if (len > CS_INTEL_MAX_VALUE) {
+		cs__reject(ctx, "too-long", a->line, a->column, "%s value of %zu bytes exceeds %zu",
+			   cs_kind_name(a->kind), len, (size_t)CS_INTEL_MAX_VALUE);
+		return CS_ERR_PARSE;
+	}
+	cs__buf_init(&norm, CS_INTEL_MAX_VALUE * 2);
+	if (kind == CS_KIND_COMPOUND) {
+		rc = cs__buf_add(&norm, value, len);
+	} else {
+		rc = cs__normalize(kind, value, len, &kind, &norm, &why);
+	}
+	if (rc == CS_ERR_NOMEM) {
+		cs__buf_release(&norm);
+		return rc;
+	}
+	if (rc) {
+		int shown = len > 80 ? 80 : (int)len;
+
+		cs__reject(ctx, why, a->line, a->column, "rejected %s '%.*s%s': %s",
+			   cs_kind_name(a->kind), shown, value, len > 80 ? "..." : "", why);
+		cs__buf_release(&norm);
+		return CS_ERR_PARSE;
+	}
+	if (a->detect == 1)
+		flags |= CS_IND_DETECT;
+	else if (a->detect == 0)
+		flags |= CS_IND_HUNT;
+	idx = cs__intel_put(in, kind, cs__buf_cstr(&norm), flags, a->confidence, a->valid_from,
+			    a->valid_until);
+	cs__buf_release(&norm);
+	if (idx < 0)
+		return (int)idx;
+	rc = cs__intel_put_source(in, (size_t)idx, ctx->path, a->line, a->ref,
+				  ctx->reader ? ctx->reader->name : NULL, a->description);
+	for (i = 0; !rc && i < ctx->nfile_labels; i++)
+		rc = cs__intel_put_label(in, (size_t)idx, ctx->file_labels[i]);
+	for (i = 0; !rc && i < a->nlabels; i++)
+		rc = cs__intel_put_label(in, (size_t)idx, a->labels[i]);
+	if (!rc && kind == CS_KIND_COMPOUND)
+		rc = cs__intel_put_terms(in, (size_t)idx, a->terms, a->nterms);
+	if (rc == CS_ERR_TOOBIG)
+		rc = CS_OK; /* label cap: keep the indicator, drop the excess */
+	if (!rc)
+		ctx->accepted++;
+	return rc;
+}
+
+int cs_normalize_value(enum cs_kind kind, const char *raw, char **out, enum cs_kind *kind_out)
+{
+	struct cs_buf b;
+	const char *why;
+	enum cs_kind k = kind;
+	int rc;
+
+	cs__buf_init(&b, CS_INTEL_MAX_VALUE * 2);
+	rc = cs__normalize(kind, raw, strlen(raw), &k, &b, &why);
+	if (rc) {
+		cs__buf_release(&b);
+		return rc;
+	}
+	*out = cs__buf_detach(&b);
+	if (!*out)
+		return CS_ERR_NOMEM;
+	*kind_out = k;
+	return CS_OK;
+}
+
+int cs__intel_add_yara_source(struct cs_intel *in, const char *path, const char *text,
+			      size_t len)
+{
+	struct cs_yara_src *y;
+	uint32_t id = intern(in, path);
+	size_t i;
+
+	if (!id)
+		return CS_ERR_NOMEM;
+	for (i = 0; i < in->nyara; i++) {
+		if (in->yara[i].path == id)
+			break;
+	}
+	if (i == in->nyara) {
+		if (cs__grow((void **)&in->yara, &in->capyara, in->nyara + 1, sizeof(*in->yara)))
+			return CS_ERR_NOMEM;
+		in->nyara++;
+		in->yara[i].text = NULL;
+	}
+	y = &in->yara[i];
+	free(y->text);
+	y->path = id;
+	y->text = cs__strndup(text, len);
+	y->len = len;
+	return y->text ? CS_OK : CS_ERR_NOMEM;
+}
+
+size_t cs_intel_yara_count(const struct cs_intel *in)
+{
+	return in->nyara;
+}
+
+const char *cs_intel_yara_source(const struct cs_intel *in, size_t i, const char **text,
+				 size_t *len)
+{
+	if (i >= in->nyara)
+		return NULL;
+	if (text)
+		*text = in->yara[i].text;
+	if (len)
+		*len = in->yara[i].len;
+	return cs__strtab_get(&in->strs, in->yara[i].path);
+}
+
+/* Accessors. */
+size_t cs_intel_count(const struct cs_intel *in)
+{
+	return in->n;
+}
+
+const struct cs_indicator *cs_intel_at(const struct cs_intel *in, size_t i)
+{
+	return i < in->n ? &in->inds[i] : NULL;
+}
+
+const struct cs_indicator *cs_intel_find(const struct cs_intel *in, enum cs_kind kind,
+					 const char *value)
+{
+	struct cs_buf key;
+	long idx;
+
+	cs__buf_init(&key, 0);
+	idx = find_index(in, kind, value, strlen(value), &key);
+	cs__buf_release(&key);
+	return idx >= 0 ? &in->inds[idx] : NULL;
+}
+
+enum cs_kind cs_indicator_kind(const struct cs_indicator *ind)
+{
+	return (enum cs_kind)ind->kind;
+}
+
+const char *cs_indicator_value(const struct cs_indicator *ind)
+{
+	return ind->value;
+}
+
+unsigned cs_indicator_flags(const struct cs_indicator *ind)
+{
+	return ind->flags;
+}
+
+int cs_indicator_confidence(const struct cs_indicator *ind)
+{
+	return ind->confidence;
+}
+
+int64_t cs_indicator_valid_from(const struct cs_indicator *ind)
+{
+	return ind->valid_from;
+}
+
+int64_t cs_indicator_valid_until(const struct cs_indicator *ind)
+{
+	return ind->valid_until;
+}
+
+size_t cs_indicator_label_count(const struct cs_indicator *ind)
+{
+	return ind->nlabels;
+}
+
+const char *cs_indicator_label(const struct cs_intel *in, const struct cs_indicator *ind,
+			       size_t i)
+{
+	return i < ind->nlabels ? cs__strtab_get(&in->strs, ind->labels[i]) : NULL;
+}
+
+size_t cs_indicator_warninglist_count(const struct cs_indicator *ind)
+{
+	return ind->nwarn;
+}
+
+const char *cs_indicator_warninglist(const struct cs_intel *in, const struct cs_indicator *ind,
+				     size_t i)
+{
+	if (i >= ind->nwarn)
+		return NULL;
+	return cs__strtab_get(&in->strs, in->wls[ind->warn[i]].name);
+}
+
+size_t cs_indicator_source_count(const struct cs_indicator *ind)
+{
+	return ind->nsrcs;
+}
+
+void cs_indicator_source(const struct cs_intel *in, const struct cs_indicator *ind, size_t i,
+			 struct cs_source_info *out)
+{
+	const struct cs_src *s;
+
+	memset(out, 0, sizeof(*out));
+	if (i >= ind->nsrcs)
+		return;
+	s = &ind->srcs[i];
+	out->file = cs__strtab_get(&in->strs, s->file);
+	out->line = s->line;
+	out->ref = cs__strtab_get(&in->strs, s->ref);
+	out->format = cs__strtab_get(&in->strs, s->format);
+	out->description = cs__strtab_get(&in->strs, s->desc);
+}
+
+size_t cs_indicator_term_count(const struct cs_indicator *ind)
+{
+	return ind->nterms;
+}
+
+enum cs_kind cs_indicator_term(const struct cs_indicator *ind, size_t i, const char **value)
+{
+	if (i >= ind->nterms) {
+		*value = NULL;
+		return CS_KIND_NONE;
+	}
+	*value = ind->terms[i].value;
+	return ind->terms[i].kind;
+}
+
+/* Warninglists. */
+
+static const char *const wl_type_names[] = {"string", "substring", "hostname", "cidr", "regex"};
+
+size_t cs_intel_warninglist_count(const struct cs_intel *in)
+{
+	return in->nwls;
+}
+
+const char *cs_intel_warninglist_name(const struct cs_intel *in, size_t i, const char **type,
+				      uint32_t *kinds, size_t *nentries)
+{
+	if (i >= in->nwls)
+		return NULL;
+	if (type)
+		*type = wl_type_names[in->wls[i].type];
+	if (kinds)
+		*kinds = in->wls[i].kinds;
+	if (nentries)
+		*nentries = in->wls[i].n;
+	return cs__strtab_get(&in->strs, in->wls[i].name);
+}
+
+const char *cs_intel_warninglist_entry(const struct cs_intel *in, size_t list, size_t i)
+{
+	if (list >= in->nwls || i >= in->wls[list].n)
+		return NULL;
+	return in->wls[list].entries[i];
+}
+
+static void lower_into(struct cs_buf *b, const char *s, size_t len)
+{
+	size_t i;
+
+	cs__buf_reset(b);
+	for (i = 0; i < len; i++)
+		cs__buf_addc(b, (char)cs__lower((unsigned char)s[i]));
+}
+
+/* Prepare the lookup structures of one list. Entries that cannot be used
+ * (a CIDR that does not parse, a regex that does not compile) are kept
+ * in `entries` but not matched. */
+static int wlist_build(struct cs_wlist *w)
+{
+	struct cs_buf b;
+	size_t i;
+	int rc = CS_OK;
+
+	cs__buf_init(&b, 0);
+	for (i = 0; i < w->n && !rc; i++) {
+		const char *e = w->entries[i];
+		size_t len = strlen(e);
+
+		cs__trim(&e, &len);
+		if (w->type == WL_CIDR) {
+			const char *slash = memchr(e, '/', len);
+			size_t alen = slash ? (size_t)(slash - e) : len;
+			int prefix;
+
+			rc = cs__grow((void **)&w->nets, &w->capnets, w->nnets + 1,
+				      sizeof(*w->nets));
+			if (rc)
+				break;
+			if (cs__parse_ip(e, alen, w->nets[w->nnets].addr, &w->nets[w->nnets].alen))
+				continue;
+			prefix = w->nets[w->nnets].alen * 8;
+			if (slash) {
+				char *endp;
+				long p = strtol(slash + 1, &endp, 10);
+
+				if (endp == slash + 1 || p < 0 || p > prefix)
+					continue;
+				prefix = (int)p;
+			}
+			w->nets[w->nnets].prefix = prefix;
+			w->nnets++;
+		} else if (w->type == WL_REGEX) {
+			char *pat = cs__strndup(e, len);
+
+			if (!pat) {
+				rc = CS_ERR_NOMEM;
+				break;
+			}
+			rc = cs__grow((void **)&w->res, &w->capres, w->nres + 1,
+				      sizeof(*w->res));
+			if (!rc && regcomp(&w->res[w->nres], pat,
+					   REG_EXTENDED | REG_ICASE | REG_NOSUB) == 0)
+				w->nres++;
+			free(pat);
+		} else {
+			if (w->type == WL_HOSTNAME && len && e[0] == '.') {
+				e++;
+				len--;
+			}
+			while (len && e[len - 1] == '.')
+				len--;
+			lower_into(&b, e, len);
+			rc = cs__map_put(&w->set, cs__buf_cstr(&b), b.len, (uint32_t)i);
+		}
+	}
+	cs__buf_release(&b);
+	return rc;
+}
+
+int cs_intel_add_warninglist(struct cs_intel *in, const char *name, const char *type,
+			     uint32_t kinds, const char *const *entries, size_t n)
+{
+	struct cs_wlist w;
+	uint32_t id;
+	size_t i;
+	int rc;
+
+	memset(&w, 0, sizeof(w));
+	for (i = 0; i < CS_ARRAY_SIZE(wl_type_names); i++) {
+		if (strcmp(type, wl_type_names[i]) == 0)
+			break;
+	}
+	if (i == CS_ARRAY_SIZE(wl_type_names)) {
+		snprintf(in->errmsg, sizeof(in->errmsg), "warninglist '%s': unknown type '%s'",
+			 name, type);
+		return CS_ERR_UNSUPPORTED;
+	}
+	w.type = (enum wl_type)i;
+	w.kinds = kinds;
+	id = intern(in, name);
+	if (!id)
+		return CS_ERR_NOMEM;
+	w.name = id;
+	cs__map_init(&w.set);
+	w.entries = cs__calloc(n, sizeof(*w.entries));
+	if (!w.entries)
+		return CS_ERR_NOMEM;
+	for (i = 0; i < n; i++) {
+		w.entries[i] = cs__arena_strndup(&in->arena, entries[i], strlen(entries[i]));
+		if (!w.entries[i]) {
+			wlist_release(&w);
+			return CS_ERR_NOMEM;
+		}
+	}
+	w.n = n;
+	rc = wlist_build(&w);
+	if (rc) {
+		wlist_release(&w);
+		return rc;
+	}
+	for (i = 0; i < in->nwls; i++) {
+		if (in->wls[i].name == id) {
+			wlist_release(&in->wls[i]);
+			in->wls[i] = w;
+			in->finalized = 0;
+			return CS_OK;
+		}
+	}
+	if (cs__grow((void **)&in->wls, &in->capwls, in->nwls + 1, sizeof(*in->wls))) {
+		wlist_release(&w);
+		return CS_ERR_NOMEM;
+	}
+	in->wls[in->nwls++] = w;
+	in->finalized = 0;
+	return CS_OK;
+}
+
+static int in_net(const unsigned char *addr, int alen, const unsigned char *net, int nlen,
+		  int prefix)
+{
+	int full = prefix / 8, rest = prefix % 8;
+
+	if (alen != nlen)
+		return 0;
+	if (memcmp(addr, net, (size_t)full) != 0)
+		return 0;
+	if (rest) {
+		unsigned char mask = (unsigned char)(0xff << (8 - rest));
+
+		if ((addr[full] & mask) != (net[full] & mask))
+			return 0;
+	}
+	return 1;
+}
+
+/* The part of an indicator a list compares: the host of a URL, the
+ * domain of an e-mail address, the value itself otherwise. */
+static void match_subject(const struct cs_indicator *ind, const char **s, size_t *len)
+{
+	const char *v = ind->value, *p;
+
+	*s = v;
+	*len = strlen(v);
+	if (ind->kind == CS_KIND_URL) {
+		p = strstr(v, "://");
+		if (p) {
+			const char *h = p + 3, *e = h, *at;
+
+			while (*e && *e != '/' && *e != '?' && *e != '#')
+				e++;
+			at = memchr(h, '@', (size_t)(e - h));
+			if (at)
+				h = at + 1;
+			if (*h == '[') {
+				const char *rb = memchr(h, ']', (size_t)(e - h));
+
+				if (rb) {
+					*s = h + 1;
+					*len = (size_t)(rb - h - 1);
+					return;
+				}
+			}
+			p = memchr(h, ':', (size_t)(e - h));
+			*s = h;
+			*len = (size_t)((p ? p : e) - h);
+		}
+	} else if (ind->kind == CS_KIND_EMAIL) {
+		p = strrchr(v, '@');
+		if (p) {
+			*s = p + 1;
+			*len = strlen(p + 1);
+		}
+	}
+}
+
+static int wlist_matches(const struct cs_wlist *w, const struct cs_indicator *ind,
+			 struct cs_buf *b)
+{
+	const char *s;
+	size_t len, i;
+	uint32_t dummy;
+
+	if (w->kinds && !(w->kinds & (1u << ind->kind)))
+		return 0;
+	match_subject(ind, &s, &len);
+	switch (w->type) {
+	case WL_STRING:
+		lower_into(b, s, len);
+		if (cs__map_get(&w->set, cs__buf_cstr(b), b->len, &dummy))
+			return 1;
+		if (s != ind->value) {
+			lower_into(b, ind->value, strlen(ind->value));
+			return cs__map_get(&w->set, cs__buf_cstr(b), b->len, &dummy);
+		}
+		return 0;
+	case WL_HOSTNAME:
+		/* The name itself or any parent domain on a label boundary. */
+		lower_into(b, s, len);
+		for (i = 0; i < b->len; i++) {
+			if ((i == 0 || b->data[i - 1] == '.') &&
+			    cs__map_get(&w->set, b->data + i, b->len - i, &dummy))
+				return 1;
+		}
+		return 0;
+	case WL_SUBSTRING:
+		lower_into(b, ind->value, strlen(ind->value));
+		for (i = 0; i < w->n; i++) {
+			struct cs_buf e;
+			int hit;
+
+			cs__buf_init(&e, 0);
+			lower_into(&e, w->entries[i], strlen(w->entries[i]));
+			hit = e.len && strstr(cs__buf_cstr(b), cs__buf_cstr(&e)) != NULL;
+			cs__buf_release(&e);
+			if (hit)
+				return 1;
+		}
+		return 0;
+	case WL_CIDR: {
+		unsigned char addr[16];
+		int alen, prefix;
+		const char *slash = memchr(s, '/', len);
+
+		if (ind->kind != CS_KIND_IPV4 && ind->kind != CS_KIND_IPV6 &&
+		    ind->kind != CS_KIND_CIDR && ind->kind != CS_KIND_URL)
+			return 0;
+		if (cs__parse_ip(s, slash ? (size_t)(slash - s) : len, addr, &alen))
+			return 0;
+		prefix = slash ? atoi(slash + 1) : alen * 8;
+		for (i = 0; i < w->nnets; i++) {
+			/* A network is warninglisted only when it lies wholly
+			 * inside a listed one. */
+			if (prefix >= w->nets[i].prefix &&
+			    in_net(addr, alen, w->nets[i].addr, w->nets[i].alen, w->nets[i].prefix))
+				return 1;
+		}
+		return 0;
+	}
+	case WL_REGEX:
+		for (i = 0; i < w->nres; i++) {
+			if (regexec(&w->res[i], ind->value, 0, NULL, 0) == 0)
+				return 1;
+		}
+		return 0;
+	}
+	return 0;
+}
+
+/*
+ * Mark every indicator a warninglist names. Marks are recomputed from
+ * scratch so that the result does not depend on import order.
+ */
+int cs_intel_finalize(struct cs_intel *in)
+{
+	struct cs_buf b;
+	size_t i, j;
+
+	if (in->finalized)
+		return CS_OK;
+	cs__buf_init(&b, 0);
+	for (i = 0; i < in->n; i++) {
+		struct cs_indicator *ind = &in->inds[i];
+		size_t cap = ind->nwarn;
+
+		ind->nwarn = 0;
+		ind->flags &= (uint8_t)~CS_IND_WARNLISTED;
+		for (j = 0; j < in->nwls; j++) {
+			if (!wlist_matches(&in->wls[j], ind, &b))
+				continue;
+			if (cs__grow((void **)&ind->warn, &cap, ind->nwarn + 1, sizeof(*ind->warn))) {
+				cs__buf_release(&b);
+				return CS_ERR_NOMEM;
+			}
+			ind->warn[ind->nwarn++] = (uint32_t)j;
+			ind->flags |= CS_IND_WARNLISTED;
+		}
+	}
+	cs__buf_release(&b);
+	in->finalized = 1;
+	return CS_OK;
+}

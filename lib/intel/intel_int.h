@@ -1,0 +1,156 @@
+/*
+ * Private interface between the indicator set (intel.c), the import
+ * driver (import.c) and the readers (read_*.c).
+ *
+ * A reader is a small table registered in import.c, as libarchive does it:
+ * `bid` looks at the first bytes and the file name and returns how sure it
+ * is (0 = not mine, 100 = certain); the highest bid reads the file.
+ * `read` gets the whole file in memory and feeds indicators through
+ * cs__intel_add(). Readers never print: they report through cs__diag()
+ * and cs__reject(), which count and forward to the user's callback.
+ */
+#ifndef CS_INTEL_INT_H
+#define CS_INTEL_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "chainsweep/intel.h"
+#include "core/core_int.h"
+
+/* Caps on input sizes. */
+#define CS_INTEL_MAX_FILE ((size_t)2 << 30)      /* one intel file, 2 GiB */
+#define CS_INTEL_MAX_VALUE ((size_t)64 << 10)    /* one indicator value */
+#define CS_INTEL_MAX_LABELS 4096                 /* labels per indicator */
+
+struct cs_reader_ctx;
+
+struct cs_reader {
+	const char *name;
+	/* How likely `data` (the first `len` bytes; all of a small file) named
+	 * `path` is in this format: 0..100. */
+	int (*bid)(const char *data, size_t len, const char *path);
+	/* Read the whole file. Return CS_OK when the file could be read at
+	 * all (even if some entries were rejected), or an error when the file
+	 * as a whole is unusable (the driver then reports it). */
+	int (*read)(struct cs_reader_ctx *ctx);
+};
+
+/*
+ * One indicator as a reader sees it, before normalisation. Only `kind`
+ * and `value` are required; zero means "not given" for everything else.
+ */
+struct cs_term {
+	enum cs_kind kind;  /* CS_KIND_NONE: kept as text, never matched */
+	const char *value;  /* normalised value, or "path op value" text */
+};
+
+struct cs_ind_add {
+	enum cs_kind kind;
+	const char *value;
+	size_t value_len;          /* 0: strlen(value) */
+	const char *const *labels; /* "type:name" strings */
+	size_t nlabels;
+	int confidence;            /* 0..100, or -1 unknown (use CS_CONF_UNKNOWN) */
+	int64_t valid_from;        /* epoch seconds, 0 open */
+	int64_t valid_until;
+	int detect;                /* 1 detect, 0 hunting only, -1 unknown */
+	unsigned flags;            /* CS_IND_PARTIAL etc. */
+	const char *ref;           /* STIX/MISP id, or NULL */
+	uint64_t line;             /* 1-based line in the file, 0 unknown */
+	uint64_t column;
+	const char *description;
+	/* Compound indicators only: the terms, already normalised. `value`
+	 * is then the canonical text of the whole compound. */
+	const struct cs_term *terms;
+	size_t nterms;
+};
+
+#define CS_CONF_UNKNOWN (-1)
+
+/* Initialise an add request with every field "not given". */
+void cs__ind_add_init(struct cs_ind_add *a);
+
+struct cs_reader_ctx {
+	struct cs_intel *intel;
+	const struct cs_reader *reader;
+	const char *path;  /* the file, as the user named it */
+	const char *data;  /* whole file, NUL-terminated */
+	size_t len;
+	/* Labels every indicator of this file gets (set by the reader for
+	 * e.g. MISP event tags), merged with the per-indicator labels. */
+	const char *const *file_labels;
+	size_t nfile_labels;
+	/* Per-file counters. */
+	uint64_t accepted;
+	uint64_t rejected;
+	uint64_t yara_rules;
+	uint64_t warninglist_entries;
+	/* CSV column option. */
+	const char *csv_column;
+	/* Position cache of cs__offset_to_linecol(). */
+	size_t lc_off, lc_bol;
+	uint64_t lc_line;
+};
+
+/*
+ * Normalise and add an indicator, merging with an existing one of the
+ * same kind and value. A value that does not normalise is rejected:
+ * counted under a reason and reported with the file and position.
+ * Returns CS_OK, CS_ERR_PARSE (rejected, already reported) or
+ * CS_ERR_NOMEM.
+ */
+int cs__intel_add(struct cs_reader_ctx *ctx, const struct cs_ind_add *a);
+
+/* Report a problem; line/column 1-based or 0. */
+void cs__diag(struct cs_reader_ctx *ctx, enum cs_severity sev, uint64_t line, uint64_t column,
+	      const char *fmt, ...) CS_PRINTF(5, 6);
+/* Count a rejected entry under `reason` and report it as a warning. */
+void cs__reject(struct cs_reader_ctx *ctx, const char *reason, uint64_t line, uint64_t column,
+		const char *fmt, ...) CS_PRINTF(5, 6);
+
+/* Line and column (1-based) of byte offset `off` in ctx->data. */
+void cs__offset_to_linecol(struct cs_reader_ctx *ctx, size_t off, uint64_t *line,
+			   uint64_t *column);
+
+/* Keep a YARA rule file's text in the set (for later sweeps). */
+int cs__intel_add_yara_source(struct cs_intel *intel, const char *path, const char *text,
+			      size_t len);
+
+/* Readers, defined in read_*.c and registered in import.c. */
+extern const struct cs_reader cs__reader_stix;
+extern const struct cs_reader cs__reader_misp;
+extern const struct cs_reader cs__reader_loki_hash;
+extern const struct cs_reader cs__reader_loki_filename;
+extern const struct cs_reader cs__reader_loki_c2;
+extern const struct cs_reader cs__reader_csv;
+extern const struct cs_reader cs__reader_plain;
+extern const struct cs_reader cs__reader_yara;
+extern const struct cs_reader cs__reader_warninglist;
+
+/* Import driver entry for a buffer with a known or sniffed reader. */
+int cs__import_buffer(struct cs_intel *intel, const char *path, const char *data, size_t len,
+		      struct cs_import_stats *stats);
+
+/* Set the handle's error message. */
+void cs__intel_set_errmsg(struct cs_intel *intel, const char *fmt, ...) CS_PRINTF(2, 3);
+const char *cs__intel_format(const struct cs_intel *intel);
+
+/* Internal: the set's own string table for labels/sources. */
+struct cs_strtab *cs__intel_strtab(struct cs_intel *intel);
+const char *cs__intel_csv_column(const struct cs_intel *intel);
+
+#endif /* CS_INTEL_INT_H */
+
+/*
+ * Direct access for the case database loader (lib/store): add or find an
+ * already-normalised indicator without a reader context, then attach
+ * labels and sources. Return the indicator's index, or a negative error.
+ */
+long cs__intel_put(struct cs_intel *intel, enum cs_kind kind, const char *value, unsigned flags,
+		   int confidence, int64_t valid_from, int64_t valid_until);
+int cs__intel_put_label(struct cs_intel *intel, size_t idx, const char *label);
+int cs__intel_put_source(struct cs_intel *intel, size_t idx, const char *file, uint64_t line,
+			 const char *ref, const char *format, const char *description);
+int cs__intel_put_terms(struct cs_intel *intel, size_t idx, const struct cs_term *terms,
+			size_t n);

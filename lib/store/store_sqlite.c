@@ -1,0 +1,764 @@
+/*
+ * The case database on SQLite: schema, versioned save of an indicator set,
+ * and loading it back.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+#include "chainsweep/store.h"
+#include "intel/intel_int.h"
+
+#define CS_SCHEMA_VERSION 1
+
+struct cs_store {
+	sqlite3 *db;
+	char errmsg[512];
+};
+
+static const char schema_sql[] =
+	"CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);\n"
+	"CREATE TABLE IF NOT EXISTS intel_version(\n"
+	"  id INTEGER PRIMARY KEY, created INTEGER NOT NULL, note TEXT,\n"
+	"  files INTEGER, accepted INTEGER, rejected INTEGER, indicators INTEGER);\n"
+	"CREATE TABLE IF NOT EXISTS indicator(\n"
+	"  id INTEGER PRIMARY KEY, kind INTEGER NOT NULL, value TEXT NOT NULL,\n"
+	"  flags INTEGER NOT NULL DEFAULT 0, confidence INTEGER NOT NULL DEFAULT -1,\n"
+	"  valid_from INTEGER NOT NULL DEFAULT 0, valid_until INTEGER NOT NULL DEFAULT 0,\n"
+	"  added_version INTEGER NOT NULL, UNIQUE(kind, value));\n"
+	"CREATE TABLE IF NOT EXISTS label(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);\n"
+	"CREATE TABLE IF NOT EXISTS indicator_label(\n"
+	"  indicator_id INTEGER NOT NULL, label_id INTEGER NOT NULL,\n"
+	"  PRIMARY KEY(indicator_id, label_id)) WITHOUT ROWID;\n"
+	"CREATE INDEX IF NOT EXISTS indicator_label_by_label ON indicator_label(label_id);\n"
+	"CREATE TABLE IF NOT EXISTS indicator_source(\n"
+	"  indicator_id INTEGER NOT NULL, file TEXT NOT NULL, line INTEGER NOT NULL,\n"
+	"  ref TEXT NOT NULL, format TEXT, description TEXT, version INTEGER NOT NULL,\n"
+	"  PRIMARY KEY(indicator_id, file, line, ref)) WITHOUT ROWID;\n"
+	"CREATE TABLE IF NOT EXISTS indicator_term(\n"
+	"  indicator_id INTEGER NOT NULL, seq INTEGER NOT NULL, kind INTEGER NOT NULL,\n"
+	"  value TEXT NOT NULL, PRIMARY KEY(indicator_id, seq)) WITHOUT ROWID;\n"
+	"CREATE TABLE IF NOT EXISTS warninglist(\n"
+	"  id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, type TEXT NOT NULL,\n"
+	"  kinds INTEGER NOT NULL, version INTEGER NOT NULL);\n"
+	"CREATE TABLE IF NOT EXISTS warninglist_entry(\n"
+	"  list_id INTEGER NOT NULL, seq INTEGER NOT NULL, value TEXT NOT NULL,\n"
+	"  PRIMARY KEY(list_id, seq)) WITHOUT ROWID;\n"
+	"CREATE TABLE IF NOT EXISTS indicator_warninglist(\n"
+	"  indicator_id INTEGER NOT NULL, list_id INTEGER NOT NULL,\n"
+	"  PRIMARY KEY(indicator_id, list_id)) WITHOUT ROWID;\n"
+	"CREATE TABLE IF NOT EXISTS yara_source(\n"
+	"  id INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE, text TEXT NOT NULL,\n"
+	"  version INTEGER NOT NULL);\n"
+	"CREATE TABLE IF NOT EXISTS import_reject(\n"
+	"  version INTEGER NOT NULL, reason TEXT NOT NULL, count INTEGER NOT NULL);\n";
+
+static int db_fail(struct cs_store *st, const char *what)
+{
+	snprintf(st->errmsg, sizeof(st->errmsg), "%s: %s", what, sqlite3_errmsg(st->db));
+	return CS_ERR_DB;
+}
+
+static int exec(struct cs_store *st, const char *sql)
+{
+	char *err = NULL;
+
+	if (sqlite3_exec(st->db, sql, NULL, NULL, &err) != SQLITE_OK) {
+		snprintf(st->errmsg, sizeof(st->errmsg), "%s", err ? err : "sqlite error");
+		sqlite3_free(err);
+		return CS_ERR_DB;
+	}
+	return CS_OK;
+}
+
+/* mkdir -p of the folder holding `path`. */
+static int make_parent(const char *path)
+{
+	char *dir = cs__strdup(path), *p;
+	int rc = CS_OK;
+
+	if (!dir)
+		return CS_ERR_NOMEM;
+	p = strrchr(dir, '/');
+	if (p && p != dir) {
+		*p = '\0';
+		for (p = dir + 1; *p; p++) {
+			if (*p != '/')
+				continue;
+			*p = '\0';
+			if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+				rc = CS_ERR_IO;
+			*p = '/';
+		}
+		if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+			rc = CS_ERR_IO;
+	}
+	free(dir);
+	return rc;
+}
+
+int cs_store_default_path(char *buf, size_t len)
+{
+	const char *env = getenv("CHAINSWEEP_DB"), *xdg = getenv("XDG_DATA_HOME");
+	const char *home = getenv("HOME");
+	int n;
+
+	if (env && *env)
+		n = snprintf(buf, len, "%s", env);
+	else if (xdg && *xdg)
+		n = snprintf(buf, len, "%s/chainsweep/case.db", xdg);
+	else
+		n = snprintf(buf, len, "%s/.local/share/chainsweep/case.db",
+			     home && *home ? home : ".");
+	return n < 0 || (size_t)n >= len ? CS_ERR_TOOBIG : CS_OK;
+}
+
+int cs_store_open(const char *path, struct cs_store **out)
+{
+	struct cs_store *st = cs__calloc(1, sizeof(*st));
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	*out = st;
+	if (!st)
+		return CS_ERR_NOMEM;
+	if (make_parent(path)) {
+		snprintf(st->errmsg, sizeof(st->errmsg), "%s: cannot create its folder: %s", path,
+			 strerror(errno));
+		return CS_ERR_IO;
+	}
+	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+	    SQLITE_OK) {
+		snprintf(st->errmsg, sizeof(st->errmsg), "%s: %s", path,
+			 st->db ? sqlite3_errmsg(st->db) : "cannot open");
+		return CS_ERR_DB;
+	}
+	sqlite3_busy_timeout(st->db, 10000);
+	rc = exec(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
+	if (!rc)
+		rc = exec(st, schema_sql);
+	if (rc) {
+		char tmp[sizeof(st->errmsg)];
+
+		snprintf(tmp, sizeof(tmp), "%s", st->errmsg);
+		snprintf(st->errmsg, sizeof(st->errmsg), "%s: %s", path, tmp);
+		return rc;
+	}
+	if (sqlite3_prepare_v2(st->db, "SELECT value FROM meta WHERE key='schema'", -1, &q, NULL))
+		return db_fail(st, "schema check");
+	if (sqlite3_step(q) == SQLITE_ROW) {
+		int v = atoi((const char *)sqlite3_column_text(q, 0));
+
+		sqlite3_finalize(q);
+		if (v > CS_SCHEMA_VERSION) {
+			snprintf(st->errmsg, sizeof(st->errmsg),
+				 "%s: written by a newer chainsweep (schema %d > %d)", path, v,
+				 CS_SCHEMA_VERSION);
+			return CS_ERR_UNSUPPORTED;
+		}
+		return CS_OK;
+	}
+	sqlite3_finalize(q);
+	return exec(st, "INSERT INTO meta(key, value) VALUES('schema', '1')");
+}
+
+void cs_store_close(struct cs_store *st)
+{
+	if (!st)
+		return;
+	sqlite3_close(st->db);
+	free(st);
+}
+
+const char *cs_store_errmsg(const struct cs_store *st)
+{
+	return st ? st->errmsg : "out of memory";
+}
+
+/* Prepared statements of one save, finalized together. */
+enum {
+	Q_IND,
+	Q_LABEL_INS,
+	Q_LABEL_ID,
+	Q_IND_LABEL,
+	Q_SRC,
+	Q_TERM,
+	Q_WL_UPSERT,
+	Q_WL_DEL,
+	Q_WL_ENTRY,
+	Q_IND_WL,
+	Q_YARA,
+	Q_REJECT,
+	Q_COUNT
+};
+
+static const char *const save_sql[Q_COUNT] = {
+	[Q_IND] = "INSERT INTO indicator(kind, value, flags, confidence, valid_from, valid_until,"
+		  " added_version) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+		  " ON CONFLICT(kind, value) DO UPDATE SET flags = excluded.flags,"
+		  " confidence = excluded.confidence, valid_from = excluded.valid_from,"
+		  " valid_until = excluded.valid_until RETURNING id",
+	[Q_LABEL_INS] = "INSERT OR IGNORE INTO label(name) VALUES(?1)",
+	[Q_LABEL_ID] = "SELECT id FROM label WHERE name = ?1",
+	[Q_IND_LABEL] = "INSERT OR IGNORE INTO indicator_label(indicator_id, label_id)"
+			" VALUES(?1, ?2)",
+	[Q_SRC] = "INSERT INTO indicator_source(indicator_id, file, line, ref, format,"
+		  " description, version) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+		  " ON CONFLICT DO UPDATE SET description = coalesce(description,"
+		  " excluded.description)",
+	[Q_TERM] = "INSERT OR IGNORE INTO indicator_term(indicator_id, seq, kind, value)"
+		   " VALUES(?1, ?2, ?3, ?4)",
+	[Q_WL_UPSERT] = "INSERT INTO warninglist(name, type, kinds, version) VALUES(?1, ?2, ?3, ?4)"
+			" ON CONFLICT(name) DO UPDATE SET type = excluded.type,"
+			" kinds = excluded.kinds, version = excluded.version RETURNING id",
+	[Q_WL_DEL] = "DELETE FROM warninglist_entry WHERE list_id = ?1",
+	[Q_WL_ENTRY] = "INSERT INTO warninglist_entry(list_id, seq, value) VALUES(?1, ?2, ?3)",
+	[Q_IND_WL] = "INSERT OR IGNORE INTO indicator_warninglist(indicator_id, list_id)"
+		     " VALUES(?1, ?2)",
+	[Q_YARA] = "INSERT INTO yara_source(path, text, version) VALUES(?1, ?2, ?3)"
+		   " ON CONFLICT(path) DO UPDATE SET text = excluded.text,"
+		   " version = excluded.version WHERE text IS NOT excluded.text",
+	[Q_REJECT] = "INSERT INTO import_reject(version, reason, count) VALUES(?1, ?2, ?3)",
+};
+
+static int step_done(struct cs_store *st, sqlite3_stmt *q, const char *what)
+{
+	int r = sqlite3_step(q);
+
+	sqlite3_reset(q);
+	if (r != SQLITE_DONE && r != SQLITE_ROW)
+		return db_fail(st, what);
+	return CS_OK;
+}
+
+static void bind_text(sqlite3_stmt *q, int i, const char *s)
+{
+	if (s)
+		sqlite3_bind_text(q, i, s, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(q, i);
+}
+
+/* Label name -> database id, cached in a map for the duration of a save. */
+static int label_id(struct cs_store *st, sqlite3_stmt **q, struct cs_map *cache,
+		    const char *name, int64_t *id)
+{
+	uint32_t v;
+	int rc;
+
+	if (cs__map_get(cache, name, strlen(name), &v)) {
+		*id = v;
+		return CS_OK;
+	}
+	bind_text(q[Q_LABEL_INS], 1, name);
+	rc = step_done(st, q[Q_LABEL_INS], "save label");
+	if (rc)
+		return rc;
+	bind_text(q[Q_LABEL_ID], 1, name);
+	if (sqlite3_step(q[Q_LABEL_ID]) != SQLITE_ROW) {
+		sqlite3_reset(q[Q_LABEL_ID]);
+		return db_fail(st, "label id");
+	}
+	*id = sqlite3_column_int64(q[Q_LABEL_ID], 0);
+	sqlite3_reset(q[Q_LABEL_ID]);
+	if (*id > UINT32_MAX)
+		return CS_ERR_TOOBIG;
+	return cs__map_put(cache, name, strlen(name), (uint32_t)*id);
+}
+
+static int save_indicator(struct cs_store *st, sqlite3_stmt **q, struct cs_map *labels,
+			  const struct cs_intel *in, const struct cs_indicator *ind,
+			  int64_t version, int64_t *wl_ids)
+{
+	sqlite3_stmt *qi = q[Q_IND];
+	int64_t id, lid;
+	size_t j;
+	int rc;
+
+	sqlite3_bind_int(qi, 1, (int)cs_indicator_kind(ind));
+	bind_text(qi, 2, cs_indicator_value(ind));
+	sqlite3_bind_int(qi, 3, (int)cs_indicator_flags(ind));
+	sqlite3_bind_int(qi, 4, cs_indicator_confidence(ind));
+	sqlite3_bind_int64(qi, 5, cs_indicator_valid_from(ind));
+	sqlite3_bind_int64(qi, 6, cs_indicator_valid_until(ind));
+	sqlite3_bind_int64(qi, 7, version);
+	if (sqlite3_step(qi) != SQLITE_ROW) {
+		sqlite3_reset(qi);
+		return db_fail(st, "save indicator");
+	}
+	id = sqlite3_column_int64(qi, 0);
+	sqlite3_reset(qi);
+	for (j = 0; j < cs_indicator_label_count(ind); j++) {
+		rc = label_id(st, q, labels, cs_indicator_label(in, ind, j), &lid);
+		if (rc)
+			return rc;
+		sqlite3_bind_int64(q[Q_IND_LABEL], 1, id);
+		sqlite3_bind_int64(q[Q_IND_LABEL], 2, lid);
+		rc = step_done(st, q[Q_IND_LABEL], "save indicator label");
+		if (rc)
+			return rc;
+	}
+	for (j = 0; j < cs_indicator_source_count(ind); j++) {
+		struct cs_source_info si;
+
+		cs_indicator_source(in, ind, j, &si);
+		sqlite3_bind_int64(q[Q_SRC], 1, id);
+		bind_text(q[Q_SRC], 2, si.file ? si.file : "");
+		sqlite3_bind_int64(q[Q_SRC], 3, (sqlite3_int64)si.line);
+		bind_text(q[Q_SRC], 4, si.ref ? si.ref : "");
+		bind_text(q[Q_SRC], 5, si.format);
+		bind_text(q[Q_SRC], 6, si.description);
+		sqlite3_bind_int64(q[Q_SRC], 7, version);
+		rc = step_done(st, q[Q_SRC], "save source");
+		if (rc)
+			return rc;
+	}
+	for (j = 0; j < cs_indicator_term_count(ind); j++) {
+		const char *tv;
+		enum cs_kind tk = cs_indicator_term(ind, j, &tv);
+
+		sqlite3_bind_int64(q[Q_TERM], 1, id);
+		sqlite3_bind_int64(q[Q_TERM], 2, (sqlite3_int64)j);
+		sqlite3_bind_int(q[Q_TERM], 3, (int)tk);
+		bind_text(q[Q_TERM], 4, tv);
+		rc = step_done(st, q[Q_TERM], "save term");
+		if (rc)
+			return rc;
+	}
+	for (j = 0; j < cs_indicator_warninglist_count(ind); j++) {
+		const char *name = cs_indicator_warninglist(in, ind, j);
+		size_t k;
+
+		for (k = 0; k < cs_intel_warninglist_count(in); k++) {
+			if (strcmp(cs_intel_warninglist_name(in, k, NULL, NULL, NULL), name) == 0)
+				break;
+		}
+		if (k == cs_intel_warninglist_count(in))
+			continue;
+		sqlite3_bind_int64(q[Q_IND_WL], 1, id);
+		sqlite3_bind_int64(q[Q_IND_WL], 2, wl_ids[k]);
+		rc = step_done(st, q[Q_IND_WL], "save warninglist mark");
+		if (rc)
+			return rc;
+	}
+	return CS_OK;
+}
+
+static int save_warninglists(struct cs_store *st, sqlite3_stmt **q, const struct cs_intel *in,
+			     int64_t version, int64_t *wl_ids)
+{
+	size_t i, j, n;
+	int rc;
+
+	for (i = 0; i < cs_intel_warninglist_count(in); i++) {
+		const char *type;
+		uint32_t kinds;
+		const char *name = cs_intel_warninglist_name(in, i, &type, &kinds, &n);
+
+		bind_text(q[Q_WL_UPSERT], 1, name);
+		bind_text(q[Q_WL_UPSERT], 2, type);
+		sqlite3_bind_int64(q[Q_WL_UPSERT], 3, kinds);
+		sqlite3_bind_int64(q[Q_WL_UPSERT], 4, version);
+		if (sqlite3_step(q[Q_WL_UPSERT]) != SQLITE_ROW) {
+			sqlite3_reset(q[Q_WL_UPSERT]);
+			return db_fail(st, "save warninglist");
+		}
+		wl_ids[i] = sqlite3_column_int64(q[Q_WL_UPSERT], 0);
+		sqlite3_reset(q[Q_WL_UPSERT]);
+		sqlite3_bind_int64(q[Q_WL_DEL], 1, wl_ids[i]);
+		rc = step_done(st, q[Q_WL_DEL], "replace warninglist");
+		if (rc)
+			return rc;
+		for (j = 0; j < n; j++) {
+			sqlite3_bind_int64(q[Q_WL_ENTRY], 1, wl_ids[i]);
+			sqlite3_bind_int64(q[Q_WL_ENTRY], 2, (sqlite3_int64)j);
+			bind_text(q[Q_WL_ENTRY], 3, cs_intel_warninglist_entry(in, i, j));
+			rc = step_done(st, q[Q_WL_ENTRY], "save warninglist entry");
+			if (rc)
+				return rc;
+		}
+	}
+	return CS_OK;
+}
+
+/*
+ * Save in one transaction: a new version row, every indicator upserted
+ * (its merged flags, confidence and window replace the stored ones; its
+ * labels and sources are added), warninglists replaced, warninglist marks
+ * recomputed, YARA sources upserted, reject counts recorded.
+ */
+int cs_store_save_intel(struct cs_store *st, struct cs_intel *in, const char *note,
+			const struct cs_import_stats *stats, int64_t *version)
+{
+	sqlite3_stmt *q[Q_COUNT] = {0};
+	struct cs_map labels;
+	int64_t ver = 0, *wl_ids = NULL;
+	sqlite3_stmt *v = NULL;
+	size_t i;
+	int rc;
+
+	rc = cs_intel_finalize(in);
+	if (rc)
+		return rc;
+	cs__map_init(&labels);
+	rc = exec(st, "BEGIN IMMEDIATE");
+	if (rc)
+		return rc;
+	for (i = 0; i < Q_COUNT; i++) {
+		if (sqlite3_prepare_v2(st->db, save_sql[i], -1, &q[i], NULL) != SQLITE_OK) {
+			rc = db_fail(st, "prepare save");
+			goto out;
+		}
+	}
+	if (sqlite3_prepare_v2(st->db,
+			       "INSERT INTO intel_version(created, note, files, accepted,"
+			       " rejected, indicators) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+			       -1, &v, NULL) != SQLITE_OK) {
+		rc = db_fail(st, "prepare version");
+		goto out;
+	}
+	sqlite3_bind_int64(v, 1, (sqlite3_int64)time(NULL));
+	bind_text(v, 2, note);
+	sqlite3_bind_int64(v, 3, stats ? (sqlite3_int64)stats->files : 0);
+	sqlite3_bind_int64(v, 4, stats ? (sqlite3_int64)stats->read : 0);
+	sqlite3_bind_int64(v, 5, stats ? (sqlite3_int64)stats->rejected : 0);
+	sqlite3_bind_int64(v, 6, (sqlite3_int64)cs_intel_count(in));
+	if (sqlite3_step(v) != SQLITE_DONE) {
+		rc = db_fail(st, "save version");
+		goto out;
+	}
+	ver = sqlite3_last_insert_rowid(st->db);
+	wl_ids = cs__calloc(cs_intel_warninglist_count(in) + 1, sizeof(*wl_ids));
+	if (!wl_ids) {
+		rc = CS_ERR_NOMEM;
+		goto out;
+	}
+	rc = save_warninglists(st, q, in, ver, wl_ids);
+	if (rc)
+		goto out;
+	rc = exec(st, "DELETE FROM indicator_warninglist");
+	for (i = 0; !rc && i < cs_intel_count(in); i++)
+		rc = save_indicator(st, q, &labels, in, cs_intel_at(in, i), ver, wl_ids);
+	for (i = 0; !rc && i < cs_intel_yara_count(in); i++) {
+		const char *text;
+		size_t len;
+		const char *path = cs_intel_yara_source(in, i, &text, &len);
+
+		bind_text(q[Q_YARA], 1, path);
+		sqlite3_bind_text(q[Q_YARA], 2, text, (int)len, SQLITE_STATIC);
+		sqlite3_bind_int64(q[Q_YARA], 3, ver);
+		rc = step_done(st, q[Q_YARA], "save yara source");
+	}
+	for (i = 0; !rc && i < cs_intel_reject_reasons(in); i++) {
+		uint64_t count;
+		const char *reason = cs_intel_reject_reason(in, i, &count);
+
+		sqlite3_bind_int64(q[Q_REJECT], 1, ver);
+		bind_text(q[Q_REJECT], 2, reason);
+		sqlite3_bind_int64(q[Q_REJECT], 3, (sqlite3_int64)count);
+		rc = step_done(st, q[Q_REJECT], "save rejects");
+	}
+out:
+	for (i = 0; i < Q_COUNT; i++)
+		sqlite3_finalize(q[i]);
+	sqlite3_finalize(v);
+	free(wl_ids);
+	cs__map_release(&labels);
+	if (rc) {
+		char keep[sizeof(st->errmsg)];
+
+		memcpy(keep, st->errmsg, sizeof(keep));
+		exec(st, "ROLLBACK");
+		memcpy(st->errmsg, keep, sizeof(keep));
+		return rc;
+	}
+	rc = exec(st, "COMMIT");
+	if (!rc && version)
+		*version = ver;
+	return rc;
+}
+
+/* Map database ids to set indexes while loading (ids are dense). */
+struct id_map {
+	long *idx;
+	size_t n;
+};
+
+static long id_lookup(const struct id_map *m, int64_t id)
+{
+	return id >= 0 && (uint64_t)id < m->n ? m->idx[id] : -1;
+}
+
+static int load_indicators(struct cs_store *st, struct cs_intel *in, struct id_map *m)
+{
+	sqlite3_stmt *q = NULL;
+	int64_t maxid = 0;
+	int r, rc = CS_OK;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT coalesce(max(id), 0) FROM indicator", -1, &q,
+			       NULL) != SQLITE_OK)
+		return db_fail(st, "load");
+	if (sqlite3_step(q) == SQLITE_ROW)
+		maxid = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	m->n = (size_t)maxid + 1;
+	m->idx = cs__malloc(m->n * sizeof(*m->idx));
+	if (!m->idx)
+		return CS_ERR_NOMEM;
+	memset(m->idx, 0xff, m->n * sizeof(*m->idx));
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT id, kind, value, flags, confidence, valid_from,"
+			       " valid_until FROM indicator ORDER BY id",
+			       -1, &q, NULL) != SQLITE_OK)
+		return db_fail(st, "load indicators");
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(q, 0);
+		long idx = cs__intel_put(
+			in, (enum cs_kind)sqlite3_column_int(q, 1),
+			(const char *)sqlite3_column_text(q, 2),
+			(unsigned)sqlite3_column_int(q, 3) & ~(unsigned)CS_IND_WARNLISTED,
+			sqlite3_column_int(q, 4), sqlite3_column_int64(q, 5),
+			sqlite3_column_int64(q, 6));
+
+		if (idx < 0) {
+			rc = (int)idx;
+			break;
+		}
+		if (id >= 0 && (size_t)id < m->n)
+			m->idx[id] = idx;
+	}
+	if (!rc && r != SQLITE_DONE)
+		rc = db_fail(st, "load indicators");
+	sqlite3_finalize(q);
+	return rc;
+}
+
+static int load_related(struct cs_store *st, struct cs_intel *in, const struct id_map *m)
+{
+	sqlite3_stmt *q = NULL;
+	int r, rc = CS_OK;
+
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT l.indicator_id, n.name FROM indicator_label l"
+			       " JOIN label n ON n.id = l.label_id",
+			       -1, &q, NULL) != SQLITE_OK)
+		return db_fail(st, "load labels");
+	while (!rc && (r = sqlite3_step(q)) == SQLITE_ROW) {
+		long idx = id_lookup(m, sqlite3_column_int64(q, 0));
+
+		if (idx >= 0)
+			rc = cs__intel_put_label(in, (size_t)idx,
+						 (const char *)sqlite3_column_text(q, 1));
+	}
+	sqlite3_finalize(q);
+	if (rc)
+		return rc;
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT indicator_id, file, line, ref, format, description"
+			       " FROM indicator_source ORDER BY indicator_id, version",
+			       -1, &q, NULL) != SQLITE_OK)
+		return db_fail(st, "load sources");
+	while (!rc && (r = sqlite3_step(q)) == SQLITE_ROW) {
+		long idx = id_lookup(m, sqlite3_column_int64(q, 0));
+		const char *ref = (const char *)sqlite3_column_text(q, 3);
+
+		if (idx >= 0)
+			rc = cs__intel_put_source(in, (size_t)idx,
+						  (const char *)sqlite3_column_text(q, 1),
+						  (uint64_t)sqlite3_column_int64(q, 2),
+						  ref && *ref ? ref : NULL,
+						  (const char *)sqlite3_column_text(q, 4),
+						  (const char *)sqlite3_column_text(q, 5));
+	}
+	sqlite3_finalize(q);
+	if (rc)
+		return rc;
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT indicator_id, kind, value FROM indicator_term"
+			       " ORDER BY indicator_id, seq",
+			       -1, &q, NULL) != SQLITE_OK)
+		return db_fail(st, "load terms");
+	{
+		struct cs_term *terms = NULL;
+		char **vals = NULL;
+		size_t n = 0, cap = 0, vcap = 0, k;
+		long cur = -1;
+
+		r = sqlite3_step(q);
+		for (;;) {
+			long idx = r == SQLITE_ROW ? id_lookup(m, sqlite3_column_int64(q, 0)) : -2;
+
+			if (idx != cur && cur >= 0 && n) {
+				for (k = 0; k < n; k++)
+					terms[k].value = vals[k];
+				rc = cs__intel_put_terms(in, (size_t)cur, terms, n);
+				for (k = 0; k < n; k++)
+					free(vals[k]);
+				n = 0;
+			}
+			if (r != SQLITE_ROW || rc)
+				break;
+			cur = idx;
+			if (cs__grow((void **)&terms, &cap, n + 1, sizeof(*terms)) ||
+			    cs__grow((void **)&vals, &vcap, n + 1, sizeof(*vals)) ||
+			    !(vals[n] = cs__strdup((const char *)sqlite3_column_text(q, 2)))) {
+				rc = CS_ERR_NOMEM;
+				break;
+			}
+			terms[n].kind = (enum cs_kind)sqlite3_column_int(q, 1);
+			n++;
+			r = sqlite3_step(q);
+		}
+		for (k = 0; k < n; k++)
+			free(vals[k]);
+		free(terms);
+		free(vals);
+	}
+	sqlite3_finalize(q);
+	return rc;
+}
+
+static int load_warninglists(struct cs_store *st, struct cs_intel *in)
+{
+	sqlite3_stmt *q = NULL, *e = NULL;
+	int rc = CS_OK;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT id, name, type, kinds FROM warninglist ORDER BY id",
+			       -1, &q, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(st->db,
+			       "SELECT value FROM warninglist_entry WHERE list_id = ?1 ORDER BY seq",
+			       -1, &e, NULL) != SQLITE_OK) {
+		sqlite3_finalize(q);
+		return db_fail(st, "load warninglists");
+	}
+	while (!rc && sqlite3_step(q) == SQLITE_ROW) {
+		char **entries = NULL;
+		size_t n = 0, cap = 0, k;
+
+		sqlite3_bind_int64(e, 1, sqlite3_column_int64(q, 0));
+		while (!rc && sqlite3_step(e) == SQLITE_ROW) {
+			if (cs__grow((void **)&entries, &cap, n + 1, sizeof(*entries)) ||
+			    !(entries[n] = cs__strdup((const char *)sqlite3_column_text(e, 0))))
+				rc = CS_ERR_NOMEM;
+			else
+				n++;
+		}
+		sqlite3_reset(e);
+		if (!rc)
+			rc = cs_intel_add_warninglist(in, (const char *)sqlite3_column_text(q, 1),
+						      (const char *)sqlite3_column_text(q, 2),
+						      (uint32_t)sqlite3_column_int64(q, 3),
+						      (const char *const *)entries, n);
+		for (k = 0; k < n; k++)
+			free(entries[k]);
+		free(entries);
+	}
+	sqlite3_finalize(q);
+	sqlite3_finalize(e);
+	return rc;
+}
+
+static int load_yara(struct cs_store *st, struct cs_intel *in)
+{
+	sqlite3_stmt *q = NULL;
+	int rc = CS_OK;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT path, text FROM yara_source ORDER BY id", -1, &q,
+			       NULL) != SQLITE_OK)
+		return db_fail(st, "load yara sources");
+	while (!rc && sqlite3_step(q) == SQLITE_ROW)
+		rc = cs__intel_add_yara_source(in, (const char *)sqlite3_column_text(q, 0),
+					       (const char *)sqlite3_column_text(q, 1),
+					       (size_t)sqlite3_column_bytes(q, 1));
+	sqlite3_finalize(q);
+	return rc;
+}
+
+int cs_store_load_intel(struct cs_store *st, struct cs_intel *in)
+{
+	struct id_map m = {NULL, 0};
+	int rc;
+
+	rc = exec(st, "BEGIN");
+	if (rc)
+		return rc;
+	rc = load_indicators(st, in, &m);
+	if (!rc)
+		rc = load_related(st, in, &m);
+	if (!rc)
+		rc = load_warninglists(st, in);
+	if (!rc)
+		rc = load_yara(st, in);
+	free(m.idx);
+	exec(st, "COMMIT");
+	if (!rc)
+		rc = cs_intel_finalize(in);
+	return rc;
+}
+
+int cs_store_versions(struct cs_store *st, size_t limit, cs_version_fn fn, void *ud)
+{
+	sqlite3_stmt *q = NULL;
+	int rc = CS_OK;
+
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT id, created, note, files, accepted, rejected, indicators"
+			       " FROM intel_version ORDER BY id DESC LIMIT ?1",
+			       -1, &q, NULL) != SQLITE_OK)
+		return db_fail(st, "versions");
+	sqlite3_bind_int64(q, 1, limit ? (sqlite3_int64)limit : -1);
+	while (!rc && sqlite3_step(q) == SQLITE_ROW) {
+		struct cs_intel_version v;
+
+		v.id = sqlite3_column_int64(q, 0);
+		v.created = sqlite3_column_int64(q, 1);
+		v.note = (const char *)sqlite3_column_text(q, 2);
+		v.files = (uint64_t)sqlite3_column_int64(q, 3);
+		v.accepted = (uint64_t)sqlite3_column_int64(q, 4);
+		v.rejected = (uint64_t)sqlite3_column_int64(q, 5);
+		v.indicators = (uint64_t)sqlite3_column_int64(q, 6);
+		rc = fn(ud, &v);
+	}
+	sqlite3_finalize(q);
+	return rc;
+}
+
+int cs_store_version_rejects(struct cs_store *st, int64_t version, cs_reject_fn fn, void *ud)
+{
+	sqlite3_stmt *q = NULL;
+	int rc = CS_OK;
+
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT reason, count FROM import_reject WHERE version = ?1"
+			       " ORDER BY count DESC, reason",
+			       -1, &q, NULL) != SQLITE_OK)
+		return db_fail(st, "rejects");
+	sqlite3_bind_int64(q, 1, version);
+	while (!rc && sqlite3_step(q) == SQLITE_ROW)
+		rc = fn(ud, (const char *)sqlite3_column_text(q, 0),
+			(uint64_t)sqlite3_column_int64(q, 1));
+	sqlite3_finalize(q);
+	return rc;
+}
+
+int64_t cs_store_indicator_version(struct cs_store *st, enum cs_kind kind, const char *value)
+{
+	sqlite3_stmt *q = NULL;
+	int64_t v = 0;
+
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT added_version FROM indicator WHERE kind = ?1 AND value = ?2",
+			       -1, &q, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_int(q, 1, (int)kind);
+	bind_text(q, 2, value);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		v = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	return v;
+}

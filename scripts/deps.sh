@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Install the Debian packages chainsweep builds, tests and benchmarks with,
+# when any is missing. Runs apt-get as root (or through sudo); does nothing
+# when everything is already there.
+set -eu
+pkgs="build-essential cmake pkg-config clang libclang-rt-14-dev llvm
+      libyara-dev yara libjansson-dev libsqlite3-dev sqlite3 libssl-dev
+      libcmocka-dev jq time"
+missing=""
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "deps: installing:$missing" >&2
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -q
+# shellcheck disable=SC2086
+$sudo apt-get install -y -q --no-install-recommends $missing

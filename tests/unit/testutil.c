@@ -1,0 +1,122 @@
+/* Helpers shared by the unit tests (see testutil.h). */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+const char *cs_test_real_world(const char *rel)
+{
+	static char path[PATH_MAX];
+	const char *base = getenv("CS_REAL_WORLD");
+	struct stat sb;
+
+	if (!base || !*base)
+		base = "../shared/real-world";
+	if (stat(base, &sb) != 0 || !S_ISDIR(sb.st_mode))
+		return NULL;
+	snprintf(path, sizeof(path), "%s/%s", base, rel);
+	return path;
+}
+
+const char *cs_test_data(const char *rel)
+{
+	static char path[PATH_MAX];
+	const char *base = getenv("CS_SOURCE_DIR");
+
+	if (!base || !*base)
+		base = ".";
+	snprintf(path, sizeof(path), "%s/tests/data/%s", base, rel);
+	return path;
+}
+
+char *cs_test_tmpdir(void)
+{
+	const char *t = getenv("TMPDIR");
+	char tmpl[PATH_MAX];
+
+	snprintf(tmpl, sizeof(tmpl), "%s/cs-test-XXXXXX", t && *t ? t : "/tmp");
+	if (!mkdtemp(tmpl))
+		return NULL;
+	return strdup(tmpl);
+}
+
+void cs_test_rmtree(const char *dir)
+{
+	char cmd[PATH_MAX + 32];
+
+	if (!dir || strncmp(dir, "/tmp/", 5) != 0 || strstr(dir, "cs-test-") == NULL)
+		return;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "warning: could not remove %s\n", dir);
+}
+
+char *cs_test_write(const char *dir, const char *name, const void *data, size_t len)
+{
+	char *path = malloc(strlen(dir) + strlen(name) + 2);
+	FILE *f;
+
+	if (!path)
+		return NULL;
+	sprintf(path, "%s/%s", dir, name);
+	f = fopen(path, "wb");
+	if (!f) {
+		free(path);
+		return NULL;
+	}
+	if (len && fwrite(data, 1, len, f) != len) {
+		fclose(f);
+		free(path);
+		return NULL;
+	}
+	fclose(f);
+	return path;
+}
+
+void cs_test_diag_cb(void *ud, const struct cs_diag *d)
+{
+	struct cs_test_diags *t = ud;
+	size_t used = strlen(t->text);
+
+	t->n++;
+	if (d->severity == CS_SEV_ERROR)
+		t->errors++;
+	else if (d->severity == CS_SEV_WARN)
+		t->warnings++;
+	if (used + 1 < sizeof(t->text))
+		snprintf(t->text + used, sizeof(t->text) - used, "%s:%llu:%llu: %s: %s\n",
+			 d->file ? d->file : "-", (unsigned long long)d->line,
+			 (unsigned long long)d->column, d->reason ? d->reason : "-", d->message);
+}
+
+int cs_test_diags_have(const struct cs_test_diags *d, const char *needle)
+{
+	return strstr(d->text, needle) != NULL;
+}
+
+size_t cs_test_count_kind(const struct cs_intel *in, enum cs_kind kind)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < cs_intel_count(in); i++) {
+		if (cs_indicator_kind(cs_intel_at(in, i)) == kind)
+			n++;
+	}
+	return n;
+}
+
+int cs_test_has_label(const struct cs_intel *in, const struct cs_indicator *ind,
+		      const char *label)
+{
+	size_t i;
+
+	for (i = 0; i < cs_indicator_label_count(ind); i++) {
+		if (strcmp(cs_indicator_label(in, ind, i), label) == 0)
+			return 1;
+	}
+	return 0;
+}

@@ -1,0 +1,58 @@
+/*
+ * Helpers shared by the unit tests: where the real-world intel lives,
+ * temporary folders, writing files, and importing with diagnostics kept.
+ */
+#ifndef CS_TESTUTIL_H
+#define CS_TESTUTIL_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "chainsweep/intel.h"
+
+/* Absolute path of a file under ../shared/real-world (CS_REAL_WORLD), or
+ * NULL when that folder is absent. The string is static: copy it. */
+const char *cs_test_real_world(const char *rel);
+/* Skip the current cmocka test, loudly, when the real-world folder is
+ * absent; returns the path otherwise. */
+#define CS_TEST_REAL_WORLD(rel)                                                        \
+	({                                                                             \
+		const char *p_ = cs_test_real_world(rel);                              \
+		if (!p_) {                                                             \
+			print_message("SKIP: real-world folder absent (%s)\n", rel);   \
+			skip();                                                        \
+		}                                                                      \
+		p_;                                                                    \
+	})
+
+/* Path of a file under tests/data (CS_SOURCE_DIR/tests/data). Static. */
+const char *cs_test_data(const char *rel);
+
+/* A fresh temporary folder (removed by cs_test_rmtree). Caller frees. */
+char *cs_test_tmpdir(void);
+void cs_test_rmtree(const char *dir);
+/* Write `len` bytes to dir/name; returns the malloc'ed path. */
+char *cs_test_write(const char *dir, const char *name, const void *data, size_t len);
+
+/* Diagnostics collected during an import. */
+struct cs_test_diags {
+	size_t n;
+	size_t errors;
+	size_t warnings;
+	char text[65536]; /* "file:line:col: reason: message\n" ... (truncated) */
+};
+void cs_test_diag_cb(void *ud, const struct cs_diag *d);
+/* 1 when some collected diagnostic contains `needle`. */
+int cs_test_diags_have(const struct cs_test_diags *d, const char *needle);
+
+/* Count indicators of a kind in a set. */
+size_t cs_test_count_kind(const struct cs_intel *in, enum cs_kind kind);
+/* 1 when the indicator carries the label. */
+int cs_test_has_label(const struct cs_intel *in, const struct cs_indicator *ind,
+		      const char *label);
+
+#endif
