@@ -549,10 +549,14 @@ static int cmd_stats(int argc, char **argv, struct cli_global *g)
 			tally(&formats, &nfmt, si.format ? si.format : "-");
 		}
 	}
-	qsort(kinds, nk, sizeof(*kinds), count_cmp);
-	qsort(labels, nl, sizeof(*labels), count_cmp);
-	qsort(files, nf, sizeof(*files), count_cmp);
-	qsort(formats, nfmt, sizeof(*formats), count_cmp);
+	if (nk)
+		qsort(kinds, nk, sizeof(*kinds), count_cmp);
+	if (nl)
+		qsort(labels, nl, sizeof(*labels), count_cmp);
+	if (nf)
+		qsort(files, nf, sizeof(*files), count_cmp);
+	if (nfmt)
+		qsort(formats, nfmt, sizeof(*formats), count_cmp);
 	if (g->json) {
 		json_t *o = json_object(), *wl = json_object();
 

@@ -1,0 +1,207 @@
+/* Unit tests of the SQLite case database: save, load back, versions,
+ * merging across saves, warninglists and YARA sources surviving. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "chainsweep/store.h"
+#include "intel/intel_int.h"
+#include "testutil.h"
+
+static const struct cs_reader fake_reader = {"fake", NULL, NULL};
+
+static void add(struct cs_intel *in, const char *file, uint64_t line, enum cs_kind k,
+		const char *v, const char *label, int detect)
+{
+	struct cs_reader_ctx c;
+	struct cs_ind_add a;
+
+	memset(&c, 0, sizeof(c));
+	c.intel = in;
+	c.reader = &fake_reader;
+	c.path = file;
+	c.data = "";
+	cs__ind_add_init(&a);
+	a.kind = k;
+	a.value = v;
+	a.line = line;
+	a.labels = &label;
+	a.nlabels = label ? 1 : 0;
+	a.detect = detect;
+	a.valid_from = 1679443200; /* 2023-03-22 */
+	assert_int_equal(cs__intel_add(&c, &a), CS_OK);
+}
+
+static int count_versions(void *ud, const struct cs_intel_version *v)
+{
+	int *n = ud;
+
+	(*n)++;
+	assert_true(v->id >= 1);
+	return 0;
+}
+
+static int sum_rejects(void *ud, const char *reason, uint64_t count)
+{
+	uint64_t *n = ud;
+
+	(void)reason;
+	*n += count;
+	return 0;
+}
+
+static void test_round_trip_and_versions(void **state)
+{
+	static const char *const wl[] = {"example.org"};
+	char *dir = cs_test_tmpdir(), path[512];
+	struct cs_store *st = NULL;
+	struct cs_intel *in = cs_intel_new(), *back;
+	const struct cs_indicator *ind;
+	struct cs_term terms[1] = {{CS_KIND_DOMAIN, "evil.example"}};
+	struct cs_reader_ctx c;
+	struct cs_ind_add a;
+	struct cs_source_info si;
+	struct cs_import_stats stats;
+	int64_t v1 = 0, v2 = 0;
+	int nv = 0;
+	uint64_t nrej = 0;
+	const char *tv;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/sub/dir/case.db", dir);
+	assert_int_equal(cs_store_open(path, &st), CS_OK);
+	add(in, "a.csv", 3, CS_KIND_DOMAIN, "evil.example", "incident:X", 1);
+	add(in, "a.csv", 4, CS_KIND_DOMAIN, "www.example.org", NULL, 0);
+	memset(&c, 0, sizeof(c));
+	c.intel = in;
+	c.reader = &fake_reader;
+	c.path = "b.json";
+	c.data = "";
+	cs__ind_add_init(&a);
+	a.kind = CS_KIND_COMPOUND;
+	a.value = "[domain-name:value = 'evil.example' AND x:y = 'z']";
+	a.terms = terms;
+	a.nterms = 1;
+	a.ref = "indicator--1";
+	assert_int_equal(cs__intel_add(&c, &a), CS_OK);
+	a.kind = CS_KIND_SHA256;
+	a.value = "nothex";
+	assert_int_equal(cs__intel_add(&c, &a), CS_ERR_PARSE);
+	assert_int_equal(cs_intel_add_warninglist(in, "wl", "hostname", 0, wl, 1), CS_OK);
+	assert_int_equal(cs__intel_add_yara_source(in, "r.yar", "rule a { condition: true }", 26),
+			 CS_OK);
+	memset(&stats, 0, sizeof(stats));
+	stats.files = 2;
+	stats.read = 3;
+	stats.rejected = 1;
+	assert_int_equal(cs_store_save_intel(st, in, "first", &stats, &v1), CS_OK);
+	assert_int_equal(v1, 1);
+	cs_intel_free(in);
+	cs_store_close(st);
+
+	/* Reopen, load, add a second source for the same value, save. */
+	assert_int_equal(cs_store_open(path, &st), CS_OK);
+	in = cs_intel_new();
+	assert_int_equal(cs_store_load_intel(st, in), CS_OK);
+	assert_int_equal(cs_intel_count(in), 3);
+	add(in, "c.txt", 9, CS_KIND_DOMAIN, "EVIL.example.", "actor:Y", 0);
+	add(in, "c.txt", 10, CS_KIND_IPV4, "198.51.100.7", NULL, -1);
+	assert_int_equal(cs_store_save_intel(st, in, "second", NULL, &v2), CS_OK);
+	assert_int_equal(v2, 2);
+	cs_intel_free(in);
+
+	back = cs_intel_new();
+	assert_int_equal(cs_store_load_intel(st, back), CS_OK);
+	assert_int_equal(cs_intel_count(back), 4);
+	ind = cs_intel_find(back, CS_KIND_DOMAIN, "evil.example");
+	assert_non_null(ind);
+	assert_int_equal(cs_indicator_source_count(ind), 2);
+	assert_true(cs_test_has_label(back, ind, "incident:X"));
+	assert_true(cs_test_has_label(back, ind, "actor:Y"));
+	assert_int_equal(cs_indicator_flags(ind) & (CS_IND_DETECT | CS_IND_HUNT),
+			 CS_IND_DETECT | CS_IND_HUNT);
+	assert_int_equal(cs_indicator_valid_from(ind), 1679443200);
+	cs_indicator_source(back, ind, 1, &si);
+	assert_string_equal(si.file, "c.txt");
+	assert_int_equal(si.line, 9);
+	assert_string_equal(si.format, "fake");
+	assert_int_equal(cs_store_indicator_version(st, CS_KIND_DOMAIN, "evil.example"), 1);
+	assert_int_equal(cs_store_indicator_version(st, CS_KIND_IPV4, "198.51.100.7"), 2);
+	assert_int_equal(cs_store_indicator_version(st, CS_KIND_IPV4, "192.0.2.1"), 0);
+
+	ind = cs_intel_find(back, CS_KIND_DOMAIN, "www.example.org");
+	assert_true(cs_indicator_flags(ind) & CS_IND_WARNLISTED);
+	assert_string_equal(cs_indicator_warninglist(back, ind, 0), "wl");
+
+	ind = cs_intel_find(back, CS_KIND_COMPOUND,
+			    "[domain-name:value = 'evil.example' AND x:y = 'z']");
+	assert_non_null(ind);
+	assert_int_equal(cs_indicator_term_count(ind), 1);
+	assert_int_equal(cs_indicator_term(ind, 0, &tv), CS_KIND_DOMAIN);
+	assert_string_equal(tv, "evil.example");
+	cs_indicator_source(back, ind, 0, &si);
+	assert_string_equal(si.ref, "indicator--1");
+
+	assert_int_equal(cs_intel_yara_count(back), 1);
+	assert_string_equal(cs_intel_yara_source(back, 0, &tv, NULL), "r.yar");
+	assert_string_equal(tv, "rule a { condition: true }");
+
+	assert_int_equal(cs_store_versions(st, 0, count_versions, &nv), CS_OK);
+	assert_int_equal(nv, 2);
+	assert_int_equal(cs_store_version_rejects(st, v1, sum_rejects, &nrej), CS_OK);
+	assert_int_equal(nrej, 1);
+	cs_intel_free(back);
+	cs_store_close(st);
+	cs_test_rmtree(dir);
+	free(dir);
+}
+
+static void test_open_errors(void **state)
+{
+	struct cs_store *st = NULL;
+	char *dir = cs_test_tmpdir(), *path;
+
+	(void)state;
+	assert_int_not_equal(cs_store_open("/proc/nope/case.db", &st), CS_OK);
+	assert_non_null(strstr(cs_store_errmsg(st), "/proc/nope/case.db"));
+	cs_store_close(st);
+	/* A file that is not a database is refused with a message. */
+	path = cs_test_write(dir, "junk.db", "this is not sqlite, just text padding....", 40);
+	st = NULL;
+	assert_int_not_equal(cs_store_open(path, &st), CS_OK);
+	assert_non_null(strstr(cs_store_errmsg(st), "junk.db"));
+	cs_store_close(st);
+	cs_store_close(NULL);
+	free(path);
+	cs_test_rmtree(dir);
+	free(dir);
+}
+
+static void test_default_path(void **state)
+{
+	char buf[4096];
+
+	(void)state;
+	setenv("CHAINSWEEP_DB", "/x/y.db", 1);
+	assert_int_equal(cs_store_default_path(buf, sizeof(buf)), CS_OK);
+	assert_string_equal(buf, "/x/y.db");
+	unsetenv("CHAINSWEEP_DB");
+	setenv("XDG_DATA_HOME", "/data", 1);
+	assert_int_equal(cs_store_default_path(buf, sizeof(buf)), CS_OK);
+	assert_string_equal(buf, "/data/chainsweep/case.db");
+	unsetenv("XDG_DATA_HOME");
+	setenv("HOME", "/home/u", 1);
+	assert_int_equal(cs_store_default_path(buf, sizeof(buf)), CS_OK);
+	assert_string_equal(buf, "/home/u/.local/share/chainsweep/case.db");
+	assert_int_equal(cs_store_default_path(buf, 5), CS_ERR_TOOBIG);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_round_trip_and_versions),
+		cmocka_unit_test(test_open_errors),
+		cmocka_unit_test(test_default_path),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
