@@ -217,7 +217,7 @@ static int cmd_import(int argc, char **argv, struct cli_global *g)
 			ds.json_diags));
 		ds.json_diags = NULL;
 	} else {
-		printf("files: %llu read, %llu with nothing usable\n",
+		printf("files: %llu, of which %llu gave nothing usable\n",
 		       (unsigned long long)total.files, (unsigned long long)total.files_failed);
 		printf("entries: %llu accepted, %llu rejected\n", (unsigned long long)total.read,
 		       (unsigned long long)total.rejected);

@@ -1,6 +1,7 @@
 /* Unit tests of the import driver (lib/intel/import.c): sniffing, forced
  * formats, folder walks, symbolic links, FIFOs, MISP feed folders, and the
  * exit conditions. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>

@@ -1,5 +1,6 @@
 /* Unit tests of the SQLite case database: save, load back, versions,
  * merging across saves, warninglists and YARA sources surviving. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
