@@ -22,19 +22,8 @@
 #define CS_IMPORT_MAX_DEPTH 32
 #define CS_SNIFF_BYTES ((size_t)64 << 10)
 
-/* Weak so that the library links while a reader is being written; every
- * reader is present in a release build (tests/unit/test_import.c checks). */
-#define CS_WEAK __attribute__((weak))
-extern const struct cs_reader cs__reader_stix CS_WEAK;
-extern const struct cs_reader cs__reader_misp CS_WEAK;
-extern const struct cs_reader cs__reader_loki_hash CS_WEAK;
-extern const struct cs_reader cs__reader_loki_filename CS_WEAK;
-extern const struct cs_reader cs__reader_loki_c2 CS_WEAK;
-extern const struct cs_reader cs__reader_csv CS_WEAK;
-extern const struct cs_reader cs__reader_plain CS_WEAK;
-extern const struct cs_reader cs__reader_yara CS_WEAK;
-extern const struct cs_reader cs__reader_warninglist CS_WEAK;
-
+/* Readers in bidding order (ties go to the earlier one); declared in
+ * intel_int.h, one read_*.c file each. */
 static const struct cs_reader *const readers[] = {
 	&cs__reader_stix,          &cs__reader_misp,  &cs__reader_warninglist,
 	&cs__reader_loki_hash,     &cs__reader_loki_filename,
@@ -57,7 +46,7 @@ static const struct cs_reader *reader_by_name(const char *name)
 	size_t i;
 
 	for (i = 0; i < CS_ARRAY_SIZE(readers); i++) {
-		if (readers[i] && strcmp(readers[i]->name, name) == 0)
+		if (strcmp(readers[i]->name, name) == 0)
 			return readers[i];
 	}
 	return NULL;
@@ -73,7 +62,7 @@ static const struct cs_reader *sniff(const char *data, size_t len, const char *p
 	for (i = 0; i < CS_ARRAY_SIZE(readers); i++) {
 		int bid;
 
-		if (!readers[i] || !readers[i]->bid)
+		if (!readers[i]->bid)
 			continue;
 		bid = readers[i]->bid(data, n, path);
 		if (bid > best_bid) {
