@@ -1,0 +1,525 @@
+/*
+ * Reader for YARA rule files (docs/intel-formats-text.md).
+ *
+ * Each file is compiled on its own with libyara, exactly as a sweep will
+ * compile it later, so that a file that does not compile is found at
+ * import time and not in the middle of a sweep. A file that compiles
+ * yields one CS_KIND_YARA_RULE indicator per rule (value: the rule
+ * identifier) and its text is kept in the set for the sweeps.
+ *
+ * Choices:
+ *  - the externals signature-base expects (filename, filepath, extension,
+ *    filetype, owner) are declared as empty strings;
+ *  - "include" directives are refused: a rule file must not make us read
+ *    other files (a rule set is imported folder by folder instead);
+ *  - a file that does not compile counts one reject, "yara-compile",
+ *    with every compiler error reported at its line; its rules are not
+ *    added and its text is not kept.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <yara.h>
+
+#include "intel/intel_int.h"
+
+#define YARA_DESC_MAX 4096
+#define YARA_MAX_ERRORS 20 /* compiler errors reported per file */
+
+static const char *const yara_externals[] = {"filename", "filepath", "extension", "filetype",
+					      "owner"};
+
+/* ------------------------------------------------------------------ scanning */
+
+/*
+ * A light scanner over the rule text: it knows comments, text strings,
+ * regular expressions and identifiers well enough to find the
+ * "rule <name>" declarations and their lines. libyara does not keep
+ * line numbers in compiled rules.
+ */
+struct rule_pos {
+	const char *name;
+	size_t len;
+	uint64_t line;
+};
+
+struct rule_scan {
+	struct rule_pos *v;
+	size_t n, cap;
+};
+
+static int ident_start(int c)
+{
+	return cs__isalpha(c) || c == '_';
+}
+
+static int ident_char(int c)
+{
+	return cs__isalnum(c) || c == '_';
+}
+
+/*
+ * Collect every "rule NAME" outside comments and strings, in order.
+ * A '/' starts a regular expression after '=' or the word "matches"
+ * (elsewhere it divides). Linear in the text. Returns CS_OK or
+ * CS_ERR_NOMEM.
+ */
+static int scan_rules(const char *s, size_t n, struct rule_scan *out)
+{
+	size_t i = 0;
+	uint64_t line = 1;
+	int regex_ok = 0; /* a '/' here would start a regex */
+
+	while (i < n) {
+		int c = (unsigned char)s[i];
+
+		if (c == '\n') {
+			line++;
+			i++;
+			continue;
+		}
+		if (cs__isspace(c)) {
+			i++;
+			continue;
+		}
+		if (c == '/' && i + 1 < n && s[i + 1] == '/') {
+			while (i < n && s[i] != '\n')
+				i++;
+			continue;
+		}
+		if (c == '/' && i + 1 < n && s[i + 1] == '*') {
+			i += 2;
+			while (i < n && !(s[i] == '*' && i + 1 < n && s[i + 1] == '/')) {
+				if (s[i] == '\n')
+					line++;
+				i++;
+			}
+			i = i < n ? i + 2 : n;
+			continue;
+		}
+		if (c == '"' || (c == '/' && regex_ok)) {
+			int close = c;
+
+			i++;
+			while (i < n && s[i] != close && s[i] != '\n') {
+				if (s[i] == '\\' && i + 1 < n && s[i + 1] != '\n')
+					i++;
+				i++;
+			}
+			if (i < n && s[i] == close)
+				i++;
+			regex_ok = 0;
+			continue;
+		}
+		if (ident_start(c)) {
+			size_t start = i;
+
+			while (i < n && ident_char((unsigned char)s[i]))
+				i++;
+			regex_ok = (i - start == 7 && memcmp(s + start, "matches", 7) == 0);
+			if (i - start == 4 && memcmp(s + start, "rule", 4) == 0) {
+				size_t j = i;
+				uint64_t l = line;
+
+				while (j < n && cs__isspace((unsigned char)s[j])) {
+					if (s[j] == '\n')
+						l++;
+					j++;
+				}
+				if (j < n && ident_start((unsigned char)s[j])) {
+					size_t ns = j;
+
+					while (j < n && ident_char((unsigned char)s[j]))
+						j++;
+					if (cs__grow((void **)&out->v, &out->cap, out->n + 1,
+						     sizeof(*out->v)))
+						return CS_ERR_NOMEM;
+					out->v[out->n].name = s + ns;
+					out->v[out->n].len = j - ns;
+					out->v[out->n].line = line;
+					out->n++;
+					line = l;
+					i = j;
+				}
+			}
+			continue;
+		}
+		regex_ok = c == '=' || c == '(' || c == ',';
+		i++;
+	}
+	return CS_OK;
+}
+
+/* The line of rule `name`: the first declaration not yet claimed, so
+ * that declarations and compiled rules pair up in order. 0 if none. */
+static uint64_t rule_line(struct rule_scan *sc, size_t *from, const char *name)
+{
+	size_t len = strlen(name), k;
+
+	for (k = *from; k < sc->n; k++) {
+		if (sc->v[k].len == len && memcmp(sc->v[k].name, name, len) == 0) {
+			*from = k + 1;
+			return sc->v[k].line;
+		}
+	}
+	for (k = 0; k < *from && k < sc->n; k++) {
+		if (sc->v[k].len == len && memcmp(sc->v[k].name, name, len) == 0)
+			return sc->v[k].line;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ compiling */
+
+struct compile_errs {
+	struct cs_reader_ctx *ctx;
+	int errors;
+	int first_line;
+	char first_msg[256];
+};
+
+/* libyara reports each error and warning here; warnings ("string may
+ * slow down scanning") are no business of an import. */
+static void compiler_cb(int level, const char *file, int line, const YR_RULE *rule,
+			const char *message, void *ud)
+{
+	struct compile_errs *e = ud;
+
+	(void)file;
+	(void)rule;
+	if (level != YARA_ERROR_LEVEL_ERROR)
+		return;
+	if (e->errors == 0) {
+		e->first_line = line;
+		snprintf(e->first_msg, sizeof(e->first_msg), "%s", message ? message : "error");
+	}
+	if (e->errors < YARA_MAX_ERRORS)
+		cs__diag(e->ctx, CS_SEV_ERROR, line > 0 ? (uint64_t)line : 0, 0,
+			 "%s:%d: yara: %s", e->ctx->path ? e->ctx->path : "-", line,
+			 message ? message : "error");
+	e->errors++;
+}
+
+static int map_yr_err(int e)
+{
+	return e == ERROR_INSUFFICIENT_MEMORY ? CS_ERR_NOMEM : CS_ERR_PARSE;
+}
+
+/* ------------------------------------------------------------------ rules */
+
+static int meta_is(const YR_META *m, const char *const *keys)
+{
+	for (; *keys; keys++) {
+		if (cs__eqi(m->identifier, strlen(m->identifier), *keys))
+			return 1;
+	}
+	return 0;
+}
+
+static const char *const desc_keys[] = {"description", "desc", NULL};
+static const char *const author_keys[] = {"author", NULL};
+static const char *const ref_keys[] = {"reference", "ref", "report", NULL};
+static const char *const actor_keys[] = {"actor", "threat_actor", "activity_group", NULL};
+static const char *const malware_keys[] = {"malware", "malware_family", "family", "malfamily",
+					   "malpedia_family", NULL};
+static const char *const score_keys[] = {"score", NULL};
+static const char *const id_keys[] = {"id", NULL};
+
+/* Append "key: value" pieces to the description, capped. */
+static int desc_add(struct cs_buf *d, const char *key, const char *v)
+{
+	size_t vl = strlen(v);
+	int rc = CS_OK;
+
+	if (vl == 0 || d->len >= YARA_DESC_MAX)
+		return CS_OK;
+	if (d->len)
+		rc = cs__buf_adds(d, "; ");
+	if (!rc && key)
+		rc = cs__buf_printf(d, "%s: ", key);
+	if (vl > YARA_DESC_MAX - d->len)
+		vl = YARA_DESC_MAX - d->len;
+	if (!rc)
+		rc = cs__buf_add(d, v, vl);
+	return rc == CS_ERR_TOOBIG ? CS_OK : rc;
+}
+
+struct rule_labels {
+	char **v;
+	size_t n, cap;
+};
+
+static int label_add(struct rule_labels *l, const char *prefix, const char *v)
+{
+	size_t pl = strlen(prefix), vl = strlen(v);
+	char *s;
+
+	if (vl == 0 || l->n >= CS_INTEL_MAX_LABELS)
+		return CS_OK;
+	if (vl > 1024)
+		vl = 1024;
+	if (cs__grow((void **)&l->v, &l->cap, l->n + 1, sizeof(*l->v)))
+		return CS_ERR_NOMEM;
+	s = cs__malloc(pl + vl + 1);
+	if (!s)
+		return CS_ERR_NOMEM;
+	memcpy(s, prefix, pl);
+	memcpy(s + pl, v, vl);
+	s[pl + vl] = '\0';
+	l->v[l->n++] = s;
+	return CS_OK;
+}
+
+static void labels_clear(struct rule_labels *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->v[i]);
+	l->n = 0;
+}
+
+/*
+ * One compiled rule as an indicator: tags become "tag:<t>" labels, meta
+ * actor/malware keys "actor:"/"malware:" labels, description, author and
+ * reference the description, an integer "score" the confidence and a
+ * string "id" the reference. Private and global rules are indicators
+ * too (a sweep never reports a private rule by itself); they carry a
+ * "yara:private" / "yara:global" label.
+ */
+static int add_rule(struct cs_reader_ctx *ctx, const YR_RULE *rule, uint64_t line,
+		    struct cs_buf *desc, struct rule_labels *labels)
+{
+	const char *tag, *description = NULL, *author = NULL, *reference = NULL, *id = NULL;
+	const YR_META *m;
+	struct cs_ind_add a;
+	int conf = CS_CONF_UNKNOWN, rc = CS_OK;
+
+	labels_clear(labels);
+	cs__buf_reset(desc);
+	yr_rule_tags_foreach(rule, tag)
+	{
+		if (!rc)
+			rc = label_add(labels, "tag:", tag);
+	}
+	yr_rule_metas_foreach(rule, m)
+	{
+		if (rc)
+			break;
+		if (m->type == META_TYPE_STRING && m->string) {
+			if (!description && meta_is(m, desc_keys))
+				description = m->string;
+			else if (!author && meta_is(m, author_keys))
+				author = m->string;
+			else if (!reference && meta_is(m, ref_keys))
+				reference = m->string;
+			else if (!id && meta_is(m, id_keys))
+				id = m->string;
+			else if (meta_is(m, actor_keys))
+				rc = label_add(labels, "actor:", m->string);
+			else if (meta_is(m, malware_keys))
+				rc = label_add(labels, "malware:", m->string);
+			else if (conf < 0 && meta_is(m, score_keys)) {
+				char *end;
+				long v = strtol(m->string, &end, 10);
+
+				if (end != m->string && *end == '\0')
+					conf = v < 0 ? 0 : v > 100 ? 100 : (int)v;
+			}
+		} else if (m->type == META_TYPE_INTEGER && conf < 0 && meta_is(m, score_keys)) {
+			conf = m->integer < 0 ? 0 : m->integer > 100 ? 100 : (int)m->integer;
+		}
+	}
+	if (!rc && RULE_IS_PRIVATE(rule))
+		rc = label_add(labels, "yara:", "private");
+	if (!rc && RULE_IS_GLOBAL(rule))
+		rc = label_add(labels, "yara:", "global");
+	if (!rc && description)
+		rc = desc_add(desc, NULL, description);
+	if (!rc && author)
+		rc = desc_add(desc, "author", author);
+	if (!rc && reference)
+		rc = desc_add(desc, "reference", reference);
+	if (rc)
+		return rc;
+	cs__ind_add_init(&a);
+	a.kind = CS_KIND_YARA_RULE;
+	a.value = rule->identifier;
+	a.labels = (const char *const *)labels->v;
+	a.nlabels = labels->n;
+	a.confidence = conf;
+	a.line = line;
+	a.column = 0;
+	a.ref = id;
+	a.description = desc->len ? cs__buf_cstr(desc) : NULL;
+	rc = cs__intel_add(ctx, &a);
+	return rc == CS_ERR_NOMEM ? rc : CS_OK;
+}
+
+/*
+ * Compile the file and add its rules. Returns CS_OK when the file
+ * compiled (even with no rule in it), CS_ERR_PARSE when it did not (one
+ * "yara-compile" reject, errors reported with their lines), or
+ * CS_ERR_NOMEM.
+ */
+static int read_yara(struct cs_reader_ctx *ctx)
+{
+	struct compile_errs errs;
+	struct rule_scan scan = {NULL, 0, 0};
+	struct rule_labels labels = {NULL, 0, 0};
+	struct cs_buf desc;
+	YR_COMPILER *comp = NULL;
+	YR_RULES *rules = NULL;
+	const YR_RULE *rule;
+	const char *nul;
+	size_t i, from = 0;
+	uint64_t count = 0;
+	int rc, yrc;
+
+	nul = memchr(ctx->data, '\0', ctx->len);
+	if (nul) {
+		uint64_t line, col;
+
+		cs__offset_to_linecol(ctx, (size_t)(nul - ctx->data), &line, &col);
+		cs__diag(ctx, CS_SEV_ERROR, line, col, "%s:%llu: yara: NUL byte in rule text",
+			 ctx->path ? ctx->path : "-", (unsigned long long)line);
+		cs__reject(ctx, "yara-compile", line, col, "rule file does not compile");
+		return CS_ERR_PARSE;
+	}
+	yrc = yr_initialize();
+	if (yrc != ERROR_SUCCESS) {
+		cs__diag(ctx, CS_SEV_ERROR, 0, 0, "libyara failed to initialise (error %d)", yrc);
+		return map_yr_err(yrc);
+	}
+	cs__buf_init(&desc, YARA_DESC_MAX * 2);
+	memset(&errs, 0, sizeof(errs));
+	errs.ctx = ctx;
+	yrc = yr_compiler_create(&comp);
+	if (yrc != ERROR_SUCCESS) {
+		rc = map_yr_err(yrc);
+		goto out;
+	}
+	yr_compiler_set_callback(comp, compiler_cb, &errs);
+	/* No include callback: libyara then refuses every include. */
+	yr_compiler_set_include_callback(comp, NULL, NULL, NULL);
+	for (i = 0; i < CS_ARRAY_SIZE(yara_externals); i++) {
+		yrc = yr_compiler_define_string_variable(comp, yara_externals[i], "");
+		if (yrc != ERROR_SUCCESS) {
+			rc = map_yr_err(yrc);
+			goto out;
+		}
+	}
+	if (yr_compiler_add_string(comp, ctx->data, NULL) != 0 || errs.errors) {
+		if (errs.errors > YARA_MAX_ERRORS)
+			cs__diag(ctx, CS_SEV_ERROR, 0, 0, "%d more yara errors not shown",
+				 errs.errors - YARA_MAX_ERRORS);
+		cs__reject(ctx, "yara-compile", errs.first_line > 0 ? (uint64_t)errs.first_line : 0,
+			   0, "rule file does not compile: %s", errs.first_msg);
+		rc = CS_ERR_PARSE;
+		goto out;
+	}
+	yrc = yr_compiler_get_rules(comp, &rules);
+	if (yrc != ERROR_SUCCESS) {
+		cs__reject(ctx, "yara-compile", 0, 0, "rules could not be built (error %d)", yrc);
+		rc = map_yr_err(yrc);
+		goto out;
+	}
+	rc = scan_rules(ctx->data, ctx->len, &scan);
+	if (rc)
+		goto out;
+	yr_rules_foreach(rules, rule)
+	{
+		rc = add_rule(ctx, rule, rule_line(&scan, &from, rule->identifier), &desc, &labels);
+		if (rc)
+			break;
+		count++;
+	}
+	if (!rc)
+		rc = cs__intel_add_yara_source(ctx->intel, ctx->path ? ctx->path : "-", ctx->data,
+					       ctx->len);
+	if (!rc)
+		ctx->yara_rules += count;
+	if (!rc && count == 0)
+		cs__diag(ctx, CS_SEV_WARN, 0, 0, "rule file compiles but holds no rule");
+out:
+	if (rules)
+		yr_rules_destroy(rules);
+	if (comp)
+		yr_compiler_destroy(comp);
+	yr_finalize();
+	labels_clear(&labels);
+	free(labels.v);
+	free(scan.v);
+	cs__buf_release(&desc);
+	return rc;
+}
+
+/* Does the text declare a rule: "rule NAME" followed by '{' or ':' at
+ * the start of a line (after "private"/"global")? */
+static int has_rule_decl(const char *data, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		const char *nl = memchr(data + i, '\n', len - i);
+		size_t e = nl ? (size_t)(nl - data) : len, j = i;
+
+		while (j < e && cs__isspace((unsigned char)data[j]))
+			j++;
+		for (;;) {
+			if (e - j > 8 && memcmp(data + j, "private", 7) == 0 &&
+			    cs__isspace((unsigned char)data[j + 7]))
+				j += 8;
+			else if (e - j > 7 && memcmp(data + j, "global", 6) == 0 &&
+				 cs__isspace((unsigned char)data[j + 6]))
+				j += 7;
+			else
+				break;
+			while (j < e && cs__isspace((unsigned char)data[j]))
+				j++;
+		}
+		if (e - j > 5 && memcmp(data + j, "rule", 4) == 0 &&
+		    cs__isspace((unsigned char)data[j + 4])) {
+			j += 5;
+			while (j < e && cs__isspace((unsigned char)data[j]))
+				j++;
+			if (j < e && ident_start((unsigned char)data[j])) {
+				while (j < e && ident_char((unsigned char)data[j]))
+					j++;
+				while (j < e && cs__isspace((unsigned char)data[j]))
+					j++;
+				if (j == e || data[j] == '{' || data[j] == ':')
+					return 1;
+			}
+		}
+		i = e + 1;
+	}
+	return 0;
+}
+
+/*
+ * Bid: a rule declaration is near certain; the ".yar"/".yara" name adds
+ * to it and alone makes a weak bid (a file of imports only, or one cut
+ * by the sniff window before its first rule).
+ */
+static int bid_yara(const char *data, size_t len, const char *path)
+{
+	const char *base = path ? strrchr(path, '/') : NULL;
+	size_t bl;
+	int ext = 0, decl;
+
+	base = base ? base + 1 : (path ? path : "");
+	bl = strlen(base);
+	if ((bl > 4 && cs__strncasecmp(base + bl - 4, ".yar", 4) == 0) ||
+	    (bl > 5 && cs__strncasecmp(base + bl - 5, ".yara", 5) == 0))
+		ext = 1;
+	if (memchr(data, '\0', len))
+		return ext ? 20 : 0;
+	decl = has_rule_decl(data, len);
+	if (decl)
+		return ext ? 95 : 80;
+	return ext ? 40 : 0;
+}
+
+const struct cs_reader cs__reader_yara = {"yara", bid_yara, read_yara};

@@ -1,0 +1,692 @@
+/*
+ * The MISP reader (lib/intel/read_misp.c) through the public import API:
+ * crafted events in tests/data/misp, ESET's 3CX event from the
+ * real-world folder, and hostile inputs.
+ *
+ * Expected counts on the real file are computed independently with jq;
+ * the command is written beside each number.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+
+#include "intel/intel_int.h"
+
+struct fixture {
+	struct cs_intel *in;
+	struct cs_test_diags *d;
+	struct cs_import_stats st;
+	int rc;
+};
+
+static struct fixture *fx_new(void)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	f->in = cs_intel_new();
+	f->d = calloc(1, sizeof(*f->d));
+	assert_non_null(f->in);
+	assert_non_null(f->d);
+	cs_intel_set_diag(f->in, cs_test_diag_cb, f->d);
+	assert_int_equal(cs_intel_set_format(f->in, "misp"), CS_OK);
+	return f;
+}
+
+static void fx_free(struct fixture *f)
+{
+	cs_intel_free(f->in);
+	free(f->d);
+	free(f);
+}
+
+static struct fixture *import_path(const char *path)
+{
+	struct fixture *f = fx_new();
+
+	f->rc = cs_intel_import(f->in, path, &f->st);
+	return f;
+}
+
+static struct fixture *import_mem(const char *data, size_t len)
+{
+	struct fixture *f = fx_new();
+
+	f->rc = cs_intel_import_mem(f->in, "mem.json", data, len, &f->st);
+	return f;
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	char *buf;
+	long n;
+
+	assert_non_null(fp);
+	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
+	n = ftell(fp);
+	assert_true(n >= 0);
+	rewind(fp);
+	buf = malloc((size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
+	buf[n] = '\0';
+	fclose(fp);
+	*len = (size_t)n;
+	return buf;
+}
+
+static uint64_t rejects(const struct cs_intel *in, const char *reason)
+{
+	size_t i;
+	uint64_t n;
+
+	for (i = 0; i < cs_intel_reject_reasons(in); i++) {
+		const char *r = cs_intel_reject_reason(in, i, &n);
+
+		if (strcmp(r, reason) == 0)
+			return n;
+	}
+	return 0;
+}
+
+static const struct cs_indicator *must_find(const struct cs_intel *in, enum cs_kind k,
+					    const char *v)
+{
+	const struct cs_indicator *ind = cs_intel_find(in, k, v);
+
+	if (!ind)
+		fail_msg("no %s indicator '%s'", cs_kind_name(k), v);
+	return ind;
+}
+
+static int detect(const struct cs_indicator *ind)
+{
+	return (cs_indicator_flags(ind) & CS_IND_DETECT) != 0;
+}
+
+static int hunt(const struct cs_indicator *ind)
+{
+	return (cs_indicator_flags(ind) & CS_IND_HUNT) != 0;
+}
+
+#define EV "a0000000-0000-4000-8000-000000000000"
+
+/* ------------------------------------------------------- crafted files */
+
+static void test_event_counts_by_kind(void **state)
+{
+	struct fixture *f = import_path(cs_test_data("misp/event.json"));
+
+	(void)state;
+	assert_int_equal(f->rc, CS_OK);
+	assert_int_equal(cs_test_count_kind(f->in, CS_KIND_MD5), 1);
+	assert_int_equal(cs_test_count_kind(f->in, CS_KIND_SHA1), 1);   /* x509 fingerprint */
+	assert_int_equal(cs_test_count_kind(f->in, CS_KIND_SHA256), 1); /* of filename|sha256 */
+	assert_int_equal(cs_test_count_kind(f->in, CS_KIND_FILENAME), 3);
+	assert_int_equal(cs_test_count_kind(f->in, CS_KIND_DOMAIN), 4);
+	assert_int_equal(cs_test_count_kind(f->in, CS_KIND_IPV4), 4);
+	assert_int_equal(cs_test_count_kind(f->in, CS_KIND_IPV6), 1);
+	assert_int_equal(cs_test_count_kind(f->in, CS_KIND_URL), 1);
+	assert_int_equal(cs_test_count_kind(f->in, CS_KIND_EMAIL), 1);
+	assert_int_equal(cs_intel_count(f->in), 17);
+	/* comment, yara, the imphash of filename|imphash, the object's
+	 * "signature" text marked to_ids */
+	assert_int_equal(rejects(f->in, "unsupported-type"), 4);
+	assert_true(rejects(f->in, "bad-hash") + rejects(f->in, "hash-length") == 1);
+	assert_int_equal(f->st.rejected, 5);
+	/* a link, a deleted attribute, two descriptive object attributes */
+	assert_true(cs_test_diags_have(f->d, "event " EV ": not imported: 1 deleted attributes, "
+					     "1 links, 2 descriptive object attributes"));
+	assert_null(cs_intel_find(f->in, CS_KIND_URL, "https://www.example.com/blog/3cx"));
+	assert_null(cs_intel_find(f->in, CS_KIND_SHA1, "0000000000000000000000000000000000000000"));
+	fx_free(f);
+}
+
+static void test_event_labels_after_attributes(void **state)
+{
+	struct fixture *f = import_path(cs_test_data("misp/event.json"));
+	size_t i;
+
+	(void)state;
+	/* Tag and Galaxy come after Attribute and Object in the file; every
+	 * indicator still carries the event's labels. */
+	for (i = 0; i < cs_intel_count(f->in); i++) {
+		const struct cs_indicator *ind = cs_intel_at(f->in, i);
+
+		assert_true(cs_test_has_label(f->in, ind, "event:3CX supply chain test event"));
+		assert_true(cs_test_has_label(f->in, ind, "actor:Lazarus Group"));
+		assert_true(cs_test_has_label(f->in, ind,
+					      "attack-pattern:Supply Chain Compromise - T1195"));
+		assert_true(cs_test_has_label(f->in, ind, "galaxy:sector=Finance"));
+		assert_true(cs_test_has_label(f->in, ind, "tag:tlp:white"));
+		assert_true(cs_test_has_label(f->in, ind, "tool:Rundll32"));
+	}
+	fx_free(f);
+}
+
+static void test_event_detect_and_hunt(void **state)
+{
+	struct fixture *f = import_path(cs_test_data("misp/event.json"));
+	const struct cs_indicator *ind;
+
+	(void)state;
+	ind = must_find(f->in, CS_KIND_MD5, "bb915073385dd16a846dfa318afa3c19");
+	assert_true(detect(ind));
+	assert_false(hunt(ind));
+	/* to_ids false: still imported, for hunting */
+	ind = must_find(f->in, CS_KIND_DOMAIN, "akamaicontainer.com");
+	assert_false(detect(ind));
+	assert_true(hunt(ind));
+	ind = must_find(f->in, CS_KIND_FILENAME, "ffmpeg.dll");
+	assert_true(hunt(ind));
+	fx_free(f);
+}
+
+static void test_event_fields(void **state)
+{
+	struct fixture *f = import_path(cs_test_data("misp/event.json"));
+	const struct cs_indicator *ind;
+	struct cs_source_info si;
+
+	(void)state;
+	ind = must_find(f->in, CS_KIND_MD5, "bb915073385dd16a846dfa318afa3c19");
+	cs_indicator_source(f->in, ind, 0, &si);
+	assert_string_equal(si.format, "misp");
+	assert_string_equal(si.ref, EV "/a0000000-0000-4000-8000-000000000001");
+	assert_string_equal(si.description, "ffmpeg.dll");
+	assert_int_equal(si.line, 8);
+	ind = must_find(f->in, CS_KIND_DOMAIN, "akamaicontainer.com");
+	assert_int_equal(cs_indicator_valid_from(ind), 1677628800);  /* date -d 2023-03-01Z +%s */
+	assert_int_equal(cs_indicator_valid_until(ind), 1680091200); /* 2023-03-29T12:00Z */
+	/* object first_seen applies to its attributes */
+	ind = must_find(f->in, CS_KIND_DOMAIN, "sbmsa.wiki");
+	assert_int_equal(cs_indicator_valid_from(ind), 1675209600); /* 2023-02-01Z */
+	cs_indicator_source(f->in, ind, 0, &si);
+	assert_int_equal(si.line, 35);
+	/* the object's comment when the attribute has none */
+	ind = must_find(f->in, CS_KIND_DOMAIN, "pbxphonenetwork.com");
+	cs_indicator_source(f->in, ind, 0, &si);
+	assert_string_equal(si.description, "C2");
+	assert_true(cs_test_has_label(f->in, ind, "misp-object:domain-ip"));
+	/* attribute-level tags */
+	ind = must_find(f->in, CS_KIND_EMAIL, "Recruiter@example.org");
+	assert_true(cs_test_has_label(f->in, ind, "tag:phishing"));
+	assert_true(cs_test_has_label(f->in, ind, "malware:TAXHAUL"));
+	ind = must_find(f->in, CS_KIND_SHA1, "a94a8fe5ccb19ba61c4c0873d391e987982fbbd3");
+	assert_true(cs_test_has_label(f->in, ind, "cert:x509-fingerprint"));
+	must_find(f->in, CS_KIND_IPV6, "2001:db8::20");
+	fx_free(f);
+}
+
+static void test_composite_values_split(void **state)
+{
+	struct fixture *f = import_path(cs_test_data("misp/event.json"));
+	const struct cs_indicator *ind;
+
+	(void)state;
+	/* filename|sha256: both, same source and flags */
+	ind = must_find(f->in, CS_KIND_FILENAME, "d3dcompiler_47.dll");
+	assert_true(detect(ind));
+	ind = must_find(f->in, CS_KIND_SHA256,
+			"11be1803e2e307b647a8a7fccc55a6e8d6a07f3c0a3a0a9f4d2d9d2a0e9e1e4c");
+	assert_true(detect(ind));
+	/* ip-dst|port: the address only */
+	must_find(f->in, CS_KIND_IPV4, "203.0.113.10");
+	/* filename|imphash: the name, the imphash rejected */
+	must_find(f->in, CS_KIND_FILENAME, "3CXDesktopApp.exe");
+	assert_null(cs_intel_find(f->in, CS_KIND_MD5, "f34d5f2d4577ed6d9ceec516c1f5a744"));
+	/* domain|ip: both, each naming the other */
+	ind = must_find(f->in, CS_KIND_DOMAIN, "glcloudservice.com");
+	assert_true(cs_test_has_label(f->in, ind, "resolves-to:198.51.100.20"));
+	ind = must_find(f->in, CS_KIND_IPV4, "198.51.100.20");
+	assert_true(cs_test_has_label(f->in, ind, "resolved-from:glcloudservice.com"));
+	fx_free(f);
+}
+
+static void test_resolved_to_references(void **state)
+{
+	struct fixture *f = import_path(cs_test_data("misp/event.json"));
+	const struct cs_indicator *ind;
+
+	(void)state;
+	/* object 1 (domain) resolved-to object 2 (ip), declared before it */
+	ind = must_find(f->in, CS_KIND_DOMAIN, "pbxphonenetwork.com");
+	assert_true(cs_test_has_label(f->in, ind, "resolves-to:192.0.2.55"));
+	ind = must_find(f->in, CS_KIND_IPV4, "192.0.2.55");
+	assert_true(cs_test_has_label(f->in, ind, "resolved-from:pbxphonenetwork.com"));
+	/* hostname and ip inside one domain-ip object */
+	ind = must_find(f->in, CS_KIND_DOMAIN, "sbmsa.wiki");
+	assert_true(cs_test_has_label(f->in, ind, "resolves-to:192.0.2.66"));
+	ind = must_find(f->in, CS_KIND_IPV4, "192.0.2.66");
+	assert_true(cs_test_has_label(f->in, ind, "resolved-from:sbmsa.wiki"));
+	assert_false(cs_test_has_label(f->in, ind, "resolved-from:pbxphonenetwork.com"));
+	/* nothing of the sort on unrelated values */
+	ind = must_find(f->in, CS_KIND_DOMAIN, "akamaicontainer.com");
+	assert_int_equal(cs_indicator_label_count(ind), 6);
+	fx_free(f);
+}
+
+static void test_reject_messages(void **state)
+{
+	struct fixture *f = import_path(cs_test_data("misp/event.json"));
+
+	(void)state;
+	assert_true(cs_test_diags_have(f->d, "event.json:15:7: unsupported-type: MISP attribute type "
+					     "'comment' is not an indicator kind we match"));
+	assert_true(cs_test_diags_have(f->d, "event.json:16:7: unsupported-type: MISP attribute of "
+					     "type 'yara'"));
+	assert_true(cs_test_diags_have(f->d, "'filename|imphash': the part after '|'"));
+	assert_true(cs_test_diags_have(f->d, "event.json:20:"));
+	assert_int_equal(f->d->errors, 0);
+	fx_free(f);
+}
+
+static void test_response_with_several_events(void **state)
+{
+	struct fixture *f = import_path(cs_test_data("misp/response.json"));
+	const struct cs_indicator *ind;
+	struct cs_source_info si;
+
+	(void)state;
+	assert_int_equal(f->rc, CS_OK);
+	assert_int_equal(cs_intel_count(f->in), 3);
+	assert_int_equal(f->st.read, 4);
+	/* one.example is in both events: both events' labels, two sources,
+	 * detection wins over hunting only in flags both ways */
+	ind = must_find(f->in, CS_KIND_DOMAIN, "one.example");
+	assert_true(cs_test_has_label(f->in, ind, "event:first event"));
+	assert_true(cs_test_has_label(f->in, ind, "event:second event"));
+	assert_true(cs_test_has_label(f->in, ind, "tag:tlp:green"));
+	assert_int_equal(cs_indicator_source_count(ind), 2);
+	cs_indicator_source(f->in, ind, 1, &si);
+	assert_string_equal(si.ref, "d0000000-0000-4000-8000-000000000002/"
+				    "d0000000-0000-4000-8000-000000000022");
+	/* the first event's tag does not leak into the second */
+	ind = must_find(f->in, CS_KIND_DOMAIN, "two.example");
+	assert_true(cs_test_has_label(f->in, ind, "event:second event"));
+	assert_false(cs_test_has_label(f->in, ind, "tag:tlp:green"));
+	assert_false(cs_test_has_label(f->in, ind, "event:first event"));
+	assert_true(hunt(ind));
+	must_find(f->in, CS_KIND_SHA1, "a94a8fe5ccb19ba61c4c0873d391e987982fbbd3");
+	fx_free(f);
+}
+
+static void test_bare_event(void **state)
+{
+	struct fixture *f = import_path(cs_test_data("misp/bare.json"));
+	const struct cs_indicator *ind;
+
+	(void)state;
+	assert_int_equal(f->rc, CS_OK);
+	assert_int_equal(cs_intel_count(f->in), 2);
+	ind = must_find(f->in, CS_KIND_SHA512,
+			"cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce"
+			"47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e");
+	assert_true(detect(ind)); /* to_ids "1" */
+	assert_true(cs_test_has_label(f->in, ind, "event:bare event"));
+	ind = must_find(f->in, CS_KIND_DOMAIN, "updates.example.net"); /* hostname|port */
+	assert_true(hunt(ind)); /* to_ids "0" */
+	fx_free(f);
+}
+
+static void test_attribute_search_results(void **state)
+{
+	struct fixture *f = import_path(cs_test_data("misp/attributes.json"));
+	const struct cs_indicator *ind;
+
+	(void)state;
+	assert_int_equal(f->rc, CS_OK);
+	assert_int_equal(cs_intel_count(f->in), 2);
+	ind = must_find(f->in, CS_KIND_IPV4, "203.0.113.99");
+	assert_true(detect(ind));
+	assert_int_equal(cs_indicator_label_count(ind), 0);
+	must_find(f->in, CS_KIND_URL, "http://evil.example/gate.php");
+	fx_free(f);
+	f = import_path(cs_test_data("misp/attribute_list.json"));
+	assert_int_equal(f->rc, CS_OK);
+	assert_int_equal(cs_intel_count(f->in), 2);
+	must_find(f->in, CS_KIND_MD5, "d41d8cd98f00b204e9800998ecf8427e");
+	must_find(f->in, CS_KIND_FILENAME, "update.exe");
+	fx_free(f);
+}
+
+static void test_sniffed_without_format(void **state)
+{
+	static const char *const files[] = { "misp/event.json", "misp/response.json",
+					     "misp/bare.json", "misp/attributes.json" };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < CS_ARRAY_SIZE(files); i++) {
+		struct cs_intel *in = cs_intel_new();
+		struct cs_import_stats st;
+
+		assert_int_equal(cs_intel_import(in, cs_test_data(files[i]), &st), CS_OK);
+		assert_true(cs_intel_count(in) > 0);
+		cs_intel_free(in);
+	}
+}
+
+static void test_bid(void **state)
+{
+	const char *ev = "{\"Event\": {\"info\": \"x\"}}";
+	const char *bundle = "{\"type\": \"bundle\", \"objects\": []}";
+	const char *wl = "{\"list\": [\"8.8.8.8\"], \"name\": \"x\", \"type\": \"cidr\"}";
+
+	(void)state;
+	assert_true(cs__reader_misp.bid(ev, strlen(ev), "x.json") >= 90);
+	assert_int_equal(cs__reader_misp.bid(bundle, strlen(bundle), "x.json"), 0);
+	assert_int_equal(cs__reader_misp.bid(wl, strlen(wl), "x.json"), 0);
+	assert_int_equal(cs__reader_misp.bid("", 0, "x.json"), 0);
+}
+
+/* ---------------------------------------------------------- hostile */
+
+static void test_truncated_event_keeps_earlier_attributes(void **state)
+{
+	size_t len;
+	char *data = slurp(cs_test_data("misp/event.json"), &len);
+	const char *cut = strstr(data, "{\"id\": \"4\"");
+	struct fixture *f;
+
+	(void)state;
+	assert_non_null(cut);
+	/* Cut in the middle of the 4th attribute (line 11): the first three
+	 * attributes (md5, domain, filename|sha256) are complete. */
+	f = import_mem(data, (size_t)(cut - data) + 30);
+	assert_int_equal(f->rc, CS_OK);
+	assert_int_equal(cs_intel_count(f->in), 4);
+	must_find(f->in, CS_KIND_MD5, "bb915073385dd16a846dfa318afa3c19");
+	must_find(f->in, CS_KIND_SHA256,
+		  "11be1803e2e307b647a8a7fccc55a6e8d6a07f3c0a3a0a9f4d2d9d2a0e9e1e4c");
+	assert_int_equal(f->d->errors, 1);
+	assert_true(cs_test_diags_have(f->d, "mem.json:11:37:"));
+	assert_true(cs_test_diags_have(f->d, "JSON syntax error at line 11, column 37"));
+	fx_free(f);
+	free(data);
+}
+
+static void test_truncation_sweep(void **state)
+{
+	static const char *const files[] = { "misp/event.json", "misp/response.json" };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < CS_ARRAY_SIZE(files); i++) {
+		size_t len, cut;
+		char *data = slurp(cs_test_data(files[i]), &len);
+		uint64_t last = 0, full;
+		struct fixture *f = import_mem(data, len);
+
+		full = f->st.read;
+		fx_free(f);
+		for (cut = 0; cut <= len; cut += (cut < 64 || len - cut < 64) ? 1 : 11) {
+			f = import_mem(data, cut);
+			assert_true(f->st.read >= last);
+			assert_true(f->st.read <= full);
+			last = f->st.read;
+			fx_free(f);
+		}
+		assert_int_equal(last, full);
+		free(data);
+	}
+}
+
+static void test_invalid_attribute_is_skipped(void **state)
+{
+	const char *doc = "{\"Event\": {\"info\": \"x\", \"Attribute\": [\n"
+			  "{\"type\": \"domain\", \"value\": \"a.example\"},\n"
+			  "{\"type\": \"domain\" \"value\": \"b.example\"},\n"
+			  "{\"type\": \"domain\", \"value\": \"c.example\", \"x\": [tru]},\n"
+			  "{\"type\": \"domain\", \"value\": \"d.example\"}\n]}}";
+	struct fixture *f = import_mem(doc, strlen(doc));
+
+	(void)state;
+	assert_int_equal(f->rc, CS_OK);
+	assert_int_equal(cs_intel_count(f->in), 2);
+	must_find(f->in, CS_KIND_DOMAIN, "a.example");
+	must_find(f->in, CS_KIND_DOMAIN, "d.example");
+	assert_int_equal(rejects(f->in, "json-syntax"), 2);
+	assert_true(cs_test_diags_have(f->d, "mem.json:3:"));
+	assert_true(cs_test_diags_have(f->d, "mem.json:4:"));
+	assert_int_equal(f->d->errors, 0);
+	fx_free(f);
+}
+
+static void test_deeply_nested_arrays(void **state)
+{
+	size_t n = 100000;
+	const char *head = "{\"Event\": {\"info\": \"x\", \"Attribute\": [{\"type\": \"domain\", "
+			   "\"value\": \"a.example\"}, ";
+	size_t hl = strlen(head);
+	char *doc = malloc(hl + n);
+	struct fixture *f;
+
+	(void)state;
+	assert_non_null(doc);
+	memset(doc, '[', n);
+	f = import_mem(doc, n);
+	assert_int_equal(f->rc, CS_ERR_EMPTY);
+	assert_true(cs_test_diags_have(f->d, "nesting deeper than 256"));
+	fx_free(f);
+	memcpy(doc, head, hl);
+	memset(doc + hl, '[', n);
+	f = import_mem(doc, hl + n);
+	assert_int_equal(f->rc, CS_OK);
+	must_find(f->in, CS_KIND_DOMAIN, "a.example");
+	assert_true(cs_test_diags_have(f->d, "nesting deeper than 256"));
+	fx_free(f);
+	free(doc);
+}
+
+static void test_huge_strings(void **state)
+{
+	const char *a = "{\"Event\": {\"info\": \"x\", \"Attribute\": [{\"type\": \"domain\", "
+			"\"value\": \"a.example\", \"comment\": \"";
+	const char *b = "\"}, {\"type\": \"domain\", \"value\": \"";
+	const char *c = "\"}, {\"type\": \"domain\", \"value\": \"last.example\"}]}}";
+	size_t big = (size_t)17 << 20, val = (size_t)100 << 10;
+	size_t la = strlen(a), lb = strlen(b), lc = strlen(c), n = la + big + lb + val + lc;
+	char *doc = malloc(n);
+	struct fixture *f;
+
+	(void)state;
+	assert_non_null(doc);
+	memcpy(doc, a, la);
+	memset(doc + la, 'x', big);
+	memcpy(doc + la + big, b, lb);
+	memset(doc + la + big + lb, 'z', val);
+	memcpy(doc + la + big + lb + val, c, lc);
+	f = import_mem(doc, n);
+	assert_int_equal(f->rc, CS_OK);
+	assert_int_equal(cs_intel_count(f->in), 1);
+	must_find(f->in, CS_KIND_DOMAIN, "last.example");
+	assert_int_equal(rejects(f->in, "too-big"), 1);
+	assert_int_equal(rejects(f->in, "too-long"), 1);
+	fx_free(f);
+	free(doc);
+}
+
+static void test_wrong_types_everywhere(void **state)
+{
+	struct fixture *f = import_path(cs_test_data("misp/wrong_types.json"));
+
+	(void)state;
+	assert_int_equal(f->rc, CS_OK);
+	assert_int_equal(cs_intel_count(f->in), 2);
+	must_find(f->in, CS_KIND_DOMAIN, "ok.example");
+	must_find(f->in, CS_KIND_FILENAME, "kept.exe");
+	/* 5, type 7, value [..] */
+	assert_int_equal(rejects(f->in, "bad-attribute"), 3);
+	/* domain|ip without '|' */
+	assert_int_equal(rejects(f->in, "bad-value"), 1);
+	/* object 7, object whose Attribute is 5 */
+	assert_int_equal(rejects(f->in, "bad-object"), 2);
+	fx_free(f);
+	/* Event, response, Attribute of the wrong JSON type */
+	{
+		static const char *const docs[] = {
+			"{\"Event\": 5}",
+			"{\"response\": \"x\"}",
+			"{\"Event\": {\"info\": \"x\", \"Attribute\": {\"type\": \"md5\"}}}",
+			"[1, \"x\", null]",
+		};
+		size_t i;
+
+		for (i = 0; i < CS_ARRAY_SIZE(docs); i++) {
+			f = import_mem(docs[i], strlen(docs[i]));
+			assert_int_equal(f->rc, CS_ERR_EMPTY);
+			assert_true(rejects(f->in, "bad-event") >= 1);
+			fx_free(f);
+		}
+	}
+}
+
+static void test_empty_and_garbage(void **state)
+{
+	static const char *const inputs[] = { "", " \n ", "garbage", "\"Event\"", "{", "[",
+					      "{}", "[]", "{\"Event\": {}}", "{\"response\": []}" };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < CS_ARRAY_SIZE(inputs); i++) {
+		struct fixture *f = import_mem(inputs[i], strlen(inputs[i]));
+
+		assert_int_equal(f->rc, CS_ERR_EMPTY);
+		assert_int_equal(cs_intel_count(f->in), 0);
+		fx_free(f);
+	}
+}
+
+static void test_nul_bytes(void **state)
+{
+	static const char doc[] = "{\"Event\": {\"info\": \"x\", \"Attribute\": ["
+				  "{\"type\": \"filename\", \"value\": \"a\\u0000.exe\"},"
+				  "{\"type\": \"domain\", \"value\": \"raw\0nul.example\"},"
+				  "{\"type\": \"domain\", \"value\": \"ok.example\"}]}}";
+	struct fixture *f = import_mem(doc, sizeof(doc) - 1);
+
+	(void)state;
+	assert_int_equal(f->rc, CS_OK);
+	assert_int_equal(cs_intel_count(f->in), 1);
+	must_find(f->in, CS_KIND_DOMAIN, "ok.example");
+	assert_null(cs_intel_find(f->in, CS_KIND_FILENAME, "a"));
+	assert_int_equal(rejects(f->in, "bad-value"), 1);
+	assert_int_equal(rejects(f->in, "json-syntax"), 1);
+	fx_free(f);
+}
+
+/* ---------------------------------------------------------- real world */
+
+#define ESET_JQ_OBJ ".response[0].Event.Object[].Attribute[]"
+
+static void test_real_eset_counts(void **state)
+{
+	const char *path = CS_TEST_REAL_WORLD("eset/lazarus_3cx.misp.json");
+	struct fixture *f = import_path(path);
+
+	(void)state;
+	assert_int_equal(f->rc, CS_OK);
+	/* jq '.response[0].Event.Attribute|length' -> 0: everything is in
+	 * objects. For each type T:
+	 * jq --arg t T '[ESET_JQ_OBJ|select(.type==$t)|.value]|unique|length' */
+	assert_int_equal(cs_test_count_kind(f->in, CS_KIND_MD5), 4);      /* md5 -> 4 */
+	assert_int_equal(cs_test_count_kind(f->in, CS_KIND_SHA1), 4);     /* sha1 -> 4 */
+	assert_int_equal(cs_test_count_kind(f->in, CS_KIND_SHA256), 4);   /* sha256 -> 4 */
+	assert_int_equal(cs_test_count_kind(f->in, CS_KIND_FILENAME), 4); /* filename -> 4 */
+	assert_int_equal(cs_test_count_kind(f->in, CS_KIND_DOMAIN), 2);   /* domain -> 2 */
+	assert_int_equal(cs_test_count_kind(f->in, CS_KIND_IPV4), 3);     /* ip-dst -> 3 (4 attrs) */
+	assert_int_equal(cs_test_count_kind(f->in, CS_KIND_URL), 3);      /* url -> 3 */
+	assert_int_equal(cs_intel_count(f->in), 24);
+	/* jq '[ESET_JQ_OBJ|select(.type=="text" and .to_ids)]|length' -> 2
+	 * (av-signature "signature" values): the only rejects */
+	assert_int_equal(f->st.rejected, 2);
+	assert_int_equal(rejects(f->in, "unsupported-type"), 2);
+	/* jq '[ESET_JQ_OBJ|select((.type=="text" or .type=="port") and
+	 *      (.to_ids|not))]|length' -> 21 + 2 = 23 descriptive attributes */
+	assert_true(cs_test_diags_have(f->d, "0 deleted attributes, 0 links, "
+					     "23 descriptive object attributes"));
+	/* jq '[ESET_JQ_OBJ|select(.type as $t|["md5","sha1","sha256","filename",
+	 *      "domain","ip-dst","url"]|index($t))]|length' -> 25 accepted */
+	assert_int_equal(f->st.read, 25);
+	fx_free(f);
+}
+
+static void test_real_eset_labels_and_flags(void **state)
+{
+	const char *path = CS_TEST_REAL_WORLD("eset/lazarus_3cx.misp.json");
+	struct fixture *f = import_path(path);
+	const struct cs_indicator *ind;
+	size_t i;
+
+	(void)state;
+	/* jq '.response[0].Event.Galaxy[]|select(.type=="threat-actor")
+	 *     |.GalaxyCluster[].value' -> "Lazarus Group" */
+	for (i = 0; i < cs_intel_count(f->in); i++) {
+		ind = cs_intel_at(f->in, i);
+		assert_true(cs_test_has_label(f->in, ind, "actor:Lazarus Group"));
+		assert_true(cs_test_has_label(f->in, ind, "tag:ESET"));
+		assert_true(cs_test_has_label(
+			f->in, ind,
+			"event:Linux malware strengthen links between Lazarus and the 3CX "
+			"supply-chain attack"));
+		assert_true(cs_test_has_label(f->in, ind, "attack-pattern:Social Media - T1593.001"));
+	}
+	/* jq '[ESET_JQ_OBJ|select(.type=="sha256")|.to_ids]|unique' -> [true] */
+	ind = must_find(f->in, CS_KIND_SHA256,
+			"eebb01932de0b5605dd460cc82844d8693c00ea8ab5ffdf8dbede6528c1c18fd");
+	assert_true(detect(ind));
+	assert_true(cs_test_has_label(f->in, ind, "misp-object:file"));
+	/* jq '[ESET_JQ_OBJ|select(.type=="domain")|.to_ids]|unique' -> [false] */
+	ind = must_find(f->in, CS_KIND_DOMAIN, "od.lk");
+	assert_true(hunt(ind));
+	assert_false(detect(ind));
+	/* jq '.response[0].Event.Object[]|select(.ObjectReference[]?
+	 *     .relationship_type=="resolved-to")|[.Attribute[].value,
+	 *     .ObjectReference[].referenced_uuid]': od.lk -> object 56ccf232
+	 *     (ip-dst 38.108.185.115), journalide.org -> d6d1e6a4 (172.93.201.88) */
+	assert_true(cs_test_has_label(f->in, ind, "resolves-to:38.108.185.115"));
+	ind = must_find(f->in, CS_KIND_IPV4, "38.108.185.115");
+	assert_true(cs_test_has_label(f->in, ind, "resolved-from:od.lk"));
+	ind = must_find(f->in, CS_KIND_DOMAIN, "journalide.org");
+	assert_true(cs_test_has_label(f->in, ind, "resolves-to:172.93.201.88"));
+	ind = must_find(f->in, CS_KIND_IPV4, "172.93.201.88");
+	assert_true(cs_test_has_label(f->in, ind, "resolved-from:journalide.org"));
+	/* 23.254.211.230: no resolved-to reference names it */
+	ind = must_find(f->in, CS_KIND_IPV4, "23.254.211.230");
+	assert_int_equal(cs_indicator_source_count(ind), 2); /* listed twice in its object */
+	fx_free(f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_event_counts_by_kind),
+		cmocka_unit_test(test_event_labels_after_attributes),
+		cmocka_unit_test(test_event_detect_and_hunt),
+		cmocka_unit_test(test_event_fields),
+		cmocka_unit_test(test_composite_values_split),
+		cmocka_unit_test(test_resolved_to_references),
+		cmocka_unit_test(test_reject_messages),
+		cmocka_unit_test(test_response_with_several_events),
+		cmocka_unit_test(test_bare_event),
+		cmocka_unit_test(test_attribute_search_results),
+		cmocka_unit_test(test_sniffed_without_format),
+		cmocka_unit_test(test_bid),
+		cmocka_unit_test(test_truncated_event_keeps_earlier_attributes),
+		cmocka_unit_test(test_truncation_sweep),
+		cmocka_unit_test(test_invalid_attribute_is_skipped),
+		cmocka_unit_test(test_deeply_nested_arrays),
+		cmocka_unit_test(test_huge_strings),
+		cmocka_unit_test(test_wrong_types_everywhere),
+		cmocka_unit_test(test_empty_and_garbage),
+		cmocka_unit_test(test_nul_bytes),
+		cmocka_unit_test(test_real_eset_counts),
+		cmocka_unit_test(test_real_eset_labels_and_flags),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
