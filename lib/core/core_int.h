@@ -52,7 +52,7 @@ int cs__buf_add(struct cs_buf *b, const void *p, size_t n);
 int cs__buf_addc(struct cs_buf *b, char c);
 int cs__buf_adds(struct cs_buf *b, const char *s);
 int cs__buf_printf(struct cs_buf *b, const char *fmt, ...) CS_PRINTF(2, 3);
-int cs__buf_vprintf(struct cs_buf *b, const char *fmt, va_list ap);
+int cs__buf_vprintf(struct cs_buf *b, const char *fmt, va_list ap) CS_PRINTF(2, 0);
 /* Returns data, or "" when nothing was added yet; never NULL. */
 const char *cs__buf_cstr(const struct cs_buf *b);
 /* Hand the data to the caller (caller frees) and reset the buffer. */

@@ -249,6 +249,9 @@ void cs__ind_add_init(struct cs_ind_add *a)
 }
 
 static void vdiag(struct cs_reader_ctx *ctx, enum cs_severity sev, const char *reason,
+		  uint64_t line, uint64_t column, const char *fmt, va_list ap) CS_PRINTF(6, 0);
+
+static void vdiag(struct cs_reader_ctx *ctx, enum cs_severity sev, const char *reason,
 		  uint64_t line, uint64_t column, const char *fmt, va_list ap)
 {
 	struct cs_diag d;

@@ -17,7 +17,7 @@
 #define CS_LABEL_MAX 512
 
 static int scan_fail(struct cs_json_scan *s, int err, size_t off, const char *fmt, ...)
-	CS_PRINTF(4, 5);
+        CS_PRINTF(4, 5);
 
 /* Record the first fault; later ones are consequences and are dropped. */
 static int scan_fail(struct cs_json_scan *s, int err, size_t off, const char *fmt, ...)
@@ -121,7 +121,7 @@ static int skip_container(struct cs_json_scan *s, size_t p, size_t *end)
 		case '{':
 			if (s->depth + n + 1 > CS_JSON_MAX_DEPTH)
 				return scan_fail(s, CS_ERR_TOOBIG, i, "nesting deeper than %d",
-						 CS_JSON_MAX_DEPTH);
+				                 CS_JSON_MAX_DEPTH);
 			if (d[i] == '{')
 				objs[n / 8] |= (unsigned char)(1u << (n % 8));
 			else
@@ -134,7 +134,7 @@ static int skip_container(struct cs_json_scan *s, size_t p, size_t *end)
 
 			if (d[i] != want)
 				return scan_fail(s, CS_ERR_PARSE, i, "expected '%c' but found '%c'",
-						 want, d[i]);
+				                 want, d[i]);
 			if (--n == 0) {
 				*end = i + 1;
 				return CS_OK;
@@ -170,7 +170,7 @@ int cs__json_skip(struct cs_json_scan *s, struct cs_json_span *out)
 		while (end < s->len && !is_delim(s->data[end]))
 			end++;
 		rc = end == p ? scan_fail(s, CS_ERR_PARSE, p, "expected a value but found '%c'", c)
-			      : CS_OK;
+		              : CS_OK;
 	}
 	if (rc)
 		return rc;
@@ -194,7 +194,7 @@ int cs__json_enter(struct cs_json_scan *s, struct cs_json_level *lv)
 		return scan_fail(s, CS_ERR_PARSE, s->pos, "expected '[' or '{'");
 	if (s->depth + 1 > CS_JSON_MAX_DEPTH)
 		return scan_fail(s, CS_ERR_TOOBIG, s->pos, "nesting deeper than %d",
-				 CS_JSON_MAX_DEPTH);
+		                 CS_JSON_MAX_DEPTH);
 	lv->close = c == '[' ? ']' : '}';
 	lv->n = 0;
 	s->pos++;
@@ -221,7 +221,7 @@ int cs__json_next(struct cs_json_scan *s, struct cs_json_level *lv, struct cs_js
 	if (lv->n) {
 		if (c != ',')
 			return scan_fail(s, CS_ERR_PARSE, s->pos, "expected ',' or '%c'",
-					 lv->close);
+			                 lv->close);
 		s->pos++;
 		c = cs__json_peek(s);
 		if (c < 0)
@@ -264,15 +264,16 @@ int cs__json_collect(struct cs_json_scan *s, struct cs_json_spans *out)
 		return s->err;
 	if (c != '[')
 		return c < 0 ? scan_eof(s)
-			     : scan_fail(s, CS_ERR_PARSE, s->pos, "expected an array");
+		             : scan_fail(s, CS_ERR_PARSE, s->pos, "expected an array");
 	rc = cs__json_enter(s, &lv);
 	while (!rc && (rc = cs__json_next(s, &lv, NULL)) == 1) {
 		rc = cs__json_skip(s, &sp);
 		if (rc)
 			break;
 		if (out->n >= CS_JSON_MAX_ELEMENTS)
-			return scan_fail(s, CS_ERR_TOOBIG, sp.off, "more than %zu elements in one array",
-					 (size_t)CS_JSON_MAX_ELEMENTS);
+			return scan_fail(s, CS_ERR_TOOBIG, sp.off,
+			                 "more than %zu elements in one array",
+			                 (size_t)CS_JSON_MAX_ELEMENTS);
 		if (cs__grow((void **)&out->v, &out->cap, out->n + 1, sizeof(*out->v)))
 			return scan_fail(s, CS_ERR_NOMEM, sp.off, "out of memory");
 		out->v[out->n++] = sp;
@@ -308,7 +309,7 @@ int cs__json_str_eq(const char *data, struct cs_json_span str, const char *lit)
 }
 
 int cs__json_member(const char *data, struct cs_json_span obj, const char *key,
-		    struct cs_json_span *val)
+                    struct cs_json_span *val)
 {
 	struct cs_json_scan s;
 	struct cs_json_level lv;
@@ -340,7 +341,7 @@ static int too_big(struct cs_reader_ctx *ctx, struct cs_json_span sp, const char
 		return 0;
 	cs__offset_to_linecol(ctx, sp.off, &line, &col);
 	cs__reject(ctx, "too-big", line, col, "%s of %zu bytes exceeds the %zu-byte cap", what,
-		   sp.len, (size_t)CS_JSON_MAX_ELEMENT);
+	           sp.len, (size_t)CS_JSON_MAX_ELEMENT);
 	return 1;
 }
 
@@ -471,7 +472,9 @@ static int v_string(struct vstate *v, size_t *p)
 			if (u >= 0xD800 && u <= 0xDBFF) {
 				if (i + 12 > v->end || d[i + 6] != '\\' || d[i + 7] != 'u' ||
 				    hex4(d + i + 8, &lo) || lo < 0xDC00 || lo > 0xDFFF)
-					return vfail(v, i, "invalid Unicode escape (lone high surrogate)");
+					return vfail(
+					        v, i,
+					        "invalid Unicode escape (lone high surrogate)");
 				i += 6;
 			}
 			i += 6;
@@ -524,10 +527,10 @@ static int v_number(struct vstate *v, size_t *p)
 		while (i < v->end && cs__isdigit((unsigned char)d[i]))
 			i++;
 	}
-	if (integer && (digits > 19 ||
-			(digits == 19 && memcmp(d + *p + neg, neg ? "9223372036854775808"
-								  : "9223372036854775807",
-						19) > 0)))
+	if (integer &&
+	    (digits > 19 ||
+	     (digits == 19 &&
+	      memcmp(d + *p + neg, neg ? "9223372036854775808" : "9223372036854775807", 19) > 0)))
 		return vfail(v, *p, "too big integer");
 	if (!integer) {
 		/* jansson refuses reals that overflow a double. */
@@ -561,7 +564,7 @@ static size_t v_ws(const struct vstate *v, size_t p)
 int cs__json_validate(const char *data, struct cs_json_span sp, size_t *err_off, const char **msg)
 {
 	unsigned char objs[CS_JSON_MAX_DEPTH / 8 + 1];
-	struct vstate v = { data, sp.off + sp.len, 0, NULL };
+	struct vstate v = {data, sp.off + sp.len, 0, NULL};
 	enum { ST_VALUE, ST_KEY, ST_AFTER } st = ST_VALUE;
 	unsigned depth = 0;
 	size_t p = sp.off;
@@ -644,7 +647,8 @@ int cs__json_validate(const char *data, struct cs_json_span sp, size_t *err_off,
 				p++;
 				depth--;
 			} else {
-				rc = vfail(&v, p, obj ? "',' or '}' expected" : "',' or ']' expected");
+				rc = vfail(&v, p,
+				           obj ? "',' or '}' expected" : "',' or ']' expected");
 				break;
 			}
 		}
@@ -689,8 +693,7 @@ char cs__json_kind(const char *data, struct cs_json_span v)
 	return c;
 }
 
-int cs__json_fields(const char *data, struct cs_json_span obj, struct cs_json_field *f,
-		    size_t n)
+int cs__json_fields(const char *data, struct cs_json_span obj, struct cs_json_field *f, size_t n)
 {
 	struct cs_json_scan s;
 	struct cs_json_level lv;
@@ -869,15 +872,15 @@ int cs__json_span_int(const char *data, struct cs_json_span v, long long *out)
 }
 
 void cs__json_report(struct cs_reader_ctx *ctx, const struct cs_json_scan *s, size_t done,
-		     const char *what)
+                     const char *what)
 {
 	uint64_t line, col;
 
 	cs__offset_to_linecol(ctx, s->err_off, &line, &col);
 	cs__diag(ctx, CS_SEV_ERROR, line, col,
-		 "%s at line %llu, column %llu: %s; complete %s before it are still read: %zu",
-		 s->err == CS_ERR_TOOBIG ? "JSON over a limit" : "JSON syntax error",
-		 (unsigned long long)line, (unsigned long long)col, s->errmsg, what, done);
+	         "%s at line %llu, column %llu: %s; complete %s before it are still read: %zu",
+	         s->err == CS_ERR_TOOBIG ? "JSON over a limit" : "JSON syntax error",
+	         (unsigned long long)line, (unsigned long long)col, s->errmsg, what, done);
 }
 
 const char *cs__json_str(const json_t *obj, const char *key, size_t *len)
@@ -1011,11 +1014,11 @@ static int eq(const char *s, size_t len, const char *word)
 }
 
 int cs__galaxy_label(struct cs_labels *l, const char *type, size_t tlen, const char *value,
-		     size_t vlen)
+                     size_t vlen)
 {
 	static const char *const malware[] = {
-		"malware", "tool", "ransomware", "rat", "backdoor", "botnet", "banker", "stealer",
-		"android", "exploit-kit", "malpedia", "cryptominers", "loader",
+	        "malware", "tool",    "ransomware",  "rat",      "backdoor",     "botnet", "banker",
+	        "stealer", "android", "exploit-kit", "malpedia", "cryptominers", "loader",
 	};
 	struct cs_buf b;
 	size_t i;

@@ -103,7 +103,7 @@ void cs__json_spans_release(struct cs_json_spans *sp);
  * a negative error when the span is malformed.
  */
 int cs__json_member(const char *data, struct cs_json_span obj, const char *key,
-		    struct cs_json_span *val);
+                    struct cs_json_span *val);
 /* 1 when the string value at `str` (quotes included) decodes to `lit`. */
 int cs__json_str_eq(const char *data, struct cs_json_span str, const char *lit);
 
@@ -118,7 +118,7 @@ json_t *cs__json_load(struct cs_reader_ctx *ctx, struct cs_json_span sp, const c
 /* Report a structural fault of the walk as an error at its position;
  * `done` says how many complete entries before it are being read. */
 void cs__json_report(struct cs_reader_ctx *ctx, const struct cs_json_scan *s, size_t done,
-		     const char *what);
+                     const char *what);
 
 /*
  * The fast path for elements (an attribute, an indicator): check the
@@ -131,8 +131,7 @@ void cs__json_report(struct cs_reader_ctx *ctx, const struct cs_json_scan *s, si
  * 64 bits. On failure it writes the offset of the fault and a static
  * message.
  */
-int cs__json_validate(const char *data, struct cs_json_span sp, size_t *err_off,
-		      const char **msg);
+int cs__json_validate(const char *data, struct cs_json_span sp, size_t *err_off, const char **msg);
 /*
  * Check one element before reading it: the size cap, then
  * cs__json_validate(). A bad element is rejected as cs__json_load()
@@ -151,8 +150,7 @@ struct cs_json_field {
 /* Fill the spans of the wanted members of the valid object at `obj`
  * (the last of duplicates wins). Returns 1 when `obj` is an object, 0
  * otherwise (every span then empty). */
-int cs__json_fields(const char *data, struct cs_json_span obj, struct cs_json_field *f,
-		    size_t n);
+int cs__json_fields(const char *data, struct cs_json_span obj, struct cs_json_field *f, size_t n);
 /* Decode the valid string at `v` into `out` (reset first; NUL-terminated,
  * may hold NUL bytes). Returns 1 for a string, 0 when `v` is absent or
  * not a string, CS_ERR_NOMEM. */
@@ -209,6 +207,6 @@ int cs__tag_label(struct cs_labels *l, const char *tag, size_t len);
  * techniques "attack-pattern:", ATT&CK tools "tool:", anything else
  * "galaxy:<type>=<value>". */
 int cs__galaxy_label(struct cs_labels *l, const char *type, size_t tlen, const char *value,
-		     size_t vlen);
+                     size_t vlen);
 
 #endif /* CS_JSON_STREAM_INT_H */

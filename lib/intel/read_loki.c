@@ -655,9 +655,10 @@ static int loki_bid(enum loki_type t, const char *data, size_t len, const char *
 		if (line_fits(t, l.s, l.len))
 			fit++;
 	}
-	shaped = total > 0 && fit * 10 >= total * 9;
-	if (named && shaped)
+	/* Named by Loki's rule, most lines need to fit; unnamed, nearly all. */
+	if (named && total > 0 && fit * 4 >= total * 3)
 		return 95;
+	shaped = total > 0 && fit * 10 >= total * 9;
 	if (shaped)
 		return shape_only[t];
 	if (named)

@@ -32,7 +32,7 @@
 #define MISP_MAX_RESOLVE 64
 
 /* Pseudo-kinds of the type table. */
-#define K_IP 1000   /* IPv4 or IPv6, by the value */
+#define K_IP   1000 /* IPv4 or IPv6, by the value */
 #define K_DROP 1001 /* part of a composite that is not an indicator (a port) */
 /* Decoded members of one attribute (see A_NFIELDS). */
 #define A_NFIELDS_MAX 11
@@ -43,33 +43,33 @@ static const struct misp_type {
 	int k2;            /* second part of a composite "a|b" value, or 0 */
 	const char *label; /* extra label, or NULL */
 } misp_types[] = {
-	{ "md5", CS_KIND_MD5, 0, NULL },
-	{ "sha1", CS_KIND_SHA1, 0, NULL },
-	{ "sha256", CS_KIND_SHA256, 0, NULL },
-	{ "sha512", CS_KIND_SHA512, 0, NULL },
-	{ "filename", CS_KIND_FILENAME, 0, NULL },
-	{ "email-attachment", CS_KIND_FILENAME, 0, NULL },
-	{ "domain", CS_KIND_DOMAIN, 0, NULL },
-	{ "hostname", CS_KIND_DOMAIN, 0, NULL },
-	{ "ip-src", K_IP, 0, NULL },
-	{ "ip-dst", K_IP, 0, NULL },
-	{ "url", CS_KIND_URL, 0, NULL },
-	{ "uri", CS_KIND_URL, 0, NULL },
-	{ "email", CS_KIND_EMAIL, 0, NULL },
-	{ "email-src", CS_KIND_EMAIL, 0, NULL },
-	{ "email-dst", CS_KIND_EMAIL, 0, NULL },
-	{ "email-reply-to", CS_KIND_EMAIL, 0, NULL },
-	{ "x509-fingerprint-md5", CS_KIND_MD5, 0, "cert:x509-fingerprint" },
-	{ "x509-fingerprint-sha1", CS_KIND_SHA1, 0, "cert:x509-fingerprint" },
-	{ "x509-fingerprint-sha256", CS_KIND_SHA256, 0, "cert:x509-fingerprint" },
-	{ "filename|md5", CS_KIND_FILENAME, CS_KIND_MD5, NULL },
-	{ "filename|sha1", CS_KIND_FILENAME, CS_KIND_SHA1, NULL },
-	{ "filename|sha256", CS_KIND_FILENAME, CS_KIND_SHA256, NULL },
-	{ "filename|sha512", CS_KIND_FILENAME, CS_KIND_SHA512, NULL },
-	{ "domain|ip", CS_KIND_DOMAIN, K_IP, NULL },
-	{ "ip-src|port", K_IP, K_DROP, NULL },
-	{ "ip-dst|port", K_IP, K_DROP, NULL },
-	{ "hostname|port", CS_KIND_DOMAIN, K_DROP, NULL },
+        {"md5", CS_KIND_MD5, 0, NULL},
+        {"sha1", CS_KIND_SHA1, 0, NULL},
+        {"sha256", CS_KIND_SHA256, 0, NULL},
+        {"sha512", CS_KIND_SHA512, 0, NULL},
+        {"filename", CS_KIND_FILENAME, 0, NULL},
+        {"email-attachment", CS_KIND_FILENAME, 0, NULL},
+        {"domain", CS_KIND_DOMAIN, 0, NULL},
+        {"hostname", CS_KIND_DOMAIN, 0, NULL},
+        {"ip-src", K_IP, 0, NULL},
+        {"ip-dst", K_IP, 0, NULL},
+        {"url", CS_KIND_URL, 0, NULL},
+        {"uri", CS_KIND_URL, 0, NULL},
+        {"email", CS_KIND_EMAIL, 0, NULL},
+        {"email-src", CS_KIND_EMAIL, 0, NULL},
+        {"email-dst", CS_KIND_EMAIL, 0, NULL},
+        {"email-reply-to", CS_KIND_EMAIL, 0, NULL},
+        {"x509-fingerprint-md5", CS_KIND_MD5, 0, "cert:x509-fingerprint"},
+        {"x509-fingerprint-sha1", CS_KIND_SHA1, 0, "cert:x509-fingerprint"},
+        {"x509-fingerprint-sha256", CS_KIND_SHA256, 0, "cert:x509-fingerprint"},
+        {"filename|md5", CS_KIND_FILENAME, CS_KIND_MD5, NULL},
+        {"filename|sha1", CS_KIND_FILENAME, CS_KIND_SHA1, NULL},
+        {"filename|sha256", CS_KIND_FILENAME, CS_KIND_SHA256, NULL},
+        {"filename|sha512", CS_KIND_FILENAME, CS_KIND_SHA512, NULL},
+        {"domain|ip", CS_KIND_DOMAIN, K_IP, NULL},
+        {"ip-src|port", K_IP, K_DROP, NULL},
+        {"ip-dst|port", K_IP, K_DROP, NULL},
+        {"hostname|port", CS_KIND_DOMAIN, K_DROP, NULL},
 };
 
 /*
@@ -120,8 +120,8 @@ struct misp_obj {
 struct misp_reader {
 	struct cs_reader_ctx *ctx;
 	struct cs_labels labels;
-	size_t nshared;      /* labels of the current event */
-	struct cs_buf uuid;  /* the current event's uuid */
+	size_t nshared;     /* labels of the current event */
+	struct cs_buf uuid; /* the current event's uuid */
 	struct cs_buf ref;
 	struct cs_labels to, from;
 	struct cs_buf norm;
@@ -209,8 +209,8 @@ static int ip_kind(const char *v, size_t len)
 
 /* The canonical text of a value for use inside a label; the trimmed raw
  * text when it does not normalise. */
-static int label_value(struct misp_reader *r, int kind, const char *v, size_t len,
-		       const char **out, size_t *olen)
+static int label_value(struct misp_reader *r, int kind, const char *v, size_t len, const char **out,
+                       size_t *olen)
 {
 	enum cs_kind k;
 	const char *why;
@@ -245,22 +245,31 @@ static const struct misp_type *find_type(const char *t, size_t len)
 
 /* Members of an attribute the reader uses. */
 enum {
-	A_TYPE, A_VALUE, A_TOIDS, A_UUID, A_COMMENT, A_FIRST, A_LAST, A_DELETED, A_TAG,
-	A_GALAXY, A_REL, A_NFIELDS
+	A_TYPE,
+	A_VALUE,
+	A_TOIDS,
+	A_UUID,
+	A_COMMENT,
+	A_FIRST,
+	A_LAST,
+	A_DELETED,
+	A_TAG,
+	A_GALAXY,
+	A_REL,
+	A_NFIELDS
 };
 
 static const char *const attr_keys[A_NFIELDS] = {
-	[A_TYPE] = "type",       [A_VALUE] = "value",         [A_TOIDS] = "to_ids",
-	[A_UUID] = "uuid",       [A_COMMENT] = "comment",     [A_FIRST] = "first_seen",
-	[A_LAST] = "last_seen",  [A_DELETED] = "deleted",     [A_TAG] = "Tag",
-	[A_GALAXY] = "Galaxy",   [A_REL] = "object_relation",
+        [A_TYPE] = "type",      [A_VALUE] = "value",         [A_TOIDS] = "to_ids",
+        [A_UUID] = "uuid",      [A_COMMENT] = "comment",     [A_FIRST] = "first_seen",
+        [A_LAST] = "last_seen", [A_DELETED] = "deleted",     [A_TAG] = "Tag",
+        [A_GALAXY] = "Galaxy",  [A_REL] = "object_relation",
 };
 
 _Static_assert(A_NFIELDS == A_NFIELDS_MAX, "A_NFIELDS_MAX out of date");
 
 /* Spans of the members of the attribute at `sp`; 0 when not an object. */
-static int attr_fields(const struct misp_reader *r, struct cs_json_span sp,
-		       struct cs_json_field *f)
+static int attr_fields(const struct misp_reader *r, struct cs_json_span sp, struct cs_json_field *f)
 {
 	size_t i;
 
@@ -282,8 +291,7 @@ static int text(const struct misp_reader *r, struct cs_json_span v, struct cs_bu
 
 /* The elements of the (valid) array at `arr` into `out`; nothing when it
  * is absent or not an array. */
-static int elements(const struct misp_reader *r, struct cs_json_span arr,
-		    struct cs_json_spans *out)
+static int elements(const struct misp_reader *r, struct cs_json_span arr, struct cs_json_spans *out)
 {
 	struct cs_json_scan s;
 	int rc;
@@ -305,7 +313,7 @@ static int elements(const struct misp_reader *r, struct cs_json_span arr,
  * of domain|ip attributes count on both sides.
  */
 static int object_values(struct misp_reader *r, const struct cs_json_spans *attrs,
-			 struct cs_labels *d, struct cs_labels *ip)
+                         struct cs_labels *d, struct cs_labels *ip)
 {
 	struct cs_json_field f[A_NFIELDS];
 	struct cs_buf *tb = &r->f[A_TYPE], *vb = &r->f[A_VALUE];
@@ -338,8 +346,8 @@ static int object_values(struct misp_reader *r, const struct cs_json_spans *attr
 				rc = cs__labels_add(mt->k1 == K_IP ? ip : d, "", o, ol);
 		}
 		if (!rc && bar && mt->k2 == K_IP) {
-			rc = label_value(r, K_IP, bar + 1, vb->len - (size_t)(bar + 1 - vb->data), &o,
-					 &ol);
+			rc = label_value(r, K_IP, bar + 1, vb->len - (size_t)(bar + 1 - vb->data),
+			                 &o, &ol);
 			if (!rc)
 				rc = cs__labels_add(ip, "", o, ol);
 		}
@@ -351,8 +359,7 @@ static int object_values(struct misp_reader *r, const struct cs_json_spans *attr
 static int learn_reference(struct misp_reader *r, uint32_t n, struct cs_json_span ref)
 {
 	struct misp_graph *g = &r->g;
-	struct cs_json_field f[] = { { "relationship_type", { 0, 0 } },
-				     { "referenced_uuid", { 0, 0 } } };
+	struct cs_json_field f[] = {{"relationship_type", {0, 0}}, {"referenced_uuid", {0, 0}}};
 	struct misp_edge *e;
 	uint32_t t;
 	int rc;
@@ -390,7 +397,7 @@ static int learn_reference(struct misp_reader *r, uint32_t n, struct cs_json_spa
 static int learn_objects(struct misp_reader *r, const struct cs_json_spans *objs)
 {
 	struct misp_graph *g = &r->g;
-	struct cs_json_spans attrs = { NULL, 0, 0 }, refs = { NULL, 0, 0 };
+	struct cs_json_spans attrs = {NULL, 0, 0}, refs = {NULL, 0, 0};
 	struct cs_labels d, ip;
 	size_t i, j, at;
 	const char *msg;
@@ -400,12 +407,14 @@ static int learn_objects(struct misp_reader *r, const struct cs_json_spans *objs
 	cs__labels_init(&ip);
 	for (i = 0; !rc && i < objs->n; i++) {
 		struct cs_json_span sp = objs->v[i];
-		struct cs_json_field f[] = { { "uuid", { 0, 0 } }, { "deleted", { 0, 0 } },
-					     { "Attribute", { 0, 0 } },
-					     { "ObjectReference", { 0, 0 } } };
+		struct cs_json_field f[] = {{"uuid", {0, 0}},
+		                            {"deleted", {0, 0}},
+		                            {"Attribute", {0, 0}},
+		                            {"ObjectReference", {0, 0}}};
 		uint32_t n;
 
-		if (sp.len > CS_JSON_MAX_ELEMENT || cs__json_validate(r->ctx->data, sp, &at, &msg) ||
+		if (sp.len > CS_JSON_MAX_ELEMENT ||
+		    cs__json_validate(r->ctx->data, sp, &at, &msg) ||
 		    !cs__json_fields(r->ctx->data, sp, f, 4) ||
 		    cs__json_span_flag(r->ctx->data, f[1].v) == 1 ||
 		    text(r, f[0].v, &r->ouuid) != 1)
@@ -474,13 +483,13 @@ static int graph_values(struct misp_reader *r, const char *uuid, size_t len)
 /* Labels of a (valid) Tag list: [{"name": ...}, ...]. */
 static int tag_labels(struct misp_reader *r, struct cs_json_span tags)
 {
-	struct cs_json_spans el = { NULL, 0, 0 };
+	struct cs_json_spans el = {NULL, 0, 0};
 	size_t i;
 	int rc;
 
 	rc = elements(r, tags, &el);
 	for (i = 0; !rc && i < el.n; i++) {
-		struct cs_json_field f[] = { { "name", { 0, 0 } } };
+		struct cs_json_field f[] = {{"name", {0, 0}}};
 
 		cs__json_fields(r->ctx->data, el.v[i], f, 1);
 		rc = text(r, f[0].v, &r->tbuf);
@@ -494,13 +503,13 @@ static int tag_labels(struct misp_reader *r, struct cs_json_span tags)
  * [{"value": ..., "type": ...}, ...]}, ...]. */
 static int galaxy_labels(struct misp_reader *r, struct cs_json_span galaxies)
 {
-	struct cs_json_spans gl = { NULL, 0, 0 }, cl = { NULL, 0, 0 };
+	struct cs_json_spans gl = {NULL, 0, 0}, cl = {NULL, 0, 0};
 	size_t i, j;
 	int rc;
 
 	rc = elements(r, galaxies, &gl);
 	for (i = 0; !rc && i < gl.n; i++) {
-		struct cs_json_field g[] = { { "type", { 0, 0 } }, { "GalaxyCluster", { 0, 0 } } };
+		struct cs_json_field g[] = {{"type", {0, 0}}, {"GalaxyCluster", {0, 0}}};
 		int have_type;
 
 		cs__json_fields(r->ctx->data, gl.v[i], g, 2);
@@ -509,7 +518,7 @@ static int galaxy_labels(struct misp_reader *r, struct cs_json_span galaxies)
 			break;
 		rc = elements(r, g[1].v, &cl);
 		for (j = 0; !rc && j < cl.n; j++) {
-			struct cs_json_field c[] = { { "value", { 0, 0 } }, { "type", { 0, 0 } } };
+			struct cs_json_field c[] = {{"value", {0, 0}}, {"type", {0, 0}}};
 			struct cs_buf *tb = &r->gtype;
 
 			cs__json_fields(r->ctx->data, cl.v[j], c, 2);
@@ -522,8 +531,8 @@ static int galaxy_labels(struct misp_reader *r, struct cs_json_span galaxies)
 			}
 			rc = text(r, c[0].v, &r->tbuf);
 			rc = rc == 1 ? cs__galaxy_label(&r->labels, tb->data, tb->len, r->tbuf.data,
-							r->tbuf.len)
-				     : rc;
+			                                r->tbuf.len)
+			             : rc;
 		}
 	}
 	cs__json_spans_release(&gl);
@@ -531,15 +540,15 @@ static int galaxy_labels(struct misp_reader *r, struct cs_json_span galaxies)
 	return rc;
 }
 
-static void read_time(struct misp_reader *r, struct cs_json_span v, const char *key,
-		      int64_t *out, uint64_t line, uint64_t col)
+static void read_time(struct misp_reader *r, struct cs_json_span v, const char *key, int64_t *out,
+                      uint64_t line, uint64_t col)
 {
 	int rc = text(r, v, &r->tbuf);
 
 	if (rc == 1 && r->tbuf.len && cs__parse_time(r->tbuf.data, r->tbuf.len, out) != CS_OK) {
 		*out = 0;
 		cs__diag(r->ctx, CS_SEV_WARN, line, col, "ignoring %s '%.40s': not a timestamp",
-			 key, r->tbuf.data);
+		         key, r->tbuf.data);
 	} else if (rc == 0 && v.len && cs__json_kind(r->ctx->data, v) != 'n') {
 		cs__diag(r->ctx, CS_SEV_WARN, line, col, "ignoring %s: not a string", key);
 	}
@@ -563,8 +572,8 @@ static int prefixed(struct cs_labels *l, const char *prefix, const struct cs_lab
 
 /* Add one part of an attribute with the labels for its kind. */
 static int add_part(struct misp_reader *r, struct cs_ind_add *a, int kind, const char *v,
-		    size_t len, size_t nlabels, const char *peer_domain, size_t pdl,
-		    const char *peer_ip, size_t pil, const struct misp_obj *obj)
+                    size_t len, size_t nlabels, const char *peer_domain, size_t pdl,
+                    const char *peer_ip, size_t pil, const struct misp_obj *obj)
 {
 	int rc = CS_OK;
 
@@ -593,7 +602,7 @@ static int add_part(struct misp_reader *r, struct cs_ind_add *a, int kind, const
 
 /* domain|ip: both parts, each naming the other in a label. */
 static int add_domain_ip(struct misp_reader *r, struct cs_ind_add *add, const char *value,
-			 size_t l1, size_t vl, size_t nlabels, const struct misp_obj *obj)
+                         size_t l1, size_t vl, size_t nlabels, const struct misp_obj *obj)
 {
 	const char *bar = value + l1, *o;
 	struct cs_buf peers;
@@ -614,10 +623,10 @@ static int add_domain_ip(struct misp_reader *r, struct cs_ind_add *add, const ch
 		rc = cs__buf_add(&peers, o, ol);
 	if (!rc)
 		rc = add_part(r, add, CS_KIND_DOMAIN, value, l1, nlabels, NULL, 0,
-			      peers.data + dlen + 1, peers.len - dlen - 1, obj);
+		              peers.data + dlen + 1, peers.len - dlen - 1, obj);
 	if (!rc)
 		rc = add_part(r, add, K_IP, bar + 1, vl - l1 - 1, nlabels, peers.data, dlen, NULL,
-			      0, obj);
+		              0, obj);
 	cs__buf_release(&peers);
 	return rc;
 }
@@ -625,7 +634,7 @@ static int add_domain_ip(struct misp_reader *r, struct cs_ind_add *add, const ch
 /* Reject an attribute whose type we do not match, or count it when it is
  * a descriptive attribute of an object. */
 static void unsupported(struct misp_reader *r, const struct cs_json_field *f,
-			const struct misp_obj *obj, int to_ids, uint64_t line, uint64_t col)
+                        const struct misp_obj *obj, int to_ids, uint64_t line, uint64_t col)
 {
 	struct cs_reader_ctx *ctx = r->ctx;
 	const char *type = r->f[A_TYPE].data;
@@ -636,18 +645,19 @@ static void unsupported(struct misp_reader *r, const struct cs_json_field *f,
 	}
 	if (strcmp(type, "yara") == 0) {
 		cs__reject(ctx, "unsupported-type", line, col,
-			   "MISP attribute of type 'yara': rule text is not imported yet "
-			   "(load YARA rules as .yar files)");
+		           "MISP attribute of type 'yara': rule text is not imported yet "
+		           "(load YARA rules as .yar files)");
 	} else if (obj) {
 		if (text(r, f[A_REL].v, &r->f[A_REL]) != 1)
 			cs__buf_reset(&r->f[A_REL]);
-		cs__reject(ctx, "unsupported-type", line, col,
-			   "MISP attribute type '%.60s' (object '%.60s', relation '%.60s') is not an "
-			   "indicator kind we match",
-			   type, obj->name ? obj->name : "?", cs__buf_cstr(&r->f[A_REL]));
+		cs__reject(
+		        ctx, "unsupported-type", line, col,
+		        "MISP attribute type '%.60s' (object '%.60s', relation '%.60s') is not an "
+		        "indicator kind we match",
+		        type, obj->name ? obj->name : "?", cs__buf_cstr(&r->f[A_REL]));
 	} else {
 		cs__reject(ctx, "unsupported-type", line, col,
-			   "MISP attribute type '%.60s' is not an indicator kind we match", type);
+		           "MISP attribute type '%.60s' is not an indicator kind we match", type);
 	}
 }
 
@@ -686,7 +696,7 @@ static int do_attr(struct misp_reader *r, struct cs_json_span sp, const struct m
 		return CS_ERR_NOMEM;
 	if (rt != 1 || rv != 1 || memchr(r->f[A_TYPE].data, '\0', r->f[A_TYPE].len)) {
 		cs__reject(ctx, "bad-attribute", line, col, "MISP attribute without %s string",
-			   rt != 1 ? "a \"type\"" : "a \"value\"");
+		           rt != 1 ? "a \"type\"" : "a \"value\"");
 		return CS_OK;
 	}
 	type = r->f[A_TYPE].data;
@@ -713,8 +723,8 @@ static int do_attr(struct misp_reader *r, struct cs_json_span sp, const struct m
 		bar = memchr(value, '|', vl);
 		if (!bar) {
 			cs__reject(ctx, "bad-value", line, col,
-				   "MISP '%.60s' value '%.80s' has no '|' between its parts", type,
-				   value);
+			           "MISP '%.60s' value '%.80s' has no '|' between its parts", type,
+			           value);
 			return CS_OK;
 		}
 	}
@@ -768,11 +778,11 @@ static int do_attr(struct misp_reader *r, struct cs_json_span sp, const struct m
 		return rc;
 	if (mt->k2 && mt->k2 != K_DROP)
 		return add_part(r, &add, mt->k2, bar + 1, vl - l1 - 1, nlabels, NULL, 0, NULL, 0,
-				obj);
+		                obj);
 	if (!mt->k2)
 		cs__reject(ctx, "unsupported-type", line, col,
-			   "MISP '%.60s': the part after '|' is not an indicator kind we match",
-			   type);
+		           "MISP '%.60s': the part after '|' is not an indicator kind we match",
+		           type);
 	return CS_OK;
 }
 
@@ -782,9 +792,9 @@ static int do_object(struct misp_reader *r, struct cs_json_span sp)
 {
 	struct cs_reader_ctx *ctx = r->ctx;
 	struct cs_json_field f[] = {
-		{ "name", { 0, 0 } },      { "uuid", { 0, 0 } },      { "comment", { 0, 0 } },
-		{ "first_seen", { 0, 0 } }, { "last_seen", { 0, 0 } }, { "deleted", { 0, 0 } },
-		{ "Attribute", { 0, 0 } },
+	        {"name", {0, 0}},       {"uuid", {0, 0}},      {"comment", {0, 0}},
+	        {"first_seen", {0, 0}}, {"last_seen", {0, 0}}, {"deleted", {0, 0}},
+	        {"Attribute", {0, 0}},
 	};
 	struct misp_obj obj;
 	uint64_t line, col;
@@ -797,9 +807,9 @@ static int do_object(struct misp_reader *r, struct cs_json_span sp)
 	if (!cs__json_fields(ctx->data, sp, f, CS_ARRAY_SIZE(f)) ||
 	    (f[6].v.len && cs__json_kind(ctx->data, f[6].v) != '[')) {
 		cs__reject(ctx, "bad-object", line, col, "%s",
-			   cs__json_kind(ctx->data, sp) == '{'
-				   ? "MISP object whose \"Attribute\" is not an array"
-				   : "MISP object is not an object");
+		           cs__json_kind(ctx->data, sp) == '{'
+		                   ? "MISP object whose \"Attribute\" is not an array"
+		                   : "MISP object is not an object");
 		return CS_OK;
 	}
 	rc = elements(r, f[6].v, &r->aspans);
@@ -905,10 +915,10 @@ static int process_event(struct misp_reader *r, const struct misp_event *ev)
 	}
 	if (!rc && (r->deleted || r->links || r->props))
 		cs__diag(r->ctx, CS_SEV_INFO, 0, 0,
-			 "event %s: not imported: %llu deleted attributes, %llu links, "
-			 "%llu descriptive object attributes",
-			 r->uuid.len ? r->uuid.data : "(no uuid)", (unsigned long long)r->deleted,
-			 (unsigned long long)r->links, (unsigned long long)r->props);
+		         "event %s: not imported: %llu deleted attributes, %llu links, "
+		         "%llu descriptive object attributes",
+		         r->uuid.len ? r->uuid.data : "(no uuid)", (unsigned long long)r->deleted,
+		         (unsigned long long)r->links, (unsigned long long)r->props);
 	cs__labels_reset(&r->labels);
 	r->nshared = 0;
 	cs__buf_reset(&r->uuid);
@@ -960,7 +970,7 @@ static int walk_object(struct misp_reader *r, struct cs_json_scan *s, int depth)
 			if (c == '[') {
 				ev.has_list = 1;
 				rc = cs__json_collect(s, span_is(r, key, "Object") ? &ev.objs
-										: &ev.attrs);
+				                                                   : &ev.attrs);
 			} else {
 				rc = wrong_type(r, s, "event \"Attribute\" or \"Object\" list");
 			}
@@ -989,7 +999,7 @@ static int walk_object(struct misp_reader *r, struct cs_json_scan *s, int depth)
 		if (prc)
 			rc = prc;
 	} else if (complete && !ev.nested && ev.type.len && ev.value.len) {
-		struct cs_json_span sp = { start, s->pos - start };
+		struct cs_json_span sp = {start, s->pos - start};
 		int prc;
 
 		cs__labels_reset(&r->labels);
@@ -1127,7 +1137,7 @@ static int misp_bid(const char *data, size_t len, const char *path)
 }
 
 const struct cs_reader cs__reader_misp = {
-	.name = "misp",
-	.bid = misp_bid,
-	.read = misp_read,
+        .name = "misp",
+        .bid = misp_bid,
+        .read = misp_read,
 };

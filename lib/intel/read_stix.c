@@ -33,11 +33,11 @@
 #define STIX_MAX_WALK 256
 
 enum stix_otype {
-	OT_BROKEN,    /* no readable "type": malformed, or not an object */
+	OT_BROKEN, /* no readable "type": malformed, or not an object */
 	OT_INDICATOR,
 	OT_RELATIONSHIP,
-	OT_NAMED,     /* an SDO whose name becomes a label */
-	OT_SDO,       /* another known SDO or meta object */
+	OT_NAMED, /* an SDO whose name becomes a label */
+	OT_SDO,   /* another known SDO or meta object */
 	OT_SCO,
 	OT_OBSERVED,
 	OT_SIGHTING,
@@ -50,25 +50,51 @@ static const struct {
 	const char *type;
 	const char *prefix;
 } named_types[] = {
-	{ "malware", "malware:" },
-	{ "intrusion-set", "actor:" },
-	{ "threat-actor", "actor:" },
-	{ "campaign", "campaign:" },
-	{ "attack-pattern", "attack-pattern:" },
-	{ "tool", "tool:" },
+        {"malware", "malware:"},
+        {"intrusion-set", "actor:"},
+        {"threat-actor", "actor:"},
+        {"campaign", "campaign:"},
+        {"attack-pattern", "attack-pattern:"},
+        {"tool", "tool:"},
 };
 
 static const char *const sdo_types[] = {
-	"identity", "report", "course-of-action", "vulnerability", "note", "opinion",
-	"grouping", "infrastructure", "location", "malware-analysis", "incident",
-	"marking-definition", "language-content", "extension-definition", "bundle",
+        "identity",
+        "report",
+        "course-of-action",
+        "vulnerability",
+        "note",
+        "opinion",
+        "grouping",
+        "infrastructure",
+        "location",
+        "malware-analysis",
+        "incident",
+        "marking-definition",
+        "language-content",
+        "extension-definition",
+        "bundle",
 };
 
 static const char *const sco_types[] = {
-	"artifact", "autonomous-system", "directory", "domain-name", "email-addr",
-	"email-message", "file", "ipv4-addr", "ipv6-addr", "mac-addr", "mutex",
-	"network-traffic", "process", "software", "url", "user-account",
-	"windows-registry-key", "x509-certificate",
+        "artifact",
+        "autonomous-system",
+        "directory",
+        "domain-name",
+        "email-addr",
+        "email-message",
+        "file",
+        "ipv4-addr",
+        "ipv6-addr",
+        "mac-addr",
+        "mutex",
+        "network-traffic",
+        "process",
+        "software",
+        "url",
+        "user-account",
+        "windows-registry-key",
+        "x509-certificate",
 };
 
 struct stix_node {
@@ -104,6 +130,7 @@ struct stix_reader {
 	struct cs_buf t[2]; /* scratch for decoded strings */
 	uint64_t skipped[OT_UNKNOWN + 1];
 	uint64_t revoked;
+	int detect; /* of the current indicator, from misp:to_ids */
 	char first_unknown[64];
 };
 
@@ -118,7 +145,7 @@ static int eqn(const char *s, size_t len, const char *word)
  * type text for messages.
  */
 static enum stix_otype classify(const char *data, struct cs_json_span sp, const char **name,
-				size_t *nlen)
+                                size_t *nlen)
 {
 	struct cs_json_span v;
 	const char *t;
@@ -198,7 +225,7 @@ static int graph_node(struct stix_graph *g, const char *id, size_t len, uint32_t
 }
 
 static int graph_edge(struct stix_graph *g, const char *src, size_t slen, const char *dst,
-		      size_t dlen, int kind)
+                      size_t dlen, int kind)
 {
 	uint32_t s, d;
 	int rc;
@@ -233,13 +260,16 @@ static int text(struct stix_reader *r, struct cs_json_span v, struct cs_buf *b)
 /* First walk, one element: remember "indicates" and "attributed-to"
  * relationships and the names of the objects they can point at. */
 static int learn(struct stix_reader *r, struct cs_json_span sp, enum stix_otype t,
-		 const char *tname, size_t tlen)
+                 const char *tname, size_t tlen)
 {
 	struct stix_graph *g = &r->g;
 	struct cs_json_field f[] = {
-		{ "relationship_type", { 0, 0 } }, { "source_ref", { 0, 0 } },
-		{ "target_ref", { 0, 0 } },        { "id", { 0, 0 } },
-		{ "name", { 0, 0 } },              { "revoked", { 0, 0 } },
+	        {"relationship_type", {0, 0}},
+	        {"source_ref", {0, 0}},
+	        {"target_ref", {0, 0}},
+	        {"id", {0, 0}},
+	        {"name", {0, 0}},
+	        {"revoked", {0, 0}},
 	};
 	const char *d = r->ctx->data;
 	size_t i;
@@ -349,7 +379,7 @@ static int relationship_labels(struct stix_reader *r, const char *id, size_t len
  * it is absent or not an array).
  */
 static int each_element(struct stix_reader *r, struct cs_json_span arr,
-			int (*fn)(struct stix_reader *r, struct cs_json_span el))
+                        int (*fn)(struct stix_reader *r, struct cs_json_span el))
 {
 	struct cs_json_scan s;
 	struct cs_json_level lv;
@@ -371,13 +401,33 @@ static int each_element(struct stix_reader *r, struct cs_json_span arr,
 	return rc == CS_ERR_NOMEM ? rc : CS_OK;
 }
 
+/*
+ * One of the indicator's "labels". MISP's STIX export writes an
+ * attribute's metadata there: misp:to_ids="True" says whether the value
+ * is meant for detection, misp:type and misp:category repeat what the
+ * pattern says; those are read, not kept as labels.
+ */
 static int add_label(struct stix_reader *r, struct cs_json_span el)
 {
+	const char *t;
+	size_t n;
 	int rc = text(r, el, &r->t[0]);
 
 	if (rc != 1)
 		return rc;
-	return cs__tag_label(&r->labels, r->t[0].data, r->t[0].len);
+	t = r->t[0].data;
+	n = r->t[0].len;
+	if (n >= 12 && memcmp(t, "misp:to_ids=", 12) == 0) {
+		if (cs__eqi(t + 12, n - 12, "\"true\"") || cs__eqi(t + 12, n - 12, "true"))
+			r->detect = 1;
+		else if (cs__eqi(t + 12, n - 12, "\"false\"") || cs__eqi(t + 12, n - 12, "false"))
+			r->detect = 0;
+		return CS_OK;
+	}
+	if ((n >= 10 && memcmp(t, "misp:type=", 10) == 0) ||
+	    (n >= 14 && memcmp(t, "misp:category=", 14) == 0))
+		return CS_OK;
+	return cs__tag_label(&r->labels, t, n);
 }
 
 static int add_indicator_type(struct stix_reader *r, struct cs_json_span el)
@@ -391,7 +441,7 @@ static int add_indicator_type(struct stix_reader *r, struct cs_json_span el)
 
 static int add_kill_chain(struct stix_reader *r, struct cs_json_span el)
 {
-	struct cs_json_field f[] = { { "kill_chain_name", { 0, 0 } }, { "phase_name", { 0, 0 } } };
+	struct cs_json_field f[] = {{"kill_chain_name", {0, 0}}, {"phase_name", {0, 0}}};
 	char prefix[256];
 	int rc;
 
@@ -405,15 +455,15 @@ static int add_kill_chain(struct stix_reader *r, struct cs_json_span el)
 	return cs__labels_add(&r->labels, prefix, r->t[1].data, r->t[1].len);
 }
 
-static void read_time(struct stix_reader *r, struct cs_json_span v, const char *key,
-		      int64_t *out, uint64_t line, uint64_t col)
+static void read_time(struct stix_reader *r, struct cs_json_span v, const char *key, int64_t *out,
+                      uint64_t line, uint64_t col)
 {
 	int rc = text(r, v, &r->t[0]);
 
 	if (rc == 1 && cs__parse_time(r->t[0].data, r->t[0].len, out) != CS_OK) {
 		*out = 0;
 		cs__diag(r->ctx, CS_SEV_WARN, line, col, "ignoring %s '%.40s': not a timestamp",
-			 key, r->t[0].data);
+		         key, r->t[0].data);
 	} else if (rc != 1 && v.len) {
 		cs__diag(r->ctx, CS_SEV_WARN, line, col, "ignoring %s: not a string", key);
 	}
@@ -434,26 +484,37 @@ static size_t pattern_error_offset(struct stix_reader *r, struct cs_json_span v,
 }
 
 enum {
-	F_ID, F_PTYPE, F_PATTERN, F_FROM, F_UNTIL, F_CONF, F_NAME, F_DESCR, F_LABELS,
-	F_ITYPES, F_KILL, F_REVOKED, F_NFIELDS
+	F_ID,
+	F_PTYPE,
+	F_PATTERN,
+	F_FROM,
+	F_UNTIL,
+	F_CONF,
+	F_NAME,
+	F_DESCR,
+	F_LABELS,
+	F_ITYPES,
+	F_KILL,
+	F_REVOKED,
+	F_NFIELDS
 };
 
 /* Second walk, one indicator object (already checked). */
 static int do_indicator(struct stix_reader *r, struct cs_json_span sp)
 {
 	struct cs_json_field f[F_NFIELDS] = {
-		[F_ID] = { "id", { 0, 0 } },
-		[F_PTYPE] = { "pattern_type", { 0, 0 } },
-		[F_PATTERN] = { "pattern", { 0, 0 } },
-		[F_FROM] = { "valid_from", { 0, 0 } },
-		[F_UNTIL] = { "valid_until", { 0, 0 } },
-		[F_CONF] = { "confidence", { 0, 0 } },
-		[F_NAME] = { "name", { 0, 0 } },
-		[F_DESCR] = { "description", { 0, 0 } },
-		[F_LABELS] = { "labels", { 0, 0 } },
-		[F_ITYPES] = { "indicator_types", { 0, 0 } },
-		[F_KILL] = { "kill_chain_phases", { 0, 0 } },
-		[F_REVOKED] = { "revoked", { 0, 0 } },
+	        [F_ID] = {"id", {0, 0}},
+	        [F_PTYPE] = {"pattern_type", {0, 0}},
+	        [F_PATTERN] = {"pattern", {0, 0}},
+	        [F_FROM] = {"valid_from", {0, 0}},
+	        [F_UNTIL] = {"valid_until", {0, 0}},
+	        [F_CONF] = {"confidence", {0, 0}},
+	        [F_NAME] = {"name", {0, 0}},
+	        [F_DESCR] = {"description", {0, 0}},
+	        [F_LABELS] = {"labels", {0, 0}},
+	        [F_ITYPES] = {"indicator_types", {0, 0}},
+	        [F_KILL] = {"kill_chain_phases", {0, 0}},
+	        [F_REVOKED] = {"revoked", {0, 0}},
 	};
 	struct cs_reader_ctx *ctx = r->ctx;
 	const char *d = ctx->data;
@@ -482,16 +543,17 @@ static int do_indicator(struct stix_reader *r, struct cs_json_span sp)
 			return rc;
 		if (rc == 0) {
 			cs__reject(ctx, "bad-indicator", line, col,
-				   "indicator %s: pattern_type is not a string", id ? id : "(no id)");
+			           "indicator %s: pattern_type is not a string",
+			           id ? id : "(no id)");
 			return CS_OK;
 		}
 		if (!eqn(r->t[0].data, r->t[0].len, "stix")) {
 			cs__reject(ctx, "unsupported-pattern-type", line, col,
-				   "indicator %s: pattern_type '%.40s' is not supported yet%s",
-				   id ? id : "(no id)", r->t[0].data,
-				   eqn(r->t[0].data, r->t[0].len, "yara")
-					   ? " (load YARA rules as .yar files)"
-					   : "");
+			           "indicator %s: pattern_type '%.40s' is not supported yet%s",
+			           id ? id : "(no id)", r->t[0].data,
+			           eqn(r->t[0].data, r->t[0].len, "yara")
+			                   ? " (load YARA rules as .yar files)"
+			                   : "");
 			return CS_OK;
 		}
 	}
@@ -500,18 +562,19 @@ static int do_indicator(struct stix_reader *r, struct cs_json_span sp)
 		return rc;
 	if (rc == 0) {
 		cs__reject(ctx, "bad-indicator", line, col, "indicator %s: %s", id ? id : "(no id)",
-			   f[F_PATTERN].v.len ? "pattern is not a string" : "no pattern");
+		           f[F_PATTERN].v.len ? "pattern is not a string" : "no pattern");
 		return CS_OK;
 	}
 	pl = r->pattern.len;
 	if (memchr(r->pattern.data, '\0', pl)) {
 		cs__reject(ctx, "bad-pattern", line, col, "indicator %s: pattern holds a NUL byte",
-			   id ? id : "(no id)");
+		           id ? id : "(no id)");
 		return CS_OK;
 	}
 	if (pl > STIX_MAX_PATTERN) {
-		cs__reject(ctx, "too-long", line, col, "indicator %s: pattern of %zu bytes exceeds %zu",
-			   id ? id : "(no id)", pl, (size_t)STIX_MAX_PATTERN);
+		cs__reject(ctx, "too-long", line, col,
+		           "indicator %s: pattern of %zu bytes exceeds %zu", id ? id : "(no id)",
+		           pl, (size_t)STIX_MAX_PATTERN);
 		return CS_OK;
 	}
 
@@ -543,6 +606,7 @@ static int do_indicator(struct stix_reader *r, struct cs_json_span sp)
 	base.description = r->desc.len ? r->desc.data : NULL;
 
 	cs__labels_reset(&r->labels);
+	r->detect = -1;
 	rc = relationship_labels(r, id, id ? r->id.len : 0);
 	if (!rc)
 		rc = each_element(r, f[F_LABELS].v, add_label);
@@ -554,16 +618,17 @@ static int do_indicator(struct stix_reader *r, struct cs_json_span sp)
 		return rc;
 	base.labels = cs__labels_vec(&r->labels);
 	base.nlabels = base.labels ? r->labels.n : 0;
+	base.detect = r->detect;
 
 	rc = cs__stix_pattern_parse(r->pattern.data, pl, &pat, errbuf, sizeof(errbuf), &errpos);
 	if (rc == CS_ERR_NOMEM)
 		return rc;
 	if (rc) {
 		cs__offset_to_linecol(ctx, pattern_error_offset(r, f[F_PATTERN].v, errpos), &line,
-				      &col);
+		                      &col);
 		cs__reject(ctx, rc == CS_ERR_TOOBIG ? "pattern-too-complex" : "bad-pattern", line,
-			   col, "indicator %s: pattern error at offset %zu: %s", id ? id : "(no id)",
-			   errpos, errbuf);
+		           col, "indicator %s: pattern error at offset %zu: %s",
+		           id ? id : "(no id)", errpos, errbuf);
 		return CS_OK;
 	}
 	rc = cs__stix_pattern_emit(ctx, pat, &base);
@@ -588,8 +653,8 @@ static int visit(struct stix_reader *r, struct cs_json_span sp, enum stix_otype 
 	/* Valid JSON, but not an object with a readable type. */
 	cs__offset_to_linecol(ctx, sp.off, &line, &col);
 	cs__reject(ctx, "bad-object", line, col, "%s",
-		   cs__json_kind(ctx->data, sp) == '{' ? "STIX object without a \"type\" string"
-						       : "element of \"objects\" is not an object");
+	           cs__json_kind(ctx->data, sp) == '{' ? "STIX object without a \"type\" string"
+	                                               : "element of \"objects\" is not an object");
 	return CS_OK;
 }
 
@@ -600,11 +665,11 @@ static void report_skipped(struct stix_reader *r)
 		enum stix_otype t;
 		const char *what;
 	} kinds[] = {
-		{ OT_SCO, "cyber observables" },
-		{ OT_OBSERVED, "observed-data" },
-		{ OT_SIGHTING, "sightings" },
-		{ OT_CUSTOM, "custom x- objects" },
-		{ OT_UNKNOWN, "objects of unknown type" },
+	        {OT_SCO, "cyber observables"},
+	        {OT_OBSERVED, "observed-data"},
+	        {OT_SIGHTING, "sightings"},
+	        {OT_CUSTOM, "custom x- objects"},
+	        {OT_UNKNOWN, "objects of unknown type"},
 	};
 	struct cs_buf b;
 	size_t i;
@@ -614,13 +679,13 @@ static void report_skipped(struct stix_reader *r)
 		if (!r->skipped[kinds[i].t])
 			continue;
 		cs__buf_printf(&b, "%s%llu %s", b.len ? ", " : "",
-			       (unsigned long long)r->skipped[kinds[i].t], kinds[i].what);
+		               (unsigned long long)r->skipped[kinds[i].t], kinds[i].what);
 		if (kinds[i].t == OT_UNKNOWN && r->first_unknown[0])
 			cs__buf_printf(&b, " (e.g. '%s')", r->first_unknown);
 	}
 	if (r->revoked)
 		cs__buf_printf(&b, "%s%llu revoked indicators", b.len ? ", " : "",
-			       (unsigned long long)r->revoked);
+		               (unsigned long long)r->revoked);
 	if (b.len)
 		cs__diag(r->ctx, CS_SEV_INFO, 0, 0, "not imported: %s", cs__buf_cstr(&b));
 	cs__buf_release(&b);
@@ -632,11 +697,11 @@ static void report_skipped(struct stix_reader *r)
  * error, or CS_ERR_PARSE after reporting an "objects" that is not an
  * array (then *reported is set).
  */
-static int top_object(struct cs_reader_ctx *ctx, struct cs_json_scan *s,
-		      struct cs_json_spans *out, int *reported)
+static int top_object(struct cs_reader_ctx *ctx, struct cs_json_scan *s, struct cs_json_spans *out,
+                      int *reported)
 {
 	struct cs_json_level lv;
-	struct cs_json_span key, tsp = { 0, 0 };
+	struct cs_json_span key, tsp = {0, 0};
 	size_t start = s->pos, bad_off = 0;
 	int rc, have = 0, bad = 0;
 
@@ -679,7 +744,7 @@ static int stix_read(struct cs_reader_ctx *ctx)
 {
 	struct stix_reader r;
 	struct cs_json_scan s;
-	struct cs_json_spans spans = { NULL, 0, 0 };
+	struct cs_json_spans spans = {NULL, 0, 0};
 	int c, serr = CS_OK, rc = CS_OK, reported = 0;
 	unsigned char *types; /* enum stix_otype of each element */
 	size_t i;
@@ -726,7 +791,7 @@ static int stix_read(struct cs_reader_ctx *ctx)
 		types[i] = (unsigned char)t;
 		if (t == OT_UNKNOWN && !r.first_unknown[0] && tlen)
 			snprintf(r.first_unknown, sizeof(r.first_unknown), "%.*s",
-				 (int)(tlen > 40 ? 40 : tlen), tname);
+			         (int)(tlen > 40 ? 40 : tlen), tname);
 		if (t == OT_RELATIONSHIP || t == OT_NAMED)
 			rc = learn(&r, spans.v[i], t, tname, tlen);
 	}
@@ -791,8 +856,7 @@ static int stix_bid(const char *data, size_t len, const char *path)
 		return 0;
 	if (has_pair(data, len, "\"type\"", "\"bundle\""))
 		return 95;
-	if (has_pair(data, len, "\"type\"", "\"indicator\"") &&
-	    memmem(data, len, "\"pattern\"", 9))
+	if (has_pair(data, len, "\"type\"", "\"indicator\"") && memmem(data, len, "\"pattern\"", 9))
 		return 85;
 	if (memmem(data, len, "\"spec_version\"", 14) && memmem(data, len, "--", 2))
 		return 60;
@@ -800,7 +864,7 @@ static int stix_bid(const char *data, size_t len, const char *path)
 }
 
 const struct cs_reader cs__reader_stix = {
-	.name = "stix",
-	.bid = stix_bid,
-	.read = stix_read,
+        .name = "stix",
+        .bid = stix_bid,
+        .read = stix_read,
 };

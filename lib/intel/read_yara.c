@@ -14,7 +14,10 @@
  *    other files (a rule set is imported folder by folder instead);
  *  - a file that does not compile counts one reject, "yara-compile",
  *    with every compiler error reported at its line; its rules are not
- *    added and its text is not kept.
+ *    added and its text is not kept;
+ *  - a file over 32 MiB or with a line over 16 KiB is not compiled at all
+ *    (one reject, "too-long"): libyara's lexer is quadratic in the
+ *    length of a line.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +29,11 @@
 
 #define YARA_DESC_MAX 4096
 #define YARA_MAX_ERRORS 20 /* compiler errors reported per file */
+/* libyara's lexer takes time quadratic in the length of a line (a 4 MB
+ * comment line costs 20 s); real rule files stay under 4 KB a line and
+ * 2 MB a file. */
+#define YARA_MAX_LINE ((size_t)16 << 10)
+#define YARA_MAX_FILE ((size_t)32 << 20)
 
 static const char *const yara_externals[] = {"filename", "filepath", "extension", "filetype",
 					      "owner"};
@@ -357,6 +365,24 @@ static int add_rule(struct cs_reader_ctx *ctx, const YR_RULE *rule, uint64_t lin
 	return rc == CS_ERR_NOMEM ? rc : CS_OK;
 }
 
+/* The first line longer than YARA_MAX_LINE (1-based), or 0. Linear. */
+static uint64_t long_line(const char *s, size_t n)
+{
+	size_t i = 0;
+	uint64_t line = 1;
+
+	while (i < n) {
+		const char *nl = memchr(s + i, '\n', n - i);
+		size_t e = nl ? (size_t)(nl - s) : n;
+
+		if (e - i > YARA_MAX_LINE)
+			return line;
+		i = e + 1;
+		line++;
+	}
+	return 0;
+}
+
 /*
  * Compile the file and add its rules. Returns CS_OK when the file
  * compiled (even with no rule in it), CS_ERR_PARSE when it did not (one
@@ -374,9 +400,20 @@ static int read_yara(struct cs_reader_ctx *ctx)
 	const YR_RULE *rule;
 	const char *nul;
 	size_t i, from = 0;
-	uint64_t count = 0;
+	uint64_t count = 0, longl;
 	int rc, yrc;
 
+	if (ctx->len > YARA_MAX_FILE) {
+		cs__reject(ctx, "too-long", 0, 0, "rule file of %zu bytes exceeds %zu", ctx->len,
+			   (size_t)YARA_MAX_FILE);
+		return CS_ERR_TOOBIG;
+	}
+	longl = long_line(ctx->data, ctx->len);
+	if (longl) {
+		cs__reject(ctx, "too-long", longl, 0, "line longer than %zu bytes; not compiled",
+			   (size_t)YARA_MAX_LINE);
+		return CS_ERR_TOOBIG;
+	}
 	nul = memchr(ctx->data, '\0', ctx->len);
 	if (nul) {
 		uint64_t line, col;
