@@ -130,6 +130,61 @@ static void test_forced_format_and_mem(void **state)
 	cs_intel_free(in);
 }
 
+/* Count the distinct source files of an indicator. */
+static size_t source_files(const struct cs_intel *in, const struct cs_indicator *ind)
+{
+	size_t i, j, n = 0;
+
+	for (i = 0; i < cs_indicator_source_count(ind); i++) {
+		struct cs_source_info a, b;
+
+		cs_indicator_source(in, ind, i, &a);
+		for (j = 0; j < i; j++) {
+			cs_indicator_source(in, ind, j, &b);
+			if (strcmp(a.file, b.file) == 0)
+				break;
+		}
+		n += j == i;
+	}
+	return n;
+}
+
+/*
+ * The real 3CX intel of three publishers merges: journalide.org is in
+ * ESET's MISP event (an object attribute, to_ids false), signature-base's
+ * c2-iocs.txt (twice, under two report comments) and Volexity's CSV
+ * (`grep -il journalide` over the three files). Volexity and
+ * signature-base share the MSI installer hash 59e1edf4...0983.
+ */
+static void test_real_world_sources_merge(void **state)
+{
+	const char *files[] = {"eset/lazarus_3cx.misp.json", "signature-base/iocs/c2-iocs.txt",
+			       "signature-base/iocs/hash-iocs.txt", "volexity/3cx-iocs.csv"};
+	struct cs_intel *in = cs_intel_new();
+	const struct cs_indicator *ind;
+	struct cs_import_stats st;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		const char *p = CS_TEST_REAL_WORLD(files[i]);
+
+		assert_int_equal(cs_intel_import(in, p, &st), CS_OK);
+	}
+	ind = cs_intel_find(in, CS_KIND_DOMAIN, "journalide.org");
+	assert_non_null(ind);
+	assert_int_equal(source_files(in, ind), 3);
+	assert_int_equal(cs_indicator_source_count(ind), 4);
+	assert_true(cs_test_has_label(in, ind, "actor:Lazarus Group"));
+	/* ESET says hunting only; nobody says detection. */
+	assert_int_equal(cs_indicator_flags(ind) & (CS_IND_DETECT | CS_IND_HUNT), CS_IND_HUNT);
+	ind = cs_intel_find(in, CS_KIND_SHA256,
+			    "59e1edf4d82fae4978e97512b0331b7eb21dd4b838b850ba46794d9c7a2c0983");
+	assert_non_null(ind);
+	assert_int_equal(source_files(in, ind), 2);
+	cs_intel_free(in);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -137,6 +192,7 @@ int main(void)
 		cmocka_unit_test(test_folder_walk),
 		cmocka_unit_test(test_misp_feed_folder),
 		cmocka_unit_test(test_forced_format_and_mem),
+		cmocka_unit_test(test_real_world_sources_merge),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

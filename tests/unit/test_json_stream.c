@@ -22,15 +22,15 @@ static void test_skip_scalars_and_strings(void **state)
 		const char *text;
 		size_t len; /* of the first value */
 	} cases[] = {
-		{ "\"plain\" ,", 7 },
-		{ "\"esc\\\"aped\\\\\"]", 13 },
-		{ "\"\\\\\\\\\"x", 6 },
-		{ "12.5e3,", 6 },
-		{ "-0}", 2 },
-		{ "true]", 4 },
-		{ "null", 4 },
-		{ "{\"a\":[1,{\"b\":\"]}\"}]}, 1", 20 },
-		{ "[[], {}, \"[\"]", 13 },
+	        {"\"plain\" ,", 7},
+	        {"\"esc\\\"aped\\\\\"]", 13},
+	        {"\"\\\\\\\\\"x", 6},
+	        {"12.5e3,", 6},
+	        {"-0}", 2},
+	        {"true]", 4},
+	        {"null", 4},
+	        {"{\"a\":[1,{\"b\":\"]}\"}]}, 1", 20},
+	        {"[[], {}, \"[\"]", 13},
 	};
 	struct cs_json_scan s;
 	struct cs_json_span sp;
@@ -49,7 +49,7 @@ static void test_skip_scalars_and_strings(void **state)
 static void test_collect_array_elements(void **state)
 {
 	const char *text = "  [1, {\"a\": [2, 3]} ,\"x,]\" , [ ] ]  ";
-	struct cs_json_spans sp = { NULL, 0, 0 };
+	struct cs_json_spans sp = {NULL, 0, 0};
 	struct cs_json_scan s;
 
 	(void)state;
@@ -68,7 +68,7 @@ static void test_collect_array_elements(void **state)
 
 static void test_collect_empty_array(void **state)
 {
-	struct cs_json_spans sp = { NULL, 0, 0 };
+	struct cs_json_spans sp = {NULL, 0, 0};
 	struct cs_json_scan s;
 
 	(void)state;
@@ -81,7 +81,7 @@ static void test_collect_empty_array(void **state)
 static void test_truncated_keeps_complete_elements(void **state)
 {
 	const char *text = "[{\"a\": 1}, {\"b\": 2}, {\"c\": [3, ";
-	struct cs_json_spans sp = { NULL, 0, 0 };
+	struct cs_json_spans sp = {NULL, 0, 0};
 	struct cs_json_scan s;
 
 	(void)state;
@@ -100,7 +100,7 @@ static void test_truncated_keeps_complete_elements(void **state)
 static void test_truncated_inside_string(void **state)
 {
 	const char *text = "[\"abc\", \"de\\\"";
-	struct cs_json_spans sp = { NULL, 0, 0 };
+	struct cs_json_spans sp = {NULL, 0, 0};
 	struct cs_json_scan s;
 
 	(void)state;
@@ -113,7 +113,7 @@ static void test_truncated_inside_string(void **state)
 static void test_mismatched_bracket_position(void **state)
 {
 	const char *text = "[{\"a\": 1}, {\"b\": [2}]";
-	struct cs_json_spans sp = { NULL, 0, 0 };
+	struct cs_json_spans sp = {NULL, 0, 0};
 	struct cs_json_scan s;
 
 	(void)state;
@@ -128,7 +128,7 @@ static void test_mismatched_bracket_position(void **state)
 static void test_missing_comma_between_elements(void **state)
 {
 	const char *text = "[1, 2 3]";
-	struct cs_json_spans sp = { NULL, 0, 0 };
+	struct cs_json_spans sp = {NULL, 0, 0};
 	struct cs_json_scan s;
 
 	(void)state;
@@ -141,7 +141,7 @@ static void test_missing_comma_between_elements(void **state)
 
 static void test_trailing_comma_is_a_fault(void **state)
 {
-	struct cs_json_spans sp = { NULL, 0, 0 };
+	struct cs_json_spans sp = {NULL, 0, 0};
 	struct cs_json_scan s;
 
 	(void)state;
@@ -156,7 +156,7 @@ static void test_depth_cap_on_100000_brackets(void **state)
 {
 	size_t n = 100000;
 	char *text = malloc(n + 1);
-	struct cs_json_spans sp = { NULL, 0, 0 };
+	struct cs_json_spans sp = {NULL, 0, 0};
 	struct cs_json_scan s;
 
 	(void)state;
@@ -178,7 +178,7 @@ static void test_depth_within_cap_is_fine(void **state)
 {
 	size_t d = CS_JSON_MAX_DEPTH - 1, i;
 	char *text = malloc(2 * d + 3);
-	struct cs_json_spans sp = { NULL, 0, 0 };
+	struct cs_json_spans sp = {NULL, 0, 0};
 	struct cs_json_scan s;
 
 	(void)state;
@@ -225,32 +225,33 @@ static void test_object_members_and_keys(void **state)
 
 static void test_member_lookup_last_wins_and_escapes(void **state)
 {
-	const char *text = "{\"id\": \"x\", \"type\": \"first\", \"ty\\u0070e\": \"last\", \"n\": 1}";
-	struct cs_json_span obj = { 0, strlen(text) }, v;
+	const char *text =
+	        "{\"id\": \"x\", \"type\": \"first\", \"ty\\u0070e\": \"last\", \"n\": 1}";
+	struct cs_json_span obj = {0, strlen(text)}, v;
 
 	(void)state;
 	assert_int_equal(cs__json_member(text, obj, "type", &v), 1);
 	assert_true(cs__json_str_eq(text, v, "last"));
 	assert_int_equal(cs__json_member(text, obj, "missing", &v), 0);
-	assert_int_equal(cs__json_member("[1]", (struct cs_json_span){ 0, 3 }, "a", &v), 0);
-	assert_true(cs__json_member("{\"a\" 1}", (struct cs_json_span){ 0, 7 }, "a", &v) < 0);
+	assert_int_equal(cs__json_member("[1]", (struct cs_json_span){0, 3}, "a", &v), 0);
+	assert_true(cs__json_member("{\"a\" 1}", (struct cs_json_span){0, 7}, "a", &v) < 0);
 }
 
 static void test_str_eq_decodes_escapes(void **state)
 {
 	const char *text = "\"in\\u0064icator\"";
-	struct cs_json_span sp = { 0, strlen(text) };
+	struct cs_json_span sp = {0, strlen(text)};
 
 	(void)state;
 	assert_true(cs__json_str_eq(text, sp, "indicator"));
 	assert_false(cs__json_str_eq(text, sp, "indicato"));
-	assert_false(cs__json_str_eq("5", (struct cs_json_span){ 0, 1 }, "5"));
+	assert_false(cs__json_str_eq("5", (struct cs_json_span){0, 1}, "5"));
 }
 
 static void test_bom_is_skipped(void **state)
 {
 	const char *text = "\xEF\xBB\xBF [\"a\"]";
-	struct cs_json_spans sp = { NULL, 0, 0 };
+	struct cs_json_spans sp = {NULL, 0, 0};
 	struct cs_json_scan s;
 
 	(void)state;
@@ -264,7 +265,7 @@ static void test_bom_is_skipped(void **state)
 static void test_nul_bytes_do_not_stop_the_scanner(void **state)
 {
 	static const char text[] = "[\"a\0b\", 1, \"\0\"]";
-	struct cs_json_spans sp = { NULL, 0, 0 };
+	struct cs_json_spans sp = {NULL, 0, 0};
 	struct cs_json_scan s;
 
 	(void)state;
@@ -287,9 +288,135 @@ static void test_skip_rejects_missing_value(void **state)
 	assert_int_equal(cs__json_skip(&s, NULL), CS_ERR_PARSE);
 }
 
+/* cs__json_validate() and jansson agree on `text`. */
+static void same_verdict(const char *text, size_t len)
+{
+	struct cs_json_span sp = {0, len};
+	json_t *v = json_loadb(text, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+	const char *msg = NULL;
+	size_t at = 0;
+	int ours = cs__json_validate(text, sp, &at, &msg);
+
+	if ((v != NULL) != (ours == CS_OK))
+		fail_msg("validator %s, jansson %s: '%.*s'", ours ? "rejects" : "accepts",
+		         v ? "accepts" : "rejects", (int)len, text);
+	if (ours)
+		assert_true(at <= len);
+	json_decref(v);
+}
+
+static void test_validate_agrees_with_jansson(void **state)
+{
+	static const char *const cases[] = {
+	        "0",
+	        "-0",
+	        "01",
+	        "1.",
+	        "1.5",
+	        "-",
+	        "1e",
+	        "1e+5",
+	        "1E-2",
+	        ".5",
+	        "+1",
+	        "1 2",
+	        "9223372036854775807",
+	        "9223372036854775808",
+	        "-9223372036854775808",
+	        "-9223372036854775809",
+	        "123456789012345678901",
+	        "1e400",
+	        "-1e400",
+	        "1e-400",
+	        "true",
+	        "tru",
+	        "nulls",
+	        "false ",
+	        " [ ] ",
+	        "[1,]",
+	        "[,1]",
+	        "{\"a\":}",
+	        "{\"a\" 1}",
+	        "{\"a\":1,}",
+	        "{a:1}",
+	        "{\"a\":1 \"b\":2}",
+	        "[1 2]",
+	        "[[]]]",
+	        "[[]",
+	        "\"abc",
+	        "\"\\ud800\"",
+	        "\"\\udc00\"",
+	        "\"\\ud800\\udc00\"",
+	        "\"\\ud800x\"",
+	        "\"\\u00e9\"",
+	        "\"\\u0000\"",
+	        "\"\\x\"",
+	        "\"\\u12G4\"",
+	        "\"\t\"",
+	        "\"\x7f\"",
+	        "\"\xc3\xa9\"",
+	        "\"\xc0\x80\"",
+	        "\"\xed\xa0\x80\"",
+	        "\"\xf4\x90\x80\x80\"",
+	        "\"\xf0\x9f\x98\x80\"",
+	        "\"\xe2\x82\"",
+	        "\"\xff\"",
+	        "\xc3\xa9",
+	        "",
+	        "   ",
+	        "{}",
+	        "[]",
+	        "{\"a\":[{\"b\":null}]}",
+	};
+	static const char *const seeds[] = {
+	        "{\"type\": \"indicator\", \"n\": [1, -2.5e3, true, false, null],"
+	        " \"s\": \"a\\\"b\\\\c\\u00e9\\ud83d\\ude00\"}",
+	        "[{\"Event\": {\"info\": \"x\", \"Attribute\": [{\"to_ids\": true}]}}]",
+	};
+	static const char bytes[] = "{}[],:\"\\ -+.eE0129tfnu\x80\xc3\xa9\xed\xf0\x1f";
+	char buf[256];
+	unsigned long x = 12345;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < CS_ARRAY_SIZE(cases); i++)
+		same_verdict(cases[i], strlen(cases[i]));
+	/* Random edits of valid documents (a fixed generator: reproducible). */
+	for (i = 0; i < 50000; i++) {
+		const char *seed = seeds[i % CS_ARRAY_SIZE(seeds)];
+		size_t len = strlen(seed), k, edits;
+
+		memcpy(buf, seed, len);
+		for (edits = 1 + i % 3; edits > 0 && len > 0; edits--) {
+			x = x * 6364136223846793005UL + 1442695040888963407UL;
+			k = (x >> 33) % len;
+			switch ((x >> 20) % 4) {
+			case 0: /* replace */
+				buf[k] = bytes[(x >> 8) % (sizeof(bytes) - 1)];
+				break;
+			case 1: /* delete */
+				memmove(buf + k, buf + k + 1, len - k - 1);
+				len--;
+				break;
+			case 2: /* insert */
+				if (len + 1 < sizeof(buf)) {
+					memmove(buf + k + 1, buf + k, len - k);
+					buf[k] = bytes[(x >> 8) % (sizeof(bytes) - 1)];
+					len++;
+				}
+				break;
+			default: /* truncate */
+				len = k + 1;
+				break;
+			}
+		}
+		same_verdict(buf, len);
+	}
+}
+
 /* A reader context over `text` with diagnostics collected in `d`. */
 static void make_ctx(struct cs_reader_ctx *ctx, struct cs_intel *in, const char *text,
-		     struct cs_test_diags *d)
+                     struct cs_test_diags *d)
 {
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->intel = in;
@@ -304,7 +431,7 @@ static void test_load_reports_position_in_file(void **state)
 	const char *text = "[\n  {\"a\": 1},\n  {\"b\" 2}\n]\n";
 	struct cs_test_diags *d = calloc(1, sizeof(*d));
 	struct cs_intel *in = cs_intel_new();
-	struct cs_json_spans sp = { NULL, 0, 0 };
+	struct cs_json_spans sp = {NULL, 0, 0};
 	struct cs_reader_ctx ctx;
 	struct cs_json_scan s;
 	json_t *v;
@@ -334,7 +461,7 @@ static void test_report_names_line_and_column(void **state)
 	const char *text = "[\n {\"a\": 1},\n {\"b\": ";
 	struct cs_test_diags *d = calloc(1, sizeof(*d));
 	struct cs_intel *in = cs_intel_new();
-	struct cs_json_spans sp = { NULL, 0, 0 };
+	struct cs_json_spans sp = {NULL, 0, 0};
 	struct cs_reader_ctx ctx;
 	struct cs_json_scan s;
 
@@ -360,7 +487,7 @@ static void test_load_rejects_oversized_element(void **state)
 	struct cs_test_diags *d = calloc(1, sizeof(*d));
 	struct cs_intel *in = cs_intel_new();
 	struct cs_reader_ctx ctx;
-	struct cs_json_span sp = { 0, n };
+	struct cs_json_span sp = {0, n};
 
 	(void)state;
 	assert_non_null(text);
@@ -380,7 +507,7 @@ static void test_load_rejects_oversized_element(void **state)
 static void test_flags_accept_misp_spellings(void **state)
 {
 	json_t *o = json_pack("{s:b, s:b, s:s, s:s, s:i, s:s, s:i}", "t", 1, "f", 0, "s1", "1",
-			      "s0", "False", "i1", 1, "odd", "maybe", "i7", 7);
+	                      "s0", "False", "i1", 1, "odd", "maybe", "i7", 7);
 
 	(void)state;
 	assert_non_null(o);
@@ -458,20 +585,21 @@ static void test_tag_and_galaxy_mapping(void **state)
 		const char *tag;
 		const char *label;
 	} cases[] = {
-		{ "tlp:white", "tag:tlp:white" },
-		{ "ESET", "tag:ESET" },
-		{ "misp-galaxy:threat-actor=\"Lazarus Group\"", "actor:Lazarus Group" },
-		{ "misp-galaxy:mitre-intrusion-set=\"APT38 - G0082\"", "actor:APT38 - G0082" },
-		{ "misp-galaxy:malware=\"TAXHAUL\"", "malware:TAXHAUL" },
-		{ "misp-galaxy:tool=\"PlugX\"", "malware:PlugX" },
-		{ "misp-galaxy:ransomware=\"WannaCry\"", "malware:WannaCry" },
-		{ "misp-galaxy:mitre-malware=\"BLINDINGCAN - S0520\"", "malware:BLINDINGCAN - S0520" },
-		{ "misp-galaxy:mitre-tool=\"Rundll32\"", "tool:Rundll32" },
-		{ "misp-galaxy:mitre-attack-pattern=\"Domains - T1584.001\"",
-		  "attack-pattern:Domains - T1584.001" },
-		{ "misp-galaxy:sector=\"Finance\"", "galaxy:sector=Finance" },
-		{ "misp-galaxy:=\"x\"", "tag:misp-galaxy:=\"x\"" },
-		{ "misp-galaxy:country", "tag:misp-galaxy:country" },
+	        {"tlp:white", "tag:tlp:white"},
+	        {"ESET", "tag:ESET"},
+	        {"misp-galaxy:threat-actor=\"Lazarus Group\"", "actor:Lazarus Group"},
+	        {"misp-galaxy:mitre-intrusion-set=\"APT38 - G0082\"", "actor:APT38 - G0082"},
+	        {"misp-galaxy:malware=\"TAXHAUL\"", "malware:TAXHAUL"},
+	        {"misp-galaxy:tool=\"PlugX\"", "malware:PlugX"},
+	        {"misp-galaxy:ransomware=\"WannaCry\"", "malware:WannaCry"},
+	        {"misp-galaxy:mitre-malware=\"BLINDINGCAN - S0520\"",
+	         "malware:BLINDINGCAN - S0520"},
+	        {"misp-galaxy:mitre-tool=\"Rundll32\"", "tool:Rundll32"},
+	        {"misp-galaxy:mitre-attack-pattern=\"Domains - T1584.001\"",
+	         "attack-pattern:Domains - T1584.001"},
+	        {"misp-galaxy:sector=\"Finance\"", "galaxy:sector=Finance"},
+	        {"misp-galaxy:=\"x\"", "tag:misp-galaxy:=\"x\""},
+	        {"misp-galaxy:country", "tag:misp-galaxy:country"},
 	};
 	struct cs_labels l;
 	size_t i;
@@ -490,29 +618,30 @@ static void test_tag_and_galaxy_mapping(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_skip_scalars_and_strings),
-		cmocka_unit_test(test_collect_array_elements),
-		cmocka_unit_test(test_collect_empty_array),
-		cmocka_unit_test(test_truncated_keeps_complete_elements),
-		cmocka_unit_test(test_truncated_inside_string),
-		cmocka_unit_test(test_mismatched_bracket_position),
-		cmocka_unit_test(test_missing_comma_between_elements),
-		cmocka_unit_test(test_trailing_comma_is_a_fault),
-		cmocka_unit_test(test_depth_cap_on_100000_brackets),
-		cmocka_unit_test(test_depth_within_cap_is_fine),
-		cmocka_unit_test(test_object_members_and_keys),
-		cmocka_unit_test(test_member_lookup_last_wins_and_escapes),
-		cmocka_unit_test(test_str_eq_decodes_escapes),
-		cmocka_unit_test(test_bom_is_skipped),
-		cmocka_unit_test(test_nul_bytes_do_not_stop_the_scanner),
-		cmocka_unit_test(test_skip_rejects_missing_value),
-		cmocka_unit_test(test_load_reports_position_in_file),
-		cmocka_unit_test(test_report_names_line_and_column),
-		cmocka_unit_test(test_load_rejects_oversized_element),
-		cmocka_unit_test(test_flags_accept_misp_spellings),
-		cmocka_unit_test(test_labels_dedup_truncate_vec),
-		cmocka_unit_test(test_labels_are_capped),
-		cmocka_unit_test(test_tag_and_galaxy_mapping),
+	        cmocka_unit_test(test_skip_scalars_and_strings),
+	        cmocka_unit_test(test_collect_array_elements),
+	        cmocka_unit_test(test_collect_empty_array),
+	        cmocka_unit_test(test_truncated_keeps_complete_elements),
+	        cmocka_unit_test(test_truncated_inside_string),
+	        cmocka_unit_test(test_mismatched_bracket_position),
+	        cmocka_unit_test(test_missing_comma_between_elements),
+	        cmocka_unit_test(test_trailing_comma_is_a_fault),
+	        cmocka_unit_test(test_depth_cap_on_100000_brackets),
+	        cmocka_unit_test(test_depth_within_cap_is_fine),
+	        cmocka_unit_test(test_object_members_and_keys),
+	        cmocka_unit_test(test_member_lookup_last_wins_and_escapes),
+	        cmocka_unit_test(test_str_eq_decodes_escapes),
+	        cmocka_unit_test(test_bom_is_skipped),
+	        cmocka_unit_test(test_nul_bytes_do_not_stop_the_scanner),
+	        cmocka_unit_test(test_skip_rejects_missing_value),
+	        cmocka_unit_test(test_validate_agrees_with_jansson),
+	        cmocka_unit_test(test_load_reports_position_in_file),
+	        cmocka_unit_test(test_report_names_line_and_column),
+	        cmocka_unit_test(test_load_rejects_oversized_element),
+	        cmocka_unit_test(test_flags_accept_misp_spellings),
+	        cmocka_unit_test(test_labels_dedup_truncate_vec),
+	        cmocka_unit_test(test_labels_are_capped),
+	        cmocka_unit_test(test_tag_and_galaxy_mapping),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -93,7 +93,7 @@ static uint64_t rejects(const struct cs_intel *in, const char *reason)
 }
 
 static const struct cs_indicator *must_find(const struct cs_intel *in, enum cs_kind k,
-					    const char *v)
+                                            const char *v)
 {
 	const struct cs_indicator *ind = cs_intel_find(in, k, v);
 
@@ -139,7 +139,7 @@ static void test_event_counts_by_kind(void **state)
 	assert_int_equal(f->st.rejected, 5);
 	/* a link, a deleted attribute, two descriptive object attributes */
 	assert_true(cs_test_diags_have(f->d, "event " EV ": not imported: 1 deleted attributes, "
-					     "1 links, 2 descriptive object attributes"));
+	                                     "1 links, 2 descriptive object attributes"));
 	assert_null(cs_intel_find(f->in, CS_KIND_URL, "https://www.example.com/blog/3cx"));
 	assert_null(cs_intel_find(f->in, CS_KIND_SHA1, "0000000000000000000000000000000000000000"));
 	fx_free(f);
@@ -159,7 +159,7 @@ static void test_event_labels_after_attributes(void **state)
 		assert_true(cs_test_has_label(f->in, ind, "event:3CX supply chain test event"));
 		assert_true(cs_test_has_label(f->in, ind, "actor:Lazarus Group"));
 		assert_true(cs_test_has_label(f->in, ind,
-					      "attack-pattern:Supply Chain Compromise - T1195"));
+		                              "attack-pattern:Supply Chain Compromise - T1195"));
 		assert_true(cs_test_has_label(f->in, ind, "galaxy:sector=Finance"));
 		assert_true(cs_test_has_label(f->in, ind, "tag:tlp:white"));
 		assert_true(cs_test_has_label(f->in, ind, "tool:Rundll32"));
@@ -231,7 +231,7 @@ static void test_composite_values_split(void **state)
 	ind = must_find(f->in, CS_KIND_FILENAME, "d3dcompiler_47.dll");
 	assert_true(detect(ind));
 	ind = must_find(f->in, CS_KIND_SHA256,
-			"11be1803e2e307b647a8a7fccc55a6e8d6a07f3c0a3a0a9f4d2d9d2a0e9e1e4c");
+	                "11be1803e2e307b647a8a7fccc55a6e8d6a07f3c0a3a0a9f4d2d9d2a0e9e1e4c");
 	assert_true(detect(ind));
 	/* ip-dst|port: the address only */
 	must_find(f->in, CS_KIND_IPV4, "203.0.113.10");
@@ -274,10 +274,11 @@ static void test_reject_messages(void **state)
 	struct fixture *f = import_path(cs_test_data("misp/event.json"));
 
 	(void)state;
-	assert_true(cs_test_diags_have(f->d, "event.json:15:7: unsupported-type: MISP attribute type "
-					     "'comment' is not an indicator kind we match"));
+	assert_true(cs_test_diags_have(f->d,
+	                               "event.json:15:7: unsupported-type: MISP attribute type "
+	                               "'comment' is not an indicator kind we match"));
 	assert_true(cs_test_diags_have(f->d, "event.json:16:7: unsupported-type: MISP attribute of "
-					     "type 'yara'"));
+	                                     "type 'yara'"));
 	assert_true(cs_test_diags_have(f->d, "'filename|imphash': the part after '|'"));
 	assert_true(cs_test_diags_have(f->d, "event.json:20:"));
 	assert_int_equal(f->d->errors, 0);
@@ -303,7 +304,7 @@ static void test_response_with_several_events(void **state)
 	assert_int_equal(cs_indicator_source_count(ind), 2);
 	cs_indicator_source(f->in, ind, 1, &si);
 	assert_string_equal(si.ref, "d0000000-0000-4000-8000-000000000002/"
-				    "d0000000-0000-4000-8000-000000000022");
+	                            "d0000000-0000-4000-8000-000000000022");
 	/* the first event's tag does not leak into the second */
 	ind = must_find(f->in, CS_KIND_DOMAIN, "two.example");
 	assert_true(cs_test_has_label(f->in, ind, "event:second event"));
@@ -323,12 +324,12 @@ static void test_bare_event(void **state)
 	assert_int_equal(f->rc, CS_OK);
 	assert_int_equal(cs_intel_count(f->in), 2);
 	ind = must_find(f->in, CS_KIND_SHA512,
-			"cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce"
-			"47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e");
+	                "cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce"
+	                "47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e");
 	assert_true(detect(ind)); /* to_ids "1" */
 	assert_true(cs_test_has_label(f->in, ind, "event:bare event"));
 	ind = must_find(f->in, CS_KIND_DOMAIN, "updates.example.net"); /* hostname|port */
-	assert_true(hunt(ind)); /* to_ids "0" */
+	assert_true(hunt(ind));                                        /* to_ids "0" */
 	fx_free(f);
 }
 
@@ -355,8 +356,8 @@ static void test_attribute_search_results(void **state)
 
 static void test_sniffed_without_format(void **state)
 {
-	static const char *const files[] = { "misp/event.json", "misp/response.json",
-					     "misp/bare.json", "misp/attributes.json" };
+	static const char *const files[] = {"misp/event.json", "misp/response.json",
+	                                    "misp/bare.json", "misp/attributes.json"};
 	size_t i;
 
 	(void)state;
@@ -368,6 +369,37 @@ static void test_sniffed_without_format(void **state)
 		assert_true(cs_intel_count(in) > 0);
 		cs_intel_free(in);
 	}
+}
+
+static void test_feed_folder(void **state)
+{
+	const char *manifest = "{\"d0000000-0000-4000-8000-000000000001\": {\"info\": \"first\"},"
+	                       " \"e0000000-0000-4000-8000-000000000001\": {\"info\": \"bare\"}}";
+	size_t l1, l2;
+	char *ev1 = slurp(cs_test_data("misp/response.json"), &l1);
+	char *ev2 = slurp(cs_test_data("misp/bare.json"), &l2);
+	char *dir = cs_test_tmpdir();
+	struct cs_intel *in = cs_intel_new();
+	struct cs_import_stats st;
+
+	(void)state;
+	assert_non_null(dir);
+	free(cs_test_write(dir, "manifest.json", manifest, strlen(manifest)));
+	/* A feed holds {"Event": ...} files; the reader takes the other
+	 * shapes too, which is what these two are. */
+	free(cs_test_write(dir, "d0000000-0000-4000-8000-000000000001.json", ev1, l1));
+	free(cs_test_write(dir, "e0000000-0000-4000-8000-000000000001.json", ev2, l2));
+	free(cs_test_write(dir, "README.txt", "not intel", 9));
+	assert_int_equal(cs_intel_import(in, dir, &st), CS_OK);
+	assert_int_equal(st.files, 2);
+	assert_int_equal(cs_intel_count(in), 3 + 2);
+	must_find(in, CS_KIND_DOMAIN, "updates.example.net");
+	must_find(in, CS_KIND_DOMAIN, "two.example");
+	cs_intel_free(in);
+	cs_test_rmtree(dir);
+	free(dir);
+	free(ev1);
+	free(ev2);
 }
 
 static void test_bid(void **state)
@@ -401,7 +433,7 @@ static void test_truncated_event_keeps_earlier_attributes(void **state)
 	assert_int_equal(cs_intel_count(f->in), 4);
 	must_find(f->in, CS_KIND_MD5, "bb915073385dd16a846dfa318afa3c19");
 	must_find(f->in, CS_KIND_SHA256,
-		  "11be1803e2e307b647a8a7fccc55a6e8d6a07f3c0a3a0a9f4d2d9d2a0e9e1e4c");
+	          "11be1803e2e307b647a8a7fccc55a6e8d6a07f3c0a3a0a9f4d2d9d2a0e9e1e4c");
 	assert_int_equal(f->d->errors, 1);
 	assert_true(cs_test_diags_have(f->d, "mem.json:11:37:"));
 	assert_true(cs_test_diags_have(f->d, "JSON syntax error at line 11, column 37"));
@@ -411,7 +443,7 @@ static void test_truncated_event_keeps_earlier_attributes(void **state)
 
 static void test_truncation_sweep(void **state)
 {
-	static const char *const files[] = { "misp/event.json", "misp/response.json" };
+	static const char *const files[] = {"misp/event.json", "misp/response.json"};
 	size_t i;
 
 	(void)state;
@@ -438,10 +470,10 @@ static void test_truncation_sweep(void **state)
 static void test_invalid_attribute_is_skipped(void **state)
 {
 	const char *doc = "{\"Event\": {\"info\": \"x\", \"Attribute\": [\n"
-			  "{\"type\": \"domain\", \"value\": \"a.example\"},\n"
-			  "{\"type\": \"domain\" \"value\": \"b.example\"},\n"
-			  "{\"type\": \"domain\", \"value\": \"c.example\", \"x\": [tru]},\n"
-			  "{\"type\": \"domain\", \"value\": \"d.example\"}\n]}}";
+	                  "{\"type\": \"domain\", \"value\": \"a.example\"},\n"
+	                  "{\"type\": \"domain\" \"value\": \"b.example\"},\n"
+	                  "{\"type\": \"domain\", \"value\": \"c.example\", \"x\": [tru]},\n"
+	                  "{\"type\": \"domain\", \"value\": \"d.example\"}\n]}}";
 	struct fixture *f = import_mem(doc, strlen(doc));
 
 	(void)state;
@@ -460,7 +492,7 @@ static void test_deeply_nested_arrays(void **state)
 {
 	size_t n = 100000;
 	const char *head = "{\"Event\": {\"info\": \"x\", \"Attribute\": [{\"type\": \"domain\", "
-			   "\"value\": \"a.example\"}, ";
+	                   "\"value\": \"a.example\"}, ";
 	size_t hl = strlen(head);
 	char *doc = malloc(hl + n);
 	struct fixture *f;
@@ -485,7 +517,7 @@ static void test_deeply_nested_arrays(void **state)
 static void test_huge_strings(void **state)
 {
 	const char *a = "{\"Event\": {\"info\": \"x\", \"Attribute\": [{\"type\": \"domain\", "
-			"\"value\": \"a.example\", \"comment\": \"";
+	                "\"value\": \"a.example\", \"comment\": \"";
 	const char *b = "\"}, {\"type\": \"domain\", \"value\": \"";
 	const char *c = "\"}, {\"type\": \"domain\", \"value\": \"last.example\"}]}}";
 	size_t big = (size_t)17 << 20, val = (size_t)100 << 10;
@@ -529,10 +561,10 @@ static void test_wrong_types_everywhere(void **state)
 	/* Event, response, Attribute of the wrong JSON type */
 	{
 		static const char *const docs[] = {
-			"{\"Event\": 5}",
-			"{\"response\": \"x\"}",
-			"{\"Event\": {\"info\": \"x\", \"Attribute\": {\"type\": \"md5\"}}}",
-			"[1, \"x\", null]",
+		        "{\"Event\": 5}",
+		        "{\"response\": \"x\"}",
+		        "{\"Event\": {\"info\": \"x\", \"Attribute\": {\"type\": \"md5\"}}}",
+		        "[1, \"x\", null]",
 		};
 		size_t i;
 
@@ -547,8 +579,9 @@ static void test_wrong_types_everywhere(void **state)
 
 static void test_empty_and_garbage(void **state)
 {
-	static const char *const inputs[] = { "", " \n ", "garbage", "\"Event\"", "{", "[",
-					      "{}", "[]", "{\"Event\": {}}", "{\"response\": []}" };
+	static const char *const inputs[] = {
+	        "",  " \n ", "garbage", "\"Event\"",       "{",
+	        "[", "{}",   "[]",      "{\"Event\": {}}", "{\"response\": []}"};
 	size_t i;
 
 	(void)state;
@@ -564,9 +597,9 @@ static void test_empty_and_garbage(void **state)
 static void test_nul_bytes(void **state)
 {
 	static const char doc[] = "{\"Event\": {\"info\": \"x\", \"Attribute\": ["
-				  "{\"type\": \"filename\", \"value\": \"a\\u0000.exe\"},"
-				  "{\"type\": \"domain\", \"value\": \"raw\0nul.example\"},"
-				  "{\"type\": \"domain\", \"value\": \"ok.example\"}]}}";
+	                          "{\"type\": \"filename\", \"value\": \"a\\u0000.exe\"},"
+	                          "{\"type\": \"domain\", \"value\": \"raw\0nul.example\"},"
+	                          "{\"type\": \"domain\", \"value\": \"ok.example\"}]}}";
 	struct fixture *f = import_mem(doc, sizeof(doc) - 1);
 
 	(void)state;
@@ -598,8 +631,8 @@ static void test_real_eset_counts(void **state)
 	assert_int_equal(cs_test_count_kind(f->in, CS_KIND_SHA256), 4);   /* sha256 -> 4 */
 	assert_int_equal(cs_test_count_kind(f->in, CS_KIND_FILENAME), 4); /* filename -> 4 */
 	assert_int_equal(cs_test_count_kind(f->in, CS_KIND_DOMAIN), 2);   /* domain -> 2 */
-	assert_int_equal(cs_test_count_kind(f->in, CS_KIND_IPV4), 3);     /* ip-dst -> 3 (4 attrs) */
-	assert_int_equal(cs_test_count_kind(f->in, CS_KIND_URL), 3);      /* url -> 3 */
+	assert_int_equal(cs_test_count_kind(f->in, CS_KIND_IPV4), 3); /* ip-dst -> 3 (4 attrs) */
+	assert_int_equal(cs_test_count_kind(f->in, CS_KIND_URL), 3);  /* url -> 3 */
 	assert_int_equal(cs_intel_count(f->in), 24);
 	/* jq '[ESET_JQ_OBJ|select(.type=="text" and .to_ids)]|length' -> 2
 	 * (av-signature "signature" values): the only rejects */
@@ -608,7 +641,7 @@ static void test_real_eset_counts(void **state)
 	/* jq '[ESET_JQ_OBJ|select((.type=="text" or .type=="port") and
 	 *      (.to_ids|not))]|length' -> 21 + 2 = 23 descriptive attributes */
 	assert_true(cs_test_diags_have(f->d, "0 deleted attributes, 0 links, "
-					     "23 descriptive object attributes"));
+	                                     "23 descriptive object attributes"));
 	/* jq '[ESET_JQ_OBJ|select(.type as $t|["md5","sha1","sha256","filename",
 	 *      "domain","ip-dst","url"]|index($t))]|length' -> 25 accepted */
 	assert_int_equal(f->st.read, 25);
@@ -630,14 +663,15 @@ static void test_real_eset_labels_and_flags(void **state)
 		assert_true(cs_test_has_label(f->in, ind, "actor:Lazarus Group"));
 		assert_true(cs_test_has_label(f->in, ind, "tag:ESET"));
 		assert_true(cs_test_has_label(
-			f->in, ind,
-			"event:Linux malware strengthen links between Lazarus and the 3CX "
-			"supply-chain attack"));
-		assert_true(cs_test_has_label(f->in, ind, "attack-pattern:Social Media - T1593.001"));
+		        f->in, ind,
+		        "event:Linux malware strengthen links between Lazarus and the 3CX "
+		        "supply-chain attack"));
+		assert_true(
+		        cs_test_has_label(f->in, ind, "attack-pattern:Social Media - T1593.001"));
 	}
 	/* jq '[ESET_JQ_OBJ|select(.type=="sha256")|.to_ids]|unique' -> [true] */
 	ind = must_find(f->in, CS_KIND_SHA256,
-			"eebb01932de0b5605dd460cc82844d8693c00ea8ab5ffdf8dbede6528c1c18fd");
+	                "eebb01932de0b5605dd460cc82844d8693c00ea8ab5ffdf8dbede6528c1c18fd");
 	assert_true(detect(ind));
 	assert_true(cs_test_has_label(f->in, ind, "misp-object:file"));
 	/* jq '[ESET_JQ_OBJ|select(.type=="domain")|.to_ids]|unique' -> [false] */
@@ -664,28 +698,29 @@ static void test_real_eset_labels_and_flags(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_event_counts_by_kind),
-		cmocka_unit_test(test_event_labels_after_attributes),
-		cmocka_unit_test(test_event_detect_and_hunt),
-		cmocka_unit_test(test_event_fields),
-		cmocka_unit_test(test_composite_values_split),
-		cmocka_unit_test(test_resolved_to_references),
-		cmocka_unit_test(test_reject_messages),
-		cmocka_unit_test(test_response_with_several_events),
-		cmocka_unit_test(test_bare_event),
-		cmocka_unit_test(test_attribute_search_results),
-		cmocka_unit_test(test_sniffed_without_format),
-		cmocka_unit_test(test_bid),
-		cmocka_unit_test(test_truncated_event_keeps_earlier_attributes),
-		cmocka_unit_test(test_truncation_sweep),
-		cmocka_unit_test(test_invalid_attribute_is_skipped),
-		cmocka_unit_test(test_deeply_nested_arrays),
-		cmocka_unit_test(test_huge_strings),
-		cmocka_unit_test(test_wrong_types_everywhere),
-		cmocka_unit_test(test_empty_and_garbage),
-		cmocka_unit_test(test_nul_bytes),
-		cmocka_unit_test(test_real_eset_counts),
-		cmocka_unit_test(test_real_eset_labels_and_flags),
+	        cmocka_unit_test(test_event_counts_by_kind),
+	        cmocka_unit_test(test_event_labels_after_attributes),
+	        cmocka_unit_test(test_event_detect_and_hunt),
+	        cmocka_unit_test(test_event_fields),
+	        cmocka_unit_test(test_composite_values_split),
+	        cmocka_unit_test(test_resolved_to_references),
+	        cmocka_unit_test(test_reject_messages),
+	        cmocka_unit_test(test_response_with_several_events),
+	        cmocka_unit_test(test_bare_event),
+	        cmocka_unit_test(test_attribute_search_results),
+	        cmocka_unit_test(test_sniffed_without_format),
+	        cmocka_unit_test(test_feed_folder),
+	        cmocka_unit_test(test_bid),
+	        cmocka_unit_test(test_truncated_event_keeps_earlier_attributes),
+	        cmocka_unit_test(test_truncation_sweep),
+	        cmocka_unit_test(test_invalid_attribute_is_skipped),
+	        cmocka_unit_test(test_deeply_nested_arrays),
+	        cmocka_unit_test(test_huge_strings),
+	        cmocka_unit_test(test_wrong_types_everywhere),
+	        cmocka_unit_test(test_empty_and_garbage),
+	        cmocka_unit_test(test_nul_bytes),
+	        cmocka_unit_test(test_real_eset_counts),
+	        cmocka_unit_test(test_real_eset_labels_and_flags),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

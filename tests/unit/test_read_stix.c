@@ -93,7 +93,7 @@ static uint64_t rejects(const struct cs_intel *in, const char *reason)
 }
 
 static const struct cs_indicator *must_find(const struct cs_intel *in, enum cs_kind k,
-					    const char *v)
+                                            const char *v)
 {
 	const struct cs_indicator *ind = cs_intel_find(in, k, v);
 
@@ -136,7 +136,7 @@ static void test_bundle_fields(void **state)
 
 	(void)state;
 	ind = must_find(f->in, CS_KIND_SHA256,
-			"7986bbaee8940da11ce089383521ab420c443ab7b15ed42aed91fd31ce833896");
+	                "7986bbaee8940da11ce089383521ab420c443ab7b15ed42aed91fd31ce833896");
 	assert_int_equal(cs_indicator_confidence(ind), 85);
 	assert_int_equal(cs_indicator_valid_from(ind), 1680048000);  /* date -d 2023-03-29Z +%s */
 	assert_int_equal(cs_indicator_valid_until(ind), 1711670400); /* date -d 2024-03-29Z +%s */
@@ -149,8 +149,9 @@ static void test_bundle_fields(void **state)
 	assert_string_equal(si.ref, ID(11));
 	assert_string_equal(si.format, "stix");
 	assert_int_equal(si.line, 6);
-	assert_string_equal(si.description,
-			    "3CX trojanised library: ffmpeg.dll shipped in 3CXDesktopApp 18.12.416");
+	assert_string_equal(
+	        si.description,
+	        "3CX trojanised library: ffmpeg.dll shipped in 3CXDesktopApp 18.12.416");
 	fx_free(f);
 }
 
@@ -162,7 +163,7 @@ static void test_bundle_relationship_labels(void **state)
 	(void)state;
 	/* indicates malware, declared before the indicator, SDO after it */
 	ind = must_find(f->in, CS_KIND_SHA256,
-			"7986bbaee8940da11ce089383521ab420c443ab7b15ed42aed91fd31ce833896");
+	                "7986bbaee8940da11ce089383521ab420c443ab7b15ed42aed91fd31ce833896");
 	assert_true(cs_test_has_label(f->in, ind, "malware:SUDDENICON"));
 	/* indicates campaign; campaign attributed-to intrusion-set
 	 * attributed-to threat-actor: all three labels */
@@ -170,12 +171,14 @@ static void test_bundle_relationship_labels(void **state)
 	assert_true(cs_test_has_label(f->in, ind, "campaign:3CX supply chain"));
 	assert_true(cs_test_has_label(f->in, ind, "actor:UNC4736"));
 	assert_true(cs_test_has_label(f->in, ind, "actor:Lazarus Group"));
-	assert_false(cs_test_has_label(f->in, ind, "malware:SUDDENICON")); /* "uses" is not followed */
+	assert_false(
+	        cs_test_has_label(f->in, ind, "malware:SUDDENICON")); /* "uses" is not followed */
 	ind = must_find(f->in, CS_KIND_IPV4, "198.51.100.7");
 	assert_true(cs_test_has_label(f->in, ind, "actor:Lazarus Group"));
 	ind = must_find(f->in, CS_KIND_URL,
-			"https://raw.githubusercontent.com/IconStorages/images/main/icon12.ico");
-	assert_true(cs_test_has_label(f->in, ind, "attack-pattern:Compromise Software Supply Chain"));
+	                "https://raw.githubusercontent.com/IconStorages/images/main/icon12.ico");
+	assert_true(
+	        cs_test_has_label(f->in, ind, "attack-pattern:Compromise Software Supply Chain"));
 	ind = must_find(f->in, CS_KIND_FILENAME, "d3dcompiler_47.dll");
 	assert_true(cs_test_has_label(f->in, ind, "tool:rundll32"));
 	assert_int_equal(cs_indicator_label_count(ind), 1);
@@ -193,9 +196,10 @@ static void test_bundle_diagnostics(void **state)
 	assert_true(cs_test_diags_have(f->d, "bad-pattern: indicator " ID(15)));
 	assert_true(cs_test_diags_have(f->d, "pattern_type 'yara' is not supported yet"));
 	assert_true(cs_test_diags_have(f->d, "pattern_type 'snort'"));
-	assert_true(cs_test_diags_have(f->d, "not imported: 2 cyber observables, 1 observed-data, "
-					     "1 sightings, 1 custom x- objects, 1 objects of "
-					     "unknown type (e.g. 'acme-thing'), 1 revoked indicators"));
+	assert_true(cs_test_diags_have(f->d,
+	                               "not imported: 2 cyber observables, 1 observed-data, "
+	                               "1 sightings, 1 custom x- objects, 1 objects of "
+	                               "unknown type (e.g. 'acme-thing'), 1 revoked indicators"));
 	assert_int_equal(f->d->errors, 0);
 	fx_free(f);
 }
@@ -253,6 +257,28 @@ static void test_single_bare_object(void **state)
 	cs_indicator_source(f->in, ind, 0, &si);
 	assert_int_equal(si.line, 1);
 	assert_string_equal(si.description, "lone indicator");
+	fx_free(f);
+}
+
+static void test_misp_export_labels(void **state)
+{
+	struct fixture *f = import_path(cs_test_data("stix/misp_export.json"));
+	const struct cs_indicator *ind;
+
+	(void)state;
+	assert_int_equal(cs_intel_count(f->in), 2);
+	/* misp:to_ids gives the detection flag; misp:type and misp:category
+	 * are not kept as labels */
+	ind = must_find(f->in, CS_KIND_DOMAIN, "od.lk");
+	assert_true(cs_indicator_flags(ind) & CS_IND_HUNT);
+	assert_false(cs_indicator_flags(ind) & CS_IND_DETECT);
+	assert_true(cs_test_has_label(f->in, ind, "tag:tlp:white"));
+	assert_true(cs_test_has_label(f->in, ind, "kill-chain:misp-category:Network activity"));
+	assert_int_equal(cs_indicator_label_count(ind), 2);
+	ind = must_find(f->in, CS_KIND_MD5, "cedb9cdbad254f60cfb215b9bff84fb9");
+	assert_true(cs_indicator_flags(ind) & CS_IND_DETECT);
+	assert_true(cs_test_has_label(f->in, ind, "actor:Lazarus Group"));
+	assert_int_equal(cs_indicator_label_count(ind), 1);
 	fx_free(f);
 }
 
@@ -361,7 +387,7 @@ static void test_deeply_nested_arrays(void **state)
 	/* The same depth inside an element of a bundle. */
 	{
 		const char *head = "{\"type\":\"bundle\",\"objects\":[{\"type\":\"indicator\","
-				   "\"pattern\":\"[domain-name:value = 'a.example']\"},{\"x\":";
+		                   "\"pattern\":\"[domain-name:value = 'a.example']\"},{\"x\":";
 		size_t hl = strlen(head);
 		char *doc = malloc(hl + n);
 
@@ -380,12 +406,13 @@ static void test_deeply_nested_arrays(void **state)
 
 static void test_huge_strings(void **state)
 {
-	const char *a = "{\"type\":\"bundle\",\"objects\":[{\"type\":\"indicator\",\"id\":\"indicator--1\","
-			"\"pattern\":\"[domain-name:value = 'a.example']\",\"description\":\"";
+	const char *a =
+	        "{\"type\":\"bundle\",\"objects\":[{\"type\":\"indicator\",\"id\":\"indicator--1\","
+	        "\"pattern\":\"[domain-name:value = 'a.example']\",\"description\":\"";
 	const char *b = "\"},{\"type\":\"indicator\",\"id\":\"indicator--2\",\"pattern\":\"";
 	const char *c = "\"},{\"type\":\"indicator\",\"pattern\":\"[domain-name:value = '";
 	const char *d = "']\"},{\"type\":\"indicator\",\"pattern\":\"[domain-name:value = "
-			"'last.example']\"}]}";
+	                "'last.example']\"}]}";
 	size_t big = ((size_t)17 << 20), mid = ((size_t)2 << 20), val = ((size_t)100 << 10);
 	size_t la = strlen(a), lb = strlen(b), lc = strlen(c), ld = strlen(d);
 	size_t n = la + big + lb + mid + lc + val + ld, p = 0;
@@ -451,9 +478,17 @@ static void test_objects_not_an_array(void **state)
 
 static void test_empty_and_garbage(void **state)
 {
-	static const char *const inputs[] = { "", "   \n\t ", "garbage", "\"just a string\"", "42",
-					      "{", "[", "{\"type\": \"bundle\"}", "{}", "[]",
-					      "{\"objects\": []}" };
+	static const char *const inputs[] = {"",
+	                                     "   \n\t ",
+	                                     "garbage",
+	                                     "\"just a string\"",
+	                                     "42",
+	                                     "{",
+	                                     "[",
+	                                     "{\"type\": \"bundle\"}",
+	                                     "{}",
+	                                     "[]",
+	                                     "{\"objects\": []}"};
 	size_t i;
 
 	(void)state;
@@ -469,11 +504,13 @@ static void test_empty_and_garbage(void **state)
 static void test_nul_bytes(void **state)
 {
 	static const char doc[] =
-		"{\"type\":\"bundle\",\"objects\":["
-		"{\"type\":\"indicator\",\"pattern\":\"[domain-name:value = 'a\\u0000b.example']\"},"
-		"{\"type\":\"indicator\",\"pattern\":\"[domain-name:value = 'raw\0nul.example']\"},"
-		"{\"type\":\"indicator\",\"pattern\":\"[domain-name:value = 'ok.example']\"},"
-		"\0{\"type\":\"indicator\",\"pattern\":\"[domain-name:value = 'after.example']\"}]}";
+	        "{\"type\":\"bundle\",\"objects\":["
+	        "{\"type\":\"indicator\",\"pattern\":\"[domain-name:value = "
+	        "'a\\u0000b.example']\"},"
+	        "{\"type\":\"indicator\",\"pattern\":\"[domain-name:value = 'raw\0nul.example']\"},"
+	        "{\"type\":\"indicator\",\"pattern\":\"[domain-name:value = 'ok.example']\"},"
+	        "\0{\"type\":\"indicator\",\"pattern\":\"[domain-name:value = "
+	        "'after.example']\"}]}";
 	struct fixture *f = import_mem(doc, sizeof(doc) - 1);
 
 	(void)state;
@@ -526,8 +563,8 @@ static void test_real_apt1(void **state)
 	assert_true(cs_test_has_label(f->in, ind, "indicator-type:malicious-activity"));
 	ind = must_find(f->in, CS_KIND_CIDR, "223.166.0.0/15");
 	assert_true(cs_test_has_label(f->in, ind, "malware:HUC Packet Transmit Tool (HTRAN)"));
-	assert_true(cs_test_has_label(f->in, ind,
-				      "kill-chain:mandiant-attack-lifecycle-model:establish-foothold"));
+	assert_true(cs_test_has_label(
+	        f->in, ind, "kill-chain:mandiant-attack-lifecycle-model:establish-foothold"));
 	/* jq '.objects[]|select(.id=="indicator--3f3ff9f1-bb4e-4392-89e5-1991179042ba")
 	 *     |.valid_from' -> "2015-05-15T09:12:16.432678Z" */
 	assert_int_equal(cs_indicator_valid_from(ind), 1431681136);
@@ -559,7 +596,7 @@ static void test_real_poisonivy(void **state)
 	ind = must_find(f->in, CS_KIND_DOMAIN, "www.webserver.dynssl.com");
 	assert_true(cs_test_has_label(f->in, ind, "campaign:admin@338"));
 	assert_true(cs_test_has_label(f->in, ind,
-				      "malware:PIVY Variant (8010cae3e8431bb11ed6dc9acabb93b7,)"));
+	                              "malware:PIVY Variant (8010cae3e8431bb11ed6dc9acabb93b7,)"));
 	/* nkr.iphone.qpoe.com -> campaign th3bug */
 	ind = must_find(f->in, CS_KIND_DOMAIN, "nkr.iphone.qpoe.com");
 	assert_true(cs_test_has_label(f->in, ind, "campaign:th3bug"));
@@ -575,26 +612,27 @@ static void test_real_poisonivy(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_bundle_counts_by_kind),
-		cmocka_unit_test(test_bundle_fields),
-		cmocka_unit_test(test_bundle_relationship_labels),
-		cmocka_unit_test(test_bundle_diagnostics),
-		cmocka_unit_test(test_bad_pattern_column),
-		cmocka_unit_test(test_top_level_array),
-		cmocka_unit_test(test_single_bare_object),
-		cmocka_unit_test(test_sniffed_without_format),
-		cmocka_unit_test(test_bid),
-		cmocka_unit_test(test_truncated_file_keeps_earlier_objects),
-		cmocka_unit_test(test_truncation_sweep),
-		cmocka_unit_test(test_invalid_element_is_skipped),
-		cmocka_unit_test(test_deeply_nested_arrays),
-		cmocka_unit_test(test_huge_strings),
-		cmocka_unit_test(test_wrong_types_everywhere),
-		cmocka_unit_test(test_objects_not_an_array),
-		cmocka_unit_test(test_empty_and_garbage),
-		cmocka_unit_test(test_nul_bytes),
-		cmocka_unit_test(test_real_apt1),
-		cmocka_unit_test(test_real_poisonivy),
+	        cmocka_unit_test(test_bundle_counts_by_kind),
+	        cmocka_unit_test(test_bundle_fields),
+	        cmocka_unit_test(test_bundle_relationship_labels),
+	        cmocka_unit_test(test_bundle_diagnostics),
+	        cmocka_unit_test(test_bad_pattern_column),
+	        cmocka_unit_test(test_top_level_array),
+	        cmocka_unit_test(test_single_bare_object),
+	        cmocka_unit_test(test_misp_export_labels),
+	        cmocka_unit_test(test_sniffed_without_format),
+	        cmocka_unit_test(test_bid),
+	        cmocka_unit_test(test_truncated_file_keeps_earlier_objects),
+	        cmocka_unit_test(test_truncation_sweep),
+	        cmocka_unit_test(test_invalid_element_is_skipped),
+	        cmocka_unit_test(test_deeply_nested_arrays),
+	        cmocka_unit_test(test_huge_strings),
+	        cmocka_unit_test(test_wrong_types_everywhere),
+	        cmocka_unit_test(test_objects_not_an_array),
+	        cmocka_unit_test(test_empty_and_garbage),
+	        cmocka_unit_test(test_nul_bytes),
+	        cmocka_unit_test(test_real_apt1),
+	        cmocka_unit_test(test_real_poisonivy),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
