@@ -30,7 +30,7 @@ static void on_diag(void *ud, const struct cs_diag *d)
 
 static void differential(const uint8_t *data, size_t size)
 {
-	struct cs_json_span sp = { 0, size };
+	struct cs_json_span sp = {0, size};
 	json_error_t jerr;
 	const char *msg = NULL;
 	size_t at = 0;

@@ -883,38 +883,6 @@ void cs__json_report(struct cs_reader_ctx *ctx, const struct cs_json_scan *s, si
 	         (unsigned long long)line, (unsigned long long)col, s->errmsg, what, done);
 }
 
-const char *cs__json_str(const json_t *obj, const char *key, size_t *len)
-{
-	const json_t *v = json_object_get(obj, key);
-
-	if (!json_is_string(v))
-		return NULL;
-	if (len)
-		*len = json_string_length(v);
-	return json_string_value(v);
-}
-
-int cs__json_flag(const json_t *obj, const char *key)
-{
-	const json_t *v = json_object_get(obj, key);
-	const char *s;
-	size_t n;
-
-	if (json_is_boolean(v))
-		return json_is_true(v);
-	if (json_is_integer(v))
-		return json_integer_value(v) == 0 ? 0 : json_integer_value(v) == 1 ? 1 : -1;
-	if (!json_is_string(v))
-		return -1;
-	s = json_string_value(v);
-	n = json_string_length(v);
-	if (cs__eqi(s, n, "1") || cs__eqi(s, n, "true"))
-		return 1;
-	if (cs__eqi(s, n, "0") || cs__eqi(s, n, "false"))
-		return 0;
-	return -1;
-}
-
 void cs__labels_init(struct cs_labels *l)
 {
 	memset(l, 0, sizeof(*l));

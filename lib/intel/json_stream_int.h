@@ -155,20 +155,14 @@ int cs__json_fields(const char *data, struct cs_json_span obj, struct cs_json_fi
  * may hold NUL bytes). Returns 1 for a string, 0 when `v` is absent or
  * not a string, CS_ERR_NOMEM. */
 int cs__json_text(const char *data, struct cs_json_span v, struct cs_buf *out);
-/* cs__json_flag() for a valid value span. */
+/* A boolean given as true/false, 0/1 or "0"/"1"/"true"/"false" (as MISP
+ * writes to_ids): 1, 0, or -1 when absent or something else. */
 int cs__json_span_flag(const char *data, struct cs_json_span v);
 /* 1 and *out when the valid value at `v` is an integer, 0 otherwise. */
 int cs__json_span_int(const char *data, struct cs_json_span v, long long *out);
 /* The JSON type of a value span by its first byte: '"', '{', '[', 't',
  * 'f', 'n', '0' for a number, or 0 when the span is empty. */
 char cs__json_kind(const char *data, struct cs_json_span v);
-
-/* The string member `key` of `obj`, or NULL when absent or not a string.
- * *len (when given) receives its length, which may include NUL bytes. */
-const char *cs__json_str(const json_t *obj, const char *key, size_t *len);
-/* A boolean member given as true/false, 0/1 or "0"/"1"/"true"/"false":
- * 1, 0, or -1 when absent or something else. */
-int cs__json_flag(const json_t *obj, const char *key);
 
 /*
  * The labels of one indicator under construction: "type:name" strings

@@ -20,10 +20,10 @@
 #include "intel/intel_int.h"
 #include "intel/normalize_int.h"
 
-#define CSV_MAX_CELLS 1024                   /* cells kept per record */
-#define CSV_CELL_MAX (CS_INTEL_MAX_VALUE + 1) /* bytes kept per cell */
-#define CSV_RECORD_MAX ((size_t)8 << 20)     /* bytes kept per record */
-#define CSV_DESC_MAX 4096
+#define CSV_MAX_CELLS   1024                     /* cells kept per record */
+#define CSV_CELL_MAX    (CS_INTEL_MAX_VALUE + 1) /* bytes kept per cell */
+#define CSV_RECORD_MAX  ((size_t)8 << 20)        /* bytes kept per record */
+#define CSV_DESC_MAX    4096
 #define CSV_BID_RECORDS 32
 #define PLAIN_BID_LINES 64
 
@@ -75,7 +75,8 @@ static int is_hash_kind(enum cs_kind k)
 	       k == CS_KIND_SHA512 || k == CS_KIND_HASH_AUTO;
 }
 
-/* Copy at most CSV_DESC_MAX bytes of trimmed text, up to any NUL. */
+/* Copy at most CSV_DESC_MAX bytes of trimmed text, up to any NUL and
+ * without cutting a UTF-8 sequence in two. */
 static int set_text(struct cs_buf *b, const char *s, size_t n)
 {
 	const char *nul = memchr(s, '\0', n);
@@ -84,8 +85,11 @@ static int set_text(struct cs_buf *b, const char *s, size_t n)
 		n = (size_t)(nul - s);
 	cs__buf_reset(b);
 	cs__trim(&s, &n);
-	if (n > CSV_DESC_MAX)
+	if (n > CSV_DESC_MAX) {
 		n = CSV_DESC_MAX;
+		while (n && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--;
+	}
 	return cs__buf_add(b, s, n) ? CS_ERR_NOMEM : CS_OK;
 }
 
@@ -93,7 +97,7 @@ static int set_text(struct cs_buf *b, const char *s, size_t n)
  * counted by cs__intel_add or here; only running out of memory is an
  * error for the caller. */
 static int add_value(struct cs_reader_ctx *ctx, enum cs_kind kind, const char *v, size_t n,
-		     uint64_t line, uint64_t col, const char *desc)
+                     uint64_t line, uint64_t col, const char *desc)
 {
 	struct cs_ind_add a;
 	int rc;
@@ -103,7 +107,7 @@ static int add_value(struct cs_reader_ctx *ctx, enum cs_kind kind, const char *v
 		return CS_OK;
 	if (n > CS_INTEL_MAX_VALUE) {
 		cs__reject(ctx, "too-long", line, col, "value of %zu bytes exceeds %zu", n,
-			   (size_t)CS_INTEL_MAX_VALUE);
+		           (size_t)CS_INTEL_MAX_VALUE);
 		return CS_OK;
 	}
 	if (memchr(v, '\0', n)) {
@@ -114,8 +118,8 @@ static int add_value(struct cs_reader_ctx *ctx, enum cs_kind kind, const char *v
 		kind = cs__guess_kind(v, n);
 		if (kind == CS_KIND_NONE) {
 			cs__reject(ctx, "unknown-kind", line, col,
-				   "'%.*s%s' is no kind of indicator we know", (int)(n > 80 ? 80 : n),
-				   v, n > 80 ? "..." : "");
+			           "'%.*s%s' is no kind of indicator we know",
+			           (int)(n > 80 ? 80 : n), v, n > 80 ? "..." : "");
 			return CS_OK;
 		}
 	}
@@ -133,11 +137,11 @@ static int add_value(struct cs_reader_ctx *ctx, enum cs_kind kind, const char *v
 /* ------------------------------------------------------------------ CSV records */
 
 struct csv_cell {
-	size_t off, len;  /* in the record's text */
-	uint64_t line;    /* where the cell starts in the file, 1-based */
+	size_t off, len; /* in the record's text */
+	uint64_t line;   /* where the cell starts in the file, 1-based */
 	uint64_t column;
 	int quoted;
-	int toolong;      /* content was cut at CSV_CELL_MAX */
+	int toolong; /* content was cut at CSV_CELL_MAX */
 };
 
 struct csv_rec {
@@ -169,7 +173,7 @@ static void rec_release(struct csv_rec *r)
 
 static const char *cell_text(const struct csv_rec *r, size_t i, size_t *len)
 {
-	if (i >= r->n) {
+	if (i >= r->n || i >= CSV_MAX_CELLS) {
 		*len = 0;
 		return "";
 	}
@@ -349,37 +353,68 @@ static const struct {
 	enum col_role role;
 	enum cs_kind kind; /* ROLE_KIND: what the column holds */
 } col_names[] = {
-	{"value", ROLE_VALUE, 0},         {"indicator", ROLE_VALUE, 0},
-	{"ioc", ROLE_VALUE, 0},           {"ioc_value", ROLE_VALUE, 0},
-	{"indicator_value", ROLE_VALUE, 0}, {"observable", ROLE_VALUE, 0},
-	{"observable_value", ROLE_VALUE, 0}, {"artifact", ROLE_VALUE, 0},
-	{"type", ROLE_TYPE, 0},           {"entity_type", ROLE_TYPE, 0},
-	{"indicator_type", ROLE_TYPE, 0}, {"ioc_type", ROLE_TYPE, 0},
-	{"observable_type", ROLE_TYPE, 0}, {"attribute_type", ROLE_TYPE, 0},
-	{"description", ROLE_DESC, 0},    {"comment", ROLE_DESC, 0},
-	{"comments", ROLE_DESC, 0},       {"note", ROLE_DESC, 0},
-	{"notes", ROLE_DESC, 0},          {"context", ROLE_DESC, 0},
-	{"md5", ROLE_KIND, CS_KIND_MD5},  {"sha1", ROLE_KIND, CS_KIND_SHA1},
-	{"sha_1", ROLE_KIND, CS_KIND_SHA1}, {"sha256", ROLE_KIND, CS_KIND_SHA256},
-	{"sha_256", ROLE_KIND, CS_KIND_SHA256}, {"sha512", ROLE_KIND, CS_KIND_SHA512},
-	{"sha_512", ROLE_KIND, CS_KIND_SHA512}, {"hash", ROLE_KIND, CS_KIND_HASH_AUTO},
-	{"file_hash", ROLE_KIND, CS_KIND_HASH_AUTO}, {"filehash", ROLE_KIND, CS_KIND_HASH_AUTO},
-	{"domain", ROLE_KIND, CS_KIND_DOMAIN}, {"hostname", ROLE_KIND, CS_KIND_DOMAIN},
-	{"fqdn", ROLE_KIND, CS_KIND_DOMAIN}, {"ip", ROLE_KIND, CS_KIND_CIDR},
-	{"ip_address", ROLE_KIND, CS_KIND_CIDR}, {"ipaddress", ROLE_KIND, CS_KIND_CIDR},
-	{"ipv4", ROLE_KIND, CS_KIND_CIDR}, {"ipv6", ROLE_KIND, CS_KIND_CIDR},
-	{"url", ROLE_KIND, CS_KIND_URL},  {"uri", ROLE_KIND, CS_KIND_URL},
-	{"email", ROLE_KIND, CS_KIND_EMAIL}, {"email_address", ROLE_KIND, CS_KIND_EMAIL},
-	{"filename", ROLE_KIND, CS_KIND_FILENAME}, {"file_name", ROLE_KIND, CS_KIND_FILENAME},
-	{"name", ROLE_OTHER, 0},          {"tags", ROLE_OTHER, 0},
-	{"tag", ROLE_OTHER, 0},           {"labels", ROLE_OTHER, 0},
-	{"source", ROLE_OTHER, 0},        {"date", ROLE_OTHER, 0},
-	{"first_seen", ROLE_OTHER, 0},    {"last_seen", ROLE_OTHER, 0},
-	{"timestamp", ROLE_OTHER, 0},     {"confidence", ROLE_OTHER, 0},
-	{"score", ROLE_OTHER, 0},         {"category", ROLE_OTHER, 0},
-	{"malware", ROLE_OTHER, 0},       {"actor", ROLE_OTHER, 0},
-	{"reference", ROLE_OTHER, 0},     {"tlp", ROLE_OTHER, 0},
-	{"uuid", ROLE_OTHER, 0},          {"id", ROLE_OTHER, 0},
+        {"value", ROLE_VALUE, 0},
+        {"indicator", ROLE_VALUE, 0},
+        {"ioc", ROLE_VALUE, 0},
+        {"ioc_value", ROLE_VALUE, 0},
+        {"indicator_value", ROLE_VALUE, 0},
+        {"observable", ROLE_VALUE, 0},
+        {"observable_value", ROLE_VALUE, 0},
+        {"artifact", ROLE_VALUE, 0},
+        {"type", ROLE_TYPE, 0},
+        {"entity_type", ROLE_TYPE, 0},
+        {"indicator_type", ROLE_TYPE, 0},
+        {"ioc_type", ROLE_TYPE, 0},
+        {"observable_type", ROLE_TYPE, 0},
+        {"attribute_type", ROLE_TYPE, 0},
+        {"description", ROLE_DESC, 0},
+        {"comment", ROLE_DESC, 0},
+        {"comments", ROLE_DESC, 0},
+        {"note", ROLE_DESC, 0},
+        {"notes", ROLE_DESC, 0},
+        {"context", ROLE_DESC, 0},
+        {"md5", ROLE_KIND, CS_KIND_MD5},
+        {"sha1", ROLE_KIND, CS_KIND_SHA1},
+        {"sha_1", ROLE_KIND, CS_KIND_SHA1},
+        {"sha256", ROLE_KIND, CS_KIND_SHA256},
+        {"sha_256", ROLE_KIND, CS_KIND_SHA256},
+        {"sha512", ROLE_KIND, CS_KIND_SHA512},
+        {"sha_512", ROLE_KIND, CS_KIND_SHA512},
+        {"hash", ROLE_KIND, CS_KIND_HASH_AUTO},
+        {"file_hash", ROLE_KIND, CS_KIND_HASH_AUTO},
+        {"filehash", ROLE_KIND, CS_KIND_HASH_AUTO},
+        {"domain", ROLE_KIND, CS_KIND_DOMAIN},
+        {"hostname", ROLE_KIND, CS_KIND_DOMAIN},
+        {"fqdn", ROLE_KIND, CS_KIND_DOMAIN},
+        {"ip", ROLE_KIND, CS_KIND_CIDR},
+        {"ip_address", ROLE_KIND, CS_KIND_CIDR},
+        {"ipaddress", ROLE_KIND, CS_KIND_CIDR},
+        {"ipv4", ROLE_KIND, CS_KIND_CIDR},
+        {"ipv6", ROLE_KIND, CS_KIND_CIDR},
+        {"url", ROLE_KIND, CS_KIND_URL},
+        {"uri", ROLE_KIND, CS_KIND_URL},
+        {"email", ROLE_KIND, CS_KIND_EMAIL},
+        {"email_address", ROLE_KIND, CS_KIND_EMAIL},
+        {"filename", ROLE_KIND, CS_KIND_FILENAME},
+        {"file_name", ROLE_KIND, CS_KIND_FILENAME},
+        {"name", ROLE_OTHER, 0},
+        {"tags", ROLE_OTHER, 0},
+        {"tag", ROLE_OTHER, 0},
+        {"labels", ROLE_OTHER, 0},
+        {"source", ROLE_OTHER, 0},
+        {"date", ROLE_OTHER, 0},
+        {"first_seen", ROLE_OTHER, 0},
+        {"last_seen", ROLE_OTHER, 0},
+        {"timestamp", ROLE_OTHER, 0},
+        {"confidence", ROLE_OTHER, 0},
+        {"score", ROLE_OTHER, 0},
+        {"category", ROLE_OTHER, 0},
+        {"malware", ROLE_OTHER, 0},
+        {"actor", ROLE_OTHER, 0},
+        {"reference", ROLE_OTHER, 0},
+        {"tlp", ROLE_OTHER, 0},
+        {"uuid", ROLE_OTHER, 0},
+        {"id", ROLE_OTHER, 0},
 };
 
 /* The role of a header cell: names compare ignoring case, with ' ' and
@@ -431,51 +466,51 @@ static const struct {
 	const char *name;
 	enum cs_kind kind;
 } type_names[] = {
-	{"md5", CS_KIND_MD5},
-	{"sha1", CS_KIND_SHA1},
-	{"sha-1", CS_KIND_SHA1},
-	{"sha256", CS_KIND_SHA256},
-	{"sha-256", CS_KIND_SHA256},
-	{"sha512", CS_KIND_SHA512},
-	{"sha-512", CS_KIND_SHA512},
-	{"hash", CS_KIND_HASH_AUTO},
-	{"file", CS_KIND_HASH_AUTO},
-	{"filehash", CS_KIND_HASH_AUTO},
-	{"file_hash", CS_KIND_HASH_AUTO},
-	{"file-hash", CS_KIND_HASH_AUTO},
-	{"hostname", CS_KIND_DOMAIN},
-	{"domain", CS_KIND_DOMAIN},
-	{"domain-name", CS_KIND_DOMAIN},
-	{"domain_name", CS_KIND_DOMAIN},
-	{"fqdn", CS_KIND_DOMAIN},
-	{"ip", CS_KIND_CIDR},
-	{"ipaddress", CS_KIND_CIDR},
-	{"ip-address", CS_KIND_CIDR},
-	{"ip_address", CS_KIND_CIDR},
-	{"ipv4", CS_KIND_CIDR},
-	{"ipv6", CS_KIND_CIDR},
-	{"ipv4-addr", CS_KIND_CIDR},
-	{"ipv6-addr", CS_KIND_CIDR},
-	{"ip-src", CS_KIND_CIDR},
-	{"ip-dst", CS_KIND_CIDR},
-	{"cidr", CS_KIND_CIDR},
-	{"ip-range", CS_KIND_CIDR},
-	{"url", CS_KIND_URL},
-	{"uri", CS_KIND_URL},
-	{"link", CS_KIND_URL},
-	{"email", CS_KIND_EMAIL},
-	{"emailwhois", CS_KIND_EMAIL},
-	{"email-src", CS_KIND_EMAIL},
-	{"email-dst", CS_KIND_EMAIL},
-	{"email-addr", CS_KIND_EMAIL},
-	{"email-address", CS_KIND_EMAIL},
-	{"email_address", CS_KIND_EMAIL},
-	{"e-mail", CS_KIND_EMAIL},
-	{"whois-registrant-email", CS_KIND_EMAIL},
-	{"filename", CS_KIND_FILENAME},
-	{"file-name", CS_KIND_FILENAME},
-	{"file_name", CS_KIND_FILENAME},
-	{"port", CS_KIND_NONE},
+        {"md5", CS_KIND_MD5},
+        {"sha1", CS_KIND_SHA1},
+        {"sha-1", CS_KIND_SHA1},
+        {"sha256", CS_KIND_SHA256},
+        {"sha-256", CS_KIND_SHA256},
+        {"sha512", CS_KIND_SHA512},
+        {"sha-512", CS_KIND_SHA512},
+        {"hash", CS_KIND_HASH_AUTO},
+        {"file", CS_KIND_HASH_AUTO},
+        {"filehash", CS_KIND_HASH_AUTO},
+        {"file_hash", CS_KIND_HASH_AUTO},
+        {"file-hash", CS_KIND_HASH_AUTO},
+        {"hostname", CS_KIND_DOMAIN},
+        {"domain", CS_KIND_DOMAIN},
+        {"domain-name", CS_KIND_DOMAIN},
+        {"domain_name", CS_KIND_DOMAIN},
+        {"fqdn", CS_KIND_DOMAIN},
+        {"ip", CS_KIND_CIDR},
+        {"ipaddress", CS_KIND_CIDR},
+        {"ip-address", CS_KIND_CIDR},
+        {"ip_address", CS_KIND_CIDR},
+        {"ipv4", CS_KIND_CIDR},
+        {"ipv6", CS_KIND_CIDR},
+        {"ipv4-addr", CS_KIND_CIDR},
+        {"ipv6-addr", CS_KIND_CIDR},
+        {"ip-src", CS_KIND_CIDR},
+        {"ip-dst", CS_KIND_CIDR},
+        {"cidr", CS_KIND_CIDR},
+        {"ip-range", CS_KIND_CIDR},
+        {"url", CS_KIND_URL},
+        {"uri", CS_KIND_URL},
+        {"link", CS_KIND_URL},
+        {"email", CS_KIND_EMAIL},
+        {"emailwhois", CS_KIND_EMAIL},
+        {"email-src", CS_KIND_EMAIL},
+        {"email-dst", CS_KIND_EMAIL},
+        {"email-addr", CS_KIND_EMAIL},
+        {"email-address", CS_KIND_EMAIL},
+        {"email_address", CS_KIND_EMAIL},
+        {"e-mail", CS_KIND_EMAIL},
+        {"whois-registrant-email", CS_KIND_EMAIL},
+        {"filename", CS_KIND_FILENAME},
+        {"file-name", CS_KIND_FILENAME},
+        {"file_name", CS_KIND_FILENAME},
+        {"port", CS_KIND_NONE},
 };
 
 /* 1 and *kind for a known type name; 0 for an unknown one. */
@@ -533,7 +568,7 @@ struct piece_cursor {
  * Offsets must grow from call to call, so a cell costs linear time.
  */
 static void piece_pos(const struct csv_cell *c, const char *text, struct piece_cursor *pc,
-		      size_t off, uint64_t *line, uint64_t *col)
+                      size_t off, uint64_t *line, uint64_t *col)
 {
 	for (; pc->off < off; pc->off++) {
 		if (text[pc->off] == '\n') {
@@ -552,7 +587,7 @@ static void piece_pos(const struct csv_cell *c, const char *text, struct piece_c
  * is a value of some kind, and taken whole otherwise.
  */
 static int add_cell(struct csv_state *st, const struct csv_cell *c, const char *s, size_t n,
-		    enum cs_kind kind, const char *desc)
+                    enum cs_kind kind, const char *desc)
 {
 	struct cs_reader_ctx *ctx = st->ctx;
 	struct piece_cursor pc = {0, 0, 0};
@@ -561,8 +596,8 @@ static int add_cell(struct csv_state *st, const struct csv_cell *c, const char *
 	int split = 0, rc;
 
 	if (c->toolong) {
-		cs__reject(ctx, "too-long", c->line, c->column,
-			   "cell longer than %zu bytes", (size_t)CS_INTEL_MAX_VALUE);
+		cs__reject(ctx, "too-long", c->line, c->column, "cell longer than %zu bytes",
+		           (size_t)CS_INTEL_MAX_VALUE);
 		return CS_OK;
 	}
 	if (kind != CS_KIND_NONE) {
@@ -645,7 +680,7 @@ static int csv_columns(struct csv_state *st)
 			}
 			if (named < 0) {
 				cs__diag(st->ctx, CS_SEV_ERROR, r->line, 0,
-					 "no column named '%s' in the first row", opt);
+				         "no column named '%s' in the first row", opt);
 				return CS_ERR_INVALID;
 			}
 			header = 1;
@@ -654,7 +689,7 @@ static int csv_columns(struct csv_state *st)
 
 			if (v < 1 || v > CSV_MAX_CELLS) {
 				cs__diag(st->ctx, CS_SEV_ERROR, 0, 0, "bad CSV column number '%s'",
-					 opt);
+				         opt);
 				return CS_ERR_INVALID;
 			}
 			named = v - 1;
@@ -700,14 +735,14 @@ static int csv_columns(struct csv_state *st)
 		st->value_col = 0;
 		if (header)
 			cs__diag(st->ctx, CS_SEV_INFO, r->line, 0,
-				 "no value column named in the header; using column 1");
+			         "no value column named in the header; using column 1");
 	}
 	return header;
 }
 
 /* Split "a|b" composite MISP types and values, one part at a time. */
 static int add_typed(struct csv_state *st, const struct csv_cell *c, const char *v, size_t vn,
-		     const char *t, size_t tn, const char *desc)
+                     const char *t, size_t tn, const char *desc)
 {
 	const char *tbar = memchr(t, '|', tn), *vbar;
 	enum cs_kind k;
@@ -719,8 +754,8 @@ static int add_typed(struct csv_state *st, const struct csv_cell *c, const char 
 	if (!tbar) {
 		if (!type_kind(t, tn, &k)) {
 			cs__reject(st->ctx, "unsupported-type", c->line, c->column,
-				   "type '%.*s' is no kind of indicator we know",
-				   (int)(tn > 60 ? 60 : tn), t);
+			           "type '%.*s' is no kind of indicator we know",
+			           (int)(tn > 60 ? 60 : tn), t);
 			return CS_OK;
 		}
 		if (k == CS_KIND_NONE)
@@ -730,8 +765,8 @@ static int add_typed(struct csv_state *st, const struct csv_cell *c, const char 
 	vbar = memchr(v, '|', vn);
 	if (!vbar) {
 		cs__reject(st->ctx, "bad-value", c->line, c->column,
-			   "type '%.*s' wants two values separated by '|'",
-			   (int)(tn > 60 ? 60 : tn), t);
+		           "type '%.*s' wants two values separated by '|'",
+		           (int)(tn > 60 ? 60 : tn), t);
 		return CS_OK;
 	}
 	rc = add_typed(st, c, v, (size_t)(vbar - v), t, (size_t)(tbar - t), desc);
@@ -739,7 +774,7 @@ static int add_typed(struct csv_state *st, const struct csv_cell *c, const char 
 		return rc;
 	/* Only the first '|' splits: the second part is the rest. */
 	return add_typed(st, c, vbar + 1, vn - (size_t)(vbar + 1 - v), tbar + 1,
-			 tn - (size_t)(tbar + 1 - t), desc);
+	                 tn - (size_t)(tbar + 1 - t), desc);
 }
 
 /* Add the indicators of one data record. */
@@ -769,8 +804,8 @@ static int csv_record(struct csv_state *st)
 		return rc;
 	}
 	if ((size_t)st->value_col >= r->n) {
-		cs__reject(st->ctx, "missing-column", r->line, 0, "record has %zu cells, no column %ld",
-			   r->n, st->value_col + 1);
+		cs__reject(st->ctx, "missing-column", r->line, 0,
+		           "record has %zu cells, no column %ld", r->n, st->value_col + 1);
 		return CS_OK;
 	}
 	s = cell_text(r, (size_t)st->value_col, &len);
@@ -781,7 +816,7 @@ static int csv_record(struct csv_state *st)
 		cs__trim(&v, &vn);
 		if (vn == 0) {
 			cs__reject(st->ctx, "empty", r->cells[st->value_col].line,
-				   r->cells[st->value_col].column, "empty value cell");
+			           r->cells[st->value_col].column, "empty value cell");
 			return CS_OK;
 		}
 	}
@@ -841,10 +876,10 @@ static int read_csv(struct cs_reader_ctx *ctx)
 		}
 		if (st->rec.unterminated)
 			cs__diag(ctx, CS_SEV_WARN, line, 0,
-				 "quoted cell never closed; read to the end of the file");
+			         "quoted cell never closed; read to the end of the file");
 		if (st->rec.n > CSV_MAX_CELLS)
 			cs__diag(ctx, CS_SEV_WARN, line, 0, "more than %d cells; the rest ignored",
-				 CSV_MAX_CELLS);
+			         CSV_MAX_CELLS);
 		if (memchr(cs__buf_cstr(&st->rec.text), '\0', st->rec.text.len)) {
 			cs__reject(ctx, "nul-byte", line, 0, "record holds a NUL byte");
 			continue;
@@ -932,8 +967,7 @@ struct plain_line {
 };
 
 /* The next line (CR before LF dropped, a UTF-8 BOM skipped); linear. */
-static int plain_next(const char *data, size_t len, size_t *pos, uint64_t *no,
-		      struct plain_line *l)
+static int plain_next(const char *data, size_t len, size_t *pos, uint64_t *no, struct plain_line *l)
 {
 	const char *nl;
 	size_t start = *pos, end;
@@ -965,7 +999,7 @@ static int plain_next(const char *data, size_t len, size_t *pos, uint64_t *no,
  * CS_KIND_HASH_AUTO for the --tag form, CS_KIND_NONE otherwise.
  */
 static void plain_split(const char *s, size_t n, const char **v, size_t *vn, const char **d,
-			size_t *dn, enum cs_kind *kind)
+                        size_t *dn, enum cs_kind *kind)
 {
 	size_t i = 0;
 
@@ -1026,7 +1060,7 @@ static int read_plain(struct cs_reader_ctx *ctx)
 		nul = memchr(s, '\0', n);
 		if (nul) {
 			cs__reject(ctx, "nul-byte", l.no, (uint64_t)(nul - l.s) + 1,
-				   "line holds a NUL byte");
+			           "line holds a NUL byte");
 			continue;
 		}
 		cs__trim(&s, &n);
@@ -1038,15 +1072,16 @@ static int read_plain(struct cs_reader_ctx *ctx)
 		rc = set_text(&desc, d, dn);
 		if (!rc)
 			rc = add_value(ctx, kind, v, vn, l.no, (uint64_t)(v - l.s) + 1,
-				       cs__buf_cstr(&desc));
+			               cs__buf_cstr(&desc));
 	}
 	cs__buf_release(&desc);
 	return rc;
 }
 
 /* File names plain lists often carry. */
-static const char *const plain_exts[] = {".txt", ".lst", ".list", ".ioc", ".iocs", ".sha256",
-					  ".sha1", ".md5", ".sha512", ".hashes", ".domains", ".ips"};
+static const char *const plain_exts[] = {".txt",    ".lst",    ".list",    ".ioc",
+                                         ".iocs",   ".sha256", ".sha1",    ".md5",
+                                         ".sha512", ".hashes", ".domains", ".ips"};
 
 /*
  * Bid: most data lines start with a value of some kind. Loki keyword

@@ -25,8 +25,8 @@
 #include "intel/intel_int.h"
 #include "intel/normalize_int.h"
 
-#define LOKI_DESC_MAX 4096    /* description and section text kept */
-#define LOKI_BID_LINES 64     /* data lines looked at by a bid */
+#define LOKI_DESC_MAX  4096 /* description and section text kept */
+#define LOKI_BID_LINES 64   /* data lines looked at by a bid */
 
 /* One line of the file, without its terminator (LF, CRLF). */
 struct loki_line {
@@ -41,8 +41,7 @@ struct loki_line {
  * Step to the next line of data[0..len) from *pos. Linear: each byte is
  * looked at once by memchr. Returns 0 at the end of the data.
  */
-static int next_line(const char *data, size_t len, size_t *pos, uint64_t *no,
-		     struct loki_line *l)
+static int next_line(const char *data, size_t len, size_t *pos, uint64_t *no, struct loki_line *l)
 {
 	const char *nl;
 	size_t start = *pos, end;
@@ -132,14 +131,18 @@ static int is_hash_text(const char *s, size_t n)
 	return 1;
 }
 
-/* Copy at most LOKI_DESC_MAX bytes of trimmed text into b. NUL bytes
- * never reach here (lines holding one are refused). */
+/* Copy at most LOKI_DESC_MAX bytes of trimmed text into b, not cutting
+ * a UTF-8 sequence in two. NUL bytes never reach here (lines holding one
+ * are refused). */
 static int set_text(struct cs_buf *b, const char *s, size_t n)
 {
 	cs__buf_reset(b);
 	cs__trim(&s, &n);
-	if (n > LOKI_DESC_MAX)
+	if (n > LOKI_DESC_MAX) {
 		n = LOKI_DESC_MAX;
+		while (n && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--;
+	}
 	return cs__buf_add(b, s, n) ? CS_ERR_NOMEM : CS_OK;
 }
 
@@ -262,7 +265,7 @@ static size_t rx_class(struct py_rx *r, const char *p, size_t n)
 			case '0':
 				/* A code point we do not decode: stand in with 'a'. */
 				while (i < n && (cs__isalnum((unsigned char)p[i]) || p[i] == '{' ||
-						 p[i] == '}'))
+				                 p[i] == '}'))
 					i++;
 				c = 'a';
 				break;
@@ -392,7 +395,7 @@ static void rx_translate(struct py_rx *r, const char *p, size_t n)
 				/* \n \t \x41 \u00e9 \N{...} \0: one character. */
 				if (c == 'x' || c == 'u' || c == 'U' || c == 'N' || c == '0')
 					while (i < n && (cs__isalnum((unsigned char)p[i]) ||
-							 p[i] == '{' || p[i] == '}'))
+					                 p[i] == '{' || p[i] == '}'))
 						i++;
 				rc = rx_add(r, "a");
 			} else if (c >= 0x80) {
@@ -416,9 +419,11 @@ static void rx_translate(struct py_rx *r, const char *p, size_t n)
 			can_repeat = 0;
 			if (i < n && p[i] == '?') {
 				i++;
-				if (i < n && (p[i] == ':' || p[i] == '=' || p[i] == '!' || p[i] == '>')) {
+				if (i < n &&
+				    (p[i] == ':' || p[i] == '=' || p[i] == '!' || p[i] == '>')) {
 					i++;
-				} else if (i + 1 < n && p[i] == '<' && (p[i + 1] == '=' || p[i + 1] == '!')) {
+				} else if (i + 1 < n && p[i] == '<' &&
+				           (p[i + 1] == '=' || p[i + 1] == '!')) {
 					i += 2;
 				} else if (i < n && (p[i] == 'P' || p[i] == '<')) {
 					/* (?P<name>...), (?<name>...), (?P=name) */
@@ -485,7 +490,8 @@ static void rx_translate(struct py_rx *r, const char *p, size_t n)
 			can_repeat = 0;
 			continue;
 		}
-		if (c == '*' || c == '+' || c == '?' || (c == '{' && brace_quant(p + i, n - i, &q))) {
+		if (c == '*' || c == '+' || c == '?' ||
+		    (c == '{' && brace_quant(p + i, n - i, &q))) {
 			size_t ql = c == '{' ? q : 1;
 
 			if (!can_repeat) {
@@ -504,7 +510,7 @@ static void rx_translate(struct py_rx *r, const char *p, size_t n)
 			if (i < n && (p[i] == '?' || p[i] == '+'))
 				i++;
 			if (i < n && (p[i] == '*' || p[i] == '+' || p[i] == '?' ||
-				      (p[i] == '{' && brace_quant(p + i, n - i, &q)))) {
+			              (p[i] == '{' && brace_quant(p + i, n - i, &q)))) {
 				r->err = "multiple repeat";
 				return;
 			}
@@ -688,7 +694,7 @@ struct loki_state {
 	struct cs_buf section; /* last comment text */
 	struct cs_buf label;   /* "report:<section>" */
 	struct cs_buf desc;
-	struct cs_buf fp;      /* "fp-regex:<regex>" */
+	struct cs_buf fp; /* "fp-regex:<regex>" */
 };
 
 static void state_init(struct loki_state *st, struct cs_reader_ctx *ctx)
@@ -802,8 +808,8 @@ static int read_filename_line(struct loki_state *st, const struct loki_line *l)
 		}
 		conf = parse_score(sc, sn);
 		if (conf < 0) {
-			cs__reject(ctx, "bad-score", l->no, rlen + 2, "score '%.*s' is not a number",
-				   (int)(sn > 40 ? 40 : sn), sc);
+			cs__reject(ctx, "bad-score", l->no, rlen + 2,
+			           "score '%.*s' is not a number", (int)(sn > 40 ? 40 : sn), sc);
 			return CS_OK;
 		}
 	}
@@ -823,7 +829,7 @@ static int read_filename_line(struct loki_state *st, const struct loki_line *l)
 		return rc;
 	if (rc) {
 		cs__reject(ctx, "bad-regex", l->no, 1, "regex '%.*s%s' does not compile: %s",
-			   (int)(rlen > 80 ? 80 : rlen), l->s, rlen > 80 ? "..." : "", msg);
+		           (int)(rlen > 80 ? 80 : rlen), l->s, rlen > 80 ? "..." : "", msg);
 		return CS_OK;
 	}
 	if (st->label.len)
@@ -831,16 +837,16 @@ static int read_filename_line(struct loki_state *st, const struct loki_line *l)
 	if (fplen) {
 		if (fplen > CS_INTEL_MAX_VALUE) {
 			cs__diag(ctx, CS_SEV_WARN, l->no, (uint64_t)(fp - l->s) + 1,
-				 "false-positive regex of %zu bytes dropped", fplen);
+			         "false-positive regex of %zu bytes dropped", fplen);
 		} else {
 			rc = check_regex(fp, fplen, msg, sizeof(msg));
 			if (rc == CS_ERR_NOMEM)
 				return rc;
 			if (rc) {
 				cs__diag(ctx, CS_SEV_WARN, l->no, (uint64_t)(fp - l->s) + 1,
-					 "false-positive regex does not compile (%s); entry kept "
-					 "without it",
-					 msg);
+				         "false-positive regex does not compile (%s); entry kept "
+				         "without it",
+				         msg);
 			} else {
 				cs__buf_reset(&st->fp);
 				if (cs__buf_adds(&st->fp, "fp-regex:") ||
@@ -890,8 +896,8 @@ static int read_c2_line(struct loki_state *st, const struct loki_line *l)
 	kind = cs__guess_kind(v, vlen);
 	if (kind == CS_KIND_NONE) {
 		cs__reject(ctx, "unknown-kind", l->no, (uint64_t)(v - l->s) + 1,
-			   "'%.*s%s' is neither a domain nor an address", (int)(vlen > 80 ? 80 : vlen),
-			   v, vlen > 80 ? "..." : "");
+		           "'%.*s%s' is neither a domain nor an address",
+		           (int)(vlen > 80 ? 80 : vlen), v, vlen > 80 ? "..." : "");
 		return CS_OK;
 	}
 	cs__ind_add_init(&a);
@@ -932,7 +938,7 @@ static int loki_read(enum loki_type t, struct cs_reader_ctx *ctx)
 		nul = memchr(l.s, '\0', l.len);
 		if (nul) {
 			cs__reject(ctx, "nul-byte", l.no, (uint64_t)(nul - l.s) + 1,
-				   "line holds a NUL byte");
+			           "line holds a NUL byte");
 			continue;
 		}
 		if (skip_line(&l, &c, &cl)) {

@@ -164,6 +164,7 @@ static void graph_release(struct misp_graph *g)
 	graph_init(g);
 }
 
+/* The node of an object uuid, created on first use. */
 static int graph_node(struct misp_graph *g, const char *uuid, size_t len, uint32_t *out)
 {
 	uint32_t n;
@@ -442,6 +443,7 @@ static int learn_objects(struct misp_reader *r, const struct cs_json_spans *objs
 	return rc == CS_ERR_TOOBIG ? CS_OK : rc;
 }
 
+/* Add packed values (see pack()) to `l`, up to MISP_MAX_RESOLVE. */
 static int add_packed(struct cs_labels *l, const char *packed)
 {
 	int rc;
@@ -540,6 +542,8 @@ static int galaxy_labels(struct misp_reader *r, struct cs_json_span galaxies)
 	return rc;
 }
 
+/* A first_seen/last_seen value into *out; one that is not a timestamp is
+ * ignored with a warning (MISP writes null for none). */
 static void read_time(struct misp_reader *r, struct cs_json_span v, const char *key, int64_t *out,
                       uint64_t line, uint64_t col)
 {
@@ -893,6 +897,11 @@ static int has_resolution(const struct misp_reader *r, const struct cs_json_span
 	return memmem(r->ctx->data + first, last - first, "\"resolved-to\"", 13) != NULL;
 }
 
+/*
+ * Import one walked event: its labels first, then (when references need
+ * it) the first walk over its objects, then attributes and objects. Per
+ * event counters are reported in one informational line.
+ */
 static int process_event(struct misp_reader *r, const struct misp_event *ev)
 {
 	size_t i;
@@ -998,7 +1007,8 @@ static int walk_object(struct misp_reader *r, struct cs_json_scan *s, int depth)
 
 		if (prc)
 			rc = prc;
-	} else if (complete && !ev.nested && ev.type.len && ev.value.len) {
+	} else if (complete && ev.type.len && ev.value.len) {
+		/* An attribute; from a search with context it holds an "Event". */
 		struct cs_json_span sp = {start, s->pos - start};
 		int prc;
 
@@ -1033,6 +1043,11 @@ static int walk_value(struct misp_reader *r, struct cs_json_scan *s, int depth)
 	return rc < 0 ? rc : CS_OK;
 }
 
+/*
+ * Read a MISP file of any of the shapes above. Returns CS_OK; CS_ERR_PARSE
+ * or CS_ERR_TOOBIG after a structural fault (already reported; what came
+ * before it was read); CS_ERR_EMPTY for an empty file; CS_ERR_NOMEM.
+ */
 static int misp_read(struct cs_reader_ctx *ctx)
 {
 	struct misp_reader r;
@@ -1115,6 +1130,8 @@ static int has_key(const char *data, size_t len, const char *key)
 	return 0;
 }
 
+/* Sure for an "Event" key, fairly sure for attributes with an event's
+ * "info" or an API "response", or for attribute search results. */
 static int misp_bid(const char *data, size_t len, const char *path)
 {
 	size_t i = 0;

@@ -224,6 +224,7 @@ static int graph_node(struct stix_graph *g, const char *id, size_t len, uint32_t
 	return CS_OK;
 }
 
+/* Add an edge of `kind` from STIX id `src` to `dst`. */
 static int graph_edge(struct stix_graph *g, const char *src, size_t slen, const char *dst,
                       size_t dlen, int kind)
 {
@@ -439,6 +440,7 @@ static int add_indicator_type(struct stix_reader *r, struct cs_json_span el)
 	return cs__labels_add(&r->labels, "indicator-type:", r->t[0].data, r->t[0].len);
 }
 
+/* "kill-chain:<kill_chain_name>:<phase_name>" of one phase. */
 static int add_kill_chain(struct stix_reader *r, struct cs_json_span el)
 {
 	struct cs_json_field f[] = {{"kill_chain_name", {0, 0}}, {"phase_name", {0, 0}}};
@@ -455,6 +457,8 @@ static int add_kill_chain(struct stix_reader *r, struct cs_json_span el)
 	return cs__labels_add(&r->labels, prefix, r->t[1].data, r->t[1].len);
 }
 
+/* valid_from/valid_until into *out; one that is not a timestamp is
+ * ignored with a warning. */
 static void read_time(struct stix_reader *r, struct cs_json_span v, const char *key, int64_t *out,
                       uint64_t line, uint64_t col)
 {
@@ -709,6 +713,7 @@ static int top_object(struct cs_reader_ctx *ctx, struct cs_json_scan *s, struct 
 	while (!rc && (rc = cs__json_next(s, &lv, &key)) == 1) {
 		if (cs__json_str_eq(ctx->data, key, "objects") && cs__json_peek(s) == '[') {
 			have = 1;
+			out->n = 0; /* of duplicate members, the last wins */
 			rc = cs__json_collect(s, out);
 		} else if (cs__json_str_eq(ctx->data, key, "objects")) {
 			bad = 1;
@@ -740,6 +745,13 @@ static int top_object(struct cs_reader_ctx *ctx, struct cs_json_scan *s, struct 
 	return CS_OK;
 }
 
+/*
+ * Read a STIX file: collect the elements, learn relationships and names,
+ * then import the indicators. Returns CS_OK; CS_ERR_PARSE or
+ * CS_ERR_TOOBIG after a structural fault (already reported; the complete
+ * elements before it were read); CS_ERR_EMPTY for an empty file;
+ * CS_ERR_NOMEM.
+ */
 static int stix_read(struct cs_reader_ctx *ctx)
 {
 	struct stix_reader r;
@@ -843,6 +855,8 @@ static int has_pair(const char *data, size_t len, const char *key, const char *v
 	return 0;
 }
 
+/* Sure for a bundle, fairly sure for a lone indicator or any object
+ * with a spec_version and a STIX id; not ours otherwise. */
 static int stix_bid(const char *data, size_t len, const char *path)
 {
 	size_t i = 0;

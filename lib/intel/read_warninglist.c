@@ -27,24 +27,24 @@ static const struct {
 	const char *type;
 	uint32_t kinds;
 } attr_kinds[] = {
-	{"md5", 1u << CS_KIND_MD5},
-	{"sha1", 1u << CS_KIND_SHA1},
-	{"sha256", 1u << CS_KIND_SHA256},
-	{"sha512", 1u << CS_KIND_SHA512},
-	{"filename", 1u << CS_KIND_FILENAME},
-	{"domain", 1u << CS_KIND_DOMAIN},
-	{"hostname", 1u << CS_KIND_DOMAIN},
-	{"url", 1u << CS_KIND_URL},
-	{"uri", 1u << CS_KIND_URL},
-	{"link", 1u << CS_KIND_URL},
-	{"ip-src", 1u << CS_KIND_IPV4 | 1u << CS_KIND_IPV6 | 1u << CS_KIND_CIDR},
-	{"ip-dst", 1u << CS_KIND_IPV4 | 1u << CS_KIND_IPV6 | 1u << CS_KIND_CIDR},
-	{"ip", 1u << CS_KIND_IPV4 | 1u << CS_KIND_IPV6 | 1u << CS_KIND_CIDR},
-	{"whois-registrant-email", 1u << CS_KIND_EMAIL},
-	{"target-email", 1u << CS_KIND_EMAIL},
-	{"x509-fingerprint-sha1", 1u << CS_KIND_SHA1},
-	{"x509-fingerprint-sha256", 1u << CS_KIND_SHA256},
-	{"x509-fingerprint-md5", 1u << CS_KIND_MD5},
+        {"md5", 1u << CS_KIND_MD5},
+        {"sha1", 1u << CS_KIND_SHA1},
+        {"sha256", 1u << CS_KIND_SHA256},
+        {"sha512", 1u << CS_KIND_SHA512},
+        {"filename", 1u << CS_KIND_FILENAME},
+        {"domain", 1u << CS_KIND_DOMAIN},
+        {"hostname", 1u << CS_KIND_DOMAIN},
+        {"url", 1u << CS_KIND_URL},
+        {"uri", 1u << CS_KIND_URL},
+        {"link", 1u << CS_KIND_URL},
+        {"ip-src", 1u << CS_KIND_IPV4 | 1u << CS_KIND_IPV6 | 1u << CS_KIND_CIDR},
+        {"ip-dst", 1u << CS_KIND_IPV4 | 1u << CS_KIND_IPV6 | 1u << CS_KIND_CIDR},
+        {"ip", 1u << CS_KIND_IPV4 | 1u << CS_KIND_IPV6 | 1u << CS_KIND_CIDR},
+        {"whois-registrant-email", 1u << CS_KIND_EMAIL},
+        {"target-email", 1u << CS_KIND_EMAIL},
+        {"x509-fingerprint-sha1", 1u << CS_KIND_SHA1},
+        {"x509-fingerprint-sha256", 1u << CS_KIND_SHA256},
+        {"x509-fingerprint-md5", 1u << CS_KIND_MD5},
 };
 
 /*
@@ -119,7 +119,8 @@ static void list_name(const char *path, const char *json_name, char *buf, size_t
  * Parse the list and hand it to the set. The file is unusable (an error
  * is returned and one reject counted) when it is not JSON, not an object
  * with a "list" array, or of a type we do not know; entries that are not
- * strings are rejected one by one.
+ * strings (or longer than an indicator value may be, or holding a NUL)
+ * are rejected one by one.
  */
 static int read_warninglist(struct cs_reader_ctx *ctx)
 {
@@ -133,13 +134,13 @@ static int read_warninglist(struct cs_reader_ctx *ctx)
 
 	if (ctx->len > WL_MAX_FILE) {
 		cs__reject(ctx, "too-big", 0, 0, "warninglist larger than %zu bytes",
-			   (size_t)WL_MAX_FILE);
+		           (size_t)WL_MAX_FILE);
 		return CS_ERR_TOOBIG;
 	}
 	root = json_loadb(ctx->data, ctx->len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root) {
 		cs__reject(ctx, "json-syntax", jerr.line > 0 ? (uint64_t)jerr.line : 0,
-			   jerr.column > 0 ? (uint64_t)jerr.column : 0, "%s", jerr.text);
+		           jerr.column > 0 ? (uint64_t)jerr.column : 0, "%s", jerr.text);
 		return CS_ERR_PARSE;
 	}
 	list = json_object_get(root, "list");
@@ -147,13 +148,14 @@ static int read_warninglist(struct cs_reader_ctx *ctx)
 	jname = json_string_value(json_object_get(root, "name"));
 	if (!json_is_array(list) || !type) {
 		cs__reject(ctx, "not-warninglist", 0, 0,
-			   "not a warninglist: needs a \"list\" array and a \"type\"");
+		           "not a warninglist: needs a \"list\" array and a \"type\"");
 		json_decref(root);
 		return CS_ERR_PARSE;
 	}
 	attrs = json_object_get(root, "matching_attributes");
 	if (json_is_array(attrs) && json_array_size(attrs) > 0) {
-		json_array_foreach(attrs, i, v) {
+		json_array_foreach(attrs, i, v)
+		{
 			if (json_is_string(v))
 				kinds |= attr_mask(json_string_value(v));
 		}
@@ -162,7 +164,7 @@ static int read_warninglist(struct cs_reader_ctx *ctx)
 			 * applies to no indicator (0 would mean all). */
 			kinds = 1u << CS_KIND_NONE;
 			cs__diag(ctx, CS_SEV_INFO, 0, 0,
-				 "warninglist applies to no kind of indicator we hold");
+			         "warninglist applies to no kind of indicator we hold");
 		}
 	}
 	if (json_array_size(list) > 0) {
@@ -172,11 +174,21 @@ static int read_warninglist(struct cs_reader_ctx *ctx)
 			return CS_ERR_NOMEM;
 		}
 	}
-	json_array_foreach(list, i, v) {
+	json_array_foreach(list, i, v)
+	{
 		const char *s = json_string_value(v);
 
 		if (!s) {
 			cs__reject(ctx, "bad-entry", 0, 0, "entry %zu is not a string", i + 1);
+			continue;
+		}
+		if (json_string_length(v) > CS_INTEL_MAX_VALUE) {
+			cs__reject(ctx, "too-long", 0, 0, "entry %zu is longer than %zu bytes",
+			           i + 1, (size_t)CS_INTEL_MAX_VALUE);
+			continue;
+		}
+		if (strlen(s) != json_string_length(v)) {
+			cs__reject(ctx, "nul-byte", 0, 0, "entry %zu holds a NUL byte", i + 1);
 			continue;
 		}
 		if (*s)
@@ -185,8 +197,10 @@ static int read_warninglist(struct cs_reader_ctx *ctx)
 	list_name(ctx->path, jname, name, sizeof(name));
 	rc = cs_intel_add_warninglist(ctx->intel, name, type, kinds, entries, n);
 	if (rc == CS_ERR_UNSUPPORTED) {
-		cs__reject(ctx, "unsupported-type", 0, 0, "warninglist type '%.40s' is not one of "
-			   "string, substring, hostname, cidr, regex", type);
+		cs__reject(ctx, "unsupported-type", 0, 0,
+		           "warninglist type '%.40s' is not one of "
+		           "string, substring, hostname, cidr, regex",
+		           type);
 		rc = CS_ERR_UNSUPPORTED;
 	} else if (rc == CS_OK) {
 		ctx->warninglist_entries += n;
@@ -256,5 +270,4 @@ static int bid_warninglist(const char *data, size_t len, const char *path)
 	return 0;
 }
 
-const struct cs_reader cs__reader_warninglist = {"warninglist", bid_warninglist,
-						 read_warninglist};
+const struct cs_reader cs__reader_warninglist = {"warninglist", bid_warninglist, read_warninglist};

@@ -27,7 +27,7 @@
 
 #include "intel/intel_int.h"
 
-#define YARA_DESC_MAX 4096
+#define YARA_DESC_MAX   4096
 #define YARA_MAX_ERRORS 20 /* compiler errors reported per file */
 /* libyara's lexer takes time quadratic in the length of a line (a 4 MB
  * comment line costs 20 s); real rule files stay under 4 KB a line and
@@ -36,7 +36,7 @@
 #define YARA_MAX_FILE ((size_t)32 << 20)
 
 static const char *const yara_externals[] = {"filename", "filepath", "extension", "filetype",
-					      "owner"};
+                                             "owner"};
 
 /* ------------------------------------------------------------------ scanning */
 
@@ -141,7 +141,7 @@ static int scan_rules(const char *s, size_t n, struct rule_scan *out)
 					while (j < n && ident_char((unsigned char)s[j]))
 						j++;
 					if (cs__grow((void **)&out->v, &out->cap, out->n + 1,
-						     sizeof(*out->v)))
+					             sizeof(*out->v)))
 						return CS_ERR_NOMEM;
 					out->v[out->n].name = s + ns;
 					out->v[out->n].len = j - ns;
@@ -190,7 +190,7 @@ struct compile_errs {
 /* libyara reports each error and warning here; warnings ("string may
  * slow down scanning") are no business of an import. */
 static void compiler_cb(int level, const char *file, int line, const YR_RULE *rule,
-			const char *message, void *ud)
+                        const char *message, void *ud)
 {
 	struct compile_errs *e = ud;
 
@@ -203,9 +203,8 @@ static void compiler_cb(int level, const char *file, int line, const YR_RULE *ru
 		snprintf(e->first_msg, sizeof(e->first_msg), "%s", message ? message : "error");
 	}
 	if (e->errors < YARA_MAX_ERRORS)
-		cs__diag(e->ctx, CS_SEV_ERROR, line > 0 ? (uint64_t)line : 0, 0,
-			 "%s:%d: yara: %s", e->ctx->path ? e->ctx->path : "-", line,
-			 message ? message : "error");
+		cs__diag(e->ctx, CS_SEV_ERROR, line > 0 ? (uint64_t)line : 0, 0, "%s:%d: yara: %s",
+		         e->ctx->path ? e->ctx->path : "-", line, message ? message : "error");
 	e->errors++;
 }
 
@@ -229,15 +228,16 @@ static const char *const desc_keys[] = {"description", "desc", NULL};
 static const char *const author_keys[] = {"author", NULL};
 static const char *const ref_keys[] = {"reference", "ref", "report", NULL};
 static const char *const actor_keys[] = {"actor", "threat_actor", "activity_group", NULL};
-static const char *const malware_keys[] = {"malware", "malware_family", "family", "malfamily",
-					   "malpedia_family", NULL};
+static const char *const malware_keys[] = {"malware",   "malware_family",  "family",
+                                           "malfamily", "malpedia_family", NULL};
 static const char *const score_keys[] = {"score", NULL};
 static const char *const id_keys[] = {"id", NULL};
 
-/* Append "key: value" pieces to the description, capped. */
+/* Append "key: value" pieces to the description; the text stops at
+ * YARA_DESC_MAX bytes, on a UTF-8 sequence boundary. */
 static int desc_add(struct cs_buf *d, const char *key, const char *v)
 {
-	size_t vl = strlen(v);
+	size_t vl = strlen(v), room;
 	int rc = CS_OK;
 
 	if (vl == 0 || d->len >= YARA_DESC_MAX)
@@ -246,10 +246,15 @@ static int desc_add(struct cs_buf *d, const char *key, const char *v)
 		rc = cs__buf_adds(d, "; ");
 	if (!rc && key)
 		rc = cs__buf_printf(d, "%s: ", key);
-	if (vl > YARA_DESC_MAX - d->len)
-		vl = YARA_DESC_MAX - d->len;
-	if (!rc)
-		rc = cs__buf_add(d, v, vl);
+	if (rc)
+		return rc == CS_ERR_TOOBIG ? CS_OK : rc;
+	room = d->len < YARA_DESC_MAX ? YARA_DESC_MAX - d->len : 0;
+	if (vl > room) {
+		vl = room;
+		while (vl && ((unsigned char)v[vl] & 0xc0) == 0x80)
+			vl--;
+	}
+	rc = cs__buf_add(d, v, vl);
 	return rc == CS_ERR_TOOBIG ? CS_OK : rc;
 }
 
@@ -265,8 +270,11 @@ static int label_add(struct rule_labels *l, const char *prefix, const char *v)
 
 	if (vl == 0 || l->n >= CS_INTEL_MAX_LABELS)
 		return CS_OK;
-	if (vl > 1024)
+	if (vl > 1024) {
 		vl = 1024;
+		while (vl && ((unsigned char)v[vl] & 0xc0) == 0x80)
+			vl--;
+	}
 	if (cs__grow((void **)&l->v, &l->cap, l->n + 1, sizeof(*l->v)))
 		return CS_ERR_NOMEM;
 	s = cs__malloc(pl + vl + 1);
@@ -297,7 +305,7 @@ static void labels_clear(struct rule_labels *l)
  * "yara:private" / "yara:global" label.
  */
 static int add_rule(struct cs_reader_ctx *ctx, const YR_RULE *rule, uint64_t line,
-		    struct cs_buf *desc, struct rule_labels *labels)
+                    struct cs_buf *desc, struct rule_labels *labels)
 {
 	const char *tag, *description = NULL, *author = NULL, *reference = NULL, *id = NULL;
 	const YR_META *m;
@@ -405,13 +413,13 @@ static int read_yara(struct cs_reader_ctx *ctx)
 
 	if (ctx->len > YARA_MAX_FILE) {
 		cs__reject(ctx, "too-long", 0, 0, "rule file of %zu bytes exceeds %zu", ctx->len,
-			   (size_t)YARA_MAX_FILE);
+		           (size_t)YARA_MAX_FILE);
 		return CS_ERR_TOOBIG;
 	}
 	longl = long_line(ctx->data, ctx->len);
 	if (longl) {
 		cs__reject(ctx, "too-long", longl, 0, "line longer than %zu bytes; not compiled",
-			   (size_t)YARA_MAX_LINE);
+		           (size_t)YARA_MAX_LINE);
 		return CS_ERR_TOOBIG;
 	}
 	nul = memchr(ctx->data, '\0', ctx->len);
@@ -420,7 +428,7 @@ static int read_yara(struct cs_reader_ctx *ctx)
 
 		cs__offset_to_linecol(ctx, (size_t)(nul - ctx->data), &line, &col);
 		cs__diag(ctx, CS_SEV_ERROR, line, col, "%s:%llu: yara: NUL byte in rule text",
-			 ctx->path ? ctx->path : "-", (unsigned long long)line);
+		         ctx->path ? ctx->path : "-", (unsigned long long)line);
 		cs__reject(ctx, "yara-compile", line, col, "rule file does not compile");
 		return CS_ERR_PARSE;
 	}
@@ -450,9 +458,9 @@ static int read_yara(struct cs_reader_ctx *ctx)
 	if (yr_compiler_add_string(comp, ctx->data, NULL) != 0 || errs.errors) {
 		if (errs.errors > YARA_MAX_ERRORS)
 			cs__diag(ctx, CS_SEV_ERROR, 0, 0, "%d more yara errors not shown",
-				 errs.errors - YARA_MAX_ERRORS);
+			         errs.errors - YARA_MAX_ERRORS);
 		cs__reject(ctx, "yara-compile", errs.first_line > 0 ? (uint64_t)errs.first_line : 0,
-			   0, "rule file does not compile: %s", errs.first_msg);
+		           0, "rule file does not compile: %s", errs.first_msg);
 		rc = CS_ERR_PARSE;
 		goto out;
 	}
@@ -474,7 +482,7 @@ static int read_yara(struct cs_reader_ctx *ctx)
 	}
 	if (!rc)
 		rc = cs__intel_add_yara_source(ctx->intel, ctx->path ? ctx->path : "-", ctx->data,
-					       ctx->len);
+		                               ctx->len);
 	if (!rc)
 		ctx->yara_rules += count;
 	if (!rc && count == 0)
@@ -509,7 +517,7 @@ static int has_rule_decl(const char *data, size_t len)
 			    cs__isspace((unsigned char)data[j + 7]))
 				j += 8;
 			else if (e - j > 7 && memcmp(data + j, "global", 6) == 0 &&
-				 cs__isspace((unsigned char)data[j + 6]))
+			         cs__isspace((unsigned char)data[j + 6]))
 				j += 7;
 			else
 				break;

@@ -506,20 +506,87 @@ static void test_load_rejects_oversized_element(void **state)
 
 static void test_flags_accept_misp_spellings(void **state)
 {
-	json_t *o = json_pack("{s:b, s:b, s:s, s:s, s:i, s:s, s:i}", "t", 1, "f", 0, "s1", "1",
-	                      "s0", "False", "i1", 1, "odd", "maybe", "i7", 7);
+	const char *text = "{\"t\": true, \"f\": false, \"s1\": \"1\", \"s0\": \"False\", "
+	                   "\"i1\": 1, \"odd\": \"maybe\", \"i7\": 7, \"n\": null, \"r\": 1.0}";
+	struct cs_json_field f[] = {
+	        {"t", {0, 0}},   {"f", {0, 0}},  {"s1", {0, 0}},     {"s0", {0, 0}}, {"i1", {0, 0}},
+	        {"odd", {0, 0}}, {"i7", {0, 0}}, {"absent", {0, 0}}, {"n", {0, 0}},  {"r", {0, 0}}};
+	static const int want[] = {1, 0, 1, 0, 1, -1, -1, -1, -1, -1};
+	size_t i;
 
 	(void)state;
-	assert_non_null(o);
-	assert_int_equal(cs__json_flag(o, "t"), 1);
-	assert_int_equal(cs__json_flag(o, "f"), 0);
-	assert_int_equal(cs__json_flag(o, "s1"), 1);
-	assert_int_equal(cs__json_flag(o, "s0"), 0);
-	assert_int_equal(cs__json_flag(o, "i1"), 1);
-	assert_int_equal(cs__json_flag(o, "odd"), -1);
-	assert_int_equal(cs__json_flag(o, "i7"), -1);
-	assert_int_equal(cs__json_flag(o, "absent"), -1);
-	json_decref(o);
+	assert_int_equal(
+	        cs__json_fields(text, (struct cs_json_span){0, strlen(text)}, f, CS_ARRAY_SIZE(f)),
+	        1);
+	for (i = 0; i < CS_ARRAY_SIZE(f); i++)
+		assert_int_equal(cs__json_span_flag(text, f[i].v), want[i]);
+}
+
+static void test_fields_text_and_int(void **state)
+{
+	const char *text = "{\"id\": \"a\\\"b\\\\c\\/d\\n\\u00e9\\ud83d\\ude00\\u0000z\", "
+	                   "\"n\": -42, \"big\": 9223372036854775807, \"real\": 2.5, "
+	                   "\"arr\": [1], \"id\": \"last\", \"k\\u0065y\": \"esc\"}";
+	struct cs_json_field f[] = {{"id", {0, 0}},   {"n", {0, 0}},   {"big", {0, 0}},
+	                            {"real", {0, 0}}, {"arr", {0, 0}}, {"key", {0, 0}},
+	                            {"none", {0, 0}}};
+	struct cs_json_span obj = {0, strlen(text)}, first;
+	struct cs_buf b;
+	long long v;
+
+	(void)state;
+	cs__buf_init(&b, 0);
+	assert_int_equal(cs__json_fields(text, obj, f, CS_ARRAY_SIZE(f)), 1);
+	/* the last "id" wins */
+	assert_int_equal(cs__json_text(text, f[0].v, &b), 1);
+	assert_string_equal(b.data, "last");
+	/* decoding every escape, a surrogate pair and \u0000 */
+	first.off = strchr(text, ':') - text + 2;
+	first.len = strstr(text, "z\"") - text + 2 - first.off;
+	assert_int_equal(cs__json_text(text, first, &b), 1);
+	assert_int_equal(b.len, 16);
+	assert_memory_equal(b.data, "a\"b\\c/d\n\xc3\xa9\xf0\x9f\x98\x80\0z", 16);
+	assert_int_equal(cs__json_span_int(text, f[1].v, &v), 1);
+	assert_int_equal(v, -42);
+	assert_int_equal(cs__json_span_int(text, f[2].v, &v), 1);
+	assert_true(v == INT64_MAX);
+	assert_int_equal(cs__json_span_int(text, f[3].v, &v), 0);
+	assert_int_equal(cs__json_text(text, f[1].v, &b), 0);
+	assert_int_equal(cs__json_kind(text, f[4].v), '[');
+	assert_int_equal(cs__json_kind(text, f[1].v), '0');
+	assert_int_equal(cs__json_kind(text, f[6].v), 0);
+	assert_int_equal(cs__json_text(text, f[5].v, &b), 1);
+	assert_string_equal(b.data, "esc");
+	assert_int_equal(cs__json_fields("[1]", (struct cs_json_span){0, 3}, f, 1), 0);
+	assert_int_equal(f[0].v.len, 0);
+	cs__buf_release(&b);
+}
+
+static void test_check_reports_like_jansson(void **state)
+{
+	const char *text = "[{\"a\": 1},\n {\"a\": tru},\n {\"s\": \"\\ud800\"}]";
+	struct cs_test_diags *d = calloc(1, sizeof(*d));
+	struct cs_intel *in = cs_intel_new();
+	struct cs_json_spans sp = {NULL, 0, 0};
+	struct cs_reader_ctx ctx;
+	struct cs_json_scan s;
+
+	(void)state;
+	assert_non_null(d);
+	make_ctx(&ctx, in, text, d);
+	scan_str(&s, text);
+	assert_int_equal(cs__json_collect(&s, &sp), CS_OK);
+	assert_int_equal(sp.n, 3);
+	assert_int_equal(cs__json_check(&ctx, sp.v[0], "elem"), CS_OK);
+	assert_int_equal(cs__json_check(&ctx, sp.v[1], "elem"), CS_ERR_PARSE);
+	assert_int_equal(cs__json_check(&ctx, sp.v[2], "elem"), CS_ERR_PARSE);
+	assert_int_equal(ctx.rejected, 2);
+	assert_true(cs_test_diags_have(d, "mem.json:2:"));
+	assert_true(cs_test_diags_have(d, "mem.json:3:"));
+	assert_true(cs_test_diags_have(d, "json-syntax: elem: invalid token"));
+	cs__json_spans_release(&sp);
+	cs_intel_free(in);
+	free(d);
 }
 
 static void test_labels_dedup_truncate_vec(void **state)
@@ -639,6 +706,8 @@ int main(void)
 	        cmocka_unit_test(test_report_names_line_and_column),
 	        cmocka_unit_test(test_load_rejects_oversized_element),
 	        cmocka_unit_test(test_flags_accept_misp_spellings),
+	        cmocka_unit_test(test_fields_text_and_int),
+	        cmocka_unit_test(test_check_reports_like_jansson),
 	        cmocka_unit_test(test_labels_dedup_truncate_vec),
 	        cmocka_unit_test(test_labels_are_capped),
 	        cmocka_unit_test(test_tag_and_galaxy_mapping),

@@ -44,7 +44,7 @@ static int teardown(void **state)
 }
 
 static const struct cs_indicator *must_find(struct cs_intel *in, enum cs_kind kind,
-					    const char *value)
+                                            const char *value)
 {
 	const struct cs_indicator *ind = cs_intel_find(in, kind, value);
 
@@ -56,7 +56,7 @@ static const struct cs_indicator *must_find(struct cs_intel *in, enum cs_kind ki
 /* `ind` has a source at `line` of a file ending in `file`, read by
  * `format` (NULL: any) with description `desc` (NULL: any). */
 static int has_source(struct cs_intel *in, const struct cs_indicator *ind, const char *file,
-		      uint64_t line, const char *format, const char *desc)
+                      uint64_t line, const char *format, const char *desc)
 {
 	size_t i;
 
@@ -87,7 +87,7 @@ static void test_csv_header_and_types(void **state)
 	enum cs_kind k;
 
 	assert_int_equal(cs_intel_import(e->in, cs_test_data("csv/iocs-header.csv"), &e->st),
-			 CS_OK);
+	                 CS_OK);
 	assert_true(cs_test_diags_have(e->d, "read as csv"));
 	/* Records on lines 2, 3, 4-6 (two hashes), 7, 9 (two parts), 10 are
 	 * good; 8 (bad e-mail), 11 (unknown type), 12 (empty) are not. */
@@ -105,12 +105,12 @@ static void test_csv_header_and_types(void **state)
 	 * two lines too. */
 	ind = must_find(e->in, CS_KIND_MD5, "d41d8cd98f00b204e9800998ecf8427e");
 	assert_true(has_source(e->in, ind, "iocs-header.csv", 4, NULL,
-			       "two hashes, one cell\r\nspanning lines"));
+	                       "two hashes, one cell\r\nspanning lines"));
 	ind = must_find(e->in, CS_KIND_SHA1, "da39a3ee5e6b4b0d3255bfef95601890afd80709");
 	assert_true(has_source(e->in, ind, "iocs-header.csv", 5, NULL, NULL));
 	/* A URL keeps its comma: URLs are never split. */
 	assert_int_equal(cs_normalize_value(CS_KIND_URL, "http://evil.example/a,b?c=1", &url, &k),
-			 CS_OK);
+	                 CS_OK);
 	ind = must_find(e->in, CS_KIND_URL, url);
 	free(url);
 	assert_true(has_source(e->in, ind, "iocs-header.csv", 7, NULL, "a URL with a comma"));
@@ -127,14 +127,14 @@ static void test_csv_typed_columns(void **state)
 	struct env *e = *state;
 
 	assert_int_equal(cs_intel_import(e->in, cs_test_data("csv/typed-columns.csv"), &e->st),
-			 CS_OK);
+	                 CS_OK);
 	/* Every column names a kind: md5, sha256, filename. An empty cell
 	 * is no value. */
 	assert_int_equal(e->st.read, 5);
 	assert_int_equal(e->st.rejected, 0);
 	must_find(e->in, CS_KIND_MD5, "d41d8cd98f00b204e9800998ecf8427e");
 	must_find(e->in, CS_KIND_SHA256,
-		  "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b856");
+	          "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b856");
 	must_find(e->in, CS_KIND_FILENAME, "other.bin");
 	assert_int_equal(cs_test_count_kind(e->in, CS_KIND_FILENAME), 2);
 }
@@ -160,8 +160,8 @@ static void test_csv_column_option(void **state)
 {
 	struct env *e = *state;
 	static const char t[] = "when,what,where\n"
-				"2023-03-29,note one,evil-col.example\n"
-				"2023-03-30,note two,198.51.100.200\n";
+	                        "2023-03-29,note one,evil-col.example\n"
+	                        "2023-03-30,note two,198.51.100.200\n";
 	static const char nohdr[] = "x,evil-num.example\ny,198.51.100.201\n";
 
 	assert_int_equal(cs_intel_set_format(e->in, "csv"), CS_OK);
@@ -171,13 +171,13 @@ static void test_csv_column_option(void **state)
 	must_find(e->in, CS_KIND_DOMAIN, "evil-col.example");
 	assert_int_equal(cs_intel_set_csv_column(e->in, "2"), CS_OK);
 	assert_int_equal(cs_intel_import_mem(e->in, "n.csv", nohdr, sizeof(nohdr) - 1, &e->st),
-			 CS_OK);
+	                 CS_OK);
 	assert_int_equal(e->st.read, 2);
 	must_find(e->in, CS_KIND_IPV4, "198.51.100.201");
 	/* A column that is not there: the file is unusable, said so. */
 	assert_int_equal(cs_intel_set_csv_column(e->in, "nosuch"), CS_OK);
 	assert_int_equal(cs_intel_import_mem(e->in, "t.csv", t, sizeof(t) - 1, &e->st),
-			 CS_ERR_EMPTY);
+	                 CS_ERR_EMPTY);
 	assert_true(cs_test_diags_have(e->d, "no column named 'nosuch'"));
 	assert_int_equal(cs_intel_set_csv_column(e->in, NULL), CS_OK);
 }
@@ -203,9 +203,9 @@ static void test_real_volexity_csv(void **state)
 	assert_int_equal(cs_test_count_kind(e->in, CS_KIND_SHA256), 6);
 	/* grep -n 59e1edf4 3cx-iocs.csv -> line 30, three hashes in one cell */
 	ind = must_find(e->in, CS_KIND_SHA256,
-			"59e1edf4d82fae4978e97512b0331b7eb21dd4b838b850ba46794d9c7a2c0983");
+	                "59e1edf4d82fae4978e97512b0331b7eb21dd4b838b850ba46794d9c7a2c0983");
 	assert_true(has_source(e->in, ind, "3cx-iocs.csv", 30, "csv",
-			       "MSI installer for 3CX containing backdoored ffmpeg.dll"));
+	                       "MSI installer for 3CX containing backdoored ffmpeg.dll"));
 	ind = must_find(e->in, CS_KIND_SHA1, "bfecb8ce89a312d2ef4afc64a63847ae11c6f69e");
 	assert_true(has_source(e->in, ind, "3cx-iocs.csv", 30, NULL, NULL));
 	ind = must_find(e->in, CS_KIND_MD5, "0eeb1c0133eb4d571178b2d9d14ce3e9");
@@ -214,11 +214,11 @@ static void test_real_volexity_csv(void **state)
 	 * (line 35) has no newline. */
 	ind = must_find(e->in, CS_KIND_EMAIL, "philip.je@proton.me");
 	assert_true(has_source(e->in, ind, "3cx-iocs.csv", 4, NULL,
-			       "Indicators related to the supply chain attack on 3CX"));
+	                       "Indicators related to the supply chain attack on 3CX"));
 	ind = must_find(e->in, CS_KIND_SHA256,
-			"a64fa9f1c76457ecc58402142a8728ce34ccba378c17318b3340083eeb7acc67");
+	                "a64fa9f1c76457ecc58402142a8728ce34ccba378c17318b3340083eeb7acc67");
 	assert_true(has_source(e->in, ind, "3cx-iocs.csv", 35, NULL,
-			       "MACOS backdoored libffmpeg.dylib"));
+	                       "MACOS backdoored libffmpeg.dylib"));
 }
 
 /* ------------------------------------------------------------------ plain */
@@ -231,7 +231,7 @@ static void test_plain_mixed(void **state)
 	enum cs_kind k;
 
 	assert_int_equal(cs_intel_import(e->in, cs_test_data("csv/plain-mixed.txt"), &e->st),
-			 CS_OK);
+	                 CS_OK);
 	assert_true(cs_test_diags_have(e->d, "read as plain"));
 	/* Every data line but 10 ("not-an-indicator"). */
 	assert_int_equal(e->st.read, 9);
@@ -243,13 +243,13 @@ static void test_plain_mixed(void **state)
 	assert_true(has_source(e->in, ind, "plain-mixed.txt", 3, NULL, "trailing comment"));
 	must_find(e->in, CS_KIND_IPV6, "2001:db8::5");
 	assert_int_equal(
-		cs_normalize_value(CS_KIND_URL, "http://evil-plain.example/path", &url, &k), CS_OK);
+	        cs_normalize_value(CS_KIND_URL, "http://evil-plain.example/path", &url, &k), CS_OK);
 	must_find(e->in, CS_KIND_URL, url);
 	free(url);
 	must_find(e->in, CS_KIND_EMAIL, "user@evil-plain.example");
 	/* sha256sum text and binary modes, and the --tag form. */
 	ind = must_find(e->in, CS_KIND_SHA256,
-			"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	                "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 	assert_true(has_source(e->in, ind, "plain-mixed.txt", 7, NULL, "empty.bin"));
 	ind = must_find(e->in, CS_KIND_MD5, "d41d8cd98f00b204e9800998ecf8427e");
 	assert_true(has_source(e->in, ind, "plain-mixed.txt", 8, NULL, "binary-mode.exe"));
@@ -274,7 +274,7 @@ static void test_real_eset_sha256(void **state)
 	assert_int_equal(cs_intel_count(e->in), 555);
 	/* head -1 -> 6471f389..., tail -1 -> ...ffb47e2470 (line 555) */
 	ind = must_find(e->in, CS_KIND_SHA256,
-			"6471f3898e63c2a9af25284253dc087dfda94809182c45728b3adc40e238c7f6");
+	                "6471f3898e63c2a9af25284253dc087dfda94809182c45728b3adc40e238c7f6");
 	assert_true(has_source(e->in, ind, "lazarus_3cx.samples.sha256", 1, "plain", NULL));
 }
 
@@ -294,13 +294,13 @@ static void test_empty_file(void **state)
 		assert_int_equal(cs_intel_import_mem(e->in, "empty", "", 0, &e->st), CS_ERR_EMPTY);
 		assert_int_equal(e->st.rejected, 0);
 		assert_int_equal(cs_intel_import_mem(e->in, "blank", "\r\n\n  \n#c\n", 9, &e->st),
-				 CS_ERR_EMPTY);
+		                 CS_ERR_EMPTY);
 		assert_int_equal(e->st.rejected, 0);
 	}
 	/* A header alone. */
 	assert_int_equal(cs_intel_set_format(e->in, "csv"), CS_OK);
 	assert_int_equal(cs_intel_import_mem(e->in, "h.csv", "value,type\n", 11, &e->st),
-			 CS_ERR_EMPTY);
+	                 CS_ERR_EMPTY);
 	assert_int_equal(cs_intel_count(e->in), 0);
 }
 
@@ -308,27 +308,27 @@ static void test_nul_bytes(void **state)
 {
 	struct env *e = *state;
 	static const char csv[] = "value,description\n"
-				  "ok-csv.example,fine\n"
-				  "bad\0.example,nul in value\n"
-				  "ok2-csv.example,nul\0in description\n";
+	                          "ok-csv.example,fine\n"
+	                          "bad\0.example,nul in value\n"
+	                          "ok2-csv.example,nul\0in description\n";
 	static const char plain[] = "ok-plain.example\nbad\0.example\n";
 
 	assert_int_equal(cs_intel_set_format(e->in, "csv"), CS_OK);
 	assert_int_equal(cs_intel_import_mem(e->in, "nul.csv", csv, sizeof(csv) - 1, &e->st),
-			 CS_OK);
+	                 CS_OK);
 	assert_int_equal(e->st.read, 1);
 	assert_int_equal(e->st.rejected, 2);
 	assert_true(cs_test_diags_have(e->d, "nul.csv:3:0: nul-byte:"));
 	assert_true(cs_test_diags_have(e->d, "nul.csv:4:0: nul-byte:"));
 	assert_int_equal(cs_intel_set_format(e->in, "plain"), CS_OK);
-	assert_int_equal(
-		cs_intel_import_mem(e->in, "nul.txt", plain, sizeof(plain) - 1, &e->st), CS_OK);
+	assert_int_equal(cs_intel_import_mem(e->in, "nul.txt", plain, sizeof(plain) - 1, &e->st),
+	                 CS_OK);
 	assert_int_equal(e->st.read, 1);
 	assert_true(cs_test_diags_have(e->d, "nul.txt:2:4: nul-byte:"));
 	/* Sniffing refuses binary data. */
 	assert_int_equal(cs_intel_set_format(e->in, NULL), CS_OK);
 	assert_int_equal(cs_intel_import_mem(e->in, "x.csv", csv, sizeof(csv) - 1, &e->st),
-			 CS_ERR_EMPTY);
+	                 CS_ERR_EMPTY);
 }
 
 static void test_crlf_and_quotes(void **state)
@@ -337,10 +337,10 @@ static void test_crlf_and_quotes(void **state)
 	/* An unterminated quote runs to the end of the file; a stray quote
 	 * in an unquoted cell is text. */
 	static const char t[] = "value,description\r\n"
-				"crlf.example,\"x\"\r\n"
-				"\"bad value\"tail,odd\r\n"
-				"q\"uote.example,stray quote\r\n"
-				"\"never-closed.example,rest\r\nof the file\r\n";
+	                        "crlf.example,\"x\"\r\n"
+	                        "\"bad value\"tail,odd\r\n"
+	                        "q\"uote.example,stray quote\r\n"
+	                        "\"never-closed.example,rest\r\nof the file\r\n";
 
 	assert_int_equal(cs_intel_set_format(e->in, "csv"), CS_OK);
 	assert_int_equal(cs_intel_import_mem(e->in, "q.csv", t, sizeof(t) - 1, &e->st), CS_OK);
@@ -372,8 +372,9 @@ static void test_binary_garbage(void **state)
 	for (seed = 1; seed <= 8; seed++) {
 		fill_garbage(buf, sizeof(buf), seed);
 		assert_int_equal(cs_intel_set_format(e->in, NULL), CS_OK);
-		assert_int_equal(cs_intel_import_mem(e->in, "garbage.csv", buf, sizeof(buf), &e->st),
-				 CS_ERR_EMPTY);
+		assert_int_equal(
+		        cs_intel_import_mem(e->in, "garbage.csv", buf, sizeof(buf), &e->st),
+		        CS_ERR_EMPTY);
 		for (i = 0; i < N_OF(text_formats); i++) {
 			assert_int_equal(cs_intel_set_format(e->in, text_formats[i]), CS_OK);
 			cs_intel_import_mem(e->in, "garbage.bin", buf, sizeof(buf), &e->st);
@@ -450,30 +451,30 @@ static void test_sniffing(void **state)
 
 	/* A keyword list is no plain list even if some words look like names. */
 	assert_int_equal(cs_intel_import_mem(e->in, "keywords.txt", kw, sizeof(kw) - 1, &e->st),
-			 CS_ERR_EMPTY);
+	                 CS_ERR_EMPTY);
 	assert_null(cs_intel_find(e->in, CS_KIND_DOMAIN, "eo.oe.kiwi"));
 	/* JSON is never a table. */
 	assert_int_equal(cs_intel_set_format(e->in, NULL), CS_OK);
 	assert_int_equal(cs_intel_import_mem(e->in, "x.txt", json, sizeof(json) - 1, &e->st),
-			 CS_ERR_EMPTY);
+	                 CS_ERR_EMPTY);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_csv_header_and_types, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_csv_typed_columns, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_csv_no_header, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_csv_column_option, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_real_volexity_csv, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_plain_mixed, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_real_eset_sha256, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_empty_file, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_nul_bytes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_crlf_and_quotes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_binary_garbage, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_100mb_line, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sniffing, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_csv_header_and_types, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_csv_typed_columns, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_csv_no_header, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_csv_column_option, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_real_volexity_csv, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_plain_mixed, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_real_eset_sha256, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_empty_file, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_nul_bytes, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_crlf_and_quotes, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_binary_garbage, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_100mb_line, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_sniffing, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

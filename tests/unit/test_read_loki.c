@@ -46,7 +46,7 @@ static int teardown(void **state)
 }
 
 static const struct cs_indicator *must_find(struct cs_intel *in, enum cs_kind kind,
-					    const char *value)
+                                            const char *value)
 {
 	const struct cs_indicator *ind = cs_intel_find(in, kind, value);
 
@@ -57,7 +57,7 @@ static const struct cs_indicator *must_find(struct cs_intel *in, enum cs_kind ki
 
 /* The source of `ind` read at `line` of a file whose name ends in `file`. */
 static int has_source(struct cs_intel *in, const struct cs_indicator *ind, const char *file,
-		      uint64_t line, const char *format, const char *desc)
+                      uint64_t line, const char *format, const char *desc)
 {
 	size_t i;
 
@@ -101,26 +101,26 @@ static void test_hash_crafted(void **state)
 	assert_true(cs_test_diags_have(e->d, "hash-iocs-crafted.txt:10:1: empty:"));
 
 	ind = must_find(e->in, CS_KIND_MD5, "d41d8cd98f00b204e9800998ecf8427e");
-	assert_true(has_source(e->in, ind, "hash-iocs-crafted.txt", 3, "loki-hash",
-			       "empty file md5"));
+	assert_true(
+	        has_source(e->in, ind, "hash-iocs-crafted.txt", 3, "loki-hash", "empty file md5"));
 	assert_int_equal(cs_indicator_confidence(ind), -1);
 	/* CRLF: the CR is not part of the description. */
 	ind = must_find(e->in, CS_KIND_SHA1, "da39a3ee5e6b4b0d3255bfef95601890afd80709");
 	assert_true(has_source(e->in, ind, "hash-iocs-crafted.txt", 4, NULL, "upper-case sha1"));
 	ind = must_find(e->in, CS_KIND_SHA256,
-			"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	                "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 	assert_int_equal(cs_indicator_confidence(ind), 90);
 	assert_true(has_source(e->in, ind, "hash-iocs-crafted.txt", 5, NULL, "scored sha256"));
 	ind = must_find(e->in, CS_KIND_MD5, "fedcba9876543210fedcba9876543210");
-	assert_true(has_source(e->in, ind, "hash-iocs-crafted.txt", 7, NULL,
-			       "two md5 in one field"));
+	assert_true(
+	        has_source(e->in, ind, "hash-iocs-crafted.txt", 7, NULL, "two md5 in one field"));
 	must_find(e->in, CS_KIND_MD5, "0123456789abcdef0123456789abcdef");
 	/* A second field that is no score stays part of the description. */
 	ind = must_find(e->in, CS_KIND_SHA512,
-			"cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce"
-			"47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e");
+	                "cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce"
+	                "47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e");
 	assert_true(has_source(e->in, ind, "hash-iocs-crafted.txt", 11, NULL,
-			       "sha512; with; semicolons"));
+	                       "sha512; with; semicolons"));
 	assert_int_equal(cs_intel_count(e->in), 6);
 }
 
@@ -143,9 +143,10 @@ static void test_filename_crafted(void **state)
 	/* Lines 4 and 12: one indicator, both sections, the higher score. */
 	assert_int_equal(cs_indicator_confidence(ind), 90);
 	assert_true(has_source(e->in, ind, "filename-iocs-crafted.txt", 4, "loki-filename",
-			       "Section One https://example.org/report1"));
+	                       "Section One https://example.org/report1"));
 	assert_true(has_source(e->in, ind, "filename-iocs-crafted.txt", 12, NULL, "Section Two"));
-	assert_true(cs_test_has_label(e->in, ind, "report:Section One https://example.org/report1"));
+	assert_true(
+	        cs_test_has_label(e->in, ind, "report:Section One https://example.org/report1"));
 	assert_true(cs_test_has_label(e->in, ind, "report:Section Two"));
 	/* Python-only syntax is accepted; scores are clamped to 100. */
 	ind = must_find(e->in, CS_KIND_PATH_REGEX, "(?i)\\\\temp\\\\[a-z]{8}\\.dll$");
@@ -174,9 +175,10 @@ static void test_c2_crafted(void **state)
 
 	ind = must_find(e->in, CS_KIND_DOMAIN, "evil-c2.example");
 	assert_true(has_source(e->in, ind, "c2-iocs-crafted.txt", 3, "loki-c2",
-			       "Operation Crafted https://example.org/op"));
+	                       "Operation Crafted https://example.org/op"));
 	assert_true(has_source(e->in, ind, "c2-iocs-crafted.txt", 10, NULL, "Second Op"));
-	assert_true(cs_test_has_label(e->in, ind, "report:Operation Crafted https://example.org/op"));
+	assert_true(
+	        cs_test_has_label(e->in, ind, "report:Operation Crafted https://example.org/op"));
 	assert_true(cs_test_has_label(e->in, ind, "report:Second Op"));
 	ind = must_find(e->in, CS_KIND_IPV4, "198.51.100.23");
 	assert_int_equal(cs_indicator_confidence(ind), 65);
@@ -211,20 +213,20 @@ static void test_real_hash_iocs(void **state)
 	assert_int_equal(cs_intel_count(e->in), 986 + 893 + 1174);
 	/* grep -n '^bf4f4140' hash-iocs.txt -> 2070, "hash;55;description" */
 	ind = must_find(e->in, CS_KIND_SHA256,
-			"bf4f41403280c1b115650d470f9b260a5c9042c04d9bcc2a6ca504a66379b2d6");
+	                "bf4f41403280c1b115650d470f9b260a5c9042c04d9bcc2a6ca504a66379b2d6");
 	assert_int_equal(cs_indicator_confidence(ind), 55);
 	assert_true(has_source(e->in, ind, "hash-iocs.txt", 2070, "loki-hash",
-			       "Vulnerable Log4j library ./apache-log4j-2.0-alpha2-bin/"
-			       "log4j-core-2.0-alpha2.jar"));
+	                       "Vulnerable Log4j library ./apache-log4j-2.0-alpha2-bin/"
+	                       "log4j-core-2.0-alpha2.jar"));
 	/* grep -n '^B3C8C1C8' hash-iocs.txt -> 1328, an upper-case sha1 */
 	ind = must_find(e->in, CS_KIND_SHA1, "b3c8c1c80824278661fbb26b17040b87180d1d34");
 	assert_true(has_source(e->in, ind, "hash-iocs.txt", 1328, NULL, NULL));
 	/* grep -n '^2bbf7407' hash-iocs.txt -> 1300, a ';' inside the text */
 	ind = must_find(e->in, CS_KIND_MD5, "2bbf74073ed7a910a69c3d2a67bd5f8f");
 	assert_true(has_source(e->in, ind, "hash-iocs.txt", 1300, NULL,
-			       "BRONZE VINEWOOD report MD5 hash - used by BRONZE VINEWOOD; uses "
-			       "GitHub gist for command and control - https://www.secureworks.com/"
-			       "research/bronze-vinewood-targets-supply-chains"));
+	                       "BRONZE VINEWOOD report MD5 hash - used by BRONZE VINEWOOD; uses "
+	                       "GitHub gist for command and control - https://www.secureworks.com/"
+	                       "research/bronze-vinewood-targets-supply-chains"));
 }
 
 static void test_real_filename_iocs(void **state)
@@ -267,9 +269,9 @@ static void test_real_filename_iocs(void **state)
 	ind = must_find(e->in, CS_KIND_PATH_REGEX, "\\\\whatsapp\\.exe");
 	assert_true(has_source(e->in, ind, "filename-iocs.txt", 250, NULL, NULL));
 	assert_true(cs_test_has_label(
-		e->in, ind,
-		"fp-regex:(\\\\WhatsApp|\\\\Prefetch\\\\|\\\\(Packages|WindowsApps)\\\\.{8}\\."
-		"WhatsAppDesktop)"));
+	        e->in, ind,
+	        "fp-regex:(\\\\WhatsApp|\\\\Prefetch\\\\|\\\\(Packages|WindowsApps)\\\\.{8}\\."
+	        "WhatsAppDesktop)"));
 	/* A "(?i)" regex, which POSIX regcomp alone would refuse. */
 	must_find(e->in, CS_KIND_PATH_REGEX, "(?i)\\\\quarks-pwdump\\.exe");
 }
@@ -294,9 +296,9 @@ static void test_real_c2_iocs(void **state)
 	/* grep -n '^suroot.com' c2-iocs.txt -> 13, after the comment on line 12 */
 	ind = must_find(e->in, CS_KIND_DOMAIN, "suroot.com");
 	assert_true(has_source(e->in, ind, "c2-iocs.txt", 13, "loki-c2",
-			       "FireEye Operation Snowman https://goo.gl/x1v7mT"));
+	                       "FireEye Operation Snowman https://goo.gl/x1v7mT"));
 	assert_true(cs_test_has_label(e->in, ind,
-				      "report:FireEye Operation Snowman https://goo.gl/x1v7mT"));
+	                              "report:FireEye Operation Snowman https://goo.gl/x1v7mT"));
 	/* grep -n '^176.123.5.126' c2-iocs.txt -> "176.123.5.126;65" */
 	ind = must_find(e->in, CS_KIND_IPV4, "176.123.5.126");
 	assert_int_equal(cs_indicator_confidence(ind), 65);
@@ -342,7 +344,7 @@ static void test_empty_file(void **state)
 		assert_int_equal(cs_intel_import_mem(e->in, "empty", "", 0, &e->st), CS_ERR_EMPTY);
 		assert_int_equal(e->st.rejected, 0);
 		assert_int_equal(cs_intel_import_mem(e->in, "comments", "#\n# x\n\n", 7, &e->st),
-				 CS_ERR_EMPTY);
+		                 CS_ERR_EMPTY);
 	}
 	assert_int_equal(cs_intel_count(e->in), 0);
 }
@@ -351,8 +353,8 @@ static void test_nul_bytes(void **state)
 {
 	struct env *e = *state;
 	static const char hash[] = "d41d8cd98f00b204e9800998ecf8427e;ok\n"
-				   "da39a3ee5e6b4b0d3255bfef95601890afd80709;n\0l\n"
-				   "\0\n";
+	                           "da39a3ee5e6b4b0d3255bfef95601890afd80709;n\0l\n"
+	                           "\0\n";
 	static const char c2[] = "ok.example\nbad\0.example\n";
 
 	assert_int_equal(cs_intel_set_format(e->in, "loki-hash"), CS_OK);
@@ -367,22 +369,22 @@ static void test_nul_bytes(void **state)
 	assert_int_equal(e->st.rejected, 1);
 	/* The bids refuse binary data. */
 	assert_int_equal(cs_intel_set_format(e->in, NULL), CS_OK);
-	assert_int_equal(cs_intel_import_mem(e->in, "hash-iocs.txt", hash, sizeof(hash) - 1,
-					     &e->st),
-			 CS_ERR_EMPTY);
+	assert_int_equal(
+	        cs_intel_import_mem(e->in, "hash-iocs.txt", hash, sizeof(hash) - 1, &e->st),
+	        CS_ERR_EMPTY);
 }
 
 static void test_truncated_last_line(void **state)
 {
 	struct env *e = *state;
 	static const char hash[] = "d41d8cd98f00b204e9800998ecf8427e;one\r\n"
-				   "da39a3ee5e6b4b0d3255bfef95601890afd80709;two";
+	                           "da39a3ee5e6b4b0d3255bfef95601890afd80709;two";
 	static const char fn[] = "\\\\a\\.exe;50\n(abc";
 	const struct cs_indicator *ind;
 
-	assert_int_equal(cs_intel_import_mem(e->in, "x-hash-iocs.txt", hash, sizeof(hash) - 1,
-					     &e->st),
-			 CS_OK);
+	assert_int_equal(
+	        cs_intel_import_mem(e->in, "x-hash-iocs.txt", hash, sizeof(hash) - 1, &e->st),
+	        CS_OK);
 	assert_int_equal(e->st.read, 2);
 	ind = must_find(e->in, CS_KIND_SHA1, "da39a3ee5e6b4b0d3255bfef95601890afd80709");
 	assert_true(has_source(e->in, ind, "x-hash-iocs.txt", 2, "loki-hash", "two"));
@@ -416,8 +418,9 @@ static void test_binary_garbage(void **state)
 		fill_garbage(buf, sizeof(buf), seed);
 		/* Sniffed: nothing wants it. */
 		assert_int_equal(cs_intel_set_format(e->in, NULL), CS_OK);
-		assert_int_equal(cs_intel_import_mem(e->in, "garbage.bin", buf, sizeof(buf), &e->st),
-				 CS_ERR_EMPTY);
+		assert_int_equal(
+		        cs_intel_import_mem(e->in, "garbage.bin", buf, sizeof(buf), &e->st),
+		        CS_ERR_EMPTY);
 		/* Forced: read without harm, nothing usable. */
 		for (i = 0; i < N_OF(loki_formats); i++) {
 			assert_int_equal(cs_intel_set_format(e->in, loki_formats[i]), CS_OK);
@@ -469,34 +472,34 @@ static void test_sniffing(void **state)
 	/* Shape alone picks the hash and filename readers; a C2 list without
 	 * "c2" in its name is a plain list. */
 	assert_int_equal(cs_intel_import_mem(e->in, "a.txt", hash, sizeof(hash) - 1, &e->st),
-			 CS_OK);
+	                 CS_OK);
 	assert_true(cs_test_diags_have(e->d, "read as loki-hash"));
 	assert_int_equal(cs_intel_import_mem(e->in, "b.txt", fn, sizeof(fn) - 1, &e->st), CS_OK);
 	assert_true(cs_test_diags_have(e->d, "read as loki-filename"));
 	assert_int_equal(cs_intel_import_mem(e->in, "c.txt", c2, sizeof(c2) - 1, &e->st), CS_OK);
 	assert_true(cs_test_diags_have(e->d, "c.txt:0:0: -: read as plain"));
 	assert_int_equal(cs_intel_import_mem(e->in, "my-c2.txt", c2, sizeof(c2) - 1, &e->st),
-			 CS_OK);
+	                 CS_OK);
 	assert_true(cs_test_diags_have(e->d, "my-c2.txt:0:0: -: read as loki-c2"));
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_hash_crafted, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_filename_crafted, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_c2_crafted, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_real_hash_iocs, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_real_filename_iocs, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_real_c2_iocs, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_real_keywords_not_read, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_real_iocs_folder, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_empty_file, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_nul_bytes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_truncated_last_line, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_binary_garbage, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_100mb_line, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sniffing, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_hash_crafted, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_filename_crafted, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_c2_crafted, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_real_hash_iocs, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_real_filename_iocs, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_real_c2_iocs, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_real_keywords_not_read, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_real_iocs_folder, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_empty_file, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_nul_bytes, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_truncated_last_line, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_binary_garbage, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_100mb_line, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_sniffing, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

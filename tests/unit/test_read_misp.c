@@ -348,7 +348,8 @@ static void test_attribute_search_results(void **state)
 	fx_free(f);
 	f = import_path(cs_test_data("misp/attribute_list.json"));
 	assert_int_equal(f->rc, CS_OK);
-	assert_int_equal(cs_intel_count(f->in), 2);
+	assert_int_equal(cs_intel_count(f->in), 3);
+	must_find(f->in, CS_KIND_DOMAIN, "context.example"); /* with its "Event" context */
 	must_find(f->in, CS_KIND_MD5, "d41d8cd98f00b204e9800998ecf8427e");
 	must_find(f->in, CS_KIND_FILENAME, "update.exe");
 	fx_free(f);

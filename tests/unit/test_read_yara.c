@@ -84,9 +84,9 @@ static int yarac_compiles(const char *path)
 	int rc;
 
 	snprintf(cmd, sizeof(cmd),
-		 "yarac -d filename= -d filepath= -d extension= -d filetype= -d owner= "
-		 "'%s' /dev/null >/dev/null 2>&1",
-		 path);
+	         "yarac -d filename= -d filepath= -d extension= -d filetype= -d owner= "
+	         "'%s' /dev/null >/dev/null 2>&1",
+	         path);
 	rc = system(cmd);
 	return rc == 0;
 }
@@ -123,8 +123,8 @@ static void test_crafted_rules(void **state)
 	si = source0(e->in, ind);
 	assert_int_equal(si.line, 14);
 	assert_string_equal(si.description, "Detects a crafted thing; rule fake_in_string { }; "
-					    "author: chainsweep tests; reference: "
-					    "https://example.org/ref");
+	                                    "author: chainsweep tests; reference: "
+	                                    "https://example.org/ref");
 	assert_string_equal(si.ref, "9f2a6e5c-0000-4000-8000-000000000001");
 	assert_int_equal(cs_indicator_confidence(ind), 85);
 	assert_true(cs_test_has_label(e->in, ind, "tag:apt"));
@@ -217,8 +217,8 @@ static void test_crlf_no_final_newline(void **state)
 	struct env *e = *state;
 
 	assert_int_equal(
-		cs_intel_import(e->in, cs_test_data("yara/crlf-no-final-newline.yar"), &e->st),
-		CS_OK);
+	        cs_intel_import(e->in, cs_test_data("yara/crlf-no-final-newline.yar"), &e->st),
+	        CS_OK);
 	assert_int_equal(e->st.yara_rules, 2);
 	assert_int_equal(source0(e->in, must_find(e->in, "crlf_one")).line, 1);
 	assert_int_equal(source0(e->in, must_find(e->in, "crlf_two")).line, 7);
@@ -318,8 +318,8 @@ static void test_real_volexity_rules(void **state)
 	assert_true(cs_test_has_label(e->in, ind, "tag:UTA0040"));
 	ind = must_find(e->in, "apt_ico_uta0040_b64_c2");
 	assert_string_equal(source0(e->in, ind).description,
-			    "Detection of malicious ICO files used in 3CX compromise.; author: "
-			    "threatintel@volexity.com");
+	                    "Detection of malicious ICO files used in 3CX compromise.; author: "
+	                    "threatintel@volexity.com");
 }
 
 /* ------------------------------------------------------------------ hostile */
@@ -338,11 +338,11 @@ static void test_nul_bytes(void **state)
 {
 	struct env *e = *state;
 	static const char t[] = "rule a { condition: true }\n"
-				"rule b { condition: \0 true }\n";
+	                        "rule b { condition: \0 true }\n";
 
 	assert_int_equal(cs_intel_set_format(e->in, "yara"), CS_OK);
 	assert_int_equal(cs_intel_import_mem(e->in, "nul.yar", t, sizeof(t) - 1, &e->st),
-			 CS_ERR_EMPTY);
+	                 CS_ERR_EMPTY);
 	assert_int_equal(e->st.rejected, 1);
 	assert_true(cs_test_diags_have(e->d, "nul.yar:2:21: yara-compile:"));
 	assert_int_equal(cs_intel_count(e->in), 0);
@@ -373,13 +373,13 @@ static void test_binary_garbage(void **state)
 			buf[i] = buf[i] ? buf[i] : 'x';
 		assert_int_equal(cs_intel_set_format(e->in, "yara"), CS_OK);
 		assert_int_equal(cs_intel_import_mem(e->in, "g.yar", buf, sizeof(buf), &e->st),
-				 CS_ERR_EMPTY);
+		                 CS_ERR_EMPTY);
 		assert_int_equal(e->st.rejected, 1);
 	}
 	/* Truncated in the middle of a rule. */
-	assert_int_equal(cs_intel_import_mem(e->in, "cut.yar", "rule a { condition: tr", 22,
-					     &e->st),
-			 CS_ERR_EMPTY);
+	assert_int_equal(
+	        cs_intel_import_mem(e->in, "cut.yar", "rule a { condition: tr", 22, &e->st),
+	        CS_ERR_EMPTY);
 	assert_true(cs_test_diags_have(e->d, "cut.yar:1:0: yara-compile:"));
 }
 
@@ -423,7 +423,7 @@ static void test_long_line_refused(void **state)
 	memcpy(t + k + n, "\nrule b { condition: true }\n", 29);
 	assert_int_equal(cs_intel_set_format(e->in, "yara"), CS_OK);
 	assert_int_equal(cs_intel_import_mem(e->in, "long.yar", t, strlen(t), &e->st),
-			 CS_ERR_EMPTY);
+	                 CS_ERR_EMPTY);
 	assert_true(cs_test_diags_have(e->d, "long.yar:2:0: too-long:"));
 	free(t);
 }
@@ -441,20 +441,20 @@ static void test_sniffing(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_crafted_rules, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_syntax_error, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_include_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_undefined_identifier, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_no_rules, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_crlf_no_final_newline, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_real_signature_base, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_real_volexity_rules, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_empty_file, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_nul_bytes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_binary_garbage, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_100mb_line, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_long_line_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sniffing, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_crafted_rules, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_syntax_error, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_include_refused, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_undefined_identifier, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_no_rules, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_crlf_no_final_newline, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_real_signature_base, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_real_volexity_rules, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_empty_file, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_nul_bytes, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_binary_garbage, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_100mb_line, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_long_line_refused, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_sniffing, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,7 @@
+rule crlf_one
+{
+    condition:
+        true
+}
+
+rule crlf_two { condition: false }

@@ -1,0 +1,3 @@
+include "/etc/passwd"
+
+rule after_include { condition: true }

@@ -1,0 +1,2 @@
+/* moved to another file */
+import "pe"
