@@ -151,7 +151,8 @@ check_ours() {
 	[ "${2:-}" != db ] || db="; database $(awk -v b="$(db_bytes)" 'BEGIN { printf "%.1f MB", b / 1048576 }') on disk"
 	note "  $tag: $(ours_counts "$tag")$db"
 	if [ "$rc" -ne 0 ]; then
-		note "  $tag: exit status $rc in some run (see $logs/$tag.err)"
+		note "  $tag: exit status $rc in some run; $(grep -c ': error:' "$logs/$tag.err" || true)" \
+			"error lines in $logs/$tag.err, the first: $(grep -m1 ': error:' "$logs/$tag.err" || true)"
 	fi
 }
 
