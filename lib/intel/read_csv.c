@@ -209,6 +209,8 @@ static int cell_add(struct csv_rec *r, const char *s, size_t n)
 	return CS_OK;
 }
 
+/* Open a new cell at p. Past CSV_MAX_CELLS cells are still parsed (the
+ * caller walks over them) but not kept: r->n stays at CSV_MAX_CELLS + 1. */
 static int cell_start(struct csv_rec *r, const struct csv_pos *p, int quoted)
 {
 	struct csv_cell *c;

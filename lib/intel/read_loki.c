@@ -597,8 +597,15 @@ static int line_fits(enum loki_type t, const char *s, size_t n)
 	size_t f1 = semi ? (size_t)(semi - s) : n;
 
 	switch (t) {
-	case LOKI_HASH:
+	case LOKI_HASH: {
+		/* "SHA256=<hash>" and "md5:<hash>" count too. */
+		const char *eq = memchr(s, '=', f1), *colon = memchr(s, ':', f1);
+		const char *sep = eq ? eq : colon;
+
+		if (sep && cs__hash_key_kind(s, (size_t)(sep - s)) != CS_KIND_NONE)
+			return semi && is_hash_text(sep + 1, f1 - (size_t)(sep + 1 - s));
 		return semi && is_hash_text(s, f1);
+	}
 	case LOKI_FILENAME: {
 		const char *rest, *semi2;
 		size_t rn;
@@ -631,8 +638,7 @@ static int line_fits(enum loki_type t, const char *s, size_t n)
  * the shape of the list. The name and the shape together are certain;
  * the shape alone is strong for hashes and regexes with scores, weak for
  * C2 lists (a plain list of domains looks the same); the name alone wins
- * only a file with no data lines to judge by or with lines of no other
- * known shape.
+ * only a file with no data lines to judge by.
  */
 static int loki_bid(enum loki_type t, const char *data, size_t len, const char *path)
 {
@@ -661,14 +667,17 @@ static int loki_bid(enum loki_type t, const char *data, size_t len, const char *
 		if (line_fits(t, l.s, l.len))
 			fit++;
 	}
-	/* Named by Loki's rule, most lines need to fit; unnamed, nearly all. */
-	if (named && total > 0 && fit * 4 >= total * 3)
+	/* Named by Loki's rule, half the lines need to fit; unnamed, nearly
+	 * all. */
+	if (named && total > 0 && fit * 2 >= total)
 		return 95;
 	shaped = total > 0 && fit * 10 >= total * 9;
 	if (shaped)
 		return shape_only[t];
-	if (named)
-		return total == 0 ? 40 : 5;
+	/* Named, with comments only: ours, though it yields nothing. Named,
+	 * with lines of another shape: not ours (a Sigma rule about "c2"). */
+	if (named && total == 0)
+		return 40;
 	return 0;
 }
 

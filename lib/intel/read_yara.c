@@ -263,6 +263,8 @@ struct rule_labels {
 	size_t n, cap;
 };
 
+/* Add "<prefix><v>" (v cut at 1 KiB) to the rule's labels; empty values
+ * and labels past CS_INTEL_MAX_LABELS are dropped. */
 static int label_add(struct rule_labels *l, const char *prefix, const char *v)
 {
 	size_t pl = strlen(prefix), vl = strlen(v);

@@ -468,6 +468,11 @@ static void test_sniffing(void **state)
 	static const char hash[] = "d41d8cd98f00b204e9800998ecf8427e;x\n";
 	static const char fn[] = "\\\\a\\.exe;50\n\\\\b\\.dll;60;\\\\c\\\\\n";
 	static const char c2[] = "# r\nevil.example\n198.51.100.1\n";
+	static const char sigma[] = "title: C2 beacon\ndetection:\n  selection:\n"
+	                            "    c-uri|contains: '/x'\n  condition: selection\n";
+	static const char prefixed[] =
+	        "SHA256=82f4ddc9d114a0ca864923e69885d4d915f4d7a63cb711806b5217f2f8768f93;x\n"
+	        "0123;too short\n";
 
 	/* Shape alone picks the hash and filename readers; a C2 list without
 	 * "c2" in its name is a plain list. */
@@ -481,6 +486,20 @@ static void test_sniffing(void **state)
 	assert_int_equal(cs_intel_import_mem(e->in, "my-c2.txt", c2, sizeof(c2) - 1, &e->st),
 	                 CS_OK);
 	assert_true(cs_test_diags_have(e->d, "my-c2.txt:0:0: -: read as loki-c2"));
+	/* "SHA256=<hash>" has the shape; with the name, half the lines fitting
+	 * is enough. */
+	assert_int_equal(cs_intel_import_mem(e->in, "x-hash-iocs.txt", prefixed,
+	                                     sizeof(prefixed) - 1, &e->st),
+	                 CS_OK);
+	assert_true(cs_test_diags_have(e->d, "x-hash-iocs.txt:0:0: -: read as loki-hash"));
+	assert_non_null(
+	        cs_intel_find(e->in, CS_KIND_SHA256,
+	                      "82f4ddc9d114a0ca864923e69885d4d915f4d7a63cb711806b5217f2f8768f93"));
+	/* A Sigma rule named after C2 beacons is no C2 list. */
+	assert_int_equal(
+	        cs_intel_import_mem(e->in, "proxy_c2_beacon.yml", sigma, sizeof(sigma) - 1, &e->st),
+	        CS_ERR_EMPTY);
+	assert_true(cs_test_diags_have(e->d, "proxy_c2_beacon.yml:0:0: -: not a recognised"));
 }
 
 int main(void)
