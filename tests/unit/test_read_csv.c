@@ -12,76 +12,11 @@
 #include "chainsweep/intel.h"
 #include "testutil.h"
 
-struct env {
-	struct cs_intel *in;
-	struct cs_test_diags *d;
-	struct cs_import_stats st;
-};
-
-static int setup(void **state)
-{
-	struct env *e = calloc(1, sizeof(*e));
-
-	if (!e)
-		return -1;
-	e->in = cs_intel_new();
-	e->d = calloc(1, sizeof(*e->d));
-	if (!e->in || !e->d)
-		return -1;
-	cs_intel_set_diag(e->in, cs_test_diag_cb, e->d);
-	*state = e;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct env *e = *state;
-
-	cs_intel_free(e->in);
-	free(e->d);
-	free(e);
-	return 0;
-}
-
-static const struct cs_indicator *must_find(struct cs_intel *in, enum cs_kind kind,
-                                            const char *value)
-{
-	const struct cs_indicator *ind = cs_intel_find(in, kind, value);
-
-	if (!ind)
-		fail_msg("no %s indicator '%s'", cs_kind_name(kind), value);
-	return ind;
-}
-
-/* `ind` has a source at `line` of a file ending in `file`, read by
- * `format` (NULL: any) with description `desc` (NULL: any). */
-static int has_source(struct cs_intel *in, const struct cs_indicator *ind, const char *file,
-                      uint64_t line, const char *format, const char *desc)
-{
-	size_t i;
-
-	for (i = 0; i < cs_indicator_source_count(ind); i++) {
-		struct cs_source_info si;
-		size_t fl = strlen(file), l;
-
-		cs_indicator_source(in, ind, i, &si);
-		l = si.file ? strlen(si.file) : 0;
-		if (l < fl || strcmp(si.file + l - fl, file) != 0 || si.line != line)
-			continue;
-		if (format && (!si.format || strcmp(si.format, format) != 0))
-			continue;
-		if (desc && (!si.description || strcmp(si.description, desc) != 0))
-			continue;
-		return 1;
-	}
-	return 0;
-}
-
 /* ------------------------------------------------------------------ CSV */
 
 static void test_csv_header_and_types(void **state)
 {
-	struct env *e = *state;
+	struct cs_test_env *e = *state;
 	const struct cs_indicator *ind;
 	char *url;
 	enum cs_kind k;
@@ -97,34 +32,34 @@ static void test_csv_header_and_types(void **state)
 	assert_true(cs_test_diags_have(e->d, "iocs-header.csv:11:1: unsupported-type:"));
 	assert_true(cs_test_diags_have(e->d, "iocs-header.csv:12:1: empty:"));
 
-	ind = must_find(e->in, CS_KIND_DOMAIN, "evil.example");
-	assert_true(has_source(e->in, ind, "iocs-header.csv", 2, "csv", "C2 domain, primary"));
-	ind = must_find(e->in, CS_KIND_IPV4, "198.51.100.7");
-	assert_true(has_source(e->in, ind, "iocs-header.csv", 3, NULL, "plain address"));
+	ind = cs_test_must_find(e->in, CS_KIND_DOMAIN, "evil.example");
+	assert_true(cs_test_has_source(e->in, ind, "iocs-header.csv", 2, "csv", "C2 domain, primary"));
+	ind = cs_test_must_find(e->in, CS_KIND_IPV4, "198.51.100.7");
+	assert_true(cs_test_has_source(e->in, ind, "iocs-header.csv", 3, NULL, "plain address"));
 	/* One quoted cell, two hashes on two lines; the description spans
 	 * two lines too. */
-	ind = must_find(e->in, CS_KIND_MD5, "d41d8cd98f00b204e9800998ecf8427e");
-	assert_true(has_source(e->in, ind, "iocs-header.csv", 4, NULL,
+	ind = cs_test_must_find(e->in, CS_KIND_MD5, "d41d8cd98f00b204e9800998ecf8427e");
+	assert_true(cs_test_has_source(e->in, ind, "iocs-header.csv", 4, NULL,
 	                       "two hashes, one cell\r\nspanning lines"));
-	ind = must_find(e->in, CS_KIND_SHA1, "da39a3ee5e6b4b0d3255bfef95601890afd80709");
-	assert_true(has_source(e->in, ind, "iocs-header.csv", 5, NULL, NULL));
+	ind = cs_test_must_find(e->in, CS_KIND_SHA1, "da39a3ee5e6b4b0d3255bfef95601890afd80709");
+	assert_true(cs_test_has_source(e->in, ind, "iocs-header.csv", 5, NULL, NULL));
 	/* A URL keeps its comma: URLs are never split. */
 	assert_int_equal(cs_normalize_value(CS_KIND_URL, "http://evil.example/a,b?c=1", &url, &k),
 	                 CS_OK);
-	ind = must_find(e->in, CS_KIND_URL, url);
+	ind = cs_test_must_find(e->in, CS_KIND_URL, url);
 	free(url);
-	assert_true(has_source(e->in, ind, "iocs-header.csv", 7, NULL, "a URL with a comma"));
+	assert_true(cs_test_has_source(e->in, ind, "iocs-header.csv", 7, NULL, "a URL with a comma"));
 	/* MISP composite type "domain|ip". */
-	must_find(e->in, CS_KIND_DOMAIN, "x.example");
-	must_find(e->in, CS_KIND_IPV4, "203.0.113.9");
-	ind = must_find(e->in, CS_KIND_FILENAME, "quoted \"name\".exe");
-	assert_true(has_source(e->in, ind, "iocs-header.csv", 10, NULL, "doubled quotes"));
+	cs_test_must_find(e->in, CS_KIND_DOMAIN, "x.example");
+	cs_test_must_find(e->in, CS_KIND_IPV4, "203.0.113.9");
+	ind = cs_test_must_find(e->in, CS_KIND_FILENAME, "quoted \"name\".exe");
+	assert_true(cs_test_has_source(e->in, ind, "iocs-header.csv", 10, NULL, "doubled quotes"));
 	assert_int_equal(cs_intel_count(e->in), 8);
 }
 
 static void test_csv_typed_columns(void **state)
 {
-	struct env *e = *state;
+	struct cs_test_env *e = *state;
 
 	assert_int_equal(cs_intel_import(e->in, cs_test_data("csv/typed-columns.csv"), &e->st),
 	                 CS_OK);
@@ -132,33 +67,33 @@ static void test_csv_typed_columns(void **state)
 	 * is no value. */
 	assert_int_equal(e->st.read, 5);
 	assert_int_equal(e->st.rejected, 0);
-	must_find(e->in, CS_KIND_MD5, "d41d8cd98f00b204e9800998ecf8427e");
-	must_find(e->in, CS_KIND_SHA256,
+	cs_test_must_find(e->in, CS_KIND_MD5, "d41d8cd98f00b204e9800998ecf8427e");
+	cs_test_must_find(e->in, CS_KIND_SHA256,
 	          "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b856");
-	must_find(e->in, CS_KIND_FILENAME, "other.bin");
+	cs_test_must_find(e->in, CS_KIND_FILENAME, "other.bin");
 	assert_int_equal(cs_test_count_kind(e->in, CS_KIND_FILENAME), 2);
 }
 
 static void test_csv_no_header(void **state)
 {
-	struct env *e = *state;
+	struct cs_test_env *e = *state;
 	const struct cs_indicator *ind;
 
 	assert_int_equal(cs_intel_import(e->in, cs_test_data("csv/no-header.csv"), &e->st), CS_OK);
 	assert_true(cs_test_diags_have(e->d, "read as csv"));
 	/* Column 1, kinds guessed; a cell of two domains is two values. */
 	assert_int_equal(e->st.read, 4);
-	ind = must_find(e->in, CS_KIND_DOMAIN, "evil-nohdr.example");
-	assert_true(has_source(e->in, ind, "no-header.csv", 2, NULL, NULL));
-	must_find(e->in, CS_KIND_IPV4, "198.51.100.99");
-	must_find(e->in, CS_KIND_DOMAIN, "a.example");
-	ind = must_find(e->in, CS_KIND_DOMAIN, "b.example");
-	assert_true(has_source(e->in, ind, "no-header.csv", 4, NULL, NULL));
+	ind = cs_test_must_find(e->in, CS_KIND_DOMAIN, "evil-nohdr.example");
+	assert_true(cs_test_has_source(e->in, ind, "no-header.csv", 2, NULL, NULL));
+	cs_test_must_find(e->in, CS_KIND_IPV4, "198.51.100.99");
+	cs_test_must_find(e->in, CS_KIND_DOMAIN, "a.example");
+	ind = cs_test_must_find(e->in, CS_KIND_DOMAIN, "b.example");
+	assert_true(cs_test_has_source(e->in, ind, "no-header.csv", 4, NULL, NULL));
 }
 
 static void test_csv_column_option(void **state)
 {
-	struct env *e = *state;
+	struct cs_test_env *e = *state;
 	static const char t[] = "when,what,where\n"
 	                        "2023-03-29,note one,evil-col.example\n"
 	                        "2023-03-30,note two,198.51.100.200\n";
@@ -168,12 +103,12 @@ static void test_csv_column_option(void **state)
 	assert_int_equal(cs_intel_set_csv_column(e->in, "Where"), CS_OK);
 	assert_int_equal(cs_intel_import_mem(e->in, "t.csv", t, sizeof(t) - 1, &e->st), CS_OK);
 	assert_int_equal(e->st.read, 2);
-	must_find(e->in, CS_KIND_DOMAIN, "evil-col.example");
+	cs_test_must_find(e->in, CS_KIND_DOMAIN, "evil-col.example");
 	assert_int_equal(cs_intel_set_csv_column(e->in, "2"), CS_OK);
 	assert_int_equal(cs_intel_import_mem(e->in, "n.csv", nohdr, sizeof(nohdr) - 1, &e->st),
 	                 CS_OK);
 	assert_int_equal(e->st.read, 2);
-	must_find(e->in, CS_KIND_IPV4, "198.51.100.201");
+	cs_test_must_find(e->in, CS_KIND_IPV4, "198.51.100.201");
 	/* A column that is not there: the file is unusable, said so. */
 	assert_int_equal(cs_intel_set_csv_column(e->in, "nosuch"), CS_OK);
 	assert_int_equal(cs_intel_import_mem(e->in, "t.csv", t, sizeof(t) - 1, &e->st),
@@ -184,7 +119,7 @@ static void test_csv_column_option(void **state)
 
 static void test_real_volexity_csv(void **state)
 {
-	struct env *e = *state;
+	struct cs_test_env *e = *state;
 	const char *p = CS_TEST_REAL_WORLD("volexity/3cx-iocs.csv");
 	const struct cs_indicator *ind;
 
@@ -202,22 +137,22 @@ static void test_real_volexity_csv(void **state)
 	assert_int_equal(cs_test_count_kind(e->in, CS_KIND_SHA1), 6);
 	assert_int_equal(cs_test_count_kind(e->in, CS_KIND_SHA256), 6);
 	/* grep -n 59e1edf4 3cx-iocs.csv -> line 30, three hashes in one cell */
-	ind = must_find(e->in, CS_KIND_SHA256,
+	ind = cs_test_must_find(e->in, CS_KIND_SHA256,
 	                "59e1edf4d82fae4978e97512b0331b7eb21dd4b838b850ba46794d9c7a2c0983");
-	assert_true(has_source(e->in, ind, "3cx-iocs.csv", 30, "csv",
+	assert_true(cs_test_has_source(e->in, ind, "3cx-iocs.csv", 30, "csv",
 	                       "MSI installer for 3CX containing backdoored ffmpeg.dll"));
-	ind = must_find(e->in, CS_KIND_SHA1, "bfecb8ce89a312d2ef4afc64a63847ae11c6f69e");
-	assert_true(has_source(e->in, ind, "3cx-iocs.csv", 30, NULL, NULL));
-	ind = must_find(e->in, CS_KIND_MD5, "0eeb1c0133eb4d571178b2d9d14ce3e9");
-	assert_true(has_source(e->in, ind, "3cx-iocs.csv", 30, NULL, NULL));
+	ind = cs_test_must_find(e->in, CS_KIND_SHA1, "bfecb8ce89a312d2ef4afc64a63847ae11c6f69e");
+	assert_true(cs_test_has_source(e->in, ind, "3cx-iocs.csv", 30, NULL, NULL));
+	ind = cs_test_must_find(e->in, CS_KIND_MD5, "0eeb1c0133eb4d571178b2d9d14ce3e9");
+	assert_true(cs_test_has_source(e->in, ind, "3cx-iocs.csv", 30, NULL, NULL));
 	/* grep -n '^philip.je@proton.me' 3cx-iocs.csv -> 4; the last record
 	 * (line 35) has no newline. */
-	ind = must_find(e->in, CS_KIND_EMAIL, "philip.je@proton.me");
-	assert_true(has_source(e->in, ind, "3cx-iocs.csv", 4, NULL,
+	ind = cs_test_must_find(e->in, CS_KIND_EMAIL, "philip.je@proton.me");
+	assert_true(cs_test_has_source(e->in, ind, "3cx-iocs.csv", 4, NULL,
 	                       "Indicators related to the supply chain attack on 3CX"));
-	ind = must_find(e->in, CS_KIND_SHA256,
+	ind = cs_test_must_find(e->in, CS_KIND_SHA256,
 	                "a64fa9f1c76457ecc58402142a8728ce34ccba378c17318b3340083eeb7acc67");
-	assert_true(has_source(e->in, ind, "3cx-iocs.csv", 35, NULL,
+	assert_true(cs_test_has_source(e->in, ind, "3cx-iocs.csv", 35, NULL,
 	                       "MACOS backdoored libffmpeg.dylib"));
 }
 
@@ -225,7 +160,7 @@ static void test_real_volexity_csv(void **state)
 
 static void test_plain_mixed(void **state)
 {
-	struct env *e = *state;
+	struct cs_test_env *e = *state;
 	const struct cs_indicator *ind;
 	char *url;
 	enum cs_kind k;
@@ -237,30 +172,30 @@ static void test_plain_mixed(void **state)
 	assert_int_equal(e->st.read, 9);
 	assert_int_equal(e->st.rejected, 1);
 	assert_true(cs_test_diags_have(e->d, "plain-mixed.txt:10:1: unknown-kind:"));
-	ind = must_find(e->in, CS_KIND_DOMAIN, "evil-plain.example");
-	assert_true(has_source(e->in, ind, "plain-mixed.txt", 2, "plain", NULL));
-	ind = must_find(e->in, CS_KIND_IPV4, "198.51.100.50");
-	assert_true(has_source(e->in, ind, "plain-mixed.txt", 3, NULL, "trailing comment"));
-	must_find(e->in, CS_KIND_IPV6, "2001:db8::5");
+	ind = cs_test_must_find(e->in, CS_KIND_DOMAIN, "evil-plain.example");
+	assert_true(cs_test_has_source(e->in, ind, "plain-mixed.txt", 2, "plain", NULL));
+	ind = cs_test_must_find(e->in, CS_KIND_IPV4, "198.51.100.50");
+	assert_true(cs_test_has_source(e->in, ind, "plain-mixed.txt", 3, NULL, "trailing comment"));
+	cs_test_must_find(e->in, CS_KIND_IPV6, "2001:db8::5");
 	assert_int_equal(
 	        cs_normalize_value(CS_KIND_URL, "http://evil-plain.example/path", &url, &k), CS_OK);
-	must_find(e->in, CS_KIND_URL, url);
+	cs_test_must_find(e->in, CS_KIND_URL, url);
 	free(url);
-	must_find(e->in, CS_KIND_EMAIL, "user@evil-plain.example");
+	cs_test_must_find(e->in, CS_KIND_EMAIL, "user@evil-plain.example");
 	/* sha256sum text and binary modes, and the --tag form. */
-	ind = must_find(e->in, CS_KIND_SHA256,
+	ind = cs_test_must_find(e->in, CS_KIND_SHA256,
 	                "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-	assert_true(has_source(e->in, ind, "plain-mixed.txt", 7, NULL, "empty.bin"));
-	ind = must_find(e->in, CS_KIND_MD5, "d41d8cd98f00b204e9800998ecf8427e");
-	assert_true(has_source(e->in, ind, "plain-mixed.txt", 8, NULL, "binary-mode.exe"));
-	ind = must_find(e->in, CS_KIND_SHA1, "da39a3ee5e6b4b0d3255bfef95601890afd80709");
-	assert_true(has_source(e->in, ind, "plain-mixed.txt", 9, NULL, "tagged.bin"));
-	must_find(e->in, CS_KIND_CIDR, "10.0.0.0/8");
+	assert_true(cs_test_has_source(e->in, ind, "plain-mixed.txt", 7, NULL, "empty.bin"));
+	ind = cs_test_must_find(e->in, CS_KIND_MD5, "d41d8cd98f00b204e9800998ecf8427e");
+	assert_true(cs_test_has_source(e->in, ind, "plain-mixed.txt", 8, NULL, "binary-mode.exe"));
+	ind = cs_test_must_find(e->in, CS_KIND_SHA1, "da39a3ee5e6b4b0d3255bfef95601890afd80709");
+	assert_true(cs_test_has_source(e->in, ind, "plain-mixed.txt", 9, NULL, "tagged.bin"));
+	cs_test_must_find(e->in, CS_KIND_CIDR, "10.0.0.0/8");
 }
 
 static void test_real_eset_sha256(void **state)
 {
-	struct env *e = *state;
+	struct cs_test_env *e = *state;
 	const char *p = CS_TEST_REAL_WORLD("eset/lazarus_3cx.samples.sha256");
 	const struct cs_indicator *ind;
 
@@ -273,9 +208,9 @@ static void test_real_eset_sha256(void **state)
 	assert_int_equal(cs_test_count_kind(e->in, CS_KIND_SHA256), 555);
 	assert_int_equal(cs_intel_count(e->in), 555);
 	/* head -1 -> 6471f389..., tail -1 -> ...ffb47e2470 (line 555) */
-	ind = must_find(e->in, CS_KIND_SHA256,
+	ind = cs_test_must_find(e->in, CS_KIND_SHA256,
 	                "6471f3898e63c2a9af25284253dc087dfda94809182c45728b3adc40e238c7f6");
-	assert_true(has_source(e->in, ind, "lazarus_3cx.samples.sha256", 1, "plain", NULL));
+	assert_true(cs_test_has_source(e->in, ind, "lazarus_3cx.samples.sha256", 1, "plain", NULL));
 }
 
 /* ------------------------------------------------------------------ hostile */
@@ -286,7 +221,7 @@ static const char *const text_formats[] = {"csv", "plain"};
 
 static void test_empty_file(void **state)
 {
-	struct env *e = *state;
+	struct cs_test_env *e = *state;
 	size_t i;
 
 	for (i = 0; i < N_OF(text_formats); i++) {
@@ -306,7 +241,7 @@ static void test_empty_file(void **state)
 
 static void test_nul_bytes(void **state)
 {
-	struct env *e = *state;
+	struct cs_test_env *e = *state;
 	static const char csv[] = "value,description\n"
 	                          "ok-csv.example,fine\n"
 	                          "bad\0.example,nul in value\n"
@@ -333,7 +268,7 @@ static void test_nul_bytes(void **state)
 
 static void test_crlf_and_quotes(void **state)
 {
-	struct env *e = *state;
+	struct cs_test_env *e = *state;
 	/* An unterminated quote runs to the end of the file; a stray quote
 	 * in an unquoted cell is text. */
 	static const char t[] = "value,description\r\n"
@@ -344,7 +279,7 @@ static void test_crlf_and_quotes(void **state)
 
 	assert_int_equal(cs_intel_set_format(e->in, "csv"), CS_OK);
 	assert_int_equal(cs_intel_import_mem(e->in, "q.csv", t, sizeof(t) - 1, &e->st), CS_OK);
-	must_find(e->in, CS_KIND_DOMAIN, "crlf.example");
+	cs_test_must_find(e->in, CS_KIND_DOMAIN, "crlf.example");
 	assert_true(cs_test_diags_have(e->d, "q.csv:3:2: unknown-kind:"));
 	assert_true(cs_test_diags_have(e->d, "q.csv:4:1: unknown-kind:"));
 	assert_true(cs_test_diags_have(e->d, "q.csv:5:0: -: quoted cell never closed"));
@@ -364,7 +299,7 @@ static void fill_garbage(unsigned char *p, size_t n, uint32_t seed)
 
 static void test_binary_garbage(void **state)
 {
-	struct env *e = *state;
+	struct cs_test_env *e = *state;
 	unsigned char buf[8192];
 	size_t i;
 	uint32_t seed;
@@ -403,7 +338,7 @@ static void test_binary_garbage(void **state)
  * linear time. */
 static void test_100mb_line(void **state)
 {
-	struct env *e = *state;
+	struct cs_test_env *e = *state;
 	const size_t n = (size_t)100 << 20;
 	char *dir = cs_test_tmpdir(), *big, *p1, *p2;
 	clock_t t0;
@@ -445,7 +380,7 @@ static void test_100mb_line(void **state)
 
 static void test_sniffing(void **state)
 {
-	struct env *e = *state;
+	struct cs_test_env *e = *state;
 	static const char kw[] = "mimilib\nsekurlsa::logonpasswords\neo.oe.kiwi\n";
 	static const char json[] = "{\"a\": 1, \"b\": 2}\n";
 
@@ -462,19 +397,19 @@ static void test_sniffing(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test_setup_teardown(test_csv_header_and_types, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_csv_typed_columns, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_csv_no_header, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_csv_column_option, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_real_volexity_csv, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_plain_mixed, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_real_eset_sha256, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_empty_file, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_nul_bytes, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_crlf_and_quotes, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_binary_garbage, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_100mb_line, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_sniffing, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_csv_header_and_types, cs_test_env_setup, cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_csv_typed_columns, cs_test_env_setup, cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_csv_no_header, cs_test_env_setup, cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_csv_column_option, cs_test_env_setup, cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_real_volexity_csv, cs_test_env_setup, cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_plain_mixed, cs_test_env_setup, cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_real_eset_sha256, cs_test_env_setup, cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_empty_file, cs_test_env_setup, cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_nul_bytes, cs_test_env_setup, cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_crlf_and_quotes, cs_test_env_setup, cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_binary_garbage, cs_test_env_setup, cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_100mb_line, cs_test_env_setup, cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_sniffing, cs_test_env_setup, cs_test_env_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -14,72 +14,7 @@
 
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 
-struct env {
-	struct cs_intel *in;
-	struct cs_test_diags *d;
-	struct cs_import_stats st;
-};
-
-static int setup(void **state)
-{
-	struct env *e = calloc(1, sizeof(*e));
-
-	if (!e)
-		return -1;
-	e->in = cs_intel_new();
-	e->d = calloc(1, sizeof(*e->d));
-	if (!e->in || !e->d)
-		return -1;
-	cs_intel_set_diag(e->in, cs_test_diag_cb, e->d);
-	*state = e;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct env *e = *state;
-
-	cs_intel_free(e->in);
-	free(e->d);
-	free(e);
-	return 0;
-}
-
-static const struct cs_indicator *must_find(struct cs_intel *in, enum cs_kind kind,
-                                            const char *value)
-{
-	const struct cs_indicator *ind = cs_intel_find(in, kind, value);
-
-	if (!ind)
-		fail_msg("no %s indicator '%s'", cs_kind_name(kind), value);
-	return ind;
-}
-
-/* The source of `ind` read at `line` of a file whose name ends in `file`. */
-static int has_source(struct cs_intel *in, const struct cs_indicator *ind, const char *file,
-                      uint64_t line, const char *format, const char *desc)
-{
-	size_t i;
-
-	for (i = 0; i < cs_indicator_source_count(ind); i++) {
-		struct cs_source_info si;
-		size_t fl, l;
-
-		cs_indicator_source(in, ind, i, &si);
-		fl = strlen(file);
-		l = si.file ? strlen(si.file) : 0;
-		if (l < fl || strcmp(si.file + l - fl, file) != 0 || si.line != line)
-			continue;
-		if (format && (!si.format || strcmp(si.format, format) != 0))
-			continue;
-		if (desc && (!si.description || strcmp(si.description, desc) != 0))
-			continue;
-		return 1;
-	}
-	return 0;
-}
-
-static int import_data(struct env *e, const char *rel)
+static int import_data(struct cs_test_env *e, const char *rel)
 {
 	return cs_intel_import(e->in, cs_test_data(rel), &e->st);
 }
@@ -88,7 +23,7 @@ static int import_data(struct env *e, const char *rel)
 
 static void test_hash_crafted(void **state)
 {
-	struct env *e = *state;
+	struct cs_test_env *e = *state;
 	const struct cs_indicator *ind;
 
 	assert_int_equal(import_data(e, "loki/hash-iocs-crafted.txt"), CS_OK);
@@ -100,33 +35,33 @@ static void test_hash_crafted(void **state)
 	assert_true(cs_test_diags_have(e->d, "hash-iocs-crafted.txt:9:1: bad-hash:"));
 	assert_true(cs_test_diags_have(e->d, "hash-iocs-crafted.txt:10:1: empty:"));
 
-	ind = must_find(e->in, CS_KIND_MD5, "d41d8cd98f00b204e9800998ecf8427e");
+	ind = cs_test_must_find(e->in, CS_KIND_MD5, "d41d8cd98f00b204e9800998ecf8427e");
 	assert_true(
-	        has_source(e->in, ind, "hash-iocs-crafted.txt", 3, "loki-hash", "empty file md5"));
+	        cs_test_has_source(e->in, ind, "hash-iocs-crafted.txt", 3, "loki-hash", "empty file md5"));
 	assert_int_equal(cs_indicator_confidence(ind), -1);
 	/* CRLF: the CR is not part of the description. */
-	ind = must_find(e->in, CS_KIND_SHA1, "da39a3ee5e6b4b0d3255bfef95601890afd80709");
-	assert_true(has_source(e->in, ind, "hash-iocs-crafted.txt", 4, NULL, "upper-case sha1"));
-	ind = must_find(e->in, CS_KIND_SHA256,
+	ind = cs_test_must_find(e->in, CS_KIND_SHA1, "da39a3ee5e6b4b0d3255bfef95601890afd80709");
+	assert_true(cs_test_has_source(e->in, ind, "hash-iocs-crafted.txt", 4, NULL, "upper-case sha1"));
+	ind = cs_test_must_find(e->in, CS_KIND_SHA256,
 	                "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 	assert_int_equal(cs_indicator_confidence(ind), 90);
-	assert_true(has_source(e->in, ind, "hash-iocs-crafted.txt", 5, NULL, "scored sha256"));
-	ind = must_find(e->in, CS_KIND_MD5, "fedcba9876543210fedcba9876543210");
+	assert_true(cs_test_has_source(e->in, ind, "hash-iocs-crafted.txt", 5, NULL, "scored sha256"));
+	ind = cs_test_must_find(e->in, CS_KIND_MD5, "fedcba9876543210fedcba9876543210");
 	assert_true(
-	        has_source(e->in, ind, "hash-iocs-crafted.txt", 7, NULL, "two md5 in one field"));
-	must_find(e->in, CS_KIND_MD5, "0123456789abcdef0123456789abcdef");
+	        cs_test_has_source(e->in, ind, "hash-iocs-crafted.txt", 7, NULL, "two md5 in one field"));
+	cs_test_must_find(e->in, CS_KIND_MD5, "0123456789abcdef0123456789abcdef");
 	/* A second field that is no score stays part of the description. */
-	ind = must_find(e->in, CS_KIND_SHA512,
+	ind = cs_test_must_find(e->in, CS_KIND_SHA512,
 	                "cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce"
 	                "47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e");
-	assert_true(has_source(e->in, ind, "hash-iocs-crafted.txt", 11, NULL,
+	assert_true(cs_test_has_source(e->in, ind, "hash-iocs-crafted.txt", 11, NULL,
 	                       "sha512; with; semicolons"));
 	assert_int_equal(cs_intel_count(e->in), 6);
 }
 
 static void test_filename_crafted(void **state)
 {
-	struct env *e = *state;
+	struct cs_test_env *e = *state;
 	const struct cs_indicator *ind;
 
 	assert_int_equal(import_data(e, "loki/filename-iocs-crafted.txt"), CS_OK);
@@ -139,30 +74,30 @@ static void test_filename_crafted(void **state)
 	/* A broken false-positive regex is reported; the entry is kept. */
 	assert_true(cs_test_diags_have(e->d, "filename-iocs-crafted.txt:11:13: -: false-positive"));
 
-	ind = must_find(e->in, CS_KIND_PATH_REGEX, "\\\\evil\\.exe");
+	ind = cs_test_must_find(e->in, CS_KIND_PATH_REGEX, "\\\\evil\\.exe");
 	/* Lines 4 and 12: one indicator, both sections, the higher score. */
 	assert_int_equal(cs_indicator_confidence(ind), 90);
-	assert_true(has_source(e->in, ind, "filename-iocs-crafted.txt", 4, "loki-filename",
+	assert_true(cs_test_has_source(e->in, ind, "filename-iocs-crafted.txt", 4, "loki-filename",
 	                       "Section One https://example.org/report1"));
-	assert_true(has_source(e->in, ind, "filename-iocs-crafted.txt", 12, NULL, "Section Two"));
+	assert_true(cs_test_has_source(e->in, ind, "filename-iocs-crafted.txt", 12, NULL, "Section Two"));
 	assert_true(
 	        cs_test_has_label(e->in, ind, "report:Section One https://example.org/report1"));
 	assert_true(cs_test_has_label(e->in, ind, "report:Section Two"));
 	/* Python-only syntax is accepted; scores are clamped to 100. */
-	ind = must_find(e->in, CS_KIND_PATH_REGEX, "(?i)\\\\temp\\\\[a-z]{8}\\.dll$");
+	ind = cs_test_must_find(e->in, CS_KIND_PATH_REGEX, "(?i)\\\\temp\\\\[a-z]{8}\\.dll$");
 	assert_int_equal(cs_indicator_confidence(ind), 100);
-	ind = must_find(e->in, CS_KIND_PATH_REGEX, "\\\\tool(64)?\\.exe");
+	ind = cs_test_must_find(e->in, CS_KIND_PATH_REGEX, "\\\\tool(64)?\\.exe");
 	assert_true(cs_test_has_label(e->in, ind, "fp-regex:(?i)\\\\Program Files\\\\"));
-	ind = must_find(e->in, CS_KIND_PATH_REGEX, "\\\\y\\.exe");
+	ind = cs_test_must_find(e->in, CS_KIND_PATH_REGEX, "\\\\y\\.exe");
 	assert_int_equal(cs_indicator_label_count(ind), 1); /* the section only */
-	ind = must_find(e->in, CS_KIND_PATH_REGEX, "\\\\noscore\\.exe");
+	ind = cs_test_must_find(e->in, CS_KIND_PATH_REGEX, "\\\\noscore\\.exe");
 	assert_int_equal(cs_indicator_confidence(ind), -1);
 	assert_int_equal(cs_intel_count(e->in), 5);
 }
 
 static void test_c2_crafted(void **state)
 {
-	struct env *e = *state;
+	struct cs_test_env *e = *state;
 	const struct cs_indicator *ind;
 
 	assert_int_equal(import_data(e, "loki/c2-iocs-crafted.txt"), CS_OK);
@@ -173,21 +108,21 @@ static void test_c2_crafted(void **state)
 	assert_true(cs_test_diags_have(e->d, "c2-iocs-crafted.txt:7:1: unknown-kind:"));
 	assert_true(cs_test_diags_have(e->d, "c2-iocs-crafted.txt:12:11: bad-score:"));
 
-	ind = must_find(e->in, CS_KIND_DOMAIN, "evil-c2.example");
-	assert_true(has_source(e->in, ind, "c2-iocs-crafted.txt", 3, "loki-c2",
+	ind = cs_test_must_find(e->in, CS_KIND_DOMAIN, "evil-c2.example");
+	assert_true(cs_test_has_source(e->in, ind, "c2-iocs-crafted.txt", 3, "loki-c2",
 	                       "Operation Crafted https://example.org/op"));
-	assert_true(has_source(e->in, ind, "c2-iocs-crafted.txt", 10, NULL, "Second Op"));
+	assert_true(cs_test_has_source(e->in, ind, "c2-iocs-crafted.txt", 10, NULL, "Second Op"));
 	assert_true(
 	        cs_test_has_label(e->in, ind, "report:Operation Crafted https://example.org/op"));
 	assert_true(cs_test_has_label(e->in, ind, "report:Second Op"));
-	ind = must_find(e->in, CS_KIND_IPV4, "198.51.100.23");
+	ind = cs_test_must_find(e->in, CS_KIND_IPV4, "198.51.100.23");
 	assert_int_equal(cs_indicator_confidence(ind), 65);
-	must_find(e->in, CS_KIND_DOMAIN, "bad.example");
-	must_find(e->in, CS_KIND_IPV6, "2001:db8::1");
-	must_find(e->in, CS_KIND_CIDR, "203.0.113.0/24");
+	cs_test_must_find(e->in, CS_KIND_DOMAIN, "bad.example");
+	cs_test_must_find(e->in, CS_KIND_IPV6, "2001:db8::1");
+	cs_test_must_find(e->in, CS_KIND_CIDR, "203.0.113.0/24");
 	/* The last line has no newline. */
-	ind = must_find(e->in, CS_KIND_DOMAIN, "last.example");
-	assert_true(has_source(e->in, ind, "c2-iocs-crafted.txt", 13, NULL, "Second Op"));
+	ind = cs_test_must_find(e->in, CS_KIND_DOMAIN, "last.example");
+	assert_true(cs_test_has_source(e->in, ind, "c2-iocs-crafted.txt", 13, NULL, "Second Op"));
 	assert_int_equal(cs_intel_count(e->in), 6);
 }
 
@@ -195,7 +130,7 @@ static void test_c2_crafted(void **state)
 
 static void test_real_hash_iocs(void **state)
 {
-	struct env *e = *state;
+	struct cs_test_env *e = *state;
 	const char *p = CS_TEST_REAL_WORLD("signature-base/iocs/hash-iocs.txt");
 	const struct cs_indicator *ind;
 
@@ -212,18 +147,18 @@ static void test_real_hash_iocs(void **state)
 	assert_int_equal(cs_test_count_kind(e->in, CS_KIND_SHA256), 1174);
 	assert_int_equal(cs_intel_count(e->in), 986 + 893 + 1174);
 	/* grep -n '^bf4f4140' hash-iocs.txt -> 2070, "hash;55;description" */
-	ind = must_find(e->in, CS_KIND_SHA256,
+	ind = cs_test_must_find(e->in, CS_KIND_SHA256,
 	                "bf4f41403280c1b115650d470f9b260a5c9042c04d9bcc2a6ca504a66379b2d6");
 	assert_int_equal(cs_indicator_confidence(ind), 55);
-	assert_true(has_source(e->in, ind, "hash-iocs.txt", 2070, "loki-hash",
+	assert_true(cs_test_has_source(e->in, ind, "hash-iocs.txt", 2070, "loki-hash",
 	                       "Vulnerable Log4j library ./apache-log4j-2.0-alpha2-bin/"
 	                       "log4j-core-2.0-alpha2.jar"));
 	/* grep -n '^B3C8C1C8' hash-iocs.txt -> 1328, an upper-case sha1 */
-	ind = must_find(e->in, CS_KIND_SHA1, "b3c8c1c80824278661fbb26b17040b87180d1d34");
-	assert_true(has_source(e->in, ind, "hash-iocs.txt", 1328, NULL, NULL));
+	ind = cs_test_must_find(e->in, CS_KIND_SHA1, "b3c8c1c80824278661fbb26b17040b87180d1d34");
+	assert_true(cs_test_has_source(e->in, ind, "hash-iocs.txt", 1328, NULL, NULL));
 	/* grep -n '^2bbf7407' hash-iocs.txt -> 1300, a ';' inside the text */
-	ind = must_find(e->in, CS_KIND_MD5, "2bbf74073ed7a910a69c3d2a67bd5f8f");
-	assert_true(has_source(e->in, ind, "hash-iocs.txt", 1300, NULL,
+	ind = cs_test_must_find(e->in, CS_KIND_MD5, "2bbf74073ed7a910a69c3d2a67bd5f8f");
+	assert_true(cs_test_has_source(e->in, ind, "hash-iocs.txt", 1300, NULL,
 	                       "BRONZE VINEWOOD report MD5 hash - used by BRONZE VINEWOOD; uses "
 	                       "GitHub gist for command and control - https://www.secureworks.com/"
 	                       "research/bronze-vinewood-targets-supply-chains"));
@@ -231,7 +166,7 @@ static void test_real_hash_iocs(void **state)
 
 static void test_real_filename_iocs(void **state)
 {
-	struct env *e = *state;
+	struct cs_test_env *e = *state;
 	const char *p = CS_TEST_REAL_WORLD("signature-base/iocs/filename-iocs.txt");
 	const struct cs_indicator *ind;
 	size_t i, with_fp = 0;
@@ -261,24 +196,24 @@ static void test_real_filename_iocs(void **state)
 	}
 	assert_int_equal(with_fp, 30);
 	/* grep -n 'usbclass' filename-iocs.txt -> 34, under "# Regin" */
-	ind = must_find(e->in, CS_KIND_PATH_REGEX, "\\\\usbclass\\.sys");
+	ind = cs_test_must_find(e->in, CS_KIND_PATH_REGEX, "\\\\usbclass\\.sys");
 	assert_int_equal(cs_indicator_confidence(ind), 80);
-	assert_true(has_source(e->in, ind, "filename-iocs.txt", 34, "loki-filename", "Regin"));
+	assert_true(cs_test_has_source(e->in, ind, "filename-iocs.txt", 34, "loki-filename", "Regin"));
 	assert_true(cs_test_has_label(e->in, ind, "report:Regin"));
 	/* grep -n '^\\\\whatsapp' filename-iocs.txt -> 250, score 55 and a FP regex */
-	ind = must_find(e->in, CS_KIND_PATH_REGEX, "\\\\whatsapp\\.exe");
-	assert_true(has_source(e->in, ind, "filename-iocs.txt", 250, NULL, NULL));
+	ind = cs_test_must_find(e->in, CS_KIND_PATH_REGEX, "\\\\whatsapp\\.exe");
+	assert_true(cs_test_has_source(e->in, ind, "filename-iocs.txt", 250, NULL, NULL));
 	assert_true(cs_test_has_label(
 	        e->in, ind,
 	        "fp-regex:(\\\\WhatsApp|\\\\Prefetch\\\\|\\\\(Packages|WindowsApps)\\\\.{8}\\."
 	        "WhatsAppDesktop)"));
 	/* A "(?i)" regex, which POSIX regcomp alone would refuse. */
-	must_find(e->in, CS_KIND_PATH_REGEX, "(?i)\\\\quarks-pwdump\\.exe");
+	cs_test_must_find(e->in, CS_KIND_PATH_REGEX, "(?i)\\\\quarks-pwdump\\.exe");
 }
 
 static void test_real_c2_iocs(void **state)
 {
-	struct env *e = *state;
+	struct cs_test_env *e = *state;
 	const char *p = CS_TEST_REAL_WORLD("signature-base/iocs/c2-iocs.txt");
 	const struct cs_indicator *ind;
 
@@ -294,19 +229,19 @@ static void test_real_c2_iocs(void **state)
 	assert_int_equal(cs_test_count_kind(e->in, CS_KIND_DOMAIN), 1655);
 	assert_int_equal(cs_intel_count(e->in), 118 + 1655);
 	/* grep -n '^suroot.com' c2-iocs.txt -> 13, after the comment on line 12 */
-	ind = must_find(e->in, CS_KIND_DOMAIN, "suroot.com");
-	assert_true(has_source(e->in, ind, "c2-iocs.txt", 13, "loki-c2",
+	ind = cs_test_must_find(e->in, CS_KIND_DOMAIN, "suroot.com");
+	assert_true(cs_test_has_source(e->in, ind, "c2-iocs.txt", 13, "loki-c2",
 	                       "FireEye Operation Snowman https://goo.gl/x1v7mT"));
 	assert_true(cs_test_has_label(e->in, ind,
 	                              "report:FireEye Operation Snowman https://goo.gl/x1v7mT"));
 	/* grep -n '^176.123.5.126' c2-iocs.txt -> "176.123.5.126;65" */
-	ind = must_find(e->in, CS_KIND_IPV4, "176.123.5.126");
+	ind = cs_test_must_find(e->in, CS_KIND_IPV4, "176.123.5.126");
 	assert_int_equal(cs_indicator_confidence(ind), 65);
 }
 
 static void test_real_keywords_not_read(void **state)
 {
-	struct env *e = *state;
+	struct cs_test_env *e = *state;
 	const char *p = CS_TEST_REAL_WORLD("signature-base/iocs/keywords.txt");
 
 	/* Keywords are not indicators we match: no reader bids. */
@@ -317,7 +252,7 @@ static void test_real_keywords_not_read(void **state)
 
 static void test_real_iocs_folder(void **state)
 {
-	struct env *e = *state;
+	struct cs_test_env *e = *state;
 	const char *p = CS_TEST_REAL_WORLD("signature-base/iocs");
 
 	/* hash, filename and c2 lists are read; keywords.txt and README.txt
@@ -336,7 +271,7 @@ static const char *const loki_formats[] = {"loki-hash", "loki-filename", "loki-c
 
 static void test_empty_file(void **state)
 {
-	struct env *e = *state;
+	struct cs_test_env *e = *state;
 	size_t i;
 
 	for (i = 0; i < N_OF(loki_formats); i++) {
@@ -351,7 +286,7 @@ static void test_empty_file(void **state)
 
 static void test_nul_bytes(void **state)
 {
-	struct env *e = *state;
+	struct cs_test_env *e = *state;
 	static const char hash[] = "d41d8cd98f00b204e9800998ecf8427e;ok\n"
 	                           "da39a3ee5e6b4b0d3255bfef95601890afd80709;n\0l\n"
 	                           "\0\n";
@@ -376,7 +311,7 @@ static void test_nul_bytes(void **state)
 
 static void test_truncated_last_line(void **state)
 {
-	struct env *e = *state;
+	struct cs_test_env *e = *state;
 	static const char hash[] = "d41d8cd98f00b204e9800998ecf8427e;one\r\n"
 	                           "da39a3ee5e6b4b0d3255bfef95601890afd80709;two";
 	static const char fn[] = "\\\\a\\.exe;50\n(abc";
@@ -386,8 +321,8 @@ static void test_truncated_last_line(void **state)
 	        cs_intel_import_mem(e->in, "x-hash-iocs.txt", hash, sizeof(hash) - 1, &e->st),
 	        CS_OK);
 	assert_int_equal(e->st.read, 2);
-	ind = must_find(e->in, CS_KIND_SHA1, "da39a3ee5e6b4b0d3255bfef95601890afd80709");
-	assert_true(has_source(e->in, ind, "x-hash-iocs.txt", 2, "loki-hash", "two"));
+	ind = cs_test_must_find(e->in, CS_KIND_SHA1, "da39a3ee5e6b4b0d3255bfef95601890afd80709");
+	assert_true(cs_test_has_source(e->in, ind, "x-hash-iocs.txt", 2, "loki-hash", "two"));
 	/* A cut regex is still checked. */
 	assert_int_equal(cs_intel_set_format(e->in, "loki-filename"), CS_OK);
 	assert_int_equal(cs_intel_import_mem(e->in, "f", fn, sizeof(fn) - 1, &e->st), CS_OK);
@@ -409,7 +344,7 @@ static void fill_garbage(unsigned char *p, size_t n, uint32_t seed)
 
 static void test_binary_garbage(void **state)
 {
-	struct env *e = *state;
+	struct cs_test_env *e = *state;
 	unsigned char buf[8192];
 	size_t i;
 	uint32_t seed;
@@ -433,7 +368,7 @@ static void test_binary_garbage(void **state)
 /* A 100 MB line without a newline: rejected as too long, in linear time. */
 static void test_100mb_line(void **state)
 {
-	struct env *e = *state;
+	struct cs_test_env *e = *state;
 	const size_t n = (size_t)100 << 20;
 	char *dir = cs_test_tmpdir(), *big, *path;
 	size_t i;
@@ -464,7 +399,7 @@ static void test_100mb_line(void **state)
 
 static void test_sniffing(void **state)
 {
-	struct env *e = *state;
+	struct cs_test_env *e = *state;
 	static const char hash[] = "d41d8cd98f00b204e9800998ecf8427e;x\n";
 	static const char fn[] = "\\\\a\\.exe;50\n\\\\b\\.dll;60;\\\\c\\\\\n";
 	static const char c2[] = "# r\nevil.example\n198.51.100.1\n";
@@ -505,20 +440,20 @@ static void test_sniffing(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test_setup_teardown(test_hash_crafted, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_filename_crafted, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_c2_crafted, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_real_hash_iocs, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_real_filename_iocs, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_real_c2_iocs, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_real_keywords_not_read, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_real_iocs_folder, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_empty_file, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_nul_bytes, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_truncated_last_line, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_binary_garbage, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_100mb_line, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_sniffing, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_hash_crafted, cs_test_env_setup, cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_filename_crafted, cs_test_env_setup, cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_c2_crafted, cs_test_env_setup, cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_real_hash_iocs, cs_test_env_setup, cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_real_filename_iocs, cs_test_env_setup, cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_real_c2_iocs, cs_test_env_setup, cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_real_keywords_not_read, cs_test_env_setup, cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_real_iocs_folder, cs_test_env_setup, cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_empty_file, cs_test_env_setup, cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_nul_bytes, cs_test_env_setup, cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_truncated_last_line, cs_test_env_setup, cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_binary_garbage, cs_test_env_setup, cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_100mb_line, cs_test_env_setup, cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_sniffing, cs_test_env_setup, cs_test_env_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -58,50 +58,6 @@ static struct fixture *import_mem(const char *data, size_t len)
 	return f;
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *fp = fopen(path, "rb");
-	char *buf;
-	long n;
-
-	assert_non_null(fp);
-	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
-	n = ftell(fp);
-	assert_true(n >= 0);
-	rewind(fp);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
-	buf[n] = '\0';
-	fclose(fp);
-	*len = (size_t)n;
-	return buf;
-}
-
-static uint64_t rejects(const struct cs_intel *in, const char *reason)
-{
-	size_t i;
-	uint64_t n;
-
-	for (i = 0; i < cs_intel_reject_reasons(in); i++) {
-		const char *r = cs_intel_reject_reason(in, i, &n);
-
-		if (strcmp(r, reason) == 0)
-			return n;
-	}
-	return 0;
-}
-
-static const struct cs_indicator *must_find(const struct cs_intel *in, enum cs_kind k,
-                                            const char *v)
-{
-	const struct cs_indicator *ind = cs_intel_find(in, k, v);
-
-	if (!ind)
-		fail_msg("no %s indicator '%s'", cs_kind_name(k), v);
-	return ind;
-}
-
 static int detect(const struct cs_indicator *ind)
 {
 	return (cs_indicator_flags(ind) & CS_IND_DETECT) != 0;
@@ -134,8 +90,8 @@ static void test_event_counts_by_kind(void **state)
 	assert_int_equal(cs_intel_count(f->in), 17);
 	/* comment, yara, the imphash of filename|imphash, the object's
 	 * "signature" text marked to_ids */
-	assert_int_equal(rejects(f->in, "unsupported-type"), 4);
-	assert_true(rejects(f->in, "bad-hash") + rejects(f->in, "hash-length") == 1);
+	assert_int_equal(cs_test_rejects(f->in, "unsupported-type"), 4);
+	assert_true(cs_test_rejects(f->in, "bad-hash") + cs_test_rejects(f->in, "hash-length") == 1);
 	assert_int_equal(f->st.rejected, 5);
 	/* a link, a deleted attribute, two descriptive object attributes */
 	assert_true(cs_test_diags_have(f->d, "event " EV ": not imported: 1 deleted attributes, "
@@ -173,14 +129,14 @@ static void test_event_detect_and_hunt(void **state)
 	const struct cs_indicator *ind;
 
 	(void)state;
-	ind = must_find(f->in, CS_KIND_MD5, "bb915073385dd16a846dfa318afa3c19");
+	ind = cs_test_must_find(f->in, CS_KIND_MD5, "bb915073385dd16a846dfa318afa3c19");
 	assert_true(detect(ind));
 	assert_false(hunt(ind));
 	/* to_ids false: still imported, for hunting */
-	ind = must_find(f->in, CS_KIND_DOMAIN, "akamaicontainer.com");
+	ind = cs_test_must_find(f->in, CS_KIND_DOMAIN, "akamaicontainer.com");
 	assert_false(detect(ind));
 	assert_true(hunt(ind));
-	ind = must_find(f->in, CS_KIND_FILENAME, "ffmpeg.dll");
+	ind = cs_test_must_find(f->in, CS_KIND_FILENAME, "ffmpeg.dll");
 	assert_true(hunt(ind));
 	fx_free(f);
 }
@@ -192,32 +148,32 @@ static void test_event_fields(void **state)
 	struct cs_source_info si;
 
 	(void)state;
-	ind = must_find(f->in, CS_KIND_MD5, "bb915073385dd16a846dfa318afa3c19");
+	ind = cs_test_must_find(f->in, CS_KIND_MD5, "bb915073385dd16a846dfa318afa3c19");
 	cs_indicator_source(f->in, ind, 0, &si);
 	assert_string_equal(si.format, "misp");
 	assert_string_equal(si.ref, EV "/a0000000-0000-4000-8000-000000000001");
 	assert_string_equal(si.description, "ffmpeg.dll");
 	assert_int_equal(si.line, 8);
-	ind = must_find(f->in, CS_KIND_DOMAIN, "akamaicontainer.com");
+	ind = cs_test_must_find(f->in, CS_KIND_DOMAIN, "akamaicontainer.com");
 	assert_int_equal(cs_indicator_valid_from(ind), 1677628800);  /* date -d 2023-03-01Z +%s */
 	assert_int_equal(cs_indicator_valid_until(ind), 1680091200); /* 2023-03-29T12:00Z */
 	/* object first_seen applies to its attributes */
-	ind = must_find(f->in, CS_KIND_DOMAIN, "sbmsa.wiki");
+	ind = cs_test_must_find(f->in, CS_KIND_DOMAIN, "sbmsa.wiki");
 	assert_int_equal(cs_indicator_valid_from(ind), 1675209600); /* 2023-02-01Z */
 	cs_indicator_source(f->in, ind, 0, &si);
 	assert_int_equal(si.line, 35);
 	/* the object's comment when the attribute has none */
-	ind = must_find(f->in, CS_KIND_DOMAIN, "pbxphonenetwork.com");
+	ind = cs_test_must_find(f->in, CS_KIND_DOMAIN, "pbxphonenetwork.com");
 	cs_indicator_source(f->in, ind, 0, &si);
 	assert_string_equal(si.description, "C2");
 	assert_true(cs_test_has_label(f->in, ind, "misp-object:domain-ip"));
 	/* attribute-level tags */
-	ind = must_find(f->in, CS_KIND_EMAIL, "Recruiter@example.org");
+	ind = cs_test_must_find(f->in, CS_KIND_EMAIL, "Recruiter@example.org");
 	assert_true(cs_test_has_label(f->in, ind, "tag:phishing"));
 	assert_true(cs_test_has_label(f->in, ind, "malware:TAXHAUL"));
-	ind = must_find(f->in, CS_KIND_SHA1, "a94a8fe5ccb19ba61c4c0873d391e987982fbbd3");
+	ind = cs_test_must_find(f->in, CS_KIND_SHA1, "a94a8fe5ccb19ba61c4c0873d391e987982fbbd3");
 	assert_true(cs_test_has_label(f->in, ind, "cert:x509-fingerprint"));
-	must_find(f->in, CS_KIND_IPV6, "2001:db8::20");
+	cs_test_must_find(f->in, CS_KIND_IPV6, "2001:db8::20");
 	fx_free(f);
 }
 
@@ -228,20 +184,20 @@ static void test_composite_values_split(void **state)
 
 	(void)state;
 	/* filename|sha256: both, same source and flags */
-	ind = must_find(f->in, CS_KIND_FILENAME, "d3dcompiler_47.dll");
+	ind = cs_test_must_find(f->in, CS_KIND_FILENAME, "d3dcompiler_47.dll");
 	assert_true(detect(ind));
-	ind = must_find(f->in, CS_KIND_SHA256,
+	ind = cs_test_must_find(f->in, CS_KIND_SHA256,
 	                "11be1803e2e307b647a8a7fccc55a6e8d6a07f3c0a3a0a9f4d2d9d2a0e9e1e4c");
 	assert_true(detect(ind));
 	/* ip-dst|port: the address only */
-	must_find(f->in, CS_KIND_IPV4, "203.0.113.10");
+	cs_test_must_find(f->in, CS_KIND_IPV4, "203.0.113.10");
 	/* filename|imphash: the name, the imphash rejected */
-	must_find(f->in, CS_KIND_FILENAME, "3CXDesktopApp.exe");
+	cs_test_must_find(f->in, CS_KIND_FILENAME, "3CXDesktopApp.exe");
 	assert_null(cs_intel_find(f->in, CS_KIND_MD5, "f34d5f2d4577ed6d9ceec516c1f5a744"));
 	/* domain|ip: both, each naming the other */
-	ind = must_find(f->in, CS_KIND_DOMAIN, "glcloudservice.com");
+	ind = cs_test_must_find(f->in, CS_KIND_DOMAIN, "glcloudservice.com");
 	assert_true(cs_test_has_label(f->in, ind, "resolves-to:198.51.100.20"));
-	ind = must_find(f->in, CS_KIND_IPV4, "198.51.100.20");
+	ind = cs_test_must_find(f->in, CS_KIND_IPV4, "198.51.100.20");
 	assert_true(cs_test_has_label(f->in, ind, "resolved-from:glcloudservice.com"));
 	fx_free(f);
 }
@@ -253,18 +209,18 @@ static void test_resolved_to_references(void **state)
 
 	(void)state;
 	/* object 1 (domain) resolved-to object 2 (ip), declared before it */
-	ind = must_find(f->in, CS_KIND_DOMAIN, "pbxphonenetwork.com");
+	ind = cs_test_must_find(f->in, CS_KIND_DOMAIN, "pbxphonenetwork.com");
 	assert_true(cs_test_has_label(f->in, ind, "resolves-to:192.0.2.55"));
-	ind = must_find(f->in, CS_KIND_IPV4, "192.0.2.55");
+	ind = cs_test_must_find(f->in, CS_KIND_IPV4, "192.0.2.55");
 	assert_true(cs_test_has_label(f->in, ind, "resolved-from:pbxphonenetwork.com"));
 	/* hostname and ip inside one domain-ip object */
-	ind = must_find(f->in, CS_KIND_DOMAIN, "sbmsa.wiki");
+	ind = cs_test_must_find(f->in, CS_KIND_DOMAIN, "sbmsa.wiki");
 	assert_true(cs_test_has_label(f->in, ind, "resolves-to:192.0.2.66"));
-	ind = must_find(f->in, CS_KIND_IPV4, "192.0.2.66");
+	ind = cs_test_must_find(f->in, CS_KIND_IPV4, "192.0.2.66");
 	assert_true(cs_test_has_label(f->in, ind, "resolved-from:sbmsa.wiki"));
 	assert_false(cs_test_has_label(f->in, ind, "resolved-from:pbxphonenetwork.com"));
 	/* nothing of the sort on unrelated values */
-	ind = must_find(f->in, CS_KIND_DOMAIN, "akamaicontainer.com");
+	ind = cs_test_must_find(f->in, CS_KIND_DOMAIN, "akamaicontainer.com");
 	assert_int_equal(cs_indicator_label_count(ind), 6);
 	fx_free(f);
 }
@@ -297,7 +253,7 @@ static void test_response_with_several_events(void **state)
 	assert_int_equal(f->st.read, 4);
 	/* one.example is in both events: both events' labels, two sources,
 	 * detection wins over hunting only in flags both ways */
-	ind = must_find(f->in, CS_KIND_DOMAIN, "one.example");
+	ind = cs_test_must_find(f->in, CS_KIND_DOMAIN, "one.example");
 	assert_true(cs_test_has_label(f->in, ind, "event:first event"));
 	assert_true(cs_test_has_label(f->in, ind, "event:second event"));
 	assert_true(cs_test_has_label(f->in, ind, "tag:tlp:green"));
@@ -306,12 +262,12 @@ static void test_response_with_several_events(void **state)
 	assert_string_equal(si.ref, "d0000000-0000-4000-8000-000000000002/"
 	                            "d0000000-0000-4000-8000-000000000022");
 	/* the first event's tag does not leak into the second */
-	ind = must_find(f->in, CS_KIND_DOMAIN, "two.example");
+	ind = cs_test_must_find(f->in, CS_KIND_DOMAIN, "two.example");
 	assert_true(cs_test_has_label(f->in, ind, "event:second event"));
 	assert_false(cs_test_has_label(f->in, ind, "tag:tlp:green"));
 	assert_false(cs_test_has_label(f->in, ind, "event:first event"));
 	assert_true(hunt(ind));
-	must_find(f->in, CS_KIND_SHA1, "a94a8fe5ccb19ba61c4c0873d391e987982fbbd3");
+	cs_test_must_find(f->in, CS_KIND_SHA1, "a94a8fe5ccb19ba61c4c0873d391e987982fbbd3");
 	fx_free(f);
 }
 
@@ -323,12 +279,12 @@ static void test_bare_event(void **state)
 	(void)state;
 	assert_int_equal(f->rc, CS_OK);
 	assert_int_equal(cs_intel_count(f->in), 2);
-	ind = must_find(f->in, CS_KIND_SHA512,
+	ind = cs_test_must_find(f->in, CS_KIND_SHA512,
 	                "cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce"
 	                "47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e");
 	assert_true(detect(ind)); /* to_ids "1" */
 	assert_true(cs_test_has_label(f->in, ind, "event:bare event"));
-	ind = must_find(f->in, CS_KIND_DOMAIN, "updates.example.net"); /* hostname|port */
+	ind = cs_test_must_find(f->in, CS_KIND_DOMAIN, "updates.example.net"); /* hostname|port */
 	assert_true(hunt(ind));                                        /* to_ids "0" */
 	fx_free(f);
 }
@@ -341,17 +297,17 @@ static void test_attribute_search_results(void **state)
 	(void)state;
 	assert_int_equal(f->rc, CS_OK);
 	assert_int_equal(cs_intel_count(f->in), 2);
-	ind = must_find(f->in, CS_KIND_IPV4, "203.0.113.99");
+	ind = cs_test_must_find(f->in, CS_KIND_IPV4, "203.0.113.99");
 	assert_true(detect(ind));
 	assert_int_equal(cs_indicator_label_count(ind), 0);
-	must_find(f->in, CS_KIND_URL, "http://evil.example/gate.php");
+	cs_test_must_find(f->in, CS_KIND_URL, "http://evil.example/gate.php");
 	fx_free(f);
 	f = import_path(cs_test_data("misp/attribute_list.json"));
 	assert_int_equal(f->rc, CS_OK);
 	assert_int_equal(cs_intel_count(f->in), 3);
-	must_find(f->in, CS_KIND_DOMAIN, "context.example"); /* with its "Event" context */
-	must_find(f->in, CS_KIND_MD5, "d41d8cd98f00b204e9800998ecf8427e");
-	must_find(f->in, CS_KIND_FILENAME, "update.exe");
+	cs_test_must_find(f->in, CS_KIND_DOMAIN, "context.example"); /* with its "Event" context */
+	cs_test_must_find(f->in, CS_KIND_MD5, "d41d8cd98f00b204e9800998ecf8427e");
+	cs_test_must_find(f->in, CS_KIND_FILENAME, "update.exe");
 	fx_free(f);
 }
 
@@ -377,8 +333,8 @@ static void test_feed_folder(void **state)
 	const char *manifest = "{\"d0000000-0000-4000-8000-000000000001\": {\"info\": \"first\"},"
 	                       " \"e0000000-0000-4000-8000-000000000001\": {\"info\": \"bare\"}}";
 	size_t l1, l2;
-	char *ev1 = slurp(cs_test_data("misp/response.json"), &l1);
-	char *ev2 = slurp(cs_test_data("misp/bare.json"), &l2);
+	char *ev1 = cs_test_slurp(cs_test_data("misp/response.json"), &l1);
+	char *ev2 = cs_test_slurp(cs_test_data("misp/bare.json"), &l2);
 	char *dir = cs_test_tmpdir();
 	struct cs_intel *in = cs_intel_new();
 	struct cs_import_stats st;
@@ -394,8 +350,8 @@ static void test_feed_folder(void **state)
 	assert_int_equal(cs_intel_import(in, dir, &st), CS_OK);
 	assert_int_equal(st.files, 2);
 	assert_int_equal(cs_intel_count(in), 3 + 2);
-	must_find(in, CS_KIND_DOMAIN, "updates.example.net");
-	must_find(in, CS_KIND_DOMAIN, "two.example");
+	cs_test_must_find(in, CS_KIND_DOMAIN, "updates.example.net");
+	cs_test_must_find(in, CS_KIND_DOMAIN, "two.example");
 	cs_intel_free(in);
 	cs_test_rmtree(dir);
 	free(dir);
@@ -421,7 +377,7 @@ static void test_bid(void **state)
 static void test_truncated_event_keeps_earlier_attributes(void **state)
 {
 	size_t len;
-	char *data = slurp(cs_test_data("misp/event.json"), &len);
+	char *data = cs_test_slurp(cs_test_data("misp/event.json"), &len);
 	const char *cut = strstr(data, "{\"id\": \"4\"");
 	struct fixture *f;
 
@@ -432,8 +388,8 @@ static void test_truncated_event_keeps_earlier_attributes(void **state)
 	f = import_mem(data, (size_t)(cut - data) + 30);
 	assert_int_equal(f->rc, CS_OK);
 	assert_int_equal(cs_intel_count(f->in), 4);
-	must_find(f->in, CS_KIND_MD5, "bb915073385dd16a846dfa318afa3c19");
-	must_find(f->in, CS_KIND_SHA256,
+	cs_test_must_find(f->in, CS_KIND_MD5, "bb915073385dd16a846dfa318afa3c19");
+	cs_test_must_find(f->in, CS_KIND_SHA256,
 	          "11be1803e2e307b647a8a7fccc55a6e8d6a07f3c0a3a0a9f4d2d9d2a0e9e1e4c");
 	assert_int_equal(f->d->errors, 1);
 	assert_true(cs_test_diags_have(f->d, "mem.json:11:37:"));
@@ -450,7 +406,7 @@ static void test_truncation_sweep(void **state)
 	(void)state;
 	for (i = 0; i < CS_ARRAY_SIZE(files); i++) {
 		size_t len, cut;
-		char *data = slurp(cs_test_data(files[i]), &len);
+		char *data = cs_test_slurp(cs_test_data(files[i]), &len);
 		uint64_t last = 0, full;
 		struct fixture *f = import_mem(data, len);
 
@@ -480,9 +436,9 @@ static void test_invalid_attribute_is_skipped(void **state)
 	(void)state;
 	assert_int_equal(f->rc, CS_OK);
 	assert_int_equal(cs_intel_count(f->in), 2);
-	must_find(f->in, CS_KIND_DOMAIN, "a.example");
-	must_find(f->in, CS_KIND_DOMAIN, "d.example");
-	assert_int_equal(rejects(f->in, "json-syntax"), 2);
+	cs_test_must_find(f->in, CS_KIND_DOMAIN, "a.example");
+	cs_test_must_find(f->in, CS_KIND_DOMAIN, "d.example");
+	assert_int_equal(cs_test_rejects(f->in, "json-syntax"), 2);
 	assert_true(cs_test_diags_have(f->d, "mem.json:3:"));
 	assert_true(cs_test_diags_have(f->d, "mem.json:4:"));
 	assert_int_equal(f->d->errors, 0);
@@ -509,7 +465,7 @@ static void test_deeply_nested_arrays(void **state)
 	memset(doc + hl, '[', n);
 	f = import_mem(doc, hl + n);
 	assert_int_equal(f->rc, CS_OK);
-	must_find(f->in, CS_KIND_DOMAIN, "a.example");
+	cs_test_must_find(f->in, CS_KIND_DOMAIN, "a.example");
 	assert_true(cs_test_diags_have(f->d, "nesting deeper than 256"));
 	fx_free(f);
 	free(doc);
@@ -536,9 +492,9 @@ static void test_huge_strings(void **state)
 	f = import_mem(doc, n);
 	assert_int_equal(f->rc, CS_OK);
 	assert_int_equal(cs_intel_count(f->in), 1);
-	must_find(f->in, CS_KIND_DOMAIN, "last.example");
-	assert_int_equal(rejects(f->in, "too-big"), 1);
-	assert_int_equal(rejects(f->in, "too-long"), 1);
+	cs_test_must_find(f->in, CS_KIND_DOMAIN, "last.example");
+	assert_int_equal(cs_test_rejects(f->in, "too-big"), 1);
+	assert_int_equal(cs_test_rejects(f->in, "too-long"), 1);
 	fx_free(f);
 	free(doc);
 }
@@ -550,14 +506,14 @@ static void test_wrong_types_everywhere(void **state)
 	(void)state;
 	assert_int_equal(f->rc, CS_OK);
 	assert_int_equal(cs_intel_count(f->in), 2);
-	must_find(f->in, CS_KIND_DOMAIN, "ok.example");
-	must_find(f->in, CS_KIND_FILENAME, "kept.exe");
+	cs_test_must_find(f->in, CS_KIND_DOMAIN, "ok.example");
+	cs_test_must_find(f->in, CS_KIND_FILENAME, "kept.exe");
 	/* 5, type 7, value [..] */
-	assert_int_equal(rejects(f->in, "bad-attribute"), 3);
+	assert_int_equal(cs_test_rejects(f->in, "bad-attribute"), 3);
 	/* domain|ip without '|' */
-	assert_int_equal(rejects(f->in, "bad-value"), 1);
+	assert_int_equal(cs_test_rejects(f->in, "bad-value"), 1);
 	/* object 7, object whose Attribute is 5 */
-	assert_int_equal(rejects(f->in, "bad-object"), 2);
+	assert_int_equal(cs_test_rejects(f->in, "bad-object"), 2);
 	fx_free(f);
 	/* Event, response, Attribute of the wrong JSON type */
 	{
@@ -572,7 +528,7 @@ static void test_wrong_types_everywhere(void **state)
 		for (i = 0; i < CS_ARRAY_SIZE(docs); i++) {
 			f = import_mem(docs[i], strlen(docs[i]));
 			assert_int_equal(f->rc, CS_ERR_EMPTY);
-			assert_true(rejects(f->in, "bad-event") >= 1);
+			assert_true(cs_test_rejects(f->in, "bad-event") >= 1);
 			fx_free(f);
 		}
 	}
@@ -606,10 +562,10 @@ static void test_nul_bytes(void **state)
 	(void)state;
 	assert_int_equal(f->rc, CS_OK);
 	assert_int_equal(cs_intel_count(f->in), 1);
-	must_find(f->in, CS_KIND_DOMAIN, "ok.example");
+	cs_test_must_find(f->in, CS_KIND_DOMAIN, "ok.example");
 	assert_null(cs_intel_find(f->in, CS_KIND_FILENAME, "a"));
-	assert_int_equal(rejects(f->in, "bad-value"), 1);
-	assert_int_equal(rejects(f->in, "json-syntax"), 1);
+	assert_int_equal(cs_test_rejects(f->in, "bad-value"), 1);
+	assert_int_equal(cs_test_rejects(f->in, "json-syntax"), 1);
 	fx_free(f);
 }
 
@@ -638,7 +594,7 @@ static void test_real_eset_counts(void **state)
 	/* jq '[ESET_JQ_OBJ|select(.type=="text" and .to_ids)]|length' -> 2
 	 * (av-signature "signature" values): the only rejects */
 	assert_int_equal(f->st.rejected, 2);
-	assert_int_equal(rejects(f->in, "unsupported-type"), 2);
+	assert_int_equal(cs_test_rejects(f->in, "unsupported-type"), 2);
 	/* jq '[ESET_JQ_OBJ|select((.type=="text" or .type=="port") and
 	 *      (.to_ids|not))]|length' -> 21 + 2 = 23 descriptive attributes */
 	assert_true(cs_test_diags_have(f->d, "0 deleted attributes, 0 links, "
@@ -671,12 +627,12 @@ static void test_real_eset_labels_and_flags(void **state)
 		        cs_test_has_label(f->in, ind, "attack-pattern:Social Media - T1593.001"));
 	}
 	/* jq '[ESET_JQ_OBJ|select(.type=="sha256")|.to_ids]|unique' -> [true] */
-	ind = must_find(f->in, CS_KIND_SHA256,
+	ind = cs_test_must_find(f->in, CS_KIND_SHA256,
 	                "eebb01932de0b5605dd460cc82844d8693c00ea8ab5ffdf8dbede6528c1c18fd");
 	assert_true(detect(ind));
 	assert_true(cs_test_has_label(f->in, ind, "misp-object:file"));
 	/* jq '[ESET_JQ_OBJ|select(.type=="domain")|.to_ids]|unique' -> [false] */
-	ind = must_find(f->in, CS_KIND_DOMAIN, "od.lk");
+	ind = cs_test_must_find(f->in, CS_KIND_DOMAIN, "od.lk");
 	assert_true(hunt(ind));
 	assert_false(detect(ind));
 	/* jq '.response[0].Event.Object[]|select(.ObjectReference[]?
@@ -684,14 +640,14 @@ static void test_real_eset_labels_and_flags(void **state)
 	 *     .ObjectReference[].referenced_uuid]': od.lk -> object 56ccf232
 	 *     (ip-dst 38.108.185.115), journalide.org -> d6d1e6a4 (172.93.201.88) */
 	assert_true(cs_test_has_label(f->in, ind, "resolves-to:38.108.185.115"));
-	ind = must_find(f->in, CS_KIND_IPV4, "38.108.185.115");
+	ind = cs_test_must_find(f->in, CS_KIND_IPV4, "38.108.185.115");
 	assert_true(cs_test_has_label(f->in, ind, "resolved-from:od.lk"));
-	ind = must_find(f->in, CS_KIND_DOMAIN, "journalide.org");
+	ind = cs_test_must_find(f->in, CS_KIND_DOMAIN, "journalide.org");
 	assert_true(cs_test_has_label(f->in, ind, "resolves-to:172.93.201.88"));
-	ind = must_find(f->in, CS_KIND_IPV4, "172.93.201.88");
+	ind = cs_test_must_find(f->in, CS_KIND_IPV4, "172.93.201.88");
 	assert_true(cs_test_has_label(f->in, ind, "resolved-from:journalide.org"));
 	/* 23.254.211.230: no resolved-to reference names it */
-	ind = must_find(f->in, CS_KIND_IPV4, "23.254.211.230");
+	ind = cs_test_must_find(f->in, CS_KIND_IPV4, "23.254.211.230");
 	assert_int_equal(cs_indicator_source_count(ind), 2); /* listed twice in its object */
 	fx_free(f);
 }

@@ -58,50 +58,6 @@ static struct fixture *import_mem(const char *data, size_t len)
 	return f;
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *fp = fopen(path, "rb");
-	char *buf;
-	long n;
-
-	assert_non_null(fp);
-	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
-	n = ftell(fp);
-	assert_true(n >= 0);
-	rewind(fp);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
-	buf[n] = '\0';
-	fclose(fp);
-	*len = (size_t)n;
-	return buf;
-}
-
-static uint64_t rejects(const struct cs_intel *in, const char *reason)
-{
-	size_t i;
-	uint64_t n;
-
-	for (i = 0; i < cs_intel_reject_reasons(in); i++) {
-		const char *r = cs_intel_reject_reason(in, i, &n);
-
-		if (strcmp(r, reason) == 0)
-			return n;
-	}
-	return 0;
-}
-
-static const struct cs_indicator *must_find(const struct cs_intel *in, enum cs_kind k,
-                                            const char *v)
-{
-	const struct cs_indicator *ind = cs_intel_find(in, k, v);
-
-	if (!ind)
-		fail_msg("no %s indicator '%s'", cs_kind_name(k), v);
-	return ind;
-}
-
 #define ID(n) "indicator--00000000-0000-4000-8000-0000000000" #n
 
 /* ------------------------------------------------------- crafted files */
@@ -120,8 +76,8 @@ static void test_bundle_counts_by_kind(void **state)
 	assert_int_equal(cs_intel_count(f->in), 5);
 	assert_int_equal(f->st.read, 5);
 	/* yara + snort, one pattern that does not parse */
-	assert_int_equal(rejects(f->in, "unsupported-pattern-type"), 2);
-	assert_int_equal(rejects(f->in, "bad-pattern"), 1);
+	assert_int_equal(cs_test_rejects(f->in, "unsupported-pattern-type"), 2);
+	assert_int_equal(cs_test_rejects(f->in, "bad-pattern"), 1);
 	assert_int_equal(f->st.rejected, 3);
 	assert_null(cs_intel_find(f->in, CS_KIND_DOMAIN, "revoked.example"));
 	assert_null(cs_intel_find(f->in, CS_KIND_DOMAIN, "observed.example"));
@@ -135,7 +91,7 @@ static void test_bundle_fields(void **state)
 	struct cs_source_info si;
 
 	(void)state;
-	ind = must_find(f->in, CS_KIND_SHA256,
+	ind = cs_test_must_find(f->in, CS_KIND_SHA256,
 	                "7986bbaee8940da11ce089383521ab420c443ab7b15ed42aed91fd31ce833896");
 	assert_int_equal(cs_indicator_confidence(ind), 85);
 	assert_int_equal(cs_indicator_valid_from(ind), 1680048000);  /* date -d 2023-03-29Z +%s */
@@ -162,24 +118,24 @@ static void test_bundle_relationship_labels(void **state)
 
 	(void)state;
 	/* indicates malware, declared before the indicator, SDO after it */
-	ind = must_find(f->in, CS_KIND_SHA256,
+	ind = cs_test_must_find(f->in, CS_KIND_SHA256,
 	                "7986bbaee8940da11ce089383521ab420c443ab7b15ed42aed91fd31ce833896");
 	assert_true(cs_test_has_label(f->in, ind, "malware:SUDDENICON"));
 	/* indicates campaign; campaign attributed-to intrusion-set
 	 * attributed-to threat-actor: all three labels */
-	ind = must_find(f->in, CS_KIND_DOMAIN, "msstorageazure.com");
+	ind = cs_test_must_find(f->in, CS_KIND_DOMAIN, "msstorageazure.com");
 	assert_true(cs_test_has_label(f->in, ind, "campaign:3CX supply chain"));
 	assert_true(cs_test_has_label(f->in, ind, "actor:UNC4736"));
 	assert_true(cs_test_has_label(f->in, ind, "actor:Lazarus Group"));
 	assert_false(
 	        cs_test_has_label(f->in, ind, "malware:SUDDENICON")); /* "uses" is not followed */
-	ind = must_find(f->in, CS_KIND_IPV4, "198.51.100.7");
+	ind = cs_test_must_find(f->in, CS_KIND_IPV4, "198.51.100.7");
 	assert_true(cs_test_has_label(f->in, ind, "actor:Lazarus Group"));
-	ind = must_find(f->in, CS_KIND_URL,
+	ind = cs_test_must_find(f->in, CS_KIND_URL,
 	                "https://raw.githubusercontent.com/IconStorages/images/main/icon12.ico");
 	assert_true(
 	        cs_test_has_label(f->in, ind, "attack-pattern:Compromise Software Supply Chain"));
-	ind = must_find(f->in, CS_KIND_FILENAME, "d3dcompiler_47.dll");
+	ind = cs_test_must_find(f->in, CS_KIND_FILENAME, "d3dcompiler_47.dll");
 	assert_true(cs_test_has_label(f->in, ind, "tool:rundll32"));
 	assert_int_equal(cs_indicator_label_count(ind), 1);
 	fx_free(f);
@@ -207,7 +163,7 @@ static void test_bundle_diagnostics(void **state)
 static void test_bad_pattern_column(void **state)
 {
 	size_t len;
-	char *data = slurp(cs_test_data("stix/bundle.json"), &len);
+	char *data = cs_test_slurp(cs_test_data("stix/bundle.json"), &len);
 	struct fixture *f = import_mem(data, len);
 	const char *line10 = data, *pat;
 	char want[64];
@@ -238,8 +194,8 @@ static void test_top_level_array(void **state)
 	(void)state;
 	assert_int_equal(f->rc, CS_OK);
 	assert_int_equal(cs_intel_count(f->in), 2);
-	must_find(f->in, CS_KIND_IPV6, "2001:db8::1");
-	ind = must_find(f->in, CS_KIND_EMAIL, "ops@example.org");
+	cs_test_must_find(f->in, CS_KIND_IPV6, "2001:db8::1");
+	ind = cs_test_must_find(f->in, CS_KIND_EMAIL, "ops@example.org");
 	assert_true(cs_test_has_label(f->in, ind, "actor:Example Actor"));
 	fx_free(f);
 }
@@ -253,7 +209,7 @@ static void test_single_bare_object(void **state)
 	(void)state;
 	assert_int_equal(f->rc, CS_OK);
 	assert_int_equal(cs_intel_count(f->in), 1);
-	ind = must_find(f->in, CS_KIND_MD5, "d41d8cd98f00b204e9800998ecf8427e");
+	ind = cs_test_must_find(f->in, CS_KIND_MD5, "d41d8cd98f00b204e9800998ecf8427e");
 	cs_indicator_source(f->in, ind, 0, &si);
 	assert_int_equal(si.line, 1);
 	assert_string_equal(si.description, "lone indicator");
@@ -269,13 +225,13 @@ static void test_misp_export_labels(void **state)
 	assert_int_equal(cs_intel_count(f->in), 2);
 	/* misp:to_ids gives the detection flag; misp:type and misp:category
 	 * are not kept as labels */
-	ind = must_find(f->in, CS_KIND_DOMAIN, "od.lk");
+	ind = cs_test_must_find(f->in, CS_KIND_DOMAIN, "od.lk");
 	assert_true(cs_indicator_flags(ind) & CS_IND_HUNT);
 	assert_false(cs_indicator_flags(ind) & CS_IND_DETECT);
 	assert_true(cs_test_has_label(f->in, ind, "tag:tlp:white"));
 	assert_true(cs_test_has_label(f->in, ind, "kill-chain:misp-category:Network activity"));
 	assert_int_equal(cs_indicator_label_count(ind), 2);
-	ind = must_find(f->in, CS_KIND_MD5, "cedb9cdbad254f60cfb215b9bff84fb9");
+	ind = cs_test_must_find(f->in, CS_KIND_MD5, "cedb9cdbad254f60cfb215b9bff84fb9");
 	assert_true(cs_indicator_flags(ind) & CS_IND_DETECT);
 	assert_true(cs_test_has_label(f->in, ind, "actor:Lazarus Group"));
 	assert_int_equal(cs_indicator_label_count(ind), 1);
@@ -318,8 +274,8 @@ static void test_truncated_file_keeps_earlier_objects(void **state)
 	 * and address (line 7) indicators are complete before the cut. */
 	assert_int_equal(f->rc, CS_OK);
 	assert_int_equal(cs_intel_count(f->in), 3);
-	must_find(f->in, CS_KIND_DOMAIN, "msstorageazure.com");
-	must_find(f->in, CS_KIND_IPV4, "198.51.100.7");
+	cs_test_must_find(f->in, CS_KIND_DOMAIN, "msstorageazure.com");
+	cs_test_must_find(f->in, CS_KIND_IPV4, "198.51.100.7");
 	assert_int_equal(f->d->errors, 1);
 	/* The file ends after 120 bytes of line 8. */
 	assert_true(cs_test_diags_have(f->d, "truncated.json:8:121:"));
@@ -334,7 +290,7 @@ static void test_truncated_file_keeps_earlier_objects(void **state)
 static void test_truncation_sweep(void **state)
 {
 	size_t len, cut;
-	char *data = slurp(cs_test_data("stix/bundle.json"), &len);
+	char *data = cs_test_slurp(cs_test_data("stix/bundle.json"), &len);
 	uint64_t last = 0;
 
 	(void)state;
@@ -357,11 +313,11 @@ static void test_invalid_element_is_skipped(void **state)
 	(void)state;
 	assert_int_equal(f->rc, CS_OK);
 	assert_int_equal(cs_intel_count(f->in), 2);
-	must_find(f->in, CS_KIND_DOMAIN, "first.example");
-	must_find(f->in, CS_KIND_DOMAIN, "fourth.example");
+	cs_test_must_find(f->in, CS_KIND_DOMAIN, "first.example");
+	cs_test_must_find(f->in, CS_KIND_DOMAIN, "fourth.example");
 	assert_null(cs_intel_find(f->in, CS_KIND_DOMAIN, "broken.example"));
 	assert_null(cs_intel_find(f->in, CS_KIND_DOMAIN, "third.example"));
-	assert_int_equal(rejects(f->in, "json-syntax"), 2);
+	assert_int_equal(cs_test_rejects(f->in, "json-syntax"), 2);
 	assert_true(cs_test_diags_have(f->d, "bad_element.json:3:"));
 	assert_true(cs_test_diags_have(f->d, "bad_element.json:4:"));
 	assert_true(cs_test_diags_have(f->d, "json-syntax: STIX object:"));
@@ -396,7 +352,7 @@ static void test_deeply_nested_arrays(void **state)
 		memset(doc + hl, '[', n);
 		f = import_mem(doc, hl + n);
 		assert_int_equal(f->rc, CS_OK);
-		must_find(f->in, CS_KIND_DOMAIN, "a.example");
+		cs_test_must_find(f->in, CS_KIND_DOMAIN, "a.example");
 		assert_true(cs_test_diags_have(f->d, "nesting deeper than 256"));
 		fx_free(f);
 		free(doc);
@@ -439,9 +395,9 @@ static void test_huge_strings(void **state)
 	f = import_mem(doc, n);
 	assert_int_equal(f->rc, CS_OK);
 	assert_int_equal(cs_intel_count(f->in), 1);
-	must_find(f->in, CS_KIND_DOMAIN, "last.example");
-	assert_int_equal(rejects(f->in, "too-big"), 1);
-	assert_int_equal(rejects(f->in, "too-long"), 2);
+	cs_test_must_find(f->in, CS_KIND_DOMAIN, "last.example");
+	assert_int_equal(cs_test_rejects(f->in, "too-big"), 1);
+	assert_int_equal(cs_test_rejects(f->in, "too-long"), 2);
 	fx_free(f);
 	free(doc);
 }
@@ -455,11 +411,11 @@ static void test_wrong_types_everywhere(void **state)
 	/* Only the indicator whose pattern is a string survives; its other
 	 * fields of the wrong type are ignored. */
 	assert_int_equal(cs_intel_count(f->in), 1);
-	must_find(f->in, CS_KIND_DOMAIN, "typed.example");
+	cs_test_must_find(f->in, CS_KIND_DOMAIN, "typed.example");
 	/* 5, "indicator", {"type":7} */
-	assert_int_equal(rejects(f->in, "bad-object"), 3);
+	assert_int_equal(cs_test_rejects(f->in, "bad-object"), 3);
 	/* pattern 7, pattern_type ["stix"], no pattern */
-	assert_int_equal(rejects(f->in, "bad-indicator"), 3);
+	assert_int_equal(cs_test_rejects(f->in, "bad-indicator"), 3);
 	assert_true(cs_test_diags_have(f->d, "pattern is not a string"));
 	assert_true(cs_test_diags_have(f->d, "ignoring valid_until 'soon'"));
 	fx_free(f);
@@ -520,10 +476,10 @@ static void test_nul_bytes(void **state)
 	 * value of its own (refused too) and the walk stops after it, where
 	 * a ',' is missing. */
 	assert_int_equal(cs_intel_count(f->in), 1);
-	must_find(f->in, CS_KIND_DOMAIN, "ok.example");
+	cs_test_must_find(f->in, CS_KIND_DOMAIN, "ok.example");
 	assert_null(cs_intel_find(f->in, CS_KIND_DOMAIN, "a"));
-	assert_int_equal(rejects(f->in, "bad-pattern"), 1);
-	assert_int_equal(rejects(f->in, "json-syntax"), 2);
+	assert_int_equal(cs_test_rejects(f->in, "bad-pattern"), 1);
+	assert_int_equal(cs_test_rejects(f->in, "json-syntax"), 2);
 	assert_int_equal(f->d->errors, 1);
 	assert_null(cs_intel_find(f->in, CS_KIND_DOMAIN, "after.example"));
 	fx_free(f);
@@ -558,10 +514,10 @@ static void test_real_apt1(void **state)
 	 *   |[$m[.source_ref].pattern, $m[.target_ref].type, $m[.target_ref].name]'
 	 * hugesoft.org -> threat-actor "Ugly Gorilla";
 	 * 223.166.0.0/15 -> malware "HUC Packet Transmit Tool (HTRAN)" */
-	ind = must_find(f->in, CS_KIND_DOMAIN, "hugesoft.org");
+	ind = cs_test_must_find(f->in, CS_KIND_DOMAIN, "hugesoft.org");
 	assert_true(cs_test_has_label(f->in, ind, "actor:Ugly Gorilla"));
 	assert_true(cs_test_has_label(f->in, ind, "indicator-type:malicious-activity"));
-	ind = must_find(f->in, CS_KIND_CIDR, "223.166.0.0/15");
+	ind = cs_test_must_find(f->in, CS_KIND_CIDR, "223.166.0.0/15");
 	assert_true(cs_test_has_label(f->in, ind, "malware:HUC Packet Transmit Tool (HTRAN)"));
 	assert_true(cs_test_has_label(
 	        f->in, ind, "kill-chain:mandiant-attack-lifecycle-model:establish-foothold"));
@@ -585,7 +541,7 @@ static void test_real_poisonivy(void **state)
 	 *      |scan(\"domain-name:value = '([^']*)'\")[0]]|unique|length" -> 25,
 	 * one of which is "domain autuo.xicp.net" (a space: not a domain) */
 	assert_int_equal(cs_test_count_kind(f->in, CS_KIND_DOMAIN), 24);
-	assert_int_equal(rejects(f->in, "bad-domain"), 1);
+	assert_int_equal(cs_test_rejects(f->in, "bad-domain"), 1);
 	/* same with ipv4-addr:value -> 18 */
 	assert_int_equal(cs_test_count_kind(f->in, CS_KIND_IPV4), 18);
 	/* same with file:name -> 2 */
@@ -593,17 +549,17 @@ static void test_real_poisonivy(void **state)
 	assert_int_equal(cs_intel_count(f->in), 24 + 18 + 2);
 	/* www.webserver.dynssl.com indicates campaign "admin@338" and malware
 	 * "PIVY Variant (8010cae3e8431bb11ed6dc9acabb93b7,)" (jq as above) */
-	ind = must_find(f->in, CS_KIND_DOMAIN, "www.webserver.dynssl.com");
+	ind = cs_test_must_find(f->in, CS_KIND_DOMAIN, "www.webserver.dynssl.com");
 	assert_true(cs_test_has_label(f->in, ind, "campaign:admin@338"));
 	assert_true(cs_test_has_label(f->in, ind,
 	                              "malware:PIVY Variant (8010cae3e8431bb11ed6dc9acabb93b7,)"));
 	/* nkr.iphone.qpoe.com -> campaign th3bug */
-	ind = must_find(f->in, CS_KIND_DOMAIN, "nkr.iphone.qpoe.com");
+	ind = cs_test_must_find(f->in, CS_KIND_DOMAIN, "nkr.iphone.qpoe.com");
 	assert_true(cs_test_has_label(f->in, ind, "campaign:th3bug"));
 	assert_false(cs_test_has_label(f->in, ind, "campaign:admin@338"));
 	/* 113.10.246.30 is in four patterns of admin@338: one indicator with
 	 * four sources */
-	ind = must_find(f->in, CS_KIND_IPV4, "113.10.246.30");
+	ind = cs_test_must_find(f->in, CS_KIND_IPV4, "113.10.246.30");
 	assert_true(cs_test_has_label(f->in, ind, "campaign:admin@338"));
 	assert_true(cs_indicator_source_count(ind) >= 3);
 	fx_free(f);

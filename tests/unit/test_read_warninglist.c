@@ -15,37 +15,6 @@
 
 #define K(kind) (1u << (kind))
 
-struct env {
-	struct cs_intel *in;
-	struct cs_test_diags *d;
-	struct cs_import_stats st;
-};
-
-static int setup(void **state)
-{
-	struct env *e = calloc(1, sizeof(*e));
-
-	if (!e)
-		return -1;
-	e->in = cs_intel_new();
-	e->d = calloc(1, sizeof(*e->d));
-	if (!e->in || !e->d)
-		return -1;
-	cs_intel_set_diag(e->in, cs_test_diag_cb, e->d);
-	*state = e;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct env *e = *state;
-
-	cs_intel_free(e->in);
-	free(e->d);
-	free(e);
-	return 0;
-}
-
 /* Index of the list called `name`; fails the test when absent. */
 static size_t list_index(struct cs_intel *in, const char *name)
 {
@@ -112,7 +81,7 @@ static void check_marks(struct cs_intel *in, enum cs_kind kind, const char *raw,
 	assert_int_equal(!!(cs_indicator_flags(ind) & CS_IND_WARNLISTED), n > 0);
 }
 
-static void import_plain(struct env *e, const char *text)
+static void import_plain(struct cs_test_env *e, const char *text)
 {
 	assert_int_equal(cs_intel_set_format(e->in, "plain"), CS_OK);
 	assert_int_equal(cs_intel_import_mem(e->in, "indicators", text, strlen(text), &e->st),
@@ -125,7 +94,7 @@ static void import_plain(struct env *e, const char *text)
 
 static void test_crafted_lists(void **state)
 {
-	struct env *e = *state;
+	struct cs_test_env *e = *state;
 	size_t before;
 
 	assert_int_equal(cs_intel_import(e->in, cs_test_data("warninglist"), &e->st), CS_OK);
@@ -180,7 +149,7 @@ static void test_crafted_lists(void **state)
 
 static void test_real_lists(void **state)
 {
-	struct env *e = *state;
+	struct cs_test_env *e = *state;
 	const char *p = CS_TEST_REAL_WORLD("misp-warninglists/lists");
 	const uint32_t ip = K(CS_KIND_IPV4) | K(CS_KIND_IPV6) | K(CS_KIND_CIDR);
 	const uint32_t hashes =
@@ -218,7 +187,7 @@ static void test_real_lists(void **state)
 
 static void test_real_marking(void **state)
 {
-	struct env *e = *state;
+	struct cs_test_env *e = *state;
 	const char *p = CS_TEST_REAL_WORLD("misp-warninglists/lists");
 	size_t before;
 
@@ -280,7 +249,7 @@ static void test_real_marking(void **state)
 
 /* ------------------------------------------------------------------ hostile */
 
-static void import_forced(struct env *e, const char *name, const void *data, size_t len)
+static void import_forced(struct cs_test_env *e, const char *name, const void *data, size_t len)
 {
 	memset(e->d, 0, sizeof(*e->d));
 	assert_int_equal(cs_intel_set_format(e->in, "warninglist"), CS_OK);
@@ -289,7 +258,7 @@ static void import_forced(struct env *e, const char *name, const void *data, siz
 
 static void test_empty_and_truncated(void **state)
 {
-	struct env *e = *state;
+	struct cs_test_env *e = *state;
 	static const char cut[] = "{\"name\": \"x\", \"type\": \"string\",\n\"list\": [\"a.exa";
 
 	import_forced(e, "empty.json", "", 0);
@@ -304,7 +273,7 @@ static void test_empty_and_truncated(void **state)
 
 static void test_nul_bytes(void **state)
 {
-	struct env *e = *state;
+	struct cs_test_env *e = *state;
 	static const char t[] = "{\"name\": \"n\", \"type\": \"string\", \"list\": [\"a\0b\"]}";
 	static const char esc[] =
 	        "{\"name\": \"n\", \"type\": \"string\", \"list\": [\"a\\u0000b\"]}";
@@ -318,7 +287,7 @@ static void test_nul_bytes(void **state)
 
 static void test_crlf(void **state)
 {
-	struct env *e = *state;
+	struct cs_test_env *e = *state;
 	static const char t[] = "{\r\n  \"name\": \"c\",\r\n  \"type\": \"hostname\",\r\n"
 	                        "  \"list\": [\r\n    \"crlf.example\"\r\n  ]\r\n}\r\n";
 
@@ -340,7 +309,7 @@ static void fill_garbage(unsigned char *p, size_t n, uint32_t seed)
 
 static void test_binary_garbage(void **state)
 {
-	struct env *e = *state;
+	struct cs_test_env *e = *state;
 	unsigned char buf[4096];
 	char *deep;
 	size_t i, n = 100000;
@@ -366,7 +335,7 @@ static void test_binary_garbage(void **state)
  * linear time. */
 static void test_100mb_line(void **state)
 {
-	struct env *e = *state;
+	struct cs_test_env *e = *state;
 	const size_t n = (size_t)100 << 20;
 	char *dir = cs_test_tmpdir(), *big, *path;
 	static const char head[] = "{\"name\": \"big\", \"type\": \"string\", \"list\": [\"";
@@ -395,7 +364,7 @@ static void test_100mb_line(void **state)
 
 static void test_sniffing(void **state)
 {
-	struct env *e = *state;
+	struct cs_test_env *e = *state;
 	size_t i, n, cap = 200000;
 	char *t = malloc(cap);
 
@@ -419,15 +388,15 @@ static void test_sniffing(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test_setup_teardown(test_crafted_lists, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_real_lists, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_real_marking, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_empty_and_truncated, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_nul_bytes, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_crlf, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_binary_garbage, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_100mb_line, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_sniffing, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_crafted_lists, cs_test_env_setup, cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_real_lists, cs_test_env_setup, cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_real_marking, cs_test_env_setup, cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_empty_and_truncated, cs_test_env_setup, cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_nul_bytes, cs_test_env_setup, cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_crlf, cs_test_env_setup, cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_binary_garbage, cs_test_env_setup, cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_100mb_line, cs_test_env_setup, cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_sniffing, cs_test_env_setup, cs_test_env_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -14,44 +14,9 @@
 #include "chainsweep/intel.h"
 #include "testutil.h"
 
-struct env {
-	struct cs_intel *in;
-	struct cs_test_diags *d;
-	struct cs_import_stats st;
-};
-
-static int setup(void **state)
-{
-	struct env *e = calloc(1, sizeof(*e));
-
-	if (!e)
-		return -1;
-	e->in = cs_intel_new();
-	e->d = calloc(1, sizeof(*e->d));
-	if (!e->in || !e->d)
-		return -1;
-	cs_intel_set_diag(e->in, cs_test_diag_cb, e->d);
-	*state = e;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct env *e = *state;
-
-	cs_intel_free(e->in);
-	free(e->d);
-	free(e);
-	return 0;
-}
-
 static const struct cs_indicator *must_find(struct cs_intel *in, const char *rule)
 {
-	const struct cs_indicator *ind = cs_intel_find(in, CS_KIND_YARA_RULE, rule);
-
-	if (!ind)
-		fail_msg("no yara-rule indicator '%s'", rule);
-	return ind;
+	return cs_test_must_find(in, CS_KIND_YARA_RULE, rule);
 }
 
 /* The first source of `ind`. */
@@ -95,7 +60,7 @@ static int yarac_compiles(const char *path)
 
 static void test_crafted_rules(void **state)
 {
-	struct env *e = *state;
+	struct cs_test_env *e = *state;
 	const struct cs_indicator *ind;
 	struct cs_source_info si;
 	const char *text;
@@ -151,7 +116,7 @@ static void test_crafted_rules(void **state)
 
 static void test_syntax_error(void **state)
 {
-	struct env *e = *state;
+	struct cs_test_env *e = *state;
 	const char *p = cs_test_data("yara/syntax-error.yar");
 
 	/* The error on line 12 is reported there; the file counts one reject
@@ -171,7 +136,7 @@ static void test_syntax_error(void **state)
 
 static void test_include_refused(void **state)
 {
-	struct env *e = *state;
+	struct cs_test_env *e = *state;
 	const char *p = cs_test_data("yara/include-passwd.yar");
 
 	assert_int_equal(cs_intel_import(e->in, p, &e->st), CS_ERR_EMPTY);
@@ -187,7 +152,7 @@ static void test_include_refused(void **state)
 
 static void test_undefined_identifier(void **state)
 {
-	struct env *e = *state;
+	struct cs_test_env *e = *state;
 	const char *p = cs_test_data("yara/undefined-identifier.yar");
 
 	assert_int_equal(cs_intel_import(e->in, p, &e->st), CS_ERR_EMPTY);
@@ -199,7 +164,7 @@ static void test_undefined_identifier(void **state)
 
 static void test_no_rules(void **state)
 {
-	struct env *e = *state;
+	struct cs_test_env *e = *state;
 	const char *p = cs_test_data("yara/no-rules.yar");
 
 	/* Compiles: no reject, no error of its own; the driver counts a file
@@ -214,7 +179,7 @@ static void test_no_rules(void **state)
 
 static void test_crlf_no_final_newline(void **state)
 {
-	struct env *e = *state;
+	struct cs_test_env *e = *state;
 
 	assert_int_equal(
 	        cs_intel_import(e->in, cs_test_data("yara/crlf-no-final-newline.yar"), &e->st),
@@ -233,7 +198,7 @@ static int name_cmp(const struct dirent **a, const struct dirent **b)
 
 static void test_real_signature_base(void **state)
 {
-	struct env *e = *state;
+	struct cs_test_env *e = *state;
 	const char *base = CS_TEST_REAL_WORLD("signature-base/yara");
 	struct dirent **ents;
 	char dir[4096], path[4400];
@@ -305,7 +270,7 @@ static void test_real_signature_base(void **state)
 
 static void test_real_volexity_rules(void **state)
 {
-	struct env *e = *state;
+	struct cs_test_env *e = *state;
 	const char *p = CS_TEST_REAL_WORLD("volexity/3cx-rules.yar");
 	const struct cs_indicator *ind;
 
@@ -326,7 +291,7 @@ static void test_real_volexity_rules(void **state)
 
 static void test_empty_file(void **state)
 {
-	struct env *e = *state;
+	struct cs_test_env *e = *state;
 
 	assert_int_equal(cs_intel_set_format(e->in, "yara"), CS_OK);
 	assert_int_equal(cs_intel_import_mem(e->in, "empty.yar", "", 0, &e->st), CS_ERR_EMPTY);
@@ -336,7 +301,7 @@ static void test_empty_file(void **state)
 
 static void test_nul_bytes(void **state)
 {
-	struct env *e = *state;
+	struct cs_test_env *e = *state;
 	static const char t[] = "rule a { condition: true }\n"
 	                        "rule b { condition: \0 true }\n";
 
@@ -361,7 +326,7 @@ static void fill_garbage(unsigned char *p, size_t n, uint32_t seed)
 
 static void test_binary_garbage(void **state)
 {
-	struct env *e = *state;
+	struct cs_test_env *e = *state;
 	unsigned char buf[4096];
 	uint32_t seed;
 	size_t i;
@@ -387,7 +352,7 @@ static void test_binary_garbage(void **state)
  * in the length of a line). */
 static void test_100mb_line(void **state)
 {
-	struct env *e = *state;
+	struct cs_test_env *e = *state;
 	const size_t n = (size_t)100 << 20;
 	char *dir = cs_test_tmpdir(), *big, *path;
 	clock_t t0;
@@ -412,7 +377,7 @@ static void test_100mb_line(void **state)
 
 static void test_long_line_refused(void **state)
 {
-	struct env *e = *state;
+	struct cs_test_env *e = *state;
 	size_t n = 20000;
 	char *t = malloc(n + 64);
 	int k;
@@ -430,7 +395,7 @@ static void test_long_line_refused(void **state)
 
 static void test_sniffing(void **state)
 {
-	struct env *e = *state;
+	struct cs_test_env *e = *state;
 	static const char r[] = "// no extension\nrule sniffed { condition: true }\n";
 
 	assert_int_equal(cs_intel_import_mem(e->in, "rules", r, sizeof(r) - 1, &e->st), CS_OK);
@@ -441,20 +406,20 @@ static void test_sniffing(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test_setup_teardown(test_crafted_rules, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_syntax_error, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_include_refused, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_undefined_identifier, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_no_rules, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_crlf_no_final_newline, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_real_signature_base, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_real_volexity_rules, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_empty_file, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_nul_bytes, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_binary_garbage, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_100mb_line, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_long_line_refused, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_sniffing, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_crafted_rules, cs_test_env_setup, cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_syntax_error, cs_test_env_setup, cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_include_refused, cs_test_env_setup, cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_undefined_identifier, cs_test_env_setup, cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_no_rules, cs_test_env_setup, cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_crlf_no_final_newline, cs_test_env_setup, cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_real_signature_base, cs_test_env_setup, cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_real_volexity_rules, cs_test_env_setup, cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_empty_file, cs_test_env_setup, cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_nul_bytes, cs_test_env_setup, cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_binary_garbage, cs_test_env_setup, cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_100mb_line, cs_test_env_setup, cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_long_line_refused, cs_test_env_setup, cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_sniffing, cs_test_env_setup, cs_test_env_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -120,3 +120,98 @@ int cs_test_has_label(const struct cs_intel *in, const struct cs_indicator *ind,
 	}
 	return 0;
 }
+
+int cs_test_env_setup(void **state)
+{
+	struct cs_test_env *e = calloc(1, sizeof(*e));
+
+	if (!e)
+		return -1;
+	e->in = cs_intel_new();
+	e->d = calloc(1, sizeof(*e->d));
+	if (!e->in || !e->d) {
+		cs_intel_free(e->in);
+		free(e->d);
+		free(e);
+		return -1;
+	}
+	cs_intel_set_diag(e->in, cs_test_diag_cb, e->d);
+	*state = e;
+	return 0;
+}
+
+int cs_test_env_teardown(void **state)
+{
+	struct cs_test_env *e = *state;
+
+	cs_intel_free(e->in);
+	free(e->d);
+	free(e);
+	return 0;
+}
+
+const struct cs_indicator *cs_test_must_find(const struct cs_intel *in, enum cs_kind kind,
+					     const char *value)
+{
+	const struct cs_indicator *ind = cs_intel_find(in, kind, value);
+
+	if (!ind)
+		fail_msg("no %s indicator '%s'", cs_kind_name(kind), value);
+	return ind;
+}
+
+int cs_test_has_source(const struct cs_intel *in, const struct cs_indicator *ind,
+		       const char *file, uint64_t line, const char *format, const char *desc)
+{
+	size_t i, fl = strlen(file);
+
+	for (i = 0; i < cs_indicator_source_count(ind); i++) {
+		struct cs_source_info si;
+		size_t l;
+
+		cs_indicator_source(in, ind, i, &si);
+		l = si.file ? strlen(si.file) : 0;
+		if (l < fl || strcmp(si.file + l - fl, file) != 0 || si.line != line)
+			continue;
+		if (format && (!si.format || strcmp(si.format, format) != 0))
+			continue;
+		if (desc && (!si.description || strcmp(si.description, desc) != 0))
+			continue;
+		return 1;
+	}
+	return 0;
+}
+
+uint64_t cs_test_rejects(const struct cs_intel *in, const char *reason)
+{
+	size_t i;
+	uint64_t n;
+
+	for (i = 0; i < cs_intel_reject_reasons(in); i++) {
+		const char *r = cs_intel_reject_reason(in, i, &n);
+
+		if (strcmp(r, reason) == 0)
+			return n;
+	}
+	return 0;
+}
+
+char *cs_test_slurp(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	char *buf;
+	long n;
+
+	assert_non_null(fp);
+	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
+	n = ftell(fp);
+	assert_true(n >= 0);
+	rewind(fp);
+	buf = malloc((size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
+	buf[n] = '\0';
+	fclose(fp);
+	*len = (size_t)n;
+	return buf;
+}

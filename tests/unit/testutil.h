@@ -55,4 +55,29 @@ size_t cs_test_count_kind(const struct cs_intel *in, enum cs_kind kind);
 int cs_test_has_label(const struct cs_intel *in, const struct cs_indicator *ind,
 		      const char *label);
 
+/*
+ * A fresh indicator set whose diagnostics are collected: the cmocka
+ * per-test setup/teardown pair most reader tests use (`*state` is a
+ * struct cs_test_env).
+ */
+struct cs_test_env {
+	struct cs_intel *in;
+	struct cs_test_diags *d;
+	struct cs_import_stats st;
+};
+int cs_test_env_setup(void **state);
+int cs_test_env_teardown(void **state);
+
+/* The indicator (kind, value), or fail the test naming it. */
+const struct cs_indicator *cs_test_must_find(const struct cs_intel *in, enum cs_kind kind,
+					     const char *value);
+/* 1 when `ind` has a source at `line` of a file whose path ends in `file`,
+ * read by `format` (NULL: any) with description `desc` (NULL: any). */
+int cs_test_has_source(const struct cs_intel *in, const struct cs_indicator *ind,
+		       const char *file, uint64_t line, const char *format, const char *desc);
+/* How many entries the set rejected under `reason` (0 when none). */
+uint64_t cs_test_rejects(const struct cs_intel *in, const char *reason);
+/* A whole file, NUL-terminated (fails the test when unreadable). */
+char *cs_test_slurp(const char *path, size_t *len);
+
 #endif
