@@ -85,6 +85,20 @@ int cs__read_file(const char *path, size_t max, char **out, size_t *len, int *er
 		ssize_t r;
 
 		if (n + 1 >= cap) {
+			/* Full: probe one byte before growing, so a file whose
+			 * size fstat gave exactly is never reallocated. */
+			char probe;
+
+			r = read(fd, &probe, 1);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0) {
+				if (r < 0) {
+					*err_no = errno;
+					rc = CS_ERR_IO;
+				}
+				break;
+			}
 			/* The file grew while we read it. */
 			if (cap > max) {
 				rc = CS_ERR_TOOBIG;
@@ -94,6 +108,8 @@ int cs__read_file(const char *path, size_t max, char **out, size_t *len, int *er
 				rc = CS_ERR_NOMEM;
 				break;
 			}
+			data[n++] = probe;
+			continue;
 		}
 		r = read(fd, data + n, cap - n - 1);
 		if (r < 0) {
