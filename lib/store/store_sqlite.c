@@ -30,12 +30,10 @@ static const char schema_sql[] =
 	"  id INTEGER PRIMARY KEY, kind INTEGER NOT NULL, value TEXT NOT NULL,\n"
 	"  flags INTEGER NOT NULL DEFAULT 0, confidence INTEGER NOT NULL DEFAULT -1,\n"
 	"  valid_from INTEGER NOT NULL DEFAULT 0, valid_until INTEGER NOT NULL DEFAULT 0,\n"
-	"  added_version INTEGER NOT NULL, UNIQUE(kind, value));\n"
+	"  labelset INTEGER NOT NULL DEFAULT 0, added_version INTEGER NOT NULL,\n"
+	"  UNIQUE(kind, value));\n"
 	"CREATE TABLE IF NOT EXISTS label(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);\n"
-	"CREATE TABLE IF NOT EXISTS indicator_label(\n"
-	"  indicator_id INTEGER NOT NULL, label_id INTEGER NOT NULL,\n"
-	"  PRIMARY KEY(indicator_id, label_id)) WITHOUT ROWID;\n"
-	"CREATE INDEX IF NOT EXISTS indicator_label_by_label ON indicator_label(label_id);\n"
+	"CREATE TABLE IF NOT EXISTS labelset(id INTEGER PRIMARY KEY, members TEXT NOT NULL UNIQUE);\n"
 	"CREATE TABLE IF NOT EXISTS indicator_source(\n"
 	"  indicator_id INTEGER NOT NULL, file TEXT NOT NULL, line INTEGER NOT NULL,\n"
 	"  ref TEXT NOT NULL, format TEXT, description TEXT, version INTEGER NOT NULL,\n"
@@ -139,7 +137,7 @@ int cs_store_open(const char *path, struct cs_store **out)
 		return CS_ERR_DB;
 	}
 	sqlite3_busy_timeout(st->db, 10000);
-	rc = exec(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
+	rc = exec(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536;");
 	if (!rc)
 		rc = exec(st, schema_sql);
 	if (rc) {
@@ -182,10 +180,12 @@ const char *cs_store_errmsg(const struct cs_store *st)
 
 /* Prepared statements of one save, finalized together. */
 enum {
-	Q_IND,
+	Q_IND_INS,
+	Q_IND_UPD,
 	Q_LABEL_INS,
 	Q_LABEL_ID,
-	Q_IND_LABEL,
+	Q_SET_INS,
+	Q_SET_ID,
 	Q_SRC,
 	Q_TERM,
 	Q_WL_UPSERT,
@@ -198,15 +198,15 @@ enum {
 };
 
 static const char *const save_sql[Q_COUNT] = {
-	[Q_IND] = "INSERT INTO indicator(kind, value, flags, confidence, valid_from, valid_until,"
-		  " added_version) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)"
-		  " ON CONFLICT(kind, value) DO UPDATE SET flags = excluded.flags,"
-		  " confidence = excluded.confidence, valid_from = excluded.valid_from,"
-		  " valid_until = excluded.valid_until RETURNING id",
+	[Q_IND_INS] = "INSERT OR IGNORE INTO indicator(kind, value, flags, confidence, valid_from,"
+		      " valid_until, labelset, added_version)"
+		      " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[Q_IND_UPD] = "UPDATE indicator SET flags = ?3, confidence = ?4, valid_from = ?5,"
+		      " valid_until = ?6, labelset = ?7 WHERE kind = ?1 AND value = ?2 RETURNING id",
 	[Q_LABEL_INS] = "INSERT OR IGNORE INTO label(name) VALUES(?1)",
 	[Q_LABEL_ID] = "SELECT id FROM label WHERE name = ?1",
-	[Q_IND_LABEL] = "INSERT OR IGNORE INTO indicator_label(indicator_id, label_id)"
-			" VALUES(?1, ?2)",
+	[Q_SET_INS] = "INSERT OR IGNORE INTO labelset(members) VALUES(?1)",
+	[Q_SET_ID] = "SELECT id FROM labelset WHERE members = ?1",
 	[Q_SRC] = "INSERT INTO indicator_source(indicator_id, file, line, ref, format,"
 		  " description, version) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)"
 		  " ON CONFLICT DO UPDATE SET description = coalesce(description,"
@@ -244,64 +244,116 @@ static void bind_text(sqlite3_stmt *q, int i, const char *s)
 		sqlite3_bind_null(q, i);
 }
 
-/* Label name -> database id, cached in a map for the duration of a save. */
-static int label_id(struct cs_store *st, sqlite3_stmt **q, struct cs_map *cache,
-		    const char *name, int64_t *id)
+/*
+ * The database id of a unique text (a label name through Q_LABEL_INS/_ID,
+ * a label set through Q_SET_INS/_ID), inserted when new. Ids are cached
+ * in a map for the duration of a save.
+ */
+static int text_id(struct cs_store *st, sqlite3_stmt *ins, sqlite3_stmt *sel,
+		   struct cs_map *cache, const char *text, int64_t *id)
 {
 	uint32_t v;
 	int rc;
 
-	if (cs__map_get(cache, name, strlen(name), &v)) {
+	if (cs__map_get(cache, text, strlen(text), &v)) {
 		*id = v;
 		return CS_OK;
 	}
-	bind_text(q[Q_LABEL_INS], 1, name);
-	rc = step_done(st, q[Q_LABEL_INS], "save label");
+	bind_text(ins, 1, text);
+	rc = step_done(st, ins, "save label");
 	if (rc)
 		return rc;
-	bind_text(q[Q_LABEL_ID], 1, name);
-	if (sqlite3_step(q[Q_LABEL_ID]) != SQLITE_ROW) {
-		sqlite3_reset(q[Q_LABEL_ID]);
+	bind_text(sel, 1, text);
+	if (sqlite3_step(sel) != SQLITE_ROW) {
+		sqlite3_reset(sel);
 		return db_fail(st, "label id");
 	}
-	*id = sqlite3_column_int64(q[Q_LABEL_ID], 0);
-	sqlite3_reset(q[Q_LABEL_ID]);
+	*id = sqlite3_column_int64(sel, 0);
+	sqlite3_reset(sel);
 	if (*id > UINT32_MAX)
 		return CS_ERR_TOOBIG;
-	return cs__map_put(cache, name, strlen(name), (uint32_t)*id);
+	return cs__map_put(cache, text, strlen(text), (uint32_t)*id);
 }
 
-static int save_indicator(struct cs_store *st, sqlite3_stmt **q, struct cs_map *labels,
+/* Per-save caches of label and label-set ids, and a scratch key. */
+struct save_cache {
+	struct cs_map labels;
+	struct cs_map sets;
+	struct cs_buf key;
+};
+
+/*
+ * An indicator's labels are stored as a label set: the label ids in the
+ * indicator's order, "3,1,2". Indicators of one file or event share one
+ * set, so a million indicators need a few rows instead of millions.
+ * 0 means no labels.
+ */
+static int labelset_id(struct cs_store *st, sqlite3_stmt **q, struct save_cache *c,
+		       const struct cs_intel *in, const struct cs_indicator *ind, int64_t *id)
+{
+	size_t j;
+	int64_t lid;
+	int rc;
+
+	*id = 0;
+	if (!cs_indicator_label_count(ind))
+		return CS_OK;
+	cs__buf_reset(&c->key);
+	for (j = 0; j < cs_indicator_label_count(ind); j++) {
+		rc = text_id(st, q[Q_LABEL_INS], q[Q_LABEL_ID], &c->labels,
+			     cs_indicator_label(in, ind, j), &lid);
+		if (!rc)
+			rc = cs__buf_printf(&c->key, "%s%lld", j ? "," : "", (long long)lid);
+		if (rc)
+			return rc;
+	}
+	return text_id(st, q[Q_SET_INS], q[Q_SET_ID], &c->sets, cs__buf_cstr(&c->key), id);
+}
+
+/* Bind the merged fields of an indicator: ?1 kind .. ?7 label set. */
+static void bind_indicator(sqlite3_stmt *s, const struct cs_indicator *ind, int64_t set)
+{
+	sqlite3_bind_int(s, 1, (int)cs_indicator_kind(ind));
+	bind_text(s, 2, cs_indicator_value(ind));
+	sqlite3_bind_int(s, 3, (int)cs_indicator_flags(ind));
+	sqlite3_bind_int(s, 4, cs_indicator_confidence(ind));
+	sqlite3_bind_int64(s, 5, cs_indicator_valid_from(ind));
+	sqlite3_bind_int64(s, 6, cs_indicator_valid_until(ind));
+	sqlite3_bind_int64(s, 7, set);
+}
+
+/*
+ * Insert a new indicator, or update the merged fields of a stored one
+ * (its id never changes). A plain insert comes first: on a fresh import
+ * nearly every indicator is new, and then it costs one statement.
+ */
+static int save_indicator(struct cs_store *st, sqlite3_stmt **q, struct save_cache *c,
 			  const struct cs_intel *in, const struct cs_indicator *ind,
 			  int64_t version, int64_t *wl_ids)
 {
-	sqlite3_stmt *qi = q[Q_IND];
-	int64_t id, lid;
+	sqlite3_stmt *qi = q[Q_IND_INS], *qu = q[Q_IND_UPD];
+	int64_t id, set;
 	size_t j;
 	int rc;
 
-	sqlite3_bind_int(qi, 1, (int)cs_indicator_kind(ind));
-	bind_text(qi, 2, cs_indicator_value(ind));
-	sqlite3_bind_int(qi, 3, (int)cs_indicator_flags(ind));
-	sqlite3_bind_int(qi, 4, cs_indicator_confidence(ind));
-	sqlite3_bind_int64(qi, 5, cs_indicator_valid_from(ind));
-	sqlite3_bind_int64(qi, 6, cs_indicator_valid_until(ind));
-	sqlite3_bind_int64(qi, 7, version);
-	if (sqlite3_step(qi) != SQLITE_ROW) {
-		sqlite3_reset(qi);
-		return db_fail(st, "save indicator");
-	}
-	id = sqlite3_column_int64(qi, 0);
-	sqlite3_reset(qi);
-	for (j = 0; j < cs_indicator_label_count(ind); j++) {
-		rc = label_id(st, q, labels, cs_indicator_label(in, ind, j), &lid);
-		if (rc)
-			return rc;
-		sqlite3_bind_int64(q[Q_IND_LABEL], 1, id);
-		sqlite3_bind_int64(q[Q_IND_LABEL], 2, lid);
-		rc = step_done(st, q[Q_IND_LABEL], "save indicator label");
-		if (rc)
-			return rc;
+	rc = labelset_id(st, q, c, in, ind, &set);
+	if (rc)
+		return rc;
+	bind_indicator(qi, ind, set);
+	sqlite3_bind_int64(qi, 8, version);
+	rc = step_done(st, qi, "save indicator");
+	if (rc)
+		return rc;
+	if (sqlite3_changes(st->db) == 1) {
+		id = sqlite3_last_insert_rowid(st->db);
+	} else {
+		bind_indicator(qu, ind, set);
+		if (sqlite3_step(qu) != SQLITE_ROW) {
+			sqlite3_reset(qu);
+			return db_fail(st, "update indicator");
+		}
+		id = sqlite3_column_int64(qu, 0);
+		sqlite3_reset(qu);
 	}
 	for (j = 0; j < cs_indicator_source_count(ind); j++) {
 		struct cs_source_info si;
@@ -396,7 +448,7 @@ int cs_store_save_intel(struct cs_store *st, struct cs_intel *in, const char *no
 			const struct cs_import_stats *stats, int64_t *version)
 {
 	sqlite3_stmt *q[Q_COUNT] = {0};
-	struct cs_map labels;
+	struct save_cache cache;
 	int64_t ver = 0, *wl_ids = NULL;
 	sqlite3_stmt *v = NULL;
 	size_t i;
@@ -405,7 +457,9 @@ int cs_store_save_intel(struct cs_store *st, struct cs_intel *in, const char *no
 	rc = cs_intel_finalize(in);
 	if (rc)
 		return rc;
-	cs__map_init(&labels);
+	cs__map_init(&cache.labels);
+	cs__map_init(&cache.sets);
+	cs__buf_init(&cache.key, 0);
 	rc = exec(st, "BEGIN IMMEDIATE");
 	if (rc)
 		return rc;
@@ -443,7 +497,7 @@ int cs_store_save_intel(struct cs_store *st, struct cs_intel *in, const char *no
 		goto out;
 	rc = exec(st, "DELETE FROM indicator_warninglist");
 	for (i = 0; !rc && i < cs_intel_count(in); i++)
-		rc = save_indicator(st, q, &labels, in, cs_intel_at(in, i), ver, wl_ids);
+		rc = save_indicator(st, q, &cache, in, cs_intel_at(in, i), ver, wl_ids);
 	for (i = 0; !rc && i < cs_intel_yara_count(in); i++) {
 		const char *text;
 		size_t len;
@@ -468,7 +522,9 @@ out:
 		sqlite3_finalize(q[i]);
 	sqlite3_finalize(v);
 	free(wl_ids);
-	cs__map_release(&labels);
+	cs__map_release(&cache.labels);
+	cs__map_release(&cache.sets);
+	cs__buf_release(&cache.key);
 	if (rc) {
 		char keep[sizeof(st->errmsg)];
 
@@ -494,29 +550,137 @@ static long id_lookup(const struct id_map *m, int64_t id)
 	return id >= 0 && (uint64_t)id < m->n ? m->idx[id] : -1;
 }
 
-static int load_indicators(struct cs_store *st, struct cs_intel *in, struct id_map *m)
-{
-	sqlite3_stmt *q = NULL;
-	int64_t maxid = 0;
-	int r, rc = CS_OK;
+/* Label names and label sets by database id, while loading. */
+struct labelsets {
+	char **names; /* names[label id] */
+	size_t nnames;
+	struct lset {
+		const char **v;
+		size_t n;
+	} *sets; /* sets[labelset id] */
+	size_t nsets;
+};
 
-	if (sqlite3_prepare_v2(st->db, "SELECT coalesce(max(id), 0) FROM indicator", -1, &q,
-			       NULL) != SQLITE_OK)
+static void labelsets_release(struct labelsets *ls)
+{
+	size_t i;
+
+	for (i = 0; i < ls->nnames; i++)
+		free(ls->names[i]);
+	for (i = 0; i < ls->nsets; i++)
+		free(ls->sets[i].v);
+	free(ls->names);
+	free(ls->sets);
+}
+
+/* Ids are INTEGER PRIMARY KEYs: small and dense, so arrays index them. */
+static int max_id(struct cs_store *st, const char *table, size_t *out)
+{
+	char sql[96];
+	sqlite3_stmt *q = NULL;
+	int64_t v = 0;
+
+	snprintf(sql, sizeof(sql), "SELECT coalesce(max(id), 0) FROM %s", table);
+	if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) != SQLITE_OK)
 		return db_fail(st, "load");
 	if (sqlite3_step(q) == SQLITE_ROW)
-		maxid = sqlite3_column_int64(q, 0);
+		v = sqlite3_column_int64(q, 0);
 	sqlite3_finalize(q);
-	m->n = (size_t)maxid + 1;
+	if (v < 0 || (uint64_t)v >= SIZE_MAX / sizeof(void *) / 2) {
+		snprintf(st->errmsg, sizeof(st->errmsg), "%s: id %lld out of range", table,
+			 (long long)v);
+		return CS_ERR_DB;
+	}
+	*out = (size_t)v + 1;
+	return CS_OK;
+}
+
+/* Load every label name and label set ("3,1,2": label ids in order). */
+static int labelsets_load(struct cs_store *st, struct labelsets *ls)
+{
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	memset(ls, 0, sizeof(*ls));
+	rc = max_id(st, "label", &ls->nnames);
+	if (!rc)
+		rc = max_id(st, "labelset", &ls->nsets);
+	if (rc)
+		return rc;
+	ls->names = cs__calloc(ls->nnames, sizeof(*ls->names));
+	ls->sets = cs__calloc(ls->nsets, sizeof(*ls->sets));
+	if (!ls->names || !ls->sets)
+		return CS_ERR_NOMEM;
+	if (sqlite3_prepare_v2(st->db, "SELECT id, name FROM label", -1, &q, NULL) != SQLITE_OK)
+		return db_fail(st, "load labels");
+	while (!rc && sqlite3_step(q) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(q, 0);
+
+		if (id > 0 && (size_t)id < ls->nnames &&
+		    !(ls->names[id] = cs__strdup((const char *)sqlite3_column_text(q, 1))))
+			rc = CS_ERR_NOMEM;
+	}
+	sqlite3_finalize(q);
+	if (rc)
+		return rc;
+	if (sqlite3_prepare_v2(st->db, "SELECT id, members FROM labelset", -1, &q, NULL) !=
+	    SQLITE_OK)
+		return db_fail(st, "load label sets");
+	while (!rc && sqlite3_step(q) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(q, 0);
+		const char *p = (const char *)sqlite3_column_text(q, 1);
+		struct lset *set;
+		size_t cap = 0;
+
+		if (id <= 0 || (size_t)id >= ls->nsets || !p)
+			continue;
+		set = &ls->sets[id];
+		while (*p) {
+			char *end;
+			unsigned long long lid = strtoull(p, &end, 10);
+
+			if (end == p)
+				break;
+			p = *end == ',' ? end + 1 : end;
+			if (lid >= ls->nnames || !ls->names[lid])
+				continue; /* a dangling id loses one label, not the set */
+			if (cs__grow((void **)&set->v, &cap, set->n + 1, sizeof(*set->v))) {
+				rc = CS_ERR_NOMEM;
+				break;
+			}
+			set->v[set->n++] = ls->names[lid];
+		}
+	}
+	sqlite3_finalize(q);
+	return rc;
+}
+
+static int load_indicators(struct cs_store *st, struct cs_intel *in, struct id_map *m)
+{
+	struct labelsets ls;
+	sqlite3_stmt *q = NULL;
+	int r = SQLITE_DONE, rc;
+
+	rc = max_id(st, "indicator", &m->n);
+	if (rc)
+		return rc;
 	m->idx = cs__malloc(m->n * sizeof(*m->idx));
 	if (!m->idx)
 		return CS_ERR_NOMEM;
 	memset(m->idx, 0xff, m->n * sizeof(*m->idx));
+	rc = labelsets_load(st, &ls);
+	if (rc) {
+		labelsets_release(&ls);
+		return rc;
+	}
 	if (sqlite3_prepare_v2(st->db,
 			       "SELECT id, kind, value, flags, confidence, valid_from,"
-			       " valid_until FROM indicator ORDER BY id",
-			       -1, &q, NULL) != SQLITE_OK)
+			       " valid_until, labelset FROM indicator ORDER BY id",
+			       -1, &q, NULL) != SQLITE_OK) {
+		labelsets_release(&ls);
 		return db_fail(st, "load indicators");
-	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+	}
+	while (!rc && (r = sqlite3_step(q)) == SQLITE_ROW) {
 		int64_t id = sqlite3_column_int64(q, 0);
 		long idx = cs__intel_put(
 			in, (enum cs_kind)sqlite3_column_int(q, 1),
@@ -529,12 +693,20 @@ static int load_indicators(struct cs_store *st, struct cs_intel *in, struct id_m
 			rc = (int)idx;
 			break;
 		}
+		int64_t set = sqlite3_column_int64(q, 7);
+		size_t j;
+
 		if (id >= 0 && (size_t)id < m->n)
 			m->idx[id] = idx;
+		if (set > 0 && (size_t)set < ls.nsets) {
+			for (j = 0; !rc && j < ls.sets[set].n; j++)
+				rc = cs__intel_put_label(in, (size_t)idx, ls.sets[set].v[j]);
+		}
 	}
 	if (!rc && r != SQLITE_DONE)
 		rc = db_fail(st, "load indicators");
 	sqlite3_finalize(q);
+	labelsets_release(&ls);
 	return rc;
 }
 
@@ -543,21 +715,6 @@ static int load_related(struct cs_store *st, struct cs_intel *in, const struct i
 	sqlite3_stmt *q = NULL;
 	int r, rc = CS_OK;
 
-	if (sqlite3_prepare_v2(st->db,
-			       "SELECT l.indicator_id, n.name FROM indicator_label l"
-			       " JOIN label n ON n.id = l.label_id",
-			       -1, &q, NULL) != SQLITE_OK)
-		return db_fail(st, "load labels");
-	while (!rc && (r = sqlite3_step(q)) == SQLITE_ROW) {
-		long idx = id_lookup(m, sqlite3_column_int64(q, 0));
-
-		if (idx >= 0)
-			rc = cs__intel_put_label(in, (size_t)idx,
-						 (const char *)sqlite3_column_text(q, 1));
-	}
-	sqlite3_finalize(q);
-	if (rc)
-		return rc;
 	if (sqlite3_prepare_v2(st->db,
 			       "SELECT indicator_id, file, line, ref, format, description"
 			       " FROM indicator_source ORDER BY indicator_id, version",

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sqlite3.h>
+
 #include "chainsweep/store.h"
 #include "intel/intel_int.h"
 #include "testutil.h"
@@ -156,6 +158,65 @@ static void test_round_trip_and_versions(void **state)
 	free(dir);
 }
 
+static int64_t count_rows(const char *db, const char *sql)
+{
+	sqlite3 *h = NULL;
+	sqlite3_stmt *q = NULL;
+	int64_t n = -1;
+
+	assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &q, NULL), SQLITE_OK);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		n = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	sqlite3_close(h);
+	return n;
+}
+
+/* Indicators with the same labels share one label set; the label order
+ * of each indicator survives the round trip. */
+static void test_label_sets_shared_and_ordered(void **state)
+{
+	char *dir = cs_test_tmpdir(), path[512], v[32];
+	struct cs_store *st = NULL;
+	struct cs_intel *in = cs_intel_new();
+	const struct cs_indicator *ind;
+	int i;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/case.db", dir);
+	assert_int_equal(cs_store_open(path, &st), CS_OK);
+	for (i = 0; i < 100; i++) {
+		snprintf(v, sizeof(v), "host%d.example", i);
+		add(in, "a.txt", (uint64_t)i + 1, CS_KIND_DOMAIN, v, "tag:zeta", -1);
+		add(in, "b.txt", (uint64_t)i + 1, CS_KIND_DOMAIN, v, "actor:Alpha", -1);
+	}
+	add(in, "c.txt", 1, CS_KIND_DOMAIN, "other.example", "actor:Alpha", -1);
+	assert_int_equal(cs_store_save_intel(st, in, "x", NULL, NULL), CS_OK);
+	cs_intel_free(in);
+	assert_int_equal(count_rows(path, "SELECT count(*) FROM indicator"), 101);
+	assert_int_equal(count_rows(path, "SELECT count(*) FROM labelset"), 2);
+	assert_int_equal(count_rows(path, "SELECT count(*) FROM label"), 2);
+
+	in = cs_intel_new();
+	assert_int_equal(cs_store_load_intel(st, in), CS_OK);
+	ind = cs_intel_find(in, CS_KIND_DOMAIN, "host7.example");
+	assert_int_equal(cs_indicator_label_count(ind), 2);
+	assert_string_equal(cs_indicator_label(in, ind, 0), "tag:zeta");
+	assert_string_equal(cs_indicator_label(in, ind, 1), "actor:Alpha");
+	ind = cs_intel_find(in, CS_KIND_DOMAIN, "other.example");
+	assert_int_equal(cs_indicator_label_count(ind), 1);
+	assert_string_equal(cs_indicator_label(in, ind, 0), "actor:Alpha");
+	/* Saving again changes nothing. */
+	assert_int_equal(cs_store_save_intel(st, in, "again", NULL, NULL), CS_OK);
+	assert_int_equal(count_rows(path, "SELECT count(*) FROM labelset"), 2);
+	assert_int_equal(count_rows(path, "SELECT count(*) FROM indicator_source"), 201);
+	cs_intel_free(in);
+	cs_store_close(st);
+	cs_test_rmtree(dir);
+	free(dir);
+}
+
 static void test_open_errors(void **state)
 {
 	struct cs_store *st = NULL;
@@ -200,6 +261,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip_and_versions),
+		cmocka_unit_test(test_label_sets_shared_and_ordered),
 		cmocka_unit_test(test_open_errors),
 		cmocka_unit_test(test_default_path),
 	};
