@@ -13,9 +13,9 @@
 
 struct cs_src {
 	uint32_t file;   /* strtab ids, 0 = none */
-	uint32_t ref;
 	uint32_t format;
 	uint32_t desc;
+	const char *ref; /* in the set's arena: refs are unique, not worth interning */
 	uint64_t line;
 };
 
@@ -29,7 +29,7 @@ struct cs_indicator {
 	struct cs_term *terms; /* compound only, in the arena */
 	uint32_t nlabels, caplabels;
 	uint32_t nsrcs, capsrcs;
-	uint32_t nwarn, nterms;
+	uint32_t nwarn, capwarn, nterms;
 	int16_t confidence;
 	uint8_t kind;
 	uint8_t flags;
@@ -64,7 +64,10 @@ struct cs_yara_src {
 struct cs_intel {
 	struct cs_indicator *inds;
 	size_t n, cap;
-	struct cs_map index; /* kind byte + value -> index */
+	/* The (kind, value) index: open addressing over positions in inds,
+	 * 0 = empty, i + 1 = inds[i]. Keys are the indicators' own values. */
+	uint32_t *slots;
+	size_t nslots;
 	struct cs_arena arena;
 	struct cs_strtab strs;
 	struct cs_wlist *wls;
@@ -133,7 +136,6 @@ struct cs_intel *cs_intel_new(void)
 
 	if (!in)
 		return NULL;
-	cs__map_init(&in->index);
 	cs__arena_init(&in->arena);
 	cs__strtab_init(&in->strs);
 	return in;
@@ -171,7 +173,7 @@ void cs_intel_free(struct cs_intel *in)
 	free(in->yara);
 	free(in->rejects);
 	free(in->csv_column);
-	cs__map_release(&in->index);
+	free(in->slots);
 	cs__arena_release(&in->arena);
 	cs__strtab_release(&in->strs);
 	free(in);
@@ -363,34 +365,74 @@ void cs__offset_to_linecol(struct cs_reader_ctx *ctx, size_t off, uint64_t *line
 	*column = off - bol + 1;
 }
 
-/* Look up (kind, value); returns the index or -1. */
-static long find_index(const struct cs_intel *in, enum cs_kind kind, const char *v, size_t len,
-		       struct cs_buf *key)
+static uint64_t key_hash(enum cs_kind kind, const char *v, size_t len)
 {
-	uint32_t idx;
+	return cs__hash_bytes(v, len) ^ ((uint64_t)kind * 0x9e3779b97f4a7c15ULL);
+}
 
-	cs__buf_reset(key);
-	if (cs__buf_addc(key, (char)kind) || cs__buf_add(key, v, len))
-		return -2;
-	if (cs__map_get(&in->index, key->data, key->len, &idx))
-		return (long)idx;
-	return -1;
+/* The slot holding (kind, value), or the empty slot where it would go.
+ * The table is never full (load below 3/4). */
+static uint32_t *index_slot(const struct cs_intel *in, enum cs_kind kind, const char *v,
+			    size_t len, uint64_t h)
+{
+	size_t mask = in->nslots - 1, i = (size_t)h & mask;
+
+	for (;;) {
+		uint32_t *s = &in->slots[i];
+		const struct cs_indicator *ind;
+
+		if (!*s)
+			return s;
+		ind = &in->inds[*s - 1];
+		if (ind->kind == kind && memcmp(ind->value, v, len) == 0 && !ind->value[len])
+			return s;
+		i = (i + 1) & mask;
+	}
+}
+
+/* Double the index and place every indicator again. */
+static int index_grow(struct cs_intel *in)
+{
+	size_t n = in->nslots ? in->nslots * 2 : 1024, i;
+	uint32_t *old = in->slots;
+
+	if (n > SIZE_MAX / sizeof(*old))
+		return CS_ERR_NOMEM;
+	in->slots = cs__calloc(n, sizeof(*in->slots));
+	if (!in->slots) {
+		in->slots = old;
+		return CS_ERR_NOMEM;
+	}
+	in->nslots = n;
+	for (i = 0; i < in->n; i++) {
+		const struct cs_indicator *ind = &in->inds[i];
+		size_t len = strlen(ind->value);
+
+		*index_slot(in, (enum cs_kind)ind->kind, ind->value, len,
+			    key_hash((enum cs_kind)ind->kind, ind->value, len)) = (uint32_t)i + 1;
+	}
+	free(old);
+	return CS_OK;
+}
+
+/* Look up (kind, value); returns the index or -1. */
+static long find_index(const struct cs_intel *in, enum cs_kind kind, const char *v, size_t len)
+{
+	uint32_t s;
+
+	if (!in->nslots)
+		return -1;
+	s = *index_slot(in, kind, v, len, key_hash(kind, v, len));
+	return s ? (long)s - 1 : -1;
 }
 
 long cs__intel_put(struct cs_intel *in, enum cs_kind kind, const char *value, unsigned flags,
 		   int confidence, int64_t valid_from, int64_t valid_until)
 {
 	struct cs_indicator *ind;
-	struct cs_buf key;
 	size_t len = strlen(value);
-	long idx;
+	long idx = find_index(in, kind, value, len);
 
-	cs__buf_init(&key, 0);
-	idx = find_index(in, kind, value, len, &key);
-	if (idx == -2) {
-		cs__buf_release(&key);
-		return CS_ERR_NOMEM;
-	}
 	if (idx >= 0) {
 		ind = &in->inds[idx];
 		ind->flags |= (uint8_t)flags;
@@ -404,22 +446,19 @@ long cs__intel_put(struct cs_intel *in, enum cs_kind kind, const char *value, un
 					   ? 0
 					   : (valid_until > ind->valid_until ? valid_until
 									     : ind->valid_until);
-		cs__buf_release(&key);
 		return idx;
 	}
-	if (in->n >= UINT32_MAX ||
-	    cs__grow((void **)&in->inds, &in->cap, in->n + 1, sizeof(*in->inds))) {
-		cs__buf_release(&key);
+	if (in->n >= UINT32_MAX - 1 ||
+	    cs__grow((void **)&in->inds, &in->cap, in->n + 1, sizeof(*in->inds)))
 		return CS_ERR_NOMEM;
-	}
+	if ((in->n + 1) * 4 > in->nslots * 3 && index_grow(in))
+		return CS_ERR_NOMEM;
 	ind = &in->inds[in->n];
 	memset(ind, 0, sizeof(*ind));
 	ind->value = cs__arena_strndup(&in->arena, value, len);
-	if (!ind->value || cs__map_put(&in->index, key.data, key.len, (uint32_t)in->n)) {
-		cs__buf_release(&key);
+	if (!ind->value)
 		return CS_ERR_NOMEM;
-	}
-	cs__buf_release(&key);
+	*index_slot(in, kind, value, len, key_hash(kind, value, len)) = (uint32_t)in->n + 1;
 	ind->kind = (uint8_t)kind;
 	ind->flags = (uint8_t)flags;
 	ind->confidence = (int16_t)(confidence < -1 ? -1 : confidence > 100 ? 100 : confidence);
@@ -434,10 +473,39 @@ static uint32_t intern(struct cs_intel *in, const char *s)
 	return s && *s ? cs__strtab_intern(&in->strs, s, strlen(s)) : 0;
 }
 
+/*
+ * Grow one of an indicator's own arrays (labels, sources, marks) to hold
+ * `need` elements, starting from one: most indicators have one source
+ * and a few labels, and with a million of them a generous first size
+ * costs hundreds of megabytes.
+ */
+static int grow_small(void **p, uint32_t *cap, size_t need, size_t size)
+{
+	size_t ncap = *cap ? *cap : 1;
+	void *np;
+
+	if (need <= *cap)
+		return CS_OK;
+	while (ncap < need)
+		ncap *= 2;
+	if (ncap > UINT32_MAX)
+		return CS_ERR_TOOBIG;
+	np = realloc(*p, ncap * size);
+	if (!np)
+		return CS_ERR_NOMEM;
+	*p = np;
+	*cap = (uint32_t)ncap;
+	return CS_OK;
+}
+
+static int same_ref(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
 int cs__intel_put_label(struct cs_intel *in, size_t idx, const char *label)
 {
 	struct cs_indicator *ind = &in->inds[idx];
-	size_t cap = ind->caplabels;
 	uint32_t id, i;
 
 	if (!label || !*label)
@@ -451,9 +519,9 @@ int cs__intel_put_label(struct cs_intel *in, size_t idx, const char *label)
 	}
 	if (ind->nlabels >= CS_INTEL_MAX_LABELS)
 		return CS_ERR_TOOBIG;
-	if (cs__grow((void **)&ind->labels, &cap, ind->nlabels + 1, sizeof(*ind->labels)))
+	if (grow_small((void **)&ind->labels, &ind->caplabels, ind->nlabels + 1,
+		       sizeof(*ind->labels)))
 		return CS_ERR_NOMEM;
-	ind->caplabels = (uint32_t)cap;
 	ind->labels[ind->nlabels++] = id;
 	return CS_OK;
 }
@@ -463,26 +531,26 @@ int cs__intel_put_source(struct cs_intel *in, size_t idx, const char *file, uint
 {
 	struct cs_indicator *ind = &in->inds[idx];
 	struct cs_src s;
-	size_t cap = ind->capsrcs;
 	uint32_t i;
 
 	s.file = intern(in, file);
-	s.ref = intern(in, ref);
+	s.ref = ref && *ref ? ref : NULL;
 	s.format = intern(in, format);
 	s.desc = intern(in, description);
 	s.line = line;
 	for (i = 0; i < ind->nsrcs; i++) {
 		const struct cs_src *o = &ind->srcs[i];
 
-		if (o->file == s.file && o->line == s.line && o->ref == s.ref) {
+		if (o->file == s.file && o->line == s.line && same_ref(o->ref, s.ref)) {
 			if (!o->desc)
 				ind->srcs[i].desc = s.desc;
 			return CS_OK;
 		}
 	}
-	if (cs__grow((void **)&ind->srcs, &cap, ind->nsrcs + 1, sizeof(*ind->srcs)))
+	if (s.ref && !(s.ref = cs__arena_strndup(&in->arena, s.ref, strlen(s.ref))))
 		return CS_ERR_NOMEM;
-	ind->capsrcs = (uint32_t)cap;
+	if (grow_small((void **)&ind->srcs, &ind->capsrcs, ind->nsrcs + 1, sizeof(*ind->srcs)))
+		return CS_ERR_NOMEM;
 	ind->srcs[ind->nsrcs++] = s;
 	return CS_OK;
 }
@@ -653,12 +721,8 @@ const struct cs_indicator *cs_intel_at(const struct cs_intel *in, size_t i)
 const struct cs_indicator *cs_intel_find(const struct cs_intel *in, enum cs_kind kind,
 					 const char *value)
 {
-	struct cs_buf key;
-	long idx;
+	long idx = find_index(in, kind, value, strlen(value));
 
-	cs__buf_init(&key, 0);
-	idx = find_index(in, kind, value, strlen(value), &key);
-	cs__buf_release(&key);
 	return idx >= 0 ? &in->inds[idx] : NULL;
 }
 
@@ -732,7 +796,7 @@ void cs_indicator_source(const struct cs_intel *in, const struct cs_indicator *i
 	s = &ind->srcs[i];
 	out->file = cs__strtab_get(&in->strs, s->file);
 	out->line = s->line;
-	out->ref = cs__strtab_get(&in->strs, s->ref);
+	out->ref = s->ref;
 	out->format = cs__strtab_get(&in->strs, s->format);
 	out->description = cs__strtab_get(&in->strs, s->desc);
 }
@@ -1059,14 +1123,14 @@ int cs_intel_finalize(struct cs_intel *in)
 	cs__buf_init(&b, 0);
 	for (i = 0; i < in->n; i++) {
 		struct cs_indicator *ind = &in->inds[i];
-		size_t cap = ind->nwarn;
 
 		ind->nwarn = 0;
 		ind->flags &= (uint8_t)~CS_IND_WARNLISTED;
 		for (j = 0; j < in->nwls; j++) {
 			if (!wlist_matches(&in->wls[j], ind, &b))
 				continue;
-			if (cs__grow((void **)&ind->warn, &cap, ind->nwarn + 1, sizeof(*ind->warn))) {
+			if (grow_small((void **)&ind->warn, &ind->capwarn, ind->nwarn + 1,
+				       sizeof(*ind->warn))) {
 				cs__buf_release(&b);
 				return CS_ERR_NOMEM;
 			}
