@@ -34,10 +34,13 @@ static const char schema_sql[] =
 	"  UNIQUE(kind, value));\n"
 	"CREATE TABLE IF NOT EXISTS label(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);\n"
 	"CREATE TABLE IF NOT EXISTS labelset(id INTEGER PRIMARY KEY, members TEXT NOT NULL UNIQUE);\n"
+	"CREATE TABLE IF NOT EXISTS source_file(\n"
+	"  id INTEGER PRIMARY KEY, path TEXT NOT NULL, format TEXT NOT NULL,\n"
+	"  UNIQUE(path, format));\n"
 	"CREATE TABLE IF NOT EXISTS indicator_source(\n"
-	"  indicator_id INTEGER NOT NULL, file TEXT NOT NULL, line INTEGER NOT NULL,\n"
-	"  ref TEXT NOT NULL, format TEXT, description TEXT, version INTEGER NOT NULL,\n"
-	"  PRIMARY KEY(indicator_id, file, line, ref)) WITHOUT ROWID;\n"
+	"  indicator_id INTEGER NOT NULL, file_id INTEGER NOT NULL, line INTEGER NOT NULL,\n"
+	"  ref TEXT NOT NULL, description TEXT, version INTEGER NOT NULL,\n"
+	"  PRIMARY KEY(indicator_id, file_id, line, ref)) WITHOUT ROWID;\n"
 	"CREATE TABLE IF NOT EXISTS indicator_term(\n"
 	"  indicator_id INTEGER NOT NULL, seq INTEGER NOT NULL, kind INTEGER NOT NULL,\n"
 	"  value TEXT NOT NULL, PRIMARY KEY(indicator_id, seq)) WITHOUT ROWID;\n"
@@ -186,6 +189,8 @@ enum {
 	Q_LABEL_ID,
 	Q_SET_INS,
 	Q_SET_ID,
+	Q_FILE_INS,
+	Q_FILE_ID,
 	Q_SRC,
 	Q_TERM,
 	Q_WL_UPSERT,
@@ -207,8 +212,10 @@ static const char *const save_sql[Q_COUNT] = {
 	[Q_LABEL_ID] = "SELECT id FROM label WHERE name = ?1",
 	[Q_SET_INS] = "INSERT OR IGNORE INTO labelset(members) VALUES(?1)",
 	[Q_SET_ID] = "SELECT id FROM labelset WHERE members = ?1",
-	[Q_SRC] = "INSERT INTO indicator_source(indicator_id, file, line, ref, format,"
-		  " description, version) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+	[Q_FILE_INS] = "INSERT OR IGNORE INTO source_file(path, format) VALUES(?1, ?2)",
+	[Q_FILE_ID] = "SELECT id FROM source_file WHERE path = ?1 AND format = ?2",
+	[Q_SRC] = "INSERT INTO indicator_source(indicator_id, file_id, line, ref,"
+		  " description, version) VALUES(?1, ?2, ?3, ?4, ?5, ?6)"
 		  " ON CONFLICT DO UPDATE SET description = coalesce(description,"
 		  " excluded.description)",
 	[Q_TERM] = "INSERT OR IGNORE INTO indicator_term(indicator_id, seq, kind, value)"
@@ -275,12 +282,51 @@ static int text_id(struct cs_store *st, sqlite3_stmt *ins, sqlite3_stmt *sel,
 	return cs__map_put(cache, text, strlen(text), (uint32_t)*id);
 }
 
-/* Per-save caches of label and label-set ids, and a scratch key. */
+/* Per-save caches of label, label-set and source-file ids, and a
+ * scratch key. */
 struct save_cache {
 	struct cs_map labels;
 	struct cs_map sets;
+	struct cs_map files;
 	struct cs_buf key;
 };
+
+/*
+ * The id of a source file as read by one reader: each is stored once, so
+ * a million sources of one file do not repeat its path.
+ */
+static int source_file_id(struct cs_store *st, sqlite3_stmt **q, struct save_cache *c,
+			  const struct cs_source_info *si, int64_t *id)
+{
+	const char *path = si->file ? si->file : "", *fmt = si->format ? si->format : "";
+	uint32_t v;
+	int rc;
+
+	cs__buf_reset(&c->key);
+	rc = cs__buf_printf(&c->key, "%s%c%s", fmt, '\0', path);
+	if (rc)
+		return rc;
+	if (cs__map_get(&c->files, c->key.data, c->key.len, &v)) {
+		*id = v;
+		return CS_OK;
+	}
+	bind_text(q[Q_FILE_INS], 1, path);
+	bind_text(q[Q_FILE_INS], 2, fmt);
+	rc = step_done(st, q[Q_FILE_INS], "save source file");
+	if (rc)
+		return rc;
+	bind_text(q[Q_FILE_ID], 1, path);
+	bind_text(q[Q_FILE_ID], 2, fmt);
+	if (sqlite3_step(q[Q_FILE_ID]) != SQLITE_ROW) {
+		sqlite3_reset(q[Q_FILE_ID]);
+		return db_fail(st, "source file id");
+	}
+	*id = sqlite3_column_int64(q[Q_FILE_ID], 0);
+	sqlite3_reset(q[Q_FILE_ID]);
+	if (*id > UINT32_MAX)
+		return CS_ERR_TOOBIG;
+	return cs__map_put(&c->files, c->key.data, c->key.len, (uint32_t)*id);
+}
 
 /*
  * An indicator's labels are stored as a label set: the label ids in the
@@ -332,7 +378,7 @@ static int save_indicator(struct cs_store *st, sqlite3_stmt **q, struct save_cac
 			  int64_t version, int64_t *wl_ids)
 {
 	sqlite3_stmt *qi = q[Q_IND_INS], *qu = q[Q_IND_UPD];
-	int64_t id, set;
+	int64_t id, set, fid;
 	size_t j;
 	int rc;
 
@@ -359,13 +405,15 @@ static int save_indicator(struct cs_store *st, sqlite3_stmt **q, struct save_cac
 		struct cs_source_info si;
 
 		cs_indicator_source(in, ind, j, &si);
+		rc = source_file_id(st, q, c, &si, &fid);
+		if (rc)
+			return rc;
 		sqlite3_bind_int64(q[Q_SRC], 1, id);
-		bind_text(q[Q_SRC], 2, si.file ? si.file : "");
+		sqlite3_bind_int64(q[Q_SRC], 2, fid);
 		sqlite3_bind_int64(q[Q_SRC], 3, (sqlite3_int64)si.line);
 		bind_text(q[Q_SRC], 4, si.ref ? si.ref : "");
-		bind_text(q[Q_SRC], 5, si.format);
-		bind_text(q[Q_SRC], 6, si.description);
-		sqlite3_bind_int64(q[Q_SRC], 7, version);
+		bind_text(q[Q_SRC], 5, si.description);
+		sqlite3_bind_int64(q[Q_SRC], 6, version);
 		rc = step_done(st, q[Q_SRC], "save source");
 		if (rc)
 			return rc;
@@ -459,6 +507,7 @@ int cs_store_save_intel(struct cs_store *st, struct cs_intel *in, const char *no
 		return rc;
 	cs__map_init(&cache.labels);
 	cs__map_init(&cache.sets);
+	cs__map_init(&cache.files);
 	cs__buf_init(&cache.key, 0);
 	rc = exec(st, "BEGIN IMMEDIATE");
 	if (rc)
@@ -524,6 +573,7 @@ out:
 	free(wl_ids);
 	cs__map_release(&cache.labels);
 	cs__map_release(&cache.sets);
+	cs__map_release(&cache.files);
 	cs__buf_release(&cache.key);
 	if (rc) {
 		char keep[sizeof(st->errmsg)];
@@ -716,8 +766,9 @@ static int load_related(struct cs_store *st, struct cs_intel *in, const struct i
 	int r, rc = CS_OK;
 
 	if (sqlite3_prepare_v2(st->db,
-			       "SELECT indicator_id, file, line, ref, format, description"
-			       " FROM indicator_source ORDER BY indicator_id, version",
+			       "SELECT s.indicator_id, f.path, s.line, s.ref, f.format,"
+			       " s.description FROM indicator_source s"
+			       " CROSS JOIN source_file f ON f.id = s.file_id",
 			       -1, &q, NULL) != SQLITE_OK)
 		return db_fail(st, "load sources");
 	while (!rc && (r = sqlite3_step(q)) == SQLITE_ROW) {
