@@ -289,6 +289,14 @@ struct save_cache {
 	struct cs_map sets;
 	struct cs_map files;
 	struct cs_buf key;
+	/* The previous indicator's answers. The set's strings are interned,
+	 * so equal pointers mean equal text: consecutive indicators of one
+	 * file or event hit these without building a key. */
+	const char *last_file, *last_format;
+	int64_t last_file_id;
+	const char **last_labels;
+	size_t nlast_labels, caplast_labels;
+	int64_t last_set_id;
 };
 
 /*
@@ -302,12 +310,18 @@ static int source_file_id(struct cs_store *st, sqlite3_stmt **q, struct save_cac
 	uint32_t v;
 	int rc;
 
+	if (c->last_file_id && si->file == c->last_file && si->format == c->last_format) {
+		*id = c->last_file_id;
+		return CS_OK;
+	}
+	c->last_file = si->file;
+	c->last_format = si->format;
 	cs__buf_reset(&c->key);
-	rc = cs__buf_printf(&c->key, "%s%c%s", fmt, '\0', path);
-	if (rc)
+	if ((rc = cs__buf_adds(&c->key, fmt)) || (rc = cs__buf_addc(&c->key, '\0')) ||
+	    (rc = cs__buf_adds(&c->key, path)))
 		return rc;
 	if (cs__map_get(&c->files, c->key.data, c->key.len, &v)) {
-		*id = v;
+		*id = c->last_file_id = v;
 		return CS_OK;
 	}
 	bind_text(q[Q_FILE_INS], 1, path);
@@ -325,6 +339,7 @@ static int source_file_id(struct cs_store *st, sqlite3_stmt **q, struct save_cac
 	sqlite3_reset(q[Q_FILE_ID]);
 	if (*id > UINT32_MAX)
 		return CS_ERR_TOOBIG;
+	c->last_file_id = *id;
 	return cs__map_put(&c->files, c->key.data, c->key.len, (uint32_t)*id);
 }
 
@@ -337,23 +352,39 @@ static int source_file_id(struct cs_store *st, sqlite3_stmt **q, struct save_cac
 static int labelset_id(struct cs_store *st, sqlite3_stmt **q, struct save_cache *c,
 		       const struct cs_intel *in, const struct cs_indicator *ind, int64_t *id)
 {
-	size_t j;
+	size_t j, n = cs_indicator_label_count(ind);
 	int64_t lid;
 	int rc;
 
 	*id = 0;
-	if (!cs_indicator_label_count(ind))
+	if (!n)
 		return CS_OK;
+	if (n == c->nlast_labels) {
+		for (j = 0; j < n && cs_indicator_label(in, ind, j) == c->last_labels[j]; j++)
+			;
+		if (j == n) {
+			*id = c->last_set_id;
+			return CS_OK;
+		}
+	}
+	if (cs__grow((void **)&c->last_labels, &c->caplast_labels, n, sizeof(*c->last_labels)))
+		return CS_ERR_NOMEM;
+	c->nlast_labels = 0;
 	cs__buf_reset(&c->key);
-	for (j = 0; j < cs_indicator_label_count(ind); j++) {
-		rc = text_id(st, q[Q_LABEL_INS], q[Q_LABEL_ID], &c->labels,
-			     cs_indicator_label(in, ind, j), &lid);
+	for (j = 0; j < n; j++) {
+		c->last_labels[j] = cs_indicator_label(in, ind, j);
+		rc = text_id(st, q[Q_LABEL_INS], q[Q_LABEL_ID], &c->labels, c->last_labels[j], &lid);
 		if (!rc)
 			rc = cs__buf_printf(&c->key, "%s%lld", j ? "," : "", (long long)lid);
 		if (rc)
 			return rc;
 	}
-	return text_id(st, q[Q_SET_INS], q[Q_SET_ID], &c->sets, cs__buf_cstr(&c->key), id);
+	rc = text_id(st, q[Q_SET_INS], q[Q_SET_ID], &c->sets, cs__buf_cstr(&c->key), id);
+	if (!rc) {
+		c->nlast_labels = n;
+		c->last_set_id = *id;
+	}
+	return rc;
 }
 
 /* Bind the merged fields of an indicator: ?1 kind .. ?7 label set. */
@@ -505,6 +536,7 @@ int cs_store_save_intel(struct cs_store *st, struct cs_intel *in, const char *no
 	rc = cs_intel_finalize(in);
 	if (rc)
 		return rc;
+	memset(&cache, 0, sizeof(cache));
 	cs__map_init(&cache.labels);
 	cs__map_init(&cache.sets);
 	cs__map_init(&cache.files);
@@ -575,6 +607,7 @@ out:
 	cs__map_release(&cache.sets);
 	cs__map_release(&cache.files);
 	cs__buf_release(&cache.key);
+	free(cache.last_labels);
 	if (rc) {
 		char keep[sizeof(st->errmsg)];
 
