@@ -526,16 +526,17 @@ int cs__intel_put_label(struct cs_intel *in, size_t idx, const char *label)
 	return CS_OK;
 }
 
-int cs__intel_put_source(struct cs_intel *in, size_t idx, const char *file, uint64_t line,
-			 const char *ref, const char *format, const char *description)
+/* Add a source whose file and format are already interned. */
+static int put_source(struct cs_intel *in, size_t idx, uint32_t file, uint64_t line,
+		      const char *ref, uint32_t format, const char *description)
 {
 	struct cs_indicator *ind = &in->inds[idx];
 	struct cs_src s;
 	uint32_t i;
 
-	s.file = intern(in, file);
+	s.file = file;
 	s.ref = ref && *ref ? ref : NULL;
-	s.format = intern(in, format);
+	s.format = format;
 	s.desc = intern(in, description);
 	s.line = line;
 	for (i = 0; i < ind->nsrcs; i++) {
@@ -553,6 +554,12 @@ int cs__intel_put_source(struct cs_intel *in, size_t idx, const char *file, uint
 		return CS_ERR_NOMEM;
 	ind->srcs[ind->nsrcs++] = s;
 	return CS_OK;
+}
+
+int cs__intel_put_source(struct cs_intel *in, size_t idx, const char *file, uint64_t line,
+			 const char *ref, const char *format, const char *description)
+{
+	return put_source(in, idx, intern(in, file), line, ref, intern(in, format), description);
 }
 
 int cs__intel_put_terms(struct cs_intel *in, size_t idx, const struct cs_term *terms, size_t n)
@@ -628,8 +635,14 @@ int cs__intel_add(struct cs_reader_ctx *ctx, const struct cs_ind_add *a)
 	cs__buf_release(&norm);
 	if (idx < 0)
 		return (int)idx;
-	rc = cs__intel_put_source(in, (size_t)idx, ctx->path, a->line, a->ref,
-				  ctx->reader ? ctx->reader->name : NULL, a->description);
+	/* The file and reader are the same for every entry of a file:
+	 * intern them once. */
+	if (!ctx->file_id) {
+		ctx->file_id = intern(in, ctx->path);
+		ctx->format_id = intern(in, ctx->reader ? ctx->reader->name : NULL);
+	}
+	rc = put_source(in, (size_t)idx, ctx->file_id, a->line, a->ref, ctx->format_id,
+			a->description);
 	for (i = 0; !rc && i < ctx->nfile_labels; i++)
 		rc = cs__intel_put_label(in, (size_t)idx, ctx->file_labels[i]);
 	for (i = 0; !rc && i < a->nlabels; i++)

@@ -88,6 +88,8 @@ struct cs_reader_ctx {
 	uint64_t warninglist_entries;
 	/* CSV column option. */
 	const char *csv_column;
+	/* Interned path and reader name (set by the first cs__intel_add). */
+	uint32_t file_id, format_id;
 	/* Position cache of cs__offset_to_linecol(). */
 	size_t lc_off, lc_bol;
 	uint64_t lc_line;
