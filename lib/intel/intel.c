@@ -371,7 +371,8 @@ static uint64_t key_hash(enum cs_kind kind, const char *v, size_t len)
 }
 
 /* The slot holding (kind, value), or the empty slot where it would go.
- * The table is never full (load below 3/4). */
+ * The table is never full (load below 3/4). Stored values may be shorter
+ * than `len`: strncmp stops at their NUL where memcmp would read on. */
 static uint32_t *index_slot(const struct cs_intel *in, enum cs_kind kind, const char *v,
 			    size_t len, uint64_t h)
 {
@@ -384,7 +385,7 @@ static uint32_t *index_slot(const struct cs_intel *in, enum cs_kind kind, const 
 		if (!*s)
 			return s;
 		ind = &in->inds[*s - 1];
-		if (ind->kind == kind && memcmp(ind->value, v, len) == 0 && !ind->value[len])
+		if (ind->kind == kind && strncmp(ind->value, v, len) == 0 && !ind->value[len])
 			return s;
 		i = (i + 1) & mask;
 	}
