@@ -33,6 +33,7 @@ struct cs_indicator {
 	int16_t confidence;
 	uint8_t kind;
 	uint8_t flags;
+	uint8_t dirty; /* changed since the case database last saw it */
 };
 
 enum wl_type { WL_STRING, WL_SUBSTRING, WL_HOSTNAME, WL_CIDR, WL_REGEX };
@@ -48,6 +49,7 @@ struct cs_wlist {
 	size_t nnets, capnets;
 	regex_t *res;
 	size_t nres, capres;
+	int dirty; /* new or replaced since the case database last saw it */
 };
 
 struct cs_reject {
@@ -435,18 +437,23 @@ long cs__intel_put(struct cs_intel *in, enum cs_kind kind, const char *value, un
 	long idx = find_index(in, kind, value, len);
 
 	if (idx >= 0) {
+		int64_t from, until;
+
 		ind = &in->inds[idx];
+		from = (!ind->valid_from || !valid_from)
+			       ? 0
+			       : (valid_from < ind->valid_from ? valid_from : ind->valid_from);
+		until = (!ind->valid_until || !valid_until)
+				? 0
+				: (valid_until > ind->valid_until ? valid_until : ind->valid_until);
+		if ((ind->flags | flags) != ind->flags || confidence > ind->confidence ||
+		    from != ind->valid_from || until != ind->valid_until)
+			ind->dirty = 1;
 		ind->flags |= (uint8_t)flags;
 		if (confidence > ind->confidence)
 			ind->confidence = (int16_t)confidence;
-		ind->valid_from = (!ind->valid_from || !valid_from)
-					  ? 0
-					  : (valid_from < ind->valid_from ? valid_from
-									  : ind->valid_from);
-		ind->valid_until = (!ind->valid_until || !valid_until)
-					   ? 0
-					   : (valid_until > ind->valid_until ? valid_until
-									     : ind->valid_until);
+		ind->valid_from = from;
+		ind->valid_until = until;
 		return idx;
 	}
 	if (in->n >= UINT32_MAX - 1 ||
@@ -465,6 +472,7 @@ long cs__intel_put(struct cs_intel *in, enum cs_kind kind, const char *value, un
 	ind->confidence = (int16_t)(confidence < -1 ? -1 : confidence > 100 ? 100 : confidence);
 	ind->valid_from = valid_from;
 	ind->valid_until = valid_until;
+	ind->dirty = 1;
 	in->finalized = 0;
 	return (long)in->n++;
 }
@@ -524,6 +532,7 @@ int cs__intel_put_label(struct cs_intel *in, size_t idx, const char *label)
 		       sizeof(*ind->labels)))
 		return CS_ERR_NOMEM;
 	ind->labels[ind->nlabels++] = id;
+	ind->dirty = 1;
 	return CS_OK;
 }
 
@@ -544,8 +553,10 @@ static int put_source(struct cs_intel *in, size_t idx, uint32_t file, uint64_t l
 		const struct cs_src *o = &ind->srcs[i];
 
 		if (o->file == s.file && o->line == s.line && same_ref(o->ref, s.ref)) {
-			if (!o->desc)
+			if (!o->desc && s.desc) {
 				ind->srcs[i].desc = s.desc;
+				ind->dirty = 1;
+			}
 			return CS_OK;
 		}
 	}
@@ -554,6 +565,7 @@ static int put_source(struct cs_intel *in, size_t idx, uint32_t file, uint64_t l
 	if (grow_small((void **)&ind->srcs, &ind->capsrcs, ind->nsrcs + 1, sizeof(*ind->srcs)))
 		return CS_ERR_NOMEM;
 	ind->srcs[ind->nsrcs++] = s;
+	ind->dirty = 1;
 	return CS_OK;
 }
 
@@ -583,6 +595,7 @@ int cs__intel_put_terms(struct cs_intel *in, size_t idx, const struct cs_term *t
 			return CS_ERR_NOMEM;
 	}
 	ind->nterms = (uint32_t)n;
+	ind->dirty = 1;
 	return CS_OK;
 }
 
@@ -975,6 +988,7 @@ int cs_intel_add_warninglist(struct cs_intel *in, const char *name, const char *
 		wlist_release(&w);
 		return rc;
 	}
+	w.dirty = 1;
 	for (i = 0; i < in->nwls; i++) {
 		if (in->wls[i].name == id) {
 			wlist_release(&in->wls[i]);
@@ -1130,14 +1144,22 @@ static int wlist_matches(const struct cs_wlist *w, const struct cs_indicator *in
 int cs_intel_finalize(struct cs_intel *in)
 {
 	struct cs_buf b;
+	uint32_t *old = NULL;
 	size_t i, j;
 
 	if (in->finalized)
 		return CS_OK;
+	if (in->nwls && !(old = cs__calloc(in->nwls, sizeof(*old))))
+		return CS_ERR_NOMEM;
 	cs__buf_init(&b, 0);
 	for (i = 0; i < in->n; i++) {
 		struct cs_indicator *ind = &in->inds[i];
+		uint32_t nold = ind->nwarn < in->nwls ? ind->nwarn : (uint32_t)in->nwls;
+		uint8_t oldflags = ind->flags;
 
+		/* Keep the old marks to tell whether they changed. */
+		if (nold)
+			memcpy(old, ind->warn, nold * sizeof(*old));
 		ind->nwarn = 0;
 		ind->flags &= (uint8_t)~CS_IND_WARNLISTED;
 		for (j = 0; j < in->nwls; j++) {
@@ -1146,13 +1168,38 @@ int cs_intel_finalize(struct cs_intel *in)
 			if (grow_small((void **)&ind->warn, &ind->capwarn, ind->nwarn + 1,
 				       sizeof(*ind->warn))) {
 				cs__buf_release(&b);
+				free(old);
 				return CS_ERR_NOMEM;
 			}
 			ind->warn[ind->nwarn++] = (uint32_t)j;
 			ind->flags |= CS_IND_WARNLISTED;
 		}
+		if (ind->flags != oldflags || ind->nwarn != nold ||
+		    (nold && memcmp(old, ind->warn, nold * sizeof(*old)) != 0))
+			ind->dirty = 1;
 	}
 	cs__buf_release(&b);
+	free(old);
 	in->finalized = 1;
 	return CS_OK;
+}
+
+int cs__indicator_dirty(const struct cs_indicator *ind)
+{
+	return ind->dirty;
+}
+
+int cs__warninglist_dirty(const struct cs_intel *in, size_t i)
+{
+	return i < in->nwls && in->wls[i].dirty;
+}
+
+void cs__intel_mark_clean(struct cs_intel *in)
+{
+	size_t i;
+
+	for (i = 0; i < in->n; i++)
+		in->inds[i].dirty = 0;
+	for (i = 0; i < in->nwls; i++)
+		in->wls[i].dirty = 0;
 }

@@ -156,3 +156,14 @@ int cs__intel_put_source(struct cs_intel *intel, size_t idx, const char *file, u
 			 const char *ref, const char *format, const char *description);
 int cs__intel_put_terms(struct cs_intel *intel, size_t idx, const struct cs_term *terms,
 			size_t n);
+
+/*
+ * Change tracking for the case database, so that a save writes only what
+ * changed: an indicator is dirty when it is new or when a merge, a new
+ * label or source, or a change of warninglist marks touched it; a
+ * warninglist when it is new or replaced. The store marks the set clean
+ * after loading it and after each save.
+ */
+int cs__indicator_dirty(const struct cs_indicator *ind);
+int cs__warninglist_dirty(const struct cs_intel *intel, size_t i);
+void cs__intel_mark_clean(struct cs_intel *intel);

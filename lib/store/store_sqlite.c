@@ -197,6 +197,8 @@ enum {
 	Q_WL_DEL,
 	Q_WL_ENTRY,
 	Q_IND_WL,
+	Q_IND_WL_DEL,
+	Q_WL_ID,
 	Q_YARA,
 	Q_REJECT,
 	Q_COUNT
@@ -227,6 +229,8 @@ static const char *const save_sql[Q_COUNT] = {
 	[Q_WL_ENTRY] = "INSERT INTO warninglist_entry(list_id, seq, value) VALUES(?1, ?2, ?3)",
 	[Q_IND_WL] = "INSERT OR IGNORE INTO indicator_warninglist(indicator_id, list_id)"
 		     " VALUES(?1, ?2)",
+	[Q_IND_WL_DEL] = "DELETE FROM indicator_warninglist WHERE indicator_id = ?1",
+	[Q_WL_ID] = "SELECT id FROM warninglist WHERE name = ?1",
 	[Q_YARA] = "INSERT INTO yara_source(path, text, version) VALUES(?1, ?2, ?3)"
 		   " ON CONFLICT(path) DO UPDATE SET text = excluded.text,"
 		   " version = excluded.version WHERE text IS NOT excluded.text",
@@ -424,6 +428,7 @@ static int save_indicator(struct cs_store *st, sqlite3_stmt **q, struct save_cac
 	if (sqlite3_changes(st->db) == 1) {
 		id = sqlite3_last_insert_rowid(st->db);
 	} else {
+		/* Stored before: its marks are rewritten below. */
 		bind_indicator(qu, ind, set);
 		if (sqlite3_step(qu) != SQLITE_ROW) {
 			sqlite3_reset(qu);
@@ -431,6 +436,10 @@ static int save_indicator(struct cs_store *st, sqlite3_stmt **q, struct save_cac
 		}
 		id = sqlite3_column_int64(qu, 0);
 		sqlite3_reset(qu);
+		sqlite3_bind_int64(q[Q_IND_WL_DEL], 1, id);
+		rc = step_done(st, q[Q_IND_WL_DEL], "replace warninglist marks");
+		if (rc)
+			return rc;
 	}
 	for (j = 0; j < cs_indicator_source_count(ind); j++) {
 		struct cs_source_info si;
@@ -491,6 +500,16 @@ static int save_warninglists(struct cs_store *st, sqlite3_stmt **q, const struct
 		uint32_t kinds;
 		const char *name = cs_intel_warninglist_name(in, i, &type, &kinds, &n);
 
+		if (!cs__warninglist_dirty(in, i)) {
+			/* Unchanged since it was loaded: only its id is needed. */
+			bind_text(q[Q_WL_ID], 1, name);
+			if (sqlite3_step(q[Q_WL_ID]) == SQLITE_ROW) {
+				wl_ids[i] = sqlite3_column_int64(q[Q_WL_ID], 0);
+				sqlite3_reset(q[Q_WL_ID]);
+				continue;
+			}
+			sqlite3_reset(q[Q_WL_ID]);
+		}
 		bind_text(q[Q_WL_UPSERT], 1, name);
 		bind_text(q[Q_WL_UPSERT], 2, type);
 		sqlite3_bind_int64(q[Q_WL_UPSERT], 3, kinds);
@@ -576,9 +595,12 @@ int cs_store_save_intel(struct cs_store *st, struct cs_intel *in, const char *no
 	rc = save_warninglists(st, q, in, ver, wl_ids);
 	if (rc)
 		goto out;
-	rc = exec(st, "DELETE FROM indicator_warninglist");
-	for (i = 0; !rc && i < cs_intel_count(in); i++)
-		rc = save_indicator(st, q, &cache, in, cs_intel_at(in, i), ver, wl_ids);
+	for (i = 0; !rc && i < cs_intel_count(in); i++) {
+		const struct cs_indicator *ind = cs_intel_at(in, i);
+
+		if (cs__indicator_dirty(ind))
+			rc = save_indicator(st, q, &cache, in, ind, ver, wl_ids);
+	}
 	for (i = 0; !rc && i < cs_intel_yara_count(in); i++) {
 		const char *text;
 		size_t len;
@@ -617,9 +639,12 @@ out:
 		return rc;
 	}
 	rc = exec(st, "COMMIT");
-	if (!rc && version)
+	if (rc)
+		return rc;
+	cs__intel_mark_clean(in);
+	if (version)
 		*version = ver;
-	return rc;
+	return CS_OK;
 }
 
 /* Map database ids to set indexes while loading (ids are dense). */
@@ -923,6 +948,7 @@ static int load_yara(struct cs_store *st, struct cs_intel *in)
 int cs_store_load_intel(struct cs_store *st, struct cs_intel *in)
 {
 	struct id_map m = {NULL, 0};
+	int fresh = !cs_intel_count(in) && !cs_intel_warninglist_count(in);
 	int rc;
 
 	rc = exec(st, "BEGIN");
@@ -939,6 +965,11 @@ int cs_store_load_intel(struct cs_store *st, struct cs_intel *in)
 	exec(st, "COMMIT");
 	if (!rc)
 		rc = cs_intel_finalize(in);
+	/* Loaded into an empty set, the set is what the database holds:
+	 * only later changes need writing. Merged into a set that already
+	 * held something, everything stays marked for the next save. */
+	if (!rc && fresh)
+		cs__intel_mark_clean(in);
 	return rc;
 }
 

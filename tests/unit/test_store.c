@@ -217,6 +217,69 @@ static void test_label_sets_shared_and_ordered(void **state)
 	free(dir);
 }
 
+static void exec_sql(const char *db, const char *sql)
+{
+	sqlite3 *h = NULL;
+
+	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+}
+
+/* A save writes only what changed since the load: untouched rows are not
+ * rewritten, warninglist marks of untouched indicators survive, and a new
+ * warninglist marks indicators that were already stored. */
+static void test_save_writes_only_changes(void **state)
+{
+	static const char *const wl[] = {"b.example"};
+	char *dir = cs_test_tmpdir(), path[512];
+	struct cs_store *st = NULL;
+	struct cs_intel *in = cs_intel_new();
+	const struct cs_indicator *ind;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/case.db", dir);
+	assert_int_equal(cs_store_open(path, &st), CS_OK);
+	add(in, "a.txt", 1, CS_KIND_DOMAIN, "a.example", NULL, -1);
+	add(in, "a.txt", 2, CS_KIND_DOMAIN, "b.example", NULL, -1);
+	assert_int_equal(cs_intel_add_warninglist(in, "wl", "hostname", 0, wl, 1), CS_OK);
+	assert_int_equal(cs_store_save_intel(st, in, "v1", NULL, NULL), CS_OK);
+	cs_intel_free(in);
+
+	in = cs_intel_new();
+	assert_int_equal(cs_store_load_intel(st, in), CS_OK);
+	/* Tamper with a stored row after the load: a save that rewrote it
+	 * would undo this. */
+	exec_sql(path, "UPDATE indicator SET confidence = 77 WHERE value = 'a.example'");
+	add(in, "c.txt", 1, CS_KIND_DOMAIN, "c.example", NULL, -1);
+	assert_int_equal(cs_store_save_intel(st, in, "v2", NULL, NULL), CS_OK);
+	assert_int_equal(count_rows(path, "SELECT confidence FROM indicator"
+				    " WHERE value = 'a.example'"), 77);
+	assert_int_equal(count_rows(path, "SELECT count(*) FROM indicator_warninglist"), 1);
+	/* Saving the same set again writes nothing new. */
+	assert_int_equal(cs_store_save_intel(st, in, "v3", NULL, NULL), CS_OK);
+	assert_int_equal(count_rows(path, "SELECT count(*) FROM indicator_source"), 3);
+	cs_intel_free(in);
+
+	/* A later warninglist marks an indicator stored long before. */
+	in = cs_intel_new();
+	assert_int_equal(cs_store_load_intel(st, in), CS_OK);
+	assert_int_equal(cs_intel_add_warninglist(in, "wl2", "string", 0, wl, 1), CS_OK);
+	assert_int_equal(cs_store_save_intel(st, in, "v4", NULL, NULL), CS_OK);
+	cs_intel_free(in);
+	in = cs_intel_new();
+	assert_int_equal(cs_store_load_intel(st, in), CS_OK);
+	ind = cs_intel_find(in, CS_KIND_DOMAIN, "b.example");
+	assert_int_equal(cs_indicator_warninglist_count(ind), 2);
+	assert_int_equal(count_rows(path, "SELECT count(*) FROM indicator_warninglist"), 2);
+	assert_false(cs_indicator_flags(cs_intel_find(in, CS_KIND_DOMAIN, "c.example")) &
+		     CS_IND_WARNLISTED);
+	cs_intel_free(in);
+	cs_store_close(st);
+	cs_test_rmtree(dir);
+	free(dir);
+}
+
 static void test_open_errors(void **state)
 {
 	struct cs_store *st = NULL;
@@ -262,6 +325,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip_and_versions),
 		cmocka_unit_test(test_label_sets_shared_and_ordered),
+		cmocka_unit_test(test_save_writes_only_changes),
 		cmocka_unit_test(test_open_errors),
 		cmocka_unit_test(test_default_path),
 	};
