@@ -34,6 +34,8 @@ static void add(struct cs_intel *in, const char *file, uint64_t line, enum cs_ki
 	assert_int_equal(cs__intel_add(&c, &a), CS_OK);
 }
 
+static int64_t count_rows(const char *db, const char *sql);
+
 static int count_versions(void *ud, const struct cs_intel_version *v)
 {
 	int *n = ud;
@@ -111,6 +113,11 @@ static void test_round_trip_and_versions(void **state)
 	assert_int_equal(cs_store_save_intel(st, in, "second", NULL, &v2), CS_OK);
 	assert_int_equal(v2, 2);
 	cs_intel_free(in);
+	/* The first save built the key index after a bulk insert; the merge of
+	 * evil.example must have found its row, not added a second one. */
+	assert_int_equal(count_rows(path, "SELECT count(*) FROM sqlite_master"
+				    " WHERE name = 'indicator_key'"), 1);
+	assert_int_equal(count_rows(path, "SELECT count(*) FROM indicator"), 4);
 
 	back = cs_intel_new();
 	assert_int_equal(cs_store_load_intel(st, back), CS_OK);
