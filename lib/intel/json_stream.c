@@ -48,6 +48,41 @@ void cs__json_scan_init(struct cs_json_scan *s, const char *data, size_t len)
 		s->pos = 3;
 }
 
+int cs__json_sniff_start(const char *data, size_t len)
+{
+	size_t i = 0;
+
+	if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
+		i = 3;
+	while (i < len && cs__isspace((unsigned char)data[i]))
+		i++;
+	return i < len && (data[i] == '{' || data[i] == '[');
+}
+
+int cs__json_sniff_key(const char *data, size_t len, const char *key, const char *value)
+{
+	size_t kl = strlen(key), vl = value ? strlen(value) : 0;
+	const char *p = data, *end = data + len;
+
+	while ((p = memmem(p, (size_t)(end - p), key, kl))) {
+		const char *q = p + kl;
+
+		while (q < end && cs__isspace((unsigned char)*q))
+			q++;
+		if (q < end && *q == ':') {
+			if (!value)
+				return 1;
+			q++;
+			while (q < end && cs__isspace((unsigned char)*q))
+				q++;
+			if ((size_t)(end - q) >= vl && memcmp(q, value, vl) == 0)
+				return 1;
+		}
+		p += kl;
+	}
+	return 0;
+}
+
 int cs__json_peek(struct cs_json_scan *s)
 {
 	const char *d = s->data;

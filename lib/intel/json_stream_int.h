@@ -74,6 +74,17 @@ struct cs_json_spans {
 };
 
 void cs__json_scan_init(struct cs_json_scan *s, const char *data, size_t len);
+
+/*
+ * Helpers for the JSON readers' bids: cheap textual tests on the sniffed
+ * prefix of a file, not parses.
+ * cs__json_sniff_start: 1 when the text starts, after a UTF-8 BOM and
+ * white space, like an object or an array.
+ * cs__json_sniff_key: 1 when `key` (with its quotes, "\"type\"") appears
+ * followed by ':' and, when `value` is not NULL, by that value text.
+ */
+int cs__json_sniff_start(const char *data, size_t len);
+int cs__json_sniff_key(const char *data, size_t len, const char *key, const char *value);
 /* Skip white space (and a UTF-8 byte order mark at offset 0). Returns the
  * byte at the new position, or -1 at the end of the input. */
 int cs__json_peek(struct cs_json_scan *s);

@@ -1112,43 +1112,21 @@ static int misp_read(struct cs_reader_ctx *ctx)
 	return rc;
 }
 
-/* Find `"key"` followed by ':' (white space allowed) in the first bytes. */
-static int has_key(const char *data, size_t len, const char *key)
-{
-	size_t kl = strlen(key);
-	const char *p = data, *end = data + len;
-
-	while ((p = memmem(p, (size_t)(end - p), key, kl))) {
-		const char *q = p + kl;
-
-		while (q < end && cs__isspace((unsigned char)*q))
-			q++;
-		if (q < end && *q == ':')
-			return 1;
-		p += kl;
-	}
-	return 0;
-}
-
 /* Sure for an "Event" key, fairly sure for attributes with an event's
  * "info" or an API "response", or for attribute search results. */
 static int misp_bid(const char *data, size_t len, const char *path)
 {
-	size_t i = 0;
-
 	(void)path;
-	if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
-		i = 3;
-	while (i < len && cs__isspace((unsigned char)data[i]))
-		i++;
-	if (i >= len || (data[i] != '{' && data[i] != '['))
+	if (!cs__json_sniff_start(data, len))
 		return 0;
-	if (has_key(data, len, "\"Event\""))
+	if (cs__json_sniff_key(data, len, "\"Event\"", NULL))
 		return 95;
-	if (has_key(data, len, "\"Attribute\"") &&
-	    (has_key(data, len, "\"info\"") || has_key(data, len, "\"response\"")))
+	if (cs__json_sniff_key(data, len, "\"Attribute\"", NULL) &&
+	    (cs__json_sniff_key(data, len, "\"info\"", NULL) ||
+	     cs__json_sniff_key(data, len, "\"response\"", NULL)))
 		return 90;
-	if (has_key(data, len, "\"to_ids\"") && has_key(data, len, "\"category\""))
+	if (cs__json_sniff_key(data, len, "\"to_ids\"", NULL) &&
+	    cs__json_sniff_key(data, len, "\"category\"", NULL))
 		return 80;
 	return 0;
 }

@@ -831,46 +831,16 @@ static int stix_read(struct cs_reader_ctx *ctx)
 	return rc ? rc : serr;
 }
 
-/* Find `"key"` followed by `:` and `"value"` (white space allowed) in
- * the first bytes. */
-static int has_pair(const char *data, size_t len, const char *key, const char *value)
-{
-	size_t kl = strlen(key), vl = strlen(value);
-	const char *p = data, *end = data + len;
-
-	while ((p = memmem(p, (size_t)(end - p), key, kl))) {
-		const char *q = p + kl;
-
-		while (q < end && cs__isspace((unsigned char)*q))
-			q++;
-		if (q < end && *q == ':') {
-			q++;
-			while (q < end && cs__isspace((unsigned char)*q))
-				q++;
-			if ((size_t)(end - q) >= vl && memcmp(q, value, vl) == 0)
-				return 1;
-		}
-		p += kl;
-	}
-	return 0;
-}
-
 /* Sure for a bundle, fairly sure for a lone indicator or any object
  * with a spec_version and a STIX id; not ours otherwise. */
 static int stix_bid(const char *data, size_t len, const char *path)
 {
-	size_t i = 0;
-
 	(void)path;
-	if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
-		i = 3;
-	while (i < len && cs__isspace((unsigned char)data[i]))
-		i++;
-	if (i >= len || (data[i] != '{' && data[i] != '['))
+	if (!cs__json_sniff_start(data, len))
 		return 0;
-	if (has_pair(data, len, "\"type\"", "\"bundle\""))
+	if (cs__json_sniff_key(data, len, "\"type\"", "\"bundle\""))
 		return 95;
-	if (has_pair(data, len, "\"type\"", "\"indicator\"") && memmem(data, len, "\"pattern\"", 9))
+	if (cs__json_sniff_key(data, len, "\"type\"", "\"indicator\"") && memmem(data, len, "\"pattern\"", 9))
 		return 85;
 	if (memmem(data, len, "\"spec_version\"", 14) && memmem(data, len, "--", 2))
 		return 60;
