@@ -840,7 +840,8 @@ static int stix_bid(const char *data, size_t len, const char *path)
 		return 0;
 	if (cs__json_sniff_key(data, len, "\"type\"", "\"bundle\""))
 		return 95;
-	if (cs__json_sniff_key(data, len, "\"type\"", "\"indicator\"") && memmem(data, len, "\"pattern\"", 9))
+	if (cs__json_sniff_key(data, len, "\"type\"", "\"indicator\"") &&
+	    memmem(data, len, "\"pattern\"", 9))
 		return 85;
 	if (memmem(data, len, "\"spec_version\"", 14) && memmem(data, len, "--", 2))
 		return 60;

@@ -33,14 +33,15 @@ static void test_csv_header_and_types(void **state)
 	assert_true(cs_test_diags_have(e->d, "iocs-header.csv:12:1: empty:"));
 
 	ind = cs_test_must_find(e->in, CS_KIND_DOMAIN, "evil.example");
-	assert_true(cs_test_has_source(e->in, ind, "iocs-header.csv", 2, "csv", "C2 domain, primary"));
+	assert_true(
+	        cs_test_has_source(e->in, ind, "iocs-header.csv", 2, "csv", "C2 domain, primary"));
 	ind = cs_test_must_find(e->in, CS_KIND_IPV4, "198.51.100.7");
 	assert_true(cs_test_has_source(e->in, ind, "iocs-header.csv", 3, NULL, "plain address"));
 	/* One quoted cell, two hashes on two lines; the description spans
 	 * two lines too. */
 	ind = cs_test_must_find(e->in, CS_KIND_MD5, "d41d8cd98f00b204e9800998ecf8427e");
 	assert_true(cs_test_has_source(e->in, ind, "iocs-header.csv", 4, NULL,
-	                       "two hashes, one cell\r\nspanning lines"));
+	                               "two hashes, one cell\r\nspanning lines"));
 	ind = cs_test_must_find(e->in, CS_KIND_SHA1, "da39a3ee5e6b4b0d3255bfef95601890afd80709");
 	assert_true(cs_test_has_source(e->in, ind, "iocs-header.csv", 5, NULL, NULL));
 	/* A URL keeps its comma: URLs are never split. */
@@ -48,7 +49,8 @@ static void test_csv_header_and_types(void **state)
 	                 CS_OK);
 	ind = cs_test_must_find(e->in, CS_KIND_URL, url);
 	free(url);
-	assert_true(cs_test_has_source(e->in, ind, "iocs-header.csv", 7, NULL, "a URL with a comma"));
+	assert_true(
+	        cs_test_has_source(e->in, ind, "iocs-header.csv", 7, NULL, "a URL with a comma"));
 	/* MISP composite type "domain|ip". */
 	cs_test_must_find(e->in, CS_KIND_DOMAIN, "x.example");
 	cs_test_must_find(e->in, CS_KIND_IPV4, "203.0.113.9");
@@ -69,7 +71,7 @@ static void test_csv_typed_columns(void **state)
 	assert_int_equal(e->st.rejected, 0);
 	cs_test_must_find(e->in, CS_KIND_MD5, "d41d8cd98f00b204e9800998ecf8427e");
 	cs_test_must_find(e->in, CS_KIND_SHA256,
-	          "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b856");
+	                  "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b856");
 	cs_test_must_find(e->in, CS_KIND_FILENAME, "other.bin");
 	assert_int_equal(cs_test_count_kind(e->in, CS_KIND_FILENAME), 2);
 }
@@ -138,9 +140,9 @@ static void test_real_volexity_csv(void **state)
 	assert_int_equal(cs_test_count_kind(e->in, CS_KIND_SHA256), 6);
 	/* grep -n 59e1edf4 3cx-iocs.csv -> line 30, three hashes in one cell */
 	ind = cs_test_must_find(e->in, CS_KIND_SHA256,
-	                "59e1edf4d82fae4978e97512b0331b7eb21dd4b838b850ba46794d9c7a2c0983");
+	                        "59e1edf4d82fae4978e97512b0331b7eb21dd4b838b850ba46794d9c7a2c0983");
 	assert_true(cs_test_has_source(e->in, ind, "3cx-iocs.csv", 30, "csv",
-	                       "MSI installer for 3CX containing backdoored ffmpeg.dll"));
+	                               "MSI installer for 3CX containing backdoored ffmpeg.dll"));
 	ind = cs_test_must_find(e->in, CS_KIND_SHA1, "bfecb8ce89a312d2ef4afc64a63847ae11c6f69e");
 	assert_true(cs_test_has_source(e->in, ind, "3cx-iocs.csv", 30, NULL, NULL));
 	ind = cs_test_must_find(e->in, CS_KIND_MD5, "0eeb1c0133eb4d571178b2d9d14ce3e9");
@@ -149,11 +151,11 @@ static void test_real_volexity_csv(void **state)
 	 * (line 35) has no newline. */
 	ind = cs_test_must_find(e->in, CS_KIND_EMAIL, "philip.je@proton.me");
 	assert_true(cs_test_has_source(e->in, ind, "3cx-iocs.csv", 4, NULL,
-	                       "Indicators related to the supply chain attack on 3CX"));
+	                               "Indicators related to the supply chain attack on 3CX"));
 	ind = cs_test_must_find(e->in, CS_KIND_SHA256,
-	                "a64fa9f1c76457ecc58402142a8728ce34ccba378c17318b3340083eeb7acc67");
+	                        "a64fa9f1c76457ecc58402142a8728ce34ccba378c17318b3340083eeb7acc67");
 	assert_true(cs_test_has_source(e->in, ind, "3cx-iocs.csv", 35, NULL,
-	                       "MACOS backdoored libffmpeg.dylib"));
+	                               "MACOS backdoored libffmpeg.dylib"));
 }
 
 /* ------------------------------------------------------------------ plain */
@@ -184,7 +186,7 @@ static void test_plain_mixed(void **state)
 	cs_test_must_find(e->in, CS_KIND_EMAIL, "user@evil-plain.example");
 	/* sha256sum text and binary modes, and the --tag form. */
 	ind = cs_test_must_find(e->in, CS_KIND_SHA256,
-	                "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	                        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 	assert_true(cs_test_has_source(e->in, ind, "plain-mixed.txt", 7, NULL, "empty.bin"));
 	ind = cs_test_must_find(e->in, CS_KIND_MD5, "d41d8cd98f00b204e9800998ecf8427e");
 	assert_true(cs_test_has_source(e->in, ind, "plain-mixed.txt", 8, NULL, "binary-mode.exe"));
@@ -209,7 +211,7 @@ static void test_real_eset_sha256(void **state)
 	assert_int_equal(cs_intel_count(e->in), 555);
 	/* head -1 -> 6471f389..., tail -1 -> ...ffb47e2470 (line 555) */
 	ind = cs_test_must_find(e->in, CS_KIND_SHA256,
-	                "6471f3898e63c2a9af25284253dc087dfda94809182c45728b3adc40e238c7f6");
+	                        "6471f3898e63c2a9af25284253dc087dfda94809182c45728b3adc40e238c7f6");
 	assert_true(cs_test_has_source(e->in, ind, "lazarus_3cx.samples.sha256", 1, "plain", NULL));
 }
 
@@ -397,19 +399,32 @@ static void test_sniffing(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test_setup_teardown(test_csv_header_and_types, cs_test_env_setup, cs_test_env_teardown),
-	        cmocka_unit_test_setup_teardown(test_csv_typed_columns, cs_test_env_setup, cs_test_env_teardown),
-	        cmocka_unit_test_setup_teardown(test_csv_no_header, cs_test_env_setup, cs_test_env_teardown),
-	        cmocka_unit_test_setup_teardown(test_csv_column_option, cs_test_env_setup, cs_test_env_teardown),
-	        cmocka_unit_test_setup_teardown(test_real_volexity_csv, cs_test_env_setup, cs_test_env_teardown),
-	        cmocka_unit_test_setup_teardown(test_plain_mixed, cs_test_env_setup, cs_test_env_teardown),
-	        cmocka_unit_test_setup_teardown(test_real_eset_sha256, cs_test_env_setup, cs_test_env_teardown),
-	        cmocka_unit_test_setup_teardown(test_empty_file, cs_test_env_setup, cs_test_env_teardown),
-	        cmocka_unit_test_setup_teardown(test_nul_bytes, cs_test_env_setup, cs_test_env_teardown),
-	        cmocka_unit_test_setup_teardown(test_crlf_and_quotes, cs_test_env_setup, cs_test_env_teardown),
-	        cmocka_unit_test_setup_teardown(test_binary_garbage, cs_test_env_setup, cs_test_env_teardown),
-	        cmocka_unit_test_setup_teardown(test_100mb_line, cs_test_env_setup, cs_test_env_teardown),
-	        cmocka_unit_test_setup_teardown(test_sniffing, cs_test_env_setup, cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_csv_header_and_types, cs_test_env_setup,
+	                                        cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_csv_typed_columns, cs_test_env_setup,
+	                                        cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_csv_no_header, cs_test_env_setup,
+	                                        cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_csv_column_option, cs_test_env_setup,
+	                                        cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_real_volexity_csv, cs_test_env_setup,
+	                                        cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_plain_mixed, cs_test_env_setup,
+	                                        cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_real_eset_sha256, cs_test_env_setup,
+	                                        cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_empty_file, cs_test_env_setup,
+	                                        cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_nul_bytes, cs_test_env_setup,
+	                                        cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_crlf_and_quotes, cs_test_env_setup,
+	                                        cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_binary_garbage, cs_test_env_setup,
+	                                        cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_100mb_line, cs_test_env_setup,
+	                                        cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_sniffing, cs_test_env_setup,
+	                                        cs_test_env_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

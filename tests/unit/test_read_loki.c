@@ -36,26 +36,28 @@ static void test_hash_crafted(void **state)
 	assert_true(cs_test_diags_have(e->d, "hash-iocs-crafted.txt:10:1: empty:"));
 
 	ind = cs_test_must_find(e->in, CS_KIND_MD5, "d41d8cd98f00b204e9800998ecf8427e");
-	assert_true(
-	        cs_test_has_source(e->in, ind, "hash-iocs-crafted.txt", 3, "loki-hash", "empty file md5"));
+	assert_true(cs_test_has_source(e->in, ind, "hash-iocs-crafted.txt", 3, "loki-hash",
+	                               "empty file md5"));
 	assert_int_equal(cs_indicator_confidence(ind), -1);
 	/* CRLF: the CR is not part of the description. */
 	ind = cs_test_must_find(e->in, CS_KIND_SHA1, "da39a3ee5e6b4b0d3255bfef95601890afd80709");
-	assert_true(cs_test_has_source(e->in, ind, "hash-iocs-crafted.txt", 4, NULL, "upper-case sha1"));
+	assert_true(cs_test_has_source(e->in, ind, "hash-iocs-crafted.txt", 4, NULL,
+	                               "upper-case sha1"));
 	ind = cs_test_must_find(e->in, CS_KIND_SHA256,
-	                "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	                        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 	assert_int_equal(cs_indicator_confidence(ind), 90);
-	assert_true(cs_test_has_source(e->in, ind, "hash-iocs-crafted.txt", 5, NULL, "scored sha256"));
-	ind = cs_test_must_find(e->in, CS_KIND_MD5, "fedcba9876543210fedcba9876543210");
 	assert_true(
-	        cs_test_has_source(e->in, ind, "hash-iocs-crafted.txt", 7, NULL, "two md5 in one field"));
+	        cs_test_has_source(e->in, ind, "hash-iocs-crafted.txt", 5, NULL, "scored sha256"));
+	ind = cs_test_must_find(e->in, CS_KIND_MD5, "fedcba9876543210fedcba9876543210");
+	assert_true(cs_test_has_source(e->in, ind, "hash-iocs-crafted.txt", 7, NULL,
+	                               "two md5 in one field"));
 	cs_test_must_find(e->in, CS_KIND_MD5, "0123456789abcdef0123456789abcdef");
 	/* A second field that is no score stays part of the description. */
 	ind = cs_test_must_find(e->in, CS_KIND_SHA512,
-	                "cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce"
-	                "47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e");
+	                        "cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce"
+	                        "47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e");
 	assert_true(cs_test_has_source(e->in, ind, "hash-iocs-crafted.txt", 11, NULL,
-	                       "sha512; with; semicolons"));
+	                               "sha512; with; semicolons"));
 	assert_int_equal(cs_intel_count(e->in), 6);
 }
 
@@ -78,8 +80,9 @@ static void test_filename_crafted(void **state)
 	/* Lines 4 and 12: one indicator, both sections, the higher score. */
 	assert_int_equal(cs_indicator_confidence(ind), 90);
 	assert_true(cs_test_has_source(e->in, ind, "filename-iocs-crafted.txt", 4, "loki-filename",
-	                       "Section One https://example.org/report1"));
-	assert_true(cs_test_has_source(e->in, ind, "filename-iocs-crafted.txt", 12, NULL, "Section Two"));
+	                               "Section One https://example.org/report1"));
+	assert_true(cs_test_has_source(e->in, ind, "filename-iocs-crafted.txt", 12, NULL,
+	                               "Section Two"));
 	assert_true(
 	        cs_test_has_label(e->in, ind, "report:Section One https://example.org/report1"));
 	assert_true(cs_test_has_label(e->in, ind, "report:Section Two"));
@@ -110,7 +113,7 @@ static void test_c2_crafted(void **state)
 
 	ind = cs_test_must_find(e->in, CS_KIND_DOMAIN, "evil-c2.example");
 	assert_true(cs_test_has_source(e->in, ind, "c2-iocs-crafted.txt", 3, "loki-c2",
-	                       "Operation Crafted https://example.org/op"));
+	                               "Operation Crafted https://example.org/op"));
 	assert_true(cs_test_has_source(e->in, ind, "c2-iocs-crafted.txt", 10, NULL, "Second Op"));
 	assert_true(
 	        cs_test_has_label(e->in, ind, "report:Operation Crafted https://example.org/op"));
@@ -148,20 +151,21 @@ static void test_real_hash_iocs(void **state)
 	assert_int_equal(cs_intel_count(e->in), 986 + 893 + 1174);
 	/* grep -n '^bf4f4140' hash-iocs.txt -> 2070, "hash;55;description" */
 	ind = cs_test_must_find(e->in, CS_KIND_SHA256,
-	                "bf4f41403280c1b115650d470f9b260a5c9042c04d9bcc2a6ca504a66379b2d6");
+	                        "bf4f41403280c1b115650d470f9b260a5c9042c04d9bcc2a6ca504a66379b2d6");
 	assert_int_equal(cs_indicator_confidence(ind), 55);
 	assert_true(cs_test_has_source(e->in, ind, "hash-iocs.txt", 2070, "loki-hash",
-	                       "Vulnerable Log4j library ./apache-log4j-2.0-alpha2-bin/"
-	                       "log4j-core-2.0-alpha2.jar"));
+	                               "Vulnerable Log4j library ./apache-log4j-2.0-alpha2-bin/"
+	                               "log4j-core-2.0-alpha2.jar"));
 	/* grep -n '^B3C8C1C8' hash-iocs.txt -> 1328, an upper-case sha1 */
 	ind = cs_test_must_find(e->in, CS_KIND_SHA1, "b3c8c1c80824278661fbb26b17040b87180d1d34");
 	assert_true(cs_test_has_source(e->in, ind, "hash-iocs.txt", 1328, NULL, NULL));
 	/* grep -n '^2bbf7407' hash-iocs.txt -> 1300, a ';' inside the text */
 	ind = cs_test_must_find(e->in, CS_KIND_MD5, "2bbf74073ed7a910a69c3d2a67bd5f8f");
-	assert_true(cs_test_has_source(e->in, ind, "hash-iocs.txt", 1300, NULL,
-	                       "BRONZE VINEWOOD report MD5 hash - used by BRONZE VINEWOOD; uses "
-	                       "GitHub gist for command and control - https://www.secureworks.com/"
-	                       "research/bronze-vinewood-targets-supply-chains"));
+	assert_true(cs_test_has_source(
+	        e->in, ind, "hash-iocs.txt", 1300, NULL,
+	        "BRONZE VINEWOOD report MD5 hash - used by BRONZE VINEWOOD; uses "
+	        "GitHub gist for command and control - https://www.secureworks.com/"
+	        "research/bronze-vinewood-targets-supply-chains"));
 }
 
 static void test_real_filename_iocs(void **state)
@@ -198,7 +202,8 @@ static void test_real_filename_iocs(void **state)
 	/* grep -n 'usbclass' filename-iocs.txt -> 34, under "# Regin" */
 	ind = cs_test_must_find(e->in, CS_KIND_PATH_REGEX, "\\\\usbclass\\.sys");
 	assert_int_equal(cs_indicator_confidence(ind), 80);
-	assert_true(cs_test_has_source(e->in, ind, "filename-iocs.txt", 34, "loki-filename", "Regin"));
+	assert_true(
+	        cs_test_has_source(e->in, ind, "filename-iocs.txt", 34, "loki-filename", "Regin"));
 	assert_true(cs_test_has_label(e->in, ind, "report:Regin"));
 	/* grep -n '^\\\\whatsapp' filename-iocs.txt -> 250, score 55 and a FP regex */
 	ind = cs_test_must_find(e->in, CS_KIND_PATH_REGEX, "\\\\whatsapp\\.exe");
@@ -231,7 +236,7 @@ static void test_real_c2_iocs(void **state)
 	/* grep -n '^suroot.com' c2-iocs.txt -> 13, after the comment on line 12 */
 	ind = cs_test_must_find(e->in, CS_KIND_DOMAIN, "suroot.com");
 	assert_true(cs_test_has_source(e->in, ind, "c2-iocs.txt", 13, "loki-c2",
-	                       "FireEye Operation Snowman https://goo.gl/x1v7mT"));
+	                               "FireEye Operation Snowman https://goo.gl/x1v7mT"));
 	assert_true(cs_test_has_label(e->in, ind,
 	                              "report:FireEye Operation Snowman https://goo.gl/x1v7mT"));
 	/* grep -n '^176.123.5.126' c2-iocs.txt -> "176.123.5.126;65" */
@@ -440,20 +445,34 @@ static void test_sniffing(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test_setup_teardown(test_hash_crafted, cs_test_env_setup, cs_test_env_teardown),
-	        cmocka_unit_test_setup_teardown(test_filename_crafted, cs_test_env_setup, cs_test_env_teardown),
-	        cmocka_unit_test_setup_teardown(test_c2_crafted, cs_test_env_setup, cs_test_env_teardown),
-	        cmocka_unit_test_setup_teardown(test_real_hash_iocs, cs_test_env_setup, cs_test_env_teardown),
-	        cmocka_unit_test_setup_teardown(test_real_filename_iocs, cs_test_env_setup, cs_test_env_teardown),
-	        cmocka_unit_test_setup_teardown(test_real_c2_iocs, cs_test_env_setup, cs_test_env_teardown),
-	        cmocka_unit_test_setup_teardown(test_real_keywords_not_read, cs_test_env_setup, cs_test_env_teardown),
-	        cmocka_unit_test_setup_teardown(test_real_iocs_folder, cs_test_env_setup, cs_test_env_teardown),
-	        cmocka_unit_test_setup_teardown(test_empty_file, cs_test_env_setup, cs_test_env_teardown),
-	        cmocka_unit_test_setup_teardown(test_nul_bytes, cs_test_env_setup, cs_test_env_teardown),
-	        cmocka_unit_test_setup_teardown(test_truncated_last_line, cs_test_env_setup, cs_test_env_teardown),
-	        cmocka_unit_test_setup_teardown(test_binary_garbage, cs_test_env_setup, cs_test_env_teardown),
-	        cmocka_unit_test_setup_teardown(test_100mb_line, cs_test_env_setup, cs_test_env_teardown),
-	        cmocka_unit_test_setup_teardown(test_sniffing, cs_test_env_setup, cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_hash_crafted, cs_test_env_setup,
+	                                        cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_filename_crafted, cs_test_env_setup,
+	                                        cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_c2_crafted, cs_test_env_setup,
+	                                        cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_real_hash_iocs, cs_test_env_setup,
+	                                        cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_real_filename_iocs, cs_test_env_setup,
+	                                        cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_real_c2_iocs, cs_test_env_setup,
+	                                        cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_real_keywords_not_read, cs_test_env_setup,
+	                                        cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_real_iocs_folder, cs_test_env_setup,
+	                                        cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_empty_file, cs_test_env_setup,
+	                                        cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_nul_bytes, cs_test_env_setup,
+	                                        cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_truncated_last_line, cs_test_env_setup,
+	                                        cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_binary_garbage, cs_test_env_setup,
+	                                        cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_100mb_line, cs_test_env_setup,
+	                                        cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_sniffing, cs_test_env_setup,
+	                                        cs_test_env_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

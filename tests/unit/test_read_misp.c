@@ -14,49 +14,7 @@
 
 #include "intel/intel_int.h"
 
-struct fixture {
-	struct cs_intel *in;
-	struct cs_test_diags *d;
-	struct cs_import_stats st;
-	int rc;
-};
-
-static struct fixture *fx_new(void)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	assert_non_null(f);
-	f->in = cs_intel_new();
-	f->d = calloc(1, sizeof(*f->d));
-	assert_non_null(f->in);
-	assert_non_null(f->d);
-	cs_intel_set_diag(f->in, cs_test_diag_cb, f->d);
-	assert_int_equal(cs_intel_set_format(f->in, "misp"), CS_OK);
-	return f;
-}
-
-static void fx_free(struct fixture *f)
-{
-	cs_intel_free(f->in);
-	free(f->d);
-	free(f);
-}
-
-static struct fixture *import_path(const char *path)
-{
-	struct fixture *f = fx_new();
-
-	f->rc = cs_intel_import(f->in, path, &f->st);
-	return f;
-}
-
-static struct fixture *import_mem(const char *data, size_t len)
-{
-	struct fixture *f = fx_new();
-
-	f->rc = cs_intel_import_mem(f->in, "mem.json", data, len, &f->st);
-	return f;
-}
+#define FORMAT "misp"
 
 static int detect(const struct cs_indicator *ind)
 {
@@ -74,7 +32,7 @@ static int hunt(const struct cs_indicator *ind)
 
 static void test_event_counts_by_kind(void **state)
 {
-	struct fixture *f = import_path(cs_test_data("misp/event.json"));
+	struct cs_test_import *f = cs_test_import_path(FORMAT, cs_test_data("misp/event.json"));
 
 	(void)state;
 	assert_int_equal(f->rc, CS_OK);
@@ -91,19 +49,20 @@ static void test_event_counts_by_kind(void **state)
 	/* comment, yara, the imphash of filename|imphash, the object's
 	 * "signature" text marked to_ids */
 	assert_int_equal(cs_test_rejects(f->in, "unsupported-type"), 4);
-	assert_true(cs_test_rejects(f->in, "bad-hash") + cs_test_rejects(f->in, "hash-length") == 1);
+	assert_true(cs_test_rejects(f->in, "bad-hash") + cs_test_rejects(f->in, "hash-length") ==
+	            1);
 	assert_int_equal(f->st.rejected, 5);
 	/* a link, a deleted attribute, two descriptive object attributes */
 	assert_true(cs_test_diags_have(f->d, "event " EV ": not imported: 1 deleted attributes, "
 	                                     "1 links, 2 descriptive object attributes"));
 	assert_null(cs_intel_find(f->in, CS_KIND_URL, "https://www.example.com/blog/3cx"));
 	assert_null(cs_intel_find(f->in, CS_KIND_SHA1, "0000000000000000000000000000000000000000"));
-	fx_free(f);
+	cs_test_import_free(f);
 }
 
 static void test_event_labels_after_attributes(void **state)
 {
-	struct fixture *f = import_path(cs_test_data("misp/event.json"));
+	struct cs_test_import *f = cs_test_import_path(FORMAT, cs_test_data("misp/event.json"));
 	size_t i;
 
 	(void)state;
@@ -120,12 +79,12 @@ static void test_event_labels_after_attributes(void **state)
 		assert_true(cs_test_has_label(f->in, ind, "tag:tlp:white"));
 		assert_true(cs_test_has_label(f->in, ind, "tool:Rundll32"));
 	}
-	fx_free(f);
+	cs_test_import_free(f);
 }
 
 static void test_event_detect_and_hunt(void **state)
 {
-	struct fixture *f = import_path(cs_test_data("misp/event.json"));
+	struct cs_test_import *f = cs_test_import_path(FORMAT, cs_test_data("misp/event.json"));
 	const struct cs_indicator *ind;
 
 	(void)state;
@@ -138,12 +97,12 @@ static void test_event_detect_and_hunt(void **state)
 	assert_true(hunt(ind));
 	ind = cs_test_must_find(f->in, CS_KIND_FILENAME, "ffmpeg.dll");
 	assert_true(hunt(ind));
-	fx_free(f);
+	cs_test_import_free(f);
 }
 
 static void test_event_fields(void **state)
 {
-	struct fixture *f = import_path(cs_test_data("misp/event.json"));
+	struct cs_test_import *f = cs_test_import_path(FORMAT, cs_test_data("misp/event.json"));
 	const struct cs_indicator *ind;
 	struct cs_source_info si;
 
@@ -174,12 +133,12 @@ static void test_event_fields(void **state)
 	ind = cs_test_must_find(f->in, CS_KIND_SHA1, "a94a8fe5ccb19ba61c4c0873d391e987982fbbd3");
 	assert_true(cs_test_has_label(f->in, ind, "cert:x509-fingerprint"));
 	cs_test_must_find(f->in, CS_KIND_IPV6, "2001:db8::20");
-	fx_free(f);
+	cs_test_import_free(f);
 }
 
 static void test_composite_values_split(void **state)
 {
-	struct fixture *f = import_path(cs_test_data("misp/event.json"));
+	struct cs_test_import *f = cs_test_import_path(FORMAT, cs_test_data("misp/event.json"));
 	const struct cs_indicator *ind;
 
 	(void)state;
@@ -187,7 +146,7 @@ static void test_composite_values_split(void **state)
 	ind = cs_test_must_find(f->in, CS_KIND_FILENAME, "d3dcompiler_47.dll");
 	assert_true(detect(ind));
 	ind = cs_test_must_find(f->in, CS_KIND_SHA256,
-	                "11be1803e2e307b647a8a7fccc55a6e8d6a07f3c0a3a0a9f4d2d9d2a0e9e1e4c");
+	                        "11be1803e2e307b647a8a7fccc55a6e8d6a07f3c0a3a0a9f4d2d9d2a0e9e1e4c");
 	assert_true(detect(ind));
 	/* ip-dst|port: the address only */
 	cs_test_must_find(f->in, CS_KIND_IPV4, "203.0.113.10");
@@ -199,12 +158,12 @@ static void test_composite_values_split(void **state)
 	assert_true(cs_test_has_label(f->in, ind, "resolves-to:198.51.100.20"));
 	ind = cs_test_must_find(f->in, CS_KIND_IPV4, "198.51.100.20");
 	assert_true(cs_test_has_label(f->in, ind, "resolved-from:glcloudservice.com"));
-	fx_free(f);
+	cs_test_import_free(f);
 }
 
 static void test_resolved_to_references(void **state)
 {
-	struct fixture *f = import_path(cs_test_data("misp/event.json"));
+	struct cs_test_import *f = cs_test_import_path(FORMAT, cs_test_data("misp/event.json"));
 	const struct cs_indicator *ind;
 
 	(void)state;
@@ -222,12 +181,12 @@ static void test_resolved_to_references(void **state)
 	/* nothing of the sort on unrelated values */
 	ind = cs_test_must_find(f->in, CS_KIND_DOMAIN, "akamaicontainer.com");
 	assert_int_equal(cs_indicator_label_count(ind), 6);
-	fx_free(f);
+	cs_test_import_free(f);
 }
 
 static void test_reject_messages(void **state)
 {
-	struct fixture *f = import_path(cs_test_data("misp/event.json"));
+	struct cs_test_import *f = cs_test_import_path(FORMAT, cs_test_data("misp/event.json"));
 
 	(void)state;
 	assert_true(cs_test_diags_have(f->d,
@@ -238,12 +197,12 @@ static void test_reject_messages(void **state)
 	assert_true(cs_test_diags_have(f->d, "'filename|imphash': the part after '|'"));
 	assert_true(cs_test_diags_have(f->d, "event.json:20:"));
 	assert_int_equal(f->d->errors, 0);
-	fx_free(f);
+	cs_test_import_free(f);
 }
 
 static void test_response_with_several_events(void **state)
 {
-	struct fixture *f = import_path(cs_test_data("misp/response.json"));
+	struct cs_test_import *f = cs_test_import_path(FORMAT, cs_test_data("misp/response.json"));
 	const struct cs_indicator *ind;
 	struct cs_source_info si;
 
@@ -268,30 +227,31 @@ static void test_response_with_several_events(void **state)
 	assert_false(cs_test_has_label(f->in, ind, "event:first event"));
 	assert_true(hunt(ind));
 	cs_test_must_find(f->in, CS_KIND_SHA1, "a94a8fe5ccb19ba61c4c0873d391e987982fbbd3");
-	fx_free(f);
+	cs_test_import_free(f);
 }
 
 static void test_bare_event(void **state)
 {
-	struct fixture *f = import_path(cs_test_data("misp/bare.json"));
+	struct cs_test_import *f = cs_test_import_path(FORMAT, cs_test_data("misp/bare.json"));
 	const struct cs_indicator *ind;
 
 	(void)state;
 	assert_int_equal(f->rc, CS_OK);
 	assert_int_equal(cs_intel_count(f->in), 2);
 	ind = cs_test_must_find(f->in, CS_KIND_SHA512,
-	                "cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce"
-	                "47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e");
+	                        "cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce"
+	                        "47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e");
 	assert_true(detect(ind)); /* to_ids "1" */
 	assert_true(cs_test_has_label(f->in, ind, "event:bare event"));
 	ind = cs_test_must_find(f->in, CS_KIND_DOMAIN, "updates.example.net"); /* hostname|port */
-	assert_true(hunt(ind));                                        /* to_ids "0" */
-	fx_free(f);
+	assert_true(hunt(ind));                                                /* to_ids "0" */
+	cs_test_import_free(f);
 }
 
 static void test_attribute_search_results(void **state)
 {
-	struct fixture *f = import_path(cs_test_data("misp/attributes.json"));
+	struct cs_test_import *f =
+	        cs_test_import_path(FORMAT, cs_test_data("misp/attributes.json"));
 	const struct cs_indicator *ind;
 
 	(void)state;
@@ -301,14 +261,14 @@ static void test_attribute_search_results(void **state)
 	assert_true(detect(ind));
 	assert_int_equal(cs_indicator_label_count(ind), 0);
 	cs_test_must_find(f->in, CS_KIND_URL, "http://evil.example/gate.php");
-	fx_free(f);
-	f = import_path(cs_test_data("misp/attribute_list.json"));
+	cs_test_import_free(f);
+	f = cs_test_import_path(FORMAT, cs_test_data("misp/attribute_list.json"));
 	assert_int_equal(f->rc, CS_OK);
 	assert_int_equal(cs_intel_count(f->in), 3);
 	cs_test_must_find(f->in, CS_KIND_DOMAIN, "context.example"); /* with its "Event" context */
 	cs_test_must_find(f->in, CS_KIND_MD5, "d41d8cd98f00b204e9800998ecf8427e");
 	cs_test_must_find(f->in, CS_KIND_FILENAME, "update.exe");
-	fx_free(f);
+	cs_test_import_free(f);
 }
 
 static void test_sniffed_without_format(void **state)
@@ -379,22 +339,22 @@ static void test_truncated_event_keeps_earlier_attributes(void **state)
 	size_t len;
 	char *data = cs_test_slurp(cs_test_data("misp/event.json"), &len);
 	const char *cut = strstr(data, "{\"id\": \"4\"");
-	struct fixture *f;
+	struct cs_test_import *f;
 
 	(void)state;
 	assert_non_null(cut);
 	/* Cut in the middle of the 4th attribute (line 11): the first three
 	 * attributes (md5, domain, filename|sha256) are complete. */
-	f = import_mem(data, (size_t)(cut - data) + 30);
+	f = cs_test_import_mem(FORMAT, data, (size_t)(cut - data) + 30);
 	assert_int_equal(f->rc, CS_OK);
 	assert_int_equal(cs_intel_count(f->in), 4);
 	cs_test_must_find(f->in, CS_KIND_MD5, "bb915073385dd16a846dfa318afa3c19");
 	cs_test_must_find(f->in, CS_KIND_SHA256,
-	          "11be1803e2e307b647a8a7fccc55a6e8d6a07f3c0a3a0a9f4d2d9d2a0e9e1e4c");
+	                  "11be1803e2e307b647a8a7fccc55a6e8d6a07f3c0a3a0a9f4d2d9d2a0e9e1e4c");
 	assert_int_equal(f->d->errors, 1);
 	assert_true(cs_test_diags_have(f->d, "mem.json:11:37:"));
 	assert_true(cs_test_diags_have(f->d, "JSON syntax error at line 11, column 37"));
-	fx_free(f);
+	cs_test_import_free(f);
 	free(data);
 }
 
@@ -408,16 +368,16 @@ static void test_truncation_sweep(void **state)
 		size_t len, cut;
 		char *data = cs_test_slurp(cs_test_data(files[i]), &len);
 		uint64_t last = 0, full;
-		struct fixture *f = import_mem(data, len);
+		struct cs_test_import *f = cs_test_import_mem(FORMAT, data, len);
 
 		full = f->st.read;
-		fx_free(f);
+		cs_test_import_free(f);
 		for (cut = 0; cut <= len; cut += (cut < 64 || len - cut < 64) ? 1 : 11) {
-			f = import_mem(data, cut);
+			f = cs_test_import_mem(FORMAT, data, cut);
 			assert_true(f->st.read >= last);
 			assert_true(f->st.read <= full);
 			last = f->st.read;
-			fx_free(f);
+			cs_test_import_free(f);
 		}
 		assert_int_equal(last, full);
 		free(data);
@@ -431,7 +391,7 @@ static void test_invalid_attribute_is_skipped(void **state)
 	                  "{\"type\": \"domain\" \"value\": \"b.example\"},\n"
 	                  "{\"type\": \"domain\", \"value\": \"c.example\", \"x\": [tru]},\n"
 	                  "{\"type\": \"domain\", \"value\": \"d.example\"}\n]}}";
-	struct fixture *f = import_mem(doc, strlen(doc));
+	struct cs_test_import *f = cs_test_import_mem(FORMAT, doc, strlen(doc));
 
 	(void)state;
 	assert_int_equal(f->rc, CS_OK);
@@ -442,7 +402,7 @@ static void test_invalid_attribute_is_skipped(void **state)
 	assert_true(cs_test_diags_have(f->d, "mem.json:3:"));
 	assert_true(cs_test_diags_have(f->d, "mem.json:4:"));
 	assert_int_equal(f->d->errors, 0);
-	fx_free(f);
+	cs_test_import_free(f);
 }
 
 static void test_deeply_nested_arrays(void **state)
@@ -452,22 +412,22 @@ static void test_deeply_nested_arrays(void **state)
 	                   "\"value\": \"a.example\"}, ";
 	size_t hl = strlen(head);
 	char *doc = malloc(hl + n);
-	struct fixture *f;
+	struct cs_test_import *f;
 
 	(void)state;
 	assert_non_null(doc);
 	memset(doc, '[', n);
-	f = import_mem(doc, n);
+	f = cs_test_import_mem(FORMAT, doc, n);
 	assert_int_equal(f->rc, CS_ERR_EMPTY);
 	assert_true(cs_test_diags_have(f->d, "nesting deeper than 256"));
-	fx_free(f);
+	cs_test_import_free(f);
 	memcpy(doc, head, hl);
 	memset(doc + hl, '[', n);
-	f = import_mem(doc, hl + n);
+	f = cs_test_import_mem(FORMAT, doc, hl + n);
 	assert_int_equal(f->rc, CS_OK);
 	cs_test_must_find(f->in, CS_KIND_DOMAIN, "a.example");
 	assert_true(cs_test_diags_have(f->d, "nesting deeper than 256"));
-	fx_free(f);
+	cs_test_import_free(f);
 	free(doc);
 }
 
@@ -480,7 +440,7 @@ static void test_huge_strings(void **state)
 	size_t big = (size_t)17 << 20, val = (size_t)100 << 10;
 	size_t la = strlen(a), lb = strlen(b), lc = strlen(c), n = la + big + lb + val + lc;
 	char *doc = malloc(n);
-	struct fixture *f;
+	struct cs_test_import *f;
 
 	(void)state;
 	assert_non_null(doc);
@@ -489,19 +449,20 @@ static void test_huge_strings(void **state)
 	memcpy(doc + la + big, b, lb);
 	memset(doc + la + big + lb, 'z', val);
 	memcpy(doc + la + big + lb + val, c, lc);
-	f = import_mem(doc, n);
+	f = cs_test_import_mem(FORMAT, doc, n);
 	assert_int_equal(f->rc, CS_OK);
 	assert_int_equal(cs_intel_count(f->in), 1);
 	cs_test_must_find(f->in, CS_KIND_DOMAIN, "last.example");
 	assert_int_equal(cs_test_rejects(f->in, "too-big"), 1);
 	assert_int_equal(cs_test_rejects(f->in, "too-long"), 1);
-	fx_free(f);
+	cs_test_import_free(f);
 	free(doc);
 }
 
 static void test_wrong_types_everywhere(void **state)
 {
-	struct fixture *f = import_path(cs_test_data("misp/wrong_types.json"));
+	struct cs_test_import *f =
+	        cs_test_import_path(FORMAT, cs_test_data("misp/wrong_types.json"));
 
 	(void)state;
 	assert_int_equal(f->rc, CS_OK);
@@ -514,7 +475,7 @@ static void test_wrong_types_everywhere(void **state)
 	assert_int_equal(cs_test_rejects(f->in, "bad-value"), 1);
 	/* object 7, object whose Attribute is 5 */
 	assert_int_equal(cs_test_rejects(f->in, "bad-object"), 2);
-	fx_free(f);
+	cs_test_import_free(f);
 	/* Event, response, Attribute of the wrong JSON type */
 	{
 		static const char *const docs[] = {
@@ -526,10 +487,10 @@ static void test_wrong_types_everywhere(void **state)
 		size_t i;
 
 		for (i = 0; i < CS_ARRAY_SIZE(docs); i++) {
-			f = import_mem(docs[i], strlen(docs[i]));
+			f = cs_test_import_mem(FORMAT, docs[i], strlen(docs[i]));
 			assert_int_equal(f->rc, CS_ERR_EMPTY);
 			assert_true(cs_test_rejects(f->in, "bad-event") >= 1);
-			fx_free(f);
+			cs_test_import_free(f);
 		}
 	}
 }
@@ -543,11 +504,11 @@ static void test_empty_and_garbage(void **state)
 
 	(void)state;
 	for (i = 0; i < CS_ARRAY_SIZE(inputs); i++) {
-		struct fixture *f = import_mem(inputs[i], strlen(inputs[i]));
+		struct cs_test_import *f = cs_test_import_mem(FORMAT, inputs[i], strlen(inputs[i]));
 
 		assert_int_equal(f->rc, CS_ERR_EMPTY);
 		assert_int_equal(cs_intel_count(f->in), 0);
-		fx_free(f);
+		cs_test_import_free(f);
 	}
 }
 
@@ -557,7 +518,7 @@ static void test_nul_bytes(void **state)
 	                          "{\"type\": \"filename\", \"value\": \"a\\u0000.exe\"},"
 	                          "{\"type\": \"domain\", \"value\": \"raw\0nul.example\"},"
 	                          "{\"type\": \"domain\", \"value\": \"ok.example\"}]}}";
-	struct fixture *f = import_mem(doc, sizeof(doc) - 1);
+	struct cs_test_import *f = cs_test_import_mem(FORMAT, doc, sizeof(doc) - 1);
 
 	(void)state;
 	assert_int_equal(f->rc, CS_OK);
@@ -566,7 +527,7 @@ static void test_nul_bytes(void **state)
 	assert_null(cs_intel_find(f->in, CS_KIND_FILENAME, "a"));
 	assert_int_equal(cs_test_rejects(f->in, "bad-value"), 1);
 	assert_int_equal(cs_test_rejects(f->in, "json-syntax"), 1);
-	fx_free(f);
+	cs_test_import_free(f);
 }
 
 /* ---------------------------------------------------------- real world */
@@ -576,7 +537,7 @@ static void test_nul_bytes(void **state)
 static void test_real_eset_counts(void **state)
 {
 	const char *path = CS_TEST_REAL_WORLD("eset/lazarus_3cx.misp.json");
-	struct fixture *f = import_path(path);
+	struct cs_test_import *f = cs_test_import_path(FORMAT, path);
 
 	(void)state;
 	assert_int_equal(f->rc, CS_OK);
@@ -602,13 +563,13 @@ static void test_real_eset_counts(void **state)
 	/* jq '[ESET_JQ_OBJ|select(.type as $t|["md5","sha1","sha256","filename",
 	 *      "domain","ip-dst","url"]|index($t))]|length' -> 25 accepted */
 	assert_int_equal(f->st.read, 25);
-	fx_free(f);
+	cs_test_import_free(f);
 }
 
 static void test_real_eset_labels_and_flags(void **state)
 {
 	const char *path = CS_TEST_REAL_WORLD("eset/lazarus_3cx.misp.json");
-	struct fixture *f = import_path(path);
+	struct cs_test_import *f = cs_test_import_path(FORMAT, path);
 	const struct cs_indicator *ind;
 	size_t i;
 
@@ -628,7 +589,7 @@ static void test_real_eset_labels_and_flags(void **state)
 	}
 	/* jq '[ESET_JQ_OBJ|select(.type=="sha256")|.to_ids]|unique' -> [true] */
 	ind = cs_test_must_find(f->in, CS_KIND_SHA256,
-	                "eebb01932de0b5605dd460cc82844d8693c00ea8ab5ffdf8dbede6528c1c18fd");
+	                        "eebb01932de0b5605dd460cc82844d8693c00ea8ab5ffdf8dbede6528c1c18fd");
 	assert_true(detect(ind));
 	assert_true(cs_test_has_label(f->in, ind, "misp-object:file"));
 	/* jq '[ESET_JQ_OBJ|select(.type=="domain")|.to_ids]|unique' -> [false] */
@@ -649,7 +610,7 @@ static void test_real_eset_labels_and_flags(void **state)
 	/* 23.254.211.230: no resolved-to reference names it */
 	ind = cs_test_must_find(f->in, CS_KIND_IPV4, "23.254.211.230");
 	assert_int_equal(cs_indicator_source_count(ind), 2); /* listed twice in its object */
-	fx_free(f);
+	cs_test_import_free(f);
 }
 
 int main(void)

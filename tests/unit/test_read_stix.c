@@ -14,49 +14,7 @@
 
 #include "intel/intel_int.h"
 
-struct fixture {
-	struct cs_intel *in;
-	struct cs_test_diags *d;
-	struct cs_import_stats st;
-	int rc;
-};
-
-static struct fixture *fx_new(void)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	assert_non_null(f);
-	f->in = cs_intel_new();
-	f->d = calloc(1, sizeof(*f->d));
-	assert_non_null(f->in);
-	assert_non_null(f->d);
-	cs_intel_set_diag(f->in, cs_test_diag_cb, f->d);
-	assert_int_equal(cs_intel_set_format(f->in, "stix"), CS_OK);
-	return f;
-}
-
-static void fx_free(struct fixture *f)
-{
-	cs_intel_free(f->in);
-	free(f->d);
-	free(f);
-}
-
-static struct fixture *import_path(const char *path)
-{
-	struct fixture *f = fx_new();
-
-	f->rc = cs_intel_import(f->in, path, &f->st);
-	return f;
-}
-
-static struct fixture *import_mem(const char *data, size_t len)
-{
-	struct fixture *f = fx_new();
-
-	f->rc = cs_intel_import_mem(f->in, "mem.json", data, len, &f->st);
-	return f;
-}
+#define FORMAT "stix"
 
 #define ID(n) "indicator--00000000-0000-4000-8000-0000000000" #n
 
@@ -64,7 +22,7 @@ static struct fixture *import_mem(const char *data, size_t len)
 
 static void test_bundle_counts_by_kind(void **state)
 {
-	struct fixture *f = import_path(cs_test_data("stix/bundle.json"));
+	struct cs_test_import *f = cs_test_import_path(FORMAT, cs_test_data("stix/bundle.json"));
 
 	(void)state;
 	assert_int_equal(f->rc, CS_OK);
@@ -81,18 +39,18 @@ static void test_bundle_counts_by_kind(void **state)
 	assert_int_equal(f->st.rejected, 3);
 	assert_null(cs_intel_find(f->in, CS_KIND_DOMAIN, "revoked.example"));
 	assert_null(cs_intel_find(f->in, CS_KIND_DOMAIN, "observed.example"));
-	fx_free(f);
+	cs_test_import_free(f);
 }
 
 static void test_bundle_fields(void **state)
 {
-	struct fixture *f = import_path(cs_test_data("stix/bundle.json"));
+	struct cs_test_import *f = cs_test_import_path(FORMAT, cs_test_data("stix/bundle.json"));
 	const struct cs_indicator *ind;
 	struct cs_source_info si;
 
 	(void)state;
 	ind = cs_test_must_find(f->in, CS_KIND_SHA256,
-	                "7986bbaee8940da11ce089383521ab420c443ab7b15ed42aed91fd31ce833896");
+	                        "7986bbaee8940da11ce089383521ab420c443ab7b15ed42aed91fd31ce833896");
 	assert_int_equal(cs_indicator_confidence(ind), 85);
 	assert_int_equal(cs_indicator_valid_from(ind), 1680048000);  /* date -d 2023-03-29Z +%s */
 	assert_int_equal(cs_indicator_valid_until(ind), 1711670400); /* date -d 2024-03-29Z +%s */
@@ -108,18 +66,18 @@ static void test_bundle_fields(void **state)
 	assert_string_equal(
 	        si.description,
 	        "3CX trojanised library: ffmpeg.dll shipped in 3CXDesktopApp 18.12.416");
-	fx_free(f);
+	cs_test_import_free(f);
 }
 
 static void test_bundle_relationship_labels(void **state)
 {
-	struct fixture *f = import_path(cs_test_data("stix/bundle.json"));
+	struct cs_test_import *f = cs_test_import_path(FORMAT, cs_test_data("stix/bundle.json"));
 	const struct cs_indicator *ind;
 
 	(void)state;
 	/* indicates malware, declared before the indicator, SDO after it */
 	ind = cs_test_must_find(f->in, CS_KIND_SHA256,
-	                "7986bbaee8940da11ce089383521ab420c443ab7b15ed42aed91fd31ce833896");
+	                        "7986bbaee8940da11ce089383521ab420c443ab7b15ed42aed91fd31ce833896");
 	assert_true(cs_test_has_label(f->in, ind, "malware:SUDDENICON"));
 	/* indicates campaign; campaign attributed-to intrusion-set
 	 * attributed-to threat-actor: all three labels */
@@ -131,19 +89,20 @@ static void test_bundle_relationship_labels(void **state)
 	        cs_test_has_label(f->in, ind, "malware:SUDDENICON")); /* "uses" is not followed */
 	ind = cs_test_must_find(f->in, CS_KIND_IPV4, "198.51.100.7");
 	assert_true(cs_test_has_label(f->in, ind, "actor:Lazarus Group"));
-	ind = cs_test_must_find(f->in, CS_KIND_URL,
-	                "https://raw.githubusercontent.com/IconStorages/images/main/icon12.ico");
+	ind = cs_test_must_find(
+	        f->in, CS_KIND_URL,
+	        "https://raw.githubusercontent.com/IconStorages/images/main/icon12.ico");
 	assert_true(
 	        cs_test_has_label(f->in, ind, "attack-pattern:Compromise Software Supply Chain"));
 	ind = cs_test_must_find(f->in, CS_KIND_FILENAME, "d3dcompiler_47.dll");
 	assert_true(cs_test_has_label(f->in, ind, "tool:rundll32"));
 	assert_int_equal(cs_indicator_label_count(ind), 1);
-	fx_free(f);
+	cs_test_import_free(f);
 }
 
 static void test_bundle_diagnostics(void **state)
 {
-	struct fixture *f = import_path(cs_test_data("stix/bundle.json"));
+	struct cs_test_import *f = cs_test_import_path(FORMAT, cs_test_data("stix/bundle.json"));
 
 	(void)state;
 	/* The bad pattern "[file:name = 'a.exe' AND ]" is on line 10; the
@@ -157,14 +116,14 @@ static void test_bundle_diagnostics(void **state)
 	                               "1 sightings, 1 custom x- objects, 1 objects of "
 	                               "unknown type (e.g. 'acme-thing'), 1 revoked indicators"));
 	assert_int_equal(f->d->errors, 0);
-	fx_free(f);
+	cs_test_import_free(f);
 }
 
 static void test_bad_pattern_column(void **state)
 {
 	size_t len;
 	char *data = cs_test_slurp(cs_test_data("stix/bundle.json"), &len);
-	struct fixture *f = import_mem(data, len);
+	struct cs_test_import *f = cs_test_import_mem(FORMAT, data, len);
 	const char *line10 = data, *pat;
 	char want[64];
 	int i;
@@ -183,12 +142,12 @@ static void test_bad_pattern_column(void **state)
 	}
 	assert_true(i <= 26);
 	free(data);
-	fx_free(f);
+	cs_test_import_free(f);
 }
 
 static void test_top_level_array(void **state)
 {
-	struct fixture *f = import_path(cs_test_data("stix/array.json"));
+	struct cs_test_import *f = cs_test_import_path(FORMAT, cs_test_data("stix/array.json"));
 	const struct cs_indicator *ind;
 
 	(void)state;
@@ -197,12 +156,12 @@ static void test_top_level_array(void **state)
 	cs_test_must_find(f->in, CS_KIND_IPV6, "2001:db8::1");
 	ind = cs_test_must_find(f->in, CS_KIND_EMAIL, "ops@example.org");
 	assert_true(cs_test_has_label(f->in, ind, "actor:Example Actor"));
-	fx_free(f);
+	cs_test_import_free(f);
 }
 
 static void test_single_bare_object(void **state)
 {
-	struct fixture *f = import_path(cs_test_data("stix/single.json"));
+	struct cs_test_import *f = cs_test_import_path(FORMAT, cs_test_data("stix/single.json"));
 	const struct cs_indicator *ind;
 	struct cs_source_info si;
 
@@ -213,12 +172,13 @@ static void test_single_bare_object(void **state)
 	cs_indicator_source(f->in, ind, 0, &si);
 	assert_int_equal(si.line, 1);
 	assert_string_equal(si.description, "lone indicator");
-	fx_free(f);
+	cs_test_import_free(f);
 }
 
 static void test_misp_export_labels(void **state)
 {
-	struct fixture *f = import_path(cs_test_data("stix/misp_export.json"));
+	struct cs_test_import *f =
+	        cs_test_import_path(FORMAT, cs_test_data("stix/misp_export.json"));
 	const struct cs_indicator *ind;
 
 	(void)state;
@@ -235,7 +195,7 @@ static void test_misp_export_labels(void **state)
 	assert_true(cs_indicator_flags(ind) & CS_IND_DETECT);
 	assert_true(cs_test_has_label(f->in, ind, "actor:Lazarus Group"));
 	assert_int_equal(cs_indicator_label_count(ind), 1);
-	fx_free(f);
+	cs_test_import_free(f);
 }
 
 static void test_sniffed_without_format(void **state)
@@ -267,7 +227,7 @@ static void test_bid(void **state)
 
 static void test_truncated_file_keeps_earlier_objects(void **state)
 {
-	struct fixture *f = import_path(cs_test_data("stix/truncated.json"));
+	struct cs_test_import *f = cs_test_import_path(FORMAT, cs_test_data("stix/truncated.json"));
 
 	(void)state;
 	/* Cut in the middle of line 8: the SHA-256 (line 6) and the domain
@@ -282,7 +242,7 @@ static void test_truncated_file_keeps_earlier_objects(void **state)
 	assert_true(cs_test_diags_have(f->d, "JSON syntax error at line 8, column 121"));
 	assert_true(cs_test_diags_have(f->d, "complete STIX objects before it are still read: 3"));
 	assert_true(cs_test_diags_have(f->d, "file incomplete"));
-	fx_free(f);
+	cs_test_import_free(f);
 }
 
 /* Cut the crafted bundle at many lengths: never a crash, never more
@@ -295,12 +255,12 @@ static void test_truncation_sweep(void **state)
 
 	(void)state;
 	for (cut = 0; cut <= len; cut += (cut < 64 || len - cut < 64) ? 1 : 13) {
-		struct fixture *f = import_mem(data, cut);
+		struct cs_test_import *f = cs_test_import_mem(FORMAT, data, cut);
 
 		assert_true(f->st.read >= last);
 		assert_true(f->st.read <= 5);
 		last = f->st.read;
-		fx_free(f);
+		cs_test_import_free(f);
 	}
 	assert_int_equal(last, 5);
 	free(data);
@@ -308,7 +268,8 @@ static void test_truncation_sweep(void **state)
 
 static void test_invalid_element_is_skipped(void **state)
 {
-	struct fixture *f = import_path(cs_test_data("stix/bad_element.json"));
+	struct cs_test_import *f =
+	        cs_test_import_path(FORMAT, cs_test_data("stix/bad_element.json"));
 
 	(void)state;
 	assert_int_equal(f->rc, CS_OK);
@@ -322,24 +283,24 @@ static void test_invalid_element_is_skipped(void **state)
 	assert_true(cs_test_diags_have(f->d, "bad_element.json:4:"));
 	assert_true(cs_test_diags_have(f->d, "json-syntax: STIX object:"));
 	assert_int_equal(f->d->errors, 0);
-	fx_free(f);
+	cs_test_import_free(f);
 }
 
 static void test_deeply_nested_arrays(void **state)
 {
 	size_t n = 100000;
 	char *data = malloc(n);
-	struct fixture *f;
+	struct cs_test_import *f;
 
 	(void)state;
 	assert_non_null(data);
 	memset(data, '[', n);
-	f = import_mem(data, n);
+	f = cs_test_import_mem(FORMAT, data, n);
 	assert_int_equal(f->rc, CS_ERR_EMPTY);
 	assert_int_equal(cs_intel_count(f->in), 0);
 	assert_true(cs_test_diags_have(f->d, "nesting deeper than 256"));
 	assert_true(cs_test_diags_have(f->d, "mem.json:1:257:"));
-	fx_free(f);
+	cs_test_import_free(f);
 	/* The same depth inside an element of a bundle. */
 	{
 		const char *head = "{\"type\":\"bundle\",\"objects\":[{\"type\":\"indicator\","
@@ -350,11 +311,11 @@ static void test_deeply_nested_arrays(void **state)
 		assert_non_null(doc);
 		memcpy(doc, head, hl);
 		memset(doc + hl, '[', n);
-		f = import_mem(doc, hl + n);
+		f = cs_test_import_mem(FORMAT, doc, hl + n);
 		assert_int_equal(f->rc, CS_OK);
 		cs_test_must_find(f->in, CS_KIND_DOMAIN, "a.example");
 		assert_true(cs_test_diags_have(f->d, "nesting deeper than 256"));
-		fx_free(f);
+		cs_test_import_free(f);
 		free(doc);
 	}
 	free(data);
@@ -373,7 +334,7 @@ static void test_huge_strings(void **state)
 	size_t la = strlen(a), lb = strlen(b), lc = strlen(c), ld = strlen(d);
 	size_t n = la + big + lb + mid + lc + val + ld, p = 0;
 	char *doc = malloc(n);
-	struct fixture *f;
+	struct cs_test_import *f;
 
 	(void)state;
 	assert_non_null(doc);
@@ -392,19 +353,20 @@ static void test_huge_strings(void **state)
 	memcpy(doc + p, d, ld);
 	p += ld;
 	assert_int_equal(p, n);
-	f = import_mem(doc, n);
+	f = cs_test_import_mem(FORMAT, doc, n);
 	assert_int_equal(f->rc, CS_OK);
 	assert_int_equal(cs_intel_count(f->in), 1);
 	cs_test_must_find(f->in, CS_KIND_DOMAIN, "last.example");
 	assert_int_equal(cs_test_rejects(f->in, "too-big"), 1);
 	assert_int_equal(cs_test_rejects(f->in, "too-long"), 2);
-	fx_free(f);
+	cs_test_import_free(f);
 	free(doc);
 }
 
 static void test_wrong_types_everywhere(void **state)
 {
-	struct fixture *f = import_path(cs_test_data("stix/wrong_types.json"));
+	struct cs_test_import *f =
+	        cs_test_import_path(FORMAT, cs_test_data("stix/wrong_types.json"));
 
 	(void)state;
 	assert_int_equal(f->rc, CS_OK);
@@ -418,18 +380,19 @@ static void test_wrong_types_everywhere(void **state)
 	assert_int_equal(cs_test_rejects(f->in, "bad-indicator"), 3);
 	assert_true(cs_test_diags_have(f->d, "pattern is not a string"));
 	assert_true(cs_test_diags_have(f->d, "ignoring valid_until 'soon'"));
-	fx_free(f);
+	cs_test_import_free(f);
 }
 
 static void test_objects_not_an_array(void **state)
 {
-	struct fixture *f = import_path(cs_test_data("stix/objects_not_array.json"));
+	struct cs_test_import *f =
+	        cs_test_import_path(FORMAT, cs_test_data("stix/objects_not_array.json"));
 
 	(void)state;
 	assert_int_equal(f->rc, CS_ERR_EMPTY);
 	assert_true(cs_test_diags_have(f->d, "\"objects\" of the bundle is not an array"));
 	assert_true(cs_test_diags_have(f->d, "objects_not_array.json:1:"));
-	fx_free(f);
+	cs_test_import_free(f);
 }
 
 static void test_empty_and_garbage(void **state)
@@ -449,11 +412,11 @@ static void test_empty_and_garbage(void **state)
 
 	(void)state;
 	for (i = 0; i < CS_ARRAY_SIZE(inputs); i++) {
-		struct fixture *f = import_mem(inputs[i], strlen(inputs[i]));
+		struct cs_test_import *f = cs_test_import_mem(FORMAT, inputs[i], strlen(inputs[i]));
 
 		assert_int_equal(f->rc, CS_ERR_EMPTY);
 		assert_int_equal(cs_intel_count(f->in), 0);
-		fx_free(f);
+		cs_test_import_free(f);
 	}
 }
 
@@ -467,7 +430,7 @@ static void test_nul_bytes(void **state)
 	        "{\"type\":\"indicator\",\"pattern\":\"[domain-name:value = 'ok.example']\"},"
 	        "\0{\"type\":\"indicator\",\"pattern\":\"[domain-name:value = "
 	        "'after.example']\"}]}";
-	struct fixture *f = import_mem(doc, sizeof(doc) - 1);
+	struct cs_test_import *f = cs_test_import_mem(FORMAT, doc, sizeof(doc) - 1);
 
 	(void)state;
 	assert_int_equal(f->rc, CS_OK);
@@ -482,7 +445,7 @@ static void test_nul_bytes(void **state)
 	assert_int_equal(cs_test_rejects(f->in, "json-syntax"), 2);
 	assert_int_equal(f->d->errors, 1);
 	assert_null(cs_intel_find(f->in, CS_KIND_DOMAIN, "after.example"));
-	fx_free(f);
+	cs_test_import_free(f);
 }
 
 /* ---------------------------------------------------------- real world */
@@ -490,7 +453,7 @@ static void test_nul_bytes(void **state)
 static void test_real_apt1(void **state)
 {
 	const char *path = CS_TEST_REAL_WORLD("stix/apt1.json");
-	struct fixture *f = import_path(path);
+	struct cs_test_import *f = cs_test_import_path(FORMAT, path);
 	const struct cs_indicator *ind;
 
 	(void)state;
@@ -526,13 +489,13 @@ static void test_real_apt1(void **state)
 	assert_int_equal(cs_indicator_valid_from(ind), 1431681136);
 	/* 4 identities, 1 report: known SDOs, not reported as unknown */
 	assert_false(cs_test_diags_have(f->d, "unknown type"));
-	fx_free(f);
+	cs_test_import_free(f);
 }
 
 static void test_real_poisonivy(void **state)
 {
 	const char *path = CS_TEST_REAL_WORLD("stix/poisonivy.json");
-	struct fixture *f = import_path(path);
+	struct cs_test_import *f = cs_test_import_path(FORMAT, path);
 	const struct cs_indicator *ind;
 
 	(void)state;
@@ -562,7 +525,7 @@ static void test_real_poisonivy(void **state)
 	ind = cs_test_must_find(f->in, CS_KIND_IPV4, "113.10.246.30");
 	assert_true(cs_test_has_label(f->in, ind, "campaign:admin@338"));
 	assert_true(cs_indicator_source_count(ind) >= 3);
-	fx_free(f);
+	cs_test_import_free(f);
 }
 
 int main(void)

@@ -388,15 +388,23 @@ static void test_sniffing(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test_setup_teardown(test_crafted_lists, cs_test_env_setup, cs_test_env_teardown),
-	        cmocka_unit_test_setup_teardown(test_real_lists, cs_test_env_setup, cs_test_env_teardown),
-	        cmocka_unit_test_setup_teardown(test_real_marking, cs_test_env_setup, cs_test_env_teardown),
-	        cmocka_unit_test_setup_teardown(test_empty_and_truncated, cs_test_env_setup, cs_test_env_teardown),
-	        cmocka_unit_test_setup_teardown(test_nul_bytes, cs_test_env_setup, cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_crafted_lists, cs_test_env_setup,
+	                                        cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_real_lists, cs_test_env_setup,
+	                                        cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_real_marking, cs_test_env_setup,
+	                                        cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_empty_and_truncated, cs_test_env_setup,
+	                                        cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_nul_bytes, cs_test_env_setup,
+	                                        cs_test_env_teardown),
 	        cmocka_unit_test_setup_teardown(test_crlf, cs_test_env_setup, cs_test_env_teardown),
-	        cmocka_unit_test_setup_teardown(test_binary_garbage, cs_test_env_setup, cs_test_env_teardown),
-	        cmocka_unit_test_setup_teardown(test_100mb_line, cs_test_env_setup, cs_test_env_teardown),
-	        cmocka_unit_test_setup_teardown(test_sniffing, cs_test_env_setup, cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_binary_garbage, cs_test_env_setup,
+	                                        cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_100mb_line, cs_test_env_setup,
+	                                        cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_sniffing, cs_test_env_setup,
+	                                        cs_test_env_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

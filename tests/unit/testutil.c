@@ -89,8 +89,8 @@ void cs_test_diag_cb(void *ud, const struct cs_diag *d)
 		t->warnings++;
 	if (used + 1 < sizeof(t->text))
 		snprintf(t->text + used, sizeof(t->text) - used, "%s:%llu:%llu: %s: %s\n",
-			 d->file ? d->file : "-", (unsigned long long)d->line,
-			 (unsigned long long)d->column, d->reason ? d->reason : "-", d->message);
+		         d->file ? d->file : "-", (unsigned long long)d->line,
+		         (unsigned long long)d->column, d->reason ? d->reason : "-", d->message);
 }
 
 int cs_test_diags_have(const struct cs_test_diags *d, const char *needle)
@@ -109,8 +109,7 @@ size_t cs_test_count_kind(const struct cs_intel *in, enum cs_kind kind)
 	return n;
 }
 
-int cs_test_has_label(const struct cs_intel *in, const struct cs_indicator *ind,
-		      const char *label)
+int cs_test_has_label(const struct cs_intel *in, const struct cs_indicator *ind, const char *label)
 {
 	size_t i;
 
@@ -151,7 +150,7 @@ int cs_test_env_teardown(void **state)
 }
 
 const struct cs_indicator *cs_test_must_find(const struct cs_intel *in, enum cs_kind kind,
-					     const char *value)
+                                             const char *value)
 {
 	const struct cs_indicator *ind = cs_intel_find(in, kind, value);
 
@@ -160,8 +159,8 @@ const struct cs_indicator *cs_test_must_find(const struct cs_intel *in, enum cs_
 	return ind;
 }
 
-int cs_test_has_source(const struct cs_intel *in, const struct cs_indicator *ind,
-		       const char *file, uint64_t line, const char *format, const char *desc)
+int cs_test_has_source(const struct cs_intel *in, const struct cs_indicator *ind, const char *file,
+                       uint64_t line, const char *format, const char *desc)
 {
 	size_t i, fl = strlen(file);
 
@@ -214,4 +213,41 @@ char *cs_test_slurp(const char *path, size_t *len)
 	fclose(fp);
 	*len = (size_t)n;
 	return buf;
+}
+
+static struct cs_test_import *import_new(const char *format)
+{
+	struct cs_test_import *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	f->in = cs_intel_new();
+	f->d = calloc(1, sizeof(*f->d));
+	assert_non_null(f->in);
+	assert_non_null(f->d);
+	cs_intel_set_diag(f->in, cs_test_diag_cb, f->d);
+	assert_int_equal(cs_intel_set_format(f->in, format), CS_OK);
+	return f;
+}
+
+struct cs_test_import *cs_test_import_path(const char *format, const char *path)
+{
+	struct cs_test_import *f = import_new(format);
+
+	f->rc = cs_intel_import(f->in, path, &f->st);
+	return f;
+}
+
+struct cs_test_import *cs_test_import_mem(const char *format, const char *data, size_t len)
+{
+	struct cs_test_import *f = import_new(format);
+
+	f->rc = cs_intel_import_mem(f->in, "mem.json", data, len, &f->st);
+	return f;
+}
+
+void cs_test_import_free(struct cs_test_import *f)
+{
+	cs_intel_free(f->in);
+	free(f->d);
+	free(f);
 }

@@ -19,14 +19,14 @@
 const char *cs_test_real_world(const char *rel);
 /* Skip the current cmocka test, loudly, when the real-world folder is
  * absent; returns the path otherwise. */
-#define CS_TEST_REAL_WORLD(rel)                                                        \
-	({                                                                             \
-		const char *p_ = cs_test_real_world(rel);                              \
-		if (!p_) {                                                             \
-			print_message("SKIP: real-world folder absent (%s)\n", rel);   \
-			skip();                                                        \
-		}                                                                      \
-		p_;                                                                    \
+#define CS_TEST_REAL_WORLD(rel)                                                                    \
+	({                                                                                         \
+		const char *p_ = cs_test_real_world(rel);                                          \
+		if (!p_) {                                                                         \
+			print_message("SKIP: real-world folder absent (%s)\n", rel);               \
+			skip();                                                                    \
+		}                                                                                  \
+		p_;                                                                                \
 	})
 
 /* Path of a file under tests/data (CS_SOURCE_DIR/tests/data). Static. */
@@ -52,8 +52,7 @@ int cs_test_diags_have(const struct cs_test_diags *d, const char *needle);
 /* Count indicators of a kind in a set. */
 size_t cs_test_count_kind(const struct cs_intel *in, enum cs_kind kind);
 /* 1 when the indicator carries the label. */
-int cs_test_has_label(const struct cs_intel *in, const struct cs_indicator *ind,
-		      const char *label);
+int cs_test_has_label(const struct cs_intel *in, const struct cs_indicator *ind, const char *label);
 
 /*
  * A fresh indicator set whose diagnostics are collected: the cmocka
@@ -68,13 +67,28 @@ struct cs_test_env {
 int cs_test_env_setup(void **state);
 int cs_test_env_teardown(void **state);
 
+/*
+ * One import into a fresh set whose diagnostics are kept, with `format`
+ * forced: the outcome (`rc`, counts, diagnostics) stays for assertions.
+ * In-memory imports are named "mem.json" in positions.
+ */
+struct cs_test_import {
+	struct cs_intel *in;
+	struct cs_test_diags *d;
+	struct cs_import_stats st;
+	int rc;
+};
+struct cs_test_import *cs_test_import_path(const char *format, const char *path);
+struct cs_test_import *cs_test_import_mem(const char *format, const char *data, size_t len);
+void cs_test_import_free(struct cs_test_import *f);
+
 /* The indicator (kind, value), or fail the test naming it. */
 const struct cs_indicator *cs_test_must_find(const struct cs_intel *in, enum cs_kind kind,
-					     const char *value);
+                                             const char *value);
 /* 1 when `ind` has a source at `line` of a file whose path ends in `file`,
  * read by `format` (NULL: any) with description `desc` (NULL: any). */
-int cs_test_has_source(const struct cs_intel *in, const struct cs_indicator *ind,
-		       const char *file, uint64_t line, const char *format, const char *desc);
+int cs_test_has_source(const struct cs_intel *in, const struct cs_indicator *ind, const char *file,
+                       uint64_t line, const char *format, const char *desc);
 /* How many entries the set rejected under `reason` (0 when none). */
 uint64_t cs_test_rejects(const struct cs_intel *in, const char *reason);
 /* A whole file, NUL-terminated (fails the test when unreadable). */
