@@ -301,8 +301,10 @@ static json_t *indicator_json(const struct cs_intel *in, const struct cs_indicat
 			const char *v;
 			enum cs_kind k = cs_indicator_term(ind, i, &v);
 
-			json_array_append_new(terms, json_pack("{s:s, s:s}", "kind",
-							       cs_kind_name(k), "value", v));
+			json_array_append_new(
+				terms, json_pack("{s:s, s:s, s:i}", "kind", cs_kind_name(k),
+						 "value", v, "observation",
+						 (int)cs_indicator_term_observation(ind, i)));
 		}
 		json_object_set_new(o, "terms", terms);
 	}
@@ -639,7 +641,8 @@ static void show_text(const struct cs_intel *in, const struct cs_indicator *ind,
 		const char *v;
 		enum cs_kind k = cs_indicator_term(ind, i, &v);
 
-		printf("  term:       %s %s\n", cs_kind_name(k), v);
+		printf("  term:       [observation %u] %s %s\n",
+		       cs_indicator_term_observation(ind, i) + 1, cs_kind_name(k), v);
 	}
 	for (i = 0; i < cs_indicator_source_count(ind); i++) {
 		struct cs_source_info si;

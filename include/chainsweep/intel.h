@@ -178,6 +178,10 @@ void cs_indicator_source(const struct cs_intel *intel, const struct cs_indicator
  * path we keep but cannot match (kind CS_KIND_NONE, value "path op v"). */
 size_t cs_indicator_term_count(const struct cs_indicator *ind);
 enum cs_kind cs_indicator_term(const struct cs_indicator *ind, size_t i, const char **value);
+/* The observation (0-based) a term belongs to. Terms of one observation
+ * must hold for one object; a compound of several observations (STIX
+ * "[A] AND [B]") needs each observation seen, by different objects or not. */
+unsigned cs_indicator_term_observation(const struct cs_indicator *ind, size_t i);
 
 /*
  * Warninglists loaded into the set (for the store). Entry type is the

@@ -605,6 +605,7 @@ int cs__intel_put_terms(struct cs_intel *in, size_t idx, const struct cs_term *t
 		return CS_ERR_NOMEM;
 	for (i = 0; i < n; i++) {
 		ind->terms[i].kind = terms[i].kind;
+		ind->terms[i].obs = terms[i].obs;
 		ind->terms[i].value =
 			cs__arena_strndup(&in->arena, terms[i].value, strlen(terms[i].value));
 		if (!ind->terms[i].value)
@@ -847,6 +848,11 @@ void cs_indicator_source(const struct cs_intel *in, const struct cs_indicator *i
 size_t cs_indicator_term_count(const struct cs_indicator *ind)
 {
 	return ind->nterms;
+}
+
+unsigned cs_indicator_term_observation(const struct cs_indicator *ind, size_t i)
+{
+	return i < ind->nterms ? ind->terms[i].obs : 0;
 }
 
 enum cs_kind cs_indicator_term(const struct cs_indicator *ind, size_t i, const char **value)

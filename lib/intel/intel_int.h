@@ -43,6 +43,8 @@ struct cs_reader {
 struct cs_term {
 	enum cs_kind kind;  /* CS_KIND_NONE: kept as text, never matched */
 	const char *value;  /* normalised value, or "path op value" text */
+	unsigned obs;       /* which observation (0-based) the term belongs to:
+			     * terms of one observation hold for one object */
 };
 
 struct cs_ind_add {

@@ -1685,9 +1685,10 @@ static int emit_pick(struct emitter *e, const struct slot *s, size_t ns, const s
                      const struct choice **sorted, struct cs_term *terms, unsigned qual)
 {
 	size_t i = 0, j, nt = 0;
+	unsigned obs = 0;
 
 	cs__buf_reset(&e->text);
-	while (i < ns) {
+	for (; i < ns; obs++) {
 		size_t start = i, n;
 
 		while (i < ns && s[i].obs == s[start].obs) {
@@ -1705,6 +1706,7 @@ static int emit_pick(struct emitter *e, const struct slot *s, size_t ns, const s
 				return CS_ERR_NOMEM;
 			terms[nt].kind = sorted[j]->kind;
 			terms[nt].value = sorted[j]->value;
+			terms[nt].obs = obs;
 			nt++;
 		}
 		if (cs__buf_addc(&e->text, ']'))

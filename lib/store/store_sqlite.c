@@ -43,7 +43,8 @@ static const char schema_sql[] =
 	"  PRIMARY KEY(indicator_id, file_id, line, ref)) WITHOUT ROWID;\n"
 	"CREATE TABLE IF NOT EXISTS indicator_term(\n"
 	"  indicator_id INTEGER NOT NULL, seq INTEGER NOT NULL, kind INTEGER NOT NULL,\n"
-	"  value TEXT NOT NULL, PRIMARY KEY(indicator_id, seq)) WITHOUT ROWID;\n"
+	"  value TEXT NOT NULL, obs INTEGER NOT NULL DEFAULT 0,\n"
+	"  PRIMARY KEY(indicator_id, seq)) WITHOUT ROWID;\n"
 	"CREATE TABLE IF NOT EXISTS warninglist(\n"
 	"  id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, type TEXT NOT NULL,\n"
 	"  kinds INTEGER NOT NULL, version INTEGER NOT NULL);\n"
@@ -223,8 +224,8 @@ static const char *const save_sql[Q_COUNT] = {
 		  " description, version) VALUES(?1, ?2, ?3, ?4, ?5, ?6)"
 		  " ON CONFLICT DO UPDATE SET description = coalesce(description,"
 		  " excluded.description)",
-	[Q_TERM] = "INSERT OR IGNORE INTO indicator_term(indicator_id, seq, kind, value)"
-		   " VALUES(?1, ?2, ?3, ?4)",
+	[Q_TERM] = "INSERT OR IGNORE INTO indicator_term(indicator_id, seq, kind, value, obs)"
+		   " VALUES(?1, ?2, ?3, ?4, ?5)",
 	[Q_WL_UPSERT] = "INSERT INTO warninglist(name, type, kinds, version) VALUES(?1, ?2, ?3, ?4)"
 			" ON CONFLICT(name) DO UPDATE SET type = excluded.type,"
 			" kinds = excluded.kinds, version = excluded.version RETURNING id",
@@ -469,6 +470,7 @@ static int save_indicator(struct cs_store *st, sqlite3_stmt **q, struct save_cac
 		sqlite3_bind_int64(q[Q_TERM], 2, (sqlite3_int64)j);
 		sqlite3_bind_int(q[Q_TERM], 3, (int)tk);
 		bind_text(q[Q_TERM], 4, tv);
+		sqlite3_bind_int64(q[Q_TERM], 5, cs_indicator_term_observation(ind, j));
 		rc = step_done(st, q[Q_TERM], "save term");
 		if (rc)
 			return rc;
@@ -878,7 +880,7 @@ static int load_related(struct cs_store *st, struct cs_intel *in, const struct i
 	if (rc)
 		return rc;
 	if (sqlite3_prepare_v2(st->db,
-			       "SELECT indicator_id, kind, value FROM indicator_term"
+			       "SELECT indicator_id, kind, value, obs FROM indicator_term"
 			       " ORDER BY indicator_id, seq",
 			       -1, &q, NULL) != SQLITE_OK)
 		return db_fail(st, "load terms");
@@ -910,6 +912,7 @@ static int load_related(struct cs_store *st, struct cs_intel *in, const struct i
 				break;
 			}
 			terms[n].kind = (enum cs_kind)sqlite3_column_int(q, 1);
+			terms[n].obs = (unsigned)sqlite3_column_int(q, 3);
 			n++;
 			r = sqlite3_step(q);
 		}

@@ -26,8 +26,8 @@ static void test_same_value_merges(void **state)
 	struct cs_ind_add add;
 	const struct cs_indicator *ind;
 	struct cs_source_info si;
-	const char *l1[] = {"incident:3CX-2023"}, *l2[] = {"actor:Lazarus Group",
-							  "incident:3CX-2023"};
+	const char *l1[] = {"incident:3CX-2023"},
+	           *l2[] = {"actor:Lazarus Group", "incident:3CX-2023"};
 
 	(void)state;
 	ctx_init(&a, in, "volexity.csv");
@@ -75,7 +75,7 @@ static void test_same_value_merges(void **state)
 	assert_true(cs_test_has_label(in, ind, "actor:Lazarus Group"));
 	assert_true(cs_test_has_label(in, ind, "incident:3CX-2023"));
 	assert_int_equal(cs_indicator_flags(ind) & (CS_IND_DETECT | CS_IND_HUNT),
-			 CS_IND_DETECT | CS_IND_HUNT);
+	                 CS_IND_DETECT | CS_IND_HUNT);
 	assert_int_equal(cs_indicator_confidence(ind), 80);
 	assert_int_equal(cs_indicator_valid_from(ind), 500);
 	assert_int_equal(cs_indicator_valid_until(ind), 2000);
@@ -160,7 +160,8 @@ static void test_compound_keeps_terms(void **state)
 	struct cs_reader_ctx c;
 	struct cs_ind_add add;
 	const struct cs_indicator *ind;
-	struct cs_term terms[2] = {{CS_KIND_SHA256, SHA}, {CS_KIND_NONE, "file:mime_type = 'x'"}};
+	struct cs_term terms[2] = {{CS_KIND_SHA256, SHA, 0},
+	                           {CS_KIND_NONE, "file:mime_type = 'x'", 0}};
 	const char *v;
 
 	(void)state;
@@ -212,8 +213,8 @@ static int marked(const struct cs_intel *in, enum cs_kind k, const char *v, cons
 static void test_warninglists_mark_never_drop(void **state)
 {
 	static const char *const hosts[] = {"google.com", ".dyndns.org"};
-	static const char *const strs[] = {"EXAMPLE.ORG",
-		"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"};
+	static const char *const strs[] = {
+	        "EXAMPLE.ORG", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"};
 	static const char *const nets[] = {"10.0.0.0/8", "2001:db8::/32", "not a net"};
 	static const char *const subs[] = {"cdn"};
 	static const char *const res[] = {"^up[0-9]+\\.", "(unclosed"};
@@ -240,15 +241,17 @@ static void test_warninglists_mark_never_drop(void **state)
 	add_value(&c, CS_KIND_DOMAIN, "up12.example.net");
 	n_before = cs_intel_count(in);
 	assert_int_equal(cs_intel_add_warninglist(in, "hosts", "hostname",
-						  (1u << CS_KIND_DOMAIN) | (1u << CS_KIND_URL),
-						  hosts, 2), CS_OK);
+	                                          (1u << CS_KIND_DOMAIN) | (1u << CS_KIND_URL),
+	                                          hosts, 2),
+	                 CS_OK);
 	assert_int_equal(cs_intel_add_warninglist(in, "strings", "string", 0, strs, 2), CS_OK);
 	assert_int_equal(cs_intel_add_warninglist(in, "nets", "cidr", 0, nets, 3), CS_OK);
-	assert_int_equal(cs_intel_add_warninglist(in, "subs", "substring",
-						  1u << CS_KIND_DOMAIN, subs, 1), CS_OK);
+	assert_int_equal(
+	        cs_intel_add_warninglist(in, "subs", "substring", 1u << CS_KIND_DOMAIN, subs, 1),
+	        CS_OK);
 	assert_int_equal(cs_intel_add_warninglist(in, "res", "regex", 0, res, 2), CS_OK);
 	assert_int_equal(cs_intel_add_warninglist(in, "bad", "nonsense", 0, subs, 1),
-			 CS_ERR_UNSUPPORTED);
+	                 CS_ERR_UNSUPPORTED);
 	assert_int_equal(cs_intel_finalize(in), CS_OK);
 	assert_int_equal(cs_intel_count(in), n_before);
 
@@ -270,8 +273,7 @@ static void test_warninglists_mark_never_drop(void **state)
 	assert_true(marked(in, CS_KIND_DOMAIN, "up12.example.net", "res"));
 
 	/* Replacing a list recomputes the marks. */
-	assert_int_equal(cs_intel_add_warninglist(in, "hosts", "hostname", 0, hosts + 1, 1),
-			 CS_OK);
+	assert_int_equal(cs_intel_add_warninglist(in, "hosts", "hostname", 0, hosts + 1, 1), CS_OK);
 	assert_int_equal(cs_intel_finalize(in), CS_OK);
 	assert_false(marked(in, CS_KIND_DOMAIN, "google.com", NULL));
 	assert_true(marked(in, CS_KIND_DOMAIN, "a.b.dyndns.org", "hosts"));
@@ -306,13 +308,13 @@ static void test_format_option(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_same_value_merges),
-		cmocka_unit_test(test_open_window_stays_open),
-		cmocka_unit_test(test_rejects_are_counted_and_reported),
-		cmocka_unit_test(test_compound_keeps_terms),
-		cmocka_unit_test(test_warninglists_mark_never_drop),
-		cmocka_unit_test(test_kind_names_round_trip),
-		cmocka_unit_test(test_format_option),
+	        cmocka_unit_test(test_same_value_merges),
+	        cmocka_unit_test(test_open_window_stays_open),
+	        cmocka_unit_test(test_rejects_are_counted_and_reported),
+	        cmocka_unit_test(test_compound_keeps_terms),
+	        cmocka_unit_test(test_warninglists_mark_never_drop),
+	        cmocka_unit_test(test_kind_names_round_trip),
+	        cmocka_unit_test(test_format_option),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

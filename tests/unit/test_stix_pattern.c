@@ -1095,6 +1095,9 @@ static void test_emit_compound(void **state)
 	assert_int_equal(cs_indicator_term_count(ind), 2);
 	check_term(ind, 0, CS_KIND_SHA256, SHA256_A);
 	check_term(ind, 1, CS_KIND_NONE, "file:mime_type = 'application/x-pdf'");
+	/* One observation: both terms must hold for the same file. */
+	assert_int_equal(cs_indicator_term_observation(ind, 0), 0);
+	assert_int_equal(cs_indicator_term_observation(ind, 1), 0);
 	assert_false(cs_indicator_flags(ind) & CS_IND_PARTIAL);
 	assert_true(cs_test_has_label(e->in, ind, "actor:Lazarus Group"));
 
@@ -1275,6 +1278,9 @@ static void test_emit_qualifiers_partial(void **state)
 	assert_true(cs_indicator_flags(ind) & CS_IND_PARTIAL);
 	check_term(ind, 1, CS_KIND_NONE,
 	           "win-registry-key:key = 'HKEY_LOCAL_MACHINE\\\\foo\\\\bar'");
+	/* Two observations: each term says which one it belongs to. */
+	assert_int_equal(cs_indicator_term_observation(ind, 0), 0);
+	assert_int_equal(cs_indicator_term_observation(ind, 1), 1);
 	assert_int_equal(e->diags.warnings, 2);
 	assert_true(cs_test_diags_have(&e->diags, "WITHIN, FOLLOWEDBY"));
 

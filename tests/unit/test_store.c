@@ -12,8 +12,8 @@
 
 static const struct cs_reader fake_reader = {"fake", NULL, NULL};
 
-static void add(struct cs_intel *in, const char *file, uint64_t line, enum cs_kind k,
-		const char *v, const char *label, int detect)
+static void add(struct cs_intel *in, const char *file, uint64_t line, enum cs_kind k, const char *v,
+                const char *label, int detect)
 {
 	struct cs_reader_ctx c;
 	struct cs_ind_add a;
@@ -61,7 +61,8 @@ static void test_round_trip_and_versions(void **state)
 	struct cs_store *st = NULL;
 	struct cs_intel *in = cs_intel_new(), *back;
 	const struct cs_indicator *ind;
-	struct cs_term terms[1] = {{CS_KIND_DOMAIN, "evil.example"}};
+	struct cs_term terms[2] = {{CS_KIND_DOMAIN, "evil.example", 0},
+	                           {CS_KIND_IPV4, "198.51.100.9", 1}};
 	struct cs_reader_ctx c;
 	struct cs_ind_add a;
 	struct cs_source_info si;
@@ -85,7 +86,7 @@ static void test_round_trip_and_versions(void **state)
 	a.kind = CS_KIND_COMPOUND;
 	a.value = "[domain-name:value = 'evil.example' AND x:y = 'z']";
 	a.terms = terms;
-	a.nterms = 1;
+	a.nterms = 2;
 	a.ref = "indicator--1";
 	assert_int_equal(cs__intel_add(&c, &a), CS_OK);
 	a.kind = CS_KIND_SHA256;
@@ -93,7 +94,7 @@ static void test_round_trip_and_versions(void **state)
 	assert_int_equal(cs__intel_add(&c, &a), CS_ERR_PARSE);
 	assert_int_equal(cs_intel_add_warninglist(in, "wl", "hostname", 0, wl, 1), CS_OK);
 	assert_int_equal(cs__intel_add_yara_source(in, "r.yar", "rule a { condition: true }", 26),
-			 CS_OK);
+	                 CS_OK);
 	memset(&stats, 0, sizeof(stats));
 	stats.files = 2;
 	stats.read = 3;
@@ -116,7 +117,8 @@ static void test_round_trip_and_versions(void **state)
 	/* The first save built the key index after a bulk insert; the merge of
 	 * evil.example must have found its row, not added a second one. */
 	assert_int_equal(count_rows(path, "SELECT count(*) FROM sqlite_master"
-				    " WHERE name = 'indicator_key'"), 1);
+	                                  " WHERE name = 'indicator_key'"),
+	                 1);
 	assert_int_equal(count_rows(path, "SELECT count(*) FROM indicator"), 4);
 
 	back = cs_intel_new();
@@ -128,7 +130,7 @@ static void test_round_trip_and_versions(void **state)
 	assert_true(cs_test_has_label(back, ind, "incident:X"));
 	assert_true(cs_test_has_label(back, ind, "actor:Y"));
 	assert_int_equal(cs_indicator_flags(ind) & (CS_IND_DETECT | CS_IND_HUNT),
-			 CS_IND_DETECT | CS_IND_HUNT);
+	                 CS_IND_DETECT | CS_IND_HUNT);
 	assert_int_equal(cs_indicator_valid_from(ind), 1679443200);
 	cs_indicator_source(back, ind, 1, &si);
 	assert_string_equal(si.file, "c.txt");
@@ -143,11 +145,15 @@ static void test_round_trip_and_versions(void **state)
 	assert_string_equal(cs_indicator_warninglist(back, ind, 0), "wl");
 
 	ind = cs_intel_find(back, CS_KIND_COMPOUND,
-			    "[domain-name:value = 'evil.example' AND x:y = 'z']");
+	                    "[domain-name:value = 'evil.example' AND x:y = 'z']");
 	assert_non_null(ind);
-	assert_int_equal(cs_indicator_term_count(ind), 1);
+	assert_int_equal(cs_indicator_term_count(ind), 2);
 	assert_int_equal(cs_indicator_term(ind, 0, &tv), CS_KIND_DOMAIN);
 	assert_string_equal(tv, "evil.example");
+	assert_int_equal(cs_indicator_term_observation(ind, 0), 0);
+	assert_int_equal(cs_indicator_term(ind, 1, &tv), CS_KIND_IPV4);
+	assert_string_equal(tv, "198.51.100.9");
+	assert_int_equal(cs_indicator_term_observation(ind, 1), 1);
 	cs_indicator_source(back, ind, 0, &si);
 	assert_string_equal(si.ref, "indicator--1");
 
@@ -261,7 +267,8 @@ static void test_save_writes_only_changes(void **state)
 	add(in, "c.txt", 1, CS_KIND_DOMAIN, "c.example", NULL, -1);
 	assert_int_equal(cs_store_save_intel(st, in, "v2", NULL, NULL), CS_OK);
 	assert_int_equal(count_rows(path, "SELECT confidence FROM indicator"
-				    " WHERE value = 'a.example'"), 77);
+	                                  " WHERE value = 'a.example'"),
+	                 77);
 	assert_int_equal(count_rows(path, "SELECT count(*) FROM indicator_warninglist"), 1);
 	/* Saving the same set again writes nothing new. */
 	assert_int_equal(cs_store_save_intel(st, in, "v3", NULL, NULL), CS_OK);
@@ -280,7 +287,7 @@ static void test_save_writes_only_changes(void **state)
 	assert_int_equal(cs_indicator_warninglist_count(ind), 2);
 	assert_int_equal(count_rows(path, "SELECT count(*) FROM indicator_warninglist"), 2);
 	assert_false(cs_indicator_flags(cs_intel_find(in, CS_KIND_DOMAIN, "c.example")) &
-		     CS_IND_WARNLISTED);
+	             CS_IND_WARNLISTED);
 	cs_intel_free(in);
 	cs_store_close(st);
 	cs_test_rmtree(dir);
@@ -330,11 +337,11 @@ static void test_default_path(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_round_trip_and_versions),
-		cmocka_unit_test(test_label_sets_shared_and_ordered),
-		cmocka_unit_test(test_save_writes_only_changes),
-		cmocka_unit_test(test_open_errors),
-		cmocka_unit_test(test_default_path),
+	        cmocka_unit_test(test_round_trip_and_versions),
+	        cmocka_unit_test(test_label_sets_shared_and_ordered),
+	        cmocka_unit_test(test_save_writes_only_changes),
+	        cmocka_unit_test(test_open_errors),
+	        cmocka_unit_test(test_default_path),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
