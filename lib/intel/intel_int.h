@@ -121,6 +121,10 @@ void cs__offset_to_linecol(struct cs_reader_ctx *ctx, size_t off, uint64_t *line
 int cs__intel_add_yara_source(struct cs_intel *intel, const char *path, const char *text,
 			      size_t len);
 
+/* Read YARA rule text embedded in another intel file (read_yara.c). */
+int cs__yara_embedded(struct cs_reader_ctx *ctx, const char *name, const char *text,
+		      size_t len, const char *const *labels, size_t nlabels);
+
 /* Readers, defined in read_*.c and registered in import.c. */
 extern const struct cs_reader cs__reader_stix;
 extern const struct cs_reader cs__reader_misp;

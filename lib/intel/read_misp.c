@@ -647,11 +647,7 @@ static void unsupported(struct misp_reader *r, const struct cs_json_field *f,
 		r->props++;
 		return;
 	}
-	if (strcmp(type, "yara") == 0) {
-		cs__reject(ctx, "unsupported-type", line, col,
-		           "MISP attribute of type 'yara': rule text is not imported yet "
-		           "(load YARA rules as .yar files)");
-	} else if (obj) {
+	if (obj) {
 		if (text(r, f[A_REL].v, &r->f[A_REL]) != 1)
 			cs__buf_reset(&r->f[A_REL]);
 		cs__reject(
@@ -681,7 +677,7 @@ static int do_attr(struct misp_reader *r, struct cs_json_span sp, const struct m
 	const char *type, *value, *bar = NULL;
 	size_t tl, vl, l1, nlabels;
 	uint64_t line, col;
-	int to_ids, rc, rt, rv;
+	int to_ids, rc, rt, rv, yara;
 
 	cs__offset_to_linecol(ctx, sp.off, &line, &col);
 	if (!obj && cs__json_check(ctx, sp, "MISP attribute"))
@@ -715,12 +711,15 @@ static int do_attr(struct misp_reader *r, struct cs_json_span sp, const struct m
 	mt = find_type(type, tl);
 	if (!mt && tl > 9 && memcmp(type, "filename|", 9) == 0)
 		mt = find_type("filename", 8); /* filename|imphash & co: the name only */
-	if (!mt) {
+	/* A yara attribute holds rule text: read as a rule file of its own. */
+	yara = !mt && eqn(type, tl, "yara");
+	if (!mt && !yara) {
 		unsupported(r, f, obj, to_ids, line, col);
 		return CS_OK;
 	}
 	if (memchr(value, '\0', vl)) {
-		cs__reject(ctx, "bad-value", line, col, "MISP %s value holds a NUL byte", mt->name);
+		cs__reject(ctx, "bad-value", line, col, "MISP %s value holds a NUL byte",
+		           yara ? "yara" : mt->name);
 		return CS_OK;
 	}
 	if (memchr(type, '|', tl)) {
@@ -764,7 +763,7 @@ static int do_attr(struct misp_reader *r, struct cs_json_span sp, const struct m
 	rc = CS_OK;
 	if (obj && obj->name && *obj->name)
 		rc = cs__labels_add(&r->labels, "misp-object:", obj->name, strlen(obj->name));
-	if (!rc && mt->label)
+	if (!rc && mt && mt->label)
 		rc = cs__labels_add(&r->labels, "", mt->label, strlen(mt->label));
 	if (!rc && f[A_TAG].v.len)
 		rc = tag_labels(r, f[A_TAG].v);
@@ -774,6 +773,18 @@ static int do_attr(struct misp_reader *r, struct cs_json_span sp, const struct m
 		return rc;
 	nlabels = r->labels.n;
 
+	if (yara) {
+		struct cs_buf name;
+
+		cs__buf_init(&name, 0);
+		rc = cs__buf_printf(&name, "%s#%s", ctx->path ? ctx->path : "-",
+		                    r->ref.len ? r->ref.data : "(no uuid)");
+		if (!rc)
+			rc = cs__yara_embedded(ctx, name.data, value, vl, cs__labels_vec(&r->labels),
+			                       nlabels);
+		cs__buf_release(&name);
+		return rc == CS_ERR_NOMEM ? rc : CS_OK;
+	}
 	l1 = bar ? (size_t)(bar - value) : vl;
 	if (mt->k2 == K_IP && mt->k1 == CS_KIND_DOMAIN)
 		return add_domain_ip(r, &add, value, l1, vl, nlabels, obj);

@@ -529,7 +529,7 @@ static int do_indicator(struct stix_reader *r, struct cs_json_span sp)
 	uint64_t line, col;
 	long long conf;
 	char errbuf[256];
-	int rc;
+	int rc, is_yara;
 
 	cs__offset_to_linecol(ctx, sp.off, &line, &col);
 	cs__json_fields(d, sp, f, F_NFIELDS);
@@ -541,6 +541,7 @@ static int do_indicator(struct stix_reader *r, struct cs_json_span sp)
 	if (rc < 0)
 		return rc;
 	id = rc == 1 ? r->id.data : NULL;
+	is_yara = 0;
 	if (f[F_PTYPE].v.len) {
 		rc = text(r, f[F_PTYPE].v, &r->t[0]);
 		if (rc < 0)
@@ -551,13 +552,11 @@ static int do_indicator(struct stix_reader *r, struct cs_json_span sp)
 			           id ? id : "(no id)");
 			return CS_OK;
 		}
-		if (!eqn(r->t[0].data, r->t[0].len, "stix")) {
+		is_yara = eqn(r->t[0].data, r->t[0].len, "yara");
+		if (!is_yara && !eqn(r->t[0].data, r->t[0].len, "stix")) {
 			cs__reject(ctx, "unsupported-pattern-type", line, col,
-			           "indicator %s: pattern_type '%.40s' is not supported yet%s",
-			           id ? id : "(no id)", r->t[0].data,
-			           eqn(r->t[0].data, r->t[0].len, "yara")
-			                   ? " (load YARA rules as .yar files)"
-			                   : "");
+			           "indicator %s: pattern_type '%.40s' is not supported yet",
+			           id ? id : "(no id)", r->t[0].data);
 			return CS_OK;
 		}
 	}
@@ -624,6 +623,20 @@ static int do_indicator(struct stix_reader *r, struct cs_json_span sp)
 	base.nlabels = base.labels ? r->labels.n : 0;
 	base.detect = r->detect;
 
+	if (is_yara) {
+		/* The pattern is YARA rule text: compile it as a rule file of
+		 * its own, named after the bundle and the indicator. */
+		struct cs_buf name;
+
+		cs__buf_init(&name, 0);
+		rc = cs__buf_printf(&name, "%s#%s", ctx->path ? ctx->path : "-",
+		                    id ? id : "(no id)");
+		if (!rc)
+			rc = cs__yara_embedded(ctx, name.data, r->pattern.data, pl, base.labels,
+			                       base.nlabels);
+		cs__buf_release(&name);
+		return rc == CS_ERR_NOMEM ? rc : CS_OK;
+	}
 	rc = cs__stix_pattern_parse(r->pattern.data, pl, &pat, errbuf, sizeof(errbuf), &errpos);
 	if (rc == CS_ERR_NOMEM)
 		return rc;

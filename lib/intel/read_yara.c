@@ -570,3 +570,35 @@ static int bid_yara(const char *data, size_t len, const char *path)
 }
 
 const struct cs_reader cs__reader_yara = {"yara", bid_yara, read_yara};
+
+/*
+ * YARA rule text found inside another intel file (a STIX indicator with
+ * pattern_type "yara", a MISP attribute of type "yara") is read as a rule
+ * file of its own named `name` (e.g. "bundle.json#indicator--…"): its
+ * diagnostics and the sources of its rules name that, with lines counted
+ * in the rule text. The rules carry `labels` as well as their own.
+ */
+int cs__yara_embedded(struct cs_reader_ctx *ctx, const char *name, const char *text,
+                      size_t len, const char *const *labels, size_t nlabels)
+{
+	struct cs_reader_ctx sub;
+	char *copy = cs__strndup(text, len);
+	int rc;
+
+	if (!copy)
+		return CS_ERR_NOMEM;
+	memset(&sub, 0, sizeof(sub));
+	sub.intel = ctx->intel;
+	sub.reader = &cs__reader_yara;
+	sub.path = name;
+	sub.data = copy;
+	sub.len = len;
+	sub.file_labels = labels;
+	sub.nfile_labels = nlabels;
+	rc = read_yara(&sub);
+	ctx->accepted += sub.accepted;
+	ctx->rejected += sub.rejected;
+	ctx->yara_rules += sub.yara_rules;
+	free(copy);
+	return rc;
+}

@@ -45,13 +45,16 @@ static void test_event_counts_by_kind(void **state)
 	assert_int_equal(cs_test_count_kind(f->in, CS_KIND_IPV6), 1);
 	assert_int_equal(cs_test_count_kind(f->in, CS_KIND_URL), 1);
 	assert_int_equal(cs_test_count_kind(f->in, CS_KIND_EMAIL), 1);
-	assert_int_equal(cs_intel_count(f->in), 17);
-	/* comment, yara, the imphash of filename|imphash, the object's
-	 * "signature" text marked to_ids */
-	assert_int_equal(cs_test_rejects(f->in, "unsupported-type"), 4);
+	/* the yara attribute's rule "x" */
+	assert_int_equal(cs_test_count_kind(f->in, CS_KIND_YARA_RULE), 1);
+	assert_int_equal(f->st.yara_rules, 1);
+	assert_int_equal(cs_intel_count(f->in), 18);
+	/* comment, the imphash of filename|imphash, the object's "signature"
+	 * text marked to_ids */
+	assert_int_equal(cs_test_rejects(f->in, "unsupported-type"), 3);
 	assert_true(cs_test_rejects(f->in, "bad-hash") + cs_test_rejects(f->in, "hash-length") ==
 	            1);
-	assert_int_equal(f->st.rejected, 5);
+	assert_int_equal(f->st.rejected, 4);
 	/* a link, a deleted attribute, two descriptive object attributes */
 	assert_true(cs_test_diags_have(f->d, "event " EV ": not imported: 1 deleted attributes, "
 	                                     "1 links, 2 descriptive object attributes"));
@@ -184,6 +187,26 @@ static void test_resolved_to_references(void **state)
 	cs_test_import_free(f);
 }
 
+/* A yara attribute is compiled as a rule file named after the event file
+ * and the attribute, carrying the event's labels, and kept for sweeps. */
+static void test_yara_attribute(void **state)
+{
+	struct cs_test_import *f = cs_test_import_path(FORMAT, cs_test_data("misp/event.json"));
+	const struct cs_indicator *ind = cs_test_must_find(f->in, CS_KIND_YARA_RULE, "x");
+	struct cs_source_info si;
+	const char *text;
+
+	(void)state;
+	cs_indicator_source(f->in, ind, 0, &si);
+	assert_non_null(strstr(si.file, "event.json#" EV "/a0000000-0000-4000-8000-000000000009"));
+	assert_string_equal(si.format, "yara");
+	assert_true(cs_indicator_label_count(ind) > 0);
+	assert_int_equal(cs_intel_yara_count(f->in), 1);
+	cs_intel_yara_source(f->in, 0, &text, NULL);
+	assert_string_equal(text, "rule x { condition: true }");
+	cs_test_import_free(f);
+}
+
 static void test_reject_messages(void **state)
 {
 	struct cs_test_import *f = cs_test_import_path(FORMAT, cs_test_data("misp/event.json"));
@@ -192,8 +215,7 @@ static void test_reject_messages(void **state)
 	assert_true(cs_test_diags_have(f->d,
 	                               "event.json:15:7: unsupported-type: MISP attribute type "
 	                               "'comment' is not an indicator kind we match"));
-	assert_true(cs_test_diags_have(f->d, "event.json:16:7: unsupported-type: MISP attribute of "
-	                                     "type 'yara'"));
+	assert_false(cs_test_diags_have(f->d, "type 'yara'"));
 	assert_true(cs_test_diags_have(f->d, "'filename|imphash': the part after '|'"));
 	assert_true(cs_test_diags_have(f->d, "event.json:20:"));
 	assert_int_equal(f->d->errors, 0);
@@ -622,6 +644,7 @@ int main(void)
 	        cmocka_unit_test(test_event_fields),
 	        cmocka_unit_test(test_composite_values_split),
 	        cmocka_unit_test(test_resolved_to_references),
+	        cmocka_unit_test(test_yara_attribute),
 	        cmocka_unit_test(test_reject_messages),
 	        cmocka_unit_test(test_response_with_several_events),
 	        cmocka_unit_test(test_bare_event),

@@ -31,12 +31,15 @@ static void test_bundle_counts_by_kind(void **state)
 	assert_int_equal(cs_test_count_kind(f->in, CS_KIND_IPV4), 1);
 	assert_int_equal(cs_test_count_kind(f->in, CS_KIND_URL), 1);
 	assert_int_equal(cs_test_count_kind(f->in, CS_KIND_FILENAME), 1);
-	assert_int_equal(cs_intel_count(f->in), 5);
-	assert_int_equal(f->st.read, 5);
-	/* yara + snort, one pattern that does not parse */
-	assert_int_equal(cs_test_rejects(f->in, "unsupported-pattern-type"), 2);
+	/* pattern_type yara: rule "x" */
+	assert_int_equal(cs_test_count_kind(f->in, CS_KIND_YARA_RULE), 1);
+	assert_int_equal(cs_intel_count(f->in), 6);
+	assert_int_equal(f->st.read, 6);
+	assert_int_equal(f->st.yara_rules, 1);
+	/* snort, one pattern that does not parse */
+	assert_int_equal(cs_test_rejects(f->in, "unsupported-pattern-type"), 1);
 	assert_int_equal(cs_test_rejects(f->in, "bad-pattern"), 1);
-	assert_int_equal(f->st.rejected, 3);
+	assert_int_equal(f->st.rejected, 2);
 	assert_null(cs_intel_find(f->in, CS_KIND_DOMAIN, "revoked.example"));
 	assert_null(cs_intel_find(f->in, CS_KIND_DOMAIN, "observed.example"));
 	cs_test_import_free(f);
@@ -109,8 +112,8 @@ static void test_bundle_diagnostics(void **state)
 	 * parser's offset is added to where the pattern string starts. */
 	assert_true(cs_test_diags_have(f->d, "bundle.json:10:"));
 	assert_true(cs_test_diags_have(f->d, "bad-pattern: indicator " ID(15)));
-	assert_true(cs_test_diags_have(f->d, "pattern_type 'yara' is not supported yet"));
-	assert_true(cs_test_diags_have(f->d, "pattern_type 'snort'"));
+	assert_false(cs_test_diags_have(f->d, "pattern_type 'yara'"));
+	assert_true(cs_test_diags_have(f->d, "pattern_type 'snort' is not supported yet"));
 	assert_true(cs_test_diags_have(f->d,
 	                               "not imported: 2 cyber observables, 1 observed-data, "
 	                               "1 sightings, 1 custom x- objects, 1 objects of "
@@ -198,6 +201,44 @@ static void test_misp_export_labels(void **state)
 	cs_test_import_free(f);
 }
 
+/* A STIX indicator whose pattern is YARA text: compiled as a rule file of
+ * its own, named after the bundle and the indicator, kept for the file
+ * sweep, with the indicator's labels; a rule that does not compile is
+ * rejected with its line in the rule text. */
+static void test_yara_pattern(void **state)
+{
+	static const char bundle[] =
+		"{\"type\": \"bundle\", \"objects\": [\n"
+		"{\"type\": \"indicator\", \"id\": \"indicator--1\", \"pattern_type\": \"yara\",\n"
+		" \"labels\": [\"malicious-activity\"], \"pattern\": \"rule good_one : apt "
+		"{ strings: $a = \\\"ffmpeg\\\" condition: $a }\"},\n"
+		"{\"type\": \"indicator\", \"id\": \"indicator--2\", \"pattern_type\": \"yara\",\n"
+		" \"pattern\": \"rule broken {\\n condition: nosuchthing }\"},\n"
+		"{\"type\": \"relationship\", \"relationship_type\": \"indicates\",\n"
+		" \"source_ref\": \"indicator--1\", \"target_ref\": \"malware--1\"},\n"
+		"{\"type\": \"malware\", \"id\": \"malware--1\", \"name\": \"SUDDENICON\"}]}\n";
+	struct cs_test_import *f = cs_test_import_mem(FORMAT, bundle, sizeof(bundle) - 1);
+	const struct cs_indicator *ind;
+	struct cs_source_info si;
+	const char *text;
+
+	(void)state;
+	assert_int_equal(f->rc, CS_OK);
+	assert_int_equal(f->st.yara_rules, 1);
+	ind = cs_test_must_find(f->in, CS_KIND_YARA_RULE, "good_one");
+	assert_true(cs_test_has_label(f->in, ind, "malware:SUDDENICON"));
+	assert_true(cs_test_has_label(f->in, ind, "tag:apt"));
+	cs_indicator_source(f->in, ind, 0, &si);
+	assert_string_equal(si.file, "mem.json#indicator--1");
+	assert_string_equal(si.format, "yara");
+	assert_int_equal(cs_intel_yara_count(f->in), 1);
+	assert_string_equal(cs_intel_yara_source(f->in, 0, &text, NULL), "mem.json#indicator--1");
+	assert_non_null(strstr(text, "rule good_one"));
+	assert_int_equal(cs_test_rejects(f->in, "yara-compile"), 1);
+	assert_true(cs_test_diags_have(f->d, "mem.json#indicator--2:2:"));
+	cs_test_import_free(f);
+}
+
 static void test_sniffed_without_format(void **state)
 {
 	struct cs_intel *in = cs_intel_new();
@@ -205,7 +246,7 @@ static void test_sniffed_without_format(void **state)
 
 	(void)state;
 	assert_int_equal(cs_intel_import(in, cs_test_data("stix/bundle.json"), &st), CS_OK);
-	assert_int_equal(cs_intel_count(in), 5);
+	assert_int_equal(cs_intel_count(in), 6);
 	cs_intel_free(in);
 }
 
@@ -258,11 +299,11 @@ static void test_truncation_sweep(void **state)
 		struct cs_test_import *f = cs_test_import_mem(FORMAT, data, cut);
 
 		assert_true(f->st.read >= last);
-		assert_true(f->st.read <= 5);
+		assert_true(f->st.read <= 6);
 		last = f->st.read;
 		cs_test_import_free(f);
 	}
-	assert_int_equal(last, 5);
+	assert_int_equal(last, 6);
 	free(data);
 }
 
@@ -539,6 +580,7 @@ int main(void)
 	        cmocka_unit_test(test_top_level_array),
 	        cmocka_unit_test(test_single_bare_object),
 	        cmocka_unit_test(test_misp_export_labels),
+	        cmocka_unit_test(test_yara_pattern),
 	        cmocka_unit_test(test_sniffed_without_format),
 	        cmocka_unit_test(test_bid),
 	        cmocka_unit_test(test_truncated_file_keeps_earlier_objects),
