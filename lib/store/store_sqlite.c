@@ -576,7 +576,7 @@ int cs_store_save_intel(struct cs_store *st, struct cs_intel *in, const char *no
 	int64_t ver = 0, *wl_ids = NULL;
 	sqlite3_stmt *v = NULL;
 	size_t i;
-	int rc, bulk = 0;
+	int rc, bulk, began = 0;
 
 	rc = cs_intel_finalize(in);
 	if (rc)
@@ -586,9 +586,18 @@ int cs_store_save_intel(struct cs_store *st, struct cs_intel *in, const char *no
 	cs__map_init(&cache.sets);
 	cs__map_init(&cache.files);
 	cs__buf_init(&cache.key, 0);
+	/* Into an empty database, write the pages once: a write-ahead log
+	 * would hold them all and then copy them into the file again. The
+	 * switch fails harmlessly when another connection has the file open. */
+	bulk = table_empty(st, "indicator");
+	if (bulk < 0)
+		return CS_ERR_DB;
+	if (bulk)
+		exec(st, "PRAGMA journal_mode=DELETE");
 	rc = exec(st, "BEGIN IMMEDIATE");
 	if (rc)
-		return rc;
+		goto out;
+	began = 1;
 	for (i = 0; i < Q_COUNT; i++) {
 		if (sqlite3_prepare_v2(st->db, save_sql[i], -1, &q[i], NULL) != SQLITE_OK) {
 			rc = db_fail(st, "prepare save");
@@ -624,8 +633,6 @@ int cs_store_save_intel(struct cs_store *st, struct cs_intel *in, const char *no
 	/* Into an empty table, build the key index once at the end: sorting a
 	 * million keys beats a million inserts at random places in a B-tree.
 	 * The set's keys are unique already. */
-	if (!rc && (bulk = table_empty(st, "indicator")) < 0)
-		rc = CS_ERR_DB;
 	if (!rc && bulk)
 		rc = exec(st, "DROP INDEX indicator_key");
 	for (i = 0; !rc && i < cs_intel_count(in); i++) {
@@ -665,15 +672,22 @@ out:
 	cs__map_release(&cache.files);
 	cs__buf_release(&cache.key);
 	free(cache.last_labels);
-	if (rc) {
+	if (!rc) {
+		rc = exec(st, "COMMIT");
+	} else if (began) {
 		char keep[sizeof(st->errmsg)];
 
 		memcpy(keep, st->errmsg, sizeof(keep));
 		exec(st, "ROLLBACK");
 		memcpy(st->errmsg, keep, sizeof(keep));
-		return rc;
 	}
-	rc = exec(st, "COMMIT");
+	if (bulk) {
+		char keep[sizeof(st->errmsg)];
+
+		memcpy(keep, st->errmsg, sizeof(keep));
+		exec(st, "PRAGMA journal_mode=WAL");
+		memcpy(st->errmsg, keep, sizeof(keep));
+	}
 	if (rc)
 		return rc;
 	cs__intel_mark_clean(in);

@@ -101,6 +101,9 @@ static void test_round_trip_and_versions(void **state)
 	stats.rejected = 1;
 	assert_int_equal(cs_store_save_intel(st, in, "first", &stats, &v1), CS_OK);
 	assert_int_equal(v1, 1);
+	/* The bulk first save ran without the write-ahead log; it is back. */
+	assert_int_equal(count_rows(path, "SELECT journal_mode = 'wal' FROM pragma_journal_mode"),
+			 1);
 	cs_intel_free(in);
 	cs_store_close(st);
 
