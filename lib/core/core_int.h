@@ -144,6 +144,12 @@ static inline int cs__isalnum(int c)
 int cs__strncasecmp(const char *a, const char *b, size_t n);
 /* 1 when [s, s+len) equals the NUL-terminated word, ignoring ASCII case. */
 int cs__eqi(const char *s, size_t len, const char *word);
+/* The part of a path after its last '/' ("" for NULL). */
+const char *cs__path_base(const char *path);
+/* 1 when the base name of `path` contains `word` / ends with `suffix`,
+ * ignoring ASCII case (readers' bids look at file names this way). */
+int cs__name_has(const char *path, const char *word);
+int cs__name_ends(const char *path, const char *suffix);
 /* Trim ASCII white space from both ends of [*s, *s + *len). */
 void cs__trim(const char **s, size_t *len);
 

@@ -34,6 +34,33 @@ int cs__eqi(const char *s, size_t len, const char *word)
 	return wl == len && cs__strncasecmp(s, word, len) == 0;
 }
 
+const char *cs__path_base(const char *path)
+{
+	const char *s = path ? strrchr(path, '/') : NULL;
+
+	return s ? s + 1 : (path ? path : "");
+}
+
+int cs__name_has(const char *path, const char *word)
+{
+	const char *b = cs__path_base(path);
+	size_t bl = strlen(b), wl = strlen(word), i;
+
+	for (i = 0; i + wl <= bl; i++) {
+		if (cs__strncasecmp(b + i, word, wl) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+int cs__name_ends(const char *path, const char *suffix)
+{
+	const char *b = cs__path_base(path);
+	size_t bl = strlen(b), sl = strlen(suffix);
+
+	return bl > sl && cs__strncasecmp(b + bl - sl, suffix, sl) == 0;
+}
+
 void cs__trim(const char **s, size_t *len)
 {
 	while (*len && cs__isspace((unsigned char)(*s)[0])) {

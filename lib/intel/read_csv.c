@@ -29,33 +29,6 @@
 
 /* ------------------------------------------------------------------ helpers */
 
-static const char *base_name(const char *path)
-{
-	const char *s = path ? strrchr(path, '/') : NULL;
-
-	return s ? s + 1 : (path ? path : "");
-}
-
-static int name_has(const char *path, const char *word)
-{
-	const char *b = base_name(path);
-	size_t bl = strlen(b), wl = strlen(word), i;
-
-	for (i = 0; i + wl <= bl; i++) {
-		if (cs__strncasecmp(b + i, word, wl) == 0)
-			return 1;
-	}
-	return 0;
-}
-
-static int name_ends(const char *path, const char *ext)
-{
-	const char *b = base_name(path);
-	size_t bl = strlen(b), el = strlen(ext);
-
-	return bl > el && cs__strncasecmp(b + bl - el, ext, el) == 0;
-}
-
 static int is_hash_text(const char *s, size_t n)
 {
 	size_t i;
@@ -916,7 +889,7 @@ static int bid_csv(const char *data, size_t len, const char *path)
 	struct csv_rec r;
 	struct csv_pos p = {0, 1, 0};
 	size_t i, records = 0, width = 0;
-	int consistent = 1, header = 0, ext = name_ends(path, ".csv"), got;
+	int consistent = 1, header = 0, ext = cs__name_ends(path, ".csv"), got;
 
 	for (i = 0; i < len && cs__isspace((unsigned char)data[i]); i++)
 		;
@@ -1097,10 +1070,10 @@ static int bid_plain(const char *data, size_t len, const char *path)
 	unsigned total = 0, fit = 0;
 	int ext = 0;
 
-	if (name_has(path, "keyword") || memchr(data, '\0', len))
+	if (cs__name_has(path, "keyword") || memchr(data, '\0', len))
 		return 0;
 	for (i = 0; i < CS_ARRAY_SIZE(plain_exts); i++)
-		ext |= name_ends(path, plain_exts[i]);
+		ext |= cs__name_ends(path, plain_exts[i]);
 	while (total < PLAIN_BID_LINES && plain_next(data, len, &pos, &no, &l)) {
 		const char *s = l.s, *v, *d;
 		size_t n = l.len, vn, dn;

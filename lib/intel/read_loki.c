@@ -571,25 +571,6 @@ static int check_regex(const char *p, size_t n, char *msg, size_t msglen)
 
 enum loki_type { LOKI_HASH, LOKI_FILENAME, LOKI_C2 };
 
-static const char *base_name(const char *path)
-{
-	const char *s = path ? strrchr(path, '/') : NULL;
-
-	return s ? s + 1 : (path ? path : "");
-}
-
-static int name_has(const char *path, const char *word)
-{
-	const char *b = base_name(path);
-	size_t bl = strlen(b), wl = strlen(word), i;
-
-	for (i = 0; i + wl <= bl; i++) {
-		if (cs__strncasecmp(b + i, word, wl) == 0)
-			return 1;
-	}
-	return 0;
-}
-
 /* Does one data line have the shape of this list type? */
 static int line_fits(enum loki_type t, const char *s, size_t n)
 {
@@ -648,9 +629,9 @@ static int loki_bid(enum loki_type t, const char *data, size_t len, const char *
 	size_t pos = 0;
 	uint64_t no = 0;
 	unsigned fit = 0, total = 0;
-	int named = name_has(path, words[t]), shaped;
+	int named = cs__name_has(path, words[t]), shaped;
 
-	if (name_has(path, "keyword"))
+	if (cs__name_has(path, "keyword"))
 		return 0;
 	if (memchr(data, '\0', len))
 		return 0;

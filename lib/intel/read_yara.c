@@ -552,15 +552,8 @@ static int has_rule_decl(const char *data, size_t len)
  */
 static int bid_yara(const char *data, size_t len, const char *path)
 {
-	const char *base = path ? strrchr(path, '/') : NULL;
-	size_t bl;
-	int ext = 0, decl;
+	int ext = cs__name_ends(path, ".yar") || cs__name_ends(path, ".yara"), decl;
 
-	base = base ? base + 1 : (path ? path : "");
-	bl = strlen(base);
-	if ((bl > 4 && cs__strncasecmp(base + bl - 4, ".yar", 4) == 0) ||
-	    (bl > 5 && cs__strncasecmp(base + bl - 5, ".yara", 5) == 0))
-		ext = 1;
 	if (memchr(data, '\0', len))
 		return ext ? 20 : 0;
 	decl = has_rule_decl(data, len);

@@ -158,6 +158,15 @@ static void test_ascii_helpers(void **state)
 	assert_memory_equal(s, "x y", 3);
 	assert_true(cs__eqi("SHA256", 6, "sha256"));
 	assert_false(cs__eqi("SHA25", 5, "sha256"));
+	assert_string_equal(cs__path_base("/a/b/hash-iocs.txt"), "hash-iocs.txt");
+	assert_string_equal(cs__path_base("plain"), "plain");
+	assert_string_equal(cs__path_base(NULL), "");
+	/* Only the base name counts, case-insensitively. */
+	assert_true(cs__name_has("/x/Hash-IOCS.txt", "hash"));
+	assert_false(cs__name_has("/hash/iocs.txt", "hash"));
+	assert_true(cs__name_ends("/r/RULES.YAR", ".yar"));
+	assert_false(cs__name_ends("/r/.yar", ".yar")); /* nothing before the suffix */
+	assert_false(cs__name_ends("/r.yar/x", ".yar"));
 	assert_string_equal(cs_strerror(CS_ERR_EMPTY), "nothing usable was read");
 	assert_string_equal(cs_strerror(-999), "unknown error");
 }
