@@ -624,7 +624,7 @@ static void show_text(const struct cs_intel *in, const struct cs_indicator *ind,
 	printf("  use:        %s%s%s\n",
 	       fl & CS_IND_DETECT ? "detection" : (fl & CS_IND_HUNT ? "hunting only" : "unspecified"),
 	       fl & CS_IND_PARTIAL ? ", pattern partly supported" : "",
-	       fl & CS_IND_WARNLISTED ? ", WARNINGLISTED (known benign?)" : "");
+	       fl & CS_IND_WARNLISTED ? ", WARNINGLISTED (a likely false positive)" : "");
 	if (cs_indicator_confidence(ind) >= 0)
 		printf("  confidence: %d\n", cs_indicator_confidence(ind));
 	if (cs_indicator_valid_from(ind) || cs_indicator_valid_until(ind)) {

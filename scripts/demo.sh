@@ -33,5 +33,5 @@ echo
 echo "== a 3CX domain"
 "$cs" --db "$db" intel show "journalide[.]org" || true
 echo
-echo "== indicators a warninglist calls known-benign (kept, marked)"
+echo "== indicators a warninglist names (top sites, dynamic DNS, ...): kept, marked as likely false positives"
 "$cs" --db "$db" intel ls --warnlisted --limit 10
