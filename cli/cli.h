@@ -17,6 +17,9 @@
 /* Exit codes, following grep and yara: 0 nothing found / success,
  * 1 findings, 2 error. */
 enum { CS_EXIT_OK = 0, CS_EXIT_FOUND = 1, CS_EXIT_ERROR = 2 };
+/* A sweep that found nothing but could not look everywhere it was asked
+ * to: never reported as a clean 0. */
+enum { CS_EXIT_INCOMPLETE = 3 };
 
 /* Options every command understands. */
 struct cli_global {
@@ -43,6 +46,35 @@ void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* ISO 8601 UTC text of an epoch time into buf ("" for 0). */
 const char *cli_time(long long t, char *buf, size_t len);
 
+/* Diagnostics printer: the first few per file, all with --verbose. */
+struct diag_state {
+	const struct cli_global *g;
+	char file[4096];
+	unsigned shown;
+	unsigned suppressed;
+	json_t *json_diags; /* --json: collected per import */
+};
+void cli_on_diag(void *ud, const struct cs_diag *d);
+void cli_flush_suppressed(struct diag_state *ds);
+
+/* Load the indicator set from the case database; prints errors. */
+struct cs_intel *cli_load_intel(struct cs_store *st);
+/* An indicator as JSON; `full` adds sources and terms. */
+json_t *cli_indicator_json(const struct cs_intel *in, const struct cs_indicator *ind, int full);
+
+/*
+ * Text safe for a terminal and for JSON: valid UTF-8 is kept, control
+ * characters and bytes that are not UTF-8 become "\xNN". The result lives
+ * in `t` until the next call with it.
+ */
+struct cli_text {
+	char *p;
+	size_t cap;
+};
+const char *cli_escape(struct cli_text *t, const char *s);
+void cli_text_release(struct cli_text *t);
+
+int cmd_scan(int argc, char **argv, struct cli_global *g);
 int cmd_intel(int argc, char **argv, struct cli_global *g);
 
 #endif

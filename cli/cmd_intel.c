@@ -7,89 +7,6 @@
 
 #include "cli.h"
 
-/* Diagnostics printer: the first few per file, all with --verbose. */
-struct diag_state {
-	const struct cli_global *g;
-	char file[4096];
-	unsigned shown;
-	unsigned suppressed;
-	json_t *json_diags; /* --json: collected per import */
-};
-
-#define DIAGS_PER_FILE 10
-
-static const char *sev_name(enum cs_severity s)
-{
-	return s == CS_SEV_ERROR ? "error" : s == CS_SEV_WARN ? "warning" : "note";
-}
-
-static void flush_suppressed(struct diag_state *ds)
-{
-	if (ds->suppressed)
-		fprintf(stderr, "%s: note: %u more diagnostics not shown (use --verbose)\n",
-			ds->file, ds->suppressed);
-	ds->suppressed = 0;
-}
-
-static void on_diag(void *ud, const struct cs_diag *d)
-{
-	struct diag_state *ds = ud;
-	const char *file = d->file ? d->file : "-";
-
-	if (strcmp(ds->file, file) != 0) {
-		flush_suppressed(ds);
-		snprintf(ds->file, sizeof(ds->file), "%s", file);
-		ds->shown = 0;
-	}
-	if (ds->json_diags && d->severity != CS_SEV_INFO) {
-		json_t *o = json_pack("{s:s, s:s, s:I, s:I, s:s?, s:s}", "severity",
-				      sev_name(d->severity), "file", file, "line",
-				      (json_int_t)d->line, "column", (json_int_t)d->column,
-				      "reason", d->reason, "message", d->message);
-
-		json_array_append_new(ds->json_diags, o);
-	}
-	if (d->severity == CS_SEV_INFO && (ds->g->quiet || !d->reason)) {
-		/* Per-file summaries are notes; --quiet drops them. */
-		if (ds->g->quiet || ds->g->json)
-			return;
-		fprintf(stderr, "%s: %s\n", file, d->message);
-		return;
-	}
-	if (d->severity != CS_SEV_ERROR && !ds->g->verbose && ds->shown >= DIAGS_PER_FILE) {
-		ds->suppressed++;
-		return;
-	}
-	ds->shown++;
-	if (d->line && d->column)
-		fprintf(stderr, "%s:%llu:%llu: %s: %s\n", file, (unsigned long long)d->line,
-			(unsigned long long)d->column, sev_name(d->severity), d->message);
-	else if (d->line)
-		fprintf(stderr, "%s:%llu: %s: %s\n", file, (unsigned long long)d->line,
-			sev_name(d->severity), d->message);
-	else
-		fprintf(stderr, "%s: %s: %s\n", file, sev_name(d->severity), d->message);
-}
-
-static struct cs_intel *load_intel(struct cs_store *st)
-{
-	struct cs_intel *in = cs_intel_new();
-	int rc;
-
-	if (!in) {
-		cli_err("out of memory");
-		return NULL;
-	}
-	rc = cs_store_load_intel(st, in);
-	if (rc) {
-		cli_err("cannot load intel: %s", rc == CS_ERR_DB ? cs_store_errmsg(st)
-								 : cs_strerror(rc));
-		cs_intel_free(in);
-		return NULL;
-	}
-	return in;
-}
-
 static int import_usage(void)
 {
 	cli_err("usage: chainsweep intel import [--format F] [--csv-column C] [--note T] "
@@ -135,7 +52,7 @@ static int cmd_import(int argc, char **argv, struct cli_global *g)
 	st = cli_open_store(g);
 	if (!st)
 		return CS_EXIT_ERROR;
-	in = load_intel(st);
+	in = cli_load_intel(st);
 	if (!in) {
 		cs_store_close(st);
 		return CS_EXIT_ERROR;
@@ -144,7 +61,7 @@ static int cmd_import(int argc, char **argv, struct cli_global *g)
 	ds.g = g;
 	if (g->json)
 		ds.json_diags = json_array();
-	cs_intel_set_diag(in, on_diag, &ds);
+	cs_intel_set_diag(in, cli_on_diag, &ds);
 	if (format && cs_intel_set_format(in, format)) {
 		cli_err("%s; formats are:", cs_intel_errmsg(in));
 		for (const char *const *f = cs_intel_formats(); *f; f++)
@@ -177,7 +94,7 @@ static int cmd_import(int argc, char **argv, struct cli_global *g)
 		total.warninglist_entries += one.warninglist_entries;
 		total.yara_rules += one.yara_rules;
 	}
-	flush_suppressed(&ds);
+	cli_flush_suppressed(&ds);
 	if (!note) {
 		size_t used = 0;
 
@@ -247,70 +164,6 @@ static int cmd_import(int argc, char **argv, struct cli_global *g)
 }
 
 /* One indicator as JSON (the shape of `intel ls --json` and `show`). */
-static json_t *indicator_json(const struct cs_intel *in, const struct cs_indicator *ind,
-			      int full)
-{
-	unsigned fl = cs_indicator_flags(ind);
-	json_t *o = json_object(), *labels = json_array(), *srcs = json_array();
-	char t1[32], t2[32];
-	size_t i;
-
-	json_object_set_new(o, "kind", json_string(cs_kind_name(cs_indicator_kind(ind))));
-	json_object_set_new(o, "value", json_string(cs_indicator_value(ind)));
-	for (i = 0; i < cs_indicator_label_count(ind); i++)
-		json_array_append_new(labels, json_string(cs_indicator_label(in, ind, i)));
-	json_object_set_new(o, "labels", labels);
-	json_object_set_new(o, "detect", json_boolean(fl & CS_IND_DETECT));
-	json_object_set_new(o, "hunt_only", json_boolean((fl & CS_IND_HUNT) && !(fl & CS_IND_DETECT)));
-	json_object_set_new(o, "partial", json_boolean(fl & CS_IND_PARTIAL));
-	if (cs_indicator_confidence(ind) >= 0)
-		json_object_set_new(o, "confidence", json_integer(cs_indicator_confidence(ind)));
-	if (cs_indicator_valid_from(ind))
-		json_object_set_new(o, "valid_from", json_string(cli_time(
-				       cs_indicator_valid_from(ind), t1, sizeof(t1))));
-	if (cs_indicator_valid_until(ind))
-		json_object_set_new(o, "valid_until", json_string(cli_time(
-				       cs_indicator_valid_until(ind), t2, sizeof(t2))));
-	if (cs_indicator_warninglist_count(ind)) {
-		json_t *w = json_array();
-
-		for (i = 0; i < cs_indicator_warninglist_count(ind); i++)
-			json_array_append_new(w, json_string(cs_indicator_warninglist(in, ind, i)));
-		json_object_set_new(o, "warninglists", w);
-	}
-	if (!full) {
-		json_object_set_new(o, "sources", json_integer((json_int_t)
-						cs_indicator_source_count(ind)));
-		json_decref(srcs);
-		return o;
-	}
-	for (i = 0; i < cs_indicator_source_count(ind); i++) {
-		struct cs_source_info si;
-
-		cs_indicator_source(in, ind, i, &si);
-		json_array_append_new(srcs, json_pack("{s:s?, s:I, s:s?, s:s?, s:s?}", "file",
-						      si.file, "line", (json_int_t)si.line, "ref",
-						      si.ref, "format", si.format, "description",
-						      si.description));
-	}
-	json_object_set_new(o, "sources", srcs);
-	if (cs_indicator_term_count(ind)) {
-		json_t *terms = json_array();
-
-		for (i = 0; i < cs_indicator_term_count(ind); i++) {
-			const char *v;
-			enum cs_kind k = cs_indicator_term(ind, i, &v);
-
-			json_array_append_new(
-				terms, json_pack("{s:s, s:s, s:i}", "kind", cs_kind_name(k),
-						 "value", v, "observation",
-						 (int)cs_indicator_term_observation(ind, i)));
-		}
-		json_object_set_new(o, "terms", terms);
-	}
-	return o;
-}
-
 static int has_label(const struct cs_intel *in, const struct cs_indicator *ind, const char *l)
 {
 	size_t i;
@@ -382,7 +235,7 @@ static int cmd_ls(int argc, char **argv, struct cli_global *g)
 	st = cli_open_store(g);
 	if (!st)
 		return CS_EXIT_ERROR;
-	in = load_intel(st);
+	in = cli_load_intel(st);
 	if (!in) {
 		cs_store_close(st);
 		return CS_EXIT_ERROR;
@@ -402,7 +255,7 @@ static int cmd_ls(int argc, char **argv, struct cli_global *g)
 			continue;
 		shown++;
 		if (g->json) {
-			cli_json_print(indicator_json(in, ind, 0));
+			cli_json_print(cli_indicator_json(in, ind, 0));
 			continue;
 		}
 		printf("%s\t%s\t", cs_kind_name(cs_indicator_kind(ind)), cs_indicator_value(ind));
@@ -526,7 +379,7 @@ static int cmd_stats(int argc, char **argv, struct cli_global *g)
 	st = cli_open_store(g);
 	if (!st)
 		return CS_EXIT_ERROR;
-	in = load_intel(st);
+	in = cli_load_intel(st);
 	if (!in) {
 		cs_store_close(st);
 		return CS_EXIT_ERROR;
@@ -704,7 +557,7 @@ static int cmd_show(int argc, char **argv, struct cli_global *g)
 	st = cli_open_store(g);
 	if (!st)
 		return CS_EXIT_ERROR;
-	in = load_intel(st);
+	in = cli_load_intel(st);
 	if (!in) {
 		cs_store_close(st);
 		return CS_EXIT_ERROR;
@@ -722,7 +575,7 @@ static int cmd_show(int argc, char **argv, struct cli_global *g)
 			continue;
 		found++;
 		if (g->json) {
-			json_t *o = indicator_json(in, ind, 1);
+			json_t *o = cli_indicator_json(in, ind, 1);
 
 			json_object_set_new(o, "intel_version",
 					    json_integer(cs_store_indicator_version(

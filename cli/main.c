@@ -113,6 +113,10 @@ static void usage(FILE *f)
 	      "  intel stats         counts by kind, flag, label, source; intel versions\n"
 	      "  intel show VALUE [--kind K]\n"
 	      "                      one indicator with its sources, labels and warninglists\n"
+	      "  scan files [options] PATH...\n"
+	      "                      sweep files and folders (archives too) for the hashes,\n"
+	      "                      file names, path regexes and YARA rules of the intel\n"
+	      "                      (chainsweep scan files --help for the options)\n"
 	      "  version             print the version\n"
 	      "  help                this text\n"
 	      "\n"
@@ -124,7 +128,8 @@ static void usage(FILE *f)
 	      "  --quiet             no per-file notes\n"
 	      "  --verbose           every diagnostic, not only the first per file\n"
 	      "\n"
-	      "exit status: 0 success (or nothing found), 1 findings, 2 error.\n",
+	      "exit status: 0 success (or nothing found), 1 findings, 2 error,\n"
+	      "3 nothing found by a sweep that could not look everywhere.\n",
 	      f);
 }
 
@@ -158,6 +163,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[i], "intel") == 0)
 		return cmd_intel(argc - i, argv + i, &g);
+	if (strcmp(argv[i], "scan") == 0)
+		return cmd_scan(argc - i, argv + i, &g);
 	if (strcmp(argv[i], "version") == 0) {
 		printf("chainsweep %s\n", CS_VERSION);
 		return CS_EXIT_OK;

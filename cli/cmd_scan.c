@@ -1,0 +1,522 @@
+/*
+ * chainsweep scan files
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sys/resource.h>
+
+#include "chainsweep/scan.h"
+#include "cli.h"
+
+#define SCAN_DIAGS_SHOWN 50 /* problems printed without --verbose */
+
+struct scan_state {
+	const struct cli_global *g;
+	const struct cs_intel *intel;
+	unsigned diags_shown;
+	uint64_t diags_hidden;
+	int progress; /* a progress line is on the terminal */
+	struct cli_text esc;
+};
+
+static void clear_progress(struct scan_state *ss)
+{
+	if (ss->progress) {
+		fputs("\r\033[K", stderr);
+		ss->progress = 0;
+	}
+}
+
+static void on_scan_diag(void *ud, const struct cs_diag *d)
+{
+	struct scan_state *ss = ud;
+
+	if (ss->g->quiet && d->severity < CS_SEV_ERROR)
+		return;
+	if (!ss->g->verbose && ss->diags_shown >= SCAN_DIAGS_SHOWN) {
+		ss->diags_hidden++;
+		return;
+	}
+	ss->diags_shown++;
+	clear_progress(ss);
+	fprintf(stderr, "%s: %s: %s\n", d->file ? cli_escape(&ss->esc, d->file) : "-",
+		d->severity == CS_SEV_ERROR ? "error" : "warning", d->message);
+}
+
+static void on_progress(void *ud, const struct cs_scan_progress *p)
+{
+	struct scan_state *ss = ud;
+
+	fprintf(stderr, "\r\033[K%llu files, %.1f MB, %.1f MB/s, %.0f s",
+		(unsigned long long)p->files, (double)p->bytes / 1e6,
+		p->seconds > 0 ? (double)p->bytes / 1e6 / p->seconds : 0.0, p->seconds);
+	ss->progress = 1;
+}
+
+static void first_source(const struct cs_intel *in, const struct cs_indicator *ind, char *buf,
+			 size_t len)
+{
+	struct cs_source_info si;
+	size_t n = cs_indicator_source_count(ind);
+
+	buf[0] = '\0';
+	if (!n)
+		return;
+	cs_indicator_source(in, ind, 0, &si);
+	if (si.line)
+		snprintf(buf, len, "%s:%llu", si.file ? si.file : "?", (unsigned long long)si.line);
+	else
+		snprintf(buf, len, "%s", si.file ? si.file : (si.ref ? si.ref : "?"));
+	if (n > 1) {
+		size_t l = strlen(buf);
+
+		snprintf(buf + l, len - l, " (+%zu more)", n - 1);
+	}
+}
+
+static json_t *finding_json(struct scan_state *ss, const struct cs_file_finding *f)
+{
+	json_t *o = json_object(), *file = json_object();
+	char t[32];
+	size_t i;
+
+	json_object_set_new(o, "type", json_string("finding"));
+	json_object_set_new(o, "evidence", json_string(cs_evidence_name(f->evidence)));
+	json_object_set_new(o, "matched", json_string(cli_escape(&ss->esc, f->matched)));
+	json_object_set_new(file, "path", json_string(cli_escape(&ss->esc, f->path)));
+	json_object_set_new(file, "member_depth", json_integer(f->member_depth));
+	json_object_set_new(file, "size", json_integer((json_int_t)f->size));
+	if (f->mtime)
+		json_object_set_new(file, "mtime", json_string(cli_time(f->mtime, t, sizeof(t))));
+	if (f->ctime)
+		json_object_set_new(file, "ctime", json_string(cli_time(f->ctime, t, sizeof(t))));
+	if (f->inode)
+		json_object_set_new(file, "inode", json_integer((json_int_t)f->inode));
+	if (f->md5)
+		json_object_set_new(file, "md5", json_string(f->md5));
+	if (f->sha1)
+		json_object_set_new(file, "sha1", json_string(f->sha1));
+	if (f->sha256)
+		json_object_set_new(file, "sha256", json_string(f->sha256));
+	if (f->sha512)
+		json_object_set_new(file, "sha512", json_string(f->sha512));
+	if (f->partial)
+		json_object_set_new(file, "partial", json_true());
+	json_object_set_new(o, "file", file);
+	if (f->evidence == CS_EV_YARA) {
+		json_t *y = json_object(), *strs = json_array();
+
+		json_object_set_new(y, "rule", json_string(f->matched));
+		if (f->yara_namespace)
+			json_object_set_new(y, "file", json_string(f->yara_namespace));
+		for (i = 0; i < f->nstrings; i++) {
+			const struct cs_yara_match *m = &f->strings[i];
+			char hex[2 * CS_YARA_EVIDENCE_MAX + 1];
+			size_t k;
+
+			for (k = 0; k < m->data_len; k++)
+				snprintf(hex + 2 * k, 3, "%02x", m->data[k]);
+			hex[2 * m->data_len] = '\0';
+			json_array_append_new(strs, json_pack("{s:s, s:I, s:I, s:s}", "id", m->id,
+							      "offset", (json_int_t)m->offset,
+							      "length", (json_int_t)m->len,
+							      "data_hex", hex));
+		}
+		json_object_set_new(y, "strings", strs);
+		json_object_set_new(o, "yara", y);
+	}
+	if (f->indicator)
+		json_object_set_new(o, "indicator", cli_indicator_json(ss->intel, f->indicator, 1));
+	return o;
+}
+
+static int on_finding(void *ud, const struct cs_file_finding *f)
+{
+	struct scan_state *ss = ud;
+	const struct cs_indicator *ind = f->indicator;
+	char src[512];
+	size_t i, n;
+
+	if (ss->g->json) {
+		cli_json_print(finding_json(ss, f));
+		fflush(stdout);
+		return 0;
+	}
+	clear_progress(ss);
+	printf("FOUND %s %s", cs_evidence_name(f->evidence), cli_escape(&ss->esc, f->path));
+	if (ind)
+		printf("  %s %s", cs_kind_name(cs_indicator_kind(ind)),
+		       cli_escape(&ss->esc, cs_indicator_value(ind)));
+	else
+		printf("  %s", cli_escape(&ss->esc, f->matched));
+	n = ind ? cs_indicator_label_count(ind) : 0;
+	for (i = 0; i < n; i++)
+		printf("%s%s", i ? ", " : "  [", cs_indicator_label(ss->intel, ind, i));
+	if (n)
+		putchar(']');
+	if (ind && (cs_indicator_flags(ind) & CS_IND_WARNLISTED))
+		printf("  (warninglisted)");
+	if (ind) {
+		first_source(ss->intel, ind, src, sizeof(src));
+		if (src[0])
+			printf("  from %s", cli_escape(&ss->esc, src));
+	}
+	putchar('\n');
+	for (i = 0; i < f->nstrings; i++)
+		printf("    %s at %llu (%llu bytes)\n", f->strings[i].id,
+		       (unsigned long long)f->strings[i].offset,
+		       (unsigned long long)f->strings[i].len);
+	if (f->partial)
+		printf("    (the file changed while it was read)\n");
+	fflush(stdout);
+	return 0;
+}
+
+static int parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return -1;
+	switch (*end) {
+	case 'k': case 'K':
+		v <<= 10;
+		end++;
+		break;
+	case 'm': case 'M':
+		v <<= 20;
+		end++;
+		break;
+	case 'g': case 'G':
+		v <<= 30;
+		end++;
+		break;
+	default:
+		break;
+	}
+	if (*end)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static void summary_text(const struct cs_scan_result *r, const struct cs_matcher_info *mi)
+{
+	int i, any = 0;
+
+	fprintf(stderr,
+		"swept %llu files (%llu read to the end, %.1f MB, %llu archive members) in %.1f s "
+		"with %zu hash, %zu name, %zu regex indicators and %zu YARA rules: %llu finding%s\n",
+		(unsigned long long)r->count[CS_COV_FILES],
+		(unsigned long long)r->count[CS_COV_SCANNED],
+		(double)r->count[CS_COV_BYTES] / 1e6, (unsigned long long)r->count[CS_COV_MEMBERS],
+		r->seconds, mi->hashes, mi->names, mi->regexes, mi->yara_rules,
+		(unsigned long long)r->findings, r->findings == 1 ? "" : "s");
+	for (i = CS_COV_SKIP_SYMLINK; i < CS_COV_NREASONS; i++) {
+		if (!r->count[i])
+			continue;
+		fprintf(stderr, "%s%s %llu%s", any ? ", " : "  not swept or not fully: ",
+			cs_scan_reason_name((enum cs_scan_reason)i),
+			(unsigned long long)r->count[i],
+			cs_scan_reason_gap((enum cs_scan_reason)i) ? "*" : "");
+		any = 1;
+	}
+	if (any)
+		fputc('\n', stderr);
+	if (r->incomplete)
+		fputs("  INCOMPLETE: the reasons marked * left something unswept\n", stderr);
+}
+
+static json_t *summary_json(const struct cs_scan_result *r, const struct cs_matcher_info *mi)
+{
+	json_t *o = json_object(), *cov = json_object();
+	int i;
+
+	json_object_set_new(o, "type", json_string("summary"));
+	for (i = 0; i < CS_COV_NREASONS; i++)
+		json_object_set_new(cov, cs_scan_reason_name((enum cs_scan_reason)i),
+				    json_integer((json_int_t)r->count[i]));
+	json_object_set_new(o, "coverage", cov);
+	json_object_set_new(o, "findings", json_integer((json_int_t)r->findings));
+	json_object_set_new(o, "seconds", json_real(r->seconds));
+	json_object_set_new(o, "incomplete", json_boolean(r->incomplete));
+	json_object_set_new(o, "indicators",
+			    json_pack("{s:I, s:I, s:I, s:I, s:I}", "hashes", (json_int_t)mi->hashes,
+				      "names", (json_int_t)mi->names, "regexes",
+				      (json_int_t)mi->regexes, "regexes_left_out",
+				      (json_int_t)mi->regexes_bad, "yara_rules",
+				      (json_int_t)mi->yara_rules));
+	return o;
+}
+
+static int files_usage(FILE *f)
+{
+	fputs("usage: chainsweep scan files [options] PATH...\n"
+	      "\n"
+	      "Sweep files and folders for the hashes, file names, path regexes and YARA\n"
+	      "rules of the case database's intel (or of --intel files), archives included.\n"
+	      "\n"
+	      "  --intel FILE|DIR     use this intel instead of the case database (repeatable)\n"
+	      "  --threads N          scanner threads (default: one per core)\n"
+	      "  --all-filesystems    enter other mounted filesystems (pseudo ones never)\n"
+	      "  --keep-cache         leave what was read in the page cache\n"
+	      "  --max-size SIZE      skip files larger than SIZE (e.g. 500M)\n"
+	      "  --yara-max-size SIZE YARA-scan objects up to SIZE (default 256M)\n"
+	      "  --yara-timeout S     seconds per object (default 60)\n"
+	      "  --max-rate MBPS      read at most MBPS megabytes per second\n"
+	      "  --max-runtime S      stop after S seconds (the sweep is then incomplete)\n"
+	      "  --include GLOB       only files matching (repeatable; a glob without '/'\n"
+	      "                       matches the base name, with '/' the whole path)\n"
+	      "  --exclude GLOB       skip files and folders matching (repeatable)\n"
+	      "  --no-archives        do not open archives\n"
+	      "  --archive-depth N    nesting levels opened (default 4)\n"
+	      "  --archive-max-bytes SIZE   expanded bytes per file on disk (default 1G)\n"
+	      "  --archive-max-ratio N      expansion ratio cap (default 200)\n"
+	      "  --archive-max-members N    members per archive (default 100000)\n"
+	      "  --json               JSON Lines: one finding per line, then a summary\n"
+	      "\n"
+	      "exit status: 0 nothing found and everything swept, 1 findings, 2 error,\n"
+	      "3 nothing found but the sweep was incomplete (see the summary).\n",
+	      f);
+	return CS_EXIT_ERROR;
+}
+
+/* Room for the many file descriptors of a deep tree and the queue. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+static struct cs_intel *import_intel(char **files, size_t n, const struct cli_global *g)
+{
+	struct cs_intel *in = cs_intel_new();
+	struct diag_state ds;
+	struct cs_import_stats stats;
+	size_t i;
+
+	if (!in) {
+		cli_err("out of memory");
+		return NULL;
+	}
+	memset(&ds, 0, sizeof(ds));
+	ds.g = g;
+	cs_intel_set_diag(in, cli_on_diag, &ds);
+	for (i = 0; i < n; i++) {
+		memset(&stats, 0, sizeof(stats));
+		if (cs_intel_import(in, files[i], &stats) == CS_ERR_IO) {
+			cli_err("%s: cannot read: %s", files[i], cs_intel_errmsg(in));
+			cs_intel_free(in);
+			return NULL;
+		}
+	}
+	cli_flush_suppressed(&ds);
+	cs_intel_set_diag(in, NULL, NULL);
+	cs_intel_finalize(in);
+	return in;
+}
+
+static int cmd_files(int argc, char **argv, struct cli_global *g)
+{
+	struct cs_scan_opts o;
+	struct cs_scan_result res;
+	struct cs_matcher_info mi;
+	struct scan_state ss;
+	struct cs_matcher *m = NULL;
+	struct cs_intel *in = NULL;
+	struct cs_store *st = NULL;
+	const char **inc = NULL, **exc = NULL, **roots = NULL;
+	char **intel_files = NULL;
+	size_t ninc = 0, nexc = 0, nroots = 0, nintel = 0;
+	uint64_t v;
+	int i, r, rc, exit_code = CS_EXIT_ERROR;
+
+	cs_scan_opts_init(&o);
+	memset(&ss, 0, sizeof(ss));
+	ss.g = g;
+	inc = calloc((size_t)argc, sizeof(*inc));
+	exc = calloc((size_t)argc, sizeof(*exc));
+	roots = calloc((size_t)argc, sizeof(*roots));
+	intel_files = calloc((size_t)argc, sizeof(*intel_files));
+	if (!inc || !exc || !roots || !intel_files) {
+		cli_err("out of memory");
+		goto out;
+	}
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+		int takes = 1;
+
+		r = cli_global_opt(g, argc, argv, &i);
+		if (r < 0)
+			goto out;
+		if (r > 0)
+			continue;
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			files_usage(stdout);
+			exit_code = CS_EXIT_OK;
+			goto out;
+		} else if (strcmp(a, "--all-filesystems") == 0) {
+			o.one_filesystem = 0;
+			takes = 0;
+		} else if (strcmp(a, "--keep-cache") == 0) {
+			o.keep_cache = 1;
+			takes = 0;
+		} else if (strcmp(a, "--no-archives") == 0) {
+			o.no_archives = 1;
+			takes = 0;
+		} else if (a[0] == '-' && a[1] == '-' && !val) {
+			cli_err("%s needs a value (or is unknown)", a);
+			goto out;
+		} else if (strcmp(a, "--intel") == 0) {
+			intel_files[nintel++] = argv[i + 1];
+		} else if (strcmp(a, "--threads") == 0) {
+			if (parse_size(val, &v) || v == 0 || v > 256) {
+				cli_err("--threads: 1 to 256");
+				goto out;
+			}
+			o.threads = (unsigned)v;
+		} else if (strcmp(a, "--max-size") == 0) {
+			if (parse_size(val, &o.max_size)) {
+				cli_err("--max-size: a size such as 500M");
+				goto out;
+			}
+		} else if (strcmp(a, "--yara-max-size") == 0) {
+			if (parse_size(val, &o.yara_max_size) || !o.yara_max_size) {
+				cli_err("--yara-max-size: a size such as 64M");
+				goto out;
+			}
+		} else if (strcmp(a, "--archive-max-bytes") == 0) {
+			if (parse_size(val, &o.archive_max_bytes) || !o.archive_max_bytes) {
+				cli_err("--archive-max-bytes: a size such as 1G");
+				goto out;
+			}
+		} else if (strcmp(a, "--archive-max-ratio") == 0) {
+			if (parse_size(val, &o.archive_max_ratio) || !o.archive_max_ratio) {
+				cli_err("--archive-max-ratio: a number");
+				goto out;
+			}
+		} else if (strcmp(a, "--archive-max-members") == 0) {
+			if (parse_size(val, &o.archive_max_members) || !o.archive_max_members) {
+				cli_err("--archive-max-members: a number");
+				goto out;
+			}
+		} else if (strcmp(a, "--archive-depth") == 0) {
+			if (parse_size(val, &v) || v == 0 || v > 64) {
+				cli_err("--archive-depth: 1 to 64");
+				goto out;
+			}
+			o.archive_depth = (unsigned)v;
+		} else if (strcmp(a, "--yara-timeout") == 0) {
+			if (parse_size(val, &v) || v == 0 || v > 86400) {
+				cli_err("--yara-timeout: seconds");
+				goto out;
+			}
+			o.yara_timeout = (int)v;
+		} else if (strcmp(a, "--max-rate") == 0 || strcmp(a, "--max-runtime") == 0) {
+			char *end;
+			double d = strtod(val, &end);
+
+			if (end == val || *end || d <= 0) {
+				cli_err("%s: a positive number", a);
+				goto out;
+			}
+			if (a[6] == 'r')
+				o.max_rate = d;
+			else
+				o.max_runtime = d;
+		} else if (strcmp(a, "--include") == 0) {
+			inc[ninc++] = val;
+		} else if (strcmp(a, "--exclude") == 0) {
+			exc[nexc++] = val;
+		} else if (a[0] == '-' && a[1]) {
+			cli_err("unknown option '%s'", a);
+			files_usage(stderr);
+			goto out;
+		} else {
+			roots[nroots++] = a;
+			takes = 0;
+		}
+		if (takes)
+			i++;
+	}
+	if (!nroots) {
+		files_usage(stderr);
+		goto out;
+	}
+	if (nintel) {
+		in = import_intel(intel_files, nintel, g);
+	} else {
+		st = cli_open_store(g);
+		if (!st)
+			goto out;
+		in = cli_load_intel(st);
+		if (in)
+			cs_intel_finalize(in);
+	}
+	if (!in)
+		goto out;
+	ss.intel = in;
+	rc = cs_matcher_new(in, on_scan_diag, &ss, &m);
+	if (rc) {
+		cli_err("cannot compile the intel: %s", cs_strerror(rc));
+		goto out;
+	}
+	cs_matcher_info(m, &mi);
+	if (!mi.hashes && !mi.names && !mi.regexes && !mi.yara_rules)
+		fprintf(stderr, "chainsweep: warning: the intel holds nothing a file sweep can "
+				"match (import hashes, file names or YARA rules first)\n");
+	raise_fd_limit();
+	o.include = inc;
+	o.ninclude = ninc;
+	o.exclude = exc;
+	o.nexclude = nexc;
+	o.on_finding = on_finding;
+	o.on_diag = on_scan_diag;
+	o.userdata = &ss;
+	if (!g->quiet && !g->json && isatty(STDERR_FILENO))
+		o.on_progress = on_progress;
+	rc = cs_scan_files(m, roots, nroots, &o, &res);
+	clear_progress(&ss);
+	if (rc) {
+		cli_err("sweep stopped: %s", cs_strerror(rc));
+		goto out;
+	}
+	if (ss.diags_hidden)
+		fprintf(stderr, "chainsweep: %llu more problems not shown (use --verbose)\n",
+			(unsigned long long)ss.diags_hidden);
+	if (g->json)
+		cli_json_print(summary_json(&res, &mi));
+	else if (!g->quiet || res.incomplete)
+		summary_text(&res, &mi);
+	exit_code = res.findings ? CS_EXIT_FOUND : res.incomplete ? CS_EXIT_INCOMPLETE : CS_EXIT_OK;
+out:
+	cs_matcher_free(m);
+	cs_intel_free(in);
+	cs_store_close(st);
+	free(inc);
+	free(exc);
+	free(roots);
+	free(intel_files);
+	cli_text_release(&ss.esc);
+	return exit_code;
+}
+
+int cmd_scan(int argc, char **argv, struct cli_global *g)
+{
+	if (argc >= 2 && strcmp(argv[1], "files") == 0)
+		return cmd_files(argc - 1, argv + 1, g);
+	cli_err("usage: chainsweep scan files [options] PATH...");
+	return CS_EXIT_ERROR;
+}

@@ -1,0 +1,217 @@
+/*
+ * Helpers shared by the subcommands: diagnostics printing, loading the
+ * indicator set, indicators as JSON.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+#define DIAGS_PER_FILE 10
+
+static const char *sev_name(enum cs_severity s)
+{
+	return s == CS_SEV_ERROR ? "error" : s == CS_SEV_WARN ? "warning" : "note";
+}
+
+void cli_flush_suppressed(struct diag_state *ds)
+{
+	if (ds->suppressed)
+		fprintf(stderr, "%s: note: %u more diagnostics not shown (use --verbose)\n",
+			ds->file, ds->suppressed);
+	ds->suppressed = 0;
+}
+
+void cli_on_diag(void *ud, const struct cs_diag *d)
+{
+	struct diag_state *ds = ud;
+	const char *file = d->file ? d->file : "-";
+
+	if (strcmp(ds->file, file) != 0) {
+		cli_flush_suppressed(ds);
+		snprintf(ds->file, sizeof(ds->file), "%s", file);
+		ds->shown = 0;
+	}
+	if (ds->json_diags && d->severity != CS_SEV_INFO) {
+		json_t *o = json_pack("{s:s, s:s, s:I, s:I, s:s?, s:s}", "severity",
+				      sev_name(d->severity), "file", file, "line",
+				      (json_int_t)d->line, "column", (json_int_t)d->column,
+				      "reason", d->reason, "message", d->message);
+
+		json_array_append_new(ds->json_diags, o);
+	}
+	if (d->severity == CS_SEV_INFO && (ds->g->quiet || !d->reason)) {
+		/* Per-file summaries are notes; --quiet drops them. */
+		if (ds->g->quiet || ds->g->json)
+			return;
+		fprintf(stderr, "%s: %s\n", file, d->message);
+		return;
+	}
+	if (d->severity != CS_SEV_ERROR && !ds->g->verbose && ds->shown >= DIAGS_PER_FILE) {
+		ds->suppressed++;
+		return;
+	}
+	ds->shown++;
+	if (d->line && d->column)
+		fprintf(stderr, "%s:%llu:%llu: %s: %s\n", file, (unsigned long long)d->line,
+			(unsigned long long)d->column, sev_name(d->severity), d->message);
+	else if (d->line)
+		fprintf(stderr, "%s:%llu: %s: %s\n", file, (unsigned long long)d->line,
+			sev_name(d->severity), d->message);
+	else
+		fprintf(stderr, "%s: %s: %s\n", file, sev_name(d->severity), d->message);
+}
+
+struct cs_intel *cli_load_intel(struct cs_store *st)
+{
+	struct cs_intel *in = cs_intel_new();
+	int rc;
+
+	if (!in) {
+		cli_err("out of memory");
+		return NULL;
+	}
+	rc = cs_store_load_intel(st, in);
+	if (rc) {
+		cli_err("cannot load intel: %s", rc == CS_ERR_DB ? cs_store_errmsg(st)
+								 : cs_strerror(rc));
+		cs_intel_free(in);
+		return NULL;
+	}
+	return in;
+}
+
+json_t *cli_indicator_json(const struct cs_intel *in, const struct cs_indicator *ind,
+			      int full)
+{
+	unsigned fl = cs_indicator_flags(ind);
+	json_t *o = json_object(), *labels = json_array(), *srcs = json_array();
+	char t1[32], t2[32];
+	size_t i;
+
+	json_object_set_new(o, "kind", json_string(cs_kind_name(cs_indicator_kind(ind))));
+	json_object_set_new(o, "value", json_string(cs_indicator_value(ind)));
+	for (i = 0; i < cs_indicator_label_count(ind); i++)
+		json_array_append_new(labels, json_string(cs_indicator_label(in, ind, i)));
+	json_object_set_new(o, "labels", labels);
+	json_object_set_new(o, "detect", json_boolean(fl & CS_IND_DETECT));
+	json_object_set_new(o, "hunt_only", json_boolean((fl & CS_IND_HUNT) && !(fl & CS_IND_DETECT)));
+	json_object_set_new(o, "partial", json_boolean(fl & CS_IND_PARTIAL));
+	if (cs_indicator_confidence(ind) >= 0)
+		json_object_set_new(o, "confidence", json_integer(cs_indicator_confidence(ind)));
+	if (cs_indicator_valid_from(ind))
+		json_object_set_new(o, "valid_from", json_string(cli_time(
+				       cs_indicator_valid_from(ind), t1, sizeof(t1))));
+	if (cs_indicator_valid_until(ind))
+		json_object_set_new(o, "valid_until", json_string(cli_time(
+				       cs_indicator_valid_until(ind), t2, sizeof(t2))));
+	if (cs_indicator_warninglist_count(ind)) {
+		json_t *w = json_array();
+
+		for (i = 0; i < cs_indicator_warninglist_count(ind); i++)
+			json_array_append_new(w, json_string(cs_indicator_warninglist(in, ind, i)));
+		json_object_set_new(o, "warninglists", w);
+	}
+	if (!full) {
+		json_object_set_new(o, "sources", json_integer((json_int_t)
+						cs_indicator_source_count(ind)));
+		json_decref(srcs);
+		return o;
+	}
+	for (i = 0; i < cs_indicator_source_count(ind); i++) {
+		struct cs_source_info si;
+
+		cs_indicator_source(in, ind, i, &si);
+		json_array_append_new(srcs, json_pack("{s:s?, s:I, s:s?, s:s?, s:s?}", "file",
+						      si.file, "line", (json_int_t)si.line, "ref",
+						      si.ref, "format", si.format, "description",
+						      si.description));
+	}
+	json_object_set_new(o, "sources", srcs);
+	if (cs_indicator_term_count(ind)) {
+		json_t *terms = json_array();
+
+		for (i = 0; i < cs_indicator_term_count(ind); i++) {
+			const char *v;
+			enum cs_kind k = cs_indicator_term(ind, i, &v);
+
+			json_array_append_new(
+				terms, json_pack("{s:s, s:s, s:i}", "kind", cs_kind_name(k),
+						 "value", v, "observation",
+						 (int)cs_indicator_term_observation(ind, i)));
+		}
+		json_object_set_new(o, "terms", terms);
+	}
+	return o;
+}
+
+
+/* Length of the valid UTF-8 sequence at s (1-4), or 0. */
+static size_t utf8_len(const unsigned char *s)
+{
+	size_t n, i;
+	unsigned cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xe0) == 0xc0) {
+		n = 2;
+		cp = s[0] & 0x1f;
+	} else if ((s[0] & 0xf0) == 0xe0) {
+		n = 3;
+		cp = s[0] & 0x0f;
+	} else if ((s[0] & 0xf8) == 0xf0) {
+		n = 4;
+		cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	/* Overlong forms, surrogates and values past U+10FFFF are not UTF-8. */
+	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return n;
+}
+
+const char *cli_escape(struct cli_text *t, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t need = strlen(s) * 4 + 1, o = 0;
+
+	if (need > t->cap) {
+		char *q = realloc(t->p, need);
+
+		if (!q)
+			return "(out of memory)";
+		t->p = q;
+		t->cap = need;
+	}
+	while (*p) {
+		size_t n = utf8_len(p);
+
+		if (n == 0 || (n == 1 && (*p < 0x20 || *p == 0x7f))) {
+			snprintf(t->p + o, 5, "\\x%02x", *p);
+			o += 4;
+			p++;
+			continue;
+		}
+		memcpy(t->p + o, p, n);
+		o += n;
+		p += n;
+	}
+	t->p[o] = '\0';
+	return t->p;
+}
+
+void cli_text_release(struct cli_text *t)
+{
+	free(t->p);
+	t->p = NULL;
+	t->cap = 0;
+}

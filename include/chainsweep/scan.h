@@ -1,0 +1,207 @@
+/*
+ * chainsweep: the file sweep.
+ *
+ * A struct cs_matcher is compiled once from a finalized indicator set:
+ * the hash kinds the set holds, the exact file names and path tails, the
+ * path and name regexes (one Hyperscan database each) and the YARA rules
+ * (one libyara ruleset). It is read-only afterwards and shared by every
+ * scanner thread.
+ *
+ * cs_scan_files() walks the given roots with a pool of threads. Each
+ * regular file is read once; the same bytes feed the hashes the set needs,
+ * YARA and, for archives, libarchive, whose members are scanned the same
+ * way ("outer.zip!/dir/inner.dll"). Findings and diagnostics are delivered
+ * through callbacks, one at a time (the library serialises the calls).
+ * What was not fully scanned is counted by reason in struct
+ * cs_scan_result; docs/file-sweep.md says what each reason means.
+ */
+#ifndef CHAINSWEEP_SCAN_H
+#define CHAINSWEEP_SCAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "chainsweep/error.h"
+#include "chainsweep/intel.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct cs_matcher;
+
+/* Hash kinds, as a mask (cs_matcher_hashes). */
+#define CS_HASH_MD5 0x1u
+#define CS_HASH_SHA1 0x2u
+#define CS_HASH_SHA256 0x4u
+#define CS_HASH_SHA512 0x8u
+
+/*
+ * Compile the file-sweep matchers of a finalized set. Indicators that
+ * cannot be compiled (a regex Hyperscan refuses, a YARA source that no
+ * longer compiles) are reported through `diag` (may be NULL) and left
+ * out; they never fail the whole matcher. `intel` must outlive the
+ * matcher.
+ */
+int cs_matcher_new(const struct cs_intel *intel, cs_diag_fn diag, void *userdata,
+		   struct cs_matcher **out);
+void cs_matcher_free(struct cs_matcher *m);
+/* The hash kinds the set needs computed (CS_HASH_* mask). */
+unsigned cs_matcher_hashes(const struct cs_matcher *m);
+
+/* What the matcher holds, for the summary line. */
+struct cs_matcher_info {
+	size_t hashes;       /* hash indicators */
+	size_t names;        /* exact names and path tails */
+	size_t regexes;      /* path and name regexes compiled */
+	size_t regexes_bad;  /* regexes left out */
+	size_t yara_rules;   /* YARA rules compiled */
+	size_t yara_sources; /* rule files compiled */
+	size_t yara_bad;     /* rule files left out */
+};
+void cs_matcher_info(const struct cs_matcher *m, struct cs_matcher_info *out);
+
+/* What a finding rests on. */
+enum cs_evidence {
+	CS_EV_HASH = 1, /* the content's hash equals a hash indicator */
+	CS_EV_NAME = 2, /* the base name or path tail equals a file name indicator */
+	CS_EV_PATH = 3, /* a path or name regex matched */
+	CS_EV_YARA = 4  /* a YARA rule matched the content */
+};
+const char *cs_evidence_name(enum cs_evidence ev);
+
+/* One matched YARA string: its identifier, where, and up to
+ * CS_YARA_EVIDENCE_MAX bytes of the match (`len` is the full length). */
+#define CS_YARA_EVIDENCE_MAX 64
+struct cs_yara_match {
+	const char *id;
+	uint64_t offset;
+	uint64_t len;
+	const uint8_t *data;
+	size_t data_len;
+};
+
+/*
+ * A finding. Every pointer is valid during the callback only. Archive
+ * members have `path` "outer.zip!/dir/inner.dll"; `member_depth` is 0 for
+ * a file on disk. Hashes are lower-case hex, or NULL when not computed
+ * (the set needed no such kind, or the object was not read).
+ */
+struct cs_file_finding {
+	enum cs_evidence evidence;
+	const struct cs_indicator *indicator;
+	const char *matched; /* hash, name, path or rule identifier */
+	const char *path;
+	unsigned member_depth;
+	uint64_t size;
+	int64_t mtime;  /* epoch seconds; archive members: the entry's time */
+	int64_t ctime;  /* 0 for archive members */
+	uint64_t inode; /* 0 for archive members */
+	const char *md5, *sha1, *sha256, *sha512;
+	const char *yara_namespace;
+	size_t nstrings;
+	const struct cs_yara_match *strings;
+	int partial; /* the object changed or was cut while it was read */
+};
+
+/* Coverage counters. Reasons that mean "asked for, not (fully) swept"
+ * make the sweep incomplete (cs_scan_reason_gap). */
+enum cs_scan_reason {
+	CS_COV_FILES = 0,         /* regular files found */
+	CS_COV_SCANNED,           /* files read to the end */
+	CS_COV_BYTES,             /* bytes read (files and members) */
+	CS_COV_DIRS,              /* folders walked */
+	CS_COV_MEMBERS,           /* archive members scanned */
+	CS_COV_SKIP_SYMLINK,      /* symbolic links (never followed) */
+	CS_COV_SKIP_SPECIAL,      /* FIFOs, sockets, devices */
+	CS_COV_SKIP_PSEUDO_FS,    /* /proc, /sys, /dev and their kind */
+	CS_COV_SKIP_OTHER_FS,     /* mount points of other filesystems */
+	CS_COV_SKIP_EXCLUDED,     /* by --exclude / --include */
+	CS_COV_SKIP_TOO_LARGE,    /* over --max-size */
+	CS_COV_DENIED,            /* permission denied (files and folders) */
+	CS_COV_VANISHED,          /* gone between listing and opening */
+	CS_COV_CHANGED,           /* changed while being read */
+	CS_COV_READ_ERROR,        /* I/O errors */
+	CS_COV_YARA_TOO_LARGE,    /* hashed and named, but over the YARA size cap */
+	CS_COV_YARA_TIMEOUT,      /* a YARA scan timed out */
+	CS_COV_YARA_TOO_MANY,     /* a YARA string matched too often */
+	CS_COV_YARA_ERROR,        /* other YARA scan errors */
+	CS_COV_ARCHIVE_CORRUPT,   /* archives that could not be read to the end */
+	CS_COV_ARCHIVE_ENCRYPTED, /* encrypted members */
+	CS_COV_ARCHIVE_BOMB,      /* archives stopped by a size or ratio cap */
+	CS_COV_ARCHIVE_DEPTH,     /* archives nested deeper than the cap */
+	CS_COV_ARCHIVE_MEMBERS,   /* archives with more members than the cap */
+	CS_COV_TIME_LIMIT,        /* not swept: --max-runtime reached */
+	CS_COV_DEEP_PATH,         /* folders nested deeper than the walker goes */
+	CS_COV_NREASONS
+};
+const char *cs_scan_reason_name(enum cs_scan_reason r);
+/* 1 when files counted under `r` were asked for but not fully swept. */
+int cs_scan_reason_gap(enum cs_scan_reason r);
+
+struct cs_scan_result {
+	uint64_t count[CS_COV_NREASONS];
+	uint64_t findings;
+	double seconds;
+	int incomplete; /* some gap reason is non-zero */
+};
+
+/* Progress, called from one thread about twice a second. */
+struct cs_scan_progress {
+	uint64_t files;
+	uint64_t bytes;
+	double seconds;
+	const char *current;
+};
+
+typedef int (*cs_finding_fn)(void *userdata, const struct cs_file_finding *f);
+typedef void (*cs_progress_fn)(void *userdata, const struct cs_scan_progress *p);
+
+struct cs_scan_opts {
+	unsigned threads;          /* 0: one per core */
+	int one_filesystem;        /* do not cross into other filesystems (default 1) */
+	int keep_cache;            /* do not drop the page cache of what we read */
+	uint64_t max_size;         /* skip files larger than this (0: no cap) */
+	uint64_t yara_max_size;    /* YARA only up to this size (0: 256 MiB) */
+	double max_rate;           /* MB/s read cap over all threads (0: none) */
+	double max_runtime;        /* seconds (0: none) */
+	int yara_timeout;          /* seconds per object (0: 60) */
+	const char *const *include; /* globs over the path; NULL or empty: all */
+	size_t ninclude;
+	const char *const *exclude;
+	size_t nexclude;
+	/* Archives. */
+	unsigned archive_depth;        /* 0: 4; nesting levels descended */
+	uint64_t archive_max_members;  /* 0: 100000 per archive */
+	uint64_t archive_max_bytes;    /* 0: 1 GiB expanded per top-level file */
+	uint64_t archive_max_ratio;    /* 0: 200; expanded / compressed */
+	int no_archives;               /* do not descend */
+	cs_finding_fn on_finding;
+	cs_diag_fn on_diag;
+	cs_progress_fn on_progress;
+	void *userdata;
+};
+
+/* Defaults for every field (callbacks NULL). */
+void cs_scan_opts_init(struct cs_scan_opts *o);
+
+/*
+ * Sweep the roots (files or folders). Roots themselves are followed when
+ * they are symbolic links; nothing below them is. Returns CS_OK when the
+ * sweep ran (findings and gaps are in *res), CS_ERR_INVALID for bad
+ * options, CS_ERR_NOMEM, or the first non-zero value a callback returned
+ * (which stops the sweep).
+ */
+int cs_scan_files(const struct cs_matcher *m, const char *const *roots, size_t nroots,
+		  const struct cs_scan_opts *o, struct cs_scan_result *res);
+
+/* Scan one object held in memory (a file's content), as a sweep would,
+ * archives included. For tests and fuzzing. */
+int cs_scan_mem(const struct cs_matcher *m, const char *path, const void *data, size_t len,
+		const struct cs_scan_opts *o, struct cs_scan_result *res);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CHAINSWEEP_SCAN_H */

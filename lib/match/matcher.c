@@ -1,0 +1,655 @@
+/*
+ * The compiled file matchers: hash kinds, exact names and path tails,
+ * path and name regexes (Hyperscan) and YARA rules (libyara), built once
+ * from a finalized indicator set (docs/file-sweep.md).
+ *
+ * Hash indicators need no structure of their own: the set's index finds a
+ * (kind, value) in constant time, whatever the number of indicators, and a
+ * finalized set may be read by many threads.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "match/match_int.h"
+
+#define FP_PREFIX "fp-regex:"
+
+static void report(cs_diag_fn diag, void *ud, const char *file, const char *reason,
+		   const char *fmt, ...) CS_PRINTF(5, 6);
+
+static void report(cs_diag_fn diag, void *ud, const char *file, const char *reason,
+		   const char *fmt, ...)
+{
+	struct cs_diag d = {CS_SEV_WARN, file, 0, 0, reason, NULL};
+	char msg[512];
+	va_list ap;
+
+	if (!diag)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	d.message = msg;
+	diag(ud, &d);
+}
+
+/* ---- exact names ---- */
+
+/* Lower-case copy of [s, s+n) with '\' as '/'. */
+static char *fold_path(struct cs_arena *a, const char *s, size_t n)
+{
+	char *o = cs__arena_alloc(a, n + 1);
+	size_t i;
+
+	if (!o)
+		return NULL;
+	for (i = 0; i < n; i++)
+		o[i] = s[i] == '\\' ? '/' : (char)cs__lower((unsigned char)s[i]);
+	o[n] = '\0';
+	return o;
+}
+
+/* 1 when the first component of a folded tail stands for any prefix:
+ * "~", "%localappdata%", "c:". */
+static int wild_component(const char *s, size_t n)
+{
+	if (n == 1 && s[0] == '~')
+		return 1;
+	if (n >= 2 && s[0] == '%' && s[n - 1] == '%')
+		return 1;
+	return n == 2 && cs__isalpha((unsigned char)s[0]) && s[1] == ':';
+}
+
+static int add_name(struct cs_matcher *m, const struct cs_indicator *ind, size_t *cap)
+{
+	const char *v = cs_indicator_value(ind);
+	size_t n = strlen(v), blen;
+	struct cs_name_entry *e;
+	const char *base;
+	char *f;
+	uint32_t head = 0;
+	int rc;
+
+	f = fold_path(&m->arena, v, n);
+	if (!f)
+		return CS_ERR_NOMEM;
+	base = strrchr(f, '/');
+	base = base ? base + 1 : f;
+	blen = strlen(base);
+	if (blen == 0)
+		return CS_OK; /* a folder: nothing a file can equal */
+	rc = cs__grow((void **)&m->name_v, cap, m->name_n + 1, sizeof(*m->name_v));
+	if (rc)
+		return rc;
+	e = &m->name_v[m->name_n];
+	memset(e, 0, sizeof(*e));
+	e->ind = ind;
+	if (base != f) {
+		const char *t = f, *slash;
+
+		while (*t == '/')
+			t++;
+		slash = strchr(t, '/');
+		if (slash && wild_component(t, (size_t)(slash - t))) {
+			e->any_prefix = 1;
+			t = slash + 1;
+		}
+		e->tail = t;
+		e->tail_len = strlen(t);
+	}
+	if (cs__map_get(&m->names, base, blen, &head))
+		e->next = head;
+	m->name_n++;
+	return cs__map_put(&m->names, base, blen, (uint32_t)m->name_n);
+}
+
+/* Does the folded full path end with the entry's tail on a component
+ * boundary? */
+static int tail_matches(const struct cs_name_entry *e, const char *folded, size_t n)
+{
+	if (e->tail_len > n || memcmp(folded + n - e->tail_len, e->tail, e->tail_len) != 0)
+		return 0;
+	if (e->tail_len == n)
+		return 1;
+	/* Archive members ("a.zip!/x") count '!' as a boundary too. */
+	return folded[n - e->tail_len - 1] == '/' || folded[n - e->tail_len - 1] == '!';
+}
+
+/* ---- regexes ---- */
+
+struct rx_list {
+	const char **expr;
+	unsigned *flags;
+	unsigned *ids;
+	size_t n, cap;
+};
+
+static int rx_push(struct rx_list *l, const char *expr, unsigned id)
+{
+	size_t c1 = l->cap, c2 = l->cap;
+	int rc = cs__grow((void **)&l->expr, &l->cap, l->n + 1, sizeof(*l->expr));
+
+	if (!rc)
+		rc = cs__grow((void **)&l->flags, &c1, l->n + 1, sizeof(*l->flags));
+	if (!rc)
+		rc = cs__grow((void **)&l->ids, &c2, l->n + 1, sizeof(*l->ids));
+	if (rc)
+		return rc;
+	l->expr[l->n] = expr;
+	l->flags[l->n] = HS_FLAG_SINGLEMATCH | HS_FLAG_ALLOWEMPTY;
+	l->ids[l->n] = id;
+	l->n++;
+	return CS_OK;
+}
+
+static void rx_free(struct rx_list *l)
+{
+	free(l->expr);
+	free(l->flags);
+	free(l->ids);
+}
+
+/*
+ * Compile the list into one block-mode database. Expressions Hyperscan
+ * refuses are reported, counted and left out (their slot keeps its id so
+ * the caller's table stays aligned). *db stays NULL for an empty list.
+ */
+static int rx_compile(struct cs_matcher *m, struct rx_list *l, const char *what,
+		      hs_database_t **db, cs_diag_fn diag, void *ud)
+{
+	hs_compile_error_t *err = NULL;
+	size_t i, j;
+
+	/* Weed out unsupported expressions one by one first: a failed
+	 * multi-compile names only the first bad expression. */
+	for (i = j = 0; i < l->n; i++) {
+		hs_expr_info_t *info = NULL;
+
+		if (hs_expression_info(l->expr[i], l->flags[i], &info, &err) != HS_SUCCESS) {
+			report(diag, ud, NULL, "regex-unsupported", "%s regex '%.80s' left out: %s",
+			       what, l->expr[i], err ? err->message : "refused");
+			hs_free_compile_error(err);
+			err = NULL;
+			m->regex_bad++;
+			continue;
+		}
+		free(info);
+		l->expr[j] = l->expr[i];
+		l->flags[j] = l->flags[i];
+		l->ids[j] = l->ids[i];
+		j++;
+	}
+	l->n = j;
+	while (l->n) {
+		if (hs_compile_multi(l->expr, l->flags, l->ids, (unsigned)l->n, HS_MODE_BLOCK, NULL,
+				     db, &err) == HS_SUCCESS)
+			break;
+		if (!err || err->expression < 0 || (size_t)err->expression >= l->n) {
+			report(diag, ud, NULL, "regex-unsupported", "%s regexes left out: %s", what,
+			       err ? err->message : "compile failed");
+			m->regex_bad += l->n;
+			hs_free_compile_error(err);
+			l->n = 0;
+			break;
+		}
+		i = (size_t)err->expression;
+		report(diag, ud, NULL, "regex-unsupported", "%s regex '%.80s' left out: %s", what,
+		       l->expr[i], err->message);
+		hs_free_compile_error(err);
+		err = NULL;
+		m->regex_bad++;
+		memmove(l->expr + i, l->expr + i + 1, (l->n - i - 1) * sizeof(*l->expr));
+		memmove(l->flags + i, l->flags + i + 1, (l->n - i - 1) * sizeof(*l->flags));
+		memmove(l->ids + i, l->ids + i + 1, (l->n - i - 1) * sizeof(*l->ids));
+		l->n--;
+	}
+	if (*db && hs_alloc_scratch(*db, &m->scratch) != HS_SUCCESS)
+		return CS_ERR_NOMEM;
+	return CS_OK;
+}
+
+/* The false-positive regex a Loki entry carries, as a label. */
+static const char *fp_regex(const struct cs_intel *in, const struct cs_indicator *ind)
+{
+	size_t i, n = cs_indicator_label_count(ind);
+
+	for (i = 0; i < n; i++) {
+		const char *l = cs_indicator_label(in, ind, i);
+
+		if (l && strncmp(l, FP_PREFIX, strlen(FP_PREFIX)) == 0)
+			return l + strlen(FP_PREFIX);
+	}
+	return NULL;
+}
+
+static int build_regexes(struct cs_matcher *m, cs_diag_fn diag, void *ud)
+{
+	struct rx_list path = {0}, base = {0}, fp = {0};
+	size_t i, n = cs_intel_count(m->intel), pcap = 0, bcap = 0;
+	int rc = CS_OK;
+
+	for (i = 0; i < n && !rc; i++) {
+		const struct cs_indicator *ind = cs_intel_at(m->intel, i);
+		enum cs_kind k = cs_indicator_kind(ind);
+		const char *f;
+
+		if (k == CS_KIND_PATH_REGEX) {
+			rc = cs__grow((void **)&m->path_v, &pcap, m->path_n + 1, sizeof(*m->path_v));
+			if (rc)
+				break;
+			m->path_v[m->path_n].ind = ind;
+			m->path_v[m->path_n].fp = 0;
+			f = fp_regex(m->intel, ind);
+			if (f) {
+				rc = rx_push(&fp, f, (unsigned)m->path_n);
+				if (rc)
+					break;
+			}
+			rc = rx_push(&path, cs_indicator_value(ind), (unsigned)m->path_n);
+			m->path_n++;
+		} else if (k == CS_KIND_FILENAME_REGEX) {
+			rc = cs__grow((void **)&m->base_v, &bcap, m->base_n + 1, sizeof(*m->base_v));
+			if (rc)
+				break;
+			m->base_v[m->base_n].ind = ind;
+			m->base_v[m->base_n].fp = 0;
+			rc = rx_push(&base, cs_indicator_value(ind), (unsigned)m->base_n);
+			m->base_n++;
+		}
+	}
+	if (!rc)
+		rc = rx_compile(m, &path, "path", &m->path_db, diag, ud);
+	if (!rc)
+		rc = rx_compile(m, &base, "file name", &m->base_db, diag, ud);
+	/* A false-positive regex that does not compile leaves its entry
+	 * without one (as at import), and is reported once. */
+	if (!rc) {
+		size_t bad = m->regex_bad;
+
+		rc = rx_compile(m, &fp, "false-positive", &m->fp_db, diag, ud);
+		m->regex_bad = bad;
+		for (i = 0; i < fp.n; i++)
+			m->path_v[fp.ids[i]].fp = 1;
+		m->fp_n = fp.n;
+	}
+	rx_free(&path);
+	rx_free(&base);
+	rx_free(&fp);
+	return rc;
+}
+
+/* ---- YARA ---- */
+
+static const char *const yara_externals[] = {"filename", "filepath", "extension", "filetype",
+					     "owner"};
+
+struct yara_err {
+	cs_diag_fn diag;
+	void *ud;
+	const char *file;
+	int errors;
+};
+
+static void yara_compile_cb(int level, const char *file, int line, const YR_RULE *rule,
+			    const char *msg, void *ud)
+{
+	struct yara_err *e = ud;
+
+	(void)file;
+	(void)rule;
+	if (level != YARA_ERROR_LEVEL_ERROR)
+		return;
+	e->errors++;
+	if (e->errors <= 3)
+		report(e->diag, e->ud, e->file, "yara-compile", "line %d: %s", line, msg);
+}
+
+/* Compile every kept source not marked bad. Returns the index of a source
+ * that failed (>= 0), -1 on success, or a negative error below -1. */
+static long yara_try(struct cs_matcher *m, const unsigned char *bad, cs_diag_fn diag, void *ud)
+{
+	size_t i, n = cs_intel_yara_count(m->intel);
+	struct yara_err e = {diag, ud, NULL, 0};
+	YR_COMPILER *c = NULL;
+	YR_RULE *rule;
+	size_t k;
+
+	if (yr_compiler_create(&c) != ERROR_SUCCESS)
+		return CS_ERR_NOMEM - 1;
+	for (k = 0; k < CS_ARRAY_SIZE(yara_externals); k++)
+		yr_compiler_define_string_variable(c, yara_externals[k], "");
+	yr_compiler_set_callback(c, yara_compile_cb, &e);
+	m->yara_sources = 0;
+	for (i = 0; i < n; i++) {
+		const char *text;
+		size_t len;
+		const char *path = cs_intel_yara_source(m->intel, i, &text, &len);
+		char *copy;
+		int errs;
+
+		if (bad[i])
+			continue;
+		/* yr_compiler_add_string wants a NUL-terminated string. */
+		copy = cs__strndup(text, len);
+		if (!copy) {
+			yr_compiler_destroy(c);
+			return CS_ERR_NOMEM - 1;
+		}
+		e.file = path;
+		errs = yr_compiler_add_string(c, copy, m->yara_ns[i]);
+		free(copy);
+		if (errs) {
+			yr_compiler_destroy(c);
+			return (long)i;
+		}
+		m->yara_sources++;
+	}
+	if (yr_compiler_get_rules(c, &m->rules) != ERROR_SUCCESS) {
+		yr_compiler_destroy(c);
+		return CS_ERR_NOMEM - 1;
+	}
+	yr_compiler_destroy(c);
+	m->yara_rules = 0;
+	yr_rules_foreach(m->rules, rule)
+	{
+		m->yara_rules++;
+	}
+	return -1;
+}
+
+static int build_yara(struct cs_matcher *m, cs_diag_fn diag, void *ud)
+{
+	size_t i, n = cs_intel_yara_count(m->intel);
+	unsigned char *bad;
+	long r;
+
+	if (n == 0)
+		return CS_OK;
+	if (yr_initialize() != ERROR_SUCCESS)
+		return CS_ERR_NOMEM;
+	m->yr_init = 1;
+	m->yara_ns = cs__calloc(n, sizeof(*m->yara_ns));
+	bad = cs__calloc(n, 1);
+	if (!m->yara_ns || !bad) {
+		free(bad);
+		return CS_ERR_NOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		const char *text;
+		size_t len;
+		const char *path = cs_intel_yara_source(m->intel, i, &text, &len);
+
+		/* The source path is the namespace: rules of the same name in
+		 * two files do not clash, and a finding says which file. */
+		m->yara_ns[i] = path ? path : "default";
+	}
+	/* A source that compiled alone at import can still clash with the
+	 * others (or with a newer libyara): leave it out and try again. */
+	while ((r = yara_try(m, bad, diag, ud)) >= 0) {
+		bad[r] = 1;
+		m->yara_bad++;
+		report(diag, ud, m->yara_ns[r], "yara-compile", "rule file left out of the sweep");
+	}
+	free(bad);
+	return r == -1 ? CS_OK : (int)(r + 1);
+}
+
+/* ---- the matcher ---- */
+
+int cs_matcher_new(const struct cs_intel *intel, cs_diag_fn diag, void *ud,
+		   struct cs_matcher **out)
+{
+	struct cs_matcher *m;
+	size_t i, n, name_cap = 0;
+	int rc = CS_OK;
+
+	*out = NULL;
+	if (!intel)
+		return CS_ERR_INVALID;
+	m = cs__calloc(1, sizeof(*m));
+	if (!m)
+		return CS_ERR_NOMEM;
+	m->intel = intel;
+	cs__map_init(&m->names);
+	cs__arena_init(&m->arena);
+	n = cs_intel_count(intel);
+	for (i = 0; i < n && !rc; i++) {
+		const struct cs_indicator *ind = cs_intel_at(intel, i);
+
+		switch (cs_indicator_kind(ind)) {
+		case CS_KIND_MD5:
+			m->hashes |= CS_HASH_MD5;
+			m->nhash++;
+			break;
+		case CS_KIND_SHA1:
+			m->hashes |= CS_HASH_SHA1;
+			m->nhash++;
+			break;
+		case CS_KIND_SHA256:
+			m->hashes |= CS_HASH_SHA256;
+			m->nhash++;
+			break;
+		case CS_KIND_SHA512:
+			m->hashes |= CS_HASH_SHA512;
+			m->nhash++;
+			break;
+		case CS_KIND_FILENAME:
+			rc = add_name(m, ind, &name_cap);
+			break;
+		default:
+			break;
+		}
+	}
+	if (!rc)
+		rc = build_regexes(m, diag, ud);
+	if (!rc)
+		rc = build_yara(m, diag, ud);
+	if (rc) {
+		cs_matcher_free(m);
+		return rc;
+	}
+	*out = m;
+	return CS_OK;
+}
+
+void cs_matcher_free(struct cs_matcher *m)
+{
+	if (!m)
+		return;
+	cs__map_release(&m->names);
+	cs__arena_release(&m->arena);
+	free(m->name_v);
+	free(m->path_v);
+	free(m->base_v);
+	hs_free_database(m->path_db);
+	hs_free_database(m->base_db);
+	hs_free_database(m->fp_db);
+	hs_free_scratch(m->scratch);
+	if (m->rules)
+		yr_rules_destroy(m->rules);
+	free(m->yara_ns);
+	if (m->yr_init)
+		yr_finalize();
+	free(m);
+}
+
+unsigned cs_matcher_hashes(const struct cs_matcher *m)
+{
+	return m->hashes;
+}
+
+void cs_matcher_info(const struct cs_matcher *m, struct cs_matcher_info *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->hashes = m->nhash;
+	o->names = m->name_n;
+	o->regexes = m->path_n + m->base_n - m->regex_bad;
+	o->regexes_bad = m->regex_bad;
+	o->yara_rules = m->yara_rules;
+	o->yara_sources = m->yara_sources;
+	o->yara_bad = m->yara_bad;
+}
+
+const char *cs_evidence_name(enum cs_evidence ev)
+{
+	switch (ev) {
+	case CS_EV_HASH:
+		return "hash";
+	case CS_EV_NAME:
+		return "name";
+	case CS_EV_PATH:
+		return "path-regex";
+	case CS_EV_YARA:
+		return "yara";
+	}
+	return "unknown";
+}
+
+/* ---- per thread ---- */
+
+int cs__match_thread_init(struct cs_match_thread *t, const struct cs_matcher *m)
+{
+	memset(t, 0, sizeof(*t));
+	t->m = m;
+	if (m->scratch && hs_clone_scratch(m->scratch, &t->scratch) != HS_SUCCESS)
+		return CS_ERR_NOMEM;
+	if (m->rules && yr_scanner_create(m->rules, &t->scanner) != ERROR_SUCCESS) {
+		hs_free_scratch(t->scratch);
+		t->scratch = NULL;
+		return CS_ERR_NOMEM;
+	}
+	return CS_OK;
+}
+
+void cs__match_thread_release(struct cs_match_thread *t)
+{
+	hs_free_scratch(t->scratch);
+	if (t->scanner)
+		yr_scanner_destroy(t->scanner);
+	memset(t, 0, sizeof(*t));
+}
+
+const struct cs_indicator *cs__match_hash(const struct cs_matcher *m, enum cs_kind kind,
+					  const char *hex)
+{
+	return cs_intel_find(m->intel, kind, hex);
+}
+
+struct hs_ctx {
+	const struct cs_regex_entry *v;
+	size_t n;
+	uint32_t *hits;
+	size_t nhits, cap;
+	int nomem;
+};
+
+static int on_hs(unsigned id, unsigned long long from, unsigned long long to, unsigned flags,
+		 void *ud)
+{
+	struct hs_ctx *c = ud;
+
+	(void)from;
+	(void)to;
+	(void)flags;
+	if (cs__grow((void **)&c->hits, &c->cap, c->nhits + 1, sizeof(*c->hits))) {
+		c->nomem = 1;
+		return 1;
+	}
+	c->hits[c->nhits++] = id;
+	return 0;
+}
+
+/* Run db over s, and again over s with '/' as '\' when s has any '/':
+ * signature-base writes its path regexes for Windows paths. */
+static int hs_both(struct cs_match_thread *t, const hs_database_t *db, const char *s, size_t n,
+		   struct hs_ctx *c)
+{
+	char *alt;
+	size_t i;
+
+	if (!db)
+		return CS_OK;
+	if (hs_scan(db, s, (unsigned)n, 0, t->scratch, on_hs, c) != HS_SUCCESS && c->nomem)
+		return CS_ERR_NOMEM;
+	if (!memchr(s, '/', n))
+		return CS_OK;
+	alt = cs__strndup(s, n);
+	if (!alt)
+		return CS_ERR_NOMEM;
+	for (i = 0; i < n; i++)
+		if (alt[i] == '/')
+			alt[i] = '\\';
+	hs_scan(db, alt, (unsigned)n, 0, t->scratch, on_hs, c);
+	free(alt);
+	return c->nomem ? CS_ERR_NOMEM : CS_OK;
+}
+
+static int seen(const uint32_t *v, size_t n, uint32_t id)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i] == id)
+			return 1;
+	return 0;
+}
+
+int cs__match_path(struct cs_match_thread *t, const char *path, const char *base, cs_match_fn fn,
+		   void *ud)
+{
+	const struct cs_matcher *m = t->m;
+	size_t plen = strlen(path), blen = strlen(base), i;
+	struct hs_ctx c = {0}, fp = {0};
+	uint32_t idx;
+	int rc = CS_OK;
+
+	if (m->name_n && blen) {
+		char *fb = cs__malloc(plen + 1);
+
+		if (!fb)
+			return CS_ERR_NOMEM;
+		for (i = 0; i < plen; i++)
+			fb[i] = path[i] == '\\' ? '/' : (char)cs__lower((unsigned char)path[i]);
+		fb[plen] = '\0';
+		if (cs__map_get(&m->names, fb + plen - blen, blen, &idx)) {
+			while (idx && !rc) {
+				const struct cs_name_entry *e = &m->name_v[idx - 1];
+
+				if (!e->tail || tail_matches(e, fb, plen))
+					rc = fn(ud, CS_EV_NAME, e->ind, e->tail ? path : base);
+				idx = e->next;
+			}
+		}
+		free(fb);
+		if (rc)
+			return rc;
+	}
+	if (!t->scratch)
+		return CS_OK;
+	rc = hs_both(t, m->path_db, path, plen, &c);
+	if (!rc && c.nhits && m->fp_db)
+		rc = hs_both(t, m->fp_db, path, plen, &fp);
+	for (i = 0; i < c.nhits && !rc; i++) {
+		uint32_t id = c.hits[i];
+
+		if (seen(c.hits, i, id))
+			continue;
+		if (m->path_v[id].fp && seen(fp.hits, fp.nhits, id))
+			continue; /* the entry's own false-positive regex */
+		rc = fn(ud, CS_EV_PATH, m->path_v[id].ind, path);
+	}
+	c.nhits = 0;
+	if (!rc && m->base_db) {
+		if (hs_scan(m->base_db, base, (unsigned)blen, 0, t->scratch, on_hs, &c) !=
+			    HS_SUCCESS &&
+		    c.nomem)
+			rc = CS_ERR_NOMEM;
+		for (i = 0; i < c.nhits && !rc; i++)
+			if (!seen(c.hits, i, c.hits[i]))
+				rc = fn(ud, CS_EV_PATH, m->base_v[c.hits[i]].ind, base);
+	}
+	free(c.hits);
+	free(fp.hits);
+	return rc;
+}

@@ -1,0 +1,341 @@
+/*
+ * Scanning one object — a file on disk or an archive member — whose
+ * content has been read once: the hashes were computed while reading,
+ * and the same bytes go to YARA and to archive descent.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <pwd.h>
+
+#include "scan/scan_int.h"
+
+static const enum cs_kind hash_kinds[4] = {CS_KIND_MD5, CS_KIND_SHA1, CS_KIND_SHA256,
+					   CS_KIND_SHA512};
+
+int cs__worker_init(struct cs_worker *w, struct cs_scan *s)
+{
+	int i;
+
+	memset(w, 0, sizeof(*w));
+	w->s = s;
+	cs__buf_init(&w->tmp, 0);
+	for (i = 0; i < 4; i++) {
+		if (!s->md[i])
+			continue;
+		w->ctx[i] = EVP_MD_CTX_new();
+		if (!w->ctx[i])
+			return CS_ERR_NOMEM;
+	}
+	return cs__match_thread_init(&w->mt, s->m);
+}
+
+void cs__worker_release(struct cs_worker *w)
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		EVP_MD_CTX_free(w->ctx[i]);
+	cs__match_thread_release(&w->mt);
+	free(w->buf);
+	cs__buf_release(&w->tmp);
+	w->buf = NULL;
+}
+
+int cs__hash_begin(struct cs_worker *w)
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		if (w->ctx[i] && !EVP_DigestInit_ex(w->ctx[i], w->s->md[i], NULL))
+			return CS_ERR_NOMEM;
+	return CS_OK;
+}
+
+void cs__hash_update(struct cs_worker *w, const void *p, size_t n)
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		if (w->ctx[i])
+			EVP_DigestUpdate(w->ctx[i], p, n);
+}
+
+void cs__hash_end(struct cs_worker *w, struct cs_object *obj)
+{
+	static const char hexd[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n, j;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		obj->hex[i][0] = '\0';
+		if (!w->ctx[i] || !EVP_DigestFinal_ex(w->ctx[i], md, &n))
+			continue;
+		for (j = 0; j < n && j * 2 + 2 < sizeof(obj->hex[i]); j++) {
+			obj->hex[i][j * 2] = hexd[md[j] >> 4];
+			obj->hex[i][j * 2 + 1] = hexd[md[j] & 15];
+		}
+		obj->hex[i][j * 2] = '\0';
+	}
+}
+
+void cs__scan_problem(struct cs_worker *w, const char *path, enum cs_scan_reason reason,
+		      const char *tag, const char *fmt, ...)
+{
+	struct cs_scan *s = w->s;
+	struct cs_diag d = {CS_SEV_WARN, path, 0, 0, tag, NULL};
+	char msg[512];
+	va_list ap;
+
+	if (reason < CS_COV_NREASONS)
+		w->count[reason]++;
+	if (!s->o.on_diag)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	d.message = msg;
+	pthread_mutex_lock(&s->out_lock);
+	s->o.on_diag(s->o.userdata, &d);
+	pthread_mutex_unlock(&s->out_lock);
+}
+
+/* Findings already reported for the current object (dedup). */
+struct emitted {
+	const struct cs_indicator *ind[16];
+	enum cs_evidence ev[16];
+	size_t n;
+};
+
+struct obj_ctx {
+	struct cs_worker *w;
+	struct cs_object *obj;
+	struct emitted done;
+	/* YARA evidence of the rule being reported. */
+	struct cs_yara_match strings[16];
+	size_t nstrings;
+	const char *ns;
+};
+
+static int emit(struct obj_ctx *c, enum cs_evidence ev, const struct cs_indicator *ind,
+		const char *matched)
+{
+	struct cs_worker *w = c->w;
+	struct cs_scan *s = w->s;
+	struct cs_object *o = c->obj;
+	struct cs_file_finding f;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < c->done.n; i++)
+		if (c->done.ind[i] == ind && c->done.ev[i] == ev && ind)
+			return 0;
+	if (c->done.n < CS_ARRAY_SIZE(c->done.ind)) {
+		c->done.ind[c->done.n] = ind;
+		c->done.ev[c->done.n++] = ev;
+	}
+	memset(&f, 0, sizeof(f));
+	f.evidence = ev;
+	f.indicator = ind;
+	f.matched = matched;
+	f.path = o->path;
+	f.member_depth = o->depth;
+	f.size = o->size;
+	f.mtime = o->mtime;
+	f.ctime = o->ctime;
+	f.inode = o->inode;
+	f.md5 = o->hex[0][0] ? o->hex[0] : NULL;
+	f.sha1 = o->hex[1][0] ? o->hex[1] : NULL;
+	f.sha256 = o->hex[2][0] ? o->hex[2] : NULL;
+	f.sha512 = o->hex[3][0] ? o->hex[3] : NULL;
+	f.partial = o->partial;
+	if (ev == CS_EV_YARA) {
+		f.yara_namespace = c->ns;
+		f.strings = c->strings;
+		f.nstrings = c->nstrings;
+	}
+	w->findings++;
+	if (!s->o.on_finding)
+		return 0;
+	pthread_mutex_lock(&s->out_lock);
+	if (!s->cb_rc)
+		rc = s->o.on_finding(s->o.userdata, &f);
+	if (rc && !s->cb_rc) {
+		s->cb_rc = rc;
+		__atomic_store_n(&s->stop, 1, __ATOMIC_RELAXED);
+	}
+	pthread_mutex_unlock(&s->out_lock);
+	return rc;
+}
+
+static int on_path_match(void *ud, enum cs_evidence ev, const struct cs_indicator *ind,
+			 const char *matched)
+{
+	return emit(ud, ev, ind, matched);
+}
+
+/* ---- YARA ---- */
+
+static const char *file_type(const unsigned char *p, size_t n)
+{
+	if (n >= 2 && p[0] == 'M' && p[1] == 'Z')
+		return "EXE";
+	if (n >= 4 && memcmp(p, "\177ELF", 4) == 0)
+		return "ELF";
+	if (n >= 4 && (memcmp(p, "\xcf\xfa\xed\xfe", 4) == 0 || memcmp(p, "\xce\xfa\xed\xfe", 4) == 0 ||
+		       memcmp(p, "\xca\xfe\xba\xbe", 4) == 0))
+		return "MACH-O";
+	if (n >= 4 && memcmp(p, "PK\003\004", 4) == 0)
+		return "ZIP";
+	if (n >= 2 && p[0] == 0x1f && p[1] == 0x8b)
+		return "GZIP";
+	if (n >= 4 && memcmp(p, "Rar!", 4) == 0)
+		return "RAR";
+	if (n >= 4 && memcmp(p, "%PDF", 4) == 0)
+		return "PDF";
+	if (n >= 2 && p[0] == '#' && p[1] == '!')
+		return "SCRIPT";
+	return "";
+}
+
+static int yara_cb(YR_SCAN_CONTEXT *ctx, int msg, void *data, void *ud)
+{
+	struct obj_ctx *c = ud;
+	const struct cs_matcher *m = c->w->s->m;
+
+	if (msg == CALLBACK_MSG_RULE_MATCHING) {
+		YR_RULE *rule = data;
+		YR_STRING *str;
+		YR_MATCH *match;
+		const struct cs_indicator *ind;
+
+		c->nstrings = 0;
+		yr_rule_strings_foreach(rule, str)
+		{
+			yr_string_matches_foreach(ctx, str, match)
+			{
+				struct cs_yara_match *y;
+
+				if (c->nstrings == CS_ARRAY_SIZE(c->strings))
+					break;
+				y = &c->strings[c->nstrings++];
+				y->id = str->identifier;
+				y->offset = (uint64_t)(match->base + match->offset);
+				y->len = (uint64_t)match->match_length;
+				y->data = match->data;
+				y->data_len = (size_t)match->data_length;
+				if (y->data_len > CS_YARA_EVIDENCE_MAX)
+					y->data_len = CS_YARA_EVIDENCE_MAX;
+			}
+		}
+		c->ns = rule->ns ? rule->ns->name : NULL;
+		ind = cs_intel_find(m->intel, CS_KIND_YARA_RULE, rule->identifier);
+		return emit(c, CS_EV_YARA, ind, rule->identifier) ? CALLBACK_ABORT
+								     : CALLBACK_CONTINUE;
+	}
+	if (msg == CALLBACK_MSG_TOO_MANY_MATCHES) {
+		YR_STRING *str = data;
+		const char *rname = "?";
+
+		if (m->rules && str->rule_idx < m->rules->num_rules)
+			rname = m->rules->rules_table[str->rule_idx].identifier;
+		cs__scan_problem(c->w, c->obj->path, CS_COV_YARA_TOO_MANY, "yara-too-many",
+				 "YARA rule %s: string %s matched too often; later matches of it "
+				 "are not seen",
+				 rname, str->identifier);
+		return CALLBACK_CONTINUE;
+	}
+	return CALLBACK_CONTINUE;
+}
+
+/* The owner's user name (numeric when unknown), cached per thread. */
+static void owner_name(struct cs_worker *w, uid_t uid, char *out, size_t len)
+{
+	struct passwd pw, *res = NULL;
+	char buf[1024];
+
+	if (w->owner_uid_set && w->owner_uid == uid) {
+		snprintf(out, len, "%s", w->owner);
+		return;
+	}
+	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &res) == 0 && res)
+		snprintf(w->owner, sizeof(w->owner), "%s", res->pw_name);
+	else
+		snprintf(w->owner, sizeof(w->owner), "%u", (unsigned)uid);
+	w->owner_uid = uid;
+	w->owner_uid_set = 1;
+	snprintf(out, len, "%s", w->owner);
+}
+
+static void yara_scan(struct obj_ctx *c)
+{
+	struct cs_worker *w = c->w;
+	struct cs_object *o = c->obj;
+	YR_SCANNER *sc = w->mt.scanner;
+	const char *ext = strrchr(o->base, '.');
+	char owner[64] = "";
+	int r;
+
+	if (o->have_uid)
+		owner_name(w, o->uid, owner, sizeof(owner));
+	yr_scanner_set_callback(sc, yara_cb, c);
+	yr_scanner_set_timeout(sc, w->s->o.yara_timeout);
+	yr_scanner_set_flags(sc, 0);
+	yr_scanner_define_string_variable(sc, "filename", o->base);
+	yr_scanner_define_string_variable(sc, "filepath", o->path);
+	yr_scanner_define_string_variable(sc, "extension", ext ? ext : "");
+	yr_scanner_define_string_variable(sc, "filetype", file_type(o->data, o->len));
+	yr_scanner_define_string_variable(sc, "owner", owner);
+	r = yr_scanner_scan_mem(sc, o->data, o->len);
+	if (r == ERROR_SUCCESS || r == ERROR_CALLBACK_ERROR)
+		return;
+	if (r == ERROR_SCAN_TIMEOUT) {
+		YR_RULE *rule = yr_scanner_last_error_rule(sc);
+
+		cs__scan_problem(w, o->path, CS_COV_YARA_TIMEOUT, "yara-timeout",
+				 "YARA scan timed out after %d s%s%s; rules not yet evaluated "
+				 "are not seen",
+				 w->s->o.yara_timeout, rule ? " in rule " : "",
+				 rule ? rule->identifier : "");
+		return;
+	}
+	cs__scan_problem(w, o->path, CS_COV_YARA_ERROR, "yara-error", "YARA scan failed (error %d)",
+			 r);
+}
+
+int cs__scan_object(struct cs_worker *w, struct cs_object *o)
+{
+	const struct cs_matcher *m = w->s->m;
+	struct obj_ctx c;
+	int i, rc;
+
+	memset(&c, 0, sizeof(c));
+	c.w = w;
+	c.obj = o;
+	rc = cs__match_path(&w->mt, o->path, o->base, on_path_match, &c);
+	for (i = 0; i < 4 && !rc; i++) {
+		const struct cs_indicator *ind;
+
+		if (!o->hex[i][0])
+			continue;
+		ind = cs__match_hash(m, hash_kinds[i], o->hex[i]);
+		if (ind)
+			rc = emit(&c, CS_EV_HASH, ind, o->hex[i]);
+	}
+	if (rc)
+		return rc;
+	if (m->rules) {
+		if (o->data)
+			yara_scan(&c);
+		else
+			w->count[CS_COV_YARA_TOO_LARGE]++;
+	}
+	if (w->s->cb_rc)
+		return w->s->cb_rc;
+	if (o->data && !w->s->o.no_archives && cs__archive_sniff(o->data, o->len))
+		return cs__scan_archive(w, o);
+	return CS_OK;
+}

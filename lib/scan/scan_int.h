@@ -1,0 +1,101 @@
+/*
+ * Private interface of the file sweep: the walker (walk.c), the per-object
+ * scan shared by files on disk and archive members (object.c), and
+ * archive descent (archive.c).
+ */
+#ifndef CS_SCAN_INT_H
+#define CS_SCAN_INT_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <openssl/evp.h>
+
+#include "chainsweep/scan.h"
+#include "core/core_int.h"
+#include "match/match_int.h"
+
+#define CS_SCAN_CHUNK ((size_t)1 << 20) /* read size */
+#define CS_SCAN_MAX_DEPTH 1024          /* folder nesting the walker goes */
+
+/* Shared state of one sweep. */
+struct cs_scan {
+	const struct cs_matcher *m;
+	struct cs_scan_opts o;
+	pthread_mutex_t out_lock; /* serialises callbacks */
+	const EVP_MD *md[4];      /* md5, sha1, sha256, sha512 or NULL */
+	double t0;                /* monotonic start */
+	int stop;                 /* atomic: stop the sweep (time limit, callback) */
+	int cb_rc;                /* first non-zero callback return */
+	uint64_t bytes_read;      /* atomic, for the rate cap and progress */
+	uint64_t files_done;      /* atomic */
+	char **cur;               /* progress: what the workers read */
+};
+
+/* Per-thread state. */
+struct cs_worker {
+	struct cs_scan *s;
+	struct cs_match_thread mt;
+	EVP_MD_CTX *ctx[4];
+	uint64_t count[CS_COV_NREASONS];
+	uint64_t findings;
+	unsigned char *buf; /* the content of the file being scanned */
+	size_t cap;
+	struct cs_buf tmp;   /* scratch for names and messages */
+	uid_t owner_uid;     /* last owner looked up, for YARA's "owner" */
+	int owner_uid_set;
+	char owner[64];
+};
+
+/* An object to scan: a file on disk or an archive member, with its
+ * content in memory (`data`), or streamed (`data` NULL) when too large. */
+struct cs_object {
+	const char *path; /* as displayed */
+	const char *base; /* within path */
+	unsigned depth;   /* archive nesting, 0 on disk */
+	uint64_t size;
+	int64_t mtime, ctime;
+	uint64_t inode;
+	uid_t uid;
+	int have_uid;
+	const unsigned char *data;
+	size_t len;
+	int partial;
+	int yara_skipped;
+	char hex[4][129]; /* md5, sha1, sha256, sha512; "" when not computed */
+	/* Archive members: the budget of the top-level file. */
+	uint64_t *expanded;
+	uint64_t top_size; /* size of that file */
+};
+
+int cs__worker_init(struct cs_worker *w, struct cs_scan *s);
+void cs__worker_release(struct cs_worker *w);
+
+/* Hash contexts for the needed kinds. */
+int cs__hash_begin(struct cs_worker *w);
+void cs__hash_update(struct cs_worker *w, const void *p, size_t n);
+void cs__hash_end(struct cs_worker *w, struct cs_object *obj);
+
+/* Names, hashes (already in obj->hex), YARA (when obj->data), then
+ * archive descent. */
+int cs__scan_object(struct cs_worker *w, struct cs_object *obj);
+
+/* Report a problem with an object: counted under `reason` (may be
+ * CS_COV_NREASONS for "not counted") and delivered as a diagnostic. */
+void cs__scan_problem(struct cs_worker *w, const char *path, enum cs_scan_reason reason,
+		      const char *tag, const char *fmt, ...) CS_PRINTF(5, 6);
+
+/* Archive descent: 1 when the content looks like an archive or a
+ * compressed stream we open. */
+int cs__archive_sniff(const unsigned char *p, size_t n);
+int cs__scan_archive(struct cs_worker *w, struct cs_object *obj);
+
+/* Monotonic seconds. */
+double cs__now(void);
+/* 1 when the sweep must stop (time limit or a callback asked). */
+int cs__scan_stopping(struct cs_scan *s);
+/* Account n bytes read; sleeps to keep under --max-rate. */
+void cs__scan_throttle(struct cs_scan *s, size_t n);
+
+#endif /* CS_SCAN_INT_H */
