@@ -44,7 +44,7 @@ static void on_scan_diag(void *ud, const struct cs_diag *d)
 	ss->diags_shown++;
 	clear_progress(ss);
 	fprintf(stderr, "%s: %s: %s\n", d->file ? cli_escape(&ss->esc, d->file) : "-",
-		d->severity == CS_SEV_ERROR ? "error" : "warning", d->message);
+	        d->severity == CS_SEV_ERROR ? "error" : "warning", d->message);
 }
 
 static void on_progress(void *ud, const struct cs_scan_progress *p)
@@ -52,13 +52,13 @@ static void on_progress(void *ud, const struct cs_scan_progress *p)
 	struct scan_state *ss = ud;
 
 	fprintf(stderr, "\r\033[K%llu files, %.1f MB, %.1f MB/s, %.0f s",
-		(unsigned long long)p->files, (double)p->bytes / 1e6,
-		p->seconds > 0 ? (double)p->bytes / 1e6 / p->seconds : 0.0, p->seconds);
+	        (unsigned long long)p->files, (double)p->bytes / 1e6,
+	        p->seconds > 0 ? (double)p->bytes / 1e6 / p->seconds : 0.0, p->seconds);
 	ss->progress = 1;
 }
 
 static void first_source(const struct cs_intel *in, const struct cs_indicator *ind, char *buf,
-			 size_t len)
+                         size_t len)
 {
 	struct cs_source_info si;
 	size_t n = cs_indicator_source_count(ind);
@@ -121,10 +121,10 @@ static json_t *finding_json(struct scan_state *ss, const struct cs_file_finding 
 			for (k = 0; k < m->data_len; k++)
 				snprintf(hex + 2 * k, 3, "%02x", m->data[k]);
 			hex[2 * m->data_len] = '\0';
-			json_array_append_new(strs, json_pack("{s:s, s:I, s:I, s:s}", "id", m->id,
-							      "offset", (json_int_t)m->offset,
-							      "length", (json_int_t)m->len,
-							      "data_hex", hex));
+			json_array_append_new(strs,
+			                      json_pack("{s:s, s:I, s:I, s:s}", "id", m->id,
+			                                "offset", (json_int_t)m->offset, "length",
+			                                (json_int_t)m->len, "data_hex", hex));
 		}
 		json_object_set_new(y, "strings", strs);
 		json_object_set_new(o, "yara", y);
@@ -186,15 +186,18 @@ static int parse_size(const char *s, uint64_t *out)
 	if (errno || end == s)
 		return -1;
 	switch (*end) {
-	case 'k': case 'K':
+	case 'k':
+	case 'K':
 		v <<= 10;
 		end++;
 		break;
-	case 'm': case 'M':
+	case 'm':
+	case 'M':
 		v <<= 20;
 		end++;
 		break;
-	case 'g': case 'G':
+	case 'g':
+	case 'G':
 		v <<= 30;
 		end++;
 		break;
@@ -212,20 +215,21 @@ static void summary_text(const struct cs_scan_result *r, const struct cs_matcher
 	int i, any = 0;
 
 	fprintf(stderr,
-		"swept %llu files (%llu read to the end, %.1f MB, %llu archive members) in %.1f s "
-		"with %zu hash, %zu name, %zu regex indicators and %zu YARA rules: %llu finding%s\n",
-		(unsigned long long)r->count[CS_COV_FILES],
-		(unsigned long long)r->count[CS_COV_SCANNED],
-		(double)r->count[CS_COV_BYTES] / 1e6, (unsigned long long)r->count[CS_COV_MEMBERS],
-		r->seconds, mi->hashes, mi->names, mi->regexes, mi->yara_rules,
-		(unsigned long long)r->findings, r->findings == 1 ? "" : "s");
+	        "swept %llu files (%llu read to the end, %.1f MB, %llu archive members) in %.1f s "
+	        "with %zu hash, %zu name, %zu regex indicators and %zu YARA rules: %llu "
+	        "finding%s\n",
+	        (unsigned long long)r->count[CS_COV_FILES],
+	        (unsigned long long)r->count[CS_COV_SCANNED], (double)r->count[CS_COV_BYTES] / 1e6,
+	        (unsigned long long)r->count[CS_COV_MEMBERS], r->seconds, mi->hashes, mi->names,
+	        mi->regexes, mi->yara_rules, (unsigned long long)r->findings,
+	        r->findings == 1 ? "" : "s");
 	for (i = CS_COV_SKIP_SYMLINK; i < CS_COV_NREASONS; i++) {
 		if (!r->count[i])
 			continue;
 		fprintf(stderr, "%s%s %llu%s", any ? ", " : "  not swept or not fully: ",
-			cs_scan_reason_name((enum cs_scan_reason)i),
-			(unsigned long long)r->count[i],
-			cs_scan_reason_gap((enum cs_scan_reason)i) ? "*" : "");
+		        cs_scan_reason_name((enum cs_scan_reason)i),
+		        (unsigned long long)r->count[i],
+		        cs_scan_reason_gap((enum cs_scan_reason)i) ? "*" : "");
 		any = 1;
 	}
 	if (any)
@@ -242,17 +246,17 @@ static json_t *summary_json(const struct cs_scan_result *r, const struct cs_matc
 	json_object_set_new(o, "type", json_string("summary"));
 	for (i = 0; i < CS_COV_NREASONS; i++)
 		json_object_set_new(cov, cs_scan_reason_name((enum cs_scan_reason)i),
-				    json_integer((json_int_t)r->count[i]));
+		                    json_integer((json_int_t)r->count[i]));
 	json_object_set_new(o, "coverage", cov);
 	json_object_set_new(o, "findings", json_integer((json_int_t)r->findings));
 	json_object_set_new(o, "seconds", json_real(r->seconds));
 	json_object_set_new(o, "incomplete", json_boolean(r->incomplete));
 	json_object_set_new(o, "indicators",
-			    json_pack("{s:I, s:I, s:I, s:I, s:I}", "hashes", (json_int_t)mi->hashes,
-				      "names", (json_int_t)mi->names, "regexes",
-				      (json_int_t)mi->regexes, "regexes_left_out",
-				      (json_int_t)mi->regexes_bad, "yara_rules",
-				      (json_int_t)mi->yara_rules));
+	                    json_pack("{s:I, s:I, s:I, s:I, s:I}", "hashes", (json_int_t)mi->hashes,
+	                              "names", (json_int_t)mi->names, "regexes",
+	                              (json_int_t)mi->regexes, "regexes_left_out",
+	                              (json_int_t)mi->regexes_bad, "yara_rules",
+	                              (json_int_t)mi->yara_rules));
 	return o;
 }
 
@@ -476,7 +480,7 @@ static int cmd_files(int argc, char **argv, struct cli_global *g)
 	cs_matcher_info(m, &mi);
 	if (!mi.hashes && !mi.names && !mi.regexes && !mi.yara_rules)
 		fprintf(stderr, "chainsweep: warning: the intel holds nothing a file sweep can "
-				"match (import hashes, file names or YARA rules first)\n");
+		                "match (import hashes, file names or YARA rules first)\n");
 	raise_fd_limit();
 	o.include = inc;
 	o.ninclude = ninc;
@@ -495,7 +499,7 @@ static int cmd_files(int argc, char **argv, struct cli_global *g)
 	}
 	if (ss.diags_hidden)
 		fprintf(stderr, "chainsweep: %llu more problems not shown (use --verbose)\n",
-			(unsigned long long)ss.diags_hidden);
+		        (unsigned long long)ss.diags_hidden);
 	if (g->json)
 		cli_json_print(summary_json(&res, &mi));
 	else if (!g->quiet || res.incomplete)

@@ -31,8 +31,8 @@ extern "C" {
 struct cs_matcher;
 
 /* Hash kinds, as a mask (cs_matcher_hashes). */
-#define CS_HASH_MD5 0x1u
-#define CS_HASH_SHA1 0x2u
+#define CS_HASH_MD5    0x1u
+#define CS_HASH_SHA1   0x2u
 #define CS_HASH_SHA256 0x4u
 #define CS_HASH_SHA512 0x8u
 
@@ -44,7 +44,7 @@ struct cs_matcher;
  * matcher.
  */
 int cs_matcher_new(const struct cs_intel *intel, cs_diag_fn diag, void *userdata,
-		   struct cs_matcher **out);
+                   struct cs_matcher **out);
 void cs_matcher_free(struct cs_matcher *m);
 /* The hash kinds the set needs computed (CS_HASH_* mask). */
 unsigned cs_matcher_hashes(const struct cs_matcher *m);
@@ -158,24 +158,24 @@ typedef int (*cs_finding_fn)(void *userdata, const struct cs_file_finding *f);
 typedef void (*cs_progress_fn)(void *userdata, const struct cs_scan_progress *p);
 
 struct cs_scan_opts {
-	unsigned threads;          /* 0: one per core */
-	int one_filesystem;        /* do not cross into other filesystems (default 1) */
-	int keep_cache;            /* do not drop the page cache of what we read */
-	uint64_t max_size;         /* skip files larger than this (0: no cap) */
-	uint64_t yara_max_size;    /* YARA only up to this size (0: 256 MiB) */
-	double max_rate;           /* MB/s read cap over all threads (0: none) */
-	double max_runtime;        /* seconds (0: none) */
-	int yara_timeout;          /* seconds per object (0: 60) */
+	unsigned threads;           /* 0: one per core */
+	int one_filesystem;         /* do not cross into other filesystems (default 1) */
+	int keep_cache;             /* do not drop the page cache of what we read */
+	uint64_t max_size;          /* skip files larger than this (0: no cap) */
+	uint64_t yara_max_size;     /* YARA only up to this size (0: 256 MiB) */
+	double max_rate;            /* MB/s read cap over all threads (0: none) */
+	double max_runtime;         /* seconds (0: none) */
+	int yara_timeout;           /* seconds per object (0: 60) */
 	const char *const *include; /* globs over the path; NULL or empty: all */
 	size_t ninclude;
 	const char *const *exclude;
 	size_t nexclude;
 	/* Archives. */
-	unsigned archive_depth;        /* 0: 4; nesting levels descended */
-	uint64_t archive_max_members;  /* 0: 100000 per archive */
-	uint64_t archive_max_bytes;    /* 0: 1 GiB expanded per top-level file */
-	uint64_t archive_max_ratio;    /* 0: 200; expanded / compressed */
-	int no_archives;               /* do not descend */
+	unsigned archive_depth;       /* 0: 4; nesting levels descended */
+	uint64_t archive_max_members; /* 0: 100000 per archive */
+	uint64_t archive_max_bytes;   /* 0: 1 GiB expanded per top-level file */
+	uint64_t archive_max_ratio;   /* 0: 200; expanded / compressed */
+	int no_archives;              /* do not descend */
 	cs_finding_fn on_finding;
 	cs_diag_fn on_diag;
 	cs_progress_fn on_progress;
@@ -193,12 +193,12 @@ void cs_scan_opts_init(struct cs_scan_opts *o);
  * (which stops the sweep).
  */
 int cs_scan_files(const struct cs_matcher *m, const char *const *roots, size_t nroots,
-		  const struct cs_scan_opts *o, struct cs_scan_result *res);
+                  const struct cs_scan_opts *o, struct cs_scan_result *res);
 
 /* Scan one object held in memory (a file's content), as a sweep would,
  * archives included. For tests and fuzzing. */
 int cs_scan_mem(const struct cs_matcher *m, const char *path, const void *data, size_t len,
-		const struct cs_scan_opts *o, struct cs_scan_result *res);
+                const struct cs_scan_opts *o, struct cs_scan_result *res);
 
 #ifdef __cplusplus
 }

@@ -40,7 +40,7 @@ struct cs_regex_entry {
 
 struct cs_matcher {
 	const struct cs_intel *intel;
-	unsigned hashes;        /* CS_HASH_* the set needs */
+	unsigned hashes; /* CS_HASH_* the set needs */
 	size_t nhash;
 	/* Exact names, keyed by lower-case base name. */
 	struct cs_map names;
@@ -73,15 +73,15 @@ void cs__match_thread_release(struct cs_match_thread *t);
 /* Called for each match; a non-zero return stops matching and is passed
  * back. */
 typedef int (*cs_match_fn)(void *ud, enum cs_evidence ev, const struct cs_indicator *ind,
-			   const char *matched);
+                           const char *matched);
 
 /* The hash indicator for a lower-case hex digest of `kind`, or NULL. */
 const struct cs_indicator *cs__match_hash(const struct cs_matcher *m, enum cs_kind kind,
-					  const char *hex);
+                                          const char *hex);
 
 /* Exact names and regexes against `path` (as displayed; '/' separated,
  * archive members included) whose base name starts at `base`. */
 int cs__match_path(struct cs_match_thread *t, const char *path, const char *base, cs_match_fn fn,
-		   void *ud);
+                   void *ud);
 
 #endif /* CS_MATCH_INT_H */

@@ -15,11 +15,11 @@
 
 #define FP_PREFIX "fp-regex:"
 
-static void report(cs_diag_fn diag, void *ud, const char *file, const char *reason,
-		   const char *fmt, ...) CS_PRINTF(5, 6);
+static void report(cs_diag_fn diag, void *ud, const char *file, const char *reason, const char *fmt,
+                   ...) CS_PRINTF(5, 6);
 
-static void report(cs_diag_fn diag, void *ud, const char *file, const char *reason,
-		   const char *fmt, ...)
+static void report(cs_diag_fn diag, void *ud, const char *file, const char *reason, const char *fmt,
+                   ...)
 {
 	struct cs_diag d = {CS_SEV_WARN, file, 0, 0, reason, NULL};
 	char msg[512];
@@ -155,8 +155,8 @@ static void rx_free(struct rx_list *l)
  * refuses are reported, counted and left out (their slot keeps its id so
  * the caller's table stays aligned). *db stays NULL for an empty list.
  */
-static int rx_compile(struct cs_matcher *m, struct rx_list *l, const char *what,
-		      hs_database_t **db, cs_diag_fn diag, void *ud)
+static int rx_compile(struct cs_matcher *m, struct rx_list *l, const char *what, hs_database_t **db,
+                      cs_diag_fn diag, void *ud)
 {
 	hs_compile_error_t *err = NULL;
 	size_t i, j;
@@ -183,7 +183,7 @@ static int rx_compile(struct cs_matcher *m, struct rx_list *l, const char *what,
 	l->n = j;
 	while (l->n) {
 		if (hs_compile_multi(l->expr, l->flags, l->ids, (unsigned)l->n, HS_MODE_BLOCK, NULL,
-				     db, &err) == HS_SUCCESS)
+		                     db, &err) == HS_SUCCESS)
 			break;
 		if (!err || err->expression < 0 || (size_t)err->expression >= l->n) {
 			report(diag, ud, NULL, "regex-unsupported", "%s regexes left out: %s", what,
@@ -235,7 +235,8 @@ static int build_regexes(struct cs_matcher *m, cs_diag_fn diag, void *ud)
 		const char *f;
 
 		if (k == CS_KIND_PATH_REGEX) {
-			rc = cs__grow((void **)&m->path_v, &pcap, m->path_n + 1, sizeof(*m->path_v));
+			rc = cs__grow((void **)&m->path_v, &pcap, m->path_n + 1,
+			              sizeof(*m->path_v));
 			if (rc)
 				break;
 			m->path_v[m->path_n].ind = ind;
@@ -249,7 +250,8 @@ static int build_regexes(struct cs_matcher *m, cs_diag_fn diag, void *ud)
 			rc = rx_push(&path, cs_indicator_value(ind), (unsigned)m->path_n);
 			m->path_n++;
 		} else if (k == CS_KIND_FILENAME_REGEX) {
-			rc = cs__grow((void **)&m->base_v, &bcap, m->base_n + 1, sizeof(*m->base_v));
+			rc = cs__grow((void **)&m->base_v, &bcap, m->base_n + 1,
+			              sizeof(*m->base_v));
 			if (rc)
 				break;
 			m->base_v[m->base_n].ind = ind;
@@ -282,7 +284,7 @@ static int build_regexes(struct cs_matcher *m, cs_diag_fn diag, void *ud)
 /* ---- YARA ---- */
 
 static const char *const yara_externals[] = {"filename", "filepath", "extension", "filetype",
-					     "owner"};
+                                             "owner"};
 
 struct yara_err {
 	cs_diag_fn diag;
@@ -292,7 +294,7 @@ struct yara_err {
 };
 
 static void yara_compile_cb(int level, const char *file, int line, const YR_RULE *rule,
-			    const char *msg, void *ud)
+                            const char *msg, void *ud)
 {
 	struct yara_err *e = ud;
 
@@ -397,8 +399,7 @@ static int build_yara(struct cs_matcher *m, cs_diag_fn diag, void *ud)
 
 /* ---- the matcher ---- */
 
-int cs_matcher_new(const struct cs_intel *intel, cs_diag_fn diag, void *ud,
-		   struct cs_matcher **out)
+int cs_matcher_new(const struct cs_intel *intel, cs_diag_fn diag, void *ud, struct cs_matcher **out)
 {
 	struct cs_matcher *m;
 	size_t i, n, name_cap = 0;
@@ -531,7 +532,7 @@ void cs__match_thread_release(struct cs_match_thread *t)
 }
 
 const struct cs_indicator *cs__match_hash(const struct cs_matcher *m, enum cs_kind kind,
-					  const char *hex)
+                                          const char *hex)
 {
 	return cs_intel_find(m->intel, kind, hex);
 }
@@ -545,7 +546,7 @@ struct hs_ctx {
 };
 
 static int on_hs(unsigned id, unsigned long long from, unsigned long long to, unsigned flags,
-		 void *ud)
+                 void *ud)
 {
 	struct hs_ctx *c = ud;
 
@@ -563,7 +564,7 @@ static int on_hs(unsigned id, unsigned long long from, unsigned long long to, un
 /* Run db over s, and again over s with '/' as '\' when s has any '/':
  * signature-base writes its path regexes for Windows paths. */
 static int hs_both(struct cs_match_thread *t, const hs_database_t *db, const char *s, size_t n,
-		   struct hs_ctx *c)
+                   struct hs_ctx *c)
 {
 	char *alt;
 	size_t i;
@@ -596,7 +597,7 @@ static int seen(const uint32_t *v, size_t n, uint32_t id)
 }
 
 int cs__match_path(struct cs_match_thread *t, const char *path, const char *base, cs_match_fn fn,
-		   void *ud)
+                   void *ud)
 {
 	const struct cs_matcher *m = t->m;
 	size_t plen = strlen(path), blen = strlen(base), i;
@@ -642,7 +643,7 @@ int cs__match_path(struct cs_match_thread *t, const char *path, const char *base
 	c.nhits = 0;
 	if (!rc && m->base_db) {
 		if (hs_scan(m->base_db, base, (unsigned)blen, 0, t->scratch, on_hs, &c) !=
-			    HS_SUCCESS &&
+		            HS_SUCCESS &&
 		    c.nomem)
 			rc = CS_ERR_NOMEM;
 		for (i = 0; i < c.nhits && !rc; i++)

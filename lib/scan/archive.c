@@ -21,9 +21,11 @@
 
 static int compressed_magic(const unsigned char *p, size_t n)
 {
-	return (n >= 2 && p[0] == 0x1f && p[1] == 0x8b) ||
-	       (n >= 3 && memcmp(p, "BZh", 3) == 0) ||
-	       (n >= 6 && memcmp(p, "\xfd" "7zXZ\0", 6) == 0) ||
+	return (n >= 2 && p[0] == 0x1f && p[1] == 0x8b) || (n >= 3 && memcmp(p, "BZh", 3) == 0) ||
+	       (n >= 6 && memcmp(p,
+	                         "\xfd"
+	                         "7zXZ\0",
+	                         6) == 0) ||
 	       (n >= 4 && memcmp(p, "\x28\xb5\x2f\xfd", 4) == 0);
 }
 
@@ -111,8 +113,7 @@ enum member_end { M_OK, M_BOMB, M_ERROR, M_STOP, M_NOMEM };
 
 /* Expand one member: hash everything, keep up to the YARA cap in memory. */
 static enum member_end read_member(struct cs_worker *w, struct archive *a, struct cs_object *m,
-				   struct member_buf *b, uint64_t budget_floor,
-				   uint64_t top_size)
+                                   struct member_buf *b, uint64_t budget_floor, uint64_t top_size)
 {
 	struct cs_scan *s = w->s;
 	const void *blk;
@@ -163,8 +164,8 @@ int cs__scan_archive(struct cs_worker *w, struct cs_object *obj)
 
 	if (obj->depth >= s->o.archive_depth) {
 		cs__scan_problem(w, obj->path, CS_COV_ARCHIVE_DEPTH, "archive-too-deep",
-				 "archive nested %u levels deep: not opened (cap %u)", obj->depth,
-				 s->o.archive_depth);
+		                 "archive nested %u levels deep: not opened (cap %u)", obj->depth,
+		                 s->o.archive_depth);
 		return CS_OK;
 	}
 	/* One budget per file on disk, shared by everything nested in it;
@@ -183,9 +184,9 @@ int cs__scan_archive(struct cs_worker *w, struct cs_object *obj)
 		 * we cannot open: the file itself was scanned. */
 		if (obj->depth || !raw)
 			cs__scan_problem(w, obj->path, CS_COV_ARCHIVE_CORRUPT, "archive-corrupt",
-					 "cannot open as an archive: %s",
-					 archive_error_string(a) ? archive_error_string(a)
-								 : "unknown format");
+			                 "cannot open as an archive: %s",
+			                 archive_error_string(a) ? archive_error_string(a)
+			                                         : "unknown format");
 		archive_read_free(a);
 		return CS_OK;
 	}
@@ -201,17 +202,18 @@ int cs__scan_archive(struct cs_worker *w, struct cs_object *obj)
 			break;
 		if (r < ARCHIVE_WARN) {
 			cs__scan_problem(w, obj->path, CS_COV_ARCHIVE_CORRUPT, "archive-corrupt",
-					 "archive unreadable after %llu members: %s",
-					 (unsigned long long)members,
-					 archive_error_string(a) ? archive_error_string(a) : "error");
+			                 "archive unreadable after %llu members: %s",
+			                 (unsigned long long)members,
+			                 archive_error_string(a) ? archive_error_string(a)
+			                                         : "error");
 			break;
 		}
 		if (archive_entry_filetype(e) != AE_IFREG)
 			continue;
 		if (++members > s->o.archive_max_members) {
 			cs__scan_problem(w, obj->path, CS_COV_ARCHIVE_MEMBERS, "archive-too-many",
-					 "more than %llu members; the rest is not scanned",
-					 (unsigned long long)s->o.archive_max_members);
+			                 "more than %llu members; the rest is not scanned",
+			                 (unsigned long long)s->o.archive_max_members);
 			break;
 		}
 		if (archive_format(a) == ARCHIVE_FORMAT_RAW) {
@@ -228,7 +230,7 @@ int cs__scan_archive(struct cs_worker *w, struct cs_object *obj)
 		}
 		if (archive_entry_is_encrypted(e)) {
 			cs__scan_problem(w, path, CS_COV_ARCHIVE_ENCRYPTED, "archive-encrypted",
-					 "encrypted member: not scanned");
+			                 "encrypted member: not scanned");
 			free(path);
 			continue;
 		}
@@ -245,27 +247,29 @@ int cs__scan_archive(struct cs_worker *w, struct cs_object *obj)
 			rc = cs__scan_object(w, &m);
 		} else if (end == M_BOMB) {
 			cs__scan_problem(w, obj->path, CS_COV_ARCHIVE_BOMB, "archive-bomb",
-					 "expands past its cap (%llu bytes out of %llu; caps %llu "
-					 "bytes, ratio %llu): left at member %s",
-					 (unsigned long long)*obj->expanded,
-					 (unsigned long long)top_size,
-					 (unsigned long long)s->o.archive_max_bytes,
-					 (unsigned long long)s->o.archive_max_ratio, m.base);
+			                 "expands past its cap (%llu bytes out of %llu; caps %llu "
+			                 "bytes, ratio %llu): left at member %s",
+			                 (unsigned long long)*obj->expanded,
+			                 (unsigned long long)top_size,
+			                 (unsigned long long)s->o.archive_max_bytes,
+			                 (unsigned long long)s->o.archive_max_ratio, m.base);
 		} else if (end == M_ERROR) {
-			if (archive_entry_is_encrypted(e) || archive_read_has_encrypted_entries(a) > 0)
+			if (archive_entry_is_encrypted(e) ||
+			    archive_read_has_encrypted_entries(a) > 0)
 				cs__scan_problem(w, path, CS_COV_ARCHIVE_ENCRYPTED,
-						 "archive-encrypted", "encrypted member: not scanned");
+				                 "archive-encrypted",
+				                 "encrypted member: not scanned");
 			else
 				cs__scan_problem(w, path, CS_COV_ARCHIVE_CORRUPT, "archive-corrupt",
-						 "member unreadable after %llu bytes: %s",
-						 (unsigned long long)m.size,
-						 archive_error_string(a) ? archive_error_string(a)
-									 : "error");
+				                 "member unreadable after %llu bytes: %s",
+				                 (unsigned long long)m.size,
+				                 archive_error_string(a) ? archive_error_string(a)
+				                                         : "error");
 		} else if (end == M_NOMEM) {
 			rc = CS_ERR_NOMEM;
 		} else if (end == M_STOP && !s->cb_rc) {
 			cs__scan_problem(w, path, CS_COV_TIME_LIMIT, "time-limit",
-					 "stopped inside the archive: time limit");
+			                 "stopped inside the archive: time limit");
 		}
 		free(b.p);
 		free(path);

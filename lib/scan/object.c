@@ -13,7 +13,7 @@
 #include "scan/scan_int.h"
 
 static const enum cs_kind hash_kinds[4] = {CS_KIND_MD5, CS_KIND_SHA1, CS_KIND_SHA256,
-					   CS_KIND_SHA512};
+                                           CS_KIND_SHA512};
 
 int cs__worker_init(struct cs_worker *w, struct cs_scan *s)
 {
@@ -83,7 +83,7 @@ void cs__hash_end(struct cs_worker *w, struct cs_object *obj)
 }
 
 void cs__scan_problem(struct cs_worker *w, const char *path, enum cs_scan_reason reason,
-		      const char *tag, const char *fmt, ...)
+                      const char *tag, const char *fmt, ...)
 {
 	struct cs_scan *s = w->s;
 	struct cs_diag d = {CS_SEV_WARN, path, 0, 0, tag, NULL};
@@ -121,7 +121,7 @@ struct obj_ctx {
 };
 
 static int emit(struct obj_ctx *c, enum cs_evidence ev, const struct cs_indicator *ind,
-		const char *matched)
+                const char *matched)
 {
 	struct cs_worker *w = c->w;
 	struct cs_scan *s = w->s;
@@ -172,7 +172,7 @@ static int emit(struct obj_ctx *c, enum cs_evidence ev, const struct cs_indicato
 }
 
 static int on_path_match(void *ud, enum cs_evidence ev, const struct cs_indicator *ind,
-			 const char *matched)
+                         const char *matched)
 {
 	return emit(ud, ev, ind, matched);
 }
@@ -185,8 +185,9 @@ static const char *file_type(const unsigned char *p, size_t n)
 		return "EXE";
 	if (n >= 4 && memcmp(p, "\177ELF", 4) == 0)
 		return "ELF";
-	if (n >= 4 && (memcmp(p, "\xcf\xfa\xed\xfe", 4) == 0 || memcmp(p, "\xce\xfa\xed\xfe", 4) == 0 ||
-		       memcmp(p, "\xca\xfe\xba\xbe", 4) == 0))
+	if (n >= 4 &&
+	    (memcmp(p, "\xcf\xfa\xed\xfe", 4) == 0 || memcmp(p, "\xce\xfa\xed\xfe", 4) == 0 ||
+	     memcmp(p, "\xca\xfe\xba\xbe", 4) == 0))
 		return "MACH-O";
 	if (n >= 4 && memcmp(p, "PK\003\004", 4) == 0)
 		return "ZIP";
@@ -234,7 +235,7 @@ static int yara_cb(YR_SCAN_CONTEXT *ctx, int msg, void *data, void *ud)
 		c->ns = rule->ns ? rule->ns->name : NULL;
 		ind = cs_intel_find(m->intel, CS_KIND_YARA_RULE, rule->identifier);
 		return emit(c, CS_EV_YARA, ind, rule->identifier) ? CALLBACK_ABORT
-								     : CALLBACK_CONTINUE;
+		                                                  : CALLBACK_CONTINUE;
 	}
 	if (msg == CALLBACK_MSG_TOO_MANY_MATCHES) {
 		YR_STRING *str = data;
@@ -243,9 +244,9 @@ static int yara_cb(YR_SCAN_CONTEXT *ctx, int msg, void *data, void *ud)
 		if (m->rules && str->rule_idx < m->rules->num_rules)
 			rname = m->rules->rules_table[str->rule_idx].identifier;
 		cs__scan_problem(c->w, c->obj->path, CS_COV_YARA_TOO_MANY, "yara-too-many",
-				 "YARA rule %s: string %s matched too often; later matches of it "
-				 "are not seen",
-				 rname, str->identifier);
+		                 "YARA rule %s: string %s matched too often; later matches of it "
+		                 "are not seen",
+		                 rname, str->identifier);
 		return CALLBACK_CONTINUE;
 	}
 	return CALLBACK_CONTINUE;
@@ -296,14 +297,14 @@ static void yara_scan(struct obj_ctx *c)
 		YR_RULE *rule = yr_scanner_last_error_rule(sc);
 
 		cs__scan_problem(w, o->path, CS_COV_YARA_TIMEOUT, "yara-timeout",
-				 "YARA scan timed out after %d s%s%s; rules not yet evaluated "
-				 "are not seen",
-				 w->s->o.yara_timeout, rule ? " in rule " : "",
-				 rule ? rule->identifier : "");
+		                 "YARA scan timed out after %d s%s%s; rules not yet evaluated "
+		                 "are not seen",
+		                 w->s->o.yara_timeout, rule ? " in rule " : "",
+		                 rule ? rule->identifier : "");
 		return;
 	}
 	cs__scan_problem(w, o->path, CS_COV_YARA_ERROR, "yara-error", "YARA scan failed (error %d)",
-			 r);
+	                 r);
 }
 
 int cs__scan_object(struct cs_worker *w, struct cs_object *o)

@@ -16,8 +16,8 @@
 #include "core/core_int.h"
 #include "match/match_int.h"
 
-#define CS_SCAN_CHUNK ((size_t)1 << 20) /* read size */
-#define CS_SCAN_MAX_DEPTH 1024          /* folder nesting the walker goes */
+#define CS_SCAN_CHUNK     ((size_t)1 << 20) /* read size */
+#define CS_SCAN_MAX_DEPTH 1024              /* folder nesting the walker goes */
 
 /* Shared state of one sweep. */
 struct cs_scan {
@@ -42,8 +42,8 @@ struct cs_worker {
 	uint64_t findings;
 	unsigned char *buf; /* the content of the file being scanned */
 	size_t cap;
-	struct cs_buf tmp;   /* scratch for names and messages */
-	uid_t owner_uid;     /* last owner looked up, for YARA's "owner" */
+	struct cs_buf tmp; /* scratch for names and messages */
+	uid_t owner_uid;   /* last owner looked up, for YARA's "owner" */
 	int owner_uid_set;
 	char owner[64];
 };
@@ -84,7 +84,7 @@ int cs__scan_object(struct cs_worker *w, struct cs_object *obj);
 /* Report a problem with an object: counted under `reason` (may be
  * CS_COV_NREASONS for "not counted") and delivered as a diagnostic. */
 void cs__scan_problem(struct cs_worker *w, const char *path, enum cs_scan_reason reason,
-		      const char *tag, const char *fmt, ...) CS_PRINTF(5, 6);
+                      const char *tag, const char *fmt, ...) CS_PRINTF(5, 6);
 
 /* Archive descent: 1 when the content looks like an archive or a
  * compressed stream we open. */

@@ -30,35 +30,35 @@
 #include "scan/scan_int.h"
 
 #define DEFAULT_YARA_MAX ((uint64_t)256 << 20)
-#define RESIDENT_PAGES 1024 /* pages looked at for "was it cached?" */
+#define RESIDENT_PAGES   1024 /* pages looked at for "was it cached?" */
 
 static const char *const reason_names[CS_COV_NREASONS] = {
-	[CS_COV_FILES] = "files",
-	[CS_COV_SCANNED] = "scanned",
-	[CS_COV_BYTES] = "bytes",
-	[CS_COV_DIRS] = "folders",
-	[CS_COV_MEMBERS] = "archive-members",
-	[CS_COV_SKIP_SYMLINK] = "symlink",
-	[CS_COV_SKIP_SPECIAL] = "special-file",
-	[CS_COV_SKIP_PSEUDO_FS] = "pseudo-fs",
-	[CS_COV_SKIP_OTHER_FS] = "other-fs",
-	[CS_COV_SKIP_EXCLUDED] = "excluded",
-	[CS_COV_SKIP_TOO_LARGE] = "too-large",
-	[CS_COV_DENIED] = "denied",
-	[CS_COV_VANISHED] = "vanished",
-	[CS_COV_CHANGED] = "changed-while-read",
-	[CS_COV_READ_ERROR] = "read-error",
-	[CS_COV_YARA_TOO_LARGE] = "yara-too-large",
-	[CS_COV_YARA_TIMEOUT] = "yara-timeout",
-	[CS_COV_YARA_TOO_MANY] = "yara-too-many-matches",
-	[CS_COV_YARA_ERROR] = "yara-error",
-	[CS_COV_ARCHIVE_CORRUPT] = "archive-corrupt",
-	[CS_COV_ARCHIVE_ENCRYPTED] = "archive-encrypted",
-	[CS_COV_ARCHIVE_BOMB] = "archive-bomb",
-	[CS_COV_ARCHIVE_DEPTH] = "archive-too-deep",
-	[CS_COV_ARCHIVE_MEMBERS] = "archive-too-many-members",
-	[CS_COV_TIME_LIMIT] = "time-limit",
-	[CS_COV_DEEP_PATH] = "path-too-deep",
+        [CS_COV_FILES] = "files",
+        [CS_COV_SCANNED] = "scanned",
+        [CS_COV_BYTES] = "bytes",
+        [CS_COV_DIRS] = "folders",
+        [CS_COV_MEMBERS] = "archive-members",
+        [CS_COV_SKIP_SYMLINK] = "symlink",
+        [CS_COV_SKIP_SPECIAL] = "special-file",
+        [CS_COV_SKIP_PSEUDO_FS] = "pseudo-fs",
+        [CS_COV_SKIP_OTHER_FS] = "other-fs",
+        [CS_COV_SKIP_EXCLUDED] = "excluded",
+        [CS_COV_SKIP_TOO_LARGE] = "too-large",
+        [CS_COV_DENIED] = "denied",
+        [CS_COV_VANISHED] = "vanished",
+        [CS_COV_CHANGED] = "changed-while-read",
+        [CS_COV_READ_ERROR] = "read-error",
+        [CS_COV_YARA_TOO_LARGE] = "yara-too-large",
+        [CS_COV_YARA_TIMEOUT] = "yara-timeout",
+        [CS_COV_YARA_TOO_MANY] = "yara-too-many-matches",
+        [CS_COV_YARA_ERROR] = "yara-error",
+        [CS_COV_ARCHIVE_CORRUPT] = "archive-corrupt",
+        [CS_COV_ARCHIVE_ENCRYPTED] = "archive-encrypted",
+        [CS_COV_ARCHIVE_BOMB] = "archive-bomb",
+        [CS_COV_ARCHIVE_DEPTH] = "archive-too-deep",
+        [CS_COV_ARCHIVE_MEMBERS] = "archive-too-many-members",
+        [CS_COV_TIME_LIMIT] = "time-limit",
+        [CS_COV_DEEP_PATH] = "path-too-deep",
 };
 
 const char *cs_scan_reason_name(enum cs_scan_reason r)
@@ -195,8 +195,9 @@ static int was_cached(int fd, uint64_t size)
 
 	if (size == 0 || page <= 0)
 		return 1;
-	len = size > (uint64_t)RESIDENT_PAGES * (uint64_t)page ? (size_t)RESIDENT_PAGES * (size_t)page
-							       : (size_t)size;
+	len = size > (uint64_t)RESIDENT_PAGES * (uint64_t)page
+	              ? (size_t)RESIDENT_PAGES * (size_t)page
+	              : (size_t)size;
 	p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED)
 		return 1;
@@ -294,8 +295,8 @@ static void scan_file(struct cs_worker *w, struct job *j)
 	}
 	r = read_full(j->fd, w->buf, want);
 	if (r < 0) {
-		cs__scan_problem(w, j->path, CS_COV_READ_ERROR, "read-error", "read failed at 0: %s",
-				 strerror(errno));
+		cs__scan_problem(w, j->path, CS_COV_READ_ERROR, "read-error",
+		                 "read failed at 0: %s", strerror(errno));
 		goto out;
 	}
 	got = (size_t)r;
@@ -310,7 +311,7 @@ static void scan_file(struct cs_worker *w, struct job *j)
 		r = read_full(j->fd, dst, want);
 		if (r < 0) {
 			cs__scan_problem(w, j->path, CS_COV_READ_ERROR, "read-error",
-					 "read failed at byte %zu: %s", got, strerror(errno));
+			                 "read failed at byte %zu: %s", got, strerror(errno));
 			o.partial = 1;
 			break;
 		}
@@ -324,19 +325,19 @@ static void scan_file(struct cs_worker *w, struct job *j)
 		o.partial = 1;
 		if (cs__scan_stopping(s))
 			cs__scan_problem(w, j->path, CS_COV_TIME_LIMIT, "time-limit",
-					 "stopped after %zu of %llu bytes: time limit", got,
-					 (unsigned long long)size);
+			                 "stopped after %zu of %llu bytes: time limit", got,
+			                 (unsigned long long)size);
 		else
 			cs__scan_problem(w, j->path, CS_COV_CHANGED, "changed",
-					 "file shrank while being read: %zu of %llu bytes", got,
-					 (unsigned long long)size);
+			                 "file shrank while being read: %zu of %llu bytes", got,
+			                 (unsigned long long)size);
 	} else if (!o.partial && fstat(j->fd, &after) == 0 &&
-		   (after.st_size != j->st.st_size || after.st_mtime != j->st.st_mtime ||
-		    after.st_mtim.tv_nsec != j->st.st_mtim.tv_nsec)) {
+	           (after.st_size != j->st.st_size || after.st_mtime != j->st.st_mtime ||
+	            after.st_mtim.tv_nsec != j->st.st_mtim.tv_nsec)) {
 		o.partial = 1;
 		cs__scan_problem(w, j->path, CS_COV_CHANGED, "changed",
-				 "file changed while being read (size %llu -> %llu)",
-				 (unsigned long long)size, (unsigned long long)after.st_size);
+		                 "file changed while being read (size %llu -> %llu)",
+		                 (unsigned long long)size, (unsigned long long)after.st_size);
 	}
 	w->count[CS_COV_BYTES] += got;
 	cs__hash_end(w, &o);
@@ -346,8 +347,8 @@ static void scan_file(struct cs_worker *w, struct job *j)
 	}
 	if (m->rules && !whole && size > yara_max)
 		cs__scan_problem(w, j->path, CS_COV_NREASONS, "yara-too-large",
-				 "%llu bytes: over the YARA size cap; hashed and named only",
-				 (unsigned long long)size);
+		                 "%llu bytes: over the YARA size cap; hashed and named only",
+		                 (unsigned long long)size);
 	cs__scan_object(w, &o);
 	if (!o.partial)
 		w->count[CS_COV_SCANNED]++;
@@ -461,16 +462,16 @@ static void open_error(struct walker *wk, const char *what, int err)
 
 	if (err == EACCES || err == EPERM)
 		cs__scan_problem(wk->w, path, CS_COV_DENIED, "denied", "cannot open %s: %s", what,
-				 strerror(err));
+		                 strerror(err));
 	else if (err == ENOENT || err == ELOOP || err == ENOTDIR)
 		cs__scan_problem(wk->w, path, CS_COV_VANISHED, "vanished",
-				 "%s vanished or was replaced before it was opened", what);
+		                 "%s vanished or was replaced before it was opened", what);
 	else if (err == ENAMETOOLONG)
 		cs__scan_problem(wk->w, path, CS_COV_DEEP_PATH, "name-too-long",
-				 "cannot open %s: %s", what, strerror(err));
+		                 "cannot open %s: %s", what, strerror(err));
 	else
 		cs__scan_problem(wk->w, path, CS_COV_READ_ERROR, "open-error", "cannot open %s: %s",
-				 what, strerror(err));
+		                 what, strerror(err));
 }
 
 /* Queue a regular file for the workers; `fd` is open. */
@@ -485,7 +486,7 @@ static void submit(struct walker *wk, int fd, const struct stat *st, size_t base
 	if (!j.path) {
 		close(fd);
 		cs__scan_problem(wk->w, cs__buf_cstr(&wk->path), CS_COV_READ_ERROR, "no-memory",
-				 "out of memory");
+		                 "out of memory");
 		return;
 	}
 	queue_push(wk->q, &j);
@@ -493,7 +494,7 @@ static void submit(struct walker *wk, int fd, const struct stat *st, size_t base
 
 /* Handle one regular file at (dirfd, name); path holds its full path. */
 static void walk_file(struct walker *wk, int dirfd, const char *name, const struct stat *st,
-		      size_t base)
+                      size_t base)
 {
 	struct cs_scan *s = wk->s;
 	const char *path = cs__buf_cstr(&wk->path);
@@ -508,7 +509,7 @@ static void walk_file(struct walker *wk, int dirfd, const char *name, const stru
 	}
 	if (s->o.max_size && (uint64_t)st->st_size > s->o.max_size) {
 		cs__scan_problem(wk->w, path, CS_COV_SKIP_TOO_LARGE, "too-large",
-				 "%lld bytes: over --max-size, not read", (long long)st->st_size);
+		                 "%lld bytes: over --max-size, not read", (long long)st->st_size);
 		return;
 	}
 	fd = open_file_at(dirfd, name);
@@ -520,7 +521,7 @@ static void walk_file(struct walker *wk, int dirfd, const char *name, const stru
 	if (fstat(fd, &st2) != 0 || !S_ISREG(st2.st_mode)) {
 		close(fd);
 		cs__scan_problem(wk->w, path, CS_COV_VANISHED, "vanished",
-				 "replaced by something else than a file before it was opened");
+		                 "replaced by something else than a file before it was opened");
 		return;
 	}
 	submit(wk, fd, &st2, base);
@@ -571,8 +572,8 @@ static void walk_dir(struct walker *wk, int fd)
 				wk->path.len = f->pathlen;
 				wk->path.data[wk->path.len] = '\0';
 				cs__scan_problem(wk->w, cs__buf_cstr(&wk->path), CS_COV_READ_ERROR,
-						 "read-error", "cannot list folder: %s",
-						 strerror(errno));
+				                 "read-error", "cannot list folder: %s",
+				                 strerror(errno));
 			}
 			closedir(f->d);
 			depth--;
@@ -588,7 +589,7 @@ static void walk_dir(struct walker *wk, int fd)
 		base = wk->path.len;
 		if (cs__buf_adds(&wk->path, e->d_name)) {
 			cs__scan_problem(wk->w, e->d_name, CS_COV_DEEP_PATH, "path-too-long",
-					 "path over the walker's cap");
+			                 "path over the walker's cap");
 			continue;
 		}
 		if (fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
@@ -608,7 +609,7 @@ static void walk_dir(struct walker *wk, int fd)
 				continue;
 			}
 			nfd = openat(dfd, e->d_name,
-				     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+			             O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 			if (nfd < 0) {
 				open_error(wk, "folder", errno);
 				continue;
@@ -621,15 +622,15 @@ static void walk_dir(struct walker *wk, int fd)
 			if (st.st_dev != wk->root_dev && s->o.one_filesystem) {
 				close(nfd);
 				cs__scan_problem(wk->w, path, CS_COV_SKIP_OTHER_FS, "other-fs",
-						 "another filesystem is mounted here; not entered "
-						 "(--all-filesystems to enter)");
+				                 "another filesystem is mounted here; not entered "
+				                 "(--all-filesystems to enter)");
 				continue;
 			}
 			if (depth >= CS_SCAN_MAX_DEPTH) {
 				close(nfd);
 				cs__scan_problem(wk->w, path, CS_COV_DEEP_PATH, "too-deep",
-						 "folder nested over %d levels; not entered",
-						 CS_SCAN_MAX_DEPTH);
+				                 "folder nested over %d levels; not entered",
+				                 CS_SCAN_MAX_DEPTH);
 				continue;
 			}
 			d = fdopendir(nfd);
@@ -785,7 +786,7 @@ static void finish(struct cs_scan *s, struct cs_scan_result *res)
 }
 
 int cs_scan_files(const struct cs_matcher *m, const char *const *roots, size_t nroots,
-		  const struct cs_scan_opts *o, struct cs_scan_result *res)
+                  const struct cs_scan_opts *o, struct cs_scan_result *res)
 {
 	struct cs_scan s;
 	struct queue q;
@@ -889,7 +890,7 @@ int cs_scan_files(const struct cs_matcher *m, const char *const *roots, size_t n
 }
 
 int cs_scan_mem(const struct cs_matcher *m, const char *path, const void *data, size_t len,
-		const struct cs_scan_opts *o, struct cs_scan_result *res)
+                const struct cs_scan_opts *o, struct cs_scan_result *res)
 {
 	struct cs_scan s;
 	struct cs_worker w;
