@@ -210,26 +210,28 @@ static int yara_cb(YR_SCAN_CONTEXT *ctx, int msg, void *data, void *ud)
 	if (msg == CALLBACK_MSG_RULE_MATCHING) {
 		YR_RULE *rule = data;
 		YR_STRING *str;
-		YR_MATCH *match;
 		const struct cs_indicator *ind;
 
 		c->nstrings = 0;
 		yr_rule_strings_foreach(rule, str)
 		{
-			yr_string_matches_foreach(ctx, str, match)
-			{
-				struct cs_yara_match *y;
+			/* libyara's match records are not always 8-byte
+			 * aligned: copy each before reading it. */
+			YR_MATCH *mp = ctx->matches[str->idx].head;
 
-				if (c->nstrings == CS_ARRAY_SIZE(c->strings))
-					break;
-				y = &c->strings[c->nstrings++];
+			while (mp && c->nstrings < CS_ARRAY_SIZE(c->strings)) {
+				struct cs_yara_match *y = &c->strings[c->nstrings++];
+				YR_MATCH mm;
+
+				memcpy(&mm, mp, sizeof(mm));
 				y->id = str->identifier;
-				y->offset = (uint64_t)(match->base + match->offset);
-				y->len = (uint64_t)match->match_length;
-				y->data = match->data;
-				y->data_len = (size_t)match->data_length;
+				y->offset = (uint64_t)(mm.base + mm.offset);
+				y->len = (uint64_t)mm.match_length;
+				y->data = mm.data;
+				y->data_len = (size_t)mm.data_length;
 				if (y->data_len > CS_YARA_EVIDENCE_MAX)
 					y->data_len = CS_YARA_EVIDENCE_MAX;
+				mp = mm.next;
 			}
 		}
 		c->ns = rule->ns ? rule->ns->name : NULL;

@@ -46,11 +46,11 @@ char *cs_test_tmpdir(void)
 
 void cs_test_rmtree(const char *dir)
 {
-	char cmd[PATH_MAX + 32];
+	char cmd[2 * PATH_MAX + 64];
 
 	if (!dir || strncmp(dir, "/tmp/", 5) != 0 || strstr(dir, "cs-test-") == NULL)
 		return;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	snprintf(cmd, sizeof(cmd), "chmod -R u+rwx '%s' 2>/dev/null; rm -rf '%s'", dir, dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "warning: could not remove %s\n", dir);
 }

@@ -1,0 +1,685 @@
+/*
+ * The file sweep on crafted, benign trees: exact findings and exact
+ * coverage counts, archives nested in archives, a hit at the end of a
+ * 200 MB file, decoys, and hostile entries.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <grp.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <openssl/evp.h>
+
+#include "chainsweep/scan.h"
+#include "testutil.h"
+
+#define MARKER "XTRADER-BENIGN-TEST-MARKER-7f3a"
+
+/* ---- building trees ---- */
+
+static void mkparents(const char *path)
+{
+	char *p = strdup(path), *s;
+
+	for (s = strchr(p + 1, '/'); s; s = strchr(s + 1, '/')) {
+		*s = '\0';
+		mkdir(p, 0755);
+		*s = '/';
+	}
+	free(p);
+}
+
+static char *put(const char *dir, const char *rel, const void *data, size_t len)
+{
+	char *path;
+	FILE *f;
+
+	assert_true(asprintf(&path, "%s/%s", dir, rel) > 0);
+	mkparents(path);
+	f = fopen(path, "wb");
+	assert_non_null(f);
+	if (len)
+		assert_int_equal(fwrite(data, 1, len, f), len);
+	fclose(f);
+	return path;
+}
+
+static void put_s(const char *dir, const char *rel, const char *text)
+{
+	free(put(dir, rel, text, strlen(text)));
+}
+
+struct member {
+	const char *name;
+	const void *data;
+	size_t len;
+};
+
+/* An archive in memory: format "zip" or "tar", filter "gzip" or NULL,
+ * members optionally encrypted (zip only). Caller frees. */
+static void *make_archive(const char *format, const char *filter, const struct member *m,
+			  size_t n, const char *passphrase, size_t *outlen)
+{
+	struct archive *a = archive_write_new();
+	size_t cap = 1 << 20, used = 0, i;
+	void *buf;
+
+	for (i = 0; i < n; i++)
+		cap += m[i].len + 4096;
+	buf = malloc(cap);
+	assert_non_null(buf);
+	assert_int_equal(archive_write_set_format_by_name(a, format), ARCHIVE_OK);
+	if (filter)
+		assert_int_equal(archive_write_add_filter_by_name(a, filter), ARCHIVE_OK);
+	if (passphrase) {
+		assert_int_equal(archive_write_set_options(a, "zip:encryption=zipcrypt"),
+				 ARCHIVE_OK);
+		assert_int_equal(archive_write_set_passphrase(a, passphrase), ARCHIVE_OK);
+	}
+	assert_int_equal(archive_write_open_memory(a, buf, cap, &used), ARCHIVE_OK);
+	for (i = 0; i < n; i++) {
+		struct archive_entry *e = archive_entry_new();
+
+		archive_entry_set_pathname(e, m[i].name);
+		archive_entry_set_size(e, (la_int64_t)m[i].len);
+		archive_entry_set_filetype(e, AE_IFREG);
+		archive_entry_set_perm(e, 0644);
+		archive_entry_set_mtime(e, 1679616000, 0); /* 2023-03-24 */
+		assert_int_equal(archive_write_header(a, e), ARCHIVE_OK);
+		if (m[i].len)
+			assert_int_equal(archive_write_data(a, m[i].data, m[i].len),
+					 (la_ssize_t)m[i].len);
+		archive_entry_free(e);
+	}
+	assert_int_equal(archive_write_close(a), ARCHIVE_OK);
+	archive_write_free(a);
+	*outlen = used;
+	return buf;
+}
+
+static void sha256_hex(const void *p, size_t n, char out[65])
+{
+	unsigned char md[32];
+	unsigned int len = 0;
+	int i;
+
+	assert_int_equal(EVP_Digest(p, n, md, &len, EVP_sha256(), NULL), 1);
+	for (i = 0; i < 32; i++)
+		sprintf(out + 2 * i, "%02x", md[i]);
+}
+
+/* ---- intel and sweeping ---- */
+
+struct sweep {
+	struct cs_test_diags d; /* first: the diagnostics callback's userdata */
+	struct cs_intel *in;
+	struct cs_matcher *m;
+	char *root;
+	char **lines;
+	size_t n, cap;
+	struct cs_scan_result res;
+};
+
+static void intel_add(struct sweep *s, const char *format, const char *name, const char *text)
+{
+	struct cs_import_stats st;
+
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(cs_intel_set_format(s->in, format), CS_OK);
+	assert_int_equal(cs_intel_import_mem(s->in, name, text, strlen(text), &st), CS_OK);
+	assert_int_equal(st.rejected, 0);
+}
+
+static void sweep_init(struct sweep *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->in = cs_intel_new();
+	assert_non_null(s->in);
+	cs_intel_set_diag(s->in, cs_test_diag_cb, &s->d);
+	s->root = cs_test_tmpdir();
+	assert_non_null(s->root);
+}
+
+static void sweep_free(struct sweep *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		free(s->lines[i]);
+	free(s->lines);
+	cs_matcher_free(s->m);
+	cs_intel_free(s->in);
+	chmod(s->root, 0755);
+	cs_test_rmtree(s->root);
+	free(s->root);
+}
+
+/* "evidence path matched", with the root cut off the path. */
+static int on_finding(void *ud, const struct cs_file_finding *f)
+{
+	struct sweep *s = ud;
+	size_t rl = strlen(s->root);
+	const char *p = strncmp(f->path, s->root, rl) == 0 ? f->path + rl + 1 : f->path;
+	const char *m = strncmp(f->matched, s->root, rl) == 0 ? f->matched + rl + 1 : f->matched;
+	char *line;
+
+	assert_non_null(f->indicator);
+	assert_true(asprintf(&line, "%s %s %s", cs_evidence_name(f->evidence), p,
+			     f->evidence == CS_EV_HASH ? cs_kind_name(cs_indicator_kind(f->indicator))
+						       : m) > 0);
+	if (s->n == s->cap) {
+		s->cap = s->cap ? 2 * s->cap : 16;
+		s->lines = realloc(s->lines, s->cap * sizeof(*s->lines));
+		assert_non_null(s->lines);
+	}
+	s->lines[s->n++] = line;
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The findings, sorted, one per line. Static buffer. */
+static const char *findings(struct sweep *s)
+{
+	static char buf[65536];
+	size_t i, o = 0;
+
+	if (s->n)
+		qsort(s->lines, s->n, sizeof(*s->lines), cmp_str);
+	buf[0] = '\0';
+	for (i = 0; i < s->n; i++)
+		o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s\n", s->lines[i]);
+	return buf;
+}
+
+static void compile(struct sweep *s)
+{
+	cs_intel_finalize(s->in);
+	assert_int_equal(cs_matcher_new(s->in, cs_test_diag_cb, &s->d, &s->m), CS_OK);
+}
+
+static void run(struct sweep *s, struct cs_scan_opts *o)
+{
+	struct cs_scan_opts def;
+	const char *roots[1] = {s->root};
+
+	if (!o) {
+		cs_scan_opts_init(&def);
+		o = &def;
+	}
+	if (!s->m)
+		compile(s);
+	o->on_finding = on_finding;
+	o->on_diag = cs_test_diag_cb;
+	o->userdata = s;
+	assert_int_equal(cs_scan_files(s->m, roots, 1, o, &s->res), CS_OK);
+}
+
+static const char yara_rule[] = "rule Benign_Marker { strings: $m = \"" MARKER "\" "
+				"condition: $m }\n"
+				"rule Benign_Tail { strings: $t = \"TAIL-" MARKER "\" "
+				"condition: $t at filesize - 36 }\n";
+
+/* ---- tests ---- */
+
+static void test_tree(void **state)
+{
+	struct sweep s;
+	char hash[65], csv[256], *path;
+	const char payload[] = "benign stand-in for a trojanized DLL\n";
+	struct member inner[2] = {{"sub/payload.bin", payload, sizeof(payload) - 1},
+				  {"readme.txt", "nothing here\n", 13}};
+	struct member outer[2];
+	void *zip, *tgz;
+	size_t ziplen, tgzlen;
+	char deep[4200];
+	int i, dfd;
+
+	(void)state;
+	sweep_init(&s);
+	sha256_hex(payload, sizeof(payload) - 1, hash);
+	snprintf(csv, sizeof(csv), "sha256\n%s\n", hash);
+	intel_add(&s, "csv", "hashes.csv", csv);
+	intel_add(&s, "csv", "names.csv",
+		  "filename\nffmpeg.dll\n"
+		  "%LOCALAPPDATA%\\Programs\\3CXDesktopApp\\app\\manifest\n");
+	intel_add(&s, "loki-filename", "filename-iocs.txt",
+		  "\\\\Temp\\\\[a-z]+\\.exe$;70;\\\\Temp\\\\safe\\.exe\n");
+	intel_add(&s, "yara", "marker.yar", yara_rule);
+
+	/* Hits. */
+	free(put(s.root, "sub/payload.bin", payload, sizeof(payload) - 1));
+	put_s(s.root, "app/FFMPEG.DLL", "not the real one\n");
+	put_s(s.root, "home/u/Programs/3CXDesktopApp/app/manifest", "x\n");
+	put_s(s.root, "Temp/evil.exe", "x\n");
+	put_s(s.root, "marker.txt", "text " MARKER " text\n");
+	/* Decoys. */
+	put_s(s.root, "app/libffmpeg.dll", "x\n");
+	put_s(s.root, "app/ffmpeg.dll.bak", "x\n");
+	put_s(s.root, "home/u/Programs/Other/app/manifest", "x\n");
+	put_s(s.root, "Temp/safe.exe", "x\n");
+	put_s(s.root, "Temp/evil.exe.txt", "x\n");
+	put_s(s.root, "near.bin", "benign stand-in for a trojanized DLL!\n");
+	put_s(s.root, "split.txt", "XTRADER-BENIGN-TEST-\nMARKER-7f3a\n");
+	/* A zip inside a tgz. */
+	zip = make_archive("zip", NULL, inner, 2, NULL, &ziplen);
+	outer[0] = (struct member){"pkg/inner.zip", zip, ziplen};
+	outer[1] = (struct member){"pkg/package.json", "{}\n", 3};
+	tgz = make_archive("ustar", "gzip", outer, 2, NULL, &tgzlen);
+	free(put(s.root, "dl/pkg.tgz", tgz, tgzlen));
+	free(zip);
+	free(tgz);
+	/* Hostile entries: a symlink loop, a FIFO, a non-UTF-8 name, a
+	 * path of more than 4,000 bytes. */
+	assert_true(asprintf(&path, "%s/loop", s.root) > 0);
+	assert_int_equal(symlink(".", path), 0);
+	free(path);
+	assert_true(asprintf(&path, "%s/fifo", s.root) > 0);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	free(path);
+	free(put(s.root, "bad\xff\xfe.bin", payload, sizeof(payload) - 1));
+	assert_true(asprintf(&path, "%s/deep", s.root) > 0);
+	assert_int_equal(mkdir(path, 0755), 0);
+	dfd = open(path, O_RDONLY | O_DIRECTORY);
+	free(path);
+	assert_true(dfd >= 0);
+	memset(deep, 0, sizeof(deep));
+	for (i = 0; i < 20; i++) {
+		char name[201];
+		int nfd;
+
+		memset(name, 'd', 200);
+		name[200] = '\0';
+		name[0] = (char)('a' + i);
+		assert_int_equal(mkdirat(dfd, name, 0755), 0);
+		nfd = openat(dfd, name, O_RDONLY | O_DIRECTORY);
+		assert_true(nfd >= 0);
+		close(dfd);
+		dfd = nfd;
+	}
+	i = openat(dfd, "deep-payload.bin", O_WRONLY | O_CREAT, 0644);
+	assert_true(i >= 0);
+	assert_int_equal(write(i, payload, sizeof(payload) - 1), (ssize_t)sizeof(payload) - 1);
+	close(i);
+	close(dfd);
+
+	run(&s, NULL);
+	{
+		/* The deep path, as the sweep writes it. */
+		char expect[65536], dp[4400];
+		size_t o = 0;
+
+		o = (size_t)snprintf(dp, sizeof(dp), "deep");
+		for (i = 0; i < 20; i++) {
+			dp[o++] = '/';
+			dp[o++] = (char)('a' + i);
+			memset(dp + o, 'd', 199);
+			o += 199;
+		}
+		snprintf(dp + o, sizeof(dp) - o, "/deep-payload.bin");
+		assert_true(strlen(dp) > 4000);
+		snprintf(expect, sizeof(expect),
+			 "hash bad\xff\xfe.bin sha256\n"
+			 "hash %s sha256\n"
+			 "hash dl/pkg.tgz!/pkg/inner.zip!/sub/payload.bin sha256\n"
+			 "hash sub/payload.bin sha256\n"
+			 "name app/FFMPEG.DLL FFMPEG.DLL\n"
+			 "name home/u/Programs/3CXDesktopApp/app/manifest "
+			 "home/u/Programs/3CXDesktopApp/app/manifest\n"
+			 "path-regex Temp/evil.exe Temp/evil.exe\n"
+			 "yara marker.txt Benign_Marker\n",
+			 dp);
+		if (strcmp(findings(&s), expect) != 0)
+			fprintf(stderr, "got:\n%s\nexpected:\n%s\n", findings(&s), expect);
+		assert_string_equal(findings(&s), expect);
+	}
+	assert_int_equal(s.res.count[CS_COV_FILES], 15);
+	assert_int_equal(s.res.count[CS_COV_SCANNED], 15);
+	assert_int_equal(s.res.count[CS_COV_MEMBERS], 4);
+	assert_int_equal(s.res.count[CS_COV_SKIP_SYMLINK], 1);
+	assert_int_equal(s.res.count[CS_COV_SKIP_SPECIAL], 1);
+	assert_int_equal(s.res.findings, 8);
+	assert_int_equal(s.res.incomplete, 0);
+	for (i = CS_COV_SKIP_PSEUDO_FS; i < CS_COV_NREASONS; i++)
+		assert_int_equal(s.res.count[i], 0);
+	sweep_free(&s);
+}
+
+/* A hit at the very end of a 200 MB file: by hash and by YARA. */
+static void test_big_file(void **state)
+{
+	struct sweep s;
+	const size_t size = 200u << 20;
+	char *data, hash[65], csv[128], *path;
+	struct cs_scan_opts o;
+	const char tail[] = "TAIL-" MARKER;
+
+	(void)state;
+	sweep_init(&s);
+	data = calloc(1, size);
+	assert_non_null(data);
+	memcpy(data + size - (sizeof(tail) - 1), tail, sizeof(tail) - 1);
+	sha256_hex(data, size, hash);
+	snprintf(csv, sizeof(csv), "sha256\n%s\n", hash);
+	intel_add(&s, "csv", "h.csv", csv);
+	intel_add(&s, "yara", "marker.yar", yara_rule);
+	path = put(s.root, "big.bin", data, size);
+	free(path);
+	free(data);
+	cs_scan_opts_init(&o);
+	o.keep_cache = 1;
+	run(&s, &o);
+	assert_string_equal(findings(&s), "hash big.bin sha256\n"
+					  "yara big.bin Benign_Marker\n"
+					  "yara big.bin Benign_Tail\n");
+	assert_int_equal(s.res.count[CS_COV_BYTES], size);
+	assert_int_equal(s.res.incomplete, 0);
+	sweep_free(&s);
+}
+
+/* A zip bomb is reported and left; the sweep goes on. */
+static void test_zip_bomb(void **state)
+{
+	struct sweep s;
+	const size_t zeros = 40u << 20;
+	char *z = calloc(1, zeros);
+	struct member m[2] = {{"a.bin", z, zeros}, {"b.txt", MARKER, sizeof(MARKER) - 1}};
+	void *zip;
+	size_t len;
+
+	(void)state;
+	assert_non_null(z);
+	sweep_init(&s);
+	intel_add(&s, "yara", "marker.yar", yara_rule);
+	zip = make_archive("zip", NULL, m, 2, NULL, &len);
+	assert_true(len < zeros / 200); /* the ratio cap fires */
+	free(put(s.root, "bomb.zip", zip, len));
+	put_s(s.root, "after.txt", MARKER);
+	free(zip);
+	free(z);
+	run(&s, NULL);
+	assert_string_equal(findings(&s), "yara after.txt Benign_Marker\n");
+	assert_int_equal(s.res.count[CS_COV_ARCHIVE_BOMB], 1);
+	assert_int_equal(s.res.count[CS_COV_MEMBERS], 0);
+	assert_int_equal(s.res.incomplete, 1);
+	sweep_free(&s);
+}
+
+/* An encrypted member is reported as not scanned; its clear neighbour is. */
+static void test_encrypted(void **state)
+{
+	struct sweep s;
+	struct member m[1] = {{"secret.bin", MARKER, sizeof(MARKER) - 1}};
+	struct member c[1] = {{"clear.bin", MARKER, sizeof(MARKER) - 1}};
+	void *zip;
+	size_t len;
+
+	(void)state;
+	sweep_init(&s);
+	intel_add(&s, "yara", "marker.yar", yara_rule);
+	zip = make_archive("zip", NULL, m, 1, "infected", &len);
+	free(put(s.root, "enc.zip", zip, len));
+	free(zip);
+	zip = make_archive("zip", NULL, c, 1, NULL, &len);
+	free(put(s.root, "clear.zip", zip, len));
+	free(zip);
+	run(&s, NULL);
+	assert_string_equal(findings(&s), "yara clear.zip!/clear.bin Benign_Marker\n");
+	assert_int_equal(s.res.count[CS_COV_ARCHIVE_ENCRYPTED], 1);
+	assert_int_equal(s.res.count[CS_COV_MEMBERS], 1);
+	assert_int_equal(s.res.incomplete, 1);
+	sweep_free(&s);
+}
+
+/* A tgz cut in half: what comes before the cut is scanned, the archive is
+ * reported, and the next file is swept. */
+static void test_truncated_archive(void **state)
+{
+	struct sweep s;
+	char *big = malloc(1 << 20);
+	struct member m[2] = {{"first.txt", MARKER, sizeof(MARKER) - 1}, {"big.bin", big, 1 << 20}};
+	void *tgz;
+	size_t len, i;
+
+	(void)state;
+	assert_non_null(big);
+	for (i = 0; i < (1u << 20); i++)
+		big[i] = (char)(rand() & 0xff); /* incompressible */
+	sweep_init(&s);
+	intel_add(&s, "yara", "marker.yar", yara_rule);
+	tgz = make_archive("ustar", "gzip", m, 2, NULL, &len);
+	free(put(s.root, "cut.tgz", tgz, len / 2));
+	put_s(s.root, "z-after.txt", MARKER);
+	free(tgz);
+	free(big);
+	run(&s, NULL);
+	assert_string_equal(findings(&s), "yara cut.tgz!/first.txt Benign_Marker\n"
+					  "yara z-after.txt Benign_Marker\n");
+	assert_int_equal(s.res.count[CS_COV_ARCHIVE_CORRUPT], 1);
+	assert_int_equal(s.res.count[CS_COV_SCANNED], 2);
+	sweep_free(&s);
+}
+
+/* An archive nested deeper than the cap is reported, not opened. */
+static void test_depth_cap(void **state)
+{
+	struct sweep s;
+	struct member m[1] = {{"m.txt", MARKER, sizeof(MARKER) - 1}};
+	struct member w[1];
+	void *a, *b;
+	size_t la, lb;
+	struct cs_scan_opts o;
+
+	(void)state;
+	sweep_init(&s);
+	intel_add(&s, "yara", "marker.yar", yara_rule);
+	a = make_archive("zip", NULL, m, 1, NULL, &la);
+	w[0] = (struct member){"in.zip", a, la};
+	b = make_archive("zip", NULL, w, 1, NULL, &lb);
+	free(put(s.root, "out.zip", b, lb));
+	free(a);
+	free(b);
+	cs_scan_opts_init(&o);
+	o.archive_depth = 1;
+	run(&s, &o);
+	assert_string_equal(findings(&s), "");
+	assert_int_equal(s.res.count[CS_COV_ARCHIVE_DEPTH], 1);
+	assert_int_equal(s.res.count[CS_COV_MEMBERS], 1);
+	assert_int_equal(s.res.incomplete, 1);
+	/* One level more reaches the marker. */
+	while (s.n)
+		free(s.lines[--s.n]);
+	o.archive_depth = 2;
+	run(&s, &o);
+	assert_string_equal(findings(&s), "yara out.zip!/in.zip!/m.txt Benign_Marker\n");
+	assert_int_equal(s.res.count[CS_COV_ARCHIVE_DEPTH], 0);
+	sweep_free(&s);
+}
+
+/* Unreadable files and folders are counted and make the sweep incomplete;
+ * when the tests run as root, the sweep runs in a child as "nobody". */
+static void test_denied(void **state)
+{
+	struct sweep s;
+	pid_t pid;
+	int st, fds[2];
+	char *p;
+	uint64_t got[3];
+
+	(void)state;
+	sweep_init(&s);
+	intel_add(&s, "yara", "marker.yar", yara_rule);
+	p = put(s.root, "locked.txt", MARKER, sizeof(MARKER) - 1);
+	assert_int_equal(chmod(p, 0), 0);
+	free(p);
+	put_s(s.root, "open/readable.txt", MARKER);
+	p = put(s.root, "closed/inside.txt", MARKER, sizeof(MARKER) - 1);
+	free(p);
+	assert_true(asprintf(&p, "%s/closed", s.root) > 0);
+	assert_int_equal(chmod(p, 0), 0);
+	free(p);
+	chmod(s.root, 0755);
+	compile(&s);
+	assert_int_equal(pipe(fds), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct cs_scan_opts o;
+		const char *roots[1] = {s.root};
+		struct cs_scan_result r;
+
+		close(fds[0]);
+		if (geteuid() == 0 && (setgroups(0, NULL) || setresgid(65534, 65534, 65534) ||
+				       setresuid(65534, 65534, 65534)))
+			_exit(3);
+		cs_scan_opts_init(&o);
+		if (cs_scan_files(s.m, roots, 1, &o, &r))
+			_exit(4);
+		got[0] = r.count[CS_COV_DENIED];
+		got[1] = r.findings;
+		got[2] = (uint64_t)r.incomplete;
+		if (write(fds[1], got, sizeof(got)) != (ssize_t)sizeof(got))
+			_exit(5);
+		_exit(0);
+	}
+	close(fds[1]);
+	assert_int_equal(read(fds[0], got, sizeof(got)), (ssize_t)sizeof(got));
+	close(fds[0]);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_int_equal(got[0], 2); /* locked.txt and closed/ */
+	assert_int_equal(got[1], 1); /* open/readable.txt */
+	assert_int_equal(got[2], 1);
+	assert_true(asprintf(&p, "%s/closed", s.root) > 0);
+	chmod(p, 0755);
+	free(p);
+	sweep_free(&s);
+}
+
+struct trunc_arg {
+	const char *path;
+};
+
+static void *truncate_soon(void *p)
+{
+	struct trunc_arg *a = p;
+	struct timespec ts = {0, 200 * 1000 * 1000};
+
+	nanosleep(&ts, NULL);
+	if (truncate(a->path, 4096) != 0)
+		abort();
+	return NULL;
+}
+
+/* A file cut while it is read (the read is slowed by --max-rate). */
+static void test_truncated_while_read(void **state)
+{
+	struct sweep s;
+	const size_t size = 64u << 20;
+	char *data = calloc(1, size), *path;
+	struct cs_scan_opts o;
+	struct trunc_arg ta;
+	pthread_t th;
+
+	(void)state;
+	assert_non_null(data);
+	sweep_init(&s);
+	intel_add(&s, "yara", "marker.yar", yara_rule);
+	memcpy(data, MARKER, sizeof(MARKER) - 1);
+	path = put(s.root, "growing.log", data, size);
+	free(data);
+	cs_scan_opts_init(&o);
+	o.max_rate = 32; /* MB/s: two seconds for the file */
+	o.keep_cache = 1;
+	ta.path = path;
+	assert_int_equal(pthread_create(&th, NULL, truncate_soon, &ta), 0);
+	run(&s, &o);
+	pthread_join(th, NULL);
+	assert_int_equal(s.res.count[CS_COV_CHANGED], 1);
+	assert_int_equal(s.res.count[CS_COV_SCANNED], 0);
+	assert_int_equal(s.res.incomplete, 1);
+	/* What was read is still matched, and marked partial. */
+	assert_string_equal(findings(&s), "yara growing.log Benign_Marker\n");
+	free(path);
+	sweep_free(&s);
+}
+
+/* A regex Hyperscan cannot compile is reported and left out; the rest of
+ * the matcher works. */
+static void test_bad_regex(void **state)
+{
+	struct sweep s;
+	struct cs_matcher_info mi;
+
+	(void)state;
+	sweep_init(&s);
+	intel_add(&s, "loki-filename", "f.txt", "(ab)\\1x;60\n\\\\Temp\\\\x\\.exe;60\n");
+	compile(&s);
+	cs_matcher_info(s.m, &mi);
+	assert_int_equal(mi.regexes, 1);
+	assert_int_equal(mi.regexes_bad, 1);
+	assert_true(cs_test_diags_have(&s.d, "regex-unsupported"));
+	put_s(s.root, "Temp/x.exe", "x");
+	run(&s, NULL);
+	assert_string_equal(findings(&s), "path-regex Temp/x.exe Temp/x.exe\n");
+	sweep_free(&s);
+}
+
+/* cs_scan_mem: an archive held in memory, and garbage that looks like one. */
+static void test_scan_mem(void **state)
+{
+	struct sweep s;
+	struct member m[1] = {{"x/y.txt", MARKER, sizeof(MARKER) - 1}};
+	struct cs_scan_opts o;
+	void *zip;
+	size_t len;
+
+	(void)state;
+	sweep_init(&s);
+	intel_add(&s, "yara", "marker.yar", yara_rule);
+	compile(&s);
+	zip = make_archive("zip", NULL, m, 1, NULL, &len);
+	cs_scan_opts_init(&o);
+	o.on_finding = on_finding;
+	o.userdata = &s;
+	assert_int_equal(cs_scan_mem(s.m, "mem.zip", zip, len, &o, &s.res), CS_OK);
+	assert_string_equal(findings(&s), "yara mem.zip!/x/y.txt Benign_Marker\n");
+	assert_int_equal(s.res.count[CS_COV_MEMBERS], 1);
+	/* Cut: a corrupt archive, reported, no crash. */
+	memset(&s.res, 0, sizeof(s.res));
+	assert_int_equal(cs_scan_mem(s.m, "cut.zip", zip, 30, &o, &s.res), CS_OK);
+	assert_int_equal(s.res.count[CS_COV_MEMBERS], 0);
+	free(zip);
+	sweep_free(&s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_tree),
+		cmocka_unit_test(test_big_file),
+		cmocka_unit_test(test_zip_bomb),
+		cmocka_unit_test(test_encrypted),
+		cmocka_unit_test(test_truncated_archive),
+		cmocka_unit_test(test_depth_cap),
+		cmocka_unit_test(test_denied),
+		cmocka_unit_test(test_truncated_while_read),
+		cmocka_unit_test(test_bad_regex),
+		cmocka_unit_test(test_scan_mem),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
