@@ -16,6 +16,8 @@
 
 struct scan_state {
 	const struct cli_global *g;
+	struct cs_store *st; /* inventory writes, or NULL */
+	int inv_failed;
 	const struct cs_intel *intel;
 	unsigned diags_shown;
 	uint64_t diags_hidden;
@@ -176,6 +178,21 @@ static int on_finding(void *ud, const struct cs_file_finding *f)
 	return 0;
 }
 
+static int on_file(void *ud, const struct cs_file_record *r)
+{
+	struct scan_state *ss = ud;
+
+	if (!ss->st || ss->inv_failed)
+		return 0;
+	if (cs_store_inventory_put(ss->st, r)) {
+		/* The sweep matters more than its inventory: say so, go on. */
+		clear_progress(ss);
+		cli_err("inventory not recorded: %s", cs_store_errmsg(ss->st));
+		ss->inv_failed = 1;
+	}
+	return 0;
+}
+
 static int parse_size(const char *s, uint64_t *out)
 {
 	char *end;
@@ -224,7 +241,7 @@ static void summary_text(const struct cs_scan_result *r, const struct cs_matcher
 	        mi->regexes, mi->yara_rules, (unsigned long long)r->findings,
 	        r->findings == 1 ? "" : "s");
 	for (i = CS_COV_SKIP_SYMLINK; i < CS_COV_NREASONS; i++) {
-		if (!r->count[i])
+		if (!r->count[i] || i == CS_COV_UNCHANGED)
 			continue;
 		fprintf(stderr, "%s%s %llu%s", any ? ", " : "  not swept or not fully: ",
 		        cs_scan_reason_name((enum cs_scan_reason)i),
@@ -280,6 +297,13 @@ static int files_usage(FILE *f)
 	      "                       matches the base name, with '/' the whole path)\n"
 	      "  --exclude GLOB       skip files and folders matching (repeatable)\n"
 	      "  --no-archives        do not open archives\n"
+	      "  --host NAME          the host the inventory is kept for (default: this\n"
+	      "                       host's name)\n"
+	      "  --no-inventory       neither use nor record the file inventory\n"
+	      "  --rescan             read every file, even those the inventory knows\n"
+	      "  --from-inventory     read no file: match the intel against the host's\n"
+	      "                       inventory (hashes, names; YARA results recorded with\n"
+	      "                       the same rules); no PATH is given\n"
 	      "  --archive-depth N    nesting levels opened (default 4)\n"
 	      "  --archive-max-bytes SIZE   expanded bytes per file on disk (default 1G)\n"
 	      "  --archive-max-ratio N      expansion ratio cap (default 200)\n"
@@ -345,6 +369,10 @@ static int cmd_files(int argc, char **argv, struct cli_global *g)
 	size_t ninc = 0, nexc = 0, nroots = 0, nintel = 0;
 	uint64_t v;
 	int i, r, rc, exit_code = CS_EXIT_ERROR;
+	int no_inventory = 0, rescan = 0, from_inventory = 0;
+	const char *host = NULL;
+	char hostbuf[256], digest[80];
+	struct cs_inventory *inv = NULL;
 
 	cs_scan_opts_init(&o);
 	memset(&ss, 0, sizeof(ss));
@@ -380,6 +408,17 @@ static int cmd_files(int argc, char **argv, struct cli_global *g)
 		} else if (strcmp(a, "--no-archives") == 0) {
 			o.no_archives = 1;
 			takes = 0;
+		} else if (strcmp(a, "--no-inventory") == 0) {
+			no_inventory = 1;
+			takes = 0;
+		} else if (strcmp(a, "--rescan") == 0) {
+			rescan = 1;
+			takes = 0;
+		} else if (strcmp(a, "--from-inventory") == 0) {
+			from_inventory = 1;
+			takes = 0;
+		} else if (strcmp(a, "--host") == 0 && val) {
+			host = val;
 		} else if (a[0] == '-' && a[1] == '-' && !val) {
 			cli_err("%s needs a value (or is unknown)", a);
 			goto out;
@@ -455,16 +494,26 @@ static int cmd_files(int argc, char **argv, struct cli_global *g)
 		if (takes)
 			i++;
 	}
-	if (!nroots) {
+	if (from_inventory ? nroots != 0 || no_inventory : !nroots) {
+		if (from_inventory)
+			cli_err("--from-inventory reads no PATH, and needs the inventory");
 		files_usage(stderr);
 		goto out;
+	}
+	if (!host) {
+		if (gethostname(hostbuf, sizeof(hostbuf)) != 0)
+			snprintf(hostbuf, sizeof(hostbuf), "localhost");
+		hostbuf[sizeof(hostbuf) - 1] = '\0';
+		host = hostbuf;
+	}
+	if (!nintel || !no_inventory) {
+		st = cli_open_store(g);
+		if (!st)
+			goto out;
 	}
 	if (nintel) {
 		in = import_intel(intel_files, nintel, g);
 	} else {
-		st = cli_open_store(g);
-		if (!st)
-			goto out;
 		in = cli_load_intel(st);
 		if (in)
 			cs_intel_finalize(in);
@@ -481,6 +530,21 @@ static int cmd_files(int argc, char **argv, struct cli_global *g)
 	if (!mi.hashes && !mi.names && !mi.regexes && !mi.yara_rules)
 		fprintf(stderr, "chainsweep: warning: the intel holds nothing a file sweep can "
 		                "match (import hashes, file names or YARA rules first)\n");
+	if (!no_inventory) {
+		inv = cs_inventory_new();
+		if (!inv) {
+			cli_err("out of memory");
+			goto out;
+		}
+		rc = cs_store_inventory_load(st, host, inv, digest, sizeof(digest));
+		if (rc) {
+			cli_err("cannot load the inventory: %s", cs_store_errmsg(st));
+			goto out;
+		}
+		o.known_yara_valid = strcmp(digest, cs_matcher_yara_digest(m)) == 0;
+		if (!rescan)
+			o.known = inv;
+	}
 	raise_fd_limit();
 	o.include = inc;
 	o.ninclude = ninc;
@@ -491,7 +555,28 @@ static int cmd_files(int argc, char **argv, struct cli_global *g)
 	o.userdata = &ss;
 	if (!g->quiet && !g->json && isatty(STDERR_FILENO))
 		o.on_progress = on_progress;
-	rc = cs_scan_files(m, roots, nroots, &o, &res);
+	if (from_inventory) {
+		if (!cs_inventory_count(inv)) {
+			cli_err("no inventory for host '%s' in the case database: sweep it first",
+			        host);
+			goto out;
+		}
+		rc = cs_scan_inventory(m, inv, &o, &res);
+	} else {
+		if (!no_inventory) {
+			if (cs_store_inventory_begin(st, host)) {
+				cli_err("inventory not recorded: %s", cs_store_errmsg(st));
+			} else {
+				ss.st = st;
+				o.on_file = on_file;
+			}
+		}
+		rc = cs_scan_files(m, roots, nroots, &o, &res);
+		if (ss.st &&
+		    cs_store_inventory_end(st, !rc && !ss.inv_failed, cs_matcher_yara_digest(m)))
+			cli_err("inventory not recorded: %s", cs_store_errmsg(st));
+		ss.st = NULL;
+	}
 	clear_progress(&ss);
 	if (rc) {
 		cli_err("sweep stopped: %s", cs_strerror(rc));
@@ -507,6 +592,7 @@ static int cmd_files(int argc, char **argv, struct cli_global *g)
 	exit_code = res.findings ? CS_EXIT_FOUND : res.incomplete ? CS_EXIT_INCOMPLETE : CS_EXIT_OK;
 out:
 	cs_matcher_free(m);
+	cs_inventory_free(inv);
 	cs_intel_free(in);
 	cs_store_close(st);
 	free(inc);

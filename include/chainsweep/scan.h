@@ -48,6 +48,9 @@ int cs_matcher_new(const struct cs_intel *intel, cs_diag_fn diag, void *userdata
 void cs_matcher_free(struct cs_matcher *m);
 /* The hash kinds the set needs computed (CS_HASH_* mask). */
 unsigned cs_matcher_hashes(const struct cs_matcher *m);
+/* Names the YARA rules compiled in (hex SHA-256 of their sources), ""
+ * without rules: recorded YARA results hold only under the same name. */
+const char *cs_matcher_yara_digest(const struct cs_matcher *m);
 
 /* What the matcher holds, for the summary line. */
 struct cs_matcher_info {
@@ -133,6 +136,7 @@ enum cs_scan_reason {
 	CS_COV_ARCHIVE_MEMBERS,   /* archives with more members than the cap */
 	CS_COV_TIME_LIMIT,        /* not swept: --max-runtime reached */
 	CS_COV_DEEP_PATH,         /* folders nested deeper than the walker goes */
+	CS_COV_UNCHANGED,         /* matched from the inventory without reading */
 	CS_COV_NREASONS
 };
 const char *cs_scan_reason_name(enum cs_scan_reason r);
@@ -154,7 +158,38 @@ struct cs_scan_progress {
 	const char *current;
 };
 
+/*
+ * The file inventory: what a sweep learned about each object it read (or
+ * matched unchanged), so that new hash and name intel can be matched
+ * later without reading a file again (docs/file-sweep.md).
+ */
+struct cs_file_record {
+	const char *path;
+	unsigned member_depth;
+	uint64_t size;
+	int64_t mtime;
+	int64_t mtime_ns;
+	int64_t ctime;
+	uint64_t inode;
+	const char *md5, *sha1, *sha256, *sha512; /* NULL when not computed */
+	/* YARA rules that matched, one "namespace\trule\n" line each, or
+	 * NULL when no YARA scan ran. */
+	const char *yara;
+};
+
+struct cs_inventory;
+struct cs_inventory *cs_inventory_new(void);
+void cs_inventory_free(struct cs_inventory *inv);
+/* Copy a record in. Call cs_inventory_seal() after the last one. */
+int cs_inventory_add(struct cs_inventory *inv, const struct cs_file_record *r);
+/* Sort for lookups; the inventory is read-only (and thread-safe) after. */
+void cs_inventory_seal(struct cs_inventory *inv);
+size_t cs_inventory_count(const struct cs_inventory *inv);
+/* The record of `path`, or NULL. */
+const struct cs_file_record *cs_inventory_find(const struct cs_inventory *inv, const char *path);
+
 typedef int (*cs_finding_fn)(void *userdata, const struct cs_file_finding *f);
+typedef int (*cs_file_fn)(void *userdata, const struct cs_file_record *r);
 typedef void (*cs_progress_fn)(void *userdata, const struct cs_scan_progress *p);
 
 struct cs_scan_opts {
@@ -176,6 +211,15 @@ struct cs_scan_opts {
 	uint64_t archive_max_bytes;   /* 0: 1 GiB expanded per top-level file */
 	uint64_t archive_max_ratio;   /* 0: 200; expanded / compressed */
 	int no_archives;              /* do not descend */
+	/* Inventory. Files whose size, mtime, ctime and inode equal their
+	 * record in `known` are not read again: their hashes and names are
+	 * matched from the record (CS_COV_UNCHANGED), and their YARA results
+	 * too when `known_yara_valid` says the rules are the ones the
+	 * records were made with; otherwise, with YARA rules loaded, they are
+	 * read again. */
+	const struct cs_inventory *known;
+	int known_yara_valid;
+	cs_file_fn on_file; /* every object swept (may be NULL) */
 	cs_finding_fn on_finding;
 	cs_diag_fn on_diag;
 	cs_progress_fn on_progress;
@@ -194,6 +238,12 @@ void cs_scan_opts_init(struct cs_scan_opts *o);
  */
 int cs_scan_files(const struct cs_matcher *m, const char *const *roots, size_t nroots,
                   const struct cs_scan_opts *o, struct cs_scan_result *res);
+
+/* Match the records of an inventory against the intel without reading
+ * any file: hashes, names and regexes; YARA results recorded in them are
+ * reported again only with o->known_yara_valid. */
+int cs_scan_inventory(const struct cs_matcher *m, const struct cs_inventory *inv,
+		      const struct cs_scan_opts *o, struct cs_scan_result *res);
 
 /* Scan one object held in memory (a file's content), as a sweep would,
  * archives included. For tests and fuzzing. */

@@ -14,6 +14,7 @@
 
 #include "chainsweep/error.h"
 #include "chainsweep/intel.h"
+#include "chainsweep/scan.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -70,6 +71,21 @@ int cs_store_version_rejects(struct cs_store *st, int64_t version, cs_reject_fn 
 
 /* The version that first brought (kind, value), 0 when unknown. */
 int64_t cs_store_indicator_version(struct cs_store *st, enum cs_kind kind, const char *value);
+
+/*
+ * The file inventory, per host (docs/file-sweep.md). A sweep writes its
+ * records between _begin and _end (one transaction; `commit` 0 rolls
+ * back). `yara_digest` names the YARA rules the records were made with
+ * (cs_matcher_yara_digest); it is kept with the host when committing.
+ */
+int cs_store_inventory_begin(struct cs_store *st, const char *host);
+int cs_store_inventory_put(struct cs_store *st, const struct cs_file_record *r);
+int cs_store_inventory_end(struct cs_store *st, int commit, const char *yara_digest);
+/* Load a host's records into `inv` (sealed after) and the digest of the
+ * rules they were made with into digest ("" when none). A host never
+ * swept loads nothing. */
+int cs_store_inventory_load(struct cs_store *st, const char *host, struct cs_inventory *inv,
+			    char *digest, size_t digest_len);
 
 #ifdef __cplusplus
 }

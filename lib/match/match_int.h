@@ -57,6 +57,7 @@ struct cs_matcher {
 	YR_RULES *rules;
 	size_t yara_rules, yara_sources, yara_bad;
 	const char **yara_ns; /* namespace (source path) per source */
+	char yara_digest[65];  /* SHA-256 over the compiled sources */
 	int yr_init;
 };
 

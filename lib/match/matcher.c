@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
 #include "match/match_int.h"
 
 #define FP_PREFIX "fp-regex:"
@@ -360,6 +362,42 @@ static long yara_try(struct cs_matcher *m, const unsigned char *bad, cs_diag_fn 
 	return -1;
 }
 
+/* Name the compiled rules: SHA-256 over each kept source's path and text.
+ * The inventory keeps it, to know whether recorded YARA results still
+ * hold. */
+static void yara_digest(struct cs_matcher *m, const unsigned char *bad)
+{
+	static const char hexd[] = "0123456789abcdef";
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	unsigned char md[32];
+	unsigned int len = 0, j;
+	size_t i, n = cs_intel_yara_count(m->intel);
+
+	if (!c || !EVP_DigestInit_ex(c, EVP_sha256(), NULL)) {
+		EVP_MD_CTX_free(c);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		const char *text;
+		size_t tl;
+		const char *path = cs_intel_yara_source(m->intel, i, &text, &tl);
+
+		if (bad[i])
+			continue;
+		EVP_DigestUpdate(c, path ? path : "", path ? strlen(path) + 1 : 1);
+		EVP_DigestUpdate(c, text, tl);
+		EVP_DigestUpdate(c, "", 1);
+	}
+	if (EVP_DigestFinal_ex(c, md, &len) && len == 32) {
+		for (j = 0; j < 32; j++) {
+			m->yara_digest[2 * j] = hexd[md[j] >> 4];
+			m->yara_digest[2 * j + 1] = hexd[md[j] & 15];
+		}
+		m->yara_digest[64] = '\0';
+	}
+	EVP_MD_CTX_free(c);
+}
+
 static int build_yara(struct cs_matcher *m, cs_diag_fn diag, void *ud)
 {
 	size_t i, n = cs_intel_yara_count(m->intel);
@@ -393,6 +431,8 @@ static int build_yara(struct cs_matcher *m, cs_diag_fn diag, void *ud)
 		m->yara_bad++;
 		report(diag, ud, m->yara_ns[r], "yara-compile", "rule file left out of the sweep");
 	}
+	if (r == -1)
+		yara_digest(m, bad);
 	free(bad);
 	return r == -1 ? CS_OK : (int)(r + 1);
 }
@@ -478,6 +518,11 @@ void cs_matcher_free(struct cs_matcher *m)
 unsigned cs_matcher_hashes(const struct cs_matcher *m)
 {
 	return m->hashes;
+}
+
+const char *cs_matcher_yara_digest(const struct cs_matcher *m)
+{
+	return m->yara_digest;
 }
 
 void cs_matcher_info(const struct cs_matcher *m, struct cs_matcher_info *o)

@@ -12,6 +12,8 @@
 
 #include "scan/scan_int.h"
 
+static int scan_object(struct cs_worker *w, struct cs_object *o);
+
 static const enum cs_kind hash_kinds[4] = {CS_KIND_MD5, CS_KIND_SHA1, CS_KIND_SHA256,
                                            CS_KIND_SHA512};
 
@@ -235,6 +237,8 @@ static int yara_cb(YR_SCAN_CONTEXT *ctx, int msg, void *data, void *ud)
 			}
 		}
 		c->ns = rule->ns ? rule->ns->name : NULL;
+		cs__buf_printf(&c->obj->yara_hits, "%s\t%s\n", c->ns ? c->ns : "",
+		               rule->identifier);
 		ind = cs_intel_find(m->intel, CS_KIND_YARA_RULE, rule->identifier);
 		return emit(c, CS_EV_YARA, ind, rule->identifier) ? CALLBACK_ABORT
 		                                                  : CALLBACK_CONTINUE;
@@ -292,6 +296,8 @@ static void yara_scan(struct obj_ctx *c)
 	yr_scanner_define_string_variable(sc, "extension", ext ? ext : "");
 	yr_scanner_define_string_variable(sc, "filetype", file_type(o->data, o->len));
 	yr_scanner_define_string_variable(sc, "owner", owner);
+	o->yara_ran = 1;
+	cs__buf_init(&o->yara_hits, (size_t)1 << 20);
 	r = yr_scanner_scan_mem(sc, o->data, o->len);
 	if (r == ERROR_SUCCESS || r == ERROR_CALLBACK_ERROR)
 		return;
@@ -309,7 +315,100 @@ static void yara_scan(struct obj_ctx *c)
 	                 r);
 }
 
+/* Report again the YARA matches recorded in the inventory. */
+static int yara_replay(struct obj_ctx *c, const char *list)
+{
+	const struct cs_matcher *m = c->w->s->m;
+	char ns[4096], rule[256];
+	int rc = 0;
+
+	while (*list && !rc) {
+		const char *tab = strchr(list, '\t'), *nl;
+
+		if (!tab)
+			break;
+		nl = strchr(tab, '\n');
+		if (!nl)
+			nl = tab + strlen(tab);
+		snprintf(ns, sizeof(ns), "%.*s", (int)(tab - list), list);
+		snprintf(rule, sizeof(rule), "%.*s", (int)(nl - tab - 1), tab + 1);
+		c->ns = ns;
+		c->nstrings = 0;
+		rc = emit(c, CS_EV_YARA, cs_intel_find(m->intel, CS_KIND_YARA_RULE, rule), rule);
+		list = *nl ? nl + 1 : nl;
+	}
+	return rc;
+}
+
+void cs__object_from_record(struct cs_object *o, const struct cs_file_record *r, int yara_valid)
+{
+	const char *h[4] = {r->md5, r->sha1, r->sha256, r->sha512};
+	const char *slash = strrchr(r->path, '/');
+	int i;
+
+	memset(o, 0, sizeof(*o));
+	o->path = r->path;
+	o->base = slash ? slash + 1 : r->path;
+	o->depth = r->member_depth;
+	o->size = r->size;
+	o->mtime = r->mtime;
+	o->mtime_ns = r->mtime_ns;
+	o->ctime = r->ctime;
+	o->inode = r->inode;
+	for (i = 0; i < 4; i++)
+		snprintf(o->hex[i], sizeof(o->hex[i]), "%s", h[i] ? h[i] : "");
+	o->yara_prev = r->yara;
+	o->yara_prev_valid = yara_valid && r->yara;
+	o->from_inventory = 1;
+}
+
+/* Hand the object's inventory record to the caller. */
+static int emit_record(struct cs_worker *w, struct cs_object *o)
+{
+	struct cs_scan *s = w->s;
+	struct cs_file_record r;
+	int rc = 0;
+
+	if (!s->o.on_file || o->partial)
+		return 0;
+	memset(&r, 0, sizeof(r));
+	r.path = o->path;
+	r.member_depth = o->depth;
+	r.size = o->size;
+	r.mtime = o->mtime;
+	r.mtime_ns = o->mtime_ns;
+	r.ctime = o->ctime;
+	r.inode = o->inode;
+	r.md5 = o->hex[0][0] ? o->hex[0] : NULL;
+	r.sha1 = o->hex[1][0] ? o->hex[1] : NULL;
+	r.sha256 = o->hex[2][0] ? o->hex[2] : NULL;
+	r.sha512 = o->hex[3][0] ? o->hex[3] : NULL;
+	if (o->yara_ran)
+		r.yara = cs__buf_cstr(&o->yara_hits);
+	else if (o->yara_prev_valid)
+		r.yara = o->yara_prev;
+	pthread_mutex_lock(&s->out_lock);
+	if (!s->cb_rc)
+		rc = s->o.on_file(s->o.userdata, &r);
+	if (rc && !s->cb_rc) {
+		s->cb_rc = rc;
+		__atomic_store_n(&s->stop, 1, __ATOMIC_RELAXED);
+	}
+	pthread_mutex_unlock(&s->out_lock);
+	return rc;
+}
+
 int cs__scan_object(struct cs_worker *w, struct cs_object *o)
+{
+	int rc = scan_object(w, o);
+
+	if (!rc)
+		rc = emit_record(w, o);
+	cs__buf_release(&o->yara_hits);
+	return rc;
+}
+
+static int scan_object(struct cs_worker *w, struct cs_object *o)
 {
 	const struct cs_matcher *m = w->s->m;
 	struct obj_ctx c;
@@ -330,10 +429,14 @@ int cs__scan_object(struct cs_worker *w, struct cs_object *o)
 	}
 	if (rc)
 		return rc;
-	if (m->rules) {
+	if (o->yara_prev_valid) {
+		rc = yara_replay(&c, o->yara_prev);
+		if (rc)
+			return rc;
+	} else if (m->rules) {
 		if (o->data)
 			yara_scan(&c);
-		else
+		else if (!o->from_inventory)
 			w->count[CS_COV_YARA_TOO_LARGE]++;
 	}
 	if (w->s->cb_rc)

@@ -67,6 +67,14 @@ struct cs_object {
 	/* Archive members: the budget of the top-level file. */
 	uint64_t *expanded;
 	uint64_t top_size; /* size of that file */
+	int64_t mtime_ns;
+	/* Inventory: YARA rules this object matched when it was last read
+	 * ("ns\trule\n" lines), replayed when `yara_prev_valid`. */
+	const char *yara_prev;
+	int yara_prev_valid;
+	struct cs_buf yara_hits; /* filled by this scan's YARA pass */
+	int yara_ran;
+	int from_inventory; /* matched from a record, not read */
 };
 
 int cs__worker_init(struct cs_worker *w, struct cs_scan *s);
@@ -90,6 +98,13 @@ void cs__scan_problem(struct cs_worker *w, const char *path, enum cs_scan_reason
  * compressed stream we open. */
 int cs__archive_sniff(const unsigned char *p, size_t n);
 int cs__scan_archive(struct cs_worker *w, struct cs_object *obj);
+
+/* Records of an inventory whose path starts with `prefix` (contiguous). */
+size_t cs__inventory_range(const struct cs_inventory *inv, const char *prefix,
+			   const struct cs_file_record **first);
+const struct cs_file_record *cs__inventory_at(const struct cs_inventory *inv, size_t i);
+/* An object made from an inventory record (no content). */
+void cs__object_from_record(struct cs_object *o, const struct cs_file_record *r, int yara_valid);
 
 /* Monotonic seconds. */
 double cs__now(void);

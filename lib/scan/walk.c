@@ -59,6 +59,7 @@ static const char *const reason_names[CS_COV_NREASONS] = {
         [CS_COV_ARCHIVE_MEMBERS] = "archive-too-many-members",
         [CS_COV_TIME_LIMIT] = "time-limit",
         [CS_COV_DEEP_PATH] = "path-too-deep",
+        [CS_COV_UNCHANGED] = "unchanged",
 };
 
 const char *cs_scan_reason_name(enum cs_scan_reason r)
@@ -262,6 +263,58 @@ static void trim_buf(struct cs_worker *w)
 	}
 }
 
+/* Is the inventory's record of this file still good for a sweep with
+ * this matcher? Then nothing needs to be read. */
+static const struct cs_file_record *unchanged(struct cs_scan *s, const struct job *j)
+{
+	const struct cs_file_record *r = cs_inventory_find(s->o.known, j->path);
+	const char *h[4];
+	unsigned mask = cs_matcher_hashes(s->m);
+	int i;
+
+	if (!r || r->member_depth || r->size != (uint64_t)j->st.st_size ||
+	    r->mtime != (int64_t)j->st.st_mtime || r->mtime_ns != (int64_t)j->st.st_mtim.tv_nsec ||
+	    r->ctime != (int64_t)j->st.st_ctime || r->inode != (uint64_t)j->st.st_ino)
+		return NULL;
+	h[0] = r->md5;
+	h[1] = r->sha1;
+	h[2] = r->sha256;
+	h[3] = r->sha512;
+	for (i = 0; i < 4; i++)
+		if ((mask & (1u << i)) && !h[i])
+			return NULL;
+	if (s->m->rules && (!s->o.known_yara_valid || !r->yara))
+		return NULL;
+	return r;
+}
+
+/* Match a file and its archive members from their records. */
+static int replay(struct cs_worker *w, const struct cs_file_record *r)
+{
+	const struct cs_file_record *first;
+	struct cs_object o;
+	char *prefix;
+	size_t n, i;
+	int rc;
+
+	cs__object_from_record(&o, r, w->s->o.known_yara_valid);
+	rc = cs__scan_object(w, &o);
+	w->count[CS_COV_UNCHANGED]++;
+	prefix = cs__malloc(strlen(r->path) + 3);
+	if (!prefix)
+		return CS_ERR_NOMEM;
+	strcpy(prefix, r->path);
+	strcat(prefix, "!/");
+	n = cs__inventory_range(w->s->o.known, prefix, &first);
+	for (i = 0; i < n && !rc; i++) {
+		cs__object_from_record(&o, &first[i], w->s->o.known_yara_valid);
+		rc = cs__scan_object(w, &o);
+		w->count[CS_COV_MEMBERS]++;
+	}
+	free(prefix);
+	return rc;
+}
+
 static void scan_file(struct cs_worker *w, struct job *j)
 {
 	struct cs_scan *s = w->s;
@@ -273,9 +326,20 @@ static void scan_file(struct cs_worker *w, struct job *j)
 	ssize_t r;
 	int whole = 0, drop;
 
+	if (s->o.known) {
+		const struct cs_file_record *rec = unchanged(s, j);
+
+		if (rec) {
+			replay(w, rec);
+			close(j->fd);
+			__atomic_add_fetch(&s->files_done, 1, __ATOMIC_RELAXED);
+			return;
+		}
+	}
 	memset(&o, 0, sizeof(o));
 	o.path = j->path;
 	o.base = j->path + j->base;
+	o.mtime_ns = (int64_t)j->st.st_mtim.tv_nsec;
 	o.size = size;
 	o.mtime = (int64_t)j->st.st_mtime;
 	o.ctime = (int64_t)j->st.st_ctime;
@@ -883,6 +947,37 @@ int cs_scan_files(const struct cs_matcher *m, const char *const *roots, size_t n
 	pthread_mutex_destroy(&q.mu);
 	pthread_cond_destroy(&q.not_empty);
 	pthread_cond_destroy(&q.not_full);
+	if (!rc)
+		rc = s.cb_rc;
+	finish(&s, res);
+	return rc;
+}
+
+int cs_scan_inventory(const struct cs_matcher *m, const struct cs_inventory *inv,
+                      const struct cs_scan_opts *o, struct cs_scan_result *res)
+{
+	struct cs_scan s;
+	struct cs_worker w;
+	size_t i, n = cs_inventory_count(inv);
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	if (!m || !inv)
+		return CS_ERR_INVALID;
+	scan_init(&s, m, o);
+	s.o.on_file = NULL; /* the records are what we read */
+	rc = cs__worker_init(&w, &s);
+	for (i = 0; i < n && !rc; i++) {
+		const struct cs_file_record *r = cs__inventory_at(inv, i);
+		struct cs_object obj;
+
+		cs__object_from_record(&obj, r, s.o.known_yara_valid);
+		rc = cs__scan_object(&w, &obj);
+		w.count[r->member_depth ? CS_COV_MEMBERS : CS_COV_FILES]++;
+		w.count[CS_COV_UNCHANGED]++;
+	}
+	add_counts(res, &w);
+	cs__worker_release(&w);
 	if (!rc)
 		rc = s.cb_rc;
 	finish(&s, res);

@@ -16,10 +16,7 @@
 
 #define CS_SCHEMA_VERSION 1
 
-struct cs_store {
-	sqlite3 *db;
-	char errmsg[512];
-};
+#include "store/store_int.h"
 
 static const char schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);\n"
@@ -176,6 +173,8 @@ void cs_store_close(struct cs_store *st)
 {
 	if (!st)
 		return;
+	if (st->inv_put)
+		cs_store_inventory_end(st, 0, NULL); /* an unfinished sweep: roll back */
 	sqlite3_close(st->db);
 	free(st);
 }

@@ -21,6 +21,8 @@
 #include <openssl/evp.h>
 
 #include "chainsweep/scan.h"
+#include "chainsweep/store.h"
+#include "scan/scan_int.h"
 #include "testutil.h"
 
 #define MARKER "XTRADER-BENIGN-TEST-MARKER-7f3a"
@@ -67,8 +69,8 @@ struct member {
 
 /* An archive in memory: format "zip" or "tar", filter "gzip" or NULL,
  * members optionally encrypted (zip only). Caller frees. */
-static void *make_archive(const char *format, const char *filter, const struct member *m,
-			  size_t n, const char *passphrase, size_t *outlen)
+static void *make_archive(const char *format, const char *filter, const struct member *m, size_t n,
+                          const char *passphrase, size_t *outlen)
 {
 	struct archive *a = archive_write_new();
 	size_t cap = 1 << 20, used = 0, i;
@@ -83,7 +85,7 @@ static void *make_archive(const char *format, const char *filter, const struct m
 		assert_int_equal(archive_write_add_filter_by_name(a, filter), ARCHIVE_OK);
 	if (passphrase) {
 		assert_int_equal(archive_write_set_options(a, "zip:encryption=zipcrypt"),
-				 ARCHIVE_OK);
+		                 ARCHIVE_OK);
 		assert_int_equal(archive_write_set_passphrase(a, passphrase), ARCHIVE_OK);
 	}
 	assert_int_equal(archive_write_open_memory(a, buf, cap, &used), ARCHIVE_OK);
@@ -98,7 +100,7 @@ static void *make_archive(const char *format, const char *filter, const struct m
 		assert_int_equal(archive_write_header(a, e), ARCHIVE_OK);
 		if (m[i].len)
 			assert_int_equal(archive_write_data(a, m[i].data, m[i].len),
-					 (la_ssize_t)m[i].len);
+			                 (la_ssize_t)m[i].len);
 		archive_entry_free(e);
 	}
 	assert_int_equal(archive_write_close(a), ARCHIVE_OK);
@@ -175,8 +177,9 @@ static int on_finding(void *ud, const struct cs_file_finding *f)
 
 	assert_non_null(f->indicator);
 	assert_true(asprintf(&line, "%s %s %s", cs_evidence_name(f->evidence), p,
-			     f->evidence == CS_EV_HASH ? cs_kind_name(cs_indicator_kind(f->indicator))
-						       : m) > 0);
+	                     f->evidence == CS_EV_HASH
+	                             ? cs_kind_name(cs_indicator_kind(f->indicator))
+	                             : m) > 0);
 	if (s->n == s->cap) {
 		s->cap = s->cap ? 2 * s->cap : 16;
 		s->lines = realloc(s->lines, s->cap * sizeof(*s->lines));
@@ -229,9 +232,9 @@ static void run(struct sweep *s, struct cs_scan_opts *o)
 }
 
 static const char yara_rule[] = "rule Benign_Marker { strings: $m = \"" MARKER "\" "
-				"condition: $m }\n"
-				"rule Benign_Tail { strings: $t = \"TAIL-" MARKER "\" "
-				"condition: $t at filesize - 36 }\n";
+                                "condition: $m }\n"
+                                "rule Benign_Tail { strings: $t = \"TAIL-" MARKER "\" "
+                                "condition: $t at filesize - 36 }\n";
 
 /* ---- tests ---- */
 
@@ -241,7 +244,7 @@ static void test_tree(void **state)
 	char hash[65], csv[256], *path;
 	const char payload[] = "benign stand-in for a trojanized DLL\n";
 	struct member inner[2] = {{"sub/payload.bin", payload, sizeof(payload) - 1},
-				  {"readme.txt", "nothing here\n", 13}};
+	                          {"readme.txt", "nothing here\n", 13}};
 	struct member outer[2];
 	void *zip, *tgz;
 	size_t ziplen, tgzlen;
@@ -254,10 +257,10 @@ static void test_tree(void **state)
 	snprintf(csv, sizeof(csv), "sha256\n%s\n", hash);
 	intel_add(&s, "csv", "hashes.csv", csv);
 	intel_add(&s, "csv", "names.csv",
-		  "filename\nffmpeg.dll\n"
-		  "%LOCALAPPDATA%\\Programs\\3CXDesktopApp\\app\\manifest\n");
+	          "filename\nffmpeg.dll\n"
+	          "%LOCALAPPDATA%\\Programs\\3CXDesktopApp\\app\\manifest\n");
 	intel_add(&s, "loki-filename", "filename-iocs.txt",
-		  "\\\\Temp\\\\[a-z]+\\.exe$;70;\\\\Temp\\\\safe\\.exe\n");
+	          "\\\\Temp\\\\[a-z]+\\.exe$;70;\\\\Temp\\\\safe\\.exe\n");
 	intel_add(&s, "yara", "marker.yar", yara_rule);
 
 	/* Hits. */
@@ -332,16 +335,16 @@ static void test_tree(void **state)
 		snprintf(dp + o, sizeof(dp) - o, "/deep-payload.bin");
 		assert_true(strlen(dp) > 4000);
 		snprintf(expect, sizeof(expect),
-			 "hash bad\xff\xfe.bin sha256\n"
-			 "hash %s sha256\n"
-			 "hash dl/pkg.tgz!/pkg/inner.zip!/sub/payload.bin sha256\n"
-			 "hash sub/payload.bin sha256\n"
-			 "name app/FFMPEG.DLL FFMPEG.DLL\n"
-			 "name home/u/Programs/3CXDesktopApp/app/manifest "
-			 "home/u/Programs/3CXDesktopApp/app/manifest\n"
-			 "path-regex Temp/evil.exe Temp/evil.exe\n"
-			 "yara marker.txt Benign_Marker\n",
-			 dp);
+		         "hash bad\xff\xfe.bin sha256\n"
+		         "hash %s sha256\n"
+		         "hash dl/pkg.tgz!/pkg/inner.zip!/sub/payload.bin sha256\n"
+		         "hash sub/payload.bin sha256\n"
+		         "name app/FFMPEG.DLL FFMPEG.DLL\n"
+		         "name home/u/Programs/3CXDesktopApp/app/manifest "
+		         "home/u/Programs/3CXDesktopApp/app/manifest\n"
+		         "path-regex Temp/evil.exe Temp/evil.exe\n"
+		         "yara marker.txt Benign_Marker\n",
+		         dp);
 		if (strcmp(findings(&s), expect) != 0)
 			fprintf(stderr, "got:\n%s\nexpected:\n%s\n", findings(&s), expect);
 		assert_string_equal(findings(&s), expect);
@@ -383,8 +386,8 @@ static void test_big_file(void **state)
 	o.keep_cache = 1;
 	run(&s, &o);
 	assert_string_equal(findings(&s), "hash big.bin sha256\n"
-					  "yara big.bin Benign_Marker\n"
-					  "yara big.bin Benign_Tail\n");
+	                                  "yara big.bin Benign_Marker\n"
+	                                  "yara big.bin Benign_Tail\n");
 	assert_int_equal(s.res.count[CS_COV_BYTES], size);
 	assert_int_equal(s.res.incomplete, 0);
 	sweep_free(&s);
@@ -467,7 +470,7 @@ static void test_truncated_archive(void **state)
 	free(big);
 	run(&s, NULL);
 	assert_string_equal(findings(&s), "yara cut.tgz!/first.txt Benign_Marker\n"
-					  "yara z-after.txt Benign_Marker\n");
+	                                  "yara z-after.txt Benign_Marker\n");
 	assert_int_equal(s.res.count[CS_COV_ARCHIVE_CORRUPT], 1);
 	assert_int_equal(s.res.count[CS_COV_SCANNED], 2);
 	sweep_free(&s);
@@ -543,7 +546,7 @@ static void test_denied(void **state)
 
 		close(fds[0]);
 		if (geteuid() == 0 && (setgroups(0, NULL) || setresgid(65534, 65534, 65534) ||
-				       setresuid(65534, 65534, 65534)))
+		                       setresuid(65534, 65534, 65534)))
 			_exit(3);
 		cs_scan_opts_init(&o);
 		if (cs_scan_files(s.m, roots, 1, &o, &r))
@@ -666,19 +669,154 @@ static void test_scan_mem(void **state)
 	sweep_free(&s);
 }
 
+static int record(void *ud, const struct cs_file_record *r)
+{
+	return cs_inventory_add(ud, r);
+}
+
+/* The inventory: new hash intel matched without reading a file; a
+ * re-sweep reads only what changed; the case database keeps it whole. */
+static void test_inventory(void **state)
+{
+	struct sweep s, t;
+	struct cs_scan_opts o;
+	struct cs_inventory *inv = cs_inventory_new(), *back = cs_inventory_new();
+	const struct cs_file_record *r;
+	char hash[65], csv[128], *db, digest[80];
+	struct cs_store *st = NULL;
+	const char later[] = "a file nobody suspected yet\n";
+	struct member m[1] = {{"in/later.txt", later, sizeof(later) - 1}};
+	void *zip;
+	size_t len, i;
+
+	(void)state;
+	assert_non_null(inv);
+	assert_non_null(back);
+	sweep_init(&s);
+	intel_add(&s, "yara", "marker.yar", yara_rule);
+	intel_add(&s, "csv", "h.csv",
+	          "sha256\n"
+	          "0000000000000000000000000000000000000000000000000000000000000000\n");
+	put_s(s.root, "marker.txt", MARKER);
+	put_s(s.root, "later.txt", later);
+	put_s(s.root, "bad\xff.txt", "x");
+	zip = make_archive("zip", NULL, m, 1, NULL, &len);
+	free(put(s.root, "a.zip", zip, len));
+	free(zip);
+	cs_scan_opts_init(&o);
+	o.on_file = record;
+	compile(&s);
+	{
+		/* on_file's userdata is the options' userdata: the sweep's
+		 * findings go to s; collect records with a second pass. */
+		struct cs_scan_opts o2 = o;
+		const char *roots[1] = {s.root};
+
+		o2.userdata = inv;
+		assert_int_equal(cs_scan_files(s.m, roots, 1, &o2, &s.res), CS_OK);
+	}
+	cs_inventory_seal(inv);
+	assert_int_equal(cs_inventory_count(inv), 5); /* 4 files, 1 member */
+	assert_int_equal(s.res.count[CS_COV_SCANNED], 4);
+
+	/* New intel: the hash of later.txt. Nothing is read. */
+	sweep_init(&t);
+	sha256_hex(later, sizeof(later) - 1, hash);
+	snprintf(csv, sizeof(csv), "sha256\n%s\n", hash);
+	intel_add(&t, "csv", "new.csv", csv);
+	compile(&t);
+	cs_scan_opts_init(&o);
+	o.on_finding = on_finding;
+	o.userdata = &t;
+	assert_int_equal(cs_scan_inventory(t.m, inv, &o, &t.res), CS_OK);
+	assert_int_equal(t.res.count[CS_COV_BYTES], 0);
+	assert_int_equal(t.res.count[CS_COV_UNCHANGED], 5);
+	{
+		/* Paths carry s's root, which t does not strip. */
+		char expect[1024];
+
+		snprintf(expect, sizeof(expect),
+		         "hash %s/a.zip!/in/later.txt sha256\nhash %s/later.txt sha256\n", s.root,
+		         s.root);
+		assert_string_equal(findings(&t), expect);
+	}
+	sweep_free(&t);
+
+	/* Re-sweep with the inventory: unchanged files are not read, their
+	 * YARA result is replayed; a changed file is read. */
+	put_s(s.root, "later.txt", "changed " MARKER);
+	while (s.n)
+		free(s.lines[--s.n]);
+	cs_scan_opts_init(&o);
+	o.known = inv;
+	o.known_yara_valid = 1;
+	run(&s, &o);
+	assert_int_equal(s.res.count[CS_COV_UNCHANGED], 3);
+	assert_int_equal(s.res.count[CS_COV_SCANNED], 1);
+	assert_int_equal(s.res.count[CS_COV_BYTES], strlen("changed " MARKER));
+	assert_string_equal(findings(&s), "yara later.txt Benign_Marker\n"
+	                                  "yara marker.txt Benign_Marker\n");
+
+	/* Through the case database, a non-UTF-8 path included. */
+	assert_true(asprintf(&db, "%s/case.db", s.root) > 0);
+	assert_int_equal(cs_store_open(db, &st), CS_OK);
+	assert_int_equal(cs_store_inventory_begin(st, "host-a"), CS_OK);
+	for (i = 0; i < cs_inventory_count(inv); i++) {
+		char p[4096];
+
+		snprintf(p, sizeof(p), "%s/%s", s.root,
+		         i == 0   ? "a.zip"
+		         : i == 1 ? "a.zip!/in/later.txt"
+		         : i == 2 ? "bad\xff.txt"
+		         : i == 3 ? "later.txt"
+		                  : "marker.txt");
+		r = cs_inventory_find(inv, p);
+		assert_non_null(r);
+		assert_int_equal(cs_store_inventory_put(st, r), CS_OK);
+	}
+	assert_int_equal(cs_store_inventory_end(st, 1, "digest-1"), CS_OK);
+	assert_int_equal(cs_store_inventory_load(st, "host-a", back, digest, sizeof(digest)),
+	                 CS_OK);
+	assert_string_equal(digest, "digest-1");
+	assert_int_equal(cs_inventory_count(back), 5);
+	for (i = 0; i < 5; i++) {
+		const struct cs_file_record *a = cs__inventory_at(inv, i),
+		                            *b = cs__inventory_at(back, i);
+
+		assert_string_equal(a->path, b->path);
+		assert_int_equal(a->size, b->size);
+		assert_int_equal(a->mtime_ns, b->mtime_ns);
+		assert_int_equal(a->inode, b->inode);
+		assert_string_equal(a->sha256 ? a->sha256 : "-", b->sha256 ? b->sha256 : "-");
+		assert_string_equal(a->yara ? a->yara : "-", b->yara ? b->yara : "-");
+	}
+	/* Another host has nothing. */
+	cs_inventory_free(back);
+	back = cs_inventory_new();
+	assert_int_equal(cs_store_inventory_load(st, "host-b", back, digest, sizeof(digest)),
+	                 CS_OK);
+	assert_int_equal(cs_inventory_count(back), 0);
+	cs_store_close(st);
+	free(db);
+	cs_inventory_free(inv);
+	cs_inventory_free(back);
+	sweep_free(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_tree),
-		cmocka_unit_test(test_big_file),
-		cmocka_unit_test(test_zip_bomb),
-		cmocka_unit_test(test_encrypted),
-		cmocka_unit_test(test_truncated_archive),
-		cmocka_unit_test(test_depth_cap),
-		cmocka_unit_test(test_denied),
-		cmocka_unit_test(test_truncated_while_read),
-		cmocka_unit_test(test_bad_regex),
-		cmocka_unit_test(test_scan_mem),
+	        cmocka_unit_test(test_tree),
+	        cmocka_unit_test(test_big_file),
+	        cmocka_unit_test(test_zip_bomb),
+	        cmocka_unit_test(test_encrypted),
+	        cmocka_unit_test(test_truncated_archive),
+	        cmocka_unit_test(test_depth_cap),
+	        cmocka_unit_test(test_denied),
+	        cmocka_unit_test(test_truncated_while_read),
+	        cmocka_unit_test(test_bad_regex),
+	        cmocka_unit_test(test_scan_mem),
+	        cmocka_unit_test(test_inventory),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
