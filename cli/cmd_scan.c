@@ -232,14 +232,15 @@ static void summary_text(const struct cs_scan_result *r, const struct cs_matcher
 	int i, any = 0;
 
 	fprintf(stderr,
-	        "swept %llu files (%llu read to the end, %.1f MB, %llu archive members) in %.1f s "
-	        "with %zu hash, %zu name, %zu regex indicators and %zu YARA rules: %llu "
-	        "finding%s\n",
+	        "swept %llu files (%llu read to the end, %llu unchanged since the last sweep, "
+	        "%.1f MB, %llu archive members) in %.1f s with %zu hash, %zu name, %zu regex "
+	        "indicators and %zu YARA rules: %llu finding%s\n",
 	        (unsigned long long)r->count[CS_COV_FILES],
-	        (unsigned long long)r->count[CS_COV_SCANNED], (double)r->count[CS_COV_BYTES] / 1e6,
-	        (unsigned long long)r->count[CS_COV_MEMBERS], r->seconds, mi->hashes, mi->names,
-	        mi->regexes, mi->yara_rules, (unsigned long long)r->findings,
-	        r->findings == 1 ? "" : "s");
+	        (unsigned long long)r->count[CS_COV_SCANNED],
+	        (unsigned long long)r->count[CS_COV_UNCHANGED],
+	        (double)r->count[CS_COV_BYTES] / 1e6, (unsigned long long)r->count[CS_COV_MEMBERS],
+	        r->seconds, mi->hashes, mi->names, mi->regexes, mi->yara_rules,
+	        (unsigned long long)r->findings, r->findings == 1 ? "" : "s");
 	for (i = CS_COV_SKIP_SYMLINK; i < CS_COV_NREASONS; i++) {
 		if (!r->count[i] || i == CS_COV_UNCHANGED)
 			continue;

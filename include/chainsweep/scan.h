@@ -137,6 +137,7 @@ enum cs_scan_reason {
 	CS_COV_TIME_LIMIT,        /* not swept: --max-runtime reached */
 	CS_COV_DEEP_PATH,         /* folders nested deeper than the walker goes */
 	CS_COV_UNCHANGED,         /* matched from the inventory without reading */
+	CS_COV_INVENTORY_NO_HASH, /* inventory records without a hash kind the intel needs */
 	CS_COV_NREASONS
 };
 const char *cs_scan_reason_name(enum cs_scan_reason r);

@@ -180,13 +180,12 @@ int cs__scan_archive(struct cs_worker *w, struct cs_object *obj)
 	if (raw)
 		archive_read_support_format_raw(a);
 	if (archive_read_open_memory(a, obj->data, obj->len) != ARCHIVE_OK) {
-		/* Not an archive after all (a magic number by chance), or one
-		 * we cannot open: the file itself was scanned. */
-		if (obj->depth || !raw)
-			cs__scan_problem(w, obj->path, CS_COV_ARCHIVE_CORRUPT, "archive-corrupt",
-			                 "cannot open as an archive: %s",
-			                 archive_error_string(a) ? archive_error_string(a)
-			                                         : "unknown format");
+		/* An archive we cannot open (or a magic number by chance): the
+		 * file itself was scanned; what it may hold was not. */
+		cs__scan_problem(w, obj->path, CS_COV_ARCHIVE_CORRUPT, "archive-corrupt",
+		                 "cannot open as an archive: %s",
+		                 archive_error_string(a) ? archive_error_string(a)
+		                                         : "unknown format");
 		archive_read_free(a);
 		return CS_OK;
 	}

@@ -60,6 +60,7 @@ static const char *const reason_names[CS_COV_NREASONS] = {
         [CS_COV_TIME_LIMIT] = "time-limit",
         [CS_COV_DEEP_PATH] = "path-too-deep",
         [CS_COV_UNCHANGED] = "unchanged",
+        [CS_COV_INVENTORY_NO_HASH] = "inventory-lacks-hash",
 };
 
 const char *cs_scan_reason_name(enum cs_scan_reason r)
@@ -84,6 +85,7 @@ int cs_scan_reason_gap(enum cs_scan_reason r)
 	case CS_COV_ARCHIVE_MEMBERS:
 	case CS_COV_TIME_LIMIT:
 	case CS_COV_DEEP_PATH:
+	case CS_COV_INVENTORY_NO_HASH:
 		return 1;
 	default:
 		return 0;
@@ -265,27 +267,34 @@ static void trim_buf(struct cs_worker *w)
 
 /* Is the inventory's record of this file still good for a sweep with
  * this matcher? Then nothing needs to be read. */
+static int lacks_hash(const struct cs_scan *s, const struct cs_file_record *r);
+
 static const struct cs_file_record *unchanged(struct cs_scan *s, const struct job *j)
 {
 	const struct cs_file_record *r = cs_inventory_find(s->o.known, j->path);
-	const char *h[4];
-	unsigned mask = cs_matcher_hashes(s->m);
-	int i;
 
 	if (!r || r->member_depth || r->size != (uint64_t)j->st.st_size ||
 	    r->mtime != (int64_t)j->st.st_mtime || r->mtime_ns != (int64_t)j->st.st_mtim.tv_nsec ||
 	    r->ctime != (int64_t)j->st.st_ctime || r->inode != (uint64_t)j->st.st_ino)
 		return NULL;
-	h[0] = r->md5;
-	h[1] = r->sha1;
-	h[2] = r->sha256;
-	h[3] = r->sha512;
-	for (i = 0; i < 4; i++)
-		if ((mask & (1u << i)) && !h[i])
-			return NULL;
+	if (lacks_hash(s, r))
+		return NULL;
 	if (s->m->rules && (!s->o.known_yara_valid || !r->yara))
 		return NULL;
 	return r;
+}
+
+/* Does the record lack a hash kind the intel needs? */
+static int lacks_hash(const struct cs_scan *s, const struct cs_file_record *r)
+{
+	const char *h[4] = {r->md5, r->sha1, r->sha256, r->sha512};
+	unsigned mask = cs_matcher_hashes(s->m);
+	int i;
+
+	for (i = 0; i < 4; i++)
+		if ((mask & (1u << i)) && !h[i])
+			return 1;
+	return 0;
 }
 
 /* Match a file and its archive members from their records. */
@@ -729,7 +738,10 @@ static void walk_root(struct walker *wk, const char *root)
 		return;
 	/* A root is followed when it is a symbolic link: the user named it. */
 	if (stat(root, &st) != 0) {
-		open_error(wk, "root", errno);
+		/* A root the user named and we cannot open is a gap, whatever
+		 * the reason: the sweep did not look where it was asked to. */
+		cs__scan_problem(wk->w, root, CS_COV_READ_ERROR, "root", "cannot sweep: %s",
+		                 strerror(errno));
 		return;
 	}
 	wk->root_dev = st.st_dev;
@@ -972,6 +984,8 @@ int cs_scan_inventory(const struct cs_matcher *m, const struct cs_inventory *inv
 		struct cs_object obj;
 
 		cs__object_from_record(&obj, r, s.o.known_yara_valid);
+		if (lacks_hash(&s, r))
+			w.count[CS_COV_INVENTORY_NO_HASH]++;
 		rc = cs__scan_object(&w, &obj);
 		w.count[r->member_depth ? CS_COV_MEMBERS : CS_COV_FILES]++;
 		w.count[CS_COV_UNCHANGED]++;
