@@ -6,6 +6,7 @@
 #ifndef CS_CLI_H
 #define CS_CLI_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include <jansson.h>
@@ -74,6 +75,13 @@ struct cli_text {
 const char *cli_escape(struct cli_text *t, const char *s);
 void cli_text_release(struct cli_text *t);
 
+/* "123", "64K", "500M", "2G" -> bytes; -1 when malformed. */
+int cli_parse_size(const char *s, uint64_t *out);
+/* Import intel files into a fresh, finalized set (not saved); prints
+ * diagnostics; NULL when a file cannot be read at all. */
+struct cs_intel *cli_import_intel(char **files, size_t n, const struct cli_global *g);
+
+int cmd_logs(int argc, char **argv, struct cli_global *g);
 int cmd_scan(int argc, char **argv, struct cli_global *g);
 int cmd_intel(int argc, char **argv, struct cli_global *g);
 

@@ -193,39 +193,6 @@ static int on_file(void *ud, const struct cs_file_record *r)
 	return 0;
 }
 
-static int parse_size(const char *s, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s)
-		return -1;
-	switch (*end) {
-	case 'k':
-	case 'K':
-		v <<= 10;
-		end++;
-		break;
-	case 'm':
-	case 'M':
-		v <<= 20;
-		end++;
-		break;
-	case 'g':
-	case 'G':
-		v <<= 30;
-		end++;
-		break;
-	default:
-		break;
-	}
-	if (*end)
-		return -1;
-	*out = v;
-	return 0;
-}
 
 static void summary_text(const struct cs_scan_result *r, const struct cs_matcher_info *mi)
 {
@@ -328,33 +295,6 @@ static void raise_fd_limit(void)
 	}
 }
 
-static struct cs_intel *import_intel(char **files, size_t n, const struct cli_global *g)
-{
-	struct cs_intel *in = cs_intel_new();
-	struct diag_state ds;
-	struct cs_import_stats stats;
-	size_t i;
-
-	if (!in) {
-		cli_err("out of memory");
-		return NULL;
-	}
-	memset(&ds, 0, sizeof(ds));
-	ds.g = g;
-	cs_intel_set_diag(in, cli_on_diag, &ds);
-	for (i = 0; i < n; i++) {
-		memset(&stats, 0, sizeof(stats));
-		if (cs_intel_import(in, files[i], &stats) == CS_ERR_IO) {
-			cli_err("%s: cannot read: %s", files[i], cs_intel_errmsg(in));
-			cs_intel_free(in);
-			return NULL;
-		}
-	}
-	cli_flush_suppressed(&ds);
-	cs_intel_set_diag(in, NULL, NULL);
-	cs_intel_finalize(in);
-	return in;
-}
 
 static int cmd_files(int argc, char **argv, struct cli_global *g)
 {
@@ -426,44 +366,44 @@ static int cmd_files(int argc, char **argv, struct cli_global *g)
 		} else if (strcmp(a, "--intel") == 0) {
 			intel_files[nintel++] = argv[i + 1];
 		} else if (strcmp(a, "--threads") == 0) {
-			if (parse_size(val, &v) || v == 0 || v > 256) {
+			if (cli_parse_size(val, &v) || v == 0 || v > 256) {
 				cli_err("--threads: 1 to 256");
 				goto out;
 			}
 			o.threads = (unsigned)v;
 		} else if (strcmp(a, "--max-size") == 0) {
-			if (parse_size(val, &o.max_size)) {
+			if (cli_parse_size(val, &o.max_size)) {
 				cli_err("--max-size: a size such as 500M");
 				goto out;
 			}
 		} else if (strcmp(a, "--yara-max-size") == 0) {
-			if (parse_size(val, &o.yara_max_size) || !o.yara_max_size) {
+			if (cli_parse_size(val, &o.yara_max_size) || !o.yara_max_size) {
 				cli_err("--yara-max-size: a size such as 64M");
 				goto out;
 			}
 		} else if (strcmp(a, "--archive-max-bytes") == 0) {
-			if (parse_size(val, &o.archive_max_bytes) || !o.archive_max_bytes) {
+			if (cli_parse_size(val, &o.archive_max_bytes) || !o.archive_max_bytes) {
 				cli_err("--archive-max-bytes: a size such as 1G");
 				goto out;
 			}
 		} else if (strcmp(a, "--archive-max-ratio") == 0) {
-			if (parse_size(val, &o.archive_max_ratio) || !o.archive_max_ratio) {
+			if (cli_parse_size(val, &o.archive_max_ratio) || !o.archive_max_ratio) {
 				cli_err("--archive-max-ratio: a number");
 				goto out;
 			}
 		} else if (strcmp(a, "--archive-max-members") == 0) {
-			if (parse_size(val, &o.archive_max_members) || !o.archive_max_members) {
+			if (cli_parse_size(val, &o.archive_max_members) || !o.archive_max_members) {
 				cli_err("--archive-max-members: a number");
 				goto out;
 			}
 		} else if (strcmp(a, "--archive-depth") == 0) {
-			if (parse_size(val, &v) || v == 0 || v > 64) {
+			if (cli_parse_size(val, &v) || v == 0 || v > 64) {
 				cli_err("--archive-depth: 1 to 64");
 				goto out;
 			}
 			o.archive_depth = (unsigned)v;
 		} else if (strcmp(a, "--yara-timeout") == 0) {
-			if (parse_size(val, &v) || v == 0 || v > 86400) {
+			if (cli_parse_size(val, &v) || v == 0 || v > 86400) {
 				cli_err("--yara-timeout: seconds");
 				goto out;
 			}
@@ -513,7 +453,7 @@ static int cmd_files(int argc, char **argv, struct cli_global *g)
 			goto out;
 	}
 	if (nintel) {
-		in = import_intel(intel_files, nintel, g);
+		in = cli_import_intel(intel_files, nintel, g);
 	} else {
 		in = cli_load_intel(st);
 		if (in)
@@ -608,6 +548,8 @@ int cmd_scan(int argc, char **argv, struct cli_global *g)
 {
 	if (argc >= 2 && strcmp(argv[1], "files") == 0)
 		return cmd_files(argc - 1, argv + 1, g);
-	cli_err("usage: chainsweep scan files [options] PATH...");
+	if (argc >= 2 && strcmp(argv[1], "logs") == 0)
+		return cmd_logs(argc - 1, argv + 1, g);
+	cli_err("usage: chainsweep scan files|logs [options] PATH...");
 	return CS_EXIT_ERROR;
 }

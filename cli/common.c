@@ -2,6 +2,7 @@
  * Helpers shared by the subcommands: diagnostics printing, loading the
  * indicator set, indicators as JSON.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +20,7 @@ void cli_flush_suppressed(struct diag_state *ds)
 {
 	if (ds->suppressed)
 		fprintf(stderr, "%s: note: %u more diagnostics not shown (use --verbose)\n",
-			ds->file, ds->suppressed);
+		        ds->file, ds->suppressed);
 	ds->suppressed = 0;
 }
 
@@ -35,9 +36,9 @@ void cli_on_diag(void *ud, const struct cs_diag *d)
 	}
 	if (ds->json_diags && d->severity != CS_SEV_INFO) {
 		json_t *o = json_pack("{s:s, s:s, s:I, s:I, s:s?, s:s}", "severity",
-				      sev_name(d->severity), "file", file, "line",
-				      (json_int_t)d->line, "column", (json_int_t)d->column,
-				      "reason", d->reason, "message", d->message);
+		                      sev_name(d->severity), "file", file, "line",
+		                      (json_int_t)d->line, "column", (json_int_t)d->column,
+		                      "reason", d->reason, "message", d->message);
 
 		json_array_append_new(ds->json_diags, o);
 	}
@@ -55,10 +56,10 @@ void cli_on_diag(void *ud, const struct cs_diag *d)
 	ds->shown++;
 	if (d->line && d->column)
 		fprintf(stderr, "%s:%llu:%llu: %s: %s\n", file, (unsigned long long)d->line,
-			(unsigned long long)d->column, sev_name(d->severity), d->message);
+		        (unsigned long long)d->column, sev_name(d->severity), d->message);
 	else if (d->line)
 		fprintf(stderr, "%s:%llu: %s: %s\n", file, (unsigned long long)d->line,
-			sev_name(d->severity), d->message);
+		        sev_name(d->severity), d->message);
 	else
 		fprintf(stderr, "%s: %s: %s\n", file, sev_name(d->severity), d->message);
 }
@@ -74,16 +75,15 @@ struct cs_intel *cli_load_intel(struct cs_store *st)
 	}
 	rc = cs_store_load_intel(st, in);
 	if (rc) {
-		cli_err("cannot load intel: %s", rc == CS_ERR_DB ? cs_store_errmsg(st)
-								 : cs_strerror(rc));
+		cli_err("cannot load intel: %s",
+		        rc == CS_ERR_DB ? cs_store_errmsg(st) : cs_strerror(rc));
 		cs_intel_free(in);
 		return NULL;
 	}
 	return in;
 }
 
-json_t *cli_indicator_json(const struct cs_intel *in, const struct cs_indicator *ind,
-			      int full)
+json_t *cli_indicator_json(const struct cs_intel *in, const struct cs_indicator *ind, int full)
 {
 	unsigned fl = cs_indicator_flags(ind);
 	json_t *o = json_object(), *labels = json_array(), *srcs = json_array();
@@ -96,16 +96,19 @@ json_t *cli_indicator_json(const struct cs_intel *in, const struct cs_indicator 
 		json_array_append_new(labels, json_string(cs_indicator_label(in, ind, i)));
 	json_object_set_new(o, "labels", labels);
 	json_object_set_new(o, "detect", json_boolean(fl & CS_IND_DETECT));
-	json_object_set_new(o, "hunt_only", json_boolean((fl & CS_IND_HUNT) && !(fl & CS_IND_DETECT)));
+	json_object_set_new(o, "hunt_only",
+	                    json_boolean((fl & CS_IND_HUNT) && !(fl & CS_IND_DETECT)));
 	json_object_set_new(o, "partial", json_boolean(fl & CS_IND_PARTIAL));
 	if (cs_indicator_confidence(ind) >= 0)
 		json_object_set_new(o, "confidence", json_integer(cs_indicator_confidence(ind)));
 	if (cs_indicator_valid_from(ind))
-		json_object_set_new(o, "valid_from", json_string(cli_time(
-				       cs_indicator_valid_from(ind), t1, sizeof(t1))));
+		json_object_set_new(
+		        o, "valid_from",
+		        json_string(cli_time(cs_indicator_valid_from(ind), t1, sizeof(t1))));
 	if (cs_indicator_valid_until(ind))
-		json_object_set_new(o, "valid_until", json_string(cli_time(
-				       cs_indicator_valid_until(ind), t2, sizeof(t2))));
+		json_object_set_new(
+		        o, "valid_until",
+		        json_string(cli_time(cs_indicator_valid_until(ind), t2, sizeof(t2))));
 	if (cs_indicator_warninglist_count(ind)) {
 		json_t *w = json_array();
 
@@ -114,8 +117,8 @@ json_t *cli_indicator_json(const struct cs_intel *in, const struct cs_indicator 
 		json_object_set_new(o, "warninglists", w);
 	}
 	if (!full) {
-		json_object_set_new(o, "sources", json_integer((json_int_t)
-						cs_indicator_source_count(ind)));
+		json_object_set_new(o, "sources",
+		                    json_integer((json_int_t)cs_indicator_source_count(ind)));
 		json_decref(srcs);
 		return o;
 	}
@@ -124,9 +127,9 @@ json_t *cli_indicator_json(const struct cs_intel *in, const struct cs_indicator 
 
 		cs_indicator_source(in, ind, i, &si);
 		json_array_append_new(srcs, json_pack("{s:s?, s:I, s:s?, s:s?, s:s?}", "file",
-						      si.file, "line", (json_int_t)si.line, "ref",
-						      si.ref, "format", si.format, "description",
-						      si.description));
+		                                      si.file, "line", (json_int_t)si.line, "ref",
+		                                      si.ref, "format", si.format, "description",
+		                                      si.description));
 	}
 	json_object_set_new(o, "sources", srcs);
 	if (cs_indicator_term_count(ind)) {
@@ -137,15 +140,14 @@ json_t *cli_indicator_json(const struct cs_intel *in, const struct cs_indicator 
 			enum cs_kind k = cs_indicator_term(ind, i, &v);
 
 			json_array_append_new(
-				terms, json_pack("{s:s, s:s, s:i}", "kind", cs_kind_name(k),
-						 "value", v, "observation",
-						 (int)cs_indicator_term_observation(ind, i)));
+			        terms, json_pack("{s:s, s:s, s:i}", "kind", cs_kind_name(k),
+			                         "value", v, "observation",
+			                         (int)cs_indicator_term_observation(ind, i)));
 		}
 		json_object_set_new(o, "terms", terms);
 	}
 	return o;
 }
-
 
 /* Length of the valid UTF-8 sequence at s (1-4), or 0. */
 static size_t utf8_len(const unsigned char *s)
@@ -214,4 +216,66 @@ void cli_text_release(struct cli_text *t)
 	free(t->p);
 	t->p = NULL;
 	t->cap = 0;
+}
+
+int cli_parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return -1;
+	switch (*end) {
+	case 'k':
+	case 'K':
+		v <<= 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		v <<= 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		v <<= 30;
+		end++;
+		break;
+	default:
+		break;
+	}
+	if (*end)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+struct cs_intel *cli_import_intel(char **files, size_t n, const struct cli_global *g)
+{
+	struct cs_intel *in = cs_intel_new();
+	struct diag_state ds;
+	struct cs_import_stats stats;
+	size_t i;
+
+	if (!in) {
+		cli_err("out of memory");
+		return NULL;
+	}
+	memset(&ds, 0, sizeof(ds));
+	ds.g = g;
+	cs_intel_set_diag(in, cli_on_diag, &ds);
+	for (i = 0; i < n; i++) {
+		memset(&stats, 0, sizeof(stats));
+		if (cs_intel_import(in, files[i], &stats) == CS_ERR_IO) {
+			cli_err("%s: cannot read: %s", files[i], cs_intel_errmsg(in));
+			cs_intel_free(in);
+			return NULL;
+		}
+	}
+	cli_flush_suppressed(&ds);
+	cs_intel_set_diag(in, NULL, NULL);
+	cs_intel_finalize(in);
+	return in;
 }

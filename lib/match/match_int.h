@@ -59,6 +59,11 @@ struct cs_matcher {
 	const char **yara_ns; /* namespace (source path) per source */
 	char yara_digest[65];  /* SHA-256 over the compiled sources */
 	int yr_init;
+	/* Network indicators (logs): counts, and the networks keyed by
+	 * family, prefix length and masked address. */
+	size_t ndomain, naddr, nurl, nemail;
+	struct cs_map nets;
+	unsigned char v4len[33], v6len[129];
 };
 
 /* Per-thread matching state. */
@@ -84,5 +89,12 @@ const struct cs_indicator *cs__match_hash(const struct cs_matcher *m, enum cs_ki
  * archive members included) whose base name starts at `base`. */
 int cs__match_path(struct cs_match_thread *t, const char *path, const char *base, cs_match_fn fn,
                    void *ud);
+
+/* Text matching (textmatch.c). The callback gets what was observed, where
+ * in the text (offset, length) and the indicator. */
+typedef int (*cs_text_fn)(void *ud, enum cs_kind observed, size_t off, size_t len,
+			  const struct cs_indicator *ind);
+int cs__match_build_net(struct cs_matcher *m);
+int cs__match_text(const struct cs_matcher *m, const char *s, size_t n, cs_text_fn fn, void *ud);
 
 #endif /* CS_MATCH_INT_H */

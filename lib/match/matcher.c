@@ -453,6 +453,7 @@ int cs_matcher_new(const struct cs_intel *intel, cs_diag_fn diag, void *ud, stru
 		return CS_ERR_NOMEM;
 	m->intel = intel;
 	cs__map_init(&m->names);
+	cs__map_init(&m->nets);
 	cs__arena_init(&m->arena);
 	n = cs_intel_count(intel);
 	for (i = 0; i < n && !rc; i++) {
@@ -483,6 +484,8 @@ int cs_matcher_new(const struct cs_intel *intel, cs_diag_fn diag, void *ud, stru
 		}
 	}
 	if (!rc)
+		rc = cs__match_build_net(m);
+	if (!rc)
 		rc = build_regexes(m, diag, ud);
 	if (!rc)
 		rc = build_yara(m, diag, ud);
@@ -499,6 +502,7 @@ void cs_matcher_free(struct cs_matcher *m)
 	if (!m)
 		return;
 	cs__map_release(&m->names);
+	cs__map_release(&m->nets);
 	cs__arena_release(&m->arena);
 	free(m->name_v);
 	free(m->path_v);

@@ -1,0 +1,475 @@
+/*
+ * chainsweep scan logs
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "chainsweep/logs.h"
+#include "cli.h"
+
+/* First and last contact, per indicator and per source host. */
+struct tally {
+	const struct cs_indicator *ind; /* per indicator */
+	char *host;                     /* per host */
+	uint64_t count;
+	int64_t first_ms, last_ms; /* 0: no hit had a time */
+};
+
+struct logs_state {
+	const struct cli_global *g;
+	const struct cs_intel *intel;
+	struct tally *inds, *hosts;
+	size_t ninds, nhosts, capi, caph;
+	unsigned diags_shown;
+	uint64_t diags_hidden;
+	struct cli_text esc;
+};
+
+static const char *ms_time(int has, int64_t ms, char *buf, size_t len)
+{
+	char t[32];
+
+	if (!has) {
+		snprintf(buf, len, "-");
+		return buf;
+	}
+	cli_time(ms / 1000, t, sizeof(t));
+	/* "2023-03-29T12:00:01Z" -> "2023-03-29T12:00:01.123Z" */
+	snprintf(buf, len, "%.19s.%03dZ", t, (int)(((ms % 1000) + 1000) % 1000));
+	return buf;
+}
+
+static void count(struct tally *t, int has, int64_t ms)
+{
+	t->count++;
+	if (!has)
+		return;
+	if (!t->first_ms || ms < t->first_ms)
+		t->first_ms = ms;
+	if (!t->last_ms || ms > t->last_ms)
+		t->last_ms = ms;
+}
+
+static struct tally *find_or_add(struct tally **v, size_t *n, size_t *cap,
+                                 const struct cs_indicator *ind, const char *host)
+{
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		if ((ind && (*v)[i].ind == ind) ||
+		    (host && (*v)[i].host && !strcmp((*v)[i].host, host)))
+			return &(*v)[i];
+	if (*n == *cap) {
+		size_t c = *cap ? 2 * *cap : 16;
+		struct tally *nv = realloc(*v, c * sizeof(**v));
+
+		if (!nv)
+			return NULL;
+		*v = nv;
+		*cap = c;
+	}
+	memset(&(*v)[*n], 0, sizeof(**v));
+	(*v)[*n].ind = ind;
+	(*v)[*n].host = host ? strdup(host) : NULL;
+	return &(*v)[(*n)++];
+}
+
+static void on_log_diag(void *ud, const struct cs_diag *d)
+{
+	struct logs_state *ls = ud;
+
+	if (ls->g->quiet && d->severity < CS_SEV_ERROR)
+		return;
+	if (!ls->g->verbose && ls->diags_shown >= 50) {
+		ls->diags_hidden++;
+		return;
+	}
+	ls->diags_shown++;
+	if (d->line)
+		fprintf(stderr, "%s:%llu: warning: %s\n",
+		        cli_escape(&ls->esc, d->file ? d->file : "-"), (unsigned long long)d->line,
+		        d->message);
+	else
+		fprintf(stderr, "%s: warning: %s\n", cli_escape(&ls->esc, d->file ? d->file : "-"),
+		        d->message);
+}
+
+static int on_hit(void *ud, const struct cs_log_hit *h)
+{
+	struct logs_state *ls = ud;
+	const struct cs_indicator *ind = h->indicator;
+	struct tally *t;
+	char tb[40];
+	size_t i, n;
+
+	t = find_or_add(&ls->inds, &ls->ninds, &ls->capi, ind, NULL);
+	if (t)
+		count(t, h->has_time, h->time_ms);
+	if (h->host) {
+		t = find_or_add(&ls->hosts, &ls->nhosts, &ls->caph, NULL, h->host);
+		if (t)
+			count(t, h->has_time, h->time_ms);
+	}
+	if (ls->g->json) {
+		json_t *o = json_object();
+
+		json_object_set_new(o, "type", json_string("hit"));
+		json_object_set_new(o, "file", json_string(cli_escape(&ls->esc, h->file)));
+		json_object_set_new(o, "line", json_integer((json_int_t)h->line));
+		json_object_set_new(o, "offset", json_integer((json_int_t)h->offset));
+		json_object_set_new(o, "format", json_string(h->format));
+		if (h->has_time) {
+			json_object_set_new(o, "time",
+			                    json_string(ms_time(1, h->time_ms, tb, sizeof(tb))));
+			json_object_set_new(o, "time_ms", json_integer(h->time_ms));
+		}
+		if (h->host)
+			json_object_set_new(o, "host", json_string(cli_escape(&ls->esc, h->host)));
+		if (h->event_id)
+			json_object_set_new(o, "event_id", json_integer(h->event_id));
+		json_object_set_new(o, "observed", json_string(cs_kind_name(h->observed)));
+		json_object_set_new(o, "matched", json_string(cli_escape(&ls->esc, h->matched)));
+		json_object_set_new(o, "indicator", cli_indicator_json(ls->intel, ind, 1));
+		cli_json_print(o);
+		return 0;
+	}
+	/* One escape at a time: they share a buffer. */
+	printf("HIT %s", cli_escape(&ls->esc, h->file));
+	printf(":%llu  %s  ", (unsigned long long)h->line,
+	       ms_time(h->has_time, h->time_ms, tb, sizeof(tb)));
+	printf("%s  ", h->host ? cli_escape(&ls->esc, h->host) : "-");
+	printf("%s %s", cs_kind_name(h->observed), cli_escape(&ls->esc, h->matched));
+	printf("  -> %s %s", cs_kind_name(cs_indicator_kind(ind)),
+	       cli_escape(&ls->esc, cs_indicator_value(ind)));
+	n = cs_indicator_label_count(ind);
+	for (i = 0; i < n; i++)
+		printf("%s%s", i ? ", " : "  [", cs_indicator_label(ls->intel, ind, i));
+	if (n)
+		putchar(']');
+	if (cs_indicator_flags(ind) & CS_IND_WARNLISTED)
+		printf("  (warninglisted: likely benign)");
+	putchar('\n');
+	return 0;
+}
+
+static int cmp_first(const void *a, const void *b)
+{
+	const struct tally *x = a, *y = b;
+
+	if (x->first_ms != y->first_ms)
+		return x->first_ms < y->first_ms ? -1 : 1;
+	return x->count > y->count ? -1 : x->count < y->count;
+}
+
+static void summary(struct logs_state *ls, const struct cs_log_result *r)
+{
+	char a[40], b[40];
+	size_t i;
+
+	qsort(ls->inds, ls->ninds, sizeof(*ls->inds), cmp_first);
+	qsort(ls->hosts, ls->nhosts, sizeof(*ls->hosts), cmp_first);
+	if (ls->g->json) {
+		json_t *o = json_object(), *iv = json_array(), *hv = json_array();
+
+		for (i = 0; i < ls->ninds; i++) {
+			struct tally *t = &ls->inds[i];
+			json_t *x = json_pack(
+			        "{s:s, s:s, s:I}", "kind", cs_kind_name(cs_indicator_kind(t->ind)),
+			        "value", cs_indicator_value(t->ind), "count", (json_int_t)t->count);
+
+			if (t->first_ms) {
+				json_object_set_new(
+				        x, "first_seen",
+				        json_string(ms_time(1, t->first_ms, a, sizeof(a))));
+				json_object_set_new(
+				        x, "last_seen",
+				        json_string(ms_time(1, t->last_ms, b, sizeof(b))));
+			}
+			json_object_set_new(
+			        x, "warninglisted",
+			        json_boolean(cs_indicator_flags(t->ind) & CS_IND_WARNLISTED));
+			json_array_append_new(iv, x);
+		}
+		for (i = 0; i < ls->nhosts; i++) {
+			struct tally *t = &ls->hosts[i];
+			json_t *x = json_pack("{s:s, s:I}", "host", cli_escape(&ls->esc, t->host),
+			                      "count", (json_int_t)t->count);
+
+			if (t->first_ms) {
+				json_object_set_new(
+				        x, "first_seen",
+				        json_string(ms_time(1, t->first_ms, a, sizeof(a))));
+				json_object_set_new(
+				        x, "last_seen",
+				        json_string(ms_time(1, t->last_ms, b, sizeof(b))));
+			}
+			json_array_append_new(hv, x);
+		}
+		json_object_set_new(o, "type", json_string("summary"));
+		json_object_set_new(o, "indicators", iv);
+		json_object_set_new(o, "hosts", hv);
+		json_object_set_new(o, "files", json_integer((json_int_t)r->files));
+		json_object_set_new(o, "lines", json_integer((json_int_t)r->lines));
+		json_object_set_new(o, "bytes", json_integer((json_int_t)r->bytes));
+		json_object_set_new(o, "hits", json_integer((json_int_t)r->hits));
+		json_object_set_new(o, "bad_lines", json_integer((json_int_t)r->bad_lines));
+		json_object_set_new(o, "long_lines", json_integer((json_int_t)r->long_lines));
+		json_object_set_new(o, "files_failed", json_integer((json_int_t)r->files_failed));
+		json_object_set_new(o, "filtered", json_integer((json_int_t)r->filtered));
+		json_object_set_new(o, "incomplete", json_boolean(r->incomplete));
+		cli_json_print(o);
+		return;
+	}
+	if (ls->g->quiet && !r->incomplete)
+		return;
+	fprintf(stderr, "searched %llu files, %llu lines (%.1f MB) in %.1f s: %llu hits%s%s\n",
+	        (unsigned long long)r->files, (unsigned long long)r->lines, (double)r->bytes / 1e6,
+	        r->seconds, (unsigned long long)r->hits, r->filtered ? ", " : "",
+	        r->filtered ? "some left out by --since/--until/--within-validity" : "");
+	for (i = 0; i < ls->ninds; i++) {
+		struct tally *t = &ls->inds[i];
+
+		fprintf(stderr, "  %-10s %-40s %6llu hits  first %s  last %s%s\n",
+		        cs_kind_name(cs_indicator_kind(t->ind)),
+		        cli_escape(&ls->esc, cs_indicator_value(t->ind)),
+		        (unsigned long long)t->count,
+		        ms_time(t->first_ms != 0, t->first_ms, a, sizeof(a)),
+		        ms_time(t->last_ms != 0, t->last_ms, b, sizeof(b)),
+		        cs_indicator_flags(t->ind) & CS_IND_WARNLISTED ? "  (warninglisted)" : "");
+	}
+	for (i = 0; i < ls->nhosts; i++) {
+		struct tally *t = &ls->hosts[i];
+
+		fprintf(stderr, "  host %-35s %6llu hits  first %s  last %s\n",
+		        cli_escape(&ls->esc, t->host), (unsigned long long)t->count,
+		        ms_time(t->first_ms != 0, t->first_ms, a, sizeof(a)),
+		        ms_time(t->last_ms != 0, t->last_ms, b, sizeof(b)));
+	}
+	if (r->bad_lines || r->long_lines || r->files_failed)
+		fprintf(stderr,
+		        "  %llu lines a reader could not parse (searched as text), %llu long "
+		        "lines searched in pieces, %llu files not read to the end\n",
+		        (unsigned long long)r->bad_lines, (unsigned long long)r->long_lines,
+		        (unsigned long long)r->files_failed);
+	if (r->incomplete)
+		fputs("  INCOMPLETE: some files could not be read to the end\n", stderr);
+}
+
+static int parse_when(const char *s, int64_t *ms)
+{
+	char *end;
+	long long v;
+
+	if (strlen(s) >= 10 && s[4] == '-') {
+		/* Reuse the library's ISO reader through an import-free path:
+		 * YYYY-MM-DD[THH:MM[:SS]][Z|+hh:mm]. */
+		struct tm tm;
+		int y, mo, d, h = 0, mi = 0, se = 0, n = 0;
+
+		memset(&tm, 0, sizeof(tm));
+		if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3)
+			return -1;
+		if (s[n] == 'T' || s[n] == ' ')
+			sscanf(s + n + 1, "%2d:%2d:%2d", &h, &mi, &se);
+		tm.tm_year = y - 1900;
+		tm.tm_mon = mo - 1;
+		tm.tm_mday = d;
+		tm.tm_hour = h;
+		tm.tm_min = mi;
+		tm.tm_sec = se;
+		*ms = (int64_t)timegm(&tm) * 1000;
+		return 0;
+	}
+	v = strtoll(s, &end, 10);
+	if (end == s || *end)
+		return -1;
+	*ms = v * 1000;
+	return 0;
+}
+
+static int parse_tz(const char *s, int *min)
+{
+	int h, m = 0, sign = 1;
+
+	if (strcmp(s, "UTC") == 0 || strcmp(s, "Z") == 0) {
+		*min = 0;
+		return 0;
+	}
+	if (*s == '+' || *s == '-') {
+		sign = *s == '-' ? -1 : 1;
+		s++;
+	}
+	if (sscanf(s, "%2d:%2d", &h, &m) < 1 || h > 14 || m > 59)
+		return -1;
+	*min = sign * (h * 60 + m);
+	return 0;
+}
+
+static int logs_usage(FILE *f)
+{
+	fputs("usage: chainsweep scan logs [options] FILE|DIR|-...\n"
+	      "\n"
+	      "Search logs for the domains, addresses, networks, URLs, e-mail addresses and\n"
+	      "hashes of the intel: plain text, syslog, JSON Lines, Zeek (TSV and JSON), CSV,\n"
+	      "web access logs, Windows/Sysmon events (JSON or XML), compressed (.gz, .bz2,\n"
+	      "  .xz, .zst) or not, rotated, folders, standard input (-).\n"
+	      "\n"
+	      "  --intel FILE|DIR     use this intel instead of the case database (repeatable)\n"
+	      "  --format F           force a reader: text, syslog, json, zeek, csv, web, xml\n"
+	      "  --field NAME         JSON: search only this (dotted) field (repeatable)\n"
+	      "  --tz +HH:MM|UTC      zone of stamps that carry none (default UTC)\n"
+	      "  --since T, --until T keep hits whose event time is inside (ISO 8601 or\n"
+	      "                       epoch seconds); hits without a time are kept\n"
+	      "  --within-validity    keep only hits inside the indicator's validity window\n"
+	      "  --threads N          scanner threads (default: one per core)\n"
+	      "  --max-line SIZE      longer lines are searched in pieces (default 1M)\n"
+	      "  --json               JSON Lines: one hit per line, then a summary\n"
+	      "\n"
+	      "exit status: 0 nothing found, 1 hits, 2 error, 3 nothing found but some input\n"
+	      "could not be read to its end.\n",
+	      f);
+	return CS_EXIT_ERROR;
+}
+
+int cmd_logs(int argc, char **argv, struct cli_global *g)
+{
+	struct cs_log_opts o;
+	struct cs_log_result res;
+	struct logs_state ls;
+	struct cs_matcher *m = NULL;
+	struct cs_intel *in = NULL;
+	struct cs_store *st = NULL;
+	const char **paths = calloc((size_t)argc + 1, sizeof(*paths));
+	const char **fields = calloc((size_t)argc + 1, sizeof(*fields));
+	char **intel_files = calloc((size_t)argc + 1, sizeof(*intel_files));
+	size_t npaths = 0, nfields = 0, nintel = 0, i;
+	uint64_t v;
+	int k, r, rc, exit_code = CS_EXIT_ERROR;
+
+	cs_log_opts_init(&o);
+	memset(&ls, 0, sizeof(ls));
+	ls.g = g;
+	if (!paths || !fields || !intel_files) {
+		cli_err("out of memory");
+		goto out;
+	}
+	for (k = 1; k < argc; k++) {
+		const char *a = argv[k], *val = k + 1 < argc ? argv[k + 1] : NULL;
+		int takes = 1;
+
+		r = cli_global_opt(g, argc, argv, &k);
+		if (r < 0)
+			goto out;
+		if (r > 0)
+			continue;
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			logs_usage(stdout);
+			exit_code = CS_EXIT_OK;
+			goto out;
+		} else if (strcmp(a, "--within-validity") == 0) {
+			o.within_validity = 1;
+			takes = 0;
+		} else if (strcmp(a, "-") == 0 || a[0] != '-') {
+			paths[npaths++] = a;
+			takes = 0;
+		} else if (!val) {
+			cli_err("%s needs a value (or is unknown)", a);
+			goto out;
+		} else if (strcmp(a, "--intel") == 0) {
+			intel_files[nintel++] = argv[k + 1];
+		} else if (strcmp(a, "--format") == 0) {
+			const char *const *f = cs_log_formats();
+
+			while (*f && strcmp(*f, val))
+				f++;
+			if (!*f) {
+				cli_err("--format: one of text, syslog, json, zeek, csv, web, xml");
+				goto out;
+			}
+			o.format = val;
+		} else if (strcmp(a, "--field") == 0) {
+			fields[nfields++] = val;
+		} else if (strcmp(a, "--tz") == 0) {
+			if (parse_tz(val, &o.tz_minutes)) {
+				cli_err("--tz: +HH:MM, -HH:MM or UTC");
+				goto out;
+			}
+		} else if (strcmp(a, "--since") == 0 || strcmp(a, "--until") == 0) {
+			if (parse_when(val, a[2] == 's' ? &o.since_ms : &o.until_ms)) {
+				cli_err("%s: an ISO 8601 time or epoch seconds", a);
+				goto out;
+			}
+		} else if (strcmp(a, "--threads") == 0) {
+			if (cli_parse_size(val, &v) || v == 0 || v > 64) {
+				cli_err("--threads: 1 to 64");
+				goto out;
+			}
+			o.threads = (unsigned)v;
+		} else if (strcmp(a, "--max-line") == 0) {
+			if (cli_parse_size(val, &v) || v < 4096) {
+				cli_err("--max-line: a size of at least 4K");
+				goto out;
+			}
+			o.max_line = (size_t)v;
+		} else {
+			cli_err("unknown option '%s'", a);
+			logs_usage(stderr);
+			goto out;
+		}
+		if (takes)
+			k++;
+	}
+	if (!npaths) {
+		logs_usage(stderr);
+		goto out;
+	}
+	if (nintel) {
+		in = cli_import_intel(intel_files, nintel, g);
+	} else {
+		st = cli_open_store(g);
+		if (!st)
+			goto out;
+		in = cli_load_intel(st);
+		if (in)
+			cs_intel_finalize(in);
+	}
+	if (!in)
+		goto out;
+	ls.intel = in;
+	rc = cs_matcher_new(in, on_log_diag, &ls, &m);
+	if (rc) {
+		cli_err("cannot compile the intel: %s", cs_strerror(rc));
+		goto out;
+	}
+	o.fields = fields;
+	o.nfields = nfields;
+	o.on_hit = on_hit;
+	o.on_diag = on_log_diag;
+	o.userdata = &ls;
+	rc = cs_log_scan(m, paths, npaths, &o, &res);
+	fflush(stdout);
+	if (rc) {
+		cli_err("search stopped: %s", cs_strerror(rc));
+		goto out;
+	}
+	if (ls.diags_hidden)
+		fprintf(stderr, "chainsweep: %llu more problems not shown (use --verbose)\n",
+		        (unsigned long long)ls.diags_hidden);
+	summary(&ls, &res);
+	exit_code = res.hits ? CS_EXIT_FOUND : res.incomplete ? CS_EXIT_INCOMPLETE : CS_EXIT_OK;
+out:
+	for (i = 0; i < ls.nhosts; i++)
+		free(ls.hosts[i].host);
+	free(ls.hosts);
+	free(ls.inds);
+	cs_matcher_free(m);
+	cs_intel_free(in);
+	cs_store_close(st);
+	free(paths);
+	free(fields);
+	free(intel_files);
+	cli_text_release(&ls.esc);
+	return exit_code;
+}

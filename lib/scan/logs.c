@@ -1,0 +1,1248 @@
+/*
+ * The log retro-hunt (docs/log-hunt.md).
+ *
+ * Every input is read through libarchive's "raw" format, so gzip, bzip2,
+ * xz and zstd streams (and rotated "name.2.gz" files) are decompressed on
+ * the way whatever their names. The reading thread cuts the stream into
+ * chunks of whole lines (a line longer than the cap is cut into pieces
+ * at a separator) and hands them to the workers; results are delivered in
+ * stream order. Memory is bounded by the chunk size times the number of
+ * chunks in flight.
+ *
+ * Formats differ only in where a line's time, source host and Windows
+ * event id are; every line is also matched as text, so a line a
+ * structured reader cannot parse is reported and still searched.
+ */
+#include <dirent.h>
+#include <stdarg.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sys/stat.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <jansson.h>
+
+#include "match/match_int.h"
+#include "scan/logscan_int.h"
+#include "scan/scan_int.h"
+
+#define CHUNK            ((size_t)4 << 20)
+#define DEFAULT_MAX_LINE ((size_t)1 << 20)
+#define DIAGS_PER_FILE   10
+#define HOST_MAX         255
+#define MATCHED_MAX      1024
+
+enum fmt { F_TEXT, F_SYSLOG, F_JSON, F_ZEEK, F_CSV, F_WEB, F_XML, F_N };
+
+static const char *const fmt_names[F_N + 1] = {"text", "syslog", "json", "zeek",
+                                               "csv",  "web",    "xml",  NULL};
+
+const char *const *cs_log_formats(void)
+{
+	return fmt_names;
+}
+
+void cs_log_opts_init(struct cs_log_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+}
+
+/* ---- per file ---- */
+
+struct log_file {
+	const char *name;
+	enum fmt fmt;
+	int year; /* for RFC 3164 stamps, which have none */
+	/* Zeek TSV and CSV: the header. */
+	char sep;
+	int ts_col, host_col, id_col;
+	/* XML events: what the current event said so far (sequential). */
+	int64_t xml_ms;
+	int xml_has_time, xml_id;
+	char xml_host[HOST_MAX + 1];
+	/* Diagnostics shown for this file. */
+	unsigned diags;
+};
+
+/* ---- one chunk of lines ---- */
+
+struct hitrec {
+	uint64_t line, offset;
+	int has_time;
+	int64_t ms;
+	int event_id;
+	enum cs_kind observed;
+	const struct cs_indicator *ind;
+	char *matched;
+	char *host;
+};
+
+struct diagrec {
+	uint64_t line;
+	char *reason;
+	char *msg;
+};
+
+struct job {
+	struct log_file *f;
+	char *data;
+	size_t len;
+	uint64_t line0, off0;
+	int done;
+	struct hitrec *hits;
+	size_t nhits, cap;
+	struct diagrec *diags;
+	size_t ndiags, dcap;
+	uint64_t lines, bad_lines, filtered;
+	struct job *next_q; /* the workers' queue */
+	struct job *next_f; /* the reader's in-order list */
+};
+
+struct lscan {
+	const struct cs_matcher *m;
+	struct cs_log_opts o;
+	struct cs_log_result *res;
+	pthread_mutex_t mu;
+	pthread_cond_t work, done;
+	struct job *queue_head, *queue_tail; /* waiting for a worker */
+	int closing;
+	int rc;
+};
+
+static char *dupn(const char *s, size_t n)
+{
+	return cs__strndup(s, n);
+}
+
+static void job_diag(struct job *j, uint64_t line, const char *reason, const char *fmt, ...)
+        CS_PRINTF(4, 5);
+
+static void job_diag(struct job *j, uint64_t line, const char *reason, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (cs__grow((void **)&j->diags, &j->dcap, j->ndiags + 1, sizeof(*j->diags)))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	j->diags[j->ndiags].line = line;
+	j->diags[j->ndiags].reason = cs__strdup(reason);
+	j->diags[j->ndiags].msg = cs__strdup(msg);
+	j->ndiags++;
+}
+
+/* What one line said about itself. */
+struct linfo {
+	int has_time;
+	int64_t ms;
+	int event_id;
+	char host[HOST_MAX + 1];
+};
+
+static void set_host(struct linfo *li, const char *s, size_t n)
+{
+	while (n && (*s == ' ' || *s == '"'))
+		s++, n--;
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '"'))
+		n--;
+	if (n > HOST_MAX)
+		n = HOST_MAX;
+	memcpy(li->host, s, n);
+	li->host[n] = '\0';
+}
+
+/* ---- the line matcher ---- */
+
+struct line_ctx {
+	struct lscan *ls;
+	struct job *j;
+	const char *line;
+	size_t len;
+	uint64_t lineno, off;
+	const struct linfo *li;
+	const char *alt;  /* a decoded copy being matched, or NULL */
+	size_t first_hit; /* the line's first hit in j->hits */
+};
+
+static int seen_ind(const struct job *j, size_t from, const struct cs_indicator *ind)
+{
+	size_t i;
+
+	for (i = from; i < j->nhits; i++)
+		if (j->hits[i].ind == ind)
+			return 1;
+	return 0;
+}
+
+static int on_text(void *ud, enum cs_kind observed, size_t off, size_t len,
+                   const struct cs_indicator *ind)
+{
+	struct line_ctx *c = ud;
+	struct job *j = c->j;
+	const struct cs_log_opts *o = &c->ls->o;
+	const char *src = c->alt ? c->alt : c->line;
+	struct hitrec *h;
+
+	if (seen_ind(j, c->first_hit, ind))
+		return 0;
+	if (c->li->has_time) {
+		int64_t s = c->li->ms / 1000;
+
+		if ((o->since_ms && c->li->ms < o->since_ms) ||
+		    (o->until_ms && c->li->ms > o->until_ms) ||
+		    (o->within_validity &&
+		     ((cs_indicator_valid_from(ind) && s < cs_indicator_valid_from(ind)) ||
+		      (cs_indicator_valid_until(ind) && s > cs_indicator_valid_until(ind))))) {
+			j->filtered++;
+			return 0;
+		}
+	}
+	if (cs__grow((void **)&j->hits, &j->cap, j->nhits + 1, sizeof(*j->hits)))
+		return CS_ERR_NOMEM;
+	h = &j->hits[j->nhits];
+	memset(h, 0, sizeof(*h));
+	h->line = c->lineno;
+	h->offset = c->off + (c->alt ? 0 : off);
+	h->has_time = c->li->has_time;
+	h->ms = c->li->ms;
+	h->event_id = c->li->event_id;
+	h->observed = observed;
+	h->ind = ind;
+	h->matched = dupn(src + off, len > MATCHED_MAX ? MATCHED_MAX : len);
+	h->host = c->li->host[0] ? cs__strdup(c->li->host) : NULL;
+	j->nhits++;
+	return 0;
+}
+
+static int match(struct line_ctx *c, const char *s, size_t n, const char *alt)
+{
+	c->alt = alt;
+	return cs__match_text(c->ls->m, s, n, on_text, c);
+}
+
+/* ---- formats: time, host, event id ---- */
+
+static void info_text(struct log_file *f, const struct cs_log_opts *o, const char *s, size_t n,
+                      struct linfo *li)
+{
+	const char *b;
+
+	if (cs__time_any(s, n, f->year, o->tz_minutes, &li->ms) == 0) {
+		li->has_time = 1;
+		return;
+	}
+	/* "... [29/Mar/2023:12:00:01 +0000] ..." anywhere. */
+	b = memchr(s, '[', n);
+	if (b && cs__time_web(b + 1, n - (size_t)(b + 1 - s), &li->ms, NULL) == 0)
+		li->has_time = 1;
+}
+
+static void info_syslog(struct log_file *f, const struct cs_log_opts *o, const char *s, size_t n,
+                        struct linfo *li)
+{
+	size_t i = 0, used = 0, h;
+
+	if (i < n && s[i] == '<') {
+		while (i < n && s[i] != '>')
+			i++;
+		i++;
+	}
+	if (i + 1 < n && s[i] == '1' && s[i + 1] == ' ') {
+		/* RFC 5424: VERSION SP TIMESTAMP SP HOSTNAME */
+		i += 2;
+		if (cs__time_iso(s + i, n - i, o->tz_minutes, &li->ms, &used) == 0)
+			li->has_time = 1;
+	} else if (i < n &&
+	           cs__time_3164(s + i, n - i, f->year, o->tz_minutes, &li->ms, &used) == 0) {
+		li->has_time = 1;
+	} else if (i < n && cs__time_iso(s + i, n - i, o->tz_minutes, &li->ms, &used) == 0) {
+		li->has_time = 1; /* rsyslog's high-precision form */
+	} else {
+		return;
+	}
+	i += used;
+	while (i < n && s[i] == ' ')
+		i++;
+	for (h = i; h < n && s[h] != ' '; h++)
+		;
+	if (h > i && !(h - i == 1 && s[i] == '-'))
+		set_host(li, s + i, h - i);
+}
+
+static void info_web(const struct cs_log_opts *o, const char *s, size_t n, struct linfo *li)
+{
+	const char *sp = memchr(s, ' ', n), *b = memchr(s, '[', n);
+
+	(void)o;
+	if (sp)
+		set_host(li, s, (size_t)(sp - s));
+	if (b && cs__time_web(b + 1, n - (size_t)(b + 1 - s), &li->ms, NULL) == 0)
+		li->has_time = 1;
+}
+
+/* The n-th field of a separated line (CSV quotes honoured). */
+static int field(const char *s, size_t n, char sep, int want, const char **fs, size_t *fn)
+{
+	size_t i = 0;
+	int k = 0;
+
+	while (i <= n) {
+		size_t st = i;
+		int q = sep == ',' && i < n && s[i] == '"';
+
+		if (q) {
+			i++;
+			while (i < n && !(s[i] == '"' && (i + 1 >= n || s[i + 1] != '"')))
+				i += s[i] == '"' ? 2 : 1;
+			if (i < n)
+				i++;
+		}
+		while (i < n && s[i] != sep)
+			i++;
+		if (k == want) {
+			*fs = s + st + q;
+			*fn = i - st - (size_t)(q ? 2 : 0);
+			if (q && i - st < 2)
+				*fn = 0;
+			return 0;
+		}
+		k++;
+		i++;
+	}
+	return -1;
+}
+
+static void info_columns(struct log_file *f, const struct cs_log_opts *o, const char *s, size_t n,
+                         struct linfo *li)
+{
+	const char *v;
+	size_t vn;
+
+	if (f->ts_col >= 0 && field(s, n, f->sep, f->ts_col, &v, &vn) == 0 &&
+	    cs__time_any(v, vn, f->year, o->tz_minutes, &li->ms) == 0)
+		li->has_time = 1;
+	if (f->host_col >= 0 && field(s, n, f->sep, f->host_col, &v, &vn) == 0 && vn &&
+	    !(vn == 1 && v[0] == '-'))
+		set_host(li, v, vn);
+	if (f->id_col >= 0 && field(s, n, f->sep, f->id_col, &v, &vn) == 0 && vn)
+		li->event_id = atoi(v);
+}
+
+static const char *const time_keys[] = {"ts",       "@timestamp", "timestamp",   "time",
+                                        "UtcTime",  "EventTime",  "TimeCreated", "date",
+                                        "datetime", "eventTime",  NULL};
+static const char *const host_keys[] = {"id.orig_h",     "Computer",  "hostname",  "host",
+                                        "src_ip",        "client_ip", "source_ip", "src",
+                                        "computer_name", "ClientIP",  NULL};
+static const char *const id_keys[] = {"EventID", "event_id", "EventId", "Id", NULL};
+
+/* A value by dotted path ("winlog.event_id"), or by a flat key that has
+ * dots itself (Zeek's "id.orig_h"). */
+static json_t *jget(json_t *o, const char *path)
+{
+	json_t *v = json_object_get(o, path);
+	const char *dot;
+	char head[128];
+
+	if (v || !json_is_object(o))
+		return v;
+	dot = strchr(path, '.');
+	if (!dot || (size_t)(dot - path) >= sizeof(head))
+		return NULL;
+	memcpy(head, path, (size_t)(dot - path));
+	head[dot - path] = '\0';
+	v = json_object_get(o, head);
+	return v ? jget(v, dot + 1) : NULL;
+}
+
+static void info_json(struct log_file *f, const struct cs_log_opts *o, json_t *root,
+                      struct linfo *li)
+{
+	json_t *v;
+	int i;
+
+	for (i = 0; time_keys[i] && !li->has_time; i++) {
+		v = jget(root, time_keys[i]);
+		if (json_is_string(v)) {
+			li->has_time = cs__time_any(json_string_value(v), json_string_length(v),
+			                            f->year, o->tz_minutes, &li->ms) == 0;
+		} else if (json_is_object(v) && json_is_string(json_object_get(v, "SystemTime"))) {
+			v = json_object_get(v, "SystemTime");
+			li->has_time = cs__time_any(json_string_value(v), json_string_length(v),
+			                            f->year, o->tz_minutes, &li->ms) == 0;
+		} else if (json_is_number(v)) {
+			double d = json_number_value(v);
+
+			/* Seconds, or milliseconds when it is that large. */
+			li->ms = d > 1e11 ? (int64_t)d : (int64_t)(d * 1000.0);
+			li->has_time = d > 0;
+		}
+	}
+	for (i = 0; host_keys[i] && !li->host[0]; i++) {
+		v = jget(root, host_keys[i]);
+		if (json_is_object(v))
+			v = json_object_get(v, "name");
+		if (json_is_string(v))
+			set_host(li, json_string_value(v), json_string_length(v));
+	}
+	v = jget(root, "winlog.event_id");
+	for (i = 0; id_keys[i] && !json_is_integer(v) && !json_is_string(v); i++)
+		v = jget(root, id_keys[i]);
+	if (json_is_integer(v))
+		li->event_id = (int)json_integer_value(v);
+	else if (json_is_string(v))
+		li->event_id = atoi(json_string_value(v));
+}
+
+/* Match every string value (or the named fields) of a JSON value. */
+static int match_json_strings(struct line_ctx *c, json_t *v)
+{
+	const char *k;
+	json_t *x;
+	size_t i;
+	int rc = 0;
+
+	if (json_is_string(v))
+		return match(c, json_string_value(v), json_string_length(v), json_string_value(v));
+	if (json_is_object(v)) {
+		json_object_foreach(v, k, x)
+		{
+			rc = match_json_strings(c, x);
+			if (rc)
+				return rc;
+		}
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, x)
+		{
+			rc = match_json_strings(c, x);
+			if (rc)
+				return rc;
+		}
+	}
+	return rc;
+}
+
+/* XML events: remember what the <System> part says. */
+static void xml_state(struct log_file *f, const char *s, size_t n)
+{
+	const char *p;
+	char buf[128];
+
+	if (memmem(s, n, "<Event ", 7) || memmem(s, n, "<Event>", 7)) {
+		f->xml_has_time = 0;
+		f->xml_id = 0;
+		f->xml_host[0] = '\0';
+	}
+	p = memmem(s, n, "SystemTime=", 11);
+	if (p && p + 12 < s + n) {
+		int64_t ms;
+
+		if (cs__time_iso(p + 12, n - (size_t)(p + 12 - s), 0, &ms, NULL) == 0) {
+			f->xml_ms = ms;
+			f->xml_has_time = 1;
+		}
+	}
+	p = memmem(s, n, "<Computer>", 10);
+	if (p) {
+		const char *e = memmem(p, n - (size_t)(p - s), "</", 2);
+		size_t len = e ? (size_t)(e - p - 10) : 0;
+
+		if (len > HOST_MAX)
+			len = HOST_MAX;
+		memcpy(f->xml_host, p + 10, len);
+		f->xml_host[len] = '\0';
+	}
+	p = memmem(s, n, "<EventID", 8);
+	if (p) {
+		const char *gt = memchr(p, '>', n - (size_t)(p - s));
+
+		if (gt) {
+			size_t len = (size_t)(s + n - gt - 1);
+
+			if (len >= sizeof(buf))
+				len = sizeof(buf) - 1;
+			memcpy(buf, gt + 1, len);
+			buf[len] = '\0';
+			f->xml_id = atoi(buf);
+		}
+	}
+}
+
+/* Decode the five XML entities into a copy. */
+static char *xml_decode(const char *s, size_t n, size_t *out)
+{
+	static const char *const ent[5][2] = {
+	        {"&amp;", "&"}, {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&apos;", "'"}};
+	char *d = cs__malloc(n + 1);
+	size_t i = 0, o = 0;
+	int k;
+
+	if (!d)
+		return NULL;
+	while (i < n) {
+		for (k = 0; k < 5; k++) {
+			size_t l = strlen(ent[k][0]);
+
+			if (s[i] == '&' && i + l <= n && memcmp(s + i, ent[k][0], l) == 0) {
+				d[o++] = ent[k][1][0];
+				i += l;
+				break;
+			}
+		}
+		if (k == 5)
+			d[o++] = s[i++];
+	}
+	d[o] = '\0';
+	*out = o;
+	return d;
+}
+
+/* One line: its facts, then the text. */
+static int scan_line(struct lscan *ls, struct job *j, const char *s, size_t n, uint64_t lineno,
+                     uint64_t off)
+{
+	struct log_file *f = j->f;
+	struct linfo li;
+	struct line_ctx c;
+	json_t *root = NULL;
+	int rc = 0;
+
+	if (n && s[n - 1] == '\r')
+		n--;
+	memset(&li, 0, sizeof(li));
+	memset(&c, 0, sizeof(c));
+	c.ls = ls;
+	c.j = j;
+	c.line = s;
+	c.len = n;
+	c.lineno = lineno;
+	c.off = off;
+	c.li = &li;
+	c.first_hit = j->nhits;
+	j->lines++;
+	if (n == 0)
+		return 0;
+	if (memchr(s, '\0', n)) {
+		if (j->bad_lines++ < DIAGS_PER_FILE)
+			job_diag(j, lineno, "binary", "binary data (NUL bytes); searched as text");
+	}
+	switch (f->fmt) {
+	case F_SYSLOG:
+		info_syslog(f, &ls->o, s, n, &li);
+		break;
+	case F_WEB:
+		info_web(&ls->o, s, n, &li);
+		break;
+	case F_ZEEK:
+	case F_CSV:
+		if (s[0] == '#' && f->fmt == F_ZEEK)
+			return 0; /* header and footer lines */
+		info_columns(f, &ls->o, s, n, &li);
+		break;
+	case F_XML:
+		xml_state(f, s, n);
+		li.has_time = f->xml_has_time;
+		li.ms = f->xml_ms;
+		li.event_id = f->xml_id;
+		snprintf(li.host, sizeof(li.host), "%s", f->xml_host);
+		break;
+	case F_JSON: {
+		json_error_t err;
+
+		root = json_loadb(s, n, 0, &err);
+		if (!root) {
+			if (j->bad_lines++ < DIAGS_PER_FILE)
+				job_diag(j, lineno, "json-syntax",
+				         "invalid JSON at column %d: %s; searched as text",
+				         err.column, err.text);
+		} else {
+			info_json(f, &ls->o, root, &li);
+		}
+		break;
+	}
+	default:
+		info_text(f, &ls->o, s, n, &li);
+		break;
+	}
+	if (root && ls->o.nfields) {
+		size_t i;
+
+		for (i = 0; i < ls->o.nfields && !rc; i++) {
+			json_t *v = jget(root, ls->o.fields[i]);
+
+			if (v)
+				rc = match_json_strings(&c, v);
+		}
+	} else {
+		rc = match(&c, s, n, NULL);
+		/* Escapes hide text: "http:\/\/evil.com" in JSON, "&amp;" in XML. */
+		if (!rc && root && memchr(s, '\\', n))
+			rc = match_json_strings(&c, root);
+		if (!rc && f->fmt == F_XML && memchr(s, '&', n)) {
+			size_t dn;
+			char *d = xml_decode(s, n, &dn);
+
+			if (d) {
+				rc = match(&c, d, dn, d);
+				free(d);
+			}
+		}
+	}
+	json_decref(root);
+	return rc;
+}
+
+static void scan_job(struct lscan *ls, struct job *j)
+{
+	const char *p = j->data, *end = j->data + j->len;
+	uint64_t line = j->line0;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+
+		if (scan_line(ls, j, p, n, line, j->off0 + (uint64_t)(p - j->data)))
+			break;
+		if (!nl)
+			break;
+		p = nl + 1;
+		line++;
+	}
+}
+
+/* ---- the worker pool ---- */
+
+static void *worker_main(void *arg)
+{
+	struct lscan *ls = arg;
+
+	pthread_mutex_lock(&ls->mu);
+	for (;;) {
+		struct job *j;
+
+		while (!ls->queue_head && !ls->closing)
+			pthread_cond_wait(&ls->work, &ls->mu);
+		if (!ls->queue_head)
+			break;
+		j = ls->queue_head;
+		ls->queue_head = j->next_q;
+		if (!ls->queue_head)
+			ls->queue_tail = NULL;
+		pthread_mutex_unlock(&ls->mu);
+		scan_job(ls, j);
+		pthread_mutex_lock(&ls->mu);
+		j->done = 1;
+		pthread_cond_broadcast(&ls->done);
+	}
+	pthread_mutex_unlock(&ls->mu);
+	return NULL;
+}
+
+static void deliver(struct lscan *ls, struct job *j)
+{
+	struct log_file *f = j->f;
+	size_t i;
+
+	for (i = 0; i < j->ndiags; i++) {
+		if (ls->o.on_diag && f->diags < DIAGS_PER_FILE) {
+			struct cs_diag d = {CS_SEV_WARN,        f->name,        j->diags[i].line, 0,
+			                    j->diags[i].reason, j->diags[i].msg};
+
+			ls->o.on_diag(ls->o.userdata, &d);
+		}
+		f->diags++;
+		free(j->diags[i].reason);
+		free(j->diags[i].msg);
+	}
+	for (i = 0; i < j->nhits; i++) {
+		struct hitrec *h = &j->hits[i];
+		struct cs_log_hit hit;
+
+		if (!ls->rc && ls->o.on_hit) {
+			memset(&hit, 0, sizeof(hit));
+			hit.file = f->name;
+			hit.format = fmt_names[f->fmt];
+			hit.line = h->line;
+			hit.offset = h->offset;
+			hit.has_time = h->has_time;
+			hit.time_ms = h->ms;
+			hit.host = h->host;
+			hit.event_id = h->event_id;
+			hit.observed = h->observed;
+			hit.matched = h->matched ? h->matched : "";
+			hit.indicator = h->ind;
+			ls->rc = ls->o.on_hit(ls->o.userdata, &hit);
+		}
+		free(h->matched);
+		free(h->host);
+	}
+	ls->res->hits += j->nhits;
+	ls->res->lines += j->lines;
+	ls->res->bad_lines += j->bad_lines;
+	ls->res->filtered += j->filtered;
+	free(j->hits);
+	free(j->diags);
+	free(j->data);
+	free(j);
+}
+
+/* ---- reading one input ---- */
+
+struct pipe {
+	struct lscan *ls;
+	struct log_file *f;
+	struct job *head, *tail; /* submitted, in stream order */
+	size_t inflight, limit;
+	uint64_t line, off; /* of the next chunk */
+};
+
+/* Deliver finished chunks in order; with `all`, wait for every one; past
+ * the limit, wait for the oldest. */
+static void pipe_drain(struct pipe *p, int all)
+{
+	struct lscan *ls = p->ls;
+
+	pthread_mutex_lock(&ls->mu);
+	while (p->head && (p->head->done || all || p->inflight > p->limit)) {
+		struct job *j = p->head;
+
+		while (!j->done)
+			pthread_cond_wait(&ls->done, &ls->mu);
+		p->head = j->next_f;
+		if (!p->head)
+			p->tail = NULL;
+		p->inflight--;
+		pthread_mutex_unlock(&ls->mu);
+		deliver(ls, j);
+		pthread_mutex_lock(&ls->mu);
+	}
+	pthread_mutex_unlock(&ls->mu);
+}
+
+static uint64_t count_lines(const char *s, size_t n)
+{
+	const char *p = s, *end = s + n;
+	uint64_t k = 0;
+
+	while (p < end && (p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		k++;
+		p++;
+	}
+	return k;
+}
+
+/* Hand a chunk (malloc'ed, consumed) to the workers, or scan it here
+ * when the format needs its order (XML events) or there are no workers. */
+static int submit(struct pipe *p, char *data, size_t len, int inline_scan)
+{
+	struct lscan *ls = p->ls;
+	struct job *j = cs__calloc(1, sizeof(*j));
+
+	if (!j) {
+		free(data);
+		return CS_ERR_NOMEM;
+	}
+	j->f = p->f;
+	j->data = data;
+	j->len = len;
+	j->line0 = p->line;
+	j->off0 = p->off;
+	p->line += count_lines(data, len);
+	p->off += len;
+	if (inline_scan) {
+		scan_job(ls, j);
+		j->done = 1;
+	}
+	pthread_mutex_lock(&ls->mu);
+	if (p->tail)
+		p->tail->next_f = j;
+	else
+		p->head = j;
+	p->tail = j;
+	p->inflight++;
+	if (!inline_scan) {
+		if (ls->queue_tail)
+			ls->queue_tail->next_q = j;
+		else
+			ls->queue_head = j;
+		ls->queue_tail = j;
+		pthread_cond_signal(&ls->work);
+	}
+	pthread_mutex_unlock(&ls->mu);
+	pipe_drain(p, 0);
+	return CS_OK;
+}
+
+static int has_word(const char *s, size_t n, const char *w)
+{
+	return memmem(s, n, w, strlen(w)) != NULL;
+}
+
+/* Column index of the first header name in `names`, or -1. */
+static int col_of(const char *hdr, size_t n, char sep, const char *const *names)
+{
+	int k, i;
+
+	for (i = 0; names[i]; i++) {
+		for (k = 0;; k++) {
+			const char *v;
+			size_t vn;
+
+			if (field(hdr, n, sep, k, &v, &vn))
+				break;
+			while (vn && (*v == ' ' || *v == '"'))
+				v++, vn--;
+			if (cs__eqi(v, vn, names[i]))
+				return k;
+		}
+	}
+	return -1;
+}
+
+static const char *const col_time[] = {"ts",          "timestamp",     "@timestamp", "time",
+                                       "date",        "datetime",      "UtcTime",    "EventTime",
+                                       "TimeCreated", "Date and Time", NULL};
+static const char *const col_host[] = {"id.orig_h",     "host",   "hostname", "computer",
+                                       "computer_name", "src_ip", "src",      "source",
+                                       "client_ip",     "client", NULL};
+static const char *const col_id[] = {"EventID", "event_id", "Event ID", "Id", NULL};
+
+/* Zeek's "#fields" line (tab-separated names after the tag). */
+static void zeek_header(struct log_file *f, const char *s, size_t n)
+{
+	const char *l = memmem(s, n, "#fields\t", 8), *e;
+
+	if (!l)
+		return;
+	l += 8;
+	e = memchr(l, '\n', n - (size_t)(l - s));
+	if (!e)
+		e = s + n;
+	f->ts_col = col_of(l, (size_t)(e - l), '\t', col_time);
+	f->host_col = col_of(l, (size_t)(e - l), '\t', col_host);
+	f->id_col = -1;
+}
+
+/* Choose the reader from the first line(s); read the header of the
+ * column formats. */
+static void sniff(struct log_file *f, const char *force, const char *s, size_t n)
+{
+	const char *l = s, *e;
+	size_t ln;
+	int i;
+
+	f->ts_col = f->host_col = f->id_col = -1;
+	f->sep = '\t';
+	/* First non-empty line. */
+	while (l < s + n && (*l == '\n' || *l == '\r' || *l == ' '))
+		l++;
+	e = memchr(l, '\n', (size_t)(s + n - l));
+	ln = e ? (size_t)(e - l) : (size_t)(s + n - l);
+	if (ln && l[ln - 1] == '\r')
+		ln--;
+	f->fmt = F_TEXT;
+	if (force) {
+		for (i = 0; i < F_N; i++)
+			if (strcmp(force, fmt_names[i]) == 0)
+				f->fmt = (enum fmt)i;
+	} else if (ln && l[0] == '{') {
+		f->fmt = F_JSON;
+	} else if (ln >= 10 && memcmp(l, "#separator", 10) == 0) {
+		f->fmt = F_ZEEK;
+	} else if (ln && l[0] == '<' &&
+	           (has_word(s, n < 4096 ? n : 4096, "<Event") || has_word(l, ln, "<?xml"))) {
+		f->fmt = F_XML;
+	} else if (ln) {
+		int64_t ms;
+		const char *b = memchr(l, '[', ln), *sp = memchr(l, ' ', ln);
+		size_t used;
+
+		if (l[0] == '<' || cs__time_3164(l, ln, 2000, 0, &ms, &used) == 0)
+			f->fmt = F_SYSLOG;
+		else if (cs__time_iso(l, ln, 0, &ms, &used) == 0 && used + 1 < ln &&
+		         l[used] == ' ' && memchr(l + used + 1, ' ', ln - used - 1) &&
+		         memchr(l + used + 1, ':', ln - used - 1) && !memchr(l, ',', ln))
+			f->fmt = F_SYSLOG;
+		else if (b && sp && sp < b &&
+		         cs__time_web(b + 1, ln - (size_t)(b + 1 - l), &ms, NULL) == 0)
+			f->fmt = F_WEB;
+		else if (memchr(l, ',', ln) && col_of(l, ln, ',', col_time) >= 0)
+			f->fmt = F_CSV;
+	}
+	if (f->fmt == F_ZEEK) {
+		zeek_header(f, s, n);
+	} else if (f->fmt == F_CSV) {
+		f->sep = ',';
+		f->ts_col = col_of(l, ln, ',', col_time);
+		f->host_col = col_of(l, ln, ',', col_host);
+		f->id_col = col_of(l, ln, ',', col_id);
+	}
+}
+
+static void file_diag(struct lscan *ls, struct log_file *f, uint64_t line, const char *reason,
+                      const char *fmt, ...) CS_PRINTF(5, 6);
+
+static void file_diag(struct lscan *ls, struct log_file *f, uint64_t line, const char *reason,
+                      const char *fmt, ...)
+{
+	struct cs_diag d = {CS_SEV_WARN, f->name, line, 0, reason, NULL};
+	char msg[512];
+	va_list ap;
+
+	if (!ls->o.on_diag)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	d.message = msg;
+	ls->o.on_diag(ls->o.userdata, &d);
+}
+
+/* Where to cut a line longer than the cap: after the last separator in
+ * its final 4 KB, else at the cap. */
+static size_t cut_point(const char *s, size_t cap)
+{
+	size_t i;
+
+	for (i = cap; i > cap - (cap > 4096 ? 4096 : cap / 2); i--)
+		if (strchr(" \t,;\"'<>|", s[i - 1]))
+			return i;
+	return cap;
+}
+
+/* Read one opened stream to its end. */
+static int read_stream(struct lscan *ls, struct log_file *f, struct archive *a)
+{
+	size_t max_line = ls->o.max_line ? ls->o.max_line : DEFAULT_MAX_LINE;
+	size_t cap = CHUNK + max_line, have = 0;
+	char *buf = cs__malloc(cap);
+	struct pipe p;
+	int rc = CS_OK, first = 1, in_long = 0, inl;
+	la_ssize_t r;
+
+	if (!buf)
+		return CS_ERR_NOMEM;
+	memset(&p, 0, sizeof(p));
+	p.ls = ls;
+	p.f = f;
+	p.line = 1;
+	p.limit = 2 * (ls->o.threads ? ls->o.threads : 1) + 2;
+	for (;;) {
+		char *nl, *chunk;
+		size_t take;
+
+		r = archive_read_data(a, buf + have, cap - have);
+		if (r < 0) {
+			file_diag(ls, f, p.line + count_lines(buf, have), "read-error",
+			          "cannot read further: %s; what came before was searched",
+			          archive_error_string(a) ? archive_error_string(a) : "error");
+			ls->res->files_failed++;
+			ls->res->incomplete = 1;
+		}
+		if (r > 0) {
+			have += (size_t)r;
+			ls->res->bytes += (uint64_t)r;
+			if (first && have < CHUNK)
+				continue; /* sniff on a full first chunk */
+		}
+		if (first) {
+			sniff(f, ls->o.format, buf, have);
+			first = 0;
+		}
+		inl = f->fmt == F_XML || ls->o.threads <= 1;
+		if (r <= 0) {
+			/* End (or error): the rest is the last line. */
+			if (have) {
+				chunk = dupn(buf, have);
+				rc = chunk ? submit(&p, chunk, have, inl) : CS_ERR_NOMEM;
+			}
+			break;
+		}
+		nl = have ? memrchr(buf, '\n', have) : NULL;
+		if (nl) {
+			take = (size_t)(nl - buf) + 1;
+			in_long = 0;
+		} else if (have >= max_line) {
+			take = cut_point(buf, max_line);
+			if (!in_long) {
+				ls->res->long_lines++;
+				file_diag(ls, f, p.line, "long-line",
+				          "line longer than %zu bytes: searched in pieces",
+				          max_line);
+			}
+			in_long = 1;
+		} else {
+			continue;
+		}
+		if (have - take + CHUNK > cap && !nl)
+			take = have; /* cannot happen: have < cap */
+		if (take < have / 2 && have < cap - CHUNK / 4)
+			continue; /* gather more before cutting a small chunk */
+		chunk = dupn(buf, take);
+		if (!chunk) {
+			rc = CS_ERR_NOMEM;
+			break;
+		}
+		memmove(buf, buf + take, have - take);
+		have -= take;
+		rc = submit(&p, chunk, take, inl);
+		if (rc || ls->rc)
+			break;
+	}
+	pipe_drain(&p, 1);
+	free(buf);
+	return rc;
+}
+
+static int scan_archive(struct lscan *ls, const char *name, struct archive *a, int year)
+{
+	struct archive_entry *e;
+	struct log_file f;
+	int r;
+
+	memset(&f, 0, sizeof(f));
+	f.name = name;
+	f.year = year;
+	ls->res->files++;
+	r = archive_read_next_header(a, &e);
+	if (r == ARCHIVE_EOF)
+		return CS_OK; /* empty */
+	if (r < ARCHIVE_WARN) {
+		file_diag(ls, &f, 0, "read-error", "cannot read: %s",
+		          archive_error_string(a) ? archive_error_string(a) : "error");
+		ls->res->files_failed++;
+		ls->res->incomplete = 1;
+		return CS_OK;
+	}
+	return read_stream(ls, &f, a);
+}
+
+static struct archive *raw_reader(void)
+{
+	struct archive *a = archive_read_new();
+
+	if (!a)
+		return NULL;
+	archive_read_support_filter_all(a);
+	archive_read_support_format_raw(a);
+	archive_read_support_format_empty(a);
+	return a;
+}
+
+static int year_of(time_t t)
+{
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm))
+		return 1970;
+	return tm.tm_year + 1900;
+}
+
+static int scan_file(struct lscan *ls, const char *path)
+{
+	struct archive *a = raw_reader();
+	struct stat st;
+	int fd, rc;
+
+	if (!a)
+		return CS_ERR_NOMEM;
+	if (strcmp(path, "-") == 0) {
+		fd = STDIN_FILENO;
+		st.st_mtime = time(NULL);
+	} else {
+		fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC | O_NOFOLLOW);
+		if (fd < 0 || fstat(fd, &st) != 0) {
+			struct log_file f = {0};
+
+			f.name = path;
+			file_diag(ls, &f, 0, "open", "cannot open: %s", strerror(errno));
+			ls->res->files++;
+			ls->res->files_failed++;
+			ls->res->incomplete = 1;
+			if (fd >= 0)
+				close(fd);
+			archive_read_free(a);
+			return CS_OK;
+		}
+	}
+	if (archive_read_open_fd(a, fd, 1 << 16) != ARCHIVE_OK) {
+		struct log_file f = {0};
+
+		f.name = path;
+		file_diag(ls, &f, 0, "read-error", "cannot read: %s",
+		          archive_error_string(a) ? archive_error_string(a) : "error");
+		ls->res->files++;
+		ls->res->files_failed++;
+		ls->res->incomplete = 1;
+		rc = CS_OK;
+	} else {
+		rc = scan_archive(ls, path, a, year_of(st.st_mtime));
+	}
+	archive_read_free(a);
+	if (fd != STDIN_FILENO)
+		close(fd);
+	return rc;
+}
+
+static int name_cmp(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+/* A folder: its regular files and folders, in name order, recursively;
+ * links are not followed. */
+static int scan_dir(struct lscan *ls, const char *dir, int depth)
+{
+	struct dirent **v = NULL;
+	int n, i, rc = CS_OK;
+
+	n = scandir(dir, &v, NULL, name_cmp);
+	if (n < 0) {
+		struct log_file f = {0};
+
+		f.name = dir;
+		file_diag(ls, &f, 0, "open", "cannot list folder: %s", strerror(errno));
+		ls->res->files_failed++;
+		ls->res->incomplete = 1;
+		return CS_OK;
+	}
+	for (i = 0; i < n; i++) {
+		struct stat st;
+		char *p;
+
+		if (!rc && strcmp(v[i]->d_name, ".") && strcmp(v[i]->d_name, "..") &&
+		    asprintf(&p, "%s/%s", dir, v[i]->d_name) > 0) {
+			if (lstat(p, &st) == 0) {
+				if (S_ISREG(st.st_mode))
+					rc = scan_file(ls, p);
+				else if (S_ISDIR(st.st_mode) && depth < 64)
+					rc = scan_dir(ls, p, depth + 1);
+			}
+			free(p);
+		}
+		free(v[i]);
+	}
+	free(v);
+	return rc ? rc : ls->rc;
+}
+
+static int lscan_begin(struct lscan *ls, const struct cs_matcher *m, const struct cs_log_opts *o,
+                       struct cs_log_result *res, pthread_t *th, unsigned *nth)
+{
+	unsigned i, n;
+
+	memset(res, 0, sizeof(*res));
+	memset(ls, 0, sizeof(*ls));
+	ls->m = m;
+	if (o)
+		ls->o = *o;
+	ls->res = res;
+	n = ls->o.threads;
+	if (!n) {
+		long c = sysconf(_SC_NPROCESSORS_ONLN);
+
+		n = c > 0 ? (unsigned)c : 1;
+	}
+	if (n > 64)
+		n = 64;
+	ls->o.threads = n;
+	pthread_mutex_init(&ls->mu, NULL);
+	pthread_cond_init(&ls->work, NULL);
+	pthread_cond_init(&ls->done, NULL);
+	*nth = 0;
+	if (n > 1) {
+		for (i = 0; i < n; i++) {
+			if (pthread_create(&th[i], NULL, worker_main, ls) != 0)
+				break;
+			(*nth)++;
+		}
+		if (!*nth)
+			ls->o.threads = 1;
+	}
+	return CS_OK;
+}
+
+static int lscan_end(struct lscan *ls, pthread_t *th, unsigned nth, double t0, int rc)
+{
+	unsigned i;
+
+	pthread_mutex_lock(&ls->mu);
+	ls->closing = 1;
+	pthread_cond_broadcast(&ls->work);
+	pthread_mutex_unlock(&ls->mu);
+	for (i = 0; i < nth; i++)
+		pthread_join(th[i], NULL);
+	pthread_mutex_destroy(&ls->mu);
+	pthread_cond_destroy(&ls->work);
+	pthread_cond_destroy(&ls->done);
+	ls->res->seconds = cs__now() - t0;
+	if (ls->res->files_failed)
+		ls->res->incomplete = 1;
+	return rc ? rc : ls->rc;
+}
+
+int cs_log_scan(const struct cs_matcher *m, const char *const *paths, size_t n,
+                const struct cs_log_opts *o, struct cs_log_result *res)
+{
+	struct lscan ls;
+	pthread_t th[64];
+	unsigned nth;
+	double t0 = cs__now();
+	size_t i;
+	int rc = CS_OK;
+
+	if (!m || (!paths && n))
+		return CS_ERR_INVALID;
+	lscan_begin(&ls, m, o, res, th, &nth);
+	for (i = 0; i < n && !rc && !ls.rc; i++) {
+		struct stat st;
+
+		if (strcmp(paths[i], "-") != 0 && stat(paths[i], &st) == 0 && S_ISDIR(st.st_mode))
+			rc = scan_dir(&ls, paths[i], 0);
+		else
+			rc = scan_file(&ls, paths[i]);
+	}
+	return lscan_end(&ls, th, nth, t0, rc);
+}
+
+int cs_log_scan_mem(const struct cs_matcher *m, const char *name, const void *data, size_t len,
+                    const struct cs_log_opts *o, struct cs_log_result *res)
+{
+	struct lscan ls;
+	pthread_t th[64];
+	unsigned nth;
+	double t0 = cs__now();
+	struct archive *a;
+	int rc;
+
+	if (!m || !name || (!data && len))
+		return CS_ERR_INVALID;
+	lscan_begin(&ls, m, o, res, th, &nth);
+	a = raw_reader();
+	if (!a)
+		return lscan_end(&ls, th, nth, t0, CS_ERR_NOMEM);
+	if (archive_read_open_memory(a, data ? data : "", len) != ARCHIVE_OK) {
+		struct log_file f = {0};
+
+		f.name = name;
+		file_diag(&ls, &f, 0, "read-error", "cannot read: %s",
+		          archive_error_string(a) ? archive_error_string(a) : "error");
+		res->files++;
+		res->files_failed++;
+		rc = CS_OK;
+	} else {
+		rc = scan_archive(&ls, name, a, year_of(time(NULL)));
+	}
+	archive_read_free(a);
+	return lscan_end(&ls, th, nth, t0, rc);
+}
