@@ -35,6 +35,7 @@
 #include "scan/scan_int.h"
 
 #define CHUNK            ((size_t)4 << 20)
+#define READ_STEP        ((size_t)64 << 10)
 #define DEFAULT_MAX_LINE ((size_t)1 << 20)
 #define DIAGS_PER_FILE   10
 #define HOST_MAX         255
@@ -83,6 +84,7 @@ struct hitrec {
 	const struct cs_indicator *ind;
 	char *matched;
 	char *host;
+	int dropped; /* left out by --since/--until/--within-validity */
 };
 
 struct diagrec {
@@ -101,7 +103,8 @@ struct job {
 	size_t nhits, cap;
 	struct diagrec *diags;
 	size_t ndiags, dcap;
-	uint64_t lines, bad_lines, filtered;
+	uint64_t lines, bad_lines, filtered, long_lines;
+	int cont;           /* the first line continues the previous chunk's last */
 	struct job *next_q; /* the workers' queue */
 	struct job *next_f; /* the reader's in-order list */
 };
@@ -195,22 +198,27 @@ static int on_text(void *ud, enum cs_kind observed, size_t off, size_t len,
 
 	if (seen_ind(j, c->first_hit, ind))
 		return 0;
+	if (cs__grow((void **)&j->hits, &j->cap, j->nhits + 1, sizeof(*j->hits)))
+		return CS_ERR_NOMEM;
+	h = &j->hits[j->nhits];
+	memset(h, 0, sizeof(*h));
 	if (c->li->has_time) {
 		int64_t s = c->li->ms / 1000;
 
+		/* Kept in the list (so the line reports it once) but not
+		 * delivered. */
 		if ((o->since_ms && c->li->ms < o->since_ms) ||
 		    (o->until_ms && c->li->ms > o->until_ms) ||
 		    (o->within_validity &&
 		     ((cs_indicator_valid_from(ind) && s < cs_indicator_valid_from(ind)) ||
 		      (cs_indicator_valid_until(ind) && s > cs_indicator_valid_until(ind))))) {
+			h->ind = ind;
+			h->dropped = 1;
 			j->filtered++;
+			j->nhits++;
 			return 0;
 		}
 	}
-	if (cs__grow((void **)&j->hits, &j->cap, j->nhits + 1, sizeof(*j->hits)))
-		return CS_ERR_NOMEM;
-	h = &j->hits[j->nhits];
-	memset(h, 0, sizeof(*h));
 	h->line = c->lineno;
 	h->offset = c->off + (c->alt ? 0 : off);
 	h->has_time = c->li->has_time;
@@ -529,7 +537,6 @@ static int scan_line(struct lscan *ls, struct job *j, const char *s, size_t n, u
 	c.off = off;
 	c.li = &li;
 	c.first_hit = j->nhits;
-	j->lines++;
 	if (n == 0)
 		return 0;
 	if (memchr(s, '\0', n)) {
@@ -602,16 +609,48 @@ static int scan_line(struct lscan *ls, struct job *j, const char *s, size_t n, u
 	return rc;
 }
 
+/* Where to cut a line longer than the cap: after the last separator in
+ * its final 4 KB, else at the cap. */
+static size_t cut_point(const char *s, size_t cap)
+{
+	size_t i;
+
+	for (i = cap; i > cap - (cap > 4096 ? 4096 : cap / 2); i--)
+		if (strchr(" \t,;\"'<>|", s[i - 1]))
+			return i;
+	return cap;
+}
+
 static void scan_job(struct lscan *ls, struct job *j)
 {
 	const char *p = j->data, *end = j->data + j->len;
+	size_t max_line = ls->o.max_line ? ls->o.max_line : DEFAULT_MAX_LINE;
 	uint64_t line = j->line0;
 
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p), done = 0;
 
-		if (scan_line(ls, j, p, n, line, j->off0 + (uint64_t)(p - j->data)))
+		if (!(p == j->data && j->cont))
+			j->lines++;
+		if (n > max_line) {
+			/* Searched in pieces cut at a separator: a name or
+			 * address is not split unless it spans the cut. */
+			j->long_lines++;
+			job_diag(j, line, "long-line",
+			         "line of %zu bytes, over the %zu-byte cap: searched in pieces", n,
+			         max_line);
+			while (n - done > max_line) {
+				size_t k = cut_point(p + done, max_line);
+
+				if (scan_line(ls, j, p + done, k, line,
+				              j->off0 + (uint64_t)(p + done - j->data)))
+					return;
+				done += k;
+			}
+		}
+		if (scan_line(ls, j, p + done, n - done, line,
+		              j->off0 + (uint64_t)(p + done - j->data)))
 			break;
 		if (!nl)
 			break;
@@ -668,6 +707,9 @@ static void deliver(struct lscan *ls, struct job *j)
 		struct hitrec *h = &j->hits[i];
 		struct cs_log_hit hit;
 
+		if (h->dropped)
+			continue;
+		ls->res->hits++;
 		if (!ls->rc && ls->o.on_hit) {
 			memset(&hit, 0, sizeof(hit));
 			hit.file = f->name;
@@ -686,10 +728,10 @@ static void deliver(struct lscan *ls, struct job *j)
 		free(h->matched);
 		free(h->host);
 	}
-	ls->res->hits += j->nhits;
 	ls->res->lines += j->lines;
 	ls->res->bad_lines += j->bad_lines;
 	ls->res->filtered += j->filtered;
+	ls->res->long_lines += j->long_lines;
 	free(j->hits);
 	free(j->diags);
 	free(j->data);
@@ -704,6 +746,7 @@ struct pipe {
 	struct job *head, *tail; /* submitted, in stream order */
 	size_t inflight, limit;
 	uint64_t line, off; /* of the next chunk */
+	int cont;           /* the last chunk ended inside a line */
 };
 
 /* Deliver finished chunks in order; with `all`, wait for every one; past
@@ -757,6 +800,8 @@ static int submit(struct pipe *p, char *data, size_t len, int inline_scan)
 	j->len = len;
 	j->line0 = p->line;
 	j->off0 = p->off;
+	j->cont = p->cont;
+	p->cont = len && data[len - 1] != '\n';
 	p->line += count_lines(data, len);
 	p->off += len;
 	if (inline_scan) {
@@ -908,18 +953,6 @@ static void file_diag(struct lscan *ls, struct log_file *f, uint64_t line, const
 	ls->o.on_diag(ls->o.userdata, &d);
 }
 
-/* Where to cut a line longer than the cap: after the last separator in
- * its final 4 KB, else at the cap. */
-static size_t cut_point(const char *s, size_t cap)
-{
-	size_t i;
-
-	for (i = cap; i > cap - (cap > 4096 ? 4096 : cap / 2); i--)
-		if (strchr(" \t,;\"'<>|", s[i - 1]))
-			return i;
-	return cap;
-}
-
 /* Read one opened stream to its end. */
 static int read_stream(struct lscan *ls, struct log_file *f, struct archive *a)
 {
@@ -941,7 +974,11 @@ static int read_stream(struct lscan *ls, struct log_file *f, struct archive *a)
 		char *nl, *chunk;
 		size_t take;
 
-		r = archive_read_data(a, buf + have, cap - have);
+		/* Ask for little at a time: libarchive's raw reader returns
+		 * nothing of a request that runs into a damaged stream, so
+		 * small requests keep what came before the damage. */
+		r = archive_read_data(a, buf + have,
+		                      cap - have < READ_STEP ? cap - have : READ_STEP);
 		if (r < 0) {
 			file_diag(ls, f, p.line + count_lines(buf, have), "read-error",
 			          "cannot read further: %s; what came before was searched",

@@ -1,0 +1,526 @@
+/*
+ * The log retro-hunt on crafted logs of every format, compressed and not:
+ * exact hits (line, what was seen, which indicator, time, host), near
+ * misses that must not match, and broken input reported with its line
+ * while the rest is searched.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include "chainsweep/logs.h"
+#include "scan/logscan_int.h"
+#include "testutil.h"
+
+static const char intel_csv[] =
+        "type,value\n"
+        "domain,evil-updates.test\n"
+        "domain,journalide.test\n"
+        "ipv4,198.51.100.7\n"
+        "cidr,203.0.113.0/24\n"
+        "ipv6,2001:db8::bad\n"
+        "cidr,2001:db8:ff::/48\n"
+        "url,https://github.com/IconStorages/images\n"
+        "sha256,aa1111111111111111111111111111111111111111111111111111111111111a\n"
+        "md5,0123456789abcdef0123456789abcdef\n"
+        "email,ops@evil-updates.test\n"
+        "domain,github.com\n";
+
+struct hunt {
+	struct cs_test_diags d; /* first: the diagnostics callback's userdata */
+	struct cs_intel *in;
+	struct cs_matcher *m;
+	struct cs_log_result res;
+	char out[65536];
+	size_t o;
+};
+
+static void hunt_init(struct hunt *h)
+{
+	struct cs_import_stats st;
+	struct cs_intel *in = cs_intel_new();
+	static const char wl[] = "{\"name\":\"Code hosting\",\"type\":\"hostname\","
+	                         "\"list\":[\"github.com\"]}";
+
+	memset(h, 0, sizeof(*h));
+	assert_non_null(in);
+	assert_int_equal(cs_intel_set_format(in, "csv"), CS_OK);
+	assert_int_equal(
+	        cs_intel_import_mem(in, "intel.csv", intel_csv, sizeof(intel_csv) - 1, &st), CS_OK);
+	assert_int_equal(cs_intel_set_format(in, "warninglist"), CS_OK);
+	assert_int_equal(cs_intel_import_mem(in, "wl.json", wl, sizeof(wl) - 1, &st), CS_OK);
+	cs_intel_finalize(in);
+	assert_int_equal(cs_matcher_new(in, NULL, NULL, &h->m), CS_OK);
+	h->in = in;
+}
+
+static void hunt_free(struct hunt *h)
+{
+	cs_matcher_free(h->m);
+	cs_intel_free(h->in);
+}
+
+/* "line observed matched -> value [time] [host] [event]" per hit. */
+static int on_hit(void *ud, const struct cs_log_hit *x)
+{
+	struct hunt *h = ud;
+
+	h->o += (size_t)snprintf(h->out + h->o, sizeof(h->out) - h->o, "%llu %s %s -> %s",
+	                         (unsigned long long)x->line, cs_kind_name(x->observed), x->matched,
+	                         cs_indicator_value(x->indicator));
+	if (x->has_time)
+		h->o += (size_t)snprintf(h->out + h->o, sizeof(h->out) - h->o, " @%lld",
+		                         (long long)x->time_ms);
+	if (x->host)
+		h->o += (size_t)snprintf(h->out + h->o, sizeof(h->out) - h->o, " host=%s", x->host);
+	if (x->event_id)
+		h->o += (size_t)snprintf(h->out + h->o, sizeof(h->out) - h->o, " id=%d",
+		                         x->event_id);
+	if (cs_indicator_flags(x->indicator) & CS_IND_WARNLISTED)
+		h->o += (size_t)snprintf(h->out + h->o, sizeof(h->out) - h->o, " (warninglisted)");
+	h->o += (size_t)snprintf(h->out + h->o, sizeof(h->out) - h->o, "\n");
+	return 0;
+}
+
+static const char *hunt_opts(struct hunt *h, const char *name, const void *data, size_t len,
+                             struct cs_log_opts *o)
+{
+	struct cs_log_opts def;
+
+	if (!o) {
+		cs_log_opts_init(&def);
+		o = &def;
+	}
+	o->on_hit = on_hit;
+	o->on_diag = cs_test_diag_cb;
+	o->userdata = h;
+	h->o = 0;
+	h->out[0] = '\0';
+	assert_int_equal(cs_log_scan_mem(h->m, name, data, len, o, &h->res), CS_OK);
+	return h->out;
+}
+
+static const char *hunt(struct hunt *h, const char *name, const char *text)
+{
+	return hunt_opts(h, name, text, strlen(text), NULL);
+}
+
+#define T0 1680084000000LL /* 2023-03-29T10:00:00Z in ms */
+
+static const char plain[] =
+        "2023-03-29T10:00:00Z client resolved cdn.evil-updates.test OK\n"
+        "2023-03-29T10:00:01Z near miss notevil-updates.test evil-updates.test.example.org "
+        "evil-updates.testing xevil-updates.test\n"
+        "2023-03-29T10:00:02Z UPPER CDN.EVIL-UPDATES.TEST. trailing dot\n"
+        "2023-03-29T10:00:03Z connect 198.51.100.7:443 203.0.113.99 203.0.114.1 198.51.100.70 "
+        "1198.51.100.7\n"
+        "2023-03-29T10:00:04Z v6 [2001:db8::bad]:443 2001:db8:ff:1::2 2001:db8:fe::1 "
+        "2001:db8::bade\n"
+        "2023-03-29T10:00:05Z GET https://user:pw@github.com:443/IconStorages/images/raw/main/"
+        "icon12.ico\n"
+        "2023-03-29T10:00:06Z GET https://github.com/IconStorages/imagesX\n"
+        "2023-03-29T10:00:07Z "
+        "SHA256=AA1111111111111111111111111111111111111111111111111111111111111A"
+        " md5 0123456789ABCDEF0123456789ABCDEF x0123456789abcdef0123456789abcdef\n"
+        "2023-03-29T10:00:08Z mail from OPS@evil-updates.test to ops@evil-updates.test\n";
+
+static const char plain_hits[] =
+        "1 domain cdn.evil-updates.test -> evil-updates.test @1680084000000\n"
+        "3 domain CDN.EVIL-UPDATES.TEST -> evil-updates.test @1680084002000\n"
+        "4 ipv4 198.51.100.7 -> 198.51.100.7 @1680084003000\n"
+        "4 ipv4 203.0.113.99 -> 203.0.113.0/24 @1680084003000\n"
+        "5 ipv6 2001:db8::bad -> 2001:db8::bad @1680084004000\n"
+        "5 ipv6 2001:db8:ff:1::2 -> 2001:db8:ff::/48 @1680084004000\n"
+        "6 url https://user:pw@github.com:443/IconStorages/images/raw/main/icon12.ico -> "
+        "https://github.com/IconStorages/images @1680084005000 (warninglisted)\n"
+        "6 domain github.com -> github.com @1680084005000 (warninglisted)\n"
+        "7 domain github.com -> github.com @1680084006000 (warninglisted)\n"
+        "8 sha256 AA1111111111111111111111111111111111111111111111111111111111111A -> "
+        "aa1111111111111111111111111111111111111111111111111111111111111a @1680084007000\n"
+        "8 md5 0123456789ABCDEF0123456789ABCDEF -> 0123456789abcdef0123456789abcdef "
+        "@1680084007000\n"
+        "9 domain evil-updates.test -> evil-updates.test @1680084008000\n"
+        "9 email ops@evil-updates.test -> ops@evil-updates.test @1680084008000\n";
+
+static void test_plain(void **state)
+{
+	struct hunt h;
+
+	(void)state;
+	hunt_init(&h);
+	assert_string_equal(hunt(&h, "plain.log", plain), plain_hits);
+	assert_int_equal(h.res.lines, 9);
+	assert_int_equal(h.res.hits, 13);
+	assert_int_equal(h.res.incomplete, 0);
+	hunt_free(&h);
+}
+
+/* The same log through each compressor libarchive writes. */
+static void *compress(const char *filter, const char *s, size_t n, size_t *out)
+{
+	struct archive *a = archive_write_new();
+	struct archive_entry *e = archive_entry_new();
+	size_t cap = n + 4096, used = 0;
+	void *buf = malloc(cap);
+
+	assert_non_null(buf);
+	assert_int_equal(archive_write_set_format_raw(a), ARCHIVE_OK);
+	assert_int_equal(archive_write_add_filter_by_name(a, filter), ARCHIVE_OK);
+	assert_int_equal(archive_write_open_memory(a, buf, cap, &used), ARCHIVE_OK);
+	archive_entry_set_filetype(e, AE_IFREG);
+	assert_int_equal(archive_write_header(a, e), ARCHIVE_OK);
+	assert_int_equal(archive_write_data(a, s, n), (la_ssize_t)n);
+	archive_write_close(a);
+	archive_write_free(a);
+	archive_entry_free(e);
+	*out = used;
+	return buf;
+}
+
+static void test_compressed(void **state)
+{
+	static const char *const filters[] = {"gzip", "bzip2", "xz", "zstd"};
+	struct hunt h;
+	size_t i, len;
+
+	(void)state;
+	hunt_init(&h);
+	for (i = 0; i < 4; i++) {
+		void *z = compress(filters[i], plain, sizeof(plain) - 1, &len);
+
+		assert_string_equal(hunt_opts(&h, "plain.log.1.gz", z, len, NULL), plain_hits);
+		assert_int_equal(h.res.bytes, sizeof(plain) - 1);
+		free(z);
+	}
+	/* Cut in the middle: what came before is searched, the cut is
+	 * reported with the file and line, the file counts as failed. */
+	{
+		size_t n = 0, cap = 4u << 20, k;
+		char *big = malloc(cap);
+		void *z;
+
+		assert_non_null(big);
+		n += (size_t)sprintf(big, "%s", plain);
+		for (k = 0; n < cap - 200; k++)
+			n += (size_t)sprintf(big + n, "%zu %08x%08x filler\n", k, (unsigned)rand(),
+			                     (unsigned)rand());
+		z = compress("gzip", big, n, &len);
+		hunt_opts(&h, "cut.log.gz", z, len / 2, NULL);
+		assert_int_equal(h.res.files_failed, 1);
+		assert_int_equal(h.res.incomplete, 1);
+		assert_true(cs_test_diags_have(&h.d, "cut.log.gz:"));
+		assert_true(cs_test_diags_have(&h.d, "cannot read further"));
+		assert_string_equal(h.out, plain_hits);
+		assert_true(h.res.lines > 9 && h.res.lines < k);
+		free(z);
+		/* So small that nothing decompresses: reported, not fatal. */
+		z = compress("gzip", plain, sizeof(plain) - 1, &len);
+		assert_string_equal(hunt_opts(&h, "tiny.log.gz", z, len / 2, NULL), "");
+		assert_int_equal(h.res.files_failed, 1);
+		assert_true(cs_test_diags_have(&h.d, "tiny.log.gz"));
+		free(z);
+		free(big);
+	}
+	hunt_free(&h);
+}
+
+static void test_syslog(void **state)
+{
+	struct hunt h;
+	struct cs_log_opts o;
+	static const char s3164[] =
+	        "<13>Mar 29 10:00:00 ws-17 dnsmasq[811]: query[A] cdn.evil-updates.test from "
+	        "10.0.0.5\n"
+	        "Mar  9 10:00:01 ws-18 proxy: CONNECT 198.51.100.7:443\n";
+	static const char s5424[] = "<165>1 2023-03-29T10:00:00.120+02:00 gw-1 squid 42 - - "
+	                            "GET http://journalide.test/x\n";
+
+	(void)state;
+	hunt_init(&h);
+	cs_log_opts_init(&o);
+	/* RFC 3164 stamps have no year: the file's (here: now) year, and the
+	 * zone given. Check the parse directly with a known year. */
+	{
+		int64_t ms;
+
+		assert_int_equal(cs__time_3164("Mar 29 10:00:00", 15, 2023, 0, &ms, NULL), 0);
+		assert_int_equal(ms, T0);
+		assert_int_equal(cs__time_3164("Mar 29 12:00:00", 15, 2023, 120, &ms, NULL), 0);
+		assert_int_equal(ms, T0);
+	}
+	hunt(&h, "syslog", s3164);
+	assert_non_null(strstr(h.out, "1 domain cdn.evil-updates.test -> evil-updates.test @"));
+	assert_non_null(strstr(h.out, " host=ws-17\n"));
+	assert_non_null(strstr(h.out, "2 ipv4 198.51.100.7 -> 198.51.100.7 @"));
+	assert_non_null(strstr(h.out, " host=ws-18\n"));
+	assert_string_equal(
+	        hunt(&h, "syslog", s5424),
+	        "1 domain journalide.test -> journalide.test @1680076800120 host=gw-1\n");
+	hunt_free(&h);
+}
+
+static void test_json(void **state)
+{
+	struct hunt h;
+	struct cs_log_opts o;
+	const char *fields[1] = {"dns.query"};
+	static const char js[] =
+	        "{\"ts\":1680084000.5,\"host\":{\"name\":\"ws-17\"},\"url\":\"https:\\/\\/"
+	        "github.com"
+	        "\\/IconStorages\\/images\\/a\"}\n"
+	        "{\"@timestamp\":\"2023-03-29T10:00:01Z\",\"hostname\":\"ws-18\","
+	        "\"dns\":{\"query\":\"a.journalide.test\"},\"note\":\"evil-updates.test\"}\n"
+	        "{\"broken\": \"198.51.100.7\"\n"
+	        "\x01\x02\x00\xff binary 203.0.113.5\n"
+	        "{\"ts\":\"2023-03-29T10:00:04Z\",\"msg\":\"clean\"}\n";
+
+	(void)state;
+	hunt_init(&h);
+	assert_string_equal(
+	        hunt_opts(&h, "app.jsonl", js, sizeof(js) - 1, NULL),
+	        "1 domain github.com -> github.com @1680084000500 host=ws-17 (warninglisted)\n"
+	        "1 url https://github.com/IconStorages/images/a -> "
+	        "https://github.com/IconStorages/images"
+	        " @1680084000500 host=ws-17 (warninglisted)\n"
+	        "2 domain a.journalide.test -> journalide.test @1680084001000 host=ws-18\n"
+	        "2 domain evil-updates.test -> evil-updates.test @1680084001000 host=ws-18\n"
+	        "3 ipv4 198.51.100.7 -> 198.51.100.7\n"
+	        "4 ipv4 203.0.113.5 -> 203.0.113.0/24\n");
+	assert_int_equal(h.res.bad_lines, 3); /* line 3 (JSON), line 4 (JSON, binary) */
+	assert_true(cs_test_diags_have(&h.d, "app.jsonl:3"));
+	assert_true(cs_test_diags_have(&h.d, "invalid JSON"));
+	assert_true(cs_test_diags_have(&h.d, "app.jsonl:4"));
+	/* Named fields only. */
+	cs_log_opts_init(&o);
+	o.fields = fields;
+	o.nfields = 1;
+	assert_string_equal(hunt_opts(&h, "app.jsonl", js, sizeof(js) - 1, &o),
+	                    "2 domain a.journalide.test -> journalide.test @1680084001000 "
+	                    "host=ws-18\n"
+	                    "3 ipv4 198.51.100.7 -> 198.51.100.7\n"
+	                    "4 ipv4 203.0.113.5 -> 203.0.113.0/24\n");
+	hunt_free(&h);
+}
+
+static void test_zeek(void **state)
+{
+	struct hunt h;
+	static const char tsv[] =
+	        "#separator \\x09\n"
+	        "#set_separator\t,\n"
+	        "#path\tdns\n"
+	        "#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tquery\n"
+	        "#types\ttime\tstring\taddr\tport\taddr\tport\tenum\tstring\n"
+	        "1680084000.250000\tCx1\t10.0.0.5\t53211\t10.0.0.1\t53\tudp\tcdn.evil-updates."
+	        "test\n"
+	        "1680084001.000000\tCx2\t10.0.0.6\t53212\t10.0.0.1\t53\tudp\tnotevil-updates.test\n"
+	        "1680084002.000000\tCx3\t2001:db8::1\t443\t2001:db8::bad\t443\ttcp\t-\n"
+	        "#close\t2023-03-29-11-00-00\n";
+	static const char zjson[] =
+	        "{\"ts\":1680084000.25,\"uid\":\"Cx1\",\"id.orig_h\":\"10.0.0.5\","
+	        "\"id.resp_h\":\"198.51.100.7\",\"query\":\"x.journalide.test\"}\n";
+
+	(void)state;
+	hunt_init(&h);
+	assert_string_equal(
+	        hunt(&h, "dns.log", tsv),
+	        "6 domain cdn.evil-updates.test -> evil-updates.test @1680084000250 "
+	        "host=10.0.0.5\n"
+	        "8 ipv6 2001:db8::bad -> 2001:db8::bad @1680084002000 host=2001:db8::1\n");
+	assert_string_equal(hunt(&h, "conn.json", zjson),
+	                    "1 ipv4 198.51.100.7 -> 198.51.100.7 @1680084000250 host=10.0.0.5\n"
+	                    "1 domain x.journalide.test -> journalide.test @1680084000250 "
+	                    "host=10.0.0.5\n");
+	hunt_free(&h);
+}
+
+static void test_csv_web(void **state)
+{
+	struct hunt h;
+	static const char csv[] =
+	        "timestamp,src_ip,action,url\n"
+	        "2023-03-29 10:00:00,10.0.0.9,allow,\"http://journalide.test/a,b\"\n"
+	        "2023-03-29 10:00:01,10.0.0.9,allow,http://example.org/\n";
+	static const char web[] =
+	        "10.0.0.7 - - [29/Mar/2023:12:00:00 +0200] \"GET /x HTTP/1.1\" 200 12 "
+	        "\"https://github.com/IconStorages/images\" \"curl/8\"\n";
+
+	(void)state;
+	hunt_init(&h);
+	assert_string_equal(hunt(&h, "proxy.csv", csv),
+	                    "2 domain journalide.test -> journalide.test @1680084000000 "
+	                    "host=10.0.0.9\n");
+	assert_string_equal(hunt(&h, "access.log", web),
+	                    "1 url https://github.com/IconStorages/images -> "
+	                    "https://github.com/IconStorages/images @1680084000000 host=10.0.0.7 "
+	                    "(warninglisted)\n"
+	                    "1 domain github.com -> github.com @1680084000000 host=10.0.0.7 "
+	                    "(warninglisted)\n");
+	hunt_free(&h);
+}
+
+static void test_sysmon(void **state)
+{
+	struct hunt h;
+	static const char js[] =
+	        "{\"EventID\":22,\"Computer\":\"WS-17.corp\",\"UtcTime\":\"2023-03-29 "
+	        "10:00:00.123\","
+	        "\"QueryName\":\"journalide.test\",\"Image\":\"C:\\\\Program "
+	        "Files\\\\3CX\\\\3CX.exe\"}\n"
+	        "{\"EventID\":3,\"Computer\":\"WS-17.corp\",\"UtcTime\":\"2023-03-29 "
+	        "10:00:01.000\","
+	        "\"DestinationIp\":\"198.51.100.7\",\"DestinationPort\":443}\n"
+	        "{\"EventID\":7,\"Computer\":\"WS-17.corp\",\"UtcTime\":\"2023-03-29 "
+	        "10:00:02.000\","
+	        "\"ImageLoaded\":\"C:\\\\x\\\\ffmpeg.dll\",\"Hashes\":\"MD5="
+	        "0123456789ABCDEF0123456789ABCDEF,"
+	        "SHA256=AA1111111111111111111111111111111111111111111111111111111111111A\"}\n";
+	static const char xml[] =
+	        "<Events>\n"
+	        "<Event xmlns=\"http://schemas.microsoft.com/win/2004/08/events/event\">\n"
+	        "  <System>\n"
+	        "    <EventID>22</EventID>\n"
+	        "    <TimeCreated SystemTime=\"2023-03-29T10:00:00.5000000Z\"/>\n"
+	        "    <Computer>WS-18.corp</Computer>\n"
+	        "  </System>\n"
+	        "  <EventData>\n"
+	        "    <Data Name=\"QueryName\">cdn.evil-updates.test</Data>\n"
+	        "    <Data Name=\"Url\">https://github.com/IconStorages/images?a=1&amp;b=2</Data>\n"
+	        "  </EventData>\n"
+	        "</Event>\n"
+	        "</Events>\n";
+
+	(void)state;
+	hunt_init(&h);
+	assert_string_equal(
+	        hunt(&h, "sysmon.json", js),
+	        "1 domain journalide.test -> journalide.test @1680084000123 "
+	        "host=WS-17.corp id=22\n"
+	        "2 ipv4 198.51.100.7 -> 198.51.100.7 @1680084001000 host=WS-17.corp id=3\n"
+	        "3 md5 0123456789ABCDEF0123456789ABCDEF -> 0123456789abcdef0123456789abcdef"
+	        " @1680084002000 host=WS-17.corp id=7\n"
+	        "3 sha256 AA1111111111111111111111111111111111111111111111111111111111111A -> "
+	        "aa1111111111111111111111111111111111111111111111111111111111111a"
+	        " @1680084002000 host=WS-17.corp id=7\n");
+	assert_string_equal(
+	        hunt(&h, "sysmon.xml", xml),
+	        "9 domain cdn.evil-updates.test -> evil-updates.test @1680084000500 "
+	        "host=WS-18.corp id=22\n"
+	        "10 url https://github.com/IconStorages/images?a=1&amp;b=2 -> "
+	        "https://github.com/IconStorages/images @1680084000500 host=WS-18.corp "
+	        "id=22 (warninglisted)\n"
+	        "10 domain github.com -> github.com @1680084000500 host=WS-18.corp id=22 "
+	        "(warninglisted)\n");
+	hunt_free(&h);
+}
+
+/* Many chunks over two threads: hits come in order with exact lines and
+ * offsets; a line longer than the cap is searched in pieces. */
+static void test_chunks_and_long_lines(void **state)
+{
+	struct hunt h;
+	struct cs_log_opts o;
+	const size_t nlines = 200000;
+	size_t i, len = 0, cap = nlines * 64 + (3u << 20);
+	char *big = malloc(cap), *p, expect[4096];
+	size_t eo = 0, off_long = 0;
+
+	(void)state;
+	assert_non_null(big);
+	hunt_init(&h);
+	for (i = 1; i <= nlines; i++) {
+		if (i % 50000 == 0) {
+			eo += (size_t)snprintf(
+			        expect + eo, sizeof(expect) - eo,
+			        "%zu domain h%zu.evil-updates.test -> evil-updates.test\n", i, i);
+			len += (size_t)sprintf(big + len, "line %zu h%zu.evil-updates.test\n", i,
+			                       i);
+		} else {
+			len += (size_t)sprintf(big + len, "line %zu nothing to see here\n", i);
+		}
+	}
+	/* A 3 MB line with a name at its end. */
+	off_long = len;
+	memset(big + len, 'x', 3u << 20);
+	len += 3u << 20;
+	p = big + len - 40;
+	memcpy(p, " 198.51.100.7 ", 14);
+	big[len++] = '\n';
+	eo += (size_t)snprintf(expect + eo, sizeof(expect) - eo,
+	                       "%zu ipv4 198.51.100.7 -> 198.51.100.7\n", nlines + 1);
+	cs_log_opts_init(&o);
+	o.threads = 2;
+	o.format = "text";
+	assert_string_equal(hunt_opts(&h, "big.log", big, len, &o), expect);
+	assert_int_equal(h.res.long_lines, 1);
+	assert_int_equal(h.res.bytes, len);
+	(void)off_long;
+	free(big);
+	hunt_free(&h);
+}
+
+static void test_filters(void **state)
+{
+	struct hunt h;
+	struct cs_log_opts o;
+
+	(void)state;
+	hunt_init(&h);
+	cs_log_opts_init(&o);
+	o.since_ms = T0 + 3000;
+	o.until_ms = T0 + 5000;
+	assert_string_equal(hunt_opts(&h, "plain.log", plain, sizeof(plain) - 1, &o),
+	                    "4 ipv4 198.51.100.7 -> 198.51.100.7 @1680084003000\n"
+	                    "4 ipv4 203.0.113.99 -> 203.0.113.0/24 @1680084003000\n"
+	                    "5 ipv6 2001:db8::bad -> 2001:db8::bad @1680084004000\n"
+	                    "5 ipv6 2001:db8:ff:1::2 -> 2001:db8:ff::/48 @1680084004000\n"
+	                    "6 url https://user:pw@github.com:443/IconStorages/images/raw/main/"
+	                    "icon12.ico -> https://github.com/IconStorages/images @1680084005000 "
+	                    "(warninglisted)\n"
+	                    "6 domain github.com -> github.com @1680084005000 (warninglisted)\n");
+	assert_int_equal(h.res.filtered, 7);
+	/* Zone-less stamps in the zone given. */
+	cs_log_opts_init(&o);
+	o.tz_minutes = 120;
+	assert_string_equal(hunt_opts(&h, "x.log", "2023-03-29 12:00:00 journalide.test\n", 36, &o),
+	                    "1 domain journalide.test -> journalide.test @1680084000000\n");
+	hunt_free(&h);
+}
+
+static void test_times(void **state)
+{
+	int64_t ms;
+
+	(void)state;
+	assert_int_equal(cs__time_any("1680084000", 10, 2023, 0, &ms), 0);
+	assert_int_equal(ms, T0);
+	assert_int_equal(cs__time_any("1680084000123", 13, 2023, 0, &ms), 0);
+	assert_int_equal(ms, T0 + 123);
+	assert_int_equal(cs__time_any("29/Mar/2023:10:00:00 +0000", 26, 2023, 0, &ms), 0);
+	assert_int_equal(ms, T0);
+	assert_int_equal(cs__time_any("3/29/2023 10:00:00 AM", 21, 2023, 0, &ms), 0);
+	assert_int_equal(ms, T0);
+	assert_int_equal(cs__time_any("3/29/2023 12:00:00 PM", 21, 2023, 120, &ms), 0);
+	assert_int_equal(ms, T0);
+	assert_int_equal(cs__time_any("2023-03-29T10:00:00.5-05:00", 27, 2023, 0, &ms), 0);
+	assert_int_equal(ms, T0 + 5 * 3600000 + 500);
+	assert_int_not_equal(cs__time_any("2023-13-29T10:00:00Z", 20, 2023, 0, &ms), 0);
+	assert_int_not_equal(cs__time_any("hello", 5, 2023, 0, &ms), 0);
+	assert_int_not_equal(cs__time_any("12345", 5, 2023, 0, &ms), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_plain),   cmocka_unit_test(test_compressed),
+	        cmocka_unit_test(test_syslog),  cmocka_unit_test(test_json),
+	        cmocka_unit_test(test_zeek),    cmocka_unit_test(test_csv_web),
+	        cmocka_unit_test(test_sysmon),  cmocka_unit_test(test_chunks_and_long_lines),
+	        cmocka_unit_test(test_filters), cmocka_unit_test(test_times),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
