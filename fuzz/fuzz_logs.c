@@ -1,6 +1,6 @@
 /*
  * libFuzzer target for the log retro-hunt: the first byte forces a reader
- * (byte % 8: one of the seven, or sniffing), the second the line cap; the
+ * (byte % 9: one of the eight, or sniffing), the second the line cap; the
  * rest is the log, possibly compressed.
  *
  * Invariants: cs_log_scan_mem returns CS_OK; every hit has an indicator,
@@ -64,7 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 2)
 		return 0;
 	cs_log_opts_init(&o);
-	o.format = fmts[data[0] % 8];
+	o.format = fmts[data[0] % 9];
 	o.max_line = 4096 + (size_t)data[1] * 64;
 	o.threads = 1 + (data[1] & 1);
 	o.on_hit = on_hit;

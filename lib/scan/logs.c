@@ -41,10 +41,10 @@
 #define HOST_MAX         255
 #define MATCHED_MAX      1024
 
-enum fmt { F_TEXT, F_SYSLOG, F_JSON, F_ZEEK, F_CSV, F_WEB, F_XML, F_N };
+enum fmt { F_TEXT, F_SYSLOG, F_JSON, F_ZEEK, F_CSV, F_WEB, F_XML, F_SQUID, F_N };
 
-static const char *const fmt_names[F_N + 1] = {"text", "syslog", "json", "zeek",
-                                               "csv",  "web",    "xml",  NULL};
+static const char *const fmt_names[F_N + 1] = {"text", "syslog", "json",  "zeek", "csv",
+                                               "web",  "xml",    "squid", NULL};
 
 const char *const *cs_log_formats(void)
 {
@@ -285,6 +285,27 @@ static void info_syslog(struct log_file *f, const struct cs_log_opts *o, const c
 		;
 	if (h > i && !(h - i == 1 && s[i] == '-'))
 		set_host(li, s + i, h - i);
+}
+
+/* Squid's native log: "time.ms elapsed client code/status bytes method
+ * URL ...". */
+static void info_squid(const char *s, size_t n, struct linfo *li)
+{
+	const char *p = s, *end = s + n, *t;
+	int k;
+
+	if (cs__time_epoch(s, n, &li->ms, NULL) == 0)
+		li->has_time = 1;
+	for (k = 0; k < 2 && p < end; k++) {
+		while (p < end && *p != ' ')
+			p++;
+		while (p < end && *p == ' ')
+			p++;
+	}
+	for (t = p; t < end && *t != ' '; t++)
+		;
+	if (t > p)
+		set_host(li, p, (size_t)(t - p));
 }
 
 static void info_web(const struct cs_log_opts *o, const char *s, size_t n, struct linfo *li)
@@ -549,6 +570,9 @@ static int scan_line(struct lscan *ls, struct job *j, const char *s, size_t n, u
 		break;
 	case F_WEB:
 		info_web(&ls->o, s, n, &li);
+		break;
+	case F_SQUID:
+		info_squid(s, n, &li);
 		break;
 	case F_ZEEK:
 	case F_CSV:
@@ -912,7 +936,10 @@ static void sniff(struct log_file *f, const char *force, const char *s, size_t n
 		const char *b = memchr(l, '[', ln), *sp = memchr(l, ' ', ln);
 		size_t used;
 
-		if (l[0] == '<' || cs__time_3164(l, ln, 2000, 0, &ms, &used) == 0)
+		if (cs__time_epoch(l, ln, &ms, &used) == 0 && used < ln && l[used] == ' ' &&
+		    memchr(l, '/', ln))
+			f->fmt = F_SQUID;
+		else if (l[0] == '<' || cs__time_3164(l, ln, 2000, 0, &ms, &used) == 0)
 			f->fmt = F_SYSLOG;
 		else if (cs__time_iso(l, ln, 0, &ms, &used) == 0 && used + 1 < ln &&
 		         l[used] == ' ' && memchr(l + used + 1, ' ', ln - used - 1) &&
