@@ -81,6 +81,10 @@ int cli_parse_size(const char *s, uint64_t *out);
  * diagnostics; NULL when a file cannot be read at all. */
 struct cs_intel *cli_import_intel(char **files, size_t n, const struct cli_global *g);
 
+/* The bundled 3CX/JumpCloud intel pack: $CHAINSWEEP_INTEL_DIR, the
+ * installed data folder, or the source tree; NULL when none has it. */
+const char *cli_bundled_intel(void);
+
 int cmd_logs(int argc, char **argv, struct cli_global *g);
 int cmd_scan(int argc, char **argv, struct cli_global *g);
 int cmd_intel(int argc, char **argv, struct cli_global *g);

@@ -10,7 +10,7 @@
 static int import_usage(void)
 {
 	cli_err("usage: chainsweep intel import [--format F] [--csv-column C] [--note T] "
-		"FILE|DIR...");
+		"[--bundled] FILE|DIR...");
 	return CS_EXIT_ERROR;
 }
 
@@ -23,8 +23,9 @@ static int cmd_import(int argc, char **argv, struct cli_global *g)
 	const char *format = NULL, *column = NULL, *note = NULL;
 	size_t before, i;
 	int64_t version = 0;
-	int a, npaths = 0, failed_paths = 0, rc, r;
+	int a, npaths = 0, failed_paths = 0, rc, r, bundled = 0;
 	char notebuf[1024];
+	const char *pack = NULL;
 
 	for (a = 1; a < argc; a++) {
 		if (argv[a][0] != '-' || strcmp(argv[a], "-") == 0) {
@@ -42,12 +43,22 @@ static int cmd_import(int argc, char **argv, struct cli_global *g)
 			column = argv[++a];
 		else if (strcmp(argv[a], "--note") == 0 && a + 1 < argc)
 			note = argv[++a];
+		else if (strcmp(argv[a], "--bundled") == 0)
+			bundled = 1;
 		else {
 			cli_err("unknown option '%s'", argv[a]);
 			return import_usage();
 		}
 	}
-	if (!npaths)
+	if (bundled) {
+		pack = cli_bundled_intel();
+		if (!pack) {
+			cli_err("the bundled intel pack is not installed (looked in $CHAINSWEEP_INTEL_DIR, "
+				"%s/chainsweep/intel and %s)", CS_DATADIR, CS_SOURCE_INTEL);
+			return CS_EXIT_ERROR;
+		}
+	}
+	if (!npaths && !bundled)
 		return import_usage();
 	st = cli_open_store(g);
 	if (!st)
@@ -75,14 +86,16 @@ static int cmd_import(int argc, char **argv, struct cli_global *g)
 		cs_intel_set_csv_column(in, column);
 	before = cs_intel_count(in);
 	memset(&total, 0, sizeof(total));
-	for (a = 1; a < argc; a++) {
-		if (argv[a][0] == '-' && strcmp(argv[a], "-") != 0) {
+	for (a = bundled ? 0 : 1; a < argc; a++) {
+		const char *path = a == 0 ? pack : argv[a];
+
+		if (a > 0 && argv[a][0] == '-' && strcmp(argv[a], "-") != 0) {
 			if (strcmp(argv[a], "--format") == 0 || strcmp(argv[a], "--csv-column") == 0 ||
 			    strcmp(argv[a], "--note") == 0 || strcmp(argv[a], "--db") == 0)
 				a++;
 			continue;
 		}
-		rc = cs_intel_import(in, argv[a], &one);
+		rc = cs_intel_import(in, path, &one);
 		if (rc == CS_ERR_IO)
 			cli_err("%s", cs_intel_errmsg(in));
 		if (rc || one.files_failed)
@@ -99,6 +112,8 @@ static int cmd_import(int argc, char **argv, struct cli_global *g)
 		size_t used = 0;
 
 		notebuf[0] = '\0';
+		if (bundled)
+			used = (size_t)snprintf(notebuf, sizeof(notebuf), "import %s", pack);
 		for (a = 1; a < argc && used + 1 < sizeof(notebuf); a++) {
 			if (argv[a][0] == '-')
 				continue;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -278,4 +279,24 @@ struct cs_intel *cli_import_intel(char **files, size_t n, const struct cli_globa
 	cs_intel_set_diag(in, NULL, NULL);
 	cs_intel_finalize(in);
 	return in;
+}
+
+const char *cli_bundled_intel(void)
+{
+	static char path[4096];
+	const char *env = getenv("CHAINSWEEP_INTEL_DIR");
+	const char *dirs[3];
+	size_t i;
+
+	dirs[0] = env && *env ? env : NULL;
+	dirs[1] = CS_DATADIR "/chainsweep/intel";
+	dirs[2] = CS_SOURCE_INTEL;
+	for (i = 0; i < 3; i++) {
+		if (!dirs[i])
+			continue;
+		snprintf(path, sizeof(path), "%s/3cx-jumpcloud.stix.json", dirs[i]);
+		if (access(path, R_OK) == 0)
+			return path;
+	}
+	return NULL;
 }
