@@ -168,8 +168,10 @@ static void summary(struct logs_state *ls, const struct cs_log_result *r)
 	char a[40], b[40];
 	size_t i;
 
-	qsort(ls->inds, ls->ninds, sizeof(*ls->inds), cmp_first);
-	qsort(ls->hosts, ls->nhosts, sizeof(*ls->hosts), cmp_first);
+	if (ls->ninds)
+		qsort(ls->inds, ls->ninds, sizeof(*ls->inds), cmp_first);
+	if (ls->nhosts)
+		qsort(ls->hosts, ls->nhosts, sizeof(*ls->hosts), cmp_first);
 	if (ls->g->json) {
 		json_t *o = json_object(), *iv = json_array(), *hv = json_array();
 
