@@ -104,7 +104,7 @@ static void usage(FILE *f)
 	      "Turns published threat intel into answers on this host.\n"
 	      "\n"
 	      "commands:\n"
-	      "  intel import [--format F] [--csv-column C] [--note T] FILE|DIR...\n"
+	      "  intel import [--format F] [--csv-column C] [--note T] [--bundled] FILE|DIR...\n"
 	      "                      read STIX 2.1, MISP (events and feed folders),\n"
 	      "                      Loki/signature-base IOC files, CSV and plain lists,\n"
 	      "                      YARA rules and MISP warninglists into the case database\n"
