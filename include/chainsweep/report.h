@@ -1,0 +1,96 @@
+/*
+ * chainsweep: reports of a case (docs/findings-schema.md).
+ *
+ * A report is written from the findings of one or more sweeps, already
+ * deduplicated: one struct cs_finding_rec per (host, what, where), with
+ * first and last seen. Writers: JSON Lines (the versioned findings
+ * schema), a self-contained HTML page (summary, findings per host, an SVG
+ * timeline of first/last contact per indicator against each incident's
+ * compromise window, the coverage table), a STIX 2.1 bundle of sightings
+ * and a MISP event; the last two import back into chainsweep.
+ */
+#ifndef CHAINSWEEP_REPORT_H
+#define CHAINSWEEP_REPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "chainsweep/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CS_FINDINGS_SCHEMA "chainsweep-findings/1"
+
+/* What kind of evidence a finding is. */
+enum cs_finding_kind {
+	CS_FIND_FILE = 1,     /* a file (hash, name, path regex, YARA) */
+	CS_FIND_LOG = 2,      /* a log line naming a domain, address, URL, hash */
+	CS_FIND_SOFTWARE = 3  /* an installed product version */
+};
+
+/* One deduplicated finding. Strings are UTF-8 (paths escaped as the CLI
+ * does); NULL when absent. Times are epoch milliseconds, 0 when unknown. */
+struct cs_finding_rec {
+	enum cs_finding_kind kind;
+	const char *host;
+	const char *evidence;      /* "hash", "name", "path-regex", "yara", "log", "version" */
+	const char *location;      /* file path, "log:line", or package source */
+	const char *observed;      /* the matched text, hash, rule or "product version" */
+	/* The indicator. */
+	const char *ind_kind;      /* "sha256", "domain", "product-version", ... */
+	const char *ind_value;
+	const char *const *labels; /* "campaign:3CX-2023", "actor:UNC4736", ... */
+	size_t nlabels;
+	const char *source;        /* first source: "file:line" or a STIX/MISP id */
+	int warninglisted;
+	int confidence;            /* 0..100, -1 unknown */
+	int64_t first_seen_ms;     /* event time (logs), file mtime or install time */
+	int64_t last_seen_ms;
+	uint64_t count;            /* how many times seen (log lines, re-sweeps) */
+	/* File findings: digests when computed. */
+	const char *sha256, *sha1, *md5;
+};
+
+/* An incident's compromise window, drawn on the timeline. */
+struct cs_incident_window {
+	const char *name;          /* matches a "campaign:NAME" label */
+	int64_t from_ms, until_ms;
+};
+
+/* One host's sweep: what was covered. */
+struct cs_host_coverage {
+	const char *host;
+	int64_t swept_ms;
+	uint64_t files, files_fully, log_files, log_lines, packages;
+	const char *const *gaps;   /* "denied 3", "archive-encrypted 1", ... */
+	size_t ngaps;
+	int incomplete;
+};
+
+struct cs_report {
+	const char *title;
+	int64_t generated_ms;
+	const char *tool_version;
+	int64_t intel_version;
+	const struct cs_finding_rec *findings;
+	size_t nfindings;
+	const struct cs_incident_window *windows;
+	size_t nwindows;
+	const struct cs_host_coverage *hosts;
+	size_t nhosts;
+};
+
+/* Each writer returns CS_OK or CS_ERR_IO (write failed). */
+int cs_report_jsonl(FILE *out, const struct cs_report *r);
+int cs_report_html(FILE *out, const struct cs_report *r);
+int cs_report_stix(FILE *out, const struct cs_report *r);
+int cs_report_misp(FILE *out, const struct cs_report *r);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CHAINSWEEP_REPORT_H */
