@@ -43,7 +43,7 @@ fuzz-smoke: fuzz
 	./scripts/fuzz-smoke.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
 demo: build
-	./scripts/demo.sh $(BUILD)/chainsweep $(REAL_WORLD)
+	./scripts/demo.sh $(BUILD)/chainsweep
 
 bench: build
 	./bench/run.sh $(BUILD)/chainsweep $(REAL_WORLD)

@@ -121,6 +121,12 @@ static void usage(FILE *f)
 	      "                      search logs (syslog, JSON, Zeek, Sysmon, proxy, web;\n"
 	      "                      compressed too) for the intel's domains, addresses,\n"
 	      "                      URLs and hashes, with first and last contact\n"
+	      "  sweep [--root DIR] [--host NAME] [--logs DIR]...\n"
+	      "                      sweep a host (files, archives, logs) with the case's\n"
+	      "                      intel (the bundled pack by default), record the\n"
+	      "                      findings and print the answer in plain words\n"
+	      "  findings [--host H] [--kind file|log|software] [--label L] [--indicator V]\n"
+	      "                      what the case database has found, with first/last seen\n"
 	      "  version             print the version\n"
 	      "  help                this text\n"
 	      "\n"
@@ -169,6 +175,10 @@ int main(int argc, char **argv)
 		return cmd_intel(argc - i, argv + i, &g);
 	if (strcmp(argv[i], "scan") == 0)
 		return cmd_scan(argc - i, argv + i, &g);
+	if (strcmp(argv[i], "sweep") == 0)
+		return cmd_sweep(argc - i, argv + i, &g);
+	if (strcmp(argv[i], "findings") == 0)
+		return cmd_findings(argc - i, argv + i, &g);
 	if (strcmp(argv[i], "version") == 0) {
 		printf("chainsweep %s\n", CS_VERSION);
 		return CS_EXIT_OK;

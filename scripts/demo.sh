@@ -1,37 +1,39 @@
 #!/usr/bin/env bash
-# The demo: import the real public intel in ../shared/real-world into a
-# fresh case database and show what it holds. (Replaced by a demo sweep
-# once the sweep commands exist.)
-# usage: demo.sh CHAINSWEEP_BINARY REAL_WORLD_DIR
+# The demo: build a small crafted lab (scripts/demo-lab.sh: a compromised
+# Windows-like host and a clean decoy), sweep both with the bundled
+# 3CX/JumpCloud intel plus the lab's stand-in hash, and print the answer.
+# Everything lives in build/demo; nothing is contacted.
+# usage: demo.sh CHAINSWEEP_BINARY [OUT_DIR]
 set -eu
 cs=$1
-rw=$2
-if [ ! -d "$rw" ]; then
-	echo "demo: $rw is absent; pass REAL_WORLD=/path/to/intel to make demo" >&2
-	exit 2
-fi
-db=$(mktemp -d)/demo.db
-echo "== chainsweep demo: importing the public intel in $rw into $db"
-set +e
-"$cs" --db "$db" --quiet intel import \
-	"$rw/signature-base/iocs" "$rw/signature-base/yara" \
-	"$rw/eset/lazarus_3cx.misp.json" "$rw/eset/lazarus_3cx.samples.sha256" \
-	"$rw/volexity/3cx-iocs.csv" "$rw/volexity/3cx-rules.yar" \
-	"$rw/stix/apt1.json" "$rw/stix/poisonivy.json" \
-	"$rw/misp-warninglists/lists"
-rc=$?
-set -e
-[ "$rc" -le 2 ] || exit "$rc"
+out=${2:-$(dirname "$cs")/demo}
+here=$(cd "$(dirname "$0")" && pwd)
+rm -rf "$out"
+mkdir -p "$out"
+db=$out/case.db
+echo "== building the lab in $out/lab"
+"$here/demo-lab.sh" "$out/lab"
 echo
-echo "== what the case database holds"
-"$cs" --db "$db" intel stats
+echo "== the case's intel: the bundled 3CX/JumpCloud pack, and the lab's stand-in hash"
+"$cs" --db "$db" --quiet intel import --bundled "$out/lab/lab-intel.csv" 2>/dev/null || true
+"$cs" --db "$db" intel stats | sed -n '1,12p'
+status=0
+for h in ws-17 ws-18; do
+	echo
+	echo "== chainsweep sweep --root $out/lab/$h"
+	set +e
+	"$cs" --db "$db" sweep --root "$out/lab/$h" --host "$h"
+	rc=$?
+	set -e
+	case "$h:$rc" in
+	ws-17:1 | ws-18:0) ;;
+	*) echo "demo: unexpected exit status $rc for $h" >&2; status=1 ;;
+	esac
+done
 echo
-echo "== one 3CX hash, as three vendors published it"
-"$cs" --db "$db" intel show \
-	"SHA256=59E1EDF4D82FAE4978E97512B0331B7EB21DD4B838B850BA46794D9C7A2C0983" || true
+echo "== what the case database now holds (chainsweep findings)"
+"$cs" --db "$db" findings || true
 echo
-echo "== a 3CX domain"
-"$cs" --db "$db" intel show "journalide[.]org" || true
-echo
-echo "== indicators a warninglist names (top sites, dynamic DNS, ...): kept, marked as likely false positives"
-"$cs" --db "$db" intel ls --warnlisted --limit 10
+echo "The case database is $db; sweep again and the findings are deduplicated,"
+echo "with first and last seen widened."
+exit $status

@@ -14,6 +14,7 @@
 
 #include "chainsweep/error.h"
 #include "chainsweep/intel.h"
+#include "chainsweep/report.h"
 #include "chainsweep/scan.h"
 
 #ifdef __cplusplus
@@ -86,6 +87,24 @@ int cs_store_inventory_end(struct cs_store *st, int commit, const char *yara_dig
  * swept loads nothing. */
 int cs_store_inventory_load(struct cs_store *st, const char *host, struct cs_inventory *inv,
 			    char *digest, size_t digest_len);
+
+/*
+ * Sweeps and findings (docs/case-database.md). A sweep records its host,
+ * time, the intel version in force, what it swept and its coverage (JSON
+ * text). Findings are deduplicated per (host, kind, evidence, location,
+ * indicator): a repeat widens first/last seen and adds to the count.
+ */
+int cs_store_sweep_begin(struct cs_store *st, const char *host, const char *what, int64_t *sweep);
+int cs_store_sweep_end(struct cs_store *st, int64_t sweep, const char *coverage, int incomplete);
+/* f->host is ignored: the sweep's host is used. */
+int cs_store_finding_put(struct cs_store *st, int64_t sweep, const struct cs_finding_rec *f);
+/* Findings, optionally of one host (NULL: all) and kind (0: all), with
+ * the sweeps that first and last saw each. Labels are not stored with
+ * findings: look the indicator up in the intel. */
+typedef int (*cs_finding_fn_db)(void *userdata, const struct cs_finding_rec *f,
+				int64_t first_sweep, int64_t last_sweep);
+int cs_store_findings(struct cs_store *st, const char *host, int kind, cs_finding_fn_db fn,
+		      void *userdata);
 
 #ifdef __cplusplus
 }

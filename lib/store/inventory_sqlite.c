@@ -11,7 +11,7 @@
 #include "chainsweep/store.h"
 #include "store/store_int.h"
 
-static const char inventory_sql[] =
+const char cs__store_inventory_sql[] =
         "CREATE TABLE IF NOT EXISTS host(\n"
         "  id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,\n"
         "  yara_digest TEXT NOT NULL DEFAULT '', last_sweep INTEGER NOT NULL DEFAULT 0);\n"
@@ -41,8 +41,7 @@ static int run(struct cs_store *st, const char *sql)
 	return CS_OK;
 }
 
-/* The host's id, created when `create`; 0 when absent. */
-static int host_id(struct cs_store *st, const char *host, int create, int64_t *id)
+int cs__store_host_id(struct cs_store *st, const char *host, int create, int64_t *id)
 {
 	sqlite3_stmt *q = NULL;
 	int r;
@@ -74,12 +73,12 @@ int cs_store_inventory_begin(struct cs_store *st, const char *host)
 
 	if (st->inv_put)
 		return CS_ERR_INVALID;
-	rc = run(st, inventory_sql);
+	rc = run(st, cs__store_inventory_sql);
 	if (!rc)
 		rc = run(st, "BEGIN IMMEDIATE");
 	if (rc)
 		return rc;
-	rc = host_id(st, host, 1, &st->inv_host);
+	rc = cs__store_host_id(st, host, 1, &st->inv_host);
 	if (!rc &&
 	    sqlite3_prepare_v2(st->db,
 	                       "INSERT OR REPLACE INTO file_inventory(host, path, depth, size, "
@@ -176,9 +175,9 @@ int cs_store_inventory_load(struct cs_store *st, const char *host, struct cs_inv
 
 	if (digest_len)
 		digest[0] = '\0';
-	rc = run(st, inventory_sql);
+	rc = run(st, cs__store_inventory_sql);
 	if (!rc)
-		rc = host_id(st, host, 0, &id);
+		rc = cs__store_host_id(st, host, 0, &id);
 	if (rc)
 		return rc;
 	if (!id) {

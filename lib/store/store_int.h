@@ -5,6 +5,8 @@
 #ifndef CS_STORE_INT_H
 #define CS_STORE_INT_H
 
+#include <stdint.h>
+
 #include <sqlite3.h>
 
 struct cs_store {
@@ -15,5 +17,10 @@ struct cs_store {
 	int64_t inv_host;
 	int64_t inv_time;
 };
+
+/* The host and file inventory tables (CREATE ... IF NOT EXISTS). */
+extern const char cs__store_inventory_sql[];
+/* The host's id, created when `create`; 0 when absent. */
+int cs__store_host_id(struct cs_store *st, const char *host, int create, int64_t *id);
 
 #endif /* CS_STORE_INT_H */

@@ -1,0 +1,640 @@
+/*
+ * chainsweep sweep: the file and log sweeps of one host (this one, or a
+ * collected or mounted host folder with --root), with the case's intel
+ * (the bundled pack when the case has none), findings recorded in the
+ * case database, and the answer in plain words.
+ *
+ * chainsweep findings: what the case database holds.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sys/stat.h>
+
+#include "chainsweep/logs.h"
+#include "chainsweep/report.h"
+#include "chainsweep/scan.h"
+#include "cli.h"
+
+struct sweep_state {
+	const struct cli_global *g;
+	const struct cs_intel *intel;
+	struct cs_finding_rec *v;
+	size_t n, cap;
+	const char *host;
+	const char *root;
+	size_t rootlen;
+	struct cli_text esc;
+};
+
+static char *xstrdup(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+/* The path as the user reads it: relative to --root, escaped. */
+static const char *shown(struct sweep_state *ss, const char *path)
+{
+	if (ss->rootlen && strncmp(path, ss->root, ss->rootlen) == 0 && path[ss->rootlen] == '/')
+		path += ss->rootlen;
+	return cli_escape(&ss->esc, path);
+}
+
+static struct cs_finding_rec *add(struct sweep_state *ss)
+{
+	if (ss->n == ss->cap) {
+		size_t c = ss->cap ? 2 * ss->cap : 32;
+		struct cs_finding_rec *nv = realloc(ss->v, c * sizeof(*nv));
+
+		if (!nv)
+			return NULL;
+		ss->v = nv;
+		ss->cap = c;
+	}
+	memset(&ss->v[ss->n], 0, sizeof(*ss->v));
+	return &ss->v[ss->n++];
+}
+
+static void set_indicator(struct sweep_state *ss, struct cs_finding_rec *f,
+                          const struct cs_indicator *ind)
+{
+	struct cs_source_info si;
+	char src[1024];
+
+	f->ind_kind = cs_kind_name(cs_indicator_kind(ind));
+	f->ind_value = cs_indicator_value(ind);
+	f->warninglisted = (cs_indicator_flags(ind) & CS_IND_WARNLISTED) != 0;
+	f->confidence = cs_indicator_confidence(ind);
+	if (cs_indicator_source_count(ind)) {
+		cs_indicator_source(ss->intel, ind, 0, &si);
+		if (si.line)
+			snprintf(src, sizeof(src), "%s:%llu", si.file ? si.file : "?",
+			         (unsigned long long)si.line);
+		else
+			snprintf(src, sizeof(src), "%s", si.ref ? si.ref : si.file ? si.file : "?");
+		f->source = xstrdup(src);
+	}
+}
+
+/* The indicator a finding names, found again in the set. */
+static const struct cs_indicator *indicator_of(const struct cs_intel *in,
+                                               const struct cs_finding_rec *f)
+{
+	return cs_intel_find(in, cs_kind_from_name(f->ind_kind), f->ind_value);
+}
+
+static int on_file_finding(void *ud, const struct cs_file_finding *ff)
+{
+	struct sweep_state *ss = ud;
+	struct cs_finding_rec *f;
+
+	if (!ff->indicator)
+		return 0;
+	f = add(ss);
+	if (!f)
+		return CS_ERR_NOMEM;
+	f->kind = CS_FIND_FILE;
+	f->host = ss->host;
+	f->evidence = cs_evidence_name(ff->evidence);
+	f->location = xstrdup(shown(ss, ff->path));
+	f->observed = xstrdup(ff->evidence == CS_EV_PATH || ff->evidence == CS_EV_NAME
+	                              ? shown(ss, ff->matched)
+	                              : cli_escape(&ss->esc, ff->matched));
+	set_indicator(ss, f, ff->indicator);
+	f->first_seen_ms = f->last_seen_ms = ff->mtime * 1000;
+	f->count = 1;
+	f->sha256 = xstrdup(ff->sha256);
+	f->sha1 = xstrdup(ff->sha1);
+	f->md5 = xstrdup(ff->md5);
+	return 0;
+}
+
+static int on_log_hit(void *ud, const struct cs_log_hit *h)
+{
+	struct sweep_state *ss = ud;
+	const char *loc = shown(ss, h->file);
+	struct cs_finding_rec *f = NULL;
+	size_t i;
+
+	/* One finding per log file and indicator, with its span. */
+	for (i = ss->n; i > 0; i--) {
+		struct cs_finding_rec *x = &ss->v[i - 1];
+
+		if (x->kind == CS_FIND_LOG && strcmp(x->location, loc) == 0 &&
+		    x->ind_value == cs_indicator_value(h->indicator)) {
+			f = x;
+			break;
+		}
+	}
+	if (!f) {
+		f = add(ss);
+		if (!f)
+			return CS_ERR_NOMEM;
+		f->kind = CS_FIND_LOG;
+		f->host = ss->host;
+		f->evidence = "log";
+		f->location = xstrdup(loc);
+		f->observed = xstrdup(cli_escape(&ss->esc, h->matched));
+		set_indicator(ss, f, h->indicator);
+	}
+	f->count++;
+	if (h->has_time) {
+		if (!f->first_seen_ms || h->time_ms < f->first_seen_ms)
+			f->first_seen_ms = h->time_ms;
+		if (h->time_ms > f->last_seen_ms)
+			f->last_seen_ms = h->time_ms;
+	}
+	return 0;
+}
+
+static void on_quiet_diag(void *ud, const struct cs_diag *d)
+{
+	struct sweep_state *ss = ud;
+
+	if (ss->g->verbose)
+		fprintf(stderr, "%s: %s\n", d->file ? cli_escape(&ss->esc, d->file) : "-",
+		        d->message);
+}
+
+static void free_findings(struct sweep_state *ss)
+{
+	size_t i;
+
+	for (i = 0; i < ss->n; i++) {
+		free((char *)ss->v[i].location);
+		free((char *)ss->v[i].observed);
+		free((char *)ss->v[i].source);
+		free((char *)ss->v[i].sha256);
+		free((char *)ss->v[i].sha1);
+		free((char *)ss->v[i].md5);
+	}
+	free(ss->v);
+	ss->v = NULL;
+	ss->n = ss->cap = 0;
+}
+
+static const char *ms_text(int64_t ms, char *buf, size_t len)
+{
+	if (!ms)
+		return "no time";
+	return cli_time(ms / 1000, buf, len);
+}
+
+/* The incidents (campaign labels, without sub-activity) and actors the
+ * findings name, comma-separated. */
+static void incidents(struct sweep_state *ss, const char *prefix, char *out, size_t len)
+{
+	size_t i, k, o = 0;
+
+	out[0] = '\0';
+	for (i = 0; i < ss->n; i++) {
+		const struct cs_indicator *ind = indicator_of(ss->intel, &ss->v[i]);
+		size_t nl = ind ? cs_indicator_label_count(ind) : 0;
+
+		for (k = 0; k < nl; k++) {
+			const char *l = cs_indicator_label(ss->intel, ind, k);
+			char name[128];
+			size_t pl = strlen(prefix), nn;
+
+			if (strncmp(l, prefix, pl) != 0)
+				continue;
+			nn = strcspn(l + pl, ":");
+			if (nn >= sizeof(name))
+				nn = sizeof(name) - 1;
+			memcpy(name, l + pl, nn);
+			name[nn] = '\0';
+			if (strstr(out, name))
+				continue;
+			o += (size_t)snprintf(out + o, len > o ? len - o : 0, "%s%s", o ? ", " : "",
+			                      name);
+		}
+	}
+}
+
+static void answer(struct sweep_state *ss, const struct cs_scan_result *fr,
+                   const struct cs_log_result *lr, int logs_ran)
+{
+	char inc[512], act[512], a[32], b[32];
+	size_t i, files = 0, contacts = 0;
+	int64_t first = 0, last = 0;
+	int incomplete = fr->incomplete || (logs_ran && lr->incomplete);
+
+	for (i = 0; i < ss->n; i++) {
+		files += ss->v[i].kind == CS_FIND_FILE;
+		contacts += ss->v[i].kind == CS_FIND_LOG;
+		if (ss->v[i].kind == CS_FIND_LOG && ss->v[i].first_seen_ms &&
+		    (!first || ss->v[i].first_seen_ms < first))
+			first = ss->v[i].first_seen_ms;
+		if (ss->v[i].kind == CS_FIND_LOG && ss->v[i].last_seen_ms > last)
+			last = ss->v[i].last_seen_ms;
+	}
+	incidents(ss, "campaign:", inc, sizeof(inc));
+	incidents(ss, "actor:", act, sizeof(act));
+	if (!ss->n) {
+		printf("NOTHING FOUND on %s%s.\n", ss->host,
+		       incomplete ? ", but the sweep was INCOMPLETE (see below)" : "");
+	} else {
+		printf("HIT on %s: %s%s%s%s%s.\n", ss->host, inc[0] ? inc : "no incident named",
+		       act[0] ? " (" : "", act[0] ? "actor " : "", act, act[0] ? ")" : "");
+	}
+	if (files) {
+		printf("  Files (%zu):\n", files);
+		for (i = 0; i < ss->n; i++) {
+			const struct cs_finding_rec *f = &ss->v[i];
+
+			if (f->kind != CS_FIND_FILE)
+				continue;
+			printf("    %s  %s %s = %s%s  (modified %s)\n", f->location, f->evidence,
+			       f->ind_kind, f->ind_value,
+			       f->warninglisted ? " (warninglisted)" : "",
+			       ms_text(f->first_seen_ms, a, sizeof(a)));
+		}
+	}
+	if (contacts) {
+		printf("  Contacts (%zu indicator%s in logs), first %s, last %s:\n", contacts,
+		       contacts == 1 ? "" : "s", ms_text(first, a, sizeof(a)),
+		       ms_text(last, b, sizeof(b)));
+		for (i = 0; i < ss->n; i++) {
+			const struct cs_finding_rec *f = &ss->v[i];
+
+			if (f->kind != CS_FIND_LOG)
+				continue;
+			printf("    %s %s  %llu line%s in %s, first %s, last %s%s\n", f->ind_kind,
+			       f->ind_value, (unsigned long long)f->count, f->count == 1 ? "" : "s",
+			       f->location, ms_text(f->first_seen_ms, a, sizeof(a)),
+			       ms_text(f->last_seen_ms, b, sizeof(b)),
+			       f->warninglisted ? " (warninglisted)" : "");
+		}
+	}
+	printf("  Coverage: %llu files (%llu read, %llu unchanged since the last sweep, "
+	       "%llu archive members)",
+	       (unsigned long long)fr->count[CS_COV_FILES],
+	       (unsigned long long)fr->count[CS_COV_SCANNED],
+	       (unsigned long long)fr->count[CS_COV_UNCHANGED],
+	       (unsigned long long)fr->count[CS_COV_MEMBERS]);
+	if (logs_ran)
+		printf(", %llu log files (%llu lines)", (unsigned long long)lr->files,
+		       (unsigned long long)lr->lines);
+	printf(": %s\n", incomplete ? "INCOMPLETE" : "complete");
+	if (incomplete) {
+		int k;
+
+		for (k = 0; k < CS_COV_NREASONS; k++)
+			if (fr->count[k] && cs_scan_reason_gap((enum cs_scan_reason)k))
+				printf("    not fully swept: %s %llu\n",
+				       cs_scan_reason_name((enum cs_scan_reason)k),
+				       (unsigned long long)fr->count[k]);
+		if (logs_ran && lr->files_failed)
+			printf("    log files not read to the end: %llu\n",
+			       (unsigned long long)lr->files_failed);
+	}
+}
+
+static int is_dir(const char *p)
+{
+	struct stat st;
+
+	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static int sweep_usage(FILE *f)
+{
+	fputs("usage: chainsweep sweep [options]\n"
+	      "\n"
+	      "Sweep this host, or a collected or mounted host folder, with the case's intel\n"
+	      "(the bundled 3CX/JumpCloud pack is imported first when the case has none):\n"
+	      "files (archives included), then logs (ROOT/var/log and --logs folders).\n"
+	      "Findings are recorded in the case database; the answer is printed in plain\n"
+	      "words.\n"
+	      "\n"
+	      "  --root DIR           the host's root folder (default /)\n"
+	      "  --host NAME          the host's name (default: this host's name, or the\n"
+	      "                       base name of --root)\n"
+	      "  --logs DIR|FILE      also search these logs (repeatable)\n"
+	      "  --no-logs            no log search\n"
+	      "  --threads N          threads (default: one per core)\n"
+	      "  --all-filesystems    enter other mounted filesystems below the root\n"
+	      "\n"
+	      "exit status: 0 nothing found and the sweep complete, 1 findings, 2 error,\n"
+	      "3 nothing found but the sweep was incomplete.\n",
+	      f);
+	return CS_EXIT_ERROR;
+}
+
+int cmd_sweep(int argc, char **argv, struct cli_global *g)
+{
+	struct sweep_state ss;
+	struct cs_scan_opts so;
+	struct cs_log_opts lo;
+	struct cs_scan_result fr;
+	struct cs_log_result lr;
+	struct cs_matcher *m = NULL;
+	struct cs_intel *in = NULL;
+	struct cs_store *st = NULL;
+	struct cs_inventory *inv = NULL;
+	const char *root = "/", *host = NULL;
+	const char **logs = calloc((size_t)argc + 2, sizeof(*logs));
+	size_t nlogs = 0, i;
+	char hostbuf[256], varlog[4096], digest[80];
+	int k, r, rc, no_logs = 0, logs_ran = 0, exit_code = CS_EXIT_ERROR;
+	int64_t sweep = 0;
+	uint64_t v;
+
+	memset(&ss, 0, sizeof(ss));
+	memset(&lr, 0, sizeof(lr));
+	ss.g = g;
+	cs_scan_opts_init(&so);
+	cs_log_opts_init(&lo);
+	if (!logs)
+		return CS_EXIT_ERROR;
+	for (k = 1; k < argc; k++) {
+		const char *a = argv[k], *val = k + 1 < argc ? argv[k + 1] : NULL;
+
+		r = cli_global_opt(g, argc, argv, &k);
+		if (r < 0)
+			goto out;
+		if (r > 0)
+			continue;
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			sweep_usage(stdout);
+			exit_code = CS_EXIT_OK;
+			goto out;
+		} else if (strcmp(a, "--no-logs") == 0) {
+			no_logs = 1;
+		} else if (strcmp(a, "--all-filesystems") == 0) {
+			so.one_filesystem = 0;
+		} else if (!val) {
+			cli_err("%s needs a value (or is unknown)", a);
+			sweep_usage(stderr);
+			goto out;
+		} else if (strcmp(a, "--root") == 0) {
+			root = argv[++k];
+		} else if (strcmp(a, "--host") == 0) {
+			host = argv[++k];
+		} else if (strcmp(a, "--logs") == 0) {
+			logs[nlogs++] = argv[++k];
+		} else if (strcmp(a, "--threads") == 0) {
+			if (cli_parse_size(val, &v) || v == 0 || v > 64) {
+				cli_err("--threads: 1 to 64");
+				goto out;
+			}
+			so.threads = lo.threads = (unsigned)v;
+			k++;
+		} else {
+			cli_err("unknown option '%s'", a);
+			sweep_usage(stderr);
+			goto out;
+		}
+	}
+	if (!is_dir(root)) {
+		cli_err("%s: not a folder", root);
+		goto out;
+	}
+	if (!host) {
+		if (strcmp(root, "/") != 0) {
+			const char *b = strrchr(root, '/');
+
+			snprintf(hostbuf, sizeof(hostbuf), "%s", b && b[1] ? b + 1 : root);
+		} else if (gethostname(hostbuf, sizeof(hostbuf)) != 0) {
+			snprintf(hostbuf, sizeof(hostbuf), "localhost");
+		}
+		hostbuf[sizeof(hostbuf) - 1] = '\0';
+		host = hostbuf;
+	}
+	ss.host = host;
+	ss.root = strcmp(root, "/") ? root : "";
+	ss.rootlen = strlen(ss.root);
+	st = cli_open_store(g);
+	if (!st)
+		goto out;
+	in = cli_load_intel(st);
+	if (!in)
+		goto out;
+	if (!cs_intel_count(in)) {
+		/* A case without intel sweeps with the bundled pack. */
+		const char *pack = cli_bundled_intel();
+		struct cs_import_stats is;
+		int64_t ver;
+
+		if (!pack) {
+			cli_err("the case holds no intel and the bundled pack is not installed: "
+			        "import some first (chainsweep intel import)");
+			goto out;
+		}
+		memset(&is, 0, sizeof(is));
+		if (cs_intel_import(in, pack, &is) ||
+		    cs_store_save_intel(st, in, "bundled pack", &is, &ver)) {
+			cli_err("cannot import the bundled pack %s", pack);
+			goto out;
+		}
+		if (!g->quiet)
+			fprintf(stderr,
+			        "chainsweep: the case held no intel: imported the bundled pack "
+			        "(%llu indicators)\n",
+			        (unsigned long long)is.read);
+	}
+	cs_intel_finalize(in);
+	ss.intel = in;
+	rc = cs_matcher_new(in, on_quiet_diag, &ss, &m);
+	if (rc) {
+		cli_err("cannot compile the intel: %s", cs_strerror(rc));
+		goto out;
+	}
+	if (cs_store_sweep_begin(st, host, "files,logs", &sweep)) {
+		cli_err("%s", cs_store_errmsg(st));
+		goto out;
+	}
+	/* Files, with the host's inventory. */
+	inv = cs_inventory_new();
+	if (!inv || cs_store_inventory_load(st, host, inv, digest, sizeof(digest))) {
+		cli_err("cannot load the inventory: %s", cs_store_errmsg(st));
+		goto out;
+	}
+	so.known = inv;
+	so.known_yara_valid = strcmp(digest, cs_matcher_yara_digest(m)) == 0;
+	so.on_finding = on_file_finding;
+	so.on_diag = on_quiet_diag;
+	so.userdata = &ss;
+	{
+		const char *roots[1] = {root};
+
+		rc = cs_scan_files(m, roots, 1, &so, &fr);
+	}
+	if (rc) {
+		cli_err("file sweep stopped: %s", cs_strerror(rc));
+		goto out;
+	}
+	/* Logs. */
+	snprintf(varlog, sizeof(varlog), "%s/var/log", strcmp(root, "/") ? root : "");
+	if (!no_logs && is_dir(varlog))
+		logs[nlogs++] = varlog;
+	if (nlogs) {
+		lo.on_hit = on_log_hit;
+		lo.on_diag = on_quiet_diag;
+		lo.userdata = &ss;
+		rc = cs_log_scan(m, logs, nlogs, &lo, &lr);
+		if (rc) {
+			cli_err("log search stopped: %s", cs_strerror(rc));
+			goto out;
+		}
+		logs_ran = 1;
+	}
+	for (i = 0; i < ss.n; i++) {
+		if (cs_store_finding_put(st, sweep, &ss.v[i])) {
+			cli_err("cannot record findings: %s", cs_store_errmsg(st));
+			goto out;
+		}
+	}
+	{
+		char cov[512];
+
+		snprintf(
+		        cov, sizeof(cov),
+		        "{\"files\":%llu,\"files_read\":%llu,\"unchanged\":%llu,\"log_files\":%llu,"
+		        "\"log_lines\":%llu,\"log_files_failed\":%llu}",
+		        (unsigned long long)fr.count[CS_COV_FILES],
+		        (unsigned long long)fr.count[CS_COV_SCANNED],
+		        (unsigned long long)fr.count[CS_COV_UNCHANGED],
+		        (unsigned long long)lr.files, (unsigned long long)lr.lines,
+		        (unsigned long long)lr.files_failed);
+		cs_store_sweep_end(st, sweep, cov, fr.incomplete || lr.incomplete);
+	}
+	answer(&ss, &fr, &lr, logs_ran);
+	exit_code = ss.n                               ? CS_EXIT_FOUND
+	            : (fr.incomplete || lr.incomplete) ? CS_EXIT_INCOMPLETE
+	                                               : CS_EXIT_OK;
+out:
+	free_findings(&ss);
+	cs_inventory_free(inv);
+	cs_matcher_free(m);
+	cs_intel_free(in);
+	cs_store_close(st);
+	free(logs);
+	cli_text_release(&ss.esc);
+	return exit_code;
+}
+
+struct list_state {
+	const struct cli_global *g;
+	const struct cs_intel *intel;
+	const char *label;
+	const char *indicator;
+	size_t n;
+};
+
+static int on_db_finding(void *ud, const struct cs_finding_rec *f, int64_t first_sweep,
+                         int64_t last_sweep)
+{
+	struct list_state *ls = ud;
+	const struct cs_indicator *ind = indicator_of(ls->intel, f);
+	char a[32], b[32];
+	size_t k, nl = ind ? cs_indicator_label_count(ind) : 0;
+
+	if (ls->indicator && strcmp(ls->indicator, f->ind_value) != 0)
+		return 0;
+	if (ls->label) {
+		for (k = 0; k < nl; k++) {
+			const char *l = cs_indicator_label(ls->intel, ind, k);
+			const char *c = strchr(l, ':');
+
+			if (strcmp(l, ls->label) == 0 || (c && strcmp(c + 1, ls->label) == 0))
+				break;
+		}
+		if (k == nl)
+			return 0;
+	}
+	ls->n++;
+	if (ls->g->json) {
+		json_t *o = json_pack(
+		        "{s:s, s:s, s:s, s:s, s:s?, s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "host",
+		        f->host, "kind",
+		        f->kind == CS_FIND_FILE  ? "file"
+		        : f->kind == CS_FIND_LOG ? "log"
+		                                 : "software",
+		        "evidence", f->evidence, "location", f->location, "observed", f->observed,
+		        "indicator_kind", f->ind_kind, "indicator", f->ind_value, "first_seen_ms",
+		        (json_int_t)f->first_seen_ms, "last_seen_ms", (json_int_t)f->last_seen_ms,
+		        "count", (json_int_t)f->count, "first_sweep", (json_int_t)first_sweep,
+		        "last_sweep", (json_int_t)last_sweep);
+		json_t *labels = json_array();
+
+		for (k = 0; k < nl; k++)
+			json_array_append_new(labels,
+			                      json_string(cs_indicator_label(ls->intel, ind, k)));
+		json_object_set_new(o, "labels", labels);
+		cli_json_print(o);
+		return 0;
+	}
+	printf("%s  %-4s %-10s %s  %s %s  first %s  last %s  x%llu\n", f->host,
+	       f->kind == CS_FIND_FILE  ? "file"
+	       : f->kind == CS_FIND_LOG ? "log"
+	                                : "sw",
+	       f->evidence, f->location, f->ind_kind, f->ind_value,
+	       ms_text(f->first_seen_ms, a, sizeof(a)), ms_text(f->last_seen_ms, b, sizeof(b)),
+	       (unsigned long long)f->count);
+	return 0;
+}
+
+int cmd_findings(int argc, char **argv, struct cli_global *g)
+{
+	struct list_state ls;
+	struct cs_store *st;
+	struct cs_intel *in;
+	const char *host = NULL;
+	int k, r, kind = 0, rc;
+
+	memset(&ls, 0, sizeof(ls));
+	ls.g = g;
+	for (k = 1; k < argc; k++) {
+		const char *a = argv[k];
+
+		r = cli_global_opt(g, argc, argv, &k);
+		if (r < 0)
+			return CS_EXIT_ERROR;
+		if (r > 0)
+			continue;
+		if (k + 1 >= argc) {
+			cli_err("usage: chainsweep findings [--host H] [--kind file|log|software] "
+			        "[--label L] [--indicator V]");
+			return CS_EXIT_ERROR;
+		}
+		if (strcmp(a, "--host") == 0)
+			host = argv[++k];
+		else if (strcmp(a, "--label") == 0)
+			ls.label = argv[++k];
+		else if (strcmp(a, "--indicator") == 0)
+			ls.indicator = argv[++k];
+		else if (strcmp(a, "--kind") == 0) {
+			const char *kk = argv[++k];
+
+			kind = strcmp(kk, "file") == 0       ? CS_FIND_FILE
+			       : strcmp(kk, "log") == 0      ? CS_FIND_LOG
+			       : strcmp(kk, "software") == 0 ? CS_FIND_SOFTWARE
+			                                     : -1;
+			if (kind < 0) {
+				cli_err("--kind: file, log or software");
+				return CS_EXIT_ERROR;
+			}
+		} else {
+			cli_err("unknown option '%s'", a);
+			return CS_EXIT_ERROR;
+		}
+	}
+	st = cli_open_store(g);
+	if (!st)
+		return CS_EXIT_ERROR;
+	in = cli_load_intel(st);
+	if (!in) {
+		cs_store_close(st);
+		return CS_EXIT_ERROR;
+	}
+	ls.intel = in;
+	rc = cs_store_findings(st, host, kind, on_db_finding, &ls);
+	if (rc)
+		cli_err("%s", cs_store_errmsg(st));
+	cs_intel_free(in);
+	cs_store_close(st);
+	return rc ? CS_EXIT_ERROR : ls.n ? CS_EXIT_FOUND : CS_EXIT_OK;
+}
