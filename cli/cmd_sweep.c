@@ -26,8 +26,20 @@ struct sweep_state {
 	const char *host;
 	const char *root;
 	size_t rootlen;
+	struct cs_store *inv_st; /* recording the inventory, or NULL */
 	struct cli_text esc;
 };
+
+static int on_file_record(void *ud, const struct cs_file_record *r)
+{
+	struct sweep_state *ss = ud;
+
+	if (ss->inv_st && cs_store_inventory_put(ss->inv_st, r)) {
+		cli_err("inventory not recorded: %s", cs_store_errmsg(ss->inv_st));
+		ss->inv_st = NULL;
+	}
+	return 0;
+}
 
 static char *xstrdup(const char *s)
 {
@@ -457,11 +469,20 @@ int cmd_sweep(int argc, char **argv, struct cli_global *g)
 	so.on_finding = on_file_finding;
 	so.on_diag = on_quiet_diag;
 	so.userdata = &ss;
+	so.on_file = on_file_record;
+	if (cs_store_inventory_begin(st, host) == CS_OK)
+		ss.inv_st = st;
+	else
+		cli_err("inventory not recorded: %s", cs_store_errmsg(st));
 	{
 		const char *roots[1] = {root};
 
 		rc = cs_scan_files(m, roots, 1, &so, &fr);
 	}
+	if (cs_store_inventory_end(st, rc == CS_OK && ss.inv_st, cs_matcher_yara_digest(m)) &&
+	    ss.inv_st)
+		cli_err("inventory not recorded: %s", cs_store_errmsg(st));
+	ss.inv_st = NULL;
 	if (rc) {
 		cli_err("file sweep stopped: %s", cs_strerror(rc));
 		goto out;
