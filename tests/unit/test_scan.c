@@ -669,6 +669,66 @@ static void test_scan_mem(void **state)
 	sweep_free(&s);
 }
 
+/* --include, --exclude (folders too) and --max-size. */
+static void test_selection(void **state)
+{
+	struct sweep s;
+	struct cs_scan_opts o;
+	const char *inc[1] = {"*.txt"}, *exc[2] = {"skip", "*/logs/old-*"};
+
+	(void)state;
+	sweep_init(&s);
+	intel_add(&s, "yara", "marker.yar", yara_rule);
+	put_s(s.root, "a.txt", MARKER);
+	put_s(s.root, "b.bin", MARKER);
+	put_s(s.root, "skip/c.txt", MARKER);
+	put_s(s.root, "logs/old-d.txt", MARKER);
+	put_s(s.root, "logs/new-e.txt", MARKER "                                        ");
+	cs_scan_opts_init(&o);
+	o.include = inc;
+	o.ninclude = 1;
+	o.exclude = exc;
+	o.nexclude = 2;
+	o.max_size = sizeof(MARKER) + 8;
+	run(&s, &o);
+	assert_string_equal(findings(&s), "yara a.txt Benign_Marker\n");
+	assert_int_equal(s.res.count[CS_COV_SKIP_EXCLUDED], 3);  /* b.bin, skip/, old-d */
+	assert_int_equal(s.res.count[CS_COV_SKIP_TOO_LARGE], 1); /* new-e */
+	assert_int_equal(s.res.count[CS_COV_FILES], 4);
+	assert_int_equal(s.res.incomplete, 0);
+	sweep_free(&s);
+}
+
+/* --max-runtime: a sweep stopped by its time limit says it is incomplete. */
+static void test_time_limit(void **state)
+{
+	struct sweep s;
+	struct cs_scan_opts o;
+	char *data = calloc(1, 8u << 20);
+	int i;
+
+	(void)state;
+	assert_non_null(data);
+	sweep_init(&s);
+	intel_add(&s, "yara", "marker.yar", yara_rule);
+	for (i = 0; i < 4; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "f%d.bin", i);
+		free(put(s.root, name, data, 8u << 20));
+	}
+	free(data);
+	cs_scan_opts_init(&o);
+	o.max_rate = 16;     /* MB/s: two seconds for all */
+	o.max_runtime = 0.3; /* seconds */
+	o.keep_cache = 1;
+	run(&s, &o);
+	assert_true(s.res.count[CS_COV_TIME_LIMIT] >= 1);
+	assert_true(s.res.count[CS_COV_SCANNED] < 4);
+	assert_int_equal(s.res.incomplete, 1);
+	sweep_free(&s);
+}
+
 static int record(void *ud, const struct cs_file_record *r)
 {
 	return cs_inventory_add(ud, r);
@@ -817,6 +877,8 @@ int main(void)
 	        cmocka_unit_test(test_bad_regex),
 	        cmocka_unit_test(test_scan_mem),
 	        cmocka_unit_test(test_inventory),
+	        cmocka_unit_test(test_selection),
+	        cmocka_unit_test(test_time_limit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
