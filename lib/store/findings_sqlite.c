@@ -29,20 +29,10 @@ static const char findings_sql[] =
 
 static int fail(struct cs_store *st, const char *what)
 {
-	snprintf(st->errmsg, sizeof(st->errmsg), "findings: %s: %s", what, sqlite3_errmsg(st->db));
-	return CS_ERR_DB;
-}
+	char w[64];
 
-static int run(struct cs_store *st, const char *sql)
-{
-	char *err = NULL;
-
-	if (sqlite3_exec(st->db, sql, NULL, NULL, &err) != SQLITE_OK) {
-		snprintf(st->errmsg, sizeof(st->errmsg), "findings: %s", err ? err : "error");
-		sqlite3_free(err);
-		return CS_ERR_DB;
-	}
-	return CS_OK;
+	snprintf(w, sizeof(w), "findings: %s", what);
+	return cs__store_fail(st, w);
 }
 
 static int64_t latest_intel(struct cs_store *st)
@@ -65,9 +55,9 @@ int cs_store_sweep_begin(struct cs_store *st, const char *host, const char *what
 	int rc;
 
 	*sweep = 0;
-	rc = run(st, cs__store_inventory_sql);
+	rc = cs__store_run(st, cs__store_inventory_sql);
 	if (!rc)
-		rc = run(st, findings_sql);
+		rc = cs__store_run(st, findings_sql);
 	if (!rc)
 		rc = cs__store_host_id(st, host, 1, &hid);
 	if (rc)
@@ -164,7 +154,7 @@ int cs_store_findings(struct cs_store *st, const char *host, int kind, cs_findin
 	sqlite3_stmt *q = NULL;
 	int rc = CS_OK, r;
 
-	if (run(st, cs__store_inventory_sql) || run(st, findings_sql))
+	if (cs__store_run(st, cs__store_inventory_sql) || cs__store_run(st, findings_sql))
 		return CS_ERR_DB;
 	if (sqlite3_prepare_v2(
 	            st->db,

@@ -23,22 +23,30 @@ const char cs__store_inventory_sql[] =
         "  seen INTEGER NOT NULL,\n"
         "  PRIMARY KEY(host, path)) WITHOUT ROWID;\n";
 
-static int fail(struct cs_store *st, const char *what)
+int cs__store_fail(struct cs_store *st, const char *what)
 {
-	snprintf(st->errmsg, sizeof(st->errmsg), "inventory: %s: %s", what, sqlite3_errmsg(st->db));
+	snprintf(st->errmsg, sizeof(st->errmsg), "%s: %s", what, sqlite3_errmsg(st->db));
 	return CS_ERR_DB;
 }
 
-static int run(struct cs_store *st, const char *sql)
+int cs__store_run(struct cs_store *st, const char *sql)
 {
 	char *err = NULL;
 
 	if (sqlite3_exec(st->db, sql, NULL, NULL, &err) != SQLITE_OK) {
-		snprintf(st->errmsg, sizeof(st->errmsg), "inventory: %s", err ? err : "error");
+		snprintf(st->errmsg, sizeof(st->errmsg), "%s", err ? err : "sqlite error");
 		sqlite3_free(err);
 		return CS_ERR_DB;
 	}
 	return CS_OK;
+}
+
+static int fail(struct cs_store *st, const char *what)
+{
+	char w[64];
+
+	snprintf(w, sizeof(w), "inventory: %s", what);
+	return cs__store_fail(st, w);
 }
 
 int cs__store_host_id(struct cs_store *st, const char *host, int create, int64_t *id)
@@ -73,9 +81,9 @@ int cs_store_inventory_begin(struct cs_store *st, const char *host)
 
 	if (st->inv_put)
 		return CS_ERR_INVALID;
-	rc = run(st, cs__store_inventory_sql);
+	rc = cs__store_run(st, cs__store_inventory_sql);
 	if (!rc)
-		rc = run(st, "BEGIN IMMEDIATE");
+		rc = cs__store_run(st, "BEGIN IMMEDIATE");
 	if (rc)
 		return rc;
 	rc = cs__store_host_id(st, host, 1, &st->inv_host);
@@ -87,7 +95,7 @@ int cs_store_inventory_begin(struct cs_store *st, const char *host)
 	                       -1, &st->inv_put, NULL) != SQLITE_OK)
 		rc = fail(st, "prepare");
 	if (rc) {
-		run(st, "ROLLBACK");
+		cs__store_run(st, "ROLLBACK");
 		return rc;
 	}
 	st->inv_time = (int64_t)time(NULL);
@@ -140,7 +148,7 @@ int cs_store_inventory_end(struct cs_store *st, int commit, const char *yara_dig
 	sqlite3_finalize(st->inv_put);
 	st->inv_put = NULL;
 	if (!commit)
-		return run(st, "ROLLBACK");
+		return cs__store_run(st, "ROLLBACK");
 	if (sqlite3_prepare_v2(st->db,
 	                       "UPDATE host SET yara_digest = ?, last_sweep = ? WHERE id = ?", -1,
 	                       &q, NULL) != SQLITE_OK) {
@@ -154,10 +162,10 @@ int cs_store_inventory_end(struct cs_store *st, int commit, const char *yara_dig
 		sqlite3_finalize(q);
 	}
 	if (rc) {
-		run(st, "ROLLBACK");
+		cs__store_run(st, "ROLLBACK");
 		return rc;
 	}
-	return run(st, "COMMIT");
+	return cs__store_run(st, "COMMIT");
 }
 
 static const char *col_text(sqlite3_stmt *q, int i)
@@ -175,7 +183,7 @@ int cs_store_inventory_load(struct cs_store *st, const char *host, struct cs_inv
 
 	if (digest_len)
 		digest[0] = '\0';
-	rc = run(st, cs__store_inventory_sql);
+	rc = cs__store_run(st, cs__store_inventory_sql);
 	if (!rc)
 		rc = cs__store_host_id(st, host, 0, &id);
 	if (rc)

@@ -18,6 +18,11 @@ struct cs_store {
 	int64_t inv_time;
 };
 
+/* Record sqlite's message for `what` in errmsg; returns CS_ERR_DB. */
+int cs__store_fail(struct cs_store *st, const char *what);
+/* Run SQL without results; CS_OK or CS_ERR_DB with errmsg set. */
+int cs__store_run(struct cs_store *st, const char *sql);
+
 /* The host and file inventory tables (CREATE ... IF NOT EXISTS). */
 extern const char cs__store_inventory_sql[];
 /* The host's id, created when `create`; 0 when absent. */
