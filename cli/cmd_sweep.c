@@ -27,8 +27,18 @@ struct sweep_state {
 	const char *root;
 	size_t rootlen;
 	struct cs_store *inv_st; /* recording the inventory, or NULL */
+	int progress;            /* a progress line is on the terminal */
 	struct cli_text esc;
 };
+
+static void on_progress(void *ud, const struct cs_scan_progress *p)
+{
+	struct sweep_state *ss = ud;
+
+	fprintf(stderr, "\r\033[Kfiles: %llu, %.1f MB, %.0f s", (unsigned long long)p->files,
+		(double)p->bytes / 1e6, p->seconds);
+	ss->progress = 1;
+}
 
 static int on_file_record(void *ud, const struct cs_file_record *r)
 {
@@ -470,6 +480,8 @@ int cmd_sweep(int argc, char **argv, struct cli_global *g)
 	so.on_diag = on_quiet_diag;
 	so.userdata = &ss;
 	so.on_file = on_file_record;
+	if (!g->quiet && isatty(STDERR_FILENO))
+		so.on_progress = on_progress;
 	if (cs_store_inventory_begin(st, host) == CS_OK)
 		ss.inv_st = st;
 	else
@@ -479,6 +491,8 @@ int cmd_sweep(int argc, char **argv, struct cli_global *g)
 
 		rc = cs_scan_files(m, roots, 1, &so, &fr);
 	}
+	if (ss.progress)
+		fputs("\r\033[K", stderr);
 	if (cs_store_inventory_end(st, rc == CS_OK && ss.inv_st, cs_matcher_yara_digest(m)) &&
 	    ss.inv_st)
 		cli_err("inventory not recorded: %s", cs_store_errmsg(st));
