@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# chainsweep import benchmarks, each beside a peer measured in the same run
-# on the same data. Usage:
+# chainsweep import and scan benchmarks, each beside a peer measured in the
+# same run on the same data. Usage:
 #
 #   bench/run.sh BINARY REAL_WORLD
 #
@@ -11,12 +11,24 @@
 #            database           vs  jq '.objects|length', python3 json.load
 #   misp     generated MISP event of BENCH_N attributes into a fresh
 #            database           vs  jq '.Event.Attribute|length', python3 json.load
+#   hash3k   scan files with 3,000 random SHA-256 indicators over
+#            BENCH_HASH_DIR     vs  sha256sum (one process, and -P THREADS)
+#                                   and yara with one hash rule per indicator
+#   hash1m   the same with 1,000,000 indicators (yara not run: see notes)
+#   sigall   scan files with signature-base iocs + yara as intel over
+#            BENCH_SCAN_DIR     vs  yara -p THREADS -r with the same rules
 #
 # Environment:
-#   BENCH_RUNS   runs per measurement; medians are reported (default 3)
-#   BENCH_N      indicators in the generated files (default 1000000)
-#   BENCH_CASES  which cases, space-separated (default "sigbase stix misp")
-#   BENCH_OUT    scratch and cache folder (default bench/out, git-ignored)
+#   BENCH_RUNS     runs per measurement; medians are reported (default 3)
+#   BENCH_N        indicators in the generated files (default 1000000)
+#   BENCH_CASES    which cases, space-separated (default "sigbase stix misp";
+#                  the scan cases run only when named)
+#   BENCH_OUT      scratch and cache folder (default bench/out, git-ignored)
+#   BENCH_THREADS  scanner threads of ours and of the parallel peers
+#                  (default: the number of cores)
+#   BENCH_HASH_DIR folder swept by hash3k and hash1m
+#                  (default /usr/lib/x86_64-linux-gnu)
+#   BENCH_SCAN_DIR folder swept by sigall (default /usr/bin)
 #
 # Wall time and peak RSS come from GNU time ('%e %M'). Runs are interleaved
 # (ours, peer, peer, ours, ...) so a noisy neighbour hurts every tool alike.
@@ -36,6 +48,9 @@ runs=${BENCH_RUNS:-3}
 n=${BENCH_N:-1000000}
 cases=${BENCH_CASES:-sigbase stix misp}
 out=${BENCH_OUT:-$here/out}
+threads=${BENCH_THREADS:-$(nproc)}
+hash_dir=${BENCH_HASH_DIR:-/usr/lib/x86_64-linux-gnu}
+scan_dir=${BENCH_SCAN_DIR:-/usr/bin}
 gnutime=/usr/bin/time
 
 die() {
@@ -45,9 +60,10 @@ die() {
 
 [[ $runs =~ ^[1-9][0-9]*$ ]] || die "BENCH_RUNS must be a positive integer"
 [[ $n =~ ^[1-9][0-9]*$ ]] || die "BENCH_N must be a positive integer"
+[[ $threads =~ ^[1-9][0-9]*$ ]] || die "BENCH_THREADS must be a positive integer"
 [ -x "$bin" ] || die "$bin: not an executable (make build)"
 [ -x "$gnutime" ] || die "$gnutime missing: make deps (Debian package 'time')"
-for t in jq yarac python3 awk; do
+for t in jq yarac yara sha256sum python3 awk; do
 	command -v "$t" >/dev/null || die "$t missing: make deps"
 done
 # The real interpreter, not a version-manager shim that adds its own start-up.
@@ -259,10 +275,197 @@ case_json() {
 	db_mb[$name]=$(awk -v b="$(db_bytes)" 'BEGIN { printf "%.1f", b / 1048576 }')
 }
 
+# ---------------------------------------------------------------- scan cases
+
+# Rows of the throughput table: case, tag, bytes per run, threads.
+scan_rows=$work/scan.tsv
+: >"$scan_rows"
+
+# The regular files of a folder as the sweep sees them (no symbolic link
+# followed, one filesystem): "count bytes".
+tree_size() {
+	find "$1" -xdev -type f -printf '%s\n' | awk '{ n++; b += $1 } END { printf "%d %d\n", n, b }'
+}
+
+# Read every file of a folder once so the first timed run finds it cached.
+warm_tree() { find "$1" -xdev -type f -print0 | xargs -0 cat >/dev/null 2>&1 || true; }
+
+# After one of ours' scan runs: "seconds bytes files members findings
+# incomplete" from its JSON summary (the sweep's own seconds, without
+# loading the intel), appended to $work/TAG.sweep.
+sweep_record() {
+	jq -r 'select(.type == "summary") | [.seconds, .coverage.bytes, .coverage.files,
+	       .coverage["archive-members"], .findings, .incomplete] | map(tostring) | join(" ")' \
+		"$logs/$1.out" >>"$work/$1.sweep"
+}
+med_sweep() { awk '{ print $1 }' "$work/$1.sweep" | median; }
+
+# scan_row CASE TAG BYTES THREADS: a line of the throughput table.
+scan_row() { printf '%s\t%s\t%s\t%s\n' "$@" >>"$scan_rows"; }
+
+# gen_hashes K -> a CSV of K random SHA-256 values under the header
+# "sha256"; deterministic (fixed seed), cached.
+gen_hashes() {
+	local k=$1 f=$out/sha256-$1.csv
+	if [ ! -s "$f" ]; then
+		echo "  generating $f (once; cached)" >&2
+		"$python" -c '
+import random, sys
+n, path = int(sys.argv[1]), sys.argv[2]
+r = random.Random(20261122)
+with open(path, "w") as o:
+    o.write("sha256\n")
+    for _ in range(n):
+        o.write("%064x\n" % r.getrandbits(256))
+' "$k" "$f.tmp.$$"
+		mv "$f.tmp.$$" "$f"
+	fi
+	echo "$f"
+}
+
+# hash_rules CSV -> the same hashes as compiled YARA rules, one per hash:
+# rule hN { condition: hash.sha256(0, filesize) == "..." }; cached.
+hash_rules() {
+	local csv=$1 f=${1%.csv}.yarc
+	if [ ! -s "$f" ] || [ "$csv" -nt "$f" ]; then
+		echo "  compiling $(basename "$f") (once; cached)" >&2
+		awk 'NR == 1 { print "import \"hash\""; next }
+		     { printf "rule h%d { condition: hash.sha256(0, filesize) == \"%s\" }\n", NR - 1, $1 }' \
+			"$csv" >"$work/hash.yar"
+		yarac "$work/hash.yar" "$f.tmp.$$" >/dev/null
+		mv "$f.tmp.$$" "$f"
+	fi
+	echo "$f"
+}
+
+check_scan() {
+	local tag=$1 rc
+	rc=$(worst_rc "$tag")
+	# 1 means findings, not an error.
+	if [ "$rc" -ne 0 ] && [ "$rc" -ne 1 ]; then
+		note "  $tag: exit status $rc in some run; $logs/$tag.err begins:" \
+			"$(head -n 3 "$logs/$tag.err" | tr '\n' ' ')"
+	fi
+}
+
+# sweep_stats CASE TAG BYTES NFILES: notes on ours' sweeps.
+sweep_stats() {
+	local c=$1 tag=$2 bytes=$3 nfiles=$4
+	note "  $c: $nfiles files, $(awk -v b="$bytes" 'BEGIN { printf "%.0f MB", b / 1e6 }')" \
+		"(find -type f); ours swept $(tail -n 1 "$work/$tag.sweep" | awk '{
+		printf "%s files, %.0f MB, %s archive members, %s findings, incomplete %s",
+		$3, $2 / 1e6, $4, $5, $6 }'); the sweep alone (summary seconds, intel already" \
+		"loaded): median $(awk -v s="$(med_sweep "$tag")" 'BEGIN { printf "%.2f", s }') s"
+	check_scan "$tag"
+	sweep_secs[$c]=$(med_sweep "$tag")
+	sweep_bytes[$c]=$bytes
+}
+
+# case_hash NAME K: hash-only intel of K indicators over BENCH_HASH_DIR.
+case_hash() {
+	local name=$1 k=$2 csv yarc="" size nfiles bytes r
+	[ -d "$hash_dir" ] || die "$hash_dir: not a folder (BENCH_HASH_DIR)"
+	echo "== $name: scan files with $(human_n "$k") SHA-256 indicators over $hash_dir" \
+		"($threads threads) vs sha256sum, yara hash rules"
+	csv=$(gen_hashes "$k")
+	# yara evaluates every rule's condition on every file, so its time grows
+	# with the rules; a million rules over thousands of files is not run.
+	if [ "$k" -le 100000 ]; then
+		yarc=$(hash_rules "$csv")
+	fi
+	size=$(tree_size "$hash_dir")
+	nfiles=${size% *}
+	bytes=${size#* }
+	warm_tree "$hash_dir"
+	warm "$csv"
+	# One untimed run of ours first: the cache then holds all it reads.
+	"$bin" --json scan files --intel "$csv" --threads "$threads" --keep-cache --no-archives \
+		"$hash_dir" >/dev/null 2>&1 || true
+	for ((r = 1; r <= runs; r++)); do
+		timed_run "ours-$name" "$r" "$bin" --json scan files --intel "$csv" \
+			--threads "$threads" --keep-cache --no-archives "$hash_dir"
+		sweep_record "ours-$name"
+		timed_run "sha256sum-$name" "$r" bash -c \
+			'find "$1" -xdev -type f -print0 | xargs -0 sha256sum' _ "$hash_dir"
+		timed_run "sha256sum-p-$name" "$r" bash -c \
+			'find "$1" -xdev -type f -print0 | xargs -0 -P "$2" -n 16 sha256sum' _ \
+			"$hash_dir" "$threads"
+		if [ -n "$yarc" ]; then
+			timed_run "yara-$name" "$r" yara -C -N -r -p "$threads" "$yarc" "$hash_dir"
+		fi
+	done
+	row "$name" "ours-$name" "sha256sum (1 process)" "sha256sum-$name"
+	row "$name" "ours-$name" "sha256sum -P $threads" "sha256sum-p-$name"
+	[ -z "$yarc" ] || row "$name" "ours-$name" "yara -p $threads, hash rules" "yara-$name"
+	scan_row "$name" "ours-$name" "$bytes" "$threads"
+	scan_row "$name" "sha256sum-$name" "$bytes" 1
+	scan_row "$name" "sha256sum-p-$name" "$bytes" "$threads"
+	[ -z "$yarc" ] || scan_row "$name" "yara-$name" "$bytes" "$threads"
+	note "$name: ours --intel $(basename "$csv") --no-archives --keep-cache (the intel is" \
+		"read on every run); sha256sum over the files find -xdev -type f lists"
+	if [ -z "$sha_ceiling" ] && command -v openssl >/dev/null; then
+		# What one core can hash at all: OpenSSL's SHA-256 on 16 KiB blocks
+		# in memory (the read and the page cache not included).
+		sha_ceiling=$(openssl speed -seconds 2 -bytes 16384 -evp sha256 2>/dev/null |
+			awk '$1 == "sha256" { sub(/k$/, "", $2); printf "%.0f", $2 * 1000 / 1e6 }')
+		note "  openssl speed -evp sha256, 16 KiB blocks, one core: ${sha_ceiling:-?} MB/s" \
+			"(the SHA-256 ceiling of this machine, reading not included)"
+	fi
+	[ -n "$yarc" ] || note "  yara-$name: not run: each of the $(human_n "$k") rules" \
+		"'hash.sha256(0, filesize) == \"...\"' is evaluated on every file (yara has no index" \
+		"over the values), so its time grows with the rules (hash3k shows 3k rules)"
+	sweep_stats "$name" "ours-$name" "$bytes" "$nfiles"
+}
+
+# case_sigall: signature-base iocs + yara as intel over BENCH_SCAN_DIR.
+case_sigall() {
+	local sb=$rw/signature-base list size nfiles bytes r yarc
+	[ -d "$sb/iocs" ] && [ -d "$sb/yara" ] || die "$sb/{iocs,yara} not found"
+	[ -d "$scan_dir" ] || die "$scan_dir: not a folder (BENCH_SCAN_DIR)"
+	echo "== sigall: scan files with signature-base iocs + yara over $scan_dir" \
+		"($threads threads) vs yara -p $threads -r"
+	list=$(yara_ok_list "$sb/yara")
+	mapfile -t yfiles <"$list"
+	yarc=$work/sigall.yarc
+	yarac "${yara_externals[@]}" "${yfiles[@]}" "$yarc" >"$logs/yarac-sigall.err" 2>&1 ||
+		die "yarac failed on signature-base: $logs/yarac-sigall.err"
+	size=$(tree_size "$scan_dir")
+	nfiles=${size% *}
+	bytes=${size#* }
+	warm_tree "$scan_dir"
+	warm "$sb"/iocs/* "${yfiles[@]}"
+	"$bin" --json scan files --intel "$sb/iocs" --intel "$sb/yara" --threads "$threads" \
+		--keep-cache "$scan_dir" >/dev/null 2>&1 || true
+	for ((r = 1; r <= runs; r++)); do
+		timed_run ours-sigall "$r" "$bin" --json scan files --intel "$sb/iocs" \
+			--intel "$sb/yara" --threads "$threads" --keep-cache "$scan_dir"
+		sweep_record ours-sigall
+		timed_run yara-c-sigall "$r" yara -C -N -r -p "$threads" "$yarc" "$scan_dir"
+		timed_run yara-src-sigall "$r" yara -N -r -p "$threads" "${yara_externals[@]}" \
+			"${yfiles[@]}" "$scan_dir"
+	done
+	row sigall ours-sigall "yara -C -p $threads (compiled)" yara-c-sigall
+	row sigall ours-sigall "yara -p $threads (from source)" yara-src-sigall
+	scan_row sigall ours-sigall "$bytes" "$threads"
+	scan_row sigall yara-c-sigall "$bytes" "$threads"
+	scan_row sigall yara-src-sigall "$bytes" "$threads"
+	note "sigall: ours reads iocs/ (hashes, file names) and yara/ on every run, then sweeps" \
+		"(archives included); yara -C loads the $(wc -l <"$list") rule files compiled" \
+		"beforehand by yarac (externals defined empty), yara (from source) compiles them" \
+		"first; both with -N (no symbolic links followed, as ours)"
+	note "  ours' findings by evidence (last run): $(jq -r 'select(.type == "finding") |
+		.evidence' "$logs/ours-sigall.out" | sort | uniq -c |
+		awk '{ printf "%s%s %s", (NR > 1 ? ", " : ""), $2, $1 } END { if (!NR) printf "none" }');" \
+		"yara's lines: $(grep -c . "$logs/yara-c-sigall.out" || true) (compiled)," \
+		"$(grep -c . "$logs/yara-src-sigall.out" || true) (from source)"
+	sweep_stats sigall ours-sigall "$bytes" "$nfiles"
+}
+
 # ---------------------------------------------------------------- main
 
-declare -A db_mb
+declare -A db_mb sweep_secs sweep_bytes
 db_order=()
+sha_ceiling=""
 echo "chainsweep bench: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores," \
 	"$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)," \
 	"runs=$runs, N=$n"
@@ -273,7 +476,10 @@ for c in $cases; do
 	sigbase) case_sigbase ;;
 	stix) case_json stix stix '.objects|length' ;;
 	misp) case_json misp misp '.Event.Attribute|length' ;;
-	*) die "unknown case '$c' (sigbase, stix, misp)" ;;
+	hash3k) case_hash hash3k 3000 ;;
+	hash1m) case_hash hash1m 1000000 ;;
+	sigall) case_sigall ;;
+	*) die "unknown case '$c' (sigbase, stix, misp, hash3k, hash1m, sigall)" ;;
 	esac
 done
 
@@ -287,6 +493,19 @@ echo "CPU seconds (user + sys), medians: steadier than wall time when the machin
 printf '%-14s %8s  %-30s %8s %7s\n' case 'ours' peer 'peer' ratio
 awk -F'\t' '{ printf "%-14s %8.2f  %-30s %8.2f %7s\n", $1, $9, $4, $10,
 	($10 > 0 ? sprintf("%.2f", $9 / $10) : "inf") }' "$summary"
+if [ -s "$scan_rows" ]; then
+	echo
+	echo "scan throughput, medians; MB = 10^6 bytes of the files listed by find -type f;"
+	echo "per core = MB/s over the threads (processes) the tool was given; per CPU s = MB per"
+	echo "CPU second (user + sys)"
+	printf '%-8s %-20s %7s %8s %9s %10s\n' case tool threads 'MB/s' 'per core' 'per CPU s'
+	while IFS=$'\t' read -r c tag bytes thr; do
+		awk -v c="$c" -v t="$tag" -v b="$bytes" -v th="$thr" -v s="$(med_secs "$tag")" \
+			-v u="$(med_cpu "$tag")" 'BEGIN {
+			printf "%-8s %-20s %7d %8.0f %9.0f %10.0f\n", c, t, th, b / 1e6 / s,
+				b / 1e6 / s / th, (u > 0 ? b / 1e6 / u : 0) }'
+	done <"$scan_rows"
+fi
 echo
 echo "notes:"
 sed 's/^/  /' "$notes"
@@ -305,6 +524,29 @@ awk -F'\t' -v n="$n" '
 		if (n != 1000000) { printf "  %s: targets are for N=1000000 (n/a)\n", $1; next }
 		printf "  %s < 10 s and < 1 GB: %.2f s, %.0f MB, %s\n", $1, $2, $3,
 			verdict($2 < 10 && $3 * 1048576 < 1e9) }' "$summary"
+# Scan targets: at least 1 GB/s (10^9 bytes) per core of SHA-256 on a warm
+# cache and a time independent of the number of hash indicators; over
+# signature-base, no slower than yara alone while also matching hashes and
+# file names.
+for c in hash3k hash1m; do
+	[ -n "${sweep_secs[$c]:-}" ] || continue
+	awk -v c="$c" -v b="${sweep_bytes[$c]}" -v s="${sweep_secs[$c]}" -v th="$threads" \
+		-v w="$(med_secs "ours-$c")" 'BEGIN {
+		ps = b / s / th; pw = b / w / th
+		printf "  %s >= 1 GB/s per core: the sweep %.0f MB/s per core (%.2f s), end to end %.0f MB/s per core (%.2f s): %s\n",
+			c, ps / 1e6, s, pw / 1e6, w,
+			(pw >= 1e9 ? "met" : (ps >= 1e9 ? "met by the sweep, NOT end to end" : "NOT met")) }'
+done
+if [ -n "${sweep_secs[hash3k]:-}" ] && [ -n "${sweep_secs[hash1m]:-}" ]; then
+	awk -v a="$(med_secs ours-hash3k)" -v b="$(med_secs ours-hash1m)" \
+		-v sa="${sweep_secs[hash3k]}" -v sb="${sweep_secs[hash1m]}" 'BEGIN {
+		printf "  time independent of the indicators (1M within 10 %% of 3k): end to end %.2f vs %.2f s (%.2fx): %s; the sweep alone %.2f vs %.2f s (%.2fx): %s\n",
+			b, a, b / a, (b <= 1.1 * a ? "met" : "NOT met"),
+			sb, sa, sb / sa, (sb <= 1.1 * sa ? "met" : "NOT met") }'
+fi
+awk -F'\t' '$1 == "sigall" {
+	printf "  sigall no slower than %s: %.2f s vs %.2f s (%.2fx): %s\n", $4, $2, $5, $2 / $5,
+		($2 <= $5 ? "met" : "NOT met") }' "$summary"
 for k in "${db_order[@]}"; do
 	echo "  case database after $k: ${db_mb[$k]} MB on disk"
 done
