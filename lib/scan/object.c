@@ -201,7 +201,7 @@ static const char *file_type(const unsigned char *p, size_t n)
 		return "PDF";
 	if (n >= 2 && p[0] == '#' && p[1] == '!')
 		return "SCRIPT";
-	return "";
+	return "UNKNOWN"; /* as Loki says it */
 }
 
 static int yara_cb(YR_SCAN_CONTEXT *ctx, int msg, void *data, void *ud)
@@ -258,6 +258,26 @@ static int yara_cb(YR_SCAN_CONTEXT *ctx, int msg, void *data, void *ud)
 	return CALLBACK_CONTINUE;
 }
 
+/* The extension as Loki and Thor give it to rules (Python's
+ * os.path.splitext, lower-cased): from the last dot, dot included, "" for
+ * none; the leading dots of a dot-file are not an extension
+ * (".mysql_history" has none, ".a.TXT" has ".txt"). */
+static void extension(const char *base, char *out, size_t len)
+{
+	const char *p = base, *dot;
+	size_t i;
+
+	while (*p == '.')
+		p++;
+	dot = strrchr(p, '.');
+	out[0] = '\0';
+	if (!dot)
+		return;
+	for (i = 0; dot[i] && i + 1 < len; i++)
+		out[i] = (char)cs__lower((unsigned char)dot[i]);
+	out[i] = '\0';
+}
+
 /* The owner's user name (numeric when unknown), cached per thread. */
 static void owner_name(struct cs_worker *w, uid_t uid, char *out, size_t len)
 {
@@ -282,7 +302,7 @@ static void yara_scan(struct obj_ctx *c)
 	struct cs_worker *w = c->w;
 	struct cs_object *o = c->obj;
 	YR_SCANNER *sc = w->mt.scanner;
-	const char *ext = strrchr(o->base, '.');
+	char ext[64];
 	char owner[64] = "";
 	int r;
 
@@ -293,7 +313,8 @@ static void yara_scan(struct obj_ctx *c)
 	yr_scanner_set_flags(sc, 0);
 	yr_scanner_define_string_variable(sc, "filename", o->base);
 	yr_scanner_define_string_variable(sc, "filepath", o->path);
-	yr_scanner_define_string_variable(sc, "extension", ext ? ext : "");
+	extension(o->base, ext, sizeof(ext));
+	yr_scanner_define_string_variable(sc, "extension", ext);
 	yr_scanner_define_string_variable(sc, "filetype", file_type(o->data, o->len));
 	yr_scanner_define_string_variable(sc, "owner", owner);
 	o->yara_ran = 1;

@@ -17,13 +17,14 @@
 # files (less those chainsweep left out, each in its own namespace, as
 # chainsweep compiles them) and the externals chainsweep defines per
 # object (lib/scan/object.c, yara_scan): filename = base name, filepath =
-# the path as reported, extension = from the last '.' of the base name
-# (dot included) or "", filetype = by magic (file_type) or "", owner =
+# the path as reported, extension = Loki's (Python's os.path.splitext of
+# the base name, lower-cased), filetype = by magic (file_type) or "UNKNOWN", owner =
 # the owner's user name. Fails, printing both sides of the difference,
 # when the sets differ or when fewer than MIN_PAIRS pairs agree.
 #
 # Skips (exit 0, "SKIP: ...") when $CS_REAL_WORLD/signature-base is absent.
 set -euo pipefail
+shopt -s extglob
 
 MIN_PAIRS=8
 
@@ -92,6 +93,8 @@ printf 'plain %s\n' "$macho_strings" >"$tree/notes/macho-strings.txt"
 # SUSP_APT_3CX_Regtrans_Anomaly_Apr23: only the extension ".regtrans-ms"
 # and no "REGISTRY" (UTF-16). Decoy: with it.
 printf 'some journal bytes\n' >"$tree/win/x.TxR.0.regtrans-ms"
+printf 'some journal bytes\n' >"$tree/win/X.TXR.0.REGTRANS-MS"
+printf 'some journal bytes\n' >"$tree/win/.regtrans-ms"
 printf 'R\0E\0G\0I\0S\0T\0R\0Y\0 data' >"$tree/win/y.TxR.1.regtrans-ms"
 # apt_lazarus_gopuram.yar, MAL_Gopuram_Apr23: MZ and a format string.
 mz '%s.TxR.0.regtrans-ms' >"$tree/win/gopuram.exe"
@@ -173,7 +176,7 @@ file_type() {
 	52617221) echo RAR ;;
 	25504446) echo PDF ;;
 	2321*) echo SCRIPT ;;
-	*) echo "" ;;
+	*) echo UNKNOWN ;;
 	esac
 }
 
@@ -186,8 +189,12 @@ typed_like_not_string() {
 : >"$tmp/yara.pairs"
 while IFS= read -r -d '' f; do
 	base=${f##*/}
+	# Loki's extension: os.path.splitext (leading dots are not one),
+	# lower-cased.
+	stem=${base##+(.)}
 	ext=""
-	[[ $base == *.* ]] && ext=.${base##*.}
+	[[ $stem == *.* ]] && ext=.${stem##*.}
+	ext=${ext,,}
 	owner=$(stat -c %U "$f")
 	ftype=$(file_type "$f")
 	for v in "$base" "$f" "$ext" "$ftype" "$owner"; do
