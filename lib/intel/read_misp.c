@@ -675,14 +675,22 @@ static int do_attr(struct misp_reader *r, struct cs_json_span sp, const struct m
 	const struct misp_type *mt;
 	struct cs_ind_add add;
 	const char *type, *value, *bar = NULL;
-	size_t tl, vl, l1, nlabels;
+	size_t tl, vl, l1, nlabels, i;
 	uint64_t line, col;
-	int to_ids, rc, rt, rv, yara;
+	int to_ids, rc, rt, rv, yara, valid;
 
 	cs__offset_to_linecol(ctx, sp.off, &line, &col);
-	if (!obj && cs__json_check(ctx, sp, "MISP attribute"))
-		return CS_OK;
-	if (!attr_fields(r, sp, f)) {
+	if (obj) {
+		valid = attr_fields(r, sp, f);
+	} else {
+		/* Checked and read in one walk. */
+		for (i = 0; i < A_NFIELDS; i++)
+			f[i].key = attr_keys[i];
+		if (cs__json_check_fields(ctx, sp, "MISP attribute", f, A_NFIELDS))
+			return CS_OK;
+		valid = cs__json_kind(ctx->data, sp) == '{';
+	}
+	if (!valid) {
 		cs__reject(ctx, "bad-attribute", line, col, "MISP attribute is not an object");
 		return CS_OK;
 	}
