@@ -488,6 +488,20 @@ static int vfail(struct vstate *v, size_t off, const char *msg)
 	return CS_ERR_PARSE;
 }
 
+/*
+ * Nonzero when one of the eight bytes of `w` needs a closer look in a
+ * string: a control character, a quote, a backslash or a non-ASCII byte.
+ * The subtractions borrow only from bytes that match, so a zero result
+ * is exact; a match may also flag the byte after it, which is harmless.
+ */
+static uint64_t special8(uint64_t w)
+{
+	const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+	uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
+
+	return ((w - ones * 0x20) | (q - ones) | (b - ones) | w) & high;
+}
+
 /* Check the string opening at *p; *p moves past its closing quote. */
 static int v_string(struct vstate *v, size_t *p)
 {
@@ -496,8 +510,21 @@ static int v_string(struct vstate *v, size_t *p)
 	unsigned u, lo;
 
 	while (i < v->end) {
-		unsigned char c = (unsigned char)d[i];
+		unsigned char c;
 		size_t n;
+		uint64_t w;
+
+		/* Plain ASCII needs no check beyond this: skip it eight bytes at
+		 * a time. */
+		while (v->end - i >= 8) {
+			memcpy(&w, d + i, 8);
+			if (special8(w))
+				break;
+			i += 8;
+		}
+		if (i >= v->end)
+			break;
+		c = (unsigned char)d[i];
 
 		if (c == '"') {
 			*p = i + 1;
