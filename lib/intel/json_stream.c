@@ -479,6 +479,7 @@ struct vstate {
 	size_t end;
 	size_t err_off;
 	const char *msg;
+	int escaped; /* set by v_string() when it met a backslash */
 };
 
 static int vfail(struct vstate *v, size_t off, const char *msg)
@@ -533,6 +534,7 @@ static int v_string(struct vstate *v, size_t *p)
 		if (c == '\\') {
 			if (i + 1 >= v->end)
 				break;
+			v->escaped = 1;
 			c = (unsigned char)d[i + 1];
 			if (c != 'u') {
 				if (!c || !strchr("\"\\/bfnrt", c))
@@ -634,13 +636,13 @@ static size_t v_ws(const struct vstate *v, size_t p)
 
 /* Note the member whose name spans [koff, kend) and whose value spans
  * [voff, vend) when it is one of the wanted fields (as cs__json_fields). */
-static void want_member(const char *data, size_t koff, size_t kend, size_t voff, size_t vend,
-                        struct cs_json_field *f, size_t n, struct cs_buf *kb)
+static void want_member(const char *data, size_t koff, size_t kend, int escaped, size_t voff,
+                        size_t vend, struct cs_json_field *f, size_t n, struct cs_buf *kb)
 {
 	const char *key = data + koff + 1;
 	size_t kl = kend - koff - 2, i;
 
-	if (memchr(key, '\\', kl)) {
+	if (escaped) {
 		if (cs__json_text(data, (struct cs_json_span){koff, kend - koff}, kb) != 1)
 			return;
 		key = kb->data;
@@ -672,12 +674,12 @@ static int check_walk(const char *data, size_t start, size_t end, int whole, uns
                       const char **msg)
 {
 	unsigned char objs[CS_JSON_MAX_DEPTH / 8 + 1];
-	struct vstate v = {data, end, 0, NULL};
+	struct vstate v = {data, end, 0, NULL, 0};
 	enum { ST_VALUE, ST_KEY, ST_AFTER } st = ST_VALUE;
 	unsigned depth = 0;
 	size_t p = start, koff = 0, kend = 0, voff = 0, i;
 	struct cs_buf kb;
-	int rc = CS_OK, top_obj = 0;
+	int rc = CS_OK, top_obj = 0, kesc = 0;
 
 	cs__buf_init(&kb, 0);
 	for (i = 0; i < nf; i++)
@@ -739,7 +741,7 @@ static int check_walk(const char *data, size_t start, size_t end, int whole, uns
 			}
 			/* A value ended at p. */
 			if (depth == 1 && top_obj)
-				want_member(data, koff, kend, voff, p, f, nf, &kb);
+				want_member(data, koff, kend, kesc, voff, p, f, nf, &kb);
 			if (!depth && !whole) {
 				*stop = p;
 				break;
@@ -751,8 +753,10 @@ static int check_walk(const char *data, size_t start, size_t end, int whole, uns
 			}
 			if (depth == 1) {
 				koff = p;
+				v.escaped = 0;
 				rc = v_string(&v, &p);
 				kend = p;
+				kesc = v.escaped;
 			} else {
 				rc = v_string(&v, &p);
 			}
@@ -782,7 +786,7 @@ static int check_walk(const char *data, size_t start, size_t end, int whole, uns
 				depth--;
 				/* A container value ended at p. */
 				if (depth == 1 && top_obj)
-					want_member(data, koff, kend, voff, p, f, nf, &kb);
+					want_member(data, koff, kend, kesc, voff, p, f, nf, &kb);
 				if (!depth && !whole) {
 					*stop = p;
 					break;

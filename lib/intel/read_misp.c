@@ -748,8 +748,12 @@ static int do_attr(struct misp_reader *r, struct cs_json_span sp, const struct m
 	cs__buf_reset(&r->ref);
 	if (!rc && r->uuid.len)
 		rc = cs__buf_add(&r->ref, r->uuid.data, r->uuid.len);
-	if (!rc && text(r, f[A_UUID].v, &r->f[A_UUID]) == 1 && r->f[A_UUID].len)
-		rc = cs__buf_printf(&r->ref, "%s%s", r->ref.len ? "/" : "", r->f[A_UUID].data);
+	if (!rc && text(r, f[A_UUID].v, &r->f[A_UUID]) == 1 && r->f[A_UUID].len) {
+		if (r->ref.len)
+			rc = cs__buf_addc(&r->ref, '/');
+		if (!rc)
+			rc = cs__buf_add(&r->ref, r->f[A_UUID].data, r->f[A_UUID].len);
+	}
 	if (rc)
 		return rc;
 	add.ref = r->ref.len ? r->ref.data : NULL;
