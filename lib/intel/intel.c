@@ -77,6 +77,7 @@ struct cs_intel {
 	size_t nslots;
 	struct cs_arena arena;
 	struct cs_strtab strs;
+	struct cs_buf norm; /* cs__intel_add()'s normalised value, reused */
 	struct cs_wlist *wls;
 	size_t nwls, capwls;
 	struct cs_reject *rejects;
@@ -145,6 +146,7 @@ struct cs_intel *cs_intel_new(void)
 		return NULL;
 	cs__arena_init(&in->arena);
 	cs__strtab_init(&in->strs);
+	cs__buf_init(&in->norm, CS_INTEL_MAX_VALUE * 2);
 	return in;
 }
 
@@ -183,6 +185,7 @@ void cs_intel_free(struct cs_intel *in)
 	free(in->slots);
 	cs__arena_release(&in->arena);
 	cs__strtab_release(&in->strs);
+	cs__buf_release(&in->norm);
 	free(in);
 }
 
@@ -624,7 +627,7 @@ int cs__intel_put_terms(struct cs_intel *in, size_t idx, const struct cs_term *t
 int cs__intel_add(struct cs_reader_ctx *ctx, const struct cs_ind_add *a)
 {
 	struct cs_intel *in = ctx->intel;
-	struct cs_buf norm;
+	struct cs_buf *norm = &in->norm;
 	enum cs_kind kind = a->kind;
 	const char *why = "bad-value";
 	const char *value = a->value ? a->value : "";
@@ -639,31 +642,27 @@ int cs__intel_add(struct cs_reader_ctx *ctx, const struct cs_ind_add *a)
 			   cs_kind_name(a->kind), len, (size_t)CS_INTEL_MAX_VALUE);
 		return CS_ERR_PARSE;
 	}
-	cs__buf_init(&norm, CS_INTEL_MAX_VALUE * 2);
+	cs__buf_reset(norm);
 	if (kind == CS_KIND_COMPOUND) {
-		rc = cs__buf_add(&norm, value, len);
+		rc = cs__buf_add(norm, value, len);
 	} else {
-		rc = cs__normalize(kind, value, len, &kind, &norm, &why);
+		rc = cs__normalize(kind, value, len, &kind, norm, &why);
 	}
-	if (rc == CS_ERR_NOMEM) {
-		cs__buf_release(&norm);
+	if (rc == CS_ERR_NOMEM)
 		return rc;
-	}
 	if (rc) {
 		int shown = len > 80 ? 80 : (int)len;
 
 		cs__reject(ctx, why, a->line, a->column, "rejected %s '%.*s%s': %s",
-			   cs_kind_name(a->kind), shown, value, len > 80 ? "..." : "", why);
-		cs__buf_release(&norm);
+		           cs_kind_name(a->kind), shown, value, len > 80 ? "..." : "", why);
 		return CS_ERR_PARSE;
 	}
 	if (a->detect == 1)
 		flags |= CS_IND_DETECT;
 	else if (a->detect == 0)
 		flags |= CS_IND_HUNT;
-	idx = cs__intel_put(in, kind, cs__buf_cstr(&norm), flags, a->confidence, a->valid_from,
-			    a->valid_until);
-	cs__buf_release(&norm);
+	idx = cs__intel_put(in, kind, cs__buf_cstr(norm), flags, a->confidence, a->valid_from,
+	                    a->valid_until);
 	if (idx < 0)
 		return (int)idx;
 	/* The file and reader are the same for every entry of a file:

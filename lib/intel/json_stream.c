@@ -290,9 +290,15 @@ int cs__json_next(struct cs_json_scan *s, struct cs_json_level *lv, struct cs_js
 
 int cs__json_collect(struct cs_json_scan *s, struct cs_json_spans *out)
 {
+	return cs__json_collect_checked(s, out, NULL, 0, NULL, NULL);
+}
+
+int cs__json_collect_checked(struct cs_json_scan *s, struct cs_json_spans *out,
+                             struct cs_json_field *f, size_t nf, cs_json_element_fn fn, void *ud)
+{
 	struct cs_json_level lv;
 	struct cs_json_span sp;
-	int c, rc;
+	int c, rc, valid = 0;
 
 	c = cs__json_peek(s);
 	if (s->err)
@@ -302,7 +308,12 @@ int cs__json_collect(struct cs_json_scan *s, struct cs_json_spans *out)
 		             : scan_fail(s, CS_ERR_PARSE, s->pos, "expected an array");
 	rc = cs__json_enter(s, &lv);
 	while (!rc && (rc = cs__json_next(s, &lv, NULL)) == 1) {
-		rc = cs__json_skip(s, &sp);
+		if (fn) {
+			valid = cs__json_skip_checked(s, &sp, f, nf);
+			rc = valid < 0 ? valid : CS_OK;
+		} else {
+			rc = cs__json_skip(s, &sp);
+		}
 		if (rc)
 			break;
 		if (out->n >= CS_JSON_MAX_ELEMENTS)
@@ -312,6 +323,8 @@ int cs__json_collect(struct cs_json_scan *s, struct cs_json_spans *out)
 		if (cs__grow((void **)&out->v, &out->cap, out->n + 1, sizeof(*out->v)))
 			return scan_fail(s, CS_ERR_NOMEM, sp.off, "out of memory");
 		out->v[out->n++] = sp;
+		if (fn && (rc = fn(ud, out->n - 1, valid, f)))
+			return rc;
 	}
 	return rc < 0 ? rc : CS_OK;
 }
@@ -466,6 +479,7 @@ struct vstate {
 	size_t end;
 	size_t err_off;
 	const char *msg;
+	int escaped; /* set by v_string() when it met a backslash */
 };
 
 static int vfail(struct vstate *v, size_t off, const char *msg)
@@ -473,6 +487,20 @@ static int vfail(struct vstate *v, size_t off, const char *msg)
 	v->err_off = off;
 	v->msg = msg;
 	return CS_ERR_PARSE;
+}
+
+/*
+ * Nonzero when one of the eight bytes of `w` needs a closer look in a
+ * string: a control character, a quote, a backslash or a non-ASCII byte.
+ * The subtractions borrow only from bytes that match, so a zero result
+ * is exact; a match may also flag the byte after it, which is harmless.
+ */
+static uint64_t special8(uint64_t w)
+{
+	const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+	uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
+
+	return ((w - ones * 0x20) | (q - ones) | (b - ones) | w) & high;
 }
 
 /* Check the string opening at *p; *p moves past its closing quote. */
@@ -483,8 +511,21 @@ static int v_string(struct vstate *v, size_t *p)
 	unsigned u, lo;
 
 	while (i < v->end) {
-		unsigned char c = (unsigned char)d[i];
+		unsigned char c;
 		size_t n;
+		uint64_t w;
+
+		/* Plain ASCII needs no check beyond this: skip it eight bytes at
+		 * a time. */
+		while (v->end - i >= 8) {
+			memcpy(&w, d + i, 8);
+			if (special8(w))
+				break;
+			i += 8;
+		}
+		if (i >= v->end)
+			break;
+		c = (unsigned char)d[i];
 
 		if (c == '"') {
 			*p = i + 1;
@@ -493,6 +534,7 @@ static int v_string(struct vstate *v, size_t *p)
 		if (c == '\\') {
 			if (i + 1 >= v->end)
 				break;
+			v->escaped = 1;
 			c = (unsigned char)d[i + 1];
 			if (c != 'u') {
 				if (!c || !strchr("\"\\/bfnrt", c))
@@ -592,19 +634,56 @@ static size_t v_ws(const struct vstate *v, size_t p)
 	return p;
 }
 
+/* Note the member whose name spans [koff, kend) and whose value spans
+ * [voff, vend) when it is one of the wanted fields (as cs__json_fields). */
+static void want_member(const char *data, size_t koff, size_t kend, int escaped, size_t voff,
+                        size_t vend, struct cs_json_field *f, size_t n, struct cs_buf *kb)
+{
+	const char *key = data + koff + 1;
+	size_t kl = kend - koff - 2, i;
+
+	if (escaped) {
+		if (cs__json_text(data, (struct cs_json_span){koff, kend - koff}, kb) != 1)
+			return;
+		key = kb->data;
+		kl = kb->len;
+	}
+	for (i = 0; i < n; i++) {
+		if (f[i].key[0] == key[0] && strlen(f[i].key) == kl &&
+		    memcmp(f[i].key, key, kl) == 0) {
+			f[i].v.off = voff;
+			f[i].v.len = vend - voff;
+		}
+	}
+}
+
 /*
- * An iterative checker: `depth` containers are open, the kind of each in
- * a bit stack; `st` says what may come next.
+ * The checker behind cs__json_validate() and the one-walk readers: an
+ * iterative walk where `depth` containers are open, the kind of each in
+ * a bit stack, and `st` says what may come next.
+ *
+ * With `whole`, the value must fill [start, end) exactly. Without, the
+ * value at `start` must be an array or object and the walk stops after
+ * its closing bracket (*stop), whatever follows; `end` then only bounds
+ * the input. Containers nest at most `max_depth` deep. When `f` is given
+ * and the value is an object, the spans of its wanted members are filled
+ * on the way (the last of duplicates wins).
  */
-int cs__json_validate(const char *data, struct cs_json_span sp, size_t *err_off, const char **msg)
+static int check_walk(const char *data, size_t start, size_t end, int whole, unsigned max_depth,
+                      struct cs_json_field *f, size_t nf, size_t *stop, size_t *err_off,
+                      const char **msg)
 {
 	unsigned char objs[CS_JSON_MAX_DEPTH / 8 + 1];
-	struct vstate v = {data, sp.off + sp.len, 0, NULL};
+	struct vstate v = {data, end, 0, NULL, 0};
 	enum { ST_VALUE, ST_KEY, ST_AFTER } st = ST_VALUE;
 	unsigned depth = 0;
-	size_t p = sp.off;
-	int rc = CS_OK;
+	size_t p = start, koff = 0, kend = 0, voff = 0, i;
+	struct cs_buf kb;
+	int rc = CS_OK, top_obj = 0, kesc = 0;
 
+	cs__buf_init(&kb, 0);
+	for (i = 0; i < nf; i++)
+		f[i].v.off = f[i].v.len = 0;
 	for (;;) {
 		p = v_ws(&v, p);
 		if (st == ST_VALUE) {
@@ -615,11 +694,15 @@ int cs__json_validate(const char *data, struct cs_json_span sp, size_t *err_off,
 				break;
 			}
 			c = data[p];
+			if (depth == 1 && top_obj)
+				voff = p;
 			if (c == '{' || c == '[') {
-				if (depth >= CS_JSON_MAX_DEPTH) {
+				if (depth >= max_depth) {
 					rc = vfail(&v, p, "nesting too deep");
 					break;
 				}
+				if (!depth)
+					top_obj = c == '{' && f;
 				if (c == '{')
 					objs[depth / 8] |= (unsigned char)(1u << (depth % 8));
 				else
@@ -632,31 +715,51 @@ int cs__json_validate(const char *data, struct cs_json_span sp, size_t *err_off,
 					st = ST_AFTER;
 				} else {
 					st = c == '{' ? ST_KEY : ST_VALUE;
+					continue;
 				}
-				continue;
-			}
-			if (c == '"') {
-				rc = v_string(&v, &p);
-			} else if (c == '-' || cs__isdigit((unsigned char)c)) {
-				rc = v_number(&v, &p);
-			} else if (v.end - p >= 4 && memcmp(data + p, "true", 4) == 0) {
-				p += 4;
-			} else if (v.end - p >= 5 && memcmp(data + p, "false", 5) == 0) {
-				p += 5;
-			} else if (v.end - p >= 4 && memcmp(data + p, "null", 4) == 0) {
-				p += 4;
 			} else {
-				rc = vfail(&v, p, "invalid token");
+				if (!whole && !depth) {
+					rc = vfail(&v, p, "expected '[' or '{'");
+					break;
+				}
+				if (c == '"') {
+					rc = v_string(&v, &p);
+				} else if (c == '-' || cs__isdigit((unsigned char)c)) {
+					rc = v_number(&v, &p);
+				} else if (v.end - p >= 4 && memcmp(data + p, "true", 4) == 0) {
+					p += 4;
+				} else if (v.end - p >= 5 && memcmp(data + p, "false", 5) == 0) {
+					p += 5;
+				} else if (v.end - p >= 4 && memcmp(data + p, "null", 4) == 0) {
+					p += 4;
+				} else {
+					rc = vfail(&v, p, "invalid token");
+				}
+				if (rc)
+					break;
+				st = ST_AFTER;
 			}
-			if (rc)
+			/* A value ended at p. */
+			if (depth == 1 && top_obj)
+				want_member(data, koff, kend, kesc, voff, p, f, nf, &kb);
+			if (!depth && !whole) {
+				*stop = p;
 				break;
-			st = ST_AFTER;
+			}
 		} else if (st == ST_KEY) {
 			if (p >= v.end || data[p] != '"') {
 				rc = vfail(&v, p, "string or '}' expected");
 				break;
 			}
-			rc = v_string(&v, &p);
+			if (depth == 1) {
+				koff = p;
+				v.escaped = 0;
+				rc = v_string(&v, &p);
+				kend = p;
+				kesc = v.escaped;
+			} else {
+				rc = v_string(&v, &p);
+			}
 			if (rc)
 				break;
 			p = v_ws(&v, p);
@@ -681,6 +784,13 @@ int cs__json_validate(const char *data, struct cs_json_span sp, size_t *err_off,
 			} else if (p < v.end && data[p] == (obj ? '}' : ']')) {
 				p++;
 				depth--;
+				/* A container value ended at p. */
+				if (depth == 1 && top_obj)
+					want_member(data, koff, kend, kesc, voff, p, f, nf, &kb);
+				if (!depth && !whole) {
+					*stop = p;
+					break;
+				}
 			} else {
 				rc = vfail(&v, p,
 				           obj ? "',' or '}' expected" : "',' or ']' expected");
@@ -688,11 +798,44 @@ int cs__json_validate(const char *data, struct cs_json_span sp, size_t *err_off,
 			}
 		}
 	}
+	cs__buf_release(&kb);
 	if (rc) {
 		*err_off = v.err_off;
 		*msg = v.msg;
 	}
 	return rc;
+}
+
+int cs__json_validate(const char *data, struct cs_json_span sp, size_t *err_off, const char **msg)
+{
+	return check_walk(data, sp.off, sp.off + sp.len, 1, CS_JSON_MAX_DEPTH, NULL, 0, NULL,
+	                  err_off, msg);
+}
+
+int cs__json_skip_checked(struct cs_json_scan *s, struct cs_json_span *out, struct cs_json_field *f,
+                          size_t nf)
+{
+	const char *msg;
+	size_t stop, at, i;
+	int c, rc;
+
+	c = cs__json_peek(s);
+	if (s->err)
+		return s->err;
+	if ((c == '{' || c == '[') && s->depth < CS_JSON_MAX_DEPTH &&
+	    check_walk(s->data, s->pos, s->len, 0, CS_JSON_MAX_DEPTH - s->depth, f, nf, &stop, &at,
+	               &msg) == CS_OK) {
+		out->off = s->pos;
+		out->len = stop - s->pos;
+		s->pos = stop;
+		return out->len <= CS_JSON_MAX_ELEMENT;
+	}
+	/* Not valid: the structural skip finds its end (or the fault that
+	 * stops the walk), and the element is checked again when read. */
+	for (i = 0; i < nf; i++)
+		f[i].v.off = f[i].v.len = 0;
+	rc = cs__json_skip(s, out);
+	return rc ? rc : 0;
 }
 
 int cs__json_check(struct cs_reader_ctx *ctx, struct cs_json_span sp, const char *what)
@@ -714,6 +857,22 @@ int cs__json_check(struct cs_reader_ctx *ctx, struct cs_json_span sp, const char
 	cs__offset_to_linecol(ctx, at, &line, &col);
 	cs__reject(ctx, "json-syntax", line, col, "%s: %s", what, msg);
 	return CS_ERR_PARSE;
+}
+
+int cs__json_check_fields(struct cs_reader_ctx *ctx, struct cs_json_span sp, const char *what,
+                          struct cs_json_field *f, size_t nf)
+{
+	const char *msg;
+	size_t at;
+
+	if (sp.len <= CS_JSON_MAX_ELEMENT &&
+	    check_walk(ctx->data, sp.off, sp.off + sp.len, 1, CS_JSON_MAX_DEPTH, f, nf, NULL, &at,
+	               &msg) == CS_OK)
+		return CS_OK;
+	if (cs__json_check(ctx, sp, what))
+		return CS_ERR_PARSE;
+	cs__json_fields(ctx->data, sp, f, nf);
+	return CS_OK;
 }
 
 char cs__json_kind(const char *data, struct cs_json_span v)

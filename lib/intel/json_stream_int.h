@@ -162,6 +162,31 @@ struct cs_json_field {
  * (the last of duplicates wins). Returns 1 when `obj` is an object, 0
  * otherwise (every span then empty). */
 int cs__json_fields(const char *data, struct cs_json_span obj, struct cs_json_field *f, size_t n);
+
+/*
+ * One walk instead of a check and then a read of the fields: the same
+ * checks and the same answers as cs__json_check() followed, when it
+ * passed, by cs__json_fields(). Returns CS_OK or CS_ERR_PARSE (reported).
+ */
+int cs__json_check_fields(struct cs_reader_ctx *ctx, struct cs_json_span sp, const char *what,
+                          struct cs_json_field *f, size_t n);
+/*
+ * cs__json_skip() that also checks the element as cs__json_check() would
+ * and fills the wanted members of an object on the way. Returns 1 when
+ * the element is an array or object that passes the check (then `f` is
+ * filled), 0 when it was only skipped (then `f` is empty and the element
+ * must be checked when read), or the scanner's error.
+ */
+int cs__json_skip_checked(struct cs_json_scan *s, struct cs_json_span *out, struct cs_json_field *f,
+                          size_t n);
+/*
+ * cs__json_collect() that checks each element with cs__json_skip_checked()
+ * and then calls `fn` with its index, whether it passed, and its fields
+ * (`f`). An error from `fn` stops the walk and is returned.
+ */
+typedef int (*cs_json_element_fn)(void *ud, size_t i, int valid, const struct cs_json_field *f);
+int cs__json_collect_checked(struct cs_json_scan *s, struct cs_json_spans *out,
+                             struct cs_json_field *f, size_t n, cs_json_element_fn fn, void *ud);
 /* Decode the valid string at `v` into `out` (reset first; NUL-terminated,
  * may hold NUL bytes). Returns 1 for a string, 0 when `v` is absent or
  * not a string, CS_ERR_NOMEM. */

@@ -675,14 +675,22 @@ static int do_attr(struct misp_reader *r, struct cs_json_span sp, const struct m
 	const struct misp_type *mt;
 	struct cs_ind_add add;
 	const char *type, *value, *bar = NULL;
-	size_t tl, vl, l1, nlabels;
+	size_t tl, vl, l1, nlabels, i;
 	uint64_t line, col;
-	int to_ids, rc, rt, rv, yara;
+	int to_ids, rc, rt, rv, yara, valid;
 
 	cs__offset_to_linecol(ctx, sp.off, &line, &col);
-	if (!obj && cs__json_check(ctx, sp, "MISP attribute"))
-		return CS_OK;
-	if (!attr_fields(r, sp, f)) {
+	if (obj) {
+		valid = attr_fields(r, sp, f);
+	} else {
+		/* Checked and read in one walk. */
+		for (i = 0; i < A_NFIELDS; i++)
+			f[i].key = attr_keys[i];
+		if (cs__json_check_fields(ctx, sp, "MISP attribute", f, A_NFIELDS))
+			return CS_OK;
+		valid = cs__json_kind(ctx->data, sp) == '{';
+	}
+	if (!valid) {
 		cs__reject(ctx, "bad-attribute", line, col, "MISP attribute is not an object");
 		return CS_OK;
 	}
@@ -740,8 +748,12 @@ static int do_attr(struct misp_reader *r, struct cs_json_span sp, const struct m
 	cs__buf_reset(&r->ref);
 	if (!rc && r->uuid.len)
 		rc = cs__buf_add(&r->ref, r->uuid.data, r->uuid.len);
-	if (!rc && text(r, f[A_UUID].v, &r->f[A_UUID]) == 1 && r->f[A_UUID].len)
-		rc = cs__buf_printf(&r->ref, "%s%s", r->ref.len ? "/" : "", r->f[A_UUID].data);
+	if (!rc && text(r, f[A_UUID].v, &r->f[A_UUID]) == 1 && r->f[A_UUID].len) {
+		if (r->ref.len)
+			rc = cs__buf_addc(&r->ref, '/');
+		if (!rc)
+			rc = cs__buf_add(&r->ref, r->f[A_UUID].data, r->f[A_UUID].len);
+	}
 	if (rc)
 		return rc;
 	add.ref = r->ref.len ? r->ref.data : NULL;

@@ -144,16 +144,15 @@ static int eqn(const char *s, size_t len, const char *word)
  * (the type is usually its first member). `name`/`nlen` receive the raw
  * type text for messages.
  */
-static enum stix_otype classify(const char *data, struct cs_json_span sp, const char **name,
-                                size_t *nlen)
+static enum stix_otype classify_type(const char *data, struct cs_json_span v, const char **name,
+                                     size_t *nlen)
 {
-	struct cs_json_span v;
 	const char *t;
 	size_t n, i;
 
 	*name = "";
 	*nlen = 0;
-	if (cs__json_member(data, sp, "type", &v) != 1 || v.len < 2 || data[v.off] != '"')
+	if (v.len < 2 || data[v.off] != '"')
 		return OT_BROKEN;
 	t = data + v.off + 1;
 	n = v.len - 2;
@@ -184,6 +183,16 @@ static enum stix_otype classify(const char *data, struct cs_json_span sp, const 
 			return OT_SCO;
 	}
 	return OT_UNKNOWN;
+}
+
+static enum stix_otype classify(const char *data, struct cs_json_span sp, const char **name,
+                                size_t *nlen)
+{
+	struct cs_json_span v = {0, 0};
+
+	if (cs__json_member(data, sp, "type", &v) != 1)
+		v.len = 0;
+	return classify_type(data, v, name, nlen);
 }
 
 static void graph_init(struct stix_graph *g)
@@ -260,7 +269,7 @@ static int text(struct stix_reader *r, struct cs_json_span v, struct cs_buf *b)
 
 /* First walk, one element: remember "indicates" and "attributed-to"
  * relationships and the names of the objects they can point at. */
-static int learn(struct stix_reader *r, struct cs_json_span sp, enum stix_otype t,
+static int learn(struct stix_reader *r, struct cs_json_span sp, int valid, enum stix_otype t,
                  const char *tname, size_t tlen)
 {
 	struct stix_graph *g = &r->g;
@@ -276,9 +285,10 @@ static int learn(struct stix_reader *r, struct cs_json_span sp, enum stix_otype 
 	size_t i;
 	int rc;
 
-	if (cs__json_check(r->ctx, sp, "STIX object"))
+	if (valid)
+		cs__json_fields(d, sp, f, CS_ARRAY_SIZE(f));
+	else if (cs__json_check_fields(r->ctx, sp, "STIX object", f, CS_ARRAY_SIZE(f)))
 		return CS_OK; /* reported; the second walk leaves it alone */
-	cs__json_fields(d, sp, f, CS_ARRAY_SIZE(f));
 	if (cs__json_span_flag(d, f[5].v) == 1)
 		return CS_OK;
 	if (t == OT_RELATIONSHIP) {
@@ -654,7 +664,7 @@ static int do_indicator(struct stix_reader *r, struct cs_json_span sp)
 }
 
 /* Second walk, one element of type `t` (from the first walk). */
-static int visit(struct stix_reader *r, struct cs_json_span sp, enum stix_otype t)
+static int visit(struct stix_reader *r, struct cs_json_span sp, int valid, enum stix_otype t)
 {
 	struct cs_reader_ctx *ctx = r->ctx;
 	uint64_t line, col;
@@ -663,7 +673,7 @@ static int visit(struct stix_reader *r, struct cs_json_span sp, enum stix_otype 
 		r->skipped[t]++;
 		return CS_OK;
 	}
-	if (cs__json_check(ctx, sp, "STIX object"))
+	if (!valid && cs__json_check(ctx, sp, "STIX object"))
 		return CS_OK;
 	if (t == OT_INDICATOR)
 		return do_indicator(r, sp);
@@ -708,15 +718,53 @@ static void report_skipped(struct stix_reader *r)
 	cs__buf_release(&b);
 }
 
+/* The elements being collected: the type of each (enum stix_otype),
+ * with ELEMENT_CHECKED set when it was checked on the way. */
+#define ELEMENT_CHECKED 0x80
+
+struct elements {
+	struct cs_json_spans spans;
+	unsigned char *types;
+	size_t cap;
+	const char *data;
+};
+
+static int on_element(void *ud, size_t i, int valid, const struct cs_json_field *f)
+{
+	struct elements *el = ud;
+	const char *tname;
+	size_t tlen;
+	enum stix_otype t;
+
+	if (cs__grow((void **)&el->types, &el->cap, i + 1, 1))
+		return CS_ERR_NOMEM;
+	if (valid)
+		t = classify_type(el->data, f[0].v, &tname, &tlen);
+	else
+		t = classify(el->data, el->spans.v[i], &tname, &tlen);
+	el->types[i] = (unsigned char)(t | (valid ? ELEMENT_CHECKED : 0));
+	return CS_OK;
+}
+
+/* Collect the elements of the array at the position, each checked and
+ * classified on the way: one walk over each element's text. */
+static int collect(struct cs_json_scan *s, struct elements *el)
+{
+	struct cs_json_field f[] = {{"type", {0, 0}}};
+
+	return cs__json_collect_checked(s, &el->spans, f, 1, on_element, el);
+}
+
 /*
  * A top-level object: a bundle (its "objects" are collected) or one bare
  * STIX object (its own span is the only element). Returns the scanner's
  * error, or CS_ERR_PARSE after reporting an "objects" that is not an
  * array (then *reported is set).
  */
-static int top_object(struct cs_reader_ctx *ctx, struct cs_json_scan *s, struct cs_json_spans *out,
+static int top_object(struct cs_reader_ctx *ctx, struct cs_json_scan *s, struct elements *el,
                       int *reported)
 {
+	struct cs_json_spans *out = &el->spans;
 	struct cs_json_level lv;
 	struct cs_json_span key, tsp = {0, 0};
 	size_t start = s->pos, bad_off = 0;
@@ -727,7 +775,7 @@ static int top_object(struct cs_reader_ctx *ctx, struct cs_json_scan *s, struct 
 		if (cs__json_str_eq(ctx->data, key, "objects") && cs__json_peek(s) == '[') {
 			have = 1;
 			out->n = 0; /* of duplicate members, the last wins */
-			rc = cs__json_collect(s, out);
+			rc = collect(s, el);
 		} else if (cs__json_str_eq(ctx->data, key, "objects")) {
 			bad = 1;
 			bad_off = s->pos;
@@ -754,6 +802,7 @@ static int top_object(struct cs_reader_ctx *ctx, struct cs_json_scan *s, struct 
 		out->v[0].off = start;
 		out->v[0].len = s->pos - start;
 		out->n = 1;
+		return on_element(el, 0, 0, NULL);
 	}
 	return CS_OK;
 }
@@ -769,9 +818,8 @@ static int stix_read(struct cs_reader_ctx *ctx)
 {
 	struct stix_reader r;
 	struct cs_json_scan s;
-	struct cs_json_spans spans = {NULL, 0, 0};
+	struct elements el;
 	int c, serr = CS_OK, rc = CS_OK, reported = 0;
-	unsigned char *types; /* enum stix_otype of each element */
 	size_t i;
 
 	cs__json_scan_init(&s, ctx->data, ctx->len);
@@ -780,10 +828,12 @@ static int stix_read(struct cs_reader_ctx *ctx)
 		cs__diag(ctx, CS_SEV_ERROR, 0, 0, "empty file: no JSON value");
 		return CS_ERR_EMPTY;
 	}
+	memset(&el, 0, sizeof(el));
+	el.data = ctx->data;
 	if (c == '[') {
-		serr = cs__json_collect(&s, &spans);
+		serr = collect(&s, &el);
 	} else if (c == '{') {
-		serr = top_object(ctx, &s, &spans, &reported);
+		serr = top_object(ctx, &s, &el, &reported);
 	} else {
 		uint64_t line, col;
 
@@ -792,7 +842,8 @@ static int stix_read(struct cs_reader_ctx *ctx)
 		return CS_ERR_PARSE;
 	}
 	if (serr == CS_ERR_NOMEM) {
-		cs__json_spans_release(&spans);
+		cs__json_spans_release(&el.spans);
+		free(el.types);
 		return serr;
 	}
 
@@ -805,28 +856,31 @@ static int stix_read(struct cs_reader_ctx *ctx)
 	cs__buf_init(&r.pattern, 0);
 	cs__buf_init(&r.t[0], 0);
 	cs__buf_init(&r.t[1], 0);
-	types = spans.n ? cs__malloc(spans.n) : NULL;
-	if (spans.n && !types)
-		rc = CS_ERR_NOMEM;
-	for (i = 0; !rc && i < spans.n; i++) {
+	for (i = 0; !rc && i < el.spans.n; i++) {
+		enum stix_otype t = (enum stix_otype)(el.types[i] & ~ELEMENT_CHECKED);
 		const char *tname;
 		size_t tlen;
-		enum stix_otype t = classify(ctx->data, spans.v[i], &tname, &tlen);
 
-		types[i] = (unsigned char)t;
-		if (t == OT_UNKNOWN && !r.first_unknown[0] && tlen)
+		if (t != OT_RELATIONSHIP && t != OT_NAMED &&
+		    (t != OT_UNKNOWN || r.first_unknown[0]))
+			continue;
+		/* Rare kinds: their type name is looked up again. */
+		classify(ctx->data, el.spans.v[i], &tname, &tlen);
+		if (t == OT_UNKNOWN && tlen)
 			snprintf(r.first_unknown, sizeof(r.first_unknown), "%.*s",
 			         (int)(tlen > 40 ? 40 : tlen), tname);
 		if (t == OT_RELATIONSHIP || t == OT_NAMED)
-			rc = learn(&r, spans.v[i], t, tname, tlen);
+			rc = learn(&r, el.spans.v[i], el.types[i] & ELEMENT_CHECKED, t, tname,
+			           tlen);
 	}
-	for (i = 0; !rc && i < spans.n; i++)
-		rc = visit(&r, spans.v[i], (enum stix_otype)types[i]);
-	free(types);
+	for (i = 0; !rc && i < el.spans.n; i++)
+		rc = visit(&r, el.spans.v[i], el.types[i] & ELEMENT_CHECKED,
+		           (enum stix_otype)(el.types[i] & ~ELEMENT_CHECKED));
+	free(el.types);
 	if (!rc)
 		report_skipped(&r);
 	if (!rc && serr && !reported)
-		cs__json_report(ctx, &s, spans.n, "STIX objects");
+		cs__json_report(ctx, &s, el.spans.n, "STIX objects");
 	if (!rc && !serr && cs__json_peek(&s) >= 0) {
 		uint64_t line, col;
 
@@ -840,7 +894,7 @@ static int stix_read(struct cs_reader_ctx *ctx)
 	cs__buf_release(&r.pattern);
 	cs__buf_release(&r.t[0]);
 	cs__buf_release(&r.t[1]);
-	cs__json_spans_release(&spans);
+	cs__json_spans_release(&el.spans);
 	return rc ? rc : serr;
 }
 
