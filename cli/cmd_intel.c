@@ -115,8 +115,14 @@ static int cmd_import(int argc, char **argv, struct cli_global *g)
 		if (bundled)
 			used = (size_t)snprintf(notebuf, sizeof(notebuf), "import %s", pack);
 		for (a = 1; a < argc && used + 1 < sizeof(notebuf); a++) {
-			if (argv[a][0] == '-')
+			if (argv[a][0] == '-') {
+				/* An option's value is not a file imported. */
+				if (strcmp(argv[a], "--format") == 0 ||
+				    strcmp(argv[a], "--csv-column") == 0 ||
+				    strcmp(argv[a], "--db") == 0)
+					a++;
 				continue;
+			}
 			used += (size_t)snprintf(notebuf + used, sizeof(notebuf) - used, "%s%s",
 						 used ? " " : "import ", argv[a]);
 		}
