@@ -17,6 +17,9 @@
 #   hash1m   the same with 1,000,000 indicators (yara not run: see notes)
 #   sigall   scan files with signature-base iocs + yara as intel over
 #            BENCH_SCAN_DIR     vs  yara -p THREADS -r with the same rules
+#   logs     scan logs with 10,000 domain indicators over a generated
+#            proxy log of BENCH_LOG_MB MB  vs  grep -F -f, rg -F -f (when
+#                                   ripgrep is installed) with the same names
 #
 # Environment:
 #   BENCH_RUNS     runs per measurement; medians are reported (default 3)
@@ -29,6 +32,7 @@
 #   BENCH_HASH_DIR folder swept by hash3k and hash1m
 #                  (default /usr/lib/x86_64-linux-gnu)
 #   BENCH_SCAN_DIR folder swept by sigall (default /usr/bin)
+#   BENCH_LOG_MB   size of the generated log of the logs case (default 512)
 #
 # Wall time and peak RSS come from GNU time ('%e %M'). Runs are interleaved
 # (ours, peer, peer, ours, ...) so a noisy neighbour hurts every tool alike.
@@ -51,6 +55,7 @@ out=${BENCH_OUT:-$here/out}
 threads=${BENCH_THREADS:-$(nproc)}
 hash_dir=${BENCH_HASH_DIR:-/usr/lib/x86_64-linux-gnu}
 scan_dir=${BENCH_SCAN_DIR:-/usr/bin}
+log_mb=${BENCH_LOG_MB:-512}
 gnutime=/usr/bin/time
 
 die() {
@@ -461,6 +466,73 @@ case_sigall() {
 	sweep_stats sigall ours-sigall "$bytes" "$nfiles"
 }
 
+# gen_log MB -> a squid-style proxy log of about MB megabytes and a domain
+# list of 10,000 names, 20 of which the log names (each a few times);
+# deterministic, cached. Prints "LOG DOMAINS_TXT DOMAINS_CSV".
+gen_log() {
+	local mb=$1 f=$out/proxy-$1mb.log
+	if [ ! -s "$f" ]; then
+		echo "  generating $f (once; cached)" >&2
+		"$python" - "$mb" "$f.tmp.$$" "$out/domains-10k" <<'PY'
+import random, sys
+mb, path, dom = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+r = random.Random(20261122)
+def name():
+    return "".join(r.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(r.randint(6, 12)))
+listed = ["%s.%s.test" % (name(), name()) for _ in range(10000)]
+with open(dom + ".txt", "w") as t, open(dom + ".csv", "w") as c:
+    c.write("domain\n")
+    for d in listed:
+        t.write(d + "\n")
+        c.write(d + "\n")
+benign = ["www.%s.example" % name() for _ in range(5000)]
+hits = listed[:20]
+ts, size, k = 1679470000.0, 0, 0
+with open(path, "w") as o:
+    while size < mb * 1000000:
+        ts += r.random() * 0.05
+        k += 1
+        host = r.choice(hits) if k % 50000 == 0 else r.choice(benign)
+        line = "%.3f %6d 10.%d.%d.%d TCP_MISS/200 %d GET https://%s/%s/%d.html - HIER_DIRECT/192.0.2.%d text/html\n" % (
+            ts, r.randint(1, 900), r.randint(0, 255), r.randint(0, 255), r.randint(1, 254),
+            r.randint(200, 90000), host, name(), r.randint(1, 99999), r.randint(1, 254))
+        o.write(line)
+        size += len(line)
+PY
+		mv "$f.tmp.$$" "$f"
+	fi
+	echo "$f $out/domains-10k.txt $out/domains-10k.csv"
+}
+
+# case_logs: domain indicators over a generated proxy log.
+case_logs() {
+	local log txt csv bytes r set
+	set=$(gen_log "$log_mb")
+	read -r log txt csv <<<"$set"
+	bytes=$(stat -c %s "$log")
+	echo "== logs: scan logs with 10,000 domains over $(basename "$log") ($threads threads)" \
+		"vs grep -F -f$(command -v rg >/dev/null && echo ', rg -F -f')"
+	warm "$log" "$csv" "$txt"
+	for ((r = 1; r <= runs; r++)); do
+		timed_run ours-logs "$r" "$bin" --json scan logs --intel "$csv" --threads "$threads" "$log"
+		timed_run grep-logs "$r" grep -c -F -f "$txt" "$log"
+		if command -v rg >/dev/null; then
+			timed_run rg-logs "$r" rg -c -F -j "$threads" -f "$txt" "$log"
+		fi
+	done
+	row logs ours-logs "grep -F -f (1 process)" grep-logs
+	command -v rg >/dev/null && row logs ours-logs "rg -F -f -j $threads" rg-logs
+	scan_row logs ours-logs "$bytes" "$threads"
+	scan_row logs grep-logs "$bytes" 1
+	command -v rg >/dev/null && scan_row logs rg-logs "$bytes" "$threads"
+	note "logs: ours matches names on label boundaries (and reports time, host, first and" \
+		"last seen); grep and rg count lines holding any of the names as a substring"
+	note "  ours: $(jq -r 'select(.type == "summary") | "\(.hits) hits on \(.lines) lines, \(.indicators | length) indicators"' \
+		"$logs/ours-logs.out"); grep counted $(tail -n 1 "$logs/grep-logs.out") lines" \
+		"$(command -v rg >/dev/null && echo "; rg $(tail -n 1 "$logs/rg-logs.out")")"
+	check_scan ours-logs
+}
+
 # ---------------------------------------------------------------- main
 
 declare -A db_mb sweep_secs sweep_bytes
@@ -479,7 +551,8 @@ for c in $cases; do
 	hash3k) case_hash hash3k 3000 ;;
 	hash1m) case_hash hash1m 1000000 ;;
 	sigall) case_sigall ;;
-	*) die "unknown case '$c' (sigbase, stix, misp, hash3k, hash1m, sigall)" ;;
+	logs) case_logs ;;
+	*) die "unknown case '$c' (sigbase, stix, misp, hash3k, hash1m, sigall, logs)" ;;
 	esac
 done
 

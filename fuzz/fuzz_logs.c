@@ -54,8 +54,8 @@ static void on_diag(void *ud, const struct cs_diag *d)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char *const fmts[] = {NULL,   "text", "syslog", "json",
-	                                   "zeek", "csv",  "web",    "xml"};
+	static const char *const fmts[] = {NULL,  "text", "syslog", "json", "zeek",
+	                                   "csv", "web",  "xml",    "squid"};
 	struct cs_log_opts o;
 	struct cs_log_result r;
 
@@ -64,7 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 2)
 		return 0;
 	cs_log_opts_init(&o);
-	o.format = fmts[data[0] % 9];
+	o.format = fmts[data[0] % (sizeof(fmts) / sizeof(fmts[0]))];
 	o.max_line = 4096 + (size_t)data[1] * 64;
 	o.threads = 1 + (data[1] & 1);
 	o.on_hit = on_hit;
