@@ -75,6 +75,7 @@ const char *cli_escape(struct cli_text *t, const char *s);
 void cli_text_release(struct cli_text *t);
 
 int cmd_scan(int argc, char **argv, struct cli_global *g);
+int cmd_scan_software(int argc, char **argv, struct cli_global *g);
 int cmd_intel(int argc, char **argv, struct cli_global *g);
 
 #endif

@@ -96,8 +96,8 @@ const char *cs_purl_qualifier(const struct cs_purl *p, const char *key);
 /* How the install time of a package is known. */
 enum cs_time_source {
 	CS_TIME_NONE = 0,
-	CS_TIME_RECORDED = 1,   /* the package manager or export records it */
-	CS_TIME_FILE_MTIME = 2  /* only the modification time of the file read */
+	CS_TIME_RECORDED = 1,  /* the package manager or export records it */
+	CS_TIME_FILE_MTIME = 2 /* only the modification time of the file read */
 };
 
 /*
@@ -106,7 +106,7 @@ enum cs_time_source {
  */
 struct cs_package {
 	enum cs_ecosystem ecosystem;
-	const char *name;     /* as the ecosystem names it ("@scope/x", "group:artifact") */
+	const char *name; /* as the ecosystem names it ("@scope/x", "group:artifact") */
 	const char *version;
 	const char *platform; /* "linux", "windows", "macos", or NULL */
 	const char *vendor;
@@ -185,7 +185,7 @@ void cs_advisories_set_diag(struct cs_advisories *adv, cs_diag_fn fn, void *user
  */
 int cs_advisories_load_osv(struct cs_advisories *adv, const char *path);
 int cs_advisories_load_osv_mem(struct cs_advisories *adv, const char *name, const void *data,
-			       size_t len);
+                               size_t len);
 /*
  * Take the product-version indicators of a finalized set
  * ("vendor|product|platform|versions", docs/indicators.md). Indicators
@@ -236,7 +236,7 @@ struct cs_software_result {
  * finding in package order. A non-zero return from `fn` stops and is
  * returned. */
 int cs_software_match(const struct cs_advisories *adv, const struct cs_pkgset *ps,
-		      cs_software_fn fn, void *userdata, struct cs_software_result *res);
+                      cs_software_fn fn, void *userdata, struct cs_software_result *res);
 
 #ifdef __cplusplus
 }

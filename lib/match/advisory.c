@@ -35,8 +35,8 @@
 #include "intel/json_stream_int.h"
 
 #define OSV_MAX_FILE ((size_t)1 << 30)
-#define SUMMARY_MAX 300
-#define KEY_MAX 1024
+#define SUMMARY_MAX  300
+#define KEY_MAX      1024
 
 enum { EV_INTRODUCED = 1, EV_FIXED = 2, EV_LAST_AFFECTED = 3 };
 
@@ -64,9 +64,9 @@ struct adv_entry {
 	const char **versions;
 	uint32_t nversions;
 	uint32_t first_range, nranges;
-	int all;                  /* neither versions nor ranges: every version */
-	const char *platform;     /* products: normalised platform or NULL */
-	const char *spec;         /* products: the versions text */
+	int all;              /* neither versions nor ranges: every version */
+	const char *platform; /* products: normalised platform or NULL */
+	const char *spec;     /* products: the versions text */
 	const struct cs_indicator *ind;
 };
 
@@ -259,7 +259,8 @@ static int osv_range(struct cs_advisories *a, json_t *range, enum cs_ecosystem e
 
 	if (!type || !json_is_array(events))
 		return CS_OK;
-	if (strcmp(type, "GIT") == 0 || (strcmp(type, "SEMVER") != 0 && strcmp(type, "ECOSYSTEM"))) {
+	if (strcmp(type, "GIT") == 0 ||
+	    (strcmp(type, "SEMVER") != 0 && strcmp(type, "ECOSYSTEM"))) {
 		a->info.unsupported++;
 		return CS_OK;
 	}
@@ -280,7 +281,8 @@ static int osv_range(struct cs_advisories *a, json_t *range, enum cs_ecosystem e
 
 			if (!v)
 				continue;
-			if (cs__grow((void **)&a->events, &a->capevents, a->nevents + 1, sizeof(*x)))
+			if (cs__grow((void **)&a->events, &a->capevents, a->nevents + 1,
+			             sizeof(*x)))
 				return CS_ERR_NOMEM;
 			x = &a->events[a->nevents++];
 			x->type = t;
@@ -400,7 +402,8 @@ static int osv_record(struct cs_advisories *a, json_t *rec, const char *file, ui
 			json_array_foreach(vers, k, y)
 			{
 				if (json_is_string(y))
-					e->versions[e->nversions++] = astr(a, json_string_value(y), 256);
+					e->versions[e->nversions++] =
+					        astr(a, json_string_value(y), 256);
 			}
 		}
 		json_array_foreach(ranges, k, y)
@@ -470,7 +473,8 @@ int cs_advisories_load_osv_mem(struct cs_advisories *a, const char *name, const 
 			j = json_loadb(d + sp.off, sp.len, 0, &err);
 			if (!j) {
 				a->info.broken++;
-				adv_diag(a, name, line + (uint64_t)(err.line > 1 ? err.line - 1 : 0),
+				adv_diag(a, name,
+				         line + (uint64_t)(err.line > 1 ? err.line - 1 : 0),
 				         (uint64_t)(err.column > 0 ? err.column : 0), "OSV: %s",
 				         err.text);
 				continue;
@@ -551,8 +555,7 @@ static int load_dir(struct cs_advisories *a, const char *dir, unsigned depth, in
 		sprintf(p, "%s/%s", dir, names[i]);
 		if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode) && depth < 32) {
 			rc = load_dir(a, p, depth + 1, any);
-		} else if (lstat(p, &st) == 0 && S_ISREG(st.st_mode) &&
-		           cs__name_ends(p, ".json")) {
+		} else if (lstat(p, &st) == 0 && S_ISREG(st.st_mode) && cs__name_ends(p, ".json")) {
 			int r = load_file(a, p);
 
 			if (r == CS_OK)
@@ -593,10 +596,10 @@ static const char *norm_platform(const char *s, size_t n)
 {
 	static const struct {
 		const char *name, *norm;
-	} p[] = {{"windows", "windows"}, {"win", "windows"},     {"win32", "windows"},
-	         {"win64", "windows"},   {"macos", "macos"},     {"mac", "macos"},
-	         {"osx", "macos"},       {"darwin", "macos"},    {"mac os x", "macos"},
-	         {"linux", "linux"},     {"", NULL},             {"*", NULL},
+	} p[] = {{"windows", "windows"}, {"win", "windows"},  {"win32", "windows"},
+	         {"win64", "windows"},   {"macos", "macos"},  {"mac", "macos"},
+	         {"osx", "macos"},       {"darwin", "macos"}, {"mac os x", "macos"},
+	         {"linux", "linux"},     {"", NULL},          {"*", NULL},
 	         {"any", NULL}};
 	size_t i;
 
@@ -640,9 +643,10 @@ int cs_advisories_add_intel(struct cs_advisories *a, const struct cs_intel *in)
 			memset(&si, 0, sizeof(si));
 			if (cs_indicator_source_count(ind))
 				cs_indicator_source(in, ind, 0, &si);
-			adv_diag(a, si.file ? si.file : "intel", si.line, 0,
-			         "product-version '%.80s' is not 'vendor|product|platform|versions'",
-			         v);
+			adv_diag(
+			        a, si.file ? si.file : "intel", si.line, 0,
+			        "product-version '%.80s' is not 'vendor|product|platform|versions'",
+			        v);
 			a->info.broken++;
 			continue;
 		}
@@ -834,8 +838,8 @@ static int product_eval(const struct adv_entry *e, const struct cs_package *p, c
 
 			cs__trim(&t, &n);
 			snprintf(what, wcap, "%s%.*s",
-			         n && (t[0] == '<' || t[0] == '>' || t[0] == '*') ? "" : "=", (int)n,
-			         t);
+			         n && (t[0] == '<' || t[0] == '>' || t[0] == '*') ? "" : "=",
+			         (int)n, t);
 			return V_YES;
 		}
 		unknown |= r == V_UNKNOWN;
@@ -848,8 +852,8 @@ static int product_eval(const struct adv_entry *e, const struct cs_package *p, c
 	return unknown ? V_UNKNOWN : V_NO;
 }
 
-int cs_software_match(const struct cs_advisories *a, const struct cs_pkgset *ps,
-                      cs_software_fn fn, void *userdata, struct cs_software_result *res)
+int cs_software_match(const struct cs_advisories *a, const struct cs_pkgset *ps, cs_software_fn fn,
+                      void *userdata, struct cs_software_result *res)
 {
 	size_t i, n = cs_pkgset_count(ps);
 	struct cs_software_result r;

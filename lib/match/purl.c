@@ -63,8 +63,8 @@ static void lower_str(char *s)
 
 static int type_lowercases_name(const char *t)
 {
-	static const char *const types[] = {"npm", "pypi", "deb", "apk", "bitbucket", "github",
-	                                    "composer", "hex", "luarocks", "alpm"};
+	static const char *const types[] = {"npm",    "pypi",     "deb", "apk",      "bitbucket",
+	                                    "github", "composer", "hex", "luarocks", "alpm"};
 	size_t i;
 
 	for (i = 0; i < CS_ARRAY_SIZE(types); i++) {

@@ -24,10 +24,12 @@
 /* ------------------------------------------------------------------ ecosystems */
 
 static const char *const eco_names[CS_ECO_NCOUNT] = {
-        [CS_ECO_UNKNOWN] = "unknown", [CS_ECO_DEBIAN] = "Debian", [CS_ECO_RPM] = "RPM",
-        [CS_ECO_ALPINE] = "Alpine",   [CS_ECO_NPM] = "npm",       [CS_ECO_PYPI] = "PyPI",
-        [CS_ECO_GO] = "Go",           [CS_ECO_CARGO] = "crates.io", [CS_ECO_MAVEN] = "Maven",
-        [CS_ECO_RUBYGEMS] = "RubyGems", [CS_ECO_NUGET] = "NuGet", [CS_ECO_PRODUCT] = "product",
+        [CS_ECO_UNKNOWN] = "unknown", [CS_ECO_DEBIAN] = "Debian",
+        [CS_ECO_RPM] = "RPM",         [CS_ECO_ALPINE] = "Alpine",
+        [CS_ECO_NPM] = "npm",         [CS_ECO_PYPI] = "PyPI",
+        [CS_ECO_GO] = "Go",           [CS_ECO_CARGO] = "crates.io",
+        [CS_ECO_MAVEN] = "Maven",     [CS_ECO_RUBYGEMS] = "RubyGems",
+        [CS_ECO_NUGET] = "NuGet",     [CS_ECO_PRODUCT] = "product",
         [CS_ECO_SEMVER] = "SEMVER",
 };
 
@@ -42,16 +44,16 @@ static const struct {
 	const char *name;
 	enum cs_ecosystem eco;
 } osv_ecos[] = {
-        {"debian", CS_ECO_DEBIAN},       {"ubuntu", CS_ECO_DEBIAN},
-        {"red hat", CS_ECO_RPM},         {"redhat", CS_ECO_RPM},
-        {"rocky linux", CS_ECO_RPM},     {"almalinux", CS_ECO_RPM},
-        {"suse", CS_ECO_RPM},            {"opensuse", CS_ECO_RPM},
-        {"mageia", CS_ECO_RPM},          {"openeuler", CS_ECO_RPM},
-        {"alpine", CS_ECO_ALPINE},       {"wolfi", CS_ECO_ALPINE},
-        {"chainguard", CS_ECO_ALPINE},   {"npm", CS_ECO_NPM},
-        {"pypi", CS_ECO_PYPI},           {"go", CS_ECO_GO},
-        {"crates.io", CS_ECO_CARGO},     {"maven", CS_ECO_MAVEN},
-        {"rubygems", CS_ECO_RUBYGEMS},   {"nuget", CS_ECO_NUGET},
+        {"debian", CS_ECO_DEBIAN},     {"ubuntu", CS_ECO_DEBIAN},
+        {"red hat", CS_ECO_RPM},       {"redhat", CS_ECO_RPM},
+        {"rocky linux", CS_ECO_RPM},   {"almalinux", CS_ECO_RPM},
+        {"suse", CS_ECO_RPM},          {"opensuse", CS_ECO_RPM},
+        {"mageia", CS_ECO_RPM},        {"openeuler", CS_ECO_RPM},
+        {"alpine", CS_ECO_ALPINE},     {"wolfi", CS_ECO_ALPINE},
+        {"chainguard", CS_ECO_ALPINE}, {"npm", CS_ECO_NPM},
+        {"pypi", CS_ECO_PYPI},         {"go", CS_ECO_GO},
+        {"crates.io", CS_ECO_CARGO},   {"maven", CS_ECO_MAVEN},
+        {"rubygems", CS_ECO_RUBYGEMS}, {"nuget", CS_ECO_NUGET},
         {"product", CS_ECO_PRODUCT},
 };
 
@@ -75,10 +77,10 @@ static const struct {
 	const char *type;
 	enum cs_ecosystem eco;
 } purl_types[] = {
-        {"deb", CS_ECO_DEBIAN},     {"rpm", CS_ECO_RPM},       {"apk", CS_ECO_ALPINE},
-        {"alpm", CS_ECO_UNKNOWN},   {"npm", CS_ECO_NPM},       {"pypi", CS_ECO_PYPI},
-        {"golang", CS_ECO_GO},      {"cargo", CS_ECO_CARGO},   {"maven", CS_ECO_MAVEN},
-        {"gem", CS_ECO_RUBYGEMS},   {"nuget", CS_ECO_NUGET},   {"generic", CS_ECO_PRODUCT},
+        {"deb", CS_ECO_DEBIAN},   {"rpm", CS_ECO_RPM},     {"apk", CS_ECO_ALPINE},
+        {"alpm", CS_ECO_UNKNOWN}, {"npm", CS_ECO_NPM},     {"pypi", CS_ECO_PYPI},
+        {"golang", CS_ECO_GO},    {"cargo", CS_ECO_CARGO}, {"maven", CS_ECO_MAVEN},
+        {"gem", CS_ECO_RUBYGEMS}, {"nuget", CS_ECO_NUGET}, {"generic", CS_ECO_PRODUCT},
 };
 
 enum cs_ecosystem cs_ecosystem_from_purl_type(const char *type)
@@ -642,8 +644,7 @@ static unsigned long long pep_opt_num(const char **p, const char *end)
 	const char *s = *p;
 	unsigned long long v = 0;
 
-	if (s < end && is_sep((unsigned char)*s) && s + 1 < end &&
-	    cs__isdigit((unsigned char)s[1]))
+	if (s < end && is_sep((unsigned char)*s) && s + 1 < end && cs__isdigit((unsigned char)s[1]))
 		s++;
 	if (s < end && cs__isdigit((unsigned char)*s)) {
 		if (parse_num(&s, end, &v, 0))

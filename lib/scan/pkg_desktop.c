@@ -174,7 +174,10 @@ static int xp_text(struct xp *x, const char *name, char *out, size_t cap)
 		static const struct {
 			const char *ent;
 			char c;
-		} ents[] = {{"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'},
+		} ents[] = {{"&amp;", '&'},
+		            {"&lt;", '<'},
+		            {"&gt;", '>'},
+		            {"&quot;", '"'},
 		            {"&apos;", '\''}};
 		size_t k;
 		int done = 0;
@@ -185,7 +188,8 @@ static int xp_text(struct xp *x, const char *name, char *out, size_t cap)
 			for (k = 0; k < CS_ARRAY_SIZE(ents) && !done; k++) {
 				size_t l = strlen(ents[k].ent);
 
-				if ((size_t)(e - (x->d + i)) >= l && memcmp(x->d + i, ents[k].ent, l) == 0) {
+				if ((size_t)(e - (x->d + i)) >= l &&
+				    memcmp(x->d + i, ents[k].ent, l) == 0) {
 					out[o++] = ents[k].c;
 					i += l - 1;
 					done = 1;
@@ -264,7 +268,7 @@ static int read_plist_xml(struct pkg_ctx *c, struct bundle *b)
 		}
 	}
 	return bundle_add(c, b, "Info.plist");
-bad: {
+bad : {
 	uint64_t line, col;
 
 	cs__pkg_linecol(c, x.err_off, &line, &col);
@@ -301,8 +305,8 @@ static int bp_offset(const struct bp *p, uint64_t obj, size_t *out)
 {
 	uint64_t o;
 
-	if (obj >= p->nobjs || bp_uint(p, (size_t)(p->table + obj * p->off_size), p->off_size, &o) ||
-	    o >= p->len - 32)
+	if (obj >= p->nobjs ||
+	    bp_uint(p, (size_t)(p->table + obj * p->off_size), p->off_size, &o) || o >= p->len - 32)
 		return -1;
 	*out = (size_t)o;
 	return 0;
@@ -482,8 +486,9 @@ static const char *const version_keys[] = {"DisplayVersion", "Version"};
 static const char *const vendor_keys[] = {"Publisher"};
 static const char *const date_keys[] = {"InstallDate", "install_date"};
 /* Keys only an installed-program export has. */
-static const char *const marker_keys[] = {"DisplayName",    "ProviderName",       "UninstallString",
-                                          "InstallLocation", "identifying_number", "install_location"};
+static const char *const marker_keys[] = {"DisplayName",        "ProviderName",
+                                          "UninstallString",    "InstallLocation",
+                                          "identifying_number", "install_location"};
 
 static int key_in(const char *k, size_t n, const char *const *keys, size_t nkeys)
 {

@@ -19,8 +19,8 @@
 #include "chainsweep/software.h"
 #include "core/core_int.h"
 
-#define CS_PKG_MAX_FILE ((size_t)256 << 20) /* one input file */
-#define CS_PKG_MAX_DEPTH 64                 /* nesting: SBOM components, folders */
+#define CS_PKG_MAX_FILE  ((size_t)256 << 20) /* one input file */
+#define CS_PKG_MAX_DEPTH 64                  /* nesting: SBOM components, folders */
 
 struct cs_pkgset {
 	struct cs_package *pkgs;
@@ -58,10 +58,10 @@ struct pkg_reader {
 int cs__pkg_add(struct pkg_ctx *c, const char *reader, const struct cs_package *p);
 /* Report that (part of) the input is broken: position and message. */
 void cs__pkg_broken(struct pkg_ctx *c, uint64_t line, uint64_t column, const char *fmt, ...)
-	CS_PRINTF(4, 5);
+        CS_PRINTF(4, 5);
 /* Report something worth knowing that is not a gap. */
 void cs__pkg_note(struct pkg_ctx *c, uint64_t line, uint64_t column, const char *fmt, ...)
-	CS_PRINTF(4, 5);
+        CS_PRINTF(4, 5);
 /* Line (1-based) and column of byte offset `off` in c->data. */
 void cs__pkg_linecol(const struct pkg_ctx *c, size_t off, uint64_t *line, uint64_t *column);
 /* Parse JSON input with jansson; a syntax error is reported broken with
@@ -76,11 +76,10 @@ int64_t cs__pkg_parse_time(const char *s);
 /* Readers (pkg_os.c, pkg_lang.c, pkg_sbom.c, pkg_desktop.c). */
 extern const struct pkg_reader cs__pkg_dpkg, cs__pkg_apk, cs__pkg_rpm_qa;
 extern const struct pkg_reader cs__pkg_npm_lock, cs__pkg_yarn_lock, cs__pkg_pnpm_lock,
-	cs__pkg_node_module, cs__pkg_py_metadata, cs__pkg_py_requirements, cs__pkg_poetry_lock,
-	cs__pkg_go_sum, cs__pkg_cargo_lock;
+        cs__pkg_node_module, cs__pkg_py_metadata, cs__pkg_py_requirements, cs__pkg_poetry_lock,
+        cs__pkg_go_sum, cs__pkg_cargo_lock;
 extern const struct pkg_reader cs__pkg_cyclonedx, cs__pkg_spdx;
-extern const struct pkg_reader cs__pkg_plist, cs__pkg_electron, cs__pkg_win_csv,
-	cs__pkg_win_json;
+extern const struct pkg_reader cs__pkg_plist, cs__pkg_electron, cs__pkg_win_csv, cs__pkg_win_json;
 
 /* The rpm database of this host through `rpm -qa` (pkg_os.c); CS_OK
  * when rpm is absent. */

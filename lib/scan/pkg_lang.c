@@ -41,8 +41,7 @@ static int add_simple(struct pkg_ctx *c, const char *reader, enum cs_ecosystem e
 }
 
 /* Iterate lines: returns 0 at the end; *s, *n the line without '\n'/'\r'. */
-static int line_next(const struct pkg_ctx *c, size_t *pos, uint64_t *no, const char **s,
-                     size_t *n)
+static int line_next(const struct pkg_ctx *c, size_t *pos, uint64_t *no, const char **s, size_t *n)
 {
 	size_t e = *pos;
 
@@ -276,7 +275,8 @@ static int read_yarn_lock(struct pkg_ctx *c)
 			size_t tn = n;
 
 			cs__trim(&t, &tn);
-			if (tn > 8 && strncmp(t, "version", 7) == 0 && (t[7] == ' ' || t[7] == ':')) {
+			if (tn > 8 && strncmp(t, "version", 7) == 0 &&
+			    (t[7] == ' ' || t[7] == ':')) {
 				t += 8;
 				tn -= 8;
 				cs__trim(&t, &tn);
@@ -378,7 +378,8 @@ static int read_pnpm_lock(struct pkg_ctx *c)
 		while (n && (s[n - 1] == '\'' || s[n - 1] == '"'))
 			n--;
 		if (pnpm_key(s, n, name, sizeof(name), ver, sizeof(ver))) {
-			cs__pkg_broken(c, no, 3, "pnpm-lock: a package key that is not name@version");
+			cs__pkg_broken(c, no, 3,
+			               "pnpm-lock: a package key that is not name@version");
 			continue;
 		}
 		snprintf(entry, sizeof(entry), "line %llu", (unsigned long long)no);
@@ -428,8 +429,7 @@ static int read_py_metadata(struct pkg_ctx *c)
 		cs__pkg_broken(c, 1, 1, "metadata without Name and Version");
 		return CS_OK;
 	}
-	return add_simple(c, "python-metadata", CS_ECO_PYPI, name, ver, "Name, Version",
-	                  name_line);
+	return add_simple(c, "python-metadata", CS_ECO_PYPI, name, ver, "Name, Version", name_line);
 }
 
 const struct pkg_reader cs__pkg_py_metadata = {"python-metadata", want_py_metadata,
@@ -532,8 +532,7 @@ static int read_toml_packages(struct pkg_ctx *c, const char *reader, enum cs_eco
 				} else {
 					snprintf(entry, sizeof(entry), "[[package]] at line %llu",
 					         (unsigned long long)pkg_line);
-					rc = add_simple(c, reader, eco, name, ver, entry,
-					                pkg_line);
+					rc = add_simple(c, reader, eco, name, ver, entry, pkg_line);
 					if (rc)
 						return rc;
 				}

@@ -103,8 +103,8 @@ static int cdx_list(struct pkg_ctx *c, json_t *arr, struct cs_buf *path, unsigne
 		return CS_OK;
 	}
 	if (depth > CS_PKG_MAX_DEPTH) {
-		cs__pkg_broken(c, 0, 0, "%s: components nested deeper than %d",
-		               cs__buf_cstr(path), CS_PKG_MAX_DEPTH);
+		cs__pkg_broken(c, 0, 0, "%s: components nested deeper than %d", cs__buf_cstr(path),
+		               CS_PKG_MAX_DEPTH);
 		return CS_OK;
 	}
 	json_array_foreach(arr, i, comp)

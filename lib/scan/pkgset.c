@@ -25,20 +25,28 @@
 #define SNIFF_LEN 4096
 
 static const struct pkg_reader *const readers[] = {
-        &cs__pkg_dpkg,         &cs__pkg_apk,         &cs__pkg_rpm_qa,
-        &cs__pkg_npm_lock,     &cs__pkg_yarn_lock,   &cs__pkg_pnpm_lock,
-        &cs__pkg_node_module,  &cs__pkg_electron,    &cs__pkg_py_metadata,
-        &cs__pkg_py_requirements, &cs__pkg_poetry_lock, &cs__pkg_go_sum,
-        &cs__pkg_cargo_lock,   &cs__pkg_cyclonedx,   &cs__pkg_spdx,
-        &cs__pkg_plist,        &cs__pkg_win_csv,     &cs__pkg_win_json,
+        &cs__pkg_dpkg,        &cs__pkg_apk,
+        &cs__pkg_rpm_qa,      &cs__pkg_npm_lock,
+        &cs__pkg_yarn_lock,   &cs__pkg_pnpm_lock,
+        &cs__pkg_node_module, &cs__pkg_electron,
+        &cs__pkg_py_metadata, &cs__pkg_py_requirements,
+        &cs__pkg_poetry_lock, &cs__pkg_go_sum,
+        &cs__pkg_cargo_lock,  &cs__pkg_cyclonedx,
+        &cs__pkg_spdx,        &cs__pkg_plist,
+        &cs__pkg_win_csv,     &cs__pkg_win_json,
 };
 
 static const char *const count_names[CS_PKG_NCOUNTS] = {
-        [CS_PKG_FILES] = "files",           [CS_PKG_PACKAGES] = "packages",
-        [CS_PKG_DIRS] = "dirs",             [CS_PKG_BROKEN] = "broken",
-        [CS_PKG_DENIED] = "denied",         [CS_PKG_TOO_LARGE] = "too_large",
-        [CS_PKG_SKIP_SYMLINK] = "symlinks", [CS_PKG_SKIP_PSEUDO] = "pseudo_fs",
-        [CS_PKG_DEEP] = "too_deep",         [CS_PKG_SKIPPED] = "entries_skipped",
+        [CS_PKG_FILES] = "files",
+        [CS_PKG_PACKAGES] = "packages",
+        [CS_PKG_DIRS] = "dirs",
+        [CS_PKG_BROKEN] = "broken",
+        [CS_PKG_DENIED] = "denied",
+        [CS_PKG_TOO_LARGE] = "too_large",
+        [CS_PKG_SKIP_SYMLINK] = "symlinks",
+        [CS_PKG_SKIP_PSEUDO] = "pseudo_fs",
+        [CS_PKG_DEEP] = "too_deep",
+        [CS_PKG_SKIPPED] = "entries_skipped",
 };
 
 const char *cs_pkg_count_name(enum cs_pkg_count c)
@@ -136,8 +144,8 @@ int cs__pkg_add(struct pkg_ctx *c, const char *reader, const struct cs_package *
 	} else if (q->install_time && !q->install_time_source) {
 		q->install_time_source = CS_TIME_RECORDED;
 	}
-	if (!q->name || !q->version || (p->platform && !q->platform) ||
-	    (p->vendor && !q->vendor) || (p->purl && !q->purl) || (p->entry && !q->entry))
+	if (!q->name || !q->version || (p->platform && !q->platform) || (p->vendor && !q->vendor) ||
+	    (p->purl && !q->purl) || (p->entry && !q->entry))
 		return CS_ERR_NOMEM;
 	ps->n++;
 	ps->count[CS_PKG_PACKAGES]++;
