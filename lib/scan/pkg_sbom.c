@@ -5,7 +5,8 @@
  * A component's purl decides its ecosystem and name ("pkg:npm/%40babel/
  * core@7.0.0" -> npm "@babel/core"; Maven "group:artifact"; Go and the
  * others "namespace/name"; for deb, rpm and apk the namespace is the
- * distribution and not part of the name). Without a purl the component
+ * distribution and not part of the name), and its version too, when it
+ * has one (SPDX's versionInfo may be written differently). Without a purl the component
  * keeps its name (CycloneDX: "group/name" when there is a group), its
  * version, and no ecosystem: it is matched against product-version
  * indicators only.
@@ -16,9 +17,8 @@
 
 #include "scan/pkg_int.h"
 
-/* Fill ecosystem and name from a purl; `buf` holds the name. Returns 0
- * when the purl parsed. The version of the purl is used when `*version`
- * is NULL. */
+/* Fill ecosystem, name and (when the purl has one) version from a purl;
+ * `buf` and `vbuf` hold them. Returns 0 when the purl parsed. */
 static int from_purl(const char *purl, struct cs_package *p, char *buf, size_t cap, char *vbuf,
                      size_t vcap)
 {
@@ -35,10 +35,9 @@ static int from_purl(const char *purl, struct cs_package *p, char *buf, size_t c
 		snprintf(buf, cap, "%s%s%s", u.namespace_, sep, u.name);
 	else
 		snprintf(buf, cap, "%s", u.name);
-	if (u.namespace_ && !p->vendor && strcmp(u.type, "generic") == 0)
-		p->vendor = NULL;
 	p->name = buf;
-	if (!p->version && u.version) {
+	/* The purl's version goes with the purl's name. */
+	if (u.version) {
 		snprintf(vbuf, vcap, "%s", u.version);
 		p->version = vbuf;
 	}
