@@ -154,6 +154,9 @@ int cs__pkg_add(struct pkg_ctx *c, const char *reader, const struct cs_package *
 }
 
 static void pkg_vdiag(struct pkg_ctx *c, enum cs_severity sev, const char *reason, uint64_t line,
+                      uint64_t column, const char *fmt, va_list ap) CS_PRINTF(6, 0);
+
+static void pkg_vdiag(struct pkg_ctx *c, enum cs_severity sev, const char *reason, uint64_t line,
                       uint64_t column, const char *fmt, va_list ap)
 {
 	char msg[512];
