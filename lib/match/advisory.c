@@ -28,8 +28,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include <jansson.h>
-
 #include "chainsweep/software.h"
 #include "core/core_int.h"
 #include "intel/json_stream_int.h"
@@ -248,47 +246,108 @@ static int event_cmp(enum cs_ecosystem order, const struct adv_event *x, const s
 	return cs_version_cmp(order, x->v, y->v, cmp);
 }
 
+/*
+ * Records are read straight from the document, as the STIX and MISP
+ * readers do it (lib/intel/json_stream.c): each array element is checked
+ * with cs__json_validate() without building it, then only the members we
+ * need are decoded. A jansson tree per record would cost three times as
+ * much for 100,000 records.
+ */
+struct osv_reader {
+	struct cs_advisories *a;
+	const char *d;
+	size_t len;
+	const char *file;
+	uint64_t line; /* of the record */
+	struct cs_buf t;
+	struct cs_json_spans s1, s2, s3, s4;
+};
+
+/* The decoded string at `v`, copied into the arena (cut at `max`); NULL
+ * when `v` is not a string. *oom is set when out of memory. */
+static const char *span_str(struct osv_reader *r, struct cs_json_span v, size_t max, int *oom)
+{
+	int got = cs__json_text(r->d, v, &r->t);
+	const char *s;
+
+	if (got < 0) {
+		*oom = 1;
+		return NULL;
+	}
+	if (!got || memchr(r->t.data, '\0', r->t.len))
+		return NULL;
+	s = astr(r->a, cs__buf_cstr(&r->t), max);
+	if (!s)
+		*oom = 1;
+	return s;
+}
+
+/* The elements of the array at `v` into `out` (emptied first); 0 when
+ * `v` is not an array. */
+static int span_array(struct osv_reader *r, struct cs_json_span v, struct cs_json_spans *out)
+{
+	struct cs_json_scan sc;
+
+	out->n = 0;
+	if (cs__json_kind(r->d, v) != '[')
+		return 0;
+	cs__json_scan_init(&sc, r->d, v.off + v.len);
+	sc.pos = v.off;
+	return cs__json_collect(&sc, out) == CS_OK;
+}
+
 /* Add one range of an affected entry; returns CS_OK, or CS_ERR_NOMEM. */
-static int osv_range(struct cs_advisories *a, json_t *range, enum cs_ecosystem eco,
+static int osv_range(struct osv_reader *rd, struct cs_json_span range, enum cs_ecosystem eco,
                      struct adv_entry *e)
 {
-	const char *type = json_string_value(json_object_get(range, "type"));
-	json_t *events = json_object_get(range, "events"), *ev;
+	struct cs_advisories *a = rd->a;
+	struct cs_json_field f[] = {{"type", {0, 0}}, {"events", {0, 0}}};
 	struct adv_range *r;
 	size_t i, j;
+	int semver, oom = 0;
 
-	if (!type || !json_is_array(events))
+	if (!cs__json_fields(rd->d, range, f, 2))
 		return CS_OK;
-	if (strcmp(type, "GIT") == 0 ||
-	    (strcmp(type, "SEMVER") != 0 && strcmp(type, "ECOSYSTEM"))) {
-		a->info.unsupported++;
+	if (cs__json_str_eq(rd->d, f[0].v, "SEMVER"))
+		semver = 1;
+	else if (cs__json_str_eq(rd->d, f[0].v, "ECOSYSTEM"))
+		semver = 0;
+	else {
+		a->info.unsupported++; /* GIT, or a type we do not know */
 		return CS_OK;
 	}
+	if (!span_array(rd, f[1].v, &rd->s4))
+		return CS_OK;
 	if (cs__grow((void **)&a->ranges, &a->capranges, a->nranges + 1, sizeof(*r)))
 		return CS_ERR_NOMEM;
 	r = &a->ranges[a->nranges];
 	memset(r, 0, sizeof(*r));
-	r->order = strcmp(type, "SEMVER") == 0 ? CS_ECO_SEMVER : eco;
+	r->order = semver ? CS_ECO_SEMVER : eco;
 	r->first = (uint32_t)a->nevents;
-	json_array_foreach(events, i, ev)
-	{
-		static const char *const keys[] = {NULL, "introduced", "fixed", "last_affected"};
+	for (i = 0; i < rd->s4.n; i++) {
+		struct cs_json_field ev[] = {
+		        {"introduced", {0, 0}}, {"fixed", {0, 0}}, {"last_affected", {0, 0}}};
 		int t;
 
-		for (t = EV_INTRODUCED; t <= EV_LAST_AFFECTED; t++) {
-			const char *v = json_string_value(json_object_get(ev, keys[t]));
+		if (!cs__json_fields(rd->d, rd->s4.v[i], ev, 3))
+			continue;
+		for (t = 0; t < 3; t++) {
 			struct adv_event *x;
+			const char *v;
 
+			if (!ev[t].v.len)
+				continue;
+			v = span_str(rd, ev[t].v, 256, &oom);
+			if (oom)
+				return CS_ERR_NOMEM;
 			if (!v)
 				continue;
 			if (cs__grow((void **)&a->events, &a->capevents, a->nevents + 1,
 			             sizeof(*x)))
 				return CS_ERR_NOMEM;
 			x = &a->events[a->nevents++];
-			x->type = t;
-			x->v = astr(a, v, 256);
-			if (!x->v)
-				return CS_ERR_NOMEM;
+			x->type = EV_INTRODUCED + t;
+			x->v = v;
 			r->n++;
 		}
 	}
@@ -321,29 +380,125 @@ static int osv_range(struct cs_advisories *a, json_t *range, enum cs_ecosystem e
 	return CS_OK;
 }
 
-/* One OSV record (a parsed object). */
-static int osv_record(struct cs_advisories *a, json_t *rec, const char *file, uint64_t line)
+/* One affected[] entry of record `ri`. */
+static int osv_affected(struct osv_reader *rd, struct cs_json_span aff, uint32_t ri, const char *id,
+                        size_t idx)
 {
-	const char *id = json_string_value(json_object_get(rec, "id"));
-	json_t *aff = json_object_get(rec, "affected"), *al = json_object_get(rec, "aliases"), *x;
+	struct cs_advisories *a = rd->a;
+	struct cs_json_field f[] = {{"package", {0, 0}}, {"versions", {0, 0}}, {"ranges", {0, 0}}};
+	struct cs_json_field pk[] = {{"ecosystem", {0, 0}}, {"name", {0, 0}}};
+	struct adv_entry *e;
+	char key[KEY_MAX];
+	const char *econame;
+	enum cs_ecosystem eco;
+	size_t klen, k, nranges;
+	int oom = 0, rc;
+
+	if (!cs__json_fields(rd->d, aff, f, 3) || !cs__json_fields(rd->d, f[0].v, pk, 2) ||
+	    cs__json_text(rd->d, pk[1].v, &rd->t) != 1 || !rd->t.len) {
+		adv_diag(a, rd->file, rd->line, 0, "%s: affected[%zu] without a package", id, idx);
+		return CS_OK;
+	}
+	if (rd->t.len >= KEY_MAX - 1 || memchr(rd->t.data, '\0', rd->t.len))
+		return CS_OK;
+	econame = span_str(rd, pk[0].v, 64, &oom);
+	if (oom)
+		return CS_ERR_NOMEM;
+	eco = cs_ecosystem_from_osv(econame);
+	if (!econame || eco == CS_ECO_UNKNOWN) {
+		a->info.unsupported++;
+		return CS_OK;
+	}
+	/* The name is still in rd->t: span_str used it only for econame
+	 * after the name was checked, so decode it again. */
+	if (cs__json_text(rd->d, pk[1].v, &rd->t) != 1)
+		return CS_OK;
+	klen = make_key(eco, cs__buf_cstr(&rd->t), key);
+	if (!klen)
+		return CS_OK;
+	e = new_entry(a);
+	if (!e)
+		return CS_ERR_NOMEM;
+	e->rec = ri;
+	e->eco = eco;
+	e->eco_name = econame;
+	if (span_array(rd, f[1].v, &rd->s3) && rd->s3.n) {
+		e->versions = cs__arena_alloc(&a->arena, rd->s3.n * sizeof(*e->versions));
+		if (!e->versions)
+			return CS_ERR_NOMEM;
+		for (k = 0; k < rd->s3.n; k++) {
+			const char *v = span_str(rd, rd->s3.v[k], 256, &oom);
+
+			if (oom)
+				return CS_ERR_NOMEM;
+			if (v)
+				e->versions[e->nversions++] = v;
+		}
+	}
+	nranges = 0;
+	if (span_array(rd, f[2].v, &rd->s3)) {
+		struct cs_json_spans ranges = rd->s3;
+
+		/* osv_range() reuses s4 only; keep the ranges' spans. */
+		rd->s3.v = NULL;
+		rd->s3.n = rd->s3.cap = 0;
+		nranges = ranges.n;
+		for (k = 0; k < ranges.n; k++) {
+			rc = osv_range(rd, ranges.v[k], eco, e);
+			if (rc) {
+				cs__json_spans_release(&ranges);
+				return rc;
+			}
+		}
+		cs__json_spans_release(&ranges);
+	}
+	e->all = !e->nversions && !e->nranges && !nranges;
+	a->nents++;
+	a->info.affected++;
+	return index_entry(a, key, klen, (uint32_t)(a->nents - 1));
+}
+
+/* One OSV record at span `sp`. */
+static int osv_record(struct osv_reader *rd, struct cs_json_span sp)
+{
+	struct cs_advisories *a = rd->a;
+	struct cs_json_field f[] = {{"id", {0, 0}},
+	                            {"summary", {0, 0}},
+	                            {"aliases", {0, 0}},
+	                            {"withdrawn", {0, 0}},
+	                            {"affected", {0, 0}}};
 	struct adv_record *r;
 	struct cs_buf aliases;
-	size_t i, k;
+	struct cs_json_spans affs = {NULL, 0, 0};
+	const char *id, *msg = NULL;
+	size_t i, err_off = 0;
 	uint32_t ri;
-	int rc = CS_OK;
+	int oom = 0, rc = CS_OK;
 
-	if (!json_is_object(rec) || !id) {
+	if (cs__json_validate(rd->d, sp, &err_off, &msg)) {
+		uint64_t l = rd->line;
+
+		for (i = sp.off; i < err_off && i < rd->len; i++)
+			l += rd->d[i] == '\n';
 		a->info.broken++;
-		adv_diag(a, file, line, 0, "OSV record without an id");
+		adv_diag(a, rd->file, l, 0, "OSV: %s", msg ? msg : "invalid JSON");
+		return CS_OK;
+	}
+	if (!cs__json_fields(rd->d, sp, f, CS_ARRAY_SIZE(f)) ||
+	    !(id = span_str(rd, f[0].v, 256, &oom))) {
+		if (oom)
+			return CS_ERR_NOMEM;
+		a->info.broken++;
+		adv_diag(a, rd->file, rd->line, 0, "OSV record without an id");
 		return CS_OK;
 	}
 	a->info.records++;
-	if (json_is_string(json_object_get(rec, "withdrawn"))) {
+	if (cs__json_kind(rd->d, f[3].v) == '"') {
 		a->info.withdrawn++;
 		return CS_OK;
 	}
-	if (!json_is_array(aff)) {
-		adv_diag(a, file, line, 0, "%s: no 'affected' array", id);
+	if (cs__json_kind(rd->d, f[4].v) != '[') {
+		adv_diag(a, rd->file, rd->line, 0, "%s: no 'affected' array", id);
 		return CS_OK;
 	}
 	if (cs__grow((void **)&a->recs, &a->caprecs, a->nrecs + 1, sizeof(*r)))
@@ -351,74 +506,27 @@ static int osv_record(struct cs_advisories *a, json_t *rec, const char *file, ui
 	ri = (uint32_t)a->nrecs;
 	r = &a->recs[a->nrecs++];
 	memset(r, 0, sizeof(*r));
-	r->id = astr(a, id, 256);
-	r->summary = astr(a, json_string_value(json_object_get(rec, "summary")), SUMMARY_MAX);
+	r->id = id;
+	r->summary = span_str(rd, f[1].v, SUMMARY_MAX, &oom);
 	r->malicious = strncmp(id, "MAL-", 4) == 0;
 	a->info.malicious += (uint64_t)r->malicious;
-	cs__buf_init(&aliases, 4096);
-	json_array_foreach(al, i, x)
-	{
-		if (json_is_string(x))
-			cs__buf_printf(&aliases, "%s%s", aliases.len ? "," : "",
-			               json_string_value(x));
+	if (span_array(rd, f[2].v, &rd->s2) && rd->s2.n) {
+		cs__buf_init(&aliases, 4096);
+		for (i = 0; i < rd->s2.n; i++) {
+			if (cs__json_text(rd->d, rd->s2.v[i], &rd->t) == 1)
+				cs__buf_printf(&aliases, "%s%s", aliases.len ? "," : "",
+				               cs__buf_cstr(&rd->t));
+		}
+		r->aliases = aliases.len ? astr(a, cs__buf_cstr(&aliases), 4096) : NULL;
+		cs__buf_release(&aliases);
 	}
-	r->aliases = aliases.len ? astr(a, cs__buf_cstr(&aliases), 4096) : NULL;
-	cs__buf_release(&aliases);
-	if (!r->id)
+	if (oom)
 		return CS_ERR_NOMEM;
-	json_array_foreach(aff, i, x)
-	{
-		json_t *pkg = json_object_get(x, "package"), *vers = json_object_get(x, "versions");
-		json_t *ranges = json_object_get(x, "ranges"), *y;
-		const char *econame = json_string_value(json_object_get(pkg, "ecosystem"));
-		const char *name = json_string_value(json_object_get(pkg, "name"));
-		enum cs_ecosystem eco = cs_ecosystem_from_osv(econame);
-		struct adv_entry *e;
-		char key[KEY_MAX];
-		size_t klen;
-
-		if (!econame || !name) {
-			adv_diag(a, file, line, 0, "%s: affected[%zu] without a package", id, i);
-			continue;
-		}
-		if (eco == CS_ECO_UNKNOWN) {
-			a->info.unsupported++;
-			continue;
-		}
-		klen = make_key(eco, name, key);
-		if (!klen)
-			continue;
-		e = new_entry(a);
-		if (!e)
-			return CS_ERR_NOMEM;
-		e->rec = ri;
-		e->eco = eco;
-		e->eco_name = astr(a, econame, 64);
-		if (json_is_array(vers) && json_array_size(vers)) {
-			e->versions = cs__arena_alloc(&a->arena,
-			                              json_array_size(vers) * sizeof(*e->versions));
-			if (!e->versions)
-				return CS_ERR_NOMEM;
-			json_array_foreach(vers, k, y)
-			{
-				if (json_is_string(y))
-					e->versions[e->nversions++] =
-					        astr(a, json_string_value(y), 256);
-			}
-		}
-		json_array_foreach(ranges, k, y)
-		{
-			rc = osv_range(a, y, eco, e);
-			if (rc)
-				return rc;
-		}
-		e->all = !e->nversions && !e->nranges && !json_array_size(ranges);
-		a->nents++;
-		a->info.affected++;
-		rc = index_entry(a, key, klen, (uint32_t)(a->nents - 1));
-		if (rc)
-			return rc;
-	}
+	if (!span_array(rd, f[4].v, &affs))
+		return CS_OK;
+	for (i = 0; i < affs.n && !rc; i++)
+		rc = osv_affected(rd, affs.v[i], ri, id, i);
+	cs__json_spans_release(&affs);
 	return rc;
 }
 
@@ -435,62 +543,51 @@ static uint64_t line_of(const char *d, size_t off)
 int cs_advisories_load_osv_mem(struct cs_advisories *a, const char *name, const void *data,
                                size_t len)
 {
-	const char *d = data;
+	struct osv_reader rd;
 	struct cs_json_scan s;
 	struct cs_json_level lv;
 	struct cs_json_span sp;
-	json_error_t err;
 	uint64_t before = a->info.records;
 	int c, rc = CS_OK;
 
-	cs__json_scan_init(&s, d, len);
+	memset(&rd, 0, sizeof(rd));
+	rd.a = a;
+	rd.d = data;
+	rd.len = len;
+	rd.file = name;
+	rd.line = 1;
+	cs__buf_init(&rd.t, 1 << 20);
+	cs__json_scan_init(&s, rd.d, len);
 	c = cs__json_peek(&s);
 	if (c == '{') {
-		json_t *j = json_loadb(d, len, 0, &err);
-
-		if (!j) {
-			a->info.broken++;
-			adv_diag(a, name, (uint64_t)(err.line > 0 ? err.line : 0),
-			         (uint64_t)(err.column > 0 ? err.column : 0), "OSV: %s", err.text);
-			return CS_ERR_EMPTY;
+		if (cs__json_skip(&s, &sp) == CS_OK) {
+			rd.line = line_of(rd.d, sp.off);
+			rc = osv_record(&rd, sp);
 		}
-		rc = osv_record(a, j, name, 1);
-		json_decref(j);
-	} else if (c == '[') {
-		uint64_t line = 1;
+	} else if (c == '[' && cs__json_enter(&s, &lv) == CS_OK) {
 		size_t last = 0;
 
-		if (cs__json_enter(&s, &lv))
-			return CS_ERR_EMPTY;
 		while (!rc && (c = cs__json_next(&s, &lv, NULL)) == 1) {
-			json_t *j;
-
 			if (cs__json_skip(&s, &sp))
 				break;
 			/* Lines counted incrementally: a big array stays linear. */
 			for (; last < sp.off; last++)
-				line += d[last] == '\n';
-			j = json_loadb(d + sp.off, sp.len, 0, &err);
-			if (!j) {
-				a->info.broken++;
-				adv_diag(a, name,
-				         line + (uint64_t)(err.line > 1 ? err.line - 1 : 0),
-				         (uint64_t)(err.column > 0 ? err.column : 0), "OSV: %s",
-				         err.text);
-				continue;
-			}
-			rc = osv_record(a, j, name, line);
-			json_decref(j);
+				rd.line += rd.d[last] == '\n';
+			rc = osv_record(&rd, sp);
 		}
-		if (s.err) {
-			a->info.broken++;
-			adv_diag(a, name, line_of(d, s.err_off), 0, "OSV: %s", s.errmsg);
-		}
-	} else {
+	} else if (c != '[') {
 		a->info.broken++;
 		adv_diag(a, name, 1, 1, "OSV: not a JSON object or array");
-		return CS_ERR_EMPTY;
 	}
+	if (s.err && !rc) {
+		a->info.broken++;
+		adv_diag(a, name, line_of(rd.d, s.err_off), 0, "OSV: %s", s.errmsg);
+	}
+	cs__buf_release(&rd.t);
+	cs__json_spans_release(&rd.s1);
+	cs__json_spans_release(&rd.s2);
+	cs__json_spans_release(&rd.s3);
+	cs__json_spans_release(&rd.s4);
 	if (rc)
 		return rc;
 	return a->info.records > before ? CS_OK : CS_ERR_EMPTY;
