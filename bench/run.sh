@@ -11,11 +11,17 @@
 #            database           vs  jq '.objects|length', python3 json.load
 #   misp     generated MISP event of BENCH_N attributes into a fresh
 #            database           vs  jq '.Event.Attribute|length', python3 json.load
+#   software scan software: a generated CycloneDX SBOM of BENCH_SW_COMPONENTS
+#            components against BENCH_SW_ADVISORIES generated OSV records
+#                               vs  jq and python3 json.load reading both files
 #
 # Environment:
 #   BENCH_RUNS   runs per measurement; medians are reported (default 3)
 #   BENCH_N      indicators in the generated files (default 1000000)
-#   BENCH_CASES  which cases, space-separated (default "sigbase stix misp")
+#   BENCH_CASES  which cases, space-separated (default "sigbase stix misp";
+#                "software" is run only when named)
+#   BENCH_SW_COMPONENTS, BENCH_SW_ADVISORIES  sizes of the software case
+#                (default 10000 and 100000)
 #   BENCH_OUT    scratch and cache folder (default bench/out, git-ignored)
 #
 # Wall time and peak RSS come from GNU time ('%e %M'). Runs are interleaved
@@ -123,11 +129,13 @@ notes=$work/notes.txt
 # row CASE OURS_TAG PEER_NAME PEER_TAG; the last two columns are ours'
 # accepted count (last run) and worst exit status, for the verdicts, then
 # the median CPU seconds (user + sys) of ours and of the peer.
+# An optional fifth argument replaces the accepted count (the software
+# case counts findings instead).
 row() {
 	local c=$1 ours=$2 pname=$3 peer=$4
 	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$c" "$(med_secs "$ours")" "$(med_mb "$ours")" \
 		"$pname" "$(med_secs "$peer")" "$(med_mb "$peer")" \
-		"$(awk '/^entries:/ { print $2 }' "$logs/$ours.out")" "$(worst_rc "$ours")" \
+		"${5:-$(awk '/^entries:/ { print $2 }' "$logs/$ours.out")}" "$(worst_rc "$ours")" \
 		"$(med_cpu "$ours")" "$(med_cpu "$peer")" >>"$summary"
 }
 
@@ -259,6 +267,41 @@ case_json() {
 	db_mb[$name]=$(awk -v b="$(db_bytes)" 'BEGIN { printf "%.1f", b / 1048576 }')
 }
 
+# The software sweep: a generated SBOM against generated OSV advisories
+# (bench/gen_software.py), both cached in $out.
+case_software() {
+	local nc=${BENCH_SW_COMPONENTS:-10000} na=${BENCH_SW_ADVISORIES:-100000} bom osv r found
+	[[ $nc =~ ^[1-9][0-9]*$ && $na =~ ^[1-9][0-9]*$ ]] || die "BENCH_SW_* must be positive integers"
+	bom=$out/bom-$nc.cdx.json
+	osv=$out/osv-$na.json
+	if [ ! -s "$bom" ] || [ ! -s "$osv" ] || [ "$here/gen_software.py" -nt "$osv" ] ||
+		[ "$here/gen_software.py" -nt "$bom" ]; then
+		echo "  generating $bom and $osv (once; cached)" >&2
+		python3 "$here/gen_software.py" "$nc" "$na" "$out"
+	fi
+	echo "== software: $(human_n "$nc")-component SBOM against $(human_n "$na") OSV advisories" \
+		"vs jq, python3 json reading the same files"
+	warm "$bom" "$osv"
+	for ((r = 1; r <= runs; r++)); do
+		fresh_db
+		timed_run ours-software "$r" "$bin" --db "$work/case.db" scan software \
+			--sbom "$bom" --osv "$osv"
+		timed_run jq-software "$r" jq -n --slurpfile o "$osv" --slurpfile b "$bom" \
+			'[($o[0] | length), ([$b[0].components[] | recurse(.components[]?)] | length)]'
+		timed_run python-software "$r" "$python" -c \
+			'import json, sys; json.load(open(sys.argv[1], "rb")); json.load(open(sys.argv[2], "rb"))' \
+			"$osv" "$bom"
+	done
+	found=$(grep -c '^FOUND' "$logs/ours-software.out" || true)
+	row "software" ours-software "jq (both files, count)" jq-software "$found"
+	row "software" ours-software "python json.load (both)" python-software "$found"
+	note "software: $bom ($(awk -v b="$(stat -c %s "$bom")" 'BEGIN { printf "%.1f MB", b / 1048576 }')," \
+		"$nc components), $osv ($(awk -v b="$(stat -c %s "$osv")" 'BEGIN { printf "%.1f MB", b / 1048576 }')," \
+		"$na records); ours found $found (exit 1: findings); jq says $(tr -d '\n ' <"$logs/jq-software.out");" \
+		"osv-scanner, the natural peer, is not installed (no Debian package)"
+	note "  ours: $(tail -n 1 "$logs/ours-software.err")"
+}
+
 # ---------------------------------------------------------------- main
 
 declare -A db_mb
@@ -273,7 +316,8 @@ for c in $cases; do
 	sigbase) case_sigbase ;;
 	stix) case_json stix stix '.objects|length' ;;
 	misp) case_json misp misp '.Event.Attribute|length' ;;
-	*) die "unknown case '$c' (sigbase, stix, misp)" ;;
+	software) case_software ;;
+	*) die "unknown case '$c' (sigbase, stix, misp, software)" ;;
 	esac
 done
 
@@ -301,6 +345,10 @@ awk -F'\t' -v n="$n" '
 		return (ok ? "met" : "NOT met") ($8 ? " (ours exited " $8 " in some run)" : "") }
 	$1 == "sigbase" && !seen[$1]++ {
 		printf "  sigbase ready < 2 s: %.2f s, %s\n", $2, verdict($2 < 2) }
+	$1 == "software" && !seen[$1]++ {
+		ok = $2 < 1 && $7 > 0
+		printf "  software (SBOM vs advisories) < 1 s: %.2f s, %.0f MB, %s\n", $2, $3,
+			(ok ? "met" : "NOT met") ($8 > 1 ? " (ours exited " $8 " in some run)" : "") }
 	$1 ~ /^(stix|misp)-/ && !seen[$1]++ {
 		if (n != 1000000) { printf "  %s: targets are for N=1000000 (n/a)\n", $1; next }
 		printf "  %s < 10 s and < 1 GB: %.2f s, %.0f MB, %s\n", $1, $2, $3,
