@@ -137,7 +137,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		{
 			static const char osv[] =
 			        "[{\"id\":\"MAL-0\",\"affected\":[{\"package\":{\"ecosystem\":"
-			        "\"npm\",\"name\":\"x\"},\"ranges\":[{\"type\":\"SEMVER\",\"events\":"
+			        "\"npm\",\"name\":\"x\"},\"ranges\":[{\"type\":\"SEMVER\","
+			        "\"events\":"
 			        "[{\"introduced\":\"0\"},{\"fixed\":\"1.0.0\"}]}]}]}]";
 
 			cs_advisories_load_osv_mem(adv, "osv.json", osv, sizeof(osv) - 1);

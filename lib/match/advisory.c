@@ -79,7 +79,6 @@ struct cs_advisories {
 	size_t nranges, capranges;
 	struct adv_event *events;
 	size_t nevents, capevents;
-	uint32_t *tails; /* per entry: unused; tails kept in tail_of */
 	struct cs_advisory_info info;
 	cs_diag_fn diag;
 	void *userdata;
@@ -106,7 +105,6 @@ void cs_advisories_free(struct cs_advisories *a)
 	free(a->ents);
 	free(a->ranges);
 	free(a->events);
-	free(a->tails);
 	free(a);
 }
 
@@ -260,7 +258,7 @@ struct osv_reader {
 	const char *file;
 	uint64_t line; /* of the record */
 	struct cs_buf t;
-	struct cs_json_spans s1, s2, s3, s4;
+	struct cs_json_spans s2, s3, s4; /* scratch lists of spans */
 };
 
 /* The decoded string at `v`, copied into the arena (cut at `max`); NULL
@@ -584,7 +582,6 @@ int cs_advisories_load_osv_mem(struct cs_advisories *a, const char *name, const 
 		adv_diag(a, name, line_of(rd.d, s.err_off), 0, "OSV: %s", s.errmsg);
 	}
 	cs__buf_release(&rd.t);
-	cs__json_spans_release(&rd.s1);
 	cs__json_spans_release(&rd.s2);
 	cs__json_spans_release(&rd.s3);
 	cs__json_spans_release(&rd.s4);
