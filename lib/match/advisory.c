@@ -511,9 +511,10 @@ static int osv_record(struct osv_reader *rd, struct cs_json_span sp)
 	if (span_array(rd, f[2].v, &rd->s2) && rd->s2.n) {
 		cs__buf_init(&aliases, 4096);
 		for (i = 0; i < rd->s2.n; i++) {
-			if (cs__json_text(rd->d, rd->s2.v[i], &rd->t) == 1)
-				cs__buf_printf(&aliases, "%s%s", aliases.len ? "," : "",
-				               cs__buf_cstr(&rd->t));
+			if (cs__json_text(rd->d, rd->s2.v[i], &rd->t) == 1 &&
+			    ((aliases.len && cs__buf_addc(&aliases, ',')) ||
+			     cs__buf_add(&aliases, rd->t.data, rd->t.len)))
+				break;
 		}
 		r->aliases = aliases.len ? astr(a, cs__buf_cstr(&aliases), 4096) : NULL;
 		cs__buf_release(&aliases);
@@ -569,8 +570,14 @@ int cs_advisories_load_osv_mem(struct cs_advisories *a, const char *name, const 
 			if (cs__json_skip(&s, &sp))
 				break;
 			/* Lines counted incrementally: a big array stays linear. */
-			for (; last < sp.off; last++)
-				rd.line += rd.d[last] == '\n';
+			while (last < sp.off) {
+				const char *nl = memchr(rd.d + last, '\n', sp.off - last);
+
+				if (!nl)
+					break;
+				rd.line++;
+				last = (size_t)(nl - rd.d) + 1;
+			}
 			rc = osv_record(&rd, sp);
 		}
 	} else if (c != '[') {
