@@ -20,6 +20,9 @@
 #   logs     scan logs with 10,000 domain indicators over a generated
 #            proxy log of BENCH_LOG_MB MB  vs  grep -F -f, rg -F -f (when
 #                                   ripgrep is installed) with the same names
+#   software scan software: a generated CycloneDX SBOM of BENCH_SW_COMPONENTS
+#            components against BENCH_SW_ADVISORIES generated OSV records
+#                               vs  jq and python3 json.load reading both files
 #
 # Environment:
 #   BENCH_RUNS     runs per measurement; medians are reported (default 3)
@@ -33,6 +36,8 @@
 #                  (default /usr/lib/x86_64-linux-gnu)
 #   BENCH_SCAN_DIR folder swept by sigall (default /usr/bin)
 #   BENCH_LOG_MB   size of the generated log of the logs case (default 512)
+#   BENCH_SW_COMPONENTS, BENCH_SW_ADVISORIES  sizes of the software case
+#                  (default 10000 and 100000)
 #
 # Wall time and peak RSS come from GNU time ('%e %M'). Runs are interleaved
 # (ours, peer, peer, ours, ...) so a noisy neighbour hurts every tool alike.
@@ -533,6 +538,41 @@ case_logs() {
 	check_scan ours-logs
 }
 
+# The software sweep: a generated SBOM against generated OSV advisories
+# (bench/gen_software.py), both cached in $out.
+case_software() {
+	local nc=${BENCH_SW_COMPONENTS:-10000} na=${BENCH_SW_ADVISORIES:-100000} bom osv r found
+	[[ $nc =~ ^[1-9][0-9]*$ && $na =~ ^[1-9][0-9]*$ ]] || die "BENCH_SW_* must be positive integers"
+	bom=$out/bom-$nc.cdx.json
+	osv=$out/osv-$na.json
+	if [ ! -s "$bom" ] || [ ! -s "$osv" ] || [ "$here/gen_software.py" -nt "$osv" ] ||
+		[ "$here/gen_software.py" -nt "$bom" ]; then
+		echo "  generating $bom and $osv (once; cached)" >&2
+		python3 "$here/gen_software.py" "$nc" "$na" "$out"
+	fi
+	echo "== software: $(human_n "$nc")-component SBOM against $(human_n "$na") OSV advisories" \
+		"vs jq, python3 json reading the same files"
+	warm "$bom" "$osv"
+	for ((r = 1; r <= runs; r++)); do
+		fresh_db
+		timed_run ours-software "$r" "$bin" --db "$work/case.db" scan software \
+			--sbom "$bom" --osv "$osv"
+		timed_run jq-software "$r" jq -n --slurpfile o "$osv" --slurpfile b "$bom" \
+			'[($o[0] | length), ([$b[0].components[] | recurse(.components[]?)] | length)]'
+		timed_run python-software "$r" "$python" -c \
+			'import json, sys; json.load(open(sys.argv[1], "rb")); json.load(open(sys.argv[2], "rb"))' \
+			"$osv" "$bom"
+	done
+	found=$(grep -c '^FOUND' "$logs/ours-software.out" || true)
+	row "software" ours-software "jq (both files, count)" jq-software
+	row "software" ours-software "python json.load (both)" python-software
+	note "software: $bom ($(awk -v b="$(stat -c %s "$bom")" 'BEGIN { printf "%.1f MB", b / 1048576 }')," \
+		"$nc components), $osv ($(awk -v b="$(stat -c %s "$osv")" 'BEGIN { printf "%.1f MB", b / 1048576 }')," \
+		"$na records); ours found $found (exit 1: findings); jq says $(tr -d '\n ' <"$logs/jq-software.out");" \
+		"osv-scanner, the natural peer, is not installed (no Debian package)"
+	note "  ours: $(tail -n 1 "$logs/ours-software.err")"
+}
+
 # ---------------------------------------------------------------- main
 
 declare -A db_mb sweep_secs sweep_bytes
@@ -552,7 +592,8 @@ for c in $cases; do
 	hash1m) case_hash hash1m 1000000 ;;
 	sigall) case_sigall ;;
 	logs) case_logs ;;
-	*) die "unknown case '$c' (sigbase, stix, misp, hash3k, hash1m, sigall, logs)" ;;
+	software) case_software ;;
+	*) die "unknown case '$c' (sigbase, stix, misp, hash3k, hash1m, sigall, logs, software)" ;;
 	esac
 done
 

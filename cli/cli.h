@@ -89,6 +89,7 @@ int cmd_sweep(int argc, char **argv, struct cli_global *g);
 int cmd_findings(int argc, char **argv, struct cli_global *g);
 int cmd_logs(int argc, char **argv, struct cli_global *g);
 int cmd_scan(int argc, char **argv, struct cli_global *g);
+int cmd_scan_software(int argc, char **argv, struct cli_global *g);
 int cmd_intel(int argc, char **argv, struct cli_global *g);
 
 #endif

@@ -550,6 +550,9 @@ int cmd_scan(int argc, char **argv, struct cli_global *g)
 		return cmd_files(argc - 1, argv + 1, g);
 	if (argc >= 2 && strcmp(argv[1], "logs") == 0)
 		return cmd_logs(argc - 1, argv + 1, g);
-	cli_err("usage: chainsweep scan files|logs [options] PATH...");
+	if (argc >= 2 && strcmp(argv[1], "software") == 0)
+		return cmd_scan_software(argc - 1, argv + 1, g);
+	cli_err("usage: chainsweep scan files|logs [options] PATH...\n"
+		"       chainsweep scan software [--root DIR] [--osv FILE|DIR]... ...");
 	return CS_EXIT_ERROR;
 }

@@ -321,7 +321,28 @@ static int csv_skip_line(const char *d, size_t len, struct csv_pos *p)
 
 /* ------------------------------------------------------------------ columns */
 
-enum col_role { ROLE_NONE, ROLE_VALUE, ROLE_TYPE, ROLE_DESC, ROLE_KIND, ROLE_OTHER };
+enum col_role {
+	ROLE_NONE,
+	ROLE_VALUE,
+	ROLE_TYPE,
+	ROLE_DESC,
+	ROLE_KIND,
+	ROLE_OTHER,
+	/* Product-version tables (docs/indicators.md): a product column and a
+	 * versions column make every row one product-version indicator. */
+	ROLE_VENDOR,
+	ROLE_PRODUCT,
+	ROLE_PLATFORM,
+	ROLE_VERSIONS,
+	ROLE_VALID_FROM,
+	ROLE_VALID_UNTIL,
+	ROLE_INCIDENT,
+	ROLE_NROLES
+};
+
+/* The product columns, in the order of csv_state.pcol[]. */
+#define PCOL_FIRST ROLE_VENDOR
+#define PCOL_N     (ROLE_NROLES - ROLE_VENDOR)
 
 static const struct {
 	const char *name;
@@ -390,6 +411,15 @@ static const struct {
         {"tlp", ROLE_OTHER, 0},
         {"uuid", ROLE_OTHER, 0},
         {"id", ROLE_OTHER, 0},
+        {"vendor", ROLE_VENDOR, 0},
+        {"product", ROLE_PRODUCT, 0},
+        {"platform", ROLE_PLATFORM, 0},
+        {"version", ROLE_VERSIONS, 0},
+        {"versions", ROLE_VERSIONS, 0},
+        {"affected_versions", ROLE_VERSIONS, 0},
+        {"valid_from", ROLE_VALID_FROM, 0},
+        {"valid_until", ROLE_VALID_UNTIL, 0},
+        {"incident", ROLE_INCIDENT, 0},
 };
 
 /* The role of a header cell: names compare ignoring case, with ' ' and
@@ -527,6 +557,9 @@ struct csv_state {
 	enum cs_kind kind_of[CSV_MAX_CELLS];
 	size_t nkind_cols;
 	enum cs_kind value_kind; /* kind the value column's name says, or NONE */
+	long pcol[PCOL_N];       /* product columns by role - PCOL_FIRST, or -1 */
+	int product_mode;        /* rows are product-version indicators */
+	struct cs_buf pval;
 };
 
 /* A walk over the pieces of one cell, in order. */
@@ -637,6 +670,9 @@ static int csv_columns(struct csv_state *st)
 
 	st->value_col = st->type_col = st->desc_col = -1;
 	st->nkind_cols = 0;
+	for (i = 0; i < PCOL_N; i++)
+		st->pcol[i] = -1;
+	st->product_mode = 0;
 	st->value_kind = CS_KIND_NONE;
 	if (opt && *opt) {
 		size_t ol = strlen(opt), k;
@@ -686,8 +722,15 @@ static int csv_columns(struct csv_state *st)
 			else if (role == ROLE_KIND) {
 				st->kind_cols[st->nkind_cols] = (long)i;
 				st->kind_of[st->nkind_cols++] = k;
+			} else if (role >= PCOL_FIRST && role < ROLE_NROLES &&
+			           st->pcol[role - PCOL_FIRST] < 0) {
+				st->pcol[role - PCOL_FIRST] = (long)i;
 			}
 		}
+		st->product_mode = !opt && st->pcol[ROLE_PRODUCT - PCOL_FIRST] >= 0 &&
+		                   st->pcol[ROLE_VERSIONS - PCOL_FIRST] >= 0;
+		if (st->product_mode)
+			return header;
 	}
 	if (named >= 0) {
 		st->value_col = named;
@@ -752,6 +795,83 @@ static int add_typed(struct csv_state *st, const struct csv_cell *c, const char 
 	                 tn - (size_t)(tbar + 1 - t), desc);
 }
 
+/* A product column's trimmed text ("" when absent). */
+static const char *pcell(const struct csv_state *st, enum col_role role, size_t *len)
+{
+	long col = st->pcol[role - PCOL_FIRST];
+	const char *s;
+
+	*len = 0;
+	if (col < 0 || (size_t)col >= st->rec.n)
+		return "";
+	s = cell_text(&st->rec, (size_t)col, len);
+	cs__trim(&s, len);
+	return s;
+}
+
+/*
+ * One row of a product-version table: "vendor|product|platform|versions"
+ * with the row's validity window (the compromise window) and incident
+ * label.
+ */
+static int product_record(struct csv_state *st, const char *desc)
+{
+	static const enum col_role parts[] = {ROLE_VENDOR, ROLE_PRODUCT, ROLE_PLATFORM,
+	                                      ROLE_VERSIONS};
+	const struct csv_rec *r = &st->rec;
+	long pc = st->pcol[ROLE_PRODUCT - PCOL_FIRST];
+	struct cs_ind_add a;
+	char label[300];
+	const char *labels[1], *s;
+	size_t i, len;
+	int64_t t;
+	int rc;
+
+	cs__buf_reset(&st->pval);
+	for (i = 0; i < CS_ARRAY_SIZE(parts); i++) {
+		s = pcell(st, parts[i], &len);
+		if (memchr(s, '|', len) || memchr(s, '\0', len)) {
+			cs__reject(st->ctx, "bad-value", r->line, 0,
+			           "product-version cells may not hold '|'");
+			return CS_OK;
+		}
+		if ((parts[i] == ROLE_PRODUCT || parts[i] == ROLE_VERSIONS) && !len) {
+			cs__reject(st->ctx, "empty", r->line, 0, "product-version row without a %s",
+			           parts[i] == ROLE_PRODUCT ? "product" : "version");
+			return CS_OK;
+		}
+		if ((i && cs__buf_addc(&st->pval, '|')) || cs__buf_add(&st->pval, s, len))
+			return CS_ERR_NOMEM;
+	}
+	cs__ind_add_init(&a);
+	a.kind = CS_KIND_PRODUCT_VERSION;
+	a.value = cs__buf_cstr(&st->pval);
+	a.line = r->line;
+	a.column = pc >= 0 && (size_t)pc < r->n ? r->cells[pc].column : 0;
+	a.description = desc && *desc ? desc : NULL;
+	s = pcell(st, ROLE_VALID_FROM, &len);
+	if (len && cs__parse_time(s, len, &t) == CS_OK)
+		a.valid_from = t;
+	else if (len)
+		cs__diag(st->ctx, CS_SEV_WARN, r->line, 0, "valid_from '%.*s' is not a date",
+		         (int)(len > 40 ? 40 : len), s);
+	s = pcell(st, ROLE_VALID_UNTIL, &len);
+	if (len && cs__parse_time(s, len, &t) == CS_OK)
+		a.valid_until = t;
+	else if (len)
+		cs__diag(st->ctx, CS_SEV_WARN, r->line, 0, "valid_until '%.*s' is not a date",
+		         (int)(len > 40 ? 40 : len), s);
+	s = pcell(st, ROLE_INCIDENT, &len);
+	if (len && len < 200) {
+		snprintf(label, sizeof(label), "incident:%.*s", (int)len, s);
+		labels[0] = label;
+		a.labels = labels;
+		a.nlabels = 1;
+	}
+	rc = cs__intel_add(st->ctx, &a);
+	return rc == CS_ERR_NOMEM ? rc : CS_OK;
+}
+
 /* Add the indicators of one data record. */
 static int csv_record(struct csv_state *st)
 {
@@ -767,6 +887,8 @@ static int csv_record(struct csv_state *st)
 			return CS_ERR_NOMEM;
 		desc = cs__buf_cstr(&st->desc);
 	}
+	if (st->product_mode)
+		return product_record(st, desc);
 	if (st->value_col < 0) {
 		for (i = 0; i < st->nkind_cols && !rc; i++) {
 			size_t col = (size_t)st->kind_cols[i];
@@ -836,6 +958,7 @@ static int read_csv(struct cs_reader_ctx *ctx)
 	st->ctx = ctx;
 	rec_init(&st->rec);
 	cs__buf_init(&st->desc, 0);
+	cs__buf_init(&st->pval, CS_INTEL_MAX_VALUE);
 	if (ctx->len >= 3 && memcmp(ctx->data, "\xef\xbb\xbf", 3) == 0)
 		p.pos = p.bol = 3;
 	while (rc == CS_OK) {
@@ -875,6 +998,7 @@ static int read_csv(struct cs_reader_ctx *ctx)
 	}
 	rec_release(&st->rec);
 	cs__buf_release(&st->desc);
+	cs__buf_release(&st->pval);
 	free(st);
 	return rc;
 }

@@ -1,0 +1,431 @@
+/*
+ * chainsweep scan software
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chainsweep/software.h"
+#include "cli.h"
+
+#define SW_DIAGS_SHOWN 50 /* problems printed without --verbose */
+
+struct sw_state {
+	const struct cli_global *g;
+	const struct cs_intel *intel;
+	unsigned diags_shown;
+	uint64_t diags_hidden;
+	struct cli_text esc, esc2;
+};
+
+static void on_sw_diag(void *ud, const struct cs_diag *d)
+{
+	struct sw_state *ss = ud;
+	char pos[64] = "";
+
+	if (ss->g->quiet && d->severity < CS_SEV_WARN)
+		return;
+	if (d->severity == CS_SEV_INFO && !ss->g->verbose)
+		return;
+	if (!ss->g->verbose && ss->diags_shown >= SW_DIAGS_SHOWN) {
+		ss->diags_hidden++;
+		return;
+	}
+	ss->diags_shown++;
+	if (d->line && d->column)
+		snprintf(pos, sizeof(pos), ":%llu:%llu", (unsigned long long)d->line,
+		         (unsigned long long)d->column);
+	else if (d->line)
+		snprintf(pos, sizeof(pos), ":%llu", (unsigned long long)d->line);
+	fprintf(stderr, "%s%s: %s: %s\n", d->file ? cli_escape(&ss->esc, d->file) : "-", pos,
+	        d->severity == CS_SEV_ERROR  ? "error"
+	        : d->severity == CS_SEV_WARN ? "warning"
+	                                     : "note",
+	        cli_escape(&ss->esc2, d->message));
+}
+
+static const char *time_source(enum cs_time_source s)
+{
+	return s == CS_TIME_RECORDED ? "recorded" : s == CS_TIME_FILE_MTIME ? "file-mtime" : "";
+}
+
+static json_t *package_json(struct sw_state *ss, const struct cs_package *p)
+{
+	json_t *o = json_object();
+	char t[32];
+
+	json_object_set_new(o, "ecosystem", json_string(cs_ecosystem_name(p->ecosystem)));
+	json_object_set_new(o, "name", json_string(cli_escape(&ss->esc, p->name)));
+	json_object_set_new(o, "version", json_string(cli_escape(&ss->esc, p->version)));
+	if (p->platform)
+		json_object_set_new(o, "platform", json_string(p->platform));
+	if (p->vendor)
+		json_object_set_new(o, "vendor", json_string(cli_escape(&ss->esc, p->vendor)));
+	if (p->purl)
+		json_object_set_new(o, "purl", json_string(cli_escape(&ss->esc, p->purl)));
+	json_object_set_new(o, "file", json_string(cli_escape(&ss->esc, p->file)));
+	if (p->entry)
+		json_object_set_new(o, "entry", json_string(cli_escape(&ss->esc, p->entry)));
+	if (p->line)
+		json_object_set_new(o, "line", json_integer((json_int_t)p->line));
+	json_object_set_new(o, "reader", json_string(p->reader));
+	if (p->install_time) {
+		json_object_set_new(o, "install_time",
+		                    json_string(cli_time(p->install_time, t, sizeof(t))));
+		json_object_set_new(o, "install_time_source",
+		                    json_string(time_source(p->install_time_source)));
+	}
+	return o;
+}
+
+static int on_sw_finding(void *ud, const struct cs_software_finding *f)
+{
+	struct sw_state *ss = ud;
+	const struct cs_package *p = f->pkg;
+	char t[32], t2[32];
+	size_t i, n;
+
+	if (ss->g->json) {
+		json_t *o = json_object();
+
+		json_object_set_new(o, "type", json_string("finding"));
+		json_object_set_new(o, "id", json_string(cli_escape(&ss->esc, f->id)));
+		json_object_set_new(o, "affected", json_string(cli_escape(&ss->esc, f->affected)));
+		json_object_set_new(o, "indeterminate", json_boolean(f->indeterminate));
+		json_object_set_new(o, "malicious", json_boolean(f->malicious));
+		if (f->ecosystem)
+			json_object_set_new(o, "advisory_ecosystem",
+			                    json_string(cli_escape(&ss->esc, f->ecosystem)));
+		if (f->summary)
+			json_object_set_new(o, "summary",
+			                    json_string(cli_escape(&ss->esc, f->summary)));
+		if (f->aliases)
+			json_object_set_new(o, "aliases",
+			                    json_string(cli_escape(&ss->esc, f->aliases)));
+		json_object_set_new(o, "package", package_json(ss, p));
+		if (f->indicator)
+			json_object_set_new(o, "indicator",
+			                    cli_indicator_json(ss->intel, f->indicator, 1));
+		cli_json_print(o);
+		fflush(stdout);
+		return 0;
+	}
+	printf("%s %s %s", f->indeterminate ? "INDETERMINATE" : "FOUND",
+	       cli_escape(&ss->esc, p->name), cli_escape(&ss->esc2, p->version));
+	printf(" [%s%s%s]", cs_ecosystem_name(p->ecosystem), p->platform ? ", " : "",
+	       p->platform ? p->platform : "");
+	printf("  %s", cli_escape(&ss->esc, p->file));
+	if (p->entry)
+		printf(" (%s)", cli_escape(&ss->esc, p->entry));
+	putchar('\n');
+	printf("    %s%s: %s", f->malicious ? "MALICIOUS " : "",
+	       f->indicator ? "product-version" : "advisory", cli_escape(&ss->esc, f->id));
+	printf("  affected: %s", cli_escape(&ss->esc, f->affected));
+	n = f->indicator ? cs_indicator_label_count(f->indicator) : 0;
+	for (i = 0; i < n; i++)
+		printf("%s%s", i ? ", " : "  [", cs_indicator_label(ss->intel, f->indicator, i));
+	if (n)
+		putchar(']');
+	if (f->valid_from || f->valid_until)
+		printf("  window %s .. %s",
+		       f->valid_from ? cli_time(f->valid_from, t, sizeof(t)) : "",
+		       f->valid_until ? cli_time(f->valid_until, t2, sizeof(t2)) : "");
+	putchar('\n');
+	if (f->summary || f->aliases)
+		printf("    %s%s%s\n", f->summary ? cli_escape(&ss->esc, f->summary) : "",
+		       f->summary && f->aliases ? "  " : "",
+		       f->aliases ? cli_escape(&ss->esc2, f->aliases) : "");
+	if (p->install_time)
+		printf("    installed %s  (%s)\n", cli_time(p->install_time, t, sizeof(t)),
+		       p->install_time_source == CS_TIME_RECORDED
+		               ? "recorded by the package source"
+		               : "modification time of the file read, not an install record");
+	fflush(stdout);
+	return 0;
+}
+
+static void summary_text(const struct cs_pkgset *ps, const struct cs_advisory_info *ai,
+                         const struct cs_software_result *r)
+{
+	int i, any = 0;
+
+	fprintf(stderr,
+	        "read %llu packages from %llu files (%llu folders walked) against %llu OSV "
+	        "records (%llu withdrawn, %llu malicious-package) and %llu product-version "
+	        "indicators: %llu finding%s (%llu indeterminate)\n",
+	        (unsigned long long)cs_pkgset_counter(ps, CS_PKG_PACKAGES),
+	        (unsigned long long)cs_pkgset_counter(ps, CS_PKG_FILES),
+	        (unsigned long long)cs_pkgset_counter(ps, CS_PKG_DIRS),
+	        (unsigned long long)ai->records, (unsigned long long)ai->withdrawn,
+	        (unsigned long long)ai->malicious, (unsigned long long)ai->products,
+	        (unsigned long long)r->findings, r->findings == 1 ? "" : "s",
+	        (unsigned long long)r->indeterminate);
+	for (i = CS_PKG_BROKEN; i < CS_PKG_NCOUNTS; i++) {
+		uint64_t v = cs_pkgset_counter(ps, (enum cs_pkg_count)i);
+
+		if (!v)
+			continue;
+		fprintf(stderr, "%s%s %llu%s", any ? ", " : "  not read or not fully: ",
+		        cs_pkg_count_name((enum cs_pkg_count)i), (unsigned long long)v,
+		        cs_pkg_count_gap((enum cs_pkg_count)i) ? "*" : "");
+		any = 1;
+	}
+	if (ai->broken) {
+		fprintf(stderr, "%sadvisories broken %llu*",
+		        any ? ", " : "  not read or not fully: ", (unsigned long long)ai->broken);
+		any = 1;
+	}
+	if (ai->unsupported) {
+		fprintf(stderr, "%sadvisory ranges or ecosystems not supported %llu",
+		        any ? ", " : "  not read or not fully: ",
+		        (unsigned long long)ai->unsupported);
+		any = 1;
+	}
+	if (any)
+		fputc('\n', stderr);
+}
+
+static json_t *summary_json(const struct cs_pkgset *ps, const struct cs_advisory_info *ai,
+                            const struct cs_software_result *r, int incomplete)
+{
+	json_t *o = json_object(), *cov = json_object();
+	int i;
+
+	json_object_set_new(o, "type", json_string("summary"));
+	for (i = 0; i < CS_PKG_NCOUNTS; i++)
+		json_object_set_new(
+		        cov, cs_pkg_count_name((enum cs_pkg_count)i),
+		        json_integer((json_int_t)cs_pkgset_counter(ps, (enum cs_pkg_count)i)));
+	json_object_set_new(o, "coverage", cov);
+	json_object_set_new(
+	        o, "advisories",
+	        json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "osv_records",
+	                  (json_int_t)ai->records, "withdrawn", (json_int_t)ai->withdrawn,
+	                  "malicious", (json_int_t)ai->malicious, "affected_entries",
+	                  (json_int_t)ai->affected, "product_versions", (json_int_t)ai->products,
+	                  "unsupported", (json_int_t)ai->unsupported, "broken",
+	                  (json_int_t)ai->broken));
+	json_object_set_new(o, "findings", json_integer((json_int_t)r->findings));
+	json_object_set_new(o, "indeterminate", json_integer((json_int_t)r->indeterminate));
+	json_object_set_new(o, "incomplete", json_boolean(incomplete));
+	return o;
+}
+
+static int software_usage(FILE *f)
+{
+	fputs("usage: chainsweep scan software [options]\n"
+	      "\n"
+	      "Find installed packages and applications whose version an advisory (OSV) or a\n"
+	      "product-version indicator names. With none of --root, --sbom, --path: this\n"
+	      "host's package databases (dpkg, apk, rpm).\n"
+	      "\n"
+	      "  --root DIR       a mounted or collected host: its package databases and every\n"
+	      "                   lockfile, SBOM, Info.plist, Electron package.json and\n"
+	      "                   installed-program export below DIR\n"
+	      "  --path DIR|FILE  also walk this folder (or read this file) (repeatable)\n"
+	      "  --sbom FILE      a CycloneDX or SPDX JSON SBOM, or any lockfile (repeatable)\n"
+	      "  --osv FILE|DIR   OSV advisories: a record, an array of records, or a folder\n"
+	      "                   of them (repeatable)\n"
+	      "  --intel FILE|DIR product-version indicators from these intel files instead\n"
+	      "                   of the case database (repeatable)\n"
+	      "  --json           JSON Lines: one finding per line, then a summary\n"
+	      "\n"
+	      "exit status: 0 nothing found and everything read, 1 findings (indeterminate\n"
+	      "ones too), 2 error, 3 nothing found but some input could not be read.\n",
+	      f);
+	return CS_EXIT_ERROR;
+}
+
+static struct cs_intel *import_files(char **files, size_t n, const struct cli_global *g)
+{
+	struct cs_intel *in = cs_intel_new();
+	struct diag_state ds;
+	struct cs_import_stats stats;
+	size_t i;
+
+	if (!in) {
+		cli_err("out of memory");
+		return NULL;
+	}
+	memset(&ds, 0, sizeof(ds));
+	ds.g = g;
+	cs_intel_set_diag(in, cli_on_diag, &ds);
+	for (i = 0; i < n; i++) {
+		memset(&stats, 0, sizeof(stats));
+		if (cs_intel_import(in, files[i], &stats) == CS_ERR_IO) {
+			cli_err("%s: cannot read: %s", files[i], cs_intel_errmsg(in));
+			cs_intel_free(in);
+			return NULL;
+		}
+	}
+	cli_flush_suppressed(&ds);
+	cs_intel_set_diag(in, NULL, NULL);
+	cs_intel_finalize(in);
+	return in;
+}
+
+int cmd_scan_software(int argc, char **argv, struct cli_global *g)
+{
+	struct sw_state ss;
+	struct cs_pkgset *ps = NULL;
+	struct cs_advisories *adv = NULL;
+	struct cs_intel *in = NULL;
+	struct cs_store *st = NULL;
+	struct cs_advisory_info ai;
+	struct cs_software_result res;
+	char **osv = NULL, **intel = NULL, **sboms = NULL, **paths = NULL;
+	size_t nosv = 0, nintel = 0, nsbom = 0, npath = 0, k;
+	const char *root = NULL;
+	int i, r, rc, incomplete, exit_code = CS_EXIT_ERROR;
+
+	memset(&ss, 0, sizeof(ss));
+	ss.g = g;
+	osv = calloc((size_t)argc, sizeof(*osv));
+	intel = calloc((size_t)argc, sizeof(*intel));
+	sboms = calloc((size_t)argc, sizeof(*sboms));
+	paths = calloc((size_t)argc, sizeof(*paths));
+	if (!osv || !intel || !sboms || !paths) {
+		cli_err("out of memory");
+		goto out;
+	}
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		char *val = i + 1 < argc ? argv[i + 1] : NULL;
+
+		r = cli_global_opt(g, argc, argv, &i);
+		if (r < 0)
+			goto out;
+		if (r > 0)
+			continue;
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			software_usage(stdout);
+			exit_code = CS_EXIT_OK;
+			goto out;
+		}
+		if (a[0] != '-' || !a[1]) {
+			cli_err("unexpected argument '%s'", a);
+			software_usage(stderr);
+			goto out;
+		}
+		if (!val) {
+			cli_err("%s needs a value (or is unknown)", a);
+			goto out;
+		}
+		if (strcmp(a, "--root") == 0) {
+			if (root) {
+				cli_err("--root is given once");
+				goto out;
+			}
+			root = val;
+		} else if (strcmp(a, "--osv") == 0) {
+			osv[nosv++] = val;
+		} else if (strcmp(a, "--intel") == 0) {
+			intel[nintel++] = val;
+		} else if (strcmp(a, "--sbom") == 0) {
+			sboms[nsbom++] = val;
+		} else if (strcmp(a, "--path") == 0) {
+			paths[npath++] = val;
+		} else {
+			cli_err("unknown option '%s'", a);
+			software_usage(stderr);
+			goto out;
+		}
+		i++;
+	}
+	/* The advisories. */
+	adv = cs_advisories_new();
+	ps = cs_pkgset_new();
+	if (!adv || !ps) {
+		cli_err("out of memory");
+		goto out;
+	}
+	cs_advisories_set_diag(adv, on_sw_diag, &ss);
+	cs_pkgset_set_diag(ps, on_sw_diag, &ss);
+	for (k = 0; k < nosv; k++) {
+		rc = cs_advisories_load_osv(adv, osv[k]);
+		if (rc == CS_ERR_IO || rc == CS_ERR_NOMEM) {
+			cli_err("%s: cannot read the advisories", osv[k]);
+			goto out;
+		}
+	}
+	if (nintel) {
+		in = import_files(intel, nintel, g);
+	} else {
+		st = cli_open_store(g);
+		if (!st)
+			goto out;
+		in = cli_load_intel(st);
+		if (in)
+			cs_intel_finalize(in);
+	}
+	if (!in)
+		goto out;
+	ss.intel = in;
+	if (cs_advisories_add_intel(adv, in)) {
+		cli_err("out of memory");
+		goto out;
+	}
+	cs_advisories_info(adv, &ai);
+	if (!ai.affected && !ai.products)
+		fprintf(stderr, "chainsweep: warning: no advisory to match: give --osv files, or "
+		                "import product-version indicators\n");
+	/* The packages. */
+	if (root) {
+		rc = cs_pkgset_read_host(ps, root);
+		if (rc == CS_ERR_IO) {
+			cli_err("%s: cannot open the root", root);
+			goto out;
+		}
+	} else if (!nsbom && !npath) {
+		rc = cs_pkgset_read_host(ps, NULL);
+	} else {
+		rc = CS_OK;
+	}
+	for (k = 0; !rc && k < npath; k++) {
+		rc = cs_pkgset_read_path(ps, paths[k]);
+		if (rc == CS_ERR_IO)
+			rc = CS_OK; /* reported and counted as denied */
+	}
+	for (k = 0; !rc && k < nsbom; k++) {
+		rc = cs_pkgset_read_file(ps, sboms[k]);
+		if (rc == CS_ERR_UNSUPPORTED) {
+			cli_err("%s: not an SBOM, lockfile or package database chainsweep reads",
+			        sboms[k]);
+			goto out;
+		}
+		if (rc == CS_ERR_IO)
+			rc = CS_OK;
+	}
+	if (rc) {
+		cli_err("reading packages failed: %s", cs_strerror(rc));
+		goto out;
+	}
+	rc = cs_software_match(adv, ps, on_sw_finding, &ss, &res);
+	if (rc) {
+		cli_err("matching failed: %s", cs_strerror(rc));
+		goto out;
+	}
+	if (ss.diags_hidden)
+		fprintf(stderr, "chainsweep: %llu more problems not shown (use --verbose)\n",
+		        (unsigned long long)ss.diags_hidden);
+	incomplete = cs_pkgset_incomplete(ps) || ai.broken;
+	if (g->json)
+		cli_json_print(summary_json(ps, &ai, &res, incomplete));
+	else if (!g->quiet || incomplete)
+		summary_text(ps, &ai, &res);
+	if (incomplete && !g->json)
+		fputs("  INCOMPLETE: the reasons marked * left something unread\n", stderr);
+	exit_code = res.findings ? CS_EXIT_FOUND : incomplete ? CS_EXIT_INCOMPLETE : CS_EXIT_OK;
+out:
+	cs_pkgset_free(ps);
+	cs_advisories_free(adv);
+	cs_intel_free(in);
+	cs_store_close(st);
+	free(osv);
+	free(intel);
+	free(sboms);
+	free(paths);
+	cli_text_release(&ss.esc);
+	cli_text_release(&ss.esc2);
+	return exit_code;
+}
