@@ -16,6 +16,7 @@
 #include "chainsweep/logs.h"
 #include "chainsweep/report.h"
 #include "chainsweep/scan.h"
+#include "chainsweep/software.h"
 #include "cli.h"
 
 struct sweep_state {
@@ -28,15 +29,29 @@ struct sweep_state {
 	size_t rootlen;
 	struct cs_store *inv_st; /* recording the inventory, or NULL */
 	int progress;            /* a progress line is on the terminal */
+	char **owned;            /* strings findings point at (OSV ids) */
+	size_t nowned;
 	struct cli_text esc;
 };
+
+/* A copy that lives as long as the findings. */
+static const char *keep(struct sweep_state *ss, const char *s)
+{
+	char **v = realloc(ss->owned, (ss->nowned + 1) * sizeof(*v));
+
+	if (!v)
+		return "?";
+	ss->owned = v;
+	v[ss->nowned] = strdup(s ? s : "?");
+	return v[ss->nowned] ? v[ss->nowned++] : "?";
+}
 
 static void on_progress(void *ud, const struct cs_scan_progress *p)
 {
 	struct sweep_state *ss = ud;
 
 	fprintf(stderr, "\r\033[Kfiles: %llu, %.1f MB, %.0f s", (unsigned long long)p->files,
-		(double)p->bytes / 1e6, p->seconds);
+	        (double)p->bytes / 1e6, p->seconds);
 	ss->progress = 1;
 }
 
@@ -171,6 +186,37 @@ static int on_log_hit(void *ud, const struct cs_log_hit *h)
 	return 0;
 }
 
+static int on_software(void *ud, const struct cs_software_finding *sf)
+{
+	struct sweep_state *ss = ud;
+	const struct cs_package *p = sf->pkg;
+	struct cs_finding_rec *f = add(ss);
+	char buf[1024];
+
+	if (!f)
+		return CS_ERR_NOMEM;
+	f->kind = CS_FIND_SOFTWARE;
+	f->host = ss->host;
+	f->evidence = sf->indeterminate ? "version-indeterminate" : "version";
+	snprintf(buf, sizeof(buf), "%s%s%s", shown(ss, p->file ? p->file : "?"),
+	         p->entry ? " " : "", p->entry ? p->entry : "");
+	f->location = xstrdup(buf);
+	snprintf(buf, sizeof(buf), "%s %s%s%s%s", p->name ? p->name : "?",
+	         p->version ? p->version : "?", p->platform ? " (" : "",
+	         p->platform ? p->platform : "", p->platform ? ")" : "");
+	f->observed = xstrdup(buf);
+	if (sf->indicator) {
+		set_indicator(ss, f, sf->indicator);
+	} else {
+		f->ind_kind = sf->malicious ? "osv-malicious" : "osv";
+		f->ind_value = keep(ss, sf->id);
+		f->confidence = -1;
+	}
+	f->first_seen_ms = f->last_seen_ms = p->install_time * 1000;
+	f->count = 1;
+	return 0;
+}
+
 static void on_quiet_diag(void *ud, const struct cs_diag *d)
 {
 	struct sweep_state *ss = ud;
@@ -195,6 +241,11 @@ static void free_findings(struct sweep_state *ss)
 	free(ss->v);
 	ss->v = NULL;
 	ss->n = ss->cap = 0;
+	for (i = 0; i < ss->nowned; i++)
+		free(ss->owned[i]);
+	free(ss->owned);
+	ss->owned = NULL;
+	ss->nowned = 0;
 }
 
 static const char *ms_text(int64_t ms, char *buf, size_t len)
@@ -235,17 +286,33 @@ static void incidents(struct sweep_state *ss, const char *prefix, char *out, siz
 	}
 }
 
+/* Names under another label prefix, added to a list incidents() made. */
+static void incidents_more(struct sweep_state *ss, const char *prefix, char *out, size_t len)
+{
+	char more[512], *p, *save = NULL;
+	size_t o = strlen(out);
+
+	incidents(ss, prefix, more, sizeof(more));
+	for (p = strtok_r(more, ", ", &save); p; p = strtok_r(NULL, ", ", &save)) {
+		if (strstr(out, p))
+			continue;
+		o += (size_t)snprintf(out + o, len > o ? len - o : 0, "%s%s", o ? ", " : "", p);
+	}
+}
+
 static void answer(struct sweep_state *ss, const struct cs_scan_result *fr,
-                   const struct cs_log_result *lr, int logs_ran)
+                   const struct cs_log_result *lr, int logs_ran, const struct cs_pkgset *ps)
 {
 	char inc[512], act[512], a[32], b[32];
-	size_t i, files = 0, contacts = 0;
+	size_t i, files = 0, contacts = 0, versions = 0;
 	int64_t first = 0, last = 0;
-	int incomplete = fr->incomplete || (logs_ran && lr->incomplete);
+	int incomplete =
+	        fr->incomplete || (logs_ran && lr->incomplete) || (ps && cs_pkgset_incomplete(ps));
 
 	for (i = 0; i < ss->n; i++) {
 		files += ss->v[i].kind == CS_FIND_FILE;
 		contacts += ss->v[i].kind == CS_FIND_LOG;
+		versions += ss->v[i].kind == CS_FIND_SOFTWARE;
 		if (ss->v[i].kind == CS_FIND_LOG && ss->v[i].first_seen_ms &&
 		    (!first || ss->v[i].first_seen_ms < first))
 			first = ss->v[i].first_seen_ms;
@@ -253,6 +320,7 @@ static void answer(struct sweep_state *ss, const struct cs_scan_result *fr,
 			last = ss->v[i].last_seen_ms;
 	}
 	incidents(ss, "campaign:", inc, sizeof(inc));
+	incidents_more(ss, "incident:", inc, sizeof(inc));
 	incidents(ss, "actor:", act, sizeof(act));
 	if (!ss->n) {
 		printf("NOTHING FOUND on %s%s.\n", ss->host,
@@ -290,6 +358,23 @@ static void answer(struct sweep_state *ss, const struct cs_scan_result *fr,
 			       f->warninglisted ? " (warninglisted)" : "");
 		}
 	}
+	if (versions) {
+		printf("  Versions (%zu):\n", versions);
+		for (i = 0; i < ss->n; i++) {
+			const struct cs_finding_rec *f = &ss->v[i];
+
+			if (f->kind != CS_FIND_SOFTWARE)
+				continue;
+			printf("    %s  in %s  %s %s%s", f->observed, f->location, f->ind_kind,
+			       f->ind_value,
+			       strcmp(f->evidence, "version") ? "  (INDETERMINATE: the version "
+			                                        "cannot be ordered)"
+			                                      : "");
+			if (f->first_seen_ms)
+				printf("  (installed %s)", ms_text(f->first_seen_ms, a, sizeof(a)));
+			putchar('\n');
+		}
+	}
 	printf("  Coverage: %llu files (%llu read, %llu unchanged since the last sweep, "
 	       "%llu archive members)",
 	       (unsigned long long)fr->count[CS_COV_FILES],
@@ -299,6 +384,8 @@ static void answer(struct sweep_state *ss, const struct cs_scan_result *fr,
 	if (logs_ran)
 		printf(", %llu log files (%llu lines)", (unsigned long long)lr->files,
 		       (unsigned long long)lr->lines);
+	if (ps)
+		printf(", %zu installed packages and applications", cs_pkgset_count(ps));
 	printf(": %s\n", incomplete ? "INCOMPLETE" : "complete");
 	if (incomplete) {
 		int k;
@@ -311,6 +398,13 @@ static void answer(struct sweep_state *ss, const struct cs_scan_result *fr,
 		if (logs_ran && lr->files_failed)
 			printf("    log files not read to the end: %llu\n",
 			       (unsigned long long)lr->files_failed);
+		for (k = 0; ps && k < CS_PKG_NCOUNTS; k++)
+			if (cs_pkgset_counter(ps, (enum cs_pkg_count)k) &&
+			    cs_pkg_count_gap((enum cs_pkg_count)k))
+				printf("    software inputs %s: %llu\n",
+				       cs_pkg_count_name((enum cs_pkg_count)k),
+				       (unsigned long long)cs_pkgset_counter(ps,
+				                                             (enum cs_pkg_count)k));
 	}
 }
 
@@ -327,7 +421,9 @@ static int sweep_usage(FILE *f)
 	      "\n"
 	      "Sweep this host, or a collected or mounted host folder, with the case's intel\n"
 	      "(the bundled 3CX/JumpCloud pack is imported first when the case has none):\n"
-	      "files (archives included), then logs (ROOT/var/log and --logs folders).\n"
+	      "files (archives included), logs (ROOT/var/log and --logs folders), then\n"
+	      "installed software (package databases, exports, SBOMs under the root)\n"
+	      "against the intel's product versions and --osv advisories.\n"
 	      "Findings are recorded in the case database; the answer is printed in plain\n"
 	      "words.\n"
 	      "\n"
@@ -336,6 +432,8 @@ static int sweep_usage(FILE *f)
 	      "                       base name of --root)\n"
 	      "  --logs DIR|FILE      also search these logs (repeatable)\n"
 	      "  --no-logs            no log search\n"
+	      "  --osv FILE|DIR       OSV advisories for the software sweep (repeatable)\n"
+	      "  --no-software        no software sweep\n"
 	      "  --threads N          threads (default: one per core)\n"
 	      "  --all-filesystems    enter other mounted filesystems below the root\n"
 	      "\n"
@@ -361,6 +459,11 @@ int cmd_sweep(int argc, char **argv, struct cli_global *g)
 	size_t nlogs = 0, i;
 	char hostbuf[256], varlog[4096], digest[80];
 	int k, r, rc, no_logs = 0, logs_ran = 0, exit_code = CS_EXIT_ERROR;
+	int no_software = 0, sw_ran = 0, sw_incomplete = 0;
+	size_t npkgs = 0, nosv = 0;
+	const char **osv = calloc((size_t)argc + 1, sizeof(*osv));
+	struct cs_pkgset *ps = NULL;
+	struct cs_advisories *adv = NULL;
 	int64_t sweep = 0;
 	uint64_t v;
 
@@ -369,8 +472,11 @@ int cmd_sweep(int argc, char **argv, struct cli_global *g)
 	ss.g = g;
 	cs_scan_opts_init(&so);
 	cs_log_opts_init(&lo);
-	if (!logs)
+	if (!logs || !osv) {
+		free(logs);
+		free(osv);
 		return CS_EXIT_ERROR;
+	}
 	for (k = 1; k < argc; k++) {
 		const char *a = argv[k], *val = k + 1 < argc ? argv[k + 1] : NULL;
 
@@ -385,6 +491,8 @@ int cmd_sweep(int argc, char **argv, struct cli_global *g)
 			goto out;
 		} else if (strcmp(a, "--no-logs") == 0) {
 			no_logs = 1;
+		} else if (strcmp(a, "--no-software") == 0) {
+			no_software = 1;
 		} else if (strcmp(a, "--all-filesystems") == 0) {
 			so.one_filesystem = 0;
 		} else if (!val) {
@@ -397,6 +505,8 @@ int cmd_sweep(int argc, char **argv, struct cli_global *g)
 			host = argv[++k];
 		} else if (strcmp(a, "--logs") == 0) {
 			logs[nlogs++] = argv[++k];
+		} else if (strcmp(a, "--osv") == 0) {
+			osv[nosv++] = argv[++k];
 		} else if (strcmp(a, "--threads") == 0) {
 			if (cli_parse_size(val, &v) || v == 0 || v > 64) {
 				cli_err("--threads: 1 to 64");
@@ -516,6 +626,37 @@ int cmd_sweep(int argc, char **argv, struct cli_global *g)
 		}
 		logs_ran = 1;
 	}
+	/* Installed software. */
+	if (!no_software) {
+		struct cs_software_result swr;
+		size_t k2;
+
+		ps = cs_pkgset_new();
+		adv = cs_advisories_new();
+		if (!ps || !adv) {
+			cli_err("out of memory");
+			goto out;
+		}
+		cs_pkgset_set_diag(ps, on_quiet_diag, &ss);
+		cs_advisories_set_diag(adv, on_quiet_diag, &ss);
+		rc = cs_pkgset_read_host(ps, strcmp(root, "/") ? root : NULL);
+		if (rc && rc != CS_ERR_EMPTY) {
+			cli_err("software sweep: %s", cs_strerror(rc));
+			goto out;
+		}
+		cs_advisories_add_intel(adv, in);
+		for (k2 = 0; k2 < nosv; k2++)
+			if (cs_advisories_load_osv(adv, osv[k2]) == CS_ERR_IO)
+				cli_err("%s: cannot read", osv[k2]);
+		rc = cs_software_match(adv, ps, on_software, &ss, &swr);
+		if (rc) {
+			cli_err("software sweep stopped: %s", cs_strerror(rc));
+			goto out;
+		}
+		sw_ran = 1;
+		npkgs = cs_pkgset_count(ps);
+		sw_incomplete = cs_pkgset_incomplete(ps);
+	}
 	for (i = 0; i < ss.n; i++) {
 		if (cs_store_finding_put(st, sweep, &ss.v[i])) {
 			cli_err("cannot record findings: %s", cs_store_errmsg(st));
@@ -525,21 +666,21 @@ int cmd_sweep(int argc, char **argv, struct cli_global *g)
 	{
 		char cov[512];
 
-		snprintf(
-		        cov, sizeof(cov),
-		        "{\"files\":%llu,\"files_read\":%llu,\"unchanged\":%llu,\"log_files\":%llu,"
-		        "\"log_lines\":%llu,\"log_files_failed\":%llu}",
-		        (unsigned long long)fr.count[CS_COV_FILES],
-		        (unsigned long long)fr.count[CS_COV_SCANNED],
-		        (unsigned long long)fr.count[CS_COV_UNCHANGED],
-		        (unsigned long long)lr.files, (unsigned long long)lr.lines,
-		        (unsigned long long)lr.files_failed);
-		cs_store_sweep_end(st, sweep, cov, fr.incomplete || lr.incomplete);
+		snprintf(cov, sizeof(cov),
+		         "{\"files\":%llu,\"files_read\":%llu,\"unchanged\":%llu,"
+		         "\"log_files\":%llu,\"log_lines\":%llu,\"log_files_failed\":%llu,"
+		         "\"packages\":%zu}",
+		         (unsigned long long)fr.count[CS_COV_FILES],
+		         (unsigned long long)fr.count[CS_COV_SCANNED],
+		         (unsigned long long)fr.count[CS_COV_UNCHANGED],
+		         (unsigned long long)lr.files, (unsigned long long)lr.lines,
+		         (unsigned long long)lr.files_failed, npkgs);
+		cs_store_sweep_end(st, sweep, cov, fr.incomplete || lr.incomplete || sw_incomplete);
 	}
-	answer(&ss, &fr, &lr, logs_ran);
-	exit_code = ss.n                               ? CS_EXIT_FOUND
-	            : (fr.incomplete || lr.incomplete) ? CS_EXIT_INCOMPLETE
-	                                               : CS_EXIT_OK;
+	answer(&ss, &fr, &lr, logs_ran, sw_ran ? ps : NULL);
+	exit_code = ss.n                                                ? CS_EXIT_FOUND
+	            : (fr.incomplete || lr.incomplete || sw_incomplete) ? CS_EXIT_INCOMPLETE
+	                                                                : CS_EXIT_OK;
 out:
 	free_findings(&ss);
 	cs_inventory_free(inv);
@@ -547,6 +688,9 @@ out:
 	cs_intel_free(in);
 	cs_store_close(st);
 	free(logs);
+	free(osv);
+	cs_pkgset_free(ps);
+	cs_advisories_free(adv);
 	cli_text_release(&ss.esc);
 	return exit_code;
 }

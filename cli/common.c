@@ -295,8 +295,12 @@ const char *cli_bundled_intel(void)
 		if (!dirs[i])
 			continue;
 		snprintf(path, sizeof(path), "%s/3cx-jumpcloud.stix.json", dirs[i]);
-		if (access(path, R_OK) == 0)
+		if (access(path, R_OK) == 0) {
+			/* The pack is the folder: the STIX bundle and the
+			 * product-version table beside it. */
+			snprintf(path, sizeof(path), "%s", dirs[i]);
 			return path;
+		}
 	}
 	return NULL;
 }
