@@ -394,6 +394,17 @@ static void cell(struct hw *w, const char *cls, const char *s)
 	put(w, "</td>");
 }
 
+/* A digest of the file in the note cell, unless it is what was observed. */
+static void note_digest(struct hw *w, const char *name, const char *d, const char *observed,
+                        size_t *n)
+{
+	if (!d || (observed && strcmp(d, observed) == 0))
+		return;
+	pf(w, "%s<small class=\"mono\">%s ", (*n)++ ? "<br/>" : "", name);
+	esc(w, d);
+	put(w, "</small>");
+}
+
 static void findings(struct hw *w)
 {
 	const struct cs_rpt *g = &w->g;
@@ -444,12 +455,10 @@ static void findings(struct hw *w)
 				j++;
 			}
 			if (f->confidence >= 0)
-				pf(w, "%sconfidence %d", j ? "<br/>" : "", f->confidence);
-			if (f->sha256 || f->sha1 || f->md5) {
-				put(w, "<br/><small class=\"mono\">");
-				esc(w, f->sha256 ? f->sha256 : f->sha1 ? f->sha1 : f->md5);
-				put(w, "</small>");
-			}
+				pf(w, "%sconfidence %d", j++ ? "<br/>" : "", f->confidence);
+			note_digest(w, "sha256", f->sha256, f->observed, &j);
+			note_digest(w, "sha1", f->sha1, f->observed, &j);
+			note_digest(w, "md5", f->md5, f->observed, &j);
 			put(w, "</td></tr>\n");
 		}
 		put(w, "</tbody>\n</table>\n");

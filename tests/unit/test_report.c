@@ -224,6 +224,17 @@ static char *render(int (*fn)(FILE *, const struct cs_report *), const struct cs
 	return buf;
 }
 
+/* With CS_TEST_REPORT_DIR set, the fixture's outputs are kept there
+ * (report.html, report.jsonl, report.stix.json, report.misp.json) to be
+ * looked at or rendered in a browser. */
+static void keep(const char *name, const char *data)
+{
+	const char *dir = getenv("CS_TEST_REPORT_DIR");
+
+	if (dir && *dir)
+		free(cs_test_write(dir, name, data, strlen(data)));
+}
+
 static size_t count_of(const char *hay, const char *needle)
 {
 	size_t n = 0;
@@ -242,6 +253,7 @@ static void test_jsonl(void **state)
 	size_t nf = 0, nh = 0, nr = 0;
 
 	(void)state;
+	keep("report.jsonl", out);
 	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		json_error_t err;
 		json_t *o = json_loads(line, 0, &err);
@@ -396,6 +408,7 @@ static void test_html(void **state)
 	size_t i;
 
 	(void)state;
+	keep("report.html", out);
 	assert_true(strncmp(out, "<!DOCTYPE html>", 15) == 0);
 	check_balanced(out);
 	/* nothing loaded from elsewhere, nothing run */
@@ -527,6 +540,7 @@ static void test_stix(void **state)
 	size_t i, j;
 
 	(void)state;
+	keep("report.stix.json", out);
 	assert_non_null(b);
 	assert_string_equal(json_string_value(json_object_get(b, "type")), "bundle");
 	assert_true(strncmp(json_string_value(json_object_get(b, "id")), "bundle--", 8) == 0);
@@ -725,6 +739,7 @@ static void test_misp(void **state)
 	json_t *root = json_loads(out, 0, &err), *ev, *attrs, *a;
 
 	(void)state;
+	keep("report.misp.json", out);
 	assert_non_null(root);
 	ev = json_object_get(root, "Event");
 	assert_string_equal(json_string_value(json_object_get(ev, "info")), "Case 42 <3CX>");
