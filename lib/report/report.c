@@ -244,28 +244,21 @@ char *cs__rpt_time(char *buf, size_t size, int64_t ms, int always_ms)
 static const unsigned char rpt_ns[16] = {0x6b, 0x1f, 0x2c, 0x5e, 0x93, 0x0d, 0x4a, 0x7e,
                                          0xb2, 0x41, 0x0c, 0x8f, 0x53, 0xe6, 0x19, 0xa4};
 
-int cs__rpt_uuid(char out[37], const char *const *parts, size_t nparts)
+/* The UUIDv5 of `ns` and `name` as text. */
+static int uuid5(char out[37], const unsigned char ns[16], const char *name, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
-	struct cs_buf b;
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
 	size_t i, o = 0;
-	int rc;
+	int ok;
 
-	cs__buf_init(&b, 0);
-	rc = cs__buf_add(&b, rpt_ns, sizeof(rpt_ns));
-	for (i = 0; !rc && i < nparts; i++) {
-		if (i)
-			rc = cs__buf_addc(&b, '\x1f');
-		if (!rc && parts[i])
-			rc = cs__buf_adds(&b, parts[i]);
-	}
-	if (!rc && !EVP_Digest(b.data, b.len, md, &mdlen, EVP_sha1(), NULL))
-		rc = CS_ERR_NOMEM;
-	cs__buf_release(&b);
-	if (rc)
-		return rc;
+	ok = c && EVP_DigestInit_ex(c, EVP_sha1(), NULL) && EVP_DigestUpdate(c, ns, 16) &&
+	     EVP_DigestUpdate(c, name, len) && EVP_DigestFinal_ex(c, md, &mdlen);
+	EVP_MD_CTX_free(c);
+	if (!ok || mdlen < 16)
+		return CS_ERR_NOMEM;
 	md[6] = (unsigned char)((md[6] & 0x0f) | 0x50);
 	md[8] = (unsigned char)((md[8] & 0x3f) | 0x80);
 	for (i = 0; i < 16; i++) {
@@ -276,6 +269,34 @@ int cs__rpt_uuid(char out[37], const char *const *parts, size_t nparts)
 	}
 	out[o] = '\0';
 	return CS_OK;
+}
+
+int cs__rpt_uuid(char out[37], const char *const *parts, size_t nparts)
+{
+	struct cs_buf b;
+	size_t i;
+	int rc = CS_OK;
+
+	cs__buf_init(&b, 0);
+	for (i = 0; !rc && i < nparts; i++) {
+		if (i)
+			rc = cs__buf_addc(&b, '\x1f');
+		if (!rc && parts[i])
+			rc = cs__buf_adds(&b, parts[i]);
+	}
+	if (!rc)
+		rc = uuid5(out, rpt_ns, b.data ? b.data : "", b.len);
+	cs__buf_release(&b);
+	return rc;
+}
+
+int cs__rpt_uuid_stix(char out[37], const char *name)
+{
+	/* STIX 2.1, 2.9: the namespace of deterministic SCO identifiers. */
+	static const unsigned char stix_ns[16] = {0x00, 0xab, 0xed, 0xb4, 0xaa, 0x42, 0x46, 0x6c,
+	                                          0x9c, 0x01, 0xfe, 0xd2, 0x33, 0x15, 0xa9, 0xb7};
+
+	return uuid5(out, stix_ns, name, strlen(name));
 }
 
 /* Length of the valid UTF-8 sequence at p, 0 when invalid. */

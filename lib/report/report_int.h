@@ -71,6 +71,10 @@ char *cs__rpt_time(char *buf, size_t size, int64_t ms, int always_ms);
  * "part1\x1fpart2..." (NULL parts count as empty), as 36 characters
  * plus a NUL into out. Returns CS_OK or CS_ERR_NOMEM. */
 int cs__rpt_uuid(char out[37], const char *const *parts, size_t nparts);
+/* The UUIDv5 of `name` in the STIX namespace for cyber observables
+ * (STIX 2.1, section 2.9): `name` is the canonical JSON of the object's
+ * ID contributing properties. */
+int cs__rpt_uuid_stix(char out[37], const char *name);
 
 /* A JSON string of `s`; bytes that are not valid UTF-8 (never expected:
  * findings arrive as UTF-8) are written as "\xNN" text. NULL only when

@@ -427,19 +427,28 @@ static int indicator(struct stix_w *w, const struct cs_rpt_ind *e)
 	return rc;
 }
 
-/* Add an SCO (if new) and its id to refs. `props` is consumed. */
-static int sco(struct stix_w *w, json_t *refs, const char *type, const char *const *key,
-               size_t nkey, json_t *props)
+/*
+ * Add an SCO of `type` with properties `props` (consumed; all of them ID
+ * contributing properties for the types written here) if new, and its id
+ * to refs. The id is the UUIDv5 of the properties' canonical JSON (keys
+ * sorted, no white space) in the STIX namespace, as STIX 2.1 section 2.9
+ * recommends, so other producers name the same observable alike.
+ */
+static int sco(struct stix_w *w, json_t *refs, const char *type, json_t *props)
 {
-	char id[STIX_ID_MAX];
+	char id[STIX_ID_MAX], u[37], *canon;
 	json_t *o;
 	int rc;
 
 	if (!props)
 		return CS_ERR_NOMEM;
-	rc = make_id(id, type, key, nkey);
-	if (!rc)
+	canon = json_dumps(props, JSON_SORT_KEYS | JSON_COMPACT);
+	rc = canon ? cs__rpt_uuid_stix(u, canon) : CS_ERR_NOMEM;
+	free(canon);
+	if (!rc) {
+		snprintf(id, sizeof(id), "%s--%s", type, u);
 		rc = first_time(w, id);
+	}
 	if (rc == 1) {
 		o = object(w, type, id, 1);
 		if (!o || json_object_update(o, props)) {
@@ -506,10 +515,9 @@ static int file_sco(struct stix_w *w, json_t *refs, const struct cs_finding_rec 
 		goto nomem;
 	if (dir) {
 		json_t *d = json_object(), *drefs = json_array();
-		const char *key[] = {dir};
 
 		if (!d || !drefs || json_object_set_new(d, "path", cs__rpt_jstr(dir)) ||
-		    sco(w, drefs, "directory", key, 1, d)) {
+		    sco(w, drefs, "directory", d)) {
 			json_decref(drefs);
 			goto nomem;
 		}
@@ -524,16 +532,7 @@ static int file_sco(struct stix_w *w, json_t *refs, const struct cs_finding_rec 
 		json_decref(p);
 		return CS_OK;
 	}
-	{
-		char *key = json_dumps(p, JSON_SORT_KEYS | JSON_COMPACT);
-		const char *kk[] = {key};
-
-		if (!key)
-			goto nomem;
-		rc = sco(w, refs, "file", kk, 1, p);
-		free(key);
-		return rc;
-	}
+	return sco(w, refs, "file", p);
 nomem:
 	json_decref(p);
 	json_decref(h);
@@ -544,13 +543,12 @@ nomem:
 static int value_sco(struct stix_w *w, json_t *refs, const char *type, const char *v)
 {
 	json_t *p = json_object();
-	const char *key[] = {v};
 
 	if (p && json_object_set_new(p, "value", cs__rpt_jstr(v))) {
 		json_decref(p);
 		return CS_ERR_NOMEM;
 	}
-	return sco(w, refs, type, key, 1, p);
+	return sco(w, refs, type, p);
 }
 
 /* A software SCO: name and version from what was observed ("product
@@ -580,9 +578,7 @@ static int software_sco(struct stix_w *w, json_t *refs, const struct cs_finding_
 		rc = rc ? CS_ERR_NOMEM : CS_OK;
 	}
 	if (!rc) {
-		const char *key[] = {name, version, vendor};
-
-		rc = sco(w, refs, "software", key, 3, p);
+		rc = sco(w, refs, "software", p);
 		p = NULL;
 	}
 	json_decref(p);
