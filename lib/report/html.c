@@ -754,7 +754,12 @@ static int timeline(struct hw *w)
 				   (x0 + x1) / 2, y + 10);
 			put(w, "</g>\n");
 		}
-		put(w, "</svg>\n");
+		put(w, "</svg>\n<p class=\"meta\">Each row: an indicator, its bar from first "
+		       "to last contact over all hosts (a dot when they are the same moment; grey "
+		       "when warninglisted); hover a row for hosts and counts.");
+		if (nbands)
+			put(w, " Shaded: the incident&#39;s compromise window.");
+		put(w, "</p>\n");
 		if (nrows > nshow)
 			pf(w, "<p>%zu more indicators with a time are not drawn.</p>\n",
 			   nrows - nshow);

@@ -352,6 +352,26 @@ static int indicates(struct stix_w *w, const char *ind, const char *type, const 
 	return add(w, o, e);
 }
 
+/* The text of label `l` in an indicator's "labels": "tag:X" as X and
+ * "galaxy:T=V" as the MISP galaxy tag misp-galaxy:T="V", which our
+ * reader reads back as the same labels; others as they are (read back as
+ * "tag:<label>"). */
+static json_t *stix_label(struct cs_buf *b, const char *l)
+{
+	const char *v = cs__rpt_label_value(l, "tag:"), *eq;
+
+	if (v)
+		return cs__rpt_jstr(v);
+	v = cs__rpt_label_value(l, "galaxy:");
+	if (v && (eq = strchr(v, '=')) && eq > v && eq[1]) {
+		cs__buf_reset(b);
+		if (cs__buf_printf(b, "misp-galaxy:%.*s=\"%s\"", (int)(eq - v), v, eq + 1))
+			return NULL;
+		return cs__rpt_jstr(cs__buf_cstr(b));
+	}
+	return cs__rpt_jstr(l);
+}
+
 static int ind_id(char out[STIX_ID_MAX], const struct cs_rpt_ind *e)
 {
 	return make_id(out, "indicator", (const char *[]){e->kind, e->value}, 2);
@@ -409,8 +429,7 @@ static int indicator(struct stix_w *w, const struct cs_rpt_ind *e)
 			obj |= cs__rpt_label_value(l, label_objects[j].prefix) != NULL;
 		if (obj)
 			continue;
-		v = cs__rpt_label_value(l, "tag:");
-		e2 |= json_array_append_new(labels, cs__rpt_jstr(v ? v : l));
+		e2 |= json_array_append_new(labels, stix_label(&w->tmp, l));
 	}
 	if (json_array_size(labels))
 		e2 |= json_object_set_new(o, "labels", labels);

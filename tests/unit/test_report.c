@@ -34,7 +34,8 @@ static const char *const l_3cx[] = {"campaign:3CX-2023", "actor:UNC4736"};
 static const char *const l_dns[] = {"campaign:3CX-2023", "actor:UNC4736", "tag:dns"};
 static const char *const l_sw[] = {"campaign:3CX-2023"};
 static const char *const l_jc[] = {"campaign:JumpCloud-2023", "actor:UNC4899"};
-static const char *const l_yara[] = {"malware:ICONIC", "campaign:3CX-2023"};
+static const char *const l_yara[] = {"malware:ICONIC", "campaign:3CX-2023",
+                                     "galaxy:sector=Finance"};
 static const char *const gaps2[] = {"denied 3", "archive-encrypted 1"};
 
 struct fixture {
@@ -174,7 +175,7 @@ static struct fixture *fixture(void)
 	        "yara-rule",
 	        "ICONIC_Stealer",
 	        l_yara,
-	        2,
+	        3,
 	        "rules/3cx.yar:1",
 	        0,
 	        -1,
@@ -693,6 +694,8 @@ static void test_stix_round_trip(void **state)
 	           "campaign:3CX-2023");
 	ind = must_label(f->in, CS_KIND_YARA_RULE, "ICONIC_Stealer", "malware:ICONIC");
 	assert_true(cs_test_has_label(f->in, ind, "campaign:3CX-2023"));
+	assert_true(cs_test_has_label(f->in, ind, "galaxy:sector=Finance"));
+	assert_int_equal(cs_indicator_label_count(ind), 3);
 	ind = cs_test_must_find(f->in, CS_KIND_FILENAME, "\xc3\xa9vil.dll");
 	assert_int_equal(cs_indicator_label_count(ind), 0);
 	/* what was seen is reported, not imported */
@@ -811,7 +814,8 @@ static void test_misp_round_trip(void **state)
 	assert_true(cs_test_has_label(f->in, ind, "actor:UNC4736"));
 	ind = must_label(f->in, CS_KIND_IPV4, "8.8.8.8", "actor:UNC4899");
 	assert_true((cs_indicator_flags(ind) & CS_IND_DETECT) == 0);
-	must_label(f->in, CS_KIND_YARA_RULE, "ICONIC_Stealer", "malware:ICONIC");
+	ind = must_label(f->in, CS_KIND_YARA_RULE, "ICONIC_Stealer", "malware:ICONIC");
+	assert_true(cs_test_has_label(f->in, ind, "galaxy:sector=Finance"));
 	must_label(f->in, CS_KIND_URL, "https://github.com/IconStorages/images", "actor:UNC4736");
 	cs_test_import_free(f);
 	free(out);
