@@ -623,6 +623,22 @@ static int timed_rows(const struct cs_rpt *g, size_t **rows, size_t *n)
 	return CS_OK;
 }
 
+/* The text beside a row: "kind value"; a product-version table row
+ * ("vendor|product|platform|versions") as "product versions (platform)",
+ * which keeps the version in sight when the text is cut. */
+static int row_label(struct cs_buf *b, const struct cs_rpt_ind *e)
+{
+	const char *p1, *p2, *p3;
+
+	cs__buf_reset(b);
+	if (strcmp(e->kind, "product-version") == 0 && (p1 = strchr(e->value, '|')) &&
+	    (p2 = strchr(p1 + 1, '|')) && (p3 = strchr(p2 + 1, '|')))
+		return cs__buf_printf(b, "%.*s %s%s%.*s%s", (int)(p2 - p1 - 1), p1 + 1, p3 + 1,
+		                      p3 > p2 + 1 ? " (" : "", (int)(p3 - p2 - 1), p2 + 1,
+		                      p3 > p2 + 1 ? ")" : "");
+	return cs__buf_printf(b, "%s %s", e->kind, e->value);
+}
+
 static int timeline(struct hw *w)
 {
 	const struct cs_rpt *g = &w->g;
@@ -630,8 +646,10 @@ static int timeline(struct hw *w)
 	const struct cs_incident_window **bands = NULL;
 	size_t *rows = NULL, nrows = 0, nshow, nbands = 0, capb = 0, i, j, notime = 0;
 	struct axis a = {0, 0};
+	struct cs_buf lab;
 	int rc;
 
+	cs__buf_init(&lab, 0);
 	put(w, "<section id=\"timeline\">\n<h2>Timeline</h2>\n");
 	rc = timed_rows(g, &rows, &nrows);
 	for (i = 0; !rc && i < r->nwindows; i++) {
@@ -740,9 +758,11 @@ static int timeline(struct hw *w)
 			   e->warninglisted ? "; warninglisted" : "");
 			pf(w, "<text class=\"rowlabel\" x=\"%d\" y=\"%.1f\" text-anchor=\"end\">",
 			   TL_LEFT - 8, y + 14);
-			esc(w, e->kind);
-			put(w, " ");
-			esc_n(w, e->value, TL_LABEL_CHARS);
+			if (row_label(&lab, e)) {
+				rc = CS_ERR_NOMEM;
+				goto out;
+			}
+			esc_n(w, lab.data, TL_LABEL_CHARS);
 			put(w, "</text>");
 			if (x1 - x0 >= 3)
 				pf(w,
@@ -792,6 +812,7 @@ static int timeline(struct hw *w)
 	}
 	put(w, "</section>\n");
 out:
+	cs__buf_release(&lab);
 	free(rows);
 	free(bands);
 	return rc;

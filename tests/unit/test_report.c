@@ -464,6 +464,11 @@ static void test_html(void **state)
 		assert_int_equal(nrows, 6);
 	}
 	assert_non_null(strstr(svg, ">2023-03<") ? svg : strstr(svg, ">2023-04<"));
+	/* a product version keeps its version in sight; long values are cut */
+	assert_non_null(
+	        strstr(svg, "text-anchor=\"end\">3CX DesktopApp 18.12.416 (Windows)</text>"));
+	assert_non_null(
+	        strstr(svg, "sha256 a60a61bf844bc181d4540c9fac53203250a98\xe2\x80\xa6</text>"));
 	assert_non_null(strstr(out, "<h3>No time</h3>"));
 	assert_non_null(strstr(out, "\xc3\xa9vil.dll</span>: no time; host ws-03"));
 	/* coverage */
