@@ -83,11 +83,28 @@ struct cs_report {
 	size_t nhosts;
 };
 
-/* Each writer returns CS_OK or CS_ERR_IO (write failed). */
+/*
+ * Each writer returns CS_OK, CS_ERR_IO (write failed), CS_ERR_NOMEM, or
+ * CS_ERR_INVALID (r is NULL, or a count without its array). The output is
+ * a function of `r` alone: the same report gives the same bytes (STIX and
+ * MISP identifiers are UUIDv5 of the content; times come from `r`).
+ *
+ * cs_report_jsonl: docs/findings-schema.md, one JSON object a line.
+ * cs_report_html:  one self-contained page (inline CSS and SVG only).
+ * cs_report_stix:  a STIX 2.1 bundle: identities, indicators, campaigns,
+ *                  intrusion sets, observed-data with their SCOs, sightings.
+ * cs_report_misp:  one MISP event ({"Event": {...}}), an attribute per
+ *                  indicator with its sightings.
+ */
 int cs_report_jsonl(FILE *out, const struct cs_report *r);
 int cs_report_html(FILE *out, const struct cs_report *r);
 int cs_report_stix(FILE *out, const struct cs_report *r);
 int cs_report_misp(FILE *out, const struct cs_report *r);
+
+/* The writers by name: "jsonl", "html", "stix", "misp" (NULL-terminated
+ * list). cs_report_write() returns CS_ERR_INVALID for an unknown name. */
+const char *const *cs_report_formats(void);
+int cs_report_write(FILE *out, const char *format, const struct cs_report *r);
 
 #ifdef __cplusplus
 }
