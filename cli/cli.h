@@ -85,6 +85,7 @@ struct cs_intel *cli_import_intel(char **files, size_t n, const struct cli_globa
  * installed data folder, or the source tree; NULL when none has it. */
 const char *cli_bundled_intel(void);
 
+int cmd_report(int argc, char **argv, struct cli_global *g);
 int cmd_sweep(int argc, char **argv, struct cli_global *g);
 int cmd_findings(int argc, char **argv, struct cli_global *g);
 int cmd_logs(int argc, char **argv, struct cli_global *g);

@@ -131,6 +131,10 @@ static void usage(FILE *f)
 	      "                      findings and print the answer in plain words\n"
 	      "  findings [--host H] [--kind file|log|software] [--label L] [--indicator V]\n"
 	      "                      what the case database has found, with first/last seen\n"
+	      "  report [--out DIR] [--host H] [--title T]\n"
+	      "                      the case as findings.jsonl, report.html (summary,\n"
+	      "                      findings, timeline, coverage), sightings.stix.json\n"
+	      "                      and event.misp.json\n"
 	      "  version             print the version\n"
 	      "  help                this text\n"
 	      "\n"
@@ -183,6 +187,8 @@ int main(int argc, char **argv)
 		return cmd_sweep(argc - i, argv + i, &g);
 	if (strcmp(argv[i], "findings") == 0)
 		return cmd_findings(argc - i, argv + i, &g);
+	if (strcmp(argv[i], "report") == 0)
+		return cmd_report(argc - i, argv + i, &g);
 	if (strcmp(argv[i], "version") == 0) {
 		printf("chainsweep %s\n", CS_VERSION);
 		return CS_EXIT_OK;

@@ -34,6 +34,11 @@ echo
 echo "== what the case database now holds (chainsweep findings)"
 "$cs" --db "$db" findings || true
 echo
-echo "The case database is $db; sweep again and the findings are deduplicated,"
-echo "with first and last seen widened."
+echo "== the report (chainsweep report)"
+"$cs" --db "$db" report --out "$out" --title "chainsweep demo: 3CX lab"
+echo
+echo "Open $out/report.html in a browser (self-contained: summary, findings per host,"
+echo "a timeline against the 3CX compromise window, coverage). The sightings bundle and"
+echo "the MISP event import back into chainsweep. The case database is $db; sweep"
+echo "again and the findings are deduplicated, with first and last seen widened."
 exit $status

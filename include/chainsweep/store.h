@@ -106,6 +106,18 @@ typedef int (*cs_finding_fn_db)(void *userdata, const struct cs_finding_rec *f,
 int cs_store_findings(struct cs_store *st, const char *host, int kind, cs_finding_fn_db fn,
 		      void *userdata);
 
+/* The last finished sweep of each host, in host order. */
+struct cs_sweep_info {
+	const char *host;
+	int64_t id;
+	int64_t started, finished; /* epoch seconds */
+	int64_t intel_version;
+	const char *coverage;      /* the JSON object the sweep recorded */
+	int incomplete;
+};
+typedef int (*cs_sweep_fn)(void *userdata, const struct cs_sweep_info *s);
+int cs_store_sweeps(struct cs_store *st, cs_sweep_fn fn, void *userdata);
+
 #ifdef __cplusplus
 }
 #endif

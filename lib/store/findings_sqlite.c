@@ -203,3 +203,36 @@ int cs_store_findings(struct cs_store *st, const char *host, int kind, cs_findin
 	sqlite3_finalize(q);
 	return rc;
 }
+
+int cs_store_sweeps(struct cs_store *st, cs_sweep_fn fn, void *ud)
+{
+	sqlite3_stmt *q = NULL;
+	int rc = CS_OK, r;
+
+	if (cs__store_run(st, cs__store_inventory_sql) || cs__store_run(st, findings_sql))
+		return CS_ERR_DB;
+	/* The last finished sweep of each host. */
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT h.name, s.id, s.started, s.finished, s.intel_version,"
+			       " s.coverage, s.incomplete FROM sweep s JOIN host h ON h.id = s.host"
+			       " WHERE s.id = (SELECT max(id) FROM sweep t WHERE t.host = s.host"
+			       " AND t.finished <> 0) ORDER BY h.name",
+			       -1, &q, NULL) != SQLITE_OK)
+		return fail(st, "sweeps");
+	while (!rc && (r = sqlite3_step(q)) == SQLITE_ROW) {
+		struct cs_sweep_info si;
+
+		si.host = (const char *)sqlite3_column_text(q, 0);
+		si.id = sqlite3_column_int64(q, 1);
+		si.started = sqlite3_column_int64(q, 2);
+		si.finished = sqlite3_column_int64(q, 3);
+		si.intel_version = sqlite3_column_int64(q, 4);
+		si.coverage = (const char *)sqlite3_column_text(q, 5);
+		si.incomplete = sqlite3_column_int(q, 6);
+		rc = fn(ud, &si);
+	}
+	if (!rc && r != SQLITE_DONE)
+		rc = fail(st, "sweeps");
+	sqlite3_finalize(q);
+	return rc;
+}

@@ -1,0 +1,307 @@
+/*
+ * chainsweep report: the case's findings as JSON Lines, a self-contained
+ * HTML page, a STIX 2.1 bundle of sightings and a MISP event.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sys/stat.h>
+
+#include "chainsweep/report.h"
+#include "cli.h"
+
+struct report_state {
+	const struct cs_intel *intel;
+	struct cs_finding_rec *v;
+	size_t n, cap;
+	struct cs_host_coverage *hosts;
+	size_t nhosts;
+	char **owned; /* strings the records point at */
+	size_t nowned;
+};
+
+/* Keep p (malloc'ed) until the report is written; NULL when p is. */
+static void *keep(struct report_state *rs, void *p)
+{
+	char **v;
+
+	if (!p)
+		return NULL;
+	v = realloc(rs->owned, (rs->nowned + 1) * sizeof(*v));
+	if (!v) {
+		free(p);
+		return NULL;
+	}
+	rs->owned = v;
+	v[rs->nowned++] = p;
+	return p;
+}
+
+static const char *own(struct report_state *rs, const char *s)
+{
+	return s ? keep(rs, strdup(s)) : NULL;
+}
+
+/* The indicator's labels, plus "campaign:X" for each "incident:X" (the
+ * report draws incident windows by campaign). */
+static void labels_of(struct report_state *rs, const struct cs_indicator *ind,
+                      struct cs_finding_rec *f)
+{
+	size_t i, n = ind ? cs_indicator_label_count(ind) : 0, k = 0;
+	const char **l = calloc(2 * n + 1, sizeof(*l));
+
+	if (!l)
+		return;
+	for (i = 0; i < n; i++) {
+		const char *x = cs_indicator_label(rs->intel, ind, i);
+
+		l[k++] = x;
+		if (strncmp(x, "incident:", 9) == 0) {
+			char buf[512];
+
+			snprintf(buf, sizeof(buf), "campaign:%s", x + 9);
+			l[k++] = own(rs, buf);
+		}
+	}
+	f->labels = keep(rs, l);
+	f->nlabels = f->labels ? k : 0;
+}
+
+static int on_finding(void *ud, const struct cs_finding_rec *f, int64_t first_sweep,
+                      int64_t last_sweep)
+{
+	struct report_state *rs = ud;
+	struct cs_finding_rec *c;
+	const struct cs_indicator *ind;
+
+	(void)first_sweep;
+	(void)last_sweep;
+	if (rs->n == rs->cap) {
+		size_t cap = rs->cap ? 2 * rs->cap : 32;
+		struct cs_finding_rec *v = realloc(rs->v, cap * sizeof(*v));
+
+		if (!v)
+			return CS_ERR_NOMEM;
+		rs->v = v;
+		rs->cap = cap;
+	}
+	c = &rs->v[rs->n++];
+	*c = *f;
+	c->host = own(rs, f->host);
+	c->evidence = own(rs, f->evidence);
+	c->location = own(rs, f->location);
+	c->observed = own(rs, f->observed);
+	c->ind_kind = own(rs, f->ind_kind);
+	c->ind_value = own(rs, f->ind_value);
+	c->sha256 = own(rs, f->sha256);
+	c->sha1 = own(rs, f->sha1);
+	c->md5 = own(rs, f->md5);
+	ind = cs_intel_find(rs->intel, cs_kind_from_name(f->ind_kind), f->ind_value);
+	c->confidence = ind ? cs_indicator_confidence(ind) : -1;
+	c->warninglisted = ind && (cs_indicator_flags(ind) & CS_IND_WARNLISTED);
+	if (ind && cs_indicator_source_count(ind)) {
+		struct cs_source_info si;
+		char buf[1024];
+
+		cs_indicator_source(rs->intel, ind, 0, &si);
+		if (si.line)
+			snprintf(buf, sizeof(buf), "%s:%llu", si.file ? si.file : "?",
+			         (unsigned long long)si.line);
+		else
+			snprintf(buf, sizeof(buf), "%s", si.ref ? si.ref : si.file ? si.file : "?");
+		c->source = own(rs, buf);
+	}
+	labels_of(rs, ind, c);
+	return 0;
+}
+
+static int64_t json_u(json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+
+	return json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
+}
+
+static int on_sweep(void *ud, const struct cs_sweep_info *s)
+{
+	struct report_state *rs = ud;
+	struct cs_host_coverage *h, *v = realloc(rs->hosts, (rs->nhosts + 1) * sizeof(*v));
+	json_t *cov;
+
+	if (!v)
+		return CS_ERR_NOMEM;
+	rs->hosts = v;
+	h = &v[rs->nhosts++];
+	memset(h, 0, sizeof(*h));
+	h->host = own(rs, s->host);
+	h->swept_ms = s->finished * 1000;
+	h->incomplete = s->incomplete;
+	cov = s->coverage ? json_loads(s->coverage, 0, NULL) : NULL;
+	if (cov) {
+		h->files = (uint64_t)json_u(cov, "files");
+		h->files_fully = (uint64_t)(json_u(cov, "files_read") + json_u(cov, "unchanged"));
+		h->log_files = (uint64_t)json_u(cov, "log_files");
+		h->log_lines = (uint64_t)json_u(cov, "log_lines");
+		h->packages = (uint64_t)json_u(cov, "packages");
+		json_decref(cov);
+	}
+	return 0;
+}
+
+/*
+ * Incident windows from the intel: for each incident or campaign label,
+ * the earliest validity start and the latest validity end of the
+ * indicators that carry it; a window needs both.
+ */
+static size_t windows(struct report_state *rs, struct cs_incident_window **out)
+{
+	struct cs_incident_window *w = NULL;
+	size_t nw = 0, i, k;
+
+	for (i = 0; i < cs_intel_count(rs->intel); i++) {
+		const struct cs_indicator *ind = cs_intel_at(rs->intel, i);
+
+		for (k = 0; k < cs_indicator_label_count(ind); k++) {
+			const char *l = cs_indicator_label(rs->intel, ind, k), *name;
+			int64_t from = cs_indicator_valid_from(ind) * 1000;
+			int64_t until = cs_indicator_valid_until(ind) * 1000;
+			size_t j;
+
+			if (strncmp(l, "campaign:", 9) == 0)
+				name = l + 9;
+			else if (strncmp(l, "incident:", 9) == 0)
+				name = l + 9;
+			else
+				continue;
+			for (j = 0; j < nw && strcmp(w[j].name, name) != 0; j++)
+				;
+			if (j == nw) {
+				struct cs_incident_window *nv = realloc(w, (nw + 1) * sizeof(*w));
+
+				if (!nv)
+					break;
+				w = nv;
+				memset(&w[nw], 0, sizeof(*w));
+				w[nw++].name = name;
+			}
+			if (from && (!w[j].from_ms || from < w[j].from_ms))
+				w[j].from_ms = from;
+			if (until > w[j].until_ms)
+				w[j].until_ms = until;
+		}
+	}
+	for (i = k = 0; i < nw; i++)
+		if (w[i].from_ms && w[i].until_ms)
+			w[k++] = w[i];
+	*out = w;
+	return k;
+}
+
+static int write_one(const char *dir, const char *name, const char *format,
+                     const struct cs_report *r)
+{
+	char path[4096];
+	FILE *f;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	if (!f) {
+		cli_err("%s: %s", path, strerror(errno));
+		return CS_ERR_IO;
+	}
+	rc = cs_report_write(f, format, r);
+	if (fclose(f) != 0 && !rc)
+		rc = CS_ERR_IO;
+	if (rc)
+		cli_err("%s: %s", path, cs_strerror(rc));
+	else
+		printf("%s\n", path);
+	return rc;
+}
+
+int cmd_report(int argc, char **argv, struct cli_global *g)
+{
+	struct report_state rs;
+	struct cs_report r;
+	struct cs_incident_window *w = NULL;
+	struct cs_store *st = NULL;
+	struct cs_intel *in = NULL;
+	const char *out = ".", *host = NULL, *title = "chainsweep case report";
+	int k, rc = CS_EXIT_ERROR, x;
+	size_t i;
+
+	memset(&rs, 0, sizeof(rs));
+	for (k = 1; k < argc; k++) {
+		x = cli_global_opt(g, argc, argv, &k);
+		if (x < 0)
+			return CS_EXIT_ERROR;
+		if (x > 0)
+			continue;
+		if (k + 1 < argc && strcmp(argv[k], "--out") == 0)
+			out = argv[++k];
+		else if (k + 1 < argc && strcmp(argv[k], "--host") == 0)
+			host = argv[++k];
+		else if (k + 1 < argc && strcmp(argv[k], "--title") == 0)
+			title = argv[++k];
+		else {
+			cli_err("usage: chainsweep report [--out DIR] [--host H] [--title T]\n"
+			        "  writes DIR/findings.jsonl, report.html, sightings.stix.json and "
+			        "event.misp.json from the case database");
+			return strcmp(argv[k], "--help") == 0 ? CS_EXIT_OK : CS_EXIT_ERROR;
+		}
+	}
+	if (mkdir(out, 0755) != 0 && errno != EEXIST) {
+		cli_err("%s: %s", out, strerror(errno));
+		return CS_EXIT_ERROR;
+	}
+	st = cli_open_store(g);
+	if (!st)
+		goto done;
+	in = cli_load_intel(st);
+	if (!in)
+		goto done;
+	rs.intel = in;
+	if (cs_store_findings(st, host, 0, on_finding, &rs) || cs_store_sweeps(st, on_sweep, &rs)) {
+		cli_err("%s", cs_store_errmsg(st));
+		goto done;
+	}
+	memset(&r, 0, sizeof(r));
+	r.title = title;
+	r.generated_ms = (int64_t)time(NULL) * 1000;
+	r.tool_version = CS_VERSION;
+	r.findings = rs.v;
+	r.nfindings = rs.n;
+	r.nwindows = windows(&rs, &w);
+	r.windows = w;
+	r.hosts = rs.hosts;
+	r.nhosts = rs.nhosts;
+	if (host) {
+		/* Only that host's coverage. */
+		size_t j = 0;
+
+		for (i = 0; i < rs.nhosts; i++)
+			if (strcmp(rs.hosts[i].host, host) == 0)
+				rs.hosts[j++] = rs.hosts[i];
+		r.nhosts = j;
+	}
+	rc = CS_EXIT_OK;
+	if (write_one(out, "findings.jsonl", "jsonl", &r) ||
+	    write_one(out, "report.html", "html", &r) ||
+	    write_one(out, "sightings.stix.json", "stix", &r) ||
+	    write_one(out, "event.misp.json", "misp", &r))
+		rc = CS_EXIT_ERROR;
+done:
+	free(w);
+	for (i = 0; i < rs.nowned; i++)
+		free(rs.owned[i]);
+	free(rs.owned);
+	free(rs.v);
+	free(rs.hosts);
+	cs_intel_free(in);
+	cs_store_close(st);
+	return rc;
+}
