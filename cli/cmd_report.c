@@ -153,8 +153,8 @@ static int on_sweep(void *ud, const struct cs_sweep_info *s)
 
 /*
  * Incident windows from the intel: for each incident or campaign label,
- * the earliest validity start and the latest validity end of the
- * indicators that carry it; a window needs both.
+ * the earliest start and the latest end of the validity windows of the
+ * indicators that carry it and state both ends.
  */
 static size_t windows(struct report_state *rs, struct cs_incident_window **out)
 {
@@ -187,7 +187,12 @@ static size_t windows(struct report_state *rs, struct cs_incident_window **out)
 				memset(&w[nw], 0, sizeof(*w));
 				w[nw++].name = name;
 			}
-			if (from && (!w[j].from_ms || from < w[j].from_ms))
+			/* Only indicators that state a whole window (the
+			 * product-version table does) say where one is; an
+			 * open validity says nothing about its end. */
+			if (!from || !until)
+				continue;
+			if (!w[j].from_ms || from < w[j].from_ms)
 				w[j].from_ms = from;
 			if (until > w[j].until_ms)
 				w[j].until_ms = until;

@@ -5,7 +5,8 @@
 set -eu
 pkgs="build-essential cmake pkg-config clang libclang-rt-14-dev llvm
       libyara-dev yara libjansson-dev libsqlite3-dev sqlite3 libssl-dev
-      libcmocka-dev libarchive-dev libhyperscan-dev jq time ripgrep"
+      libcmocka-dev libarchive-dev libhyperscan-dev jq time ripgrep
+      chromium"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
