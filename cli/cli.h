@@ -81,6 +81,10 @@ int cli_parse_size(const char *s, uint64_t *out);
  * diagnostics; NULL when a file cannot be read at all. */
 struct cs_intel *cli_import_intel(char **files, size_t n, const struct cli_global *g);
 
+/* "2023-03-29[T10:00[:00]]" (UTC) or epoch seconds -> epoch ms; -1 when
+ * malformed. */
+int cli_parse_when(const char *s, int64_t *ms);
+
 /* The bundled 3CX/JumpCloud intel pack: $CHAINSWEEP_INTEL_DIR, the
  * installed data folder, or the source tree; NULL when none has it. */
 const char *cli_bundled_intel(void);

@@ -10,7 +10,7 @@
 static int import_usage(void)
 {
 	cli_err("usage: chainsweep intel import [--format F] [--csv-column C] [--note T] "
-		"[--bundled] FILE|DIR...");
+	        "[--bundled] FILE|DIR...");
 	return CS_EXIT_ERROR;
 }
 
@@ -53,8 +53,10 @@ static int cmd_import(int argc, char **argv, struct cli_global *g)
 	if (bundled) {
 		pack = cli_bundled_intel();
 		if (!pack) {
-			cli_err("the bundled intel pack is not installed (looked in $CHAINSWEEP_INTEL_DIR, "
-				"%s/chainsweep/intel and %s)", CS_DATADIR, CS_SOURCE_INTEL);
+			cli_err("the bundled intel pack is not installed (looked in "
+			        "$CHAINSWEEP_INTEL_DIR, "
+			        "%s/chainsweep/intel and %s)",
+			        CS_DATADIR, CS_SOURCE_INTEL);
 			return CS_EXIT_ERROR;
 		}
 	}
@@ -90,7 +92,8 @@ static int cmd_import(int argc, char **argv, struct cli_global *g)
 		const char *path = a == 0 ? pack : argv[a];
 
 		if (a > 0 && argv[a][0] == '-' && strcmp(argv[a], "-") != 0) {
-			if (strcmp(argv[a], "--format") == 0 || strcmp(argv[a], "--csv-column") == 0 ||
+			if (strcmp(argv[a], "--format") == 0 ||
+			    strcmp(argv[a], "--csv-column") == 0 ||
 			    strcmp(argv[a], "--note") == 0 || strcmp(argv[a], "--db") == 0)
 				a++;
 			continue;
@@ -124,7 +127,7 @@ static int cmd_import(int argc, char **argv, struct cli_global *g)
 				continue;
 			}
 			used += (size_t)snprintf(notebuf + used, sizeof(notebuf) - used, "%s%s",
-						 used ? " " : "import ", argv[a]);
+			                         used ? " " : "import ", argv[a]);
 		}
 		note = notebuf;
 	}
@@ -132,8 +135,8 @@ static int cmd_import(int argc, char **argv, struct cli_global *g)
 	if (total.read || total.warninglist_entries || total.yara_rules)
 		rc = cs_store_save_intel(st, in, note, &total, &version);
 	if (rc) {
-		cli_err("cannot save intel: %s", rc == CS_ERR_DB ? cs_store_errmsg(st)
-								 : cs_strerror(rc));
+		cli_err("cannot save intel: %s",
+		        rc == CS_ERR_DB ? cs_store_errmsg(st) : cs_strerror(rc));
 	} else if (g->json) {
 		json_t *rej = json_object();
 
@@ -143,16 +146,16 @@ static int cmd_import(int argc, char **argv, struct cli_global *g)
 
 			json_object_set_new(rej, reason, json_integer((json_int_t)c));
 		}
-		cli_json_print(json_pack(
-			"{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o}", "version",
-			(json_int_t)version, "files", (json_int_t)total.files, "files_failed",
-			(json_int_t)total.files_failed, "accepted", (json_int_t)total.read,
-			"rejected", (json_int_t)total.rejected, "yara_rules",
-			(json_int_t)total.yara_rules, "warninglist_entries",
-			(json_int_t)total.warninglist_entries, "new_indicators",
-			(json_int_t)(cs_intel_count(in) - before), "indicators",
-			(json_int_t)cs_intel_count(in), "rejects", rej, "diagnostics",
-			ds.json_diags));
+		cli_json_print(
+		        json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o}",
+		                  "version", (json_int_t)version, "files", (json_int_t)total.files,
+		                  "files_failed", (json_int_t)total.files_failed, "accepted",
+		                  (json_int_t)total.read, "rejected", (json_int_t)total.rejected,
+		                  "yara_rules", (json_int_t)total.yara_rules, "warninglist_entries",
+		                  (json_int_t)total.warninglist_entries, "new_indicators",
+		                  (json_int_t)(cs_intel_count(in) - before), "indicators",
+		                  (json_int_t)cs_intel_count(in), "rejects", rej, "diagnostics",
+		                  ds.json_diags));
 		ds.json_diags = NULL;
 	} else {
 		printf("files: %llu, of which %llu gave nothing usable\n",
@@ -340,13 +343,12 @@ static int on_version(void *ud, const struct cs_intel_version *v)
 
 	if (vo->json) {
 		json_array_append_new(vo->arr, json_pack("{s:I, s:s, s:s?, s:I, s:I, s:I, s:I}",
-							 "version", (json_int_t)v->id, "created",
-							 cli_time(v->created, t, sizeof(t)),
-							 "note", v->note, "files",
-							 (json_int_t)v->files, "accepted",
-							 (json_int_t)v->accepted, "rejected",
-							 (json_int_t)v->rejected, "indicators",
-							 (json_int_t)v->indicators));
+		                                         "version", (json_int_t)v->id, "created",
+		                                         cli_time(v->created, t, sizeof(t)), "note",
+		                                         v->note, "files", (json_int_t)v->files,
+		                                         "accepted", (json_int_t)v->accepted,
+		                                         "rejected", (json_int_t)v->rejected,
+		                                         "indicators", (json_int_t)v->indicators));
 	} else {
 		printf("  v%lld  %s  %llu files, %llu accepted, %llu rejected, %llu in set  %s\n",
 		       (long long)v->id, cli_time(v->created, t, sizeof(t)),
@@ -456,7 +458,7 @@ static int cmd_stats(int argc, char **argv, struct cli_global *g)
 		json_object_set_new(o, "by_format", counts_json(formats, nfmt, nfmt));
 		json_object_set_new(o, "warninglists", wl);
 		json_object_set_new(o, "yara_files",
-				    json_integer((json_int_t)cs_intel_yara_count(in)));
+		                    json_integer((json_int_t)cs_intel_yara_count(in)));
 		json_object_set_new(o, "versions", vo.arr);
 		cli_json_print(o);
 	} else {
@@ -496,7 +498,8 @@ static void show_text(const struct cs_intel *in, const struct cs_indicator *ind,
 
 	printf("%s %s\n", cs_kind_name(cs_indicator_kind(ind)), cs_indicator_value(ind));
 	printf("  use:        %s%s%s\n",
-	       fl & CS_IND_DETECT ? "detection" : (fl & CS_IND_HUNT ? "hunting only" : "unspecified"),
+	       fl & CS_IND_DETECT ? "detection"
+	                          : (fl & CS_IND_HUNT ? "hunting only" : "unspecified"),
 	       fl & CS_IND_PARTIAL ? ", pattern partly supported" : "",
 	       fl & CS_IND_WARNLISTED ? ", WARNINGLISTED (a likely false positive)" : "");
 	if (cs_indicator_confidence(ind) >= 0)
@@ -540,10 +543,11 @@ static void show_text(const struct cs_intel *in, const struct cs_indicator *ind,
 static int cmd_show(int argc, char **argv, struct cli_global *g)
 {
 	static const enum cs_kind guesses[] = {
-		CS_KIND_HASH_AUTO, CS_KIND_DOMAIN, CS_KIND_IPV4, CS_KIND_IPV6, CS_KIND_CIDR,
-		CS_KIND_URL, CS_KIND_EMAIL, CS_KIND_FILENAME, CS_KIND_YARA_RULE,
-		CS_KIND_PATH_REGEX, CS_KIND_FILENAME_REGEX, CS_KIND_PRODUCT_VERSION,
-		CS_KIND_CERT_SERIAL, CS_KIND_COMPOUND,
+	        CS_KIND_HASH_AUTO,   CS_KIND_DOMAIN,         CS_KIND_IPV4,
+	        CS_KIND_IPV6,        CS_KIND_CIDR,           CS_KIND_URL,
+	        CS_KIND_EMAIL,       CS_KIND_FILENAME,       CS_KIND_YARA_RULE,
+	        CS_KIND_PATH_REGEX,  CS_KIND_FILENAME_REGEX, CS_KIND_PRODUCT_VERSION,
+	        CS_KIND_CERT_SERIAL, CS_KIND_COMPOUND,
 	};
 	enum cs_kind kind = CS_KIND_NONE;
 	const char *value = NULL;
@@ -599,11 +603,12 @@ static int cmd_show(int argc, char **argv, struct cli_global *g)
 			json_t *o = cli_indicator_json(in, ind, 1);
 
 			json_object_set_new(o, "intel_version",
-					    json_integer(cs_store_indicator_version(
-						    st, nk, cs_indicator_value(ind))));
+			                    json_integer(cs_store_indicator_version(
+			                            st, nk, cs_indicator_value(ind))));
 			cli_json_print(o);
 		} else {
-			show_text(in, ind, cs_store_indicator_version(st, nk, cs_indicator_value(ind)));
+			show_text(in, ind,
+			          cs_store_indicator_version(st, nk, cs_indicator_value(ind)));
 		}
 	}
 	if (!found && !g->json)
@@ -613,8 +618,53 @@ static int cmd_show(int argc, char **argv, struct cli_global *g)
 	return found ? CS_EXIT_FOUND : CS_EXIT_OK;
 }
 
+static const struct {
+	const char *cmd;
+	const char *help;
+} intel_help[] = {
+        {"import",
+         "usage: chainsweep intel import [--format F] [--csv-column C] [--note T] [--bundled]\n"
+         "                               FILE|DIR...\n"
+         "\n"
+         "Read intel files and folders into the case database as a new intel version.\n"
+         "The reader is sniffed from the content; --format forces one of: stix, misp,\n"
+         "warninglist, loki-hash, loki-filename, loki-c2, yara, csv, plain.\n"
+         "  --csv-column C   take the values from this CSV column (name or number)\n"
+         "  --note T         what this import was (default: the files named)\n"
+         "  --bundled        also import the bundled 3CX/JumpCloud pack\n"
+         "Problems are reported as FILE:LINE:COLUMN: warning: ..., counted by reason,\n"
+         "and never stop the rest. Exit: 0, or 2 when some file gave nothing usable.\n"},
+        {"ls", "usage: chainsweep intel ls [--kind K] [--label L] [--source S]\n"
+               "                           [--warnlisted|--not-warnlisted] [--limit N]\n"
+               "\n"
+               "List indicators: kind, value, labels, number of sources; --json for all "
+               "fields.\n"},
+        {"stats", "usage: chainsweep intel stats\n"
+                  "\n"
+                  "Counts by kind, flag, source format, source file and label;\n"
+                  "warninglists; YARA rule files; the intel versions.\n"},
+        {"show", "usage: chainsweep intel show VALUE [--kind K]\n"
+                 "\n"
+                 "One indicator with its sources, labels, validity, confidence and\n"
+                 "warninglists. VALUE is normalised as import does (defanged is fine).\n"
+                 "Exit: 1 when found, 0 when not, 2 on error (as grep).\n"},
+};
+
 int cmd_intel(int argc, char **argv, struct cli_global *g)
 {
+	int a;
+	size_t i;
+
+	for (a = 2; a < argc; a++) {
+		if (strcmp(argv[a], "--help") && strcmp(argv[a], "-h"))
+			continue;
+		for (i = 0; i < sizeof(intel_help) / sizeof(intel_help[0]); i++) {
+			if (strcmp(argv[1], intel_help[i].cmd) == 0) {
+				fputs(intel_help[i].help, stdout);
+				return CS_EXIT_OK;
+			}
+		}
+	}
 	if (argc < 2) {
 		cli_err("usage: chainsweep intel import|ls|stats|show ...");
 		return CS_EXIT_ERROR;

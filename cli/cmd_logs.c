@@ -259,38 +259,6 @@ static void summary(struct logs_state *ls, const struct cs_log_result *r)
 		fputs("  INCOMPLETE: some files could not be read to the end\n", stderr);
 }
 
-static int parse_when(const char *s, int64_t *ms)
-{
-	char *end;
-	long long v;
-
-	if (strlen(s) >= 10 && s[4] == '-') {
-		/* Reuse the library's ISO reader through an import-free path:
-		 * YYYY-MM-DD[THH:MM[:SS]][Z|+hh:mm]. */
-		struct tm tm;
-		int y, mo, d, h = 0, mi = 0, se = 0, n = 0;
-
-		memset(&tm, 0, sizeof(tm));
-		if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3)
-			return -1;
-		if (s[n] == 'T' || s[n] == ' ')
-			sscanf(s + n + 1, "%2d:%2d:%2d", &h, &mi, &se);
-		tm.tm_year = y - 1900;
-		tm.tm_mon = mo - 1;
-		tm.tm_mday = d;
-		tm.tm_hour = h;
-		tm.tm_min = mi;
-		tm.tm_sec = se;
-		*ms = (int64_t)timegm(&tm) * 1000;
-		return 0;
-	}
-	v = strtoll(s, &end, 10);
-	if (end == s || *end)
-		return -1;
-	*ms = v * 1000;
-	return 0;
-}
-
 static int parse_tz(const char *s, int *min)
 {
 	int h, m = 0, sign = 1;
@@ -401,7 +369,7 @@ int cmd_logs(int argc, char **argv, struct cli_global *g)
 				goto out;
 			}
 		} else if (strcmp(a, "--since") == 0 || strcmp(a, "--until") == 0) {
-			if (parse_when(val, a[2] == 's' ? &o.since_ms : &o.until_ms)) {
+			if (cli_parse_when(val, a[2] == 's' ? &o.since_ms : &o.until_ms)) {
 				cli_err("%s: an ISO 8601 time or epoch seconds", a);
 				goto out;
 			}

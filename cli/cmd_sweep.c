@@ -700,6 +700,7 @@ struct list_state {
 	const struct cs_intel *intel;
 	const char *label;
 	const char *indicator;
+	int64_t since_ms, until_ms;
 	size_t n;
 };
 
@@ -712,6 +713,11 @@ static int on_db_finding(void *ud, const struct cs_finding_rec *f, int64_t first
 	size_t k, nl = ind ? cs_indicator_label_count(ind) : 0;
 
 	if (ls->indicator && strcmp(ls->indicator, f->ind_value) != 0)
+		return 0;
+	/* A finding without a time is kept: we cannot say it is outside. */
+	if (ls->since_ms && f->last_seen_ms && f->last_seen_ms < ls->since_ms)
+		return 0;
+	if (ls->until_ms && f->first_seen_ms && f->first_seen_ms > ls->until_ms)
 		return 0;
 	if (ls->label) {
 		for (k = 0; k < nl; k++) {
@@ -774,10 +780,21 @@ int cmd_findings(int argc, char **argv, struct cli_global *g)
 			return CS_EXIT_ERROR;
 		if (r > 0)
 			continue;
-		if (k + 1 >= argc) {
-			cli_err("usage: chainsweep findings [--host H] [--kind file|log|software] "
-			        "[--label L] [--indicator V]");
-			return CS_EXIT_ERROR;
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0 || k + 1 >= argc) {
+			int help = strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0;
+
+			fputs("usage: chainsweep findings [--host H] [--kind file|log|software]\n"
+			      "                           [--label L] [--indicator V]\n"
+			      "                           [--since T] [--until T]\n"
+			      "\n"
+			      "What the case database has found: host, kind, evidence, where,\n"
+			      "the indicator, first and last seen, count. --label matches a whole\n"
+			      "label (campaign:3CX-2023) or its name (3CX-2023); --since/--until\n"
+			      "(ISO 8601 or epoch seconds) keep findings whose first-to-last span\n"
+			      "meets the range (findings without a time are kept). Exit: 1 when\n"
+			      "something is listed, 0 when not.\n",
+			      help ? stdout : stderr);
+			return help ? CS_EXIT_OK : CS_EXIT_ERROR;
 		}
 		if (strcmp(a, "--host") == 0)
 			host = argv[++k];
@@ -785,7 +802,14 @@ int cmd_findings(int argc, char **argv, struct cli_global *g)
 			ls.label = argv[++k];
 		else if (strcmp(a, "--indicator") == 0)
 			ls.indicator = argv[++k];
-		else if (strcmp(a, "--kind") == 0) {
+		else if (strcmp(a, "--since") == 0 || strcmp(a, "--until") == 0) {
+			int64_t *t = a[2] == 's' ? &ls.since_ms : &ls.until_ms;
+
+			if (cli_parse_when(argv[++k], t)) {
+				cli_err("%s: an ISO 8601 time or epoch seconds", a);
+				return CS_EXIT_ERROR;
+			}
+		} else if (strcmp(a, "--kind") == 0) {
 			const char *kk = argv[++k];
 
 			kind = strcmp(kk, "file") == 0       ? CS_FIND_FILE

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -303,4 +304,36 @@ const char *cli_bundled_intel(void)
 		}
 	}
 	return NULL;
+}
+
+int cli_parse_when(const char *s, int64_t *ms)
+{
+	char *end;
+	long long v;
+
+	if (strlen(s) >= 10 && s[4] == '-') {
+		/* Reuse the library's ISO reader through an import-free path:
+		 * YYYY-MM-DD[THH:MM[:SS]][Z|+hh:mm]. */
+		struct tm tm;
+		int y, mo, d, h = 0, mi = 0, se = 0, n = 0;
+
+		memset(&tm, 0, sizeof(tm));
+		if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3)
+			return -1;
+		if (s[n] == 'T' || s[n] == ' ')
+			sscanf(s + n + 1, "%2d:%2d:%2d", &h, &mi, &se);
+		tm.tm_year = y - 1900;
+		tm.tm_mon = mo - 1;
+		tm.tm_mday = d;
+		tm.tm_hour = h;
+		tm.tm_min = mi;
+		tm.tm_sec = se;
+		*ms = (int64_t)timegm(&tm) * 1000;
+		return 0;
+	}
+	v = strtoll(s, &end, 10);
+	if (end == s || *end)
+		return -1;
+	*ms = v * 1000;
+	return 0;
 }

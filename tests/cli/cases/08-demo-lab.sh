@@ -9,6 +9,7 @@ x $CS --db $DB sweep --root lab/ws-17 --host ws-17
 x $CS --db $DB sweep --root lab/ws-18 --host ws-18
 $CS --db $DB --quiet sweep --root lab/ws-17 --host ws-17 | grep Coverage
 x $CS --db $DB findings
+x $CS --db $DB findings --kind log --since 2023-03-28
 $CS --db $DB --json findings --host ws-17 --label UNC4736 | jq -r '.indicator' | sort | uniq -c
 # The reports: four files; the STIX sightings and the MISP event import
 # back; the HTML page loads nothing from outside.
