@@ -20,6 +20,8 @@
 #   logs     scan logs with 10,000 domain indicators over a generated
 #            proxy log of BENCH_LOG_MB MB  vs  grep -F -f, rg -F -f (when
 #                                   ripgrep is installed) with the same names
+#   inventory  new hash intel (1M) over BENCH_HASH_DIR: a full re-sweep vs
+#            matching the file inventory of the last sweep (--from-inventory)
 #   software scan software: a generated CycloneDX SBOM of BENCH_SW_COMPONENTS
 #            components against BENCH_SW_ADVISORIES generated OSV records
 #                               vs  jq and python3 json.load reading both files
@@ -389,10 +391,10 @@ case_hash() {
 	warm_tree "$hash_dir"
 	warm "$csv"
 	# One untimed run of ours first: the cache then holds all it reads.
-	"$bin" --json scan files --intel "$csv" --threads "$threads" --keep-cache --no-archives \
+	"$bin" --db "$work/case.db" --json scan files --no-inventory --intel "$csv" --threads "$threads" --keep-cache --no-archives \
 		"$hash_dir" >/dev/null 2>&1 || true
 	for ((r = 1; r <= runs; r++)); do
-		timed_run "ours-$name" "$r" "$bin" --json scan files --intel "$csv" \
+		timed_run "ours-$name" "$r" "$bin" --db "$work/case.db" --json scan files --no-inventory --intel "$csv" \
 			--threads "$threads" --keep-cache --no-archives "$hash_dir"
 		sweep_record "ours-$name"
 		timed_run "sha256sum-$name" "$r" bash -c \
@@ -444,10 +446,10 @@ case_sigall() {
 	bytes=${size#* }
 	warm_tree "$scan_dir"
 	warm "$sb"/iocs/* "${yfiles[@]}"
-	"$bin" --json scan files --intel "$sb/iocs" --intel "$sb/yara" --threads "$threads" \
+	"$bin" --db "$work/case.db" --json scan files --no-inventory --intel "$sb/iocs" --intel "$sb/yara" --threads "$threads" \
 		--keep-cache "$scan_dir" >/dev/null 2>&1 || true
 	for ((r = 1; r <= runs; r++)); do
-		timed_run ours-sigall "$r" "$bin" --json scan files --intel "$sb/iocs" \
+		timed_run ours-sigall "$r" "$bin" --db "$work/case.db" --json scan files --no-inventory --intel "$sb/iocs" \
 			--intel "$sb/yara" --threads "$threads" --keep-cache "$scan_dir"
 		sweep_record ours-sigall
 		timed_run yara-c-sigall "$r" yara -C -N -r -p "$threads" "$yarc" "$scan_dir"
@@ -573,6 +575,44 @@ case_software() {
 	note "  ours: $(tail -n 1 "$logs/ours-software.err")"
 }
 
+# case_inventory: the same folder and hash intel as hash3k, swept once with
+# the inventory recorded; then new hash intel (hash1m's million values)
+# matched by a full re-sweep (--rescan) and from the inventory alone
+# (--from-inventory). Target: the inventory at least 100x faster.
+case_inventory() {
+	local csv3 csv1m r size nfiles bytes
+	[ -d "$hash_dir" ] || die "$hash_dir: not a folder (BENCH_HASH_DIR)"
+	csv3=$(gen_hashes 3000)
+	csv1m=$(gen_hashes 1000000)
+	size=$(tree_size "$hash_dir")
+	nfiles=${size% *}
+	bytes=${size#* }
+	echo "== inventory: new hash intel over $hash_dir: full re-sweep vs --from-inventory"
+	warm_tree "$hash_dir"
+	fresh_db
+	"$bin" --db "$work/case.db" --quiet intel import "$csv1m" >/dev/null 2>&1 || true
+	"$bin" --db "$work/case.db" --json scan files --intel "$csv3" --threads "$threads" \
+		--keep-cache --no-archives --host bench "$hash_dir" >/dev/null 2>&1 || true
+	for ((r = 1; r <= runs; r++)); do
+		timed_run ours-rescan "$r" "$bin" --db "$work/case.db" --json scan files --rescan \
+			--host bench --threads "$threads" --keep-cache --no-archives "$hash_dir"
+		timed_run ours-frominv "$r" "$bin" --db "$work/case.db" --json scan files \
+			--from-inventory --host bench
+	done
+	row inventory ours-frominv "full re-sweep (--rescan)" ours-rescan
+	note "inventory: $nfiles files, $(awk -v b="$bytes" 'BEGIN { printf "%.0f MB", b / 1e6 }')" \
+		"recorded by one sweep with 3k hashes; then 1M new hashes (in the case database)" \
+		"matched by a full re-sweep and from the inventory; both load the 1M-indicator case" \
+		"first. Findings: rescan $(jq -r 'select(.type == "summary") | .findings' \
+		"$logs/ours-rescan.out"), from the inventory $(jq -r 'select(.type == "summary") |
+		.findings' "$logs/ours-frominv.out")"
+	note "  the matching alone (summary seconds of the last runs, the intel already loaded):" \
+		"re-sweep $(jq -r 'select(.type == "summary") | .seconds' "$logs/ours-rescan.out") s," \
+		"from the inventory $(jq -r 'select(.type == "summary") | .seconds' "$logs/ours-frominv.out") s"
+	check_scan ours-rescan
+	check_scan ours-frominv
+}
+
 # ---------------------------------------------------------------- main
 
 declare -A db_mb sweep_secs sweep_bytes
@@ -593,7 +633,8 @@ for c in $cases; do
 	sigall) case_sigall ;;
 	logs) case_logs ;;
 	software) case_software ;;
-	*) die "unknown case '$c' (sigbase, stix, misp, hash3k, hash1m, sigall, logs, software)" ;;
+	inventory) case_inventory ;;
+	*) die "unknown case '$c' (sigbase, stix, misp, hash3k, hash1m, sigall, logs, software, inventory)" ;;
 	esac
 done
 
