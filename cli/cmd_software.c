@@ -236,34 +236,6 @@ static int software_usage(FILE *f)
 	return CS_EXIT_ERROR;
 }
 
-static struct cs_intel *import_files(char **files, size_t n, const struct cli_global *g)
-{
-	struct cs_intel *in = cs_intel_new();
-	struct diag_state ds;
-	struct cs_import_stats stats;
-	size_t i;
-
-	if (!in) {
-		cli_err("out of memory");
-		return NULL;
-	}
-	memset(&ds, 0, sizeof(ds));
-	ds.g = g;
-	cs_intel_set_diag(in, cli_on_diag, &ds);
-	for (i = 0; i < n; i++) {
-		memset(&stats, 0, sizeof(stats));
-		if (cs_intel_import(in, files[i], &stats) == CS_ERR_IO) {
-			cli_err("%s: cannot read: %s", files[i], cs_intel_errmsg(in));
-			cs_intel_free(in);
-			return NULL;
-		}
-	}
-	cli_flush_suppressed(&ds);
-	cs_intel_set_diag(in, NULL, NULL);
-	cs_intel_finalize(in);
-	return in;
-}
-
 int cmd_scan_software(int argc, char **argv, struct cli_global *g)
 {
 	struct sw_state ss;
@@ -349,7 +321,7 @@ int cmd_scan_software(int argc, char **argv, struct cli_global *g)
 		}
 	}
 	if (nintel) {
-		in = import_files(intel, nintel, g);
+		in = cli_import_intel(intel, nintel, g);
 	} else {
 		st = cli_open_store(g);
 		if (!st)
