@@ -92,6 +92,12 @@ const char *cli_bundled_intel(void);
 int cmd_report(int argc, char **argv, struct cli_global *g);
 int cmd_sweep(int argc, char **argv, struct cli_global *g);
 int cmd_findings(int argc, char **argv, struct cli_global *g);
+/* The intel a sweep uses: the --intel files when any (imported, not
+ * saved), else the case database's set, opening *st when it is NULL.
+ * Finalized; NULL (with the error printed) on failure. */
+struct cs_intel *cli_sweep_intel(char **files, size_t n, const struct cli_global *g,
+				 struct cs_store **st);
+
 int cmd_logs(int argc, char **argv, struct cli_global *g);
 int cmd_scan(int argc, char **argv, struct cli_global *g);
 int cmd_scan_software(int argc, char **argv, struct cli_global *g);

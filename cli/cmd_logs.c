@@ -397,16 +397,7 @@ int cmd_logs(int argc, char **argv, struct cli_global *g)
 		logs_usage(stderr);
 		goto out;
 	}
-	if (nintel) {
-		in = cli_import_intel(intel_files, nintel, g);
-	} else {
-		st = cli_open_store(g);
-		if (!st)
-			goto out;
-		in = cli_load_intel(st);
-		if (in)
-			cs_intel_finalize(in);
-	}
+	in = cli_sweep_intel(intel_files, nintel, g, &st);
 	if (!in)
 		goto out;
 	ls.intel = in;

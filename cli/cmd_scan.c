@@ -193,7 +193,6 @@ static int on_file(void *ud, const struct cs_file_record *r)
 	return 0;
 }
 
-
 static void summary_text(const struct cs_scan_result *r, const struct cs_matcher_info *mi)
 {
 	int i, any = 0;
@@ -294,7 +293,6 @@ static void raise_fd_limit(void)
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
 }
-
 
 static int cmd_files(int argc, char **argv, struct cli_global *g)
 {
@@ -452,13 +450,7 @@ static int cmd_files(int argc, char **argv, struct cli_global *g)
 		if (!st)
 			goto out;
 	}
-	if (nintel) {
-		in = cli_import_intel(intel_files, nintel, g);
-	} else {
-		in = cli_load_intel(st);
-		if (in)
-			cs_intel_finalize(in);
-	}
+	in = cli_sweep_intel(intel_files, nintel, g, &st);
 	if (!in)
 		goto out;
 	ss.intel = in;
@@ -553,6 +545,6 @@ int cmd_scan(int argc, char **argv, struct cli_global *g)
 	if (argc >= 2 && strcmp(argv[1], "software") == 0)
 		return cmd_scan_software(argc - 1, argv + 1, g);
 	cli_err("usage: chainsweep scan files|logs [options] PATH...\n"
-		"       chainsweep scan software [--root DIR] [--osv FILE|DIR]... ...");
+	        "       chainsweep scan software [--root DIR] [--osv FILE|DIR]... ...");
 	return CS_EXIT_ERROR;
 }

@@ -320,16 +320,7 @@ int cmd_scan_software(int argc, char **argv, struct cli_global *g)
 			goto out;
 		}
 	}
-	if (nintel) {
-		in = cli_import_intel(intel, nintel, g);
-	} else {
-		st = cli_open_store(g);
-		if (!st)
-			goto out;
-		in = cli_load_intel(st);
-		if (in)
-			cs_intel_finalize(in);
-	}
+	in = cli_sweep_intel(intel, nintel, g, &st);
 	if (!in)
 		goto out;
 	ss.intel = in;

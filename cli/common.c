@@ -337,3 +337,21 @@ int cli_parse_when(const char *s, int64_t *ms)
 	*ms = v * 1000;
 	return 0;
 }
+
+struct cs_intel *cli_sweep_intel(char **files, size_t n, const struct cli_global *g,
+                                 struct cs_store **st)
+{
+	struct cs_intel *in;
+
+	if (n)
+		return cli_import_intel(files, n, g);
+	if (!*st) {
+		*st = cli_open_store(g);
+		if (!*st)
+			return NULL;
+	}
+	in = cli_load_intel(*st);
+	if (in)
+		cs_intel_finalize(in);
+	return in;
+}
