@@ -318,8 +318,7 @@ int cmd_correlate(int argc, char **argv, struct cli_global *g)
 				return CS_EXIT_ERROR;
 			}
 		} else if (a[0] == '-' && a[1]) {
-			cli_err("unknown option '%s'", a);
-			fputs(correlate_usage, stderr);
+			cli_err("unknown option '%s' (chainsweep correlate --help)", a);
 			free(files);
 			return CS_EXIT_ERROR;
 		} else {
@@ -327,9 +326,9 @@ int cmd_correlate(int argc, char **argv, struct cli_global *g)
 		}
 	}
 	if (use_case == (nfiles > 0)) {
-		cli_err(use_case ? "give INTEL files or --case, not both"
-				 : "nothing to correlate: give INTEL files or --case");
-		fputs(correlate_usage, stderr);
+		cli_err(use_case ? "give INTEL files or --case, not both (chainsweep correlate --help)"
+				 : "nothing to correlate: give INTEL files or --case"
+				   " (chainsweep correlate --help)");
 		free(files);
 		return CS_EXIT_ERROR;
 	}
