@@ -24,8 +24,8 @@ static const char correlate_usage[] =
 	"cluster's domain; a URL on a cluster's host; a MISP resolution (domain\n"
 	"resolves to address); both found on one host within --window (default\n"
 	"1d; 30m, 12h, 7d); and, only as weak evidence, the same IPv4 /24 or a\n"
-	"cluster's CIDR. Each piece weighs kind x relation / number of clusters\n"
-	"claiming the value; a warninglisted value weighs nothing. Per query\n"
+	"cluster's CIDR. Each piece weighs kind x relation / number of source\n"
+	"files naming the value; a warninglisted value weighs nothing. Per query\n"
 	"indicator a cluster counts its best piece. Leads with only weak evidence\n"
 	"are shown with --weak.\n"
 	"\n"
@@ -158,7 +158,7 @@ static json_t *evidence_json(const struct cs_lead_evidence *e)
 	json_object_set_new(o, "weight", json_real(e->weight));
 	json_object_set_new(o, "kind_weight", json_real(e->kind_weight));
 	json_object_set_new(o, "relation_weight", json_real(e->relation_weight));
-	json_object_set_new(o, "clusters_claiming", json_integer(e->nclusters));
+	json_object_set_new(o, "sources_naming", json_integer(e->nsources));
 	json_object_set_new(o, "warninglisted", json_boolean(e->warninglisted));
 	if (e->file)
 		json_object_set_new(src, "file", json_string(e->file));
@@ -238,9 +238,9 @@ static void print_text(const struct cs_correlation *c, int verbose)
 				printf(" (resolves: %s)", cli_escape(&t3, e->via));
 			else if (e->via && e->relation == CS_REL_COOCCUR)
 				printf(" (host %s)", cli_escape(&t3, e->via));
-			printf("\n      weight %.3f = %.1f kind x %.1f relation / %u cluster%s%s%s\n",
-			       e->weight, e->kind_weight, e->relation_weight, e->nclusters,
-			       e->nclusters == 1 ? "" : "s",
+			printf("\n      weight %.3f = %.1f kind x %.1f relation / %u source%s%s%s\n",
+			       e->weight, e->kind_weight, e->relation_weight, e->nsources,
+			       e->nsources == 1 ? "" : "s",
 			       e->warninglisted ? "; warninglisted: counts nothing" : "",
 			       e->counted ? "" : "; not counted (a stronger piece counts)");
 			if (e->file)

@@ -72,8 +72,8 @@ struct cs_lead_evidence {
 	const char *via;           /* resolution: the resolving value; co-occurrence: the host */
 	double kind_weight;        /* by kind and specificity */
 	double relation_weight;    /* by relation */
-	unsigned nclusters;        /* clusters claiming the cluster's indicator (rarity) */
-	double weight;             /* kind x relation / nclusters; 0 when warninglisted */
+	unsigned nsources;         /* source files, not the query's, naming the value (rarity) */
+	double weight;             /* kind x relation / nsources; 0 when warninglisted */
 	int warninglisted;
 	int counted;               /* 1: the best evidence of its query indicator for this lead */
 	const char *file;          /* the source that puts the value in the cluster */

@@ -4,9 +4,10 @@
  * source that answers puts its clusters forward with one piece of
  * evidence. A lead's score is, per query indicator, its best evidence:
  *
- *   weight = kind weight x relation weight / clusters claiming the value
+ *   weight = kind weight x relation weight / source files naming the value
  *
- * with warninglisted values weighing nothing. Everything is point lookups
+ * with warninglisted values weighing nothing: a value many reports name is
+ * shared infrastructure more often than a signature of one actor. Everything is point lookups
  * in the store's indexes, so the cost follows the query, not the store.
  */
 #include <arpa/inet.h>
@@ -223,7 +224,7 @@ static size_t source_clusters(struct cs_correlation *c, const struct cs_stored_s
 #define MAX_CLUSTERS_PER_VALUE 512
 
 static int add_evidence(struct cs_correlation *c, long ci, const struct cs_stored_indicator *ind,
-			const struct cs_stored_source *src, unsigned nclusters)
+			const struct cs_stored_source *src, unsigned nsources)
 {
 	struct cluster *k = &c->cl[ci];
 	struct ev *x;
@@ -253,10 +254,10 @@ static int add_evidence(struct cs_correlation *c, long ci, const struct cs_store
 	x->e.via = keep(c, c->cur_via);
 	x->e.kind_weight = kind_weight(ind->kind);
 	x->e.relation_weight = relation_weight[c->cur_rel];
-	x->e.nclusters = nclusters ? nclusters : 1;
+	x->e.nsources = nsources ? nsources : 1;
 	warn = (ind->flags & CS_IND_WARNLISTED) || c->cur->warninglisted;
 	x->e.warninglisted = warn;
-	x->e.weight = warn ? 0.0 : x->e.kind_weight * x->e.relation_weight / x->e.nclusters;
+	x->e.weight = warn ? 0.0 : x->e.kind_weight * x->e.relation_weight / x->e.nsources;
 	x->e.file = keep(c, src->file);
 	x->e.line = src->line;
 	x->e.ref = keep(c, src->ref);
@@ -297,7 +298,8 @@ static int on_stored(void *ud, const struct cs_stored_indicator *ind)
 	struct cs_correlation *c = ud;
 	const struct cs_stored_source *first[MAX_CLUSTERS_PER_VALUE];
 	long ids[MAX_CLUSTERS_PER_VALUE];
-	size_t i, j, n = 0;
+	int64_t files[MAX_CLUSTERS_PER_VALUE];
+	size_t i, j, n = 0, nfiles = 0;
 	int rc;
 
 	if (c->cur_rel == CS_REL_EXACT && (rc = collect_neighbours(c, ind)))
@@ -313,6 +315,10 @@ static int on_stored(void *ud, const struct cs_stored_indicator *ind)
 
 		if (source_is_self(c, s))
 			continue;
+		for (j = 0; j < nfiles && files[j] != s->file_id; j++)
+			;
+		if (j == nfiles && nfiles < MAX_CLUSTERS_PER_VALUE)
+			files[nfiles++] = s->file_id;
 		m = source_clusters(c, s, mine, sizeof(mine) / sizeof(mine[0]));
 		if (c->rc)
 			return c->rc;
@@ -332,7 +338,7 @@ static int on_stored(void *ud, const struct cs_stored_indicator *ind)
 		}
 	}
 	for (i = 0; i < n; i++) {
-		rc = add_evidence(c, ids[i], ind, first[i], (unsigned)n);
+		rc = add_evidence(c, ids[i], ind, first[i], (unsigned)nfiles);
 		if (rc)
 			return rc;
 	}

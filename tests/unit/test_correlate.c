@@ -169,7 +169,7 @@ static void test_true_cluster_first(void **state)
 	assert_string_equal(e->value, "cdn-true.example");
 	e = find_ev(l, "198.51.100.7", CS_REL_EXACT);
 	assert_non_null(e);
-	assert_int_equal(e->nclusters, 2); /* the decoy lists it too */
+	assert_int_equal(e->nsources, 2); /* the decoy's file lists it too */
 	assert_true(e->weight > 0.19 && e->weight < 0.21);
 	assert_non_null(strstr(e->file, "tidewater-c2-iocs.txt"));
 	assert_int_equal(e->line, 5);
