@@ -3,6 +3,7 @@
  * overlap? Ranked leads from the case database's intel, each with its
  * evidence and its score broken down (docs/correlate.md).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +13,8 @@
 
 static const char correlate_usage[] =
 	"usage: chainsweep correlate [--top N] [--weak] [--no-sizes] [--window DUR]\n"
-	"                            [--no-cooccurrence] (INTEL... | --case)\n"
+	"                            [--no-cooccurrence] [--svg FILE] [--dot FILE]\n"
+	"                            (INTEL... | --case)\n"
 	"\n"
 	"Rank the activity clusters of the case database's intel (actors,\n"
 	"intrusion sets, campaigns, malware, events, reports, tags; a source\n"
@@ -32,6 +34,10 @@ static const char correlate_usage[] =
 	"  --top N            leads to show (default 10)\n"
 	"  --no-sizes         skip counting each lead's entries (one pass over all\n"
 	"                     sources)\n"
+	"  --svg FILE, --dot FILE\n"
+	"                     write the evidence graph of the top 5 leads (query\n"
+	"                     indicators, the clusters' values they reach, the\n"
+	"                     clusters) as an SVG picture or Graphviz DOT\n"
 	"\n"
 	"Exit: 1 when there is a lead, 0 when none, 2 on error.\n";
 
@@ -139,6 +145,40 @@ static int query_build(struct query *q, const struct cs_intel *in, char **args, 
 				return -1;
 		}
 		q->nitems++;
+	}
+	return 0;
+}
+
+/* Write the evidence graph to `path` as SVG or DOT; prints errors. */
+static int write_graph(const struct cs_correlation *c, const char *path, int svg)
+{
+	struct cs_graph *gr = cs_graph_new();
+	FILE *f;
+	int rc;
+
+	if (!gr) {
+		cli_err("out of memory");
+		return -1;
+	}
+	rc = cs_correlation_graph(c, 0, 0, gr);
+	if (rc) {
+		cli_err("evidence graph: %s", cs_strerror(rc));
+		cs_graph_free(gr);
+		return -1;
+	}
+	f = fopen(path, "w");
+	if (!f) {
+		cli_err("%s: cannot write: %s", path, strerror(errno));
+		cs_graph_free(gr);
+		return -1;
+	}
+	rc = svg ? cs_graph_write_svg(gr, f) : cs_graph_write_dot(gr, f);
+	if (fclose(f) != 0 && !rc)
+		rc = CS_ERR_IO;
+	cs_graph_free(gr);
+	if (rc) {
+		cli_err("%s: %s", path, cs_strerror(rc));
+		return -1;
 	}
 	return 0;
 }
@@ -264,6 +304,7 @@ int cmd_correlate(int argc, char **argv, struct cli_global *g)
 	struct cs_intel *in = NULL;
 	struct query q;
 	char **files;
+	const char *svg = NULL, *dot = NULL;
 	size_t nfiles = 0;
 	int k, r, use_case = 0, rc, ret;
 
@@ -299,6 +340,8 @@ int cmd_correlate(int argc, char **argv, struct cli_global *g)
 			o.sizes = 0;
 		} else if (strcmp(a, "--no-cooccurrence") == 0) {
 			o.cooccur = 0;
+		} else if ((strcmp(a, "--svg") == 0 || strcmp(a, "--dot") == 0) && k + 1 < argc) {
+			*(a[2] == 's' ? &svg : &dot) = argv[++k];
 		} else if ((strcmp(a, "--top") == 0 || strcmp(a, "--window") == 0) && k + 1 < argc) {
 			const char *v = argv[++k];
 			char *end;
@@ -379,6 +422,8 @@ int cmd_correlate(int argc, char **argv, struct cli_global *g)
 			print_text(c, g->verbose);
 		}
 		ret = cs_correlation_lead_count(c) ? CS_EXIT_FOUND : CS_EXIT_OK;
+		if ((svg && write_graph(c, svg, 1)) || (dot && write_graph(c, dot, 0)))
+			ret = CS_EXIT_ERROR;
 	}
 	cs_correlation_free(c);
 	query_release(&q);

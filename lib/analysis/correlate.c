@@ -912,3 +912,93 @@ const struct cs_lead *cs_correlation_lead(const struct cs_correlation *c, size_t
 {
 	return i < c->nleads ? c->leads[i] : NULL;
 }
+
+/* Add a node keyed "kind:value" with a short label "value". */
+static long graph_value(struct cs_graph *g, struct cs_buf *key, const char *prefix,
+			enum cs_kind kind, const char *value, const char *nodekind)
+{
+	cs__buf_reset(key);
+	if (cs__buf_printf(key, "%s%s:%s", prefix, cs_kind_name(kind), value))
+		return CS_ERR_NOMEM;
+	return cs_graph_node(g, cs__buf_cstr(key), value, nodekind);
+}
+
+int cs_correlation_graph(const struct cs_correlation *c, size_t top, size_t per_lead,
+			 struct cs_graph *g)
+{
+	struct cs_buf key, label;
+	size_t i, j, shown;
+	int rc = CS_OK;
+
+	if (!top)
+		top = 5;
+	if (!per_lead)
+		per_lead = 12;
+	cs__buf_init(&key, 1 << 20);
+	cs__buf_init(&label, 1 << 16);
+	for (i = 0; !rc && i < c->nleads && i < top; i++) {
+		const struct cs_lead *l = c->leads[i];
+		long cn;
+
+		cs__buf_reset(&label);
+		rc = cs__buf_printf(&label, "#%zu %s (score %.2f)", i + 1, l->cluster, l->score);
+		if (rc)
+			break;
+		cs__buf_reset(&key);
+		if ((rc = cs__buf_printf(&key, "cluster:%s", l->cluster)))
+			break;
+		cn = cs_graph_node(g, cs__buf_cstr(&key), cs__buf_cstr(&label), "cluster");
+		if (cn < 0) {
+			rc = (int)cn;
+			break;
+		}
+		for (j = 0, shown = 0; !rc && j < l->nevidence && shown < per_lead; j++) {
+			const struct cs_lead_evidence *e = &l->evidence[j];
+			long qn, mn;
+
+			if (!e->counted)
+				continue;
+			shown++;
+			qn = graph_value(g, &key, "query:", e->qkind, e->qvalue, "indicator");
+			if (qn < 0) {
+				rc = (int)qn;
+				break;
+			}
+			cs__buf_reset(&label);
+			if ((rc = cs__buf_printf(&label, "%s %.2f", cs_relation_name(e->relation),
+						 e->weight)))
+				break;
+			if (e->relation == CS_REL_EXACT) {
+				rc = cs_graph_edge(g, (size_t)qn, (size_t)cn, cs__buf_cstr(&label));
+				continue;
+			}
+			mn = graph_value(g, &key, "known:", e->kind, e->value, "known");
+			if (mn < 0) {
+				rc = (int)mn;
+				break;
+			}
+			if (e->relation == CS_REL_COOCCUR && e->via) {
+				long hn;
+
+				cs__buf_reset(&key);
+				if ((rc = cs__buf_printf(&key, "host:%s", e->via)))
+					break;
+				hn = cs_graph_node(g, cs__buf_cstr(&key), e->via, "host");
+				if (hn < 0) {
+					rc = (int)hn;
+					break;
+				}
+				rc = cs_graph_edge(g, (size_t)qn, (size_t)hn, "found on");
+				if (!rc)
+					rc = cs_graph_edge(g, (size_t)hn, (size_t)mn, cs__buf_cstr(&label));
+			} else {
+				rc = cs_graph_edge(g, (size_t)qn, (size_t)mn, cs__buf_cstr(&label));
+			}
+			if (!rc)
+				rc = cs_graph_edge(g, (size_t)mn, (size_t)cn, "named by");
+		}
+	}
+	cs__buf_release(&key);
+	cs__buf_release(&label);
+	return rc;
+}

@@ -189,6 +189,17 @@ static void test_true_cluster_first(void **state)
 	assert_true(d->score < cs_correlation_lead(c, 0)->score);
 	assert_null(find_lead(c, "Decoy benign name", NULL));
 	assert_null(find_lead(c, "Unrelated", NULL));
+	{
+		/* The evidence graph of the first lead: its cluster, the four
+		 * query values, the three cluster values they reach when not
+		 * equal (parent domain, URL host, /24 neighbour). */
+		struct cs_graph *g = cs_graph_new();
+
+		assert_int_equal(cs_correlation_graph(c, 1, 0, g), CS_OK);
+		assert_int_equal(cs_graph_node_count(g), 1 + 4 + 3);
+		assert_int_equal(cs_graph_edge_count(g), 1 + 3 * 2);
+		cs_graph_free(g);
+	}
 	cs_correlation_free(c);
 }
 
