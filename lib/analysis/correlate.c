@@ -92,6 +92,8 @@ struct finding {
 	enum cs_kind kind;
 	char *value;
 	int64_t from, until;
+	size_t host_begin, host_end; /* the host's findings, once indexed */
+	int64_t host_span;           /* the longest first-to-last span on the host */
 };
 
 struct cs_correlation {
@@ -115,6 +117,10 @@ struct cs_correlation {
 	size_t nnets, capnets;
 	struct finding *finds;
 	size_t nfinds, capfinds;
+	size_t *next_same;       /* the next finding of the same (kind, value) */
+	struct cs_map find_index; /* (kind, value) -> its first finding */
+	int indexed;
+	size_t cooccur_capped;
 	size_t nitems, unmatched;
 	const struct cs_lead **leads;
 	size_t nleads;
@@ -495,32 +501,123 @@ static int lookup_networks(struct cs_correlation *c, const struct cs_query_item 
 	return CS_OK;
 }
 
+/*
+ * Co-occurrence index, built once: findings sorted by (host, first seen),
+ * with each host's range and longest span, and the findings of each
+ * (kind, value) chained, so that an item meets only the findings of its
+ * own value and, for each, its host's neighbours inside the window.
+ */
+static int by_host_time(const void *a, const void *b)
+{
+	const struct finding *x = a, *y = b;
+	int r = strcmp(x->host, y->host);
+
+	if (r)
+		return r;
+	return x->from < y->from ? -1 : x->from > y->from;
+}
+
+static int cooccur_index(struct cs_correlation *c)
+{
+	size_t i, start;
+
+	qsort(c->finds, c->nfinds, sizeof(*c->finds), by_host_time);
+	c->next_same = cs__malloc((c->nfinds ? c->nfinds : 1) * sizeof(*c->next_same));
+	if (!c->next_same)
+		return CS_ERR_NOMEM;
+	for (start = 0; start < c->nfinds; start = i) {
+		int64_t span = 0;
+
+		for (i = start; i < c->nfinds && strcmp(c->finds[i].host, c->finds[start].host) == 0;
+		     i++) {
+			if (c->finds[i].until - c->finds[i].from > span)
+				span = c->finds[i].until - c->finds[i].from;
+		}
+		for (size_t k = start; k < i; k++) {
+			c->finds[k].host_begin = start;
+			c->finds[k].host_end = i;
+			c->finds[k].host_span = span;
+		}
+	}
+	for (i = c->nfinds; i-- > 0;) {
+		uint32_t v;
+		struct finding *f = &c->finds[i];
+
+		cs__buf_reset(&c->key);
+		if (cs__buf_printf(&c->key, "%d%c%s", (int)f->kind, 0, f->value))
+			return CS_ERR_NOMEM;
+		c->next_same[i] = cs__map_get(&c->find_index, c->key.data, c->key.len, &v)
+					  ? (size_t)v
+					  : SIZE_MAX;
+		if (i > UINT32_MAX - 1 ||
+		    cs__map_put(&c->find_index, c->key.data, c->key.len, (uint32_t)i))
+			return CS_ERR_NOMEM;
+	}
+	c->indexed = 1;
+	return CS_OK;
+}
+
+/* At most this many distinct values found beside one item are looked up. */
+#define MAX_COOCCUR_VALUES 4096
+
 /* Findings on the same host as the item, within the window. */
 static int lookup_cooccurring(struct cs_correlation *c, const struct cs_query_item *q)
 {
 	int64_t w = c->o->window_ms > 0 ? c->o->window_ms : 86400000;
-	size_t i, j;
-	int rc;
+	struct cs_map looked;
+	size_t i, j, nlooked = 0;
+	uint32_t v;
+	int rc = CS_OK;
 
-	for (i = 0; i < c->nfinds; i++) {
+	if (!c->indexed && (rc = cooccur_index(c)))
+		return rc;
+	cs__buf_reset(&c->key);
+	if (cs__buf_printf(&c->key, "%d%c%s", (int)q->kind, 0, q->value))
+		return CS_ERR_NOMEM;
+	if (!cs__map_get(&c->find_index, c->key.data, c->key.len, &v))
+		return CS_OK;
+	cs__map_init(&looked);
+	for (i = v; !rc && i != SIZE_MAX; i = c->next_same[i]) {
 		const struct finding *f = &c->finds[i];
+		size_t lo = f->host_begin, hi = f->host_end;
+		int64_t from = f->from - w - f->host_span;
 
-		if (f->kind != q->kind || strcmp(f->value, q->value) != 0 || !f->from)
+		if (!f->from)
 			continue;
-		for (j = 0; j < c->nfinds; j++) {
+		/* The first finding of the host that can reach the window. */
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (c->finds[mid].from < from)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (j = lo; !rc && j < f->host_end && c->finds[j].from <= f->until + w; j++) {
 			const struct finding *g = &c->finds[j];
 
-			if (j == i || !g->from || strcmp(g->host, f->host) != 0 ||
+			if (j == i || !g->from || g->until < f->from - w ||
 			    (g->kind == q->kind && strcmp(g->value, q->value) == 0))
 				continue;
-			if (g->from > f->until + w || f->from > g->until + w)
+			cs__buf_reset(&c->key);
+			if (cs__buf_printf(&c->key, "%d%c%s%c%s", (int)g->kind, 0, g->value, 0,
+					   g->host)) {
+				rc = CS_ERR_NOMEM;
+				break;
+			}
+			if (cs__map_get(&looked, c->key.data, c->key.len, &v))
 				continue;
-			rc = lookup(c, CS_REL_COOCCUR, g->kind, g->value, g->host);
-			if (rc)
-				return rc;
+			if (nlooked++ >= MAX_COOCCUR_VALUES) {
+				c->cooccur_capped++;
+				break;
+			}
+			rc = cs__map_put(&looked, c->key.data, c->key.len, 1);
+			if (!rc)
+				rc = lookup(c, CS_REL_COOCCUR, g->kind, g->value, g->host);
 		}
 	}
-	return CS_OK;
+	cs__map_release(&looked);
+	return rc;
 }
 
 static int lookup_item(struct cs_correlation *c, const struct cs_query_item *q)
@@ -753,6 +850,7 @@ static struct cs_correlation *correlation_new(struct cs_store *st,
 	cs__map_init(&c->self_real);
 	cs__map_init(&c->file_self);
 	cs__map_init(&c->seen);
+	cs__map_init(&c->find_index);
 	cs__buf_init(&c->key, 1 << 20);
 	return c;
 }
@@ -769,6 +867,8 @@ void cs_correlation_free(struct cs_correlation *c)
 	free(c->cl);
 	free(c->nets);
 	free(c->finds);
+	free(c->next_same);
+	cs__map_release(&c->find_index);
 	free(c->nbrs);
 	free(c->leads);
 	cs__map_release(&c->cl_index);
