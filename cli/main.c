@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "cli.h"
 
@@ -151,11 +154,28 @@ static void usage(FILE *f)
 	      f);
 }
 
+/*
+ * glibc serves blocks above 128 KiB (its threshold then drifts up to at
+ * most 32 MiB) with mmap, and every such block comes back zeroed by page
+ * faults. libyara's compiler allocates and frees blocks of that size
+ * hundreds of times per rule file: importing signature-base spent a third
+ * of its time faulting pages in. Blocks under 32 MiB therefore come from
+ * the heap, which keeps up to 64 MiB of freed memory for reuse.
+ */
+static void tune_malloc(void)
+{
+#ifdef __GLIBC__
+	mallopt(M_MMAP_THRESHOLD, 32 << 20);
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
+#endif
+}
+
 int main(int argc, char **argv)
 {
 	struct cli_global g;
 	int i = 1, r;
 
+	tune_malloc();
 	memset(&g, 0, sizeof(g));
 	while (i < argc && argv[i][0] == '-') {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
