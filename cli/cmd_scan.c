@@ -454,7 +454,7 @@ static int cmd_files(int argc, char **argv, struct cli_global *g)
 	if (!in)
 		goto out;
 	ss.intel = in;
-	rc = cs_matcher_new(in, on_scan_diag, &ss, &m);
+	rc = cli_matcher_new(in, g, on_scan_diag, &ss, &m);
 	if (rc) {
 		cli_err("cannot compile the intel: %s", cs_strerror(rc));
 		goto out;

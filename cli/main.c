@@ -39,6 +39,10 @@ int cli_global_opt(struct cli_global *g, int argc, char **argv, int *i)
 		g->verbose = 1;
 		return 1;
 	}
+	if (strcmp(a, "--no-cache") == 0) {
+		g->no_cache = 1;
+		return 1;
+	}
 	if (strcmp(a, "--db") == 0) {
 		if (*i + 1 >= argc) {
 			cli_err("--db needs a path");
@@ -148,6 +152,9 @@ static void usage(FILE *f)
 	      "  --json              machine-readable output (JSON Lines)\n"
 	      "  --quiet             no per-file notes\n"
 	      "  --verbose           every diagnostic, not only the first per file\n"
+	      "  --no-cache          compile YARA rules and regexes every time, without\n"
+	      "                      the cache ($CHAINSWEEP_CACHE_DIR, else\n"
+	      "                      $XDG_CACHE_HOME/chainsweep or ~/.cache/chainsweep)\n"
 	      "\n"
 	      "exit status: 0 success (or nothing found), 1 findings, 2 error,\n"
 	      "3 nothing found by a sweep that could not look everywhere.\n",

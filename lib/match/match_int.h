@@ -59,6 +59,10 @@ struct cs_matcher {
 	const char **yara_ns; /* namespace (source path) per source */
 	char yara_digest[65];  /* SHA-256 over the compiled sources */
 	int yr_init;
+	/* Compiled-matcher cache (cache.c): the folder, or NULL, and what
+	 * it gave (enum cs_cache_state). */
+	const char *cache_dir;
+	int yara_cache, regex_cache;
 	/* Network indicators (logs): counts, and the networks keyed by
 	 * family, prefix length and masked address. */
 	size_t ndomain, naddr, nurl, nemail;
@@ -89,6 +93,19 @@ const struct cs_indicator *cs__match_hash(const struct cs_matcher *m, enum cs_ki
  * archive members included) whose base name starts at `base`. */
 int cs__match_path(struct cs_match_thread *t, const char *path, const char *base, cs_match_fn fn,
                    void *ud);
+
+/* The compiled-matcher cache (cache.c). An entry read back: `buf` owns
+ * the bytes `meta` and `payload` point into. */
+struct cs_mcache_entry {
+	unsigned char *buf;
+	const unsigned char *meta, *payload;
+	size_t meta_len, payload_len;
+};
+int cs__mcache_get(const char *dir, const char *kind, const unsigned char *key,
+                   struct cs_mcache_entry *e);
+int cs__mcache_put(const char *dir, const char *kind, const unsigned char *key, const void *meta,
+                   size_t meta_len, const void *payload, size_t payload_len);
+void cs__mcache_entry_release(struct cs_mcache_entry *e);
 
 /* Text matching (textmatch.c). The callback gets what was observed, where
  * in the text (offset, length) and the indicator. */

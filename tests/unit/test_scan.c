@@ -641,6 +641,181 @@ static void test_bad_regex(void **state)
 	sweep_free(&s);
 }
 
+/* ---- the compiled-rules cache ---- */
+
+/* The path of the one cache entry of `kind` in dir (static), or NULL. */
+static const char *cache_entry(const char *dir, const char *kind)
+{
+	static char path[4096];
+	char cmd[4200];
+	FILE *p;
+	size_t n;
+
+	snprintf(cmd, sizeof(cmd), "ls -t '%s' | grep '^%s-' | head -n 1", dir, kind);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	n = strlen(dir);
+	memcpy(path, dir, n);
+	path[n++] = '/';
+	if (!fgets(path + n, (int)(sizeof(path) - n), p)) {
+		pclose(p);
+		return NULL;
+	}
+	pclose(p);
+	path[strcspn(path, "\n")] = '\0';
+	return path;
+}
+
+static size_t cache_count(const char *dir, const char *kind)
+{
+	char cmd[4200];
+	FILE *p;
+	int n = -1;
+
+	snprintf(cmd, sizeof(cmd), "ls '%s' | grep -c '^%s-'", dir, kind);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	assert_int_equal(fscanf(p, "%d", &n), 1);
+	pclose(p);
+	return (size_t)n;
+}
+
+/* Build the matcher with the cache, sweep, and check what the cache did
+ * and that the findings are the same whatever it did. */
+static void cached_sweep(struct sweep *s, const char *dir, int yara_state, int regex_state)
+{
+	struct cs_matcher_opts o;
+	struct cs_matcher_info mi;
+	size_t i;
+
+	cs_matcher_free(s->m);
+	s->m = NULL;
+	for (i = 0; i < s->n; i++)
+		free(s->lines[i]);
+	s->n = 0;
+	cs_matcher_opts_init(&o);
+	o.cache_dir = dir;
+	assert_int_equal(cs_matcher_new_opts(s->in, &o, cs_test_diag_cb, &s->d, &s->m), CS_OK);
+	cs_matcher_info(s->m, &mi);
+	assert_int_equal(mi.yara_cache, yara_state);
+	assert_int_equal(mi.regex_cache, regex_state);
+	assert_int_equal(mi.yara_rules, 2);
+	assert_int_equal(mi.yara_sources, 1);
+	assert_int_equal(mi.regexes, 1);
+	run(s, NULL);
+	assert_string_equal(findings(s), "path-regex Temp/x.exe Temp/x.exe\n"
+	                                 "yara Temp/x.exe Benign_Marker\n");
+}
+
+/* Flip one byte of a file at `off` from its end. */
+static void flip(const char *path, off_t off)
+{
+	int fd = open(path, O_RDWR);
+	unsigned char c;
+
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, &c, 1, lseek(fd, 0, SEEK_END) - off), 1);
+	c ^= 0x5a;
+	assert_int_equal(pwrite(fd, &c, 1, lseek(fd, 0, SEEK_END) - off), 1);
+	close(fd);
+}
+
+/*
+ * Compiled YARA rules and regex databases are kept and reused when the
+ * rules are the same; other rules are another entry; an entry that fails
+ * its checks (flipped byte, cut short, another's or writable by others)
+ * is never loaded: it is compiled again, and the findings never change.
+ */
+static void test_matcher_cache(void **state)
+{
+	struct sweep s;
+	char *tmp = cs_test_tmpdir(), *dir, digest[65];
+	const char *e;
+	struct stat st;
+
+	(void)state;
+	assert_true(asprintf(&dir, "%s/cache/chainsweep", tmp) > 0);
+	sweep_init(&s);
+	intel_add(&s, "yara", "marker.yar", yara_rule);
+	intel_add(&s, "loki-filename", "f.txt", "\\\\Temp\\\\x\\.exe;60\n");
+	cs_intel_finalize(s.in);
+	put_s(s.root, "Temp/x.exe", "aa " MARKER " bb");
+	put_s(s.root, "decoy.txt", "XTRADER-BENIGN-TEST-MARKER-7f3b");
+
+	/* Cold: compiled and stored, the folders created private. */
+	cached_sweep(&s, dir, CS_CACHE_STORED, CS_CACHE_STORED);
+	assert_int_equal(stat(dir, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0700);
+	assert_int_equal(cache_count(dir, "yara"), 1);
+	assert_int_equal(cache_count(dir, "hs-path"), 1);
+	snprintf(digest, sizeof(digest), "%s", cs_matcher_yara_digest(s.m));
+	/* Warm: loaded, same ruleset name (the inventory relies on it). */
+	cached_sweep(&s, dir, CS_CACHE_HIT, CS_CACHE_HIT);
+	assert_string_equal(cs_matcher_yara_digest(s.m), digest);
+	assert_false(cs_test_diags_have(&s.d, "cache-corrupt"));
+
+	/* A flipped byte in the compiled rules: detected, deleted, rebuilt. */
+	e = cache_entry(dir, "yara");
+	assert_non_null(e);
+	flip(e, 100);
+	cached_sweep(&s, dir, CS_CACHE_REBUILT, CS_CACHE_HIT);
+	assert_true(cs_test_diags_have(&s.d, "cache-corrupt"));
+	cached_sweep(&s, dir, CS_CACHE_HIT, CS_CACHE_HIT);
+	/* Cut short, and a flipped byte in the header's key. */
+	e = cache_entry(dir, "yara");
+	assert_int_equal(truncate(e, 200), 0);
+	cached_sweep(&s, dir, CS_CACHE_REBUILT, CS_CACHE_HIT);
+	e = cache_entry(dir, "hs-path");
+	assert_non_null(e);
+	{
+		int fd = open(e, O_RDWR);
+		unsigned char c;
+
+		assert_true(fd >= 0);
+		assert_int_equal(pread(fd, &c, 1, 20), 1);
+		c ^= 1;
+		assert_int_equal(pwrite(fd, &c, 1, 20), 1);
+		close(fd);
+	}
+	cached_sweep(&s, dir, CS_CACHE_HIT, CS_CACHE_REBUILT);
+	/* An entry others may write is not read (and is replaced). */
+	e = cache_entry(dir, "yara");
+	assert_int_equal(chmod(e, 0666), 0);
+	cached_sweep(&s, dir, CS_CACHE_STORED, CS_CACHE_HIT);
+	assert_int_equal(stat(cache_entry(dir, "yara"), &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	/* A folder others may write is not used at all. */
+	assert_int_equal(chmod(dir, 0777), 0);
+	cached_sweep(&s, dir, CS_CACHE_FAILED, CS_CACHE_FAILED);
+	assert_int_equal(chmod(dir, 0700), 0);
+	cached_sweep(&s, dir, CS_CACHE_HIT, CS_CACHE_HIT);
+	sweep_free(&s);
+
+	/* Other rules (one string changed): another entry, never the old. */
+	sweep_init(&s);
+	{
+		char other[sizeof(yara_rule) + 8];
+		char *p;
+
+		snprintf(other, sizeof(other), "%s", yara_rule);
+		p = strstr(other, "condition: $t at");
+		assert_non_null(p);
+		memcpy(p + 11, "#t ==", 5);
+		memmove(p + 16, p + 16 + 12, strlen(p + 16 + 12) + 1); /* "$t at filesize - 36" -> "#t == 0" */
+		intel_add(&s, "yara", "marker.yar", other);
+	}
+	intel_add(&s, "loki-filename", "f.txt", "\\\\Temp\\\\x\\.exe;60\n");
+	cs_intel_finalize(s.in);
+	put_s(s.root, "Temp/x.exe", "aa " MARKER " bb");
+	cached_sweep(&s, dir, CS_CACHE_STORED, CS_CACHE_HIT);
+	assert_int_equal(cache_count(dir, "yara"), 2);
+	assert_string_not_equal(cs_matcher_yara_digest(s.m), digest);
+	sweep_free(&s);
+	cs_test_rmtree(tmp);
+	free(tmp);
+	free(dir);
+}
+
 /* cs_scan_mem: an archive held in memory, and garbage that looks like one. */
 static void test_scan_mem(void **state)
 {
@@ -875,6 +1050,7 @@ int main(void)
 	        cmocka_unit_test(test_denied),
 	        cmocka_unit_test(test_truncated_while_read),
 	        cmocka_unit_test(test_bad_regex),
+	        cmocka_unit_test(test_matcher_cache),
 	        cmocka_unit_test(test_scan_mem),
 	        cmocka_unit_test(test_inventory),
 	        cmocka_unit_test(test_selection),
