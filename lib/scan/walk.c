@@ -258,7 +258,7 @@ static int ensure_buf(struct cs_worker *w, size_t n)
 /* Give back a very large buffer after the file that needed it. */
 static void trim_buf(struct cs_worker *w)
 {
-	if (w->cap > 4 * CS_SCAN_CHUNK) {
+	if (w->cap > CS_SCAN_KEEP_BUF) {
 		free(w->buf);
 		w->buf = NULL;
 		w->cap = 0;
