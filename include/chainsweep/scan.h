@@ -86,6 +86,8 @@ struct cs_matcher_info {
 	size_t yara_rules;   /* YARA rules compiled */
 	size_t yara_sources; /* rule files compiled */
 	size_t yara_bad;     /* rule files left out */
+	size_t compounds;    /* compound file indicators (STIX [A AND B]) matched */
+	size_t compounds_bad; /* compound file indicators left out (a term no file decides) */
 	int yara_cache;      /* enum cs_cache_state of the YARA rules */
 	int regex_cache;     /* the same for the regex databases (the worst of them) */
 };
@@ -96,7 +98,8 @@ enum cs_evidence {
 	CS_EV_HASH = 1, /* the content's hash equals a hash indicator */
 	CS_EV_NAME = 2, /* the base name or path tail equals a file name indicator */
 	CS_EV_PATH = 3, /* a path or name regex matched */
-	CS_EV_YARA = 4  /* a YARA rule matched the content */
+	CS_EV_YARA = 4, /* a YARA rule matched the content */
+	CS_EV_COMPOUND = 5 /* every term of a compound indicator's observations held */
 };
 const char *cs_evidence_name(enum cs_evidence ev);
 

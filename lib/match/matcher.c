@@ -114,7 +114,7 @@ static char *fold_path(struct cs_arena *a, const char *s, size_t n)
 
 /* 1 when the first component of a folded tail stands for any prefix:
  * "~", "%localappdata%", "c:". */
-static int wild_component(const char *s, size_t n)
+int cs__match_wild_component(const char *s, size_t n)
 {
 	if (n == 1 && s[0] == '~')
 		return 1;
@@ -153,7 +153,7 @@ static int add_name(struct cs_matcher *m, const struct cs_indicator *ind, size_t
 		while (*t == '/')
 			t++;
 		slash = strchr(t, '/');
-		if (slash && wild_component(t, (size_t)(slash - t))) {
+		if (slash && cs__match_wild_component(t, (size_t)(slash - t))) {
 			e->any_prefix = 1;
 			t = slash + 1;
 		}
@@ -168,7 +168,7 @@ static int add_name(struct cs_matcher *m, const struct cs_indicator *ind, size_t
 
 /* Does the folded full path end with the entry's tail on a component
  * boundary? */
-static int tail_matches(const struct cs_name_entry *e, const char *folded, size_t n)
+int cs__match_tail(const struct cs_name_entry *e, const char *folded, size_t n)
 {
 	if (e->tail_len > n || memcmp(folded + n - e->tail_len, e->tail, e->tail_len) != 0)
 		return 0;
@@ -787,6 +787,7 @@ int cs_matcher_new_opts(const struct cs_intel *intel, const struct cs_matcher_op
 	m->cache_dir = o && o->cache_dir && o->cache_dir[0] ? o->cache_dir : NULL;
 	cs__map_init(&m->names);
 	cs__map_init(&m->nets);
+	cs__map_init(&m->canchors);
 	cs__arena_init(&m->arena);
 	n = cs_intel_count(intel);
 	for (i = 0; i < n && !rc; i++) {
@@ -821,6 +822,8 @@ int cs_matcher_new_opts(const struct cs_intel *intel, const struct cs_matcher_op
 	if (!rc)
 		rc = build_regexes(m, diag, ud);
 	if (!rc)
+		rc = cs__match_build_compounds(m, diag, ud);
+	if (!rc)
 		rc = build_yara(m, diag, ud);
 	m->cache_dir = NULL; /* borrowed for the call only */
 	if (rc) {
@@ -841,6 +844,7 @@ void cs_matcher_free(struct cs_matcher *m)
 	free(m->name_v);
 	free(m->path_v);
 	free(m->base_v);
+	cs__match_free_compounds(m);
 	hs_free_database(m->path_db);
 	hs_free_database(m->base_db);
 	hs_free_database(m->fp_db);
@@ -873,6 +877,8 @@ void cs_matcher_info(const struct cs_matcher *m, struct cs_matcher_info *o)
 	o->yara_rules = m->yara_rules;
 	o->yara_sources = m->yara_sources;
 	o->yara_bad = m->yara_bad;
+	o->compounds = m->compound_n;
+	o->compounds_bad = m->compound_bad;
 	o->yara_cache = m->yara_cache;
 	o->regex_cache = m->regex_cache;
 }
@@ -888,6 +894,8 @@ const char *cs_evidence_name(enum cs_evidence ev)
 		return "path-regex";
 	case CS_EV_YARA:
 		return "yara";
+	case CS_EV_COMPOUND:
+		return "compound";
 	}
 	return "unknown";
 }
@@ -1002,7 +1010,7 @@ int cs__match_path(struct cs_match_thread *t, const char *path, const char *base
 			while (idx && !rc) {
 				const struct cs_name_entry *e = &m->name_v[idx - 1];
 
-				if (!e->tail || tail_matches(e, fb, plen))
+				if (!e->tail || cs__match_tail(e, fb, plen))
 					rc = fn(ud, CS_EV_NAME, e->ind, e->tail ? path : base);
 				idx = e->next;
 			}

@@ -36,6 +36,10 @@ struct cs_scan {
 	uint64_t bytes_read;      /* atomic, for the rate cap and progress */
 	uint64_t files_done;      /* atomic */
 	char **cur;               /* progress: what the workers read */
+	/* Compounds of several observations: which observations some object
+	 * satisfied (per matcher observation), and which compounds were
+	 * reported (per compound); atomic bytes, NULL without compounds. */
+	unsigned char *cobs_seen, *compound_done;
 };
 
 /* Per-thread state. */
