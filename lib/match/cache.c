@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -208,7 +209,8 @@ bad:
 	return rc;
 }
 
-/* Delete all but the CACHE_KEEP most recently used entries of `kind`. */
+/* Delete all but the CACHE_KEEP most recently used entries of `kind`,
+ * and temporary files over an hour old. */
 static void prune(const char *dir, const char *kind)
 {
 	struct old {
@@ -227,6 +229,13 @@ static void prune(const char *dir, const char *kind)
 	while ((de = readdir(d)) != NULL) {
 		struct stat st;
 
+		/* A temporary file left by a sweep that died while writing. */
+		if (strncmp(de->d_name, ".tmp-", 5) == 0 &&
+		    fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+		    st.st_mtime + 3600 < time(NULL)) {
+			unlinkat(dfd, de->d_name, 0);
+			continue;
+		}
 		if (strncmp(de->d_name, kind, kl) != 0 || de->d_name[kl] != '-' ||
 		    strlen(de->d_name) != kl + 1 + 64 ||
 		    fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
