@@ -569,7 +569,7 @@ int cmd_sweep(int argc, char **argv, struct cli_global *g)
 	}
 	cs_intel_finalize(in);
 	ss.intel = in;
-	rc = cs_matcher_new(in, on_quiet_diag, &ss, &m);
+	rc = cli_matcher_new(in, g, on_quiet_diag, &ss, &m);
 	if (rc) {
 		cli_err("cannot compile the intel: %s", cs_strerror(rc));
 		goto out;
