@@ -107,7 +107,8 @@ typedef int (*cs_finding_fn_db)(void *userdata, const struct cs_finding_rec *f,
 int cs_store_findings(struct cs_store *st, const char *host, int kind, cs_finding_fn_db fn,
 		      void *userdata);
 
-/* The last finished sweep of each host, in host order. */
+/* The last finished sweep of each host, in host order (not counting
+ * software-only runs of `scan software`). */
 struct cs_sweep_info {
 	const char *host;
 	int64_t id;

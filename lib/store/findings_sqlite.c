@@ -211,12 +211,13 @@ int cs_store_sweeps(struct cs_store *st, cs_sweep_fn fn, void *ud)
 
 	if (cs__store_run(st, cs__store_inventory_sql) || cs__store_run(st, cs__store_findings_sql))
 		return CS_ERR_DB;
-	/* The last finished sweep of each host. */
+	/* The last finished sweep of each host (`scan software` runs, which
+	 * record only packages, have no coverage to report). */
 	if (sqlite3_prepare_v2(st->db,
 			       "SELECT h.name, s.id, s.started, s.finished, s.intel_version,"
 			       " s.coverage, s.incomplete FROM sweep s JOIN host h ON h.id = s.host"
 			       " WHERE s.id = (SELECT max(id) FROM sweep t WHERE t.host = s.host"
-			       " AND t.finished <> 0) ORDER BY h.name",
+			       " AND t.finished <> 0 AND t.what <> 'software') ORDER BY h.name",
 			       -1, &q, NULL) != SQLITE_OK)
 		return fail(st, "sweeps");
 	while (!rc && (r = sqlite3_step(q)) == SQLITE_ROW) {
