@@ -135,6 +135,11 @@ static void usage(FILE *f)
 	      "                      the case as findings.jsonl, report.html (summary,\n"
 	      "                      findings, timeline, coverage), sightings.stix.json\n"
 	      "                      and event.misp.json\n"
+	      "  exposure --compromised NODE [--window FROM..TO] [--relations FILE.yaml]...\n"
+	      "           [--sbom FILE]... [--json|--dot|--svg]\n"
+	      "                      every product version and host downstream of a\n"
+	      "                      compromised vendor, environment, product or version,\n"
+	      "                      with the path that reaches it\n"
 	      "  version             print the version\n"
 	      "  help                this text\n"
 	      "\n"
@@ -189,6 +194,8 @@ int main(int argc, char **argv)
 		return cmd_findings(argc - i, argv + i, &g);
 	if (strcmp(argv[i], "report") == 0)
 		return cmd_report(argc - i, argv + i, &g);
+	if (strcmp(argv[i], "exposure") == 0)
+		return cmd_exposure(argc - i, argv + i, &g);
 	if (strcmp(argv[i], "version") == 0) {
 		printf("chainsweep %s\n", CS_VERSION);
 		return CS_EXIT_OK;

@@ -40,6 +40,8 @@
 #define X_MAX_EDGES   4000000u
 #define X_YAML_BUDGET 200000 /* YAML nodes visited per file, aliases included */
 #define X_SBOM_DEPTH  16     /* nested CycloneDX components */
+/* "Not found" from the look-ups, apart from every CS_ERR_* code. */
+#define X_NONE (-1000L)
 
 enum rel {
 	REL_MAKES = 1,
@@ -177,7 +179,7 @@ static long find(const struct cs_exposure *x, const char *key)
 {
 	uint32_t v;
 
-	return cs__map_get(&x->keys, key, strlen(key), &v) ? (long)v : -1;
+	return cs__map_get(&x->keys, key, strlen(key), &v) ? (long)v : X_NONE;
 }
 
 /* Add (or find) a node; label and kind are kept from the first time. */
@@ -267,7 +269,7 @@ static long product_by_name(const struct cs_exposure *x, const char *name)
 {
 	struct cs_buf n, k;
 	uint32_t v;
-	long r = -1;
+	long r = X_NONE;
 
 	cs__buf_init(&n, 0);
 	cs__buf_init(&k, 0);
@@ -305,7 +307,7 @@ static long component_by(const struct cs_exposure *x, const char *name, const ch
 {
 	struct cs_buf n, k;
 	uint32_t v;
-	long r = -1;
+	long r = X_NONE;
 
 	cs__buf_init(&n, 0);
 	cs__buf_init(&k, 0);
@@ -1282,12 +1284,15 @@ int cs_exposure_add_software(struct cs_exposure *x, const struct cs_software_rec
 	if (!x || !r || !r->host || !r->name || !r->version)
 		return CS_ERR_INVALID;
 	p = product_by_name(x, r->name);
-	if (p >= 0)
+	if (p >= 0) {
 		v = version_node(x, (uint32_t)p, r->version);
-	else
+		if (v < 0)
+			return (int)v;
+	} else {
 		v = component_by(x, r->name, r->version);
-	if (v < 0)
-		return v == CS_ERR_NOMEM || v == CS_ERR_TOOBIG ? (int)v : CS_OK;
+		if (v < 0)
+			return CS_OK; /* nothing the graph knows */
+	}
 	cs__buf_init(&hk, 0);
 	cs__buf_init(&detail, 0);
 	rc = cs__buf_printf(&hk, "host:%s", r->host);
