@@ -30,6 +30,7 @@
 #include <jansson.h>
 #include <yaml.h>
 
+#include "analysis/analysis_int.h"
 #include "chainsweep/exposure.h"
 #include "core/core_int.h"
 
@@ -40,6 +41,7 @@
 #define X_MAX_EDGES   4000000u
 #define X_YAML_BUDGET 200000 /* YAML nodes visited per file, aliases included */
 #define X_SBOM_DEPTH  16     /* nested CycloneDX components */
+#define X_MAX_ERRORS  100    /* reported per relations file */
 /* "Not found" from the look-ups, apart from every CS_ERR_* code. */
 #define X_NONE (-1000L)
 
@@ -88,8 +90,24 @@ struct cs_exposure {
 	struct cs_arena strs;
 	cs_diag_fn diag;
 	void *diag_ud;
+	int no_files;
 	char errmsg[512];
 };
+
+void cs__exposure_set_no_files(struct cs_exposure *x, int on)
+{
+	x->no_files = on;
+}
+
+size_t cs__exposure_node_count(const struct cs_exposure *x)
+{
+	return x->n;
+}
+
+const char *cs__exposure_node_key(const struct cs_exposure *x, size_t i)
+{
+	return i < x->n ? x->nodes[i].key : NULL;
+}
 
 /* ------------------------------------------------------------------ model */
 
@@ -408,7 +426,7 @@ struct yctx {
 	const char *file;
 	char dir[4096]; /* the file's folder, for SBOM paths */
 	long budget;
-	int errors;
+	int errors, warnings;
 	/* Relations are resolved once everything is declared. */
 	struct pending *pend;
 	size_t npend, cappend;
@@ -430,7 +448,15 @@ static void yerr(struct yctx *c, const yaml_node_t *n, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	c->errors++;
+	if (c->errors >= X_MAX_ERRORS)
+		return;
+	if (++c->errors == X_MAX_ERRORS) {
+		/* Stop walking: the file is not what it should be. */
+		c->budget = 0;
+		diag(c->x, CS_SEV_ERROR, c->file, n ? n->start_mark.line + 1 : 0,
+		     n ? n->start_mark.column + 1 : 0, "%d errors: stopped", X_MAX_ERRORS);
+		return;
+	}
 	diag(c->x, CS_SEV_ERROR, c->file, n ? n->start_mark.line + 1 : 0,
 	     n ? n->start_mark.column + 1 : 0, "%s", msg);
 }
@@ -441,9 +467,14 @@ static void ywarn(struct yctx *c, const yaml_node_t *n, const char *fmt, ...)
 	char msg[512];
 	va_list ap;
 
+	if (c->warnings >= X_MAX_ERRORS)
+		return;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	if (++c->warnings == X_MAX_ERRORS)
+		snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg),
+			 " (%d warnings: no more are shown)", X_MAX_ERRORS);
 	diag(c->x, CS_SEV_WARN, c->file, n ? n->start_mark.line + 1 : 0,
 	     n ? n->start_mark.column + 1 : 0, "%s", msg);
 }
@@ -861,6 +892,10 @@ static int sbom_item(struct yctx *c, yaml_node_t *item, void *ud)
 		snprintf(path, sizeof(path), "%s", e.file);
 	else
 		snprintf(path, sizeof(path), "%s/%s", c->dir, e.file);
+	if (c->x->no_files) {
+		ywarn(c, e.an, "SBOM '%.200s' not read (files are not opened here)", e.file);
+		return CS_OK;
+	}
 	rc = cs_exposure_load_sbom(c->x, path, e.product);
 	if (rc == CS_ERR_NOMEM)
 		return rc;
@@ -1067,7 +1102,7 @@ int cs_exposure_load_relations_mem(struct cs_exposure *x, const char *name, cons
 		return CS_ERR_NOMEM;
 	yaml_parser_set_input_string(&parser, data ? data : (const void *)"", len);
 	if (!yaml_parser_load(&parser, &doc)) {
-		diag(x, parser.error == YAML_MEMORY_ERROR ? CS_SEV_ERROR : CS_SEV_ERROR, name,
+		diag(x, CS_SEV_ERROR, name,
 		     parser.problem_mark.line + 1, parser.problem_mark.column + 1, "%s%s%s",
 		     parser.problem ? parser.problem : "YAML error",
 		     parser.context ? " " : "", parser.context ? parser.context : "");
