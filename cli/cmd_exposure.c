@@ -334,6 +334,7 @@ int cmd_exposure(int argc, char **argv, struct cli_global *g)
 		                            : json_null());
 		cli_json_print(o);
 	}
+	fflush(stdout);
 	if (!g->json && !g->quiet) {
 		fprintf(stderr, "downstream of %s", cli_escape(&es.esc, q.compromised));
 		if (q.from || q.until)
