@@ -34,11 +34,23 @@ echo
 echo "== what the case database now holds (chainsweep findings)"
 "$cs" --db "$db" findings || true
 echo
+echo "== how far downstream (chainsweep exposure): X_TRADER -> 3CX's build -> DesktopApp -> our hosts"
+rel=$here/../tests/data/exposure/relations.yaml
+set +e
+"$cs" --db "$db" exposure --compromised x_trader@r7.17.90p608 --relations "$rel"
+rc=$?
+"$cs" --db "$db" --quiet exposure --compromised x_trader@r7.17.90p608 --relations "$rel" \
+	--svg >"$out/exposure.svg"
+set -e
+# ws-17 runs the trojanized 18.12.416; the decoy ws-18 runs 18.12.422.
+[ "$rc" -eq 1 ] || { echo "demo: unexpected exposure exit status $rc" >&2; status=1; }
+echo
 echo "== the report (chainsweep report)"
 "$cs" --db "$db" report --out "$out" --title "chainsweep demo: 3CX lab"
 echo
 echo "Open $out/report.html in a browser (self-contained: summary, findings per host,"
-echo "a timeline against the 3CX compromise window, coverage). The sightings bundle and"
+echo "a timeline against the 3CX compromise window, coverage), and $out/exposure.svg"
+echo "(what sits downstream of X_TRADER). The sightings bundle and"
 echo "the MISP event import back into chainsweep. The case database is $db; sweep"
 echo "again and the findings are deduplicated, with first and last seen widened."
 exit $status
