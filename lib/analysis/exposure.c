@@ -42,6 +42,7 @@
 #define X_YAML_BUDGET 200000 /* YAML nodes visited per file, aliases included */
 #define X_SBOM_DEPTH  16     /* nested CycloneDX components */
 #define X_MAX_ERRORS  100    /* reported per relations file */
+#define X_MAX_FLOW    64     /* nested [ and { */
 /* "Not found" from the look-ups, apart from every CS_ERR_* code. */
 #define X_NONE (-1000L)
 
@@ -1098,6 +1099,34 @@ int cs_exposure_load_relations_mem(struct cs_exposure *x, const char *name, cons
 	slash = strrchr(name, '/');
 	if (slash && (size_t)(slash - name) < sizeof(c.dir))
 		snprintf(c.dir, sizeof(c.dir), "%.*s", (int)(slash - name), name);
+	/* libyaml takes time quadratic in the nesting of flow collections
+	 * (100,000 '[' cost 30 s): refuse deep nests before it sees them. */
+	{
+		const unsigned char *p = data, *e = p + len, *deep = NULL;
+		size_t depth = 0;
+		uint64_t line = 1, col = 1, dl = 0, dc = 0;
+
+		for (; p < e && !deep; p++, col++) {
+			if (*p == '\n') {
+				line++;
+				col = 0;
+			} else if (*p == '[' || *p == '{') {
+				if (++depth > X_MAX_FLOW) {
+					deep = p;
+					dl = line;
+					dc = col;
+				}
+			} else if ((*p == ']' || *p == '}') && depth) {
+				depth--;
+			}
+		}
+		if (deep) {
+			diag(x, CS_SEV_ERROR, name, dl, dc,
+			     "'[' and '{' nested deeper than %d (counted anywhere, quoted or not)",
+			     X_MAX_FLOW);
+			return CS_ERR_PARSE;
+		}
+	}
 	if (!yaml_parser_initialize(&parser))
 		return CS_ERR_NOMEM;
 	yaml_parser_set_input_string(&parser, data ? data : (const void *)"", len);

@@ -458,9 +458,29 @@ static void test_hostile_sizes(void **state)
 	/* Deep nesting: 100,000 '[' under an unknown key, and under a known one. */
 	memset(big, '[', 100000);
 	memcpy(big, "x: ", 3);
-	assert_int_not_equal(hostile(big, 100000, &d), CS_OK);
+	assert_int_equal(hostile(big, 100000, &d), CS_ERR_PARSE);
+	assert_true(cs_test_diags_have(&d, "bad.yaml:1:68: error: '[' and '{' nested deeper"));
 	memcpy(big, "vendors: ", 9);
-	assert_int_not_equal(hostile(big, 100000, &d), CS_OK);
+	assert_int_equal(hostile(big, 100000, &d), CS_ERR_PARSE);
+	/* Deep, but not too deep, and balanced: read (a wrong type). */
+	p = big;
+	p += sprintf(p, "x: ");
+	for (i = 0; i < 64; i++)
+		*p++ = i & 1 ? '{' : '[';
+	for (i = 64; i-- > 0;)
+		*p++ = i & 1 ? '}' : ']';
+	p += sprintf(p, "\nvendors: [[[[[[[[]]]]]]]]\n");
+	assert_int_equal(hostile(big, (size_t)(p - big), &d), CS_ERR_PARSE);
+	assert_true(cs_test_diags_have(&d, "a vendor must be a mapping"));
+	/* Deep block nesting is bounded by the file cap (indentation grows). */
+	p = big;
+	for (i = 0; i < 1000; i++) {
+		memset(p, ' ', i);
+		p += i;
+		p += sprintf(p, "k:\n");
+	}
+	assert_int_equal(hostile(big, (size_t)(p - big), &d), CS_OK);
+	assert_true(cs_test_diags_have(&d, "unknown top-level key 'k'"));
 	/* A huge scalar: over the value cap, reported, not kept. */
 	memcpy(big, "vendors: [{id: ", 15);
 	memset(big + 15, 'v', 1u << 20);
