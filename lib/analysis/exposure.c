@@ -637,6 +637,7 @@ static int ver_field(struct yctx *c, const char *k, yaml_node_t *kn, yaml_node_t
 
 	if (strcmp(k, "version") == 0) {
 		e->version = yscalar(c, vn, k);
+		e->an = vn;
 	} else if (strcmp(k, "released") == 0) {
 		e->released = yscalar(c, vn, k);
 		e->releasedn = vn;
@@ -659,7 +660,7 @@ static int add_version_item(struct yctx *c, yaml_node_t *item, void *ud)
 		v.version = yscalar(c, item, "version");
 	} else if (item->type == YAML_MAPPING_NODE) {
 		ymap(c, item, "a version", ver_field, &v);
-		if (!v.version && !c->errors)
+		if (!v.an)
 			yerr(c, item, "a version needs 'version'");
 	} else {
 		yerr(c, item, "a version must be a scalar or a mapping, not %s", type_name(item));
@@ -1432,10 +1433,9 @@ struct hitrec {
 	int order; /* kind, for sorting */
 };
 
-static const struct cs_exposure *sort_x;
-
-static int hit_cmp(const void *pa, const void *pb)
+static int hit_cmp(const void *pa, const void *pb, void *arg)
 {
+	const struct cs_exposure *sort_x = arg;
 	const struct hitrec *a = pa, *b = pb;
 	const struct xnode *na = &sort_x->nodes[a->node], *nb = &sort_x->nodes[b->node];
 	int c;
@@ -1578,8 +1578,7 @@ int cs_exposure_run(struct cs_exposure *x, const struct cs_exposure_query *q, cs
 				   : strcmp(k, "host") == 0				 ? 1
 											 : 2;
 	}
-	sort_x = x;
-	qsort(hits, nh, sizeof(*hits), hit_cmp);
+	qsort_r(hits, nh, sizeof(*hits), hit_cmp, x);
 	/* The picture: nodes reached, edges walked (the parents). */
 	if (g) {
 		for (i = 0; i < x->n; i++) {

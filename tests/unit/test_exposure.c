@@ -401,6 +401,10 @@ static void test_hostile_syntax_and_types(void **state)
 	assert_int_equal(H("vendors: [{id: \"a\\0b\"}]\n"), CS_ERR_PARSE);
 	assert_true(cs_test_diags_have(&d, "NUL byte"));
 	assert_int_equal(H("vendors: [{id: a\xff\xfe}]\n"), CS_ERR_PARSE);
+	/* A version entry without its version. */
+	assert_int_equal(H("products: [{id: p, versions: [{released: 2023-01-01}]}]\n"),
+			 CS_ERR_PARSE);
+	assert_true(cs_test_diags_have(&d, "bad.yaml:1:31: error: a version needs 'version'"));
 	/* Duplicate ids: a warning, the first stays. */
 	assert_int_equal(H("vendors: [{id: a}, {id: a, name: b}]\n"), CS_OK);
 	assert_true(cs_test_diags_have(&d, "declared again"));
