@@ -64,7 +64,8 @@ static json_t *hit_json(struct ex_state *es, const struct cs_exposure_hit *h)
 	if (h->version)
 		json_object_set_new(o, "version", json_string(cli_escape(&es->esc, h->version)));
 	if (h->released)
-		json_object_set_new(o, "released", json_string(cli_time(h->released, t, sizeof(t))));
+		json_object_set_new(o, "released",
+		                    json_string(cli_time(h->released, t, sizeof(t))));
 	if (h->kind == CS_EXPOSED_HOST) {
 		json_object_set_new(o, "host", json_string(cli_escape(&es->esc, h->host)));
 		json_object_set_new(o, "current", json_boolean(h->current));
@@ -73,9 +74,9 @@ static json_t *hit_json(struct ex_state *es, const struct cs_exposure_hit *h)
 			                    json_string(cli_time(h->last_seen, t, sizeof(t))));
 	}
 	json_object_set_new(o, "indeterminate", json_boolean(h->indeterminate));
-	json_object_set_new(o, "window_from", h->window_from ? json_string(cli_time(
-	                                                               h->window_from, t, sizeof(t)))
-	                                                     : json_null());
+	json_object_set_new(o, "window_from",
+	                    h->window_from ? json_string(cli_time(h->window_from, t, sizeof(t)))
+	                                   : json_null());
 	json_object_set_new(o, "window_until",
 	                    h->window_until ? json_string(cli_time(h->window_until, t, sizeof(t)))
 	                                    : json_null());
@@ -137,7 +138,8 @@ static int on_hit(void *ud, const struct cs_exposure_hit *h)
 			fputs("  (release date unknown)", stdout);
 	} else {
 		printf("%s host %s  runs %s", h->indeterminate ? "INDETERMINATE" : "EXPOSED",
-		       cli_escape(&es->esc, h->host), cli_escape(&es->esc2, h->path[h->npath - 2].label));
+		       cli_escape(&es->esc, h->host),
+		       cli_escape(&es->esc2, h->path[h->npath - 2].label));
 		if (!h->current)
 			fputs("  (no longer seen by its latest software sweep)", stdout);
 	}
@@ -310,7 +312,7 @@ int cmd_exposure(int argc, char **argv, struct cli_global *g)
 	if (rc) {
 		cli_err("--compromised %s: %s", cli_escape(&es.esc, q.compromised),
 		        rc == CS_ERR_NOTFOUND || rc == CS_ERR_INVALID ? cs_exposure_errmsg(x)
-		                                                     : cs_strerror(rc));
+		                                                      : cs_strerror(rc));
 		goto out;
 	}
 	if (graph) {
@@ -338,7 +340,8 @@ int cmd_exposure(int argc, char **argv, struct cli_global *g)
 	if (!g->json && !g->quiet) {
 		fprintf(stderr, "downstream of %s", cli_escape(&es.esc, q.compromised));
 		if (q.from || q.until)
-			fprintf(stderr, " (window %s .. %s)", q.from ? day(q.from, t1, sizeof(t1)) : "",
+			fprintf(stderr, " (window %s .. %s)",
+			        q.from ? day(q.from, t1, sizeof(t1)) : "",
 			        q.until ? day(q.until, t2, sizeof(t2)) : "");
 		fprintf(stderr,
 		        ": %llu product version%s, %llu host%s (%llu indeterminate), %llu other "

@@ -50,7 +50,7 @@ int cs_exposure_load_relations(struct cs_exposure *x, const char *path);
 /* The same from memory; `name` is used in messages and for relative SBOM
  * paths (its folder). */
 int cs_exposure_load_relations_mem(struct cs_exposure *x, const char *name, const void *data,
-				   size_t len);
+                                   size_t len);
 
 /*
  * A CycloneDX JSON SBOM: its `dependencies` tree becomes "dependency of"
@@ -94,14 +94,14 @@ struct cs_exposure_hit {
 	const char *key;
 	const char *label;
 	const char *node_kind;
-	const char *product;  /* versions and hosts: the product's label */
-	const char *version;  /* versions and hosts: the version */
-	int64_t released;     /* versions: release time (epoch s), 0 when unknown */
-	const char *host;     /* hosts */
-	int current;          /* hosts: the host's latest software sweep still sees it */
-	int64_t last_seen;    /* hosts: when that sweep finished (epoch s), 0 unknown */
-	int indeterminate;    /* a release date needed for the window is unknown */
-	int64_t window_from;  /* the window that applied (epoch s, 0 = open) */
+	const char *product; /* versions and hosts: the product's label */
+	const char *version; /* versions and hosts: the version */
+	int64_t released;    /* versions: release time (epoch s), 0 when unknown */
+	const char *host;    /* hosts */
+	int current;         /* hosts: the host's latest software sweep still sees it */
+	int64_t last_seen;   /* hosts: when that sweep finished (epoch s), 0 unknown */
+	int indeterminate;   /* a release date needed for the window is unknown */
+	int64_t window_from; /* the window that applied (epoch s, 0 = open) */
 	int64_t window_until;
 	const struct cs_exposure_step *path; /* from the compromised node to this one */
 	size_t npath;
@@ -131,7 +131,7 @@ struct cs_exposure_result {
  * return from fn stops and is returned.
  */
 int cs_exposure_run(struct cs_exposure *x, const struct cs_exposure_query *q, cs_exposure_fn fn,
-		    void *userdata, struct cs_graph *g, struct cs_exposure_result *res);
+                    void *userdata, struct cs_graph *g, struct cs_exposure_result *res);
 /* The message of the last failure. */
 const char *cs_exposure_errmsg(const struct cs_exposure *x);
 

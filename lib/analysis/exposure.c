@@ -34,9 +34,9 @@
 #include "chainsweep/exposure.h"
 #include "core/core_int.h"
 
-#define X_MAX_FILE    (4u << 20)  /* relations file */
+#define X_MAX_FILE    (4u << 20)   /* relations file */
 #define X_MAX_SBOM    (256u << 20) /* SBOM file */
-#define X_MAX_SCALAR  4096        /* bytes in one YAML value */
+#define X_MAX_SCALAR  4096         /* bytes in one YAML value */
 #define X_MAX_NODES   1000000u
 #define X_MAX_EDGES   4000000u
 #define X_YAML_BUDGET 200000 /* YAML nodes visited per file, aliases included */
@@ -59,16 +59,16 @@ enum rel {
 };
 
 static const char *const rel_names[] = {
-	"", "makes", "operates", "version", "installed at", "builds", "updates",
-	"dependency of", "runs", "ran"};
+        "",       "makes",   "operates",      "version", "installed at",
+        "builds", "updates", "dependency of", "runs",    "ran"};
 
 struct xnode {
 	const char *key;
 	const char *label;
 	const char *kind;
-	uint32_t product;  /* versions: the product's node, else UINT32_MAX */
+	uint32_t product; /* versions: the product's node, else UINT32_MAX */
 	const char *version;
-	int64_t released;  /* epoch s, 0 unknown */
+	int64_t released; /* epoch s, 0 unknown */
 };
 
 struct xedge {
@@ -85,9 +85,9 @@ struct cs_exposure {
 	size_t n, cap;
 	struct xedge *edges;
 	size_t ne, ecap;
-	struct cs_map keys;   /* node key -> index */
-	struct cs_map names;  /* "p:" normalised product name, "c:" name@version -> index */
-	struct cs_map ekeys;  /* from, to, rel -> edge */
+	struct cs_map keys;  /* node key -> index */
+	struct cs_map names; /* "p:" normalised product name, "c:" name@version -> index */
+	struct cs_map ekeys; /* from, to, rel -> edge */
 	struct cs_arena strs;
 	cs_diag_fn diag;
 	void *diag_ud;
@@ -150,9 +150,9 @@ const char *cs_exposure_errmsg(const struct cs_exposure *x)
 }
 
 static void diag(struct cs_exposure *x, enum cs_severity sev, const char *file, uint64_t line,
-		 uint64_t col, const char *fmt, ...) CS_PRINTF(6, 7);
+                 uint64_t col, const char *fmt, ...) CS_PRINTF(6, 7);
 static void diag(struct cs_exposure *x, enum cs_severity sev, const char *file, uint64_t line,
-		 uint64_t col, const char *fmt, ...)
+                 uint64_t col, const char *fmt, ...)
 {
 	char msg[600];
 	struct cs_diag d;
@@ -224,8 +224,8 @@ static long add_node(struct cs_exposure *x, const char *key, const char *label, 
 	return (long)x->n++;
 }
 
-static int add_edge(struct cs_exposure *x, uint32_t from, uint32_t to, enum rel rel,
-		    int64_t wfrom, int64_t wuntil, const char *detail)
+static int add_edge(struct cs_exposure *x, uint32_t from, uint32_t to, enum rel rel, int64_t wfrom,
+                    int64_t wuntil, const char *detail)
 {
 	uint32_t k[3] = {from, to, (uint32_t)rel}, v;
 	struct xedge *e;
@@ -301,8 +301,8 @@ static long product_by_name(const struct cs_exposure *x, const char *name)
 	return r;
 }
 
-static int name_put(struct cs_exposure *x, const char *prefix, const char *name,
-		    const char *suffix, uint32_t idx)
+static int name_put(struct cs_exposure *x, const char *prefix, const char *name, const char *suffix,
+                    uint32_t idx)
 {
 	struct cs_buf n, k;
 	uint32_t old;
@@ -475,7 +475,7 @@ static void ywarn(struct yctx *c, const yaml_node_t *n, const char *fmt, ...)
 	va_end(ap);
 	if (++c->warnings == X_MAX_ERRORS)
 		snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg),
-			 " (%d warnings: no more are shown)", X_MAX_ERRORS);
+		         " (%d warnings: no more are shown)", X_MAX_ERRORS);
 	diag(c->x, CS_SEV_WARN, c->file, n ? n->start_mark.line + 1 : 0,
 	     n ? n->start_mark.column + 1 : 0, "%s", msg);
 }
@@ -498,7 +498,7 @@ static const char *type_name(const yaml_node_t *n)
 	return n->type == YAML_SCALAR_NODE     ? "a scalar"
 	       : n->type == YAML_SEQUENCE_NODE ? "a list"
 	       : n->type == YAML_MAPPING_NODE  ? "a mapping"
-					       : "empty";
+	                                       : "empty";
 }
 
 /* The text of a scalar node, or NULL (reported) when it is not one, is
@@ -526,8 +526,7 @@ static const char *yscalar(struct yctx *c, const yaml_node_t *n, const char *wha
 }
 
 /* Call fn for each (key, value) of a mapping node. */
-typedef int (*ymap_fn)(struct yctx *c, const char *key, yaml_node_t *kn, yaml_node_t *vn,
-		       void *ud);
+typedef int (*ymap_fn)(struct yctx *c, const char *key, yaml_node_t *kn, yaml_node_t *vn, void *ud);
 
 static int ymap(struct yctx *c, yaml_node_t *m, const char *what, ymap_fn fn, void *ud)
 {
@@ -705,7 +704,7 @@ static int valid_id(const char *s)
 }
 
 static int push_pending(struct yctx *c, enum rel rel, const char *from, const yaml_node_t *fn,
-			const char *to, const yaml_node_t *tn, int64_t wf, int64_t wu)
+                        const char *to, const yaml_node_t *tn, int64_t wf, int64_t wu)
 {
 	struct pending *p;
 
@@ -749,8 +748,8 @@ static int entity_item(struct yctx *c, yaml_node_t *item, void *ud)
 		return CS_OK;
 	}
 	if (!valid_id(e.id)) {
-		yerr(c, e.idn, "id '%.80s' must be non-empty without '@', ':' or control characters",
-		     e.id);
+		yerr(c, e.idn,
+		     "id '%.80s' must be non-empty without '@', ':' or control characters", e.id);
 		return CS_OK;
 	}
 	cs__buf_init(&k, 0);
@@ -780,7 +779,7 @@ static int entity_item(struct yctx *c, yaml_node_t *item, void *ud)
 
 		snprintf(ref, sizeof(ref), "vendor:%s", e.vendor);
 		rc = push_pending(c, strcmp(what, "product") == 0 ? REL_MAKES : REL_OPERATES, ref,
-				  e.vendorn, c->x->nodes[i].key, e.idn, 0, 0);
+		                  e.vendorn, c->x->nodes[i].key, e.idn, 0, 0);
 	}
 	return rc;
 }
@@ -824,8 +823,9 @@ static int relation_item(struct yctx *c, yaml_node_t *item, void *ud)
 	ymap(c, item, "a relation", rel_field, &e);
 	if (!e.type) {
 		if (!e.typen)
-			yerr(c, item, "a relation needs a 'type' (installed-at, builds, updates, "
-				      "depends-on)");
+			yerr(c, item,
+			     "a relation needs a 'type' (installed-at, builds, updates, "
+			     "depends-on)");
 		return CS_OK;
 	}
 	if (strcmp(e.type, "installed-at") == 0) {
@@ -841,8 +841,9 @@ static int relation_item(struct yctx *c, yaml_node_t *item, void *ud)
 		need_a = "on";
 		need_b = "product";
 	} else {
-		yerr(c, e.typen, "unknown relation type '%.80s' (installed-at, builds, updates, "
-				 "depends-on)",
+		yerr(c, e.typen,
+		     "unknown relation type '%.80s' (installed-at, builds, updates, "
+		     "depends-on)",
 		     e.type);
 		return CS_OK;
 	}
@@ -994,8 +995,9 @@ static int resolve(struct cs_exposure *x, const char *ref, int create, uint32_t 
 				nfound++;
 				if (found >= 0) {
 					snprintf(x->errmsg, sizeof(x->errmsg),
-						 "'%.200s' names both %.200s and %.200s: write KIND:ID",
-						 ref, x->nodes[found].key, x->nodes[i].key);
+					         "'%.200s' names both %.200s and %.200s: write "
+					         "KIND:ID",
+					         ref, x->nodes[found].key, x->nodes[i].key);
 					return CS_ERR_INVALID;
 				}
 				found = i;
@@ -1024,7 +1026,8 @@ static int resolve(struct cs_exposure *x, const char *ref, int create, uint32_t 
 		return CS_OK;
 	}
 	if (strcmp(x->nodes[found].kind, "product") != 0) {
-		snprintf(x->errmsg, sizeof(x->errmsg), "'%.200s': only products have versions", ref);
+		snprintf(x->errmsg, sizeof(x->errmsg), "'%.200s': only products have versions",
+		         ref);
 		return CS_ERR_NOTFOUND;
 	}
 	snprintf(base, sizeof(base), "%s@%s", x->nodes[found].key, at + 1);
@@ -1063,7 +1066,8 @@ static int resolve_pending(struct yctx *c)
 			return rc;
 		if (rc) {
 			c->errors++;
-			diag(c->x, CS_SEV_ERROR, c->file, p->to_line, p->to_col, "%s", c->x->errmsg);
+			diag(c->x, CS_SEV_ERROR, c->file, p->to_line, p->to_col, "%s",
+			     c->x->errmsg);
 			continue;
 		}
 		rc = add_edge(c->x, a, b, p->rel, p->wfrom, p->wuntil, NULL);
@@ -1074,7 +1078,7 @@ static int resolve_pending(struct yctx *c)
 }
 
 int cs_exposure_load_relations_mem(struct cs_exposure *x, const char *name, const void *data,
-				   size_t len)
+                                   size_t len)
 {
 	yaml_parser_t parser;
 	yaml_document_t doc;
@@ -1132,10 +1136,10 @@ int cs_exposure_load_relations_mem(struct cs_exposure *x, const char *name, cons
 		return CS_ERR_NOMEM;
 	yaml_parser_set_input_string(&parser, data ? data : (const void *)"", len);
 	if (!yaml_parser_load(&parser, &doc)) {
-		diag(x, CS_SEV_ERROR, name,
-		     parser.problem_mark.line + 1, parser.problem_mark.column + 1, "%s%s%s",
-		     parser.problem ? parser.problem : "YAML error",
-		     parser.context ? " " : "", parser.context ? parser.context : "");
+		diag(x, CS_SEV_ERROR, name, parser.problem_mark.line + 1,
+		     parser.problem_mark.column + 1, "%s%s%s",
+		     parser.problem ? parser.problem : "YAML error", parser.context ? " " : "",
+		     parser.context ? parser.context : "");
 		rc = parser.error == YAML_MEMORY_ERROR ? CS_ERR_NOMEM : CS_ERR_PARSE;
 		yaml_parser_delete(&parser);
 		return rc;
@@ -1146,8 +1150,9 @@ int cs_exposure_load_relations_mem(struct cs_exposure *x, const char *name, cons
 		goto out;
 	}
 	if (root->type != YAML_MAPPING_NODE) {
-		yerr(&c, root, "the top level must be a mapping (vendors, environments, products, "
-			       "relations, sboms), not %s",
+		yerr(&c, root,
+		     "the top level must be a mapping (vendors, environments, products, "
+		     "relations, sboms), not %s",
 		     type_name(root));
 		goto out;
 	}
@@ -1221,9 +1226,9 @@ static int sbom_component(struct sbom_ctx *s, json_t *c, long forced, long *out,
 			cs__buf_printf(&full, "%s/%s", group, name);
 		else
 			cs__buf_adds(&full, name);
-		node = product_by_name(s->x, name) >= 0 ? component_node(s->x, name, version)
-							: component_node(s->x, cs__buf_cstr(&full),
-									 version);
+		node = product_by_name(s->x, name) >= 0
+		               ? component_node(s->x, name, version)
+		               : component_node(s->x, cs__buf_cstr(&full), version);
 		if (node == CS_ERR_NOMEM || node == CS_ERR_TOOBIG) {
 			rc = (int)node;
 			goto out;
@@ -1368,8 +1373,8 @@ int cs_exposure_add_software(struct cs_exposure *x, const struct cs_software_rec
 		rc = (int)h;
 		goto out;
 	}
-	rc = cs__buf_printf(&detail, "%s%s%s%s", r->source ? r->source : "",
-			    r->entry ? " (" : "", r->entry ? r->entry : "", r->entry ? ")" : "");
+	rc = cs__buf_printf(&detail, "%s%s%s%s", r->source ? r->source : "", r->entry ? " (" : "",
+	                    r->entry ? r->entry : "", r->entry ? ")" : "");
 	if (!rc) {
 		uint32_t k[3] = {(uint32_t)v, (uint32_t)h, REL_RUNS}, e;
 
@@ -1377,7 +1382,7 @@ int cs_exposure_add_software(struct cs_exposure *x, const struct cs_software_rec
 		    (k[2] = REL_RAN, cs__map_get(&x->ekeys, k, sizeof(k), &e)))
 			goto out; /* one edge per (version, host) */
 		rc = add_edge(x, (uint32_t)v, (uint32_t)h, r->current ? REL_RUNS : REL_RAN, 0, 0,
-			      detail.data);
+		              detail.data);
 		if (!rc) {
 			x->edges[x->ne - 1].current = r->current;
 			x->edges[x->ne - 1].last_seen = r->last_seen;
@@ -1456,7 +1461,7 @@ static const char *graph_kind(const struct xnode *nd)
 }
 
 int cs_exposure_run(struct cs_exposure *x, const struct cs_exposure_query *q, cs_exposure_fn fn,
-		    void *ud, struct cs_graph *g, struct cs_exposure_result *res)
+                    void *ud, struct cs_graph *g, struct cs_exposure_result *res)
 {
 	uint32_t *start = NULL, *list = NULL, *queue = NULL, start_node, qh = 0, qt = 0;
 	struct wstate *ws = NULL;
@@ -1542,7 +1547,8 @@ int cs_exposure_run(struct cs_exposure *x, const struct cs_exposure_query *q, cs
 					t->indet = 0;
 				}
 				t->wfrom = (!t->wfrom || !f) ? 0 : (f < t->wfrom ? f : t->wfrom);
-				t->wuntil = (!t->wuntil || !un) ? 0 : (un > t->wuntil ? un : t->wuntil);
+				t->wuntil =
+				        (!t->wuntil || !un) ? 0 : (un > t->wuntil ? un : t->wuntil);
 			} else {
 				continue;
 			}
@@ -1575,8 +1581,8 @@ int cs_exposure_run(struct cs_exposure *x, const struct cs_exposure_query *q, cs
 			continue;
 		hits[nh].node = (uint32_t)i;
 		hits[nh++].order = strcmp(k, "version") == 0 || strcmp(k, "component") == 0 ? 0
-				   : strcmp(k, "host") == 0				 ? 1
-											 : 2;
+		                   : strcmp(k, "host") == 0                                 ? 1
+		                                                                            : 2;
 	}
 	qsort_r(hits, nh, sizeof(*hits), hit_cmp, x);
 	/* The picture: nodes reached, edges walked (the parents). */
@@ -1586,8 +1592,8 @@ int cs_exposure_run(struct cs_exposure *x, const struct cs_exposure_query *q, cs
 			if (!ws[i].reached)
 				continue;
 			gid[i] = cs_graph_node(g, x->nodes[i].key, x->nodes[i].label,
-					       i == start_node ? "compromised"
-							       : graph_kind(&x->nodes[i]));
+			                       i == start_node ? "compromised"
+			                                       : graph_kind(&x->nodes[i]));
 			if (gid[i] < 0) {
 				rc = (int)gid[i];
 				goto out;
@@ -1599,7 +1605,7 @@ int cs_exposure_run(struct cs_exposure *x, const struct cs_exposure_query *q, cs
 			if (gid[e->from] < 0 || gid[e->to] < 0 || ws[e->to].parent != i)
 				continue;
 			rc = cs_graph_edge(g, (size_t)gid[e->from], (size_t)gid[e->to],
-					   rel_names[e->rel]);
+			                   rel_names[e->rel]);
 			if (rc)
 				goto out;
 		}
@@ -1654,7 +1660,8 @@ int cs_exposure_run(struct cs_exposure *x, const struct cs_exposure_query *q, cs
 			h.kind = CS_EXPOSED_HOST;
 			h.host = nd->label;
 			h.version = vn->version;
-			h.product = vn->product != UINT32_MAX ? x->nodes[vn->product].label : vn->label;
+			h.product =
+			        vn->product != UINT32_MAX ? x->nodes[vn->product].label : vn->label;
 			h.current = pe->current;
 			h.last_seen = pe->last_seen;
 			h.released = vn->released;

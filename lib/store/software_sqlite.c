@@ -14,15 +14,15 @@
 #include "store/store_int.h"
 
 static const char software_sql[] =
-	"CREATE TABLE IF NOT EXISTS software(\n"
-	"  id INTEGER PRIMARY KEY, host INTEGER NOT NULL, source TEXT NOT NULL,\n"
-	"  entry TEXT, ecosystem TEXT NOT NULL, name TEXT NOT NULL, version TEXT NOT NULL,\n"
-	"  purl TEXT, platform TEXT, vendor TEXT, reader TEXT,\n"
-	"  install_time INTEGER NOT NULL DEFAULT 0,\n"
-	"  install_time_source INTEGER NOT NULL DEFAULT 0,\n"
-	"  first_sweep INTEGER NOT NULL, last_sweep INTEGER NOT NULL,\n"
-	"  UNIQUE(host, source, ecosystem, name, version));\n"
-	"CREATE INDEX IF NOT EXISTS software_name ON software(name);\n";
+        "CREATE TABLE IF NOT EXISTS software(\n"
+        "  id INTEGER PRIMARY KEY, host INTEGER NOT NULL, source TEXT NOT NULL,\n"
+        "  entry TEXT, ecosystem TEXT NOT NULL, name TEXT NOT NULL, version TEXT NOT NULL,\n"
+        "  purl TEXT, platform TEXT, vendor TEXT, reader TEXT,\n"
+        "  install_time INTEGER NOT NULL DEFAULT 0,\n"
+        "  install_time_source INTEGER NOT NULL DEFAULT 0,\n"
+        "  first_sweep INTEGER NOT NULL, last_sweep INTEGER NOT NULL,\n"
+        "  UNIQUE(host, source, ecosystem, name, version));\n"
+        "CREATE INDEX IF NOT EXISTS software_name ON software(name);\n";
 
 static int fail(struct cs_store *st, const char *what)
 {
@@ -52,20 +52,20 @@ static int ensure(struct cs_store *st)
 int cs_store_software_save(struct cs_store *st, int64_t sweep, const struct cs_pkgset *ps)
 {
 	static const char sql[] =
-		"INSERT INTO software(host, source, entry, ecosystem, name, version, purl,"
-		" platform, vendor, reader, install_time, install_time_source, first_sweep,"
-		" last_sweep)"
-		" SELECT host, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?1, ?1"
-		" FROM sweep WHERE id = ?1"
-		" ON CONFLICT(host, source, ecosystem, name, version) DO UPDATE SET"
-		"  last_sweep = excluded.last_sweep, entry = excluded.entry,"
-		"  purl = coalesce(excluded.purl, purl),"
-		"  platform = coalesce(excluded.platform, platform),"
-		"  vendor = coalesce(excluded.vendor, vendor), reader = excluded.reader,"
-		"  install_time = CASE WHEN excluded.install_time <> 0"
-		"   THEN excluded.install_time ELSE install_time END,"
-		"  install_time_source = CASE WHEN excluded.install_time <> 0"
-		"   THEN excluded.install_time_source ELSE install_time_source END";
+	        "INSERT INTO software(host, source, entry, ecosystem, name, version, purl,"
+	        " platform, vendor, reader, install_time, install_time_source, first_sweep,"
+	        " last_sweep)"
+	        " SELECT host, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?1, ?1"
+	        " FROM sweep WHERE id = ?1"
+	        " ON CONFLICT(host, source, ecosystem, name, version) DO UPDATE SET"
+	        "  last_sweep = excluded.last_sweep, entry = excluded.entry,"
+	        "  purl = coalesce(excluded.purl, purl),"
+	        "  platform = coalesce(excluded.platform, platform),"
+	        "  vendor = coalesce(excluded.vendor, vendor), reader = excluded.reader,"
+	        "  install_time = CASE WHEN excluded.install_time <> 0"
+	        "   THEN excluded.install_time ELSE install_time END,"
+	        "  install_time_source = CASE WHEN excluded.install_time <> 0"
+	        "   THEN excluded.install_time_source ELSE install_time_source END";
 	sqlite3_stmt *q = NULL;
 	size_t i, n;
 	int rc;
@@ -123,16 +123,17 @@ int cs_store_software(struct cs_store *st, const char *host, cs_software_rec_fn 
 	if (rc)
 		return rc;
 	if (sqlite3_prepare_v2(
-		    st->db,
-		    "SELECT h.name, s.source, s.entry, s.ecosystem, s.name, s.version, s.purl,"
-		    " s.platform, s.vendor, s.reader, s.install_time, s.install_time_source,"
-		    " s.first_sweep, s.last_sweep,"
-		    " s.last_sweep = (SELECT max(last_sweep) FROM software t WHERE t.host = s.host),"
-		    " coalesce((SELECT finished FROM sweep w WHERE w.id = s.last_sweep), 0)"
-		    " FROM software s JOIN host h ON h.id = s.host"
-		    " WHERE (?1 IS NULL OR h.name = ?1)"
-		    " ORDER BY h.name, s.name, s.version, s.source",
-		    -1, &q, NULL) != SQLITE_OK)
+	            st->db,
+	            "SELECT h.name, s.source, s.entry, s.ecosystem, s.name, s.version, s.purl,"
+	            " s.platform, s.vendor, s.reader, s.install_time, s.install_time_source,"
+	            " s.first_sweep, s.last_sweep,"
+	            " s.last_sweep = (SELECT max(last_sweep) FROM software t WHERE t.host = "
+	            "s.host),"
+	            " coalesce((SELECT finished FROM sweep w WHERE w.id = s.last_sweep), 0)"
+	            " FROM software s JOIN host h ON h.id = s.host"
+	            " WHERE (?1 IS NULL OR h.name = ?1)"
+	            " ORDER BY h.name, s.name, s.version, s.source",
+	            -1, &q, NULL) != SQLITE_OK)
 		return fail(st, "select");
 	if (host)
 		sqlite3_bind_text(q, 1, host, -1, SQLITE_STATIC);

@@ -18,33 +18,32 @@
 #include "chainsweep/graph.h"
 #include "testutil.h"
 
-static const char cascade[] =
-	"chainsweep-relations: 1\n"
-	"vendors:\n"
-	"  - {id: trading-technologies, name: Trading Technologies}\n"
-	"  - {id: 3cx, name: 3CX}\n"
-	"environments:\n"
-	"  - {id: 3cx-build, name: 3CX build environment, vendor: 3cx}\n"
-	"products:\n"
-	"  - id: x_trader\n"
-	"    name: X_TRADER\n"
-	"    vendor: trading-technologies\n"
-	"    versions: [r7.17.90p608]\n"
-	"  - id: 3cx-desktopapp\n"
-	"    name: 3CX DesktopApp\n"
-	"    vendor: 3cx\n"
-	"    aliases: [3CX Desktop App]\n"
-	"    versions:\n"
-	"      - {version: 18.10.461, released: 2022-02-15}\n"
-	"      - {version: 18.12.407, released: 2023-03-03}\n"
-	"      - {version: 18.12.416, released: 2023-03-13}\n"
-	"      - {version: 18.12.422, released: 2023-04-11}\n"
-	"relations:\n"
-	"  - type: installed-at\n"
-	"    what: x_trader@r7.17.90p608\n"
-	"    at: 3cx-build\n"
-	"    window: 2022-04-01..2023-03-29\n"
-	"  - {type: builds, by: 3cx-build, product: 3cx-desktopapp}\n";
+static const char cascade[] = "chainsweep-relations: 1\n"
+                              "vendors:\n"
+                              "  - {id: trading-technologies, name: Trading Technologies}\n"
+                              "  - {id: 3cx, name: 3CX}\n"
+                              "environments:\n"
+                              "  - {id: 3cx-build, name: 3CX build environment, vendor: 3cx}\n"
+                              "products:\n"
+                              "  - id: x_trader\n"
+                              "    name: X_TRADER\n"
+                              "    vendor: trading-technologies\n"
+                              "    versions: [r7.17.90p608]\n"
+                              "  - id: 3cx-desktopapp\n"
+                              "    name: 3CX DesktopApp\n"
+                              "    vendor: 3cx\n"
+                              "    aliases: [3CX Desktop App]\n"
+                              "    versions:\n"
+                              "      - {version: 18.10.461, released: 2022-02-15}\n"
+                              "      - {version: 18.12.407, released: 2023-03-03}\n"
+                              "      - {version: 18.12.416, released: 2023-03-13}\n"
+                              "      - {version: 18.12.422, released: 2023-04-11}\n"
+                              "relations:\n"
+                              "  - type: installed-at\n"
+                              "    what: x_trader@r7.17.90p608\n"
+                              "    at: 3cx-build\n"
+                              "    window: 2022-04-01..2023-03-29\n"
+                              "  - {type: builds, by: 3cx-build, product: 3cx-desktopapp}\n";
 
 struct collect {
 	size_t n, versions, hosts, other, indet;
@@ -70,8 +69,8 @@ static int on_hit(void *ud, const struct cs_exposure_hit *h)
 	left = sizeof(c->lines[0]);
 	for (i = 0; i < h->npath && left > 1; i++) {
 		int w = snprintf(p, left, "%s%s%s%s", i ? " -" : "",
-				 h->path[i].relation ? h->path[i].relation : "",
-				 i ? "-> " : "", h->path[i].key);
+		                 h->path[i].relation ? h->path[i].relation : "", i ? "-> " : "",
+		                 h->path[i].key);
 
 		if (w < 0 || (size_t)w >= left)
 			break;
@@ -95,7 +94,7 @@ static int has(const struct collect *c, const char *needle)
 }
 
 static void sw(struct cs_exposure *x, const char *host, const char *name, const char *version,
-	       int current)
+               int current)
 {
 	struct cs_software_rec r;
 
@@ -121,7 +120,7 @@ static struct cs_exposure *load(const char *yaml, struct cs_test_diags *d)
 }
 
 static void run(struct cs_exposure *x, const char *node, int64_t from, int64_t until,
-		struct collect *c, int expect_rc)
+                struct collect *c, int expect_rc)
 {
 	struct cs_exposure_query q = {node, from, until};
 	struct cs_exposure_result res;
@@ -153,9 +152,9 @@ static void test_cascade(void **state)
 	assert_int_equal(c.hosts, 2);
 	assert_int_equal(c.indet, 0);
 	assert_string_equal(c.lines[0],
-			    "product:x_trader@r7.17.90p608 -installed at-> environment:3cx-build"
-			    " -builds-> product:3cx-desktopapp -version-> "
-			    "product:3cx-desktopapp@18.12.407");
+	                    "product:x_trader@r7.17.90p608 -installed at-> environment:3cx-build"
+	                    " -builds-> product:3cx-desktopapp -version-> "
+	                    "product:3cx-desktopapp@18.12.407");
 	assert_true(has(&c, "-version-> product:3cx-desktopapp@18.12.416"));
 	assert_true(has(&c, "product:3cx-desktopapp@18.12.416 -runs-> host:ws-17"));
 	assert_true(has(&c, "product:3cx-desktopapp@18.12.407 -runs-> host:ws-12"));
@@ -201,12 +200,13 @@ static void test_cascade(void **state)
  * indeterminate, and so are its hosts; a definite path wins. */
 static void test_indeterminate(void **state)
 {
-	static const char y[] = "products:\n"
-				"  - id: app\n"
-				"    versions: [1.0, {version: 2.0, released: 2023-01-01}]\n"
-				"environments: [{id: ci}]\n"
-				"relations:\n"
-				"  - {type: builds, by: ci, product: app, window: 2022-12-01..2023-02-01}\n";
+	static const char y[] =
+	        "products:\n"
+	        "  - id: app\n"
+	        "    versions: [1.0, {version: 2.0, released: 2023-01-01}]\n"
+	        "environments: [{id: ci}]\n"
+	        "relations:\n"
+	        "  - {type: builds, by: ci, product: app, window: 2022-12-01..2023-02-01}\n";
 	struct cs_test_diags d;
 	struct cs_exposure *x;
 	struct collect c;
@@ -230,16 +230,16 @@ static void test_indeterminate(void **state)
 static void test_dependencies_and_cycles(void **state)
 {
 	static const char y[] = "products:\n"
-				"  - {id: lib, versions: [1.0]}\n"
-				"  - {id: app, versions: [5.0]}\n"
-				"  - {id: suite, versions: [9]}\n"
-				"environments: [{id: ci}]\n"
-				"relations:\n"
-				"  - {type: depends-on, product: app@5.0, on: lib@1.0}\n"
-				"  - {type: depends-on, product: suite@9, on: app@5.0}\n"
-				"  - {type: depends-on, product: lib@1.0, on: suite@9}\n"
-				"  - {type: installed-at, what: suite@9, at: ci}\n"
-				"  - {type: builds, by: ci, product: lib}\n";
+	                        "  - {id: lib, versions: [1.0]}\n"
+	                        "  - {id: app, versions: [5.0]}\n"
+	                        "  - {id: suite, versions: [9]}\n"
+	                        "environments: [{id: ci}]\n"
+	                        "relations:\n"
+	                        "  - {type: depends-on, product: app@5.0, on: lib@1.0}\n"
+	                        "  - {type: depends-on, product: suite@9, on: app@5.0}\n"
+	                        "  - {type: depends-on, product: lib@1.0, on: suite@9}\n"
+	                        "  - {type: installed-at, what: suite@9, at: ci}\n"
+	                        "  - {type: builds, by: ci, product: lib}\n";
 	struct cs_test_diags d;
 	struct cs_exposure *x;
 	struct collect c;
@@ -255,7 +255,7 @@ static void test_dependencies_and_cycles(void **state)
 	run(x, "lib@1.0", 0, 0, &c, CS_OK);
 	assert_int_equal(c.versions, 2); /* app 5.0, suite 9 */
 	assert_true(has(&c, "product:lib@1.0 -dependency of-> product:app@5.0 -dependency of-> "
-			    "product:suite@9"));
+	                    "product:suite@9"));
 	/* The picture of the same walk. */
 	assert_int_equal(cs_exposure_run(x, &q, NULL, NULL, g, NULL), CS_OK);
 	assert_true(cs_graph_node_count(g) >= 4);
@@ -270,15 +270,16 @@ static void test_dependencies_and_cycles(void **state)
 
 static void test_sbom(void **state)
 {
-	static const char y[] = "products:\n"
-				"  - {id: 3cx-desktopapp, name: 3CX DesktopApp, versions: [18.12.416]}\n";
+	static const char y[] =
+	        "products:\n"
+	        "  - {id: 3cx-desktopapp, name: 3CX DesktopApp, versions: [18.12.416]}\n";
 	static const char bom[] =
-		"{\"bomFormat\":\"CycloneDX\",\"specVersion\":\"1.5\",\"metadata\":{\"component\":"
-		"{\"bom-ref\":\"k\",\"name\":\"kiosk\",\"version\":\"1.3.0\"}},"
-		"\"components\":[{\"bom-ref\":\"a\",\"name\":\"3CX Desktop App\","
-		"\"version\":\"18.12.416\"},{\"bom-ref\":\"u\",\"name\":\"ui\",\"version\":\"4\"}],"
-		"\"dependencies\":[{\"ref\":\"k\",\"dependsOn\":[\"u\"]},"
-		"{\"ref\":\"u\",\"dependsOn\":[\"a\",\"nope\"]}]}";
+	        "{\"bomFormat\":\"CycloneDX\",\"specVersion\":\"1.5\",\"metadata\":{\"component\":"
+	        "{\"bom-ref\":\"k\",\"name\":\"kiosk\",\"version\":\"1.3.0\"}},"
+	        "\"components\":[{\"bom-ref\":\"a\",\"name\":\"3CX Desktop App\","
+	        "\"version\":\"18.12.416\"},{\"bom-ref\":\"u\",\"name\":\"ui\",\"version\":\"4\"}],"
+	        "\"dependencies\":[{\"ref\":\"k\",\"dependsOn\":[\"u\"]},"
+	        "{\"ref\":\"u\",\"dependsOn\":[\"a\",\"nope\"]}]}";
 	struct cs_test_diags d;
 	struct cs_exposure *x;
 	struct collect c;
@@ -293,7 +294,7 @@ static void test_sbom(void **state)
 	run(x, "3cx-desktopapp@18.12.416", 0, 0, &c, CS_OK);
 	assert_int_equal(c.versions, 2);
 	assert_true(has(&c, "product:3cx-desktopapp@18.12.416 -dependency of-> component:ui@4 "
-			    "-dependency of-> component:kiosk@1.3.0 -runs-> host:kiosk-01"));
+	                    "-dependency of-> component:kiosk@1.3.0 -runs-> host:kiosk-01"));
 	/* Not CycloneDX, not JSON. */
 	q2 = cs_test_write(dir, "x.json", "{\"spdxVersion\":\"SPDX-2.3\"}", 26);
 	assert_int_equal(cs_exposure_load_sbom(x, q2, NULL), CS_ERR_PARSE);
@@ -349,46 +350,47 @@ static void test_hostile_syntax_and_types(void **state)
 	assert_true(cs_test_diags_have(&d, "bad.yaml:2:"));
 	/* Wrong types, each with its position. */
 	{
-		static const char y[] = "vendors: {id: a}\n"
-					"products:\n"
-					"  - id: [x]\n"
-					"  - id: p\n"
-					"    versions: {a: 1}\n"
-					"  - id: q\n"
-					"    versions: [[1]]\n"
-					"  - 42\n"
-					"  - {id: 'bad@id'}\n"
-					"  - {id: r, versions: [{version: 1, released: tomorrow}]}\n"
-					"relations:\n"
-					"  - {type: builds, by: nowhere, product: p}\n"
-					"  - {type: eats, by: a, product: p}\n"
-					"  - {type: builds, by: p}\n"
-					"  - {type: installed-at, what: p, at: q, window: 2024..2023}\n"
-					"  - just text\n"
-					"unknown: 1\n";
+		static const char y[] =
+		        "vendors: {id: a}\n"
+		        "products:\n"
+		        "  - id: [x]\n"
+		        "  - id: p\n"
+		        "    versions: {a: 1}\n"
+		        "  - id: q\n"
+		        "    versions: [[1]]\n"
+		        "  - 42\n"
+		        "  - {id: 'bad@id'}\n"
+		        "  - {id: r, versions: [{version: 1, released: tomorrow}]}\n"
+		        "relations:\n"
+		        "  - {type: builds, by: nowhere, product: p}\n"
+		        "  - {type: eats, by: a, product: p}\n"
+		        "  - {type: builds, by: p}\n"
+		        "  - {type: installed-at, what: p, at: q, window: 2024..2023}\n"
+		        "  - just text\n"
+		        "unknown: 1\n";
 
 		assert_int_equal(hostile(y, sizeof(y) - 1, &d), CS_ERR_PARSE);
 		assert_true(cs_test_diags_have(&d, "bad.yaml:1:10: error: 'vendors' must be a "
-						   "list, not a mapping"));
+		                                   "list, not a mapping"));
 		assert_true(cs_test_diags_have(&d, "bad.yaml:3:9: error: 'id' must be a scalar"));
 		assert_true(cs_test_diags_have(&d, "bad.yaml:5:15: error: 'versions' must be a "
-						   "list"));
+		                                   "list"));
 		assert_true(cs_test_diags_have(&d, "bad.yaml:7:16: error: a version must be"));
 		assert_true(cs_test_diags_have(&d, "bad.yaml:8:5: error: a product must be a "
-						   "mapping"));
+		                                   "mapping"));
 		assert_true(cs_test_diags_have(&d, "bad.yaml:9:10: error: id 'bad@id'"));
 		assert_true(cs_test_diags_have(&d, "bad.yaml:10:47: error: 'released' is not a "
-						   "date"));
+		                                   "date"));
 		assert_true(cs_test_diags_have(&d, "bad.yaml:12:24: error: 'nowhere' names "
-						   "nothing declared"));
+		                                   "nothing declared"));
 		assert_true(cs_test_diags_have(&d, "bad.yaml:13:12: error: unknown relation "
-						   "type 'eats'"));
+		                                   "type 'eats'"));
 		assert_true(cs_test_diags_have(&d, "needs 'by' and 'product'"));
 		assert_true(cs_test_diags_have(&d, "window '2024..2023'"));
 		assert_true(cs_test_diags_have(&d, "bad.yaml:16:5: error: a relation must be a "
-						   "mapping"));
+		                                   "mapping"));
 		assert_true(cs_test_diags_have(&d, "bad.yaml:17:1: warning: unknown top-level "
-						   "key 'unknown'"));
+		                                   "key 'unknown'"));
 	}
 	/* Not a mapping at the top; empty; a later version of the format. */
 	assert_int_equal(H("- a\n- b\n"), CS_ERR_PARSE);
@@ -403,16 +405,16 @@ static void test_hostile_syntax_and_types(void **state)
 	assert_int_equal(H("vendors: [{id: a\xff\xfe}]\n"), CS_ERR_PARSE);
 	/* A version entry without its version. */
 	assert_int_equal(H("products: [{id: p, versions: [{released: 2023-01-01}]}]\n"),
-			 CS_ERR_PARSE);
+	                 CS_ERR_PARSE);
 	assert_true(cs_test_diags_have(&d, "bad.yaml:1:31: error: a version needs 'version'"));
 	/* Duplicate ids: a warning, the first stays. */
 	assert_int_equal(H("vendors: [{id: a}, {id: a, name: b}]\n"), CS_OK);
 	assert_true(cs_test_diags_have(&d, "declared again"));
 	/* Ambiguous references. */
 	assert_int_equal(H("vendors: [{id: a}]\nenvironments: [{id: a}]\n"
-			   "products: [{id: p}]\n"
-			   "relations: [{type: builds, by: a, product: p}]\n"),
-			 CS_ERR_PARSE);
+	                   "products: [{id: p}]\n"
+	                   "relations: [{type: builds, by: a, product: p}]\n"),
+	                 CS_ERR_PARSE);
 	assert_true(cs_test_diags_have(&d, "names both vendor:a and environment:a"));
 }
 
@@ -429,9 +431,11 @@ static void test_hostile_sizes(void **state)
 	p = big;
 	p += sprintf(p, "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
 	for (i = 1; i < 10; i++)
-		p += sprintf(p, "a%zu: &a%zu [*a%zu, *a%zu, *a%zu, *a%zu, *a%zu, *a%zu, *a%zu, *a%zu, "
-				"*a%zu, *a%zu]\n",
-			     i, i, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1);
+		p += sprintf(p,
+		             "a%zu: &a%zu [*a%zu, *a%zu, *a%zu, *a%zu, *a%zu, *a%zu, *a%zu, *a%zu, "
+		             "*a%zu, *a%zu]\n",
+		             i, i, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1,
+		             i - 1);
 	p += sprintf(p, "vendors: *a9\nproducts: [{id: p, versions: *a9, aliases: *a9}]\n");
 	assert_int_equal(hostile(big, (size_t)(p - big), &d), CS_ERR_PARSE);
 	assert_true(d.n < 150);
@@ -523,13 +527,13 @@ static void test_window_parse(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cascade),
-		cmocka_unit_test(test_indeterminate),
-		cmocka_unit_test(test_dependencies_and_cycles),
-		cmocka_unit_test(test_sbom),
-		cmocka_unit_test(test_hostile_syntax_and_types),
-		cmocka_unit_test(test_hostile_sizes),
-		cmocka_unit_test(test_window_parse),
+	        cmocka_unit_test(test_cascade),
+	        cmocka_unit_test(test_indeterminate),
+	        cmocka_unit_test(test_dependencies_and_cycles),
+	        cmocka_unit_test(test_sbom),
+	        cmocka_unit_test(test_hostile_syntax_and_types),
+	        cmocka_unit_test(test_hostile_sizes),
+	        cmocka_unit_test(test_window_parse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
