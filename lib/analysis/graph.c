@@ -9,7 +9,8 @@
  *      search (in node order, so the result is deterministic); the edges
  *      are drawn with their real direction afterwards;
  *   2. longest-path layering: a node's column is one more than the
- *      furthest column of its predecessors;
+ *      furthest column of its predecessors; then each source moves right
+ *      to just before its nearest successor;
  *   3. an edge spanning several columns gets one dummy node per column
  *      crossed, so it is ordered and routed like the others;
  *   4. the order inside each column comes from barycentre sweeps (down
@@ -639,6 +640,22 @@ static int build_layers(const struct cs_graph *g, struct lay *L)
 			if (--indeg[v] == 0)
 				queue[qt++] = v;
 		}
+	}
+	/* A source sits just before its nearest successor, not in the first
+	 * column with a long edge to it. */
+	memset(indeg, 0, L->n * sizeof(*indeg));
+	for (i = 0; i < m; i++)
+		indeg[b[i]]++;
+	for (i = 0; i < L->n; i++) {
+		uint32_t j, lo = UINT32_MAX;
+
+		if (indeg[i] || start[i] == start[i + 1])
+			continue;
+		for (j = start[i]; j < start[i + 1]; j++) {
+			if (L->layer[list[j]] < lo)
+				lo = L->layer[list[j]];
+		}
+		L->layer[i] = lo - 1;
 	}
 	L->nlayers = 0;
 	for (i = 0; i < L->n; i++) {
