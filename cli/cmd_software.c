@@ -414,19 +414,27 @@ int cmd_scan_software(int argc, char **argv, struct cli_global *g)
 	if (!no_record) {
 		if (!host)
 			host = default_host(root, hostbuf, sizeof(hostbuf));
-		if (!st && !(st = cli_open_store(g)))
-			goto out;
-		if (cs_store_sweep_begin(st, host, "software", &sweep) ||
-		    cs_store_software_save(st, sweep, ps) ||
-		    cs_store_sweep_end(st, sweep, incomplete ? "{\"software\":\"incomplete\"}"
-		                                             : "{\"software\":\"complete\"}",
-		                       incomplete)) {
-			cli_err("cannot record the packages: %s", cs_store_errmsg(st));
-			goto out;
-		}
-		if (g->verbose && !g->json)
+		/* The answer above stands whatever happens here: a case
+		 * database that cannot be written is a warning, not an error. */
+		if (!st)
+			st = cli_open_store(g);
+		if (!st) {
+			fputs("chainsweep: warning: the packages were not recorded (no case "
+			      "database); --no-record to skip\n",
+			      stderr);
+		} else if (cs_store_sweep_begin(st, host, "software", &sweep) ||
+		           cs_store_software_save(st, sweep, ps) ||
+		           cs_store_sweep_end(st, sweep,
+		                              incomplete ? "{\"software\":\"incomplete\"}"
+		                                         : "{\"software\":\"complete\"}",
+		                              incomplete)) {
+			fprintf(stderr, "chainsweep: warning: the packages were not recorded: %s\n",
+			        cs_store_errmsg(st));
+			sweep = 0;
+		} else if (g->verbose && !g->json) {
 			fprintf(stderr, "recorded %zu packages for host '%s' (sweep %lld)\n",
 			        cs_pkgset_count(ps), cli_escape(&ss.esc, host), (long long)sweep);
+		}
 	}
 	if (g->json)
 		cli_json_print(summary_json(ps, &ai, &res, incomplete, host, sweep));
