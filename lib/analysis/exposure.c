@@ -32,6 +32,7 @@
 
 #include "analysis/analysis_int.h"
 #include "chainsweep/exposure.h"
+#include "chainsweep/software.h"
 #include "core/core_int.h"
 
 #define X_MAX_FILE    (4u << 20)   /* relations file */
@@ -66,7 +67,8 @@ struct xnode {
 	const char *key;
 	const char *label;
 	const char *kind;
-	uint32_t product; /* versions: the product's node, else UINT32_MAX */
+	uint32_t product;  /* versions: the product's node, else UINT32_MAX */
+	uint32_t versions; /* products: first version; versions: the next one */
 	const char *version;
 	int64_t released; /* epoch s, 0 unknown */
 };
@@ -219,6 +221,7 @@ static long add_node(struct cs_exposure *x, const char *key, const char *label, 
 	nd->label = dup(x, label ? label : key);
 	nd->kind = kind;
 	nd->product = UINT32_MAX;
+	nd->versions = UINT32_MAX;
 	if (!nd->key || !nd->label || cs__map_put(&x->keys, key, strlen(key), (uint32_t)x->n))
 		return CS_ERR_NOMEM;
 	return (long)x->n++;
@@ -255,6 +258,29 @@ static int add_edge(struct cs_exposure *x, uint32_t from, uint32_t to, enum rel 
 
 /* The version node of a product ("product:ID@VERSION"), created when
  * absent (release unknown). */
+/*
+ * A version of a product already known: written the same, or equal in
+ * the generic vendor order (cs_version_cmp: "r7.17.90p608" is
+ * "7.17.90p608", "v1.2" is "1.2"). X_NONE when there is none.
+ */
+static long version_find(const struct cs_exposure *x, uint32_t prod, const char *version)
+{
+	uint32_t v;
+	long eq = X_NONE;
+
+	for (v = x->nodes[prod].versions; v != UINT32_MAX; v = x->nodes[v].versions) {
+		int c;
+
+		if (strcmp(x->nodes[v].version, version) == 0)
+			return (long)v;
+		if (eq == X_NONE &&
+		    cs_version_cmp(CS_ECO_PRODUCT, x->nodes[v].version, version, &c) == CS_OK &&
+		    c == 0)
+			eq = (long)v;
+	}
+	return eq;
+}
+
 static long version_node(struct cs_exposure *x, uint32_t prod, const char *version)
 {
 	struct cs_buf k, l;
@@ -267,13 +293,15 @@ static long version_node(struct cs_exposure *x, uint32_t prod, const char *versi
 		i = CS_ERR_NOMEM;
 		goto out;
 	}
-	i = find(x, k.data);
+	i = version_find(x, prod, version);
 	if (i >= 0)
 		goto out;
 	i = add_node(x, k.data, l.data, "version");
 	if (i < 0)
 		goto out;
 	x->nodes[i].product = prod;
+	x->nodes[i].versions = x->nodes[prod].versions;
+	x->nodes[prod].versions = (uint32_t)i;
 	x->nodes[i].version = dup(x, version);
 	if (!x->nodes[i].version || add_edge(x, prod, (uint32_t)i, REL_VERSION, 0, 0, NULL))
 		i = CS_ERR_NOMEM;
@@ -1030,8 +1058,7 @@ static int resolve(struct cs_exposure *x, const char *ref, int create, uint32_t 
 		         ref);
 		return CS_ERR_NOTFOUND;
 	}
-	snprintf(base, sizeof(base), "%s@%s", x->nodes[found].key, at + 1);
-	i = find(x, base);
+	i = at[1] ? version_find(x, (uint32_t)found, at + 1) : X_NONE;
 	if (i < 0 && create && at[1])
 		i = version_node(x, (uint32_t)found, at + 1);
 	if (i == CS_ERR_NOMEM)

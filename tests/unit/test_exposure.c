@@ -188,6 +188,12 @@ static void test_cascade(void **state)
 	run(x, "environment:3cx-build", 0, 0, &c, CS_OK);
 	run(x, "vendor:3cx", 1678406400, 0, &c, CS_OK);
 	assert_true(has(&c, "vendor:3cx -makes-> product:3cx-desktopapp"));
+	/* Versions equal in the vendor order are one: a trader host that
+	 * records "7.17.90p608", a query that writes "v7.17.90p608". */
+	sw(x, "trader-01", "X_TRADER", "7.17.90p608", 1);
+	run(x, "x_trader@v7.17.90p608", 0, 0, &c, CS_OK);
+	assert_true(has(&c, "product:x_trader@r7.17.90p608 -runs-> host:trader-01"));
+	assert_int_equal(c.hosts, 3);
 	run(x, "no-such-thing", 0, 0, &c, CS_ERR_NOTFOUND);
 	assert_non_null(strstr(cs_exposure_errmsg(x), "no-such-thing"));
 	run(x, "x_trader@9.9", 0, 0, &c, CS_ERR_NOTFOUND);
