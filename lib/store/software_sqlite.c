@@ -122,15 +122,16 @@ int cs_store_software(struct cs_store *st, const char *host, cs_software_rec_fn 
 	rc = ensure(st);
 	if (rc)
 		return rc;
+	/* The host's latest software sweep once per host, not per row (a
+	 * correlated max() per row took 14 s over 500,000 rows). */
 	if (sqlite3_prepare_v2(
 	            st->db,
-	            "SELECT h.name, s.source, s.entry, s.ecosystem, s.name, s.version, s.purl,"
+	            "WITH cur(host, m) AS (SELECT host, max(last_sweep) FROM software GROUP BY host)"
+	            " SELECT h.name, s.source, s.entry, s.ecosystem, s.name, s.version, s.purl,"
 	            " s.platform, s.vendor, s.reader, s.install_time, s.install_time_source,"
-	            " s.first_sweep, s.last_sweep,"
-	            " s.last_sweep = (SELECT max(last_sweep) FROM software t WHERE t.host = "
-	            "s.host),"
-	            " coalesce((SELECT finished FROM sweep w WHERE w.id = s.last_sweep), 0)"
-	            " FROM software s JOIN host h ON h.id = s.host"
+	            " s.first_sweep, s.last_sweep, s.last_sweep = cur.m, coalesce(w.finished, 0)"
+	            " FROM software s JOIN host h ON h.id = s.host JOIN cur ON cur.host = s.host"
+	            " LEFT JOIN sweep w ON w.id = s.last_sweep"
 	            " WHERE (?1 IS NULL OR h.name = ?1)"
 	            " ORDER BY h.name, s.name, s.version, s.source",
 	            -1, &q, NULL) != SQLITE_OK)
