@@ -126,7 +126,8 @@ int cs_store_software(struct cs_store *st, const char *host, cs_software_rec_fn 
 	 * correlated max() per row took 14 s over 500,000 rows). */
 	if (sqlite3_prepare_v2(
 	            st->db,
-	            "WITH cur(host, m) AS (SELECT host, max(last_sweep) FROM software GROUP BY host)"
+	            "WITH cur(host, m) AS (SELECT host, max(last_sweep) FROM software GROUP BY "
+	            "host)"
 	            " SELECT h.name, s.source, s.entry, s.ecosystem, s.name, s.version, s.purl,"
 	            " s.platform, s.vendor, s.reader, s.install_time, s.install_time_source,"
 	            " s.first_sweep, s.last_sweep, s.last_sweep = cur.m, coalesce(w.finished, 0)"
