@@ -135,6 +135,10 @@ static void usage(FILE *f)
 	      "                      the case as findings.jsonl, report.html (summary,\n"
 	      "                      findings, timeline, coverage), sightings.stix.json\n"
 	      "                      and event.misp.json\n"
+	      "  correlate [--top N] [--weak] [--window DUR] (INTEL... | --case)\n"
+	      "                      which known activity clusters of the case's intel\n"
+	      "                      these indicators overlap: ranked leads with their\n"
+	      "                      evidence and score broken down\n"
 	      "  exposure --compromised NODE [--window FROM..TO] [--relations FILE.yaml]...\n"
 	      "           [--sbom FILE]... [--json|--dot|--svg]\n"
 	      "                      every product version and host downstream of a\n"
@@ -194,6 +198,8 @@ int main(int argc, char **argv)
 		return cmd_findings(argc - i, argv + i, &g);
 	if (strcmp(argv[i], "report") == 0)
 		return cmd_report(argc - i, argv + i, &g);
+	if (strcmp(argv[i], "correlate") == 0)
+		return cmd_correlate(argc - i, argv + i, &g);
 	if (strcmp(argv[i], "exposure") == 0)
 		return cmd_exposure(argc - i, argv + i, &g);
 	if (strcmp(argv[i], "version") == 0) {

@@ -163,13 +163,17 @@ size_t cs_indicator_warninglist_count(const struct cs_indicator *ind);
 const char *cs_indicator_warninglist(const struct cs_intel *intel, const struct cs_indicator *ind,
 				     size_t i);
 /* Sources: the file, a 1-based line (0 when unknown), the STIX/MISP id or
- * NULL, and the reader name. */
+ * NULL, and the reader name. `labels` are the labels this source itself
+ * gave (the indicator's labels are the union over its sources); they let
+ * an analysis tell which report or event claims which indicator. */
 struct cs_source_info {
 	const char *file;
 	uint64_t line;
 	const char *ref;
 	const char *format;
 	const char *description; /* free text the source gave, or NULL */
+	const char *const *labels;
+	size_t nlabels;
 };
 size_t cs_indicator_source_count(const struct cs_indicator *ind);
 void cs_indicator_source(const struct cs_intel *intel, const struct cs_indicator *ind, size_t i,

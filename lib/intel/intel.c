@@ -15,6 +15,7 @@ struct cs_src {
 	uint32_t file;   /* strtab ids, 0 = none */
 	uint32_t format;
 	uint32_t desc;
+	uint32_t lset;   /* the labels this source gave: index in in->lsets, 0 = none */
 	const char *ref; /* in the set's arena: refs are unique, not worth interning */
 	uint64_t line;
 };
@@ -84,6 +85,17 @@ struct cs_intel {
 	size_t nrejects, caprejects;
 	struct cs_yara_src *yara;
 	size_t nyara, capyara;
+	/* Label vectors of sources, interned: the indicators of one file or
+	 * event share one. lsets[0] is the empty vector. Members are strtab
+	 * strings, so a vector's bytes are its key. */
+	struct cs_lset {
+		const char **v; /* in the arena */
+		size_t n;
+	} *lsets;
+	size_t nlsets, caplsets;
+	struct cs_map lset_index;
+	const char **tmp_labels; /* cs__intel_add()'s vector, reused */
+	size_t captmp_labels;
 	cs_diag_fn diag;
 	void *diag_ud;
 	const char *format; /* forced reader name, or NULL */
@@ -146,6 +158,7 @@ struct cs_intel *cs_intel_new(void)
 		return NULL;
 	cs__arena_init(&in->arena);
 	cs__strtab_init(&in->strs);
+	cs__map_init(&in->lset_index);
 	cs__buf_init(&in->norm, CS_INTEL_MAX_VALUE * 2);
 	return in;
 }
@@ -185,6 +198,9 @@ void cs_intel_free(struct cs_intel *in)
 	free(in->slots);
 	cs__arena_release(&in->arena);
 	cs__strtab_release(&in->strs);
+	cs__map_release(&in->lset_index);
+	free(in->lsets);
+	free(in->tmp_labels);
 	cs__buf_release(&in->norm);
 	free(in);
 }
@@ -531,16 +547,11 @@ static int same_ref(const char *a, const char *b)
 	return a == b || (a && b && strcmp(a, b) == 0);
 }
 
-int cs__intel_put_label(struct cs_intel *in, size_t idx, const char *label)
+/* Add an interned label to an indicator, once. */
+static int put_label_id(struct cs_indicator *ind, uint32_t id)
 {
-	struct cs_indicator *ind = &in->inds[idx];
-	uint32_t id, i;
+	uint32_t i;
 
-	if (!label || !*label)
-		return CS_OK;
-	id = intern(in, label);
-	if (!id)
-		return CS_ERR_NOMEM;
 	for (i = 0; i < ind->nlabels; i++) {
 		if (ind->labels[i] == id)
 			return CS_OK;
@@ -555,15 +566,95 @@ int cs__intel_put_label(struct cs_intel *in, size_t idx, const char *label)
 	return CS_OK;
 }
 
+int cs__intel_put_label(struct cs_intel *in, size_t idx, const char *label)
+{
+	uint32_t id;
+
+	if (!label || !*label)
+		return CS_OK;
+	id = intern(in, label);
+	if (!id)
+		return CS_ERR_NOMEM;
+	return put_label_id(&in->inds[idx], id);
+}
+
+/*
+ * Intern a vector of interned label strings; returns its index in
+ * in->lsets (0 for the empty vector) or 0 with *rc set on failure.
+ */
+static uint32_t lset_intern(struct cs_intel *in, const char *const *v, size_t n, int *rc)
+{
+	uint32_t id;
+	struct cs_lset *l;
+
+	*rc = CS_OK;
+	if (!n)
+		return 0;
+	if (cs__map_get(&in->lset_index, v, n * sizeof(*v), &id))
+		return id;
+	if (!in->nlsets)
+		in->nlsets = 1; /* 0 is the empty vector */
+	if (in->nlsets >= UINT32_MAX ||
+	    cs__grow((void **)&in->lsets, &in->caplsets, in->nlsets + 1, sizeof(*in->lsets))) {
+		*rc = CS_ERR_NOMEM;
+		return 0;
+	}
+	l = &in->lsets[in->nlsets];
+	l->v = cs__arena_alloc(&in->arena, n * sizeof(*v));
+	if (!l->v) {
+		*rc = CS_ERR_NOMEM;
+		return 0;
+	}
+	memcpy(l->v, v, n * sizeof(*v));
+	l->n = n;
+	id = (uint32_t)in->nlsets;
+	*rc = cs__map_put(&in->lset_index, v, n * sizeof(*v), id);
+	if (*rc)
+		return 0;
+	in->nlsets++;
+	return id;
+}
+
+/* The labels of set `a` followed by those of `b` not in `a`, interned. */
+static uint32_t lset_union(struct cs_intel *in, uint32_t a, uint32_t b, int *rc)
+{
+	const struct cs_lset *la = &in->lsets[a], *lb = &in->lsets[b];
+	size_t n = 0, i, j;
+
+	*rc = CS_OK;
+	if (!a || a == b)
+		return b;
+	if (!b)
+		return a;
+	if (cs__grow((void **)&in->tmp_labels, &in->captmp_labels, la->n + lb->n,
+		     sizeof(*in->tmp_labels))) {
+		*rc = CS_ERR_NOMEM;
+		return 0;
+	}
+	la = &in->lsets[a];
+	lb = &in->lsets[b];
+	for (i = 0; i < la->n; i++)
+		in->tmp_labels[n++] = la->v[i];
+	for (i = 0; i < lb->n; i++) {
+		for (j = 0; j < la->n && la->v[j] != lb->v[i]; j++)
+			;
+		if (j == la->n)
+			in->tmp_labels[n++] = lb->v[i];
+	}
+	return lset_intern(in, in->tmp_labels, n, rc);
+}
+
 /* Add a source whose file and format are already interned. */
 static int put_source(struct cs_intel *in, size_t idx, uint32_t file, uint64_t line,
-		      const char *ref, uint32_t format, const char *description)
+		      const char *ref, uint32_t format, const char *description, uint32_t lset)
 {
 	struct cs_indicator *ind = &in->inds[idx];
 	struct cs_src s;
 	uint32_t i;
+	int rc;
 
 	s.file = file;
+	s.lset = lset;
 	s.ref = ref && *ref ? ref : NULL;
 	s.format = format;
 	s.desc = intern(in, description);
@@ -575,6 +666,16 @@ static int put_source(struct cs_intel *in, size_t idx, uint32_t file, uint64_t l
 			if (!o->desc && s.desc) {
 				ind->srcs[i].desc = s.desc;
 				ind->dirty = 1;
+			}
+			if (o->lset != lset) {
+				uint32_t u = lset_union(in, o->lset, lset, &rc);
+
+				if (rc)
+					return rc;
+				if (u != o->lset) {
+					ind->srcs[i].lset = u;
+					ind->dirty = 1;
+				}
 			}
 			return CS_OK;
 		}
@@ -589,9 +690,39 @@ static int put_source(struct cs_intel *in, size_t idx, uint32_t file, uint64_t l
 }
 
 int cs__intel_put_source(struct cs_intel *in, size_t idx, const char *file, uint64_t line,
-			 const char *ref, const char *format, const char *description)
+			 const char *ref, const char *format, const char *description,
+			 const char *const *labels, size_t nlabels)
 {
-	return put_source(in, idx, intern(in, file), line, ref, intern(in, format), description);
+	uint32_t lset = 0;
+	size_t i, j, n = 0;
+	int rc;
+
+	if (nlabels) {
+		if (nlabels > CS_INTEL_MAX_LABELS)
+			nlabels = CS_INTEL_MAX_LABELS;
+		if (cs__grow((void **)&in->tmp_labels, &in->captmp_labels, nlabels,
+			     sizeof(*in->tmp_labels)))
+			return CS_ERR_NOMEM;
+		for (i = 0; i < nlabels; i++) {
+			uint32_t id;
+			const char *l;
+
+			if (!labels[i] || !*labels[i])
+				continue;
+			if (!(id = intern(in, labels[i])))
+				return CS_ERR_NOMEM;
+			l = cs__strtab_get(&in->strs, id);
+			for (j = 0; j < n && in->tmp_labels[j] != l; j++)
+				;
+			if (j == n)
+				in->tmp_labels[n++] = l;
+		}
+		lset = lset_intern(in, in->tmp_labels, n, &rc);
+		if (rc)
+			return rc;
+	}
+	return put_source(in, idx, intern(in, file), line, ref, intern(in, format), description,
+			  lset);
 }
 
 int cs__intel_put_terms(struct cs_intel *in, size_t idx, const struct cs_term *terms, size_t n)
@@ -633,8 +764,9 @@ int cs__intel_add(struct cs_reader_ctx *ctx, const struct cs_ind_add *a)
 	const char *value = a->value ? a->value : "";
 	size_t len = a->value_len ? a->value_len : strlen(value);
 	unsigned flags = a->flags;
+	uint32_t lset;
 	long idx;
-	size_t i;
+	size_t i, n;
 	int rc;
 
 	if (len > CS_INTEL_MAX_VALUE) {
@@ -671,12 +803,40 @@ int cs__intel_add(struct cs_reader_ctx *ctx, const struct cs_ind_add *a)
 		ctx->file_id = intern(in, ctx->path);
 		ctx->format_id = intern(in, ctx->reader ? ctx->reader->name : NULL);
 	}
-	rc = put_source(in, (size_t)idx, ctx->file_id, a->line, a->ref, ctx->format_id,
-			a->description);
-	for (i = 0; !rc && i < ctx->nfile_labels; i++)
-		rc = cs__intel_put_label(in, (size_t)idx, ctx->file_labels[i]);
-	for (i = 0; !rc && i < a->nlabels; i++)
-		rc = cs__intel_put_label(in, (size_t)idx, a->labels[i]);
+	/* The labels of this entry: the file's, then its own, each once. They
+	 * go on the indicator and, as one interned vector, on this source. */
+	rc = CS_OK;
+	n = 0;
+	if (ctx->nfile_labels + a->nlabels &&
+	    cs__grow((void **)&in->tmp_labels, &in->captmp_labels,
+		     ctx->nfile_labels + a->nlabels, sizeof(*in->tmp_labels)))
+		return CS_ERR_NOMEM;
+	for (i = 0; i < ctx->nfile_labels + a->nlabels && n < CS_INTEL_MAX_LABELS; i++) {
+		const char *l = i < ctx->nfile_labels ? ctx->file_labels[i]
+						      : a->labels[i - ctx->nfile_labels];
+		uint32_t id;
+		size_t j;
+
+		if (!l || !*l)
+			continue;
+		if (!(id = intern(in, l)))
+			return CS_ERR_NOMEM;
+		l = cs__strtab_get(&in->strs, id);
+		for (j = 0; j < n && in->tmp_labels[j] != l; j++)
+			;
+		if (j < n)
+			continue;
+		in->tmp_labels[n++] = l;
+		rc = put_label_id(&in->inds[idx], id);
+		if (rc == CS_ERR_TOOBIG)
+			rc = CS_OK; /* label cap: keep the indicator, drop the excess */
+		if (rc)
+			return rc;
+	}
+	lset = lset_intern(in, in->tmp_labels, n, &rc);
+	if (!rc)
+		rc = put_source(in, (size_t)idx, ctx->file_id, a->line, a->ref, ctx->format_id,
+				a->description, lset);
 	if (!rc && kind == CS_KIND_COMPOUND)
 		rc = cs__intel_put_terms(in, (size_t)idx, a->terms, a->nterms);
 	if (rc == CS_ERR_TOOBIG)
@@ -842,6 +1002,10 @@ void cs_indicator_source(const struct cs_intel *in, const struct cs_indicator *i
 	out->ref = s->ref;
 	out->format = cs__strtab_get(&in->strs, s->format);
 	out->description = cs__strtab_get(&in->strs, s->desc);
+	if (s->lset && s->lset < in->nlsets) {
+		out->labels = in->lsets[s->lset].v;
+		out->nlabels = in->lsets[s->lset].n;
+	}
 }
 
 size_t cs_indicator_term_count(const struct cs_indicator *ind)

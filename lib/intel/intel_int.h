@@ -159,7 +159,8 @@ long cs__intel_put(struct cs_intel *intel, enum cs_kind kind, const char *value,
 		   int confidence, int64_t valid_from, int64_t valid_until);
 int cs__intel_put_label(struct cs_intel *intel, size_t idx, const char *label);
 int cs__intel_put_source(struct cs_intel *intel, size_t idx, const char *file, uint64_t line,
-			 const char *ref, const char *format, const char *description);
+			 const char *ref, const char *format, const char *description,
+			 const char *const *labels, size_t nlabels);
 int cs__intel_put_terms(struct cs_intel *intel, size_t idx, const struct cs_term *terms,
 			size_t n);
 

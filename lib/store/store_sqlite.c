@@ -14,7 +14,7 @@
 #include "chainsweep/store.h"
 #include "intel/intel_int.h"
 
-#define CS_SCHEMA_VERSION 1
+#define CS_SCHEMA_VERSION 2
 
 #include "store/store_int.h"
 
@@ -37,6 +37,7 @@ static const char schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS indicator_source(\n"
 	"  indicator_id INTEGER NOT NULL, file_id INTEGER NOT NULL, line INTEGER NOT NULL,\n"
 	"  ref TEXT NOT NULL, description TEXT, version INTEGER NOT NULL,\n"
+	"  labelset INTEGER NOT NULL DEFAULT 0,\n"
 	"  PRIMARY KEY(indicator_id, file_id, line, ref)) WITHOUT ROWID;\n"
 	"CREATE TABLE IF NOT EXISTS indicator_term(\n"
 	"  indicator_id INTEGER NOT NULL, seq INTEGER NOT NULL, kind INTEGER NOT NULL,\n"
@@ -117,6 +118,28 @@ int cs_store_default_path(char *buf, size_t len)
 	return n < 0 || (size_t)n >= len ? CS_ERR_TOOBIG : CS_OK;
 }
 
+/*
+ * Bring a database written by an older chainsweep up to this schema.
+ * Schema 2 gave each indicator source the labels it gave itself
+ * (indicator_source.labelset); older sources keep 0, "not recorded".
+ */
+static int migrate(struct cs_store *st)
+{
+	sqlite3_stmt *q = NULL;
+	int has = 0;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM pragma_table_info('indicator_source')"
+				       " WHERE name = 'labelset'",
+			       -1, &q, NULL) != SQLITE_OK)
+		return db_fail(st, "schema check");
+	has = sqlite3_step(q) == SQLITE_ROW;
+	sqlite3_finalize(q);
+	if (has)
+		return CS_OK;
+	return exec(st, "ALTER TABLE indicator_source ADD COLUMN labelset INTEGER NOT NULL"
+			" DEFAULT 0");
+}
+
 int cs_store_open(const char *path, struct cs_store **out)
 {
 	struct cs_store *st = cs__calloc(1, sizeof(*st));
@@ -151,6 +174,9 @@ int cs_store_open(const char *path, struct cs_store **out)
 		snprintf(st->errmsg, sizeof(st->errmsg), "%s: %s", path, tmp);
 		return rc;
 	}
+	rc = migrate(st);
+	if (rc)
+		return rc;
 	if (sqlite3_prepare_v2(st->db, "SELECT value FROM meta WHERE key='schema'", -1, &q, NULL))
 		return db_fail(st, "schema check");
 	if (sqlite3_step(q) == SQLITE_ROW) {
@@ -163,10 +189,12 @@ int cs_store_open(const char *path, struct cs_store **out)
 				 CS_SCHEMA_VERSION);
 			return CS_ERR_UNSUPPORTED;
 		}
+		if (v < CS_SCHEMA_VERSION)
+			return exec(st, "UPDATE meta SET value = '2' WHERE key = 'schema'");
 		return CS_OK;
 	}
 	sqlite3_finalize(q);
-	return exec(st, "INSERT INTO meta(key, value) VALUES('schema', '1')");
+	return exec(st, "INSERT INTO meta(key, value) VALUES('schema', '2')");
 }
 
 void cs_store_close(struct cs_store *st)
@@ -220,9 +248,10 @@ static const char *const save_sql[Q_COUNT] = {
 	[Q_FILE_INS] = "INSERT OR IGNORE INTO source_file(path, format) VALUES(?1, ?2)",
 	[Q_FILE_ID] = "SELECT id FROM source_file WHERE path = ?1 AND format = ?2",
 	[Q_SRC] = "INSERT INTO indicator_source(indicator_id, file_id, line, ref,"
-		  " description, version) VALUES(?1, ?2, ?3, ?4, ?5, ?6)"
+		  " description, version, labelset) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)"
 		  " ON CONFLICT DO UPDATE SET description = coalesce(description,"
-		  " excluded.description)",
+		  " excluded.description), labelset = CASE WHEN excluded.labelset = 0"
+		  " THEN labelset ELSE excluded.labelset END",
 	[Q_TERM] = "INSERT OR IGNORE INTO indicator_term(indicator_id, seq, kind, value, obs)"
 		   " VALUES(?1, ?2, ?3, ?4, ?5)",
 	[Q_WL_UPSERT] = "INSERT INTO warninglist(name, type, kinds, version) VALUES(?1, ?2, ?3, ?4)"
@@ -305,6 +334,8 @@ struct save_cache {
 	const char **last_labels;
 	size_t nlast_labels, caplast_labels;
 	int64_t last_set_id;
+	const char **ind_labels; /* scratch: an indicator's labels */
+	size_t capind_labels;
 };
 
 /*
@@ -358,53 +389,59 @@ static int source_file_id(struct cs_store *st, sqlite3_stmt **q, struct save_cac
  * 0 means no labels.
  */
 static int labelset_id(struct cs_store *st, sqlite3_stmt **q, struct save_cache *c,
-		       const struct cs_intel *in, const struct cs_indicator *ind, int64_t *id)
+		       const char *const *v, size_t n, int64_t *id)
 {
-	size_t j, n = cs_indicator_label_count(ind);
 	int64_t lid;
-	uint32_t v;
+	uint32_t got;
+	size_t j;
 	int rc;
 
 	*id = 0;
 	if (!n)
 		return CS_OK;
-	if (n == c->nlast_labels) {
-		for (j = 0; j < n && cs_indicator_label(in, ind, j) == c->last_labels[j]; j++)
-			;
-		if (j == n) {
-			*id = c->last_set_id;
-			return CS_OK;
+	if (n == c->nlast_labels && memcmp(v, c->last_labels, n * sizeof(*v)) == 0) {
+		*id = c->last_set_id;
+		return CS_OK;
+	}
+	/* Interned: the same labels in the same order are the same pointers,
+	 * so the vector itself is a key for the set seen before. */
+	if (!cs__map_get(&c->label_vecs, v, n * sizeof(*v), &got)) {
+		cs__buf_reset(&c->key);
+		for (j = 0; j < n; j++) {
+			rc = text_id(st, q[Q_LABEL_INS], q[Q_LABEL_ID], &c->labels, v[j], &lid);
+			if (!rc)
+				rc = cs__buf_printf(&c->key, "%s%lld", j ? "," : "", (long long)lid);
+			if (rc)
+				return rc;
 		}
+		rc = text_id(st, q[Q_SET_INS], q[Q_SET_ID], &c->sets, cs__buf_cstr(&c->key), &lid);
+		if (!rc)
+			rc = cs__map_put(&c->label_vecs, v, n * sizeof(*v), (uint32_t)lid);
+		if (rc)
+			return rc;
+		got = (uint32_t)lid;
 	}
 	if (cs__grow((void **)&c->last_labels, &c->caplast_labels, n, sizeof(*c->last_labels)))
 		return CS_ERR_NOMEM;
-	c->nlast_labels = 0;
+	memcpy(c->last_labels, v, n * sizeof(*v));
+	c->nlast_labels = n;
+	*id = c->last_set_id = got;
+	return CS_OK;
+}
+
+/* The label set of an indicator's merged labels. */
+static int indicator_labelset(struct cs_store *st, sqlite3_stmt **q, struct save_cache *c,
+			      const struct cs_intel *in, const struct cs_indicator *ind,
+			      int64_t *id)
+{
+	size_t j, n = cs_indicator_label_count(ind);
+
+	if (cs__grow((void **)&c->ind_labels, &c->capind_labels, n ? n : 1,
+		     sizeof(*c->ind_labels)))
+		return CS_ERR_NOMEM;
 	for (j = 0; j < n; j++)
-		c->last_labels[j] = cs_indicator_label(in, ind, j);
-	/* Interned: the same labels in the same order are the same pointers,
-	 * so the vector itself is a key for the set seen before. */
-	if (cs__map_get(&c->label_vecs, c->last_labels, n * sizeof(*c->last_labels), &v)) {
-		c->nlast_labels = n;
-		*id = c->last_set_id = v;
-		return CS_OK;
-	}
-	cs__buf_reset(&c->key);
-	for (j = 0; j < n; j++) {
-		rc = text_id(st, q[Q_LABEL_INS], q[Q_LABEL_ID], &c->labels, c->last_labels[j], &lid);
-		if (!rc)
-			rc = cs__buf_printf(&c->key, "%s%lld", j ? "," : "", (long long)lid);
-		if (rc)
-			return rc;
-	}
-	rc = text_id(st, q[Q_SET_INS], q[Q_SET_ID], &c->sets, cs__buf_cstr(&c->key), id);
-	if (!rc)
-		rc = cs__map_put(&c->label_vecs, c->last_labels, n * sizeof(*c->last_labels),
-		                 (uint32_t)*id);
-	if (!rc) {
-		c->nlast_labels = n;
-		c->last_set_id = *id;
-	}
-	return rc;
+		c->ind_labels[j] = cs_indicator_label(in, ind, j);
+	return labelset_id(st, q, c, c->ind_labels, n, id);
 }
 
 /* Bind the merged fields of an indicator: ?1 kind .. ?7 label set. */
@@ -429,11 +466,11 @@ static int save_indicator(struct cs_store *st, sqlite3_stmt **q, struct save_cac
 			  int64_t version, int64_t *wl_ids)
 {
 	sqlite3_stmt *qi = q[Q_IND_INS], *qu = q[Q_IND_UPD];
-	int64_t id, set, fid;
+	int64_t id, set, fid, sset;
 	size_t j;
 	int rc;
 
-	rc = labelset_id(st, q, c, in, ind, &set);
+	rc = indicator_labelset(st, q, c, in, ind, &set);
 	if (rc)
 		return rc;
 	bind_indicator(qi, ind, set);
@@ -462,6 +499,8 @@ static int save_indicator(struct cs_store *st, sqlite3_stmt **q, struct save_cac
 
 		cs_indicator_source(in, ind, j, &si);
 		rc = source_file_id(st, q, c, &si, &fid);
+		if (!rc)
+			rc = labelset_id(st, q, c, si.labels, si.nlabels, &sset);
 		if (rc)
 			return rc;
 		sqlite3_bind_int64(q[Q_SRC], 1, id);
@@ -470,6 +509,7 @@ static int save_indicator(struct cs_store *st, sqlite3_stmt **q, struct save_cac
 		bind_text(q[Q_SRC], 4, si.ref ? si.ref : "");
 		bind_text(q[Q_SRC], 5, si.description);
 		sqlite3_bind_int64(q[Q_SRC], 6, version);
+		sqlite3_bind_int64(q[Q_SRC], 7, sset);
 		rc = step_done(st, q[Q_SRC], "save source");
 		if (rc)
 			return rc;
@@ -696,6 +736,7 @@ out:
 	cs__map_release(&cache.files);
 	cs__buf_release(&cache.key);
 	free(cache.last_labels);
+	free(cache.ind_labels);
 	if (!rc) {
 		rc = exec(st, "COMMIT");
 	} else if (began) {
@@ -731,18 +772,7 @@ static long id_lookup(const struct id_map *m, int64_t id)
 	return id >= 0 && (uint64_t)id < m->n ? m->idx[id] : -1;
 }
 
-/* Label names and label sets by database id, while loading. */
-struct labelsets {
-	char **names; /* names[label id] */
-	size_t nnames;
-	struct lset {
-		const char **v;
-		size_t n;
-	} *sets; /* sets[labelset id] */
-	size_t nsets;
-};
-
-static void labelsets_release(struct labelsets *ls)
+void cs__labelsets_release(struct cs__labelsets *ls)
 {
 	size_t i;
 
@@ -777,7 +807,7 @@ static int max_id(struct cs_store *st, const char *table, size_t *out)
 }
 
 /* Load every label name and label set ("3,1,2": label ids in order). */
-static int labelsets_load(struct cs_store *st, struct labelsets *ls)
+int cs__labelsets_load(struct cs_store *st, struct cs__labelsets *ls)
 {
 	sqlite3_stmt *q = NULL;
 	int rc;
@@ -810,7 +840,7 @@ static int labelsets_load(struct cs_store *st, struct labelsets *ls)
 	while (!rc && sqlite3_step(q) == SQLITE_ROW) {
 		int64_t id = sqlite3_column_int64(q, 0);
 		const char *p = (const char *)sqlite3_column_text(q, 1);
-		struct lset *set;
+		struct cs__lset *set;
 		size_t cap = 0;
 
 		if (id <= 0 || (size_t)id >= ls->nsets || !p)
@@ -836,9 +866,9 @@ static int labelsets_load(struct cs_store *st, struct labelsets *ls)
 	return rc;
 }
 
-static int load_indicators(struct cs_store *st, struct cs_intel *in, struct id_map *m)
+static int load_indicators(struct cs_store *st, struct cs_intel *in, struct id_map *m,
+			   const struct cs__labelsets *ls)
 {
-	struct labelsets ls;
 	sqlite3_stmt *q = NULL;
 	int r = SQLITE_DONE, rc;
 
@@ -849,18 +879,11 @@ static int load_indicators(struct cs_store *st, struct cs_intel *in, struct id_m
 	if (!m->idx)
 		return CS_ERR_NOMEM;
 	memset(m->idx, 0xff, m->n * sizeof(*m->idx));
-	rc = labelsets_load(st, &ls);
-	if (rc) {
-		labelsets_release(&ls);
-		return rc;
-	}
 	if (sqlite3_prepare_v2(st->db,
 			       "SELECT id, kind, value, flags, confidence, valid_from,"
 			       " valid_until, labelset FROM indicator ORDER BY id",
-			       -1, &q, NULL) != SQLITE_OK) {
-		labelsets_release(&ls);
+			       -1, &q, NULL) != SQLITE_OK)
 		return db_fail(st, "load indicators");
-	}
 	while (!rc && (r = sqlite3_step(q)) == SQLITE_ROW) {
 		int64_t id = sqlite3_column_int64(q, 0);
 		long idx = cs__intel_put(
@@ -879,32 +902,34 @@ static int load_indicators(struct cs_store *st, struct cs_intel *in, struct id_m
 
 		if (id >= 0 && (size_t)id < m->n)
 			m->idx[id] = idx;
-		if (set > 0 && (size_t)set < ls.nsets) {
-			for (j = 0; !rc && j < ls.sets[set].n; j++)
-				rc = cs__intel_put_label(in, (size_t)idx, ls.sets[set].v[j]);
+		if (set > 0 && (size_t)set < ls->nsets) {
+			for (j = 0; !rc && j < ls->sets[set].n; j++)
+				rc = cs__intel_put_label(in, (size_t)idx, ls->sets[set].v[j]);
 		}
 	}
 	if (!rc && r != SQLITE_DONE)
 		rc = db_fail(st, "load indicators");
 	sqlite3_finalize(q);
-	labelsets_release(&ls);
 	return rc;
 }
 
-static int load_related(struct cs_store *st, struct cs_intel *in, const struct id_map *m)
+static int load_related(struct cs_store *st, struct cs_intel *in, const struct id_map *m,
+			const struct cs__labelsets *ls)
 {
 	sqlite3_stmt *q = NULL;
 	int r, rc = CS_OK;
 
 	if (sqlite3_prepare_v2(st->db,
 			       "SELECT s.indicator_id, f.path, s.line, s.ref, f.format,"
-			       " s.description FROM indicator_source s"
+			       " s.description, s.labelset FROM indicator_source s"
 			       " CROSS JOIN source_file f ON f.id = s.file_id",
 			       -1, &q, NULL) != SQLITE_OK)
 		return db_fail(st, "load sources");
 	while (!rc && (r = sqlite3_step(q)) == SQLITE_ROW) {
 		long idx = id_lookup(m, sqlite3_column_int64(q, 0));
 		const char *ref = (const char *)sqlite3_column_text(q, 3);
+		int64_t set = sqlite3_column_int64(q, 6);
+		const struct cs__lset *l = set > 0 && (size_t)set < ls->nsets ? &ls->sets[set] : NULL;
 
 		if (idx >= 0)
 			rc = cs__intel_put_source(in, (size_t)idx,
@@ -912,7 +937,8 @@ static int load_related(struct cs_store *st, struct cs_intel *in, const struct i
 						  (uint64_t)sqlite3_column_int64(q, 2),
 						  ref && *ref ? ref : NULL,
 						  (const char *)sqlite3_column_text(q, 4),
-						  (const char *)sqlite3_column_text(q, 5));
+						  (const char *)sqlite3_column_text(q, 5),
+						  l ? (const char *const *)l->v : NULL, l ? l->n : 0);
 	}
 	sqlite3_finalize(q);
 	if (rc)
@@ -1022,15 +1048,19 @@ static int load_yara(struct cs_store *st, struct cs_intel *in)
 int cs_store_load_intel(struct cs_store *st, struct cs_intel *in)
 {
 	struct id_map m = {NULL, 0};
+	struct cs__labelsets ls;
 	int fresh = !cs_intel_count(in) && !cs_intel_warninglist_count(in);
 	int rc;
 
 	rc = exec(st, "BEGIN");
 	if (rc)
 		return rc;
-	rc = load_indicators(st, in, &m);
+	rc = cs__labelsets_load(st, &ls);
 	if (!rc)
-		rc = load_related(st, in, &m);
+		rc = load_indicators(st, in, &m, &ls);
+	if (!rc)
+		rc = load_related(st, in, &m, &ls);
+	cs__labelsets_release(&ls);
 	if (!rc)
 		rc = load_warninglists(st, in);
 	if (!rc)

@@ -212,7 +212,9 @@ static void test_label_sets_shared_and_ordered(void **state)
 	assert_int_equal(cs_store_save_intel(st, in, "x", NULL, NULL), CS_OK);
 	cs_intel_free(in);
 	assert_int_equal(count_rows(path, "SELECT count(*) FROM indicator"), 101);
-	assert_int_equal(count_rows(path, "SELECT count(*) FROM labelset"), 2);
+	/* {zeta, Alpha} for the merged indicators, {zeta} and {Alpha} for
+	 * the sources that gave them. */
+	assert_int_equal(count_rows(path, "SELECT count(*) FROM labelset"), 3);
 	assert_int_equal(count_rows(path, "SELECT count(*) FROM label"), 2);
 
 	in = cs_intel_new();
@@ -221,13 +223,71 @@ static void test_label_sets_shared_and_ordered(void **state)
 	assert_int_equal(cs_indicator_label_count(ind), 2);
 	assert_string_equal(cs_indicator_label(in, ind, 0), "tag:zeta");
 	assert_string_equal(cs_indicator_label(in, ind, 1), "actor:Alpha");
+	/* Each source keeps the labels it gave itself. */
+	assert_int_equal(cs_indicator_source_count(ind), 2);
+	for (i = 0; i < 2; i++) {
+		struct cs_source_info si;
+
+		cs_indicator_source(in, ind, (size_t)i, &si);
+		assert_int_equal(si.nlabels, 1);
+		assert_string_equal(si.labels[0],
+				    strcmp(si.file, "a.txt") == 0 ? "tag:zeta" : "actor:Alpha");
+	}
 	ind = cs_intel_find(in, CS_KIND_DOMAIN, "other.example");
 	assert_int_equal(cs_indicator_label_count(ind), 1);
 	assert_string_equal(cs_indicator_label(in, ind, 0), "actor:Alpha");
 	/* Saving again changes nothing. */
 	assert_int_equal(cs_store_save_intel(st, in, "again", NULL, NULL), CS_OK);
-	assert_int_equal(count_rows(path, "SELECT count(*) FROM labelset"), 2);
+	assert_int_equal(count_rows(path, "SELECT count(*) FROM labelset"), 3);
 	assert_int_equal(count_rows(path, "SELECT count(*) FROM indicator_source"), 201);
+	cs_intel_free(in);
+	cs_store_close(st);
+	cs_test_rmtree(dir);
+	free(dir);
+}
+
+static void exec_sql(const char *db, const char *sql);
+
+/* A database of schema 1 (sources without their own labels) opens,
+ * gains the column, and its sources load with no labels of their own. */
+static void test_migrate_schema1(void **state)
+{
+	char *dir = cs_test_tmpdir(), path[512];
+	struct cs_store *st = NULL;
+	struct cs_intel *in = cs_intel_new();
+	const struct cs_indicator *ind;
+	struct cs_source_info si;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/case.db", dir);
+	exec_sql(path, "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);"
+		       "INSERT INTO meta VALUES('schema', '1');"
+		       "CREATE TABLE indicator_source(indicator_id INTEGER NOT NULL,"
+		       " file_id INTEGER NOT NULL, line INTEGER NOT NULL, ref TEXT NOT NULL,"
+		       " description TEXT, version INTEGER NOT NULL,"
+		       " PRIMARY KEY(indicator_id, file_id, line, ref)) WITHOUT ROWID;"
+		       "CREATE TABLE indicator(id INTEGER PRIMARY KEY, kind INTEGER NOT NULL,"
+		       " value TEXT NOT NULL, flags INTEGER NOT NULL DEFAULT 0,"
+		       " confidence INTEGER NOT NULL DEFAULT -1, valid_from INTEGER NOT NULL"
+		       " DEFAULT 0, valid_until INTEGER NOT NULL DEFAULT 0, labelset INTEGER"
+		       " NOT NULL DEFAULT 0, added_version INTEGER NOT NULL);"
+		       "CREATE TABLE source_file(id INTEGER PRIMARY KEY, path TEXT NOT NULL,"
+		       " format TEXT NOT NULL, UNIQUE(path, format));"
+		       "INSERT INTO indicator VALUES(1, 8, 'old.example', 0, -1, 0, 0, 0, 1);"
+		       "INSERT INTO source_file VALUES(1, 'old.txt', 'plain');"
+		       "INSERT INTO indicator_source VALUES(1, 1, 3, '', NULL, 1);");
+	assert_int_equal(cs_store_open(path, &st), CS_OK);
+	assert_int_equal(count_rows(path, "SELECT value FROM meta WHERE key = 'schema'"), 2);
+	assert_int_equal(count_rows(path, "SELECT count(*) FROM pragma_table_info("
+					  "'indicator_source') WHERE name = 'labelset'"),
+			 1);
+	assert_int_equal(cs_store_load_intel(st, in), CS_OK);
+	ind = cs_intel_find(in, CS_KIND_DOMAIN, "old.example");
+	assert_non_null(ind);
+	cs_indicator_source(in, ind, 0, &si);
+	assert_string_equal(si.file, "old.txt");
+	assert_int_equal(si.line, 3);
+	assert_int_equal(si.nlabels, 0);
 	cs_intel_free(in);
 	cs_store_close(st);
 	cs_test_rmtree(dir);
@@ -426,6 +486,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_round_trip_and_versions),
 	        cmocka_unit_test(test_label_sets_shared_and_ordered),
+	        cmocka_unit_test(test_migrate_schema1),
 	        cmocka_unit_test(test_save_writes_only_changes),
 	        cmocka_unit_test(test_software_table),
 	        cmocka_unit_test(test_open_errors),
