@@ -146,6 +146,11 @@ static void usage(FILE *f)
 	      "                      which known activity clusters of the case's intel\n"
 	      "                      these indicators overlap: ranked leads with their\n"
 	      "                      evidence and score broken down\n"
+	      "  exposure --compromised NODE [--window FROM..TO] [--relations FILE.yaml]...\n"
+	      "           [--sbom FILE]... [--json|--dot|--svg]\n"
+	      "                      every product version and host downstream of a\n"
+	      "                      compromised vendor, environment, product or version,\n"
+	      "                      with the path that reaches it\n"
 	      "  version             print the version\n"
 	      "  help                this text\n"
 	      "\n"
@@ -222,6 +227,8 @@ int main(int argc, char **argv)
 		return cmd_report(argc - i, argv + i, &g);
 	if (strcmp(argv[i], "correlate") == 0)
 		return cmd_correlate(argc - i, argv + i, &g);
+	if (strcmp(argv[i], "exposure") == 0)
+		return cmd_exposure(argc - i, argv + i, &g);
 	if (strcmp(argv[i], "version") == 0) {
 		printf("chainsweep %s\n", CS_VERSION);
 		return CS_EXIT_OK;
