@@ -34,8 +34,12 @@ struct cs_indicator {
 	int16_t confidence;
 	uint8_t kind;
 	uint8_t flags;
-	uint8_t dirty; /* changed since the case database last saw it */
+	uint8_t dirty; /* changed since the case database last saw it;
+			* DIRTY_SHIPPED: handed to a bulk import's writer as it is
+			* now, and not changed since */
 };
+
+#define DIRTY_SHIPPED 2
 
 enum wl_type { WL_STRING, WL_SUBSTRING, WL_HOSTNAME, WL_CIDR, WL_REGEX };
 
@@ -102,6 +106,12 @@ struct cs_intel {
 	char *csv_column;
 	char errmsg[256];
 	int finalized;
+	/* Bulk import into an empty case database (lib/store): new
+	 * indicators go to `sink` in batches while reading goes on. */
+	cs__intel_sink_fn sink;
+	void *sink_ud;
+	size_t sink_batch;
+	size_t shipped; /* inds[0 .. shipped) were offered to the sink */
 };
 
 static const char *const kind_names[] = {
@@ -843,7 +853,47 @@ int cs__intel_add(struct cs_reader_ctx *ctx, const struct cs_ind_add *a)
 		rc = CS_OK; /* label cap: keep the indicator, drop the excess */
 	if (!rc)
 		ctx->accepted++;
+	if (!rc && in->sink && in->n - in->shipped >= in->sink_batch)
+		cs__intel_sink_flush(in);
 	return rc;
+}
+
+void cs__intel_set_sink(struct cs_intel *in, cs__intel_sink_fn fn, void *ud, size_t batch)
+{
+	in->sink = fn;
+	in->sink_ud = ud;
+	in->sink_batch = batch ? batch : 1;
+	in->shipped = in->n;
+}
+
+void cs__intel_sink_flush(struct cs_intel *in)
+{
+	size_t i, first = in->shipped;
+
+	if (!in->sink || first >= in->n)
+		return;
+	if (in->sink(in->sink_ud, in, first, in->n) != CS_OK) {
+		/* The writer gave up: the rest stays dirty and is saved, or
+		 * the save fails, at the end. */
+		in->sink = NULL;
+		return;
+	}
+	for (i = first; i < in->n; i++) {
+		if (in->inds[i].dirty == 1)
+			in->inds[i].dirty = DIRTY_SHIPPED;
+	}
+	in->shipped = in->n;
+}
+
+void cs__intel_unship(struct cs_intel *in)
+{
+	size_t i;
+
+	in->sink = NULL;
+	for (i = 0; i < in->n; i++) {
+		if (in->inds[i].dirty == DIRTY_SHIPPED)
+			in->inds[i].dirty = 1;
+	}
 }
 
 int cs_normalize_value(enum cs_kind kind, const char *raw, char **out, enum cs_kind *kind_out)
@@ -1371,7 +1421,7 @@ int cs_intel_finalize(struct cs_intel *in)
 
 int cs__indicator_dirty(const struct cs_indicator *ind)
 {
-	return ind->dirty;
+	return ind->dirty == 1;
 }
 
 int cs__warninglist_dirty(const struct cs_intel *in, size_t i)
@@ -1383,6 +1433,7 @@ void cs__intel_mark_clean(struct cs_intel *in)
 {
 	size_t i;
 
+	in->sink = NULL;
 	for (i = 0; i < in->n; i++)
 		in->inds[i].dirty = 0;
 	for (i = 0; i < in->nwls; i++)
