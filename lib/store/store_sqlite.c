@@ -1079,6 +1079,10 @@ int cs_store_import_begin(struct cs_store *st, struct cs_intel *in)
 	pthread_cond_init(&imp->cv, NULL);
 	rc = save_begin(st, &imp->s);
 	imp->journal_changed = imp->s.bulk;
+	/* The writer only appends (ids grow, no key index yet): a small page
+	 * cache does, and the file read into memory is still there. */
+	if (!rc)
+		exec(st, "PRAGMA cache_size=-8192");
 	if (!rc && !imp->s.bulk)
 		rc = CS_ERR_DB; /* cannot happen: checked empty above */
 	if (!rc && pthread_create(&imp->th, NULL, writer_main, imp) != 0)
@@ -1104,6 +1108,7 @@ void cs_store_import_abort(struct cs_store *st)
 	import_join(imp);
 	cs__intel_unship(imp->in);
 	save_end(st, &imp->s, CS_ERR_DB, imp->journal_changed);
+	exec(st, "PRAGMA cache_size=-65536");
 	import_free(imp);
 }
 
