@@ -102,5 +102,6 @@ int cmd_logs(int argc, char **argv, struct cli_global *g);
 int cmd_scan(int argc, char **argv, struct cli_global *g);
 int cmd_scan_software(int argc, char **argv, struct cli_global *g);
 int cmd_intel(int argc, char **argv, struct cli_global *g);
+int cmd_correlate(int argc, char **argv, struct cli_global *g);
 
 #endif

@@ -135,6 +135,10 @@ static void usage(FILE *f)
 	      "                      the case as findings.jsonl, report.html (summary,\n"
 	      "                      findings, timeline, coverage), sightings.stix.json\n"
 	      "                      and event.misp.json\n"
+	      "  correlate [--top N] [--weak] [--window DUR] (INTEL... | --case)\n"
+	      "                      which known activity clusters of the case's intel\n"
+	      "                      these indicators overlap: ranked leads with their\n"
+	      "                      evidence and score broken down\n"
 	      "  version             print the version\n"
 	      "  help                this text\n"
 	      "\n"
@@ -189,6 +193,8 @@ int main(int argc, char **argv)
 		return cmd_findings(argc - i, argv + i, &g);
 	if (strcmp(argv[i], "report") == 0)
 		return cmd_report(argc - i, argv + i, &g);
+	if (strcmp(argv[i], "correlate") == 0)
+		return cmd_correlate(argc - i, argv + i, &g);
 	if (strcmp(argv[i], "version") == 0) {
 		printf("chainsweep %s\n", CS_VERSION);
 		return CS_EXIT_OK;

@@ -131,6 +131,54 @@ struct cs_sweep_info {
 typedef int (*cs_sweep_fn)(void *userdata, const struct cs_sweep_info *s);
 int cs_store_sweeps(struct cs_store *st, cs_sweep_fn fn, void *userdata);
 
+/*
+ * Point lookups in the stored intel without loading it (analysis over a
+ * store of millions of indicators, docs/analysis.md). A lookup handle
+ * keeps its prepared statements and the label sets; it is not thread
+ * safe. Everything a callback receives is borrowed for the call.
+ */
+struct cs_stored_source {
+	int64_t file_id;
+	const char *file;
+	const char *format;
+	uint64_t line;
+	const char *ref;         /* STIX/MISP id, or NULL */
+	const char *description; /* or NULL */
+	const char *const *labels; /* the labels this source gave (schema 2) */
+	size_t nlabels;
+};
+struct cs_stored_indicator {
+	int64_t id;
+	enum cs_kind kind;
+	const char *value;
+	unsigned flags;          /* CS_IND_*; CS_IND_WARNLISTED when a list names it */
+	const char *const *labels; /* merged over its sources */
+	size_t nlabels;
+	const struct cs_stored_source *sources;
+	size_t nsources;
+};
+typedef int (*cs_stored_fn)(void *userdata, const struct cs_stored_indicator *ind);
+struct cs_store_lookup;
+int cs_store_lookup_open(struct cs_store *st, struct cs_store_lookup **out);
+void cs_store_lookup_close(struct cs_store_lookup *lk);
+/* The indicator of exactly (kind, value); fn is not called when absent. */
+int cs_store_lookup(struct cs_store_lookup *lk, enum cs_kind kind, const char *value,
+		    cs_stored_fn fn, void *userdata);
+/* Indicators of `kind` whose value starts with `prefix`, at most `limit`
+ * (0 = no limit), in value order. */
+int cs_store_lookup_prefix(struct cs_store_lookup *lk, enum cs_kind kind, const char *prefix,
+			   size_t limit, cs_stored_fn fn, void *userdata);
+/* Every indicator of `kind` (for the few kinds analysis scans, e.g. CIDR). */
+int cs_store_lookup_kind(struct cs_store_lookup *lk, enum cs_kind kind, cs_stored_fn fn,
+			 void *userdata);
+/* How many sources each (file, label set) pair has: one pass over all
+ * sources. `labels` as in cs_stored_source. */
+typedef int (*cs_source_count_fn)(void *userdata, int64_t file_id, const char *file,
+				  const char *const *labels, size_t nlabels, uint64_t count);
+int cs_store_source_counts(struct cs_store_lookup *lk, cs_source_count_fn fn, void *userdata);
+/* The store's total number of indicators. */
+int cs_store_indicator_count(struct cs_store *st, uint64_t *n);
+
 #ifdef __cplusplus
 }
 #endif

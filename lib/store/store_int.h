@@ -5,6 +5,7 @@
 #ifndef CS_STORE_INT_H
 #define CS_STORE_INT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <sqlite3.h>
@@ -29,5 +30,19 @@ int cs__store_run(struct cs_store *st, const char *sql);
 extern const char cs__store_inventory_sql[];
 /* The host's id, created when `create`; 0 when absent. */
 int cs__store_host_id(struct cs_store *st, const char *host, int create, int64_t *id);
+
+/* Label names and label sets by database id (ids are small and dense,
+ * so arrays index them). A set is its labels in order. */
+struct cs__labelsets {
+	char **names; /* names[label id] */
+	size_t nnames;
+	struct cs__lset {
+		const char **v;
+		size_t n;
+	} *sets; /* sets[labelset id] */
+	size_t nsets;
+};
+int cs__labelsets_load(struct cs_store *st, struct cs__labelsets *ls);
+void cs__labelsets_release(struct cs__labelsets *ls);
 
 #endif /* CS_STORE_INT_H */

@@ -1174,18 +1174,7 @@ static long id_lookup(const struct id_map *m, int64_t id)
 	return id >= 0 && (uint64_t)id < m->n ? m->idx[id] : -1;
 }
 
-/* Label names and label sets by database id, while loading. */
-struct labelsets {
-	char **names; /* names[label id] */
-	size_t nnames;
-	struct lset {
-		const char **v;
-		size_t n;
-	} *sets; /* sets[labelset id] */
-	size_t nsets;
-};
-
-static void labelsets_release(struct labelsets *ls)
+void cs__labelsets_release(struct cs__labelsets *ls)
 {
 	size_t i;
 
@@ -1220,7 +1209,7 @@ static int max_id(struct cs_store *st, const char *table, size_t *out)
 }
 
 /* Load every label name and label set ("3,1,2": label ids in order). */
-static int labelsets_load(struct cs_store *st, struct labelsets *ls)
+int cs__labelsets_load(struct cs_store *st, struct cs__labelsets *ls)
 {
 	sqlite3_stmt *q = NULL;
 	int rc;
@@ -1253,7 +1242,7 @@ static int labelsets_load(struct cs_store *st, struct labelsets *ls)
 	while (!rc && sqlite3_step(q) == SQLITE_ROW) {
 		int64_t id = sqlite3_column_int64(q, 0);
 		const char *p = (const char *)sqlite3_column_text(q, 1);
-		struct lset *set;
+		struct cs__lset *set;
 		size_t cap = 0;
 
 		if (id <= 0 || (size_t)id >= ls->nsets || !p)
@@ -1280,7 +1269,7 @@ static int labelsets_load(struct cs_store *st, struct labelsets *ls)
 }
 
 static int load_indicators(struct cs_store *st, struct cs_intel *in, struct id_map *m,
-			   const struct labelsets *ls)
+			   const struct cs__labelsets *ls)
 {
 	sqlite3_stmt *q = NULL;
 	int r = SQLITE_DONE, rc;
@@ -1327,7 +1316,7 @@ static int load_indicators(struct cs_store *st, struct cs_intel *in, struct id_m
 }
 
 static int load_related(struct cs_store *st, struct cs_intel *in, const struct id_map *m,
-			const struct labelsets *ls)
+			const struct cs__labelsets *ls)
 {
 	sqlite3_stmt *q = NULL;
 	int r, rc = CS_OK;
@@ -1342,7 +1331,7 @@ static int load_related(struct cs_store *st, struct cs_intel *in, const struct i
 		long idx = id_lookup(m, sqlite3_column_int64(q, 0));
 		const char *ref = (const char *)sqlite3_column_text(q, 3);
 		int64_t set = sqlite3_column_int64(q, 6);
-		const struct lset *l = set > 0 && (size_t)set < ls->nsets ? &ls->sets[set] : NULL;
+		const struct cs__lset *l = set > 0 && (size_t)set < ls->nsets ? &ls->sets[set] : NULL;
 
 		if (idx >= 0)
 			rc = cs__intel_put_source(in, (size_t)idx,
@@ -1461,19 +1450,19 @@ static int load_yara(struct cs_store *st, struct cs_intel *in)
 int cs_store_load_intel(struct cs_store *st, struct cs_intel *in)
 {
 	struct id_map m = {NULL, 0};
-	struct labelsets ls;
+	struct cs__labelsets ls;
 	int fresh = !cs_intel_count(in) && !cs_intel_warninglist_count(in);
 	int rc;
 
 	rc = exec(st, "BEGIN");
 	if (rc)
 		return rc;
-	rc = labelsets_load(st, &ls);
+	rc = cs__labelsets_load(st, &ls);
 	if (!rc)
 		rc = load_indicators(st, in, &m, &ls);
 	if (!rc)
 		rc = load_related(st, in, &m, &ls);
-	labelsets_release(&ls);
+	cs__labelsets_release(&ls);
 	if (!rc)
 		rc = load_warninglists(st, in);
 	if (!rc)
