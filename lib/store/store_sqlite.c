@@ -839,6 +839,12 @@ struct wbatch {
 	struct wterm *terms;
 };
 
+#define MULTI 32
+#define IND_COLS 9
+#define SRC_COLS 7
+
+enum { W_IND1, W_INDN, W_SRC1, W_SRCN, W_COUNT };
+
 struct cs_store_import {
 	struct cs_store *st;
 	struct cs_intel *in;
@@ -852,6 +858,8 @@ struct cs_store_import {
 	int inflight;
 	int closing;
 	int rc; /* the writer's first error */
+	sqlite3_stmt *w[W_COUNT]; /* the writer's statements */
+	int64_t next_id;    /* the id of the writer's next indicator */
 };
 
 static void wbatch_free(struct wbatch *b)
@@ -865,64 +873,182 @@ static void wbatch_free(struct wbatch *b)
 	free(b);
 }
 
-/* Insert one batch: the same rows save_indicator() writes for a new
- * indicator, from the copies. */
-static int write_batch(struct cs_store *st, struct save_state *s, const struct wbatch *b)
+/*
+ * The writer's own statements: rows go in MULTI at a time (one statement
+ * step for MULTI rows instead of one each: SQLite's per-statement work
+ * was most of the writer's time), the rest one by one. Into an empty
+ * table the writer gives the ids itself, in the set's order, so that a
+ * source row can name its indicator without asking SQLite; no key can
+ * conflict (the set's keys are unique, and a source is unique per
+ * indicator in the set), so these are plain INSERTs.
+ */
+
+/* "INSERT INTO t(cols) VALUES(?,..),(?,..)..." for n rows of k columns. */
+static char *multi_sql(const char *head, int k, int n)
 {
-	sqlite3_stmt **q = s->q;
-	size_t r, j;
+	struct cs_buf b;
+	int r, c;
+
+	cs__buf_init(&b, 0);
+	if (cs__buf_adds(&b, head))
+		goto fail;
+	for (r = 0; r < n; r++) {
+		if (cs__buf_adds(&b, r ? ",(" : " VALUES("))
+			goto fail;
+		for (c = 0; c < k; c++)
+			if (cs__buf_adds(&b, c ? ",?" : "?"))
+				goto fail;
+		if (cs__buf_addc(&b, ')'))
+			goto fail;
+	}
+	return cs__buf_detach(&b);
+fail:
+	cs__buf_release(&b);
+	return NULL;
+}
+
+static int writer_prepare(struct cs_store *st, sqlite3_stmt **w)
+{
+	static const char ind[] = "INSERT INTO indicator(id, kind, value, flags, confidence,"
+				  " valid_from, valid_until, labelset, added_version)";
+	static const char src[] = "INSERT INTO indicator_source(indicator_id, file_id, line,"
+				  " ref, description, version, labelset)";
+	const struct {
+		const char *head;
+		int cols, rows;
+	} spec[W_COUNT] = {
+		[W_IND1] = {ind, IND_COLS, 1},
+		[W_INDN] = {ind, IND_COLS, MULTI},
+		[W_SRC1] = {src, SRC_COLS, 1},
+		[W_SRCN] = {src, SRC_COLS, MULTI},
+	};
+	int i, r;
+
+	for (i = 0; i < W_COUNT; i++) {
+		char *sql = multi_sql(spec[i].head, spec[i].cols, spec[i].rows);
+
+		if (!sql)
+			return CS_ERR_NOMEM;
+		r = sqlite3_prepare_v2(st->db, sql, -1, &w[i], NULL);
+		free(sql);
+		if (r != SQLITE_OK)
+			return db_fail(st, "prepare import");
+	}
+	return CS_OK;
+}
+
+/* A source row, resolved: what the statement binds. */
+struct wsrc_row {
+	int64_t ind, file, set;
+	const struct cs_source_info *si;
+};
+
+static void bind_src(sqlite3_stmt *q, int base, const struct wsrc_row *r, int64_t version)
+{
+	sqlite3_bind_int64(q, base + 1, r->ind);
+	sqlite3_bind_int64(q, base + 2, r->file);
+	sqlite3_bind_int64(q, base + 3, (sqlite3_int64)r->si->line);
+	bind_text(q, base + 4, r->si->ref ? r->si->ref : "");
+	bind_text(q, base + 5, r->si->description);
+	sqlite3_bind_int64(q, base + 6, version);
+	sqlite3_bind_int64(q, base + 7, r->set);
+}
+
+static void bind_ind(sqlite3_stmt *q, int base, const struct wrow *w, int64_t id, int64_t set,
+		     int64_t version)
+{
+	sqlite3_bind_int64(q, base + 1, id);
+	sqlite3_bind_int(q, base + 2, w->kind);
+	bind_text(q, base + 3, w->value);
+	sqlite3_bind_int(q, base + 4, w->flags);
+	sqlite3_bind_int(q, base + 5, w->confidence);
+	sqlite3_bind_int64(q, base + 6, w->valid_from);
+	sqlite3_bind_int64(q, base + 7, w->valid_until);
+	sqlite3_bind_int64(q, base + 8, set);
+	sqlite3_bind_int64(q, base + 9, version);
+}
+
+/* Insert one batch: the rows save_indicator() writes for a new
+ * indicator, from the copies. */
+static int write_batch(struct cs_store_import *imp, const struct wbatch *b)
+{
+	struct cs_store *st = imp->st;
+	struct save_state *s = &imp->s;
+	sqlite3_stmt **q = s->q, **w = imp->w;
+	struct wsrc_row srcs[MULTI];
+	int64_t sets[MULTI];
+	size_t r0, r, n, j, k, nsrc = 0;
 	int rc;
 
-	for (r = 0; r < b->nrows; r++) {
-		const struct wrow *w = &b->rows[r];
-		int64_t id, set, fid, sset;
+	for (r0 = 0; r0 < b->nrows; r0 += n) {
+		n = b->nrows - r0 < MULTI ? b->nrows - r0 : MULTI;
+		for (r = 0; r < n; r++) {
+			const struct wrow *row = &b->rows[r0 + r];
 
-		rc = labelset_id(st, q, &s->cache, b->labs + w->lab0, w->nlab, &set);
-		if (rc)
-			return rc;
-		sqlite3_bind_int(q[Q_IND_INS], 1, w->kind);
-		bind_text(q[Q_IND_INS], 2, w->value);
-		sqlite3_bind_int(q[Q_IND_INS], 3, w->flags);
-		sqlite3_bind_int(q[Q_IND_INS], 4, w->confidence);
-		sqlite3_bind_int64(q[Q_IND_INS], 5, w->valid_from);
-		sqlite3_bind_int64(q[Q_IND_INS], 6, w->valid_until);
-		sqlite3_bind_int64(q[Q_IND_INS], 7, set);
-		sqlite3_bind_int64(q[Q_IND_INS], 8, s->ver);
-		rc = step_done(st, q[Q_IND_INS], "save indicator");
-		if (rc)
-			return rc;
-		id = sqlite3_last_insert_rowid(st->db);
-		for (j = 0; j < w->nsrc; j++) {
-			const struct cs_source_info *si = &b->srcs[w->src0 + j].si;
-
-			rc = source_file_id(st, q, &s->cache, si, &fid);
-			if (!rc)
-				rc = labelset_id(st, q, &s->cache, si->labels, si->nlabels, &sset);
-			if (rc)
-				return rc;
-			sqlite3_bind_int64(q[Q_SRC], 1, id);
-			sqlite3_bind_int64(q[Q_SRC], 2, fid);
-			sqlite3_bind_int64(q[Q_SRC], 3, (sqlite3_int64)si->line);
-			bind_text(q[Q_SRC], 4, si->ref ? si->ref : "");
-			bind_text(q[Q_SRC], 5, si->description);
-			sqlite3_bind_int64(q[Q_SRC], 6, s->ver);
-			sqlite3_bind_int64(q[Q_SRC], 7, sset);
-			rc = step_done(st, q[Q_SRC], "save source");
+			rc = labelset_id(st, q, &s->cache, b->labs + row->lab0, row->nlab, &sets[r]);
 			if (rc)
 				return rc;
 		}
-		for (j = 0; j < w->nterm; j++) {
-			const struct wterm *t = &b->terms[w->term0 + j];
-
-			sqlite3_bind_int64(q[Q_TERM], 1, id);
-			sqlite3_bind_int64(q[Q_TERM], 2, (sqlite3_int64)j);
-			sqlite3_bind_int(q[Q_TERM], 3, t->kind);
-			bind_text(q[Q_TERM], 4, t->value);
-			sqlite3_bind_int64(q[Q_TERM], 5, t->obs);
-			rc = step_done(st, q[Q_TERM], "save term");
+		if (n == MULTI) {
+			for (r = 0; r < n; r++)
+				bind_ind(w[W_INDN], (int)r * IND_COLS, &b->rows[r0 + r],
+					 imp->next_id + (int64_t)r, sets[r], s->ver);
+			rc = step_done(st, w[W_INDN], "save indicator");
 			if (rc)
 				return rc;
+		} else {
+			for (r = 0; r < n; r++) {
+				bind_ind(w[W_IND1], 0, &b->rows[r0 + r], imp->next_id + (int64_t)r,
+					 sets[r], s->ver);
+				rc = step_done(st, w[W_IND1], "save indicator");
+				if (rc)
+					return rc;
+			}
 		}
+		for (r = 0; r < n; r++) {
+			const struct wrow *row = &b->rows[r0 + r];
+			int64_t id = imp->next_id + (int64_t)r;
+
+			for (j = 0; j < row->nsrc; j++) {
+				struct wsrc_row *sr = &srcs[nsrc];
+
+				sr->si = &b->srcs[row->src0 + j].si;
+				sr->ind = id;
+				rc = source_file_id(st, q, &s->cache, sr->si, &sr->file);
+				if (!rc)
+					rc = labelset_id(st, q, &s->cache, sr->si->labels,
+							 sr->si->nlabels, &sr->set);
+				if (rc)
+					return rc;
+				if (++nsrc < MULTI)
+					continue;
+				for (k = 0; k < MULTI; k++)
+					bind_src(w[W_SRCN], (int)k * SRC_COLS, &srcs[k], s->ver);
+				rc = step_done(st, w[W_SRCN], "save source");
+				if (rc)
+					return rc;
+				nsrc = 0;
+			}
+			for (j = 0; j < row->nterm; j++) {
+				const struct wterm *t = &b->terms[row->term0 + j];
+
+				sqlite3_bind_int64(q[Q_TERM], 1, id);
+				sqlite3_bind_int64(q[Q_TERM], 2, (sqlite3_int64)j);
+				sqlite3_bind_int(q[Q_TERM], 3, t->kind);
+				bind_text(q[Q_TERM], 4, t->value);
+				sqlite3_bind_int64(q[Q_TERM], 5, t->obs);
+				rc = step_done(st, q[Q_TERM], "save term");
+				if (rc)
+					return rc;
+			}
+		}
+		imp->next_id += (int64_t)n;
+	}
+	for (k = 0; k < nsrc; k++) {
+		bind_src(w[W_SRC1], 0, &srcs[k], s->ver);
+		rc = step_done(st, w[W_SRC1], "save source");
+		if (rc)
+			return rc;
 	}
 	return CS_OK;
 }
@@ -948,7 +1074,7 @@ static void *writer_main(void *arg)
 		rc = imp->rc;
 		pthread_mutex_unlock(&imp->mu);
 		if (!rc)
-			rc = write_batch(imp->st, &imp->s, b);
+			rc = write_batch(imp, b);
 		wbatch_free(b);
 		pthread_mutex_lock(&imp->mu);
 		imp->inflight--;
@@ -1055,6 +1181,10 @@ static int import_join(struct cs_store_import *imp)
 
 static void import_free(struct cs_store_import *imp)
 {
+	size_t i;
+
+	for (i = 0; i < CS_ARRAY_SIZE(imp->w); i++)
+		sqlite3_finalize(imp->w[i]);
 	pthread_mutex_destroy(&imp->mu);
 	pthread_cond_destroy(&imp->cv);
 	free(imp);
@@ -1083,6 +1213,9 @@ int cs_store_import_begin(struct cs_store *st, struct cs_intel *in)
 	 * cache does, and the file read into memory is still there. */
 	if (!rc)
 		exec(st, "PRAGMA cache_size=-8192");
+	if (!rc)
+		rc = writer_prepare(st, imp->w);
+	imp->next_id = 1; /* the table is empty */
 	if (!rc && !imp->s.bulk)
 		rc = CS_ERR_DB; /* cannot happen: checked empty above */
 	if (!rc && pthread_create(&imp->th, NULL, writer_main, imp) != 0)
