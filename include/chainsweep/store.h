@@ -58,7 +58,8 @@ int cs_store_save_intel(struct cs_store *st, struct cs_intel *intel, const char 
  * from then on is written while reading goes on. Nothing is visible to
  * other connections before cs_store_save_intel(st, intel, ...) commits
  * it; cs_store_import_abort() (or cs_store_close()) rolls it back. Until
- * then, `st` must not be used otherwise. Where the database is not empty,
+ * then, `st` must not be used otherwise and `intel` must not be freed (the
+ * writer reads its strings). Where the database is not empty,
  * begin does nothing and the save works as without it.
  */
 int cs_store_import_begin(struct cs_store *st, struct cs_intel *intel);
