@@ -86,7 +86,30 @@ static int cmd_import(int argc, char **argv, struct cli_global *g)
 	}
 	if (column)
 		cs_intel_set_csv_column(in, column);
+	if (!note) {
+		size_t used = 0;
+
+		notebuf[0] = '\0';
+		if (bundled)
+			used = (size_t)snprintf(notebuf, sizeof(notebuf), "import %s", pack);
+		for (a = 1; a < argc && used + 1 < sizeof(notebuf); a++) {
+			if (argv[a][0] == '-') {
+				/* An option's value is not a file imported. */
+				if (strcmp(argv[a], "--format") == 0 ||
+				    strcmp(argv[a], "--csv-column") == 0 ||
+				    strcmp(argv[a], "--db") == 0)
+					a++;
+				continue;
+			}
+			used += (size_t)snprintf(notebuf + used, sizeof(notebuf) - used, "%s%s",
+			                         used ? " " : "import ", argv[a]);
+		}
+		note = notebuf;
+	}
 	before = cs_intel_count(in);
+	/* Into an empty case database, indicators are written while the
+	 * files are read (a writer thread); a failure shows at the save. */
+	cs_store_import_begin(st, in);
 	memset(&total, 0, sizeof(total));
 	for (a = bundled ? 0 : 1; a < argc; a++) {
 		const char *path = a == 0 ? pack : argv[a];
@@ -111,29 +134,11 @@ static int cmd_import(int argc, char **argv, struct cli_global *g)
 		total.yara_rules += one.yara_rules;
 	}
 	cli_flush_suppressed(&ds);
-	if (!note) {
-		size_t used = 0;
-
-		notebuf[0] = '\0';
-		if (bundled)
-			used = (size_t)snprintf(notebuf, sizeof(notebuf), "import %s", pack);
-		for (a = 1; a < argc && used + 1 < sizeof(notebuf); a++) {
-			if (argv[a][0] == '-') {
-				/* An option's value is not a file imported. */
-				if (strcmp(argv[a], "--format") == 0 ||
-				    strcmp(argv[a], "--csv-column") == 0 ||
-				    strcmp(argv[a], "--db") == 0)
-					a++;
-				continue;
-			}
-			used += (size_t)snprintf(notebuf + used, sizeof(notebuf) - used, "%s%s",
-			                         used ? " " : "import ", argv[a]);
-		}
-		note = notebuf;
-	}
 	rc = CS_OK;
 	if (total.read || total.warninglist_entries || total.yara_rules)
 		rc = cs_store_save_intel(st, in, note, &total, &version);
+	else
+		cs_store_import_abort(st);
 	if (rc) {
 		cli_err("cannot save intel: %s",
 		        rc == CS_ERR_DB ? cs_store_errmsg(st) : cs_strerror(rc));

@@ -52,6 +52,20 @@ int cs_store_load_intel(struct cs_store *st, struct cs_intel *intel);
 int cs_store_save_intel(struct cs_store *st, struct cs_intel *intel, const char *note,
 			const struct cs_import_stats *stats, int64_t *version);
 
+/*
+ * Optional, around an import into the set loaded from `st`: when the case
+ * database holds no indicator yet (and `intel` is empty), begin opens the
+ * save's transaction and starts a writer thread, and every indicator read
+ * from then on is written while reading goes on. Nothing is visible to
+ * other connections before cs_store_save_intel(st, intel, ...) commits
+ * it; cs_store_import_abort() (or cs_store_close()) rolls it back. Until
+ * then, `st` must not be used otherwise and `intel` must not be freed (the
+ * writer reads its strings). Where the database is not empty,
+ * begin does nothing and the save works as without it.
+ */
+int cs_store_import_begin(struct cs_store *st, struct cs_intel *intel);
+void cs_store_import_abort(struct cs_store *st);
+
 /* One intel version, newest first through cs_store_versions(). */
 struct cs_intel_version {
 	int64_t id;

@@ -14,9 +14,9 @@
 struct cs_src {
 	uint32_t file;   /* strtab ids, 0 = none */
 	uint32_t format;
-	uint32_t desc;
 	uint32_t lset;   /* the labels this source gave: index in in->lsets, 0 = none */
 	const char *ref; /* in the set's arena: refs are unique, not worth interning */
+	const char *desc; /* in the arena: mostly unique too (a STIX name) */
 	uint64_t line;
 };
 
@@ -34,8 +34,18 @@ struct cs_indicator {
 	int16_t confidence;
 	uint8_t kind;
 	uint8_t flags;
-	uint8_t dirty; /* changed since the case database last saw it */
+	uint8_t heap;  /* HEAP_*: which arrays are malloc'd (else in the arena) */
+	uint8_t dirty; /* changed since the case database last saw it;
+			* DIRTY_SHIPPED: handed to a bulk import's writer as it is
+			* now, and not changed since */
 };
+
+#define DIRTY_SHIPPED 2
+
+/* struct cs_indicator.heap: which of its arrays are malloc'd. */
+#define HEAP_LABELS 0x01
+#define HEAP_SRCS 0x02
+#define HEAP_WARN 0x04
 
 enum wl_type { WL_STRING, WL_SUBSTRING, WL_HOSTNAME, WL_CIDR, WL_REGEX };
 
@@ -102,6 +112,12 @@ struct cs_intel {
 	char *csv_column;
 	char errmsg[256];
 	int finalized;
+	/* Bulk import into an empty case database (lib/store): new
+	 * indicators go to `sink` in batches while reading goes on. */
+	cs__intel_sink_fn sink;
+	void *sink_ud;
+	size_t sink_batch;
+	size_t shipped; /* inds[0 .. shipped) were offered to the sink */
 };
 
 static const char *const kind_names[] = {
@@ -182,9 +198,12 @@ void cs_intel_free(struct cs_intel *in)
 	if (!in)
 		return;
 	for (i = 0; i < in->n; i++) {
-		free(in->inds[i].labels);
-		free(in->inds[i].srcs);
-		free(in->inds[i].warn);
+		if (in->inds[i].heap & HEAP_LABELS)
+			free(in->inds[i].labels);
+		if (in->inds[i].heap & HEAP_SRCS)
+			free(in->inds[i].srcs);
+		if (in->inds[i].heap & HEAP_WARN)
+			free(in->inds[i].warn);
 	}
 	free(in->inds);
 	for (i = 0; i < in->nwls; i++)
@@ -521,9 +540,15 @@ static uint32_t intern(struct cs_intel *in, const char *s)
  * Grow one of an indicator's own arrays (labels, sources, marks) to hold
  * `need` elements, starting from one: most indicators have one source
  * and a few labels, and with a million of them a generous first size
- * costs hundreds of megabytes.
+ * costs hundreds of megabytes. Arrays of up to SMALL_ARENA bytes come
+ * from the set's arena (a million malloc calls saved on a bulk import;
+ * a grown-out-of small array stays there unused); larger ones from the
+ * heap, marked by `bit` in *heap so that cs_intel_free() frees them.
  */
-static int grow_small(void **p, uint32_t *cap, size_t need, size_t size)
+#define SMALL_ARENA 64
+
+static int grow_small(struct cs_intel *in, void **p, uint32_t *cap, size_t need, size_t size,
+		      uint8_t *heap, uint8_t bit)
 {
 	size_t ncap = *cap ? *cap : 1;
 	void *np;
@@ -534,7 +559,20 @@ static int grow_small(void **p, uint32_t *cap, size_t need, size_t size)
 		ncap *= 2;
 	if (ncap > UINT32_MAX)
 		return CS_ERR_TOOBIG;
-	np = realloc(*p, ncap * size);
+	if (*heap & bit) {
+		np = realloc(*p, ncap * size);
+	} else if (ncap * size <= SMALL_ARENA) {
+		np = cs__arena_alloc(&in->arena, ncap * size);
+		if (np && *cap)
+			memcpy(np, *p, *cap * size);
+	} else {
+		np = malloc(ncap * size);
+		if (np) {
+			if (*cap)
+				memcpy(np, *p, *cap * size);
+			*heap |= bit;
+		}
+	}
 	if (!np)
 		return CS_ERR_NOMEM;
 	*p = np;
@@ -548,7 +586,7 @@ static int same_ref(const char *a, const char *b)
 }
 
 /* Add an interned label to an indicator, once. */
-static int put_label_id(struct cs_indicator *ind, uint32_t id)
+static int put_label_id(struct cs_intel *in, struct cs_indicator *ind, uint32_t id)
 {
 	uint32_t i;
 
@@ -558,8 +596,8 @@ static int put_label_id(struct cs_indicator *ind, uint32_t id)
 	}
 	if (ind->nlabels >= CS_INTEL_MAX_LABELS)
 		return CS_ERR_TOOBIG;
-	if (grow_small((void **)&ind->labels, &ind->caplabels, ind->nlabels + 1,
-		       sizeof(*ind->labels)))
+	if (grow_small(in, (void **)&ind->labels, &ind->caplabels, ind->nlabels + 1,
+		       sizeof(*ind->labels), &ind->heap, HEAP_LABELS))
 		return CS_ERR_NOMEM;
 	ind->labels[ind->nlabels++] = id;
 	ind->dirty = 1;
@@ -575,7 +613,7 @@ int cs__intel_put_label(struct cs_intel *in, size_t idx, const char *label)
 	id = intern(in, label);
 	if (!id)
 		return CS_ERR_NOMEM;
-	return put_label_id(&in->inds[idx], id);
+	return put_label_id(in, &in->inds[idx], id);
 }
 
 /*
@@ -657,14 +695,17 @@ static int put_source(struct cs_intel *in, size_t idx, uint32_t file, uint64_t l
 	s.lset = lset;
 	s.ref = ref && *ref ? ref : NULL;
 	s.format = format;
-	s.desc = intern(in, description);
+	s.desc = description && *description ? description : NULL;
 	s.line = line;
 	for (i = 0; i < ind->nsrcs; i++) {
 		const struct cs_src *o = &ind->srcs[i];
 
 		if (o->file == s.file && o->line == s.line && same_ref(o->ref, s.ref)) {
 			if (!o->desc && s.desc) {
-				ind->srcs[i].desc = s.desc;
+				ind->srcs[i].desc =
+					cs__arena_strndup(&in->arena, s.desc, strlen(s.desc));
+				if (!ind->srcs[i].desc)
+					return CS_ERR_NOMEM;
 				ind->dirty = 1;
 			}
 			if (o->lset != lset) {
@@ -682,7 +723,10 @@ static int put_source(struct cs_intel *in, size_t idx, uint32_t file, uint64_t l
 	}
 	if (s.ref && !(s.ref = cs__arena_strndup(&in->arena, s.ref, strlen(s.ref))))
 		return CS_ERR_NOMEM;
-	if (grow_small((void **)&ind->srcs, &ind->capsrcs, ind->nsrcs + 1, sizeof(*ind->srcs)))
+	if (s.desc && !(s.desc = cs__arena_strndup(&in->arena, s.desc, strlen(s.desc))))
+		return CS_ERR_NOMEM;
+	if (grow_small(in, (void **)&ind->srcs, &ind->capsrcs, ind->nsrcs + 1, sizeof(*ind->srcs),
+		       &ind->heap, HEAP_SRCS))
 		return CS_ERR_NOMEM;
 	ind->srcs[ind->nsrcs++] = s;
 	ind->dirty = 1;
@@ -827,7 +871,7 @@ int cs__intel_add(struct cs_reader_ctx *ctx, const struct cs_ind_add *a)
 		if (j < n)
 			continue;
 		in->tmp_labels[n++] = l;
-		rc = put_label_id(&in->inds[idx], id);
+		rc = put_label_id(in, &in->inds[idx], id);
 		if (rc == CS_ERR_TOOBIG)
 			rc = CS_OK; /* label cap: keep the indicator, drop the excess */
 		if (rc)
@@ -843,7 +887,47 @@ int cs__intel_add(struct cs_reader_ctx *ctx, const struct cs_ind_add *a)
 		rc = CS_OK; /* label cap: keep the indicator, drop the excess */
 	if (!rc)
 		ctx->accepted++;
+	if (!rc && in->sink && in->n - in->shipped >= in->sink_batch)
+		cs__intel_sink_flush(in);
 	return rc;
+}
+
+void cs__intel_set_sink(struct cs_intel *in, cs__intel_sink_fn fn, void *ud, size_t batch)
+{
+	in->sink = fn;
+	in->sink_ud = ud;
+	in->sink_batch = batch ? batch : 1;
+	in->shipped = in->n;
+}
+
+void cs__intel_sink_flush(struct cs_intel *in)
+{
+	size_t i, first = in->shipped;
+
+	if (!in->sink || first >= in->n)
+		return;
+	if (in->sink(in->sink_ud, in, first, in->n) != CS_OK) {
+		/* The writer gave up: the rest stays dirty and is saved, or
+		 * the save fails, at the end. */
+		in->sink = NULL;
+		return;
+	}
+	for (i = first; i < in->n; i++) {
+		if (in->inds[i].dirty == 1)
+			in->inds[i].dirty = DIRTY_SHIPPED;
+	}
+	in->shipped = in->n;
+}
+
+void cs__intel_unship(struct cs_intel *in)
+{
+	size_t i;
+
+	in->sink = NULL;
+	for (i = 0; i < in->n; i++) {
+		if (in->inds[i].dirty == DIRTY_SHIPPED)
+			in->inds[i].dirty = 1;
+	}
 }
 
 int cs_normalize_value(enum cs_kind kind, const char *raw, char **out, enum cs_kind *kind_out)
@@ -1001,7 +1085,7 @@ void cs_indicator_source(const struct cs_intel *in, const struct cs_indicator *i
 	out->line = s->line;
 	out->ref = s->ref;
 	out->format = cs__strtab_get(&in->strs, s->format);
-	out->description = cs__strtab_get(&in->strs, s->desc);
+	out->description = s->desc;
 	if (s->lset && s->lset < in->nlsets) {
 		out->labels = in->lsets[s->lset].v;
 		out->nlabels = in->lsets[s->lset].n;
@@ -1350,8 +1434,8 @@ int cs_intel_finalize(struct cs_intel *in)
 		for (j = 0; j < in->nwls; j++) {
 			if (!wlist_matches(&in->wls[j], ind, &b))
 				continue;
-			if (grow_small((void **)&ind->warn, &ind->capwarn, ind->nwarn + 1,
-				       sizeof(*ind->warn))) {
+			if (grow_small(in, (void **)&ind->warn, &ind->capwarn, ind->nwarn + 1,
+				       sizeof(*ind->warn), &ind->heap, HEAP_WARN)) {
 				cs__buf_release(&b);
 				free(old);
 				return CS_ERR_NOMEM;
@@ -1371,7 +1455,7 @@ int cs_intel_finalize(struct cs_intel *in)
 
 int cs__indicator_dirty(const struct cs_indicator *ind)
 {
-	return ind->dirty;
+	return ind->dirty == 1;
 }
 
 int cs__warninglist_dirty(const struct cs_intel *in, size_t i)
@@ -1383,6 +1467,7 @@ void cs__intel_mark_clean(struct cs_intel *in)
 {
 	size_t i;
 
+	in->sink = NULL;
 	for (i = 0; i < in->n; i++)
 		in->inds[i].dirty = 0;
 	for (i = 0; i < in->nwls; i++)

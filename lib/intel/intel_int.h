@@ -172,5 +172,22 @@ int cs__intel_put_terms(struct cs_intel *intel, size_t idx, const struct cs_term
  * after loading it and after each save.
  */
 int cs__indicator_dirty(const struct cs_indicator *ind);
+
+/*
+ * A sink for a bulk import (lib/store): once `batch` indicators were
+ * added since the last call, cs__intel_add() calls fn(ud, intel, first,
+ * end) on the reading thread with the indicators inds[first .. end) as
+ * they are now. The sink copies what it needs (the set's strings stay
+ * where they are until the set is freed). On CS_OK those indicators
+ * count as shipped: not dirty unless a later merge changes them again.
+ * On an error the sink is dropped and nothing more is shipped.
+ * cs__intel_sink_flush() ships the rest now; cs__intel_unship() (after a
+ * failed save) makes the shipped indicators dirty again and drops the
+ * sink. cs__intel_mark_clean() drops it too.
+ */
+typedef int (*cs__intel_sink_fn)(void *ud, struct cs_intel *intel, size_t first, size_t end);
+void cs__intel_set_sink(struct cs_intel *intel, cs__intel_sink_fn fn, void *ud, size_t batch);
+void cs__intel_sink_flush(struct cs_intel *intel);
+void cs__intel_unship(struct cs_intel *intel);
 int cs__warninglist_dirty(const struct cs_intel *intel, size_t i);
 void cs__intel_mark_clean(struct cs_intel *intel);

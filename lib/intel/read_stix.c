@@ -533,6 +533,7 @@ static int do_indicator(struct stix_reader *r, struct cs_json_span sp)
 	struct cs_reader_ctx *ctx = r->ctx;
 	const char *d = ctx->data;
 	struct cs_stix_pattern *pat = NULL;
+	struct cs_stix_fast fast;
 	struct cs_ind_add base;
 	const char *id;
 	size_t errpos = 0, pl;
@@ -645,6 +646,10 @@ static int do_indicator(struct stix_reader *r, struct cs_json_span sp)
 			rc = cs__yara_embedded(ctx, name.data, r->pattern.data, pl, base.labels,
 			                       base.nlabels);
 		cs__buf_release(&name);
+		return rc == CS_ERR_NOMEM ? rc : CS_OK;
+	}
+	if (cs__stix_pattern_fast(r->pattern.data, pl, &fast)) {
+		rc = cs__stix_pattern_emit_fast(ctx, &fast, &base, &r->t[1]);
 		return rc == CS_ERR_NOMEM ? rc : CS_OK;
 	}
 	rc = cs__stix_pattern_parse(r->pattern.data, pl, &pat, errbuf, sizeof(errbuf), &errpos);

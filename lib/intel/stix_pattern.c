@@ -1899,3 +1899,85 @@ int cs__stix_pattern_emit(struct cs_reader_ctx *ctx, const struct cs_stix_patter
 	cs__buf_release(&e.text);
 	return rc ? rc : e.added;
 }
+
+/* ------------------------------------------------------------------ */
+/* Fast path                                                          */
+
+#define FAST(obj, path) {"[" obj ":" path " = '", sizeof("[" obj ":" path " = '") - 1, obj, path}
+static const struct {
+	const char *prefix; /* "[object:path = '" */
+	size_t len;
+	const char *object;
+	const char *path; /* canonical: as parse_path() writes it */
+} fast_shapes[] = {
+        FAST("file", "hashes.'SHA-256'"),
+        FAST("file", "hashes.MD5"),
+        FAST("file", "hashes.'SHA-1'"),
+        FAST("file", "hashes.'SHA-512'"),
+        FAST("file", "name"),
+        FAST("domain-name", "value"),
+        FAST("ipv4-addr", "value"),
+        FAST("ipv6-addr", "value"),
+        FAST("url", "value"),
+        FAST("email-addr", "value"),
+};
+#undef FAST
+
+int cs__stix_pattern_fast(const char *text, size_t len, struct cs_stix_fast *out)
+{
+	size_t i, vlen;
+	const char *v;
+
+	if (!text || len < 4 || text[0] != '[' || text[len - 1] != ']' || text[len - 2] != '\'')
+		return 0;
+	for (i = 0; i < CS_ARRAY_SIZE(fast_shapes); i++) {
+		if (len >= fast_shapes[i].len + 2 &&
+		    memcmp(text, fast_shapes[i].prefix, fast_shapes[i].len) == 0)
+			break;
+	}
+	if (i == CS_ARRAY_SIZE(fast_shapes))
+		return 0;
+	v = text + fast_shapes[i].len;
+	vlen = len - fast_shapes[i].len - 2;
+	/* A quote would end the string early (or be an escape), a backslash
+	 * starts an escape, a NUL is refused by the parser. */
+	if (memchr(v, '\'', vlen) || memchr(v, '\\', vlen) || memchr(v, '\0', vlen))
+		return 0;
+	out->object = fast_shapes[i].object;
+	out->path = fast_shapes[i].path;
+	out->value = v;
+	out->value_len = vlen;
+	return 1;
+}
+
+int cs__stix_pattern_emit_fast(struct cs_reader_ctx *ctx, const struct cs_stix_fast *f,
+			       const struct cs_ind_add *base, struct cs_buf *scratch)
+{
+	struct cs_stix_cmp cmp;
+	struct cs_stix_obs obs;
+	struct cs_stix_alt alt;
+	struct cs_stix_pattern pat;
+	char *value;
+
+	cs__buf_reset(scratch);
+	if (cs__buf_add(scratch, f->value, f->value_len) || cs__buf_addc(scratch, '\0'))
+		return CS_ERR_NOMEM;
+	value = scratch->data;
+	/* The parsed form of the pattern, on the stack: the same emitter. */
+	memset(&cmp, 0, sizeof(cmp));
+	cmp.object = (char *)(uintptr_t)f->object;
+	cmp.path = (char *)(uintptr_t)f->path;
+	cmp.op = CS_STIX_EQ;
+	cmp.vtype = CS_STIX_STRING;
+	cmp.values = &value;
+	cmp.nvalues = 1;
+	obs.cmps = &cmp;
+	obs.ncmps = 1;
+	alt.obs = &obs;
+	alt.nobs = 1;
+	alt.qualifiers = 0;
+	pat.alts = &alt;
+	pat.nalts = 1;
+	pat.qualifiers = 0;
+	return cs__stix_pattern_emit(ctx, &pat, base);
+}

@@ -101,4 +101,30 @@ void cs__stix_pattern_free(struct cs_stix_pattern *p);
 int cs__stix_pattern_emit(struct cs_reader_ctx *ctx, const struct cs_stix_pattern *p,
 			  const struct cs_ind_add *base);
 
+/*
+ * The fast path for the shapes nearly every feed writes, one equality
+ * on one well-known path: "[file:hashes.'SHA-256' = '...']",
+ * "[domain-name:value = '...']", "[ipv4-addr:value = '...']" and a few
+ * more, byte for byte in that spelling, the value without a quote, a
+ * backslash or a NUL. Returns 1 and fills `out` (pointers into `text`)
+ * when `text` is such a pattern, 0 otherwise: then, and for anything
+ * unusual (other spacing, escapes, comments, qualifiers, several
+ * comparisons), the full parser decides. For every text it accepts, the
+ * full parser gives one alternative of one observation of one comparison:
+ * out->object, out->path (canonical), '=', not negated, the string
+ * constant out->value (tests/unit/test_stix_pattern.c checks this).
+ */
+struct cs_stix_fast {
+	const char *object; /* static strings */
+	const char *path;
+	const char *value;  /* in text, not NUL-terminated */
+	size_t value_len;
+};
+int cs__stix_pattern_fast(const char *text, size_t len, struct cs_stix_fast *out);
+
+/* Emit what cs__stix_pattern_emit() emits for the parsed form of a
+ * fast-path pattern. `scratch` holds the value's copy. */
+int cs__stix_pattern_emit_fast(struct cs_reader_ctx *ctx, const struct cs_stix_fast *f,
+			       const struct cs_ind_add *base, struct cs_buf *scratch);
+
 #endif /* CS_STIX_PATTERN_INT_H */

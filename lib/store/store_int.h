@@ -17,6 +17,8 @@ struct cs_store {
 	sqlite3_stmt *inv_put;
 	int64_t inv_host;
 	int64_t inv_time;
+	/* A bulk intel import in progress (cs_store_import_begin). */
+	struct cs_store_import *imp;
 };
 
 /* Record sqlite's message for `what` in errmsg; returns CS_ERR_DB. */

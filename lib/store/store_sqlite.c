@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <pthread.h>
 #include <time.h>
 
 #include <sqlite3.h>
@@ -203,6 +204,7 @@ void cs_store_close(struct cs_store *st)
 		return;
 	if (st->inv_put)
 		cs_store_inventory_end(st, 0, NULL); /* an unfinished sweep: roll back */
+	cs_store_import_abort(st);           /* an unfinished import: roll back */
 	sqlite3_close(st->db);
 	free(st);
 }
@@ -614,98 +616,134 @@ static int table_empty(struct cs_store *st, const char *table)
 	return r == SQLITE_DONE;
 }
 
-/*
- * Save in one transaction: a new version row, every indicator upserted
- * (its merged flags, confidence and window replace the stored ones; its
- * labels and sources are added), warninglists replaced, warninglist marks
- * recomputed, YARA sources upserted, reject counts recorded.
- */
-int cs_store_save_intel(struct cs_store *st, struct cs_intel *in, const char *note,
-			const struct cs_import_stats *stats, int64_t *version)
-{
-	sqlite3_stmt *q[Q_COUNT] = {0};
+/* One save in progress: its statements, caches and version. */
+struct save_state {
+	sqlite3_stmt *q[Q_COUNT];
 	struct save_cache cache;
-	int64_t ver = 0, *wl_ids = NULL;
-	sqlite3_stmt *v = NULL;
+	int64_t ver;
+	int bulk;  /* into an empty indicator table: key index dropped */
+	int began; /* inside BEGIN .. COMMIT */
+};
+
+/*
+ * Open the save's transaction: BEGIN, the statements, a version row
+ * (its counts are written at the end) and, into an empty indicator
+ * table, no key index until the end.
+ */
+static int save_begin(struct cs_store *st, struct save_state *s)
+{
 	size_t i;
-	int rc, bulk, began = 0;
+	sqlite3_stmt *v = NULL;
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	cs__map_init(&s->cache.labels);
+	cs__map_init(&s->cache.sets);
+	cs__map_init(&s->cache.label_vecs);
+	cs__map_init(&s->cache.files);
+	cs__buf_init(&s->cache.key, 0);
+	/* Into an empty database, write the pages once: a write-ahead log
+	 * would hold them all and then copy them into the file again. The
+	 * switch fails harmlessly when another connection has the file open. */
+	s->bulk = table_empty(st, "indicator");
+	if (s->bulk < 0) {
+		s->bulk = 0;
+		return CS_ERR_DB;
+	}
+	if (s->bulk)
+		exec(st, "PRAGMA journal_mode=DELETE");
+	rc = exec(st, "BEGIN IMMEDIATE");
+	if (rc)
+		return rc;
+	s->began = 1;
+	for (i = 0; i < Q_COUNT; i++) {
+		if (sqlite3_prepare_v2(st->db, save_sql[i], -1, &s->q[i], NULL) != SQLITE_OK)
+			return db_fail(st, "prepare save");
+	}
+	if (sqlite3_prepare_v2(st->db, "INSERT INTO intel_version(created) VALUES(?1)", -1, &v,
+			       NULL) != SQLITE_OK)
+		return db_fail(st, "prepare version");
+	sqlite3_bind_int64(v, 1, (sqlite3_int64)time(NULL));
+	rc = sqlite3_step(v) == SQLITE_DONE ? CS_OK : db_fail(st, "save version");
+	sqlite3_finalize(v);
+	if (rc)
+		return rc;
+	s->ver = sqlite3_last_insert_rowid(st->db);
+	/* Into an empty table, build the key index once at the end: sorting a
+	 * million keys beats a million inserts at random places in a B-tree.
+	 * The set's keys are unique already. */
+	if (s->bulk)
+		rc = exec(st, "DROP INDEX indicator_key");
+	return rc;
+}
+
+/* Build the key index dropped by save_begin(). */
+static int save_index(struct cs_store *st, struct save_state *s)
+{
+	char keep[sizeof(st->errmsg)];
+	int rc;
+
+	if (!s->bulk)
+		return CS_OK;
+	/* The index is sorted by SQLite's sorter: in runs of 8 MB, each sorted
+	 * by a helper thread while the next is read, then merged. One run of
+	 * the full 64 MB cache takes nearly twice as long on two cores. */
+	exec(st, "PRAGMA threads=1; PRAGMA cache_size=-8192");
+	rc = exec(st, "CREATE UNIQUE INDEX indicator_key ON indicator(kind, value)");
+	memcpy(keep, st->errmsg, sizeof(keep));
+	exec(st, "PRAGMA threads=0; PRAGMA cache_size=-65536");
+	memcpy(st->errmsg, keep, sizeof(keep));
+	s->bulk = 0; /* built: later upserts find stored keys */
+	return rc;
+}
+
+/*
+ * Everything but the indicators already written: the version's counts,
+ * warninglists, every dirty indicator upserted (its merged flags,
+ * confidence and window replace the stored ones; its labels and sources
+ * are added), warninglist marks recomputed, YARA sources upserted, reject
+ * counts recorded.
+ */
+static int save_body(struct cs_store *st, struct save_state *s, struct cs_intel *in,
+		     const char *note, const struct cs_import_stats *stats)
+{
+	sqlite3_stmt *v = NULL, **q = s->q;
+	int64_t *wl_ids = NULL;
+	size_t i;
+	int rc;
 
 	rc = cs_intel_finalize(in);
 	if (rc)
 		return rc;
-	memset(&cache, 0, sizeof(cache));
-	cs__map_init(&cache.labels);
-	cs__map_init(&cache.sets);
-	cs__map_init(&cache.label_vecs);
-	cs__map_init(&cache.files);
-	cs__buf_init(&cache.key, 0);
-	/* Into an empty database, write the pages once: a write-ahead log
-	 * would hold them all and then copy them into the file again. The
-	 * switch fails harmlessly when another connection has the file open. */
-	bulk = table_empty(st, "indicator");
-	if (bulk < 0)
-		return CS_ERR_DB;
-	if (bulk)
-		exec(st, "PRAGMA journal_mode=DELETE");
-	rc = exec(st, "BEGIN IMMEDIATE");
-	if (rc)
-		goto out;
-	began = 1;
-	for (i = 0; i < Q_COUNT; i++) {
-		if (sqlite3_prepare_v2(st->db, save_sql[i], -1, &q[i], NULL) != SQLITE_OK) {
-			rc = db_fail(st, "prepare save");
-			goto out;
-		}
-	}
 	if (sqlite3_prepare_v2(st->db,
-			       "INSERT INTO intel_version(created, note, files, accepted,"
-			       " rejected, indicators) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
-			       -1, &v, NULL) != SQLITE_OK) {
-		rc = db_fail(st, "prepare version");
-		goto out;
-	}
+			       "UPDATE intel_version SET created = ?1, note = ?2, files = ?3,"
+			       " accepted = ?4, rejected = ?5, indicators = ?6 WHERE id = ?7",
+			       -1, &v, NULL) != SQLITE_OK)
+		return db_fail(st, "prepare version");
 	sqlite3_bind_int64(v, 1, (sqlite3_int64)time(NULL));
 	bind_text(v, 2, note);
 	sqlite3_bind_int64(v, 3, stats ? (sqlite3_int64)stats->files : 0);
 	sqlite3_bind_int64(v, 4, stats ? (sqlite3_int64)stats->read : 0);
 	sqlite3_bind_int64(v, 5, stats ? (sqlite3_int64)stats->rejected : 0);
 	sqlite3_bind_int64(v, 6, (sqlite3_int64)cs_intel_count(in));
-	if (sqlite3_step(v) != SQLITE_DONE) {
-		rc = db_fail(st, "save version");
-		goto out;
-	}
-	ver = sqlite3_last_insert_rowid(st->db);
-	wl_ids = cs__calloc(cs_intel_warninglist_count(in) + 1, sizeof(*wl_ids));
-	if (!wl_ids) {
-		rc = CS_ERR_NOMEM;
-		goto out;
-	}
-	rc = save_warninglists(st, q, in, ver, wl_ids);
+	sqlite3_bind_int64(v, 7, s->ver);
+	rc = sqlite3_step(v) == SQLITE_DONE ? CS_OK : db_fail(st, "save version");
+	sqlite3_finalize(v);
 	if (rc)
-		goto out;
-	/* Into an empty table, build the key index once at the end: sorting a
-	 * million keys beats a million inserts at random places in a B-tree.
-	 * The set's keys are unique already. */
-	if (!rc && bulk)
-		rc = exec(st, "DROP INDEX indicator_key");
+		return rc;
+	wl_ids = cs__calloc(cs_intel_warninglist_count(in) + 1, sizeof(*wl_ids));
+	if (!wl_ids)
+		return CS_ERR_NOMEM;
+	rc = save_warninglists(st, q, in, s->ver, wl_ids);
 	for (i = 0; !rc && i < cs_intel_count(in); i++) {
 		const struct cs_indicator *ind = cs_intel_at(in, i);
 
 		if (cs__indicator_dirty(ind))
-			rc = save_indicator(st, q, &cache, in, ind, ver, wl_ids);
+			rc = save_indicator(st, q, &s->cache, in, ind, s->ver, wl_ids);
 	}
-	/* The index is sorted by SQLite's sorter: in runs of 8 MB, each sorted
-	 * by a helper thread while the next is read, then merged. One run of
-	 * the full 64 MB cache takes nearly twice as long on two cores. */
-	if (!rc && bulk) {
-		char keep[sizeof(st->errmsg)];
-
-		exec(st, "PRAGMA threads=1; PRAGMA cache_size=-8192");
-		rc = exec(st, "CREATE UNIQUE INDEX indicator_key ON indicator(kind, value)");
-		memcpy(keep, st->errmsg, sizeof(keep));
-		exec(st, "PRAGMA threads=0; PRAGMA cache_size=-65536");
-		memcpy(st->errmsg, keep, sizeof(keep));
-	}
+	free(wl_ids);
+	if (!rc)
+		rc = save_index(st, s);
 	for (i = 0; !rc && i < cs_intel_yara_count(in); i++) {
 		const char *text;
 		size_t len;
@@ -713,45 +751,542 @@ int cs_store_save_intel(struct cs_store *st, struct cs_intel *in, const char *no
 
 		bind_text(q[Q_YARA], 1, path);
 		sqlite3_bind_text(q[Q_YARA], 2, text, (int)len, SQLITE_STATIC);
-		sqlite3_bind_int64(q[Q_YARA], 3, ver);
+		sqlite3_bind_int64(q[Q_YARA], 3, s->ver);
 		rc = step_done(st, q[Q_YARA], "save yara source");
 	}
 	for (i = 0; !rc && i < cs_intel_reject_reasons(in); i++) {
 		uint64_t count;
 		const char *reason = cs_intel_reject_reason(in, i, &count);
 
-		sqlite3_bind_int64(q[Q_REJECT], 1, ver);
+		sqlite3_bind_int64(q[Q_REJECT], 1, s->ver);
 		bind_text(q[Q_REJECT], 2, reason);
 		sqlite3_bind_int64(q[Q_REJECT], 3, (sqlite3_int64)count);
 		rc = step_done(st, q[Q_REJECT], "save rejects");
 	}
-out:
-	for (i = 0; i < Q_COUNT; i++)
-		sqlite3_finalize(q[i]);
-	sqlite3_finalize(v);
-	free(wl_ids);
-	cs__map_release(&cache.labels);
-	cs__map_release(&cache.sets);
-	cs__map_release(&cache.label_vecs);
-	cs__map_release(&cache.files);
-	cs__buf_release(&cache.key);
-	free(cache.last_labels);
-	free(cache.ind_labels);
-	if (!rc) {
-		rc = exec(st, "COMMIT");
-	} else if (began) {
-		char keep[sizeof(st->errmsg)];
+	return rc;
+}
 
+/* Commit on rc == CS_OK, else roll back; release the save's resources.
+ * Returns the final status. */
+static int save_end(struct cs_store *st, struct save_state *s, int rc, int journal_changed)
+{
+	char keep[sizeof(st->errmsg)];
+	size_t i;
+
+	for (i = 0; i < Q_COUNT; i++)
+		sqlite3_finalize(s->q[i]);
+	cs__map_release(&s->cache.labels);
+	cs__map_release(&s->cache.sets);
+	cs__map_release(&s->cache.label_vecs);
+	cs__map_release(&s->cache.files);
+	cs__buf_release(&s->cache.key);
+	free(s->cache.last_labels);
+	free(s->cache.ind_labels);
+	if (!rc && s->began) {
+		rc = exec(st, "COMMIT");
+	} else if (s->began) {
 		memcpy(keep, st->errmsg, sizeof(keep));
 		exec(st, "ROLLBACK");
 		memcpy(st->errmsg, keep, sizeof(keep));
 	}
-	if (bulk) {
-		char keep[sizeof(st->errmsg)];
-
+	if (journal_changed) {
 		memcpy(keep, st->errmsg, sizeof(keep));
 		exec(st, "PRAGMA journal_mode=WAL");
 		memcpy(st->errmsg, keep, sizeof(keep));
+	}
+	memset(s, 0, sizeof(*s));
+	return rc;
+}
+
+/* ------------------------------------------------------------------
+ * Bulk import with a writer thread.
+ *
+ * Into an empty case database, the indicators are written while the
+ * files are still being read: the set hands finished indicators over in
+ * batches (cs__intel_set_sink), the reading thread copies what the rows
+ * need into the batch, and a writer thread inserts them. An indicator
+ * that a later entry changes (the same value from another source) is
+ * dirty again and is upserted at the end, after the key index exists, as
+ * in any save. See docs/case-database.md.
+ */
+
+#define IMPORT_BATCH 8192   /* indicators per batch */
+#define IMPORT_INFLIGHT 4   /* batches queued or being written */
+
+struct wsrc {
+	struct cs_source_info si;
+};
+
+struct wterm {
+	const char *value;
+	int64_t obs;
+	int kind;
+};
+
+struct wrow {
+	const char *value;
+	int64_t valid_from, valid_until;
+	size_t lab0, nlab, src0, nsrc, term0, nterm;
+	int kind, flags, confidence;
+};
+
+struct wbatch {
+	struct wbatch *next;
+	struct wrow *rows;
+	size_t nrows;
+	const char **labs;
+	struct wsrc *srcs;
+	struct wterm *terms;
+};
+
+#define MULTI 32
+#define IND_COLS 9
+#define SRC_COLS 7
+
+enum { W_IND1, W_INDN, W_SRC1, W_SRCN, W_COUNT };
+
+struct cs_store_import {
+	struct cs_store *st;
+	struct cs_intel *in;
+	struct save_state s;
+	int journal_changed;
+	pthread_t th;
+	int started;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct wbatch *head, *tail;
+	int inflight;
+	int closing;
+	int rc; /* the writer's first error */
+	sqlite3_stmt *w[W_COUNT]; /* the writer's statements */
+	int64_t next_id;    /* the id of the writer's next indicator */
+};
+
+static void wbatch_free(struct wbatch *b)
+{
+	if (!b)
+		return;
+	free(b->rows);
+	free(b->labs);
+	free(b->srcs);
+	free(b->terms);
+	free(b);
+}
+
+/*
+ * The writer's own statements: rows go in MULTI at a time (one statement
+ * step for MULTI rows instead of one each: SQLite's per-statement work
+ * was most of the writer's time), the rest one by one. Into an empty
+ * table the writer gives the ids itself, in the set's order, so that a
+ * source row can name its indicator without asking SQLite; no key can
+ * conflict (the set's keys are unique, and a source is unique per
+ * indicator in the set), so these are plain INSERTs.
+ */
+
+/* "INSERT INTO t(cols) VALUES(?,..),(?,..)..." for n rows of k columns. */
+static char *multi_sql(const char *head, int k, int n)
+{
+	struct cs_buf b;
+	int r, c;
+
+	cs__buf_init(&b, 0);
+	if (cs__buf_adds(&b, head))
+		goto fail;
+	for (r = 0; r < n; r++) {
+		if (cs__buf_adds(&b, r ? ",(" : " VALUES("))
+			goto fail;
+		for (c = 0; c < k; c++)
+			if (cs__buf_adds(&b, c ? ",?" : "?"))
+				goto fail;
+		if (cs__buf_addc(&b, ')'))
+			goto fail;
+	}
+	return cs__buf_detach(&b);
+fail:
+	cs__buf_release(&b);
+	return NULL;
+}
+
+static int writer_prepare(struct cs_store *st, sqlite3_stmt **w)
+{
+	static const char ind[] = "INSERT INTO indicator(id, kind, value, flags, confidence,"
+				  " valid_from, valid_until, labelset, added_version)";
+	static const char src[] = "INSERT INTO indicator_source(indicator_id, file_id, line,"
+				  " ref, description, version, labelset)";
+	const struct {
+		const char *head;
+		int cols, rows;
+	} spec[W_COUNT] = {
+		[W_IND1] = {ind, IND_COLS, 1},
+		[W_INDN] = {ind, IND_COLS, MULTI},
+		[W_SRC1] = {src, SRC_COLS, 1},
+		[W_SRCN] = {src, SRC_COLS, MULTI},
+	};
+	int i, r;
+
+	for (i = 0; i < W_COUNT; i++) {
+		char *sql = multi_sql(spec[i].head, spec[i].cols, spec[i].rows);
+
+		if (!sql)
+			return CS_ERR_NOMEM;
+		r = sqlite3_prepare_v2(st->db, sql, -1, &w[i], NULL);
+		free(sql);
+		if (r != SQLITE_OK)
+			return db_fail(st, "prepare import");
+	}
+	return CS_OK;
+}
+
+/* A source row, resolved: what the statement binds. */
+struct wsrc_row {
+	int64_t ind, file, set;
+	const struct cs_source_info *si;
+};
+
+static void bind_src(sqlite3_stmt *q, int base, const struct wsrc_row *r, int64_t version)
+{
+	sqlite3_bind_int64(q, base + 1, r->ind);
+	sqlite3_bind_int64(q, base + 2, r->file);
+	sqlite3_bind_int64(q, base + 3, (sqlite3_int64)r->si->line);
+	bind_text(q, base + 4, r->si->ref ? r->si->ref : "");
+	bind_text(q, base + 5, r->si->description);
+	sqlite3_bind_int64(q, base + 6, version);
+	sqlite3_bind_int64(q, base + 7, r->set);
+}
+
+static void bind_ind(sqlite3_stmt *q, int base, const struct wrow *w, int64_t id, int64_t set,
+		     int64_t version)
+{
+	sqlite3_bind_int64(q, base + 1, id);
+	sqlite3_bind_int(q, base + 2, w->kind);
+	bind_text(q, base + 3, w->value);
+	sqlite3_bind_int(q, base + 4, w->flags);
+	sqlite3_bind_int(q, base + 5, w->confidence);
+	sqlite3_bind_int64(q, base + 6, w->valid_from);
+	sqlite3_bind_int64(q, base + 7, w->valid_until);
+	sqlite3_bind_int64(q, base + 8, set);
+	sqlite3_bind_int64(q, base + 9, version);
+}
+
+/* Insert one batch: the rows save_indicator() writes for a new
+ * indicator, from the copies. */
+static int write_batch(struct cs_store_import *imp, const struct wbatch *b)
+{
+	struct cs_store *st = imp->st;
+	struct save_state *s = &imp->s;
+	sqlite3_stmt **q = s->q, **w = imp->w;
+	struct wsrc_row srcs[MULTI];
+	int64_t sets[MULTI];
+	size_t r0, r, n, j, k, nsrc = 0;
+	int rc;
+
+	for (r0 = 0; r0 < b->nrows; r0 += n) {
+		n = b->nrows - r0 < MULTI ? b->nrows - r0 : MULTI;
+		for (r = 0; r < n; r++) {
+			const struct wrow *row = &b->rows[r0 + r];
+
+			rc = labelset_id(st, q, &s->cache, b->labs + row->lab0, row->nlab, &sets[r]);
+			if (rc)
+				return rc;
+		}
+		if (n == MULTI) {
+			for (r = 0; r < n; r++)
+				bind_ind(w[W_INDN], (int)r * IND_COLS, &b->rows[r0 + r],
+					 imp->next_id + (int64_t)r, sets[r], s->ver);
+			rc = step_done(st, w[W_INDN], "save indicator");
+			if (rc)
+				return rc;
+		} else {
+			for (r = 0; r < n; r++) {
+				bind_ind(w[W_IND1], 0, &b->rows[r0 + r], imp->next_id + (int64_t)r,
+					 sets[r], s->ver);
+				rc = step_done(st, w[W_IND1], "save indicator");
+				if (rc)
+					return rc;
+			}
+		}
+		for (r = 0; r < n; r++) {
+			const struct wrow *row = &b->rows[r0 + r];
+			int64_t id = imp->next_id + (int64_t)r;
+
+			for (j = 0; j < row->nsrc; j++) {
+				struct wsrc_row *sr = &srcs[nsrc];
+
+				sr->si = &b->srcs[row->src0 + j].si;
+				sr->ind = id;
+				rc = source_file_id(st, q, &s->cache, sr->si, &sr->file);
+				if (!rc)
+					rc = labelset_id(st, q, &s->cache, sr->si->labels,
+							 sr->si->nlabels, &sr->set);
+				if (rc)
+					return rc;
+				if (++nsrc < MULTI)
+					continue;
+				for (k = 0; k < MULTI; k++)
+					bind_src(w[W_SRCN], (int)k * SRC_COLS, &srcs[k], s->ver);
+				rc = step_done(st, w[W_SRCN], "save source");
+				if (rc)
+					return rc;
+				nsrc = 0;
+			}
+			for (j = 0; j < row->nterm; j++) {
+				const struct wterm *t = &b->terms[row->term0 + j];
+
+				sqlite3_bind_int64(q[Q_TERM], 1, id);
+				sqlite3_bind_int64(q[Q_TERM], 2, (sqlite3_int64)j);
+				sqlite3_bind_int(q[Q_TERM], 3, t->kind);
+				bind_text(q[Q_TERM], 4, t->value);
+				sqlite3_bind_int64(q[Q_TERM], 5, t->obs);
+				rc = step_done(st, q[Q_TERM], "save term");
+				if (rc)
+					return rc;
+			}
+		}
+		imp->next_id += (int64_t)n;
+	}
+	for (k = 0; k < nsrc; k++) {
+		bind_src(w[W_SRC1], 0, &srcs[k], s->ver);
+		rc = step_done(st, w[W_SRC1], "save source");
+		if (rc)
+			return rc;
+	}
+	return CS_OK;
+}
+
+static void *writer_main(void *arg)
+{
+	struct cs_store_import *imp = arg;
+	struct wbatch *b;
+	int rc;
+
+	for (;;) {
+		pthread_mutex_lock(&imp->mu);
+		while (!imp->head && !imp->closing)
+			pthread_cond_wait(&imp->cv, &imp->mu);
+		b = imp->head;
+		if (!b) {
+			pthread_mutex_unlock(&imp->mu);
+			break;
+		}
+		imp->head = b->next;
+		if (!imp->head)
+			imp->tail = NULL;
+		rc = imp->rc;
+		pthread_mutex_unlock(&imp->mu);
+		if (!rc)
+			rc = write_batch(imp, b);
+		wbatch_free(b);
+		pthread_mutex_lock(&imp->mu);
+		imp->inflight--;
+		if (rc && !imp->rc)
+			imp->rc = rc;
+		pthread_cond_broadcast(&imp->cv);
+		pthread_mutex_unlock(&imp->mu);
+	}
+	return NULL;
+}
+
+/* The set's sink, on the reading thread: copy inds[first .. end) into a
+ * batch and queue it for the writer. */
+static int import_sink(void *ud, struct cs_intel *in, size_t first, size_t end)
+{
+	struct cs_store_import *imp = ud;
+	struct wbatch *b;
+	size_t i, j, nlab = 0, nsrc = 0, nterm = 0;
+	int rc;
+
+	pthread_mutex_lock(&imp->mu);
+	rc = imp->rc;
+	pthread_mutex_unlock(&imp->mu);
+	if (rc)
+		return rc;
+	for (i = first; i < end; i++) {
+		const struct cs_indicator *ind = cs_intel_at(in, i);
+
+		nlab += cs_indicator_label_count(ind);
+		nsrc += cs_indicator_source_count(ind);
+		nterm += cs_indicator_term_count(ind);
+	}
+	b = cs__calloc(1, sizeof(*b));
+	if (!b)
+		return CS_ERR_NOMEM;
+	b->rows = cs__calloc(end - first, sizeof(*b->rows));
+	b->labs = cs__calloc(nlab + 1, sizeof(*b->labs));
+	b->srcs = cs__calloc(nsrc + 1, sizeof(*b->srcs));
+	b->terms = cs__calloc(nterm + 1, sizeof(*b->terms));
+	if (!b->rows || !b->labs || !b->srcs || !b->terms) {
+		wbatch_free(b);
+		return CS_ERR_NOMEM;
+	}
+	nlab = nsrc = nterm = 0;
+	for (i = first; i < end; i++) {
+		const struct cs_indicator *ind = cs_intel_at(in, i);
+		struct wrow *w = &b->rows[b->nrows++];
+
+		w->kind = (int)cs_indicator_kind(ind);
+		w->value = cs_indicator_value(ind);
+		w->flags = (int)cs_indicator_flags(ind);
+		w->confidence = cs_indicator_confidence(ind);
+		w->valid_from = cs_indicator_valid_from(ind);
+		w->valid_until = cs_indicator_valid_until(ind);
+		w->lab0 = nlab;
+		w->nlab = cs_indicator_label_count(ind);
+		for (j = 0; j < w->nlab; j++)
+			b->labs[nlab++] = cs_indicator_label(in, ind, j);
+		w->src0 = nsrc;
+		w->nsrc = cs_indicator_source_count(ind);
+		for (j = 0; j < w->nsrc; j++)
+			cs_indicator_source(in, ind, j, &b->srcs[nsrc++].si);
+		w->term0 = nterm;
+		w->nterm = cs_indicator_term_count(ind);
+		for (j = 0; j < w->nterm; j++) {
+			struct wterm *t = &b->terms[nterm++];
+
+			t->kind = (int)cs_indicator_term(ind, j, &t->value);
+			t->obs = cs_indicator_term_observation(ind, j);
+		}
+	}
+	pthread_mutex_lock(&imp->mu);
+	while (imp->inflight >= IMPORT_INFLIGHT && !imp->rc)
+		pthread_cond_wait(&imp->cv, &imp->mu);
+	rc = imp->rc;
+	if (!rc) {
+		if (imp->tail)
+			imp->tail->next = b;
+		else
+			imp->head = b;
+		imp->tail = b;
+		imp->inflight++;
+		pthread_cond_broadcast(&imp->cv);
+	}
+	pthread_mutex_unlock(&imp->mu);
+	if (rc)
+		wbatch_free(b);
+	return rc;
+}
+
+/* Stop the writer after the queued batches; its first error. */
+static int import_join(struct cs_store_import *imp)
+{
+	if (!imp->started)
+		return imp->rc;
+	pthread_mutex_lock(&imp->mu);
+	imp->closing = 1;
+	pthread_cond_broadcast(&imp->cv);
+	pthread_mutex_unlock(&imp->mu);
+	pthread_join(imp->th, NULL);
+	imp->started = 0;
+	return imp->rc;
+}
+
+static void import_free(struct cs_store_import *imp)
+{
+	size_t i;
+
+	for (i = 0; i < CS_ARRAY_SIZE(imp->w); i++)
+		sqlite3_finalize(imp->w[i]);
+	pthread_mutex_destroy(&imp->mu);
+	pthread_cond_destroy(&imp->cv);
+	free(imp);
+}
+
+int cs_store_import_begin(struct cs_store *st, struct cs_intel *in)
+{
+	struct cs_store_import *imp;
+	int rc, empty;
+
+	if (st->imp || cs_intel_count(in))
+		return CS_OK;
+	empty = table_empty(st, "indicator");
+	if (empty <= 0)
+		return empty < 0 ? CS_ERR_DB : CS_OK;
+	imp = cs__calloc(1, sizeof(*imp));
+	if (!imp)
+		return CS_ERR_NOMEM;
+	imp->st = st;
+	imp->in = in;
+	pthread_mutex_init(&imp->mu, NULL);
+	pthread_cond_init(&imp->cv, NULL);
+	rc = save_begin(st, &imp->s);
+	imp->journal_changed = imp->s.bulk;
+	/* The writer only appends (ids grow, no key index yet): a small page
+	 * cache does, and the file read into memory is still there. */
+	if (!rc)
+		exec(st, "PRAGMA cache_size=-8192");
+	if (!rc)
+		rc = writer_prepare(st, imp->w);
+	imp->next_id = 1; /* the table is empty */
+	if (!rc && !imp->s.bulk)
+		rc = CS_ERR_DB; /* cannot happen: checked empty above */
+	if (!rc && pthread_create(&imp->th, NULL, writer_main, imp) != 0)
+		rc = CS_ERR_NOMEM;
+	if (rc) {
+		save_end(st, &imp->s, rc ? rc : CS_ERR_DB, imp->journal_changed);
+		import_free(imp);
+		return rc;
+	}
+	imp->started = 1;
+	st->imp = imp;
+	cs__intel_set_sink(in, import_sink, imp, IMPORT_BATCH);
+	return CS_OK;
+}
+
+void cs_store_import_abort(struct cs_store *st)
+{
+	struct cs_store_import *imp = st ? st->imp : NULL;
+
+	if (!imp)
+		return;
+	st->imp = NULL;
+	import_join(imp);
+	cs__intel_unship(imp->in);
+	save_end(st, &imp->s, CS_ERR_DB, imp->journal_changed);
+	exec(st, "PRAGMA cache_size=-65536");
+	import_free(imp);
+}
+
+/* The end of a bulk import: the rest of the batches, then the key index,
+ * then everything else as in any save. */
+static int import_finish(struct cs_store *st, struct cs_intel *in, const char *note,
+			 const struct cs_import_stats *stats)
+{
+	struct cs_store_import *imp = st->imp;
+	int rc;
+
+	st->imp = NULL;
+	if (imp->in == in)
+		cs__intel_sink_flush(in);
+	rc = import_join(imp);
+	if (imp->in != in)
+		rc = CS_ERR_INVALID; /* a different set: its indicators were never shipped */
+	if (!rc)
+		rc = save_index(st, &imp->s);
+	if (!rc)
+		rc = save_body(st, &imp->s, in, note, stats);
+	if (rc)
+		cs__intel_unship(imp->in);
+	rc = save_end(st, &imp->s, rc, imp->journal_changed);
+	import_free(imp);
+	return rc;
+}
+
+int cs_store_save_intel(struct cs_store *st, struct cs_intel *in, const char *note,
+			const struct cs_import_stats *stats, int64_t *version)
+{
+	struct save_state s;
+	int64_t ver;
+	int rc, journal_changed;
+
+	if (st->imp) {
+		ver = st->imp->s.ver;
+		rc = import_finish(st, in, note, stats);
+	} else {
+		rc = save_begin(st, &s);
+		journal_changed = s.bulk;
+		ver = s.ver;
+		if (!rc)
+			rc = save_body(st, &s, in, note, stats);
+		rc = save_end(st, &s, rc, journal_changed);
 	}
 	if (rc)
 		return rc;

@@ -1328,6 +1328,258 @@ static void test_emit_spec_examples(void **state)
 	env_free(e);
 }
 
+/* ------------------------------------------------------------------ */
+/* Fast path: whatever it takes, the parser reads the same            */
+
+/* The fast path took `text`: the full parser must give one comparison,
+ * the same one. */
+static void check_fast_same(const char *text, size_t len)
+{
+	struct cs_stix_fast f;
+	struct cs_stix_pattern *p = NULL;
+	const struct cs_stix_cmp *c;
+	char err[256];
+	size_t pos = 0;
+	int rc;
+
+	assert_int_equal(cs__stix_pattern_fast(text, len, &f), 1);
+	rc = cs__stix_pattern_parse(text, len, &p, err, sizeof(err), &pos);
+	if (rc != CS_OK)
+		print_message("fast path took what the parser refuses (%s): %.*s\n", err,
+		              (int)len, text);
+	assert_int_equal(rc, CS_OK);
+	assert_int_equal(p->nalts, 1);
+	assert_int_equal(p->qualifiers, 0);
+	assert_int_equal(p->alts[0].qualifiers, 0);
+	assert_int_equal(p->alts[0].nobs, 1);
+	assert_int_equal(p->alts[0].obs[0].ncmps, 1);
+	c = &p->alts[0].obs[0].cmps[0];
+	assert_string_equal(c->object, f.object);
+	assert_string_equal(c->path, f.path);
+	assert_int_equal(c->op, CS_STIX_EQ);
+	assert_int_equal(c->negated, 0);
+	assert_int_equal(c->vtype, CS_STIX_STRING);
+	assert_int_equal(c->nvalues, 1);
+	assert_int_equal(strlen(c->values[0]), f.value_len);
+	assert_memory_equal(c->values[0], f.value, f.value_len);
+	cs__stix_pattern_free(p);
+}
+
+/* What a set holds, as text, to compare two sets. */
+static void set_text(struct emit_env *e, struct cs_buf *b)
+{
+	size_t i, j;
+	uint64_t n;
+
+	for (i = 0; i < cs_intel_count(e->in); i++) {
+		const struct cs_indicator *ind = cs_intel_at(e->in, i);
+		struct cs_source_info si;
+
+		assert_int_equal(cs__buf_printf(b, "%s %s %u %d %zu|",
+		                                cs_kind_name(cs_indicator_kind(ind)),
+		                                cs_indicator_value(ind), cs_indicator_flags(ind),
+		                                cs_indicator_confidence(ind),
+		                                cs_indicator_term_count(ind)),
+		                 CS_OK);
+		for (j = 0; j < cs_indicator_label_count(ind); j++)
+			assert_int_equal(cs__buf_printf(b, "l:%s|", cs_indicator_label(e->in, ind, j)),
+			                 CS_OK);
+		for (j = 0; j < cs_indicator_source_count(ind); j++) {
+			cs_indicator_source(e->in, ind, j, &si);
+			assert_int_equal(cs__buf_printf(b, "s:%s:%llu:%s:%s|", si.file,
+			                                (unsigned long long)si.line,
+			                                si.ref ? si.ref : "", si.description),
+			                 CS_OK);
+		}
+	}
+	for (i = 0; i < cs_intel_reject_reasons(e->in); i++) {
+		const char *r = cs_intel_reject_reason(e->in, i, &n);
+
+		assert_int_equal(cs__buf_printf(b, "r:%s=%llu|", r, (unsigned long long)n), CS_OK);
+	}
+	assert_int_equal(cs__buf_printf(b, "d:%zu:%s", e->diags.n, e->diags.text), CS_OK);
+}
+
+/* Emitting through the fast path gives the set the parser's path gives. */
+static void check_fast_emit_same(const char *text)
+{
+	struct emit_env *a = env_new(), *b = env_new();
+	struct cs_stix_fast f;
+	struct cs_buf ta, tb, scratch;
+	int na, nb;
+
+	cs__buf_init(&ta, 0);
+	cs__buf_init(&tb, 0);
+	cs__buf_init(&scratch, 0);
+	assert_int_equal(cs__stix_pattern_fast(text, strlen(text), &f), 1);
+	na = cs__stix_pattern_emit_fast(&a->ctx, &f, &a->base, &scratch);
+	nb = emit(b, text);
+	assert_int_equal(na, nb);
+	set_text(a, &ta);
+	set_text(b, &tb);
+	assert_string_equal(cs__buf_cstr(&ta), cs__buf_cstr(&tb));
+	cs__buf_release(&ta);
+	cs__buf_release(&tb);
+	cs__buf_release(&scratch);
+	env_free(a);
+	env_free(b);
+}
+
+static const char *const fast_prefixes[] = {
+        "[file:hashes.'SHA-256' = '", "[file:hashes.MD5 = '",
+        "[file:hashes.'SHA-1' = '",   "[file:hashes.'SHA-512' = '",
+        "[file:name = '",             "[domain-name:value = '",
+        "[ipv4-addr:value = '",       "[ipv6-addr:value = '",
+        "[url:value = '",             "[email-addr:value = '",
+};
+
+/* Values the fast path takes: good ones, ones the normaliser rejects,
+ * and text that looks like pattern syntax but sits inside the string. */
+static const char *const fast_values[] = {
+        SHA256_A,
+        MD5_A,
+        "AEC070645FE53EE3B3763059376134F058CC337247C978ADD178B6CCDFB0019F",
+        "da39a3ee5e6b4b0d3255bfef95601890afd80709",
+        "",
+        " ",
+        "not-a-hash",
+        "evil.example",
+        "EVIL.Example.",
+        "evil[.]example",
+        "hxxp://evil.example/a?b=c",
+        "198.51.100.7",
+        "198.51.100.0/24",
+        "2001:db8::1",
+        "user@evil.example",
+        "a] OR [file:name = b",
+        "/* not a comment */",
+        "// nor this",
+        "]",
+        "[",
+        " = ",
+        "caf\xc3\xa9.example",
+        "\xff\xfe",
+        "tab\there",
+        "line\nbreak",
+};
+
+static void test_fast_path_matches_parser(void **state)
+{
+	char text[512];
+	size_t i, j;
+
+	(void)state;
+	for (i = 0; i < CS_ARRAY_SIZE(fast_prefixes); i++) {
+		for (j = 0; j < CS_ARRAY_SIZE(fast_values); j++) {
+			snprintf(text, sizeof(text), "%s%s']", fast_prefixes[i], fast_values[j]);
+			check_fast_same(text, strlen(text));
+			check_fast_emit_same(text);
+		}
+	}
+}
+
+/* Inputs the fast path must leave to the parser. */
+static void test_fast_path_declines(void **state)
+{
+	static const char *const no[] = {
+	        "",
+	        "[",
+	        "']",
+	        "[']",
+	        "[file:hashes.MD5 = '",
+	        "[file:hashes.MD5 = ']",
+	        "[file:hashes.MD5 = 'a'",
+	        "[file:hashes.MD5 = 'a'] ",
+	        " [file:hashes.MD5 = 'a']",
+	        "[file:hashes.MD5 = 'a' ]",
+	        "[file:hashes.MD5  = 'a']",
+	        "[file:hashes.MD5='a']",
+	        "[file:hashes.md5 = 'a']",
+	        "[file:hashes.'MD5' = 'a']",
+	        "[file:hashes.SHA256 = 'a']",
+	        "[file:hashes.'sha-256' = 'a']",
+	        "[File:name = 'a']",
+	        "[file:name != 'a']",
+	        "[file:name NOT = 'a']",
+	        "[file:name LIKE 'a%']",
+	        "[domain-name:value = 'a\\'b']",
+	        "[domain-name:value = 'a\\\\b']",
+	        "[domain-name:value = 'a'] OR [domain-name:value = 'b']",
+	        "[domain-name:value = 'a' OR domain-name:value = 'b']",
+	        "[domain-name:value = 'a'] WITHIN 5 SECONDS",
+	        "[domain-name:value = 'a'] REPEATS 2 TIMES",
+	        "[domain-name:value = 'a'] START t'2020-01-01T00:00:00Z' STOP t'2021-01-01T00:00:00Z'",
+	        "[domain-name:value = h'00']",
+	        "[domain-name:value = 'a']]",
+	        "[network-traffic:dst_ref.value = '198.51.100.7']",
+	        "[x509-certificate:serial_number = '01']",
+	        "[domain-name:value = 'a'/* c */]",
+	        "[domain-name:value = 'a''']",
+	};
+	static const char nul[] = "[domain-name:value = 'a\0b']";
+	struct cs_stix_fast f;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(cs__stix_pattern_fast(NULL, 0, &f), 0);
+	for (i = 0; i < CS_ARRAY_SIZE(no); i++) {
+		if (cs__stix_pattern_fast(no[i], strlen(no[i]), &f))
+			print_message("fast path took: %s\n", no[i]);
+		assert_int_equal(cs__stix_pattern_fast(no[i], strlen(no[i]), &f), 0);
+	}
+	assert_int_equal(cs__stix_pattern_fast(nul, sizeof(nul) - 1, &f), 0);
+	/* A length short of the text: only the first bytes count. */
+	assert_int_equal(cs__stix_pattern_fast("[file:name = 'a']", 10, &f), 0);
+}
+
+/*
+ * Every one-byte change (replace, insert, delete) of the canonical
+ * shapes: whatever the fast path still takes, the parser reads the same.
+ */
+static void test_fast_path_mutations(void **state)
+{
+	static const char bytes[] = {'\'', '\\', '\0', ']', '[', ' ',  '=', ':', '.',
+	                             '-',  'a',  'M',  '/', '*', '(', '\n', '"', (char)0xc2};
+	char base[256], m[260];
+	size_t i, pos, k, n, taken = 0;
+	struct cs_stix_fast f;
+
+	(void)state;
+	for (i = 0; i < CS_ARRAY_SIZE(fast_prefixes); i++) {
+		snprintf(base, sizeof(base), "%s%s']", fast_prefixes[i], MD5_A);
+		n = strlen(base);
+		for (pos = 0; pos <= n; pos++) {
+			for (k = 0; k < sizeof(bytes); k++) {
+				if (pos < n) {
+					memcpy(m, base, n);
+					m[pos] = bytes[k];
+					if (cs__stix_pattern_fast(m, n, &f)) {
+						check_fast_same(m, n);
+						taken++;
+					}
+				}
+				memcpy(m, base, pos);
+				m[pos] = bytes[k];
+				memcpy(m + pos + 1, base + pos, n - pos);
+				if (cs__stix_pattern_fast(m, n + 1, &f)) {
+					check_fast_same(m, n + 1);
+					taken++;
+				}
+			}
+			if (pos < n) {
+				memcpy(m, base, pos);
+				memcpy(m + pos + 1 - 1, base + pos + 1, n - pos - 1);
+				if (cs__stix_pattern_fast(m, n - 1, &f)) {
+					check_fast_same(m, n - 1);
+					taken++;
+				}
+			}
+		}
+	}
+	/* Changes inside the value are taken (all but quote, backslash, NUL). */
+	assert_true(taken > 1000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1381,6 +1633,9 @@ int main(void)
 	        cmocka_unit_test(test_emit_caps),
 	        cmocka_unit_test(test_emit_qualifiers_partial),
 	        cmocka_unit_test(test_emit_spec_examples),
+	        cmocka_unit_test(test_fast_path_matches_parser),
+	        cmocka_unit_test(test_fast_path_declines),
+	        cmocka_unit_test(test_fast_path_mutations),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

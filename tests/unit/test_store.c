@@ -481,6 +481,210 @@ static void test_default_path(void **state)
 	assert_int_equal(cs_store_default_path(buf, 5), CS_ERR_TOOBIG);
 }
 
+/* ------------------------------------------------------------------ */
+/* Bulk import with the writer thread                                 */
+
+/* The same indicators into a set: more than one writer batch, then
+ * values of the first batch again from another file (merged after they
+ * were handed to the writer), a compound, a value seen twice on one
+ * line with a description only the second time. */
+static void feed(struct cs_intel *in, size_t n)
+{
+	struct cs_term terms[2] = {{CS_KIND_DOMAIN, "evil.example", 0},
+	                           {CS_KIND_IPV4, "198.51.100.9", 0}};
+	struct cs_reader_ctx c;
+	struct cs_ind_add a;
+	char v[65];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(v, sizeof(v), "%064zx", i * 2654435761u + 1);
+		add(in, "a.csv", i + 1, CS_KIND_SHA256, v, i % 3 ? "incident:A" : NULL, 1);
+	}
+	for (i = 0; i < 100; i++) {
+		snprintf(v, sizeof(v), "%064zx", i * 7 * 2654435761u + 1);
+		add(in, "b.csv", i + 1, CS_KIND_SHA256, v, "actor:B", 0);
+	}
+	memset(&c, 0, sizeof(c));
+	c.intel = in;
+	c.reader = &fake_reader;
+	c.path = "c.json";
+	c.data = "";
+	cs__ind_add_init(&a);
+	a.kind = CS_KIND_COMPOUND;
+	a.value = "[domain-name:value = 'evil.example' AND ipv4-addr:value = '198.51.100.9']";
+	a.terms = terms;
+	a.nterms = 2;
+	a.ref = "indicator--1";
+	assert_int_equal(cs__intel_add(&c, &a), CS_OK);
+	cs__ind_add_init(&a);
+	a.kind = CS_KIND_DOMAIN;
+	a.value = "twice.example";
+	a.ref = "indicator--2";
+	assert_int_equal(cs__intel_add(&c, &a), CS_OK);
+	a.description = "said the second time";
+	a.confidence = 90;
+	assert_int_equal(cs__intel_add(&c, &a), CS_OK);
+}
+
+/* A loaded set as text, in its order (the database's id order). */
+static char *dump(const char *db)
+{
+	struct cs_store *st = NULL;
+	struct cs_intel *in = cs_intel_new();
+	struct cs_buf b;
+	size_t i, j;
+
+	assert_int_equal(cs_store_open(db, &st), CS_OK);
+	assert_int_equal(cs_store_load_intel(st, in), CS_OK);
+	cs_store_close(st);
+	cs__buf_init(&b, 0);
+	for (i = 0; i < cs_intel_count(in); i++) {
+		const struct cs_indicator *ind = cs_intel_at(in, i);
+
+		assert_int_equal(cs__buf_printf(&b, "%d %s %u %d %lld %lld|",
+		                                (int)cs_indicator_kind(ind), cs_indicator_value(ind),
+		                                cs_indicator_flags(ind), cs_indicator_confidence(ind),
+		                                (long long)cs_indicator_valid_from(ind),
+		                                (long long)cs_indicator_valid_until(ind)),
+		                 CS_OK);
+		for (j = 0; j < cs_indicator_label_count(ind); j++)
+			assert_int_equal(cs__buf_printf(&b, "l:%s|", cs_indicator_label(in, ind, j)),
+			                 CS_OK);
+		for (j = 0; j < cs_indicator_source_count(ind); j++) {
+			struct cs_source_info si;
+			size_t k;
+
+			cs_indicator_source(in, ind, j, &si);
+			assert_int_equal(cs__buf_printf(&b, "s:%s:%s:%llu:%s:%s", si.file, si.format,
+			                                (unsigned long long)si.line,
+			                                si.ref ? si.ref : "",
+			                                si.description ? si.description : "-"),
+			                 CS_OK);
+			for (k = 0; k < si.nlabels; k++)
+				assert_int_equal(cs__buf_printf(&b, ":%s", si.labels[k]), CS_OK);
+			assert_int_equal(cs__buf_addc(&b, '|'), CS_OK);
+		}
+		for (j = 0; j < cs_indicator_term_count(ind); j++) {
+			const char *tv;
+			enum cs_kind tk = cs_indicator_term(ind, j, &tv);
+
+			assert_int_equal(cs__buf_printf(&b, "t:%d:%s:%u|", (int)tk, tv,
+			                                cs_indicator_term_observation(ind, j)),
+			                 CS_OK);
+		}
+		assert_int_equal(cs__buf_addc(&b, '\n'), CS_OK);
+	}
+	cs_intel_free(in);
+	return cs__buf_detach(&b);
+}
+
+/* Written while reading (import_begin) or all at the save: the same
+ * database content, the key index rebuilt, the file intact. */
+static void test_bulk_import_same_as_save(void **state)
+{
+	char *dir = cs_test_tmpdir(), p1[512], p2[512], *d1, *d2;
+	struct cs_store *st = NULL;
+	struct cs_intel *in;
+	int64_t v = 0;
+
+	(void)state;
+	snprintf(p1, sizeof(p1), "%s/threaded.db", dir);
+	snprintf(p2, sizeof(p2), "%s/plain.db", dir);
+
+	assert_int_equal(cs_store_open(p1, &st), CS_OK);
+	in = cs_intel_new();
+	assert_int_equal(cs_store_import_begin(st, in), CS_OK);
+	feed(in, 20000);
+	assert_int_equal(cs_store_save_intel(st, in, "threaded", NULL, &v), CS_OK);
+	assert_int_equal(v, 1);
+	/* The set is clean: a second save writes no indicator. */
+	assert_int_equal(cs_store_save_intel(st, in, "again", NULL, &v), CS_OK);
+	cs_store_close(st);
+	cs_intel_free(in);
+
+	assert_int_equal(cs_store_open(p2, &st), CS_OK);
+	in = cs_intel_new();
+	feed(in, 20000);
+	assert_int_equal(cs_store_save_intel(st, in, "plain", NULL, &v), CS_OK);
+	cs_store_close(st);
+	cs_intel_free(in);
+
+	d1 = dump(p1);
+	d2 = dump(p2);
+	assert_true(strlen(d1) > 20000 * 70);
+	/* Merged after the writer had them: the second file's label and
+	 * source, and the description given the second time, are there. */
+	assert_non_null(strstr(d1, "|l:actor:B|s:a.csv:fake:1::-|s:b.csv:fake:1::-:actor:B|"));
+	assert_non_null(strstr(d1, "twice.example 0 90 0 0|s:c.json:fake:0:indicator--2:said"));
+	assert_string_equal(d1, d2);
+	free(d1);
+	free(d2);
+	assert_int_equal(count_rows(p1, "SELECT count(*) FROM indicator"), 20002);
+	assert_int_equal(count_rows(p1, "SELECT count(*) FROM indicator WHERE added_version = 1"),
+	                 20002);
+	assert_int_equal(count_rows(p1, "SELECT count(*) FROM indicator_source"), 20102);
+	assert_int_equal(count_rows(p1, "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
+	                                " AND name = 'indicator_key'"),
+	                 1);
+	assert_int_equal(count_rows(p1, "SELECT count(*) FROM pragma_integrity_check"
+	                                " WHERE integrity_check = 'ok'"),
+	                 1);
+	assert_int_equal(count_rows(p1, "SELECT accepted FROM intel_version WHERE id = 1"), 0);
+	assert_int_equal(count_rows(p1, "SELECT count(*) FROM intel_version WHERE id = 1"
+	                                " AND note = 'threaded'"),
+	                 1);
+	cs_test_rmtree(dir);
+	free(dir);
+}
+
+/* An import rolled back leaves nothing; the same set saved afterwards
+ * (shipped indicators dirty again) is complete. Into a database that
+ * holds indicators, begin does nothing and the save merges as always. */
+static void test_bulk_import_abort_and_nonempty(void **state)
+{
+	char *dir = cs_test_tmpdir(), p[512];
+	struct cs_store *st = NULL;
+	struct cs_intel *in = cs_intel_new(), *more = cs_intel_new();
+	int64_t v = 0;
+
+	(void)state;
+	snprintf(p, sizeof(p), "%s/case.db", dir);
+	assert_int_equal(cs_store_open(p, &st), CS_OK);
+	assert_int_equal(cs_store_import_begin(st, in), CS_OK);
+	feed(in, 10000);
+	cs_store_import_abort(st);
+	assert_int_equal(count_rows(p, "SELECT count(*) FROM indicator"), 0);
+	assert_int_equal(count_rows(p, "SELECT count(*) FROM intel_version"), 0);
+	assert_int_equal(cs_store_save_intel(st, in, "after abort", NULL, &v), CS_OK);
+	assert_int_equal(count_rows(p, "SELECT count(*) FROM indicator"), 10002);
+	assert_int_equal(count_rows(p, "SELECT count(*) FROM indicator_source"), 10102);
+
+	/* Not empty now. */
+	assert_int_equal(cs_store_load_intel(st, more), CS_OK);
+	assert_int_equal(cs_store_import_begin(st, more), CS_OK);
+	add(more, "d.csv", 1, CS_KIND_DOMAIN, "new.example", "actor:D", 1);
+	add(more, "d.csv", 2, CS_KIND_DOMAIN, "twice.example", "actor:D", 1);
+	assert_int_equal(cs_store_save_intel(st, more, "more", NULL, &v), CS_OK);
+	assert_int_equal(v, 2);
+	assert_int_equal(count_rows(p, "SELECT count(*) FROM indicator"), 10003);
+	assert_int_equal(count_rows(p, "SELECT count(*) FROM indicator_source"), 10104);
+	/* A store closed in the middle of an import rolls it back. */
+	cs_store_close(st);
+	cs_intel_free(in);
+	in = cs_intel_new();
+	snprintf(p, sizeof(p), "%s/closed.db", dir);
+	assert_int_equal(cs_store_open(p, &st), CS_OK);
+	assert_int_equal(cs_store_import_begin(st, in), CS_OK);
+	feed(in, 9000);
+	cs_store_close(st);
+	assert_int_equal(count_rows(p, "SELECT count(*) FROM indicator"), 0);
+	cs_intel_free(in);
+	cs_intel_free(more);
+	cs_test_rmtree(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -491,6 +695,8 @@ int main(void)
 	        cmocka_unit_test(test_software_table),
 	        cmocka_unit_test(test_open_errors),
 	        cmocka_unit_test(test_default_path),
+	        cmocka_unit_test(test_bulk_import_same_as_save),
+	        cmocka_unit_test(test_bulk_import_abort_and_nonempty),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
