@@ -96,12 +96,14 @@ static void driver_diag(struct cs_intel *in, const char *path, enum cs_severity 
  * Run one reader over one buffer. `forced` overrides both the user's
  * --format and sniffing (used for MISP feed members). `quiet_unknown`
  * turns "no reader wants this file" from an error into a note (files met
- * while walking a folder: READMEs, licences).
+ * while walking a folder: READMEs, licences). `owned`: the buffer is the
+ * driver's own and freed right after, so the reader may hand back the
+ * memory of what it has finished with (cs__release_before).
  * Returns 1 when the file yielded something usable, 0 when it did not,
  * -1 when it was skipped as not intel.
  */
 static int import_one(struct cs_intel *in, const char *path, const char *data, size_t len,
-		      const struct cs_reader *forced, int quiet_unknown,
+		      const struct cs_reader *forced, int quiet_unknown, int owned,
 		      struct cs_import_stats *st)
 {
 	const struct cs_reader *r = forced;
@@ -131,6 +133,7 @@ static int import_one(struct cs_intel *in, const char *path, const char *data, s
 	ctx.data = data;
 	ctx.len = len;
 	ctx.csv_column = cs__intel_csv_column(in);
+	ctx.release_ok = owned;
 	st->files++;
 	rc = r->read(&ctx);
 	st->read += ctx.accepted;
@@ -158,7 +161,7 @@ static int import_one(struct cs_intel *in, const char *path, const char *data, s
 int cs__import_buffer(struct cs_intel *in, const char *path, const char *data, size_t len,
 		      struct cs_import_stats *st)
 {
-	return import_one(in, path, data, len, NULL, 0, st);
+	return import_one(in, path, data, len, NULL, 0, 0, st);
 }
 
 int cs_intel_import_mem(struct cs_intel *in, const char *name, const void *data, size_t len,
@@ -177,7 +180,7 @@ int cs_intel_import_mem(struct cs_intel *in, const char *name, const void *data,
 		return CS_ERR_NOMEM;
 	memcpy(copy, data, len);
 	copy[len] = '\0';
-	ok = import_one(in, name, copy, len, NULL, 0, stats);
+	ok = import_one(in, name, copy, len, NULL, 0, 1, stats);
 	free(copy);
 	return ok > 0 ? CS_OK : CS_ERR_EMPTY;
 }
@@ -201,7 +204,7 @@ static int import_file(struct cs_intel *in, const char *path, const struct cs_re
 				    err_no ? strerror(err_no) : cs_strerror(rc));
 		return 0;
 	}
-	ok = import_one(in, path, data, len, forced, quiet_unknown, st);
+	ok = import_one(in, path, data, len, forced, quiet_unknown, 1, st);
 	free(data);
 	return ok;
 }

@@ -4,6 +4,8 @@
  * public read accessors.
  */
 #include <regex.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -377,6 +379,31 @@ const char *cs_intel_reject_reason(const struct cs_intel *in, size_t i, uint64_t
  * answer so that walking a file stays linear. The cache is valid while
  * lc_line != 0.
  */
+/* Give memory back in steps of this size at least. */
+#define RELEASE_STEP ((size_t)8 << 20)
+
+void cs__release_before(struct cs_reader_ctx *ctx, size_t off)
+{
+	uint64_t line, col;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	uintptr_t from, to;
+
+	if (!ctx->release_ok || off > ctx->len || off < ctx->released + RELEASE_STEP)
+		return;
+	/* Count the lines of the prefix while it is still there. */
+	cs__offset_to_linecol(ctx, off, &line, &col);
+	ctx->lc0_off = ctx->lc_off;
+	ctx->lc0_line = ctx->lc_line;
+	ctx->lc0_bol = ctx->lc_bol;
+	/* Whole pages inside [released, off) only: the allocator's own words
+	 * before the buffer and after it are never touched. */
+	from = ((uintptr_t)ctx->data + ctx->released + page - 1) & ~(uintptr_t)(page - 1);
+	to = ((uintptr_t)ctx->data + off) & ~(uintptr_t)(page - 1);
+	if (to > from)
+		madvise((void *)from, to - from, MADV_DONTNEED);
+	ctx->released = off;
+}
+
 void cs__offset_to_linecol(struct cs_reader_ctx *ctx, size_t off, uint64_t *line,
 			   uint64_t *column)
 {
@@ -389,6 +416,15 @@ void cs__offset_to_linecol(struct cs_reader_ctx *ctx, size_t off, uint64_t *line
 		i = ctx->lc_off;
 		l = ctx->lc_line;
 		bol = ctx->lc_bol;
+	} else if (ctx->lc0_line && ctx->lc0_off <= off) {
+		i = ctx->lc0_off;
+		l = ctx->lc0_line;
+		bol = ctx->lc0_bol;
+	} else if (ctx->lc0_line) {
+		/* Inside the released prefix: its text is gone. */
+		*line = ctx->lc0_line;
+		*column = 0;
+		return;
 	} else {
 		i = 0;
 		l = 1;

@@ -92,9 +92,17 @@ struct cs_reader_ctx {
 	const char *csv_column;
 	/* Interned path and reader name (set by the first cs__intel_add). */
 	uint32_t file_id, format_id;
-	/* Position cache of cs__offset_to_linecol(). */
+	/* Position cache of cs__offset_to_linecol(), and the position of the
+	 * release mark: lines are counted from there, never from before it. */
 	size_t lc_off, lc_bol;
 	uint64_t lc_line;
+	size_t lc0_off, lc0_bol;
+	uint64_t lc0_line;
+	/* The driver owns `data` and reads nothing of it after the reader
+	 * returns: a reader that is done with a prefix may hand its pages
+	 * back (cs__release_before). `released`: bytes handed back. */
+	int release_ok;
+	size_t released;
 };
 
 /*
@@ -112,6 +120,15 @@ void cs__diag(struct cs_reader_ctx *ctx, enum cs_severity sev, uint64_t line, ui
 /* Count a rejected entry under `reason` and report it as a warning. */
 void cs__reject(struct cs_reader_ctx *ctx, const char *reason, uint64_t line, uint64_t column,
 		const char *fmt, ...) CS_PRINTF(5, 6);
+
+/*
+ * The reader will never read ctx->data before `off` again: give the
+ * memory of that prefix back to the system (in steps of several MB, when
+ * the driver allows it), so that a large file and the indicators read
+ * from it are not both held whole. Lines are counted up to `off` first:
+ * positions after it stay exact; positions before it must not be asked.
+ */
+void cs__release_before(struct cs_reader_ctx *ctx, size_t off);
 
 /* Line and column (1-based) of byte offset `off` in ctx->data. */
 void cs__offset_to_linecol(struct cs_reader_ctx *ctx, size_t off, uint64_t *line,

@@ -824,7 +824,7 @@ static int stix_read(struct cs_reader_ctx *ctx)
 	struct stix_reader r;
 	struct cs_json_scan s;
 	struct elements el;
-	int c, serr = CS_OK, rc = CS_OK, reported = 0;
+	int c, serr = CS_OK, rc = CS_OK, reported = 0, ordered;
 	size_t i;
 
 	cs__json_scan_init(&s, ctx->data, ctx->len);
@@ -878,9 +878,19 @@ static int stix_read(struct cs_reader_ctx *ctx)
 			rc = learn(&r, el.spans.v[i], el.types[i] & ELEMENT_CHECKED, t, tname,
 			           tlen);
 	}
-	for (i = 0; !rc && i < el.spans.n; i++)
+	/* Objects are visited in file order and each reads only its own
+	 * span (the graph holds copies): what lies before the current one is
+	 * done with, and a big bundle need not stay whole beside the
+	 * indicators read from it. */
+	for (i = 1; i < el.spans.n && el.spans.v[i].off >= el.spans.v[i - 1].off; i++)
+		;
+	ordered = i >= el.spans.n;
+	for (i = 0; !rc && i < el.spans.n; i++) {
+		if (ordered)
+			cs__release_before(ctx, el.spans.v[i].off);
 		rc = visit(&r, el.spans.v[i], el.types[i] & ELEMENT_CHECKED,
 		           (enum stix_otype)(el.types[i] & ~ELEMENT_CHECKED));
+	}
 	free(el.types);
 	if (!rc)
 		report_skipped(&r);

@@ -489,6 +489,43 @@ static void test_nul_bytes(void **state)
 	cs_test_import_free(f);
 }
 
+/* A bundle large enough that the reader hands back the memory of the
+ * objects it has visited: every indicator is still read whole, and a
+ * broken pattern near the end is reported at its exact line. */
+static void test_large_bundle_released(void **state)
+{
+	const size_t n = 100000, bad = 99990;
+	size_t cap = n * 320 + 256, len = 0, i;
+	char *doc = malloc(cap), want[64];
+	struct cs_test_import *f;
+
+	(void)state;
+	assert_non_null(doc);
+	len += (size_t)snprintf(doc + len, cap - len, "{\"type\": \"bundle\", \"objects\": [\n");
+	for (i = 0; i < n; i++) {
+		/* line of object i: i + 2 */
+		len += (size_t)snprintf(
+			doc + len, cap - len,
+			"%s{\"type\": \"indicator\", \"id\": \"indicator--%08zx-0000-4000-8000-"
+			"000000000000\", \"name\": \"large bundle indicator number %zu\","
+			" \"pattern_type\": \"stix\", \"pattern\": \"[domain-name:value = "
+			"'%s%zu.example']\"}\n",
+			i ? "," : "", i, i, i == bad ? "bad name with spaces " : "host", i);
+	}
+	len += (size_t)snprintf(doc + len, cap - len, "]}\n");
+	assert_true(len < cap && len > 2 * (8u << 20));
+	f = cs_test_import_mem(FORMAT, doc, len);
+	assert_int_equal(f->rc, CS_OK);
+	assert_int_equal(cs_intel_count(f->in), n - 1);
+	cs_test_must_find(f->in, CS_KIND_DOMAIN, "host0.example");
+	cs_test_must_find(f->in, CS_KIND_DOMAIN, "host1.example");
+	cs_test_must_find(f->in, CS_KIND_DOMAIN, "host99999.example");
+	snprintf(want, sizeof(want), "mem.json:%zu:", bad + 2);
+	assert_true(cs_test_diags_have(f->d, want));
+	cs_test_import_free(f);
+	free(doc);
+}
+
 /* ---------------------------------------------------------- real world */
 
 static void test_real_apt1(void **state)
@@ -592,6 +629,7 @@ int main(void)
 	        cmocka_unit_test(test_objects_not_an_array),
 	        cmocka_unit_test(test_empty_and_garbage),
 	        cmocka_unit_test(test_nul_bytes),
+	        cmocka_unit_test(test_large_bundle_released),
 	        cmocka_unit_test(test_real_apt1),
 	        cmocka_unit_test(test_real_poisonivy),
 	};
