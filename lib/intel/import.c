@@ -4,7 +4,9 @@
  *
  * Files are read whole: intel files are at most a few hundred megabytes,
  * and the readers that matter for speed (STIX, MISP) walk the buffer
- * without building a tree of the whole document.
+ * without building a tree of the whole document. A reader may hand back
+ * the pages of what it has finished with (cs__release_before): the
+ * buffer is the driver's and nothing reads it after the reader returns.
  */
 #include <dirent.h>
 #include <errno.h>
