@@ -184,6 +184,15 @@ void cs_advisories_set_diag(struct cs_advisories *adv, cs_diag_fn fn, void *user
  * nothing usable was, CS_ERR_IO when the path cannot be opened.
  */
 int cs_advisories_load_osv(struct cs_advisories *adv, const char *path);
+/*
+ * Index only the OSV records that name a package of `ps` (by the key the
+ * matcher looks up, so the findings are the same); call it before
+ * loading. Every record is still checked and counted (a broken one is
+ * reported), but one naming nothing installed is not copied: a sweep of
+ * one host against a whole OSV export keeps little. `ps` is read only
+ * during the call. Returns CS_OK or CS_ERR_NOMEM.
+ */
+int cs_advisories_restrict(struct cs_advisories *adv, const struct cs_pkgset *ps);
 int cs_advisories_load_osv_mem(struct cs_advisories *adv, const char *name, const void *data,
                                size_t len);
 /*
@@ -202,6 +211,8 @@ struct cs_advisory_info {
 	uint64_t products;    /* product-version indicators indexed */
 	uint64_t unsupported; /* ranges we cannot evaluate (GIT) */
 	uint64_t broken;      /* files or records that could not be read */
+	uint64_t unindexed;   /* records naming no installed package
+	                         (cs_advisories_restrict()) */
 };
 void cs_advisories_info(const struct cs_advisories *adv, struct cs_advisory_info *out);
 
