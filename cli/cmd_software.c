@@ -46,7 +46,10 @@ static void on_sw_diag(void *ud, const struct cs_diag *d)
 
 static const char *time_source(enum cs_time_source s)
 {
-	return s == CS_TIME_RECORDED ? "recorded" : s == CS_TIME_FILE_MTIME ? "file-mtime" : "";
+	return s == CS_TIME_RECORDED      ? "recorded"
+	       : s == CS_TIME_FILE_MTIME  ? "file-mtime"
+	       : s == CS_TIME_PACKAGE_LOG ? "package-log"
+	                                  : "";
 }
 
 static json_t *package_json(struct sw_state *ss, const struct cs_package *p)
@@ -137,8 +140,9 @@ static int on_sw_finding(void *ud, const struct cs_software_finding *f)
 		       f->aliases ? cli_escape(&ss->esc2, f->aliases) : "");
 	if (p->install_time)
 		printf("    installed %s  (%s)\n", cli_time(p->install_time, t, sizeof(t)),
-		       p->install_time_source == CS_TIME_RECORDED
-		               ? "recorded by the package source"
+		       p->install_time_source == CS_TIME_RECORDED ? "recorded by the package source"
+		       : p->install_time_source == CS_TIME_PACKAGE_LOG
+		               ? "this version, from the package log; host local time read as UTC"
 		               : "modification time of the file read, not an install record");
 	fflush(stdout);
 	return 0;

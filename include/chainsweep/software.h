@@ -97,7 +97,10 @@ const char *cs_purl_qualifier(const struct cs_purl *p, const char *key);
 enum cs_time_source {
 	CS_TIME_NONE = 0,
 	CS_TIME_RECORDED = 1,  /* the package manager or export records it */
-	CS_TIME_FILE_MTIME = 2 /* only the modification time of the file read */
+	CS_TIME_FILE_MTIME = 2, /* only the modification time of the file read */
+	CS_TIME_PACKAGE_LOG = 3 /* dpkg.log or apt history.log: when this exact
+	                           version was installed, in the host's local
+	                           time (no zone recorded), read as UTC */
 };
 
 /*
@@ -165,6 +168,19 @@ int cs_pkgset_read_path(struct cs_pkgset *ps, const char *path);
 int cs_pkgset_read_file(struct cs_pkgset *ps, const char *path);
 /* Read from memory; `name` decides the reader as a file name would. */
 int cs_pkgset_read_mem(struct cs_pkgset *ps, const char *name, const void *data, size_t len);
+
+/*
+ * Install times from a package manager log held in memory: dpkg.log
+ * lines, or apt's history.log when `name`'s base name holds "history".
+ * Every dpkg package of the set installed, upgraded, downgraded or
+ * reinstalled at exactly its version gets the latest such time
+ * (CS_TIME_PACKAGE_LOG). cs_pkgset_read_host() does this itself with the
+ * host's /var/log/dpkg.log* and /var/log/apt/history.log* (rotations,
+ * compressed too) for the host's dpkg status. Lines not understood are
+ * reported (the first one's position). Returns CS_OK or CS_ERR_NOMEM.
+ */
+int cs_pkgset_read_install_log(struct cs_pkgset *ps, const char *name, const void *data,
+                               size_t len);
 
 size_t cs_pkgset_count(const struct cs_pkgset *ps);
 const struct cs_package *cs_pkgset_at(const struct cs_pkgset *ps, size_t i);

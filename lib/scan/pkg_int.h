@@ -85,6 +85,10 @@ extern const struct pkg_reader cs__pkg_plist, cs__pkg_electron, cs__pkg_win_csv,
  * when rpm is absent. */
 int cs__pkg_rpm_host(struct cs_pkgset *ps);
 
+/* Install times from the package logs below `root` ("/" for this host)
+ * for the dpkg packages read from the status file `status` (pkg_logs.c). */
+int cs__pkg_install_logs(struct cs_pkgset *ps, const char *root, const char *status);
+
 /* Path helpers for `want`: the base name, and whether the path ends with
  * `tail` ("/resources/app/package.json"), ignoring ASCII case. */
 int cs__pkg_path_ends(const char *path, const char *tail);

@@ -698,9 +698,21 @@ int cs_pkgset_read_host(struct cs_pkgset *ps, const char *root)
 
 	if (!ps)
 		return CS_ERR_INVALID;
-	if (root)
-		return cs_pkgset_read_path(ps, root);
+	if (root) {
+		char status[4096];
+		size_t n = strlen(root);
+
+		rc = cs_pkgset_read_path(ps, root);
+		while (n > 1 && root[n - 1] == '/')
+			n--;
+		if (rc || n + 24 >= sizeof(status))
+			return rc;
+		snprintf(status, sizeof(status), "%.*s/var/lib/dpkg/status", (int)n, root);
+		return cs__pkg_install_logs(ps, root, n == 1 && root[0] == '/' ? status + 1 : status);
+	}
 	rc = read_host_db(ps, "/var/lib/dpkg/status");
+	if (!rc)
+		rc = cs__pkg_install_logs(ps, "/", "/var/lib/dpkg/status");
 	if (!rc)
 		rc = read_host_db(ps, "/lib/apk/db/installed");
 	if (!rc)

@@ -309,6 +309,79 @@ static void test_desktop(void **state)
 	fx_free(f);
 }
 
+/*
+ * Install times from dpkg.log and apt's history.log: the latest install,
+ * upgrade or reinstall of exactly the installed version; other versions
+ * and packages of another reader are left alone; a line not understood
+ * is reported at its position. Then the crafted host tree: its logs
+ * (one rotated and compressed) are found under the root.
+ */
+static void test_install_logs(void **state)
+{
+	struct fixture *f = fx_new();
+	const char *dlog = "2026-02-01 09:00:01 upgrade a:amd64 1.0-1 2.0-1\n"
+	                   "2026-02-01 09:00:02 status installed a:amd64 2.0-1\n"
+	                   "2026-01-01 00:00:00 install a:amd64 <none> 2.0-1\n"
+	                   "2026-02-03 00:00:00 install b:amd64 <none> 1.0\n"
+	                   "2026-02-04 00:00:00 install c <none>\n"
+	                   "nonsense\n";
+	const char *hist = "Start-Date: 2026-03-05  14:20:11\n"
+	                   "Upgrade: b:amd64 (1.0, 3~rc1), x (1, 2)\n"
+	                   "Install: d:amd64 (4.0-1, automatic), e (1\n"
+	                   "End-Date: 2026-03-05  14:20:15\n"
+	                   "Reinstall: e (1)\n";
+	const char *root = cs_test_data("software/host");
+	size_t i;
+
+	(void)state;
+	assert_int_equal(fx_read(f, "/x/var/lib/dpkg/status",
+	                         "Package: a\nStatus: install ok installed\nArchitecture: amd64\n"
+	                         "Version: 2.0-1\n\n"
+	                         "Package: b\nStatus: install ok installed\nVersion: 3~rc1\n\n"
+	                         "Package: d\nStatus: install ok installed\nVersion: 4.0-1\n\n"
+	                         "Package: e\nStatus: install ok installed\nVersion: 1\n"),
+	                 CS_OK);
+	assert_int_equal(fx_read(f, "requirements.txt", "a==2.0-1\n"), CS_OK);
+	assert_int_equal(cs_pkgset_read_install_log(f->ps, "/x/var/log/dpkg.log", dlog,
+	                                            strlen(dlog)),
+	                 CS_OK);
+	assert_int_equal(cs_pkgset_read_install_log(f->ps, "/x/var/log/apt/history.log", hist,
+	                                            strlen(hist)),
+	                 CS_OK);
+	/* a: the upgrade on 2026-02-01 is later than the first install. */
+	assert_int_equal(cs_pkgset_at(f->ps, 0)->install_time, 1769936401);
+	assert_int_equal(cs_pkgset_at(f->ps, 0)->install_time_source, CS_TIME_PACKAGE_LOG);
+	/* b: installed as 1.0, upgraded to 3~rc1 per history.log. */
+	assert_int_equal(cs_pkgset_at(f->ps, 1)->install_time, 1772720411);
+	assert_int_equal(cs_pkgset_at(f->ps, 2)->install_time, 1772720411);
+	/* e: its Install entry is cut, and a Reinstall outside a
+	 * transaction gives no time. */
+	assert_int_equal(cs_pkgset_at(f->ps, 3)->install_time, 0);
+	/* The requirements.txt package is not a dpkg one. */
+	assert_int_not_equal(cs_pkgset_at(f->ps, 4)->install_time_source, CS_TIME_PACKAGE_LOG);
+	assert_true(cs_test_diags_have(&f->d, "dpkg.log:5:1: broken: dpkg.log: 2 lines"));
+	assert_true(cs_test_diags_have(&f->d, "history.log:3:1: broken: apt history.log"));
+	fx_free(f);
+
+	f = fx_new();
+	assert_int_equal(cs_pkgset_read_host(f->ps, root), CS_OK);
+	for (i = 0; i < cs_pkgset_count(f->ps); i++) {
+		const struct cs_package *p = cs_pkgset_at(f->ps, i);
+
+		if (strcmp(p->name, "libdemo1") == 0) {
+			assert_int_equal(p->install_time, 1769936401); /* dpkg.log */
+			assert_int_equal(p->install_time_source, CS_TIME_PACKAGE_LOG);
+		} else if (strcmp(p->name, "libdemo2") == 0) {
+			assert_int_equal(p->install_time, 1772720411); /* history.log */
+		} else if (strcmp(p->name, "tzdata") == 0) {
+			/* dpkg.log.2.gz names another version. */
+			assert_int_not_equal(p->install_time_source, CS_TIME_PACKAGE_LOG);
+		}
+	}
+	assert_true(cs_test_diags_have(&f->d, "var/log/dpkg.log:5:1:"));
+	fx_free(f);
+}
+
 static void test_walk(void **state)
 {
 	struct fixture *f = fx_new();
@@ -389,7 +462,7 @@ int main(void)
 	        cmocka_unit_test(test_dpkg_apk_rpm),     cmocka_unit_test(test_npm),
 	        cmocka_unit_test(test_python_go_cargo),  cmocka_unit_test(test_sboms),
 	        cmocka_unit_test(test_desktop),          cmocka_unit_test(test_walk),
-	        cmocka_unit_test(test_real_world_sboms),
+	        cmocka_unit_test(test_real_world_sboms), cmocka_unit_test(test_install_logs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
