@@ -79,7 +79,9 @@ extern const struct pkg_reader cs__pkg_npm_lock, cs__pkg_yarn_lock, cs__pkg_pnpm
         cs__pkg_node_module, cs__pkg_py_metadata, cs__pkg_py_requirements, cs__pkg_poetry_lock,
         cs__pkg_go_sum, cs__pkg_cargo_lock;
 extern const struct pkg_reader cs__pkg_cyclonedx, cs__pkg_spdx;
-extern const struct pkg_reader cs__pkg_plist, cs__pkg_electron, cs__pkg_win_csv, cs__pkg_win_json;
+extern const struct pkg_reader cs__pkg_plist, cs__pkg_electron, cs__pkg_win_csv, cs__pkg_win_json,
+        cs__pkg_asar;
+extern const struct pkg_reader cs__pkg_gobin; /* pkg_gobin.c */
 
 /* The rpm database of this host through `rpm -qa` (pkg_os.c); CS_OK
  * when rpm is absent. */

@@ -34,6 +34,7 @@ static const struct pkg_reader *const readers[] = {
         &cs__pkg_cargo_lock,  &cs__pkg_cyclonedx,
         &cs__pkg_spdx,        &cs__pkg_plist,
         &cs__pkg_win_csv,     &cs__pkg_win_json,
+        &cs__pkg_asar,        &cs__pkg_gobin,
 };
 
 static const char *const count_names[CS_PKG_NCOUNTS] = {

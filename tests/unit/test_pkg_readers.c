@@ -382,6 +382,172 @@ static void test_install_logs(void **state)
 	fx_free(f);
 }
 
+/* An unsigned varint. */
+static size_t put_uvarint(char *o, size_t n)
+{
+	size_t k = 0;
+
+	while (n >= 0x80) {
+		o[k++] = (char)(n | 0x80);
+		n >>= 7;
+	}
+	o[k++] = (char)n;
+	return k;
+}
+
+/*
+ * A crafted Go binary: an ELF header, the Go build-ID note, and at a
+ * 16-aligned offset the build-info header with inline strings (flags 2)
+ * or, flags 0, the pre-1.18 pointer form. `cut` shortens the module
+ * information's recorded length past the end of the file.
+ */
+static size_t go_binary(char *b, const char *ver, const char *mod, int flags, int cut)
+{
+	static const char sent1[] = "0w\xaf\x0c\x92t\x08\x02" "A\xe1\xc1\x07\xe6\xd6\x18\xe6";
+	static const char sent2[] = "\xf9" "2C1\x86\x18 r\x00\x82" "B\x10" "A\x16\xd8\xf2";
+	size_t n = 0, ml = strlen(mod);
+
+	memset(b, 0, 4096);
+	memcpy(b, "\x7f" "ELF\x02\x01\x01", 7);
+	memcpy(b + 64, "\x04\x00\x00\x00\x08\x00\x00\x00\x04\x00\x00\x00Go\x00\x00" "abcdefgh", 24);
+	n = 112;
+	memcpy(b + n, "\xff Go buildinf:", 14);
+	b[n + 14] = 8;
+	b[n + 15] = (char)flags;
+	n += 32;
+	n += put_uvarint(b + n, strlen(ver));
+	memcpy(b + n, ver, strlen(ver));
+	n += strlen(ver);
+	n += put_uvarint(b + n, ml + 32 + (cut ? 1000 : 0));
+	memcpy(b + n, sent1, 16);
+	memcpy(b + n + 16, mod, ml);
+	memcpy(b + n + 16 + ml, sent2, 16);
+	return n + 32 + ml;
+}
+
+/* A crafted app.asar holding `nfiles` files: the header JSON names
+ * them, their bytes follow in order. */
+static size_t asar(char *b, const char *header, const char *const *files, size_t nfiles)
+{
+	size_t jl = strlen(header), hs = 8 + ((jl + 3) & ~(size_t)3), n, i;
+
+	memset(b, 0, 8192);
+	b[0] = 4;
+	b[4] = (char)(hs & 0xff);
+	b[5] = (char)(hs >> 8);
+	b[8] = (char)((hs - 4) & 0xff);
+	b[9] = (char)((hs - 4) >> 8);
+	b[12] = (char)(jl & 0xff);
+	b[13] = (char)(jl >> 8);
+	memcpy(b + 16, header, jl);
+	n = 8 + hs;
+	for (i = 0; i < nfiles; i++) {
+		memcpy(b + n, files[i], strlen(files[i]));
+		n += strlen(files[i]);
+	}
+	return n;
+}
+
+/*
+ * Go build information in a binary, and Electron's app.asar: exact
+ * packages from crafted files; broken ones reported with their position
+ * (a byte offset in a binary, a line and column inside a JSON member).
+ */
+static void test_binaries(void **state)
+{
+	struct fixture *f = fx_new();
+	char *b = malloc(8192);
+	size_t n;
+	const char *mod = "path\texample.com/cmd/tool\n"
+	                  "mod\texample.com/tool\t(devel)\t\n"
+	                  "dep\tgolang.org/x/net\tv0.17.0\th1:abc=\n"
+	                  "dep\tgithub.com/a/b\tv1.0.0\th1:x=\n"
+	                  "=>\tgithub.com/fork/b\tv1.0.1\th1:y=\n"
+	                  "dep\tgithub.com/c/d\tv2.0.0\n"
+	                  "=>\t../local/d\t\t\n"
+	                  "dep\tbroken-line\n"
+	                  "build\t-compiler=gc\n";
+	const char *pj = "{\"name\":\"demo-desktop\",\"productName\":\"Demo Desktop\","
+	                 "\"version\":\"18.12.416\",\"author\":\"Demo Ltd\"}";
+	const char *py = "{\"name\":\"@s/y\",\"version\":\"1.0.0\"}";
+	const char *px = "{\"name\":\"x\",\"version\":\"2.1.0\"}";
+	const char *pz = "{\"name\":\"z\",\"version\":\"0.0.1\"}";
+	const char *files[] = {pj, py, px, pz};
+	char header[1024];
+
+	(void)state;
+	assert_non_null(b);
+	n = go_binary(b, "go1.21.5 X:boringcrypto", mod, 2, 0);
+	assert_int_equal(cs_pkgset_read_mem(f->ps, "/r/usr/local/bin/tool", b, n), CS_OK);
+	assert_string_equal(listing(f), "Go stdlib 1.21.5\n"
+	                                "Go golang.org/x/net v0.17.0\n"
+	                                "Go github.com/fork/b v1.0.1\n"
+	                                "Go github.com/c/d v2.0.0\n");
+	assert_true(cs_test_diags_have(&f->d, "tool:0:0: broken: Go build info at byte 112: module "
+	                                      "line 8 is not"));
+	assert_string_equal(cs_pkgset_at(f->ps, 1)->reader, "go-binary");
+	/* Cut short, and the pre-1.18 form: reported, not guessed. */
+	n = go_binary(b, "go1.17", mod, 2, 1);
+	assert_int_equal(cs_pkgset_read_mem(f->ps, "/r/bin/cut", b, n), CS_OK);
+	assert_true(cs_test_diags_have(&f->d, "cut:0:0: broken: Go build info at byte 112: module "
+	                                      "information cut short"));
+	n = go_binary(b, "go1.16", mod, 0, 0);
+	assert_int_equal(cs_pkgset_read_mem(f->ps, "/r/bin/old", b, n), CS_OK);
+	assert_true(cs_test_diags_have(&f->d, "old:0:0: broken: Go build info at byte 112: written by "
+	                                      "Go before 1.18"));
+	/* Not Go: an ELF file without the note is no reader's. */
+	memset(b, 0, 256);
+	memcpy(b, "\x7f" "ELF", 4);
+	assert_int_equal(cs_pkgset_read_mem(f->ps, "/r/bin/c-tool", b, 256), CS_ERR_UNSUPPORTED);
+	assert_int_equal(cs_pkgset_count(f->ps), 4);
+	fx_free(f);
+
+	f = fx_new();
+	snprintf(header, sizeof(header),
+	         "{\"files\":{\"package.json\":{\"size\":%zu,\"offset\":\"0\"},"
+	         "\"node_modules\":{\"files\":{"
+	         "\"@s\":{\"files\":{\"y\":{\"files\":{\"package.json\":{\"size\":%zu,"
+	         "\"offset\":\"%zu\"}}}}},"
+	         "\"u\":{\"files\":{\"package.json\":{\"size\":5,\"offset\":\"0\","
+	         "\"unpacked\":true}}},"
+	         "\"x\":{\"files\":{\"package.json\":{\"size\":%zu,\"offset\":\"%zu\"},"
+	         "\"node_modules\":{\"files\":{\"z\":{\"files\":{\"package.json\":{"
+	         "\"size\":%zu,\"offset\":\"%zu\"}}}}}}},"
+	         "\"far\":{\"files\":{\"package.json\":{\"size\":10,\"offset\":\"99999\"}}}"
+	         "}}}}",
+	         strlen(pj), strlen(py), strlen(pj), strlen(px), strlen(pj) + strlen(py),
+	         strlen(pz), strlen(pj) + strlen(py) + strlen(px));
+	n = asar(b, header, files, 4);
+	assert_int_equal(cs_pkgset_read_mem(f->ps,
+	                                    "/h/Users/a/AppData/Local/Programs/demo/resources/"
+	                                    "app.asar",
+	                                    b, n),
+	                 CS_OK);
+	assert_string_equal(listing(f), "product Demo Desktop 18.12.416 windows\n"
+	                                "npm @s/y 1.0.0\n"
+	                                "npm x 2.1.0\n"
+	                                "npm z 0.0.1\n");
+	assert_string_equal(cs_pkgset_at(f->ps, 0)->vendor, "Demo Ltd");
+	assert_string_equal(cs_pkgset_at(f->ps, 3)->entry,
+	                    "app.asar!/node_modules/x/node_modules/z/package.json");
+	assert_true(cs_test_diags_have(&f->d, "app.asar:0:0: broken: app.asar: "
+	                                      "node_modules/far/package.json lies outside"));
+	/* A header cut in its JSON; a header larger than the file. */
+	header[40] = '\0';
+	n = asar(b, header, files, 0);
+	assert_int_equal(cs_pkgset_read_mem(f->ps, "/m/X.app/Contents/Resources/app.asar", b, n),
+	                 CS_OK);
+	assert_true(cs_test_diags_have(&f->d, "app.asar:0:0: broken: app.asar: header JSON line 1 "
+	                                      "column"));
+	b[5] = 0x7f;
+	assert_int_equal(cs_pkgset_read_mem(f->ps, "/m/Y.app/Contents/Resources/app.asar", b, n),
+	                 CS_OK);
+	assert_true(cs_test_diags_have(&f->d, "does not fit"));
+	assert_int_equal(cs_pkgset_count(f->ps), 4);
+	free(b);
+	fx_free(f);
+}
+
 static void test_walk(void **state)
 {
 	struct fixture *f = fx_new();
@@ -463,6 +629,7 @@ int main(void)
 	        cmocka_unit_test(test_python_go_cargo),  cmocka_unit_test(test_sboms),
 	        cmocka_unit_test(test_desktop),          cmocka_unit_test(test_walk),
 	        cmocka_unit_test(test_real_world_sboms), cmocka_unit_test(test_install_logs),
+	        cmocka_unit_test(test_binaries),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
