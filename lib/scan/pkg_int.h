@@ -83,9 +83,13 @@ extern const struct pkg_reader cs__pkg_plist, cs__pkg_electron, cs__pkg_win_csv,
         cs__pkg_asar;
 extern const struct pkg_reader cs__pkg_gobin; /* pkg_gobin.c */
 
-/* The rpm database of this host through `rpm -qa` (pkg_os.c); CS_OK
- * when rpm is absent. */
-int cs__pkg_rpm_host(struct cs_pkgset *ps);
+/* The rpm database of this host (`root` NULL) or below `root` through
+ * `rpm [--root R --dbpath D] -qa` (pkg_os.c); CS_OK when there is none,
+ * a gap reported when there is one but no rpm program. */
+int cs__pkg_rpm_host(struct cs_pkgset *ps, const char *root);
+/* Run `bin` as rpm and read its output as `what` (tests pass a stand-in). */
+int cs__pkg_rpm_run(struct cs_pkgset *ps, const char *bin, const char *root, const char *dbpath,
+                    const char *what);
 
 /* Install times from the package logs below `root` ("/" for this host)
  * for the dpkg packages read from the status file `status` (pkg_logs.c). */

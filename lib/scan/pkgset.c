@@ -709,7 +709,12 @@ int cs_pkgset_read_host(struct cs_pkgset *ps, const char *root)
 		if (rc || n + 24 >= sizeof(status))
 			return rc;
 		snprintf(status, sizeof(status), "%.*s/var/lib/dpkg/status", (int)n, root);
-		return cs__pkg_install_logs(ps, root, n == 1 && root[0] == '/' ? status + 1 : status);
+		rc = cs__pkg_install_logs(ps, root, n == 1 && root[0] == '/' ? status + 1 : status);
+		if (!rc) {
+			status[n] = '\0'; /* the root without its trailing slashes */
+			rc = cs__pkg_rpm_host(ps, n == 1 && root[0] == '/' ? "" : status);
+		}
+		return rc;
 	}
 	rc = read_host_db(ps, "/var/lib/dpkg/status");
 	if (!rc)
@@ -717,6 +722,6 @@ int cs_pkgset_read_host(struct cs_pkgset *ps, const char *root)
 	if (!rc)
 		rc = read_host_db(ps, "/lib/apk/db/installed");
 	if (!rc)
-		rc = cs__pkg_rpm_host(ps);
+		rc = cs__pkg_rpm_host(ps, NULL);
 	return rc;
 }

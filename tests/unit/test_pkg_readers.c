@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "chainsweep/software.h"
+#include "scan/pkg_int.h"
 #include "testutil.h"
 
 struct fixture {
@@ -548,6 +549,64 @@ static void test_binaries(void **state)
 	fx_free(f);
 }
 
+/*
+ * RPM databases under a root: read through `rpm --root R --dbpath D -qa`
+ * (a stand-in script checks the arguments here); without an rpm program
+ * the database is reported as a gap, unless the root's rpm-qa.tsv was
+ * read instead; a failing rpm is reported.
+ */
+static void test_rpm_root(void **state)
+{
+	struct fixture *f = fx_new();
+	char *dir = cs_test_tmpdir(), path[4096], *p;
+	const char *fake = "#!/bin/sh\n"
+	                   "[ \"$1\" = --root ] && [ \"$3\" = --dbpath ] && "
+	                   "[ \"$4\" = /var/lib/rpm ] && [ \"$5\" = -qa ] || exit 3\n"
+	                   "printf 'bash\\t0:5.2.15-2.fc39\\tx86_64\\t1700000000\\n'\n"
+	                   "printf 'openssl\\t1:3.1.1-4.fc39\\tx86_64\\t1700000001\\n'\n";
+	int have_rpm = access("/usr/bin/rpm", X_OK) == 0 || access("/bin/rpm", X_OK) == 0;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/var", dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/var/lib", dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/var/lib/rpm", dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	p = cs_test_write(dir, "fake-rpm", fake, strlen(fake));
+	assert_int_equal(chmod(p, 0700), 0);
+	assert_int_equal(cs__pkg_rpm_run(f->ps, p, dir, "/var/lib/rpm", "rpm --root R -qa"),
+	                 CS_OK);
+	assert_string_equal(listing(f), "RPM bash 5.2.15-2.fc39 linux\n"
+	                                "RPM openssl 1:3.1.1-4.fc39 linux\n");
+	assert_int_equal(cs_pkgset_at(f->ps, 1)->install_time, 1700000001);
+	assert_string_equal(cs_pkgset_at(f->ps, 1)->file, "rpm --root R -qa");
+	/* Wrong arguments: the stand-in exits 3 with nothing. */
+	assert_int_equal(cs__pkg_rpm_run(f->ps, p, dir, "/elsewhere", "rpm --root R -qa"), CS_OK);
+	assert_true(cs_test_diags_have(&f->d, "rpm --root R -qa:0:0: broken: rpm -qa failed "
+	                                      "(exit 3)"));
+	free(p);
+	fx_free(f);
+	if (!have_rpm) {
+		f = fx_new();
+		assert_int_equal(cs_pkgset_read_host(f->ps, dir), CS_OK);
+		assert_true(cs_test_diags_have(&f->d, "/var/lib/rpm:0:0: broken: RPM database not "
+		                                      "read: no rpm program"));
+		assert_true(cs_pkgset_incomplete(f->ps));
+		fx_free(f);
+		/* A saved rpm -qa output of that host stands in. */
+		f = fx_new();
+		p = cs_test_write(dir, "rpm-qa.tsv", "bash\t0:5.2.15-2.fc39\tx86_64\t1\n", 30);
+		free(p);
+		assert_int_equal(cs_pkgset_read_host(f->ps, dir), CS_OK);
+		assert_false(cs_test_diags_have(&f->d, "RPM database not read"));
+		assert_int_equal(cs_pkgset_count(f->ps), 1);
+		fx_free(f);
+	}
+	cs_test_rmtree(dir);
+	free(dir);
+}
+
 static void test_walk(void **state)
 {
 	struct fixture *f = fx_new();
@@ -629,7 +688,7 @@ int main(void)
 	        cmocka_unit_test(test_python_go_cargo),  cmocka_unit_test(test_sboms),
 	        cmocka_unit_test(test_desktop),          cmocka_unit_test(test_walk),
 	        cmocka_unit_test(test_real_world_sboms), cmocka_unit_test(test_install_logs),
-	        cmocka_unit_test(test_binaries),
+	        cmocka_unit_test(test_binaries), cmocka_unit_test(test_rpm_root),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
