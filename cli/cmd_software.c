@@ -162,9 +162,8 @@ static void summary_text(const struct cs_pkgset *ps, const struct cs_advisory_in
 	        (unsigned long long)cs_pkgset_counter(ps, CS_PKG_DIRS),
 	        (unsigned long long)ai->records, (unsigned long long)ai->withdrawn,
 	        (unsigned long long)ai->malicious, (unsigned long long)ai->unindexed,
-	        (unsigned long long)ai->products,
-	        (unsigned long long)r->findings, r->findings == 1 ? "" : "s",
-	        (unsigned long long)r->indeterminate);
+	        (unsigned long long)ai->products, (unsigned long long)r->findings,
+	        r->findings == 1 ? "" : "s", (unsigned long long)r->indeterminate);
 	for (i = CS_PKG_BROKEN; i < CS_PKG_NCOUNTS; i++) {
 		uint64_t v = cs_pkgset_counter(ps, (enum cs_pkg_count)i);
 

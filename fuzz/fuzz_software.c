@@ -5,7 +5,8 @@
  * The first byte chooses the file name the input is read under (and so
  * the reader: dpkg status, apk, rpm-qa, npm/yarn/pnpm lockfiles,
  * node_modules package.json, Python, Go, Cargo, CycloneDX, SPDX,
- * Info.plist, Electron, Windows exports, Go binaries, app.asar), or OSV
+ * Info.plist, Electron, Windows exports, Go binaries, app.asar,
+ * Pipfile.lock, composer.lock, Gemfile.lock, SPDX tag-value), or OSV
  * records (all, or only those naming the packages of a small set),
  * versions, or a dpkg.log / apt history.log applied to a dpkg status;
  * the rest is the file.
@@ -52,10 +53,13 @@ static const char *const names[] = {
         NULL,
         "/h/var/log/dpkg.log",
         "/h/var/log/apt/history.log",
+        "Pipfile.lock",
+        "composer.lock",
+        "Gemfile.lock",
+        "sbom.spdx",
 };
 
 enum { SEL_OSV = 18, SEL_VERSIONS = 19, SEL_OSV_ONLY = 22, SEL_DPKG_LOG = 23, SEL_HISTORY = 24 };
-
 
 static size_t cur_lines;
 

@@ -50,6 +50,7 @@ enum cs_ecosystem {
 	CS_ECO_NUGET,       /* generic order (approximate) */
 	CS_ECO_PRODUCT,     /* a vendor's application: generic order */
 	CS_ECO_SEMVER,      /* OSV "SEMVER" ranges, whatever the ecosystem */
+	CS_ECO_PACKAGIST,   /* PHP Composer: generic order (approximate) */
 	CS_ECO_NCOUNT
 };
 
@@ -96,7 +97,7 @@ const char *cs_purl_qualifier(const struct cs_purl *p, const char *key);
 /* How the install time of a package is known. */
 enum cs_time_source {
 	CS_TIME_NONE = 0,
-	CS_TIME_RECORDED = 1,  /* the package manager or export records it */
+	CS_TIME_RECORDED = 1,   /* the package manager or export records it */
 	CS_TIME_FILE_MTIME = 2, /* only the modification time of the file read */
 	CS_TIME_PACKAGE_LOG = 3 /* dpkg.log or apt history.log: when this exact
 	                           version was installed, in the host's local

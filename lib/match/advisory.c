@@ -135,7 +135,8 @@ int cs_advisories_restrict(struct cs_advisories *a, const struct cs_pkgset *ps)
 	a->restricted = 1;
 	for (i = 0; i < n; i++) {
 		const struct cs_package *p = cs_pkgset_at(ps, i);
-		enum cs_ecosystem eco = p->ecosystem == CS_ECO_UNKNOWN ? CS_ECO_PRODUCT : p->ecosystem;
+		enum cs_ecosystem eco =
+		        p->ecosystem == CS_ECO_UNKNOWN ? CS_ECO_PRODUCT : p->ecosystem;
 		size_t klen = p->name ? make_key(eco, p->name, key) : 0;
 
 		if (klen && cs__map_put(&a->only, key, klen, 1))
@@ -281,9 +282,9 @@ struct osv_reader {
 	const char *d;
 	size_t len;
 	const char *file;
-	size_t rec_off;           /* where the record starts */
-	size_t line_off;          /* lines are counted lazily, up to here */
-	uint64_t line_at;         /* the line at line_off */
+	size_t rec_off;   /* where the record starts */
+	size_t line_off;  /* lines are counted lazily, up to here */
+	uint64_t line_at; /* the line at line_off */
 	struct cs_buf t;
 	struct cs_json_spans s2, s3, s4; /* scratch lists of spans */
 };

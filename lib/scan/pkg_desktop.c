@@ -562,7 +562,8 @@ static int asar_modules(struct asar *a, json_t *dir, const char *prefix, unsigne
 
 	if (!json_is_object(files) || depth > ASAR_MAX_DEPTH)
 		return CS_OK;
-	json_object_foreach (files, name, sub) {
+	json_object_foreach(files, name, sub)
+	{
 		json_t *pf, *pj;
 
 		if (rc)
@@ -593,9 +594,9 @@ static int asar_modules(struct asar *a, json_t *dir, const char *prefix, unsigne
 		}
 		if (!rc) {
 			snprintf(inner, sizeof(inner), "%s/%s/node_modules", prefix, name);
-			rc = asar_modules(a, json_object_get(json_object_get(sub, "files"),
-			                                     "node_modules"),
-			                  inner, depth + 1);
+			rc = asar_modules(
+			        a, json_object_get(json_object_get(sub, "files"), "node_modules"),
+			        inner, depth + 1);
 		}
 	}
 	return rc;
@@ -612,7 +613,8 @@ static int read_asar(struct pkg_ctx *c)
 	hsize = le32(c->data + 4);
 	jlen = le32(c->data + 12);
 	if (hsize < 8 || hsize > c->len - 8 || jlen > hsize - 8) {
-		cs__pkg_broken(c, 0, 0, "app.asar: header size %u (JSON %u) does not fit the %zu "
+		cs__pkg_broken(c, 0, 0,
+		               "app.asar: header size %u (JSON %u) does not fit the %zu "
 		               "bytes of the file",
 		               hsize, jlen, c->len);
 		return CS_OK;

@@ -47,7 +47,10 @@ static int want_gobin(const char *path, const char *data, size_t len)
 	const char *p;
 
 	(void)path;
-	if (len >= 4 && memcmp(data, "\x7f" "ELF", 4) == 0) {
+	if (len >= 4 && memcmp(data,
+	                       "\x7f"
+	                       "ELF",
+	                       4) == 0) {
 		/* namesz 4, descsz, type 4, "Go\0\0" */
 		for (p = data; (p = memmem(p, len - (size_t)(p - data), note, 8)) != NULL; p++) {
 			if (p - data >= 8 && memcmp(p - 8, "\x04\x00\x00\x00", 4) == 0)
@@ -55,9 +58,9 @@ static int want_gobin(const char *path, const char *data, size_t len)
 		}
 		return memmem(data, len, MAGIC, MAGIC_LEN) != NULL;
 	}
-	if (len >= 4 && (memcmp(data, "MZ", 2) == 0 || memcmp(data, "\xcf\xfa\xed\xfe", 4) == 0 ||
-	                 memcmp(data, "\xce\xfa\xed\xfe", 4) == 0 ||
-	                 memcmp(data, "\xca\xfe\xba\xbe", 4) == 0))
+	if (len >= 4 &&
+	    (memcmp(data, "MZ", 2) == 0 || memcmp(data, "\xcf\xfa\xed\xfe", 4) == 0 ||
+	     memcmp(data, "\xce\xfa\xed\xfe", 4) == 0 || memcmp(data, "\xca\xfe\xba\xbe", 4) == 0))
 		return memmem(data, len, "\xff Go build ID: \"", 16) != NULL ||
 		       memmem(data, len, MAGIC, MAGIC_LEN) != NULL;
 	return memmem(data, len, MAGIC, MAGIC_LEN) != NULL;
@@ -151,7 +154,8 @@ static int read_modinfo(struct pkg_ctx *c, const char *mod, size_t n, size_t hdr
 		s = nl ? nl + 1 : end;
 		if (!field(&q, le, &f, &fl) || !fl)
 			continue;
-		if ((fl == 3 && memcmp(f, "mod", 3) == 0) || (fl == 3 && memcmp(f, "dep", 3) == 0)) {
+		if ((fl == 3 && memcmp(f, "mod", 3) == 0) ||
+		    (fl == 3 && memcmp(f, "dep", 3) == 0)) {
 			rc = gomod_flush(c, &m, hdr);
 			if (rc)
 				break;

@@ -77,8 +77,9 @@ int64_t cs__pkg_parse_time(const char *s);
 extern const struct pkg_reader cs__pkg_dpkg, cs__pkg_apk, cs__pkg_rpm_qa;
 extern const struct pkg_reader cs__pkg_npm_lock, cs__pkg_yarn_lock, cs__pkg_pnpm_lock,
         cs__pkg_node_module, cs__pkg_py_metadata, cs__pkg_py_requirements, cs__pkg_poetry_lock,
-        cs__pkg_go_sum, cs__pkg_cargo_lock;
-extern const struct pkg_reader cs__pkg_cyclonedx, cs__pkg_spdx;
+        cs__pkg_go_sum, cs__pkg_cargo_lock, cs__pkg_pipfile_lock, cs__pkg_composer_lock,
+        cs__pkg_gemfile_lock;
+extern const struct pkg_reader cs__pkg_cyclonedx, cs__pkg_spdx, cs__pkg_spdx_tv;
 extern const struct pkg_reader cs__pkg_plist, cs__pkg_electron, cs__pkg_win_csv, cs__pkg_win_json,
         cs__pkg_asar;
 extern const struct pkg_reader cs__pkg_gobin; /* pkg_gobin.c */

@@ -28,8 +28,8 @@
 
 #include "scan/pkg_int.h"
 
-#define LOG_MAX ((size_t)256 << 20) /* one decompressed log */
-#define LOG_ROTATIONS 10            /* dpkg.log, .1, .2.gz ... .9.gz */
+#define LOG_MAX       ((size_t)256 << 20) /* one decompressed log */
+#define LOG_ROTATIONS 10                  /* dpkg.log, .1, .2.gz ... .9.gz */
 
 struct inst_times {
 	struct cs_map map; /* "name\tversion" -> index + 1 into t */
@@ -255,7 +255,8 @@ static int read_history(struct inst_times *it, const char *d, size_t len, struct
 				while (ve > v1 && ve[-1] == ' ')
 					ve--;
 				if (nlen && memchr(name, ' ', nlen) == NULL)
-					rc = times_note(it, name, nlen, v1, (size_t)(ve - v1), start);
+					rc = times_note(it, name, nlen, v1, (size_t)(ve - v1),
+					                start);
 			}
 			q = close + 1;
 		}
@@ -270,8 +271,9 @@ static void log_report(struct cs_pkgset *ps, const struct log_pos *lp, const cha
 
 	if (!lp->bad || !ps->diag)
 		return;
-	snprintf(msg, sizeof(msg), "%s: %llu line%s not understood (install times from it may miss)",
-	         what, (unsigned long long)lp->bad, lp->bad == 1 ? "" : "s");
+	snprintf(msg, sizeof(msg),
+	         "%s: %llu line%s not understood (install times from it may miss)", what,
+	         (unsigned long long)lp->bad, lp->bad == 1 ? "" : "s");
 	memset(&d, 0, sizeof(d));
 	d.severity = CS_SEV_WARN;
 	d.file = lp->file;
@@ -322,8 +324,7 @@ static int read_log_mem(struct cs_pkgset *ps, struct inst_times *it, const char 
 	return rc;
 }
 
-int cs_pkgset_read_install_log(struct cs_pkgset *ps, const char *name, const void *data,
-                               size_t len)
+int cs_pkgset_read_install_log(struct cs_pkgset *ps, const char *name, const void *data, size_t len)
 {
 	struct inst_times it;
 	int rc;

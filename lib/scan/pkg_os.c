@@ -352,11 +352,10 @@ int cs__pkg_rpm_run(struct cs_pkgset *ps, const char *bin, const char *root, con
 	if (pid == 0) {
 		char *const plain[] = {(char *)"rpm", (char *)"-qa", (char *)"--queryformat",
 		                       (char *)RPM_QUERYFORMAT, NULL};
-		char *const rooted[] = {(char *)"rpm",         (char *)"--root",
-		                        (char *)root,          (char *)"--dbpath",
-		                        (char *)dbpath,        (char *)"-qa",
-		                        (char *)"--queryformat", (char *)RPM_QUERYFORMAT,
-		                        NULL};
+		char *const rooted[] = {
+		        (char *)"rpm",           (char *)"--root",        (char *)root,
+		        (char *)"--dbpath",      (char *)dbpath,          (char *)"-qa",
+		        (char *)"--queryformat", (char *)RPM_QUERYFORMAT, NULL};
 		int devnull = open("/dev/null", O_RDWR);
 
 		if (devnull >= 0) {

@@ -25,16 +25,18 @@
 #define SNIFF_LEN 4096
 
 static const struct pkg_reader *const readers[] = {
-        &cs__pkg_dpkg,        &cs__pkg_apk,
-        &cs__pkg_rpm_qa,      &cs__pkg_npm_lock,
-        &cs__pkg_yarn_lock,   &cs__pkg_pnpm_lock,
-        &cs__pkg_node_module, &cs__pkg_electron,
-        &cs__pkg_py_metadata, &cs__pkg_py_requirements,
-        &cs__pkg_poetry_lock, &cs__pkg_go_sum,
-        &cs__pkg_cargo_lock,  &cs__pkg_cyclonedx,
-        &cs__pkg_spdx,        &cs__pkg_plist,
-        &cs__pkg_win_csv,     &cs__pkg_win_json,
-        &cs__pkg_asar,        &cs__pkg_gobin,
+        &cs__pkg_dpkg,         &cs__pkg_apk,
+        &cs__pkg_rpm_qa,       &cs__pkg_npm_lock,
+        &cs__pkg_yarn_lock,    &cs__pkg_pnpm_lock,
+        &cs__pkg_node_module,  &cs__pkg_electron,
+        &cs__pkg_py_metadata,  &cs__pkg_py_requirements,
+        &cs__pkg_poetry_lock,  &cs__pkg_go_sum,
+        &cs__pkg_cargo_lock,   &cs__pkg_cyclonedx,
+        &cs__pkg_spdx,         &cs__pkg_plist,
+        &cs__pkg_win_csv,      &cs__pkg_win_json,
+        &cs__pkg_asar,         &cs__pkg_gobin,
+        &cs__pkg_pipfile_lock, &cs__pkg_composer_lock,
+        &cs__pkg_gemfile_lock, &cs__pkg_spdx_tv,
 };
 
 static const char *const count_names[CS_PKG_NCOUNTS] = {

@@ -301,7 +301,8 @@ static void test_restricted(void **state)
 	        "{\"id\":\"BAD\",\"affected\":[{\"package\":{\"ecosystem\":\"npm\","
 	        "\"name\":\"nobody\\x\"}}]},\n"
 	        "{\"id\":\"TWO\",\"affected\":[{\"package\":{\"ecosystem\":\"npm\","
-	        "\"name\":\"nobody\"}},{\"package\":{\"ecosystem\":\"npm\",\"name\":\"mi\\u0078ed\"},"
+	        "\"name\":\"nobody\"}},{\"package\":{\"ecosystem\":\"npm\",\"name\":"
+	        "\"mi\\u0078ed\"},"
 	        "\"ranges\":[{\"type\":\"SEMVER\",\"events\":[{\"introduced\":\"0\"},"
 	        "{\"fixed\":\"2.0.1\"}]}]}]}\n]";
 	struct cs_advisory_info full, only;
@@ -334,7 +335,7 @@ static void test_restricted(void **state)
 	assert_true(cs_test_diags_have(&d, "m.json:6"));
 	assert_int_equal(only.unindexed, 2); /* MAL-2, PY-1 */
 	assert_int_equal(full.unindexed, 0);
-	assert_int_equal(only.affected, 3);  /* MAL-1, TWO's two entries */
+	assert_int_equal(only.affected, 3); /* MAL-1, TWO's two entries */
 	assert_int_equal(full.affected, 5);
 	cs_pkgset_free(ps);
 	cs_advisories_free(a);

@@ -343,12 +343,12 @@ static void test_install_logs(void **state)
 	                         "Package: e\nStatus: install ok installed\nVersion: 1\n"),
 	                 CS_OK);
 	assert_int_equal(fx_read(f, "requirements.txt", "a==2.0-1\n"), CS_OK);
-	assert_int_equal(cs_pkgset_read_install_log(f->ps, "/x/var/log/dpkg.log", dlog,
-	                                            strlen(dlog)),
-	                 CS_OK);
-	assert_int_equal(cs_pkgset_read_install_log(f->ps, "/x/var/log/apt/history.log", hist,
-	                                            strlen(hist)),
-	                 CS_OK);
+	assert_int_equal(
+	        cs_pkgset_read_install_log(f->ps, "/x/var/log/dpkg.log", dlog, strlen(dlog)),
+	        CS_OK);
+	assert_int_equal(
+	        cs_pkgset_read_install_log(f->ps, "/x/var/log/apt/history.log", hist, strlen(hist)),
+	        CS_OK);
 	/* a: the upgrade on 2026-02-01 is later than the first install. */
 	assert_int_equal(cs_pkgset_at(f->ps, 0)->install_time, 1769936401);
 	assert_int_equal(cs_pkgset_at(f->ps, 0)->install_time_source, CS_TIME_PACKAGE_LOG);
@@ -404,13 +404,23 @@ static size_t put_uvarint(char *o, size_t n)
  */
 static size_t go_binary(char *b, const char *ver, const char *mod, int flags, int cut)
 {
-	static const char sent1[] = "0w\xaf\x0c\x92t\x08\x02" "A\xe1\xc1\x07\xe6\xd6\x18\xe6";
-	static const char sent2[] = "\xf9" "2C1\x86\x18 r\x00\x82" "B\x10" "A\x16\xd8\xf2";
+	static const char sent1[] = "0w\xaf\x0c\x92t\x08\x02"
+	                            "A\xe1\xc1\x07\xe6\xd6\x18\xe6";
+	static const char sent2[] = "\xf9"
+	                            "2C1\x86\x18 r\x00\x82"
+	                            "B\x10"
+	                            "A\x16\xd8\xf2";
 	size_t n = 0, ml = strlen(mod);
 
 	memset(b, 0, 4096);
-	memcpy(b, "\x7f" "ELF\x02\x01\x01", 7);
-	memcpy(b + 64, "\x04\x00\x00\x00\x08\x00\x00\x00\x04\x00\x00\x00Go\x00\x00" "abcdefgh", 24);
+	memcpy(b,
+	       "\x7f"
+	       "ELF\x02\x01\x01",
+	       7);
+	memcpy(b + 64,
+	       "\x04\x00\x00\x00\x08\x00\x00\x00\x04\x00\x00\x00Go\x00\x00"
+	       "abcdefgh",
+	       24);
 	n = 112;
 	memcpy(b + n, "\xff Go buildinf:", 14);
 	b[n + 14] = 8;
@@ -494,11 +504,15 @@ static void test_binaries(void **state)
 	                                      "information cut short"));
 	n = go_binary(b, "go1.16", mod, 0, 0);
 	assert_int_equal(cs_pkgset_read_mem(f->ps, "/r/bin/old", b, n), CS_OK);
-	assert_true(cs_test_diags_have(&f->d, "old:0:0: broken: Go build info at byte 112: written by "
-	                                      "Go before 1.18"));
+	assert_true(cs_test_diags_have(&f->d,
+	                               "old:0:0: broken: Go build info at byte 112: written by "
+	                               "Go before 1.18"));
 	/* Not Go: an ELF file without the note is no reader's. */
 	memset(b, 0, 256);
-	memcpy(b, "\x7f" "ELF", 4);
+	memcpy(b,
+	       "\x7f"
+	       "ELF",
+	       4);
 	assert_int_equal(cs_pkgset_read_mem(f->ps, "/r/bin/c-tool", b, 256), CS_ERR_UNSUPPORTED);
 	assert_int_equal(cs_pkgset_count(f->ps), 4);
 	fx_free(f);
@@ -575,8 +589,7 @@ static void test_rpm_root(void **state)
 	assert_int_equal(mkdir(path, 0700), 0);
 	p = cs_test_write(dir, "fake-rpm", fake, strlen(fake));
 	assert_int_equal(chmod(p, 0700), 0);
-	assert_int_equal(cs__pkg_rpm_run(f->ps, p, dir, "/var/lib/rpm", "rpm --root R -qa"),
-	                 CS_OK);
+	assert_int_equal(cs__pkg_rpm_run(f->ps, p, dir, "/var/lib/rpm", "rpm --root R -qa"), CS_OK);
 	assert_string_equal(listing(f), "RPM bash 5.2.15-2.fc39 linux\n"
 	                                "RPM openssl 1:3.1.1-4.fc39 linux\n");
 	assert_int_equal(cs_pkgset_at(f->ps, 1)->install_time, 1700000001);
@@ -605,6 +618,69 @@ static void test_rpm_root(void **state)
 	}
 	cs_test_rmtree(dir);
 	free(dir);
+}
+
+/*
+ * Pipfile.lock, composer.lock, Gemfile.lock and SPDX tag-value: exact
+ * packages, and broken parts reported with their position.
+ */
+static void test_more_lockfiles(void **state)
+{
+	struct fixture *f = fx_new();
+	const char *pipfile = "{\"_meta\":{\"hash\":{}},\n"
+	                      "\"default\":{\"requests\":{\"hashes\":[],\"version\":\"==2.31.0\"},"
+	                      "\"my-fork\":{\"git\":\"https://example.invalid/x.git\"}},\n"
+	                      "\"develop\":{\"pytest\":{\"version\":\"==7.4.0\"}}}";
+	const char *composer = "{\"packages\":[{\"name\":\"monolog/monolog\",\"version\":"
+	                       "\"2.9.1\"},7],\n\"packages-dev\":[{\"name\":\"phpunit/phpunit\","
+	                       "\"version\":\"v9.6.0\"}]}";
+	const char *gemfile = "GIT\n  remote: https://example.invalid/g.git\n  specs:\n"
+	                      "    forked (0.1.0)\n\n"
+	                      "GEM\n  remote: https://rubygems.org/\n  specs:\n"
+	                      "    actionpack (7.0.4)\n"
+	                      "      rack (~> 2.0, >= 2.2.0)\n"
+	                      "    nokogiri (1.13.10-x86_64-linux)\n"
+	                      "    broken-spec 1.0\n"
+	                      "    rack (2.2.6.2)\n\n"
+	                      "PLATFORMS\n  x86_64-linux\n\n"
+	                      "DEPENDENCIES\n  actionpack\n";
+	const char *tv = "SPDXVersion: SPDX-2.3\nDataLicense: CC0-1.0\n"
+	                 "DocumentComment: <text>a\nPackageName: not-a-package\n</text>\n"
+	                 "PackageName: left-pad\nSPDXID: SPDXRef-1\nPackageVersion: 1.3.0\n"
+	                 "ExternalRef: PACKAGE-MANAGER purl pkg:npm/left-pad@1.3.0\n\n"
+	                 "PackageName: Demo Tool\nPackageVersion: 4.2\n"
+	                 "PackageSupplier: Organization: Demo\n"
+	                 "this line has no tag\n"
+	                 "FileName: ./x.c\nPackageVersion: 9.9\n";
+
+	(void)state;
+	assert_int_equal(fx_read(f, "/p/Pipfile.lock", pipfile), CS_OK);
+	assert_int_equal(fx_read(f, "/p/composer.lock", composer), CS_OK);
+	assert_int_equal(fx_read(f, "/p/Gemfile.lock", gemfile), CS_OK);
+	assert_int_equal(fx_read(f, "/p/sbom.spdx", tv), CS_OK);
+	assert_string_equal(listing(f), "PyPI requests 2.31.0\n"
+	                                "PyPI pytest 7.4.0\n"
+	                                "Packagist monolog/monolog 2.9.1\n"
+	                                "Packagist phpunit/phpunit v9.6.0\n"
+	                                "RubyGems forked 0.1.0\n"
+	                                "RubyGems actionpack 7.0.4\n"
+	                                "RubyGems nokogiri 1.13.10\n"
+	                                "RubyGems rack 2.2.6.2\n"
+	                                "npm left-pad 1.3.0\n"
+	                                "unknown Demo Tool 4.2\n");
+	assert_true(cs_test_diags_have(&f->d, "composer.lock:0:0: broken: composer.lock: "
+	                                      "packages[1] is not an object"));
+	assert_true(cs_test_diags_have(&f->d, "Gemfile.lock:12:5: broken: Gemfile.lock: spec"));
+	assert_true(cs_test_diags_have(&f->d, "sbom.spdx:14:1: broken: SPDX tag-value"));
+	assert_string_equal(cs_pkgset_at(f->ps, 0)->entry, "default[\"requests\"]");
+	assert_string_equal(cs_pkgset_at(f->ps, 9)->vendor, "Organization: Demo");
+	assert_int_equal(cs_pkgset_at(f->ps, 9)->line, 11);
+	/* Cut JSON: line and column. */
+	assert_int_equal(fx_read(f, "/q/Pipfile.lock", "{\"default\":{\"a\":\n{\"version\":"),
+	                 CS_OK);
+	assert_true(cs_test_diags_have(&f->d, "/q/Pipfile.lock:2:"));
+	assert_int_equal(cs_pkgset_count(f->ps), 10);
+	fx_free(f);
 }
 
 static void test_walk(void **state)
@@ -688,7 +764,8 @@ int main(void)
 	        cmocka_unit_test(test_python_go_cargo),  cmocka_unit_test(test_sboms),
 	        cmocka_unit_test(test_desktop),          cmocka_unit_test(test_walk),
 	        cmocka_unit_test(test_real_world_sboms), cmocka_unit_test(test_install_logs),
-	        cmocka_unit_test(test_binaries), cmocka_unit_test(test_rpm_root),
+	        cmocka_unit_test(test_binaries),         cmocka_unit_test(test_rpm_root),
+	        cmocka_unit_test(test_more_lockfiles),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
