@@ -285,7 +285,7 @@ struct osv_reader {
 	size_t rec_off;   /* where the record starts */
 	size_t line_off;  /* lines are counted lazily, up to here */
 	uint64_t line_at; /* the line at line_off */
-	struct cs_buf t;
+	struct cs_buf t, t2;
 	struct cs_json_spans s2, s3, s4; /* scratch lists of spans */
 };
 
@@ -535,17 +535,17 @@ static int names_installed(struct osv_reader *rd, struct cs_json_span affected)
 
 		if (cs__json_skip(&sc, &el))
 			return 1;
+		/* Without a name osv_affected() reports the entry. */
 		if (!cs__json_fields(rd->d, el, f, 1) || !cs__json_fields(rd->d, f[0].v, pk, 2) ||
-		    cs__json_text(rd->d, pk[0].v, &rd->t) != 1)
-			return 1;
-		if (memchr(rd->t.data, '\0', rd->t.len) || rd->t.len > 64)
-			continue; /* not an ecosystem osv_affected() would index */
-		eco = cs_ecosystem_from_osv(cs__buf_cstr(&rd->t));
-		if (eco == CS_ECO_UNKNOWN)
-			continue;
-		if (cs__json_text(rd->d, pk[1].v, &rd->t) != 1 || !rd->t.len)
+		    cs__json_text(rd->d, pk[1].v, &rd->t) != 1 || !rd->t.len)
 			return 1;
 		if (rd->t.len >= KEY_MAX - 1 || memchr(rd->t.data, '\0', rd->t.len))
+			continue; /* osv_affected() would not index it */
+		if (cs__json_text(rd->d, pk[0].v, &rd->t2) != 1 ||
+		    memchr(rd->t2.data, '\0', rd->t2.len))
+			continue;
+		eco = cs_ecosystem_from_osv(cs__buf_cstr(&rd->t2));
+		if (eco == CS_ECO_UNKNOWN)
 			continue;
 		klen = make_key(eco, cs__buf_cstr(&rd->t), key);
 		if (klen && cs__map_get(&a->only, key, klen, &hit))
@@ -681,6 +681,7 @@ int cs_advisories_load_osv_mem(struct cs_advisories *a, const char *name, const 
 	rd.file = name;
 	rd.line_at = 1;
 	cs__buf_init(&rd.t, 1 << 20);
+	cs__buf_init(&rd.t2, 4096);
 	cs__json_scan_init(&s, rd.d, len);
 	c = cs__json_peek(&s);
 	if (c == '{') {
@@ -705,6 +706,7 @@ int cs_advisories_load_osv_mem(struct cs_advisories *a, const char *name, const 
 		adv_diag(a, name, line_of(rd.d, s.err_off), 0, "OSV: %s", s.errmsg);
 	}
 	cs__buf_release(&rd.t);
+	cs__buf_release(&rd.t2);
 	cs__json_spans_release(&rd.s2);
 	cs__json_spans_release(&rd.s3);
 	cs__json_spans_release(&rd.s4);
@@ -759,7 +761,7 @@ static int load_dir(struct cs_advisories *a, const char *dir, unsigned depth, in
 		n++;
 	}
 	closedir(d);
-	if (!rc)
+	if (!rc && n)
 		qsort(names, n, sizeof(*names), name_cmp);
 	for (i = 0; i < n && !rc; i++) {
 		struct stat st;

@@ -347,7 +347,7 @@ static char *load_log(struct cs_pkgset *ps, const char *path, size_t *len)
 	struct archive_entry *ae;
 	char *buf = NULL;
 	size_t n = 0, cap = 0;
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	int r, fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 
 	if (fd < 0)
 		return NULL;
@@ -359,8 +359,16 @@ static char *load_log(struct cs_pkgset *ps, const char *path, size_t *len)
 	archive_read_support_filter_all(a);
 	archive_read_support_format_raw(a);
 	archive_read_support_format_empty(a);
-	if (archive_read_open_fd(a, fd, 65536) != ARCHIVE_OK ||
-	    archive_read_next_header(a, &ae) != ARCHIVE_OK)
+	if (archive_read_open_fd(a, fd, 65536) != ARCHIVE_OK)
+		goto out;
+	r = archive_read_next_header(a, &ae);
+	if (r == ARCHIVE_EOF) {
+		buf = cs__malloc(1); /* an empty log, as rotation leaves one */
+		if (buf)
+			buf[0] = '\0';
+		goto out;
+	}
+	if (r != ARCHIVE_OK)
 		goto out;
 	for (;;) {
 		la_ssize_t got;

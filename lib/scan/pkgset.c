@@ -592,7 +592,7 @@ static int walk_dir(struct cs_pkgset *ps, int dfd, struct cs_buf *path, unsigned
 		}
 		n++;
 	}
-	if (!rc)
+	if (!rc && n) /* qsort wants a non-NULL array, even empty */
 		qsort(names, n, sizeof(*names), name_cmp);
 	for (i = 0; i < n && !rc; i++) {
 		struct stat st;
