@@ -3,6 +3,11 @@
 
     gen_intel.py stix N OUT   STIX 2.1 bundle: one identity + N indicator objects
     gen_intel.py misp N OUT   MISP event ({"Event": {...}}) with N attributes
+    gen_intel.py feed N OUT   MISP feed folder OUT (manifest.json + one file per
+                              event): N attributes in 1,000 events, each event
+                              its own cluster (info, threat-actor galaxy tag);
+                              also OUT.query.txt, 1,000 values: 500 drawn from
+                              20 of the events, 500 that no event holds
 
 Every value is synthetic and unique within a file: hashes are random hex with
 the running number (scrambled by a 32-bit bijection) in their low 32 bits; domains and URLs sit under the
@@ -267,14 +272,65 @@ def gen_misp(n, out):
     return counts
 
 
+FEED_EVENTS = 1000
+
+
+def gen_feed(n, outdir):
+    """A MISP feed of FEED_EVENTS events sharing n attributes, and a query."""
+    import os
+    rng = random.Random(SEED + 2)
+    v = Values(rng)
+    counts = {}
+    os.makedirs(outdir, exist_ok=True)
+    manifest = {}
+    picked = []
+    per = n // FEED_EVENTS
+    for e in range(FEED_EVENTS):
+        ev_uuid = uuid4(rng)
+        info = "bench cluster %04d" % e
+        manifest[ev_uuid] = {"info": info, "date": "2023-11-14", "analysis": "2",
+                             "threat_level_id": "1", "timestamp": str(BASE_TS + e),
+                             "Tag": [{"name": "misp-galaxy:threat-actor=\"Bench Actor %04d\"" % e}]}
+        attrs = []
+        m = per + (1 if e < n % FEED_EVENTS else 0)
+        for i in range(m):
+            typ, value = misp_value(v, pick(rng, MISP_MIX))
+            counts[typ] = counts.get(typ, 0) + 1
+            attrs.append('{"type": "%s", "category": "%s", "to_ids": true, "uuid": "%s", '
+                         '"timestamp": "%d", "value": "%s"}'
+                         % (typ, MISP_CATEGORY[typ], uuid4(rng), BASE_TS + i, value))
+            if e % 50 == 7 and i < 25:
+                picked.append(value.split("|")[-1])
+        with open(os.path.join(outdir, ev_uuid + ".json"), "w", encoding="ascii") as f:
+            f.write('{"Event": {"uuid": "%s", "info": "%s", "date": "2023-11-14", '
+                    '"threat_level_id": "1", "analysis": "2", "timestamp": "%d", '
+                    '"Tag": [{"name": "misp-galaxy:threat-actor=\\"Bench Actor %04d\\""}],\n'
+                    '"Attribute": [\n%s\n]}}\n'
+                    % (ev_uuid, info, BASE_TS + e, e, ",\n".join(attrs)))
+    with open(os.path.join(outdir, "manifest.json"), "w", encoding="ascii") as f:
+        json.dump(manifest, f)
+    fresh = []
+    while len(fresh) < 500:
+        typ, value = misp_value(v, pick(rng, MISP_MIX))
+        if typ not in ("filename", "email-src"):
+            fresh.append(value.split("|")[-1])
+    with open(outdir.rstrip("/") + ".query.txt", "w", encoding="ascii") as f:
+        f.write("\n".join(q for q in picked + fresh if "|" not in q) + "\n")
+    return counts
+
+
 def main(argv):
-    if len(argv) != 4 or argv[1] not in ("stix", "misp"):
-        sys.stderr.write("usage: gen_intel.py stix|misp N OUT\n")
+    if len(argv) != 4 or argv[1] not in ("stix", "misp", "feed"):
+        sys.stderr.write("usage: gen_intel.py stix|misp|feed N OUT\n")
         return 2
     n = int(argv[2])
     if n < 1:
         sys.stderr.write("gen_intel.py: N must be positive\n")
         return 2
+    if argv[1] == "feed":
+        counts = gen_feed(n, argv[3])
+        sys.stderr.write("gen_intel.py: feed %d: %s\n" % (n, json.dumps(counts, sort_keys=True)))
+        return 0
     with open(argv[3], "w", encoding="ascii", newline="\n") as out:
         counts = (gen_stix if argv[1] == "stix" else gen_misp)(n, out)
     sys.stderr.write("gen_intel.py: %s %d: %s\n" % (argv[1], n, json.dumps(counts, sort_keys=True)))

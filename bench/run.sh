@@ -25,6 +25,10 @@
 #   software scan software: a generated CycloneDX SBOM of BENCH_SW_COMPONENTS
 #            components against BENCH_SW_ADVISORIES generated OSV records
 #                               vs  jq and python3 json.load reading both files
+#   correlate  rank a 1,000-value query against a case database holding a
+#            generated MISP feed of BENCH_N attributes in 1,000 events
+#            (clusters)         vs  grep -c -F -f query over the feed's event
+#                                   files (the bare exact overlap per event)
 #
 # Environment:
 #   BENCH_RUNS     runs per measurement; medians are reported (default 3)
@@ -613,6 +617,40 @@ case_inventory() {
 	check_scan ours-frominv
 }
 
+# case_correlate: overlap ranking over a large store. The store is built
+# once per size and cached (its import is the stix/misp cases' business).
+case_correlate() {
+	local feed=$out/feed-$n db=$out/correlate-$n.db q r
+	q=$feed.query.txt
+	if [ ! -s "$q" ] || [ "$here/gen_intel.py" -nt "$q" ]; then
+		echo "  generating $feed (once; cached)" >&2
+		rm -rf "$feed" "$db"
+		python3 "$here/gen_intel.py" feed "$n" "$feed"
+	fi
+	if [ ! -s "$db" ] || [ "$bin_src" -nt "$db" ]; then
+		echo "  importing $feed into $db (once per binary; cached)" >&2
+		rm -f "$db" "$db-wal" "$db-shm"
+		"$bin" --db "$db" --quiet intel import "$feed" >/dev/null 2>&1
+	fi
+	echo "== correlate: $(wc -l <"$q")-value query against $(human_n "$n") indicators in 1,000" \
+		"events vs grep -c -F -f over the feed"
+	warm "$db" "$feed"/*.json
+	for ((r = 1; r <= runs; r++)); do
+		timed_run ours-correlate "$r" "$bin" --db "$db" --quiet --json correlate "$q"
+		timed_run ours-correlate-nosize "$r" "$bin" --db "$db" --quiet --json correlate \
+			--no-sizes "$q"
+		timed_run grep-correlate "$r" sh -c 'grep -c -F -f "$1" "$2"/*.json | sort -t: -k2 -rn | head' \
+			sh "$q" "$feed"
+	done
+	row correlate ours-correlate "grep -c -F -f (exact only)" grep-correlate
+	row correlate ours-correlate-nosize "grep -c -F -f (exact only)" grep-correlate
+	note "correlate: $(sqlite3 "$db" 'SELECT count(*) FROM indicator') indicators," \
+		"$(sqlite3 "$db" 'SELECT count(*) FROM source_file') source files in $db;" \
+		"ours: $(jq -r '.query | "\(.indicators) query values, \(.unmatched) unmatched, \(.clusters) clusters touched"' \
+		"$logs/ours-correlate.out"); top lead $(jq -r '.leads[0] | "\(.cluster) score \(.score) shared \(.shared)"' \
+		"$logs/ours-correlate.out"); grep's top file: $(head -n 1 "$logs/grep-correlate.out")"
+}
+
 # ---------------------------------------------------------------- main
 
 declare -A db_mb sweep_secs sweep_bytes
@@ -634,7 +672,8 @@ for c in $cases; do
 	logs) case_logs ;;
 	software) case_software ;;
 	inventory) case_inventory ;;
-	*) die "unknown case '$c' (sigbase, stix, misp, hash3k, hash1m, sigall, logs, software, inventory)" ;;
+	correlate) case_correlate ;;
+	*) die "unknown case '$c' (sigbase, stix, misp, hash3k, hash1m, sigall, logs, software, inventory, correlate)" ;;
 	esac
 done
 

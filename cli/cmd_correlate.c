@@ -3,6 +3,7 @@
  * overlap? Ranked leads from the case database's intel, each with its
  * evidence and its score broken down (docs/correlate.md).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +13,8 @@
 
 static const char correlate_usage[] =
 	"usage: chainsweep correlate [--top N] [--weak] [--no-sizes] [--window DUR]\n"
-	"                            [--no-cooccurrence] (INTEL... | --case)\n"
+	"                            [--no-cooccurrence] [--svg FILE] [--dot FILE]\n"
+	"                            (INTEL... | --case)\n"
 	"\n"
 	"Rank the activity clusters of the case database's intel (actors,\n"
 	"intrusion sets, campaigns, malware, events, reports, tags; a source\n"
@@ -24,14 +26,18 @@ static const char correlate_usage[] =
 	"cluster's domain; a URL on a cluster's host; a MISP resolution (domain\n"
 	"resolves to address); both found on one host within --window (default\n"
 	"1d; 30m, 12h, 7d); and, only as weak evidence, the same IPv4 /24 or a\n"
-	"cluster's CIDR. Each piece weighs kind x relation / number of clusters\n"
-	"claiming the value; a warninglisted value weighs nothing. Per query\n"
+	"cluster's CIDR. Each piece weighs kind x relation / number of source\n"
+	"files naming the value; a warninglisted value weighs nothing. Per query\n"
 	"indicator a cluster counts its best piece. Leads with only weak evidence\n"
 	"are shown with --weak.\n"
 	"\n"
 	"  --top N            leads to show (default 10)\n"
 	"  --no-sizes         skip counting each lead's entries (one pass over all\n"
 	"                     sources)\n"
+	"  --svg FILE, --dot FILE\n"
+	"                     write the evidence graph of the top 5 leads (query\n"
+	"                     indicators, the clusters' values they reach, the\n"
+	"                     clusters) as an SVG picture or Graphviz DOT\n"
 	"\n"
 	"Exit: 1 when there is a lead, 0 when none, 2 on error.\n";
 
@@ -143,6 +149,40 @@ static int query_build(struct query *q, const struct cs_intel *in, char **args, 
 	return 0;
 }
 
+/* Write the evidence graph to `path` as SVG or DOT; prints errors. */
+static int write_graph(const struct cs_correlation *c, const char *path, int svg)
+{
+	struct cs_graph *gr = cs_graph_new();
+	FILE *f;
+	int rc;
+
+	if (!gr) {
+		cli_err("out of memory");
+		return -1;
+	}
+	rc = cs_correlation_graph(c, 0, 0, gr);
+	if (rc) {
+		cli_err("evidence graph: %s", cs_strerror(rc));
+		cs_graph_free(gr);
+		return -1;
+	}
+	f = fopen(path, "w");
+	if (!f) {
+		cli_err("%s: cannot write: %s", path, strerror(errno));
+		cs_graph_free(gr);
+		return -1;
+	}
+	rc = svg ? cs_graph_write_svg(gr, f) : cs_graph_write_dot(gr, f);
+	if (fclose(f) != 0 && !rc)
+		rc = CS_ERR_IO;
+	cs_graph_free(gr);
+	if (rc) {
+		cli_err("%s: %s", path, cs_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
 static json_t *evidence_json(const struct cs_lead_evidence *e)
 {
 	json_t *o = json_object(), *src = json_object();
@@ -158,7 +198,7 @@ static json_t *evidence_json(const struct cs_lead_evidence *e)
 	json_object_set_new(o, "weight", json_real(e->weight));
 	json_object_set_new(o, "kind_weight", json_real(e->kind_weight));
 	json_object_set_new(o, "relation_weight", json_real(e->relation_weight));
-	json_object_set_new(o, "clusters_claiming", json_integer(e->nclusters));
+	json_object_set_new(o, "sources_naming", json_integer(e->nsources));
 	json_object_set_new(o, "warninglisted", json_boolean(e->warninglisted));
 	if (e->file)
 		json_object_set_new(src, "file", json_string(e->file));
@@ -238,9 +278,9 @@ static void print_text(const struct cs_correlation *c, int verbose)
 				printf(" (resolves: %s)", cli_escape(&t3, e->via));
 			else if (e->via && e->relation == CS_REL_COOCCUR)
 				printf(" (host %s)", cli_escape(&t3, e->via));
-			printf("\n      weight %.3f = %.1f kind x %.1f relation / %u cluster%s%s%s\n",
-			       e->weight, e->kind_weight, e->relation_weight, e->nclusters,
-			       e->nclusters == 1 ? "" : "s",
+			printf("\n      weight %.3f = %.1f kind x %.1f relation / %u source%s%s%s\n",
+			       e->weight, e->kind_weight, e->relation_weight, e->nsources,
+			       e->nsources == 1 ? "" : "s",
 			       e->warninglisted ? "; warninglisted: counts nothing" : "",
 			       e->counted ? "" : "; not counted (a stronger piece counts)");
 			if (e->file)
@@ -264,6 +304,7 @@ int cmd_correlate(int argc, char **argv, struct cli_global *g)
 	struct cs_intel *in = NULL;
 	struct query q;
 	char **files;
+	const char *svg = NULL, *dot = NULL;
 	size_t nfiles = 0;
 	int k, r, use_case = 0, rc, ret;
 
@@ -299,6 +340,8 @@ int cmd_correlate(int argc, char **argv, struct cli_global *g)
 			o.sizes = 0;
 		} else if (strcmp(a, "--no-cooccurrence") == 0) {
 			o.cooccur = 0;
+		} else if ((strcmp(a, "--svg") == 0 || strcmp(a, "--dot") == 0) && k + 1 < argc) {
+			*(a[2] == 's' ? &svg : &dot) = argv[++k];
 		} else if ((strcmp(a, "--top") == 0 || strcmp(a, "--window") == 0) && k + 1 < argc) {
 			const char *v = argv[++k];
 			char *end;
@@ -318,8 +361,7 @@ int cmd_correlate(int argc, char **argv, struct cli_global *g)
 				return CS_EXIT_ERROR;
 			}
 		} else if (a[0] == '-' && a[1]) {
-			cli_err("unknown option '%s'", a);
-			fputs(correlate_usage, stderr);
+			cli_err("unknown option '%s' (chainsweep correlate --help)", a);
 			free(files);
 			return CS_EXIT_ERROR;
 		} else {
@@ -327,9 +369,9 @@ int cmd_correlate(int argc, char **argv, struct cli_global *g)
 		}
 	}
 	if (use_case == (nfiles > 0)) {
-		cli_err(use_case ? "give INTEL files or --case, not both"
-				 : "nothing to correlate: give INTEL files or --case");
-		fputs(correlate_usage, stderr);
+		cli_err(use_case ? "give INTEL files or --case, not both (chainsweep correlate --help)"
+				 : "nothing to correlate: give INTEL files or --case"
+				   " (chainsweep correlate --help)");
 		free(files);
 		return CS_EXIT_ERROR;
 	}
@@ -380,6 +422,8 @@ int cmd_correlate(int argc, char **argv, struct cli_global *g)
 			print_text(c, g->verbose);
 		}
 		ret = cs_correlation_lead_count(c) ? CS_EXIT_FOUND : CS_EXIT_OK;
+		if ((svg && write_graph(c, svg, 1)) || (dot && write_graph(c, dot, 0)))
+			ret = CS_EXIT_ERROR;
 	}
 	cs_correlation_free(c);
 	query_release(&q);

@@ -10,6 +10,7 @@
 
 #include <sys/stat.h>
 
+#include "chainsweep/correlate.h"
 #include "chainsweep/report.h"
 #include "cli.h"
 
@@ -235,6 +236,9 @@ int cmd_report(int argc, char **argv, struct cli_global *g)
 	struct cs_incident_window *w = NULL;
 	struct cs_store *st = NULL;
 	struct cs_intel *in = NULL;
+	struct cs_correlation *corr = NULL;
+	const struct cs_lead **leads = NULL;
+	char *svg = NULL;
 	const char *out = ".", *host = NULL, *title = "chainsweep case report";
 	int k, rc = CS_EXIT_ERROR, x;
 	size_t i;
@@ -293,6 +297,42 @@ int cmd_report(int argc, char **argv, struct cli_global *g)
 				rs.hosts[j++] = rs.hosts[i];
 		r.nhosts = j;
 	}
+	/* Whose activity: the case's findings against the intel's clusters. */
+	if (rs.n && !host) {
+		struct cs_correlate_opts co;
+		struct cs_graph *gr;
+		size_t len = 0;
+		FILE *mf;
+
+		memset(&co, 0, sizeof(co));
+		co.cooccur = 1;
+		co.top = 5;
+		if (cs_correlate_case(st, &co, &corr) == CS_OK) {
+			r.nleads = cs_correlation_lead_count(corr);
+			leads = calloc(r.nleads ? r.nleads : 1, sizeof(*leads));
+			for (i = 0; leads && i < r.nleads; i++)
+				leads[i] = cs_correlation_lead(corr, i);
+			r.leads = leads;
+			if (!leads)
+				r.nleads = 0;
+			gr = cs_graph_new();
+			mf = r.nleads && gr ? open_memstream(&svg, &len) : NULL;
+			if (mf) {
+				if (cs_correlation_graph(corr, 4, 6, gr) || cs_graph_write_svg(gr, mf)) {
+					fclose(mf);
+					free(svg);
+					svg = NULL;
+				} else if (fclose(mf) != 0) {
+					free(svg);
+					svg = NULL;
+				}
+			}
+			cs_graph_free(gr);
+			r.leads_svg = svg;
+		} else {
+			cli_err("overlap leads left out of the report: %s", cs_store_errmsg(st));
+		}
+	}
 	rc = CS_EXIT_OK;
 	if (write_one(out, "findings.jsonl", "jsonl", &r) ||
 	    write_one(out, "report.html", "html", &r) ||
@@ -300,6 +340,9 @@ int cmd_report(int argc, char **argv, struct cli_global *g)
 	    write_one(out, "event.misp.json", "misp", &r))
 		rc = CS_EXIT_ERROR;
 done:
+	cs_correlation_free(corr);
+	free(leads);
+	free(svg);
 	free(w);
 	for (i = 0; i < rs.nowned; i++)
 		free(rs.owned[i]);

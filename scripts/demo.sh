@@ -34,11 +34,19 @@ echo
 echo "== what the case database now holds (chainsweep findings)"
 "$cs" --db "$db" findings || true
 echo
+echo "== whose activity? (chainsweep correlate --case --top 3)"
+set +e
+"$cs" --db "$db" correlate --case --top 3 --svg "$out/overlap.svg"
+rc=$?
+set -e
+[ "$rc" -eq 1 ] || { echo "demo: correlate found no lead (exit $rc)" >&2; status=1; }
+echo
 echo "== the report (chainsweep report)"
 "$cs" --db "$db" report --out "$out" --title "chainsweep demo: 3CX lab"
 echo
 echo "Open $out/report.html in a browser (self-contained: summary, findings per host,"
-echo "a timeline against the 3CX compromise window, coverage). The sightings bundle and"
+echo "a timeline against the 3CX compromise window, the overlap leads with their"
+echo "evidence graph, coverage; the graph alone is $out/overlap.svg). The sightings bundle and"
 echo "the MISP event import back into chainsweep. The case database is $db; sweep"
 echo "again and the findings are deduplicated, with first and last seen widened."
 exit $status

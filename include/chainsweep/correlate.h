@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "chainsweep/error.h"
+#include "chainsweep/graph.h"
 #include "chainsweep/intel.h"
 #include "chainsweep/store.h"
 
@@ -72,8 +73,8 @@ struct cs_lead_evidence {
 	const char *via;           /* resolution: the resolving value; co-occurrence: the host */
 	double kind_weight;        /* by kind and specificity */
 	double relation_weight;    /* by relation */
-	unsigned nclusters;        /* clusters claiming the cluster's indicator (rarity) */
-	double weight;             /* kind x relation / nclusters; 0 when warninglisted */
+	unsigned nsources;         /* source files, not the query's, naming the value (rarity) */
+	double weight;             /* kind x relation / nsources; 0 when warninglisted */
 	int warninglisted;
 	int counted;               /* 1: the best evidence of its query indicator for this lead */
 	const char *file;          /* the source that puts the value in the cluster */
@@ -108,6 +109,16 @@ size_t cs_correlation_unmatched(const struct cs_correlation *c);
 size_t cs_correlation_clusters_seen(const struct cs_correlation *c);
 size_t cs_correlation_lead_count(const struct cs_correlation *c);
 const struct cs_lead *cs_correlation_lead(const struct cs_correlation *c, size_t i);
+
+/*
+ * The evidence graph of the first `top` leads (0: 5) into `g`: each lead's
+ * cluster, the query indicators that support it, and between them the
+ * cluster's value when it differs (a parent domain, a resolved address, a
+ * value found beside it on a host), edges labelled with the relation and
+ * weight. At most `per_lead` counted pieces per lead (0: 12).
+ */
+int cs_correlation_graph(const struct cs_correlation *c, size_t top, size_t per_lead,
+			 struct cs_graph *g);
 
 #ifdef __cplusplus
 }

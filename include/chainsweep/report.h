@@ -70,6 +70,8 @@ struct cs_host_coverage {
 	int incomplete;
 };
 
+struct cs_lead; /* chainsweep/correlate.h */
+
 struct cs_report {
 	const char *title;
 	int64_t generated_ms;
@@ -81,6 +83,12 @@ struct cs_report {
 	size_t nwindows;
 	const struct cs_host_coverage *hosts;
 	size_t nhosts;
+	/* Overlap leads of the case (chainsweep correlate --case) and their
+	 * evidence graph as an SVG document, shown by the HTML report; NULL
+	 * and 0 when not computed. */
+	const struct cs_lead *const *leads;
+	size_t nleads;
+	const char *leads_svg;
 };
 
 /*

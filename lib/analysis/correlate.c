@@ -4,9 +4,10 @@
  * source that answers puts its clusters forward with one piece of
  * evidence. A lead's score is, per query indicator, its best evidence:
  *
- *   weight = kind weight x relation weight / clusters claiming the value
+ *   weight = kind weight x relation weight / source files naming the value
  *
- * with warninglisted values weighing nothing. Everything is point lookups
+ * with warninglisted values weighing nothing: a value many reports name is
+ * shared infrastructure more often than a signature of one actor. Everything is point lookups
  * in the store's indexes, so the cost follows the query, not the store.
  */
 #include <arpa/inet.h>
@@ -91,6 +92,8 @@ struct finding {
 	enum cs_kind kind;
 	char *value;
 	int64_t from, until;
+	size_t host_begin, host_end; /* the host's findings, once indexed */
+	int64_t host_span;           /* the longest first-to-last span on the host */
 };
 
 struct cs_correlation {
@@ -114,6 +117,10 @@ struct cs_correlation {
 	size_t nnets, capnets;
 	struct finding *finds;
 	size_t nfinds, capfinds;
+	size_t *next_same;       /* the next finding of the same (kind, value) */
+	struct cs_map find_index; /* (kind, value) -> its first finding */
+	int indexed;
+	size_t cooccur_capped;
 	size_t nitems, unmatched;
 	const struct cs_lead **leads;
 	size_t nleads;
@@ -223,7 +230,7 @@ static size_t source_clusters(struct cs_correlation *c, const struct cs_stored_s
 #define MAX_CLUSTERS_PER_VALUE 512
 
 static int add_evidence(struct cs_correlation *c, long ci, const struct cs_stored_indicator *ind,
-			const struct cs_stored_source *src, unsigned nclusters)
+			const struct cs_stored_source *src, unsigned nsources)
 {
 	struct cluster *k = &c->cl[ci];
 	struct ev *x;
@@ -253,10 +260,10 @@ static int add_evidence(struct cs_correlation *c, long ci, const struct cs_store
 	x->e.via = keep(c, c->cur_via);
 	x->e.kind_weight = kind_weight(ind->kind);
 	x->e.relation_weight = relation_weight[c->cur_rel];
-	x->e.nclusters = nclusters ? nclusters : 1;
+	x->e.nsources = nsources ? nsources : 1;
 	warn = (ind->flags & CS_IND_WARNLISTED) || c->cur->warninglisted;
 	x->e.warninglisted = warn;
-	x->e.weight = warn ? 0.0 : x->e.kind_weight * x->e.relation_weight / x->e.nclusters;
+	x->e.weight = warn ? 0.0 : x->e.kind_weight * x->e.relation_weight / x->e.nsources;
 	x->e.file = keep(c, src->file);
 	x->e.line = src->line;
 	x->e.ref = keep(c, src->ref);
@@ -297,7 +304,8 @@ static int on_stored(void *ud, const struct cs_stored_indicator *ind)
 	struct cs_correlation *c = ud;
 	const struct cs_stored_source *first[MAX_CLUSTERS_PER_VALUE];
 	long ids[MAX_CLUSTERS_PER_VALUE];
-	size_t i, j, n = 0;
+	int64_t files[MAX_CLUSTERS_PER_VALUE];
+	size_t i, j, n = 0, nfiles = 0;
 	int rc;
 
 	if (c->cur_rel == CS_REL_EXACT && (rc = collect_neighbours(c, ind)))
@@ -313,6 +321,10 @@ static int on_stored(void *ud, const struct cs_stored_indicator *ind)
 
 		if (source_is_self(c, s))
 			continue;
+		for (j = 0; j < nfiles && files[j] != s->file_id; j++)
+			;
+		if (j == nfiles && nfiles < MAX_CLUSTERS_PER_VALUE)
+			files[nfiles++] = s->file_id;
 		m = source_clusters(c, s, mine, sizeof(mine) / sizeof(mine[0]));
 		if (c->rc)
 			return c->rc;
@@ -332,7 +344,7 @@ static int on_stored(void *ud, const struct cs_stored_indicator *ind)
 		}
 	}
 	for (i = 0; i < n; i++) {
-		rc = add_evidence(c, ids[i], ind, first[i], (unsigned)n);
+		rc = add_evidence(c, ids[i], ind, first[i], (unsigned)nfiles);
 		if (rc)
 			return rc;
 	}
@@ -489,32 +501,123 @@ static int lookup_networks(struct cs_correlation *c, const struct cs_query_item 
 	return CS_OK;
 }
 
+/*
+ * Co-occurrence index, built once: findings sorted by (host, first seen),
+ * with each host's range and longest span, and the findings of each
+ * (kind, value) chained, so that an item meets only the findings of its
+ * own value and, for each, its host's neighbours inside the window.
+ */
+static int by_host_time(const void *a, const void *b)
+{
+	const struct finding *x = a, *y = b;
+	int r = strcmp(x->host, y->host);
+
+	if (r)
+		return r;
+	return x->from < y->from ? -1 : x->from > y->from;
+}
+
+static int cooccur_index(struct cs_correlation *c)
+{
+	size_t i, start;
+
+	qsort(c->finds, c->nfinds, sizeof(*c->finds), by_host_time);
+	c->next_same = cs__malloc((c->nfinds ? c->nfinds : 1) * sizeof(*c->next_same));
+	if (!c->next_same)
+		return CS_ERR_NOMEM;
+	for (start = 0; start < c->nfinds; start = i) {
+		int64_t span = 0;
+
+		for (i = start; i < c->nfinds && strcmp(c->finds[i].host, c->finds[start].host) == 0;
+		     i++) {
+			if (c->finds[i].until - c->finds[i].from > span)
+				span = c->finds[i].until - c->finds[i].from;
+		}
+		for (size_t k = start; k < i; k++) {
+			c->finds[k].host_begin = start;
+			c->finds[k].host_end = i;
+			c->finds[k].host_span = span;
+		}
+	}
+	for (i = c->nfinds; i-- > 0;) {
+		uint32_t v;
+		struct finding *f = &c->finds[i];
+
+		cs__buf_reset(&c->key);
+		if (cs__buf_printf(&c->key, "%d%c%s", (int)f->kind, 0, f->value))
+			return CS_ERR_NOMEM;
+		c->next_same[i] = cs__map_get(&c->find_index, c->key.data, c->key.len, &v)
+					  ? (size_t)v
+					  : SIZE_MAX;
+		if (i > UINT32_MAX - 1 ||
+		    cs__map_put(&c->find_index, c->key.data, c->key.len, (uint32_t)i))
+			return CS_ERR_NOMEM;
+	}
+	c->indexed = 1;
+	return CS_OK;
+}
+
+/* At most this many distinct values found beside one item are looked up. */
+#define MAX_COOCCUR_VALUES 4096
+
 /* Findings on the same host as the item, within the window. */
 static int lookup_cooccurring(struct cs_correlation *c, const struct cs_query_item *q)
 {
 	int64_t w = c->o->window_ms > 0 ? c->o->window_ms : 86400000;
-	size_t i, j;
-	int rc;
+	struct cs_map looked;
+	size_t i, j, nlooked = 0;
+	uint32_t v;
+	int rc = CS_OK;
 
-	for (i = 0; i < c->nfinds; i++) {
+	if (!c->indexed && (rc = cooccur_index(c)))
+		return rc;
+	cs__buf_reset(&c->key);
+	if (cs__buf_printf(&c->key, "%d%c%s", (int)q->kind, 0, q->value))
+		return CS_ERR_NOMEM;
+	if (!cs__map_get(&c->find_index, c->key.data, c->key.len, &v))
+		return CS_OK;
+	cs__map_init(&looked);
+	for (i = v; !rc && i != SIZE_MAX; i = c->next_same[i]) {
 		const struct finding *f = &c->finds[i];
+		size_t lo = f->host_begin, hi = f->host_end;
+		int64_t from = f->from - w - f->host_span;
 
-		if (f->kind != q->kind || strcmp(f->value, q->value) != 0 || !f->from)
+		if (!f->from)
 			continue;
-		for (j = 0; j < c->nfinds; j++) {
+		/* The first finding of the host that can reach the window. */
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (c->finds[mid].from < from)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (j = lo; !rc && j < f->host_end && c->finds[j].from <= f->until + w; j++) {
 			const struct finding *g = &c->finds[j];
 
-			if (j == i || !g->from || strcmp(g->host, f->host) != 0 ||
+			if (j == i || !g->from || g->until < f->from - w ||
 			    (g->kind == q->kind && strcmp(g->value, q->value) == 0))
 				continue;
-			if (g->from > f->until + w || f->from > g->until + w)
+			cs__buf_reset(&c->key);
+			if (cs__buf_printf(&c->key, "%d%c%s%c%s", (int)g->kind, 0, g->value, 0,
+					   g->host)) {
+				rc = CS_ERR_NOMEM;
+				break;
+			}
+			if (cs__map_get(&looked, c->key.data, c->key.len, &v))
 				continue;
-			rc = lookup(c, CS_REL_COOCCUR, g->kind, g->value, g->host);
-			if (rc)
-				return rc;
+			if (nlooked++ >= MAX_COOCCUR_VALUES) {
+				c->cooccur_capped++;
+				break;
+			}
+			rc = cs__map_put(&looked, c->key.data, c->key.len, 1);
+			if (!rc)
+				rc = lookup(c, CS_REL_COOCCUR, g->kind, g->value, g->host);
 		}
 	}
-	return CS_OK;
+	cs__map_release(&looked);
+	return rc;
 }
 
 static int lookup_item(struct cs_correlation *c, const struct cs_query_item *q)
@@ -747,6 +850,7 @@ static struct cs_correlation *correlation_new(struct cs_store *st,
 	cs__map_init(&c->self_real);
 	cs__map_init(&c->file_self);
 	cs__map_init(&c->seen);
+	cs__map_init(&c->find_index);
 	cs__buf_init(&c->key, 1 << 20);
 	return c;
 }
@@ -763,6 +867,8 @@ void cs_correlation_free(struct cs_correlation *c)
 	free(c->cl);
 	free(c->nets);
 	free(c->finds);
+	free(c->next_same);
+	cs__map_release(&c->find_index);
 	free(c->nbrs);
 	free(c->leads);
 	cs__map_release(&c->cl_index);
@@ -905,4 +1011,94 @@ size_t cs_correlation_lead_count(const struct cs_correlation *c)
 const struct cs_lead *cs_correlation_lead(const struct cs_correlation *c, size_t i)
 {
 	return i < c->nleads ? c->leads[i] : NULL;
+}
+
+/* Add a node keyed "kind:value" with a short label "value". */
+static long graph_value(struct cs_graph *g, struct cs_buf *key, const char *prefix,
+			enum cs_kind kind, const char *value, const char *nodekind)
+{
+	cs__buf_reset(key);
+	if (cs__buf_printf(key, "%s%s:%s", prefix, cs_kind_name(kind), value))
+		return CS_ERR_NOMEM;
+	return cs_graph_node(g, cs__buf_cstr(key), value, nodekind);
+}
+
+int cs_correlation_graph(const struct cs_correlation *c, size_t top, size_t per_lead,
+			 struct cs_graph *g)
+{
+	struct cs_buf key, label;
+	size_t i, j, shown;
+	int rc = CS_OK;
+
+	if (!top)
+		top = 5;
+	if (!per_lead)
+		per_lead = 12;
+	cs__buf_init(&key, 1 << 20);
+	cs__buf_init(&label, 1 << 16);
+	for (i = 0; !rc && i < c->nleads && i < top; i++) {
+		const struct cs_lead *l = c->leads[i];
+		long cn;
+
+		cs__buf_reset(&label);
+		rc = cs__buf_printf(&label, "#%zu %s (score %.2f)", i + 1, l->cluster, l->score);
+		if (rc)
+			break;
+		cs__buf_reset(&key);
+		if ((rc = cs__buf_printf(&key, "cluster:%s", l->cluster)))
+			break;
+		cn = cs_graph_node(g, cs__buf_cstr(&key), cs__buf_cstr(&label), "cluster");
+		if (cn < 0) {
+			rc = (int)cn;
+			break;
+		}
+		for (j = 0, shown = 0; !rc && j < l->nevidence && shown < per_lead; j++) {
+			const struct cs_lead_evidence *e = &l->evidence[j];
+			long qn, mn;
+
+			if (!e->counted)
+				continue;
+			shown++;
+			qn = graph_value(g, &key, "query:", e->qkind, e->qvalue, "indicator");
+			if (qn < 0) {
+				rc = (int)qn;
+				break;
+			}
+			cs__buf_reset(&label);
+			if ((rc = cs__buf_printf(&label, "%s %.2f", cs_relation_name(e->relation),
+						 e->weight)))
+				break;
+			if (e->relation == CS_REL_EXACT) {
+				rc = cs_graph_edge(g, (size_t)qn, (size_t)cn, cs__buf_cstr(&label));
+				continue;
+			}
+			mn = graph_value(g, &key, "known:", e->kind, e->value, "known");
+			if (mn < 0) {
+				rc = (int)mn;
+				break;
+			}
+			if (e->relation == CS_REL_COOCCUR && e->via) {
+				long hn;
+
+				cs__buf_reset(&key);
+				if ((rc = cs__buf_printf(&key, "host:%s", e->via)))
+					break;
+				hn = cs_graph_node(g, cs__buf_cstr(&key), e->via, "host");
+				if (hn < 0) {
+					rc = (int)hn;
+					break;
+				}
+				rc = cs_graph_edge(g, (size_t)qn, (size_t)hn, "found on");
+				if (!rc)
+					rc = cs_graph_edge(g, (size_t)hn, (size_t)mn, cs__buf_cstr(&label));
+			} else {
+				rc = cs_graph_edge(g, (size_t)qn, (size_t)mn, cs__buf_cstr(&label));
+			}
+			if (!rc)
+				rc = cs_graph_edge(g, (size_t)mn, (size_t)cn, "named by");
+		}
+	}
+	cs__buf_release(&key);
+	cs__buf_release(&label);
+	return rc;
 }

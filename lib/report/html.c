@@ -19,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "chainsweep/correlate.h"
 #include "report/report_int.h"
 
 /* Rows drawn on the timeline; more are counted under it. */
@@ -39,6 +40,7 @@
 struct hw {
 	FILE *out;
 	struct cs_rpt g;
+	const struct cs_report *r;
 };
 
 static const char css[] =
@@ -52,6 +54,7 @@ static const char css[] =
         "table{border-collapse:collapse;width:100%;margin:.4em 0 1em;font-size:13px}\n"
         "th,td{border:1px solid #d5dbe1;padding:3px 6px;text-align:left;vertical-align:top}\n"
         "th{background:#f1f4f7}td.num{text-align:right;font-variant-numeric:tabular-nums}\n"
+        "figure.evidence{overflow-x:auto;margin:1em 0}figure.evidence svg{max-width:none}\n"
         "td.mono,span.mono{font-family:ui-monospace,Menlo,Consolas,monospace;"
         "word-break:break-all}\n"
         "tr.wl td{color:#7b858e;background:#f7f7f7}"
@@ -818,6 +821,75 @@ out:
 	return rc;
 }
 
+/* Whose activity: the overlap leads of the case, with their evidence. */
+static void overlap(struct hw *w)
+{
+	const struct cs_report *r = w->r;
+	const char *svg = r->leads_svg;
+	size_t i, j, shown;
+	int k;
+
+	if (!r->leads || !r->nleads)
+		return;
+	put(w, "<section id=\"overlap\">\n<h2>Whose activity: overlap leads</h2>\n"
+	       "<p class=\"meta\">Known activity clusters of the case's intel that share values "
+	       "with what was found, ranked by weighted overlap (chainsweep correlate --case). "
+	       "Each piece of evidence weighs kind &times; relation / source files naming the "
+	       "value; warninglisted values count nothing. Leads, not verdicts.</p>\n"
+	       "<table>\n<thead><tr><th>#</th><th>Cluster</th><th>Score</th><th>Shared</th>"
+	       "<th>Evidence (counted)</th></tr></thead>\n<tbody>\n");
+	for (i = 0; i < r->nleads; i++) {
+		const struct cs_lead *l = r->leads[i];
+
+		pf(w, "<tr><td class=\"num\">%zu</td>", i + 1);
+		cell(w, NULL, l->cluster);
+		pf(w, "<td class=\"num\">%.2f", l->score);
+		for (k = 0; k < CS_REL_COUNT; k++) {
+			if (l->by_relation[k] > 0)
+				pf(w, "<br/><small>%s %.2f</small>",
+				   cs_relation_name((enum cs_relation)k), l->by_relation[k]);
+		}
+		pf(w, "</td><td class=\"num\">%zu</td><td>", l->shared);
+		for (j = 0, shown = 0; j < l->nevidence && shown < 6; j++) {
+			const struct cs_lead_evidence *e = &l->evidence[j];
+
+			if (!e->counted)
+				continue;
+			put(w, shown++ ? "<br/>" : "");
+			pf(w, "%s ", cs_relation_name(e->relation));
+			esc_n(w, e->qvalue, 120);
+			if (e->relation != CS_REL_EXACT) {
+				put(w, " &rarr; ");
+				esc_n(w, e->value, 120);
+			}
+			pf(w, " <small>(%.2f", e->weight);
+			if (e->file) {
+				put(w, ", ");
+				esc_n(w, e->file, 160);
+				if (e->line)
+					pf(w, ":%llu", (unsigned long long)e->line);
+			}
+			put(w, ")</small>");
+		}
+		if (l->shared > shown)
+			pf(w, "<br/><small>&hellip; %zu more</small>", l->shared - shown);
+		put(w, "</td></tr>\n");
+	}
+	put(w, "</tbody>\n</table>\n");
+	if (svg) {
+		/* Inline: the document without its XML declaration. */
+		if (strncmp(svg, "<?xml", 5) == 0 && strstr(svg, "?>")) {
+			svg = strstr(svg, "?>") + 2;
+			svg += strspn(svg, " \t\r\n");
+		}
+		put(w, "<figure class=\"evidence\">\n");
+		put(w, svg);
+		put(w, "<figcaption>Evidence graph of the first leads: query values, the "
+		       "clusters' values they reach, the clusters.</figcaption>\n</figure>\n");
+	}
+	put(w, "</section>\n");
+}
+
 static void coverage(struct hw *w)
 {
 	const struct cs_rpt *g = &w->g;
@@ -869,6 +941,7 @@ int cs_report_html(FILE *out, const struct cs_report *r)
 	int rc;
 
 	w.out = out;
+	w.r = r;
 	rc = cs__rpt_init(&w.g, r);
 	if (rc)
 		goto out;
@@ -897,6 +970,7 @@ int cs_report_html(FILE *out, const struct cs_report *r)
 		rc = timeline(&w);
 	}
 	if (!rc) {
+		overlap(&w);
 		coverage(&w);
 		put(&w, "</main>\n<footer>Written by chainsweep; this page loads nothing from "
 		        "elsewhere.</footer>\n</body>\n</html>\n");

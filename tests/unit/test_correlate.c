@@ -169,7 +169,7 @@ static void test_true_cluster_first(void **state)
 	assert_string_equal(e->value, "cdn-true.example");
 	e = find_ev(l, "198.51.100.7", CS_REL_EXACT);
 	assert_non_null(e);
-	assert_int_equal(e->nclusters, 2); /* the decoy lists it too */
+	assert_int_equal(e->nsources, 2); /* the decoy's file lists it too */
 	assert_true(e->weight > 0.19 && e->weight < 0.21);
 	assert_non_null(strstr(e->file, "tidewater-c2-iocs.txt"));
 	assert_int_equal(e->line, 5);
@@ -189,6 +189,17 @@ static void test_true_cluster_first(void **state)
 	assert_true(d->score < cs_correlation_lead(c, 0)->score);
 	assert_null(find_lead(c, "Decoy benign name", NULL));
 	assert_null(find_lead(c, "Unrelated", NULL));
+	{
+		/* The evidence graph of the first lead: its cluster, the four
+		 * query values, the three cluster values they reach when not
+		 * equal (parent domain, URL host, /24 neighbour). */
+		struct cs_graph *g = cs_graph_new();
+
+		assert_int_equal(cs_correlation_graph(c, 1, 0, g), CS_OK);
+		assert_int_equal(cs_graph_node_count(g), 1 + 4 + 3);
+		assert_int_equal(cs_graph_edge_count(g), 1 + 3 * 2);
+		cs_graph_free(g);
+	}
 	cs_correlation_free(c);
 }
 
@@ -331,6 +342,53 @@ static void test_cooccurrence(void **state)
 	cs_correlation_free(c);
 }
 
+/* Many findings of one value on one host: each is paired only with its
+ * neighbours in the window, and a value found beside it many times is
+ * looked up once. */
+static void test_cooccurrence_many(void **state)
+{
+	struct fixture *f = *state;
+	struct cs_correlate_opts o;
+	struct cs_correlation *c = NULL;
+	struct cs_finding_rec r;
+	char loc[64];
+	int64_t sweep, t0 = 1680000000000;
+	int i;
+	const struct cs_query_item q[] = {
+		{CS_KIND_DOMAIN, "noise.example", NULL, 0, 0},
+	};
+	const struct cs_lead *l;
+
+	assert_int_equal(cs_store_sweep_begin(f->st, "ws-2", "logs", &sweep), CS_OK);
+	memset(&r, 0, sizeof(r));
+	r.kind = CS_FIND_LOG;
+	r.evidence = "log";
+	r.ind_kind = "domain";
+	r.count = 1;
+	for (i = 0; i < 5000; i++) {
+		snprintf(loc, sizeof(loc), "proxy.log:%d", i + 1);
+		r.location = loc;
+		/* every minute noise.example; every 7th minute the cluster's
+		 * domain as well, from the 2,500th minute on */
+		r.observed = r.ind_value = (i % 7 == 3 && i > 2500) ? "cdn-true.example"
+								      : "noise.example";
+		r.first_seen_ms = r.last_seen_ms = t0 + (int64_t)i * 60000;
+		assert_int_equal(cs_store_finding_put(f->st, sweep, &r), CS_OK);
+	}
+	assert_int_equal(cs_store_sweep_end(f->st, sweep, "{}", 0), CS_OK);
+	memset(&o, 0, sizeof(o));
+	o.cooccur = 1;
+	o.window_ms = 5 * 60000;
+	assert_int_equal(cs_correlate(f->st, q, 1, &o, &c), CS_OK);
+	l = find_lead(c, "Operation Tidewater", NULL);
+	assert_non_null(l);
+	/* One piece of evidence: the same value on the same host. */
+	assert_int_equal(l->nevidence, 1);
+	assert_string_equal(l->evidence[0].value, "cdn-true.example");
+	assert_string_equal(l->evidence[0].via, "ws-2");
+	cs_correlation_free(c);
+}
+
 /* Hostile queries: empty, absurd values, huge values; nothing breaks. */
 static void test_hostile_queries(void **state)
 {
@@ -439,6 +497,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_resolution, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_self_excluded, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_cooccurrence, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_cooccurrence_many, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_hostile_queries, setup, teardown),
 	        cmocka_unit_test(test_real_eset),
 	};

@@ -14,6 +14,7 @@
 
 #include "testutil.h"
 
+#include "chainsweep/correlate.h"
 #include "chainsweep/report.h"
 #include "core/core_int.h"
 
@@ -205,7 +206,10 @@ static struct fixture *fixture(void)
 	                          x->w,
 	                          CS_ARRAY_SIZE(x->w),
 	                          x->h,
-	                          CS_ARRAY_SIZE(x->h)};
+	                          CS_ARRAY_SIZE(x->h),
+	                          NULL,
+	                          0,
+	                          NULL};
 	return x;
 }
 
@@ -838,7 +842,7 @@ static void test_misp_shared_tags(void **state)
 	        {CS_FIND_LOG, "h", "log", "a.log:2", "203.0.113.9", "ipv4", "203.0.113.9", l, 2,
 	         NULL, 0, -1, 0, 0, 1, NULL, NULL, NULL},
 	};
-	struct cs_report r = {"shared", 1700000000000, NULL, 0, f, 2, NULL, 0, NULL, 0};
+	struct cs_report r = {"shared", 1700000000000, NULL, 0, f, 2, NULL, 0, NULL, 0, NULL, 0, NULL};
 	size_t len;
 	char *out = render(cs_report_misp, &r, &len);
 	json_t *root = json_loads(out, 0, NULL), *ev = json_object_get(root, "Event");
@@ -937,7 +941,7 @@ static void test_not_utf8(void **state)
 	                           NULL,
 	                           NULL,
 	                           NULL};
-	struct cs_report r = {NULL, 0, NULL, 0, &f, 1, NULL, 0, NULL, 0};
+	struct cs_report r = {NULL, 0, NULL, 0, &f, 1, NULL, 0, NULL, 0, NULL, 0, NULL};
 	char *out = render(cs_report_jsonl, &r, NULL);
 
 	(void)state;
@@ -948,11 +952,66 @@ static void test_not_utf8(void **state)
 	free(out);
 }
 
+/* The overlap section: leads with escaped names and evidence, the counted
+ * pieces only, the graph inlined without its XML declaration; absent when
+ * no lead was computed. */
+static void test_html_overlap(void **state)
+{
+	struct fixture *x = fixture();
+	struct cs_lead_evidence ev[2];
+	struct cs_lead lead;
+	const struct cs_lead *leads[1] = {&lead};
+	char *out;
+
+	(void)state;
+	out = render(cs_report_html, &x->r, NULL);
+	assert_null(strstr(out, "id=\"overlap\""));
+	free(out);
+	memset(ev, 0, sizeof(ev));
+	memset(&lead, 0, sizeof(lead));
+	ev[0].relation = CS_REL_PARENT;
+	ev[0].qkind = CS_KIND_DOMAIN;
+	ev[0].qvalue = "a.<b>.example";
+	ev[0].kind = CS_KIND_DOMAIN;
+	ev[0].value = "<b>.example";
+	ev[0].weight = 0.56;
+	ev[0].counted = 1;
+	ev[0].file = "intel/x&y.csv";
+	ev[0].line = 3;
+	ev[1] = ev[0];
+	ev[1].qvalue = "not-counted.example";
+	ev[1].counted = 0;
+	lead.cluster = "actor:<Tide & Water>";
+	lead.score = 0.56;
+	lead.by_relation[CS_REL_PARENT] = 0.56;
+	lead.shared = 1;
+	lead.evidence = ev;
+	lead.nevidence = 2;
+	x->r.leads = leads;
+	x->r.nleads = 1;
+	x->r.leads_svg = "<?xml version=\"1.0\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\"></svg>\n";
+	out = render(cs_report_html, &x->r, NULL);
+	check_balanced(out);
+	assert_non_null(strstr(out, "<section id=\"overlap\">"));
+	assert_non_null(strstr(out, "actor:&lt;Tide &amp; Water&gt;"));
+	assert_non_null(strstr(out, "parent-domain a.&lt;b&gt;.example &rarr; &lt;b&gt;.example "
+				    "<small>(0.56, intel/x&amp;y.csv:3)</small>"));
+	assert_null(strstr(out, "not-counted.example"));
+	assert_null(strstr(out, "<?xml"));
+	assert_non_null(strstr(out, "<figure class=\"evidence\">\n<svg xmlns"));
+	free(out);
+	x->r.leads = NULL;
+	x->r.nleads = 0;
+	x->r.leads_svg = NULL;
+	free(x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_jsonl),
 	        cmocka_unit_test(test_html),
+	        cmocka_unit_test(test_html_overlap),
 	        cmocka_unit_test(test_stix),
 	        cmocka_unit_test(test_stix_round_trip),
 	        cmocka_unit_test(test_misp),
