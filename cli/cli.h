@@ -28,6 +28,7 @@ struct cli_global {
 	int json;         /* --json */
 	int quiet;        /* --quiet: no per-file notes */
 	int verbose;      /* --verbose: every diagnostic */
+	int no_cache;     /* --no-cache: compile the rules every time */
 };
 
 /* Parse the global options at argv[*i]; returns 1 when one was taken
@@ -98,10 +99,20 @@ int cmd_findings(int argc, char **argv, struct cli_global *g);
 struct cs_intel *cli_sweep_intel(char **files, size_t n, const struct cli_global *g,
 				 struct cs_store **st);
 
+/* The compiled-rules cache folder: $CHAINSWEEP_CACHE_DIR, else
+ * $XDG_CACHE_HOME/chainsweep, else ~/.cache/chainsweep; "" with
+ * --no-cache or when the path does not fit. */
+const char *cli_cache_dir(const struct cli_global *g, char *buf, size_t len);
+/* cs_matcher_new_opts with the cache folder; with --verbose, says on
+ * stderr what the cache did. */
+int cli_matcher_new(const struct cs_intel *in, const struct cli_global *g, cs_diag_fn diag,
+                    void *ud, struct cs_matcher **out);
+
 int cmd_logs(int argc, char **argv, struct cli_global *g);
 int cmd_scan(int argc, char **argv, struct cli_global *g);
 int cmd_scan_software(int argc, char **argv, struct cli_global *g);
 int cmd_intel(int argc, char **argv, struct cli_global *g);
 int cmd_correlate(int argc, char **argv, struct cli_global *g);
+int cmd_exposure(int argc, char **argv, struct cli_global *g);
 
 #endif

@@ -401,7 +401,7 @@ int cmd_logs(int argc, char **argv, struct cli_global *g)
 	if (!in)
 		goto out;
 	ls.intel = in;
-	rc = cs_matcher_new(in, on_log_diag, &ls, &m);
+	rc = cli_matcher_new(in, g, on_log_diag, &ls, &m);
 	if (rc) {
 		cli_err("cannot compile the intel: %s", cs_strerror(rc));
 		goto out;

@@ -218,6 +218,10 @@ static void summary_text(const struct cs_scan_result *r, const struct cs_matcher
 	}
 	if (any)
 		fputc('\n', stderr);
+	if (mi->compounds || mi->compounds_bad)
+		fprintf(stderr, "  compound indicators: %zu matched on files, %zu left out (a term no "
+		                "file decides)\n",
+		        mi->compounds, mi->compounds_bad);
 	if (r->incomplete)
 		fputs("  INCOMPLETE: the reasons marked * left something unswept\n", stderr);
 }
@@ -236,11 +240,13 @@ static json_t *summary_json(const struct cs_scan_result *r, const struct cs_matc
 	json_object_set_new(o, "seconds", json_real(r->seconds));
 	json_object_set_new(o, "incomplete", json_boolean(r->incomplete));
 	json_object_set_new(o, "indicators",
-	                    json_pack("{s:I, s:I, s:I, s:I, s:I}", "hashes", (json_int_t)mi->hashes,
-	                              "names", (json_int_t)mi->names, "regexes",
-	                              (json_int_t)mi->regexes, "regexes_left_out",
+	                    json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "hashes",
+	                              (json_int_t)mi->hashes, "names", (json_int_t)mi->names,
+	                              "regexes", (json_int_t)mi->regexes, "regexes_left_out",
 	                              (json_int_t)mi->regexes_bad, "yara_rules",
-	                              (json_int_t)mi->yara_rules));
+	                              (json_int_t)mi->yara_rules, "compounds",
+	                              (json_int_t)mi->compounds, "compounds_left_out",
+	                              (json_int_t)mi->compounds_bad));
 	return o;
 }
 
@@ -454,13 +460,13 @@ static int cmd_files(int argc, char **argv, struct cli_global *g)
 	if (!in)
 		goto out;
 	ss.intel = in;
-	rc = cs_matcher_new(in, on_scan_diag, &ss, &m);
+	rc = cli_matcher_new(in, g, on_scan_diag, &ss, &m);
 	if (rc) {
 		cli_err("cannot compile the intel: %s", cs_strerror(rc));
 		goto out;
 	}
 	cs_matcher_info(m, &mi);
-	if (!mi.hashes && !mi.names && !mi.regexes && !mi.yara_rules)
+	if (!mi.hashes && !mi.names && !mi.regexes && !mi.yara_rules && !mi.compounds)
 		fprintf(stderr, "chainsweep: warning: the intel holds nothing a file sweep can "
 		                "match (import hashes, file names or YARA rules first)\n");
 	if (!no_inventory) {

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "chainsweep/software.h"
 #include "cli.h"
@@ -190,7 +191,8 @@ static void summary_text(const struct cs_pkgset *ps, const struct cs_advisory_in
 }
 
 static json_t *summary_json(const struct cs_pkgset *ps, const struct cs_advisory_info *ai,
-                            const struct cs_software_result *r, int incomplete)
+                            const struct cs_software_result *r, int incomplete,
+                            const char *host, int64_t sweep)
 {
 	json_t *o = json_object(), *cov = json_object();
 	int i;
@@ -212,7 +214,32 @@ static json_t *summary_json(const struct cs_pkgset *ps, const struct cs_advisory
 	json_object_set_new(o, "findings", json_integer((json_int_t)r->findings));
 	json_object_set_new(o, "indeterminate", json_integer((json_int_t)r->indeterminate));
 	json_object_set_new(o, "incomplete", json_boolean(incomplete));
+	if (host)
+		json_object_set_new(o, "host", json_string(host));
+	if (sweep)
+		json_object_set_new(o, "sweep", json_integer((json_int_t)sweep));
 	return o;
+}
+
+/* The base name of the root ("hosts/ws-17/" -> "ws-17"), else this
+ * host's name. */
+static const char *default_host(const char *root, char *buf, size_t len)
+{
+	size_t n;
+	char *b;
+
+	if (!root) {
+		if (gethostname(buf, len) != 0)
+			snprintf(buf, len, "localhost");
+		buf[len - 1] = '\0';
+		return buf;
+	}
+	snprintf(buf, len, "%s", root);
+	n = strlen(buf);
+	while (n > 1 && buf[n - 1] == '/')
+		buf[--n] = '\0';
+	b = strrchr(buf, '/');
+	return b && b[1] ? b + 1 : buf;
 }
 
 static int software_usage(FILE *f)
@@ -232,6 +259,10 @@ static int software_usage(FILE *f)
 	      "                   of them (repeatable)\n"
 	      "  --intel FILE|DIR product-version indicators from these intel files instead\n"
 	      "                   of the case database (repeatable)\n"
+	      "  --host NAME      the host the packages are recorded for in the case database\n"
+	      "                   (default: the base name of --root, else this host's name)\n"
+	      "  --no-record      do not record the packages in the case database (the\n"
+	      "                   exposure analysis reads them from there)\n"
 	      "  --json           JSON Lines: one finding per line, then a summary\n"
 	      "\n"
 	      "exit status: 0 nothing found and everything read, 1 findings (indeterminate\n"
@@ -251,8 +282,10 @@ int cmd_scan_software(int argc, char **argv, struct cli_global *g)
 	struct cs_software_result res;
 	char **osv = NULL, **intel = NULL, **sboms = NULL, **paths = NULL;
 	size_t nosv = 0, nintel = 0, nsbom = 0, npath = 0, k;
-	const char *root = NULL;
-	int i, r, rc, incomplete, exit_code = CS_EXIT_ERROR;
+	const char *root = NULL, *host = NULL;
+	char hostbuf[256];
+	int64_t sweep = 0;
+	int i, r, rc, incomplete, no_record = 0, exit_code = CS_EXIT_ERROR;
 
 	memset(&ss, 0, sizeof(ss));
 	ss.g = g;
@@ -278,6 +311,10 @@ int cmd_scan_software(int argc, char **argv, struct cli_global *g)
 			exit_code = CS_EXIT_OK;
 			goto out;
 		}
+		if (strcmp(a, "--no-record") == 0) {
+			no_record = 1;
+			continue;
+		}
 		if (a[0] != '-' || !a[1]) {
 			cli_err("unexpected argument '%s'", a);
 			software_usage(stderr);
@@ -301,6 +338,8 @@ int cmd_scan_software(int argc, char **argv, struct cli_global *g)
 			sboms[nsbom++] = val;
 		} else if (strcmp(a, "--path") == 0) {
 			paths[npath++] = val;
+		} else if (strcmp(a, "--host") == 0) {
+			host = val;
 		} else {
 			cli_err("unknown option '%s'", a);
 			software_usage(stderr);
@@ -380,8 +419,33 @@ int cmd_scan_software(int argc, char **argv, struct cli_global *g)
 		fprintf(stderr, "chainsweep: %llu more problems not shown (use --verbose)\n",
 		        (unsigned long long)ss.diags_hidden);
 	incomplete = cs_pkgset_incomplete(ps) || ai.broken;
+	if (!no_record) {
+		if (!host)
+			host = default_host(root, hostbuf, sizeof(hostbuf));
+		/* The answer above stands whatever happens here: a case
+		 * database that cannot be written is a warning, not an error. */
+		if (!st)
+			st = cli_open_store(g);
+		if (!st) {
+			fputs("chainsweep: warning: the packages were not recorded (no case "
+			      "database); --no-record to skip\n",
+			      stderr);
+		} else if (cs_store_sweep_begin(st, host, "software", &sweep) ||
+		           cs_store_software_save(st, sweep, ps) ||
+		           cs_store_sweep_end(st, sweep,
+		                              incomplete ? "{\"software\":\"incomplete\"}"
+		                                         : "{\"software\":\"complete\"}",
+		                              incomplete)) {
+			fprintf(stderr, "chainsweep: warning: the packages were not recorded: %s\n",
+			        cs_store_errmsg(st));
+			sweep = 0;
+		} else if (g->verbose && !g->json) {
+			fprintf(stderr, "recorded %zu packages for host '%s' (sweep %lld)\n",
+			        cs_pkgset_count(ps), cli_escape(&ss.esc, host), (long long)sweep);
+		}
+	}
 	if (g->json)
-		cli_json_print(summary_json(ps, &ai, &res, incomplete));
+		cli_json_print(summary_json(ps, &ai, &res, incomplete, host, sweep));
 	else if (!g->quiet || incomplete)
 		summary_text(ps, &ai, &res);
 	if (incomplete && !g->json)

@@ -569,7 +569,7 @@ int cmd_sweep(int argc, char **argv, struct cli_global *g)
 	}
 	cs_intel_finalize(in);
 	ss.intel = in;
-	rc = cs_matcher_new(in, on_quiet_diag, &ss, &m);
+	rc = cli_matcher_new(in, g, on_quiet_diag, &ss, &m);
 	if (rc) {
 		cli_err("cannot compile the intel: %s", cs_strerror(rc));
 		goto out;
@@ -656,6 +656,11 @@ int cmd_sweep(int argc, char **argv, struct cli_global *g)
 		sw_ran = 1;
 		npkgs = cs_pkgset_count(ps);
 		sw_incomplete = cs_pkgset_incomplete(ps);
+		/* What the host runs, for the exposure analysis. */
+		if (cs_store_software_save(st, sweep, ps)) {
+			cli_err("cannot record the software: %s", cs_store_errmsg(st));
+			goto out;
+		}
 	}
 	for (i = 0; i < ss.n; i++) {
 		if (cs_store_finding_put(st, sweep, &ss.v[i])) {

@@ -355,3 +355,62 @@ struct cs_intel *cli_sweep_intel(char **files, size_t n, const struct cli_global
 		cs_intel_finalize(in);
 	return in;
 }
+
+const char *cli_cache_dir(const struct cli_global *g, char *buf, size_t len)
+{
+	const char *env = getenv("CHAINSWEEP_CACHE_DIR"), *xdg = getenv("XDG_CACHE_HOME");
+	const char *home = getenv("HOME");
+	int n;
+
+	if (g->no_cache)
+		n = snprintf(buf, len, "%s", "");
+	else if (env && *env)
+		n = snprintf(buf, len, "%s", env);
+	else if (xdg && *xdg)
+		n = snprintf(buf, len, "%s/chainsweep", xdg);
+	else if (home && *home)
+		n = snprintf(buf, len, "%s/.cache/chainsweep", home);
+	else
+		n = snprintf(buf, len, "%s", "");
+	if (n < 0 || (size_t)n >= len)
+		buf[0] = '\0';
+	return buf;
+}
+
+static const char *cache_word(int st)
+{
+	switch (st) {
+	case CS_CACHE_HIT:
+		return "loaded from the cache";
+	case CS_CACHE_STORED:
+		return "compiled and cached";
+	case CS_CACHE_REBUILT:
+		return "compiled again (the cached copy failed its checks) and cached";
+	case CS_CACHE_FAILED:
+		return "compiled (the cache could not be written)";
+	}
+	return "compiled";
+}
+
+int cli_matcher_new(const struct cs_intel *in, const struct cli_global *g, cs_diag_fn diag,
+                    void *ud, struct cs_matcher **out)
+{
+	struct cs_matcher_opts o;
+	struct cs_matcher_info mi;
+	char dir[4096];
+	int rc;
+
+	cs_matcher_opts_init(&o);
+	o.cache_dir = cli_cache_dir(g, dir, sizeof(dir));
+	rc = cs_matcher_new_opts(in, &o, diag, ud, out);
+	if (rc || !g->verbose)
+		return rc;
+	cs_matcher_info(*out, &mi);
+	if (mi.yara_sources || mi.yara_bad)
+		fprintf(stderr, "chainsweep: YARA rules %s%s%s\n", cache_word(mi.yara_cache),
+		        dir[0] ? " in " : "", dir);
+	if (mi.regexes)
+		fprintf(stderr, "chainsweep: regexes %s%s%s\n", cache_word(mi.regex_cache),
+		        dir[0] ? " in " : "", dir);
+	return rc;
+}

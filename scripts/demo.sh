@@ -41,12 +41,24 @@ rc=$?
 set -e
 [ "$rc" -eq 1 ] || { echo "demo: correlate found no lead (exit $rc)" >&2; status=1; }
 echo
+echo "== how far downstream (chainsweep exposure): X_TRADER -> 3CX's build -> DesktopApp -> our hosts"
+rel=$here/../tests/data/exposure/relations.yaml
+set +e
+"$cs" --db "$db" exposure --compromised x_trader@r7.17.90p608 --relations "$rel"
+rc=$?
+"$cs" --db "$db" --quiet exposure --compromised x_trader@r7.17.90p608 --relations "$rel" \
+	--svg >"$out/exposure.svg"
+set -e
+# ws-17 runs the trojanized 18.12.416; the decoy ws-18 runs 18.12.422.
+[ "$rc" -eq 1 ] || { echo "demo: unexpected exposure exit status $rc" >&2; status=1; }
+echo
 echo "== the report (chainsweep report)"
 "$cs" --db "$db" report --out "$out" --title "chainsweep demo: 3CX lab"
 echo
 echo "Open $out/report.html in a browser (self-contained: summary, findings per host,"
 echo "a timeline against the 3CX compromise window, the overlap leads with their"
-echo "evidence graph, coverage; the graph alone is $out/overlap.svg). The sightings bundle and"
+echo "evidence graph, coverage; the graph alone is $out/overlap.svg; what sits"
+echo "downstream of X_TRADER is $out/exposure.svg). The sightings bundle and"
 echo "the MISP event import back into chainsweep. The case database is $db; sweep"
 echo "again and the findings are deduplicated, with first and last seen widened."
 exit $status

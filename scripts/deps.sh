@@ -5,7 +5,8 @@
 set -eu
 pkgs="build-essential cmake pkg-config clang libclang-rt-14-dev llvm
       libyara-dev yara libjansson-dev libsqlite3-dev sqlite3 libssl-dev
-      libcmocka-dev libarchive-dev libhyperscan-dev jq time ripgrep
+      libcmocka-dev libarchive-dev libhyperscan-dev libyaml-dev libxml2-utils
+      jq time ripgrep
       chromium"
 missing=""
 for p in $pkgs; do

@@ -45,12 +45,37 @@ struct cs_matcher;
  */
 int cs_matcher_new(const struct cs_intel *intel, cs_diag_fn diag, void *userdata,
                    struct cs_matcher **out);
+
+/*
+ * Options of cs_matcher_new_opts. `cache_dir`: a folder where compiled
+ * YARA rules and Hyperscan databases are kept and reused by the next
+ * matcher built from the same rules (docs/file-sweep.md, "Compiled
+ * rules cache"); created 0700 when missing, used only when it and its
+ * entries belong to the effective user and nobody else may write them.
+ * NULL (the default): compile every time. The string is borrowed for
+ * the call only.
+ */
+struct cs_matcher_opts {
+	const char *cache_dir;
+};
+void cs_matcher_opts_init(struct cs_matcher_opts *o);
+int cs_matcher_new_opts(const struct cs_intel *intel, const struct cs_matcher_opts *o,
+                        cs_diag_fn diag, void *userdata, struct cs_matcher **out);
 void cs_matcher_free(struct cs_matcher *m);
 /* The hash kinds the set needs computed (CS_HASH_* mask). */
 unsigned cs_matcher_hashes(const struct cs_matcher *m);
 /* Names the YARA rules compiled in (hex SHA-256 of their sources), ""
  * without rules: recorded YARA results hold only under the same name. */
 const char *cs_matcher_yara_digest(const struct cs_matcher *m);
+
+/* What the compiled-matcher cache did for a matcher. */
+enum cs_cache_state {
+	CS_CACHE_OFF = 0,     /* no cache folder, or nothing to compile */
+	CS_CACHE_HIT = 1,     /* loaded from the cache, not compiled */
+	CS_CACHE_STORED = 2,  /* compiled, and kept for the next time */
+	CS_CACHE_REBUILT = 3, /* an entry failed its checks: deleted, compiled, kept */
+	CS_CACHE_FAILED = 4   /* compiled; the cache could not be written */
+};
 
 /* What the matcher holds, for the summary line. */
 struct cs_matcher_info {
@@ -61,6 +86,10 @@ struct cs_matcher_info {
 	size_t yara_rules;   /* YARA rules compiled */
 	size_t yara_sources; /* rule files compiled */
 	size_t yara_bad;     /* rule files left out */
+	size_t compounds;    /* compound file indicators (STIX [A AND B]) matched */
+	size_t compounds_bad; /* compound file indicators left out (a term no file decides) */
+	int yara_cache;      /* enum cs_cache_state of the YARA rules */
+	int regex_cache;     /* the same for the regex databases (the worst of them) */
 };
 void cs_matcher_info(const struct cs_matcher *m, struct cs_matcher_info *out);
 
@@ -69,7 +98,8 @@ enum cs_evidence {
 	CS_EV_HASH = 1, /* the content's hash equals a hash indicator */
 	CS_EV_NAME = 2, /* the base name or path tail equals a file name indicator */
 	CS_EV_PATH = 3, /* a path or name regex matched */
-	CS_EV_YARA = 4  /* a YARA rule matched the content */
+	CS_EV_YARA = 4, /* a YARA rule matched the content */
+	CS_EV_COMPOUND = 5 /* every term of a compound indicator's observations held */
 };
 const char *cs_evidence_name(enum cs_evidence ev);
 

@@ -16,6 +16,7 @@
 #include "chainsweep/intel.h"
 #include "chainsweep/report.h"
 #include "chainsweep/scan.h"
+#include "chainsweep/software.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -106,7 +107,8 @@ typedef int (*cs_finding_fn_db)(void *userdata, const struct cs_finding_rec *f,
 int cs_store_findings(struct cs_store *st, const char *host, int kind, cs_finding_fn_db fn,
 		      void *userdata);
 
-/* The last finished sweep of each host, in host order. */
+/* The last finished sweep of each host, in host order (not counting
+ * software-only runs of `scan software`). */
 struct cs_sweep_info {
 	const char *host;
 	int64_t id;
@@ -117,6 +119,36 @@ struct cs_sweep_info {
 };
 typedef int (*cs_sweep_fn)(void *userdata, const struct cs_sweep_info *s);
 int cs_store_sweeps(struct cs_store *st, cs_sweep_fn fn, void *userdata);
+
+/*
+ * Installed software (docs/case-database.md): what a software sweep found
+ * on a host, one row per (host, source file, ecosystem, name, version).
+ * _save records every package of `ps` under the sweep (begun with
+ * cs_store_sweep_begin, whose host it takes), in one transaction; a
+ * package seen before keeps its row and gets this sweep as its last.
+ */
+int cs_store_software_save(struct cs_store *st, int64_t sweep, const struct cs_pkgset *ps);
+
+/* One recorded package; strings valid during the callback only. */
+struct cs_software_rec {
+	const char *host;
+	const char *source;    /* the file it was read from */
+	const char *entry;     /* where inside, or NULL */
+	const char *ecosystem; /* cs_ecosystem_name() */
+	const char *name;
+	const char *version;
+	const char *purl, *platform, *vendor, *reader; /* or NULL */
+	int64_t install_time;    /* epoch seconds, 0 when unknown */
+	int install_time_source; /* enum cs_time_source */
+	int64_t first_sweep, last_sweep;
+	int64_t last_seen; /* when the last sweep that saw it finished (epoch s), or 0 */
+	int current;       /* 1 when the host's latest software sweep saw it */
+};
+typedef int (*cs_software_rec_fn)(void *userdata, const struct cs_software_rec *r);
+/* Every recorded package, of one host (NULL: all), by host, name and
+ * version. A non-zero return from fn stops and is returned. */
+int cs_store_software(struct cs_store *st, const char *host, cs_software_rec_fn fn,
+		      void *userdata);
 
 /*
  * Point lookups in the stored intel without loading it (analysis over a

@@ -521,7 +521,7 @@ static int cooccur_index(struct cs_correlation *c)
 {
 	size_t i, start;
 
-	if (c->nfinds) /* qsort wants a non-NULL array, even empty */
+	if (c->nfinds) /* qsort(NULL, 0, ...) is undefined (UBSan) */
 		qsort(c->finds, c->nfinds, sizeof(*c->finds), by_host_time);
 	c->next_same = cs__malloc((c->nfinds ? c->nfinds : 1) * sizeof(*c->next_same));
 	if (!c->next_same)

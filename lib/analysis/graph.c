@@ -9,7 +9,8 @@
  *      search (in node order, so the result is deterministic); the edges
  *      are drawn with their real direction afterwards;
  *   2. longest-path layering: a node's column is one more than the
- *      furthest column of its predecessors;
+ *      furthest column of its predecessors; then each source moves right
+ *      to just before its nearest successor;
  *   3. an edge spanning several columns gets one dummy node per column
  *      crossed, so it is ordered and routed like the others;
  *   4. the order inside each column comes from barycentre sweeps (down
@@ -43,14 +44,14 @@
 #define DOT_CHARS   1000
 
 /* Geometry (pixels). */
-#define CHAR_W      7
-#define EDGE_CHAR_W 6
-#define BOX_PAD     10
-#define BOX_H       26
-#define NODE_SEP    14 /* between two boxes of a column */
-#define DUMMY_SEP   10 /* around an edge passing through a column */
-#define COL_GAP     70 /* minimum between columns */
-#define MARGIN      20
+#define CHAR_W       7
+#define EDGE_CHAR_W  6
+#define BOX_PAD      10
+#define BOX_H        26
+#define NODE_SEP     14 /* between two boxes of a column */
+#define DUMMY_SEP    10 /* around an edge passing through a column */
+#define COL_GAP      70 /* minimum between columns */
+#define MARGIN       20
 #define ORDER_ROUNDS 12
 #define PLACE_ROUNDS 8
 
@@ -252,7 +253,7 @@ static size_t esc_text(struct cs_buf *b, const char *s, enum esc_mode mode, size
 		uint32_t cp = 0;
 		size_t n = utf8_seq(p, &cp), i;
 		int bad = n == 0 || cp < 0x20 || (cp >= 0x7f && cp < 0xa0) || cp == 0xfffe ||
-			  cp == 0xffff;
+		          cp == 0xffff;
 
 		if (max && shown >= max) {
 			rc = cs__buf_adds(b, "\xe2\x80\xa6");
@@ -264,7 +265,7 @@ static size_t esc_text(struct cs_buf *b, const char *s, enum esc_mode mode, size
 				n = 1;
 			for (i = 0; i < n && !rc; i++)
 				rc = mode == ESC_DOT ? cs__buf_printf(b, "\\\\x%02x", p[i])
-						     : cs__buf_printf(b, "\\x%02x", p[i]);
+				                     : cs__buf_printf(b, "\\x%02x", p[i]);
 			p += n;
 			shown += 4 * n;
 			continue;
@@ -314,15 +315,15 @@ struct kstyle {
 };
 
 static const struct kstyle kstyles[] = {
-	{"compromised", "#f9d3cf", "#b42318", "box", "rounded,filled,bold", 10},
-	{"vendor", "#fde2c8", "#c56a1b", "box", "rounded,filled", 10},
-	{"environment", "#fdf1c7", "#a07810", "box", "rounded,filled", 10},
-	{"product", "#d6e6fb", "#2e6bb8", "box", "filled", 3},
-	{"component", "#efe6f7", "#7d4fa6", "box", "filled", 3},
-	{"version", "#eef3fa", "#5a7fae", "box", "filled", 3},
-	{"host", "#dff3e4", "#27864a", "box", "rounded,filled", 13},
-	{"indicator", "#f3f4f6", "#555f69", "note", "filled", 0},
-	{"cluster", "#fbe3e1", "#b03a2e", "ellipse", "filled", 13},
+        {"compromised", "#f9d3cf", "#b42318", "box", "rounded,filled,bold", 10},
+        {"vendor", "#fde2c8", "#c56a1b", "box", "rounded,filled", 10},
+        {"environment", "#fdf1c7", "#a07810", "box", "rounded,filled", 10},
+        {"product", "#d6e6fb", "#2e6bb8", "box", "filled", 3},
+        {"component", "#efe6f7", "#7d4fa6", "box", "filled", 3},
+        {"version", "#eef3fa", "#5a7fae", "box", "filled", 3},
+        {"host", "#dff3e4", "#27864a", "box", "rounded,filled", 13},
+        {"indicator", "#f3f4f6", "#555f69", "note", "filled", 0},
+        {"cluster", "#fbe3e1", "#b03a2e", "ellipse", "filled", 13},
 };
 static const struct kstyle kstyle_other = {"", "#f1f3f5", "#6b7580", "box", "filled", 3};
 
@@ -360,9 +361,9 @@ int cs_graph_write_dot(const struct cs_graph *g, FILE *out)
 		return CS_ERR_INVALID;
 	cs__buf_init(&b, 0);
 	rc = cs__buf_adds(&b, "digraph chainsweep {\n"
-			      "\tgraph [rankdir=LR, fontname=\"Helvetica\"];\n"
-			      "\tnode [fontname=\"Helvetica\", fontsize=11];\n"
-			      "\tedge [fontname=\"Helvetica\", fontsize=9];\n");
+	                      "\tgraph [rankdir=LR, fontname=\"Helvetica\"];\n"
+	                      "\tnode [fontname=\"Helvetica\", fontsize=11];\n"
+	                      "\tedge [fontname=\"Helvetica\", fontsize=9];\n");
 	for (i = 0; i < g->n && !rc; i++) {
 		const struct gnode *nd = &g->nodes[i];
 		const struct kstyle *k = style_of(nd->kind);
@@ -380,9 +381,9 @@ int cs_graph_write_dot(const struct cs_graph *g, FILE *out)
 			rc = CS_ERR_NOMEM;
 		if (!rc)
 			rc = cs__buf_printf(&b,
-					    "\", shape=%s, style=\"%s\", fillcolor=\"%s\", "
-					    "color=\"%s\"];\n",
-					    k->dot_shape, k->dot_style, k->fill, k->stroke);
+			                    "\", shape=%s, style=\"%s\", fillcolor=\"%s\", "
+			                    "color=\"%s\"];\n",
+			                    k->dot_shape, k->dot_style, k->fill, k->stroke);
 		if (!rc && b.len > 65536)
 			rc = flush(&b, out);
 	}
@@ -419,31 +420,31 @@ struct link {
 	uint32_t from, to;   /* real direction */
 	uint32_t first_edge; /* its first edge (for the label) */
 	uint32_t nlabels;
-	uint32_t chain;      /* index of its first vnode in lay.chain */
-	uint32_t nchain;     /* vnodes from the DAG tail to the DAG head */
+	uint32_t chain;  /* index of its first vnode in lay.chain */
+	uint32_t nchain; /* vnodes from the DAG tail to the DAG head */
 	int reversed;
 };
 
 struct lay {
-	size_t n;          /* real nodes */
-	size_t nv;         /* real + dummy nodes */
+	size_t n;  /* real nodes */
+	size_t nv; /* real + dummy nodes */
 	struct link *links;
 	size_t nlinks;
-	uint32_t *layer;   /* per vnode */
-	uint32_t *pos;     /* per vnode: index inside its layer */
-	int64_t *y;        /* per vnode: centre */
-	uint32_t *width;   /* per real node: box width */
+	uint32_t *layer; /* per vnode */
+	uint32_t *pos;   /* per vnode: index inside its layer */
+	int64_t *y;      /* per vnode: centre */
+	uint32_t *width; /* per real node: box width */
 	uint32_t nlayers;
-	uint32_t **rows;   /* rows[l]: vnodes of layer l in order */
+	uint32_t **rows; /* rows[l]: vnodes of layer l in order */
 	uint32_t *rowlen;
 	/* Segments between consecutive layers, as CSR both ways. */
 	uint32_t *seg_from, *seg_to;
 	size_t nseg;
 	uint32_t *out_start, *out_list, *in_start, *in_list;
-	uint32_t *chain;   /* per link: its vnodes */
+	uint32_t *chain; /* per link: its vnodes */
 	size_t nchain_total;
-	int64_t *colx;     /* per layer: left x */
-	uint32_t *colw;    /* per layer: width */
+	int64_t *colx;  /* per layer: left x */
+	uint32_t *colw; /* per layer: width */
 	int64_t height;
 	int64_t width_total;
 };
@@ -477,7 +478,7 @@ static void lay_release(struct lay *L)
 
 /* Compressed adjacency of `m` pairs over `n` nodes: start[n + 1], list[m]. */
 static int csr(size_t n, size_t m, const uint32_t *a, const uint32_t *b, uint32_t **start,
-	       uint32_t **list)
+               uint32_t **list)
 {
 	size_t i;
 	uint32_t *s = cs__calloc(n + 1, sizeof(*s)), *fill;
@@ -639,6 +640,22 @@ static int build_layers(const struct cs_graph *g, struct lay *L)
 			if (--indeg[v] == 0)
 				queue[qt++] = v;
 		}
+	}
+	/* A source sits just before its nearest successor, not in the first
+	 * column with a long edge to it. */
+	memset(indeg, 0, L->n * sizeof(*indeg));
+	for (i = 0; i < m; i++)
+		indeg[b[i]]++;
+	for (i = 0; i < L->n; i++) {
+		uint32_t j, lo = UINT32_MAX;
+
+		if (indeg[i] || start[i] == start[i + 1])
+			continue;
+		for (j = start[i]; j < start[i + 1]; j++) {
+			if (L->layer[list[j]] < lo)
+				lo = L->layer[list[j]];
+		}
+		L->layer[i] = lo - 1;
 	}
 	L->nlayers = 0;
 	for (i = 0; i < L->n; i++) {
@@ -900,7 +917,7 @@ static int64_t sep(const struct lay *L, uint32_t u, uint32_t v)
  * so their mean does too).
  */
 static int place_layer(struct lay *L, uint32_t l, int dir, int64_t *want, int64_t *down,
-		       int64_t *up)
+                       int64_t *up)
 {
 	uint32_t n = L->rowlen[l], i, j;
 
@@ -1001,7 +1018,7 @@ static int place(const struct cs_graph *g, struct lay *L)
 			maxrow = L->rowlen[l];
 	}
 	L->width_total = L->nlayers ? L->colx[L->nlayers - 1] + L->colw[L->nlayers - 1] + MARGIN
-				    : 2 * MARGIN;
+	                            : 2 * MARGIN;
 	want = cs__malloc((maxrow + 1) * sizeof(*want));
 	down = cs__malloc((maxrow + 1) * sizeof(*down));
 	up = cs__malloc((maxrow + 1) * sizeof(*up));
@@ -1061,7 +1078,7 @@ static int64_t box_x(const struct lay *L, uint32_t v)
 
 /* The points of a link's path, in its real direction. */
 static int link_points(const struct lay *L, const struct link *lk, int64_t *px, int64_t *py,
-		       size_t *np)
+                       size_t *np)
 {
 	size_t k, n = 0;
 
@@ -1163,40 +1180,42 @@ static int svg_edges(const struct cs_graph *g, const struct lay *L, struct cs_bu
 			int64_t y0 = L->y[lk->from] - BOX_H / 2;
 
 			rc = cs__buf_printf(b,
-					    "<path d=\"M%lld %lld C%lld %lld %lld %lld %lld %lld\" "
-					    "fill=\"none\" stroke=\"#56606a\" "
-					    "marker-end=\"url(#cs-arrow)\"/>",
-					    (long long)(x0 - 14), (long long)y0, (long long)(x0 - 18),
-					    (long long)(y0 - 22), (long long)(x0 + 4),
-					    (long long)(y0 - 22), (long long)x0, (long long)y0);
+			                    "<path d=\"M%lld %lld C%lld %lld %lld %lld %lld %lld\" "
+			                    "fill=\"none\" stroke=\"#56606a\" "
+			                    "marker-end=\"url(#cs-arrow)\"/>",
+			                    (long long)(x0 - 14), (long long)y0,
+			                    (long long)(x0 - 18), (long long)(y0 - 22),
+			                    (long long)(x0 + 4), (long long)(y0 - 22),
+			                    (long long)x0, (long long)y0);
 		} else {
 			link_points(L, lk, px, py, &np);
 			rc = cs__buf_printf(b, "<path d=\"M%lld %lld", (long long)px[0],
-					    (long long)py[0]);
+			                    (long long)py[0]);
 			for (k = 1; k < np && !rc; k++) {
 				int64_t mx = (px[k - 1] + px[k]) / 2;
 
 				if (py[k] == py[k - 1])
 					rc = cs__buf_printf(b, " L%lld %lld", (long long)px[k],
-							    (long long)py[k]);
+					                    (long long)py[k]);
 				else
-					rc = cs__buf_printf(
-						b, " C%lld %lld %lld %lld %lld %lld", (long long)mx,
-						(long long)py[k - 1], (long long)mx, (long long)py[k],
-						(long long)px[k], (long long)py[k]);
+					rc = cs__buf_printf(b, " C%lld %lld %lld %lld %lld %lld",
+					                    (long long)mx, (long long)py[k - 1],
+					                    (long long)mx, (long long)py[k],
+					                    (long long)px[k], (long long)py[k]);
 			}
 			if (!rc)
-				rc = cs__buf_printf(b, "\" fill=\"none\" stroke=\"%s\" "
-						       "marker-end=\"url(#cs-arrow)\"/>",
-						    lk->reversed ? "#b07a2a" : "#56606a");
+				rc = cs__buf_printf(b,
+				                    "\" fill=\"none\" stroke=\"%s\" "
+				                    "marker-end=\"url(#cs-arrow)\"/>",
+				                    lk->reversed ? "#b07a2a" : "#56606a");
 			if (!rc && lbl.len) {
 				/* On the first stretch, beside the tail. */
 				int64_t tx = (px[0] + px[1]) / 2, ty = (py[0] + py[1]) / 2 - 4;
 
 				rc = cs__buf_printf(b,
-						    "<text x=\"%lld\" y=\"%lld\" font-size=\"10\" "
-						    "text-anchor=\"middle\" fill=\"#3d454d\">",
-						    (long long)tx, (long long)ty);
+				                    "<text x=\"%lld\" y=\"%lld\" font-size=\"10\" "
+				                    "text-anchor=\"middle\" fill=\"#3d454d\">",
+				                    (long long)tx, (long long)ty);
 				if (!rc && esc_text(b, lbl.data, ESC_XML, EDGE_CHARS) == (size_t)-1)
 					rc = CS_ERR_NOMEM;
 				if (!rc)
@@ -1240,14 +1259,15 @@ static int svg_nodes(const struct cs_graph *g, const struct lay *L, struct cs_bu
 				rc = cs__buf_adds(b, ")");
 		}
 		if (!rc)
-			rc = cs__buf_printf(b,
-					    "</title><rect x=\"%lld\" y=\"%lld\" width=\"%u\" "
-					    "height=\"%d\" rx=\"%d\" fill=\"%s\" stroke=\"%s\" "
-					    "stroke-width=\"%s\"/><text x=\"%lld\" y=\"%lld\" "
-					    "text-anchor=\"middle\" fill=\"#1d232a\">",
-					    (long long)x, (long long)y, L->width[i], BOX_H, k->rx, k->fill,
-					    k->stroke, strcmp(k->kind, "compromised") ? "1" : "2.5",
-					    (long long)(x + L->width[i] / 2), (long long)(L->y[i] + 4));
+			rc = cs__buf_printf(
+			        b,
+			        "</title><rect x=\"%lld\" y=\"%lld\" width=\"%u\" "
+			        "height=\"%d\" rx=\"%d\" fill=\"%s\" stroke=\"%s\" "
+			        "stroke-width=\"%s\"/><text x=\"%lld\" y=\"%lld\" "
+			        "text-anchor=\"middle\" fill=\"#1d232a\">",
+			        (long long)x, (long long)y, L->width[i], BOX_H, k->rx, k->fill,
+			        k->stroke, strcmp(k->kind, "compromised") ? "1" : "2.5",
+			        (long long)(x + L->width[i] / 2), (long long)(L->y[i] + 4));
 		if (!rc && esc_text(b, nd->label, ESC_XML, BOX_CHARS) == (size_t)-1)
 			rc = CS_ERR_NOMEM;
 		if (!rc)
@@ -1281,15 +1301,15 @@ int cs_graph_write_svg(const struct cs_graph *g, FILE *out)
 	if (rc)
 		goto out;
 	rc = cs__buf_printf(&b,
-			    "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%lld\" "
-			    "height=\"%lld\" viewBox=\"0 0 %lld %lld\" font-family=\"sans-serif\" "
-			    "font-size=\"12\">\n"
-			    "<defs><marker id=\"cs-arrow\" viewBox=\"0 0 10 10\" refX=\"10\" "
-			    "refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto\">"
-			    "<path d=\"M0 0 L10 5 L0 10 z\" fill=\"#56606a\"/></marker></defs>\n"
-			    "<rect width=\"100%%\" height=\"100%%\" fill=\"#ffffff\"/>\n",
-			    (long long)L.width_total, (long long)L.height, (long long)L.width_total,
-			    (long long)L.height);
+	                    "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%lld\" "
+	                    "height=\"%lld\" viewBox=\"0 0 %lld %lld\" font-family=\"sans-serif\" "
+	                    "font-size=\"12\">\n"
+	                    "<defs><marker id=\"cs-arrow\" viewBox=\"0 0 10 10\" refX=\"10\" "
+	                    "refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto\">"
+	                    "<path d=\"M0 0 L10 5 L0 10 z\" fill=\"#56606a\"/></marker></defs>\n"
+	                    "<rect width=\"100%%\" height=\"100%%\" fill=\"#ffffff\"/>\n",
+	                    (long long)L.width_total, (long long)L.height, (long long)L.width_total,
+	                    (long long)L.height);
 	if (!rc)
 		rc = svg_edges(g, &L, &b, out);
 	if (!rc)

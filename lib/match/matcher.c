@@ -36,6 +36,66 @@ static void report(cs_diag_fn diag, void *ud, const char *file, const char *reas
 	diag(ud, &d);
 }
 
+/* ---- the compiled-matcher cache ---- */
+
+/* A SHA-256 fed piece by piece; each piece is followed by its length so
+ * that ("ab","c") and ("a","bc") differ. */
+struct keyer {
+	EVP_MD_CTX *c;
+	int ok;
+};
+
+static void key_begin(struct keyer *k, const char *what)
+{
+	k->c = EVP_MD_CTX_new();
+	k->ok = k->c && EVP_DigestInit_ex(k->c, EVP_sha256(), NULL);
+	if (k->ok)
+		k->ok = EVP_DigestUpdate(k->c, what, strlen(what) + 1);
+}
+
+static void key_add(struct keyer *k, const void *p, size_t n)
+{
+	unsigned char len[8];
+	int i;
+
+	for (i = 0; i < 8; i++)
+		len[i] = (unsigned char)((uint64_t)n >> (8 * i));
+	if (k->ok)
+		k->ok = EVP_DigestUpdate(k->c, p, n) && EVP_DigestUpdate(k->c, len, 8);
+}
+
+static void key_adds(struct keyer *k, const char *s)
+{
+	key_add(k, s, strlen(s));
+}
+
+/* 1 with the key in `key`, 0 when hashing failed (no cache then). */
+static int key_end(struct keyer *k, unsigned char *key)
+{
+	unsigned int len = 0;
+
+	if (k->ok)
+		k->ok = EVP_DigestFinal_ex(k->c, key, &len) && len == 32;
+	EVP_MD_CTX_free(k->c);
+	return k->ok;
+}
+
+/* The state to show for several cache uses: the one that most needs
+ * saying. */
+static int cache_worst(int a, int b)
+{
+	static const int rank[] = {0, 1, 2, 4, 3}; /* off, hit, stored, rebuilt, failed */
+
+	return rank[b] > rank[a] ? b : a;
+}
+
+static void cache_note(struct cs_matcher *m, cs_diag_fn diag, void *ud, const char *kind, int rc)
+{
+	if (rc == CS_ERR_PARSE)
+		report(diag, ud, m->cache_dir, "cache-corrupt",
+		       "compiled %s cache entry failed its checks: deleted and compiled again", kind);
+}
+
 /* ---- exact names ---- */
 
 /* Lower-case copy of [s, s+n) with '\' as '/'. */
@@ -54,7 +114,7 @@ static char *fold_path(struct cs_arena *a, const char *s, size_t n)
 
 /* 1 when the first component of a folded tail stands for any prefix:
  * "~", "%localappdata%", "c:". */
-static int wild_component(const char *s, size_t n)
+int cs__match_wild_component(const char *s, size_t n)
 {
 	if (n == 1 && s[0] == '~')
 		return 1;
@@ -93,7 +153,7 @@ static int add_name(struct cs_matcher *m, const struct cs_indicator *ind, size_t
 		while (*t == '/')
 			t++;
 		slash = strchr(t, '/');
-		if (slash && wild_component(t, (size_t)(slash - t))) {
+		if (slash && cs__match_wild_component(t, (size_t)(slash - t))) {
 			e->any_prefix = 1;
 			t = slash + 1;
 		}
@@ -108,7 +168,7 @@ static int add_name(struct cs_matcher *m, const struct cs_indicator *ind, size_t
 
 /* Does the folded full path end with the entry's tail on a component
  * boundary? */
-static int tail_matches(const struct cs_name_entry *e, const char *folded, size_t n)
+int cs__match_tail(const struct cs_name_entry *e, const char *folded, size_t n)
 {
 	if (e->tail_len > n || memcmp(folded + n - e->tail_len, e->tail, e->tail_len) != 0)
 		return 0;
@@ -152,6 +212,76 @@ static void rx_free(struct rx_list *l)
 	free(l->ids);
 }
 
+/* The cache key of a regex list: the expressions, flags and ids that
+ * Hyperscan accepted one by one, and Hyperscan's version. */
+static int rx_key(const struct rx_list *l, const char *what, unsigned char *key)
+{
+	struct keyer k;
+	size_t i;
+
+	key_begin(&k, "chainsweep hyperscan block v1");
+	key_adds(&k, hs_version());
+	key_adds(&k, what);
+	for (i = 0; i < l->n; i++) {
+		key_adds(&k, l->expr[i]);
+		key_add(&k, &l->flags[i], sizeof(l->flags[i]));
+		key_add(&k, &l->ids[i], sizeof(l->ids[i]));
+	}
+	return key_end(&k, key);
+}
+
+static const char *rx_kind(const char *what)
+{
+	return what[0] == 'p' ? "hs-path" : what[0] == 'f' && what[1] == 'i' ? "hs-name" : "hs-fp";
+}
+
+/* Load the database of the list from the cache: 1 when it was. */
+static int rx_cached(struct cs_matcher *m, const struct rx_list *l, const char *what,
+                     hs_database_t **db, cs_diag_fn diag, void *ud)
+{
+	struct cs_mcache_entry e;
+	unsigned char key[32];
+	int rc;
+
+	if (!m->cache_dir || !rx_key(l, what, key))
+		return 0;
+	rc = cs__mcache_get(m->cache_dir, rx_kind(what), key, &e);
+	if (rc == CS_OK) {
+		if (hs_deserialize_database((const char *)e.payload, e.payload_len, db) ==
+		    HS_SUCCESS) {
+			cs__mcache_entry_release(&e);
+			m->regex_cache = cache_worst(m->regex_cache, CS_CACHE_HIT);
+			return 1;
+		}
+		/* Intact but not loadable (another Hyperscan, another CPU). */
+		*db = NULL;
+		cs__mcache_entry_release(&e);
+		rc = CS_ERR_PARSE;
+	}
+	cache_note(m, diag, ud, "regex", rc);
+	if (rc == CS_ERR_PARSE)
+		m->regex_cache = cache_worst(m->regex_cache, CS_CACHE_REBUILT);
+	return 0;
+}
+
+/* Keep a freshly compiled database of the whole list. */
+static void rx_store(struct cs_matcher *m, const struct rx_list *l, const char *what,
+                     const hs_database_t *db)
+{
+	unsigned char key[32];
+	char *bytes = NULL;
+	size_t len = 0;
+	int st = CS_CACHE_STORED;
+
+	if (!m->cache_dir)
+		return;
+	if (!rx_key(l, what, key) || hs_serialize_database(db, &bytes, &len) != HS_SUCCESS ||
+	    cs__mcache_put(m->cache_dir, rx_kind(what), key, NULL, 0, bytes, len) != CS_OK)
+		st = CS_CACHE_FAILED;
+	m->regex_cache = cache_worst(m->regex_cache, st);
+	free(bytes);
+}
+
 /*
  * Compile the list into one block-mode database. Expressions Hyperscan
  * refuses are reported, counted and left out (their slot keeps its id so
@@ -183,10 +313,15 @@ static int rx_compile(struct cs_matcher *m, struct rx_list *l, const char *what,
 		j++;
 	}
 	l->n = j;
+	if (l->n && rx_cached(m, l, what, db, diag, ud))
+		goto scratch;
 	while (l->n) {
 		if (hs_compile_multi(l->expr, l->flags, l->ids, (unsigned)l->n, HS_MODE_BLOCK, NULL,
-		                     db, &err) == HS_SUCCESS)
+		                     db, &err) == HS_SUCCESS) {
+			if (l->n == j)
+				rx_store(m, l, what, *db);
 			break;
+		}
 		if (!err || err->expression < 0 || (size_t)err->expression >= l->n) {
 			report(diag, ud, NULL, "regex-unsupported", "%s regexes left out: %s", what,
 			       err ? err->message : "compile failed");
@@ -206,6 +341,7 @@ static int rx_compile(struct cs_matcher *m, struct rx_list *l, const char *what,
 		memmove(l->ids + i, l->ids + i + 1, (l->n - i - 1) * sizeof(*l->ids));
 		l->n--;
 	}
+scratch:
 	if (*db && hs_alloc_scratch(*db, &m->scratch) != HS_SUCCESS)
 		return CS_ERR_NOMEM;
 	return CS_OK;
@@ -398,10 +534,184 @@ static void yara_digest(struct cs_matcher *m, const unsigned char *bad)
 	EVP_MD_CTX_free(c);
 }
 
+/* libyara streams over memory: compiled rules go to and come from the
+ * cache through these. */
+struct mstream {
+	unsigned char *p;
+	size_t len, cap, pos;
+	int nomem;
+};
+
+static size_t ms_write(const void *ptr, size_t size, size_t count, void *ud)
+{
+	struct mstream *s = ud;
+	size_t n = size * count;
+
+	if (size && n / size != count)
+		return 0;
+	if (cs__grow((void **)&s->p, &s->cap, s->len + n, 1)) {
+		s->nomem = 1;
+		return 0;
+	}
+	memcpy(s->p + s->len, ptr, n);
+	s->len += n;
+	return count;
+}
+
+static size_t ms_read(void *ptr, size_t size, size_t count, void *ud)
+{
+	struct mstream *s = ud;
+	size_t n;
+
+	if (!size)
+		return 0;
+	n = (s->len - s->pos) / size;
+	if (n > count)
+		n = count;
+	memcpy(ptr, s->p + s->pos, n * size);
+	s->pos += n * size;
+	return n;
+}
+
+/* The cache key of the YARA rules: every source with its namespace, the
+ * externals, libyara's version and compiled-rules format, the word size. */
+static int yara_key(const struct cs_matcher *m, unsigned char *key)
+{
+	size_t i, k, n = cs_intel_yara_count(m->intel);
+	struct keyer kr;
+	char v[64];
+
+	key_begin(&kr, "chainsweep yara v1");
+	snprintf(v, sizeof(v), "%s/%d/%zu", YR_VERSION, YR_ARENA_FILE_VERSION, sizeof(void *));
+	key_adds(&kr, v);
+	for (k = 0; k < CS_ARRAY_SIZE(yara_externals); k++) {
+		key_adds(&kr, yara_externals[k]);
+		key_adds(&kr, ""); /* its default value */
+	}
+	for (i = 0; i < n; i++) {
+		const char *text;
+		size_t len;
+
+		cs_intel_yara_source(m->intel, i, &text, &len);
+		key_adds(&kr, m->yara_ns[i]);
+		key_add(&kr, text, len);
+	}
+	return key_end(&kr, key);
+}
+
+/*
+ * The rules from the cache. The entry's meta lists the sources left out
+ * when it was compiled (u32 count, then u32 indexes, ascending); they are
+ * marked in `bad` and reported again. Returns 1 when loaded.
+ */
+static int yara_cached(struct cs_matcher *m, const unsigned char *key, unsigned char *bad,
+                       cs_diag_fn diag, void *ud)
+{
+	size_t i, n = cs_intel_yara_count(m->intel), nbad;
+	struct cs_mcache_entry e;
+	struct mstream ms;
+	YR_STREAM st;
+	YR_RULE *rule;
+	int rc;
+
+	rc = cs__mcache_get(m->cache_dir, "yara", key, &e);
+	if (rc == CS_OK) {
+		const unsigned char *p = e.meta;
+		int ok = e.meta_len >= 4;
+
+		nbad = ok ? (size_t)p[0] | (size_t)p[1] << 8 | (size_t)p[2] << 16 |
+		                (size_t)p[3] << 24
+		          : 0;
+		ok = ok && nbad <= n && e.meta_len == 4 + 4 * nbad;
+		memset(bad, 0, n);
+		for (i = 0; ok && i < nbad; i++) {
+			const unsigned char *q = p + 4 + 4 * i;
+			size_t idx = (size_t)q[0] | (size_t)q[1] << 8 | (size_t)q[2] << 16 |
+			             (size_t)q[3] << 24;
+
+			ok = idx < n && !bad[idx];
+			if (ok)
+				bad[idx] = 1;
+		}
+		memset(&ms, 0, sizeof(ms));
+		ms.p = (unsigned char *)e.payload;
+		ms.len = e.payload_len;
+		st.user_data = &ms;
+		st.read = ms_read;
+		st.write = ms_write;
+		if (ok && yr_rules_load_stream(&st, &m->rules) == ERROR_SUCCESS) {
+			cs__mcache_entry_release(&e);
+			m->yara_cache = CS_CACHE_HIT;
+			m->yara_sources = n - nbad;
+			m->yara_rules = 0;
+			yr_rules_foreach(m->rules, rule)
+			{
+				m->yara_rules++;
+			}
+			for (i = 0; i < n; i++) {
+				if (!bad[i])
+					continue;
+				m->yara_bad++;
+				report(diag, ud, m->yara_ns[i], "yara-compile",
+				       "rule file left out of the sweep");
+			}
+			return 1;
+		}
+		m->rules = NULL;
+		memset(bad, 0, n);
+		cs__mcache_entry_release(&e);
+		rc = CS_ERR_PARSE; /* intact, but not rules this libyara loads */
+	}
+	cache_note(m, diag, ud, "YARA", rc);
+	if (rc == CS_ERR_PARSE)
+		m->yara_cache = CS_CACHE_REBUILT;
+	return 0;
+}
+
+/* Keep freshly compiled rules, with the sources left out. */
+static void yara_store(struct cs_matcher *m, const unsigned char *key, const unsigned char *bad)
+{
+	size_t i, n = cs_intel_yara_count(m->intel), nbad = 0;
+	struct mstream ms;
+	unsigned char *meta;
+	YR_STREAM st;
+	int ok;
+
+	meta = cs__malloc(4 + 4 * n);
+	if (!meta) {
+		m->yara_cache = CS_CACHE_FAILED;
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (!bad[i])
+			continue;
+		nbad++;
+		meta[4 * nbad] = (unsigned char)i;
+		meta[4 * nbad + 1] = (unsigned char)(i >> 8);
+		meta[4 * nbad + 2] = (unsigned char)(i >> 16);
+		meta[4 * nbad + 3] = (unsigned char)(i >> 24);
+	}
+	meta[0] = (unsigned char)nbad;
+	meta[1] = (unsigned char)(nbad >> 8);
+	meta[2] = (unsigned char)(nbad >> 16);
+	meta[3] = (unsigned char)(nbad >> 24);
+	memset(&ms, 0, sizeof(ms));
+	st.user_data = &ms;
+	st.read = ms_read;
+	st.write = ms_write;
+	ok = n <= UINT32_MAX && yr_rules_save_stream(m->rules, &st) == ERROR_SUCCESS && !ms.nomem &&
+	     cs__mcache_put(m->cache_dir, "yara", key, meta, 4 + 4 * nbad, ms.p, ms.len) == CS_OK;
+	if (m->yara_cache != CS_CACHE_REBUILT || !ok)
+		m->yara_cache = ok ? CS_CACHE_STORED : CS_CACHE_FAILED;
+	free(ms.p);
+	free(meta);
+}
+
 static int build_yara(struct cs_matcher *m, cs_diag_fn diag, void *ud)
 {
 	size_t i, n = cs_intel_yara_count(m->intel);
-	unsigned char *bad;
+	unsigned char *bad, key[32];
+	int keyed = 0;
 	long r;
 
 	if (n == 0)
@@ -424,6 +734,14 @@ static int build_yara(struct cs_matcher *m, cs_diag_fn diag, void *ud)
 		 * two files do not clash, and a finding says which file. */
 		m->yara_ns[i] = path ? path : "default";
 	}
+	if (m->cache_dir) {
+		keyed = yara_key(m, key);
+		if (keyed && yara_cached(m, key, bad, diag, ud)) {
+			yara_digest(m, bad);
+			free(bad);
+			return CS_OK;
+		}
+	}
 	/* A source that compiled alone at import can still clash with the
 	 * others (or with a newer libyara): leave it out and try again. */
 	while ((r = yara_try(m, bad, diag, ud)) >= 0) {
@@ -431,15 +749,29 @@ static int build_yara(struct cs_matcher *m, cs_diag_fn diag, void *ud)
 		m->yara_bad++;
 		report(diag, ud, m->yara_ns[r], "yara-compile", "rule file left out of the sweep");
 	}
-	if (r == -1)
+	if (r == -1) {
 		yara_digest(m, bad);
+		if (keyed)
+			yara_store(m, key, bad);
+	}
 	free(bad);
 	return r == -1 ? CS_OK : (int)(r + 1);
 }
 
 /* ---- the matcher ---- */
 
+void cs_matcher_opts_init(struct cs_matcher_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+}
+
 int cs_matcher_new(const struct cs_intel *intel, cs_diag_fn diag, void *ud, struct cs_matcher **out)
+{
+	return cs_matcher_new_opts(intel, NULL, diag, ud, out);
+}
+
+int cs_matcher_new_opts(const struct cs_intel *intel, const struct cs_matcher_opts *o,
+                        cs_diag_fn diag, void *ud, struct cs_matcher **out)
 {
 	struct cs_matcher *m;
 	size_t i, n, name_cap = 0;
@@ -452,8 +784,10 @@ int cs_matcher_new(const struct cs_intel *intel, cs_diag_fn diag, void *ud, stru
 	if (!m)
 		return CS_ERR_NOMEM;
 	m->intel = intel;
+	m->cache_dir = o && o->cache_dir && o->cache_dir[0] ? o->cache_dir : NULL;
 	cs__map_init(&m->names);
 	cs__map_init(&m->nets);
+	cs__map_init(&m->canchors);
 	cs__arena_init(&m->arena);
 	n = cs_intel_count(intel);
 	for (i = 0; i < n && !rc; i++) {
@@ -488,7 +822,10 @@ int cs_matcher_new(const struct cs_intel *intel, cs_diag_fn diag, void *ud, stru
 	if (!rc)
 		rc = build_regexes(m, diag, ud);
 	if (!rc)
+		rc = cs__match_build_compounds(m, diag, ud);
+	if (!rc)
 		rc = build_yara(m, diag, ud);
+	m->cache_dir = NULL; /* borrowed for the call only */
 	if (rc) {
 		cs_matcher_free(m);
 		return rc;
@@ -507,6 +844,7 @@ void cs_matcher_free(struct cs_matcher *m)
 	free(m->name_v);
 	free(m->path_v);
 	free(m->base_v);
+	cs__match_free_compounds(m);
 	hs_free_database(m->path_db);
 	hs_free_database(m->base_db);
 	hs_free_database(m->fp_db);
@@ -539,6 +877,10 @@ void cs_matcher_info(const struct cs_matcher *m, struct cs_matcher_info *o)
 	o->yara_rules = m->yara_rules;
 	o->yara_sources = m->yara_sources;
 	o->yara_bad = m->yara_bad;
+	o->compounds = m->compound_n;
+	o->compounds_bad = m->compound_bad;
+	o->yara_cache = m->yara_cache;
+	o->regex_cache = m->regex_cache;
 }
 
 const char *cs_evidence_name(enum cs_evidence ev)
@@ -552,6 +894,8 @@ const char *cs_evidence_name(enum cs_evidence ev)
 		return "path-regex";
 	case CS_EV_YARA:
 		return "yara";
+	case CS_EV_COMPOUND:
+		return "compound";
 	}
 	return "unknown";
 }
@@ -666,7 +1010,7 @@ int cs__match_path(struct cs_match_thread *t, const char *path, const char *base
 			while (idx && !rc) {
 				const struct cs_name_entry *e = &m->name_v[idx - 1];
 
-				if (!e->tail || tail_matches(e, fb, plen))
+				if (!e->tail || cs__match_tail(e, fb, plen))
 					rc = fn(ud, CS_EV_NAME, e->ind, e->tail ? path : base);
 				idx = e->next;
 			}

@@ -179,6 +179,33 @@ static int on_path_match(void *ud, enum cs_evidence ev, const struct cs_indicato
 	return emit(ud, ev, ind, matched);
 }
 
+/*
+ * An observation of a compound held for this object. With one
+ * observation that is the finding. With several, the sweep remembers it
+ * and reports the compound once, on the object that completes it, when
+ * every observation has held for some object of this sweep (STIX "[A]
+ * AND [B]": by the same object or by different ones).
+ */
+static int on_compound(void *ud, const struct cs_compound_entry *ce, size_t ci, unsigned obs)
+{
+	struct obj_ctx *c = ud;
+	struct cs_scan *s = c->w->s;
+	char what[96];
+	unsigned k;
+
+	if (ce->nobs == 1)
+		return emit(c, CS_EV_COMPOUND, ce->ind, cs_indicator_value(ce->ind));
+	__atomic_store_n(&s->cobs_seen[ce->first_obs + obs], 1, __ATOMIC_RELAXED);
+	for (k = 0; k < ce->nobs; k++)
+		if (!__atomic_load_n(&s->cobs_seen[ce->first_obs + k], __ATOMIC_RELAXED))
+			return CS_OK;
+	if (__atomic_exchange_n(&s->compound_done[ci], 1, __ATOMIC_ACQ_REL))
+		return CS_OK;
+	snprintf(what, sizeof(what), "all %u observations held in this sweep; this file: #%u",
+	         ce->nobs, obs + 1);
+	return emit(c, CS_EV_COMPOUND, ce->ind, what);
+}
+
 /* ---- YARA ---- */
 
 static const char *file_type(const unsigned char *p, size_t n)
@@ -447,6 +474,16 @@ static int scan_object(struct cs_worker *w, struct cs_object *o)
 		ind = cs__match_hash(m, hash_kinds[i], o->hex[i]);
 		if (ind)
 			rc = emit(&c, CS_EV_HASH, ind, o->hex[i]);
+	}
+	if (!rc && m->compound_n) {
+		struct cs_match_obj mo;
+
+		mo.path = o->path;
+		mo.base = o->base;
+		mo.size = o->size;
+		for (i = 0; i < 4; i++)
+			mo.hex[i] = o->hex[i];
+		rc = cs__match_compounds(&w->mt, &mo, on_compound, &c);
 	}
 	if (rc)
 		return rc;

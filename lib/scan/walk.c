@@ -258,7 +258,7 @@ static int ensure_buf(struct cs_worker *w, size_t n)
 /* Give back a very large buffer after the file that needed it. */
 static void trim_buf(struct cs_worker *w)
 {
-	if (w->cap > 4 * CS_SCAN_CHUNK) {
+	if (w->cap > CS_SCAN_KEEP_BUF) {
 		free(w->buf);
 		w->buf = NULL;
 		w->cap = 0;
@@ -835,6 +835,15 @@ static int scan_init(struct cs_scan *s, const struct cs_matcher *m, const struct
 	for (i = 0; i < 4; i++)
 		if (mask & (1u << i))
 			s->md[i] = EVP_get_digestbyname(names[i]);
+	if (m->compound_n) {
+		s->cobs_seen = cs__calloc(m->cobs_n, 1);
+		s->compound_done = cs__calloc(m->compound_n, 1);
+		if (!s->cobs_seen || !s->compound_done) {
+			free(s->cobs_seen);
+			free(s->compound_done);
+			return CS_ERR_NOMEM;
+		}
+	}
 	pthread_mutex_init(&s->out_lock, NULL);
 	s->t0 = cs__now();
 	return CS_OK;
@@ -858,6 +867,8 @@ static void finish(struct cs_scan *s, struct cs_scan_result *res)
 	for (i = 0; i < CS_COV_NREASONS; i++)
 		if (res->count[i] && cs_scan_reason_gap((enum cs_scan_reason)i))
 			res->incomplete = 1;
+	free(s->cobs_seen);
+	free(s->compound_done);
 	pthread_mutex_destroy(&s->out_lock);
 }
 
@@ -877,7 +888,8 @@ int cs_scan_files(const struct cs_matcher *m, const char *const *roots, size_t n
 	memset(res, 0, sizeof(*res));
 	if (!m || (!roots && nroots))
 		return CS_ERR_INVALID;
-	scan_init(&s, m, o);
+	if (scan_init(&s, m, o))
+		return CS_ERR_NOMEM;
 	nthreads = s.o.threads;
 	if (!nthreads) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -976,7 +988,8 @@ int cs_scan_inventory(const struct cs_matcher *m, const struct cs_inventory *inv
 	memset(res, 0, sizeof(*res));
 	if (!m || !inv)
 		return CS_ERR_INVALID;
-	scan_init(&s, m, o);
+	if (scan_init(&s, m, o))
+		return CS_ERR_NOMEM;
 	s.o.on_file = NULL; /* the records are what we read */
 	rc = cs__worker_init(&w, &s);
 	for (i = 0; i < n && !rc; i++) {
@@ -1010,7 +1023,8 @@ int cs_scan_mem(const struct cs_matcher *m, const char *path, const void *data, 
 	memset(res, 0, sizeof(*res));
 	if (!m || !path || (!data && len))
 		return CS_ERR_INVALID;
-	scan_init(&s, m, o);
+	if (scan_init(&s, m, o))
+		return CS_ERR_NOMEM;
 	rc = cs__worker_init(&w, &s);
 	if (!rc)
 		rc = cs__hash_begin(&w);

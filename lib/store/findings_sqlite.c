@@ -13,7 +13,7 @@
 #include "chainsweep/store.h"
 #include "store/store_int.h"
 
-static const char findings_sql[] =
+const char cs__store_findings_sql[] =
         "CREATE TABLE IF NOT EXISTS sweep(\n"
         "  id INTEGER PRIMARY KEY, host INTEGER NOT NULL, started INTEGER NOT NULL,\n"
         "  finished INTEGER NOT NULL DEFAULT 0, intel_version INTEGER NOT NULL,\n"
@@ -57,7 +57,7 @@ int cs_store_sweep_begin(struct cs_store *st, const char *host, const char *what
 	*sweep = 0;
 	rc = cs__store_run(st, cs__store_inventory_sql);
 	if (!rc)
-		rc = cs__store_run(st, findings_sql);
+		rc = cs__store_run(st, cs__store_findings_sql);
 	if (!rc)
 		rc = cs__store_host_id(st, host, 1, &hid);
 	if (rc)
@@ -154,7 +154,7 @@ int cs_store_findings(struct cs_store *st, const char *host, int kind, cs_findin
 	sqlite3_stmt *q = NULL;
 	int rc = CS_OK, r;
 
-	if (cs__store_run(st, cs__store_inventory_sql) || cs__store_run(st, findings_sql))
+	if (cs__store_run(st, cs__store_inventory_sql) || cs__store_run(st, cs__store_findings_sql))
 		return CS_ERR_DB;
 	if (sqlite3_prepare_v2(
 	            st->db,
@@ -209,14 +209,15 @@ int cs_store_sweeps(struct cs_store *st, cs_sweep_fn fn, void *ud)
 	sqlite3_stmt *q = NULL;
 	int rc = CS_OK, r;
 
-	if (cs__store_run(st, cs__store_inventory_sql) || cs__store_run(st, findings_sql))
+	if (cs__store_run(st, cs__store_inventory_sql) || cs__store_run(st, cs__store_findings_sql))
 		return CS_ERR_DB;
-	/* The last finished sweep of each host. */
+	/* The last finished sweep of each host (`scan software` runs, which
+	 * record only packages, have no coverage to report). */
 	if (sqlite3_prepare_v2(st->db,
 			       "SELECT h.name, s.id, s.started, s.finished, s.intel_version,"
 			       " s.coverage, s.incomplete FROM sweep s JOIN host h ON h.id = s.host"
 			       " WHERE s.id = (SELECT max(id) FROM sweep t WHERE t.host = s.host"
-			       " AND t.finished <> 0) ORDER BY h.name",
+			       " AND t.finished <> 0 AND t.what <> 'software') ORDER BY h.name",
 			       -1, &q, NULL) != SQLITE_OK)
 		return fail(st, "sweeps");
 	while (!rc && (r = sqlite3_step(q)) == SQLITE_ROW) {

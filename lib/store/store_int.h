@@ -26,6 +26,8 @@ int cs__store_run(struct cs_store *st, const char *sql);
 
 /* The host and file inventory tables (CREATE ... IF NOT EXISTS). */
 extern const char cs__store_inventory_sql[];
+/* The sweep and finding tables (CREATE ... IF NOT EXISTS). */
+extern const char cs__store_findings_sql[];
 /* The host's id, created when `create`; 0 when absent. */
 int cs__store_host_id(struct cs_store *st, const char *host, int create, int64_t *id);
 

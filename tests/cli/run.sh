@@ -22,6 +22,7 @@ for case in "$here"/cases/*.sh; do
 	tmp=$(mktemp -d)
 	got=$(cd "$tmp" && CS="$cs" DATA="$top/tests/data/cli" RW="$rw" TMP="$tmp" \
 		DB="$tmp/case.db" HOME="$tmp" CHAINSWEEP_DB= XDG_DATA_HOME= \
+		CHAINSWEEP_CACHE_DIR= XDG_CACHE_HOME= \
 		bash -u "$case" 2>&1 |
 		sed -e "s#$tmp#\$TMP#g" -e "s#$top/tests/data/cli#\$DATA#g" -e "s#$rw#\$RW#g" \
 		    -e 's#[0-9]\{4\}-[0-9][0-9]-[0-9][0-9]T[0-9:]*Z  #<time>  #g')

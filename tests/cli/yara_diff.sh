@@ -128,7 +128,7 @@ done
 
 # --verbose: every diagnostic, so each rule file left out is named.
 rc=0
-"$cs" --json --verbose scan files --intel "$sb/yara" "$tree" >"$tmp/cs.json" 2>"$tmp/cs.err" || rc=$?
+"$cs" --db "$tmp/case.db" --json --verbose scan files --intel "$sb/yara" "$tree" >"$tmp/cs.json" 2>"$tmp/cs.err" || rc=$?
 if [ "$rc" -ne 0 ] && [ "$rc" -ne 1 ]; then
 	echo "FAIL: yara_diff: chainsweep scan exited $rc" >&2
 	cat "$tmp/cs.err" >&2

@@ -260,7 +260,8 @@ static struct cs_graph *hostile(void)
 	memcpy(huge + 50, "\"<&>", 4);
 	n[0] = cs_graph_node(g, "q", "say \"hi\" \\ \\\" end\\", "vendor");
 	n[1] = cs_graph_node(g, "m", "<script>alert(1)</script> & <![CDATA[x]]> -->", "product");
-	n[2] = cs_graph_node(g, "b", "bad \xff\xfe bytes \xc3 \xed\xa0\x80 \xef\xbf\xbe", "version");
+	n[2] = cs_graph_node(g, "b", "bad \xff\xfe bytes \xc3 \xed\xa0\x80 \xef\xbf\xbe",
+	                     "version");
 	n[3] = cs_graph_node(g, "c", "tab\there\nnew\rline\x01\x7f", "host");
 	n[4] = cs_graph_node(g, "huge", huge, "indicator");
 	n[5] = cs_graph_node(g, "u", "caf\xc3\xa9 \xe2\x86\x92 \xf0\x9f\x94\xa5", "cluster");
@@ -301,8 +302,8 @@ static void assert_dot_quoting(const char *dot)
 			in = 1;
 		} else {
 			assert_true(strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-					   "0123456789_ \t\n[]{};,=->",
-					   *p) != NULL);
+			                   "0123456789_ \t\n[]{};,=->",
+			                   *p) != NULL);
 		}
 	}
 	assert_int_equal(in, 0);
@@ -406,9 +407,9 @@ static void test_svg_empty_and_single(void **state)
 	svg = render(g, 0, NULL, &rc);
 	assert_int_equal(rc, CS_OK);
 	assert_string_equal(svg, "digraph chainsweep {\n"
-				 "\tgraph [rankdir=LR, fontname=\"Helvetica\"];\n"
-				 "\tnode [fontname=\"Helvetica\", fontsize=11];\n"
-				 "\tedge [fontname=\"Helvetica\", fontsize=9];\n}\n");
+	                         "\tgraph [rankdir=LR, fontname=\"Helvetica\"];\n"
+	                         "\tnode [fontname=\"Helvetica\", fontsize=11];\n"
+	                         "\tedge [fontname=\"Helvetica\", fontsize=9];\n}\n");
 	free(svg);
 	cs_graph_node(g, "only", "only", "host");
 	svg = render(g, 1, NULL, &rc);
@@ -485,13 +486,13 @@ static void test_svg_cap(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_nodes_edges),
-		cmocka_unit_test(test_dot_hostile),
-		cmocka_unit_test(test_svg_hostile),
-		cmocka_unit_test(test_svg_cycles_and_loops),
-		cmocka_unit_test(test_svg_empty_and_single),
-		cmocka_unit_test(test_svg_random),
-		cmocka_unit_test(test_svg_cap),
+	        cmocka_unit_test(test_nodes_edges),
+	        cmocka_unit_test(test_dot_hostile),
+	        cmocka_unit_test(test_svg_hostile),
+	        cmocka_unit_test(test_svg_cycles_and_loops),
+	        cmocka_unit_test(test_svg_empty_and_single),
+	        cmocka_unit_test(test_svg_random),
+	        cmocka_unit_test(test_svg_cap),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

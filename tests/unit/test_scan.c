@@ -641,6 +641,340 @@ static void test_bad_regex(void **state)
 	sweep_free(&s);
 }
 
+/* ---- the compiled-rules cache ---- */
+
+/* The path of the one cache entry of `kind` in dir (static), or NULL. */
+static const char *cache_entry(const char *dir, const char *kind)
+{
+	static char path[4096];
+	char cmd[4200];
+	FILE *p;
+	size_t n;
+
+	snprintf(cmd, sizeof(cmd), "ls -t '%s' | grep '^%s-' | head -n 1", dir, kind);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	n = strlen(dir);
+	memcpy(path, dir, n);
+	path[n++] = '/';
+	if (!fgets(path + n, (int)(sizeof(path) - n), p)) {
+		pclose(p);
+		return NULL;
+	}
+	pclose(p);
+	path[strcspn(path, "\n")] = '\0';
+	return path;
+}
+
+static size_t cache_count(const char *dir, const char *kind)
+{
+	char cmd[4200];
+	FILE *p;
+	int n = -1;
+
+	snprintf(cmd, sizeof(cmd), "ls '%s' | grep -c '^%s-'", dir, kind);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	assert_int_equal(fscanf(p, "%d", &n), 1);
+	pclose(p);
+	return (size_t)n;
+}
+
+/* Build the matcher with the cache, sweep, and check what the cache did
+ * and that the findings are the same whatever it did. */
+static void cached_sweep(struct sweep *s, const char *dir, int yara_state, int regex_state)
+{
+	struct cs_matcher_opts o;
+	struct cs_matcher_info mi;
+	size_t i;
+
+	cs_matcher_free(s->m);
+	s->m = NULL;
+	for (i = 0; i < s->n; i++)
+		free(s->lines[i]);
+	s->n = 0;
+	cs_matcher_opts_init(&o);
+	o.cache_dir = dir;
+	assert_int_equal(cs_matcher_new_opts(s->in, &o, cs_test_diag_cb, &s->d, &s->m), CS_OK);
+	cs_matcher_info(s->m, &mi);
+	assert_int_equal(mi.yara_cache, yara_state);
+	assert_int_equal(mi.regex_cache, regex_state);
+	assert_int_equal(mi.yara_rules, 2);
+	assert_int_equal(mi.yara_sources, 1);
+	assert_int_equal(mi.regexes, 1);
+	run(s, NULL);
+	assert_string_equal(findings(s), "path-regex Temp/x.exe Temp/x.exe\n"
+	                                 "yara Temp/x.exe Benign_Marker\n");
+}
+
+/* Flip one byte of a file at `off` from its end. */
+static void flip(const char *path, off_t off)
+{
+	int fd = open(path, O_RDWR);
+	unsigned char c;
+
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, &c, 1, lseek(fd, 0, SEEK_END) - off), 1);
+	c ^= 0x5a;
+	assert_int_equal(pwrite(fd, &c, 1, lseek(fd, 0, SEEK_END) - off), 1);
+	close(fd);
+}
+
+/*
+ * Compiled YARA rules and regex databases are kept and reused when the
+ * rules are the same; other rules are another entry; an entry that fails
+ * its checks (flipped byte, cut short, another's or writable by others)
+ * is never loaded: it is compiled again, and the findings never change.
+ */
+static void test_matcher_cache(void **state)
+{
+	struct sweep s;
+	char *tmp = cs_test_tmpdir(), *dir, digest[65];
+	const char *e;
+	struct stat st;
+
+	(void)state;
+	assert_true(asprintf(&dir, "%s/cache/chainsweep", tmp) > 0);
+	sweep_init(&s);
+	intel_add(&s, "yara", "marker.yar", yara_rule);
+	intel_add(&s, "loki-filename", "f.txt", "\\\\Temp\\\\x\\.exe;60\n");
+	cs_intel_finalize(s.in);
+	put_s(s.root, "Temp/x.exe", "aa " MARKER " bb");
+	put_s(s.root, "decoy.txt", "XTRADER-BENIGN-TEST-MARKER-7f3b");
+
+	/* Cold: compiled and stored, the folders created private. */
+	cached_sweep(&s, dir, CS_CACHE_STORED, CS_CACHE_STORED);
+	assert_int_equal(stat(dir, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0700);
+	assert_int_equal(cache_count(dir, "yara"), 1);
+	assert_int_equal(cache_count(dir, "hs-path"), 1);
+	snprintf(digest, sizeof(digest), "%s", cs_matcher_yara_digest(s.m));
+	/* Warm: loaded, same ruleset name (the inventory relies on it). */
+	cached_sweep(&s, dir, CS_CACHE_HIT, CS_CACHE_HIT);
+	assert_string_equal(cs_matcher_yara_digest(s.m), digest);
+	assert_false(cs_test_diags_have(&s.d, "cache-corrupt"));
+
+	/* A flipped byte in the compiled rules: detected, deleted, rebuilt. */
+	e = cache_entry(dir, "yara");
+	assert_non_null(e);
+	flip(e, 100);
+	cached_sweep(&s, dir, CS_CACHE_REBUILT, CS_CACHE_HIT);
+	assert_true(cs_test_diags_have(&s.d, "cache-corrupt"));
+	cached_sweep(&s, dir, CS_CACHE_HIT, CS_CACHE_HIT);
+	/* Cut short, and a flipped byte in the header's key. */
+	e = cache_entry(dir, "yara");
+	assert_int_equal(truncate(e, 200), 0);
+	cached_sweep(&s, dir, CS_CACHE_REBUILT, CS_CACHE_HIT);
+	e = cache_entry(dir, "hs-path");
+	assert_non_null(e);
+	{
+		int fd = open(e, O_RDWR);
+		unsigned char c;
+
+		assert_true(fd >= 0);
+		assert_int_equal(pread(fd, &c, 1, 20), 1);
+		c ^= 1;
+		assert_int_equal(pwrite(fd, &c, 1, 20), 1);
+		close(fd);
+	}
+	cached_sweep(&s, dir, CS_CACHE_HIT, CS_CACHE_REBUILT);
+	/* An entry others may write is not read (and is replaced). */
+	e = cache_entry(dir, "yara");
+	assert_int_equal(chmod(e, 0666), 0);
+	cached_sweep(&s, dir, CS_CACHE_STORED, CS_CACHE_HIT);
+	assert_int_equal(stat(cache_entry(dir, "yara"), &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	/* A folder others may write is not used at all. */
+	assert_int_equal(chmod(dir, 0777), 0);
+	cached_sweep(&s, dir, CS_CACHE_FAILED, CS_CACHE_FAILED);
+	assert_int_equal(chmod(dir, 0700), 0);
+	cached_sweep(&s, dir, CS_CACHE_HIT, CS_CACHE_HIT);
+	sweep_free(&s);
+
+	/* Other rules (one string changed): another entry, never the old. */
+	sweep_init(&s);
+	{
+		char other[sizeof(yara_rule) + 8];
+		char *p;
+
+		snprintf(other, sizeof(other), "%s", yara_rule);
+		p = strstr(other, "condition: $t at");
+		assert_non_null(p);
+		memcpy(p + 11, "#t ==", 5);
+		memmove(p + 16, p + 16 + 12, strlen(p + 16 + 12) + 1); /* "$t at filesize - 36" -> "#t == 0" */
+		intel_add(&s, "yara", "marker.yar", other);
+	}
+	intel_add(&s, "loki-filename", "f.txt", "\\\\Temp\\\\x\\.exe;60\n");
+	cs_intel_finalize(s.in);
+	put_s(s.root, "Temp/x.exe", "aa " MARKER " bb");
+	cached_sweep(&s, dir, CS_CACHE_STORED, CS_CACHE_HIT);
+	assert_int_equal(cache_count(dir, "yara"), 2);
+	assert_string_not_equal(cs_matcher_yara_digest(s.m), digest);
+	sweep_free(&s);
+	cs_test_rmtree(tmp);
+	free(tmp);
+	free(dir);
+}
+
+/* ---- compound indicators ---- */
+
+/* A STIX bundle of one indicator per pattern (JSON-escaped by the
+ * caller), imported into the sweep's intel. */
+static void intel_stix(struct sweep *s, const char *const *patterns, size_t n)
+{
+	char *buf = NULL, *p;
+	size_t i, len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	fputs("{\"type\":\"bundle\",\"id\":\"bundle--1\",\"objects\":[", f);
+	for (i = 0; i < n; i++)
+		fprintf(f,
+		        "%s{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--%zu\","
+		        "\"created\":\"2023-01-01T00:00:00Z\",\"modified\":\"2023-01-01T00:00:00Z\","
+		        "\"valid_from\":\"2023-01-01T00:00:00Z\",\"pattern_type\":\"stix\","
+		        "\"pattern\":\"%s\"}",
+		        i ? "," : "", i, patterns[i]);
+	fputs("]}", f);
+	fclose(f);
+	p = buf;
+	{
+		struct cs_import_stats st;
+
+		memset(&st, 0, sizeof(st));
+		assert_int_equal(cs_intel_set_format(s->in, "stix"), CS_OK);
+		assert_int_equal(cs_intel_import_mem(s->in, "c.json", p, strlen(p), &st), CS_OK);
+		assert_int_equal(st.rejected, 0);
+	}
+	free(buf);
+}
+
+/* The findings with the compound's text cut to its first 40 bytes; a
+ * compound of several observations is reported on whichever file
+ * completed it, which depends on the order of the walk: those lines come
+ * last, as "compound * all N observations held in this sweep". */
+static const char *short_findings(struct sweep *s)
+{
+	static char out[65536], tail[4096];
+	const char *f = findings(s), *nl;
+	size_t o = 0, t = 0;
+
+	out[0] = tail[0] = '\0';
+	for (; *f; f = nl + 1) {
+		const char *sp = strchr(f, ' '), *sp2, *semi;
+
+		nl = strchr(f, '\n');
+		sp2 = sp ? strchr(sp + 1, ' ') : NULL;
+		if (!sp2 || sp2 > nl)
+			sp2 = nl;
+		if (sp2 < nl && strncmp(sp2 + 1, "all ", 4) == 0) {
+			semi = memchr(sp2, ';', (size_t)(nl - sp2));
+			t += (size_t)snprintf(tail + t, sizeof(tail) - t, "%.*s * %.*s\n",
+			                      (int)(sp - f), f,
+			                      (int)((semi ? semi : nl) - sp2 - 1), sp2 + 1);
+			continue;
+		}
+		o += (size_t)snprintf(out + o, sizeof(out) - o, "%.*s %.*s\n", (int)(sp2 - f), f,
+		                      (int)(nl - sp2 - 1 < 40 ? nl - sp2 - 1 : 40), sp2 + 1);
+	}
+	snprintf(out + o, sizeof(out) - o, "%s", tail);
+	return out;
+}
+
+/*
+ * STIX compound file indicators: every term of an observation must hold
+ * for the same file (hash, name, name regex, size, name inequality);
+ * near misses (hash right, name wrong; name right, size wrong) find
+ * nothing; a compound of two observations is reported once both held, on
+ * different files; one with a term no file decides is left out whole,
+ * reported and counted — never matched on its other terms.
+ */
+static void test_compound(void **state)
+{
+	struct sweep s;
+	struct cs_matcher_info mi;
+	struct member zm[1] = {{"pkg/y.exe", "payload-A", 9}};
+	char ha[65], pat[4][400], md5[33];
+	unsigned char md[16];
+	unsigned int mdlen = 0;
+	int i;
+	const char *pats[7];
+	void *zip;
+	size_t zlen;
+
+	(void)state;
+	sweep_init(&s);
+	sha256_hex("payload-A", 9, ha);
+	snprintf(pat[0], sizeof(pat[0]),
+	         "[file:hashes.'SHA-256' = '%s' AND file:name = 'y.exe']", ha);
+	pats[0] = pat[0];
+	pats[1] = "[file:name = 'cfg.bin' AND file:size = 5]";
+	pats[2] = "[file:name MATCHES '^lib.*\\\\\\\\.so$' AND file:size > 10 AND "
+	          "file:name NOT = 'libok.so']";
+	/* md5("first-half") and a name: two observations, two files. */
+	assert_int_equal(EVP_Digest("first-half", 10, md, &mdlen, EVP_md5(), NULL), 1);
+	for (i = 0; i < 16; i++)
+		sprintf(md5 + 2 * i, "%02x", md[i]);
+	snprintf(pat[2], sizeof(pat[2]),
+	         "[file:hashes.MD5 = '%s'] AND [file:name = 'second.txt']", md5);
+	pats[3] = pat[2];
+	snprintf(pat[1], sizeof(pat[1]),
+	         "[file:hashes.'SHA-256' = '%s' AND file:parent_directory_ref.path = 'C:\\\\\\\\x']",
+	         ha);
+	pats[4] = pat[1];
+	pats[5] = "[domain-name:value = 'a.example' AND ipv4-addr:value = '192.0.2.1']";
+	pats[6] = "[file:hashes.MD5 = 'ffffffffffffffffffffffffffffffff'] AND "
+	          "[file:name = 'never-there.txt']";
+	intel_stix(&s, pats, 7);
+	assert_int_equal(cs_test_count_kind(s.in, CS_KIND_COMPOUND), 7);
+	/* Hits. */
+	put_s(s.root, "a/y.exe", "payload-A");
+	put_s(s.root, "cfg.bin", "12345");
+	put_s(s.root, "libevil.so", "0123456789abc");
+	put_s(s.root, "f/first.txt", "first-half");
+	put_s(s.root, "g/second.txt", "anything");
+	/* Near misses. */
+	put_s(s.root, "b/z.exe", "payload-A");    /* hash right, name wrong */
+	put_s(s.root, "c/y.exe", "payload-B");    /* name right, hash wrong */
+	put_s(s.root, "d/cfg.bin", "123456");     /* name right, size wrong */
+	put_s(s.root, "libok.so", "0123456789abc"); /* the excluded name */
+	put_s(s.root, "libtiny.so", "0123");      /* regex right, too small */
+	put_s(s.root, "Y.EXE.bak", "payload-A");  /* not the name */
+	/* In an archive: the member is a file like any other. */
+	zip = make_archive("zip", NULL, zm, 1, NULL, &zlen);
+	free(put(s.root, "e/pkg.zip", zip, zlen));
+	free(zip);
+	compile(&s);
+	cs_matcher_info(s.m, &mi);
+	assert_int_equal(mi.compounds, 5);
+	assert_int_equal(mi.compounds_bad, 1);
+	assert_true(cs_test_diags_have(&s.d, "compound-unsupported"));
+	assert_true(cs_test_diags_have(&s.d, "file:parent_directory_ref.path"));
+	/* The compounds' hash kinds are computed even with no plain hash. */
+	assert_int_equal(cs_matcher_hashes(s.m), CS_HASH_SHA256 | CS_HASH_MD5);
+	run(&s, NULL);
+	assert_string_equal(short_findings(&s),
+	                    "compound a/y.exe [file:hashes.'SHA-256' = '9162a3aec1bc08\n"
+	                    "compound cfg.bin [file:name = 'cfg.bin' AND file:size = 5\n"
+	                    "compound e/pkg.zip!/pkg/y.exe [file:hashes.'SHA-256' = '9162a3aec1bc08\n"
+	                    "compound libevil.so [file:name MATCHES '^lib.*\\\\.so$' AND fi\n"
+	                    "compound * all 2 observations held in this sweep\n");
+	assert_true(strstr(findings(&s), "compound f/first.txt ") ||
+	            strstr(findings(&s), "compound g/second.txt "));
+	assert_int_equal(s.res.findings, 5);
+	sweep_free(&s);
+
+	/* One observation of two held: nothing. */
+	sweep_init(&s);
+	pats[0] = pat[2];
+	intel_stix(&s, pats, 1);
+	put_s(s.root, "second.txt", "x");
+	put_s(s.root, "first.txt", "first-half-not");
+	run(&s, NULL);
+	assert_string_equal(findings(&s), "");
+	sweep_free(&s);
+}
+
 /* cs_scan_mem: an archive held in memory, and garbage that looks like one. */
 static void test_scan_mem(void **state)
 {
@@ -875,6 +1209,8 @@ int main(void)
 	        cmocka_unit_test(test_denied),
 	        cmocka_unit_test(test_truncated_while_read),
 	        cmocka_unit_test(test_bad_regex),
+	        cmocka_unit_test(test_matcher_cache),
+	        cmocka_unit_test(test_compound),
 	        cmocka_unit_test(test_scan_mem),
 	        cmocka_unit_test(test_inventory),
 	        cmocka_unit_test(test_selection),

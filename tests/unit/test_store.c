@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -357,6 +358,89 @@ static void test_save_writes_only_changes(void **state)
 	free(dir);
 }
 
+struct sw_seen {
+	size_t n, current;
+	char names[8][64];
+};
+
+static int on_sw_rec(void *ud, const struct cs_software_rec *r)
+{
+	struct sw_seen *s = ud;
+
+	if (s->n < 8)
+		snprintf(s->names[s->n], sizeof(s->names[0]), "%s %s %s %s%s", r->host, r->name,
+			 r->version, r->ecosystem, r->current ? "" : " (old)");
+	s->n++;
+	s->current += r->current != 0;
+	return 0;
+}
+
+/* The software table: packages saved under a sweep, seen again by a
+ * later one (one row, last sweep moved), an upgrade (the old version
+ * kept, not current), per-host queries. */
+static void test_software_table(void **state)
+{
+	static const char csv1[] = "DisplayName,DisplayVersion,Publisher\n"
+				   "3CX Desktop App,18.12.416,3CX Ltd\n";
+	static const char csv2[] = "DisplayName,DisplayVersion,Publisher\n"
+				   "3CX Desktop App,18.12.422,3CX Ltd\n";
+	struct cs_store *st = NULL;
+	struct cs_pkgset *ps;
+	struct sw_seen seen;
+	char *dir = cs_test_tmpdir(), *path, *db;
+	int64_t s1, s2, s3;
+
+	(void)state;
+	db = cs_test_write(dir, "case.db", "", 0);
+	unlink(db);
+	assert_int_equal(cs_store_open(db, &st), CS_OK);
+	/* Nothing recorded yet: an empty answer, not an error. */
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(cs_store_software(st, NULL, on_sw_rec, &seen), CS_OK);
+	assert_int_equal(seen.n, 0);
+
+	path = cs_test_write(dir, "uninstall-keys.csv", csv1, sizeof(csv1) - 1);
+	ps = cs_pkgset_new();
+	assert_int_equal(cs_pkgset_read_file(ps, path), CS_OK);
+	assert_int_equal(cs_pkgset_count(ps), 1);
+	assert_int_equal(cs_store_sweep_begin(st, "ws-17", "software", &s1), CS_OK);
+	assert_int_equal(cs_store_software_save(st, s1, ps), CS_OK);
+	assert_int_equal(cs_store_sweep_end(st, s1, "{}", 0), CS_OK);
+	assert_int_equal(cs_store_sweep_begin(st, "ws-17", "software", &s2), CS_OK);
+	assert_int_equal(cs_store_software_save(st, s2, ps), CS_OK);
+	assert_int_equal(cs_store_sweep_end(st, s2, "{}", 0), CS_OK);
+	assert_int_equal(cs_store_sweep_begin(st, "ws-18", "software", &s3), CS_OK);
+	assert_int_equal(cs_store_software_save(st, s3, ps), CS_OK);
+	cs_pkgset_free(ps);
+
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(cs_store_software(st, NULL, on_sw_rec, &seen), CS_OK);
+	assert_int_equal(seen.n, 2);
+	assert_string_equal(seen.names[0], "ws-17 3CX Desktop App 18.12.416 product");
+	assert_string_equal(seen.names[1], "ws-18 3CX Desktop App 18.12.416 product");
+
+	/* ws-18 upgrades: the old row stays, no longer current. */
+	free(path);
+	path = cs_test_write(dir, "uninstall-keys.csv", csv2, sizeof(csv2) - 1);
+	ps = cs_pkgset_new();
+	assert_int_equal(cs_pkgset_read_file(ps, path), CS_OK);
+	assert_int_equal(cs_store_sweep_begin(st, "ws-18", "software", &s3), CS_OK);
+	assert_int_equal(cs_store_software_save(st, s3, ps), CS_OK);
+	cs_pkgset_free(ps);
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(cs_store_software(st, "ws-18", on_sw_rec, &seen), CS_OK);
+	assert_int_equal(seen.n, 2);
+	assert_int_equal(seen.current, 1);
+	assert_string_equal(seen.names[0], "ws-18 3CX Desktop App 18.12.416 product (old)");
+	assert_string_equal(seen.names[1], "ws-18 3CX Desktop App 18.12.422 product");
+	assert_int_equal(cs_store_software_save(st, s3, NULL), CS_ERR_INVALID);
+	cs_store_close(st);
+	free(path);
+	free(db);
+	cs_test_rmtree(dir);
+	free(dir);
+}
+
 static void test_open_errors(void **state)
 {
 	struct cs_store *st = NULL;
@@ -404,6 +488,7 @@ int main(void)
 	        cmocka_unit_test(test_label_sets_shared_and_ordered),
 	        cmocka_unit_test(test_migrate_schema1),
 	        cmocka_unit_test(test_save_writes_only_changes),
+	        cmocka_unit_test(test_software_table),
 	        cmocka_unit_test(test_open_errors),
 	        cmocka_unit_test(test_default_path),
 	};

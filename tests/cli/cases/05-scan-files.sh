@@ -41,3 +41,12 @@ x $CS --db $DB scan files --intel $S/later-md5.csv --from-inventory 2>&1 | clean
 head -c 60 tree/pkg.tgz >cut.tgz
 x $CS --db $DB scan files --intel $S/names.csv cut.tgz no-such-dir 2>&1 | clean | sort
 $CS --db $DB scan files --intel $S/names.csv 2>&1 | head -n 1
+# The compiled-rules cache (~/.cache/chainsweep here): the sweeps above
+# filled it, so the rules are loaded, not compiled; --no-cache compiles;
+# a damaged entry is found, deleted and compiled again, never loaded.
+$CS --db $DB --verbose scan files --no-inventory $INTEL tree 2>&1 >/dev/null | grep -e cache -e compiled
+$CS --db $DB --verbose --no-cache scan files --no-inventory $INTEL tree 2>&1 >/dev/null | grep -e cache -e compiled
+ls $HOME/.cache/chainsweep | sed 's/-[0-9a-f]\{64\}$/-KEY/'
+for f in $HOME/.cache/chainsweep/yara-*; do printf 'X' | dd of=$f bs=1 seek=300 conv=notrunc 2>/dev/null; done
+$CS --db $DB --verbose scan files --no-inventory $INTEL tree 2>&1 >/dev/null | grep -e cache -e compiled
+$CS --db $DB --verbose scan files --no-inventory $INTEL tree 2>&1 >/dev/null | grep -e cache -e compiled
