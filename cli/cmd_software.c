@@ -47,7 +47,10 @@ static void on_sw_diag(void *ud, const struct cs_diag *d)
 
 static const char *time_source(enum cs_time_source s)
 {
-	return s == CS_TIME_RECORDED ? "recorded" : s == CS_TIME_FILE_MTIME ? "file-mtime" : "";
+	return s == CS_TIME_RECORDED      ? "recorded"
+	       : s == CS_TIME_FILE_MTIME  ? "file-mtime"
+	       : s == CS_TIME_PACKAGE_LOG ? "package-log"
+	                                  : "";
 }
 
 static json_t *package_json(struct sw_state *ss, const struct cs_package *p)
@@ -138,8 +141,9 @@ static int on_sw_finding(void *ud, const struct cs_software_finding *f)
 		       f->aliases ? cli_escape(&ss->esc2, f->aliases) : "");
 	if (p->install_time)
 		printf("    installed %s  (%s)\n", cli_time(p->install_time, t, sizeof(t)),
-		       p->install_time_source == CS_TIME_RECORDED
-		               ? "recorded by the package source"
+		       p->install_time_source == CS_TIME_RECORDED ? "recorded by the package source"
+		       : p->install_time_source == CS_TIME_PACKAGE_LOG
+		               ? "this version, from the package log; host local time read as UTC"
 		               : "modification time of the file read, not an install record");
 	fflush(stdout);
 	return 0;
@@ -152,15 +156,15 @@ static void summary_text(const struct cs_pkgset *ps, const struct cs_advisory_in
 
 	fprintf(stderr,
 	        "read %llu packages from %llu files (%llu folders walked) against %llu OSV "
-	        "records (%llu withdrawn, %llu malicious-package) and %llu product-version "
-	        "indicators: %llu finding%s (%llu indeterminate)\n",
+	        "records (%llu withdrawn, %llu malicious-package, %llu naming nothing installed) "
+	        "and %llu product-version indicators: %llu finding%s (%llu indeterminate)\n",
 	        (unsigned long long)cs_pkgset_counter(ps, CS_PKG_PACKAGES),
 	        (unsigned long long)cs_pkgset_counter(ps, CS_PKG_FILES),
 	        (unsigned long long)cs_pkgset_counter(ps, CS_PKG_DIRS),
 	        (unsigned long long)ai->records, (unsigned long long)ai->withdrawn,
-	        (unsigned long long)ai->malicious, (unsigned long long)ai->products,
-	        (unsigned long long)r->findings, r->findings == 1 ? "" : "s",
-	        (unsigned long long)r->indeterminate);
+	        (unsigned long long)ai->malicious, (unsigned long long)ai->unindexed,
+	        (unsigned long long)ai->products, (unsigned long long)r->findings,
+	        r->findings == 1 ? "" : "s", (unsigned long long)r->indeterminate);
 	for (i = CS_PKG_BROKEN; i < CS_PKG_NCOUNTS; i++) {
 		uint64_t v = cs_pkgset_counter(ps, (enum cs_pkg_count)i);
 
@@ -201,12 +205,12 @@ static json_t *summary_json(const struct cs_pkgset *ps, const struct cs_advisory
 	json_object_set_new(o, "coverage", cov);
 	json_object_set_new(
 	        o, "advisories",
-	        json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "osv_records",
+	        json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "osv_records",
 	                  (json_int_t)ai->records, "withdrawn", (json_int_t)ai->withdrawn,
 	                  "malicious", (json_int_t)ai->malicious, "affected_entries",
 	                  (json_int_t)ai->affected, "product_versions", (json_int_t)ai->products,
 	                  "unsupported", (json_int_t)ai->unsupported, "broken",
-	                  (json_int_t)ai->broken));
+	                  (json_int_t)ai->broken, "not_installed", (json_int_t)ai->unindexed));
 	json_object_set_new(o, "findings", json_integer((json_int_t)r->findings));
 	json_object_set_new(o, "indeterminate", json_integer((json_int_t)r->indeterminate));
 	json_object_set_new(o, "incomplete", json_boolean(incomplete));
@@ -343,7 +347,6 @@ int cmd_scan_software(int argc, char **argv, struct cli_global *g)
 		}
 		i++;
 	}
-	/* The advisories. */
 	adv = cs_advisories_new();
 	ps = cs_pkgset_new();
 	if (!adv || !ps) {
@@ -352,25 +355,6 @@ int cmd_scan_software(int argc, char **argv, struct cli_global *g)
 	}
 	cs_advisories_set_diag(adv, on_sw_diag, &ss);
 	cs_pkgset_set_diag(ps, on_sw_diag, &ss);
-	for (k = 0; k < nosv; k++) {
-		rc = cs_advisories_load_osv(adv, osv[k]);
-		if (rc == CS_ERR_IO || rc == CS_ERR_NOMEM) {
-			cli_err("%s: cannot read the advisories", osv[k]);
-			goto out;
-		}
-	}
-	in = cli_sweep_intel(intel, nintel, g, &st);
-	if (!in)
-		goto out;
-	ss.intel = in;
-	if (cs_advisories_add_intel(adv, in)) {
-		cli_err("out of memory");
-		goto out;
-	}
-	cs_advisories_info(adv, &ai);
-	if (!ai.affected && !ai.products)
-		fprintf(stderr, "chainsweep: warning: no advisory to match: give --osv files, or "
-		                "import product-version indicators\n");
 	/* The packages. */
 	if (root) {
 		rc = cs_pkgset_read_host(ps, root);
@@ -402,6 +386,30 @@ int cmd_scan_software(int argc, char **argv, struct cli_global *g)
 		cli_err("reading packages failed: %s", cs_strerror(rc));
 		goto out;
 	}
+	/* The advisories: only records naming an installed package are kept. */
+	if (cs_advisories_restrict(adv, ps)) {
+		cli_err("out of memory");
+		goto out;
+	}
+	for (k = 0; k < nosv; k++) {
+		rc = cs_advisories_load_osv(adv, osv[k]);
+		if (rc == CS_ERR_IO || rc == CS_ERR_NOMEM) {
+			cli_err("%s: cannot read the advisories", osv[k]);
+			goto out;
+		}
+	}
+	in = cli_sweep_intel(intel, nintel, g, &st);
+	if (!in)
+		goto out;
+	ss.intel = in;
+	if (cs_advisories_add_intel(adv, in)) {
+		cli_err("out of memory");
+		goto out;
+	}
+	cs_advisories_info(adv, &ai);
+	if (!ai.affected && !ai.unindexed && !ai.products)
+		fprintf(stderr, "chainsweep: warning: no advisory to match: give --osv files, or "
+		                "import product-version indicators\n");
 	rc = cs_software_match(adv, ps, on_sw_finding, &ss, &res);
 	if (rc) {
 		cli_err("matching failed: %s", cs_strerror(rc));

@@ -5,8 +5,11 @@
  * The first byte chooses the file name the input is read under (and so
  * the reader: dpkg status, apk, rpm-qa, npm/yarn/pnpm lockfiles,
  * node_modules package.json, Python, Go, Cargo, CycloneDX, SPDX,
- * Info.plist, Electron, Windows exports) or, for the last names, OSV
- * and versions; the rest is the file.
+ * Info.plist, Electron, Windows exports, Go binaries, app.asar,
+ * Pipfile.lock, composer.lock, Gemfile.lock, SPDX tag-value), or OSV
+ * records (all, or only those naming the packages of a small set),
+ * versions, or a dpkg.log / apt history.log applied to a dpkg status;
+ * the rest is the file.
  *
  * Invariants: reads return CS_OK, CS_ERR_UNSUPPORTED or CS_ERR_NOMEM;
  * every diagnostic has a message and a line inside the input; every
@@ -40,7 +43,23 @@ static const char *const names[] = {
         "/u/AppData/Local/Programs/x/resources/app/package.json",
         "programs.csv",
         "programs.json",
+        /* 18, 19: OSV records, versions (below); then more readers */
+        NULL,
+        NULL,
+        "/r/usr/local/bin/tool",
+        "/u/AppData/Local/Programs/x/resources/app.asar",
+        /* 22: OSV records restricted to installed packages; 23, 24:
+         * install logs applied to a dpkg status */
+        NULL,
+        "/h/var/log/dpkg.log",
+        "/h/var/log/apt/history.log",
+        "Pipfile.lock",
+        "composer.lock",
+        "Gemfile.lock",
+        "sbom.spdx",
 };
+
+enum { SEL_OSV = 18, SEL_VERSIONS = 19, SEL_OSV_ONLY = 22, SEL_DPKG_LOG = 23, SEL_HISTORY = 24 };
 
 static size_t cur_lines;
 
@@ -111,7 +130,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
-	sel = data[0] % (nn + 2);
+	sel = data[0] % nn;
 	data++;
 	size--;
 	cur_lines = 0;
@@ -123,7 +142,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		goto out;
 	cs_pkgset_set_diag(ps, on_diag, NULL);
 	cs_advisories_set_diag(adv, on_diag, NULL);
-	if (sel < nn) {
+	if (sel == SEL_OSV || sel == SEL_OSV_ONLY) {
+		cs_pkgset_read_mem(ps, "requirements.txt", "a==1.0\nb==2\n", 12);
+		if (sel == SEL_OSV_ONLY && cs_advisories_restrict(adv, ps) != CS_OK)
+			goto out;
+		rc = cs_advisories_load_osv_mem(adv, "osv.json", data, size);
+		if (rc != CS_OK && rc != CS_ERR_EMPTY && rc != CS_ERR_NOMEM)
+			__builtin_trap();
+	} else if (sel == SEL_VERSIONS) {
+		text = malloc(size + 1);
+		if (!text)
+			goto out;
+		memcpy(text, data, size);
+		text[size] = '\0';
+		versions(text);
+		free(text);
+	} else if (sel == SEL_DPKG_LOG || sel == SEL_HISTORY) {
+		static const char status[] = "Package: a\nStatus: install ok installed\n"
+		                             "Version: 1.0-1\n\nPackage: b\nVersion: 2\n";
+
+		cs_pkgset_read_mem(ps, "/h/var/lib/dpkg/status", status, sizeof(status) - 1);
+		rc = cs_pkgset_read_install_log(ps, names[sel], data, size);
+		if (rc != CS_OK && rc != CS_ERR_NOMEM)
+			__builtin_trap();
+	} else {
 		rc = cs_pkgset_read_mem(ps, names[sel], data, size);
 		if (rc != CS_OK && rc != CS_ERR_UNSUPPORTED && rc != CS_ERR_NOMEM)
 			__builtin_trap();
@@ -143,19 +185,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 			cs_advisories_load_osv_mem(adv, "osv.json", osv, sizeof(osv) - 1);
 		}
-	} else if (sel == nn) {
-		rc = cs_advisories_load_osv_mem(adv, "osv.json", data, size);
-		if (rc != CS_OK && rc != CS_ERR_EMPTY && rc != CS_ERR_NOMEM)
-			__builtin_trap();
-		cs_pkgset_read_mem(ps, "requirements.txt", "a==1.0\nb==2\n", 12);
-	} else {
-		text = malloc(size + 1);
-		if (!text)
-			goto out;
-		memcpy(text, data, size);
-		text[size] = '\0';
-		versions(text);
-		free(text);
 	}
 	if (cs_software_match(adv, ps, on_finding, NULL, NULL) != CS_OK)
 		__builtin_trap();

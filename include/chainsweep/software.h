@@ -50,6 +50,7 @@ enum cs_ecosystem {
 	CS_ECO_NUGET,       /* generic order (approximate) */
 	CS_ECO_PRODUCT,     /* a vendor's application: generic order */
 	CS_ECO_SEMVER,      /* OSV "SEMVER" ranges, whatever the ecosystem */
+	CS_ECO_PACKAGIST,   /* PHP Composer: generic order (approximate) */
 	CS_ECO_NCOUNT
 };
 
@@ -96,8 +97,11 @@ const char *cs_purl_qualifier(const struct cs_purl *p, const char *key);
 /* How the install time of a package is known. */
 enum cs_time_source {
 	CS_TIME_NONE = 0,
-	CS_TIME_RECORDED = 1,  /* the package manager or export records it */
-	CS_TIME_FILE_MTIME = 2 /* only the modification time of the file read */
+	CS_TIME_RECORDED = 1,   /* the package manager or export records it */
+	CS_TIME_FILE_MTIME = 2, /* only the modification time of the file read */
+	CS_TIME_PACKAGE_LOG = 3 /* dpkg.log or apt history.log: when this exact
+	                           version was installed, in the host's local
+	                           time (no zone recorded), read as UTC */
 };
 
 /*
@@ -166,6 +170,19 @@ int cs_pkgset_read_file(struct cs_pkgset *ps, const char *path);
 /* Read from memory; `name` decides the reader as a file name would. */
 int cs_pkgset_read_mem(struct cs_pkgset *ps, const char *name, const void *data, size_t len);
 
+/*
+ * Install times from a package manager log held in memory: dpkg.log
+ * lines, or apt's history.log when `name`'s base name holds "history".
+ * Every dpkg package of the set installed, upgraded, downgraded or
+ * reinstalled at exactly its version gets the latest such time
+ * (CS_TIME_PACKAGE_LOG). cs_pkgset_read_host() does this itself with the
+ * host's /var/log/dpkg.log* and /var/log/apt/history.log* (rotations,
+ * compressed too) for the host's dpkg status. Lines not understood are
+ * reported (the first one's position). Returns CS_OK or CS_ERR_NOMEM.
+ */
+int cs_pkgset_read_install_log(struct cs_pkgset *ps, const char *name, const void *data,
+                               size_t len);
+
 size_t cs_pkgset_count(const struct cs_pkgset *ps);
 const struct cs_package *cs_pkgset_at(const struct cs_pkgset *ps, size_t i);
 uint64_t cs_pkgset_counter(const struct cs_pkgset *ps, enum cs_pkg_count c);
@@ -184,6 +201,15 @@ void cs_advisories_set_diag(struct cs_advisories *adv, cs_diag_fn fn, void *user
  * nothing usable was, CS_ERR_IO when the path cannot be opened.
  */
 int cs_advisories_load_osv(struct cs_advisories *adv, const char *path);
+/*
+ * Index only the OSV records that name a package of `ps` (by the key the
+ * matcher looks up, so the findings are the same); call it before
+ * loading. Every record is still checked and counted (a broken one is
+ * reported), but one naming nothing installed is not copied: a sweep of
+ * one host against a whole OSV export keeps little. `ps` is read only
+ * during the call. Returns CS_OK or CS_ERR_NOMEM.
+ */
+int cs_advisories_restrict(struct cs_advisories *adv, const struct cs_pkgset *ps);
 int cs_advisories_load_osv_mem(struct cs_advisories *adv, const char *name, const void *data,
                                size_t len);
 /*
@@ -202,6 +228,8 @@ struct cs_advisory_info {
 	uint64_t products;    /* product-version indicators indexed */
 	uint64_t unsupported; /* ranges we cannot evaluate (GIT) */
 	uint64_t broken;      /* files or records that could not be read */
+	uint64_t unindexed;   /* records naming no installed package
+	                         (cs_advisories_restrict()) */
 };
 void cs_advisories_info(const struct cs_advisories *adv, struct cs_advisory_info *out);
 

@@ -82,6 +82,10 @@ struct cs_advisories {
 	struct cs_advisory_info info;
 	cs_diag_fn diag;
 	void *userdata;
+	/* cs_advisories_restrict(): keys of the installed packages; only
+	 * records naming one of them are indexed. */
+	struct cs_map only;
+	int restricted;
 };
 
 struct cs_advisories *cs_advisories_new(void)
@@ -92,6 +96,7 @@ struct cs_advisories *cs_advisories_new(void)
 		return NULL;
 	cs__arena_init(&a->arena);
 	cs__map_init(&a->index);
+	cs__map_init(&a->only);
 	return a;
 }
 
@@ -101,6 +106,7 @@ void cs_advisories_free(struct cs_advisories *a)
 		return;
 	cs__arena_release(&a->arena);
 	cs__map_release(&a->index);
+	cs__map_release(&a->only);
 	free(a->recs);
 	free(a->ents);
 	free(a->ranges);
@@ -117,6 +123,26 @@ void cs_advisories_set_diag(struct cs_advisories *a, cs_diag_fn fn, void *userda
 void cs_advisories_info(const struct cs_advisories *a, struct cs_advisory_info *out)
 {
 	*out = a->info;
+}
+
+static size_t make_key(enum cs_ecosystem eco, const char *name, char *key);
+
+int cs_advisories_restrict(struct cs_advisories *a, const struct cs_pkgset *ps)
+{
+	size_t i, n = cs_pkgset_count(ps);
+	char key[KEY_MAX];
+
+	a->restricted = 1;
+	for (i = 0; i < n; i++) {
+		const struct cs_package *p = cs_pkgset_at(ps, i);
+		enum cs_ecosystem eco =
+		        p->ecosystem == CS_ECO_UNKNOWN ? CS_ECO_PRODUCT : p->ecosystem;
+		size_t klen = p->name ? make_key(eco, p->name, key) : 0;
+
+		if (klen && cs__map_put(&a->only, key, klen, 1))
+			return CS_ERR_NOMEM;
+	}
+	return CS_OK;
 }
 
 static void adv_diag(struct cs_advisories *a, const char *file, uint64_t line, uint64_t col,
@@ -256,10 +282,34 @@ struct osv_reader {
 	const char *d;
 	size_t len;
 	const char *file;
-	uint64_t line; /* of the record */
-	struct cs_buf t;
+	size_t rec_off;   /* where the record starts */
+	size_t line_off;  /* lines are counted lazily, up to here */
+	uint64_t line_at; /* the line at line_off */
+	struct cs_buf t, t2;
 	struct cs_json_spans s2, s3, s4; /* scratch lists of spans */
 };
+
+/* The line of the record being read. Counted only when a message needs
+ * it, from where the last count stopped (records come in order), so a
+ * big array stays linear and a clean one costs nothing. */
+static uint64_t rec_line(struct osv_reader *r)
+{
+	if (r->rec_off < r->line_off) {
+		r->line_off = 0;
+		r->line_at = 1;
+	}
+	while (r->line_off < r->rec_off) {
+		const char *nl = memchr(r->d + r->line_off, '\n', r->rec_off - r->line_off);
+
+		if (!nl) {
+			r->line_off = r->rec_off;
+			break;
+		}
+		r->line_at++;
+		r->line_off = (size_t)(nl - r->d) + 1;
+	}
+	return r->line_at;
+}
 
 /* The decoded string at `v`, copied into the arena (cut at `max`); NULL
  * when `v` is not a string. *oom is set when out of memory. */
@@ -394,7 +444,8 @@ static int osv_affected(struct osv_reader *rd, struct cs_json_span aff, uint32_t
 
 	if (!cs__json_fields(rd->d, aff, f, 3) || !cs__json_fields(rd->d, f[0].v, pk, 2) ||
 	    cs__json_text(rd->d, pk[1].v, &rd->t) != 1 || !rd->t.len) {
-		adv_diag(a, rd->file, rd->line, 0, "%s: affected[%zu] without a package", id, idx);
+		adv_diag(a, rd->file, rec_line(rd), 0, "%s: affected[%zu] without a package", id,
+		         idx);
 		return CS_OK;
 	}
 	if (rd->t.len >= KEY_MAX - 1 || memchr(rd->t.data, '\0', rd->t.len))
@@ -456,8 +507,60 @@ static int osv_affected(struct osv_reader *rd, struct cs_json_span aff, uint32_t
 	return index_entry(a, key, klen, (uint32_t)(a->nents - 1));
 }
 
-/* One OSV record at span `sp`. */
-static int osv_record(struct osv_reader *rd, struct cs_json_span sp)
+/*
+ * 1 when an affected[] entry of the valid record names an installed
+ * package (cs_advisories_restrict()), by the key the matcher looks up;
+ * 0 when none does. An entry that cannot be read as a package counts as
+ * naming one: osv_affected() then reports it.
+ */
+static int names_installed(struct osv_reader *rd, struct cs_json_span affected)
+{
+	struct cs_advisories *a = rd->a;
+	struct cs_json_scan sc;
+	struct cs_json_level lv;
+	struct cs_json_span el;
+	char key[KEY_MAX];
+	uint32_t hit;
+	int c;
+
+	cs__json_scan_init(&sc, rd->d, affected.off + affected.len);
+	sc.pos = affected.off;
+	if (cs__json_enter(&sc, &lv))
+		return 1;
+	while ((c = cs__json_next(&sc, &lv, NULL)) == 1) {
+		struct cs_json_field f[] = {{"package", {0, 0}}};
+		struct cs_json_field pk[] = {{"ecosystem", {0, 0}}, {"name", {0, 0}}};
+		enum cs_ecosystem eco;
+		size_t klen;
+
+		if (cs__json_skip(&sc, &el))
+			return 1;
+		/* Without a name osv_affected() reports the entry. */
+		if (!cs__json_fields(rd->d, el, f, 1) || !cs__json_fields(rd->d, f[0].v, pk, 2) ||
+		    cs__json_text(rd->d, pk[1].v, &rd->t) != 1 || !rd->t.len)
+			return 1;
+		if (rd->t.len >= KEY_MAX - 1 || memchr(rd->t.data, '\0', rd->t.len))
+			continue; /* osv_affected() would not index it */
+		if (cs__json_text(rd->d, pk[0].v, &rd->t2) != 1 ||
+		    memchr(rd->t2.data, '\0', rd->t2.len))
+			continue;
+		eco = cs_ecosystem_from_osv(cs__buf_cstr(&rd->t2));
+		if (eco == CS_ECO_UNKNOWN)
+			continue;
+		klen = make_key(eco, cs__buf_cstr(&rd->t), key);
+		if (klen && cs__map_get(&a->only, key, klen, &hit))
+			return 1;
+	}
+	return c != 0;
+}
+
+/*
+ * One OSV record at span `sp`. `pre` holds its members when the caller
+ * has already checked it (cs__json_skip_checked()); NULL when it must be
+ * checked here.
+ */
+static int osv_record(struct osv_reader *rd, struct cs_json_span sp,
+                      const struct cs_json_field *pre)
 {
 	struct cs_advisories *a = rd->a;
 	struct cs_json_field f[] = {{"id", {0, 0}},
@@ -471,34 +574,51 @@ static int osv_record(struct osv_reader *rd, struct cs_json_span sp)
 	const char *id, *msg = NULL;
 	size_t i, err_off = 0;
 	uint32_t ri;
-	int oom = 0, rc = CS_OK;
+	int oom = 0, rc = CS_OK, malicious;
 
-	if (cs__json_validate(rd->d, sp, &err_off, &msg)) {
-		uint64_t l = rd->line;
+	rd->rec_off = sp.off;
+	if (pre) {
+		memcpy(f, pre, sizeof(f));
+	} else if (cs__json_validate(rd->d, sp, &err_off, &msg)) {
+		uint64_t l = rec_line(rd);
 
 		for (i = sp.off; i < err_off && i < rd->len; i++)
 			l += rd->d[i] == '\n';
 		a->info.broken++;
 		adv_diag(a, rd->file, l, 0, "OSV: %s", msg ? msg : "invalid JSON");
 		return CS_OK;
+	} else {
+		cs__json_fields(rd->d, sp, f, CS_ARRAY_SIZE(f));
 	}
-	if (!cs__json_fields(rd->d, sp, f, CS_ARRAY_SIZE(f)) ||
-	    !(id = span_str(rd, f[0].v, 256, &oom))) {
-		if (oom)
-			return CS_ERR_NOMEM;
+	rc = cs__json_kind(rd->d, sp) == '{' ? cs__json_text(rd->d, f[0].v, &rd->t) : 0;
+	if (rc < 0)
+		return CS_ERR_NOMEM;
+	if (rc != 1 || memchr(rd->t.data, '\0', rd->t.len)) {
 		a->info.broken++;
-		adv_diag(a, rd->file, rd->line, 0, "OSV record without an id");
+		adv_diag(a, rd->file, rec_line(rd), 0, "OSV record without an id");
 		return CS_OK;
 	}
+	rc = CS_OK;
+	malicious = strncmp(cs__buf_cstr(&rd->t), "MAL-", 4) == 0;
 	a->info.records++;
 	if (cs__json_kind(rd->d, f[3].v) == '"') {
 		a->info.withdrawn++;
 		return CS_OK;
 	}
 	if (cs__json_kind(rd->d, f[4].v) != '[') {
-		adv_diag(a, rd->file, rd->line, 0, "%s: no 'affected' array", id);
+		adv_diag(a, rd->file, rec_line(rd), 0, "%.256s: no 'affected' array",
+		         cs__buf_cstr(&rd->t));
 		return CS_OK;
 	}
+	if (a->restricted && !names_installed(rd, f[4].v)) {
+		/* Checked and counted, but naming nothing installed: not
+		 * worth its copies. */
+		a->info.unindexed++;
+		a->info.malicious += (uint64_t)malicious;
+		return CS_OK;
+	}
+	if (!(id = span_str(rd, f[0].v, 256, &oom)))
+		return CS_ERR_NOMEM; /* it decoded above: only memory fails */
 	if (cs__grow((void **)&a->recs, &a->caprecs, a->nrecs + 1, sizeof(*r)))
 		return CS_ERR_NOMEM;
 	ri = (uint32_t)a->nrecs;
@@ -506,7 +626,7 @@ static int osv_record(struct osv_reader *rd, struct cs_json_span sp)
 	memset(r, 0, sizeof(*r));
 	r->id = id;
 	r->summary = span_str(rd, f[1].v, SUMMARY_MAX, &oom);
-	r->malicious = strncmp(id, "MAL-", 4) == 0;
+	r->malicious = malicious;
 	a->info.malicious += (uint64_t)r->malicious;
 	if (span_array(rd, f[2].v, &rd->s2) && rd->s2.n) {
 		cs__buf_init(&aliases, 4096);
@@ -542,6 +662,11 @@ static uint64_t line_of(const char *d, size_t off)
 int cs_advisories_load_osv_mem(struct cs_advisories *a, const char *name, const void *data,
                                size_t len)
 {
+	struct cs_json_field f[] = {{"id", {0, 0}},
+	                            {"summary", {0, 0}},
+	                            {"aliases", {0, 0}},
+	                            {"withdrawn", {0, 0}},
+	                            {"affected", {0, 0}}};
 	struct osv_reader rd;
 	struct cs_json_scan s;
 	struct cs_json_level lv;
@@ -554,31 +679,23 @@ int cs_advisories_load_osv_mem(struct cs_advisories *a, const char *name, const 
 	rd.d = data;
 	rd.len = len;
 	rd.file = name;
-	rd.line = 1;
+	rd.line_at = 1;
 	cs__buf_init(&rd.t, 1 << 20);
+	cs__buf_init(&rd.t2, 4096);
 	cs__json_scan_init(&s, rd.d, len);
 	c = cs__json_peek(&s);
 	if (c == '{') {
-		if (cs__json_skip(&s, &sp) == CS_OK) {
-			rd.line = line_of(rd.d, sp.off);
-			rc = osv_record(&rd, sp);
-		}
+		if (cs__json_skip(&s, &sp) == CS_OK)
+			rc = osv_record(&rd, sp, NULL);
 	} else if (c == '[' && cs__json_enter(&s, &lv) == CS_OK) {
-		size_t last = 0;
-
 		while (!rc && (c = cs__json_next(&s, &lv, NULL)) == 1) {
-			if (cs__json_skip(&s, &sp))
+			/* One walk checks the record and finds its members; a
+			 * record that fails is checked again, and reported, by
+			 * osv_record(). */
+			c = cs__json_skip_checked(&s, &sp, f, CS_ARRAY_SIZE(f));
+			if (c < 0)
 				break;
-			/* Lines counted incrementally: a big array stays linear. */
-			while (last < sp.off) {
-				const char *nl = memchr(rd.d + last, '\n', sp.off - last);
-
-				if (!nl)
-					break;
-				rd.line++;
-				last = (size_t)(nl - rd.d) + 1;
-			}
-			rc = osv_record(&rd, sp);
+			rc = osv_record(&rd, sp, c == 1 ? f : NULL);
 		}
 	} else if (c != '[') {
 		a->info.broken++;
@@ -589,6 +706,7 @@ int cs_advisories_load_osv_mem(struct cs_advisories *a, const char *name, const 
 		adv_diag(a, name, line_of(rd.d, s.err_off), 0, "OSV: %s", s.errmsg);
 	}
 	cs__buf_release(&rd.t);
+	cs__buf_release(&rd.t2);
 	cs__json_spans_release(&rd.s2);
 	cs__json_spans_release(&rd.s3);
 	cs__json_spans_release(&rd.s4);
@@ -643,7 +761,7 @@ static int load_dir(struct cs_advisories *a, const char *dir, unsigned depth, in
 		n++;
 	}
 	closedir(d);
-	if (!rc)
+	if (!rc && n)
 		qsort(names, n, sizeof(*names), name_cmp);
 	for (i = 0; i < n && !rc; i++) {
 		struct stat st;

@@ -30,7 +30,7 @@ static const char *const eco_names[CS_ECO_NCOUNT] = {
         [CS_ECO_GO] = "Go",           [CS_ECO_CARGO] = "crates.io",
         [CS_ECO_MAVEN] = "Maven",     [CS_ECO_RUBYGEMS] = "RubyGems",
         [CS_ECO_NUGET] = "NuGet",     [CS_ECO_PRODUCT] = "product",
-        [CS_ECO_SEMVER] = "SEMVER",
+        [CS_ECO_SEMVER] = "SEMVER",   [CS_ECO_PACKAGIST] = "Packagist",
 };
 
 const char *cs_ecosystem_name(enum cs_ecosystem eco)
@@ -54,7 +54,7 @@ static const struct {
         {"pypi", CS_ECO_PYPI},         {"go", CS_ECO_GO},
         {"crates.io", CS_ECO_CARGO},   {"maven", CS_ECO_MAVEN},
         {"rubygems", CS_ECO_RUBYGEMS}, {"nuget", CS_ECO_NUGET},
-        {"product", CS_ECO_PRODUCT},
+        {"product", CS_ECO_PRODUCT},   {"packagist", CS_ECO_PACKAGIST},
 };
 
 enum cs_ecosystem cs_ecosystem_from_osv(const char *name)
@@ -77,10 +77,11 @@ static const struct {
 	const char *type;
 	enum cs_ecosystem eco;
 } purl_types[] = {
-        {"deb", CS_ECO_DEBIAN},   {"rpm", CS_ECO_RPM},     {"apk", CS_ECO_ALPINE},
-        {"alpm", CS_ECO_UNKNOWN}, {"npm", CS_ECO_NPM},     {"pypi", CS_ECO_PYPI},
-        {"golang", CS_ECO_GO},    {"cargo", CS_ECO_CARGO}, {"maven", CS_ECO_MAVEN},
-        {"gem", CS_ECO_RUBYGEMS}, {"nuget", CS_ECO_NUGET}, {"generic", CS_ECO_PRODUCT},
+        {"deb", CS_ECO_DEBIAN},         {"rpm", CS_ECO_RPM},     {"apk", CS_ECO_ALPINE},
+        {"alpm", CS_ECO_UNKNOWN},       {"npm", CS_ECO_NPM},     {"pypi", CS_ECO_PYPI},
+        {"golang", CS_ECO_GO},          {"cargo", CS_ECO_CARGO}, {"maven", CS_ECO_MAVEN},
+        {"gem", CS_ECO_RUBYGEMS},       {"nuget", CS_ECO_NUGET}, {"generic", CS_ECO_PRODUCT},
+        {"composer", CS_ECO_PACKAGIST},
 };
 
 enum cs_ecosystem cs_ecosystem_from_purl_type(const char *type)

@@ -448,14 +448,12 @@ static int want_electron(const char *path, const char *data, size_t len)
 	return cs__pkg_path_ends(path, "/resources/app/package.json");
 }
 
-static int read_electron(struct pkg_ctx *c)
+/* The product an Electron app's package.json names. */
+static int electron_add(struct pkg_ctx *c, json_t *j, const char *entry, const char *reader)
 {
-	json_t *j = cs__pkg_json(c, "package.json"), *author;
 	struct cs_package p;
-	int rc = CS_OK;
+	json_t *author;
 
-	if (!j)
-		return CS_OK;
 	memset(&p, 0, sizeof(p));
 	p.ecosystem = CS_ECO_PRODUCT;
 	p.name = cs__pkg_jstr(j, "productName");
@@ -467,16 +465,183 @@ static int read_electron(struct pkg_ctx *c)
 	           : json_is_object(author) ? cs__pkg_jstr(author, "name")
 	                                    : NULL;
 	p.platform = platform_of_path(c->path);
-	p.entry = "productName, version";
-	if (!p.name || !p.version)
+	p.entry = entry;
+	if (!p.name || !p.version) {
 		cs__pkg_broken(c, 1, 1, "Electron package.json without a name and version");
-	else
-		rc = cs__pkg_add(c, "electron", &p);
+		return CS_OK;
+	}
+	return cs__pkg_add(c, reader, &p);
+}
+
+static int read_electron(struct pkg_ctx *c)
+{
+	json_t *j = cs__pkg_json(c, "package.json");
+	int rc;
+
+	if (!j)
+		return CS_OK;
+	rc = electron_add(c, j, "productName, version", "electron");
 	json_decref(j);
 	return rc;
 }
 
 const struct pkg_reader cs__pkg_electron = {"electron", want_electron, read_electron};
+
+/* ------------------------------------------------------------------ app.asar */
+
+/*
+ * Electron's archive format: a Chromium pickle holding the header size
+ * (bytes 0-7: 4, then SIZE), a pickle holding the header JSON (bytes
+ * 8-15: payload size, string length; the JSON from byte 16), then the
+ * files' bytes from 8 + SIZE. The header is a tree of folders
+ * ({"files": {...}}) and files ({"size": N, "offset": "N"}; "unpacked":
+ * true for files kept beside it in app.asar.unpacked/, which the walk
+ * reads on its own). The app's package.json gives the product, as the
+ * unpacked resources/app/package.json does; the package.json files of
+ * its node_modules give npm packages.
+ */
+#define ASAR_MAX_DEPTH 24
+
+static int want_asar(const char *path, const char *data, size_t len)
+{
+	return cs__pkg_path_ends(path, "/app.asar") && len >= 16 &&
+	       memcmp(data, "\x04\x00\x00\x00", 4) == 0;
+}
+
+static uint32_t le32(const char *p)
+{
+	const unsigned char *u = (const unsigned char *)p;
+
+	return u[0] | (uint32_t)u[1] << 8 | (uint32_t)u[2] << 16 | (uint32_t)u[3] << 24;
+}
+
+struct asar {
+	struct pkg_ctx *c;
+	size_t base; /* where the files' bytes start */
+};
+
+/* The bytes of file entry `f` parsed as JSON; NULL (reported) when they
+ * are outside the archive or not JSON; NULL silently when unpacked. */
+static json_t *asar_json(struct asar *a, json_t *f, const char *inner)
+{
+	const char *off_s = cs__pkg_jstr(f, "offset");
+	json_t *size = json_object_get(f, "size"), *j;
+	json_error_t err;
+	unsigned long long off;
+	char *endp;
+
+	if (json_is_true(json_object_get(f, "unpacked")))
+		return NULL;
+	if (!off_s || !json_is_integer(size) || json_integer_value(size) < 0) {
+		cs__pkg_broken(a->c, 0, 0, "app.asar: header entry %s without offset and size",
+		               inner);
+		return NULL;
+	}
+	off = strtoull(off_s, &endp, 10);
+	if (*endp || endp == off_s || off > a->c->len ||
+	    (unsigned long long)json_integer_value(size) > a->c->len - a->base ||
+	    off > a->c->len - a->base - (size_t)json_integer_value(size)) {
+		cs__pkg_broken(a->c, 0, 0, "app.asar: %s lies outside the archive (offset %s)",
+		               inner, off_s);
+		return NULL;
+	}
+	j = json_loadb(a->c->data + a->base + off, (size_t)json_integer_value(size), 0, &err);
+	if (!j)
+		cs__pkg_broken(a->c, 0, 0, "app.asar!/%s:%d:%d: %s", inner, err.line, err.column,
+		               err.text);
+	return j;
+}
+
+/* The npm packages below the folder entry `dir` (a node_modules). */
+static int asar_modules(struct asar *a, json_t *dir, const char *prefix, unsigned depth)
+{
+	json_t *files = json_object_get(dir, "files"), *sub;
+	const char *name;
+	char inner[2048];
+	int rc = CS_OK;
+
+	if (!json_is_object(files) || depth > ASAR_MAX_DEPTH)
+		return CS_OK;
+	json_object_foreach(files, name, sub)
+	{
+		json_t *pf, *pj;
+
+		if (rc)
+			break;
+		if (name[0] == '@') {
+			snprintf(inner, sizeof(inner), "%s/%s", prefix, name);
+			rc = asar_modules(a, sub, inner, depth + 1);
+			continue;
+		}
+		pf = json_object_get(json_object_get(sub, "files"), "package.json");
+		if (!json_is_object(pf))
+			continue;
+		snprintf(inner, sizeof(inner), "%s/%s/package.json", prefix, name);
+		pj = asar_json(a, pf, inner);
+		if (pj) {
+			struct cs_package p;
+			char entry[2100];
+
+			memset(&p, 0, sizeof(p));
+			p.ecosystem = CS_ECO_NPM;
+			p.name = cs__pkg_jstr(pj, "name");
+			p.version = cs__pkg_jstr(pj, "version");
+			snprintf(entry, sizeof(entry), "app.asar!/%s", inner);
+			p.entry = entry;
+			if (p.name && p.version)
+				rc = cs__pkg_add(a->c, "electron-asar", &p);
+			json_decref(pj);
+		}
+		if (!rc) {
+			snprintf(inner, sizeof(inner), "%s/%s/node_modules", prefix, name);
+			rc = asar_modules(
+			        a, json_object_get(json_object_get(sub, "files"), "node_modules"),
+			        inner, depth + 1);
+		}
+	}
+	return rc;
+}
+
+static int read_asar(struct pkg_ctx *c)
+{
+	uint32_t hsize, jlen;
+	json_error_t err;
+	json_t *h, *pf, *pj;
+	struct asar a;
+	int rc = CS_OK;
+
+	hsize = le32(c->data + 4);
+	jlen = le32(c->data + 12);
+	if (hsize < 8 || hsize > c->len - 8 || jlen > hsize - 8) {
+		cs__pkg_broken(c, 0, 0,
+		               "app.asar: header size %u (JSON %u) does not fit the %zu "
+		               "bytes of the file",
+		               hsize, jlen, c->len);
+		return CS_OK;
+	}
+	h = json_loadb(c->data + 16, jlen, 0, &err);
+	if (!h) {
+		cs__pkg_broken(c, 0, 0, "app.asar: header JSON line %d column %d (byte %d): %s",
+		               err.line, err.column, err.position + 16, err.text);
+		return CS_OK;
+	}
+	a.c = c;
+	a.base = 8 + (size_t)hsize;
+	pf = json_object_get(json_object_get(h, "files"), "package.json");
+	if (!json_is_object(pf)) {
+		cs__pkg_broken(c, 0, 0, "app.asar: no package.json at its top");
+	} else if ((pj = asar_json(&a, pf, "package.json")) != NULL) {
+		rc = electron_add(c, pj, "app.asar!/package.json", "electron-asar");
+		json_decref(pj);
+	}
+	if (!rc)
+		rc = asar_modules(&a, json_object_get(json_object_get(h, "files"), "node_modules"),
+		                  "node_modules", 0);
+	json_decref(h);
+	return rc;
+}
+
+const struct pkg_reader cs__pkg_asar = {"electron-asar", want_asar, read_asar};
 
 /* ------------------------------------------------------------------ Windows */
 

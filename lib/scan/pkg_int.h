@@ -77,13 +77,24 @@ int64_t cs__pkg_parse_time(const char *s);
 extern const struct pkg_reader cs__pkg_dpkg, cs__pkg_apk, cs__pkg_rpm_qa;
 extern const struct pkg_reader cs__pkg_npm_lock, cs__pkg_yarn_lock, cs__pkg_pnpm_lock,
         cs__pkg_node_module, cs__pkg_py_metadata, cs__pkg_py_requirements, cs__pkg_poetry_lock,
-        cs__pkg_go_sum, cs__pkg_cargo_lock;
-extern const struct pkg_reader cs__pkg_cyclonedx, cs__pkg_spdx;
-extern const struct pkg_reader cs__pkg_plist, cs__pkg_electron, cs__pkg_win_csv, cs__pkg_win_json;
+        cs__pkg_go_sum, cs__pkg_cargo_lock, cs__pkg_pipfile_lock, cs__pkg_composer_lock,
+        cs__pkg_gemfile_lock;
+extern const struct pkg_reader cs__pkg_cyclonedx, cs__pkg_spdx, cs__pkg_spdx_tv;
+extern const struct pkg_reader cs__pkg_plist, cs__pkg_electron, cs__pkg_win_csv, cs__pkg_win_json,
+        cs__pkg_asar;
+extern const struct pkg_reader cs__pkg_gobin; /* pkg_gobin.c */
 
-/* The rpm database of this host through `rpm -qa` (pkg_os.c); CS_OK
- * when rpm is absent. */
-int cs__pkg_rpm_host(struct cs_pkgset *ps);
+/* The rpm database of this host (`root` NULL) or below `root` through
+ * `rpm [--root R --dbpath D] -qa` (pkg_os.c); CS_OK when there is none,
+ * a gap reported when there is one but no rpm program. */
+int cs__pkg_rpm_host(struct cs_pkgset *ps, const char *root);
+/* Run `bin` as rpm and read its output as `what` (tests pass a stand-in). */
+int cs__pkg_rpm_run(struct cs_pkgset *ps, const char *bin, const char *root, const char *dbpath,
+                    const char *what);
+
+/* Install times from the package logs below `root` ("/" for this host)
+ * for the dpkg packages read from the status file `status` (pkg_logs.c). */
+int cs__pkg_install_logs(struct cs_pkgset *ps, const char *root, const char *status);
 
 /* Path helpers for `want`: the base name, and whether the path ends with
  * `tail` ("/resources/app/package.json"), ignoring ASCII case. */

@@ -2,8 +2,9 @@
  * Language package managers: npm (package-lock.json v1-v3 and
  * npm-shrinkwrap.json, yarn.lock v1 and berry, pnpm-lock.yaml v5-v9,
  * node_modules/NAME/package.json), Python (*.dist-info/METADATA,
- * *.egg-info/PKG-INFO, pinned requirements*.txt, poetry.lock), Go
- * (go.sum) and Rust (Cargo.lock).
+ * *.egg-info/PKG-INFO, pinned requirements*.txt, poetry.lock,
+ * Pipfile.lock), Go (go.sum), Rust (Cargo.lock), Ruby (Gemfile.lock) and
+ * PHP (composer.lock).
  *
  * pnpm-lock.yaml is YAML; only the keys of its `packages:` map are read
  * ("/name/1.2.3", "/name@1.2.3(peer@1)", "name@1.2.3"), by hand: no YAML
@@ -641,3 +642,177 @@ static int read_go_sum(struct pkg_ctx *c)
 }
 
 const struct pkg_reader cs__pkg_go_sum = {"go-sum", want_go_sum, read_go_sum};
+
+/* ------------------------------------------------------------------ Pipfile.lock */
+
+static int want_pipfile_lock(const char *path, const char *data, size_t len)
+{
+	(void)data;
+	(void)len;
+	return strcmp(cs__path_base(path), "Pipfile.lock") == 0;
+}
+
+/* {"default": {"name": {"version": "==1.2.3", ...}}, "develop": {...}}:
+ * every pinned package of both groups (a VCS or path entry has no
+ * version and is skipped). */
+static int read_pipfile_lock(struct pkg_ctx *c)
+{
+	static const char *const groups[] = {"default", "develop"};
+	json_t *j = cs__pkg_json(c, "Pipfile.lock"), *g, *v;
+	const char *name;
+	char entry[NAME_MAX_LEN + 32];
+	size_t k;
+	int rc = CS_OK;
+
+	if (!j)
+		return CS_OK;
+	if (!json_is_object(j)) {
+		cs__pkg_broken(c, 1, 1, "Pipfile.lock: not a JSON object");
+		json_decref(j);
+		return CS_OK;
+	}
+	for (k = 0; k < CS_ARRAY_SIZE(groups) && !rc; k++) {
+		g = json_object_get(j, groups[k]);
+		if (g && !json_is_object(g)) {
+			cs__pkg_broken(c, 0, 0, "Pipfile.lock: %s is not an object", groups[k]);
+			continue;
+		}
+		json_object_foreach(g, name, v)
+		{
+			const char *ver = cs__pkg_jstr(v, "version");
+
+			if (rc)
+				break;
+			if (!ver) {
+				c->ps->count[CS_PKG_SKIPPED]++;
+				continue;
+			}
+			if (strncmp(ver, "===", 3) == 0)
+				ver += 3;
+			else if (strncmp(ver, "==", 2) == 0)
+				ver += 2;
+			snprintf(entry, sizeof(entry), "%s[\"%.*s\"]", groups[k], NAME_MAX_LEN,
+			         name);
+			rc = add_simple(c, "pipfile-lock", CS_ECO_PYPI, name, ver, entry, 0);
+		}
+	}
+	json_decref(j);
+	return rc;
+}
+
+const struct pkg_reader cs__pkg_pipfile_lock = {"pipfile-lock", want_pipfile_lock,
+                                                read_pipfile_lock};
+
+/* ------------------------------------------------------------------ composer.lock */
+
+static int want_composer_lock(const char *path, const char *data, size_t len)
+{
+	(void)data;
+	(void)len;
+	return strcmp(cs__path_base(path), "composer.lock") == 0;
+}
+
+/* {"packages": [{"name": "vendor/pkg", "version": "v1.2.3"}],
+ *  "packages-dev": [...]}. */
+static int read_composer_lock(struct pkg_ctx *c)
+{
+	static const char *const groups[] = {"packages", "packages-dev"};
+	json_t *j = cs__pkg_json(c, "composer.lock"), *g, *v;
+	char entry[64];
+	size_t k, i;
+	int rc = CS_OK;
+
+	if (!j)
+		return CS_OK;
+	for (k = 0; k < CS_ARRAY_SIZE(groups) && !rc; k++) {
+		g = json_object_get(j, groups[k]);
+		if (g && !json_is_array(g)) {
+			cs__pkg_broken(c, 0, 0, "composer.lock: %s is not an array", groups[k]);
+			continue;
+		}
+		json_array_foreach(g, i, v)
+		{
+			if (rc)
+				break;
+			if (!json_is_object(v)) {
+				cs__pkg_broken(c, 0, 0, "composer.lock: %s[%zu] is not an object",
+				               groups[k], i);
+				continue;
+			}
+			snprintf(entry, sizeof(entry), "%s[%zu]", groups[k], i);
+			rc = add_simple(c, "composer-lock", CS_ECO_PACKAGIST,
+			                cs__pkg_jstr(v, "name"), cs__pkg_jstr(v, "version"), entry,
+			                0);
+		}
+	}
+	json_decref(j);
+	return rc;
+}
+
+const struct pkg_reader cs__pkg_composer_lock = {"composer-lock", want_composer_lock,
+                                                 read_composer_lock};
+
+/* ------------------------------------------------------------------ Gemfile.lock */
+
+static int want_gemfile_lock(const char *path, const char *data, size_t len)
+{
+	(void)data;
+	(void)len;
+	return strcmp(cs__path_base(path), "Gemfile.lock") == 0;
+}
+
+/*
+ * Bundler's lockfile: sections (GEM, GIT, PATH, PLATFORMS, DEPENDENCIES,
+ * ...) at column 0; in GEM, GIT and PATH, a "specs:" list whose entries
+ * are "    name (version[-platform])" at four spaces (their own
+ * dependencies follow at six, with requirements, and are not packages).
+ */
+static int read_gemfile_lock(struct pkg_ctx *c)
+{
+	size_t pos = 0, n;
+	uint64_t no = 0;
+	const char *s;
+	char name[NAME_MAX_LEN], ver[256], entry[64];
+	int in_specs = 0, rc = CS_OK;
+
+	while (!rc && line_next(c, &pos, &no, &s, &n)) {
+		const char *open, *close;
+		size_t vl, k;
+
+		if (n == 0)
+			continue;
+		if (s[0] != ' ') {
+			in_specs = 0;
+			continue;
+		}
+		if (n >= 8 && memcmp(s, "  specs:", 8) == 0) {
+			in_specs = 1;
+			continue;
+		}
+		if (!in_specs || n < 5 || memcmp(s, "    ", 4) != 0 || s[4] == ' ')
+			continue;
+		open = memchr(s, '(', n);
+		close = open ? memchr(open, ')', n - (size_t)(open - s)) : NULL;
+		if (!open || !close || open < s + 6 || open[-1] != ' ') {
+			cs__pkg_broken(c, no, 5, "Gemfile.lock: spec is not 'name (version)'");
+			continue;
+		}
+		copy_n(name, sizeof(name), s + 4, (size_t)(open - 1 - (s + 4)));
+		vl = (size_t)(close - open - 1);
+		/* "1.13.10-x86_64-linux": the platform is not part of the
+		 * version OSV lists. */
+		for (k = 0; k + 1 < vl; k++) {
+			if (open[1 + k] == '-' && cs__isalpha((unsigned char)open[2 + k])) {
+				vl = k;
+				break;
+			}
+		}
+		copy_n(ver, sizeof(ver), open + 1, vl);
+		snprintf(entry, sizeof(entry), "specs, line %llu", (unsigned long long)no);
+		rc = add_simple(c, "gemfile-lock", CS_ECO_RUBYGEMS, name, ver, entry, no);
+	}
+	return rc;
+}
+
+const struct pkg_reader cs__pkg_gemfile_lock = {"gemfile-lock", want_gemfile_lock,
+                                                read_gemfile_lock};

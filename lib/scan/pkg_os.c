@@ -328,28 +328,19 @@ static int read_rpm_qa(struct pkg_ctx *c)
 const struct pkg_reader cs__pkg_rpm_qa = {"rpm", want_rpm_qa, read_rpm_qa};
 
 /*
- * Run `rpm -qa --queryformat ...` (no shell; stdin from /dev/null,
- * stderr discarded) and read its output. A host without rpm is fine.
+ * Run `BIN [--root ROOT --dbpath DBPATH] -qa --queryformat ...` (no
+ * shell; stdin from /dev/null, stderr discarded) and read its output,
+ * reported as `what`.
  */
-int cs__pkg_rpm_host(struct cs_pkgset *ps)
+int cs__pkg_rpm_run(struct cs_pkgset *ps, const char *bin, const char *root, const char *dbpath,
+                    const char *what)
 {
-	static const char *const bins[] = {"/usr/bin/rpm", "/bin/rpm"};
-	const char *bin = NULL;
 	struct cs_buf out;
 	struct pkg_ctx c;
-	int fds[2], status, rc = CS_OK;
+	int fds[2], status = 0, rc = CS_OK;
 	pid_t pid;
-	size_t i;
 	char chunk[65536];
 
-	for (i = 0; i < CS_ARRAY_SIZE(bins) && !bin; i++) {
-		if (access(bins[i], X_OK) == 0)
-			bin = bins[i];
-	}
-	if (!bin)
-		return CS_OK;
-	if (access("/var/lib/rpm", F_OK) != 0 && access("/usr/lib/sysimage/rpm", F_OK) != 0)
-		return CS_OK;
 	if (pipe2(fds, O_CLOEXEC) != 0)
 		return CS_OK;
 	pid = fork();
@@ -359,8 +350,12 @@ int cs__pkg_rpm_host(struct cs_pkgset *ps)
 		return CS_OK;
 	}
 	if (pid == 0) {
-		char *const argv[] = {(char *)"rpm", (char *)"-qa", (char *)"--queryformat",
-		                      (char *)RPM_QUERYFORMAT, NULL};
+		char *const plain[] = {(char *)"rpm", (char *)"-qa", (char *)"--queryformat",
+		                       (char *)RPM_QUERYFORMAT, NULL};
+		char *const rooted[] = {
+		        (char *)"rpm",           (char *)"--root",        (char *)root,
+		        (char *)"--dbpath",      (char *)dbpath,          (char *)"-qa",
+		        (char *)"--queryformat", (char *)RPM_QUERYFORMAT, NULL};
 		int devnull = open("/dev/null", O_RDWR);
 
 		if (devnull >= 0) {
@@ -368,7 +363,7 @@ int cs__pkg_rpm_host(struct cs_pkgset *ps)
 			dup2(devnull, 2);
 		}
 		dup2(fds[1], 1);
-		execv(bin, argv);
+		execv(bin, root ? rooted : plain);
 		_exit(127);
 	}
 	close(fds[1]);
@@ -388,15 +383,86 @@ int cs__pkg_rpm_host(struct cs_pkgset *ps)
 		;
 	memset(&c, 0, sizeof(c));
 	c.ps = ps;
-	c.path = "rpm -qa";
+	c.path = cs__arena_strndup(&ps->arena, what, strlen(what));
+	if (!c.path) {
+		cs__buf_release(&out);
+		return CS_ERR_NOMEM;
+	}
 	c.data = cs__buf_cstr(&out);
 	c.len = out.len;
 	ps->count[CS_PKG_FILES]++;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		cs__pkg_broken(&c, 0, 0, "rpm -qa failed; its output may be incomplete");
+		cs__pkg_broken(&c, 0, 0, "rpm -qa failed (exit %d); its output may be incomplete",
+		               WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 	rc = read_rpm_qa(&c);
 	if (c.broken)
 		ps->count[CS_PKG_BROKEN]++;
 	cs__buf_release(&out);
 	return rc;
+}
+
+static const char *rpm_bin(void)
+{
+	static const char *const bins[] = {"/usr/bin/rpm", "/bin/rpm"};
+	size_t i;
+
+	for (i = 0; i < CS_ARRAY_SIZE(bins); i++) {
+		if (access(bins[i], X_OK) == 0)
+			return bins[i];
+	}
+	return NULL;
+}
+
+/*
+ * The RPM database of this host (`root` NULL) or of a mounted or
+ * collected host: /usr/lib/sysimage/rpm (Fedora 36 and later, SUSE) or
+ * /var/lib/rpm below it, read with `rpm --root ROOT --dbpath ...`. A
+ * host without an RPM database is fine; a database we cannot read
+ * because this machine has no rpm program is reported and counted as a
+ * gap, unless a saved `rpm-qa.tsv` of that root was read instead.
+ */
+int cs__pkg_rpm_host(struct cs_pkgset *ps, const char *root)
+{
+	static const char *const dbs[] = {"/usr/lib/sysimage/rpm", "/var/lib/rpm"};
+	const char *bin = rpm_bin(), *db = NULL;
+	char path[4096], absroot[4096], what[4200];
+	size_t i;
+
+	for (i = 0; i < CS_ARRAY_SIZE(dbs) && !db; i++) {
+		struct stat st;
+
+		snprintf(path, sizeof(path), "%s%s", root ? root : "", dbs[i]);
+		if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+			db = dbs[i];
+	}
+	if (!db)
+		return CS_OK;
+	if (!root)
+		return bin ? cs__pkg_rpm_run(ps, bin, NULL, NULL, "rpm -qa") : CS_OK;
+	snprintf(path, sizeof(path), "%s%s", root, db);
+	if (!bin) {
+		struct pkg_ctx c;
+
+		for (i = 0; i < ps->n; i++) {
+			if (strcmp(ps->pkgs[i].reader, "rpm") == 0 &&
+			    strncmp(ps->pkgs[i].file, root, strlen(root)) == 0)
+				return CS_OK; /* its rpm-qa.tsv stands in */
+		}
+		memset(&c, 0, sizeof(c));
+		c.ps = ps;
+		c.path = cs__arena_strndup(&ps->arena, path, strlen(path));
+		if (!c.path)
+			return CS_ERR_NOMEM;
+		cs__pkg_broken(&c, 0, 0,
+		               "RPM database not read: no rpm program on this machine (install "
+		               "Debian's 'rpm', or save `rpm -qa --queryformat "
+		               "'%%{NAME}\\t%%{EPOCHNUM}:%%{VERSION}-%%{RELEASE}\\t%%{ARCH}\\t"
+		               "%%{INSTALLTIME}\\n'` on the host as rpm-qa.tsv)");
+		ps->count[CS_PKG_BROKEN]++;
+		return CS_OK;
+	}
+	if (!realpath(root[0] ? root : "/", absroot))
+		return CS_OK;
+	snprintf(what, sizeof(what), "rpm --root %s -qa", absroot);
+	return cs__pkg_rpm_run(ps, bin, absroot, db, what);
 }

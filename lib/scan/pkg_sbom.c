@@ -223,3 +223,127 @@ static int read_spdx(struct pkg_ctx *c)
 }
 
 const struct pkg_reader cs__pkg_spdx = {"spdx", want_spdx, read_spdx};
+
+/* ------------------------------------------------------------------ SPDX tag-value */
+
+static int want_spdx_tv(const char *path, const char *data, size_t len)
+{
+	(void)path;
+	return len >= 17 && memcmp(data, "SPDXVersion: SPDX-", 17) == 0;
+}
+
+struct tv_pkg {
+	char name[1024], ver[256], purl[2048], supplier[512];
+	uint64_t line;
+	size_t index;
+};
+
+static int tv_flush(struct pkg_ctx *c, struct tv_pkg *t)
+{
+	struct cs_package p;
+	char entry[1100], name[1024], ver[256];
+	int rc = CS_OK;
+
+	if (t->line) {
+		memset(&p, 0, sizeof(p));
+		p.version = t->ver[0] ? t->ver : NULL;
+		p.purl = t->purl[0] ? t->purl : NULL;
+		p.vendor = t->supplier[0] ? t->supplier : NULL;
+		snprintf(entry, sizeof(entry), "PackageName: %s", t->name);
+		p.entry = entry;
+		p.line = t->line;
+		if (from_purl(p.purl, &p, name, sizeof(name), ver, sizeof(ver))) {
+			if (p.purl)
+				cs__pkg_note(c, t->line, 1,
+				             "%s: purl does not parse; using the name", entry);
+			p.name = t->name;
+			p.ecosystem = CS_ECO_UNKNOWN;
+		}
+		rc = cs__pkg_add(c, "spdx-tv", &p);
+	}
+	memset(t, 0, sizeof(*t));
+	return rc;
+}
+
+static void tv_copy(char *dst, size_t cap, const char *s, size_t n)
+{
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(dst, s, n);
+	dst[n] = '\0';
+}
+
+/*
+ * SPDX 2.x tag-value: "Tag: value" lines; a package starts at
+ * PackageName and runs to the next one (or to a file or snippet
+ * section). PackageVersion, PackageSupplier and the
+ * "ExternalRef: PACKAGE-MANAGER purl pkg:..." reference are kept; the
+ * purl decides as in the JSON form. Multi-line <text>...</text> values
+ * are skipped whole.
+ */
+static int read_spdx_tv(struct pkg_ctx *c)
+{
+	struct tv_pkg t;
+	size_t pos = 0;
+	uint64_t no = 0;
+	int in_text = 0, rc = CS_OK;
+
+	memset(&t, 0, sizeof(t));
+	while (!rc && pos < c->len) {
+		const char *s = c->data + pos, *colon, *v;
+		size_t e = pos, n, vn;
+
+		while (e < c->len && c->data[e] != '\n')
+			e++;
+		n = e - pos;
+		pos = e + 1;
+		no++;
+		if (n && s[n - 1] == '\r')
+			n--;
+		if (in_text) {
+			if (memmem(s, n, "</text>", 7))
+				in_text = 0;
+			continue;
+		}
+		if (n == 0 || s[0] == '#')
+			continue;
+		colon = memchr(s, ':', n);
+		if (!colon) {
+			cs__pkg_broken(c, no, 1, "SPDX tag-value: line is not 'Tag: value'");
+			continue;
+		}
+		v = colon + 1;
+		vn = n - (size_t)(v - s);
+		cs__trim(&v, &vn);
+		if (vn >= 6 && memcmp(v, "<text>", 6) == 0 && !memmem(v, vn, "</text>", 7)) {
+			in_text = 1;
+			continue;
+		}
+#define TAG(x) ((size_t)(colon - s) == sizeof(x) - 1 && memcmp(s, x, sizeof(x) - 1) == 0)
+		if (TAG("PackageName")) {
+			rc = tv_flush(c, &t);
+			t.line = no;
+			tv_copy(t.name, sizeof(t.name), v, vn);
+		} else if (TAG("FileName") || TAG("SnippetSPDXID")) {
+			rc = tv_flush(c, &t);
+		} else if (t.line && TAG("PackageVersion")) {
+			tv_copy(t.ver, sizeof(t.ver), v, vn);
+		} else if (t.line && TAG("PackageSupplier")) {
+			tv_copy(t.supplier, sizeof(t.supplier), v, vn);
+		} else if (t.line && TAG("ExternalRef") && !t.purl[0]) {
+			/* "PACKAGE-MANAGER purl pkg:npm/x@1" (or PACKAGE_MANAGER) */
+			const char *sp = memchr(v, ' ', vn);
+
+			if (sp && (size_t)(v + vn - sp) > 6 && memcmp(sp, " purl ", 6) == 0)
+				tv_copy(t.purl, sizeof(t.purl), sp + 6, (size_t)(v + vn - sp - 6));
+		}
+#undef TAG
+	}
+	if (!rc)
+		rc = tv_flush(c, &t);
+	if (in_text && !rc)
+		cs__pkg_broken(c, no, 1, "SPDX tag-value: <text> never closed");
+	return rc;
+}
+
+const struct pkg_reader cs__pkg_spdx_tv = {"spdx-tv", want_spdx_tv, read_spdx_tv};

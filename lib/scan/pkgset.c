@@ -25,15 +25,18 @@
 #define SNIFF_LEN 4096
 
 static const struct pkg_reader *const readers[] = {
-        &cs__pkg_dpkg,        &cs__pkg_apk,
-        &cs__pkg_rpm_qa,      &cs__pkg_npm_lock,
-        &cs__pkg_yarn_lock,   &cs__pkg_pnpm_lock,
-        &cs__pkg_node_module, &cs__pkg_electron,
-        &cs__pkg_py_metadata, &cs__pkg_py_requirements,
-        &cs__pkg_poetry_lock, &cs__pkg_go_sum,
-        &cs__pkg_cargo_lock,  &cs__pkg_cyclonedx,
-        &cs__pkg_spdx,        &cs__pkg_plist,
-        &cs__pkg_win_csv,     &cs__pkg_win_json,
+        &cs__pkg_dpkg,         &cs__pkg_apk,
+        &cs__pkg_rpm_qa,       &cs__pkg_npm_lock,
+        &cs__pkg_yarn_lock,    &cs__pkg_pnpm_lock,
+        &cs__pkg_node_module,  &cs__pkg_electron,
+        &cs__pkg_py_metadata,  &cs__pkg_py_requirements,
+        &cs__pkg_poetry_lock,  &cs__pkg_go_sum,
+        &cs__pkg_cargo_lock,   &cs__pkg_cyclonedx,
+        &cs__pkg_spdx,         &cs__pkg_plist,
+        &cs__pkg_win_csv,      &cs__pkg_win_json,
+        &cs__pkg_asar,         &cs__pkg_gobin,
+        &cs__pkg_pipfile_lock, &cs__pkg_composer_lock,
+        &cs__pkg_gemfile_lock, &cs__pkg_spdx_tv,
 };
 
 static const char *const count_names[CS_PKG_NCOUNTS] = {
@@ -589,7 +592,7 @@ static int walk_dir(struct cs_pkgset *ps, int dfd, struct cs_buf *path, unsigned
 		}
 		n++;
 	}
-	if (!rc)
+	if (!rc && n) /* qsort wants a non-NULL array, even empty */
 		qsort(names, n, sizeof(*names), name_cmp);
 	for (i = 0; i < n && !rc; i++) {
 		struct stat st;
@@ -698,12 +701,29 @@ int cs_pkgset_read_host(struct cs_pkgset *ps, const char *root)
 
 	if (!ps)
 		return CS_ERR_INVALID;
-	if (root)
-		return cs_pkgset_read_path(ps, root);
+	if (root) {
+		char status[4096];
+		size_t n = strlen(root);
+
+		rc = cs_pkgset_read_path(ps, root);
+		while (n > 1 && root[n - 1] == '/')
+			n--;
+		if (rc || n + 24 >= sizeof(status))
+			return rc;
+		snprintf(status, sizeof(status), "%.*s/var/lib/dpkg/status", (int)n, root);
+		rc = cs__pkg_install_logs(ps, root, n == 1 && root[0] == '/' ? status + 1 : status);
+		if (!rc) {
+			status[n] = '\0'; /* the root without its trailing slashes */
+			rc = cs__pkg_rpm_host(ps, n == 1 && root[0] == '/' ? "" : status);
+		}
+		return rc;
+	}
 	rc = read_host_db(ps, "/var/lib/dpkg/status");
+	if (!rc)
+		rc = cs__pkg_install_logs(ps, "/", "/var/lib/dpkg/status");
 	if (!rc)
 		rc = read_host_db(ps, "/lib/apk/db/installed");
 	if (!rc)
-		rc = cs__pkg_rpm_host(ps);
+		rc = cs__pkg_rpm_host(ps, NULL);
 	return rc;
 }

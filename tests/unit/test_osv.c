@@ -276,6 +276,72 @@ static void test_real_world_osv(void **state)
 	cs_advisories_free(a);
 }
 
+/*
+ * cs_advisories_restrict(): the same findings as without it; records
+ * naming nothing installed are counted (MAL- ones too) but not indexed;
+ * a broken record is still reported even though it names nothing
+ * installed; an entry in another ecosystem with an installed name does
+ * not count as installed.
+ */
+static void test_restricted(void **state)
+{
+	const char *lock = "{\"lockfileVersion\":3,\"packages\":{\"\":{\"name\":\"app\"},"
+	                   "\"node_modules/evil\":{\"version\":\"1.0.1\"},"
+	                   "\"node_modules/Mixed\":{\"version\":\"2.0.0\"},"
+	                   "\"node_modules/w\":{\"version\":\"1.0.0\"}}}";
+	const char *recs =
+	        "[\n{\"id\":\"MAL-1\",\"affected\":[{\"package\":{\"ecosystem\":\"npm\","
+	        "\"name\":\"evil\"},\"versions\":[\"1.0.1\"]}]},\n"
+	        "{\"id\":\"MAL-2\",\"affected\":[{\"package\":{\"ecosystem\":\"npm\","
+	        "\"name\":\"other\"}}]},\n"
+	        "{\"id\":\"PY-1\",\"affected\":[{\"package\":{\"ecosystem\":\"PyPI\","
+	        "\"name\":\"evil\"}}]},\n"
+	        "{\"id\":\"GHSA-w\",\"withdrawn\":\"2026-01-01T00:00:00Z\",\"affected\":[{"
+	        "\"package\":{\"ecosystem\":\"npm\",\"name\":\"w\"}}]},\n"
+	        "{\"id\":\"BAD\",\"affected\":[{\"package\":{\"ecosystem\":\"npm\","
+	        "\"name\":\"nobody\\x\"}}]},\n"
+	        "{\"id\":\"TWO\",\"affected\":[{\"package\":{\"ecosystem\":\"npm\","
+	        "\"name\":\"nobody\"}},{\"package\":{\"ecosystem\":\"npm\",\"name\":"
+	        "\"mi\\u0078ed\"},"
+	        "\"ranges\":[{\"type\":\"SEMVER\",\"events\":[{\"introduced\":\"0\"},"
+	        "{\"fixed\":\"2.0.1\"}]}]}]}\n]";
+	struct cs_advisory_info full, only;
+	struct hits hf, ho;
+	struct cs_pkgset *ps = cs_pkgset_new();
+	struct cs_advisories *a = cs_advisories_new(), *b = cs_advisories_new();
+	struct cs_test_diags d;
+
+	(void)state;
+	memset(&d, 0, sizeof(d));
+	assert_int_equal(cs_pkgset_read_mem(ps, "package-lock.json", lock, strlen(lock)), CS_OK);
+	assert_int_equal(cs_advisories_load_osv_mem(a, "m.json", recs, strlen(recs)), CS_OK);
+	assert_int_equal(cs_advisories_restrict(b, ps), CS_OK);
+	cs_advisories_set_diag(b, cs_test_diag_cb, &d);
+	assert_int_equal(cs_advisories_load_osv_mem(b, "m.json", recs, strlen(recs)), CS_OK);
+	match(a, ps, &hf);
+	match(b, ps, &ho);
+	assert_string_equal(ho.text, hf.text);
+	assert_string_equal(ho.text, "evil 1.0.1 MAL-1 =1.0.1 MAL\n"
+	                             "Mixed 2.0.0 TWO <2.0.1\n");
+	cs_advisories_info(a, &full);
+	cs_advisories_info(b, &only);
+	assert_int_equal(only.records, full.records);
+	assert_int_equal(only.records, 5);
+	assert_int_equal(only.withdrawn, 1);
+	assert_int_equal(only.malicious, full.malicious);
+	assert_int_equal(only.malicious, 2);
+	assert_int_equal(only.broken, 1);
+	assert_int_equal(full.broken, 1);
+	assert_true(cs_test_diags_have(&d, "m.json:6"));
+	assert_int_equal(only.unindexed, 2); /* MAL-2, PY-1 */
+	assert_int_equal(full.unindexed, 0);
+	assert_int_equal(only.affected, 3); /* MAL-1, TWO's two entries */
+	assert_int_equal(full.affected, 5);
+	cs_pkgset_free(ps);
+	cs_advisories_free(a);
+	cs_advisories_free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -285,6 +351,7 @@ int main(void)
 	        cmocka_unit_test(test_broken_records),
 	        cmocka_unit_test(test_product_versions),
 	        cmocka_unit_test(test_real_world_osv),
+	        cmocka_unit_test(test_restricted),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -80,7 +80,9 @@ static void test_host_tree(void **state)
 	assert_true(cs_test_diags_have(&d, "Broken.app/Contents/Info.plist:6:7:"));
 	assert_true(cs_test_diags_have(&d, "broken/package-lock.json:6:40:"));
 	assert_true(cs_test_diags_have(&d, "broken/cut.cdx.json:8:5:"));
-	/* The dpkg package's time is its .list file's, recorded by dpkg. */
+	/* libdemo1's time is that of its upgrade to exactly 1.4.2-2 in the
+	 * crafted var/log/dpkg.log (the .list file's time stands in only
+	 * when no log names the version). */
 	{
 		size_t i;
 		int seen = 0;
@@ -89,8 +91,8 @@ static void test_host_tree(void **state)
 			const struct cs_package *p = cs_pkgset_at(ps, i);
 
 			if (strcmp(p->name, "libdemo1") == 0) {
-				assert_int_equal(p->install_time_source, CS_TIME_RECORDED);
-				assert_true(p->install_time > 0);
+				assert_int_equal(p->install_time_source, CS_TIME_PACKAGE_LOG);
+				assert_int_equal(p->install_time, 1769936401); /* 2026-02-01 */
 				seen = 1;
 			}
 			if (strcmp(p->reader, "windows-export") == 0 &&

@@ -194,7 +194,9 @@ static void test_ecosystem_names(void **state)
 	assert_int_equal(cs_ecosystem_from_osv("PyPI"), CS_ECO_PYPI);
 	assert_int_equal(cs_ecosystem_from_osv("Red Hat"), CS_ECO_RPM);
 	assert_int_equal(cs_ecosystem_from_osv("Alpine:v3.18"), CS_ECO_ALPINE);
-	assert_int_equal(cs_ecosystem_from_osv("Packagist"), CS_ECO_UNKNOWN);
+	assert_int_equal(cs_ecosystem_from_osv("Packagist"), CS_ECO_PACKAGIST);
+	assert_int_equal(cs_ecosystem_from_purl_type("composer"), CS_ECO_PACKAGIST);
+	assert_int_equal(cs_ecosystem_from_osv("Hex"), CS_ECO_UNKNOWN);
 	assert_int_equal(cs_ecosystem_from_purl_type("golang"), CS_ECO_GO);
 	assert_int_equal(cs_ecosystem_from_purl_type("deb"), CS_ECO_DEBIAN);
 	assert_string_equal(cs_ecosystem_name(CS_ECO_CARGO), "crates.io");
