@@ -645,6 +645,11 @@ int cmd_sweep(int argc, char **argv, struct cli_global *g)
 			goto out;
 		}
 		cs_advisories_add_intel(adv, in);
+		/* Only OSV records naming an installed package are kept. */
+		if (cs_advisories_restrict(adv, ps)) {
+			cli_err("out of memory");
+			goto out;
+		}
 		for (k2 = 0; k2 < nosv; k2++)
 			if (cs_advisories_load_osv(adv, osv[k2]) == CS_ERR_IO)
 				cli_err("%s: cannot read", osv[k2]);
