@@ -106,6 +106,7 @@ struct cs_correlation {
 	struct cs_map cl_index; /* name -> index */
 	struct cs_map self_files, self_refs, self_real;
 	struct cs_map file_self; /* file id -> 1 self, 2 not */
+	struct cs_map file_cluster; /* file id -> its document cluster */
 	struct cs_map seen;      /* "qi\0cluster\0rel\0value": evidence added */
 	struct cs_buf key;
 	int cidrs_loaded;
@@ -202,9 +203,10 @@ static long cluster_get(struct cs_correlation *c, const char *name)
 
 /* The cluster names one stored source puts a value in, into `names`
  * (each once); returns how many. A source naming no cluster is its own
- * document cluster, "source:FILE". */
+ * document cluster, "source:FILE", made when `create` (never once leads
+ * point into the clusters). */
 static size_t source_clusters(struct cs_correlation *c, const struct cs_stored_source *s,
-			      const char **names, size_t cap)
+			      const char **names, size_t cap, int create)
 {
 	size_t i, n = 0;
 
@@ -213,16 +215,24 @@ static size_t source_clusters(struct cs_correlation *c, const struct cs_stored_s
 			names[n++] = s->labels[i];
 	}
 	if (!n && cap) {
+		uint32_t v;
+		long ci;
+
+		/* The document cluster, made once per source file. */
+		if (cs__map_get(&c->file_cluster, &s->file_id, sizeof(s->file_id), &v)) {
+			names[n++] = c->cl[v].name;
+			return n;
+		}
+		if (!create) /* counting sizes: clusters are fixed, leads point at them */
+			return 0;
 		cs__buf_reset(&c->key);
-		if (cs__buf_printf(&c->key, "source:%s", s->file ? s->file : "?")) {
+		if (cs__buf_printf(&c->key, "source:%s", s->file ? s->file : "?") ||
+		    (ci = cluster_get(c, cs__buf_cstr(&c->key))) < 0 ||
+		    cs__map_put(&c->file_cluster, &s->file_id, sizeof(s->file_id), (uint32_t)ci)) {
 			c->rc = CS_ERR_NOMEM;
 			return 0;
 		}
-		names[n++] = keep(c, cs__buf_cstr(&c->key));
-		if (!names[0]) {
-			c->rc = CS_ERR_NOMEM;
-			return 0;
-		}
+		names[n++] = c->cl[ci].name;
 	}
 	return n;
 }
@@ -325,7 +335,7 @@ static int on_stored(void *ud, const struct cs_stored_indicator *ind)
 			;
 		if (j == nfiles && nfiles < MAX_CLUSTERS_PER_VALUE)
 			files[nfiles++] = s->file_id;
-		m = source_clusters(c, s, mine, sizeof(mine) / sizeof(mine[0]));
+		m = source_clusters(c, s, mine, sizeof(mine) / sizeof(mine[0]), 1);
 		if (c->rc)
 			return c->rc;
 		for (j = 0; j < m && n < MAX_CLUSTERS_PER_VALUE; j++) {
@@ -779,7 +789,7 @@ static int count_sizes(void *ud, int64_t file_id, const char *file, const char *
 	s.file = file;
 	s.labels = labels;
 	s.nlabels = nlabels;
-	n = source_clusters(c, &s, names, sizeof(names) / sizeof(names[0]));
+	n = source_clusters(c, &s, names, sizeof(names) / sizeof(names[0]), 0);
 	if (c->rc)
 		return c->rc;
 	for (i = 0; i < n; i++) {
@@ -850,6 +860,7 @@ static struct cs_correlation *correlation_new(struct cs_store *st,
 	cs__map_init(&c->self_refs);
 	cs__map_init(&c->self_real);
 	cs__map_init(&c->file_self);
+	cs__map_init(&c->file_cluster);
 	cs__map_init(&c->seen);
 	cs__map_init(&c->find_index);
 	cs__buf_init(&c->key, 1 << 20);
@@ -877,6 +888,7 @@ void cs_correlation_free(struct cs_correlation *c)
 	cs__map_release(&c->self_refs);
 	cs__map_release(&c->self_real);
 	cs__map_release(&c->file_self);
+	cs__map_release(&c->file_cluster);
 	cs__map_release(&c->seen);
 	cs__buf_release(&c->key);
 	cs__arena_release(&c->strs);
