@@ -952,17 +952,14 @@ static int run(struct cs_correlation *c, const struct cs_query_item *items, size
 	return rc ? rc : c->rc;
 }
 
-int cs_correlate(struct cs_store *st, const struct cs_query_item *items, size_t nitems,
-		 const struct cs_correlate_opts *opts, struct cs_correlation **out)
-{
-	static const struct cs_correlate_opts defaults;
-	struct cs_correlation *c = correlation_new(st, opts ? opts : &defaults);
-	int rc;
+static const struct cs_correlate_opts default_opts;
 
-	*out = NULL;
-	if (!c)
-		return CS_ERR_NOMEM;
-	rc = run(c, items, nitems);
+/* Run the analysis on `c`; it becomes *out, or is freed on failure. */
+static int finish(struct cs_correlation *c, const struct cs_query_item *items, size_t nitems,
+		  struct cs_correlation **out)
+{
+	int rc = run(c, items, nitems);
+
 	if (rc) {
 		cs_correlation_free(c);
 		return rc;
@@ -971,11 +968,19 @@ int cs_correlate(struct cs_store *st, const struct cs_query_item *items, size_t 
 	return CS_OK;
 }
 
+int cs_correlate(struct cs_store *st, const struct cs_query_item *items, size_t nitems,
+		 const struct cs_correlate_opts *opts, struct cs_correlation **out)
+{
+	struct cs_correlation *c = correlation_new(st, opts ? opts : &default_opts);
+
+	*out = NULL;
+	return c ? finish(c, items, nitems, out) : CS_ERR_NOMEM;
+}
+
 int cs_correlate_case(struct cs_store *st, const struct cs_correlate_opts *opts,
 		      struct cs_correlation **out)
 {
-	static const struct cs_correlate_opts defaults;
-	struct cs_correlation *c = correlation_new(st, opts ? opts : &defaults);
+	struct cs_correlation *c = correlation_new(st, opts ? opts : &default_opts);
 	struct cs_query_item *items = NULL;
 	size_t i;
 	int rc;
@@ -986,19 +991,17 @@ int cs_correlate_case(struct cs_store *st, const struct cs_correlate_opts *opts,
 	rc = cs_store_findings(st, NULL, 0, keep_finding, c);
 	if (!rc && c->nfinds && !(items = cs__calloc(c->nfinds, sizeof(*items))))
 		rc = CS_ERR_NOMEM;
-	for (i = 0; !rc && i < c->nfinds; i++) {
-		items[i].kind = c->finds[i].kind;
-		items[i].value = c->finds[i].value;
-	}
-	if (!rc)
-		rc = run(c, items, c->nfinds);
-	free(items);
 	if (rc) {
 		cs_correlation_free(c);
 		return rc;
 	}
-	*out = c;
-	return CS_OK;
+	for (i = 0; i < c->nfinds; i++) {
+		items[i].kind = c->finds[i].kind;
+		items[i].value = c->finds[i].value;
+	}
+	rc = finish(c, items, c->nfinds, out);
+	free(items);
+	return rc;
 }
 
 size_t cs_correlation_query_size(const struct cs_correlation *c)
