@@ -248,6 +248,10 @@ static void print_text(const struct cs_correlation *c, int verbose)
 	       " share something\n",
 	       cs_correlation_query_size(c), cs_correlation_unmatched(c),
 	       cs_correlation_clusters_seen(c));
+	if (cs_correlation_cooccur_capped(c))
+		printf("note: %zu query values met more than 4,096 other values on their hosts"
+		       " within the window; their co-occurrence evidence is incomplete\n",
+		       cs_correlation_cooccur_capped(c));
 	if (!n)
 		printf("no lead\n");
 	for (i = 0; i < n; i++) {
@@ -409,10 +413,12 @@ int cmd_correlate(int argc, char **argv, struct cli_global *g)
 
 			json_object_set_new(
 				o2, "query",
-				json_pack("{s:I,s:I,s:I}", "indicators",
+				json_pack("{s:I,s:I,s:I,s:I}", "indicators",
 					  (json_int_t)cs_correlation_query_size(c), "unmatched",
 					  (json_int_t)cs_correlation_unmatched(c), "clusters",
-					  (json_int_t)cs_correlation_clusters_seen(c)));
+					  (json_int_t)cs_correlation_clusters_seen(c),
+					  "cooccurrence_capped",
+					  (json_int_t)cs_correlation_cooccur_capped(c)));
 			for (i = 0; i < cs_correlation_lead_count(c); i++)
 				json_array_append_new(leads,
 						      lead_json(cs_correlation_lead(c, i), i + 1));

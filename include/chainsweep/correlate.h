@@ -107,6 +107,10 @@ size_t cs_correlation_query_size(const struct cs_correlation *c);
 /* Query indicators no cluster shares anything with. */
 size_t cs_correlation_unmatched(const struct cs_correlation *c);
 size_t cs_correlation_clusters_seen(const struct cs_correlation *c);
+/* Query values whose co-occurring values were too many to look up all
+ * (more than 4,096 on their hosts within the window): their co-occurrence
+ * evidence is incomplete. */
+size_t cs_correlation_cooccur_capped(const struct cs_correlation *c);
 size_t cs_correlation_lead_count(const struct cs_correlation *c);
 const struct cs_lead *cs_correlation_lead(const struct cs_correlation *c, size_t i);
 

@@ -578,7 +578,7 @@ static int lookup_cooccurring(struct cs_correlation *c, const struct cs_query_it
 	struct cs_map looked;
 	size_t i, j, nlooked = 0;
 	uint32_t v;
-	int rc = CS_OK;
+	int rc = CS_OK, capped = 0;
 
 	if (!c->indexed && (rc = cooccur_index(c)))
 		return rc;
@@ -619,7 +619,7 @@ static int lookup_cooccurring(struct cs_correlation *c, const struct cs_query_it
 			if (cs__map_get(&looked, c->key.data, c->key.len, &v))
 				continue;
 			if (nlooked++ >= MAX_COOCCUR_VALUES) {
-				c->cooccur_capped++;
+				capped = 1;
 				break;
 			}
 			rc = cs__map_put(&looked, c->key.data, c->key.len, 1);
@@ -628,6 +628,7 @@ static int lookup_cooccurring(struct cs_correlation *c, const struct cs_query_it
 		}
 	}
 	cs__map_release(&looked);
+	c->cooccur_capped += capped;
 	return rc;
 }
 
@@ -1017,6 +1018,11 @@ size_t cs_correlation_unmatched(const struct cs_correlation *c)
 size_t cs_correlation_clusters_seen(const struct cs_correlation *c)
 {
 	return c->ncl;
+}
+
+size_t cs_correlation_cooccur_capped(const struct cs_correlation *c)
+{
+	return c->cooccur_capped;
 }
 
 size_t cs_correlation_lead_count(const struct cs_correlation *c)

@@ -386,6 +386,47 @@ static void test_cooccurrence_many(void **state)
 	assert_int_equal(l->nevidence, 1);
 	assert_string_equal(l->evidence[0].value, "cdn-true.example");
 	assert_string_equal(l->evidence[0].via, "ws-2");
+	assert_int_equal(cs_correlation_cooccur_capped(c), 0);
+	cs_correlation_free(c);
+}
+
+/* More distinct values beside one item than are looked up: the item is
+ * counted as capped, never silently cut. */
+static void test_cooccurrence_capped(void **state)
+{
+	struct fixture *f = *state;
+	struct cs_correlate_opts o;
+	struct cs_correlation *c = NULL;
+	struct cs_finding_rec r;
+	char loc[64], val[64];
+	int64_t sweep, t0 = 1680000000000;
+	int i;
+	const struct cs_query_item q[] = {
+		{CS_KIND_DOMAIN, "noise.example", NULL, 0, 0},
+	};
+
+	assert_int_equal(cs_store_sweep_begin(f->st, "ws-3", "logs", &sweep), CS_OK);
+	memset(&r, 0, sizeof(r));
+	r.kind = CS_FIND_LOG;
+	r.evidence = "log";
+	r.ind_kind = "domain";
+	r.count = 1;
+	r.first_seen_ms = r.last_seen_ms = t0;
+	r.location = "proxy.log:1";
+	r.observed = r.ind_value = "noise.example";
+	assert_int_equal(cs_store_finding_put(f->st, sweep, &r), CS_OK);
+	for (i = 0; i < 4100; i++) {
+		snprintf(loc, sizeof(loc), "proxy.log:%d", i + 2);
+		snprintf(val, sizeof(val), "v%d.example", i);
+		r.location = loc;
+		r.observed = r.ind_value = val;
+		assert_int_equal(cs_store_finding_put(f->st, sweep, &r), CS_OK);
+	}
+	assert_int_equal(cs_store_sweep_end(f->st, sweep, "{}", 0), CS_OK);
+	memset(&o, 0, sizeof(o));
+	o.cooccur = 1;
+	assert_int_equal(cs_correlate(f->st, q, 1, &o, &c), CS_OK);
+	assert_int_equal(cs_correlation_cooccur_capped(c), 1);
 	cs_correlation_free(c);
 }
 
@@ -498,6 +539,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_self_excluded, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_cooccurrence, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_cooccurrence_many, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_cooccurrence_capped, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_hostile_queries, setup, teardown),
 	        cmocka_unit_test(test_real_eset),
 	};
