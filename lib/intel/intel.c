@@ -689,6 +689,29 @@ static uint32_t lset_intern(struct cs_intel *in, const char *const *v, size_t n,
 	return id;
 }
 
+/*
+ * Intern `label` and append it to in->tmp_labels (of which `*n` are in
+ * use, room already made) unless empty or there already. Returns 1 when
+ * appended (its id in *id), 0 when not, CS_ERR_NOMEM.
+ */
+static int tmp_label_add(struct cs_intel *in, const char *label, size_t *n, uint32_t *id)
+{
+	const char *l;
+	size_t j;
+
+	if (!label || !*label)
+		return 0;
+	if (!(*id = intern(in, label)))
+		return CS_ERR_NOMEM;
+	l = cs__strtab_get(&in->strs, *id);
+	for (j = 0; j < *n && in->tmp_labels[j] != l; j++)
+		;
+	if (j < *n)
+		return 0;
+	in->tmp_labels[(*n)++] = l;
+	return 1;
+}
+
 /* The labels of set `a` followed by those of `b` not in `a`, interned. */
 static uint32_t lset_union(struct cs_intel *in, uint32_t a, uint32_t b, int *rc)
 {
@@ -705,8 +728,6 @@ static uint32_t lset_union(struct cs_intel *in, uint32_t a, uint32_t b, int *rc)
 		*rc = CS_ERR_NOMEM;
 		return 0;
 	}
-	la = &in->lsets[a];
-	lb = &in->lsets[b];
 	for (i = 0; i < la->n; i++)
 		in->tmp_labels[n++] = la->v[i];
 	for (i = 0; i < lb->n; i++) {
@@ -774,7 +795,7 @@ int cs__intel_put_source(struct cs_intel *in, size_t idx, const char *file, uint
 			 const char *const *labels, size_t nlabels)
 {
 	uint32_t lset = 0;
-	size_t i, j, n = 0;
+	size_t i, n = 0;
 	int rc;
 
 	if (nlabels) {
@@ -785,17 +806,9 @@ int cs__intel_put_source(struct cs_intel *in, size_t idx, const char *file, uint
 			return CS_ERR_NOMEM;
 		for (i = 0; i < nlabels; i++) {
 			uint32_t id;
-			const char *l;
 
-			if (!labels[i] || !*labels[i])
-				continue;
-			if (!(id = intern(in, labels[i])))
+			if (tmp_label_add(in, labels[i], &n, &id) < 0)
 				return CS_ERR_NOMEM;
-			l = cs__strtab_get(&in->strs, id);
-			for (j = 0; j < n && in->tmp_labels[j] != l; j++)
-				;
-			if (j == n)
-				in->tmp_labels[n++] = l;
 		}
 		lset = lset_intern(in, in->tmp_labels, n, &rc);
 		if (rc)
@@ -895,18 +908,13 @@ int cs__intel_add(struct cs_reader_ctx *ctx, const struct cs_ind_add *a)
 		const char *l = i < ctx->nfile_labels ? ctx->file_labels[i]
 						      : a->labels[i - ctx->nfile_labels];
 		uint32_t id;
-		size_t j;
 
-		if (!l || !*l)
+		rc = tmp_label_add(in, l, &n, &id);
+		if (rc <= 0) {
+			if (rc)
+				return rc;
 			continue;
-		if (!(id = intern(in, l)))
-			return CS_ERR_NOMEM;
-		l = cs__strtab_get(&in->strs, id);
-		for (j = 0; j < n && in->tmp_labels[j] != l; j++)
-			;
-		if (j < n)
-			continue;
-		in->tmp_labels[n++] = l;
+		}
 		rc = put_label_id(in, &in->inds[idx], id);
 		if (rc == CS_ERR_TOOBIG)
 			rc = CS_OK; /* label cap: keep the indicator, drop the excess */
