@@ -318,11 +318,15 @@ int cmd_report(int argc, char **argv, struct cli_global *g)
 			gr = cs_graph_new();
 			mf = r.nleads && gr ? open_memstream(&svg, &len) : NULL;
 			if (mf) {
-				if (cs_correlation_graph(corr, 4, 6, gr) || cs_graph_write_svg(gr, mf)) {
-					fclose(mf);
-					free(svg);
-					svg = NULL;
-				} else if (fclose(mf) != 0) {
+				int grc = cs_correlation_graph(corr, 4, 6, gr);
+
+				if (!grc)
+					grc = cs_graph_write_svg(gr, mf);
+				if (fclose(mf) != 0 && !grc)
+					grc = CS_ERR_IO;
+				if (grc) {
+					cli_err("evidence graph left out of the report: %s",
+						cs_strerror(grc));
 					free(svg);
 					svg = NULL;
 				}
