@@ -29,6 +29,8 @@ struct cli_global {
 	int quiet;        /* --quiet: no per-file notes */
 	int verbose;      /* --verbose: every diagnostic */
 	int no_cache;     /* --no-cache: compile the rules every time */
+	int no_yara_variants; /* --no-yara-variants: every file gets every rule */
+	unsigned long long yara_variant_bytes; /* --yara-variant-bytes N (0: default) */
 };
 
 /* Parse the global options at argv[*i]; returns 1 when one was taken

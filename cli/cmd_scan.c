@@ -247,6 +247,12 @@ static json_t *summary_json(const struct cs_scan_result *r, const struct cs_matc
 	                              (json_int_t)mi->yara_rules, "compounds",
 	                              (json_int_t)mi->compounds, "compounds_left_out",
 	                              (json_int_t)mi->compounds_bad));
+	json_object_set_new(o, "yara_variants",
+	                    json_pack("{s:I, s:I, s:I, s:I}", "gated_rules",
+	                              (json_int_t)mi->yara_gated, "variants",
+	                              (json_int_t)mi->yara_variants, "failed",
+	                              (json_int_t)mi->yara_variants_failed, "files",
+	                              (json_int_t)mi->yara_files_split));
 	return o;
 }
 
@@ -524,6 +530,7 @@ static int cmd_files(int argc, char **argv, struct cli_global *g)
 	if (ss.diags_hidden)
 		fprintf(stderr, "chainsweep: %llu more problems not shown (use --verbose)\n",
 		        (unsigned long long)ss.diags_hidden);
+	cs_matcher_info(m, &mi); /* variants are built during the sweep */
 	if (g->json)
 		cli_json_print(summary_json(&res, &mi));
 	else if (!g->quiet || res.incomplete)

@@ -402,6 +402,8 @@ int cli_matcher_new(const struct cs_intel *in, const struct cli_global *g, cs_di
 
 	cs_matcher_opts_init(&o);
 	o.cache_dir = cli_cache_dir(g, dir, sizeof(dir));
+	o.no_yara_variants = g->no_yara_variants;
+	o.yara_variant_bytes = g->yara_variant_bytes;
 	rc = cs_matcher_new_opts(in, &o, diag, ud, out);
 	if (rc || !g->verbose)
 		return rc;
@@ -412,5 +414,10 @@ int cli_matcher_new(const struct cs_intel *in, const struct cli_global *g, cs_di
 	if (mi.regexes)
 		fprintf(stderr, "chainsweep: regexes %s%s%s\n", cache_word(mi.regex_cache),
 		        dir[0] ? " in " : "", dir);
+	if (mi.yara_gated)
+		fprintf(stderr,
+		        "chainsweep: %zu YARA rules have a header test or size bound: files that "
+		        "fail it are scanned without them\n",
+		        mi.yara_gated);
 	return rc;
 }

@@ -1,6 +1,7 @@
 /*
  * chainsweep: entry point and command table.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +42,23 @@ int cli_global_opt(struct cli_global *g, int argc, char **argv, int *i)
 	}
 	if (strcmp(a, "--no-cache") == 0) {
 		g->no_cache = 1;
+		return 1;
+	}
+	if (strcmp(a, "--no-yara-variants") == 0) {
+		g->no_yara_variants = 1;
+		return 1;
+	}
+	if (strcmp(a, "--yara-variant-bytes") == 0) {
+		const char *v = *i + 1 < argc ? argv[*i + 1] : "";
+		char *end = NULL;
+
+		errno = 0;
+		g->yara_variant_bytes = strtoull(v, &end, 10);
+		if (v[0] < '0' || v[0] > '9' || *end || errno || !g->yara_variant_bytes) {
+			cli_err("--yara-variant-bytes needs a number of bytes above 0");
+			return -1;
+		}
+		++*i;
 		return 1;
 	}
 	if (strcmp(a, "--db") == 0) {
@@ -164,6 +182,12 @@ static void usage(FILE *f)
 	      "  --no-cache          compile YARA rules and regexes every time, without\n"
 	      "                      the cache ($CHAINSWEEP_CACHE_DIR, else\n"
 	      "                      $XDG_CACHE_HOME/chainsweep or ~/.cache/chainsweep)\n"
+	      "  --no-yara-variants  scan every file with every YARA rule (by default a\n"
+	      "                      file is scanned without the rules whose header test\n"
+	      "                      or size bound it fails: docs/yara-variants.md)\n"
+	      "  --yara-variant-bytes N\n"
+	      "                      compile a variant once N bytes of files need it\n"
+	      "                      (default 32 MiB)\n"
 	      "\n"
 	      "exit status: 0 success (or nothing found), 1 findings, 2 error,\n"
 	      "3 nothing found by a sweep that could not look everywhere.\n",

@@ -57,6 +57,13 @@ int cs_matcher_new(const struct cs_intel *intel, cs_diag_fn diag, void *userdata
  */
 struct cs_matcher_opts {
 	const char *cache_dir;
+	/* YARA ruleset variants (docs/yara-variants.md): a file is scanned
+	 * without the rules whose header test or size bound it fails.
+	 * `no_yara_variants` turns them off; `yara_variant_bytes` is how many
+	 * bytes of one class of files are seen before its variant is compiled
+	 * (0: 32 MiB). */
+	int no_yara_variants;
+	uint64_t yara_variant_bytes;
 };
 void cs_matcher_opts_init(struct cs_matcher_opts *o);
 int cs_matcher_new_opts(const struct cs_intel *intel, const struct cs_matcher_opts *o,
@@ -90,6 +97,11 @@ struct cs_matcher_info {
 	size_t compounds_bad; /* compound file indicators left out (a term no file decides) */
 	int yara_cache;      /* enum cs_cache_state of the YARA rules */
 	int regex_cache;     /* the same for the regex databases (the worst of them) */
+	/* Ruleset variants: rules that some files may skip, variants built
+	 * or loaded so far, variants that failed their check, files scanned
+	 * with a variant. */
+	size_t yara_gated, yara_variants, yara_variants_failed;
+	uint64_t yara_files_split;
 };
 void cs_matcher_info(const struct cs_matcher *m, struct cs_matcher_info *out);
 

@@ -40,6 +40,7 @@
 #define CACHE_HEAD    (8 + 4 + 32 + 4 + 8 + 32)
 #define CACHE_MAX     ((uint64_t)1 << 31) /* 2 GiB: far above any ruleset */
 #define CACHE_KEEP    4                   /* entries kept per kind */
+#define CACHE_KEEP_YVAR 64 /* of kind "yvar": a ruleset has up to 16 variants */
 #define CACHE_NAMEMAX 128
 
 static void put_le(unsigned char *p, uint64_t v, int n)
@@ -246,7 +247,7 @@ static void prune(const char *dir, const char *kind)
 		v[n].t = st.st_mtim;
 		n++;
 	}
-	while (n > CACHE_KEEP) {
+	while (n > (strcmp(kind, "yvar") == 0 ? CACHE_KEEP_YVAR : CACHE_KEEP)) {
 		size_t o = 0;
 
 		for (i = 1; i < n; i++)

@@ -58,6 +58,8 @@ struct cs_canchor {
 	uint32_t next; /* next observation under the same key, +1; 0 ends */
 };
 
+struct cs_yvariants;
+
 struct cs_matcher {
 	const struct cs_intel *intel;
 	unsigned hashes; /* CS_HASH_* the set needs */
@@ -77,12 +79,16 @@ struct cs_matcher {
 	YR_RULES *rules;
 	size_t yara_rules, yara_sources, yara_bad;
 	const char **yara_ns; /* namespace (source path) per source */
+	unsigned char *yara_bad_v; /* per source: left out of the rules */
+	struct cs_yvariants *yv;   /* ruleset variants (yara_variant.c), or NULL */
 	char yara_digest[65];  /* SHA-256 over the compiled sources */
 	int yr_init;
 	/* Compiled-matcher cache (cache.c): the folder, or NULL, and what
 	 * it gave (enum cs_cache_state). */
 	const char *cache_dir;
 	int yara_cache, regex_cache;
+	int no_variants;        /* cs_matcher_opts.no_yara_variants */
+	uint64_t variant_bytes; /* cs_matcher_opts.yara_variant_bytes */
 	/* Compound file indicators: anchors keyed "h<hash>:<hex>",
 	 * "n:<base name>" or "*" (checked on every object). */
 	struct cs_ccheck *ccheck_v;
@@ -98,15 +104,92 @@ struct cs_matcher {
 	unsigned char v4len[33], v6len[129];
 };
 
-/* Per-thread matching state. */
+/* A SHA-256 fed piece by piece; each piece is followed by its length so
+ * that ("ab","c") and ("a","bc") differ (matcher.c). cs__key_end gives 1
+ * with the key in `key`, 0 when hashing failed (no cache then). */
+struct cs_keyer {
+	void *c; /* EVP_MD_CTX */
+	int ok;
+};
+void cs__key_begin(struct cs_keyer *k, const char *what);
+void cs__key_add(struct cs_keyer *k, const void *p, size_t n);
+void cs__key_adds(struct cs_keyer *k, const char *s);
+int cs__key_end(struct cs_keyer *k, unsigned char *key);
+
+/* libyara glue (matcher.c): declare our externals on a compiler; rules
+ * to and from a byte image (the cache's payload); count rules. */
+void cs__yara_externals(YR_COMPILER *c);
+int cs__yara_save(YR_RULES *rules, unsigned char **out, size_t *len);
+int cs__yara_load(const unsigned char *p, size_t len, YR_RULES **out);
+size_t cs__yara_count(YR_RULES *rules);
+
+/*
+ * What a YARA rule's condition requires before any string matters
+ * (yara_gate.c, docs/yara-variants.md): a header test on the first bytes,
+ * or one of several, and an upper bound on the size.
+ */
+struct cs_ygate_test {
+	unsigned char width, be; /* 1, 2 or 4 bytes at offset 0; big-endian */
+	uint64_t value;
+};
+struct cs_yrule {
+	size_t start, end; /* the declaration in the text, modifiers to '}' */
+	const char *name;
+	size_t name_len;
+	unsigned global : 1, priv : 1;
+	size_t first_test, ntests; /* alternatives in tests[]; 0: no header test */
+	uint64_t max_size;         /* the file must be smaller; UINT64_MAX: no bound */
+};
+struct cs_yref {
+	const char *p; /* an identifier a condition names (may be a rule) */
+	size_t len;
+	int wild; /* written "name*": every rule starting so */
+};
+struct cs_ygate {
+	struct cs_yrule *rules;
+	size_t nrules, cap;
+	struct cs_ygate_test *tests;
+	size_t ntests, tcap;
+	struct cs_yref *refs;
+	size_t nrefs, rcap;
+	int complete; /* 0: part of the text not understood; leave none out */
+};
+
+/* Read the rules of a YARA text. Pointers in `g` point into `text`.
+ * Returns CS_OK (see g->complete) or CS_ERR_NOMEM. */
+int cs__ygate_read(struct cs_ygate *g, const char *text, size_t len);
+void cs__ygate_release(struct cs_ygate *g);
+/* Does the header test hold for data p[0..len)? */
+int cs__ygate_holds(const struct cs_ygate_test *t, const unsigned char *p, size_t len);
+
+
+/* Per-thread matching state: `vscan` holds a scanner per ruleset
+ * variant, made on first use. */
+#define CS_YVAR_MAX 16
 struct cs_match_thread {
 	const struct cs_matcher *m;
 	hs_scratch_t *scratch;
 	YR_SCANNER *scanner;
+	YR_SCANNER *vscan[CS_YVAR_MAX];
 };
 
 int cs__match_thread_init(struct cs_match_thread *t, const struct cs_matcher *m);
 void cs__match_thread_release(struct cs_match_thread *t);
+
+/*
+ * Ruleset variants (yara_variant.c). cs__yvar_new reads the rules of a
+ * matcher whose YARA rules are built and sets m->yv when some rule can be
+ * left out for some files (`key`: the rules' cache key when `keyed`;
+ * `compile_bytes`: bytes of a class of files before its variant is
+ * compiled, 0 for the default). cs__yvar_scanner gives the scanner to
+ * use for a file's bytes: a variant's, or t->scanner.
+ */
+int cs__yvar_new(struct cs_matcher *m, const char *cache_dir, const unsigned char *key, int keyed,
+                 uint64_t compile_bytes);
+void cs__yvar_free(struct cs_yvariants *yv);
+YR_SCANNER *cs__yvar_scanner(struct cs_match_thread *t, const unsigned char *data, size_t len);
+void cs__yvar_thread_release(struct cs_match_thread *t);
+void cs__yvar_info(const struct cs_matcher *m, struct cs_matcher_info *o);
 
 /* Called for each match; a non-zero return stops matching and is passed
  * back. */

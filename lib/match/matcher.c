@@ -38,14 +38,7 @@ static void report(cs_diag_fn diag, void *ud, const char *file, const char *reas
 
 /* ---- the compiled-matcher cache ---- */
 
-/* A SHA-256 fed piece by piece; each piece is followed by its length so
- * that ("ab","c") and ("a","bc") differ. */
-struct keyer {
-	EVP_MD_CTX *c;
-	int ok;
-};
-
-static void key_begin(struct keyer *k, const char *what)
+void cs__key_begin(struct cs_keyer *k, const char *what)
 {
 	k->c = EVP_MD_CTX_new();
 	k->ok = k->c && EVP_DigestInit_ex(k->c, EVP_sha256(), NULL);
@@ -53,7 +46,7 @@ static void key_begin(struct keyer *k, const char *what)
 		k->ok = EVP_DigestUpdate(k->c, what, strlen(what) + 1);
 }
 
-static void key_add(struct keyer *k, const void *p, size_t n)
+void cs__key_add(struct cs_keyer *k, const void *p, size_t n)
 {
 	unsigned char len[8];
 	int i;
@@ -64,13 +57,12 @@ static void key_add(struct keyer *k, const void *p, size_t n)
 		k->ok = EVP_DigestUpdate(k->c, p, n) && EVP_DigestUpdate(k->c, len, 8);
 }
 
-static void key_adds(struct keyer *k, const char *s)
+void cs__key_adds(struct cs_keyer *k, const char *s)
 {
-	key_add(k, s, strlen(s));
+	cs__key_add(k, s, strlen(s));
 }
 
-/* 1 with the key in `key`, 0 when hashing failed (no cache then). */
-static int key_end(struct keyer *k, unsigned char *key)
+int cs__key_end(struct cs_keyer *k, unsigned char *key)
 {
 	unsigned int len = 0;
 
@@ -216,18 +208,18 @@ static void rx_free(struct rx_list *l)
  * Hyperscan accepted one by one, and Hyperscan's version. */
 static int rx_key(const struct rx_list *l, const char *what, unsigned char *key)
 {
-	struct keyer k;
+	struct cs_keyer k;
 	size_t i;
 
-	key_begin(&k, "chainsweep hyperscan block v1");
-	key_adds(&k, hs_version());
-	key_adds(&k, what);
+	cs__key_begin(&k, "chainsweep hyperscan block v1");
+	cs__key_adds(&k, hs_version());
+	cs__key_adds(&k, what);
 	for (i = 0; i < l->n; i++) {
-		key_adds(&k, l->expr[i]);
-		key_add(&k, &l->flags[i], sizeof(l->flags[i]));
-		key_add(&k, &l->ids[i], sizeof(l->ids[i]));
+		cs__key_adds(&k, l->expr[i]);
+		cs__key_add(&k, &l->flags[i], sizeof(l->flags[i]));
+		cs__key_add(&k, &l->ids[i], sizeof(l->ids[i]));
 	}
-	return key_end(&k, key);
+	return cs__key_end(&k, key);
 }
 
 static const char *rx_kind(const char *what)
@@ -424,6 +416,14 @@ static int build_regexes(struct cs_matcher *m, cs_diag_fn diag, void *ud)
 static const char *const yara_externals[] = {"filename", "filepath", "extension", "filetype",
                                              "owner"};
 
+void cs__yara_externals(YR_COMPILER *c)
+{
+	size_t k;
+
+	for (k = 0; k < CS_ARRAY_SIZE(yara_externals); k++)
+		yr_compiler_define_string_variable(c, yara_externals[k], "");
+}
+
 struct yara_err {
 	cs_diag_fn diag;
 	void *ud;
@@ -452,13 +452,10 @@ static long yara_try(struct cs_matcher *m, const unsigned char *bad, cs_diag_fn 
 	size_t i, n = cs_intel_yara_count(m->intel);
 	struct yara_err e = {diag, ud, NULL, 0};
 	YR_COMPILER *c = NULL;
-	YR_RULE *rule;
-	size_t k;
 
 	if (yr_compiler_create(&c) != ERROR_SUCCESS)
 		return CS_ERR_NOMEM - 1;
-	for (k = 0; k < CS_ARRAY_SIZE(yara_externals); k++)
-		yr_compiler_define_string_variable(c, yara_externals[k], "");
+	cs__yara_externals(c);
 	yr_compiler_set_callback(c, yara_compile_cb, &e);
 	m->yara_sources = 0;
 	for (i = 0; i < n; i++) {
@@ -490,11 +487,7 @@ static long yara_try(struct cs_matcher *m, const unsigned char *bad, cs_diag_fn 
 		return CS_ERR_NOMEM - 1;
 	}
 	yr_compiler_destroy(c);
-	m->yara_rules = 0;
-	yr_rules_foreach(m->rules, rule)
-	{
-		m->yara_rules++;
-	}
+	m->yara_rules = cs__yara_count(m->rules);
 	return -1;
 }
 
@@ -573,30 +566,79 @@ static size_t ms_read(void *ptr, size_t size, size_t count, void *ud)
 	return n;
 }
 
+int cs__yara_save(YR_RULES *rules, unsigned char **out, size_t *len)
+{
+	struct mstream ms;
+	YR_STREAM st;
+
+	memset(&ms, 0, sizeof(ms));
+	st.user_data = &ms;
+	st.read = ms_read;
+	st.write = ms_write;
+	if (yr_rules_save_stream(rules, &st) != ERROR_SUCCESS || ms.nomem) {
+		free(ms.p);
+		return ms.nomem ? CS_ERR_NOMEM : CS_ERR_IO;
+	}
+	*out = ms.p;
+	*len = ms.len;
+	return CS_OK;
+}
+
+int cs__yara_load(const unsigned char *p, size_t len, YR_RULES **out)
+{
+	struct mstream ms;
+	YR_STREAM st;
+
+	memset(&ms, 0, sizeof(ms));
+	ms.p = (unsigned char *)p;
+	ms.len = len;
+	st.user_data = &ms;
+	st.read = ms_read;
+	st.write = ms_write;
+	*out = NULL;
+	if (yr_rules_load_stream(&st, out) != ERROR_SUCCESS) {
+		*out = NULL;
+		return CS_ERR_PARSE;
+	}
+	return CS_OK;
+}
+
+size_t cs__yara_count(YR_RULES *rules)
+{
+	YR_RULE *rule;
+	size_t n = 0;
+
+	yr_rules_foreach(rules, rule)
+	{
+		n++;
+	}
+	return n;
+}
+
 /* The cache key of the YARA rules: every source with its namespace, the
  * externals, libyara's version and compiled-rules format, the word size. */
 static int yara_key(const struct cs_matcher *m, unsigned char *key)
 {
 	size_t i, k, n = cs_intel_yara_count(m->intel);
-	struct keyer kr;
+	struct cs_keyer kr;
 	char v[64];
 
-	key_begin(&kr, "chainsweep yara v1");
+	cs__key_begin(&kr, "chainsweep yara v1");
 	snprintf(v, sizeof(v), "%s/%d/%zu", YR_VERSION, YR_ARENA_FILE_VERSION, sizeof(void *));
-	key_adds(&kr, v);
+	cs__key_adds(&kr, v);
 	for (k = 0; k < CS_ARRAY_SIZE(yara_externals); k++) {
-		key_adds(&kr, yara_externals[k]);
-		key_adds(&kr, ""); /* its default value */
+		cs__key_adds(&kr, yara_externals[k]);
+		cs__key_adds(&kr, ""); /* its default value */
 	}
 	for (i = 0; i < n; i++) {
 		const char *text;
 		size_t len;
 
 		cs_intel_yara_source(m->intel, i, &text, &len);
-		key_adds(&kr, m->yara_ns[i]);
-		key_add(&kr, text, len);
+		cs__key_adds(&kr, m->yara_ns[i]);
+		cs__key_add(&kr, text, len);
 	}
-	return key_end(&kr, key);
+	return cs__key_end(&kr, key);
 }
 
 /*
@@ -609,9 +651,6 @@ static int yara_cached(struct cs_matcher *m, const unsigned char *key, unsigned 
 {
 	size_t i, n = cs_intel_yara_count(m->intel), nbad;
 	struct cs_mcache_entry e;
-	struct mstream ms;
-	YR_STREAM st;
-	YR_RULE *rule;
 	int rc;
 
 	rc = cs__mcache_get(m->cache_dir, "yara", key, &e);
@@ -633,21 +672,11 @@ static int yara_cached(struct cs_matcher *m, const unsigned char *key, unsigned 
 			if (ok)
 				bad[idx] = 1;
 		}
-		memset(&ms, 0, sizeof(ms));
-		ms.p = (unsigned char *)e.payload;
-		ms.len = e.payload_len;
-		st.user_data = &ms;
-		st.read = ms_read;
-		st.write = ms_write;
-		if (ok && yr_rules_load_stream(&st, &m->rules) == ERROR_SUCCESS) {
+		if (ok && cs__yara_load(e.payload, e.payload_len, &m->rules) == CS_OK) {
 			cs__mcache_entry_release(&e);
 			m->yara_cache = CS_CACHE_HIT;
 			m->yara_sources = n - nbad;
-			m->yara_rules = 0;
-			yr_rules_foreach(m->rules, rule)
-			{
-				m->yara_rules++;
-			}
+			m->yara_rules = cs__yara_count(m->rules);
 			for (i = 0; i < n; i++) {
 				if (!bad[i])
 					continue;
@@ -657,7 +686,6 @@ static int yara_cached(struct cs_matcher *m, const unsigned char *key, unsigned 
 			}
 			return 1;
 		}
-		m->rules = NULL;
 		memset(bad, 0, n);
 		cs__mcache_entry_release(&e);
 		rc = CS_ERR_PARSE; /* intact, but not rules this libyara loads */
@@ -671,10 +699,8 @@ static int yara_cached(struct cs_matcher *m, const unsigned char *key, unsigned 
 /* Keep freshly compiled rules, with the sources left out. */
 static void yara_store(struct cs_matcher *m, const unsigned char *key, const unsigned char *bad)
 {
-	size_t i, n = cs_intel_yara_count(m->intel), nbad = 0;
-	struct mstream ms;
-	unsigned char *meta;
-	YR_STREAM st;
+	size_t i, n = cs_intel_yara_count(m->intel), nbad = 0, len = 0;
+	unsigned char *meta, *img = NULL;
 	int ok;
 
 	meta = cs__malloc(4 + 4 * n);
@@ -695,16 +721,20 @@ static void yara_store(struct cs_matcher *m, const unsigned char *key, const uns
 	meta[1] = (unsigned char)(nbad >> 8);
 	meta[2] = (unsigned char)(nbad >> 16);
 	meta[3] = (unsigned char)(nbad >> 24);
-	memset(&ms, 0, sizeof(ms));
-	st.user_data = &ms;
-	st.read = ms_read;
-	st.write = ms_write;
-	ok = n <= UINT32_MAX && yr_rules_save_stream(m->rules, &st) == ERROR_SUCCESS && !ms.nomem &&
-	     cs__mcache_put(m->cache_dir, "yara", key, meta, 4 + 4 * nbad, ms.p, ms.len) == CS_OK;
+	ok = n <= UINT32_MAX && cs__yara_save(m->rules, &img, &len) == CS_OK &&
+	     cs__mcache_put(m->cache_dir, "yara", key, meta, 4 + 4 * nbad, img, len) == CS_OK;
 	if (m->yara_cache != CS_CACHE_REBUILT || !ok)
 		m->yara_cache = ok ? CS_CACHE_STORED : CS_CACHE_FAILED;
-	free(ms.p);
+	free(img);
 	free(meta);
+}
+
+/* Ruleset variants, unless turned off. */
+static int yara_variants(struct cs_matcher *m, const unsigned char *key, int keyed)
+{
+	if (m->no_variants)
+		return CS_OK;
+	return cs__yvar_new(m, m->cache_dir, key, keyed, m->variant_bytes);
 }
 
 static int build_yara(struct cs_matcher *m, cs_diag_fn diag, void *ud)
@@ -734,12 +764,12 @@ static int build_yara(struct cs_matcher *m, cs_diag_fn diag, void *ud)
 		 * two files do not clash, and a finding says which file. */
 		m->yara_ns[i] = path ? path : "default";
 	}
+	m->yara_bad_v = bad;
 	if (m->cache_dir) {
 		keyed = yara_key(m, key);
 		if (keyed && yara_cached(m, key, bad, diag, ud)) {
 			yara_digest(m, bad);
-			free(bad);
-			return CS_OK;
+			return yara_variants(m, key, keyed);
 		}
 	}
 	/* A source that compiled alone at import can still clash with the
@@ -749,13 +779,12 @@ static int build_yara(struct cs_matcher *m, cs_diag_fn diag, void *ud)
 		m->yara_bad++;
 		report(diag, ud, m->yara_ns[r], "yara-compile", "rule file left out of the sweep");
 	}
-	if (r == -1) {
-		yara_digest(m, bad);
-		if (keyed)
-			yara_store(m, key, bad);
-	}
-	free(bad);
-	return r == -1 ? CS_OK : (int)(r + 1);
+	if (r != -1)
+		return (int)(r + 1);
+	yara_digest(m, bad);
+	if (keyed)
+		yara_store(m, key, bad);
+	return yara_variants(m, key, keyed);
 }
 
 /* ---- the matcher ---- */
@@ -785,6 +814,8 @@ int cs_matcher_new_opts(const struct cs_intel *intel, const struct cs_matcher_op
 		return CS_ERR_NOMEM;
 	m->intel = intel;
 	m->cache_dir = o && o->cache_dir && o->cache_dir[0] ? o->cache_dir : NULL;
+	m->no_variants = o && o->no_yara_variants;
+	m->variant_bytes = o ? o->yara_variant_bytes : 0;
 	cs__map_init(&m->names);
 	cs__map_init(&m->nets);
 	cs__map_init(&m->canchors);
@@ -849,9 +880,11 @@ void cs_matcher_free(struct cs_matcher *m)
 	hs_free_database(m->base_db);
 	hs_free_database(m->fp_db);
 	hs_free_scratch(m->scratch);
+	cs__yvar_free(m->yv);
 	if (m->rules)
 		yr_rules_destroy(m->rules);
 	free(m->yara_ns);
+	free(m->yara_bad_v);
 	if (m->yr_init)
 		yr_finalize();
 	free(m);
@@ -881,6 +914,7 @@ void cs_matcher_info(const struct cs_matcher *m, struct cs_matcher_info *o)
 	o->compounds_bad = m->compound_bad;
 	o->yara_cache = m->yara_cache;
 	o->regex_cache = m->regex_cache;
+	cs__yvar_info(m, o);
 }
 
 const char *cs_evidence_name(enum cs_evidence ev)
@@ -921,6 +955,7 @@ void cs__match_thread_release(struct cs_match_thread *t)
 	hs_free_scratch(t->scratch);
 	if (t->scanner)
 		yr_scanner_destroy(t->scanner);
+	cs__yvar_thread_release(t);
 	memset(t, 0, sizeof(*t));
 }
 

@@ -328,7 +328,7 @@ static void yara_scan(struct obj_ctx *c)
 {
 	struct cs_worker *w = c->w;
 	struct cs_object *o = c->obj;
-	YR_SCANNER *sc = w->mt.scanner;
+	YR_SCANNER *sc = cs__yvar_scanner(&w->mt, o->data, o->len);
 	char ext[64];
 	char owner[64] = "";
 	int r;
