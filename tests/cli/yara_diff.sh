@@ -99,6 +99,27 @@ printf 'R\0E\0G\0I\0S\0T\0R\0Y\0 data' >"$tree/win/y.TxR.1.regtrans-ms"
 # apt_lazarus_gopuram.yar, MAL_Gopuram_Apr23: MZ and a format string.
 mz '%s.TxR.0.regtrans-ms' >"$tree/win/gopuram.exe"
 printf '%s\n' '%s.TxR.0.regtrans-ms' >"$tree/notes/gopuram.txt"
+# Its condition ends "and filesize < 10MB": one byte under (a match) and
+# exactly 10 MiB (none). Ruleset variants leave size-bound rules out of
+# large files (docs/yara-variants.md); these two sit on the bound.
+for size in 10485759 10485760; do
+	mz '%s.TxR.0.regtrans-ms' >"$tree/win/gopuram-$size.exe"
+	truncate -s "$size" "$tree/win/gopuram-$size.exe"
+	[ "$(stat -c %s "$tree/win/gopuram-$size.exe")" -eq "$size" ] || {
+		echo "FAIL: yara_diff: gopuram-$size.exe is not $size bytes" >&2
+		exit 1
+	}
+done
+# The RC4 key rule takes either of two headers: an OLE file ("\xd0\xcf")
+# matches, "ZM" does not.
+{
+	printf '\xd0\xcf\x11\xe0'
+	printf '3jB(2bsG#@c7'
+} >"$tree/win/ole.doc"
+{
+	printf 'ZM\x90\x00'
+	printf '3jB(2bsG#@c7'
+} >"$tree/win/zm.dll"
 # configured_vulns_ext_vars.yar: rules that only match under the right
 # file name or path. Decoys: the same content under other names.
 printf 'root ALL=(ALL) ALL\nbob ALL=(ALL) NOPASSWD: /usr/bin/vim /etc/hosts\n' >"$tree/etc/sudoers"
@@ -136,6 +157,34 @@ if [ "$rc" -ne 0 ] && [ "$rc" -ne 1 ]; then
 fi
 jq -r 'select(.type == "finding" and .evidence == "yara") | [.file.path, .yara.rule] | @tsv' \
 	"$tmp/cs.json" | sort -u >"$tmp/cs.pairs"
+# Again with a ruleset variant for every class of file from its first
+# file on (by default only classes with 32 MiB of files get one), and
+# once with none: the pairs must not change.
+for mode in "--yara-variant-bytes 1" "--no-yara-variants"; do
+	# shellcheck disable=SC2086 # $mode is two words or one
+	"$cs" --db "$tmp/case.db" --json $mode scan files --no-inventory --intel "$sb/yara" "$tree" \
+		>"$tmp/cs-mode.json" 2>/dev/null || true
+	jq -r 'select(.type == "finding" and .evidence == "yara") | [.file.path, .yara.rule] | @tsv' \
+		"$tmp/cs-mode.json" | sort -u >"$tmp/cs-mode.pairs"
+	if ! cmp -s "$tmp/cs.pairs" "$tmp/cs-mode.pairs"; then
+		echo "FAIL: yara_diff: the pairs differ with $mode" >&2
+		diff "$tmp/cs.pairs" "$tmp/cs-mode.pairs" | sed "s#$tree#TREE#g" >&2
+		exit 1
+	fi
+	split=$(jq -r 'select(.type == "summary") | .yara_variants.files' "$tmp/cs-mode.json")
+	if [ "$mode" = "--no-yara-variants" ]; then
+		[ "$split" = 0 ] || {
+			echo "FAIL: yara_diff: $split files scanned with a variant under $mode" >&2
+			exit 1
+		}
+	else
+		nsplit=$split
+		[ "$split" -gt 10 ] || {
+			echo "FAIL: yara_diff: only ${split:-no} files scanned with a variant under $mode" >&2
+			exit 1
+		}
+	fi
+done
 if [ "$(jq -r 'select(.type == "summary") | .incomplete' "$tmp/cs.json")" != false ]; then
 	echo "FAIL: yara_diff: chainsweep's sweep of the tree was incomplete" >&2
 	tail -n 1 "$tmp/cs.json" >&2
@@ -222,8 +271,8 @@ nex=$(wc -l <"$tmp/excluded")
 both=$(comm -12 "$tmp/cs.pairs" "$tmp/yara.pairs" | wc -l)
 secs=$((SECONDS - start))
 echo "yara_diff: $nfiles files, $nrf rule files ($nex left out as chainsweep left them out):" \
-	"chainsweep $(wc -l <"$tmp/cs.pairs") pairs, yara $(wc -l <"$tmp/yara.pairs"), $both in both" \
-	"(${secs} s)"
+	"chainsweep $(wc -l <"$tmp/cs.pairs") pairs, yara $(wc -l <"$tmp/yara.pairs"), $both in both;" \
+	"the same with a variant for every class ($nsplit files) and with none (${secs} s)"
 fail=0
 if ! cmp -s "$tmp/cs.pairs" "$tmp/yara.pairs"; then
 	echo "FAIL: yara_diff: the (file, rule) pairs differ" >&2
