@@ -116,31 +116,27 @@ static int test_index(struct cs_yvariants *yv, const struct cs_ygate_test *t)
 	return (int)yv->ntests++;
 }
 
-/* Is rule `r` of source `src` named by some condition? Then it stays in
- * every variant, as do global rules. */
-static int referenced(const struct cs_yvariants *yv, const struct cs_map *names,
+/* Is rule `r` named by some condition (exactly, or by a wildcard in
+ * `wild`)? Then it stays in every variant, as do global rules. */
+static int referenced(const struct cs_map *names, const struct cs_yref *const *wild, size_t nwild,
                       const struct cs_yrule *r)
 {
 	uint32_t v;
-	size_t i, j;
+	size_t i;
 
 	if (cs__map_get(names, r->name, r->name_len, &v))
 		return 1;
-	for (i = 0; i < yv->ngate; i++) {
-		const struct cs_ygate *g = &yv->gate[i];
-
-		for (j = 0; j < g->nrefs; j++)
-			if (g->refs[j].wild && g->refs[j].len <= r->name_len &&
-			    memcmp(g->refs[j].p, r->name, g->refs[j].len) == 0)
-				return 1;
-	}
+	for (i = 0; i < nwild; i++)
+		if (wild[i]->len <= r->name_len && memcmp(wild[i]->p, r->name, wild[i]->len) == 0)
+			return 1;
 	return 0;
 }
 
 /* Read every kept source's rules and keep those a variant may leave out. */
 static int yv_analyse(struct cs_yvariants *yv, const struct cs_matcher *m, const unsigned char *bad)
 {
-	size_t i, j, n = cs_intel_yara_count(m->intel), nsize = 0;
+	size_t i, j, n = cs_intel_yara_count(m->intel), nsize = 0, nwild = 0, wcap = 0;
+	const struct cs_yref **wild = NULL;
 	uint64_t *sizes = NULL;
 	struct cs_map names;
 	unsigned t;
@@ -159,9 +155,16 @@ static int yv_analyse(struct cs_yvariants *yv, const struct cs_matcher *m, const
 			continue;
 		cs_intel_yara_source(m->intel, i, &text, &len);
 		rc = cs__ygate_read(&yv->gate[i], text, len);
-		for (j = 0; !rc && j < yv->gate[i].nrefs; j++)
-			if (!yv->gate[i].refs[j].wild)
-				rc = cs__map_put(&names, yv->gate[i].refs[j].p, yv->gate[i].refs[j].len, 0);
+		for (j = 0; !rc && j < yv->gate[i].nrefs; j++) {
+			const struct cs_yref *ref = &yv->gate[i].refs[j];
+
+			if (!ref->wild)
+				rc = cs__map_put(&names, ref->p, ref->len, 0);
+			else if (cs__grow((void **)&wild, &wcap, nwild + 1, sizeof(*wild)))
+				rc = CS_ERR_NOMEM;
+			else
+				wild[nwild++] = ref;
+		}
 	}
 	for (i = 0; i < n && !rc; i++) {
 		const struct cs_ygate *g = &yv->gate[i];
@@ -172,7 +175,7 @@ static int yv_analyse(struct cs_yvariants *yv, const struct cs_matcher *m, const
 			const struct cs_yrule *r = &g->rules[j];
 			struct yv_rule x = {(uint32_t)i, (uint32_t)j, 0, r->max_size};
 
-			if (r->global || referenced(yv, &names, r))
+			if (r->global || referenced(&names, wild, nwild, r))
 				continue;
 			for (t = 0; t < r->ntests; t++) {
 				int k = test_index(yv, &g->tests[r->first_test + t]);
@@ -195,6 +198,7 @@ static int yv_analyse(struct cs_yvariants *yv, const struct cs_matcher *m, const
 		}
 	}
 	cs__map_release(&names);
+	free(wild);
 	if (rc || !nsize)
 		return rc;
 	/* Size thresholds at evenly spaced ranks of the rules' bounds. */
