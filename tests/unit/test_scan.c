@@ -22,6 +22,7 @@
 
 #include "chainsweep/scan.h"
 #include "chainsweep/store.h"
+#include "core/core_int.h"
 #include "scan/scan_int.h"
 #include "testutil.h"
 
@@ -976,6 +977,138 @@ static void test_compound(void **state)
 }
 
 /* cs_scan_mem: an archive held in memory, and garbage that looks like one. */
+/* ---- YARA ruleset variants ---- */
+
+/*
+ * Rules with gates (docs/yara-variants.md) and rules that must stay:
+ * one named by another rule, a global rule, rules with a top-level "or".
+ * Thirty filler rules of each kind make variants worth building.
+ */
+static char *variant_rules(void)
+{
+	struct cs_buf b;
+	int i;
+
+	cs__buf_init(&b, 0);
+	for (i = 0; i < 30; i++)
+		assert_int_equal(cs__buf_printf(&b,
+		                                "rule Mz_Filler_%d { strings: $a = \"MZFILL-%d\" "
+		                                "condition: uint16(0) == 0x5a4d and $a }\n"
+		                                "rule Small_Filler_%d { strings: $a = \"SMFILL-%d\" "
+		                                "condition: $a and filesize < 200 }\n",
+		                                i, i, i, i),
+		                 CS_OK);
+	assert_int_equal(
+	        cs__buf_adds(&b,
+	                     "rule Mz_Marker { strings: $m = \"" MARKER "\" "
+	                     "condition: uint16(0) == 0x5A4D and $m }\n"
+	                     "rule Small_Marker { strings: $m = \"" MARKER "\" "
+	                     "condition: ($m and filesize <= 199) }\n"
+	                     "rule Either_Header { strings: $m = \"" MARKER "\" condition: "
+	                     "(uint16(0) == 0x5a4d or uint32(0) == 0x464c457f) and $m }\n"
+	                     "private rule Elf_Ref { strings: $m = \"" MARKER "\" "
+	                     "condition: uint32(0) == 0x464c457f and $m }\n"
+	                     "rule Uses_Ref { condition: Elf_Ref }\n"
+	                     "rule Or_Marker { strings: $m = \"" MARKER "\" "
+	                     "condition: uint16(0) == 0x5a4d or $m }\n"),
+	        CS_OK);
+	return cs__buf_detach(&b);
+}
+
+static void variant_sweep(struct sweep *s, const char *cache, int off, struct cs_matcher_info *mi)
+{
+	struct cs_matcher_opts o;
+	size_t i;
+
+	cs_matcher_free(s->m);
+	s->m = NULL;
+	for (i = 0; i < s->n; i++)
+		free(s->lines[i]);
+	s->n = 0;
+	cs_matcher_opts_init(&o);
+	o.cache_dir = cache;
+	o.no_yara_variants = off;
+	o.yara_variant_bytes = 1; /* a variant for every class from its first file */
+	assert_int_equal(cs_matcher_new_opts(s->in, &o, cs_test_diag_cb, &s->d, &s->m), CS_OK);
+	run(s, NULL);
+	cs_matcher_info(s->m, mi);
+}
+
+/*
+ * The same findings with a variant for every class of file (cold, then
+ * from the cache) and with none; the files sit on both sides of each
+ * gate: an MZ and an ELF header, none, a 1-byte file (the header read is
+ * undefined), sizes under and over the bound.
+ */
+static void test_yara_variants(void **state)
+{
+	static const char expect[] =
+	        "yara elf.bin Either_Header\n"
+	        "yara elf.bin Or_Marker\n"
+	        "yara elf.bin Small_Marker\n"
+	        "yara elf.bin Uses_Ref\n"
+	        "yara mz-big.exe Either_Header\n"
+	        "yara mz-big.exe Inner\n"
+	        "yara mz-big.exe Mz_Marker\n"
+	        "yara mz-big.exe Only_Mz\n"
+	        "yara mz-big.exe Or_Marker\n"
+	        "yara mz.exe Either_Header\n"
+	        "yara mz.exe Inner\n"
+	        "yara mz.exe Mz_Marker\n"
+	        "yara mz.exe Only_Mz\n"
+	        "yara mz.exe Or_Marker\n"
+	        "yara mz.exe Small_Marker\n"
+	        "yara text-199.txt Or_Marker\n"
+	        "yara text-199.txt Small_Marker\n"
+	        "yara text-200.txt Or_Marker\n";
+	struct cs_matcher_info mi;
+	struct sweep s;
+	char *tmp = cs_test_tmpdir(), *cache, *rules = variant_rules(), pad[400];
+	int pass;
+
+	(void)state;
+	assert_true(asprintf(&cache, "%s/cache", tmp) > 0);
+	sweep_init(&s);
+	intel_add(&s, "yara", "gated.yar", rules);
+	/* A false global rule makes its whole file false: it is never left out. */
+	intel_add(&s, "yara", "global.yar",
+	          "global rule Only_Mz { condition: uint16(0) == 0x5a4d }\n"
+	          "rule Inner { strings: $m = \"" MARKER "\" condition: $m }\n");
+	cs_intel_finalize(s.in);
+	put_s(s.root, "mz.exe", "MZ\x90" MARKER);
+	memset(pad, '.', sizeof(pad));
+	memcpy(pad, "MZ", 2);
+	memcpy(pad + 10, MARKER, strlen(MARKER));
+	free(put(s.root, "mz-big.exe", pad, 300));
+	put_s(s.root, "elf.bin", "\x7f" "ELF" MARKER);
+	memset(pad, ' ', sizeof(pad));
+	memcpy(pad, MARKER, strlen(MARKER));
+	free(put(s.root, "text-199.txt", pad, 199));
+	free(put(s.root, "text-200.txt", pad, 200));
+	put_s(s.root, "one", "M");
+
+	variant_sweep(&s, NULL, 1, &mi);
+	assert_string_equal(findings(&s), expect);
+	assert_int_equal(mi.yara_files_split, 0);
+	for (pass = 0; pass < 3; pass++) {
+		/* 0: no cache; 1: compiled and cached; 2: loaded from the cache */
+		variant_sweep(&s, pass ? cache : NULL, 0, &mi);
+		assert_string_equal(findings(&s), expect);
+		/* 63: the fillers, Mz_Marker, Small_Marker, Either_Header; not Elf_Ref
+		 * (named by Uses_Ref), Only_Mz (global), Or_Marker, Inner, Uses_Ref. */
+		assert_int_equal(mi.yara_gated, 63);
+		assert_int_equal(mi.yara_variants_failed, 0);
+		assert_true(mi.yara_variants >= 2);
+		assert_true(mi.yara_files_split >= 4);
+	}
+	assert_true(cache_count(cache, "yvar") >= 2);
+	free(rules);
+	free(cache);
+	cs_test_rmtree(tmp);
+	free(tmp);
+	sweep_free(&s);
+}
+
 static void test_scan_mem(void **state)
 {
 	struct sweep s;
@@ -1210,6 +1343,7 @@ int main(void)
 	        cmocka_unit_test(test_truncated_while_read),
 	        cmocka_unit_test(test_bad_regex),
 	        cmocka_unit_test(test_matcher_cache),
+	        cmocka_unit_test(test_yara_variants),
 	        cmocka_unit_test(test_compound),
 	        cmocka_unit_test(test_scan_mem),
 	        cmocka_unit_test(test_inventory),
