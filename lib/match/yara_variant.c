@@ -17,9 +17,12 @@
  * from the compiled-rules cache when there, else compiled from the rule
  * texts with the left-out rules blanked, once the files of that class
  * add up to YV_COMPILE_BYTES (compiling costs about what scanning
- * 20-30 MB costs). While one is built, the other workers go on with
- * what exists. The table is the only mutable part of the matcher; an
- * entry's rules, once published under the lock, never change.
+ * 20-30 MB costs). One variant is built at a time (libyara's compiler
+ * is not known to be safe in two threads at once); meanwhile the other
+ * workers go on with what exists, and a class whose turn was taken is
+ * built on its next file. The table is the only mutable part of the
+ * matcher; an entry's rules, once published under the lock, never
+ * change.
  *
  * Every variant is checked before use: it must hold exactly the rules
  * of the whole set less those left out, by namespace and name.
@@ -70,6 +73,7 @@ struct cs_yvariants {
 	struct yv_entry v[YV_MAX];
 	unsigned nv;
 	int lock_made;
+	int building; /* a worker is building a variant: one at a time */
 	char *cache_dir;
 	unsigned char key[32]; /* the whole ruleset's cache key */
 	int keyed;
@@ -505,8 +509,10 @@ YR_SCANNER *cs__yvar_scanner(struct cs_match_thread *t, const unsigned char *dat
 	e = yv_entry(yv, held, k);
 	if (e) {
 		e->bytes += len;
-		if (e->state == YV_NEW && (!e->cache_tried || e->bytes >= yv->compile_bytes)) {
+		if (e->state == YV_NEW && !yv->building &&
+		    (!e->cache_tried || e->bytes >= yv->compile_bytes)) {
 			e->state = YV_BUSY;
+			yv->building = 1;
 			build = 1;
 			compile = e->bytes >= yv->compile_bytes;
 		}
@@ -517,6 +523,7 @@ YR_SCANNER *cs__yvar_scanner(struct cs_match_thread *t, const unsigned char *dat
 		YR_RULES *rules = yv_make(yv, t->m, held, k, compile, &compiled);
 
 		pthread_mutex_lock(&yv->lock);
+		yv->building = 0;
 		e->cache_tried = 1;
 		e->rules = rules;
 		e->state = rules ? YV_READY : compiled ? YV_SKIP : YV_NEW;
