@@ -554,6 +554,13 @@ static int rule_body(struct lexer *lx)
 			after_eq = 0;
 			continue;
 		}
+		if (c == '$') { /* a string's name, which may be "$condition" */
+			lx->i++;
+			while (lx->i < lx->n && ident_char((unsigned char)s[lx->i]))
+				lx->i++;
+			after_eq = 0;
+			continue;
+		}
 		if (ident_start(c)) {
 			size_t start = lx->i;
 
