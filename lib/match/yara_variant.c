@@ -136,6 +136,21 @@ static int referenced(const struct cs_map *names, const struct cs_yref *const *w
 	return 0;
 }
 
+/* Does source `i` share its namespace with a source the reader did not
+ * fully read? Rules can name rules of their own namespace, and what that
+ * source names is not known: nothing of the namespace is left out. */
+static int ns_unread(const struct cs_yvariants *yv, const struct cs_matcher *m,
+                     const unsigned char *bad, size_t i)
+{
+	size_t j;
+
+	for (j = 0; j < yv->ngate; j++)
+		if (j != i && !bad[j] && !yv->gate[j].complete &&
+		    strcmp(m->yara_ns[j], m->yara_ns[i]) == 0)
+			return 1;
+	return 0;
+}
+
 /* Read every kept source's rules and keep those a variant may leave out. */
 static int yv_analyse(struct cs_yvariants *yv, const struct cs_matcher *m, const unsigned char *bad)
 {
@@ -173,7 +188,7 @@ static int yv_analyse(struct cs_yvariants *yv, const struct cs_matcher *m, const
 	for (i = 0; i < n && !rc; i++) {
 		const struct cs_ygate *g = &yv->gate[i];
 
-		if (bad[i] || !g->complete)
+		if (bad[i] || !g->complete || ns_unread(yv, m, bad, i))
 			continue;
 		for (j = 0; j < g->nrules && !rc; j++) {
 			const struct cs_yrule *r = &g->rules[j];
