@@ -683,10 +683,9 @@ static size_t cache_count(const char *dir, const char *kind)
 
 /* Build the matcher with the cache, sweep, and check what the cache did
  * and that the findings are the same whatever it did. */
-static void cached_sweep(struct sweep *s, const char *dir, int yara_state, int regex_state)
+/* Forget the matcher and the findings; build the matcher again with `o`. */
+static void rematch(struct sweep *s, const struct cs_matcher_opts *o)
 {
-	struct cs_matcher_opts o;
-	struct cs_matcher_info mi;
 	size_t i;
 
 	cs_matcher_free(s->m);
@@ -694,9 +693,17 @@ static void cached_sweep(struct sweep *s, const char *dir, int yara_state, int r
 	for (i = 0; i < s->n; i++)
 		free(s->lines[i]);
 	s->n = 0;
+	assert_int_equal(cs_matcher_new_opts(s->in, o, cs_test_diag_cb, &s->d, &s->m), CS_OK);
+}
+
+static void cached_sweep(struct sweep *s, const char *dir, int yara_state, int regex_state)
+{
+	struct cs_matcher_opts o;
+	struct cs_matcher_info mi;
+
 	cs_matcher_opts_init(&o);
 	o.cache_dir = dir;
-	assert_int_equal(cs_matcher_new_opts(s->in, &o, cs_test_diag_cb, &s->d, &s->m), CS_OK);
+	rematch(s, &o);
 	cs_matcher_info(s->m, &mi);
 	assert_int_equal(mi.yara_cache, yara_state);
 	assert_int_equal(mi.regex_cache, regex_state);
@@ -1019,18 +1026,12 @@ static void variant_sweep(struct sweep *s, const char *cache, int off, struct cs
 {
 	struct cs_matcher_opts o;
 	struct cs_scan_opts so;
-	size_t i;
 
-	cs_matcher_free(s->m);
-	s->m = NULL;
-	for (i = 0; i < s->n; i++)
-		free(s->lines[i]);
-	s->n = 0;
 	cs_matcher_opts_init(&o);
 	o.cache_dir = cache;
 	o.no_yara_variants = off;
 	o.yara_variant_bytes = 1; /* a variant for every class from its first file */
-	assert_int_equal(cs_matcher_new_opts(s->in, &o, cs_test_diag_cb, &s->d, &s->m), CS_OK);
+	rematch(s, &o);
 	cs_scan_opts_init(&so);
 	so.threads = 1; /* one builder never finds another at work: counts are exact */
 	run(s, &so);
