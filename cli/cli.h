@@ -37,6 +37,11 @@ struct cli_global {
  * (advancing *i), 0 when argv[*i] is not a global option, -1 on error. */
 int cli_global_opt(struct cli_global *g, int argc, char **argv, int *i);
 
+/* Give the intel the compiled-rules cache folder (none with --no-cache),
+ * so that imported YARA files that compiled before are not compiled
+ * again. Prints the error and returns -1 when out of memory. */
+int cli_intel_cache(struct cs_intel *in, const struct cli_global *g);
+
 /* Open the case database named by --db or the default. Prints the error
  * and returns NULL on failure. */
 struct cs_store *cli_open_store(const struct cli_global *g);

@@ -75,6 +75,11 @@ static int cmd_import(int argc, char **argv, struct cli_global *g)
 	if (g->json)
 		ds.json_diags = json_array();
 	cs_intel_set_diag(in, cli_on_diag, &ds);
+	if (cli_intel_cache(in, g)) {
+		cs_intel_free(in);
+		cs_store_close(st);
+		return CS_EXIT_ERROR;
+	}
 	if (format && cs_intel_set_format(in, format)) {
 		cli_err("%s; formats are:", cs_intel_errmsg(in));
 		for (const char *const *f = cs_intel_formats(); *f; f++)

@@ -254,6 +254,17 @@ int cli_parse_size(const char *s, uint64_t *out)
 	return 0;
 }
 
+int cli_intel_cache(struct cs_intel *in, const struct cli_global *g)
+{
+	char dir[4096];
+
+	if (cs_intel_set_cache_dir(in, cli_cache_dir(g, dir, sizeof(dir)))) {
+		cli_err("out of memory");
+		return -1;
+	}
+	return 0;
+}
+
 struct cs_intel *cli_import_intel(char **files, size_t n, const struct cli_global *g)
 {
 	struct cs_intel *in = cs_intel_new();
@@ -268,6 +279,10 @@ struct cs_intel *cli_import_intel(char **files, size_t n, const struct cli_globa
 	memset(&ds, 0, sizeof(ds));
 	ds.g = g;
 	cs_intel_set_diag(in, cli_on_diag, &ds);
+	if (cli_intel_cache(in, g)) {
+		cs_intel_free(in);
+		return NULL;
+	}
 	for (i = 0; i < n; i++) {
 		memset(&stats, 0, sizeof(stats));
 		if (cs_intel_import(in, files[i], &stats) == CS_ERR_IO) {

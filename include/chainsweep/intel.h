@@ -92,6 +92,11 @@ void cs_intel_set_diag(struct cs_intel *intel, cs_diag_fn fn, void *userdata);
 int cs_intel_set_format(struct cs_intel *intel, const char *format);
 /* For CSV: take the values from this column (name or 1-based number). */
 int cs_intel_set_csv_column(struct cs_intel *intel, const char *column);
+/* A folder of the compiled-rules cache (docs/file-sweep.md): a YARA rule
+ * file that compiled before, with the same libyara, is loaded from it
+ * instead of compiled again to be checked. NULL (the default): compile
+ * every time. The string is copied. */
+int cs_intel_set_cache_dir(struct cs_intel *intel, const char *dir);
 /* Names of the readers, NULL-terminated. */
 const char *const *cs_intel_formats(void);
 

@@ -162,4 +162,29 @@ int cs__read_file(const char *path, size_t max, char **out, size_t *len, int *er
  * Writes epoch seconds. Returns CS_OK or CS_ERR_PARSE. */
 int cs__parse_time(const char *s, size_t len, int64_t *out);
 
+/* The compiled-rules cache (mcache.c, docs/file-sweep.md). An entry
+ * read back: `buf` owns the bytes `meta` and `payload` point into. */
+struct cs_mcache_entry {
+	unsigned char *buf;
+	const unsigned char *meta, *payload;
+	size_t meta_len, payload_len;
+};
+int cs__mcache_get(const char *dir, const char *kind, const unsigned char *key,
+                   struct cs_mcache_entry *e);
+int cs__mcache_put(const char *dir, const char *kind, const unsigned char *key, const void *meta,
+                   size_t meta_len, const void *payload, size_t payload_len);
+void cs__mcache_entry_release(struct cs_mcache_entry *e);
+
+/* A SHA-256 fed piece by piece; each piece is followed by its length so
+ * that ("ab","c") and ("a","bc") differ (mcache.c). cs__key_end gives 1
+ * with the key in `key`, 0 when hashing failed (no cache then). */
+struct cs_keyer {
+	void *c; /* EVP_MD_CTX */
+	int ok;
+};
+void cs__key_begin(struct cs_keyer *k, const char *what);
+void cs__key_add(struct cs_keyer *k, const void *p, size_t n);
+void cs__key_adds(struct cs_keyer *k, const char *s);
+int cs__key_end(struct cs_keyer *k, unsigned char *key);
+
 #endif /* CS_CORE_INT_H */

@@ -112,6 +112,7 @@ struct cs_intel {
 	void *diag_ud;
 	const char *format; /* forced reader name, or NULL */
 	char *csv_column;
+	char *cache_dir;
 	char errmsg[256];
 	int finalized;
 	/* Bulk import into an empty case database (lib/store): new
@@ -216,6 +217,7 @@ void cs_intel_free(struct cs_intel *in)
 	free(in->yara);
 	free(in->rejects);
 	free(in->csv_column);
+	free(in->cache_dir);
 	free(in->slots);
 	cs__arena_release(&in->arena);
 	cs__strtab_release(&in->strs);
@@ -273,6 +275,22 @@ int cs_intel_set_csv_column(struct cs_intel *in, const char *column)
 	free(in->csv_column);
 	in->csv_column = c;
 	return CS_OK;
+}
+
+int cs_intel_set_cache_dir(struct cs_intel *in, const char *dir)
+{
+	char *d = NULL;
+
+	if (dir && dir[0] && !(d = cs__strdup(dir)))
+		return CS_ERR_NOMEM;
+	free(in->cache_dir);
+	in->cache_dir = d;
+	return CS_OK;
+}
+
+const char *cs__intel_cache_dir(const struct cs_intel *in)
+{
+	return in->cache_dir;
 }
 
 const char *cs__intel_csv_column(const struct cs_intel *in)

@@ -164,6 +164,7 @@ const char *cs__intel_format(const struct cs_intel *intel);
 /* Internal: the set's own string table for labels/sources. */
 struct cs_strtab *cs__intel_strtab(struct cs_intel *intel);
 const char *cs__intel_csv_column(const struct cs_intel *intel);
+const char *cs__intel_cache_dir(const struct cs_intel *intel);
 
 #endif /* CS_INTEL_INT_H */
 

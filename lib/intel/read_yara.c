@@ -26,6 +26,7 @@
 #include <yara.h>
 
 #include "intel/intel_int.h"
+#include "intel/yara_int.h"
 
 #define YARA_DESC_MAX   4096
 #define YARA_MAX_ERRORS 20 /* compiler errors reported per file */
@@ -35,8 +36,6 @@
 #define YARA_MAX_LINE ((size_t)16 << 10)
 #define YARA_MAX_FILE ((size_t)32 << 20)
 
-static const char *const yara_externals[] = {"filename", "filepath", "extension", "filetype",
-                                             "owner"};
 
 /* ------------------------------------------------------------------ scanning */
 
@@ -215,6 +214,8 @@ static int map_yr_err(int e)
 
 /* ------------------------------------------------------------------ rules */
 
+static int rec_add(struct cs_buf *b, const struct cs_ind_add *a);
+
 static int meta_is(const YR_META *m, const char *const *keys)
 {
 	for (; *keys; keys++) {
@@ -307,7 +308,7 @@ static void labels_clear(struct rule_labels *l)
  * "yara:private" / "yara:global" label.
  */
 static int add_rule(struct cs_reader_ctx *ctx, const YR_RULE *rule, uint64_t line,
-                    struct cs_buf *desc, struct rule_labels *labels)
+                    struct cs_buf *desc, struct rule_labels *labels, struct cs_buf **rec)
 {
 	const char *tag, *description = NULL, *author = NULL, *reference = NULL, *id = NULL;
 	const YR_META *m;
@@ -371,6 +372,8 @@ static int add_rule(struct cs_reader_ctx *ctx, const YR_RULE *rule, uint64_t lin
 	a.column = 0;
 	a.ref = id;
 	a.description = desc->len ? cs__buf_cstr(desc) : NULL;
+	if (*rec && rec_add(*rec, &a) != CS_OK)
+		*rec = NULL; /* not kept: too big, or no memory */
 	rc = cs__intel_add(ctx, &a);
 	return rc == CS_ERR_NOMEM ? rc : CS_OK;
 }
@@ -394,6 +397,194 @@ static uint64_t long_line(const char *s, size_t n)
 }
 
 /*
+ * The import cache for single rule files (docs/file-sweep.md). Importing
+ * a rule file compiles it, which for signature-base is most of the time;
+ * a file that compiled before, with the same libyara, gives the same
+ * indicators. The cache keeps those (not the compiled rules, which would
+ * be ten times the size of the whole ruleset's entry): per rule, what
+ * add_rule derived. Only files that compiled without error are kept, so
+ * a hit has no error to report (compiler warnings are never reported).
+ * Bump YARA_FILE_CACHE when add_rule or rule_line change what they give.
+ *
+ * Payload, integers little-endian: u32 rules, then per rule
+ *   u64 line | i32 confidence | str value | str ref | str description |
+ *   u32 labels | str label...
+ * where str is u32 length (0xffffffff: none) and the bytes.
+ */
+#define YARA_FILE_CACHE "chainsweep yara import v1"
+
+static int rec_u32(struct cs_buf *b, uint32_t v)
+{
+	unsigned char p[4] = {(unsigned char)v, (unsigned char)(v >> 8), (unsigned char)(v >> 16),
+	                      (unsigned char)(v >> 24)};
+
+	return cs__buf_add(b, p, 4);
+}
+
+static int rec_str(struct cs_buf *b, const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	int rc;
+
+	if (!s)
+		return rec_u32(b, UINT32_MAX);
+	if (n >= UINT32_MAX)
+		return CS_ERR_TOOBIG;
+	rc = rec_u32(b, (uint32_t)n);
+	return rc ? rc : cs__buf_add(b, s, n);
+}
+
+/* Append one indicator to the record buffer (a no-op when it is off). */
+static int rec_add(struct cs_buf *b, const struct cs_ind_add *a)
+{
+	size_t i;
+	int rc;
+
+	if (!b)
+		return CS_OK;
+	rc = rec_u32(b, (uint32_t)a->line);
+	if (!rc)
+		rc = rec_u32(b, (uint32_t)(a->line >> 32));
+	if (!rc)
+		rc = rec_u32(b, (uint32_t)a->confidence);
+	if (!rc)
+		rc = rec_str(b, a->value);
+	if (!rc)
+		rc = rec_str(b, a->ref);
+	if (!rc)
+		rc = rec_str(b, a->description);
+	if (!rc)
+		rc = rec_u32(b, (uint32_t)a->nlabels);
+	for (i = 0; !rc && i < a->nlabels; i++)
+		rc = rec_str(b, a->labels[i]);
+	return rc;
+}
+
+struct rec_reader {
+	const unsigned char *p, *end;
+	int bad;
+};
+
+static uint32_t get_u32(struct rec_reader *r)
+{
+	uint32_t v;
+
+	if (r->bad || r->end - r->p < 4) {
+		r->bad = 1;
+		return 0;
+	}
+	v = (uint32_t)r->p[0] | (uint32_t)r->p[1] << 8 | (uint32_t)r->p[2] << 16 |
+	    (uint32_t)r->p[3] << 24;
+	r->p += 4;
+	return v;
+}
+
+/* A string of the record, copied into a fresh allocation (NULL: none or
+ * bad; r->bad tells which). */
+static char *get_str(struct rec_reader *r)
+{
+	uint32_t n = get_u32(r);
+	char *s;
+
+	if (r->bad || n == UINT32_MAX)
+		return NULL;
+	if ((size_t)(r->end - r->p) < n) {
+		r->bad = 1;
+		return NULL;
+	}
+	s = cs__strndup((const char *)r->p, n);
+	if (!s)
+		r->bad = 1;
+	r->p += n;
+	return s;
+}
+
+static int file_key(struct cs_reader_ctx *ctx, unsigned char *key)
+{
+	struct cs_keyer kr;
+	char v[64];
+	size_t k;
+
+	if (!cs__intel_cache_dir(ctx->intel))
+		return 0;
+	cs__key_begin(&kr, YARA_FILE_CACHE);
+	snprintf(v, sizeof(v), "%s/%d/%zu", YR_VERSION, YR_ARENA_FILE_VERSION, sizeof(void *));
+	cs__key_adds(&kr, v);
+	for (k = 0; cs__yara_external_names[k]; k++)
+		cs__key_adds(&kr, cs__yara_external_names[k]);
+	cs__key_add(&kr, ctx->data, ctx->len);
+	return cs__key_end(&kr, key);
+}
+
+/*
+ * Add the indicators the cache kept for this text. Returns 1 when done
+ * (*count set), 0 when there is no usable entry (nothing was added), or
+ * CS_ERR_NOMEM. A damaged payload is only possible from a bug: the entry
+ * passed its SHA-256; it is read to the end and checked before anything
+ * is added.
+ */
+static int file_cached(struct cs_reader_ctx *ctx, const unsigned char *key, uint64_t *count)
+{
+	struct cs_mcache_entry e;
+	struct rec_reader r;
+	uint32_t n, i, pass;
+	int rc = 1;
+
+	if (cs__mcache_get(cs__intel_cache_dir(ctx->intel), "yfile", key, &e) != CS_OK)
+		return 0;
+	/* Pass 0 checks the whole payload; pass 1 adds. */
+	for (pass = 0; pass < 2 && rc == 1; pass++) {
+		r.p = e.payload;
+		r.end = e.payload + e.payload_len;
+		r.bad = 0;
+		n = get_u32(&r);
+		for (i = 0; i < n && !r.bad && rc == 1; i++) {
+			struct cs_ind_add a;
+			char *value, *ref, *desc, **labels = NULL;
+			uint32_t nl, j;
+			uint64_t line = get_u32(&r);
+
+			line |= (uint64_t)get_u32(&r) << 32;
+			cs__ind_add_init(&a);
+			a.kind = CS_KIND_YARA_RULE;
+			a.line = line;
+			a.confidence = (int)get_u32(&r);
+			value = get_str(&r);
+			ref = get_str(&r);
+			desc = get_str(&r);
+			nl = get_u32(&r);
+			if (!r.bad && (!value || nl > CS_INTEL_MAX_LABELS))
+				r.bad = 1;
+			if (!r.bad && !(labels = cs__calloc(nl ? nl : 1, sizeof(*labels))))
+				r.bad = 1;
+			for (j = 0; j < nl && !r.bad; j++)
+				labels[j] = get_str(&r);
+			if (!r.bad && pass == 1) {
+				a.value = value;
+				a.ref = ref;
+				a.description = desc;
+				a.labels = (const char *const *)labels;
+				a.nlabels = nl;
+				if (cs__intel_add(ctx, &a) == CS_ERR_NOMEM)
+					rc = CS_ERR_NOMEM;
+			}
+			for (j = 0; labels && j < nl; j++)
+				free(labels[j]);
+			free(labels);
+			free(value);
+			free(ref);
+			free(desc);
+		}
+		if (rc == 1 && (r.bad || r.p != r.end))
+			rc = pass == 0 ? 0 : CS_ERR_NOMEM; /* pass 1 fails only for memory */
+	}
+	cs__mcache_entry_release(&e);
+	if (rc == 1)
+		*count = n;
+	return rc;
+}
+
+/*
  * Compile the file and add its rules. Returns CS_OK when the file
  * compiled (even with no rule in it), CS_ERR_PARSE when it did not (one
  * "yara-compile" reject, errors reported with their lines), or
@@ -409,9 +600,11 @@ static int read_yara(struct cs_reader_ctx *ctx)
 	YR_RULES *rules = NULL;
 	const YR_RULE *rule;
 	const char *nul;
-	size_t i, from = 0;
+	struct cs_buf recb, *rec = NULL;
+	size_t from = 0;
 	uint64_t count = 0, longl;
-	int rc, yrc;
+	unsigned char key[32];
+	int rc, yrc, keyed;
 
 	if (ctx->len > YARA_MAX_FILE) {
 		cs__reject(ctx, "too-long", 0, 0, "rule file of %zu bytes exceeds %zu", ctx->len,
@@ -440,8 +633,19 @@ static int read_yara(struct cs_reader_ctx *ctx)
 		return map_yr_err(yrc);
 	}
 	cs__buf_init(&desc, YARA_DESC_MAX * 2);
+	cs__buf_init(&recb, (size_t)64 << 20);
 	memset(&errs, 0, sizeof(errs));
 	errs.ctx = ctx;
+	keyed = file_key(ctx, key);
+	if (keyed) {
+		rc = file_cached(ctx, key, &count);
+		if (rc < 0)
+			goto out;
+		if (rc == 1) {
+			rc = CS_OK;
+			goto added;
+		}
+	}
 	yrc = yr_compiler_create(&comp);
 	if (yrc != ERROR_SUCCESS) {
 		rc = map_yr_err(yrc);
@@ -450,12 +654,10 @@ static int read_yara(struct cs_reader_ctx *ctx)
 	yr_compiler_set_callback(comp, compiler_cb, &errs);
 	/* No include callback: libyara then refuses every include. */
 	yr_compiler_set_include_callback(comp, NULL, NULL, NULL);
-	for (i = 0; i < CS_ARRAY_SIZE(yara_externals); i++) {
-		yrc = yr_compiler_define_string_variable(comp, yara_externals[i], "");
-		if (yrc != ERROR_SUCCESS) {
-			rc = map_yr_err(yrc);
-			goto out;
-		}
+	yrc = cs__yara_externals(comp);
+	if (yrc != ERROR_SUCCESS) {
+		rc = map_yr_err(yrc);
+		goto out;
 	}
 	if (yr_compiler_add_string(comp, ctx->data, NULL) != 0 || errs.errors) {
 		if (errs.errors > YARA_MAX_ERRORS)
@@ -475,13 +677,24 @@ static int read_yara(struct cs_reader_ctx *ctx)
 	rc = scan_rules(ctx->data, ctx->len, &scan);
 	if (rc)
 		goto out;
+	rec = keyed && rec_u32(&recb, 0) == CS_OK ? &recb : NULL; /* the count, set below */
 	yr_rules_foreach(rules, rule)
 	{
-		rc = add_rule(ctx, rule, rule_line(&scan, &from, rule->identifier), &desc, &labels);
+		rc = add_rule(ctx, rule, rule_line(&scan, &from, rule->identifier), &desc, &labels,
+		              &rec);
 		if (rc)
 			break;
 		count++;
 	}
+	if (!rc && rec && count <= UINT32_MAX) {
+		recb.data[0] = (char)count;
+		recb.data[1] = (char)(count >> 8);
+		recb.data[2] = (char)(count >> 16);
+		recb.data[3] = (char)(count >> 24);
+		cs__mcache_put(cs__intel_cache_dir(ctx->intel), "yfile", key, NULL, 0, recb.data,
+		               recb.len);
+	}
+added:
 	if (!rc)
 		rc = cs__intel_add_yara_source(ctx->intel, ctx->path ? ctx->path : "-", ctx->data,
 		                               ctx->len);
@@ -499,6 +712,7 @@ out:
 	free(labels.v);
 	free(scan.v);
 	cs__buf_release(&desc);
+	cs__buf_release(&recb);
 	return rc;
 }
 

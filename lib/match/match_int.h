@@ -16,6 +16,7 @@
 
 #include "chainsweep/scan.h"
 #include "core/core_int.h"
+#include "intel/yara_int.h"
 
 /*
  * An exact name indicator. `tail` is NULL for a plain base name; for a
@@ -104,24 +105,7 @@ struct cs_matcher {
 	unsigned char v4len[33], v6len[129];
 };
 
-/* A SHA-256 fed piece by piece; each piece is followed by its length so
- * that ("ab","c") and ("a","bc") differ (matcher.c). cs__key_end gives 1
- * with the key in `key`, 0 when hashing failed (no cache then). */
-struct cs_keyer {
-	void *c; /* EVP_MD_CTX */
-	int ok;
-};
-void cs__key_begin(struct cs_keyer *k, const char *what);
-void cs__key_add(struct cs_keyer *k, const void *p, size_t n);
-void cs__key_adds(struct cs_keyer *k, const char *s);
-int cs__key_end(struct cs_keyer *k, unsigned char *key);
 
-/* libyara glue (matcher.c): declare our externals on a compiler; rules
- * to and from a byte image (the cache's payload); count rules. */
-void cs__yara_externals(YR_COMPILER *c);
-int cs__yara_save(YR_RULES *rules, unsigned char **out, size_t *len);
-int cs__yara_load(const unsigned char *p, size_t len, YR_RULES **out);
-size_t cs__yara_count(YR_RULES *rules);
 
 /*
  * What a YARA rule's condition requires before any string matters
@@ -205,18 +189,6 @@ const struct cs_indicator *cs__match_hash(const struct cs_matcher *m, enum cs_ki
 int cs__match_path(struct cs_match_thread *t, const char *path, const char *base, cs_match_fn fn,
                    void *ud);
 
-/* The compiled-matcher cache (cache.c). An entry read back: `buf` owns
- * the bytes `meta` and `payload` point into. */
-struct cs_mcache_entry {
-	unsigned char *buf;
-	const unsigned char *meta, *payload;
-	size_t meta_len, payload_len;
-};
-int cs__mcache_get(const char *dir, const char *kind, const unsigned char *key,
-                   struct cs_mcache_entry *e);
-int cs__mcache_put(const char *dir, const char *kind, const unsigned char *key, const void *meta,
-                   size_t meta_len, const void *payload, size_t payload_len);
-void cs__mcache_entry_release(struct cs_mcache_entry *e);
 
 /* Path-tail comparison of name indicators (matcher.c): is the first
  * component of a folded tail a wildcard ("~", "%VAR%", "C:")? Does the

@@ -38,40 +38,6 @@ static void report(cs_diag_fn diag, void *ud, const char *file, const char *reas
 
 /* ---- the compiled-matcher cache ---- */
 
-void cs__key_begin(struct cs_keyer *k, const char *what)
-{
-	k->c = EVP_MD_CTX_new();
-	k->ok = k->c && EVP_DigestInit_ex(k->c, EVP_sha256(), NULL);
-	if (k->ok)
-		k->ok = EVP_DigestUpdate(k->c, what, strlen(what) + 1);
-}
-
-void cs__key_add(struct cs_keyer *k, const void *p, size_t n)
-{
-	unsigned char len[8];
-	int i;
-
-	for (i = 0; i < 8; i++)
-		len[i] = (unsigned char)((uint64_t)n >> (8 * i));
-	if (k->ok)
-		k->ok = EVP_DigestUpdate(k->c, p, n) && EVP_DigestUpdate(k->c, len, 8);
-}
-
-void cs__key_adds(struct cs_keyer *k, const char *s)
-{
-	cs__key_add(k, s, strlen(s));
-}
-
-int cs__key_end(struct cs_keyer *k, unsigned char *key)
-{
-	unsigned int len = 0;
-
-	if (k->ok)
-		k->ok = EVP_DigestFinal_ex(k->c, key, &len) && len == 32;
-	EVP_MD_CTX_free(k->c);
-	return k->ok;
-}
-
 /* The state to show for several cache uses: the one that most needs
  * saying. */
 static int cache_worst(int a, int b)
@@ -413,17 +379,6 @@ static int build_regexes(struct cs_matcher *m, cs_diag_fn diag, void *ud)
 
 /* ---- YARA ---- */
 
-static const char *const yara_externals[] = {"filename", "filepath", "extension", "filetype",
-                                             "owner"};
-
-void cs__yara_externals(YR_COMPILER *c)
-{
-	size_t k;
-
-	for (k = 0; k < CS_ARRAY_SIZE(yara_externals); k++)
-		yr_compiler_define_string_variable(c, yara_externals[k], "");
-}
-
 struct yara_err {
 	cs_diag_fn diag;
 	void *ud;
@@ -527,94 +482,6 @@ static void yara_digest(struct cs_matcher *m, const unsigned char *bad)
 	EVP_MD_CTX_free(c);
 }
 
-/* libyara streams over memory: compiled rules go to and come from the
- * cache through these. */
-struct mstream {
-	unsigned char *p;
-	size_t len, cap, pos;
-	int nomem;
-};
-
-static size_t ms_write(const void *ptr, size_t size, size_t count, void *ud)
-{
-	struct mstream *s = ud;
-	size_t n = size * count;
-
-	if (size && n / size != count)
-		return 0;
-	if (cs__grow((void **)&s->p, &s->cap, s->len + n, 1)) {
-		s->nomem = 1;
-		return 0;
-	}
-	memcpy(s->p + s->len, ptr, n);
-	s->len += n;
-	return count;
-}
-
-static size_t ms_read(void *ptr, size_t size, size_t count, void *ud)
-{
-	struct mstream *s = ud;
-	size_t n;
-
-	if (!size)
-		return 0;
-	n = (s->len - s->pos) / size;
-	if (n > count)
-		n = count;
-	memcpy(ptr, s->p + s->pos, n * size);
-	s->pos += n * size;
-	return n;
-}
-
-int cs__yara_save(YR_RULES *rules, unsigned char **out, size_t *len)
-{
-	struct mstream ms;
-	YR_STREAM st;
-
-	memset(&ms, 0, sizeof(ms));
-	st.user_data = &ms;
-	st.read = ms_read;
-	st.write = ms_write;
-	if (yr_rules_save_stream(rules, &st) != ERROR_SUCCESS || ms.nomem) {
-		free(ms.p);
-		return ms.nomem ? CS_ERR_NOMEM : CS_ERR_IO;
-	}
-	*out = ms.p;
-	*len = ms.len;
-	return CS_OK;
-}
-
-int cs__yara_load(const unsigned char *p, size_t len, YR_RULES **out)
-{
-	struct mstream ms;
-	YR_STREAM st;
-
-	memset(&ms, 0, sizeof(ms));
-	ms.p = (unsigned char *)p;
-	ms.len = len;
-	st.user_data = &ms;
-	st.read = ms_read;
-	st.write = ms_write;
-	*out = NULL;
-	if (yr_rules_load_stream(&st, out) != ERROR_SUCCESS) {
-		*out = NULL;
-		return CS_ERR_PARSE;
-	}
-	return CS_OK;
-}
-
-size_t cs__yara_count(YR_RULES *rules)
-{
-	YR_RULE *rule;
-	size_t n = 0;
-
-	yr_rules_foreach(rules, rule)
-	{
-		n++;
-	}
-	return n;
-}
-
 /* The cache key of the YARA rules: every source with its namespace, the
  * externals, libyara's version and compiled-rules format, the word size. */
 static int yara_key(const struct cs_matcher *m, unsigned char *key)
@@ -626,8 +493,8 @@ static int yara_key(const struct cs_matcher *m, unsigned char *key)
 	cs__key_begin(&kr, "chainsweep yara v1");
 	snprintf(v, sizeof(v), "%s/%d/%zu", YR_VERSION, YR_ARENA_FILE_VERSION, sizeof(void *));
 	cs__key_adds(&kr, v);
-	for (k = 0; k < CS_ARRAY_SIZE(yara_externals); k++) {
-		cs__key_adds(&kr, yara_externals[k]);
+	for (k = 0; cs__yara_external_names[k]; k++) {
+		cs__key_adds(&kr, cs__yara_external_names[k]);
 		cs__key_adds(&kr, ""); /* its default value */
 	}
 	for (i = 0; i < n; i++) {

@@ -1,13 +1,13 @@
 /*
- * The compiled-matcher cache: compiled YARA rules and Hyperscan databases
+ * The compiled-rules cache: compiled YARA rules and Hyperscan databases
  * kept in files under a folder of the user's (docs/file-sweep.md), so
- * that a sweep with the same rules does not compile them again.
+ * that a sweep or import with the same rules does not compile them again.
  *
  * An entry is named "<kind>-<key>", the key being a SHA-256 (hex) over
  * everything the compiled form depends on: the rule texts and their
  * names, the declared externals, the library versions and the entry
  * format. A change to any of them is a different name, so a stale entry
- * is never read; old entries are pruned (CACHE_KEEP per kind).
+ * is never read; old entries are pruned (keep_of: a number per kind).
  *
  * An entry is never trusted blindly. It is read only when the folder and
  * the file belong to the effective user and nobody else may write them
@@ -33,15 +33,38 @@
 
 #include <openssl/evp.h>
 
-#include "match/match_int.h"
+#include "core/core_int.h"
 
 #define CACHE_MAGIC   "CSMCACHE"
 #define CACHE_FORMAT  1u
 #define CACHE_HEAD    (8 + 4 + 32 + 4 + 8 + 32)
 #define CACHE_MAX     ((uint64_t)1 << 31) /* 2 GiB: far above any ruleset */
-#define CACHE_KEEP    4                   /* entries kept per kind */
-#define CACHE_KEEP_YVAR 64 /* of kind "yvar": a ruleset has up to 16 variants */
 #define CACHE_NAMEMAX 128
+
+/* How many entries of a kind are kept (the most recently used), and how
+ * many stores of that kind a process makes between two prunings (a
+ * pruning reads the folder). Whole rulesets and regex databases: a few;
+ * ruleset variants: up to 16, those of one ruleset; single rule files (import):
+ * hundreds a ruleset. */
+static const struct {
+	const char *kind;
+	size_t keep;
+	unsigned every;
+} keep_kinds[] = {{"yvar", 16, 1}, {"yfile", 4096, 64}};
+
+static size_t keep_of(const char *kind, unsigned *every)
+{
+	size_t i;
+
+	for (i = 0; i < CS_ARRAY_SIZE(keep_kinds); i++) {
+		if (strcmp(kind, keep_kinds[i].kind) == 0) {
+			*every = keep_kinds[i].every;
+			return keep_kinds[i].keep;
+		}
+	}
+	*every = 1;
+	return 4;
+}
 
 static void put_le(unsigned char *p, uint64_t v, int n)
 {
@@ -210,9 +233,9 @@ bad:
 	return rc;
 }
 
-/* Delete all but the CACHE_KEEP most recently used entries of `kind`,
+/* Delete all but the most recently used entries of `kind` (keep_of),
  * and temporary files over an hour old. */
-static void prune(const char *dir, const char *kind)
+static void prune(const char *dir, const char *kind, size_t keep)
 {
 	struct old {
 		char name[CACHE_NAMEMAX];
@@ -247,7 +270,7 @@ static void prune(const char *dir, const char *kind)
 		v[n].t = st.st_mtim;
 		n++;
 	}
-	while (n > (strcmp(kind, "yvar") == 0 ? CACHE_KEEP_YVAR : CACHE_KEEP)) {
+	while (n > keep) {
 		size_t o = 0;
 
 		for (i = 1; i < n; i++)
@@ -325,6 +348,47 @@ int cs__mcache_put(const char *dir, const char *kind, const unsigned char *key, 
 		unlink(tmp);
 		return rc;
 	}
-	prune(dir, kind);
+	{
+		static unsigned stores; /* a hint: racing threads may prune twice */
+		unsigned every;
+		size_t keep = keep_of(kind, &every);
+
+		if (every <= 1 || __atomic_fetch_add(&stores, 1, __ATOMIC_RELAXED) % every == 0)
+			prune(dir, kind, keep);
+	}
 	return CS_OK;
+}
+
+void cs__key_begin(struct cs_keyer *k, const char *what)
+{
+	k->c = EVP_MD_CTX_new();
+	k->ok = k->c && EVP_DigestInit_ex(k->c, EVP_sha256(), NULL);
+	if (k->ok)
+		k->ok = EVP_DigestUpdate(k->c, what, strlen(what) + 1);
+}
+
+void cs__key_add(struct cs_keyer *k, const void *p, size_t n)
+{
+	unsigned char len[8];
+	int i;
+
+	for (i = 0; i < 8; i++)
+		len[i] = (unsigned char)((uint64_t)n >> (8 * i));
+	if (k->ok)
+		k->ok = EVP_DigestUpdate(k->c, p, n) && EVP_DigestUpdate(k->c, len, 8);
+}
+
+void cs__key_adds(struct cs_keyer *k, const char *s)
+{
+	cs__key_add(k, s, strlen(s));
+}
+
+int cs__key_end(struct cs_keyer *k, unsigned char *key)
+{
+	unsigned int len = 0;
+
+	if (k->ok)
+		k->ok = EVP_DigestFinal_ex(k->c, key, &len) && len == 32;
+	EVP_MD_CTX_free(k->c);
+	return k->ok;
 }
