@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "chainsweep/intel.h"
 #include "testutil.h"
@@ -268,6 +269,142 @@ static void test_real_signature_base(void **state)
 	assert_true(cs_test_has_label(e->in, ind, "tag:Platinum"));
 }
 
+/* ------------------------------------------------------------------ import cache */
+
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Everything an import gave, one sorted line per indicator source. */
+static char *dump_intel(struct cs_intel *in)
+{
+	size_t i, j, n = cs_intel_count(in), len = 0;
+	char **lines = calloc(n ? n : 1, sizeof(*lines)), *out;
+
+	assert_non_null(lines);
+	for (i = 0; i < n; i++) {
+		const struct cs_indicator *ind = cs_intel_at(in, i);
+		struct cs_source_info si = source0(in, ind);
+		char labels[8192] = "";
+		size_t o = 0;
+
+		for (j = 0; j < cs_indicator_label_count(ind); j++)
+			o += (size_t)snprintf(labels + o, sizeof(labels) - o, "%s,",
+			                      cs_indicator_label(in, ind, j));
+		assert_true(asprintf(&lines[i], "%s|%d|%s|%llu|%s|%s|%s\n", cs_indicator_value(ind),
+		                     cs_indicator_confidence(ind), si.file,
+		                     (unsigned long long)si.line, si.ref ? si.ref : "-",
+		                     si.description ? si.description : "-", labels) > 0);
+		len += strlen(lines[i]);
+	}
+	qsort(lines, n, sizeof(*lines), str_cmp);
+	out = calloc(1, len + 1);
+	assert_non_null(out);
+	for (i = 0; i < n; i++) {
+		strcat(out, lines[i]);
+		free(lines[i]);
+	}
+	free(lines);
+	return out;
+}
+
+static char *import_dump(const char *const *paths, size_t n, const char *cache)
+{
+	struct cs_intel *in = cs_intel_new();
+	struct cs_import_stats st;
+	char *d;
+	size_t i;
+
+	assert_non_null(in);
+	assert_int_equal(cs_intel_set_cache_dir(in, cache), CS_OK);
+	for (i = 0; i < n; i++) {
+		memset(&st, 0, sizeof(st));
+		cs_intel_import(in, paths[i], &st);
+	}
+	cs_intel_finalize(in);
+	d = dump_intel(in);
+	cs_intel_free(in);
+	return d;
+}
+
+/* Flip a byte in the middle of every "yfile" entry of `dir`. */
+static size_t damage_entries(const char *dir)
+{
+	struct dirent **ents;
+	char path[4400];
+	size_t hit = 0;
+	int n, i;
+
+	n = scandir(dir, &ents, NULL, name_cmp);
+	for (i = 0; i < n; i++) {
+		if (strncmp(ents[i]->d_name, "yfile-", 6) == 0) {
+			FILE *f;
+			long sz;
+			int c;
+
+			snprintf(path, sizeof(path), "%s/%s", dir, ents[i]->d_name);
+			f = fopen(path, "r+b");
+			assert_non_null(f);
+			fseek(f, 0, SEEK_END);
+			sz = ftell(f);
+			fseek(f, sz / 2, SEEK_SET);
+			c = fgetc(f);
+			fseek(f, sz / 2, SEEK_SET);
+			fputc(c ^ 0x5a, f);
+			fclose(f);
+			hit++;
+		}
+		free(ents[i]);
+	}
+	free(ents);
+	return hit;
+}
+
+/*
+ * A rule file imported again with the cache gives exactly what compiling
+ * it gives (names, lines, labels, descriptions, references, confidence),
+ * cold, warm, and after every entry was damaged (rebuilt). signature-base
+ * too when it is there.
+ */
+static void test_import_cache(void **state)
+{
+	char *tmp = cs_test_tmpdir(), *cache, *plain, *cold, *warm, *fixed;
+	const char *paths[1] = {cs_test_data("yara/crafted.yar")};
+	const char *sb[1] = {CS_TEST_REAL_WORLD("signature-base/yara")};
+	size_t k;
+
+	(void)state;
+	assert_true(asprintf(&cache, "%s/cache", tmp) > 0);
+	for (k = 0; k < 2; k++) {
+		const char *const *p = k == 0 ? paths : sb;
+
+		if (k == 1 && access(sb[0], R_OK) != 0) {
+			print_message("SKIP: %s absent\n", sb[0]);
+			break;
+		}
+		plain = import_dump(p, 1, NULL);
+		cold = import_dump(p, 1, cache);
+		warm = import_dump(p, 1, cache);
+		assert_true(strlen(plain) > 100);
+		assert_string_equal(cold, plain);
+		assert_string_equal(warm, plain);
+		assert_true(damage_entries(cache) >= 1);
+		fixed = import_dump(p, 1, cache);
+		assert_string_equal(fixed, plain);
+		free(fixed);
+		fixed = import_dump(p, 1, cache); /* from the rebuilt entries */
+		assert_string_equal(fixed, plain);
+		free(plain);
+		free(cold);
+		free(warm);
+		free(fixed);
+	}
+	free(cache);
+	cs_test_rmtree(tmp);
+	free(tmp);
+}
+
 static void test_real_volexity_rules(void **state)
 {
 	struct cs_test_env *e = *state;
@@ -420,6 +557,7 @@ int main(void)
 	                                        cs_test_env_teardown),
 	        cmocka_unit_test_setup_teardown(test_real_signature_base, cs_test_env_setup,
 	                                        cs_test_env_teardown),
+	        cmocka_unit_test(test_import_cache),
 	        cmocka_unit_test_setup_teardown(test_real_volexity_rules, cs_test_env_setup,
 	                                        cs_test_env_teardown),
 	        cmocka_unit_test_setup_teardown(test_empty_file, cs_test_env_setup,
