@@ -556,6 +556,8 @@ int cmd_sweep(int argc, char **argv, struct cli_global *g)
 			goto out;
 		}
 		memset(&is, 0, sizeof(is));
+		if (cli_intel_cache(in, g))
+			goto out;
 		if (cs_intel_import(in, pack, &is) ||
 		    cs_store_save_intel(st, in, "bundled pack", &is, &ver)) {
 			cli_err("cannot import the bundled pack %s", pack);
