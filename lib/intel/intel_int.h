@@ -165,6 +165,9 @@ const char *cs__intel_format(const struct cs_intel *intel);
 struct cs_strtab *cs__intel_strtab(struct cs_intel *intel);
 const char *cs__intel_csv_column(const struct cs_intel *intel);
 const char *cs__intel_cache_dir(const struct cs_intel *intel);
+/* Is `p` a whole payload of the YARA import cache (read_yara.c)? For the
+ * fuzz target; imports check it themselves. */
+int cs__yara_records_check(const unsigned char *p, size_t len);
 
 #endif /* CS_INTEL_INT_H */
 

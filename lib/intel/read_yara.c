@@ -517,70 +517,87 @@ static int file_key(struct cs_reader_ctx *ctx, unsigned char *key)
 }
 
 /*
+ * Walk a "yfile" payload: check it all (ctx NULL), or add its indicators
+ * to ctx. Returns 1 with *count set when the payload is whole, 0 when it
+ * is not (nothing was added when checking), or CS_ERR_NOMEM.
+ */
+static int records_walk(const unsigned char *p, size_t len, struct cs_reader_ctx *ctx,
+                        uint64_t *count)
+{
+	struct rec_reader r = {p, p + len, 0};
+	uint32_t n = get_u32(&r), i;
+	int rc = 1;
+
+	for (i = 0; i < n && !r.bad && rc == 1; i++) {
+		struct cs_ind_add a;
+		char *value, *ref, *desc, **labels = NULL;
+		uint32_t nl, j;
+		uint64_t line = get_u32(&r);
+
+		line |= (uint64_t)get_u32(&r) << 32;
+		cs__ind_add_init(&a);
+		a.kind = CS_KIND_YARA_RULE;
+		a.line = line;
+		a.confidence = (int)get_u32(&r);
+		value = get_str(&r);
+		ref = get_str(&r);
+		desc = get_str(&r);
+		nl = get_u32(&r);
+		if (!r.bad && (!value || nl > CS_INTEL_MAX_LABELS ||
+		               (a.confidence != CS_CONF_UNKNOWN && (a.confidence < 0 || a.confidence > 100))))
+			r.bad = 1;
+		if (!r.bad && !(labels = cs__calloc(nl ? nl : 1, sizeof(*labels))))
+			r.bad = 1;
+		for (j = 0; j < nl && !r.bad; j++)
+			if (!(labels[j] = get_str(&r)))
+				r.bad = 1;
+		if (!r.bad && ctx) {
+			a.value = value;
+			a.ref = ref;
+			a.description = desc;
+			a.labels = (const char *const *)labels;
+			a.nlabels = nl;
+			if (cs__intel_add(ctx, &a) == CS_ERR_NOMEM)
+				rc = CS_ERR_NOMEM;
+		}
+		for (j = 0; labels && j < nl; j++)
+			free(labels[j]);
+		free(labels);
+		free(value);
+		free(ref);
+		free(desc);
+	}
+	if (rc == 1 && (r.bad || r.p != r.end))
+		rc = ctx ? CS_ERR_NOMEM : 0; /* once checked, adding fails only for memory */
+	*count = n;
+	return rc;
+}
+
+int cs__yara_records_check(const unsigned char *p, size_t len)
+{
+	uint64_t n;
+
+	return records_walk(p, len, NULL, &n) == 1;
+}
+
+/*
  * Add the indicators the cache kept for this text. Returns 1 when done
  * (*count set), 0 when there is no usable entry (nothing was added), or
- * CS_ERR_NOMEM. A damaged payload is only possible from a bug: the entry
- * passed its SHA-256; it is read to the end and checked before anything
+ * CS_ERR_NOMEM. The entry passed its SHA-256, so a payload that is not
+ * whole comes only from a bug; it is checked to the end before anything
  * is added.
  */
 static int file_cached(struct cs_reader_ctx *ctx, const unsigned char *key, uint64_t *count)
 {
 	struct cs_mcache_entry e;
-	struct rec_reader r;
-	uint32_t n, i, pass;
-	int rc = 1;
+	int rc;
 
 	if (cs__mcache_get(cs__intel_cache_dir(ctx->intel), "yfile", key, &e) != CS_OK)
 		return 0;
-	/* Pass 0 checks the whole payload; pass 1 adds. */
-	for (pass = 0; pass < 2 && rc == 1; pass++) {
-		r.p = e.payload;
-		r.end = e.payload + e.payload_len;
-		r.bad = 0;
-		n = get_u32(&r);
-		for (i = 0; i < n && !r.bad && rc == 1; i++) {
-			struct cs_ind_add a;
-			char *value, *ref, *desc, **labels = NULL;
-			uint32_t nl, j;
-			uint64_t line = get_u32(&r);
-
-			line |= (uint64_t)get_u32(&r) << 32;
-			cs__ind_add_init(&a);
-			a.kind = CS_KIND_YARA_RULE;
-			a.line = line;
-			a.confidence = (int)get_u32(&r);
-			value = get_str(&r);
-			ref = get_str(&r);
-			desc = get_str(&r);
-			nl = get_u32(&r);
-			if (!r.bad && (!value || nl > CS_INTEL_MAX_LABELS))
-				r.bad = 1;
-			if (!r.bad && !(labels = cs__calloc(nl ? nl : 1, sizeof(*labels))))
-				r.bad = 1;
-			for (j = 0; j < nl && !r.bad; j++)
-				labels[j] = get_str(&r);
-			if (!r.bad && pass == 1) {
-				a.value = value;
-				a.ref = ref;
-				a.description = desc;
-				a.labels = (const char *const *)labels;
-				a.nlabels = nl;
-				if (cs__intel_add(ctx, &a) == CS_ERR_NOMEM)
-					rc = CS_ERR_NOMEM;
-			}
-			for (j = 0; labels && j < nl; j++)
-				free(labels[j]);
-			free(labels);
-			free(value);
-			free(ref);
-			free(desc);
-		}
-		if (rc == 1 && (r.bad || r.p != r.end))
-			rc = pass == 0 ? 0 : CS_ERR_NOMEM; /* pass 1 fails only for memory */
-	}
-	cs__mcache_entry_release(&e);
+	rc = records_walk(e.payload, e.payload_len, NULL, count);
 	if (rc == 1)
-		*count = n;
+		rc = records_walk(e.payload, e.payload_len, ctx, count);
+	cs__mcache_entry_release(&e);
 	return rc;
 }
 
