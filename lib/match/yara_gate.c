@@ -88,8 +88,10 @@ static int skip_space(struct lexer *lx)
 }
 
 /* A text string or regular expression opening at lx->i with `close`;
- * neither spans lines. Regex flags are taken too. Returns 0 if it does
- * not end. */
+ * neither spans lines. Regex flags are taken too, as libyara's lexer
+ * takes them: an optional 'i' then an optional 's', nothing else, so
+ * that "/x/or" is a regex followed by "or". Returns 0 if it does not
+ * end. */
 static int skip_quoted(struct lexer *lx, char close)
 {
 	const char *s = lx->s;
@@ -103,9 +105,12 @@ static int skip_quoted(struct lexer *lx, char close)
 	if (i >= lx->n || s[i] != close)
 		return 0;
 	i++;
-	if (close == '/')
-		while (i < lx->n && cs__isalpha((unsigned char)s[i]))
+	if (close == '/') {
+		if (i < lx->n && s[i] == 'i')
 			i++;
+		if (i < lx->n && s[i] == 's')
+			i++;
+	}
 	lx->i = i;
 	return 1;
 }
@@ -144,7 +149,9 @@ static int push(struct lexer *lx, enum tok_type type, size_t start)
 }
 
 /* A number as YARA writes it: decimal with an optional KB or MB, 0x hex,
- * 0o octal. Sets num_ok only for an integer below 2^62. */
+ * 0o octal. Sets num_ok only for an integer below 2^62. It ends where
+ * libyara's lexer ends it: letters glued on are the next token ("10or"
+ * is 10 then "or"), and make the number one we do not read. */
 static void number(struct lexer *lx, struct tok *t)
 {
 	const char *s = lx->s;
@@ -152,10 +159,11 @@ static void number(struct lexer *lx, struct tok *t)
 	uint64_t v = 0, lim = (uint64_t)1 << 62;
 	int base = 10, ok = 1, digits = 0;
 
-	if (s[i] == '0' && i + 1 < lx->n && (s[i + 1] == 'x' || s[i + 1] == 'X')) {
+	if (s[i] == '0' && i + 2 < lx->n && s[i + 1] == 'x' && cs__isxdigit((unsigned char)s[i + 2])) {
 		base = 16;
 		i += 2;
-	} else if (s[i] == '0' && i + 1 < lx->n && (s[i + 1] == 'o' || s[i + 1] == 'O')) {
+	} else if (s[i] == '0' && i + 2 < lx->n && s[i + 1] == 'o' && s[i + 2] >= '0' &&
+	           s[i + 2] <= '7') {
 		base = 8;
 		i += 2;
 	}
@@ -168,19 +176,16 @@ static void number(struct lexer *lx, struct tok *t)
 			d = cs__lower(c) - 'a' + 10;
 		else
 			break;
-		if (d >= base) {
-			ok = 0;
+		if (d >= base)
 			break;
-		}
 		digits++;
 		if (v > (lim - (uint64_t)d) / (uint64_t)base)
 			ok = 0;
 		else
 			v = v * (uint64_t)base + (uint64_t)d;
 	}
-	if (base == 10 && i + 1 < lx->n && (s[i + 1] == 'B' || s[i + 1] == 'b') &&
-	    (s[i] == 'K' || s[i] == 'k' || s[i] == 'M' || s[i] == 'm')) {
-		uint64_t mul = (s[i] == 'K' || s[i] == 'k') ? 1024 : 1024 * 1024;
+	if (base == 10 && i + 1 < lx->n && s[i + 1] == 'B' && (s[i] == 'K' || s[i] == 'M')) {
+		uint64_t mul = s[i] == 'K' ? 1024 : 1024 * 1024;
 
 		if (v > lim / mul)
 			ok = 0;
@@ -188,13 +193,15 @@ static void number(struct lexer *lx, struct tok *t)
 			v *= mul;
 		i += 2;
 	}
-	/* A float, or letters glued on: not a number we read. */
-	if (i < lx->n && (s[i] == '.' && i + 1 < lx->n && cs__isdigit((unsigned char)s[i + 1])))
+	/* A float ("1.5", taken whole), or letters or digits glued on (left
+	 * for the next token): not a number we read. */
+	if (base == 10 && i + 1 < lx->n && s[i] == '.' && cs__isdigit((unsigned char)s[i + 1])) {
 		ok = 0;
-	while (i < lx->n && (ident_char((unsigned char)s[i]) || s[i] == '.')) {
-		ok = 0;
-		i++;
+		for (i++; i < lx->n && cs__isdigit((unsigned char)s[i]); i++)
+			;
 	}
+	if (i < lx->n && ident_char((unsigned char)s[i]))
+		ok = 0;
 	t->num = v;
 	t->num_ok = ok && digits > 0;
 	lx->i = i;
@@ -604,8 +611,11 @@ static int next_rule(struct lexer *lx, struct cs_ygate *g, struct cs_yrule *r)
 			return CS_ERR_PARSE;
 		if (lx->i >= lx->n)
 			return 0;
-		if (word_at(lx, lx->i, "import") || word_at(lx, lx->i, "include")) {
-			lx->i += word_at(lx, lx->i, "import") ? 6 : 7;
+		/* An included file's rules and references are not read here. */
+		if (word_at(lx, lx->i, "include"))
+			return CS_ERR_PARSE;
+		if (word_at(lx, lx->i, "import")) {
+			lx->i += 6;
 			if (!skip_space(lx) || lx->i >= lx->n || s[lx->i] != '"' ||
 			    !skip_quoted(lx, '"'))
 				return CS_ERR_PARSE;
@@ -671,6 +681,11 @@ int cs__ygate_read(struct cs_ygate *g, const char *text, size_t len)
 	memset(&lx, 0, sizeof(lx));
 	lx.s = text;
 	lx.n = len;
+	/* libyara reads a text up to its first NUL; we would read on. */
+	if (len && memchr(text, '\0', len)) {
+		g->complete = 0;
+		return CS_OK;
+	}
 	g->complete = 1;
 	for (;;) {
 		struct cs_yrule r;
