@@ -1,0 +1,1 @@
+rule a { strings: $a = "abc" condition: uint16(0)==0x5a4d and$a }rule b{condition:uint8(0)==65 and filesize<10}
