@@ -82,7 +82,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc != CS_OK)
 		__builtin_trap();
 	check_shape(&g, text, size);
-	if (!g.complete || ygo_open(&o, &g, text, size) != 0) {
+	rc = g.complete ? ygo_open(&o, &g, text, size) : -1;
+	if (rc == -2) {
+		fprintf(stderr, "reader and libyara disagree: %s\n", o.msg);
+		__builtin_trap();
+	}
+	if (rc != 0) {
 		cs__ygate_release(&g);
 		return 0;
 	}

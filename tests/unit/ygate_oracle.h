@@ -60,13 +60,13 @@ static void ygo_unmodify(const struct cs_ygate *g, const char *text, char *copy)
 
 /* Compile `text` as the matcher does (externals defined, the text up to
  * its first NUL), every rule made public and not global when the reader
- * read the text completely. Returns 0 with o->rules set, or -1 when it
- * does not compile. */
+ * read the text completely. Returns 0 with o->rules set, -1 when it
+ * does not compile, or -2 (o->msg set) when it compiles only as is. */
 static int ygo_open(struct ygo *o, const struct cs_ygate *g, const char *text, size_t len)
 {
 	YR_COMPILER *c = NULL;
 	char *copy;
-	int errs;
+	int errs, pass;
 
 	memset(o, 0, sizeof(*o));
 	o->g = g;
@@ -75,21 +75,35 @@ static int ygo_open(struct ygo *o, const struct cs_ygate *g, const char *text, s
 		return -1;
 	memcpy(copy, text, len);
 	copy[len] = '\0';
-	if (g->complete)
-		ygo_unmodify(g, text, copy);
-	if (yr_compiler_create(&c) != ERROR_SUCCESS) {
-		free(copy);
-		return -1;
-	}
-	cs__yara_externals(c);
-	errs = yr_compiler_add_string(c, copy, NULL);
-	free(copy);
-	if (errs || yr_compiler_get_rules(c, &o->rules) != ERROR_SUCCESS) {
+	for (pass = 0; pass < 2; pass++) {
+		if (pass == 1) {
+			/* The text compiles as is: it must still compile with the
+			 * modifiers the reader found blanked. */
+			if (!g->complete)
+				break;
+			yr_rules_destroy(o->rules);
+			o->rules = NULL;
+			ygo_unmodify(g, text, copy);
+		}
+		if (yr_compiler_create(&c) != ERROR_SUCCESS) {
+			free(copy);
+			return -1;
+		}
+		cs__yara_externals(c);
+		errs = yr_compiler_add_string(c, copy, NULL);
+		if (errs || yr_compiler_get_rules(c, &o->rules) != ERROR_SUCCESS) {
+			yr_compiler_destroy(c);
+			o->rules = NULL;
+			free(copy);
+			if (pass == 1)
+				snprintf(o->msg, sizeof(o->msg),
+				         "the text compiles, not with the modifiers the reader "
+				         "found blanked");
+			return pass == 0 ? -1 : -2;
+		}
 		yr_compiler_destroy(c);
-		o->rules = NULL;
-		return -1;
 	}
-	yr_compiler_destroy(c);
+	free(copy);
 	if (yr_scanner_create(o->rules, &o->sc) != ERROR_SUCCESS) {
 		yr_rules_destroy(o->rules);
 		o->rules = NULL;
@@ -252,9 +266,22 @@ static int ygo_put(struct ygo_buf *b, const void *p, size_t n)
 		b->p = q;
 		b->cap = cap;
 	}
-	if (n)
+	if (n && p)
 		memcpy(b->p + b->len, p, n);
 	b->len += n;
+	return 0;
+}
+
+/* Pad with zeros to n bytes. */
+static int ygo_pad(struct ygo_buf *b, size_t n)
+{
+	size_t old = b->len;
+
+	if (n <= b->len)
+		return 0;
+	if (ygo_put(b, NULL, n - old))
+		return -1;
+	memset(b->p + old, 0, n - old);
 	return 0;
 }
 
