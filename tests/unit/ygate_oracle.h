@@ -33,13 +33,13 @@ struct ygo {
 	char msg[512]; /* why the last check failed */
 };
 
-static void ygo_close(struct ygo *o);
+static inline void ygo_close(struct ygo *o);
 
 /* Blank the "private" and "global" of every rule the reader read (same
  * length, so nothing moves): libyara's callback reports neither private
  * rules nor the rules of a namespace whose global rule failed, and the
  * oracle wants to see every condition that is true. */
-static void ygo_unmodify(const struct cs_ygate *g, const char *text, char *copy)
+static inline void ygo_unmodify(const struct cs_ygate *g, const char *text, char *copy)
 {
 	size_t i, k;
 
@@ -62,7 +62,7 @@ static void ygo_unmodify(const struct cs_ygate *g, const char *text, char *copy)
  * its first NUL), every rule made public and not global when the reader
  * read the text completely. Returns 0 with o->rules set, -1 when it
  * does not compile, or -2 (o->msg set) when it compiles only as is. */
-static int ygo_open(struct ygo *o, const struct cs_ygate *g, const char *text, size_t len)
+static inline int ygo_open(struct ygo *o, const struct cs_ygate *g, const char *text, size_t len)
 {
 	YR_COMPILER *c = NULL;
 	char *copy;
@@ -123,7 +123,7 @@ static int ygo_open(struct ygo *o, const struct cs_ygate *g, const char *text, s
 	return 0;
 }
 
-static void ygo_close(struct ygo *o)
+static inline void ygo_close(struct ygo *o)
 {
 	free(o->hit);
 	o->hit = NULL;
@@ -135,7 +135,7 @@ static void ygo_close(struct ygo *o)
 	o->rules = NULL;
 }
 
-static int ygo_cb(YR_SCAN_CONTEXT *ctx, int msg, void *data, void *ud)
+static inline int ygo_cb(YR_SCAN_CONTEXT *ctx, int msg, void *data, void *ud)
 {
 	struct ygo *o = ud;
 
@@ -150,8 +150,8 @@ static int ygo_cb(YR_SCAN_CONTEXT *ctx, int msg, void *data, void *ud)
 }
 
 /* Does the reader's rule `r` let a file of bytes p[0..len) through? */
-static int ygo_passes(const struct cs_ygate *g, const struct cs_yrule *r, const unsigned char *p,
-                      size_t len)
+static inline int ygo_passes(const struct cs_ygate *g, const struct cs_yrule *r,
+                             const unsigned char *p, size_t len)
 {
 	size_t k;
 	int ok = r->ntests == 0;
@@ -162,7 +162,7 @@ static int ygo_passes(const struct cs_ygate *g, const struct cs_yrule *r, const 
 }
 
 /* The reader's rules named `name` (NUL-terminated), counted. */
-static size_t ygo_count_named(const struct cs_ygate *g, const char *name)
+static inline size_t ygo_count_named(const struct cs_ygate *g, const char *name)
 {
 	size_t i, n = 0, nl = strlen(name);
 
@@ -172,7 +172,7 @@ static size_t ygo_count_named(const struct cs_ygate *g, const char *name)
 }
 
 /* Did rule `rule` of o->rules match in the last scan? */
-static int ygo_matched(const struct ygo *o, const YR_RULE *rule)
+static inline int ygo_matched(const struct ygo *o, const YR_RULE *rule)
 {
 	size_t idx = (size_t)(rule - o->rules->rules_table);
 
@@ -183,7 +183,7 @@ static int ygo_matched(const struct ygo *o, const YR_RULE *rule)
  * Returns 0 when sound, 1 when the scan failed (nothing learnt), -1 with
  * o->msg set otherwise. Only a completely read text is checked: the
  * variants leave nothing out of the others. */
-static int ygo_check(struct ygo *o, const unsigned char *p, size_t len)
+static inline int ygo_check(struct ygo *o, const unsigned char *p, size_t len)
 {
 	const struct cs_ygate *g = o->g;
 	const YR_RULE *rule;
@@ -208,11 +208,12 @@ static int ygo_check(struct ygo *o, const unsigned char *p, size_t len)
 				continue;
 			if (!ygo_passes(g, r, p, len)) {
 				snprintf(o->msg, sizeof(o->msg),
-				         "rule %s matches a %zu-byte probe starting %02x %02x %02x %02x "
+				         "rule %s matches a %zu-byte probe starting %02x %02x %02x "
+				         "%02x "
 				         "that fails its gates (%zu header tests, max_size %llu)",
-				         rule->identifier, len, len > 0 ? p[0] : 0, len > 1 ? p[1] : 0,
-				         len > 2 ? p[2] : 0, len > 3 ? p[3] : 0, r->ntests,
-				         (unsigned long long)r->max_size);
+				         rule->identifier, len, len > 0 ? p[0] : 0,
+				         len > 1 ? p[1] : 0, len > 2 ? p[2] : 0, len > 3 ? p[3] : 0,
+				         r->ntests, (unsigned long long)r->max_size);
 				return -1;
 			}
 		}
@@ -222,7 +223,7 @@ static int ygo_check(struct ygo *o, const unsigned char *p, size_t len)
 
 /* Do the reader and libyara see the same rules (a completely read text
  * only)? Returns 0 or -1 with o->msg set. */
-static int ygo_same_rules(struct ygo *o)
+static inline int ygo_same_rules(struct ygo *o)
 {
 	const YR_RULE *rule;
 	size_t n = 0;
@@ -252,7 +253,7 @@ struct ygo_buf {
 	size_t len, cap;
 };
 
-static int ygo_put(struct ygo_buf *b, const void *p, size_t n)
+static inline int ygo_put(struct ygo_buf *b, const void *p, size_t n)
 {
 	if (b->len + n > b->cap) {
 		size_t cap = b->cap ? b->cap : 256;
@@ -273,7 +274,7 @@ static int ygo_put(struct ygo_buf *b, const void *p, size_t n)
 }
 
 /* Pad with zeros to n bytes. */
-static int ygo_pad(struct ygo_buf *b, size_t n)
+static inline int ygo_pad(struct ygo_buf *b, size_t n)
 {
 	size_t old = b->len;
 
@@ -287,7 +288,7 @@ static int ygo_pad(struct ygo_buf *b, size_t n)
 
 /* The literal strings of `rule` (all rules when NULL), each as written
  * and, when wide, as UTF-16LE, separated by newlines. */
-static int ygo_strings(const struct ygo *o, const YR_RULE *only, struct ygo_buf *b)
+static inline int ygo_strings(const struct ygo *o, const YR_RULE *only, struct ygo_buf *b)
 {
 	const YR_RULE *rule;
 	const YR_STRING *s;
@@ -317,7 +318,7 @@ static int ygo_strings(const struct ygo *o, const YR_RULE *only, struct ygo_buf 
 }
 
 /* Write test `t`'s value at the start of p (which has room for 4). */
-static void ygo_header(const struct cs_ygate_test *t, unsigned char *p)
+static inline void ygo_header(const struct cs_ygate_test *t, unsigned char *p)
 {
 	unsigned k;
 
@@ -337,10 +338,10 @@ static void ygo_header(const struct cs_ygate_test *t, unsigned char *p)
  * reader found (up to YGO_MAX_PROBE; padded with zeros). Sizes above
  * `big` get fewer headers. Returns 0 or -1 with o->msg set.
  */
-static int ygo_probe_all(struct ygo *o, const unsigned char *body, size_t blen, size_t big)
+static inline int ygo_probe_all(struct ygo *o, const unsigned char *body, size_t blen, size_t big)
 {
 	static const unsigned char magic[][4] = {
-	        {'M', 'Z', 0x90, 0}, {0x7f, 'E', 'L', 'F'}, {'P', 'K', 3, 4},
+	        {'M', 'Z', 0x90, 0}, {0x7f, 'E', 'L', 'F'},    {'P', 'K', 3, 4},
 	        {0, 0, 0, 0},        {0xff, 0xff, 0xff, 0xff}, {0xca, 0xfe, 0xba, 0xbe}};
 	const struct cs_ygate *g = o->g;
 	size_t nh = g->ntests + CS_ARRAY_SIZE(magic) + 1, nsz = 0, h, s, i;
