@@ -34,9 +34,9 @@ struct tok {
 	enum tok_type type;
 	const char *p;
 	size_t len;
-	uint64_t num; /* T_NUM: its value */
-	int num_ok;   /* T_NUM: an integer that fits */
-	int wild;     /* T_IDENT: followed by '*' */
+	uint64_t num;  /* T_NUM: its value */
+	int num_ok;    /* T_NUM: an integer that fits */
+	int wild;      /* T_IDENT: followed by '*' */
 };
 
 struct lexer {
@@ -250,8 +250,7 @@ static int lex_condition(struct lexer *lx)
 				return rc;
 			if (lx->i < lx->n && s[lx->i] == '*')
 				lx->t[lx->nt - 1].wild = 1;
-			regex_ok =
-			        lx->t[lx->nt - 1].len == 7 && memcmp(s + start, "matches", 7) == 0;
+			regex_ok = lx->t[lx->nt - 1].len == 7 && memcmp(s + start, "matches", 7) == 0;
 			continue;
 		}
 		if (cs__isdigit(c)) {
@@ -272,8 +271,7 @@ static int lex_condition(struct lexer *lx)
 					return rc;
 				continue;
 			}
-			while (lx->i < lx->n &&
-			       (ident_char((unsigned char)s[lx->i]) || s[lx->i] == '*'))
+			while (lx->i < lx->n && (ident_char((unsigned char)s[lx->i]) || s[lx->i] == '*'))
 				lx->i++;
 			if ((rc = push(lx, T_VAR, start)) != CS_OK)
 				return rc;
@@ -384,11 +382,8 @@ static int header_test(const struct tok *t, size_t a, size_t b, struct cs_ygate_
 	static const struct {
 		const char *name;
 		unsigned char width, be;
-	} fns[] = {{"uint8", 1, 0},
-	           {"uint16", 2, 0},
-	           {"uint32", 4, 0},
-	           {"uint16be", 2, 1},
-	           {"uint32be", 4, 1}};
+	} fns[] = {{"uint8", 1, 0},   {"uint16", 2, 0},   {"uint32", 4, 0},
+	           {"uint16be", 2, 1}, {"uint32be", 4, 1}};
 	size_t f, v, k;
 
 	strip_parens(t, &a, &b);
@@ -403,8 +398,9 @@ static int header_test(const struct tok *t, size_t a, size_t b, struct cs_ygate_
 	} else {
 		return 0;
 	}
-	if (t[v].type != T_NUM || !t[v].num_ok || t[f + 1].type != T_LP || t[f + 2].type != T_NUM ||
-	    !t[f + 2].num_ok || t[f + 2].num != 0 || t[f + 3].type != T_RP)
+	if (t[v].type != T_NUM || !t[v].num_ok || t[f + 1].type != T_LP ||
+	    t[f + 2].type != T_NUM || !t[f + 2].num_ok || t[f + 2].num != 0 ||
+	    t[f + 3].type != T_RP)
 		return 0;
 	for (k = 0; k < CS_ARRAY_SIZE(fns); k++) {
 		if (tok_is(&t[f], T_IDENT, fns[k].name)) {
@@ -489,7 +485,8 @@ static int header_alternatives(struct cs_ygate *g, const struct tok *t, size_t a
 /* The gates of a condition [a, b): its top-level conjuncts that are
  * header tests (the first such conjunct is kept) or size bounds (the
  * smallest is kept). A condition with a top-level "or" has none. */
-static int analyse(struct cs_ygate *g, struct cs_yrule *r, const struct tok *t, size_t a, size_t b)
+static int analyse(struct cs_ygate *g, struct cs_yrule *r, const struct tok *t, size_t a,
+                   size_t b)
 {
 	if (!balanced(t, a, b))
 		return CS_OK;
