@@ -58,6 +58,7 @@ static void test_extents(void **state)
 	        "           /* rule y { */ 9? }\n"
 	        "    $r = /a\\/b}c/is\n"
 	        "    $x = \"x\" xor(1-2)\n"
+	        "    $condition = \"c\"\n"
 	        "  condition:\n"
 	        "    any of them\n"
 	        "}\n"
@@ -150,6 +151,7 @@ static const struct gcase gates[] = {
         {"uint16(0) == 0x5a4d and for any i in (0..1) : (filesize < 10 or $a)", 1, {MZ}, NOBOUND},
         {"uint16(0) == 0x5a4d and filepath matches /x/i and $a", 1, {MZ}, NOBOUND},
         {"uint16(0) == 0x5a4d and not (filesize < 10) and $a", 1, {MZ}, NOBOUND},
+        {"uint16(0) == 0x5a4d and $a and for any of ($a) : ( $ at 0 )", 1, {MZ}, NOBOUND},
         /* Short files: the header test is undefined, and so false. */
         {"uint16(0) == 0 and filesize < 3 and ($a or true)", 1, {{2, 0, 0}}, 3},
         {"uint32(0) == 0 and ($a or true)", 1, {{4, 0, 0}}, NOBOUND},
@@ -363,7 +365,6 @@ static const char *const refused[] = {
         "private",
         "import \"pe\" rule",
         "import pe rule a { condition: true }",
-        "rule a { strings: $condition = \"x\" condition: $condition }",
 };
 
 static void test_refused(void **state)
