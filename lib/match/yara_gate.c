@@ -339,10 +339,10 @@ static void strip_parens(const struct tok *t, size_t *a, size_t *b)
 	}
 }
 
-/* The next top-level token in [a, b) spelled `word`, or b. Brackets
- * that never close make every later token nested, so nothing is found
- * past them. */
-static size_t find_top(const struct tok *t, size_t a, size_t b, const char *word)
+/* The first top-level token in [a, b) spelled `word` (NULL: none), or
+ * b. *bal, when given, says whether the brackets of [a, b) balance;
+ * past a closing bracket too many nothing is top-level. */
+static size_t find_top_bal(const struct tok *t, size_t a, size_t b, const char *word, int *bal)
 {
 	size_t i;
 	long depth = 0;
@@ -352,28 +352,27 @@ static size_t find_top(const struct tok *t, size_t a, size_t b, const char *word
 			depth++;
 		else if (t[i].type == T_RP || t[i].type == T_RB)
 			depth--;
-		else if (depth == 0 && tok_is(&t[i], T_IDENT, word))
+		else if (word && depth == 0 && tok_is(&t[i], T_IDENT, word))
 			return i;
 		if (depth < 0)
-			return b; /* unbalanced: not understood */
+			break;
 	}
+	if (bal)
+		*bal = depth == 0;
 	return b;
+}
+
+static size_t find_top(const struct tok *t, size_t a, size_t b, const char *word)
+{
+	return find_top_bal(t, a, b, word, NULL);
 }
 
 static int balanced(const struct tok *t, size_t a, size_t b)
 {
-	size_t i;
-	long depth = 0;
+	int bal;
 
-	for (i = a; i < b; i++) {
-		if (t[i].type == T_LP || t[i].type == T_LB)
-			depth++;
-		else if (t[i].type == T_RP || t[i].type == T_RB)
-			depth--;
-		if (depth < 0)
-			return 0;
-	}
-	return depth == 0;
+	find_top_bal(t, a, b, NULL, &bal);
+	return bal;
 }
 
 /* "uintN(0) == V" or "V == uintN(0)" exactly, in [a, b). */

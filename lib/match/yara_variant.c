@@ -332,11 +332,16 @@ static YR_RULES *yv_compile(const struct cs_yvariants *yv, const struct cs_match
 		if (m->yara_bad_v[i])
 			continue;
 		cs_intel_yara_source(m->intel, i, &text, &len);
-		copy = cs__strndup(text, len);
+		/* The whole text, as the extents count it (a NUL inside makes
+		 * the reader leave the text alone, but the copy must hold the
+		 * extents whatever it reads). */
+		copy = cs__malloc(len + 1);
 		if (!copy) {
 			ok = 0;
 			break;
 		}
+		memcpy(copy, text, len);
+		copy[len] = '\0';
 		for (j = 0; j < yv->nr; j++) {
 			const struct yv_rule *r = &yv->r[j];
 			const struct cs_yrule *gr;
