@@ -6,7 +6,8 @@
 #
 # Cases (bench/README.md says what each measures):
 #   sigbase  REAL_WORLD/signature-base/{iocs,yara} into a fresh case database
-#            ("ready to scan")  vs  yarac compiling the same YARA files
+#            ("ready to scan"; warm: earlier imports cached, and cold with
+#            --no-cache)          vs  yarac compiling the same YARA files
 #   stix     generated STIX 2.1 bundle of BENCH_N indicators into a fresh
 #            database           vs  jq '.objects|length', python3 json.load
 #   misp     generated MISP event of BENCH_N attributes into a fresh
@@ -241,14 +242,20 @@ case_sigbase() {
 		timed_run yarac-sigbase "$r" yarac "${yara_externals[@]}" "${yfiles[@]}" \
 			"$work/sigbase.yarc"
 		fresh_db
+		timed_run ours-sigbase-cold "$r" "$bin" --db "$work/case.db" --no-cache intel import \
+			--quiet "$sb/iocs" "$sb/yara"
+		fresh_db
 		timed_run ours-sigbase "$r" "$bin" --db "$work/case.db" intel import --quiet \
 			"$sb/iocs" "$sb/yara"
 	done
 	row sigbase ours-sigbase "yarac (yara/ only)" yarac-sigbase
+	row sigbase-cold ours-sigbase-cold "yarac (yara/ only)" yarac-sigbase
 	row sigbase-yara ours-sigbase-yara "yarac" yarac-sigbase
 	note "sigbase: ours imports iocs/ + yara/; yarac compiles the $okn of $total YARA files" \
 		"that compile on their own, in one invocation (externals filename filepath" \
-		"extension filetype owner defined empty); sigbase-yara: ours imports yara/ only"
+		"extension filetype owner defined empty); sigbase-yara: ours imports yara/ only;" \
+		"ours reuses what earlier imports of the same files left in the compiled-rules" \
+		"cache (yfile entries), except sigbase-cold (--no-cache: every file compiled)"
 	if [ -e "$list.bad" ]; then
 		note "  not compiled by yarac: $(tr '\n' ' ' <"$list.bad")"
 	fi
@@ -485,8 +492,9 @@ case_sigall() {
 	scan_row sigall yara-c-sigall "$bytes" "$threads"
 	scan_row sigall yara-src-sigall "$bytes" "$threads"
 	note "sigall: ours (--intel) reads iocs/ (hashes, file names) and yara/ on every run" \
-		"(each rule file compiled alone to check it), ours (case db) reads the case database" \
-		"they were imported into once; both load the combined ruleset and regexes from the" \
+		"(each rule file's indicators from the import cache: compiled alone to check it on" \
+		"the first import only), ours (case db) reads the case database they were imported" \
+		"into once; both load the combined ruleset, its variants and the regexes from the" \
 		"compiled-rules cache filled by the warm-up run, then sweep (archives included);" \
 		"yara -C loads the $(wc -l <"$list") rule files compiled beforehand by yarac" \
 		"(externals defined empty), yara (from source) compiles them first; both with -N" \
