@@ -61,20 +61,6 @@ static int is_file_kind(enum cs_kind k)
 	       k == CS_KIND_PATH_REGEX;
 }
 
-/* Lower-case copy with '\' as '/'. */
-static char *fold(struct cs_arena *a, const char *s, size_t n)
-{
-	char *o = cs__arena_alloc(a, n + 1);
-	size_t i;
-
-	if (!o)
-		return NULL;
-	for (i = 0; i < n; i++)
-		o[i] = s[i] == '\\' ? '/' : (char)cs__lower((unsigned char)s[i]);
-	o[n] = '\0';
-	return o;
-}
-
 /* A STIX string constant ('...' with \' and \\ escapes) at *p; the
  * unescaped text into the arena. NULL when it is not one. */
 static char *stix_string(struct cs_arena *a, const char *p)
@@ -148,7 +134,7 @@ static int text_check(struct cs_arena *a, const char *t, struct cs_ccheck *c)
 			return 0;
 		if (strchr(s, '/') || strchr(s, '\\'))
 			return 0; /* a name with a folder is not a base name */
-		s = fold(a, s, strlen(s));
+		s = cs__fold_path(a, s, strlen(s));
 		if (!s)
 			return CS_ERR_NOMEM;
 		c->kind = CC_NAME_NOT;
@@ -162,7 +148,7 @@ static int text_check(struct cs_arena *a, const char *t, struct cs_ccheck *c)
  * tail (as file name indicators compare, docs/file-sweep.md). */
 static int name_check(struct cs_arena *a, const char *v, struct cs_ccheck *c)
 {
-	const char *f = fold(a, v, strlen(v)), *base, *t, *slash;
+	const char *f = cs__fold_path(a, v, strlen(v)), *base, *t, *slash;
 
 	if (!f)
 		return CS_ERR_NOMEM;

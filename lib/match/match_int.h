@@ -190,6 +190,10 @@ int cs__match_path(struct cs_match_thread *t, const char *path, const char *base
                    void *ud);
 
 
+/* A lower-case copy of [s, s+n) with '\' as '/', in the arena
+ * (matcher.c); NULL when out of memory. */
+char *cs__fold_path(struct cs_arena *a, const char *s, size_t n);
+
 /* Path-tail comparison of name indicators (matcher.c): is the first
  * component of a folded tail a wildcard ("~", "%VAR%", "C:")? Does the
  * folded path end with the entry's tail on a component boundary? */

@@ -56,8 +56,7 @@ static void cache_note(struct cs_matcher *m, cs_diag_fn diag, void *ud, const ch
 
 /* ---- exact names ---- */
 
-/* Lower-case copy of [s, s+n) with '\' as '/'. */
-static char *fold_path(struct cs_arena *a, const char *s, size_t n)
+char *cs__fold_path(struct cs_arena *a, const char *s, size_t n)
 {
 	char *o = cs__arena_alloc(a, n + 1);
 	size_t i;
@@ -91,7 +90,7 @@ static int add_name(struct cs_matcher *m, const struct cs_indicator *ind, size_t
 	uint32_t head = 0;
 	int rc;
 
-	f = fold_path(&m->arena, v, n);
+	f = cs__fold_path(&m->arena, v, n);
 	if (!f)
 		return CS_ERR_NOMEM;
 	base = strrchr(f, '/');
