@@ -32,6 +32,8 @@ void *cs__realloc(void *p, size_t n);
 int cs__grow(void **p, size_t *cap, size_t need, size_t size);
 char *cs__strndup(const char *s, size_t n);
 char *cs__strdup(const char *s);
+/* Copy [s, s+n) into dst[cap] (cap >= 1), cut to cap - 1 bytes, NUL-ended. */
+void cs__copy_n(char *dst, size_t cap, const char *s, size_t n);
 
 /*
  * struct cs_buf: a growable byte buffer that is always NUL-terminated

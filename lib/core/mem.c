@@ -63,6 +63,14 @@ char *cs__strndup(const char *s, size_t n)
 	return d;
 }
 
+void cs__copy_n(char *dst, size_t cap, const char *s, size_t n)
+{
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(dst, s, n);
+	dst[n] = '\0';
+}
+
 char *cs__strdup(const char *s)
 {
 	return cs__strndup(s, strlen(s));

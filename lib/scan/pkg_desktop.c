@@ -16,14 +16,6 @@
 
 #define TEXT_MAX 1024
 
-static void copy_n(char *dst, size_t cap, const char *s, size_t n)
-{
-	if (n >= cap)
-		n = cap - 1;
-	memcpy(dst, s, n);
-	dst[n] = '\0';
-}
-
 /* "windows" or "macos" from where an Electron app lives, or NULL. */
 static const char *platform_of_path(const char *path)
 {
@@ -46,17 +38,17 @@ struct bundle {
 static void bundle_set(struct bundle *b, const char *key, const char *val, size_t vn)
 {
 	if (strcmp(key, "CFBundleName") == 0)
-		copy_n(b->name, sizeof(b->name), val, vn);
+		cs__copy_n(b->name, sizeof(b->name), val, vn);
 	else if (strcmp(key, "CFBundleDisplayName") == 0)
-		copy_n(b->display, sizeof(b->display), val, vn);
+		cs__copy_n(b->display, sizeof(b->display), val, vn);
 	else if (strcmp(key, "CFBundleExecutable") == 0)
-		copy_n(b->exe, sizeof(b->exe), val, vn);
+		cs__copy_n(b->exe, sizeof(b->exe), val, vn);
 	else if (strcmp(key, "CFBundleIdentifier") == 0)
-		copy_n(b->id, sizeof(b->id), val, vn);
+		cs__copy_n(b->id, sizeof(b->id), val, vn);
 	else if (strcmp(key, "CFBundleShortVersionString") == 0)
-		copy_n(b->short_ver, sizeof(b->short_ver), val, vn);
+		cs__copy_n(b->short_ver, sizeof(b->short_ver), val, vn);
 	else if (strcmp(key, "CFBundleVersion") == 0)
-		copy_n(b->ver, sizeof(b->ver), val, vn);
+		cs__copy_n(b->ver, sizeof(b->ver), val, vn);
 }
 
 static int bundle_add(struct pkg_ctx *c, const struct bundle *b, const char *entry)
@@ -149,7 +141,7 @@ static int xp_tag(struct xp *x, char *name, size_t cap, int *kind)
 	n = x->pos - s;
 	if (n == 0)
 		return xp_fail(x, "element without a name");
-	copy_n(name, cap, x->d + s, n);
+	cs__copy_n(name, cap, x->d + s, n);
 	e = memchr(x->d + x->pos, '>', x->len - x->pos);
 	if (!e)
 		return xp_fail(x, "tag never closed");
@@ -347,7 +339,7 @@ static int bp_string(const struct bp *p, uint64_t obj, char *out, size_t cap)
 	if (type == 0x5) {
 		if (n > p->len - data)
 			return -1;
-		copy_n(out, cap, (const char *)p->d + data, (size_t)n);
+		cs__copy_n(out, cap, (const char *)p->d + data, (size_t)n);
 		return 0;
 	}
 	if (type != 0x6 || n > (p->len - data) / 2)

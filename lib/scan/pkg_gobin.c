@@ -128,14 +128,6 @@ static int gomod_flush(struct pkg_ctx *c, struct gomod *m, size_t hdr)
 	return rc;
 }
 
-static void copy_n(char *dst, size_t cap, const char *s, size_t n)
-{
-	if (n >= cap)
-		n = cap - 1;
-	memcpy(dst, s, n);
-	dst[n] = '\0';
-}
-
 /* The module lines of `mod` (sentinels removed). */
 static int read_modinfo(struct pkg_ctx *c, const char *mod, size_t n, size_t hdr)
 {
@@ -166,8 +158,8 @@ static int read_modinfo(struct pkg_ctx *c, const char *mod, size_t n, size_t hdr
 				               hdr, (unsigned long long)no, (int)fl, f);
 				continue;
 			}
-			copy_n(m.path, sizeof(m.path), path, pl);
-			copy_n(m.ver, sizeof(m.ver), ver, vl);
+			cs__copy_n(m.path, sizeof(m.path), path, pl);
+			cs__copy_n(m.ver, sizeof(m.ver), ver, vl);
 			m.line = no;
 			m.set = 1;
 		} else if (fl == 2 && memcmp(f, "=>", 2) == 0) {
@@ -177,8 +169,8 @@ static int read_modinfo(struct pkg_ctx *c, const char *mod, size_t n, size_t hdr
 			 * one by a local folder has none and keeps the
 			 * original's identity. */
 			if (field(&q, le, &path, &pl) && pl && field(&q, le, &ver, &vl) && vl) {
-				copy_n(m.path, sizeof(m.path), path, pl);
-				copy_n(m.ver, sizeof(m.ver), ver, vl);
+				cs__copy_n(m.path, sizeof(m.path), path, pl);
+				cs__copy_n(m.ver, sizeof(m.ver), ver, vl);
 			}
 		}
 	}
@@ -232,7 +224,7 @@ static int read_one(struct pkg_ctx *c, size_t hdr)
 
 		while (n < vlen && ver[n] != ' ' && ver[n] != '\0')
 			n++;
-		copy_n(v, sizeof(v), ver + 2, n - 2);
+		cs__copy_n(v, sizeof(v), ver + 2, n - 2);
 		memset(&p, 0, sizeof(p));
 		p.ecosystem = CS_ECO_GO;
 		p.name = "stdlib";

@@ -19,14 +19,6 @@
 
 #define NAME_MAX_LEN 512
 
-static void copy_n(char *dst, size_t cap, const char *s, size_t n)
-{
-	if (n >= cap)
-		n = cap - 1;
-	memcpy(dst, s, n);
-	dst[n] = '\0';
-}
-
 static int add_simple(struct pkg_ctx *c, const char *reader, enum cs_ecosystem eco,
                       const char *name, const char *version, const char *entry, uint64_t line)
 {
@@ -240,7 +232,7 @@ static int yarn_name(const char *s, size_t n, char *out, size_t cap)
 		;
 	if (i >= end || i == 0)
 		return -1;
-	copy_n(out, cap, s, i);
+	cs__copy_n(out, cap, s, i);
 	return 0;
 }
 
@@ -287,7 +279,7 @@ static int read_yarn_lock(struct pkg_ctx *c)
 				}
 				while (tn && t[tn - 1] == '"')
 					tn--;
-				copy_n(ver, sizeof(ver), t, tn);
+				cs__copy_n(ver, sizeof(ver), t, tn);
 				snprintf(entry, sizeof(entry), "line %llu",
 				         (unsigned long long)entry_line);
 				rc = add_simple(c, "yarn-lock", CS_ECO_NPM, name, ver, entry,
@@ -327,8 +319,8 @@ static int pnpm_key(const char *s, size_t n, char *name, size_t ncap, char *ver,
 			at = s + i;
 	}
 	if (at) {
-		copy_n(name, ncap, s, (size_t)(at - s));
-		copy_n(ver, vcap, at + 1, n - (size_t)(at + 1 - s));
+		cs__copy_n(name, ncap, s, (size_t)(at - s));
+		cs__copy_n(ver, vcap, at + 1, n - (size_t)(at + 1 - s));
 	} else {
 		const char *slash = NULL, *us;
 
@@ -338,8 +330,8 @@ static int pnpm_key(const char *s, size_t n, char *name, size_t ncap, char *ver,
 		}
 		if (!slash || slash == s)
 			return -1;
-		copy_n(name, ncap, s, (size_t)(slash - s));
-		copy_n(ver, vcap, slash + 1, n - (size_t)(slash + 1 - s));
+		cs__copy_n(name, ncap, s, (size_t)(slash - s));
+		cs__copy_n(ver, vcap, slash + 1, n - (size_t)(slash + 1 - s));
 		us = strchr(ver, '_');
 		if (us)
 			ver[us - ver] = '\0';
@@ -416,14 +408,14 @@ static int read_py_metadata(struct pkg_ctx *c)
 			size_t vn = n - 5;
 
 			cs__trim(&v, &vn);
-			copy_n(name, sizeof(name), v, vn);
+			cs__copy_n(name, sizeof(name), v, vn);
 			name_line = no;
 		} else if (n > 8 && cs__strncasecmp(s, "Version:", 8) == 0) {
 			const char *v = s + 8;
 			size_t vn = n - 8;
 
 			cs__trim(&v, &vn);
-			copy_n(ver, sizeof(ver), v, vn);
+			cs__copy_n(ver, sizeof(ver), v, vn);
 		}
 	}
 	if (!name[0] || !ver[0]) {
@@ -499,8 +491,8 @@ static int read_py_requirements(struct pkg_ctx *c)
 				cs__pkg_broken(c, no, 1, "requirement without a name or version");
 				continue;
 			}
-			copy_n(name, sizeof(name), nm, nn);
-			copy_n(ver, sizeof(ver), v, vn);
+			cs__copy_n(name, sizeof(name), nm, nn);
+			cs__copy_n(ver, sizeof(ver), v, vn);
 		}
 		snprintf(entry, sizeof(entry), "line %llu", (unsigned long long)no);
 		rc = add_simple(c, "python-requirements", CS_ECO_PYPI, name, ver, entry, no);
@@ -563,9 +555,9 @@ static int read_toml_packages(struct pkg_ctx *c, const char *reader, enum cs_eco
 			v++;
 			vn -= 2;
 			if (cs__eqi(k, kn, "name"))
-				copy_n(name, sizeof(name), v, vn);
+				cs__copy_n(name, sizeof(name), v, vn);
 			else if (cs__eqi(k, kn, "version"))
-				copy_n(ver, sizeof(ver), v, vn);
+				cs__copy_n(ver, sizeof(ver), v, vn);
 		}
 	}
 	return rc;
@@ -633,8 +625,8 @@ static int read_go_sum(struct pkg_ctx *c)
 		}
 		if (sp2 - sp1 > 8 && memcmp(sp2 - 7, "/go.mod", 7) == 0)
 			continue;
-		copy_n(name, sizeof(name), s, (size_t)(sp1 - s));
-		copy_n(ver, sizeof(ver), sp1 + 1, (size_t)(sp2 - sp1 - 1));
+		cs__copy_n(name, sizeof(name), s, (size_t)(sp1 - s));
+		cs__copy_n(ver, sizeof(ver), sp1 + 1, (size_t)(sp2 - sp1 - 1));
 		snprintf(entry, sizeof(entry), "line %llu", (unsigned long long)no);
 		rc = add_simple(c, "go-sum", CS_ECO_GO, name, ver, entry, no);
 	}
@@ -797,7 +789,7 @@ static int read_gemfile_lock(struct pkg_ctx *c)
 			cs__pkg_broken(c, no, 5, "Gemfile.lock: spec is not 'name (version)'");
 			continue;
 		}
-		copy_n(name, sizeof(name), s + 4, (size_t)(open - 1 - (s + 4)));
+		cs__copy_n(name, sizeof(name), s + 4, (size_t)(open - 1 - (s + 4)));
 		vl = (size_t)(close - open - 1);
 		/* "1.13.10-x86_64-linux": the platform is not part of the
 		 * version OSV lists. */
@@ -807,7 +799,7 @@ static int read_gemfile_lock(struct pkg_ctx *c)
 				break;
 			}
 		}
-		copy_n(ver, sizeof(ver), open + 1, vl);
+		cs__copy_n(ver, sizeof(ver), open + 1, vl);
 		snprintf(entry, sizeof(entry), "specs, line %llu", (unsigned long long)no);
 		rc = add_simple(c, "gemfile-lock", CS_ECO_RUBYGEMS, name, ver, entry, no);
 	}

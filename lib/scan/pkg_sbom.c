@@ -265,14 +265,6 @@ static int tv_flush(struct pkg_ctx *c, struct tv_pkg *t)
 	return rc;
 }
 
-static void tv_copy(char *dst, size_t cap, const char *s, size_t n)
-{
-	if (n >= cap)
-		n = cap - 1;
-	memcpy(dst, s, n);
-	dst[n] = '\0';
-}
-
 /*
  * SPDX 2.x tag-value: "Tag: value" lines; a package starts at
  * PackageName and runs to the next one (or to a file or snippet
@@ -323,19 +315,19 @@ static int read_spdx_tv(struct pkg_ctx *c)
 		if (TAG("PackageName")) {
 			rc = tv_flush(c, &t);
 			t.line = no;
-			tv_copy(t.name, sizeof(t.name), v, vn);
+			cs__copy_n(t.name, sizeof(t.name), v, vn);
 		} else if (TAG("FileName") || TAG("SnippetSPDXID")) {
 			rc = tv_flush(c, &t);
 		} else if (t.line && TAG("PackageVersion")) {
-			tv_copy(t.ver, sizeof(t.ver), v, vn);
+			cs__copy_n(t.ver, sizeof(t.ver), v, vn);
 		} else if (t.line && TAG("PackageSupplier")) {
-			tv_copy(t.supplier, sizeof(t.supplier), v, vn);
+			cs__copy_n(t.supplier, sizeof(t.supplier), v, vn);
 		} else if (t.line && TAG("ExternalRef") && !t.purl[0]) {
 			/* "PACKAGE-MANAGER purl pkg:npm/x@1" (or PACKAGE_MANAGER) */
 			const char *sp = memchr(v, ' ', vn);
 
 			if (sp && (size_t)(v + vn - sp) > 6 && memcmp(sp, " purl ", 6) == 0)
-				tv_copy(t.purl, sizeof(t.purl), sp + 6, (size_t)(v + vn - sp - 6));
+				cs__copy_n(t.purl, sizeof(t.purl), sp + 6, (size_t)(v + vn - sp - 6));
 		}
 #undef TAG
 	}
