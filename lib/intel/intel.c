@@ -1355,9 +1355,16 @@ static int in_net(const unsigned char *addr, int alen, const unsigned char *net,
 	return 1;
 }
 
-/* The part of an indicator a list compares: the host of a URL, the
- * domain of an e-mail address, the value itself otherwise. */
-static void match_subject(const struct cs_indicator *ind, const char **s, size_t *len)
+/*
+ * The part of an indicator a list of host names or networks compares: the
+ * host of a URL, the domain of an e-mail address, the value itself
+ * otherwise. A URL with a path, query or fragment names one resource on
+ * its host, not the host: a list of popular hosts says nothing about
+ * https://github.com/IconStorages/images, so such a URL has no subject
+ * (returns 0) and only lists of whole strings, substrings or regular
+ * expressions can mark it.
+ */
+static int match_subject(const struct cs_indicator *ind, const char **s, size_t *len)
 {
 	const char *v = ind->value, *p;
 
@@ -1370,6 +1377,8 @@ static void match_subject(const struct cs_indicator *ind, const char **s, size_t
 
 			while (*e && *e != '/' && *e != '?' && *e != '#')
 				e++;
+			if (*e && !(e[0] == '/' && e[1] == '\0'))
+				return 0;
 			at = memchr(h, '@', (size_t)(e - h));
 			if (at)
 				h = at + 1;
@@ -1379,7 +1388,7 @@ static void match_subject(const struct cs_indicator *ind, const char **s, size_t
 				if (rb) {
 					*s = h + 1;
 					*len = (size_t)(rb - h - 1);
-					return;
+					return 1;
 				}
 			}
 			p = memchr(h, ':', (size_t)(e - h));
@@ -1393,6 +1402,7 @@ static void match_subject(const struct cs_indicator *ind, const char **s, size_t
 			*len = strlen(p + 1);
 		}
 	}
+	return 1;
 }
 
 static int wlist_matches(const struct cs_wlist *w, const struct cs_indicator *ind,
@@ -1401,16 +1411,21 @@ static int wlist_matches(const struct cs_wlist *w, const struct cs_indicator *in
 	const char *s;
 	size_t len, i;
 	uint32_t dummy;
+	int whole;
 
 	if (w->kinds && !(w->kinds & (1u << ind->kind)))
 		return 0;
-	match_subject(ind, &s, &len);
+	whole = match_subject(ind, &s, &len);
+	if (!whole && (w->type == WL_HOSTNAME || w->type == WL_CIDR))
+		return 0;
 	switch (w->type) {
 	case WL_STRING:
-		lower_into(b, s, len);
-		if (cs__map_get(&w->set, cs__buf_cstr(b), b->len, &dummy))
-			return 1;
-		if (s != ind->value) {
+		if (whole) {
+			lower_into(b, s, len);
+			if (cs__map_get(&w->set, cs__buf_cstr(b), b->len, &dummy))
+				return 1;
+		}
+		if (s != ind->value || !whole) {
 			lower_into(b, ind->value, strlen(ind->value));
 			return cs__map_get(&w->set, cs__buf_cstr(b), b->len, &dummy);
 		}

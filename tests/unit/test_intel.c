@@ -214,7 +214,8 @@ static void test_warninglists_mark_never_drop(void **state)
 {
 	static const char *const hosts[] = {"google.com", ".dyndns.org"};
 	static const char *const strs[] = {
-	        "EXAMPLE.ORG", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"};
+	        "EXAMPLE.ORG", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+	        "https://example.org/listed/in/full"};
 	static const char *const nets[] = {"10.0.0.0/8", "2001:db8::/32", "not a net"};
 	static const char *const subs[] = {"cdn"};
 	static const char *const res[] = {"^up[0-9]+\\.", "(unclosed"};
@@ -230,6 +231,13 @@ static void test_warninglists_mark_never_drop(void **state)
 	add_value(&c, CS_KIND_DOMAIN, "google.com.evil.example");
 	add_value(&c, CS_KIND_DOMAIN, "a.b.dyndns.org");
 	add_value(&c, CS_KIND_URL, "https://mail.google.com/x");
+	add_value(&c, CS_KIND_URL, "https://mail.google.com/");
+	add_value(&c, CS_KIND_URL, "https://user@google.com:8443/");
+	add_value(&c, CS_KIND_URL, "https://google.com/?q=1");
+	add_value(&c, CS_KIND_URL, "https://example.org/IconStorages/images");
+	add_value(&c, CS_KIND_URL, "https://example.org/listed/in/full");
+	add_value(&c, CS_KIND_URL, "http://10.1.2.3/payload.bin");
+	add_value(&c, CS_KIND_URL, "http://10.1.2.4/");
 	add_value(&c, CS_KIND_EMAIL, "bob@example.org");
 	add_value(&c, CS_KIND_SHA256, strs[1]);
 	add_value(&c, CS_KIND_IPV4, "10.1.2.3");
@@ -244,7 +252,7 @@ static void test_warninglists_mark_never_drop(void **state)
 	                                          (1u << CS_KIND_DOMAIN) | (1u << CS_KIND_URL),
 	                                          hosts, 2),
 	                 CS_OK);
-	assert_int_equal(cs_intel_add_warninglist(in, "strings", "string", 0, strs, 2), CS_OK);
+	assert_int_equal(cs_intel_add_warninglist(in, "strings", "string", 0, strs, 3), CS_OK);
 	assert_int_equal(cs_intel_add_warninglist(in, "nets", "cidr", 0, nets, 3), CS_OK);
 	assert_int_equal(
 	        cs_intel_add_warninglist(in, "subs", "substring", 1u << CS_KIND_DOMAIN, subs, 1),
@@ -260,7 +268,17 @@ static void test_warninglists_mark_never_drop(void **state)
 	assert_false(marked(in, CS_KIND_DOMAIN, "notgoogle.com", NULL));
 	assert_false(marked(in, CS_KIND_DOMAIN, "google.com.evil.example", NULL));
 	assert_true(marked(in, CS_KIND_DOMAIN, "a.b.dyndns.org", "hosts"));
-	assert_true(marked(in, CS_KIND_URL, "https://mail.google.com/x", "hosts"));
+	/* A host list marks a bare host URL, never one resource on that host
+	 * (the 3CX payload URL on github.com is not a false positive). */
+	assert_false(marked(in, CS_KIND_URL, "https://mail.google.com/x", NULL));
+	assert_true(marked(in, CS_KIND_URL, "https://mail.google.com/", "hosts"));
+	assert_true(marked(in, CS_KIND_URL, "https://user@google.com:8443/", "hosts"));
+	assert_false(marked(in, CS_KIND_URL, "https://google.com/?q=1", NULL));
+	assert_false(marked(in, CS_KIND_URL, "https://example.org/IconStorages/images", NULL));
+	/* A string list compares the whole value. */
+	assert_true(marked(in, CS_KIND_URL, "https://example.org/listed/in/full", "strings"));
+	assert_false(marked(in, CS_KIND_URL, "http://10.1.2.3/payload.bin", NULL));
+	assert_true(marked(in, CS_KIND_URL, "http://10.1.2.4/", "nets"));
 	assert_true(marked(in, CS_KIND_EMAIL, "bob@example.org", "strings"));
 	assert_true(marked(in, CS_KIND_SHA256, strs[1], "strings"));
 	assert_true(marked(in, CS_KIND_IPV4, "10.1.2.3", "nets"));

@@ -135,7 +135,7 @@ static const char plain_hits[] =
         "5 ipv6 2001:db8::bad -> 2001:db8::bad @1680084004000\n"
         "5 ipv6 2001:db8:ff:1::2 -> 2001:db8:ff::/48 @1680084004000\n"
         "6 url https://user:pw@github.com:443/IconStorages/images/raw/main/icon12.ico -> "
-        "https://github.com/IconStorages/images @1680084005000 (warninglisted)\n"
+        "https://github.com/IconStorages/images @1680084005000\n"
         "6 domain github.com -> github.com @1680084005000 (warninglisted)\n"
         "7 domain github.com -> github.com @1680084006000 (warninglisted)\n"
         "8 sha256 AA1111111111111111111111111111111111111111111111111111111111111A -> "
@@ -284,7 +284,7 @@ static void test_json(void **state)
 	        "1 domain github.com -> github.com @1680084000500 host=ws-17 (warninglisted)\n"
 	        "1 url https://github.com/IconStorages/images/a -> "
 	        "https://github.com/IconStorages/images"
-	        " @1680084000500 host=ws-17 (warninglisted)\n"
+	        " @1680084000500 host=ws-17\n"
 	        "2 domain a.journalide.test -> journalide.test @1680084001000 host=ws-18\n"
 	        "2 domain evil-updates.test -> evil-updates.test @1680084001000 host=ws-18\n"
 	        "3 ipv4 198.51.100.7 -> 198.51.100.7\n"
@@ -355,8 +355,7 @@ static void test_csv_web(void **state)
 	                    "host=10.0.0.9\n");
 	assert_string_equal(hunt(&h, "access.log", web),
 	                    "1 url https://github.com/IconStorages/images -> "
-	                    "https://github.com/IconStorages/images @1680084000000 host=10.0.0.7 "
-	                    "(warninglisted)\n"
+	                    "https://github.com/IconStorages/images @1680084000000 host=10.0.0.7\n"
 	                    "1 domain github.com -> github.com @1680084000000 host=10.0.0.7 "
 	                    "(warninglisted)\n");
 	hunt_free(&h);
@@ -411,7 +410,7 @@ static void test_sysmon(void **state)
 	        "host=WS-18.corp id=22\n"
 	        "10 url https://github.com/IconStorages/images?a=1&amp;b=2 -> "
 	        "https://github.com/IconStorages/images @1680084000500 host=WS-18.corp "
-	        "id=22 (warninglisted)\n"
+	        "id=22\n"
 	        "10 domain github.com -> github.com @1680084000500 host=WS-18.corp id=22 "
 	        "(warninglisted)\n");
 	hunt_free(&h);
@@ -478,8 +477,7 @@ static void test_filters(void **state)
 	                    "5 ipv6 2001:db8::bad -> 2001:db8::bad @1680084004000\n"
 	                    "5 ipv6 2001:db8:ff:1::2 -> 2001:db8:ff::/48 @1680084004000\n"
 	                    "6 url https://user:pw@github.com:443/IconStorages/images/raw/main/"
-	                    "icon12.ico -> https://github.com/IconStorages/images @1680084005000 "
-	                    "(warninglisted)\n"
+	                    "icon12.ico -> https://github.com/IconStorages/images @1680084005000\n"
 	                    "6 domain github.com -> github.com @1680084005000 (warninglisted)\n");
 	assert_int_equal(h.res.filtered, 7);
 	/* Zone-less stamps in the zone given. */

@@ -198,7 +198,7 @@ static void test_real_marking(void **state)
 	                "10.0.0.0/16\n10.0.0.0/7\n203.0.113.7\n"
 	                "google.com\nmail.google.com\nnotgoogle.com\nx.duckdns.org\n"
 	                "evil-3cx-c2.example\nuser@google.com\n"
-	                "http://bit.ly/abc\nhttp://10.1.2.3/x\n");
+	                "http://bit.ly/abc\nhttp://bit.ly/\nhttp://10.1.2.3/x\n");
 	/* A file name that is also a listed domain: lists for domains only
 	 * leave it alone. */
 	assert_int_equal(cs_intel_set_format(e->in, "csv"), CS_OK);
@@ -241,9 +241,11 @@ static void test_real_marking(void **state)
 	/* No list applies to e-mail addresses or file names. */
 	check_marks(e->in, CS_KIND_EMAIL, "user@google.com", "");
 	check_marks(e->in, CS_KIND_FILENAME, "google.com", "");
-	/* URLs by their host, for lists that name "url": bit.ly is in
-	 * tranco10k and url-shortener; rfc1918 does not apply to URLs. */
-	check_marks(e->in, CS_KIND_URL, "http://bit.ly/abc", "tranco10k url-shortener");
+	/* URLs by their host, for lists that name "url", only when the URL
+	 * names the host itself: bit.ly is in tranco10k and url-shortener,
+	 * one link on it is not; rfc1918 does not apply to URLs. */
+	check_marks(e->in, CS_KIND_URL, "http://bit.ly/", "tranco10k url-shortener");
+	check_marks(e->in, CS_KIND_URL, "http://bit.ly/abc", "");
 	check_marks(e->in, CS_KIND_URL, "http://10.1.2.3/x", "");
 }
 
