@@ -75,12 +75,21 @@ json_t *cli_indicator_json(const struct cs_intel *in, const struct cs_indicator 
  * Text safe for a terminal and for JSON: valid UTF-8 is kept, control
  * characters and bytes that are not UTF-8 become "\xNN". The result lives
  * in `t` until the next call with it.
+ *
+ * cli_escape_path() escapes one-to-one, so that two different file names
+ * never print (or key a finding) the same: a backslash that would
+ * otherwise read as the start of an escape (one followed by 'x', by
+ * another backslash or by an escaped byte) is doubled, while other
+ * backslashes (Windows paths) are kept as they are. Paths use it;
+ * cli_escape() is for other text, where a regex's "\\" should stay
+ * readable.
  */
 struct cli_text {
 	char *p;
 	size_t cap;
 };
 const char *cli_escape(struct cli_text *t, const char *s);
+const char *cli_escape_path(struct cli_text *t, const char *s);
 void cli_text_release(struct cli_text *t);
 
 /* "123", "64K", "500M", "2G" -> bytes; -1 when malformed. */

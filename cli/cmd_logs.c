@@ -116,7 +116,7 @@ static int on_hit(void *ud, const struct cs_log_hit *h)
 		json_t *o = json_object();
 
 		json_object_set_new(o, "type", json_string("hit"));
-		json_object_set_new(o, "file", json_string(cli_escape(&ls->esc, h->file)));
+		json_object_set_new(o, "file", json_string(cli_escape_path(&ls->esc, h->file)));
 		json_object_set_new(o, "line", json_integer((json_int_t)h->line));
 		json_object_set_new(o, "offset", json_integer((json_int_t)h->offset));
 		json_object_set_new(o, "format", json_string(h->format));
@@ -136,7 +136,7 @@ static int on_hit(void *ud, const struct cs_log_hit *h)
 		return 0;
 	}
 	/* One escape at a time: they share a buffer. */
-	printf("HIT %s", cli_escape(&ls->esc, h->file));
+	printf("HIT %s", cli_escape_path(&ls->esc, h->file));
 	printf(":%llu  %s  ", (unsigned long long)h->line,
 	       ms_time(h->has_time, h->time_ms, tb, sizeof(tb)));
 	printf("%s  ", h->host ? cli_escape(&ls->esc, h->host) : "-");

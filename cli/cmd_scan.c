@@ -89,7 +89,7 @@ static json_t *finding_json(struct scan_state *ss, const struct cs_file_finding 
 	json_object_set_new(o, "type", json_string("finding"));
 	json_object_set_new(o, "evidence", json_string(cs_evidence_name(f->evidence)));
 	json_object_set_new(o, "matched", json_string(cli_escape(&ss->esc, f->matched)));
-	json_object_set_new(file, "path", json_string(cli_escape(&ss->esc, f->path)));
+	json_object_set_new(file, "path", json_string(cli_escape_path(&ss->esc, f->path)));
 	json_object_set_new(file, "member_depth", json_integer(f->member_depth));
 	json_object_set_new(file, "size", json_integer((json_int_t)f->size));
 	if (f->mtime)
@@ -149,7 +149,7 @@ static int on_finding(void *ud, const struct cs_file_finding *f)
 		return 0;
 	}
 	clear_progress(ss);
-	printf("FOUND %s %s", cs_evidence_name(f->evidence), cli_escape(&ss->esc, f->path));
+	printf("FOUND %s %s", cs_evidence_name(f->evidence), cli_escape_path(&ss->esc, f->path));
 	if (ind)
 		printf("  %s %s", cs_kind_name(cs_indicator_kind(ind)),
 		       cli_escape(&ss->esc, cs_indicator_value(ind)));

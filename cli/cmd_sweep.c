@@ -76,7 +76,7 @@ static const char *shown(struct sweep_state *ss, const char *path)
 {
 	if (ss->rootlen && strncmp(path, ss->root, ss->rootlen) == 0 && path[ss->rootlen] == '/')
 		path += ss->rootlen;
-	return cli_escape(&ss->esc, path);
+	return cli_escape_path(&ss->esc, path);
 }
 
 static struct cs_finding_rec *add(struct sweep_state *ss)

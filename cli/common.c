@@ -183,7 +183,20 @@ static size_t utf8_len(const unsigned char *s)
 	return n;
 }
 
-const char *cli_escape(struct cli_text *t, const char *s)
+/* Whether the byte sequence at p prints as an escape (or is the end). */
+static int starts_escape(const unsigned char *p)
+{
+	size_t n;
+
+	if (*p == 'x' || *p == '\\')
+		return 1;
+	if (!*p)
+		return 0;
+	n = utf8_len(p);
+	return n == 0 || (n == 1 && (*p < 0x20 || *p == 0x7f));
+}
+
+static const char *escape(struct cli_text *t, const char *s, int one_to_one)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t need = strlen(s) * 4 + 1, o = 0;
@@ -205,12 +218,24 @@ const char *cli_escape(struct cli_text *t, const char *s)
 			p++;
 			continue;
 		}
+		if (one_to_one && *p == '\\' && starts_escape(p + 1))
+			t->p[o++] = '\\';
 		memcpy(t->p + o, p, n);
 		o += n;
 		p += n;
 	}
 	t->p[o] = '\0';
 	return t->p;
+}
+
+const char *cli_escape(struct cli_text *t, const char *s)
+{
+	return escape(t, s, 0);
+}
+
+const char *cli_escape_path(struct cli_text *t, const char *s)
+{
+	return escape(t, s, 1);
 }
 
 void cli_text_release(struct cli_text *t)
