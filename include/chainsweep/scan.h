@@ -218,7 +218,14 @@ struct cs_file_record {
 	/* YARA rules that matched, one "namespace\trule\n" line each, or
 	 * NULL when no YARA scan ran. */
 	const char *yara;
+	/* The gaps met reading the file and its members (bit 1 << reason for
+	 * each reason cs_scan_reason_gap() names): a file that was not fully
+	 * looked at is read again by the next sweep, and counted as a gap
+	 * again by a sweep from the inventory. 0 for members; CS_GAPS_UNKNOWN
+	 * for a record written before chainsweep kept gaps. */
+	uint64_t gaps;
 };
+#define CS_GAPS_UNKNOWN (UINT64_C(1) << 63)
 
 struct cs_inventory;
 struct cs_inventory *cs_inventory_new(void);

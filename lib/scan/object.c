@@ -92,8 +92,11 @@ void cs__scan_problem(struct cs_worker *w, const char *path, enum cs_scan_reason
 	char msg[512];
 	va_list ap;
 
-	if (reason < CS_COV_NREASONS)
+	if (reason < CS_COV_NREASONS) {
 		w->count[reason]++;
+		if (cs_scan_reason_gap(reason))
+			w->file_gaps |= UINT64_C(1) << reason;
+	}
 	if (!s->o.on_diag)
 		return;
 	va_start(ap, fmt);
@@ -435,6 +438,8 @@ static int emit_record(struct cs_worker *w, struct cs_object *o)
 		r.yara = cs__buf_cstr(&o->yara_hits);
 	else if (o->yara_prev_valid)
 		r.yara = o->yara_prev;
+	if (!o->depth)
+		r.gaps = w->file_gaps;
 	pthread_mutex_lock(&s->out_lock);
 	if (!s->cb_rc)
 		rc = s->o.on_file(s->o.userdata, &r);

@@ -48,6 +48,7 @@ struct cs_worker {
 	struct cs_match_thread mt;
 	EVP_MD_CTX *ctx[4];
 	uint64_t count[CS_COV_NREASONS];
+	uint64_t file_gaps; /* gap reasons met in the current top-level file */
 	uint64_t findings;
 	unsigned char *buf; /* the content of the file being scanned */
 	size_t cap;

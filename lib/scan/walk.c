@@ -277,7 +277,7 @@ static const struct cs_file_record *unchanged(struct cs_scan *s, const struct jo
 	    r->mtime != (int64_t)j->st.st_mtime || r->mtime_ns != (int64_t)j->st.st_mtim.tv_nsec ||
 	    r->ctime != (int64_t)j->st.st_ctime || r->inode != (uint64_t)j->st.st_ino)
 		return NULL;
-	if (lacks_hash(s, r))
+	if (r->gaps || lacks_hash(s, r))
 		return NULL;
 	if (s->m->rules && (!s->o.known_yara_valid || !r->yara))
 		return NULL;
@@ -335,6 +335,7 @@ static void scan_file(struct cs_worker *w, struct job *j)
 	ssize_t r;
 	int whole = 0, drop;
 
+	w->file_gaps = 0;
 	if (s->o.known) {
 		const struct cs_file_record *rec = unchanged(s, j);
 
@@ -977,6 +978,33 @@ int cs_scan_files(const struct cs_matcher *m, const char *const *roots, size_t n
 	return rc;
 }
 
+/*
+ * A record of a file that the sweep which wrote it could not fully read:
+ * matching it from the record cannot be complete either, so each of its
+ * gaps is counted again (and said, naming the file and the reasons).
+ */
+_Static_assert(CS_COV_NREASONS < 63, "a record's gaps are one bit per reason");
+
+static void recorded_gaps(struct cs_worker *w, const struct cs_file_record *r)
+{
+	char why[256];
+	size_t o = 0;
+	int i;
+
+	if (r->gaps == CS_GAPS_UNKNOWN)
+		return;
+	why[0] = '\0';
+	for (i = 0; i < CS_COV_NREASONS && o < sizeof(why); i++) {
+		if (!(r->gaps & (UINT64_C(1) << i)) || !cs_scan_reason_gap((enum cs_scan_reason)i))
+			continue;
+		w->count[i]++;
+		o += (size_t)snprintf(why + o, sizeof(why) - o, "%s%s", o ? ", " : "",
+		                      cs_scan_reason_name((enum cs_scan_reason)i));
+	}
+	cs__scan_problem(w, r->path, CS_COV_NREASONS, "inventory-gap",
+	                 "not fully read when last swept (%s); matched from what was read", why);
+}
+
 int cs_scan_inventory(const struct cs_matcher *m, const struct cs_inventory *inv,
                       const struct cs_scan_opts *o, struct cs_scan_result *res)
 {
@@ -999,6 +1027,8 @@ int cs_scan_inventory(const struct cs_matcher *m, const struct cs_inventory *inv
 		cs__object_from_record(&obj, r, s.o.known_yara_valid);
 		if (lacks_hash(&s, r))
 			w.count[CS_COV_INVENTORY_NO_HASH]++;
+		if (r->gaps)
+			recorded_gaps(&w, r);
 		rc = cs__scan_object(&w, &obj);
 		w.count[r->member_depth ? CS_COV_MEMBERS : CS_COV_FILES]++;
 		w.count[CS_COV_UNCHANGED]++;

@@ -20,7 +20,7 @@ const char cs__store_inventory_sql[] =
         "  size INTEGER NOT NULL, mtime INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,\n"
         "  ctime INTEGER NOT NULL, inode INTEGER NOT NULL,\n"
         "  md5 TEXT, sha1 TEXT, sha256 TEXT, sha512 TEXT, yara TEXT,\n"
-        "  seen INTEGER NOT NULL,\n"
+        "  seen INTEGER NOT NULL, gaps INTEGER NOT NULL DEFAULT 0,\n"
         "  PRIMARY KEY(host, path)) WITHOUT ROWID;\n";
 
 int cs__store_fail(struct cs_store *st, const char *what)
@@ -47,6 +47,32 @@ static int fail(struct cs_store *st, const char *what)
 
 	snprintf(w, sizeof(w), "inventory: %s", what);
 	return cs__store_fail(st, w);
+}
+
+/*
+ * Create the inventory tables, or bring those of an older chainsweep up to
+ * date: the `gaps` column (what a sweep could not read in each file) came
+ * later; a record without it says nothing of its gaps, so an old record is
+ * marked CS_GAPS_UNKNOWN and its file read again by the next sweep.
+ */
+static int inventory_schema(struct cs_store *st)
+{
+	sqlite3_stmt *q = NULL;
+	int rc = cs__store_run(st, cs__store_inventory_sql), has = 0;
+
+	if (rc)
+		return rc;
+	if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM pragma_table_info('file_inventory')"
+	                               " WHERE name = 'gaps'",
+	                       -1, &q, NULL) != SQLITE_OK)
+		return fail(st, "schema");
+	has = sqlite3_step(q) == SQLITE_ROW;
+	sqlite3_finalize(q);
+	if (has)
+		return CS_OK;
+	return cs__store_run(st, "ALTER TABLE file_inventory ADD COLUMN gaps INTEGER NOT NULL "
+	                         "DEFAULT 0;"
+	                         "UPDATE file_inventory SET gaps = 1 << 63 WHERE depth = 0;");
 }
 
 int cs__store_host_id(struct cs_store *st, const char *host, int create, int64_t *id)
@@ -81,7 +107,7 @@ int cs_store_inventory_begin(struct cs_store *st, const char *host)
 
 	if (st->inv_put)
 		return CS_ERR_INVALID;
-	rc = cs__store_run(st, cs__store_inventory_sql);
+	rc = inventory_schema(st);
 	if (!rc)
 		rc = cs__store_run(st, "BEGIN IMMEDIATE");
 	if (rc)
@@ -91,7 +117,7 @@ int cs_store_inventory_begin(struct cs_store *st, const char *host)
 	    sqlite3_prepare_v2(st->db,
 	                       "INSERT OR REPLACE INTO file_inventory(host, path, depth, size, "
 	                       "mtime, mtime_ns, ctime, inode, md5, sha1, sha256, sha512, "
-	                       "yara, seen) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	                       "yara, seen, gaps) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	                       -1, &st->inv_put, NULL) != SQLITE_OK)
 		rc = fail(st, "prepare");
 	if (rc) {
@@ -131,6 +157,7 @@ int cs_store_inventory_put(struct cs_store *st, const struct cs_file_record *r)
 	bind_opt(q, 12, r->sha512);
 	bind_opt(q, 13, r->yara);
 	sqlite3_bind_int64(q, 14, st->inv_time);
+	sqlite3_bind_int64(q, 15, (sqlite3_int64)r->gaps);
 	if (sqlite3_step(q) != SQLITE_DONE)
 		rc = fail(st, "write");
 	sqlite3_reset(q);
@@ -183,7 +210,7 @@ int cs_store_inventory_load(struct cs_store *st, const char *host, struct cs_inv
 
 	if (digest_len)
 		digest[0] = '\0';
-	rc = cs__store_run(st, cs__store_inventory_sql);
+	rc = inventory_schema(st);
 	if (!rc)
 		rc = cs__store_host_id(st, host, 0, &id);
 	if (rc)
@@ -202,7 +229,7 @@ int cs_store_inventory_load(struct cs_store *st, const char *host, struct cs_inv
 	if (sqlite3_prepare_v2(
 	            st->db,
 	            "SELECT path, depth, size, mtime, mtime_ns, ctime, inode, md5, sha1, "
-	            "sha256, sha512, yara FROM file_inventory WHERE host = ?",
+	            "sha256, sha512, yara, gaps FROM file_inventory WHERE host = ?",
 	            -1, &q, NULL) != SQLITE_OK)
 		return fail(st, "load");
 	sqlite3_bind_int64(q, 1, id);
@@ -236,6 +263,7 @@ int cs_store_inventory_load(struct cs_store *st, const char *host, struct cs_inv
 		rec.sha256 = col_text(q, 9);
 		rec.sha512 = col_text(q, 10);
 		rec.yara = col_text(q, 11);
+		rec.gaps = (uint64_t)sqlite3_column_int64(q, 12);
 		rc = cs_inventory_add(inv, &rec);
 		sqlite3_free(big);
 	}
