@@ -30,6 +30,7 @@ struct cli_global {
 	int verbose;      /* --verbose: every diagnostic */
 	int no_cache;     /* --no-cache: compile the rules every time */
 	int no_yara_variants; /* --no-yara-variants: every file gets every rule */
+	int allow_slow_rules; /* --allow-slow-rules: keep rule files libyara calls slow */
 	unsigned long long yara_variant_bytes; /* --yara-variant-bytes N (0: default) */
 };
 

@@ -443,6 +443,7 @@ int cli_matcher_new(const struct cs_intel *in, const struct cli_global *g, cs_di
 	cs_matcher_opts_init(&o);
 	o.cache_dir = cli_cache_dir(g, dir, sizeof(dir));
 	o.no_yara_variants = g->no_yara_variants;
+	o.allow_slow_yara = g->allow_slow_rules;
 	o.yara_variant_bytes = g->yara_variant_bytes;
 	rc = cs_matcher_new_opts(in, &o, diag, ud, out);
 	if (rc || !g->verbose)

@@ -48,6 +48,10 @@ int cli_global_opt(struct cli_global *g, int argc, char **argv, int *i)
 		g->no_yara_variants = 1;
 		return 1;
 	}
+	if (strcmp(a, "--allow-slow-rules") == 0) {
+		g->allow_slow_rules = 1;
+		return 1;
+	}
 	if (strcmp(a, "--yara-variant-bytes") == 0) {
 		const char *v = *i + 1 < argc ? argv[*i + 1] : "";
 		char *end = NULL;
@@ -185,6 +189,10 @@ static void usage(FILE *f)
 	      "  --no-yara-variants  scan every file with every YARA rule (by default a\n"
 	      "                      file is scanned without the rules whose header test\n"
 	      "                      or size bound it fails: docs/yara-variants.md)\n"
+	      "  --allow-slow-rules  keep YARA rule files with a string libyara says may\n"
+	      "                      slow down scanning (by default such a file is left\n"
+	      "                      out and reported: one such regex can hold a file\n"
+	      "                      for minutes whatever the timeout)\n"
 	      "  --yara-variant-bytes N\n"
 	      "                      compile a variant once N bytes of files need it\n"
 	      "                      (default 32 MiB)\n"

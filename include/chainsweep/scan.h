@@ -64,6 +64,11 @@ struct cs_matcher_opts {
 	 * (0: 32 MiB). */
 	int no_yara_variants;
 	uint64_t yara_variant_bytes;
+	/* A rule file for which libyara warns that a string "may slow down
+	 * scanning" (a regex or string with no good atom, which can hold a
+	 * file for minutes whatever the timeout) is left out of the sweep and
+	 * reported, unless this is set. The warning is reported either way. */
+	int allow_slow_yara;
 };
 void cs_matcher_opts_init(struct cs_matcher_opts *o);
 int cs_matcher_new_opts(const struct cs_intel *intel, const struct cs_matcher_opts *o,

@@ -89,6 +89,7 @@ struct cs_matcher {
 	const char *cache_dir;
 	int yara_cache, regex_cache;
 	int no_variants;        /* cs_matcher_opts.no_yara_variants */
+	int allow_slow;         /* cs_matcher_opts.allow_slow_yara */
 	uint64_t variant_bytes; /* cs_matcher_opts.yara_variant_bytes */
 	/* Compound file indicators: anchors keyed "h<hash>:<hex>",
 	 * "n:<base name>" or "*" (checked on every object). */

@@ -383,6 +383,8 @@ struct yara_err {
 	void *ud;
 	const char *file;
 	int errors;
+	int slow; /* "may slow down scanning" warnings in the current source */
+	int allow_slow;
 };
 
 static void yara_compile_cb(int level, const char *file, int line, const YR_RULE *rule,
@@ -391,7 +393,14 @@ static void yara_compile_cb(int level, const char *file, int line, const YR_RULE
 	struct yara_err *e = ud;
 
 	(void)file;
-	(void)rule;
+	if (level == YARA_ERROR_LEVEL_WARNING && msg && strstr(msg, "slow down scanning")) {
+		e->slow++;
+		if (e->slow <= 3)
+			report(e->diag, e->ud, e->file, "yara-slow", "line %d: rule %s: %s%s", line,
+			       rule && rule->identifier ? rule->identifier : "?", msg,
+			       e->allow_slow ? " (kept: --allow-slow-rules)" : "");
+		return;
+	}
 	if (level != YARA_ERROR_LEVEL_ERROR)
 		return;
 	e->errors++;
@@ -404,7 +413,7 @@ static void yara_compile_cb(int level, const char *file, int line, const YR_RULE
 static long yara_try(struct cs_matcher *m, const unsigned char *bad, cs_diag_fn diag, void *ud)
 {
 	size_t i, n = cs_intel_yara_count(m->intel);
-	struct yara_err e = {diag, ud, NULL, 0};
+	struct yara_err e = {diag, ud, NULL, 0, 0, m->allow_slow};
 	YR_COMPILER *c = NULL;
 
 	if (yr_compiler_create(&c) != ERROR_SUCCESS)
@@ -428,9 +437,10 @@ static long yara_try(struct cs_matcher *m, const unsigned char *bad, cs_diag_fn 
 			return CS_ERR_NOMEM - 1;
 		}
 		e.file = path;
+		e.slow = 0;
 		errs = yr_compiler_add_string(c, copy, m->yara_ns[i]);
 		free(copy);
-		if (errs) {
+		if (errs || (e.slow && !m->allow_slow)) {
 			yr_compiler_destroy(c);
 			return (long)i;
 		}
@@ -496,6 +506,8 @@ static int yara_key(const struct cs_matcher *m, unsigned char *key)
 		cs__key_adds(&kr, cs__yara_external_names[k]);
 		cs__key_adds(&kr, ""); /* its default value */
 	}
+	/* Slow rule files are left out, or not: two different rulesets. */
+	cs__key_adds(&kr, m->allow_slow ? "allow-slow" : "");
 	for (i = 0; i < n; i++) {
 		const char *text;
 		size_t len;
@@ -682,6 +694,7 @@ int cs_matcher_new_opts(const struct cs_intel *intel, const struct cs_matcher_op
 	m->cache_dir = o && o->cache_dir && o->cache_dir[0] ? o->cache_dir : NULL;
 	m->no_variants = o && o->no_yara_variants;
 	m->variant_bytes = o ? o->yara_variant_bytes : 0;
+	m->allow_slow = o && o->allow_slow_yara;
 	cs__map_init(&m->names);
 	cs__map_init(&m->nets);
 	cs__map_init(&m->canchors);
