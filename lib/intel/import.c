@@ -153,6 +153,10 @@ static int import_one(struct cs_intel *in, const char *path, const char *data, s
 			    rc ? " (file incomplete)" : "");
 		return 1;
 	}
+	if (!rc && ctx.empty_ok && !ctx.rejected) {
+		driver_diag(in, path, CS_SEV_INFO, "read as %s: holds nothing to import", r->name);
+		return 1;
+	}
 	st->files_failed++;
 	driver_diag(in, path, CS_SEV_ERROR, "read as %s: nothing usable (%llu rejected)%s%s",
 		    r->name, (unsigned long long)ctx.rejected, rc ? ": " : "",

@@ -88,6 +88,10 @@ struct cs_reader_ctx {
 	uint64_t rejected;
 	uint64_t yara_rules;
 	uint64_t warninglist_entries;
+	/* Set by a reader that read the file whole as its format and found it
+	 * holds nothing (a rule file of comments only): a note, not a file
+	 * that failed. */
+	int empty_ok;
 	/* CSV column option. */
 	const char *csv_column;
 	/* Interned path and reader name (set by the first cs__intel_add). */

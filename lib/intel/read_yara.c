@@ -717,8 +717,10 @@ added:
 		                               ctx->len);
 	if (!rc)
 		ctx->yara_rules += count;
-	if (!rc && count == 0)
-		cs__diag(ctx, CS_SEV_WARN, 0, 0, "rule file compiles but holds no rule");
+	if (!rc && count == 0) {
+		cs__diag(ctx, CS_SEV_INFO, 0, 0, "rule file compiles but holds no rule");
+		ctx->empty_ok = 1;
+	}
 out:
 	if (rules)
 		yr_rules_destroy(rules);
