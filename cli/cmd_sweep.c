@@ -716,6 +716,24 @@ struct list_state {
 	size_t n;
 };
 
+/* Does the finding name the indicator given with --indicator? The value is
+ * normalised under the finding's kind as import and `intel show` would
+ * (defanged, upper case: "journalide[.]org", "JOURNALIDE.ORG"). */
+static int names_indicator(const char *raw, const struct cs_finding_rec *f)
+{
+	enum cs_kind k = cs_kind_from_name(f->ind_kind), nk;
+	char *norm = NULL;
+	int same;
+
+	if (strcmp(raw, f->ind_value) == 0)
+		return 1;
+	if (k == CS_KIND_NONE || cs_normalize_value(k, raw, &norm, &nk))
+		return 0;
+	same = nk == k && strcmp(norm, f->ind_value) == 0;
+	free(norm);
+	return same;
+}
+
 static int on_db_finding(void *ud, const struct cs_finding_rec *f, int64_t first_sweep,
                          int64_t last_sweep)
 {
@@ -724,7 +742,7 @@ static int on_db_finding(void *ud, const struct cs_finding_rec *f, int64_t first
 	char a[32], b[32];
 	size_t k, nl = ind ? cs_indicator_label_count(ind) : 0;
 
-	if (ls->indicator && strcmp(ls->indicator, f->ind_value) != 0)
+	if (ls->indicator && !names_indicator(ls->indicator, f))
 		return 0;
 	/* A finding without a time is kept: we cannot say it is outside. */
 	if (ls->since_ms && f->last_seen_ms && f->last_seen_ms < ls->since_ms)

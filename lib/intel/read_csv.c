@@ -24,6 +24,9 @@
 #define CSV_CELL_MAX    (CS_INTEL_MAX_VALUE + 1) /* bytes kept per cell */
 #define CSV_RECORD_MAX  ((size_t)8 << 20)        /* bytes kept per record */
 #define CSV_DESC_MAX    4096
+#define CSV_LABEL_COLS  8   /* label columns read per table */
+#define CSV_ROW_LABELS  32  /* labels kept per row */
+#define CSV_LABEL_MAX   200 /* bytes of one label's name */
 #define CSV_BID_RECORDS 32
 #define PLAIN_BID_LINES 64
 
@@ -66,11 +69,21 @@ static int set_text(struct cs_buf *b, const char *s, size_t n)
 	return cs__buf_add(b, s, n) ? CS_ERR_NOMEM : CS_OK;
 }
 
+/* What a row says of each value in it besides the value: its description,
+ * the labels of its family, actor, campaign and tag columns, and the
+ * window of its first-seen and last-seen columns. */
+struct row_ctx {
+	const char *desc;
+	const char *const *labels;
+	size_t nlabels;
+	int64_t valid_from, valid_until;
+};
+
 /* Add one value with its kind (CS_KIND_NONE: guess). Rejections are
  * counted by cs__intel_add or here; only running out of memory is an
  * error for the caller. */
 static int add_value(struct cs_reader_ctx *ctx, enum cs_kind kind, const char *v, size_t n,
-                     uint64_t line, uint64_t col, const char *desc)
+                     uint64_t line, uint64_t col, const struct row_ctx *rx)
 {
 	struct cs_ind_add a;
 	int rc;
@@ -102,7 +115,11 @@ static int add_value(struct cs_reader_ctx *ctx, enum cs_kind kind, const char *v
 	a.value_len = n;
 	a.line = line;
 	a.column = col;
-	a.description = desc && *desc ? desc : NULL;
+	a.description = rx->desc && *rx->desc ? rx->desc : NULL;
+	a.labels = rx->labels;
+	a.nlabels = rx->nlabels;
+	a.valid_from = rx->valid_from;
+	a.valid_until = rx->valid_until;
 	rc = cs__intel_add(ctx, &a);
 	return rc == CS_ERR_NOMEM ? rc : CS_OK;
 }
@@ -337,7 +354,12 @@ enum col_role {
 	ROLE_VALID_FROM,
 	ROLE_VALID_UNTIL,
 	ROLE_INCIDENT,
-	ROLE_NROLES
+	ROLE_NROLES,
+	/* Indicator tables: columns naming the activity (each value becomes a
+	 * label of the column's type) and the observed window. */
+	ROLE_LABEL,
+	ROLE_FIRST_SEEN,
+	ROLE_LAST_SEEN
 };
 
 /* The product columns, in the order of csv_state.pcol[]. */
@@ -394,19 +416,12 @@ static const struct {
         {"filename", ROLE_KIND, CS_KIND_FILENAME},
         {"file_name", ROLE_KIND, CS_KIND_FILENAME},
         {"name", ROLE_OTHER, 0},
-        {"tags", ROLE_OTHER, 0},
-        {"tag", ROLE_OTHER, 0},
-        {"labels", ROLE_OTHER, 0},
         {"source", ROLE_OTHER, 0},
         {"date", ROLE_OTHER, 0},
-        {"first_seen", ROLE_OTHER, 0},
-        {"last_seen", ROLE_OTHER, 0},
         {"timestamp", ROLE_OTHER, 0},
         {"confidence", ROLE_OTHER, 0},
         {"score", ROLE_OTHER, 0},
         {"category", ROLE_OTHER, 0},
-        {"malware", ROLE_OTHER, 0},
-        {"actor", ROLE_OTHER, 0},
         {"reference", ROLE_OTHER, 0},
         {"tlp", ROLE_OTHER, 0},
         {"uuid", ROLE_OTHER, 0},
@@ -420,6 +435,40 @@ static const struct {
         {"valid_from", ROLE_VALID_FROM, 0},
         {"valid_until", ROLE_VALID_UNTIL, 0},
         {"incident", ROLE_INCIDENT, 0},
+        {"first_seen", ROLE_FIRST_SEEN, 0},
+        {"firstseen", ROLE_FIRST_SEEN, 0},
+        {"first_seen_utc", ROLE_FIRST_SEEN, 0},
+        {"last_seen", ROLE_LAST_SEEN, 0},
+        {"lastseen", ROLE_LAST_SEEN, 0},
+        {"last_seen_utc", ROLE_LAST_SEEN, 0},
+};
+
+/* Columns whose values label every indicator of their row, with the label
+ * type each gives (the types correlate groups activity by). */
+static const struct {
+	const char *name;
+	const char *prefix;
+} label_cols[] = {
+        {"malware", "malware:"},
+        {"malware_family", "malware:"},
+        {"malware_families", "malware:"},
+        {"family", "malware:"},
+        {"associated_malware", "malware:"},
+        {"malware_name", "malware:"},
+        {"actor", "actor:"},
+        {"actors", "actor:"},
+        {"threat_actor", "actor:"},
+        {"threat_actors", "actor:"},
+        {"intrusion_set", "actor:"},
+        {"attribution", "actor:"},
+        {"apt_group", "actor:"},
+        {"campaign", "campaign:"},
+        {"campaigns", "campaign:"},
+        {"operation", "campaign:"},
+        {"tag", "tag:"},
+        {"tags", "tag:"},
+        {"label", "tag:"},
+        {"labels", "tag:"},
 };
 
 /* The role of a header cell: names compare ignoring case, with ' ' and
@@ -443,6 +492,14 @@ static enum col_role header_role(const char *s, size_t n, enum cs_kind *kind)
 			if (kind)
 				*kind = col_names[i].kind;
 			return col_names[i].role;
+		}
+	}
+	for (i = 0; i < CS_ARRAY_SIZE(label_cols); i++) {
+		if (strcmp(key, label_cols[i].name) == 0) {
+			/* The label type, as an index into label_cols. */
+			if (kind)
+				*kind = (enum cs_kind)i;
+			return ROLE_LABEL;
 		}
 	}
 	return ROLE_NONE;
@@ -560,6 +617,14 @@ struct csv_state {
 	long pcol[PCOL_N];       /* product columns by role - PCOL_FIRST, or -1 */
 	int product_mode;        /* rows are product-version indicators */
 	struct cs_buf pval;
+	/* Label columns (with their label_cols index) and the observed window's
+	 * columns, or -1. */
+	long lcol[CSV_LABEL_COLS];
+	size_t ltype[CSV_LABEL_COLS];
+	size_t nlcols;
+	long first_col, last_col;
+	struct cs_buf lbuf;                 /* this row's labels, NUL-separated */
+	const char *lptr[CSV_ROW_LABELS]; /* into lbuf */
 };
 
 /* A walk over the pieces of one cell, in order. */
@@ -595,7 +660,7 @@ static void piece_pos(const struct csv_cell *c, const char *text, struct piece_c
  * is a value of some kind, and taken whole otherwise.
  */
 static int add_cell(struct csv_state *st, const struct csv_cell *c, const char *s, size_t n,
-                    enum cs_kind kind, const char *desc)
+                    enum cs_kind kind, const struct row_ctx *rx)
 {
 	struct cs_reader_ctx *ctx = st->ctx;
 	struct piece_cursor pc = {0, 0, 0};
@@ -635,7 +700,7 @@ static int add_cell(struct csv_state *st, const struct csv_cell *c, const char *
 		piece_pos(c, s, &pc, (size_t)(v - s), &line, &col);
 		if (vn == 0 && kind == CS_KIND_NONE)
 			return CS_OK;
-		return add_value(ctx, kind, v, vn, line, col, desc);
+		return add_value(ctx, kind, v, vn, line, col, rx);
 	}
 	for (i = 0; i < n;) {
 		size_t start;
@@ -648,7 +713,7 @@ static int add_cell(struct csv_state *st, const struct csv_cell *c, const char *
 		if (i == start)
 			continue;
 		piece_pos(c, s, &pc, start, &line, &col);
-		rc = add_value(ctx, kind, s + start, i - start, line, col, desc);
+		rc = add_value(ctx, kind, s + start, i - start, line, col, rx);
 		if (rc)
 			return rc;
 	}
@@ -669,6 +734,7 @@ static int csv_columns(struct csv_state *st)
 	long named = -1;
 
 	st->value_col = st->type_col = st->desc_col = -1;
+	st->first_col = st->last_col = -1;
 	st->nkind_cols = 0;
 	for (i = 0; i < PCOL_N; i++)
 		st->pcol[i] = -1;
@@ -722,6 +788,13 @@ static int csv_columns(struct csv_state *st)
 			else if (role == ROLE_KIND) {
 				st->kind_cols[st->nkind_cols] = (long)i;
 				st->kind_of[st->nkind_cols++] = k;
+			} else if (role == ROLE_LABEL && st->nlcols < CSV_LABEL_COLS) {
+				st->lcol[st->nlcols] = (long)i;
+				st->ltype[st->nlcols++] = (size_t)k;
+			} else if (role == ROLE_FIRST_SEEN && st->first_col < 0) {
+				st->first_col = (long)i;
+			} else if (role == ROLE_LAST_SEEN && st->last_col < 0) {
+				st->last_col = (long)i;
 			} else if (role >= PCOL_FIRST && role < ROLE_NROLES &&
 			           st->pcol[role - PCOL_FIRST] < 0) {
 				st->pcol[role - PCOL_FIRST] = (long)i;
@@ -760,7 +833,7 @@ static int csv_columns(struct csv_state *st)
 
 /* Split "a|b" composite MISP types and values, one part at a time. */
 static int add_typed(struct csv_state *st, const struct csv_cell *c, const char *v, size_t vn,
-                     const char *t, size_t tn, const char *desc)
+                     const char *t, size_t tn, const struct row_ctx *rx)
 {
 	const char *tbar = memchr(t, '|', tn), *vbar;
 	enum cs_kind k;
@@ -768,7 +841,7 @@ static int add_typed(struct csv_state *st, const struct csv_cell *c, const char 
 
 	cs__trim(&t, &tn);
 	if (tn == 0)
-		return add_cell(st, c, v, vn, CS_KIND_NONE, desc);
+		return add_cell(st, c, v, vn, CS_KIND_NONE, rx);
 	if (!tbar) {
 		if (!type_kind(t, tn, &k)) {
 			cs__reject(st->ctx, "unsupported-type", c->line, c->column,
@@ -778,7 +851,7 @@ static int add_typed(struct csv_state *st, const struct csv_cell *c, const char 
 		}
 		if (k == CS_KIND_NONE)
 			return CS_OK;
-		return add_cell(st, c, v, vn, k, desc);
+		return add_cell(st, c, v, vn, k, rx);
 	}
 	vbar = memchr(v, '|', vn);
 	if (!vbar) {
@@ -787,12 +860,12 @@ static int add_typed(struct csv_state *st, const struct csv_cell *c, const char 
 		           (int)(tn > 60 ? 60 : tn), t);
 		return CS_OK;
 	}
-	rc = add_typed(st, c, v, (size_t)(vbar - v), t, (size_t)(tbar - t), desc);
+	rc = add_typed(st, c, v, (size_t)(vbar - v), t, (size_t)(tbar - t), rx);
 	if (rc)
 		return rc;
 	/* Only the first '|' splits: the second part is the rest. */
 	return add_typed(st, c, vbar + 1, vn - (size_t)(vbar + 1 - v), tbar + 1,
-	                 tn - (size_t)(tbar + 1 - t), desc);
+	                 tn - (size_t)(tbar + 1 - t), rx);
 }
 
 /* A product column's trimmed text ("" when absent). */
@@ -872,10 +945,78 @@ static int product_record(struct csv_state *st, const char *desc)
 	return rc == CS_ERR_NOMEM ? rc : CS_OK;
 }
 
+/* A first-seen or last-seen cell into *t (0 when empty or not a date,
+ * which is said). */
+static void row_time(struct csv_state *st, long col, const char *what, int64_t *t)
+{
+	const struct csv_rec *r = &st->rec;
+	const char *s;
+	size_t len;
+
+	*t = 0;
+	if (col < 0 || (size_t)col >= r->n)
+		return;
+	s = cell_text(r, (size_t)col, &len);
+	cs__trim(&s, &len);
+	if (len && cs__parse_time(s, len, t) != CS_OK) {
+		*t = 0;
+		cs__diag(st->ctx, CS_SEV_WARN, r->cells[col].line, r->cells[col].column,
+		         "%s '%.*s' is not a date", what, (int)(len > 40 ? 40 : len), s);
+	}
+}
+
+/*
+ * The labels and window of one record: each value of a label column
+ * (several split at ',', ';' or '|') becomes "type:value", at most
+ * CSV_ROW_LABELS per row and CSV_LABEL_MAX bytes each.
+ */
+static int row_extras(struct csv_state *st, struct row_ctx *rx)
+{
+	const struct csv_rec *r = &st->rec;
+	size_t offs[CSV_ROW_LABELS], n = 0, k, i;
+
+	cs__buf_reset(&st->lbuf);
+	for (k = 0; k < st->nlcols && n < CSV_ROW_LABELS; k++) {
+		const char *s;
+		size_t len;
+
+		if ((size_t)st->lcol[k] >= r->n)
+			continue;
+		s = cell_text(r, (size_t)st->lcol[k], &len);
+		for (i = 0; i < len && n < CSV_ROW_LABELS;) {
+			const char *v;
+			size_t start, vn;
+
+			while (i < len && (s[i] == ',' || s[i] == ';' || s[i] == '|'))
+				i++;
+			start = i;
+			while (i < len && s[i] != ',' && s[i] != ';' && s[i] != '|')
+				i++;
+			v = s + start;
+			vn = i - start;
+			cs__trim(&v, &vn);
+			if (vn == 0 || vn > CSV_LABEL_MAX || memchr(v, '\0', vn))
+				continue;
+			offs[n++] = st->lbuf.len;
+			if (cs__buf_adds(&st->lbuf, label_cols[st->ltype[k]].prefix) ||
+			    cs__buf_add(&st->lbuf, v, vn) || cs__buf_addc(&st->lbuf, '\0'))
+				return CS_ERR_NOMEM;
+		}
+	}
+	for (i = 0; i < n; i++)
+		st->lptr[i] = st->lbuf.data + offs[i];
+	rx->labels = n ? st->lptr : NULL;
+	rx->nlabels = n;
+	row_time(st, st->first_col, "first_seen", &rx->valid_from);
+	row_time(st, st->last_col, "last_seen", &rx->valid_until);
+	return CS_OK;
+}
+
 /* Add the indicators of one data record. */
 static int csv_record(struct csv_state *st)
 {
 	const struct csv_rec *r = &st->rec;
+	struct row_ctx rx = {NULL, NULL, 0, 0, 0};
 	const char *desc = NULL;
 	size_t i, len;
 	const char *s;
@@ -889,6 +1030,10 @@ static int csv_record(struct csv_state *st)
 	}
 	if (st->product_mode)
 		return product_record(st, desc);
+	rx.desc = desc;
+	rc = row_extras(st, &rx);
+	if (rc)
+		return rc;
 	if (st->value_col < 0) {
 		for (i = 0; i < st->nkind_cols && !rc; i++) {
 			size_t col = (size_t)st->kind_cols[i];
@@ -896,7 +1041,7 @@ static int csv_record(struct csv_state *st)
 			if (col >= r->n)
 				continue;
 			s = cell_text(r, col, &len);
-			rc = add_cell(st, &r->cells[col], s, len, st->kind_of[i], desc);
+			rc = add_cell(st, &r->cells[col], s, len, st->kind_of[i], &rx);
 		}
 		return rc;
 	}
@@ -921,9 +1066,9 @@ static int csv_record(struct csv_state *st)
 		size_t tl;
 		const char *t = cell_text(r, (size_t)st->type_col, &tl);
 
-		return add_typed(st, &r->cells[st->value_col], s, len, t, tl, desc);
+		return add_typed(st, &r->cells[st->value_col], s, len, t, tl, &rx);
 	}
-	return add_cell(st, &r->cells[st->value_col], s, len, st->value_kind, desc);
+	return add_cell(st, &r->cells[st->value_col], s, len, st->value_kind, &rx);
 }
 
 /* 1 when every cell of the record is empty or blank. */
@@ -959,6 +1104,7 @@ static int read_csv(struct cs_reader_ctx *ctx)
 	rec_init(&st->rec);
 	cs__buf_init(&st->desc, 0);
 	cs__buf_init(&st->pval, CS_INTEL_MAX_VALUE);
+	cs__buf_init(&st->lbuf, CSV_ROW_LABELS * (CSV_LABEL_MAX + 16));
 	if (ctx->len >= 3 && memcmp(ctx->data, "\xef\xbb\xbf", 3) == 0)
 		p.pos = p.bol = 3;
 	while (rc == CS_OK) {
@@ -999,6 +1145,7 @@ static int read_csv(struct cs_reader_ctx *ctx)
 	rec_release(&st->rec);
 	cs__buf_release(&st->desc);
 	cs__buf_release(&st->pval);
+	cs__buf_release(&st->lbuf);
 	free(st);
 	return rc;
 }
@@ -1169,9 +1316,11 @@ static int read_plain(struct cs_reader_ctx *ctx)
 		if (kind == CS_KIND_NONE && is_hash_text(v, vn))
 			kind = CS_KIND_HASH_AUTO;
 		rc = set_text(&desc, d, dn);
-		if (!rc)
-			rc = add_value(ctx, kind, v, vn, l.no, (uint64_t)(v - l.s) + 1,
-			               cs__buf_cstr(&desc));
+		if (!rc) {
+			struct row_ctx rx = {cs__buf_cstr(&desc), NULL, 0, 0, 0};
+
+			rc = add_value(ctx, kind, v, vn, l.no, (uint64_t)(v - l.s) + 1, &rx);
+		}
 	}
 	cs__buf_release(&desc);
 	return rc;

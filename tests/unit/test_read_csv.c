@@ -76,6 +76,53 @@ static void test_csv_typed_columns(void **state)
 	assert_int_equal(cs_test_count_kind(e->in, CS_KIND_FILENAME), 2);
 }
 
+/* A vendor's table whose columns name the activity: each value of a
+ * family, actor, campaign or tag column labels every indicator of its row
+ * (several split at ';', ',' or '|'), and first/last seen columns give the
+ * window; a date that is not one is said, with its line and column. */
+static int has_label(const struct cs_intel *in, const struct cs_indicator *ind, const char *l)
+{
+	size_t i;
+
+	for (i = 0; i < cs_indicator_label_count(ind); i++)
+		if (strcmp(cs_indicator_label(in, ind, i), l) == 0)
+			return 1;
+	return 0;
+}
+
+static void test_csv_activity_columns(void **state)
+{
+	static const char t[] =
+	        "Indicator,Type,Associated Malware,Threat Actor,Campaign,Tags,First Seen,Last Seen\n"
+	        "journalide.org,domain,SmoothOperator,Lazarus Group,3CX supply chain,"
+	        "\"3cx; c2|dns\",2023-03-07,2023-03-29T12:00:00Z\n"
+	        "5e92d54af229d34029c9c80e4ec36c30d6a37bca03fe6cfae7be92f772201922,sha256,"
+	        "ICONICSTEALER,,,,yesterday,\n";
+	struct cs_test_env *e = *state;
+	const struct cs_indicator *ind;
+
+	assert_int_equal(cs_intel_set_format(e->in, "csv"), CS_OK);
+	assert_int_equal(cs_intel_import_mem(e->in, "vendor.csv", t, sizeof(t) - 1, &e->st), CS_OK);
+	assert_int_equal(e->st.read, 2);
+	ind = cs_test_must_find(e->in, CS_KIND_DOMAIN, "journalide.org");
+	assert_true(has_label(e->in, ind, "malware:SmoothOperator"));
+	assert_true(has_label(e->in, ind, "actor:Lazarus Group"));
+	assert_true(has_label(e->in, ind, "campaign:3CX supply chain"));
+	assert_true(has_label(e->in, ind, "tag:3cx"));
+	assert_true(has_label(e->in, ind, "tag:c2"));
+	assert_true(has_label(e->in, ind, "tag:dns"));
+	assert_int_equal(cs_indicator_label_count(ind), 6);
+	assert_int_equal(cs_indicator_valid_from(ind), 1678147200);  /* 2023-03-07 */
+	assert_int_equal(cs_indicator_valid_until(ind), 1680091200); /* 2023-03-29T12:00 */
+	ind = cs_test_must_find(e->in, CS_KIND_SHA256,
+	                        "5e92d54af229d34029c9c80e4ec36c30d6a37bca03fe6cfae7be92f772201922");
+	assert_true(has_label(e->in, ind, "malware:ICONICSTEALER"));
+	assert_int_equal(cs_indicator_label_count(ind), 1);
+	assert_int_equal(cs_indicator_valid_from(ind), 0);
+	assert_true(cs_test_diags_have(e->d, "vendor.csv:3:"));
+	assert_true(cs_test_diags_have(e->d, "first_seen 'yesterday' is not a date"));
+}
+
 static void test_csv_no_header(void **state)
 {
 	struct cs_test_env *e = *state;
@@ -402,6 +449,8 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_csv_header_and_types, cs_test_env_setup,
 	                                        cs_test_env_teardown),
 	        cmocka_unit_test_setup_teardown(test_csv_typed_columns, cs_test_env_setup,
+	                                        cs_test_env_teardown),
+	        cmocka_unit_test_setup_teardown(test_csv_activity_columns, cs_test_env_setup,
 	                                        cs_test_env_teardown),
 	        cmocka_unit_test_setup_teardown(test_csv_no_header, cs_test_env_setup,
 	                                        cs_test_env_teardown),
