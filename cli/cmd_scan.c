@@ -45,8 +45,11 @@ static void on_scan_diag(void *ud, const struct cs_diag *d)
 	}
 	ss->diags_shown++;
 	clear_progress(ss);
-	fprintf(stderr, "%s: %s: %s\n", d->file ? cli_escape(&ss->esc, d->file) : "-",
-	        d->severity == CS_SEV_ERROR ? "error" : "warning", d->message);
+	fprintf(stderr, "%s", d->file ? cli_escape(&ss->esc, d->file) : "-");
+	if (d->line)
+		fprintf(stderr, ":%llu", (unsigned long long)d->line);
+	fprintf(stderr, ": %s: %s\n", d->severity == CS_SEV_ERROR ? "error" : "warning",
+	        d->message);
 }
 
 static void on_progress(void *ud, const struct cs_scan_progress *p)

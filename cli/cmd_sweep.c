@@ -221,9 +221,12 @@ static void on_quiet_diag(void *ud, const struct cs_diag *d)
 {
 	struct sweep_state *ss = ud;
 
-	if (ss->g->verbose)
-		fprintf(stderr, "%s: %s\n", d->file ? cli_escape(&ss->esc, d->file) : "-",
-		        d->message);
+	if (!ss->g->verbose)
+		return;
+	fprintf(stderr, "%s", d->file ? cli_escape(&ss->esc, d->file) : "-");
+	if (d->line)
+		fprintf(stderr, ":%llu", (unsigned long long)d->line);
+	fprintf(stderr, ": %s\n", d->message);
 }
 
 static void free_findings(struct sweep_state *ss)

@@ -240,12 +240,39 @@ static void rx_store(struct cs_matcher *m, const struct rx_list *l, const char *
 }
 
 /*
+ * Report a regex left out, at the file and line of the intel that gave it
+ * (the first source of the indicator holding slot `id` of `slots`).
+ */
+static void rx_left_out(const struct cs_matcher *m, const struct cs_regex_entry *slots,
+                        unsigned id, const char *what, const char *expr, const char *why,
+                        cs_diag_fn diag, void *ud)
+{
+	const struct cs_indicator *ind = slots[id].ind;
+	struct cs_source_info si;
+	struct cs_diag d = {CS_SEV_WARN, NULL, 0, 0, "regex-unsupported", NULL};
+	char msg[512];
+
+	if (!diag)
+		return;
+	if (ind && cs_indicator_source_count(ind)) {
+		cs_indicator_source(m->intel, ind, 0, &si);
+		d.file = si.file;
+		d.line = si.line;
+	}
+	snprintf(msg, sizeof(msg), "%s regex '%.80s' left out of the sweep: %s", what, expr, why);
+	d.message = msg;
+	diag(ud, &d);
+}
+
+/*
  * Compile the list into one block-mode database. Expressions Hyperscan
  * refuses are reported, counted and left out (their slot keeps its id so
  * the caller's table stays aligned). *db stays NULL for an empty list.
+ * `slots` holds the indicator of each id, to say where a refused one came
+ * from.
  */
 static int rx_compile(struct cs_matcher *m, struct rx_list *l, const char *what, hs_database_t **db,
-                      cs_diag_fn diag, void *ud)
+                      const struct cs_regex_entry *slots, cs_diag_fn diag, void *ud)
 {
 	hs_compile_error_t *err = NULL;
 	size_t i, j;
@@ -256,8 +283,8 @@ static int rx_compile(struct cs_matcher *m, struct rx_list *l, const char *what,
 		hs_expr_info_t *info = NULL;
 
 		if (hs_expression_info(l->expr[i], l->flags[i], &info, &err) != HS_SUCCESS) {
-			report(diag, ud, NULL, "regex-unsupported", "%s regex '%.80s' left out: %s",
-			       what, l->expr[i], err ? err->message : "refused");
+			rx_left_out(m, slots, l->ids[i], what, l->expr[i],
+			            err ? err->message : "refused", diag, ud);
 			hs_free_compile_error(err);
 			err = NULL;
 			m->regex_bad++;
@@ -288,8 +315,7 @@ static int rx_compile(struct cs_matcher *m, struct rx_list *l, const char *what,
 			break;
 		}
 		i = (size_t)err->expression;
-		report(diag, ud, NULL, "regex-unsupported", "%s regex '%.80s' left out: %s", what,
-		       l->expr[i], err->message);
+		rx_left_out(m, slots, l->ids[i], what, l->expr[i], err->message, diag, ud);
 		hs_free_compile_error(err);
 		err = NULL;
 		m->regex_bad++;
@@ -356,15 +382,15 @@ static int build_regexes(struct cs_matcher *m, cs_diag_fn diag, void *ud)
 		}
 	}
 	if (!rc)
-		rc = rx_compile(m, &path, "path", &m->path_db, diag, ud);
+		rc = rx_compile(m, &path, "path", &m->path_db, m->path_v, diag, ud);
 	if (!rc)
-		rc = rx_compile(m, &base, "file name", &m->base_db, diag, ud);
+		rc = rx_compile(m, &base, "file name", &m->base_db, m->base_v, diag, ud);
 	/* A false-positive regex that does not compile leaves its entry
 	 * without one (as at import), and is reported once. */
 	if (!rc) {
 		size_t bad = m->regex_bad;
 
-		rc = rx_compile(m, &fp, "false-positive", &m->fp_db, diag, ud);
+		rc = rx_compile(m, &fp, "false-positive", &m->fp_db, m->path_v, diag, ud);
 		m->regex_bad = bad;
 		for (i = 0; i < fp.n; i++)
 			m->path_v[fp.ids[i]].fp = 1;
