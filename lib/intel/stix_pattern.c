@@ -1836,9 +1836,67 @@ done:
 	return CS_OK;
 }
 
+/*
+ * An installed product at some versions: one observation whose every
+ * comparison is a positive '=' or IN on software's name (required),
+ * vendor, x_platform, and version (several through IN) or our
+ * x_chainsweep_versions (a version list in our own syntax, ranges
+ * included: docs/indicators.md). It becomes one product-version indicator
+ * "vendor|name|platform|versions", the form chainsweep's own STIX reports
+ * write. Returns 1 when the alternative had that shape (added, or
+ * rejected by the indicator checks), 0 when it did not, <0 on error.
+ */
+static int emit_software(struct emitter *e, const struct cs_stix_alt *alt)
+{
+	const char *name = NULL, *vendor = "", *platform = "", *listed = NULL;
+	const struct cs_stix_cmp *versions = NULL;
+	size_t i;
+	int rc;
+
+	if (alt->nobs != 1 || alt->qualifiers)
+		return 0;
+	for (i = 0; i < alt->obs[0].ncmps; i++) {
+		const struct cs_stix_cmp *c = &alt->obs[0].cmps[i];
+		int one = c->op == CS_STIX_EQ && c->nvalues == 1;
+
+		if (strcmp(c->object, "software") != 0 || c->negated ||
+		    c->vtype != CS_STIX_STRING || !(one || c->op == CS_STIX_IN))
+			return 0;
+		if (strcmp(c->path, "version") == 0 && !versions)
+			versions = c;
+		else if (!one)
+			return 0;
+		else if (strcmp(c->path, "name") == 0 && !name)
+			name = c->values[0];
+		else if (strcmp(c->path, "vendor") == 0 && !*vendor)
+			vendor = c->values[0];
+		else if (strcmp(c->path, "x_platform") == 0 && !*platform)
+			platform = c->values[0];
+		else if (strcmp(c->path, "x_chainsweep_versions") == 0 && !listed)
+			listed = c->values[0];
+		else
+			return 0;
+	}
+	if (!name || !!versions == !!listed)
+		return 0;
+	cs__buf_reset(&e->tmp);
+	rc = cs__buf_printf(&e->tmp, "%s|%s|%s|", vendor, name, platform);
+	if (!rc && listed)
+		rc = cs__buf_adds(&e->tmp, listed);
+	for (i = 0; !rc && versions && i < versions->nvalues; i++)
+		rc = cs__buf_printf(&e->tmp, "%s%s", i ? "," : "", versions->values[i]);
+	if (!rc)
+		rc = add_one(e, CS_KIND_PRODUCT_VERSION, cs__buf_cstr(&e->tmp), 0, NULL, 0);
+	return rc ? rc : 1;
+}
+
 static int emit_alt(struct emitter *e, const struct cs_stix_alt *alt)
 {
 	size_t i, j, supported = 0;
+	int rc = emit_software(e, alt);
+
+	if (rc)
+		return rc < 0 ? rc : CS_OK;
 
 	for (i = 0; i < alt->nobs; i++)
 		for (j = 0; j < alt->obs[i].ncmps; j++)

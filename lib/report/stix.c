@@ -35,7 +35,7 @@ struct stix_w {
 	json_t *objs;
 	char now[CS_RPT_TIME_MAX];
 	char me[STIX_ID_MAX];
-	struct cs_buf pat, tmp;
+	struct cs_buf pat, tmp, tmp2;
 	struct cs_map seen; /* ids of objects written */
 };
 
@@ -217,6 +217,51 @@ static int yara_name(struct cs_buf *b, const char *v)
 }
 
 /*
+ * The versions term of a product-version pattern. A list of exact
+ * versions ("18.12.407,18.12.416") is STIX's own: software:version = 'v'
+ * or software:version IN ('a', 'b'). A list with ranges or '*', or one
+ * whose separators would not come back the same, goes whole into the
+ * custom property software:x_chainsweep_versions, so that our reader
+ * gives back exactly the value written.
+ */
+static int software_versions(struct cs_buf *b, struct cs_buf *t, const char *list)
+{
+	const char *p, *c;
+	size_t n = 0, len;
+	int rc = CS_OK, exact = *list != '\0';
+
+	for (p = list; exact; p = c + 1) {
+		c = strchr(p, ',');
+		len = c ? (size_t)(c - p) : strlen(p);
+		if (len == 0 || strcspn(p, " \t<>=*,") != len)
+			exact = 0;
+		if (!c)
+			break;
+	}
+	if (!exact) {
+		rc = cs__buf_adds(b, " AND software:x_chainsweep_versions = ");
+		return rc ? rc : quote(b, list);
+	}
+	c = strchr(list, ',');
+	rc = cs__buf_adds(b, c ? " AND software:version IN (" : " AND software:version = ");
+	for (p = list; !rc; p = c + 1) {
+		c = strchr(p, ',');
+		len = c ? (size_t)(c - p) : strlen(p);
+		cs__buf_reset(t);
+		rc = cs__buf_adds(b, n++ ? ", " : "");
+		if (!rc)
+			rc = cs__buf_add(t, p, len);
+		if (!rc)
+			rc = quote(b, cs__buf_cstr(t));
+		if (!c)
+			break;
+	}
+	if (!rc && n > 1)
+		rc = cs__buf_addc(b, ')');
+	return rc;
+}
+
+/*
  * The pattern of an indicator into w->pat; *type receives "stix" or
  * "yara". A YARA rule's text is not part of a report, so a yara-rule
  * indicator is written as a rule of the same name that never matches:
@@ -281,8 +326,8 @@ static int pattern(struct stix_w *w, const char *k, const char *v, const char **
 			rc = cs__buf_adds(b, "[software:name = ");
 		if (!rc)
 			rc = quote(b, name);
-		if (!rc && *version && !(rc = cs__buf_adds(b, " AND software:version = ")))
-			rc = quote(b, version);
+		if (!rc && *version)
+			rc = software_versions(b, &w->tmp2, version);
 		if (!rc && *vendor && !(rc = cs__buf_adds(b, " AND software:vendor = ")))
 			rc = quote(b, vendor);
 		if (!rc && *platform && !(rc = cs__buf_adds(b, " AND software:x_platform = ")))
@@ -725,6 +770,7 @@ int cs_report_stix(FILE *out, const struct cs_report *r)
 	memset(&w, 0, sizeof(w));
 	cs__buf_init(&w.pat, 0);
 	cs__buf_init(&w.tmp, 0);
+	cs__buf_init(&w.tmp2, 0);
 	cs__map_init(&w.seen);
 	rc = cs__rpt_init(&w.g, r);
 	if (rc)
@@ -767,5 +813,6 @@ out:
 	cs__map_release(&w.seen);
 	cs__buf_release(&w.pat);
 	cs__buf_release(&w.tmp);
+	cs__buf_release(&w.tmp2);
 	return rc;
 }

@@ -686,9 +686,10 @@ static void test_stix_round_trip(void **state)
 	assert_int_equal(cs_test_count_kind(f->in, CS_KIND_URL), 1);
 	assert_int_equal(cs_test_count_kind(f->in, CS_KIND_FILENAME), 1);
 	assert_int_equal(cs_test_count_kind(f->in, CS_KIND_YARA_RULE), 1);
-	/* the software pattern: the reader does not map software objects */
-	assert_int_equal(cs_intel_count(f->in), 6);
-	assert_int_equal(f->st.rejected, 1);
+	/* the software pattern comes back as the product-version it was */
+	cs_test_must_find(f->in, CS_KIND_PRODUCT_VERSION, "3CX|3CX DesktopApp|Windows|18.12.416");
+	assert_int_equal(cs_intel_count(f->in), 7);
+	assert_int_equal(f->st.rejected, 0);
 	ind = must_label(f->in, CS_KIND_SHA256, SHA256, "campaign:3CX-2023");
 	assert_true(cs_test_has_label(f->in, ind, "actor:UNC4736"));
 	assert_int_equal(cs_indicator_label_count(ind), 2);
@@ -712,6 +713,51 @@ static void test_stix_round_trip(void **state)
 	cs_test_import_free(f);
 	free(out);
 	free(x);
+}
+
+/* Every form of a product-version list reads back exactly as written: a
+ * list of exact versions as STIX's own software:version (= or IN), ranges,
+ * '*' and unusual separators through x_chainsweep_versions. */
+static void test_stix_software_round_trip(void **state)
+{
+	static const char *const values[] = {
+	        "3CX|3CX DesktopApp|windows|18.12.407,18.12.416",
+	        "3CX|3CX DesktopApp|windows|18.12.416",
+	        "3CX|3CX DesktopApp|windows|>=18.12.407 <18.12.422",
+	        "3CX|3CX DesktopApp||18.12.407, 18.12.416",
+	        "|X_TRADER||*",
+	        "Trading Technologies|X_TRADER|windows|7.17.90p608,<7.0",
+	};
+	static const char *const patterns[] = {
+	        "software:version IN ('18.12.407', '18.12.416')",
+	        "software:version = '18.12.416'",
+	        "software:x_chainsweep_versions = '>=18.12.407 <18.12.422'",
+	        "software:x_chainsweep_versions = '18.12.407, 18.12.416'",
+	        "software:x_chainsweep_versions = '*'",
+	        "software:x_chainsweep_versions = '7.17.90p608,<7.0'",
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+		struct fixture *x = fixture();
+		struct cs_test_import *f;
+		size_t len;
+		char *out;
+
+		x->f[2].ind_value = values[i];
+		out = render(cs_report_stix, &x->r, &len);
+		if (!strstr(out, patterns[i]))
+			fail_msg("%s: no %s in the bundle", values[i], patterns[i]);
+		f = cs_test_import_mem("stix", out, len);
+		assert_int_equal(f->rc, CS_OK);
+		assert_int_equal(f->st.rejected, 0);
+		assert_int_equal(cs_test_count_kind(f->in, CS_KIND_PRODUCT_VERSION), 1);
+		cs_test_must_find(f->in, CS_KIND_PRODUCT_VERSION, values[i]);
+		cs_test_import_free(f);
+		free(out);
+		free(x);
+	}
 }
 
 /* ----------------------------------------------------------------- MISP */
@@ -1014,6 +1060,7 @@ int main(void)
 	        cmocka_unit_test(test_html_overlap),
 	        cmocka_unit_test(test_stix),
 	        cmocka_unit_test(test_stix_round_trip),
+	        cmocka_unit_test(test_stix_software_round_trip),
 	        cmocka_unit_test(test_misp),
 	        cmocka_unit_test(test_misp_round_trip),
 	        cmocka_unit_test(test_misp_shared_tags),
