@@ -45,6 +45,12 @@ int cli_intel_cache(struct cs_intel *in, const struct cli_global *g);
 /* Open the case database named by --db or the default. Prints the error
  * and returns NULL on failure. */
 struct cs_store *cli_open_store(const struct cli_global *g);
+/* The same for commands that only read the case: opened read-only
+ * (cs_store_opts.readonly) when it exists. */
+struct cs_store *cli_open_store_ro(const struct cli_global *g);
+/* How long a command waits for another one writing the case database
+ * (saying so on stderr when it starts waiting). */
+#define CLI_BUSY_TIMEOUT_MS 300000u
 
 /* Print a JSON value on one line to stdout, then free it. */
 void cli_json_print(json_t *v);

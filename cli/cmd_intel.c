@@ -266,7 +266,7 @@ static int cmd_ls(int argc, char **argv, struct cli_global *g)
 			return CS_EXIT_ERROR;
 		}
 	}
-	st = cli_open_store(g);
+	st = cli_open_store_ro(g);
 	if (!st)
 		return CS_EXIT_ERROR;
 	in = cli_load_intel(st);
@@ -409,7 +409,7 @@ static int cmd_stats(int argc, char **argv, struct cli_global *g)
 		}
 	}
 	vo.json = g->json;
-	st = cli_open_store(g);
+	st = cli_open_store_ro(g);
 	if (!st)
 		return CS_EXIT_ERROR;
 	in = cli_load_intel(st);
@@ -589,7 +589,7 @@ static int cmd_show(int argc, char **argv, struct cli_global *g)
 		cli_err("usage: chainsweep intel show VALUE [--kind K]");
 		return CS_EXIT_ERROR;
 	}
-	st = cli_open_store(g);
+	st = cli_open_store_ro(g);
 	if (!st)
 		return CS_EXIT_ERROR;
 	in = cli_load_intel(st);

@@ -267,7 +267,7 @@ int cmd_report(int argc, char **argv, struct cli_global *g)
 		cli_err("%s: %s", out, strerror(errno));
 		return CS_EXIT_ERROR;
 	}
-	st = cli_open_store(g);
+	st = cli_open_store_ro(g);
 	if (!st)
 		goto done;
 	in = cli_load_intel(st);

@@ -837,7 +837,7 @@ int cmd_findings(int argc, char **argv, struct cli_global *g)
 			return CS_EXIT_ERROR;
 		}
 	}
-	st = cli_open_store(g);
+	st = cli_open_store_ro(g);
 	if (!st)
 		return CS_EXIT_ERROR;
 	in = cli_load_intel(st);

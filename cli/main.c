@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
@@ -76,8 +77,26 @@ int cli_global_opt(struct cli_global *g, int argc, char **argv, int *i)
 	return 0;
 }
 
-struct cs_store *cli_open_store(const struct cli_global *g)
+static void on_store_wait(void *ud, const char *path)
 {
+	static int said;
+	struct cli_text t = {NULL, 0};
+
+	(void)ud;
+	if (said++)
+		return;
+	cli_err("%s: the case database is busy (another chainsweep is writing to it); "
+	        "waiting up to %u s",
+	        cli_escape(&t, path), CLI_BUSY_TIMEOUT_MS / 1000);
+	cli_text_release(&t);
+}
+
+/* Open the case database; `readonly` for the commands that only read it
+ * (a case that does not exist yet is created, as every command does). */
+static struct cs_store *open_store(const struct cli_global *g, int readonly)
+{
+	struct cs_store_opts o;
+	struct cli_text t = {NULL, 0};
 	char path[4096];
 	struct cs_store *st = NULL;
 	int rc;
@@ -88,13 +107,28 @@ struct cs_store *cli_open_store(const struct cli_global *g)
 		cli_err("default database path too long; use --db");
 		return NULL;
 	}
-	rc = cs_store_open(path, &st);
+	memset(&o, 0, sizeof(o));
+	o.readonly = readonly && access(path, F_OK) == 0;
+	o.busy_timeout_ms = CLI_BUSY_TIMEOUT_MS;
+	o.on_wait = on_store_wait;
+	rc = cs_store_open_opts(path, &o, &st);
 	if (rc) {
-		cli_err("cannot open case database: %s", cs_store_errmsg(st));
+		cli_err("cannot open case database: %s", cli_escape(&t, cs_store_errmsg(st)));
+		cli_text_release(&t);
 		cs_store_close(st);
 		return NULL;
 	}
 	return st;
+}
+
+struct cs_store *cli_open_store(const struct cli_global *g)
+{
+	return open_store(g, 0);
+}
+
+struct cs_store *cli_open_store_ro(const struct cli_global *g)
+{
+	return open_store(g, 1);
 }
 
 void cli_json_print(json_t *v)
