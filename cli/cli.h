@@ -89,8 +89,23 @@ struct cli_text {
 const char *cli_escape(struct cli_text *t, const char *s);
 void cli_text_release(struct cli_text *t);
 
-/* "123", "64K", "500M", "2G" -> bytes; -1 when malformed. */
+/* "123", "64K", "500M", "2G" -> bytes; -1 when malformed: anything but
+ * digits and one suffix (a sign, space, "0x"), or past 2^64-1. */
 int cli_parse_size(const char *s, uint64_t *out);
+/* A finite decimal number, all of `s` ("1.5", ".5"; not "nan", "inf",
+ * "-1", " 1", "0x1p3"); -1 when malformed. */
+int cli_parse_double(const char *s, double *out);
+
+/*
+ * The value `val` of option `opt`, for every numeric option: a whole
+ * number (cli_opt_uint), a size with an optional K/M/G (cli_opt_size),
+ * both within [min, max]; a finite number above 0 and at most `max`
+ * (cli_opt_positive). On a bad value, print an error naming the option
+ * and the value and return -1 (the command then exits 2).
+ */
+int cli_opt_uint(const char *opt, const char *val, uint64_t min, uint64_t max, uint64_t *out);
+int cli_opt_size(const char *opt, const char *val, uint64_t min, uint64_t max, uint64_t *out);
+int cli_opt_positive(const char *opt, const char *val, double max, double *out);
 /* Import intel files into a fresh, finalized set (not saved); prints
  * diagnostics; NULL when a file cannot be read at all. */
 struct cs_intel *cli_import_intel(char **files, size_t n, const struct cli_global *g);

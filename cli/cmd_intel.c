@@ -256,7 +256,12 @@ static int cmd_ls(int argc, char **argv, struct cli_global *g)
 		} else if (strcmp(argv[a], "--source") == 0 && a + 1 < argc) {
 			source = argv[++a];
 		} else if (strcmp(argv[a], "--limit") == 0 && a + 1 < argc) {
-			limit = strtoull(argv[++a], NULL, 10);
+			uint64_t v;
+
+			if (cli_opt_uint(argv[a], argv[a + 1], 0, UINT64_MAX, &v))
+				return CS_EXIT_ERROR;
+			limit = v;
+			a++;
 		} else if (strcmp(argv[a], "--warnlisted") == 0) {
 			warn = 1;
 		} else if (strcmp(argv[a], "--not-warnlisted") == 0) {

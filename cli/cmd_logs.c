@@ -374,16 +374,12 @@ int cmd_logs(int argc, char **argv, struct cli_global *g)
 				goto out;
 			}
 		} else if (strcmp(a, "--threads") == 0) {
-			if (cli_parse_size(val, &v) || v == 0 || v > 64) {
-				cli_err("--threads: 1 to 64");
+			if (cli_opt_uint(a, val, 1, 64, &v))
 				goto out;
-			}
 			o.threads = (unsigned)v;
 		} else if (strcmp(a, "--max-line") == 0) {
-			if (cli_parse_size(val, &v) || v < 4096) {
-				cli_err("--max-line: a size of at least 4K");
+			if (cli_opt_size(a, val, 4096, SIZE_MAX, &v))
 				goto out;
-			}
 			o.max_line = (size_t)v;
 		} else {
 			cli_err("unknown option '%s'", a);

@@ -508,10 +508,8 @@ int cmd_sweep(int argc, char **argv, struct cli_global *g)
 		} else if (strcmp(a, "--osv") == 0) {
 			osv[nosv++] = argv[++k];
 		} else if (strcmp(a, "--threads") == 0) {
-			if (cli_parse_size(val, &v) || v == 0 || v > 64) {
-				cli_err("--threads: 1 to 64");
+			if (cli_opt_uint(a, val, 1, 64, &v))
 				goto out;
-			}
 			so.threads = lo.threads = (unsigned)v;
 			k++;
 		} else {

@@ -3,6 +3,7 @@
  * indicator set, indicators as JSON.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -220,36 +221,125 @@ void cli_text_release(struct cli_text *t)
 	t->cap = 0;
 }
 
-int cli_parse_size(const char *s, uint64_t *out)
+/*
+ * A decimal number, all of `s`: digits only (no sign, space or base
+ * prefix, which strtoull would take: "-5" is 2^64-5 to it), then, when
+ * `suffixes`, one of K, M, G (binary multiples). Overflow is an error.
+ */
+static int parse_u64(const char *s, int suffixes, uint64_t *out)
 {
-	char *end;
 	unsigned long long v;
+	unsigned shift = 0;
+	char *end;
 
+	if (!s || *s < '0' || *s > '9')
+		return -1;
 	errno = 0;
 	v = strtoull(s, &end, 10);
-	if (errno || end == s)
+	if (errno)
 		return -1;
-	switch (*end) {
-	case 'k':
-	case 'K':
-		v <<= 10;
+	if (suffixes && *end) {
+		switch (*end) {
+		case 'k':
+		case 'K':
+			shift = 10;
+			break;
+		case 'm':
+		case 'M':
+			shift = 20;
+			break;
+		case 'g':
+		case 'G':
+			shift = 30;
+			break;
+		default:
+			return -1;
+		}
 		end++;
-		break;
-	case 'm':
-	case 'M':
-		v <<= 20;
-		end++;
-		break;
-	case 'g':
-	case 'G':
-		v <<= 30;
-		end++;
-		break;
-	default:
-		break;
 	}
-	if (*end)
+	if (*end || (shift && v > (UINT64_MAX >> shift)))
 		return -1;
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
+int cli_parse_size(const char *s, uint64_t *out)
+{
+	return parse_u64(s, 1, out);
+}
+
+static int opt_u64(const char *opt, const char *val, int suffixes, uint64_t min, uint64_t max,
+                   uint64_t *out)
+{
+	struct cli_text t = {NULL, 0};
+	uint64_t v;
+
+	if (parse_u64(val, suffixes, &v)) {
+		cli_err("%s: '%s' is not %s", opt, cli_escape(&t, val ? val : ""),
+		        suffixes ? "a size (a whole number, or one with K, M or G)"
+		                 : "a whole number");
+		cli_text_release(&t);
+		return -1;
+	}
+	if (v < min || v > max) {
+		if (max == UINT64_MAX)
+			cli_err("%s: '%s' is out of range (at least %llu)", opt,
+			        cli_escape(&t, val), (unsigned long long)min);
+		else
+			cli_err("%s: '%s' is out of range (%llu to %llu)", opt,
+			        cli_escape(&t, val), (unsigned long long)min,
+			        (unsigned long long)max);
+		cli_text_release(&t);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int cli_opt_uint(const char *opt, const char *val, uint64_t min, uint64_t max, uint64_t *out)
+{
+	return opt_u64(opt, val, 0, min, max, out);
+}
+
+int cli_opt_size(const char *opt, const char *val, uint64_t min, uint64_t max, uint64_t *out)
+{
+	return opt_u64(opt, val, 1, min, max, out);
+}
+
+int cli_parse_double(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	/* strtod takes "nan", "inf", hexadecimal and leading space: a
+	 * number here starts with a digit or a point and is finite. */
+	if (!s || !((*s >= '0' && *s <= '9') || *s == '.'))
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || *end || errno || !isfinite(v) || strpbrk(s, "xXpP"))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int cli_opt_positive(const char *opt, const char *val, double max, double *out)
+{
+	struct cli_text t = {NULL, 0};
+	double v;
+
+	if (cli_parse_double(val, &v)) {
+		cli_err("%s: '%s' is not a positive number (such as 2.5)", opt,
+		        cli_escape(&t, val ? val : ""));
+		cli_text_release(&t);
+		return -1;
+	}
+	if (!(v > 0) || v > max) {
+		cli_err("%s: '%s' is out of range (above 0, at most %g)", opt, cli_escape(&t, val),
+		        max);
+		cli_text_release(&t);
+		return -1;
+	}
 	*out = v;
 	return 0;
 }

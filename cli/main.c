@@ -50,15 +50,11 @@ int cli_global_opt(struct cli_global *g, int argc, char **argv, int *i)
 		return 1;
 	}
 	if (strcmp(a, "--yara-variant-bytes") == 0) {
-		const char *v = *i + 1 < argc ? argv[*i + 1] : "";
-		char *end = NULL;
+		uint64_t v;
 
-		errno = 0;
-		g->yara_variant_bytes = strtoull(v, &end, 10);
-		if (v[0] < '0' || v[0] > '9' || *end || errno || !g->yara_variant_bytes) {
-			cli_err("--yara-variant-bytes needs a number of bytes above 0");
+		if (cli_opt_size(a, *i + 1 < argc ? argv[*i + 1] : "", 1, UINT64_MAX, &v))
 			return -1;
-		}
+		g->yara_variant_bytes = v;
 		++*i;
 		return 1;
 	}
