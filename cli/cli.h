@@ -78,9 +78,10 @@ struct cs_intel *cli_load_intel(struct cs_store *st);
 json_t *cli_indicator_json(const struct cs_intel *in, const struct cs_indicator *ind, int full);
 
 /*
- * Text safe for a terminal and for JSON: valid UTF-8 is kept, control
- * characters and bytes that are not UTF-8 become "\xNN". The result lives
- * in `t` until the next call with it.
+ * Text safe for a terminal and for JSON: valid UTF-8 is kept; control
+ * characters (C0, DEL, C1, and the bidirectional override and isolate
+ * marks), and bytes that are not UTF-8 become "\xNN" (each byte). The
+ * result lives in `t` until the next call with it.
  */
 struct cli_text {
 	char *p;
@@ -88,6 +89,15 @@ struct cli_text {
 };
 const char *cli_escape(struct cli_text *t, const char *s);
 void cli_text_release(struct cli_text *t);
+/*
+ * cli_escape() into one of CLI_SAFE_SLOTS rotating buffers, for printing
+ * intel text (values, labels, descriptions, notes), host names and
+ * messages: up to that many may appear in one printf. NULL prints as "".
+ * Callers must not run at the same time (the library serializes the
+ * callbacks that print).
+ */
+#define CLI_SAFE_SLOTS 8
+const char *cli_safe(const char *s);
 
 /* "123", "64K", "500M", "2G" -> bytes; -1 when malformed: anything but
  * digits and one suffix (a sign, space, "0x"), or past 2^64-1. */

@@ -46,7 +46,7 @@ static void on_scan_diag(void *ud, const struct cs_diag *d)
 	ss->diags_shown++;
 	clear_progress(ss);
 	fprintf(stderr, "%s: %s: %s\n", d->file ? cli_escape(&ss->esc, d->file) : "-",
-	        d->severity == CS_SEV_ERROR ? "error" : "warning", d->message);
+	        d->severity == CS_SEV_ERROR ? "error" : "warning", cli_safe(d->message));
 }
 
 static void on_progress(void *ud, const struct cs_scan_progress *p)
@@ -157,7 +157,7 @@ static int on_finding(void *ud, const struct cs_file_finding *f)
 		printf("  %s", cli_escape(&ss->esc, f->matched));
 	n = ind ? cs_indicator_label_count(ind) : 0;
 	for (i = 0; i < n; i++)
-		printf("%s%s", i ? ", " : "  [", cs_indicator_label(ss->intel, ind, i));
+		printf("%s%s", i ? ", " : "  [", cli_safe(cs_indicator_label(ss->intel, ind, i)));
 	if (n)
 		putchar(']');
 	if (ind && (cs_indicator_flags(ind) & CS_IND_WARNLISTED))
@@ -169,7 +169,7 @@ static int on_finding(void *ud, const struct cs_file_finding *f)
 	}
 	putchar('\n');
 	for (i = 0; i < f->nstrings; i++)
-		printf("    %s at %llu (%llu bytes)\n", f->strings[i].id,
+		printf("    %s at %llu (%llu bytes)\n", cli_safe(f->strings[i].id),
 		       (unsigned long long)f->strings[i].offset,
 		       (unsigned long long)f->strings[i].len);
 	if (f->partial)

@@ -223,7 +223,7 @@ static void on_quiet_diag(void *ud, const struct cs_diag *d)
 
 	if (ss->g->verbose)
 		fprintf(stderr, "%s: %s\n", d->file ? cli_escape(&ss->esc, d->file) : "-",
-		        d->message);
+		        cli_safe(d->message));
 }
 
 static void free_findings(struct sweep_state *ss)
@@ -323,11 +323,12 @@ static void answer(struct sweep_state *ss, const struct cs_scan_result *fr,
 	incidents_more(ss, "incident:", inc, sizeof(inc));
 	incidents(ss, "actor:", act, sizeof(act));
 	if (!ss->n) {
-		printf("NOTHING FOUND on %s%s.\n", ss->host,
+		printf("NOTHING FOUND on %s%s.\n", cli_safe(ss->host),
 		       incomplete ? ", but the sweep was INCOMPLETE (see below)" : "");
 	} else {
-		printf("HIT on %s: %s%s%s%s%s.\n", ss->host, inc[0] ? inc : "no incident named",
-		       act[0] ? " (" : "", act[0] ? "actor " : "", act, act[0] ? ")" : "");
+		printf("HIT on %s: %s%s%s%s%s.\n", cli_safe(ss->host),
+		       inc[0] ? cli_safe(inc) : "no incident named", act[0] ? " (" : "",
+		       act[0] ? "actor " : "", cli_safe(act), act[0] ? ")" : "");
 	}
 	if (files) {
 		printf("  Files (%zu):\n", files);
@@ -336,8 +337,8 @@ static void answer(struct sweep_state *ss, const struct cs_scan_result *fr,
 
 			if (f->kind != CS_FIND_FILE)
 				continue;
-			printf("    %s  %s %s = %s%s  (modified %s)\n", f->location, f->evidence,
-			       f->ind_kind, f->ind_value,
+			printf("    %s  %s %s = %s%s  (modified %s)\n", cli_safe(f->location),
+			       cli_safe(f->evidence), cli_safe(f->ind_kind), cli_safe(f->ind_value),
 			       f->warninglisted ? " (warninglisted)" : "",
 			       ms_text(f->first_seen_ms, a, sizeof(a)));
 		}
@@ -351,9 +352,10 @@ static void answer(struct sweep_state *ss, const struct cs_scan_result *fr,
 
 			if (f->kind != CS_FIND_LOG)
 				continue;
-			printf("    %s %s  %llu line%s in %s, first %s, last %s%s\n", f->ind_kind,
-			       f->ind_value, (unsigned long long)f->count, f->count == 1 ? "" : "s",
-			       f->location, ms_text(f->first_seen_ms, a, sizeof(a)),
+			printf("    %s %s  %llu line%s in %s, first %s, last %s%s\n",
+			       cli_safe(f->ind_kind), cli_safe(f->ind_value),
+			       (unsigned long long)f->count, f->count == 1 ? "" : "s",
+			       cli_safe(f->location), ms_text(f->first_seen_ms, a, sizeof(a)),
 			       ms_text(f->last_seen_ms, b, sizeof(b)),
 			       f->warninglisted ? " (warninglisted)" : "");
 		}
@@ -365,8 +367,8 @@ static void answer(struct sweep_state *ss, const struct cs_scan_result *fr,
 
 			if (f->kind != CS_FIND_SOFTWARE)
 				continue;
-			printf("    %s  in %s  %s %s%s", f->observed, f->location, f->ind_kind,
-			       f->ind_value,
+			printf("    %s  in %s  %s %s%s", cli_safe(f->observed), cli_safe(f->location),
+			       cli_safe(f->ind_kind), cli_safe(f->ind_value),
 			       strcmp(f->evidence, "version") ? "  (INDETERMINATE: the version "
 			                                        "cannot be ordered)"
 			                                      : "");
@@ -762,11 +764,12 @@ static int on_db_finding(void *ud, const struct cs_finding_rec *f, int64_t first
 		cli_json_print(o);
 		return 0;
 	}
-	printf("%s  %-4s %-10s %s  %s %s  first %s  last %s  x%llu\n", f->host,
+	printf("%s  %-4s %-10s %s  %s %s  first %s  last %s  x%llu\n", cli_safe(f->host),
 	       f->kind == CS_FIND_FILE  ? "file"
 	       : f->kind == CS_FIND_LOG ? "log"
 	                                : "sw",
-	       f->evidence, f->location, f->ind_kind, f->ind_value,
+	       cli_safe(f->evidence), cli_safe(f->location), cli_safe(f->ind_kind),
+	       cli_safe(f->ind_value),
 	       ms_text(f->first_seen_ms, a, sizeof(a)), ms_text(f->last_seen_ms, b, sizeof(b)),
 	       (unsigned long long)f->count);
 	return 0;

@@ -23,7 +23,7 @@ void cli_flush_suppressed(struct diag_state *ds)
 {
 	if (ds->suppressed)
 		fprintf(stderr, "%s: note: %u more diagnostics not shown (use --verbose)\n",
-		        ds->file, ds->suppressed);
+		        cli_safe(ds->file), ds->suppressed);
 	ds->suppressed = 0;
 }
 
@@ -49,7 +49,7 @@ void cli_on_diag(void *ud, const struct cs_diag *d)
 		/* Per-file summaries are notes; --quiet drops them. */
 		if (ds->g->quiet || ds->g->json)
 			return;
-		fprintf(stderr, "%s: %s\n", file, d->message);
+		fprintf(stderr, "%s: %s\n", cli_safe(file), cli_safe(d->message));
 		return;
 	}
 	if (d->severity != CS_SEV_ERROR && !ds->g->verbose && ds->shown >= DIAGS_PER_FILE) {
@@ -58,13 +58,15 @@ void cli_on_diag(void *ud, const struct cs_diag *d)
 	}
 	ds->shown++;
 	if (d->line && d->column)
-		fprintf(stderr, "%s:%llu:%llu: %s: %s\n", file, (unsigned long long)d->line,
-		        (unsigned long long)d->column, sev_name(d->severity), d->message);
+		fprintf(stderr, "%s:%llu:%llu: %s: %s\n", cli_safe(file),
+		        (unsigned long long)d->line, (unsigned long long)d->column,
+		        sev_name(d->severity), cli_safe(d->message));
 	else if (d->line)
-		fprintf(stderr, "%s:%llu: %s: %s\n", file, (unsigned long long)d->line,
-		        sev_name(d->severity), d->message);
+		fprintf(stderr, "%s:%llu: %s: %s\n", cli_safe(file), (unsigned long long)d->line,
+		        sev_name(d->severity), cli_safe(d->message));
 	else
-		fprintf(stderr, "%s: %s: %s\n", file, sev_name(d->severity), d->message);
+		fprintf(stderr, "%s: %s: %s\n", cli_safe(file), sev_name(d->severity),
+		        cli_safe(d->message));
 }
 
 struct cs_intel *cli_load_intel(struct cs_store *st)
@@ -184,6 +186,22 @@ static size_t utf8_len(const unsigned char *s)
 	return n;
 }
 
+/*
+ * Valid UTF-8 that a terminal still acts on: the C1 controls U+0080 to
+ * U+009F (U+009B is CSI, like ESC [) and the bidirectional embedding,
+ * override and isolate marks, which reorder what is shown after them.
+ */
+static int is_control(const unsigned char *p, size_t n)
+{
+	if (n == 2 && p[0] == 0xc2 && p[1] < 0xa0)
+		return 1;
+	if (n == 3 && p[0] == 0xe2 && p[1] == 0x80 && p[2] >= 0xaa && p[2] <= 0xae)
+		return 1;
+	if (n == 3 && p[0] == 0xe2 && p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9)
+		return 1;
+	return 0;
+}
+
 const char *cli_escape(struct cli_text *t, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -198,12 +216,19 @@ const char *cli_escape(struct cli_text *t, const char *s)
 		t->cap = need;
 	}
 	while (*p) {
-		size_t n = utf8_len(p);
+		size_t n = utf8_len(p), k;
 
 		if (n == 0 || (n == 1 && (*p < 0x20 || *p == 0x7f))) {
 			snprintf(t->p + o, 5, "\\x%02x", *p);
 			o += 4;
 			p++;
+			continue;
+		}
+		if (is_control(p, n)) {
+			/* Every byte escaped: needs 4n bytes for n, as budgeted. */
+			for (k = 0; k < n; k++, o += 4)
+				snprintf(t->p + o, 5, "\\x%02x", p[k]);
+			p += n;
 			continue;
 		}
 		memcpy(t->p + o, p, n);
@@ -212,6 +237,15 @@ const char *cli_escape(struct cli_text *t, const char *s)
 	}
 	t->p[o] = '\0';
 	return t->p;
+}
+
+const char *cli_safe(const char *s)
+{
+	static struct cli_text ring[CLI_SAFE_SLOTS];
+	static unsigned next;
+	struct cli_text *t = &ring[next++ % CLI_SAFE_SLOTS];
+
+	return cli_escape(t, s ? s : "");
 }
 
 void cli_text_release(struct cli_text *t)
@@ -376,7 +410,8 @@ struct cs_intel *cli_import_intel(char **files, size_t n, const struct cli_globa
 	for (i = 0; i < n; i++) {
 		memset(&stats, 0, sizeof(stats));
 		if (cs_intel_import(in, files[i], &stats) == CS_ERR_IO) {
-			cli_err("%s: cannot read: %s", files[i], cs_intel_errmsg(in));
+			cli_err("%s: cannot read: %s", cli_safe(files[i]),
+			        cli_safe(cs_intel_errmsg(in)));
 			cs_intel_free(in);
 			return NULL;
 		}

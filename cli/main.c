@@ -259,7 +259,7 @@ int main(int argc, char **argv)
 		r = cli_global_opt(&g, argc, argv, &i);
 		if (r <= 0) {
 			if (r == 0)
-				cli_err("unknown option '%s'", argv[i]);
+				cli_err("unknown option '%s'", cli_safe(argv[i]));
 			usage(stderr);
 			return CS_EXIT_ERROR;
 		}
@@ -291,7 +291,7 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return CS_EXIT_OK;
 	}
-	cli_err("unknown command '%s'", argv[i]);
+	cli_err("unknown command '%s'", cli_safe(argv[i]));
 	usage(stderr);
 	return CS_EXIT_ERROR;
 }
