@@ -240,7 +240,45 @@ static void tune_malloc(void)
 #endif
 }
 
+/*
+ * What a command printed must have reached standard output: a full disk,
+ * a closed pipe reader or /dev/full must not pass for success. The last
+ * buffered bytes are flushed and the stream closed here, for every
+ * command; a failure at any point makes the exit status 2, with a message.
+ */
+static int finish_stdout(int rc)
+{
+	int err = 0, failed;
+
+	errno = 0;
+	failed = fflush(stdout) != 0;
+	if (failed)
+		err = errno;
+	failed |= ferror(stdout) != 0;
+	errno = 0;
+	/* Closing a standard output that was closed to begin with is not an
+	 * error when nothing was written (a failed write is caught above). */
+	if (fclose(stdout) != 0 && !failed && errno != EBADF) {
+		failed = 1;
+		err = errno;
+	}
+	if (!failed)
+		return rc;
+	if (err)
+		cli_err("cannot write to standard output: %s", strerror(err));
+	else
+		cli_err("cannot write to standard output (a write failed)");
+	return CS_EXIT_ERROR;
+}
+
+static int run(int argc, char **argv);
+
 int main(int argc, char **argv)
+{
+	return finish_stdout(run(argc, argv));
+}
+
+static int run(int argc, char **argv)
 {
 	struct cli_global g;
 	int i = 1, r;
