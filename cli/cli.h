@@ -98,6 +98,11 @@ void cli_text_release(struct cli_text *t);
  */
 #define CLI_SAFE_SLOTS 8
 const char *cli_safe(const char *s);
+/* For JSON: `s` itself when it is valid UTF-8 (jansson escapes control
+ * characters), else a copy with the bytes that are not UTF-8 as "\xNN"
+ * (json_string() refuses them, and the record would be lost). NULL stays
+ * NULL. The same rotating buffers' rules as cli_safe(). */
+const char *cli_utf8(const char *s);
 
 /* "123", "64K", "500M", "2G" -> bytes; -1 when malformed: anything but
  * digits and one suffix (a sign, space, "0x"), or past 2^64-1. */

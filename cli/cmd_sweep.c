@@ -746,20 +746,21 @@ static int on_db_finding(void *ud, const struct cs_finding_rec *f, int64_t first
 	if (ls->g->json) {
 		json_t *o = json_pack(
 		        "{s:s, s:s, s:s, s:s, s:s?, s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "host",
-		        f->host, "kind",
+		        cli_utf8(f->host), "kind",
 		        f->kind == CS_FIND_FILE  ? "file"
 		        : f->kind == CS_FIND_LOG ? "log"
 		                                 : "software",
-		        "evidence", f->evidence, "location", f->location, "observed", f->observed,
-		        "indicator_kind", f->ind_kind, "indicator", f->ind_value, "first_seen_ms",
+		        "evidence", f->evidence, "location", cli_utf8(f->location), "observed",
+		        cli_utf8(f->observed), "indicator_kind", f->ind_kind, "indicator",
+		        cli_utf8(f->ind_value), "first_seen_ms",
 		        (json_int_t)f->first_seen_ms, "last_seen_ms", (json_int_t)f->last_seen_ms,
 		        "count", (json_int_t)f->count, "first_sweep", (json_int_t)first_sweep,
 		        "last_sweep", (json_int_t)last_sweep);
 		json_t *labels = json_array();
 
 		for (k = 0; k < nl; k++)
-			json_array_append_new(labels,
-			                      json_string(cs_indicator_label(ls->intel, ind, k)));
+			json_array_append_new(
+			        labels, json_string(cli_utf8(cs_indicator_label(ls->intel, ind, k))));
 		json_object_set_new(o, "labels", labels);
 		cli_json_print(o);
 		return 0;

@@ -96,9 +96,10 @@ json_t *cli_indicator_json(const struct cs_intel *in, const struct cs_indicator 
 	size_t i;
 
 	json_object_set_new(o, "kind", json_string(cs_kind_name(cs_indicator_kind(ind))));
-	json_object_set_new(o, "value", json_string(cs_indicator_value(ind)));
+	json_object_set_new(o, "value", json_string(cli_utf8(cs_indicator_value(ind))));
 	for (i = 0; i < cs_indicator_label_count(ind); i++)
-		json_array_append_new(labels, json_string(cs_indicator_label(in, ind, i)));
+		json_array_append_new(labels,
+		                      json_string(cli_utf8(cs_indicator_label(in, ind, i))));
 	json_object_set_new(o, "labels", labels);
 	json_object_set_new(o, "detect", json_boolean(fl & CS_IND_DETECT));
 	json_object_set_new(o, "hunt_only",
@@ -118,7 +119,8 @@ json_t *cli_indicator_json(const struct cs_intel *in, const struct cs_indicator 
 		json_t *w = json_array();
 
 		for (i = 0; i < cs_indicator_warninglist_count(ind); i++)
-			json_array_append_new(w, json_string(cs_indicator_warninglist(in, ind, i)));
+			json_array_append_new(
+			        w, json_string(cli_utf8(cs_indicator_warninglist(in, ind, i))));
 		json_object_set_new(o, "warninglists", w);
 	}
 	if (!full) {
@@ -131,10 +133,11 @@ json_t *cli_indicator_json(const struct cs_intel *in, const struct cs_indicator 
 		struct cs_source_info si;
 
 		cs_indicator_source(in, ind, i, &si);
-		json_array_append_new(srcs, json_pack("{s:s?, s:I, s:s?, s:s?, s:s?}", "file",
-		                                      si.file, "line", (json_int_t)si.line, "ref",
-		                                      si.ref, "format", si.format, "description",
-		                                      si.description));
+		json_array_append_new(
+		        srcs, json_pack("{s:s?, s:I, s:s?, s:s?, s:s?}", "file", cli_utf8(si.file),
+		                        "line", (json_int_t)si.line, "ref", cli_utf8(si.ref), "format",
+		                        cli_utf8(si.format), "description",
+		                        cli_utf8(si.description)));
 	}
 	json_object_set_new(o, "sources", srcs);
 	if (cs_indicator_term_count(ind)) {
@@ -146,7 +149,7 @@ json_t *cli_indicator_json(const struct cs_intel *in, const struct cs_indicator 
 
 			json_array_append_new(
 			        terms, json_pack("{s:s, s:s, s:i}", "kind", cs_kind_name(k),
-			                         "value", v, "observation",
+			                         "value", cli_utf8(v), "observation",
 			                         (int)cs_indicator_term_observation(ind, i)));
 		}
 		json_object_set_new(o, "terms", terms);
@@ -229,6 +232,47 @@ const char *cli_escape(struct cli_text *t, const char *s)
 			for (k = 0; k < n; k++, o += 4)
 				snprintf(t->p + o, 5, "\\x%02x", p[k]);
 			p += n;
+			continue;
+		}
+		memcpy(t->p + o, p, n);
+		o += n;
+		p += n;
+	}
+	t->p[o] = '\0';
+	return t->p;
+}
+
+const char *cli_utf8(const char *s)
+{
+	static struct cli_text ring[CLI_SAFE_SLOTS];
+	static unsigned next;
+	const unsigned char *p;
+	struct cli_text *t;
+	size_t o = 0;
+
+	if (!s)
+		return NULL;
+	for (p = (const unsigned char *)s; *p; p += utf8_len(p))
+		if (!utf8_len(p))
+			break;
+	if (!*p)
+		return s;
+	t = &ring[next++ % CLI_SAFE_SLOTS];
+	if (strlen(s) * 4 + 1 > t->cap) {
+		char *q = realloc(t->p, strlen(s) * 4 + 1);
+
+		if (!q)
+			return "(out of memory)";
+		t->p = q;
+		t->cap = strlen(s) * 4 + 1;
+	}
+	for (p = (const unsigned char *)s; *p;) {
+		size_t n = utf8_len(p);
+
+		if (!n) {
+			snprintf(t->p + o, 5, "\\x%02x", *p);
+			o += 4;
+			p++;
 			continue;
 		}
 		memcpy(t->p + o, p, n);

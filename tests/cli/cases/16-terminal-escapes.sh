@@ -38,3 +38,7 @@ $CS --db $DB --json findings | jq -ac '[.host, .labels]'
 $CS --db $DB --json intel show 38e5e5b32373e8f60eed2b6bcd47d4068473987197bf916727cdf2f64f55c94a |
 	jq -ac '.labels, [.sources[].description]'
 $CS --db $DB --json findings | LC_ALL=C grep -c $'\x1b' || true
+# A host name that is not UTF-8: shown escaped, and its JSON record is
+# not lost (jansson refuses strings that are not UTF-8).
+$CS --db $DB sweep --root tree --host $'bad\xffhost' --no-logs --no-software | head -n 1
+$CS --db $DB --json findings | jq -ac '.host'
