@@ -16,8 +16,7 @@ static int import_usage(void)
 
 /* The set's size after a save: the database's, which another import
  * may have added to meanwhile; the set's own when nothing was saved. */
-static unsigned long long set_size(struct cs_store *st, const struct cs_intel *in,
-                                   int64_t version)
+static unsigned long long set_size(struct cs_store *st, const struct cs_intel *in, int64_t version)
 {
 	uint64_t n;
 
@@ -176,8 +175,8 @@ static int cmd_import(int argc, char **argv, struct cli_global *g)
 		                  "yara_rules", (json_int_t)total.yara_rules, "warninglist_entries",
 		                  (json_int_t)total.warninglist_entries, "new_indicators",
 		                  (json_int_t)(cs_intel_count(in) - before), "indicators",
-		                  (json_int_t)set_size(st, in, version), "rejects", rej, "diagnostics",
-		                  ds.json_diags));
+		                  (json_int_t)set_size(st, in, version), "rejects", rej,
+		                  "diagnostics", ds.json_diags));
 		ds.json_diags = NULL;
 	} else {
 		printf("files: %llu, of which %llu gave nothing usable\n",

@@ -367,8 +367,8 @@ static void answer(struct sweep_state *ss, const struct cs_scan_result *fr,
 
 			if (f->kind != CS_FIND_SOFTWARE)
 				continue;
-			printf("    %s  in %s  %s %s%s", cli_safe(f->observed), cli_safe(f->location),
-			       cli_safe(f->ind_kind), cli_safe(f->ind_value),
+			printf("    %s  in %s  %s %s%s", cli_safe(f->observed),
+			       cli_safe(f->location), cli_safe(f->ind_kind), cli_safe(f->ind_value),
 			       strcmp(f->evidence, "version") ? "  (INDETERMINATE: the version "
 			                                        "cannot be ordered)"
 			                                      : "");
@@ -752,15 +752,16 @@ static int on_db_finding(void *ud, const struct cs_finding_rec *f, int64_t first
 		                                 : "software",
 		        "evidence", f->evidence, "location", cli_utf8(f->location), "observed",
 		        cli_utf8(f->observed), "indicator_kind", f->ind_kind, "indicator",
-		        cli_utf8(f->ind_value), "first_seen_ms",
-		        (json_int_t)f->first_seen_ms, "last_seen_ms", (json_int_t)f->last_seen_ms,
-		        "count", (json_int_t)f->count, "first_sweep", (json_int_t)first_sweep,
-		        "last_sweep", (json_int_t)last_sweep);
+		        cli_utf8(f->ind_value), "first_seen_ms", (json_int_t)f->first_seen_ms,
+		        "last_seen_ms", (json_int_t)f->last_seen_ms, "count", (json_int_t)f->count,
+		        "first_sweep", (json_int_t)first_sweep, "last_sweep",
+		        (json_int_t)last_sweep);
 		json_t *labels = json_array();
 
 		for (k = 0; k < nl; k++)
 			json_array_append_new(
-			        labels, json_string(cli_utf8(cs_indicator_label(ls->intel, ind, k))));
+			        labels,
+			        json_string(cli_utf8(cs_indicator_label(ls->intel, ind, k))));
 		json_object_set_new(o, "labels", labels);
 		cli_json_print(o);
 		return 0;
@@ -770,9 +771,8 @@ static int on_db_finding(void *ud, const struct cs_finding_rec *f, int64_t first
 	       : f->kind == CS_FIND_LOG ? "log"
 	                                : "sw",
 	       cli_safe(f->evidence), cli_safe(f->location), cli_safe(f->ind_kind),
-	       cli_safe(f->ind_value),
-	       ms_text(f->first_seen_ms, a, sizeof(a)), ms_text(f->last_seen_ms, b, sizeof(b)),
-	       (unsigned long long)f->count);
+	       cli_safe(f->ind_value), ms_text(f->first_seen_ms, a, sizeof(a)),
+	       ms_text(f->last_seen_ms, b, sizeof(b)), (unsigned long long)f->count);
 	return 0;
 }
 

@@ -133,11 +133,11 @@ json_t *cli_indicator_json(const struct cs_intel *in, const struct cs_indicator 
 		struct cs_source_info si;
 
 		cs_indicator_source(in, ind, i, &si);
-		json_array_append_new(
-		        srcs, json_pack("{s:s?, s:I, s:s?, s:s?, s:s?}", "file", cli_utf8(si.file),
-		                        "line", (json_int_t)si.line, "ref", cli_utf8(si.ref), "format",
-		                        cli_utf8(si.format), "description",
-		                        cli_utf8(si.description)));
+		json_array_append_new(srcs, json_pack("{s:s?, s:I, s:s?, s:s?, s:s?}", "file",
+		                                      cli_utf8(si.file), "line",
+		                                      (json_int_t)si.line, "ref", cli_utf8(si.ref),
+		                                      "format", cli_utf8(si.format), "description",
+		                                      cli_utf8(si.description)));
 	}
 	json_object_set_new(o, "sources", srcs);
 	if (cs_indicator_term_count(ind)) {
@@ -364,9 +364,8 @@ static int opt_u64(const char *opt, const char *val, int suffixes, uint64_t min,
 			cli_err("%s: '%s' is out of range (at least %llu)", opt,
 			        cli_escape(&t, val), (unsigned long long)min);
 		else
-			cli_err("%s: '%s' is out of range (%llu to %llu)", opt,
-			        cli_escape(&t, val), (unsigned long long)min,
-			        (unsigned long long)max);
+			cli_err("%s: '%s' is out of range (%llu to %llu)", opt, cli_escape(&t, val),
+			        (unsigned long long)min, (unsigned long long)max);
 		cli_text_release(&t);
 		return -1;
 	}

@@ -149,15 +149,15 @@ static int refuse(char *err, size_t errlen, const char *dir, const char *name, i
 	if (!what)
 		return failed(err, errlen, dir, name, CS_ERR_IO, e);
 	if (err && errlen)
-		snprintf(err, errlen, "%s/%s: %s is in the way (neither followed nor replaced)", dir,
-		         name, what);
+		snprintf(err, errlen, "%s/%s: %s is in the way (neither followed nor replaced)",
+		         dir, name, what);
 	return CS_ERR_IO;
 }
 
 int cs_report_save(const char *dir, const struct cs_report_file *files, size_t n,
                    const struct cs_report *r, char *err, size_t errlen)
 {
-	char (*tmp)[256] = NULL;
+	char(*tmp)[256] = NULL;
 	size_t i, made = 0;
 	int dfd, rc = CS_OK, e;
 
