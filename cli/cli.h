@@ -46,6 +46,12 @@ int cli_intel_cache(struct cs_intel *in, const struct cli_global *g);
 /* Open the case database named by --db or the default. Prints the error
  * and returns NULL on failure. */
 struct cs_store *cli_open_store(const struct cli_global *g);
+/* The same for commands that only read the case: opened read-only
+ * (cs_store_opts.readonly) when it exists. */
+struct cs_store *cli_open_store_ro(const struct cli_global *g);
+/* How long a command waits for another one writing the case database
+ * (saying so on stderr when it starts waiting). */
+#define CLI_BUSY_TIMEOUT_MS 300000u
 
 /* Print a JSON value on one line to stdout, then free it. */
 void cli_json_print(json_t *v);
@@ -73,9 +79,10 @@ struct cs_intel *cli_load_intel(struct cs_store *st);
 json_t *cli_indicator_json(const struct cs_intel *in, const struct cs_indicator *ind, int full);
 
 /*
- * Text safe for a terminal and for JSON: valid UTF-8 is kept, control
- * characters and bytes that are not UTF-8 become "\xNN". The result lives
- * in `t` until the next call with it.
+ * Text safe for a terminal and for JSON: valid UTF-8 is kept; control
+ * characters (C0, DEL, C1, and the bidirectional override and isolate
+ * marks), and bytes that are not UTF-8 become "\xNN" (each byte). The
+ * result lives in `t` until the next call with it.
  *
  * cli_escape_path() escapes one-to-one, so that two different file names
  * never print (or key a finding) the same: a backslash that would
@@ -92,9 +99,38 @@ struct cli_text {
 const char *cli_escape(struct cli_text *t, const char *s);
 const char *cli_escape_path(struct cli_text *t, const char *s);
 void cli_text_release(struct cli_text *t);
+/*
+ * cli_escape() into one of CLI_SAFE_SLOTS rotating buffers, for printing
+ * intel text (values, labels, descriptions, notes), host names and
+ * messages: up to that many may appear in one printf. NULL prints as "".
+ * Callers must not run at the same time (the library serializes the
+ * callbacks that print).
+ */
+#define CLI_SAFE_SLOTS 8
+const char *cli_safe(const char *s);
+/* For JSON: `s` itself when it is valid UTF-8 (jansson escapes control
+ * characters), else a copy with the bytes that are not UTF-8 as "\xNN"
+ * (json_string() refuses them, and the record would be lost). NULL stays
+ * NULL. The same rotating buffers' rules as cli_safe(). */
+const char *cli_utf8(const char *s);
 
-/* "123", "64K", "500M", "2G" -> bytes; -1 when malformed. */
+/* "123", "64K", "500M", "2G" -> bytes; -1 when malformed: anything but
+ * digits and one suffix (a sign, space, "0x"), or past 2^64-1. */
 int cli_parse_size(const char *s, uint64_t *out);
+/* A finite decimal number, all of `s` ("1.5", ".5"; not "nan", "inf",
+ * "-1", " 1", "0x1p3"); -1 when malformed. */
+int cli_parse_double(const char *s, double *out);
+
+/*
+ * The value `val` of option `opt`, for every numeric option: a whole
+ * number (cli_opt_uint), a size with an optional K/M/G (cli_opt_size),
+ * both within [min, max]; a finite number above 0 and at most `max`
+ * (cli_opt_positive). On a bad value, print an error naming the option
+ * and the value and return -1 (the command then exits 2).
+ */
+int cli_opt_uint(const char *opt, const char *val, uint64_t min, uint64_t max, uint64_t *out);
+int cli_opt_size(const char *opt, const char *val, uint64_t min, uint64_t max, uint64_t *out);
+int cli_opt_positive(const char *opt, const char *val, double max, double *out);
 /* Import intel files into a fresh, finalized set (not saved); prints
  * diagnostics; NULL when a file cannot be read at all. */
 struct cs_intel *cli_import_intel(char **files, size_t n, const struct cli_global *g);

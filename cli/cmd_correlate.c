@@ -43,11 +43,17 @@ static const char correlate_usage[] =
 
 static int parse_window(const char *s, int64_t *ms)
 {
-	char *end;
-	double v = strtod(s, &end);
-	double mul;
+	char num[64];
+	const char *end;
+	double v, mul;
+	size_t n = strspn(s, "0123456789.");
 
-	if (end == s || v < 0)
+	if (n >= sizeof(num))
+		return -1;
+	memcpy(num, s, n);
+	num[n] = '\0';
+	end = s + n;
+	if (cli_parse_double(num, &v))
 		return -1;
 	if (!*end || strcmp(end, "s") == 0)
 		mul = 1e3;
@@ -348,19 +354,21 @@ int cmd_correlate(int argc, char **argv, struct cli_global *g)
 			*(a[2] == 's' ? &svg : &dot) = argv[++k];
 		} else if ((strcmp(a, "--top") == 0 || strcmp(a, "--window") == 0) && k + 1 < argc) {
 			const char *v = argv[++k];
-			char *end;
 
 			if (a[2] == 't') {
-				unsigned long n = strtoul(v, &end, 10);
+				uint64_t n;
 
-				if (end == v || *end || !n || n > 100000) {
-					cli_err("--top: a number from 1 to 100000");
+				if (cli_opt_uint(a, v, 1, 100000, &n)) {
 					free(files);
 					return CS_EXIT_ERROR;
 				}
-				o.top = n;
+				o.top = (size_t)n;
 			} else if (parse_window(v, &o.window_ms)) {
-				cli_err("--window: a duration such as 90s, 30m, 12h or 7d");
+				struct cli_text t = {NULL, 0};
+
+				cli_err("--window: '%s' is not a duration such as 90s, 30m, 12h or 7d",
+				        cli_escape(&t, v));
+				cli_text_release(&t);
 				free(files);
 				return CS_EXIT_ERROR;
 			}

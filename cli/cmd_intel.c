@@ -14,6 +14,17 @@ static int import_usage(void)
 	return CS_EXIT_ERROR;
 }
 
+/* The set's size after a save: the database's, which another import
+ * may have added to meanwhile; the set's own when nothing was saved. */
+static unsigned long long set_size(struct cs_store *st, const struct cs_intel *in, int64_t version)
+{
+	uint64_t n;
+
+	if (version && cs_store_indicator_count(st, &n) == CS_OK)
+		return (unsigned long long)n;
+	return (unsigned long long)cs_intel_count(in);
+}
+
 static int cmd_import(int argc, char **argv, struct cli_global *g)
 {
 	struct cs_import_stats total, one;
@@ -46,7 +57,7 @@ static int cmd_import(int argc, char **argv, struct cli_global *g)
 		else if (strcmp(argv[a], "--bundled") == 0)
 			bundled = 1;
 		else {
-			cli_err("unknown option '%s'", argv[a]);
+			cli_err("unknown option '%s'", cli_safe(argv[a]));
 			return import_usage();
 		}
 	}
@@ -81,7 +92,7 @@ static int cmd_import(int argc, char **argv, struct cli_global *g)
 		return CS_EXIT_ERROR;
 	}
 	if (format && cs_intel_set_format(in, format)) {
-		cli_err("%s; formats are:", cs_intel_errmsg(in));
+		cli_err("%s; formats are:", cli_safe(cs_intel_errmsg(in)));
 		for (const char *const *f = cs_intel_formats(); *f; f++)
 			fprintf(stderr, "  %s\n", *f);
 		cs_intel_free(in);
@@ -128,7 +139,7 @@ static int cmd_import(int argc, char **argv, struct cli_global *g)
 		}
 		rc = cs_intel_import(in, path, &one);
 		if (rc == CS_ERR_IO)
-			cli_err("%s", cs_intel_errmsg(in));
+			cli_err("%s", cli_safe(cs_intel_errmsg(in)));
 		if (rc || one.files_failed)
 			failed_paths++;
 		total.files += one.files;
@@ -146,7 +157,7 @@ static int cmd_import(int argc, char **argv, struct cli_global *g)
 		cs_store_import_abort(st);
 	if (rc) {
 		cli_err("cannot save intel: %s",
-		        rc == CS_ERR_DB ? cs_store_errmsg(st) : cs_strerror(rc));
+		        cli_safe(rc == CS_ERR_DB ? cs_store_errmsg(st) : cs_strerror(rc)));
 	} else if (g->json) {
 		json_t *rej = json_object();
 
@@ -164,8 +175,8 @@ static int cmd_import(int argc, char **argv, struct cli_global *g)
 		                  "yara_rules", (json_int_t)total.yara_rules, "warninglist_entries",
 		                  (json_int_t)total.warninglist_entries, "new_indicators",
 		                  (json_int_t)(cs_intel_count(in) - before), "indicators",
-		                  (json_int_t)cs_intel_count(in), "rejects", rej, "diagnostics",
-		                  ds.json_diags));
+		                  (json_int_t)set_size(st, in, version), "rejects", rej,
+		                  "diagnostics", ds.json_diags));
 		ds.json_diags = NULL;
 	} else {
 		printf("files: %llu, of which %llu gave nothing usable\n",
@@ -176,14 +187,14 @@ static int cmd_import(int argc, char **argv, struct cli_global *g)
 			uint64_t c;
 			const char *reason = cs_intel_reject_reason(in, i, &c);
 
-			printf("  rejected %-24s %llu\n", reason, (unsigned long long)c);
+			printf("  rejected %-24s %llu\n", cli_safe(reason), (unsigned long long)c);
 		}
 		if (total.yara_rules)
 			printf("yara rules: %llu\n", (unsigned long long)total.yara_rules);
 		if (total.warninglist_entries)
 			printf("warninglist entries: %llu\n",
 			       (unsigned long long)total.warninglist_entries);
-		printf("indicators: %zu in the set (%zu new)", cs_intel_count(in),
+		printf("indicators: %llu in the set (%zu new)", set_size(st, in, version),
 		       cs_intel_count(in) - before);
 		if (version)
 			printf(", intel version %lld", (long long)version);
@@ -248,7 +259,7 @@ static int cmd_ls(int argc, char **argv, struct cli_global *g)
 		if (strcmp(argv[a], "--kind") == 0 && a + 1 < argc) {
 			kind = cs_kind_from_name(argv[++a]);
 			if (kind == CS_KIND_NONE) {
-				cli_err("unknown kind '%s'", argv[a]);
+				cli_err("unknown kind '%s'", cli_safe(argv[a]));
 				return CS_EXIT_ERROR;
 			}
 		} else if (strcmp(argv[a], "--label") == 0 && a + 1 < argc) {
@@ -256,17 +267,22 @@ static int cmd_ls(int argc, char **argv, struct cli_global *g)
 		} else if (strcmp(argv[a], "--source") == 0 && a + 1 < argc) {
 			source = argv[++a];
 		} else if (strcmp(argv[a], "--limit") == 0 && a + 1 < argc) {
-			limit = strtoull(argv[++a], NULL, 10);
+			uint64_t v;
+
+			if (cli_opt_uint(argv[a], argv[a + 1], 0, UINT64_MAX, &v))
+				return CS_EXIT_ERROR;
+			limit = v;
+			a++;
 		} else if (strcmp(argv[a], "--warnlisted") == 0) {
 			warn = 1;
 		} else if (strcmp(argv[a], "--not-warnlisted") == 0) {
 			warn = 0;
 		} else {
-			cli_err("unknown option '%s'", argv[a]);
+			cli_err("unknown option '%s'", cli_safe(argv[a]));
 			return CS_EXIT_ERROR;
 		}
 	}
-	st = cli_open_store(g);
+	st = cli_open_store_ro(g);
 	if (!st)
 		return CS_EXIT_ERROR;
 	in = cli_load_intel(st);
@@ -292,9 +308,10 @@ static int cmd_ls(int argc, char **argv, struct cli_global *g)
 			cli_json_print(cli_indicator_json(in, ind, 0));
 			continue;
 		}
-		printf("%s\t%s\t", cs_kind_name(cs_indicator_kind(ind)), cs_indicator_value(ind));
+		printf("%s\t%s\t", cs_kind_name(cs_indicator_kind(ind)),
+		       cli_safe(cs_indicator_value(ind)));
 		for (j = 0; j < cs_indicator_label_count(ind); j++)
-			printf("%s%s", j ? ", " : "", cs_indicator_label(in, ind, j));
+			printf("%s%s", j ? ", " : "", cli_safe(cs_indicator_label(in, ind, j)));
 		printf("\t%zu source%s%s%s\n", cs_indicator_source_count(ind),
 		       cs_indicator_source_count(ind) == 1 ? "" : "s",
 		       fl & CS_IND_WARNLISTED ? ", warninglisted" : "",
@@ -364,7 +381,7 @@ static int on_version(void *ud, const struct cs_intel_version *v)
 		       (long long)v->id, cli_time(v->created, t, sizeof(t)),
 		       (unsigned long long)v->files, (unsigned long long)v->accepted,
 		       (unsigned long long)v->rejected, (unsigned long long)v->indicators,
-		       v->note ? v->note : "");
+		       cli_safe(v->note));
 	}
 	return 0;
 }
@@ -385,7 +402,7 @@ static void counts_print(const char *title, struct count *t, size_t n, size_t ma
 
 	printf("%s:\n", title);
 	for (i = 0; i < n && i < max; i++)
-		printf("  %-40s %llu\n", t[i].key, t[i].n);
+		printf("  %-40s %llu\n", cli_safe(t[i].key), t[i].n);
 	if (n > max)
 		printf("  ... %zu more\n", n - max);
 }
@@ -404,12 +421,12 @@ static int cmd_stats(int argc, char **argv, struct cli_global *g)
 		r = cli_global_opt(g, argc, argv, &a);
 		if (r <= 0) {
 			if (!r)
-				cli_err("unknown option '%s'", argv[a]);
+				cli_err("unknown option '%s'", cli_safe(argv[a]));
 			return CS_EXIT_ERROR;
 		}
 	}
 	vo.json = g->json;
-	st = cli_open_store(g);
+	st = cli_open_store_ro(g);
 	if (!st)
 		return CS_EXIT_ERROR;
 	in = cli_load_intel(st);
@@ -485,7 +502,7 @@ static int cmd_stats(int argc, char **argv, struct cli_global *g)
 			const char *type;
 			const char *name = cs_intel_warninglist_name(in, i, &type, NULL, &n);
 
-			printf("  %-60s %s, %zu entries\n", name, type, n);
+			printf("  %-60s %s, %zu entries\n", cli_safe(name), cli_safe(type), n);
 		}
 		printf("yara rule files: %zu\n", cs_intel_yara_count(in));
 		printf("intel versions (newest first):\n");
@@ -506,7 +523,7 @@ static void show_text(const struct cs_intel *in, const struct cs_indicator *ind,
 	char t[32];
 	size_t i;
 
-	printf("%s %s\n", cs_kind_name(cs_indicator_kind(ind)), cs_indicator_value(ind));
+	printf("%s %s\n", cs_kind_name(cs_indicator_kind(ind)), cli_safe(cs_indicator_value(ind)));
 	printf("  use:        %s%s%s\n",
 	       fl & CS_IND_DETECT ? "detection"
 	                          : (fl & CS_IND_HUNT ? "hunting only" : "unspecified"),
@@ -521,29 +538,29 @@ static void show_text(const struct cs_intel *in, const struct cs_indicator *ind,
 	if (ver)
 		printf("  since:      intel version %lld\n", (long long)ver);
 	for (i = 0; i < cs_indicator_label_count(ind); i++)
-		printf("  label:      %s\n", cs_indicator_label(in, ind, i));
+		printf("  label:      %s\n", cli_safe(cs_indicator_label(in, ind, i)));
 	for (i = 0; i < cs_indicator_warninglist_count(ind); i++)
-		printf("  warninglist: %s\n", cs_indicator_warninglist(in, ind, i));
+		printf("  warninglist: %s\n", cli_safe(cs_indicator_warninglist(in, ind, i)));
 	for (i = 0; i < cs_indicator_term_count(ind); i++) {
 		const char *v;
 		enum cs_kind k = cs_indicator_term(ind, i, &v);
 
 		printf("  term:       [observation %u] %s %s\n",
-		       cs_indicator_term_observation(ind, i) + 1, cs_kind_name(k), v);
+		       cs_indicator_term_observation(ind, i) + 1, cs_kind_name(k), cli_safe(v));
 	}
 	for (i = 0; i < cs_indicator_source_count(ind); i++) {
 		struct cs_source_info si;
 
 		cs_indicator_source(in, ind, i, &si);
-		printf("  source:     %s", si.file ? si.file : "-");
+		printf("  source:     %s", si.file ? cli_safe(si.file) : "-");
 		if (si.line)
 			printf(":%llu", (unsigned long long)si.line);
 		if (si.format)
-			printf(" (%s)", si.format);
+			printf(" (%s)", cli_safe(si.format));
 		if (si.ref)
-			printf(" %s", si.ref);
+			printf(" %s", cli_safe(si.ref));
 		if (si.description)
-			printf(" \"%s\"", si.description);
+			printf(" \"%s\"", cli_safe(si.description));
 		printf("\n");
 	}
 }
@@ -575,7 +592,7 @@ static int cmd_show(int argc, char **argv, struct cli_global *g)
 		if (strcmp(argv[a], "--kind") == 0 && a + 1 < argc) {
 			kind = cs_kind_from_name(argv[++a]);
 			if (kind == CS_KIND_NONE) {
-				cli_err("unknown kind '%s'", argv[a]);
+				cli_err("unknown kind '%s'", cli_safe(argv[a]));
 				return CS_EXIT_ERROR;
 			}
 		} else if (!value) {
@@ -589,7 +606,7 @@ static int cmd_show(int argc, char **argv, struct cli_global *g)
 		cli_err("usage: chainsweep intel show VALUE [--kind K]");
 		return CS_EXIT_ERROR;
 	}
-	st = cli_open_store(g);
+	st = cli_open_store_ro(g);
 	if (!st)
 		return CS_EXIT_ERROR;
 	in = cli_load_intel(st);
@@ -622,7 +639,7 @@ static int cmd_show(int argc, char **argv, struct cli_global *g)
 		}
 	}
 	if (!found && !g->json)
-		printf("no indicator matches '%s'\n", value);
+		printf("no indicator matches '%s'\n", cli_safe(value));
 	cs_intel_free(in);
 	cs_store_close(st);
 	return found ? CS_EXIT_FOUND : CS_EXIT_OK;
@@ -687,6 +704,6 @@ int cmd_intel(int argc, char **argv, struct cli_global *g)
 		return cmd_stats(argc - 1, argv + 1, g);
 	if (strcmp(argv[1], "show") == 0)
 		return cmd_show(argc - 1, argv + 1, g);
-	cli_err("unknown intel command '%s'", argv[1]);
+	cli_err("unknown intel command '%s'", cli_safe(argv[1]));
 	return CS_EXIT_ERROR;
 }

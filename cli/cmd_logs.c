@@ -90,10 +90,10 @@ static void on_log_diag(void *ud, const struct cs_diag *d)
 	if (d->line)
 		fprintf(stderr, "%s:%llu: warning: %s\n",
 		        cli_escape(&ls->esc, d->file ? d->file : "-"), (unsigned long long)d->line,
-		        d->message);
+		        cli_safe(d->message));
 	else
 		fprintf(stderr, "%s: warning: %s\n", cli_escape(&ls->esc, d->file ? d->file : "-"),
-		        d->message);
+		        cli_safe(d->message));
 }
 
 static int on_hit(void *ud, const struct cs_log_hit *h)
@@ -145,7 +145,7 @@ static int on_hit(void *ud, const struct cs_log_hit *h)
 	       cli_escape(&ls->esc, cs_indicator_value(ind)));
 	n = cs_indicator_label_count(ind);
 	for (i = 0; i < n; i++)
-		printf("%s%s", i ? ", " : "  [", cs_indicator_label(ls->intel, ind, i));
+		printf("%s%s", i ? ", " : "  [", cli_safe(cs_indicator_label(ls->intel, ind, i)));
 	if (n)
 		putchar(']');
 	if (cs_indicator_flags(ind) & CS_IND_WARNLISTED)
@@ -374,16 +374,12 @@ int cmd_logs(int argc, char **argv, struct cli_global *g)
 				goto out;
 			}
 		} else if (strcmp(a, "--threads") == 0) {
-			if (cli_parse_size(val, &v) || v == 0 || v > 64) {
-				cli_err("--threads: 1 to 64");
+			if (cli_opt_uint(a, val, 1, 64, &v))
 				goto out;
-			}
 			o.threads = (unsigned)v;
 		} else if (strcmp(a, "--max-line") == 0) {
-			if (cli_parse_size(val, &v) || v < 4096) {
-				cli_err("--max-line: a size of at least 4K");
+			if (cli_opt_size(a, val, 4096, SIZE_MAX, &v))
 				goto out;
-			}
 			o.max_line = (size_t)v;
 		} else {
 			cli_err("unknown option '%s'", a);

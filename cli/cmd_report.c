@@ -14,6 +14,8 @@
 #include "chainsweep/report.h"
 #include "cli.h"
 
+#define CS_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
 struct report_state {
 	const struct cs_intel *intel;
 	struct cs_finding_rec *v;
@@ -206,29 +208,6 @@ static size_t windows(struct report_state *rs, struct cs_incident_window **out)
 	return k;
 }
 
-static int write_one(const char *dir, const char *name, const char *format,
-                     const struct cs_report *r)
-{
-	char path[4096];
-	FILE *f;
-	int rc;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	if (!f) {
-		cli_err("%s: %s", path, strerror(errno));
-		return CS_ERR_IO;
-	}
-	rc = cs_report_write(f, format, r);
-	if (fclose(f) != 0 && !rc)
-		rc = CS_ERR_IO;
-	if (rc)
-		cli_err("%s: %s", path, cs_strerror(rc));
-	else
-		printf("%s\n", path);
-	return rc;
-}
-
 int cmd_report(int argc, char **argv, struct cli_global *g)
 {
 	struct report_state rs;
@@ -238,6 +217,14 @@ int cmd_report(int argc, char **argv, struct cli_global *g)
 	struct cs_intel *in = NULL;
 	struct cs_correlation *corr = NULL;
 	const struct cs_lead **leads = NULL;
+	static const struct cs_report_file files[] = {
+	        {"findings.jsonl", "jsonl"},
+	        {"report.html", "html"},
+	        {"sightings.stix.json", "stix"},
+	        {"event.misp.json", "misp"},
+	};
+	struct cli_text t = {NULL, 0};
+	char err[4096 + 256];
 	char *svg = NULL;
 	const char *out = ".", *host = NULL, *title = "chainsweep case report";
 	int k, rc = CS_EXIT_ERROR, x;
@@ -267,7 +254,7 @@ int cmd_report(int argc, char **argv, struct cli_global *g)
 		cli_err("%s: %s", out, strerror(errno));
 		return CS_EXIT_ERROR;
 	}
-	st = cli_open_store(g);
+	st = cli_open_store_ro(g);
 	if (!st)
 		goto done;
 	in = cli_load_intel(st);
@@ -337,12 +324,16 @@ int cmd_report(int argc, char **argv, struct cli_global *g)
 			cli_err("overlap leads left out of the report: %s", cs_store_errmsg(st));
 		}
 	}
+	x = cs_report_save(out, files, CS_ARRAY_LEN(files), &r, err, sizeof(err));
+	if (x) {
+		cli_err("%s", cli_escape(&t, err[0] ? err : cs_strerror(x)));
+		cli_err("no report written (the files already in %s, if any, are unchanged)",
+		        cli_escape(&t, out));
+		goto done;
+	}
+	for (i = 0; i < CS_ARRAY_LEN(files); i++)
+		printf("%s/%s\n", cli_escape(&t, out), files[i].name);
 	rc = CS_EXIT_OK;
-	if (write_one(out, "findings.jsonl", "jsonl", &r) ||
-	    write_one(out, "report.html", "html", &r) ||
-	    write_one(out, "sightings.stix.json", "stix", &r) ||
-	    write_one(out, "event.misp.json", "misp", &r))
-		rc = CS_EXIT_ERROR;
 done:
 	cs_correlation_free(corr);
 	free(leads);
@@ -355,5 +346,6 @@ done:
 	free(rs.hosts);
 	cs_intel_free(in);
 	cs_store_close(st);
+	cli_text_release(&t);
 	return rc;
 }

@@ -49,7 +49,7 @@ static void on_scan_diag(void *ud, const struct cs_diag *d)
 	if (d->line)
 		fprintf(stderr, ":%llu", (unsigned long long)d->line);
 	fprintf(stderr, ": %s: %s\n", d->severity == CS_SEV_ERROR ? "error" : "warning",
-	        d->message);
+	        cli_safe(d->message));
 }
 
 static void on_progress(void *ud, const struct cs_scan_progress *p)
@@ -160,7 +160,7 @@ static int on_finding(void *ud, const struct cs_file_finding *f)
 		printf("  %s", cli_escape(&ss->esc, f->matched));
 	n = ind ? cs_indicator_label_count(ind) : 0;
 	for (i = 0; i < n; i++)
-		printf("%s%s", i ? ", " : "  [", cs_indicator_label(ss->intel, ind, i));
+		printf("%s%s", i ? ", " : "  [", cli_safe(cs_indicator_label(ss->intel, ind, i)));
 	if (n)
 		putchar(']');
 	if (ind && (cs_indicator_flags(ind) & CS_IND_WARNLISTED))
@@ -172,7 +172,7 @@ static int on_finding(void *ud, const struct cs_file_finding *f)
 	}
 	putchar('\n');
 	for (i = 0; i < f->nstrings; i++)
-		printf("    %s at %llu (%llu bytes)\n", f->strings[i].id,
+		printf("    %s at %llu (%llu bytes)\n", cli_safe(f->strings[i].id),
 		       (unsigned long long)f->strings[i].offset,
 		       (unsigned long long)f->strings[i].len);
 	if (f->partial)
@@ -379,56 +379,37 @@ static int cmd_files(int argc, char **argv, struct cli_global *g)
 		} else if (strcmp(a, "--intel") == 0) {
 			intel_files[nintel++] = argv[i + 1];
 		} else if (strcmp(a, "--threads") == 0) {
-			if (cli_parse_size(val, &v) || v == 0 || v > 256) {
-				cli_err("--threads: 1 to 256");
+			if (cli_opt_uint(a, val, 1, 256, &v))
 				goto out;
-			}
 			o.threads = (unsigned)v;
 		} else if (strcmp(a, "--max-size") == 0) {
-			if (cli_parse_size(val, &o.max_size)) {
-				cli_err("--max-size: a size such as 500M");
+			if (cli_opt_size(a, val, 0, UINT64_MAX, &o.max_size))
 				goto out;
-			}
 		} else if (strcmp(a, "--yara-max-size") == 0) {
-			if (cli_parse_size(val, &o.yara_max_size) || !o.yara_max_size) {
-				cli_err("--yara-max-size: a size such as 64M");
+			if (cli_opt_size(a, val, 1, UINT64_MAX, &o.yara_max_size))
 				goto out;
-			}
 		} else if (strcmp(a, "--archive-max-bytes") == 0) {
-			if (cli_parse_size(val, &o.archive_max_bytes) || !o.archive_max_bytes) {
-				cli_err("--archive-max-bytes: a size such as 1G");
+			if (cli_opt_size(a, val, 1, UINT64_MAX, &o.archive_max_bytes))
 				goto out;
-			}
 		} else if (strcmp(a, "--archive-max-ratio") == 0) {
-			if (cli_parse_size(val, &o.archive_max_ratio) || !o.archive_max_ratio) {
-				cli_err("--archive-max-ratio: a number");
+			if (cli_opt_size(a, val, 1, UINT64_MAX, &o.archive_max_ratio))
 				goto out;
-			}
 		} else if (strcmp(a, "--archive-max-members") == 0) {
-			if (cli_parse_size(val, &o.archive_max_members) || !o.archive_max_members) {
-				cli_err("--archive-max-members: a number");
+			if (cli_opt_size(a, val, 1, UINT64_MAX, &o.archive_max_members))
 				goto out;
-			}
 		} else if (strcmp(a, "--archive-depth") == 0) {
-			if (cli_parse_size(val, &v) || v == 0 || v > 64) {
-				cli_err("--archive-depth: 1 to 64");
+			if (cli_opt_uint(a, val, 1, 64, &v))
 				goto out;
-			}
 			o.archive_depth = (unsigned)v;
 		} else if (strcmp(a, "--yara-timeout") == 0) {
-			if (cli_parse_size(val, &v) || v == 0 || v > 86400) {
-				cli_err("--yara-timeout: seconds");
+			if (cli_opt_uint(a, val, 1, 86400, &v))
 				goto out;
-			}
 			o.yara_timeout = (int)v;
 		} else if (strcmp(a, "--max-rate") == 0 || strcmp(a, "--max-runtime") == 0) {
-			char *end;
-			double d = strtod(val, &end);
+			double d;
 
-			if (end == val || *end || d <= 0) {
-				cli_err("%s: a positive number", a);
+			if (cli_opt_positive(a, val, 1e12, &d))
 				goto out;
-			}
 			if (a[6] == 'r')
 				o.max_rate = d;
 			else

@@ -117,7 +117,7 @@ static int on_sw_finding(void *ud, const struct cs_software_finding *f)
 	printf("%s %s %s", f->indeterminate ? "INDETERMINATE" : "FOUND",
 	       cli_escape(&ss->esc, p->name), cli_escape(&ss->esc2, p->version));
 	printf(" [%s%s%s]", cs_ecosystem_name(p->ecosystem), p->platform ? ", " : "",
-	       p->platform ? p->platform : "");
+	       p->platform ? cli_safe(p->platform) : "");
 	printf("  %s", cli_escape(&ss->esc, p->file));
 	if (p->entry)
 		printf(" (%s)", cli_escape(&ss->esc, p->entry));
@@ -127,7 +127,8 @@ static int on_sw_finding(void *ud, const struct cs_software_finding *f)
 	printf("  affected: %s", cli_escape(&ss->esc, f->affected));
 	n = f->indicator ? cs_indicator_label_count(f->indicator) : 0;
 	for (i = 0; i < n; i++)
-		printf("%s%s", i ? ", " : "  [", cs_indicator_label(ss->intel, f->indicator, i));
+		printf("%s%s", i ? ", " : "  [",
+		       cli_safe(cs_indicator_label(ss->intel, f->indicator, i)));
 	if (n)
 		putchar(']');
 	if (f->valid_from || f->valid_until)

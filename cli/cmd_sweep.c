@@ -226,7 +226,7 @@ static void on_quiet_diag(void *ud, const struct cs_diag *d)
 	fprintf(stderr, "%s", d->file ? cli_escape(&ss->esc, d->file) : "-");
 	if (d->line)
 		fprintf(stderr, ":%llu", (unsigned long long)d->line);
-	fprintf(stderr, ": %s\n", d->message);
+	fprintf(stderr, ": %s\n", cli_safe(d->message));
 }
 
 static void free_findings(struct sweep_state *ss)
@@ -326,11 +326,12 @@ static void answer(struct sweep_state *ss, const struct cs_scan_result *fr,
 	incidents_more(ss, "incident:", inc, sizeof(inc));
 	incidents(ss, "actor:", act, sizeof(act));
 	if (!ss->n) {
-		printf("NOTHING FOUND on %s%s.\n", ss->host,
+		printf("NOTHING FOUND on %s%s.\n", cli_safe(ss->host),
 		       incomplete ? ", but the sweep was INCOMPLETE (see below)" : "");
 	} else {
-		printf("HIT on %s: %s%s%s%s%s.\n", ss->host, inc[0] ? inc : "no incident named",
-		       act[0] ? " (" : "", act[0] ? "actor " : "", act, act[0] ? ")" : "");
+		printf("HIT on %s: %s%s%s%s%s.\n", cli_safe(ss->host),
+		       inc[0] ? cli_safe(inc) : "no incident named", act[0] ? " (" : "",
+		       act[0] ? "actor " : "", cli_safe(act), act[0] ? ")" : "");
 	}
 	if (files) {
 		printf("  Files (%zu):\n", files);
@@ -339,8 +340,8 @@ static void answer(struct sweep_state *ss, const struct cs_scan_result *fr,
 
 			if (f->kind != CS_FIND_FILE)
 				continue;
-			printf("    %s  %s %s = %s%s  (modified %s)\n", f->location, f->evidence,
-			       f->ind_kind, f->ind_value,
+			printf("    %s  %s %s = %s%s  (modified %s)\n", cli_safe(f->location),
+			       cli_safe(f->evidence), cli_safe(f->ind_kind), cli_safe(f->ind_value),
 			       f->warninglisted ? " (warninglisted)" : "",
 			       ms_text(f->first_seen_ms, a, sizeof(a)));
 		}
@@ -354,9 +355,10 @@ static void answer(struct sweep_state *ss, const struct cs_scan_result *fr,
 
 			if (f->kind != CS_FIND_LOG)
 				continue;
-			printf("    %s %s  %llu line%s in %s, first %s, last %s%s\n", f->ind_kind,
-			       f->ind_value, (unsigned long long)f->count, f->count == 1 ? "" : "s",
-			       f->location, ms_text(f->first_seen_ms, a, sizeof(a)),
+			printf("    %s %s  %llu line%s in %s, first %s, last %s%s\n",
+			       cli_safe(f->ind_kind), cli_safe(f->ind_value),
+			       (unsigned long long)f->count, f->count == 1 ? "" : "s",
+			       cli_safe(f->location), ms_text(f->first_seen_ms, a, sizeof(a)),
 			       ms_text(f->last_seen_ms, b, sizeof(b)),
 			       f->warninglisted ? " (warninglisted)" : "");
 		}
@@ -368,8 +370,8 @@ static void answer(struct sweep_state *ss, const struct cs_scan_result *fr,
 
 			if (f->kind != CS_FIND_SOFTWARE)
 				continue;
-			printf("    %s  in %s  %s %s%s", f->observed, f->location, f->ind_kind,
-			       f->ind_value,
+			printf("    %s  in %s  %s %s%s", cli_safe(f->observed),
+			       cli_safe(f->location), cli_safe(f->ind_kind), cli_safe(f->ind_value),
 			       strcmp(f->evidence, "version") ? "  (INDETERMINATE: the version "
 			                                        "cannot be ordered)"
 			                                      : "");
@@ -511,10 +513,8 @@ int cmd_sweep(int argc, char **argv, struct cli_global *g)
 		} else if (strcmp(a, "--osv") == 0) {
 			osv[nosv++] = argv[++k];
 		} else if (strcmp(a, "--threads") == 0) {
-			if (cli_parse_size(val, &v) || v == 0 || v > 64) {
-				cli_err("--threads: 1 to 64");
+			if (cli_opt_uint(a, val, 1, 64, &v))
 				goto out;
-			}
 			so.threads = lo.threads = (unsigned)v;
 			k++;
 		} else {
@@ -767,31 +767,33 @@ static int on_db_finding(void *ud, const struct cs_finding_rec *f, int64_t first
 	if (ls->g->json) {
 		json_t *o = json_pack(
 		        "{s:s, s:s, s:s, s:s, s:s?, s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "host",
-		        f->host, "kind",
+		        cli_utf8(f->host), "kind",
 		        f->kind == CS_FIND_FILE  ? "file"
 		        : f->kind == CS_FIND_LOG ? "log"
 		                                 : "software",
-		        "evidence", f->evidence, "location", f->location, "observed", f->observed,
-		        "indicator_kind", f->ind_kind, "indicator", f->ind_value, "first_seen_ms",
-		        (json_int_t)f->first_seen_ms, "last_seen_ms", (json_int_t)f->last_seen_ms,
-		        "count", (json_int_t)f->count, "first_sweep", (json_int_t)first_sweep,
-		        "last_sweep", (json_int_t)last_sweep);
+		        "evidence", f->evidence, "location", cli_utf8(f->location), "observed",
+		        cli_utf8(f->observed), "indicator_kind", f->ind_kind, "indicator",
+		        cli_utf8(f->ind_value), "first_seen_ms", (json_int_t)f->first_seen_ms,
+		        "last_seen_ms", (json_int_t)f->last_seen_ms, "count", (json_int_t)f->count,
+		        "first_sweep", (json_int_t)first_sweep, "last_sweep",
+		        (json_int_t)last_sweep);
 		json_t *labels = json_array();
 
 		for (k = 0; k < nl; k++)
-			json_array_append_new(labels,
-			                      json_string(cs_indicator_label(ls->intel, ind, k)));
+			json_array_append_new(
+			        labels,
+			        json_string(cli_utf8(cs_indicator_label(ls->intel, ind, k))));
 		json_object_set_new(o, "labels", labels);
 		cli_json_print(o);
 		return 0;
 	}
-	printf("%s  %-4s %-10s %s  %s %s  first %s  last %s  x%llu\n", f->host,
+	printf("%s  %-4s %-10s %s  %s %s  first %s  last %s  x%llu\n", cli_safe(f->host),
 	       f->kind == CS_FIND_FILE  ? "file"
 	       : f->kind == CS_FIND_LOG ? "log"
 	                                : "sw",
-	       f->evidence, f->location, f->ind_kind, f->ind_value,
-	       ms_text(f->first_seen_ms, a, sizeof(a)), ms_text(f->last_seen_ms, b, sizeof(b)),
-	       (unsigned long long)f->count);
+	       cli_safe(f->evidence), cli_safe(f->location), cli_safe(f->ind_kind),
+	       cli_safe(f->ind_value), ms_text(f->first_seen_ms, a, sizeof(a)),
+	       ms_text(f->last_seen_ms, b, sizeof(b)), (unsigned long long)f->count);
 	return 0;
 }
 
@@ -858,7 +860,7 @@ int cmd_findings(int argc, char **argv, struct cli_global *g)
 			return CS_EXIT_ERROR;
 		}
 	}
-	st = cli_open_store(g);
+	st = cli_open_store_ro(g);
 	if (!st)
 		return CS_EXIT_ERROR;
 	in = cli_load_intel(st);

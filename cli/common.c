@@ -3,6 +3,7 @@
  * indicator set, indicators as JSON.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +23,7 @@ void cli_flush_suppressed(struct diag_state *ds)
 {
 	if (ds->suppressed)
 		fprintf(stderr, "%s: note: %u more diagnostics not shown (use --verbose)\n",
-		        ds->file, ds->suppressed);
+		        cli_safe(ds->file), ds->suppressed);
 	ds->suppressed = 0;
 }
 
@@ -48,7 +49,7 @@ void cli_on_diag(void *ud, const struct cs_diag *d)
 		/* Per-file summaries are notes; --quiet drops them. */
 		if (ds->g->quiet || ds->g->json)
 			return;
-		fprintf(stderr, "%s: %s\n", file, d->message);
+		fprintf(stderr, "%s: %s\n", cli_safe(file), cli_safe(d->message));
 		return;
 	}
 	if (d->severity != CS_SEV_ERROR && !ds->g->verbose && ds->shown >= DIAGS_PER_FILE) {
@@ -57,13 +58,15 @@ void cli_on_diag(void *ud, const struct cs_diag *d)
 	}
 	ds->shown++;
 	if (d->line && d->column)
-		fprintf(stderr, "%s:%llu:%llu: %s: %s\n", file, (unsigned long long)d->line,
-		        (unsigned long long)d->column, sev_name(d->severity), d->message);
+		fprintf(stderr, "%s:%llu:%llu: %s: %s\n", cli_safe(file),
+		        (unsigned long long)d->line, (unsigned long long)d->column,
+		        sev_name(d->severity), cli_safe(d->message));
 	else if (d->line)
-		fprintf(stderr, "%s:%llu: %s: %s\n", file, (unsigned long long)d->line,
-		        sev_name(d->severity), d->message);
+		fprintf(stderr, "%s:%llu: %s: %s\n", cli_safe(file), (unsigned long long)d->line,
+		        sev_name(d->severity), cli_safe(d->message));
 	else
-		fprintf(stderr, "%s: %s: %s\n", file, sev_name(d->severity), d->message);
+		fprintf(stderr, "%s: %s: %s\n", cli_safe(file), sev_name(d->severity),
+		        cli_safe(d->message));
 }
 
 struct cs_intel *cli_load_intel(struct cs_store *st)
@@ -93,9 +96,10 @@ json_t *cli_indicator_json(const struct cs_intel *in, const struct cs_indicator 
 	size_t i;
 
 	json_object_set_new(o, "kind", json_string(cs_kind_name(cs_indicator_kind(ind))));
-	json_object_set_new(o, "value", json_string(cs_indicator_value(ind)));
+	json_object_set_new(o, "value", json_string(cli_utf8(cs_indicator_value(ind))));
 	for (i = 0; i < cs_indicator_label_count(ind); i++)
-		json_array_append_new(labels, json_string(cs_indicator_label(in, ind, i)));
+		json_array_append_new(labels,
+		                      json_string(cli_utf8(cs_indicator_label(in, ind, i))));
 	json_object_set_new(o, "labels", labels);
 	json_object_set_new(o, "detect", json_boolean(fl & CS_IND_DETECT));
 	json_object_set_new(o, "hunt_only",
@@ -115,7 +119,8 @@ json_t *cli_indicator_json(const struct cs_intel *in, const struct cs_indicator 
 		json_t *w = json_array();
 
 		for (i = 0; i < cs_indicator_warninglist_count(ind); i++)
-			json_array_append_new(w, json_string(cs_indicator_warninglist(in, ind, i)));
+			json_array_append_new(
+			        w, json_string(cli_utf8(cs_indicator_warninglist(in, ind, i))));
 		json_object_set_new(o, "warninglists", w);
 	}
 	if (!full) {
@@ -129,9 +134,10 @@ json_t *cli_indicator_json(const struct cs_intel *in, const struct cs_indicator 
 
 		cs_indicator_source(in, ind, i, &si);
 		json_array_append_new(srcs, json_pack("{s:s?, s:I, s:s?, s:s?, s:s?}", "file",
-		                                      si.file, "line", (json_int_t)si.line, "ref",
-		                                      si.ref, "format", si.format, "description",
-		                                      si.description));
+		                                      cli_utf8(si.file), "line",
+		                                      (json_int_t)si.line, "ref", cli_utf8(si.ref),
+		                                      "format", cli_utf8(si.format), "description",
+		                                      cli_utf8(si.description)));
 	}
 	json_object_set_new(o, "sources", srcs);
 	if (cs_indicator_term_count(ind)) {
@@ -143,7 +149,7 @@ json_t *cli_indicator_json(const struct cs_intel *in, const struct cs_indicator 
 
 			json_array_append_new(
 			        terms, json_pack("{s:s, s:s, s:i}", "kind", cs_kind_name(k),
-			                         "value", v, "observation",
+			                         "value", cli_utf8(v), "observation",
 			                         (int)cs_indicator_term_observation(ind, i)));
 		}
 		json_object_set_new(o, "terms", terms);
@@ -183,7 +189,25 @@ static size_t utf8_len(const unsigned char *s)
 	return n;
 }
 
-/* Whether the byte sequence at p prints as an escape (or is the end). */
+/*
+ * Valid UTF-8 that a terminal still acts on: the C1 controls U+0080 to
+ * U+009F (U+009B is CSI, like ESC [) and the bidirectional embedding,
+ * override and isolate marks, which reorder what is shown after them.
+ */
+static int is_control(const unsigned char *p, size_t n)
+{
+	if (n == 2 && p[0] == 0xc2 && p[1] < 0xa0)
+		return 1;
+	if (n == 3 && p[0] == 0xe2 && p[1] == 0x80 && p[2] >= 0xaa && p[2] <= 0xae)
+		return 1;
+	if (n == 3 && p[0] == 0xe2 && p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9)
+		return 1;
+	return 0;
+}
+
+/* Whether the bytes at p print as an escape ("\\xNN"), or start with an
+ * 'x' or a backslash: a backslash before them must be doubled for the
+ * escaping to be one-to-one. */
 static int starts_escape(const unsigned char *p)
 {
 	size_t n;
@@ -193,7 +217,7 @@ static int starts_escape(const unsigned char *p)
 	if (!*p)
 		return 0;
 	n = utf8_len(p);
-	return n == 0 || (n == 1 && (*p < 0x20 || *p == 0x7f));
+	return n == 0 || (n == 1 && (*p < 0x20 || *p == 0x7f)) || is_control(p, n);
 }
 
 static const char *escape(struct cli_text *t, const char *s, int one_to_one)
@@ -210,12 +234,19 @@ static const char *escape(struct cli_text *t, const char *s, int one_to_one)
 		t->cap = need;
 	}
 	while (*p) {
-		size_t n = utf8_len(p);
+		size_t n = utf8_len(p), k;
 
 		if (n == 0 || (n == 1 && (*p < 0x20 || *p == 0x7f))) {
 			snprintf(t->p + o, 5, "\\x%02x", *p);
 			o += 4;
 			p++;
+			continue;
+		}
+		if (is_control(p, n)) {
+			/* Every byte escaped: needs 4n bytes for n, as budgeted. */
+			for (k = 0; k < n; k++, o += 4)
+				snprintf(t->p + o, 5, "\\x%02x", p[k]);
+			p += n;
 			continue;
 		}
 		if (one_to_one && *p == '\\' && starts_escape(p + 1))
@@ -238,6 +269,56 @@ const char *cli_escape_path(struct cli_text *t, const char *s)
 	return escape(t, s, 1);
 }
 
+const char *cli_utf8(const char *s)
+{
+	static struct cli_text ring[CLI_SAFE_SLOTS];
+	static unsigned next;
+	const unsigned char *p;
+	struct cli_text *t;
+	size_t o = 0;
+
+	if (!s)
+		return NULL;
+	for (p = (const unsigned char *)s; *p; p += utf8_len(p))
+		if (!utf8_len(p))
+			break;
+	if (!*p)
+		return s;
+	t = &ring[next++ % CLI_SAFE_SLOTS];
+	if (strlen(s) * 4 + 1 > t->cap) {
+		char *q = realloc(t->p, strlen(s) * 4 + 1);
+
+		if (!q)
+			return "(out of memory)";
+		t->p = q;
+		t->cap = strlen(s) * 4 + 1;
+	}
+	for (p = (const unsigned char *)s; *p;) {
+		size_t n = utf8_len(p);
+
+		if (!n) {
+			snprintf(t->p + o, 5, "\\x%02x", *p);
+			o += 4;
+			p++;
+			continue;
+		}
+		memcpy(t->p + o, p, n);
+		o += n;
+		p += n;
+	}
+	t->p[o] = '\0';
+	return t->p;
+}
+
+const char *cli_safe(const char *s)
+{
+	static struct cli_text ring[CLI_SAFE_SLOTS];
+	static unsigned next;
+	struct cli_text *t = &ring[next++ % CLI_SAFE_SLOTS];
+
+	return cli_escape(t, s ? s : "");
+}
+
 void cli_text_release(struct cli_text *t)
 {
 	free(t->p);
@@ -245,36 +326,124 @@ void cli_text_release(struct cli_text *t)
 	t->cap = 0;
 }
 
-int cli_parse_size(const char *s, uint64_t *out)
+/*
+ * A decimal number, all of `s`: digits only (no sign, space or base
+ * prefix, which strtoull would take: "-5" is 2^64-5 to it), then, when
+ * `suffixes`, one of K, M, G (binary multiples). Overflow is an error.
+ */
+static int parse_u64(const char *s, int suffixes, uint64_t *out)
 {
-	char *end;
 	unsigned long long v;
+	unsigned shift = 0;
+	char *end;
 
+	if (!s || *s < '0' || *s > '9')
+		return -1;
 	errno = 0;
 	v = strtoull(s, &end, 10);
-	if (errno || end == s)
+	if (errno)
 		return -1;
-	switch (*end) {
-	case 'k':
-	case 'K':
-		v <<= 10;
+	if (suffixes && *end) {
+		switch (*end) {
+		case 'k':
+		case 'K':
+			shift = 10;
+			break;
+		case 'm':
+		case 'M':
+			shift = 20;
+			break;
+		case 'g':
+		case 'G':
+			shift = 30;
+			break;
+		default:
+			return -1;
+		}
 		end++;
-		break;
-	case 'm':
-	case 'M':
-		v <<= 20;
-		end++;
-		break;
-	case 'g':
-	case 'G':
-		v <<= 30;
-		end++;
-		break;
-	default:
-		break;
 	}
-	if (*end)
+	if (*end || (shift && v > (UINT64_MAX >> shift)))
 		return -1;
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
+int cli_parse_size(const char *s, uint64_t *out)
+{
+	return parse_u64(s, 1, out);
+}
+
+static int opt_u64(const char *opt, const char *val, int suffixes, uint64_t min, uint64_t max,
+                   uint64_t *out)
+{
+	struct cli_text t = {NULL, 0};
+	uint64_t v;
+
+	if (parse_u64(val, suffixes, &v)) {
+		cli_err("%s: '%s' is not %s", opt, cli_escape(&t, val ? val : ""),
+		        suffixes ? "a size (a whole number, or one with K, M or G)"
+		                 : "a whole number");
+		cli_text_release(&t);
+		return -1;
+	}
+	if (v < min || v > max) {
+		if (max == UINT64_MAX)
+			cli_err("%s: '%s' is out of range (at least %llu)", opt,
+			        cli_escape(&t, val), (unsigned long long)min);
+		else
+			cli_err("%s: '%s' is out of range (%llu to %llu)", opt, cli_escape(&t, val),
+			        (unsigned long long)min, (unsigned long long)max);
+		cli_text_release(&t);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int cli_opt_uint(const char *opt, const char *val, uint64_t min, uint64_t max, uint64_t *out)
+{
+	return opt_u64(opt, val, 0, min, max, out);
+}
+
+int cli_opt_size(const char *opt, const char *val, uint64_t min, uint64_t max, uint64_t *out)
+{
+	return opt_u64(opt, val, 1, min, max, out);
+}
+
+int cli_parse_double(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	/* strtod takes "nan", "inf", hexadecimal and leading space: a
+	 * number here starts with a digit or a point and is finite. */
+	if (!s || !((*s >= '0' && *s <= '9') || *s == '.'))
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || *end || errno || !isfinite(v) || strpbrk(s, "xXpP"))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int cli_opt_positive(const char *opt, const char *val, double max, double *out)
+{
+	struct cli_text t = {NULL, 0};
+	double v;
+
+	if (cli_parse_double(val, &v)) {
+		cli_err("%s: '%s' is not a positive number (such as 2.5)", opt,
+		        cli_escape(&t, val ? val : ""));
+		cli_text_release(&t);
+		return -1;
+	}
+	if (!(v > 0) || v > max) {
+		cli_err("%s: '%s' is out of range (above 0, at most %g)", opt, cli_escape(&t, val),
+		        max);
+		cli_text_release(&t);
+		return -1;
+	}
 	*out = v;
 	return 0;
 }
@@ -311,7 +480,8 @@ struct cs_intel *cli_import_intel(char **files, size_t n, const struct cli_globa
 	for (i = 0; i < n; i++) {
 		memset(&stats, 0, sizeof(stats));
 		if (cs_intel_import(in, files[i], &stats) == CS_ERR_IO) {
-			cli_err("%s: cannot read: %s", files[i], cs_intel_errmsg(in));
+			cli_err("%s: cannot read: %s", cli_safe(files[i]),
+			        cli_safe(cs_intel_errmsg(in)));
 			cs_intel_free(in);
 			return NULL;
 		}

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
@@ -53,15 +54,11 @@ int cli_global_opt(struct cli_global *g, int argc, char **argv, int *i)
 		return 1;
 	}
 	if (strcmp(a, "--yara-variant-bytes") == 0) {
-		const char *v = *i + 1 < argc ? argv[*i + 1] : "";
-		char *end = NULL;
+		uint64_t v;
 
-		errno = 0;
-		g->yara_variant_bytes = strtoull(v, &end, 10);
-		if (v[0] < '0' || v[0] > '9' || *end || errno || !g->yara_variant_bytes) {
-			cli_err("--yara-variant-bytes needs a number of bytes above 0");
+		if (cli_opt_size(a, *i + 1 < argc ? argv[*i + 1] : "", 1, UINT64_MAX, &v))
 			return -1;
-		}
+		g->yara_variant_bytes = v;
 		++*i;
 		return 1;
 	}
@@ -80,8 +77,26 @@ int cli_global_opt(struct cli_global *g, int argc, char **argv, int *i)
 	return 0;
 }
 
-struct cs_store *cli_open_store(const struct cli_global *g)
+static void on_store_wait(void *ud, const char *path)
 {
+	static int said;
+	struct cli_text t = {NULL, 0};
+
+	(void)ud;
+	if (said++)
+		return;
+	cli_err("%s: the case database is busy (another chainsweep is writing to it); "
+	        "waiting up to %u s",
+	        cli_escape(&t, path), CLI_BUSY_TIMEOUT_MS / 1000);
+	cli_text_release(&t);
+}
+
+/* Open the case database; `readonly` for the commands that only read it
+ * (a case that does not exist yet is created, as every command does). */
+static struct cs_store *open_store(const struct cli_global *g, int readonly)
+{
+	struct cs_store_opts o;
+	struct cli_text t = {NULL, 0};
 	char path[4096];
 	struct cs_store *st = NULL;
 	int rc;
@@ -92,13 +107,28 @@ struct cs_store *cli_open_store(const struct cli_global *g)
 		cli_err("default database path too long; use --db");
 		return NULL;
 	}
-	rc = cs_store_open(path, &st);
+	memset(&o, 0, sizeof(o));
+	o.readonly = readonly && access(path, F_OK) == 0;
+	o.busy_timeout_ms = CLI_BUSY_TIMEOUT_MS;
+	o.on_wait = on_store_wait;
+	rc = cs_store_open_opts(path, &o, &st);
 	if (rc) {
-		cli_err("cannot open case database: %s", cs_store_errmsg(st));
+		cli_err("cannot open case database: %s", cli_escape(&t, cs_store_errmsg(st)));
+		cli_text_release(&t);
 		cs_store_close(st);
 		return NULL;
 	}
 	return st;
+}
+
+struct cs_store *cli_open_store(const struct cli_global *g)
+{
+	return open_store(g, 0);
+}
+
+struct cs_store *cli_open_store_ro(const struct cli_global *g)
+{
+	return open_store(g, 1);
 }
 
 void cli_json_print(json_t *v)
@@ -218,7 +248,45 @@ static void tune_malloc(void)
 #endif
 }
 
+/*
+ * What a command printed must have reached standard output: a full disk,
+ * a closed pipe reader or /dev/full must not pass for success. The last
+ * buffered bytes are flushed and the stream closed here, for every
+ * command; a failure at any point makes the exit status 2, with a message.
+ */
+static int finish_stdout(int rc)
+{
+	int err = 0, failed;
+
+	errno = 0;
+	failed = fflush(stdout) != 0;
+	if (failed)
+		err = errno;
+	failed |= ferror(stdout) != 0;
+	errno = 0;
+	/* Closing a standard output that was closed to begin with is not an
+	 * error when nothing was written (a failed write is caught above). */
+	if (fclose(stdout) != 0 && !failed && errno != EBADF) {
+		failed = 1;
+		err = errno;
+	}
+	if (!failed)
+		return rc;
+	if (err)
+		cli_err("cannot write to standard output: %s", strerror(err));
+	else
+		cli_err("cannot write to standard output (a write failed)");
+	return CS_EXIT_ERROR;
+}
+
+static int run(int argc, char **argv);
+
 int main(int argc, char **argv)
+{
+	return finish_stdout(run(argc, argv));
+}
+
+static int run(int argc, char **argv)
 {
 	struct cli_global g;
 	int i = 1, r;
@@ -237,7 +305,7 @@ int main(int argc, char **argv)
 		r = cli_global_opt(&g, argc, argv, &i);
 		if (r <= 0) {
 			if (r == 0)
-				cli_err("unknown option '%s'", argv[i]);
+				cli_err("unknown option '%s'", cli_safe(argv[i]));
 			usage(stderr);
 			return CS_EXIT_ERROR;
 		}
@@ -269,7 +337,7 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return CS_EXIT_OK;
 	}
-	cli_err("unknown command '%s'", argv[i]);
+	cli_err("unknown command '%s'", cli_safe(argv[i]));
 	usage(stderr);
 	return CS_EXIT_ERROR;
 }

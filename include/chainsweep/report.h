@@ -114,6 +114,27 @@ int cs_report_misp(FILE *out, const struct cs_report *r);
 const char *const *cs_report_formats(void);
 int cs_report_write(FILE *out, const char *format, const struct cs_report *r);
 
+/*
+ * Write reports as files into the folder `dir` (which must exist): one
+ * file per entry of `files`, `format` as cs_report_write() names it,
+ * `name` a plain file name. Each is written under a fresh temporary name
+ * (created with O_EXCL | O_NOFOLLOW, so never through a link), every
+ * write, fsync and close checked; only when every file is complete are
+ * they renamed into place, so each report is complete or absent, and on
+ * failure no temporary file is left. A symbolic link, folder or other
+ * non-regular file where a report goes is an error and is left alone (a
+ * regular file is replaced, a hard link's other names keep the old bytes).
+ * Returns CS_OK, CS_ERR_INVALID, CS_ERR_NOMEM or CS_ERR_IO; on error `err`
+ * (errlen bytes, may be NULL) says which file and why, with the system's
+ * reason ("No space left on device").
+ */
+struct cs_report_file {
+	const char *name;
+	const char *format;
+};
+int cs_report_save(const char *dir, const struct cs_report_file *files, size_t n,
+		   const struct cs_report *r, char *err, size_t errlen);
+
 #ifdef __cplusplus
 }
 #endif

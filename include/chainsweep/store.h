@@ -30,6 +30,31 @@ struct cs_store;
  * message (read it with cs_store_errmsg, then cs_store_close it).
  */
 int cs_store_open(const char *path, struct cs_store **out);
+
+/*
+ * How cs_store_open_opts() opens the case database.
+ *
+ * `readonly`: open for reading only. Nothing is created or written: no
+ * folder, no table, no schema upgrade, no journal-mode change, so a case
+ * in a read-only file or folder, or another user's, can be read. A case
+ * in write-ahead-log mode whose folder does not let its -shm/-wal files
+ * be created, and that has no -wal file (no writer is at work), is read
+ * as an immutable file. An older schema is refused (a write upgrades it);
+ * the sweep and finding tables may be absent (nothing to read).
+ *
+ * `busy_timeout_ms`: how long to wait for another connection's write
+ * transaction, at open and later (0: 10 s). `on_wait`, when set, is
+ * called once each time such a wait begins, with the database path.
+ */
+typedef void (*cs_store_wait_fn)(void *userdata, const char *path);
+struct cs_store_opts {
+	int readonly;
+	unsigned busy_timeout_ms;
+	cs_store_wait_fn on_wait;
+	void *userdata;
+};
+int cs_store_open_opts(const char *path, const struct cs_store_opts *opts,
+		       struct cs_store **out);
 void cs_store_close(struct cs_store *st);
 const char *cs_store_errmsg(const struct cs_store *st);
 

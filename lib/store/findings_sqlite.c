@@ -48,6 +48,24 @@ static int64_t latest_intel(struct cs_store *st)
 	return v;
 }
 
+/*
+ * Before reading the sweep tables: a writable handle creates them when
+ * absent (1); a read-only one cannot, and an absent `table` means there
+ * is nothing to read (0). CS_ERR_DB on error.
+ */
+static int readable(struct cs_store *st, const char *table)
+{
+	if (!st->readonly) {
+		if (cs__store_run(st, cs__store_inventory_sql) ||
+		    cs__store_run(st, cs__store_findings_sql))
+			return CS_ERR_DB;
+		return 1;
+	}
+	if (cs__store_has_table(st, "host") == 0)
+		return 0;
+	return cs__store_has_table(st, table);
+}
+
 int cs_store_sweep_begin(struct cs_store *st, const char *host, const char *what, int64_t *sweep)
 {
 	sqlite3_stmt *q = NULL;
@@ -154,8 +172,10 @@ int cs_store_findings(struct cs_store *st, const char *host, int kind, cs_findin
 	sqlite3_stmt *q = NULL;
 	int rc = CS_OK, r;
 
-	if (cs__store_run(st, cs__store_inventory_sql) || cs__store_run(st, cs__store_findings_sql))
-		return CS_ERR_DB;
+	rc = readable(st, "finding");
+	if (rc <= 0)
+		return rc;
+	rc = CS_OK;
 	if (sqlite3_prepare_v2(
 	            st->db,
 	            "SELECT h.name, f.kind, f.evidence, f.location, f.observed, f.ind_kind,"
@@ -209,8 +229,10 @@ int cs_store_sweeps(struct cs_store *st, cs_sweep_fn fn, void *ud)
 	sqlite3_stmt *q = NULL;
 	int rc = CS_OK, r;
 
-	if (cs__store_run(st, cs__store_inventory_sql) || cs__store_run(st, cs__store_findings_sql))
-		return CS_ERR_DB;
+	rc = readable(st, "sweep");
+	if (rc <= 0)
+		return rc;
+	rc = CS_OK;
 	/* The last finished sweep of each host (`scan software` runs, which
 	 * record only packages, have no coverage to report). */
 	if (sqlite3_prepare_v2(st->db,

@@ -10,6 +10,8 @@
 
 #include <sqlite3.h>
 
+#include "chainsweep/store.h"
+
 struct cs_store {
 	sqlite3 *db;
 	char errmsg[512];
@@ -19,7 +21,18 @@ struct cs_store {
 	int64_t inv_time;
 	/* A bulk intel import in progress (cs_store_import_begin). */
 	struct cs_store_import *imp;
+	/* Opened by cs_store_open_opts with readonly: nothing is created. */
+	int readonly;
+	/* Waiting for another connection's lock (see cs_store_opts). */
+	char *path;
+	unsigned busy_ms;
+	int64_t wait_start_ms;
+	cs_store_wait_fn on_wait;
+	void *wait_ud;
 };
+
+/* 1 when the database has the table, 0 when not, CS_ERR_DB on error. */
+int cs__store_has_table(struct cs_store *st, const char *table);
 
 /* Record sqlite's message for `what` in errmsg; returns CS_ERR_DB. */
 int cs__store_fail(struct cs_store *st, const char *what);

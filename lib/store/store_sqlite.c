@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <pthread.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -16,6 +17,8 @@
 #include "intel/intel_int.h"
 
 #define CS_SCHEMA_VERSION 2
+#define CS_STR_(x) #x
+#define CS_STR(x) CS_STR_(x)
 
 #include "store/store_int.h"
 
@@ -141,15 +144,253 @@ static int migrate(struct cs_store *st)
 			" DEFAULT 0");
 }
 
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * One more wait for a lock another connection holds: `count` 0 starts a
+ * wait (and tells the caller's on_wait). Sleeps a little and returns 1
+ * while the busy timeout has not run out, else 0. SQLite's busy handler
+ * and the open's own retries (where SQLite does not call the handler)
+ * share it.
+ */
+static int busy_wait(struct cs_store *st, int count)
+{
+	int64_t waited;
+	struct timespec ts;
+	long ms;
+
+	if (count == 0) {
+		st->wait_start_ms = now_ms();
+		if (st->on_wait)
+			st->on_wait(st->wait_ud, st->path ? st->path : "");
+	}
+	waited = now_ms() - st->wait_start_ms;
+	if (waited >= (int64_t)st->busy_ms)
+		return 0;
+	ms = count < 5 ? 10L << count : 200;
+	if (ms > (int64_t)st->busy_ms - waited)
+		ms = (long)((int64_t)st->busy_ms - waited);
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	nanosleep(&ts, NULL);
+	return 1;
+}
+
+static int on_busy(void *ud, int count)
+{
+	return busy_wait(ud, count);
+}
+
+/*
+ * exec() that waits when the database is busy even where SQLite returns
+ * SQLITE_BUSY at once: changing the journal mode while another connection
+ * writes in rollback mode is refused without calling the busy handler
+ * (waiting there could deadlock), but nothing is held between two tries
+ * here, so waiting is safe.
+ */
+static int exec_wait(struct cs_store *st, const char *sql)
+{
+	int n = 0;
+
+	for (;;) {
+		int rc = exec(st, sql), ec = sqlite3_errcode(st->db) & 0xff;
+
+		if (!rc || (ec != SQLITE_BUSY && ec != SQLITE_LOCKED))
+			return rc;
+		if (!busy_wait(st, n++))
+			return rc;
+	}
+}
+
+int cs__store_has_table(struct cs_store *st, const char *table)
+{
+	sqlite3_stmt *q = NULL;
+	int r;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM sqlite_master WHERE type = 'table'"
+				       " AND name = ?1",
+			       -1, &q, NULL) != SQLITE_OK)
+		return db_fail(st, "schema check");
+	sqlite3_bind_text(q, 1, table, -1, SQLITE_STATIC);
+	r = sqlite3_step(q);
+	sqlite3_finalize(q);
+	if (r != SQLITE_ROW && r != SQLITE_DONE)
+		return db_fail(st, "schema check");
+	return r == SQLITE_ROW;
+}
+
+/*
+ * The schema number the database records: CS_OK with *v (0 when there is
+ * no meta table or no schema row). A value that is not a plain decimal
+ * number is refused, never rewritten.
+ */
+static int schema_of(struct cs_store *st, const char *path, int *v)
+{
+	sqlite3_stmt *q = NULL;
+	const unsigned char *t;
+	int r, n = 0, i;
+
+	*v = 0;
+	r = cs__store_has_table(st, "meta");
+	if (r <= 0)
+		return r;
+	if (sqlite3_prepare_v2(st->db, "SELECT value FROM meta WHERE key = 'schema'", -1, &q,
+			       NULL) != SQLITE_OK)
+		return db_fail(st, "schema check");
+	r = sqlite3_step(q);
+	if (r == SQLITE_DONE) {
+		sqlite3_finalize(q);
+		return CS_OK;
+	}
+	if (r != SQLITE_ROW) {
+		sqlite3_finalize(q);
+		return db_fail(st, "schema check");
+	}
+	t = sqlite3_column_text(q, 0);
+	for (i = 0; t && t[i] >= '0' && t[i] <= '9' && i < 9; i++)
+		n = n * 10 + (t[i] - '0');
+	if (!t || i == 0 || t[i]) {
+		snprintf(st->errmsg, sizeof(st->errmsg),
+			 "%s: its schema number is '%.40s', not a number: not a chainsweep case"
+			 " database, or a damaged one",
+			 path, t ? (const char *)t : "");
+		sqlite3_finalize(q);
+		return CS_ERR_UNSUPPORTED;
+	}
+	sqlite3_finalize(q);
+	*v = n;
+	return CS_OK;
+}
+
+/* "file:" URI of `path` with immutable=1 (sqlite3_open_v2 with
+ * SQLITE_OPEN_URI): every byte but unreserved ones and '/' %-encoded. */
+static char *immutable_uri(const char *path)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	struct cs_buf b;
+	const unsigned char *p;
+	int rc;
+
+	cs__buf_init(&b, 0);
+	rc = cs__buf_adds(&b, "file:");
+	for (p = (const unsigned char *)path; !rc && *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("/-._~", *p)) {
+			rc = cs__buf_addc(&b, (char)*p);
+		} else {
+			char e[3] = {'%', hex[*p >> 4], hex[*p & 15]};
+
+			rc = cs__buf_add(&b, e, 3);
+		}
+	}
+	if (!rc)
+		rc = cs__buf_adds(&b, "?immutable=1");
+	if (rc) {
+		cs__buf_release(&b);
+		return NULL;
+	}
+	return cs__buf_detach(&b);
+}
+
+/*
+ * Open read-only. A first read tells whether the write-ahead log's
+ * shared-memory file could be had; when it cannot (a read-only folder)
+ * and there is no -wal file, no writer is at work and the main file is
+ * the whole database: it is read as immutable.
+ */
+static int open_readonly(struct cs_store *st, const char *path)
+{
+	char *wal = NULL, *uri = NULL;
+	int r, ec, rc;
+	size_t n;
+
+	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+		goto fail_open;
+	sqlite3_busy_handler(st->db, on_busy, st);
+	r = sqlite3_exec(st->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL);
+	ec = sqlite3_errcode(st->db) & 0xff;
+	if (r == SQLITE_OK)
+		return CS_OK;
+	if (ec != SQLITE_READONLY && ec != SQLITE_CANTOPEN)
+		goto fail_open;
+	n = strlen(path) + 5;
+	wal = cs__malloc(n);
+	if (!wal)
+		return CS_ERR_NOMEM;
+	snprintf(wal, n, "%s-wal", path);
+	if (access(wal, F_OK) == 0 || errno != ENOENT) {
+		free(wal);
+		goto fail_open;
+	}
+	free(wal);
+	uri = immutable_uri(path);
+	if (!uri)
+		return CS_ERR_NOMEM;
+	sqlite3_close(st->db);
+	st->db = NULL;
+	rc = sqlite3_open_v2(uri, &st->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+	free(uri);
+	if (rc != SQLITE_OK)
+		goto fail_open;
+	sqlite3_busy_handler(st->db, on_busy, st);
+	return CS_OK;
+fail_open:
+	snprintf(st->errmsg, sizeof(st->errmsg), "%s: %s", path,
+		 st->db ? sqlite3_errmsg(st->db) : "cannot open");
+	return CS_ERR_DB;
+}
+
 int cs_store_open(const char *path, struct cs_store **out)
+{
+	return cs_store_open_opts(path, NULL, out);
+}
+
+int cs_store_open_opts(const char *path, const struct cs_store_opts *o, struct cs_store **out)
 {
 	struct cs_store *st = cs__calloc(1, sizeof(*st));
 	sqlite3_stmt *q = NULL;
-	int rc;
+	int rc, v;
 
 	*out = st;
 	if (!st)
 		return CS_ERR_NOMEM;
+	st->path = cs__strdup(path);
+	if (!st->path)
+		return CS_ERR_NOMEM;
+	st->busy_ms = o && o->busy_timeout_ms ? o->busy_timeout_ms : 10000;
+	st->on_wait = o ? o->on_wait : NULL;
+	st->wait_ud = o ? o->userdata : NULL;
+	st->readonly = o && o->readonly;
+	if (st->readonly) {
+		rc = open_readonly(st, path);
+		if (!rc)
+			rc = exec(st, "PRAGMA cache_size=-65536");
+		if (!rc)
+			rc = schema_of(st, path, &v);
+		if (rc)
+			return rc;
+		if (v == CS_SCHEMA_VERSION)
+			return CS_OK;
+		if (!v)
+			snprintf(st->errmsg, sizeof(st->errmsg),
+				 "%s: not a chainsweep case database (no schema)", path);
+		else if (v > CS_SCHEMA_VERSION)
+			snprintf(st->errmsg, sizeof(st->errmsg),
+				 "%s: written by a newer chainsweep (schema %d > %d)", path, v,
+				 CS_SCHEMA_VERSION);
+		else
+			snprintf(st->errmsg, sizeof(st->errmsg),
+				 "%s: written by an older chainsweep (schema %d < %d): a command"
+				 " that writes the case upgrades it",
+				 path, v, CS_SCHEMA_VERSION);
+		return CS_ERR_UNSUPPORTED;
+	}
 	if (make_parent(path)) {
 		snprintf(st->errmsg, sizeof(st->errmsg), "%s: cannot create its folder: %s", path,
 			 strerror(errno));
@@ -161,13 +402,17 @@ int cs_store_open(const char *path, struct cs_store **out)
 			 st->db ? sqlite3_errmsg(st->db) : "cannot open");
 		return CS_ERR_DB;
 	}
-	sqlite3_busy_timeout(st->db, 10000);
+	sqlite3_busy_handler(st->db, on_busy, st);
 	/* A 64 MB page cache: the default 2 MB spills a million-row save into
-	 * the WAL half-way through its transaction. */
-	rc = exec(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-		      " PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536;");
+	 * the WAL half-way through its transaction. Another import may hold
+	 * the file in rollback mode for its bulk write (save_begin): switching
+	 * to WAL then waits for it. */
+	rc = exec_wait(st, "PRAGMA journal_mode=WAL");
 	if (!rc)
-		rc = exec(st, schema_sql);
+		rc = exec(st, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+			      " PRAGMA cache_size=-65536;");
+	if (!rc)
+		rc = exec_wait(st, schema_sql);
 	if (rc) {
 		char tmp[sizeof(st->errmsg)];
 
@@ -175,27 +420,28 @@ int cs_store_open(const char *path, struct cs_store **out)
 		snprintf(st->errmsg, sizeof(st->errmsg), "%s: %s", path, tmp);
 		return rc;
 	}
+	rc = schema_of(st, path, &v);
+	if (rc)
+		return rc;
+	if (v > CS_SCHEMA_VERSION) {
+		snprintf(st->errmsg, sizeof(st->errmsg),
+			 "%s: written by a newer chainsweep (schema %d > %d)", path, v,
+			 CS_SCHEMA_VERSION);
+		return CS_ERR_UNSUPPORTED;
+	}
+	if (v == CS_SCHEMA_VERSION)
+		return CS_OK;
 	rc = migrate(st);
 	if (rc)
 		return rc;
-	if (sqlite3_prepare_v2(st->db, "SELECT value FROM meta WHERE key='schema'", -1, &q, NULL))
-		return db_fail(st, "schema check");
-	if (sqlite3_step(q) == SQLITE_ROW) {
-		int v = atoi((const char *)sqlite3_column_text(q, 0));
-
-		sqlite3_finalize(q);
-		if (v > CS_SCHEMA_VERSION) {
-			snprintf(st->errmsg, sizeof(st->errmsg),
-				 "%s: written by a newer chainsweep (schema %d > %d)", path, v,
-				 CS_SCHEMA_VERSION);
-			return CS_ERR_UNSUPPORTED;
-		}
-		if (v < CS_SCHEMA_VERSION)
-			return exec(st, "UPDATE meta SET value = '2' WHERE key = 'schema'");
-		return CS_OK;
-	}
+	if (sqlite3_prepare_v2(st->db, "INSERT INTO meta(key, value) VALUES('schema', ?1)"
+				       " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+			       -1, &q, NULL) != SQLITE_OK)
+		return db_fail(st, "schema");
+	sqlite3_bind_text(q, 1, CS_STR(CS_SCHEMA_VERSION), -1, SQLITE_STATIC);
+	rc = sqlite3_step(q) == SQLITE_DONE ? CS_OK : db_fail(st, "schema");
 	sqlite3_finalize(q);
-	return exec(st, "INSERT INTO meta(key, value) VALUES('schema', '2')");
+	return rc;
 }
 
 void cs_store_close(struct cs_store *st)
@@ -206,6 +452,7 @@ void cs_store_close(struct cs_store *st)
 		cs_store_inventory_end(st, 0, NULL); /* an unfinished sweep: roll back */
 	cs_store_import_abort(st);           /* an unfinished import: roll back */
 	sqlite3_close(st->db);
+	free(st->path);
 	free(st);
 }
 
@@ -623,6 +870,7 @@ struct save_state {
 	int64_t ver;
 	int bulk;  /* into an empty indicator table: key index dropped */
 	int began; /* inside BEGIN .. COMMIT */
+	int journal_changed; /* switched to rollback mode: back to WAL at the end */
 };
 
 /*
@@ -652,10 +900,20 @@ static int save_begin(struct cs_store *st, struct save_state *s)
 	}
 	if (s->bulk)
 		exec(st, "PRAGMA journal_mode=DELETE");
+	s->journal_changed = s->bulk;
 	rc = exec(st, "BEGIN IMMEDIATE");
 	if (rc)
 		return rc;
 	s->began = 1;
+	/* Another import may have committed between the look above and the
+	 * lock: only the transaction's own view decides the bulk path. */
+	if (s->bulk) {
+		s->bulk = table_empty(st, "indicator");
+		if (s->bulk < 0) {
+			s->bulk = 0;
+			return CS_ERR_DB;
+		}
+	}
 	for (i = 0; i < Q_COUNT; i++) {
 		if (sqlite3_prepare_v2(st->db, save_sql[i], -1, &s->q[i], NULL) != SQLITE_OK)
 			return db_fail(st, "prepare save");
@@ -762,6 +1020,18 @@ static int save_body(struct cs_store *st, struct save_state *s, struct cs_intel 
 		bind_text(q[Q_REJECT], 2, reason);
 		sqlite3_bind_int64(q[Q_REJECT], 3, (sqlite3_int64)count);
 		rc = step_done(st, q[Q_REJECT], "save rejects");
+	}
+	/* The set's size is the database's, counted inside this transaction:
+	 * another import may have added indicators this set never loaded. */
+	if (!rc && sqlite3_prepare_v2(st->db,
+				      "UPDATE intel_version SET indicators ="
+				      " (SELECT count(*) FROM indicator) WHERE id = ?1",
+				      -1, &v, NULL) != SQLITE_OK)
+		return db_fail(st, "prepare version");
+	if (!rc) {
+		sqlite3_bind_int64(v, 1, s->ver);
+		rc = sqlite3_step(v) == SQLITE_DONE ? CS_OK : db_fail(st, "save version");
+		sqlite3_finalize(v);
 	}
 	return rc;
 }
@@ -1208,7 +1478,7 @@ int cs_store_import_begin(struct cs_store *st, struct cs_intel *in)
 	pthread_mutex_init(&imp->mu, NULL);
 	pthread_cond_init(&imp->cv, NULL);
 	rc = save_begin(st, &imp->s);
-	imp->journal_changed = imp->s.bulk;
+	imp->journal_changed = imp->s.journal_changed;
 	/* The writer only appends (ids grow, no key index yet): a small page
 	 * cache does, and the file read into memory is still there. */
 	if (!rc)
@@ -1216,12 +1486,18 @@ int cs_store_import_begin(struct cs_store *st, struct cs_intel *in)
 	if (!rc)
 		rc = writer_prepare(st, imp->w);
 	imp->next_id = 1; /* the table is empty */
-	if (!rc && !imp->s.bulk)
-		rc = CS_ERR_DB; /* cannot happen: checked empty above */
+	if (!rc && !imp->s.bulk) {
+		/* Another import filled the table meanwhile: no bulk path, the
+		 * save will work as without it. */
+		save_end(st, &imp->s, CS_ERR_DB, imp->journal_changed);
+		exec(st, "PRAGMA cache_size=-65536");
+		import_free(imp);
+		return CS_OK;
+	}
 	if (!rc && pthread_create(&imp->th, NULL, writer_main, imp) != 0)
 		rc = CS_ERR_NOMEM;
 	if (rc) {
-		save_end(st, &imp->s, rc ? rc : CS_ERR_DB, imp->journal_changed);
+		save_end(st, &imp->s, rc, imp->journal_changed);
 		import_free(imp);
 		return rc;
 	}
@@ -1282,7 +1558,7 @@ int cs_store_save_intel(struct cs_store *st, struct cs_intel *in, const char *no
 		rc = import_finish(st, in, note, stats);
 	} else {
 		rc = save_begin(st, &s);
-		journal_changed = s.bulk;
+		journal_changed = s.journal_changed;
 		ver = s.ver;
 		if (!rc)
 			rc = save_body(st, &s, in, note, stats);

@@ -5,7 +5,8 @@
 # Paths are replaced by placeholders ($DATA, $TMP, $RW) so outputs are
 # stable. UPDATE=1 rewrites the .out files (review the diff before you
 # commit it). Cases whose first line is "# needs: real-world" skip, loudly,
-# when ../shared/real-world is absent.
+# when ../shared/real-world is absent; "# needs: drop-privileges" ones when
+# run as root without setpriv (they run commands as nobody).
 set -u
 cs=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 here=$(cd "$(dirname "$0")" && pwd)
@@ -16,6 +17,12 @@ for case in "$here"/cases/*.sh; do
 	name=$(basename "$case" .sh)
 	if head -n 1 "$case" | grep -q 'needs: real-world' && [ ! -d "$rw" ]; then
 		echo "SKIP: $name (real-world folder absent)"
+		skipped=$((skipped + 1))
+		continue
+	fi
+	if head -n 1 "$case" | grep -q 'needs: drop-privileges' && [ "$(id -u)" = 0 ] &&
+		! setpriv --reuid=65534 --regid=65534 --clear-groups true 2>/dev/null; then
+		echo "SKIP: $name (running as root without setpriv to become nobody)"
 		skipped=$((skipped + 1))
 		continue
 	fi

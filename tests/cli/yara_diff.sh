@@ -200,7 +200,7 @@ fi
 
 # Rule files chainsweep did not use: rejected at import (an error line for
 # the file) or left out when compiling the set.
-grep -E ': (error: read as yara|warning: rule file left out of the sweep)' "$tmp/cs.err" |
+{ grep -E ': (error: read as yara|warning: rule file left out of the sweep)' "$tmp/cs.err" || true; } |
 	sed -E 's/: (error|warning): .*//' | sort -u >"$tmp/excluded"
 find "$sb/yara" -maxdepth 1 -type f \( -name '*.yar' -o -name '*.yara' \) | sort |
 	comm -23 - "$tmp/excluded" >"$tmp/rulefiles"

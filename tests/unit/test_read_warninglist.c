@@ -206,7 +206,7 @@ static void test_real_marking(void **state)
 	                                     31, &e->st),
 	                 CS_OK);
 	before = cs_intel_count(e->in);
-	assert_int_equal(before, 19);
+	assert_int_equal(before, 20);
 	assert_int_equal(cs_intel_finalize(e->in), CS_OK);
 	/* Marked indicators are kept. */
 	assert_int_equal(cs_intel_count(e->in), before);

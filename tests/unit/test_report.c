@@ -6,9 +6,15 @@
  * each writer's output checked for its structure and content, and the
  * STIX bundle and MISP event imported back through the public API.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <jansson.h>
 
@@ -1052,6 +1058,172 @@ static void test_html_overlap(void **state)
 	free(x);
 }
 
+/* ------------------------------------------------------- saving files */
+
+static const struct cs_report_file save_files[] = {
+        {"findings.jsonl", "jsonl"},
+        {"report.html", "html"},
+        {"sightings.stix.json", "stix"},
+        {"event.misp.json", "misp"},
+};
+
+/* The names in a folder, sorted, one a line. Caller frees. */
+static char *listing(const char *dir)
+{
+	char cmd[600], *out = calloc(1, 4096);
+	FILE *p;
+	size_t n;
+
+	assert_non_null(out);
+	snprintf(cmd, sizeof(cmd), "ls -A '%s' | sort", dir);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	n = fread(out, 1, 4095, p);
+	out[n] = '\0';
+	pclose(p);
+	return out;
+}
+
+static char *slurp_file(const char *path)
+{
+	size_t n;
+
+	return cs_test_slurp(path, &n);
+}
+
+/* Links planted in the output folder: a symbolic link where a report goes
+ * is an error, and neither it nor its target is touched; a hard link is
+ * replaced by a new file, so the other name keeps its bytes. */
+static void test_save_links(void **state)
+{
+	struct fixture *x = fixture();
+	char *dir = cs_test_tmpdir(), *victim, *other, path[600], target[600], err[1024];
+	char *ls, *body;
+	ssize_t n;
+
+	(void)state;
+	victim = cs_test_write(dir, "victim", "precious\n", 9);
+	other = cs_test_write(dir, "other", "keep me\n", 8);
+	snprintf(path, sizeof(path), "%s/out", dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/out/event.misp.json", dir);
+	assert_int_equal(symlink(victim, path), 0);
+	snprintf(target, sizeof(target), "%s/out", dir);
+	assert_int_equal(cs_report_save(target, save_files, 4, &x->r, err, sizeof(err)),
+	                 CS_ERR_IO);
+	assert_non_null(strstr(err, "/out/event.misp.json: a symbolic link is in the way"));
+	body = slurp_file(victim);
+	assert_string_equal(body, "precious\n");
+	free(body);
+	n = readlink(path, target, sizeof(target) - 1);
+	assert_true(n > 0);
+	target[n] = '\0';
+	assert_string_equal(target, victim);
+	snprintf(target, sizeof(target), "%s/out", dir);
+	ls = listing(target);
+	assert_string_equal(ls, "event.misp.json\n"); /* no report, no temporary file */
+	free(ls);
+
+	/* A hard link to another file: replaced, not written through. */
+	assert_int_equal(unlink(path), 0);
+	snprintf(path, sizeof(path), "%s/out/report.html", dir);
+	assert_int_equal(link(other, path), 0);
+	assert_int_equal(cs_report_save(target, save_files, 4, &x->r, err, sizeof(err)), CS_OK);
+	body = slurp_file(other);
+	assert_string_equal(body, "keep me\n");
+	free(body);
+	body = slurp_file(path);
+	assert_non_null(strstr(body, "<!DOCTYPE html>"));
+	free(body);
+	ls = listing(target);
+	assert_string_equal(ls, "event.misp.json\nfindings.jsonl\nreport.html\n"
+	                        "sightings.stix.json\n");
+	free(ls);
+	/* A folder in the way. */
+	snprintf(path, sizeof(path), "%s/out/findings.jsonl", dir);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(mkdir(path, 0755), 0);
+	assert_int_equal(cs_report_save(target, save_files, 4, &x->r, err, sizeof(err)),
+	                 CS_ERR_IO);
+	assert_non_null(strstr(err, "findings.jsonl: a folder is in the way"));
+	/* Bad arguments. */
+	assert_int_equal(cs_report_save(target, (const struct cs_report_file[]){{"../x", "html"}},
+	                                1, &x->r, err, sizeof(err)),
+	                 CS_ERR_INVALID);
+	snprintf(path, sizeof(path), "%s/missing", dir);
+	assert_int_equal(cs_report_save(path, save_files, 4, &x->r, err, sizeof(err)), CS_ERR_IO);
+	assert_non_null(strstr(err, "No such file or directory"));
+	free(victim);
+	free(other);
+	cs_test_rmtree(dir);
+	free(dir);
+	free(x);
+}
+
+/*
+ * A write that fails half-way (a file size limit stands in for a full
+ * disk: with SIGXFSZ ignored, write() fails with EFBIG): no partial
+ * report and no temporary file is left, the reports written before stay
+ * as they were, and the message names the file and the system's reason.
+ * Run in a child, which alone has the limit.
+ */
+static void test_save_write_fails(void **state)
+{
+	struct fixture *x = fixture();
+	char *dir = cs_test_tmpdir(), err[1024], got[1024], *before, *after, *title;
+	int fds[2], status;
+	ssize_t n;
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(cs_report_save(dir, save_files, 4, &x->r, err, sizeof(err)), CS_OK);
+	before = slurp_file(strcat(strcpy(got, dir), "/report.html"));
+	/* A title of 64 KiB makes every file larger than the limit below,
+	 * and the limit is above what the first files need before it. */
+	title = malloc(65537);
+	assert_non_null(title);
+	memset(title, 'T', 65536);
+	title[65536] = '\0';
+	x->r.title = title;
+	assert_int_equal(pipe(fds), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct rlimit rl = {16384, 16384};
+		int rc;
+
+		close(fds[0]);
+		signal(SIGXFSZ, SIG_IGN);
+		if (setrlimit(RLIMIT_FSIZE, &rl) != 0)
+			_exit(99);
+		rc = cs_report_save(dir, save_files, 4, &x->r, err, sizeof(err));
+		if (write(fds[1], err, strlen(err)) < 0)
+			_exit(98);
+		_exit(rc == CS_ERR_IO ? 0 : 1);
+	}
+	close(fds[1]);
+	n = read(fds[0], got, sizeof(got) - 1);
+	close(fds[0]);
+	assert_true(n > 0);
+	got[n] = '\0';
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_non_null(strstr(got, "/findings.jsonl: File too large"));
+	after = listing(dir);
+	assert_string_equal(after, "event.misp.json\nfindings.jsonl\nreport.html\n"
+	                           "sightings.stix.json\n");
+	free(after);
+	after = slurp_file(strcat(strcpy(got, dir), "/report.html"));
+	assert_string_equal(after, before);
+	free(after);
+	free(before);
+	free(title);
+	cs_test_rmtree(dir);
+	free(dir);
+	free(x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1067,6 +1239,8 @@ int main(void)
 	        cmocka_unit_test(test_empty_report),
 	        cmocka_unit_test(test_errors),
 	        cmocka_unit_test(test_not_utf8),
+	        cmocka_unit_test(test_save_links),
+	        cmocka_unit_test(test_save_write_fails),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

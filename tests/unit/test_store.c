@@ -1,8 +1,10 @@
 /* Unit tests of the SQLite case database: save, load back, versions,
  * merging across saves, warninglists and YARA sources surviving. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -685,6 +687,210 @@ static void test_bulk_import_abort_and_nonempty(void **state)
 	free(dir);
 }
 
+static int count_finding(void *ud, const struct cs_finding_rec *f, int64_t a, int64_t b)
+{
+	(void)f;
+	(void)a;
+	(void)b;
+	(*(int *)ud)++;
+	return 0;
+}
+
+static int count_sweep(void *ud, const struct cs_sweep_info *s)
+{
+	(void)s;
+	(*(int *)ud)++;
+	return 0;
+}
+
+/* A case opened read-only is read and never written: no schema upgrade,
+ * no meta row, no sweep tables created, and a save is refused. */
+static void test_open_readonly(void **state)
+{
+	struct cs_store_opts ro = {1, 0, NULL, NULL};
+	char *dir = cs_test_tmpdir(), path[512], old[512], none[512];
+	struct cs_store *st = NULL;
+	struct cs_intel *in = cs_intel_new();
+	int n = 0;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/case.db", dir);
+	assert_int_equal(cs_store_open(path, &st), CS_OK);
+	add(in, "a.csv", 1, CS_KIND_DOMAIN, "evil.example", "actor:A", 1);
+	assert_int_equal(cs_store_save_intel(st, in, "v1", NULL, NULL), CS_OK);
+	cs_store_close(st);
+	cs_intel_free(in);
+
+	in = cs_intel_new();
+	assert_int_equal(cs_store_open_opts(path, &ro, &st), CS_OK);
+	assert_int_equal(cs_store_load_intel(st, in), CS_OK);
+	assert_non_null(cs_intel_find(in, CS_KIND_DOMAIN, "evil.example"));
+	/* No sweep yet: nothing to read, and nothing created. */
+	assert_int_equal(cs_store_findings(st, NULL, 0, count_finding, &n), CS_OK);
+	assert_int_equal(cs_store_sweeps(st, count_sweep, &n), CS_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(count_rows(path, "SELECT count(*) FROM sqlite_master WHERE name"
+					  " IN ('finding', 'sweep', 'host')"),
+			 0);
+	add(in, "a.csv", 2, CS_KIND_DOMAIN, "more.example", NULL, 1);
+	assert_int_equal(cs_store_save_intel(st, in, "v2", NULL, NULL), CS_ERR_DB);
+	assert_non_null(strstr(cs_store_errmsg(st), "readonly"));
+	cs_store_close(st);
+	cs_intel_free(in);
+	assert_int_equal(count_rows(path, "SELECT count(*) FROM intel_version"), 1);
+
+	/* An older schema is not upgraded by a reader. */
+	snprintf(old, sizeof(old), "%s/old.db", dir);
+	exec_sql(old, "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);"
+		      "INSERT INTO meta VALUES('schema', '1');");
+	st = NULL;
+	assert_int_equal(cs_store_open_opts(old, &ro, &st), CS_ERR_UNSUPPORTED);
+	assert_non_null(strstr(cs_store_errmsg(st), "older chainsweep (schema 1 < 2)"));
+	cs_store_close(st);
+	assert_int_equal(count_rows(old, "SELECT value FROM meta WHERE key = 'schema'"), 1);
+	assert_int_equal(count_rows(old, "SELECT count(*) FROM sqlite_master"), 2);
+	/* A missing case is not created. */
+	snprintf(none, sizeof(none), "%s/sub/none.db", dir);
+	st = NULL;
+	assert_int_not_equal(cs_store_open_opts(none, &ro, &st), CS_OK);
+	assert_non_null(strstr(cs_store_errmsg(st), "none.db"));
+	cs_store_close(st);
+	assert_int_not_equal(access(none, F_OK), 0);
+	cs_test_rmtree(dir);
+	free(dir);
+}
+
+/* A schema value that is not a number is refused and left as it is. */
+static void test_schema_not_a_number(void **state)
+{
+	char *dir = cs_test_tmpdir(), path[512];
+	struct cs_store *st = NULL;
+	sqlite3 *h = NULL;
+	sqlite3_stmt *q = NULL;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/case.db", dir);
+	assert_int_equal(cs_store_open(path, &st), CS_OK);
+	cs_store_close(st);
+	exec_sql(path, "UPDATE meta SET value = 'two' WHERE key = 'schema'");
+	st = NULL;
+	assert_int_equal(cs_store_open(path, &st), CS_ERR_UNSUPPORTED);
+	assert_non_null(strstr(cs_store_errmsg(st), "'two', not a number"));
+	cs_store_close(st);
+	exec_sql(path, "UPDATE meta SET value = '1x' WHERE key = 'schema'");
+	st = NULL;
+	assert_int_equal(cs_store_open(path, &st), CS_ERR_UNSUPPORTED);
+	cs_store_close(st);
+	assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(h, "SELECT value FROM meta WHERE key = 'schema'", -1,
+					    &q, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(q, 0), "1x");
+	sqlite3_finalize(q);
+	sqlite3_close(h);
+	cs_test_rmtree(dir);
+	free(dir);
+}
+
+struct opener {
+	const char *path;
+	int rc;
+	int waits;
+	char msg[512];
+};
+
+static void count_wait(void *ud, const char *path)
+{
+	struct opener *o = ud;
+
+	assert_non_null(strstr(path, "case.db"));
+	o->waits++;
+}
+
+static void *open_later(void *arg)
+{
+	struct opener *o = arg;
+	struct cs_store_opts opts = {0, 20000, count_wait, o};
+	struct cs_store *st = NULL;
+	struct cs_intel *in = cs_intel_new();
+
+	o->rc = cs_store_open_opts(o->path, &opts, &st);
+	if (!o->rc)
+		o->rc = cs_store_load_intel(st, in);
+	snprintf(o->msg, sizeof(o->msg), "%s", cs_store_errmsg(st));
+	cs_store_close(st);
+	cs_intel_free(in);
+	return NULL;
+}
+
+/* A second connection opened while a bulk import holds the case (in
+ * rollback mode) waits for it, saying so, instead of failing at once. */
+static void test_open_waits_for_import(void **state)
+{
+	char *dir = cs_test_tmpdir(), path[512];
+	struct cs_store *st = NULL;
+	struct cs_intel *in = cs_intel_new();
+	struct opener o;
+	struct timespec pause = {0, 300000000L};
+	pthread_t th;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/case.db", dir);
+	memset(&o, 0, sizeof(o));
+	o.path = path;
+	assert_int_equal(cs_store_open(path, &st), CS_OK);
+	assert_int_equal(cs_store_import_begin(st, in), CS_OK);
+	feed(in, 20000);
+	assert_int_equal(pthread_create(&th, NULL, open_later, &o), 0);
+	nanosleep(&pause, NULL);
+	assert_int_equal(cs_store_save_intel(st, in, "bulk", NULL, NULL), CS_OK);
+	pthread_join(th, NULL);
+	if (o.rc)
+		fail_msg("second open: %s", o.msg);
+	assert_true(o.waits >= 1);
+	cs_store_close(st);
+	cs_intel_free(in);
+	cs_test_rmtree(dir);
+	free(dir);
+}
+
+/* Two imports that loaded the same set and save one after the other: the
+ * second version's set size counts what the first added too. */
+static void test_concurrent_saves_count(void **state)
+{
+	char *dir = cs_test_tmpdir(), path[512];
+	struct cs_store *a = NULL, *b = NULL;
+	struct cs_intel *in = cs_intel_new(), *ina = cs_intel_new(), *inb = cs_intel_new();
+	int64_t v = 0;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/case.db", dir);
+	assert_int_equal(cs_store_open(path, &a), CS_OK);
+	add(in, "x.csv", 1, CS_KIND_DOMAIN, "first.example", NULL, 1);
+	assert_int_equal(cs_store_save_intel(a, in, "v1", NULL, NULL), CS_OK);
+	assert_int_equal(cs_store_open(path, &b), CS_OK);
+	assert_int_equal(cs_store_load_intel(a, ina), CS_OK);
+	assert_int_equal(cs_store_load_intel(b, inb), CS_OK);
+	add(ina, "a.csv", 1, CS_KIND_DOMAIN, "a.example", NULL, 1);
+	add(ina, "a.csv", 2, CS_KIND_DOMAIN, "aa.example", NULL, 1);
+	add(inb, "b.csv", 1, CS_KIND_DOMAIN, "b.example", NULL, 1);
+	assert_int_equal(cs_store_save_intel(a, ina, "a", NULL, &v), CS_OK);
+	assert_int_equal(v, 2);
+	assert_int_equal(cs_store_save_intel(b, inb, "b", NULL, &v), CS_OK);
+	assert_int_equal(v, 3);
+	assert_int_equal(count_rows(path, "SELECT indicators FROM intel_version WHERE id = 2"), 3);
+	assert_int_equal(count_rows(path, "SELECT indicators FROM intel_version WHERE id = 3"), 4);
+	assert_int_equal(count_rows(path, "SELECT count(*) FROM indicator"), 4);
+	cs_store_close(a);
+	cs_store_close(b);
+	cs_intel_free(in);
+	cs_intel_free(ina);
+	cs_intel_free(inb);
+	cs_test_rmtree(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -697,6 +903,10 @@ int main(void)
 	        cmocka_unit_test(test_default_path),
 	        cmocka_unit_test(test_bulk_import_same_as_save),
 	        cmocka_unit_test(test_bulk_import_abort_and_nonempty),
+	        cmocka_unit_test(test_open_readonly),
+	        cmocka_unit_test(test_schema_not_a_number),
+	        cmocka_unit_test(test_open_waits_for_import),
+	        cmocka_unit_test(test_concurrent_saves_count),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
