@@ -42,9 +42,12 @@ int cli_global_opt(struct cli_global *g, int argc, char **argv, int *i);
  * again. Prints the error and returns -1 when out of memory. */
 int cli_intel_cache(struct cs_intel *in, const struct cli_global *g);
 
-/* Open the case database named by --db or the default. Prints the error
- * and returns NULL on failure. */
+/* Open the case database named by --db or the default; it must exist
+ * (only an import or a sweep creates a case). Prints the error, naming
+ * the path, and returns NULL on failure. */
 struct cs_store *cli_open_store(const struct cli_global *g);
+/* The same, creating the case (and its folder) when missing. */
+struct cs_store *cli_create_store(const struct cli_global *g);
 
 /* Print a JSON value on one line to stdout, then free it. */
 void cli_json_print(json_t *v);
@@ -55,6 +58,35 @@ void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* ISO 8601 UTC text of an epoch time into buf ("" for 0). */
 const char *cli_time(long long t, char *buf, size_t len);
 
+/*
+ * Paths grouped by reason (what a sweep could not read, intel files it
+ * could not use): every path is counted, the first `keep` of each reason
+ * are kept (0: CLI_GAPS_KEEP_MAX). A path repeated right after itself
+ * under the same reason counts once.
+ */
+#define CLI_GAPS_KEEP_MAX 100000
+struct cli_gap {
+	char *reason;
+	char **paths;
+	size_t n, cap;
+	uint64_t total;
+};
+struct cli_gaps {
+	struct cli_gap *v;
+	size_t n, cap;
+	size_t keep;
+};
+int cli_gaps_add(struct cli_gaps *gs, const char *reason, const char *path);
+uint64_t cli_gaps_total(const struct cli_gaps *gs, const char *reason);
+/* {"reason": {"count": N, "paths": [...]}, ...} */
+json_t *cli_gaps_json(const struct cli_gaps *gs);
+void cli_gaps_release(struct cli_gaps *gs);
+
+/* Reasons under which intel files that could not be (fully) used are
+ * listed: an entry or rule was rejected, or the file could not be read. */
+#define CLI_INTEL_REJECTED "intel-rejected"
+#define CLI_INTEL_UNREADABLE "intel-unreadable"
+
 /* Diagnostics printer: the first few per file, all with --verbose. */
 struct diag_state {
 	const struct cli_global *g;
@@ -62,6 +94,7 @@ struct diag_state {
 	unsigned shown;
 	unsigned suppressed;
 	json_t *json_diags; /* --json: collected per import */
+	struct cli_gaps *bad; /* intel files not fully usable, or NULL */
 };
 void cli_on_diag(void *ud, const struct cs_diag *d);
 void cli_flush_suppressed(struct diag_state *ds);
@@ -86,8 +119,24 @@ void cli_text_release(struct cli_text *t);
 /* "123", "64K", "500M", "2G" -> bytes; -1 when malformed. */
 int cli_parse_size(const char *s, uint64_t *out);
 /* Import intel files into a fresh, finalized set (not saved); prints
- * diagnostics; NULL when a file cannot be read at all. */
-struct cs_intel *cli_import_intel(char **files, size_t n, const struct cli_global *g);
+ * diagnostics; NULL when a file cannot be read at all. Files that were
+ * not fully usable are added to `bad` (may be NULL). */
+struct cs_intel *cli_import_intel(char **files, size_t n, const struct cli_global *g,
+                                  struct cli_gaps *bad);
+/* Import into an existing set (not finalized, not saved), as above;
+ * returns the number of --intel arguments that gave something usable. */
+size_t cli_import_more(struct cs_intel *in, char **files, size_t n, const struct cli_global *g,
+                       struct cli_gaps *bad);
+/* Intel problems as text on stderr: "intel not fully usable: ..." with
+ * the first few files (all with --verbose). */
+void cli_print_intel_gaps(const struct cli_gaps *bad, const struct cli_global *g);
+
+/* Set by SIGINT and SIGTERM once cli_catch_signals() ran: the sweeps
+ * stop as with a time limit. A second signal ends the program. */
+extern volatile int cli_interrupted;
+void cli_catch_signals(void);
+/* Monotonic seconds. */
+double cli_now(void);
 
 /* "2023-03-29[T10:00[:00]]" (UTC) or epoch seconds -> epoch ms; -1 when
  * malformed. */
@@ -101,10 +150,14 @@ int cmd_report(int argc, char **argv, struct cli_global *g);
 int cmd_sweep(int argc, char **argv, struct cli_global *g);
 int cmd_findings(int argc, char **argv, struct cli_global *g);
 /* The intel a sweep uses: the --intel files when any (imported, not
- * saved), else the case database's set, opening *st when it is NULL.
- * Finalized; NULL (with the error printed) on failure. */
+ * saved; files not fully usable added to `bad`, may be NULL), else the
+ * case database's set, opening *st when it is NULL. Finalized; NULL
+ * (with the error printed) on failure. With `require`, the case must
+ * exist and a set without any indicator is an error; without it (the
+ * software sweep, which may use only OSV files) a missing case is
+ * created. */
 struct cs_intel *cli_sweep_intel(char **files, size_t n, const struct cli_global *g,
-				 struct cs_store **st);
+				 struct cs_store **st, struct cli_gaps *bad, int require);
 
 /* The compiled-rules cache folder: $CHAINSWEEP_CACHE_DIR, else
  * $XDG_CACHE_HOME/chainsweep, else ~/.cache/chainsweep; "" with

@@ -62,7 +62,7 @@ static int cmd_import(int argc, char **argv, struct cli_global *g)
 	}
 	if (!npaths && !bundled)
 		return import_usage();
-	st = cli_open_store(g);
+	st = cli_create_store(g);
 	if (!st)
 		return CS_EXIT_ERROR;
 	in = cli_load_intel(st);

@@ -163,7 +163,8 @@ static int cmp_first(const void *a, const void *b)
 	return x->count > y->count ? -1 : x->count < y->count;
 }
 
-static void summary(struct logs_state *ls, const struct cs_log_result *r)
+static void summary(struct logs_state *ls, const struct cs_log_result *r,
+                    const struct cli_gaps *bad)
 {
 	char a[40], b[40];
 	size_t i;
@@ -220,7 +221,12 @@ static void summary(struct logs_state *ls, const struct cs_log_result *r)
 		json_object_set_new(o, "long_lines", json_integer((json_int_t)r->long_lines));
 		json_object_set_new(o, "files_failed", json_integer((json_int_t)r->files_failed));
 		json_object_set_new(o, "filtered", json_integer((json_int_t)r->filtered));
+		json_object_set_new(o, "files_stopped", json_integer((json_int_t)r->files_stopped));
+		if (r->stopped)
+			json_object_set_new(o, "stopped",
+			                    json_string(cs_scan_reason_name(r->stopped)));
 		json_object_set_new(o, "incomplete", json_boolean(r->incomplete));
+		json_object_set_new(o, "intel_unusable", cli_gaps_json(bad));
 		cli_json_print(o);
 		return;
 	}
@@ -255,7 +261,12 @@ static void summary(struct logs_state *ls, const struct cs_log_result *r)
 		        "lines searched in pieces, %llu files not read to the end\n",
 		        (unsigned long long)r->bad_lines, (unsigned long long)r->long_lines,
 		        (unsigned long long)r->files_failed);
-	if (r->incomplete)
+	if (r->stopped)
+		fprintf(stderr, "  STOPPED (%s): %llu files not read to the end\n",
+		        cs_scan_reason_name(r->stopped), (unsigned long long)r->files_stopped);
+	if (bad->n)
+		fputs("  INCOMPLETE: some intel could not be used (listed above)\n", stderr);
+	else if (r->incomplete)
 		fputs("  INCOMPLETE: some files could not be read to the end\n", stderr);
 }
 
@@ -317,10 +328,12 @@ int cmd_logs(int argc, char **argv, struct cli_global *g)
 	char **intel_files = calloc((size_t)argc + 1, sizeof(*intel_files));
 	size_t npaths = 0, nfields = 0, nintel = 0, i;
 	uint64_t v;
-	int k, r, rc, exit_code = CS_EXIT_ERROR;
+	int k, r, rc, exit_code = CS_EXIT_ERROR, intel_gap;
+	struct cli_gaps bad;
 
 	cs_log_opts_init(&o);
 	memset(&ls, 0, sizeof(ls));
+	memset(&bad, 0, sizeof(bad));
 	ls.g = g;
 	if (!paths || !fields || !intel_files) {
 		cli_err("out of memory");
@@ -397,9 +410,11 @@ int cmd_logs(int argc, char **argv, struct cli_global *g)
 		logs_usage(stderr);
 		goto out;
 	}
-	in = cli_sweep_intel(intel_files, nintel, g, &st);
+	in = cli_sweep_intel(intel_files, nintel, g, &st, &bad, 1);
 	if (!in)
 		goto out;
+	cli_print_intel_gaps(&bad, g);
+	intel_gap = bad.n != 0;
 	ls.intel = in;
 	rc = cli_matcher_new(in, g, on_log_diag, &ls, &m);
 	if (rc) {
@@ -411,6 +426,8 @@ int cmd_logs(int argc, char **argv, struct cli_global *g)
 	o.on_hit = on_hit;
 	o.on_diag = on_log_diag;
 	o.userdata = &ls;
+	cli_catch_signals();
+	o.interrupt = &cli_interrupted;
 	rc = cs_log_scan(m, paths, npaths, &o, &res);
 	fflush(stdout);
 	if (rc) {
@@ -420,7 +437,9 @@ int cmd_logs(int argc, char **argv, struct cli_global *g)
 	if (ls.diags_hidden)
 		fprintf(stderr, "chainsweep: %llu more problems not shown (use --verbose)\n",
 		        (unsigned long long)ls.diags_hidden);
-	summary(&ls, &res);
+	if (intel_gap)
+		res.incomplete = 1;
+	summary(&ls, &res, &bad);
 	exit_code = res.hits ? CS_EXIT_FOUND : res.incomplete ? CS_EXIT_INCOMPLETE : CS_EXIT_OK;
 out:
 	for (i = 0; i < ls.nhosts; i++)
@@ -433,6 +452,7 @@ out:
 	free(paths);
 	free(fields);
 	free(intel_files);
+	cli_gaps_release(&bad);
 	cli_text_release(&ls.esc);
 	return exit_code;
 }

@@ -324,9 +324,12 @@ static int cmd_files(int argc, char **argv, struct cli_global *g)
 	const char *host = NULL;
 	char hostbuf[256], digest[80];
 	struct cs_inventory *inv = NULL;
+	struct cli_gaps bad;
+	int intel_gap;
 
 	cs_scan_opts_init(&o);
 	memset(&ss, 0, sizeof(ss));
+	memset(&bad, 0, sizeof(bad));
 	ss.g = g;
 	inc = calloc((size_t)argc, sizeof(*inc));
 	exc = calloc((size_t)argc, sizeof(*exc));
@@ -426,7 +429,7 @@ static int cmd_files(int argc, char **argv, struct cli_global *g)
 				cli_err("%s: a positive number", a);
 				goto out;
 			}
-			if (a[6] == 'r')
+			if (strcmp(a, "--max-rate") == 0)
 				o.max_rate = d;
 			else
 				o.max_runtime = d;
@@ -458,13 +461,15 @@ static int cmd_files(int argc, char **argv, struct cli_global *g)
 		host = hostbuf;
 	}
 	if (!nintel || !no_inventory) {
-		st = cli_open_store(g);
+		/* With --intel this is a sweep, which may start a case. */
+		st = nintel ? cli_create_store(g) : cli_open_store(g);
 		if (!st)
 			goto out;
 	}
-	in = cli_sweep_intel(intel_files, nintel, g, &st);
+	in = cli_sweep_intel(intel_files, nintel, g, &st, &bad, 1);
 	if (!in)
 		goto out;
+	cli_print_intel_gaps(&bad, g);
 	ss.intel = in;
 	rc = cli_matcher_new(in, g, on_scan_diag, &ss, &m);
 	if (rc) {
@@ -491,6 +496,8 @@ static int cmd_files(int argc, char **argv, struct cli_global *g)
 			o.known = inv;
 	}
 	raise_fd_limit();
+	cli_catch_signals();
+	o.interrupt = &cli_interrupted;
 	o.include = inc;
 	o.ninclude = ninc;
 	o.exclude = exc;
@@ -531,11 +538,22 @@ static int cmd_files(int argc, char **argv, struct cli_global *g)
 		fprintf(stderr, "chainsweep: %llu more problems not shown (use --verbose)\n",
 		        (unsigned long long)ss.diags_hidden);
 	cs_matcher_info(m, &mi); /* variants are built during the sweep */
-	if (g->json)
-		cli_json_print(summary_json(&res, &mi));
-	else if (!g->quiet || res.incomplete)
+	intel_gap = bad.n != 0;
+	if (g->json) {
+		json_t *sj = summary_json(&res, &mi);
+
+		json_object_set_new(sj, "intel_unusable", cli_gaps_json(&bad));
+		if (intel_gap)
+			json_object_set_new(sj, "incomplete", json_true());
+		cli_json_print(sj);
+	} else if (!g->quiet || res.incomplete || intel_gap) {
 		summary_text(&res, &mi);
-	exit_code = res.findings ? CS_EXIT_FOUND : res.incomplete ? CS_EXIT_INCOMPLETE : CS_EXIT_OK;
+		if (intel_gap)
+			fputs("  INCOMPLETE: some intel could not be used (listed above)\n", stderr);
+	}
+	exit_code = res.findings                  ? CS_EXIT_FOUND
+	            : res.incomplete || intel_gap ? CS_EXIT_INCOMPLETE
+	                                          : CS_EXIT_OK;
 out:
 	cs_matcher_free(m);
 	cs_inventory_free(inv);
@@ -545,6 +563,7 @@ out:
 	free(exc);
 	free(roots);
 	free(intel_files);
+	cli_gaps_release(&bad);
 	cli_text_release(&ss.esc);
 	return exit_code;
 }

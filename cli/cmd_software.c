@@ -398,7 +398,7 @@ int cmd_scan_software(int argc, char **argv, struct cli_global *g)
 			goto out;
 		}
 	}
-	in = cli_sweep_intel(intel, nintel, g, &st);
+	in = cli_sweep_intel(intel, nintel, g, &st, NULL, 0);
 	if (!in)
 		goto out;
 	ss.intel = in;
@@ -425,7 +425,7 @@ int cmd_scan_software(int argc, char **argv, struct cli_global *g)
 		/* The answer above stands whatever happens here: a case
 		 * database that cannot be written is a warning, not an error. */
 		if (!st)
-			st = cli_open_store(g);
+			st = cli_create_store(g);
 		if (!st) {
 			fputs("chainsweep: warning: the packages were not recorded (no case "
 			      "database); --no-record to skip\n",

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <sys/stat.h>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
@@ -76,16 +78,29 @@ int cli_global_opt(struct cli_global *g, int argc, char **argv, int *i)
 	return 0;
 }
 
-struct cs_store *cli_open_store(const struct cli_global *g)
+/* Open the case database; `create` 0 refuses a path where none exists
+ * (a mistyped --db must not become a new, empty case). */
+static struct cs_store *open_store(const struct cli_global *g, int create)
 {
 	char path[4096];
 	struct cs_store *st = NULL;
+	struct stat sb;
 	int rc;
 
 	if (g->db) {
 		snprintf(path, sizeof(path), "%s", g->db);
 	} else if (cs_store_default_path(path, sizeof(path))) {
 		cli_err("default database path too long; use --db");
+		return NULL;
+	}
+	if (!create && stat(path, &sb) != 0) {
+		cli_err("%s: no case database there (%s); only 'intel import' and a sweep "
+		        "create one",
+		        path, strerror(errno));
+		return NULL;
+	}
+	if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+		cli_err("%s: not a case database (not a regular file)", path);
 		return NULL;
 	}
 	rc = cs_store_open(path, &st);
@@ -95,6 +110,16 @@ struct cs_store *cli_open_store(const struct cli_global *g)
 		return NULL;
 	}
 	return st;
+}
+
+struct cs_store *cli_open_store(const struct cli_global *g)
+{
+	return open_store(g, 0);
+}
+
+struct cs_store *cli_create_store(const struct cli_global *g)
+{
+	return open_store(g, 1);
 }
 
 void cli_json_print(json_t *v)

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "scan/pkg_int.h"
+#include "scan/scan_int.h"
 
 #define SNIFF_LEN 4096
 
@@ -50,6 +51,8 @@ static const char *const count_names[CS_PKG_NCOUNTS] = {
         [CS_PKG_SKIP_PSEUDO] = "pseudo_fs",
         [CS_PKG_DEEP] = "too_deep",
         [CS_PKG_SKIPPED] = "entries_skipped",
+        [CS_PKG_TIME_LIMIT] = "time_limit",
+        [CS_PKG_INTERRUPTED] = "interrupted",
 };
 
 const char *cs_pkg_count_name(enum cs_pkg_count c)
@@ -60,7 +63,7 @@ const char *cs_pkg_count_name(enum cs_pkg_count c)
 int cs_pkg_count_gap(enum cs_pkg_count c)
 {
 	return c == CS_PKG_BROKEN || c == CS_PKG_DENIED || c == CS_PKG_TOO_LARGE ||
-	       c == CS_PKG_DEEP;
+	       c == CS_PKG_DEEP || c == CS_PKG_TIME_LIMIT || c == CS_PKG_INTERRUPTED;
 }
 
 struct cs_pkgset *cs_pkgset_new(void)
@@ -85,6 +88,24 @@ void cs_pkgset_set_diag(struct cs_pkgset *ps, cs_diag_fn fn, void *userdata)
 {
 	ps->diag = fn;
 	ps->userdata = userdata;
+}
+
+void cs_pkgset_set_stop(struct cs_pkgset *ps, double max_runtime, const volatile int *interrupt)
+{
+	ps->deadline = max_runtime > 0 ? cs__now() + max_runtime : 0;
+	ps->interrupt = interrupt;
+	ps->stopped = 0;
+}
+
+int cs__pkg_stopping(struct cs_pkgset *ps)
+{
+	if (ps->stopped)
+		return 1;
+	if (ps->interrupt && __atomic_load_n(ps->interrupt, __ATOMIC_RELAXED))
+		ps->stopped = CS_PKG_INTERRUPTED;
+	else if (ps->deadline > 0 && cs__now() > ps->deadline)
+		ps->stopped = CS_PKG_TIME_LIMIT;
+	return ps->stopped != 0;
 }
 
 size_t cs_pkgset_count(const struct cs_pkgset *ps)
@@ -598,6 +619,10 @@ static int walk_dir(struct cs_pkgset *ps, int dfd, struct cs_buf *path, unsigned
 		struct stat st;
 		int fd;
 
+		if (cs__pkg_stopping(ps)) {
+			ps->count[ps->stopped] += n - i;
+			break;
+		}
 		path->len = base;
 		if (cs__buf_printf(path, "%s%s", base && path->data[base - 1] == '/' ? "" : "/",
 		                   names[i])) {
@@ -710,6 +735,10 @@ int cs_pkgset_read_host(struct cs_pkgset *ps, const char *root)
 			n--;
 		if (rc || n + 24 >= sizeof(status))
 			return rc;
+		if (cs__pkg_stopping(ps)) {
+			ps->count[ps->stopped]++;
+			return CS_OK;
+		}
 		snprintf(status, sizeof(status), "%.*s/var/lib/dpkg/status", (int)n, root);
 		rc = cs__pkg_install_logs(ps, root, n == 1 && root[0] == '/' ? status + 1 : status);
 		if (!rc) {
@@ -717,6 +746,10 @@ int cs_pkgset_read_host(struct cs_pkgset *ps, const char *root)
 			rc = cs__pkg_rpm_host(ps, n == 1 && root[0] == '/' ? "" : status);
 		}
 		return rc;
+	}
+	if (cs__pkg_stopping(ps)) {
+		ps->count[ps->stopped]++;
+		return CS_OK;
 	}
 	rc = read_host_db(ps, "/var/lib/dpkg/status");
 	if (!rc)
