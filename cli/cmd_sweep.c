@@ -550,7 +550,7 @@ static double time_left(double limit, double t0)
 	if (limit <= 0)
 		return 0;
 	left = limit - (cli_now() - t0);
-	return left > 0.001 ? left : 0.001;
+	return left > 1e-9 ? left : 1e-9;
 }
 
 /*
@@ -667,6 +667,59 @@ static void answer_json(struct sweep_state *ss, const struct cs_scan_result *fr,
 	}
 	json_object_set_new(o, "not_read", cli_gaps_json(&ss->gaps));
 	cli_json_print(o);
+}
+
+/* The coverage a sweep records with its row (docs/case-database.md):
+ * counts, why it stopped early if it did, and its gaps by reason. */
+static char *coverage_json(struct sweep_state *ss, const struct cs_scan_result *fr,
+                           const struct cs_log_result *lr, const struct cs_pkgset *ps,
+                           size_t npkgs, int stop)
+{
+	json_t *o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "files",
+	                      (json_int_t)fr->count[CS_COV_FILES], "files_read",
+	                      (json_int_t)fr->count[CS_COV_SCANNED], "unchanged",
+	                      (json_int_t)fr->count[CS_COV_UNCHANGED], "log_files",
+	                      (json_int_t)lr->files, "log_lines", (json_int_t)lr->lines,
+	                      "log_files_failed", (json_int_t)lr->files_failed, "packages",
+	                      (json_int_t)npkgs);
+	json_t *gaps = json_object();
+	char *s;
+	size_t i;
+	int k;
+
+	if (!o || !gaps) {
+		json_decref(o);
+		json_decref(gaps);
+		return NULL;
+	}
+	if (stop)
+		json_object_set_new(o, "stopped", json_string(stop_name(stop)));
+	for (k = 0; k < CS_COV_NREASONS; k++)
+		if (fr->count[k] && cs_scan_reason_gap((enum cs_scan_reason)k))
+			json_object_set_new(gaps, cs_scan_reason_name((enum cs_scan_reason)k),
+			                    json_integer((json_int_t)fr->count[k]));
+	if (lr->files_stopped)
+		json_object_set_new(gaps, "log-files-stopped",
+		                    json_integer((json_int_t)lr->files_stopped));
+	for (k = 0; ps && k < CS_PKG_NCOUNTS; k++)
+		if (cs_pkg_count_gap((enum cs_pkg_count)k) &&
+		    cs_pkgset_counter(ps, (enum cs_pkg_count)k)) {
+			char name[64];
+
+			snprintf(name, sizeof(name), "software-%s",
+			         cs_pkg_count_name((enum cs_pkg_count)k));
+			json_object_set_new(gaps, name,
+			                    json_integer((json_int_t)cs_pkgset_counter(
+			                            ps, (enum cs_pkg_count)k)));
+		}
+	for (i = 0; i < ss->gaps.n; i++)
+		if (!json_object_get(gaps, ss->gaps.v[i].reason))
+			json_object_set_new(gaps, ss->gaps.v[i].reason,
+			                    json_integer((json_int_t)ss->gaps.v[i].total));
+	json_object_set_new(o, "gaps", gaps);
+	s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(o);
+	return s;
 }
 
 int cmd_sweep(int argc, char **argv, struct cli_global *g)
@@ -919,22 +972,14 @@ int cmd_sweep(int argc, char **argv, struct cli_global *g)
 		}
 	}
 	{
-		char cov[640];
+		char *cov = coverage_json(&ss, &fr, &lr, ps, npkgs, stop);
 
-		snprintf(cov, sizeof(cov),
-		         "{\"files\":%llu,\"files_read\":%llu,\"unchanged\":%llu,"
-		         "\"log_files\":%llu,\"log_lines\":%llu,\"log_files_failed\":%llu,"
-		         "\"packages\":%zu%s%s%s}",
-		         (unsigned long long)fr.count[CS_COV_FILES],
-		         (unsigned long long)fr.count[CS_COV_SCANNED],
-		         (unsigned long long)fr.count[CS_COV_UNCHANGED],
-		         (unsigned long long)lr.files, (unsigned long long)lr.lines,
-		         (unsigned long long)lr.files_failed, npkgs, stop ? ",\"stopped\":\"" : "",
-		         stop_name(stop), stop ? "\"" : "");
-		if (cs_store_sweep_end(st, sweep, cov, incomplete)) {
+		if (!cov || cs_store_sweep_end(st, sweep, cov, incomplete)) {
+			free(cov);
 			cli_err("cannot record the end of the sweep: %s", cs_store_errmsg(st));
 			goto out;
 		}
+		free(cov);
 	}
 	if (g->json)
 		answer_json(&ss, &fr, &lr, logs_ran, sw_ran ? ps : NULL, incomplete, stop,
@@ -959,6 +1004,7 @@ out:
 }
 
 struct list_state {
+	const char *host;
 	const struct cli_global *g;
 	const struct cs_intel *intel;
 	const char *label;
@@ -966,6 +1012,37 @@ struct list_state {
 	int64_t since_ms, until_ms;
 	size_t n;
 };
+
+/* The hosts whose last sweep did not look everywhere: the findings above
+ * are all it could say. */
+static int on_db_sweep(void *ud, const struct cs_sweep_info *s)
+{
+	struct list_state *ls = ud;
+	json_t *cov, *stopped;
+	const char *why = NULL;
+	char t[32];
+
+	if (!s->incomplete || (ls->host && strcmp(ls->host, s->host) != 0))
+		return 0;
+	cov = s->coverage ? json_loads(s->coverage, 0, NULL) : NULL;
+	stopped = cov ? json_object_get(cov, "stopped") : NULL;
+	if (json_is_string(stopped))
+		why = strcmp(json_string_value(stopped), "interrupted") == 0 ? "INTERRUPTED"
+		                                                               : "STOPPED by its time limit";
+	if (ls->g->json)
+		cli_json_print(json_pack("{s:s, s:s, s:I, s:s, s:b, s:s?}", "record", "sweep", "host",
+		                         s->host, "sweep", (json_int_t)s->id, "finished",
+		                         cli_time(s->finished, t, sizeof(t)), "incomplete", 1,
+		                         "stopped", json_is_string(stopped)
+		                                            ? json_string_value(stopped)
+		                                            : NULL));
+	else
+		fprintf(stderr, "chainsweep: the last sweep of %s (sweep %lld) was %s: what it "
+		                "did not read is not in the findings\n",
+		        s->host, (long long)s->id, why ? why : "INCOMPLETE");
+	json_decref(cov);
+	return 0;
+}
 
 static int on_db_finding(void *ud, const struct cs_finding_rec *f, int64_t first_sweep,
                          int64_t last_sweep)
@@ -996,7 +1073,8 @@ static int on_db_finding(void *ud, const struct cs_finding_rec *f, int64_t first
 	ls->n++;
 	if (ls->g->json) {
 		json_t *o = json_pack(
-		        "{s:s, s:s, s:s, s:s, s:s?, s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "host",
+		        "{s:s, s:s, s:s, s:s, s:s, s:s?, s:s, s:s, s:I, s:I, s:I, s:I, s:I}",
+		        "record", "finding", "host",
 		        f->host, "kind",
 		        f->kind == CS_FIND_FILE  ? "file"
 		        : f->kind == CS_FIND_LOG ? "log"
@@ -1097,9 +1175,12 @@ int cmd_findings(int argc, char **argv, struct cli_global *g)
 		return CS_EXIT_ERROR;
 	}
 	ls.intel = in;
+	ls.host = host;
 	rc = cs_store_findings(st, host, kind, on_db_finding, &ls);
 	if (rc)
 		cli_err("%s", cs_store_errmsg(st));
+	else
+		rc = cs_store_sweeps(st, on_db_sweep, &ls);
 	cs_intel_free(in);
 	cs_store_close(st);
 	return rc ? CS_EXIT_ERROR : ls.n ? CS_EXIT_FOUND : CS_EXIT_OK;
