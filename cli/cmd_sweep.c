@@ -282,6 +282,10 @@ static void on_sw_diag(void *ud, const struct cs_diag *d)
 		cli_gaps_add(&ss->gaps, "software-broken", shown(ss, d->file));
 	else if (strcmp(d->reason, "unreadable") == 0)
 		cli_gaps_add(&ss->gaps, "software-unreadable", shown(ss, d->file));
+	else if (strcmp(d->reason, "time_limit") == 0)
+		cli_gaps_add(&ss->gaps, "time-limit", shown(ss, d->file));
+	else if (strcmp(d->reason, "interrupted") == 0)
+		cli_gaps_add(&ss->gaps, "interrupted", shown(ss, d->file));
 }
 
 static void free_findings(struct sweep_state *ss)
@@ -748,6 +752,7 @@ int cmd_sweep(int argc, char **argv, struct cli_global *g)
 	int64_t sweep = 0;
 	uint64_t v;
 	double max_runtime = 0, t0 = cli_now();
+	double t_intel = 0, t_files = 0, t_logs = 0, t_sw = 0;
 
 	memset(&ss, 0, sizeof(ss));
 	memset(&lr, 0, sizeof(lr));
@@ -853,6 +858,7 @@ int cmd_sweep(int argc, char **argv, struct cli_global *g)
 		cli_err("cannot compile the intel: %s", cs_strerror(rc));
 		goto out;
 	}
+	t_intel = cli_now();
 	if (cs_store_sweep_begin(st, host, "files,logs", &sweep)) {
 		cli_err("%s", cs_store_errmsg(st));
 		goto out;
@@ -897,6 +903,7 @@ int cmd_sweep(int argc, char **argv, struct cli_global *g)
 		cli_err("file sweep stopped: %s", cs_strerror(rc));
 		goto out;
 	}
+	t_files = cli_now();
 	/* Logs. */
 	snprintf(varlog, sizeof(varlog), "%s/var/log", strcmp(root, "/") ? root : "");
 	if (!no_logs && is_dir(varlog))
@@ -914,6 +921,7 @@ int cmd_sweep(int argc, char **argv, struct cli_global *g)
 		}
 		logs_ran = 1;
 	}
+	t_logs = cli_now();
 	/* Installed software. */
 	if (!no_software) {
 		struct cs_software_result swr;
@@ -956,6 +964,7 @@ int cmd_sweep(int argc, char **argv, struct cli_global *g)
 			goto out;
 		}
 	}
+	t_sw = cli_now();
 	if (cli_interrupted)
 		stop = STOP_INTERRUPT;
 	else if (fr.count[CS_COV_TIME_LIMIT] || lr.stopped == CS_COV_TIME_LIMIT ||
@@ -981,6 +990,12 @@ int cmd_sweep(int argc, char **argv, struct cli_global *g)
 		}
 		free(cov);
 	}
+	if (g->verbose && !g->json)
+		fprintf(stderr,
+		        "chainsweep: intel %.2f s, files %.2f s, logs %.2f s, software %.2f s, "
+		        "recording %.2f s\n",
+		        t_intel - t0, t_files - t_intel, t_logs - t_files, t_sw - t_logs,
+		        cli_now() - t_sw);
 	if (g->json)
 		answer_json(&ss, &fr, &lr, logs_ran, sw_ran ? ps : NULL, incomplete, stop,
 		            cli_now() - t0);

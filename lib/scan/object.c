@@ -331,15 +331,25 @@ static void yara_scan(struct obj_ctx *c)
 {
 	struct cs_worker *w = c->w;
 	struct cs_object *o = c->obj;
-	YR_SCANNER *sc = cs__yvar_scanner(&w->mt, o->data, o->len);
+	YR_SCANNER *sc;
 	char ext[64];
 	char owner[64] = "";
-	int r;
+	int r, timeout = cs__scan_yara_timeout(w->s);
+
+	if (!timeout) {
+		/* Less than the one second libyara can be given is left:
+		 * a scan begun now would end after the time limit. */
+		__atomic_store_n(&w->s->stop, 1, __ATOMIC_RELAXED);
+		cs__scan_problem(w, o->path, CS_COV_TIME_LIMIT, "time-limit",
+		                 "YARA scan not begun: time limit");
+		return;
+	}
+	sc = cs__yvar_scanner(&w->mt, o->data, o->len);
 
 	if (o->have_uid)
 		owner_name(w, o->uid, owner, sizeof(owner));
 	yr_scanner_set_callback(sc, yara_cb, c);
-	yr_scanner_set_timeout(sc, cs__scan_yara_timeout(w->s));
+	yr_scanner_set_timeout(sc, timeout);
 	yr_scanner_set_flags(sc, 0);
 	yr_scanner_define_string_variable(sc, "filename", o->base);
 	yr_scanner_define_string_variable(sc, "filepath", o->path);

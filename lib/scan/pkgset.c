@@ -448,6 +448,24 @@ static void report_path(struct cs_pkgset *ps, const char *path, const char *what
 
 /* Read a regular file at `fd` (taken) named `path`: sniff its start, and
  * read it whole when a reader wants it. */
+#define READ_STEP ((size_t)4 << 20)
+
+/* An input left unread because the reading stopped early. */
+static void stop_diag(struct cs_pkgset *ps, const char *path)
+{
+	struct cs_diag d;
+
+	if (!ps->diag)
+		return;
+	memset(&d, 0, sizeof(d));
+	d.severity = CS_SEV_WARN;
+	d.file = path;
+	d.reason = cs_pkg_count_name((enum cs_pkg_count)ps->stopped);
+	d.message = ps->stopped == CS_PKG_INTERRUPTED ? "not read: interrupted"
+	                                              : "not read: time limit";
+	ps->diag(ps->userdata, &d);
+}
+
 static int read_fd(struct cs_pkgset *ps, int fd, const char *path, int explicit)
 {
 	struct stat st;
@@ -512,7 +530,16 @@ static int read_fd(struct cs_pkgset *ps, int fd, const char *path, int explicit)
 			return CS_OK;
 		}
 		while (len < cap) {
-			got = read(fd, data + len, cap - len);
+			/* A big input is read a few MiB at a time, so that a
+			 * time limit or an interrupt is not overrun by much. */
+			if (cs__pkg_stopping(ps)) {
+				ps->count[ps->stopped]++;
+				stop_diag(ps, path);
+				free(data);
+				close(fd);
+				return CS_OK;
+			}
+			got = read(fd, data + len, cap - len < READ_STEP ? cap - len : READ_STEP);
 			if (got < 0 && errno == EINTR)
 				continue;
 			if (got < 0) {

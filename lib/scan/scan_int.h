@@ -123,8 +123,9 @@ int cs__scan_stopping(struct cs_scan *s);
 /* Why it stopped: CS_COV_INTERRUPTED or CS_COV_TIME_LIMIT; and in words. */
 enum cs_scan_reason cs__scan_stop_reason(struct cs_scan *s);
 const char *cs__scan_stop_words(struct cs_scan *s);
-/* The YARA timeout for the next object: the configured one, shortened
- * to what the time limit leaves (at least 1 s). */
+/* The YARA timeout for the next object in seconds: the configured one,
+ * shortened to the whole seconds the time limit leaves; 0 when less than
+ * one is left (libyara takes whole seconds: the scan must not begin). */
 int cs__scan_yara_timeout(struct cs_scan *s);
 /* Account n bytes read; sleeps to keep under --max-rate. */
 void cs__scan_throttle(struct cs_scan *s, size_t n);

@@ -144,8 +144,8 @@ int cs__scan_yara_timeout(struct cs_scan *s)
 		return s->o.yara_timeout;
 	left = s->o.max_runtime - (cs__now() - s->t0);
 	if (left < 1)
-		return 1;
-	return left < s->o.yara_timeout ? (int)left + 1 : s->o.yara_timeout;
+		return 0;
+	return left < s->o.yara_timeout ? (int)left : s->o.yara_timeout;
 }
 
 void cs__scan_throttle(struct cs_scan *s, size_t n)
