@@ -168,6 +168,23 @@ const char *cli_cache_dir(const struct cli_global *g, char *buf, size_t len);
 int cli_matcher_new(const struct cs_intel *in, const struct cli_global *g, cs_diag_fn diag,
                     void *ud, struct cs_matcher **out);
 
+/*
+ * Recording what `scan files` and `scan logs` print into the case, as a
+ * sweep does: findings are collected as they are shown, then saved under
+ * one sweep row of `host` (what: "files" or "logs"; coverage: the JSON
+ * object kept with the row, borrowed). Save prints its error.
+ */
+struct cs_file_finding;
+struct cs_log_hit;
+struct cli_recorder;
+struct cli_recorder *cli_recorder_new(const struct cli_global *g, const struct cs_intel *in,
+                                      const char *host);
+int cli_record_file(struct cli_recorder *r, const struct cs_file_finding *ff);
+int cli_record_log(struct cli_recorder *r, const struct cs_log_hit *h);
+int cli_recorder_save(struct cli_recorder *r, struct cs_store *st, const char *what,
+                      json_t *coverage, int incomplete);
+void cli_recorder_free(struct cli_recorder *r);
+
 int cmd_logs(int argc, char **argv, struct cli_global *g);
 int cmd_scan(int argc, char **argv, struct cli_global *g);
 int cmd_scan_software(int argc, char **argv, struct cli_global *g);

@@ -23,6 +23,7 @@ struct scan_state {
 	uint64_t diags_hidden;
 	int progress; /* a progress line is on the terminal */
 	struct cli_text esc;
+	struct cli_recorder *rec; /* findings recorded in the case, or NULL */
 };
 
 static void clear_progress(struct scan_state *ss)
@@ -143,6 +144,8 @@ static int on_finding(void *ud, const struct cs_file_finding *f)
 	char src[512];
 	size_t i, n;
 
+	if (ss->rec && cli_record_file(ss->rec, f))
+		return CS_ERR_NOMEM;
 	if (ss->g->json) {
 		cli_json_print(finding_json(ss, f));
 		fflush(stdout);
@@ -256,6 +259,27 @@ static json_t *summary_json(const struct cs_scan_result *r, const struct cs_matc
 	return o;
 }
 
+/* The coverage kept with the sweep row of a recorded `scan files`, in
+ * the shape `sweep` records (docs/case-database.md). */
+static json_t *coverage_json(const struct cs_scan_result *r, int from_inventory)
+{
+	json_t *gaps = json_object(), *o;
+	int i;
+
+	for (i = 0; i < CS_COV_NREASONS; i++)
+		if (r->count[i] && cs_scan_reason_gap((enum cs_scan_reason)i))
+			json_object_set_new(gaps, cs_scan_reason_name((enum cs_scan_reason)i),
+			                    json_integer((json_int_t)r->count[i]));
+	o = json_pack("{s:I, s:I, s:I, s:o}", "files", (json_int_t)r->count[CS_COV_FILES],
+	              "files_read", (json_int_t)(from_inventory ? 0 : r->count[CS_COV_SCANNED]),
+	              "unchanged", (json_int_t)r->count[CS_COV_UNCHANGED], "gaps", gaps);
+	if (o && (r->count[CS_COV_INTERRUPTED] || r->count[CS_COV_TIME_LIMIT]))
+		json_object_set_new(o, "stopped",
+		                    json_string(r->count[CS_COV_INTERRUPTED] ? "interrupted"
+		                                                             : "time-limit"));
+	return o;
+}
+
 static int files_usage(FILE *f)
 {
 	fputs("usage: chainsweep scan files [options] PATH...\n"
@@ -279,6 +303,10 @@ static int files_usage(FILE *f)
 	      "  --host NAME          the host the inventory is kept for (default: this\n"
 	      "                       host's name)\n"
 	      "  --no-inventory       neither use nor record the file inventory\n"
+	      "  --no-record          do not record the findings in the case database\n"
+	      "                       (by default they are, under a sweep row of --host,\n"
+	      "                       as 'sweep' does; with --intel a missing case is\n"
+	      "                       created)\n"
 	      "  --rescan             read every file, even those the inventory knows\n"
 	      "  --from-inventory     read no file: match the intel against the host's\n"
 	      "                       inventory (hashes, names; YARA results recorded with\n"
@@ -320,7 +348,7 @@ static int cmd_files(int argc, char **argv, struct cli_global *g)
 	size_t ninc = 0, nexc = 0, nroots = 0, nintel = 0;
 	uint64_t v;
 	int i, r, rc, exit_code = CS_EXIT_ERROR;
-	int no_inventory = 0, rescan = 0, from_inventory = 0;
+	int no_inventory = 0, rescan = 0, from_inventory = 0, no_record = 0;
 	const char *host = NULL;
 	char hostbuf[256], digest[80];
 	struct cs_inventory *inv = NULL;
@@ -370,6 +398,9 @@ static int cmd_files(int argc, char **argv, struct cli_global *g)
 			takes = 0;
 		} else if (strcmp(a, "--from-inventory") == 0) {
 			from_inventory = 1;
+			takes = 0;
+		} else if (strcmp(a, "--no-record") == 0) {
+			no_record = 1;
 			takes = 0;
 		} else if (strcmp(a, "--host") == 0 && val) {
 			host = val;
@@ -460,7 +491,7 @@ static int cmd_files(int argc, char **argv, struct cli_global *g)
 		hostbuf[sizeof(hostbuf) - 1] = '\0';
 		host = hostbuf;
 	}
-	if (!nintel || !no_inventory) {
+	if (!nintel || !no_inventory || !no_record) {
 		/* With --intel this is a sweep, which may start a case. */
 		st = nintel ? cli_create_store(g) : cli_open_store(g);
 		if (!st)
@@ -471,6 +502,13 @@ static int cmd_files(int argc, char **argv, struct cli_global *g)
 		goto out;
 	cli_print_intel_gaps(&bad, g);
 	ss.intel = in;
+	if (!no_record) {
+		ss.rec = cli_recorder_new(g, in, host);
+		if (!ss.rec) {
+			cli_err("out of memory");
+			goto out;
+		}
+	}
 	rc = cli_matcher_new(in, g, on_scan_diag, &ss, &m);
 	if (rc) {
 		cli_err("cannot compile the intel: %s", cs_strerror(rc));
@@ -539,6 +577,18 @@ static int cmd_files(int argc, char **argv, struct cli_global *g)
 		        (unsigned long long)ss.diags_hidden);
 	cs_matcher_info(m, &mi); /* variants are built during the sweep */
 	intel_gap = bad.n != 0;
+	if (ss.rec) {
+		json_t *cov = coverage_json(&res, from_inventory);
+
+		/* The answer below stands even when the case cannot be written;
+		 * the failure is said. */
+		if (!cov || cli_recorder_save(ss.rec, st, from_inventory ? "files,inventory" : "files",
+		                              cov, res.incomplete || intel_gap))
+			fputs("chainsweep: warning: the findings above were not recorded in the case "
+			      "(--no-record to skip)\n",
+			      stderr);
+		json_decref(cov);
+	}
 	if (g->json) {
 		json_t *sj = summary_json(&res, &mi);
 
@@ -564,6 +614,7 @@ out:
 	free(roots);
 	free(intel_files);
 	cli_gaps_release(&bad);
+	cli_recorder_free(ss.rec);
 	cli_text_release(&ss.esc);
 	return exit_code;
 }

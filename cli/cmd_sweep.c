@@ -545,6 +545,71 @@ static int sweep_usage(FILE *f)
 	return CS_EXIT_ERROR;
 }
 
+/*
+ * The recorder: how `scan files` and `scan logs` put what they printed
+ * into the case, through the same conversion and the same kind of sweep
+ * row as `sweep`.
+ */
+struct cli_recorder {
+	struct sweep_state ss;
+};
+
+struct cli_recorder *cli_recorder_new(const struct cli_global *g, const struct cs_intel *in,
+                                      const char *host)
+{
+	struct cli_recorder *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	r->ss.g = g;
+	r->ss.intel = in;
+	r->ss.host = host;
+	r->ss.root = "";
+	return r;
+}
+
+int cli_record_file(struct cli_recorder *r, const struct cs_file_finding *ff)
+{
+	return on_file_finding(&r->ss, ff);
+}
+
+int cli_record_log(struct cli_recorder *r, const struct cs_log_hit *h)
+{
+	return on_log_hit(&r->ss, h);
+}
+
+int cli_recorder_save(struct cli_recorder *r, struct cs_store *st, const char *what,
+                      json_t *coverage, int incomplete)
+{
+	int64_t sweep;
+	size_t i;
+	char *cov = json_dumps(coverage, JSON_COMPACT | JSON_SORT_KEYS);
+	int rc = -1;
+
+	if (!cov || cs_store_sweep_begin(st, r->ss.host, what, &sweep))
+		goto out;
+	for (i = 0; i < r->ss.n; i++)
+		if (cs_store_finding_put(st, sweep, &r->ss.v[i]))
+			goto out;
+	if (cs_store_sweep_end(st, sweep, cov, incomplete))
+		goto out;
+	rc = 0;
+out:
+	if (rc)
+		cli_err("the findings were not recorded in the case: %s", cs_store_errmsg(st));
+	free(cov);
+	return rc;
+}
+
+void cli_recorder_free(struct cli_recorder *r)
+{
+	if (!r)
+		return;
+	free_findings(&r->ss);
+	cli_text_release(&r->ss.esc);
+	free(r);
+}
+
 /* Seconds the time limit leaves (a tiny positive value once it is
  * spent, so that the next stage stops at once); 0 without a limit. */
 static double time_left(double limit, double t0)
