@@ -119,7 +119,7 @@ static int on_hit(void *ud, const struct cs_log_hit *h)
 	if (ls->g->json) {
 		json_t *o = json_object();
 
-		json_object_set_new(o, "type", json_string("hit"));
+		json_object_set_new(o, "record", json_string("hit"));
 		json_object_set_new(o, "file", json_string(cli_escape(&ls->esc, h->file)));
 		json_object_set_new(o, "line", json_integer((json_int_t)h->line));
 		json_object_set_new(o, "offset", json_integer((json_int_t)h->offset));
@@ -214,7 +214,7 @@ static void summary(struct logs_state *ls, const struct cs_log_result *r,
 			}
 			json_array_append_new(hv, x);
 		}
-		json_object_set_new(o, "type", json_string("summary"));
+		json_object_set_new(o, "record", json_string("summary"));
 		json_object_set_new(o, "indicators", iv);
 		json_object_set_new(o, "hosts", hv);
 		json_object_set_new(o, "files", json_integer((json_int_t)r->files));

@@ -87,7 +87,7 @@ static json_t *finding_json(struct scan_state *ss, const struct cs_file_finding 
 	char t[32];
 	size_t i;
 
-	json_object_set_new(o, "type", json_string("finding"));
+	json_object_set_new(o, "record", json_string("finding"));
 	json_object_set_new(o, "evidence", json_string(cs_evidence_name(f->evidence)));
 	json_object_set_new(o, "matched", json_string(cli_escape(&ss->esc, f->matched)));
 	json_object_set_new(file, "path", json_string(cli_escape(&ss->esc, f->path)));
@@ -234,7 +234,7 @@ static json_t *summary_json(const struct cs_scan_result *r, const struct cs_matc
 	json_t *o = json_object(), *cov = json_object();
 	int i;
 
-	json_object_set_new(o, "type", json_string("summary"));
+	json_object_set_new(o, "record", json_string("summary"));
 	for (i = 0; i < CS_COV_NREASONS; i++)
 		json_object_set_new(cov, cs_scan_reason_name((enum cs_scan_reason)i),
 		                    json_integer((json_int_t)r->count[i]));

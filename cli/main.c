@@ -175,10 +175,12 @@ static void usage(FILE *f)
 	      "                      search logs (syslog, JSON, Zeek, Sysmon, proxy, web;\n"
 	      "                      compressed too) for the intel's domains, addresses,\n"
 	      "                      URLs and hashes, with first and last contact\n"
-	      "  sweep [--root DIR] [--host NAME] [--logs DIR]...\n"
-	      "                      sweep a host (files, archives, logs) with the case's\n"
-	      "                      intel (the bundled pack by default), record the\n"
+	      "  sweep [--root DIR] [--host NAME] [--logs DIR]... [--intel FILE|DIR]...\n"
+	      "        [--max-runtime S] [--exclude GLOB]...\n"
+	      "                      sweep a host (files, archives, logs, software) with the\n"
+	      "                      case's intel (the bundled pack by default), record the\n"
 	      "                      findings and print the answer in plain words\n"
+	      "                      (chainsweep sweep --help for the options)\n"
 	      "  findings [--host H] [--kind file|log|software] [--label L] [--indicator V]\n"
 	      "                      what the case database has found, with first/last seen\n"
 	      "  report [--out DIR] [--host H] [--title T]\n"
@@ -215,7 +217,8 @@ static void usage(FILE *f)
 	      "                      (default 32 MiB)\n"
 	      "\n"
 	      "exit status: 0 success (or nothing found), 1 findings, 2 error,\n"
-	      "3 nothing found by a sweep that could not look everywhere.\n",
+	      "3 nothing found by a sweep that could not look everywhere (a time limit,\n"
+	      "an interrupt, unreadable input or intel).\n",
 	      f);
 }
 
