@@ -156,16 +156,16 @@ static int cmd_import(int argc, char **argv, struct cli_global *g)
 
 			json_object_set_new(rej, reason, json_integer((json_int_t)c));
 		}
-		cli_json_print(
-		        json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o}",
-		                  "record", "import", "version", (json_int_t)version, "files", (json_int_t)total.files,
-		                  "files_failed", (json_int_t)total.files_failed, "accepted",
-		                  (json_int_t)total.read, "rejected", (json_int_t)total.rejected,
-		                  "yara_rules", (json_int_t)total.yara_rules, "warninglist_entries",
-		                  (json_int_t)total.warninglist_entries, "new_indicators",
-		                  (json_int_t)(cs_intel_count(in) - before), "indicators",
-		                  (json_int_t)cs_intel_count(in), "rejects", rej, "diagnostics",
-		                  ds.json_diags));
+		cli_json_print(json_pack(
+		        "{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o}", "record",
+		        "import", "version", (json_int_t)version, "files", (json_int_t)total.files,
+		        "files_failed", (json_int_t)total.files_failed, "accepted",
+		        (json_int_t)total.read, "rejected", (json_int_t)total.rejected,
+		        "yara_rules", (json_int_t)total.yara_rules, "warninglist_entries",
+		        (json_int_t)total.warninglist_entries, "new_indicators",
+		        (json_int_t)(cs_intel_count(in) - before), "indicators",
+		        (json_int_t)cs_intel_count(in), "rejects", rej, "diagnostics",
+		        ds.json_diags));
 		ds.json_diags = NULL;
 	} else {
 		printf("files: %llu, of which %llu gave nothing usable\n",

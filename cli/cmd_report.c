@@ -143,7 +143,8 @@ static size_t sweep_gaps(struct report_state *rs, json_t *cov, const char *const
 	if (json_is_string(stopped))
 		v[n++] = own(rs, json_string_value(stopped));
 	if (json_is_object(gaps)) {
-		json_object_foreach(gaps, k, c) {
+		json_object_foreach(gaps, k, c)
+		{
 			if (n >= cap || !json_is_integer(c))
 				continue;
 			snprintf(buf, sizeof(buf), "%s %lld", k, (long long)json_integer_value(c));
@@ -354,7 +355,7 @@ int cmd_report(int argc, char **argv, struct cli_global *g)
 					grc = CS_ERR_IO;
 				if (grc) {
 					cli_err("evidence graph left out of the report: %s",
-						cs_strerror(grc));
+					        cs_strerror(grc));
 					free(svg);
 					svg = NULL;
 				}

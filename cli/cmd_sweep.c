@@ -326,7 +326,8 @@ static void print_gap_files(struct sweep_state *ss)
 		for (k = 0; k < show; k++)
 			printf("      %s\n", gp->paths[k]);
 		if (gp->total > show)
-			printf("      ... and %llu more%s\n", (unsigned long long)(gp->total - show),
+			printf("      ... and %llu more%s\n",
+			       (unsigned long long)(gp->total - show),
 			       ss->g->verbose ? "" : " (--verbose lists them)");
 	}
 }
@@ -692,10 +693,10 @@ static json_t *finding_json(const struct cs_finding_rec *f)
 	                 f->kind == CS_FIND_FILE  ? "file"
 	                 : f->kind == CS_FIND_LOG ? "log"
 	                                          : "software",
-	                 "evidence", f->evidence, "location", f->location, "observed",
-	                 f->observed, "indicator_kind", f->ind_kind, "indicator", f->ind_value,
-	                 "first_seen_ms", (json_int_t)f->first_seen_ms, "last_seen_ms",
-	                 (json_int_t)f->last_seen_ms, "count", (json_int_t)f->count);
+	                 "evidence", f->evidence, "location", f->location, "observed", f->observed,
+	                 "indicator_kind", f->ind_kind, "indicator", f->ind_value, "first_seen_ms",
+	                 (json_int_t)f->first_seen_ms, "last_seen_ms", (json_int_t)f->last_seen_ms,
+	                 "count", (json_int_t)f->count);
 }
 
 static void answer_json(struct sweep_state *ss, const struct cs_scan_result *fr,
@@ -721,10 +722,10 @@ static void answer_json(struct sweep_state *ss, const struct cs_scan_result *fr,
 	json_object_set_new(o, "files", cov);
 	if (logs_ran)
 		json_object_set_new(o, "logs",
-		                    json_pack("{s:I, s:I, s:I, s:I}", "files", (json_int_t)lr->files,
-		                              "lines", (json_int_t)lr->lines, "files_failed",
-		                              (json_int_t)lr->files_failed, "files_stopped",
-		                              (json_int_t)lr->files_stopped));
+		                    json_pack("{s:I, s:I, s:I, s:I}", "files",
+		                              (json_int_t)lr->files, "lines", (json_int_t)lr->lines,
+		                              "files_failed", (json_int_t)lr->files_failed,
+		                              "files_stopped", (json_int_t)lr->files_stopped));
 	if (ps) {
 		json_t *sw = json_object();
 
@@ -741,16 +742,15 @@ static void answer_json(struct sweep_state *ss, const struct cs_scan_result *fr,
 /* The coverage a sweep records with its row (docs/case-database.md):
  * counts, why it stopped early if it did, and its gaps by reason. */
 static char *coverage_json(struct sweep_state *ss, const struct cs_scan_result *fr,
-                           const struct cs_log_result *lr, const struct cs_pkgset *ps,
-                           size_t npkgs, int stop)
+                           const struct cs_log_result *lr, const struct cs_pkgset *ps, size_t npkgs,
+                           int stop)
 {
-	json_t *o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "files",
-	                      (json_int_t)fr->count[CS_COV_FILES], "files_read",
-	                      (json_int_t)fr->count[CS_COV_SCANNED], "unchanged",
-	                      (json_int_t)fr->count[CS_COV_UNCHANGED], "log_files",
-	                      (json_int_t)lr->files, "log_lines", (json_int_t)lr->lines,
-	                      "log_files_failed", (json_int_t)lr->files_failed, "packages",
-	                      (json_int_t)npkgs);
+	json_t *o = json_pack(
+	        "{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "files", (json_int_t)fr->count[CS_COV_FILES],
+	        "files_read", (json_int_t)fr->count[CS_COV_SCANNED], "unchanged",
+	        (json_int_t)fr->count[CS_COV_UNCHANGED], "log_files", (json_int_t)lr->files,
+	        "log_lines", (json_int_t)lr->lines, "log_files_failed",
+	        (json_int_t)lr->files_failed, "packages", (json_int_t)npkgs);
 	json_t *gaps = json_object();
 	char *s;
 	size_t i;
@@ -1107,18 +1107,19 @@ static int on_db_sweep(void *ud, const struct cs_sweep_info *s)
 	cov = s->coverage ? json_loads(s->coverage, 0, NULL) : NULL;
 	stopped = cov ? json_object_get(cov, "stopped") : NULL;
 	if (json_is_string(stopped))
-		why = strcmp(json_string_value(stopped), "interrupted") == 0 ? "INTERRUPTED"
-		                                                               : "STOPPED by its time limit";
+		why = strcmp(json_string_value(stopped), "interrupted") == 0
+		              ? "INTERRUPTED"
+		              : "STOPPED by its time limit";
 	if (ls->g->json)
-		cli_json_print(json_pack("{s:s, s:s, s:I, s:s, s:b, s:s?}", "record", "sweep", "host",
-		                         s->host, "sweep", (json_int_t)s->id, "finished",
-		                         cli_time(s->finished, t, sizeof(t)), "incomplete", 1,
-		                         "stopped", json_is_string(stopped)
-		                                            ? json_string_value(stopped)
-		                                            : NULL));
+		cli_json_print(
+		        json_pack("{s:s, s:s, s:I, s:s, s:b, s:s?}", "record", "sweep", "host",
+		                  s->host, "sweep", (json_int_t)s->id, "finished",
+		                  cli_time(s->finished, t, sizeof(t)), "incomplete", 1, "stopped",
+		                  json_is_string(stopped) ? json_string_value(stopped) : NULL));
 	else
-		fprintf(stderr, "chainsweep: the last sweep of %s (sweep %lld) was %s: what it "
-		                "did not read is not in the findings\n",
+		fprintf(stderr,
+		        "chainsweep: the last sweep of %s (sweep %lld) was %s: what it "
+		        "did not read is not in the findings\n",
 		        s->host, (long long)s->id, why ? why : "INCOMPLETE");
 	json_decref(cov);
 	return 0;
@@ -1154,8 +1155,7 @@ static int on_db_finding(void *ud, const struct cs_finding_rec *f, int64_t first
 	if (ls->g->json) {
 		json_t *o = json_pack(
 		        "{s:s, s:s, s:s, s:s, s:s, s:s?, s:s, s:s, s:I, s:I, s:I, s:I, s:I}",
-		        "record", "finding", "host",
-		        f->host, "kind",
+		        "record", "finding", "host", f->host, "kind",
 		        f->kind == CS_FIND_FILE  ? "file"
 		        : f->kind == CS_FIND_LOG ? "log"
 		                                 : "software",

@@ -339,10 +339,11 @@ void cli_print_intel_gaps(const struct cli_gaps *bad, const struct cli_global *g
 		const struct cli_gap *gp = &bad->v[i];
 		size_t show = g->verbose ? gp->n : gp->n < 5 ? gp->n : 5;
 
-		if (strcmp(gp->reason, CLI_INTEL_REJECTED) && strcmp(gp->reason, CLI_INTEL_UNREADABLE))
+		if (strcmp(gp->reason, CLI_INTEL_REJECTED) &&
+		    strcmp(gp->reason, CLI_INTEL_UNREADABLE))
 			continue;
-		fprintf(stderr, "chainsweep: intel not fully usable (%s): %llu file%s:",
-		        gp->reason, (unsigned long long)gp->total, gp->total == 1 ? "" : "s");
+		fprintf(stderr, "chainsweep: intel not fully usable (%s): %llu file%s:", gp->reason,
+		        (unsigned long long)gp->total, gp->total == 1 ? "" : "s");
 		for (k = 0; k < show; k++)
 			fprintf(stderr, " %s", gp->paths[k]);
 		if (gp->total > show)
@@ -368,16 +369,20 @@ int cli_gaps_add(struct cli_gaps *gs, const char *reason, const char *raw)
 			size_t c = gs->cap ? 2 * gs->cap : 8;
 			struct cli_gap *nv = realloc(gs->v, c * sizeof(*nv));
 
-			if (!nv)
-				{ rc = -1; goto out; }
+			if (!nv) {
+				rc = -1;
+				goto out;
+			}
 			gs->v = nv;
 			gs->cap = c;
 		}
 		gp = &gs->v[gs->n];
 		memset(gp, 0, sizeof(*gp));
 		gp->reason = strdup(reason);
-		if (!gp->reason)
-			{ rc = -1; goto out; }
+		if (!gp->reason) {
+			rc = -1;
+			goto out;
+		}
 		gs->n++;
 	}
 	if (gp->n && strcmp(gp->paths[gp->n - 1], path) == 0)
@@ -389,14 +394,18 @@ int cli_gaps_add(struct cli_gaps *gs, const char *reason, const char *raw)
 		size_t c = gp->cap ? 2 * gp->cap : 8;
 		char **nv = realloc(gp->paths, c * sizeof(*nv));
 
-		if (!nv)
-			{ rc = -1; goto out; }
+		if (!nv) {
+			rc = -1;
+			goto out;
+		}
 		gp->paths = nv;
 		gp->cap = c;
 	}
 	gp->paths[gp->n] = strdup(path);
-	if (!gp->paths[gp->n])
-		{ rc = -1; goto out; }
+	if (!gp->paths[gp->n]) {
+		rc = -1;
+		goto out;
+	}
 	gp->n++;
 out:
 	cli_text_release(&esc);

@@ -90,8 +90,12 @@ void cs__scan_problem(struct cs_worker *w, const char *path, enum cs_scan_reason
 	struct cs_scan *s = w->s;
 	/* The reason a caller sees is the counter's name, so that it can
 	 * name the files behind each count. */
-	struct cs_diag d = {CS_SEV_WARN, path, 0, 0,
-	                    reason < CS_COV_NREASONS ? cs_scan_reason_name(reason) : tag, NULL};
+	struct cs_diag d = {CS_SEV_WARN,
+	                    path,
+	                    0,
+	                    0,
+	                    reason < CS_COV_NREASONS ? cs_scan_reason_name(reason) : tag,
+	                    NULL};
 	char msg[512];
 	va_list ap;
 

@@ -482,8 +482,9 @@ static void *worker_main(void *p)
 			/* Not read: counted when the time limit stopped us (a
 			 * callback that stops the sweep makes it an error). */
 			if (!a->w.s->cb_rc)
-				cs__scan_problem(&a->w, j.path, cs__scan_stop_reason(a->w.s), "stop",
-				                 "not read: %s", cs__scan_stop_words(a->w.s));
+				cs__scan_problem(&a->w, j.path, cs__scan_stop_reason(a->w.s),
+				                 "stop", "not read: %s",
+				                 cs__scan_stop_words(a->w.s));
 			close(j.fd);
 		} else {
 			scan_file(&a->w, &j);
