@@ -43,8 +43,9 @@ int cli_global_opt(struct cli_global *g, int argc, char **argv, int *i);
  * again. Prints the error and returns -1 when out of memory. */
 int cli_intel_cache(struct cs_intel *in, const struct cli_global *g);
 
-/* Open the case database named by --db or the default. Prints the error
- * and returns NULL on failure. */
+/* Open the case database named by --db or the default; it must exist
+ * (only an import or a sweep creates a case). Prints the error, naming
+ * the path, and returns NULL on failure. */
 struct cs_store *cli_open_store(const struct cli_global *g);
 /* The same for commands that only read the case: opened read-only
  * (cs_store_opts.readonly) when it exists. */
@@ -52,6 +53,8 @@ struct cs_store *cli_open_store_ro(const struct cli_global *g);
 /* How long a command waits for another one writing the case database
  * (saying so on stderr when it starts waiting). */
 #define CLI_BUSY_TIMEOUT_MS 300000u
+/* The same, creating the case (and its folder) when missing. */
+struct cs_store *cli_create_store(const struct cli_global *g);
 
 /* Print a JSON value on one line to stdout, then free it. */
 void cli_json_print(json_t *v);
@@ -62,6 +65,35 @@ void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* ISO 8601 UTC text of an epoch time into buf ("" for 0). */
 const char *cli_time(long long t, char *buf, size_t len);
 
+/*
+ * Paths grouped by reason (what a sweep could not read, intel files it
+ * could not use): every path is counted, the first `keep` of each reason
+ * are kept (0: CLI_GAPS_KEEP_MAX). A path repeated right after itself
+ * under the same reason counts once.
+ */
+#define CLI_GAPS_KEEP_MAX 100000
+struct cli_gap {
+	char *reason;
+	char **paths;
+	size_t n, cap;
+	uint64_t total;
+};
+struct cli_gaps {
+	struct cli_gap *v;
+	size_t n, cap;
+	size_t keep;
+};
+int cli_gaps_add(struct cli_gaps *gs, const char *reason, const char *path);
+uint64_t cli_gaps_total(const struct cli_gaps *gs, const char *reason);
+/* {"reason": {"count": N, "paths": [...]}, ...} */
+json_t *cli_gaps_json(const struct cli_gaps *gs);
+void cli_gaps_release(struct cli_gaps *gs);
+
+/* Reasons under which intel files that could not be (fully) used are
+ * listed: an entry or rule was rejected, or the file could not be read. */
+#define CLI_INTEL_REJECTED "intel-rejected"
+#define CLI_INTEL_UNREADABLE "intel-unreadable"
+
 /* Diagnostics printer: the first few per file, all with --verbose. */
 struct diag_state {
 	const struct cli_global *g;
@@ -69,6 +101,7 @@ struct diag_state {
 	unsigned shown;
 	unsigned suppressed;
 	json_t *json_diags; /* --json: collected per import */
+	struct cli_gaps *bad; /* intel files not fully usable, or NULL */
 };
 void cli_on_diag(void *ud, const struct cs_diag *d);
 void cli_flush_suppressed(struct diag_state *ds);
@@ -132,8 +165,24 @@ int cli_opt_uint(const char *opt, const char *val, uint64_t min, uint64_t max, u
 int cli_opt_size(const char *opt, const char *val, uint64_t min, uint64_t max, uint64_t *out);
 int cli_opt_positive(const char *opt, const char *val, double max, double *out);
 /* Import intel files into a fresh, finalized set (not saved); prints
- * diagnostics; NULL when a file cannot be read at all. */
-struct cs_intel *cli_import_intel(char **files, size_t n, const struct cli_global *g);
+ * diagnostics; NULL when a file cannot be read at all. Files that were
+ * not fully usable are added to `bad` (may be NULL). */
+struct cs_intel *cli_import_intel(char **files, size_t n, const struct cli_global *g,
+                                  struct cli_gaps *bad);
+/* Import into an existing set (not finalized, not saved), as above;
+ * returns the number of --intel arguments that gave something usable. */
+size_t cli_import_more(struct cs_intel *in, char **files, size_t n, const struct cli_global *g,
+                       struct cli_gaps *bad);
+/* Intel problems as text on stderr: "intel not fully usable: ..." with
+ * the first few files (all with --verbose). */
+void cli_print_intel_gaps(const struct cli_gaps *bad, const struct cli_global *g);
+
+/* Set by SIGINT and SIGTERM once cli_catch_signals() ran: the sweeps
+ * stop as with a time limit. A second signal ends the program. */
+extern volatile int cli_interrupted;
+void cli_catch_signals(void);
+/* Monotonic seconds. */
+double cli_now(void);
 
 /* "2023-03-29[T10:00[:00]]" (UTC) or epoch seconds -> epoch ms; -1 when
  * malformed. */
@@ -147,10 +196,14 @@ int cmd_report(int argc, char **argv, struct cli_global *g);
 int cmd_sweep(int argc, char **argv, struct cli_global *g);
 int cmd_findings(int argc, char **argv, struct cli_global *g);
 /* The intel a sweep uses: the --intel files when any (imported, not
- * saved), else the case database's set, opening *st when it is NULL.
- * Finalized; NULL (with the error printed) on failure. */
+ * saved; files not fully usable added to `bad`, may be NULL), else the
+ * case database's set, opening *st when it is NULL. Finalized; NULL
+ * (with the error printed) on failure. With `require`, the case must
+ * exist and a set without any indicator is an error; without it (the
+ * software sweep, which may use only OSV files) a missing case is
+ * created. */
 struct cs_intel *cli_sweep_intel(char **files, size_t n, const struct cli_global *g,
-				 struct cs_store **st);
+				 struct cs_store **st, struct cli_gaps *bad, int require);
 
 /* The compiled-rules cache folder: $CHAINSWEEP_CACHE_DIR, else
  * $XDG_CACHE_HOME/chainsweep, else ~/.cache/chainsweep; "" with
@@ -160,6 +213,23 @@ const char *cli_cache_dir(const struct cli_global *g, char *buf, size_t len);
  * stderr what the cache did. */
 int cli_matcher_new(const struct cs_intel *in, const struct cli_global *g, cs_diag_fn diag,
                     void *ud, struct cs_matcher **out);
+
+/*
+ * Recording what `scan files` and `scan logs` print into the case, as a
+ * sweep does: findings are collected as they are shown, then saved under
+ * one sweep row of `host` (what: "files" or "logs"; coverage: the JSON
+ * object kept with the row, borrowed). Save prints its error.
+ */
+struct cs_file_finding;
+struct cs_log_hit;
+struct cli_recorder;
+struct cli_recorder *cli_recorder_new(const struct cli_global *g, const struct cs_intel *in,
+                                      const char *host);
+int cli_record_file(struct cli_recorder *r, const struct cs_file_finding *ff);
+int cli_record_log(struct cli_recorder *r, const struct cs_log_hit *h);
+int cli_recorder_save(struct cli_recorder *r, struct cs_store *st, const char *what,
+                      json_t *coverage, int incomplete);
+void cli_recorder_free(struct cli_recorder *r);
 
 int cmd_logs(int argc, char **argv, struct cli_global *g);
 int cmd_scan(int argc, char **argv, struct cli_global *g);

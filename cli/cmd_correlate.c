@@ -394,7 +394,7 @@ int cmd_correlate(int argc, char **argv, struct cli_global *g)
 	if (use_case) {
 		rc = cs_correlate_case(st, &o, &c);
 	} else {
-		in = cli_import_intel(files, nfiles, g);
+		in = cli_import_intel(files, nfiles, g, NULL);
 		if (!in) {
 			cs_store_close(st);
 			free(files);

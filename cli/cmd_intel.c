@@ -73,7 +73,7 @@ static int cmd_import(int argc, char **argv, struct cli_global *g)
 	}
 	if (!npaths && !bundled)
 		return import_usage();
-	st = cli_open_store(g);
+	st = cli_create_store(g);
 	if (!st)
 		return CS_EXIT_ERROR;
 	in = cli_load_intel(st);
@@ -167,16 +167,16 @@ static int cmd_import(int argc, char **argv, struct cli_global *g)
 
 			json_object_set_new(rej, reason, json_integer((json_int_t)c));
 		}
-		cli_json_print(
-		        json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o}",
-		                  "version", (json_int_t)version, "files", (json_int_t)total.files,
-		                  "files_failed", (json_int_t)total.files_failed, "accepted",
-		                  (json_int_t)total.read, "rejected", (json_int_t)total.rejected,
-		                  "yara_rules", (json_int_t)total.yara_rules, "warninglist_entries",
-		                  (json_int_t)total.warninglist_entries, "new_indicators",
-		                  (json_int_t)(cs_intel_count(in) - before), "indicators",
-		                  (json_int_t)set_size(st, in, version), "rejects", rej,
-		                  "diagnostics", ds.json_diags));
+		cli_json_print(json_pack(
+		        "{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o}", "record",
+		        "import", "version", (json_int_t)version, "files", (json_int_t)total.files,
+		        "files_failed", (json_int_t)total.files_failed, "accepted",
+		        (json_int_t)total.read, "rejected", (json_int_t)total.rejected,
+		        "yara_rules", (json_int_t)total.yara_rules, "warninglist_entries",
+		        (json_int_t)total.warninglist_entries, "new_indicators",
+		        (json_int_t)(cs_intel_count(in) - before), "indicators",
+		        (json_int_t)set_size(st, in, version), "rejects", rej, "diagnostics",
+		        ds.json_diags));
 		ds.json_diags = NULL;
 	} else {
 		printf("files: %llu, of which %llu gave nothing usable\n",
@@ -305,7 +305,10 @@ static int cmd_ls(int argc, char **argv, struct cli_global *g)
 			continue;
 		shown++;
 		if (g->json) {
-			cli_json_print(cli_indicator_json(in, ind, 0));
+			json_t *o = cli_indicator_json(in, ind, 0);
+
+			json_object_set_new(o, "record", json_string("indicator"));
+			cli_json_print(o);
 			continue;
 		}
 		printf("%s\t%s\t", cs_kind_name(cs_indicator_kind(ind)),
@@ -487,6 +490,7 @@ static int cmd_stats(int argc, char **argv, struct cli_global *g)
 		json_object_set_new(o, "yara_files",
 		                    json_integer((json_int_t)cs_intel_yara_count(in)));
 		json_object_set_new(o, "versions", vo.arr);
+		json_object_set_new(o, "record", json_string("stats"));
 		cli_json_print(o);
 	} else {
 		printf("indicators: %zu (%llu for detection, %llu hunting only, %llu "
@@ -629,6 +633,7 @@ static int cmd_show(int argc, char **argv, struct cli_global *g)
 		if (g->json) {
 			json_t *o = cli_indicator_json(in, ind, 1);
 
+			json_object_set_new(o, "record", json_string("indicator"));
 			json_object_set_new(o, "intel_version",
 			                    json_integer(cs_store_indicator_version(
 			                            st, nk, cs_indicator_value(ind))));

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "chainsweep/logs.h"
 #include "cli.h"
@@ -25,6 +26,7 @@ struct logs_state {
 	unsigned diags_shown;
 	uint64_t diags_hidden;
 	struct cli_text esc;
+	struct cli_recorder *rec; /* hits recorded in the case, or NULL */
 };
 
 static const char *ms_time(int has, int64_t ms, char *buf, size_t len)
@@ -104,6 +106,8 @@ static int on_hit(void *ud, const struct cs_log_hit *h)
 	char tb[40];
 	size_t i, n;
 
+	if (ls->rec && cli_record_log(ls->rec, h))
+		return CS_ERR_NOMEM;
 	t = find_or_add(&ls->inds, &ls->ninds, &ls->capi, ind, NULL);
 	if (t)
 		count(t, h->has_time, h->time_ms);
@@ -115,7 +119,7 @@ static int on_hit(void *ud, const struct cs_log_hit *h)
 	if (ls->g->json) {
 		json_t *o = json_object();
 
-		json_object_set_new(o, "type", json_string("hit"));
+		json_object_set_new(o, "record", json_string("hit"));
 		json_object_set_new(o, "file", json_string(cli_escape_path(&ls->esc, h->file)));
 		json_object_set_new(o, "line", json_integer((json_int_t)h->line));
 		json_object_set_new(o, "offset", json_integer((json_int_t)h->offset));
@@ -163,7 +167,8 @@ static int cmp_first(const void *a, const void *b)
 	return x->count > y->count ? -1 : x->count < y->count;
 }
 
-static void summary(struct logs_state *ls, const struct cs_log_result *r)
+static void summary(struct logs_state *ls, const struct cs_log_result *r,
+                    const struct cli_gaps *bad)
 {
 	char a[40], b[40];
 	size_t i;
@@ -209,7 +214,7 @@ static void summary(struct logs_state *ls, const struct cs_log_result *r)
 			}
 			json_array_append_new(hv, x);
 		}
-		json_object_set_new(o, "type", json_string("summary"));
+		json_object_set_new(o, "record", json_string("summary"));
 		json_object_set_new(o, "indicators", iv);
 		json_object_set_new(o, "hosts", hv);
 		json_object_set_new(o, "files", json_integer((json_int_t)r->files));
@@ -220,7 +225,12 @@ static void summary(struct logs_state *ls, const struct cs_log_result *r)
 		json_object_set_new(o, "long_lines", json_integer((json_int_t)r->long_lines));
 		json_object_set_new(o, "files_failed", json_integer((json_int_t)r->files_failed));
 		json_object_set_new(o, "filtered", json_integer((json_int_t)r->filtered));
+		json_object_set_new(o, "files_stopped", json_integer((json_int_t)r->files_stopped));
+		if (r->stopped)
+			json_object_set_new(o, "stopped",
+			                    json_string(cs_scan_reason_name(r->stopped)));
 		json_object_set_new(o, "incomplete", json_boolean(r->incomplete));
+		json_object_set_new(o, "intel_unusable", cli_gaps_json(bad));
 		cli_json_print(o);
 		return;
 	}
@@ -255,7 +265,12 @@ static void summary(struct logs_state *ls, const struct cs_log_result *r)
 		        "lines searched in pieces, %llu files not read to the end\n",
 		        (unsigned long long)r->bad_lines, (unsigned long long)r->long_lines,
 		        (unsigned long long)r->files_failed);
-	if (r->incomplete)
+	if (r->stopped)
+		fprintf(stderr, "  STOPPED (%s): %llu files not read to the end\n",
+		        cs_scan_reason_name(r->stopped), (unsigned long long)r->files_stopped);
+	if (bad->n)
+		fputs("  INCOMPLETE: some intel could not be used (listed above)\n", stderr);
+	else if (r->incomplete)
 		fputs("  INCOMPLETE: some files could not be read to the end\n", stderr);
 }
 
@@ -296,6 +311,10 @@ static int logs_usage(FILE *f)
 	      "  --within-validity    keep only hits inside the indicator's validity window\n"
 	      "  --threads N          scanner threads (default: one per core)\n"
 	      "  --max-line SIZE      longer lines are searched in pieces (default 1M)\n"
+	      "  --host NAME          the host the hits are recorded for (default: this\n"
+	      "                       host's name)\n"
+	      "  --no-record          do not record the hits in the case database (by\n"
+	      "                       default they are, under a sweep row, as 'sweep' does)\n"
 	      "  --json               JSON Lines: one hit per line, then a summary\n"
 	      "\n"
 	      "exit status: 0 nothing found, 1 hits, 2 error, 3 nothing found but some input\n"
@@ -317,10 +336,14 @@ int cmd_logs(int argc, char **argv, struct cli_global *g)
 	char **intel_files = calloc((size_t)argc + 1, sizeof(*intel_files));
 	size_t npaths = 0, nfields = 0, nintel = 0, i;
 	uint64_t v;
-	int k, r, rc, exit_code = CS_EXIT_ERROR;
+	int k, r, rc, exit_code = CS_EXIT_ERROR, intel_gap, no_record = 0;
+	const char *host = NULL;
+	char hostbuf[256];
+	struct cli_gaps bad;
 
 	cs_log_opts_init(&o);
 	memset(&ls, 0, sizeof(ls));
+	memset(&bad, 0, sizeof(bad));
 	ls.g = g;
 	if (!paths || !fields || !intel_files) {
 		cli_err("out of memory");
@@ -342,6 +365,9 @@ int cmd_logs(int argc, char **argv, struct cli_global *g)
 		} else if (strcmp(a, "--within-validity") == 0) {
 			o.within_validity = 1;
 			takes = 0;
+		} else if (strcmp(a, "--no-record") == 0) {
+			no_record = 1;
+			takes = 0;
 		} else if (strcmp(a, "-") == 0 || a[0] != '-') {
 			paths[npaths++] = a;
 			takes = 0;
@@ -350,6 +376,8 @@ int cmd_logs(int argc, char **argv, struct cli_global *g)
 			goto out;
 		} else if (strcmp(a, "--intel") == 0) {
 			intel_files[nintel++] = argv[k + 1];
+		} else if (strcmp(a, "--host") == 0) {
+			host = val;
 		} else if (strcmp(a, "--format") == 0) {
 			const char *const *f = cs_log_formats();
 
@@ -393,9 +421,30 @@ int cmd_logs(int argc, char **argv, struct cli_global *g)
 		logs_usage(stderr);
 		goto out;
 	}
-	in = cli_sweep_intel(intel_files, nintel, g, &st);
+	in = cli_sweep_intel(intel_files, nintel, g, &st, &bad, 1);
 	if (!in)
 		goto out;
+	cli_print_intel_gaps(&bad, g);
+	intel_gap = bad.n != 0;
+	if (!no_record) {
+		/* Hits shown are recorded in the case, as a sweep records
+		 * them; with --intel this may start the case. */
+		if (!st)
+			st = cli_create_store(g);
+		if (!st)
+			goto out;
+		if (!host) {
+			if (gethostname(hostbuf, sizeof(hostbuf)) != 0)
+				snprintf(hostbuf, sizeof(hostbuf), "localhost");
+			hostbuf[sizeof(hostbuf) - 1] = '\0';
+			host = hostbuf;
+		}
+		ls.rec = cli_recorder_new(g, in, host);
+		if (!ls.rec) {
+			cli_err("out of memory");
+			goto out;
+		}
+	}
 	ls.intel = in;
 	rc = cli_matcher_new(in, g, on_log_diag, &ls, &m);
 	if (rc) {
@@ -407,6 +456,8 @@ int cmd_logs(int argc, char **argv, struct cli_global *g)
 	o.on_hit = on_hit;
 	o.on_diag = on_log_diag;
 	o.userdata = &ls;
+	cli_catch_signals();
+	o.interrupt = &cli_interrupted;
 	rc = cs_log_scan(m, paths, npaths, &o, &res);
 	fflush(stdout);
 	if (rc) {
@@ -416,7 +467,24 @@ int cmd_logs(int argc, char **argv, struct cli_global *g)
 	if (ls.diags_hidden)
 		fprintf(stderr, "chainsweep: %llu more problems not shown (use --verbose)\n",
 		        (unsigned long long)ls.diags_hidden);
-	summary(&ls, &res);
+	if (intel_gap)
+		res.incomplete = 1;
+	if (ls.rec) {
+		json_t *cov = json_pack("{s:I, s:I, s:I, s:I}", "log_files", (json_int_t)res.files,
+		                        "log_lines", (json_int_t)res.lines, "log_files_failed",
+		                        (json_int_t)res.files_failed, "log_files_stopped",
+		                        (json_int_t)res.files_stopped);
+
+		if (cov && res.stopped)
+			json_object_set_new(cov, "stopped",
+			                    json_string(cs_scan_reason_name(res.stopped)));
+		if (!cov || cli_recorder_save(ls.rec, st, "logs", cov, res.incomplete))
+			fputs("chainsweep: warning: the hits were not recorded in the case "
+			      "(--no-record to skip)\n",
+			      stderr);
+		json_decref(cov);
+	}
+	summary(&ls, &res, &bad);
 	exit_code = res.hits ? CS_EXIT_FOUND : res.incomplete ? CS_EXIT_INCOMPLETE : CS_EXIT_OK;
 out:
 	for (i = 0; i < ls.nhosts; i++)
@@ -429,6 +497,8 @@ out:
 	free(paths);
 	free(fields);
 	free(intel_files);
+	cli_gaps_release(&bad);
+	cli_recorder_free(ls.rec);
 	cli_text_release(&ls.esc);
 	return exit_code;
 }

@@ -128,6 +128,34 @@ static int64_t json_u(json_t *o, const char *k)
 	return json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
 }
 
+/* What a sweep recorded it could not do: "stopped" (interrupted or
+ * time-limit) first, then "reason count" for each gap it counted. */
+static size_t sweep_gaps(struct report_state *rs, json_t *cov, const char *const **out)
+{
+	json_t *gaps = json_object_get(cov, "gaps"), *stopped = json_object_get(cov, "stopped");
+	size_t n = 0, cap = 1 + (json_is_object(gaps) ? json_object_size(gaps) : 0);
+	const char **v = keep(rs, calloc(cap, sizeof(*v)));
+	const char *k;
+	json_t *c;
+	char buf[160];
+
+	*out = v;
+	if (!v)
+		return 0;
+	if (json_is_string(stopped))
+		v[n++] = own(rs, json_string_value(stopped));
+	if (json_is_object(gaps)) {
+		json_object_foreach(gaps, k, c)
+		{
+			if (n >= cap || !json_is_integer(c))
+				continue;
+			snprintf(buf, sizeof(buf), "%s %lld", k, (long long)json_integer_value(c));
+			v[n++] = own(rs, buf);
+		}
+	}
+	return n;
+}
+
 static int on_sweep(void *ud, const struct cs_sweep_info *s)
 {
 	struct report_state *rs = ud;
@@ -149,6 +177,7 @@ static int on_sweep(void *ud, const struct cs_sweep_info *s)
 		h->log_files = (uint64_t)json_u(cov, "log_files");
 		h->log_lines = (uint64_t)json_u(cov, "log_lines");
 		h->packages = (uint64_t)json_u(cov, "packages");
+		h->ngaps = sweep_gaps(rs, cov, &h->gaps);
 		json_decref(cov);
 	}
 	return 0;
@@ -313,7 +342,7 @@ int cmd_report(int argc, char **argv, struct cli_global *g)
 					grc = CS_ERR_IO;
 				if (grc) {
 					cli_err("evidence graph left out of the report: %s",
-						cs_strerror(grc));
+					        cs_strerror(grc));
 					free(svg);
 					svg = NULL;
 				}

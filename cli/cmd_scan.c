@@ -23,6 +23,7 @@ struct scan_state {
 	uint64_t diags_hidden;
 	int progress; /* a progress line is on the terminal */
 	struct cli_text esc;
+	struct cli_recorder *rec; /* findings recorded in the case, or NULL */
 };
 
 static void clear_progress(struct scan_state *ss)
@@ -89,7 +90,7 @@ static json_t *finding_json(struct scan_state *ss, const struct cs_file_finding 
 	char t[32];
 	size_t i;
 
-	json_object_set_new(o, "type", json_string("finding"));
+	json_object_set_new(o, "record", json_string("finding"));
 	json_object_set_new(o, "evidence", json_string(cs_evidence_name(f->evidence)));
 	json_object_set_new(o, "matched", json_string(cli_escape(&ss->esc, f->matched)));
 	json_object_set_new(file, "path", json_string(cli_escape_path(&ss->esc, f->path)));
@@ -146,6 +147,8 @@ static int on_finding(void *ud, const struct cs_file_finding *f)
 	char src[512];
 	size_t i, n;
 
+	if (ss->rec && cli_record_file(ss->rec, f))
+		return CS_ERR_NOMEM;
 	if (ss->g->json) {
 		cli_json_print(finding_json(ss, f));
 		fflush(stdout);
@@ -234,7 +237,7 @@ static json_t *summary_json(const struct cs_scan_result *r, const struct cs_matc
 	json_t *o = json_object(), *cov = json_object();
 	int i;
 
-	json_object_set_new(o, "type", json_string("summary"));
+	json_object_set_new(o, "record", json_string("summary"));
 	for (i = 0; i < CS_COV_NREASONS; i++)
 		json_object_set_new(cov, cs_scan_reason_name((enum cs_scan_reason)i),
 		                    json_integer((json_int_t)r->count[i]));
@@ -256,6 +259,27 @@ static json_t *summary_json(const struct cs_scan_result *r, const struct cs_matc
 	                              (json_int_t)mi->yara_variants, "failed",
 	                              (json_int_t)mi->yara_variants_failed, "files",
 	                              (json_int_t)mi->yara_files_split));
+	return o;
+}
+
+/* The coverage kept with the sweep row of a recorded `scan files`, in
+ * the shape `sweep` records (docs/case-database.md). */
+static json_t *coverage_json(const struct cs_scan_result *r, int from_inventory)
+{
+	json_t *gaps = json_object(), *o;
+	int i;
+
+	for (i = 0; i < CS_COV_NREASONS; i++)
+		if (r->count[i] && cs_scan_reason_gap((enum cs_scan_reason)i))
+			json_object_set_new(gaps, cs_scan_reason_name((enum cs_scan_reason)i),
+			                    json_integer((json_int_t)r->count[i]));
+	o = json_pack("{s:I, s:I, s:I, s:o}", "files", (json_int_t)r->count[CS_COV_FILES],
+	              "files_read", (json_int_t)(from_inventory ? 0 : r->count[CS_COV_SCANNED]),
+	              "unchanged", (json_int_t)r->count[CS_COV_UNCHANGED], "gaps", gaps);
+	if (o && (r->count[CS_COV_INTERRUPTED] || r->count[CS_COV_TIME_LIMIT]))
+		json_object_set_new(o, "stopped",
+		                    json_string(r->count[CS_COV_INTERRUPTED] ? "interrupted"
+		                                                             : "time-limit"));
 	return o;
 }
 
@@ -282,6 +306,10 @@ static int files_usage(FILE *f)
 	      "  --host NAME          the host the inventory is kept for (default: this\n"
 	      "                       host's name)\n"
 	      "  --no-inventory       neither use nor record the file inventory\n"
+	      "  --no-record          do not record the findings in the case database\n"
+	      "                       (by default they are, under a sweep row of --host,\n"
+	      "                       as 'sweep' does; with --intel a missing case is\n"
+	      "                       created)\n"
 	      "  --rescan             read every file, even those the inventory knows\n"
 	      "  --from-inventory     read no file: match the intel against the host's\n"
 	      "                       inventory (hashes, names; YARA results recorded with\n"
@@ -323,13 +351,16 @@ static int cmd_files(int argc, char **argv, struct cli_global *g)
 	size_t ninc = 0, nexc = 0, nroots = 0, nintel = 0;
 	uint64_t v;
 	int i, r, rc, exit_code = CS_EXIT_ERROR;
-	int no_inventory = 0, rescan = 0, from_inventory = 0;
+	int no_inventory = 0, rescan = 0, from_inventory = 0, no_record = 0;
 	const char *host = NULL;
 	char hostbuf[256], digest[80];
 	struct cs_inventory *inv = NULL;
+	struct cli_gaps bad;
+	int intel_gap;
 
 	cs_scan_opts_init(&o);
 	memset(&ss, 0, sizeof(ss));
+	memset(&bad, 0, sizeof(bad));
 	ss.g = g;
 	inc = calloc((size_t)argc, sizeof(*inc));
 	exc = calloc((size_t)argc, sizeof(*exc));
@@ -371,6 +402,9 @@ static int cmd_files(int argc, char **argv, struct cli_global *g)
 		} else if (strcmp(a, "--from-inventory") == 0) {
 			from_inventory = 1;
 			takes = 0;
+		} else if (strcmp(a, "--no-record") == 0) {
+			no_record = 1;
+			takes = 0;
 		} else if (strcmp(a, "--host") == 0 && val) {
 			host = val;
 		} else if (a[0] == '-' && a[1] == '-' && !val) {
@@ -410,7 +444,7 @@ static int cmd_files(int argc, char **argv, struct cli_global *g)
 
 			if (cli_opt_positive(a, val, 1e12, &d))
 				goto out;
-			if (a[6] == 'r')
+			if (strcmp(a, "--max-rate") == 0)
 				o.max_rate = d;
 			else
 				o.max_runtime = d;
@@ -441,15 +475,24 @@ static int cmd_files(int argc, char **argv, struct cli_global *g)
 		hostbuf[sizeof(hostbuf) - 1] = '\0';
 		host = hostbuf;
 	}
-	if (!nintel || !no_inventory) {
-		st = cli_open_store(g);
+	if (!nintel || !no_inventory || !no_record) {
+		/* With --intel this is a sweep, which may start a case. */
+		st = nintel ? cli_create_store(g) : cli_open_store(g);
 		if (!st)
 			goto out;
 	}
-	in = cli_sweep_intel(intel_files, nintel, g, &st);
+	in = cli_sweep_intel(intel_files, nintel, g, &st, &bad, 1);
 	if (!in)
 		goto out;
+	cli_print_intel_gaps(&bad, g);
 	ss.intel = in;
+	if (!no_record) {
+		ss.rec = cli_recorder_new(g, in, host);
+		if (!ss.rec) {
+			cli_err("out of memory");
+			goto out;
+		}
+	}
 	rc = cli_matcher_new(in, g, on_scan_diag, &ss, &m);
 	if (rc) {
 		cli_err("cannot compile the intel: %s", cs_strerror(rc));
@@ -475,6 +518,8 @@ static int cmd_files(int argc, char **argv, struct cli_global *g)
 			o.known = inv;
 	}
 	raise_fd_limit();
+	cli_catch_signals();
+	o.interrupt = &cli_interrupted;
 	o.include = inc;
 	o.ninclude = ninc;
 	o.exclude = exc;
@@ -515,11 +560,34 @@ static int cmd_files(int argc, char **argv, struct cli_global *g)
 		fprintf(stderr, "chainsweep: %llu more problems not shown (use --verbose)\n",
 		        (unsigned long long)ss.diags_hidden);
 	cs_matcher_info(m, &mi); /* variants are built during the sweep */
-	if (g->json)
-		cli_json_print(summary_json(&res, &mi));
-	else if (!g->quiet || res.incomplete)
+	intel_gap = bad.n != 0;
+	if (ss.rec) {
+		json_t *cov = coverage_json(&res, from_inventory);
+
+		/* The answer below stands even when the case cannot be written;
+		 * the failure is said. */
+		if (!cov || cli_recorder_save(ss.rec, st, from_inventory ? "files,inventory" : "files",
+		                              cov, res.incomplete || intel_gap))
+			fputs("chainsweep: warning: the findings above were not recorded in the case "
+			      "(--no-record to skip)\n",
+			      stderr);
+		json_decref(cov);
+	}
+	if (g->json) {
+		json_t *sj = summary_json(&res, &mi);
+
+		json_object_set_new(sj, "intel_unusable", cli_gaps_json(&bad));
+		if (intel_gap)
+			json_object_set_new(sj, "incomplete", json_true());
+		cli_json_print(sj);
+	} else if (!g->quiet || res.incomplete || intel_gap) {
 		summary_text(&res, &mi);
-	exit_code = res.findings ? CS_EXIT_FOUND : res.incomplete ? CS_EXIT_INCOMPLETE : CS_EXIT_OK;
+		if (intel_gap)
+			fputs("  INCOMPLETE: some intel could not be used (listed above)\n", stderr);
+	}
+	exit_code = res.findings                  ? CS_EXIT_FOUND
+	            : res.incomplete || intel_gap ? CS_EXIT_INCOMPLETE
+	                                          : CS_EXIT_OK;
 out:
 	cs_matcher_free(m);
 	cs_inventory_free(inv);
@@ -529,6 +597,8 @@ out:
 	free(exc);
 	free(roots);
 	free(intel_files);
+	cli_gaps_release(&bad);
+	cli_recorder_free(ss.rec);
 	cli_text_release(&ss.esc);
 	return exit_code;
 }

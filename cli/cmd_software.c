@@ -92,7 +92,7 @@ static int on_sw_finding(void *ud, const struct cs_software_finding *f)
 	if (ss->g->json) {
 		json_t *o = json_object();
 
-		json_object_set_new(o, "type", json_string("finding"));
+		json_object_set_new(o, "record", json_string("finding"));
 		json_object_set_new(o, "id", json_string(cli_escape(&ss->esc, f->id)));
 		json_object_set_new(o, "affected", json_string(cli_escape(&ss->esc, f->affected)));
 		json_object_set_new(o, "indeterminate", json_boolean(f->indeterminate));
@@ -198,7 +198,7 @@ static json_t *summary_json(const struct cs_pkgset *ps, const struct cs_advisory
 	json_t *o = json_object(), *cov = json_object();
 	int i;
 
-	json_object_set_new(o, "type", json_string("summary"));
+	json_object_set_new(o, "record", json_string("summary"));
 	for (i = 0; i < CS_PKG_NCOUNTS; i++)
 		json_object_set_new(
 		        cov, cs_pkg_count_name((enum cs_pkg_count)i),
@@ -399,7 +399,7 @@ int cmd_scan_software(int argc, char **argv, struct cli_global *g)
 			goto out;
 		}
 	}
-	in = cli_sweep_intel(intel, nintel, g, &st);
+	in = cli_sweep_intel(intel, nintel, g, &st, NULL, 0);
 	if (!in)
 		goto out;
 	ss.intel = in;
@@ -426,7 +426,7 @@ int cmd_scan_software(int argc, char **argv, struct cli_global *g)
 		/* The answer above stands whatever happens here: a case
 		 * database that cannot be written is a warning, not an error. */
 		if (!st)
-			st = cli_open_store(g);
+			st = cli_create_store(g);
 		if (!st) {
 			fputs("chainsweep: warning: the packages were not recorded (no case "
 			      "database); --no-record to skip\n",

@@ -32,7 +32,15 @@ struct sweep_state {
 	char **owned;            /* strings findings point at (OSV ids) */
 	size_t nowned;
 	struct cli_text esc;
+	struct cli_gaps gaps; /* what could not be read, by reason, with the files */
 };
+
+/* How a sweep ended early, if it did. */
+enum { STOP_NONE = 0, STOP_TIME = 1, STOP_INTERRUPT = 2 };
+static const char *stop_name(int stop)
+{
+	return stop == STOP_INTERRUPT ? "interrupted" : stop == STOP_TIME ? "time-limit" : "";
+}
 
 /* A copy that lives as long as the findings. */
 static const char *keep(struct sweep_state *ss, const char *s)
@@ -221,12 +229,65 @@ static void on_quiet_diag(void *ud, const struct cs_diag *d)
 {
 	struct sweep_state *ss = ud;
 
-	if (!ss->g->verbose)
+	if (ss->g->verbose && !ss->g->json) {
+		if (ss->progress) {
+			fputs("\r\033[K", stderr);
+			ss->progress = 0;
+		}
+		fprintf(stderr, "%s", d->file ? cli_escape(&ss->esc, d->file) : "-");
+		if (d->line)
+			fprintf(stderr, ":%llu", (unsigned long long)d->line);
+		fprintf(stderr, ": %s\n", cli_safe(d->message));
+	}
+}
+
+/* The file sweep's problems: those counted as gaps name their files. */
+static void on_file_diag(void *ud, const struct cs_diag *d)
+{
+	struct sweep_state *ss = ud;
+	int k;
+
+	on_quiet_diag(ud, d);
+	if (!d->reason || !d->file)
 		return;
-	fprintf(stderr, "%s", d->file ? cli_escape(&ss->esc, d->file) : "-");
-	if (d->line)
-		fprintf(stderr, ":%llu", (unsigned long long)d->line);
-	fprintf(stderr, ": %s\n", cli_safe(d->message));
+	for (k = 0; k < CS_COV_NREASONS; k++)
+		if (cs_scan_reason_gap((enum cs_scan_reason)k) &&
+		    strcmp(d->reason, cs_scan_reason_name((enum cs_scan_reason)k)) == 0) {
+			cli_gaps_add(&ss->gaps, d->reason, shown(ss, d->file));
+			return;
+		}
+}
+
+/* Log files that could not be read to their end. */
+static void on_log_diag(void *ud, const struct cs_diag *d)
+{
+	struct sweep_state *ss = ud;
+
+	on_quiet_diag(ud, d);
+	if (!d->reason || !d->file)
+		return;
+	if (strcmp(d->reason, "open") == 0 || strcmp(d->reason, "read-error") == 0)
+		cli_gaps_add(&ss->gaps, "log-unreadable", shown(ss, d->file));
+	else if (strcmp(d->reason, "time-limit") == 0 || strcmp(d->reason, "interrupted") == 0)
+		cli_gaps_add(&ss->gaps, d->reason, shown(ss, d->file));
+}
+
+/* Software inputs that were broken or could not be opened. */
+static void on_sw_diag(void *ud, const struct cs_diag *d)
+{
+	struct sweep_state *ss = ud;
+
+	on_quiet_diag(ud, d);
+	if (!d->reason || !d->file || d->severity < CS_SEV_WARN)
+		return;
+	if (strcmp(d->reason, "broken") == 0)
+		cli_gaps_add(&ss->gaps, "software-broken", shown(ss, d->file));
+	else if (strcmp(d->reason, "unreadable") == 0)
+		cli_gaps_add(&ss->gaps, "software-unreadable", shown(ss, d->file));
+	else if (strcmp(d->reason, "time_limit") == 0)
+		cli_gaps_add(&ss->gaps, "time-limit", shown(ss, d->file));
+	else if (strcmp(d->reason, "interrupted") == 0)
+		cli_gaps_add(&ss->gaps, "interrupted", shown(ss, d->file));
 }
 
 static void free_findings(struct sweep_state *ss)
@@ -249,6 +310,28 @@ static void free_findings(struct sweep_state *ss)
 	free(ss->owned);
 	ss->owned = NULL;
 	ss->nowned = 0;
+	cli_gaps_release(&ss->gaps);
+}
+
+/* The files behind each gap: the first few per reason, all with
+ * --verbose. */
+static void print_gap_files(struct sweep_state *ss)
+{
+	size_t i, k;
+
+	for (i = 0; i < ss->gaps.n; i++) {
+		const struct cli_gap *gp = &ss->gaps.v[i];
+		size_t show = ss->g->verbose ? gp->n : gp->n < 5 ? gp->n : 5;
+
+		printf("    %s: %llu file%s\n", gp->reason, (unsigned long long)gp->total,
+		       gp->total == 1 ? "" : "s");
+		for (k = 0; k < show; k++)
+			printf("      %s\n", gp->paths[k]);
+		if (gp->total > show)
+			printf("      ... and %llu more%s\n",
+			       (unsigned long long)(gp->total - show),
+			       ss->g->verbose ? "" : " (--verbose lists them)");
+	}
 }
 
 static const char *ms_text(int64_t ms, char *buf, size_t len)
@@ -304,13 +387,12 @@ static void incidents_more(struct sweep_state *ss, const char *prefix, char *out
 }
 
 static void answer(struct sweep_state *ss, const struct cs_scan_result *fr,
-                   const struct cs_log_result *lr, int logs_ran, const struct cs_pkgset *ps)
+                   const struct cs_log_result *lr, int logs_ran, const struct cs_pkgset *ps,
+                   int incomplete, int stop, double limit)
 {
 	char inc[512], act[512], a[32], b[32];
 	size_t i, files = 0, contacts = 0, versions = 0;
 	int64_t first = 0, last = 0;
-	int incomplete =
-	        fr->incomplete || (logs_ran && lr->incomplete) || (ps && cs_pkgset_incomplete(ps));
 
 	for (i = 0; i < ss->n; i++) {
 		files += ss->v[i].kind == CS_FIND_FILE;
@@ -392,6 +474,12 @@ static void answer(struct sweep_state *ss, const struct cs_scan_result *fr,
 	if (ps)
 		printf(", %zu installed packages and applications", cs_pkgset_count(ps));
 	printf(": %s\n", incomplete ? "INCOMPLETE" : "complete");
+	if (stop == STOP_TIME)
+		printf("    STOPPED by the time limit (--max-runtime %g s): what is above was "
+		       "swept and recorded\n",
+		       limit);
+	else if (stop == STOP_INTERRUPT)
+		printf("    INTERRUPTED (signal): what is above was swept and recorded\n");
 	if (incomplete) {
 		int k;
 
@@ -410,6 +498,10 @@ static void answer(struct sweep_state *ss, const struct cs_scan_result *fr,
 				       cs_pkg_count_name((enum cs_pkg_count)k),
 				       (unsigned long long)cs_pkgset_counter(ps,
 				                                             (enum cs_pkg_count)k));
+		if (ss->gaps.n) {
+			printf("  Not read, by reason:\n");
+			print_gap_files(ss);
+		}
 	}
 }
 
@@ -439,13 +531,268 @@ static int sweep_usage(FILE *f)
 	      "  --no-logs            no log search\n"
 	      "  --osv FILE|DIR       OSV advisories for the software sweep (repeatable)\n"
 	      "  --no-software        no software sweep\n"
+	      "  --intel FILE|DIR     import this intel into the case first, then sweep with\n"
+	      "                       all of the case's intel (repeatable); intel that\n"
+	      "                       cannot be fully used makes the sweep incomplete\n"
+	      "  --max-runtime S      stop after S seconds in all (files, logs, software):\n"
+	      "                       what was found is recorded, the sweep is incomplete\n"
+	      "  --max-rate MBPS      read files at most MBPS megabytes per second\n"
+	      "  --exclude GLOB       skip files and folders matching (repeatable)\n"
 	      "  --threads N          threads (default: one per core)\n"
 	      "  --all-filesystems    enter other mounted filesystems below the root\n"
 	      "\n"
+	      "Ctrl-C or SIGTERM stops the sweep as the time limit does.\n"
+	      "\n"
 	      "exit status: 0 nothing found and the sweep complete, 1 findings, 2 error,\n"
-	      "3 nothing found but the sweep was incomplete.\n",
+	      "3 nothing found but the sweep was incomplete (stopped, interrupted, or some\n"
+	      "input or intel could not be read).\n",
 	      f);
 	return CS_EXIT_ERROR;
+}
+
+/*
+ * The recorder: how `scan files` and `scan logs` put what they printed
+ * into the case, through the same conversion and the same kind of sweep
+ * row as `sweep`.
+ */
+struct cli_recorder {
+	struct sweep_state ss;
+};
+
+struct cli_recorder *cli_recorder_new(const struct cli_global *g, const struct cs_intel *in,
+                                      const char *host)
+{
+	struct cli_recorder *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	r->ss.g = g;
+	r->ss.intel = in;
+	r->ss.host = host;
+	r->ss.root = "";
+	return r;
+}
+
+int cli_record_file(struct cli_recorder *r, const struct cs_file_finding *ff)
+{
+	return on_file_finding(&r->ss, ff);
+}
+
+int cli_record_log(struct cli_recorder *r, const struct cs_log_hit *h)
+{
+	return on_log_hit(&r->ss, h);
+}
+
+int cli_recorder_save(struct cli_recorder *r, struct cs_store *st, const char *what,
+                      json_t *coverage, int incomplete)
+{
+	int64_t sweep;
+	size_t i;
+	char *cov = json_dumps(coverage, JSON_COMPACT | JSON_SORT_KEYS);
+	int rc = -1;
+
+	if (!cov || cs_store_sweep_begin(st, r->ss.host, what, &sweep))
+		goto out;
+	for (i = 0; i < r->ss.n; i++)
+		if (cs_store_finding_put(st, sweep, &r->ss.v[i]))
+			goto out;
+	if (cs_store_sweep_end(st, sweep, cov, incomplete))
+		goto out;
+	rc = 0;
+out:
+	if (rc)
+		cli_err("the findings were not recorded in the case: %s", cs_store_errmsg(st));
+	free(cov);
+	return rc;
+}
+
+void cli_recorder_free(struct cli_recorder *r)
+{
+	if (!r)
+		return;
+	free_findings(&r->ss);
+	cli_text_release(&r->ss.esc);
+	free(r);
+}
+
+/* Seconds the time limit leaves (a tiny positive value once it is
+ * spent, so that the next stage stops at once); 0 without a limit. */
+static double time_left(double limit, double t0)
+{
+	double left;
+
+	if (limit <= 0)
+		return 0;
+	left = limit - (cli_now() - t0);
+	return left > 1e-9 ? left : 1e-9;
+}
+
+/*
+ * The intel of the sweep: the case's, the bundled pack when the case has
+ * none, and the --intel files, imported into the case as a new version.
+ * Files that cannot be fully used go to ss->gaps; returns NULL (the
+ * error printed) when nothing usable is left.
+ */
+static struct cs_intel *sweep_intel(struct sweep_state *ss, struct cs_store *st, char **files,
+                                    size_t nfiles)
+{
+	const struct cli_global *g = ss->g;
+	struct cs_intel *in = cli_load_intel(st);
+	int64_t ver;
+
+	if (!in)
+		return NULL;
+	if (cli_intel_cache(in, g))
+		goto fail;
+	if (!cs_intel_count(in)) {
+		/* A case without intel sweeps with the bundled pack. */
+		const char *pack = cli_bundled_intel();
+		struct cs_import_stats is;
+
+		memset(&is, 0, sizeof(is));
+		if (!pack && !nfiles) {
+			cli_err("the case holds no intel and the bundled pack is not installed: "
+			        "import some first (chainsweep intel import), or give --intel");
+			goto fail;
+		}
+		if (pack && (cs_intel_import(in, pack, &is) ||
+		             cs_store_save_intel(st, in, "bundled pack", &is, &ver))) {
+			cli_err("cannot import the bundled pack %s", pack);
+			goto fail;
+		}
+		if (pack && !g->quiet && !g->json)
+			fprintf(stderr,
+			        "chainsweep: the case held no intel: imported the bundled pack "
+			        "(%llu indicators)\n",
+			        (unsigned long long)is.read);
+	}
+	if (nfiles) {
+		size_t usable = cli_import_more(in, files, nfiles, g, &ss->gaps);
+
+		if (!usable) {
+			cli_err("no usable intel in the --intel sources: nothing swept");
+			goto fail;
+		}
+		if (cs_store_save_intel(st, in, "sweep --intel", NULL, &ver)) {
+			cli_err("cannot record the intel: %s", cs_store_errmsg(st));
+			goto fail;
+		}
+		if (!g->json)
+			cli_print_intel_gaps(&ss->gaps, g);
+	}
+	if (!cs_intel_count(in)) {
+		cli_err("no intel to sweep with: nothing swept");
+		goto fail;
+	}
+	return in;
+fail:
+	cs_intel_free(in);
+	return NULL;
+}
+
+static json_t *finding_json(const struct cs_finding_rec *f)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:s, s:s, s:I, s:I, s:I}", "record",
+	                 "finding", "host", f->host, "kind",
+	                 f->kind == CS_FIND_FILE  ? "file"
+	                 : f->kind == CS_FIND_LOG ? "log"
+	                                          : "software",
+	                 "evidence", f->evidence, "location", f->location, "observed", f->observed,
+	                 "indicator_kind", f->ind_kind, "indicator", f->ind_value, "first_seen_ms",
+	                 (json_int_t)f->first_seen_ms, "last_seen_ms", (json_int_t)f->last_seen_ms,
+	                 "count", (json_int_t)f->count);
+}
+
+static void answer_json(struct sweep_state *ss, const struct cs_scan_result *fr,
+                        const struct cs_log_result *lr, int logs_ran, const struct cs_pkgset *ps,
+                        int incomplete, int stop, double seconds)
+{
+	json_t *o = json_object(), *cov = json_object();
+	size_t i;
+	int k;
+
+	for (i = 0; i < ss->n; i++)
+		cli_json_print(finding_json(&ss->v[i]));
+	for (k = 0; k < CS_COV_NREASONS; k++)
+		json_object_set_new(cov, cs_scan_reason_name((enum cs_scan_reason)k),
+		                    json_integer((json_int_t)fr->count[k]));
+	json_object_set_new(o, "record", json_string("summary"));
+	json_object_set_new(o, "host", json_string(ss->host));
+	json_object_set_new(o, "findings", json_integer((json_int_t)ss->n));
+	json_object_set_new(o, "incomplete", json_boolean(incomplete));
+	if (stop)
+		json_object_set_new(o, "stopped", json_string(stop_name(stop)));
+	json_object_set_new(o, "seconds", json_real(seconds));
+	json_object_set_new(o, "files", cov);
+	if (logs_ran)
+		json_object_set_new(o, "logs",
+		                    json_pack("{s:I, s:I, s:I, s:I}", "files",
+		                              (json_int_t)lr->files, "lines", (json_int_t)lr->lines,
+		                              "files_failed", (json_int_t)lr->files_failed,
+		                              "files_stopped", (json_int_t)lr->files_stopped));
+	if (ps) {
+		json_t *sw = json_object();
+
+		for (k = 0; k < CS_PKG_NCOUNTS; k++)
+			json_object_set_new(sw, cs_pkg_count_name((enum cs_pkg_count)k),
+			                    json_integer((json_int_t)cs_pkgset_counter(
+			                            ps, (enum cs_pkg_count)k)));
+		json_object_set_new(o, "software", sw);
+	}
+	json_object_set_new(o, "not_read", cli_gaps_json(&ss->gaps));
+	cli_json_print(o);
+}
+
+/* The coverage a sweep records with its row (docs/case-database.md):
+ * counts, why it stopped early if it did, and its gaps by reason. */
+static char *coverage_json(struct sweep_state *ss, const struct cs_scan_result *fr,
+                           const struct cs_log_result *lr, const struct cs_pkgset *ps, size_t npkgs,
+                           int stop)
+{
+	json_t *o = json_pack(
+	        "{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "files", (json_int_t)fr->count[CS_COV_FILES],
+	        "files_read", (json_int_t)fr->count[CS_COV_SCANNED], "unchanged",
+	        (json_int_t)fr->count[CS_COV_UNCHANGED], "log_files", (json_int_t)lr->files,
+	        "log_lines", (json_int_t)lr->lines, "log_files_failed",
+	        (json_int_t)lr->files_failed, "packages", (json_int_t)npkgs);
+	json_t *gaps = json_object();
+	char *s;
+	size_t i;
+	int k;
+
+	if (!o || !gaps) {
+		json_decref(o);
+		json_decref(gaps);
+		return NULL;
+	}
+	if (stop)
+		json_object_set_new(o, "stopped", json_string(stop_name(stop)));
+	for (k = 0; k < CS_COV_NREASONS; k++)
+		if (fr->count[k] && cs_scan_reason_gap((enum cs_scan_reason)k))
+			json_object_set_new(gaps, cs_scan_reason_name((enum cs_scan_reason)k),
+			                    json_integer((json_int_t)fr->count[k]));
+	if (lr->files_stopped)
+		json_object_set_new(gaps, "log-files-stopped",
+		                    json_integer((json_int_t)lr->files_stopped));
+	for (k = 0; ps && k < CS_PKG_NCOUNTS; k++)
+		if (cs_pkg_count_gap((enum cs_pkg_count)k) &&
+		    cs_pkgset_counter(ps, (enum cs_pkg_count)k)) {
+			char name[64];
+
+			snprintf(name, sizeof(name), "software-%s",
+			         cs_pkg_count_name((enum cs_pkg_count)k));
+			json_object_set_new(gaps, name,
+			                    json_integer((json_int_t)cs_pkgset_counter(
+			                            ps, (enum cs_pkg_count)k)));
+		}
+	for (i = 0; i < ss->gaps.n; i++)
+		if (!json_object_get(gaps, ss->gaps.v[i].reason))
+			json_object_set_new(gaps, ss->gaps.v[i].reason,
+			                    json_integer((json_int_t)ss->gaps.v[i].total));
+	json_object_set_new(o, "gaps", gaps);
+	s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(o);
+	return s;
 }
 
 int cmd_sweep(int argc, char **argv, struct cli_global *g)
@@ -461,26 +808,30 @@ int cmd_sweep(int argc, char **argv, struct cli_global *g)
 	struct cs_inventory *inv = NULL;
 	const char *root = "/", *host = NULL;
 	const char **logs = calloc((size_t)argc + 2, sizeof(*logs));
-	size_t nlogs = 0, i;
+	const char **exc = calloc((size_t)argc + 1, sizeof(*exc));
+	char **intel_files = calloc((size_t)argc + 1, sizeof(*intel_files));
+	size_t nlogs = 0, nexc = 0, nintel = 0, i;
 	char hostbuf[256], varlog[4096], digest[80];
 	int k, r, rc, no_logs = 0, logs_ran = 0, exit_code = CS_EXIT_ERROR;
-	int no_software = 0, sw_ran = 0, sw_incomplete = 0;
+	int no_software = 0, sw_ran = 0, sw_incomplete = 0, incomplete, stop = STOP_NONE;
 	size_t npkgs = 0, nosv = 0;
 	const char **osv = calloc((size_t)argc + 1, sizeof(*osv));
 	struct cs_pkgset *ps = NULL;
 	struct cs_advisories *adv = NULL;
 	int64_t sweep = 0;
 	uint64_t v;
+	double max_runtime = 0, t0 = cli_now();
+	double t_intel = 0, t_files = 0, t_logs = 0, t_sw = 0;
 
 	memset(&ss, 0, sizeof(ss));
 	memset(&lr, 0, sizeof(lr));
+	memset(&fr, 0, sizeof(fr));
 	ss.g = g;
 	cs_scan_opts_init(&so);
 	cs_log_opts_init(&lo);
-	if (!logs || !osv) {
-		free(logs);
-		free(osv);
-		return CS_EXIT_ERROR;
+	if (!logs || !osv || !exc || !intel_files) {
+		cli_err("out of memory");
+		goto out;
 	}
 	for (k = 1; k < argc; k++) {
 		const char *a = argv[k], *val = k + 1 < argc ? argv[k + 1] : NULL;
@@ -512,6 +863,23 @@ int cmd_sweep(int argc, char **argv, struct cli_global *g)
 			logs[nlogs++] = argv[++k];
 		} else if (strcmp(a, "--osv") == 0) {
 			osv[nosv++] = argv[++k];
+		} else if (strcmp(a, "--intel") == 0) {
+			intel_files[nintel++] = argv[++k];
+		} else if (strcmp(a, "--exclude") == 0) {
+			exc[nexc++] = argv[++k];
+		} else if (strcmp(a, "--max-runtime") == 0 || strcmp(a, "--max-rate") == 0) {
+			char *end;
+			double d = strtod(val, &end);
+
+			if (end == val || *end || !(d > 0) || d > 1e9) {
+				cli_err("%s: a positive number", a);
+				goto out;
+			}
+			if (strcmp(a, "--max-rate") == 0)
+				so.max_rate = d;
+			else
+				max_runtime = d;
+			k++;
 		} else if (strcmp(a, "--threads") == 0) {
 			if (cli_opt_uint(a, val, 1, 64, &v))
 				goto out;
@@ -541,37 +909,15 @@ int cmd_sweep(int argc, char **argv, struct cli_global *g)
 	ss.host = host;
 	ss.root = strcmp(root, "/") ? root : "";
 	ss.rootlen = strlen(ss.root);
-	st = cli_open_store(g);
+	/* From here a signal stops the sweep, which still records what it
+	 * found; the time limit counts from here too. */
+	cli_catch_signals();
+	st = cli_create_store(g);
 	if (!st)
 		goto out;
-	in = cli_load_intel(st);
+	in = sweep_intel(&ss, st, intel_files, nintel);
 	if (!in)
 		goto out;
-	if (!cs_intel_count(in)) {
-		/* A case without intel sweeps with the bundled pack. */
-		const char *pack = cli_bundled_intel();
-		struct cs_import_stats is;
-		int64_t ver;
-
-		if (!pack) {
-			cli_err("the case holds no intel and the bundled pack is not installed: "
-			        "import some first (chainsweep intel import)");
-			goto out;
-		}
-		memset(&is, 0, sizeof(is));
-		if (cli_intel_cache(in, g))
-			goto out;
-		if (cs_intel_import(in, pack, &is) ||
-		    cs_store_save_intel(st, in, "bundled pack", &is, &ver)) {
-			cli_err("cannot import the bundled pack %s", pack);
-			goto out;
-		}
-		if (!g->quiet)
-			fprintf(stderr,
-			        "chainsweep: the case held no intel: imported the bundled pack "
-			        "(%llu indicators)\n",
-			        (unsigned long long)is.read);
-	}
 	cs_intel_finalize(in);
 	ss.intel = in;
 	rc = cli_matcher_new(in, g, on_quiet_diag, &ss, &m);
@@ -579,6 +925,7 @@ int cmd_sweep(int argc, char **argv, struct cli_global *g)
 		cli_err("cannot compile the intel: %s", cs_strerror(rc));
 		goto out;
 	}
+	t_intel = cli_now();
 	if (cs_store_sweep_begin(st, host, "files,logs", &sweep)) {
 		cli_err("%s", cs_store_errmsg(st));
 		goto out;
@@ -592,10 +939,14 @@ int cmd_sweep(int argc, char **argv, struct cli_global *g)
 	so.known = inv;
 	so.known_yara_valid = strcmp(digest, cs_matcher_yara_digest(m)) == 0;
 	so.on_finding = on_file_finding;
-	so.on_diag = on_quiet_diag;
+	so.on_diag = on_file_diag;
 	so.userdata = &ss;
 	so.on_file = on_file_record;
-	if (!g->quiet && isatty(STDERR_FILENO))
+	so.exclude = exc;
+	so.nexclude = nexc;
+	so.interrupt = &cli_interrupted;
+	so.max_runtime = time_left(max_runtime, t0);
+	if (!g->quiet && !g->json && isatty(STDERR_FILENO))
 		so.on_progress = on_progress;
 	if (cs_store_inventory_begin(st, host) == CS_OK)
 		ss.inv_st = st;
@@ -608,6 +959,9 @@ int cmd_sweep(int argc, char **argv, struct cli_global *g)
 	}
 	if (ss.progress)
 		fputs("\r\033[K", stderr);
+	ss.progress = 0;
+	so.on_progress = NULL;
+	/* A sweep cut short still keeps the records of what it read. */
 	if (cs_store_inventory_end(st, rc == CS_OK && ss.inv_st, cs_matcher_yara_digest(m)) &&
 	    ss.inv_st)
 		cli_err("inventory not recorded: %s", cs_store_errmsg(st));
@@ -616,14 +970,17 @@ int cmd_sweep(int argc, char **argv, struct cli_global *g)
 		cli_err("file sweep stopped: %s", cs_strerror(rc));
 		goto out;
 	}
+	t_files = cli_now();
 	/* Logs. */
 	snprintf(varlog, sizeof(varlog), "%s/var/log", strcmp(root, "/") ? root : "");
 	if (!no_logs && is_dir(varlog))
 		logs[nlogs++] = varlog;
 	if (nlogs) {
 		lo.on_hit = on_log_hit;
-		lo.on_diag = on_quiet_diag;
+		lo.on_diag = on_log_diag;
 		lo.userdata = &ss;
+		lo.interrupt = &cli_interrupted;
+		lo.max_runtime = time_left(max_runtime, t0);
 		rc = cs_log_scan(m, logs, nlogs, &lo, &lr);
 		if (rc) {
 			cli_err("log search stopped: %s", cs_strerror(rc));
@@ -631,6 +988,7 @@ int cmd_sweep(int argc, char **argv, struct cli_global *g)
 		}
 		logs_ran = 1;
 	}
+	t_logs = cli_now();
 	/* Installed software. */
 	if (!no_software) {
 		struct cs_software_result swr;
@@ -642,7 +1000,8 @@ int cmd_sweep(int argc, char **argv, struct cli_global *g)
 			cli_err("out of memory");
 			goto out;
 		}
-		cs_pkgset_set_diag(ps, on_quiet_diag, &ss);
+		cs_pkgset_set_diag(ps, on_sw_diag, &ss);
+		cs_pkgset_set_stop(ps, time_left(max_runtime, t0), &cli_interrupted);
 		cs_advisories_set_diag(adv, on_quiet_diag, &ss);
 		rc = cs_pkgset_read_host(ps, strcmp(root, "/") ? root : NULL);
 		if (rc && rc != CS_ERR_EMPTY) {
@@ -672,6 +1031,16 @@ int cmd_sweep(int argc, char **argv, struct cli_global *g)
 			goto out;
 		}
 	}
+	t_sw = cli_now();
+	if (cli_interrupted)
+		stop = STOP_INTERRUPT;
+	else if (fr.count[CS_COV_TIME_LIMIT] || lr.stopped == CS_COV_TIME_LIMIT ||
+	         (ps && cs_pkgset_counter(ps, CS_PKG_TIME_LIMIT)) ||
+	         (max_runtime > 0 && cli_now() - t0 > max_runtime))
+		stop = STOP_TIME;
+	incomplete = fr.incomplete || lr.incomplete || sw_incomplete || stop ||
+	             cli_gaps_total(&ss.gaps, CLI_INTEL_REJECTED) ||
+	             cli_gaps_total(&ss.gaps, CLI_INTEL_UNREADABLE);
 	for (i = 0; i < ss.n; i++) {
 		if (cs_store_finding_put(st, sweep, &ss.v[i])) {
 			cli_err("cannot record findings: %s", cs_store_errmsg(st));
@@ -679,23 +1048,27 @@ int cmd_sweep(int argc, char **argv, struct cli_global *g)
 		}
 	}
 	{
-		char cov[512];
+		char *cov = coverage_json(&ss, &fr, &lr, ps, npkgs, stop);
 
-		snprintf(cov, sizeof(cov),
-		         "{\"files\":%llu,\"files_read\":%llu,\"unchanged\":%llu,"
-		         "\"log_files\":%llu,\"log_lines\":%llu,\"log_files_failed\":%llu,"
-		         "\"packages\":%zu}",
-		         (unsigned long long)fr.count[CS_COV_FILES],
-		         (unsigned long long)fr.count[CS_COV_SCANNED],
-		         (unsigned long long)fr.count[CS_COV_UNCHANGED],
-		         (unsigned long long)lr.files, (unsigned long long)lr.lines,
-		         (unsigned long long)lr.files_failed, npkgs);
-		cs_store_sweep_end(st, sweep, cov, fr.incomplete || lr.incomplete || sw_incomplete);
+		if (!cov || cs_store_sweep_end(st, sweep, cov, incomplete)) {
+			free(cov);
+			cli_err("cannot record the end of the sweep: %s", cs_store_errmsg(st));
+			goto out;
+		}
+		free(cov);
 	}
-	answer(&ss, &fr, &lr, logs_ran, sw_ran ? ps : NULL);
-	exit_code = ss.n                                                ? CS_EXIT_FOUND
-	            : (fr.incomplete || lr.incomplete || sw_incomplete) ? CS_EXIT_INCOMPLETE
-	                                                                : CS_EXIT_OK;
+	if (g->verbose && !g->json)
+		fprintf(stderr,
+		        "chainsweep: intel %.2f s, files %.2f s, logs %.2f s, software %.2f s, "
+		        "recording %.2f s\n",
+		        t_intel - t0, t_files - t_intel, t_logs - t_files, t_sw - t_logs,
+		        cli_now() - t_sw);
+	if (g->json)
+		answer_json(&ss, &fr, &lr, logs_ran, sw_ran ? ps : NULL, incomplete, stop,
+		            cli_now() - t0);
+	else
+		answer(&ss, &fr, &lr, logs_ran, sw_ran ? ps : NULL, incomplete, stop, max_runtime);
+	exit_code = ss.n ? CS_EXIT_FOUND : incomplete ? CS_EXIT_INCOMPLETE : CS_EXIT_OK;
 out:
 	free_findings(&ss);
 	cs_inventory_free(inv);
@@ -704,6 +1077,8 @@ out:
 	cs_store_close(st);
 	free(logs);
 	free(osv);
+	free(exc);
+	free(intel_files);
 	cs_pkgset_free(ps);
 	cs_advisories_free(adv);
 	cli_text_release(&ss.esc);
@@ -711,6 +1086,7 @@ out:
 }
 
 struct list_state {
+	const char *host;
 	const struct cli_global *g;
 	const struct cs_intel *intel;
 	const char *label;
@@ -735,6 +1111,38 @@ static int names_indicator(const char *raw, const struct cs_finding_rec *f)
 	same = nk == k && strcmp(norm, f->ind_value) == 0;
 	free(norm);
 	return same;
+}
+
+/* The hosts whose last sweep did not look everywhere: the findings above
+ * are all it could say. */
+static int on_db_sweep(void *ud, const struct cs_sweep_info *s)
+{
+	struct list_state *ls = ud;
+	json_t *cov, *stopped;
+	const char *why = NULL;
+	char t[32];
+
+	if (!s->incomplete || (ls->host && strcmp(ls->host, s->host) != 0))
+		return 0;
+	cov = s->coverage ? json_loads(s->coverage, 0, NULL) : NULL;
+	stopped = cov ? json_object_get(cov, "stopped") : NULL;
+	if (json_is_string(stopped))
+		why = strcmp(json_string_value(stopped), "interrupted") == 0
+		              ? "INTERRUPTED"
+		              : "STOPPED by its time limit";
+	if (ls->g->json)
+		cli_json_print(
+		        json_pack("{s:s, s:s, s:I, s:s, s:b, s:s?}", "record", "sweep", "host",
+		                  s->host, "sweep", (json_int_t)s->id, "finished",
+		                  cli_time(s->finished, t, sizeof(t)), "incomplete", 1, "stopped",
+		                  json_is_string(stopped) ? json_string_value(stopped) : NULL));
+	else
+		fprintf(stderr,
+		        "chainsweep: the last sweep of %s (sweep %lld) was %s: what it "
+		        "did not read is not in the findings\n",
+		        s->host, (long long)s->id, why ? why : "INCOMPLETE");
+	json_decref(cov);
+	return 0;
 }
 
 static int on_db_finding(void *ud, const struct cs_finding_rec *f, int64_t first_sweep,
@@ -766,8 +1174,8 @@ static int on_db_finding(void *ud, const struct cs_finding_rec *f, int64_t first
 	ls->n++;
 	if (ls->g->json) {
 		json_t *o = json_pack(
-		        "{s:s, s:s, s:s, s:s, s:s?, s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "host",
-		        cli_utf8(f->host), "kind",
+		        "{s:s, s:s, s:s, s:s, s:s, s:s?, s:s, s:s, s:I, s:I, s:I, s:I, s:I}",
+		        "record", "finding", "host", cli_utf8(f->host), "kind",
 		        f->kind == CS_FIND_FILE  ? "file"
 		        : f->kind == CS_FIND_LOG ? "log"
 		                                 : "software",
@@ -869,9 +1277,12 @@ int cmd_findings(int argc, char **argv, struct cli_global *g)
 		return CS_EXIT_ERROR;
 	}
 	ls.intel = in;
+	ls.host = host;
 	rc = cs_store_findings(st, host, kind, on_db_finding, &ls);
 	if (rc)
 		cli_err("%s", cs_store_errmsg(st));
+	else
+		rc = cs_store_sweeps(st, on_db_sweep, &ls);
 	cs_intel_free(in);
 	cs_store_close(st);
 	return rc ? CS_EXIT_ERROR : ls.n ? CS_EXIT_FOUND : CS_EXIT_OK;

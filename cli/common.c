@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,10 +28,31 @@ void cli_flush_suppressed(struct diag_state *ds)
 	ds->suppressed = 0;
 }
 
+/*
+ * Whether an import diagnostic says its file was not fully usable: an
+ * entry or rule was rejected (such diagnostics carry the reject's
+ * reason), or the file could not be read, listed or recognised (errors
+ * without a reason, other than the "read as F: nothing usable" summary,
+ * which follows rejects when there were any and otherwise only says the
+ * file held nothing, as a fully commented-out rule file does).
+ */
+static const char *intel_problem(const struct cs_diag *d)
+{
+	if (d->reason && d->severity >= CS_SEV_WARN)
+		return CLI_INTEL_REJECTED;
+	if (d->severity == CS_SEV_ERROR && strncmp(d->message, "read as ", 8) != 0)
+		return strstr(d->message, "yara: ") ? CLI_INTEL_REJECTED : CLI_INTEL_UNREADABLE;
+	return NULL;
+}
+
 void cli_on_diag(void *ud, const struct cs_diag *d)
 {
 	struct diag_state *ds = ud;
 	const char *file = d->file ? d->file : "-";
+	const char *bad = ds->bad ? intel_problem(d) : NULL;
+
+	if (bad)
+		cli_gaps_add(ds->bad, bad, file);
 
 	if (strcmp(ds->file, file) != 0) {
 		cli_flush_suppressed(ds);
@@ -459,37 +481,201 @@ int cli_intel_cache(struct cs_intel *in, const struct cli_global *g)
 	return 0;
 }
 
-struct cs_intel *cli_import_intel(char **files, size_t n, const struct cli_global *g)
+size_t cli_import_more(struct cs_intel *in, char **files, size_t n, const struct cli_global *g,
+                       struct cli_gaps *bad)
 {
-	struct cs_intel *in = cs_intel_new();
 	struct diag_state ds;
 	struct cs_import_stats stats;
-	size_t i;
+	size_t i, usable = 0;
+
+	memset(&ds, 0, sizeof(ds));
+	ds.g = g;
+	ds.bad = bad;
+	cs_intel_set_diag(in, cli_on_diag, &ds);
+	if (cli_intel_cache(in, g))
+		return 0;
+	for (i = 0; i < n; i++) {
+		int rc;
+
+		memset(&stats, 0, sizeof(stats));
+		rc = cs_intel_import(in, files[i], &stats);
+		if (rc == CS_ERR_IO) {
+			cli_err("%s: cannot read: %s", cli_safe(files[i]), cli_safe(cs_intel_errmsg(in)));
+			if (bad)
+				cli_gaps_add(bad, CLI_INTEL_UNREADABLE, files[i]);
+		}
+		usable += rc == CS_OK;
+	}
+	cli_flush_suppressed(&ds);
+	cs_intel_set_diag(in, NULL, NULL);
+	return usable;
+}
+
+struct cs_intel *cli_import_intel(char **files, size_t n, const struct cli_global *g,
+                                  struct cli_gaps *bad)
+{
+	struct cs_intel *in = cs_intel_new();
 
 	if (!in) {
 		cli_err("out of memory");
 		return NULL;
 	}
-	memset(&ds, 0, sizeof(ds));
-	ds.g = g;
-	cs_intel_set_diag(in, cli_on_diag, &ds);
-	if (cli_intel_cache(in, g)) {
-		cs_intel_free(in);
-		return NULL;
-	}
-	for (i = 0; i < n; i++) {
-		memset(&stats, 0, sizeof(stats));
-		if (cs_intel_import(in, files[i], &stats) == CS_ERR_IO) {
-			cli_err("%s: cannot read: %s", cli_safe(files[i]),
-			        cli_safe(cs_intel_errmsg(in)));
-			cs_intel_free(in);
-			return NULL;
-		}
-	}
-	cli_flush_suppressed(&ds);
-	cs_intel_set_diag(in, NULL, NULL);
+	cli_import_more(in, files, n, g, bad);
 	cs_intel_finalize(in);
 	return in;
+}
+
+void cli_print_intel_gaps(const struct cli_gaps *bad, const struct cli_global *g)
+{
+	size_t i, k;
+
+	for (i = 0; bad && i < bad->n; i++) {
+		const struct cli_gap *gp = &bad->v[i];
+		size_t show = g->verbose ? gp->n : gp->n < 5 ? gp->n : 5;
+
+		if (strcmp(gp->reason, CLI_INTEL_REJECTED) &&
+		    strcmp(gp->reason, CLI_INTEL_UNREADABLE))
+			continue;
+		fprintf(stderr, "chainsweep: intel not fully usable (%s): %llu file%s:", gp->reason,
+		        (unsigned long long)gp->total, gp->total == 1 ? "" : "s");
+		for (k = 0; k < show; k++)
+			fprintf(stderr, " %s", gp->paths[k]);
+		if (gp->total > show)
+			fprintf(stderr, " and %llu more (--verbose)",
+			        (unsigned long long)(gp->total - show));
+		fputc('\n', stderr);
+	}
+}
+
+int cli_gaps_add(struct cli_gaps *gs, const char *reason, const char *raw)
+{
+	struct cli_gap *gp = NULL;
+	size_t i, keep = gs->keep ? gs->keep : CLI_GAPS_KEEP_MAX;
+	struct cli_text esc = {NULL, 0};
+	const char *path = cli_escape(&esc, raw);
+	int rc = 0;
+
+	for (i = 0; i < gs->n; i++)
+		if (strcmp(gs->v[i].reason, reason) == 0)
+			gp = &gs->v[i];
+	if (!gp) {
+		if (gs->n == gs->cap) {
+			size_t c = gs->cap ? 2 * gs->cap : 8;
+			struct cli_gap *nv = realloc(gs->v, c * sizeof(*nv));
+
+			if (!nv) {
+				rc = -1;
+				goto out;
+			}
+			gs->v = nv;
+			gs->cap = c;
+		}
+		gp = &gs->v[gs->n];
+		memset(gp, 0, sizeof(*gp));
+		gp->reason = strdup(reason);
+		if (!gp->reason) {
+			rc = -1;
+			goto out;
+		}
+		gs->n++;
+	}
+	if (gp->n && strcmp(gp->paths[gp->n - 1], path) == 0)
+		goto out;
+	gp->total++;
+	if (gp->n >= keep)
+		goto out;
+	if (gp->n == gp->cap) {
+		size_t c = gp->cap ? 2 * gp->cap : 8;
+		char **nv = realloc(gp->paths, c * sizeof(*nv));
+
+		if (!nv) {
+			rc = -1;
+			goto out;
+		}
+		gp->paths = nv;
+		gp->cap = c;
+	}
+	gp->paths[gp->n] = strdup(path);
+	if (!gp->paths[gp->n]) {
+		rc = -1;
+		goto out;
+	}
+	gp->n++;
+out:
+	cli_text_release(&esc);
+	return rc;
+}
+
+uint64_t cli_gaps_total(const struct cli_gaps *gs, const char *reason)
+{
+	size_t i;
+
+	for (i = 0; gs && i < gs->n; i++)
+		if (strcmp(gs->v[i].reason, reason) == 0)
+			return gs->v[i].total;
+	return 0;
+}
+
+json_t *cli_gaps_json(const struct cli_gaps *gs)
+{
+	json_t *o = json_object();
+	size_t i, k;
+
+	for (i = 0; i < gs->n; i++) {
+		json_t *paths = json_array();
+
+		for (k = 0; k < gs->v[i].n; k++)
+			json_array_append_new(paths, json_string(gs->v[i].paths[k]));
+		json_object_set_new(o, gs->v[i].reason,
+		                    json_pack("{s:I, s:o}", "count", (json_int_t)gs->v[i].total,
+		                              "paths", paths));
+	}
+	return o;
+}
+
+void cli_gaps_release(struct cli_gaps *gs)
+{
+	size_t i, k;
+
+	for (i = 0; i < gs->n; i++) {
+		for (k = 0; k < gs->v[i].n; k++)
+			free(gs->v[i].paths[k]);
+		free(gs->v[i].paths);
+		free(gs->v[i].reason);
+	}
+	free(gs->v);
+	gs->v = NULL;
+	gs->n = gs->cap = 0;
+}
+
+volatile int cli_interrupted;
+
+/* Only sets the flag: the sweeps poll it and stop as with a time limit. */
+static void on_signal(int signo)
+{
+	cli_interrupted = signo;
+}
+
+void cli_catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	/* The next signal of the kind takes its default action: a second
+	 * Ctrl-C ends a sweep that does not stop fast enough. */
+	sa.sa_flags = SA_RESETHAND | SA_RESTART;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+double cli_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 const char *cli_bundled_intel(void)
@@ -549,20 +735,34 @@ int cli_parse_when(const char *s, int64_t *ms)
 }
 
 struct cs_intel *cli_sweep_intel(char **files, size_t n, const struct cli_global *g,
-                                 struct cs_store **st)
+                                 struct cs_store **st, struct cli_gaps *bad, int require)
 {
 	struct cs_intel *in;
 
-	if (n)
-		return cli_import_intel(files, n, g);
-	if (!*st) {
-		*st = cli_open_store(g);
-		if (!*st)
-			return NULL;
+	if (n) {
+		in = cli_import_intel(files, n, g, bad);
+	} else {
+		if (!*st) {
+			*st = require ? cli_open_store(g) : cli_create_store(g);
+			if (!*st)
+				return NULL;
+		}
+		in = cli_load_intel(*st);
+		if (in)
+			cs_intel_finalize(in);
 	}
-	in = cli_load_intel(*st);
-	if (in)
-		cs_intel_finalize(in);
+	if (in && require && !cs_intel_count(in)) {
+		/* Sweeping with nothing to look for is an error, not a
+		 * clean result. */
+		if (n)
+			cli_err("no usable intel in %s%s: nothing swept", files[0],
+			        n > 1 ? " and the other --intel sources" : "");
+		else
+			cli_err("the case database holds no intel: nothing swept (chainsweep "
+			        "intel import first, or --intel)");
+		cs_intel_free(in);
+		return NULL;
+	}
 	return in;
 }
 

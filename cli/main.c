@@ -8,6 +8,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <sys/stat.h>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
@@ -91,14 +93,24 @@ static void on_store_wait(void *ud, const char *path)
 	cli_text_release(&t);
 }
 
-/* Open the case database; `readonly` for the commands that only read it
- * (a case that does not exist yet is created, as every command does). */
-static struct cs_store *open_store(const struct cli_global *g, int readonly)
+enum open_mode {
+	OPEN_WRITE,  /* an existing case, to write */
+	OPEN_READ,   /* an existing case, read-only (cs_store_opts.readonly) */
+	OPEN_CREATE, /* created, with its folder, when missing */
+};
+
+/*
+ * Open the case database. Only OPEN_CREATE makes a case where none is:
+ * a mistyped --db must not become a new, empty case that answers
+ * "nothing found".
+ */
+static struct cs_store *open_store(const struct cli_global *g, enum open_mode mode)
 {
 	struct cs_store_opts o;
 	struct cli_text t = {NULL, 0};
 	char path[4096];
 	struct cs_store *st = NULL;
+	struct stat sb;
 	int rc;
 
 	if (g->db) {
@@ -107,8 +119,20 @@ static struct cs_store *open_store(const struct cli_global *g, int readonly)
 		cli_err("default database path too long; use --db");
 		return NULL;
 	}
+	if (mode != OPEN_CREATE && stat(path, &sb) != 0) {
+		cli_err("%s: no case database there (%s); only 'intel import' and a sweep "
+		        "create one",
+		        cli_escape(&t, path), strerror(errno));
+		cli_text_release(&t);
+		return NULL;
+	}
+	if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+		cli_err("%s: not a case database (not a regular file)", cli_escape(&t, path));
+		cli_text_release(&t);
+		return NULL;
+	}
 	memset(&o, 0, sizeof(o));
-	o.readonly = readonly && access(path, F_OK) == 0;
+	o.readonly = mode == OPEN_READ;
 	o.busy_timeout_ms = CLI_BUSY_TIMEOUT_MS;
 	o.on_wait = on_store_wait;
 	rc = cs_store_open_opts(path, &o, &st);
@@ -123,12 +147,17 @@ static struct cs_store *open_store(const struct cli_global *g, int readonly)
 
 struct cs_store *cli_open_store(const struct cli_global *g)
 {
-	return open_store(g, 0);
+	return open_store(g, OPEN_WRITE);
 }
 
 struct cs_store *cli_open_store_ro(const struct cli_global *g)
 {
-	return open_store(g, 1);
+	return open_store(g, OPEN_READ);
+}
+
+struct cs_store *cli_create_store(const struct cli_global *g)
+{
+	return open_store(g, OPEN_CREATE);
 }
 
 void cli_json_print(json_t *v)
@@ -176,7 +205,8 @@ static void usage(FILE *f)
 	      "                      sweep files and folders (archives too) for the hashes,\n"
 	      "                      file names, path regexes and YARA rules of the intel\n"
 	      "                      (chainsweep scan files --help for the options)\n"
-	      "  scan software [--root DIR] [--osv FILE|DIR]... [--intel FILE]... [--sbom FILE]...\n"
+	      "  scan software [--root DIR] [--osv FILE|DIR]... [--intel FILE]... [--sbom "
+	      "FILE]...\n"
 	      "                      installed packages, lockfiles, SBOMs and applications\n"
 	      "                      whose version an OSV advisory or a product-version\n"
 	      "                      indicator names (chainsweep scan software --help)\n"
@@ -184,10 +214,12 @@ static void usage(FILE *f)
 	      "                      search logs (syslog, JSON, Zeek, Sysmon, proxy, web;\n"
 	      "                      compressed too) for the intel's domains, addresses,\n"
 	      "                      URLs and hashes, with first and last contact\n"
-	      "  sweep [--root DIR] [--host NAME] [--logs DIR]...\n"
-	      "                      sweep a host (files, archives, logs) with the case's\n"
-	      "                      intel (the bundled pack by default), record the\n"
+	      "  sweep [--root DIR] [--host NAME] [--logs DIR]... [--intel FILE|DIR]...\n"
+	      "        [--max-runtime S] [--exclude GLOB]...\n"
+	      "                      sweep a host (files, archives, logs, software) with the\n"
+	      "                      case's intel (the bundled pack by default), record the\n"
 	      "                      findings and print the answer in plain words\n"
+	      "                      (chainsweep sweep --help for the options)\n"
 	      "  findings [--host H] [--kind file|log|software] [--label L] [--indicator V]\n"
 	      "                      what the case database has found, with first/last seen\n"
 	      "  report [--out DIR] [--host H] [--title T]\n"
@@ -228,7 +260,8 @@ static void usage(FILE *f)
 	      "                      (default 32 MiB)\n"
 	      "\n"
 	      "exit status: 0 success (or nothing found), 1 findings, 2 error,\n"
-	      "3 nothing found by a sweep that could not look everywhere.\n",
+	      "3 nothing found by a sweep that could not look everywhere (a time limit,\n"
+	      "an interrupt, unreadable input or intel).\n",
 	      f);
 }
 

@@ -50,6 +50,12 @@ struct cs_log_opts {
 	const char *const *fields;  /* JSON: only these (dotted) fields; NULL: all strings */
 	size_t nfields;
 	size_t max_line; /* longer lines are scanned in pieces (0: 1 MiB) */
+	/* Stop after max_runtime seconds (0: no limit), or as soon as
+	 * *interrupt is non-zero (NULL: never; a signal handler may set it).
+	 * What was left is counted in files_stopped; the result is then
+	 * incomplete. */
+	double max_runtime;
+	const volatile int *interrupt;
 	cs_log_hit_fn on_hit;
 	cs_diag_fn on_diag;
 	void *userdata;
@@ -68,6 +74,8 @@ struct cs_log_result {
 	uint64_t long_lines; /* lines over max_line, scanned in pieces */
 	uint64_t files_failed; /* could not be opened or read to the end */
 	uint64_t filtered;     /* hits dropped by --since/--until/validity */
+	uint64_t files_stopped; /* not read to the end, or not read, when it stopped early */
+	int stopped; /* 0, or CS_COV_TIME_LIMIT / CS_COV_INTERRUPTED: why it stopped early */
 	double seconds;
 	int incomplete; /* some file was not read to its end */
 };

@@ -155,7 +155,9 @@ struct cs_file_finding {
 };
 
 /* Coverage counters. Reasons that mean "asked for, not (fully) swept"
- * make the sweep incomplete (cs_scan_reason_gap). */
+ * make the sweep incomplete (cs_scan_reason_gap). A diagnostic about an
+ * object counted under a reason carries that reason's name
+ * (cs_scan_reason_name) as its `reason`. */
 enum cs_scan_reason {
 	CS_COV_FILES = 0,         /* regular files found */
 	CS_COV_SCANNED,           /* files read to the end */
@@ -185,6 +187,7 @@ enum cs_scan_reason {
 	CS_COV_DEEP_PATH,         /* folders nested deeper than the walker goes */
 	CS_COV_UNCHANGED,         /* matched from the inventory without reading */
 	CS_COV_INVENTORY_NO_HASH, /* inventory records without a hash kind the intel needs */
+	CS_COV_INTERRUPTED,       /* not swept: the caller's interrupt flag was set */
 	CS_COV_NREASONS
 };
 const char *cs_scan_reason_name(enum cs_scan_reason r);
@@ -255,6 +258,10 @@ struct cs_scan_opts {
 	uint64_t yara_max_size;     /* YARA only up to this size (0: 256 MiB) */
 	double max_rate;            /* MB/s read cap over all threads (0: none) */
 	double max_runtime;         /* seconds (0: none) */
+	/* Stop as soon as *interrupt is non-zero (NULL: never). A signal
+	 * handler may set it; the sweep then ends as with a time limit,
+	 * counting what it left under CS_COV_INTERRUPTED. */
+	const volatile int *interrupt;
 	int yara_timeout;           /* seconds per object (0: 60) */
 	const char *const *include; /* globs over the path; NULL or empty: all */
 	size_t ninclude;

@@ -135,6 +135,8 @@ enum cs_pkg_count {
 	CS_PKG_SKIP_PSEUDO,  /* /proc-like filesystems */
 	CS_PKG_DEEP,         /* folders nested deeper than the walker goes (a gap) */
 	CS_PKG_SKIPPED,      /* entries without a name or version */
+	CS_PKG_TIME_LIMIT,   /* entries not read: the time limit was reached (a gap) */
+	CS_PKG_INTERRUPTED,  /* entries not read: the interrupt flag was set (a gap) */
 	CS_PKG_NCOUNTS
 };
 const char *cs_pkg_count_name(enum cs_pkg_count c);
@@ -148,6 +150,11 @@ void cs_pkgset_free(struct cs_pkgset *ps);
 /* Receive diagnostics: broken inputs with file, line and column (or a
  * JSON path in the message). */
 void cs_pkgset_set_diag(struct cs_pkgset *ps, cs_diag_fn fn, void *userdata);
+/* Stop reading after max_runtime seconds from now (0: no limit), or as
+ * soon as *interrupt is non-zero (NULL: never; a signal handler may set
+ * it). What was left is counted under CS_PKG_TIME_LIMIT or
+ * CS_PKG_INTERRUPTED, and the set is then incomplete. */
+void cs_pkgset_set_stop(struct cs_pkgset *ps, double max_runtime, const volatile int *interrupt);
 
 /*
  * Read the package databases of a host: `root` NULL for this host (dpkg,

@@ -267,8 +267,9 @@ int cs__scan_archive(struct cs_worker *w, struct cs_object *obj)
 		} else if (end == M_NOMEM) {
 			rc = CS_ERR_NOMEM;
 		} else if (end == M_STOP && !s->cb_rc) {
-			cs__scan_problem(w, path, CS_COV_TIME_LIMIT, "time-limit",
-			                 "stopped inside the archive: time limit");
+			cs__scan_problem(w, path, cs__scan_stop_reason(s),
+			                 cs_scan_reason_name(cs__scan_stop_reason(s)),
+			                 "stopped inside the archive: %s", cs__scan_stop_words(s));
 		}
 		free(b.p);
 		free(path);

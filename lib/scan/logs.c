@@ -118,7 +118,28 @@ struct lscan {
 	struct job *queue_head, *queue_tail; /* waiting for a worker */
 	int closing;
 	int rc;
+	double t0;
 };
+
+/* 1 when the hunt must stop: the interrupt flag or the time limit. Only
+ * the reading thread calls it; queued chunks are still searched. */
+static int log_stopping(struct lscan *ls)
+{
+	if (ls->res->stopped)
+		return 1;
+	if (ls->o.interrupt && __atomic_load_n(ls->o.interrupt, __ATOMIC_RELAXED))
+		ls->res->stopped = CS_COV_INTERRUPTED;
+	else if (ls->o.max_runtime > 0 && cs__now() - ls->t0 > ls->o.max_runtime)
+		ls->res->stopped = CS_COV_TIME_LIMIT;
+	if (ls->res->stopped)
+		ls->res->incomplete = 1;
+	return ls->res->stopped != 0;
+}
+
+static const char *stop_words(const struct lscan *ls)
+{
+	return ls->res->stopped == CS_COV_INTERRUPTED ? "interrupted" : "time limit";
+}
 
 static char *dupn(const char *s, size_t n)
 {
@@ -980,6 +1001,12 @@ static void file_diag(struct lscan *ls, struct log_file *f, uint64_t line, const
 	ls->o.on_diag(ls->o.userdata, &d);
 }
 
+/* Chunks of this file are searched in order by the reader itself. */
+static int inl_of(const struct lscan *ls, const struct log_file *f)
+{
+	return f->fmt == F_XML || ls->o.threads <= 1;
+}
+
 /* Read one opened stream to its end. */
 static int read_stream(struct lscan *ls, struct log_file *f, struct archive *a)
 {
@@ -1001,6 +1028,19 @@ static int read_stream(struct lscan *ls, struct log_file *f, struct archive *a)
 		char *nl, *chunk;
 		size_t take;
 
+		if (log_stopping(ls)) {
+			file_diag(ls, f, p.line, cs_scan_reason_name(ls->res->stopped),
+			          "stopped at line %llu: %s; what came before was searched",
+			          (unsigned long long)p.line, stop_words(ls));
+			ls->res->files_stopped++;
+			if (first && have)
+				sniff(f, ls->o.format, buf, have);
+			if (have) {
+				chunk = dupn(buf, have);
+				rc = chunk ? submit(&p, chunk, have, inl_of(ls, f)) : CS_ERR_NOMEM;
+			}
+			break;
+		}
 		/* Ask for little at a time: libarchive's raw reader returns
 		 * nothing of a request that runs into a damaged stream, so
 		 * small requests keep what came before the damage. */
@@ -1023,7 +1063,7 @@ static int read_stream(struct lscan *ls, struct log_file *f, struct archive *a)
 			sniff(f, ls->o.format, buf, have);
 			first = 0;
 		}
-		inl = f->fmt == F_XML || ls->o.threads <= 1;
+		inl = inl_of(ls, f);
 		if (r <= 0) {
 			/* End (or error): the rest is the last line. */
 			if (have) {
@@ -1184,6 +1224,11 @@ static int scan_dir(struct lscan *ls, const char *dir, int depth)
 		struct stat st;
 		char *p;
 
+		if (!rc && log_stopping(ls)) {
+			ls->res->files_stopped++;
+			free(v[i]);
+			continue;
+		}
 		if (!rc && strcmp(v[i]->d_name, ".") && strcmp(v[i]->d_name, "..") &&
 		    asprintf(&p, "%s/%s", dir, v[i]->d_name) > 0) {
 			if (lstat(p, &st) == 0) {
@@ -1268,9 +1313,14 @@ int cs_log_scan(const struct cs_matcher *m, const char *const *paths, size_t n,
 	if (!m || (!paths && n))
 		return CS_ERR_INVALID;
 	lscan_begin(&ls, m, o, res, th, &nth);
+	ls.t0 = t0;
 	for (i = 0; i < n && !rc && !ls.rc; i++) {
 		struct stat st;
 
+		if (log_stopping(&ls)) {
+			res->files_stopped += n - i;
+			break;
+		}
 		if (strcmp(paths[i], "-") != 0 && stat(paths[i], &st) == 0 && S_ISDIR(st.st_mode))
 			rc = scan_dir(&ls, paths[i], 0);
 		else
@@ -1292,6 +1342,7 @@ int cs_log_scan_mem(const struct cs_matcher *m, const char *name, const void *da
 	if (!m || !name || (!data && len))
 		return CS_ERR_INVALID;
 	lscan_begin(&ls, m, o, res, th, &nth);
+	ls.t0 = t0;
 	a = raw_reader();
 	if (!a)
 		return lscan_end(&ls, th, nth, t0, CS_ERR_NOMEM);

@@ -88,7 +88,14 @@ void cs__scan_problem(struct cs_worker *w, const char *path, enum cs_scan_reason
                       const char *tag, const char *fmt, ...)
 {
 	struct cs_scan *s = w->s;
-	struct cs_diag d = {CS_SEV_WARN, path, 0, 0, tag, NULL};
+	/* The reason a caller sees is the counter's name, so that it can
+	 * name the files behind each count. */
+	struct cs_diag d = {CS_SEV_WARN,
+	                    path,
+	                    0,
+	                    0,
+	                    reason < CS_COV_NREASONS ? cs_scan_reason_name(reason) : tag,
+	                    NULL};
 	char msg[512];
 	va_list ap;
 
@@ -331,15 +338,25 @@ static void yara_scan(struct obj_ctx *c)
 {
 	struct cs_worker *w = c->w;
 	struct cs_object *o = c->obj;
-	YR_SCANNER *sc = cs__yvar_scanner(&w->mt, o->data, o->len);
+	YR_SCANNER *sc;
 	char ext[64];
 	char owner[64] = "";
-	int r;
+	int r, timeout = cs__scan_yara_timeout(w->s);
+
+	if (!timeout) {
+		/* Less than the one second libyara can be given is left:
+		 * a scan begun now would end after the time limit. */
+		__atomic_store_n(&w->s->stop, 1, __ATOMIC_RELAXED);
+		cs__scan_problem(w, o->path, CS_COV_TIME_LIMIT, "time-limit",
+		                 "YARA scan not begun: time limit");
+		return;
+	}
+	sc = cs__yvar_scanner(&w->mt, o->data, o->len);
 
 	if (o->have_uid)
 		owner_name(w, o->uid, owner, sizeof(owner));
 	yr_scanner_set_callback(sc, yara_cb, c);
-	yr_scanner_set_timeout(sc, w->s->o.yara_timeout);
+	yr_scanner_set_timeout(sc, timeout);
 	yr_scanner_set_flags(sc, 0);
 	yr_scanner_define_string_variable(sc, "filename", o->base);
 	yr_scanner_define_string_variable(sc, "filepath", o->path);
@@ -355,6 +372,12 @@ static void yara_scan(struct obj_ctx *c)
 	if (r == ERROR_SCAN_TIMEOUT) {
 		YR_RULE *rule = yr_scanner_last_error_rule(sc);
 
+		if (cs__scan_stopping(w->s)) {
+			cs__scan_problem(w, o->path, cs__scan_stop_reason(w->s),
+			                 cs_scan_reason_name(cs__scan_stop_reason(w->s)),
+			                 "YARA scan cut short: %s", cs__scan_stop_words(w->s));
+			return;
+		}
 		cs__scan_problem(w, o->path, CS_COV_YARA_TIMEOUT, "yara-timeout",
 		                 "YARA scan timed out after %d s%s%s; rules not yet evaluated "
 		                 "are not seen",

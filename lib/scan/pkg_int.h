@@ -29,7 +29,13 @@ struct cs_pkgset {
 	uint64_t count[CS_PKG_NCOUNTS];
 	cs_diag_fn diag;
 	void *userdata;
+	double deadline;               /* monotonic seconds, 0: none */
+	const volatile int *interrupt; /* or NULL */
+	int stopped;                   /* CS_PKG_TIME_LIMIT / CS_PKG_INTERRUPTED, or 0 */
 };
+
+/* 1 when reading must stop (time limit or interrupt flag). */
+int cs__pkg_stopping(struct cs_pkgset *ps);
 
 /* One input being read. */
 struct pkg_ctx {

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "scan/pkg_int.h"
+#include "scan/scan_int.h"
 
 #define SNIFF_LEN 4096
 
@@ -50,6 +51,8 @@ static const char *const count_names[CS_PKG_NCOUNTS] = {
         [CS_PKG_SKIP_PSEUDO] = "pseudo_fs",
         [CS_PKG_DEEP] = "too_deep",
         [CS_PKG_SKIPPED] = "entries_skipped",
+        [CS_PKG_TIME_LIMIT] = "time_limit",
+        [CS_PKG_INTERRUPTED] = "interrupted",
 };
 
 const char *cs_pkg_count_name(enum cs_pkg_count c)
@@ -60,7 +63,7 @@ const char *cs_pkg_count_name(enum cs_pkg_count c)
 int cs_pkg_count_gap(enum cs_pkg_count c)
 {
 	return c == CS_PKG_BROKEN || c == CS_PKG_DENIED || c == CS_PKG_TOO_LARGE ||
-	       c == CS_PKG_DEEP;
+	       c == CS_PKG_DEEP || c == CS_PKG_TIME_LIMIT || c == CS_PKG_INTERRUPTED;
 }
 
 struct cs_pkgset *cs_pkgset_new(void)
@@ -85,6 +88,24 @@ void cs_pkgset_set_diag(struct cs_pkgset *ps, cs_diag_fn fn, void *userdata)
 {
 	ps->diag = fn;
 	ps->userdata = userdata;
+}
+
+void cs_pkgset_set_stop(struct cs_pkgset *ps, double max_runtime, const volatile int *interrupt)
+{
+	ps->deadline = max_runtime > 0 ? cs__now() + max_runtime : 0;
+	ps->interrupt = interrupt;
+	ps->stopped = 0;
+}
+
+int cs__pkg_stopping(struct cs_pkgset *ps)
+{
+	if (ps->stopped)
+		return 1;
+	if (ps->interrupt && __atomic_load_n(ps->interrupt, __ATOMIC_RELAXED))
+		ps->stopped = CS_PKG_INTERRUPTED;
+	else if (ps->deadline > 0 && cs__now() > ps->deadline)
+		ps->stopped = CS_PKG_TIME_LIMIT;
+	return ps->stopped != 0;
 }
 
 size_t cs_pkgset_count(const struct cs_pkgset *ps)
@@ -427,6 +448,24 @@ static void report_path(struct cs_pkgset *ps, const char *path, const char *what
 
 /* Read a regular file at `fd` (taken) named `path`: sniff its start, and
  * read it whole when a reader wants it. */
+#define READ_STEP ((size_t)4 << 20)
+
+/* An input left unread because the reading stopped early. */
+static void stop_diag(struct cs_pkgset *ps, const char *path)
+{
+	struct cs_diag d;
+
+	if (!ps->diag)
+		return;
+	memset(&d, 0, sizeof(d));
+	d.severity = CS_SEV_WARN;
+	d.file = path;
+	d.reason = cs_pkg_count_name((enum cs_pkg_count)ps->stopped);
+	d.message = ps->stopped == CS_PKG_INTERRUPTED ? "not read: interrupted"
+	                                              : "not read: time limit";
+	ps->diag(ps->userdata, &d);
+}
+
 static int read_fd(struct cs_pkgset *ps, int fd, const char *path, int explicit)
 {
 	struct stat st;
@@ -491,7 +530,16 @@ static int read_fd(struct cs_pkgset *ps, int fd, const char *path, int explicit)
 			return CS_OK;
 		}
 		while (len < cap) {
-			got = read(fd, data + len, cap - len);
+			/* A big input is read a few MiB at a time, so that a
+			 * time limit or an interrupt is not overrun by much. */
+			if (cs__pkg_stopping(ps)) {
+				ps->count[ps->stopped]++;
+				stop_diag(ps, path);
+				free(data);
+				close(fd);
+				return CS_OK;
+			}
+			got = read(fd, data + len, cap - len < READ_STEP ? cap - len : READ_STEP);
 			if (got < 0 && errno == EINTR)
 				continue;
 			if (got < 0) {
@@ -598,6 +646,10 @@ static int walk_dir(struct cs_pkgset *ps, int dfd, struct cs_buf *path, unsigned
 		struct stat st;
 		int fd;
 
+		if (cs__pkg_stopping(ps)) {
+			ps->count[ps->stopped] += n - i;
+			break;
+		}
 		path->len = base;
 		if (cs__buf_printf(path, "%s%s", base && path->data[base - 1] == '/' ? "" : "/",
 		                   names[i])) {
@@ -710,6 +762,10 @@ int cs_pkgset_read_host(struct cs_pkgset *ps, const char *root)
 			n--;
 		if (rc || n + 24 >= sizeof(status))
 			return rc;
+		if (cs__pkg_stopping(ps)) {
+			ps->count[ps->stopped]++;
+			return CS_OK;
+		}
 		snprintf(status, sizeof(status), "%.*s/var/lib/dpkg/status", (int)n, root);
 		rc = cs__pkg_install_logs(ps, root, n == 1 && root[0] == '/' ? status + 1 : status);
 		if (!rc) {
@@ -717,6 +773,10 @@ int cs_pkgset_read_host(struct cs_pkgset *ps, const char *root)
 			rc = cs__pkg_rpm_host(ps, n == 1 && root[0] == '/' ? "" : status);
 		}
 		return rc;
+	}
+	if (cs__pkg_stopping(ps)) {
+		ps->count[ps->stopped]++;
+		return CS_OK;
 	}
 	rc = read_host_db(ps, "/var/lib/dpkg/status");
 	if (!rc)

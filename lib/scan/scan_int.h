@@ -32,6 +32,7 @@ struct cs_scan {
 	const EVP_MD *md[4];      /* md5, sha1, sha256, sha512 or NULL */
 	double t0;                /* monotonic start */
 	int stop;                 /* atomic: stop the sweep (time limit, callback) */
+	int stop_reason;          /* atomic: CS_COV_INTERRUPTED when the flag stopped it */
 	int cb_rc;                /* first non-zero callback return */
 	uint64_t bytes_read;      /* atomic, for the rate cap and progress */
 	uint64_t files_done;      /* atomic */
@@ -120,6 +121,13 @@ void cs__object_from_record(struct cs_object *o, const struct cs_file_record *r,
 double cs__now(void);
 /* 1 when the sweep must stop (time limit or a callback asked). */
 int cs__scan_stopping(struct cs_scan *s);
+/* Why it stopped: CS_COV_INTERRUPTED or CS_COV_TIME_LIMIT; and in words. */
+enum cs_scan_reason cs__scan_stop_reason(struct cs_scan *s);
+const char *cs__scan_stop_words(struct cs_scan *s);
+/* The YARA timeout for the next object in seconds: the configured one,
+ * shortened to the whole seconds the time limit leaves; 0 when less than
+ * one is left (libyara takes whole seconds: the scan must not begin). */
+int cs__scan_yara_timeout(struct cs_scan *s);
 /* Account n bytes read; sleeps to keep under --max-rate. */
 void cs__scan_throttle(struct cs_scan *s, size_t n);
 

@@ -58,6 +58,7 @@ static const char *const reason_names[CS_COV_NREASONS] = {
         [CS_COV_ARCHIVE_DEPTH] = "archive-too-deep",
         [CS_COV_ARCHIVE_MEMBERS] = "archive-too-many-members",
         [CS_COV_TIME_LIMIT] = "time-limit",
+        [CS_COV_INTERRUPTED] = "interrupted",
         [CS_COV_DEEP_PATH] = "path-too-deep",
         [CS_COV_UNCHANGED] = "unchanged",
         [CS_COV_INVENTORY_NO_HASH] = "inventory-lacks-hash",
@@ -84,6 +85,7 @@ int cs_scan_reason_gap(enum cs_scan_reason r)
 	case CS_COV_ARCHIVE_DEPTH:
 	case CS_COV_ARCHIVE_MEMBERS:
 	case CS_COV_TIME_LIMIT:
+	case CS_COV_INTERRUPTED:
 	case CS_COV_DEEP_PATH:
 	case CS_COV_INVENTORY_NO_HASH:
 		return 1;
@@ -110,11 +112,40 @@ int cs__scan_stopping(struct cs_scan *s)
 {
 	if (__atomic_load_n(&s->stop, __ATOMIC_RELAXED))
 		return 1;
+	if (s->o.interrupt && __atomic_load_n(s->o.interrupt, __ATOMIC_RELAXED)) {
+		__atomic_store_n(&s->stop_reason, CS_COV_INTERRUPTED, __ATOMIC_RELAXED);
+		__atomic_store_n(&s->stop, 1, __ATOMIC_RELAXED);
+		return 1;
+	}
 	if (s->o.max_runtime > 0 && cs__now() - s->t0 > s->o.max_runtime) {
 		__atomic_store_n(&s->stop, 1, __ATOMIC_RELAXED);
 		return 1;
 	}
 	return 0;
+}
+
+enum cs_scan_reason cs__scan_stop_reason(struct cs_scan *s)
+{
+	return __atomic_load_n(&s->stop_reason, __ATOMIC_RELAXED) == CS_COV_INTERRUPTED
+	               ? CS_COV_INTERRUPTED
+	               : CS_COV_TIME_LIMIT;
+}
+
+const char *cs__scan_stop_words(struct cs_scan *s)
+{
+	return cs__scan_stop_reason(s) == CS_COV_INTERRUPTED ? "interrupted" : "time limit";
+}
+
+int cs__scan_yara_timeout(struct cs_scan *s)
+{
+	double left;
+
+	if (s->o.max_runtime <= 0)
+		return s->o.yara_timeout;
+	left = s->o.max_runtime - (cs__now() - s->t0);
+	if (left < 1)
+		return 0;
+	return left < s->o.yara_timeout ? (int)left : s->o.yara_timeout;
 }
 
 void cs__scan_throttle(struct cs_scan *s, size_t n)
@@ -398,9 +429,10 @@ static void scan_file(struct cs_worker *w, struct job *j)
 	if ((uint64_t)got < size && !o.partial) {
 		o.partial = 1;
 		if (cs__scan_stopping(s))
-			cs__scan_problem(w, j->path, CS_COV_TIME_LIMIT, "time-limit",
-			                 "stopped after %zu of %llu bytes: time limit", got,
-			                 (unsigned long long)size);
+			cs__scan_problem(w, j->path, cs__scan_stop_reason(s),
+			                 cs_scan_reason_name(cs__scan_stop_reason(s)),
+			                 "stopped after %zu of %llu bytes: %s", got,
+			                 (unsigned long long)size, cs__scan_stop_words(s));
 		else
 			cs__scan_problem(w, j->path, CS_COV_CHANGED, "changed",
 			                 "file shrank while being read: %zu of %llu bytes", got,
@@ -451,7 +483,9 @@ static void *worker_main(void *p)
 			/* Not read: counted when the time limit stopped us (a
 			 * callback that stops the sweep makes it an error). */
 			if (!a->w.s->cb_rc)
-				a->w.count[CS_COV_TIME_LIMIT]++;
+				cs__scan_problem(&a->w, j.path, cs__scan_stop_reason(a->w.s),
+				                 "stop", "not read: %s",
+				                 cs__scan_stop_words(a->w.s));
 			close(j.fd);
 		} else {
 			scan_file(&a->w, &j);
@@ -634,7 +668,8 @@ static void walk_dir(struct walker *wk, int fd)
 		int dfd = dirfd(f->d);
 
 		if (cs__scan_stopping(s)) {
-			wk->w->count[CS_COV_TIME_LIMIT]++;
+			if (!s->cb_rc)
+				wk->w->count[cs__scan_stop_reason(s)]++;
 			closedir(f->d);
 			depth--;
 			continue;
@@ -936,7 +971,7 @@ int cs_scan_files(const struct cs_matcher *m, const char *const *roots, size_t n
 	for (i = 0; i < nroots && !rc && !cs__scan_stopping(&s); i++)
 		walk_root(&wk, roots[i]);
 	if (i < nroots && !rc)
-		ww.count[CS_COV_TIME_LIMIT] += nroots - i;
+		ww.count[cs__scan_stop_reason(&s)] += nroots - i;
 	cs__buf_release(&wk.path);
 	pthread_mutex_lock(&q.mu);
 	q.closed = 1;

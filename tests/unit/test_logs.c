@@ -488,6 +488,38 @@ static void test_filters(void **state)
 	hunt_free(&h);
 }
 
+/* The interrupt flag and the time limit stop the hunt: what is left is
+ * counted and the result is incomplete. */
+static void test_stop(void **state)
+{
+	struct hunt h;
+	struct cs_log_opts o;
+	volatile int flag = 1;
+
+	(void)state;
+	hunt_init(&h);
+	cs_log_opts_init(&o);
+	o.interrupt = &flag;
+	hunt_opts(&h, "plain.log", plain, strlen(plain), &o);
+	assert_int_equal(h.res.stopped, CS_COV_INTERRUPTED);
+	assert_int_equal(h.res.files_stopped, 1);
+	assert_int_equal(h.res.hits, 0);
+	assert_int_equal(h.res.incomplete, 1);
+	cs_log_opts_init(&o);
+	o.max_runtime = 1e-9;
+	hunt_opts(&h, "plain.log", plain, strlen(plain), &o);
+	assert_int_equal(h.res.stopped, CS_COV_TIME_LIMIT);
+	assert_int_equal(h.res.incomplete, 1);
+	flag = 0;
+	cs_log_opts_init(&o);
+	o.interrupt = &flag;
+	hunt_opts(&h, "plain.log", plain, strlen(plain), &o);
+	assert_int_equal(h.res.stopped, 0);
+	assert_int_equal(h.res.hits, 13);
+	assert_int_equal(h.res.incomplete, 0);
+	hunt_free(&h);
+}
+
 static void test_times(void **state)
 {
 	int64_t ms;
@@ -518,6 +550,7 @@ int main(void)
 	        cmocka_unit_test(test_zeek),    cmocka_unit_test(test_csv_web),
 	        cmocka_unit_test(test_sysmon),  cmocka_unit_test(test_chunks_and_long_lines),
 	        cmocka_unit_test(test_filters), cmocka_unit_test(test_times),
+	        cmocka_unit_test(test_stop),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1200,6 +1200,40 @@ static void test_time_limit(void **state)
 	sweep_free(&s);
 }
 
+/* The caller's interrupt flag (set by a signal handler) stops the sweep
+ * as the time limit does, counted apart, with the files left named. */
+static void test_interrupt(void **state)
+{
+	struct sweep s;
+	struct cs_scan_opts o;
+	volatile int flag = 1;
+
+	(void)state;
+	sweep_init(&s);
+	intel_add(&s, "yara", "marker.yar", yara_rule);
+	free(put(s.root, "a.txt", MARKER, strlen(MARKER)));
+	cs_scan_opts_init(&o);
+	o.interrupt = &flag;
+	run(&s, &o);
+	assert_true(s.res.count[CS_COV_INTERRUPTED] >= 1);
+	assert_int_equal(s.res.count[CS_COV_TIME_LIMIT], 0);
+	assert_int_equal(s.res.count[CS_COV_SCANNED], 0);
+	assert_int_equal(s.res.incomplete, 1);
+	assert_string_equal(cs_scan_reason_name(CS_COV_INTERRUPTED), "interrupted");
+	assert_true(cs_scan_reason_gap(CS_COV_INTERRUPTED));
+	sweep_free(&s);
+	/* Not set: the same sweep runs to its end. */
+	sweep_init(&s);
+	intel_add(&s, "yara", "marker.yar", yara_rule);
+	free(put(s.root, "a.txt", MARKER, strlen(MARKER)));
+	flag = 0;
+	run(&s, &o);
+	assert_int_equal(s.res.count[CS_COV_INTERRUPTED], 0);
+	assert_int_equal(s.res.count[CS_COV_SCANNED], 1);
+	assert_int_equal(s.res.incomplete, 0);
+	sweep_free(&s);
+}
+
 static int record(void *ud, const struct cs_file_record *r)
 {
 	return cs_inventory_add(ud, r);
@@ -1353,6 +1387,7 @@ int main(void)
 	        cmocka_unit_test(test_inventory),
 	        cmocka_unit_test(test_selection),
 	        cmocka_unit_test(test_time_limit),
+	        cmocka_unit_test(test_interrupt),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -32,6 +32,33 @@ static int on_hit(void *ud, const struct cs_software_finding *f)
 	return 0;
 }
 
+/* A set told to stop (interrupt flag) reads nothing more, counts what it
+ * left, and is incomplete. */
+static void test_stop(void **state)
+{
+	struct cs_pkgset *ps = cs_pkgset_new();
+	volatile int flag = 1;
+
+	(void)state;
+	assert_non_null(ps);
+	cs_pkgset_set_stop(ps, 0, &flag);
+	assert_int_equal(cs_pkgset_read_path(ps, cs_test_data("software/host")), CS_OK);
+	assert_int_equal(cs_pkgset_count(ps), 0);
+	assert_true(cs_pkgset_counter(ps, CS_PKG_INTERRUPTED) >= 1);
+	assert_true(cs_pkgset_incomplete(ps));
+	flag = 0;
+	cs_pkgset_set_stop(ps, 1e-9, &flag);
+	assert_int_equal(cs_pkgset_read_path(ps, cs_test_data("software/host")), CS_OK);
+	assert_true(cs_pkgset_counter(ps, CS_PKG_TIME_LIMIT) >= 1);
+	cs_pkgset_free(ps);
+	ps = cs_pkgset_new();
+	cs_pkgset_set_stop(ps, 0, &flag);
+	assert_int_equal(cs_pkgset_read_path(ps, cs_test_data("software/host")), CS_OK);
+	assert_true(cs_pkgset_count(ps) > 0);
+	assert_false(cs_pkgset_incomplete(ps) && cs_pkgset_counter(ps, CS_PKG_INTERRUPTED));
+	cs_pkgset_free(ps);
+}
+
 static void test_host_tree(void **state)
 {
 	char *root = strdup(cs_test_data("software/host"));
@@ -111,6 +138,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_host_tree),
+	        cmocka_unit_test(test_stop),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

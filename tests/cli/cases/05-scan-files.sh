@@ -27,9 +27,9 @@ sort out.txt
 clean <err.txt
 # JSON Lines: the fields that do not depend on the machine.
 $CS --db $DB --json scan files --no-inventory $INTEL tree |
-	jq -c 'if .type == "finding" then {e: .evidence, p: .file.path, sha256: .file.sha256,
+	jq -c 'if .record == "finding" then {e: .evidence, p: .file.path, sha256: .file.sha256,
 		k: .indicator.kind, v: .indicator.value, src: [.indicator.sources[].file],
-		y: .yara.strings} else {type, findings, incomplete, c: (.coverage | del(.bytes))} end' | sort
+		y: .yara.strings} else {record, findings, incomplete, c: (.coverage | del(.bytes))} end' | sort
 # Again: nothing changed, so nothing is read.
 $CS --db $DB scan files $INTEL tree 2>&1 >/dev/null | clean
 # Intel published after the sweep, matched from the inventory: no file is

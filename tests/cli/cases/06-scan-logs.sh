@@ -7,9 +7,9 @@ L=$DATA/logs
 cp -r $L/host host
 gzip host/proxy.log
 x $CS scan logs --threads 1 --intel $L/intel.csv host $L/clean.log 2>&1 | clean
-$CS --json scan logs --intel $L/intel.csv host | jq -c 'if .type == "hit" then
+$CS --json scan logs --intel $L/intel.csv host | jq -c 'if .record == "hit" then
 	{f: (.file | sub(".*/"; "")), line, time, host, event_id, observed, matched,
-	 i: .indicator.value} else {type, indicators, hosts, files, lines, bad_lines, incomplete} end'
+	 i: .indicator.value} else {record, indicators, hosts, files, lines, bad_lines, incomplete} end'
 x $CS scan logs --intel $L/intel.csv --since 2023-03-30 host 2>&1 | clean
 printf 'stdin line with cdn.evil-updates.test\n' | $CS scan logs --intel $L/intel.csv - 2>/dev/null
 head -c 100 host/proxy.log.gz >cut.log.gz

@@ -14,9 +14,9 @@ touch -d '2025-06-07 08:09:10Z' tree/var/lib/dpkg/info/libdemo1:amd64.list
 x $CS --db $DB scan software --root tree --osv $SW/osv --intel $SW/intel/3cx-product-versions.csv
 # JSON Lines: the fields a report needs.
 $CS --db $DB --json scan software --root tree --osv $SW/osv --intel $SW/intel/3cx-product-versions.csv 2>/dev/null |
-	jq -c 'if .type == "finding" then {id, affected, malicious, indeterminate,
+	jq -c 'if .record == "finding" then {id, affected, malicious, indeterminate,
 		p: (.package | {name, version, platform, reader, entry, install_time, install_time_source}),
-		labels: .indicator.labels} else {type, findings, incomplete, coverage, advisories} end'
+		labels: .indicator.labels} else {record, findings, incomplete, coverage, advisories} end'
 # The product-version indicators kept in the case database serve later sweeps.
 x $CS --db $DB --quiet intel import $SW/intel/3cx-product-versions.csv
 x $CS --db $DB scan software --sbom tree/Users/alice/exports/uninstall-keys.csv

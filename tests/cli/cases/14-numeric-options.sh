@@ -19,6 +19,8 @@ x $CS --db $DB intel ls --limit abc
 x $CS --db $DB intel ls --yara-variant-bytes -1
 x $CS --db $DB correlate --case --top -5
 x $CS --db $DB correlate --case --window nan
-# Good values still work.
+# Good values still work (on a case that exists and holds intel).
+printf '%064d\n' 0 >hashes.txt
+$CS --db $DB intel import hashes.txt >/dev/null 2>&1
 x $CS --db $DB scan files --max-size 1M --max-rate 2.5 --threads 2 --quiet tree
 x $CS --db $DB intel ls --limit 3

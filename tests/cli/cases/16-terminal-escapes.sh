@@ -31,7 +31,7 @@ x $CS --db $DB sweep --root tree --host $'h1\e]0;owned\a' --no-logs --no-softwar
 raw <out.txt
 x $CS --db $DB findings 2>&1 | tee out.txt | cut -d' ' -f1-3
 raw <out.txt
-x $CS --db $DB scan files --no-inventory tree 2>&1 | tee out.txt | grep FOUND | sed -e 's#/[^ ]*/tree#tree#'
+x $CS --db $DB scan files --no-inventory --no-record tree 2>&1 | tee out.txt | grep FOUND | sed -e 's#/[^ ]*/tree#tree#'
 raw <out.txt
 # JSON: valid, and the text is all there.
 $CS --db $DB --json findings | jq -ac '[.host, .labels]'
