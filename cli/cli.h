@@ -210,9 +210,12 @@ struct cs_intel *cli_sweep_intel(char **files, size_t n, const struct cli_global
  * --no-cache or when the path does not fit. */
 const char *cli_cache_dir(const struct cli_global *g, char *buf, size_t len);
 /* cs_matcher_new_opts with the cache folder; with --verbose, says on
- * stderr what the cache did. */
+ * stderr what the cache did. A rule file or regex the matcher leaves out
+ * of the sweep (it does not compile with the others, libyara calls it
+ * slow, Hyperscan refuses it) is added to `bad` (may be NULL) as intel
+ * not fully used: the sweep is then incomplete. */
 int cli_matcher_new(const struct cs_intel *in, const struct cli_global *g, cs_diag_fn diag,
-                    void *ud, struct cs_matcher **out);
+                    void *ud, struct cli_gaps *bad, struct cs_matcher **out);
 
 /*
  * Recording what `scan files` and `scan logs` print into the case, as a

@@ -446,11 +446,12 @@ int cmd_logs(int argc, char **argv, struct cli_global *g)
 		}
 	}
 	ls.intel = in;
-	rc = cli_matcher_new(in, g, on_log_diag, &ls, &m);
+	rc = cli_matcher_new(in, g, on_log_diag, &ls, &bad, &m);
 	if (rc) {
 		cli_err("cannot compile the intel: %s", cs_strerror(rc));
 		goto out;
 	}
+	intel_gap = bad.n != 0;
 	o.fields = fields;
 	o.nfields = nfields;
 	o.on_hit = on_hit;

@@ -493,7 +493,7 @@ static int cmd_files(int argc, char **argv, struct cli_global *g)
 			goto out;
 		}
 	}
-	rc = cli_matcher_new(in, g, on_scan_diag, &ss, &m);
+	rc = cli_matcher_new(in, g, on_scan_diag, &ss, &bad, &m);
 	if (rc) {
 		cli_err("cannot compile the intel: %s", cs_strerror(rc));
 		goto out;

@@ -920,7 +920,7 @@ int cmd_sweep(int argc, char **argv, struct cli_global *g)
 		goto out;
 	cs_intel_finalize(in);
 	ss.intel = in;
-	rc = cli_matcher_new(in, g, on_quiet_diag, &ss, &m);
+	rc = cli_matcher_new(in, g, on_quiet_diag, &ss, &ss.gaps, &m);
 	if (rc) {
 		cli_err("cannot compile the intel: %s", cs_strerror(rc));
 		goto out;

@@ -802,11 +802,33 @@ static const char *cache_word(int st)
 	return "compiled";
 }
 
+struct matcher_diag {
+	cs_diag_fn diag;
+	void *ud;
+	struct cli_gaps *bad;
+};
+
+/* The matcher's diagnostics go to the command's; a rule file or a regex
+ * it leaves out of the sweep is intel not fully used, named in `bad`. */
+static void on_matcher_diag(void *ud, const struct cs_diag *d)
+{
+	struct matcher_diag *md = ud;
+
+	if (md->diag)
+		md->diag(md->ud, d);
+	if (!md->bad || !d->reason)
+		return;
+	if (strcmp(d->reason, "regex-unsupported") == 0 ||
+	    (strcmp(d->reason, "yara-compile") == 0 && strstr(d->message, "left out of the sweep")))
+		cli_gaps_add(md->bad, CLI_INTEL_REJECTED, d->file ? d->file : "-");
+}
+
 int cli_matcher_new(const struct cs_intel *in, const struct cli_global *g, cs_diag_fn diag,
-                    void *ud, struct cs_matcher **out)
+                    void *ud, struct cli_gaps *bad, struct cs_matcher **out)
 {
 	struct cs_matcher_opts o;
 	struct cs_matcher_info mi;
+	struct matcher_diag md = {diag, ud, bad};
 	char dir[4096];
 	int rc;
 
@@ -815,7 +837,7 @@ int cli_matcher_new(const struct cs_intel *in, const struct cli_global *g, cs_di
 	o.no_yara_variants = g->no_yara_variants;
 	o.allow_slow_yara = g->allow_slow_rules;
 	o.yara_variant_bytes = g->yara_variant_bytes;
-	rc = cs_matcher_new_opts(in, &o, diag, ud, out);
+	rc = cs_matcher_new_opts(in, &o, on_matcher_diag, &md, out);
 	if (rc || !g->verbose)
 		return rc;
 	cs_matcher_info(*out, &mi);

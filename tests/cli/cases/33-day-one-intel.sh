@@ -1,5 +1,5 @@
 # What a responder meets on day one with real intel: a regex Hyperscan
-# refuses is reported at its file and line; findings --indicator takes the
+# refuses is reported at its file and line and makes the sweep incomplete; findings --indicator takes the
 # value as intel show does (defanged, upper case); a YARA rule file of
 # comments only is a note, not a failed import.
 x() { "$@"; echo "[exit $?]"; }
@@ -10,7 +10,7 @@ printf 'journalide.org\n' >intel/domains.txt
 printf '/* rules moved elsewhere */\n// nothing here\n' >intel/empty.yar
 printf '2023-03-29T10:00:00Z ws-17 query journalide.org A\n' >tree/var/log/dns.log
 x $CS --db $DB intel import intel
-x $CS --db $DB scan files --no-inventory tree 2>&1 | sed -e 's/ in [0-9.]* s / in <t> s /'
+x $CS --db $DB scan files --no-inventory --no-record tree 2>&1 | sed -e 's/ in [0-9.]* s / in <t> s /'
 $CS --db $DB sweep --root tree >/dev/null; echo "[exit $?]"
 x $CS --db $DB findings --indicator 'JOURNALIDE[.]org'
 x $CS --db $DB findings --indicator 'hxxps://journalide[.]org'
