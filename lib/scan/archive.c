@@ -646,7 +646,8 @@ static int walk_members(struct arc *x, struct archive *a)
 			break;
 		}
 		link = archive_entry_hardlink(e);
-		reg = archive_entry_filetype(e) == AE_IFREG;
+		/* No type at all (GNU ar's deterministic mode "644"): a file. */
+		reg = archive_entry_filetype(e) == AE_IFREG || archive_entry_filetype(e) == 0;
 		if (link && archive_entry_size(e) > 0)
 			link = NULL; /* a link with its own data (pax): a member */
 		if (!reg && !link) {
