@@ -591,6 +591,36 @@ static int scan_link(struct arc *x, struct cs_object *m, const char *target)
 	return cs__scan_object(w, m);
 }
 
+/*
+ * cpio keeps a hard-linked file's data with its last name; the earlier
+ * names came first, empty. Once the data is read, each earlier name that
+ * was recorded empty is scanned again as this member.
+ */
+static int scan_back_link(struct arc *x, const struct cs_object *obj, const struct cs_object *m,
+                          const char *earlier, const char *name)
+{
+	const struct link_ent *le = link_find(x, earlier);
+	struct cs_object o;
+	char *path;
+	int rc;
+
+	if (!le || le->size != 0)
+		return CS_OK;
+	path = member_path(obj->path, earlier);
+	if (!path)
+		return CS_ERR_NOMEM;
+	memset(&o, 0, sizeof(o));
+	o.path = path;
+	o.base = strrchr(path, '/') + 1;
+	o.depth = m->depth;
+	o.mtime = m->mtime;
+	o.expanded = m->expanded;
+	o.top_size = m->top_size;
+	rc = scan_link(x, &o, name);
+	free(path);
+	return rc;
+}
+
 /* ---- walking members ---- */
 
 static void report_end(struct arc *x, struct archive *a, enum member_end end, const char *path,
@@ -633,7 +663,7 @@ static int walk_members(struct arc *x, struct archive *a)
 		struct cs_object m;
 		struct member_buf b;
 		enum member_end end;
-		const char *name, *link;
+		const char *name, *link, *back;
 		char *path;
 		int reg;
 
@@ -645,11 +675,23 @@ static int walk_members(struct arc *x, struct archive *a)
 			report_end(x, a, end, obj->path, "archive", members, "members", NULL);
 			break;
 		}
+		/* Every entry counts: folders too cost time to walk. */
+		if (++members > s->o.archive_max_members) {
+			cs__scan_problem(w, obj->path, CS_COV_ARCHIVE_MEMBERS, "archive-too-many",
+			                 "more than %llu members; the rest is not scanned",
+			                 (unsigned long long)s->o.archive_max_members);
+			break;
+		}
 		link = archive_entry_hardlink(e);
 		/* No type at all (GNU ar's deterministic mode "644"): a file. */
 		reg = archive_entry_filetype(e) == AE_IFREG || archive_entry_filetype(e) == 0;
-		if (link && archive_entry_size(e) > 0)
-			link = NULL; /* a link with its own data (pax): a member */
+		back = NULL;
+		if (link && archive_entry_size(e) > 0) {
+			/* A link with the data (pax; cpio's last name): a member,
+			 * whose content the earlier, empty names share. */
+			back = link;
+			link = NULL;
+		}
 		if (!reg && !link) {
 			const void *p;
 			size_t n;
@@ -664,12 +706,6 @@ static int walk_members(struct arc *x, struct archive *a)
 				break;
 			}
 			continue;
-		}
-		if (++members > s->o.archive_max_members) {
-			cs__scan_problem(w, obj->path, CS_COV_ARCHIVE_MEMBERS, "archive-too-many",
-			                 "more than %llu members; the rest is not scanned",
-			                 (unsigned long long)s->o.archive_max_members);
-			break;
 		}
 		name = archive_entry_pathname(e);
 		path = member_path(obj->path, name ? name : "?");
@@ -705,6 +741,9 @@ static int walk_members(struct arc *x, struct archive *a)
 			rc = scan_member(x, &m, &b);
 			if (!rc)
 				rc = link_add(x, strip_name(name ? name : "?"), &m);
+			if (!rc && back)
+				rc = scan_back_link(x, obj, &m, strip_name(back),
+				                    strip_name(name ? name : "?"));
 		} else if (end == M_ERROR && (archive_entry_is_encrypted(e) ||
 		                              archive_read_has_encrypted_entries(a) > 0)) {
 			cs__scan_problem(w, path, CS_COV_ARCHIVE_ENCRYPTED, "archive-encrypted",

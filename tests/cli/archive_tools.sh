@@ -116,7 +116,11 @@ if have 7z; then
 	(cd src && 7z a -bd -tzip ../p7.zip dir >/dev/null) && check p7.zip dir/e2.bin
 fi
 if have cpio; then
-	(cd src && find dir | cpio -o -H newc --quiet >../gnu.cpio) && check gnu.cpio dir/e2.bin
+	# Hard links: newc keeps the data with the last name.
+	ln src/dir/e2.bin src/dir/link.bin
+	(cd src && find dir | cpio -o -H newc --quiet >../gnu.cpio) &&
+		check gnu.cpio dir/e2.bin dir/link.bin
+	rm -f src/dir/link.bin
 	gzip -c gnu.cpio >gnu.cpio.gz && check gnu.cpio.gz dir/e2.bin
 fi
 if have ar; then
