@@ -351,7 +351,7 @@ static void scan_file(struct cs_worker *w, struct job *j)
 	struct stat after;
 	size_t got = 0, want;
 	ssize_t r;
-	int whole = 0, drop;
+	int whole = 0, drop, archive;
 
 	if (s->o.known) {
 		const struct cs_file_record *rec = unchanged(s, j);
@@ -393,9 +393,9 @@ static void scan_file(struct cs_worker *w, struct job *j)
 	got = (size_t)r;
 	cs__hash_update(w, w->buf, got);
 	cs__scan_throttle(s, got);
+	archive = !s->o.no_archives && cs__archive_sniff(w->buf, got);
 	if (size <= yara_max &&
-	    (m->rules || (!s->o.no_archives &&
-	                  (cs__archive_sniff(w->buf, got) || zip_at_end(w, j->fd, size, got)))))
+	    (m->rules || archive || (!s->o.no_archives && zip_at_end(w, j->fd, size, got))))
 		whole = ensure_buf(w, (size_t)size + 1) == CS_OK;
 	while ((uint64_t)got < size && r > 0 && !cs__scan_stopping(s)) {
 		unsigned char *dst = whole ? w->buf + got : w->buf;
@@ -441,6 +441,11 @@ static void scan_file(struct cs_worker *w, struct job *j)
 	if (m->rules && !whole && size > yara_max)
 		cs__scan_problem(w, j->path, CS_COV_NREASONS, "yara-too-large",
 		                 "%llu bytes: over the YARA size cap; hashed and named only",
+		                 (unsigned long long)size);
+	else if (archive && !whole && size > yara_max)
+		cs__scan_problem(w, j->path, CS_COV_YARA_TOO_LARGE, "yara-too-large",
+		                 "%llu bytes: an archive over the size cap (--yara-max-size); "
+		                 "hashed and named only, not opened",
 		                 (unsigned long long)size);
 	w->held = o.len;
 	cs__scan_object(w, &o);

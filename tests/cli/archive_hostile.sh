@@ -9,7 +9,8 @@
 #   .json.gz) are not "archive-corrupt";
 # - the expanded-bytes and ratio caps hold on compressed streams, and a
 #   thread holds at most --yara-max-size bytes however archives nest: each
-#   over-cap input is reported as a gap (exit 3), never clean, and the
+#   over-cap input (an archive too large to open too) is reported as a
+#   gap (exit 3), never clean, and the
 #   peak RSS stays under a bound (looser under the sanitizers,
 #   CS_SANITIZED=1).
 #
@@ -135,6 +136,19 @@ if [ "$rc" = 3 ] && grep -q 'z3.zip!/z2.zip: warning: .*hashed and named only' n
 else
 	bad "nested stored zips: exit $rc, peak RSS $rss KB; want 3, yara-too-large, RSS < $((base + 49152)) KB"
 	cat nest.out
+fi
+
+# An archive over the size cap, swept for names only (no YARA rules): not
+# opened, and reported, never clean.
+printf 'filename\nnothing-here.bin\n' >names.csv
+head -c 3000000 /dev/urandom >big.bin && zip -q -0 big.zip big.bin && rm big.bin
+"$cs" scan files --no-inventory --intel names.csv --yara-max-size 1M big.zip >big.out 2>&1
+rc=$?
+if [ "$rc" = 3 ] && grep -q 'big.zip: warning: .*archive over the size cap' big.out; then
+	ok "big.zip over --yara-max-size without YARA rules: reported"
+else
+	bad "big.zip over --yara-max-size without YARA rules: exit $rc, want 3 and a warning"
+	cat big.out
 fi
 
 echo "archive_hostile: $pass passed, $fail failed"
