@@ -387,7 +387,7 @@ static int mb_add(struct member_buf *b, const void *p, size_t n, size_t max)
 static int entry_block(struct arc *x, struct archive *a, const void **p, size_t *n)
 {
 	la_int64_t off;
-	int r;
+	int r, empty = 0;
 	enum member_end e;
 
 	for (;;) {
@@ -398,8 +398,10 @@ static int entry_block(struct arc *x, struct archive *a, const void **p, size_t 
 			return 0;
 		if (r < ARCHIVE_WARN)
 			return -(int)(x->d && x->d_state != M_OK ? x->d_state : M_ERROR);
-		if (*n == 0)
+		if (*n == 0 && ++empty < 4096)
 			continue;
+		if (*n == 0)
+			return -M_ERROR; /* a reader that makes no progress */
 		if (!x->d && (e = spend(x, *n)) != M_OK)
 			return -(int)e;
 		return 1;
