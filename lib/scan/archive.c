@@ -585,6 +585,9 @@ static int scan_link(struct arc *x, struct cs_object *m, const char *target)
 	if (le->yara_ran) {
 		m->yara_prev = s;
 		m->yara_prev_valid = 1;
+	} else if (w->s->m->rules) {
+		cs__scan_problem(w, m->path, CS_COV_NREASONS, "yara-too-large",
+		                 "hard link to %s, whose content was not YARA-scanned", target);
 	}
 	w->count[CS_COV_MEMBERS]++;
 	cs__buf_reset(&x->hits);
@@ -723,8 +726,10 @@ static int walk_members(struct arc *x, struct archive *a)
 		m.expanded = obj->expanded;
 		m.top_size = x->top_size;
 		if (link) {
+			int known = link_find(x, strip_name(link)) != NULL;
+
 			rc = scan_link(x, &m, strip_name(link));
-			if (!rc)
+			if (!rc && known)
 				rc = link_add(x, strip_name(name ? name : "?"), &m);
 			free(path);
 			if (rc)
