@@ -322,7 +322,7 @@ warm_tree() { find "$1" -xdev -type f -print0 | xargs -0 cat >/dev/null 2>&1 || 
 # incomplete" from its JSON summary (the sweep's own seconds, without
 # loading the intel), appended to $work/TAG.sweep.
 sweep_record() {
-	jq -r 'select(.type == "summary") | [.seconds, .coverage.bytes, .coverage.files,
+	jq -r 'select(.record == "summary") | [.seconds, .coverage.bytes, .coverage.files,
 	       .coverage["archive-members"], .findings, .incomplete] | map(tostring) | join(" ")' \
 		"$logs/$1.out" >>"$work/$1.sweep"
 }
@@ -499,7 +499,7 @@ case_sigall() {
 		"yara -C loads the $(wc -l <"$list") rule files compiled beforehand by yarac" \
 		"(externals defined empty), yara (from source) compiles them first; both with -N" \
 		"(no symbolic links followed, as ours)"
-	note "  ours' findings by evidence (last run): $(jq -r 'select(.type == "finding") |
+	note "  ours' findings by evidence (last run): $(jq -r 'select(.record == "finding") |
 		.evidence' "$logs/ours-sigall.out" | sort | uniq -c |
 		awk '{ printf "%s%s %s", (NR > 1 ? ", " : ""), $2, $1 } END { if (!NR) printf "none" }');" \
 		"yara's lines: $(grep -c . "$logs/yara-c-sigall.out" || true) (compiled)," \
@@ -569,7 +569,7 @@ case_logs() {
 	command -v rg >/dev/null && scan_row logs rg-logs "$bytes" "$threads"
 	note "logs: ours matches names on label boundaries (and reports time, host, first and" \
 		"last seen); grep and rg count lines holding any of the names as a substring"
-	note "  ours: $(jq -r 'select(.type == "summary") | "\(.hits) hits on \(.lines) lines, \(.indicators | length) indicators"' \
+	note "  ours: $(jq -r 'select(.record == "summary") | "\(.hits) hits on \(.lines) lines, \(.indicators | length) indicators"' \
 		"$logs/ours-logs.out"); grep counted $(tail -n 1 "$logs/grep-logs.out") lines" \
 		"$(command -v rg >/dev/null && echo "; rg $(tail -n 1 "$logs/rg-logs.out")")"
 	check_scan ours-logs
@@ -638,12 +638,12 @@ case_inventory() {
 	note "inventory: $nfiles files, $(awk -v b="$bytes" 'BEGIN { printf "%.0f MB", b / 1e6 }')" \
 		"recorded by one sweep with 3k hashes; then 1M new hashes (in the case database)" \
 		"matched by a full re-sweep and from the inventory; both load the 1M-indicator case" \
-		"first. Findings: rescan $(jq -r 'select(.type == "summary") | .findings' \
-		"$logs/ours-rescan.out"), from the inventory $(jq -r 'select(.type == "summary") |
+		"first. Findings: rescan $(jq -r 'select(.record == "summary") | .findings' \
+		"$logs/ours-rescan.out"), from the inventory $(jq -r 'select(.record == "summary") |
 		.findings' "$logs/ours-frominv.out")"
 	note "  the matching alone (summary seconds of the last runs, the intel already loaded):" \
-		"re-sweep $(jq -r 'select(.type == "summary") | .seconds' "$logs/ours-rescan.out") s," \
-		"from the inventory $(jq -r 'select(.type == "summary") | .seconds' "$logs/ours-frominv.out") s"
+		"re-sweep $(jq -r 'select(.record == "summary") | .seconds' "$logs/ours-rescan.out") s," \
+		"from the inventory $(jq -r 'select(.record == "summary") | .seconds' "$logs/ours-frominv.out") s"
 	check_scan ours-rescan
 	check_scan ours-frominv
 }

@@ -1,13 +1,27 @@
 /*
- * Archive descent through libarchive: zip (and jar, nupkg, whl, apk),
- * tar with its compressed forms, 7z, cab, iso, deb (ar) and rpm (cpio
- * payload), and single compressed streams (.gz, .bz2, .xz, .zst).
+ * Archive descent through libarchive.
  *
- * Members are expanded into memory one at a time and scanned exactly as
- * files are ("outer.zip!/dir/inner.dll"), nested up to a depth cap. A
- * top-level file has one budget of expanded bytes, and its expansion ratio
- * is watched: an archive that breaks either cap is a bomb, reported and
- * left, and the sweep goes on.
+ * Two kinds of input are opened, and nothing else:
+ *
+ * - real archives held in memory: zip (and jar, nupkg, whl, apk; also
+ *   after an executable stub, as self-extracting zips are), 7z, rar, cab,
+ *   iso9660, xar, lha, ar (deb), cpio and tar. Only these formats are
+ *   enabled: never mtree, which takes text for a file list, nor raw;
+ * - compressed streams (gzip, bzip2, xz, lzma, zstd, lz4, compress, and
+ *   rpm's compressed payload). We decompress them ourselves, and every
+ *   decompressed byte is counted against the file's caps before anyone
+ *   reads it. When the decompressed bytes start as a tar (its header
+ *   checksum holds), cpio or ar archive, that archive is read as it
+ *   streams by; anything else is one member, the decompressed content
+ *   ("x.log.gz!/x.log"), scanned like a file.
+ *
+ * Members are expanded one at a time and scanned exactly as files are
+ * ("outer.zip!/dir/inner.dll"), nested up to a depth cap. A top-level
+ * file has one budget of expanded bytes and a ratio cap over its size;
+ * an archive that breaks either is a bomb, reported and left. A member is
+ * kept in memory only while the worker holds at most --yara-max-size
+ * bytes in all (the file and every member around it); a member over that
+ * is hashed and named, and reported.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -18,40 +32,166 @@
 #include "scan/scan_int.h"
 
 #define BOMB_FLOOR ((uint64_t)16 << 20) /* the ratio cap applies beyond this */
+#define PEEK_MIN   1024                 /* decompressed bytes looked at first */
+#define HEAD_MAX   512                  /* first bytes kept of a member not held */
+#define LINKS_MAX  ((size_t)16 << 20)   /* bytes of hard-link targets remembered */
+#define ZIP_TAIL   (65535 + 22)         /* where a zip's end record can start */
 
+/* ---- what an input is ---- */
+
+static uint32_t le32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static unsigned le16(const unsigned char *p)
+{
+	return (unsigned)p[0] | (unsigned)p[1] << 8;
+}
+
+/* A compressed stream we decompress (or an rpm, whose payload is one). */
 static int compressed_magic(const unsigned char *p, size_t n)
 {
-	return (n >= 2 && p[0] == 0x1f && p[1] == 0x8b) || (n >= 3 && memcmp(p, "BZh", 3) == 0) ||
-	       (n >= 6 && memcmp(p,
-	                         "\xfd"
-	                         "7zXZ\0",
-	                         6) == 0) ||
-	       (n >= 4 && memcmp(p, "\x28\xb5\x2f\xfd", 4) == 0);
+	if (n >= 2 && p[0] == 0x1f && (p[1] == 0x8b || p[1] == 0x9d))
+		return 1; /* gzip, compress */
+	if (n >= 4 && memcmp(p, "BZh", 3) == 0 && p[3] >= '1' && p[3] <= '9')
+		return 1;
+	if (n >= 6 && memcmp(p,
+	                     "\xfd"
+	                     "7zXZ\0",
+	                     6) == 0)
+		return 1;
+	if (n >= 4 &&
+	    (memcmp(p, "\x28\xb5\x2f\xfd", 4) == 0 || memcmp(p, "\x04\x22\x4d\x18", 4) == 0))
+		return 1; /* zstd, lz4 */
+	if (n >= 4 && memcmp(p, "\xed\xab\xee\xdb", 4) == 0)
+		return 1; /* rpm */
+	if (n >= 13 && p[0] == 0x5d && p[1] == 0 && p[2] == 0) {
+		/* lzma-alone: properties 0x5d, then the unpacked size, -1
+		 * when unknown and otherwise far below 2^56 */
+		size_t i, ff = 0;
+
+		for (i = 5; i < 13; i++)
+			ff += p[i] == 0xff;
+		return ff == 8 || p[12] == 0;
+	}
+	return 0;
+}
+
+/* A tar header: a non-empty name and a checksum that holds (unsigned, or
+ * signed as some old tars summed). */
+static int tar_header(const unsigned char *p, size_t n)
+{
+	unsigned long want = 0, sum = 0;
+	long ssum = 0;
+	size_t i;
+	int digits = 0;
+
+	if (n < 512 || p[0] == 0)
+		return 0;
+	for (i = 148; i < 156 && p[i] == ' '; i++)
+		;
+	for (; i < 156 && p[i] >= '0' && p[i] <= '7'; i++, digits++)
+		want = want * 8 + (unsigned long)(p[i] - '0');
+	if (!digits)
+		return 0;
+	for (; i < 156; i++)
+		if (p[i] != ' ' && p[i] != 0)
+			return 0;
+	for (i = 0; i < 512; i++) {
+		unsigned char c = i >= 148 && i < 156 ? ' ' : p[i];
+
+		sum += c;
+		ssum += (signed char)c;
+	}
+	return want == sum || (long)want == ssum;
+}
+
+enum stream_fmt { SF_NONE, SF_TAR, SF_CPIO, SF_AR };
+
+/* Archives read as they stream out of a decompressor. */
+static enum stream_fmt stream_format(const unsigned char *p, size_t n)
+{
+	if (tar_header(p, n))
+		return SF_TAR;
+	if (n >= 6 && (memcmp(p, "070701", 6) == 0 || memcmp(p, "070702", 6) == 0 ||
+	               memcmp(p, "070707", 6) == 0))
+		return SF_CPIO;
+	if (n >= 8 && memcmp(p, "!<arch>\n", 8) == 0)
+		return SF_AR;
+	return SF_NONE;
+}
+
+/* A zip whose end record is near the end of the data and whose central
+ * directory it points back to: a self-extracting zip (data after a stub)
+ * or a zip with something prepended. When the directory starts before
+ * the bytes given (only a tail was read), the end record alone decides. */
+static int zip_tail(const unsigned char *p, size_t n, int whole)
+{
+	size_t lo = n > ZIP_TAIL ? n - ZIP_TAIL : 0, e;
+
+	if (n < 22)
+		return 0;
+	for (e = n - 22 + 1; e-- > lo;) {
+		uint32_t cd_size;
+
+		if (p[e] != 'P' || memcmp(p + e, "PK\005\006", 4) != 0)
+			continue;
+		if (e + 22 + le16(p + e + 20) > n || le16(p + e + 10) == 0)
+			continue;
+		cd_size = le32(p + e + 12);
+		if (cd_size == 0xffffffffu)
+			continue; /* zip64: not looked for behind a stub */
+		if (cd_size > e)
+			return !whole;
+		if (memcmp(p + e - cd_size, "PK\001\002", 4) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+int cs__archive_zip_tail(const unsigned char *tail, size_t n)
+{
+	return zip_tail(tail, n, 0);
+}
+
+/* An archive held in memory that one of our formats reads. */
+static int container_magic(const unsigned char *p, size_t n)
+{
+	if (n >= 4 && (memcmp(p, "PK\003\004", 4) == 0 || memcmp(p, "PK\005\006", 4) == 0 ||
+	               memcmp(p, "PK\007\010", 4) == 0))
+		return 1;
+	if (n >= 6 && memcmp(p, "7z\xbc\xaf\x27\x1c", 6) == 0)
+		return 1;
+	if (n >= 8 && memcmp(p, "MSCF\0\0\0\0", 8) == 0)
+		return 1;
+	if (n >= 7 && memcmp(p, "Rar!\x1a\x07", 6) == 0)
+		return 1;
+	if (n >= 4 && memcmp(p, "xar!", 4) == 0)
+		return 1;
+	if (n >= 22 && p[2] == '-' && p[3] == 'l' && (p[4] == 'h' || p[4] == 'z') && p[6] == '-')
+		return 1; /* lha */
+	if (n >= 0x8006 && memcmp(p + 0x8001, "CD001", 5) == 0)
+		return 1;
+	if (stream_format(p, n) != SF_NONE)
+		return 1;
+	return zip_tail(p, n, 1);
 }
 
 int cs__archive_sniff(const unsigned char *p, size_t n)
 {
-	if (n >= 4 && (memcmp(p, "PK\003\004", 4) == 0 || memcmp(p, "PK\005\006", 4) == 0))
-		return 1;
-	if (compressed_magic(p, n))
-		return 1;
-	if (n >= 6 && memcmp(p, "7z\xbc\xaf\x27\x1c", 6) == 0)
-		return 1;
-	if (n >= 4 && memcmp(p, "MSCF", 4) == 0)
-		return 1;
-	if (n >= 7 && memcmp(p, "Rar!\x1a\x07", 6) == 0)
-		return 1;
-	if (n >= 8 && memcmp(p, "!<arch>\n", 8) == 0)
-		return 1;
-	if (n >= 4 && memcmp(p, "\xed\xab\xee\xdb", 4) == 0)
-		return 1;
-	if (n >= 6 && (memcmp(p, "070701", 6) == 0 || memcmp(p, "070707", 6) == 0))
-		return 1;
-	if (n >= 262 && memcmp(p + 257, "ustar", 5) == 0)
-		return 1;
-	if (n >= 0x8006 && memcmp(p + 0x8001, "CD001", 5) == 0)
-		return 1;
-	return 0;
+	return compressed_magic(p, n) || container_magic(p, n);
+}
+
+/* ---- names ---- */
+
+static const char *strip_name(const char *name)
+{
+	while (name[0] == '.' && name[1] == '/')
+		name += 2;
+	while (name[0] == '/')
+		name++;
+	return name;
 }
 
 /* "outer!/name", dropping a leading "./" or "/" of the member name. */
@@ -60,10 +200,7 @@ static char *member_path(const char *outer, const char *name)
 	size_t a, b;
 	char *p;
 
-	while (name[0] == '.' && name[1] == '/')
-		name += 2;
-	while (name[0] == '/')
-		name++;
+	name = strip_name(name);
 	a = strlen(outer);
 	b = strlen(name);
 	p = cs__malloc(a + b + 3);
@@ -85,12 +222,145 @@ static char *raw_name(const char *base)
 	return cs__strndup(base, n);
 }
 
+/* ---- the caps ---- */
+
+enum member_end { M_OK, M_BOMB, M_ERROR, M_STOP, M_NOMEM };
+
+/* State of one opened archive (or stream) of a file on disk. */
+struct arc {
+	struct cs_worker *w;
+	struct cs_object *obj;
+	uint64_t top_size;
+	/* The decompressor of a compressed stream, or NULL. */
+	struct archive *d;
+	unsigned char *peek;
+	size_t peek_len, peek_pos;
+	int d_eof;
+	enum member_end d_state;
+	char d_err[200];
+	/* Hard-link targets: "name\0md5\0sha1\0sha256\0sha512\0yara\0"
+	 * records in `arena`, found through a small hash table. */
+	struct cs_buf arena;
+	struct link_ent {
+		uint64_t h, size;
+		size_t off;
+		int yara_ran, next;
+	} * links;
+	size_t nlinks, links_cap;
+	int heads[256];
+	int links_full;
+	struct cs_buf hits; /* the YARA rules of the member just scanned */
+};
+
+/* Count n expanded bytes against the file's byte and ratio caps. */
+static enum member_end spend(struct arc *x, size_t n)
+{
+	const struct cs_scan_opts *o = &x->w->s->o;
+	uint64_t *e = x->obj->expanded;
+
+	*e += n;
+	if (*e > o->archive_max_bytes ||
+	    (*e > BOMB_FLOOR && *e / (x->top_size ? x->top_size : 1) > o->archive_max_ratio))
+		return M_BOMB;
+	return M_OK;
+}
+
+static void copy_err(struct arc *x, struct archive *a)
+{
+	const char *s = archive_error_string(a);
+
+	cs__copy_n(x->d_err, sizeof(x->d_err), s ? s : "error", s ? strlen(s) : 5);
+}
+
+/* The next block of decompressed bytes: 1, 0 at the end, -1 on failure
+ * (x->d_state says which). Each block is counted before it is handed on. */
+static int d_block(struct arc *x, const void **p, size_t *n)
+{
+	la_int64_t off;
+	int r;
+
+	if (x->peek_pos < x->peek_len) {
+		*p = x->peek + x->peek_pos;
+		*n = x->peek_len - x->peek_pos;
+		x->peek_pos = x->peek_len;
+		return 1;
+	}
+	if (x->d_state != M_OK)
+		return -1;
+	for (;;) {
+		if (x->d_eof)
+			return 0;
+		if (cs__scan_stopping(x->w->s)) {
+			x->d_state = M_STOP;
+			return -1;
+		}
+		r = archive_read_data_block(x->d, p, n, &off);
+		if (r == ARCHIVE_EOF) {
+			x->d_eof = 1;
+			return 0;
+		}
+		if (r < ARCHIVE_WARN) {
+			copy_err(x, x->d);
+			x->d_state = M_ERROR;
+			return -1;
+		}
+		if (*n == 0)
+			continue;
+		x->d_state = spend(x, *n);
+		return x->d_state == M_OK ? 1 : -1;
+	}
+}
+
+/* Read the first decompressed bytes into x->peek, to see what they are. */
+static int d_peek(struct arc *x)
+{
+	while (x->peek_len < PEEK_MIN) {
+		const void *p;
+		size_t n;
+		unsigned char *q;
+		int r = d_block(x, &p, &n);
+
+		if (r <= 0)
+			break;
+		q = cs__realloc(x->peek, x->peek_len + n);
+		if (!q)
+			return CS_ERR_NOMEM;
+		x->peek = q;
+		memcpy(x->peek + x->peek_len, p, n);
+		x->peek_len += n;
+		x->peek_pos = x->peek_len; /* consumed until handed out */
+	}
+	x->peek_pos = 0;
+	return CS_OK;
+}
+
+/* libarchive's read callback over the decompressor. */
+static la_ssize_t d_read_cb(struct archive *a, void *ud, const void **buf)
+{
+	struct arc *x = ud;
+	size_t n;
+	int r = d_block(x, buf, &n);
+
+	if (r < 0) {
+		archive_set_error(a, -1, "%s",
+		                  x->d_state == M_ERROR ? x->d_err : "stopped by a cap");
+		return -1;
+	}
+	return r ? (la_ssize_t)n : 0;
+}
+
+/* ---- reading a member ---- */
+
 struct member_buf {
 	unsigned char *p;
 	size_t len, cap;
+	unsigned char head[HEAD_MAX];
+	size_t head_len;
+	int over; /* not kept: past the memory the worker may hold */
 };
 
-static int mb_add(struct member_buf *b, const void *p, size_t n)
+/* Append to a member's buffer, never growing it past `max` bytes. */
+static int mb_add(struct member_buf *b, const void *p, size_t n, size_t max)
 {
 	if (b->len + n + 1 > b->cap) {
 		size_t c = b->cap ? b->cap : 65536;
@@ -98,6 +368,8 @@ static int mb_add(struct member_buf *b, const void *p, size_t n)
 
 		while (c < b->len + n + 1)
 			c *= 2;
+		if (c > max + 1)
+			c = max + 1;
 		q = realloc(b->p, c);
 		if (!q)
 			return CS_ERR_NOMEM;
@@ -109,129 +381,343 @@ static int mb_add(struct member_buf *b, const void *p, size_t n)
 	return CS_OK;
 }
 
-enum member_end { M_OK, M_BOMB, M_ERROR, M_STOP, M_NOMEM };
-
-/* Expand one member: hash everything, keep up to the YARA cap in memory. */
-static enum member_end read_member(struct cs_worker *w, struct archive *a, struct cs_object *m,
-                                   struct member_buf *b, uint64_t budget_floor, uint64_t top_size)
+/* One block of the current entry's data (see d_block for the values). In
+ * an archive held in memory the block is counted here; in a stream, the
+ * decompressor counted it. */
+static int entry_block(struct arc *x, struct archive *a, const void **p, size_t *n)
 {
-	struct cs_scan *s = w->s;
+	la_int64_t off;
+	int r, empty = 0;
+	enum member_end e;
+
+	for (;;) {
+		if (cs__scan_stopping(x->w->s))
+			return -M_STOP;
+		r = archive_read_data_block(a, p, n, &off);
+		if (r == ARCHIVE_EOF)
+			return 0;
+		if (r < ARCHIVE_WARN)
+			return -(int)(x->d && x->d_state != M_OK ? x->d_state : M_ERROR);
+		if (*n == 0 && ++empty < 4096)
+			continue;
+		if (*n == 0)
+			return -M_ERROR; /* a reader that makes no progress */
+		if (!x->d && (e = spend(x, *n)) != M_OK)
+			return -(int)e;
+		return 1;
+	}
+}
+
+static int src_block(struct arc *x, struct archive *a, const void **p, size_t *n)
+{
+	int r;
+
+	if (a)
+		return entry_block(x, a, p, n);
+	r = d_block(x, p, n);
+	return r < 0 ? -(int)x->d_state : r;
+}
+
+/*
+ * Expand one member (from entry `a`, or, with a NULL, the whole
+ * decompressed stream): hash everything, and keep it in memory while the
+ * worker holds no more than the YARA cap in all. The first bytes are
+ * kept either way, to tell whether a member left unheld was an archive.
+ */
+static enum member_end read_member(struct arc *x, struct archive *a, struct cs_object *m,
+                                   struct member_buf *b)
+{
+	struct cs_worker *w = x->w;
+	size_t limit = (size_t)w->s->o.yara_max_size;
+	enum member_end end = M_OK;
 	const void *blk;
 	size_t n;
-	la_int64_t off;
-	int keep = 1, r;
+	int r;
 
 	if (cs__hash_begin(w))
 		return M_NOMEM;
 	for (;;) {
-		r = archive_read_data_block(a, &blk, &n, &off);
-		if (r == ARCHIVE_EOF)
+		r = src_block(x, a, &blk, &n);
+		if (r == 0)
 			break;
-		if (r < ARCHIVE_WARN)
-			return M_ERROR;
-		if (cs__scan_stopping(s))
-			return M_STOP;
+		if (r < 0) {
+			end = (enum member_end) - r;
+			break;
+		}
+		if (b->head_len < HEAD_MAX) {
+			size_t k = HEAD_MAX - b->head_len < n ? HEAD_MAX - b->head_len : n;
+
+			memcpy(b->head + b->head_len, blk, k);
+			b->head_len += k;
+		}
 		m->size += n;
-		*m->expanded += n;
-		if (*m->expanded > s->o.archive_max_bytes ||
-		    (*m->expanded > budget_floor &&
-		     *m->expanded / (top_size ? top_size : 1) > s->o.archive_max_ratio))
-			return M_BOMB;
 		cs__hash_update(w, blk, n);
-		if (keep && b->len + n <= s->o.yara_max_size) {
-			if (mb_add(b, blk, n))
+		if (b->over)
+			continue;
+		if (w->held <= limit && b->len + n <= limit - w->held) {
+			if (mb_add(b, blk, n, limit - w->held))
 				return M_NOMEM;
 		} else {
-			keep = 0;
+			b->over = 1;
+			free(b->p);
+			b->p = NULL;
+			b->len = b->cap = 0;
 		}
 	}
 	cs__hash_end(w, m);
-	if (keep) {
+	if (!b->over) {
 		m->data = b->p ? b->p : (const unsigned char *)"";
 		m->len = b->len;
 	}
-	return M_OK;
+	return end;
 }
 
-int cs__scan_archive(struct cs_worker *w, struct cs_object *obj)
+/* Scan a member that was read, holding its bytes against the worker's
+ * memory while it (and what it holds) is scanned. */
+static int scan_member(struct arc *x, struct cs_object *m, const struct member_buf *b)
 {
-	struct cs_scan *s = w->s;
-	struct archive *a;
-	struct archive_entry *e;
-	uint64_t expanded = 0, members = 0;
-	int raw = compressed_magic(obj->data, obj->len), r, rc = CS_OK;
-	uint64_t top_size = obj->depth ? obj->top_size : obj->size;
+	struct cs_worker *w = x->w;
+	int rc;
 
-	if (obj->depth >= s->o.archive_depth) {
-		cs__scan_problem(w, obj->path, CS_COV_ARCHIVE_DEPTH, "archive-too-deep",
-		                 "archive nested %u levels deep: not opened (cap %u)", obj->depth,
-		                 s->o.archive_depth);
+	if (b->over && (w->s->m->rules || cs__archive_sniff(b->head, b->head_len)))
+		cs__scan_problem(
+		        w, m->path, w->s->m->rules ? CS_COV_NREASONS : CS_COV_YARA_TOO_LARGE,
+		        "yara-too-large",
+		        "%llu bytes: past the %llu bytes a thread may hold (with the "
+		        "archives around it); hashed and named only",
+		        (unsigned long long)m->size, (unsigned long long)w->s->o.yara_max_size);
+	w->count[CS_COV_MEMBERS]++;
+	cs__buf_reset(&x->hits);
+	m->yara_keep = &x->hits;
+	w->held += m->len;
+	rc = cs__scan_object(w, m);
+	w->held -= m->len;
+	return rc;
+}
+
+/* ---- hard links ---- */
+
+static uint64_t name_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
+	return h;
+}
+
+/* Remember a scanned member as a possible hard-link target. */
+static int link_add(struct arc *x, const char *name, const struct cs_object *m)
+{
+	struct link_ent *le;
+	size_t off = x->arena.len, i;
+	int ok;
+
+	if (x->links_full)
+		return CS_OK;
+	if (x->nlinks == x->links_cap) {
+		size_t c = x->links_cap ? x->links_cap * 2 : 64;
+		struct link_ent *q = cs__realloc(x->links, c * sizeof(*q));
+
+		if (!q)
+			return CS_ERR_NOMEM;
+		x->links = q;
+		x->links_cap = c;
+	}
+	ok = cs__buf_add(&x->arena, name, strlen(name) + 1) == CS_OK;
+	for (i = 0; i < 4 && ok; i++)
+		ok = cs__buf_add(&x->arena, m->hex[i], strlen(m->hex[i]) + 1) == CS_OK;
+	if (ok)
+		ok = cs__buf_add(&x->arena, cs__buf_cstr(&x->hits), x->hits.len + 1) == CS_OK;
+	if (!ok) {
+		x->links_full = 1;
 		return CS_OK;
 	}
-	/* One budget per file on disk, shared by everything nested in it;
-	 * the ratio is measured against that file's size. */
-	if (!obj->expanded)
-		obj->expanded = &expanded;
-	a = archive_read_new();
-	if (!a)
+	le = &x->links[x->nlinks];
+	le->h = name_hash(name);
+	le->size = m->size;
+	le->off = off;
+	le->yara_ran = m->yara_ran || m->yara_prev_valid;
+	le->next = x->heads[le->h & 255] - 1;
+	x->heads[le->h & 255] = (int)++x->nlinks;
+	return CS_OK;
+}
+
+static const struct link_ent *link_find(const struct arc *x, const char *name)
+{
+	uint64_t h = name_hash(name);
+	int i;
+
+	for (i = x->heads[h & 255] - 1; i >= 0; i = x->links[i].next)
+		if (x->links[i].h == h && strcmp(x->arena.data + x->links[i].off, name) == 0)
+			return &x->links[i];
+	return NULL;
+}
+
+/*
+ * A hard-link member with no data of its own: scanned as the member it
+ * links to, whose hashes and YARA rules were recorded when it was read
+ * (names are matched against the link's own path). A link to a member
+ * not read before it is reported, never passed over.
+ */
+static int scan_link(struct arc *x, struct cs_object *m, const char *target)
+{
+	struct cs_worker *w = x->w;
+	const struct link_ent *le = link_find(x, target);
+	const char *s;
+	int i;
+
+	if (!le) {
+		cs__scan_problem(w, m->path,
+		                 x->links_full ? CS_COV_ARCHIVE_MEMBERS : CS_COV_ARCHIVE_CORRUPT,
+		                 "archive-link", "hard link to %s, %s: not scanned", target,
+		                 x->links_full ? "past the members remembered"
+		                               : "which the archive does not hold before it");
+		return CS_OK;
+	}
+	s = x->arena.data + le->off;
+	s += strlen(s) + 1;
+	for (i = 0; i < 4; i++) {
+		cs__copy_n(m->hex[i], sizeof(m->hex[i]), s, strlen(s));
+		s += strlen(s) + 1;
+	}
+	m->size = le->size;
+	if (le->yara_ran) {
+		m->yara_prev = s;
+		m->yara_prev_valid = 1;
+	} else if (w->s->m->rules) {
+		cs__scan_problem(w, m->path, CS_COV_NREASONS, "yara-too-large",
+		                 "hard link to %s, whose content was not YARA-scanned", target);
+	}
+	w->count[CS_COV_MEMBERS]++;
+	cs__buf_reset(&x->hits);
+	cs__buf_adds(&x->hits, s);
+	m->yara_keep = NULL;
+	return cs__scan_object(w, m);
+}
+
+/*
+ * cpio keeps a hard-linked file's data with its last name; the earlier
+ * names came first, empty. Once the data is read, each earlier name that
+ * was recorded empty is scanned again as this member.
+ */
+static int scan_back_link(struct arc *x, const struct cs_object *obj, const struct cs_object *m,
+                          const char *earlier, const char *name)
+{
+	const struct link_ent *le = link_find(x, earlier);
+	struct cs_object o;
+	char *path;
+	int rc;
+
+	if (!le || le->size != 0)
+		return CS_OK;
+	path = member_path(obj->path, earlier);
+	if (!path)
 		return CS_ERR_NOMEM;
-	archive_read_support_filter_all(a);
-	archive_read_support_format_all(a);
-	if (raw)
-		archive_read_support_format_raw(a);
-	if (archive_read_open_memory(a, obj->data, obj->len) != ARCHIVE_OK) {
-		/* An archive we cannot open (or a magic number by chance): the
-		 * file itself was scanned; what it may hold was not. */
-		cs__scan_problem(w, obj->path, CS_COV_ARCHIVE_CORRUPT, "archive-corrupt",
-		                 "cannot open as an archive: %s",
-		                 archive_error_string(a) ? archive_error_string(a)
-		                                         : "unknown format");
-		archive_read_free(a);
-		return CS_OK;
-	}
+	memset(&o, 0, sizeof(o));
+	o.path = path;
+	o.base = strrchr(path, '/') + 1;
+	o.depth = m->depth;
+	o.mtime = m->mtime;
+	o.expanded = m->expanded;
+	o.top_size = m->top_size;
+	rc = scan_link(x, &o, name);
+	free(path);
+	return rc;
+}
+
+/* ---- walking members ---- */
+
+static void report_end(struct arc *x, struct archive *a, enum member_end end, const char *path,
+                       const char *label, uint64_t done, const char *what, const char *member)
+{
+	struct cs_worker *w = x->w;
+	const struct cs_scan_opts *o = &w->s->o;
+	const char *err = x->d && x->d_state == M_ERROR ? x->d_err
+	                  : a                           ? archive_error_string(a)
+	                                                : NULL;
+
+	if (end == M_BOMB)
+		cs__scan_problem(w, x->obj->path, CS_COV_ARCHIVE_BOMB, "archive-bomb",
+		                 "expands past its cap (%llu bytes out of %llu; caps %llu bytes, "
+		                 "ratio %llu): left at %s",
+		                 (unsigned long long)*x->obj->expanded,
+		                 (unsigned long long)x->top_size,
+		                 (unsigned long long)o->archive_max_bytes,
+		                 (unsigned long long)o->archive_max_ratio, member ? member : "?");
+	else if (end == M_STOP && !w->s->cb_rc)
+		cs__scan_problem(w, path, cs__scan_stop_reason(w->s),
+		                 cs_scan_reason_name(cs__scan_stop_reason(w->s)),
+		                 "stopped inside the archive: %s", cs__scan_stop_words(w->s));
+	else if (end == M_ERROR)
+		cs__scan_problem(w, path, CS_COV_ARCHIVE_CORRUPT, "archive-corrupt",
+		                 "%s unreadable after %llu %s: %s", label, (unsigned long long)done,
+		                 what, err ? err : "error");
+}
+
+/* Every member of an opened archive `a`. */
+static int walk_members(struct arc *x, struct archive *a)
+{
+	struct cs_worker *w = x->w;
+	struct cs_object *obj = x->obj;
+	struct cs_scan *s = w->s;
+	struct archive_entry *e;
+	uint64_t members = 0;
+	int r, rc = CS_OK;
+
 	for (;;) {
 		struct cs_object m;
-		struct member_buf b = {0};
+		struct member_buf b;
 		enum member_end end;
-		const char *name;
-		char *path, *alloc_name = NULL;
+		const char *name, *link, *back;
+		char *path;
+		int reg;
 
 		r = archive_read_next_header(a, &e);
 		if (r == ARCHIVE_EOF)
 			break;
 		if (r < ARCHIVE_WARN) {
-			cs__scan_problem(w, obj->path, CS_COV_ARCHIVE_CORRUPT, "archive-corrupt",
-			                 "archive unreadable after %llu members: %s",
-			                 (unsigned long long)members,
-			                 archive_error_string(a) ? archive_error_string(a)
-			                                         : "error");
+			end = x->d && x->d_state != M_OK ? x->d_state : M_ERROR;
+			report_end(x, a, end, obj->path, "archive", members, "members", NULL);
 			break;
 		}
-		if (archive_entry_filetype(e) != AE_IFREG)
-			continue;
+		/* Every entry counts: folders too cost time to walk. */
 		if (++members > s->o.archive_max_members) {
 			cs__scan_problem(w, obj->path, CS_COV_ARCHIVE_MEMBERS, "archive-too-many",
 			                 "more than %llu members; the rest is not scanned",
 			                 (unsigned long long)s->o.archive_max_members);
 			break;
 		}
-		if (archive_format(a) == ARCHIVE_FORMAT_RAW) {
-			alloc_name = raw_name(obj->base);
-			name = alloc_name;
-		} else {
-			name = archive_entry_pathname(e);
+		link = archive_entry_hardlink(e);
+		/* No type at all (GNU ar's deterministic mode "644"): a file. */
+		reg = archive_entry_filetype(e) == AE_IFREG || archive_entry_filetype(e) == 0;
+		back = NULL;
+		if (link && archive_entry_size(e) > 0) {
+			/* A link with the data (pax; cpio's last name): a member,
+			 * whose content the earlier, empty names share. */
+			back = link;
+			link = NULL;
 		}
+		if (!reg && !link) {
+			const void *p;
+			size_t n;
+			int k;
+
+			/* Whatever it holds is expanded through the caps. */
+			while ((k = entry_block(x, a, &p, &n)) > 0)
+				;
+			if (k < 0 && -k != M_ERROR) {
+				report_end(x, a, (enum member_end) - k, obj->path, "archive",
+				           members, "members", archive_entry_pathname(e));
+				break;
+			}
+			continue;
+		}
+		name = archive_entry_pathname(e);
 		path = member_path(obj->path, name ? name : "?");
-		free(alloc_name);
 		if (!path) {
 			rc = CS_ERR_NOMEM;
 			break;
-		}
-		if (archive_entry_is_encrypted(e)) {
-			cs__scan_problem(w, path, CS_COV_ARCHIVE_ENCRYPTED, "archive-encrypted",
-			                 "encrypted member: not scanned");
-			free(path);
-			continue;
 		}
 		memset(&m, 0, sizeof(m));
 		m.path = path;
@@ -239,37 +725,43 @@ int cs__scan_archive(struct cs_worker *w, struct cs_object *obj)
 		m.depth = obj->depth + 1;
 		m.mtime = archive_entry_mtime_is_set(e) ? (int64_t)archive_entry_mtime(e) : 0;
 		m.expanded = obj->expanded;
-		m.top_size = top_size;
-		end = read_member(w, a, &m, &b, BOMB_FLOOR, top_size);
+		m.top_size = x->top_size;
+		if (link) {
+			int known = link_find(x, strip_name(link)) != NULL;
+
+			rc = scan_link(x, &m, strip_name(link));
+			if (!rc && known)
+				rc = link_add(x, strip_name(name ? name : "?"), &m);
+			free(path);
+			if (rc)
+				break;
+			continue;
+		}
+		if (archive_entry_is_encrypted(e)) {
+			cs__scan_problem(w, path, CS_COV_ARCHIVE_ENCRYPTED, "archive-encrypted",
+			                 "encrypted member: not scanned");
+			free(path);
+			continue;
+		}
+		memset(&b, 0, sizeof(b));
+		end = read_member(x, a, &m, &b);
 		if (end == M_OK) {
-			w->count[CS_COV_MEMBERS]++;
-			rc = cs__scan_object(w, &m);
-		} else if (end == M_BOMB) {
-			cs__scan_problem(w, obj->path, CS_COV_ARCHIVE_BOMB, "archive-bomb",
-			                 "expands past its cap (%llu bytes out of %llu; caps %llu "
-			                 "bytes, ratio %llu): left at member %s",
-			                 (unsigned long long)*obj->expanded,
-			                 (unsigned long long)top_size,
-			                 (unsigned long long)s->o.archive_max_bytes,
-			                 (unsigned long long)s->o.archive_max_ratio, m.base);
+			rc = scan_member(x, &m, &b);
+			if (!rc)
+				rc = link_add(x, strip_name(name ? name : "?"), &m);
+			if (!rc && back)
+				rc = scan_back_link(x, obj, &m, strip_name(back),
+				                    strip_name(name ? name : "?"));
+		} else if (end == M_ERROR && (archive_entry_is_encrypted(e) ||
+		                              archive_read_has_encrypted_entries(a) > 0)) {
+			cs__scan_problem(w, path, CS_COV_ARCHIVE_ENCRYPTED, "archive-encrypted",
+			                 "encrypted member: not scanned");
 		} else if (end == M_ERROR) {
-			if (archive_entry_is_encrypted(e) ||
-			    archive_read_has_encrypted_entries(a) > 0)
-				cs__scan_problem(w, path, CS_COV_ARCHIVE_ENCRYPTED,
-				                 "archive-encrypted",
-				                 "encrypted member: not scanned");
-			else
-				cs__scan_problem(w, path, CS_COV_ARCHIVE_CORRUPT, "archive-corrupt",
-				                 "member unreadable after %llu bytes: %s",
-				                 (unsigned long long)m.size,
-				                 archive_error_string(a) ? archive_error_string(a)
-				                                         : "error");
+			report_end(x, a, end, path, "member", m.size, "bytes", m.base);
 		} else if (end == M_NOMEM) {
 			rc = CS_ERR_NOMEM;
-		} else if (end == M_STOP && !s->cb_rc) {
-			cs__scan_problem(w, path, cs__scan_stop_reason(s),
-			                 cs_scan_reason_name(cs__scan_stop_reason(s)),
-			                 "stopped inside the archive: %s", cs__scan_stop_words(s));
+		} else {
+			report_end(x, a, end, path, "member", m.size, "bytes", m.base);
 		}
 		free(b.p);
 		free(path);
@@ -278,7 +770,185 @@ int cs__scan_archive(struct cs_worker *w, struct cs_object *obj)
 		if (end == M_ERROR && !archive_entry_is_encrypted(e))
 			break; /* the stream is lost after a bad member */
 	}
+	return rc;
+}
+
+/* The formats read from memory: the README's list, nothing that reads
+ * arbitrary text as an archive. */
+static void memory_formats(struct archive *a)
+{
+	archive_read_support_format_7zip(a);
+	archive_read_support_format_ar(a);
+	archive_read_support_format_cab(a);
+	archive_read_support_format_cpio(a);
+	archive_read_support_format_iso9660(a);
+	archive_read_support_format_lha(a);
+	archive_read_support_format_rar(a);
+	archive_read_support_format_rar5(a);
+	archive_read_support_format_tar(a);
+	archive_read_support_format_xar(a);
+	archive_read_support_format_zip(a); /* streaming and seekable (stubs) */
+}
+
+static int open_memory(struct arc *x)
+{
+	struct cs_object *obj = x->obj;
+	struct archive *a = archive_read_new();
+	int rc;
+
+	if (!a)
+		return CS_ERR_NOMEM;
+	memory_formats(a);
+	if (archive_read_open_memory(a, obj->data, obj->len) != ARCHIVE_OK) {
+		/* The file itself was scanned; what it may hold was not. */
+		cs__scan_problem(x->w, obj->path, CS_COV_ARCHIVE_CORRUPT, "archive-corrupt",
+		                 "cannot open as an archive: %s",
+		                 archive_error_string(a) ? archive_error_string(a)
+		                                         : "unknown format");
+		archive_read_free(a);
+		return CS_OK;
+	}
+	rc = walk_members(x, a);
 	archive_read_free(a);
+	return rc;
+}
+
+/* The decompressed content as one member, named after the file. */
+static int scan_single(struct arc *x)
+{
+	struct cs_object *obj = x->obj;
+	struct cs_object m;
+	struct member_buf b;
+	enum member_end end;
+	char *name = raw_name(obj->base), *path = name ? member_path(obj->path, name) : NULL;
+	int rc = CS_OK;
+
+	free(name);
+	if (!path)
+		return CS_ERR_NOMEM;
+	memset(&m, 0, sizeof(m));
+	memset(&b, 0, sizeof(b));
+	m.path = path;
+	m.base = strrchr(path, '/') + 1;
+	m.depth = obj->depth + 1;
+	m.mtime = obj->mtime;
+	m.expanded = obj->expanded;
+	m.top_size = x->top_size;
+	end = read_member(x, NULL, &m, &b);
+	if (end == M_ERROR) {
+		/* What came out before the damage is still scanned. */
+		report_end(x, NULL, end, obj->path, "compressed stream", m.size, "bytes", NULL);
+		m.partial = 1;
+		end = M_OK;
+	}
+	if (end == M_OK)
+		rc = scan_member(x, &m, &b);
+	else if (end == M_NOMEM)
+		rc = CS_ERR_NOMEM;
+	else
+		report_end(x, NULL, end, obj->path, "compressed stream", m.size, "bytes", m.base);
+	free(b.p);
+	free(path);
+	return rc;
+}
+
+/* A compressed stream: decompress, then read a tar, cpio or ar as it
+ * streams out, or scan the content as one member. */
+static int open_stream(struct arc *x)
+{
+	struct cs_object *obj = x->obj;
+	struct archive_entry *e;
+	struct archive *a = NULL;
+	enum stream_fmt f;
+	int rc = CS_OK, r = ARCHIVE_FATAL;
+
+	x->d = archive_read_new();
+	if (!x->d)
+		return CS_ERR_NOMEM;
+	archive_read_support_filter_gzip(x->d);
+	archive_read_support_filter_bzip2(x->d);
+	archive_read_support_filter_xz(x->d);
+	archive_read_support_filter_lzma(x->d);
+	archive_read_support_filter_zstd(x->d);
+	archive_read_support_filter_lz4(x->d);
+	archive_read_support_filter_compress(x->d);
+	archive_read_support_filter_rpm(x->d);
+	archive_read_support_format_raw(x->d);
+	archive_read_support_format_empty(x->d); /* raw wants at least a byte */
+	if (archive_read_open_memory(x->d, obj->data, obj->len) == ARCHIVE_OK)
+		r = archive_read_next_header(x->d, &e);
+	if (r == ARCHIVE_EOF)
+		x->d_eof = 1; /* nothing in it: one empty member */
+	else if (r != ARCHIVE_OK) {
+		cs__scan_problem(x->w, obj->path, CS_COV_ARCHIVE_CORRUPT, "archive-corrupt",
+		                 "cannot decompress: %s",
+		                 archive_error_string(x->d) ? archive_error_string(x->d) : "error");
+		goto out;
+	}
+	rc = d_peek(x);
+	if (rc)
+		goto out;
+	f = x->d_state == M_OK ? stream_format(x->peek, x->peek_len) : SF_NONE;
+	if (f == SF_NONE) {
+		rc = scan_single(x);
+		goto out;
+	}
+	a = archive_read_new();
+	if (!a) {
+		rc = CS_ERR_NOMEM;
+		goto out;
+	}
+	if (f == SF_TAR)
+		archive_read_support_format_tar(a);
+	else if (f == SF_CPIO)
+		archive_read_support_format_cpio(a);
+	else
+		archive_read_support_format_ar(a);
+	if (archive_read_open(a, x, NULL, d_read_cb, NULL) != ARCHIVE_OK) {
+		report_end(x, a, x->d_state != M_OK ? x->d_state : M_ERROR, obj->path, "archive", 0,
+		           "members", NULL);
+		goto out;
+	}
+	rc = walk_members(x, a);
+out:
+	if (a)
+		archive_read_free(a);
+	archive_read_free(x->d);
+	x->d = NULL;
+	return rc;
+}
+
+int cs__scan_archive(struct cs_worker *w, struct cs_object *obj)
+{
+	struct cs_scan *s = w->s;
+	struct arc x;
+	uint64_t expanded = 0;
+	int rc;
+
+	if (obj->depth >= s->o.archive_depth) {
+		cs__scan_problem(w, obj->path, CS_COV_ARCHIVE_DEPTH, "archive-too-deep",
+		                 "archive nested %u levels deep: not opened (cap %u)", obj->depth,
+		                 s->o.archive_depth);
+		return CS_OK;
+	}
+	memset(&x, 0, sizeof(x));
+	x.w = w;
+	x.obj = obj;
+	x.top_size = obj->depth ? obj->top_size : obj->size;
+	cs__buf_init(&x.arena, LINKS_MAX);
+	cs__buf_init(&x.hits, 0);
+	/* One budget per file on disk, shared by everything nested in it;
+	 * the ratio is measured against that file's size. */
+	if (!obj->expanded)
+		obj->expanded = &expanded;
+	if (compressed_magic(obj->data, obj->len))
+		rc = open_stream(&x);
+	else
+		rc = open_memory(&x);
+	free(x.peek);
+	free(x.links);
+	cs__buf_release(&x.arena);
+	cs__buf_release(&x.hits);
 	if (obj->expanded == &expanded)
 		obj->expanded = NULL;
 	return rc;

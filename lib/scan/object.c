@@ -480,6 +480,8 @@ int cs__scan_object(struct cs_worker *w, struct cs_object *o)
 
 	if (!rc)
 		rc = emit_record(w, o);
+	if (o->yara_keep && o->yara_ran)
+		cs__buf_adds(o->yara_keep, cs__buf_cstr(&o->yara_hits));
 	cs__buf_release(&o->yara_hits);
 	return rc;
 }

@@ -53,6 +53,10 @@ struct cs_worker {
 	uint64_t findings;
 	unsigned char *buf; /* the content of the file being scanned */
 	size_t cap;
+	/* Bytes of content held for the objects being scanned (the file and
+	 * the archive members around the current one): at most the YARA
+	 * size cap, which bounds a thread's memory. */
+	size_t held;
 	struct cs_buf tmp; /* scratch for names and messages */
 	uid_t owner_uid;   /* last owner looked up, for YARA's "owner" */
 	int owner_uid_set;
@@ -86,6 +90,8 @@ struct cs_object {
 	struct cs_buf yara_hits; /* filled by this scan's YARA pass */
 	int yara_ran;
 	int from_inventory; /* matched from a record, not read */
+	/* When set, the YARA rules this scan matched are appended here. */
+	struct cs_buf *yara_keep;
 };
 
 int cs__worker_init(struct cs_worker *w, struct cs_scan *s);
@@ -108,11 +114,14 @@ void cs__scan_problem(struct cs_worker *w, const char *path, enum cs_scan_reason
 /* Archive descent: 1 when the content looks like an archive or a
  * compressed stream we open. */
 int cs__archive_sniff(const unsigned char *p, size_t n);
+/* 1 when the last bytes of a file (n of them) end like a zip whose data
+ * sits after something else: a self-extracting zip's stub. */
+int cs__archive_zip_tail(const unsigned char *tail, size_t n);
 int cs__scan_archive(struct cs_worker *w, struct cs_object *obj);
 
 /* Records of an inventory whose path starts with `prefix` (contiguous). */
 size_t cs__inventory_range(const struct cs_inventory *inv, const char *prefix,
-			   const struct cs_file_record **first);
+                           const struct cs_file_record **first);
 const struct cs_file_record *cs__inventory_at(const struct cs_inventory *inv, size_t i);
 /* An object made from an inventory record (no content). */
 void cs__object_from_record(struct cs_object *o, const struct cs_file_record *r, int yara_valid);

@@ -286,6 +286,24 @@ static int ensure_buf(struct cs_worker *w, size_t n)
 	return CS_OK;
 }
 
+/* Does a file larger than its first chunk end like a zip (a
+ * self-extracting zip after its stub)? Its last 4 KiB are read into the
+ * buffer behind the chunk; a zip comment longer than that hides it. */
+static int zip_at_end(struct cs_worker *w, int fd, uint64_t size, size_t got)
+{
+	size_t n = 4096;
+	ssize_t r;
+
+	if (size <= got)
+		return 0;
+	if (size - got < n)
+		n = (size_t)(size - got);
+	if (ensure_buf(w, got + n + 1))
+		return 0;
+	r = pread(fd, w->buf + got, n, (off_t)(size - n));
+	return r == (ssize_t)n && cs__archive_zip_tail(w->buf + got, n);
+}
+
 /* Give back a very large buffer after the file that needed it. */
 static void trim_buf(struct cs_worker *w)
 {
@@ -364,7 +382,7 @@ static void scan_file(struct cs_worker *w, struct job *j)
 	struct stat after;
 	size_t got = 0, want;
 	ssize_t r;
-	int whole = 0, drop;
+	int whole = 0, drop, archive;
 
 	w->file_gaps = 0;
 	if (s->o.known) {
@@ -407,7 +425,9 @@ static void scan_file(struct cs_worker *w, struct job *j)
 	got = (size_t)r;
 	cs__hash_update(w, w->buf, got);
 	cs__scan_throttle(s, got);
-	if (size <= yara_max && (m->rules || (!s->o.no_archives && cs__archive_sniff(w->buf, got))))
+	archive = !s->o.no_archives && cs__archive_sniff(w->buf, got);
+	if (size <= yara_max &&
+	    (m->rules || archive || (!s->o.no_archives && zip_at_end(w, j->fd, size, got))))
 		whole = ensure_buf(w, (size_t)size + 1) == CS_OK;
 	while ((uint64_t)got < size && r > 0 && !cs__scan_stopping(s)) {
 		unsigned char *dst = whole ? w->buf + got : w->buf;
@@ -455,7 +475,14 @@ static void scan_file(struct cs_worker *w, struct job *j)
 		cs__scan_problem(w, j->path, CS_COV_NREASONS, "yara-too-large",
 		                 "%llu bytes: over the YARA size cap; hashed and named only",
 		                 (unsigned long long)size);
+	else if (archive && !whole && size > yara_max)
+		cs__scan_problem(w, j->path, CS_COV_YARA_TOO_LARGE, "yara-too-large",
+		                 "%llu bytes: an archive over the size cap (--yara-max-size); "
+		                 "hashed and named only, not opened",
+		                 (unsigned long long)size);
+	w->held = o.len;
 	cs__scan_object(w, &o);
+	w->held = 0;
 	if (!o.partial)
 		w->count[CS_COV_SCANNED]++;
 out:
@@ -1105,6 +1132,7 @@ int cs_scan_mem(const struct cs_matcher *m, const char *path, const void *data, 
 		cs__hash_end(&w, &obj);
 		w.count[CS_COV_FILES]++;
 		w.count[CS_COV_BYTES] += len;
+		w.held = len;
 		rc = cs__scan_object(&w, &obj);
 		w.count[CS_COV_SCANNED]++;
 	}

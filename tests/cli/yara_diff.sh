@@ -155,7 +155,7 @@ if [ "$rc" -ne 0 ] && [ "$rc" -ne 1 ]; then
 	cat "$tmp/cs.err" >&2
 	exit 1
 fi
-jq -r 'select(.type == "finding" and .evidence == "yara") | [.file.path, .yara.rule] | @tsv' \
+jq -r 'select(.record == "finding" and .evidence == "yara") | [.file.path, .yara.rule] | @tsv' \
 	"$tmp/cs.json" | sort -u >"$tmp/cs.pairs"
 # Again with a ruleset variant for every class of file from its first
 # file on (by default only classes with 32 MiB of files get one; one
@@ -171,14 +171,14 @@ for mode in forced off; do
 	fi
 	"$cs" --db "$tmp/case.db" --json "${gopt[@]}" scan files --no-inventory "${sopt[@]}" \
 		--intel "$sb/yara" "$tree" >"$tmp/cs-mode.json" 2>/dev/null || true
-	jq -r 'select(.type == "finding" and .evidence == "yara") | [.file.path, .yara.rule] | @tsv' \
+	jq -r 'select(.record == "finding" and .evidence == "yara") | [.file.path, .yara.rule] | @tsv' \
 		"$tmp/cs-mode.json" | sort -u >"$tmp/cs-mode.pairs"
 	if ! cmp -s "$tmp/cs.pairs" "$tmp/cs-mode.pairs"; then
 		echo "FAIL: yara_diff: the pairs differ with ${gopt[*]} ${sopt[*]}" >&2
 		diff "$tmp/cs.pairs" "$tmp/cs-mode.pairs" | sed "s#$tree#TREE#g" >&2
 		exit 1
 	fi
-	split=$(jq -r 'select(.type == "summary") | .yara_variants.files' "$tmp/cs-mode.json")
+	split=$(jq -r 'select(.record == "summary") | .yara_variants.files' "$tmp/cs-mode.json")
 	if [ "$mode" = off ]; then
 		[ "$split" = 0 ] || {
 			echo "FAIL: yara_diff: $split files scanned with a variant under ${gopt[*]}" >&2
@@ -192,7 +192,7 @@ for mode in forced off; do
 		}
 	fi
 done
-if [ "$(jq -r 'select(.type == "summary") | .incomplete' "$tmp/cs.json")" != false ]; then
+if [ "$(jq -r 'select(.record == "summary") | .incomplete' "$tmp/cs.json")" != false ]; then
 	echo "FAIL: yara_diff: chainsweep's sweep of the tree was incomplete" >&2
 	tail -n 1 "$tmp/cs.json" >&2
 	exit 1
