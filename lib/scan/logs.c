@@ -657,18 +657,6 @@ static int scan_line(struct lscan *ls, struct job *j, const char *s, size_t n, u
 	return rc;
 }
 
-/* Where to cut a line longer than the cap: after the last separator in
- * its final 4 KB, else at the cap. */
-static size_t cut_point(const char *s, size_t cap)
-{
-	size_t i;
-
-	for (i = cap; i > cap - (cap > 4096 ? 4096 : cap / 2); i--)
-		if (strchr(" \t,;\"'<>|", s[i - 1]))
-			return i;
-	return cap;
-}
-
 /* One piece of a line: [w, w+wn) is what is seen of the line around it,
  * the piece is [w+a, w+b); only matches that start in the piece count. */
 static int scan_piece(struct lscan *ls, struct job *j, const char *w, size_t wn, size_t a,
@@ -722,7 +710,7 @@ static int scan_long(struct lscan *ls, struct job *j, const char *p, const char 
 	                       (size_t)(le - p) < max_line ? (size_t)(le - p) : max_line, &li))
 		return 0;
 	for (a = p; a < le;) {
-		const char *b = (size_t)(le - a) > max_line ? a + cut_point(a, max_line) : le;
+		const char *b = (size_t)(le - a) > max_line ? a + max_line : le;
 		const char *ws = (size_t)(a - vs) > ov ? a - ov : vs;
 		const char *we = (size_t)(ve - b) > ov ? b + ov : ve;
 		unsigned cut = (ws > vs || !vhead ? CS_TEXT_CUT_LEFT : 0) |
@@ -1171,8 +1159,10 @@ static int read_stream(struct lscan *ls, struct log_file *f, struct cs__logsrc *
 		if (nl) {
 			take = (size_t)(nl - own) + 1;
 		} else if (np >= max_line + ov || have == cap) {
-			/* Inside a long line: cut, keeping context both ways. */
-			take = np - ov;
+			/* Inside a long line: cut (at the chunk size, so cuts
+			 * fall at the same places whatever the reads return),
+			 * keeping context both ways. */
+			take = np - ov > CHUNK ? CHUNK : np - ov;
 			post = ov;
 		} else {
 			continue;

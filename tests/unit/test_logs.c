@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/types.h>
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -68,6 +70,8 @@ static int on_hit(void *ud, const struct cs_log_hit *x)
 {
 	struct hunt *h = ud;
 
+	if (h->o > sizeof(h->out) - 2048)
+		return 0; /* counted in h->res.hits only */
 	h->o += (size_t)snprintf(h->out + h->o, sizeof(h->out) - h->o, "%llu %s %s -> %s",
 	                         (unsigned long long)x->line, cs_kind_name(x->observed), x->matched,
 	                         cs_indicator_value(x->indicator));
@@ -216,9 +220,56 @@ static void test_compressed(void **state)
 		assert_string_equal(h.out, plain_hits);
 		assert_true(h.res.lines > 9 && h.res.lines < k);
 		free(z);
-		free(z);
 		free(big);
 	}
+	hunt_free(&h);
+}
+
+/* A damaged tail, whatever the size: every line decoded before the damage
+ * is searched (gzip and xz hand out each byte; bzip2 only whole blocks,
+ * so a one-block file gives nothing, but says so), the file counts as not
+ * read to the end. */
+static void test_damaged_tail(void **state)
+{
+	static const char *const filters[] = {"gzip", "xz", "bzip2", "zstd"};
+	struct hunt h;
+	size_t i, len, n = 0, k, cap = 400000;
+	char *text = malloc(cap), name[64];
+
+	(void)state;
+	assert_non_null(text);
+	hunt_init(&h);
+	for (k = 1; k <= 5000; k++)
+		n += (size_t)snprintf(text + n, cap - n, "line %zu h%zu.evil-updates.test %08zx\n", k,
+		                      k, k * 7919);
+	for (i = 0; i < 4; i++) {
+		void *z;
+
+		/* The nine-line log, its last dozen bytes gone. */
+		z = compress(filters[i], plain, sizeof(plain) - 1, &len);
+		snprintf(name, sizeof(name), "tiny.log.%s", filters[i]);
+		hunt_opts(&h, name, z, len - 12, NULL);
+		assert_int_equal(h.res.files_failed, 1);
+		assert_int_equal(h.res.incomplete, 1);
+		assert_true(cs_test_diags_have(&h.d, name));
+		if (i < 2) {
+			/* All but (perhaps) the last line's hits. */
+			assert_true(h.res.lines >= 8);
+			assert_memory_equal(h.out, plain_hits, strlen(h.out));
+			assert_true(strlen(h.out) >= sizeof(plain_hits) - 1 - 80);
+		}
+		free(z);
+		/* 5,000 lines, the last 24 bytes gone. */
+		z = compress(filters[i], text, n, &len);
+		snprintf(name, sizeof(name), "big.log.%s", filters[i]);
+		hunt_opts(&h, name, z, len - 24, NULL);
+		assert_int_equal(h.res.files_failed, 1);
+		assert_true(cs_test_diags_have(&h.d, name));
+		if (i < 2)
+			assert_true(h.res.hits >= 4990);
+		free(z);
+	}
+	free(text);
 	hunt_free(&h);
 }
 
@@ -457,6 +508,189 @@ static void test_chunks_and_long_lines(void **state)
 	hunt_free(&h);
 }
 
+/* Place `tok` at every offset from `cut - strlen(tok) - 1` to `cut + 1` of
+ * a long line (spaces around it, 'x' runs elsewhere) and hunt; return the
+ * hits of every placement, one "offset: hits" block each. */
+static char *place_and_hunt(struct hunt *h, const char *name, const char *filter, size_t total,
+                            size_t cut, const char *tok, struct cs_log_opts *o)
+{
+	size_t tl = strlen(tok), at, cap = 1 << 16, used = 0;
+	char *out = malloc(cap), *line = malloc(total + 1);
+
+	assert_non_null(out);
+	assert_non_null(line);
+	for (at = cut - tl - 1; at <= cut + 1; at++) {
+		size_t len = total + 1;
+		void *z = NULL;
+		const char *r;
+
+		memset(line, 'x', total);
+		line[total] = '\n';
+		line[at - 1] = ' ';
+		memcpy(line + at, tok, tl);
+		line[at + tl] = ' ';
+		if (filter)
+			z = compress(filter, line, total + 1, &len);
+		r = hunt_opts(h, name, z ? z : line, len, o);
+		used += (size_t)snprintf(out + used, cap - used, "%zd: %s", (ssize_t)(at - cut), r);
+		assert_true(used < cap);
+		assert_int_equal(h->res.long_lines, 1);
+		assert_int_equal(h->res.lines, 1);
+		free(z);
+	}
+	free(line);
+	return out;
+}
+
+/* The expected blocks: the same hits at every offset. */
+static char *expect_blocks(size_t cut, size_t tl, const char *hits)
+{
+	size_t at, cap = 1 << 16, used = 0;
+	char *out = malloc(cap);
+
+	assert_non_null(out);
+	out[0] = '\0';
+	for (at = cut - tl - 1; at <= cut + 1; at++)
+		used += (size_t)snprintf(out + used, cap - used, "%zd: %s", (ssize_t)(at - cut), hits);
+	return out;
+}
+
+/* A long line is searched in pieces (cut at the cap, 1 MiB by default,
+ * and between 4 MiB chunks): an indicator across a cut is found once, and
+ * a near miss across a cut is not taken for a match, for names, addresses
+ * and URLs, plain and gzip, one thread and two. */
+static void test_cut_boundaries(void **state)
+{
+	static const struct {
+		const char *tok, *hits;
+	} cases[] = {
+	        {"evil-updates.test", "1 domain evil-updates.test -> evil-updates.test\n"},
+	        {"xevil-updates.test", ""},
+	        {"evil-updates.testing", ""},
+	        {"198.51.100.7", "1 ipv4 198.51.100.7 -> 198.51.100.7\n"},
+	        {"198.51.100.70", ""},
+	        {"https://github.com/IconStorages/images/raw/x.ico",
+	         "1 url https://github.com/IconStorages/images/raw/x.ico -> "
+	         "https://github.com/IconStorages/images (warninglisted)\n"
+	         "1 domain github.com -> github.com (warninglisted)\n"},
+	        {"https://github.com/IconStorages/imagesX",
+	         "1 domain github.com -> github.com (warninglisted)\n"},
+	};
+	const size_t M = (size_t)1 << 20;
+	struct hunt h;
+	struct cs_log_opts o;
+	size_t i;
+
+	(void)state;
+	hunt_init(&h);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t tl = strlen(cases[i].tok);
+		char *want, *got;
+
+		/* The cut between two 4 MiB chunks (the case). */
+		cs_log_opts_init(&o);
+		o.threads = 2;
+		want = expect_blocks(4 * M, tl, cases[i].hits);
+		got = place_and_hunt(&h, "s4.log", NULL, 5 * M, 4 * M, cases[i].tok, &o);
+		assert_string_equal(got, want);
+		free(got);
+		/* The same in gzip, one thread. */
+		cs_log_opts_init(&o);
+		o.threads = 1;
+		got = place_and_hunt(&h, "s4.log.gz", "gzip", 5 * M, 4 * M, cases[i].tok, &o);
+		assert_string_equal(got, want);
+		free(got);
+		free(want);
+		/* A cut inside a chunk, at a small cap. */
+		cs_log_opts_init(&o);
+		o.max_line = 4096;
+		o.format = "text";
+		want = expect_blocks(3 * 4096, tl, cases[i].hits);
+		got = place_and_hunt(&h, "cap.log", NULL, 20000, 3 * 4096, cases[i].tok, &o);
+		assert_string_equal(got, want);
+		free(got);
+		free(want);
+	}
+	hunt_free(&h);
+}
+
+/* A log truncated between two reads is changed-while-read: what was read
+ * is searched, the file counts as not read to the end. One that grows
+ * (a live log) is not. */
+struct shrink {
+	int calls;
+	off_t to;   /* truncate to this... */
+	int append; /* ...or append a line */
+};
+
+static void shrink_after_read(void *ud, int fd, uint64_t raw)
+{
+	struct shrink *s = ud;
+	char path[64];
+	FILE *f;
+
+	(void)raw;
+	if (s->calls++ != 0)
+		return;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	if (s->append) {
+		f = fopen(path, "a");
+		assert_non_null(f);
+		fputs("appended line with journalide.test\n", f);
+		fclose(f);
+	} else {
+		assert_int_equal(truncate(path, s->to), 0);
+	}
+}
+
+static void test_changed_while_read(void **state)
+{
+	char dir[] = "/tmp/cs-logs-XXXXXX", path[128];
+	const char *paths[1] = {path};
+	struct hunt h;
+	struct cs_log_opts o;
+	struct shrink sh;
+	struct cs__log_test t = {shrink_after_read, &sh};
+	FILE *f;
+	size_t k;
+	int mode;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/app.log", dir);
+	hunt_init(&h);
+	for (mode = 0; mode < 3; mode++) {
+		f = fopen(path, "w");
+		assert_non_null(f);
+		fputs("first line names evil-updates.test\n", f);
+		for (k = 0; k < 20000; k++)
+			fprintf(f, "line %zu nothing to see here\n", k);
+		fclose(f);
+		memset(&sh, 0, sizeof(sh));
+		sh.to = mode == 0 ? 1000 : 0;
+		sh.append = mode == 2;
+		cs_log_opts_init(&o);
+		o.threads = 1;
+		o.on_hit = on_hit;
+		o.on_diag = cs_test_diag_cb;
+		o.userdata = &h;
+		h.o = 0;
+		h.out[0] = '\0';
+		memset(&h.d, 0, sizeof(h.d));
+		assert_int_equal(cs__log_scan_test(h.m, paths, 1, &o, &t, &h.res), CS_OK);
+		assert_true(sh.calls > 0);
+		assert_string_equal(h.out, mode == 2 ? "1 domain evil-updates.test -> evil-updates.test\n"
+		                                       "20002 domain journalide.test -> journalide.test\n"
+		                                     : "1 domain evil-updates.test -> evil-updates.test\n");
+		assert_int_equal(h.res.files_failed, mode == 2 ? 0 : 1);
+		assert_int_equal(h.res.incomplete, mode == 2 ? 0 : 1);
+		assert_int_equal(cs_test_diags_have(&h.d, "changed while being read"), mode != 2);
+	}
+	unlink(path);
+	rmdir(dir);
+	hunt_free(&h);
+}
+
 static void test_filters(void **state)
 {
 	struct hunt h;
@@ -515,6 +749,9 @@ int main(void)
 	        cmocka_unit_test(test_zeek),    cmocka_unit_test(test_csv_web),
 	        cmocka_unit_test(test_sysmon),  cmocka_unit_test(test_chunks_and_long_lines),
 	        cmocka_unit_test(test_filters), cmocka_unit_test(test_times),
+	        cmocka_unit_test(test_damaged_tail),
+	        cmocka_unit_test(test_cut_boundaries),
+	        cmocka_unit_test(test_changed_while_read),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
