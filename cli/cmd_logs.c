@@ -380,8 +380,8 @@ int cmd_logs(int argc, char **argv, struct cli_global *g)
 			}
 			o.threads = (unsigned)v;
 		} else if (strcmp(a, "--max-line") == 0) {
-			if (cli_parse_size(val, &v) || v < 4096) {
-				cli_err("--max-line: a size of at least 4K");
+			if (cli_parse_size(val, &v) || v < 4096 || v > ((uint64_t)256 << 20)) {
+				cli_err("--max-line: a size from 4K to 256M");
 				goto out;
 			}
 			o.max_line = (size_t)v;

@@ -49,7 +49,7 @@ struct cs_log_opts {
 	int within_validity;        /* keep only hits inside the indicator's validity */
 	const char *const *fields;  /* JSON: only these (dotted) fields; NULL: all strings */
 	size_t nfields;
-	size_t max_line; /* longer lines are scanned in pieces (0: 1 MiB) */
+	size_t max_line; /* longer lines are scanned in pieces (0: 1 MiB; at most 256 MiB) */
 	cs_log_hit_fn on_hit;
 	cs_diag_fn on_diag;
 	void *userdata;

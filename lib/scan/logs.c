@@ -36,6 +36,7 @@
 #define CHUNK            ((size_t)4 << 20)
 #define READ_STEP        ((size_t)64 << 10)
 #define DEFAULT_MAX_LINE ((size_t)1 << 20)
+#define MAX_LINE_CAP     ((size_t)256 << 20) /* the reader holds this much */
 #define DIAGS_PER_FILE   10
 #define HOST_MAX         255
 #define MATCHED_MAX      1024
@@ -690,7 +691,7 @@ static int scan_long(struct lscan *ls, struct job *j, const char *p, const char 
 	const char *lo = j->data, *own = j->data + j->pre;
 	const char *hi = own + j->len + j->post;
 	const char *vs = p, *ve = le, *a, *q;
-	size_t max_line = ls->o.max_line ? ls->o.max_line : DEFAULT_MAX_LINE, ov = ls->overlap;
+	size_t max_line = ls->o.max_line, ov = ls->overlap;
 	size_t first_hit = j->nhits;
 	int vhead = head, vtail = tail, binary = 0;
 	struct linfo li;
@@ -735,7 +736,7 @@ static int scan_long(struct lscan *ls, struct job *j, const char *p, const char 
 static void scan_job(struct lscan *ls, struct job *j)
 {
 	const char *own = j->data + j->pre, *own_end = own + j->len, *p = own;
-	size_t max_line = ls->o.max_line ? ls->o.max_line : DEFAULT_MAX_LINE;
+	size_t max_line = ls->o.max_line;
 	uint64_t line = j->line0;
 
 	while (p < own_end) {
@@ -1102,7 +1103,7 @@ static void file_diag(struct lscan *ls, struct log_file *f, uint64_t line, const
  * as context (struct job). */
 static int read_stream(struct lscan *ls, struct log_file *f, struct cs__logsrc *src)
 {
-	size_t max_line = ls->o.max_line ? ls->o.max_line : DEFAULT_MAX_LINE, ov = ls->overlap;
+	size_t max_line = ls->o.max_line, ov = ls->overlap;
 	size_t cap = CHUNK + max_line + 2 * ov, have = 0, lead = 0;
 	char *buf = cs__malloc(cap);
 	uint64_t total = 0;
@@ -1348,6 +1349,10 @@ static int lscan_begin(struct lscan *ls, const struct cs_matcher *m, const struc
 	if (n > 64)
 		n = 64;
 	ls->o.threads = n;
+	if (!ls->o.max_line)
+		ls->o.max_line = DEFAULT_MAX_LINE;
+	if (ls->o.max_line > MAX_LINE_CAP)
+		ls->o.max_line = MAX_LINE_CAP;
 	ls->overlap = cs__match_text_span(m) + 2;
 	pthread_mutex_init(&ls->mu, NULL);
 	pthread_cond_init(&ls->work, NULL);
