@@ -38,6 +38,7 @@ struct hunt {
 	struct cs_log_result res;
 	char out[65536];
 	size_t o;
+	uint64_t first_offset; /* the lowest hit offset, UINT64_MAX without */
 };
 
 static void hunt_init(struct hunt *h)
@@ -70,6 +71,8 @@ static int on_hit(void *ud, const struct cs_log_hit *x)
 {
 	struct hunt *h = ud;
 
+	if (x->offset < h->first_offset)
+		h->first_offset = x->offset;
 	if (h->o > sizeof(h->out) - 2048)
 		return 0; /* counted in h->res.hits only */
 	h->o += (size_t)snprintf(h->out + h->o, sizeof(h->out) - h->o, "%llu %s %s -> %s",
@@ -89,7 +92,7 @@ static int on_hit(void *ud, const struct cs_log_hit *x)
 	return 0;
 }
 
-static const char *hunt_opts(struct hunt *h, const char *name, const void *data, size_t len,
+static char *hunt_opts(struct hunt *h, const char *name, const void *data, size_t len,
                              struct cs_log_opts *o)
 {
 	struct cs_log_opts def;
@@ -103,11 +106,12 @@ static const char *hunt_opts(struct hunt *h, const char *name, const void *data,
 	o->userdata = h;
 	h->o = 0;
 	h->out[0] = '\0';
+	h->first_offset = UINT64_MAX;
 	assert_int_equal(cs_log_scan_mem(h->m, name, data, len, o, &h->res), CS_OK);
 	return h->out;
 }
 
-static const char *hunt(struct hunt *h, const char *name, const char *text)
+static char *hunt(struct hunt *h, const char *name, const char *text)
 {
 	return hunt_opts(h, name, text, strlen(text), NULL);
 }
@@ -508,11 +512,34 @@ static void test_chunks_and_long_lines(void **state)
 	hunt_free(&h);
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The lines of `s` in sorted order, in place: the hits of one line come in
+ * the order their pieces are searched. */
+static char *sort_lines(char *s)
+{
+	char *v[16], *copy = strdup(s), *p, *save = NULL;
+	size_t n = 0, i, o = 0;
+
+	assert_non_null(copy);
+	for (p = strtok_r(copy, "\n", &save); p && n < 16; p = strtok_r(NULL, "\n", &save))
+		v[n++] = p;
+	qsort(v, n, sizeof(v[0]), cmp_str);
+	for (i = 0; i < n; i++)
+		o += (size_t)sprintf(s + o, "%s\n", v[i]);
+	free(copy);
+	return s;
+}
+
 /* Place `tok` at every offset from `cut - strlen(tok) - 1` to `cut + 1` of
  * a long line (spaces around it, 'x' runs elsewhere) and hunt; return the
- * hits of every placement, one "offset: hits" block each. */
+ * hits of every placement (sorted), one "offset: hits" block each. The
+ * lowest hit offset must be `hit_at` bytes into the token. */
 static char *place_and_hunt(struct hunt *h, const char *name, const char *filter, size_t total,
-                            size_t cut, const char *tok, struct cs_log_opts *o)
+                            size_t cut, const char *tok, size_t hit_at, struct cs_log_opts *o)
 {
 	size_t tl = strlen(tok), at, cap = 1 << 16, used = 0;
 	char *out = malloc(cap), *line = malloc(total + 1);
@@ -522,7 +549,7 @@ static char *place_and_hunt(struct hunt *h, const char *name, const char *filter
 	for (at = cut - tl - 1; at <= cut + 1; at++) {
 		size_t len = total + 1;
 		void *z = NULL;
-		const char *r;
+		char *r;
 
 		memset(line, 'x', total);
 		line[total] = '\n';
@@ -531,11 +558,13 @@ static char *place_and_hunt(struct hunt *h, const char *name, const char *filter
 		line[at + tl] = ' ';
 		if (filter)
 			z = compress(filter, line, total + 1, &len);
-		r = hunt_opts(h, name, z ? z : line, len, o);
+		r = sort_lines(hunt_opts(h, name, z ? z : line, len, o));
 		used += (size_t)snprintf(out + used, cap - used, "%zd: %s", (ssize_t)(at - cut), r);
 		assert_true(used < cap);
 		assert_int_equal(h->res.long_lines, 1);
 		assert_int_equal(h->res.lines, 1);
+		if (*r)
+			assert_int_equal(h->first_offset, at + hit_at);
 		free(z);
 	}
 	free(line);
@@ -563,18 +592,29 @@ static void test_cut_boundaries(void **state)
 {
 	static const struct {
 		const char *tok, *hits;
+		size_t hit_at;
 	} cases[] = {
-	        {"evil-updates.test", "1 domain evil-updates.test -> evil-updates.test\n"},
-	        {"xevil-updates.test", ""},
-	        {"evil-updates.testing", ""},
-	        {"198.51.100.7", "1 ipv4 198.51.100.7 -> 198.51.100.7\n"},
-	        {"198.51.100.70", ""},
+	        {"evil-updates.test", "1 domain evil-updates.test -> evil-updates.test\n", 0},
+	        {"xevil-updates.test", "", 0},
+	        {"evil-updates.testing", "", 0},
+	        {"198.51.100.7", "1 ipv4 198.51.100.7 -> 198.51.100.7\n", 0},
+	        {"198.51.100.70", "", 0},
 	        {"https://github.com/IconStorages/images/raw/x.ico",
 	         "1 url https://github.com/IconStorages/images/raw/x.ico -> "
 	         "https://github.com/IconStorages/images (warninglisted)\n"
-	         "1 domain github.com -> github.com (warninglisted)\n"},
+	         "1 domain github.com -> github.com (warninglisted)\n",
+	         0},
 	        {"https://github.com/IconStorages/imagesX",
-	         "1 domain github.com -> github.com (warninglisted)\n"},
+	         "1 domain github.com -> github.com (warninglisted)\n", 8},
+	        {"[2001:db8::bad]:443", "1 ipv6 2001:db8::bad -> 2001:db8::bad\n", 1},
+	        {"2001:db8::bade", "", 0},
+	        {"ops@evil-updates.test",
+	         "1 domain evil-updates.test -> evil-updates.test\n"
+	         "1 email ops@evil-updates.test -> ops@evil-updates.test\n",
+	         0},
+	        {"0123456789abcdef0123456789abcdef",
+	         "1 md5 0123456789abcdef0123456789abcdef -> 0123456789abcdef0123456789abcdef\n", 0},
+	        {"0123456789abcdef0123456789abcdef0", "", 0},
 	};
 	const size_t M = (size_t)1 << 20;
 	struct hunt h;
@@ -585,28 +625,36 @@ static void test_cut_boundaries(void **state)
 	hunt_init(&h);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		size_t tl = strlen(cases[i].tok);
-		char *want, *got;
+		char *want, *got, hits[512];
 
-		/* The cut between two 4 MiB chunks (the case). */
+		/* The cut between two 4 MiB chunks (the issue's case; the
+		 * line goes on past the first chunk and its context). */
 		cs_log_opts_init(&o);
 		o.threads = 2;
-		want = expect_blocks(4 * M, tl, cases[i].hits);
-		got = place_and_hunt(&h, "s4.log", NULL, 5 * M, 4 * M, cases[i].tok, &o);
+		strcpy(hits, cases[i].hits);
+		want = expect_blocks(4 * M, tl, sort_lines(hits));
+		got = place_and_hunt(&h, "s4.log", NULL, 4 * M + 262144, 4 * M, cases[i].tok,
+		                     cases[i].hit_at, &o);
 		assert_string_equal(got, want);
 		free(got);
-		/* The same in gzip, one thread. */
-		cs_log_opts_init(&o);
-		o.threads = 1;
-		got = place_and_hunt(&h, "s4.log.gz", "gzip", 5 * M, 4 * M, cases[i].tok, &o);
-		assert_string_equal(got, want);
-		free(got);
+		/* The same in gzip, one thread (a name, its near miss, an
+		 * address and a URL). */
+		if (i == 0 || i == 1 || i == 3 || i == 5) {
+			cs_log_opts_init(&o);
+			o.threads = 1;
+			got = place_and_hunt(&h, "s4.log.gz", "gzip", 4 * M + 262144, 4 * M,
+			                     cases[i].tok, cases[i].hit_at, &o);
+			assert_string_equal(got, want);
+			free(got);
+		}
 		free(want);
 		/* A cut inside a chunk, at a small cap. */
 		cs_log_opts_init(&o);
 		o.max_line = 4096;
 		o.format = "text";
-		want = expect_blocks(3 * 4096, tl, cases[i].hits);
-		got = place_and_hunt(&h, "cap.log", NULL, 20000, 3 * 4096, cases[i].tok, &o);
+		want = expect_blocks(3 * 4096, tl, hits);
+		got = place_and_hunt(&h, "cap.log", NULL, 20000, 3 * 4096, cases[i].tok,
+		                     cases[i].hit_at, &o);
 		assert_string_equal(got, want);
 		free(got);
 		free(want);
