@@ -662,6 +662,118 @@ static void test_cut_boundaries(void **state)
 	hunt_free(&h);
 }
 
+/* Every hit with its offset, sorted, for comparing two searches. */
+struct rec {
+	char *v[4096];
+	size_t n;
+};
+
+static int on_rec(void *ud, const struct cs_log_hit *x)
+{
+	struct rec *r = ud;
+	char buf[1600];
+
+	snprintf(buf, sizeof(buf), "%llu %llu %s %s", (unsigned long long)x->line,
+	         (unsigned long long)x->offset, cs_indicator_value(x->indicator), x->matched);
+	assert_true(r->n < 4096);
+	r->v[r->n] = strdup(buf);
+	assert_non_null(r->v[r->n]);
+	r->n++;
+	return 0;
+}
+
+static void rec_hunt(struct hunt *h, struct rec *r, const char *text, size_t len, size_t cap,
+                     unsigned threads)
+{
+	struct cs_log_opts o;
+
+	cs_log_opts_init(&o);
+	o.format = "text";
+	o.max_line = cap;
+	o.threads = threads;
+	o.on_hit = on_rec;
+	o.userdata = r;
+	r->n = 0;
+	assert_int_equal(cs_log_scan_mem(h->m, "mix.log", text, len, &o, &h->res), CS_OK);
+	qsort(r->v, r->n, sizeof(r->v[0]), cmp_str);
+}
+
+/* Long lines of indicators, near misses and filler joined by assorted
+ * separators: searched whole and in pieces of several caps (cuts at every
+ * kind of place), the hits are the same, with the same offsets. */
+static void test_pieces_same_as_whole(void **state)
+{
+	static const char *const words[] = {
+	        "evil-updates.test", "cdn.evil-updates.test", "xevil-updates.test",
+	        "evil-updates.testing", "198.51.100.7", "198.51.100.70", "203.0.113.9",
+	        "[2001:db8::bad]:80", "2001:db8:ff::1", "2001:db8::bade", "ops@evil-updates.test",
+	        "https://github.com/IconStorages/images/raw/a", "https://github.com/IconStoragesX",
+	        "0123456789abcdef0123456789abcdef", "0123456789abcdef0123456789abcdefa",
+	        "journalide.test", "filler", "x", "---", "...", "a.b", "12345"};
+	static const char seps[] = " ./-:@\"\t,;=";
+	const size_t nlines = 12, cap = 16 << 20;
+	struct hunt h;
+	struct rec whole, part;
+	char *text = malloc(cap);
+	size_t len = 0, l, i, k;
+	static const size_t caps[] = {4096, 5000, 777, 64};
+	unsigned seed = 12345;
+
+	(void)state;
+	assert_non_null(text);
+	hunt_init(&h);
+	/* A name inside a run of name characters longer than the context
+	 * shown (here "x---...---evil-updates.test" and its mirror) is no
+	 * name, also where a piece sees only the end of the run. */
+	for (k = 0; k < 2; k++) {
+		size_t n = 0, at = 3 * 4096;
+
+		memset(text, ' ', 40000);
+		if (k == 0) {
+			text[100] = 'x';
+			memset(text + 101, '-', at - 101);
+			memcpy(text + at, "evil-updates.test", 17);
+		} else {
+			memcpy(text + at, "evil-updates.test", 17);
+			memset(text + at + 17, '-', 20000);
+			text[at + 20017] = 'x';
+		}
+		text[40000] = '\n';
+		rec_hunt(&h, &part, text, 40001, 4096, 1);
+		assert_int_equal(part.n, n);
+		rec_hunt(&h, &part, text, 40001, 0, 1);
+		assert_int_equal(part.n, n);
+	}
+	/* The random lines. */
+	len = 0;
+	for (l = 0; l < nlines; l++) {
+		size_t target = 2000 + (size_t)(rand_r(&seed) % 60000);
+		size_t start = len;
+
+		while (len - start < target) {
+			const char *w = words[rand_r(&seed) % (sizeof(words) / sizeof(words[0]))];
+
+			len += (size_t)sprintf(text + len, "%s%c", w,
+			                       seps[rand_r(&seed) % (sizeof(seps) - 1)]);
+		}
+		text[len++] = '\n';
+	}
+	rec_hunt(&h, &whole, text, len, 0, 1);
+	assert_true(whole.n > 100);
+	for (k = 0; k < sizeof(caps) / sizeof(caps[0]); k++) {
+		rec_hunt(&h, &part, text, len, caps[k], k % 2 ? 2 : 1);
+		assert_int_equal(part.n, whole.n);
+		for (i = 0; i < whole.n; i++)
+			assert_string_equal(part.v[i], whole.v[i]);
+		for (i = 0; i < part.n; i++)
+			free(part.v[i]);
+	}
+	for (i = 0; i < whole.n; i++)
+		free(whole.v[i]);
+	free(text);
+	hunt_free(&h);
+}
+
 /* A log truncated between two reads is changed-while-read: what was read
  * is searched, the file counts as not read to the end. One that grows
  * (a live log) is not. */
@@ -799,6 +911,7 @@ int main(void)
 	        cmocka_unit_test(test_filters), cmocka_unit_test(test_times),
 	        cmocka_unit_test(test_damaged_tail),
 	        cmocka_unit_test(test_cut_boundaries),
+	        cmocka_unit_test(test_pieces_same_as_whole),
 	        cmocka_unit_test(test_changed_while_read),
 	};
 
