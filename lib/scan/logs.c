@@ -127,7 +127,7 @@ struct lscan {
 	pthread_mutex_t mu;
 	pthread_cond_t work, done;
 	struct job *queue_head, *queue_tail; /* waiting for a worker */
-	size_t overlap; /* context shown on each side of a piece */
+	size_t overlap;                      /* context shown on each side of a piece */
 	const struct cs__log_test *test;
 	int closing;
 	int rc;
@@ -660,9 +660,9 @@ static int scan_line(struct lscan *ls, struct job *j, const char *s, size_t n, u
 
 /* One piece of a line: [w, w+wn) is what is seen of the line around it,
  * the piece is [w+a, w+b); only matches that start in the piece count. */
-static int scan_piece(struct lscan *ls, struct job *j, const char *w, size_t wn, size_t a,
-                      size_t b, unsigned cut, uint64_t lineno, uint64_t off,
-                      const struct linfo *li, size_t first_hit)
+static int scan_piece(struct lscan *ls, struct job *j, const char *w, size_t wn, size_t a, size_t b,
+                      unsigned cut, uint64_t lineno, uint64_t off, const struct linfo *li,
+                      size_t first_hit)
 {
 	struct line_ctx c;
 
@@ -723,8 +723,8 @@ static int scan_long(struct lscan *ls, struct job *j, const char *p, const char 
 				job_diag(j, line, "binary",
 				         "binary data (NUL bytes); searched as text");
 		}
-		if (scan_piece(ls, j, ws, (size_t)(we - ws), (size_t)(a - ws), (size_t)(b - ws), cut,
-		               line, j->off0 + (uint64_t)(a - own), &li, first_hit))
+		if (scan_piece(ls, j, ws, (size_t)(we - ws), (size_t)(a - ws), (size_t)(b - ws),
+		               cut, line, j->off0 + (uint64_t)(a - own), &li, first_hit))
 			return 1;
 		a = b;
 	}
@@ -919,8 +919,7 @@ static uint64_t count_lines(const char *s, size_t n)
 /* Hand a chunk to the workers, or scan it here when the format needs its
  * order (XML events) or there are no workers. `data` (consumed) holds
  * `pre` bytes of context, the chunk's `len` bytes, `post` of context. */
-static int submit(struct pipe *p, char *data, size_t pre, size_t len, size_t post,
-                  int inline_scan)
+static int submit(struct pipe *p, char *data, size_t pre, size_t len, size_t post, int inline_scan)
 {
 	struct lscan *ls = p->ls;
 	struct job *j = cs__calloc(1, sizeof(*j));
@@ -1122,14 +1121,16 @@ static int read_stream(struct lscan *ls, struct log_file *f, struct cs__logsrc *
 		char *own, *nl, *chunk;
 		size_t np, take, post = 0, keep, used;
 
-		r = cs__logsrc_read(src, buf + have, cap - have < READ_STEP ? cap - have : READ_STEP);
+		r = cs__logsrc_read(src, buf + have,
+		                    cap - have < READ_STEP ? cap - have : READ_STEP);
 		if (r < 0) {
 			const char *why = cs__logsrc_error(src) ? cs__logsrc_error(src) : "error";
 
 			if (total)
 				file_diag(ls, f, p.line + count_lines(buf + lead, have - lead),
 				          "read-error",
-				          "cannot read further: %s; what came before was searched", why);
+				          "cannot read further: %s; what came before was searched",
+				          why);
 			else
 				file_diag(ls, f, 0, "read-error", "cannot read: %s", why);
 			f->failed = 1;
@@ -1223,7 +1224,7 @@ static int scan_source(struct lscan *ls, const char *name, struct cs__logsrc *sr
 	if (!rc && !f.failed && fd >= 0 && st0 && S_ISREG(st0->st_mode) && fstat(fd, &st1) == 0 &&
 	    ((eof && raw < (uint64_t)st0->st_size) || st1.st_size < st0->st_size ||
 	     (st1.st_size == st0->st_size && (st1.st_mtim.tv_sec != st0->st_mtim.tv_sec ||
-	                                       st1.st_mtim.tv_nsec != st0->st_mtim.tv_nsec)))) {
+	                                      st1.st_mtim.tv_nsec != st0->st_mtim.tv_nsec)))) {
 		file_diag(ls, &f, 0, "changed-while-read",
 		          "changed while being read (%lld bytes when opened, %lld now, %llu read): "
 		          "what was read was searched",
@@ -1251,15 +1252,16 @@ static int scan_file(struct lscan *ls, const char *path, int walked)
 		if (fstat(fd, &st) != 0)
 			memset(&st, 0, sizeof(st));
 	} else {
-		fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC |
-		                        (walked ? O_NOFOLLOW | O_NONBLOCK : 0));
+		fd = open(path,
+		          O_RDONLY | O_NOCTTY | O_CLOEXEC | (walked ? O_NOFOLLOW | O_NONBLOCK : 0));
 		if (fd < 0 || fstat(fd, &st) != 0 || (walked && !S_ISREG(st.st_mode))) {
 			struct log_file f = {0};
 
 			f.name = path;
 			if (fd >= 0 && walked && !S_ISREG(st.st_mode))
-				file_diag(ls, &f, 0, "open", "replaced by something else than a file "
-				                             "before it was opened");
+				file_diag(ls, &f, 0, "open",
+				          "replaced by something else than a file "
+				          "before it was opened");
 			else
 				file_diag(ls, &f, 0, "open", "cannot open: %s", strerror(errno));
 			ls->res->files++;
@@ -1279,8 +1281,8 @@ static int scan_file(struct lscan *ls, const char *path, int walked)
 			close(fd);
 		return CS_ERR_NOMEM;
 	}
-	rc = scan_source(ls, path, src,
-	                 year_of(S_ISREG(st.st_mode) ? st.st_mtime : time(NULL)), fd, &st);
+	rc = scan_source(ls, path, src, year_of(S_ISREG(st.st_mode) ? st.st_mtime : time(NULL)), fd,
+	                 &st);
 	cs__logsrc_free(src);
 	if (fd != STDIN_FILENO)
 		close(fd);

@@ -133,10 +133,10 @@ static enum codec sniff_codec(const struct cs__logsrc *s)
 {
 	if (has_magic(s, "\x1f\x8b", 2))
 		return C_GZIP;
-	if (has_magic(s, "BZh", 3) && s->in_len - s->in_pos > 3 &&
-	    s->in[s->in_pos + 3] >= '1' && s->in[s->in_pos + 3] <= '9')
+	if (has_magic(s, "BZh", 3) && s->in_len - s->in_pos > 3 && s->in[s->in_pos + 3] >= '1' &&
+	    s->in[s->in_pos + 3] <= '9')
 		return C_BZIP2;
-	if (has_magic(s, "\xfd" "7zXZ\0", 6))
+	if (has_magic(s, "\xfd\x37\x7a\x58\x5a\x00", 6))
 		return C_XZ;
 	if (has_magic(s, "\x28\xb5\x2f\xfd", 4) || has_magic(s, "\x04\x22\x4d\x18", 4) ||
 	    has_magic(s, "\x1f\x9d", 2) || has_magic(s, "LZIP", 4) ||
@@ -183,14 +183,18 @@ static int start(struct cs__logsrc *s)
 		archive_read_support_format_raw(s->a);
 		archive_read_support_format_empty(s->a);
 		if (archive_read_open(s->a, s, NULL, archive_in, NULL) != ARCHIVE_OK) {
-			set_error(s, "%s", archive_error_string(s->a) ? archive_error_string(s->a) : "error");
+			set_error(s, "%s",
+			          archive_error_string(s->a) ? archive_error_string(s->a)
+			                                     : "error");
 			return -1;
 		}
 		r = archive_read_next_header(s->a, &e);
 		if (r == ARCHIVE_EOF) {
 			s->ended = 1;
 		} else if (r < ARCHIVE_WARN) {
-			set_error(s, "%s", archive_error_string(s->a) ? archive_error_string(s->a) : "error");
+			set_error(s, "%s",
+			          archive_error_string(s->a) ? archive_error_string(s->a)
+			                                     : "error");
 			return -1;
 		}
 		break;
@@ -322,7 +326,8 @@ static size_t read_archive(struct cs__logsrc *s, unsigned char *out, size_t n)
 	la_ssize_t r = archive_read_data(s->a, out, n);
 
 	if (r < 0) {
-		set_error(s, "%s", archive_error_string(s->a) ? archive_error_string(s->a) : "error");
+		set_error(s, "%s",
+		          archive_error_string(s->a) ? archive_error_string(s->a) : "error");
 		return 0;
 	}
 	if (r == 0)

@@ -93,7 +93,7 @@ static int on_hit(void *ud, const struct cs_log_hit *x)
 }
 
 static char *hunt_opts(struct hunt *h, const char *name, const void *data, size_t len,
-                             struct cs_log_opts *o)
+                       struct cs_log_opts *o)
 {
 	struct cs_log_opts def;
 
@@ -244,8 +244,8 @@ static void test_damaged_tail(void **state)
 	assert_non_null(text);
 	hunt_init(&h);
 	for (k = 1; k <= 5000; k++)
-		n += (size_t)snprintf(text + n, cap - n, "line %zu h%zu.evil-updates.test %08zx\n", k,
-		                      k, k * 7919);
+		n += (size_t)snprintf(text + n, cap - n, "line %zu h%zu.evil-updates.test %08zx\n",
+		                      k, k, k * 7919);
 	for (i = 0; i < 4; i++) {
 		void *z;
 
@@ -580,7 +580,8 @@ static char *expect_blocks(size_t cut, size_t tl, const char *hits)
 	assert_non_null(out);
 	out[0] = '\0';
 	for (at = cut - tl - 1; at <= cut + 1; at++)
-		used += (size_t)snprintf(out + used, cap - used, "%zd: %s", (ssize_t)(at - cut), hits);
+		used += (size_t)snprintf(out + used, cap - used, "%zd: %s", (ssize_t)(at - cut),
+		                         hits);
 	return out;
 }
 
@@ -703,13 +704,28 @@ static void rec_hunt(struct hunt *h, struct rec *r, const char *text, size_t len
  * kind of place), the hits are the same, with the same offsets. */
 static void test_pieces_same_as_whole(void **state)
 {
-	static const char *const words[] = {
-	        "evil-updates.test", "cdn.evil-updates.test", "xevil-updates.test",
-	        "evil-updates.testing", "198.51.100.7", "198.51.100.70", "203.0.113.9",
-	        "[2001:db8::bad]:80", "2001:db8:ff::1", "2001:db8::bade", "ops@evil-updates.test",
-	        "https://github.com/IconStorages/images/raw/a", "https://github.com/IconStoragesX",
-	        "0123456789abcdef0123456789abcdef", "0123456789abcdef0123456789abcdefa",
-	        "journalide.test", "filler", "x", "---", "...", "a.b", "12345"};
+	static const char *const words[] = {"evil-updates.test",
+	                                    "cdn.evil-updates.test",
+	                                    "xevil-updates.test",
+	                                    "evil-updates.testing",
+	                                    "198.51.100.7",
+	                                    "198.51.100.70",
+	                                    "203.0.113.9",
+	                                    "[2001:db8::bad]:80",
+	                                    "2001:db8:ff::1",
+	                                    "2001:db8::bade",
+	                                    "ops@evil-updates.test",
+	                                    "https://github.com/IconStorages/images/raw/a",
+	                                    "https://github.com/IconStoragesX",
+	                                    "0123456789abcdef0123456789abcdef",
+	                                    "0123456789abcdef0123456789abcdefa",
+	                                    "journalide.test",
+	                                    "filler",
+	                                    "x",
+	                                    "---",
+	                                    "...",
+	                                    "a.b",
+	                                    "12345"};
 	static const char seps[] = " ./-:@\"\t,;=";
 	const size_t nlines = 12, cap = 16 << 20;
 	struct hunt h;
@@ -839,9 +855,10 @@ static void test_changed_while_read(void **state)
 		memset(&h.d, 0, sizeof(h.d));
 		assert_int_equal(cs__log_scan_test(h.m, paths, 1, &o, &t, &h.res), CS_OK);
 		assert_true(sh.calls > 0);
-		assert_string_equal(h.out, mode == 2 ? "1 domain evil-updates.test -> evil-updates.test\n"
-		                                       "20002 domain journalide.test -> journalide.test\n"
-		                                     : "1 domain evil-updates.test -> evil-updates.test\n");
+		assert_string_equal(
+		        h.out, mode == 2 ? "1 domain evil-updates.test -> evil-updates.test\n"
+		                           "20002 domain journalide.test -> journalide.test\n"
+		                         : "1 domain evil-updates.test -> evil-updates.test\n");
 		assert_int_equal(h.res.files_failed, mode == 2 ? 0 : 1);
 		assert_int_equal(h.res.incomplete, mode == 2 ? 0 : 1);
 		assert_int_equal(cs_test_diags_have(&h.d, "changed while being read"), mode != 2);
@@ -904,11 +921,16 @@ static void test_times(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_plain),   cmocka_unit_test(test_compressed),
-	        cmocka_unit_test(test_syslog),  cmocka_unit_test(test_json),
-	        cmocka_unit_test(test_zeek),    cmocka_unit_test(test_csv_web),
-	        cmocka_unit_test(test_sysmon),  cmocka_unit_test(test_chunks_and_long_lines),
-	        cmocka_unit_test(test_filters), cmocka_unit_test(test_times),
+	        cmocka_unit_test(test_plain),
+	        cmocka_unit_test(test_compressed),
+	        cmocka_unit_test(test_syslog),
+	        cmocka_unit_test(test_json),
+	        cmocka_unit_test(test_zeek),
+	        cmocka_unit_test(test_csv_web),
+	        cmocka_unit_test(test_sysmon),
+	        cmocka_unit_test(test_chunks_and_long_lines),
+	        cmocka_unit_test(test_filters),
+	        cmocka_unit_test(test_times),
 	        cmocka_unit_test(test_damaged_tail),
 	        cmocka_unit_test(test_cut_boundaries),
 	        cmocka_unit_test(test_pieces_same_as_whole),
