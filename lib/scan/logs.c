@@ -58,6 +58,14 @@ void cs_log_opts_init(struct cs_log_opts *o)
 
 /* ---- per file ---- */
 
+/* What one line said about itself. */
+struct linfo {
+	int has_time;
+	int64_t ms;
+	int event_id;
+	char host[HOST_MAX + 1];
+};
+
 struct log_file {
 	const char *name;
 	enum fmt fmt;
@@ -77,6 +85,9 @@ struct log_file {
 	uint64_t seen_line;
 	const struct cs_indicator **seen;
 	size_t nseen, seencap;
+	/* A line that goes on into later chunks: what its start said. */
+	uint64_t open_line;
+	struct linfo open_li;
 };
 
 /* ---- one chunk of lines ---- */
@@ -90,7 +101,6 @@ struct hitrec {
 	const struct cs_indicator *ind;
 	char *matched;
 	char *host;
-	int dropped; /* left out by --since/--until/--within-validity */
 };
 
 struct diagrec {
@@ -115,7 +125,9 @@ struct job {
 	struct diagrec *diags;
 	size_t ndiags, dcap;
 	uint64_t lines, bad_lines, long_lines;
-	int cont;           /* the first line continues the previous chunk's last */
+	int cont;              /* the first line continues the previous chunk's last */
+	struct linfo *tail_li; /* the facts of the last line, when it goes on */
+	uint64_t tail_line;
 	struct job *next_q; /* the workers' queue */
 	struct job *next_f; /* the reader's in-order list */
 };
@@ -156,14 +168,6 @@ static void job_diag(struct job *j, uint64_t line, const char *reason, const cha
 	j->diags[j->ndiags].msg = cs__strdup(msg);
 	j->ndiags++;
 }
-
-/* What one line said about itself. */
-struct linfo {
-	int has_time;
-	int64_t ms;
-	int event_id;
-	char host[HOST_MAX + 1];
-};
 
 static void set_host(struct linfo *li, const char *s, size_t n)
 {
@@ -206,7 +210,6 @@ static int on_text(void *ud, enum cs_kind observed, size_t off, size_t len,
 {
 	struct line_ctx *c = ud;
 	struct job *j = c->j;
-	const struct cs_log_opts *o = &c->ls->o;
 	const char *src = c->alt ? c->alt : c->line;
 	struct hitrec *h;
 
@@ -218,21 +221,6 @@ static int on_text(void *ud, enum cs_kind observed, size_t off, size_t len,
 	memset(h, 0, sizeof(*h));
 	h->line = c->lineno;
 	h->ind = ind;
-	if (c->li->has_time) {
-		int64_t s = c->li->ms / 1000;
-
-		/* Kept in the list (so the line reports it once) but not
-		 * delivered. */
-		if ((o->since_ms && c->li->ms < o->since_ms) ||
-		    (o->until_ms && c->li->ms > o->until_ms) ||
-		    (o->within_validity &&
-		     ((cs_indicator_valid_from(ind) && s < cs_indicator_valid_from(ind)) ||
-		      (cs_indicator_valid_until(ind) && s > cs_indicator_valid_until(ind))))) {
-			h->dropped = 1;
-			j->nhits++;
-			return 0;
-		}
-	}
 	h->offset = c->off + (c->alt ? 0 : off - c->base);
 	h->has_time = c->li->has_time;
 	h->ms = c->li->ms;
@@ -710,6 +698,13 @@ static int scan_long(struct lscan *ls, struct job *j, const char *p, const char 
 	if (head && line_facts(j->f, &ls->o, p,
 	                       (size_t)(le - p) < max_line ? (size_t)(le - p) : max_line, &li))
 		return 0;
+	if (head && !tail && !j->tail_li) {
+		j->tail_li = cs__malloc(sizeof(li));
+		if (j->tail_li) {
+			*j->tail_li = li;
+			j->tail_line = line;
+		}
+	}
 	for (a = p; a < le;) {
 		const char *b = (size_t)(le - a) > max_line ? a + max_line : le;
 		const char *ws = (size_t)(a - vs) > ov ? a - ov : vs;
@@ -812,6 +807,35 @@ static int seen_on_line(struct log_file *f, uint64_t line, const struct cs_indic
 	return 0;
 }
 
+/* --since, --until and --within-validity: whether the hit stays. A hit
+ * without a time stays. */
+static int keep_hit(const struct cs_log_opts *o, const struct hitrec *h)
+{
+	int64_t s = h->ms / 1000;
+
+	if (!h->has_time)
+		return 1;
+	return !((o->since_ms && h->ms < o->since_ms) || (o->until_ms && h->ms > o->until_ms) ||
+	         (o->within_validity &&
+	          ((cs_indicator_valid_from(h->ind) && s < cs_indicator_valid_from(h->ind)) ||
+	           (cs_indicator_valid_until(h->ind) && s > cs_indicator_valid_until(h->ind)))));
+}
+
+/* A hit in the part of a line that lies in a later chunk than its start
+ * takes the time, host and event id the start gave. */
+static void inherit(struct log_file *f, const struct job *j, struct hitrec *h)
+{
+	const struct linfo *li = &f->open_li;
+
+	if (!j->cont || h->line != j->line0 || h->line != f->open_line || h->has_time || h->host ||
+	    h->event_id)
+		return;
+	h->has_time = li->has_time;
+	h->ms = li->ms;
+	h->event_id = li->event_id;
+	h->host = li->host[0] ? cs__strdup(li->host) : NULL;
+}
+
 static void deliver(struct lscan *ls, struct job *j)
 {
 	struct log_file *f = j->f;
@@ -831,14 +855,16 @@ static void deliver(struct lscan *ls, struct job *j)
 	for (i = 0; i < j->nhits; i++) {
 		struct hitrec *h = &j->hits[i];
 		struct cs_log_hit hit;
+		int dup;
 
-		if (seen_on_line(f, h->line, h->ind)) {
+		inherit(f, j, h);
+		/* A hit left out still stands for the line's report of it. */
+		dup = seen_on_line(f, h->line, h->ind);
+		if (dup || !keep_hit(&ls->o, h)) {
+			if (!dup)
+				ls->res->filtered++;
 			free(h->matched);
 			free(h->host);
-			continue;
-		}
-		if (h->dropped) {
-			ls->res->filtered++;
 			continue;
 		}
 		ls->res->hits++;
@@ -863,6 +889,11 @@ static void deliver(struct lscan *ls, struct job *j)
 	ls->res->lines += j->lines;
 	ls->res->bad_lines += j->bad_lines;
 	ls->res->long_lines += j->long_lines;
+	if (j->tail_li) {
+		f->open_line = j->tail_line;
+		f->open_li = *j->tail_li;
+		free(j->tail_li);
+	}
 	free(j->hits);
 	free(j->diags);
 	free(j->data);

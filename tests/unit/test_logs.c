@@ -663,6 +663,44 @@ static void test_cut_boundaries(void **state)
 	hunt_free(&h);
 }
 
+/* A hit far into a long line (in a later chunk than the line's start)
+ * has the time and host of the line's start, and --since/--until see
+ * that time. */
+static void test_long_line_time(void **state)
+{
+	const size_t M = (size_t)1 << 20, n = 9 * M;
+	static const char head[] = "2023-03-29T10:00:00Z gw01 proxy: ";
+	struct hunt h;
+	struct cs_log_opts o;
+	char *line = malloc(n + 128);
+	size_t len;
+
+	(void)state;
+	assert_non_null(line);
+	hunt_init(&h);
+	memcpy(line, head, sizeof(head) - 1);
+	memset(line + sizeof(head) - 1, 'x', n);
+	memcpy(line + 6 * M, " evil-updates.test ", 19);
+	len = sizeof(head) - 1 + n;
+	len += (size_t)snprintf(line + len, 128, "%s",
+	                        "\n2023-03-29T10:00:05Z gw02 proxy: 198.51.100.7\n");
+	cs_log_opts_init(&o);
+	o.format = "syslog";
+	o.threads = 2;
+	assert_string_equal(hunt_opts(&h, "long.log", line, len, &o),
+	                    "1 domain evil-updates.test -> evil-updates.test @1680084000000 "
+	                    "host=gw01\n"
+	                    "2 ipv4 198.51.100.7 -> 198.51.100.7 @1680084005000 host=gw02\n");
+	cs_log_opts_init(&o);
+	o.format = "syslog";
+	o.since_ms = T0 + 1000;
+	assert_string_equal(hunt_opts(&h, "long.log", line, len, &o),
+	                    "2 ipv4 198.51.100.7 -> 198.51.100.7 @1680084005000 host=gw02\n");
+	assert_int_equal(h.res.filtered, 1);
+	free(line);
+	hunt_free(&h);
+}
+
 /* Every hit with its offset, sorted, for comparing two searches. */
 struct rec {
 	char *v[4096];
@@ -934,6 +972,7 @@ int main(void)
 	        cmocka_unit_test(test_damaged_tail),
 	        cmocka_unit_test(test_cut_boundaries),
 	        cmocka_unit_test(test_pieces_same_as_whole),
+	        cmocka_unit_test(test_long_line_time),
 	        cmocka_unit_test(test_changed_while_read),
 	};
 
