@@ -406,7 +406,7 @@ int cmd_logs(int argc, char **argv, struct cli_global *g)
 				goto out;
 			o.threads = (unsigned)v;
 		} else if (strcmp(a, "--max-line") == 0) {
-			if (cli_opt_size(a, val, 4096, SIZE_MAX, &v))
+			if (cli_opt_size(a, val, 4096, (uint64_t)256 << 20, &v))
 				goto out;
 			o.max_line = (size_t)v;
 		} else {

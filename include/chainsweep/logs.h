@@ -49,7 +49,7 @@ struct cs_log_opts {
 	int within_validity;        /* keep only hits inside the indicator's validity */
 	const char *const *fields;  /* JSON: only these (dotted) fields; NULL: all strings */
 	size_t nfields;
-	size_t max_line; /* longer lines are scanned in pieces (0: 1 MiB) */
+	size_t max_line; /* longer lines are scanned in pieces (0: 1 MiB; at most 256 MiB) */
 	/* Stop after max_runtime seconds (0: no limit), or as soon as
 	 * *interrupt is non-zero (NULL: never; a signal handler may set it).
 	 * What was left is counted in files_stopped; the result is then
@@ -82,15 +82,17 @@ struct cs_log_result {
 
 /*
  * Scan files, folders (walked recursively, in name order, without
- * following symbolic links) and "-" (standard input). Returns CS_OK when
+ * following symbolic links inside them) and "-" (standard input). A path
+ * given is opened as given: a link is followed, a pipe or FIFO is read as
+ * a stream. Returns CS_OK when
  * the scan ran (problems are in *res and the diagnostics), or the first
  * non-zero value the hit callback returned.
  */
 int cs_log_scan(const struct cs_matcher *m, const char *const *paths, size_t n,
                 const struct cs_log_opts *o, struct cs_log_result *res);
 
-/* Scan a buffer as the content of a log file named `name` (its name also
- * picks a decompressor). For tests and fuzzing. */
+/* Scan a buffer as the content of a log file named `name` (compressed or
+ * not: the content says). For tests and fuzzing. */
 int cs_log_scan_mem(const struct cs_matcher *m, const char *name, const void *data, size_t len,
                     const struct cs_log_opts *o, struct cs_log_result *res);
 

@@ -102,6 +102,7 @@ struct cs_matcher {
 	/* Network indicators (logs): counts, and the networks keyed by
 	 * family, prefix length and masked address. */
 	size_t ndomain, naddr, nurl, nemail;
+	size_t email_max; /* the longest e-mail indicator */
 	struct cs_map nets;
 	unsigned char v4len[33], v6len[129];
 };
@@ -223,5 +224,16 @@ typedef int (*cs_text_fn)(void *ud, enum cs_kind observed, size_t off, size_t le
 			  const struct cs_indicator *ind);
 int cs__match_build_net(struct cs_matcher *m);
 int cs__match_text(const struct cs_matcher *m, const char *s, size_t n, cs_text_fn fn, void *ud);
+/* The longest text one match can span: a window that shows this many bytes
+ * (plus one) on each side of a piece shows every match starting in it. */
+size_t cs__match_text_span(const struct cs_matcher *m);
+/* Text matching over a window [s, s+n) of a longer text: only matches that
+ * start in [from, to) are reported. CS_TEXT_CUT_LEFT / _RIGHT say that the
+ * window's first / last byte is not the text's edge, so a token that
+ * reaches that edge (its true extent unseen) is not trusted. */
+#define CS_TEXT_CUT_LEFT  1u
+#define CS_TEXT_CUT_RIGHT 2u
+int cs__match_text_window(const struct cs_matcher *m, const char *s, size_t n, size_t from,
+                          size_t to, unsigned cut, cs_text_fn fn, void *ud);
 
 #endif /* CS_MATCH_INT_H */

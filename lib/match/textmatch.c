@@ -68,6 +68,8 @@ int cs__match_build_net(struct cs_matcher *m)
 			continue;
 		case CS_KIND_EMAIL:
 			m->nemail++;
+			if (strlen(cs_indicator_value(ind)) > m->email_max)
+				m->email_max = strlen(cs_indicator_value(ind));
 			continue;
 		case CS_KIND_CIDR:
 			break;
@@ -105,12 +107,16 @@ struct tm_ctx {
 	cs_text_fn fn;
 	void *ud;
 	int rc;
+	size_t from, to; /* report matches starting here only */
+	unsigned cut;    /* CS_TEXT_CUT_* */
 	struct cs_buf norm;
 };
 
 static int report(struct tm_ctx *c, enum cs_kind observed, size_t off, size_t len,
                   const struct cs_indicator *ind)
 {
+	if (off < c->from || off >= c->to)
+		return c->rc;
 	if (!c->rc)
 		c->rc = c->fn(c->ud, observed, off, len, ind);
 	return c->rc;
@@ -332,7 +338,8 @@ static void scan_v6(struct tm_ctx *c, size_t n)
 			i++;
 			continue;
 		}
-		if (i > 0 && (cs__isalnum((unsigned char)s[i - 1]) || s[i - 1] == '.')) {
+		if ((i == 0 && (c->cut & CS_TEXT_CUT_LEFT)) ||
+		    (i > 0 && (cs__isalnum((unsigned char)s[i - 1]) || s[i - 1] == '.'))) {
 			while (i < n && (cs__isalnum((unsigned char)s[i]) || s[i] == ':'))
 				i++;
 			continue;
@@ -342,7 +349,7 @@ static void scan_v6(struct tm_ctx *c, size_t n)
 			j++;
 		}
 		if (colons >= 2 && j - i <= INET6_ADDRSTRLEN &&
-		    (j == n || !cs__isalnum((unsigned char)s[j]))) {
+		    (j == n ? !(c->cut & CS_TEXT_CUT_RIGHT) : !cs__isalnum((unsigned char)s[j]))) {
 			size_t e = j;
 
 			while (e > i && s[e - 1] == '.')
@@ -356,7 +363,25 @@ static void scan_v6(struct tm_ctx *c, size_t n)
 	}
 }
 
+size_t cs__match_text_span(const struct cs_matcher *m)
+{
+	/* Names are at most NAME_MAX_LEN, digests 128, addresses shorter; a
+	 * URL's run is at most URL_MAX_LEN; an e-mail match is as long as
+	 * its indicator. */
+	return m->email_max > URL_MAX_LEN ? m->email_max : URL_MAX_LEN;
+}
+
 int cs__match_text(const struct cs_matcher *m, const char *s, size_t n, cs_text_fn fn, void *ud)
+{
+	return cs__match_text_window(m, s, n, 0, n, 0, fn, ud);
+}
+
+/* One pass over the window: runs of name characters are names, dotted
+ * quads or digests, a run followed by "://" starts a URL, a run after '@'
+ * ends an e-mail address; IPv6 candidates are found in a second pass. A
+ * run that touches a cut edge is skipped: its true extent is not known. */
+int cs__match_text_window(const struct cs_matcher *m, const char *s, size_t n, size_t from,
+                          size_t to, unsigned cut, cs_text_fn fn, void *ud)
 {
 	struct tm_ctx c;
 	size_t i = 0;
@@ -368,6 +393,9 @@ int cs__match_text(const struct cs_matcher *m, const char *s, size_t n, cs_text_
 	c.s = s;
 	c.fn = fn;
 	c.ud = ud;
+	c.from = from;
+	c.to = to;
+	c.cut = cut;
 	cs__buf_init(&c.norm, URL_MAX_LEN * 4);
 	while (i < n && !c.rc) {
 		size_t j;
@@ -380,16 +408,23 @@ int cs__match_text(const struct cs_matcher *m, const char *s, size_t n, cs_text_
 		j = i;
 		while (j < n && name_char((unsigned char)s[j]))
 			j++;
-		/* A URL starts with "scheme://". */
+		if ((i == 0 && (cut & CS_TEXT_CUT_LEFT)) || (j == n && (cut & CS_TEXT_CUT_RIGHT))) {
+			i = j;
+			continue;
+		}
+		/* A URL starts with "scheme://"; a run longer than
+		 * URL_MAX_LEN is none, so a URL's extent is bounded. */
 		if (j + 2 < n && s[j] == ':' && s[j + 1] == '/' && s[j + 2] == '/' &&
 		    cs__isalpha((unsigned char)s[i])) {
 			size_t e = j + 3;
 
-			while (e < n && !url_stop((unsigned char)s[e]))
+			while (e < n && e - i <= URL_MAX_LEN && !url_stop((unsigned char)s[e]))
 				e++;
-			while (e > j + 3 && strchr(").,;:!?]", s[e - 1]))
-				e--;
-			match_url(&c, i, e - i);
+			if (e - i <= URL_MAX_LEN && !(e == n && (cut & CS_TEXT_CUT_RIGHT))) {
+				while (e > j + 3 && strchr(").,;:!?]", s[e - 1]))
+					e--;
+				match_url(&c, i, e - i);
+			}
 			/* Its host and the rest are scanned as text below. */
 		}
 		{
@@ -419,7 +454,9 @@ int cs__match_text(const struct cs_matcher *m, const char *s, size_t n, cs_text_
 					       s[l - 1] != ',' && s[l - 1] != ';' &&
 					       s[l - 1] != '(' && s[l - 1] != '[')
 						l--;
-					e = cs__strndup(s + l, b - l);
+					e = l == 0 && (cut & CS_TEXT_CUT_LEFT)
+					            ? NULL
+					            : cs__strndup(s + l, b - l);
 					if (e) {
 						size_t k;
 

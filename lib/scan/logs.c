@@ -1,13 +1,14 @@
 /*
  * The log retro-hunt (docs/log-hunt.md).
  *
- * Every input is read through libarchive's "raw" format, so gzip, bzip2,
- * xz and zstd streams (and rotated "name.2.gz" files) are decompressed on
- * the way whatever their names. The reading thread cuts the stream into
- * chunks of whole lines (a line longer than the cap is cut into pieces
- * at a separator) and hands them to the workers; results are delivered in
- * stream order. Memory is bounded by the chunk size times the number of
- * chunks in flight.
+ * Every input goes through logsrc.c, so gzip, bzip2, xz and zstd streams
+ * (and rotated "name.2.gz" files) are decompressed on the way whatever
+ * their names. The reading thread cuts the stream into chunks of whole
+ * lines and hands them to the workers; results are delivered in stream
+ * order. A line longer than the cap (or than a chunk) is searched in
+ * pieces, each shown with the bytes around it so a match across a cut is
+ * still found, once. Memory is bounded by the chunk size times the number
+ * of chunks in flight.
  *
  * Formats differ only in where a line's time, source host and Windows
  * event id are; every line is also matched as text, so a line a
@@ -26,8 +27,6 @@
 
 #include <sys/stat.h>
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <jansson.h>
 
 #include "match/match_int.h"
@@ -37,6 +36,7 @@
 #define CHUNK            ((size_t)4 << 20)
 #define READ_STEP        ((size_t)64 << 10)
 #define DEFAULT_MAX_LINE ((size_t)1 << 20)
+#define MAX_LINE_CAP     ((size_t)256 << 20) /* the reader holds this much */
 #define DIAGS_PER_FILE   10
 #define HOST_MAX         255
 #define MATCHED_MAX      1024
@@ -58,6 +58,14 @@ void cs_log_opts_init(struct cs_log_opts *o)
 
 /* ---- per file ---- */
 
+/* What one line said about itself. */
+struct linfo {
+	int has_time;
+	int64_t ms;
+	int event_id;
+	char host[HOST_MAX + 1];
+};
+
 struct log_file {
 	const char *name;
 	enum fmt fmt;
@@ -71,6 +79,15 @@ struct log_file {
 	char xml_host[HOST_MAX + 1];
 	/* Diagnostics shown for this file. */
 	unsigned diags;
+	int failed; /* not read to its end */
+	/* The indicators delivered for the last line with hits: a line cut
+	 * into pieces reports each once. */
+	uint64_t seen_line;
+	const struct cs_indicator **seen;
+	size_t nseen, seencap;
+	/* A line that goes on into later chunks: what its start said. */
+	uint64_t open_line;
+	struct linfo open_li;
 };
 
 /* ---- one chunk of lines ---- */
@@ -84,7 +101,6 @@ struct hitrec {
 	const struct cs_indicator *ind;
 	char *matched;
 	char *host;
-	int dropped; /* left out by --since/--until/--within-validity */
 };
 
 struct diagrec {
@@ -93,18 +109,25 @@ struct diagrec {
 	char *msg;
 };
 
+/* A chunk: data[pre, pre+len) is its own; the `pre` bytes before are the
+ * end of the previous chunk and the `post` bytes after the start of the
+ * next, shown to the matcher (but not searched) when a line runs across
+ * the cut. */
 struct job {
 	struct log_file *f;
 	char *data;
-	size_t len;
+	size_t pre, len, post;
+	uint64_t cont_len; /* bytes of the first line in earlier chunks */
 	uint64_t line0, off0;
 	int done;
 	struct hitrec *hits;
 	size_t nhits, cap;
 	struct diagrec *diags;
 	size_t ndiags, dcap;
-	uint64_t lines, bad_lines, filtered, long_lines;
-	int cont;           /* the first line continues the previous chunk's last */
+	uint64_t lines, bad_lines, long_lines;
+	int cont;              /* the first line continues the previous chunk's last */
+	struct linfo *tail_li; /* the facts of the last line, when it goes on */
+	uint64_t tail_line;
 	struct job *next_q; /* the workers' queue */
 	struct job *next_f; /* the reader's in-order list */
 };
@@ -116,6 +139,8 @@ struct lscan {
 	pthread_mutex_t mu;
 	pthread_cond_t work, done;
 	struct job *queue_head, *queue_tail; /* waiting for a worker */
+	size_t overlap;                      /* context shown on each side of a piece */
+	const struct cs__log_test *test;
 	int closing;
 	int rc;
 	double t0;
@@ -165,14 +190,6 @@ static void job_diag(struct job *j, uint64_t line, const char *reason, const cha
 	j->ndiags++;
 }
 
-/* What one line said about itself. */
-struct linfo {
-	int has_time;
-	int64_t ms;
-	int event_id;
-	char host[HOST_MAX + 1];
-};
-
 static void set_host(struct linfo *li, const char *s, size_t n)
 {
 	while (n && (*s == ' ' || *s == '"'))
@@ -192,7 +209,8 @@ struct line_ctx {
 	struct job *j;
 	const char *line;
 	size_t len;
-	uint64_t lineno, off;
+	uint64_t lineno, off; /* off: of the text at `base` in the window */
+	size_t base;
 	const struct linfo *li;
 	const char *alt;  /* a decoded copy being matched, or NULL */
 	size_t first_hit; /* the line's first hit in j->hits */
@@ -213,7 +231,6 @@ static int on_text(void *ud, enum cs_kind observed, size_t off, size_t len,
 {
 	struct line_ctx *c = ud;
 	struct job *j = c->j;
-	const struct cs_log_opts *o = &c->ls->o;
 	const char *src = c->alt ? c->alt : c->line;
 	struct hitrec *h;
 
@@ -223,30 +240,13 @@ static int on_text(void *ud, enum cs_kind observed, size_t off, size_t len,
 		return CS_ERR_NOMEM;
 	h = &j->hits[j->nhits];
 	memset(h, 0, sizeof(*h));
-	if (c->li->has_time) {
-		int64_t s = c->li->ms / 1000;
-
-		/* Kept in the list (so the line reports it once) but not
-		 * delivered. */
-		if ((o->since_ms && c->li->ms < o->since_ms) ||
-		    (o->until_ms && c->li->ms > o->until_ms) ||
-		    (o->within_validity &&
-		     ((cs_indicator_valid_from(ind) && s < cs_indicator_valid_from(ind)) ||
-		      (cs_indicator_valid_until(ind) && s > cs_indicator_valid_until(ind))))) {
-			h->ind = ind;
-			h->dropped = 1;
-			j->filtered++;
-			j->nhits++;
-			return 0;
-		}
-	}
 	h->line = c->lineno;
-	h->offset = c->off + (c->alt ? 0 : off);
+	h->ind = ind;
+	h->offset = c->off + (c->alt ? 0 : off - c->base);
 	h->has_time = c->li->has_time;
 	h->ms = c->li->ms;
 	h->event_id = c->li->event_id;
 	h->observed = observed;
-	h->ind = ind;
 	h->matched = dupn(src + off, len > MATCHED_MAX ? MATCHED_MAX : len);
 	h->host = c->li->host[0] ? cs__strdup(c->li->host) : NULL;
 	j->nhits++;
@@ -557,7 +557,45 @@ static char *xml_decode(const char *s, size_t n, size_t *out)
 	return d;
 }
 
-/* One line: its facts, then the text. */
+/* What a line's start says (time, host, event id), for every reader but
+ * JSON, which needs the whole line; 1 for a line to leave out (Zeek's
+ * header and footer lines). */
+static int line_facts(struct log_file *f, const struct cs_log_opts *o, const char *s, size_t n,
+                      struct linfo *li)
+{
+	switch (f->fmt) {
+	case F_SYSLOG:
+		info_syslog(f, o, s, n, li);
+		break;
+	case F_WEB:
+		info_web(o, s, n, li);
+		break;
+	case F_SQUID:
+		info_squid(s, n, li);
+		break;
+	case F_ZEEK:
+	case F_CSV:
+		if (n && s[0] == '#' && f->fmt == F_ZEEK)
+			return 1;
+		info_columns(f, o, s, n, li);
+		break;
+	case F_XML:
+		xml_state(f, s, n);
+		li->has_time = f->xml_has_time;
+		li->ms = f->xml_ms;
+		li->event_id = f->xml_id;
+		snprintf(li->host, sizeof(li->host), "%s", f->xml_host);
+		break;
+	case F_JSON:
+		break;
+	default:
+		info_text(f, o, s, n, li);
+		break;
+	}
+	return 0;
+}
+
+/* One whole line: its facts, then the text. */
 static int scan_line(struct lscan *ls, struct job *j, const char *s, size_t n, uint64_t lineno,
                      uint64_t off)
 {
@@ -585,30 +623,10 @@ static int scan_line(struct lscan *ls, struct job *j, const char *s, size_t n, u
 		if (j->bad_lines++ < DIAGS_PER_FILE)
 			job_diag(j, lineno, "binary", "binary data (NUL bytes); searched as text");
 	}
-	switch (f->fmt) {
-	case F_SYSLOG:
-		info_syslog(f, &ls->o, s, n, &li);
-		break;
-	case F_WEB:
-		info_web(&ls->o, s, n, &li);
-		break;
-	case F_SQUID:
-		info_squid(s, n, &li);
-		break;
-	case F_ZEEK:
-	case F_CSV:
-		if (s[0] == '#' && f->fmt == F_ZEEK)
-			return 0; /* header and footer lines */
-		info_columns(f, &ls->o, s, n, &li);
-		break;
-	case F_XML:
-		xml_state(f, s, n);
-		li.has_time = f->xml_has_time;
-		li.ms = f->xml_ms;
-		li.event_id = f->xml_id;
-		snprintf(li.host, sizeof(li.host), "%s", f->xml_host);
-		break;
-	case F_JSON: {
+	if (f->fmt != F_JSON) {
+		if (line_facts(f, &ls->o, s, n, &li))
+			return 0;
+	} else {
 		json_error_t err;
 
 		root = json_loadb(s, n, 0, &err);
@@ -620,11 +638,6 @@ static int scan_line(struct lscan *ls, struct job *j, const char *s, size_t n, u
 		} else {
 			info_json(f, &ls->o, root, &li);
 		}
-		break;
-	}
-	default:
-		info_text(f, &ls->o, s, n, &li);
-		break;
 	}
 	if (root && ls->o.nfields) {
 		size_t i;
@@ -654,49 +667,114 @@ static int scan_line(struct lscan *ls, struct job *j, const char *s, size_t n, u
 	return rc;
 }
 
-/* Where to cut a line longer than the cap: after the last separator in
- * its final 4 KB, else at the cap. */
-static size_t cut_point(const char *s, size_t cap)
+/* One piece of a line: [w, w+wn) is what is seen of the line around it,
+ * the piece is [w+a, w+b); only matches that start in the piece count. */
+static int scan_piece(struct lscan *ls, struct job *j, const char *w, size_t wn, size_t a, size_t b,
+                      unsigned cut, uint64_t lineno, uint64_t off, const struct linfo *li,
+                      size_t first_hit)
 {
-	size_t i;
+	struct line_ctx c;
 
-	for (i = cap; i > cap - (cap > 4096 ? 4096 : cap / 2); i--)
-		if (strchr(" \t,;\"'<>|", s[i - 1]))
-			return i;
-	return cap;
+	memset(&c, 0, sizeof(c));
+	c.ls = ls;
+	c.j = j;
+	c.line = w;
+	c.len = wn;
+	c.lineno = lineno;
+	c.off = off;
+	c.base = a;
+	c.li = li;
+	c.first_hit = first_hit;
+	return cs__match_text_window(ls->m, w, wn, a, b, cut, on_text, &c);
 }
 
+/* A line over the cap, or the part of a line this chunk holds, searched in
+ * pieces of at most the cap. Each piece is shown with `overlap` bytes of
+ * the line on either side (from the chunk's pre and post context when the
+ * line runs across a chunk boundary), so a match across a cut is found in
+ * the piece where it starts, once, and the name and word boundaries see
+ * the bytes really next to it. */
+static int scan_long(struct lscan *ls, struct job *j, const char *p, const char *le, int head,
+                     int tail, uint64_t line)
+{
+	const char *lo = j->data, *own = j->data + j->pre;
+	const char *hi = own + j->len + j->post;
+	const char *vs = p, *ve = le, *a, *q;
+	size_t max_line = ls->o.max_line, ov = ls->overlap;
+	size_t first_hit = j->nhits;
+	int vhead = head, vtail = tail, binary = 0;
+	struct linfo li;
+
+	if (!head) {
+		q = memrchr(lo, '\n', (size_t)(p - lo));
+		vs = q ? q + 1 : lo;
+		vhead = q != NULL;
+	}
+	if (!tail) {
+		q = memchr(le, '\n', (size_t)(hi - le));
+		ve = q ? q : hi;
+		vtail = q != NULL;
+	}
+	memset(&li, 0, sizeof(li));
+	if (head && line_facts(j->f, &ls->o, p,
+	                       (size_t)(le - p) < max_line ? (size_t)(le - p) : max_line, &li))
+		return 0;
+	if (head && !tail && !j->tail_li) {
+		j->tail_li = cs__malloc(sizeof(li));
+		if (j->tail_li) {
+			*j->tail_li = li;
+			j->tail_line = line;
+		}
+	}
+	for (a = p; a < le;) {
+		const char *b = (size_t)(le - a) > max_line ? a + max_line : le;
+		const char *ws = (size_t)(a - vs) > ov ? a - ov : vs;
+		const char *we = (size_t)(ve - b) > ov ? b + ov : ve;
+		unsigned cut = (ws > vs || !vhead ? CS_TEXT_CUT_LEFT : 0) |
+		               (we < ve || !vtail ? CS_TEXT_CUT_RIGHT : 0);
+
+		if (!binary && memchr(a, '\0', (size_t)(b - a))) {
+			binary = 1;
+			if (j->bad_lines++ < DIAGS_PER_FILE)
+				job_diag(j, line, "binary",
+				         "binary data (NUL bytes); searched as text");
+		}
+		if (scan_piece(ls, j, ws, (size_t)(we - ws), (size_t)(a - ws), (size_t)(b - ws),
+		               cut, line, j->off0 + (uint64_t)(a - own), &li, first_hit))
+			return 1;
+		a = b;
+	}
+	return 0;
+}
+
+/* The lines of a chunk. A line that began in an earlier chunk, or goes on
+ * in the next, or is longer than the cap, is searched in pieces. */
 static void scan_job(struct lscan *ls, struct job *j)
 {
-	const char *p = j->data, *end = j->data + j->len;
-	size_t max_line = ls->o.max_line ? ls->o.max_line : DEFAULT_MAX_LINE;
+	const char *own = j->data + j->pre, *own_end = own + j->len, *p = own;
+	size_t max_line = ls->o.max_line;
 	uint64_t line = j->line0;
 
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p), done = 0;
+	while (p < own_end) {
+		const char *nl = memchr(p, '\n', (size_t)(own_end - p));
+		const char *le = nl ? nl : own_end;
+		int head = !(p == own && j->cont), tail = nl != NULL || j->post == 0;
+		uint64_t before = head ? 0 : j->cont_len;
+		size_t n = (size_t)(le - p);
 
-		if (!(p == j->data && j->cont))
+		if (head)
 			j->lines++;
-		if (n > max_line) {
-			/* Searched in pieces cut at a separator: a name or
-			 * address is not split unless it spans the cut. */
+		if (before + n > max_line && before <= max_line) {
 			j->long_lines++;
 			job_diag(j, line, "long-line",
-			         "line of %zu bytes, over the %zu-byte cap: searched in pieces", n,
-			         max_line);
-			while (n - done > max_line) {
-				size_t k = cut_point(p + done, max_line);
-
-				if (scan_line(ls, j, p + done, k, line,
-				              j->off0 + (uint64_t)(p + done - j->data)))
-					return;
-				done += k;
-			}
+			         "line longer than %zu bytes: searched in pieces", max_line);
 		}
-		if (scan_line(ls, j, p + done, n - done, line,
-		              j->off0 + (uint64_t)(p + done - j->data)))
-			break;
+		if (head && tail && n <= max_line) {
+			if (scan_line(ls, j, p, n, line, j->off0 + (uint64_t)(p - own)))
+				return;
+		} else if (scan_long(ls, j, p, le, head, tail, line)) {
+			return;
+		}
 		if (!nl)
 			break;
 		p = nl + 1;
@@ -732,6 +810,53 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
+/* Whether `ind` was already delivered for this line (and remember it):
+ * the pieces of a long line, searched apart, report an indicator once. */
+static int seen_on_line(struct log_file *f, uint64_t line, const struct cs_indicator *ind)
+{
+	size_t k;
+
+	if (line != f->seen_line) {
+		f->seen_line = line;
+		f->nseen = 0;
+	}
+	for (k = 0; k < f->nseen; k++)
+		if (f->seen[k] == ind)
+			return 1;
+	if (cs__grow((void **)&f->seen, &f->seencap, f->nseen + 1, sizeof(*f->seen)) == 0)
+		f->seen[f->nseen++] = ind;
+	return 0;
+}
+
+/* --since, --until and --within-validity: whether the hit stays. A hit
+ * without a time stays. */
+static int keep_hit(const struct cs_log_opts *o, const struct hitrec *h)
+{
+	int64_t s = h->ms / 1000;
+
+	if (!h->has_time)
+		return 1;
+	return !((o->since_ms && h->ms < o->since_ms) || (o->until_ms && h->ms > o->until_ms) ||
+	         (o->within_validity &&
+	          ((cs_indicator_valid_from(h->ind) && s < cs_indicator_valid_from(h->ind)) ||
+	           (cs_indicator_valid_until(h->ind) && s > cs_indicator_valid_until(h->ind)))));
+}
+
+/* A hit in the part of a line that lies in a later chunk than its start
+ * takes the time, host and event id the start gave. */
+static void inherit(struct log_file *f, const struct job *j, struct hitrec *h)
+{
+	const struct linfo *li = &f->open_li;
+
+	if (!j->cont || h->line != j->line0 || h->line != f->open_line || h->has_time || h->host ||
+	    h->event_id)
+		return;
+	h->has_time = li->has_time;
+	h->ms = li->ms;
+	h->event_id = li->event_id;
+	h->host = li->host[0] ? cs__strdup(li->host) : NULL;
+}
+
 static void deliver(struct lscan *ls, struct job *j)
 {
 	struct log_file *f = j->f;
@@ -751,9 +876,18 @@ static void deliver(struct lscan *ls, struct job *j)
 	for (i = 0; i < j->nhits; i++) {
 		struct hitrec *h = &j->hits[i];
 		struct cs_log_hit hit;
+		int dup;
 
-		if (h->dropped)
+		inherit(f, j, h);
+		/* A hit left out still stands for the line's report of it. */
+		dup = seen_on_line(f, h->line, h->ind);
+		if (dup || !keep_hit(&ls->o, h)) {
+			if (!dup)
+				ls->res->filtered++;
+			free(h->matched);
+			free(h->host);
 			continue;
+		}
 		ls->res->hits++;
 		if (!ls->rc && ls->o.on_hit) {
 			memset(&hit, 0, sizeof(hit));
@@ -775,8 +909,12 @@ static void deliver(struct lscan *ls, struct job *j)
 	}
 	ls->res->lines += j->lines;
 	ls->res->bad_lines += j->bad_lines;
-	ls->res->filtered += j->filtered;
 	ls->res->long_lines += j->long_lines;
+	if (j->tail_li) {
+		f->open_line = j->tail_line;
+		f->open_li = *j->tail_li;
+		free(j->tail_li);
+	}
 	free(j->hits);
 	free(j->diags);
 	free(j->data);
@@ -792,6 +930,7 @@ struct pipe {
 	size_t inflight, limit;
 	uint64_t line, off; /* of the next chunk */
 	int cont;           /* the last chunk ended inside a line */
+	uint64_t line_len;  /* then: that line's bytes so far */
 };
 
 /* Deliver finished chunks in order; with `all`, wait for every one; past
@@ -829,12 +968,14 @@ static uint64_t count_lines(const char *s, size_t n)
 	return k;
 }
 
-/* Hand a chunk (malloc'ed, consumed) to the workers, or scan it here
- * when the format needs its order (XML events) or there are no workers. */
-static int submit(struct pipe *p, char *data, size_t len, int inline_scan)
+/* Hand a chunk to the workers, or scan it here when the format needs its
+ * order (XML events) or there are no workers. `data` (consumed) holds
+ * `pre` bytes of context, the chunk's `len` bytes, `post` of context. */
+static int submit(struct pipe *p, char *data, size_t pre, size_t len, size_t post, int inline_scan)
 {
 	struct lscan *ls = p->ls;
 	struct job *j = cs__calloc(1, sizeof(*j));
+	const char *own = data + pre, *nl;
 
 	if (!j) {
 		free(data);
@@ -842,12 +983,18 @@ static int submit(struct pipe *p, char *data, size_t len, int inline_scan)
 	}
 	j->f = p->f;
 	j->data = data;
+	j->pre = pre;
 	j->len = len;
+	j->post = post;
 	j->line0 = p->line;
 	j->off0 = p->off;
 	j->cont = p->cont;
-	p->cont = len && data[len - 1] != '\n';
-	p->line += count_lines(data, len);
+	j->cont_len = p->cont ? p->line_len : 0;
+	nl = len ? memrchr(own, '\n', len) : NULL;
+	if (len && own[len - 1] != '\n')
+		p->line_len = nl ? (uint64_t)(own + len - nl - 1) : j->cont_len + len;
+	p->cont = len && own[len - 1] != '\n';
+	p->line += count_lines(own, len);
 	p->off += len;
 	if (inline_scan) {
 		scan_job(ls, j);
@@ -1001,21 +1148,19 @@ static void file_diag(struct lscan *ls, struct log_file *f, uint64_t line, const
 	ls->o.on_diag(ls->o.userdata, &d);
 }
 
-/* Chunks of this file are searched in order by the reader itself. */
-static int inl_of(const struct lscan *ls, const struct log_file *f)
+/* Read one source to its end, cutting it into chunks of whole lines. A
+ * line that does not fit (longer than the cap and the chunk) is cut; the
+ * chunks on both sides of such a cut carry `overlap` bytes of each other
+ * as context (struct job). */
+static int read_stream(struct lscan *ls, struct log_file *f, struct cs__logsrc *src)
 {
-	return f->fmt == F_XML || ls->o.threads <= 1;
-}
-
-/* Read one opened stream to its end. */
-static int read_stream(struct lscan *ls, struct log_file *f, struct archive *a)
-{
-	size_t max_line = ls->o.max_line ? ls->o.max_line : DEFAULT_MAX_LINE;
-	size_t cap = CHUNK + max_line, have = 0;
+	size_t max_line = ls->o.max_line, ov = ls->overlap;
+	size_t cap = CHUNK + max_line + 2 * ov, have = 0, lead = 0;
 	char *buf = cs__malloc(cap);
+	uint64_t total = 0;
 	struct pipe p;
-	int rc = CS_OK, first = 1, in_long = 0, inl;
-	la_ssize_t r;
+	int rc = CS_OK, first = 1, inl = 1;
+	ptrdiff_t r;
 
 	if (!buf)
 		return CS_ERR_NOMEM;
@@ -1025,122 +1170,89 @@ static int read_stream(struct lscan *ls, struct log_file *f, struct archive *a)
 	p.line = 1;
 	p.limit = 2 * (ls->o.threads ? ls->o.threads : 1) + 2;
 	for (;;) {
-		char *nl, *chunk;
-		size_t take;
+		char *own, *nl, *chunk;
+		size_t np, take, post = 0, keep, used;
 
 		if (log_stopping(ls)) {
 			file_diag(ls, f, p.line, cs_scan_reason_name(ls->res->stopped),
 			          "stopped at line %llu: %s; what came before was searched",
 			          (unsigned long long)p.line, stop_words(ls));
 			ls->res->files_stopped++;
-			if (first && have)
-				sniff(f, ls->o.format, buf, have);
-			if (have) {
+			if (first && have > lead) {
+				sniff(f, ls->o.format, buf + lead, have - lead);
+				inl = f->fmt == F_XML || ls->o.threads <= 1;
+			}
+			if (have > lead) {
 				chunk = dupn(buf, have);
-				rc = chunk ? submit(&p, chunk, have, inl_of(ls, f)) : CS_ERR_NOMEM;
+				rc = chunk ? submit(&p, chunk, lead, have - lead, 0, inl) : CS_ERR_NOMEM;
 			}
 			break;
 		}
-		/* Ask for little at a time: libarchive's raw reader returns
-		 * nothing of a request that runs into a damaged stream, so
-		 * small requests keep what came before the damage. */
-		r = archive_read_data(a, buf + have,
-		                      cap - have < READ_STEP ? cap - have : READ_STEP);
+		r = cs__logsrc_read(src, buf + have,
+		                    cap - have < READ_STEP ? cap - have : READ_STEP);
 		if (r < 0) {
-			file_diag(ls, f, p.line + count_lines(buf, have), "read-error",
-			          "cannot read further: %s; what came before was searched",
-			          archive_error_string(a) ? archive_error_string(a) : "error");
-			ls->res->files_failed++;
-			ls->res->incomplete = 1;
+			const char *why = cs__logsrc_error(src) ? cs__logsrc_error(src) : "error";
+
+			if (total)
+				file_diag(ls, f, p.line + count_lines(buf + lead, have - lead),
+				          "read-error",
+				          "cannot read further: %s; what came before was searched",
+				          why);
+			else
+				file_diag(ls, f, 0, "read-error", "cannot read: %s", why);
+			f->failed = 1;
 		}
 		if (r > 0) {
 			have += (size_t)r;
+			total += (uint64_t)r;
 			ls->res->bytes += (uint64_t)r;
-			if (first && have < CHUNK)
-				continue; /* sniff on a full first chunk */
 		}
+		np = have - lead;
+		own = buf + lead;
+		if (r > 0 && np < CHUNK + ov && have < cap)
+			continue; /* gather a full chunk */
 		if (first) {
-			sniff(f, ls->o.format, buf, have);
+			sniff(f, ls->o.format, own, np);
 			first = 0;
+			inl = f->fmt == F_XML || ls->o.threads <= 1;
 		}
-		inl = inl_of(ls, f);
 		if (r <= 0) {
-			/* End (or error): the rest is the last line. */
-			if (have) {
+			/* The end (or an error): the rest is the last line. */
+			if (np) {
 				chunk = dupn(buf, have);
-				rc = chunk ? submit(&p, chunk, have, inl) : CS_ERR_NOMEM;
+				rc = chunk ? submit(&p, chunk, lead, np, 0, inl) : CS_ERR_NOMEM;
 			}
 			break;
 		}
-		nl = have ? memrchr(buf, '\n', have) : NULL;
+		nl = memrchr(own, '\n', np);
 		if (nl) {
-			take = (size_t)(nl - buf) + 1;
-			in_long = 0;
-		} else if (have >= max_line) {
-			take = cut_point(buf, max_line);
-			if (!in_long) {
-				ls->res->long_lines++;
-				file_diag(ls, f, p.line, "long-line",
-				          "line longer than %zu bytes: searched in pieces",
-				          max_line);
-			}
-			in_long = 1;
+			take = (size_t)(nl - own) + 1;
+		} else if (np >= max_line + ov || have == cap) {
+			/* Inside a long line: cut (at the chunk size, so cuts
+			 * fall at the same places whatever the reads return),
+			 * keeping context both ways. */
+			take = np - ov > CHUNK ? CHUNK : np - ov;
+			post = ov;
 		} else {
 			continue;
 		}
-		if (have - take + CHUNK > cap && !nl)
-			take = have; /* cannot happen: have < cap */
-		if (take < have / 2 && have < cap - CHUNK / 4)
-			continue; /* gather more before cutting a small chunk */
-		chunk = dupn(buf, take);
+		used = lead + take;
+		chunk = dupn(buf, used + post);
 		if (!chunk) {
 			rc = CS_ERR_NOMEM;
 			break;
 		}
-		memmove(buf, buf + take, have - take);
-		have -= take;
-		rc = submit(&p, chunk, take, inl);
+		keep = post ? (used < ov ? used : ov) : 0;
+		memmove(buf, buf + used - keep, have - (used - keep));
+		have -= used - keep;
+		rc = submit(&p, chunk, lead, take, post, inl);
+		lead = keep;
 		if (rc || ls->rc)
 			break;
 	}
 	pipe_drain(&p, 1);
 	free(buf);
 	return rc;
-}
-
-static int scan_archive(struct lscan *ls, const char *name, struct archive *a, int year)
-{
-	struct archive_entry *e;
-	struct log_file f;
-	int r;
-
-	memset(&f, 0, sizeof(f));
-	f.name = name;
-	f.year = year;
-	ls->res->files++;
-	r = archive_read_next_header(a, &e);
-	if (r == ARCHIVE_EOF)
-		return CS_OK; /* empty */
-	if (r < ARCHIVE_WARN) {
-		file_diag(ls, &f, 0, "read-error", "cannot read: %s",
-		          archive_error_string(a) ? archive_error_string(a) : "error");
-		ls->res->files_failed++;
-		ls->res->incomplete = 1;
-		return CS_OK;
-	}
-	return read_stream(ls, &f, a);
-}
-
-static struct archive *raw_reader(void)
-{
-	struct archive *a = archive_read_new();
-
-	if (!a)
-		return NULL;
-	archive_read_support_filter_all(a);
-	archive_read_support_format_raw(a);
-	archive_read_support_format_empty(a);
-	return a;
 }
 
 static int year_of(time_t t)
@@ -1152,47 +1264,93 @@ static int year_of(time_t t)
 	return tm.tm_year + 1900;
 }
 
-static int scan_file(struct lscan *ls, const char *path)
+static void file_failed(struct lscan *ls)
 {
-	struct archive *a = raw_reader();
+	ls->res->files_failed++;
+	ls->res->incomplete = 1;
+}
+
+/* Search one source. With `fd` and `st0` (the file as opened), a regular
+ * file that shrank, or was rewritten, while being read is reported
+ * `changed-while-read` and counts as not read to the end; one that only
+ * grew (a live log) does not: what it held when reached was read. */
+static int scan_source(struct lscan *ls, const char *name, struct cs__logsrc *src, int year, int fd,
+                       const struct stat *st0)
+{
+	struct log_file f;
+	struct stat st1;
+	int rc, eof;
+	uint64_t raw;
+
+	memset(&f, 0, sizeof(f));
+	f.name = name;
+	f.year = year;
+	ls->res->files++;
+	rc = read_stream(ls, &f, src);
+	raw = cs__logsrc_raw(src, &eof);
+	if (!rc && !f.failed && fd >= 0 && st0 && S_ISREG(st0->st_mode) && fstat(fd, &st1) == 0 &&
+	    ((eof && raw < (uint64_t)st0->st_size) || st1.st_size < st0->st_size ||
+	     (st1.st_size == st0->st_size && (st1.st_mtim.tv_sec != st0->st_mtim.tv_sec ||
+	                                      st1.st_mtim.tv_nsec != st0->st_mtim.tv_nsec)))) {
+		file_diag(ls, &f, 0, "changed-while-read",
+		          "changed while being read (%lld bytes when opened, %lld now, %llu read): "
+		          "what was read was searched",
+		          (long long)st0->st_size, (long long)st1.st_size, (unsigned long long)raw);
+		f.failed = 1;
+	}
+	if (f.failed)
+		file_failed(ls);
+	free(f.seen);
+	return rc;
+}
+
+/* A file or "-". A file named by the user is opened as named: links are
+ * followed, and a pipe or FIFO is read as a stream. One met while walking
+ * a folder (`walked`) must still be a regular file and not a link. */
+static int scan_file(struct lscan *ls, const char *path, int walked)
+{
+	struct cs__logsrc *src;
 	struct stat st;
 	int fd, rc;
 
-	if (!a)
-		return CS_ERR_NOMEM;
-	if (strcmp(path, "-") == 0) {
+	memset(&st, 0, sizeof(st));
+	if (strcmp(path, "-") == 0 && !walked) {
 		fd = STDIN_FILENO;
-		st.st_mtime = time(NULL);
+		if (fstat(fd, &st) != 0)
+			memset(&st, 0, sizeof(st));
 	} else {
-		fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC | O_NOFOLLOW);
-		if (fd < 0 || fstat(fd, &st) != 0) {
+		fd = open(path,
+		          O_RDONLY | O_NOCTTY | O_CLOEXEC | (walked ? O_NOFOLLOW | O_NONBLOCK : 0));
+		if (fd < 0 || fstat(fd, &st) != 0 || (walked && !S_ISREG(st.st_mode))) {
 			struct log_file f = {0};
 
 			f.name = path;
-			file_diag(ls, &f, 0, "open", "cannot open: %s", strerror(errno));
+			if (fd >= 0 && walked && !S_ISREG(st.st_mode))
+				file_diag(ls, &f, 0, "open",
+				          "replaced by something else than a file "
+				          "before it was opened");
+			else
+				file_diag(ls, &f, 0, "open", "cannot open: %s", strerror(errno));
 			ls->res->files++;
-			ls->res->files_failed++;
-			ls->res->incomplete = 1;
+			file_failed(ls);
 			if (fd >= 0)
 				close(fd);
-			archive_read_free(a);
 			return CS_OK;
 		}
+		if (S_ISDIR(st.st_mode)) {
+			close(fd);
+			return CS_OK; /* a folder appeared under the name */
+		}
 	}
-	if (archive_read_open_fd(a, fd, 1 << 16) != ARCHIVE_OK) {
-		struct log_file f = {0};
-
-		f.name = path;
-		file_diag(ls, &f, 0, "read-error", "cannot read: %s",
-		          archive_error_string(a) ? archive_error_string(a) : "error");
-		ls->res->files++;
-		ls->res->files_failed++;
-		ls->res->incomplete = 1;
-		rc = CS_OK;
-	} else {
-		rc = scan_archive(ls, path, a, year_of(st.st_mtime));
+	src = cs__logsrc_fd(fd, ls->test);
+	if (!src) {
+		if (fd != STDIN_FILENO)
+			close(fd);
+		return CS_ERR_NOMEM;
 	}
-	archive_read_free(a);
+	rc = scan_source(ls, path, src, year_of(S_ISREG(st.st_mode) ? st.st_mtime : time(NULL)), fd,
+	                 &st);
+	cs__logsrc_free(src);
 	if (fd != STDIN_FILENO)
 		close(fd);
 	return rc;
@@ -1233,7 +1391,7 @@ static int scan_dir(struct lscan *ls, const char *dir, int depth)
 		    asprintf(&p, "%s/%s", dir, v[i]->d_name) > 0) {
 			if (lstat(p, &st) == 0) {
 				if (S_ISREG(st.st_mode))
-					rc = scan_file(ls, p);
+					rc = scan_file(ls, p, 1);
 				else if (S_ISDIR(st.st_mode) && depth < 64)
 					rc = scan_dir(ls, p, depth + 1);
 			}
@@ -1265,6 +1423,11 @@ static int lscan_begin(struct lscan *ls, const struct cs_matcher *m, const struc
 	if (n > 64)
 		n = 64;
 	ls->o.threads = n;
+	if (!ls->o.max_line)
+		ls->o.max_line = DEFAULT_MAX_LINE;
+	if (ls->o.max_line > MAX_LINE_CAP)
+		ls->o.max_line = MAX_LINE_CAP;
+	ls->overlap = cs__match_text_span(m) + 2;
 	pthread_mutex_init(&ls->mu, NULL);
 	pthread_cond_init(&ls->work, NULL);
 	pthread_cond_init(&ls->done, NULL);
@@ -1300,8 +1463,9 @@ static int lscan_end(struct lscan *ls, pthread_t *th, unsigned nth, double t0, i
 	return rc ? rc : ls->rc;
 }
 
-int cs_log_scan(const struct cs_matcher *m, const char *const *paths, size_t n,
-                const struct cs_log_opts *o, struct cs_log_result *res)
+int cs__log_scan_test(const struct cs_matcher *m, const char *const *paths, size_t n,
+                      const struct cs_log_opts *o, const struct cs__log_test *test,
+                      struct cs_log_result *res)
 {
 	struct lscan ls;
 	pthread_t th[64];
@@ -1314,6 +1478,7 @@ int cs_log_scan(const struct cs_matcher *m, const char *const *paths, size_t n,
 		return CS_ERR_INVALID;
 	lscan_begin(&ls, m, o, res, th, &nth);
 	ls.t0 = t0;
+	ls.test = test;
 	for (i = 0; i < n && !rc && !ls.rc; i++) {
 		struct stat st;
 
@@ -1321,12 +1486,19 @@ int cs_log_scan(const struct cs_matcher *m, const char *const *paths, size_t n,
 			res->files_stopped += n - i;
 			break;
 		}
+		/* Named folders are walked (a link to one too). */
 		if (strcmp(paths[i], "-") != 0 && stat(paths[i], &st) == 0 && S_ISDIR(st.st_mode))
 			rc = scan_dir(&ls, paths[i], 0);
 		else
-			rc = scan_file(&ls, paths[i]);
+			rc = scan_file(&ls, paths[i], 0);
 	}
 	return lscan_end(&ls, th, nth, t0, rc);
+}
+
+int cs_log_scan(const struct cs_matcher *m, const char *const *paths, size_t n,
+                const struct cs_log_opts *o, struct cs_log_result *res)
+{
+	return cs__log_scan_test(m, paths, n, o, NULL, res);
 }
 
 int cs_log_scan_mem(const struct cs_matcher *m, const char *name, const void *data, size_t len,
@@ -1336,28 +1508,17 @@ int cs_log_scan_mem(const struct cs_matcher *m, const char *name, const void *da
 	pthread_t th[64];
 	unsigned nth;
 	double t0 = cs__now();
-	struct archive *a;
+	struct cs__logsrc *src;
 	int rc;
 
 	if (!m || !name || (!data && len))
 		return CS_ERR_INVALID;
 	lscan_begin(&ls, m, o, res, th, &nth);
 	ls.t0 = t0;
-	a = raw_reader();
-	if (!a)
+	src = cs__logsrc_mem(data ? data : "", len);
+	if (!src)
 		return lscan_end(&ls, th, nth, t0, CS_ERR_NOMEM);
-	if (archive_read_open_memory(a, data ? data : "", len) != ARCHIVE_OK) {
-		struct log_file f = {0};
-
-		f.name = name;
-		file_diag(&ls, &f, 0, "read-error", "cannot read: %s",
-		          archive_error_string(a) ? archive_error_string(a) : "error");
-		res->files++;
-		res->files_failed++;
-		rc = CS_OK;
-	} else {
-		rc = scan_archive(&ls, name, a, year_of(time(NULL)));
-	}
-	archive_read_free(a);
+	rc = scan_source(&ls, name, src, year_of(time(NULL)), -1, NULL);
+	cs__logsrc_free(src);
 	return lscan_end(&ls, th, nth, t0, rc);
 }

@@ -21,4 +21,32 @@ int cs__time_us(const char *s, size_t n, int tz_min, int64_t *ms, size_t *used);
 /* Any of the above (after leading quotes, brackets and blanks). */
 int cs__time_any(const char *s, size_t n, int year, int tz_min, int64_t *ms);
 
+/* Tests: called after each read() from a log's descriptor, with the bytes
+ * read so far, so a test can change the file between two reads. */
+struct cs__log_test {
+	void (*after_read)(void *ud, int fd, uint64_t raw);
+	void *ud;
+};
+
+/* cs_log_scan() with a test hook (NULL for none). */
+int cs__log_scan_test(const struct cs_matcher *m, const char *const *paths, size_t n,
+                      const struct cs_log_opts *o, const struct cs__log_test *test,
+                      struct cs_log_result *res);
+
+/* A log's bytes, decompressed (logsrc.c): gzip, bzip2 and xz by their own
+ * libraries, which give every byte before a damaged tail; other
+ * compressions through libarchive; anything else as it is. The source
+ * reads from `fd` (left open) or from memory (borrowed). */
+struct cs__logsrc;
+struct cs__logsrc *cs__logsrc_fd(int fd, const struct cs__log_test *test);
+struct cs__logsrc *cs__logsrc_mem(const void *data, size_t len);
+/* Up to n decoded bytes: > 0 bytes, 0 at the end, -1 on an error
+ * (cs__logsrc_error() says which). Bytes decoded before an error are
+ * returned first; the error comes with the next call. */
+ptrdiff_t cs__logsrc_read(struct cs__logsrc *s, void *buf, size_t n);
+const char *cs__logsrc_error(const struct cs__logsrc *s);
+/* Bytes taken from the input so far; *at_eof: its end was seen. */
+uint64_t cs__logsrc_raw(const struct cs__logsrc *s, int *at_eof);
+void cs__logsrc_free(struct cs__logsrc *s);
+
 #endif /* CS_LOGSCAN_INT_H */

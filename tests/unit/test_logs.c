@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/types.h>
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -36,6 +38,7 @@ struct hunt {
 	struct cs_log_result res;
 	char out[65536];
 	size_t o;
+	uint64_t first_offset; /* the lowest hit offset, UINT64_MAX without */
 };
 
 static void hunt_init(struct hunt *h)
@@ -68,6 +71,10 @@ static int on_hit(void *ud, const struct cs_log_hit *x)
 {
 	struct hunt *h = ud;
 
+	if (x->offset < h->first_offset)
+		h->first_offset = x->offset;
+	if (h->o > sizeof(h->out) - 2048)
+		return 0; /* counted in h->res.hits only */
 	h->o += (size_t)snprintf(h->out + h->o, sizeof(h->out) - h->o, "%llu %s %s -> %s",
 	                         (unsigned long long)x->line, cs_kind_name(x->observed), x->matched,
 	                         cs_indicator_value(x->indicator));
@@ -85,8 +92,8 @@ static int on_hit(void *ud, const struct cs_log_hit *x)
 	return 0;
 }
 
-static const char *hunt_opts(struct hunt *h, const char *name, const void *data, size_t len,
-                             struct cs_log_opts *o)
+static char *hunt_opts(struct hunt *h, const char *name, const void *data, size_t len,
+                       struct cs_log_opts *o)
 {
 	struct cs_log_opts def;
 
@@ -99,11 +106,12 @@ static const char *hunt_opts(struct hunt *h, const char *name, const void *data,
 	o->userdata = h;
 	h->o = 0;
 	h->out[0] = '\0';
+	h->first_offset = UINT64_MAX;
 	assert_int_equal(cs_log_scan_mem(h->m, name, data, len, o, &h->res), CS_OK);
 	return h->out;
 }
 
-static const char *hunt(struct hunt *h, const char *name, const char *text)
+static char *hunt(struct hunt *h, const char *name, const char *text)
 {
 	return hunt_opts(h, name, text, strlen(text), NULL);
 }
@@ -216,14 +224,56 @@ static void test_compressed(void **state)
 		assert_string_equal(h.out, plain_hits);
 		assert_true(h.res.lines > 9 && h.res.lines < k);
 		free(z);
-		/* So small that nothing decompresses: reported, not fatal. */
-		z = compress("gzip", plain, sizeof(plain) - 1, &len);
-		assert_string_equal(hunt_opts(&h, "tiny.log.gz", z, len / 2, NULL), "");
-		assert_int_equal(h.res.files_failed, 1);
-		assert_true(cs_test_diags_have(&h.d, "tiny.log.gz"));
-		free(z);
 		free(big);
 	}
+	hunt_free(&h);
+}
+
+/* A damaged tail, whatever the size: every line decoded before the damage
+ * is searched (gzip and xz hand out each byte; bzip2 only whole blocks,
+ * so a one-block file gives nothing, but says so), the file counts as not
+ * read to the end. */
+static void test_damaged_tail(void **state)
+{
+	static const char *const filters[] = {"gzip", "xz", "bzip2", "zstd"};
+	struct hunt h;
+	size_t i, len, n = 0, k, cap = 400000;
+	char *text = malloc(cap), name[64];
+
+	(void)state;
+	assert_non_null(text);
+	hunt_init(&h);
+	for (k = 1; k <= 5000; k++)
+		n += (size_t)snprintf(text + n, cap - n, "line %zu h%zu.evil-updates.test %08zx\n",
+		                      k, k, k * 7919);
+	for (i = 0; i < 4; i++) {
+		void *z;
+
+		/* The nine-line log, its last dozen bytes gone. */
+		z = compress(filters[i], plain, sizeof(plain) - 1, &len);
+		snprintf(name, sizeof(name), "tiny.log.%s", filters[i]);
+		hunt_opts(&h, name, z, len - 12, NULL);
+		assert_int_equal(h.res.files_failed, 1);
+		assert_int_equal(h.res.incomplete, 1);
+		assert_true(cs_test_diags_have(&h.d, name));
+		if (i < 2) {
+			/* All but (perhaps) the last line's hits. */
+			assert_true(h.res.lines >= 8);
+			assert_memory_equal(h.out, plain_hits, strlen(h.out));
+			assert_true(strlen(h.out) >= sizeof(plain_hits) - 1 - 80);
+		}
+		free(z);
+		/* 5,000 lines, the last 24 bytes gone. */
+		z = compress(filters[i], text, n, &len);
+		snprintf(name, sizeof(name), "big.log.%s", filters[i]);
+		hunt_opts(&h, name, z, len - 24, NULL);
+		assert_int_equal(h.res.files_failed, 1);
+		assert_true(cs_test_diags_have(&h.d, name));
+		if (i < 2)
+			assert_true(h.res.hits >= 4990);
+		free(z);
+	}
+	free(text);
 	hunt_free(&h);
 }
 
@@ -461,6 +511,400 @@ static void test_chunks_and_long_lines(void **state)
 	hunt_free(&h);
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The lines of `s` in sorted order, in place: the hits of one line come in
+ * the order their pieces are searched. */
+static char *sort_lines(char *s)
+{
+	char *v[16], *copy = strdup(s), *p, *save = NULL;
+	size_t n = 0, i, o = 0;
+
+	assert_non_null(copy);
+	for (p = strtok_r(copy, "\n", &save); p && n < 16; p = strtok_r(NULL, "\n", &save))
+		v[n++] = p;
+	qsort(v, n, sizeof(v[0]), cmp_str);
+	for (i = 0; i < n; i++)
+		o += (size_t)sprintf(s + o, "%s\n", v[i]);
+	free(copy);
+	return s;
+}
+
+/* Place `tok` at every offset from `cut - strlen(tok) - 1` to `cut + 1` of
+ * a long line (spaces around it, 'x' runs elsewhere) and hunt; return the
+ * hits of every placement (sorted), one "offset: hits" block each. The
+ * lowest hit offset must be `hit_at` bytes into the token. */
+static char *place_and_hunt(struct hunt *h, const char *name, const char *filter, size_t total,
+                            size_t cut, const char *tok, size_t hit_at, struct cs_log_opts *o)
+{
+	size_t tl = strlen(tok), at, cap = 1 << 16, used = 0;
+	char *out = malloc(cap), *line = malloc(total + 1);
+
+	assert_non_null(out);
+	assert_non_null(line);
+	for (at = cut - tl - 1; at <= cut + 1; at++) {
+		size_t len = total + 1;
+		void *z = NULL;
+		char *r;
+
+		memset(line, 'x', total);
+		line[total] = '\n';
+		line[at - 1] = ' ';
+		memcpy(line + at, tok, tl);
+		line[at + tl] = ' ';
+		if (filter)
+			z = compress(filter, line, total + 1, &len);
+		r = sort_lines(hunt_opts(h, name, z ? z : line, len, o));
+		used += (size_t)snprintf(out + used, cap - used, "%zd: %s", (ssize_t)(at - cut), r);
+		assert_true(used < cap);
+		assert_int_equal(h->res.long_lines, 1);
+		assert_int_equal(h->res.lines, 1);
+		if (*r)
+			assert_int_equal(h->first_offset, at + hit_at);
+		free(z);
+	}
+	free(line);
+	return out;
+}
+
+/* The expected blocks: the same hits at every offset. */
+static char *expect_blocks(size_t cut, size_t tl, const char *hits)
+{
+	size_t at, cap = 1 << 16, used = 0;
+	char *out = malloc(cap);
+
+	assert_non_null(out);
+	out[0] = '\0';
+	for (at = cut - tl - 1; at <= cut + 1; at++)
+		used += (size_t)snprintf(out + used, cap - used, "%zd: %s", (ssize_t)(at - cut),
+		                         hits);
+	return out;
+}
+
+/* A long line is searched in pieces (cut at the cap, 1 MiB by default,
+ * and between 4 MiB chunks): an indicator across a cut is found once, and
+ * a near miss across a cut is not taken for a match, for names, addresses
+ * and URLs, plain and gzip, one thread and two. */
+static void test_cut_boundaries(void **state)
+{
+	static const struct {
+		const char *tok, *hits;
+		size_t hit_at;
+	} cases[] = {
+	        {"evil-updates.test", "1 domain evil-updates.test -> evil-updates.test\n", 0},
+	        {"xevil-updates.test", "", 0},
+	        {"evil-updates.testing", "", 0},
+	        {"198.51.100.7", "1 ipv4 198.51.100.7 -> 198.51.100.7\n", 0},
+	        {"198.51.100.70", "", 0},
+	        {"https://github.com/IconStorages/images/raw/x.ico",
+	         "1 url https://github.com/IconStorages/images/raw/x.ico -> "
+	         "https://github.com/IconStorages/images\n"
+	         "1 domain github.com -> github.com (warninglisted)\n",
+	         0},
+	        {"https://github.com/IconStorages/imagesX",
+	         "1 domain github.com -> github.com (warninglisted)\n", 8},
+	        {"[2001:db8::bad]:443", "1 ipv6 2001:db8::bad -> 2001:db8::bad\n", 1},
+	        {"2001:db8::bade", "", 0},
+	        {"ops@evil-updates.test",
+	         "1 domain evil-updates.test -> evil-updates.test\n"
+	         "1 email ops@evil-updates.test -> ops@evil-updates.test\n",
+	         0},
+	        {"0123456789abcdef0123456789abcdef",
+	         "1 md5 0123456789abcdef0123456789abcdef -> 0123456789abcdef0123456789abcdef\n", 0},
+	        {"0123456789abcdef0123456789abcdef0", "", 0},
+	};
+	const size_t M = (size_t)1 << 20;
+	struct hunt h;
+	struct cs_log_opts o;
+	size_t i;
+
+	(void)state;
+	hunt_init(&h);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t tl = strlen(cases[i].tok);
+		char *want, *got, hits[512];
+
+		/* The cut between two 4 MiB chunks (the issue's case; the
+		 * line goes on past the first chunk and its context). */
+		cs_log_opts_init(&o);
+		o.threads = 2;
+		strcpy(hits, cases[i].hits);
+		want = expect_blocks(4 * M, tl, sort_lines(hits));
+		got = place_and_hunt(&h, "s4.log", NULL, 4 * M + 262144, 4 * M, cases[i].tok,
+		                     cases[i].hit_at, &o);
+		assert_string_equal(got, want);
+		free(got);
+		/* The same in gzip, one thread (a name, its near miss, an
+		 * address and a URL). */
+		if (i == 0 || i == 1 || i == 3 || i == 5) {
+			cs_log_opts_init(&o);
+			o.threads = 1;
+			got = place_and_hunt(&h, "s4.log.gz", "gzip", 4 * M + 262144, 4 * M,
+			                     cases[i].tok, cases[i].hit_at, &o);
+			assert_string_equal(got, want);
+			free(got);
+		}
+		free(want);
+		/* A cut inside a chunk, at a small cap. */
+		cs_log_opts_init(&o);
+		o.max_line = 4096;
+		o.format = "text";
+		want = expect_blocks(3 * 4096, tl, hits);
+		got = place_and_hunt(&h, "cap.log", NULL, 20000, 3 * 4096, cases[i].tok,
+		                     cases[i].hit_at, &o);
+		assert_string_equal(got, want);
+		free(got);
+		free(want);
+	}
+	hunt_free(&h);
+}
+
+/* A hit far into a long line (in a later chunk than the line's start)
+ * has the time and host of the line's start, and --since/--until see
+ * that time. */
+static void test_long_line_time(void **state)
+{
+	const size_t M = (size_t)1 << 20, n = 9 * M;
+	static const char head[] = "2023-03-29T10:00:00Z gw01 proxy: ";
+	struct hunt h;
+	struct cs_log_opts o;
+	char *line = malloc(n + 128);
+	size_t len;
+
+	(void)state;
+	assert_non_null(line);
+	hunt_init(&h);
+	memcpy(line, head, sizeof(head) - 1);
+	memset(line + sizeof(head) - 1, 'x', n);
+	memcpy(line + 6 * M, " evil-updates.test ", 19);
+	len = sizeof(head) - 1 + n;
+	len += (size_t)snprintf(line + len, 128, "%s",
+	                        "\n2023-03-29T10:00:05Z gw02 proxy: 198.51.100.7\n");
+	cs_log_opts_init(&o);
+	o.format = "syslog";
+	o.threads = 2;
+	assert_string_equal(hunt_opts(&h, "long.log", line, len, &o),
+	                    "1 domain evil-updates.test -> evil-updates.test @1680084000000 "
+	                    "host=gw01\n"
+	                    "2 ipv4 198.51.100.7 -> 198.51.100.7 @1680084005000 host=gw02\n");
+	cs_log_opts_init(&o);
+	o.format = "syslog";
+	o.since_ms = T0 + 1000;
+	assert_string_equal(hunt_opts(&h, "long.log", line, len, &o),
+	                    "2 ipv4 198.51.100.7 -> 198.51.100.7 @1680084005000 host=gw02\n");
+	assert_int_equal(h.res.filtered, 1);
+	free(line);
+	hunt_free(&h);
+}
+
+/* Every hit with its offset, sorted, for comparing two searches. */
+struct rec {
+	char *v[4096];
+	size_t n;
+};
+
+static int on_rec(void *ud, const struct cs_log_hit *x)
+{
+	struct rec *r = ud;
+	char buf[1600];
+
+	snprintf(buf, sizeof(buf), "%llu %llu %s %s", (unsigned long long)x->line,
+	         (unsigned long long)x->offset, cs_indicator_value(x->indicator), x->matched);
+	assert_true(r->n < 4096);
+	r->v[r->n] = strdup(buf);
+	assert_non_null(r->v[r->n]);
+	r->n++;
+	return 0;
+}
+
+static void rec_hunt(struct hunt *h, struct rec *r, const char *text, size_t len, size_t cap,
+                     unsigned threads)
+{
+	struct cs_log_opts o;
+
+	cs_log_opts_init(&o);
+	o.format = "text";
+	o.max_line = cap;
+	o.threads = threads;
+	o.on_hit = on_rec;
+	o.userdata = r;
+	r->n = 0;
+	assert_int_equal(cs_log_scan_mem(h->m, "mix.log", text, len, &o, &h->res), CS_OK);
+	qsort(r->v, r->n, sizeof(r->v[0]), cmp_str);
+}
+
+/* Long lines of indicators, near misses and filler joined by assorted
+ * separators: searched whole and in pieces of several caps (cuts at every
+ * kind of place), the hits are the same, with the same offsets. */
+static void test_pieces_same_as_whole(void **state)
+{
+	static const char *const words[] = {"evil-updates.test",
+	                                    "cdn.evil-updates.test",
+	                                    "xevil-updates.test",
+	                                    "evil-updates.testing",
+	                                    "198.51.100.7",
+	                                    "198.51.100.70",
+	                                    "203.0.113.9",
+	                                    "[2001:db8::bad]:80",
+	                                    "2001:db8:ff::1",
+	                                    "2001:db8::bade",
+	                                    "ops@evil-updates.test",
+	                                    "https://github.com/IconStorages/images/raw/a",
+	                                    "https://github.com/IconStoragesX",
+	                                    "0123456789abcdef0123456789abcdef",
+	                                    "0123456789abcdef0123456789abcdefa",
+	                                    "journalide.test",
+	                                    "filler",
+	                                    "x",
+	                                    "---",
+	                                    "...",
+	                                    "a.b",
+	                                    "12345"};
+	static const char seps[] = " ./-:@\"\t,;=";
+	const size_t nlines = 12, cap = 16 << 20;
+	struct hunt h;
+	struct rec whole, part;
+	char *text = malloc(cap);
+	size_t len = 0, l, i, k;
+	static const size_t caps[] = {4096, 5000, 777, 64};
+	unsigned seed = 12345;
+
+	(void)state;
+	assert_non_null(text);
+	hunt_init(&h);
+	/* A name inside a run of name characters longer than the context
+	 * shown (here "x---...---evil-updates.test" and its mirror) is no
+	 * name, also where a piece sees only the end of the run. */
+	for (k = 0; k < 2; k++) {
+		size_t n = 0, at = 3 * 4096;
+
+		memset(text, ' ', 40000);
+		if (k == 0) {
+			text[100] = 'x';
+			memset(text + 101, '-', at - 101);
+			memcpy(text + at, "evil-updates.test", 17);
+		} else {
+			memcpy(text + at, "evil-updates.test", 17);
+			memset(text + at + 17, '-', 20000);
+			text[at + 20017] = 'x';
+		}
+		text[40000] = '\n';
+		rec_hunt(&h, &part, text, 40001, 4096, 1);
+		assert_int_equal(part.n, n);
+		rec_hunt(&h, &part, text, 40001, 0, 1);
+		assert_int_equal(part.n, n);
+	}
+	/* The random lines. */
+	len = 0;
+	for (l = 0; l < nlines; l++) {
+		size_t target = 2000 + (size_t)(rand_r(&seed) % 60000);
+		size_t start = len;
+
+		while (len - start < target) {
+			const char *w = words[rand_r(&seed) % (sizeof(words) / sizeof(words[0]))];
+
+			len += (size_t)sprintf(text + len, "%s%c", w,
+			                       seps[rand_r(&seed) % (sizeof(seps) - 1)]);
+		}
+		text[len++] = '\n';
+	}
+	rec_hunt(&h, &whole, text, len, 0, 1);
+	assert_true(whole.n > 100);
+	for (k = 0; k < sizeof(caps) / sizeof(caps[0]); k++) {
+		rec_hunt(&h, &part, text, len, caps[k], k % 2 ? 2 : 1);
+		assert_int_equal(part.n, whole.n);
+		for (i = 0; i < whole.n; i++)
+			assert_string_equal(part.v[i], whole.v[i]);
+		for (i = 0; i < part.n; i++)
+			free(part.v[i]);
+	}
+	for (i = 0; i < whole.n; i++)
+		free(whole.v[i]);
+	free(text);
+	hunt_free(&h);
+}
+
+/* A log truncated between two reads is changed-while-read: what was read
+ * is searched, the file counts as not read to the end. One that grows
+ * (a live log) is not. */
+struct shrink {
+	int calls;
+	off_t to;   /* truncate to this... */
+	int append; /* ...or append a line */
+};
+
+static void shrink_after_read(void *ud, int fd, uint64_t raw)
+{
+	struct shrink *s = ud;
+	char path[64];
+	FILE *f;
+
+	(void)raw;
+	if (s->calls++ != 0)
+		return;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	if (s->append) {
+		f = fopen(path, "a");
+		assert_non_null(f);
+		fputs("appended line with journalide.test\n", f);
+		fclose(f);
+	} else {
+		assert_int_equal(truncate(path, s->to), 0);
+	}
+}
+
+static void test_changed_while_read(void **state)
+{
+	char dir[] = "/tmp/cs-logs-XXXXXX", path[128];
+	const char *paths[1] = {path};
+	struct hunt h;
+	struct cs_log_opts o;
+	struct shrink sh;
+	struct cs__log_test t = {shrink_after_read, &sh};
+	FILE *f;
+	size_t k;
+	int mode;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/app.log", dir);
+	hunt_init(&h);
+	for (mode = 0; mode < 3; mode++) {
+		f = fopen(path, "w");
+		assert_non_null(f);
+		fputs("first line names evil-updates.test\n", f);
+		for (k = 0; k < 20000; k++)
+			fprintf(f, "line %zu nothing to see here\n", k);
+		fclose(f);
+		memset(&sh, 0, sizeof(sh));
+		sh.to = mode == 0 ? 1000 : 0;
+		sh.append = mode == 2;
+		cs_log_opts_init(&o);
+		o.threads = 1;
+		o.on_hit = on_hit;
+		o.on_diag = cs_test_diag_cb;
+		o.userdata = &h;
+		h.o = 0;
+		h.out[0] = '\0';
+		memset(&h.d, 0, sizeof(h.d));
+		assert_int_equal(cs__log_scan_test(h.m, paths, 1, &o, &t, &h.res), CS_OK);
+		assert_true(sh.calls > 0);
+		assert_string_equal(
+		        h.out, mode == 2 ? "1 domain evil-updates.test -> evil-updates.test\n"
+		                           "20002 domain journalide.test -> journalide.test\n"
+		                         : "1 domain evil-updates.test -> evil-updates.test\n");
+		assert_int_equal(h.res.files_failed, mode == 2 ? 0 : 1);
+		assert_int_equal(h.res.incomplete, mode == 2 ? 0 : 1);
+		assert_int_equal(cs_test_diags_have(&h.d, "changed while being read"), mode != 2);
+	}
+	unlink(path);
+	rmdir(dir);
+	hunt_free(&h);
+}
+
 static void test_filters(void **state)
 {
 	struct hunt h;
@@ -545,11 +989,21 @@ static void test_times(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_plain),   cmocka_unit_test(test_compressed),
-	        cmocka_unit_test(test_syslog),  cmocka_unit_test(test_json),
-	        cmocka_unit_test(test_zeek),    cmocka_unit_test(test_csv_web),
-	        cmocka_unit_test(test_sysmon),  cmocka_unit_test(test_chunks_and_long_lines),
-	        cmocka_unit_test(test_filters), cmocka_unit_test(test_times),
+	        cmocka_unit_test(test_plain),
+	        cmocka_unit_test(test_compressed),
+	        cmocka_unit_test(test_syslog),
+	        cmocka_unit_test(test_json),
+	        cmocka_unit_test(test_zeek),
+	        cmocka_unit_test(test_csv_web),
+	        cmocka_unit_test(test_sysmon),
+	        cmocka_unit_test(test_chunks_and_long_lines),
+	        cmocka_unit_test(test_filters),
+	        cmocka_unit_test(test_times),
+	        cmocka_unit_test(test_damaged_tail),
+	        cmocka_unit_test(test_cut_boundaries),
+	        cmocka_unit_test(test_pieces_same_as_whole),
+	        cmocka_unit_test(test_long_line_time),
+	        cmocka_unit_test(test_changed_while_read),
 	        cmocka_unit_test(test_stop),
 	};
 
