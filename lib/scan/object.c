@@ -3,12 +3,14 @@
  * content has been read once: the hashes were computed while reading,
  * and the same bytes go to YARA and to archive descent.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <pwd.h>
+#include <unistd.h>
 
 #include "scan/scan_int.h"
 
@@ -334,7 +336,139 @@ static void owner_name(struct cs_worker *w, uid_t uid, char *out, size_t len)
 	snprintf(out, len, "%s", w->owner);
 }
 
+/*
+ * A file too large to hold in memory, seen by libyara as overlapping
+ * blocks read with pread: the YARA size cap's bytes each (at most 64 MiB),
+ * the next starting 1/64 of that before the end of the last (1 MiB for
+ * 64 MiB blocks), so that a string up to that long is seen whole in some
+ * block (libyara keeps one match per offset). Conditions on the whole file (filesize, uint16(0), entry
+ * points) hold as for a file read whole: libyara fetches the block that
+ * holds an offset. Reads never fault (a mapping of a file truncated under
+ * it would raise SIGBUS); a short read marks the scan changed.
+ */
+#define YARA_BLOCK_MAX ((size_t)64 << 20)
+#define YARA_BLOCK_MIN ((size_t)64 << 10)
+
+struct yblocks {
+	int fd;
+	uint64_t size;
+	size_t block, overlap;
+	unsigned char *buf;
+	uint64_t loaded; /* offset of the block in buf, or UINT64_MAX */
+	YR_MEMORY_BLOCK blk;
+	int short_read;
+};
+
+static const uint8_t *yb_fetch(YR_MEMORY_BLOCK *b)
+{
+	struct yblocks *y = b->context;
+	size_t got = 0;
+
+	if (y->loaded == b->base)
+		return y->buf;
+	y->loaded = UINT64_MAX;
+	while (got < b->size) {
+		ssize_t r = pread(y->fd, y->buf + got, b->size - got, (off_t)(b->base + got));
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			y->short_read = 1;
+			return NULL;
+		}
+		got += (size_t)r;
+	}
+	y->loaded = b->base;
+	return y->buf;
+}
+
+static YR_MEMORY_BLOCK *yb_at(YR_MEMORY_BLOCK_ITERATOR *it, uint64_t base)
+{
+	struct yblocks *y = it->context;
+
+	if (base >= y->size)
+		return NULL;
+	y->blk.base = base;
+	y->blk.size = y->size - base < y->block ? (size_t)(y->size - base) : y->block;
+	y->blk.context = y;
+	y->blk.fetch_data = yb_fetch;
+	return &y->blk;
+}
+
+static YR_MEMORY_BLOCK *yb_first(YR_MEMORY_BLOCK_ITERATOR *it)
+{
+	return yb_at(it, 0);
+}
+
+static YR_MEMORY_BLOCK *yb_next(YR_MEMORY_BLOCK_ITERATOR *it)
+{
+	struct yblocks *y = it->context;
+	uint64_t end = y->blk.base + y->blk.size;
+
+	return end >= y->size ? NULL : yb_at(it, end - y->overlap);
+}
+
+static uint64_t yb_size(YR_MEMORY_BLOCK_ITERATOR *it)
+{
+	return ((struct yblocks *)it->context)->size;
+}
+
+static void yara_scan_with(struct obj_ctx *c, const unsigned char *head, size_t headlen,
+                           uint64_t size, YR_MEMORY_BLOCK_ITERATOR *it);
+
 static void yara_scan(struct obj_ctx *c)
+{
+	yara_scan_with(c, c->obj->data, c->obj->len, c->obj->len, NULL);
+}
+
+/* YARA over a file on disk too large to hold, in blocks. */
+static void yara_scan_big(struct obj_ctx *c)
+{
+	struct cs_worker *w = c->w;
+	struct cs_object *o = c->obj;
+	YR_MEMORY_BLOCK_ITERATOR it;
+	struct yblocks y;
+	const uint8_t *head;
+
+	memset(&y, 0, sizeof(y));
+	y.fd = o->big_fd;
+	y.size = o->size;
+	y.loaded = UINT64_MAX;
+	y.block = w->s->o.yara_max_size < YARA_BLOCK_MAX ? (size_t)w->s->o.yara_max_size
+	                                                 : YARA_BLOCK_MAX;
+	if (y.block < YARA_BLOCK_MIN)
+		y.block = YARA_BLOCK_MIN;
+	y.overlap = y.block / 64;
+	y.buf = cs__malloc(y.block);
+	if (!y.buf) {
+		cs__scan_problem(w, o->path, CS_COV_YARA_ERROR, "yara-error",
+		                 "YARA scan not begun: out of memory");
+		return;
+	}
+	memset(&it, 0, sizeof(it));
+	it.context = &y;
+	it.first = yb_first;
+	it.next = yb_next;
+	it.file_size = yb_size;
+	it.last_error = ERROR_SUCCESS;
+	head = yb_fetch(yb_first(&it));
+	if (!head)
+		cs__scan_problem(w, o->path, CS_COV_CHANGED, "changed",
+		                 "file changed while being read: shorter than %llu bytes",
+		                 (unsigned long long)o->size);
+	else
+		yara_scan_with(c, head, y.blk.size, o->size, &it);
+	if (head && y.short_read)
+		cs__scan_problem(w, o->path, CS_COV_CHANGED, "changed",
+		                 "file changed while YARA read it: shorter than %llu bytes",
+		                 (unsigned long long)o->size);
+	free(y.buf);
+}
+
+/* The YARA scan of an object: its bytes in memory, or the blocks of `it`
+ * (then `head` is the first block, `size` the whole file's). */
+static void yara_scan_with(struct obj_ctx *c, const unsigned char *head, size_t headlen,
+                           uint64_t size, YR_MEMORY_BLOCK_ITERATOR *it)
 {
 	struct cs_worker *w = c->w;
 	struct cs_object *o = c->obj;
@@ -351,7 +485,7 @@ static void yara_scan(struct obj_ctx *c)
 		                 "YARA scan not begun: time limit");
 		return;
 	}
-	sc = cs__yvar_scanner(&w->mt, o->data, o->len);
+	sc = cs__yvar_scanner(&w->mt, head, (size_t)size);
 
 	if (o->have_uid)
 		owner_name(w, o->uid, owner, sizeof(owner));
@@ -362,11 +496,11 @@ static void yara_scan(struct obj_ctx *c)
 	yr_scanner_define_string_variable(sc, "filepath", o->path);
 	extension(o->base, ext, sizeof(ext));
 	yr_scanner_define_string_variable(sc, "extension", ext);
-	yr_scanner_define_string_variable(sc, "filetype", file_type(o->data, o->len));
+	yr_scanner_define_string_variable(sc, "filetype", file_type(head, headlen));
 	yr_scanner_define_string_variable(sc, "owner", owner);
 	o->yara_ran = 1;
 	cs__buf_init(&o->yara_hits, (size_t)1 << 20);
-	r = yr_scanner_scan_mem(sc, o->data, o->len);
+	r = it ? yr_scanner_scan_mem_blocks(sc, it) : yr_scanner_scan_mem(sc, head, headlen);
 	if (r == ERROR_SUCCESS || r == ERROR_CALLBACK_ERROR)
 		return;
 	if (r == ERROR_SCAN_TIMEOUT) {
@@ -524,6 +658,8 @@ static int scan_object(struct cs_worker *w, struct cs_object *o)
 	} else if (m->rules) {
 		if (o->data)
 			yara_scan(&c);
+		else if (o->has_big_fd)
+			yara_scan_big(&c);
 		else if (!o->from_inventory)
 			w->count[CS_COV_YARA_TOO_LARGE]++;
 	}

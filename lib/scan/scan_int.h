@@ -92,6 +92,10 @@ struct cs_object {
 	int from_inventory; /* matched from a record, not read */
 	/* When set, the YARA rules this scan matched are appended here. */
 	struct cs_buf *yara_keep;
+	/* A file on disk too large to hold (`data` NULL): YARA reads it
+	 * again through this descriptor, in overlapping blocks. */
+	int big_fd;
+	int has_big_fd;
 };
 
 int cs__worker_init(struct cs_worker *w, struct cs_scan *s);

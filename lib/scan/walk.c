@@ -471,11 +471,11 @@ static void scan_file(struct cs_worker *w, struct job *j)
 		o.data = w->buf;
 		o.len = got;
 	}
-	if (m->rules && !whole && size > yara_max)
-		cs__scan_problem(w, j->path, CS_COV_NREASONS, "yara-too-large",
-		                 "%llu bytes: over the YARA size cap; hashed and named only",
-		                 (unsigned long long)size);
-	else if (archive && !whole && size > yara_max)
+	if (m->rules && !whole && size > yara_max && !o.partial) {
+		/* Too large to hold: YARA reads it again, in blocks. */
+		o.big_fd = j->fd;
+		o.has_big_fd = 1;
+	} else if (archive && !whole && size > yara_max)
 		cs__scan_problem(w, j->path, CS_COV_YARA_TOO_LARGE, "yara-too-large",
 		                 "%llu bytes: an archive over the size cap (--yara-max-size); "
 		                 "hashed and named only, not opened",
