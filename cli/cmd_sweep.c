@@ -634,7 +634,7 @@ static double time_left(double limit, double t0)
  * error printed) when nothing usable is left.
  */
 static struct cs_intel *sweep_intel(struct sweep_state *ss, struct cs_store *st, char **files,
-                                    size_t nfiles)
+                                    size_t nfiles, int *unrecorded)
 {
 	const struct cli_global *g = ss->g;
 	struct cs_intel *in = cli_load_intel(st);
@@ -655,10 +655,16 @@ static struct cs_intel *sweep_intel(struct sweep_state *ss, struct cs_store *st,
 			        "import some first (chainsweep intel import), or give --intel");
 			goto fail;
 		}
-		if (pack && (cs_intel_import(in, pack, &is) ||
-		             cs_store_save_intel(st, in, "bundled pack", &is, &ver))) {
+		if (pack && cs_intel_import(in, pack, &is)) {
 			cli_err("cannot import the bundled pack %s", pack);
 			goto fail;
+		}
+		if (pack && (*unrecorded || cs_store_save_intel(st, in, "bundled pack", &is, &ver))) {
+			if (!*unrecorded)
+				cli_err("cannot record the bundled pack in the case (%s): sweeping "
+				        "with it anyway",
+				        cs_store_errmsg(st));
+			*unrecorded = 1;
 		}
 		if (pack && !g->quiet && !g->json)
 			fprintf(stderr,
@@ -673,9 +679,10 @@ static struct cs_intel *sweep_intel(struct sweep_state *ss, struct cs_store *st,
 			cli_err("no usable intel in the --intel sources: nothing swept");
 			goto fail;
 		}
-		if (cs_store_save_intel(st, in, "sweep --intel", NULL, &ver)) {
-			cli_err("cannot record the intel: %s", cs_store_errmsg(st));
-			goto fail;
+		if (!*unrecorded && cs_store_save_intel(st, in, "sweep --intel", NULL, &ver)) {
+			cli_err("cannot record the intel in the case (%s): sweeping with it anyway",
+			        cs_store_errmsg(st));
+			*unrecorded = 1;
 		}
 		if (!g->json)
 			cli_print_intel_gaps(&ss->gaps, g);
@@ -819,6 +826,7 @@ int cmd_sweep(int argc, char **argv, struct cli_global *g)
 	struct cs_pkgset *ps = NULL;
 	struct cs_advisories *adv = NULL;
 	int64_t sweep = 0;
+	int unrecorded = 0; /* the case could not be written */
 	uint64_t v;
 	double max_runtime = 0, t0 = cli_now();
 	double t_intel = 0, t_files = 0, t_logs = 0, t_sw = 0;
@@ -913,9 +921,17 @@ int cmd_sweep(int argc, char **argv, struct cli_global *g)
 	 * found; the time limit counts from here too. */
 	cli_catch_signals();
 	st = cli_create_store(g);
-	if (!st)
-		goto out;
-	in = sweep_intel(&ss, st, intel_files, nintel);
+	if (!st) {
+		/* A case that exists but cannot be written still gives its
+		 * intel: sweep, print, and say it was not recorded. */
+		st = cli_open_store_ro(g);
+		if (!st)
+			goto out;
+		cli_err("the case cannot be written: sweeping anyway; the answer is printed, "
+		        "not recorded");
+		unrecorded = 1;
+	}
+	in = sweep_intel(&ss, st, intel_files, nintel, &unrecorded);
 	if (!in)
 		goto out;
 	cs_intel_finalize(in);
@@ -926,15 +942,24 @@ int cmd_sweep(int argc, char **argv, struct cli_global *g)
 		goto out;
 	}
 	t_intel = cli_now();
-	if (cs_store_sweep_begin(st, host, "files,logs", &sweep)) {
-		cli_err("%s", cs_store_errmsg(st));
-		goto out;
+	/* A case that cannot be written (a full disk, a read-only file) does
+	 * not stop the sweep: the answer is printed, and said not recorded. */
+	if (!unrecorded && cs_store_sweep_begin(st, host, "files,logs", &sweep)) {
+		cli_err("cannot record this sweep in the case (%s): sweeping anyway; the answer "
+		        "is printed, not recorded",
+		        cs_store_errmsg(st));
+		unrecorded = 1;
 	}
 	/* Files, with the host's inventory. */
 	inv = cs_inventory_new();
-	if (!inv || cs_store_inventory_load(st, host, inv, digest, sizeof(digest))) {
-		cli_err("cannot load the inventory: %s", cs_store_errmsg(st));
+	if (!inv) {
+		cli_err("out of memory");
 		goto out;
+	}
+	if (cs_store_inventory_load(st, host, inv, digest, sizeof(digest))) {
+		cli_err("cannot load the inventory (%s): every file is read", cs_store_errmsg(st));
+		cs_inventory_seal(inv);
+		digest[0] = '\0';
 	}
 	so.known = inv;
 	so.known_yara_valid = strcmp(digest, cs_matcher_yara_digest(m)) == 0;
@@ -948,9 +973,9 @@ int cmd_sweep(int argc, char **argv, struct cli_global *g)
 	so.max_runtime = time_left(max_runtime, t0);
 	if (!g->quiet && !g->json && isatty(STDERR_FILENO))
 		so.on_progress = on_progress;
-	if (cs_store_inventory_begin(st, host) == CS_OK)
+	if (!unrecorded && cs_store_inventory_begin(st, host) == CS_OK)
 		ss.inv_st = st;
-	else
+	else if (!unrecorded)
 		cli_err("inventory not recorded: %s", cs_store_errmsg(st));
 	{
 		const char *roots[1] = {root};
@@ -962,7 +987,8 @@ int cmd_sweep(int argc, char **argv, struct cli_global *g)
 	ss.progress = 0;
 	so.on_progress = NULL;
 	/* A sweep cut short still keeps the records of what it read. */
-	if (cs_store_inventory_end(st, rc == CS_OK && ss.inv_st, cs_matcher_yara_digest(m)) &&
+	if (!unrecorded &&
+	    cs_store_inventory_end(st, rc == CS_OK && ss.inv_st, cs_matcher_yara_digest(m)) &&
 	    ss.inv_st)
 		cli_err("inventory not recorded: %s", cs_store_errmsg(st));
 	ss.inv_st = NULL;
@@ -1026,10 +1052,8 @@ int cmd_sweep(int argc, char **argv, struct cli_global *g)
 		npkgs = cs_pkgset_count(ps);
 		sw_incomplete = cs_pkgset_incomplete(ps);
 		/* What the host runs, for the exposure analysis. */
-		if (cs_store_software_save(st, sweep, ps)) {
+		if (!unrecorded && cs_store_software_save(st, sweep, ps))
 			cli_err("cannot record the software: %s", cs_store_errmsg(st));
-			goto out;
-		}
 	}
 	t_sw = cli_now();
 	if (cli_interrupted)
@@ -1041,22 +1065,25 @@ int cmd_sweep(int argc, char **argv, struct cli_global *g)
 	incomplete = fr.incomplete || lr.incomplete || sw_incomplete || stop ||
 	             cli_gaps_total(&ss.gaps, CLI_INTEL_REJECTED) ||
 	             cli_gaps_total(&ss.gaps, CLI_INTEL_UNREADABLE);
-	for (i = 0; i < ss.n; i++) {
+	for (i = 0; i < ss.n && !unrecorded; i++) {
 		if (cs_store_finding_put(st, sweep, &ss.v[i])) {
-			cli_err("cannot record findings: %s", cs_store_errmsg(st));
-			goto out;
+			cli_err("cannot record the findings (%s): they are printed below, not "
+			        "recorded",
+			        cs_store_errmsg(st));
+			unrecorded = 1;
 		}
 	}
-	{
+	if (!unrecorded) {
 		char *cov = coverage_json(&ss, &fr, &lr, ps, npkgs, stop);
 
 		if (!cov || cs_store_sweep_end(st, sweep, cov, incomplete)) {
-			free(cov);
 			cli_err("cannot record the end of the sweep: %s", cs_store_errmsg(st));
-			goto out;
+			unrecorded = 1;
 		}
 		free(cov);
 	}
+	if (unrecorded)
+		cli_err("this sweep is NOT recorded in the case database: keep this output");
 	if (g->verbose && !g->json)
 		fprintf(stderr,
 		        "chainsweep: intel %.2f s, files %.2f s, logs %.2f s, software %.2f s, "

@@ -55,21 +55,32 @@ static int fail(struct cs_store *st, const char *what)
  * later; a record without it says nothing of its gaps, so an old record is
  * marked CS_GAPS_UNKNOWN and its file read again by the next sweep.
  */
-static int inventory_schema(struct cs_store *st)
+static int has_gaps_column(struct cs_store *st, int *has)
 {
 	sqlite3_stmt *q = NULL;
-	int rc = cs__store_run(st, cs__store_inventory_sql), has = 0;
 
-	if (rc)
-		return rc;
 	if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM pragma_table_info('file_inventory')"
 	                               " WHERE name = 'gaps'",
 	                       -1, &q, NULL) != SQLITE_OK)
 		return fail(st, "schema");
-	has = sqlite3_step(q) == SQLITE_ROW;
+	*has = sqlite3_step(q) == SQLITE_ROW;
 	sqlite3_finalize(q);
-	if (has)
-		return CS_OK;
+	return CS_OK;
+}
+
+static int inventory_schema(struct cs_store *st)
+{
+	int rc, has = 0;
+
+	/* Up to date: nothing to write (a case opened read-only loads). */
+	rc = has_gaps_column(st, &has);
+	if (rc || has)
+		return rc;
+	rc = cs__store_run(st, cs__store_inventory_sql);
+	if (!rc)
+		rc = has_gaps_column(st, &has);
+	if (rc || has)
+		return rc;
 	return cs__store_run(st, "ALTER TABLE file_inventory ADD COLUMN gaps INTEGER NOT NULL "
 	                         "DEFAULT 0;"
 	                         "UPDATE file_inventory SET gaps = 1 << 63 WHERE depth = 0;");
@@ -210,6 +221,19 @@ int cs_store_inventory_load(struct cs_store *st, const char *host, struct cs_inv
 
 	if (digest_len)
 		digest[0] = '\0';
+	/* A case that never held an inventory has none to load (and may be
+	 * open read-only, where it cannot be made). */
+	if (sqlite3_prepare_v2(st->db,
+	                       "SELECT 1 FROM sqlite_master WHERE name = 'file_inventory'", -1,
+	                       &q, NULL) != SQLITE_OK)
+		return fail(st, "load");
+	r = sqlite3_step(q);
+	sqlite3_finalize(q);
+	q = NULL;
+	if (r != SQLITE_ROW) {
+		cs_inventory_seal(inv);
+		return CS_OK;
+	}
 	rc = inventory_schema(st);
 	if (!rc)
 		rc = cs__store_host_id(st, host, 0, &id);

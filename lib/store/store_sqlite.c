@@ -300,12 +300,13 @@ static char *immutable_uri(const char *path)
 
 /*
  * Open read-only. A first read tells whether the write-ahead log's
- * shared-memory file could be had; when it cannot (a read-only folder)
- * and there is no -wal file, no writer is at work and the main file is
- * the whole database: it is read as immutable.
+ * shared-memory file could be had; when it cannot (a read-only folder, a
+ * full disk) and there is no -wal file, or an empty one, no writer is at
+ * work and the main file is the whole database: it is read as immutable.
  */
 static int open_readonly(struct cs_store *st, const char *path)
 {
+	struct stat wst;
 	char *wal = NULL, *uri = NULL;
 	int r, ec, rc;
 	size_t n;
@@ -317,14 +318,16 @@ static int open_readonly(struct cs_store *st, const char *path)
 	ec = sqlite3_errcode(st->db) & 0xff;
 	if (r == SQLITE_OK)
 		return CS_OK;
-	if (ec != SQLITE_READONLY && ec != SQLITE_CANTOPEN)
+	if (ec != SQLITE_READONLY && ec != SQLITE_CANTOPEN && ec != SQLITE_IOERR && ec != SQLITE_FULL)
 		goto fail_open;
 	n = strlen(path) + 5;
 	wal = cs__malloc(n);
 	if (!wal)
 		return CS_ERR_NOMEM;
 	snprintf(wal, n, "%s-wal", path);
-	if (access(wal, F_OK) == 0 || errno != ENOENT) {
+	/* An empty log (left by a writer that could not write) holds
+	 * nothing the main file lacks. */
+	if (stat(wal, &wst) == 0 ? wst.st_size != 0 : errno != ENOENT) {
 		free(wal);
 		goto fail_open;
 	}
