@@ -341,6 +341,7 @@ static int cmd_files(int argc, char **argv, struct cli_global *g)
 {
 	struct cs_scan_opts o;
 	struct cs_scan_result res;
+	int left_behind = 0; /* res.abandoned */
 	struct cs_matcher_info mi;
 	struct scan_state ss;
 	struct cs_matcher *m = NULL;
@@ -546,6 +547,7 @@ static int cmd_files(int argc, char **argv, struct cli_global *g)
 			}
 		}
 		rc = cs_scan_files(m, roots, nroots, &o, &res);
+		left_behind = res.abandoned;
 		if (ss.st &&
 		    cs_store_inventory_end(st, !rc && !ss.inv_failed, cs_matcher_yara_digest(m)))
 			cli_err("inventory not recorded: %s", cs_store_errmsg(st));
@@ -589,9 +591,13 @@ static int cmd_files(int argc, char **argv, struct cli_global *g)
 	            : res.incomplete || intel_gap ? CS_EXIT_INCOMPLETE
 	                                          : CS_EXIT_OK;
 out:
-	cs_matcher_free(m);
-	cs_inventory_free(inv);
-	cs_intel_free(in);
+	/* A worker left running inside libyara still uses these: they
+	 * stay until the process exits. */
+	if (!left_behind) {
+		cs_matcher_free(m);
+		cs_inventory_free(inv);
+		cs_intel_free(in);
+	}
 	cs_store_close(st);
 	free(inc);
 	free(exc);

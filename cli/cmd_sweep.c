@@ -808,6 +808,7 @@ int cmd_sweep(int argc, char **argv, struct cli_global *g)
 	struct cs_scan_opts so;
 	struct cs_log_opts lo;
 	struct cs_scan_result fr;
+	int left_behind = 0; /* fr.abandoned */
 	struct cs_log_result lr;
 	struct cs_matcher *m = NULL;
 	struct cs_intel *in = NULL;
@@ -981,6 +982,7 @@ int cmd_sweep(int argc, char **argv, struct cli_global *g)
 		const char *roots[1] = {root};
 
 		rc = cs_scan_files(m, roots, 1, &so, &fr);
+		left_behind = fr.abandoned;
 	}
 	if (ss.progress)
 		fputs("\r\033[K", stderr);
@@ -1098,9 +1100,13 @@ int cmd_sweep(int argc, char **argv, struct cli_global *g)
 	exit_code = ss.n ? CS_EXIT_FOUND : incomplete ? CS_EXIT_INCOMPLETE : CS_EXIT_OK;
 out:
 	free_findings(&ss);
-	cs_inventory_free(inv);
-	cs_matcher_free(m);
-	cs_intel_free(in);
+	/* A worker left running inside libyara still uses these: they
+	 * stay until the process exits. */
+	if (!left_behind) {
+		cs_inventory_free(inv);
+		cs_matcher_free(m);
+		cs_intel_free(in);
+	}
 	cs_store_close(st);
 	free(logs);
 	free(osv);

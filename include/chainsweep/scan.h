@@ -199,6 +199,12 @@ struct cs_scan_result {
 	uint64_t findings;
 	double seconds;
 	int incomplete; /* some gap reason is non-zero */
+	/* Workers still inside libyara when the time limit (or an interrupt)
+	 * had passed by a grace period were left running: their files are
+	 * counted as gaps, no callback comes from them any more, and the
+	 * matcher and the intel it was built from must then never be freed
+	 * (the process should finish and exit). */
+	int abandoned;
 };
 
 /* Progress, called from one thread about twice a second. */

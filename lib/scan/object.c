@@ -113,7 +113,8 @@ void cs__scan_problem(struct cs_worker *w, const char *path, enum cs_scan_reason
 	va_end(ap);
 	d.message = msg;
 	pthread_mutex_lock(&s->out_lock);
-	s->o.on_diag(s->o.userdata, &d);
+	if (!s->abandoned)
+		s->o.on_diag(s->o.userdata, &d);
 	pthread_mutex_unlock(&s->out_lock);
 }
 
@@ -175,7 +176,7 @@ static int emit(struct obj_ctx *c, enum cs_evidence ev, const struct cs_indicato
 	if (!s->o.on_finding)
 		return 0;
 	pthread_mutex_lock(&s->out_lock);
-	if (!s->cb_rc)
+	if (!s->cb_rc && !s->abandoned)
 		rc = s->o.on_finding(s->o.userdata, &f);
 	if (rc && !s->cb_rc) {
 		s->cb_rc = rc;
@@ -598,7 +599,7 @@ static int emit_record(struct cs_worker *w, struct cs_object *o)
 	if (!o->depth)
 		r.gaps = w->file_gaps;
 	pthread_mutex_lock(&s->out_lock);
-	if (!s->cb_rc)
+	if (!s->cb_rc && !s->abandoned)
 		rc = s->o.on_file(s->o.userdata, &r);
 	if (rc && !s->cb_rc) {
 		s->cb_rc = rc;

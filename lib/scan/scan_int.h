@@ -34,6 +34,7 @@ struct cs_scan {
 	int stop;                 /* atomic: stop the sweep (time limit, callback) */
 	int stop_reason;          /* atomic: CS_COV_INTERRUPTED when the flag stopped it */
 	int cb_rc;                /* first non-zero callback return */
+	int abandoned;            /* under out_lock: a worker was left running, no more callbacks */
 	uint64_t bytes_read;      /* atomic, for the rate cap and progress */
 	uint64_t files_done;      /* atomic */
 	char **cur;               /* progress: what the workers read */

@@ -498,6 +498,11 @@ struct worker_arg {
 	struct queue *q;
 	pthread_t th;
 	int started;
+	int done; /* joined, or left running */
+	/* The file being read, for the watchdog's report. */
+	pthread_mutex_t mu;
+	char cur[1024];
+	int busy;
 };
 
 static void *worker_main(void *p)
@@ -515,7 +520,14 @@ static void *worker_main(void *p)
 				                 cs__scan_stop_words(a->w.s));
 			close(j.fd);
 		} else {
+			pthread_mutex_lock(&a->mu);
+			snprintf(a->cur, sizeof(a->cur), "%s", j.path);
+			a->busy = 1;
+			pthread_mutex_unlock(&a->mu);
 			scan_file(&a->w, &j);
+			pthread_mutex_lock(&a->mu);
+			a->busy = 0;
+			pthread_mutex_unlock(&a->mu);
 		}
 		free(j.path);
 	}
@@ -935,25 +947,129 @@ static void finish(struct cs_scan *s, struct cs_scan_result *res)
 	pthread_mutex_destroy(&s->out_lock);
 }
 
+/*
+ * How long workers may run on past the time limit (or an interrupt)
+ * before the watchdog leaves them: a scan inside libyara's regex engine
+ * does not see its timeout, and one file must not hold the sweep.
+ */
+#define WATCHDOG_GRACE 0.5
+
+/* What the workers share; left allocated when one of them is left
+ * running (it may still touch it when libyara returns). */
+struct scan_run {
+	struct cs_scan s;
+	struct queue q;
+	struct worker_arg *wa;
+	unsigned nthreads;
+};
+
+/*
+ * Join the workers. With a time limit or an interrupt flag, a worker that
+ * is still busy WATCHDOG_GRACE seconds after the sweep began to stop is
+ * left running: its file is counted (as the stop's reason) and named, no
+ * callback is made from then on, and 1 is returned.
+ */
+static int join_workers(struct scan_run *run, struct cs_worker *ww, struct cs_scan_result *res)
+{
+	struct cs_scan *s = &run->s;
+	int watch = s->o.max_runtime > 0 || s->o.interrupt;
+	unsigned i, pending = 0;
+	double deadline = 0;
+	int left = 0;
+
+	for (i = 0; i < run->nthreads; i++) {
+		struct worker_arg *a = &run->wa[i];
+
+		if (a->started && !watch) {
+			pthread_join(a->th, NULL);
+			a->done = 1;
+		}
+		if (!a->started || a->done) {
+			add_counts(res, &a->w);
+			cs__worker_release(&a->w);
+			a->done = 1;
+		} else {
+			pending++;
+		}
+	}
+	while (pending) {
+		struct timespec nap = {0, 20 * 1000 * 1000};
+
+		for (i = 0; i < run->nthreads; i++) {
+			struct worker_arg *a = &run->wa[i];
+
+			if (a->done || pthread_tryjoin_np(a->th, NULL) != 0)
+				continue;
+			add_counts(res, &a->w);
+			cs__worker_release(&a->w);
+			a->done = 1;
+			pending--;
+		}
+		if (!pending)
+			break;
+		if (cs__scan_stopping(s)) {
+			if (!deadline)
+				deadline = cs__now() + WATCHDOG_GRACE;
+			else if (cs__now() > deadline)
+				break;
+		}
+		nanosleep(&nap, NULL);
+	}
+	for (i = 0; pending && i < run->nthreads; i++) {
+		struct worker_arg *a = &run->wa[i];
+		char cur[sizeof(a->cur)];
+		int busy;
+
+		if (a->done)
+			continue;
+		pthread_mutex_lock(&a->mu);
+		memcpy(cur, a->cur, sizeof(cur));
+		busy = a->busy;
+		pthread_mutex_unlock(&a->mu);
+		cs__scan_problem(ww, busy ? cur : "-", cs__scan_stop_reason(s),
+		                 cs_scan_reason_name(cs__scan_stop_reason(s)),
+		                 "still being scanned %.1f s after the sweep had to stop (%s): "
+		                 "left behind, not fully read",
+		                 WATCHDOG_GRACE, cs__scan_stop_words(s));
+		pthread_detach(a->th);
+		a->done = 1;
+		left = 1;
+	}
+	if (left) {
+		pthread_mutex_lock(&s->out_lock);
+		s->abandoned = 1;
+		pthread_mutex_unlock(&s->out_lock);
+	}
+	return left;
+}
+
 int cs_scan_files(const struct cs_matcher *m, const char *const *roots, size_t nroots,
                   const struct cs_scan_opts *o, struct cs_scan_result *res)
 {
-	struct cs_scan s;
-	struct queue q;
+	struct scan_run *run;
+	struct cs_scan *s;
+	struct queue *q;
 	struct worker_arg *wa = NULL;
 	struct cs_worker ww;
 	struct walker wk;
 	struct progress_arg pa;
 	pthread_t pth;
 	unsigned nthreads, i;
-	int rc = CS_OK, progress = 0;
+	int rc = CS_OK, progress = 0, left;
 
 	memset(res, 0, sizeof(*res));
 	if (!m || (!roots && nroots))
 		return CS_ERR_INVALID;
-	if (scan_init(&s, m, o))
+	run = cs__calloc(1, sizeof(*run));
+	if (!run)
 		return CS_ERR_NOMEM;
-	nthreads = s.o.threads;
+	s = &run->s;
+	q = &run->q;
+	if (scan_init(s, m, o)) {
+		free(run);
+		return CS_ERR_NOMEM;
+	}
+	nthreads = s->o.threads;
 	if (!nthreads) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 
@@ -961,82 +1077,98 @@ int cs_scan_files(const struct cs_matcher *m, const char *const *roots, size_t n
 	}
 	if (nthreads > 256)
 		nthreads = 256;
-	memset(&q, 0, sizeof(q));
-	q.cap = 4 * (size_t)nthreads + 64;
-	q.v = cs__calloc(q.cap, sizeof(*q.v));
+	q->cap = 4 * (size_t)nthreads + 64;
+	q->v = cs__calloc(q->cap, sizeof(*q->v));
 	wa = cs__calloc(nthreads, sizeof(*wa));
-	if (!q.v || !wa) {
-		free(q.v);
+	if (!q->v || !wa) {
+		free(q->v);
 		free(wa);
+		finish(s, res);
+		free(run);
 		return CS_ERR_NOMEM;
 	}
-	pthread_mutex_init(&q.mu, NULL);
-	pthread_cond_init(&q.not_empty, NULL);
-	pthread_cond_init(&q.not_full, NULL);
-	rc = cs__worker_init(&ww, &s);
+	run->wa = wa;
+	run->nthreads = nthreads;
+	pthread_mutex_init(&q->mu, NULL);
+	pthread_cond_init(&q->not_empty, NULL);
+	pthread_cond_init(&q->not_full, NULL);
+	rc = cs__worker_init(&ww, s);
+	for (i = 0; i < nthreads; i++)
+		pthread_mutex_init(&wa[i].mu, NULL);
 	for (i = 0; i < nthreads && !rc; i++) {
-		rc = cs__worker_init(&wa[i].w, &s);
-		wa[i].q = &q;
+		rc = cs__worker_init(&wa[i].w, s);
+		wa[i].q = q;
 		if (!rc && pthread_create(&wa[i].th, NULL, worker_main, &wa[i]) != 0)
 			rc = CS_ERR_NOMEM;
 		if (!rc)
 			wa[i].started = 1;
 	}
-	if (!rc && s.o.on_progress) {
-		pa.s = &s;
+	if (!rc && s->o.on_progress) {
+		pa.s = s;
 		pa.done = 0;
 		pthread_mutex_init(&pa.mu, NULL);
 		pthread_cond_init(&pa.cv, NULL);
 		progress = pthread_create(&pth, NULL, progress_main, &pa) == 0;
 	}
 	memset(&wk, 0, sizeof(wk));
-	wk.s = &s;
+	wk.s = s;
 	wk.w = &ww;
-	wk.q = &q;
+	wk.q = q;
 	wk.last_dev = (dev_t)-1;
 	cs__buf_init(&wk.path, 0);
-	for (i = 0; i < nroots && !rc && !cs__scan_stopping(&s); i++)
+	for (i = 0; i < nroots && !rc && !cs__scan_stopping(s); i++)
 		walk_root(&wk, roots[i]);
 	if (i < nroots && !rc)
-		ww.count[cs__scan_stop_reason(&s)] += nroots - i;
+		ww.count[cs__scan_stop_reason(s)] += nroots - i;
 	cs__buf_release(&wk.path);
-	pthread_mutex_lock(&q.mu);
-	q.closed = 1;
-	pthread_cond_broadcast(&q.not_empty);
-	pthread_mutex_unlock(&q.mu);
-	for (i = 0; i < nthreads; i++) {
-		if (wa[i].started)
-			pthread_join(wa[i].th, NULL);
-		add_counts(res, &wa[i].w);
-		cs__worker_release(&wa[i].w);
-	}
+	pthread_mutex_lock(&q->mu);
+	q->closed = 1;
+	pthread_cond_broadcast(&q->not_empty);
+	pthread_mutex_unlock(&q->mu);
 	if (progress) {
 		pthread_mutex_lock(&pa.mu);
 		pa.done = 1;
 		pthread_cond_signal(&pa.cv);
 		pthread_mutex_unlock(&pa.mu);
+	}
+	left = join_workers(run, &ww, res);
+	if (progress) {
 		pthread_join(pth, NULL);
 		pthread_mutex_destroy(&pa.mu);
 		pthread_cond_destroy(&pa.cv);
 	}
 	add_counts(res, &ww);
 	cs__worker_release(&ww);
+	if (!rc)
+		rc = s->cb_rc;
+	if (left) {
+		/* A worker may still use all of this when libyara returns:
+		 * it stays allocated. The jobs it has not taken are counted. */
+		pthread_mutex_lock(&q->mu);
+		res->count[cs__scan_stop_reason(s)] += q->n;
+		pthread_mutex_unlock(&q->mu);
+		res->abandoned = 1;
+		res->seconds = cs__now() - s->t0;
+		res->incomplete = 1;
+		return rc;
+	}
 	/* Jobs still queued when a worker failed to start. */
-	while (q.n) {
+	while (q->n) {
 		struct job j;
 
-		queue_pop(&q, &j);
+		queue_pop(q, &j);
 		close(j.fd);
 		free(j.path);
 	}
-	free(q.v);
+	for (i = 0; i < nthreads; i++)
+		pthread_mutex_destroy(&wa[i].mu);
+	free(q->v);
 	free(wa);
-	pthread_mutex_destroy(&q.mu);
-	pthread_cond_destroy(&q.not_empty);
-	pthread_cond_destroy(&q.not_full);
-	if (!rc)
-		rc = s.cb_rc;
-	finish(&s, res);
+	pthread_mutex_destroy(&q->mu);
+	pthread_cond_destroy(&q->not_empty);
+	pthread_cond_destroy(&q->not_full);
+	finish(s, res);
+	free(run);
 	return rc;
 }
 
