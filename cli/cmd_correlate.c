@@ -419,6 +419,7 @@ int cmd_correlate(int argc, char **argv, struct cli_global *g)
 			json_t *o2 = json_object(), *leads = json_array();
 			size_t i;
 
+			json_object_set_new(o2, "record", json_string("correlation"));
 			json_object_set_new(
 				o2, "query",
 				json_pack("{s:I,s:I,s:I,s:I}", "indicators",

@@ -55,6 +55,7 @@ static json_t *hit_json(struct ex_state *es, const struct cs_exposure_hit *h)
 	char t[32];
 	size_t i;
 
+	json_object_set_new(o, "record", json_string("exposed"));
 	json_object_set_new(o, "type", json_string(kind_word(h->kind)));
 	json_object_set_new(o, "key", json_string(cli_escape(&es->esc, h->key)));
 	json_object_set_new(o, "label", json_string(cli_escape(&es->esc, h->label)));
@@ -322,7 +323,7 @@ int cmd_exposure(int argc, char **argv, struct cli_global *g)
 			goto out;
 		}
 	} else if (g->json) {
-		json_t *o = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I}", "type", "summary",
+		json_t *o = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I}", "record", "summary",
 		                      "compromised", cli_escape(&es.esc, q.compromised), "versions",
 		                      (json_int_t)res.versions, "hosts", (json_int_t)res.hosts,
 		                      "other", (json_int_t)res.other, "indeterminate",

@@ -18,7 +18,7 @@ $CS --db $DB exposure --compromised x_trader@r7.17.90p608 --relations relations.
 	grep -c '422' || true
 # JSON Lines: what reached, and the path as keys.
 $CS --db $DB --json exposure --compromised x_trader@r7.17.90p608 --relations relations.yaml |
-	jq -c 'if .type == "summary" then . else
+	jq -c 'if .record == "summary" then . else
 		{type, label: .label, indeterminate, path:  [.path[] | (.relation // "") + ">" + .key]} end'
 # DOT: every edge walked, quoted; SVG: well-formed, one box per node.
 x $CS --db $DB --quiet exposure --compromised x_trader@r7.17.90p608 --relations relations.yaml --dot
