@@ -599,6 +599,11 @@ static int cmd_show(int argc, char **argv, struct cli_global *g)
 				cli_err("unknown kind '%s'", cli_safe(argv[a]));
 				return CS_EXIT_ERROR;
 			}
+		} else if (argv[a][0] == '-' && argv[a][1] == '-') {
+			/* A value never starts "--"; a defanged one may with one. */
+			cli_err("intel show: unknown option '%s'", cli_safe(argv[a]));
+			cli_err("usage: chainsweep intel show VALUE [--kind K]");
+			return CS_EXIT_ERROR;
 		} else if (!value) {
 			value = argv[a];
 		} else {
@@ -696,6 +701,13 @@ int cmd_intel(int argc, char **argv, struct cli_global *g)
 				return CS_EXIT_OK;
 			}
 		}
+	}
+	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	                  strcmp(argv[1], "help") == 0)) {
+		fputs("usage: chainsweep intel import|ls|stats|show ...\n\n", stdout);
+		for (i = 0; i < sizeof(intel_help) / sizeof(intel_help[0]); i++)
+			printf("%s\n", intel_help[i].help);
+		return CS_EXIT_OK;
 	}
 	if (argc < 2) {
 		cli_err("usage: chainsweep intel import|ls|stats|show ...");

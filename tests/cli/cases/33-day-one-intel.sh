@@ -14,3 +14,7 @@ x $CS --db $DB scan files --no-inventory --no-record tree 2>&1 | sed -e 's/ in [
 $CS --db $DB sweep --root tree >/dev/null; echo "[exit $?]"
 x $CS --db $DB findings --indicator 'JOURNALIDE[.]org'
 x $CS --db $DB findings --indicator 'hxxps://journalide[.]org'
+# An unknown option is an error, never a value to look up; intel --help
+# lists every intel command.
+x $CS --db $DB intel show --bogus-opt
+$CS --db $DB intel --help | grep -c '^usage: chainsweep intel'
