@@ -132,6 +132,8 @@ struct cli_text {
 const char *cli_escape(struct cli_text *t, const char *s);
 const char *cli_escape_path(struct cli_text *t, const char *s);
 void cli_text_release(struct cli_text *t);
+/* This host's name into buf ("localhost" when it has none); returns buf. */
+const char *cli_this_host(char *buf, size_t len);
 /*
  * cli_escape() into one of CLI_SAFE_SLOTS rotating buffers, for printing
  * intel text (values, labels, descriptions, notes), host names and

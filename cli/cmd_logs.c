@@ -433,12 +433,8 @@ int cmd_logs(int argc, char **argv, struct cli_global *g)
 			st = cli_create_store(g);
 		if (!st)
 			goto out;
-		if (!host) {
-			if (gethostname(hostbuf, sizeof(hostbuf)) != 0)
-				snprintf(hostbuf, sizeof(hostbuf), "localhost");
-			hostbuf[sizeof(hostbuf) - 1] = '\0';
-			host = hostbuf;
-		}
+		if (!host)
+			host = cli_this_host(hostbuf, sizeof(hostbuf));
 		ls.rec = cli_recorder_new(g, in, host);
 		if (!ls.rec) {
 			cli_err("out of memory");

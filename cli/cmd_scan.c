@@ -470,12 +470,8 @@ static int cmd_files(int argc, char **argv, struct cli_global *g)
 		files_usage(stderr);
 		goto out;
 	}
-	if (!host) {
-		if (gethostname(hostbuf, sizeof(hostbuf)) != 0)
-			snprintf(hostbuf, sizeof(hostbuf), "localhost");
-		hostbuf[sizeof(hostbuf) - 1] = '\0';
-		host = hostbuf;
-	}
+	if (!host)
+		host = cli_this_host(hostbuf, sizeof(hostbuf));
 	if (!nintel || !no_inventory || !no_record) {
 		/* With --intel this is a sweep, which may start a case. */
 		st = nintel ? cli_create_store(g) : cli_open_store(g);

@@ -229,12 +229,8 @@ static const char *default_host(const char *root, char *buf, size_t len)
 	size_t n;
 	char *b;
 
-	if (!root) {
-		if (gethostname(buf, len) != 0)
-			snprintf(buf, len, "localhost");
-		buf[len - 1] = '\0';
-		return buf;
-	}
+	if (!root)
+		return cli_this_host(buf, len);
 	snprintf(buf, len, "%s", root);
 	n = strlen(buf);
 	while (n > 1 && buf[n - 1] == '/')

@@ -909,11 +909,10 @@ int cmd_sweep(int argc, char **argv, struct cli_global *g)
 			const char *b = strrchr(root, '/');
 
 			snprintf(hostbuf, sizeof(hostbuf), "%s", b && b[1] ? b + 1 : root);
-		} else if (gethostname(hostbuf, sizeof(hostbuf)) != 0) {
-			snprintf(hostbuf, sizeof(hostbuf), "localhost");
+			host = hostbuf;
+		} else {
+			host = cli_this_host(hostbuf, sizeof(hostbuf));
 		}
-		hostbuf[sizeof(hostbuf) - 1] = '\0';
-		host = hostbuf;
 	}
 	ss.host = host;
 	ss.root = strcmp(root, "/") ? root : "";

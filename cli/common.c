@@ -341,6 +341,14 @@ const char *cli_safe(const char *s)
 	return cli_escape(t, s ? s : "");
 }
 
+const char *cli_this_host(char *buf, size_t len)
+{
+	if (gethostname(buf, len) != 0)
+		snprintf(buf, len, "localhost");
+	buf[len - 1] = '\0';
+	return buf;
+}
+
 void cli_text_release(struct cli_text *t)
 {
 	free(t->p);
