@@ -50,7 +50,7 @@
 #define OG_ROW       26
 #define OG_EDGE_X    250
 #define OG_NODE_X    432
-#define OG_NODE_R    13
+#define OG_NODE_R    11
 
 #define DAY_MS ((int64_t)86400000)
 
