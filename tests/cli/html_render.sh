@@ -187,8 +187,10 @@ for wd in 1400 400; do
 		fail=1
 	fi
 	if grep -Eq '^(folded|unfolded): ' "$tmp/probe-$wd.txt"; then
-		echo "FAIL: html_render: at $wd px:"
-		grep -E '^(folded|unfolded): ' "$tmp/probe-$wd.txt" | head -n 30
+		echo "FAIL: html_render: at $wd px (problems by kind, then the first of them):"
+		grep -E '^(folded|unfolded): ' "$tmp/probe-$wd.txt" |
+			sed -E 's/^(folded|unfolded): ([^:]*):.*/\1: \2/' | sort | uniq -c
+		grep -E '^(folded|unfolded): ' "$tmp/probe-$wd.txt" | head -n 20
 		fail=1
 	fi
 	# What a reader sees first, and the whole page.
