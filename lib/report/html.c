@@ -133,7 +133,7 @@ static const char css[] =
         "margin-right:.4em;border-top-width:3px}\n"
         ".r-exact{border-top:3px solid #c0392b}.r-parent-domain{border-top:3px dashed #d35400}\n"
         ".r-url-host{border-top:3px dashed #2471a3}.r-resolution{border-top:3px dotted #117a65}\n"
-        ".r-co-occurrence{border-top:3px dotted #7d3c98}.r-prefix{border-top:3px dotted #7b858e}\n"
+        ".r-co-occurrence{border-top:3px dotted #7d3c98}.r-network-prefix{border-top:3px dotted #7b858e}\n"
         /* narrow screens: one column, tables as cards */
         "@media (max-width:720px){body{margin:1em auto}\n"
         ".fhead{display:none}details.finding>summary{grid-template-columns:1.1em minmax(0,1fr)}\n"
@@ -599,7 +599,7 @@ static void checked_against(struct hw *w)
 		}
 		if (j < i)
 			continue;
-		put(w, n++ ? (n > 1 ? ", " : "") : "");
+		put(w, n++ ? ", " : "");
 		intel_phrase(w, c->intel_version, c->intel_indicators);
 	}
 	if (!n)

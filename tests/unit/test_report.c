@@ -1145,6 +1145,19 @@ static void test_html_overlap(void **state)
 	assert_null(strstr(out, "not-counted.example"));
 	assert_null(strstr(out, "<?xml"));
 	assert_non_null(strstr(out, "<figure class=\"evidence\">\n<svg xmlns"));
+	/* the graph: the value found in a box, the lead as node 1, one line
+	 * for the counted piece, no text on it; the legend names both */
+	assert_int_equal(count_of(out, "<path class=\"edge\""), 1);
+	assert_non_null(strstr(out, "<title>parent-domain a.&lt;b&gt;.example &#8594; "
+	                            "&lt;b&gt;.example (weight 0.56) &#8594; #1 actor:&lt;Tide "
+	                            "&amp; Water&gt;</title></path>"));
+	assert_non_null(strstr(out, "\">a.&lt;b&gt;.example</text>"));
+	assert_non_null(strstr(out, "text-anchor=\"middle\">1</text>"));
+	assert_non_null(strstr(out, "<li><strong>1</strong> actor:&lt;Tide &amp; Water&gt; "
+	                            "<small>(score 0.56)</small></li>"));
+	assert_non_null(strstr(out, "<li><span class=\"rel r-parent-domain\"></span>"
+	                            "parent-domain</li>"));
+	assert_null(strstr(out, "class=\"rel r-exact\""));
 	free(out);
 	x->r.leads = NULL;
 	x->r.nleads = 0;
