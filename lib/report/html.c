@@ -71,7 +71,7 @@ static const char css[] =
         ".verdict.hit{background:#fdecea;border-left:6px solid #c0392b}\n"
         ".verdict.clean{background:#eaf7ee;border-left:6px solid #27ae60}\n"
         ".mono{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.93em;"
-        "overflow-wrap:anywhere}\n.where{word-break:break-all}td.ev,dd{overflow-wrap:anywhere}\n"
+        "overflow-wrap:anywhere}\ntd.ev,dd{overflow-wrap:anywhere}\n"
         "table{border-collapse:collapse;width:100%;margin:.4em 0 1em;font-size:13px}\n"
         "th,td{border:1px solid #d5dbe1;padding:3px 6px;text-align:left;vertical-align:top}\n"
         "th{background:#f1f4f7}td.num{text-align:right;font-variant-numeric:tabular-nums}\n"
@@ -234,19 +234,37 @@ static void esc_n(struct hw *w, const char *s, size_t max)
 	put(w, "\xe2\x80\xa6");
 }
 
-/* As esc_n(), keeping the end ("…" first): a path keeps its file name. */
-static void esc_tail(struct hw *w, const char *s, size_t max)
+/* A path escaped, with a line-break opportunity (<wbr/>) after each
+ * separator, so a long path wraps at a folder rather than inside a name. */
+static void esc_path(struct hw *w, const char *s)
+{
+	size_t n;
+
+	while (*s) {
+		n = strcspn(s, "/\\");
+		if (!s[n]) {
+			esc(w, s);
+			return;
+		}
+		esc_range(w, s, s + n + 1);
+		put(w, "<wbr/>");
+		s += n + 1;
+	}
+}
+
+/* A path cut to its last `max` code points ("…" first), so it keeps its
+ * file name, written as esc_path() does. */
+static void path_tail(struct hw *w, const char *s, size_t max)
 {
 	size_t n;
 
 	s = s ? s : "";
 	n = cps(s);
-	if (n <= max) {
-		esc(w, s);
-		return;
+	if (n > max) {
+		put(w, "\xe2\x80\xa6");
+		s = cp_at(s, n - (max - 1));
 	}
-	put(w, "\xe2\x80\xa6");
-	esc(w, cp_at(s, n - (max - 1)));
+	esc_path(w, s);
 }
 
 /* As esc_n(), keeping both ends: a hash stays recognisable. */
@@ -819,7 +837,7 @@ static int finding_row(struct hw *w, const struct cs_finding_rec *f, struct cs_b
 	   kind);
 	esc_mid(w, lab->data, ROW_WHAT_CHARS);
 	put(w, "</span></span><span class=\"where mono\">");
-	esc_tail(w, f->location, ROW_WHERE_CHARS);
+	path_tail(w, f->location, ROW_WHERE_CHARS);
 	put(w, "</span>");
 	if (a) {
 		pf(w, "<time class=\"when\" datetime=\"%s\">", cs__rpt_time(t, sizeof(t), a, 0));
@@ -857,7 +875,7 @@ static int finding_row(struct hw *w, const struct cs_finding_rec *f, struct cs_b
 		put(w, "</span>");
 	}
 	put(w, "</dd><dt>Where</dt><dd class=\"mono\">");
-	esc(w, f->location);
+	esc_path(w, f->location ? f->location : "");
 	put(w, "</dd><dt>First seen</dt><dd>");
 	time_or(w, f->first_seen_ms, "no time");
 	put(w, "</dd><dt>Last seen</dt><dd>");
