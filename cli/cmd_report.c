@@ -24,6 +24,8 @@ struct report_state {
 	size_t nhosts;
 	char **owned; /* strings the records point at */
 	size_t nowned;
+	struct cs_intel_version *versions; /* id and indicators of each, newest first */
+	size_t nversions;
 };
 
 /* Keep p (malloc'ed) until the report is written; NULL when p is. */
@@ -170,6 +172,7 @@ static int on_sweep(void *ud, const struct cs_sweep_info *s)
 	h->host = own(rs, s->host);
 	h->swept_ms = s->finished * 1000;
 	h->incomplete = s->incomplete;
+	h->intel_version = s->intel_version;
 	cov = s->coverage ? json_loads(s->coverage, 0, NULL) : NULL;
 	if (cov) {
 		h->files = (uint64_t)json_u(cov, "files");
@@ -180,6 +183,32 @@ static int on_sweep(void *ud, const struct cs_sweep_info *s)
 		h->ngaps = sweep_gaps(rs, cov, &h->gaps);
 		json_decref(cov);
 	}
+	return 0;
+}
+
+/* Keep each intel version's id and size (the note is not kept). */
+static int on_version(void *ud, const struct cs_intel_version *v)
+{
+	struct report_state *rs = ud;
+	struct cs_intel_version *nv = realloc(rs->versions, (rs->nversions + 1) * sizeof(*nv));
+
+	if (!nv)
+		return CS_ERR_NOMEM;
+	rs->versions = nv;
+	memset(&nv[rs->nversions], 0, sizeof(*nv));
+	nv[rs->nversions].id = v->id;
+	nv[rs->nversions++].indicators = v->indicators;
+	return 0;
+}
+
+/* How many indicators intel version `id` held; 0 when unknown. */
+static uint64_t version_size(const struct report_state *rs, int64_t id)
+{
+	size_t i;
+
+	for (i = 0; id && i < rs->nversions; i++)
+		if (rs->versions[i].id == id)
+			return rs->versions[i].indicators;
 	return 0;
 }
 
@@ -254,7 +283,6 @@ int cmd_report(int argc, char **argv, struct cli_global *g)
 	};
 	struct cli_text t = {NULL, 0};
 	char err[4096 + 256];
-	char *svg = NULL;
 	const char *out = ".", *host = NULL, *title = "chainsweep case report";
 	int k, rc = CS_EXIT_ERROR, x;
 	size_t i;
@@ -290,14 +318,21 @@ int cmd_report(int argc, char **argv, struct cli_global *g)
 	if (!in)
 		goto done;
 	rs.intel = in;
-	if (cs_store_findings(st, host, 0, on_finding, &rs) || cs_store_sweeps(st, on_sweep, &rs)) {
+	if (cs_store_findings(st, host, 0, on_finding, &rs) || cs_store_sweeps(st, on_sweep, &rs) ||
+	    cs_store_versions(st, 0, on_version, &rs)) {
 		cli_err("%s", cs_store_errmsg(st));
 		goto done;
 	}
+	for (i = 0; i < rs.nhosts; i++)
+		rs.hosts[i].intel_indicators = version_size(&rs, rs.hosts[i].intel_version);
 	memset(&r, 0, sizeof(r));
 	r.title = title;
 	r.generated_ms = (int64_t)time(NULL) * 1000;
 	r.tool_version = CS_VERSION;
+	if (rs.nversions) {
+		r.intel_version = rs.versions[0].id;
+		r.intel_indicators = rs.versions[0].indicators;
+	}
 	r.findings = rs.v;
 	r.nfindings = rs.n;
 	r.nwindows = windows(&rs, &w);
@@ -316,9 +351,6 @@ int cmd_report(int argc, char **argv, struct cli_global *g)
 	/* Whose activity: the case's findings against the intel's clusters. */
 	if (rs.n && !host) {
 		struct cs_correlate_opts co;
-		struct cs_graph *gr;
-		size_t len = 0;
-		FILE *mf;
 
 		memset(&co, 0, sizeof(co));
 		co.cooccur = 1;
@@ -331,24 +363,6 @@ int cmd_report(int argc, char **argv, struct cli_global *g)
 			r.leads = leads;
 			if (!leads)
 				r.nleads = 0;
-			gr = cs_graph_new();
-			mf = r.nleads && gr ? open_memstream(&svg, &len) : NULL;
-			if (mf) {
-				int grc = cs_correlation_graph(corr, 4, 6, gr);
-
-				if (!grc)
-					grc = cs_graph_write_svg(gr, mf);
-				if (fclose(mf) != 0 && !grc)
-					grc = CS_ERR_IO;
-				if (grc) {
-					cli_err("evidence graph left out of the report: %s",
-					        cs_strerror(grc));
-					free(svg);
-					svg = NULL;
-				}
-			}
-			cs_graph_free(gr);
-			r.leads_svg = svg;
 		} else {
 			cli_err("overlap leads left out of the report: %s", cs_store_errmsg(st));
 		}
@@ -366,7 +380,7 @@ int cmd_report(int argc, char **argv, struct cli_global *g)
 done:
 	cs_correlation_free(corr);
 	free(leads);
-	free(svg);
+	free(rs.versions);
 	free(w);
 	for (i = 0; i < rs.nowned; i++)
 		free(rs.owned[i]);

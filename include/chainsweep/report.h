@@ -4,9 +4,10 @@
  * A report is written from the findings of one or more sweeps, already
  * deduplicated: one struct cs_finding_rec per (host, what, where), with
  * first and last seen. Writers: JSON Lines (the versioned findings
- * schema), a self-contained HTML page (summary, findings per host, an SVG
- * timeline of first/last contact per indicator against each incident's
- * compromise window, the coverage table), a STIX 2.1 bundle of sightings
+ * schema), a self-contained HTML page (summary, findings per host as
+ * compact rows that unfold, a timeline with one lane per host against each
+ * incident's compromise window, the overlap leads and their graph, the
+ * coverage table with the intel each sweep checked against), a STIX 2.1 bundle of sightings
  * and a MISP event; the last two import back into chainsweep.
  */
 #ifndef CHAINSWEEP_REPORT_H
@@ -68,6 +69,10 @@ struct cs_host_coverage {
 	const char *const *gaps;   /* "denied 3", "archive-encrypted 1", ... */
 	size_t ngaps;
 	int incomplete;
+	/* The intel the sweep checked against: its version and how many
+	 * indicators that version held; 0 when unknown. */
+	int64_t intel_version;
+	uint64_t intel_indicators;
 };
 
 struct cs_lead; /* chainsweep/correlate.h */
@@ -76,19 +81,19 @@ struct cs_report {
 	const char *title;
 	int64_t generated_ms;
 	const char *tool_version;
-	int64_t intel_version;
+	int64_t intel_version;     /* the case's newest intel version, 0 unknown */
+	uint64_t intel_indicators; /* indicators it holds, 0 unknown */
 	const struct cs_finding_rec *findings;
 	size_t nfindings;
 	const struct cs_incident_window *windows;
 	size_t nwindows;
 	const struct cs_host_coverage *hosts;
 	size_t nhosts;
-	/* Overlap leads of the case (chainsweep correlate --case) and their
-	 * evidence graph as an SVG document, shown by the HTML report; NULL
+	/* Overlap leads of the case (chainsweep correlate --case), shown by
+	 * the HTML report as a table and an evidence graph it draws; NULL
 	 * and 0 when not computed. */
 	const struct cs_lead *const *leads;
 	size_t nleads;
-	const char *leads_svg;
 };
 
 /*

@@ -196,26 +196,24 @@ static struct fixture *fixture(void)
 	x->w[1] = (struct cs_incident_window){"JumpCloud-2023", ms("2023-06-20"), ms("2023-07-31")};
 	x->w[2] = (struct cs_incident_window){"Unused-2020", ms("2020-01-01"), ms("2020-02-01")};
 	x->h[0] = (struct cs_host_coverage){
-	        "ws-01", ms("2024-01-10T10:00:00Z"), 1200, 1190, 3, 50000, 900, NULL, 0, 0};
+	        "ws-01", ms("2024-01-10T10:00:00Z"), 1200, 1190, 3, 50000, 900, NULL, 0, 0, 7, 1234};
 	x->h[1] = (struct cs_host_coverage){
-	        "ws-02", ms("2024-01-10T10:05:00Z"), 800, 700, 2, 1000, 300, gaps2, 2, 1};
+	        "ws-02", ms("2024-01-10T10:05:00Z"), 800, 700, 2, 1000, 300, gaps2, 2, 1, 7, 1234};
 	x->h[2] = (struct cs_host_coverage){
-	        "ws-03", ms("2024-01-10T10:07:00Z"), 10, 10, 0, 0, 0, NULL, 0, 0};
+	        "ws-03", ms("2024-01-10T10:07:00Z"), 10, 10, 0, 0, 0, NULL, 0, 0, 7, 1234};
 	x->h[3] = (struct cs_host_coverage){
-	        "clean-04", ms("2024-01-10T10:09:00Z"), 99, 99, 1, 10, 5, NULL, 0, 0};
-	x->r = (struct cs_report){"Case 42 <3CX>",
-	                          ms("2024-01-10T11:00:00Z"),
-	                          "0.1.0",
-	                          7,
-	                          x->f,
-	                          CS_ARRAY_SIZE(x->f),
-	                          x->w,
-	                          CS_ARRAY_SIZE(x->w),
-	                          x->h,
-	                          CS_ARRAY_SIZE(x->h),
-	                          NULL,
-	                          0,
-	                          NULL};
+	        "clean-04", ms("2024-01-10T10:09:00Z"), 99, 99, 1, 10, 5, NULL, 0, 0, 6, 1200000};
+	x->r = (struct cs_report){.title = "Case 42 <3CX>",
+	                          .generated_ms = ms("2024-01-10T11:00:00Z"),
+	                          .tool_version = "0.1.0",
+	                          .intel_version = 7,
+	                          .intel_indicators = 1234,
+	                          .findings = x->f,
+	                          .nfindings = CS_ARRAY_SIZE(x->f),
+	                          .windows = x->w,
+	                          .nwindows = CS_ARRAY_SIZE(x->w),
+	                          .hosts = x->h,
+	                          .nhosts = CS_ARRAY_SIZE(x->h)};
 	return x;
 }
 
@@ -244,6 +242,18 @@ static void keep(const char *name, const char *data)
 
 	if (dir && *dir)
 		free(cs_test_write(dir, name, data, strlen(data)));
+}
+
+/* A copy of s without the line-break hints (<wbr/>) paths are written
+ * with. Caller frees. */
+static char *no_wbr(const char *s)
+{
+	char *c = strdup(s), *p;
+
+	assert_non_null(c);
+	while ((p = strstr(c, "<wbr/>")))
+		memmove(p, p + 6, strlen(p + 6) + 1);
+	return c;
 }
 
 static size_t count_of(const char *hay, const char *needle)
@@ -415,7 +425,7 @@ static void test_html(void **state)
 {
 	struct fixture *x = fixture();
 	char *out = render(cs_report_html, &x->r, NULL);
-	const char *p, *svg, *svgend;
+	const char *p, *tl;
 	size_t i;
 
 	(void)state;
@@ -430,9 +440,10 @@ static void test_html(void **state)
 	assert_null(strstr(out, "@import"));
 	for (p = out; (p = strstr(p, "href=")); p++)
 		assert_true(strncmp(p, "href=\"#", 7) == 0);
-	/* escaped: the path with markup, the title */
-	assert_non_null(strstr(out, "/home/zo\xc3\xab/&lt;script&gt;alert(&#39;x&#39;)"
-	                            "&lt;/script&gt;/\xc3\xa9vil.dll"));
+	/* escaped: the path with markup (a line may break after each
+	 * separator), the title */
+	assert_non_null(strstr(out, "/<wbr/>home/<wbr/>zo\xc3\xab/<wbr/>&lt;script&gt;alert(&#39;"
+	                            "x&#39;)&lt;/<wbr/>script&gt;/<wbr/>\xc3\xa9vil.dll"));
 	assert_non_null(strstr(out, "<title>Case 42 &lt;3CX&gt;</title>"));
 	/* summary in plain words */
 	assert_non_null(strstr(out, "<strong>Hit.</strong> 7 findings on 3 of 4 hosts: ws-01, "
@@ -448,42 +459,53 @@ static void test_html(void **state)
 	                            "inside it.</li>"));
 	assert_non_null(strstr(out, "<strong>JumpCloud-2023</strong>: 1 finding on 1 host"));
 	assert_non_null(strstr(out, "1 finding names no incident."));
-	assert_non_null(strstr(out, "No findings on: clean-04."));
-	/* every finding in the tables */
-	for (i = 0; i < CS_ARRAY_SIZE(x->f); i++) {
-		if (!strchr(x->f[i].location, '<'))
-			assert_non_null(strstr(out, x->f[i].location));
-	}
-	assert_int_equal(count_of(out, "<tr class=\"wl\">"), 1);
-	assert_non_null(strstr(out, "<span class=\"badge wl\">warninglisted</span>"));
-	/* timeline: one row per timed indicator, the two incidents shaded,
-	 * not the window no finding names */
-	svg = strstr(out, "<svg");
-	svgend = strstr(out, "</svg>");
-	assert_non_null(svg);
-	assert_non_null(svgend);
-	assert_null(strstr(out, "Unused-2020"));
+	assert_non_null(strstr(out, "No findings on: clean-04, checked against intel version 6 "
+	                            "(1,200,000 indicators)."));
+	assert_non_null(strstr(out, "the case holds intel version 7 (1,234 indicators)"));
+	/* every finding a row that unfolds, its whole location inside */
+	assert_int_equal(count_of(out, "<details class=\"finding"), CS_ARRAY_SIZE(x->f));
+	assert_int_equal(count_of(out, "<time class=\"when\""), CS_ARRAY_SIZE(x->f));
 	{
-		size_t nb = 0, nrows = 0;
+		char *plain = no_wbr(strstr(out, "<section id=\"findings\">"));
 
-		for (p = svg; (p = strstr(p, "class=\"band\"")) && p < svgend; p++)
-			nb++;
-		for (p = svg; (p = strstr(p, "class=\"rowlabel\"")) && p < svgend; p++)
-			nrows++;
-		assert_int_equal(nb, 2);
-		assert_int_equal(nrows, 6);
+		*strstr(plain, "</section>") = '\0';
+		for (i = 0; i < CS_ARRAY_SIZE(x->f); i++) {
+			if (!strchr(x->f[i].location, '<'))
+				assert_non_null(strstr(plain, x->f[i].location));
+		}
+		free(plain);
 	}
-	assert_non_null(strstr(svg, ">2023-03<") ? svg : strstr(svg, ">2023-04<"));
-	/* a product version keeps its version in sight; long values are cut */
-	assert_non_null(
-	        strstr(svg, "text-anchor=\"end\">3CX DesktopApp 18.12.416 (Windows)</text>"));
-	assert_non_null(
-	        strstr(svg, "sha256 a60a61bf844bc181d4540c9fac53203250a98\xe2\x80\xa6</text>"));
+	assert_int_equal(count_of(out, "<details class=\"finding wl\">"), 1);
+	assert_non_null(strstr(out, "<span class=\"badge wl\">warninglisted</span>"));
+	assert_non_null(strstr(out, "<time class=\"when\" datetime=\"2023-03-23T08:00:00Z\">"
+	                            "2023-03-23 08:00<span class=\"to\">to 2023-03-29 17:30</span>"
+	                            "<span class=\"cnt\">seen 14 times</span></time>"));
+	/* a product version keeps its version in sight; a hash keeps both ends */
+	assert_non_null(strstr(out, "<span class=\"mono\">3CX DesktopApp 18.12.416 (Windows)"));
+	assert_non_null(strstr(out, ">sha256 a60a61bf844bc1\xe2\x80\xa6" "ad6153869f01e19cc36203<"));
+	/* timeline: a lane per host with a timed finding, a mark per finding
+	 * with a time, the two incidents the findings name with their edges
+	 * ticked, not the window no finding names */
+	tl = strstr(out, "<section id=\"timeline\">");
+	assert_non_null(tl);
+	assert_null(strstr(out, "<svg"));
+	assert_null(strstr(out, "Unused-2020"));
+	assert_int_equal(count_of(tl, "<div class=\"track wrow\">"), 2);
+	assert_int_equal(count_of(tl, "<div class=\"lname\">ws-"), 2);
+	assert_int_equal(count_of(tl, "<span class=\"mk "), 6);
+	assert_non_null(strstr(tl, "<span class=\"tk l\" style=\"left:0%\">2023-02-23</span>"));
+	assert_non_null(strstr(tl, "<span class=\"tk r\" style=\"right:0%\">2023-08-06</span>"));
+	assert_non_null(strstr(tl, "\">3CX-2023 2023-03-01</span>"));
+	assert_non_null(strstr(tl, "\">3CX-2023 2023-04-30</span>"));
+	assert_non_null(strstr(tl, "\">JumpCloud-2023 2023-06-20</span>"));
+	assert_non_null(strstr(tl, "\">JumpCloud-2023 2023-07-31</span>"));
 	assert_non_null(strstr(out, "<h3>No time</h3>"));
 	assert_non_null(strstr(out, "\xc3\xa9vil.dll</span>: no time; host ws-03"));
-	/* coverage */
+	/* coverage, with the intel each sweep checked against */
 	assert_non_null(strstr(out, "<span class=\"badge inc\">INCOMPLETE</span></td>"));
 	assert_non_null(strstr(out, "denied 3<br/>archive-encrypted 1"));
+	assert_non_null(strstr(out, "<td data-l=\"Intel\">version 6<br/><small>1,200,000 "
+	                            "indicators</small></td>"));
 	assert_int_equal(count_of(out, "<span class=\"badge ok\">complete</span>"), 3);
 
 	if (system("command -v xmllint >/dev/null 2>&1") == 0) {
@@ -894,7 +916,7 @@ static void test_misp_shared_tags(void **state)
 	        {CS_FIND_LOG, "h", "log", "a.log:2", "203.0.113.9", "ipv4", "203.0.113.9", l, 2,
 	         NULL, 0, -1, 0, 0, 1, NULL, NULL, NULL},
 	};
-	struct cs_report r = {"shared", 1700000000000, NULL, 0, f, 2, NULL, 0, NULL, 0, NULL, 0, NULL};
+	struct cs_report r = {.title = "shared", .generated_ms = 1700000000000, .findings = f, .nfindings = 2};
 	size_t len;
 	char *out = render(cs_report_misp, &r, &len);
 	json_t *root = json_loads(out, 0, NULL), *ev = json_object_get(root, "Event");
@@ -993,7 +1015,7 @@ static void test_not_utf8(void **state)
 	                           NULL,
 	                           NULL,
 	                           NULL};
-	struct cs_report r = {NULL, 0, NULL, 0, &f, 1, NULL, 0, NULL, 0, NULL, 0, NULL};
+	struct cs_report r = {.findings = &f, .nfindings = 1};
 	char *out = render(cs_report_jsonl, &r, NULL);
 
 	(void)state;
@@ -1001,6 +1023,106 @@ static void test_not_utf8(void **state)
 	free(out);
 	out = render(cs_report_html, &r, NULL);
 	check_balanced(out);
+	free(out);
+}
+
+/* A finding a MISP event tagged with thirty ATT&CK techniques, at a very
+ * long path: its row names the incident and actor, shortens the
+ * techniques to two ids and a count and keeps the path's end; unfolded,
+ * every technique and the whole path are there. */
+static void test_html_long_finding(void **state)
+{
+	static char names[30][64], path[1024];
+	const char *labels[33];
+	struct cs_finding_rec f;
+	struct cs_host_coverage h[2];
+	struct cs_report r;
+	char *out, want[128];
+	const char *row, *rowend;
+	size_t i;
+
+	(void)state;
+	labels[0] = "campaign:Long-2024";
+	labels[1] = "actor:Some Group";
+	labels[2] = "incident:Long-2024";
+	for (i = 0; i < 30; i++) {
+		snprintf(names[i], sizeof(names[i]), "attack-pattern:Technique number %zu - T%04zu.%03zu",
+		         i, 1000 + i, i);
+		labels[3 + i] = names[i];
+	}
+	strcpy(path, "/home/analyst");
+	for (i = 0; i < 40; i++)
+		strcat(path, "/a-rather-deep-folder");
+	strcat(path, "/payload-final.bin");
+	memset(&f, 0, sizeof(f));
+	f.kind = CS_FIND_FILE;
+	f.host = "ws-09";
+	f.evidence = "hash";
+	f.location = path;
+	f.observed = SHA256;
+	f.ind_kind = "sha256";
+	f.ind_value = SHA256;
+	f.labels = labels;
+	f.nlabels = 33;
+	f.confidence = -1;
+	f.first_seen_ms = f.last_seen_ms = ms("2024-02-01T12:00:00Z");
+	f.count = 1;
+	memset(&r, 0, sizeof(r));
+	r.findings = &f;
+	r.nfindings = 1;
+	out = render(cs_report_html, &r, NULL);
+	keep("report-long.html", out);
+	check_balanced(out);
+	row = strstr(out, "<summary>");
+	rowend = strstr(out, "</summary>");
+	assert_non_null(row);
+	assert_non_null(rowend);
+	/* the row: the incident once, the actor, two technique ids and 28 more */
+	assert_non_null(strstr(row, "<span class=\"why\"><span class=\"chip\" title=\"Incident: "
+	                            "Long-2024\">Long-2024</span><span class=\"chip\" title=\"Actor: "
+	                            "Some Group\">Some Group</span><span class=\"chip\">ATT&amp;CK "
+	                            "T1000.000, T1001.001 +28</span></span></summary>"));
+	/* the row keeps the path's end, cut to 64 characters */
+	snprintf(want, sizeof(want), "<span class=\"where mono\">\xe2\x80\xa6%s</span>",
+	         path + strlen(path) - 63);
+	{
+		char *plain = no_wbr(out);
+		const char *prow = strstr(plain, "<summary>"), *pend = strstr(plain, "</summary>");
+
+		assert_non_null(strstr(prow, want));
+		assert_true(strstr(prow, want) < pend);
+		/* unfolded: every technique and the whole path */
+		for (i = 0; i < 30; i++)
+			assert_non_null(strstr(pend, names[i] + strlen("attack-pattern:")));
+		assert_int_equal(count_of(pend, "Long-2024"), 1);
+		assert_non_null(strstr(pend, path));
+		free(plain);
+	}
+	/* the row's path breaks at a folder, not inside a name */
+	assert_non_null(strstr(row, "a-rather-deep-folder/<wbr/>payload-final.bin</span>"));
+	free(out);
+
+	/* nothing found: the verdict names the intel it was checked against */
+	memset(h, 0, sizeof(h));
+	h[0].host = "ws-10";
+	h[0].intel_version = 3;
+	h[0].intel_indicators = 12345;
+	h[1] = h[0];
+	h[1].host = "ws-11";
+	memset(&r, 0, sizeof(r));
+	r.hosts = h;
+	r.nhosts = 2;
+	r.intel_version = 4;
+	r.intel_indicators = 20000;
+	out = render(cs_report_html, &r, NULL);
+	assert_non_null(strstr(out, "<strong>Nothing found</strong> on 2 hosts swept, checked "
+	                            "against intel version 3 (12,345 indicators).</p>"));
+	free(out);
+	h[1].intel_version = 4;
+	h[1].intel_indicators = 20000;
+	out = render(cs_report_html, &r, NULL);
+	assert_non_null(strstr(out, "checked against intel version 3 (12,345 indicators), intel "
+	                            "version 4 (20,000 indicators).</p>"));
 	free(out);
 }
 
@@ -1041,7 +1163,6 @@ static void test_html_overlap(void **state)
 	lead.nevidence = 2;
 	x->r.leads = leads;
 	x->r.nleads = 1;
-	x->r.leads_svg = "<?xml version=\"1.0\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\"></svg>\n";
 	out = render(cs_report_html, &x->r, NULL);
 	check_balanced(out);
 	assert_non_null(strstr(out, "<section id=\"overlap\">"));
@@ -1051,10 +1172,22 @@ static void test_html_overlap(void **state)
 	assert_null(strstr(out, "not-counted.example"));
 	assert_null(strstr(out, "<?xml"));
 	assert_non_null(strstr(out, "<figure class=\"evidence\">\n<svg xmlns"));
+	/* the graph: the value found in a box, the lead as node 1, one line
+	 * for the counted piece, no text on it; the legend names both */
+	assert_int_equal(count_of(out, "<path class=\"edge\""), 1);
+	assert_non_null(strstr(out, "<title>parent-domain a.&lt;b&gt;.example &#8594; "
+	                            "&lt;b&gt;.example (weight 0.56) &#8594; #1 actor:&lt;Tide "
+	                            "&amp; Water&gt;</title></path>"));
+	assert_non_null(strstr(out, "\">a.&lt;b&gt;.example</text>"));
+	assert_non_null(strstr(out, "text-anchor=\"middle\">1</text>"));
+	assert_non_null(strstr(out, "<li><strong>1</strong> actor:&lt;Tide &amp; Water&gt; "
+	                            "<small>(score 0.56)</small></li>"));
+	assert_non_null(strstr(out, "<li><span class=\"rel r-parent-domain\"></span>"
+	                            "parent-domain</li>"));
+	assert_null(strstr(out, "class=\"rel r-exact\""));
 	free(out);
 	x->r.leads = NULL;
 	x->r.nleads = 0;
-	x->r.leads_svg = NULL;
 	free(x);
 }
 
@@ -1230,6 +1363,7 @@ int main(void)
 	        cmocka_unit_test(test_jsonl),
 	        cmocka_unit_test(test_html),
 	        cmocka_unit_test(test_html_overlap),
+	        cmocka_unit_test(test_html_long_finding),
 	        cmocka_unit_test(test_stix),
 	        cmocka_unit_test(test_stix_round_trip),
 	        cmocka_unit_test(test_stix_software_round_trip),
