@@ -49,7 +49,10 @@ static void on_scan_diag(void *ud, const struct cs_diag *d)
 	fprintf(stderr, "%s", d->file ? cli_escape(&ss->esc, d->file) : "-");
 	if (d->line)
 		fprintf(stderr, ":%llu", (unsigned long long)d->line);
-	fprintf(stderr, ": %s: %s\n", d->severity == CS_SEV_ERROR ? "error" : "warning",
+	fprintf(stderr, ": %s: %s\n",
+	        d->severity == CS_SEV_ERROR  ? "error"
+	        : d->severity == CS_SEV_INFO ? "note"
+	                                     : "warning",
 	        cli_safe(d->message));
 }
 

@@ -240,12 +240,13 @@ static void rx_store(struct cs_matcher *m, const struct rx_list *l, const char *
 }
 
 /*
- * Report a regex left out, at the file and line of the intel that gave it
- * (the first source of the indicator holding slot `id` of `slots`).
+ * Report a regex left out (or, with `note`, one that can never match), at
+ * the file and line of the intel that gave it (the first source of the
+ * indicator holding slot `id` of `slots`).
  */
-static void rx_left_out(const struct cs_matcher *m, const struct cs_regex_entry *slots,
-                        unsigned id, const char *what, const char *expr, const char *why,
-                        cs_diag_fn diag, void *ud)
+static void rx_report(const struct cs_matcher *m, const struct cs_regex_entry *slots,
+                      unsigned id, const char *what, const char *expr, const char *why,
+                      int note, cs_diag_fn diag, void *ud)
 {
 	const struct cs_indicator *ind = slots[id].ind;
 	struct cs_source_info si;
@@ -254,14 +255,88 @@ static void rx_left_out(const struct cs_matcher *m, const struct cs_regex_entry 
 
 	if (!diag)
 		return;
+	if (note) {
+		d.severity = CS_SEV_INFO;
+		d.reason = "regex-never-matches";
+	}
 	if (ind && cs_indicator_source_count(ind)) {
 		cs_indicator_source(m->intel, ind, 0, &si);
 		d.file = si.file;
 		d.line = si.line;
 	}
-	snprintf(msg, sizeof(msg), "%s regex '%.80s' left out of the sweep: %s", what, expr, why);
+	if (note)
+		snprintf(msg, sizeof(msg), "%s regex '%.80s' %s", what, expr, why);
+	else
+		snprintf(msg, sizeof(msg), "%s regex '%.80s' left out of the sweep: %s", what, expr,
+		         why);
 	d.message = msg;
 	diag(ud, &d);
+}
+
+static void rx_left_out(const struct cs_matcher *m, const struct cs_regex_entry *slots,
+                        unsigned id, const char *what, const char *expr, const char *why,
+                        cs_diag_fn diag, void *ud)
+{
+	rx_report(m, slots, id, what, expr, why, 0, diag, ud);
+}
+
+/*
+ * Python's re, the engine of Loki whose IOC files signature-base writes,
+ * takes an unescaped '$' anywhere as the end of the text; Hyperscan
+ * refuses one that is not at the end of the pattern or of a branch. Such a
+ * '$' with more to match after it can only match before a final newline,
+ * which no path ends in: it is written as an empty class, which matches
+ * nothing, so that the other branches keep their meaning
+ * ('\\Device\\|$env:windir' still matches '\\Device\\'). Returns the
+ * rewritten expression in the matcher's arena, or NULL when there is no
+ * such '$' (or no memory).
+ */
+static const char *rx_dead_anchors(struct cs_matcher *m, const char *e)
+{
+	static const char never[] = "[^\\x00-\\xff]";
+	size_t i, n = strlen(e);
+	struct cs_buf b;
+	int in_class = 0, changed = 0, rc = CS_OK;
+	const char *out = NULL;
+
+	cs__buf_init(&b, 0);
+	for (i = 0; i < n && !rc; i++) {
+		char c = e[i];
+
+		if (c == '\\' && i + 1 < n) {
+			rc = cs__buf_add(&b, e + i, 2);
+			i++;
+		} else if (in_class) {
+			in_class = c != ']';
+			rc = cs__buf_addc(&b, c);
+		} else if (c == '[') {
+			size_t k = i + 1;
+
+			/* A ']' first in a class (after '^') is a member. */
+			if (k < n && e[k] == '^')
+				k++;
+			if (k < n && e[k] == ']')
+				k++;
+			rc = cs__buf_add(&b, e + i, k - i);
+			i = k - 1;
+			in_class = 1;
+		} else if (c == '$' && i + 1 < n && e[i + 1] != ')' && e[i + 1] != '|') {
+			rc = cs__buf_adds(&b, never);
+			changed = 1;
+		} else {
+			rc = cs__buf_addc(&b, c);
+		}
+	}
+	if (!rc && changed)
+		out = cs__arena_strndup(&m->arena, cs__buf_cstr(&b), b.len);
+	cs__buf_release(&b);
+	return out;
+}
+
+/* Whether Hyperscan's refusal says the expression can match nothing. */
+static int never_matches(const hs_compile_error_t *err)
+{
+	return err && err->message && strstr(err->message, "can never match");
 }
 
 /*
@@ -283,6 +358,35 @@ static int rx_compile(struct cs_matcher *m, struct rx_list *l, const char *what,
 		hs_expr_info_t *info = NULL;
 
 		if (hs_expression_info(l->expr[i], l->flags[i], &info, &err) != HS_SUCCESS) {
+			const char *re = rx_dead_anchors(m, l->expr[i]);
+
+			if (re && !never_matches(err)) {
+				hs_free_compile_error(err);
+				err = NULL;
+				if (hs_expression_info(re, l->flags[i], &info, &err) == HS_SUCCESS) {
+					rx_report(m, slots, l->ids[i], what, l->expr[i],
+					          "has a '$' before its end, which ends the text (as in "
+					          "Python, Loki's engine): that part can never match and "
+					          "is matched as such",
+					          1, diag, ud);
+					free(info);
+					l->expr[j] = re;
+					l->flags[j] = l->flags[i];
+					l->ids[j] = l->ids[i];
+					j++;
+					continue;
+				}
+			}
+			if (never_matches(err)) {
+				/* Nothing to look for, in Loki as here: not a gap. */
+				rx_report(m, slots, l->ids[i], what, l->expr[i],
+				          "can never match (as in Python, Loki's engine): nothing to "
+				          "look for",
+				          1, diag, ud);
+				hs_free_compile_error(err);
+				err = NULL;
+				continue;
+			}
 			rx_left_out(m, slots, l->ids[i], what, l->expr[i],
 			            err ? err->message : "refused", diag, ud);
 			hs_free_compile_error(err);

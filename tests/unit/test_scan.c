@@ -642,6 +642,36 @@ static void test_bad_regex(void **state)
 	sweep_free(&s);
 }
 
+/* A '$' inside a Loki regex ends the text, as in Python: a regex that can
+ * then never match is a note, not a gap; in one with other branches only
+ * that branch is dead, and the others still match (signature-base's
+ * filename-iocs.txt has one of each). */
+static void test_regex_inner_anchor(void **state)
+{
+	struct sweep s;
+	struct cs_matcher_info mi;
+
+	(void)state;
+	sweep_init(&s);
+	intel_add(&s, "loki-filename", "f.txt",
+	          "[Cc]:\\\\$Recycle\\.Bin\\\\x\\.exe;60\n"
+	          "(\\\\Temp\\\\|$env:temp)[a-z]+\\.exe$;60\n"
+	          "[$]lit\\$x[$]\\.dll$;60\n");
+	compile(&s);
+	cs_matcher_info(s.m, &mi);
+	assert_int_equal(mi.regexes_bad, 0);
+	assert_false(cs_test_diags_have(&s.d, "regex-unsupported"));
+	assert_true(cs_test_diags_have(&s.d, "can never match"));
+	assert_true(cs_test_diags_have(&s.d, "that part can never match"));
+	put_s(s.root, "Temp/up.exe", "x");
+	put_s(s.root, "$lit$x$.dll", "x");
+	put_s(s.root, "$env:tempup.exe", "x");
+	run(&s, NULL);
+	assert_string_equal(findings(&s), "path-regex $lit$x$.dll $lit$x$.dll\n"
+	                                  "path-regex Temp/up.exe Temp/up.exe\n");
+	sweep_free(&s);
+}
+
 /* ---- the compiled-rules cache ---- */
 
 /* The path of the one cache entry of `kind` in dir (static), or NULL. */
@@ -1380,6 +1410,7 @@ int main(void)
 	        cmocka_unit_test(test_denied),
 	        cmocka_unit_test(test_truncated_while_read),
 	        cmocka_unit_test(test_bad_regex),
+	        cmocka_unit_test(test_regex_inner_anchor),
 	        cmocka_unit_test(test_matcher_cache),
 	        cmocka_unit_test(test_yara_variants),
 	        cmocka_unit_test(test_compound),
