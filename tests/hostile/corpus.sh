@@ -64,12 +64,13 @@ KNOWN=(
 	"cut-*.Z@*|a cut .Z reads as a shorter one: compress has no end marker, length or checksum, and libarchive's compress filter ends quietly (gzip -d and uncompress accept the cut file too); at most a partial last code could be reported (format limit)"
 )
 
-# known NAME: the bug of a known failure, or nothing.
+# known NAME: sets $bug to the bug of a known failure, or empty.
 known() {
 	local k
+	bug=""
 	for k in "${KNOWN[@]}"; do
 		# shellcheck disable=SC2053
-		[[ $1 == ${k%%|*} ]] && printf '%s' "${k#*|}" && return
+		[[ $1 == ${k%%|*} ]] && bug=${k#*|} && return
 	done
 }
 
@@ -102,7 +103,7 @@ head -c 49152 /dev/urandom >src/noise.bin
 # in out/NAME, exit code in $rc, peak RSS (KB) in $rss, seconds in $secs.
 mkdir out
 sweep() {
-	local name=$1 what=$2 intel
+	local name=$1 what=$2 intel tl
 	shift 2
 	if [ "$what" = files ]; then
 		intel=(--intel intel/hello.yar --intel intel/hashes.txt --no-inventory)
@@ -112,7 +113,8 @@ sweep() {
 	/usr/bin/time -f '%M %e' -o "out/$name.time" "$cs" scan "$what" --no-record \
 		--threads 1 "${intel[@]}" "$@" >"out/$name" 2>&1
 	rc=$?
-	read -r rss secs <<<"$(tail -n 1 "out/$name.time")"
+	mapfile -t tl <"out/$name.time"
+	read -r rss secs <<<"${tl[${#tl[@]} - 1]:-}"
 	case $rss in '' | *[!0-9]*) rss=0 ;; esac
 	printf '%s\t%s\t%s\t%s\n' "$name" "$rc" "$rss" "${secs:-0}" >>"$results"
 }
@@ -121,15 +123,16 @@ sweep() {
 # failure when KNOWN has the case.
 verdict() {
 	local name=$1 why=$2
+	known "$name"
 	if [ -z "$why" ]; then
-		if [ -n "$(known "$name")" ] && [ "${name#cut-}" = "$name" ]; then
+		if [ -n "$bug" ] && [ "${name#cut-}" = "$name" ]; then
 			echo "ok: $name (listed as a known failure: remove it from KNOWN)"
 		else
 			echo "ok: $name"
 		fi
 		pass=$((pass + 1))
-	elif [ -n "$(known "$name")" ]; then
-		echo "KNOWN-FAIL: $name: $why (bug: $(known "$name"))"
+	elif [ -n "$bug" ]; then
+		echo "KNOWN-FAIL: $name: $why (bug: $bug)"
 		kfail=$((kfail + 1))
 	else
 		echo "FAIL: $name: $why"
@@ -138,12 +141,12 @@ verdict() {
 	fi
 }
 
-# bounds: the memory and time bounds, as a reason or nothing.
+# bounds: sets $why to the memory or time bound broken, if one is.
 bounds() {
 	if [ "$rss" -gt "$RSS_MAX_KB" ]; then
-		printf 'peak RSS %s KB over %s KB' "$rss" "$RSS_MAX_KB"
-	elif awk -v s="$secs" -v m="$TIME_MAX" 'BEGIN { exit !(s > m) }'; then
-		printf 'took %s s, over %s s' "$secs" "$TIME_MAX"
+		why="peak RSS $rss KB over $RSS_MAX_KB KB"
+	elif [ "${secs%.*}" -ge "$TIME_MAX" ]; then
+		why="took $secs s, over $TIME_MAX s"
 	fi
 }
 
@@ -200,7 +203,7 @@ fcase() {
 		fi
 		;;
 	esac
-	[ -z "$why" ] && why=$(bounds)
+	[ -z "$why" ] && bounds
 	verdict "$name" "$why"
 }
 
@@ -297,6 +300,7 @@ for spec in "${formats[@]}"; do
 	esac
 done
 
+echo "-- section 2 at ${SECONDS}s"
 # ---- 2. compressed text of every codec ----
 # NAME|EXT|COMMAND reading stdin, writing stdout.
 codecs=()
@@ -340,6 +344,7 @@ for spec in "${codecs[@]}"; do
 	fcase "$name-trailing" hitorgap "c/trail.txt.$ext"
 done
 
+echo "-- section 3 at ${SECONDS}s"
 # ---- 3. truncated: every archive and compressed file above, cut ----
 # A cut in the first half, at three quarters and one byte short: what is
 # left is swept and the damage reported, never a clean sweep.
@@ -357,6 +362,7 @@ for f in a/* c/*; do
 	done
 done
 
+echo "-- section 4 at ${SECONDS}s"
 # ---- 4. nested two and three deep ----
 # wrap FMT IN OUT: OUT holds IN (a file in the current folder) in format
 # FMT; prints the member name IN has in OUT.
@@ -412,6 +418,7 @@ done
 fcase bin-cpio-gz hitorgap n/hid.cpio
 fcase warc-gz hitorgap n/hid.warc
 
+echo "-- section 5 at ${SECONDS}s"
 # ---- 5. encrypted: the member cannot be read, a gap ----
 mkdir e
 if tool zip; then
@@ -427,6 +434,7 @@ if tool 7z; then
 	fcase 7z-encrypted-headers gap e/headers.7z
 fi
 
+echo "-- section 6 at ${SECONDS}s"
 # ---- 6. the caps, at their limits ----
 mkdir l
 # Nesting depth: four archives open with --archive-depth 4, a fifth not.
@@ -492,6 +500,7 @@ done
 (cd l && tar -cf - zeros.bin | xz -c >bomb.txz) && fcase bomb-tar.xz gap:archive-bomb l/bomb.txz
 rm -f l/zeros.bin l/bomb.*
 
+echo "-- section 7 at ${SECONDS}s"
 # ---- 7. files and members at every power of two +- 1 around the read
 # sizes: the payload in the last bytes of a file of 2^k - 1, 2^k and
 # 2^k + 1 bytes, and across the byte 2^k; on its own and in a tar ----
@@ -519,6 +528,7 @@ for k in 16 20 22 24; do
 	rm -f "$f"
 done
 
+echo "-- section 8 at ${SECONDS}s"
 # ---- 8. hostile names and entries ----
 mkdir h h/src
 cp src/dir/evil.bin h/src/e.bin
@@ -550,5 +560,133 @@ fcase dup.tar "member:h/dup.tar!/dup.bin" h/dup.tar
 (cd h && tar -cf empty.tar --files-from /dev/null && : | gzip >empty.gz)
 for f in empty.tar empty.gz; do
 	sweep "$f" files "h/$f"
-	if [ "$rc" = 0 ] || [ "$rc" = 3 ]; then verdict "$f" "$(bounds)"; else verdict "$f" "exit $rc, want 0 or 3"; fi
+	why=""
+	if [ "$rc" = 0 ] || [ "$rc" = 3 ]; then bounds; else why="exit $rc, want 0 or 3"; fi
+	verdict "$f" "$why"
 done
+
+echo "-- section 9 at ${SECONDS}s"
+# ---- 9. logs: the domain at every power of two +- 1 around the 4 MiB
+# chunk and the 1 MiB line cap, plain and gzip ----
+mkdir g
+cat >g/gen.py <<'PY'
+# gen.py OUT START LEN COL: 64-byte filler lines up to byte START, then a
+# line of LEN bytes with the domain at column COL (space around it), then
+# 64 KiB of filler; prints the line number of the domain. LEN 0: START is
+# the domain's offset in a file of short lines.
+import sys
+out, start, ln, col = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+dom = b"evil-domain.com"
+fill = b"2026-01-01T00:00:00Z host app[1]: an ordinary line of the log .\n"
+assert len(fill) == 64
+with open(out, "wb") as f:
+    pos, lines = 0, 0
+    if ln == 0:
+        while start - pos > 200:
+            f.write(fill); pos += 64; lines += 1
+        r = start - pos
+        f.write((b"y" if r % 2 else b"") + b"x " * (r // 2) + dom + b" tail\n")
+    else:
+        while start - pos >= 64 + 200 or start - pos == 64:
+            f.write(fill); pos += 64; lines += 1
+        if start > pos:
+            f.write(b"p" * (start - pos - 1) + b"\n"); lines += 1
+        buf = bytearray(b"x " * (ln // 2 + 1))[:ln]
+        if col > 0:
+            buf[col - 1] = 32
+        buf[col:col + len(dom)] = dom
+        if col + len(dom) < ln:
+            buf[col + len(dom)] = 32
+        f.write(buf + b"\n")
+    f.write(fill * 1024)
+    print(lines + 1)
+PY
+# lcase NAME FILE LINE [ARGS...]: one hit, on FILE:LINE, exit 1.
+lcase() {
+	local name=$1 f=$2 line=$3 why="" n
+	shift 3
+	sweep "$name" logs "$@" "$f"
+	n=$(grep -c '^HIT ' "out/$name")
+	if [ "$rc" != 1 ]; then
+		why="exit $rc, want 1"
+	elif [ "$n" != 1 ]; then
+		why="$n hits, want 1"
+	elif ! grep -q "^HIT [^ ]*:$line .*domain evil-domain.com" "out/$name"; then
+		why="the hit is not on line $line"
+	fi
+	[ -z "$why" ] && bounds
+	verdict "$name" "$why"
+}
+# logc NAME START LEN COL: the case as plain text and as gzip.
+logc() {
+	local name=$1 line
+	line=$(python3 g/gen.py g/l.log "$2" "$3" "$4") || return
+	lcase "log-$name" g/l.log "$line"
+	gzip -1 g/l.log
+	lcase "log-$name.gz" g/l.log.gz "$line"
+	rm -f g/l.log g/l.log.gz
+}
+K20=1048576 K21=2097152 K22=4194304
+for o in -16 -15 -7 -1 0 1; do
+	# The domain starting (or ending: -15, -16) at that byte of a file of
+	# short lines, and of an 8 KiB line across the 4 MiB cut.
+	logc "chunk$o" $((K22 + o)) 0 0
+	logc "chunk-line$o" $((K22 - 4096)) 8192 $((4096 + o))
+done
+for c in $((K20 - 16)) $((K20 - 15)) $((K20 - 7)) $((K20 - 1)) $K20 $((K20 + 1)) \
+	$((K21 - 7)) $((K21 - 1)) $K21 $((K21 + 1)); do
+	# A 2 MiB + 8 KiB line from the first byte, the domain at column c: across
+	# the 1 MiB pieces.
+	logc "cap-col$c" 0 $((K21 + 8192)) "$c"
+done
+for n in $((K20 - 1)) $K20 $((K20 + 1)) $((K22 - 1)) $K22 $((K22 + 1)); do
+	# A line of n bytes ending in the domain.
+	logc "len$n" 64 "$n" $((n - 15))
+done
+for c in $((K22 - 7)) $((K22 - 1)) $K22 $((K22 + 1)); do
+	# A 5 MiB line: the 4 MiB cut inside a line over the cap.
+	logc "big-col$c" 0 5242880 "$c"
+done
+# The other codecs, the domain across the 4 MiB cut.
+line=$(python3 g/gen.py g/l.log $((K22 - 7)) 0 0)
+for spec in "${codecs[@]}"; do
+	IFS='|' read -r name ext cmd <<<"$spec"
+	case $name in uuencode | base64 | lzop) continue ;; esac
+	eval "$cmd" <g/l.log >"g/l.log.$ext"
+	lcase "log-chunk-7.$ext" "g/l.log.$ext" "$line"
+	rm -f "g/l.log.$ext"
+done
+# A gzip log cut short: a hit before the cut is found (the damage
+# reported), one after it is a gap.
+gzip -1 -c g/l.log >g/full.gz
+n=$(stat -c %s g/full.gz)
+head -c $((n * 3 / 4)) g/full.gz >g/cut.log.gz
+sweep log-cut-after logs g/cut.log.gz
+why=""
+if [ "$rc" = 3 ] && grep -q 'g/cut.log.gz' "out/log-cut-after"; then bounds; else why="exit $rc, want 3 naming the file"; fi
+verdict log-cut-after "$why"
+{
+	printf 'first evil-domain.com line\n'
+	cat g/l.log
+} | gzip -1 >g/full2.gz
+head -c $((n * 3 / 4)) g/full2.gz >g/cut2.log.gz
+sweep log-cut-before logs g/cut2.log.gz
+if [ "$rc" = 1 ] && grep -q '^HIT [^ ]*:1 ' "out/log-cut-before" && grep -q 'g/cut2.log.gz' "out/log-cut-before" &&
+	grep -qi 'warn\|incomplete\|damaged\|ends early\|stopped' "out/log-cut-before"; then
+	why=""
+	bounds
+else
+	why="exit $rc, want 1, the hit on line 1 and the damage reported"
+fi
+verdict log-cut-before "$why"
+rm -f g/*.log g/*.gz
+
+# ---- the extremes, and the verdict ----
+if [ -s "$results" ]; then
+	sort -t"$(printf '\t')" -k3,3n "$results" | awk -F'\t' 'NR == 1 { lo = $3 " KB (" $1 ")" } END { print "peak RSS: lowest " lo ", highest " $3 " KB (" $1 ")" }'
+	sort -t"$(printf '\t')" -k4,4g "$results" | awk -F'\t' 'NR == 1 { lo = $4 " s (" $1 ")" } END { print "wall time: lowest " lo ", highest " $4 " s (" $1 ")" }'
+	awk -F'\t' '{ s += $4 } END { printf "%d sweeps, %.1f s in chainsweep; bounds %s KB, %s s\n", NR, s, "'"$RSS_MAX_KB"'", "'"$TIME_MAX"'" }' "$results"
+fi
+echo "corpus: $SECONDS s"
+echo "hostile_corpus: $pass passed, $fail failed, $kfail known failures, $skipped skipped"
+[ "$fail" -eq 0 ]
