@@ -16,7 +16,7 @@ set -u
 cs=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 base=${2:-${TMPDIR:-/tmp}}
 mkdir -p "$base" || exit 2
-W=$(mktemp -d "$base/corpus.XXXXXX") || exit 2
+W=$(mktemp -d "$base/corpus.XXXXXX") && W=$(cd "$W" && pwd) || exit 2
 [ -n "${KEEP:-}" ] || trap 'rm -rf "$W"' EXIT
 cd "$W" || exit 2
 
