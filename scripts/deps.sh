@@ -8,7 +8,8 @@ pkgs="build-essential cmake pkg-config clang libclang-rt-14-dev llvm
       libcmocka-dev libarchive-dev libhyperscan-dev libyaml-dev libxml2-utils
       jq time ripgrep
       zlib1g-dev liblzma-dev libbz2-dev
-      zip unzip bzip2 xz-utils zstd libarchive-tools p7zip-full cpio
+      zip unzip bzip2 xz-utils zstd lz4 lzip lzop ncompress sharutils
+      libarchive-tools p7zip-full cpio binutils python3
       chromium"
 missing=""
 for p in $pkgs; do
