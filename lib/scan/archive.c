@@ -66,6 +66,11 @@ static int compressed_magic(const unsigned char *p, size_t n)
 		return 1; /* zstd, lz4 */
 	if (n >= 4 && memcmp(p, "\xed\xab\xee\xdb", 4) == 0)
 		return 1; /* rpm */
+	if (n >= 5 && memcmp(p, "LZIP", 4) == 0 && p[4] == 1)
+		return 1; /* lzip, version 1 */
+	if (n >= 9 && memcmp(p, "\x89LZO\0\r\n\x1a\n", 9) == 0)
+		return 1; /* lzop: recognised, never run (libarchive would exec lzop),
+		           * so a gap rather than a clean answer */
 	if (n >= 13 && p[0] == 0x5d && p[1] == 0 && p[2] == 0) {
 		/* lzma-alone: properties 0x5d, then the unpacked size, -1
 		 * when unknown and otherwise far below 2^56 */
@@ -169,6 +174,8 @@ static int container_magic(const unsigned char *p, size_t n)
 		return 1;
 	if (n >= 4 && memcmp(p, "xar!", 4) == 0)
 		return 1;
+	if (n >= 8 && memcmp(p, "WARC/", 5) == 0 && p[5] >= '0' && p[5] <= '9')
+		return 1; /* web archive: records holding files */
 	if (n >= 22 && p[2] == '-' && p[3] == 'l' && (p[4] == 'h' || p[4] == 'z') && p[6] == '-')
 		return 1; /* lha */
 	if (n >= 0x8006 && memcmp(p + 0x8001, "CD001", 5) == 0)
@@ -786,6 +793,7 @@ static void memory_formats(struct archive *a)
 	archive_read_support_format_rar(a);
 	archive_read_support_format_rar5(a);
 	archive_read_support_format_tar(a);
+	archive_read_support_format_warc(a);
 	archive_read_support_format_xar(a);
 	archive_read_support_format_zip(a); /* streaming and seekable (stubs) */
 }
@@ -871,6 +879,7 @@ static int open_stream(struct arc *x)
 	archive_read_support_filter_lzma(x->d);
 	archive_read_support_filter_zstd(x->d);
 	archive_read_support_filter_lz4(x->d);
+	archive_read_support_filter_lzip(x->d);
 	archive_read_support_filter_compress(x->d);
 	archive_read_support_filter_rpm(x->d);
 	archive_read_support_format_raw(x->d);
@@ -923,7 +932,7 @@ int cs__scan_archive(struct cs_worker *w, struct cs_object *obj)
 	struct cs_scan *s = w->s;
 	struct arc x;
 	uint64_t expanded = 0;
-	int rc;
+	int rc = CS_OK;
 
 	if (obj->depth >= s->o.archive_depth) {
 		cs__scan_problem(w, obj->path, CS_COV_ARCHIVE_DEPTH, "archive-too-deep",
@@ -941,7 +950,13 @@ int cs__scan_archive(struct cs_worker *w, struct cs_object *obj)
 	 * the ratio is measured against that file's size. */
 	if (!obj->expanded)
 		obj->expanded = &expanded;
-	if (compressed_magic(obj->data, obj->len))
+	if (obj->len >= 4 && memcmp(obj->data, "\x89LZO", 4) == 0)
+		/* libarchive reads lzop only by running the lzop program, which
+		 * a sweep of a host that may be compromised never does. */
+		cs__scan_problem(w, obj->path, CS_COV_ARCHIVE_CORRUPT, "archive-corrupt",
+		                 "cannot decompress: lzop streams are not read (it would mean "
+		                 "running the lzop program); the raw bytes were scanned");
+	else if (compressed_magic(obj->data, obj->len))
 		rc = open_stream(&x);
 	else
 		rc = open_memory(&x);
