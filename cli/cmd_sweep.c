@@ -1017,6 +1017,12 @@ int cmd_sweep(int argc, char **argv, struct cli_global *g)
 		for (k2 = 0; k2 < nosv; k2++)
 			if (cs_advisories_load_osv(adv, osv[k2]) == CS_ERR_IO)
 				cli_err("%s: cannot read", osv[k2]);
+		/* And the advisories imported into the case. */
+		if (cli_case_advisories(st, adv, NULL)) {
+			cli_err("cannot read the advisories of the case database: %s",
+			        cs_store_errmsg(st));
+			goto out;
+		}
 		rc = cs_software_match(adv, ps, on_software, &ss, &swr);
 		if (rc) {
 			cli_err("software sweep stopped: %s", cs_strerror(rc));

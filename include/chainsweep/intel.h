@@ -111,6 +111,10 @@ struct cs_import_stats {
 	uint64_t rejected;  /* entries rejected, see cs_intel_rejects() */
 	uint64_t warninglist_entries;
 	uint64_t yara_rules;
+	uint64_t files_partial; /* files whose reader stopped part-way after
+				   reading something (kept, and recorded as
+				   partial with the intel version) */
+	uint64_t advisories;    /* OSV advisories read */
 };
 
 /*
