@@ -2,11 +2,11 @@
  * only in part (out of memory, cut short) is recorded as partial with its
  * intel version; OSV advisories are kept as records keyed by id and
  * modified time and read back for the software sweep. */
+#include <signal.h>
+#include <stdio.h>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
-#include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
