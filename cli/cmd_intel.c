@@ -715,12 +715,15 @@ static const struct {
          "\n"
          "Read intel files and folders into the case database as a new intel version.\n"
          "The reader is sniffed from the content; --format forces one of: stix, misp,\n"
-         "warninglist, loki-hash, loki-filename, loki-c2, yara, csv, plain.\n"
+         "osv, warninglist, loki-hash, loki-filename, loki-c2, yara, csv, plain.\n"
+         "OSV advisories are kept in the case for scan software and sweep.\n"
          "  --csv-column C   take the values from this CSV column (name or number)\n"
          "  --note T         what this import was (default: the files named)\n"
          "  --bundled        also import the bundled 3CX/JumpCloud pack\n"
          "Problems are reported as FILE:LINE:COLUMN: warning: ..., counted by reason,\n"
-         "and never stop the rest. Exit: 0, or 2 when some file gave nothing usable.\n"},
+         "and never stop the rest. A file read only in part (out of memory, cut\n"
+         "short) keeps what was read and marks the intel version partial.\n"
+         "Exit: 0, or 2 when some file gave nothing usable or was read only in part.\n"},
         {"ls", "usage: chainsweep intel ls [--kind K] [--label L] [--source S]\n"
                "                           [--warnlisted|--not-warnlisted] [--limit N]\n"
                "\n"
@@ -729,7 +732,8 @@ static const struct {
         {"stats", "usage: chainsweep intel stats\n"
                   "\n"
                   "Counts by kind, flag, source format, source file and label;\n"
-                  "warninglists; YARA rule files; the intel versions.\n"},
+                  "warninglists; YARA rule files; OSV advisories; the intel versions\n"
+                  "and the files each read only in part.\n"},
         {"show", "usage: chainsweep intel show VALUE [--kind K]\n"
                  "\n"
                  "One indicator with its sources, labels, validity, confidence and\n"
