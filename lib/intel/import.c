@@ -116,8 +116,7 @@ static int partial(struct cs_intel *in, const char *path, const struct cs_reader
 	st->files_partial++;
 	driver_diag(in, path, CS_SEV_ERROR,
 		    "read only in part as %s (%s): what was read before the fault is kept "
-		    "(%llu accepted, %llu rejected); the intel version records this file as "
-		    "partial",
+		    "(%llu accepted, %llu rejected), and the file counts as partial",
 		    r->name, why,
 		    (unsigned long long)(ctx->accepted + ctx->warninglist_entries +
 					 ctx->advisories + ctx->yara_rules),
