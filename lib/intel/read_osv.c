@@ -15,7 +15,7 @@
 
 #include "intel/json_stream_int.h"
 
-#define OSV_MAX_ID 256
+#define OSV_MAX_ID       256
 #define OSV_MAX_MODIFIED 64
 
 /* A position for messages. */
@@ -60,13 +60,12 @@ static int osv_one(struct cs_reader_ctx *ctx, struct cs_json_span sp, int checke
 	if (rc != 1 || mod->len > OSV_MAX_MODIFIED || memchr(mod->data, '\0', mod->len)) {
 		linecol(ctx, f[1].v.len ? f[1].v.off : sp.off, &line, &col);
 		cs__reject(ctx, "osv-no-modified", line, col,
-		           "OSV record %.80s without a usable \"modified\" time",
-		           cs__buf_cstr(id));
+		           "OSV record %.80s without a usable \"modified\" time", cs__buf_cstr(id));
 		return CS_OK;
 	}
 	return cs__intel_add_advisory(ctx, cs__buf_cstr(id), cs__buf_cstr(mod),
-	                              cs__json_kind(ctx->data, f[2].v) == '"',
-	                              ctx->data + sp.off, sp.len);
+	                              cs__json_kind(ctx->data, f[2].v) == '"', ctx->data + sp.off,
+	                              sp.len);
 }
 
 /*

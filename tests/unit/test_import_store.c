@@ -133,8 +133,8 @@ static void oom_child(const char *path, const char *db, long long extra)
 
 	if (!in || cs_store_open(db, &st) || getrlimit(RLIMIT_AS, &old))
 		_exit(OOM_OTHER);
-	/* Memory the parent freed would otherwise serve the import whatever
-	 * the limit. */
+		/* Memory the parent freed would otherwise serve the import whatever
+		 * the limit. */
 #ifdef __GLIBC__
 	malloc_trim(0);
 #endif
@@ -186,8 +186,7 @@ static void test_out_of_memory_recorded_partial(void **state)
 	/* Raise the limit step by step until the import runs out of memory
 	 * part-way (some indicators read, not all): that one must be counted
 	 * and recorded as partial, never saved as if whole. */
-	for (extra = 0; extra < (long long)len + (160LL << 20) && !found;
-	     extra += 256LL << 10) {
+	for (extra = 0; extra < (long long)len + (160LL << 20) && !found; extra += 256LL << 10) {
 		char db[64];
 		pid_t pid;
 		int status = 0;
