@@ -266,8 +266,8 @@ static int software_usage(FILE *f)
 	      "  --osv FILE|DIR   OSV advisories: a record, an array of records, or a folder\n"
 	      "                   of them (repeatable), beside those imported into the case\n"
 	      "                   (intel import), which are used without --osv too\n"
-	      "  --intel FILE|DIR product-version indicators from these intel files instead\n"
-	      "                   of the case database (repeatable)\n"
+	      "  --intel FILE|DIR product-version indicators (and OSV advisories) from these\n"
+	      "                   intel files instead of the case's indicators (repeatable)\n"
 	      "  --host NAME      the host the packages are recorded for in the case database\n"
 	      "                   (default: the base name of --root, else this host's name)\n"
 	      "  --no-record      do not record the packages in the case database (the\n"
@@ -454,6 +454,17 @@ int cmd_scan_software(int argc, char **argv, struct cli_global *g)
 		cli_err("cannot read the advisories of the case database: %s",
 		        cs_store_errmsg(st));
 		goto out;
+	}
+	/* OSV files given as --intel. */
+	for (k = 0; k < cs_intel_advisory_count(in); k++) {
+		const char *json;
+		size_t len;
+		const char *id = cs_intel_advisory(in, k, &json, &len);
+
+		if (cs_advisories_load_osv_mem(adv, id, json, len) == CS_ERR_NOMEM) {
+			cli_err("out of memory");
+			goto out;
+		}
 	}
 	if (cs_advisories_add_intel(adv, in)) {
 		cli_err("out of memory");

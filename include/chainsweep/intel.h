@@ -217,6 +217,16 @@ size_t cs_intel_yara_count(const struct cs_intel *intel);
 const char *cs_intel_yara_source(const struct cs_intel *intel, size_t i, const char **text,
 				 size_t *len);
 
+/*
+ * OSV advisories read since the set was last saved to (or loaded from) a
+ * case database: their id, with the record's JSON (borrowed from the
+ * set). A sweep given OSV files as --intel reads them from here; once
+ * saved, they are the case's (cs_store_advisories()).
+ */
+size_t cs_intel_advisory_count(const struct cs_intel *intel);
+const char *cs_intel_advisory(const struct cs_intel *intel, size_t i, const char **json,
+			      size_t *len);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1105,6 +1105,21 @@ const char *cs__intel_advisory(const struct cs_intel *in, size_t i, const char *
 	return cs__strtab_get(&in->strs, a->id);
 }
 
+size_t cs_intel_advisory_count(const struct cs_intel *in)
+{
+	return in->nadvs;
+}
+
+const char *cs_intel_advisory(const struct cs_intel *in, size_t i, const char **json,
+			      size_t *len)
+{
+	if (i >= in->nadvs)
+		return NULL;
+	*json = in->advs[i].json;
+	*len = in->advs[i].len;
+	return cs__strtab_get(&in->strs, in->advs[i].id);
+}
+
 int cs__intel_note_partial(struct cs_intel *in, const char *path, const char *reason)
 {
 	uint32_t p = intern(in, path), r = intern(in, reason);

@@ -22,6 +22,9 @@ $CS --db $DB intel stats | grep -E '^OSV'
 x $CS --db $DB scan software --no-record --sbom $SW/host/srv/webapp/bom.cdx.json
 # With --osv too, both are read.
 x $CS --db $DB scan software --no-record --sbom $SW/host/srv/webapp/bom.cdx.json --osv $SW/osv/bundle.json
+# OSV files given as --intel are read as advisories too.
+x $CS --db $DB scan software --no-record --intel $SW/osv/MAL-2026-0001.json \
+	--sbom $SW/host/srv/webapp/package-lock.json
 # An OSV array cut short in its third record: the two before are kept,
 # the version is marked partial, exit 2.
 head -c 800 $SW/osv/bundle.json >cut.json
