@@ -194,6 +194,12 @@ int cli_parse_when(const char *s, int64_t *ms);
  * installed data folder, or the source tree; NULL when none has it. */
 const char *cli_bundled_intel(void);
 
+/* Add the OSV advisories imported into the case (the newest record of
+ * each id) to `adv`; *records grows by the number read. CS_OK, or the
+ * store's error (CS_ERR_NOMEM when the set ran out of memory). */
+struct cs_advisories;
+int cli_case_advisories(struct cs_store *st, struct cs_advisories *adv, uint64_t *records);
+
 int cmd_report(int argc, char **argv, struct cli_global *g);
 int cmd_sweep(int argc, char **argv, struct cli_global *g);
 int cmd_findings(int argc, char **argv, struct cli_global *g);

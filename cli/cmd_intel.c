@@ -140,7 +140,7 @@ static int cmd_import(int argc, char **argv, struct cli_global *g)
 		rc = cs_intel_import(in, path, &one);
 		if (rc == CS_ERR_IO)
 			cli_err("%s", cli_safe(cs_intel_errmsg(in)));
-		if (rc || one.files_failed)
+		if (rc || one.files_failed || one.files_partial)
 			failed_paths++;
 		total.files += one.files;
 		total.files_failed += one.files_failed;
@@ -148,10 +148,12 @@ static int cmd_import(int argc, char **argv, struct cli_global *g)
 		total.rejected += one.rejected;
 		total.warninglist_entries += one.warninglist_entries;
 		total.yara_rules += one.yara_rules;
+		total.files_partial += one.files_partial;
+		total.advisories += one.advisories;
 	}
 	cli_flush_suppressed(&ds);
 	rc = CS_OK;
-	if (total.read || total.warninglist_entries || total.yara_rules)
+	if (total.read || total.warninglist_entries || total.yara_rules || total.advisories)
 		rc = cs_store_save_intel(st, in, note, &total, &version);
 	else
 		cs_store_import_abort(st);
@@ -168,9 +170,11 @@ static int cmd_import(int argc, char **argv, struct cli_global *g)
 			json_object_set_new(rej, reason, json_integer((json_int_t)c));
 		}
 		cli_json_print(json_pack(
-		        "{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o}", "record",
-		        "import", "version", (json_int_t)version, "files", (json_int_t)total.files,
-		        "files_failed", (json_int_t)total.files_failed, "accepted",
+		        "{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o}",
+		        "record", "import", "version", (json_int_t)version, "files",
+		        (json_int_t)total.files, "files_failed", (json_int_t)total.files_failed,
+		        "files_partial", (json_int_t)total.files_partial, "advisories",
+		        (json_int_t)total.advisories, "accepted",
 		        (json_int_t)total.read, "rejected", (json_int_t)total.rejected,
 		        "yara_rules", (json_int_t)total.yara_rules, "warninglist_entries",
 		        (json_int_t)total.warninglist_entries, "new_indicators",
@@ -179,8 +183,13 @@ static int cmd_import(int argc, char **argv, struct cli_global *g)
 		        ds.json_diags));
 		ds.json_diags = NULL;
 	} else {
-		printf("files: %llu, of which %llu gave nothing usable\n",
+		printf("files: %llu, of which %llu gave nothing usable",
 		       (unsigned long long)total.files, (unsigned long long)total.files_failed);
+		if (total.files_partial)
+			printf(" and %llu %s read only in part",
+			       (unsigned long long)total.files_partial,
+			       total.files_partial == 1 ? "was" : "were");
+		printf("\n");
 		printf("entries: %llu accepted, %llu rejected\n", (unsigned long long)total.read,
 		       (unsigned long long)total.rejected);
 		for (i = 0; i < cs_intel_reject_reasons(in); i++) {
@@ -194,11 +203,19 @@ static int cmd_import(int argc, char **argv, struct cli_global *g)
 		if (total.warninglist_entries)
 			printf("warninglist entries: %llu\n",
 			       (unsigned long long)total.warninglist_entries);
+		if (total.advisories)
+			printf("OSV advisories: %llu\n", (unsigned long long)total.advisories);
 		printf("indicators: %llu in the set (%zu new)", set_size(st, in, version),
 		       cs_intel_count(in) - before);
 		if (version)
 			printf(", intel version %lld", (long long)version);
 		printf("\n");
+		if (version && total.files_partial)
+			printf("PARTIAL: intel version %lld holds what was read of %llu file%s read "
+			       "only in part (intel stats lists %s)\n",
+			       (long long)version, (unsigned long long)total.files_partial,
+			       total.files_partial == 1 ? "" : "s",
+			       total.files_partial == 1 ? "it" : "them");
 	}
 	json_decref(ds.json_diags);
 	cs_intel_free(in);
@@ -364,7 +381,22 @@ static int tally(struct count **t, size_t *n, const char *key)
 struct versions_out {
 	json_t *arr;
 	int json;
+	struct cs_store *st;
+	json_t *partial; /* the version's partial files, with --json */
 };
+
+static int on_partial(void *ud, const char *path, const char *reason)
+{
+	struct versions_out *vo = ud;
+
+	if (vo->json)
+		json_array_append_new(vo->partial, json_pack("{s:s?, s:s?}", "path", path,
+		                                             "reason", reason));
+	else
+		printf("      PARTIAL: %s: %s\n", path ? cli_safe(path) : "-",
+		       reason ? cli_safe(reason) : "-");
+	return 0;
+}
 
 static int on_version(void *ud, const struct cs_intel_version *v)
 {
@@ -372,19 +404,24 @@ static int on_version(void *ud, const struct cs_intel_version *v)
 	char t[32];
 
 	if (vo->json) {
-		json_array_append_new(vo->arr, json_pack("{s:I, s:s, s:s?, s:I, s:I, s:I, s:I}",
-		                                         "version", (json_int_t)v->id, "created",
-		                                         cli_time(v->created, t, sizeof(t)), "note",
-		                                         v->note, "files", (json_int_t)v->files,
-		                                         "accepted", (json_int_t)v->accepted,
-		                                         "rejected", (json_int_t)v->rejected,
-		                                         "indicators", (json_int_t)v->indicators));
+		vo->partial = json_array();
+		cs_store_version_partials(vo->st, v->id, on_partial, vo);
+		json_array_append_new(vo->arr,
+		                      json_pack("{s:I, s:s, s:s?, s:I, s:I, s:I, s:I, s:o}", "version",
+		                                (json_int_t)v->id, "created",
+		                                cli_time(v->created, t, sizeof(t)), "note", v->note,
+		                                "files", (json_int_t)v->files, "accepted",
+		                                (json_int_t)v->accepted, "rejected",
+		                                (json_int_t)v->rejected, "indicators",
+		                                (json_int_t)v->indicators, "partial", vo->partial));
+		vo->partial = NULL;
 	} else {
 		printf("  v%lld  %s  %llu files, %llu accepted, %llu rejected, %llu in set  %s\n",
 		       (long long)v->id, cli_time(v->created, t, sizeof(t)),
 		       (unsigned long long)v->files, (unsigned long long)v->accepted,
 		       (unsigned long long)v->rejected, (unsigned long long)v->indicators,
 		       cli_safe(v->note));
+		cs_store_version_partials(vo->st, v->id, on_partial, vo);
 	}
 	return 0;
 }
@@ -415,7 +452,8 @@ static int cmd_stats(int argc, char **argv, struct cli_global *g)
 	struct count *kinds = NULL, *labels = NULL, *files = NULL, *formats = NULL;
 	size_t nk = 0, nl = 0, nf = 0, nfmt = 0, i, j;
 	unsigned long long detect = 0, hunt = 0, warn = 0, partial = 0, multi = 0;
-	struct versions_out vo = {NULL, g->json};
+	struct versions_out vo = {NULL, g->json, NULL, NULL};
+	struct cs_store_advisory_counts ac;
 	struct cs_store *st;
 	struct cs_intel *in;
 	int a, r;
@@ -432,8 +470,15 @@ static int cmd_stats(int argc, char **argv, struct cli_global *g)
 	st = cli_open_store_ro(g);
 	if (!st)
 		return CS_EXIT_ERROR;
+	vo.st = st;
 	in = cli_load_intel(st);
 	if (!in) {
+		cs_store_close(st);
+		return CS_EXIT_ERROR;
+	}
+	if (cs_store_advisory_counts(st, &ac)) {
+		cli_err("%s", cli_safe(cs_store_errmsg(st)));
+		cs_intel_free(in);
 		cs_store_close(st);
 		return CS_EXIT_ERROR;
 	}
@@ -489,6 +534,11 @@ static int cmd_stats(int argc, char **argv, struct cli_global *g)
 		json_object_set_new(o, "warninglists", wl);
 		json_object_set_new(o, "yara_files",
 		                    json_integer((json_int_t)cs_intel_yara_count(in)));
+		json_object_set_new(o, "osv_advisories",
+		                    json_pack("{s:I, s:I, s:I, s:I}", "advisories",
+		                              (json_int_t)ac.ids, "records", (json_int_t)ac.records,
+		                              "withdrawn", (json_int_t)ac.withdrawn, "malicious",
+		                              (json_int_t)ac.malicious));
 		json_object_set_new(o, "versions", vo.arr);
 		json_object_set_new(o, "record", json_string("stats"));
 		cli_json_print(o);
@@ -509,6 +559,11 @@ static int cmd_stats(int argc, char **argv, struct cli_global *g)
 			printf("  %-60s %s, %zu entries\n", cli_safe(name), cli_safe(type), n);
 		}
 		printf("yara rule files: %zu\n", cs_intel_yara_count(in));
+		if (ac.records)
+			printf("OSV advisories: %llu (%llu withdrawn, %llu malicious-package), "
+			       "%llu records with their older versions\n",
+			       (unsigned long long)ac.ids, (unsigned long long)ac.withdrawn,
+			       (unsigned long long)ac.malicious, (unsigned long long)ac.records);
 		printf("intel versions (newest first):\n");
 		cs_store_versions(st, 10, on_version, &vo);
 	}
@@ -665,12 +720,15 @@ static const struct {
          "\n"
          "Read intel files and folders into the case database as a new intel version.\n"
          "The reader is sniffed from the content; --format forces one of: stix, misp,\n"
-         "warninglist, loki-hash, loki-filename, loki-c2, yara, csv, plain.\n"
+         "osv, warninglist, loki-hash, loki-filename, loki-c2, yara, csv, plain.\n"
+         "OSV advisories are kept in the case for scan software and sweep.\n"
          "  --csv-column C   take the values from this CSV column (name or number)\n"
          "  --note T         what this import was (default: the files named)\n"
          "  --bundled        also import the bundled 3CX/JumpCloud pack\n"
          "Problems are reported as FILE:LINE:COLUMN: warning: ..., counted by reason,\n"
-         "and never stop the rest. Exit: 0, or 2 when some file gave nothing usable.\n"},
+         "and never stop the rest. A file read only in part (out of memory, cut\n"
+         "short) keeps what was read and marks the intel version partial.\n"
+         "Exit: 0, or 2 when some file gave nothing usable or was read only in part.\n"},
         {"ls", "usage: chainsweep intel ls [--kind K] [--label L] [--source S]\n"
                "                           [--warnlisted|--not-warnlisted] [--limit N]\n"
                "\n"
@@ -679,7 +737,8 @@ static const struct {
         {"stats", "usage: chainsweep intel stats\n"
                   "\n"
                   "Counts by kind, flag, source format, source file and label;\n"
-                  "warninglists; YARA rule files; the intel versions.\n"},
+                  "warninglists; YARA rule files; OSV advisories; the intel versions\n"
+                  "and the files each read only in part.\n"},
         {"show", "usage: chainsweep intel show VALUE [--kind K]\n"
                  "\n"
                  "One indicator with its sources, labels, validity, confidence and\n"

@@ -16,6 +16,7 @@ struct sw_state {
 	const struct cs_intel *intel;
 	unsigned diags_shown;
 	uint64_t diags_hidden;
+	uint64_t case_records; /* OSV records read from the case database */
 	struct cli_text esc, esc2;
 };
 
@@ -151,18 +152,22 @@ static int on_sw_finding(void *ud, const struct cs_software_finding *f)
 }
 
 static void summary_text(const struct cs_pkgset *ps, const struct cs_advisory_info *ai,
-                         const struct cs_software_result *r)
+                         const struct cs_software_result *r, uint64_t case_records)
 {
+	char from_case[80] = "";
 	int i, any = 0;
 
+	if (case_records)
+		snprintf(from_case, sizeof(from_case), ", %llu of them from the case database",
+		         (unsigned long long)case_records);
 	fprintf(stderr,
 	        "read %llu packages from %llu files (%llu folders walked) against %llu OSV "
-	        "records (%llu withdrawn, %llu malicious-package, %llu naming nothing installed) "
+	        "records%s (%llu withdrawn, %llu malicious-package, %llu naming nothing installed) "
 	        "and %llu product-version indicators: %llu finding%s (%llu indeterminate)\n",
 	        (unsigned long long)cs_pkgset_counter(ps, CS_PKG_PACKAGES),
 	        (unsigned long long)cs_pkgset_counter(ps, CS_PKG_FILES),
 	        (unsigned long long)cs_pkgset_counter(ps, CS_PKG_DIRS),
-	        (unsigned long long)ai->records, (unsigned long long)ai->withdrawn,
+	        (unsigned long long)ai->records, from_case, (unsigned long long)ai->withdrawn,
 	        (unsigned long long)ai->malicious, (unsigned long long)ai->unindexed,
 	        (unsigned long long)ai->products, (unsigned long long)r->findings,
 	        r->findings == 1 ? "" : "s", (unsigned long long)r->indeterminate);
@@ -193,7 +198,7 @@ static void summary_text(const struct cs_pkgset *ps, const struct cs_advisory_in
 
 static json_t *summary_json(const struct cs_pkgset *ps, const struct cs_advisory_info *ai,
                             const struct cs_software_result *r, int incomplete,
-                            const char *host, int64_t sweep)
+                            const char *host, int64_t sweep, uint64_t case_records)
 {
 	json_t *o = json_object(), *cov = json_object();
 	int i;
@@ -212,6 +217,8 @@ static json_t *summary_json(const struct cs_pkgset *ps, const struct cs_advisory
 	                  (json_int_t)ai->affected, "product_versions", (json_int_t)ai->products,
 	                  "unsupported", (json_int_t)ai->unsupported, "broken",
 	                  (json_int_t)ai->broken, "not_installed", (json_int_t)ai->unindexed));
+	json_object_set_new(json_object_get(o, "advisories"), "osv_records_from_case",
+	                    json_integer((json_int_t)case_records));
 	json_object_set_new(o, "findings", json_integer((json_int_t)r->findings));
 	json_object_set_new(o, "indeterminate", json_integer((json_int_t)r->indeterminate));
 	json_object_set_new(o, "incomplete", json_boolean(incomplete));
@@ -253,9 +260,10 @@ static int software_usage(FILE *f)
 	      "  --path DIR|FILE  also walk this folder (or read this file) (repeatable)\n"
 	      "  --sbom FILE      a CycloneDX or SPDX JSON SBOM, or any lockfile (repeatable)\n"
 	      "  --osv FILE|DIR   OSV advisories: a record, an array of records, or a folder\n"
-	      "                   of them (repeatable)\n"
-	      "  --intel FILE|DIR product-version indicators from these intel files instead\n"
-	      "                   of the case database (repeatable)\n"
+	      "                   of them (repeatable), beside those imported into the case\n"
+	      "                   (intel import), which are used without --osv too\n"
+	      "  --intel FILE|DIR product-version indicators (and OSV advisories) from these\n"
+	      "                   intel files instead of the case's indicators (repeatable)\n"
 	      "  --host NAME      the host the packages are recorded for in the case database\n"
 	      "                   (default: the base name of --root, else this host's name)\n"
 	      "  --no-record      do not record the packages in the case database (the\n"
@@ -266,6 +274,40 @@ static int software_usage(FILE *f)
 	      "ones too), 2 error, 3 nothing found but some input could not be read.\n",
 	      f);
 	return CS_EXIT_ERROR;
+}
+
+struct case_adv {
+	struct cs_advisories *adv;
+	uint64_t records;
+	char name[512];
+};
+
+static int on_case_advisory(void *ud, const struct cs_advisory_row *row)
+{
+	struct case_adv *ca = ud;
+	int rc;
+
+	/* Messages name the record and the file it came from. */
+	snprintf(ca->name, sizeof(ca->name), "%s (OSV %s, intel version %lld)", row->path,
+	         row->id, (long long)row->version);
+	rc = cs_advisories_load_osv_mem(ca->adv, ca->name, row->json, row->len);
+	if (rc == CS_ERR_NOMEM)
+		return rc;
+	ca->records++;
+	return CS_OK;
+}
+
+int cli_case_advisories(struct cs_store *st, struct cs_advisories *adv, uint64_t *records)
+{
+	struct case_adv ca;
+	int rc;
+
+	memset(&ca, 0, sizeof(ca));
+	ca.adv = adv;
+	rc = cs_store_advisories(st, on_case_advisory, &ca);
+	if (records)
+		*records += ca.records;
+	return rc;
 }
 
 int cmd_scan_software(int argc, char **argv, struct cli_global *g)
@@ -399,14 +441,36 @@ int cmd_scan_software(int argc, char **argv, struct cli_global *g)
 	if (!in)
 		goto out;
 	ss.intel = in;
+	/* The advisories imported into the case, beside any --osv files.
+	 * With --intel the case is opened here only when the packages are
+	 * to be recorded in it anyway. */
+	if (!st && !no_record)
+		st = cli_create_store(g);
+	if (st && cli_case_advisories(st, adv, &ss.case_records)) {
+		cli_err("cannot read the advisories of the case database: %s",
+		        cs_store_errmsg(st));
+		goto out;
+	}
+	/* OSV files given as --intel. */
+	for (k = 0; k < cs_intel_advisory_count(in); k++) {
+		const char *json;
+		size_t len;
+		const char *id = cs_intel_advisory(in, k, &json, &len);
+
+		if (cs_advisories_load_osv_mem(adv, id, json, len) == CS_ERR_NOMEM) {
+			cli_err("out of memory");
+			goto out;
+		}
+	}
 	if (cs_advisories_add_intel(adv, in)) {
 		cli_err("out of memory");
 		goto out;
 	}
 	cs_advisories_info(adv, &ai);
 	if (!ai.affected && !ai.unindexed && !ai.products)
-		fprintf(stderr, "chainsweep: warning: no advisory to match: give --osv files, or "
-		                "import product-version indicators\n");
+		fprintf(stderr, "chainsweep: warning: no advisory to match: import OSV advisories "
+		                "or product-version indicators (intel import), or give --osv "
+		                "files\n");
 	rc = cs_software_match(adv, ps, on_sw_finding, &ss, &res);
 	if (rc) {
 		cli_err("matching failed: %s", cs_strerror(rc));
@@ -421,8 +485,6 @@ int cmd_scan_software(int argc, char **argv, struct cli_global *g)
 			host = default_host(root, hostbuf, sizeof(hostbuf));
 		/* The answer above stands whatever happens here: a case
 		 * database that cannot be written is a warning, not an error. */
-		if (!st)
-			st = cli_create_store(g);
 		if (!st) {
 			fputs("chainsweep: warning: the packages were not recorded (no case "
 			      "database); --no-record to skip\n",
@@ -442,9 +504,10 @@ int cmd_scan_software(int argc, char **argv, struct cli_global *g)
 		}
 	}
 	if (g->json)
-		cli_json_print(summary_json(ps, &ai, &res, incomplete, host, sweep));
+		cli_json_print(
+		        summary_json(ps, &ai, &res, incomplete, host, sweep, ss.case_records));
 	else if (!g->quiet || incomplete)
-		summary_text(ps, &ai, &res);
+		summary_text(ps, &ai, &res, ss.case_records);
 	if (incomplete && !g->json)
 		fputs("  INCOMPLETE: the reasons marked * left something unread\n", stderr);
 	exit_code = res.findings ? CS_EXIT_FOUND : incomplete ? CS_EXIT_INCOMPLETE : CS_EXIT_OK;

@@ -520,7 +520,8 @@ static int sweep_usage(FILE *f)
 	      "(the bundled 3CX/JumpCloud pack is imported first when the case has none):\n"
 	      "files (archives included), logs (ROOT/var/log and --logs folders), then\n"
 	      "installed software (package databases, exports, SBOMs under the root)\n"
-	      "against the intel's product versions and --osv advisories.\n"
+	      "against the intel's product versions, the OSV advisories imported into the\n"
+	      "case and --osv advisories.\n"
 	      "Findings are recorded in the case database; the answer is printed in plain\n"
 	      "words.\n"
 	      "\n"
@@ -1044,6 +1045,12 @@ int cmd_sweep(int argc, char **argv, struct cli_global *g)
 		for (k2 = 0; k2 < nosv; k2++)
 			if (cs_advisories_load_osv(adv, osv[k2]) == CS_ERR_IO)
 				cli_err("%s: cannot read", osv[k2]);
+		/* And the advisories imported into the case. */
+		if (cli_case_advisories(st, adv, NULL)) {
+			cli_err("cannot read the advisories of the case database: %s",
+			        cs_store_errmsg(st));
+			goto out;
+		}
 		rc = cs_software_match(adv, ps, on_software, &ss, &swr);
 		if (rc) {
 			cli_err("software sweep stopped: %s", cs_strerror(rc));

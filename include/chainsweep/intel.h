@@ -111,6 +111,10 @@ struct cs_import_stats {
 	uint64_t rejected;  /* entries rejected, see cs_intel_rejects() */
 	uint64_t warninglist_entries;
 	uint64_t yara_rules;
+	uint64_t files_partial; /* files whose reader stopped part-way after
+				   reading something (kept, and recorded as
+				   partial with the intel version) */
+	uint64_t advisories;    /* OSV advisories read */
 };
 
 /*
@@ -212,6 +216,16 @@ int cs_intel_add_warninglist(struct cs_intel *intel, const char *name, const cha
 size_t cs_intel_yara_count(const struct cs_intel *intel);
 const char *cs_intel_yara_source(const struct cs_intel *intel, size_t i, const char **text,
 				 size_t *len);
+
+/*
+ * OSV advisories read since the set was last saved to (or loaded from) a
+ * case database: their id, with the record's JSON (borrowed from the
+ * set). A sweep given OSV files as --intel reads them from here; once
+ * saved, they are the case's (cs_store_advisories()).
+ */
+size_t cs_intel_advisory_count(const struct cs_intel *intel);
+const char *cs_intel_advisory(const struct cs_intel *intel, size_t i, const char **json,
+			      size_t *len);
 
 #ifdef __cplusplus
 }

@@ -110,6 +110,38 @@ typedef int (*cs_reject_fn)(void *userdata, const char *reason, uint64_t count);
 int cs_store_version_rejects(struct cs_store *st, int64_t version, cs_reject_fn fn,
 			     void *userdata);
 
+/*
+ * The files of one version whose reader stopped part-way (what was read
+ * of them is in the version), with the reason; none for a whole import.
+ */
+typedef int (*cs_partial_fn)(void *userdata, const char *path, const char *reason);
+int cs_store_version_partials(struct cs_store *st, int64_t version, cs_partial_fn fn,
+			      void *userdata);
+
+/*
+ * OSV advisories imported into the case (`intel import`, docs/case-database.md):
+ * the newest record (by `modified`) of each id, in id order, with its JSON
+ * as read and where it came from. Strings are borrowed for the call.
+ */
+struct cs_advisory_row {
+	const char *id;
+	const char *modified;
+	const char *path;     /* the file it was imported from */
+	int64_t version;      /* the intel version that brought it */
+	const char *json;
+	size_t len;
+};
+typedef int (*cs_advisory_row_fn)(void *userdata, const struct cs_advisory_row *row);
+int cs_store_advisories(struct cs_store *st, cs_advisory_row_fn fn, void *userdata);
+
+struct cs_store_advisory_counts {
+	uint64_t records;    /* rows: every (id, modified) kept */
+	uint64_t ids;        /* advisories: the newest record of each id */
+	uint64_t withdrawn;  /* of those, withdrawn */
+	uint64_t malicious;  /* of those, MAL- (malicious package) records */
+};
+int cs_store_advisory_counts(struct cs_store *st, struct cs_store_advisory_counts *out);
+
 /* The version that first brought (kind, value), 0 when unknown. */
 int64_t cs_store_indicator_version(struct cs_store *st, enum cs_kind kind, const char *value);
 

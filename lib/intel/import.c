@@ -27,14 +27,15 @@
 /* Readers in bidding order (ties go to the earlier one); declared in
  * intel_int.h, one read_*.c file each. */
 static const struct cs_reader *const readers[] = {
-	&cs__reader_stix,          &cs__reader_misp,  &cs__reader_warninglist,
+	&cs__reader_stix,          &cs__reader_misp,  &cs__reader_osv,
+	&cs__reader_warninglist,
 	&cs__reader_loki_hash,     &cs__reader_loki_filename,
 	&cs__reader_loki_c2,       &cs__reader_yara,  &cs__reader_csv,
 	&cs__reader_plain,
 };
 
 static const char *const format_names[] = {
-	"stix", "misp", "warninglist", "loki-hash", "loki-filename", "loki-c2", "yara", "csv",
+	"stix", "misp", "osv", "warninglist", "loki-hash", "loki-filename", "loki-c2", "yara", "csv",
 	"plain", NULL,
 };
 
@@ -95,6 +96,38 @@ static void driver_diag(struct cs_intel *in, const char *path, enum cs_severity 
 }
 
 /*
+ * A reader stopped part-way after it had read something: out of memory,
+ * a truncated or damaged document, a cap. The rule (docs/case-database.md):
+ * what was read is kept, the file is counted in files_partial and noted
+ * on the set, so that the intel version saved with it records the file as
+ * read only in part; the import command then exits 2. Returns 1: the file
+ * yielded something.
+ */
+static int partial(struct cs_intel *in, const char *path, const struct cs_reader *r, int rc,
+		   const struct cs_reader_ctx *ctx, struct cs_import_stats *st)
+{
+	const char *why = rc == CS_ERR_NOMEM   ? "out of memory"
+			  : rc == CS_ERR_PARSE ? "damaged or truncated"
+			  : rc == CS_ERR_TOOBIG ? "over a size limit"
+					       : cs_strerror(rc);
+	char reason[160];
+
+	snprintf(reason, sizeof(reason), "%s stopped part-way: %s", r->name, why);
+	st->files_partial++;
+	driver_diag(in, path, CS_SEV_ERROR,
+		    "read only in part as %s (%s): what was read before the fault is kept "
+		    "(%llu accepted, %llu rejected), and the file counts as partial",
+		    r->name, why,
+		    (unsigned long long)(ctx->accepted + ctx->warninglist_entries +
+					 ctx->advisories + ctx->yara_rules),
+		    (unsigned long long)ctx->rejected);
+	/* Without memory for the note, the save still records a file of
+	 * this version as partial from the count. */
+	cs__intel_note_partial(in, path, reason);
+	return 1;
+}
+
+/*
  * Run one reader over one buffer. `forced` overrides both the user's
  * --format and sniffing (used for MISP feed members). `quiet_unknown`
  * turns "no reader wants this file" from an error into a note (files met
@@ -142,15 +175,15 @@ static int import_one(struct cs_intel *in, const char *path, const char *data, s
 	st->rejected += ctx.rejected;
 	st->yara_rules += ctx.yara_rules;
 	st->warninglist_entries += ctx.warninglist_entries;
-	if (rc == CS_ERR_NOMEM) {
-		driver_diag(in, path, CS_SEV_ERROR, "out of memory while reading as %s", r->name);
-	}
-	if (ctx.accepted || ctx.warninglist_entries || ctx.yara_rules) {
-		driver_diag(in, path, CS_SEV_INFO,
-			    "read as %s: %llu accepted, %llu rejected%s", r->name,
-			    (unsigned long long)(ctx.accepted + ctx.warninglist_entries),
-			    (unsigned long long)ctx.rejected,
-			    rc ? " (file incomplete)" : "");
+	st->advisories += ctx.advisories;
+	if (ctx.accepted || ctx.warninglist_entries || ctx.yara_rules || ctx.advisories) {
+		if (rc)
+			return partial(in, path, r, rc, &ctx, st);
+		driver_diag(in, path, CS_SEV_INFO, "read as %s: %llu accepted, %llu rejected",
+			    r->name,
+			    (unsigned long long)(ctx.accepted + ctx.warninglist_entries +
+						 ctx.advisories),
+			    (unsigned long long)ctx.rejected);
 		return 1;
 	}
 	if (!rc && ctx.empty_ok && !ctx.rejected) {

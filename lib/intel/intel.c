@@ -76,6 +76,13 @@ struct cs_yara_src {
 	size_t len;
 };
 
+struct cs_adv_src {
+	uint32_t path, id, modified;
+	int withdrawn;
+	char *json;
+	size_t len;
+};
+
 struct cs_intel {
 	struct cs_indicator *inds;
 	size_t n, cap;
@@ -97,6 +104,14 @@ struct cs_intel {
 	size_t nrejects, caprejects;
 	struct cs_yara_src *yara;
 	size_t nyara, capyara;
+	/* Read since the last save: OSV advisories (kept as their JSON) and
+	 * the files a reader stopped in part-way (cs__intel_note_partial). */
+	struct cs_adv_src *advs;
+	size_t nadvs, capadvs;
+	struct cs_partial {
+		uint32_t path, reason;
+	} *partials;
+	size_t npartials, cappartials;
 	/* Label vectors of sources, interned: the indicators of one file or
 	 * event share one. lsets[0] is the empty vector. Members are strtab
 	 * strings, so a vector's bytes are its key. */
@@ -215,6 +230,10 @@ void cs_intel_free(struct cs_intel *in)
 	for (i = 0; i < in->nyara; i++)
 		free(in->yara[i].text);
 	free(in->yara);
+	for (i = 0; i < in->nadvs; i++)
+		free(in->advs[i].json);
+	free(in->advs);
+	free(in->partials);
 	free(in->rejects);
 	free(in->csv_column);
 	free(in->cache_dir);
@@ -1039,6 +1058,95 @@ int cs__intel_add_yara_source(struct cs_intel *in, const char *path, const char 
 	return y->text ? CS_OK : CS_ERR_NOMEM;
 }
 
+int cs__intel_add_advisory(struct cs_reader_ctx *ctx, const char *id, const char *modified,
+			   int withdrawn, const char *json, size_t len)
+{
+	struct cs_intel *in = ctx->intel;
+	struct cs_adv_src *a;
+	uint32_t path = intern(in, ctx->path), iid = intern(in, id),
+		 mod = intern(in, modified ? modified : "");
+
+	if (!path || !iid || !mod)
+		return CS_ERR_NOMEM;
+	if (cs__grow((void **)&in->advs, &in->capadvs, in->nadvs + 1, sizeof(*in->advs)))
+		return CS_ERR_NOMEM;
+	a = &in->advs[in->nadvs];
+	a->json = cs__strndup(json, len);
+	if (!a->json)
+		return CS_ERR_NOMEM;
+	a->len = len;
+	a->path = path;
+	a->id = iid;
+	a->modified = mod;
+	a->withdrawn = withdrawn;
+	in->nadvs++;
+	ctx->advisories++;
+	return CS_OK;
+}
+
+size_t cs__intel_advisory_count(const struct cs_intel *in)
+{
+	return in->nadvs;
+}
+
+const char *cs__intel_advisory(const struct cs_intel *in, size_t i, const char **modified,
+			       const char **path, int *withdrawn, const char **json, size_t *len)
+{
+	const struct cs_adv_src *a;
+
+	if (i >= in->nadvs)
+		return NULL;
+	a = &in->advs[i];
+	*modified = cs__strtab_get(&in->strs, a->modified);
+	*path = cs__strtab_get(&in->strs, a->path);
+	*withdrawn = a->withdrawn;
+	*json = a->json;
+	*len = a->len;
+	return cs__strtab_get(&in->strs, a->id);
+}
+
+size_t cs_intel_advisory_count(const struct cs_intel *in)
+{
+	return in->nadvs;
+}
+
+const char *cs_intel_advisory(const struct cs_intel *in, size_t i, const char **json,
+			      size_t *len)
+{
+	if (i >= in->nadvs)
+		return NULL;
+	*json = in->advs[i].json;
+	*len = in->advs[i].len;
+	return cs__strtab_get(&in->strs, in->advs[i].id);
+}
+
+int cs__intel_note_partial(struct cs_intel *in, const char *path, const char *reason)
+{
+	uint32_t p = intern(in, path), r = intern(in, reason);
+
+	if (!p || !r ||
+	    cs__grow((void **)&in->partials, &in->cappartials, in->npartials + 1,
+		     sizeof(*in->partials)))
+		return CS_ERR_NOMEM;
+	in->partials[in->npartials].path = p;
+	in->partials[in->npartials].reason = r;
+	in->npartials++;
+	return CS_OK;
+}
+
+size_t cs__intel_partial_count(const struct cs_intel *in)
+{
+	return in->npartials;
+}
+
+const char *cs__intel_partial(const struct cs_intel *in, size_t i, const char **reason)
+{
+	if (i >= in->npartials)
+		return NULL;
+	*reason = cs__strtab_get(&in->strs, in->partials[i].reason);
+	return cs__strtab_get(&in->strs, in->partials[i].path);
+}
+
 size_t cs_intel_yara_count(const struct cs_intel *in)
 {
 	return in->nyara;
@@ -1549,4 +1657,8 @@ void cs__intel_mark_clean(struct cs_intel *in)
 		in->inds[i].dirty = 0;
 	for (i = 0; i < in->nwls; i++)
 		in->wls[i].dirty = 0;
+	for (i = 0; i < in->nadvs; i++)
+		free(in->advs[i].json);
+	in->nadvs = 0;
+	in->npartials = 0;
 }

@@ -88,6 +88,7 @@ struct cs_reader_ctx {
 	uint64_t rejected;
 	uint64_t yara_rules;
 	uint64_t warninglist_entries;
+	uint64_t advisories;
 	/* Set by a reader that read the file whole as its format and found it
 	 * holds nothing (a rule file of comments only): a note, not a file
 	 * that failed. */
@@ -142,6 +143,31 @@ void cs__offset_to_linecol(struct cs_reader_ctx *ctx, size_t off, uint64_t *line
 int cs__intel_add_yara_source(struct cs_intel *intel, const char *path, const char *text,
 			      size_t len);
 
+/*
+ * Keep one OSV advisory read from ctx->path: its id, its `modified` time
+ * (NULL or "" when it has none), whether it is withdrawn, and its JSON
+ * text (copied). The case database stores it with the next save, keyed by
+ * (id, modified); the set itself never matches it. Counts
+ * ctx->advisories. Returns CS_OK or CS_ERR_NOMEM.
+ */
+int cs__intel_add_advisory(struct cs_reader_ctx *ctx, const char *id, const char *modified,
+			   int withdrawn, const char *json, size_t len);
+size_t cs__intel_advisory_count(const struct cs_intel *intel);
+/* Advisory `i` kept since the last save: returns its id, or NULL past
+ * the end; the strings are borrowed from the set. */
+const char *cs__intel_advisory(const struct cs_intel *intel, size_t i, const char **modified,
+			       const char **path, int *withdrawn, const char **json, size_t *len);
+
+/*
+ * A file whose reader stopped part-way (out of memory, a truncated or
+ * damaged document, a cap) after it had read something: what was read
+ * is kept, and the next save records the file and `reason` with its
+ * intel version as read only in part (docs/case-database.md).
+ */
+int cs__intel_note_partial(struct cs_intel *intel, const char *path, const char *reason);
+size_t cs__intel_partial_count(const struct cs_intel *intel);
+const char *cs__intel_partial(const struct cs_intel *intel, size_t i, const char **reason);
+
 /* Read YARA rule text embedded in another intel file (read_yara.c). */
 int cs__yara_embedded(struct cs_reader_ctx *ctx, const char *name, const char *text,
 		      size_t len, const char *const *labels, size_t nlabels);
@@ -156,6 +182,7 @@ extern const struct cs_reader cs__reader_csv;
 extern const struct cs_reader cs__reader_plain;
 extern const struct cs_reader cs__reader_yara;
 extern const struct cs_reader cs__reader_warninglist;
+extern const struct cs_reader cs__reader_osv;
 
 /* Import driver entry for a buffer with a known or sniffed reader. */
 int cs__import_buffer(struct cs_intel *intel, const char *path, const char *data, size_t len,
@@ -208,7 +235,8 @@ int cs__indicator_dirty(const struct cs_indicator *ind);
  * On an error the sink is dropped and nothing more is shipped.
  * cs__intel_sink_flush() ships the rest now; cs__intel_unship() (after a
  * failed save) makes the shipped indicators dirty again and drops the
- * sink. cs__intel_mark_clean() drops it too.
+ * sink. cs__intel_mark_clean() drops it too, with the advisories and
+ * partial-file notes kept for the save.
  */
 typedef int (*cs__intel_sink_fn)(void *ud, struct cs_intel *intel, size_t first, size_t end);
 void cs__intel_set_sink(struct cs_intel *intel, cs__intel_sink_fn fn, void *ud, size_t batch);

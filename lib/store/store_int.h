@@ -39,6 +39,12 @@ int cs__store_fail(struct cs_store *st, const char *what);
 /* Run SQL without results; CS_OK or CS_ERR_DB with errmsg set. */
 int cs__store_run(struct cs_store *st, const char *sql);
 
+/* In the save of intel version `ver`: the set's OSV advisories and the
+ * files read only in part (advisory_sqlite.c). */
+struct cs_intel;
+struct cs_import_stats;
+int cs__store_save_advisories(struct cs_store *st, const struct cs_intel *intel, int64_t ver,
+			      const struct cs_import_stats *stats);
 /* The host and file inventory tables (CREATE ... IF NOT EXISTS). */
 extern const char cs__store_inventory_sql[];
 /* The sweep and finding tables (CREATE ... IF NOT EXISTS). */

@@ -962,8 +962,8 @@ static int save_index(struct cs_store *st, struct save_state *s)
  * Everything but the indicators already written: the version's counts,
  * warninglists, every dirty indicator upserted (its merged flags,
  * confidence and window replace the stored ones; its labels and sources
- * are added), warninglist marks recomputed, YARA sources upserted, reject
- * counts recorded.
+ * are added), warninglist marks recomputed, YARA sources upserted, OSV
+ * advisories and partly read files recorded, reject counts recorded.
  */
 static int save_body(struct cs_store *st, struct save_state *s, struct cs_intel *in,
 		     const char *note, const struct cs_import_stats *stats)
@@ -1015,6 +1015,8 @@ static int save_body(struct cs_store *st, struct save_state *s, struct cs_intel 
 		sqlite3_bind_int64(q[Q_YARA], 3, s->ver);
 		rc = step_done(st, q[Q_YARA], "save yara source");
 	}
+	if (!rc)
+		rc = cs__store_save_advisories(st, in, s->ver, stats);
 	for (i = 0; !rc && i < cs_intel_reject_reasons(in); i++) {
 		uint64_t count;
 		const char *reason = cs_intel_reject_reason(in, i, &count);

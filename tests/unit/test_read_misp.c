@@ -373,9 +373,13 @@ static void test_truncated_event_keeps_earlier_attributes(void **state)
 	cs_test_must_find(f->in, CS_KIND_MD5, "bb915073385dd16a846dfa318afa3c19");
 	cs_test_must_find(f->in, CS_KIND_SHA256,
 	                  "11be1803e2e307b647a8a7fccc55a6e8d6a07f3c0a3a0a9f4d2d9d2a0e9e1e4c");
-	assert_int_equal(f->d->errors, 1);
+	/* The fault, and the file counted as read only in part. */
+	assert_int_equal(f->d->errors, 2);
 	assert_true(cs_test_diags_have(f->d, "mem.json:11:37:"));
 	assert_true(cs_test_diags_have(f->d, "JSON syntax error at line 11, column 37"));
+	assert_true(cs_test_diags_have(f->d, "read only in part as misp"));
+	assert_int_equal(f->st.files_partial, 1);
+	assert_int_equal(f->st.files_failed, 0);
 	cs_test_import_free(f);
 	free(data);
 }

@@ -277,12 +277,14 @@ static void test_truncated_file_keeps_earlier_objects(void **state)
 	assert_int_equal(cs_intel_count(f->in), 3);
 	cs_test_must_find(f->in, CS_KIND_DOMAIN, "msstorageazure.com");
 	cs_test_must_find(f->in, CS_KIND_IPV4, "198.51.100.7");
-	assert_int_equal(f->d->errors, 1);
+	/* The fault, and the file counted as read only in part. */
+	assert_int_equal(f->d->errors, 2);
+	assert_int_equal(f->st.files_partial, 1);
 	/* The file ends after 120 bytes of line 8. */
 	assert_true(cs_test_diags_have(f->d, "truncated.json:8:121:"));
 	assert_true(cs_test_diags_have(f->d, "JSON syntax error at line 8, column 121"));
 	assert_true(cs_test_diags_have(f->d, "complete STIX objects before it are still read: 3"));
-	assert_true(cs_test_diags_have(f->d, "file incomplete"));
+	assert_true(cs_test_diags_have(f->d, "read only in part as stix (damaged or truncated)"));
 	cs_test_import_free(f);
 }
 
@@ -484,7 +486,9 @@ static void test_nul_bytes(void **state)
 	assert_null(cs_intel_find(f->in, CS_KIND_DOMAIN, "a"));
 	assert_int_equal(cs_test_rejects(f->in, "bad-pattern"), 1);
 	assert_int_equal(cs_test_rejects(f->in, "json-syntax"), 2);
-	assert_int_equal(f->d->errors, 1);
+	/* The missing ',' stops the walk: the file is read only in part. */
+	assert_int_equal(f->d->errors, 2);
+	assert_int_equal(f->st.files_partial, 1);
 	assert_null(cs_intel_find(f->in, CS_KIND_DOMAIN, "after.example"));
 	cs_test_import_free(f);
 }

@@ -1,0 +1,55 @@
+/*
+ * libFuzzer target for the OSV reader through the public import API.
+ *
+ * Invariants: the import ends with CS_OK, CS_ERR_EMPTY or CS_ERR_NOMEM;
+ * an OSV file yields advisories, never indicators; a file that yielded
+ * something is not also counted as failed; every diagnostic has a message
+ * and a position inside the input.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "intel/intel_int.h"
+
+static size_t cur_size, cur_lines;
+
+static void on_diag(void *ud, const struct cs_diag *d)
+{
+	(void)ud;
+	if (!d->message || !d->message[0])
+		__builtin_trap();
+	if (d->line > cur_lines + 1 || d->column > cur_size + 1)
+		__builtin_trap();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct cs_import_stats st;
+	struct cs_intel *in;
+	size_t i;
+	int rc;
+
+	cur_size = size;
+	cur_lines = 0;
+	for (i = 0; i < size; i++)
+		cur_lines += data[i] == '\n';
+
+	in = cs_intel_new();
+	if (!in)
+		return 0;
+	cs_intel_set_diag(in, on_diag, NULL);
+	if (cs_intel_set_format(in, cs__reader_osv.name) != CS_OK)
+		__builtin_trap();
+	rc = cs_intel_import_mem(in, "fuzz.json", data, size, &st);
+	if (rc != CS_OK && rc != CS_ERR_EMPTY && rc != CS_ERR_NOMEM)
+		__builtin_trap();
+	if (cs_intel_count(in) || st.read)
+		__builtin_trap();
+	if (cs__intel_advisory_count(in) != st.advisories)
+		__builtin_trap();
+	if (st.advisories && st.files_failed)
+		__builtin_trap();
+	cs_intel_free(in);
+	return 0;
+}
