@@ -74,6 +74,28 @@ static int on_file_record(void *ud, const struct cs_file_record *r)
 	return 0;
 }
 
+static int cmp_str(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "");
+}
+
+/* Findings by kind, place, evidence and indicator. */
+static int cmp_finding(const void *pa, const void *pb)
+{
+	const struct cs_finding_rec *a = pa, *b = pb;
+	int r;
+
+	if (a->kind != b->kind)
+		return a->kind < b->kind ? -1 : 1;
+	if ((r = cmp_str(a->location, b->location)) != 0)
+		return r;
+	if ((r = cmp_str(a->evidence, b->evidence)) != 0)
+		return r;
+	if ((r = cmp_str(a->ind_kind, b->ind_kind)) != 0)
+		return r;
+	return cmp_str(a->ind_value, b->ind_value);
+}
+
 static char *xstrdup(const char *s)
 {
 	return s ? strdup(s) : NULL;
@@ -1073,6 +1095,10 @@ int cmd_sweep(int argc, char **argv, struct cli_global *g)
 	incomplete = fr.incomplete || lr.incomplete || sw_incomplete || stop ||
 	             cli_gaps_total(&ss.gaps, CLI_INTEL_REJECTED) ||
 	             cli_gaps_total(&ss.gaps, CLI_INTEL_UNREADABLE);
+	/* Workers report in the order they finish: the answer is given in
+	 * one order whatever the threads did. */
+	if (ss.n)
+		qsort(ss.v, ss.n, sizeof(*ss.v), cmp_finding);
 	for (i = 0; i < ss.n && !unrecorded; i++) {
 		if (cs_store_finding_put(st, sweep, &ss.v[i])) {
 			cli_err("cannot record the findings (%s): they are printed below, not "
