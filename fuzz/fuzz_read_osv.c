@@ -11,34 +11,20 @@
 #include <string.h>
 
 #include "intel/intel_int.h"
-
-static size_t cur_size, cur_lines;
-
-static void on_diag(void *ud, const struct cs_diag *d)
-{
-	(void)ud;
-	if (!d->message || !d->message[0])
-		__builtin_trap();
-	if (d->line > cur_lines + 1 || d->column > cur_size + 1)
-		__builtin_trap();
-}
+#include "fuzz_diag.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct cs_import_stats st;
 	struct cs_intel *in;
-	size_t i;
 	int rc;
 
-	cur_size = size;
-	cur_lines = 0;
-	for (i = 0; i < size; i++)
-		cur_lines += data[i] == '\n';
+	fuzz_diag_begin(data, size);
 
 	in = cs_intel_new();
 	if (!in)
 		return 0;
-	cs_intel_set_diag(in, on_diag, NULL);
+	cs_intel_set_diag(in, fuzz_on_diag, NULL);
 	if (cs_intel_set_format(in, cs__reader_osv.name) != CS_OK)
 		__builtin_trap();
 	rc = cs_intel_import_mem(in, "fuzz.json", data, size, &st);

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "intel/intel_int.h"
+#include "fuzz_diag.h"
 
 static const struct cs_reader *const readers[] = {
         &cs__reader_loki_hash, &cs__reader_loki_filename, &cs__reader_loki_c2,
@@ -27,17 +28,6 @@ static const char *const names[] = {
 };
 
 static const char *const columns[] = {NULL, "2", "value", "no-such-column"};
-
-static size_t cur_size, cur_lines;
-
-static void on_diag(void *ud, const struct cs_diag *d)
-{
-	(void)ud;
-	if (!d->message || !d->message[0])
-		__builtin_trap();
-	if (d->line > cur_lines + 1 || d->column > cur_size + 1)
-		__builtin_trap();
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -52,10 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sel = data[0];
 	data++;
 	size--;
-	cur_size = size;
-	cur_lines = 0;
-	for (i = 0; i < size; i++)
-		cur_lines += data[i] == '\n';
+	fuzz_diag_begin(data, size);
 
 	for (i = 0; i < nr; i++) {
 		int bid = readers[i]->bid((const char *)data, size, names[sel % nr]);
@@ -66,7 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	in = cs_intel_new();
 	if (!in)
 		return 0;
-	cs_intel_set_diag(in, on_diag, NULL);
+	cs_intel_set_diag(in, fuzz_on_diag, NULL);
 	if (cs_intel_set_format(in, readers[sel % nr]->name) != CS_OK)
 		__builtin_trap();
 	if (cs_intel_set_csv_column(in, columns[sel / nr % 4]) != CS_OK) {

@@ -19,11 +19,6 @@
 #define OSV_MAX_MODIFIED 64
 
 /* A position for messages. */
-static void linecol(struct cs_reader_ctx *ctx, size_t off, uint64_t *line, uint64_t *col)
-{
-	cs__offset_to_linecol(ctx, off, line, col);
-}
-
 /*
  * One element of the file at `sp`. `f` holds its members when `checked`
  * (cs__json_skip_checked() passed it); otherwise it is checked here and
@@ -40,7 +35,7 @@ static int osv_one(struct cs_reader_ctx *ctx, struct cs_json_span sp, int checke
 			return CS_OK; /* rejected and reported */
 	}
 	if (cs__json_kind(ctx->data, sp) != '{') {
-		linecol(ctx, sp.off, &line, &col);
+		cs__offset_to_linecol(ctx, sp.off, &line, &col);
 		cs__reject(ctx, "osv-not-object", line, col, "OSV record is not a JSON object");
 		return CS_OK;
 	}
@@ -48,7 +43,7 @@ static int osv_one(struct cs_reader_ctx *ctx, struct cs_json_span sp, int checke
 	if (rc < 0)
 		return rc;
 	if (rc != 1 || !id->len || id->len > OSV_MAX_ID || memchr(id->data, '\0', id->len)) {
-		linecol(ctx, sp.off, &line, &col);
+		cs__offset_to_linecol(ctx, sp.off, &line, &col);
 		cs__reject(ctx, "osv-no-id", line, col,
 		           "OSV record without a usable \"id\" (a string of 1 to %d bytes)",
 		           OSV_MAX_ID);
@@ -58,7 +53,7 @@ static int osv_one(struct cs_reader_ctx *ctx, struct cs_json_span sp, int checke
 	if (rc < 0)
 		return rc;
 	if (rc != 1 || mod->len > OSV_MAX_MODIFIED || memchr(mod->data, '\0', mod->len)) {
-		linecol(ctx, f[1].v.len ? f[1].v.off : sp.off, &line, &col);
+		cs__offset_to_linecol(ctx, f[1].v.len ? f[1].v.off : sp.off, &line, &col);
 		cs__reject(ctx, "osv-no-modified", line, col,
 		           "OSV record %.80s without a usable \"modified\" time", cs__buf_cstr(id));
 		return CS_OK;
@@ -91,7 +86,7 @@ static int osv_read(struct cs_reader_ctx *ctx)
 		return CS_ERR_EMPTY;
 	}
 	if (c != '{' && c != '[') {
-		linecol(ctx, s.pos, &line, &col);
+		cs__offset_to_linecol(ctx, s.pos, &line, &col);
 		cs__diag(ctx, CS_SEV_ERROR, line, col, "not OSV JSON: expected '{' or '['");
 		return CS_ERR_PARSE;
 	}
@@ -125,7 +120,7 @@ static int osv_read(struct cs_reader_ctx *ctx)
 		return s.err;
 	}
 	if (cs__json_peek(&s) >= 0) {
-		linecol(ctx, s.pos, &line, &col);
+		cs__offset_to_linecol(ctx, s.pos, &line, &col);
 		cs__diag(ctx, CS_SEV_WARN, line, col, "ignoring data after the JSON value");
 	}
 	return CS_OK;
