@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "chainsweep/error.h"
+#include "chainsweep/event.h"
 #include "chainsweep/intel.h"
 #include "chainsweep/scan.h"
 
@@ -39,6 +40,10 @@ struct cs_log_hit {
 };
 
 typedef int (*cs_log_hit_fn)(void *userdata, const struct cs_log_hit *h);
+/* One structured event (see chainsweep/event.h), valid during the call
+ * only. Called in file order, one call at a time, interleaved with the
+ * hits of the same file; a non-zero return stops the scan. */
+typedef int (*cs_log_event_fn)(void *userdata, const struct cs_event *e);
 
 struct cs_log_opts {
 	unsigned threads;           /* 0: one per core */
@@ -57,6 +62,7 @@ struct cs_log_opts {
 	double max_runtime;
 	const volatile int *interrupt;
 	cs_log_hit_fn on_hit;
+	cs_log_event_fn on_event; /* NULL: events are not built */
 	cs_diag_fn on_diag;
 	void *userdata;
 };
