@@ -4,7 +4,9 @@
  * rest is the log, possibly compressed.
  *
  * Invariants: cs_log_scan_mem returns CS_OK; every hit has an indicator,
- * a line number, a sane offset and matched text; every diagnostic has a message.
+ * a line number, a sane offset and matched text; every diagnostic has a
+ * message; every structured event (built when the second byte is odd)
+ * has named fields whose values are as long as they say.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -45,6 +47,20 @@ static int on_hit(void *ud, const struct cs_log_hit *h)
 	return 0;
 }
 
+static int on_event(void *ud, const struct cs_event *e)
+{
+	size_t i;
+
+	(void)ud;
+	if (!e->file || !e->format || !e->line)
+		__builtin_trap();
+	for (i = 0; i < e->nfields; i++)
+		if (!e->fields[i].name || !e->fields[i].value ||
+		    e->fields[i].value[e->fields[i].value_len] != '\0')
+			__builtin_trap();
+	return 0;
+}
+
 static void on_diag(void *ud, const struct cs_diag *d)
 {
 	(void)ud;
@@ -69,6 +85,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o.threads = 1 + (data[1] & 1);
 	o.on_hit = on_hit;
 	o.on_diag = on_diag;
+	if (data[1] & 1)
+		o.on_event = on_event;
 	if (cs_log_scan_mem(m, "fuzz.log", data + 2, size - 2, &o, &r) != CS_OK)
 		__builtin_trap();
 	return 0;

@@ -41,8 +41,11 @@ struct cs_log_hit {
 
 typedef int (*cs_log_hit_fn)(void *userdata, const struct cs_log_hit *h);
 /* One structured event (see chainsweep/event.h), valid during the call
- * only. Called in file order, one call at a time, interleaved with the
- * hits of the same file; a non-zero return stops the scan. */
+ * only. It may be called from several scanning threads at once, and not
+ * in file order (each event carries its file, line and offset): the
+ * callback must be thread-safe. A non-zero return stops the scan. Events
+ * are built only when this is set; lines longer than max_line are not
+ * made into events. */
 typedef int (*cs_log_event_fn)(void *userdata, const struct cs_event *e);
 
 struct cs_log_opts {

@@ -73,6 +73,9 @@ struct log_file {
 	/* Zeek TSV and CSV: the header. */
 	char sep;
 	int ts_col, host_col, id_col;
+	char **cols; /* every column's name, for events */
+	size_t ncols;
+	char zeek_path[64]; /* Zeek's "#path" (dns, conn, http...) */
 	/* XML events: what the current event said so far (sequential). */
 	int64_t xml_ms;
 	int xml_has_time, xml_id;
@@ -127,6 +130,7 @@ struct job {
 	uint64_t lines, bad_lines, long_lines;
 	int cont;              /* the first line continues the previous chunk's last */
 	struct linfo *tail_li; /* the facts of the last line, when it goes on */
+	int ev_rc;             /* what on_event returned, when not 0 */
 	uint64_t tail_line;
 	struct job *next_q; /* the workers' queue */
 	struct job *next_f; /* the reader's in-order list */
@@ -390,11 +394,14 @@ static void info_columns(struct log_file *f, const struct cs_log_opts *o, const 
 
 static const char *const time_keys[] = {"ts",       "@timestamp", "timestamp",   "time",
                                         "UtcTime",  "EventTime",  "TimeCreated", "date",
-                                        "datetime", "eventTime",  NULL};
+                                        "datetime", "eventTime",
+                                        "Event.System.TimeCreated.#attributes.SystemTime", NULL};
 static const char *const host_keys[] = {"id.orig_h",     "Computer",  "hostname",  "host",
                                         "src_ip",        "client_ip", "source_ip", "src",
-                                        "computer_name", "ClientIP",  NULL};
-static const char *const id_keys[] = {"EventID", "event_id", "EventId", "Id", NULL};
+                                        "computer_name", "ClientIP",  "Event.System.Computer",
+                                        NULL};
+static const char *const id_keys[] = {"EventID", "event_id", "EventId", "Id",
+                                      "Event.System.EventID", NULL};
 
 /* A value by dotted path ("winlog.event_id"), or by a flat key that has
  * dots itself (Zeek's "id.orig_h"). */
@@ -595,6 +602,46 @@ static int line_facts(struct log_file *f, const struct cs_log_opts *o, const cha
 	return 0;
 }
 
+/* The line as a structured event, for on_event (Sigma rules): JSON
+ * objects, Windows events written as one line of XML, and rows of Zeek
+ * and CSV logs under their header's names. */
+static void line_event(struct lscan *ls, struct job *j, json_t *root, const char *s, size_t n,
+                       uint64_t lineno, uint64_t off, const struct linfo *li)
+{
+	struct log_file *f = j->f;
+	struct cs__evb b;
+	struct cs_event e;
+	int ok = -1;
+
+	memset(&b, 0, sizeof(b));
+	memset(&e, 0, sizeof(e));
+	e.format = fmt_names[f->fmt];
+	if (f->fmt == F_JSON && json_is_object(root))
+		ok = cs__event_from_json(&b, root, &e);
+	else if (f->fmt == F_XML)
+		ok = cs__event_from_xml(&b, s, n, &e);
+	else if ((f->fmt == F_ZEEK || f->fmt == F_CSV) && f->ncols)
+		ok = cs__event_from_row(&b, (const char *const *)f->cols, f->ncols, f->sep, s, n,
+		                        &e);
+	if (ok == 0) {
+		if (f->fmt == F_ZEEK) {
+			e.product = "zeek";
+			e.service = f->zeek_path[0] ? f->zeek_path : NULL;
+		}
+		e.file = f->name;
+		e.line = lineno;
+		e.offset = off;
+		e.has_time = li->has_time;
+		e.time_ms = li->ms;
+		if (!e.host && li->host[0])
+			e.host = li->host;
+		if (!e.event_id)
+			e.event_id = li->event_id;
+		j->ev_rc = ls->o.on_event(ls->o.userdata, &e);
+	}
+	cs__evb_free(&b);
+}
+
 /* One whole line: its facts, then the text. */
 static int scan_line(struct lscan *ls, struct job *j, const char *s, size_t n, uint64_t lineno,
                      uint64_t off)
@@ -663,6 +710,8 @@ static int scan_line(struct lscan *ls, struct job *j, const char *s, size_t n, u
 			}
 		}
 	}
+	if (!rc && ls->o.on_event && !j->ev_rc)
+		line_event(ls, j, root, s, n, lineno, off, &li);
 	json_decref(root);
 	return rc;
 }
@@ -907,6 +956,8 @@ static void deliver(struct lscan *ls, struct job *j)
 		free(h->matched);
 		free(h->host);
 	}
+	if (j->ev_rc && !ls->rc)
+		ls->rc = j->ev_rc;
 	ls->res->lines += j->lines;
 	ls->res->bad_lines += j->bad_lines;
 	ls->res->long_lines += j->long_lines;
@@ -1054,17 +1105,67 @@ static const char *const col_host[] = {"id.orig_h",     "host",   "hostname", "c
                                        "client_ip",     "client", NULL};
 static const char *const col_id[] = {"EventID", "event_id", "Event ID", "Id", NULL};
 
-/* Zeek's "#fields" line (tab-separated names after the tag). */
+#define MAX_COLS 1024
+
+/* Every column name of a header line, for events. */
+static void keep_cols(struct log_file *f, const char *l, size_t n, char sep)
+{
+	size_t cap = 0;
+	int k;
+
+	for (k = 0; k < MAX_COLS; k++) {
+		const char *v;
+		size_t vn;
+		char *name;
+
+		if (field(l, n, sep, k, &v, &vn))
+			break;
+		while (vn && (*v == ' ' || *v == '"'))
+			v++, vn--;
+		while (vn && (v[vn - 1] == ' ' || v[vn - 1] == '"' || v[vn - 1] == '\r'))
+			vn--;
+		name = cs__strndup(v, vn);
+		if (!name || cs__grow((void **)&f->cols, &cap, f->ncols + 1, sizeof(*f->cols))) {
+			free(name);
+			break;
+		}
+		f->cols[f->ncols++] = name;
+	}
+}
+
+static void free_cols(struct log_file *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->ncols; i++)
+		free(f->cols[i]);
+	free(f->cols);
+	f->cols = NULL;
+	f->ncols = 0;
+}
+
+/* Zeek's "#fields" line (tab-separated names after the tag) and "#path". */
 static void zeek_header(struct log_file *f, const char *s, size_t n)
 {
-	const char *l = memmem(s, n, "#fields\t", 8), *e;
+	const char *l = memmem(s, n, "#fields\t", 8), *e, *p = memmem(s, n, "\n#path\t", 7);
 
+	if (p) {
+		const char *pe = memchr(p + 7, '\n', n - (size_t)(p + 7 - s));
+		size_t pn = pe ? (size_t)(pe - p - 7) : 0;
+
+		if (pn < sizeof(f->zeek_path)) {
+			memcpy(f->zeek_path, p + 7, pn);
+			f->zeek_path[pn] = '\0';
+		}
+	}
 	if (!l)
 		return;
 	l += 8;
 	e = memchr(l, '\n', n - (size_t)(l - s));
 	if (!e)
 		e = s + n;
+	free_cols(f);
+	keep_cols(f, l, (size_t)(e - l), '\t');
 	f->ts_col = col_of(l, (size_t)(e - l), '\t', col_time);
 	f->host_col = col_of(l, (size_t)(e - l), '\t', col_host);
 	f->id_col = -1;
@@ -1126,6 +1227,8 @@ static void sniff(struct log_file *f, const char *force, const char *s, size_t n
 		f->ts_col = col_of(l, ln, ',', col_time);
 		f->host_col = col_of(l, ln, ',', col_host);
 		f->id_col = col_of(l, ln, ',', col_id);
+		free_cols(f);
+		keep_cols(f, l, ln, ',');
 	}
 }
 
@@ -1301,6 +1404,7 @@ static int scan_source(struct lscan *ls, const char *name, struct cs__logsrc *sr
 	if (f.failed)
 		file_failed(ls);
 	free(f.seen);
+	free_cols(&f);
 	return rc;
 }
 

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "chainsweep/event.h"
 #include "chainsweep/logs.h"
 #include "core/core_int.h"
 
@@ -48,5 +49,25 @@ const char *cs__logsrc_error(const struct cs__logsrc *s);
 /* Bytes taken from the input so far; *at_eof: its end was seen. */
 uint64_t cs__logsrc_raw(const struct cs__logsrc *s, int *at_eof);
 void cs__logsrc_free(struct cs__logsrc *s);
+
+/* Structured events from log lines (logevent.c). A builder owns the
+ * fields of the last event it made; reset frees them. */
+struct cs__evb {
+	struct cs_event_field *f;
+	size_t n, cap;
+	char *channel, *provider, *host;
+};
+void cs__evb_reset(struct cs__evb *b);
+void cs__evb_free(struct cs__evb *b);
+int cs__evb_add(struct cs__evb *b, const char *name, size_t nn, const char *v, size_t vn,
+                int is_null);
+/* Each fills *e's fields (and, for Windows events, product, channel,
+ * provider, event id, record id and host) from one record; the caller
+ * sets file, line, offset and time. 0, or -1 when no field was found. */
+struct json_t;
+int cs__event_from_json(struct cs__evb *b, struct json_t *root, struct cs_event *e);
+int cs__event_from_xml(struct cs__evb *b, const char *s, size_t n, struct cs_event *e);
+int cs__event_from_row(struct cs__evb *b, const char *const *names, size_t ncols, char sep,
+                       const char *s, size_t n, struct cs_event *e);
 
 #endif /* CS_LOGSCAN_INT_H */
