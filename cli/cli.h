@@ -34,9 +34,6 @@ struct cli_global {
 	unsigned long long yara_variant_bytes; /* --yara-variant-bytes N (0: default) */
 };
 
-/* Parse the global options at argv[*i]; returns 1 when one was taken
- * (advancing *i), 0 when argv[*i] is not a global option, -1 on error. */
-int cli_global_opt(struct cli_global *g, int argc, char **argv, int *i);
 
 /* Give the intel the compiled-rules cache folder (none with --no-cache),
  * so that imported YARA files that compiled before are not compiled
@@ -200,9 +197,6 @@ const char *cli_bundled_intel(void);
 struct cs_advisories;
 int cli_case_advisories(struct cs_store *st, struct cs_advisories *adv, uint64_t *records);
 
-int cmd_report(int argc, char **argv, struct cli_global *g);
-int cmd_sweep(int argc, char **argv, struct cli_global *g);
-int cmd_findings(int argc, char **argv, struct cli_global *g);
 /* The intel a sweep uses: the --intel files when any (imported, not
  * saved; files not fully usable added to `bad`, may be NULL), else the
  * case database's set, opening *st when it is NULL. Finalized; NULL
@@ -242,11 +236,5 @@ int cli_recorder_save(struct cli_recorder *r, struct cs_store *st, const char *w
                       json_t *coverage, int incomplete);
 void cli_recorder_free(struct cli_recorder *r);
 
-int cmd_logs(int argc, char **argv, struct cli_global *g);
-int cmd_scan(int argc, char **argv, struct cli_global *g);
-int cmd_scan_software(int argc, char **argv, struct cli_global *g);
-int cmd_intel(int argc, char **argv, struct cli_global *g);
-int cmd_correlate(int argc, char **argv, struct cli_global *g);
-int cmd_exposure(int argc, char **argv, struct cli_global *g);
 
 #endif
