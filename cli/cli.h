@@ -53,6 +53,25 @@ struct cs_store *cli_open_store_ro(const struct cli_global *g);
 /* The same, creating the case (and its folder) when missing. */
 struct cs_store *cli_create_store(const struct cli_global *g);
 
+/*
+ * The one progress line of every long command (cli/progress.c), on a
+ * terminal only (not with --quiet or --json): items, bytes (of `total`,
+ * with the share and an ETA, when known), rate, findings so far, time.
+ */
+struct cli_progress {
+	const char *what; /* "scan files", "sweep: logs" */
+	int enabled, shown;
+	uint64_t total;   /* bytes to do, 0 when not known */
+	uint64_t found;   /* findings so far (the caller counts) */
+};
+void cli_progress_init(struct cli_progress *p, const struct cli_global *g, const char *what);
+void cli_progress_show(struct cli_progress *p, uint64_t items, const char *unit, uint64_t done,
+                       double seconds);
+void cli_progress_clear(struct cli_progress *p);
+/* The bytes of the regular files named or below the folders named (not
+ * following links): a log hunt's total, for its ETA. */
+uint64_t cli_tree_bytes(const char *const *paths, size_t n);
+
 /* Print a JSON value on one line to stdout, then free it. */
 void cli_json_print(json_t *v);
 

@@ -28,6 +28,7 @@ struct logs_state {
 	uint64_t diags_hidden;
 	struct cli_text esc;
 	struct cli_recorder *rec; /* hits recorded in the case, or NULL */
+	struct cli_progress prog;
 };
 
 static const char *ms_time(int has, int64_t ms, char *buf, size_t len)
@@ -90,6 +91,7 @@ static void on_log_diag(void *ud, const struct cs_diag *d)
 		return;
 	}
 	ls->diags_shown++;
+	cli_progress_clear(&ls->prog);
 	if (d->line)
 		fprintf(stderr, "%s:%llu: warning: %s\n",
 		        cli_escape(&ls->esc, d->file ? d->file : "-"), (unsigned long long)d->line,
@@ -97,6 +99,13 @@ static void on_log_diag(void *ud, const struct cs_diag *d)
 	else
 		fprintf(stderr, "%s: warning: %s\n", cli_escape(&ls->esc, d->file ? d->file : "-"),
 		        cli_safe(d->message));
+}
+
+static void on_log_progress(void *ud, const struct cs_scan_progress *p)
+{
+	struct logs_state *ls = ud;
+
+	cli_progress_show(&ls->prog, p->files, "files", p->bytes, p->seconds);
 }
 
 static int on_hit(void *ud, const struct cs_log_hit *h)
@@ -109,6 +118,8 @@ static int on_hit(void *ud, const struct cs_log_hit *h)
 
 	if (ls->rec && cli_record_log(ls->rec, h))
 		return CS_ERR_NOMEM;
+	ls->prog.found++;
+	cli_progress_clear(&ls->prog);
 	t = find_or_add(&ls->inds, &ls->ninds, &ls->capi, ind, NULL);
 	if (t)
 		count(t, h->has_time, h->time_ms);
@@ -446,7 +457,13 @@ static int logs_run(void *p, struct cli_global *g)
 	o.userdata = &ls;
 	cli_catch_signals();
 	o.interrupt = &cli_interrupted;
+	cli_progress_init(&ls.prog, g, "scan logs");
+	if (ls.prog.enabled) {
+		ls.prog.total = cli_tree_bytes(paths, npaths);
+		o.on_progress = on_log_progress;
+	}
 	rc = cs_log_scan(m, paths, npaths, &o, &res);
+	cli_progress_clear(&ls.prog);
 	fflush(stdout);
 	if (rc) {
 		cli_err("search stopped: %s", cs_strerror(rc));

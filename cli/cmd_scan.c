@@ -22,17 +22,14 @@ struct scan_state {
 	const struct cs_intel *intel;
 	unsigned diags_shown;
 	uint64_t diags_hidden;
-	int progress; /* a progress line is on the terminal */
+	struct cli_progress prog;
 	struct cli_text esc;
 	struct cli_recorder *rec; /* findings recorded in the case, or NULL */
 };
 
 static void clear_progress(struct scan_state *ss)
 {
-	if (ss->progress) {
-		fputs("\r\033[K", stderr);
-		ss->progress = 0;
-	}
+	cli_progress_clear(&ss->prog);
 }
 
 static void on_scan_diag(void *ud, const struct cs_diag *d)
@@ -61,10 +58,7 @@ static void on_progress(void *ud, const struct cs_scan_progress *p)
 {
 	struct scan_state *ss = ud;
 
-	fprintf(stderr, "\r\033[K%llu files, %.1f MB, %.1f MB/s, %.0f s",
-	        (unsigned long long)p->files, (double)p->bytes / 1e6,
-	        p->seconds > 0 ? (double)p->bytes / 1e6 / p->seconds : 0.0, p->seconds);
-	ss->progress = 1;
+	cli_progress_show(&ss->prog, p->files, "files", p->bytes, p->seconds);
 }
 
 static void first_source(const struct cs_intel *in, const struct cs_indicator *ind, char *buf,
@@ -153,6 +147,7 @@ static int on_finding(void *ud, const struct cs_file_finding *f)
 
 	if (ss->rec && cli_record_file(ss->rec, f))
 		return CS_ERR_NOMEM;
+	ss->prog.found++;
 	if (ss->g->json) {
 		cli_json_print(finding_json(ss, f));
 		fflush(stdout);
@@ -479,7 +474,8 @@ static int files_run(void *p, struct cli_global *g)
 	o.on_finding = on_finding;
 	o.on_diag = on_scan_diag;
 	o.userdata = &ss;
-	if (!g->quiet && !g->json && isatty(STDERR_FILENO))
+	cli_progress_init(&ss.prog, g, from_inventory ? "scan files (inventory)" : "scan files");
+	if (ss.prog.enabled)
 		o.on_progress = on_progress;
 	if (from_inventory) {
 		if (!cs_inventory_count(inv)) {

@@ -29,7 +29,7 @@ struct sweep_state {
 	const char *root;
 	size_t rootlen;
 	struct cs_store *inv_st; /* recording the inventory, or NULL */
-	int progress;            /* a progress line is on the terminal */
+	struct cli_progress prog; /* the progress line */
 	char **owned;            /* strings findings point at (OSV ids) */
 	size_t nowned;
 	struct cli_text esc;
@@ -59,9 +59,8 @@ static void on_progress(void *ud, const struct cs_scan_progress *p)
 {
 	struct sweep_state *ss = ud;
 
-	fprintf(stderr, "\r\033[Kfiles: %llu, %.1f MB, %.0f s", (unsigned long long)p->files,
-	        (double)p->bytes / 1e6, p->seconds);
-	ss->progress = 1;
+	ss->prog.found = ss->n;
+	cli_progress_show(&ss->prog, p->files, "files", p->bytes, p->seconds);
 }
 
 static int on_file_record(void *ud, const struct cs_file_record *r)
@@ -253,10 +252,7 @@ static void on_quiet_diag(void *ud, const struct cs_diag *d)
 	struct sweep_state *ss = ud;
 
 	if (ss->g->verbose && !ss->g->json) {
-		if (ss->progress) {
-			fputs("\r\033[K", stderr);
-			ss->progress = 0;
-		}
+		cli_progress_clear(&ss->prog);
 		fprintf(stderr, "%s", d->file ? cli_escape(&ss->esc, d->file) : "-");
 		if (d->line)
 			fprintf(stderr, ":%llu", (unsigned long long)d->line);
@@ -970,7 +966,8 @@ static int sweep_run(void *p, struct cli_global *g)
 	so.nexclude = nexc;
 	so.interrupt = &cli_interrupted;
 	so.max_runtime = time_left(max_runtime, t0);
-	if (!g->quiet && !g->json && isatty(STDERR_FILENO))
+	cli_progress_init(&ss.prog, g, "sweep: files");
+	if (ss.prog.enabled)
 		so.on_progress = on_progress;
 	if (!unrecorded && cs_store_inventory_begin(st, host) == CS_OK)
 		ss.inv_st = st;
@@ -982,9 +979,7 @@ static int sweep_run(void *p, struct cli_global *g)
 		rc = cs_scan_files(m, roots, 1, &so, &fr);
 		left_behind = fr.abandoned;
 	}
-	if (ss.progress)
-		fputs("\r\033[K", stderr);
-	ss.progress = 0;
+	cli_progress_clear(&ss.prog);
 	so.on_progress = NULL;
 	/* A sweep cut short still keeps the records of what it read. */
 	if (!unrecorded &&
@@ -1007,7 +1002,13 @@ static int sweep_run(void *p, struct cli_global *g)
 		lo.userdata = &ss;
 		lo.interrupt = &cli_interrupted;
 		lo.max_runtime = time_left(max_runtime, t0);
+		cli_progress_init(&ss.prog, g, "sweep: logs");
+		if (ss.prog.enabled) {
+			ss.prog.total = cli_tree_bytes(logs, nlogs);
+			lo.on_progress = on_progress;
+		}
 		rc = cs_log_scan(m, logs, nlogs, &lo, &lr);
+		cli_progress_clear(&ss.prog);
 		if (rc) {
 			cli_err("log search stopped: %s", cs_strerror(rc));
 			goto out;
