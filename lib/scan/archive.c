@@ -36,6 +36,7 @@
 #define HEAD_MAX   512                  /* first bytes kept of a member not held */
 #define LINKS_MAX  ((size_t)16 << 20)   /* bytes of hard-link targets remembered */
 #define ZIP_TAIL   (65535 + 22)         /* where a zip's end record can start */
+#define DICT_MAX   ((uint64_t)256 << 20) /* LZMA dictionary a stream may make us hold */
 
 /* ---- what an input is ---- */
 
@@ -985,6 +986,56 @@ static void drain(struct arc *x)
 		;
 }
 
+/*
+ * The dictionary an LZMA decoder must hold for this stream, as its header
+ * declares (0 when not an xz or lzma stream, or not said where we look).
+ * The decoder allocates it whole before the first byte comes out, whatever
+ * the stream's size: a 100-byte .lzma can ask for 4 GiB. An xz stream's
+ * first block header names its LZMA2 filter with a one-byte dictionary
+ * size; an lzma-alone stream has it as a 32-bit number after the props.
+ */
+static uint64_t lzma_dict(const unsigned char *p, size_t n)
+{
+	size_t i, hdr, end;
+	unsigned flags, nf, k;
+
+	if (n >= 13 && p[0] == 0x5d && p[1] == 0 && p[2] == 0)
+		return le32(p + 1);
+	if (n < 12 + 8 || memcmp(p, "\xfd" "7zXZ\0", 6) != 0)
+		return 0;
+	hdr = (size_t)p[12] * 4 + 4; /* the block header's size */
+	if (p[12] == 0 || 12 + hdr > n)
+		return 0;
+	end = 12 + hdr - 4;
+	flags = p[13];
+	nf = (flags & 3) + 1;
+	i = 14;
+	/* Optional compressed and uncompressed sizes: variable-length. */
+	for (k = 0; k < 2; k++) {
+		if (!(flags & (0x40u << k)))
+			continue;
+		while (i < end && (p[i] & 0x80))
+			i++;
+		i++;
+	}
+	for (k = 0; k < nf && i + 2 < end; k++) {
+		unsigned id = p[i], psize = p[i + 1];
+
+		if (id & 0x80)
+			return 0; /* a multi-byte filter id: not one we read here */
+		if (id == 0x21 && psize == 1) {
+			unsigned d = p[i + 2] & 0x3f;
+
+			if (d > 40)
+				return UINT64_MAX;
+			return d == 40 ? 0xffffffffull
+			               : (uint64_t)(2 | (d & 1)) << (d / 2 + 11);
+		}
+		i += 2 + psize;
+	}
+	return 0;
+}
+
 /* A compressed stream: decompress, then read a tar, cpio or ar as it
  * streams out, or scan the content as one member. */
 static int open_stream(struct arc *x)
@@ -1089,6 +1140,12 @@ int cs__scan_archive(struct cs_worker *w, struct cs_object *obj)
 		cs__scan_problem(w, obj->path, CS_COV_ARCHIVE_CORRUPT, "archive-corrupt",
 		                 "cannot decompress: lzop streams are not read (it would mean "
 		                 "running the lzop program); the raw bytes were scanned");
+	else if (lzma_dict(obj->data, obj->len) > DICT_MAX)
+		cs__scan_problem(w, obj->path, CS_COV_ARCHIVE_BOMB, "archive-bomb",
+		                 "an LZMA stream asking for a %llu MiB dictionary (cap %llu MiB): "
+		                 "not decompressed; the raw bytes were scanned",
+		                 (unsigned long long)(lzma_dict(obj->data, obj->len) >> 20),
+		                 (unsigned long long)(DICT_MAX >> 20));
 	else if (compressed_magic(obj->data, obj->len))
 		rc = open_stream(&x);
 	else
