@@ -2163,6 +2163,26 @@ static int prepare(struct cs_sigma_scratch *s, const struct cs_event *ev)
 			s->nidx[id] = (uint32_t)i;
 		}
 	}
+	/* Some providers (Windows Defender) name their data with spaces
+	 * ("Threat Name"); rules write the name without them (ThreatName).
+	 * Those fields answer to both, the exact name first. */
+	for (i = 0; i < ev->nfields; i++) {
+		const char *name = ev->fields[i].name;
+		char buf[128];
+		size_t k, n = 0;
+		uint32_t id;
+
+		if (!name || !strchr(name, ' '))
+			continue;
+		for (k = 0; name[k] && n + 1 < sizeof(buf); k++)
+			if (name[k] != ' ')
+				buf[n++] = name[k];
+		id = cs__strtab_find(&sg->names, buf, n);
+		if (id && id < s->nnames && s->ngen[id] != s->gen) {
+			s->ngen[id] = s->gen;
+			s->nidx[id] = (uint32_t)i;
+		}
+	}
 	return CS_OK;
 }
 
