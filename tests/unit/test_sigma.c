@@ -947,6 +947,7 @@ static void jconvert(struct jev *je, json_t *root)
 struct want {
 	const char *id;
 	int hit;
+	size_t all; /* every rule that fired */
 };
 
 static int on_want(void *ud, const struct cs_event *e, const struct cs_sigma_hit *h)
@@ -954,6 +955,7 @@ static int on_want(void *ud, const struct cs_event *e, const struct cs_sigma_hit
 	struct want *w = ud;
 
 	(void)e;
+	w->all++;
 	if (h->id && strcmp(h->id, w->id) == 0)
 		w->hit = 1;
 	return 0;
@@ -984,7 +986,7 @@ static int info_rule_id(const char *path, char *out, size_t cap)
 struct regress {
 	struct cs_sigma *sg;
 	struct cs_sigma_scratch *s;
-	size_t pairs, fired, events;
+	size_t pairs, fired, events, hits;
 	struct cs_buf fails;
 };
 
@@ -994,7 +996,7 @@ static int json_fires(struct regress *rg, const char *json, const char *id)
 {
 	size_t len, off = 0;
 	char *t;
-	struct want w = {id, 0};
+	struct want w = {id, 0, 0};
 
 	if (access(json, R_OK) != 0)
 		return -1;
@@ -1018,6 +1020,30 @@ static int json_fires(struct regress *rg, const char *json, const char *id)
 		json_decref(root);
 	}
 	free(t);
+	rg->hits += w.all;
+	return w.hit;
+}
+
+/* A raw log (one event per line, the line as its message) of the rule's
+ * own product and service, as a syslog reader would hand it over. */
+static int raw_fires(struct regress *rg, const char *raw, const struct cs_sigma_rule_info *ri)
+{
+	size_t len;
+	char *t = cs_test_slurp(raw, &len), *line, *save = NULL;
+	struct want w = {ri->id, 0, 0};
+
+	for (line = strtok_r(t, "\r\n", &save); line; line = strtok_r(NULL, "\r\n", &save)) {
+		struct ev v;
+
+		ev_init(&v, NULL, 0);
+		v.e.product = ri->product;
+		v.e.service = ri->service ? ri->service : ri->category;
+		ev_add(&v, "message", line);
+		rg->events++;
+		assert_true(cs_sigma_eval(rg->sg, rg->s, &v.e, on_want, &w) >= 0);
+	}
+	free(t);
+	rg->hits += w.all;
 	return w.hit;
 }
 
@@ -1038,7 +1064,7 @@ static void walk_regress(struct regress *rg, const char *dir)
 {
 	struct dirent **ents;
 	int n, i;
-	char path[4096], json[4096] = "", id[128];
+	char path[4096], json[4096] = "", raw[4096] = "", id[128];
 	int has_info = 0;
 
 	n = scandir(dir, &ents, NULL, alphasort);
@@ -1056,6 +1082,8 @@ static void walk_regress(struct regress *rg, const char *dir)
 			has_info = 1;
 		else if (cs__name_ends(nm, ".json"))
 			snprintf(json, sizeof(json), "%s", path);
+		else if (cs__name_ends(nm, ".raw"))
+			snprintf(raw, sizeof(raw), "%s", path);
 	}
 	for (i = 0; i < n; i++)
 		free(ents[i]);
@@ -1081,7 +1109,7 @@ static void walk_regress(struct regress *rg, const char *dir)
 				       info.reason, info.message);
 			return;
 		}
-		r = *json ? json_fires(rg, json, id) : -1;
+		r = *json ? json_fires(rg, json, id) : *raw ? raw_fires(rg, raw, &info) : -1;
 		if (r < 0)
 			cs__buf_printf(&rg->fails, "  %s %s: no JSON twin of the .evtx in %s\n", id,
 				       info.title, dir);
@@ -1095,7 +1123,8 @@ static void walk_regress(struct regress *rg, const char *dir)
 
 /*
  * Rules of the regression data that may not fire, each with the reason.
- * Empty: every pair must fire, except a pair whose JSON twin is absent.
+ * Empty: every pair fires (the one without an .evtx, a Cisco log line,
+ * through its .raw file).
  */
 static const char *const allowed_misses[] = {NULL};
 
@@ -1133,18 +1162,18 @@ static void test_sigmahq_regression(void **state)
 	assert_int_equal(cs_sigma_compile(in, NULL, NULL, &rg.sg), CS_OK);
 	rg.s = cs_sigma_scratch_new(rg.sg);
 	walk_regress(&rg, data);
-	print_message("regression: %zu pairs, %zu fired, %zu events\n", rg.pairs, rg.fired,
-		      rg.events);
+	print_message("regression: %zu pairs, %zu fired, %zu events, %zu rule hits in all\n",
+		      rg.pairs, rg.fired, rg.events, rg.hits);
 	if (rg.fails.len)
 		print_message("rules that did not fire:\n%s", cs__buf_cstr(&rg.fails));
-	/* Every miss must be a pair without its JSON twin, or listed. */
+	/* Every miss must be listed with its reason. */
 	{
 		const char *line = cs__buf_cstr(&rg.fails);
 
 		while (*line) {
 			const char *e = strchr(line, '\n');
 			size_t k;
-			int ok = strstr(line, "no JSON twin") && strstr(line, "no JSON twin") < e;
+			int ok = 0;
 
 			for (k = 0; !ok && allowed_misses[k]; k++)
 				ok = strncmp(line + 2, allowed_misses[k], 36) == 0;
