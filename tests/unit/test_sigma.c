@@ -812,6 +812,157 @@ static void test_store_round_trip(void **state)
 	free(dir);
 }
 
+
+/* ------------------------------------------------------------ 3CX rules */
+
+static int fired_id(struct rs *r, struct ev *v, const char *id)
+{
+	struct hits h;
+	size_t i;
+
+	fires(r, v, &h);
+	for (i = 0; i < h.n && i < 16; i++)
+		if (strcmp(h.ids[i], id) == 0)
+			return 1;
+	return 0;
+}
+
+static void rs_load_path(struct rs *r, const char *path)
+{
+	r->imp = cs_test_import_path(NULL, path);
+	assert_int_equal(r->imp->rc, CS_OK);
+	assert_int_equal(cs_sigma_compile(r->imp->in, NULL, NULL, &r->sg), CS_OK);
+	r->s = cs_sigma_scratch_new(r->sg);
+	assert_non_null(r->s);
+}
+
+#define APP "C:\\Users\\u\\AppData\\Local\\Programs\\3CXDesktopApp\\app\\3CXDesktopApp.exe"
+
+/* The bundled pack's own rules (intel/3cx-sigma.yml), with near misses. */
+static void test_bundled_3cx(void **state)
+{
+	char path[4096];
+	struct cs_sigma_stats st;
+	struct ev v;
+	struct rs r;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/intel/3cx-sigma.yml", getenv("CS_SOURCE_DIR"));
+	rs_load_path(&r, path);
+	cs_sigma_stats(r.sg, &st);
+	assert_int_equal(st.rules, 6);
+	assert_int_equal(st.usable, 6);
+
+	ev_proc(&v, "Image", APP, "FileVersion", "18.12.416.0", NULL);
+	assert_true(fired_id(&r, &v, "153166c5-a903-4703-aa9e-6691b6c22ea5"));
+	ev_proc(&v, "Image", APP, "FileVersion", "18.12.425.0", NULL);
+	assert_false(fired_id(&r, &v, "153166c5-a903-4703-aa9e-6691b6c22ea5"));
+	ev_proc(&v, "Image", APP, "Hashes",
+		"MD5=00,SHA256=FAD482DED2E25CE9E1DD3D3ECC3227AF714BDFBBDE04347DBC1B21D6A3670405",
+		NULL);
+	assert_true(fired_id(&r, &v, "153166c5-a903-4703-aa9e-6691b6c22ea5"));
+
+	ev_proc(&v, "ParentImage", APP, "Image", "C:\\Windows\\System32\\cmd.exe", NULL);
+	assert_true(fired_id(&r, &v, "7c4733c3-e2ca-42e0-bace-5c8c8c2382f8"));
+	ev_proc(&v, "ParentImage", APP, "Image", "C:\\Windows\\System32\\notepad.exe", NULL);
+	assert_int_equal(fires(&r, &v, NULL), 0);
+
+	ev_init(&v, SYSMON, 7);
+	ev_add(&v, "Image", APP);
+	ev_add(&v, "ImageLoaded", "C:\\x\\app\\ffmpeg.dll");
+	ev_add(&v, "Hashes",
+	       "SHA1=1,SHA256=7986BBAEE8940DA11CE089383521AB420C443AB7B15ED42AED91FD31CE833896");
+	assert_true(fired_id(&r, &v, "88cfc5ea-89b9-473a-a2c3-d87be4cc67de"));
+	v.f[1].value = "C:\\x\\app\\avcodec.dll";
+	v.f[1].value_len = strlen(v.f[1].value);
+	assert_int_equal(fires(&r, &v, NULL), 0);
+
+	ev_init(&v, SYSMON, 22);
+	ev_add(&v, "QueryName", "raw.azureonlinestorage.com");
+	assert_true(fired_id(&r, &v, "9b96ca84-3efd-4ff1-95a8-7b9a0a331eea"));
+	v.f[0].value = "notazureonlinestorage.com";
+	v.f[0].value_len = strlen(v.f[0].value);
+	assert_int_equal(fires(&r, &v, NULL), 0);
+	v.f[0].value = "sbmsa.wiki";
+	v.f[0].value_len = strlen(v.f[0].value);
+	assert_int_equal(fires(&r, &v, NULL), 1);
+
+	ev_init(&v, NULL, 0);
+	v.e.product = "zeek";
+	v.e.service = "dns";
+	ev_add(&v, "query", "journalide.org");
+	assert_true(fired_id(&r, &v, "55469098-76fb-4d72-9997-c8778ab9672a"));
+
+	ev_init(&v, NULL, 0);
+	v.e.service = "proxy";
+	ev_add(&v, "c-uri", "https://raw.githubusercontent.com/IconStorages/images/main/icon7.ico");
+	assert_true(fired_id(&r, &v, "6d2fc1df-3ba1-4f6c-80ab-57be98bc6dcc"));
+	ev_init(&v, NULL, 0);
+	v.e.product = "zeek";
+	v.e.service = "http";
+	ev_add(&v, "uri", "/IconStorages/images/main/icon7.ico");
+	assert_true(fired_id(&r, &v, "6d2fc1df-3ba1-4f6c-80ab-57be98bc6dcc"));
+	rs_free(&r);
+}
+
+/* SigmaHQ's eight 3CX rules, imported by path, each fired by a crafted
+ * event its logic allows. */
+static void test_sigmahq_3cx(void **state)
+{
+	const char *dir = CS_TEST_REAL_WORLD("sigma-3cx");
+	struct cs_sigma_stats st;
+	struct ev v;
+	struct rs r;
+
+	(void)state;
+	rs_load_path(&r, dir);
+	cs_sigma_stats(r.sg, &st);
+	assert_int_equal(st.rules, 8);
+	assert_int_equal(st.usable, 8);
+
+	ev_init(&v, SYSMON, 22);
+	ev_add(&v, "QueryName", "cdn.azureonlinestorage.com");
+	assert_true(fired_id(&r, &v, "bd03a0dc-5d93-49eb-b2e8-2dfd268600f8"));
+
+	ev_init(&v, SYSMON, 7);
+	ev_add(&v, "ImageLoaded", "C:\\x\\d3dcompiler_47.dll");
+	ev_add(&v, "Hashes", "SHA1=20D554A80D759C50D6537DD7097FED84DD258B3E,MD5=0");
+	assert_true(fired_id(&r, &v, "d0b65ad3-e945-435e-a7a9-438e62dd48e9"));
+
+	ev_init(&v, SYSMON, 3);
+	ev_add(&v, "Image", APP);
+	ev_add(&v, "DestinationHostname", "msstorageazure.com");
+	assert_true(fired_id(&r, &v, "51eecf75-d069-43c7-9ea2-63f75499edd4"));
+
+	ev_proc(&v, "Image", APP, "FileVersion", "18.12.416.0", NULL);
+	assert_true(fired_id(&r, &v, "93bbde78-dc86-4e73-9ffc-ff8a384ca89c"));
+
+	ev_proc(&v, "ParentImage", APP, "Image", "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe",
+		NULL);
+	assert_true(fired_id(&r, &v, "63f3605b-979f-48c2-b7cc-7f90523fed88"));
+
+	ev_proc(&v, "Image", "C:\\Users\\u\\AppData\\Local\\Programs\\3CXDesktopApp\\app\\Update.exe",
+		"CommandLine",
+		"Update.exe --update https://example.invalid/electron/update/win32/18.12/x", NULL);
+	assert_true(fired_id(&r, &v, "e7581747-1e44-4d4b-85a6-0db0b4a00f2a"));
+
+	ev_init(&v, NULL, 0);
+	v.e.service = "proxy";
+	ev_add(&v, "cs-host", "www.pbxsources.com");
+	assert_true(fired_id(&r, &v, "3c4b3bbf-36b4-470c-b6cf-f07e8b1c7e26"));
+	ev_init(&v, NULL, 0);
+	v.e.product = "zeek";
+	v.e.service = "http";
+	ev_add(&v, "host", "www.pbxsources.com");
+	assert_true(fired_id(&r, &v, "3c4b3bbf-36b4-470c-b6cf-f07e8b1c7e26"));
+
+	ev_init(&v, NULL, 0);
+	v.e.service = "proxy";
+	ev_add(&v, "c-uri", "https://raw.githubusercontent.com/IconStorages/images/main/icon3.ico");
+	assert_true(fired_id(&r, &v, "76bc1601-9546-4b75-9419-06e0e8d10651"));
+	rs_free(&r);
+}
+
 /* ------------------------------------------------------------ SigmaHQ */
 
 /*
@@ -1246,6 +1397,8 @@ int main(void)
 		cmocka_unit_test(test_reader_reasons),
 		cmocka_unit_test(test_logsource_mapping),
 		cmocka_unit_test(test_store_round_trip),
+		cmocka_unit_test(test_bundled_3cx),
+		cmocka_unit_test(test_sigmahq_3cx),
 		cmocka_unit_test(test_sigmahq_all_folders),
 		cmocka_unit_test(test_sigmahq_regression),
 	};
