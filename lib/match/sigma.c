@@ -112,6 +112,23 @@ struct cs_sigma {
 	size_t nreasons, capreasons;
 	uint64_t files, usable;
 	uint32_t data_id;
+	/* The prefilter: a rule's condition implies clauses of literals
+	 * (rule_cnf); one Hyperscan literal database holds every literal. A
+	 * gated rule runs only when each of its clauses has a literal that
+	 * occurs somewhere in the event. */
+	struct cs_map litmap;
+	struct lit {
+		const char *s;
+		size_t len;
+		uint32_t *rules; /* the clauses it belongs to */
+		size_t n, cap;
+	} *lits;
+	size_t nlits, caplits;
+	uint8_t *gated; /* per rule: how many clauses must be met, 0 ungated */
+	size_t capgated;
+	uint32_t *clause_rule; /* clause -> rule; a literal's `rules` are clauses */
+	size_t nclauses, capclauses;
+	hs_database_t *pre;
 	/* Compile state of the current rule. */
 	uint32_t *cfields;
 	size_t ncfields, capcfields;
@@ -1316,6 +1333,271 @@ static int index_rule(struct cs_sigma *sg, struct cs__sigma_rule *r, uint32_t ri
 	return rc;
 }
 
+/* ------------------------------------------------------------ prefilter */
+
+struct lvec {
+	const struct leaf **v;
+	size_t n, cap;
+};
+
+/* The longest run of literal bytes of a string leaf. */
+static size_t leaf_literal(const struct leaf *lf, const unsigned char **p)
+{
+	size_t i, best = 0, run = 0, start = 0;
+
+	if (lf->op > OP_GLOB)
+		return 0;
+	if (lf->op != OP_GLOB) {
+		*p = lf->lit;
+		return lf->len;
+	}
+	for (i = 0; i <= lf->len; i++) {
+		if (i < lf->len && lf->sp[i] == SP_LIT) {
+			if (!run)
+				start = i;
+			run++;
+			continue;
+		}
+		if (run > best) {
+			best = run;
+			*p = lf->lit + start;
+		}
+		run = 0;
+	}
+	return best;
+}
+
+struct cnf {
+	struct lvec *cl;
+	size_t n, cap;
+};
+
+#define SG_MAX_CLAUSES 16
+
+static void cnf_free(struct cnf *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++)
+		free(c->cl[i].v);
+	free(c->cl);
+	memset(c, 0, sizeof(*c));
+}
+
+static int lvec_push(struct lvec *v, const struct leaf *lf)
+{
+	if (cs__grow((void **)&v->v, &v->cap, v->n + 1, sizeof(*v->v)))
+		return -1;
+	v->v[v->n++] = lf;
+	return 0;
+}
+
+/* Move clause `cl` into `out` (dropped past the cap: fewer clauses only
+ * let more events through). */
+static int cnf_take(struct cnf *out, struct lvec *cl)
+{
+	if (out->n >= SG_MAX_CLAUSES) {
+		free(cl->v);
+		memset(cl, 0, sizeof(*cl));
+		return 0;
+	}
+	if (cs__grow((void **)&out->cl, &out->cap, out->n + 1, sizeof(*out->cl))) {
+		free(cl->v);
+		return -1;
+	}
+	out->cl[out->n++] = *cl;
+	memset(cl, 0, sizeof(*cl));
+	return 0;
+}
+
+/*
+ * A necessary condition of a rule's condition, as clauses of literals:
+ * for the condition to hold, every clause must have one of its leaves'
+ * literals somewhere in the event. A leaf is one clause; an AND joins its
+ * branches' clauses; an OR (or "N of") is one clause, the union of one
+ * clause of each branch (each branch needs one); a NOT, a regex, a
+ * number or a network gives nothing. Returns 1 when there is at least
+ * one clause, 0 when none, -1 out of memory.
+ */
+static int rule_cnf(const struct node *nd, struct cnf *out)
+{
+	const unsigned char *lit;
+	size_t i, j;
+
+	switch (nd->type) {
+	case N_LEAF: {
+		struct lvec cl = {NULL, 0, 0};
+
+		if (!leaf_literal(nd->leaf, &lit))
+			return 0;
+		if (lvec_push(&cl, nd->leaf) || cnf_take(out, &cl))
+			return -1;
+		return 1;
+	}
+	case N_OR:
+	case N_ATLEAST: {
+		struct lvec u = {NULL, 0, 0};
+
+		for (i = 0; i < nd->n; i++) {
+			struct cnf t = {NULL, 0, 0};
+			size_t best = 0;
+			int r = rule_cnf(nd->kids[i], &t);
+
+			if (r <= 0) {
+				cnf_free(&t);
+				free(u.v);
+				return r;
+			}
+			for (j = 1; j < t.n; j++)
+				if (t.cl[j].n < t.cl[best].n)
+					best = j;
+			for (j = 0; j < t.cl[best].n; j++)
+				if (lvec_push(&u, t.cl[best].v[j])) {
+					cnf_free(&t);
+					free(u.v);
+					return -1;
+				}
+			cnf_free(&t);
+		}
+		return cnf_take(out, &u) ? -1 : 1;
+	}
+	case N_AND: {
+		int any = 0;
+
+		for (i = 0; i < nd->n; i++) {
+			struct cnf t = {NULL, 0, 0};
+			int r = rule_cnf(nd->kids[i], &t);
+
+			if (r < 0) {
+				cnf_free(&t);
+				return -1;
+			}
+			for (j = 0; j < t.n; j++)
+				if (cnf_take(out, &t.cl[j])) {
+					cnf_free(&t);
+					return -1;
+				}
+			any |= r;
+			cnf_free(&t);
+		}
+		return any && out->n ? 1 : 0;
+	}
+	default:
+		return 0;
+	}
+}
+
+/* The literal's id in the prefilter, added when new. */
+static int lit_id(struct cs_sigma *sg, const struct leaf *lf, uint32_t *id)
+{
+	const unsigned char *lit = NULL;
+	size_t n = leaf_literal(lf, &lit);
+	struct lit *l;
+
+	if (cs__map_get(&sg->litmap, lit, n, id))
+		return CS_OK;
+	if (cs__grow((void **)&sg->lits, &sg->caplits, sg->nlits + 1, sizeof(*sg->lits)))
+		return CS_ERR_NOMEM;
+	*id = (uint32_t)sg->nlits;
+	l = &sg->lits[*id];
+	memset(l, 0, sizeof(*l));
+	l->s = cs__arena_strndup(&sg->ar, (const char *)lit, n);
+	l->len = n;
+	if (!l->s || cs__map_put(&sg->litmap, lit, n, *id))
+		return CS_ERR_NOMEM;
+	sg->nlits++;
+	return CS_OK;
+}
+
+/* Gate rule `ri` behind the clauses of its condition, when it has any. */
+static int gate_rule(struct cs_sigma *sg, uint32_t ri, const struct node *cond)
+{
+	struct cnf c = {NULL, 0, 0};
+	size_t i, j;
+	int r, rc = CS_OK;
+
+	if (cs__grow((void **)&sg->gated, &sg->capgated, ri + 1, 1))
+		return CS_ERR_NOMEM;
+	sg->gated[ri] = 0;
+	r = rule_cnf(cond, &c);
+	if (r < 0) {
+		cnf_free(&c);
+		return CS_ERR_NOMEM;
+	}
+	for (i = 0; r == 1 && !rc && i < c.n; i++) {
+		uint32_t cid = (uint32_t)sg->nclauses;
+
+		if (cs__grow((void **)&sg->clause_rule, &sg->capclauses, sg->nclauses + 1,
+			     sizeof(*sg->clause_rule))) {
+			rc = CS_ERR_NOMEM;
+			break;
+		}
+		sg->clause_rule[sg->nclauses++] = ri;
+		for (j = 0; !rc && j < c.cl[i].n; j++) {
+			uint32_t id;
+			struct lit *l;
+
+			rc = lit_id(sg, c.cl[i].v[j], &id);
+			if (rc)
+				break;
+			l = &sg->lits[id];
+			if (l->n && l->rules[l->n - 1] == cid)
+				continue;
+			if (cs__grow((void **)&l->rules, &l->cap, l->n + 1, sizeof(*l->rules)))
+				rc = CS_ERR_NOMEM;
+			else
+				l->rules[l->n++] = cid;
+		}
+	}
+	if (!rc && r == 1)
+		sg->gated[ri] = (uint8_t)c.n;
+	cnf_free(&c);
+	return rc;
+}
+
+/* One Hyperscan database over every literal, matched without case. */
+static int build_prefilter(struct cs_sigma *sg)
+{
+	const char **ex;
+	unsigned *flags, *ids;
+	size_t *lens, i;
+	hs_compile_error_t *err = NULL;
+	int rc = CS_OK;
+
+	if (!sg->nlits)
+		return CS_OK;
+	ex = cs__calloc(sg->nlits, sizeof(*ex));
+	flags = cs__calloc(sg->nlits, sizeof(*flags));
+	ids = cs__calloc(sg->nlits, sizeof(*ids));
+	lens = cs__calloc(sg->nlits, sizeof(*lens));
+	if (!ex || !flags || !ids || !lens) {
+		rc = CS_ERR_NOMEM;
+		goto out;
+	}
+	for (i = 0; i < sg->nlits; i++) {
+		ex[i] = sg->lits[i].s;
+		lens[i] = sg->lits[i].len;
+		ids[i] = (unsigned)i;
+		flags[i] = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
+	}
+	if (hs_compile_lit_multi(ex, flags, ids, lens, (unsigned)sg->nlits, HS_MODE_BLOCK, NULL,
+				 &sg->pre, &err) != HS_SUCCESS) {
+		/* Without the prefilter every rule still runs: slower, same answer. */
+		hs_free_compile_error(err);
+		sg->pre = NULL;
+		memset(sg->gated, 0, sg->nrules);
+		goto out;
+	}
+	if (hs_alloc_scratch(sg->pre, &sg->proto) != HS_SUCCESS)
+		rc = CS_ERR_NOMEM;
+out:
+	free(ex);
+	free(flags);
+	free(ids);
+	free(lens);
+	return rc;
+}
+
 /* Compile the detection of `r` into a condition tree. */
 static int compile_detection(struct cs_sigma *sg, struct cs__sigma_rule *r, struct node **out)
 {
@@ -1440,6 +1722,8 @@ static int add_rule(struct cs_sigma *sg, struct cs__sigma_rule *r)
 	s->col = r->col;
 	s->usable = !r->reason;
 	s->cond = s->usable ? cond : NULL;
+	if (s->usable && gate_rule(sg, ri, cond))
+		return CS_ERR_NOMEM;
 	if (r->reason) {
 		s->reason = adup(sg, r->reason);
 		s->message = adup(sg, r->message);
@@ -1461,6 +1745,7 @@ static struct cs_sigma *sigma_new(void)
 	cs__arena_init(&sg->ar);
 	cs__strtab_init(&sg->names);
 	cs__map_init(&sg->index);
+	cs__map_init(&sg->litmap);
 	sg->maps = cs__calloc(4, sizeof(*sg->maps));
 	sg->capmaps = 4;
 	sg->nmaps = 1;
@@ -1483,6 +1768,14 @@ void cs_sigma_free(struct cs_sigma *sg)
 	free(sg->dbs);
 	if (sg->proto)
 		hs_free_scratch(sg->proto);
+	if (sg->pre)
+		hs_free_database(sg->pre);
+	for (i = 0; i < sg->nlits; i++)
+		free(sg->lits[i].rules);
+	free(sg->lits);
+	free(sg->gated);
+	free(sg->clause_rule);
+	cs__map_release(&sg->litmap);
 	for (i = 0; i < sg->nbuckets; i++)
 		free(sg->buckets[i].v);
 	free(sg->buckets);
@@ -1613,6 +1906,8 @@ int cs_sigma_compile(const struct cs_intel *intel, cs_diag_fn diag, void *userda
 	}
 	if (!rc)
 		rc = finish_maps(sg);
+	if (!rc)
+		rc = build_prefilter(sg);
 	if (!rc && sg->nomem)
 		rc = CS_ERR_NOMEM;
 	if (rc) {
@@ -1714,6 +2009,12 @@ struct cs_sigma_scratch {
 	size_t ncand, capcand;
 	struct cs_sigma_match *out;
 	size_t capout;
+	/* Prefilter: clauses met in this event (cgen == agen), and per rule
+	 * how many (active == agen and count). */
+	uint32_t *active, *cgen;
+	uint8_t *count;
+	uint32_t agen;
+	struct cs_buf cat;
 	int nomem;
 };
 
@@ -1728,7 +2029,11 @@ struct cs_sigma_scratch *cs_sigma_scratch_new(const struct cs_sigma *sg)
 	s->ngen = cs__calloc(s->nnames, sizeof(uint32_t));
 	s->nidx = cs__calloc(s->nnames, sizeof(uint32_t));
 	cs__buf_init(&s->lbuf, (size_t)256 << 20);
-	if (!s->ngen || !s->nidx || (sg->proto && hs_clone_scratch(sg->proto, &s->hs) != HS_SUCCESS)) {
+	cs__buf_init(&s->cat, (size_t)256 << 20);
+	s->active = cs__calloc(sg->nrules + 1, sizeof(uint32_t));
+	s->count = cs__calloc(sg->nrules + 1, 1);
+	s->cgen = cs__calloc(sg->nclauses + 1, sizeof(uint32_t));
+	if (!s->ngen || !s->nidx || !s->active || !s->count || !s->cgen || (sg->proto && hs_clone_scratch(sg->proto, &s->hs) != HS_SUCCESS)) {
 		cs_sigma_scratch_free(s);
 		return NULL;
 	}
@@ -1746,6 +2051,10 @@ void cs_sigma_scratch_free(struct cs_sigma_scratch *s)
 	free(s->lgen);
 	free(s->loff);
 	cs__buf_release(&s->lbuf);
+	cs__buf_release(&s->cat);
+	free(s->active);
+	free(s->count);
+	free(s->cgen);
 	free(s->m);
 	free(s->cand);
 	free(s->out);
@@ -1761,15 +2070,12 @@ static const unsigned char *lowered(struct cs_sigma_scratch *s, size_t i)
 	if (s->lgen[i] == s->gen)
 		return (const unsigned char *)s->lbuf.data + s->loff[i];
 	s->loff[i] = s->lbuf.len;
-	for (k = 0; k < f->value_len; k++)
-		if (cs__buf_addc(&s->lbuf, (char)cs__lower((unsigned char)f->value[k]))) {
-			s->nomem = 1;
-			return NULL;
-		}
-	if (cs__buf_addc(&s->lbuf, '\0')) {
+	if (cs__buf_add(&s->lbuf, f->value, f->value_len) || cs__buf_addc(&s->lbuf, '\0')) {
 		s->nomem = 1;
 		return NULL;
 	}
+	for (k = s->loff[i]; k < s->loff[i] + f->value_len; k++)
+		s->lbuf.data[k] = (char)cs__lower((unsigned char)s->lbuf.data[k]);
 	s->lgen[i] = s->gen;
 	return (const unsigned char *)s->lbuf.data + s->loff[i];
 }
@@ -2219,10 +2525,65 @@ static size_t collect(struct cs_sigma_scratch *s)
 	return n;
 }
 
+static int on_lit(unsigned int id, unsigned long long from, unsigned long long to,
+		  unsigned int flags, void *ctx)
+{
+	struct cs_sigma_scratch *s = ctx;
+	const struct lit *l = &s->sg->lits[id];
+	size_t i;
+
+	(void)from;
+	(void)to;
+	(void)flags;
+	for (i = 0; i < l->n; i++) {
+		uint32_t c = l->rules[i], r;
+
+		if (s->cgen[c] == s->agen)
+			continue;
+		s->cgen[c] = s->agen;
+		r = s->sg->clause_rule[c];
+		if (s->active[r] != s->agen) {
+			s->active[r] = s->agen;
+			s->count[r] = 0;
+		}
+		s->count[r]++;
+	}
+	return 0;
+}
+
+/* Mark the rules one of whose literals occurs in some value of the
+ * event (the values joined by NULs: a literal spanning two values only
+ * wakes a rule that then does not fire). */
+static int prefilter(struct cs_sigma_scratch *s, const struct cs_event *ev)
+{
+	size_t i;
+
+	if (++s->agen == 0) {
+		memset(s->active, 0, (s->sg->nrules + 1) * sizeof(uint32_t));
+		memset(s->cgen, 0, (s->sg->nclauses + 1) * sizeof(uint32_t));
+		s->agen = 1;
+	}
+	cs__buf_reset(&s->cat);
+	for (i = 0; i < ev->nfields; i++) {
+		if (ev->fields[i].is_null || !ev->fields[i].value_len)
+			continue;
+		if (cs__buf_add(&s->cat, ev->fields[i].value, ev->fields[i].value_len) ||
+		    cs__buf_addc(&s->cat, '\0'))
+			return CS_ERR_NOMEM;
+	}
+	if (!s->cat.len)
+		return CS_OK;
+	if (s->cat.len > 0xffffffffu)
+		return CS_ERR_TOOBIG;
+	hs_scan(s->sg->pre, s->cat.data, (unsigned)s->cat.len, 0, s->hs, on_lit, s);
+	return CS_OK;
+}
+
 int cs_sigma_eval(const struct cs_sigma *sg, struct cs_sigma_scratch *s,
 		  const struct cs_event *ev, cs_sigma_hit_fn fn, void *userdata)
 {
 	char keys[3][200];
+	const struct bucket *b[3];
 	const char *product = ev->product, *channel = ev->channel;
 	size_t nk, i, nonempty = 0;
 	int hits = 0;
@@ -2230,17 +2591,35 @@ int cs_sigma_eval(const struct cs_sigma *sg, struct cs_sigma_scratch *s,
 	if (!sg || !s || !ev || s->sg != sg)
 		return CS_ERR_INVALID;
 	nk = event_keys(product, ev->service, channel, ev->event_id, keys);
+	for (i = 0; i < nk; i++) {
+		b[i] = bucket_of(sg, keys[i]);
+		if (b[i] && b[i]->n)
+			nonempty++;
+		else
+			b[i] = NULL;
+	}
+	if (!nonempty)
+		return 0;
+	if (sg->pre && prefilter(s, ev))
+		return CS_ERR_NOMEM;
+	/* The candidates: each bucket is in rule order; a gated rule none of
+	 * whose literals occurs is left out here. */
 	s->ncand = 0;
 	for (i = 0; i < nk; i++) {
-		const struct bucket *b = bucket_of(sg, keys[i]);
+		size_t k;
 
-		if (!b || !b->n)
+		if (!b[i])
 			continue;
-		nonempty++;
-		if (cs__grow((void **)&s->cand, &s->capcand, s->ncand + b->n, sizeof(*s->cand)))
+		if (cs__grow((void **)&s->cand, &s->capcand, s->ncand + b[i]->n, sizeof(*s->cand)))
 			return CS_ERR_NOMEM;
-		memcpy(s->cand + s->ncand, b->v, b->n * sizeof(*b->v));
-		s->ncand += b->n;
+		for (k = 0; k < b[i]->n; k++) {
+			uint32_t ri = b[i]->v[k].rule;
+
+			if (sg->pre && sg->gated[ri] &&
+			    (s->active[ri] != s->agen || s->count[ri] < sg->gated[ri]))
+				continue;
+			s->cand[s->ncand++] = b[i]->v[k];
+		}
 	}
 	if (!s->ncand)
 		return 0;
