@@ -112,6 +112,7 @@ struct cs_sigma {
 	size_t nreasons, capreasons;
 	uint64_t files, usable;
 	uint32_t data_id;
+	int checking; /* cs__sigma_check(): compile to see, build nothing big */
 	/* The prefilter: a rule's condition implies clauses of literals
 	 * (rule_cnf); one Hyperscan literal database holds every literal. A
 	 * gated rule runs only when each of its clauses has a literal that
@@ -658,6 +659,22 @@ static int compile_re(struct cs_sigma *sg, struct cs__sigma_rule *r, const struc
 		flags |= HS_FLAG_DOTALL;
 	if (v->type != CS__SY_SCALAR)
 		return cs__sigma_fail(r, "bad-value", v, "a regex must be a string");
+	if (sg->checking) {
+		/* The import only asks whether Hyperscan takes the regex: its
+		 * analysis says so without building a database. */
+		hs_expr_info_t *info = NULL;
+
+		if (hs_expression_info(v->s, flags, &info, &err) != HS_SUCCESS) {
+			cs__sigma_fail(r, "regex-unsupported", v,
+				       "regex not supported by Hyperscan: %s",
+				       err && err->message ? err->message : "error");
+			hs_free_compile_error(err);
+			return CS_ERR_UNSUPPORTED;
+		}
+		free(info);
+		lf->op = OP_RE;
+		return CS_OK;
+	}
 	if (hs_compile(v->s, flags, HS_MODE_BLOCK, NULL, &db, &err) != HS_SUCCESS) {
 		cs__sigma_fail(r, "regex-unsupported", v, "regex not supported by Hyperscan: %s",
 			       err && err->message ? err->message : "error");
@@ -1802,6 +1819,7 @@ int cs__sigma_check(struct cs__sigma_rule *r)
 	sg = sigma_new();
 	if (!sg)
 		return CS_ERR_NOMEM;
+	sg->checking = 1;
 	rc = compile_detection(sg, r, &cond);
 	if (!rc)
 		rc = index_rule(sg, r, 0);
