@@ -25,6 +25,9 @@
 
 struct pst {
 	yaml_parser_t p;
+	const char *text; /* the input, for positions */
+	size_t len;
+	uint64_t maxline; /* lines of the input (libyaml also counts Unicode breaks) */
 	struct cs_arena *a;
 	size_t nodes;
 	int err;            /* CS_ERR_* when the tree could not be built */
@@ -48,6 +51,13 @@ const struct cs__sy *cs__sy_get(const struct cs__sy *m, const char *key)
 	return NULL;
 }
 
+/* Line and column (1-based) of a mark. */
+static void mark_pos(struct pst *ps, const yaml_mark_t *mk)
+{
+	ps->eline = mk->line + 1 < ps->maxline ? mk->line + 1 : ps->maxline;
+	ps->ecol = mk->column + 1 < ps->len + 1 ? mk->column + 1 : ps->len + 1;
+}
+
 static struct cs__sy *node_new(struct pst *ps, enum cs__sy_type t, const yaml_mark_t *mk)
 {
 	struct cs__sy *n;
@@ -57,8 +67,7 @@ static struct cs__sy *node_new(struct pst *ps, enum cs__sy_type t, const yaml_ma
 		ps->reason = "too-big";
 		snprintf(ps->msg, sizeof(ps->msg), "more than %d YAML nodes in one file",
 			 CS_SIGMA_MAX_NODES);
-		ps->eline = mk->line + 1;
-		ps->ecol = mk->column + 1;
+		mark_pos(ps, mk);
 		return NULL;
 	}
 	n = cs__arena_alloc(ps->a, sizeof(*n));
@@ -69,8 +78,8 @@ static struct cs__sy *node_new(struct pst *ps, enum cs__sy_type t, const yaml_ma
 	memset(n, 0, sizeof(*n));
 	n->type = t;
 	n->s = "";
-	n->line = (uint32_t)mk->line + 1;
-	n->col = (uint32_t)mk->column + 1;
+	n->line = (uint32_t)(mk->line + 1 < ps->maxline ? mk->line + 1 : ps->maxline);
+	n->col = (uint32_t)(mk->column + 1 < ps->len + 1 ? mk->column + 1 : ps->len + 1);
 	return n;
 }
 
@@ -86,8 +95,7 @@ static void yaml_fail(struct pst *ps)
 	}
 	snprintf(ps->msg, sizeof(ps->msg), "YAML: %s%s%s", ps->p.problem ? ps->p.problem : "error",
 		 ps->p.context ? " " : "", ps->p.context ? ps->p.context : "");
-	ps->eline = ps->p.problem_mark.line + 1;
-	ps->ecol = ps->p.problem_mark.column + 1;
+	mark_pos(ps, &ps->p.problem_mark);
 }
 
 static int is_null_plain(const char *s, size_t n)
@@ -165,8 +173,7 @@ static struct cs__sy *build(struct pst *ps, yaml_event_t *ev, int depth)
 		ps->reason = "too-deep";
 		snprintf(ps->msg, sizeof(ps->msg), "YAML nested deeper than %d levels",
 			 CS_SIGMA_MAX_DEPTH);
-		ps->eline = ev->start_mark.line + 1;
-		ps->ecol = ev->start_mark.column + 1;
+		mark_pos(ps, &ev->start_mark);
 		return NULL;
 	}
 	switch (ev->type) {
@@ -206,15 +213,13 @@ static struct cs__sy *build(struct pst *ps, yaml_event_t *ev, int depth)
 		ps->err = CS_ERR_PARSE;
 		ps->reason = "yaml-alias";
 		snprintf(ps->msg, sizeof(ps->msg), "YAML aliases are not supported in Sigma rules");
-		ps->eline = ev->start_mark.line + 1;
-		ps->ecol = ev->start_mark.column + 1;
+		mark_pos(ps, &ev->start_mark);
 		return NULL;
 	default:
 		ps->err = CS_ERR_PARSE;
 		ps->reason = "yaml-syntax";
 		snprintf(ps->msg, sizeof(ps->msg), "unexpected YAML event");
-		ps->eline = ev->start_mark.line + 1;
-		ps->ecol = ev->start_mark.column + 1;
+		mark_pos(ps, &ev->start_mark);
 		return NULL;
 	}
 }
@@ -387,6 +392,7 @@ static int rule_from(struct cs_arena *ar, struct cs__sigma_rule *r, const struct
 }
 
 struct doc_state {
+	uint64_t maxline, maxcol; /* positions are kept inside the input */
 	struct cs_arena *ar;
 	const struct cs__sy *global;
 	const struct cs__sy *prev;
@@ -395,6 +401,21 @@ struct doc_state {
 	cs__sigma_rule_fn fn;
 	void *ud;
 };
+
+/* Hand a rule over with its positions inside the input (libyaml counts
+ * Unicode line breaks as lines too). */
+static int emit(struct doc_state *s, struct cs__sigma_rule *r)
+{
+	if (r->line > s->maxline)
+		r->line = s->maxline;
+	if (r->rline > s->maxline)
+		r->rline = s->maxline;
+	if (r->col > s->maxcol)
+		r->col = s->maxcol;
+	if (r->rcol > s->maxcol)
+		r->rcol = s->maxcol;
+	return s->fn(s->ud, r);
+}
 
 static int on_doc(struct doc_state *s, const struct cs__sy *d)
 {
@@ -413,7 +434,7 @@ static int on_doc(struct doc_state *s, const struct cs__sy *d)
 	r.col = d->col;
 	if (d->type != CS__SY_MAP) {
 		cs__sigma_fail(&r, "not-a-rule", d, "the document is not a map");
-		return s->fn(s->ud, &r);
+		return emit(s, &r);
 	}
 	action = scalar(d, "action");
 	if (action && strcmp(action, "global") == 0) {
@@ -430,13 +451,13 @@ static int on_doc(struct doc_state *s, const struct cs__sy *d)
 	if (action && strcmp(action, "repeat") == 0) {
 		if (!s->prev) {
 			cs__sigma_fail(&r, "bad-collection", d, "action: repeat without a rule before it");
-			return s->fn(s->ud, &r);
+			return emit(s, &r);
 		}
 		body = merge(s->ar, s->prev, body);
 	} else if (action) {
 		cs__sigma_fail(&r, "bad-collection", cs__sy_get(d, "action"),
 			       "unknown collection action '%.40s'", action);
-		return s->fn(s->ud, &r);
+		return emit(s, &r);
 	} else if (s->global) {
 		body = merge(s->ar, s->global, body);
 	}
@@ -452,7 +473,7 @@ static int on_doc(struct doc_state *s, const struct cs__sy *d)
 		r.rline = r.line;
 		r.rcol = r.col;
 	}
-	return s->fn(s->ud, &r);
+	return emit(s, &r);
 }
 
 int cs__sigma_parse(const char *file, const char *text, size_t len, struct cs_arena *arena,
@@ -461,6 +482,8 @@ int cs__sigma_parse(const char *file, const char *text, size_t len, struct cs_ar
 	struct doc_state ds;
 	struct pst ps;
 	yaml_event_t ev;
+	char *copy;
+	size_t i;
 	int rc = CS_OK, done = 0;
 
 	memset(&ps, 0, sizeof(ps));
@@ -472,9 +495,26 @@ int cs__sigma_parse(const char *file, const char *text, size_t len, struct cs_ar
 	ps.a = arena;
 	if (len > CS_SIGMA_MAX_FILE)
 		return CS_ERR_TOOBIG;
-	if (!yaml_parser_initialize(&ps.p))
+	/* A lone CR is a line break to YAML and to no line count of ours:
+	 * parse a copy where it is LF (the same YAML). */
+	copy = cs__malloc(len + 1);
+	if (!copy)
 		return CS_ERR_NOMEM;
-	yaml_parser_set_input_string(&ps.p, (const unsigned char *)text, len);
+	ds.maxline = 1;
+	for (i = 0; i < len; i++) {
+		copy[i] = text[i] == '\r' && (i + 1 >= len || text[i + 1] != '\n') ? '\n' : text[i];
+		ds.maxline += text[i] == '\n';
+	}
+	copy[len] = '\0';
+	ds.maxcol = len + 1;
+	ps.text = copy;
+	ps.len = len;
+	ps.maxline = ds.maxline;
+	if (!yaml_parser_initialize(&ps.p)) {
+		free(copy);
+		return CS_ERR_NOMEM;
+	}
+	yaml_parser_set_input_string(&ps.p, (const unsigned char *)copy, len);
 	while (!done && !rc) {
 		struct cs__sy *d;
 
@@ -496,8 +536,7 @@ int cs__sigma_parse(const char *file, const char *text, size_t len, struct cs_ar
 				ps.reason = "too-big";
 				snprintf(ps.msg, sizeof(ps.msg), "more than %d documents in one file",
 					 CS_SIGMA_MAX_DOCS);
-				ps.eline = ev.start_mark.line + 1;
-				ps.ecol = ev.start_mark.column + 1;
+				mark_pos(&ps, &ev.start_mark);
 				break;
 			}
 			d = build(&ps, &ev, 0);
@@ -510,6 +549,7 @@ int cs__sigma_parse(const char *file, const char *text, size_t len, struct cs_ar
 			break;
 	}
 	yaml_parser_delete(&ps.p);
+	free(copy);
 	if (!rc && ps.err == CS_ERR_NOMEM)
 		rc = CS_ERR_NOMEM;
 	if (!rc && ps.err) {
@@ -524,7 +564,7 @@ int cs__sigma_parse(const char *file, const char *text, size_t len, struct cs_ar
 		snprintf(r.message, sizeof(r.message), "%s", ps.msg);
 		r.line = r.rline = ps.eline;
 		r.col = r.rcol = ps.ecol;
-		rc = fn(ud, &r);
+		rc = emit(&ds, &r);
 	}
 	return rc;
 }
@@ -619,10 +659,14 @@ static int on_rule(void *ud, struct cs__sigma_rule *r)
 	rd->rules++;
 	if (!r->reason && cs__sigma_check(r) == CS_ERR_NOMEM)
 		return CS_ERR_NOMEM;
-	if (r->reason)
+	if (r->reason && (r->id || r->title))
 		cs__diag_reason(ctx, CS_SEV_WARN, r->reason, r->rline, r->rcol,
 				"Sigma rule %s%s'%.80s' kept but not usable (%s): %s",
 				r->id ? r->id : "", r->id ? " " : "", r->title ? r->title : "",
+				r->reason, r->message);
+	else if (r->reason)
+		cs__diag_reason(ctx, CS_SEV_WARN, r->reason, r->rline, r->rcol,
+				"Sigma document %zu kept but not usable (%s): %s", r->doc + 1,
 				r->reason, r->message);
 	if (!r->id && !r->title)
 		return CS_OK; /* nothing to name it by: counted by the compiler */

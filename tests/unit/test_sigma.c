@@ -694,6 +694,14 @@ static void test_reader_reasons(void **state)
 	assert_int_equal(ri.reason_line, 3);
 	assert_int_equal(ri.reason_column, 3);
 	rs_free(&r);
+	/* lone CRs are line breaks to YAML, not to our line count: positions
+	 * stay inside the input */
+	rs_load(&r, "title: cr\rlogsource:\r  product: [windows");
+	assert_int_equal(cs_sigma_rule(r.sg, 0, &ri), CS_OK);
+	assert_string_equal(ri.reason, "yaml-syntax");
+	assert_int_equal(ri.reason_line, 1);
+	assert_true(ri.reason_column <= strlen("title: cr\rlogsource:\r  product: [windows") + 1);
+	rs_free(&r);
 	rs_load(&r, "title: alias\nlogsource: &x\n  product: windows\n"
 		    "detection:\n  s: *x\n  condition: s\n");
 	assert_int_equal(cs_sigma_rule(r.sg, 0, &ri), CS_OK);
