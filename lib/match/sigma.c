@@ -2253,7 +2253,7 @@ static long field_of(struct cs_sigma_scratch *s, uint32_t rf)
 
 static int is_data_name(const char *n)
 {
-	if (strncmp(n, "Data", 4) != 0)
+	if (!n || strncmp(n, "Data", 4) != 0)
 		return 0;
 	if (!n[4])
 		return 1;
@@ -2313,10 +2313,16 @@ static int eval_leaf(struct cs_sigma_scratch *s, const struct leaf *lf)
 		b = &ev->fields[fr];
 		if (a->is_null || b->is_null)
 			return 0;
-		x = lf->cased ? (const unsigned char *)a->value : lowered(s, (size_t)fi);
-		y = lf->cased ? (const unsigned char *)b->value : lowered(s, (size_t)fr);
-		if (!x || !y)
-			return 0;
+		if (lf->cased) {
+			x = (const unsigned char *)a->value;
+			y = (const unsigned char *)b->value;
+		} else {
+			/* Both lowered first: the second may move the buffer. */
+			if (!lowered(s, (size_t)fi) || !lowered(s, (size_t)fr))
+				return 0;
+			x = (const unsigned char *)s->lbuf.data + s->loff[fi];
+			y = (const unsigned char *)s->lbuf.data + s->loff[fr];
+		}
 		if (lf->want == 0 && !(a->value_len == b->value_len && !memcmp(x, y, a->value_len)))
 			return 0;
 		if (lf->want == 1 && !(a->value_len >= b->value_len && !memcmp(x, y, b->value_len)))

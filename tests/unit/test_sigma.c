@@ -503,6 +503,24 @@ static void test_exists_null_num_fieldref(void **state)
 			 1);
 	assert_int_equal(proc_rule_fires("  sel:\n    Image|fieldref: Count\n  condition: sel", &v),
 			 0);
+	{
+		/* long values compared without case (the lower-cased copies of
+		 * both, the buffer grown in between) */
+		static char a[3000], b[3000];
+
+		memset(a, 'x', sizeof(a) - 1);
+		memset(b, 'X', sizeof(b) - 1);
+		ev_proc(&v, "Image", a, "ParentImage", b, NULL);
+		assert_int_equal(proc_rule_fires("  sel:\n    Image|fieldref: ParentImage\n"
+						 "  condition: sel",
+						 &v),
+				 1);
+		b[10] = 'y';
+		assert_int_equal(proc_rule_fires("  sel:\n    Image|fieldref: ParentImage\n"
+						 "  condition: sel",
+						 &v),
+				 0);
+	}
 	proc_rule_reason("  sel:\n    Image|expand: '%Admins%'\n  condition: sel",
 			 "placeholder-undefined");
 	proc_rule_reason("  sel:\n    Image|sideways: 'x'\n  condition: sel", "unknown-modifier");
