@@ -18,27 +18,30 @@
 #include "intel/intel_int.h"
 #include "fuzz_diag.h"
 
-#define F(n, v) {n, v, sizeof(v) - 1, 0}
+#define F(n, v)                                                                                    \
+	{                                                                                          \
+		n, v, sizeof(v) - 1, 0                                                             \
+	}
 
 static const struct cs_event_field proc_fields[] = {
-	F("EventID", "1"),
-	F("Channel", "Microsoft-Windows-Sysmon/Operational"),
-	F("Image", "C:\\Users\\u\\AppData\\Local\\Programs\\3CXDesktopApp\\app\\3CXDesktopApp.exe"),
-	F("CommandLine", "powershell.exe -enc SQBFAFgA /c whoami"),
-	F("ParentImage", "C:\\Windows\\explorer.exe"),
-	F("Hashes", "SHA256=DDE03348075512796241389DFEA5560C20A3D2A2EAC95C894E7BBED5E85A0ACC"),
-	F("DestinationIp", "10.1.2.3"),
-	F("Count", "42"),
-	{"Empty", "", 0, 1}, /* null */
-	F("Data", "a"),
-	F("Data_2", "b"),
-	F("Threat Name", "EICAR"),
+        F("EventID", "1"),
+        F("Channel", "Microsoft-Windows-Sysmon/Operational"),
+        F("Image", "C:\\Users\\u\\AppData\\Local\\Programs\\3CXDesktopApp\\app\\3CXDesktopApp.exe"),
+        F("CommandLine", "powershell.exe -enc SQBFAFgA /c whoami"),
+        F("ParentImage", "C:\\Windows\\explorer.exe"),
+        F("Hashes", "SHA256=DDE03348075512796241389DFEA5560C20A3D2A2EAC95C894E7BBED5E85A0ACC"),
+        F("DestinationIp", "10.1.2.3"),
+        F("Count", "42"),
+        {"Empty", "", 0, 1}, /* null */
+        F("Data", "a"),
+        F("Data_2", "b"),
+        F("Threat Name", "EICAR"),
 };
 
 static const struct cs_event_field dns_fields[] = {
-	F("query", "www.azureonlinestorage.com"),
-	F("qtype_name", "A"),
-	F("id.orig_h", "192.0.2.1"),
+        F("query", "www.azureonlinestorage.com"),
+        F("qtype_name", "A"),
+        F("id.orig_h", "192.0.2.1"),
 };
 
 static int on_hit(void *ud, const struct cs_event *ev, const struct cs_sigma_hit *h)
@@ -54,7 +57,7 @@ static int on_hit(void *ud, const struct cs_event *ev, const struct cs_sigma_hit
 
 		for (k = 0; k < ev->nfields; k++)
 			found |= ev->fields[k].name == h->matches[i].field &&
-				 ev->fields[k].value == h->matches[i].value;
+			         ev->fields[k].value == h->matches[i].value;
 		if (!found || !h->matches[i].rule_field)
 			__builtin_trap();
 	}
@@ -62,7 +65,7 @@ static int on_hit(void *ud, const struct cs_event *ev, const struct cs_sigma_hit
 }
 
 static void eval_one(const struct cs_sigma *sg, struct cs_sigma_scratch *s,
-		     const struct cs_event *ev)
+                     const struct cs_event *ev)
 {
 	int n = cs_sigma_eval(sg, s, ev, on_hit, (void *)sg);
 

@@ -66,7 +66,7 @@ static struct cs__sy *node_new(struct pst *ps, enum cs__sy_type t, const yaml_ma
 		ps->err = CS_ERR_TOOBIG;
 		ps->reason = "too-big";
 		snprintf(ps->msg, sizeof(ps->msg), "more than %d YAML nodes in one file",
-			 CS_SIGMA_MAX_NODES);
+		         CS_SIGMA_MAX_NODES);
 		mark_pos(ps, mk);
 		return NULL;
 	}
@@ -94,14 +94,15 @@ static void yaml_fail(struct pst *ps)
 		return;
 	}
 	snprintf(ps->msg, sizeof(ps->msg), "YAML: %s%s%s", ps->p.problem ? ps->p.problem : "error",
-		 ps->p.context ? " " : "", ps->p.context ? ps->p.context : "");
+	         ps->p.context ? " " : "", ps->p.context ? ps->p.context : "");
 	mark_pos(ps, &ps->p.problem_mark);
 }
 
 static int is_null_plain(const char *s, size_t n)
 {
 	return n == 0 || (n == 1 && s[0] == '~') ||
-	       (n == 4 && (!memcmp(s, "null", 4) || !memcmp(s, "Null", 4) || !memcmp(s, "NULL", 4)));
+	       (n == 4 &&
+	        (!memcmp(s, "null", 4) || !memcmp(s, "Null", 4) || !memcmp(s, "NULL", 4)));
 }
 
 static struct cs__sy *build(struct pst *ps, yaml_event_t *ev, int depth);
@@ -172,7 +173,7 @@ static struct cs__sy *build(struct pst *ps, yaml_event_t *ev, int depth)
 		ps->err = CS_ERR_TOOBIG;
 		ps->reason = "too-deep";
 		snprintf(ps->msg, sizeof(ps->msg), "YAML nested deeper than %d levels",
-			 CS_SIGMA_MAX_DEPTH);
+		         CS_SIGMA_MAX_DEPTH);
 		mark_pos(ps, &ev->start_mark);
 		return NULL;
 	}
@@ -183,7 +184,7 @@ static struct cs__sy *build(struct pst *ps, yaml_event_t *ev, int depth)
 		int quoted = ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
 
 		n = node_new(ps, (!quoted && is_null_plain(s, len)) ? CS__SY_NULL : CS__SY_SCALAR,
-			     &ev->start_mark);
+		             &ev->start_mark);
 		if (!n)
 			return NULL;
 		n->quoted = quoted;
@@ -293,7 +294,7 @@ static struct cs__sy *without_action(struct cs_arena *ar, const struct cs__sy *m
 /* ------------------------------------------------------ rule documents */
 
 int cs__sigma_fail(struct cs__sigma_rule *r, const char *reason, const struct cs__sy *at,
-		   const char *fmt, ...)
+                   const char *fmt, ...)
 {
 	va_list ap;
 
@@ -376,10 +377,10 @@ static int rule_from(struct cs_arena *ar, struct cs__sigma_rule *r, const struct
 	r->service = scalar(r->logsource, "service");
 	if (cs__sy_get(d, "correlation"))
 		cs__sigma_fail(r, "correlation", cs__sy_get(d, "correlation"),
-			       "a correlation rule (over other rules' matches) is not evaluated");
+		               "a correlation rule (over other rules' matches) is not evaluated");
 	else if (cs__sy_get(d, "filter") && !det)
 		cs__sigma_fail(r, "filter-rule", cs__sy_get(d, "filter"),
-			       "a Sigma filter (applied to other rules) is not evaluated");
+		               "a Sigma filter (applied to other rules) is not evaluated");
 	else if (!det)
 		cs__sigma_fail(r, "no-detection", d, "the rule has no detection");
 	else if (!r->detection)
@@ -450,13 +451,14 @@ static int on_doc(struct doc_state *s, const struct cs__sy *d)
 		return CS_ERR_NOMEM;
 	if (action && strcmp(action, "repeat") == 0) {
 		if (!s->prev) {
-			cs__sigma_fail(&r, "bad-collection", d, "action: repeat without a rule before it");
+			cs__sigma_fail(&r, "bad-collection", d,
+			               "action: repeat without a rule before it");
 			return emit(s, &r);
 		}
 		body = merge(s->ar, s->prev, body);
 	} else if (action) {
 		cs__sigma_fail(&r, "bad-collection", cs__sy_get(d, "action"),
-			       "unknown collection action '%.40s'", action);
+		               "unknown collection action '%.40s'", action);
 		return emit(s, &r);
 	} else if (s->global) {
 		body = merge(s->ar, s->global, body);
@@ -477,7 +479,7 @@ static int on_doc(struct doc_state *s, const struct cs__sy *d)
 }
 
 int cs__sigma_parse(const char *file, const char *text, size_t len, struct cs_arena *arena,
-		    cs__sigma_rule_fn fn, void *ud)
+                    cs__sigma_rule_fn fn, void *ud)
 {
 	struct doc_state ds;
 	struct pst ps;
@@ -534,8 +536,8 @@ int cs__sigma_parse(const char *file, const char *text, size_t len, struct cs_ar
 			if (ds.ndoc >= CS_SIGMA_MAX_DOCS) {
 				ps.err = CS_ERR_TOOBIG;
 				ps.reason = "too-big";
-				snprintf(ps.msg, sizeof(ps.msg), "more than %d documents in one file",
-					 CS_SIGMA_MAX_DOCS);
+				snprintf(ps.msg, sizeof(ps.msg),
+				         "more than %d documents in one file", CS_SIGMA_MAX_DOCS);
 				mark_pos(&ps, &ev.start_mark);
 				break;
 			}
@@ -618,8 +620,8 @@ static int tag_label(struct cs_buf *b, const char *tag)
 
 		if (digits && (c == 't' || c == 'g' || c == 's')) {
 			rc = cs__buf_adds(b, c == 't'   ? "attack-pattern:"
-					     : c == 'g' ? "intrusion-set:"
-							: "software:");
+			                     : c == 'g' ? "intrusion-set:"
+			                                : "software:");
 			for (i = 0; !rc && t[i]; i++)
 				rc = cs__buf_addc(b, i == 0 ? (char)(c - 32) : t[i]);
 			return rc;
@@ -661,13 +663,13 @@ static int on_rule(void *ud, struct cs__sigma_rule *r)
 		return CS_ERR_NOMEM;
 	if (r->reason && (r->id || r->title))
 		cs__diag_reason(ctx, CS_SEV_WARN, r->reason, r->rline, r->rcol,
-				"Sigma rule %s%s'%.80s' kept but not usable (%s): %s",
-				r->id ? r->id : "", r->id ? " " : "", r->title ? r->title : "",
-				r->reason, r->message);
+		                "Sigma rule %s%s'%.80s' kept but not usable (%s): %s",
+		                r->id ? r->id : "", r->id ? " " : "", r->title ? r->title : "",
+		                r->reason, r->message);
 	else if (r->reason)
 		cs__diag_reason(ctx, CS_SEV_WARN, r->reason, r->rline, r->rcol,
-				"Sigma document %zu kept but not usable (%s): %s", r->doc + 1,
-				r->reason, r->message);
+		                "Sigma document %zu kept but not usable (%s): %s", r->doc + 1,
+		                r->reason, r->message);
 	if (!r->id && !r->title)
 		return CS_OK; /* nothing to name it by: counted by the compiler */
 	cs__buf_init(&lab, 4096);
@@ -700,8 +702,8 @@ static int on_rule(void *ud, struct cs__sigma_rule *r)
 	a.labels = (const char *const *)labels;
 	a.nlabels = nl;
 	a.detect = r->status && (strcmp(r->status, "stable") == 0 || strcmp(r->status, "test") == 0)
-			   ? 1
-			   : -1;
+	                   ? 1
+	                   : -1;
 	a.flags = r->reason ? CS_IND_PARTIAL : 0;
 	a.ref = r->id;
 	a.line = r->line;
@@ -727,7 +729,7 @@ static int read_sigma(struct cs_reader_ctx *ctx)
 
 	if (ctx->len > CS_SIGMA_MAX_FILE) {
 		cs__reject(ctx, "too-big", 0, 0, "Sigma file larger than %zu bytes",
-			   (size_t)CS_SIGMA_MAX_FILE);
+		           (size_t)CS_SIGMA_MAX_FILE);
 		return CS_ERR_TOOBIG;
 	}
 	memset(&rd, 0, sizeof(rd));
@@ -744,14 +746,14 @@ static int read_sigma(struct cs_reader_ctx *ctx)
 	/* The rules are compiled again from the file's text (every sweep), so
 	 * the text is what the set keeps, usable rules or not. */
 	rc = cs__intel_add_sigma_source(ctx->intel, ctx->path ? ctx->path : "-", ctx->data,
-					ctx->len);
+	                                ctx->len);
 	if (!rc)
 		ctx->sigma_rules += rd.rules;
 	return rc;
 }
 
 const struct cs_reader cs__reader_sigma = {
-	.name = "sigma",
-	.bid = bid_sigma,
-	.read = read_sigma,
+        .name = "sigma",
+        .bid = bid_sigma,
+        .read = read_sigma,
 };

@@ -29,13 +29,24 @@
 #include "intel/sigma_int.h"
 #include "match/sigma_int.h"
 
-#define SG_MAX_VARIANTS 256      /* patterns one value may expand to */
-#define SG_MAX_COND_DEPTH 64
+#define SG_MAX_VARIANTS     256 /* patterns one value may expand to */
+#define SG_MAX_COND_DEPTH   64
 #define SG_MAX_DETECT_DEPTH 16
-#define SG_MAX_RULES 1000000
+#define SG_MAX_RULES        1000000
 
-enum { OP_EQ, OP_PREFIX, OP_SUFFIX, OP_CONTAINS, OP_GLOB, OP_RE, OP_CIDR, OP_NUM, OP_NULL,
-       OP_EXISTS, OP_FIELDREF };
+enum {
+	OP_EQ,
+	OP_PREFIX,
+	OP_SUFFIX,
+	OP_CONTAINS,
+	OP_GLOB,
+	OP_RE,
+	OP_CIDR,
+	OP_NUM,
+	OP_NULL,
+	OP_EXISTS,
+	OP_FIELDREF
+};
 enum { NUM_GT, NUM_GTE, NUM_LT, NUM_LTE };
 enum { SP_LIT = 0, SP_STAR = 1, SP_ONE = 2 };
 enum { N_LEAF, N_AND, N_OR, N_NOT, N_ATLEAST, N_TRUE, N_FALSE };
@@ -123,7 +134,7 @@ struct cs_sigma {
 		size_t len;
 		uint32_t *rules; /* the clauses it belongs to */
 		size_t n, cap;
-	} *lits;
+	} * lits;
 	size_t nlits, caplits;
 	uint8_t *gated; /* per rule: how many clauses must be met, 0 ungated */
 	size_t capgated;
@@ -140,8 +151,8 @@ struct cs_sigma {
 
 const char *cs_sigma_level_name(enum cs_sigma_level l)
 {
-	static const char *const names[] = {"", "informational", "low", "medium", "high",
-					    "critical"};
+	static const char *const names[] = {"",       "informational", "low",
+	                                    "medium", "high",          "critical"};
 
 	return (unsigned)l < 6 ? names[l] : "";
 }
@@ -245,7 +256,8 @@ static int pat_parse(struct pat *p, const char *s, size_t n)
 	for (i = 0; i < n && !rc; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		if (c == '\\' && i + 1 < n && (s[i + 1] == '*' || s[i + 1] == '?' || s[i + 1] == '\\'))
+		if (c == '\\' && i + 1 < n &&
+		    (s[i + 1] == '*' || s[i + 1] == '?' || s[i + 1] == '\\'))
 			rc = pat_add(p, (unsigned char)s[++i], SP_LIT);
 		else if (c == '*')
 			rc = pat_add(p, c, SP_STAR);
@@ -298,7 +310,8 @@ static int pat_utf16(struct pat *out, const struct pat *in, int be, int bom)
 			k = 4, cp = c & 0x07;
 		if (k > 1) {
 			for (j = 1; j < k; j++) {
-				if (i + j >= in->n || in->sp[i + j] || (in->b[i + j] & 0xc0) != 0x80)
+				if (i + j >= in->n || in->sp[i + j] ||
+				    (in->b[i + j] & 0xc0) != 0x80)
 					break;
 				cp = (cp << 6) | (in->b[i + j] & 0x3f);
 			}
@@ -308,7 +321,8 @@ static int pat_utf16(struct pat *out, const struct pat *in, int be, int bom)
 		i += k;
 		if (cp >= 0x10000) {
 			uint32_t v = cp - 0x10000;
-			uint16_t hi = (uint16_t)(0xd800 + (v >> 10)), lo = (uint16_t)(0xdc00 + (v & 0x3ff));
+			uint16_t hi = (uint16_t)(0xd800 + (v >> 10)),
+			         lo = (uint16_t)(0xdc00 + (v & 0x3ff));
 
 			rc = pat_add(out, be ? hi >> 8 : hi & 0xff, SP_LIT);
 			if (!rc)
@@ -422,7 +436,7 @@ static int b64offset(struct pvec *out, const struct pat *in)
 static int windash(struct pvec *out, const struct pat *in)
 {
 	static const char *const dashes[] = {"-", "/", "\xe2\x80\x93", "\xe2\x80\x94",
-					     "\xe2\x80\x95"};
+	                                     "\xe2\x80\x95"};
 	size_t pos[5], np = 0, i, combos = 1, c;
 	int rc = CS_OK;
 
@@ -523,7 +537,10 @@ static struct leaf *string_leaf(struct cs_sigma *sg, uint32_t field, const struc
 	for (i = lo; i < hi; i++)
 		inner += p->sp[i] != SP_LIT;
 	if (!inner) {
-		lf->op = lo && hi < p->n ? OP_CONTAINS : lo ? OP_SUFFIX : hi < p->n ? OP_PREFIX : OP_EQ;
+		lf->op = lo && hi < p->n ? OP_CONTAINS
+		         : lo            ? OP_SUFFIX
+		         : hi < p->n     ? OP_PREFIX
+		                         : OP_EQ;
 		if (p->n && lo == p->n)
 			lf->op = OP_CONTAINS; /* only stars: any value */
 		lit = aalloc(sg, hi - lo + 1);
@@ -554,7 +571,7 @@ static struct leaf *string_leaf(struct cs_sigma *sg, uint32_t field, const struc
 
 struct mods {
 	int contains, startswith, endswith, all, cased, re, re_i, re_m, re_s, cidr, exists,
-		fieldref, expand, numop, base64, base64off, windash;
+	        fieldref, expand, numop, base64, base64off, windash;
 	/* The encoding steps in the order written: 'w' wide/utf16le,
 	 * 'b' utf16be, 'u' utf16 with BOM, '6' base64, 'o' base64offset,
 	 * 'd' windash. */
@@ -563,7 +580,7 @@ struct mods {
 };
 
 static int parse_mods(struct cs__sigma_rule *r, const struct cs__sy *key, const char *m,
-		      struct mods *md)
+                      struct mods *md)
 {
 	memset(md, 0, sizeof(*md));
 	md->numop = -1;
@@ -621,31 +638,32 @@ static int parse_mods(struct cs__sigma_rule *r, const struct cs__sy *key, const 
 			step = 'd';
 		else
 			return cs__sigma_fail(r, "unknown-modifier", key, "unknown modifier '%.*s'",
-					      (int)(n > 40 ? 40 : n), m);
+			                      (int)(n > 40 ? 40 : n), m);
 #undef IS
 		if (step) {
 			if (md->nsteps >= (int)sizeof(md->steps))
-				return cs__sigma_fail(r, "unknown-modifier", key, "too many modifiers");
+				return cs__sigma_fail(r, "unknown-modifier", key,
+				                      "too many modifiers");
 			md->steps[md->nsteps++] = step;
 		}
 		m = e ? e + 1 : NULL;
 	}
 	if ((md->re_i || md->re_m || md->re_s) && !md->re)
 		return cs__sigma_fail(r, "unknown-modifier", key,
-				      "regex flags i, m, s without the re modifier");
+		                      "regex flags i, m, s without the re modifier");
 	if (md->re + md->cidr + md->exists + md->fieldref + (md->numop >= 0) > 1 ||
 	    ((md->re || md->cidr || md->exists || md->numop >= 0) &&
 	     (md->contains || md->startswith || md->endswith || md->nsteps)))
 		return cs__sigma_fail(r, "bad-modifier-combination", key,
-				      "modifiers that cannot be combined");
+		                      "modifiers that cannot be combined");
 	if (md->contains + md->startswith + md->endswith > 1)
 		return cs__sigma_fail(r, "bad-modifier-combination", key,
-				      "more than one of contains, startswith, endswith");
+		                      "more than one of contains, startswith, endswith");
 	return CS_OK;
 }
 
 static int compile_re(struct cs_sigma *sg, struct cs__sigma_rule *r, const struct cs__sy *v,
-		      const struct mods *md, struct leaf *lf)
+                      const struct mods *md, struct leaf *lf)
 {
 	hs_compile_error_t *err = NULL;
 	unsigned flags = HS_FLAG_SINGLEMATCH | HS_FLAG_ALLOWEMPTY;
@@ -666,8 +684,8 @@ static int compile_re(struct cs_sigma *sg, struct cs__sigma_rule *r, const struc
 
 		if (hs_expression_info(v->s, flags, &info, &err) != HS_SUCCESS) {
 			cs__sigma_fail(r, "regex-unsupported", v,
-				       "regex not supported by Hyperscan: %s",
-				       err && err->message ? err->message : "error");
+			               "regex not supported by Hyperscan: %s",
+			               err && err->message ? err->message : "error");
 			hs_free_compile_error(err);
 			return CS_ERR_UNSUPPORTED;
 		}
@@ -677,7 +695,7 @@ static int compile_re(struct cs_sigma *sg, struct cs__sigma_rule *r, const struc
 	}
 	if (hs_compile(v->s, flags, HS_MODE_BLOCK, NULL, &db, &err) != HS_SUCCESS) {
 		cs__sigma_fail(r, "regex-unsupported", v, "regex not supported by Hyperscan: %s",
-			       err && err->message ? err->message : "error");
+		               err && err->message ? err->message : "error");
 		hs_free_compile_error(err);
 		return CS_ERR_UNSUPPORTED;
 	}
@@ -728,7 +746,7 @@ static int parse_cidr(const char *s, unsigned char *net, int *alen, int *prefix)
 /* Compile one value of a field item into `out` (a node OR-ing its
  * variants), or NULL with the rule marked. */
 static struct node *compile_value(struct cs_sigma *sg, struct cs__sigma_rule *r, uint32_t field,
-				  const struct cs__sy *v, const struct mods *md)
+                                  const struct cs__sy *v, const struct mods *md)
 {
 	struct pvec cur, next;
 	struct node *nd = NULL;
@@ -751,7 +769,7 @@ static struct node *compile_value(struct cs_sigma *sg, struct cs__sigma_rule *r,
 	}
 	if (md->expand) {
 		cs__sigma_fail(r, "placeholder-undefined", v,
-			       "placeholder '%.60s' (expand) is not defined", v->s);
+		               "placeholder '%.60s' (expand) is not defined", v->s);
 		return NULL;
 	}
 	if (md->re || md->cidr || md->exists || md->numop >= 0 || md->fieldref) {
@@ -760,7 +778,8 @@ static struct node *compile_value(struct cs_sigma *sg, struct cs__sigma_rule *r,
 			return NULL;
 		lf->field = field;
 		if (!field && !md->re) {
-			cs__sigma_fail(r, "bad-modifier-combination", v, "a keyword cannot use this modifier");
+			cs__sigma_fail(r, "bad-modifier-combination", v,
+			               "a keyword cannot use this modifier");
 			return NULL;
 		}
 		if (md->re) {
@@ -815,7 +834,8 @@ static struct node *compile_value(struct cs_sigma *sg, struct cs__sigma_rule *r,
 			memset(&q, 0, sizeof(q));
 			if ((st == '6' || st == 'o') && pat_has_special(&cur.v[k])) {
 				cs__sigma_fail(r, "bad-value", v,
-					       "wildcards cannot be base64-encoded ('%.60s')", v->s);
+				               "wildcards cannot be base64-encoded ('%.60s')",
+				               v->s);
 				rc = CS_ERR_UNSUPPORTED;
 			} else if (st == 'w' || st == 'b' || st == 'u') {
 				rc = pat_utf16(&q, &cur.v[k], st == 'b', st == 'u');
@@ -837,7 +857,8 @@ static struct node *compile_value(struct cs_sigma *sg, struct cs__sigma_rule *r,
 		memset(&next, 0, sizeof(next));
 	}
 	if (rc == CS_ERR_TOOBIG)
-		cs__sigma_fail(r, "too-many-variants", v, "the modifiers expand '%.60s' too far", v->s);
+		cs__sigma_fail(r, "too-many-variants", v, "the modifiers expand '%.60s' too far",
+		               v->s);
 	if (!rc) {
 		nd = node_new(sg, N_OR, cur.n);
 		for (k = 0; nd && k < cur.n && !rc; k++) {
@@ -878,7 +899,7 @@ static struct node *compile_value(struct cs_sigma *sg, struct cs__sigma_rule *r,
 /* `field|mods: value or list`. Lists OR their values, or AND them with
  * `all`. An empty key (or one starting with '|') is a keyword item. */
 static struct node *compile_item(struct cs_sigma *sg, struct cs__sigma_rule *r,
-				 const struct cs__sy *key, const struct cs__sy *val)
+                                 const struct cs__sy *key, const struct cs__sy *val)
 {
 	const char *bar = strchr(key->s, '|');
 	size_t flen = bar ? (size_t)(bar - key->s) : key->len;
@@ -914,7 +935,7 @@ static struct node *compile_item(struct cs_sigma *sg, struct cs__sigma_rule *r,
 /* A search identifier: a map (AND of items), a list of maps (OR), a
  * list of strings or a string (keywords, OR). */
 static struct node *compile_search(struct cs_sigma *sg, struct cs__sigma_rule *r,
-				   const struct cs__sy *s, int depth)
+                                   const struct cs__sy *s, int depth)
 {
 	struct mods md;
 	struct node *nd;
@@ -1071,8 +1092,8 @@ static struct node *cond_primary(struct cparse *c)
 	if (!n) {
 		if (c->s[c->pos] == '|')
 			return cfail(c, "aggregation", "aggregations are not evaluated");
-		return cfail(c, "bad-condition", c->s[c->pos] ? "unexpected character"
-							      : "ends early");
+		return cfail(c, "bad-condition",
+		             c->s[c->pos] ? "unexpected character" : "ends early");
 	}
 	if (word_is(w, n, "not")) {
 		c->pos += n;
@@ -1112,7 +1133,7 @@ static struct node *cond_primary(struct cparse *c)
 		c->pos += n3;
 		for (i = 0; i < c->nsels; i++)
 			if (word_is(w3, n3, "them") ? c->sels[i].name[0] != '_'
-						    : name_match(w3, n3, c->sels[i].name))
+			                            : name_match(w3, n3, c->sels[i].name))
 				cnt++;
 		if (!cnt)
 			return cfail(c, "bad-condition", "'of' names no search identifier");
@@ -1124,7 +1145,7 @@ static struct node *cond_primary(struct cparse *c)
 		cnt = 0;
 		for (i = 0; i < c->nsels; i++)
 			if (word_is(w3, n3, "them") ? c->sels[i].name[0] != '_'
-						    : name_match(w3, n3, c->sels[i].name))
+			                            : name_match(w3, n3, c->sels[i].name))
 				nd->kids[cnt++] = c->sels[i].nd;
 		if (!all && nd->need == 1)
 			nd->type = N_OR;
@@ -1141,8 +1162,8 @@ ident:
 	if (word_is(w, n, "near"))
 		return cfail(c, "aggregation", "'near' is not evaluated");
 	cs__sigma_fail(c->r, "bad-condition", c->at,
-		       "condition '%.80s' names '%.*s', which the detection does not define", c->s,
-		       (int)(n > 40 ? 40 : n), w);
+	               "condition '%.80s' names '%.*s', which the detection does not define", c->s,
+	               (int)(n > 40 ? 40 : n), w);
 	return NULL;
 }
 
@@ -1155,12 +1176,12 @@ static struct node *cond_bin(struct cparse *c, int and)
 		const char *w;
 		size_t wn;
 
-		kids[n] = and ? cond_primary(c) : cond_bin(c, 1);
+		kids[n] = and? cond_primary(c) : cond_bin(c, 1);
 		if (!kids[n])
 			return NULL;
 		n++;
 		wn = peek_word(c, &w);
-		if (!word_is(w, wn, and ? "and" : "or"))
+		if (!word_is(w, wn, and? "and" : "or"))
 			break;
 		if (n == 64)
 			return cfail(c, "bad-condition", "too many terms");
@@ -1168,7 +1189,7 @@ static struct node *cond_bin(struct cparse *c, int and)
 	}
 	if (n == 1)
 		return kids[0];
-	nd = node_new(c->sg, and ? N_AND : N_OR, n);
+	nd = node_new(c->sg, and? N_AND : N_OR, n);
 	if (!nd)
 		return NULL;
 	for (i = 0; i < n; i++)
@@ -1248,7 +1269,7 @@ static int index_add(struct cs_sigma *sg, const char *key, uint32_t rule, uint32
 
 	if (!cs__map_get(&sg->index, key, strlen(key), &b)) {
 		if (cs__grow((void **)&sg->buckets, &sg->capbuckets, sg->nbuckets + 1,
-			     sizeof(*sg->buckets)))
+		             sizeof(*sg->buckets)))
 			return CS_ERR_NOMEM;
 		b = (uint32_t)sg->nbuckets++;
 		memset(&sg->buckets[b], 0, sizeof(sg->buckets[b]));
@@ -1311,10 +1332,11 @@ static int index_rule(struct cs_sigma *sg, struct cs__sigma_rule *r, uint32_t ri
 	nt = cs__sigma_targets(r->product, r->category, r->service, t, keys);
 	if (!nt)
 		return cs__sigma_fail(r, "logsource-unmapped", r->logsource,
-				      "no log reader carries events of this log source "
-				      "(product %s, category %s, service %s)",
-				      r->product ? r->product : "-", r->category ? r->category : "-",
-				      r->service ? r->service : "-");
+		                      "no log reader carries events of this log source "
+		                      "(product %s, category %s, service %s)",
+		                      r->product ? r->product : "-",
+		                      r->category ? r->category : "-",
+		                      r->service ? r->service : "-");
 	for (i = 0; i < nt && !rc; i++) {
 		uint32_t map;
 		size_t e;
@@ -1345,8 +1367,8 @@ static int index_rule(struct cs_sigma *sg, struct cs__sigma_rule *r, uint32_t ri
 	}
 	if (!rc && !used)
 		return cs__sigma_fail(r, "fields-unmapped", r->logsource,
-				      "the events of this log source do not carry the fields the "
-				      "rule uses");
+		                      "the events of this log source do not carry the fields the "
+		                      "rule uses");
 	return rc;
 }
 
@@ -1545,7 +1567,7 @@ static int gate_rule(struct cs_sigma *sg, uint32_t ri, const struct node *cond)
 		uint32_t cid = (uint32_t)sg->nclauses;
 
 		if (cs__grow((void **)&sg->clause_rule, &sg->capclauses, sg->nclauses + 1,
-			     sizeof(*sg->clause_rule))) {
+		             sizeof(*sg->clause_rule))) {
 			rc = CS_ERR_NOMEM;
 			break;
 		}
@@ -1598,7 +1620,7 @@ static int build_prefilter(struct cs_sigma *sg)
 		flags[i] = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
 	}
 	if (hs_compile_lit_multi(ex, flags, ids, lens, (unsigned)sg->nlits, HS_MODE_BLOCK, NULL,
-				 &sg->pre, &err) != HS_SUCCESS) {
+	                         &sg->pre, &err) != HS_SUCCESS) {
 		/* Without the prefilter every rule still runs: slower, same answer. */
 		hs_free_compile_error(err);
 		sg->pre = NULL;
@@ -1640,16 +1662,17 @@ static int compile_detection(struct cs_sigma *sg, struct cs__sigma_rule *r, stru
 			free(sels);
 			if (sg->nomem)
 				return CS_ERR_NOMEM;
-			return r->reason ? CS_ERR_UNSUPPORTED
-					 : cs__sigma_fail(r, "bad-detection", det->v[2 * i + 1],
-							  "selection '%.40s' cannot be compiled", k);
+			return r->reason
+			               ? CS_ERR_UNSUPPORTED
+			               : cs__sigma_fail(r, "bad-detection", det->v[2 * i + 1],
+			                                "selection '%.40s' cannot be compiled", k);
 		}
 		n++;
 	}
 	if (cs__sy_get(det, "timeframe") && !r->reason) {
 		free(sels);
 		return cs__sigma_fail(r, "aggregation", cs__sy_get(det, "timeframe"),
-				      "timeframe (an aggregation over events) is not evaluated");
+		                      "timeframe (an aggregation over events) is not evaluated");
 	}
 	memset(&c, 0, sizeof(c));
 	c.sg = sg;
@@ -1673,7 +1696,7 @@ static void count_reason(struct cs_sigma *sg, const char *reason)
 			return;
 		}
 	if (cs__grow((void **)&sg->reasons, &sg->capreasons, sg->nreasons + 1,
-		     sizeof(*sg->reasons))) {
+	             sizeof(*sg->reasons))) {
 		sg->nomem = 1;
 		return;
 	}
@@ -1843,8 +1866,10 @@ static int finish_maps(struct cs_sigma *sg)
 		for (i = 0; i <= sg->names.n; i++)
 			arr[i] = (uint32_t)i;
 		for (i = 0; ren[i].sigma; i++) {
-			uint32_t a = cs__strtab_find(&sg->names, ren[i].sigma, strlen(ren[i].sigma));
-			uint32_t b = cs__strtab_find(&sg->names, ren[i].event, strlen(ren[i].event));
+			uint32_t a =
+			        cs__strtab_find(&sg->names, ren[i].sigma, strlen(ren[i].sigma));
+			uint32_t b =
+			        cs__strtab_find(&sg->names, ren[i].event, strlen(ren[i].event));
 
 			if (a && b)
 				arr[a] = b;
@@ -1879,8 +1904,8 @@ static int on_parsed(void *ud, struct cs__sigma_rule *r)
 		char msg[400];
 
 		snprintf(msg, sizeof(msg), "Sigma rule %s%s'%.80s' not usable (%s): %s",
-			 r->id ? r->id : "", r->id ? " " : "", r->title ? r->title : "", r->reason,
-			 r->message);
+		         r->id ? r->id : "", r->id ? " " : "", r->title ? r->title : "", r->reason,
+		         r->message);
 		memset(&d, 0, sizeof(d));
 		d.severity = CS_SEV_WARN;
 		d.file = r->file;
@@ -1894,7 +1919,7 @@ static int on_parsed(void *ud, struct cs__sigma_rule *r)
 }
 
 int cs_sigma_compile(const struct cs_intel *intel, cs_diag_fn diag, void *userdata,
-		     struct cs_sigma **out)
+                     struct cs_sigma **out)
 {
 	struct compile_ctx cc;
 	struct cs_sigma *sg;
@@ -2004,8 +2029,8 @@ int cs_sigma_rule(const struct cs_sigma *sg, size_t i, struct cs_sigma_rule_info
 /* ------------------------------------------------------------ evaluation */
 
 struct mrec {
-	uint32_t fi;   /* event field index */
-	uint32_t rf;   /* rule field id, 0 for a keyword */
+	uint32_t fi; /* event field index */
+	uint32_t rf; /* rule field id, 0 for a keyword */
 };
 
 struct cs_sigma_scratch {
@@ -2051,7 +2076,8 @@ struct cs_sigma_scratch *cs_sigma_scratch_new(const struct cs_sigma *sg)
 	s->active = cs__calloc(sg->nrules + 1, sizeof(uint32_t));
 	s->count = cs__calloc(sg->nrules + 1, 1);
 	s->cgen = cs__calloc(sg->nclauses + 1, sizeof(uint32_t));
-	if (!s->ngen || !s->nidx || !s->active || !s->count || !s->cgen || (sg->proto && hs_clone_scratch(sg->proto, &s->hs) != HS_SUCCESS)) {
+	if (!s->ngen || !s->nidx || !s->active || !s->count || !s->cgen ||
+	    (sg->proto && hs_clone_scratch(sg->proto, &s->hs) != HS_SUCCESS)) {
 		cs_sigma_scratch_free(s);
 		return NULL;
 	}
@@ -2099,7 +2125,7 @@ static const unsigned char *lowered(struct cs_sigma_scratch *s, size_t i)
 }
 
 static int glob(const unsigned char *p, const unsigned char *sp, size_t pn, const unsigned char *t,
-		size_t tn)
+                size_t tn)
 {
 	size_t i = 0, j = 0, star = (size_t)-1, mark = 0;
 
@@ -2128,7 +2154,7 @@ static int glob(const unsigned char *p, const unsigned char *sp, size_t pn, cons
 }
 
 static int on_re(unsigned int id, unsigned long long from, unsigned long long to,
-		 unsigned int flags, void *ctx)
+                 unsigned int flags, void *ctx)
 {
 	(void)id;
 	(void)from;
@@ -2176,7 +2202,7 @@ static int test_value(struct cs_sigma_scratch *s, const struct leaf *lf, size_t 
 		int hit = 0;
 
 		if (hs_scan(lf->db, n ? f->value : "", (unsigned)n, 0, s->hs, on_re, &hit) !=
-			    HS_SUCCESS &&
+		            HS_SUCCESS &&
 		    !hit)
 			return 0;
 		return hit;
@@ -2328,10 +2354,9 @@ static int eval_leaf(struct cs_sigma_scratch *s, const struct leaf *lf)
 		if (lf->want == 1 && !(a->value_len >= b->value_len && !memcmp(x, y, b->value_len)))
 			return 0;
 		if (lf->want == 2 && !(a->value_len >= b->value_len &&
-				       !memcmp(x + a->value_len - b->value_len, y, b->value_len)))
+		                       !memcmp(x + a->value_len - b->value_len, y, b->value_len)))
 			return 0;
-		if (lf->want == 3 && b->value_len &&
-		    !memmem(x, a->value_len, y, b->value_len))
+		if (lf->want == 3 && b->value_len && !memmem(x, a->value_len, y, b->value_len))
 			return 0;
 		return record(s, (size_t)fi, lf->field);
 	}
@@ -2380,8 +2405,8 @@ static int eval(struct cs_sigma_scratch *s, const struct node *nd)
 }
 
 /* The index keys of an event (at most 3). */
-static size_t event_keys(const char *product, const char *service, const char *channel,
-			 int eid, char keys[3][200])
+static size_t event_keys(const char *product, const char *service, const char *channel, int eid,
+                         char keys[3][200])
 {
 	char ch[160];
 	size_t n = 0;
@@ -2425,13 +2450,13 @@ static int ent_cmp(const void *a, const void *b)
 }
 
 int cs_sigma_wants(const struct cs_sigma *sg, const char *product, const char *service,
-		   const char *channel, int event_id)
+                   const char *channel, int event_id)
 {
 	return cs_sigma_applicable(sg, product, service, channel, event_id) > 0;
 }
 
 size_t cs_sigma_applicable(const struct cs_sigma *sg, const char *product, const char *service,
-			   const char *channel, int event_id)
+                           const char *channel, int event_id)
 {
 	char keys[3][200];
 	size_t n = event_keys(product, service, channel, event_id, keys), i, k, t = 0;
@@ -2541,7 +2566,7 @@ static size_t collect(struct cs_sigma_scratch *s)
 			continue;
 		s->out[n].field = f->name;
 		s->out[n].rule_field =
-			s->m[i].rf ? cs__strtab_get(&s->sg->names, s->m[i].rf) : "keywords";
+		        s->m[i].rf ? cs__strtab_get(&s->sg->names, s->m[i].rf) : "keywords";
 		s->out[n].value = f->value;
 		s->out[n].value_len = f->value_len;
 		n++;
@@ -2550,7 +2575,7 @@ static size_t collect(struct cs_sigma_scratch *s)
 }
 
 static int on_lit(unsigned int id, unsigned long long from, unsigned long long to,
-		  unsigned int flags, void *ctx)
+                  unsigned int flags, void *ctx)
 {
 	struct cs_sigma_scratch *s = ctx;
 	const struct lit *l = &s->sg->lits[id];
@@ -2603,8 +2628,8 @@ static int prefilter(struct cs_sigma_scratch *s, const struct cs_event *ev)
 	return CS_OK;
 }
 
-int cs_sigma_eval(const struct cs_sigma *sg, struct cs_sigma_scratch *s,
-		  const struct cs_event *ev, cs_sigma_hit_fn fn, void *userdata)
+int cs_sigma_eval(const struct cs_sigma *sg, struct cs_sigma_scratch *s, const struct cs_event *ev,
+                  cs_sigma_hit_fn fn, void *userdata)
 {
 	char keys[3][200];
 	const struct bucket *b[3];
