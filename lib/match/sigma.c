@@ -1412,6 +1412,7 @@ struct cnf {
 };
 
 #define SG_MAX_CLAUSES 16
+#define SG_MIN_LITERAL 3
 
 static void cnf_free(struct cnf *c)
 {
@@ -1563,6 +1564,27 @@ static int gate_rule(struct cs_sigma *sg, uint32_t ri, const struct node *cond)
 		cnf_free(&c);
 		return CS_ERR_NOMEM;
 	}
+	/* A clause with a literal of one or two characters holds in nearly
+	 * every event: it costs a scan hit and filters nothing. Dropped (the
+	 * rule then only needs its other clauses). */
+	for (i = j = 0; r == 1 && i < c.n; i++) {
+		size_t k;
+		int weak = 0;
+
+		for (k = 0; k < c.cl[i].n && !weak; k++) {
+			const unsigned char *lit;
+
+			weak = leaf_literal(c.cl[i].v[k], &lit) < SG_MIN_LITERAL;
+		}
+		if (weak)
+			free(c.cl[i].v);
+		else
+			c.cl[j++] = c.cl[i];
+	}
+	if (r == 1)
+		c.n = j;
+	if (!c.n)
+		r = 0;
 	for (i = 0; r == 1 && !rc && i < c.n; i++) {
 		uint32_t cid = (uint32_t)sg->nclauses;
 
