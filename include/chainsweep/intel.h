@@ -46,6 +46,7 @@ enum cs_kind {
 	CS_KIND_DOMAIN_REGEX = 18,
 	CS_KIND_URL_REGEX = 19,
 	CS_KIND_EMAIL_REGEX = 20,
+	CS_KIND_SIGMA_RULE = 21,    /* value: Sigma rule id (or title); chainsweep/sigma.h */
 	CS_KIND_HASH_AUTO = 100     /* input only: a hash whose kind is its length */
 };
 
@@ -86,7 +87,7 @@ void cs_intel_set_diag(struct cs_intel *intel, cs_diag_fn fn, void *userdata);
 
 /*
  * Force a reader for the following imports ("stix", "misp", "loki-hash",
- * "loki-filename", "loki-c2", "csv", "plain", "yara", "warninglist"), or
+ * "loki-filename", "loki-c2", "csv", "plain", "yara", "warninglist", "sigma"), or
  * NULL to sniff. Returns CS_ERR_INVALID for an unknown name.
  */
 int cs_intel_set_format(struct cs_intel *intel, const char *format);
@@ -115,6 +116,7 @@ struct cs_import_stats {
 				   reading something (kept, and recorded as
 				   partial with the intel version) */
 	uint64_t advisories;    /* OSV advisories read */
+	uint64_t sigma_rules;   /* Sigma rule documents read, usable or not */
 };
 
 /*
@@ -216,6 +218,12 @@ int cs_intel_add_warninglist(struct cs_intel *intel, const char *name, const cha
 size_t cs_intel_yara_count(const struct cs_intel *intel);
 const char *cs_intel_yara_source(const struct cs_intel *intel, size_t i, const char **text,
 				 size_t *len);
+
+/* Sigma rule files kept for later sweeps: path and text (every document
+ * of the file, collections included); chainsweep/sigma.h compiles them. */
+size_t cs_intel_sigma_count(const struct cs_intel *intel);
+const char *cs_intel_sigma_source(const struct cs_intel *intel, size_t i, const char **text,
+				  size_t *len);
 
 /*
  * OSV advisories read since the set was last saved to (or loaded from) a
