@@ -424,6 +424,17 @@ static int open_elem(struct evtx *x, size_t at, struct nref name)
 	return 0;
 }
 
+/* An element's text without its trailing blanks: Windows keeps them
+ * (`"C:\\Windows\\system32\\cmd.exe" `), but the tools the Sigma rules and
+ * their regression data were checked with (evtx_dump, Chainsaw, Hayabusa)
+ * drop them, and a rule's `endswith` must see what its authors saw. */
+static size_t rtrim(const char *s, size_t n)
+{
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
+		n--;
+	return n;
+}
+
 /* Close the innermost element: a leaf below the top two levels (or one
  * there with text) is a field, unless it is empty and its attributes
  * said everything (<Provider Name=... />). */
@@ -458,7 +469,7 @@ static int close_elem(struct evtx *x, size_t at)
 
 			while (!rc) {
 				const char *z = memchr(v, '\0', (size_t)(e - v));
-				size_t k = z ? (size_t)(z - v) : (size_t)(e - v);
+				size_t k = rtrim(v, z ? (size_t)(z - v) : (size_t)(e - v));
 
 				rc = add_field(x, at, nm, nn, NULL, 0, v, k, 0, in_system(x, i));
 				if (!z)
@@ -467,7 +478,7 @@ static int close_elem(struct evtx *x, size_t at)
 			}
 		} else {
 			join_items(x->tx.d + f->text, len);
-			rc = add_field(x, at, nm, nn, NULL, 0, v, len, f->null && !len,
+			rc = add_field(x, at, nm, nn, NULL, 0, v, rtrim(v, len), f->null && !len,
 			               in_system(x, i));
 		}
 	}
