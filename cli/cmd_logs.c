@@ -298,12 +298,13 @@ static int logs_usage(FILE *f)
 	      "\n"
 	      "Search logs for the domains, addresses, networks, URLs, e-mail addresses and\n"
 	      "hashes of the intel: plain text, syslog, JSON Lines, Zeek (TSV and JSON), CSV,\n"
-	      "web access logs, Windows/Sysmon events (JSON or XML), compressed (.gz, .bz2,\n"
-	      "  .xz, .zst) or not, rotated, folders, standard input (-); squid proxy logs.\n"
+	      "web access logs, Windows/Sysmon events (JSON or XML exports, or .evtx event log\n"
+	      "files read natively), compressed (.gz, .bz2, .xz, .zst) or not, rotated, folders,\n"
+	      "standard input (-); squid proxy logs.\n"
 	      "\n"
 	      "  --intel FILE|DIR     use this intel instead of the case database (repeatable)\n"
 	      "  --format F           force a reader: text, syslog, json, zeek, csv, web, xml,\n"
-	      "                       squid\n"
+	      "                       squid, evtx\n"
 	      "  --field NAME         JSON: search only this (dotted) field (repeatable)\n"
 	      "  --tz +HH:MM|UTC      zone of stamps that carry none (default UTC)\n"
 	      "  --since T, --until T keep hits whose event time is inside (ISO 8601 or\n"
@@ -385,7 +386,7 @@ int cmd_logs(int argc, char **argv, struct cli_global *g)
 				f++;
 			if (!*f) {
 				cli_err("--format: one of text, syslog, json, zeek, csv, web, xml, "
-				        "squid");
+				        "squid, evtx");
 				goto out;
 			}
 			o.format = val;

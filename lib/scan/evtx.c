@@ -1188,6 +1188,14 @@ static void diag(struct evtx *x, uint64_t rid, uint64_t off, const char *reason,
 	x->io->on_diag(x->io->ud, rid, off, reason, msg);
 }
 
+/* Hand damaged bytes of the chunk over, to be searched as text. */
+static int damaged(struct evtx *x, uint64_t rid, size_t pos, size_t n)
+{
+	if (!x->io->on_damaged || !n)
+		return 0;
+	return x->io->on_damaged(x->io->ud, rid, x->coff + pos, x->c + pos, n);
+}
+
 /* One record at chunk offset pos, `size` bytes (checked to lie in the
  * chunk). A damaged one is reported and skipped; returns what delivery
  * returned (non-zero: stop). */
@@ -1215,7 +1223,7 @@ static int do_record(struct evtx *x, size_t pos, size_t size)
 		x->st->lost = 1;
 		diag(x, rid, x->coff + pos, "evtx-record", "record %llu at byte %llu: %s; skipped",
 		     (unsigned long long)rid, (unsigned long long)(x->coff + pos), x->err);
-		return 0;
+		return damaged(x, rid, pos, size);
 	}
 	return deliver(x, pos, rid, u64(x->c + pos + 16));
 }
@@ -1266,14 +1274,14 @@ static int do_chunk(struct evtx *x)
 		x->st->lost = 1;
 		diag(x, 0, co, "evtx-chunk", "chunk at byte %llu has no ElfChnk signature: skipped",
 		     (unsigned long long)co);
-		return 0;
+		return damaged(x, 0, 0, x->clen);
 	}
 	if (x->clen < CHUNK_HDR) {
 		x->st->lost = 1;
 		diag(x, 0, co, "evtx-truncated",
 		     "chunk at byte %llu cut short (%zu of %d bytes): nothing of it could be read",
 		     (unsigned long long)co, x->clen, CHUNK_SIZE);
-		return 0;
+		return damaged(x, 0, 0, x->clen);
 	}
 	crc = (uint32_t)crc32(0, c, 120);
 	crc = (uint32_t)crc32(crc, c + 128, CHUNK_HDR - 128);
@@ -1283,7 +1291,7 @@ static int do_chunk(struct evtx *x)
 		diag(x, 0, co, "evtx-checksum",
 		     "chunk at byte %llu: header checksum mismatch (%08x, computed %08x): skipped",
 		     (unsigned long long)co, u32(c + 124), crc);
-		return 0;
+		return damaged(x, 0, 0, x->clen);
 	}
 	free_off = u32(c + 48);
 	if (free_off < CHUNK_HDR || free_off > CHUNK_SIZE) {
@@ -1291,7 +1299,7 @@ static int do_chunk(struct evtx *x)
 		x->st->lost = 1;
 		diag(x, 0, co, "evtx-chunk", "chunk at byte %llu: free space offset %zu: skipped",
 		     (unsigned long long)co, free_off);
-		return 0;
+		return damaged(x, 0, 0, x->clen);
 	}
 	if (free_off <= x->clen) {
 		crc = (uint32_t)crc32(0, c + CHUNK_HDR, (uInt)(free_off - CHUNK_HDR));
@@ -1310,8 +1318,14 @@ static int do_chunk(struct evtx *x)
 			size_t q = pos + 1;
 
 			if (u32(c + pos) == REC_SIG && pos + 8 <= lim &&
-			    u32(c + pos + 4) > lim - pos && lim < free_off)
-				break; /* the last record, cut short with the chunk */
+			    u32(c + pos + 4) > lim - pos && lim < free_off) {
+				/* the last record, cut short with the chunk */
+				rc = damaged(x, pos + 16 <= lim ? u64(c + pos + 8) : 0, pos,
+				             lim - pos);
+				if (rc)
+					return rc;
+				break;
+			}
 			if (all_zero(c + pos, lim - pos))
 				break;
 			while (q + REC_MIN <= lim && !record_at(x, q, lim))
@@ -1321,6 +1335,9 @@ static int do_chunk(struct evtx *x)
 			diag(x, 0, co + pos, "evtx-record",
 			     "no valid record at byte %llu: %zu bytes skipped",
 			     (unsigned long long)(co + pos), (q + REC_MIN <= lim ? q : lim) - pos);
+			rc = damaged(x, 0, pos, (q + REC_MIN <= lim ? q : lim) - pos);
+			if (rc)
+				return rc;
 			if (q + REC_MIN > lim)
 				break;
 			pos = q;

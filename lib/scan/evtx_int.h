@@ -43,12 +43,19 @@ typedef int (*cs__evtx_event_fn)(void *ud, const struct cs_event *e);
 typedef void (*cs__evtx_diag_fn)(void *ud, uint64_t record, uint64_t offset, const char *reason,
                                  const char *msg);
 
+/* The bytes of a record that does not parse, of bytes between records
+ * that hold none, or of a chunk skipped whole (record 0 then), so that
+ * they can still be searched as text. A non-zero return stops the reading. */
+typedef int (*cs__evtx_damaged_fn)(void *ud, uint64_t record, uint64_t offset, const void *p,
+                                   size_t n);
+
 struct cs__evtx_io {
 	cs__evtx_read_fn read;
 	void *read_ud;
 	const char *(*why)(void *read_ud); /* the read error's message, or NULL */
 	cs__evtx_event_fn on_event;
 	cs__evtx_diag_fn on_diag;
+	cs__evtx_damaged_fn on_damaged; /* NULL: damaged bytes are only reported */
 	void *ud;
 };
 

@@ -1337,34 +1337,34 @@ static int evtx_on_text(void *ud, enum cs_kind observed, size_t off, size_t len,
 	return 0;
 }
 
-/*
- * One event: its field values are searched (one line each, so a match
- * never spans two fields), its hits delivered with the event's time,
- * host and id (line: the record id; offset: the record's), then the
- * event itself to on_event.
- */
-static int evtx_event(void *ud, const struct cs_event *e)
+/* The time limit or an interrupt: say where the file was left. */
+static int evtx_stopping(struct evtx_hunt *h, uint64_t record)
 {
-	struct evtx_hunt *h = ud;
+	struct lscan *ls = h->ls;
+
+	if (!log_stopping(ls))
+		return 0;
+	file_diag(ls, h->f, record, cs_scan_reason_name(ls->res->stopped),
+	          "stopped at record %llu: %s; what came before was searched",
+	          (unsigned long long)record, stop_words(ls));
+	ls->res->files_stopped++;
+	h->stop = 1;
+	return 1;
+}
+
+static int ls_rc(const struct evtx_hunt *h)
+{
+	return h->ls->rc;
+}
+
+/* Search h->text, and deliver its hits with what `e` says of the event
+ * (time, host, id; line: the record id; offset: the record's). */
+static int evtx_match(struct evtx_hunt *h, const struct cs_event *e)
+{
 	struct lscan *ls = h->ls;
 	size_t i;
-	int rc = 0;
+	int rc;
 
-	if (log_stopping(ls)) {
-		file_diag(ls, h->f, e->line, cs_scan_reason_name(ls->res->stopped),
-		          "stopped at record %llu: %s; what came before was searched",
-		          (unsigned long long)e->line, stop_words(ls));
-		ls->res->files_stopped++;
-		h->stop = 1;
-		return EVTX_STOP;
-	}
-	ls->res->lines++;
-	cs__buf_reset(&h->text);
-	for (i = 0; i < e->nfields && !rc; i++)
-		rc = cs__buf_add(&h->text, e->fields[i].value, e->fields[i].value_len) ||
-		     cs__buf_addc(&h->text, '\n');
-	if (rc)
-		return CS_ERR_NOMEM;
 	h->nhits = 0;
 	rc = cs__match_text(ls->m, h->text.data ? h->text.data : "", h->text.len, evtx_on_text,
 	                    h);
@@ -1401,11 +1401,87 @@ static int evtx_event(void *ud, const struct cs_event *e)
 		free(r->matched);
 	}
 	h->nhits = 0;
+	return rc;
+}
+
+/*
+ * One event: its field values are searched (one line each, so a match
+ * never spans two fields), its hits delivered with the event's time,
+ * host and id (line: the record id; offset: the record's), then the
+ * event itself to on_event.
+ */
+static int evtx_event(void *ud, const struct cs_event *e)
+{
+	struct evtx_hunt *h = ud;
+	struct lscan *ls = h->ls;
+	size_t i;
+	int rc = 0;
+
+	if (evtx_stopping(h, e->line))
+		return EVTX_STOP;
+	ls->res->lines++;
+	cs__buf_reset(&h->text);
+	for (i = 0; i < e->nfields && !rc; i++)
+		rc = cs__buf_add(&h->text, e->fields[i].value, e->fields[i].value_len) ||
+		     cs__buf_addc(&h->text, '\n');
+	if (rc)
+		return CS_ERR_NOMEM;
+	rc = evtx_match(h, e);
 	if (rc)
 		return rc;
 	if (!ls->rc && ls->o.on_event)
 		ls->rc = ls->o.on_event(ls->o.userdata, e);
 	return ls->rc;
+}
+
+/*
+ * Bytes the reader could not make an event of (a damaged record, a
+ * skipped chunk): their UTF-16LE text, read at both byte alignments with
+ * anything unprintable as a line break, is searched all the same; hits
+ * have the record id when it is known, no time, host or event id.
+ */
+static int evtx_damaged(void *ud, uint64_t record, uint64_t offset, const void *p, size_t n)
+{
+	struct evtx_hunt *h = ud;
+	const unsigned char *b = p;
+	struct cs_event e;
+	size_t a, i;
+	int rc = 0;
+
+	if (evtx_stopping(h, record))
+		return EVTX_STOP;
+	cs__buf_reset(&h->text);
+	for (a = 0; a < 2 && !rc; a++) {
+		for (i = a; i + 1 < n && !rc; i += 2) {
+			unsigned u = b[i] | (unsigned)b[i + 1] << 8;
+			char o[4];
+			size_t k = 1;
+
+			o[0] = '\n';
+			if (u >= 0x20 && u < 0x7f) {
+				o[0] = (char)u;
+			} else if (u >= 0xa0 && (u < 0xd800 || u >= 0xe000)) {
+				o[0] = (char)(0xe0 | u >> 12);
+				o[1] = (char)(0x80 | ((u >> 6) & 0x3f));
+				o[2] = (char)(0x80 | (u & 0x3f));
+				k = 3;
+				if (u < 0x800) {
+					o[0] = (char)(0xc0 | u >> 6);
+					o[1] = (char)(0x80 | (u & 0x3f));
+					k = 2;
+				}
+			}
+			rc = cs__buf_add(&h->text, o, k);
+		}
+		rc = rc || cs__buf_addc(&h->text, '\n');
+	}
+	if (rc)
+		return CS_ERR_NOMEM;
+	memset(&e, 0, sizeof(e));
+	e.line = record;
+	e.offset = offset;
+	rc = evtx_match(h, &e);
+	return rc ? rc : ls_rc(h);
 }
 
 /* A Windows event log file: every record an event (docs/log-hunt.md).
@@ -1430,6 +1506,7 @@ static int scan_evtx(struct lscan *ls, struct log_file *f, struct cs__logsrc *sr
 	io.why = evtx_src_why;
 	io.on_event = evtx_event;
 	io.on_diag = evtx_diag;
+	io.on_damaged = evtx_damaged;
 	io.ud = &h;
 	rc = cs__evtx_read(f->name, NULL, 0, &io, &st);
 	ls->res->bad_lines += st.bad_records + st.bad_chunks;
