@@ -1196,6 +1196,50 @@ static int damaged(struct evtx *x, uint64_t rid, size_t pos, size_t n)
 	return x->io->on_damaged(x->io->ud, rid, x->coff + pos, x->c + pos, n);
 }
 
+/*
+ * A record that does not parse, handed over as text to search: when its
+ * top template instance's values can still be told apart, each of them
+ * first, NUL-separated (they lie next to each other, and
+ * "WS01cdn.evil.test" would hide a name), then the record's bytes.
+ */
+static int damaged_record(struct evtx *x, uint64_t rid, size_t pos, size_t size)
+{
+	const uint8_t *c = x->c;
+	size_t p = pos + REC_HDR, end = pos + size - 4, doff, dsize, n, i, sz;
+	const uint8_t *desc;
+
+	if (!x->io->on_damaged)
+		return 0;
+	x->tx.len = 0;
+	if (p + 4 <= end && c[p] == 0x0f)
+		p += 4;
+	if (p + 10 <= end && c[p] == 0x0c) {
+		doff = u32(c + p + 6);
+		p += 10;
+		if (doff == p && p + 24 <= end) {
+			dsize = u32(c + p + 20);
+			p = dsize <= end - p - 24 ? p + 24 + dsize : end;
+		}
+		if (p + 4 <= end) {
+			n = u32(c + p);
+			p += 4;
+			if (n <= MAX_SUBS && 4 * n <= end - p) {
+				desc = c + p;
+				p += 4 * n;
+				for (i = 0; i < n; i++, p += sz) {
+					sz = u16(desc + 4 * i);
+					if (sz > end - p || tb_add(&x->tx, c + p, sz) ||
+					    tb_add(&x->tx, "\0\0", 2))
+						break;
+				}
+			}
+		}
+	}
+	if (tb_add(&x->tx, c + pos, size))
+		return damaged(x, rid, pos, size);
+	return x->io->on_damaged(x->io->ud, rid, x->coff + pos, x->tx.d, x->tx.len);
+}
+
 /* One record at chunk offset pos, `size` bytes (checked to lie in the
  * chunk). A damaged one is reported and skipped; returns what delivery
  * returned (non-zero: stop). */
@@ -1223,7 +1267,7 @@ static int do_record(struct evtx *x, size_t pos, size_t size)
 		x->st->lost = 1;
 		diag(x, rid, x->coff + pos, "evtx-record", "record %llu at byte %llu: %s; skipped",
 		     (unsigned long long)rid, (unsigned long long)(x->coff + pos), x->err);
-		return damaged(x, rid, pos, size);
+		return damaged_record(x, rid, pos, size);
 	}
 	return deliver(x, pos, rid, u64(x->c + pos + 16));
 }

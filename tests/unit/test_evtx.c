@@ -357,6 +357,15 @@ static void test_types(void **state)
 	eb_chunk_finish(b, 1);
 	eb_file_header(f, 1, 8);
 	memcpy(f + 4096, b->c, EB_CHUNK);
+	if (getenv("CS_EVTX_WRITE_SEED")) {
+		/* fuzz/corpus/evtx/types: this chunk up to its free space */
+		FILE *sf = fopen(getenv("CS_EVTX_WRITE_SEED"), "wb");
+
+		assert_non_null(sf);
+		fputc(0x0f, sf);
+		fwrite(b->c, 1, b->n, sf);
+		fclose(sf);
+	}
 	read_mem(c, f, 4096 + EB_CHUNK);
 	assert_string_equal(c->diags, "");
 	assert_int_equal(c->n, 1);
@@ -507,6 +516,7 @@ static void test_hunt(void **state)
 	size_t len, zlen;
 	uint8_t *f = std_file(1, 3, &len), *z;
 	char expect[1024], off[32];
+	uint8_t save[4];
 	uint32_t rec1size;
 
 	(void)state;
@@ -524,6 +534,20 @@ static void test_hunt(void **state)
 	z = gzip_mem(f, len, &zlen);
 	hunt_mem(&h, "old.log.gz", z, zlen, NULL);
 	assert_string_equal(h.out, expect);
+	/* Record 2 damaged (its template said to lie outside the chunk):
+	 * reported, skipped, its values still searched as text: the hit has
+	 * the record id, no time, host or event id. */
+	memcpy(save, f + 4096 + 512 + rec1size + 34, 4);
+	eb_put32(f + 4096 + 512 + rec1size + 34, 0xfff0);
+	hunt_mem(&h, "Sysmon.evtx", f, len, NULL);
+	assert_true(cs_test_diags_have(&h.d, "template definition offset 65520 outside"));
+	assert_non_null(strstr(h.out, "event 1 evtx 9\n"
+	                              "hit evtx line=2 off="));
+	assert_non_null(strstr(h.out, " cdn.evil-updates.test -> evil-updates.test @0 host=- id=0\n"
+	                              "event 3 evtx 9\n"));
+	assert_int_equal(h.res.bad_lines, 1);
+	assert_int_equal(h.res.files_failed, 1);
+	memcpy(f + 4096 + 512 + rec1size + 34, save, 4);
 	/* --format evtx on a file that is not one: reported, incomplete */
 	hunt_mem(&h, "plain.log", "cdn.evil-updates.test\n", 22, "evtx");
 	assert_string_equal(h.out, "");

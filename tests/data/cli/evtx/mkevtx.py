@@ -24,6 +24,8 @@ def ft(iso_seconds):
 class Chunk:
     def __init__(self):
         self.b = bytearray(512)
+        self.elems = []  # open elements: where their data size goes
+        self.attrs = None  # where the open attribute list's size goes
 
     def u8(self, v):
         self.b += bytes([v])
@@ -47,10 +49,33 @@ class Chunk:
     def open(self, name, attrs=False):
         self.u8(0x41 if attrs else 0x01)
         self.u16(0xFFFF)
+        self.elems.append(len(self.b))
         self.u32(0)
         self.name(name)
         if attrs:
+            self.attrs = len(self.b)
             self.u32(0)
+
+    def _patch(self, at):
+        struct.pack_into("<I", self.b, at, len(self.b) - at - 4)
+
+    def _end_attrs(self):
+        if self.attrs is not None:
+            self._patch(self.attrs)
+            self.attrs = None
+
+    def close_start(self):
+        self._end_attrs()
+        self.u8(0x02)
+
+    def close_empty(self):
+        self._end_attrs()
+        self.u8(0x03)
+        self._patch(self.elems.pop())
+
+    def end(self):
+        self.u8(0x04)
+        self._patch(self.elems.pop())
 
     def attr(self, name):
         self.u8(0x06)
@@ -74,8 +99,11 @@ def sid(s):
         struct.pack("<I", p) for p in parts[2:])
 
 
-def record(c, rid, when, host, eid, channel, provider, data):
-    """One event: System values and EventData items (name, type, bytes)."""
+def record(c, rid, when, host, eid, channel, provider, data, def_at=None):
+    """One event: System values and EventData items (name, type, bytes).
+    The template is written inline, or referred to at def_at (a record
+    written before in the chunk with the same items). Returns the record's
+    offset and the template's."""
     pos = len(c.b)
     c.u32(0x00002A2A)
     c.u32(0)
@@ -89,7 +117,12 @@ def record(c, rid, when, host, eid, channel, provider, data):
     c.u8(0x0C)
     c.u8(0x01)
     c.u32(rid)
-    c.u32(len(c.b) + 4)  # the definition follows inline
+    if def_at is not None:
+        c.u32(def_at)
+        values(c, vals)
+        return finish(c, pos), def_at
+    def_at = len(c.b) + 4
+    c.u32(def_at)  # the definition follows inline
     c.u32(0)
     c.b += bytes(range(16))
     szpos = len(c.b)
@@ -99,44 +132,49 @@ def record(c, rid, when, host, eid, channel, provider, data):
     c.open("Event", True)
     c.attr("xmlns")
     c.text("http://schemas.microsoft.com/win/2004/08/events/event")
-    c.u8(0x02)
+    c.close_start()
     c.open("System")
-    c.u8(0x02)
+    c.close_start()
     c.open("Provider", True)
     c.attr("Name")
     c.sub(0, 0x01)
-    c.u8(0x03)
+    c.close_empty()
     c.open("EventID")
-    c.u8(0x02)
+    c.close_start()
     c.sub(1, 0x06)
-    c.u8(0x04)
+    c.end()
     c.open("TimeCreated", True)
     c.attr("SystemTime")
     c.sub(2, 0x11)
-    c.u8(0x03)
+    c.close_empty()
     for el, i, t in (("EventRecordID", 3, 0x0A), ("Channel", 4, 0x01), ("Computer", 5, 0x01)):
         c.open(el)
-        c.u8(0x02)
+        c.close_start()
         c.sub(i, t)
-        c.u8(0x04)
+        c.end()
     c.open("Security", True)
     c.attr("UserID")
     c.sub(6, 0x13)
-    c.u8(0x03)
-    c.u8(0x04)
+    c.close_empty()
+    c.end()
     c.open("EventData")
-    c.u8(0x02)
+    c.close_start()
     for k, (name, t, _) in enumerate(data):
         c.open("Data", True)
         c.attr("Name")
         c.text(name)
-        c.u8(0x02)
+        c.close_start()
         c.sub(7 + k, t)
-        c.u8(0x04)
-    c.u8(0x04)
-    c.u8(0x04)
+        c.end()
+    c.end()
+    c.end()
     c.u8(0x00)
     struct.pack_into("<I", c.b, szpos, len(c.b) - start)
+    values(c, vals)
+    return finish(c, pos), def_at
+
+
+def values(c, vals):
     c.u32(len(vals))
     for t, v in vals:
         c.u16(len(v))
@@ -144,6 +182,9 @@ def record(c, rid, when, host, eid, channel, provider, data):
         c.u8(0)
     for t, v in vals:
         c.b += v
+
+
+def finish(c, pos):
     c.u8(0x00)
     while (len(c.b) - pos + 4) % 8:
         c.u8(0)
@@ -151,6 +192,27 @@ def record(c, rid, when, host, eid, channel, provider, data):
     c.u32(size)
     struct.pack_into("<I", c.b, pos + 4, size)
     return pos
+
+
+def close_chunk(c, first, last, last_pos):
+    """Pad to 64 KiB, write the chunk header and both checksums."""
+    free = len(c.b)
+    c.b += bytes(CHUNK - len(c.b))
+    b = c.b
+    b[0:8] = b"ElfChnk\0"
+    struct.pack_into("<QQQQIIII", b, 8, first, last, first, last, 128, last_pos, free,
+                     zlib.crc32(bytes(b[512:free])))
+    struct.pack_into("<I", b, 124, zlib.crc32(bytes(b[0:120]) + bytes(b[128:512])))
+    return bytes(b)
+
+
+def file_header(nchunks, next_id):
+    h = bytearray(4096)
+    h[0:8] = b"ElfFile\0"
+    struct.pack_into("<QQQIHHHH", h, 8, 0, max(nchunks - 1, 0), next_id, 128, 2, 3, 4096,
+                     min(nchunks, 0xFFFF))
+    struct.pack_into("<I", h, 124, zlib.crc32(bytes(h[0:120])))
+    return bytes(h)
 
 
 def s16(s):
@@ -187,21 +249,10 @@ def build():
     first = last = None
     last_pos = 0
     for rid, when, host, eid, data in events():
-        last_pos = record(c, rid, when, host, eid, SYSMON, PROV, data)
+        last_pos, _ = record(c, rid, when, host, eid, SYSMON, PROV, data)
         first = first or rid
         last = rid
-    free = len(c.b)
-    c.b += bytes(CHUNK - len(c.b))
-    b = c.b
-    b[0:8] = b"ElfChnk\0"
-    struct.pack_into("<QQQQIIII", b, 8, 1, 1 + last - first, first, last, 128, last_pos, free,
-                     zlib.crc32(bytes(b[512:free])))
-    struct.pack_into("<I", b, 124, zlib.crc32(bytes(b[0:120]) + bytes(b[128:512])))
-    h = bytearray(4096)
-    h[0:8] = b"ElfFile\0"
-    struct.pack_into("<QQQIHHHH", h, 8, 0, 0, last + 1, 128, 2, 3, 4096, 1)
-    struct.pack_into("<I", h, 124, zlib.crc32(bytes(h[0:120])))
-    return bytes(h) + bytes(b)
+    return file_header(1, last + 1) + close_chunk(c, first, last, last_pos)
 
 
 def main():
