@@ -455,12 +455,16 @@ static int close_elem(struct evtx *x, size_t at)
 		size_t nn = f->name.len;
 		char dn[32];
 
-		if (f->has_dname) {
+		if (f->has_dname && f->dname_len) {
 			join_items(x->tx.d + f->dname, f->dname_len);
 			nm = x->tx.d + f->dname;
 			nn = f->dname_len;
-		} else if (name_is(x, f->name, "Data") && x->ndata++) {
-			snprintf(dn, sizeof(dn), "Data_%u", x->ndata);
+		} else if (f->has_dname || !nn || name_is(x, f->name, "Data")) {
+			/* Unnamed (or named "") items: Data, Data_2, ... */
+			if (x->ndata++)
+				snprintf(dn, sizeof(dn), "Data_%u", x->ndata);
+			else
+				snprintf(dn, sizeof(dn), "Data");
 			nm = dn;
 			nn = strlen(dn);
 		}

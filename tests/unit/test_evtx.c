@@ -254,6 +254,17 @@ static void types_body(struct eb_chunk *b, const void *arg)
 	eb_u8(b, 0x02);
 	eb_text(b, "second");
 	eb_u8(b, 0x04);
+	/* Named "", and an element without a name: unnamed items too. */
+	eb_open(b, "Data", 1);
+	eb_attr(b, "Name");
+	eb_text(b, "");
+	eb_u8(b, 0x02);
+	eb_text(b, "third");
+	eb_u8(b, 0x04);
+	eb_open(b, "", 0);
+	eb_u8(b, 0x02);
+	eb_text(b, "anonymous");
+	eb_u8(b, 0x04);
 	eb_u8(b, 0x04);
 	eb_u8(b, 0x04);
 	eb_u8(b, 0x00);
@@ -403,7 +414,9 @@ static void test_types(void **state)
 	                           " Deep=value inside\n"
 	                           " Refs=a\xc3\xa9&b\n"
 	                           " Data=first\n"
-	                           " Data_2=second\n");
+	                           " Data_2=second\n"
+	                           " Data_3=third\n"
+	                           " Data_4=anonymous\n");
 	free(b);
 	free(in);
 	free(f);
