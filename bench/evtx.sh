@@ -19,10 +19,14 @@
 # Ours: `chainsweep scan logs --no-record` with one indicator that never
 # matches, so every field value of every event is built and searched (the
 # real path, not the parser alone). Theirs: `evtxexport -f xml` to
-# /dev/null, which renders every record's system and event data. Each is
-# run BENCH_RUNS times (default 3) and the median reported; the event count
-# is the one chainsweep reports (evtxexport's XML output is counted once,
-# as a check). The ratio is evtxexport's time over ours.
+# /dev/null, which renders every record's system and event data; and
+# libevtx used as a library (bench/evtx_libevtx.c): each record's XML
+# string ("libevtx xml", what a reader needs to name the fields), or only
+# the event id, computer and unnamed strings ("libevtx strings", its
+# cheapest full read). Each is run BENCH_RUNS times (default 3) and the
+# median reported; the event count is the one chainsweep reports
+# (evtxexport's XML output is counted once, as a check). The ratio is the
+# other tool's time over ours.
 set -eu
 cs=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 rw=${2:-$(dirname "$0")/../../shared/real-world}
@@ -32,11 +36,15 @@ here=$(cd "$(dirname "$0")" && pwd)
 out=${BENCH_OUT:-$here/out}/evtx
 mkdir -p "$out"
 
-if ! command -v evtxexport >/dev/null; then
-	echo "installing libevtx-utils (evtxexport)" >&2
-	apt-get install -y -qq libevtx-utils >/dev/null 2>&1 ||
-		{ apt-get update -qq && apt-get install -y -qq libevtx-utils >/dev/null; }
+need=""
+command -v evtxexport >/dev/null || need="$need libevtx-utils"
+[ -f /usr/include/libevtx.h ] && [ -f /usr/include/libbfio.h ] || need="$need libevtx-dev libbfio-dev"
+if [ -n "$need" ]; then
+	echo "installing$need" >&2
+	apt-get install -y -qq $need >/dev/null 2>&1 ||
+		{ apt-get update -qq && apt-get install -y -qq $need >/dev/null; }
 fi
+cc -O2 "$here/evtx_libevtx.c" $(pkg-config --cflags --libs libevtx) -o "$out/libevtx_read"
 
 printf 'type,value\ndomain,bench-nothing.invalid\n' >"$out/intel.csv"
 mapfile -t reg < <(find "$rw/sigma/regression_data" -name '*.evtx' 2>/dev/null | sort)
@@ -62,6 +70,18 @@ theirs() {
 		evtxexport -f xml "$f" >/dev/null 2>&1
 	done
 }
+lib_xml() {
+	local f
+	for f in "$@"; do
+		"$out/libevtx_read" xml "$f" >/dev/null
+	done
+}
+lib_strings() {
+	local f
+	for f in "$@"; do
+		"$out/libevtx_read" strings "$f" >/dev/null
+	done
+}
 events_of() {
 	"$cs" scan logs --no-record --intel "$out/intel.csv" "$@" 2>&1 |
 		sed -n 's/^searched [0-9]* files, \([0-9]*\) lines.*/\1/p'
@@ -76,20 +96,25 @@ timed() {
 	done | median
 }
 
-printf '%-10s %9s %9s  %-12s %8s %12s %9s %7s\n' set MB events tool seconds events/s MB/s ratio
+printf '%-10s %9s %9s  %-16s %8s %12s %9s %7s\n' set MB events tool seconds events/s MB/s ratio
 bench_set() {
 	local name=$1
 	shift
-	local bytes ev xml to tt
+	local bytes ev xml to tt tx ts
 	bytes=$(cat "$@" | wc -c)
 	ev=$(events_of "$@")
 	xml=$(for f in "$@"; do evtxexport -f xml "$f" 2>/dev/null; done | grep -c '^<Event ' || true)
 	to=$(timed ours "$@")
 	tt=$(timed theirs "$@")
-	awk -v n="$name" -v b="$bytes" -v e="$ev" -v x="$xml" -v to="$to" -v tt="$tt" 'BEGIN {
+	tx=$(timed lib_xml "$@")
+	ts=$(timed lib_strings "$@")
+	awk -v n="$name" -v b="$bytes" -v e="$ev" -v x="$xml" -v to="$to" -v tt="$tt" \
+		-v tx="$tx" -v ts="$ts" 'BEGIN {
 		mbv = b / 1048576
-		printf "%-10s %9.1f %9d  %-12s %8.3f %12.0f %9.1f %7s\n", n, mbv, e, "chainsweep", to, e / to, mbv / to, sprintf("%.1fx", tt / to)
-		printf "%-10s %9.1f %9d  %-12s %8.3f %12.0f %9.1f\n", n, mbv, x, "evtxexport", tt, x / tt, mbv / tt
+		printf "%-10s %9.1f %9d  %-16s %8.3f %12.0f %9.1f\n", n, mbv, e, "chainsweep", to, e / to, mbv / to
+		printf "%-10s %9.1f %9d  %-16s %8.3f %12.0f %9.1f %7s\n", n, mbv, x, "evtxexport -f xml", tt, x / tt, mbv / tt, sprintf("%.1fx", tt / to)
+		printf "%-10s %9.1f %9d  %-16s %8.3f %12.0f %9.1f %7s\n", n, mbv, e, "libevtx xml", tx, e / tx, mbv / tx, sprintf("%.1fx", tx / to)
+		printf "%-10s %9.1f %9d  %-16s %8.3f %12.0f %9.1f %7s\n", n, mbv, e, "libevtx strings", ts, e / ts, mbv / ts, sprintf("%.1fx", ts / to)
 	}'
 }
 bench_set regression "${reg[@]}"

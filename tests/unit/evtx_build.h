@@ -214,7 +214,8 @@ static void eb_instance(struct eb_chunk *b, size_t *def,
 		eb_u8(b, 0);
 	}
 	for (i = 0; i < nv; i++) {
-		memcpy(b->c + b->n, v[i].p, v[i].n);
+		if (v[i].n)
+			memcpy(b->c + b->n, v[i].p, v[i].n);
 		b->n += v[i].n;
 	}
 }
