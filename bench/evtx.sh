@@ -7,8 +7,10 @@
 #
 # Sets:
 #   regression  every .evtx under REAL_WORLD/sigma/regression_data (one
-#               chunk and a few events each), one process per file for both
-#               tools (evtxexport reads one file per run)
+#               chunk and a few events each): chainsweep and the libevtx
+#               helper read them all in one process, evtxexport (which reads
+#               one file per run) in one process per file; the start of a
+#               chainsweep process (on an empty log) is printed apart
 #   dense       a generated file of BENCH_EVTX_MB MB (default 200) packed as
 #               Windows packs a log: one template per chunk, ~74 Sysmon
 #               process-creation events per 64 KiB chunk (bench/gen_evtx.py)
@@ -59,10 +61,7 @@ now() { date +%s.%N; }
 median() { sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 
 ours() {
-	local f
-	for f in "$@"; do
-		"$cs" scan logs --no-record --intel "$out/intel.csv" "$f" >/dev/null 2>&1 || [ $? -le 1 ]
-	done
+	"$cs" scan logs --no-record --intel "$out/intel.csv" "$@" >/dev/null 2>&1 || [ $? -le 1 ]
 }
 theirs() {
 	local f
@@ -71,16 +70,10 @@ theirs() {
 	done
 }
 lib_xml() {
-	local f
-	for f in "$@"; do
-		"$out/libevtx_read" xml "$f" >/dev/null
-	done
+	"$out/libevtx_read" xml "$@" >/dev/null
 }
 lib_strings() {
-	local f
-	for f in "$@"; do
-		"$out/libevtx_read" strings "$f" >/dev/null
-	done
+	"$out/libevtx_read" strings "$@" >/dev/null
 }
 events_of() {
 	"$cs" scan logs --no-record --intel "$out/intel.csv" "$@" 2>&1 |
@@ -117,6 +110,9 @@ bench_set() {
 		printf "%-10s %9.1f %9d  %-16s %8.3f %12.0f %9.1f %7s\n", n, mbv, e, "libevtx strings", ts, e / ts, mbv / ts, sprintf("%.1fx", ts / to)
 	}'
 }
+: >"$out/empty.log"
+start=$(timed ours "$out/empty.log")
+echo "chainsweep process start (empty log): ${start} s" >&2
 bench_set regression "${reg[@]}"
 bench_set dense "$out/dense.evtx"
 bench_set repeat "$out/repeat.evtx"

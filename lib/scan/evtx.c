@@ -324,12 +324,13 @@ static const char *nstr(const struct evtx *x, struct nref r)
 	return x->names.d + r.off;
 }
 
-static int name_is(const struct evtx *x, struct nref r, const char *s)
+static int name_is_n(const struct evtx *x, struct nref r, const char *s, size_t n)
 {
-	size_t n = strlen(s);
-
 	return r.len == n && memcmp(x->names.d + r.off, s, n) == 0;
 }
+
+/* Whether a name is the literal `lit`. */
+#define name_is(x, r, lit) name_is_n(x, r, lit, sizeof(lit) - 1)
 
 /* ---- fields ---- */
 
@@ -519,19 +520,67 @@ static void civil(int64_t days, int *y, unsigned *m, unsigned *d)
 	*y = (int)(yoe + era * 400 + (*m <= 2));
 }
 
+/* n decimal digits of v, zero-padded, at o. */
+static void digits(char *o, unsigned long v, int n)
+{
+	while (n--) {
+		o[n] = (char)('0' + v % 10);
+		v /= 10;
+	}
+}
+
 /* FILETIME (100 ns since 1601) as Windows writes it in XML:
- * 2023-03-29T10:00:00.1234567Z. */
+ * 2023-03-29T10:00:00.1234567Z (written by hand: it is in every event). */
 static int put_filetime(struct tbuf *b, uint64_t ft)
 {
 	int64_t secs = (int64_t)(ft / 10000000u) - FILETIME_UNIX_MS / 1000;
 	int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
 	int64_t sod = secs - days * 86400;
 	unsigned m, d;
+	char o[28];
 	int y;
 
 	civil(days, &y, &m, &d);
-	return tb_printf(b, "%04d-%02u-%02uT%02d:%02d:%02d.%07uZ", y, m, d, (int)(sod / 3600),
-	                 (int)(sod / 60 % 60), (int)(sod % 60), (unsigned)(ft % 10000000u));
+	if (y < 0 || y > 9999)
+		return tb_printf(b, "%d-%02u-%02uT%02d:%02d:%02d.%07uZ", y, m, d,
+		                 (int)(sod / 3600), (int)(sod / 60 % 60), (int)(sod % 60),
+		                 (unsigned)(ft % 10000000u));
+	digits(o, (unsigned long)y, 4);
+	o[4] = '-';
+	digits(o + 5, m, 2);
+	o[7] = '-';
+	digits(o + 8, d, 2);
+	o[10] = 'T';
+	digits(o + 11, (unsigned long)(sod / 3600), 2);
+	o[13] = ':';
+	digits(o + 14, (unsigned long)(sod / 60 % 60), 2);
+	o[16] = ':';
+	digits(o + 17, (unsigned long)(sod % 60), 2);
+	o[19] = '.';
+	digits(o + 20, (unsigned long)(ft % 10000000u), 7);
+	o[27] = 'Z';
+	return tb_add(b, o, sizeof(o));
+}
+
+/* A GUID as Windows writes it: {5770385F-C22A-43E0-BF4C-06F5698FFBD9}. */
+static int put_guid(struct tbuf *b, const uint8_t *p)
+{
+	static const char hx[] = "0123456789ABCDEF";
+	/* the bytes in the order they are written: three little-endian
+	 * fields, then eight bytes as they are */
+	static const uint8_t order[16] = {3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15};
+	char o[38], *q = o;
+	int i;
+
+	*q++ = '{';
+	for (i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			*q++ = '-';
+		*q++ = hx[p[order[i]] >> 4];
+		*q++ = hx[p[order[i]] & 15];
+	}
+	*q++ = '}';
+	return tb_add(b, o, (size_t)(q - o));
 }
 
 static int put_hex(struct tbuf *b, const uint8_t *p, size_t n)
@@ -665,9 +714,7 @@ static int put_fixed(struct tbuf *b, unsigned t, const uint8_t *p, size_t sz)
 	case 0x0d:
 		return tb_add(b, u32(p) ? "true" : "false", u32(p) ? 4 : 5);
 	case 0x0f:
-		return tb_printf(b, "{%08X-%04X-%04X-%02X%02X-%02X%02X%02X%02X%02X%02X}", u32(p),
-		                 u16(p + 4), u16(p + 6), p[8], p[9], p[10], p[11], p[12], p[13],
-		                 p[14], p[15]);
+		return put_guid(b, p);
 	case 0x11:
 		return put_filetime(b, u64(p));
 	case 0x12:
@@ -675,9 +722,20 @@ static int put_fixed(struct tbuf *b, unsigned t, const uint8_t *p, size_t sz)
 		                 u16(p + 6), u16(p + 8), u16(p + 10), u16(p + 12), u16(p + 14));
 	case 0x10:
 	case 0x14:
-	case 0x15:
-		return tb_printf(b, "0x%llx",
-		                 (unsigned long long)(sz == 4 ? u32(p) : u64(p)));
+	case 0x15: {
+		static const char hx[] = "0123456789abcdef";
+		uint64_t v = sz == 4 ? u32(p) : u64(p);
+		char o[18];
+		size_t i = sizeof(o);
+
+		do {
+			o[--i] = hx[v & 15];
+			v >>= 4;
+		} while (v);
+		o[--i] = 'x';
+		o[--i] = '0';
+		return tb_add(b, o + i, sizeof(o) - i);
+	}
 	default:
 		return -1;
 	}
@@ -1002,7 +1060,7 @@ static int walk(struct evtx *x, size_t p, size_t end, const struct subs *s, unsi
 				int r = -2;
 
 				for (k = 0; k < CS_ARRAY_SIZE(ent); k++)
-					if (name_is(x, nm, ent[k][0]))
+					if (name_is_n(x, nm, ent[k][0], strlen(ent[k][0])))
 						r = tb_add(&x->tx, ent[k][1], 1);
 				if (r == -2)
 					r = tb_printf(&x->tx, "&%s;", nstr(x, nm));
