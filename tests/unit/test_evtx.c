@@ -851,6 +851,27 @@ static void test_past_free_space(void **state)
 	free(c);
 }
 
+/* Chunks beyond the count the file header gives (a file being written
+ * whose header was not updated) are read. */
+static void test_beyond_chunk_count(void **state)
+{
+	size_t len;
+	uint8_t *f = std_file(3, 2, &len);
+	struct col *c = malloc(sizeof(*c));
+
+	(void)state;
+	f[42] = 1;
+	f[43] = 0;
+	eb_put32(f + 124, (uint32_t)crc32(0, f, 120));
+	read_mem(c, f, len);
+	assert_string_equal(c->diags, "");
+	assert_int_equal(c->st.chunks, 3);
+	assert_int_equal(c->n, 6);
+	assert_int_equal(c->ids[5], 6);
+	free(c);
+	free(f);
+}
+
 /* A file that grows while it is read: a second chunk is appended after the
  * first read; it is read, and the file does not count as damaged. */
 struct grow {
@@ -1195,6 +1216,7 @@ int main(void)
 	        cmocka_unit_test(test_hunt),            cmocka_unit_test(test_truncated),
 	        cmocka_unit_test(test_checksums),       cmocka_unit_test(test_huge_counts),
 	        cmocka_unit_test(test_hostile_binxml),  cmocka_unit_test(test_past_free_space),
+	        cmocka_unit_test(test_beyond_chunk_count),
 	        cmocka_unit_test(test_growing),         cmocka_unit_test(test_regression_data),
 	};
 
