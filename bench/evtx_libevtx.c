@@ -43,15 +43,16 @@ int main(int argc, char **argv)
 			if (libevtx_file_get_record_by_index(f, i, &r, NULL) != 1)
 				continue;
 			if (xml) {
-				if (libevtx_record_get_utf8_xml_string(r, buf, sizeof(buf), NULL) == 1)
+				if (libevtx_record_get_utf8_xml_string(r, buf, sizeof(buf), NULL) ==
+				    1)
 					n++;
 			} else {
 				libevtx_record_get_event_identifier(r, &id, NULL);
 				libevtx_record_get_utf8_computer_name(r, buf, sizeof(buf), NULL);
 				if (libevtx_record_get_number_of_strings(r, &ns, NULL) == 1)
 					for (s = 0; s < ns; s++)
-						libevtx_record_get_utf8_string(r, s, buf, sizeof(buf),
-						                               NULL);
+						libevtx_record_get_utf8_string(r, s, buf,
+						                               sizeof(buf), NULL);
 				n++;
 			}
 			libevtx_record_free(&r, NULL);

@@ -39,12 +39,12 @@
 #define REC_MIN    (REC_HDR + 4)
 #define REC_SIG    0x00002a2au
 
-#define MAX_DEPTH  16                  /* templates and Binary XML values inside each other */
-#define MAX_ELEMS  64                  /* element nesting */
-#define MAX_FIELDS 8192                /* fields of one event */
-#define MAX_TEXT   ((size_t)8 << 20)   /* bytes of names and values of one event */
-#define MAX_STEPS  1000000ul           /* tokens walked for one record */
-#define MAX_SUBS   65536u              /* substitution values open at once */
+#define MAX_DEPTH  16                /* templates and Binary XML values inside each other */
+#define MAX_ELEMS  64                /* element nesting */
+#define MAX_FIELDS 8192              /* fields of one event */
+#define MAX_TEXT   ((size_t)8 << 20) /* bytes of names and values of one event */
+#define MAX_STEPS  1000000ul         /* tokens walked for one record */
+#define MAX_SUBS   65536u            /* substitution values open at once */
 
 #define FILETIME_UNIX_MS 11644473600000LL /* 1601-01-01 to 1970-01-01 */
 
@@ -191,8 +191,7 @@ static int fail(struct evtx *x, size_t at, const char *fmt, ...)
 
 	if (x->err[0])
 		return -1;
-	n = snprintf(x->err, sizeof(x->err), "at byte %llu: ",
-	             (unsigned long long)(x->coff + at));
+	n = snprintf(x->err, sizeof(x->err), "at byte %llu: ", (unsigned long long)(x->coff + at));
 	if (n < 0 || (size_t)n >= sizeof(x->err))
 		return -1;
 	va_start(ap, fmt);
@@ -542,9 +541,8 @@ static int put_filetime(struct tbuf *b, uint64_t ft)
 
 	civil(days, &y, &m, &d);
 	if (y < 0 || y > 9999)
-		return tb_printf(b, "%d-%02u-%02uT%02d:%02d:%02d.%07uZ", y, m, d,
-		                 (int)(sod / 3600), (int)(sod / 60 % 60), (int)(sod % 60),
-		                 (unsigned)(ft % 10000000u));
+		return tb_printf(b, "%d-%02u-%02uT%02d:%02d:%02d.%07uZ", y, m, d, (int)(sod / 3600),
+		                 (int)(sod / 60 % 60), (int)(sod % 60), (unsigned)(ft % 10000000u));
 	digits(o, (unsigned long)y, 4);
 	o[4] = '-';
 	digits(o + 5, m, 2);
@@ -784,7 +782,8 @@ static int put_value(struct evtx *x, size_t at, unsigned t, const uint8_t *p, si
 					return fail(x, at, "event text over %zu bytes", MAX_TEXT);
 				r = put_sid(b, p + i, n - i, &used);
 				if (r)
-					return r < 0 ? fail(x, at, "event text over %zu bytes", MAX_TEXT)
+					return r < 0 ? fail(x, at, "event text over %zu bytes",
+					                    MAX_TEXT)
 					             : fail(x, at, "damaged SID in an array");
 			}
 			return 0;
@@ -841,7 +840,7 @@ static int walk(struct evtx *x, size_t p, size_t end, const struct subs *s, unsi
 #define NEED(n)                                                                                    \
 	do {                                                                                       \
 		if ((size_t)(n) > end - p)                                                         \
-			return fail(x, p, "token 0x%02x runs past its data", t);                  \
+			return fail(x, p, "token 0x%02x runs past its data", t);                   \
 	} while (0)
 
 /*
@@ -1040,7 +1039,8 @@ static int walk(struct evtx *x, size_t p, size_t end, const struct subs *s, unsi
 				char o[4];
 
 				if (tb_add(&x->tx, o,
-				           put_cp(o, n >= 0xd800 && n < 0xe000 ? 0xfffd : (uint32_t)n)))
+				           put_cp(o, n >= 0xd800 && n < 0xe000 ? 0xfffd
+				                                               : (uint32_t)n)))
 					return fail(x, p, "event text over %zu bytes", MAX_TEXT);
 			}
 			break;

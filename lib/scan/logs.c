@@ -44,8 +44,8 @@
 
 enum fmt { F_TEXT, F_SYSLOG, F_JSON, F_ZEEK, F_CSV, F_WEB, F_XML, F_SQUID, F_EVTX, F_N };
 
-static const char *const fmt_names[F_N + 1] = {"text", "syslog", "json",  "zeek", "csv", "web",
-                                               "xml",  "squid",  "evtx", NULL};
+static const char *const fmt_names[F_N + 1] = {"text", "syslog", "json",  "zeek", "csv",
+                                               "web",  "xml",    "squid", "evtx", NULL};
 
 const char *const *cs_log_formats(void)
 {
@@ -1366,8 +1366,7 @@ static int evtx_match(struct evtx_hunt *h, const struct cs_event *e)
 	int rc;
 
 	h->nhits = 0;
-	rc = cs__match_text(ls->m, h->text.data ? h->text.data : "", h->text.len, evtx_on_text,
-	                    h);
+	rc = cs__match_text(ls->m, h->text.data ? h->text.data : "", h->text.len, evtx_on_text, h);
 	for (i = 0; i < h->nhits; i++) {
 		struct hitrec *r = &h->hits[i];
 

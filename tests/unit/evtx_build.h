@@ -17,7 +17,7 @@
 
 struct eb_chunk {
 	uint8_t c[EB_CHUNK];
-	size_t n;            /* write position */
+	size_t n;             /* write position */
 	uint64_t first, last; /* record ids */
 	size_t last_rec;
 	size_t tmpl; /* offset of the standard template's definition, 0: none yet */
@@ -196,7 +196,7 @@ static void eb_instance(struct eb_chunk *b, size_t *def,
 
 		*def = b->n + 4;
 		eb_u32(b, (uint32_t)*def);
-		eb_u32(b, 0);             /* next definition */
+		eb_u32(b, 0); /* next definition */
 		eb_u64(b, 0x1122334455667788ull);
 		eb_u64(b, 0x99aabbccddeeff00ull); /* GUID */
 		szpos = b->n;

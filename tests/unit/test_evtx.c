@@ -45,13 +45,12 @@ static int col_event(void *ud, const struct cs_event *e)
 	c->n++;
 	if (c->o > sizeof(c->ev) - 4096)
 		return 0;
-	c->o += (size_t)snprintf(c->ev + c->o, sizeof(c->ev) - c->o,
-	                         "#%llu t=%lld host=%s id=%d ch=%s prov=%s svc=%s\n",
-	                         (unsigned long long)e->record_id,
-	                         e->has_time ? (long long)e->time_ms : -1LL,
-	                         e->host ? e->host : "-", e->event_id,
-	                         e->channel ? e->channel : "-", e->provider ? e->provider : "-",
-	                         e->service ? e->service : "-");
+	c->o += (size_t)snprintf(
+	        c->ev + c->o, sizeof(c->ev) - c->o,
+	        "#%llu t=%lld host=%s id=%d ch=%s prov=%s svc=%s\n",
+	        (unsigned long long)e->record_id, e->has_time ? (long long)e->time_ms : -1LL,
+	        e->host ? e->host : "-", e->event_id, e->channel ? e->channel : "-",
+	        e->provider ? e->provider : "-", e->service ? e->service : "-");
 	for (i = 0; i < e->nfields && c->o < sizeof(c->ev) - 1024; i++)
 		c->o += (size_t)snprintf(c->ev + c->o, sizeof(c->ev) - c->o, " %s%s=%s\n",
 		                         e->fields[i].name, e->fields[i].is_null ? "(null)" : "",
@@ -200,14 +199,10 @@ static void test_basic(void **state)
 
 /* ---- every value type ---- */
 
-struct types_arg {
-	int unused;
-};
-
-static const char *const type_names[] = {
-        "I8",   "U8",   "I16",    "U16",   "I32",    "U32",  "I64",     "U64",
-        "R64",  "Bool", "Bin",    "Guid",  "SizeT",  "FT",   "ST",      "Sid",
-        "Hex32", "Hex64", "Strs", "U16s",  "Ansi",   "Surr", "NullOpt", "Empty"};
+static const char *const type_names[] = {"I8",    "U8",   "I16",  "U16",  "I32",     "U32",
+                                         "I64",   "U64",  "R64",  "Bool", "Bin",     "Guid",
+                                         "SizeT", "FT",   "ST",   "Sid",  "Hex32",   "Hex64",
+                                         "Strs",  "U16s", "Ansi", "Surr", "NullOpt", "Empty"};
 static const unsigned type_codes[] = {0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a,
                                       0x0c, 0x0d, 0x0e, 0x0f, 0x10, 0x11, 0x12, 0x13,
                                       0x14, 0x15, 0x81, 0x86, 0x02, 0x01, 0x01, 0x01};
@@ -304,8 +299,8 @@ static void test_types(void **state)
 	static const uint8_t guid[] = {0x5f, 0x38, 0x70, 0x57, 0x2a, 0xc2, 0xe0, 0x43,
 	                               0xbf, 0x4c, 0x06, 0xf5, 0x69, 0x8f, 0xfb, 0xd9};
 	static const uint16_t st[8] = {2023, 3, 3, 29, 10, 0, 1, 250};
-	static const uint8_t sid[] = {1, 5, 0, 0, 0, 0, 0, 5, 21, 0, 0, 0, 1, 0, 0, 0,
-	                              2, 0, 0, 0, 3, 0, 0, 0, 0xe9, 3, 0, 0};
+	static const uint8_t sid[] = {1, 5, 0, 0, 0, 0, 0, 5, 21, 0, 0,    0, 1, 0,
+	                              0, 0, 2, 0, 0, 0, 3, 0, 0,  0, 0xe9, 3, 0, 0};
 	static const uint8_t strs[] = {'a', 0, 0, 0, 0, 0, 'b', 0, 'c', 0, 0, 0};
 	static const uint8_t surr[] = {'x', 0, 0x3d, 0xd8, 0x00, 0xde, 0x00, 0xd8, 'y', 0};
 	static const char ansi[] = "caf\xe9";
@@ -446,8 +441,8 @@ static void hunt_init(struct hunt *h)
 	h->in = cs_intel_new();
 	assert_non_null(h->in);
 	assert_int_equal(cs_intel_set_format(h->in, "csv"), CS_OK);
-	assert_int_equal(
-	        cs_intel_import_mem(h->in, "i.csv", intel_csv, sizeof(intel_csv) - 1, &st), CS_OK);
+	assert_int_equal(cs_intel_import_mem(h->in, "i.csv", intel_csv, sizeof(intel_csv) - 1, &st),
+	                 CS_OK);
 	cs_intel_finalize(h->in);
 	assert_int_equal(cs_matcher_new(h->in, NULL, NULL, &h->m), CS_OK);
 }
@@ -480,8 +475,7 @@ static int hunt_event(void *ud, const struct cs_event *e)
 	return 0;
 }
 
-static void hunt_mem(struct hunt *h, const char *name, const void *p, size_t n,
-                     const char *format)
+static void hunt_mem(struct hunt *h, const char *name, const void *p, size_t n, const char *format)
 {
 	struct cs_log_opts o;
 
@@ -720,7 +714,6 @@ static void hostile_chunk(struct eb_chunk *b, int kind)
 {
 	size_t pos, def = 0, arg[2];
 	uint8_t bx[64];
-	size_t n = 0;
 
 	std_record(b, 1, "WS01", "one.example");
 	switch (kind) {
@@ -734,14 +727,15 @@ static void hostile_chunk(struct eb_chunk *b, int kind)
 		eb_rec_end(b, pos);
 		break;
 	case 2: /* a name offset out of the chunk */
-		memcpy(bx, "\x0f\x01\x01\x00\x01\xff\xff\x00\x00\x00\x00\xf0\xff\xff\xff\x02\x04\x00",
+		memcpy(bx,
+		       "\x0f\x01\x01\x00\x01\xff\xff\x00\x00\x00\x00\xf0\xff\xff\xff\x02\x04\x00",
 		       18);
-		n = 18;
-		raw_record(b, 2, bx, n);
+		raw_record(b, 2, bx, 18);
 		break;
 	case 3: /* a template definition out of the chunk */
-		memcpy(bx, "\x0f\x01\x01\x00\x0c\x01\x00\x00\x00\x00\xf0\xff\x00\x00\x00\x00\x00\x00"
-		           "\x00",
+		memcpy(bx,
+		       "\x0f\x01\x01\x00\x0c\x01\x00\x00\x00\x00\xf0\xff\x00\x00\x00\x00\x00\x00"
+		       "\x00",
 		       19);
 		raw_record(b, 2, bx, 19);
 		break;
@@ -990,8 +984,7 @@ static int same_value(const char *ours, const char *theirs)
 
 	if (strcmp(ours, theirs) == 0)
 		return 1;
-	if (n == m + 2 && ours[0] == '{' && ours[n - 1] == '}' &&
-	    strncmp(ours + 1, theirs, m) == 0)
+	if (n == m + 2 && ours[0] == '{' && ours[n - 1] == '}' && strncmp(ours + 1, theirs, m) == 0)
 		return 1;
 	if (frac_ns(ours) >= 0 && frac_ns(theirs) >= 0 && strncmp(ours, theirs, 19) == 0 &&
 	    frac_ns(ours) / 1000 == frac_ns(theirs) / 1000)
@@ -1043,7 +1036,8 @@ static void cmp(struct diff *d, const struct cs_event *e, const char *name, json
 		    holds_utf16(d->data, d->len, f->value) && !holds_utf16(d->data, d->len, want)) {
 			print_message("%s: record %llu: %s: the twin says %s, the file holds %s "
 			              "(twin erratum)\n",
-			              d->file, (unsigned long long)e->record_id, name, want, f->value);
+			              d->file, (unsigned long long)e->record_id, name, want,
+			              f->value);
 			d->errata++;
 			return;
 		}
@@ -1212,12 +1206,17 @@ static void test_regression_data(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_basic),           cmocka_unit_test(test_types),
-	        cmocka_unit_test(test_hunt),            cmocka_unit_test(test_truncated),
-	        cmocka_unit_test(test_checksums),       cmocka_unit_test(test_huge_counts),
-	        cmocka_unit_test(test_hostile_binxml),  cmocka_unit_test(test_past_free_space),
+	        cmocka_unit_test(test_basic),
+	        cmocka_unit_test(test_types),
+	        cmocka_unit_test(test_hunt),
+	        cmocka_unit_test(test_truncated),
+	        cmocka_unit_test(test_checksums),
+	        cmocka_unit_test(test_huge_counts),
+	        cmocka_unit_test(test_hostile_binxml),
+	        cmocka_unit_test(test_past_free_space),
 	        cmocka_unit_test(test_beyond_chunk_count),
-	        cmocka_unit_test(test_growing),         cmocka_unit_test(test_regression_data),
+	        cmocka_unit_test(test_growing),
+	        cmocka_unit_test(test_regression_data),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
