@@ -376,6 +376,9 @@ static void join_items(char *s, size_t n)
 			s[i] = ',';
 }
 
+/* The open attribute is complete: a Data item's Name becomes its field's
+ * name, a namespace declaration is dropped, anything else is a field
+ * Element_Attribute; an optional substitution with no value, nothing. */
 static int finish_attr(struct evtx *x, size_t at)
 {
 	struct frame *top;
@@ -505,9 +508,9 @@ static int text_target(struct evtx *x)
 
 /* ---- values ---- */
 
+/* Days since 1970-01-01 to a proleptic Gregorian date, by 400-year eras. */
 static void civil(int64_t days, int *y, unsigned *m, unsigned *d)
 {
-	/* Days since 1970-01-01 to a proleptic Gregorian date, by 400-year eras. */
 	int64_t z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
 	unsigned doe = (unsigned)(z - era * 146097);
 	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
