@@ -2,7 +2,8 @@
  * chainsweep: the log retro-hunt.
  *
  * cs_log_scan() reads log files (plain text, syslog, JSON Lines, Zeek TSV
- * and JSON, CSV, web access logs, Windows/Sysmon events as JSON or XML),
+ * and JSON, CSV, web access logs, Windows/Sysmon events as JSON or XML, and
+ * Windows event log files (.evtx) natively, one event per record),
  * compressed or not, and reports every line that names a domain, address,
  * network, URL, e-mail address or hash of the intel, with the event's own
  * time and source host. The matching semantics are in docs/log-hunt.md.
