@@ -235,5 +235,12 @@ size_t cs__match_text_span(const struct cs_matcher *m);
 #define CS_TEXT_CUT_RIGHT 2u
 int cs__match_text_window(const struct cs_matcher *m, const char *s, size_t n, size_t from,
                           size_t to, unsigned cut, cs_text_fn fn, void *ud);
+/* The reference matcher: the same answers as the two above, token by
+ * token with exact lookups and no pre-filter. Kept for the differential
+ * tests (tests/unit/test_textmatch.c, fuzz/fuzz_textmatch_diff.c). */
+int cs__match_text_ref(const struct cs_matcher *m, const char *s, size_t n, cs_text_fn fn,
+                       void *ud);
+int cs__match_text_window_ref(const struct cs_matcher *m, const char *s, size_t n, size_t from,
+                              size_t to, unsigned cut, cs_text_fn fn, void *ud);
 
 #endif /* CS_MATCH_INT_H */

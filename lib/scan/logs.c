@@ -141,6 +141,7 @@ struct lscan {
 	struct job *queue_head, *queue_tail; /* waiting for a worker */
 	size_t overlap;                      /* context shown on each side of a piece */
 	const struct cs__log_test *test;
+	int ref; /* test->reference */
 	int closing;
 	int rc;
 	double t0;
@@ -256,6 +257,8 @@ static int on_text(void *ud, enum cs_kind observed, size_t off, size_t len,
 static int match(struct line_ctx *c, const char *s, size_t n, const char *alt)
 {
 	c->alt = alt;
+	if (c->ls->ref)
+		return cs__match_text_ref(c->ls->m, s, n, on_text, c);
 	return cs__match_text(c->ls->m, s, n, on_text, c);
 }
 
@@ -685,6 +688,8 @@ static int scan_piece(struct lscan *ls, struct job *j, const char *w, size_t wn,
 	c.base = a;
 	c.li = li;
 	c.first_hit = first_hit;
+	if (ls->ref)
+		return cs__match_text_window_ref(ls->m, w, wn, a, b, cut, on_text, &c);
 	return cs__match_text_window(ls->m, w, wn, a, b, cut, on_text, &c);
 }
 
@@ -1479,6 +1484,7 @@ int cs__log_scan_test(const struct cs_matcher *m, const char *const *paths, size
 	lscan_begin(&ls, m, o, res, th, &nth);
 	ls.t0 = t0;
 	ls.test = test;
+	ls.ref = test && test->reference;
 	for (i = 0; i < n && !rc && !ls.rc; i++) {
 		struct stat st;
 
@@ -1504,6 +1510,13 @@ int cs_log_scan(const struct cs_matcher *m, const char *const *paths, size_t n,
 int cs_log_scan_mem(const struct cs_matcher *m, const char *name, const void *data, size_t len,
                     const struct cs_log_opts *o, struct cs_log_result *res)
 {
+	return cs__log_scan_mem_test(m, name, data, len, o, NULL, res);
+}
+
+int cs__log_scan_mem_test(const struct cs_matcher *m, const char *name, const void *data,
+                          size_t len, const struct cs_log_opts *o,
+                          const struct cs__log_test *test, struct cs_log_result *res)
+{
 	struct lscan ls;
 	pthread_t th[64];
 	unsigned nth;
@@ -1515,6 +1528,8 @@ int cs_log_scan_mem(const struct cs_matcher *m, const char *name, const void *da
 		return CS_ERR_INVALID;
 	lscan_begin(&ls, m, o, res, th, &nth);
 	ls.t0 = t0;
+	ls.test = test;
+	ls.ref = test && test->reference;
 	src = cs__logsrc_mem(data ? data : "", len);
 	if (!src)
 		return lscan_end(&ls, th, nth, t0, CS_ERR_NOMEM);

@@ -26,12 +26,19 @@ int cs__time_any(const char *s, size_t n, int year, int tz_min, int64_t *ms);
 struct cs__log_test {
 	void (*after_read)(void *ud, int fd, uint64_t raw);
 	void *ud;
+	/* Differential tests: search every line with the reference matcher
+	 * (cs__match_text_ref), with none of the fast path's skipping. */
+	int reference;
 };
 
 /* cs_log_scan() with a test hook (NULL for none). */
 int cs__log_scan_test(const struct cs_matcher *m, const char *const *paths, size_t n,
                       const struct cs_log_opts *o, const struct cs__log_test *test,
                       struct cs_log_result *res);
+/* cs_log_scan_mem() with a test hook (NULL for none). */
+int cs__log_scan_mem_test(const struct cs_matcher *m, const char *name, const void *data,
+                          size_t len, const struct cs_log_opts *o,
+                          const struct cs__log_test *test, struct cs_log_result *res);
 
 /* A log's bytes, decompressed (logsrc.c): gzip, bzip2 and xz by their own
  * libraries, which give every byte before a damaged tail; other
