@@ -60,6 +60,7 @@ struct cs_canchor {
 };
 
 struct cs_yvariants;
+struct cs_tfilter;
 
 struct cs_matcher {
 	const struct cs_intel *intel;
@@ -105,6 +106,7 @@ struct cs_matcher {
 	size_t email_max; /* the longest e-mail indicator */
 	struct cs_map nets;
 	unsigned char v4len[33], v6len[129];
+	struct cs_tfilter *tf; /* the text pre-filter (textfilter.c) */
 };
 
 
@@ -238,6 +240,19 @@ int cs__match_text_window(const struct cs_matcher *m, const char *s, size_t n, s
 /* The reference matcher: the same answers as the two above, token by
  * token with exact lookups and no pre-filter. Kept for the differential
  * tests (tests/unit/test_textmatch.c, fuzz/fuzz_textmatch_diff.c). */
+/*
+ * The text pre-filter (textfilter.c): built from the intel's network and
+ * digest indicators, immutable afterwards. cs__tfilter_next gives the
+ * offset, at or after `from`, of a byte in a token of text[from, n) that
+ * the reference matcher might match, or n when there is none; it never
+ * misses one (tokens do not cross a '\n', so a line is a candidate when
+ * the offset falls inside it). `from` must start a token's surroundings:
+ * the start of the text or of a line.
+ */
+int cs__tfilter_build(const struct cs_intel *in, struct cs_tfilter **out);
+void cs__tfilter_free(struct cs_tfilter *t);
+size_t cs__tfilter_next(const struct cs_tfilter *t, const char *text, size_t from, size_t n);
+int cs__tfilter_any(const struct cs_tfilter *t, const char *s, size_t n);
 int cs__match_text_ref(const struct cs_matcher *m, const char *s, size_t n, cs_text_fn fn,
                        void *ud);
 int cs__match_text_window_ref(const struct cs_matcher *m, const char *s, size_t n, size_t from,

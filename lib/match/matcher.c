@@ -880,6 +880,7 @@ void cs_matcher_free(struct cs_matcher *m)
 		return;
 	cs__map_release(&m->names);
 	cs__map_release(&m->nets);
+	cs__tfilter_free(m->tf);
 	cs__arena_release(&m->arena);
 	free(m->name_v);
 	free(m->path_v);

@@ -96,7 +96,7 @@ int cs__match_build_net(struct cs_matcher *m)
 			return CS_ERR_NOMEM;
 		m->naddr++;
 	}
-	return CS_OK;
+	return cs__tfilter_build(m->intel, &m->tf);
 }
 
 /* ---- lookups ---- */
@@ -385,6 +385,8 @@ int cs__match_text(const struct cs_matcher *m, const char *s, size_t n, cs_text_
 int cs__match_text_window(const struct cs_matcher *m, const char *s, size_t n, size_t from,
                           size_t to, unsigned cut, cs_text_fn fn, void *ud)
 {
+	if (m->tf && !cs__tfilter_any(m->tf, s, n))
+		return 0;
 	return cs__match_text_window_ref(m, s, n, from, to, cut, fn, ud);
 }
 
