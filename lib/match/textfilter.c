@@ -59,9 +59,16 @@ struct cs_tfilter {
 	unsigned hex_lens;  /* bit k: digests of 32 << ... see hex_bit() */
 	unsigned char v4len[33], v6len[129];
 	unsigned char v4lens[33], nv4lens;
+	uint64_t v4b16[65536 / 64]; /* /16 prefixes under some IPv4 key */
+	unsigned char cls[256];     /* C_* per byte */
 	int have_v6, have_url, have_email, have_names;
+	int tld_digits; /* some key's last label is all digits */
 	int avx2;
 };
+
+#define C_NAME  1u
+#define C_HEX   2u
+#define C_DIGIT 4u
 
 /* ---- hashing ---- */
 
@@ -230,6 +237,8 @@ static int v4_probe(const struct cs_tfilter *t, uint32_t a)
 {
 	unsigned k;
 
+	if (!((t->v4b16[a >> 22] >> ((a >> 16) & 63)) & 1))
+		return 0;
 	for (k = 0; k < t->nv4lens; k++)
 		if (probe(t, v4_key(a, t->v4lens[k]), TAG_V4))
 			return 1;
@@ -272,7 +281,10 @@ static void add_name(struct cs_tfilter *t, const char *v, size_t n, unsigned tag
 	if (!n)
 		return;
 	dot = memrchr(v, '.', n);
-	tld_add(t, dot ? hash_back(dot + 1, n - (size_t)(dot + 1 - v)) : hash_back(v, n));
+	dot = dot ? dot + 1 : v;
+	if (strspn(dot, "0123456789") >= n - (size_t)(dot - v))
+		t->tld_digits = 1;
+	tld_add(t, hash_back(dot, n - (size_t)(dot - v)));
 	insert(t, hash_back(v, n), tag);
 }
 
@@ -326,6 +338,11 @@ static void add_net(struct cs_tfilter *t, const char *v, int cidr)
 	} else {
 		uint32_t x = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
 
+		uint32_t b16, nb16 = plen >= 16 ? 1u : 1u << (16 - plen), k;
+
+		b16 = (x >> 16) & (plen >= 16 ? 0xffffu : ~(nb16 - 1) & 0xffffu);
+		for (k = 0; k < nb16; k++)
+			t->v4b16[(b16 + k) >> 6] |= 1ULL << ((b16 + k) & 63);
 		if (!t->v4len[plen])
 			t->v4lens[t->nv4lens++] = (unsigned char)plen;
 		t->v4len[plen] = 1;
@@ -380,6 +397,10 @@ int cs__tfilter_build(const struct cs_intel *in, struct cs_tfilter **out)
 		return CS_ERR_NOMEM;
 	}
 	t->nkeys = keys;
+	for (i = 0; i < 256; i++)
+		t->cls[i] = (unsigned char)((is_name((unsigned)i) ? C_NAME : 0) |
+		                            (is_hex((unsigned)i) ? C_HEX : 0) |
+		                            ((unsigned)i - '0' < 10u ? C_DIGIT : 0));
 	for (i = 0; i < n; i++) {
 		const struct cs_indicator *ind = cs_intel_at(in, i);
 		const char *v = cs_indicator_value(ind), *at;
@@ -463,13 +484,13 @@ static int name_maybe(const struct cs_tfilter *t, const unsigned char *s, size_t
  * domain of an e-mail address. */
 static int run_maybe(const struct cs_tfilter *t, const unsigned char *s, size_t i, size_t j)
 {
-	size_t a = i, b = j, k;
-	int dot = 0;
+	size_t a = i, b = j, k, ndots = 0;
+	unsigned other = 0;
 
 	if (t->hex_lens & hex_bit(j - i)) {
 		uint64_t h = 0;
 
-		for (k = j; k > i && is_hex(s[k - 1]); k--)
+		for (k = j; k > i && (t->cls[s[k - 1]] & C_HEX); k--)
 			h = step(h, s[k - 1]);
 		if (k == i && probe(t, h, TAG_HEX + 16 * (unsigned)(j - i)))
 			return 1;
@@ -478,20 +499,28 @@ static int run_maybe(const struct cs_tfilter *t, const unsigned char *s, size_t 
 		a++;
 	while (b > a && (s[b - 1] == '-' || s[b - 1] == '_'))
 		b--;
-	for (k = a; k < b && !dot; k++)
-		dot = s[k] == '.';
-	if (!dot)
+	for (k = a; k < b; k++) {
+		if (s[k] == '.')
+			ndots++;
+		else
+			other |= ~t->cls[s[k]] & C_DIGIT;
+	}
+	if (!ndots)
 		return 0;
-	if (t->nv4lens || t->have_names) {
+	if (!other) {
+		/* Digits and dots: a quad, or a name whose last label is a
+		 * number (only when some key ends so). */
 		uint32_t addr;
+		int mail = t->have_email && i > 0 && s[i - 1] == '@';
 
-		if (quad(s + a, (b - a) - (s[b - 1] == '.'), &addr)) {
+		if (ndots - (s[b - 1] == '.') == 3 && quad(s + a, (b - a) - (s[b - 1] == '.'), &addr)) {
 			if (t->nv4lens && v4_probe(t, addr))
 				return 1;
-			/* A quad is no name, but an e-mail domain all the same. */
-			if (!(t->have_email && i > 0 && s[i - 1] == '@'))
+			if (!mail)
 				return 0;
 		}
+		if (!t->tld_digits)
+			return 0;
 	}
 	return t->have_names && name_maybe(t, s, a, b);
 }
@@ -627,6 +656,83 @@ __attribute__((target("avx2"))) static size_t next_avx2(const unsigned char *s, 
 }
 #endif
 
+#if TF_X86
+/* A bit per byte that is not a name character. */
+__attribute__((target("avx2"))) static inline uint32_t nonname32(const unsigned char *p)
+{
+	const __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)p);
+	const __m256i d = _mm256_sub_epi8(v, _mm256_set1_epi8('0'));
+	const __m256i l = _mm256_sub_epi8(_mm256_or_si256(v, _mm256_set1_epi8(0x20)),
+	                                  _mm256_set1_epi8('a'));
+	__m256i ok = _mm256_cmpeq_epi8(_mm256_min_epu8(d, _mm256_set1_epi8(9)), d);
+
+	ok = _mm256_or_si256(ok, _mm256_cmpeq_epi8(_mm256_min_epu8(l, _mm256_set1_epi8(25)), l));
+	ok = _mm256_or_si256(ok, _mm256_cmpeq_epi8(v, _mm256_set1_epi8('.')));
+	ok = _mm256_or_si256(ok, _mm256_cmpeq_epi8(v, _mm256_set1_epi8('-')));
+	ok = _mm256_or_si256(ok, _mm256_cmpeq_epi8(v, _mm256_set1_epi8('_')));
+	return ~(uint32_t)_mm256_movemask_epi8(ok);
+}
+
+__attribute__((target("avx2"))) static void bounds_avx2(const struct cs_tfilter *t,
+                                                         const unsigned char *s, size_t lo,
+                                                         size_t n, size_t p, size_t *ri,
+                                                         size_t *rj)
+{
+	size_t k = p + 1;
+	uint32_t m;
+
+	for (;;) {
+		if (k + 32 > n) {
+			while (k < n && (t->cls[s[k]] & C_NAME))
+				k++;
+			break;
+		}
+		m = nonname32(s + k);
+		if (m) {
+			k += (size_t)__builtin_ctz(m);
+			break;
+		}
+		k += 32;
+	}
+	*rj = k;
+	k = p;
+	for (;;) {
+		if (k < lo + 32) {
+			while (k > lo && (t->cls[s[k - 1]] & C_NAME))
+				k--;
+			break;
+		}
+		m = nonname32(s + k - 32);
+		if (m) {
+			k = k - 32 + (size_t)(31 - __builtin_clz(m)) + 1;
+			break;
+		}
+		k -= 32;
+	}
+	*ri = k;
+}
+#endif
+
+/* The run of name characters around s[p]. */
+static void bounds(const struct cs_tfilter *t, const unsigned char *s, size_t lo, size_t n,
+                   size_t p, size_t *ri, size_t *rj)
+{
+	size_t i = p, j = p + 1;
+
+#if TF_X86
+	if (t->avx2) {
+		bounds_avx2(t, s, lo, n, p, ri, rj);
+		return;
+	}
+#endif
+	while (i > lo && (t->cls[s[i - 1]] & C_NAME))
+		i--;
+	while (j < n && (t->cls[s[j]] & C_NAME))
+		j++;
+	*ri = i;
+	*rj = j;
+}
+
 static size_t next_byte(const struct cs_tfilter *t, const unsigned char *s, size_t i, size_t n,
                         unsigned want)
 {
@@ -665,10 +771,7 @@ size_t cs__tfilter_next(const struct cs_tfilter *t, const char *text, size_t fro
 			i = p + 1;
 			continue;
 		}
-		for (ri = p; ri > lo && is_name(s[ri - 1]); ri--)
-			;
-		for (rj = p + 1; rj < n && is_name(s[rj]); rj++)
-			;
+		bounds(t, s, lo, n, p, &ri, &rj);
 		if (run_maybe(t, s, ri, rj))
 			return p;
 		i = rj;

@@ -15,6 +15,7 @@
  * structured reader cannot parse is reported and still searched.
  */
 #include <dirent.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -142,6 +143,10 @@ struct lscan {
 	size_t overlap;                      /* context shown on each side of a piece */
 	const struct cs__log_test *test;
 	int ref; /* test->reference */
+	/* Chunk buffers given back by deliver(), for the reading thread to
+	 * fill again (fresh 4 MiB buffers cost page faults and zeroing). */
+	char *spare[4];
+	unsigned nspare;
 	int closing;
 	int rc;
 	double t0;
@@ -170,6 +175,33 @@ static const char *stop_words(const struct lscan *ls)
 static char *dupn(const char *s, size_t n)
 {
 	return cs__strndup(s, n);
+}
+
+/* A copy of the first n bytes of a chunk being gathered (at most the
+ * reading buffer's size), NUL-terminated, in a spare buffer when there is
+ * one. Only the reading thread calls these two. */
+static char *chunk_dup(struct lscan *ls, const char *src, size_t n)
+{
+	size_t cap = CHUNK + ls->o.max_line + 2 * ls->overlap;
+	char *d;
+
+	if (n > cap)
+		return dupn(src, n);
+	d = ls->nspare ? ls->spare[--ls->nspare] : cs__malloc(cap + 1);
+	if (d) {
+		memcpy(d, src, n);
+		d[n] = '\0';
+	}
+	return d;
+}
+
+static void chunk_put(struct lscan *ls, char *data)
+{
+	if (data && ls->nspare < CS_ARRAY_SIZE(ls->spare) &&
+	    malloc_usable_size(data) > CHUNK + ls->o.max_line + 2 * ls->overlap)
+		ls->spare[ls->nspare++] = data;
+	else
+		free(data);
 }
 
 static void job_diag(struct job *j, uint64_t line, const char *reason, const char *fmt, ...)
@@ -752,13 +784,53 @@ static int scan_long(struct lscan *ls, struct job *j, const char *p, const char 
 	return 0;
 }
 
+/* The fast path: 1 when the whole line [p, p+n) of the chunk's own bytes
+ * can be left alone, because the text pre-filter finds no candidate in it
+ * (*cand caches the next candidate's offset in `own`, valid from *from).
+ * A JSON line must also be valid JSON for sure (or scan_line parses it
+ * and reports it) and hold no escaped candidate. */
+static int line_quiet(const struct lscan *ls, const struct job *j, const char *own, const char *p,
+                      size_t n, size_t *cand, size_t *from)
+{
+	size_t at = (size_t)(p - own);
+	const struct cs_tfilter *tf = ls->m->tf;
+
+	if (*cand < at || *from > at) {
+		*from = at;
+		*cand = cs__tfilter_next(tf, own, at, j->len);
+	}
+	if (*cand < at + n)
+		return 0;
+	if (j->f->fmt == F_JSON) {
+		if (n && p[n - 1] == '\r')
+			n--;
+		if (memchr(p, '\\', n)) {
+			char *d = cs__malloc(n + 1);
+			size_t dn;
+			int quiet = d && cs__json_unescape(p, n, d, &dn) == 0 &&
+			            !cs__tfilter_any(tf, d, dn);
+
+			free(d);
+			if (!quiet)
+				return 0;
+		}
+		return cs__json_surely_valid(p, n);
+	}
+	return 1;
+}
+
 /* The lines of a chunk. A line that began in an earlier chunk, or goes on
- * in the next, or is longer than the cap, is searched in pieces. */
+ * in the next, or is longer than the cap, is searched in pieces. A whole
+ * line in which the text pre-filter finds no candidate is counted and
+ * left alone (line_quiet): no time, host or JSON parsing for it. XML keeps
+ * the full path (its event state runs across lines), and so does a chunk
+ * holding a NUL byte (each such line is reported). */
 static void scan_job(struct lscan *ls, struct job *j)
 {
 	const char *own = j->data + j->pre, *own_end = own + j->len, *p = own;
-	size_t max_line = ls->o.max_line;
+	size_t max_line = ls->o.max_line, cand = 0, cand_from = SIZE_MAX;
 	uint64_t line = j->line0;
+	int fast = !ls->ref && ls->m->tf && j->f->fmt != F_XML && !memchr(own, '\0', j->len);
 
 	while (p < own_end) {
 		const char *nl = memchr(p, '\n', (size_t)(own_end - p));
@@ -775,7 +847,9 @@ static void scan_job(struct lscan *ls, struct job *j)
 			         "line longer than %zu bytes: searched in pieces", max_line);
 		}
 		if (head && tail && n <= max_line) {
-			if (scan_line(ls, j, p, n, line, j->off0 + (uint64_t)(p - own)))
+			if (fast && line_quiet(ls, j, own, p, n, &cand, &cand_from))
+				;
+			else if (scan_line(ls, j, p, n, line, j->off0 + (uint64_t)(p - own)))
 				return;
 		} else if (scan_long(ls, j, p, le, head, tail, line)) {
 			return;
@@ -922,7 +996,7 @@ static void deliver(struct lscan *ls, struct job *j)
 	}
 	free(j->hits);
 	free(j->diags);
-	free(j->data);
+	chunk_put(ls, j->data);
 	free(j);
 }
 
@@ -1188,7 +1262,7 @@ static int read_stream(struct lscan *ls, struct log_file *f, struct cs__logsrc *
 				inl = f->fmt == F_XML || ls->o.threads <= 1;
 			}
 			if (have > lead) {
-				chunk = dupn(buf, have);
+				chunk = chunk_dup(ls, buf, have);
 				rc = chunk ? submit(&p, chunk, lead, have - lead, 0, inl) : CS_ERR_NOMEM;
 			}
 			break;
@@ -1224,7 +1298,7 @@ static int read_stream(struct lscan *ls, struct log_file *f, struct cs__logsrc *
 		if (r <= 0) {
 			/* The end (or an error): the rest is the last line. */
 			if (np) {
-				chunk = dupn(buf, have);
+				chunk = chunk_dup(ls, buf, have);
 				rc = chunk ? submit(&p, chunk, lead, np, 0, inl) : CS_ERR_NOMEM;
 			}
 			break;
@@ -1242,7 +1316,7 @@ static int read_stream(struct lscan *ls, struct log_file *f, struct cs__logsrc *
 			continue;
 		}
 		used = lead + take;
-		chunk = dupn(buf, used + post);
+		chunk = chunk_dup(ls, buf, used + post);
 		if (!chunk) {
 			rc = CS_ERR_NOMEM;
 			break;
@@ -1462,6 +1536,8 @@ static int lscan_end(struct lscan *ls, pthread_t *th, unsigned nth, double t0, i
 	pthread_mutex_destroy(&ls->mu);
 	pthread_cond_destroy(&ls->work);
 	pthread_cond_destroy(&ls->done);
+	while (ls->nspare)
+		free(ls->spare[--ls->nspare]);
 	ls->res->seconds = cs__now() - t0;
 	if (ls->res->files_failed)
 		ls->res->incomplete = 1;

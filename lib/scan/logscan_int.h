@@ -40,6 +40,12 @@ int cs__log_scan_mem_test(const struct cs_matcher *m, const char *name, const vo
                           size_t len, const struct cs_log_opts *o,
                           const struct cs__log_test *test, struct cs_log_result *res);
 
+/* The fast line path (logfast.c): 1 only for a line jansson surely
+ * accepts; the line with every JSON escape decoded into `out` (n bytes
+ * at least), -1 for a broken escape. */
+int cs__json_surely_valid(const char *s, size_t n);
+int cs__json_unescape(const char *s, size_t n, char *out, size_t *outlen);
+
 /* A log's bytes, decompressed (logsrc.c): gzip, bzip2 and xz by their own
  * libraries, which give every byte before a damaged tail; other
  * compressions through libarchive; anything else as it is. The source
