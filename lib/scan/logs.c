@@ -1366,6 +1366,7 @@ static int scan_source(struct lscan *ls, const char *name, struct cs__logsrc *sr
 	f.year = year;
 	ls->res->files++;
 	rc = read_stream(ls, &f, src);
+	ls->res->decompress_seconds += cs__logsrc_seconds(src);
 	raw = cs__logsrc_raw(src, &eof);
 	if (!rc && !f.failed && fd >= 0 && st0 && S_ISREG(st0->st_mode) && fstat(fd, &st1) == 0 &&
 	    ((eof && raw < (uint64_t)st0->st_size) || st1.st_size < st0->st_size ||

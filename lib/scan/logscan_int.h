@@ -58,6 +58,8 @@ struct cs__logsrc *cs__logsrc_mem(const void *data, size_t len);
  * returned first; the error comes with the next call. */
 ptrdiff_t cs__logsrc_read(struct cs__logsrc *s, void *buf, size_t n);
 const char *cs__logsrc_error(const struct cs__logsrc *s);
+/* Seconds spent decoding so far (0 for a plain source). */
+double cs__logsrc_seconds(const struct cs__logsrc *s);
 /* Bytes taken from the input so far; *at_eof: its end was seen. */
 uint64_t cs__logsrc_raw(const struct cs__logsrc *s, int *at_eof);
 void cs__logsrc_free(struct cs__logsrc *s);

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <zlib.h>
+
 #include "chainsweep/logs.h"
 #include "match/match_int.h"
 #include "scan/logscan_int.h"
@@ -340,12 +342,79 @@ static void test_log_edges(void **state)
 	assert_int_equal(log_both("big.log", big, NULL), 3);
 }
 
+/* gzip of text (one member). Caller frees. */
+static unsigned char *gz(const char *text, size_t n, size_t *out)
+{
+	z_stream z;
+	unsigned char *d = malloc(n + 1024);
+
+	assert_non_null(d);
+	memset(&z, 0, sizeof(z));
+	assert_int_equal(deflateInit2(&z, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY),
+	                 Z_OK);
+	z.next_in = (unsigned char *)(uintptr_t)text;
+	z.avail_in = (uInt)n;
+	z.next_out = d;
+	z.avail_out = (uInt)(n + 1024);
+	assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
+	*out = z.total_out;
+	deflateEnd(&z);
+	return d;
+}
+
+/* A gzip log (one member, then two in a row) gives the plain log's hits,
+ * and the result says how long decoding took; a plain log took none. */
+static void test_gzip_time(void **state)
+{
+	static struct lcol a, b;
+	struct cs_log_opts o;
+	struct cs_log_result r1, r2;
+	size_t i, n = 0, zn, zn2;
+	char *text = malloc(2000000);
+	unsigned char *z, *z2, *both;
+
+	(void)state;
+	assert_non_null(text);
+	for (i = 0; n < 1900000; i++)
+		n += (size_t)snprintf(text + n, 2000000 - n, "%zu q%zu.evil-domain.com 10.0.%zu.%zu x\n",
+		                      i, i, i % 256, i % 199);
+	z = gz(text, n, &zn);
+	z2 = gz(text, n, &zn2);
+	both = malloc(zn + zn2);
+	assert_non_null(both);
+	memcpy(both, z, zn);
+	memcpy(both + zn, z2, zn2);
+	cs_log_opts_init(&o);
+	o.threads = 2;
+	o.on_hit = on_hit;
+	o.userdata = &a;
+	assert_int_equal(cs_log_scan_mem(g_m, "p.log", text, n, &o, &r1), CS_OK);
+	o.userdata = &b;
+	assert_int_equal(cs_log_scan_mem(g_m, "p.log.gz", z, zn, &o, &r2), CS_OK);
+	assert_string_equal(a.out, b.out);
+	assert_int_equal(r1.hits, r2.hits);
+	assert_true(r1.hits > 1000);
+	assert_true(r1.decompress_seconds == 0.0);
+	assert_true(r2.decompress_seconds > 0.0);
+	assert_true(r2.decompress_seconds <= r2.seconds);
+	memset(&b, 0, sizeof(b));
+	assert_int_equal(cs_log_scan_mem(g_m, "two.log.gz", both, zn + zn2, &o, &r2), CS_OK);
+	assert_int_equal(r2.hits, 2 * r1.hits);
+	assert_int_equal(r2.lines, 2 * r1.lines);
+	assert_int_equal(r2.files_failed, 0);
+	free(both);
+	free(z2);
+	free(z);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_texts),
 	        cmocka_unit_test(test_logs),
 	        cmocka_unit_test(test_log_edges),
+	        cmocka_unit_test(test_gzip_time),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
