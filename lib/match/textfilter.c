@@ -62,7 +62,8 @@ struct cs_tfilter {
 	uint64_t v4b16[65536 / 64]; /* /16 prefixes under some IPv4 key */
 	unsigned char cls[256];     /* C_* per byte */
 	int have_v6, have_url, have_email, have_names;
-	int tld_digits; /* some key's last label is all digits */
+	int tld_digits;   /* some key's last label is all digits */
+	int single_label; /* some name key has no dot */
 	int avx2;
 };
 
@@ -281,6 +282,8 @@ static void add_name(struct cs_tfilter *t, const char *v, size_t n, unsigned tag
 	if (!n)
 		return;
 	dot = memrchr(v, '.', n);
+	if (!dot)
+		t->single_label = 1;
 	dot = dot ? dot + 1 : v;
 	if (strspn(dot, "0123456789") >= n - (size_t)(dot - v))
 		t->tld_digits = 1;
@@ -468,7 +471,7 @@ static int name_maybe(const struct cs_tfilter *t, const unsigned char *s, size_t
 		h = step(h, s[k - 1]);
 	if (!tld_has(t, h))
 		return 0;
-	if (probe(t, h, TAG_NAME))
+	if (t->single_label && probe(t, h, TAG_NAME))
 		return 1;
 	while (k > a) {
 		h = step(h, '.');
@@ -482,10 +485,17 @@ static int name_maybe(const struct cs_tfilter *t, const unsigned char *s, size_t
 
 /* The run of name characters [i, j): a digest, a dotted quad, a name, the
  * domain of an e-mail address. */
-static int run_maybe(const struct cs_tfilter *t, const unsigned char *s, size_t i, size_t j)
+struct rmask {
+	size_t base;       /* bit k is s[base + k] */
+	uint64_t dot, oth; /* '.'; neither a digit nor '.' */
+	int ok;
+};
+
+static int run_maybe(const struct cs_tfilter *t, const unsigned char *s, size_t i, size_t j,
+                     const struct rmask *rm)
 {
-	size_t a = i, b = j, k, ndots = 0;
-	unsigned other = 0;
+	size_t a = i, b = j, k;
+	unsigned other = 0, dots = 0, three = 0;
 
 	if (t->hex_lens & hex_bit(j - i)) {
 		uint64_t h = 0;
@@ -499,13 +509,29 @@ static int run_maybe(const struct cs_tfilter *t, const unsigned char *s, size_t 
 		a++;
 	while (b > a && (s[b - 1] == '-' || s[b - 1] == '_'))
 		b--;
-	for (k = a; k < b; k++) {
-		if (s[k] == '.')
-			ndots++;
-		else
-			other |= ~t->cls[s[k]] & C_DIGIT;
+	if (b == a)
+		return 0;
+	if (rm->ok && a >= rm->base && b - rm->base <= 63) {
+		uint64_t range = ((1ULL << (b - rm->base)) - 1) & ~((1ULL << (a - rm->base)) - 1);
+
+		uint64_t d = rm->dot & range & ~(1ULL << (b - 1 - rm->base)), d2;
+
+		dots = (rm->dot & range) != 0;
+		other = (rm->oth & range) != 0;
+		d2 = d & (d - 1);
+		d2 &= d2 - 1;
+		three = d2 && !(d2 & (d2 - 1)); /* three dots, a trailing one aside */
+	} else {
+		size_t nd = 0;
+
+		for (k = a; k < b; k++) {
+			nd += s[k] == '.';
+			other |= (~t->cls[s[k]] & C_DIGIT) & (s[k] != '.' ? C_DIGIT : 0u);
+		}
+		dots = nd != 0;
+		three = nd - (s[b - 1] == '.') == 3;
 	}
-	if (!ndots)
+	if (!dots)
 		return 0;
 	if (!other) {
 		/* Digits and dots: a quad, or a name whose last label is a
@@ -513,7 +539,7 @@ static int run_maybe(const struct cs_tfilter *t, const unsigned char *s, size_t 
 		uint32_t addr;
 		int mail = t->have_email && i > 0 && s[i - 1] == '@';
 
-		if (ndots - (s[b - 1] == '.') == 3 && quad(s + a, (b - a) - (s[b - 1] == '.'), &addr)) {
+		if (three && quad(s + a, (b - a) - (s[b - 1] == '.'), &addr)) {
 			if (t->nv4lens && v4_probe(t, addr))
 				return 1;
 			if (!mail)
@@ -713,6 +739,40 @@ __attribute__((target("avx2"))) static void bounds_avx2(const struct cs_tfilter 
 }
 #endif
 
+/* The run around s[p] from 64 bytes in two loads, s[p-31, p+33): its
+ * bounds and, for run_maybe, where the dots and the non-digits are. 0
+ * when the run reaches past that window (the caller then scans on). */
+__attribute__((target("avx2"))) static int window_avx2(const unsigned char *s, size_t p,
+                                                         size_t *ri, size_t *rj, struct rmask *rm)
+{
+	const unsigned char *w = s + p - 31;
+	uint64_t nn, dot, dig;
+	uint32_t r, l;
+	int h;
+
+	for (h = 0, nn = dot = dig = 0; h < 2; h++) {
+		const __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(w + 32 * h));
+		const __m256i d = _mm256_sub_epi8(v, _mm256_set1_epi8('0'));
+		const __m256i isd = _mm256_cmpeq_epi8(_mm256_min_epu8(d, _mm256_set1_epi8(9)), d);
+		const __m256i isdot = _mm256_cmpeq_epi8(v, _mm256_set1_epi8('.'));
+
+		nn |= (uint64_t)nonname32(w + 32 * h) << (32 * h);
+		dot |= (uint64_t)(uint32_t)_mm256_movemask_epi8(isdot) << (32 * h);
+		dig |= (uint64_t)(uint32_t)_mm256_movemask_epi8(isd) << (32 * h);
+	}
+	r = (uint32_t)(nn >> 32);
+	l = (uint32_t)nn & 0x7fffffffu;
+	if (!r || !l)
+		return 0;
+	*rj = p + 1 + (size_t)__builtin_ctz(r);
+	*ri = p - 31 + (size_t)(31 - __builtin_clz(l)) + 1;
+	rm->base = p - 31;
+	rm->dot = dot;
+	rm->oth = ~(dig | dot);
+	rm->ok = 1;
+	return 1;
+}
+
 /* The run of name characters around s[p]. */
 static void bounds(const struct cs_tfilter *t, const unsigned char *s, size_t lo, size_t n,
                    size_t p, size_t *ri, size_t *rj)
@@ -754,6 +814,7 @@ size_t cs__tfilter_next(const struct cs_tfilter *t, const char *text, size_t fro
 
 	while (i < n) {
 		size_t p = next_byte(t, s, i, n, want), ri, rj, next;
+		struct rmask rm;
 
 		if (p >= n)
 			break;
@@ -771,8 +832,12 @@ size_t cs__tfilter_next(const struct cs_tfilter *t, const char *text, size_t fro
 			i = p + 1;
 			continue;
 		}
-		bounds(t, s, lo, n, p, &ri, &rj);
-		if (run_maybe(t, s, ri, rj))
+		rm.ok = 0;
+#if TF_X86
+		if (!(t->avx2 && p >= lo + 31 && p + 33 <= n && window_avx2(s, p, &ri, &rj, &rm)))
+#endif
+			bounds(t, s, lo, n, p, &ri, &rj);
+		if (run_maybe(t, s, ri, rj, &rm))
 			return p;
 		i = rj;
 	}
