@@ -128,7 +128,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		cs_log_opts_init(&o);
 		o.format = fmts[mode - 4];
 		o.max_line = 4096 + (size_t)data[1] * 64;
-		o.threads = 1 + (data[2] & 1);
+		o.threads = 1 + (data[2] % 8 == 0);
 		o.on_hit = on_hit;
 		o.on_diag = on_diag;
 		o.userdata = &a;

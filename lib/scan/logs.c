@@ -185,8 +185,8 @@ static char *chunk_dup(struct lscan *ls, const char *src, size_t n)
 	size_t cap = CHUNK + ls->o.max_line + 2 * ls->overlap;
 	char *d;
 
-	if (n > cap)
-		return dupn(src, n);
+	if (n > cap || n < cap / 2)
+		return dupn(src, n); /* a short stream's only chunk: its own size */
 	d = ls->nspare ? ls->spare[--ls->nspare] : cs__malloc(cap + 1);
 	if (d) {
 		memcpy(d, src, n);

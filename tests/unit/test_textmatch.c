@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
 #include <zlib.h>
 
 #include "chainsweep/logs.h"
@@ -342,6 +343,39 @@ static void test_log_edges(void **state)
 	assert_int_equal(log_both("big.log", big, NULL), 3);
 }
 
+/* The quick JSON check says yes only where jansson accepts, and yes to
+ * the common log line shapes (or the fast path would parse every line). */
+static void test_json_quick(void **state)
+{
+	static const char *const sure[] = {
+	        "{\"ts\":\"2023-03-29T10:00:00Z\",\"n\":12,\"r\":-0.5,\"b\":true,\"z\":null}",
+	        "{\"a\":[1,2,{\"b\":[]},{}],\"c\":\"x\\\"y\\\\z\\/\\u00e9\\ud83d\\ude00\"}",
+	        "  [ {\"k\" : \"v\" } , [ ] ]  ", "{}", "[0]",
+	        "{\"big\":123456789012345678,\"neg\":-123456789012345678}",
+	};
+	static const char *const unsure[] = {
+	        "", "x", "{", "{\"a\":}", "{\"a\":1,}", "[1,]", "{\"a\" 1}", "[01]", "[1.]",
+	        "[-]", "[1e5]", "[\"\\u0000\"]", "[\"\\ud800\"]", "[\"\\udc00\"]",
+	        "[\"\\x\"]", "[\"a\tb\"]", "[\"caf\xc3\xa9\"]", "[1] x", "\"s\"", "1",
+	        "[1234567890123456789]", "[truex]", "[nul]", "{\"a\":1}}",
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(sure) / sizeof(sure[0]); i++) {
+		json_error_t e;
+		json_t *r = json_loadb(sure[i], strlen(sure[i]), 0, &e);
+
+		assert_non_null(r);
+		json_decref(r);
+		if (!cs__json_surely_valid(sure[i], strlen(sure[i])))
+			fail_msg("not sure of [%s]", sure[i]);
+	}
+	for (i = 0; i < sizeof(unsure) / sizeof(unsure[0]); i++)
+		if (cs__json_surely_valid(unsure[i], strlen(unsure[i])))
+			fail_msg("sure of [%s]", unsure[i]);
+}
+
 /* gzip of text (one member). Caller frees. */
 static unsigned char *gz(const char *text, size_t n, size_t *out)
 {
@@ -415,6 +449,7 @@ int main(void)
 	        cmocka_unit_test(test_logs),
 	        cmocka_unit_test(test_log_edges),
 	        cmocka_unit_test(test_gzip_time),
+	        cmocka_unit_test(test_json_quick),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
