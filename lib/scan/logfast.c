@@ -17,6 +17,13 @@
  */
 #include <string.h>
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define LF_X86 1
+#else
+#define LF_X86 0
+#endif
+
 #include "scan/logscan_int.h"
 
 #define JSON_QUICK_DEPTH 64
@@ -294,4 +301,39 @@ int cs__json_unescape(const char *text, size_t n, char *out, size_t *outlen)
 	}
 	*outlen = o;
 	return 0;
+}
+
+#if LF_X86
+__attribute__((target("avx2,popcnt"))) static uint64_t newlines_avx2(const char *s, size_t n)
+{
+	const __m256i nl = _mm256_set1_epi8('\n');
+	uint64_t k = 0;
+	size_t i = 0;
+
+	for (; i + 32 <= n; i += 32) {
+		__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(s + i));
+
+		k += (uint64_t)__builtin_popcount(
+		        (unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, nl)));
+	}
+	for (; i < n; i++)
+		k += s[i] == '\n';
+	return k;
+}
+#endif
+
+uint64_t cs__count_newlines(const char *s, size_t n)
+{
+	const char *p = s, *end = s + n;
+	uint64_t k = 0;
+
+#if LF_X86
+	if (__builtin_cpu_supports("avx2"))
+		return newlines_avx2(s, n);
+#endif
+	while (p < end && (p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		k++;
+		p++;
+	}
+	return k;
 }

@@ -819,6 +819,31 @@ static int line_quiet(const struct lscan *ls, const struct job *j, const char *o
 	return 1;
 }
 
+/* The fast path over many lines at once: the bytes from `p` (a line's
+ * start in the chunk's own bytes) to the end of the last whole line
+ * before the next candidate, at most the line cap of them (so no line in
+ * it is long), or 0; *nlines: how many lines that is. Not for JSON, whose
+ * every line is checked. */
+static size_t skip_quiet(const struct lscan *ls, const struct job *j, const char *own,
+                         const char *p, size_t *cand, size_t *from, uint64_t *nlines)
+{
+	size_t at = (size_t)(p - own), lim;
+	const char *e;
+
+	if (*cand < at || *from > at) {
+		*from = at;
+		*cand = cs__tfilter_next(ls->m->tf, own, at, j->len);
+	}
+	lim = *cand < j->len ? *cand : j->len;
+	if (lim - at > ls->o.max_line)
+		lim = at + ls->o.max_line;
+	e = lim > at ? memrchr(p, '\n', lim - at) : NULL;
+	if (!e)
+		return 0;
+	*nlines = cs__count_newlines(p, (size_t)(e + 1 - p));
+	return (size_t)(e + 1 - p);
+}
+
 /* The lines of a chunk. A line that began in an earlier chunk, or goes on
  * in the next, or is longer than the cap, is searched in pieces. A whole
  * line in which the text pre-filter finds no candidate is counted and
@@ -833,9 +858,21 @@ static void scan_job(struct lscan *ls, struct job *j)
 	int fast = !ls->ref && ls->m->tf && j->f->fmt != F_XML && !memchr(own, '\0', j->len);
 
 	while (p < own_end) {
-		const char *nl = memchr(p, '\n', (size_t)(own_end - p));
-		const char *le = nl ? nl : own_end;
-		int head = !(p == own && j->cont), tail = nl != NULL || j->post == 0;
+		const char *nl, *le;
+		int head = !(p == own && j->cont), tail;
+		uint64_t k;
+		size_t skip;
+
+		if (fast && head && j->f->fmt != F_JSON &&
+		    (skip = skip_quiet(ls, j, own, p, &cand, &cand_from, &k)) != 0) {
+			j->lines += k;
+			line += k;
+			p += skip;
+			continue;
+		}
+		nl = memchr(p, '\n', (size_t)(own_end - p));
+		le = nl ? nl : own_end;
+		tail = nl != NULL || j->post == 0;
 		uint64_t before = head ? 0 : j->cont_len;
 		size_t n = (size_t)(le - p);
 

@@ -45,6 +45,8 @@ int cs__log_scan_mem_test(const struct cs_matcher *m, const char *name, const vo
  * at least), -1 for a broken escape. */
 int cs__json_surely_valid(const char *s, size_t n);
 int cs__json_unescape(const char *s, size_t n, char *out, size_t *outlen);
+/* The number of '\n' in s[0, n) (AVX2 when the CPU has it). */
+uint64_t cs__count_newlines(const char *s, size_t n);
 
 /* A log's bytes, decompressed (logsrc.c): gzip, bzip2 and xz by their own
  * libraries, which give every byte before a damaged tail; other
