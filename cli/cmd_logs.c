@@ -243,7 +243,7 @@ static void summary(struct logs_state *ls, const struct cs_log_result *r,
 	        r->seconds, (unsigned long long)r->hits, r->filtered ? ", " : "",
 	        r->filtered ? "some left out by --since/--until/--within-validity" : "");
 	if (r->decompress_seconds >= 0.05)
-		fprintf(stderr, "  %.1f s of it decompressing\n", r->decompress_seconds);
+		fprintf(stderr, "  %.1f CPU s decompressing\n", r->decompress_seconds);
 	for (i = 0; i < ls->ninds; i++) {
 		struct tally *t = &ls->inds[i];
 
