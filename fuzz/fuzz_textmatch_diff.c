@@ -30,6 +30,9 @@ static void setup(void)
 	cs_intel_finalize(in);
 	if (cs_matcher_new(in, NULL, NULL, &m) != CS_OK)
 		__builtin_trap();
+	cs__match_text_prepare(m);
+	if (!m->tf)
+		__builtin_trap();
 }
 
 struct col {

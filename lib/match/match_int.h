@@ -8,6 +8,7 @@
 #ifndef CS_MATCH_INT_H
 #define CS_MATCH_INT_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -106,7 +107,13 @@ struct cs_matcher {
 	size_t email_max; /* the longest e-mail indicator */
 	struct cs_map nets;
 	unsigned char v4len[33], v6len[129];
-	struct cs_tfilter *tf; /* the text pre-filter (textfilter.c) */
+	/* The text pre-filter (textfilter.c), built by the first log hunt
+	 * (cs__match_text_prepare) under tf_mu: file sweeps never pay for
+	 * it. NULL until then, or when it could not be built: the text
+	 * matchers then run the reference alone. */
+	struct cs_tfilter *tf;
+	int tf_tried;
+	pthread_mutex_t tf_mu;
 };
 
 
@@ -250,6 +257,9 @@ int cs__match_text_window(const struct cs_matcher *m, const char *s, size_t n, s
  * the start of the text or of a line.
  */
 int cs__tfilter_build(const struct cs_intel *in, struct cs_tfilter **out);
+/* Build m's pre-filter once (thread-safe; the log hunt calls it before its
+ * workers start). */
+void cs__match_text_prepare(const struct cs_matcher *m);
 void cs__tfilter_free(struct cs_tfilter *t);
 size_t cs__tfilter_next(const struct cs_tfilter *t, const char *text, size_t from, size_t n);
 int cs__tfilter_any(const struct cs_tfilter *t, const char *s, size_t n);

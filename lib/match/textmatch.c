@@ -96,7 +96,20 @@ int cs__match_build_net(struct cs_matcher *m)
 			return CS_ERR_NOMEM;
 		m->naddr++;
 	}
-	return cs__tfilter_build(m->intel, &m->tf);
+	return CS_OK;
+}
+
+void cs__match_text_prepare(const struct cs_matcher *cm)
+{
+	struct cs_matcher *m = (struct cs_matcher *)(uintptr_t)cm;
+
+	pthread_mutex_lock(&m->tf_mu);
+	if (!m->tf_tried) {
+		m->tf_tried = 1;
+		if (cs__tfilter_build(m->intel, &m->tf) != CS_OK)
+			m->tf = NULL;
+	}
+	pthread_mutex_unlock(&m->tf_mu);
 }
 
 /* ---- lookups ---- */

@@ -1545,6 +1545,7 @@ static int lscan_begin(struct lscan *ls, const struct cs_matcher *m, const struc
 	if (ls->o.max_line > MAX_LINE_CAP)
 		ls->o.max_line = MAX_LINE_CAP;
 	ls->overlap = cs__match_text_span(m) + 2;
+	cs__match_text_prepare(m);
 	pthread_mutex_init(&ls->mu, NULL);
 	pthread_cond_init(&ls->work, NULL);
 	pthread_cond_init(&ls->done, NULL);
