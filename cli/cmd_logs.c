@@ -238,6 +238,8 @@ static void summary(struct logs_state *ls, const struct cs_log_result *r,
 		json_object_set_new(o, "files_failed", json_integer((json_int_t)r->files_failed));
 		json_object_set_new(o, "filtered", json_integer((json_int_t)r->filtered));
 		json_object_set_new(o, "files_stopped", json_integer((json_int_t)r->files_stopped));
+		json_object_set_new(o, "seconds", json_real(r->seconds));
+		json_object_set_new(o, "decompress_seconds", json_real(r->decompress_seconds));
 		if (r->stopped)
 			json_object_set_new(o, "stopped",
 			                    json_string(cs_scan_reason_name(r->stopped)));
@@ -252,6 +254,8 @@ static void summary(struct logs_state *ls, const struct cs_log_result *r,
 	        (unsigned long long)r->files, (unsigned long long)r->lines, (double)r->bytes / 1e6,
 	        r->seconds, (unsigned long long)r->hits, r->filtered ? ", " : "",
 	        r->filtered ? "some left out by --since/--until/--within-validity" : "");
+	if (r->decompress_seconds >= 0.05)
+		fprintf(stderr, "  %.1f CPU s decompressing\n", r->decompress_seconds);
 	for (i = 0; i < ls->ninds; i++) {
 		struct tally *t = &ls->inds[i];
 

@@ -91,6 +91,7 @@ struct cs_log_result {
 	int stopped; /* 0, or CS_COV_TIME_LIMIT / CS_COV_INTERRUPTED: why it stopped early */
 	double seconds;
 	int incomplete; /* some file was not read to its end */
+	double decompress_seconds; /* CPU seconds the reading thread spent decoding */
 };
 
 /*

@@ -8,6 +8,7 @@
 #ifndef CS_MATCH_INT_H
 #define CS_MATCH_INT_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -60,6 +61,7 @@ struct cs_canchor {
 };
 
 struct cs_yvariants;
+struct cs_tfilter;
 
 struct cs_matcher {
 	const struct cs_intel *intel;
@@ -105,6 +107,13 @@ struct cs_matcher {
 	size_t email_max; /* the longest e-mail indicator */
 	struct cs_map nets;
 	unsigned char v4len[33], v6len[129];
+	/* The text pre-filter (textfilter.c), built by the first log hunt
+	 * (cs__match_text_prepare) under tf_mu: file sweeps never pay for
+	 * it. NULL until then, or when it could not be built: the text
+	 * matchers then run the reference alone. */
+	struct cs_tfilter *tf;
+	int tf_tried;
+	pthread_mutex_t tf_mu;
 };
 
 
@@ -235,5 +244,28 @@ size_t cs__match_text_span(const struct cs_matcher *m);
 #define CS_TEXT_CUT_RIGHT 2u
 int cs__match_text_window(const struct cs_matcher *m, const char *s, size_t n, size_t from,
                           size_t to, unsigned cut, cs_text_fn fn, void *ud);
+/* The reference matcher: the same answers as the two above, token by
+ * token with exact lookups and no pre-filter. Kept for the differential
+ * tests (tests/unit/test_textmatch.c, fuzz/fuzz_textmatch_diff.c). */
+/*
+ * The text pre-filter (textfilter.c): built from the intel's network and
+ * digest indicators, immutable afterwards. cs__tfilter_next gives the
+ * offset, at or after `from`, of a byte in a token of text[from, n) that
+ * the reference matcher might match, or n when there is none; it never
+ * misses one (tokens do not cross a '\n', so a line is a candidate when
+ * the offset falls inside it). `from` must start a token's surroundings:
+ * the start of the text or of a line.
+ */
+int cs__tfilter_build(const struct cs_intel *in, struct cs_tfilter **out);
+/* Build m's pre-filter once (thread-safe; the log hunt calls it before its
+ * workers start). */
+void cs__match_text_prepare(const struct cs_matcher *m);
+void cs__tfilter_free(struct cs_tfilter *t);
+size_t cs__tfilter_next(const struct cs_tfilter *t, const char *text, size_t from, size_t n);
+int cs__tfilter_any(const struct cs_tfilter *t, const char *s, size_t n);
+int cs__match_text_ref(const struct cs_matcher *m, const char *s, size_t n, cs_text_fn fn,
+                       void *ud);
+int cs__match_text_window_ref(const struct cs_matcher *m, const char *s, size_t n, size_t from,
+                              size_t to, unsigned cut, cs_text_fn fn, void *ud);
 
 #endif /* CS_MATCH_INT_H */

@@ -827,6 +827,7 @@ int cs_matcher_new_opts(const struct cs_intel *intel, const struct cs_matcher_op
 	m->allow_slow = o && o->allow_slow_yara;
 	cs__map_init(&m->names);
 	cs__map_init(&m->nets);
+	pthread_mutex_init(&m->tf_mu, NULL);
 	cs__map_init(&m->canchors);
 	cs__arena_init(&m->arena);
 	n = cs_intel_count(intel);
@@ -880,6 +881,8 @@ void cs_matcher_free(struct cs_matcher *m)
 		return;
 	cs__map_release(&m->names);
 	cs__map_release(&m->nets);
+	cs__tfilter_free(m->tf);
+	pthread_mutex_destroy(&m->tf_mu);
 	cs__arena_release(&m->arena);
 	free(m->name_v);
 	free(m->path_v);

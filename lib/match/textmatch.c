@@ -99,6 +99,19 @@ int cs__match_build_net(struct cs_matcher *m)
 	return CS_OK;
 }
 
+void cs__match_text_prepare(const struct cs_matcher *cm)
+{
+	struct cs_matcher *m = (struct cs_matcher *)(uintptr_t)cm;
+
+	pthread_mutex_lock(&m->tf_mu);
+	if (!m->tf_tried) {
+		m->tf_tried = 1;
+		if (cs__tfilter_build(m->intel, &m->tf) != CS_OK)
+			m->tf = NULL;
+	}
+	pthread_mutex_unlock(&m->tf_mu);
+}
+
 /* ---- lookups ---- */
 
 struct tm_ctx {
@@ -371,17 +384,32 @@ size_t cs__match_text_span(const struct cs_matcher *m)
 	return m->email_max > URL_MAX_LEN ? m->email_max : URL_MAX_LEN;
 }
 
+int cs__match_text_ref(const struct cs_matcher *m, const char *s, size_t n, cs_text_fn fn,
+                       void *ud)
+{
+	return cs__match_text_window_ref(m, s, n, 0, n, 0, fn, ud);
+}
+
 int cs__match_text(const struct cs_matcher *m, const char *s, size_t n, cs_text_fn fn, void *ud)
 {
 	return cs__match_text_window(m, s, n, 0, n, 0, fn, ud);
 }
 
-/* One pass over the window: runs of name characters are names, dotted
- * quads or digests, a run followed by "://" starts a URL, a run after '@'
- * ends an e-mail address; IPv6 candidates are found in a second pass. A
- * run that touches a cut edge is skipped: its true extent is not known. */
 int cs__match_text_window(const struct cs_matcher *m, const char *s, size_t n, size_t from,
                           size_t to, unsigned cut, cs_text_fn fn, void *ud)
+{
+	if (m->tf && !cs__tfilter_any(m->tf, s, n))
+		return 0;
+	return cs__match_text_window_ref(m, s, n, from, to, cut, fn, ud);
+}
+
+/* The reference matcher. One pass over the window: runs of name
+ * characters are names, dotted quads or digests, a run followed by "://"
+ * starts a URL, a run after '@' ends an e-mail address; IPv6 candidates
+ * are found in a second pass. A run that touches a cut edge is skipped:
+ * its true extent is not known. */
+int cs__match_text_window_ref(const struct cs_matcher *m, const char *s, size_t n, size_t from,
+                              size_t to, unsigned cut, cs_text_fn fn, void *ud)
 {
 	struct tm_ctx c;
 	size_t i = 0;

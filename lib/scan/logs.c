@@ -15,6 +15,7 @@
  * structured reader cannot parse is reported and still searched.
  */
 #include <dirent.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -146,6 +147,11 @@ struct lscan {
 	struct job *queue_head, *queue_tail; /* waiting for a worker */
 	size_t overlap;                      /* context shown on each side of a piece */
 	const struct cs__log_test *test;
+	int ref; /* test->reference */
+	/* Chunk buffers given back by deliver(), for the reading thread to
+	 * fill again (fresh 4 MiB buffers cost page faults and zeroing). */
+	char *spare[4];
+	unsigned nspare;
 	int closing;
 	int rc;
 	double t0;
@@ -176,6 +182,33 @@ static const char *stop_words(const struct lscan *ls)
 static char *dupn(const char *s, size_t n)
 {
 	return cs__strndup(s, n);
+}
+
+/* A copy of the first n bytes of a chunk being gathered (at most the
+ * reading buffer's size), NUL-terminated, in a spare buffer when there is
+ * one. Only the reading thread calls these two. */
+static char *chunk_dup(struct lscan *ls, const char *src, size_t n)
+{
+	size_t cap = CHUNK + ls->o.max_line + 2 * ls->overlap;
+	char *d;
+
+	if (n > cap || n < cap / 2)
+		return dupn(src, n); /* a short stream's only chunk: its own size */
+	d = ls->nspare ? ls->spare[--ls->nspare] : cs__malloc(cap + 1);
+	if (d) {
+		memcpy(d, src, n);
+		d[n] = '\0';
+	}
+	return d;
+}
+
+static void chunk_put(struct lscan *ls, char *data)
+{
+	if (data && ls->nspare < CS_ARRAY_SIZE(ls->spare) &&
+	    malloc_usable_size(data) > CHUNK + ls->o.max_line + 2 * ls->overlap)
+		ls->spare[ls->nspare++] = data;
+	else
+		free(data);
 }
 
 static void job_diag(struct job *j, uint64_t line, const char *reason, const char *fmt, ...)
@@ -263,6 +296,8 @@ static int on_text(void *ud, enum cs_kind observed, size_t off, size_t len,
 static int match(struct line_ctx *c, const char *s, size_t n, const char *alt)
 {
 	c->alt = alt;
+	if (c->ls->ref)
+		return cs__match_text_ref(c->ls->m, s, n, on_text, c);
 	return cs__match_text(c->ls->m, s, n, on_text, c);
 }
 
@@ -737,6 +772,8 @@ static int scan_piece(struct lscan *ls, struct job *j, const char *w, size_t wn,
 	c.base = a;
 	c.li = li;
 	c.first_hit = first_hit;
+	if (ls->ref)
+		return cs__match_text_window_ref(ls->m, w, wn, a, b, cut, on_text, &c);
 	return cs__match_text_window(ls->m, w, wn, a, b, cut, on_text, &c);
 }
 
@@ -799,18 +836,97 @@ static int scan_long(struct lscan *ls, struct job *j, const char *p, const char 
 	return 0;
 }
 
+/* The fast path: 1 when the whole line [p, p+n) of the chunk's own bytes
+ * can be left alone, because the text pre-filter finds no candidate in it
+ * (*cand caches the next candidate's offset in `own`, valid from *from).
+ * A JSON line must also be valid JSON for sure (or scan_line parses it
+ * and reports it) and hold no escaped candidate. */
+static int line_quiet(const struct lscan *ls, const struct job *j, const char *own, const char *p,
+                      size_t n, size_t *cand, size_t *from)
+{
+	size_t at = (size_t)(p - own);
+	const struct cs_tfilter *tf = ls->m->tf;
+
+	if (*cand < at || *from > at) {
+		*from = at;
+		*cand = cs__tfilter_next(tf, own, at, j->len);
+	}
+	if (*cand < at + n)
+		return 0;
+	if (j->f->fmt == F_JSON) {
+		if (n && p[n - 1] == '\r')
+			n--;
+		if (memchr(p, '\\', n)) {
+			char *d = cs__malloc(n + 1);
+			size_t dn;
+			int quiet = d && cs__json_unescape(p, n, d, &dn) == 0 &&
+			            !cs__tfilter_any(tf, d, dn);
+
+			free(d);
+			if (!quiet)
+				return 0;
+		}
+		return cs__json_surely_valid(p, n);
+	}
+	return 1;
+}
+
+/* The fast path over many lines at once: the bytes from `p` (a line's
+ * start in the chunk's own bytes) to the end of the last whole line
+ * before the next candidate, at most the line cap of them (so no line in
+ * it is long), or 0; *nlines: how many lines that is. Not for JSON, whose
+ * every line is checked. */
+static size_t skip_quiet(const struct lscan *ls, const struct job *j, const char *own,
+                         const char *p, size_t *cand, size_t *from, uint64_t *nlines)
+{
+	size_t at = (size_t)(p - own), lim;
+	const char *e;
+
+	if (*cand < at || *from > at) {
+		*from = at;
+		*cand = cs__tfilter_next(ls->m->tf, own, at, j->len);
+	}
+	lim = *cand < j->len ? *cand : j->len;
+	if (lim - at > ls->o.max_line)
+		lim = at + ls->o.max_line;
+	e = lim > at ? memrchr(p, '\n', lim - at) : NULL;
+	if (!e)
+		return 0;
+	*nlines = cs__count_newlines(p, (size_t)(e + 1 - p));
+	return (size_t)(e + 1 - p);
+}
+
 /* The lines of a chunk. A line that began in an earlier chunk, or goes on
- * in the next, or is longer than the cap, is searched in pieces. */
+ * in the next, or is longer than the cap, is searched in pieces. A whole
+ * line in which the text pre-filter finds no candidate is counted and
+ * left alone (line_quiet): no time, host or JSON parsing for it. XML keeps
+ * the full path (its event state runs across lines), and so does a chunk
+ * holding a NUL byte (each such line is reported). */
 static void scan_job(struct lscan *ls, struct job *j)
 {
 	const char *own = j->data + j->pre, *own_end = own + j->len, *p = own;
-	size_t max_line = ls->o.max_line;
+	size_t max_line = ls->o.max_line, cand = 0, cand_from = SIZE_MAX;
 	uint64_t line = j->line0;
+	/* Events (Sigma rules) need every line, candidates or not. */
+	int fast = !ls->ref && !ls->o.on_event && ls->m->tf && j->f->fmt != F_XML &&
+	           !memchr(own, '\0', j->len);
 
 	while (p < own_end) {
-		const char *nl = memchr(p, '\n', (size_t)(own_end - p));
-		const char *le = nl ? nl : own_end;
-		int head = !(p == own && j->cont), tail = nl != NULL || j->post == 0;
+		const char *nl, *le;
+		int head = !(p == own && j->cont), tail;
+		uint64_t k;
+		size_t skip;
+
+		if (fast && head && j->f->fmt != F_JSON &&
+		    (skip = skip_quiet(ls, j, own, p, &cand, &cand_from, &k)) != 0) {
+			j->lines += k;
+			line += k;
+			p += skip;
+			continue;
+		}
+		nl = memchr(p, '\n', (size_t)(own_end - p));
+		le = nl ? nl : own_end;
+		tail = nl != NULL || j->post == 0;
 		uint64_t before = head ? 0 : j->cont_len;
 		size_t n = (size_t)(le - p);
 
@@ -822,7 +938,9 @@ static void scan_job(struct lscan *ls, struct job *j)
 			         "line longer than %zu bytes: searched in pieces", max_line);
 		}
 		if (head && tail && n <= max_line) {
-			if (scan_line(ls, j, p, n, line, j->off0 + (uint64_t)(p - own)))
+			if (fast && line_quiet(ls, j, own, p, n, &cand, &cand_from))
+				;
+			else if (scan_line(ls, j, p, n, line, j->off0 + (uint64_t)(p - own)))
 				return;
 		} else if (scan_long(ls, j, p, le, head, tail, line)) {
 			return;
@@ -971,7 +1089,7 @@ static void deliver(struct lscan *ls, struct job *j)
 	}
 	free(j->hits);
 	free(j->diags);
-	free(j->data);
+	chunk_put(ls, j->data);
 	free(j);
 }
 
@@ -1310,7 +1428,7 @@ static int read_stream(struct lscan *ls, struct log_file *f, struct cs__logsrc *
 				inl = f->fmt == F_XML || ls->o.threads <= 1;
 			}
 			if (have > lead) {
-				chunk = dupn(buf, have);
+				chunk = chunk_dup(ls, buf, have);
 				rc = chunk ? submit(&p, chunk, lead, have - lead, 0, inl) : CS_ERR_NOMEM;
 			}
 			break;
@@ -1347,7 +1465,7 @@ static int read_stream(struct lscan *ls, struct log_file *f, struct cs__logsrc *
 		if (r <= 0) {
 			/* The end (or an error): the rest is the last line. */
 			if (np) {
-				chunk = dupn(buf, have);
+				chunk = chunk_dup(ls, buf, have);
 				rc = chunk ? submit(&p, chunk, lead, np, 0, inl) : CS_ERR_NOMEM;
 			}
 			break;
@@ -1365,7 +1483,7 @@ static int read_stream(struct lscan *ls, struct log_file *f, struct cs__logsrc *
 			continue;
 		}
 		used = lead + take;
-		chunk = dupn(buf, used + post);
+		chunk = chunk_dup(ls, buf, used + post);
 		if (!chunk) {
 			rc = CS_ERR_NOMEM;
 			break;
@@ -1668,6 +1786,7 @@ static int scan_source(struct lscan *ls, const char *name, struct cs__logsrc *sr
 		rc = scan_evtx(ls, &f, src);
 	else
 		rc = read_stream(ls, &f, src);
+	ls->res->decompress_seconds += cs__logsrc_seconds(src);
 	raw = cs__logsrc_raw(src, &eof);
 	ls->raw_done += raw;
 	if (!rc && !f.failed && fd >= 0 && st0 && S_ISREG(st0->st_mode) && fstat(fd, &st1) == 0 &&
@@ -1811,6 +1930,7 @@ static int lscan_begin(struct lscan *ls, const struct cs_matcher *m, const struc
 	if (ls->o.max_line > MAX_LINE_CAP)
 		ls->o.max_line = MAX_LINE_CAP;
 	ls->overlap = cs__match_text_span(m) + 2;
+	cs__match_text_prepare(m);
 	pthread_mutex_init(&ls->mu, NULL);
 	pthread_cond_init(&ls->work, NULL);
 	pthread_cond_init(&ls->done, NULL);
@@ -1840,6 +1960,8 @@ static int lscan_end(struct lscan *ls, pthread_t *th, unsigned nth, double t0, i
 	pthread_mutex_destroy(&ls->mu);
 	pthread_cond_destroy(&ls->work);
 	pthread_cond_destroy(&ls->done);
+	while (ls->nspare)
+		free(ls->spare[--ls->nspare]);
 	ls->res->seconds = cs__now() - t0;
 	if (ls->res->files_failed)
 		ls->res->incomplete = 1;
@@ -1862,6 +1984,7 @@ int cs__log_scan_test(const struct cs_matcher *m, const char *const *paths, size
 	lscan_begin(&ls, m, o, res, th, &nth);
 	ls.t0 = t0;
 	ls.test = test;
+	ls.ref = test && test->reference;
 	for (i = 0; i < n && !rc && !ls.rc; i++) {
 		struct stat st;
 
@@ -1887,6 +2010,13 @@ int cs_log_scan(const struct cs_matcher *m, const char *const *paths, size_t n,
 int cs_log_scan_mem(const struct cs_matcher *m, const char *name, const void *data, size_t len,
                     const struct cs_log_opts *o, struct cs_log_result *res)
 {
+	return cs__log_scan_mem_test(m, name, data, len, o, NULL, res);
+}
+
+int cs__log_scan_mem_test(const struct cs_matcher *m, const char *name, const void *data,
+                          size_t len, const struct cs_log_opts *o,
+                          const struct cs__log_test *test, struct cs_log_result *res)
+{
 	struct lscan ls;
 	pthread_t th[64];
 	unsigned nth;
@@ -1898,6 +2028,8 @@ int cs_log_scan_mem(const struct cs_matcher *m, const char *name, const void *da
 		return CS_ERR_INVALID;
 	lscan_begin(&ls, m, o, res, th, &nth);
 	ls.t0 = t0;
+	ls.test = test;
+	ls.ref = test && test->reference;
 	src = cs__logsrc_mem(data ? data : "", len);
 	if (!src)
 		return lscan_end(&ls, th, nth, t0, CS_ERR_NOMEM);

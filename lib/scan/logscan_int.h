@@ -27,12 +27,27 @@ int cs__time_any(const char *s, size_t n, int year, int tz_min, int64_t *ms);
 struct cs__log_test {
 	void (*after_read)(void *ud, int fd, uint64_t raw);
 	void *ud;
+	/* Differential tests: search every line with the reference matcher
+	 * (cs__match_text_ref), with none of the fast path's skipping. */
+	int reference;
 };
 
 /* cs_log_scan() with a test hook (NULL for none). */
 int cs__log_scan_test(const struct cs_matcher *m, const char *const *paths, size_t n,
                       const struct cs_log_opts *o, const struct cs__log_test *test,
                       struct cs_log_result *res);
+/* cs_log_scan_mem() with a test hook (NULL for none). */
+int cs__log_scan_mem_test(const struct cs_matcher *m, const char *name, const void *data,
+                          size_t len, const struct cs_log_opts *o,
+                          const struct cs__log_test *test, struct cs_log_result *res);
+
+/* The fast line path (logfast.c): 1 only for a line jansson surely
+ * accepts; the line with every JSON escape decoded into `out` (n bytes
+ * at least), -1 for a broken escape. */
+int cs__json_surely_valid(const char *s, size_t n);
+int cs__json_unescape(const char *s, size_t n, char *out, size_t *outlen);
+/* The number of '\n' in s[0, n) (AVX2 when the CPU has it). */
+uint64_t cs__count_newlines(const char *s, size_t n);
 
 /* A log's bytes, decompressed (logsrc.c): gzip, bzip2 and xz by their own
  * libraries, which give every byte before a damaged tail; other
@@ -50,6 +65,8 @@ const char *cs__logsrc_error(const struct cs__logsrc *s);
  * handed out again by the next reads. Returns how many there are (fewer
  * at the end or before an error, which the next read after them reports). */
 size_t cs__logsrc_peek(struct cs__logsrc *s, void *buf, size_t n);
+/* Seconds spent decoding so far (0 for a plain source). */
+double cs__logsrc_seconds(const struct cs__logsrc *s);
 /* Bytes taken from the input so far; *at_eof: its end was seen. */
 uint64_t cs__logsrc_raw(const struct cs__logsrc *s, int *at_eof);
 void cs__logsrc_free(struct cs__logsrc *s);

@@ -898,7 +898,7 @@ static void test_growing(void **state)
 	size_t len;
 	uint8_t *f = std_file(2, 2, &len);
 	struct grow g = {path, f + 4096 + EB_CHUNK, EB_CHUNK, 0};
-	struct cs__log_test t = {grow_after_read, &g};
+	struct cs__log_test t = {.after_read = grow_after_read, .ud = &g};
 	struct cs_log_opts o;
 	struct hunt h;
 	FILE *fp;

@@ -863,7 +863,7 @@ static void test_changed_while_read(void **state)
 	struct hunt h;
 	struct cs_log_opts o;
 	struct shrink sh;
-	struct cs__log_test t = {shrink_after_read, &sh};
+	struct cs__log_test t = {shrink_after_read, &sh, 0};
 	FILE *f;
 	size_t k;
 	int mode;

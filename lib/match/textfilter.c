@@ -1,0 +1,850 @@
+/*
+ * The text matcher's pre-filter (docs/log-hunt.md, "Speed"): a pass that
+ * says where in a text the reference matcher (textmatch.c) could find a
+ * hit, so that the hunt leaves every other line alone.
+ *
+ * It must never miss: every token the reference would look up is looked
+ * at here, in the same way or a looser one, and only an answer of "no
+ * indicator can match this token" lets it go. It may say "maybe" more
+ * often (a near miss under an indicator's name, a filter collision); the
+ * reference then decides. The differential tests hold it to that.
+ *
+ * Most bytes cannot start a match. Every hit the reference can report is
+ * found from a byte the filter looks for: a '.' (names, dotted quads and
+ * e-mail domains all hold one), a ':' (an IPv6 address, or "://" after a
+ * URL's scheme) and, when the intel holds digests, 16 hex digits in a row
+ * (a digest of 32 or more holds such a block at any 16-byte grid). An
+ * AVX2 loop, chosen at run time, finds those bytes 32 at a time; a scalar
+ * loop does the same elsewhere. Around such a byte, the token is taken
+ * as the reference takes it, and checked:
+ *
+ *  - a name: its last label against a small bitmap of the intel's last
+ *    labels (8 KiB, cache-resident; it turns away numbers and most other
+ *    text at once), then every suffix on a label boundary against a
+ *    blocked Bloom filter (about 16 bits a key), then an exact table of
+ *    32-bit fingerprints. The suffix hashes come from one pass from the
+ *    right, so a name is read once;
+ *  - a dotted quad (exactly as inet_pton reads one): the address under
+ *    each prefix length the intel has, in the same tables;
+ *  - a URL: its host, when the authority is plain (name characters, a
+ *    port, user information); anything else in the authority ('%', a
+ *    bracket, a defanged form) is "maybe";
+ *  - an IPv6 candidate: parsed, and looked up like an IPv4 address;
+ *  - a digest: its lower-case hex.
+ */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define TF_X86 1
+#else
+#define TF_X86 0
+#endif
+
+#include "match/match_int.h"
+
+#define TLD_BITS 65536u
+#define V6_MAX   46 /* INET6_ADDRSTRLEN: the reference's longest candidate */
+
+enum { TAG_NAME = 1, TAG_HOST, TAG_HEX, TAG_V4, TAG_V6, TAG_TLD };
+
+struct cs_tfilter {
+	uint64_t *tld;   /* TLD_BITS bits: last labels of name and host keys */
+	uint64_t *bloom; /* words; bloom_mask + 1 of them */
+	size_t bloom_mask;
+	uint32_t *fp; /* fingerprints (never 0), open addressing */
+	size_t fp_mask, nkeys;
+	unsigned hex_lens;  /* bit k: digests of 32 << ... see hex_bit() */
+	unsigned char v4len[33], v6len[129];
+	unsigned char v4lens[33], nv4lens;
+	uint64_t v4b16[65536 / 64]; /* /16 prefixes under some IPv4 key */
+	unsigned char cls[256];     /* C_* per byte */
+	int have_v6, have_url, have_email, have_names;
+	int tld_digits;   /* some key's last label is all digits */
+	int single_label; /* some name key has no dot */
+	int avx2;
+};
+
+#define C_NAME  1u
+#define C_HEX   2u
+#define C_DIGIT 4u
+
+/* ---- hashing ---- */
+
+static inline unsigned lower(unsigned c)
+{
+	return c + ((unsigned)(c - 'A') < 26u ? 32u : 0u);
+}
+
+static inline uint64_t step(uint64_t h, unsigned c)
+{
+	return (h ^ lower(c)) * 0x100000001b3ULL;
+}
+
+static inline uint64_t fmix(uint64_t h, unsigned tag)
+{
+	h ^= (uint64_t)tag * 0x9e3779b97f4a7c15ULL;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return h;
+}
+
+/* The hash of s[0, n) read from the right, as the name check reads it. */
+static uint64_t hash_back(const char *s, size_t n)
+{
+	uint64_t h = 0;
+
+	while (n)
+		h = step(h, (unsigned char)s[--n]);
+	return h;
+}
+
+static uint64_t bloom_bits(uint64_t f)
+{
+	return (1ULL << ((f >> 40) & 63)) | (1ULL << ((f >> 46) & 63)) | (1ULL << ((f >> 52) & 63));
+}
+
+static inline uint32_t fp_of(uint64_t f)
+{
+	return (uint32_t)(f >> 32) | 1u;
+}
+
+static int probe(const struct cs_tfilter *t, uint64_t h, unsigned tag)
+{
+	uint64_t f = fmix(h, tag), bits = bloom_bits(f);
+	uint32_t want;
+	size_t i;
+
+	if ((t->bloom[f & t->bloom_mask] & bits) != bits)
+		return 0;
+	want = fp_of(f);
+	for (i = (size_t)(f >> 8) & t->fp_mask;; i = (i + 1) & t->fp_mask) {
+		if (t->fp[i] == want)
+			return 1;
+		if (!t->fp[i])
+			return 0;
+	}
+}
+
+static void insert(struct cs_tfilter *t, uint64_t h, unsigned tag)
+{
+	uint64_t f = fmix(h, tag);
+	uint32_t want = fp_of(f);
+	size_t i;
+
+	t->bloom[f & t->bloom_mask] |= bloom_bits(f);
+	for (i = (size_t)(f >> 8) & t->fp_mask;; i = (i + 1) & t->fp_mask) {
+		if (t->fp[i] == want)
+			return;
+		if (!t->fp[i]) {
+			t->fp[i] = want;
+			return;
+		}
+	}
+}
+
+static inline int tld_has(const struct cs_tfilter *t, uint64_t h)
+{
+	uint64_t f = fmix(h, TAG_TLD) & (TLD_BITS - 1);
+
+	return (int)((t->tld[f >> 6] >> (f & 63)) & 1);
+}
+
+static void tld_add(struct cs_tfilter *t, uint64_t h)
+{
+	uint64_t f = fmix(h, TAG_TLD) & (TLD_BITS - 1);
+
+	t->tld[f >> 6] |= 1ULL << (f & 63);
+}
+
+/* ---- character classes ---- */
+
+static inline int is_alnum(unsigned c)
+{
+	return (unsigned)((c | 32) - 'a') < 26u || (unsigned)(c - '0') < 10u;
+}
+
+static inline int is_name(unsigned c)
+{
+	return is_alnum(c) || c == '.' || c == '-' || c == '_';
+}
+
+static inline int is_hex(unsigned c)
+{
+	return (unsigned)((c | 32) - 'a') < 6u || (unsigned)(c - '0') < 10u;
+}
+
+static int url_stop(unsigned c)
+{
+	return c <= 0x20 || c == 0x7f || c == '"' || c == '\'' || c == '<' || c == '>' || c == '`' ||
+	       c == '|' || c == '{' || c == '}' || c == '^' || c == '\\';
+}
+
+static unsigned hex_bit(size_t len)
+{
+	return len == 32 ? 1u : len == 40 ? 2u : len == 64 ? 4u : len == 128 ? 8u : 0u;
+}
+
+/* inet_pton's dotted quad: four decimal parts of 0..255 without leading
+ * zeros, three dots, nothing else. */
+static int quad(const unsigned char *s, size_t n, uint32_t *addr)
+{
+	uint32_t a = 0, v = 0;
+	size_t i, digits = 0;
+	int parts = 0;
+
+	if (n < 7 || n > 15)
+		return 0;
+	for (i = 0; i < n; i++) {
+		unsigned c = s[i];
+
+		if (c - '0' < 10u) {
+			if (digits && v == 0)
+				return 0;
+			v = v * 10 + (c - '0');
+			if (v > 255)
+				return 0;
+			if (!digits++)
+				parts++;
+		} else if (c == '.' && digits) {
+			if (parts == 4)
+				return 0;
+			a = a << 8 | v;
+			v = 0;
+			digits = 0;
+		} else {
+			return 0;
+		}
+	}
+	if (parts != 4 || !digits)
+		return 0;
+	*addr = a << 8 | v;
+	return 1;
+}
+
+static uint64_t v4_key(uint32_t a, unsigned plen)
+{
+	uint32_t mask = plen ? 0xffffffffu << (32 - plen) : 0;
+
+	return (uint64_t)plen << 32 | (a & mask);
+}
+
+static int v4_probe(const struct cs_tfilter *t, uint32_t a)
+{
+	unsigned k;
+
+	if (!((t->v4b16[a >> 22] >> ((a >> 16) & 63)) & 1))
+		return 0;
+	for (k = 0; k < t->nv4lens; k++)
+		if (probe(t, v4_key(a, t->v4lens[k]), TAG_V4))
+			return 1;
+	return 0;
+}
+
+static uint64_t v6_key(const unsigned char *a, unsigned plen)
+{
+	uint64_t h = plen;
+	unsigned i;
+
+	for (i = 0; i < 16; i++) {
+		unsigned bits = plen > i * 8 ? plen - i * 8 : 0;
+		unsigned char mask = bits >= 8 ? 0xff : (unsigned char)(0xff << (8 - bits));
+
+		h = step(h, (unsigned)(a[i] & mask) + 256u);
+	}
+	return h;
+}
+
+/* ---- building ---- */
+
+static size_t pow2_at_least(size_t n)
+{
+	size_t p = 64;
+
+	while (p < n)
+		p <<= 1;
+	return p;
+}
+
+/* A name key: every suffix of a text name is probed, and its last label
+ * must be in the bitmap. */
+static void add_name(struct cs_tfilter *t, const char *v, size_t n, unsigned tag)
+{
+	const char *dot;
+
+	while (n && v[n - 1] == '.')
+		n--;
+	if (!n)
+		return;
+	dot = memrchr(v, '.', n);
+	if (!dot)
+		t->single_label = 1;
+	dot = dot ? dot + 1 : v;
+	if (strspn(dot, "0123456789") >= n - (size_t)(dot - v))
+		t->tld_digits = 1;
+	tld_add(t, hash_back(dot, n - (size_t)(dot - v)));
+	insert(t, hash_back(v, n), tag);
+}
+
+/* The host of a canonical URL ("scheme://[user@]host[:port]/..."). */
+static void add_url(struct cs_tfilter *t, const char *u)
+{
+	const char *a = strstr(u, "://"), *e, *at, *h, *colon;
+
+	t->have_url = 1;
+	if (!a)
+		return;
+	a += 3;
+	e = a + strcspn(a, "/?#");
+	for (at = NULL, h = a; h < e; h++)
+		if (*h == '@')
+			at = h;
+	h = at ? at + 1 : a;
+	if (h < e && *h == '[')
+		return; /* an IPv6 host: the text side says "maybe" on '[' */
+	colon = memchr(h, ':', (size_t)(e - h));
+	if (colon)
+		e = colon;
+	while (e > h && e[-1] == '.')
+		e--;
+	insert(t, hash_back(h, (size_t)(e - h)), TAG_HOST);
+}
+
+static void add_net(struct cs_tfilter *t, const char *v, int cidr)
+{
+	char buf[64];
+	const char *slash = cidr ? strchr(v, '/') : NULL;
+	size_t n = slash ? (size_t)(slash - v) : strlen(v);
+	unsigned char a[16];
+	long plen;
+	int v6;
+
+	if (n >= sizeof(buf))
+		return;
+	memcpy(buf, v, n);
+	buf[n] = '\0';
+	v6 = strchr(buf, ':') != NULL;
+	if (inet_pton(v6 ? AF_INET6 : AF_INET, buf, a) != 1)
+		return;
+	plen = slash ? strtol(slash + 1, NULL, 10) : v6 ? 128 : 32;
+	if (plen < 0 || plen > (v6 ? 128 : 32))
+		return;
+	if (v6) {
+		t->have_v6 = 1;
+		t->v6len[plen] = 1;
+		insert(t, v6_key(a, (unsigned)plen), TAG_V6);
+	} else {
+		uint32_t x = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
+
+		uint32_t b16, nb16 = plen >= 16 ? 1u : 1u << (16 - plen), k;
+
+		b16 = (x >> 16) & (plen >= 16 ? 0xffffu : ~(nb16 - 1) & 0xffffu);
+		for (k = 0; k < nb16; k++)
+			t->v4b16[(b16 + k) >> 6] |= 1ULL << ((b16 + k) & 63);
+		if (!t->v4len[plen])
+			t->v4lens[t->nv4lens++] = (unsigned char)plen;
+		t->v4len[plen] = 1;
+		insert(t, v4_key(x, (unsigned)plen), TAG_V4);
+	}
+}
+
+void cs__tfilter_free(struct cs_tfilter *t)
+{
+	if (!t)
+		return;
+	free(t->tld);
+	free(t->bloom);
+	free(t->fp);
+	free(t);
+}
+
+int cs__tfilter_build(const struct cs_intel *in, struct cs_tfilter **out)
+{
+	size_t i, n = cs_intel_count(in), keys = 0;
+	struct cs_tfilter *t;
+
+	*out = NULL;
+	for (i = 0; i < n; i++) {
+		switch (cs_indicator_kind(cs_intel_at(in, i))) {
+		case CS_KIND_DOMAIN:
+		case CS_KIND_EMAIL:
+		case CS_KIND_URL:
+		case CS_KIND_IPV4:
+		case CS_KIND_IPV6:
+		case CS_KIND_CIDR:
+		case CS_KIND_MD5:
+		case CS_KIND_SHA1:
+		case CS_KIND_SHA256:
+		case CS_KIND_SHA512:
+			keys++;
+			break;
+		default:
+			break;
+		}
+	}
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return CS_ERR_NOMEM;
+	t->bloom_mask = pow2_at_least(keys / 4 + 1) - 1;
+	t->fp_mask = pow2_at_least(keys * 2 + 1) - 1;
+	t->tld = calloc(TLD_BITS / 64, sizeof(uint64_t));
+	t->bloom = calloc(t->bloom_mask + 1, sizeof(uint64_t));
+	t->fp = calloc(t->fp_mask + 1, sizeof(uint32_t));
+	if (!t->tld || !t->bloom || !t->fp) {
+		cs__tfilter_free(t);
+		return CS_ERR_NOMEM;
+	}
+	t->nkeys = keys;
+	for (i = 0; i < 256; i++)
+		t->cls[i] = (unsigned char)((is_name((unsigned)i) ? C_NAME : 0) |
+		                            (is_hex((unsigned)i) ? C_HEX : 0) |
+		                            ((unsigned)i - '0' < 10u ? C_DIGIT : 0));
+	for (i = 0; i < n; i++) {
+		const struct cs_indicator *ind = cs_intel_at(in, i);
+		const char *v = cs_indicator_value(ind), *at;
+		size_t vn = strlen(v);
+
+		switch (cs_indicator_kind(ind)) {
+		case CS_KIND_DOMAIN:
+			t->have_names = 1;
+			add_name(t, v, vn, TAG_NAME);
+			break;
+		case CS_KIND_EMAIL:
+			/* The domain as the text side takes it: leading '.',
+			 * '-' and '_' are not part of a name. */
+			at = strrchr(v, '@');
+			if (!at)
+				break;
+			t->have_email = t->have_names = 1;
+			at++;
+			while (*at == '.' || *at == '-' || *at == '_')
+				at++;
+			add_name(t, at, strlen(at), TAG_NAME);
+			break;
+		case CS_KIND_URL:
+			add_url(t, v);
+			break;
+		case CS_KIND_IPV4:
+		case CS_KIND_IPV6:
+			add_net(t, v, 0);
+			break;
+		case CS_KIND_CIDR:
+			add_net(t, v, 1);
+			break;
+		case CS_KIND_MD5:
+		case CS_KIND_SHA1:
+		case CS_KIND_SHA256:
+		case CS_KIND_SHA512:
+			t->hex_lens |= hex_bit(vn);
+			insert(t, hash_back(v, vn), TAG_HEX + 16 * (unsigned)vn);
+			break;
+		default:
+			break;
+		}
+	}
+#if TF_X86
+	__builtin_cpu_init();
+	t->avx2 = __builtin_cpu_supports("avx2") && !getenv("CS_NO_AVX2");
+#endif
+	*out = t;
+	return CS_OK;
+}
+
+/* ---- the tokens ---- */
+
+/* Could the name s[a, b) (trimmed as the reference trims it) match? */
+static int name_maybe(const struct cs_tfilter *t, const unsigned char *s, size_t a, size_t b)
+{
+	uint64_t h = 0;
+	size_t k;
+
+	while (b > a && s[b - 1] == '.')
+		b--;
+	if (b == a)
+		return 0;
+	for (k = b; k > a && s[k - 1] != '.'; k--)
+		h = step(h, s[k - 1]);
+	if (!tld_has(t, h))
+		return 0;
+	if (t->single_label && probe(t, h, TAG_NAME))
+		return 1;
+	while (k > a) {
+		h = step(h, '.');
+		for (k--; k > a && s[k - 1] != '.'; k--)
+			h = step(h, s[k - 1]);
+		if (probe(t, h, TAG_NAME))
+			return 1;
+	}
+	return 0;
+}
+
+/* The run of name characters [i, j): a digest, a dotted quad, a name, the
+ * domain of an e-mail address. */
+struct rmask {
+	size_t base;       /* bit k is s[base + k] */
+	uint64_t dot, oth; /* '.'; neither a digit nor '.' */
+	int ok;
+};
+
+static int run_maybe(const struct cs_tfilter *t, const unsigned char *s, size_t i, size_t j,
+                     const struct rmask *rm)
+{
+	size_t a = i, b = j, k;
+	unsigned other = 0, dots = 0, three = 0;
+
+	if (t->hex_lens & hex_bit(j - i)) {
+		uint64_t h = 0;
+
+		for (k = j; k > i && (t->cls[s[k - 1]] & C_HEX); k--)
+			h = step(h, s[k - 1]);
+		if (k == i && probe(t, h, TAG_HEX + 16 * (unsigned)(j - i)))
+			return 1;
+	}
+	while (a < b && (s[a] == '.' || s[a] == '-' || s[a] == '_'))
+		a++;
+	while (b > a && (s[b - 1] == '-' || s[b - 1] == '_'))
+		b--;
+	if (b == a)
+		return 0;
+	if (rm->ok && a >= rm->base && b - rm->base <= 63) {
+		uint64_t range = ((1ULL << (b - rm->base)) - 1) & ~((1ULL << (a - rm->base)) - 1);
+
+		uint64_t d = rm->dot & range & ~(1ULL << (b - 1 - rm->base)), d2;
+
+		dots = (rm->dot & range) != 0;
+		other = (rm->oth & range) != 0;
+		d2 = d & (d - 1);
+		d2 &= d2 - 1;
+		three = d2 && !(d2 & (d2 - 1)); /* three dots, a trailing one aside */
+	} else {
+		size_t nd = 0;
+
+		for (k = a; k < b; k++) {
+			nd += s[k] == '.';
+			other |= (~t->cls[s[k]] & C_DIGIT) & (s[k] != '.' ? C_DIGIT : 0u);
+		}
+		dots = nd != 0;
+		three = nd - (s[b - 1] == '.') == 3;
+	}
+	if (!dots)
+		return 0;
+	if (!other) {
+		/* Digits and dots: a quad, or a name whose last label is a
+		 * number (only when some key ends so). */
+		uint32_t addr;
+		int mail = t->have_email && i > 0 && s[i - 1] == '@';
+
+		if (three && quad(s + a, (b - a) - (s[b - 1] == '.'), &addr)) {
+			if (t->nv4lens && v4_probe(t, addr))
+				return 1;
+			if (!mail)
+				return 0;
+		}
+		if (!t->tld_digits)
+			return 0;
+	}
+	return t->have_names && name_maybe(t, s, a, b);
+}
+
+/* "://" at s[p]: the scheme before it and the host after it. */
+static int url_maybe(const struct cs_tfilter *t, const unsigned char *s, size_t lo, size_t n,
+                     size_t p)
+{
+	size_t i = p, h, e, at;
+
+	while (i > lo && is_name(s[i - 1]))
+		i--;
+	if (i == p || !is_alnum(s[i]) || (unsigned)(s[i] - '0') < 10u)
+		return 0;
+	for (h = i; h < p; h++)
+		if (s[h] == '_')
+			return 1; /* no scheme: read as "http://" + the whole text */
+	at = p + 3;
+	for (e = at; e < n && (is_name(s[e]) || s[e] == ':' || s[e] == '@'); e++)
+		if (s[e] == '@')
+			at = e + 1;
+	if (e < n && !(s[e] == '/' || s[e] == '?' || s[e] == '#' || url_stop(s[e])))
+		return 1; /* escapes, brackets, defanged forms: let the reference see */
+	for (h = at; h < e && s[h] != ':'; h++)
+		;
+	while (h > at && s[h - 1] == '.')
+		h--;
+	return h > at && probe(t, hash_back((const char *)s + at, h - at), TAG_HOST);
+}
+
+/* A ':' at s[p]: the IPv6 candidate around it, as the reference's second
+ * pass would take it. *next: where to go on. */
+static int v6_maybe(const struct cs_tfilter *t, const unsigned char *s, size_t lo, size_t n,
+                    size_t p, size_t *next)
+{
+	size_t l = p, r = p + 1, colons = 0, k, e;
+	unsigned char a[16];
+	char buf[V6_MAX + 1];
+	unsigned plen;
+
+	while (l > lo && (is_hex(s[l - 1]) || s[l - 1] == ':' || s[l - 1] == '.'))
+		l--;
+	while (r < n && (is_hex(s[r]) || s[r] == ':' || s[r] == '.'))
+		r++;
+	*next = r;
+	if (s[l] == '.' || (l > lo && is_alnum(s[l - 1])) || r - l > V6_MAX ||
+	    (r < n && is_alnum(s[r])))
+		return 0;
+	for (k = l; k < r; k++)
+		colons += s[k] == ':';
+	if (colons < 2)
+		return 0;
+	for (e = r; e > l && s[e - 1] == '.'; e--)
+		;
+	memcpy(buf, s + l, e - l);
+	buf[e - l] = '\0';
+	if (inet_pton(AF_INET6, buf, a) != 1)
+		return 0;
+	for (plen = 0; plen <= 128; plen++)
+		if (t->v6len[plen] && probe(t, v6_key(a, plen), TAG_V6))
+			return 1;
+	return 0;
+}
+
+/* ---- finding the bytes to look at ---- */
+
+#define WANT_COLON 1u
+#define WANT_HEX   2u
+
+static size_t next_scalar(const unsigned char *s, size_t i, size_t n, unsigned want)
+{
+	size_t hexrun = 0;
+
+	for (; i < n; i++) {
+		unsigned c = s[i];
+
+		if (c == '.' || (c == ':' && (want & WANT_COLON)))
+			return i;
+		if (want & WANT_HEX) {
+			hexrun = is_hex(c) ? hexrun + 1 : 0;
+			if (hexrun == 16)
+				return i;
+		}
+	}
+	return n;
+}
+
+#if TF_X86
+/* 32 bytes: a bit per '.', per ':' when wanted, and a bit at the start of
+ * each 16-byte half that is all hex digits when wanted. */
+__attribute__((target("avx2"))) static inline uint32_t mask32(const unsigned char *p,
+                                                              unsigned want)
+{
+	const __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)p);
+	uint32_t m = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('.')));
+
+	if (want & WANT_COLON)
+		m |= (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(':')));
+	if (want & WANT_HEX) {
+		/* '0'-'9': v - '0' < 10; 'a'-'f' after | 0x20: < 6 from 'a'. */
+		const __m256i d = _mm256_sub_epi8(v, _mm256_set1_epi8('0'));
+		const __m256i l = _mm256_sub_epi8(_mm256_or_si256(v, _mm256_set1_epi8(0x20)),
+		                                  _mm256_set1_epi8('a'));
+		const __m256i isd = _mm256_cmpeq_epi8(_mm256_min_epu8(d, _mm256_set1_epi8(9)), d);
+		const __m256i isl = _mm256_cmpeq_epi8(_mm256_min_epu8(l, _mm256_set1_epi8(5)), l);
+		uint32_t h = (uint32_t)_mm256_movemask_epi8(_mm256_or_si256(isd, isl));
+
+		if ((h & 0xffffu) == 0xffffu)
+			m |= 1u;
+		if ((h >> 16) == 0xffffu)
+			m |= 1u << 16;
+	}
+	return m;
+}
+
+__attribute__((target("avx2"))) static size_t next_avx2(const unsigned char *s, size_t i,
+                                                          size_t n, unsigned want)
+{
+	unsigned char tail[32];
+	uint32_t m;
+
+	for (; i + 32 <= n; i += 32) {
+		m = mask32(s + i, want);
+		if (m)
+			return i + (size_t)__builtin_ctz(m);
+	}
+	if (i == n)
+		return n;
+	memset(tail, 0, sizeof(tail));
+	memcpy(tail, s + i, n - i);
+	m = mask32(tail, want) & ((1u << (n - i)) - 1u);
+	return m ? i + (size_t)__builtin_ctz(m) : n;
+}
+#endif
+
+#if TF_X86
+/* A bit per byte that is not a name character. */
+__attribute__((target("avx2"))) static inline uint32_t nonname32(const unsigned char *p)
+{
+	const __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)p);
+	const __m256i d = _mm256_sub_epi8(v, _mm256_set1_epi8('0'));
+	const __m256i l = _mm256_sub_epi8(_mm256_or_si256(v, _mm256_set1_epi8(0x20)),
+	                                  _mm256_set1_epi8('a'));
+	__m256i ok = _mm256_cmpeq_epi8(_mm256_min_epu8(d, _mm256_set1_epi8(9)), d);
+
+	ok = _mm256_or_si256(ok, _mm256_cmpeq_epi8(_mm256_min_epu8(l, _mm256_set1_epi8(25)), l));
+	ok = _mm256_or_si256(ok, _mm256_cmpeq_epi8(v, _mm256_set1_epi8('.')));
+	ok = _mm256_or_si256(ok, _mm256_cmpeq_epi8(v, _mm256_set1_epi8('-')));
+	ok = _mm256_or_si256(ok, _mm256_cmpeq_epi8(v, _mm256_set1_epi8('_')));
+	return ~(uint32_t)_mm256_movemask_epi8(ok);
+}
+
+__attribute__((target("avx2"))) static void bounds_avx2(const struct cs_tfilter *t,
+                                                         const unsigned char *s, size_t lo,
+                                                         size_t n, size_t p, size_t *ri,
+                                                         size_t *rj)
+{
+	size_t k = p + 1;
+	uint32_t m;
+
+	for (;;) {
+		if (k + 32 > n) {
+			while (k < n && (t->cls[s[k]] & C_NAME))
+				k++;
+			break;
+		}
+		m = nonname32(s + k);
+		if (m) {
+			k += (size_t)__builtin_ctz(m);
+			break;
+		}
+		k += 32;
+	}
+	*rj = k;
+	k = p;
+	for (;;) {
+		if (k < lo + 32) {
+			while (k > lo && (t->cls[s[k - 1]] & C_NAME))
+				k--;
+			break;
+		}
+		m = nonname32(s + k - 32);
+		if (m) {
+			k = k - 32 + (size_t)(31 - __builtin_clz(m)) + 1;
+			break;
+		}
+		k -= 32;
+	}
+	*ri = k;
+}
+#endif
+
+/* The run around s[p] from 64 bytes in two loads, s[p-31, p+33): its
+ * bounds and, for run_maybe, where the dots and the non-digits are. 0
+ * when the run reaches past that window (the caller then scans on). */
+__attribute__((target("avx2"))) static int window_avx2(const unsigned char *s, size_t p,
+                                                         size_t *ri, size_t *rj, struct rmask *rm)
+{
+	const unsigned char *w = s + p - 31;
+	uint64_t nn, dot, dig;
+	uint32_t r, l;
+	int h;
+
+	for (h = 0, nn = dot = dig = 0; h < 2; h++) {
+		const __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(w + 32 * h));
+		const __m256i d = _mm256_sub_epi8(v, _mm256_set1_epi8('0'));
+		const __m256i isd = _mm256_cmpeq_epi8(_mm256_min_epu8(d, _mm256_set1_epi8(9)), d);
+		const __m256i isdot = _mm256_cmpeq_epi8(v, _mm256_set1_epi8('.'));
+
+		nn |= (uint64_t)nonname32(w + 32 * h) << (32 * h);
+		dot |= (uint64_t)(uint32_t)_mm256_movemask_epi8(isdot) << (32 * h);
+		dig |= (uint64_t)(uint32_t)_mm256_movemask_epi8(isd) << (32 * h);
+	}
+	r = (uint32_t)(nn >> 32);
+	l = (uint32_t)nn & 0x7fffffffu;
+	if (!r || !l)
+		return 0;
+	*rj = p + 1 + (size_t)__builtin_ctz(r);
+	*ri = p - 31 + (size_t)(31 - __builtin_clz(l)) + 1;
+	rm->base = p - 31;
+	rm->dot = dot;
+	rm->oth = ~(dig | dot);
+	rm->ok = 1;
+	return 1;
+}
+
+/* The run of name characters around s[p]. */
+static void bounds(const struct cs_tfilter *t, const unsigned char *s, size_t lo, size_t n,
+                   size_t p, size_t *ri, size_t *rj)
+{
+	size_t i = p, j = p + 1;
+
+#if TF_X86
+	if (t->avx2) {
+		bounds_avx2(t, s, lo, n, p, ri, rj);
+		return;
+	}
+#endif
+	while (i > lo && (t->cls[s[i - 1]] & C_NAME))
+		i--;
+	while (j < n && (t->cls[s[j]] & C_NAME))
+		j++;
+	*ri = i;
+	*rj = j;
+}
+
+static size_t next_byte(const struct cs_tfilter *t, const unsigned char *s, size_t i, size_t n,
+                        unsigned want)
+{
+#if TF_X86
+	if (t->avx2)
+		return next_avx2(s, i, n, want);
+#else
+	(void)t;
+#endif
+	return next_scalar(s, i, n, want);
+}
+
+size_t cs__tfilter_next(const struct cs_tfilter *t, const char *text, size_t from, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	unsigned want = (t->have_url || t->have_v6 ? WANT_COLON : 0) |
+	                (t->hex_lens ? WANT_HEX : 0);
+	size_t i = from, lo = from, v6_done = from;
+
+	while (i < n) {
+		size_t p = next_byte(t, s, i, n, want), ri, rj, next;
+		struct rmask rm;
+
+		if (p >= n)
+			break;
+		if (s[p] == ':') {
+			if (t->have_url && p + 2 < n && s[p + 1] == '/' && s[p + 2] == '/' &&
+			    url_maybe(t, s, lo, n, p))
+				return p;
+			/* One look at each IPv6 candidate; the names and quads
+			 * inside it are still looked at, as the reference does. */
+			if (t->have_v6 && p >= v6_done) {
+				if (v6_maybe(t, s, lo, n, p, &next))
+					return p;
+				v6_done = next;
+			}
+			i = p + 1;
+			continue;
+		}
+		rm.ok = 0;
+#if TF_X86
+		if (!(t->avx2 && p >= lo + 31 && p + 33 <= n && window_avx2(s, p, &ri, &rj, &rm)))
+#endif
+			bounds(t, s, lo, n, p, &ri, &rj);
+		if (run_maybe(t, s, ri, rj, &rm))
+			return p;
+		i = rj;
+	}
+	return n;
+}
+
+int cs__tfilter_any(const struct cs_tfilter *t, const char *s, size_t n)
+{
+	return cs__tfilter_next(t, s, 0, n) < n;
+}
