@@ -46,6 +46,7 @@ enum cs_kind {
 	CS_KIND_DOMAIN_REGEX = 18,
 	CS_KIND_URL_REGEX = 19,
 	CS_KIND_EMAIL_REGEX = 20,
+	CS_KIND_SIGMA_RULE = 21,    /* value: Sigma rule id (or title); chainsweep/sigma.h */
 	CS_KIND_HASH_AUTO = 100     /* input only: a hash whose kind is its length */
 };
 
@@ -216,6 +217,12 @@ int cs_intel_add_warninglist(struct cs_intel *intel, const char *name, const cha
 size_t cs_intel_yara_count(const struct cs_intel *intel);
 const char *cs_intel_yara_source(const struct cs_intel *intel, size_t i, const char **text,
 				 size_t *len);
+
+/* Sigma rule files kept for later sweeps: path and text (every document
+ * of the file, collections included); chainsweep/sigma.h compiles them. */
+size_t cs_intel_sigma_count(const struct cs_intel *intel);
+const char *cs_intel_sigma_source(const struct cs_intel *intel, size_t i, const char **text,
+				  size_t *len);
 
 /*
  * OSV advisories read since the set was last saved to (or loaded from) a

@@ -104,6 +104,8 @@ struct cs_intel {
 	size_t nrejects, caprejects;
 	struct cs_yara_src *yara;
 	size_t nyara, capyara;
+	struct cs_yara_src *sigma; /* Sigma rule files: same shape */
+	size_t nsigma, capsigma;
 	/* Read since the last save: OSV advisories (kept as their JSON) and
 	 * the files a reader stopped in part-way (cs__intel_note_partial). */
 	struct cs_adv_src *advs;
@@ -160,6 +162,7 @@ static const char *const kind_names[] = {
 	[CS_KIND_DOMAIN_REGEX] = "domain-regex",
 	[CS_KIND_URL_REGEX] = "url-regex",
 	[CS_KIND_EMAIL_REGEX] = "email-regex",
+	[CS_KIND_SIGMA_RULE] = "sigma-rule",
 };
 
 const char *cs_kind_name(enum cs_kind kind)
@@ -230,6 +233,9 @@ void cs_intel_free(struct cs_intel *in)
 	for (i = 0; i < in->nyara; i++)
 		free(in->yara[i].text);
 	free(in->yara);
+	for (i = 0; i < in->nsigma; i++)
+		free(in->sigma[i].text);
+	free(in->sigma);
 	for (i = 0; i < in->nadvs; i++)
 		free(in->advs[i].json);
 	free(in->advs);
@@ -1031,8 +1037,10 @@ int cs_normalize_value(enum cs_kind kind, const char *raw, char **out, enum cs_k
 	return CS_OK;
 }
 
-int cs__intel_add_yara_source(struct cs_intel *in, const char *path, const char *text,
-			      size_t len)
+/* Keep a rule file's text under its path; a second file of the same path
+ * replaces the first (a re-import of an edited file). */
+static int add_source(struct cs_intel *in, struct cs_yara_src **v, size_t *n, size_t *cap,
+		      const char *path, const char *text, size_t len)
 {
 	struct cs_yara_src *y;
 	uint32_t id = intern(in, path);
@@ -1040,22 +1048,34 @@ int cs__intel_add_yara_source(struct cs_intel *in, const char *path, const char 
 
 	if (!id)
 		return CS_ERR_NOMEM;
-	for (i = 0; i < in->nyara; i++) {
-		if (in->yara[i].path == id)
+	for (i = 0; i < *n; i++) {
+		if ((*v)[i].path == id)
 			break;
 	}
-	if (i == in->nyara) {
-		if (cs__grow((void **)&in->yara, &in->capyara, in->nyara + 1, sizeof(*in->yara)))
+	if (i == *n) {
+		if (cs__grow((void **)v, cap, *n + 1, sizeof(**v)))
 			return CS_ERR_NOMEM;
-		in->nyara++;
-		in->yara[i].text = NULL;
+		(*n)++;
+		(*v)[i].text = NULL;
 	}
-	y = &in->yara[i];
+	y = &(*v)[i];
 	free(y->text);
 	y->path = id;
 	y->text = cs__strndup(text, len);
 	y->len = len;
 	return y->text ? CS_OK : CS_ERR_NOMEM;
+}
+
+int cs__intel_add_yara_source(struct cs_intel *in, const char *path, const char *text,
+			      size_t len)
+{
+	return add_source(in, &in->yara, &in->nyara, &in->capyara, path, text, len);
+}
+
+int cs__intel_add_sigma_source(struct cs_intel *in, const char *path, const char *text,
+			       size_t len)
+{
+	return add_source(in, &in->sigma, &in->nsigma, &in->capsigma, path, text, len);
 }
 
 int cs__intel_add_advisory(struct cs_reader_ctx *ctx, const char *id, const char *modified,
@@ -1162,6 +1182,23 @@ const char *cs_intel_yara_source(const struct cs_intel *in, size_t i, const char
 	if (len)
 		*len = in->yara[i].len;
 	return cs__strtab_get(&in->strs, in->yara[i].path);
+}
+
+size_t cs_intel_sigma_count(const struct cs_intel *in)
+{
+	return in->nsigma;
+}
+
+const char *cs_intel_sigma_source(const struct cs_intel *in, size_t i, const char **text,
+				  size_t *len)
+{
+	if (i >= in->nsigma)
+		return NULL;
+	if (text)
+		*text = in->sigma[i].text;
+	if (len)
+		*len = in->sigma[i].len;
+	return cs__strtab_get(&in->strs, in->sigma[i].path);
 }
 
 /* Accessors. */

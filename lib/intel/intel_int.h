@@ -143,6 +143,10 @@ void cs__offset_to_linecol(struct cs_reader_ctx *ctx, size_t off, uint64_t *line
 int cs__intel_add_yara_source(struct cs_intel *intel, const char *path, const char *text,
 			      size_t len);
 
+/* Keep a Sigma rule file's text in the set (read_sigma.c, the store). */
+int cs__intel_add_sigma_source(struct cs_intel *intel, const char *path, const char *text,
+			       size_t len);
+
 /*
  * Keep one OSV advisory read from ctx->path: its id, its `modified` time
  * (NULL or "" when it has none), whether it is withdrawn, and its JSON
