@@ -27,6 +27,8 @@ struct logs_state {
 	uint64_t diags_hidden;
 	struct cli_text esc;
 	struct cli_recorder *rec; /* hits recorded in the case, or NULL */
+	struct cli_sigma *sigma;  /* the intel's Sigma rules, or NULL */
+	uint64_t sigma_findings;
 };
 
 static const char *ms_time(int has, int64_t ms, char *buf, size_t len)
@@ -158,6 +160,28 @@ static int on_hit(void *ud, const struct cs_log_hit *h)
 	return 0;
 }
 
+static int on_event(void *ud, const struct cs_event *e)
+{
+	struct logs_state *ls = ud;
+
+	return cli_sigma_event(ls->sigma, e);
+}
+
+/* A Sigma rule that fired in a log: recorded, then shown. */
+static int on_sigma(void *ud, const struct cli_sigma_finding *f)
+{
+	struct logs_state *ls = ud;
+
+	ls->sigma_findings++;
+	if (ls->rec && cli_record_sigma(ls->rec, f))
+		return CS_ERR_NOMEM;
+	if (ls->g->json)
+		cli_json_print(cli_sigma_json(f, &ls->esc));
+	else
+		cli_sigma_print(f, &ls->esc);
+	return 0;
+}
+
 static int cmp_first(const void *a, const void *b)
 {
 	const struct tally *x = a, *y = b;
@@ -229,6 +253,15 @@ static void summary(struct logs_state *ls, const struct cs_log_result *r,
 		if (r->stopped)
 			json_object_set_new(o, "stopped",
 			                    json_string(cs_scan_reason_name(r->stopped)));
+		if (ls->sigma) {
+			uint64_t ev, fired, usable;
+
+			cli_sigma_counts(ls->sigma, &ev, &fired, &usable);
+			json_object_set_new(o, "sigma",
+			                    json_pack("{s:I, s:I, s:I}", "rules", (json_int_t)usable,
+			                              "events", (json_int_t)ev, "findings",
+			                              (json_int_t)ls->sigma_findings));
+		}
 		json_object_set_new(o, "incomplete", json_boolean(r->incomplete));
 		json_object_set_new(o, "intel_unusable", cli_gaps_json(bad));
 		cli_json_print(o);
@@ -240,6 +273,14 @@ static void summary(struct logs_state *ls, const struct cs_log_result *r,
 	        (unsigned long long)r->files, (unsigned long long)r->lines, (double)r->bytes / 1e6,
 	        r->seconds, (unsigned long long)r->hits, r->filtered ? ", " : "",
 	        r->filtered ? "some left out by --since/--until/--within-validity" : "");
+	if (ls->sigma) {
+		uint64_t ev, fired, usable;
+
+		cli_sigma_counts(ls->sigma, &ev, &fired, &usable);
+		fprintf(stderr, "  Sigma: %llu rules run on %llu events: %llu findings\n",
+		        (unsigned long long)usable, (unsigned long long)ev,
+		        (unsigned long long)ls->sigma_findings);
+	}
 	for (i = 0; i < ls->ninds; i++) {
 		struct tally *t = &ls->inds[i];
 
@@ -455,7 +496,12 @@ int cmd_logs(int argc, char **argv, struct cli_global *g)
 	o.userdata = &ls;
 	cli_catch_signals();
 	o.interrupt = &cli_interrupted;
+	ls.sigma = cli_sigma_new(in, g);
+	if (cli_sigma_wanted(ls.sigma))
+		o.on_event = on_event;
 	rc = cs_log_scan(m, paths, npaths, &o, &res);
+	if (!rc)
+		rc = cli_sigma_each(ls.sigma, on_sigma, &ls);
 	fflush(stdout);
 	if (rc) {
 		cli_err("search stopped: %s", cs_strerror(rc));
@@ -482,12 +528,13 @@ int cmd_logs(int argc, char **argv, struct cli_global *g)
 		json_decref(cov);
 	}
 	summary(&ls, &res, &bad);
-	exit_code = res.hits ? CS_EXIT_FOUND : res.incomplete ? CS_EXIT_INCOMPLETE : CS_EXIT_OK;
+	exit_code = res.hits || ls.sigma_findings ? CS_EXIT_FOUND : res.incomplete ? CS_EXIT_INCOMPLETE : CS_EXIT_OK;
 out:
 	for (i = 0; i < ls.nhosts; i++)
 		free(ls.hosts[i].host);
 	free(ls.hosts);
 	free(ls.inds);
+	cli_sigma_free(ls.sigma);
 	cs_matcher_free(m);
 	cs_intel_free(in);
 	cs_store_close(st);

@@ -16,6 +16,7 @@
 #include "chainsweep/logs.h"
 #include "chainsweep/report.h"
 #include "chainsweep/scan.h"
+#include "chainsweep/sigma.h"
 #include "chainsweep/software.h"
 #include "cli.h"
 
@@ -33,6 +34,7 @@ struct sweep_state {
 	size_t nowned;
 	struct cli_text esc;
 	struct cli_gaps gaps; /* what could not be read, by reason, with the files */
+	struct cli_sigma *sigma; /* the case's Sigma rules, or NULL */
 };
 
 /* How a sweep ended early, if it did. */
@@ -214,6 +216,48 @@ static int on_log_hit(void *ud, const struct cs_log_hit *h)
 			f->last_seen_ms = h->time_ms;
 	}
 	return 0;
+}
+
+/* A Sigma rule that fired in a log: one finding per log file and rule,
+ * its observed text the first event's record and the fields it matched. */
+static int on_sigma_finding(void *ud, const struct cli_sigma_finding *sf)
+{
+	struct sweep_state *ss = ud;
+	const struct cs_indicator *ind =
+	        cs_intel_find(ss->intel, CS_KIND_SIGMA_RULE, sf->rule->indicator);
+	struct cs_finding_rec *f;
+	char *obs = NULL;
+
+	if (!ind)
+		return 0;
+	f = add(ss);
+	if (!f)
+		return CS_ERR_NOMEM;
+	f->kind = CS_FIND_LOG;
+	f->host = ss->host;
+	f->evidence = "sigma";
+	f->location = xstrdup(shown(ss, sf->file));
+	if (sf->record_id
+	            ? asprintf(&obs, "record %llu: %s", (unsigned long long)sf->record_id,
+	                       cli_escape(&ss->esc, sf->matched)) < 0
+	            : asprintf(&obs, "line %llu: %s", (unsigned long long)sf->line,
+	                       cli_escape(&ss->esc, sf->matched)) < 0)
+		obs = NULL;
+	f->observed = obs;
+	set_indicator(ss, f, ind);
+	f->count = sf->count;
+	if (sf->has_time) {
+		f->first_seen_ms = sf->first_ms;
+		f->last_seen_ms = sf->last_ms;
+	}
+	return 0;
+}
+
+static int on_sweep_event(void *ud, const struct cs_event *e)
+{
+	struct sweep_state *ss = ud;
+
+	return cli_sigma_event(ss->sigma, e);
 }
 
 static int on_software(void *ud, const struct cs_software_finding *sf)
@@ -604,6 +648,11 @@ int cli_record_file(struct cli_recorder *r, const struct cs_file_finding *ff)
 int cli_record_log(struct cli_recorder *r, const struct cs_log_hit *h)
 {
 	return on_log_hit(&r->ss, h);
+}
+
+int cli_record_sigma(struct cli_recorder *r, const struct cli_sigma_finding *f)
+{
+	return on_sigma_finding(&r->ss, f);
 }
 
 int cli_recorder_save(struct cli_recorder *r, struct cs_store *st, const char *what,
@@ -1031,7 +1080,12 @@ int cmd_sweep(int argc, char **argv, struct cli_global *g)
 		lo.userdata = &ss;
 		lo.interrupt = &cli_interrupted;
 		lo.max_runtime = time_left(max_runtime, t0);
+		ss.sigma = cli_sigma_new(in, g);
+		if (cli_sigma_wanted(ss.sigma))
+			lo.on_event = on_sweep_event;
 		rc = cs_log_scan(m, logs, nlogs, &lo, &lr);
+		if (!rc)
+			rc = cli_sigma_each(ss.sigma, on_sigma_finding, &ss);
 		if (rc) {
 			cli_err("log search stopped: %s", cs_strerror(rc));
 			goto out;
@@ -1135,6 +1189,7 @@ out:
 	/* A worker left running inside libyara still uses these: they
 	 * stay until the process exits. */
 	if (!left_behind) {
+		cli_sigma_free(ss.sigma);
 		cs_inventory_free(inv);
 		cs_matcher_free(m);
 		cs_intel_free(in);

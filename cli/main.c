@@ -185,6 +185,16 @@ const char *cli_time(long long t, char *buf, size_t len)
 	return buf;
 }
 
+const char *cli_time_ms(int64_t ms, char *buf, size_t len)
+{
+	char t[32];
+
+	cli_time(ms / 1000, t, sizeof(t));
+	/* "2023-03-29T12:00:01Z" -> "2023-03-29T12:00:01.123Z" */
+	snprintf(buf, len, "%.19s.%03dZ", t, (int)(((ms % 1000) + 1000) % 1000));
+	return buf;
+}
+
 static void usage(FILE *f)
 {
 	fputs("usage: chainsweep [--db PATH] [--json] COMMAND ...\n"
