@@ -34,9 +34,6 @@ struct cli_global {
 	unsigned long long yara_variant_bytes; /* --yara-variant-bytes N (0: default) */
 };
 
-/* Parse the global options at argv[*i]; returns 1 when one was taken
- * (advancing *i), 0 when argv[*i] is not a global option, -1 on error. */
-int cli_global_opt(struct cli_global *g, int argc, char **argv, int *i);
 
 /* Give the intel the compiled-rules cache folder (none with --no-cache),
  * so that imported YARA files that compiled before are not compiled
@@ -55,6 +52,25 @@ struct cs_store *cli_open_store_ro(const struct cli_global *g);
 #define CLI_BUSY_TIMEOUT_MS 300000u
 /* The same, creating the case (and its folder) when missing. */
 struct cs_store *cli_create_store(const struct cli_global *g);
+
+/*
+ * The one progress line of every long command (cli/progress.c), on a
+ * terminal only (not with --quiet or --json): items, bytes (of `total`,
+ * with the share and an ETA, when known), rate, findings so far, time.
+ */
+struct cli_progress {
+	const char *what; /* "scan files", "sweep: logs" */
+	int enabled, shown;
+	uint64_t total;   /* bytes to do, 0 when not known */
+	uint64_t found;   /* findings so far (the caller counts) */
+};
+void cli_progress_init(struct cli_progress *p, const struct cli_global *g, const char *what);
+void cli_progress_show(struct cli_progress *p, uint64_t items, const char *unit, uint64_t done,
+                       double seconds);
+void cli_progress_clear(struct cli_progress *p);
+/* The bytes of the regular files named or below the folders named (not
+ * following links): a log hunt's total, for its ETA. */
+uint64_t cli_tree_bytes(const char *const *paths, size_t n);
 
 /* Print a JSON value on one line to stdout, then free it. */
 void cli_json_print(json_t *v);
@@ -202,9 +218,6 @@ const char *cli_bundled_intel(void);
 struct cs_advisories;
 int cli_case_advisories(struct cs_store *st, struct cs_advisories *adv, uint64_t *records);
 
-int cmd_report(int argc, char **argv, struct cli_global *g);
-int cmd_sweep(int argc, char **argv, struct cli_global *g);
-int cmd_findings(int argc, char **argv, struct cli_global *g);
 /* The intel a sweep uses: the --intel files when any (imported, not
  * saved; files not fully usable added to `bad`, may be NULL), else the
  * case database's set, opening *st when it is NULL. Finalized; NULL
@@ -277,11 +290,5 @@ json_t *cli_sigma_json(const struct cli_sigma_finding *f, struct cli_text *esc);
 void cli_sigma_print(const struct cli_sigma_finding *f, struct cli_text *esc);
 int cli_record_sigma(struct cli_recorder *r, const struct cli_sigma_finding *f);
 
-int cmd_logs(int argc, char **argv, struct cli_global *g);
-int cmd_scan(int argc, char **argv, struct cli_global *g);
-int cmd_scan_software(int argc, char **argv, struct cli_global *g);
-int cmd_intel(int argc, char **argv, struct cli_global *g);
-int cmd_correlate(int argc, char **argv, struct cli_global *g);
-int cmd_exposure(int argc, char **argv, struct cli_global *g);
 
 #endif

@@ -10,36 +10,7 @@
 
 #include "chainsweep/correlate.h"
 #include "cli.h"
-
-static const char correlate_usage[] =
-	"usage: chainsweep correlate [--top N] [--weak] [--no-sizes] [--window DUR]\n"
-	"                            [--no-cooccurrence] [--svg FILE] [--dot FILE]\n"
-	"                            (INTEL... | --case)\n"
-	"\n"
-	"Rank the activity clusters of the case database's intel (actors,\n"
-	"intrusion sets, campaigns, malware, events, reports, tags; a source\n"
-	"naming none is its own cluster) by how much they share with INTEL (an\n"
-	"advisory in any format `intel import` reads; its own entries in the\n"
-	"database are ignored) or with what the case found (--case).\n"
-	"\n"
-	"Evidence, strongest first: the same value; the query's domain under a\n"
-	"cluster's domain; a URL on a cluster's host; a MISP resolution (domain\n"
-	"resolves to address); both found on one host within --window (default\n"
-	"1d; 30m, 12h, 7d); and, only as weak evidence, the same IPv4 /24 or a\n"
-	"cluster's CIDR. Each piece weighs kind x relation / number of source\n"
-	"files naming the value; a warninglisted value weighs nothing. Per query\n"
-	"indicator a cluster counts its best piece. Leads with only weak evidence\n"
-	"are shown with --weak.\n"
-	"\n"
-	"  --top N            leads to show (default 10)\n"
-	"  --no-sizes         skip counting each lead's entries (one pass over all\n"
-	"                     sources)\n"
-	"  --svg FILE, --dot FILE\n"
-	"                     write the evidence graph of the top 5 leads (query\n"
-	"                     indicators, the clusters' values they reach, the\n"
-	"                     clusters) as an SVG picture or Graphviz DOT\n"
-	"\n"
-	"Exit: 1 when there is a lead, 0 when none, 2 on error.\n";
+#include "opts.h"
 
 static int parse_window(const char *s, int64_t *ms)
 {
@@ -306,89 +277,102 @@ static void print_text(const struct cs_correlation *c, int verbose)
 	cli_text_release(&t3);
 }
 
-int cmd_correlate(int argc, char **argv, struct cli_global *g)
+struct correlate_args {
+	struct cli_list pos;
+	int use_case, weak, no_sizes, no_cooccur;
+	uint64_t top;
+	int64_t window_ms;
+	const char *svg, *dot;
+};
+
+static int opt_window(const char *opt, const char *val, void *target)
 {
+	if (parse_window(val, target)) {
+		cli_err("%s: '%s' is not a duration such as 90s, 30m, 12h or 7d", opt,
+		        cli_safe(val));
+		return -1;
+	}
+	return 0;
+}
+
+#define CA(f) offsetof(struct correlate_args, f)
+static const struct cli_opt correlate_opts[] = {
+        {.name = "case", .kind = CLI_OPT_FLAG, .off = CA(use_case),
+         .help = "correlate what the case found instead of INTEL files"},
+        {.name = "top", .kind = CLI_OPT_U64, .off = CA(top), .arg = "N", .min = 1, .max = 100000,
+         .help = "leads to show (default 10)"},
+        {.name = "weak", .kind = CLI_OPT_FLAG, .off = CA(weak),
+         .help = "also show leads with only weak evidence (the same IPv4 /24, a\n"
+                 "cluster's CIDR)"},
+        {.name = "window", .kind = CLI_OPT_FUNC, .off = CA(window_ms), .arg = "DURATION",
+         .parse = opt_window,
+         .help = "two findings on one host within this time are co-occurring evidence\n"
+                 "(default 1d; such as 30m, 12h, 7d)"},
+        {.name = "no-sizes", .kind = CLI_OPT_FLAG, .off = CA(no_sizes),
+         .help = "skip counting each lead's entries (one pass over all sources)"},
+        {.name = "no-cooccurrence", .kind = CLI_OPT_FLAG, .off = CA(no_cooccur),
+         .help = "no co-occurrence evidence"},
+        {.name = "svg", .kind = CLI_OPT_STR, .off = CA(svg), .arg = "FILE", .complete = CLI_C_FILE,
+         .help = "write the evidence graph of the top 5 leads as an SVG picture"},
+        {.name = "dot", .kind = CLI_OPT_STR, .off = CA(dot), .arg = "FILE", .complete = CLI_C_FILE,
+         .help = "write the same graph as Graphviz DOT"},
+        {.name = NULL},
+};
+
+static int correlate_run(void *p, struct cli_global *g);
+
+const struct cli_command cli_cmd_correlate = {
+        .name = "correlate",
+        .summary = "which known activity clusters of the case's intel these indicators\n"
+                   "overlap: ranked leads with their evidence and score broken down",
+        .description =
+                "Rank the activity clusters of the case database's intel (actors, intrusion\n"
+                "sets, campaigns, malware, events, reports, tags; a source naming none is its\n"
+                "own cluster) by how much they share with INTEL (an advisory in any format\n"
+                "`intel import` reads; its own entries in the database are ignored) or with\n"
+                "what the case found (--case). Evidence, strongest first: the same value; the\n"
+                "query's domain under a cluster's domain; a URL on a cluster's host; a MISP\n"
+                "resolution; both found on one host within --window; and, only as weak\n"
+                "evidence, the same IPv4 /24 or a cluster's CIDR. Each piece weighs kind x\n"
+                "relation / number of source files naming the value; a warninglisted value\n"
+                "weighs nothing (docs/correlate.md).",
+        .pos_name = "INTEL...",
+        .pos_off = CA(pos),
+        .max_pos = SIZE_MAX,
+        .pos_complete = CLI_C_FILE,
+        .opts = correlate_opts,
+        .exit_status = "1 when there is a lead, 0 when none, 2 on error.",
+        .run = correlate_run,
+        .args_size = sizeof(struct correlate_args),
+};
+
+static int correlate_run(void *p, struct cli_global *g)
+{
+	struct correlate_args *A = p;
 	struct cs_correlate_opts o;
 	struct cs_correlation *c = NULL;
 	struct cs_store *st = NULL;
 	struct cs_intel *in = NULL;
 	struct query q;
-	char **files;
-	const char *svg = NULL, *dot = NULL;
-	size_t nfiles = 0;
-	int k, r, use_case = 0, rc, ret;
+	char **files = (char **)A->pos.v;
+	const char *svg = A->svg, *dot = A->dot;
+	size_t nfiles = A->pos.n;
+	int use_case = A->use_case, rc, ret;
 
 	memset(&o, 0, sizeof(o));
 	memset(&q, 0, sizeof(q));
-	o.sizes = 1;
-	o.cooccur = 1;
-	files = calloc((size_t)argc, sizeof(*files));
-	if (!files) {
-		cli_err("out of memory");
-		return CS_EXIT_ERROR;
-	}
-	for (k = 1; k < argc; k++) {
-		const char *a = argv[k];
-
-		r = cli_global_opt(g, argc, argv, &k);
-		if (r < 0) {
-			free(files);
-			return CS_EXIT_ERROR;
-		}
-		if (r > 0)
-			continue;
-		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-			fputs(correlate_usage, stdout);
-			free(files);
-			return CS_EXIT_OK;
-		}
-		if (strcmp(a, "--case") == 0) {
-			use_case = 1;
-		} else if (strcmp(a, "--weak") == 0) {
-			o.weak = 1;
-		} else if (strcmp(a, "--no-sizes") == 0) {
-			o.sizes = 0;
-		} else if (strcmp(a, "--no-cooccurrence") == 0) {
-			o.cooccur = 0;
-		} else if ((strcmp(a, "--svg") == 0 || strcmp(a, "--dot") == 0) && k + 1 < argc) {
-			*(a[2] == 's' ? &svg : &dot) = argv[++k];
-		} else if ((strcmp(a, "--top") == 0 || strcmp(a, "--window") == 0) && k + 1 < argc) {
-			const char *v = argv[++k];
-
-			if (a[2] == 't') {
-				uint64_t n;
-
-				if (cli_opt_uint(a, v, 1, 100000, &n)) {
-					free(files);
-					return CS_EXIT_ERROR;
-				}
-				o.top = (size_t)n;
-			} else if (parse_window(v, &o.window_ms)) {
-				struct cli_text t = {NULL, 0};
-
-				cli_err("--window: '%s' is not a duration such as 90s, 30m, 12h or 7d",
-				        cli_escape(&t, v));
-				cli_text_release(&t);
-				free(files);
-				return CS_EXIT_ERROR;
-			}
-		} else if (a[0] == '-' && a[1]) {
-			cli_err("unknown option '%s' (chainsweep correlate --help)", a);
-			free(files);
-			return CS_EXIT_ERROR;
-		} else {
-			files[nfiles++] = argv[k];
-		}
-	}
+	o.sizes = !A->no_sizes;
+	o.cooccur = !A->no_cooccur;
+	o.weak = A->weak;
+	o.top = (size_t)A->top;
+	o.window_ms = A->window_ms;
 	if (use_case == (nfiles > 0)) {
 		cli_err(use_case ? "give INTEL files or --case, not both (chainsweep correlate --help)"
 				 : "nothing to correlate: give INTEL files or --case"
 				   " (chainsweep correlate --help)");
-		free(files);
 		return CS_EXIT_ERROR;
 	}
 	if (!(st = cli_open_store(g))) {
-		free(files);
 		return CS_EXIT_ERROR;
 	}
 	if (use_case) {
@@ -397,8 +381,7 @@ int cmd_correlate(int argc, char **argv, struct cli_global *g)
 		in = cli_import_intel(files, nfiles, g, NULL);
 		if (!in) {
 			cs_store_close(st);
-			free(files);
-			return CS_EXIT_ERROR;
+				return CS_EXIT_ERROR;
 		}
 		if (query_build(&q, in, files, nfiles)) {
 			rc = CS_ERR_NOMEM;
@@ -444,6 +427,5 @@ int cmd_correlate(int argc, char **argv, struct cli_global *g)
 	query_release(&q);
 	cs_intel_free(in);
 	cs_store_close(st);
-	free(files);
 	return ret;
 }

@@ -9,6 +9,7 @@
 #include "chainsweep/exposure.h"
 #include "chainsweep/graph.h"
 #include "cli.h"
+#include "opts.h"
 
 struct ex_state {
 	const struct cli_global *g;
@@ -149,117 +150,93 @@ static int on_hit(void *ud, const struct cs_exposure_hit *h)
 	return 0;
 }
 
-static int exposure_usage(FILE *f)
+struct exposure_args {
+	const char *compromised;
+	int64_t window[2];
+	struct cli_list relations, sbom;
+	int no_db, dot, svg;
+};
+
+static int opt_ex_window(const char *opt, const char *val, void *target)
 {
-	fputs("usage: chainsweep exposure --compromised NODE [--window FROM..TO]\n"
-	      "                           [--relations FILE.yaml]... [--sbom FILE]...\n"
-	      "                           [--db PATH] [--json|--dot|--svg]\n"
-	      "\n"
-	      "Every product version and host downstream of a compromised vendor,\n"
-	      "environment, product, version or component, with the path that reaches it.\n"
-	      "The graph comes from the relations files (vendors, environments, products\n"
-	      "and versions with release dates; installed-at, builds, updates, depends-on),\n"
-	      "CycloneDX SBOM dependency trees, and the hosts' software recorded in the case\n"
-	      "database by `scan software` and `sweep` (docs/exposure.md).\n"
-	      "\n"
-	      "  --compromised NODE  an id (x_trader, 3cx-build), ID@VERSION\n"
-	      "                      (x_trader@r7.17.90p608), KIND:ID (vendor:3cx,\n"
-	      "                      host:ws-17) or a product's name\n"
-	      "  --window FROM..TO   the compromise window (dates or times, UTC; either end\n"
-	      "                      may be empty): versions released outside it are not\n"
-	      "                      suspect; relations may narrow it further\n"
-	      "  --relations FILE    a YAML relations file (repeatable; later files may\n"
-	      "                      name what earlier ones declared)\n"
-	      "  --sbom FILE         a CycloneDX JSON SBOM: its dependency tree (repeatable)\n"
-	      "  --no-db             do not read the case database's software\n"
-	      "  --json              JSON Lines: one line per version, host or node reached\n"
-	      "                      (with its path), then a summary\n"
-	      "  --dot, --svg        the downstream graph as Graphviz DOT or as an SVG picture\n"
-	      "\n"
-	      "exit status: 0 nothing downstream, 1 something exposed (indeterminate too),\n"
-	      "2 error (a relations file with errors included).\n",
-	      f);
-	return CS_EXIT_ERROR;
+	int64_t *w = target;
+
+	if (cs_exposure_parse_window(val, &w[0], &w[1])) {
+		cli_err("%s '%s': give FROM..TO (2023-03-01..2023-03-31; an end may be empty)", opt,
+		        cli_safe(val));
+		return -1;
+	}
+	return 0;
 }
 
-int cmd_exposure(int argc, char **argv, struct cli_global *g)
+#define EA(f) offsetof(struct exposure_args, f)
+static const struct cli_opt exposure_opts[] = {
+        {.name = "compromised", .kind = CLI_OPT_STR, .off = EA(compromised), .arg = "NODE",
+         .help = "what was compromised (needed): an id (x_trader, 3cx-build), ID@VERSION\n"
+                 "(x_trader@r7.17.90p608), KIND:ID (vendor:3cx, host:ws-17) or a product's\n"
+                 "name"},
+        {.name = "window", .kind = CLI_OPT_FUNC, .off = EA(window), .arg = "FROM..TO",
+         .parse = opt_ex_window,
+         .help = "the compromise window (dates or times, UTC; either end may be empty):\n"
+                 "versions released outside it are not suspect; relations may narrow it"},
+        {.name = "relations", .kind = CLI_OPT_LIST, .off = EA(relations), .arg = "FILE",
+         .complete = CLI_C_FILE,
+         .help = "a YAML relations file (repeatable; later files may name what earlier\n"
+                 "ones declared)"},
+        {.name = "sbom", .kind = CLI_OPT_LIST, .off = EA(sbom), .arg = "FILE",
+         .complete = CLI_C_FILE,
+         .help = "a CycloneDX JSON SBOM: its dependency tree (repeatable)"},
+        {.name = "no-db", .kind = CLI_OPT_FLAG, .off = EA(no_db),
+         .help = "do not read the case database's software"},
+        {.name = "dot", .kind = CLI_OPT_FLAG, .off = EA(dot),
+         .help = "the downstream graph as Graphviz DOT on standard output"},
+        {.name = "svg", .kind = CLI_OPT_FLAG, .off = EA(svg),
+         .help = "the downstream graph as an SVG picture on standard output"},
+        {.name = NULL},
+};
+
+static int exposure_run(void *p, struct cli_global *g);
+
+const struct cli_command cli_cmd_exposure = {
+        .name = "exposure",
+        .summary = "every product version and host downstream of a compromised vendor,\n"
+                   "environment, product or version, with the path that reaches it",
+        .description =
+                "Every product version and host downstream of a compromised vendor,\n"
+                "environment, product, version or component, with the path that reaches it.\n"
+                "The graph comes from the relations files (vendors, environments, products\n"
+                "and versions with release dates; installed-at, builds, updates, depends-on),\n"
+                "CycloneDX SBOM dependency trees, and the hosts' software recorded in the case\n"
+                "database by `scan software` and `sweep` (docs/exposure.md).",
+        .opts = exposure_opts,
+        .exit_status = "0 nothing downstream, 1 something exposed (indeterminate too), 2 error\n"
+                       "(a relations file with errors included).",
+        .run = exposure_run,
+        .args_size = sizeof(struct exposure_args),
+};
+
+static int exposure_run(void *p, struct cli_global *g)
 {
+	struct exposure_args *A = p;
 	struct ex_state es;
 	struct cs_exposure *x = NULL;
 	struct cs_store *st = NULL;
 	struct cs_graph *graph = NULL;
 	struct cs_exposure_query q;
 	struct cs_exposure_result res;
-	char **rel = NULL, **sbom = NULL;
-	size_t nrel = 0, nsbom = 0, k;
-	int i, r, rc, dot = 0, svg = 0, no_db = 0, exit_code = CS_EXIT_ERROR;
+	char **rel = (char **)A->relations.v, **sbom = (char **)A->sbom.v;
+	size_t nrel = A->relations.n, nsbom = A->sbom.n, k;
+	int rc, dot = A->dot, svg = A->svg, no_db = A->no_db, exit_code = CS_EXIT_ERROR;
 	char t1[32], t2[32];
 
 	memset(&es, 0, sizeof(es));
 	memset(&q, 0, sizeof(q));
 	es.g = g;
-	rel = calloc((size_t)argc, sizeof(*rel));
-	sbom = calloc((size_t)argc, sizeof(*sbom));
-	if (!rel || !sbom) {
-		cli_err("out of memory");
-		goto out;
-	}
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		char *val = i + 1 < argc ? argv[i + 1] : NULL;
-
-		r = cli_global_opt(g, argc, argv, &i);
-		if (r < 0)
-			goto out;
-		if (r > 0)
-			continue;
-		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-			exposure_usage(stdout);
-			exit_code = CS_EXIT_OK;
-			goto out;
-		}
-		if (strcmp(a, "--dot") == 0) {
-			dot = 1;
-			continue;
-		}
-		if (strcmp(a, "--svg") == 0) {
-			svg = 1;
-			continue;
-		}
-		if (strcmp(a, "--no-db") == 0) {
-			no_db = 1;
-			continue;
-		}
-		if (a[0] != '-' || !val) {
-			cli_err(a[0] != '-' ? "unexpected argument '%s'"
-			                    : "%s needs a value (or is unknown)",
-			        a);
-			exposure_usage(stderr);
-			goto out;
-		}
-		if (strcmp(a, "--compromised") == 0) {
-			q.compromised = val;
-		} else if (strcmp(a, "--window") == 0) {
-			if (cs_exposure_parse_window(val, &q.from, &q.until)) {
-				cli_err("--window '%s': give FROM..TO (2023-03-01..2023-03-31; an "
-				        "end may be empty)",
-				        cli_escape(&es.esc, val));
-				goto out;
-			}
-		} else if (strcmp(a, "--relations") == 0) {
-			rel[nrel++] = val;
-		} else if (strcmp(a, "--sbom") == 0) {
-			sbom[nsbom++] = val;
-		} else {
-			cli_err("unknown option '%s'", a);
-			exposure_usage(stderr);
-			goto out;
-		}
-		i++;
-	}
+	q.compromised = A->compromised;
+	q.from = A->window[0];
+	q.until = A->window[1];
 	if (!q.compromised) {
-		cli_err("--compromised NODE is needed");
-		exposure_usage(stderr);
+		cli_err("exposure: --compromised NODE is needed (chainsweep exposure --help)");
 		goto out;
 	}
 	if (dot + svg + g->json > 1) {
@@ -357,8 +334,6 @@ out:
 	cs_graph_free(graph);
 	cs_exposure_free(x);
 	cs_store_close(st);
-	free(rel);
-	free(sbom);
 	cli_text_release(&es.esc);
 	cli_text_release(&es.esc2);
 	return exit_code;

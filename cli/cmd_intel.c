@@ -6,13 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
-
-static int import_usage(void)
-{
-	cli_err("usage: chainsweep intel import [--format F] [--csv-column C] [--note T] "
-	        "[--bundled] FILE|DIR...");
-	return CS_EXIT_ERROR;
-}
+#include "opts.h"
 
 /* The set's size after a save: the database's, which another import
  * may have added to meanwhile; the set's own when nothing was saved. */
@@ -25,42 +19,65 @@ static unsigned long long set_size(struct cs_store *st, const struct cs_intel *i
 	return (unsigned long long)cs_intel_count(in);
 }
 
-static int cmd_import(int argc, char **argv, struct cli_global *g)
+struct import_args {
+	const char *format, *column, *note;
+	int bundled;
+	struct cli_list pos;
+};
+
+#define IA(f) offsetof(struct import_args, f)
+static const struct cli_opt import_opts[] = {
+        {.name = "format", .kind = CLI_OPT_STR, .off = IA(format), .arg = "FORMAT",
+         .help = "force a reader: stix, misp, osv, warninglist, loki-hash, loki-filename,\n"
+                 "loki-c2, yara, sigma, csv, plain (default: sniffed from the content)"},
+        {.name = "csv-column", .kind = CLI_OPT_STR, .off = IA(column), .arg = "COLUMN",
+         .help = "take the values from this CSV column (name or number)"},
+        {.name = "note", .kind = CLI_OPT_STR, .off = IA(note), .arg = "TEXT",
+         .help = "what this import was (default: the files named)"},
+        {.name = "bundled", .kind = CLI_OPT_FLAG, .off = IA(bundled),
+         .help = "also import the bundled 3CX/JumpCloud pack"},
+        {.name = NULL},
+};
+
+static int import_run(void *p, struct cli_global *g);
+
+const struct cli_command cli_cmd_intel_import = {
+        .name = "intel import",
+        .summary = "read STIX 2.1, MISP (events and feed folders), Loki/signature-base IOC\n"
+                   "files, CSV and plain lists, YARA and Sigma rules, OSV advisories and\n"
+                   "MISP warninglists into the case database",
+        .description =
+                "Read intel files and folders into the case database as a new intel version.\n"
+                "The reader is sniffed from the content. OSV advisories are kept in the case\n"
+                "for scan software and sweep. Problems are reported as FILE:LINE:COLUMN:\n"
+                "warning: ..., counted by reason, and never stop the rest. A file read only\n"
+                "in part (out of memory, cut short) keeps what was read and marks the intel\n"
+                "version partial.",
+        .pos_name = "FILE|DIR...",
+        .pos_off = IA(pos),
+        .max_pos = SIZE_MAX,
+        .pos_complete = CLI_C_FILE,
+        .opts = import_opts,
+        .exit_status = "0, or 2 when some file gave nothing usable or was read only in part.",
+        .run = import_run,
+        .args_size = sizeof(struct import_args),
+};
+
+static int import_run(void *p, struct cli_global *g)
 {
+	struct import_args *A = p;
 	struct cs_import_stats total, one;
 	struct diag_state ds;
 	struct cs_store *st;
 	struct cs_intel *in;
-	const char *format = NULL, *column = NULL, *note = NULL;
+	const char *format = A->format, *column = A->column, *note = A->note;
+	const char **paths = A->pos.v;
 	size_t before, i;
 	int64_t version = 0;
-	int a, npaths = 0, failed_paths = 0, rc, r, bundled = 0;
+	int a, npaths = (int)A->pos.n, failed_paths = 0, rc, bundled = A->bundled;
 	char notebuf[1024];
 	const char *pack = NULL;
 
-	for (a = 1; a < argc; a++) {
-		if (argv[a][0] != '-' || strcmp(argv[a], "-") == 0) {
-			npaths++;
-			continue;
-		}
-		r = cli_global_opt(g, argc, argv, &a);
-		if (r < 0)
-			return CS_EXIT_ERROR;
-		if (r)
-			continue;
-		if (strcmp(argv[a], "--format") == 0 && a + 1 < argc)
-			format = argv[++a];
-		else if (strcmp(argv[a], "--csv-column") == 0 && a + 1 < argc)
-			column = argv[++a];
-		else if (strcmp(argv[a], "--note") == 0 && a + 1 < argc)
-			note = argv[++a];
-		else if (strcmp(argv[a], "--bundled") == 0)
-			bundled = 1;
-		else {
-			cli_err("unknown option '%s'", cli_safe(argv[a]));
-			return import_usage();
-		}
-	}
 	if (bundled) {
 		pack = cli_bundled_intel();
 		if (!pack) {
@@ -71,8 +88,10 @@ static int cmd_import(int argc, char **argv, struct cli_global *g)
 			return CS_EXIT_ERROR;
 		}
 	}
-	if (!npaths && !bundled)
-		return import_usage();
+	if (!npaths && !bundled) {
+		cli_err("intel import: FILE|DIR... missing (chainsweep intel import --help)");
+		return CS_EXIT_ERROR;
+	}
 	st = cli_create_store(g);
 	if (!st)
 		return CS_EXIT_ERROR;
@@ -108,18 +127,9 @@ static int cmd_import(int argc, char **argv, struct cli_global *g)
 		notebuf[0] = '\0';
 		if (bundled)
 			used = (size_t)snprintf(notebuf, sizeof(notebuf), "import %s", pack);
-		for (a = 1; a < argc && used + 1 < sizeof(notebuf); a++) {
-			if (argv[a][0] == '-') {
-				/* An option's value is not a file imported. */
-				if (strcmp(argv[a], "--format") == 0 ||
-				    strcmp(argv[a], "--csv-column") == 0 ||
-				    strcmp(argv[a], "--db") == 0)
-					a++;
-				continue;
-			}
+		for (a = 0; a < npaths && used + 1 < sizeof(notebuf); a++)
 			used += (size_t)snprintf(notebuf + used, sizeof(notebuf) - used, "%s%s",
-			                         used ? " " : "import ", argv[a]);
-		}
+			                         used ? " " : "import ", paths[a]);
 		note = notebuf;
 	}
 	before = cs_intel_count(in);
@@ -127,16 +137,9 @@ static int cmd_import(int argc, char **argv, struct cli_global *g)
 	 * files are read (a writer thread); a failure shows at the save. */
 	cs_store_import_begin(st, in);
 	memset(&total, 0, sizeof(total));
-	for (a = bundled ? 0 : 1; a < argc; a++) {
-		const char *path = a == 0 ? pack : argv[a];
+	for (a = bundled ? -1 : 0; a < npaths; a++) {
+		const char *path = a < 0 ? pack : paths[a];
 
-		if (a > 0 && argv[a][0] == '-' && strcmp(argv[a], "-") != 0) {
-			if (strcmp(argv[a], "--format") == 0 ||
-			    strcmp(argv[a], "--csv-column") == 0 ||
-			    strcmp(argv[a], "--note") == 0 || strcmp(argv[a], "--db") == 0)
-				a++;
-			continue;
-		}
 		rc = cs_intel_import(in, path, &one);
 		if (rc == CS_ERR_IO)
 			cli_err("%s", cli_safe(cs_intel_errmsg(in)));
@@ -257,47 +260,70 @@ static int has_source(const struct cs_intel *in, const struct cs_indicator *ind,
 	return 0;
 }
 
-static int cmd_ls(int argc, char **argv, struct cli_global *g)
+struct ls_args {
+	const char *label, *source;
+	int kind, warnlisted, not_warnlisted;
+	uint64_t limit;
+};
+
+static int opt_kind(const char *opt, const char *val, void *target)
 {
-	const char *label = NULL, *source = NULL;
-	enum cs_kind kind = CS_KIND_NONE;
-	int warn = -1, a, r;
-	unsigned long long limit = 0, shown = 0;
+	enum cs_kind k = cs_kind_from_name(val);
+
+	if (k == CS_KIND_NONE) {
+		cli_err("%s: unknown kind '%s' (sha256, domain, ipv4, url, yara-rule, ...)", opt,
+		        cli_safe(val));
+		return -1;
+	}
+	*(int *)target = (int)k;
+	return 0;
+}
+
+#define LSA(f) offsetof(struct ls_args, f)
+static const struct cli_opt ls_opts[] = {
+        {.name = "kind", .kind = CLI_OPT_FUNC, .off = LSA(kind), .arg = "KIND", .parse = opt_kind,
+         .help = "only indicators of this kind (sha256, domain, ipv4, url, yara-rule,\n"
+                 "sigma-rule, product-version, ...)"},
+        {.name = "label", .kind = CLI_OPT_STR, .off = LSA(label), .arg = "LABEL",
+         .help = "only indicators with this label"},
+        {.name = "source", .kind = CLI_OPT_STR, .off = LSA(source), .arg = "TEXT",
+         .help = "only indicators from a source whose file or reference holds TEXT"},
+        {.name = "warnlisted", .kind = CLI_OPT_FLAG, .off = LSA(warnlisted),
+         .help = "only warninglisted indicators"},
+        {.name = "not-warnlisted", .kind = CLI_OPT_FLAG, .off = LSA(not_warnlisted),
+         .help = "only indicators no warninglist names"},
+        {.name = "limit", .kind = CLI_OPT_U64, .off = LSA(limit), .arg = "N", .max = UINT64_MAX,
+         .help = "at most N indicators (0: all)"},
+        {.name = NULL},
+};
+
+static int ls_run(void *p, struct cli_global *g);
+
+const struct cli_command cli_cmd_intel_ls = {
+        .name = "intel ls",
+        .summary = "list indicators",
+        .description = "List indicators: kind, value, labels, number of sources; --json for all\n"
+                       "fields.",
+        .opts = ls_opts,
+        .exit_status = "0, 2 error.",
+        .run = ls_run,
+        .args_size = sizeof(struct ls_args),
+};
+
+static int ls_run(void *p, struct cli_global *g)
+{
+	struct ls_args *A = p;
+	const char *label = A->label, *source = A->source;
+	enum cs_kind kind = (enum cs_kind)A->kind;
+	int warn = A->warnlisted ? 1 : A->not_warnlisted ? 0 : -1;
+	unsigned long long limit = A->limit, shown = 0;
 	struct cs_store *st;
 	struct cs_intel *in;
 	size_t i;
 
-	for (a = 1; a < argc; a++) {
-		r = cli_global_opt(g, argc, argv, &a);
-		if (r < 0)
-			return CS_EXIT_ERROR;
-		if (r)
-			continue;
-		if (strcmp(argv[a], "--kind") == 0 && a + 1 < argc) {
-			kind = cs_kind_from_name(argv[++a]);
-			if (kind == CS_KIND_NONE) {
-				cli_err("unknown kind '%s'", cli_safe(argv[a]));
-				return CS_EXIT_ERROR;
-			}
-		} else if (strcmp(argv[a], "--label") == 0 && a + 1 < argc) {
-			label = argv[++a];
-		} else if (strcmp(argv[a], "--source") == 0 && a + 1 < argc) {
-			source = argv[++a];
-		} else if (strcmp(argv[a], "--limit") == 0 && a + 1 < argc) {
-			uint64_t v;
-
-			if (cli_opt_uint(argv[a], argv[a + 1], 0, UINT64_MAX, &v))
-				return CS_EXIT_ERROR;
-			limit = v;
-			a++;
-		} else if (strcmp(argv[a], "--warnlisted") == 0) {
-			warn = 1;
-		} else if (strcmp(argv[a], "--not-warnlisted") == 0) {
-			warn = 0;
-		} else {
-			cli_err("unknown option '%s'", cli_safe(argv[a]));
-			return CS_EXIT_ERROR;
-		}
+	if (A->warnlisted && A->not_warnlisted) {
+		cli_err("intel ls: --warnlisted or --not-warnlisted, not both");
+		return CS_EXIT_ERROR;
 	}
 	st = cli_open_store_ro(g);
 	if (!st)
@@ -447,7 +473,27 @@ static void counts_print(const char *title, struct count *t, size_t n, size_t ma
 		printf("  ... %zu more\n", n - max);
 }
 
-static int cmd_stats(int argc, char **argv, struct cli_global *g)
+struct stats_args {
+	int unused;
+};
+
+static int stats_run(void *p, struct cli_global *g);
+
+static const struct cli_opt no_opts[] = {{.name = NULL}};
+
+const struct cli_command cli_cmd_intel_stats = {
+        .name = "intel stats",
+        .summary = "counts by kind, flag, label, source; intel versions",
+        .description = "Counts by kind, flag, source format, source file and label; warninglists;\n"
+                       "YARA and Sigma rule files; OSV advisories; the intel versions and the files\n"
+                       "each read only in part.",
+        .opts = no_opts,
+        .exit_status = "0, 2 error.",
+        .run = stats_run,
+        .args_size = sizeof(struct stats_args),
+};
+
+static int stats_run(void *p, struct cli_global *g)
 {
 	struct count *kinds = NULL, *labels = NULL, *files = NULL, *formats = NULL;
 	size_t nk = 0, nl = 0, nf = 0, nfmt = 0, i, j;
@@ -456,16 +502,8 @@ static int cmd_stats(int argc, char **argv, struct cli_global *g)
 	struct cs_store_advisory_counts ac;
 	struct cs_store *st;
 	struct cs_intel *in;
-	int a, r;
 
-	for (a = 1; a < argc; a++) {
-		r = cli_global_opt(g, argc, argv, &a);
-		if (r <= 0) {
-			if (!r)
-				cli_err("unknown option '%s'", cli_safe(argv[a]));
-			return CS_EXIT_ERROR;
-		}
-	}
+	(void)p;
 	vo.json = g->json;
 	st = cli_open_store_ro(g);
 	if (!st)
@@ -626,7 +664,37 @@ static void show_text(const struct cs_intel *in, const struct cs_indicator *ind,
 
 /* Look a raw value up under the given kind, or under every kind it could
  * be (hash, domain, address, URL, e-mail, file name, rule name). */
-static int cmd_show(int argc, char **argv, struct cli_global *g)
+struct show_args {
+	int kind;
+	struct cli_list pos;
+};
+
+#define SHA(f) offsetof(struct show_args, f)
+static const struct cli_opt show_opts[] = {
+        {.name = "kind", .kind = CLI_OPT_FUNC, .off = SHA(kind), .arg = "KIND", .parse = opt_kind,
+         .help = "read VALUE as this kind (default: every kind it can be)"},
+        {.name = NULL},
+};
+
+static int show_run(void *p, struct cli_global *g);
+
+const struct cli_command cli_cmd_intel_show = {
+        .name = "intel show",
+        .summary = "one indicator with its sources, labels and warninglists",
+        .description = "One indicator with its sources, labels, validity, confidence and\n"
+                       "warninglists. VALUE is normalised as import does (defanged is fine; one\n"
+                       "that starts with '-' goes after --).",
+        .pos_name = "VALUE",
+        .pos_off = SHA(pos),
+        .min_pos = 1,
+        .max_pos = 1,
+        .opts = show_opts,
+        .exit_status = "1 when found, 0 when not, 2 on error (as grep).",
+        .run = show_run,
+        .args_size = sizeof(struct show_args),
+};
+
+static int show_run(void *p, struct cli_global *g)
 {
 	static const enum cs_kind guesses[] = {
 	        CS_KIND_HASH_AUTO,   CS_KIND_DOMAIN,         CS_KIND_IPV4,
@@ -635,41 +703,14 @@ static int cmd_show(int argc, char **argv, struct cli_global *g)
 	        CS_KIND_PATH_REGEX,  CS_KIND_FILENAME_REGEX, CS_KIND_PRODUCT_VERSION,
 	        CS_KIND_CERT_SERIAL, CS_KIND_COMPOUND,
 	};
-	enum cs_kind kind = CS_KIND_NONE;
-	const char *value = NULL;
+	struct show_args *A = p;
+	enum cs_kind kind = (enum cs_kind)A->kind;
+	const char *value = A->pos.v[0];
 	struct cs_store *st;
 	struct cs_intel *in;
-	int a, r, found = 0;
+	int found = 0;
 	size_t i;
 
-	for (a = 1; a < argc; a++) {
-		r = cli_global_opt(g, argc, argv, &a);
-		if (r < 0)
-			return CS_EXIT_ERROR;
-		if (r)
-			continue;
-		if (strcmp(argv[a], "--kind") == 0 && a + 1 < argc) {
-			kind = cs_kind_from_name(argv[++a]);
-			if (kind == CS_KIND_NONE) {
-				cli_err("unknown kind '%s'", cli_safe(argv[a]));
-				return CS_EXIT_ERROR;
-			}
-		} else if (argv[a][0] == '-' && argv[a][1] == '-') {
-			/* A value never starts "--"; a defanged one may with one. */
-			cli_err("intel show: unknown option '%s'", cli_safe(argv[a]));
-			cli_err("usage: chainsweep intel show VALUE [--kind K]");
-			return CS_EXIT_ERROR;
-		} else if (!value) {
-			value = argv[a];
-		} else {
-			cli_err("usage: chainsweep intel show VALUE [--kind K]");
-			return CS_EXIT_ERROR;
-		}
-	}
-	if (!value) {
-		cli_err("usage: chainsweep intel show VALUE [--kind K]");
-		return CS_EXIT_ERROR;
-	}
 	st = cli_open_store_ro(g);
 	if (!st)
 		return CS_EXIT_ERROR;
@@ -708,78 +749,4 @@ static int cmd_show(int argc, char **argv, struct cli_global *g)
 	cs_intel_free(in);
 	cs_store_close(st);
 	return found ? CS_EXIT_FOUND : CS_EXIT_OK;
-}
-
-static const struct {
-	const char *cmd;
-	const char *help;
-} intel_help[] = {
-        {"import",
-         "usage: chainsweep intel import [--format F] [--csv-column C] [--note T] [--bundled]\n"
-         "                               FILE|DIR...\n"
-         "\n"
-         "Read intel files and folders into the case database as a new intel version.\n"
-         "The reader is sniffed from the content; --format forces one of: stix, misp,\n"
-         "osv, warninglist, loki-hash, loki-filename, loki-c2, yara, csv, plain.\n"
-         "OSV advisories are kept in the case for scan software and sweep.\n"
-         "  --csv-column C   take the values from this CSV column (name or number)\n"
-         "  --note T         what this import was (default: the files named)\n"
-         "  --bundled        also import the bundled 3CX/JumpCloud pack\n"
-         "Problems are reported as FILE:LINE:COLUMN: warning: ..., counted by reason,\n"
-         "and never stop the rest. A file read only in part (out of memory, cut\n"
-         "short) keeps what was read and marks the intel version partial.\n"
-         "Exit: 0, or 2 when some file gave nothing usable or was read only in part.\n"},
-        {"ls", "usage: chainsweep intel ls [--kind K] [--label L] [--source S]\n"
-               "                           [--warnlisted|--not-warnlisted] [--limit N]\n"
-               "\n"
-               "List indicators: kind, value, labels, number of sources; --json for all "
-               "fields.\n"},
-        {"stats", "usage: chainsweep intel stats\n"
-                  "\n"
-                  "Counts by kind, flag, source format, source file and label;\n"
-                  "warninglists; YARA rule files; OSV advisories; the intel versions\n"
-                  "and the files each read only in part.\n"},
-        {"show", "usage: chainsweep intel show VALUE [--kind K]\n"
-                 "\n"
-                 "One indicator with its sources, labels, validity, confidence and\n"
-                 "warninglists. VALUE is normalised as import does (defanged is fine).\n"
-                 "Exit: 1 when found, 0 when not, 2 on error (as grep).\n"},
-};
-
-int cmd_intel(int argc, char **argv, struct cli_global *g)
-{
-	int a;
-	size_t i;
-
-	for (a = 2; a < argc; a++) {
-		if (strcmp(argv[a], "--help") && strcmp(argv[a], "-h"))
-			continue;
-		for (i = 0; i < sizeof(intel_help) / sizeof(intel_help[0]); i++) {
-			if (strcmp(argv[1], intel_help[i].cmd) == 0) {
-				fputs(intel_help[i].help, stdout);
-				return CS_EXIT_OK;
-			}
-		}
-	}
-	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-	                  strcmp(argv[1], "help") == 0)) {
-		fputs("usage: chainsweep intel import|ls|stats|show ...\n\n", stdout);
-		for (i = 0; i < sizeof(intel_help) / sizeof(intel_help[0]); i++)
-			printf("%s\n", intel_help[i].help);
-		return CS_EXIT_OK;
-	}
-	if (argc < 2) {
-		cli_err("usage: chainsweep intel import|ls|stats|show ...");
-		return CS_EXIT_ERROR;
-	}
-	if (strcmp(argv[1], "import") == 0)
-		return cmd_import(argc - 1, argv + 1, g);
-	if (strcmp(argv[1], "ls") == 0)
-		return cmd_ls(argc - 1, argv + 1, g);
-	if (strcmp(argv[1], "stats") == 0)
-		return cmd_stats(argc - 1, argv + 1, g);
-	if (strcmp(argv[1], "show") == 0)
-		return cmd_show(argc - 1, argv + 1, g);
-	cli_err("unknown intel command '%s'", cli_safe(argv[1]));
-	return CS_EXIT_ERROR;
 }

@@ -9,6 +9,7 @@
 
 #include "chainsweep/logs.h"
 #include "cli.h"
+#include "opts.h"
 
 /* First and last contact, per indicator and per source host. */
 struct tally {
@@ -29,6 +30,7 @@ struct logs_state {
 	struct cli_recorder *rec; /* hits recorded in the case, or NULL */
 	struct cli_sigma *sigma;  /* the intel's Sigma rules, or NULL */
 	uint64_t sigma_findings;
+	struct cli_progress prog;
 };
 
 static const char *ms_time(int has, int64_t ms, char *buf, size_t len)
@@ -91,6 +93,7 @@ static void on_log_diag(void *ud, const struct cs_diag *d)
 		return;
 	}
 	ls->diags_shown++;
+	cli_progress_clear(&ls->prog);
 	if (d->line)
 		fprintf(stderr, "%s:%llu: warning: %s\n",
 		        cli_escape(&ls->esc, d->file ? d->file : "-"), (unsigned long long)d->line,
@@ -98,6 +101,13 @@ static void on_log_diag(void *ud, const struct cs_diag *d)
 	else
 		fprintf(stderr, "%s: warning: %s\n", cli_escape(&ls->esc, d->file ? d->file : "-"),
 		        cli_safe(d->message));
+}
+
+static void on_log_progress(void *ud, const struct cs_scan_progress *p)
+{
+	struct logs_state *ls = ud;
+
+	cli_progress_show(&ls->prog, p->files, "files", p->bytes, p->seconds);
 }
 
 static int on_hit(void *ud, const struct cs_log_hit *h)
@@ -110,6 +120,8 @@ static int on_hit(void *ud, const struct cs_log_hit *h)
 
 	if (ls->rec && cli_record_log(ls->rec, h))
 		return CS_ERR_NOMEM;
+	ls->prog.found++;
+	cli_progress_clear(&ls->prog);
 	t = find_or_add(&ls->inds, &ls->ninds, &ls->capi, ind, NULL);
 	if (t)
 		count(t, h->has_time, h->time_ms);
@@ -333,135 +345,125 @@ static int parse_tz(const char *s, int *min)
 	return 0;
 }
 
-static int logs_usage(FILE *f)
+struct logs_args {
+	struct cs_log_opts o;
+	struct cli_list intel, field, pos;
+	uint64_t max_line;
+	int no_record;
+	const char *host;
+};
+
+static int opt_format(const char *opt, const char *val, void *target)
 {
-	fputs("usage: chainsweep scan logs [options] FILE|DIR|-...\n"
-	      "\n"
-	      "Search logs for the domains, addresses, networks, URLs, e-mail addresses and\n"
-	      "hashes of the intel: plain text, syslog, JSON Lines, Zeek (TSV and JSON), CSV,\n"
-	      "web access logs, Windows/Sysmon events (JSON or XML), compressed (.gz, .bz2,\n"
-	      "  .xz, .zst) or not, rotated, folders, standard input (-); squid proxy logs.\n"
-	      "\n"
-	      "  --intel FILE|DIR     use this intel instead of the case database (repeatable)\n"
-	      "  --format F           force a reader: text, syslog, json, zeek, csv, web, xml,\n"
-	      "                       squid\n"
-	      "  --field NAME         JSON: search only this (dotted) field (repeatable)\n"
-	      "  --tz +HH:MM|UTC      zone of stamps that carry none (default UTC)\n"
-	      "  --since T, --until T keep hits whose event time is inside (ISO 8601 or\n"
-	      "                       epoch seconds); hits without a time are kept\n"
-	      "  --within-validity    keep only hits inside the indicator's validity window\n"
-	      "  --threads N          scanner threads (default: one per core)\n"
-	      "  --max-line SIZE      longer lines are searched in pieces (default 1M)\n"
-	      "  --host NAME          the host the hits are recorded for (default: this\n"
-	      "                       host's name)\n"
-	      "  --no-record          do not record the hits in the case database (by\n"
-	      "                       default they are, under a sweep row, as 'sweep' does)\n"
-	      "  --json               JSON Lines: one hit per line, then a summary\n"
-	      "\n"
-	      "exit status: 0 nothing found, 1 hits, 2 error, 3 nothing found but some input\n"
-	      "could not be read to its end.\n",
-	      f);
-	return CS_EXIT_ERROR;
+	const char *const *f = cs_log_formats();
+
+	for (; *f; f++)
+		if (strcmp(*f, val) == 0) {
+			*(const char **)target = *f;
+			return 0;
+		}
+	cli_err("%s: '%s' is not a log format (text, syslog, json, zeek, csv, web, xml, "
+	        "squid)",
+	        opt, cli_safe(val));
+	return -1;
 }
 
-int cmd_logs(int argc, char **argv, struct cli_global *g)
+static int opt_tz(const char *opt, const char *val, void *target)
 {
-	struct cs_log_opts o;
+	if (parse_tz(val, target)) {
+		cli_err("%s: +HH:MM, -HH:MM or UTC", opt);
+		return -1;
+	}
+	return 0;
+}
+
+#define LA(f) offsetof(struct logs_args, f)
+static const struct cli_opt logs_opts[] = {
+        {.name = "intel", .kind = CLI_OPT_LIST, .off = LA(intel), .arg = "FILE|DIR",
+         .complete = CLI_C_FILE,
+         .help = "use this intel instead of the case database (repeatable)"},
+        {.name = "format", .kind = CLI_OPT_FUNC, .off = LA(o.format), .arg = "FORMAT",
+         .parse = opt_format,
+         .help = "force a reader: text, syslog, json, zeek, csv, web, xml, squid\n"
+                 "(default: each file's content says)"},
+        {.name = "field", .kind = CLI_OPT_LIST, .off = LA(field), .arg = "NAME",
+         .help = "JSON: search only this (dotted) field (repeatable)"},
+        {.name = "tz", .kind = CLI_OPT_FUNC, .off = LA(o.tz_minutes), .arg = "+HH:MM|UTC",
+         .parse = opt_tz, .help = "zone of stamps that carry none (default UTC)"},
+        {.name = "since", .kind = CLI_OPT_TIME, .off = LA(o.since_ms), .arg = "TIME",
+         .help = "keep hits whose event time is at or after TIME (ISO 8601 or epoch\n"
+                 "seconds); hits without a time are kept"},
+        {.name = "until", .kind = CLI_OPT_TIME, .off = LA(o.until_ms), .arg = "TIME",
+         .help = "keep hits whose event time is at or before TIME"},
+        {.name = "within-validity", .kind = CLI_OPT_FLAG, .off = LA(o.within_validity),
+         .help = "keep only hits inside the indicator's validity window"},
+        {.name = "threads", .kind = CLI_OPT_UNSIGNED, .off = LA(o.threads), .arg = "N", .min = 1,
+         .max = 64, .help = "scanner threads (default: one per core)"},
+        {.name = "max-line", .kind = CLI_OPT_SIZE, .off = LA(max_line), .arg = "SIZE",
+         .min = 4096, .max = (uint64_t)256 << 20,
+         .help = "longer lines are searched in overlapping pieces (default 1M)"},
+        {.name = "host", .kind = CLI_OPT_STR, .off = LA(host), .arg = "NAME",
+         .help = "the host the hits are recorded for (default: this host's name)"},
+        {.name = "no-record", .kind = CLI_OPT_FLAG, .off = LA(no_record),
+         .help = "do not record the hits in the case database (by default they are,\n"
+                 "under a sweep row, as 'sweep' does)"},
+        {.name = NULL},
+};
+
+static void logs_init(void *p)
+{
+	struct logs_args *a = p;
+
+	cs_log_opts_init(&a->o);
+}
+
+static int logs_run(void *p, struct cli_global *g);
+
+const struct cli_command cli_cmd_scan_logs = {
+        .name = "scan logs",
+        .summary = "search logs (syslog, JSON, Zeek, Windows events, proxy, web; compressed\n"
+                   "too) for the intel's domains, addresses, URLs and hashes",
+        .description =
+                "Search logs for the domains, addresses, networks, URLs, e-mail addresses and\n"
+                "hashes of the intel: plain text, syslog, JSON Lines, Zeek (TSV and JSON), CSV,\n"
+                "web access logs, squid proxy logs, Windows/Sysmon events (JSON or XML),\n"
+                "compressed (.gz, .bz2, .xz, .zst) or not, rotated, folders, standard input\n"
+                "(-), with first and last contact per indicator and source host.",
+        .pos_name = "FILE|DIR|-...",
+        .pos_off = LA(pos),
+        .min_pos = 1,
+        .max_pos = SIZE_MAX,
+        .pos_complete = CLI_C_FILE,
+        .opts = logs_opts,
+        .exit_status = "0 nothing found, 1 hits, 2 error, 3 nothing found but some input\n"
+                       "could not be read to its end.",
+        .init = logs_init,
+        .run = logs_run,
+        .args_size = sizeof(struct logs_args),
+};
+
+static int logs_run(void *p, struct cli_global *g)
+{
+	struct logs_args *A = p;
+	struct cs_log_opts o = A->o;
 	struct cs_log_result res;
 	struct logs_state ls;
 	struct cs_matcher *m = NULL;
 	struct cs_intel *in = NULL;
 	struct cs_store *st = NULL;
-	const char **paths = calloc((size_t)argc + 1, sizeof(*paths));
-	const char **fields = calloc((size_t)argc + 1, sizeof(*fields));
-	char **intel_files = calloc((size_t)argc + 1, sizeof(*intel_files));
-	size_t npaths = 0, nfields = 0, nintel = 0, i;
-	uint64_t v;
-	int k, r, rc, exit_code = CS_EXIT_ERROR, intel_gap, no_record = 0;
-	const char *host = NULL;
+	const char **paths = A->pos.v;
+	const char **fields = A->field.v;
+	char **intel_files = (char **)A->intel.v;
+	size_t npaths = A->pos.n, nfields = A->field.n, nintel = A->intel.n, i;
+	int rc, exit_code = CS_EXIT_ERROR, intel_gap, no_record = A->no_record;
+	const char *host = A->host;
 	char hostbuf[256];
 	struct cli_gaps bad;
 
-	cs_log_opts_init(&o);
 	memset(&ls, 0, sizeof(ls));
 	memset(&bad, 0, sizeof(bad));
 	ls.g = g;
-	if (!paths || !fields || !intel_files) {
-		cli_err("out of memory");
-		goto out;
-	}
-	for (k = 1; k < argc; k++) {
-		const char *a = argv[k], *val = k + 1 < argc ? argv[k + 1] : NULL;
-		int takes = 1;
-
-		r = cli_global_opt(g, argc, argv, &k);
-		if (r < 0)
-			goto out;
-		if (r > 0)
-			continue;
-		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-			logs_usage(stdout);
-			exit_code = CS_EXIT_OK;
-			goto out;
-		} else if (strcmp(a, "--within-validity") == 0) {
-			o.within_validity = 1;
-			takes = 0;
-		} else if (strcmp(a, "--no-record") == 0) {
-			no_record = 1;
-			takes = 0;
-		} else if (strcmp(a, "-") == 0 || a[0] != '-') {
-			paths[npaths++] = a;
-			takes = 0;
-		} else if (!val) {
-			cli_err("%s needs a value (or is unknown)", a);
-			goto out;
-		} else if (strcmp(a, "--intel") == 0) {
-			intel_files[nintel++] = argv[k + 1];
-		} else if (strcmp(a, "--host") == 0) {
-			host = val;
-		} else if (strcmp(a, "--format") == 0) {
-			const char *const *f = cs_log_formats();
-
-			while (*f && strcmp(*f, val))
-				f++;
-			if (!*f) {
-				cli_err("--format: one of text, syslog, json, zeek, csv, web, xml, "
-				        "squid");
-				goto out;
-			}
-			o.format = val;
-		} else if (strcmp(a, "--field") == 0) {
-			fields[nfields++] = val;
-		} else if (strcmp(a, "--tz") == 0) {
-			if (parse_tz(val, &o.tz_minutes)) {
-				cli_err("--tz: +HH:MM, -HH:MM or UTC");
-				goto out;
-			}
-		} else if (strcmp(a, "--since") == 0 || strcmp(a, "--until") == 0) {
-			if (cli_parse_when(val, a[2] == 's' ? &o.since_ms : &o.until_ms)) {
-				cli_err("%s: an ISO 8601 time or epoch seconds", a);
-				goto out;
-			}
-		} else if (strcmp(a, "--threads") == 0) {
-			if (cli_opt_uint(a, val, 1, 64, &v))
-				goto out;
-			o.threads = (unsigned)v;
-		} else if (strcmp(a, "--max-line") == 0) {
-			if (cli_opt_size(a, val, 4096, (uint64_t)256 << 20, &v))
-				goto out;
-			o.max_line = (size_t)v;
-		} else {
-			cli_err("unknown option '%s'", a);
-			logs_usage(stderr);
-			goto out;
-		}
-		if (takes)
-			k++;
-	}
-	if (!npaths) {
-		logs_usage(stderr);
-		goto out;
-	}
+	o.max_line = (size_t)A->max_line;
 	in = cli_sweep_intel(intel_files, nintel, g, &st, &bad, 1);
 	if (!in)
 		goto out;
@@ -499,7 +501,13 @@ int cmd_logs(int argc, char **argv, struct cli_global *g)
 	ls.sigma = cli_sigma_new(in, g);
 	if (cli_sigma_wanted(ls.sigma))
 		o.on_event = on_event;
+	cli_progress_init(&ls.prog, g, "scan logs");
+	if (ls.prog.enabled) {
+		ls.prog.total = cli_tree_bytes(paths, npaths);
+		o.on_progress = on_log_progress;
+	}
 	rc = cs_log_scan(m, paths, npaths, &o, &res);
+	cli_progress_clear(&ls.prog);
 	if (!rc)
 		rc = cli_sigma_each(ls.sigma, on_sigma, &ls);
 	fflush(stdout);
@@ -538,9 +546,6 @@ out:
 	cs_matcher_free(m);
 	cs_intel_free(in);
 	cs_store_close(st);
-	free(paths);
-	free(fields);
-	free(intel_files);
 	cli_gaps_release(&bad);
 	cli_recorder_free(ls.rec);
 	cli_text_release(&ls.esc);

@@ -13,6 +13,7 @@
 #include "chainsweep/correlate.h"
 #include "chainsweep/report.h"
 #include "cli.h"
+#include "opts.h"
 
 #define CS_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -266,8 +267,44 @@ static size_t windows(struct report_state *rs, struct cs_incident_window **out)
 	return k;
 }
 
-int cmd_report(int argc, char **argv, struct cli_global *g)
+struct report_args {
+	const char *out, *host, *title;
+};
+
+#define RA(f) offsetof(struct report_args, f)
+static const struct cli_opt report_opts[] = {
+        {.name = "out", .kind = CLI_OPT_STR, .off = RA(out), .arg = "DIR", .complete = CLI_C_DIR,
+         .help = "the folder the reports are written to (default: the current one)"},
+        {.name = "host", .kind = CLI_OPT_STR, .off = RA(host), .arg = "NAME",
+         .help = "only this host's findings and coverage"},
+        {.name = "title", .kind = CLI_OPT_STR, .off = RA(title), .arg = "TEXT",
+         .help = "the report's title (default \"chainsweep case report\")"},
+        {.name = NULL},
+};
+
+static int report_run(void *p, struct cli_global *g);
+
+const struct cli_command cli_cmd_report = {
+        .name = "report",
+        .summary = "the case as findings.jsonl, report.html, sightings.stix.json and\n"
+                   "event.misp.json",
+        .description =
+                "Write the case database's findings as DIR/findings.jsonl (the versioned\n"
+                "findings schema, docs/findings-schema.md), report.html (self-contained:\n"
+                "summary, findings per host, timeline against each incident's window,\n"
+                "overlap leads, coverage with the intel each sweep checked against),\n"
+                "sightings.stix.json (STIX 2.1 sightings) and event.misp.json (a MISP\n"
+                "event); the last two import back into chainsweep. Each file is written\n"
+                "whole or not at all.",
+        .opts = report_opts,
+        .exit_status = "0 written, 2 error.",
+        .run = report_run,
+        .args_size = sizeof(struct report_args),
+};
+
+static int report_run(void *p, struct cli_global *g)
 {
+	struct report_args *A = p;
 	struct report_state rs;
 	struct cs_report r;
 	struct cs_incident_window *w = NULL;
@@ -283,30 +320,12 @@ int cmd_report(int argc, char **argv, struct cli_global *g)
 	};
 	struct cli_text t = {NULL, 0};
 	char err[4096 + 256];
-	const char *out = ".", *host = NULL, *title = "chainsweep case report";
-	int k, rc = CS_EXIT_ERROR, x;
+	const char *out = A->out ? A->out : ".", *host = A->host,
+	           *title = A->title ? A->title : "chainsweep case report";
+	int rc = CS_EXIT_ERROR, x;
 	size_t i;
 
 	memset(&rs, 0, sizeof(rs));
-	for (k = 1; k < argc; k++) {
-		x = cli_global_opt(g, argc, argv, &k);
-		if (x < 0)
-			return CS_EXIT_ERROR;
-		if (x > 0)
-			continue;
-		if (k + 1 < argc && strcmp(argv[k], "--out") == 0)
-			out = argv[++k];
-		else if (k + 1 < argc && strcmp(argv[k], "--host") == 0)
-			host = argv[++k];
-		else if (k + 1 < argc && strcmp(argv[k], "--title") == 0)
-			title = argv[++k];
-		else {
-			cli_err("usage: chainsweep report [--out DIR] [--host H] [--title T]\n"
-			        "  writes DIR/findings.jsonl, report.html, sightings.stix.json and "
-			        "event.misp.json from the case database");
-			return strcmp(argv[k], "--help") == 0 ? CS_EXIT_OK : CS_EXIT_ERROR;
-		}
-	}
 	if (mkdir(out, 0755) != 0 && errno != EEXIST) {
 		cli_err("%s: %s", out, strerror(errno));
 		return CS_EXIT_ERROR;

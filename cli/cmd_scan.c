@@ -11,6 +11,7 @@
 
 #include "chainsweep/scan.h"
 #include "cli.h"
+#include "opts.h"
 
 #define SCAN_DIAGS_SHOWN 50 /* problems printed without --verbose */
 
@@ -21,17 +22,14 @@ struct scan_state {
 	const struct cs_intel *intel;
 	unsigned diags_shown;
 	uint64_t diags_hidden;
-	int progress; /* a progress line is on the terminal */
+	struct cli_progress prog;
 	struct cli_text esc;
 	struct cli_recorder *rec; /* findings recorded in the case, or NULL */
 };
 
 static void clear_progress(struct scan_state *ss)
 {
-	if (ss->progress) {
-		fputs("\r\033[K", stderr);
-		ss->progress = 0;
-	}
+	cli_progress_clear(&ss->prog);
 }
 
 static void on_scan_diag(void *ud, const struct cs_diag *d)
@@ -60,10 +58,7 @@ static void on_progress(void *ud, const struct cs_scan_progress *p)
 {
 	struct scan_state *ss = ud;
 
-	fprintf(stderr, "\r\033[K%llu files, %.1f MB, %.1f MB/s, %.0f s",
-	        (unsigned long long)p->files, (double)p->bytes / 1e6,
-	        p->seconds > 0 ? (double)p->bytes / 1e6 / p->seconds : 0.0, p->seconds);
-	ss->progress = 1;
+	cli_progress_show(&ss->prog, p->files, "files", p->bytes, p->seconds);
 }
 
 static void first_source(const struct cs_intel *in, const struct cs_indicator *ind, char *buf,
@@ -152,6 +147,7 @@ static int on_finding(void *ud, const struct cs_file_finding *f)
 
 	if (ss->rec && cli_record_file(ss->rec, f))
 		return CS_ERR_NOMEM;
+	ss->prog.found++;
 	if (ss->g->json) {
 		cli_json_print(finding_json(ss, f));
 		fflush(stdout);
@@ -286,49 +282,6 @@ static json_t *coverage_json(const struct cs_scan_result *r, int from_inventory)
 	return o;
 }
 
-static int files_usage(FILE *f)
-{
-	fputs("usage: chainsweep scan files [options] PATH...\n"
-	      "\n"
-	      "Sweep files and folders for the hashes, file names, path regexes and YARA\n"
-	      "rules of the case database's intel (or of --intel files), archives included.\n"
-	      "\n"
-	      "  --intel FILE|DIR     use this intel instead of the case database (repeatable)\n"
-	      "  --threads N          scanner threads (default: one per core)\n"
-	      "  --all-filesystems    enter other mounted filesystems (pseudo ones never)\n"
-	      "  --keep-cache         leave what was read in the page cache\n"
-	      "  --max-size SIZE      skip files larger than SIZE (e.g. 500M)\n"
-	      "  --yara-max-size SIZE YARA-scan objects up to SIZE (default 256M)\n"
-	      "  --yara-timeout S     seconds per object (default 60)\n"
-	      "  --max-rate MBPS      read at most MBPS megabytes per second\n"
-	      "  --max-runtime S      stop after S seconds (the sweep is then incomplete)\n"
-	      "  --include GLOB       only files matching (repeatable; a glob without '/'\n"
-	      "                       matches the base name, with '/' the whole path)\n"
-	      "  --exclude GLOB       skip files and folders matching (repeatable)\n"
-	      "  --no-archives        do not open archives\n"
-	      "  --host NAME          the host the inventory is kept for (default: this\n"
-	      "                       host's name)\n"
-	      "  --no-inventory       neither use nor record the file inventory\n"
-	      "  --no-record          do not record the findings in the case database\n"
-	      "                       (by default they are, under a sweep row of --host,\n"
-	      "                       as 'sweep' does; with --intel a missing case is\n"
-	      "                       created)\n"
-	      "  --rescan             read every file, even those the inventory knows\n"
-	      "  --from-inventory     read no file: match the intel against the host's\n"
-	      "                       inventory (hashes, names; YARA results recorded with\n"
-	      "                       the same rules); no PATH is given\n"
-	      "  --archive-depth N    nesting levels opened (default 4)\n"
-	      "  --archive-max-bytes SIZE   expanded bytes per file on disk (default 1G)\n"
-	      "  --archive-max-ratio N      expansion ratio cap (default 200)\n"
-	      "  --archive-max-members N    members per archive (default 100000)\n"
-	      "  --json               JSON Lines: one finding per line, then a summary\n"
-	      "\n"
-	      "exit status: 0 nothing found and everything swept, 1 findings, 2 error,\n"
-	      "3 nothing found but the sweep was incomplete (see the summary).\n",
-	      f);
-	return CS_EXIT_ERROR;
-}
-
 /* Room for the many file descriptors of a deep tree and the queue. */
 static void raise_fd_limit(void)
 {
@@ -340,9 +293,102 @@ static void raise_fd_limit(void)
 	}
 }
 
-static int cmd_files(int argc, char **argv, struct cli_global *g)
-{
+struct files_args {
 	struct cs_scan_opts o;
+	struct cli_list intel, include, exclude, pos;
+	int no_inventory, rescan, from_inventory, no_record, all_filesystems;
+	const char *host;
+};
+
+static void files_init(void *p)
+{
+	struct files_args *a = p;
+
+	cs_scan_opts_init(&a->o);
+}
+
+#define FA(f) offsetof(struct files_args, f)
+static const struct cli_opt files_opts[] = {
+        {.name = "intel", .kind = CLI_OPT_LIST, .off = FA(intel), .arg = "FILE|DIR",
+         .complete = CLI_C_FILE,
+         .help = "use this intel instead of the case database (repeatable; a missing\n"
+                 "case is then created to record the findings)"},
+        {.name = "threads", .kind = CLI_OPT_UNSIGNED, .off = FA(o.threads), .arg = "N", .min = 1,
+         .max = 256, .help = "scanner threads (default: one per core)"},
+        {.name = "all-filesystems", .kind = CLI_OPT_FLAG, .off = FA(all_filesystems),
+         .help = "enter other mounted filesystems (pseudo ones never)"},
+        {.name = "keep-cache", .kind = CLI_OPT_FLAG, .off = FA(o.keep_cache),
+         .help = "leave what was read in the page cache"},
+        {.name = "max-size", .kind = CLI_OPT_SIZE, .off = FA(o.max_size), .arg = "SIZE",
+         .max = UINT64_MAX, .help = "skip files larger than SIZE (such as 500M)"},
+        {.name = "yara-max-size", .kind = CLI_OPT_SIZE, .off = FA(o.yara_max_size), .arg = "SIZE",
+         .min = 1, .max = UINT64_MAX,
+         .help = "YARA-scan objects up to SIZE whole (default 256M); larger files are\n"
+                 "scanned in overlapping blocks"},
+        {.name = "yara-timeout", .kind = CLI_OPT_INT, .off = FA(o.yara_timeout), .arg = "SECONDS",
+         .min = 1, .max = 86400, .help = "YARA seconds per object (default 60)"},
+        {.name = "max-rate", .kind = CLI_OPT_SECONDS, .off = FA(o.max_rate), .arg = "MBPS",
+         .help = "read at most MBPS megabytes per second"},
+        {.name = "max-runtime", .kind = CLI_OPT_SECONDS, .off = FA(o.max_runtime),
+         .arg = "SECONDS", .help = "stop after SECONDS (the sweep is then incomplete, exit 3)"},
+        {.name = "include", .kind = CLI_OPT_LIST, .off = FA(include), .arg = "GLOB",
+         .help = "only files matching (repeatable; a glob without '/' matches the base\n"
+                 "name, with '/' the whole path)"},
+        {.name = "exclude", .kind = CLI_OPT_LIST, .off = FA(exclude), .arg = "GLOB",
+         .help = "skip files and folders matching (repeatable)"},
+        {.name = "no-archives", .kind = CLI_OPT_FLAG, .off = FA(o.no_archives),
+         .help = "do not open archives"},
+        {.name = "host", .kind = CLI_OPT_STR, .off = FA(host), .arg = "NAME",
+         .help = "the host the findings and inventory are kept for (default: this\n"
+                 "host's name)"},
+        {.name = "no-inventory", .kind = CLI_OPT_FLAG, .off = FA(no_inventory),
+         .help = "neither use nor record the file inventory"},
+        {.name = "no-record", .kind = CLI_OPT_FLAG, .off = FA(no_record),
+         .help = "do not record the findings in the case database (by default they\n"
+                 "are, under a sweep row of --host, as 'sweep' does)"},
+        {.name = "rescan", .kind = CLI_OPT_FLAG, .off = FA(rescan),
+         .help = "read every file, even those the inventory knows"},
+        {.name = "from-inventory", .kind = CLI_OPT_FLAG, .off = FA(from_inventory),
+         .help = "read no file: match the intel against the host's inventory (hashes,\n"
+                 "names; YARA results recorded with the same rules); no PATH is given"},
+        {.name = "archive-depth", .kind = CLI_OPT_UNSIGNED, .off = FA(o.archive_depth),
+         .arg = "N", .min = 1, .max = 64, .help = "archive nesting levels opened (default 4)"},
+        {.name = "archive-max-bytes", .kind = CLI_OPT_SIZE, .off = FA(o.archive_max_bytes),
+         .arg = "SIZE", .min = 1, .max = UINT64_MAX,
+         .help = "expanded bytes per file on disk (default 1G)"},
+        {.name = "archive-max-ratio", .kind = CLI_OPT_U64, .off = FA(o.archive_max_ratio),
+         .arg = "N", .min = 1, .max = UINT64_MAX, .help = "expansion ratio cap (default 200)"},
+        {.name = "archive-max-members", .kind = CLI_OPT_U64, .off = FA(o.archive_max_members),
+         .arg = "N", .min = 1, .max = UINT64_MAX,
+         .help = "members per archive (default 100000)"},
+        {.name = NULL},
+};
+
+static int files_run(void *p, struct cli_global *g);
+
+const struct cli_command cli_cmd_scan_files = {
+        .name = "scan files",
+        .summary = "sweep files and folders (archives too) for the hashes, file names,\n"
+                   "path regexes and YARA rules of the intel",
+        .description = "Sweep files and folders for the hashes, file names, path regexes and YARA\n"
+                       "rules of the case database's intel (or of --intel files), archives\n"
+                       "included, and record what is found in the case.",
+        .pos_name = "PATH...",
+        .pos_off = FA(pos),
+        .max_pos = SIZE_MAX,
+        .pos_complete = CLI_C_FILE,
+        .opts = files_opts,
+        .exit_status = "0 nothing found and everything swept, 1 findings, 2 error, 3 nothing\n"
+                       "found but the sweep was incomplete (see the summary).",
+        .init = files_init,
+        .run = files_run,
+        .args_size = sizeof(struct files_args),
+};
+
+static int files_run(void *p, struct cli_global *g)
+{
+	struct files_args *A = p;
+	struct cs_scan_opts o = A->o;
 	struct cs_scan_result res;
 	int left_behind = 0; /* res.abandoned */
 	struct cs_matcher_info mi;
@@ -350,127 +396,28 @@ static int cmd_files(int argc, char **argv, struct cli_global *g)
 	struct cs_matcher *m = NULL;
 	struct cs_intel *in = NULL;
 	struct cs_store *st = NULL;
-	const char **inc = NULL, **exc = NULL, **roots = NULL;
-	char **intel_files = NULL;
-	size_t ninc = 0, nexc = 0, nroots = 0, nintel = 0;
-	uint64_t v;
-	int i, r, rc, exit_code = CS_EXIT_ERROR;
-	int no_inventory = 0, rescan = 0, from_inventory = 0, no_record = 0;
-	const char *host = NULL;
+	const char **inc = A->include.v, **exc = A->exclude.v, **roots = A->pos.v;
+	char **intel_files = (char **)A->intel.v;
+	size_t ninc = A->include.n, nexc = A->exclude.n, nroots = A->pos.n, nintel = A->intel.n;
+	int rc, exit_code = CS_EXIT_ERROR;
+	int no_inventory = A->no_inventory, rescan = A->rescan, from_inventory = A->from_inventory,
+	    no_record = A->no_record;
+	const char *host = A->host;
 	char hostbuf[256], digest[80];
 	struct cs_inventory *inv = NULL;
 	struct cli_gaps bad;
 	int intel_gap;
 
-	cs_scan_opts_init(&o);
 	memset(&ss, 0, sizeof(ss));
 	memset(&bad, 0, sizeof(bad));
 	ss.g = g;
-	inc = calloc((size_t)argc, sizeof(*inc));
-	exc = calloc((size_t)argc, sizeof(*exc));
-	roots = calloc((size_t)argc, sizeof(*roots));
-	intel_files = calloc((size_t)argc, sizeof(*intel_files));
-	if (!inc || !exc || !roots || !intel_files) {
-		cli_err("out of memory");
-		goto out;
-	}
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const char *val = i + 1 < argc ? argv[i + 1] : NULL;
-		int takes = 1;
-
-		r = cli_global_opt(g, argc, argv, &i);
-		if (r < 0)
-			goto out;
-		if (r > 0)
-			continue;
-		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-			files_usage(stdout);
-			exit_code = CS_EXIT_OK;
-			goto out;
-		} else if (strcmp(a, "--all-filesystems") == 0) {
-			o.one_filesystem = 0;
-			takes = 0;
-		} else if (strcmp(a, "--keep-cache") == 0) {
-			o.keep_cache = 1;
-			takes = 0;
-		} else if (strcmp(a, "--no-archives") == 0) {
-			o.no_archives = 1;
-			takes = 0;
-		} else if (strcmp(a, "--no-inventory") == 0) {
-			no_inventory = 1;
-			takes = 0;
-		} else if (strcmp(a, "--rescan") == 0) {
-			rescan = 1;
-			takes = 0;
-		} else if (strcmp(a, "--from-inventory") == 0) {
-			from_inventory = 1;
-			takes = 0;
-		} else if (strcmp(a, "--no-record") == 0) {
-			no_record = 1;
-			takes = 0;
-		} else if (strcmp(a, "--host") == 0 && val) {
-			host = val;
-		} else if (a[0] == '-' && a[1] == '-' && !val) {
-			cli_err("%s needs a value (or is unknown)", a);
-			goto out;
-		} else if (strcmp(a, "--intel") == 0) {
-			intel_files[nintel++] = argv[i + 1];
-		} else if (strcmp(a, "--threads") == 0) {
-			if (cli_opt_uint(a, val, 1, 256, &v))
-				goto out;
-			o.threads = (unsigned)v;
-		} else if (strcmp(a, "--max-size") == 0) {
-			if (cli_opt_size(a, val, 0, UINT64_MAX, &o.max_size))
-				goto out;
-		} else if (strcmp(a, "--yara-max-size") == 0) {
-			if (cli_opt_size(a, val, 1, UINT64_MAX, &o.yara_max_size))
-				goto out;
-		} else if (strcmp(a, "--archive-max-bytes") == 0) {
-			if (cli_opt_size(a, val, 1, UINT64_MAX, &o.archive_max_bytes))
-				goto out;
-		} else if (strcmp(a, "--archive-max-ratio") == 0) {
-			if (cli_opt_size(a, val, 1, UINT64_MAX, &o.archive_max_ratio))
-				goto out;
-		} else if (strcmp(a, "--archive-max-members") == 0) {
-			if (cli_opt_size(a, val, 1, UINT64_MAX, &o.archive_max_members))
-				goto out;
-		} else if (strcmp(a, "--archive-depth") == 0) {
-			if (cli_opt_uint(a, val, 1, 64, &v))
-				goto out;
-			o.archive_depth = (unsigned)v;
-		} else if (strcmp(a, "--yara-timeout") == 0) {
-			if (cli_opt_uint(a, val, 1, 86400, &v))
-				goto out;
-			o.yara_timeout = (int)v;
-		} else if (strcmp(a, "--max-rate") == 0 || strcmp(a, "--max-runtime") == 0) {
-			double d;
-
-			if (cli_opt_positive(a, val, 1e12, &d))
-				goto out;
-			if (strcmp(a, "--max-rate") == 0)
-				o.max_rate = d;
-			else
-				o.max_runtime = d;
-		} else if (strcmp(a, "--include") == 0) {
-			inc[ninc++] = val;
-		} else if (strcmp(a, "--exclude") == 0) {
-			exc[nexc++] = val;
-		} else if (a[0] == '-' && a[1]) {
-			cli_err("unknown option '%s'", a);
-			files_usage(stderr);
-			goto out;
-		} else {
-			roots[nroots++] = a;
-			takes = 0;
-		}
-		if (takes)
-			i++;
-	}
+	if (A->all_filesystems)
+		o.one_filesystem = 0;
 	if (from_inventory ? nroots != 0 || no_inventory : !nroots) {
 		if (from_inventory)
-			cli_err("--from-inventory reads no PATH, and needs the inventory");
-		files_usage(stderr);
+			cli_err("scan files: --from-inventory reads no PATH, and needs the inventory");
+		else
+			cli_err("scan files: PATH... missing (chainsweep scan files --help)");
 		goto out;
 	}
 	if (!host)
@@ -527,7 +474,8 @@ static int cmd_files(int argc, char **argv, struct cli_global *g)
 	o.on_finding = on_finding;
 	o.on_diag = on_scan_diag;
 	o.userdata = &ss;
-	if (!g->quiet && !g->json && isatty(STDERR_FILENO))
+	cli_progress_init(&ss.prog, g, from_inventory ? "scan files (inventory)" : "scan files");
+	if (ss.prog.enabled)
 		o.on_progress = on_progress;
 	if (from_inventory) {
 		if (!cs_inventory_count(inv)) {
@@ -598,25 +546,8 @@ out:
 		cs_intel_free(in);
 	}
 	cs_store_close(st);
-	free(inc);
-	free(exc);
-	free(roots);
-	free(intel_files);
 	cli_gaps_release(&bad);
 	cli_recorder_free(ss.rec);
 	cli_text_release(&ss.esc);
 	return exit_code;
-}
-
-int cmd_scan(int argc, char **argv, struct cli_global *g)
-{
-	if (argc >= 2 && strcmp(argv[1], "files") == 0)
-		return cmd_files(argc - 1, argv + 1, g);
-	if (argc >= 2 && strcmp(argv[1], "logs") == 0)
-		return cmd_logs(argc - 1, argv + 1, g);
-	if (argc >= 2 && strcmp(argv[1], "software") == 0)
-		return cmd_scan_software(argc - 1, argv + 1, g);
-	cli_err("usage: chainsweep scan files|logs [options] PATH...\n"
-	        "       chainsweep scan software [--root DIR] [--osv FILE|DIR]... ...");
-	return CS_EXIT_ERROR;
 }

@@ -8,6 +8,7 @@
 
 #include "chainsweep/software.h"
 #include "cli.h"
+#include "opts.h"
 
 #define SW_DIAGS_SHOWN 50 /* problems printed without --verbose */
 
@@ -246,36 +247,6 @@ static const char *default_host(const char *root, char *buf, size_t len)
 	return b && b[1] ? b + 1 : buf;
 }
 
-static int software_usage(FILE *f)
-{
-	fputs("usage: chainsweep scan software [options]\n"
-	      "\n"
-	      "Find installed packages and applications whose version an advisory (OSV) or a\n"
-	      "product-version indicator names. With none of --root, --sbom, --path: this\n"
-	      "host's package databases (dpkg, apk, rpm).\n"
-	      "\n"
-	      "  --root DIR       a mounted or collected host: its package databases and every\n"
-	      "                   lockfile, SBOM, Info.plist, Electron package.json and\n"
-	      "                   installed-program export below DIR\n"
-	      "  --path DIR|FILE  also walk this folder (or read this file) (repeatable)\n"
-	      "  --sbom FILE      a CycloneDX or SPDX JSON SBOM, or any lockfile (repeatable)\n"
-	      "  --osv FILE|DIR   OSV advisories: a record, an array of records, or a folder\n"
-	      "                   of them (repeatable), beside those imported into the case\n"
-	      "                   (intel import), which are used without --osv too\n"
-	      "  --intel FILE|DIR product-version indicators (and OSV advisories) from these\n"
-	      "                   intel files instead of the case's indicators (repeatable)\n"
-	      "  --host NAME      the host the packages are recorded for in the case database\n"
-	      "                   (default: the base name of --root, else this host's name)\n"
-	      "  --no-record      do not record the packages in the case database (the\n"
-	      "                   exposure analysis reads them from there)\n"
-	      "  --json           JSON Lines: one finding per line, then a summary\n"
-	      "\n"
-	      "exit status: 0 nothing found and everything read, 1 findings (indeterminate\n"
-	      "ones too), 2 error, 3 nothing found but some input could not be read.\n",
-	      f);
-	return CS_EXIT_ERROR;
-}
-
 struct case_adv {
 	struct cs_advisories *adv;
 	uint64_t records;
@@ -310,8 +281,62 @@ int cli_case_advisories(struct cs_store *st, struct cs_advisories *adv, uint64_t
 	return rc;
 }
 
-int cmd_scan_software(int argc, char **argv, struct cli_global *g)
+struct software_args {
+	struct cli_list osv, intel, sbom, path;
+	const char *root, *host;
+	int no_record;
+};
+
+#define SA(f) offsetof(struct software_args, f)
+static const struct cli_opt software_opts[] = {
+        {.name = "root", .kind = CLI_OPT_FUNC, .off = SA(root), .arg = "DIR", .parse = cli_opt_once,
+         .complete = CLI_C_DIR,
+         .help = "a mounted or collected host: its package databases and every lockfile,\n"
+                 "SBOM, Info.plist, Electron package.json and installed-program export\n"
+                 "below DIR (given once)"},
+        {.name = "path", .kind = CLI_OPT_LIST, .off = SA(path), .arg = "DIR|FILE",
+         .complete = CLI_C_FILE, .help = "also walk this folder (or read this file) (repeatable)"},
+        {.name = "sbom", .kind = CLI_OPT_LIST, .off = SA(sbom), .arg = "FILE",
+         .complete = CLI_C_FILE,
+         .help = "a CycloneDX or SPDX JSON SBOM, or any lockfile (repeatable)"},
+        {.name = "osv", .kind = CLI_OPT_LIST, .off = SA(osv), .arg = "FILE|DIR",
+         .complete = CLI_C_FILE,
+         .help = "OSV advisories: a record, an array of records, or a folder of them\n"
+                 "(repeatable), beside those imported into the case (intel import),\n"
+                 "which are used without --osv too"},
+        {.name = "intel", .kind = CLI_OPT_LIST, .off = SA(intel), .arg = "FILE|DIR",
+         .complete = CLI_C_FILE,
+         .help = "product-version indicators (and OSV advisories) from these intel files\n"
+                 "instead of the case's indicators (repeatable)"},
+        {.name = "host", .kind = CLI_OPT_STR, .off = SA(host), .arg = "NAME",
+         .help = "the host the packages are recorded for in the case database\n"
+                 "(default: the base name of --root, else this host's name)"},
+        {.name = "no-record", .kind = CLI_OPT_FLAG, .off = SA(no_record),
+         .help = "do not record the packages in the case database (the exposure\n"
+                 "analysis reads them from there)"},
+        {.name = NULL},
+};
+
+static int software_run(void *p, struct cli_global *g);
+
+const struct cli_command cli_cmd_scan_software = {
+        .name = "scan software",
+        .summary = "installed packages, lockfiles, SBOMs and applications whose version an\n"
+                   "OSV advisory or a product-version indicator names",
+        .description =
+                "Find installed packages and applications whose version an advisory (OSV) or a\n"
+                "product-version indicator names. With none of --root, --sbom, --path: this\n"
+                "host's package databases (dpkg, apk, rpm).",
+        .opts = software_opts,
+        .exit_status = "0 nothing found and everything read, 1 findings (indeterminate ones\n"
+                       "too), 2 error, 3 nothing found but some input could not be read.",
+        .run = software_run,
+        .args_size = sizeof(struct software_args),
+};
+
+static int software_run(void *p, struct cli_global *g)
 {
+	struct software_args *A = p;
 	struct sw_state ss;
 	struct cs_pkgset *ps = NULL;
 	struct cs_advisories *adv = NULL;
@@ -319,73 +344,16 @@ int cmd_scan_software(int argc, char **argv, struct cli_global *g)
 	struct cs_store *st = NULL;
 	struct cs_advisory_info ai;
 	struct cs_software_result res;
-	char **osv = NULL, **intel = NULL, **sboms = NULL, **paths = NULL;
-	size_t nosv = 0, nintel = 0, nsbom = 0, npath = 0, k;
-	const char *root = NULL, *host = NULL;
+	char **osv = (char **)A->osv.v, **intel = (char **)A->intel.v, **sboms = (char **)A->sbom.v,
+	     **paths = (char **)A->path.v;
+	size_t nosv = A->osv.n, nintel = A->intel.n, nsbom = A->sbom.n, npath = A->path.n, k;
+	const char *root = A->root, *host = A->host;
 	char hostbuf[256];
 	int64_t sweep = 0;
-	int i, r, rc, incomplete, no_record = 0, exit_code = CS_EXIT_ERROR;
+	int rc, incomplete, no_record = A->no_record, exit_code = CS_EXIT_ERROR;
 
 	memset(&ss, 0, sizeof(ss));
 	ss.g = g;
-	osv = calloc((size_t)argc, sizeof(*osv));
-	intel = calloc((size_t)argc, sizeof(*intel));
-	sboms = calloc((size_t)argc, sizeof(*sboms));
-	paths = calloc((size_t)argc, sizeof(*paths));
-	if (!osv || !intel || !sboms || !paths) {
-		cli_err("out of memory");
-		goto out;
-	}
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		char *val = i + 1 < argc ? argv[i + 1] : NULL;
-
-		r = cli_global_opt(g, argc, argv, &i);
-		if (r < 0)
-			goto out;
-		if (r > 0)
-			continue;
-		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-			software_usage(stdout);
-			exit_code = CS_EXIT_OK;
-			goto out;
-		}
-		if (strcmp(a, "--no-record") == 0) {
-			no_record = 1;
-			continue;
-		}
-		if (a[0] != '-' || !a[1]) {
-			cli_err("unexpected argument '%s'", a);
-			software_usage(stderr);
-			goto out;
-		}
-		if (!val) {
-			cli_err("%s needs a value (or is unknown)", a);
-			goto out;
-		}
-		if (strcmp(a, "--root") == 0) {
-			if (root) {
-				cli_err("--root is given once");
-				goto out;
-			}
-			root = val;
-		} else if (strcmp(a, "--osv") == 0) {
-			osv[nosv++] = val;
-		} else if (strcmp(a, "--intel") == 0) {
-			intel[nintel++] = val;
-		} else if (strcmp(a, "--sbom") == 0) {
-			sboms[nsbom++] = val;
-		} else if (strcmp(a, "--path") == 0) {
-			paths[npath++] = val;
-		} else if (strcmp(a, "--host") == 0) {
-			host = val;
-		} else {
-			cli_err("unknown option '%s'", a);
-			software_usage(stderr);
-			goto out;
-		}
-		i++;
-	}
 	adv = cs_advisories_new();
 	ps = cs_pkgset_new();
 	if (!adv || !ps) {
@@ -516,10 +484,6 @@ out:
 	cs_advisories_free(adv);
 	cs_intel_free(in);
 	cs_store_close(st);
-	free(osv);
-	free(intel);
-	free(sboms);
-	free(paths);
 	cli_text_release(&ss.esc);
 	cli_text_release(&ss.esc2);
 	return exit_code;

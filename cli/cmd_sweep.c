@@ -19,6 +19,7 @@
 #include "chainsweep/sigma.h"
 #include "chainsweep/software.h"
 #include "cli.h"
+#include "opts.h"
 
 struct sweep_state {
 	const struct cli_global *g;
@@ -29,7 +30,7 @@ struct sweep_state {
 	const char *root;
 	size_t rootlen;
 	struct cs_store *inv_st; /* recording the inventory, or NULL */
-	int progress;            /* a progress line is on the terminal */
+	struct cli_progress prog; /* the progress line */
 	char **owned;            /* strings findings point at (OSV ids) */
 	size_t nowned;
 	struct cli_text esc;
@@ -60,9 +61,8 @@ static void on_progress(void *ud, const struct cs_scan_progress *p)
 {
 	struct sweep_state *ss = ud;
 
-	fprintf(stderr, "\r\033[Kfiles: %llu, %.1f MB, %.0f s", (unsigned long long)p->files,
-	        (double)p->bytes / 1e6, p->seconds);
-	ss->progress = 1;
+	ss->prog.found = ss->n;
+	cli_progress_show(&ss->prog, p->files, "files", p->bytes, p->seconds);
 }
 
 static int on_file_record(void *ud, const struct cs_file_record *r)
@@ -296,10 +296,7 @@ static void on_quiet_diag(void *ud, const struct cs_diag *d)
 	struct sweep_state *ss = ud;
 
 	if (ss->g->verbose && !ss->g->json) {
-		if (ss->progress) {
-			fputs("\r\033[K", stderr);
-			ss->progress = 0;
-		}
+		cli_progress_clear(&ss->prog);
 		fprintf(stderr, "%s", d->file ? cli_escape(&ss->esc, d->file) : "-");
 		if (d->line)
 			fprintf(stderr, ":%llu", (unsigned long long)d->line);
@@ -578,45 +575,6 @@ static int is_dir(const char *p)
 	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-static int sweep_usage(FILE *f)
-{
-	fputs("usage: chainsweep sweep [options]\n"
-	      "\n"
-	      "Sweep this host, or a collected or mounted host folder, with the case's intel\n"
-	      "(the bundled 3CX/JumpCloud pack is imported first when the case has none):\n"
-	      "files (archives included), logs (ROOT/var/log and --logs folders), then\n"
-	      "installed software (package databases, exports, SBOMs under the root)\n"
-	      "against the intel's product versions, the OSV advisories imported into the\n"
-	      "case and --osv advisories.\n"
-	      "Findings are recorded in the case database; the answer is printed in plain\n"
-	      "words.\n"
-	      "\n"
-	      "  --root DIR           the host's root folder (default /)\n"
-	      "  --host NAME          the host's name (default: this host's name, or the\n"
-	      "                       base name of --root)\n"
-	      "  --logs DIR|FILE      also search these logs (repeatable)\n"
-	      "  --no-logs            no log search\n"
-	      "  --osv FILE|DIR       OSV advisories for the software sweep (repeatable)\n"
-	      "  --no-software        no software sweep\n"
-	      "  --intel FILE|DIR     import this intel into the case first, then sweep with\n"
-	      "                       all of the case's intel (repeatable); intel that\n"
-	      "                       cannot be fully used makes the sweep incomplete\n"
-	      "  --max-runtime S      stop after S seconds in all (files, logs, software):\n"
-	      "                       what was found is recorded, the sweep is incomplete\n"
-	      "  --max-rate MBPS      read files at most MBPS megabytes per second\n"
-	      "  --exclude GLOB       skip files and folders matching (repeatable)\n"
-	      "  --threads N          threads (default: one per core)\n"
-	      "  --all-filesystems    enter other mounted filesystems below the root\n"
-	      "\n"
-	      "Ctrl-C or SIGTERM stops the sweep as the time limit does.\n"
-	      "\n"
-	      "exit status: 0 nothing found and the sweep complete, 1 findings, 2 error,\n"
-	      "3 nothing found but the sweep was incomplete (stopped, interrupted, or some\n"
-	      "input or intel could not be read).\n",
-	      f);
-	return CS_EXIT_ERROR;
-}
-
 /*
  * The recorder: how `scan files` and `scan logs` put what they printed
  * into the case, through the same conversion and the same kind of sweep
@@ -874,8 +832,74 @@ static char *coverage_json(struct sweep_state *ss, const struct cs_scan_result *
 	return s;
 }
 
-int cmd_sweep(int argc, char **argv, struct cli_global *g)
+struct sweep_args {
+	struct cli_list logs, osv, intel, exclude;
+	const char *root, *host;
+	int no_logs, no_software, all_filesystems;
+	double max_runtime, max_rate;
+	unsigned threads;
+};
+
+#define WA(f) offsetof(struct sweep_args, f)
+static const struct cli_opt sweep_opts[] = {
+        {.name = "root", .kind = CLI_OPT_STR, .off = WA(root), .arg = "DIR", .complete = CLI_C_DIR,
+         .help = "the host's root folder (default /)"},
+        {.name = "host", .kind = CLI_OPT_STR, .off = WA(host), .arg = "NAME",
+         .help = "the host's name (default: this host's name, or the base name of --root)"},
+        {.name = "logs", .kind = CLI_OPT_LIST, .off = WA(logs), .arg = "DIR|FILE",
+         .complete = CLI_C_FILE, .help = "also search these logs (repeatable)"},
+        {.name = "no-logs", .kind = CLI_OPT_FLAG, .off = WA(no_logs), .help = "no log search"},
+        {.name = "osv", .kind = CLI_OPT_LIST, .off = WA(osv), .arg = "FILE|DIR",
+         .complete = CLI_C_FILE,
+         .help = "OSV advisories for the software sweep (repeatable), beside the case's"},
+        {.name = "no-software", .kind = CLI_OPT_FLAG, .off = WA(no_software),
+         .help = "no software sweep"},
+        {.name = "intel", .kind = CLI_OPT_LIST, .off = WA(intel), .arg = "FILE|DIR",
+         .complete = CLI_C_FILE,
+         .help = "import this intel into the case first, then sweep with all of the\n"
+                 "case's intel (repeatable); intel that cannot be fully used makes the\n"
+                 "sweep incomplete"},
+        {.name = "max-runtime", .kind = CLI_OPT_SECONDS, .off = WA(max_runtime),
+         .arg = "SECONDS", .max = 1000000000,
+         .help = "stop after SECONDS in all (files, logs, software): what was found is\n"
+                 "recorded, the sweep is incomplete (exit 3 when nothing was found)"},
+        {.name = "max-rate", .kind = CLI_OPT_SECONDS, .off = WA(max_rate), .arg = "MBPS",
+         .max = 1000000000, .help = "read files at most MBPS megabytes per second"},
+        {.name = "exclude", .kind = CLI_OPT_LIST, .off = WA(exclude), .arg = "GLOB",
+         .help = "skip files and folders matching (repeatable)"},
+        {.name = "threads", .kind = CLI_OPT_UNSIGNED, .off = WA(threads), .arg = "N", .min = 1,
+         .max = 64, .help = "threads (default: one per core)"},
+        {.name = "all-filesystems", .kind = CLI_OPT_FLAG, .off = WA(all_filesystems),
+         .help = "enter other mounted filesystems below the root"},
+        {.name = NULL},
+};
+
+static int sweep_run(void *p, struct cli_global *g);
+
+const struct cli_command cli_cmd_sweep = {
+        .name = "sweep",
+        .summary = "sweep a host (files, archives, logs, software) with the case's intel,\n"
+                   "record the findings and print the answer in plain words",
+        .description =
+                "Sweep this host, or a collected or mounted host folder, with the case's intel\n"
+                "(the bundled 3CX/JumpCloud pack is imported first when the case has none):\n"
+                "files (archives included), logs (ROOT/var/log and --logs folders, with the\n"
+                "case's Sigma rules over their events), then installed software (package\n"
+                "databases, exports, SBOMs under the root) against the intel's product\n"
+                "versions, the OSV advisories imported into the case and --osv advisories.\n"
+                "Findings are recorded in the case database; the answer is printed in plain\n"
+                "words. Ctrl-C or SIGTERM stops the sweep as the time limit does.",
+        .opts = sweep_opts,
+        .exit_status = "0 nothing found and the sweep complete, 1 findings, 2 error, 3 nothing\n"
+                       "found but the sweep was incomplete (stopped, interrupted, or some input\n"
+                       "or intel could not be read).",
+        .run = sweep_run,
+        .args_size = sizeof(struct sweep_args),
+};
+
+static int sweep_run(void *p, struct cli_global *g)
 {
+	struct sweep_args *A = p;
 	struct sweep_state ss;
 	struct cs_scan_opts so;
 	struct cs_log_opts lo;
@@ -886,22 +910,22 @@ int cmd_sweep(int argc, char **argv, struct cli_global *g)
 	struct cs_intel *in = NULL;
 	struct cs_store *st = NULL;
 	struct cs_inventory *inv = NULL;
-	const char *root = "/", *host = NULL;
-	const char **logs = calloc((size_t)argc + 2, sizeof(*logs));
-	const char **exc = calloc((size_t)argc + 1, sizeof(*exc));
-	char **intel_files = calloc((size_t)argc + 1, sizeof(*intel_files));
-	size_t nlogs = 0, nexc = 0, nintel = 0, i;
+	const char *root = A->root ? A->root : "/", *host = A->host;
+	const char **logs = calloc(A->logs.n + 2, sizeof(*logs));
+	const char **exc = A->exclude.v;
+	char **intel_files = (char **)A->intel.v;
+	size_t nlogs = A->logs.n, nexc = A->exclude.n, nintel = A->intel.n, i;
 	char hostbuf[256], varlog[4096], digest[80];
-	int k, r, rc, no_logs = 0, logs_ran = 0, exit_code = CS_EXIT_ERROR;
-	int no_software = 0, sw_ran = 0, sw_incomplete = 0, incomplete, stop = STOP_NONE;
-	size_t npkgs = 0, nosv = 0;
-	const char **osv = calloc((size_t)argc + 1, sizeof(*osv));
+	int rc, no_logs = A->no_logs, logs_ran = 0, exit_code = CS_EXIT_ERROR;
+	int no_software = A->no_software, sw_ran = 0, sw_incomplete = 0, incomplete,
+	    stop = STOP_NONE;
+	size_t npkgs = 0, nosv = A->osv.n;
+	const char **osv = A->osv.v;
 	struct cs_pkgset *ps = NULL;
 	struct cs_advisories *adv = NULL;
 	int64_t sweep = 0;
 	int unrecorded = 0; /* the case could not be written */
-	uint64_t v;
-	double max_runtime = 0, t0 = cli_now();
+	double max_runtime = A->max_runtime, t0 = cli_now();
 	double t_intel = 0, t_files = 0, t_logs = 0, t_sw = 0;
 
 	memset(&ss, 0, sizeof(ss));
@@ -910,68 +934,16 @@ int cmd_sweep(int argc, char **argv, struct cli_global *g)
 	ss.g = g;
 	cs_scan_opts_init(&so);
 	cs_log_opts_init(&lo);
-	if (!logs || !osv || !exc || !intel_files) {
+	if (!logs) {
 		cli_err("out of memory");
 		goto out;
 	}
-	for (k = 1; k < argc; k++) {
-		const char *a = argv[k], *val = k + 1 < argc ? argv[k + 1] : NULL;
-
-		r = cli_global_opt(g, argc, argv, &k);
-		if (r < 0)
-			goto out;
-		if (r > 0)
-			continue;
-		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-			sweep_usage(stdout);
-			exit_code = CS_EXIT_OK;
-			goto out;
-		} else if (strcmp(a, "--no-logs") == 0) {
-			no_logs = 1;
-		} else if (strcmp(a, "--no-software") == 0) {
-			no_software = 1;
-		} else if (strcmp(a, "--all-filesystems") == 0) {
-			so.one_filesystem = 0;
-		} else if (!val) {
-			cli_err("%s needs a value (or is unknown)", a);
-			sweep_usage(stderr);
-			goto out;
-		} else if (strcmp(a, "--root") == 0) {
-			root = argv[++k];
-		} else if (strcmp(a, "--host") == 0) {
-			host = argv[++k];
-		} else if (strcmp(a, "--logs") == 0) {
-			logs[nlogs++] = argv[++k];
-		} else if (strcmp(a, "--osv") == 0) {
-			osv[nosv++] = argv[++k];
-		} else if (strcmp(a, "--intel") == 0) {
-			intel_files[nintel++] = argv[++k];
-		} else if (strcmp(a, "--exclude") == 0) {
-			exc[nexc++] = argv[++k];
-		} else if (strcmp(a, "--max-runtime") == 0 || strcmp(a, "--max-rate") == 0) {
-			char *end;
-			double d = strtod(val, &end);
-
-			if (end == val || *end || !(d > 0) || d > 1e9) {
-				cli_err("%s: a positive number", a);
-				goto out;
-			}
-			if (strcmp(a, "--max-rate") == 0)
-				so.max_rate = d;
-			else
-				max_runtime = d;
-			k++;
-		} else if (strcmp(a, "--threads") == 0) {
-			if (cli_opt_uint(a, val, 1, 64, &v))
-				goto out;
-			so.threads = lo.threads = (unsigned)v;
-			k++;
-		} else {
-			cli_err("unknown option '%s'", a);
-			sweep_usage(stderr);
-			goto out;
-		}
-	}
+	for (i = 0; i < nlogs; i++)
+		logs[i] = A->logs.v[i];
+	if (A->all_filesystems)
+		so.one_filesystem = 0;
+	so.max_rate = A->max_rate;
+	so.threads = lo.threads = A->threads;
 	if (!is_dir(root)) {
 		cli_err("%s: not a folder", root);
 		goto out;
@@ -1043,7 +1015,8 @@ int cmd_sweep(int argc, char **argv, struct cli_global *g)
 	so.nexclude = nexc;
 	so.interrupt = &cli_interrupted;
 	so.max_runtime = time_left(max_runtime, t0);
-	if (!g->quiet && !g->json && isatty(STDERR_FILENO))
+	cli_progress_init(&ss.prog, g, "sweep: files");
+	if (ss.prog.enabled)
 		so.on_progress = on_progress;
 	if (!unrecorded && cs_store_inventory_begin(st, host) == CS_OK)
 		ss.inv_st = st;
@@ -1055,9 +1028,7 @@ int cmd_sweep(int argc, char **argv, struct cli_global *g)
 		rc = cs_scan_files(m, roots, 1, &so, &fr);
 		left_behind = fr.abandoned;
 	}
-	if (ss.progress)
-		fputs("\r\033[K", stderr);
-	ss.progress = 0;
+	cli_progress_clear(&ss.prog);
 	so.on_progress = NULL;
 	/* A sweep cut short still keeps the records of what it read. */
 	if (!unrecorded &&
@@ -1083,7 +1054,13 @@ int cmd_sweep(int argc, char **argv, struct cli_global *g)
 		ss.sigma = cli_sigma_new(in, g);
 		if (cli_sigma_wanted(ss.sigma))
 			lo.on_event = on_sweep_event;
+		cli_progress_init(&ss.prog, g, "sweep: logs");
+		if (ss.prog.enabled) {
+			ss.prog.total = cli_tree_bytes(logs, nlogs);
+			lo.on_progress = on_progress;
+		}
 		rc = cs_log_scan(m, logs, nlogs, &lo, &lr);
+		cli_progress_clear(&ss.prog);
 		if (!rc)
 			rc = cli_sigma_each(ss.sigma, on_sigma_finding, &ss);
 		if (rc) {
@@ -1196,9 +1173,6 @@ out:
 	}
 	cs_store_close(st);
 	free(logs);
-	free(osv);
-	free(exc);
-	free(intel_files);
 	cs_pkgset_free(ps);
 	cs_advisories_free(adv);
 	cli_text_release(&ss.esc);
@@ -1325,69 +1299,73 @@ static int on_db_finding(void *ud, const struct cs_finding_rec *f, int64_t first
 	return 0;
 }
 
-int cmd_findings(int argc, char **argv, struct cli_global *g)
+struct findings_args {
+	const char *host, *label, *indicator;
+	int64_t since_ms, until_ms;
+	int kind;
+};
+
+static int opt_finding_kind(const char *opt, const char *val, void *target)
 {
+	int kind = strcmp(val, "file") == 0       ? CS_FIND_FILE
+	           : strcmp(val, "log") == 0      ? CS_FIND_LOG
+	           : strcmp(val, "software") == 0 ? CS_FIND_SOFTWARE
+	                                          : -1;
+
+	if (kind < 0) {
+		cli_err("%s: '%s' is not one of file, log, software", opt, cli_safe(val));
+		return -1;
+	}
+	*(int *)target = kind;
+	return 0;
+}
+
+#define NA(f) offsetof(struct findings_args, f)
+static const struct cli_opt findings_opts[] = {
+        {.name = "host", .kind = CLI_OPT_STR, .off = NA(host), .arg = "NAME",
+         .help = "only this host's findings"},
+        {.name = "kind", .kind = CLI_OPT_FUNC, .off = NA(kind), .arg = "file|log|software",
+         .parse = opt_finding_kind, .help = "only findings of this kind"},
+        {.name = "label", .kind = CLI_OPT_STR, .off = NA(label), .arg = "LABEL",
+         .help = "only findings whose indicator has this label: a whole label\n"
+                 "(campaign:3CX-2023) or its name (3CX-2023)"},
+        {.name = "indicator", .kind = CLI_OPT_STR, .off = NA(indicator), .arg = "VALUE",
+         .help = "only findings of this indicator (normalised as intel show does)"},
+        {.name = "since", .kind = CLI_OPT_TIME, .off = NA(since_ms), .arg = "TIME",
+         .help = "only findings whose first-to-last span reaches TIME or later (ISO\n"
+                 "8601 or epoch seconds); findings without a time are kept"},
+        {.name = "until", .kind = CLI_OPT_TIME, .off = NA(until_ms), .arg = "TIME",
+         .help = "only findings whose span starts at TIME or earlier"},
+        {.name = NULL},
+};
+
+static int findings_run(void *p, struct cli_global *g);
+
+const struct cli_command cli_cmd_findings = {
+        .name = "findings",
+        .summary = "what the case database has found, with first and last seen",
+        .description = "What the case database has found: host, kind, evidence, where, the\n"
+                       "indicator, first and last seen, count, and each host's last sweep.",
+        .opts = findings_opts,
+        .exit_status = "1 when something is listed, 0 when not, 2 error.",
+        .run = findings_run,
+        .args_size = sizeof(struct findings_args),
+};
+
+static int findings_run(void *p, struct cli_global *g)
+{
+	struct findings_args *A = p;
 	struct list_state ls;
 	struct cs_store *st;
 	struct cs_intel *in;
-	const char *host = NULL;
-	int k, r, kind = 0, rc;
+	int rc;
 
 	memset(&ls, 0, sizeof(ls));
 	ls.g = g;
-	for (k = 1; k < argc; k++) {
-		const char *a = argv[k];
-
-		r = cli_global_opt(g, argc, argv, &k);
-		if (r < 0)
-			return CS_EXIT_ERROR;
-		if (r > 0)
-			continue;
-		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0 || k + 1 >= argc) {
-			int help = strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0;
-
-			fputs("usage: chainsweep findings [--host H] [--kind file|log|software]\n"
-			      "                           [--label L] [--indicator V]\n"
-			      "                           [--since T] [--until T]\n"
-			      "\n"
-			      "What the case database has found: host, kind, evidence, where,\n"
-			      "the indicator, first and last seen, count. --label matches a whole\n"
-			      "label (campaign:3CX-2023) or its name (3CX-2023); --since/--until\n"
-			      "(ISO 8601 or epoch seconds) keep findings whose first-to-last span\n"
-			      "meets the range (findings without a time are kept). Exit: 1 when\n"
-			      "something is listed, 0 when not.\n",
-			      help ? stdout : stderr);
-			return help ? CS_EXIT_OK : CS_EXIT_ERROR;
-		}
-		if (strcmp(a, "--host") == 0)
-			host = argv[++k];
-		else if (strcmp(a, "--label") == 0)
-			ls.label = argv[++k];
-		else if (strcmp(a, "--indicator") == 0)
-			ls.indicator = argv[++k];
-		else if (strcmp(a, "--since") == 0 || strcmp(a, "--until") == 0) {
-			int64_t *t = a[2] == 's' ? &ls.since_ms : &ls.until_ms;
-
-			if (cli_parse_when(argv[++k], t)) {
-				cli_err("%s: an ISO 8601 time or epoch seconds", a);
-				return CS_EXIT_ERROR;
-			}
-		} else if (strcmp(a, "--kind") == 0) {
-			const char *kk = argv[++k];
-
-			kind = strcmp(kk, "file") == 0       ? CS_FIND_FILE
-			       : strcmp(kk, "log") == 0      ? CS_FIND_LOG
-			       : strcmp(kk, "software") == 0 ? CS_FIND_SOFTWARE
-			                                     : -1;
-			if (kind < 0) {
-				cli_err("--kind: file, log or software");
-				return CS_EXIT_ERROR;
-			}
-		} else {
-			cli_err("unknown option '%s'", a);
-			return CS_EXIT_ERROR;
-		}
-	}
+	ls.label = A->label;
+	ls.indicator = A->indicator;
+	ls.since_ms = A->since_ms;
+	ls.until_ms = A->until_ms;
 	st = cli_open_store_ro(g);
 	if (!st)
 		return CS_EXIT_ERROR;
@@ -1397,8 +1375,8 @@ int cmd_findings(int argc, char **argv, struct cli_global *g)
 		return CS_EXIT_ERROR;
 	}
 	ls.intel = in;
-	ls.host = host;
-	rc = cs_store_findings(st, host, kind, on_db_finding, &ls);
+	ls.host = A->host;
+	rc = cs_store_findings(st, A->host, A->kind, on_db_finding, &ls);
 	if (rc)
 		cli_err("%s", cs_store_errmsg(st));
 	else

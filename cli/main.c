@@ -15,6 +15,7 @@
 #endif
 
 #include "cli.h"
+#include "opts.h"
 
 void cli_err(const char *fmt, ...)
 {
@@ -27,57 +28,6 @@ void cli_err(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-int cli_global_opt(struct cli_global *g, int argc, char **argv, int *i)
-{
-	const char *a = argv[*i];
-
-	if (strcmp(a, "--json") == 0) {
-		g->json = 1;
-		return 1;
-	}
-	if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
-		g->quiet = 1;
-		return 1;
-	}
-	if (strcmp(a, "--verbose") == 0 || strcmp(a, "-v") == 0) {
-		g->verbose = 1;
-		return 1;
-	}
-	if (strcmp(a, "--no-cache") == 0) {
-		g->no_cache = 1;
-		return 1;
-	}
-	if (strcmp(a, "--no-yara-variants") == 0) {
-		g->no_yara_variants = 1;
-		return 1;
-	}
-	if (strcmp(a, "--allow-slow-rules") == 0) {
-		g->allow_slow_rules = 1;
-		return 1;
-	}
-	if (strcmp(a, "--yara-variant-bytes") == 0) {
-		uint64_t v;
-
-		if (cli_opt_size(a, *i + 1 < argc ? argv[*i + 1] : "", 1, UINT64_MAX, &v))
-			return -1;
-		g->yara_variant_bytes = v;
-		++*i;
-		return 1;
-	}
-	if (strcmp(a, "--db") == 0) {
-		if (*i + 1 >= argc) {
-			cli_err("--db needs a path");
-			return -1;
-		}
-		g->db = argv[++*i];
-		return 1;
-	}
-	if (strncmp(a, "--db=", 5) == 0) {
-		g->db = a + 5;
-		return 1;
-	}
-	return 0;
-}
 
 static void on_store_wait(void *ud, const char *path)
 {
@@ -195,84 +145,66 @@ const char *cli_time_ms(int64_t ms, char *buf, size_t len)
 	return buf;
 }
 
-static void usage(FILE *f)
+extern const struct cli_command cli_cmd_intel_import, cli_cmd_intel_ls, cli_cmd_intel_stats,
+        cli_cmd_intel_show, cli_cmd_scan_files, cli_cmd_scan_software, cli_cmd_scan_logs,
+        cli_cmd_sweep, cli_cmd_findings, cli_cmd_report, cli_cmd_correlate, cli_cmd_exposure;
+
+/* In help order; the words of two-word commands stay together. */
+const struct cli_command *const cli_commands[] = {
+        &cli_cmd_intel_import, &cli_cmd_intel_ls,     &cli_cmd_intel_stats, &cli_cmd_intel_show,
+        &cli_cmd_scan_files,   &cli_cmd_scan_logs,    &cli_cmd_scan_software, &cli_cmd_sweep,
+        &cli_cmd_findings,     &cli_cmd_report,       &cli_cmd_correlate,   &cli_cmd_exposure,
+        NULL,
+};
+
+/* The command named by argv[0] (and argv[1] for a two-word one); *words
+ * receives how many words it took. NULL, after saying so, when none. */
+static const struct cli_command *find_command(int argc, char **argv, int *words)
 {
-	fputs("usage: chainsweep [--db PATH] [--json] COMMAND ...\n"
-	      "\n"
-	      "Turns published threat intel into answers on this host.\n"
-	      "\n"
-	      "commands:\n"
-	      "  intel import [--format F] [--csv-column C] [--note T] [--bundled] FILE|DIR...\n"
-	      "                      read STIX 2.1, MISP (events and feed folders),\n"
-	      "                      Loki/signature-base IOC files, CSV and plain lists,\n"
-	      "                      YARA rules and MISP warninglists into the case database\n"
-	      "  intel ls [--kind K] [--label L] [--source S] [--warnlisted|--not-warnlisted]\n"
-	      "           [--limit N]  list indicators\n"
-	      "  intel stats         counts by kind, flag, label, source; intel versions\n"
-	      "  intel show VALUE [--kind K]\n"
-	      "                      one indicator with its sources, labels and warninglists\n"
-	      "  scan files [options] PATH...\n"
-	      "                      sweep files and folders (archives too) for the hashes,\n"
-	      "                      file names, path regexes and YARA rules of the intel\n"
-	      "                      (chainsweep scan files --help for the options)\n"
-	      "  scan software [--root DIR] [--osv FILE|DIR]... [--intel FILE]... [--sbom "
-	      "FILE]...\n"
-	      "                      installed packages, lockfiles, SBOMs and applications\n"
-	      "                      whose version an OSV advisory or a product-version\n"
-	      "                      indicator names (chainsweep scan software --help)\n"
-	      "  scan logs [options] FILE|DIR|-...\n"
-	      "                      search logs (syslog, JSON, Zeek, Sysmon, proxy, web;\n"
-	      "                      compressed too) for the intel's domains, addresses,\n"
-	      "                      URLs and hashes, with first and last contact\n"
-	      "  sweep [--root DIR] [--host NAME] [--logs DIR]... [--intel FILE|DIR]...\n"
-	      "        [--max-runtime S] [--exclude GLOB]...\n"
-	      "                      sweep a host (files, archives, logs, software) with the\n"
-	      "                      case's intel (the bundled pack by default), record the\n"
-	      "                      findings and print the answer in plain words\n"
-	      "                      (chainsweep sweep --help for the options)\n"
-	      "  findings [--host H] [--kind file|log|software] [--label L] [--indicator V]\n"
-	      "                      what the case database has found, with first/last seen\n"
-	      "  report [--out DIR] [--host H] [--title T]\n"
-	      "                      the case as findings.jsonl, report.html (summary,\n"
-	      "                      findings, timeline, coverage), sightings.stix.json\n"
-	      "                      and event.misp.json\n"
-	      "  correlate [--top N] [--weak] [--window DUR] (INTEL... | --case)\n"
-	      "                      which known activity clusters of the case's intel\n"
-	      "                      these indicators overlap: ranked leads with their\n"
-	      "                      evidence and score broken down\n"
-	      "  exposure --compromised NODE [--window FROM..TO] [--relations FILE.yaml]...\n"
-	      "           [--sbom FILE]... [--json|--dot|--svg]\n"
-	      "                      every product version and host downstream of a\n"
-	      "                      compromised vendor, environment, product or version,\n"
-	      "                      with the path that reaches it\n"
-	      "  version             print the version\n"
-	      "  help                this text\n"
-	      "\n"
-	      "global options:\n"
-	      "  --db PATH           case database (default $CHAINSWEEP_DB, else\n"
-	      "                      $XDG_DATA_HOME/chainsweep/case.db or\n"
-	      "                      ~/.local/share/chainsweep/case.db)\n"
-	      "  --json              machine-readable output (JSON Lines)\n"
-	      "  --quiet             no per-file notes\n"
-	      "  --verbose           every diagnostic, not only the first per file\n"
-	      "  --no-cache          compile YARA rules and regexes every time, without\n"
-	      "                      the cache ($CHAINSWEEP_CACHE_DIR, else\n"
-	      "                      $XDG_CACHE_HOME/chainsweep or ~/.cache/chainsweep)\n"
-	      "  --no-yara-variants  scan every file with every YARA rule (by default a\n"
-	      "                      file is scanned without the rules whose header test\n"
-	      "                      or size bound it fails: docs/yara-variants.md)\n"
-	      "  --allow-slow-rules  keep YARA rule files with a string libyara says may\n"
-	      "                      slow down scanning (by default such a file is left\n"
-	      "                      out and reported: one such regex can hold a file\n"
-	      "                      for minutes whatever the timeout)\n"
-	      "  --yara-variant-bytes N\n"
-	      "                      compile a variant once N bytes of files need it\n"
-	      "                      (default 32 MiB)\n"
-	      "\n"
-	      "exit status: 0 success (or nothing found), 1 findings, 2 error,\n"
-	      "3 nothing found by a sweep that could not look everywhere (a time limit,\n"
-	      "an interrupt, unreadable input or intel).\n",
-	      f);
+	size_t i, n = strlen(argv[0]);
+	int group = 0;
+
+	for (i = 0; cli_commands[i]; i++) {
+		const char *name = cli_commands[i]->name;
+
+		if (strcmp(name, argv[0]) == 0) {
+			*words = 1;
+			return cli_commands[i];
+		}
+		if (strncmp(name, argv[0], n) == 0 && name[n] == ' ') {
+			group = 1;
+			if (argc > 1 && strcmp(name + n + 1, argv[1]) == 0) {
+				*words = 2;
+				return cli_commands[i];
+			}
+		}
+	}
+	if (group && argc > 1 &&
+	    (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	     strcmp(argv[1], "help") == 0)) {
+		cli_group_help(argv[0], stdout);
+		*words = 0;
+		return NULL;
+	}
+	if (group) {
+		fprintf(stderr, "chainsweep: %s needs one of: ", cli_safe(argv[0]));
+		const char *sep = "";
+
+		for (i = 0; cli_commands[i]; i++) {
+			const char *name = cli_commands[i]->name;
+
+			if (strncmp(name, argv[0], n) == 0 && name[n] == ' ') {
+				fprintf(stderr, "%s%s", sep, name + n + 1);
+				sep = ", ";
+			}
+		}
+		if (argc > 1)
+			fprintf(stderr, " (not '%s')", cli_safe(argv[1]));
+		fputc('\n', stderr);
+	} else {
+		cli_err("unknown command '%s' (chainsweep --help lists them)", cli_safe(argv[0]));
+	}
+	return NULL;
 }
 
 /*
@@ -332,55 +264,79 @@ int main(int argc, char **argv)
 static int run(int argc, char **argv)
 {
 	struct cli_global g;
-	int i = 1, r;
+	const struct cli_command *c;
+	int i = 1, words = 0;
 
 	tune_malloc();
 	memset(&g, 0, sizeof(g));
 	while (i < argc && argv[i][0] == '-') {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			usage(stdout);
+			cli_main_help(stdout);
 			return CS_EXIT_OK;
 		}
 		if (strcmp(argv[i], "--version") == 0) {
 			printf("chainsweep %s\n", CS_VERSION);
 			return CS_EXIT_OK;
 		}
-		r = cli_global_opt(&g, argc, argv, &i);
-		if (r <= 0) {
-			if (r == 0)
-				cli_err("unknown option '%s'", cli_safe(argv[i]));
-			usage(stderr);
+		if (cli_global_parse(argc, argv, &i, &g) < 0)
 			return CS_EXIT_ERROR;
-		}
 		i++;
 	}
 	if (i >= argc) {
-		usage(stderr);
+		cli_main_help(stderr);
 		return CS_EXIT_ERROR;
 	}
-	if (strcmp(argv[i], "intel") == 0)
-		return cmd_intel(argc - i, argv + i, &g);
-	if (strcmp(argv[i], "scan") == 0)
-		return cmd_scan(argc - i, argv + i, &g);
-	if (strcmp(argv[i], "sweep") == 0)
-		return cmd_sweep(argc - i, argv + i, &g);
-	if (strcmp(argv[i], "findings") == 0)
-		return cmd_findings(argc - i, argv + i, &g);
-	if (strcmp(argv[i], "report") == 0)
-		return cmd_report(argc - i, argv + i, &g);
-	if (strcmp(argv[i], "correlate") == 0)
-		return cmd_correlate(argc - i, argv + i, &g);
-	if (strcmp(argv[i], "exposure") == 0)
-		return cmd_exposure(argc - i, argv + i, &g);
 	if (strcmp(argv[i], "version") == 0) {
 		printf("chainsweep %s\n", CS_VERSION);
 		return CS_EXIT_OK;
 	}
 	if (strcmp(argv[i], "help") == 0) {
-		usage(stdout);
+		if (i + 2 == argc && strcmp(argv[i + 1], "intel") == 0) {
+			cli_group_help("intel", stdout);
+			return CS_EXIT_OK;
+		}
+		if (i + 2 == argc && strcmp(argv[i + 1], "scan") == 0) {
+			cli_group_help("scan", stdout);
+			return CS_EXIT_OK;
+		}
+		if (i + 1 < argc) {
+			c = find_command(argc - i - 1, argv + i + 1, &words);
+			if (!c)
+				return CS_EXIT_ERROR;
+			cli_command_help(c, stdout);
+			return CS_EXIT_OK;
+		}
+		cli_main_help(stdout);
 		return CS_EXIT_OK;
 	}
-	cli_err("unknown command '%s'", cli_safe(argv[i]));
-	usage(stderr);
-	return CS_EXIT_ERROR;
+	if (strcmp(argv[i], "completion") == 0) {
+		if (i + 2 != argc ||
+		    (strcmp(argv[i + 1], "bash") != 0 && strcmp(argv[i + 1], "zsh") != 0)) {
+			cli_err("usage: chainsweep completion bash|zsh");
+			return CS_EXIT_ERROR;
+		}
+		cli_generate(argv[i + 1], stdout);
+		return CS_EXIT_OK;
+	}
+	if (strcmp(argv[i], "man") == 0) {
+		if (i + 2 == argc && strcmp(argv[i + 1], "--markdown") == 0) {
+			cli_generate("markdown", stdout);
+			return CS_EXIT_OK;
+		}
+		if (i + 2 == argc && strcmp(argv[i + 1], "--options") == 0) {
+			cli_list_options(stdout);
+			return CS_EXIT_OK;
+		}
+		if (i + 1 != argc) {
+			cli_err("usage: chainsweep man [--markdown|--options]");
+			return CS_EXIT_ERROR;
+		}
+		cli_generate("man", stdout);
+		return CS_EXIT_OK;
+	}
+	words = -1;
+	c = find_command(argc - i, argv + i, &words);
+	if (!c)
+		return words == 0 ? CS_EXIT_OK : CS_EXIT_ERROR;
+	return cli_run_command(c, argc - i - words + 1, argv + i + words - 1, &g);
 }

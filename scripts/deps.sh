@@ -10,7 +10,7 @@ pkgs="build-essential cmake pkg-config clang libclang-rt-14-dev llvm
       zlib1g-dev liblzma-dev libbz2-dev
       zip unzip bzip2 xz-utils zstd lz4 lzip lzop ncompress sharutils
       libarchive-tools p7zip-full cpio binutils python3
-      chromium"
+      chromium zsh groff-base man-db"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

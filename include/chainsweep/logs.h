@@ -64,6 +64,9 @@ struct cs_log_opts {
 	 * incomplete. */
 	double max_runtime;
 	const volatile int *interrupt;
+	/* Called about twice a second from the reading thread (files begun,
+	 * input bytes taken: compressed files count as on disk), or NULL. */
+	cs_progress_fn on_progress;
 	cs_log_hit_fn on_hit;
 	cs_log_event_fn on_event; /* NULL: events are not built */
 	cs_diag_fn on_diag;

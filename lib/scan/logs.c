@@ -148,6 +148,8 @@ struct lscan {
 	int closing;
 	int rc;
 	double t0;
+	double last_progress; /* when on_progress was last called */
+	uint64_t raw_done;    /* input bytes of the files finished */
 };
 
 /* 1 when the hunt must stop: the interrupt flag or the time limit. Only
@@ -1255,6 +1257,27 @@ static void file_diag(struct lscan *ls, struct log_file *f, uint64_t line, const
  * line that does not fit (longer than the cap and the chunk) is cut; the
  * chunks on both sides of such a cut carry `overlap` bytes of each other
  * as context (struct job). */
+/* Progress, at most twice a second, from the reading thread: files begun
+ * and input bytes taken (compressed ones as on disk). */
+static void log_progress(struct lscan *ls, struct cs__logsrc *src)
+{
+	struct cs_scan_progress pr;
+	double now;
+	int eof;
+
+	if (!ls->o.on_progress)
+		return;
+	now = cs__now();
+	if (now - ls->last_progress < 0.5)
+		return;
+	ls->last_progress = now;
+	memset(&pr, 0, sizeof(pr));
+	pr.files = ls->res->files;
+	pr.bytes = ls->raw_done + (src ? cs__logsrc_raw(src, &eof) : 0);
+	pr.seconds = now - ls->t0;
+	ls->o.on_progress(ls->o.userdata, &pr);
+}
+
 static int read_stream(struct lscan *ls, struct log_file *f, struct cs__logsrc *src)
 {
 	size_t max_line = ls->o.max_line, ov = ls->overlap;
@@ -1291,6 +1314,7 @@ static int read_stream(struct lscan *ls, struct log_file *f, struct cs__logsrc *
 			}
 			break;
 		}
+		log_progress(ls, src);
 		r = cs__logsrc_read(src, buf + have,
 		                    cap - have < READ_STEP ? cap - have : READ_STEP);
 		if (r < 0) {
@@ -1391,6 +1415,7 @@ static int scan_source(struct lscan *ls, const char *name, struct cs__logsrc *sr
 	ls->res->files++;
 	rc = read_stream(ls, &f, src);
 	raw = cs__logsrc_raw(src, &eof);
+	ls->raw_done += raw;
 	if (!rc && !f.failed && fd >= 0 && st0 && S_ISREG(st0->st_mode) && fstat(fd, &st1) == 0 &&
 	    ((eof && raw < (uint64_t)st0->st_size) || st1.st_size < st0->st_size ||
 	     (st1.st_size == st0->st_size && (st1.st_mtim.tv_sec != st0->st_mtim.tv_sec ||

@@ -1125,13 +1125,14 @@ int cs_scan_files(const struct cs_matcher *m, const char *const *roots, size_t n
 	q->closed = 1;
 	pthread_cond_broadcast(&q->not_empty);
 	pthread_mutex_unlock(&q->mu);
+	/* Progress goes on while the workers finish the queue. */
+	left = join_workers(run, &ww, res);
 	if (progress) {
 		pthread_mutex_lock(&pa.mu);
 		pa.done = 1;
 		pthread_cond_signal(&pa.cv);
 		pthread_mutex_unlock(&pa.mu);
 	}
-	left = join_workers(run, &ww, res);
 	if (progress) {
 		pthread_join(pth, NULL);
 		pthread_mutex_destroy(&pa.mu);
