@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chainsweep/sigma.h"
 #include "cli.h"
 #include "opts.h"
 
@@ -502,6 +503,7 @@ static int stats_run(void *p, struct cli_global *g)
 	struct cs_store_advisory_counts ac;
 	struct cs_store *st;
 	struct cs_intel *in;
+	struct cs_sigma *sg = NULL;
 
 	(void)p;
 	vo.json = g->json;
@@ -548,6 +550,11 @@ static int stats_run(void *p, struct cli_global *g)
 		qsort(files, nf, sizeof(*files), count_cmp);
 	if (nfmt)
 		qsort(formats, nfmt, sizeof(*formats), count_cmp);
+	/* Sigma rules are counted as the sweeps will see them: compiled. */
+	if (cs_intel_sigma_count(in) && cs_sigma_compile(in, NULL, NULL, &sg) != CS_OK) {
+		cli_err("cannot compile the case's Sigma rules: out of memory");
+		sg = NULL;
+	}
 	if (g->json) {
 		json_t *o = json_object(), *wl = json_object();
 
@@ -572,6 +579,24 @@ static int stats_run(void *p, struct cli_global *g)
 		json_object_set_new(o, "warninglists", wl);
 		json_object_set_new(o, "yara_files",
 		                    json_integer((json_int_t)cs_intel_yara_count(in)));
+		if (sg) {
+			struct cs_sigma_stats ss;
+			json_t *why = json_object();
+
+			cs_sigma_stats(sg, &ss);
+			for (i = 0; i < cs_sigma_reason_count(sg); i++) {
+				uint64_t n;
+				const char *reason = cs_sigma_reason(sg, i, &n);
+
+				json_object_set_new(why, reason, json_integer((json_int_t)n));
+			}
+			json_object_set_new(o, "sigma",
+			                    json_pack("{s:I, s:I, s:I, s:I, s:o}", "files",
+			                              (json_int_t)ss.files, "rules", (json_int_t)ss.rules,
+			                              "usable", (json_int_t)ss.usable, "not_usable",
+			                              (json_int_t)ss.not_usable, "not_usable_by_reason",
+			                              why));
+		}
 		json_object_set_new(o, "osv_advisories",
 		                    json_pack("{s:I, s:I, s:I, s:I}", "advisories",
 		                              (json_int_t)ac.ids, "records", (json_int_t)ac.records,
@@ -597,6 +622,21 @@ static int stats_run(void *p, struct cli_global *g)
 			printf("  %-60s %s, %zu entries\n", cli_safe(name), cli_safe(type), n);
 		}
 		printf("yara rule files: %zu\n", cs_intel_yara_count(in));
+		if (sg) {
+			struct cs_sigma_stats ss;
+
+			cs_sigma_stats(sg, &ss);
+			printf("sigma rules: %llu in %llu files (%llu usable, %llu not usable)\n",
+			       (unsigned long long)ss.rules, (unsigned long long)ss.files,
+			       (unsigned long long)ss.usable, (unsigned long long)ss.not_usable);
+			for (i = 0; i < cs_sigma_reason_count(sg); i++) {
+				uint64_t n;
+				const char *why = cs_sigma_reason(sg, i, &n);
+
+				printf("  not usable, %-40s %llu\n", cli_safe(why),
+				       (unsigned long long)n);
+			}
+		}
 		if (ac.records)
 			printf("OSV advisories: %llu (%llu withdrawn, %llu malicious-package), "
 			       "%llu records with their older versions\n",
@@ -609,6 +649,7 @@ static int stats_run(void *p, struct cli_global *g)
 	free(labels);
 	free(files);
 	free(formats);
+	cs_sigma_free(sg);
 	cs_intel_free(in);
 	cs_store_close(st);
 	return CS_EXIT_OK;

@@ -87,7 +87,7 @@ void cs_intel_set_diag(struct cs_intel *intel, cs_diag_fn fn, void *userdata);
 
 /*
  * Force a reader for the following imports ("stix", "misp", "loki-hash",
- * "loki-filename", "loki-c2", "csv", "plain", "yara", "warninglist"), or
+ * "loki-filename", "loki-c2", "csv", "plain", "yara", "warninglist", "sigma"), or
  * NULL to sniff. Returns CS_ERR_INVALID for an unknown name.
  */
 int cs_intel_set_format(struct cs_intel *intel, const char *format);
@@ -116,6 +116,7 @@ struct cs_import_stats {
 				   reading something (kept, and recorded as
 				   partial with the intel version) */
 	uint64_t advisories;    /* OSV advisories read */
+	uint64_t sigma_rules;   /* Sigma rule documents read, usable or not */
 };
 
 /*

@@ -30,12 +30,12 @@ static const struct cs_reader *const readers[] = {
 	&cs__reader_stix,          &cs__reader_misp,  &cs__reader_osv,
 	&cs__reader_warninglist,
 	&cs__reader_loki_hash,     &cs__reader_loki_filename,
-	&cs__reader_loki_c2,       &cs__reader_yara,  &cs__reader_csv,
+	&cs__reader_loki_c2,       &cs__reader_yara,  &cs__reader_sigma, &cs__reader_csv,
 	&cs__reader_plain,
 };
 
 static const char *const format_names[] = {
-	"stix", "misp", "osv", "warninglist", "loki-hash", "loki-filename", "loki-c2", "yara", "csv",
+	"stix", "misp", "osv", "warninglist", "loki-hash", "loki-filename", "loki-c2", "yara", "sigma", "csv",
 	"plain", NULL,
 };
 
@@ -176,7 +176,9 @@ static int import_one(struct cs_intel *in, const char *path, const char *data, s
 	st->yara_rules += ctx.yara_rules;
 	st->warninglist_entries += ctx.warninglist_entries;
 	st->advisories += ctx.advisories;
-	if (ctx.accepted || ctx.warninglist_entries || ctx.yara_rules || ctx.advisories) {
+	st->sigma_rules += ctx.sigma_rules;
+	if (ctx.accepted || ctx.warninglist_entries || ctx.yara_rules || ctx.advisories ||
+	    ctx.sigma_rules) {
 		if (rc)
 			return partial(in, path, r, rc, &ctx, st);
 		driver_diag(in, path, CS_SEV_INFO, "read as %s: %llu accepted, %llu rejected",

@@ -402,6 +402,16 @@ void cs__reject(struct cs_reader_ctx *ctx, const char *reason, uint64_t line, ui
 	va_end(ap);
 }
 
+void cs__diag_reason(struct cs_reader_ctx *ctx, enum cs_severity sev, const char *reason,
+		     uint64_t line, uint64_t column, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vdiag(ctx, sev, reason, line, column, fmt, ap);
+	va_end(ap);
+}
+
 size_t cs_intel_reject_reasons(const struct cs_intel *in)
 {
 	return in->nrejects;

@@ -89,6 +89,7 @@ struct cs_reader_ctx {
 	uint64_t yara_rules;
 	uint64_t warninglist_entries;
 	uint64_t advisories;
+	uint64_t sigma_rules;
 	/* Set by a reader that read the file whole as its format and found it
 	 * holds nothing (a rule file of comments only): a note, not a file
 	 * that failed. */
@@ -122,6 +123,10 @@ int cs__intel_add(struct cs_reader_ctx *ctx, const struct cs_ind_add *a);
 /* Report a problem; line/column 1-based or 0. */
 void cs__diag(struct cs_reader_ctx *ctx, enum cs_severity sev, uint64_t line, uint64_t column,
 	      const char *fmt, ...) CS_PRINTF(5, 6);
+/* Report a problem tagged with a reason, without rejecting anything (a
+ * Sigma rule kept but not usable). */
+void cs__diag_reason(struct cs_reader_ctx *ctx, enum cs_severity sev, const char *reason,
+		     uint64_t line, uint64_t column, const char *fmt, ...) CS_PRINTF(6, 7);
 /* Count a rejected entry under `reason` and report it as a warning. */
 void cs__reject(struct cs_reader_ctx *ctx, const char *reason, uint64_t line, uint64_t column,
 		const char *fmt, ...) CS_PRINTF(5, 6);
@@ -187,6 +192,7 @@ extern const struct cs_reader cs__reader_plain;
 extern const struct cs_reader cs__reader_yara;
 extern const struct cs_reader cs__reader_warninglist;
 extern const struct cs_reader cs__reader_osv;
+extern const struct cs_reader cs__reader_sigma;
 
 /* Import driver entry for a buffer with a known or sniffed reader. */
 int cs__import_buffer(struct cs_intel *intel, const char *path, const char *data, size_t len,

@@ -59,6 +59,9 @@ static const char schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS yara_source(\n"
 	"  id INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE, text TEXT NOT NULL,\n"
 	"  version INTEGER NOT NULL);\n"
+	"CREATE TABLE IF NOT EXISTS sigma_source(\n"
+	"  id INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE, text TEXT NOT NULL,\n"
+	"  version INTEGER NOT NULL);\n"
 	"CREATE TABLE IF NOT EXISTS import_reject(\n"
 	"  version INTEGER NOT NULL, reason TEXT NOT NULL, count INTEGER NOT NULL);\n";
 
@@ -483,6 +486,7 @@ enum {
 	Q_IND_WL_DEL,
 	Q_WL_ID,
 	Q_YARA,
+	Q_SIGMA,
 	Q_REJECT,
 	Q_COUNT
 };
@@ -518,6 +522,9 @@ static const char *const save_sql[Q_COUNT] = {
 	[Q_YARA] = "INSERT INTO yara_source(path, text, version) VALUES(?1, ?2, ?3)"
 		   " ON CONFLICT(path) DO UPDATE SET text = excluded.text,"
 		   " version = excluded.version WHERE text IS NOT excluded.text",
+	[Q_SIGMA] = "INSERT INTO sigma_source(path, text, version) VALUES(?1, ?2, ?3)"
+		    " ON CONFLICT(path) DO UPDATE SET text = excluded.text,"
+		    " version = excluded.version WHERE text IS NOT excluded.text",
 	[Q_REJECT] = "INSERT INTO import_reject(version, reason, count) VALUES(?1, ?2, ?3)",
 };
 
@@ -1014,6 +1021,16 @@ static int save_body(struct cs_store *st, struct save_state *s, struct cs_intel 
 		sqlite3_bind_text(q[Q_YARA], 2, text, (int)len, SQLITE_STATIC);
 		sqlite3_bind_int64(q[Q_YARA], 3, s->ver);
 		rc = step_done(st, q[Q_YARA], "save yara source");
+	}
+	for (i = 0; !rc && i < cs_intel_sigma_count(in); i++) {
+		const char *text;
+		size_t len;
+		const char *path = cs_intel_sigma_source(in, i, &text, &len);
+
+		bind_text(q[Q_SIGMA], 1, path);
+		sqlite3_bind_text(q[Q_SIGMA], 2, text, (int)len, SQLITE_STATIC);
+		sqlite3_bind_int64(q[Q_SIGMA], 3, s->ver);
+		rc = step_done(st, q[Q_SIGMA], "save sigma source");
 	}
 	if (!rc)
 		rc = cs__store_save_advisories(st, in, s->ver, stats);
@@ -1861,6 +1878,28 @@ static int load_yara(struct cs_store *st, struct cs_intel *in)
 	return rc;
 }
 
+/* Sigma rule files, kept whole (the rules are compiled from them again,
+ * chainsweep/sigma.h). A database opened read-only that predates the
+ * table holds none. */
+static int load_sigma(struct cs_store *st, struct cs_intel *in)
+{
+	sqlite3_stmt *q = NULL;
+	int rc = CS_OK;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT path, text FROM sigma_source ORDER BY id", -1, &q,
+			       NULL) != SQLITE_OK) {
+		if (strstr(sqlite3_errmsg(st->db), "no such table"))
+			return CS_OK;
+		return db_fail(st, "load sigma sources");
+	}
+	while (!rc && sqlite3_step(q) == SQLITE_ROW)
+		rc = cs__intel_add_sigma_source(in, (const char *)sqlite3_column_text(q, 0),
+						(const char *)sqlite3_column_text(q, 1),
+						(size_t)sqlite3_column_bytes(q, 1));
+	sqlite3_finalize(q);
+	return rc;
+}
+
 int cs_store_load_intel(struct cs_store *st, struct cs_intel *in)
 {
 	struct id_map m = {NULL, 0};
@@ -1881,6 +1920,8 @@ int cs_store_load_intel(struct cs_store *st, struct cs_intel *in)
 		rc = load_warninglists(st, in);
 	if (!rc)
 		rc = load_yara(st, in);
+	if (!rc)
+		rc = load_sigma(st, in);
 	free(m.idx);
 	exec(st, "COMMIT");
 	if (!rc)

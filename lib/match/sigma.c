@@ -1,0 +1,2277 @@
+/*
+ * Sigma rules compiled into an evaluator over struct cs_event
+ * (chainsweep/sigma.h, docs/sigma.md).
+ *
+ * A rule's detection becomes a tree of AND/OR/NOT nodes over leaves; a
+ * leaf tests one field (or, for keywords, every field) with one compiled
+ * value: an exact, prefix, suffix, substring or wildcard pattern (ASCII
+ * case folded unless `cased`), a Hyperscan regex, a network, a number
+ * comparison, a field reference, presence or absence. Value modifiers
+ * that encode (wide, base64, base64offset, windash) are applied when
+ * compiling and yield several patterns OR-ed together.
+ *
+ * Each rule is indexed under the log-source keys it applies to (Windows:
+ * channel and event id; others: product and service, see
+ * sigma_logsource.c), so an event meets only the rules of its own kind.
+ * Field names are interned once; an event's fields are looked up by id
+ * through a per-thread table, and each target may rename fields (a rule's
+ * Image is a Security 4688 event's NewProcessName).
+ */
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hs/hs.h>
+
+#include "chainsweep/sigma.h"
+#include "intel/sigma_int.h"
+#include "match/sigma_int.h"
+
+#define SG_MAX_VARIANTS 256      /* patterns one value may expand to */
+#define SG_MAX_COND_DEPTH 64
+#define SG_MAX_DETECT_DEPTH 16
+#define SG_MAX_RULES 1000000
+
+enum { OP_EQ, OP_PREFIX, OP_SUFFIX, OP_CONTAINS, OP_GLOB, OP_RE, OP_CIDR, OP_NUM, OP_NULL,
+       OP_EXISTS, OP_FIELDREF };
+enum { NUM_GT, NUM_GTE, NUM_LT, NUM_LTE };
+enum { SP_LIT = 0, SP_STAR = 1, SP_ONE = 2 };
+enum { N_LEAF, N_AND, N_OR, N_NOT, N_ATLEAST, N_TRUE, N_FALSE };
+
+struct leaf {
+	uint32_t field; /* name id; 0: keyword, any field */
+	uint8_t op, cased, numop, want;
+	const unsigned char *lit; /* the pattern, folded unless cased */
+	const unsigned char *sp;  /* OP_GLOB: SP_* per byte */
+	size_t len;
+	hs_database_t *db;
+	unsigned char net[16];
+	int alen, prefix;
+	double num;
+	uint32_t ref;
+};
+
+struct node {
+	uint8_t type;
+	uint32_t n, need;
+	struct node **kids;
+	struct leaf *leaf;
+};
+
+struct srule {
+	const char *id, *title, *status, *description, *author, *date, *modified;
+	const char *product, *category, *service, *file, *indicator;
+	const char **tags, **refs;
+	size_t ntags, nrefs;
+	enum cs_sigma_level level;
+	uint64_t line, col;
+	int usable;
+	const char *reason;
+	const char *message;
+	uint64_t rline, rcol;
+	struct node *cond;
+};
+
+struct ent {
+	uint32_t rule;
+	uint32_t map;
+};
+
+struct bucket {
+	const char *key;
+	struct ent *v;
+	size_t n, cap;
+};
+
+struct mapping {
+	const struct cs__sg_rename *ren;
+	uint32_t *arr; /* rule field id -> event field id, over every name */
+};
+
+struct reason {
+	const char *name;
+	uint64_t n;
+};
+
+struct cs_sigma {
+	struct cs_arena ar;
+	struct cs_strtab names; /* field names, rule's and event's */
+	struct srule *rules;
+	size_t nrules, caprules;
+	struct mapping *maps; /* maps[0]: identity */
+	size_t nmaps, capmaps;
+	struct cs_map index; /* key -> bucket */
+	struct bucket *buckets;
+	size_t nbuckets, capbuckets;
+	hs_database_t **dbs;
+	size_t ndbs, capdbs;
+	hs_scratch_t *proto;
+	struct reason *reasons;
+	size_t nreasons, capreasons;
+	uint64_t files, usable;
+	uint32_t data_id;
+	/* Compile state of the current rule. */
+	uint32_t *cfields;
+	size_t ncfields, capcfields;
+	int nomem;
+};
+
+/* ------------------------------------------------------------------ misc */
+
+const char *cs_sigma_level_name(enum cs_sigma_level l)
+{
+	static const char *const names[] = {"", "informational", "low", "medium", "high",
+					    "critical"};
+
+	return (unsigned)l < 6 ? names[l] : "";
+}
+
+static enum cs_sigma_level level_of(const char *s)
+{
+	enum cs_sigma_level l;
+
+	if (!s)
+		return CS_SIGMA_LEVEL_NONE;
+	for (l = CS_SIGMA_LEVEL_INFORMATIONAL; l <= CS_SIGMA_LEVEL_CRITICAL; l++)
+		if (cs__eqi(s, strlen(s), cs_sigma_level_name(l)))
+			return l;
+	return CS_SIGMA_LEVEL_NONE;
+}
+
+static const char *adup(struct cs_sigma *sg, const char *s)
+{
+	char *d;
+
+	if (!s)
+		return NULL;
+	d = cs__arena_strndup(&sg->ar, s, strlen(s));
+	if (!d)
+		sg->nomem = 1;
+	return d;
+}
+
+static void *aalloc(struct cs_sigma *sg, size_t n)
+{
+	void *p = cs__arena_alloc(&sg->ar, n ? n : 1);
+
+	if (!p)
+		sg->nomem = 1;
+	else
+		memset(p, 0, n ? n : 1);
+	return p;
+}
+
+static uint32_t name_id(struct cs_sigma *sg, const char *s, size_t n)
+{
+	uint32_t id = cs__strtab_intern(&sg->names, s, n);
+
+	if (!id)
+		sg->nomem = 1;
+	return id;
+}
+
+static int isword(unsigned char c)
+{
+	return cs__isalnum(c) || c == '_';
+}
+
+/* ------------------------------------------------------------ patterns */
+
+/* A value being compiled: bytes with a SP_* mark each. */
+struct pat {
+	unsigned char *b, *sp;
+	size_t n, cap;
+};
+
+static int pat_add(struct pat *p, unsigned char c, unsigned char sp)
+{
+	if (p->n + 1 > p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 64;
+		unsigned char *b, *s;
+
+		if (cap > ((size_t)1 << 24))
+			return CS_ERR_TOOBIG;
+		b = cs__realloc(p->b, cap);
+		if (!b)
+			return CS_ERR_NOMEM;
+		p->b = b;
+		s = cs__realloc(p->sp, cap);
+		if (!s)
+			return CS_ERR_NOMEM;
+		p->sp = s;
+		p->cap = cap;
+	}
+	p->b[p->n] = c;
+	p->sp[p->n] = sp;
+	p->n++;
+	return CS_OK;
+}
+
+static void pat_free(struct pat *p)
+{
+	free(p->b);
+	free(p->sp);
+	memset(p, 0, sizeof(*p));
+}
+
+/* Sigma's wildcards and escapes: '*' and '?' are wildcards; a backslash
+ * before '*', '?' or '\' makes it literal; before anything else the
+ * backslash is itself literal. */
+static int pat_parse(struct pat *p, const char *s, size_t n)
+{
+	size_t i;
+	int rc = CS_OK;
+
+	for (i = 0; i < n && !rc; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '\\' && i + 1 < n && (s[i + 1] == '*' || s[i + 1] == '?' || s[i + 1] == '\\'))
+			rc = pat_add(p, (unsigned char)s[++i], SP_LIT);
+		else if (c == '*')
+			rc = pat_add(p, c, SP_STAR);
+		else if (c == '?')
+			rc = pat_add(p, c, SP_ONE);
+		else
+			rc = pat_add(p, c, SP_LIT);
+	}
+	return rc;
+}
+
+static int pat_has_special(const struct pat *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		if (p->sp[i])
+			return 1;
+	return 0;
+}
+
+/* UTF-16 of the literal runs (specials kept): `be` big-endian, `bom` a
+ * leading byte-order mark. Invalid UTF-8 bytes stand for themselves. */
+static int pat_utf16(struct pat *out, const struct pat *in, int be, int bom)
+{
+	size_t i = 0;
+	int rc = CS_OK;
+
+	memset(out, 0, sizeof(*out));
+	if (bom) {
+		rc = pat_add(out, be ? 0xfe : 0xff, SP_LIT);
+		if (!rc)
+			rc = pat_add(out, be ? 0xff : 0xfe, SP_LIT);
+	}
+	while (i < in->n && !rc) {
+		unsigned char c = in->b[i];
+		uint32_t cp = c;
+		size_t k = 1, j;
+
+		if (in->sp[i]) {
+			rc = pat_add(out, c, in->sp[i]);
+			i++;
+			continue;
+		}
+		if (c >= 0xc0 && c < 0xe0)
+			k = 2, cp = c & 0x1f;
+		else if (c >= 0xe0 && c < 0xf0)
+			k = 3, cp = c & 0x0f;
+		else if (c >= 0xf0 && c < 0xf8)
+			k = 4, cp = c & 0x07;
+		if (k > 1) {
+			for (j = 1; j < k; j++) {
+				if (i + j >= in->n || in->sp[i + j] || (in->b[i + j] & 0xc0) != 0x80)
+					break;
+				cp = (cp << 6) | (in->b[i + j] & 0x3f);
+			}
+			if (j < k)
+				k = 1, cp = c;
+		}
+		i += k;
+		if (cp >= 0x10000) {
+			uint32_t v = cp - 0x10000;
+			uint16_t hi = (uint16_t)(0xd800 + (v >> 10)), lo = (uint16_t)(0xdc00 + (v & 0x3ff));
+
+			rc = pat_add(out, be ? hi >> 8 : hi & 0xff, SP_LIT);
+			if (!rc)
+				rc = pat_add(out, be ? hi & 0xff : hi >> 8, SP_LIT);
+			cp = lo;
+		}
+		if (!rc)
+			rc = pat_add(out, be ? (cp >> 8) & 0xff : cp & 0xff, SP_LIT);
+		if (!rc)
+			rc = pat_add(out, be ? cp & 0xff : (cp >> 8) & 0xff, SP_LIT);
+	}
+	return rc;
+}
+
+static const char b64chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static int b64(struct pat *out, const unsigned char *b, size_t n)
+{
+	size_t i;
+	int rc = CS_OK;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < n && !rc; i += 3) {
+		uint32_t v = (uint32_t)b[i] << 16;
+		size_t k = n - i < 3 ? n - i : 3;
+
+		if (k > 1)
+			v |= (uint32_t)b[i + 1] << 8;
+		if (k > 2)
+			v |= b[i + 2];
+		rc = pat_add(out, (unsigned char)b64chars[(v >> 18) & 63], 0);
+		if (!rc)
+			rc = pat_add(out, (unsigned char)b64chars[(v >> 12) & 63], 0);
+		if (!rc)
+			rc = pat_add(out, k > 1 ? (unsigned char)b64chars[(v >> 6) & 63] : '=', 0);
+		if (!rc)
+			rc = pat_add(out, k > 2 ? (unsigned char)b64chars[v & 63] : '=', 0);
+	}
+	return rc;
+}
+
+/* A list of patterns: the variants one value expands to. */
+struct pvec {
+	struct pat *v;
+	size_t n, cap;
+};
+
+static int pvec_push(struct pvec *pv, struct pat *p)
+{
+	if (pv->n >= SG_MAX_VARIANTS)
+		return CS_ERR_TOOBIG;
+	if (cs__grow((void **)&pv->v, &pv->cap, pv->n + 1, sizeof(*pv->v)))
+		return CS_ERR_NOMEM;
+	pv->v[pv->n++] = *p;
+	memset(p, 0, sizeof(*p));
+	return CS_OK;
+}
+
+static void pvec_free(struct pvec *pv)
+{
+	size_t i;
+
+	for (i = 0; i < pv->n; i++)
+		pat_free(&pv->v[i]);
+	free(pv->v);
+	memset(pv, 0, sizeof(*pv));
+}
+
+/*
+ * base64offset: the three encodings of the value at each offset in a
+ * base64 stream, with the characters that depend on the neighbouring
+ * bytes cut off, so that a substring search finds the value wherever it
+ * sits in encoded text.
+ */
+static int b64offset(struct pvec *out, const struct pat *in)
+{
+	static const size_t start[3] = {0, 2, 3};
+	static const size_t cut[3] = {0, 3, 2};
+	size_t i;
+	int rc = CS_OK;
+
+	for (i = 0; i < 3 && !rc; i++) {
+		unsigned char *buf = cs__malloc(in->n + 3);
+		struct pat enc, p;
+		size_t end, k;
+
+		if (!buf)
+			return CS_ERR_NOMEM;
+		memset(buf, ' ', i);
+		memcpy(buf + i, in->b, in->n);
+		rc = b64(&enc, buf, in->n + i);
+		free(buf);
+		if (rc) {
+			pat_free(&enc);
+			break;
+		}
+		end = enc.n - cut[(in->n + i) % 3];
+		memset(&p, 0, sizeof(p));
+		for (k = start[i]; k < end && !rc; k++)
+			rc = pat_add(&p, enc.b[k], SP_LIT);
+		pat_free(&enc);
+		if (!rc)
+			rc = pvec_push(out, &p);
+		pat_free(&p);
+	}
+	return rc;
+}
+
+/* windash: every '-' or '/' that starts an option (no word character
+ * before it, one after) may be any of the dashes Windows programs accept. */
+static int windash(struct pvec *out, const struct pat *in)
+{
+	static const char *const dashes[] = {"-", "/", "\xe2\x80\x93", "\xe2\x80\x94",
+					     "\xe2\x80\x95"};
+	size_t pos[5], np = 0, i, combos = 1, c;
+	int rc = CS_OK;
+
+	for (i = 0; i < in->n; i++) {
+		if (in->sp[i] || (in->b[i] != '-' && in->b[i] != '/'))
+			continue;
+		if (i > 0 && !in->sp[i - 1] && isword(in->b[i - 1]))
+			continue;
+		if (i + 1 >= in->n || in->sp[i + 1] || !isword(in->b[i + 1]))
+			continue;
+		if (np == 4)
+			return CS_ERR_TOOBIG;
+		pos[np++] = i;
+	}
+	for (i = 0; i < np; i++)
+		combos *= 5;
+	for (c = 0; c < combos && !rc; c++) {
+		struct pat p;
+		size_t k = 0, sel = c;
+
+		memset(&p, 0, sizeof(p));
+		for (i = 0; i < in->n && !rc; i++) {
+			if (k < np && pos[k] == i) {
+				const char *d = dashes[sel % 5];
+
+				sel /= 5;
+				k++;
+				while (*d && !rc)
+					rc = pat_add(&p, (unsigned char)*d++, SP_LIT);
+			} else {
+				rc = pat_add(&p, in->b[i], in->sp[i]);
+			}
+		}
+		if (!rc)
+			rc = pvec_push(out, &p);
+		pat_free(&p);
+	}
+	return rc;
+}
+
+/* ------------------------------------------------------------ nodes */
+
+static struct node *node_new(struct cs_sigma *sg, int type, size_t n)
+{
+	struct node *nd = aalloc(sg, sizeof(*nd));
+
+	if (!nd)
+		return NULL;
+	nd->type = (uint8_t)type;
+	nd->n = (uint32_t)n;
+	nd->need = type == N_AND ? (uint32_t)n : 1;
+	if (n) {
+		nd->kids = aalloc(sg, n * sizeof(*nd->kids));
+		if (!nd->kids)
+			return NULL;
+	}
+	return nd;
+}
+
+static struct node *leaf_node(struct cs_sigma *sg, struct leaf *lf)
+{
+	struct node *nd = node_new(sg, N_LEAF, 0);
+
+	if (nd)
+		nd->leaf = lf;
+	return nd;
+}
+
+static int note_field(struct cs_sigma *sg, uint32_t id)
+{
+	size_t i;
+
+	for (i = 0; i < sg->ncfields; i++)
+		if (sg->cfields[i] == id)
+			return CS_OK;
+	if (cs__grow((void **)&sg->cfields, &sg->capcfields, sg->ncfields + 1, sizeof(uint32_t)))
+		return CS_ERR_NOMEM;
+	sg->cfields[sg->ncfields++] = id;
+	return CS_OK;
+}
+
+/* A string leaf from a finished pattern: the cheapest test that is
+ * exactly the pattern (equality, prefix, suffix, substring) or a glob. */
+static struct leaf *string_leaf(struct cs_sigma *sg, uint32_t field, const struct pat *p, int cased)
+{
+	struct leaf *lf = aalloc(sg, sizeof(*lf));
+	unsigned char *lit, *sp;
+	size_t i, lo = 0, hi = p->n, inner = 0;
+
+	if (!lf)
+		return NULL;
+	lf->field = field;
+	lf->cased = (uint8_t)cased;
+	while (lo < hi && p->sp[lo] == SP_STAR)
+		lo++;
+	while (hi > lo && p->sp[hi - 1] == SP_STAR)
+		hi--;
+	for (i = lo; i < hi; i++)
+		inner += p->sp[i] != SP_LIT;
+	if (!inner) {
+		lf->op = lo && hi < p->n ? OP_CONTAINS : lo ? OP_SUFFIX : hi < p->n ? OP_PREFIX : OP_EQ;
+		if (p->n && lo == p->n)
+			lf->op = OP_CONTAINS; /* only stars: any value */
+		lit = aalloc(sg, hi - lo + 1);
+		if (!lit)
+			return NULL;
+		for (i = lo; i < hi; i++)
+			lit[i - lo] = cased ? p->b[i] : (unsigned char)cs__lower(p->b[i]);
+		lf->lit = lit;
+		lf->len = hi - lo;
+		return lf;
+	}
+	lf->op = OP_GLOB;
+	lit = aalloc(sg, p->n + 1);
+	sp = aalloc(sg, p->n + 1);
+	if (!lit || !sp)
+		return NULL;
+	for (i = 0; i < p->n; i++) {
+		lit[i] = cased ? p->b[i] : (unsigned char)cs__lower(p->b[i]);
+		sp[i] = p->sp[i];
+	}
+	lf->lit = lit;
+	lf->sp = sp;
+	lf->len = p->n;
+	return lf;
+}
+
+/* ------------------------------------------------------------ values */
+
+struct mods {
+	int contains, startswith, endswith, all, cased, re, re_i, re_m, re_s, cidr, exists,
+		fieldref, expand, numop, base64, base64off, windash;
+	/* The encoding steps in the order written: 'w' wide/utf16le,
+	 * 'b' utf16be, 'u' utf16 with BOM, '6' base64, 'o' base64offset,
+	 * 'd' windash. */
+	char steps[8];
+	int nsteps;
+};
+
+static int parse_mods(struct cs__sigma_rule *r, const struct cs__sy *key, const char *m,
+		      struct mods *md)
+{
+	memset(md, 0, sizeof(*md));
+	md->numop = -1;
+	while (m && *m) {
+		const char *e = strchr(m, '|');
+		size_t n = e ? (size_t)(e - m) : strlen(m);
+		char step = 0;
+
+#define IS(w) (n == sizeof(w) - 1 && memcmp(m, w, n) == 0)
+		if (IS("contains"))
+			md->contains = 1;
+		else if (IS("startswith"))
+			md->startswith = 1;
+		else if (IS("endswith"))
+			md->endswith = 1;
+		else if (IS("all"))
+			md->all = 1;
+		else if (IS("cased"))
+			md->cased = 1;
+		else if (IS("re"))
+			md->re = 1;
+		else if (IS("i"))
+			md->re_i = 1;
+		else if (IS("m"))
+			md->re_m = 1;
+		else if (IS("s"))
+			md->re_s = 1;
+		else if (IS("cidr"))
+			md->cidr = 1;
+		else if (IS("exists"))
+			md->exists = 1;
+		else if (IS("fieldref"))
+			md->fieldref = 1;
+		else if (IS("expand"))
+			md->expand = 1;
+		else if (IS("gt"))
+			md->numop = NUM_GT;
+		else if (IS("gte"))
+			md->numop = NUM_GTE;
+		else if (IS("lt"))
+			md->numop = NUM_LT;
+		else if (IS("lte"))
+			md->numop = NUM_LTE;
+		else if (IS("wide") || IS("utf16le"))
+			step = 'w';
+		else if (IS("utf16be"))
+			step = 'b';
+		else if (IS("utf16"))
+			step = 'u';
+		else if (IS("base64"))
+			step = '6';
+		else if (IS("base64offset"))
+			step = 'o';
+		else if (IS("windash"))
+			step = 'd';
+		else
+			return cs__sigma_fail(r, "unknown-modifier", key, "unknown modifier '%.*s'",
+					      (int)(n > 40 ? 40 : n), m);
+#undef IS
+		if (step) {
+			if (md->nsteps >= (int)sizeof(md->steps))
+				return cs__sigma_fail(r, "unknown-modifier", key, "too many modifiers");
+			md->steps[md->nsteps++] = step;
+		}
+		m = e ? e + 1 : NULL;
+	}
+	if ((md->re_i || md->re_m || md->re_s) && !md->re)
+		return cs__sigma_fail(r, "unknown-modifier", key,
+				      "regex flags i, m, s without the re modifier");
+	if (md->re + md->cidr + md->exists + md->fieldref + (md->numop >= 0) > 1 ||
+	    ((md->re || md->cidr || md->exists || md->numop >= 0) &&
+	     (md->contains || md->startswith || md->endswith || md->nsteps)))
+		return cs__sigma_fail(r, "bad-modifier-combination", key,
+				      "modifiers that cannot be combined");
+	if (md->contains + md->startswith + md->endswith > 1)
+		return cs__sigma_fail(r, "bad-modifier-combination", key,
+				      "more than one of contains, startswith, endswith");
+	return CS_OK;
+}
+
+static int compile_re(struct cs_sigma *sg, struct cs__sigma_rule *r, const struct cs__sy *v,
+		      const struct mods *md, struct leaf *lf)
+{
+	hs_compile_error_t *err = NULL;
+	unsigned flags = HS_FLAG_SINGLEMATCH | HS_FLAG_ALLOWEMPTY;
+	hs_database_t *db = NULL;
+
+	if (md->re_i)
+		flags |= HS_FLAG_CASELESS;
+	if (md->re_m)
+		flags |= HS_FLAG_MULTILINE;
+	if (md->re_s)
+		flags |= HS_FLAG_DOTALL;
+	if (v->type != CS__SY_SCALAR)
+		return cs__sigma_fail(r, "bad-value", v, "a regex must be a string");
+	if (hs_compile(v->s, flags, HS_MODE_BLOCK, NULL, &db, &err) != HS_SUCCESS) {
+		cs__sigma_fail(r, "regex-unsupported", v, "regex not supported by Hyperscan: %s",
+			       err && err->message ? err->message : "error");
+		hs_free_compile_error(err);
+		return CS_ERR_UNSUPPORTED;
+	}
+	if (cs__grow((void **)&sg->dbs, &sg->capdbs, sg->ndbs + 1, sizeof(*sg->dbs)) ||
+	    hs_alloc_scratch(db, &sg->proto) != HS_SUCCESS) {
+		hs_free_database(db);
+		return CS_ERR_NOMEM;
+	}
+	sg->dbs[sg->ndbs++] = db;
+	lf->op = OP_RE;
+	lf->db = db;
+	return CS_OK;
+}
+
+static int parse_cidr(const char *s, unsigned char *net, int *alen, int *prefix)
+{
+	char buf[64];
+	const char *slash = strchr(s, '/');
+	size_t n = slash ? (size_t)(slash - s) : strlen(s);
+	int bits, i;
+	char *end;
+	long p;
+
+	if (n >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	memset(net, 0, 16);
+	if (inet_pton(AF_INET, buf, net) == 1)
+		*alen = 4;
+	else if (inet_pton(AF_INET6, buf, net) == 1)
+		*alen = 16;
+	else
+		return -1;
+	bits = *alen * 8;
+	if (slash) {
+		p = strtol(slash + 1, &end, 10);
+		if (end == slash + 1 || *end || p < 0 || p > bits)
+			return -1;
+		bits = (int)p;
+	}
+	*prefix = bits;
+	for (i = bits; i < *alen * 8; i++)
+		net[i / 8] &= (unsigned char)~(0x80 >> (i % 8));
+	return 0;
+}
+
+/* Compile one value of a field item into `out` (a node OR-ing its
+ * variants), or NULL with the rule marked. */
+static struct node *compile_value(struct cs_sigma *sg, struct cs__sigma_rule *r, uint32_t field,
+				  const struct cs__sy *v, const struct mods *md)
+{
+	struct pvec cur, next;
+	struct node *nd = NULL;
+	struct leaf *lf;
+	struct pat p;
+	int i, rc = CS_OK;
+	size_t k;
+
+	if (v->type == CS__SY_NULL) {
+		lf = aalloc(sg, sizeof(*lf));
+		if (!lf)
+			return NULL;
+		lf->field = field;
+		lf->op = OP_NULL;
+		return leaf_node(sg, lf);
+	}
+	if (v->type != CS__SY_SCALAR) {
+		cs__sigma_fail(r, "bad-value", v, "a value must be a string, number or null");
+		return NULL;
+	}
+	if (md->expand) {
+		cs__sigma_fail(r, "placeholder-undefined", v,
+			       "placeholder '%.60s' (expand) is not defined", v->s);
+		return NULL;
+	}
+	if (md->re || md->cidr || md->exists || md->numop >= 0 || md->fieldref) {
+		lf = aalloc(sg, sizeof(*lf));
+		if (!lf)
+			return NULL;
+		lf->field = field;
+		if (!field && !md->re) {
+			cs__sigma_fail(r, "bad-modifier-combination", v, "a keyword cannot use this modifier");
+			return NULL;
+		}
+		if (md->re) {
+			if (compile_re(sg, r, v, md, lf))
+				return NULL;
+		} else if (md->cidr) {
+			lf->op = OP_CIDR;
+			if (parse_cidr(v->s, lf->net, &lf->alen, &lf->prefix)) {
+				cs__sigma_fail(r, "bad-value", v, "not a network: '%.60s'", v->s);
+				return NULL;
+			}
+		} else if (md->exists) {
+			lf->op = OP_EXISTS;
+			if (strcmp(v->s, "true") == 0 || strcmp(v->s, "yes") == 0)
+				lf->want = 1;
+			else if (strcmp(v->s, "false") != 0 && strcmp(v->s, "no") != 0) {
+				cs__sigma_fail(r, "bad-value", v, "exists takes true or false");
+				return NULL;
+			}
+		} else if (md->fieldref) {
+			lf->op = OP_FIELDREF;
+			lf->cased = (uint8_t)md->cased;
+			lf->ref = name_id(sg, v->s, v->len);
+			if (!lf->ref || note_field(sg, lf->ref))
+				return NULL;
+			lf->want = md->startswith ? 1 : md->endswith ? 2 : md->contains ? 3 : 0;
+		} else {
+			char *end;
+
+			lf->op = OP_NUM;
+			lf->numop = (uint8_t)md->numop;
+			lf->num = strtod(v->s, &end);
+			if (end == v->s || *end) {
+				cs__sigma_fail(r, "bad-value", v, "not a number: '%.60s'", v->s);
+				return NULL;
+			}
+		}
+		return leaf_node(sg, lf);
+	}
+	memset(&cur, 0, sizeof(cur));
+	memset(&next, 0, sizeof(next));
+	memset(&p, 0, sizeof(p));
+	rc = pat_parse(&p, v->s, v->len);
+	if (!rc)
+		rc = pvec_push(&cur, &p);
+	for (i = 0; i < md->nsteps && !rc; i++) {
+		char st = md->steps[i];
+
+		for (k = 0; k < cur.n && !rc; k++) {
+			struct pat q;
+
+			memset(&q, 0, sizeof(q));
+			if ((st == '6' || st == 'o') && pat_has_special(&cur.v[k])) {
+				cs__sigma_fail(r, "bad-value", v,
+					       "wildcards cannot be base64-encoded ('%.60s')", v->s);
+				rc = CS_ERR_UNSUPPORTED;
+			} else if (st == 'w' || st == 'b' || st == 'u') {
+				rc = pat_utf16(&q, &cur.v[k], st == 'b', st == 'u');
+				if (!rc)
+					rc = pvec_push(&next, &q);
+			} else if (st == '6') {
+				rc = b64(&q, cur.v[k].b, cur.v[k].n);
+				if (!rc)
+					rc = pvec_push(&next, &q);
+			} else if (st == 'o') {
+				rc = b64offset(&next, &cur.v[k]);
+			} else {
+				rc = windash(&next, &cur.v[k]);
+			}
+			pat_free(&q);
+		}
+		pvec_free(&cur);
+		cur = next;
+		memset(&next, 0, sizeof(next));
+	}
+	if (rc == CS_ERR_TOOBIG)
+		cs__sigma_fail(r, "too-many-variants", v, "the modifiers expand '%.60s' too far", v->s);
+	if (!rc) {
+		nd = node_new(sg, N_OR, cur.n);
+		for (k = 0; nd && k < cur.n && !rc; k++) {
+			struct pat *q = &cur.v[k];
+
+			if (md->contains || md->endswith) {
+				struct pat w;
+
+				memset(&w, 0, sizeof(w));
+				if (!q->n || q->sp[0] != SP_STAR)
+					rc = pat_add(&w, '*', SP_STAR);
+				for (size_t j = 0; j < q->n && !rc; j++)
+					rc = pat_add(&w, q->b[j], q->sp[j]);
+				pat_free(q);
+				*q = w;
+			}
+			if (!rc && (md->contains || md->startswith) &&
+			    (!q->n || q->sp[q->n - 1] != SP_STAR))
+				rc = pat_add(q, '*', SP_STAR);
+			if (!rc) {
+				lf = string_leaf(sg, field, q, md->cased);
+				nd->kids[k] = lf ? leaf_node(sg, lf) : NULL;
+				if (!nd->kids[k])
+					rc = CS_ERR_NOMEM;
+			}
+		}
+		if (nd && nd->n == 1 && !rc)
+			nd = nd->kids[0];
+	}
+	pvec_free(&cur);
+	pvec_free(&next);
+	pat_free(&p);
+	if (rc == CS_ERR_NOMEM || rc == CS_ERR_TOOBIG)
+		sg->nomem |= rc == CS_ERR_NOMEM;
+	return rc ? NULL : nd;
+}
+
+/* `field|mods: value or list`. Lists OR their values, or AND them with
+ * `all`. An empty key (or one starting with '|') is a keyword item. */
+static struct node *compile_item(struct cs_sigma *sg, struct cs__sigma_rule *r,
+				 const struct cs__sy *key, const struct cs__sy *val)
+{
+	const char *bar = strchr(key->s, '|');
+	size_t flen = bar ? (size_t)(bar - key->s) : key->len;
+	uint32_t field = 0;
+	struct mods md;
+	struct node *nd;
+	size_t i;
+
+	if (parse_mods(r, key, bar ? bar + 1 : NULL, &md))
+		return NULL;
+	if (flen) {
+		field = name_id(sg, key->s, flen);
+		if (!field || note_field(sg, field)) {
+			sg->nomem = 1;
+			return NULL;
+		}
+	}
+	if (val->type != CS__SY_SEQ)
+		return compile_value(sg, r, field, val, &md);
+	if (!val->n) {
+		cs__sigma_fail(r, "bad-value", val, "an empty list of values");
+		return NULL;
+	}
+	nd = node_new(sg, md.all ? N_AND : N_OR, val->n);
+	for (i = 0; nd && i < val->n; i++) {
+		nd->kids[i] = compile_value(sg, r, field, val->v[i], &md);
+		if (!nd->kids[i])
+			return NULL;
+	}
+	return nd;
+}
+
+/* A search identifier: a map (AND of items), a list of maps (OR), a
+ * list of strings or a string (keywords, OR). */
+static struct node *compile_search(struct cs_sigma *sg, struct cs__sigma_rule *r,
+				   const struct cs__sy *s, int depth)
+{
+	struct mods md;
+	struct node *nd;
+	size_t i;
+
+	if (depth > SG_MAX_DETECT_DEPTH) {
+		cs__sigma_fail(r, "bad-detection", s, "detection nested too deep");
+		return NULL;
+	}
+	switch (s->type) {
+	case CS__SY_MAP:
+		if (!s->n) {
+			cs__sigma_fail(r, "bad-detection", s, "an empty selection");
+			return NULL;
+		}
+		nd = node_new(sg, N_AND, s->n);
+		for (i = 0; nd && i < s->n; i++) {
+			nd->kids[i] = compile_item(sg, r, s->v[2 * i], s->v[2 * i + 1]);
+			if (!nd->kids[i])
+				return NULL;
+		}
+		return nd && nd->n == 1 ? nd->kids[0] : nd;
+	case CS__SY_SEQ:
+		if (!s->n) {
+			cs__sigma_fail(r, "bad-detection", s, "an empty selection");
+			return NULL;
+		}
+		nd = node_new(sg, N_OR, s->n);
+		for (i = 0; nd && i < s->n; i++) {
+			const struct cs__sy *it = s->v[i];
+
+			if (it->type == CS__SY_MAP || it->type == CS__SY_SEQ) {
+				nd->kids[i] = compile_search(sg, r, it, depth + 1);
+			} else {
+				memset(&md, 0, sizeof(md));
+				md.numop = -1;
+				md.contains = 1;
+				nd->kids[i] = compile_value(sg, r, 0, it, &md);
+			}
+			if (!nd->kids[i])
+				return NULL;
+		}
+		return nd;
+	case CS__SY_SCALAR:
+		memset(&md, 0, sizeof(md));
+		md.numop = -1;
+		md.contains = 1;
+		return compile_value(sg, r, 0, s, &md);
+	default:
+		cs__sigma_fail(r, "bad-detection", s, "a selection must be a map or a list");
+		return NULL;
+	}
+}
+
+/* ------------------------------------------------------------ condition */
+
+struct sel {
+	const char *name;
+	struct node *nd;
+};
+
+struct cparse {
+	struct cs_sigma *sg;
+	struct cs__sigma_rule *r;
+	const struct cs__sy *at;
+	const char *s;
+	size_t pos;
+	struct sel *sels;
+	size_t nsels;
+	int depth;
+};
+
+static void skip_ws(struct cparse *c)
+{
+	while (cs__isspace((unsigned char)c->s[c->pos]))
+		c->pos++;
+}
+
+static int idchar(char ch)
+{
+	return isword((unsigned char)ch) || ch == '*' || ch == '?' || ch == '-' || ch == '.';
+}
+
+/* The next word (identifier, keyword or number) without consuming it. */
+static size_t peek_word(struct cparse *c, const char **w)
+{
+	size_t n = 0;
+
+	skip_ws(c);
+	*w = c->s + c->pos;
+	while (idchar(c->s[c->pos + n]))
+		n++;
+	return n;
+}
+
+static int word_is(const char *w, size_t n, const char *kw)
+{
+	return n == strlen(kw) && cs__strncasecmp(w, kw, n) == 0;
+}
+
+static int name_match(const char *pat, size_t pn, const char *s)
+{
+	size_t i = 0, j = 0, star = (size_t)-1, mark = 0, sn = strlen(s);
+
+	while (j < sn) {
+		if (i < pn && (pat[i] == '?' || pat[i] == s[j])) {
+			i++;
+			j++;
+		} else if (i < pn && pat[i] == '*') {
+			star = i++;
+			mark = j;
+		} else if (star != (size_t)-1) {
+			i = star + 1;
+			j = ++mark;
+		} else {
+			return 0;
+		}
+	}
+	while (i < pn && pat[i] == '*')
+		i++;
+	return i == pn;
+}
+
+static struct node *cond_or(struct cparse *c);
+
+static struct node *cfail(struct cparse *c, const char *reason, const char *msg)
+{
+	cs__sigma_fail(c->r, reason, c->at, "condition '%.80s': %s", c->s, msg);
+	return NULL;
+}
+
+static struct node *cond_primary(struct cparse *c)
+{
+	const char *w;
+	size_t n, i, cnt = 0;
+	struct node *nd;
+
+	if (++c->depth > SG_MAX_COND_DEPTH)
+		return cfail(c, "bad-condition", "nested too deep");
+	skip_ws(c);
+	if (c->s[c->pos] == '(') {
+		c->pos++;
+		nd = cond_or(c);
+		skip_ws(c);
+		if (!nd)
+			return NULL;
+		if (c->s[c->pos] != ')')
+			return cfail(c, "bad-condition", "missing ')'");
+		c->pos++;
+		c->depth--;
+		return nd;
+	}
+	n = peek_word(c, &w);
+	if (!n) {
+		if (c->s[c->pos] == '|')
+			return cfail(c, "aggregation", "aggregations are not evaluated");
+		return cfail(c, "bad-condition", c->s[c->pos] ? "unexpected character"
+							      : "ends early");
+	}
+	if (word_is(w, n, "not")) {
+		c->pos += n;
+		nd = cond_primary(c);
+		if (!nd)
+			return NULL;
+		struct node *x = node_new(c->sg, N_NOT, 1);
+
+		if (!x)
+			return NULL;
+		x->kids[0] = nd;
+		c->depth--;
+		return x;
+	}
+	if (word_is(w, n, "all") || word_is(w, n, "any") || (cs__isdigit((unsigned char)w[0]))) {
+		const char *w2, *w3;
+		size_t n2, n3, save = c->pos;
+		long need = 1;
+		int all = word_is(w, n, "all");
+
+		if (cs__isdigit((unsigned char)w[0])) {
+			for (i = 0; i < n; i++)
+				if (!cs__isdigit((unsigned char)w[i]))
+					return cfail(c, "bad-condition", "unknown word");
+			need = strtol(w, NULL, 10);
+		}
+		c->pos += n;
+		n2 = peek_word(c, &w2);
+		if (!word_is(w2, n2, "of")) {
+			c->pos = save;
+			goto ident;
+		}
+		c->pos += n2;
+		n3 = peek_word(c, &w3);
+		if (!n3)
+			return cfail(c, "bad-condition", "'of' without a name");
+		c->pos += n3;
+		for (i = 0; i < c->nsels; i++)
+			if (word_is(w3, n3, "them") ? c->sels[i].name[0] != '_'
+						    : name_match(w3, n3, c->sels[i].name))
+				cnt++;
+		if (!cnt)
+			return cfail(c, "bad-condition", "'of' names no search identifier");
+		nd = node_new(c->sg, all ? N_AND : N_ATLEAST, cnt);
+		if (!nd)
+			return NULL;
+		if (!all)
+			nd->need = (uint32_t)(need < 1 ? 1 : need);
+		cnt = 0;
+		for (i = 0; i < c->nsels; i++)
+			if (word_is(w3, n3, "them") ? c->sels[i].name[0] != '_'
+						    : name_match(w3, n3, c->sels[i].name))
+				nd->kids[cnt++] = c->sels[i].nd;
+		if (!all && nd->need == 1)
+			nd->type = N_OR;
+		c->depth--;
+		return nd;
+	}
+ident:
+	for (i = 0; i < c->nsels; i++)
+		if (strlen(c->sels[i].name) == n && memcmp(c->sels[i].name, w, n) == 0) {
+			c->pos += n;
+			c->depth--;
+			return c->sels[i].nd;
+		}
+	if (word_is(w, n, "near"))
+		return cfail(c, "aggregation", "'near' is not evaluated");
+	cs__sigma_fail(c->r, "bad-condition", c->at,
+		       "condition '%.80s' names '%.*s', which the detection does not define", c->s,
+		       (int)(n > 40 ? 40 : n), w);
+	return NULL;
+}
+
+static struct node *cond_bin(struct cparse *c, int and)
+{
+	struct node *kids[64], *nd;
+	size_t n = 0, i;
+
+	for (;;) {
+		const char *w;
+		size_t wn;
+
+		kids[n] = and ? cond_primary(c) : cond_bin(c, 1);
+		if (!kids[n])
+			return NULL;
+		n++;
+		wn = peek_word(c, &w);
+		if (!word_is(w, wn, and ? "and" : "or"))
+			break;
+		if (n == 64)
+			return cfail(c, "bad-condition", "too many terms");
+		c->pos += wn;
+	}
+	if (n == 1)
+		return kids[0];
+	nd = node_new(c->sg, and ? N_AND : N_OR, n);
+	if (!nd)
+		return NULL;
+	for (i = 0; i < n; i++)
+		nd->kids[i] = kids[i];
+	return nd;
+}
+
+static struct node *cond_or(struct cparse *c)
+{
+	return cond_bin(c, 0);
+}
+
+static struct node *compile_condition(struct cparse *c, const struct cs__sy *cond)
+{
+	struct node *nd;
+
+	c->at = cond;
+	if (cond->type == CS__SY_SEQ) {
+		size_t i;
+
+		if (!cond->n)
+			return cfail(c, "no-condition", "an empty list of conditions");
+		nd = node_new(c->sg, N_OR, cond->n);
+		for (i = 0; nd && i < cond->n; i++) {
+			nd->kids[i] = compile_condition(c, cond->v[i]);
+			if (!nd->kids[i])
+				return NULL;
+		}
+		return nd;
+	}
+	if (cond->type != CS__SY_SCALAR) {
+		cs__sigma_fail(c->r, "bad-condition", cond, "the condition is not a string");
+		return NULL;
+	}
+	c->s = cond->s;
+	c->pos = 0;
+	c->depth = 0;
+	nd = cond_or(c);
+	if (!nd)
+		return NULL;
+	skip_ws(c);
+	if (c->s[c->pos] == '|')
+		return cfail(c, "aggregation", "aggregations are not evaluated");
+	if (c->s[c->pos])
+		return cfail(c, "bad-condition", "unexpected text after the expression");
+	return nd;
+}
+
+/* ------------------------------------------------------------ rules */
+
+static uint32_t mapping_for(struct cs_sigma *sg, const struct cs__sg_rename *ren)
+{
+	size_t i;
+
+	if (!ren)
+		return 0;
+	for (i = 1; i < sg->nmaps; i++)
+		if (sg->maps[i].ren == ren)
+			return (uint32_t)i;
+	if (cs__grow((void **)&sg->maps, &sg->capmaps, sg->nmaps + 1, sizeof(*sg->maps))) {
+		sg->nomem = 1;
+		return 0;
+	}
+	sg->maps[sg->nmaps].ren = ren;
+	sg->maps[sg->nmaps].arr = NULL;
+	for (i = 0; ren[i].sigma; i++) {
+		name_id(sg, ren[i].sigma, strlen(ren[i].sigma));
+		name_id(sg, ren[i].event, strlen(ren[i].event));
+	}
+	return (uint32_t)sg->nmaps++;
+}
+
+static int index_add(struct cs_sigma *sg, const char *key, uint32_t rule, uint32_t map)
+{
+	uint32_t b;
+	struct bucket *bk;
+
+	if (!cs__map_get(&sg->index, key, strlen(key), &b)) {
+		if (cs__grow((void **)&sg->buckets, &sg->capbuckets, sg->nbuckets + 1,
+			     sizeof(*sg->buckets)))
+			return CS_ERR_NOMEM;
+		b = (uint32_t)sg->nbuckets++;
+		memset(&sg->buckets[b], 0, sizeof(sg->buckets[b]));
+		sg->buckets[b].key = adup(sg, key);
+		if (!sg->buckets[b].key)
+			return CS_ERR_NOMEM;
+		if (cs__map_put(&sg->index, key, strlen(key), b))
+			return CS_ERR_NOMEM;
+	}
+	bk = &sg->buckets[b];
+	if (bk->n && bk->v[bk->n - 1].rule == rule)
+		return CS_OK;
+	if (cs__grow((void **)&bk->v, &bk->cap, bk->n + 1, sizeof(*bk->v)))
+		return CS_ERR_NOMEM;
+	bk->v[bk->n].rule = rule;
+	bk->v[bk->n].map = map;
+	bk->n++;
+	return CS_OK;
+}
+
+static void lower_into(char *dst, size_t cap, const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i] && i + 1 < cap; i++)
+		dst[i] = (char)cs__lower((unsigned char)s[i]);
+	dst[i] = '\0';
+}
+
+/* Does a closed target carry every field the rule uses? */
+static int target_carries(struct cs_sigma *sg, const struct cs__sg_target *t)
+{
+	size_t i, j;
+
+	if (!t->closed)
+		return 1;
+	for (i = 0; i < sg->ncfields; i++) {
+		const char *f = cs__strtab_get(&sg->names, sg->cfields[i]);
+		int ok = cs__sigma_common_field(f);
+
+		for (j = 0; !ok && t->renames && t->renames[j].sigma; j++)
+			ok = strcmp(t->renames[j].sigma, f) == 0;
+		for (j = 0; !ok && t->native && t->native[j]; j++)
+			ok = strcmp(t->native[j], f) == 0;
+		if (!ok)
+			return 0;
+	}
+	return 1;
+}
+
+/* Put rule `ri` under the index keys of its targets. */
+static int index_rule(struct cs_sigma *sg, struct cs__sigma_rule *r, uint32_t ri)
+{
+	struct cs__sg_target t[CS__SG_MAX_TARGETS];
+	char keys[CS__SG_MAX_TARGETS][96];
+	char key[200], ch[160];
+	size_t nt, i, used = 0;
+	int rc = CS_OK;
+
+	nt = cs__sigma_targets(r->product, r->category, r->service, t, keys);
+	if (!nt)
+		return cs__sigma_fail(r, "logsource-unmapped", r->logsource,
+				      "no log reader carries events of this log source "
+				      "(product %s, category %s, service %s)",
+				      r->product ? r->product : "-", r->category ? r->category : "-",
+				      r->service ? r->service : "-");
+	for (i = 0; i < nt && !rc; i++) {
+		uint32_t map;
+		size_t e;
+
+		if (!target_carries(sg, &t[i]))
+			continue;
+		used++;
+		map = mapping_for(sg, t[i].renames);
+		if (sg->nomem)
+			return CS_ERR_NOMEM;
+		if (t[i].okey) {
+			rc = index_add(sg, t[i].okey, ri, map);
+			continue;
+		}
+		if (!t[i].channel) {
+			rc = index_add(sg, "w|*", ri, map);
+			continue;
+		}
+		lower_into(ch, sizeof(ch), t[i].channel);
+		if (!t[i].eids[0]) {
+			snprintf(key, sizeof(key), "w|%s|*", ch);
+			rc = index_add(sg, key, ri, map);
+		}
+		for (e = 0; e < 8 && t[i].eids[e] && !rc; e++) {
+			snprintf(key, sizeof(key), "w|%s|%d", ch, t[i].eids[e]);
+			rc = index_add(sg, key, ri, map);
+		}
+	}
+	if (!rc && !used)
+		return cs__sigma_fail(r, "fields-unmapped", r->logsource,
+				      "the events of this log source do not carry the fields the "
+				      "rule uses");
+	return rc;
+}
+
+/* Compile the detection of `r` into a condition tree. */
+static int compile_detection(struct cs_sigma *sg, struct cs__sigma_rule *r, struct node **out)
+{
+	const struct cs__sy *det = r->detection;
+	struct cparse c;
+	struct sel *sels;
+	size_t i, n = 0;
+
+	*out = NULL;
+	sg->ncfields = 0;
+	sels = cs__calloc(det->n + 1, sizeof(*sels));
+	if (!sels)
+		return CS_ERR_NOMEM;
+	for (i = 0; i < det->n; i++) {
+		const char *k = det->v[2 * i]->s;
+
+		if (strcmp(k, "condition") == 0 || strcmp(k, "timeframe") == 0 ||
+		    strcmp(k, "fields") == 0)
+			continue;
+		sels[n].name = k;
+		sels[n].nd = compile_search(sg, r, det->v[2 * i + 1], 0);
+		if (!sels[n].nd) {
+			free(sels);
+			if (sg->nomem)
+				return CS_ERR_NOMEM;
+			return r->reason ? CS_ERR_UNSUPPORTED
+					 : cs__sigma_fail(r, "bad-detection", det->v[2 * i + 1],
+							  "selection '%.40s' cannot be compiled", k);
+		}
+		n++;
+	}
+	if (cs__sy_get(det, "timeframe") && !r->reason) {
+		free(sels);
+		return cs__sigma_fail(r, "aggregation", cs__sy_get(det, "timeframe"),
+				      "timeframe (an aggregation over events) is not evaluated");
+	}
+	memset(&c, 0, sizeof(c));
+	c.sg = sg;
+	c.r = r;
+	c.sels = sels;
+	c.nsels = n;
+	*out = compile_condition(&c, cs__sy_get(det, "condition"));
+	free(sels);
+	if (!*out)
+		return sg->nomem ? CS_ERR_NOMEM : CS_ERR_UNSUPPORTED;
+	return CS_OK;
+}
+
+static void count_reason(struct cs_sigma *sg, const char *reason)
+{
+	size_t i;
+
+	for (i = 0; i < sg->nreasons; i++)
+		if (strcmp(sg->reasons[i].name, reason) == 0) {
+			sg->reasons[i].n++;
+			return;
+		}
+	if (cs__grow((void **)&sg->reasons, &sg->capreasons, sg->nreasons + 1,
+		     sizeof(*sg->reasons))) {
+		sg->nomem = 1;
+		return;
+	}
+	sg->reasons[sg->nreasons].name = adup(sg, reason);
+	sg->reasons[sg->nreasons].n = 1;
+	if (sg->reasons[sg->nreasons].name)
+		sg->nreasons++;
+}
+
+static const char **dup_list(struct cs_sigma *sg, const char **v, size_t n)
+{
+	const char **d;
+	size_t i;
+
+	if (!n)
+		return NULL;
+	d = aalloc(sg, n * sizeof(*d));
+	for (i = 0; d && i < n; i++)
+		d[i] = adup(sg, v[i]);
+	return d;
+}
+
+/* Add rule `r` (parsed, maybe already marked unusable) to the set:
+ * compile it, index it, keep its metadata. */
+static int add_rule(struct cs_sigma *sg, struct cs__sigma_rule *r)
+{
+	struct srule *s;
+	struct node *cond = NULL;
+	uint32_t ri = (uint32_t)sg->nrules;
+	int rc = CS_OK;
+
+	if (sg->nrules >= SG_MAX_RULES)
+		return CS_ERR_TOOBIG;
+	if (!r->reason) {
+		rc = compile_detection(sg, r, &cond);
+		if (!rc)
+			rc = index_rule(sg, r, ri);
+		if (rc == CS_ERR_NOMEM || sg->nomem)
+			return CS_ERR_NOMEM;
+	}
+	if (cs__grow((void **)&sg->rules, &sg->caprules, sg->nrules + 1, sizeof(*sg->rules)))
+		return CS_ERR_NOMEM;
+	s = &sg->rules[sg->nrules++];
+	memset(s, 0, sizeof(*s));
+	s->id = adup(sg, r->id);
+	s->title = adup(sg, r->title);
+	s->status = adup(sg, r->status);
+	s->description = adup(sg, r->description);
+	s->author = adup(sg, r->author);
+	s->date = adup(sg, r->date);
+	s->modified = adup(sg, r->modified);
+	s->product = adup(sg, r->product);
+	s->category = adup(sg, r->category);
+	s->service = adup(sg, r->service);
+	s->file = adup(sg, r->file);
+	s->indicator = r->id ? s->id : s->title;
+	s->tags = dup_list(sg, r->tags, r->ntags);
+	s->ntags = s->tags ? r->ntags : 0;
+	s->refs = dup_list(sg, r->refs, r->nrefs);
+	s->nrefs = s->refs ? r->nrefs : 0;
+	s->level = level_of(r->level);
+	s->line = r->line;
+	s->col = r->col;
+	s->usable = !r->reason;
+	s->cond = s->usable ? cond : NULL;
+	if (r->reason) {
+		s->reason = adup(sg, r->reason);
+		s->message = adup(sg, r->message);
+		s->rline = r->rline;
+		s->rcol = r->rcol;
+		count_reason(sg, r->reason);
+	} else {
+		sg->usable++;
+	}
+	return sg->nomem ? CS_ERR_NOMEM : CS_OK;
+}
+
+static struct cs_sigma *sigma_new(void)
+{
+	struct cs_sigma *sg = cs__calloc(1, sizeof(*sg));
+
+	if (!sg)
+		return NULL;
+	cs__arena_init(&sg->ar);
+	cs__strtab_init(&sg->names);
+	cs__map_init(&sg->index);
+	sg->maps = cs__calloc(4, sizeof(*sg->maps));
+	sg->capmaps = 4;
+	sg->nmaps = 1;
+	sg->data_id = cs__strtab_intern(&sg->names, "Data", 4);
+	if (!sg->maps || !sg->data_id) {
+		cs_sigma_free(sg);
+		return NULL;
+	}
+	return sg;
+}
+
+void cs_sigma_free(struct cs_sigma *sg)
+{
+	size_t i;
+
+	if (!sg)
+		return;
+	for (i = 0; i < sg->ndbs; i++)
+		hs_free_database(sg->dbs[i]);
+	free(sg->dbs);
+	if (sg->proto)
+		hs_free_scratch(sg->proto);
+	for (i = 0; i < sg->nbuckets; i++)
+		free(sg->buckets[i].v);
+	free(sg->buckets);
+	for (i = 0; i < sg->nmaps; i++)
+		free(sg->maps[i].arr);
+	free(sg->maps);
+	free(sg->rules);
+	free(sg->reasons);
+	free(sg->cfields);
+	cs__map_release(&sg->index);
+	cs__strtab_release(&sg->names);
+	cs__arena_release(&sg->ar);
+	free(sg);
+}
+
+int cs__sigma_check(struct cs__sigma_rule *r)
+{
+	struct cs_sigma *sg;
+	struct node *cond;
+	int rc;
+
+	if (r->reason)
+		return CS_ERR_UNSUPPORTED;
+	sg = sigma_new();
+	if (!sg)
+		return CS_ERR_NOMEM;
+	rc = compile_detection(sg, r, &cond);
+	if (!rc)
+		rc = index_rule(sg, r, 0);
+	if (sg->nomem)
+		rc = CS_ERR_NOMEM;
+	cs_sigma_free(sg);
+	return rc;
+}
+
+/* Build every mapping's table over the final set of names. */
+static int finish_maps(struct cs_sigma *sg)
+{
+	size_t m, i;
+
+	for (m = 1; m < sg->nmaps; m++) {
+		const struct cs__sg_rename *ren = sg->maps[m].ren;
+		uint32_t *arr = cs__calloc(sg->names.n + 1, sizeof(uint32_t));
+
+		if (!arr)
+			return CS_ERR_NOMEM;
+		for (i = 0; i <= sg->names.n; i++)
+			arr[i] = (uint32_t)i;
+		for (i = 0; ren[i].sigma; i++) {
+			uint32_t a = cs__strtab_find(&sg->names, ren[i].sigma, strlen(ren[i].sigma));
+			uint32_t b = cs__strtab_find(&sg->names, ren[i].event, strlen(ren[i].event));
+
+			if (a && b)
+				arr[a] = b;
+		}
+		sg->maps[m].arr = arr;
+	}
+	return CS_OK;
+}
+
+static int reason_cmp(const void *a, const void *b)
+{
+	const struct reason *x = a, *y = b;
+
+	if (x->n != y->n)
+		return x->n > y->n ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+struct compile_ctx {
+	struct cs_sigma *sg;
+	cs_diag_fn diag;
+	void *ud;
+};
+
+static int on_parsed(void *ud, struct cs__sigma_rule *r)
+{
+	struct compile_ctx *cc = ud;
+	int rc = add_rule(cc->sg, r);
+
+	if (!rc && r->reason && cc->diag) {
+		struct cs_diag d;
+		char msg[400];
+
+		snprintf(msg, sizeof(msg), "Sigma rule %s%s'%.80s' not usable (%s): %s",
+			 r->id ? r->id : "", r->id ? " " : "", r->title ? r->title : "", r->reason,
+			 r->message);
+		memset(&d, 0, sizeof(d));
+		d.severity = CS_SEV_WARN;
+		d.file = r->file;
+		d.line = r->rline;
+		d.column = r->rcol;
+		d.reason = r->reason;
+		d.message = msg;
+		cc->diag(cc->ud, &d);
+	}
+	return rc;
+}
+
+int cs_sigma_compile(const struct cs_intel *intel, cs_diag_fn diag, void *userdata,
+		     struct cs_sigma **out)
+{
+	struct compile_ctx cc;
+	struct cs_sigma *sg;
+	size_t i;
+	int rc = CS_OK;
+
+	if (!intel || !out)
+		return CS_ERR_INVALID;
+	sg = sigma_new();
+	if (!sg)
+		return CS_ERR_NOMEM;
+	cc.sg = sg;
+	cc.diag = diag;
+	cc.ud = userdata;
+	for (i = 0; i < cs_intel_sigma_count(intel) && !rc; i++) {
+		struct cs_arena ar;
+		const char *text;
+		size_t len;
+		const char *path = cs_intel_sigma_source(intel, i, &text, &len);
+
+		cs__arena_init(&ar);
+		rc = cs__sigma_parse(path, text, len, &ar, on_parsed, &cc);
+		cs__arena_release(&ar);
+		if (rc == CS_ERR_TOOBIG)
+			rc = CS_OK; /* the file's rules up to the cap are kept */
+		sg->files++;
+	}
+	if (!rc)
+		rc = finish_maps(sg);
+	if (!rc && sg->nomem)
+		rc = CS_ERR_NOMEM;
+	if (rc) {
+		cs_sigma_free(sg);
+		return rc;
+	}
+	if (sg->nreasons > 1)
+		qsort(sg->reasons, sg->nreasons, sizeof(*sg->reasons), reason_cmp);
+	*out = sg;
+	return CS_OK;
+}
+
+void cs_sigma_stats(const struct cs_sigma *sg, struct cs_sigma_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->rules = sg->nrules;
+	out->usable = sg->usable;
+	out->not_usable = sg->nrules - sg->usable;
+	out->files = sg->files;
+}
+
+size_t cs_sigma_reason_count(const struct cs_sigma *sg)
+{
+	return sg->nreasons;
+}
+
+const char *cs_sigma_reason(const struct cs_sigma *sg, size_t i, uint64_t *count)
+{
+	if (i >= sg->nreasons)
+		return NULL;
+	if (count)
+		*count = sg->reasons[i].n;
+	return sg->reasons[i].name;
+}
+
+size_t cs_sigma_rule_count(const struct cs_sigma *sg)
+{
+	return sg->nrules;
+}
+
+int cs_sigma_rule(const struct cs_sigma *sg, size_t i, struct cs_sigma_rule_info *o)
+{
+	const struct srule *s;
+
+	if (i >= sg->nrules)
+		return CS_ERR_NOTFOUND;
+	s = &sg->rules[i];
+	memset(o, 0, sizeof(*o));
+	o->id = s->id;
+	o->title = s->title;
+	o->status = s->status;
+	o->level = s->level;
+	o->description = s->description;
+	o->author = s->author;
+	o->date = s->date;
+	o->modified = s->modified;
+	o->tags = s->tags;
+	o->ntags = s->ntags;
+	o->references = s->refs;
+	o->nreferences = s->nrefs;
+	o->product = s->product;
+	o->category = s->category;
+	o->service = s->service;
+	o->indicator = s->indicator;
+	o->file = s->file;
+	o->line = s->line;
+	o->column = s->col;
+	o->usable = s->usable;
+	o->reason = s->reason;
+	o->message = s->message;
+	o->reason_line = s->rline;
+	o->reason_column = s->rcol;
+	return CS_OK;
+}
+
+/* ------------------------------------------------------------ evaluation */
+
+struct mrec {
+	uint32_t fi;   /* event field index */
+	uint32_t rf;   /* rule field id, 0 for a keyword */
+};
+
+struct cs_sigma_scratch {
+	const struct cs_sigma *sg;
+	hs_scratch_t *hs;
+	uint32_t gen;
+	uint32_t *ngen, *nidx; /* per name id: the event field, valid when ngen == gen */
+	size_t nnames;
+	/* Per event field: lower-cased copy, valid when lgen == gen. */
+	uint32_t *lgen;
+	size_t *loff;
+	size_t capf;
+	struct cs_buf lbuf;
+	const struct cs_event *ev;
+	uint32_t map;
+	struct mrec *m;
+	size_t nm, capm;
+	struct ent *cand;
+	size_t ncand, capcand;
+	struct cs_sigma_match *out;
+	size_t capout;
+	int nomem;
+};
+
+struct cs_sigma_scratch *cs_sigma_scratch_new(const struct cs_sigma *sg)
+{
+	struct cs_sigma_scratch *s = cs__calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->sg = sg;
+	s->nnames = sg->names.n + 1;
+	s->ngen = cs__calloc(s->nnames, sizeof(uint32_t));
+	s->nidx = cs__calloc(s->nnames, sizeof(uint32_t));
+	cs__buf_init(&s->lbuf, (size_t)256 << 20);
+	if (!s->ngen || !s->nidx || (sg->proto && hs_clone_scratch(sg->proto, &s->hs) != HS_SUCCESS)) {
+		cs_sigma_scratch_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void cs_sigma_scratch_free(struct cs_sigma_scratch *s)
+{
+	if (!s)
+		return;
+	if (s->hs)
+		hs_free_scratch(s->hs);
+	free(s->ngen);
+	free(s->nidx);
+	free(s->lgen);
+	free(s->loff);
+	cs__buf_release(&s->lbuf);
+	free(s->m);
+	free(s->cand);
+	free(s->out);
+	free(s);
+}
+
+/* The lower-cased value of event field i (ASCII folding). */
+static const unsigned char *lowered(struct cs_sigma_scratch *s, size_t i)
+{
+	const struct cs_event_field *f = &s->ev->fields[i];
+	size_t k;
+
+	if (s->lgen[i] == s->gen)
+		return (const unsigned char *)s->lbuf.data + s->loff[i];
+	s->loff[i] = s->lbuf.len;
+	for (k = 0; k < f->value_len; k++)
+		if (cs__buf_addc(&s->lbuf, (char)cs__lower((unsigned char)f->value[k]))) {
+			s->nomem = 1;
+			return NULL;
+		}
+	if (cs__buf_addc(&s->lbuf, '\0')) {
+		s->nomem = 1;
+		return NULL;
+	}
+	s->lgen[i] = s->gen;
+	return (const unsigned char *)s->lbuf.data + s->loff[i];
+}
+
+static int glob(const unsigned char *p, const unsigned char *sp, size_t pn, const unsigned char *t,
+		size_t tn)
+{
+	size_t i = 0, j = 0, star = (size_t)-1, mark = 0;
+
+	while (j < tn) {
+		if (i < pn && sp[i] == SP_ONE) {
+			i++;
+			j++;
+			while (j < tn && (t[j] & 0xc0) == 0x80)
+				j++;
+		} else if (i < pn && sp[i] == SP_LIT && p[i] == t[j]) {
+			i++;
+			j++;
+		} else if (i < pn && sp[i] == SP_STAR) {
+			star = i++;
+			mark = j;
+		} else if (star != (size_t)-1) {
+			i = star + 1;
+			j = ++mark;
+		} else {
+			return 0;
+		}
+	}
+	while (i < pn && sp[i] == SP_STAR)
+		i++;
+	return i == pn;
+}
+
+static int on_re(unsigned int id, unsigned long long from, unsigned long long to,
+		 unsigned int flags, void *ctx)
+{
+	(void)id;
+	(void)from;
+	(void)to;
+	(void)flags;
+	*(int *)ctx = 1;
+	return 1;
+}
+
+static int ip_in(const struct leaf *lf, const char *v, size_t n)
+{
+	unsigned char a[16];
+	char buf[64];
+	int bits = lf->prefix, i;
+
+	if (n == 0 || n >= sizeof(buf))
+		return 0;
+	memcpy(buf, v, n);
+	buf[n] = '\0';
+	if (inet_pton(lf->alen == 4 ? AF_INET : AF_INET6, buf, a) != 1)
+		return 0;
+	for (i = 0; i < bits / 8; i++)
+		if (a[i] != lf->net[i])
+			return 0;
+	if (bits % 8) {
+		unsigned char mask = (unsigned char)(0xff << (8 - bits % 8));
+
+		if ((a[i] & mask) != lf->net[i])
+			return 0;
+	}
+	return 1;
+}
+
+/* Test one leaf against the value of event field i. */
+static int test_value(struct cs_sigma_scratch *s, const struct leaf *lf, size_t i)
+{
+	const struct cs_event_field *f = &s->ev->fields[i];
+	const unsigned char *t;
+	size_t n = f->value_len;
+
+	if (f->is_null)
+		return 0;
+	switch (lf->op) {
+	case OP_RE: {
+		int hit = 0;
+
+		if (hs_scan(lf->db, n ? f->value : "", (unsigned)n, 0, s->hs, on_re, &hit) !=
+			    HS_SUCCESS &&
+		    !hit)
+			return 0;
+		return hit;
+	}
+	case OP_CIDR:
+		return ip_in(lf, f->value, n);
+	case OP_NUM: {
+		char buf[64], *end;
+		double d;
+
+		if (!n || n >= sizeof(buf))
+			return 0;
+		memcpy(buf, f->value, n);
+		buf[n] = '\0';
+		d = strtod(buf, &end);
+		if (end == buf || *end)
+			return 0;
+		switch (lf->numop) {
+		case NUM_GT:
+			return d > lf->num;
+		case NUM_GTE:
+			return d >= lf->num;
+		case NUM_LT:
+			return d < lf->num;
+		default:
+			return d <= lf->num;
+		}
+	}
+	default:
+		break;
+	}
+	t = lf->cased ? (const unsigned char *)f->value : lowered(s, i);
+	if (!t)
+		return 0;
+	switch (lf->op) {
+	case OP_EQ:
+		return n == lf->len && memcmp(t, lf->lit, n) == 0;
+	case OP_PREFIX:
+		return n >= lf->len && memcmp(t, lf->lit, lf->len) == 0;
+	case OP_SUFFIX:
+		return n >= lf->len && memcmp(t + n - lf->len, lf->lit, lf->len) == 0;
+	case OP_CONTAINS:
+		return lf->len == 0 || (n >= lf->len && memmem(t, n, lf->lit, lf->len) != NULL);
+	case OP_GLOB:
+		return glob(lf->lit, lf->sp, lf->len, t, n);
+	default:
+		return 0;
+	}
+}
+
+static int record(struct cs_sigma_scratch *s, size_t fi, uint32_t rf)
+{
+	if (cs__grow((void **)&s->m, &s->capm, s->nm + 1, sizeof(*s->m))) {
+		s->nomem = 1;
+		return 0;
+	}
+	s->m[s->nm].fi = (uint32_t)fi;
+	s->m[s->nm].rf = rf;
+	s->nm++;
+	return 1;
+}
+
+/* The event field a rule field stands for under the current mapping,
+ * or -1. */
+static long field_of(struct cs_sigma_scratch *s, uint32_t rf)
+{
+	const struct cs_sigma *sg = s->sg;
+	uint32_t id = s->map ? sg->maps[s->map].arr[rf] : rf;
+
+	if (id < s->nnames && s->ngen[id] == s->gen)
+		return (long)s->nidx[id];
+	return -1;
+}
+
+static int is_data_name(const char *n)
+{
+	if (strncmp(n, "Data", 4) != 0)
+		return 0;
+	if (!n[4])
+		return 1;
+	if (n[4] != '_' || !n[5])
+		return 0;
+	for (n += 5; *n; n++)
+		if (!cs__isdigit((unsigned char)*n))
+			return 0;
+	return 1;
+}
+
+static int eval_leaf(struct cs_sigma_scratch *s, const struct leaf *lf)
+{
+	const struct cs_event *ev = s->ev;
+	long fi;
+	size_t i;
+
+	if (!lf->field) {
+		for (i = 0; i < ev->nfields; i++)
+			if (test_value(s, lf, i))
+				return record(s, i, 0);
+		return 0;
+	}
+	if (lf->field == s->sg->data_id && !s->map) {
+		/* Unnamed EventData items (Data, Data_2...): any of them. */
+		int seen = 0;
+
+		for (i = 0; i < ev->nfields; i++) {
+			if (!is_data_name(ev->fields[i].name))
+				continue;
+			seen = 1;
+			if (lf->op == OP_NULL || lf->op == OP_EXISTS)
+				break;
+			if (test_value(s, lf, i))
+				return record(s, i, lf->field);
+		}
+		if (lf->op == OP_NULL)
+			return !seen;
+		if (lf->op == OP_EXISTS)
+			return seen == lf->want;
+		return 0;
+	}
+	fi = field_of(s, lf->field);
+	switch (lf->op) {
+	case OP_NULL:
+		return fi < 0 || ev->fields[fi].is_null || ev->fields[fi].value_len == 0;
+	case OP_EXISTS:
+		return (fi >= 0 && !ev->fields[fi].is_null) == lf->want;
+	case OP_FIELDREF: {
+		long fr = field_of(s, lf->ref);
+		const struct cs_event_field *a, *b;
+		const unsigned char *x, *y;
+
+		if (fi < 0 || fr < 0)
+			return 0;
+		a = &ev->fields[fi];
+		b = &ev->fields[fr];
+		if (a->is_null || b->is_null)
+			return 0;
+		x = lf->cased ? (const unsigned char *)a->value : lowered(s, (size_t)fi);
+		y = lf->cased ? (const unsigned char *)b->value : lowered(s, (size_t)fr);
+		if (!x || !y)
+			return 0;
+		if (lf->want == 0 && !(a->value_len == b->value_len && !memcmp(x, y, a->value_len)))
+			return 0;
+		if (lf->want == 1 && !(a->value_len >= b->value_len && !memcmp(x, y, b->value_len)))
+			return 0;
+		if (lf->want == 2 && !(a->value_len >= b->value_len &&
+				       !memcmp(x + a->value_len - b->value_len, y, b->value_len)))
+			return 0;
+		if (lf->want == 3 && b->value_len &&
+		    !memmem(x, a->value_len, y, b->value_len))
+			return 0;
+		return record(s, (size_t)fi, lf->field);
+	}
+	default:
+		if (fi < 0)
+			return 0;
+		return test_value(s, lf, (size_t)fi) ? record(s, (size_t)fi, lf->field) : 0;
+	}
+}
+
+static int eval(struct cs_sigma_scratch *s, const struct node *nd)
+{
+	size_t mark = s->nm, i, got;
+	int r = 0;
+
+	switch (nd->type) {
+	case N_TRUE:
+		return 1;
+	case N_FALSE:
+		return 0;
+	case N_LEAF:
+		r = eval_leaf(s, nd->leaf);
+		break;
+	case N_AND:
+		r = 1;
+		for (i = 0; i < nd->n && r; i++)
+			r = eval(s, nd->kids[i]);
+		break;
+	case N_OR:
+		for (i = 0; i < nd->n && !r; i++)
+			r = eval(s, nd->kids[i]);
+		break;
+	case N_ATLEAST:
+		for (i = 0, got = 0; i < nd->n && got < nd->need; i++)
+			got += (size_t)eval(s, nd->kids[i]);
+		r = got >= nd->need;
+		break;
+	case N_NOT:
+		r = !eval(s, nd->kids[0]);
+		s->nm = mark;
+		return r;
+	}
+	if (!r)
+		s->nm = mark;
+	return r;
+}
+
+/* The index keys of an event (at most 3). */
+static size_t event_keys(const char *product, const char *service, const char *channel,
+			 int eid, char keys[3][200])
+{
+	char ch[160];
+	size_t n = 0;
+
+	if (channel) {
+		lower_into(ch, sizeof(ch), channel);
+		snprintf(keys[n++], 200, "w|%s|%d", ch, eid);
+		snprintf(keys[n++], 200, "w|%s|*", ch);
+		if (!product || strcmp(product, "windows") == 0)
+			snprintf(keys[n++], 200, "w|*");
+		return n;
+	}
+	if (product && strcmp(product, "windows") == 0)
+		return 0;
+	if (!service && !product)
+		return 0;
+	if (product) {
+		snprintf(keys[n++], 200, "o|%s|%s", product, service ? service : "*");
+		if (service)
+			snprintf(keys[n++], 200, "o|%s|*", product);
+	} else {
+		snprintf(keys[n++], 200, "o|-|%s", service);
+	}
+	return n;
+}
+
+static const struct bucket *bucket_of(const struct cs_sigma *sg, const char *key)
+{
+	uint32_t b;
+
+	if (!cs__map_get(&sg->index, key, strlen(key), &b))
+		return NULL;
+	return &sg->buckets[b];
+}
+
+static int ent_cmp(const void *a, const void *b)
+{
+	const struct ent *x = a, *y = b;
+
+	return x->rule < y->rule ? -1 : x->rule > y->rule;
+}
+
+int cs_sigma_wants(const struct cs_sigma *sg, const char *product, const char *service,
+		   const char *channel, int event_id)
+{
+	return cs_sigma_applicable(sg, product, service, channel, event_id) > 0;
+}
+
+size_t cs_sigma_applicable(const struct cs_sigma *sg, const char *product, const char *service,
+			   const char *channel, int event_id)
+{
+	char keys[3][200];
+	size_t n = event_keys(product, service, channel, event_id, keys), i, k, t = 0;
+
+	for (i = 0; i < n; i++) {
+		const struct bucket *b = bucket_of(sg, keys[i]);
+
+		if (i == 0 && channel && !event_id) {
+			/* Any event id of the channel: every "w|channel|N" key. */
+			size_t pl = (size_t)(strrchr(keys[0], '|') - keys[0]) + 1;
+
+			for (k = 0; k < sg->nbuckets; k++)
+				if (strncmp(sg->buckets[k].key, keys[0], pl) == 0 &&
+				    strcmp(sg->buckets[k].key + pl, "*") != 0)
+					t += sg->buckets[k].n;
+			continue;
+		}
+		if (b)
+			t += b->n;
+	}
+	return t;
+}
+
+/* Index every field of the event by name id; grow per-field state. */
+static int prepare(struct cs_sigma_scratch *s, const struct cs_event *ev)
+{
+	const struct cs_sigma *sg = s->sg;
+	size_t i;
+
+	s->ev = ev;
+	if (++s->gen == 0) {
+		memset(s->ngen, 0, s->nnames * sizeof(uint32_t));
+		if (s->lgen)
+			memset(s->lgen, 0, s->capf * sizeof(uint32_t));
+		s->gen = 1;
+	}
+	if (ev->nfields > s->capf) {
+		size_t cap = ev->nfields + 16;
+		uint32_t *g = cs__realloc(s->lgen, cap * sizeof(*g));
+		size_t *o;
+
+		if (!g)
+			return CS_ERR_NOMEM;
+		s->lgen = g;
+		o = cs__realloc(s->loff, cap * sizeof(*o));
+		if (!o)
+			return CS_ERR_NOMEM;
+		s->loff = o;
+		memset(s->lgen + s->capf, 0, (cap - s->capf) * sizeof(*g));
+		s->capf = cap;
+	}
+	cs__buf_reset(&s->lbuf);
+	for (i = 0; i < ev->nfields; i++) {
+		const char *name = ev->fields[i].name;
+		uint32_t id = name ? cs__strtab_find(&sg->names, name, strlen(name)) : 0;
+
+		if (id && id < s->nnames && s->ngen[id] != s->gen) {
+			s->ngen[id] = s->gen;
+			s->nidx[id] = (uint32_t)i;
+		}
+	}
+	/* Some providers (Windows Defender) name their data with spaces
+	 * ("Threat Name"); rules write the name without them (ThreatName).
+	 * Those fields answer to both, the exact name first. */
+	for (i = 0; i < ev->nfields; i++) {
+		const char *name = ev->fields[i].name;
+		char buf[128];
+		size_t k, n = 0;
+		uint32_t id;
+
+		if (!name || !strchr(name, ' '))
+			continue;
+		for (k = 0; name[k] && n + 1 < sizeof(buf); k++)
+			if (name[k] != ' ')
+				buf[n++] = name[k];
+		id = cs__strtab_find(&sg->names, buf, n);
+		if (id && id < s->nnames && s->ngen[id] != s->gen) {
+			s->ngen[id] = s->gen;
+			s->nidx[id] = (uint32_t)i;
+		}
+	}
+	return CS_OK;
+}
+
+/* The matches of a firing rule as the caller sees them, one per field. */
+static size_t collect(struct cs_sigma_scratch *s)
+{
+	size_t i, j, n = 0;
+
+	if (s->nm > s->capout) {
+		struct cs_sigma_match *o = cs__realloc(s->out, s->nm * sizeof(*o));
+
+		if (!o) {
+			s->nomem = 1;
+			return 0;
+		}
+		s->out = o;
+		s->capout = s->nm;
+	}
+	for (i = 0; i < s->nm; i++) {
+		const struct cs_event_field *f = &s->ev->fields[s->m[i].fi];
+
+		for (j = 0; j < n; j++)
+			if (s->out[j].field == f->name)
+				break;
+		if (j < n)
+			continue;
+		s->out[n].field = f->name;
+		s->out[n].rule_field =
+			s->m[i].rf ? cs__strtab_get(&s->sg->names, s->m[i].rf) : "keywords";
+		s->out[n].value = f->value;
+		s->out[n].value_len = f->value_len;
+		n++;
+	}
+	return n;
+}
+
+int cs_sigma_eval(const struct cs_sigma *sg, struct cs_sigma_scratch *s,
+		  const struct cs_event *ev, cs_sigma_hit_fn fn, void *userdata)
+{
+	char keys[3][200];
+	const char *product = ev->product, *channel = ev->channel;
+	size_t nk, i, nonempty = 0;
+	int hits = 0;
+
+	if (!sg || !s || !ev || s->sg != sg)
+		return CS_ERR_INVALID;
+	nk = event_keys(product, ev->service, channel, ev->event_id, keys);
+	s->ncand = 0;
+	for (i = 0; i < nk; i++) {
+		const struct bucket *b = bucket_of(sg, keys[i]);
+
+		if (!b || !b->n)
+			continue;
+		nonempty++;
+		if (cs__grow((void **)&s->cand, &s->capcand, s->ncand + b->n, sizeof(*s->cand)))
+			return CS_ERR_NOMEM;
+		memcpy(s->cand + s->ncand, b->v, b->n * sizeof(*b->v));
+		s->ncand += b->n;
+	}
+	if (!s->ncand)
+		return 0;
+	if (nonempty > 1)
+		qsort(s->cand, s->ncand, sizeof(*s->cand), ent_cmp);
+	if (prepare(s, ev))
+		return CS_ERR_NOMEM;
+	s->nomem = 0;
+	for (i = 0; i < s->ncand; i++) {
+		const struct srule *r = &sg->rules[s->cand[i].rule];
+		struct cs_sigma_hit h;
+
+		if (i && s->cand[i].rule == s->cand[i - 1].rule)
+			continue;
+		s->map = s->cand[i].map;
+		s->nm = 0;
+		if (!eval(s, r->cond))
+			continue;
+		hits++;
+		memset(&h, 0, sizeof(h));
+		h.rule = s->cand[i].rule;
+		h.id = r->id;
+		h.title = r->title;
+		h.level = r->level;
+		h.indicator = r->indicator;
+		h.tags = r->tags;
+		h.ntags = r->ntags;
+		h.nmatches = collect(s);
+		h.matches = s->out;
+		if (fn && fn(userdata, ev, &h))
+			break;
+	}
+	return s->nomem ? CS_ERR_NOMEM : hits;
+}
