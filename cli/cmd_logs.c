@@ -363,7 +363,7 @@ static int opt_format(const char *opt, const char *val, void *target)
 			return 0;
 		}
 	cli_err("%s: '%s' is not a log format (text, syslog, json, zeek, csv, web, xml, "
-	        "squid)",
+	        "squid, evtx)",
 	        opt, cli_safe(val));
 	return -1;
 }
@@ -384,8 +384,8 @@ static const struct cli_opt logs_opts[] = {
          .help = "use this intel instead of the case database (repeatable)"},
         {.name = "format", .kind = CLI_OPT_FUNC, .off = LA(o.format), .arg = "FORMAT",
          .parse = opt_format,
-         .help = "force a reader: text, syslog, json, zeek, csv, web, xml, squid\n"
-                 "(default: each file's content says)"},
+         .help = "force a reader: text, syslog, json, zeek, csv, web, xml, squid,\n"
+                 "evtx (default: each file's content says)"},
         {.name = "field", .kind = CLI_OPT_LIST, .off = LA(field), .arg = "NAME",
          .help = "JSON: search only this (dotted) field (repeatable)"},
         {.name = "tz", .kind = CLI_OPT_FUNC, .off = LA(o.tz_minutes), .arg = "+HH:MM|UTC",
@@ -426,7 +426,9 @@ const struct cli_command cli_cmd_scan_logs = {
         .description =
                 "Search logs for the domains, addresses, networks, URLs, e-mail addresses and\n"
                 "hashes of the intel: plain text, syslog, JSON Lines, Zeek (TSV and JSON), CSV,\n"
-                "web access logs, squid proxy logs, Windows/Sysmon events (JSON or XML),\n"
+                "web access logs, squid proxy logs, Windows/Sysmon events (.evtx event log\n"
+                "files read natively, or JSON and XML exports), with the case's Sigma rules\n"
+                "run over every event,\n"
                 "compressed (.gz, .bz2, .xz, .zst) or not, rotated, folders, standard input\n"
                 "(-), with first and last contact per indicator and source host.",
         .pos_name = "FILE|DIR|-...",

@@ -30,6 +30,7 @@
 #include <jansson.h>
 
 #include "match/match_int.h"
+#include "scan/evtx_int.h"
 #include "scan/logscan_int.h"
 #include "scan/scan_int.h"
 
@@ -41,10 +42,10 @@
 #define HOST_MAX         255
 #define MATCHED_MAX      1024
 
-enum fmt { F_TEXT, F_SYSLOG, F_JSON, F_ZEEK, F_CSV, F_WEB, F_XML, F_SQUID, F_N };
+enum fmt { F_TEXT, F_SYSLOG, F_JSON, F_ZEEK, F_CSV, F_WEB, F_XML, F_SQUID, F_EVTX, F_N };
 
-static const char *const fmt_names[F_N + 1] = {"text", "syslog", "json",  "zeek", "csv",
-                                               "web",  "xml",    "squid", NULL};
+static const char *const fmt_names[F_N + 1] = {"text", "syslog", "json",  "zeek", "csv", "web",
+                                               "xml",  "squid",  "evtx", NULL};
 
 const char *const *cs_log_formats(void)
 {
@@ -1397,6 +1398,254 @@ static void file_failed(struct lscan *ls)
 	ls->res->incomplete = 1;
 }
 
+/* ---- Windows .evtx files (evtx.c) ---- */
+
+struct evtx_hunt {
+	struct lscan *ls;
+	struct log_file *f;
+	struct cs__logsrc *src;
+	struct cs_buf text; /* an event's values, one per line */
+	const struct cs_event *e;
+	struct hitrec *hits;
+	size_t nhits, cap;
+	int stop; /* the hunt must stop (time limit, interrupt) */
+};
+
+#define EVTX_STOP 1000 /* on_event's return when the hunt stops */
+
+static ptrdiff_t evtx_src_read(void *ud, void *buf, size_t n)
+{
+	struct evtx_hunt *h = ud;
+	ptrdiff_t r = cs__logsrc_read(h->src, buf, n);
+
+	if (r > 0)
+		h->ls->res->bytes += (uint64_t)r;
+	return r;
+}
+
+static const char *evtx_src_why(void *ud)
+{
+	struct evtx_hunt *h = ud;
+
+	return cs__logsrc_error(h->src);
+}
+
+static void evtx_diag(void *ud, uint64_t record, uint64_t offset, const char *reason,
+                      const char *msg)
+{
+	struct evtx_hunt *h = ud;
+
+	(void)offset; /* the message names it */
+	if (h->ls->o.on_diag && h->f->diags < DIAGS_PER_FILE) {
+		struct cs_diag d = {CS_SEV_WARN, h->f->name, record, 0, reason, msg};
+
+		h->ls->o.on_diag(h->ls->o.userdata, &d);
+	}
+	h->f->diags++;
+}
+
+static int evtx_on_text(void *ud, enum cs_kind observed, size_t off, size_t len,
+                        const struct cs_indicator *ind)
+{
+	struct evtx_hunt *h = ud;
+	struct hitrec *r;
+	size_t i;
+
+	for (i = 0; i < h->nhits; i++)
+		if (h->hits[i].ind == ind)
+			return 0;
+	if (cs__grow((void **)&h->hits, &h->cap, h->nhits + 1, sizeof(*h->hits)))
+		return CS_ERR_NOMEM;
+	r = &h->hits[h->nhits++];
+	memset(r, 0, sizeof(*r));
+	r->observed = observed;
+	r->ind = ind;
+	r->matched = dupn(h->text.data + off, len > MATCHED_MAX ? MATCHED_MAX : len);
+	return 0;
+}
+
+/* The time limit or an interrupt: say where the file was left. */
+static int evtx_stopping(struct evtx_hunt *h, uint64_t record)
+{
+	struct lscan *ls = h->ls;
+
+	if (!log_stopping(ls))
+		return 0;
+	file_diag(ls, h->f, record, cs_scan_reason_name(ls->res->stopped),
+	          "stopped at record %llu: %s; what came before was searched",
+	          (unsigned long long)record, stop_words(ls));
+	ls->res->files_stopped++;
+	h->stop = 1;
+	return 1;
+}
+
+static int ls_rc(const struct evtx_hunt *h)
+{
+	return h->ls->rc;
+}
+
+/* Search h->text, and deliver its hits with what `e` says of the event
+ * (time, host, id; line: the record id; offset: the record's). */
+static int evtx_match(struct evtx_hunt *h, const struct cs_event *e)
+{
+	struct lscan *ls = h->ls;
+	size_t i;
+	int rc;
+
+	h->nhits = 0;
+	rc = cs__match_text(ls->m, h->text.data ? h->text.data : "", h->text.len, evtx_on_text,
+	                    h);
+	for (i = 0; i < h->nhits; i++) {
+		struct hitrec *r = &h->hits[i];
+
+		r->line = e->line;
+		r->offset = e->offset;
+		r->has_time = e->has_time;
+		r->ms = e->time_ms;
+		r->event_id = e->event_id;
+		if (!keep_hit(&ls->o, r)) {
+			ls->res->filtered++;
+		} else {
+			ls->res->hits++;
+			if (!ls->rc && ls->o.on_hit) {
+				struct cs_log_hit hit;
+
+				memset(&hit, 0, sizeof(hit));
+				hit.file = h->f->name;
+				hit.format = fmt_names[F_EVTX];
+				hit.line = e->line;
+				hit.offset = e->offset;
+				hit.has_time = e->has_time;
+				hit.time_ms = e->time_ms;
+				hit.host = e->host;
+				hit.event_id = e->event_id;
+				hit.observed = r->observed;
+				hit.matched = r->matched ? r->matched : "";
+				hit.indicator = r->ind;
+				ls->rc = ls->o.on_hit(ls->o.userdata, &hit);
+			}
+		}
+		free(r->matched);
+	}
+	h->nhits = 0;
+	return rc;
+}
+
+/*
+ * One event: its field values are searched (one line each, so a match
+ * never spans two fields), its hits delivered with the event's time,
+ * host and id (line: the record id; offset: the record's), then the
+ * event itself to on_event.
+ */
+static int evtx_event(void *ud, const struct cs_event *e)
+{
+	struct evtx_hunt *h = ud;
+	struct lscan *ls = h->ls;
+	size_t i;
+	int rc = 0;
+
+	if (evtx_stopping(h, e->line))
+		return EVTX_STOP;
+	ls->res->lines++;
+	cs__buf_reset(&h->text);
+	for (i = 0; i < e->nfields && !rc; i++)
+		rc = cs__buf_add(&h->text, e->fields[i].value, e->fields[i].value_len) ||
+		     cs__buf_addc(&h->text, '\n');
+	if (rc)
+		return CS_ERR_NOMEM;
+	rc = evtx_match(h, e);
+	if (rc)
+		return rc;
+	if (!ls->rc && ls->o.on_event)
+		ls->rc = ls->o.on_event(ls->o.userdata, e);
+	return ls->rc;
+}
+
+/*
+ * Bytes the reader could not make an event of (a damaged record, a
+ * skipped chunk): their UTF-16LE text, read at both byte alignments with
+ * anything unprintable as a line break, is searched all the same; hits
+ * have the record id when it is known, no time, host or event id.
+ */
+static int evtx_damaged(void *ud, uint64_t record, uint64_t offset, const void *p, size_t n)
+{
+	struct evtx_hunt *h = ud;
+	const unsigned char *b = p;
+	struct cs_event e;
+	size_t a, i;
+	int rc = 0;
+
+	if (evtx_stopping(h, record))
+		return EVTX_STOP;
+	cs__buf_reset(&h->text);
+	for (a = 0; a < 2 && !rc; a++) {
+		for (i = a; i + 1 < n && !rc; i += 2) {
+			unsigned u = b[i] | (unsigned)b[i + 1] << 8;
+			char o[4];
+			size_t k = 1;
+
+			o[0] = '\n';
+			if (u >= 0x20 && u < 0x7f) {
+				o[0] = (char)u;
+			} else if (u >= 0xa0 && (u < 0xd800 || u >= 0xe000)) {
+				o[0] = (char)(0xe0 | u >> 12);
+				o[1] = (char)(0x80 | ((u >> 6) & 0x3f));
+				o[2] = (char)(0x80 | (u & 0x3f));
+				k = 3;
+				if (u < 0x800) {
+					o[0] = (char)(0xc0 | u >> 6);
+					o[1] = (char)(0x80 | (u & 0x3f));
+					k = 2;
+				}
+			}
+			rc = cs__buf_add(&h->text, o, k);
+		}
+		rc = rc || cs__buf_addc(&h->text, '\n');
+	}
+	if (rc)
+		return CS_ERR_NOMEM;
+	memset(&e, 0, sizeof(e));
+	e.line = record;
+	e.offset = offset;
+	rc = evtx_match(h, &e);
+	return rc ? rc : ls_rc(h);
+}
+
+/* A Windows event log file: every record an event (docs/log-hunt.md).
+ * Damaged chunks and records are reported and skipped; they, and a file
+ * that ends inside a chunk, make the file count as not read to its end. */
+static int scan_evtx(struct lscan *ls, struct log_file *f, struct cs__logsrc *src)
+{
+	struct evtx_hunt h;
+	struct cs__evtx_io io;
+	struct cs__evtx_stats st;
+	int rc;
+
+	memset(&h, 0, sizeof(h));
+	h.ls = ls;
+	h.f = f;
+	h.src = src;
+	f->fmt = F_EVTX;
+	cs__buf_init(&h.text, 0);
+	memset(&io, 0, sizeof(io));
+	io.read = evtx_src_read;
+	io.read_ud = &h;
+	io.why = evtx_src_why;
+	io.on_event = evtx_event;
+	io.on_diag = evtx_diag;
+	io.on_damaged = evtx_damaged;
+	io.ud = &h;
+	rc = cs__evtx_read(f->name, NULL, 0, &io, &st);
+	ls->res->bad_lines += st.bad_records + st.bad_chunks;
+	if (st.lost && !h.stop)
+		f->failed = 1;
+	if (h.stop || rc == ls->rc)
+		rc = CS_OK; /* stopped, or the callbacks' answer, kept in ls->rc */
+	cs__buf_release(&h.text);
+	free(h.hits);
+	return rc;
+}
+
 /* Search one source. With `fd` and `st0` (the file as opened), a regular
  * file that shrank, or was rewritten, while being read is reported
  * `changed-while-read` and counts as not read to the end; one that only
@@ -1408,12 +1657,18 @@ static int scan_source(struct lscan *ls, const char *name, struct cs__logsrc *sr
 	struct stat st1;
 	int rc, eof;
 	uint64_t raw;
+	char head[CS_EVTX_MAGIC_LEN];
+	size_t nhead;
 
 	memset(&f, 0, sizeof(f));
 	f.name = name;
 	f.year = year;
 	ls->res->files++;
-	rc = read_stream(ls, &f, src);
+	nhead = cs__logsrc_peek(src, head, sizeof(head));
+	if (ls->o.format ? strcmp(ls->o.format, "evtx") == 0 : cs__evtx_is(head, nhead))
+		rc = scan_evtx(ls, &f, src);
+	else
+		rc = read_stream(ls, &f, src);
 	raw = cs__logsrc_raw(src, &eof);
 	ls->raw_done += raw;
 	if (!rc && !f.failed && fd >= 0 && st0 && S_ISREG(st0->st_mode) && fstat(fd, &st1) == 0 &&

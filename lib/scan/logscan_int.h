@@ -46,6 +46,10 @@ struct cs__logsrc *cs__logsrc_mem(const void *data, size_t len);
  * returned first; the error comes with the next call. */
 ptrdiff_t cs__logsrc_read(struct cs__logsrc *s, void *buf, size_t n);
 const char *cs__logsrc_error(const struct cs__logsrc *s);
+/* The first n (at most 64) decoded bytes, before any read: they are
+ * handed out again by the next reads. Returns how many there are (fewer
+ * at the end or before an error, which the next read after them reports). */
+size_t cs__logsrc_peek(struct cs__logsrc *s, void *buf, size_t n);
 /* Bytes taken from the input so far; *at_eof: its end was seen. */
 uint64_t cs__logsrc_raw(const struct cs__logsrc *s, int *at_eof);
 void cs__logsrc_free(struct cs__logsrc *s);

@@ -46,6 +46,9 @@ struct cs__logsrc {
 	lzma_stream xz;
 	struct archive *a;
 	char error[256];
+	/* Bytes peeked (cs__logsrc_peek), handed out again first. */
+	unsigned char peeked[64];
+	size_t npeeked, peekpos;
 };
 
 static void set_error(struct cs__logsrc *s, const char *fmt, ...) CS_PRINTF(2, 3);
@@ -339,6 +342,12 @@ ptrdiff_t cs__logsrc_read(struct cs__logsrc *s, void *buf, size_t n)
 {
 	size_t got = 0;
 
+	if (s->peekpos < s->npeeked && n) {
+		got = s->npeeked - s->peekpos < n ? s->npeeked - s->peekpos : n;
+		memcpy(buf, s->peeked + s->peekpos, got);
+		s->peekpos += got;
+		return (ptrdiff_t)got;
+	}
 	if (!s->started && start(s))
 		return -1;
 	while (!got && !s->ended && !s->failed && n) {
@@ -364,6 +373,27 @@ ptrdiff_t cs__logsrc_read(struct cs__logsrc *s, void *buf, size_t n)
 	if (got)
 		return (ptrdiff_t)got;
 	return s->failed ? -1 : 0;
+}
+
+size_t cs__logsrc_peek(struct cs__logsrc *s, void *buf, size_t n)
+{
+	unsigned char *o = buf;
+	size_t got = 0;
+
+	if (n > sizeof(s->peeked))
+		n = sizeof(s->peeked);
+	if (s->peekpos || s->npeeked)
+		return 0;
+	while (got < n) {
+		ptrdiff_t r = cs__logsrc_read(s, o + got, n - got);
+
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	memcpy(s->peeked, o, got);
+	s->npeeked = got;
+	return got;
 }
 
 const char *cs__logsrc_error(const struct cs__logsrc *s)
