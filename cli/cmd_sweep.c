@@ -6,9 +6,11 @@
  *
  * chainsweep findings: what the case database holds.
  */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <sys/stat.h>
@@ -576,6 +578,49 @@ static int is_dir(const char *p)
 }
 
 /*
+ * `rel` below `root`, each component matched without regard to case (a
+ * Windows disk image or a triage collection keeps the case Windows used,
+ * which varies: "Windows/System32/winevt/Logs", "WINDOWS/system32/...").
+ * Writes the path found into out; 0, or -1 when some component is missing.
+ */
+static int find_ci(const char *root, const char *rel, char *out, size_t len)
+{
+	char comp[256];
+	const char *p = rel;
+
+	if ((size_t)snprintf(out, len, "%s", root) >= len)
+		return -1;
+	while (*p) {
+		size_t n = strcspn(p, "/"), used = strlen(out);
+		struct dirent *e;
+		DIR *d;
+		int found = 0;
+
+		if (n == 0 || n >= sizeof(comp))
+			return -1;
+		memcpy(comp, p, n);
+		comp[n] = '\0';
+		d = opendir(out[0] ? out : "/");
+		if (!d)
+			return -1;
+		while ((e = readdir(d)) != NULL) {
+			if (strcasecmp(e->d_name, comp) == 0) {
+				found = (size_t)snprintf(out + used, len - used, "/%s", e->d_name) <
+				        len - used;
+				break;
+			}
+		}
+		closedir(d);
+		if (!found)
+			return -1;
+		p += n;
+		while (*p == '/')
+			p++;
+	}
+	return 0;
+}
+
+/*
  * The recorder: how `scan files` and `scan logs` put what they printed
  * into the case, through the same conversion and the same kind of sweep
  * row as `sweep`.
@@ -883,8 +928,9 @@ const struct cli_command cli_cmd_sweep = {
         .description =
                 "Sweep this host, or a collected or mounted host folder, with the case's intel\n"
                 "(the bundled 3CX/JumpCloud pack is imported first when the case has none):\n"
-                "files (archives included), logs (ROOT/var/log and --logs folders, with the\n"
-                "case's Sigma rules over their events), then installed software (package\n"
+                "files (archives included), logs (ROOT/var/log, a Windows root's\n"
+                "Windows/System32/winevt/Logs and --logs folders, with the case's Sigma\n"
+                "rules over their events), then installed software (package\n"
                 "databases, exports, SBOMs under the root) against the intel's product\n"
                 "versions, the OSV advisories imported into the case and --osv advisories.\n"
                 "Findings are recorded in the case database; the answer is printed in plain\n"
@@ -911,11 +957,11 @@ static int sweep_run(void *p, struct cli_global *g)
 	struct cs_store *st = NULL;
 	struct cs_inventory *inv = NULL;
 	const char *root = A->root ? A->root : "/", *host = A->host;
-	const char **logs = calloc(A->logs.n + 2, sizeof(*logs));
+	const char **logs = calloc(A->logs.n + 3, sizeof(*logs));
 	const char **exc = A->exclude.v;
 	char **intel_files = (char **)A->intel.v;
 	size_t nlogs = A->logs.n, nexc = A->exclude.n, nintel = A->intel.n, i;
-	char hostbuf[256], varlog[4096], digest[80];
+	char hostbuf[256], varlog[4096], winevt[4096], digest[80];
 	int rc, no_logs = A->no_logs, logs_ran = 0, exit_code = CS_EXIT_ERROR;
 	int no_software = A->no_software, sw_ran = 0, sw_incomplete = 0, incomplete,
 	    stop = STOP_NONE;
@@ -1045,6 +1091,12 @@ static int sweep_run(void *p, struct cli_global *g)
 	snprintf(varlog, sizeof(varlog), "%s/var/log", strcmp(root, "/") ? root : "");
 	if (!no_logs && is_dir(varlog))
 		logs[nlogs++] = varlog;
+	/* A Windows host's event logs (.evtx), as a collected or mounted disk
+	 * holds them. */
+	if (!no_logs && strcmp(root, "/") != 0 &&
+	    find_ci(root, "Windows/System32/winevt/Logs", winevt, sizeof(winevt)) == 0 &&
+	    is_dir(winevt))
+		logs[nlogs++] = winevt;
 	if (nlogs) {
 		lo.on_hit = on_log_hit;
 		lo.on_diag = on_log_diag;
