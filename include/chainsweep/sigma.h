@@ -59,7 +59,7 @@ const char *cs_sigma_level_name(enum cs_sigma_level level);
  * none usable), CS_ERR_NOMEM, or CS_ERR_TOOBIG past the caps.
  */
 int cs_sigma_compile(const struct cs_intel *intel, cs_diag_fn diag, void *userdata,
-		     struct cs_sigma **out);
+                     struct cs_sigma **out);
 void cs_sigma_free(struct cs_sigma *sg);
 
 /* Counts over the compiled set. */
@@ -81,7 +81,7 @@ const char *cs_sigma_reason(const struct cs_sigma *sg, size_t i, uint64_t *count
  * cs_sigma_free()). Absent strings are NULL; lists may be empty.
  */
 struct cs_sigma_rule_info {
-	const char *id;     /* lower-case as written, or NULL */
+	const char *id; /* lower-case as written, or NULL */
 	const char *title;
 	const char *status; /* stable, test, experimental, deprecated, unsupported */
 	enum cs_sigma_level level;
@@ -145,7 +145,7 @@ struct cs_sigma_hit {
 
 /* Return 0 to go on, nonzero to stop evaluating this event. */
 typedef int (*cs_sigma_hit_fn)(void *userdata, const struct cs_event *ev,
-			       const struct cs_sigma_hit *hit);
+                               const struct cs_sigma_hit *hit);
 
 /*
  * Run every usable rule whose log source the event can carry (product,
@@ -154,8 +154,8 @@ typedef int (*cs_sigma_hit_fn)(void *userdata, const struct cs_event *ev,
  * for each that fires, in rule order. Returns the number of rules that
  * fired (>= 0), or CS_ERR_NOMEM / CS_ERR_INVALID.
  */
-int cs_sigma_eval(const struct cs_sigma *sg, struct cs_sigma_scratch *s,
-		  const struct cs_event *ev, cs_sigma_hit_fn fn, void *userdata);
+int cs_sigma_eval(const struct cs_sigma *sg, struct cs_sigma_scratch *s, const struct cs_event *ev,
+                  cs_sigma_hit_fn fn, void *userdata);
 
 /*
  * Would any usable rule look at an event of this log source? `product`,
@@ -163,12 +163,12 @@ int cs_sigma_eval(const struct cs_sigma *sg, struct cs_sigma_scratch *s,
  * skip building events nobody evaluates.
  */
 int cs_sigma_wants(const struct cs_sigma *sg, const char *product, const char *service,
-		   const char *channel, int event_id);
+                   const char *channel, int event_id);
 
 /* Number of usable rules that may apply to events of this source, same
  * arguments: for a coverage note ("12 rules for this log"). */
 size_t cs_sigma_applicable(const struct cs_sigma *sg, const char *product, const char *service,
-			   const char *channel, int event_id);
+                           const char *channel, int event_id);
 
 #ifdef __cplusplus
 }

@@ -1134,11 +1134,74 @@ static int link_label(const struct cs_graph *g, const struct link *lk, struct cs
 	return rc;
 }
 
-static int svg_edges(const struct cs_graph *g, const struct lay *L, struct cs_buf *b, FILE *out)
+/* An axis-aligned box, for keeping edge labels off each other and off
+ * the nodes. */
+struct rect {
+	int64_t x0, y0, x1, y1;
+};
+
+struct placed {
+	struct rect *r;
+	size_t n, cap;
+};
+
+static int rect_free(const struct placed *pl, const struct rect *r)
+{
+	size_t i;
+
+	for (i = 0; i < pl->n; i++) {
+		const struct rect *q = &pl->r[i];
+
+		if (r->x0 < q->x1 && q->x0 < r->x1 && r->y0 < q->y1 && q->y0 < r->y1)
+			return 0;
+	}
+	return 1;
+}
+
+static int rect_add(struct placed *pl, const struct rect *r)
+{
+	if (cs__grow((void **)&pl->r, &pl->cap, pl->n + 1, sizeof(*pl->r)))
+		return CS_ERR_NOMEM;
+	pl->r[pl->n++] = *r;
+	return CS_OK;
+}
+
+/*
+ * Where an edge's label goes: beside the middle of one stretch of its
+ * path, the first of these spots whose box touches no node and no label
+ * already placed (first stretches first, above the line, then below,
+ * then further off). 0 with the label's anchor in *tx, *ty; -1 when no
+ * spot is free: the label is then left out of the drawing (it stays in
+ * the edge's tooltip), never drawn over another.
+ */
+static int label_spot(const struct placed *pl, const int64_t *px, const int64_t *py, size_t np,
+                      int64_t w, int64_t *tx, int64_t *ty)
+{
+	static const int64_t dy[] = {-4, 13, -17, 26, -30};
+	size_t k, j;
+
+	for (j = 0; j < CS_ARRAY_SIZE(dy); j++) {
+		for (k = 1; k < np; k++) {
+			int64_t mx = (px[k - 1] + px[k]) / 2, my = (py[k - 1] + py[k]) / 2 + dy[j];
+			struct rect r = {mx - w / 2 - 2, my - 10, mx + w / 2 + 2, my + 3};
+
+			if (rect_free(pl, &r)) {
+				*tx = mx;
+				*ty = my;
+				return 0;
+			}
+		}
+	}
+	return -1;
+}
+
+static int svg_edges(const struct cs_graph *g, const struct lay *L, struct cs_buf *b, FILE *out,
+                     size_t *dropped)
 {
 	int64_t *px = NULL, *py = NULL;
 	size_t maxn = 2, i, k, np;
 	struct cs_buf lbl;
+	struct placed pl = {NULL, 0, 0};
 	int rc = CS_OK;
 
 	for (i = 0; i < L->nlinks; i++) {
@@ -1151,6 +1214,12 @@ static int svg_edges(const struct cs_graph *g, const struct lay *L, struct cs_bu
 	if (!px || !py) {
 		rc = CS_ERR_NOMEM;
 		goto out;
+	}
+	for (i = 0; i < L->n && !rc; i++) {
+		struct rect r = {box_x(L, (uint32_t)i), L->y[i] - BOX_H / 2,
+		                 box_x(L, (uint32_t)i) + L->width[i], L->y[i] + BOX_H / 2};
+
+		rc = rect_add(&pl, &r);
 	}
 	for (i = 0; i < L->nlinks && !rc; i++) {
 		const struct link *lk = &L->links[i];
@@ -1209,17 +1278,33 @@ static int svg_edges(const struct cs_graph *g, const struct lay *L, struct cs_bu
 				                    "marker-end=\"url(#cs-arrow)\"/>",
 				                    lk->reversed ? "#b07a2a" : "#56606a");
 			if (!rc && lbl.len) {
-				/* On the first stretch, beside the tail. */
-				int64_t tx = (px[0] + px[1]) / 2, ty = (py[0] + py[1]) / 2 - 4;
+				struct cs_buf t;
+				size_t chars;
+				int64_t tx, ty, w;
 
-				rc = cs__buf_printf(b,
-				                    "<text x=\"%lld\" y=\"%lld\" font-size=\"10\" "
-				                    "text-anchor=\"middle\" fill=\"#3d454d\">",
-				                    (long long)tx, (long long)ty);
-				if (!rc && esc_text(b, lbl.data, ESC_XML, EDGE_CHARS) == (size_t)-1)
-					rc = CS_ERR_NOMEM;
-				if (!rc)
-					rc = cs__buf_adds(b, "</text>");
+				cs__buf_init(&t, 0);
+				chars = esc_text(&t, lbl.data, ESC_XML, EDGE_CHARS);
+				cs__buf_release(&t);
+				w = (int64_t)(chars == (size_t)-1 ? EDGE_CHARS : chars) * EDGE_CHAR_W;
+				if (label_spot(&pl, px, py, np, w, &tx, &ty) == 0) {
+					struct rect r = {tx - w / 2 - 2, ty - 10, tx + w / 2 + 2, ty + 3};
+
+					rc = rect_add(&pl, &r);
+					if (!rc)
+						rc = cs__buf_printf(
+						        b,
+						        "<text class=\"el\" x=\"%lld\" y=\"%lld\" "
+						        "font-size=\"10\" text-anchor=\"middle\" "
+						        "fill=\"#3d454d\">",
+						        (long long)tx, (long long)ty);
+					if (!rc &&
+					    esc_text(b, lbl.data, ESC_XML, EDGE_CHARS) == (size_t)-1)
+						rc = CS_ERR_NOMEM;
+					if (!rc)
+						rc = cs__buf_adds(b, "</text>");
+				} else {
+					++*dropped;
+				}
 			}
 		}
 		if (!rc)
@@ -1229,8 +1314,48 @@ static int svg_edges(const struct cs_graph *g, const struct lay *L, struct cs_bu
 	}
 out:
 	cs__buf_release(&lbl);
+	free(pl.r);
 	free(px);
 	free(py);
+	return rc;
+}
+
+#define LEGEND_H 46
+
+/* Under the drawing: a swatch per node kind it holds, and how to read the
+ * edge labels. */
+static int svg_legend(const struct cs_graph *g, const struct lay *L, size_t dropped,
+                      struct cs_buf *b)
+{
+	int64_t x = MARGIN, y = L->height + 8;
+	size_t i, k;
+	int rc = cs__buf_printf(b, "<g class=\"legend\" font-size=\"11\" fill=\"#3d454d\">");
+
+	for (k = 0; k <= CS_ARRAY_SIZE(kstyles) && !rc; k++) {
+		const struct kstyle *ks = k < CS_ARRAY_SIZE(kstyles) ? &kstyles[k] : &kstyle_other;
+		int found = 0;
+
+		for (i = 0; i < g->n && !found; i++)
+			found = style_of(g->nodes[i].kind) == ks;
+		if (!found)
+			continue;
+		rc = cs__buf_printf(b,
+		                    "<rect x=\"%lld\" y=\"%lld\" width=\"16\" height=\"11\" "
+		                    "rx=\"%d\" fill=\"%s\" stroke=\"%s\"/>"
+		                    "<text x=\"%lld\" y=\"%lld\">%s</text>",
+		                    (long long)x, (long long)y, ks->rx > 5 ? 5 : ks->rx, ks->fill,
+		                    ks->stroke, (long long)(x + 21), (long long)(y + 10),
+		                    ks->kind[0] ? ks->kind : "other");
+		x += 21 + 8 * (int64_t)(ks->kind[0] ? strlen(ks->kind) : 5) + 18;
+	}
+	if (!rc)
+		rc = cs__buf_printf(b,
+		                    "<text x=\"%d\" y=\"%lld\">An arrow's label names the "
+		                    "relation (and its weight); %s hover an arrow for all of "
+		                    "it.</text></g>\n",
+		                    MARGIN, (long long)(L->height + 34),
+		                    dropped ? "labels with no room are left off the drawing:"
+		                            : "");
 	return rc;
 }
 
@@ -1282,6 +1407,7 @@ int cs_graph_write_svg(const struct cs_graph *g, FILE *out)
 {
 	struct lay L;
 	struct cs_buf b;
+	size_t dropped = 0;
 	int rc;
 
 	if (!g || !out)
@@ -1300,6 +1426,8 @@ int cs_graph_write_svg(const struct cs_graph *g, FILE *out)
 		rc = place(g, &L);
 	if (rc)
 		goto out;
+	if (L.width_total < 640)
+		L.width_total = 640;
 	rc = cs__buf_printf(&b,
 	                    "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%lld\" "
 	                    "height=\"%lld\" viewBox=\"0 0 %lld %lld\" font-family=\"sans-serif\" "
@@ -1308,12 +1436,14 @@ int cs_graph_write_svg(const struct cs_graph *g, FILE *out)
 	                    "refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto\">"
 	                    "<path d=\"M0 0 L10 5 L0 10 z\" fill=\"#56606a\"/></marker></defs>\n"
 	                    "<rect width=\"100%%\" height=\"100%%\" fill=\"#ffffff\"/>\n",
-	                    (long long)L.width_total, (long long)L.height, (long long)L.width_total,
-	                    (long long)L.height);
+	                    (long long)L.width_total, (long long)(L.height + LEGEND_H),
+	                    (long long)L.width_total, (long long)(L.height + LEGEND_H));
 	if (!rc)
-		rc = svg_edges(g, &L, &b, out);
+		rc = svg_edges(g, &L, &b, out, &dropped);
 	if (!rc)
 		rc = svg_nodes(g, &L, &b, out);
+	if (!rc)
+		rc = svg_legend(g, &L, dropped, &b);
 	if (!rc)
 		rc = cs__buf_adds(&b, "</svg>\n");
 	if (!rc)

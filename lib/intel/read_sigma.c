@@ -25,6 +25,9 @@
 
 struct pst {
 	yaml_parser_t p;
+	const char *text; /* the input, for positions */
+	size_t len;
+	uint64_t maxline; /* lines of the input (libyaml also counts Unicode breaks) */
 	struct cs_arena *a;
 	size_t nodes;
 	int err;            /* CS_ERR_* when the tree could not be built */
@@ -48,6 +51,13 @@ const struct cs__sy *cs__sy_get(const struct cs__sy *m, const char *key)
 	return NULL;
 }
 
+/* Line and column (1-based) of a mark. */
+static void mark_pos(struct pst *ps, const yaml_mark_t *mk)
+{
+	ps->eline = mk->line + 1 < ps->maxline ? mk->line + 1 : ps->maxline;
+	ps->ecol = mk->column + 1 < ps->len + 1 ? mk->column + 1 : ps->len + 1;
+}
+
 static struct cs__sy *node_new(struct pst *ps, enum cs__sy_type t, const yaml_mark_t *mk)
 {
 	struct cs__sy *n;
@@ -56,9 +66,8 @@ static struct cs__sy *node_new(struct pst *ps, enum cs__sy_type t, const yaml_ma
 		ps->err = CS_ERR_TOOBIG;
 		ps->reason = "too-big";
 		snprintf(ps->msg, sizeof(ps->msg), "more than %d YAML nodes in one file",
-			 CS_SIGMA_MAX_NODES);
-		ps->eline = mk->line + 1;
-		ps->ecol = mk->column + 1;
+		         CS_SIGMA_MAX_NODES);
+		mark_pos(ps, mk);
 		return NULL;
 	}
 	n = cs__arena_alloc(ps->a, sizeof(*n));
@@ -69,8 +78,8 @@ static struct cs__sy *node_new(struct pst *ps, enum cs__sy_type t, const yaml_ma
 	memset(n, 0, sizeof(*n));
 	n->type = t;
 	n->s = "";
-	n->line = (uint32_t)mk->line + 1;
-	n->col = (uint32_t)mk->column + 1;
+	n->line = (uint32_t)(mk->line + 1 < ps->maxline ? mk->line + 1 : ps->maxline);
+	n->col = (uint32_t)(mk->column + 1 < ps->len + 1 ? mk->column + 1 : ps->len + 1);
 	return n;
 }
 
@@ -85,15 +94,15 @@ static void yaml_fail(struct pst *ps)
 		return;
 	}
 	snprintf(ps->msg, sizeof(ps->msg), "YAML: %s%s%s", ps->p.problem ? ps->p.problem : "error",
-		 ps->p.context ? " " : "", ps->p.context ? ps->p.context : "");
-	ps->eline = ps->p.problem_mark.line + 1;
-	ps->ecol = ps->p.problem_mark.column + 1;
+	         ps->p.context ? " " : "", ps->p.context ? ps->p.context : "");
+	mark_pos(ps, &ps->p.problem_mark);
 }
 
 static int is_null_plain(const char *s, size_t n)
 {
 	return n == 0 || (n == 1 && s[0] == '~') ||
-	       (n == 4 && (!memcmp(s, "null", 4) || !memcmp(s, "Null", 4) || !memcmp(s, "NULL", 4)));
+	       (n == 4 &&
+	        (!memcmp(s, "null", 4) || !memcmp(s, "Null", 4) || !memcmp(s, "NULL", 4)));
 }
 
 static struct cs__sy *build(struct pst *ps, yaml_event_t *ev, int depth);
@@ -164,9 +173,8 @@ static struct cs__sy *build(struct pst *ps, yaml_event_t *ev, int depth)
 		ps->err = CS_ERR_TOOBIG;
 		ps->reason = "too-deep";
 		snprintf(ps->msg, sizeof(ps->msg), "YAML nested deeper than %d levels",
-			 CS_SIGMA_MAX_DEPTH);
-		ps->eline = ev->start_mark.line + 1;
-		ps->ecol = ev->start_mark.column + 1;
+		         CS_SIGMA_MAX_DEPTH);
+		mark_pos(ps, &ev->start_mark);
 		return NULL;
 	}
 	switch (ev->type) {
@@ -176,7 +184,7 @@ static struct cs__sy *build(struct pst *ps, yaml_event_t *ev, int depth)
 		int quoted = ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
 
 		n = node_new(ps, (!quoted && is_null_plain(s, len)) ? CS__SY_NULL : CS__SY_SCALAR,
-			     &ev->start_mark);
+		             &ev->start_mark);
 		if (!n)
 			return NULL;
 		n->quoted = quoted;
@@ -206,15 +214,13 @@ static struct cs__sy *build(struct pst *ps, yaml_event_t *ev, int depth)
 		ps->err = CS_ERR_PARSE;
 		ps->reason = "yaml-alias";
 		snprintf(ps->msg, sizeof(ps->msg), "YAML aliases are not supported in Sigma rules");
-		ps->eline = ev->start_mark.line + 1;
-		ps->ecol = ev->start_mark.column + 1;
+		mark_pos(ps, &ev->start_mark);
 		return NULL;
 	default:
 		ps->err = CS_ERR_PARSE;
 		ps->reason = "yaml-syntax";
 		snprintf(ps->msg, sizeof(ps->msg), "unexpected YAML event");
-		ps->eline = ev->start_mark.line + 1;
-		ps->ecol = ev->start_mark.column + 1;
+		mark_pos(ps, &ev->start_mark);
 		return NULL;
 	}
 }
@@ -288,7 +294,7 @@ static struct cs__sy *without_action(struct cs_arena *ar, const struct cs__sy *m
 /* ------------------------------------------------------ rule documents */
 
 int cs__sigma_fail(struct cs__sigma_rule *r, const char *reason, const struct cs__sy *at,
-		   const char *fmt, ...)
+                   const char *fmt, ...)
 {
 	va_list ap;
 
@@ -371,10 +377,10 @@ static int rule_from(struct cs_arena *ar, struct cs__sigma_rule *r, const struct
 	r->service = scalar(r->logsource, "service");
 	if (cs__sy_get(d, "correlation"))
 		cs__sigma_fail(r, "correlation", cs__sy_get(d, "correlation"),
-			       "a correlation rule (over other rules' matches) is not evaluated");
+		               "a correlation rule (over other rules' matches) is not evaluated");
 	else if (cs__sy_get(d, "filter") && !det)
 		cs__sigma_fail(r, "filter-rule", cs__sy_get(d, "filter"),
-			       "a Sigma filter (applied to other rules) is not evaluated");
+		               "a Sigma filter (applied to other rules) is not evaluated");
 	else if (!det)
 		cs__sigma_fail(r, "no-detection", d, "the rule has no detection");
 	else if (!r->detection)
@@ -387,6 +393,7 @@ static int rule_from(struct cs_arena *ar, struct cs__sigma_rule *r, const struct
 }
 
 struct doc_state {
+	uint64_t maxline, maxcol; /* positions are kept inside the input */
 	struct cs_arena *ar;
 	const struct cs__sy *global;
 	const struct cs__sy *prev;
@@ -395,6 +402,21 @@ struct doc_state {
 	cs__sigma_rule_fn fn;
 	void *ud;
 };
+
+/* Hand a rule over with its positions inside the input (libyaml counts
+ * Unicode line breaks as lines too). */
+static int emit(struct doc_state *s, struct cs__sigma_rule *r)
+{
+	if (r->line > s->maxline)
+		r->line = s->maxline;
+	if (r->rline > s->maxline)
+		r->rline = s->maxline;
+	if (r->col > s->maxcol)
+		r->col = s->maxcol;
+	if (r->rcol > s->maxcol)
+		r->rcol = s->maxcol;
+	return s->fn(s->ud, r);
+}
 
 static int on_doc(struct doc_state *s, const struct cs__sy *d)
 {
@@ -413,7 +435,7 @@ static int on_doc(struct doc_state *s, const struct cs__sy *d)
 	r.col = d->col;
 	if (d->type != CS__SY_MAP) {
 		cs__sigma_fail(&r, "not-a-rule", d, "the document is not a map");
-		return s->fn(s->ud, &r);
+		return emit(s, &r);
 	}
 	action = scalar(d, "action");
 	if (action && strcmp(action, "global") == 0) {
@@ -429,14 +451,15 @@ static int on_doc(struct doc_state *s, const struct cs__sy *d)
 		return CS_ERR_NOMEM;
 	if (action && strcmp(action, "repeat") == 0) {
 		if (!s->prev) {
-			cs__sigma_fail(&r, "bad-collection", d, "action: repeat without a rule before it");
-			return s->fn(s->ud, &r);
+			cs__sigma_fail(&r, "bad-collection", d,
+			               "action: repeat without a rule before it");
+			return emit(s, &r);
 		}
 		body = merge(s->ar, s->prev, body);
 	} else if (action) {
 		cs__sigma_fail(&r, "bad-collection", cs__sy_get(d, "action"),
-			       "unknown collection action '%.40s'", action);
-		return s->fn(s->ud, &r);
+		               "unknown collection action '%.40s'", action);
+		return emit(s, &r);
 	} else if (s->global) {
 		body = merge(s->ar, s->global, body);
 	}
@@ -452,15 +475,17 @@ static int on_doc(struct doc_state *s, const struct cs__sy *d)
 		r.rline = r.line;
 		r.rcol = r.col;
 	}
-	return s->fn(s->ud, &r);
+	return emit(s, &r);
 }
 
 int cs__sigma_parse(const char *file, const char *text, size_t len, struct cs_arena *arena,
-		    cs__sigma_rule_fn fn, void *ud)
+                    cs__sigma_rule_fn fn, void *ud)
 {
 	struct doc_state ds;
 	struct pst ps;
 	yaml_event_t ev;
+	char *copy;
+	size_t i;
 	int rc = CS_OK, done = 0;
 
 	memset(&ps, 0, sizeof(ps));
@@ -472,9 +497,26 @@ int cs__sigma_parse(const char *file, const char *text, size_t len, struct cs_ar
 	ps.a = arena;
 	if (len > CS_SIGMA_MAX_FILE)
 		return CS_ERR_TOOBIG;
-	if (!yaml_parser_initialize(&ps.p))
+	/* A lone CR is a line break to YAML and to no line count of ours:
+	 * parse a copy where it is LF (the same YAML). */
+	copy = cs__malloc(len + 1);
+	if (!copy)
 		return CS_ERR_NOMEM;
-	yaml_parser_set_input_string(&ps.p, (const unsigned char *)text, len);
+	ds.maxline = 1;
+	for (i = 0; i < len; i++) {
+		copy[i] = text[i] == '\r' && (i + 1 >= len || text[i + 1] != '\n') ? '\n' : text[i];
+		ds.maxline += text[i] == '\n';
+	}
+	copy[len] = '\0';
+	ds.maxcol = len + 1;
+	ps.text = copy;
+	ps.len = len;
+	ps.maxline = ds.maxline;
+	if (!yaml_parser_initialize(&ps.p)) {
+		free(copy);
+		return CS_ERR_NOMEM;
+	}
+	yaml_parser_set_input_string(&ps.p, (const unsigned char *)copy, len);
 	while (!done && !rc) {
 		struct cs__sy *d;
 
@@ -494,10 +536,9 @@ int cs__sigma_parse(const char *file, const char *text, size_t len, struct cs_ar
 			if (ds.ndoc >= CS_SIGMA_MAX_DOCS) {
 				ps.err = CS_ERR_TOOBIG;
 				ps.reason = "too-big";
-				snprintf(ps.msg, sizeof(ps.msg), "more than %d documents in one file",
-					 CS_SIGMA_MAX_DOCS);
-				ps.eline = ev.start_mark.line + 1;
-				ps.ecol = ev.start_mark.column + 1;
+				snprintf(ps.msg, sizeof(ps.msg),
+				         "more than %d documents in one file", CS_SIGMA_MAX_DOCS);
+				mark_pos(&ps, &ev.start_mark);
 				break;
 			}
 			d = build(&ps, &ev, 0);
@@ -510,6 +551,7 @@ int cs__sigma_parse(const char *file, const char *text, size_t len, struct cs_ar
 			break;
 	}
 	yaml_parser_delete(&ps.p);
+	free(copy);
 	if (!rc && ps.err == CS_ERR_NOMEM)
 		rc = CS_ERR_NOMEM;
 	if (!rc && ps.err) {
@@ -524,7 +566,7 @@ int cs__sigma_parse(const char *file, const char *text, size_t len, struct cs_ar
 		snprintf(r.message, sizeof(r.message), "%s", ps.msg);
 		r.line = r.rline = ps.eline;
 		r.col = r.rcol = ps.ecol;
-		rc = fn(ud, &r);
+		rc = emit(&ds, &r);
 	}
 	return rc;
 }
@@ -578,8 +620,8 @@ static int tag_label(struct cs_buf *b, const char *tag)
 
 		if (digits && (c == 't' || c == 'g' || c == 's')) {
 			rc = cs__buf_adds(b, c == 't'   ? "attack-pattern:"
-					     : c == 'g' ? "intrusion-set:"
-							: "software:");
+			                     : c == 'g' ? "intrusion-set:"
+			                                : "software:");
 			for (i = 0; !rc && t[i]; i++)
 				rc = cs__buf_addc(b, i == 0 ? (char)(c - 32) : t[i]);
 			return rc;
@@ -619,11 +661,15 @@ static int on_rule(void *ud, struct cs__sigma_rule *r)
 	rd->rules++;
 	if (!r->reason && cs__sigma_check(r) == CS_ERR_NOMEM)
 		return CS_ERR_NOMEM;
-	if (r->reason)
+	if (r->reason && (r->id || r->title))
 		cs__diag_reason(ctx, CS_SEV_WARN, r->reason, r->rline, r->rcol,
-				"Sigma rule %s%s'%.80s' kept but not usable (%s): %s",
-				r->id ? r->id : "", r->id ? " " : "", r->title ? r->title : "",
-				r->reason, r->message);
+		                "Sigma rule %s%s'%.80s' kept but not usable (%s): %s",
+		                r->id ? r->id : "", r->id ? " " : "", r->title ? r->title : "",
+		                r->reason, r->message);
+	else if (r->reason)
+		cs__diag_reason(ctx, CS_SEV_WARN, r->reason, r->rline, r->rcol,
+		                "Sigma document %zu kept but not usable (%s): %s", r->doc + 1,
+		                r->reason, r->message);
 	if (!r->id && !r->title)
 		return CS_OK; /* nothing to name it by: counted by the compiler */
 	cs__buf_init(&lab, 4096);
@@ -656,8 +702,8 @@ static int on_rule(void *ud, struct cs__sigma_rule *r)
 	a.labels = (const char *const *)labels;
 	a.nlabels = nl;
 	a.detect = r->status && (strcmp(r->status, "stable") == 0 || strcmp(r->status, "test") == 0)
-			   ? 1
-			   : -1;
+	                   ? 1
+	                   : -1;
 	a.flags = r->reason ? CS_IND_PARTIAL : 0;
 	a.ref = r->id;
 	a.line = r->line;
@@ -683,7 +729,7 @@ static int read_sigma(struct cs_reader_ctx *ctx)
 
 	if (ctx->len > CS_SIGMA_MAX_FILE) {
 		cs__reject(ctx, "too-big", 0, 0, "Sigma file larger than %zu bytes",
-			   (size_t)CS_SIGMA_MAX_FILE);
+		           (size_t)CS_SIGMA_MAX_FILE);
 		return CS_ERR_TOOBIG;
 	}
 	memset(&rd, 0, sizeof(rd));
@@ -700,14 +746,14 @@ static int read_sigma(struct cs_reader_ctx *ctx)
 	/* The rules are compiled again from the file's text (every sweep), so
 	 * the text is what the set keeps, usable rules or not. */
 	rc = cs__intel_add_sigma_source(ctx->intel, ctx->path ? ctx->path : "-", ctx->data,
-					ctx->len);
+	                                ctx->len);
 	if (!rc)
 		ctx->sigma_rules += rd.rules;
 	return rc;
 }
 
 const struct cs_reader cs__reader_sigma = {
-	.name = "sigma",
-	.bid = bid_sigma,
-	.read = read_sigma,
+        .name = "sigma",
+        .bid = bid_sigma,
+        .read = read_sigma,
 };

@@ -13,10 +13,10 @@
 #include "core/core_int.h"
 
 /* Caps on one rule file. */
-#define CS_SIGMA_MAX_FILE ((size_t)16 << 20)
+#define CS_SIGMA_MAX_FILE  ((size_t)16 << 20)
 #define CS_SIGMA_MAX_NODES 400000
 #define CS_SIGMA_MAX_DEPTH 64
-#define CS_SIGMA_MAX_DOCS 20000
+#define CS_SIGMA_MAX_DOCS  20000
 
 /* A YAML node as the rules use it: scalars, sequences and maps. */
 enum cs__sy_type { CS__SY_NULL, CS__SY_SCALAR, CS__SY_SEQ, CS__SY_MAP };
@@ -61,7 +61,7 @@ struct cs__sigma_rule {
 
 /* Mark `r` not usable; returns CS_ERR_UNSUPPORTED. The first reason wins. */
 int cs__sigma_fail(struct cs__sigma_rule *r, const char *reason, const struct cs__sy *at,
-		   const char *fmt, ...) CS_PRINTF(4, 5);
+                   const char *fmt, ...) CS_PRINTF(4, 5);
 
 /* Return CS_OK to go on, an error to stop the parse with it. */
 typedef int (*cs__sigma_rule_fn)(void *ud, struct cs__sigma_rule *r);
@@ -75,7 +75,7 @@ typedef int (*cs__sigma_rule_fn)(void *ud, struct cs__sigma_rule *r);
  * CS_ERR_TOOBIG, or fn's error.
  */
 int cs__sigma_parse(const char *file, const char *text, size_t len, struct cs_arena *arena,
-		    cs__sigma_rule_fn fn, void *ud);
+                    cs__sigma_rule_fn fn, void *ud);
 
 /* Does this file look like Sigma (a document with `detection:` and
  * `logsource:` keys)? For the reader's bid. */

@@ -29,13 +29,24 @@
 #include "intel/sigma_int.h"
 #include "match/sigma_int.h"
 
-#define SG_MAX_VARIANTS 256      /* patterns one value may expand to */
-#define SG_MAX_COND_DEPTH 64
+#define SG_MAX_VARIANTS     256 /* patterns one value may expand to */
+#define SG_MAX_COND_DEPTH   64
 #define SG_MAX_DETECT_DEPTH 16
-#define SG_MAX_RULES 1000000
+#define SG_MAX_RULES        1000000
 
-enum { OP_EQ, OP_PREFIX, OP_SUFFIX, OP_CONTAINS, OP_GLOB, OP_RE, OP_CIDR, OP_NUM, OP_NULL,
-       OP_EXISTS, OP_FIELDREF };
+enum {
+	OP_EQ,
+	OP_PREFIX,
+	OP_SUFFIX,
+	OP_CONTAINS,
+	OP_GLOB,
+	OP_RE,
+	OP_CIDR,
+	OP_NUM,
+	OP_NULL,
+	OP_EXISTS,
+	OP_FIELDREF
+};
 enum { NUM_GT, NUM_GTE, NUM_LT, NUM_LTE };
 enum { SP_LIT = 0, SP_STAR = 1, SP_ONE = 2 };
 enum { N_LEAF, N_AND, N_OR, N_NOT, N_ATLEAST, N_TRUE, N_FALSE };
@@ -112,6 +123,24 @@ struct cs_sigma {
 	size_t nreasons, capreasons;
 	uint64_t files, usable;
 	uint32_t data_id;
+	int checking; /* cs__sigma_check(): compile to see, build nothing big */
+	/* The prefilter: a rule's condition implies clauses of literals
+	 * (rule_cnf); one Hyperscan literal database holds every literal. A
+	 * gated rule runs only when each of its clauses has a literal that
+	 * occurs somewhere in the event. */
+	struct cs_map litmap;
+	struct lit {
+		const char *s;
+		size_t len;
+		uint32_t *rules; /* the clauses it belongs to */
+		size_t n, cap;
+	} * lits;
+	size_t nlits, caplits;
+	uint8_t *gated; /* per rule: how many clauses must be met, 0 ungated */
+	size_t capgated;
+	uint32_t *clause_rule; /* clause -> rule; a literal's `rules` are clauses */
+	size_t nclauses, capclauses;
+	hs_database_t *pre;
 	/* Compile state of the current rule. */
 	uint32_t *cfields;
 	size_t ncfields, capcfields;
@@ -122,8 +151,8 @@ struct cs_sigma {
 
 const char *cs_sigma_level_name(enum cs_sigma_level l)
 {
-	static const char *const names[] = {"", "informational", "low", "medium", "high",
-					    "critical"};
+	static const char *const names[] = {"",       "informational", "low",
+	                                    "medium", "high",          "critical"};
 
 	return (unsigned)l < 6 ? names[l] : "";
 }
@@ -227,7 +256,8 @@ static int pat_parse(struct pat *p, const char *s, size_t n)
 	for (i = 0; i < n && !rc; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		if (c == '\\' && i + 1 < n && (s[i + 1] == '*' || s[i + 1] == '?' || s[i + 1] == '\\'))
+		if (c == '\\' && i + 1 < n &&
+		    (s[i + 1] == '*' || s[i + 1] == '?' || s[i + 1] == '\\'))
 			rc = pat_add(p, (unsigned char)s[++i], SP_LIT);
 		else if (c == '*')
 			rc = pat_add(p, c, SP_STAR);
@@ -280,7 +310,8 @@ static int pat_utf16(struct pat *out, const struct pat *in, int be, int bom)
 			k = 4, cp = c & 0x07;
 		if (k > 1) {
 			for (j = 1; j < k; j++) {
-				if (i + j >= in->n || in->sp[i + j] || (in->b[i + j] & 0xc0) != 0x80)
+				if (i + j >= in->n || in->sp[i + j] ||
+				    (in->b[i + j] & 0xc0) != 0x80)
 					break;
 				cp = (cp << 6) | (in->b[i + j] & 0x3f);
 			}
@@ -290,7 +321,8 @@ static int pat_utf16(struct pat *out, const struct pat *in, int be, int bom)
 		i += k;
 		if (cp >= 0x10000) {
 			uint32_t v = cp - 0x10000;
-			uint16_t hi = (uint16_t)(0xd800 + (v >> 10)), lo = (uint16_t)(0xdc00 + (v & 0x3ff));
+			uint16_t hi = (uint16_t)(0xd800 + (v >> 10)),
+			         lo = (uint16_t)(0xdc00 + (v & 0x3ff));
 
 			rc = pat_add(out, be ? hi >> 8 : hi & 0xff, SP_LIT);
 			if (!rc)
@@ -404,7 +436,7 @@ static int b64offset(struct pvec *out, const struct pat *in)
 static int windash(struct pvec *out, const struct pat *in)
 {
 	static const char *const dashes[] = {"-", "/", "\xe2\x80\x93", "\xe2\x80\x94",
-					     "\xe2\x80\x95"};
+	                                     "\xe2\x80\x95"};
 	size_t pos[5], np = 0, i, combos = 1, c;
 	int rc = CS_OK;
 
@@ -505,7 +537,10 @@ static struct leaf *string_leaf(struct cs_sigma *sg, uint32_t field, const struc
 	for (i = lo; i < hi; i++)
 		inner += p->sp[i] != SP_LIT;
 	if (!inner) {
-		lf->op = lo && hi < p->n ? OP_CONTAINS : lo ? OP_SUFFIX : hi < p->n ? OP_PREFIX : OP_EQ;
+		lf->op = lo && hi < p->n ? OP_CONTAINS
+		         : lo            ? OP_SUFFIX
+		         : hi < p->n     ? OP_PREFIX
+		                         : OP_EQ;
 		if (p->n && lo == p->n)
 			lf->op = OP_CONTAINS; /* only stars: any value */
 		lit = aalloc(sg, hi - lo + 1);
@@ -536,7 +571,7 @@ static struct leaf *string_leaf(struct cs_sigma *sg, uint32_t field, const struc
 
 struct mods {
 	int contains, startswith, endswith, all, cased, re, re_i, re_m, re_s, cidr, exists,
-		fieldref, expand, numop, base64, base64off, windash;
+	        fieldref, expand, numop, base64, base64off, windash;
 	/* The encoding steps in the order written: 'w' wide/utf16le,
 	 * 'b' utf16be, 'u' utf16 with BOM, '6' base64, 'o' base64offset,
 	 * 'd' windash. */
@@ -545,7 +580,7 @@ struct mods {
 };
 
 static int parse_mods(struct cs__sigma_rule *r, const struct cs__sy *key, const char *m,
-		      struct mods *md)
+                      struct mods *md)
 {
 	memset(md, 0, sizeof(*md));
 	md->numop = -1;
@@ -603,31 +638,32 @@ static int parse_mods(struct cs__sigma_rule *r, const struct cs__sy *key, const 
 			step = 'd';
 		else
 			return cs__sigma_fail(r, "unknown-modifier", key, "unknown modifier '%.*s'",
-					      (int)(n > 40 ? 40 : n), m);
+			                      (int)(n > 40 ? 40 : n), m);
 #undef IS
 		if (step) {
 			if (md->nsteps >= (int)sizeof(md->steps))
-				return cs__sigma_fail(r, "unknown-modifier", key, "too many modifiers");
+				return cs__sigma_fail(r, "unknown-modifier", key,
+				                      "too many modifiers");
 			md->steps[md->nsteps++] = step;
 		}
 		m = e ? e + 1 : NULL;
 	}
 	if ((md->re_i || md->re_m || md->re_s) && !md->re)
 		return cs__sigma_fail(r, "unknown-modifier", key,
-				      "regex flags i, m, s without the re modifier");
+		                      "regex flags i, m, s without the re modifier");
 	if (md->re + md->cidr + md->exists + md->fieldref + (md->numop >= 0) > 1 ||
 	    ((md->re || md->cidr || md->exists || md->numop >= 0) &&
 	     (md->contains || md->startswith || md->endswith || md->nsteps)))
 		return cs__sigma_fail(r, "bad-modifier-combination", key,
-				      "modifiers that cannot be combined");
+		                      "modifiers that cannot be combined");
 	if (md->contains + md->startswith + md->endswith > 1)
 		return cs__sigma_fail(r, "bad-modifier-combination", key,
-				      "more than one of contains, startswith, endswith");
+		                      "more than one of contains, startswith, endswith");
 	return CS_OK;
 }
 
 static int compile_re(struct cs_sigma *sg, struct cs__sigma_rule *r, const struct cs__sy *v,
-		      const struct mods *md, struct leaf *lf)
+                      const struct mods *md, struct leaf *lf)
 {
 	hs_compile_error_t *err = NULL;
 	unsigned flags = HS_FLAG_SINGLEMATCH | HS_FLAG_ALLOWEMPTY;
@@ -641,9 +677,25 @@ static int compile_re(struct cs_sigma *sg, struct cs__sigma_rule *r, const struc
 		flags |= HS_FLAG_DOTALL;
 	if (v->type != CS__SY_SCALAR)
 		return cs__sigma_fail(r, "bad-value", v, "a regex must be a string");
+	if (sg->checking) {
+		/* The import only asks whether Hyperscan takes the regex: its
+		 * analysis says so without building a database. */
+		hs_expr_info_t *info = NULL;
+
+		if (hs_expression_info(v->s, flags, &info, &err) != HS_SUCCESS) {
+			cs__sigma_fail(r, "regex-unsupported", v,
+			               "regex not supported by Hyperscan: %s",
+			               err && err->message ? err->message : "error");
+			hs_free_compile_error(err);
+			return CS_ERR_UNSUPPORTED;
+		}
+		free(info);
+		lf->op = OP_RE;
+		return CS_OK;
+	}
 	if (hs_compile(v->s, flags, HS_MODE_BLOCK, NULL, &db, &err) != HS_SUCCESS) {
 		cs__sigma_fail(r, "regex-unsupported", v, "regex not supported by Hyperscan: %s",
-			       err && err->message ? err->message : "error");
+		               err && err->message ? err->message : "error");
 		hs_free_compile_error(err);
 		return CS_ERR_UNSUPPORTED;
 	}
@@ -694,7 +746,7 @@ static int parse_cidr(const char *s, unsigned char *net, int *alen, int *prefix)
 /* Compile one value of a field item into `out` (a node OR-ing its
  * variants), or NULL with the rule marked. */
 static struct node *compile_value(struct cs_sigma *sg, struct cs__sigma_rule *r, uint32_t field,
-				  const struct cs__sy *v, const struct mods *md)
+                                  const struct cs__sy *v, const struct mods *md)
 {
 	struct pvec cur, next;
 	struct node *nd = NULL;
@@ -717,7 +769,7 @@ static struct node *compile_value(struct cs_sigma *sg, struct cs__sigma_rule *r,
 	}
 	if (md->expand) {
 		cs__sigma_fail(r, "placeholder-undefined", v,
-			       "placeholder '%.60s' (expand) is not defined", v->s);
+		               "placeholder '%.60s' (expand) is not defined", v->s);
 		return NULL;
 	}
 	if (md->re || md->cidr || md->exists || md->numop >= 0 || md->fieldref) {
@@ -726,7 +778,8 @@ static struct node *compile_value(struct cs_sigma *sg, struct cs__sigma_rule *r,
 			return NULL;
 		lf->field = field;
 		if (!field && !md->re) {
-			cs__sigma_fail(r, "bad-modifier-combination", v, "a keyword cannot use this modifier");
+			cs__sigma_fail(r, "bad-modifier-combination", v,
+			               "a keyword cannot use this modifier");
 			return NULL;
 		}
 		if (md->re) {
@@ -781,7 +834,8 @@ static struct node *compile_value(struct cs_sigma *sg, struct cs__sigma_rule *r,
 			memset(&q, 0, sizeof(q));
 			if ((st == '6' || st == 'o') && pat_has_special(&cur.v[k])) {
 				cs__sigma_fail(r, "bad-value", v,
-					       "wildcards cannot be base64-encoded ('%.60s')", v->s);
+				               "wildcards cannot be base64-encoded ('%.60s')",
+				               v->s);
 				rc = CS_ERR_UNSUPPORTED;
 			} else if (st == 'w' || st == 'b' || st == 'u') {
 				rc = pat_utf16(&q, &cur.v[k], st == 'b', st == 'u');
@@ -803,7 +857,8 @@ static struct node *compile_value(struct cs_sigma *sg, struct cs__sigma_rule *r,
 		memset(&next, 0, sizeof(next));
 	}
 	if (rc == CS_ERR_TOOBIG)
-		cs__sigma_fail(r, "too-many-variants", v, "the modifiers expand '%.60s' too far", v->s);
+		cs__sigma_fail(r, "too-many-variants", v, "the modifiers expand '%.60s' too far",
+		               v->s);
 	if (!rc) {
 		nd = node_new(sg, N_OR, cur.n);
 		for (k = 0; nd && k < cur.n && !rc; k++) {
@@ -844,7 +899,7 @@ static struct node *compile_value(struct cs_sigma *sg, struct cs__sigma_rule *r,
 /* `field|mods: value or list`. Lists OR their values, or AND them with
  * `all`. An empty key (or one starting with '|') is a keyword item. */
 static struct node *compile_item(struct cs_sigma *sg, struct cs__sigma_rule *r,
-				 const struct cs__sy *key, const struct cs__sy *val)
+                                 const struct cs__sy *key, const struct cs__sy *val)
 {
 	const char *bar = strchr(key->s, '|');
 	size_t flen = bar ? (size_t)(bar - key->s) : key->len;
@@ -880,7 +935,7 @@ static struct node *compile_item(struct cs_sigma *sg, struct cs__sigma_rule *r,
 /* A search identifier: a map (AND of items), a list of maps (OR), a
  * list of strings or a string (keywords, OR). */
 static struct node *compile_search(struct cs_sigma *sg, struct cs__sigma_rule *r,
-				   const struct cs__sy *s, int depth)
+                                   const struct cs__sy *s, int depth)
 {
 	struct mods md;
 	struct node *nd;
@@ -1037,8 +1092,8 @@ static struct node *cond_primary(struct cparse *c)
 	if (!n) {
 		if (c->s[c->pos] == '|')
 			return cfail(c, "aggregation", "aggregations are not evaluated");
-		return cfail(c, "bad-condition", c->s[c->pos] ? "unexpected character"
-							      : "ends early");
+		return cfail(c, "bad-condition",
+		             c->s[c->pos] ? "unexpected character" : "ends early");
 	}
 	if (word_is(w, n, "not")) {
 		c->pos += n;
@@ -1078,7 +1133,7 @@ static struct node *cond_primary(struct cparse *c)
 		c->pos += n3;
 		for (i = 0; i < c->nsels; i++)
 			if (word_is(w3, n3, "them") ? c->sels[i].name[0] != '_'
-						    : name_match(w3, n3, c->sels[i].name))
+			                            : name_match(w3, n3, c->sels[i].name))
 				cnt++;
 		if (!cnt)
 			return cfail(c, "bad-condition", "'of' names no search identifier");
@@ -1090,7 +1145,7 @@ static struct node *cond_primary(struct cparse *c)
 		cnt = 0;
 		for (i = 0; i < c->nsels; i++)
 			if (word_is(w3, n3, "them") ? c->sels[i].name[0] != '_'
-						    : name_match(w3, n3, c->sels[i].name))
+			                            : name_match(w3, n3, c->sels[i].name))
 				nd->kids[cnt++] = c->sels[i].nd;
 		if (!all && nd->need == 1)
 			nd->type = N_OR;
@@ -1107,8 +1162,8 @@ ident:
 	if (word_is(w, n, "near"))
 		return cfail(c, "aggregation", "'near' is not evaluated");
 	cs__sigma_fail(c->r, "bad-condition", c->at,
-		       "condition '%.80s' names '%.*s', which the detection does not define", c->s,
-		       (int)(n > 40 ? 40 : n), w);
+	               "condition '%.80s' names '%.*s', which the detection does not define", c->s,
+	               (int)(n > 40 ? 40 : n), w);
 	return NULL;
 }
 
@@ -1121,12 +1176,12 @@ static struct node *cond_bin(struct cparse *c, int and)
 		const char *w;
 		size_t wn;
 
-		kids[n] = and ? cond_primary(c) : cond_bin(c, 1);
+		kids[n] = and? cond_primary(c) : cond_bin(c, 1);
 		if (!kids[n])
 			return NULL;
 		n++;
 		wn = peek_word(c, &w);
-		if (!word_is(w, wn, and ? "and" : "or"))
+		if (!word_is(w, wn, and? "and" : "or"))
 			break;
 		if (n == 64)
 			return cfail(c, "bad-condition", "too many terms");
@@ -1134,7 +1189,7 @@ static struct node *cond_bin(struct cparse *c, int and)
 	}
 	if (n == 1)
 		return kids[0];
-	nd = node_new(c->sg, and ? N_AND : N_OR, n);
+	nd = node_new(c->sg, and? N_AND : N_OR, n);
 	if (!nd)
 		return NULL;
 	for (i = 0; i < n; i++)
@@ -1214,7 +1269,7 @@ static int index_add(struct cs_sigma *sg, const char *key, uint32_t rule, uint32
 
 	if (!cs__map_get(&sg->index, key, strlen(key), &b)) {
 		if (cs__grow((void **)&sg->buckets, &sg->capbuckets, sg->nbuckets + 1,
-			     sizeof(*sg->buckets)))
+		             sizeof(*sg->buckets)))
 			return CS_ERR_NOMEM;
 		b = (uint32_t)sg->nbuckets++;
 		memset(&sg->buckets[b], 0, sizeof(sg->buckets[b]));
@@ -1277,10 +1332,11 @@ static int index_rule(struct cs_sigma *sg, struct cs__sigma_rule *r, uint32_t ri
 	nt = cs__sigma_targets(r->product, r->category, r->service, t, keys);
 	if (!nt)
 		return cs__sigma_fail(r, "logsource-unmapped", r->logsource,
-				      "no log reader carries events of this log source "
-				      "(product %s, category %s, service %s)",
-				      r->product ? r->product : "-", r->category ? r->category : "-",
-				      r->service ? r->service : "-");
+		                      "no log reader carries events of this log source "
+		                      "(product %s, category %s, service %s)",
+		                      r->product ? r->product : "-",
+		                      r->category ? r->category : "-",
+		                      r->service ? r->service : "-");
 	for (i = 0; i < nt && !rc; i++) {
 		uint32_t map;
 		size_t e;
@@ -1311,8 +1367,295 @@ static int index_rule(struct cs_sigma *sg, struct cs__sigma_rule *r, uint32_t ri
 	}
 	if (!rc && !used)
 		return cs__sigma_fail(r, "fields-unmapped", r->logsource,
-				      "the events of this log source do not carry the fields the "
-				      "rule uses");
+		                      "the events of this log source do not carry the fields the "
+		                      "rule uses");
+	return rc;
+}
+
+/* ------------------------------------------------------------ prefilter */
+
+struct lvec {
+	const struct leaf **v;
+	size_t n, cap;
+};
+
+/* The longest run of literal bytes of a string leaf. */
+static size_t leaf_literal(const struct leaf *lf, const unsigned char **p)
+{
+	size_t i, best = 0, run = 0, start = 0;
+
+	if (lf->op > OP_GLOB)
+		return 0;
+	if (lf->op != OP_GLOB) {
+		*p = lf->lit;
+		return lf->len;
+	}
+	for (i = 0; i <= lf->len; i++) {
+		if (i < lf->len && lf->sp[i] == SP_LIT) {
+			if (!run)
+				start = i;
+			run++;
+			continue;
+		}
+		if (run > best) {
+			best = run;
+			*p = lf->lit + start;
+		}
+		run = 0;
+	}
+	return best;
+}
+
+struct cnf {
+	struct lvec *cl;
+	size_t n, cap;
+};
+
+#define SG_MAX_CLAUSES 16
+#define SG_MIN_LITERAL 3
+
+static void cnf_free(struct cnf *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++)
+		free(c->cl[i].v);
+	free(c->cl);
+	memset(c, 0, sizeof(*c));
+}
+
+static int lvec_push(struct lvec *v, const struct leaf *lf)
+{
+	if (cs__grow((void **)&v->v, &v->cap, v->n + 1, sizeof(*v->v)))
+		return -1;
+	v->v[v->n++] = lf;
+	return 0;
+}
+
+/* Move clause `cl` into `out` (dropped past the cap: fewer clauses only
+ * let more events through). */
+static int cnf_take(struct cnf *out, struct lvec *cl)
+{
+	if (out->n >= SG_MAX_CLAUSES) {
+		free(cl->v);
+		memset(cl, 0, sizeof(*cl));
+		return 0;
+	}
+	if (cs__grow((void **)&out->cl, &out->cap, out->n + 1, sizeof(*out->cl))) {
+		free(cl->v);
+		return -1;
+	}
+	out->cl[out->n++] = *cl;
+	memset(cl, 0, sizeof(*cl));
+	return 0;
+}
+
+/*
+ * A necessary condition of a rule's condition, as clauses of literals:
+ * for the condition to hold, every clause must have one of its leaves'
+ * literals somewhere in the event. A leaf is one clause; an AND joins its
+ * branches' clauses; an OR (or "N of") is one clause, the union of one
+ * clause of each branch (each branch needs one); a NOT, a regex, a
+ * number or a network gives nothing. Returns 1 when there is at least
+ * one clause, 0 when none, -1 out of memory.
+ */
+static int rule_cnf(const struct node *nd, struct cnf *out)
+{
+	const unsigned char *lit;
+	size_t i, j;
+
+	switch (nd->type) {
+	case N_LEAF: {
+		struct lvec cl = {NULL, 0, 0};
+
+		if (!leaf_literal(nd->leaf, &lit))
+			return 0;
+		if (lvec_push(&cl, nd->leaf) || cnf_take(out, &cl))
+			return -1;
+		return 1;
+	}
+	case N_OR:
+	case N_ATLEAST: {
+		struct lvec u = {NULL, 0, 0};
+
+		for (i = 0; i < nd->n; i++) {
+			struct cnf t = {NULL, 0, 0};
+			size_t best = 0;
+			int r = rule_cnf(nd->kids[i], &t);
+
+			if (r <= 0) {
+				cnf_free(&t);
+				free(u.v);
+				return r;
+			}
+			for (j = 1; j < t.n; j++)
+				if (t.cl[j].n < t.cl[best].n)
+					best = j;
+			for (j = 0; j < t.cl[best].n; j++)
+				if (lvec_push(&u, t.cl[best].v[j])) {
+					cnf_free(&t);
+					free(u.v);
+					return -1;
+				}
+			cnf_free(&t);
+		}
+		return cnf_take(out, &u) ? -1 : 1;
+	}
+	case N_AND: {
+		int any = 0;
+
+		for (i = 0; i < nd->n; i++) {
+			struct cnf t = {NULL, 0, 0};
+			int r = rule_cnf(nd->kids[i], &t);
+
+			if (r < 0) {
+				cnf_free(&t);
+				return -1;
+			}
+			for (j = 0; j < t.n; j++)
+				if (cnf_take(out, &t.cl[j])) {
+					cnf_free(&t);
+					return -1;
+				}
+			any |= r;
+			cnf_free(&t);
+		}
+		return any && out->n ? 1 : 0;
+	}
+	default:
+		return 0;
+	}
+}
+
+/* The literal's id in the prefilter, added when new. */
+static int lit_id(struct cs_sigma *sg, const struct leaf *lf, uint32_t *id)
+{
+	const unsigned char *lit = NULL;
+	size_t n = leaf_literal(lf, &lit);
+	struct lit *l;
+
+	if (cs__map_get(&sg->litmap, lit, n, id))
+		return CS_OK;
+	if (cs__grow((void **)&sg->lits, &sg->caplits, sg->nlits + 1, sizeof(*sg->lits)))
+		return CS_ERR_NOMEM;
+	*id = (uint32_t)sg->nlits;
+	l = &sg->lits[*id];
+	memset(l, 0, sizeof(*l));
+	l->s = cs__arena_strndup(&sg->ar, (const char *)lit, n);
+	l->len = n;
+	if (!l->s || cs__map_put(&sg->litmap, lit, n, *id))
+		return CS_ERR_NOMEM;
+	sg->nlits++;
+	return CS_OK;
+}
+
+/* Gate rule `ri` behind the clauses of its condition, when it has any. */
+static int gate_rule(struct cs_sigma *sg, uint32_t ri, const struct node *cond)
+{
+	struct cnf c = {NULL, 0, 0};
+	size_t i, j;
+	int r, rc = CS_OK;
+
+	if (cs__grow((void **)&sg->gated, &sg->capgated, ri + 1, 1))
+		return CS_ERR_NOMEM;
+	sg->gated[ri] = 0;
+	r = rule_cnf(cond, &c);
+	if (r < 0) {
+		cnf_free(&c);
+		return CS_ERR_NOMEM;
+	}
+	/* A clause with a literal of one or two characters holds in nearly
+	 * every event: it costs a scan hit and filters nothing. Dropped (the
+	 * rule then only needs its other clauses). */
+	for (i = j = 0; r == 1 && i < c.n; i++) {
+		size_t k;
+		int weak = 0;
+
+		for (k = 0; k < c.cl[i].n && !weak; k++) {
+			const unsigned char *lit;
+
+			weak = leaf_literal(c.cl[i].v[k], &lit) < SG_MIN_LITERAL;
+		}
+		if (weak)
+			free(c.cl[i].v);
+		else
+			c.cl[j++] = c.cl[i];
+	}
+	if (r == 1)
+		c.n = j;
+	if (!c.n)
+		r = 0;
+	for (i = 0; r == 1 && !rc && i < c.n; i++) {
+		uint32_t cid = (uint32_t)sg->nclauses;
+
+		if (cs__grow((void **)&sg->clause_rule, &sg->capclauses, sg->nclauses + 1,
+		             sizeof(*sg->clause_rule))) {
+			rc = CS_ERR_NOMEM;
+			break;
+		}
+		sg->clause_rule[sg->nclauses++] = ri;
+		for (j = 0; !rc && j < c.cl[i].n; j++) {
+			uint32_t id;
+			struct lit *l;
+
+			rc = lit_id(sg, c.cl[i].v[j], &id);
+			if (rc)
+				break;
+			l = &sg->lits[id];
+			if (l->n && l->rules[l->n - 1] == cid)
+				continue;
+			if (cs__grow((void **)&l->rules, &l->cap, l->n + 1, sizeof(*l->rules)))
+				rc = CS_ERR_NOMEM;
+			else
+				l->rules[l->n++] = cid;
+		}
+	}
+	if (!rc && r == 1)
+		sg->gated[ri] = (uint8_t)c.n;
+	cnf_free(&c);
+	return rc;
+}
+
+/* One Hyperscan database over every literal, matched without case. */
+static int build_prefilter(struct cs_sigma *sg)
+{
+	const char **ex;
+	unsigned *flags, *ids;
+	size_t *lens, i;
+	hs_compile_error_t *err = NULL;
+	int rc = CS_OK;
+
+	if (!sg->nlits)
+		return CS_OK;
+	ex = cs__calloc(sg->nlits, sizeof(*ex));
+	flags = cs__calloc(sg->nlits, sizeof(*flags));
+	ids = cs__calloc(sg->nlits, sizeof(*ids));
+	lens = cs__calloc(sg->nlits, sizeof(*lens));
+	if (!ex || !flags || !ids || !lens) {
+		rc = CS_ERR_NOMEM;
+		goto out;
+	}
+	for (i = 0; i < sg->nlits; i++) {
+		ex[i] = sg->lits[i].s;
+		lens[i] = sg->lits[i].len;
+		ids[i] = (unsigned)i;
+		flags[i] = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
+	}
+	if (hs_compile_lit_multi(ex, flags, ids, lens, (unsigned)sg->nlits, HS_MODE_BLOCK, NULL,
+	                         &sg->pre, &err) != HS_SUCCESS) {
+		/* Without the prefilter every rule still runs: slower, same answer. */
+		hs_free_compile_error(err);
+		sg->pre = NULL;
+		memset(sg->gated, 0, sg->nrules);
+		goto out;
+	}
+	if (hs_alloc_scratch(sg->pre, &sg->proto) != HS_SUCCESS)
+		rc = CS_ERR_NOMEM;
+out:
+	free(ex);
+	free(flags);
+	free(ids);
+	free(lens);
 	return rc;
 }
 
@@ -1341,16 +1684,17 @@ static int compile_detection(struct cs_sigma *sg, struct cs__sigma_rule *r, stru
 			free(sels);
 			if (sg->nomem)
 				return CS_ERR_NOMEM;
-			return r->reason ? CS_ERR_UNSUPPORTED
-					 : cs__sigma_fail(r, "bad-detection", det->v[2 * i + 1],
-							  "selection '%.40s' cannot be compiled", k);
+			return r->reason
+			               ? CS_ERR_UNSUPPORTED
+			               : cs__sigma_fail(r, "bad-detection", det->v[2 * i + 1],
+			                                "selection '%.40s' cannot be compiled", k);
 		}
 		n++;
 	}
 	if (cs__sy_get(det, "timeframe") && !r->reason) {
 		free(sels);
 		return cs__sigma_fail(r, "aggregation", cs__sy_get(det, "timeframe"),
-				      "timeframe (an aggregation over events) is not evaluated");
+		                      "timeframe (an aggregation over events) is not evaluated");
 	}
 	memset(&c, 0, sizeof(c));
 	c.sg = sg;
@@ -1374,7 +1718,7 @@ static void count_reason(struct cs_sigma *sg, const char *reason)
 			return;
 		}
 	if (cs__grow((void **)&sg->reasons, &sg->capreasons, sg->nreasons + 1,
-		     sizeof(*sg->reasons))) {
+	             sizeof(*sg->reasons))) {
 		sg->nomem = 1;
 		return;
 	}
@@ -1440,6 +1784,8 @@ static int add_rule(struct cs_sigma *sg, struct cs__sigma_rule *r)
 	s->col = r->col;
 	s->usable = !r->reason;
 	s->cond = s->usable ? cond : NULL;
+	if (s->usable && gate_rule(sg, ri, cond))
+		return CS_ERR_NOMEM;
 	if (r->reason) {
 		s->reason = adup(sg, r->reason);
 		s->message = adup(sg, r->message);
@@ -1461,6 +1807,7 @@ static struct cs_sigma *sigma_new(void)
 	cs__arena_init(&sg->ar);
 	cs__strtab_init(&sg->names);
 	cs__map_init(&sg->index);
+	cs__map_init(&sg->litmap);
 	sg->maps = cs__calloc(4, sizeof(*sg->maps));
 	sg->capmaps = 4;
 	sg->nmaps = 1;
@@ -1483,6 +1830,14 @@ void cs_sigma_free(struct cs_sigma *sg)
 	free(sg->dbs);
 	if (sg->proto)
 		hs_free_scratch(sg->proto);
+	if (sg->pre)
+		hs_free_database(sg->pre);
+	for (i = 0; i < sg->nlits; i++)
+		free(sg->lits[i].rules);
+	free(sg->lits);
+	free(sg->gated);
+	free(sg->clause_rule);
+	cs__map_release(&sg->litmap);
 	for (i = 0; i < sg->nbuckets; i++)
 		free(sg->buckets[i].v);
 	free(sg->buckets);
@@ -1509,6 +1864,7 @@ int cs__sigma_check(struct cs__sigma_rule *r)
 	sg = sigma_new();
 	if (!sg)
 		return CS_ERR_NOMEM;
+	sg->checking = 1;
 	rc = compile_detection(sg, r, &cond);
 	if (!rc)
 		rc = index_rule(sg, r, 0);
@@ -1532,8 +1888,10 @@ static int finish_maps(struct cs_sigma *sg)
 		for (i = 0; i <= sg->names.n; i++)
 			arr[i] = (uint32_t)i;
 		for (i = 0; ren[i].sigma; i++) {
-			uint32_t a = cs__strtab_find(&sg->names, ren[i].sigma, strlen(ren[i].sigma));
-			uint32_t b = cs__strtab_find(&sg->names, ren[i].event, strlen(ren[i].event));
+			uint32_t a =
+			        cs__strtab_find(&sg->names, ren[i].sigma, strlen(ren[i].sigma));
+			uint32_t b =
+			        cs__strtab_find(&sg->names, ren[i].event, strlen(ren[i].event));
 
 			if (a && b)
 				arr[a] = b;
@@ -1568,8 +1926,8 @@ static int on_parsed(void *ud, struct cs__sigma_rule *r)
 		char msg[400];
 
 		snprintf(msg, sizeof(msg), "Sigma rule %s%s'%.80s' not usable (%s): %s",
-			 r->id ? r->id : "", r->id ? " " : "", r->title ? r->title : "", r->reason,
-			 r->message);
+		         r->id ? r->id : "", r->id ? " " : "", r->title ? r->title : "", r->reason,
+		         r->message);
 		memset(&d, 0, sizeof(d));
 		d.severity = CS_SEV_WARN;
 		d.file = r->file;
@@ -1583,7 +1941,7 @@ static int on_parsed(void *ud, struct cs__sigma_rule *r)
 }
 
 int cs_sigma_compile(const struct cs_intel *intel, cs_diag_fn diag, void *userdata,
-		     struct cs_sigma **out)
+                     struct cs_sigma **out)
 {
 	struct compile_ctx cc;
 	struct cs_sigma *sg;
@@ -1613,6 +1971,8 @@ int cs_sigma_compile(const struct cs_intel *intel, cs_diag_fn diag, void *userda
 	}
 	if (!rc)
 		rc = finish_maps(sg);
+	if (!rc)
+		rc = build_prefilter(sg);
 	if (!rc && sg->nomem)
 		rc = CS_ERR_NOMEM;
 	if (rc) {
@@ -1691,8 +2051,8 @@ int cs_sigma_rule(const struct cs_sigma *sg, size_t i, struct cs_sigma_rule_info
 /* ------------------------------------------------------------ evaluation */
 
 struct mrec {
-	uint32_t fi;   /* event field index */
-	uint32_t rf;   /* rule field id, 0 for a keyword */
+	uint32_t fi; /* event field index */
+	uint32_t rf; /* rule field id, 0 for a keyword */
 };
 
 struct cs_sigma_scratch {
@@ -1714,6 +2074,12 @@ struct cs_sigma_scratch {
 	size_t ncand, capcand;
 	struct cs_sigma_match *out;
 	size_t capout;
+	/* Prefilter: clauses met in this event (cgen == agen), and per rule
+	 * how many (active == agen and count). */
+	uint32_t *active, *cgen;
+	uint8_t *count;
+	uint32_t agen;
+	struct cs_buf cat;
 	int nomem;
 };
 
@@ -1728,7 +2094,12 @@ struct cs_sigma_scratch *cs_sigma_scratch_new(const struct cs_sigma *sg)
 	s->ngen = cs__calloc(s->nnames, sizeof(uint32_t));
 	s->nidx = cs__calloc(s->nnames, sizeof(uint32_t));
 	cs__buf_init(&s->lbuf, (size_t)256 << 20);
-	if (!s->ngen || !s->nidx || (sg->proto && hs_clone_scratch(sg->proto, &s->hs) != HS_SUCCESS)) {
+	cs__buf_init(&s->cat, (size_t)256 << 20);
+	s->active = cs__calloc(sg->nrules + 1, sizeof(uint32_t));
+	s->count = cs__calloc(sg->nrules + 1, 1);
+	s->cgen = cs__calloc(sg->nclauses + 1, sizeof(uint32_t));
+	if (!s->ngen || !s->nidx || !s->active || !s->count || !s->cgen ||
+	    (sg->proto && hs_clone_scratch(sg->proto, &s->hs) != HS_SUCCESS)) {
 		cs_sigma_scratch_free(s);
 		return NULL;
 	}
@@ -1746,6 +2117,10 @@ void cs_sigma_scratch_free(struct cs_sigma_scratch *s)
 	free(s->lgen);
 	free(s->loff);
 	cs__buf_release(&s->lbuf);
+	cs__buf_release(&s->cat);
+	free(s->active);
+	free(s->count);
+	free(s->cgen);
 	free(s->m);
 	free(s->cand);
 	free(s->out);
@@ -1761,21 +2136,18 @@ static const unsigned char *lowered(struct cs_sigma_scratch *s, size_t i)
 	if (s->lgen[i] == s->gen)
 		return (const unsigned char *)s->lbuf.data + s->loff[i];
 	s->loff[i] = s->lbuf.len;
-	for (k = 0; k < f->value_len; k++)
-		if (cs__buf_addc(&s->lbuf, (char)cs__lower((unsigned char)f->value[k]))) {
-			s->nomem = 1;
-			return NULL;
-		}
-	if (cs__buf_addc(&s->lbuf, '\0')) {
+	if (cs__buf_add(&s->lbuf, f->value, f->value_len) || cs__buf_addc(&s->lbuf, '\0')) {
 		s->nomem = 1;
 		return NULL;
 	}
+	for (k = s->loff[i]; k < s->loff[i] + f->value_len; k++)
+		s->lbuf.data[k] = (char)cs__lower((unsigned char)s->lbuf.data[k]);
 	s->lgen[i] = s->gen;
 	return (const unsigned char *)s->lbuf.data + s->loff[i];
 }
 
 static int glob(const unsigned char *p, const unsigned char *sp, size_t pn, const unsigned char *t,
-		size_t tn)
+                size_t tn)
 {
 	size_t i = 0, j = 0, star = (size_t)-1, mark = 0;
 
@@ -1804,7 +2176,7 @@ static int glob(const unsigned char *p, const unsigned char *sp, size_t pn, cons
 }
 
 static int on_re(unsigned int id, unsigned long long from, unsigned long long to,
-		 unsigned int flags, void *ctx)
+                 unsigned int flags, void *ctx)
 {
 	(void)id;
 	(void)from;
@@ -1852,7 +2224,7 @@ static int test_value(struct cs_sigma_scratch *s, const struct leaf *lf, size_t 
 		int hit = 0;
 
 		if (hs_scan(lf->db, n ? f->value : "", (unsigned)n, 0, s->hs, on_re, &hit) !=
-			    HS_SUCCESS &&
+		            HS_SUCCESS &&
 		    !hit)
 			return 0;
 		return hit;
@@ -1929,7 +2301,7 @@ static long field_of(struct cs_sigma_scratch *s, uint32_t rf)
 
 static int is_data_name(const char *n)
 {
-	if (strncmp(n, "Data", 4) != 0)
+	if (!n || strncmp(n, "Data", 4) != 0)
 		return 0;
 	if (!n[4])
 		return 1;
@@ -1989,19 +2361,24 @@ static int eval_leaf(struct cs_sigma_scratch *s, const struct leaf *lf)
 		b = &ev->fields[fr];
 		if (a->is_null || b->is_null)
 			return 0;
-		x = lf->cased ? (const unsigned char *)a->value : lowered(s, (size_t)fi);
-		y = lf->cased ? (const unsigned char *)b->value : lowered(s, (size_t)fr);
-		if (!x || !y)
-			return 0;
+		if (lf->cased) {
+			x = (const unsigned char *)a->value;
+			y = (const unsigned char *)b->value;
+		} else {
+			/* Both lowered first: the second may move the buffer. */
+			if (!lowered(s, (size_t)fi) || !lowered(s, (size_t)fr))
+				return 0;
+			x = (const unsigned char *)s->lbuf.data + s->loff[fi];
+			y = (const unsigned char *)s->lbuf.data + s->loff[fr];
+		}
 		if (lf->want == 0 && !(a->value_len == b->value_len && !memcmp(x, y, a->value_len)))
 			return 0;
 		if (lf->want == 1 && !(a->value_len >= b->value_len && !memcmp(x, y, b->value_len)))
 			return 0;
 		if (lf->want == 2 && !(a->value_len >= b->value_len &&
-				       !memcmp(x + a->value_len - b->value_len, y, b->value_len)))
+		                       !memcmp(x + a->value_len - b->value_len, y, b->value_len)))
 			return 0;
-		if (lf->want == 3 && b->value_len &&
-		    !memmem(x, a->value_len, y, b->value_len))
+		if (lf->want == 3 && b->value_len && !memmem(x, a->value_len, y, b->value_len))
 			return 0;
 		return record(s, (size_t)fi, lf->field);
 	}
@@ -2050,8 +2427,8 @@ static int eval(struct cs_sigma_scratch *s, const struct node *nd)
 }
 
 /* The index keys of an event (at most 3). */
-static size_t event_keys(const char *product, const char *service, const char *channel,
-			 int eid, char keys[3][200])
+static size_t event_keys(const char *product, const char *service, const char *channel, int eid,
+                         char keys[3][200])
 {
 	char ch[160];
 	size_t n = 0;
@@ -2095,13 +2472,13 @@ static int ent_cmp(const void *a, const void *b)
 }
 
 int cs_sigma_wants(const struct cs_sigma *sg, const char *product, const char *service,
-		   const char *channel, int event_id)
+                   const char *channel, int event_id)
 {
 	return cs_sigma_applicable(sg, product, service, channel, event_id) > 0;
 }
 
 size_t cs_sigma_applicable(const struct cs_sigma *sg, const char *product, const char *service,
-			   const char *channel, int event_id)
+                           const char *channel, int event_id)
 {
 	char keys[3][200];
 	size_t n = event_keys(product, service, channel, event_id, keys), i, k, t = 0;
@@ -2211,7 +2588,7 @@ static size_t collect(struct cs_sigma_scratch *s)
 			continue;
 		s->out[n].field = f->name;
 		s->out[n].rule_field =
-			s->m[i].rf ? cs__strtab_get(&s->sg->names, s->m[i].rf) : "keywords";
+		        s->m[i].rf ? cs__strtab_get(&s->sg->names, s->m[i].rf) : "keywords";
 		s->out[n].value = f->value;
 		s->out[n].value_len = f->value_len;
 		n++;
@@ -2219,10 +2596,65 @@ static size_t collect(struct cs_sigma_scratch *s)
 	return n;
 }
 
-int cs_sigma_eval(const struct cs_sigma *sg, struct cs_sigma_scratch *s,
-		  const struct cs_event *ev, cs_sigma_hit_fn fn, void *userdata)
+static int on_lit(unsigned int id, unsigned long long from, unsigned long long to,
+                  unsigned int flags, void *ctx)
+{
+	struct cs_sigma_scratch *s = ctx;
+	const struct lit *l = &s->sg->lits[id];
+	size_t i;
+
+	(void)from;
+	(void)to;
+	(void)flags;
+	for (i = 0; i < l->n; i++) {
+		uint32_t c = l->rules[i], r;
+
+		if (s->cgen[c] == s->agen)
+			continue;
+		s->cgen[c] = s->agen;
+		r = s->sg->clause_rule[c];
+		if (s->active[r] != s->agen) {
+			s->active[r] = s->agen;
+			s->count[r] = 0;
+		}
+		s->count[r]++;
+	}
+	return 0;
+}
+
+/* Mark the rules one of whose literals occurs in some value of the
+ * event (the values joined by NULs: a literal spanning two values only
+ * wakes a rule that then does not fire). */
+static int prefilter(struct cs_sigma_scratch *s, const struct cs_event *ev)
+{
+	size_t i;
+
+	if (++s->agen == 0) {
+		memset(s->active, 0, (s->sg->nrules + 1) * sizeof(uint32_t));
+		memset(s->cgen, 0, (s->sg->nclauses + 1) * sizeof(uint32_t));
+		s->agen = 1;
+	}
+	cs__buf_reset(&s->cat);
+	for (i = 0; i < ev->nfields; i++) {
+		if (ev->fields[i].is_null || !ev->fields[i].value_len)
+			continue;
+		if (cs__buf_add(&s->cat, ev->fields[i].value, ev->fields[i].value_len) ||
+		    cs__buf_addc(&s->cat, '\0'))
+			return CS_ERR_NOMEM;
+	}
+	if (!s->cat.len)
+		return CS_OK;
+	if (s->cat.len > 0xffffffffu)
+		return CS_ERR_TOOBIG;
+	hs_scan(s->sg->pre, s->cat.data, (unsigned)s->cat.len, 0, s->hs, on_lit, s);
+	return CS_OK;
+}
+
+int cs_sigma_eval(const struct cs_sigma *sg, struct cs_sigma_scratch *s, const struct cs_event *ev,
+                  cs_sigma_hit_fn fn, void *userdata)
 {
 	char keys[3][200];
+	const struct bucket *b[3];
 	const char *product = ev->product, *channel = ev->channel;
 	size_t nk, i, nonempty = 0;
 	int hits = 0;
@@ -2230,17 +2662,35 @@ int cs_sigma_eval(const struct cs_sigma *sg, struct cs_sigma_scratch *s,
 	if (!sg || !s || !ev || s->sg != sg)
 		return CS_ERR_INVALID;
 	nk = event_keys(product, ev->service, channel, ev->event_id, keys);
+	for (i = 0; i < nk; i++) {
+		b[i] = bucket_of(sg, keys[i]);
+		if (b[i] && b[i]->n)
+			nonempty++;
+		else
+			b[i] = NULL;
+	}
+	if (!nonempty)
+		return 0;
+	if (sg->pre && prefilter(s, ev))
+		return CS_ERR_NOMEM;
+	/* The candidates: each bucket is in rule order; a gated rule none of
+	 * whose literals occurs is left out here. */
 	s->ncand = 0;
 	for (i = 0; i < nk; i++) {
-		const struct bucket *b = bucket_of(sg, keys[i]);
+		size_t k;
 
-		if (!b || !b->n)
+		if (!b[i])
 			continue;
-		nonempty++;
-		if (cs__grow((void **)&s->cand, &s->capcand, s->ncand + b->n, sizeof(*s->cand)))
+		if (cs__grow((void **)&s->cand, &s->capcand, s->ncand + b[i]->n, sizeof(*s->cand)))
 			return CS_ERR_NOMEM;
-		memcpy(s->cand + s->ncand, b->v, b->n * sizeof(*b->v));
-		s->ncand += b->n;
+		for (k = 0; k < b[i]->n; k++) {
+			uint32_t ri = b[i]->v[k].rule;
+
+			if (sg->pre && sg->gated[ri] &&
+			    (s->active[ri] != s->agen || s->count[ri] < sg->gated[ri]))
+				continue;
+			s->cand[s->ncand++] = b[i]->v[k];
+		}
 	}
 	if (!s->ncand)
 		return 0;

@@ -42,7 +42,7 @@ struct cs__sg_target {
  * are built in `keybuf` (size `cap` per target).
  */
 size_t cs__sigma_targets(const char *product, const char *category, const char *service,
-			 struct cs__sg_target *out, char (*keybuf)[96]);
+                         struct cs__sg_target *out, char (*keybuf)[96]);
 
 /* The Windows System fields every event carries under their own names. */
 int cs__sigma_common_field(const char *name);

@@ -36,6 +36,7 @@
 #define HEAD_MAX   512                  /* first bytes kept of a member not held */
 #define LINKS_MAX  ((size_t)16 << 20)   /* bytes of hard-link targets remembered */
 #define ZIP_TAIL   (65535 + 22)         /* where a zip's end record can start */
+#define DICT_MAX   ((uint64_t)256 << 20) /* LZMA dictionary a stream may make us hold */
 
 /* ---- what an input is ---- */
 
@@ -47,6 +48,23 @@ static uint32_t le32(const unsigned char *p)
 static unsigned le16(const unsigned char *p)
 {
 	return (unsigned)p[0] | (unsigned)p[1] << 8;
+}
+
+/* A uuencoded file: "begin MODE NAME" or "begin-base64 MODE NAME" on its
+ * first line, MODE three or four octal digits. */
+static int uu_begin(const unsigned char *p, size_t n)
+{
+	size_t i, k = 0;
+
+	if (n >= 6 && memcmp(p, "begin ", 6) == 0)
+		i = 6;
+	else if (n >= 13 && memcmp(p, "begin-base64 ", 13) == 0)
+		i = 13;
+	else
+		return 0;
+	for (; i < n && p[i] >= '0' && p[i] <= '7'; i++)
+		k++;
+	return (k == 3 || k == 4) && i + 1 < n && p[i] == ' ' && p[i + 1] > ' ';
 }
 
 /* A compressed stream we decompress (or an rpm, whose payload is one). */
@@ -71,6 +89,8 @@ static int compressed_magic(const unsigned char *p, size_t n)
 	if (n >= 9 && memcmp(p, "\x89LZO\0\r\n\x1a\n", 9) == 0)
 		return 1; /* lzop: recognised, never run (libarchive would exec lzop),
 		           * so a gap rather than a clean answer */
+	if (uu_begin(p, n))
+		return 1; /* uuencode, traditional or base64 */
 	if (n >= 13 && p[0] == 0x5d && p[1] == 0 && p[2] == 0) {
 		/* lzma-alone: properties 0x5d, then the unpacked size, -1
 		 * when unknown and otherwise far below 2^56 */
@@ -112,6 +132,35 @@ static int tar_header(const unsigned char *p, size_t n)
 	return want == sum || (long)want == ssum;
 }
 
+/* A binary cpio header (bin and pwb: the magic 070707 as a 16-bit word in
+ * either byte order): the two magic bytes alone are too weak a sign, so
+ * the file type in its mode and its NUL-terminated name must hold too. */
+static int bin_cpio(const unsigned char *p, size_t n)
+{
+	unsigned mode, namesize, i;
+	int le;
+
+	if (n < 28 || !((p[0] == 0xc7 && p[1] == 0x71) || (p[0] == 0x71 && p[1] == 0xc7)))
+		return 0;
+	le = p[0] == 0xc7;
+	mode = le ? le16(p + 6) : (unsigned)p[6] << 8 | p[7];
+	namesize = le ? le16(p + 20) : (unsigned)p[20] << 8 | p[21];
+	switch (mode & 0170000) {
+	case 0100000: case 0040000: case 0120000: case 0020000: case 0060000: case 0010000:
+	case 0140000:
+		break;
+	default:
+		if (mode != 0) /* the trailer of an empty archive has mode 0 */
+			return 0;
+	}
+	if (namesize < 2 || namesize > 4096 || 26 + (size_t)namesize > n || p[26 + namesize - 1])
+		return 0;
+	for (i = 0; i + 1 < namesize; i++)
+		if (p[26 + i] < 0x20 || p[26 + i] == 0x7f)
+			return 0;
+	return 1;
+}
+
 enum stream_fmt { SF_NONE, SF_TAR, SF_CPIO, SF_AR };
 
 /* Archives read as they stream out of a decompressor. */
@@ -119,8 +168,9 @@ static enum stream_fmt stream_format(const unsigned char *p, size_t n)
 {
 	if (tar_header(p, n))
 		return SF_TAR;
-	if (n >= 6 && (memcmp(p, "070701", 6) == 0 || memcmp(p, "070702", 6) == 0 ||
-	               memcmp(p, "070707", 6) == 0))
+	if ((n >= 6 && (memcmp(p, "070701", 6) == 0 || memcmp(p, "070702", 6) == 0 ||
+	                memcmp(p, "070707", 6) == 0)) ||
+	    bin_cpio(p, n))
 		return SF_CPIO;
 	if (n >= 8 && memcmp(p, "!<arch>\n", 8) == 0)
 		return SF_AR;
@@ -860,6 +910,132 @@ static int scan_single(struct arc *x)
 	return rc;
 }
 
+/*
+ * Bytes after the end of a compressed stream: a gzip with something
+ * appended, a second lzma stream after the first. The decompressors stop
+ * at their stream's end and say nothing of the rest, which would let
+ * anything hide behind a valid stream; so what follows is scanned as an
+ * object of its own ("file.gz//trailing-bytes@31"), archives and further
+ * streams in it included, and noted. Called once the stream ended
+ * cleanly; the decompressor's input position says where it stopped.
+ */
+static int scan_trailing(struct arc *x)
+{
+	struct cs_object *obj = x->obj;
+	struct cs_object m;
+	struct member_buf b;
+	int nf = archive_filter_count(x->d), rc;
+	la_int64_t used;
+	char name[64], *path;
+
+	if (nf < 2)
+		return CS_OK;
+	used = archive_filter_bytes(x->d, nf - 1);
+	/* The lz4 reader takes the four bytes of the next frame's magic
+	 * before it knows there is none. */
+	if (used >= 4 && strcmp(archive_filter_name(x->d, 0), "lz4") == 0 &&
+	    (size_t)used < obj->len && (size_t)used >= 4 &&
+	    memcmp(obj->data + used - 4, "\x04\x22\x4d\x18", 4) != 0)
+		used -= 4;
+	if (used <= 0 || (uint64_t)used >= obj->len)
+		return CS_OK;
+	snprintf(name, sizeof(name), "trailing-bytes@%lld", (long long)used);
+	path = member_path(obj->path, name);
+	if (!path)
+		return CS_ERR_NOMEM;
+	cs__scan_problem(x->w, obj->path, CS_COV_NREASONS, "trailing-bytes",
+	                 "%llu bytes after the end of the compressed stream (at byte %lld): "
+	                 "scanned as %s",
+	                 (unsigned long long)(obj->len - (uint64_t)used), (long long)used, name);
+	memset(&m, 0, sizeof(m));
+	memset(&b, 0, sizeof(b));
+	m.path = path;
+	m.base = strrchr(path, '/') + 1;
+	m.depth = obj->depth + 1;
+	m.mtime = obj->mtime;
+	m.expanded = obj->expanded;
+	m.top_size = x->top_size;
+	m.data = obj->data + used;
+	m.len = obj->len - (size_t)used;
+	m.size = m.len;
+	if (cs__hash_begin(x->w)) {
+		free(path);
+		return CS_ERR_NOMEM;
+	}
+	cs__hash_update(x->w, m.data, m.len);
+	cs__hash_end(x->w, &m);
+	b.head_len = m.len < HEAD_MAX ? m.len : HEAD_MAX;
+	memcpy(b.head, m.data, b.head_len);
+	/* The bytes are the file's own, already held: not counted again. */
+	x->w->held -= m.len;
+	rc = scan_member(x, &m, &b);
+	x->w->held += m.len;
+	free(path);
+	return rc;
+}
+
+/* What is left of the decompressed stream after the archive in it ended
+ * (its padding), read to the stream's end so that the bytes after the
+ * stream can be found; counted against the caps like the rest. */
+static void drain(struct arc *x)
+{
+	const void *p;
+	size_t n;
+
+	while (d_block(x, &p, &n) > 0)
+		;
+}
+
+/*
+ * The dictionary an LZMA decoder must hold for this stream, as its header
+ * declares (0 when not an xz or lzma stream, or not said where we look).
+ * The decoder allocates it whole before the first byte comes out, whatever
+ * the stream's size: a 100-byte .lzma can ask for 4 GiB. An xz stream's
+ * first block header names its LZMA2 filter with a one-byte dictionary
+ * size; an lzma-alone stream has it as a 32-bit number after the props.
+ */
+static uint64_t lzma_dict(const unsigned char *p, size_t n)
+{
+	size_t i, hdr, end;
+	unsigned flags, nf, k;
+
+	if (n >= 13 && p[0] == 0x5d && p[1] == 0 && p[2] == 0)
+		return le32(p + 1);
+	if (n < 12 + 8 || memcmp(p, "\xfd" "7zXZ\0", 6) != 0)
+		return 0;
+	hdr = (size_t)p[12] * 4 + 4; /* the block header's size */
+	if (p[12] == 0 || 12 + hdr > n)
+		return 0;
+	end = 12 + hdr - 4;
+	flags = p[13];
+	nf = (flags & 3) + 1;
+	i = 14;
+	/* Optional compressed and uncompressed sizes: variable-length. */
+	for (k = 0; k < 2; k++) {
+		if (!(flags & (0x40u << k)))
+			continue;
+		while (i < end && (p[i] & 0x80))
+			i++;
+		i++;
+	}
+	for (k = 0; k < nf && i + 2 < end; k++) {
+		unsigned id = p[i], psize = p[i + 1];
+
+		if (id & 0x80)
+			return 0; /* a multi-byte filter id: not one we read here */
+		if (id == 0x21 && psize == 1) {
+			unsigned d = p[i + 2] & 0x3f;
+
+			if (d > 40)
+				return UINT64_MAX;
+			return d == 40 ? 0xffffffffull
+			               : (uint64_t)(2 | (d & 1)) << (d / 2 + 11);
+		}
+		i += 2 + psize;
+	}
+	return 0;
+}
+
 /* A compressed stream: decompress, then read a tar, cpio or ar as it
  * streams out, or scan the content as one member. */
 static int open_stream(struct arc *x)
@@ -882,6 +1058,7 @@ static int open_stream(struct arc *x)
 	archive_read_support_filter_lzip(x->d);
 	archive_read_support_filter_compress(x->d);
 	archive_read_support_filter_rpm(x->d);
+	archive_read_support_filter_uu(x->d);
 	archive_read_support_format_raw(x->d);
 	archive_read_support_format_empty(x->d); /* raw wants at least a byte */
 	if (archive_read_open_memory(x->d, obj->data, obj->len) == ARCHIVE_OK)
@@ -900,6 +1077,8 @@ static int open_stream(struct arc *x)
 	f = x->d_state == M_OK ? stream_format(x->peek, x->peek_len) : SF_NONE;
 	if (f == SF_NONE) {
 		rc = scan_single(x);
+		if (!rc && x->d_eof && x->d_state == M_OK)
+			rc = scan_trailing(x);
 		goto out;
 	}
 	a = archive_read_new();
@@ -919,6 +1098,11 @@ static int open_stream(struct arc *x)
 		goto out;
 	}
 	rc = walk_members(x, a);
+	if (!rc && x->d_state == M_OK) {
+		drain(x);
+		if (x->d_eof && x->d_state == M_OK)
+			rc = scan_trailing(x);
+	}
 out:
 	if (a)
 		archive_read_free(a);
@@ -956,6 +1140,12 @@ int cs__scan_archive(struct cs_worker *w, struct cs_object *obj)
 		cs__scan_problem(w, obj->path, CS_COV_ARCHIVE_CORRUPT, "archive-corrupt",
 		                 "cannot decompress: lzop streams are not read (it would mean "
 		                 "running the lzop program); the raw bytes were scanned");
+	else if (lzma_dict(obj->data, obj->len) > DICT_MAX)
+		cs__scan_problem(w, obj->path, CS_COV_ARCHIVE_BOMB, "archive-bomb",
+		                 "an LZMA stream asking for a %llu MiB dictionary (cap %llu MiB): "
+		                 "not decompressed; the raw bytes were scanned",
+		                 (unsigned long long)(lzma_dict(obj->data, obj->len) >> 20),
+		                 (unsigned long long)(DICT_MAX >> 20));
 	else if (compressed_magic(obj->data, obj->len))
 		rc = open_stream(&x);
 	else

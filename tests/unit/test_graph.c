@@ -415,7 +415,101 @@ static void test_svg_empty_and_single(void **state)
 	svg = render(g, 1, NULL, &rc);
 	assert_int_equal(rc, CS_OK);
 	assert_xml(svg);
-	assert_int_equal(count(svg, "<rect x="), 1);
+	assert_int_equal(count(svg, "<g class=\"node\">"), 1);
+	free(svg);
+	cs_graph_free(g);
+}
+
+/* The boxes of the edge labels drawn (class "el", font size 10, six
+ * pixels a character as the writer reckons) and of the nodes. */
+struct box {
+	long x0, y0, x1, y1;
+};
+
+static size_t boxes(const char *svg, struct box *v, size_t max, int labels)
+{
+	const char *p = svg;
+	size_t n = 0;
+
+	while (n < max && (p = strstr(p, labels ? "<text class=\"el\" x=\"" : "<g class=\"node\">"))) {
+		long x, y, w, h;
+
+		if (labels) {
+			const char *t;
+
+			assert_int_equal(sscanf(p, "<text class=\"el\" x=\"%ld\" y=\"%ld\"", &x, &y), 2);
+			t = strchr(p, '>') + 1;
+			w = (long)(strchr(t, '<') - t) * 6;
+			v[n].x0 = x - w / 2;
+			v[n].x1 = x + w / 2;
+			v[n].y0 = y - 9;
+			v[n].y1 = y + 2;
+		} else {
+			p = strstr(p, "<rect x=\"");
+			assert_int_equal(sscanf(p, "<rect x=\"%ld\" y=\"%ld\" width=\"%ld\" height=\"%ld\"",
+			                        &x, &y, &w, &h),
+			                 4);
+			v[n].x0 = x;
+			v[n].y0 = y;
+			v[n].x1 = x + w;
+			v[n].y1 = y + h;
+		}
+		n++;
+		p++;
+	}
+	return n;
+}
+
+static int overlap(const struct box *a, const struct box *b)
+{
+	return a->x0 < b->x1 && b->x0 < a->x1 && a->y0 < b->y1 && b->y0 < a->y1;
+}
+
+/* A correlate-like graph: many values each linked to a host and to two
+ * clusters by labelled edges. No label is drawn over another or over a
+ * node; a label with no room is left out (it stays in the tooltip), and
+ * the legend names the node kinds drawn. */
+static void test_svg_labels_apart(void **state)
+{
+	struct cs_graph *g = cs_graph_new();
+	struct box lab[200], nod[64];
+	size_t nl, nn, i, j;
+	long c1, c2, h;
+	int rc;
+	char *svg, key[32];
+
+	(void)state;
+	h = cs_graph_node(g, "host:ws-17", "ws-17", "host");
+	c1 = cs_graph_node(g, "c1", "#1 actor:UNC4736 (score 4.14)", "cluster");
+	c2 = cs_graph_node(g, "c2", "#2 campaign:3CX-2023 (score 4.14)", "cluster");
+	for (i = 0; i < 14; i++) {
+		long v;
+
+		snprintf(key, sizeof(key), "value-%zu.example", i);
+		v = cs_graph_node(g, key, key, "indicator");
+		assert_int_equal(cs_graph_edge(g, (size_t)v, (size_t)h, "found on"), CS_OK);
+		assert_int_equal(cs_graph_edge(g, (size_t)v, (size_t)c1, "exact 0.30"), CS_OK);
+		assert_int_equal(cs_graph_edge(g, (size_t)v, (size_t)c2, "exact 0.50"), CS_OK);
+	}
+	assert_int_equal(cs_graph_edge(g, (size_t)h, (size_t)c2, "co-occurrence 0.15"), CS_OK);
+	svg = render(g, 1, NULL, &rc);
+	assert_int_equal(rc, CS_OK);
+	assert_xml(svg);
+	nl = boxes(svg, lab, 200, 1);
+	nn = boxes(svg, nod, 64, 0);
+	assert_int_equal(nn, 17);
+	assert_true(nl >= 10); /* most labels find room */
+	for (i = 0; i < nl; i++) {
+		for (j = i + 1; j < nl; j++)
+			assert_false(overlap(&lab[i], &lab[j]));
+		for (j = 0; j < nn; j++)
+			assert_false(overlap(&lab[i], &nod[j]));
+	}
+	assert_non_null(strstr(svg, "<g class=\"legend\""));
+	assert_non_null(strstr(svg, ">indicator</text>"));
+	assert_non_null(strstr(svg, ">cluster</text>"));
+	assert_non_null(strstr(svg, ">host</text>"));
+	assert_null(strstr(svg, ">vendor</text>"));
 	free(svg);
 	cs_graph_free(g);
 }
@@ -491,6 +585,7 @@ int main(void)
 	        cmocka_unit_test(test_svg_hostile),
 	        cmocka_unit_test(test_svg_cycles_and_loops),
 	        cmocka_unit_test(test_svg_empty_and_single),
+	        cmocka_unit_test(test_svg_labels_apart),
 	        cmocka_unit_test(test_svg_random),
 	        cmocka_unit_test(test_svg_cap),
 	};

@@ -1170,6 +1170,40 @@ static void test_scan_mem(void **state)
 	sweep_free(&s);
 }
 
+/* An LZMA stream whose header asks for a dictionary past the cap is not
+ * decompressed (the decoder would allocate it whole, whatever the
+ * stream's size): an archive-bomb gap, the raw bytes still scanned. A
+ * stream within the cap, and bytes appended after a stream, are read. */
+static void test_lzma_dictionary(void **state)
+{
+	struct sweep s;
+	struct cs_scan_opts o;
+	/* lzma-alone: props 0x5d, a 1 GiB dictionary, size unknown. */
+	unsigned char alone[64] = {0x5d, 0x00, 0x00, 0x00, 0x40, 0xff, 0xff,
+	                           0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+	/* xz: stream header, then a block header naming LZMA2 with the
+	 * largest dictionary (props byte 40). */
+	unsigned char xz[64] = {0xfd, '7',  'z',  'X',  'Z',  0x00, 0x00, 0x01, 0x69, 0x22,
+	                        0xde, 0x36, 0x02, 0x00, 0x21, 0x01, 40,   0x00, 0x00, 0x00};
+
+	(void)state;
+	sweep_init(&s);
+	intel_add(&s, "yara", "marker.yar", yara_rule);
+	compile(&s);
+	cs_scan_opts_init(&o);
+	o.on_finding = on_finding;
+	o.userdata = &s;
+	memcpy(alone + 20, MARKER, sizeof(MARKER) - 1 < 40 ? sizeof(MARKER) - 1 : 40);
+	assert_int_equal(cs_scan_mem(s.m, "big.lzma", alone, sizeof(alone), &o, &s.res), CS_OK);
+	assert_int_equal(s.res.count[CS_COV_ARCHIVE_BOMB], 1);
+	assert_int_equal(s.res.count[CS_COV_MEMBERS], 0);
+	assert_string_equal(findings(&s), "yara big.lzma Benign_Marker\n");
+	memset(&s.res, 0, sizeof(s.res));
+	assert_int_equal(cs_scan_mem(s.m, "big.xz", xz, sizeof(xz), &o, &s.res), CS_OK);
+	assert_int_equal(s.res.count[CS_COV_ARCHIVE_BOMB], 1);
+	sweep_free(&s);
+}
+
 /* --include, --exclude (folders too) and --max-size. */
 static void test_selection(void **state)
 {
@@ -1416,6 +1450,7 @@ int main(void)
 	        cmocka_unit_test(test_compound),
 	        cmocka_unit_test(test_scan_mem),
 	        cmocka_unit_test(test_inventory),
+	        cmocka_unit_test(test_lzma_dictionary),
 	        cmocka_unit_test(test_selection),
 	        cmocka_unit_test(test_time_limit),
 	        cmocka_unit_test(test_interrupt),

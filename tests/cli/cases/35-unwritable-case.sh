@@ -6,7 +6,7 @@ mkdir tree
 printf 'hello malware\n' >tree/evil.bin
 printf 'hello malware\n' | sha256sum | cut -d' ' -f1 >hashes.txt
 x $CS --db $DB intel import hashes.txt >/dev/null 2>&1
-for lim in 0 64; do
+for lim in 0 68; do
 	echo "== at most $lim blocks written"
 	cp $DB limited.db
 	(
