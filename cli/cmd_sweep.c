@@ -451,17 +451,47 @@ static void incidents_more(struct sweep_state *ss, const char *prefix, char *out
 	}
 }
 
+/* A Sigma finding's rule as a person reads it: its title and level (the
+ * indicator's description begins with the title), else its id. */
+static const char *rule_title(struct sweep_state *ss, const struct cs_finding_rec *f)
+{
+	static char buf[300];
+	const struct cs_indicator *ind = indicator_of(ss->intel, f);
+	struct cs_source_info si;
+	const char *level = NULL;
+	size_t i, n;
+
+	if (!ind || !cs_indicator_source_count(ind))
+		return f->ind_value;
+	cs_indicator_source(ss->intel, ind, 0, &si);
+	if (!si.description)
+		return f->ind_value;
+	n = strcspn(si.description, ";");
+	for (i = 0; i < cs_indicator_label_count(ind); i++) {
+		const char *l = cs_indicator_label(ss->intel, ind, i);
+
+		if (l && strncmp(l, "sigma-level:", 12) == 0)
+			level = l + 12;
+	}
+	snprintf(buf, sizeof(buf), "%.*s%s%s%s", (int)(n > 200 ? 200 : n), si.description,
+	         level ? " (" : "", level ? level : "", level ? ")" : "");
+	return buf;
+}
+
 static void answer(struct sweep_state *ss, const struct cs_scan_result *fr,
                    const struct cs_log_result *lr, int logs_ran, const struct cs_pkgset *ps,
                    int incomplete, int stop, double limit)
 {
 	char inc[512], act[512], a[32], b[32];
-	size_t i, files = 0, contacts = 0, versions = 0;
+	size_t i, files = 0, contacts = 0, versions = 0, rules = 0;
 	int64_t first = 0, last = 0;
 
 	for (i = 0; i < ss->n; i++) {
+		int sigma = ss->v[i].kind == CS_FIND_LOG && strcmp(ss->v[i].evidence, "sigma") == 0;
+
 		files += ss->v[i].kind == CS_FIND_FILE;
-		contacts += ss->v[i].kind == CS_FIND_LOG;
+		rules += sigma;
+		contacts += ss->v[i].kind == CS_FIND_LOG && !sigma;
 		versions += ss->v[i].kind == CS_FIND_SOFTWARE;
 		if (ss->v[i].kind == CS_FIND_LOG && ss->v[i].first_seen_ms &&
 		    (!first || ss->v[i].first_seen_ms < first))
@@ -500,7 +530,7 @@ static void answer(struct sweep_state *ss, const struct cs_scan_result *fr,
 		for (i = 0; i < ss->n; i++) {
 			const struct cs_finding_rec *f = &ss->v[i];
 
-			if (f->kind != CS_FIND_LOG)
+			if (f->kind != CS_FIND_LOG || strcmp(f->evidence, "sigma") == 0)
 				continue;
 			printf("    %s %s  %llu line%s in %s, first %s, last %s%s\n",
 			       cli_safe(f->ind_kind), cli_safe(f->ind_value),
@@ -508,6 +538,21 @@ static void answer(struct sweep_state *ss, const struct cs_scan_result *fr,
 			       cli_safe(f->location), ms_text(f->first_seen_ms, a, sizeof(a)),
 			       ms_text(f->last_seen_ms, b, sizeof(b)),
 			       f->warninglisted ? " (warninglisted)" : "");
+		}
+	}
+	if (rules) {
+		printf("  Behaviour (%zu Sigma rule%s fired on logged events):\n", rules,
+		       rules == 1 ? "" : "s");
+		for (i = 0; i < ss->n; i++) {
+			const struct cs_finding_rec *f = &ss->v[i];
+
+			if (f->kind != CS_FIND_LOG || strcmp(f->evidence, "sigma") != 0)
+				continue;
+			printf("    %s  %llu event%s in %s, first %s, last %s\n      %s\n",
+			       cli_safe(rule_title(ss, f)), (unsigned long long)f->count,
+			       f->count == 1 ? "" : "s", cli_safe(f->location),
+			       ms_text(f->first_seen_ms, a, sizeof(a)),
+			       ms_text(f->last_seen_ms, b, sizeof(b)), cli_safe(f->observed));
 		}
 	}
 	if (versions) {
