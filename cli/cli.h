@@ -80,6 +80,8 @@ void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* ISO 8601 UTC text of an epoch time into buf ("" for 0). */
 const char *cli_time(long long t, char *buf, size_t len);
+/* The same with milliseconds: "2023-03-29T12:00:01.123Z". */
+const char *cli_time_ms(int64_t ms, char *buf, size_t len);
 
 /*
  * Paths grouped by reason (what a sweep could not read, intel files it
@@ -254,6 +256,39 @@ int cli_record_log(struct cli_recorder *r, const struct cs_log_hit *h);
 int cli_recorder_save(struct cli_recorder *r, struct cs_store *st, const char *what,
                       json_t *coverage, int incomplete);
 void cli_recorder_free(struct cli_recorder *r);
+
+/*
+ * Sigma rules in `scan logs` and `sweep` (cli/sigma.c). cli_sigma_new()
+ * compiles the intel's Sigma rules (NULL when it holds none, or on error,
+ * which it prints); cli_sigma_event() is the log reader's on_event (safe
+ * from many threads); cli_sigma_each() hands over the hits gathered per
+ * (log file, rule), sorted, with the first event's record and fields.
+ */
+struct cli_sigma;
+struct cs_event;
+struct cs_sigma_rule_info;
+struct cli_sigma_finding {
+	const char *file;
+	uint64_t line, record_id, count;
+	int event_id;
+	const char *host;
+	int has_time;
+	int64_t first_ms, last_ms;
+	const char *matched; /* "Field=value; ..." of the first event */
+	const struct cs_sigma_rule_info *rule;
+};
+typedef int (*cli_sigma_fn)(void *ud, const struct cli_sigma_finding *f);
+struct cli_sigma *cli_sigma_new(const struct cs_intel *in, const struct cli_global *g);
+void cli_sigma_free(struct cli_sigma *s);
+int cli_sigma_wanted(const struct cli_sigma *s);
+int cli_sigma_event(struct cli_sigma *s, const struct cs_event *e);
+int cli_sigma_each(struct cli_sigma *s, cli_sigma_fn fn, void *ud);
+void cli_sigma_counts(const struct cli_sigma *s, uint64_t *events, uint64_t *fired,
+                      uint64_t *usable);
+struct cli_text;
+json_t *cli_sigma_json(const struct cli_sigma_finding *f, struct cli_text *esc);
+void cli_sigma_print(const struct cli_sigma_finding *f, struct cli_text *esc);
+int cli_record_sigma(struct cli_recorder *r, const struct cli_sigma_finding *f);
 
 
 #endif

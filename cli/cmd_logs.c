@@ -28,6 +28,8 @@ struct logs_state {
 	uint64_t diags_hidden;
 	struct cli_text esc;
 	struct cli_recorder *rec; /* hits recorded in the case, or NULL */
+	struct cli_sigma *sigma;  /* the intel's Sigma rules, or NULL */
+	uint64_t sigma_findings;
 	struct cli_progress prog;
 };
 
@@ -170,6 +172,28 @@ static int on_hit(void *ud, const struct cs_log_hit *h)
 	return 0;
 }
 
+static int on_event(void *ud, const struct cs_event *e)
+{
+	struct logs_state *ls = ud;
+
+	return cli_sigma_event(ls->sigma, e);
+}
+
+/* A Sigma rule that fired in a log: recorded, then shown. */
+static int on_sigma(void *ud, const struct cli_sigma_finding *f)
+{
+	struct logs_state *ls = ud;
+
+	ls->sigma_findings++;
+	if (ls->rec && cli_record_sigma(ls->rec, f))
+		return CS_ERR_NOMEM;
+	if (ls->g->json)
+		cli_json_print(cli_sigma_json(f, &ls->esc));
+	else
+		cli_sigma_print(f, &ls->esc);
+	return 0;
+}
+
 static int cmp_first(const void *a, const void *b)
 {
 	const struct tally *x = a, *y = b;
@@ -243,6 +267,15 @@ static void summary(struct logs_state *ls, const struct cs_log_result *r,
 		if (r->stopped)
 			json_object_set_new(o, "stopped",
 			                    json_string(cs_scan_reason_name(r->stopped)));
+		if (ls->sigma) {
+			uint64_t ev, fired, usable;
+
+			cli_sigma_counts(ls->sigma, &ev, &fired, &usable);
+			json_object_set_new(o, "sigma",
+			                    json_pack("{s:I, s:I, s:I}", "rules", (json_int_t)usable,
+			                              "events", (json_int_t)ev, "findings",
+			                              (json_int_t)ls->sigma_findings));
+		}
 		json_object_set_new(o, "incomplete", json_boolean(r->incomplete));
 		json_object_set_new(o, "intel_unusable", cli_gaps_json(bad));
 		cli_json_print(o);
@@ -256,6 +289,14 @@ static void summary(struct logs_state *ls, const struct cs_log_result *r,
 	        r->filtered ? "some left out by --since/--until/--within-validity" : "");
 	if (r->decompress_seconds >= 0.05)
 		fprintf(stderr, "  %.1f CPU s decompressing\n", r->decompress_seconds);
+	if (ls->sigma) {
+		uint64_t ev, fired, usable;
+
+		cli_sigma_counts(ls->sigma, &ev, &fired, &usable);
+		fprintf(stderr, "  Sigma: %llu rules run on %llu events: %llu findings\n",
+		        (unsigned long long)usable, (unsigned long long)ev,
+		        (unsigned long long)ls->sigma_findings);
+	}
 	for (i = 0; i < ls->ninds; i++) {
 		struct tally *t = &ls->inds[i];
 
@@ -326,7 +367,7 @@ static int opt_format(const char *opt, const char *val, void *target)
 			return 0;
 		}
 	cli_err("%s: '%s' is not a log format (text, syslog, json, zeek, csv, web, xml, "
-	        "squid)",
+	        "squid, evtx)",
 	        opt, cli_safe(val));
 	return -1;
 }
@@ -347,8 +388,8 @@ static const struct cli_opt logs_opts[] = {
          .help = "use this intel instead of the case database (repeatable)"},
         {.name = "format", .kind = CLI_OPT_FUNC, .off = LA(o.format), .arg = "FORMAT",
          .parse = opt_format,
-         .help = "force a reader: text, syslog, json, zeek, csv, web, xml, squid\n"
-                 "(default: each file's content says)"},
+         .help = "force a reader: text, syslog, json, zeek, csv, web, xml, squid,\n"
+                 "evtx (default: each file's content says)"},
         {.name = "field", .kind = CLI_OPT_LIST, .off = LA(field), .arg = "NAME",
          .help = "JSON: search only this (dotted) field (repeatable)"},
         {.name = "tz", .kind = CLI_OPT_FUNC, .off = LA(o.tz_minutes), .arg = "+HH:MM|UTC",
@@ -389,7 +430,9 @@ const struct cli_command cli_cmd_scan_logs = {
         .description =
                 "Search logs for the domains, addresses, networks, URLs, e-mail addresses and\n"
                 "hashes of the intel: plain text, syslog, JSON Lines, Zeek (TSV and JSON), CSV,\n"
-                "web access logs, squid proxy logs, Windows/Sysmon events (JSON or XML),\n"
+                "web access logs, squid proxy logs, Windows/Sysmon events (.evtx event log\n"
+                "files read natively, or JSON and XML exports), with the case's Sigma rules\n"
+                "run over every event,\n"
                 "compressed (.gz, .bz2, .xz, .zst) or not, rotated, folders, standard input\n"
                 "(-), with first and last contact per indicator and source host.",
         .pos_name = "FILE|DIR|-...",
@@ -461,6 +504,9 @@ static int logs_run(void *p, struct cli_global *g)
 	o.userdata = &ls;
 	cli_catch_signals();
 	o.interrupt = &cli_interrupted;
+	ls.sigma = cli_sigma_new(in, g);
+	if (cli_sigma_wanted(ls.sigma))
+		o.on_event = on_event;
 	cli_progress_init(&ls.prog, g, "scan logs");
 	if (ls.prog.enabled) {
 		ls.prog.total = cli_tree_bytes(paths, npaths);
@@ -468,6 +514,8 @@ static int logs_run(void *p, struct cli_global *g)
 	}
 	rc = cs_log_scan(m, paths, npaths, &o, &res);
 	cli_progress_clear(&ls.prog);
+	if (!rc)
+		rc = cli_sigma_each(ls.sigma, on_sigma, &ls);
 	fflush(stdout);
 	if (rc) {
 		cli_err("search stopped: %s", cs_strerror(rc));
@@ -494,12 +542,13 @@ static int logs_run(void *p, struct cli_global *g)
 		json_decref(cov);
 	}
 	summary(&ls, &res, &bad);
-	exit_code = res.hits ? CS_EXIT_FOUND : res.incomplete ? CS_EXIT_INCOMPLETE : CS_EXIT_OK;
+	exit_code = res.hits || ls.sigma_findings ? CS_EXIT_FOUND : res.incomplete ? CS_EXIT_INCOMPLETE : CS_EXIT_OK;
 out:
 	for (i = 0; i < ls.nhosts; i++)
 		free(ls.hosts[i].host);
 	free(ls.hosts);
 	free(ls.inds);
+	cli_sigma_free(ls.sigma);
 	cs_matcher_free(m);
 	cs_intel_free(in);
 	cs_store_close(st);

@@ -6,9 +6,11 @@
  *
  * chainsweep findings: what the case database holds.
  */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <sys/stat.h>
@@ -16,6 +18,7 @@
 #include "chainsweep/logs.h"
 #include "chainsweep/report.h"
 #include "chainsweep/scan.h"
+#include "chainsweep/sigma.h"
 #include "chainsweep/software.h"
 #include "cli.h"
 #include "opts.h"
@@ -34,6 +37,7 @@ struct sweep_state {
 	size_t nowned;
 	struct cli_text esc;
 	struct cli_gaps gaps; /* what could not be read, by reason, with the files */
+	struct cli_sigma *sigma; /* the case's Sigma rules, or NULL */
 };
 
 /* How a sweep ended early, if it did. */
@@ -214,6 +218,48 @@ static int on_log_hit(void *ud, const struct cs_log_hit *h)
 			f->last_seen_ms = h->time_ms;
 	}
 	return 0;
+}
+
+/* A Sigma rule that fired in a log: one finding per log file and rule,
+ * its observed text the first event's record and the fields it matched. */
+static int on_sigma_finding(void *ud, const struct cli_sigma_finding *sf)
+{
+	struct sweep_state *ss = ud;
+	const struct cs_indicator *ind =
+	        cs_intel_find(ss->intel, CS_KIND_SIGMA_RULE, sf->rule->indicator);
+	struct cs_finding_rec *f;
+	char *obs = NULL;
+
+	if (!ind)
+		return 0;
+	f = add(ss);
+	if (!f)
+		return CS_ERR_NOMEM;
+	f->kind = CS_FIND_LOG;
+	f->host = ss->host;
+	f->evidence = "sigma";
+	f->location = xstrdup(shown(ss, sf->file));
+	if (sf->record_id
+	            ? asprintf(&obs, "record %llu: %s", (unsigned long long)sf->record_id,
+	                       cli_escape(&ss->esc, sf->matched)) < 0
+	            : asprintf(&obs, "line %llu: %s", (unsigned long long)sf->line,
+	                       cli_escape(&ss->esc, sf->matched)) < 0)
+		obs = NULL;
+	f->observed = obs;
+	set_indicator(ss, f, ind);
+	f->count = sf->count;
+	if (sf->has_time) {
+		f->first_seen_ms = sf->first_ms;
+		f->last_seen_ms = sf->last_ms;
+	}
+	return 0;
+}
+
+static int on_sweep_event(void *ud, const struct cs_event *e)
+{
+	struct sweep_state *ss = ud;
+
+	return cli_sigma_event(ss->sigma, e);
 }
 
 static int on_software(void *ud, const struct cs_software_finding *sf)
@@ -405,17 +451,47 @@ static void incidents_more(struct sweep_state *ss, const char *prefix, char *out
 	}
 }
 
+/* A Sigma finding's rule as a person reads it: its title and level (the
+ * indicator's description begins with the title), else its id. */
+static const char *rule_title(struct sweep_state *ss, const struct cs_finding_rec *f)
+{
+	static char buf[300];
+	const struct cs_indicator *ind = indicator_of(ss->intel, f);
+	struct cs_source_info si;
+	const char *level = NULL;
+	size_t i, n;
+
+	if (!ind || !cs_indicator_source_count(ind))
+		return f->ind_value;
+	cs_indicator_source(ss->intel, ind, 0, &si);
+	if (!si.description)
+		return f->ind_value;
+	n = strcspn(si.description, ";");
+	for (i = 0; i < cs_indicator_label_count(ind); i++) {
+		const char *l = cs_indicator_label(ss->intel, ind, i);
+
+		if (l && strncmp(l, "sigma-level:", 12) == 0)
+			level = l + 12;
+	}
+	snprintf(buf, sizeof(buf), "%.*s%s%s%s", (int)(n > 200 ? 200 : n), si.description,
+	         level ? " (" : "", level ? level : "", level ? ")" : "");
+	return buf;
+}
+
 static void answer(struct sweep_state *ss, const struct cs_scan_result *fr,
                    const struct cs_log_result *lr, int logs_ran, const struct cs_pkgset *ps,
                    int incomplete, int stop, double limit)
 {
 	char inc[512], act[512], a[32], b[32];
-	size_t i, files = 0, contacts = 0, versions = 0;
+	size_t i, files = 0, contacts = 0, versions = 0, rules = 0;
 	int64_t first = 0, last = 0;
 
 	for (i = 0; i < ss->n; i++) {
+		int sigma = ss->v[i].kind == CS_FIND_LOG && strcmp(ss->v[i].evidence, "sigma") == 0;
+
 		files += ss->v[i].kind == CS_FIND_FILE;
-		contacts += ss->v[i].kind == CS_FIND_LOG;
+		rules += sigma;
+		contacts += ss->v[i].kind == CS_FIND_LOG && !sigma;
 		versions += ss->v[i].kind == CS_FIND_SOFTWARE;
 		if (ss->v[i].kind == CS_FIND_LOG && ss->v[i].first_seen_ms &&
 		    (!first || ss->v[i].first_seen_ms < first))
@@ -454,7 +530,7 @@ static void answer(struct sweep_state *ss, const struct cs_scan_result *fr,
 		for (i = 0; i < ss->n; i++) {
 			const struct cs_finding_rec *f = &ss->v[i];
 
-			if (f->kind != CS_FIND_LOG)
+			if (f->kind != CS_FIND_LOG || strcmp(f->evidence, "sigma") == 0)
 				continue;
 			printf("    %s %s  %llu line%s in %s, first %s, last %s%s\n",
 			       cli_safe(f->ind_kind), cli_safe(f->ind_value),
@@ -462,6 +538,21 @@ static void answer(struct sweep_state *ss, const struct cs_scan_result *fr,
 			       cli_safe(f->location), ms_text(f->first_seen_ms, a, sizeof(a)),
 			       ms_text(f->last_seen_ms, b, sizeof(b)),
 			       f->warninglisted ? " (warninglisted)" : "");
+		}
+	}
+	if (rules) {
+		printf("  Behaviour (%zu Sigma rule%s fired on logged events):\n", rules,
+		       rules == 1 ? "" : "s");
+		for (i = 0; i < ss->n; i++) {
+			const struct cs_finding_rec *f = &ss->v[i];
+
+			if (f->kind != CS_FIND_LOG || strcmp(f->evidence, "sigma") != 0)
+				continue;
+			printf("    %s  %llu event%s in %s, first %s, last %s\n      %s\n",
+			       cli_safe(rule_title(ss, f)), (unsigned long long)f->count,
+			       f->count == 1 ? "" : "s", cli_safe(f->location),
+			       ms_text(f->first_seen_ms, a, sizeof(a)),
+			       ms_text(f->last_seen_ms, b, sizeof(b)), cli_safe(f->observed));
 		}
 	}
 	if (versions) {
@@ -532,6 +623,49 @@ static int is_dir(const char *p)
 }
 
 /*
+ * `rel` below `root`, each component matched without regard to case (a
+ * Windows disk image or a triage collection keeps the case Windows used,
+ * which varies: "Windows/System32/winevt/Logs", "WINDOWS/system32/...").
+ * Writes the path found into out; 0, or -1 when some component is missing.
+ */
+static int find_ci(const char *root, const char *rel, char *out, size_t len)
+{
+	char comp[256];
+	const char *p = rel;
+
+	if ((size_t)snprintf(out, len, "%s", root) >= len)
+		return -1;
+	while (*p) {
+		size_t n = strcspn(p, "/"), used = strlen(out);
+		struct dirent *e;
+		DIR *d;
+		int found = 0;
+
+		if (n == 0 || n >= sizeof(comp))
+			return -1;
+		memcpy(comp, p, n);
+		comp[n] = '\0';
+		d = opendir(out[0] ? out : "/");
+		if (!d)
+			return -1;
+		while ((e = readdir(d)) != NULL) {
+			if (strcasecmp(e->d_name, comp) == 0) {
+				found = (size_t)snprintf(out + used, len - used, "/%s", e->d_name) <
+				        len - used;
+				break;
+			}
+		}
+		closedir(d);
+		if (!found)
+			return -1;
+		p += n;
+		while (*p == '/')
+			p++;
+	}
+	return 0;
+}
+
+/*
  * The recorder: how `scan files` and `scan logs` put what they printed
  * into the case, through the same conversion and the same kind of sweep
  * row as `sweep`.
@@ -562,6 +696,11 @@ int cli_record_file(struct cli_recorder *r, const struct cs_file_finding *ff)
 int cli_record_log(struct cli_recorder *r, const struct cs_log_hit *h)
 {
 	return on_log_hit(&r->ss, h);
+}
+
+int cli_record_sigma(struct cli_recorder *r, const struct cli_sigma_finding *f)
+{
+	return on_sigma_finding(&r->ss, f);
 }
 
 int cli_recorder_save(struct cli_recorder *r, struct cs_store *st, const char *what,
@@ -834,8 +973,9 @@ const struct cli_command cli_cmd_sweep = {
         .description =
                 "Sweep this host, or a collected or mounted host folder, with the case's intel\n"
                 "(the bundled 3CX/JumpCloud pack is imported first when the case has none):\n"
-                "files (archives included), logs (ROOT/var/log and --logs folders, with the\n"
-                "case's Sigma rules over their events), then installed software (package\n"
+                "files (archives included), logs (ROOT/var/log, a Windows root's\n"
+                "Windows/System32/winevt/Logs and --logs folders, with the case's Sigma\n"
+                "rules over their events), then installed software (package\n"
                 "databases, exports, SBOMs under the root) against the intel's product\n"
                 "versions, the OSV advisories imported into the case and --osv advisories.\n"
                 "Findings are recorded in the case database; the answer is printed in plain\n"
@@ -862,11 +1002,11 @@ static int sweep_run(void *p, struct cli_global *g)
 	struct cs_store *st = NULL;
 	struct cs_inventory *inv = NULL;
 	const char *root = A->root ? A->root : "/", *host = A->host;
-	const char **logs = calloc(A->logs.n + 2, sizeof(*logs));
+	const char **logs = calloc(A->logs.n + 3, sizeof(*logs));
 	const char **exc = A->exclude.v;
 	char **intel_files = (char **)A->intel.v;
 	size_t nlogs = A->logs.n, nexc = A->exclude.n, nintel = A->intel.n, i;
-	char hostbuf[256], varlog[4096], digest[80];
+	char hostbuf[256], varlog[4096], winevt[4096], digest[80];
 	int rc, no_logs = A->no_logs, logs_ran = 0, exit_code = CS_EXIT_ERROR;
 	int no_software = A->no_software, sw_ran = 0, sw_incomplete = 0, incomplete,
 	    stop = STOP_NONE;
@@ -996,12 +1136,21 @@ static int sweep_run(void *p, struct cli_global *g)
 	snprintf(varlog, sizeof(varlog), "%s/var/log", strcmp(root, "/") ? root : "");
 	if (!no_logs && is_dir(varlog))
 		logs[nlogs++] = varlog;
+	/* A Windows host's event logs (.evtx), as a collected or mounted disk
+	 * holds them. */
+	if (!no_logs && strcmp(root, "/") != 0 &&
+	    find_ci(root, "Windows/System32/winevt/Logs", winevt, sizeof(winevt)) == 0 &&
+	    is_dir(winevt))
+		logs[nlogs++] = winevt;
 	if (nlogs) {
 		lo.on_hit = on_log_hit;
 		lo.on_diag = on_log_diag;
 		lo.userdata = &ss;
 		lo.interrupt = &cli_interrupted;
 		lo.max_runtime = time_left(max_runtime, t0);
+		ss.sigma = cli_sigma_new(in, g);
+		if (cli_sigma_wanted(ss.sigma))
+			lo.on_event = on_sweep_event;
 		cli_progress_init(&ss.prog, g, "sweep: logs");
 		if (ss.prog.enabled) {
 			ss.prog.total = cli_tree_bytes(logs, nlogs);
@@ -1009,6 +1158,8 @@ static int sweep_run(void *p, struct cli_global *g)
 		}
 		rc = cs_log_scan(m, logs, nlogs, &lo, &lr);
 		cli_progress_clear(&ss.prog);
+		if (!rc)
+			rc = cli_sigma_each(ss.sigma, on_sigma_finding, &ss);
 		if (rc) {
 			cli_err("log search stopped: %s", cs_strerror(rc));
 			goto out;
@@ -1112,6 +1263,7 @@ out:
 	/* A worker left running inside libyara still uses these: they
 	 * stay until the process exits. */
 	if (!left_behind) {
+		cli_sigma_free(ss.sigma);
 		cs_inventory_free(inv);
 		cs_matcher_free(m);
 		cs_intel_free(in);

@@ -135,6 +135,16 @@ const char *cli_time(long long t, char *buf, size_t len)
 	return buf;
 }
 
+const char *cli_time_ms(int64_t ms, char *buf, size_t len)
+{
+	char t[32];
+
+	cli_time(ms / 1000, t, sizeof(t));
+	/* "2023-03-29T12:00:01Z" -> "2023-03-29T12:00:01.123Z" */
+	snprintf(buf, len, "%.19s.%03dZ", t, (int)(((ms % 1000) + 1000) % 1000));
+	return buf;
+}
+
 extern const struct cli_command cli_cmd_intel_import, cli_cmd_intel_ls, cli_cmd_intel_stats,
         cli_cmd_intel_show, cli_cmd_scan_files, cli_cmd_scan_software, cli_cmd_scan_logs,
         cli_cmd_sweep, cli_cmd_findings, cli_cmd_report, cli_cmd_correlate, cli_cmd_exposure;

@@ -38,6 +38,7 @@ static const struct {
         {"ipv4", "ip-dst", "Network activity"},       {"ipv6", "ip-dst", "Network activity"},
         {"cidr", "ip-dst", "Network activity"},       {"url", "url", "Network activity"},
         {"email", "email-src", "Payload delivery"},   {"yara-rule", "yara", "Payload installation"},
+        {"sigma-rule", "sigma", "Payload installation"},
 };
 
 /* Galaxy tag types for label prefixes (see cs__galaxy_label). */
@@ -174,6 +175,8 @@ static json_t *attribute(const struct cs_rpt *g, const struct cs_rpt_ind *e, str
 	cs__buf_reset(b);
 	if (strcmp(type, "yara") == 0)
 		rc |= yara_stub(b, e->value);
+	else if (strcmp(type, "sigma") == 0)
+		rc |= cs__rpt_sigma_stub(b, e->value);
 	else if (strcmp(type, "text") == 0)
 		rc |= cs__buf_printf(b, "%s: %s", e->kind, e->value);
 	else

@@ -203,6 +203,53 @@ int cs__rpt_has_label(const char *const *labels, size_t n, const char *label)
 	return 0;
 }
 
+/* 1 when v is a UUID (Sigma's id form). */
+static int is_uuid(const char *v)
+{
+	size_t i;
+
+	for (i = 0; i < 36; i++) {
+		int dash = i == 8 || i == 13 || i == 18 || i == 23;
+
+		if (dash ? v[i] != '-' : !cs__isxdigit((unsigned char)v[i]))
+			return 0;
+	}
+	return v[36] == '\0';
+}
+
+/* v as a YAML single-quoted scalar, control characters left out. */
+static int yaml_quote(struct cs_buf *b, const char *v)
+{
+	int rc = cs__buf_addc(b, '\'');
+
+	for (; !rc && *v; v++) {
+		if ((unsigned char)*v < 0x20 || *v == 0x7f)
+			continue;
+		rc = *v == '\'' ? cs__buf_adds(b, "''") : cs__buf_addc(b, *v);
+	}
+	return rc ? rc : cs__buf_addc(b, '\'');
+}
+
+int cs__rpt_sigma_stub(struct cs_buf *b, const char *v)
+{
+	int rc;
+
+	cs__buf_reset(b);
+	rc = cs__buf_adds(b, "title: ");
+	if (!rc)
+		rc = yaml_quote(b, v);
+	if (!rc && is_uuid(v))
+		rc = cs__buf_printf(b, "\nid: %s", v);
+	if (!rc)
+		rc = cs__buf_adds(b, "\nstatus: unsupported\n"
+		                     "description: 'chainsweep report: names the rule only, its text "
+		                     "is not part of the report'\n"
+		                     "logsource:\n    product: chainsweep-report\n"
+		                     "detection:\n    never:\n        x_chainsweep_report: names-only\n"
+		                     "    condition: never\n");
+	return rc;
+}
+
 const char *cs__rpt_kind_name(enum cs_finding_kind k)
 {
 	switch (k) {

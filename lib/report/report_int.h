@@ -58,6 +58,11 @@ const char *cs__rpt_label_value(const char *l, const char *prefix);
 /* 1 when the indicator or finding label list holds `label`. */
 int cs__rpt_has_label(const char *const *labels, size_t n, const char *label);
 
+/* The Sigma rule that names rule `v` (its id, or its title) and never
+ * fires, into b: a report does not carry rule text (as for YARA). Our
+ * Sigma reader reads it back as a rule of that id. CS_OK or CS_ERR_NOMEM. */
+int cs__rpt_sigma_stub(struct cs_buf *b, const char *v);
+
 /* The finding kind as text: "file", "log", "software" ("unknown"). */
 const char *cs__rpt_kind_name(enum cs_finding_kind k);
 

@@ -318,6 +318,10 @@ static int pattern(struct stix_w *w, const char *k, const char *v, const char **
 			                  "\tcondition:\n\t\tfalse\n}\n");
 		return rc;
 	}
+	if (strcmp(k, "sigma-rule") == 0) {
+		*type = "sigma";
+		return cs__rpt_sigma_stub(b, v);
+	}
 	if (strcmp(k, "product-version") == 0) {
 		const char *vendor, *name, *platform, *version;
 
