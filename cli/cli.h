@@ -238,9 +238,27 @@ struct cli_recorder *cli_recorder_new(const struct cli_global *g, const struct c
                                       const char *host);
 int cli_record_file(struct cli_recorder *r, const struct cs_file_finding *ff);
 int cli_record_log(struct cli_recorder *r, const struct cs_log_hit *h);
+struct cs_proc_finding;
+int cli_record_proc(struct cli_recorder *r, const struct cs_proc_finding *pf);
 int cli_recorder_save(struct cli_recorder *r, struct cs_store *st, const char *what,
                       json_t *coverage, int incomplete);
 void cli_recorder_free(struct cli_recorder *r);
+
+/*
+ * Processes (cmd_proc.c, docs/live-host.md). cli_proc_rec fills a finding
+ * record from a process finding with an indicator (its strings malloc'ed,
+ * freed as a sweep frees its findings; `process` too). cli_proc_option
+ * takes the options `sweep` shares with `scan processes` (1 taken, 0 not
+ * one of them, -1 bad value, printed). cli_proc_summary prints the
+ * counts.
+ */
+struct cs_proc_opts;
+struct cs_proc_result;
+int cli_proc_rec(const struct cs_intel *in, const char *host, const struct cs_proc_finding *pf,
+                 struct cs_finding_rec *f);
+int cli_proc_option(struct cs_proc_opts *o, int argc, char **argv, int *i);
+void cli_proc_summary(const struct cs_proc_result *r, FILE *out);
+int cmd_scan_processes(int argc, char **argv, struct cli_global *g);
 
 int cmd_logs(int argc, char **argv, struct cli_global *g);
 int cmd_scan(int argc, char **argv, struct cli_global *g);

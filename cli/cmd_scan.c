@@ -616,7 +616,10 @@ int cmd_scan(int argc, char **argv, struct cli_global *g)
 		return cmd_logs(argc - 1, argv + 1, g);
 	if (argc >= 2 && strcmp(argv[1], "software") == 0)
 		return cmd_scan_software(argc - 1, argv + 1, g);
+	if (argc >= 2 && strcmp(argv[1], "processes") == 0)
+		return cmd_scan_processes(argc - 1, argv + 1, g);
 	cli_err("usage: chainsweep scan files|logs [options] PATH...\n"
+	        "       chainsweep scan processes [options]\n"
 	        "       chainsweep scan software [--root DIR] [--osv FILE|DIR]... ...");
 	return CS_EXIT_ERROR;
 }

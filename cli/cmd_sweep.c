@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "chainsweep/logs.h"
+#include "chainsweep/proc.h"
 #include "chainsweep/report.h"
 #include "chainsweep/scan.h"
 #include "chainsweep/software.h"
@@ -33,6 +34,7 @@ struct sweep_state {
 	size_t nowned;
 	struct cli_text esc;
 	struct cli_gaps gaps; /* what could not be read, by reason, with the files */
+	const struct cs_proc_result *proc; /* the process sweep, when it ran */
 };
 
 /* How a sweep ended early, if it did. */
@@ -247,6 +249,19 @@ static int on_software(void *ud, const struct cs_software_finding *sf)
 	return 0;
 }
 
+static int on_proc_finding(void *ud, const struct cs_proc_finding *pf)
+{
+	struct sweep_state *ss = ud;
+	struct cs_finding_rec *f;
+
+	if (!pf->indicator)
+		return 0;
+	f = add(ss);
+	if (!f)
+		return CS_ERR_NOMEM;
+	return cli_proc_rec(ss->intel, ss->host, pf, f);
+}
+
 static void on_quiet_diag(void *ud, const struct cs_diag *d)
 {
 	struct sweep_state *ss = ud;
@@ -323,6 +338,7 @@ static void free_findings(struct sweep_state *ss)
 		free((char *)ss->v[i].sha256);
 		free((char *)ss->v[i].sha1);
 		free((char *)ss->v[i].md5);
+		free((char *)ss->v[i].process);
 	}
 	free(ss->v);
 	ss->v = NULL;
@@ -408,6 +424,28 @@ static void incidents_more(struct sweep_state *ss, const char *prefix, char *out
 	}
 }
 
+/* The process findings of the answer, and what the process sweep saw. */
+static void answer_processes(struct sweep_state *ss)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < ss->n; i++)
+		n += ss->v[i].kind == CS_FIND_PROCESS;
+	if (n) {
+		printf("  Processes (%zu):\n", n);
+		for (i = 0; i < ss->n; i++) {
+			const struct cs_finding_rec *f = &ss->v[i];
+
+			if (f->kind == CS_FIND_PROCESS)
+				printf("    %s  %s %s = %s\n", cli_safe(f->location),
+				       cli_safe(f->evidence), cli_safe(f->ind_kind),
+				       cli_safe(f->ind_value));
+		}
+	}
+	if (ss->proc)
+		cli_proc_summary(ss->proc, stdout);
+}
+
 static void answer(struct sweep_state *ss, const struct cs_scan_result *fr,
                    const struct cs_log_result *lr, int logs_ran, const struct cs_pkgset *ps,
                    int incomplete, int stop, double limit)
@@ -484,6 +522,7 @@ static void answer(struct sweep_state *ss, const struct cs_scan_result *fr,
 			putchar('\n');
 		}
 	}
+	answer_processes(ss);
 	printf("  Coverage: %llu files (%llu read, %llu unchanged since the last sweep, "
 	       "%llu archive members)",
 	       (unsigned long long)fr->count[CS_COV_FILES],
@@ -554,6 +593,11 @@ static int sweep_usage(FILE *f)
 	      "  --no-logs            no log search\n"
 	      "  --osv FILE|DIR       OSV advisories for the software sweep (repeatable)\n"
 	      "  --no-software        no software sweep\n"
+	      "  --no-processes       no process sweep (the running processes of this host,\n"
+	      "                       swept after the files unless --root is given;\n"
+	      "                       docs/live-host.md)\n"
+	      "  --proc-max-bytes SIZE, --proc-time-limit S, --no-memory, --no-sockets\n"
+	      "                       bounds and parts of the process sweep\n"
 	      "  --intel FILE|DIR     import this intel into the case first, then sweep with\n"
 	      "                       all of the case's intel (repeatable); intel that\n"
 	      "                       cannot be fully used makes the sweep incomplete\n"
@@ -604,6 +648,11 @@ int cli_record_file(struct cli_recorder *r, const struct cs_file_finding *ff)
 int cli_record_log(struct cli_recorder *r, const struct cs_log_hit *h)
 {
 	return on_log_hit(&r->ss, h);
+}
+
+int cli_record_proc(struct cli_recorder *r, const struct cs_proc_finding *pf)
+{
+	return on_proc_finding(&r->ss, pf);
 }
 
 int cli_recorder_save(struct cli_recorder *r, struct cs_store *st, const char *what,
@@ -724,9 +773,10 @@ static json_t *finding_json(const struct cs_finding_rec *f)
 {
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:s, s:s, s:I, s:I, s:I}", "record",
 	                 "finding", "host", f->host, "kind",
-	                 f->kind == CS_FIND_FILE  ? "file"
-	                 : f->kind == CS_FIND_LOG ? "log"
-	                                          : "software",
+	                 f->kind == CS_FIND_FILE      ? "file"
+	                 : f->kind == CS_FIND_LOG     ? "log"
+	                 : f->kind == CS_FIND_PROCESS ? "process"
+	                                              : "software",
 	                 "evidence", f->evidence, "location", f->location, "observed", f->observed,
 	                 "indicator_kind", f->ind_kind, "indicator", f->ind_value, "first_seen_ms",
 	                 (json_int_t)f->first_seen_ms, "last_seen_ms", (json_int_t)f->last_seen_ms,
@@ -825,6 +875,40 @@ static char *coverage_json(struct sweep_state *ss, const struct cs_scan_result *
 	return s;
 }
 
+/*
+ * The running processes of the live host (docs/live-host.md), after the
+ * file sweep: the files it read and that did not change since are matched
+ * from the inventory it has just recorded, so each file is read once per
+ * sweep.
+ */
+static int sweep_processes(struct sweep_state *ss, struct cs_store *st, const struct cs_matcher *m,
+                           const struct cs_proc_opts *po, struct cs_proc_result *res)
+{
+	struct cs_proc_opts o = *po;
+	struct cs_inventory *inv = cs_inventory_new();
+	char digest[80];
+	int rc;
+
+	if (!inv)
+		return CS_ERR_NOMEM;
+	if (cs_store_inventory_load(st, ss->host, inv, digest, sizeof(digest)) == CS_OK) {
+		o.known = inv;
+		o.known_yara_valid = strcmp(digest, cs_matcher_yara_digest(m)) == 0;
+	}
+	o.interrupt = &cli_interrupted;
+	o.on_finding = on_proc_finding;
+	o.on_diag = on_quiet_diag;
+	o.userdata = ss;
+	if (geteuid() != 0 && !ss->g->json)
+		cli_err("not running as root: the process sweep reads only this user's processes "
+		        "fully (the sweep is incomplete)");
+	rc = cs_scan_processes(m, &o, res);
+	cs_inventory_free(inv);
+	if (!rc)
+		ss->proc = res;
+	return rc;
+}
+
 int cmd_sweep(int argc, char **argv, struct cli_global *g)
 {
 	struct sweep_state ss;
@@ -854,7 +938,12 @@ int cmd_sweep(int argc, char **argv, struct cli_global *g)
 	uint64_t v;
 	double max_runtime = 0, t0 = cli_now();
 	double t_intel = 0, t_files = 0, t_logs = 0, t_sw = 0;
+	struct cs_proc_opts po;
+	struct cs_proc_result pr;
+	int no_processes = 0;
 
+	cs_proc_opts_init(&po);
+	memset(&pr, 0, sizeof(pr));
 	memset(&ss, 0, sizeof(ss));
 	memset(&lr, 0, sizeof(lr));
 	memset(&fr, 0, sizeof(fr));
@@ -873,6 +962,15 @@ int cmd_sweep(int argc, char **argv, struct cli_global *g)
 			goto out;
 		if (r > 0)
 			continue;
+		r = cli_proc_option(&po, argc, argv, &k);
+		if (r < 0)
+			goto out;
+		if (r > 0)
+			continue;
+		if (strcmp(a, "--no-processes") == 0) {
+			no_processes = 1;
+			continue;
+		}
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
 			sweep_usage(stdout);
 			exit_code = CS_EXIT_OK;
@@ -1085,6 +1183,15 @@ int cmd_sweep(int argc, char **argv, struct cli_global *g)
 		if (!unrecorded && cs_store_software_save(st, sweep, ps))
 			cli_err("cannot record the software: %s", cs_store_errmsg(st));
 	}
+	/* The live host's processes (not under --root: a folder runs nothing). */
+	if (!no_processes && strcmp(root, "/") == 0 && !cli_interrupted &&
+	    !(max_runtime > 0 && cli_now() - t0 > max_runtime)) {
+		rc = sweep_processes(&ss, st, m, &po, &pr);
+		if (rc) {
+			cli_err("process sweep stopped: %s", cs_strerror(rc));
+			goto out;
+		}
+	}
 	t_sw = cli_now();
 	if (cli_interrupted)
 		stop = STOP_INTERRUPT;
@@ -1093,6 +1200,7 @@ int cmd_sweep(int argc, char **argv, struct cli_global *g)
 	         (max_runtime > 0 && cli_now() - t0 > max_runtime))
 		stop = STOP_TIME;
 	incomplete = fr.incomplete || lr.incomplete || sw_incomplete || stop ||
+	             (ss.proc && ss.proc->incomplete) ||
 	             cli_gaps_total(&ss.gaps, CLI_INTEL_REJECTED) ||
 	             cli_gaps_total(&ss.gaps, CLI_INTEL_UNREADABLE);
 	/* Workers report in the order they finish: the answer is given in
@@ -1241,9 +1349,10 @@ static int on_db_finding(void *ud, const struct cs_finding_rec *f, int64_t first
 		json_t *o = json_pack(
 		        "{s:s, s:s, s:s, s:s, s:s, s:s?, s:s, s:s, s:I, s:I, s:I, s:I, s:I}",
 		        "record", "finding", "host", cli_utf8(f->host), "kind",
-		        f->kind == CS_FIND_FILE  ? "file"
-		        : f->kind == CS_FIND_LOG ? "log"
-		                                 : "software",
+		        f->kind == CS_FIND_FILE      ? "file"
+		        : f->kind == CS_FIND_LOG     ? "log"
+		        : f->kind == CS_FIND_PROCESS ? "process"
+		                                     : "software",
 		        "evidence", f->evidence, "location", cli_utf8(f->location), "observed",
 		        cli_utf8(f->observed), "indicator_kind", f->ind_kind, "indicator",
 		        cli_utf8(f->ind_value), "first_seen_ms", (json_int_t)f->first_seen_ms,
@@ -1261,9 +1370,10 @@ static int on_db_finding(void *ud, const struct cs_finding_rec *f, int64_t first
 		return 0;
 	}
 	printf("%s  %-4s %-10s %s  %s %s  first %s  last %s  x%llu\n", cli_safe(f->host),
-	       f->kind == CS_FIND_FILE  ? "file"
-	       : f->kind == CS_FIND_LOG ? "log"
-	                                : "sw",
+	       f->kind == CS_FIND_FILE      ? "file"
+	       : f->kind == CS_FIND_LOG     ? "log"
+	       : f->kind == CS_FIND_PROCESS ? "proc"
+	                                    : "sw",
 	       cli_safe(f->evidence), cli_safe(f->location), cli_safe(f->ind_kind),
 	       cli_safe(f->ind_value), ms_text(f->first_seen_ms, a, sizeof(a)),
 	       ms_text(f->last_seen_ms, b, sizeof(b)), (unsigned long long)f->count);
@@ -1291,7 +1401,7 @@ int cmd_findings(int argc, char **argv, struct cli_global *g)
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0 || k + 1 >= argc) {
 			int help = strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0;
 
-			fputs("usage: chainsweep findings [--host H] [--kind file|log|software]\n"
+			fputs("usage: chainsweep findings [--host H] [--kind file|log|software|process]\n"
 			      "                           [--label L] [--indicator V]\n"
 			      "                           [--since T] [--until T]\n"
 			      "\n"
@@ -1323,9 +1433,10 @@ int cmd_findings(int argc, char **argv, struct cli_global *g)
 			kind = strcmp(kk, "file") == 0       ? CS_FIND_FILE
 			       : strcmp(kk, "log") == 0      ? CS_FIND_LOG
 			       : strcmp(kk, "software") == 0 ? CS_FIND_SOFTWARE
+			       : strcmp(kk, "process") == 0  ? CS_FIND_PROCESS
 			                                     : -1;
 			if (kind < 0) {
-				cli_err("--kind: file, log or software");
+				cli_err("--kind: file, log, software or process");
 				return CS_EXIT_ERROR;
 			}
 		} else {
