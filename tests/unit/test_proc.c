@@ -21,8 +21,11 @@
 #include <sys/wait.h>
 
 #include <openssl/evp.h>
+#include <sqlite3.h>
 
 #include "chainsweep/proc.h"
+#include "chainsweep/report.h"
+#include "chainsweep/store.h"
 #include "chainsweep/scan.h"
 #include "core/core_int.h"
 #include "scan/proc_int.h"
@@ -418,6 +421,156 @@ static void test_live_process(void **state)
 	free(twin);
 }
 
+/* ---- the case and the reports ---- */
+
+#define PROC_JSON                                                                                  \
+	"{\"pid\":4242,\"ppid\":4200,\"comm\":\"target\",\"exe\":\"/tmp/t/target\","        \
+	"\"exe_deleted\":true,\"user\":\"root\",\"start\":\"2026-12-05T10:00:00Z\","           \
+	"\"parents\":[{\"pid\":4200,\"comm\":\"bash\",\"exe\":\"/usr/bin/bash\"},"          \
+	"{\"pid\":1,\"comm\":\"init\",\"exe\":\"/sbin/init\"}],\"place\":\"memory\","       \
+	"\"region\":{\"start\":\"0x1000\",\"end\":\"0x2000\",\"perms\":\"rw-p\","          \
+	"\"name\":\"[heap]\"}}"
+
+static void proc_rec(struct cs_finding_rec *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->kind = CS_FIND_PROCESS;
+	f->host = "ws-01";
+	f->evidence = "yara";
+	f->location = "pid 4242 /tmp/t/target (deleted): memory 1000-2000 rw-p [heap]";
+	f->observed = "CS_Live_Memory_Marker";
+	f->ind_kind = "yara-rule";
+	f->ind_value = "CS_Live_Memory_Marker";
+	f->confidence = -1;
+	f->first_seen_ms = f->last_seen_ms = 1796464800000;
+	f->count = 1;
+	f->process = PROC_JSON;
+}
+
+static char *render(int (*fn)(FILE *, const struct cs_report *), const struct cs_report *r)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	assert_int_equal(fn(f, r), CS_OK);
+	fclose(f);
+	return buf;
+}
+
+static void test_report_process(void **state)
+{
+	struct cs_finding_rec f;
+	struct cs_report r;
+	char *out;
+
+	(void)state;
+	proc_rec(&f);
+	memset(&r, 0, sizeof(r));
+	r.title = "t";
+	r.findings = &f;
+	r.nfindings = 1;
+	out = render(cs_report_jsonl, &r);
+	assert_non_null(strstr(out, "\"kind\":\"process\""));
+	assert_non_null(strstr(out, "\"process\":{"));
+	assert_non_null(strstr(out, "\"exe_deleted\":true"));
+	assert_non_null(strstr(out, "\"process\":1")); /* by_kind */
+	free(out);
+	out = render(cs_report_html, &r);
+	/* The tree: init, then bash, then the process marked, with the region. */
+	assert_non_null(strstr(out, "class=\"ptree mono\""));
+	assert_true(strstr(out, ">1 init") < strstr(out, ">4200 bash"));
+	assert_true(strstr(out, ">4200 bash") < strstr(out, "<strong>4242 target</strong>"));
+	assert_non_null(strstr(out, "0x1000-0x2000 rw-p [heap]"));
+	assert_non_null(strstr(out, "running process"));
+	free(out);
+	/* A damaged process object is left out, not a failure. */
+	f.process = "{not json";
+	out = render(cs_report_jsonl, &r);
+	assert_null(strstr(out, "\"process\":{"));
+	free(out);
+	out = render(cs_report_html, &r);
+	assert_null(strstr(out, "class=\"ptree mono\""));
+	free(out);
+}
+
+struct got {
+	int n;
+	char process[2048];
+};
+
+static int on_db(void *ud, const struct cs_finding_rec *f, int64_t a, int64_t b)
+{
+	struct got *g = ud;
+
+	(void)a;
+	(void)b;
+	if (f->kind != CS_FIND_PROCESS)
+		return 0;
+	g->n++;
+	snprintf(g->process, sizeof(g->process), "%s", f->process ? f->process : "");
+	return 0;
+}
+
+static void test_store_process(void **state)
+{
+	char *dir = cs_test_tmpdir(), *db;
+	struct cs_store *st = NULL;
+	struct cs_finding_rec f;
+	struct got g;
+	int64_t sweep;
+
+	(void)state;
+	assert_true(asprintf(&db, "%s/case.db", dir) > 0);
+	assert_int_equal(cs_store_open(db, &st), CS_OK);
+	assert_int_equal(cs_store_sweep_begin(st, "ws-01", "processes", &sweep), CS_OK);
+	proc_rec(&f);
+	assert_int_equal(cs_store_finding_put(st, sweep, &f), CS_OK);
+	assert_int_equal(cs_store_sweep_end(st, sweep, "{}", 0), CS_OK);
+	memset(&g, 0, sizeof(g));
+	assert_int_equal(cs_store_findings(st, NULL, CS_FIND_PROCESS, on_db, &g), CS_OK);
+	assert_int_equal(g.n, 1);
+	assert_string_equal(g.process, PROC_JSON);
+	cs_store_close(st);
+	free(db);
+
+	/* A case from before process findings: a reader sees no process, the
+	 * first write adds the column. */
+	assert_true(asprintf(&db, "%s/old.db", dir) > 0);
+	assert_int_equal(cs_store_open(db, &st), CS_OK);
+	cs_store_close(st);
+	{
+		sqlite3 *q;
+
+		assert_int_equal(sqlite3_open(db, &q), SQLITE_OK);
+		assert_int_equal(
+		        sqlite3_exec(q,
+		                     "CREATE TABLE finding(id INTEGER PRIMARY KEY, host INTEGER NOT "
+		                     "NULL, kind INTEGER NOT NULL, evidence TEXT NOT NULL, location "
+		                     "BLOB NOT NULL, observed TEXT, ind_kind TEXT NOT NULL, ind_value "
+		                     "TEXT NOT NULL, first_seen INTEGER NOT NULL DEFAULT 0, last_seen "
+		                     "INTEGER NOT NULL DEFAULT 0, count INTEGER NOT NULL DEFAULT 0, "
+		                     "first_sweep INTEGER NOT NULL, last_sweep INTEGER NOT NULL, sha256 "
+		                     "TEXT, sha1 TEXT, md5 TEXT, UNIQUE(host, kind, evidence, location, "
+		                     "ind_kind, ind_value));",
+		                     NULL, NULL, NULL),
+		        SQLITE_OK);
+		sqlite3_close(q);
+	}
+	assert_int_equal(cs_store_open(db, &st), CS_OK);
+	assert_int_equal(cs_store_sweep_begin(st, "ws-01", "processes", &sweep), CS_OK);
+	assert_int_equal(cs_store_finding_put(st, sweep, &f), CS_OK);
+	memset(&g, 0, sizeof(g));
+	assert_int_equal(cs_store_findings(st, NULL, CS_FIND_PROCESS, on_db, &g), CS_OK);
+	assert_int_equal(g.n, 1);
+	assert_string_equal(g.process, PROC_JSON);
+	cs_store_close(st);
+	cs_test_rmtree(dir);
+	free(dir);
+	free(db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -425,6 +578,8 @@ int main(void)
 	        cmocka_unit_test(test_maps_long_line),
 	        cmocka_unit_test(test_net_lines),
 	        cmocka_unit_test(test_stat_lines),
+	        cmocka_unit_test(test_report_process),
+	        cmocka_unit_test(test_store_process),
 	        cmocka_unit_test(test_live_process),
 	};
 
