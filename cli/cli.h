@@ -259,6 +259,8 @@ int cli_proc_rec(const struct cs_intel *in, const char *host, const struct cs_pr
 int cli_proc_option(struct cs_proc_opts *o, int argc, char **argv, int *i);
 void cli_proc_summary(const struct cs_proc_result *r, FILE *out);
 int cmd_scan_processes(int argc, char **argv, struct cli_global *g);
+int cmd_watch(int argc, char **argv, struct cli_global *g);
+int cmd_restore(int argc, char **argv, struct cli_global *g);
 
 int cmd_logs(int argc, char **argv, struct cli_global *g);
 int cmd_scan(int argc, char **argv, struct cli_global *g);

@@ -240,6 +240,12 @@ static void usage(FILE *f)
 	      "                      every product version and host downstream of a\n"
 	      "                      compromised vendor, environment, product or version,\n"
 	      "                      with the path that reaches it\n"
+	      "  watch [--quarantine DIR] [--mount] PATH...\n"
+	      "                      as root, deny the execution of listed files and find\n"
+	      "                      listed files as they are written (fanotify; inotify\n"
+	      "                      and detect only without root; chainsweep watch --help)\n"
+	      "  restore --quarantine DIR [ID]\n"
+	      "                      put a quarantined file back (no ID: list them)\n"
 	      "  version             print the version\n"
 	      "  help                this text\n"
 	      "\n"
@@ -367,6 +373,10 @@ static int run(int argc, char **argv)
 		return cmd_correlate(argc - i, argv + i, &g);
 	if (strcmp(argv[i], "exposure") == 0)
 		return cmd_exposure(argc - i, argv + i, &g);
+	if (strcmp(argv[i], "watch") == 0)
+		return cmd_watch(argc - i, argv + i, &g);
+	if (strcmp(argv[i], "restore") == 0)
+		return cmd_restore(argc - i, argv + i, &g);
 	if (strcmp(argv[i], "version") == 0) {
 		printf("chainsweep %s\n", CS_VERSION);
 		return CS_EXIT_OK;

@@ -43,9 +43,9 @@ struct cs_watch_finding {
 typedef int (*cs_watch_finding_fn)(void *userdata, const struct cs_watch_finding *f);
 
 /* Asked about every `reload_seconds` from a thread of the watcher:
- * return 1 with *out set to a new matcher to use it from now on (the
- * old one is handed back through `retire` once nothing uses it), 0 to
- * keep the current one. */
+ * return 1 with *out set to a new matcher to use it from now on, 0 to
+ * keep the current one. The old one is handed to `retire` while no scan
+ * runs (scans wait for it to return), and is never used again. */
 typedef int (*cs_watch_reload_fn)(void *userdata, const struct cs_matcher **out);
 typedef void (*cs_watch_retire_fn)(void *userdata, const struct cs_matcher *old);
 

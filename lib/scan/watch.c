@@ -672,6 +672,10 @@ static void *reloader(void *arg)
 		pthread_rwlock_wrlock(&w->mlock);
 		old = w->m;
 		w->m = nm;
+		/* No scan runs while the lock is held: the old matcher (and
+		 * what the caller keeps with it) can go now. */
+		if (w->o->retire)
+			w->o->retire(w->o->userdata, old);
 		pthread_rwlock_unlock(&w->mlock);
 		/* Old verdicts were the old intel's. */
 		pthread_mutex_lock(&w->lock);
@@ -680,8 +684,6 @@ static void *reloader(void *arg)
 		w->ncache = 0;
 		pthread_mutex_unlock(&w->lock);
 		add(&w->st->reloads, 1);
-		if (w->o->retire)
-			w->o->retire(w->o->userdata, old);
 	}
 }
 
