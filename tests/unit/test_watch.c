@@ -186,6 +186,21 @@ static void halt(struct env *e)
 	e->joined = 1;
 }
 
+/* Start again with changed options (they are read while watching). */
+static void restart(struct env *e)
+{
+	halt(e);
+	e->stop = 0;
+	e->joined = 0;
+	e->ready = 0;
+	assert_int_equal(pthread_create(&e->th, NULL, run, e), 0);
+	pthread_mutex_lock(&e->lock);
+	while (!e->ready)
+		pthread_cond_wait(&e->cv, &e->lock);
+	pthread_mutex_unlock(&e->lock);
+	assert_int_equal(e->rc, CS_OK);
+}
+
 static void stop(struct env *e)
 {
 	halt(e);
@@ -395,6 +410,130 @@ static void test_write_burst(void **state)
 	/* Every write was seen, coalesced or reported as lost. */
 }
 
+/* A decision slower than decide_within: allowed and counted (fail-open),
+ * or denied (fail-closed). The listed binary is padded to 48 MiB so that
+ * reading and hashing it takes far longer than the 1 ms allowed. */
+static void late_exec(int fail_closed)
+{
+	char hex[65], listed[4200];
+	struct env *e;
+	int status = -1, fd;
+	static char zeros[1 << 20];
+
+	snprintf(listed, sizeof(listed), "%s/big-target", CS_BUILD_DIR);
+	copy_exec(CS_PROC_TARGET, listed);
+	fd = open(listed, O_WRONLY | O_APPEND);
+	assert_true(fd >= 0);
+	for (int i = 0; i < 48; i++)
+		assert_int_equal(write(fd, zeros, sizeof(zeros)), (ssize_t)sizeof(zeros));
+	close(fd);
+	sha256_file(listed, hex);
+	e = start(0, 0, hex);
+	e->o.decide_within_ms = 1;
+	e->o.fail_closed = fail_closed;
+	restart(e);
+	{
+		char in[4300];
+
+		snprintf(in, sizeof(in), "%s/big", e->dir);
+		copy_exec(listed, in);
+		unlink(listed);
+		if (fail_closed) {
+			assert_int_equal(try_exec(in, &status), EPERM);
+		} else {
+			assert_int_equal(try_exec(in, &status), 0);
+			assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+			/* Found all the same, after it was allowed. */
+			wait_for(e, &e->detected, 1, 5000);
+			assert_int_equal(e->detected, 1);
+		}
+	}
+	halt(e);
+	assert_int_equal(e->st.exec_late, 1);
+	assert_int_equal(e->st.exec_denied, fail_closed ? 1 : 0);
+	stop(e);
+}
+
+static void test_late_decision(void **state)
+{
+	(void)state;
+	if (!need_root())
+		skip();
+	late_exec(0);
+	late_exec(1);
+}
+
+/* The intel changes while watching: the new matcher is used from the
+ * swap on, the old one retired while no scan runs. */
+struct reload_env {
+	struct cs_intel *in;
+	struct cs_matcher *m;
+	int asked, retired;
+};
+static struct reload_env reload_env;
+
+static int give_new(void *ud, const struct cs_matcher **out)
+{
+	(void)ud;
+	if (reload_env.asked++ || !reload_env.m)
+		return 0;
+	*out = reload_env.m;
+	return 1;
+}
+
+static void retire_old(void *ud, const struct cs_matcher *old)
+{
+	(void)ud;
+	(void)old;
+	reload_env.retired++;
+}
+
+static void test_reload(void **state)
+{
+	static const char rule2[] =
+	        "rule CS_Watch_Second { strings: $m = \"CHAINSWEEP-BENIGN-SECOND-MARKER\" "
+	        "condition: $m }\n";
+	struct cs_import_stats is;
+	char path[4200];
+	struct env *e;
+	int i;
+
+	(void)state;
+	if (!need_root())
+		skip();
+	memset(&reload_env, 0, sizeof(reload_env));
+	reload_env.in = cs_intel_new();
+	memset(&is, 0, sizeof(is));
+	assert_int_equal(cs_intel_import_mem(reload_env.in, "s.yar", rule2, strlen(rule2), &is),
+	                 CS_OK);
+	cs_intel_finalize(reload_env.in);
+	assert_int_equal(cs_matcher_new(reload_env.in, NULL, NULL, &reload_env.m), CS_OK);
+	e = start(0, 0, "0000000000000000000000000000000000000000000000000000000000000000");
+	e->o.reload = give_new;
+	e->o.retire = retire_old;
+	e->o.reload_seconds = 0.2;
+	restart(e);
+	/* Before the swap the first marker is found; keep writing the second
+	 * one until the new intel finds it. */
+	for (i = 0; i < 50 && e->detected == 0; i++) {
+		snprintf(path, sizeof(path), "%s/second-%d.txt", e->dir, i);
+		write_file(path, "CHAINSWEEP-BENIGN-SECOND-MARKER\n", 0644);
+		wait_for(e, &e->detected, 1, 100);
+	}
+	assert_int_equal(e->detected, 1);
+	assert_int_equal(reload_env.retired, 1);
+	/* The old intel is gone: its marker is not found any more. */
+	snprintf(path, sizeof(path), "%s/first.txt", e->dir);
+	write_file(path, MARKER "\n", 0644);
+	wait_for(e, &e->detected, 2, 500);
+	assert_int_equal(e->detected, 1);
+	halt(e);
+	assert_int_equal(e->st.reloads, 1);
+	stop(e);
+	cs_matcher_free(reload_env.m);
+	cs_intel_free(reload_env.in);
+}
+
 static void test_inotify_fallback(void **state)
 {
 	char path[4200];
@@ -421,6 +560,8 @@ int main(void)
 	        cmocka_unit_test(test_written_found),
 	        cmocka_unit_test(test_quarantine_restore),
 	        cmocka_unit_test(test_write_burst),
+	        cmocka_unit_test(test_late_decision),
+	        cmocka_unit_test(test_reload),
 	        cmocka_unit_test(test_inotify_fallback),
 	};
 
