@@ -882,6 +882,7 @@ static YR_MEMORY_BLOCK *mem_at(struct mscan *ms)
 			ms->pos = r->start;
 		if (ms->pos >= r->end) {
 			ms->ri++;
+			ms->pos = 0; /* the regions are not in address order */
 			continue;
 		}
 		if (!ms->budget) {
@@ -1026,6 +1027,28 @@ static int mem_cb(YR_SCAN_CONTEXT *ctx, int msg, void *data, void *ud)
 	return CALLBACK_CONTINUE;
 }
 
+/* The order regions are read in: the heap and stacks first, then the
+ * smaller before the larger, so that the byte bound is spent on what a
+ * process has written rather than on a huge reservation (a JIT's or a
+ * sanitizer's) that is mostly zero pages. */
+static int region_rank(const struct region *r)
+{
+	return strcmp(r->name, "[heap]") == 0 || strncmp(r->name, "[stack", 6) == 0 ? 0 : 1;
+}
+
+static int cmp_region(const void *a, const void *b)
+{
+	const struct region *x = a, *y = b;
+	int rx = region_rank(x), ry = region_rank(y);
+	uint64_t sx = x->end - x->start, sy = y->end - y->start;
+
+	if (rx != ry)
+		return rx - ry;
+	if (sx != sy)
+		return sx < sy ? -1 : 1;
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
 static int scan_memory(struct pscan *s, YR_SCANNER *sc, struct pr *p)
 {
 	YR_MEMORY_BLOCK_ITERATOR it;
@@ -1035,6 +1058,7 @@ static int scan_memory(struct pscan *s, YR_SCANNER *sc, struct pr *p)
 
 	if (!p->nreg)
 		return CS_OK;
+	qsort(p->reg, p->nreg, sizeof(*p->reg), cmp_region);
 	memset(&ms, 0, sizeof(ms));
 	ms.s = s;
 	ms.p = p;
