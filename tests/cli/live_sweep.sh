@@ -33,7 +33,7 @@ grep -q "^  Processes (1):" "$tmp/out.txt" || fail "no process in the answer: $(
 grep -q "pid $pid $tmp/target (deleted): exe  hash sha256" "$tmp/out.txt" ||
 	fail "the process is not named: $(cat "$tmp/out.txt")"
 grep -q "  processes: .* scanned" "$tmp/out.txt" || fail "no process summary"
-"$cs" --db "$db" findings --kind process >"$tmp/f.txt"
+"$cs" --db "$db" findings --kind process >"$tmp/f.txt" 2>/dev/null
 grep -q "proc hash .*pid $pid " "$tmp/f.txt" || fail "findings: $(cat "$tmp/f.txt")"
 "$cs" --db "$db" report --out "$tmp" >/dev/null 2>&1
 jq -s -e --argjson p "$pid" 'map(select(.record == "finding" and .kind == "process"
@@ -45,4 +45,20 @@ mkdir "$tmp/root"
 "$cs" --db "$db" sweep --root "$tmp/root" --intel "$tmp/intel.txt" --no-logs --no-software \
 	>"$tmp/out2.txt" 2>&1
 grep -q "processes:" "$tmp/out2.txt" && fail "--root swept processes"
+# Without root: said at once, a partial answer, exit 3 (nothing found).
+if setpriv --reuid=65534 --regid=65534 --clear-groups true 2>/dev/null; then
+	mkdir -m 1777 "$tmp/nobody"
+	chmod 755 "$tmp"
+	cp "$tmp/intel.txt" "$tmp/nobody/intel.txt"
+	chmod 644 "$tmp/nobody/intel.txt"
+	setpriv --reuid=65534 --regid=65534 --clear-groups env HOME="$tmp/nobody" \
+		"$cs" --db "$tmp/nobody/case.db" scan processes --intel "$tmp/nobody/intel.txt" \
+		--no-record >"$tmp/nobody/out.txt" 2>"$tmp/nobody/err.txt"
+	rc=$?
+	[ "$rc" = 3 ] || fail "not root: exit $rc: $(cat "$tmp/nobody/err.txt")"
+	grep -q "not running as root" "$tmp/nobody/err.txt" || fail "not root: not said"
+	grep -q "NOT ROOT" "$tmp/nobody/err.txt" || fail "not root: not in the summary"
+else
+	echo "SKIP: not-root part (no setpriv)"
+fi
 echo "live sweep: ok"
