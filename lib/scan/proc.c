@@ -854,7 +854,8 @@ struct mscan {
 	int memfd;
 	size_t ri;        /* region */
 	uint64_t pos;     /* next address in it */
-	uint64_t budget;  /* bytes left */
+	uint64_t budget;  /* bytes left in this pass */
+	uint64_t budget0; /* the bound of one pass */
 	unsigned char *buf;
 	size_t bufcap;
 	YR_MEMORY_BLOCK blk;
@@ -911,8 +912,11 @@ static YR_MEMORY_BLOCK *mem_first(YR_MEMORY_BLOCK_ITERATOR *it)
 {
 	struct mscan *ms = it->context;
 
+	/* libyara's modules (elf, pe, math, hash) walk the blocks again from
+	 * the first: each pass has the whole bound. */
 	ms->ri = 0;
 	ms->pos = 0;
+	ms->budget = ms->budget0;
 	return mem_at(ms);
 }
 
@@ -1062,7 +1066,7 @@ static int scan_memory(struct pscan *s, YR_SCANNER *sc, struct pr *p)
 	memset(&ms, 0, sizeof(ms));
 	ms.s = s;
 	ms.p = p;
-	ms.budget = s->o.max_bytes ? s->o.max_bytes : (uint64_t)256 << 20;
+	ms.budget0 = s->o.max_bytes ? s->o.max_bytes : (uint64_t)256 << 20;
 	ms.t0 = now();
 	ms.limit = limit;
 	ms.blk.context = &ms;
