@@ -819,6 +819,15 @@ static void answer_json(struct sweep_state *ss, const struct cs_scan_result *fr,
 			                            ps, (enum cs_pkg_count)k)));
 		json_object_set_new(o, "software", sw);
 	}
+	if (ss->proc)
+		json_object_set_new(
+		        o, "processes",
+		        json_pack("{s:I, s:I, s:I, s:I, s:b, s:b}", "scanned",
+		                  (json_int_t)ss->proc->scanned, "vanished",
+		                  (json_int_t)ss->proc->vanished, "files",
+		                  (json_int_t)ss->proc->files, "memory_bytes",
+		                  (json_int_t)ss->proc->memory_bytes, "not_root",
+		                  ss->proc->not_root, "incomplete", ss->proc->incomplete));
 	json_object_set_new(o, "not_read", cli_gaps_json(&ss->gaps));
 	cli_json_print(o);
 }

@@ -51,7 +51,7 @@ struct job {
 	int pid;
 	int perm;
 	uint64_t dev, ino;
-	int64_t ctime_s, ctime_ns;
+	int64_t ctime_s, ctime_ns, mtime;
 	int64_t size;
 	int done, deny, orphan;
 	struct job *next;
@@ -194,12 +194,19 @@ static int on_hit(void *ud, const struct cs_file_finding *ff)
 	struct scan_ctx *c = ud;
 	struct watcher *w = c->w;
 	struct cs_watch_finding wf;
+	struct cs_file_finding f2 = *ff;
 	int rc = 0;
 
 	if (!ff->indicator)
 		return 0;
+	/* The file's own times and inode (the scan saw only its bytes). */
+	if (!ff->member_depth) {
+		f2.mtime = c->j->mtime;
+		f2.ctime = c->j->ctime_s;
+		f2.inode = c->j->ino;
+	}
 	memset(&wf, 0, sizeof(wf));
-	wf.file = ff;
+	wf.file = &f2;
 	wf.pid = c->j->pid;
 	wf.action = CS_WATCH_DETECTED;
 	if (c->j->perm && !w->o->no_deny) {
@@ -389,6 +396,7 @@ static struct job *new_job(int fd, int pid, int perm)
 		j->ino = (uint64_t)st.st_ino;
 		j->ctime_s = (int64_t)st.st_ctim.tv_sec;
 		j->ctime_ns = (int64_t)st.st_ctim.tv_nsec;
+		j->mtime = (int64_t)st.st_mtim.tv_sec;
 		j->size = S_ISREG(st.st_mode) ? (int64_t)st.st_size : -1;
 	} else {
 		j->size = -1;

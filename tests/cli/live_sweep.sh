@@ -40,6 +40,12 @@ jq -s -e --argjson p "$pid" 'map(select(.record == "finding" and .kind == "proce
 	and .process.pid == $p and .process.exe_deleted == true and .process.place == "exe"))
 	| length == 1' "$tmp/findings.jsonl" >/dev/null || fail "JSONL: $(cat "$tmp/findings.jsonl")"
 grep -q "<strong>$pid target</strong>" "$tmp/report.html" || fail "HTML: no process tree"
+# --json: the summary says what the process sweep saw.
+"$cs" --db "$db" --json sweep --exclude '/*' --no-logs --no-software >"$tmp/j.txt" 2>/dev/null
+jq -s -e 'map(select(.record == "summary"))[0].processes.scanned >= 1' "$tmp/j.txt" >/dev/null ||
+	fail "--json: no process summary"
+jq -s -e 'map(select(.record == "finding" and .kind == "process")) | length >= 1' "$tmp/j.txt" \
+	>/dev/null || fail "--json: no process finding"
 # Under --root the processes are not swept.
 mkdir "$tmp/root"
 "$cs" --db "$db" sweep --root "$tmp/root" --intel "$tmp/intel.txt" --no-logs --no-software \

@@ -46,6 +46,7 @@ struct env {
 	/* findings seen */
 	int denied, detected, quarantined;
 	char last_path[4096];
+	int64_t last_mtime;
 	char qid[128];
 };
 
@@ -122,6 +123,7 @@ static int on_finding(void *ud, const struct cs_watch_finding *f)
 		snprintf(e->qid, sizeof(e->qid), "%s", f->quarantine_id);
 	}
 	snprintf(e->last_path, sizeof(e->last_path), "%s", f->file->path);
+	e->last_mtime = f->file->mtime;
 	pthread_cond_broadcast(&e->cv);
 	pthread_mutex_unlock(&e->lock);
 	return 0;
@@ -320,6 +322,7 @@ static void test_written_found(void **state)
 	assert_int_equal(e->detected, 1);
 	assert_true(t < 1.0);
 	assert_string_equal(e->last_path, path);
+	assert_true(e->last_mtime > 0); /* the file's own time, for the case */
 	stop(e);
 }
 
