@@ -108,11 +108,11 @@ static json_t *proc_json(const struct cs_proc_finding *f)
 			for (k = 0; k < m->data_len; k++)
 				snprintf(hex + 2 * k, 3, "%02x", m->data[k]);
 			hex[2 * m->data_len] = '\0';
-			json_array_append_new(a, json_pack("{s:s, s:I, s:I, s:s}", "id", m->id,
-			                                   f->place == CS_PROC_MEMORY ? "address"
-			                                                              : "offset",
-			                                   (json_int_t)m->offset, "length",
-			                                   (json_int_t)m->len, "data_hex", hex));
+			json_array_append_new(
+			        a, json_pack("{s:s, s:I, s:I, s:s}", "id", m->id,
+			                     f->place == CS_PROC_MEMORY ? "address" : "offset",
+			                     (json_int_t)m->offset, "length", (json_int_t)m->len,
+			                     "data_hex", hex));
 		}
 		json_object_set_new(o, "strings", a);
 	}
@@ -152,7 +152,10 @@ int cli_proc_rec(const struct cs_intel *in, const char *host, const struct cs_pr
 				snprintf(src, sizeof(src), "%s:%llu", si.file ? si.file : "?",
 				         (unsigned long long)si.line);
 			else
-				snprintf(src, sizeof(src), "%s", si.ref ? si.ref : si.file ? si.file : "?");
+				snprintf(src, sizeof(src), "%s",
+				         si.ref    ? si.ref
+				         : si.file ? si.file
+				                   : "?");
 			f->source = strdup(src);
 		}
 	}
@@ -277,7 +280,8 @@ static json_t *proc_coverage(const struct cs_proc_result *r)
 		json_object_set_new(gaps, "memory-timeout",
 		                    json_integer((json_int_t)r->memory_timeouts));
 	if (r->memory_errors)
-		json_object_set_new(gaps, "memory-error", json_integer((json_int_t)r->memory_errors));
+		json_object_set_new(gaps, "memory-error",
+		                    json_integer((json_int_t)r->memory_errors));
 	o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "processes", (json_int_t)r->scanned,
 	              "vanished", (json_int_t)r->vanished, "files", (json_int_t)r->files,
 	              "memory_bytes", (json_int_t)r->memory_bytes, "regions",
@@ -305,7 +309,8 @@ void cli_proc_summary(const struct cs_proc_result *r, FILE *out)
 	if (r->not_root)
 		fprintf(out, "    NOT ROOT: other users' processes were not fully read\n");
 	if (r->denied)
-		fprintf(out, "    processes partly unreadable: %llu\n", (unsigned long long)r->denied);
+		fprintf(out, "    processes partly unreadable: %llu\n",
+		        (unsigned long long)r->denied);
 	if (r->files_unreadable)
 		fprintf(out, "    mapped files unreadable: %llu\n",
 		        (unsigned long long)r->files_unreadable);
@@ -498,9 +503,10 @@ int cmd_scan_processes(int argc, char **argv, struct cli_global *g)
 	if (ps.rec) {
 		json_t *cov = proc_coverage(&res);
 
-		if (!cov || cli_recorder_save(ps.rec, st, "processes", cov,
-		                              res.incomplete || bad.n != 0))
-			fputs("chainsweep: warning: the findings above were not recorded in the case "
+		if (!cov ||
+		    cli_recorder_save(ps.rec, st, "processes", cov, res.incomplete || bad.n != 0))
+			fputs("chainsweep: warning: the findings above were not recorded in the "
+			      "case "
 			      "(--no-record to skip)\n",
 			      stderr);
 		json_decref(cov);
@@ -519,7 +525,7 @@ int cmd_scan_processes(int argc, char **argv, struct cli_global *g)
 		if (res.incomplete || bad.n)
 			fputs("  INCOMPLETE: see above\n", stderr);
 	}
-	exit_code = res.findings                  ? CS_EXIT_FOUND
+	exit_code = res.findings                   ? CS_EXIT_FOUND
 	            : res.incomplete || bad.n != 0 ? CS_EXIT_INCOMPLETE
 	                                           : CS_EXIT_OK;
 out:

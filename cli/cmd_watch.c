@@ -16,15 +16,15 @@
 
 struct watch_state {
 	const struct cli_global *g;
-	struct cs_store *st;  /* findings are recorded here, or NULL */
-	struct cs_store *ro;  /* the reloader reads intel versions here */
+	struct cs_store *st; /* findings are recorded here, or NULL */
+	struct cs_store *ro; /* the reloader reads intel versions here */
 	const char *host;
 	const char *qdir;
-	struct cs_intel *in;  /* the intel of the matcher in use */
+	struct cs_intel *in; /* the intel of the matcher in use */
 	struct cs_matcher *m;
 	struct cs_intel *next_in; /* built by the reloader, in use after the swap */
 	struct cs_matcher *next_m;
-	int64_t version;      /* the case's intel version in use */
+	int64_t version; /* the case's intel version in use */
 	struct cli_text esc;
 };
 
@@ -59,7 +59,8 @@ static int on_reload(void *ud, const struct cs_matcher **out)
 	ws->version = v;
 	*out = m;
 	if (!ws->g->quiet)
-		fprintf(stderr, "chainsweep: intel version %lld of the case is in use from now on\n",
+		fprintf(stderr,
+		        "chainsweep: intel version %lld of the case is in use from now on\n",
 		        (long long)v);
 	return 1;
 }
@@ -280,7 +281,7 @@ int cmd_watch(int argc, char **argv, struct cli_global *g)
 	        (unsigned long long)st.findings, (unsigned long long)st.quarantined,
 	        (unsigned long long)st.reloads, (unsigned long long)st.overflows,
 	        (unsigned long long)st.dropped, (unsigned long long)st.errors);
-	exit_code = st.findings ? CS_EXIT_FOUND
+	exit_code = st.findings                  ? CS_EXIT_FOUND
 	            : st.overflows || st.dropped ? CS_EXIT_INCOMPLETE
 	                                         : CS_EXIT_OK;
 out:

@@ -40,9 +40,9 @@ struct cs_proc_info {
 	const char *user;   /* the user's name, or the number as text */
 	int64_t start_time; /* epoch seconds */
 	const char *comm;
-	const char *exe;    /* without the kernel's " (deleted)" */
-	int exe_deleted;    /* the executable was deleted or replaced */
-	const char *cmdline; /* arguments joined by spaces (at most 4 KiB) */
+	const char *exe;              /* without the kernel's " (deleted)" */
+	int exe_deleted;              /* the executable was deleted or replaced */
+	const char *cmdline;          /* arguments joined by spaces (at most 4 KiB) */
 	const char *const *env_names; /* environment variable names, no values */
 	size_t nenv;
 	const struct cs_proc_parent *parents;
@@ -64,14 +64,14 @@ struct cs_proc_finding {
 	enum cs_proc_place place;
 	enum cs_evidence evidence;
 	const struct cs_indicator *indicator; /* NULL: a YARA rule not in the intel */
-	const char *matched; /* hash, name, path, rule or address */
-	const char *path;    /* exe, mapped file or region name ("[heap]", "[anon]") */
-	int deleted;         /* that file was deleted or replaced */
+	const char *matched;                  /* hash, name, path, rule or address */
+	const char *path; /* exe, mapped file or region name ("[heap]", "[anon]") */
+	int deleted;      /* that file was deleted or replaced */
 	uint64_t region_start, region_end; /* memory and mapped files */
-	const char *perms;   /* "rw-p" ... for memory */
-	const char *socket;  /* "tcp 10.0.0.5:41000 -> 127.0.0.66:443 established" */
+	const char *perms;                 /* "rw-p" ... for memory */
+	const char *socket;                /* "tcp 10.0.0.5:41000 -> 127.0.0.66:443 established" */
 	const char *md5, *sha1, *sha256, *sha512; /* file digests, when computed */
-	size_t nstrings;     /* YARA: strings matched (offsets are addresses for memory) */
+	size_t nstrings; /* YARA: strings matched (offsets are addresses for memory) */
 	const struct cs_yara_match *strings;
 };
 
@@ -83,16 +83,17 @@ struct cs_proc_result {
 	uint64_t vanished;       /* exited during the scan (noted, not a gap) */
 	uint64_t denied;         /* gap: something of theirs could not be read */
 	uint64_t files;          /* distinct executables and mapped files */
-	uint64_t files_via_proc; /* of them read through /proc (deleted, replaced, other namespaces) */
+	uint64_t files_via_proc; /* of them read through /proc (deleted, replaced, other namespaces)
+	                          */
 	uint64_t files_unreadable; /* gap */
-	uint64_t regions;        /* memory regions YARA scanned */
-	uint64_t memory_bytes;   /* bytes of memory read */
-	uint64_t memory_capped;  /* gap: processes with more memory than the byte bound */
-	uint64_t memory_timeouts; /* gap: processes over the time bound */
-	uint64_t memory_errors;  /* gap: YARA or read errors */
-	uint64_t sockets;        /* sockets looked at */
+	uint64_t regions;          /* memory regions YARA scanned */
+	uint64_t memory_bytes;     /* bytes of memory read */
+	uint64_t memory_capped;    /* gap: processes with more memory than the byte bound */
+	uint64_t memory_timeouts;  /* gap: processes over the time bound */
+	uint64_t memory_errors;    /* gap: YARA or read errors */
+	uint64_t sockets;          /* sockets looked at */
 	uint64_t findings;
-	int not_root;            /* gap: ran without root: others' processes were not fully read */
+	int not_root; /* gap: ran without root: others' processes were not fully read */
 	int incomplete;
 	double seconds;
 	struct cs_scan_result files_res; /* the file sweep of the mapped files */
@@ -101,8 +102,8 @@ struct cs_proc_result {
 typedef int (*cs_proc_finding_fn)(void *userdata, const struct cs_proc_finding *f);
 
 struct cs_proc_opts {
-	uint64_t max_bytes;   /* memory read per process for YARA (0: 256 MiB) */
-	double max_seconds;   /* memory scan time per process (0: 30 s) */
+	uint64_t max_bytes;     /* memory read per process for YARA (0: 256 MiB) */
+	double max_seconds;     /* memory scan time per process (0: 30 s) */
 	uint64_t max_file_size; /* files read through /proc up to this (0: 256 MiB) */
 	int no_memory, no_files, no_sockets;
 	/* Only these processes (NULL: all); their ancestors are still named. */

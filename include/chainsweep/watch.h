@@ -26,8 +26,8 @@ extern "C" {
 
 /* What the watcher did about a file. */
 enum cs_watch_action {
-	CS_WATCH_DENIED = 1,   /* its execution was refused */
-	CS_WATCH_DETECTED = 2, /* written and found (or executed, found too late: allowed) */
+	CS_WATCH_DENIED = 1,     /* its execution was refused */
+	CS_WATCH_DETECTED = 2,   /* written and found (or executed, found too late: allowed) */
 	CS_WATCH_QUARANTINED = 3 /* found, and moved into the quarantine folder */
 };
 
@@ -52,18 +52,18 @@ typedef void (*cs_watch_retire_fn)(void *userdata, const struct cs_matcher *old)
 struct cs_watch_opts {
 	const char *const *paths; /* folders (and their subfolders) or, with `mount`, mounts */
 	size_t npaths;
-	int mount;             /* mark the whole mount of each path (fanotify) */
-	unsigned decide_within_ms; /* 0: 250 */
-	int fail_closed;       /* a late decision denies (default: allows) */
-	int no_deny;           /* detect only, even as root */
-	int force_inotify;     /* the fallback, even as root (tests) */
+	int mount;                  /* mark the whole mount of each path (fanotify) */
+	unsigned decide_within_ms;  /* 0: 250 */
+	int fail_closed;            /* a late decision denies (default: allows) */
+	int no_deny;                /* detect only, even as root */
+	int force_inotify;          /* the fallback, even as root (tests) */
 	const char *quarantine_dir; /* NULL: no quarantine */
-	uint64_t max_size;     /* files scanned up to this size (0: 64 MiB) */
-	unsigned threads;      /* scanner threads (0: 2) */
-	double reload_seconds; /* 0: 2 */
+	uint64_t max_size;          /* files scanned up to this size (0: 64 MiB) */
+	unsigned threads;           /* scanner threads (0: 2) */
+	double reload_seconds;      /* 0: 2 */
 	cs_watch_reload_fn reload;
 	cs_watch_retire_fn retire;
-	const volatile int *stop; /* the watcher returns once *stop is non-zero */
+	const volatile int *stop;       /* the watcher returns once *stop is non-zero */
 	cs_watch_finding_fn on_finding; /* called from scanner threads, one at a time */
 	cs_diag_fn on_diag;
 	void *userdata;
@@ -73,17 +73,17 @@ struct cs_watch_opts {
 void cs_watch_opts_init(struct cs_watch_opts *o);
 
 struct cs_watch_stats {
-	int fanotify;            /* 1: fanotify; 0: inotify, detect only */
-	uint64_t exec_checks;    /* executions decided */
+	int fanotify;         /* 1: fanotify; 0: inotify, detect only */
+	uint64_t exec_checks; /* executions decided */
 	uint64_t exec_denied;
-	uint64_t exec_late;      /* decisions slower than decide_within: allowed (or denied) */
+	uint64_t exec_late; /* decisions slower than decide_within: allowed (or denied) */
 	uint64_t cache_hits, cache_misses;
-	uint64_t writes;         /* close-after-write events */
-	uint64_t scanned;        /* files scanned */
-	uint64_t coalesced;      /* writes of a file already waiting to be scanned */
-	uint64_t overflows;      /* kernel queue overflows: events lost */
-	uint64_t dropped;        /* events dropped because our own queue was full */
-	uint64_t too_large;      /* files over max_size: not scanned */
+	uint64_t writes;    /* close-after-write events */
+	uint64_t scanned;   /* files scanned */
+	uint64_t coalesced; /* writes of a file already waiting to be scanned */
+	uint64_t overflows; /* kernel queue overflows: events lost */
+	uint64_t dropped;   /* events dropped because our own queue was full */
+	uint64_t too_large; /* files over max_size: not scanned */
 	uint64_t findings;
 	uint64_t quarantined;
 	uint64_t reloads;
@@ -108,8 +108,7 @@ int cs_watch_run(const struct cs_matcher *m, const struct cs_watch_opts *o,
  * where it was (never over an existing file), with its mode, owner and
  * modification time, and writes the path to path[pathlen].
  */
-int cs_quarantine_file(const char *dir, const char *path, const char *why, char *id,
-                       size_t idlen);
+int cs_quarantine_file(const char *dir, const char *path, const char *why, char *id, size_t idlen);
 int cs_quarantine_restore(const char *dir, const char *id, char *path, size_t pathlen);
 
 #ifdef __cplusplus

@@ -47,14 +47,14 @@
 #include "match/match_int.h"
 #include "scan/proc_int.h"
 
-#define PROC_MAX_PROCS    (1u << 20)
-#define PROC_MAX_MAPS     (1u << 17)        /* lines of one maps file */
-#define PROC_MAX_TEXT     ((size_t)64 << 20) /* one proc text file */
-#define PROC_CMDLINE_MAX  4096
-#define PROC_ENV_MAX      512               /* names kept per process */
-#define PROC_CHAIN_MAX    64
-#define PROC_BLOCK        ((size_t)16 << 20) /* one YARA memory block */
-#define PROC_FDS_MAX      (1u << 20)
+#define PROC_MAX_PROCS   (1u << 20)
+#define PROC_MAX_MAPS    (1u << 17)         /* lines of one maps file */
+#define PROC_MAX_TEXT    ((size_t)64 << 20) /* one proc text file */
+#define PROC_CMDLINE_MAX 4096
+#define PROC_ENV_MAX     512 /* names kept per process */
+#define PROC_CHAIN_MAX   64
+#define PROC_BLOCK       ((size_t)16 << 20) /* one YARA memory block */
+#define PROC_FDS_MAX     (1u << 20)
 
 struct region {
 	uint64_t start, end;
@@ -87,9 +87,9 @@ struct pfile {
 	uint64_t ino;
 	const char *path; /* as the process names it, unescaped, no " (deleted)" */
 	int deleted;
-	int on_disk;      /* `path` holds this very file */
-	const char *via;  /* a /proc link to read it through */
-	uint32_t uses;    /* head of its uses, +1; 0 none */
+	int on_disk;     /* `path` holds this very file */
+	const char *via; /* a /proc link to read it through */
+	uint32_t uses;   /* head of its uses, +1; 0 none */
 };
 struct puse {
 	uint32_t proc;
@@ -118,7 +118,7 @@ struct pscan {
 	size_t nfiles, fcap;
 	struct puse *uses;
 	size_t nuses, ucap;
-	struct cs_map fkeys; /* (major, minor, ino) -> file */
+	struct cs_map fkeys;  /* (major, minor, ino) -> file */
 	struct cs_map fpaths; /* on-disk path -> file */
 	uint32_t cur_file;    /* the file cs_scan_mem scans, +1 */
 	int cb_rc;
@@ -435,8 +435,7 @@ static int list_processes(struct pscan *s)
 		long pid = strtol(de->d_name, &end, 10);
 		int k;
 
-		if (*end || pid <= 0 || pid > INT_MAX || de->d_name[0] < '1' ||
-		    de->d_name[0] > '9')
+		if (*end || pid <= 0 || pid > INT_MAX || de->d_name[0] < '1' || de->d_name[0] > '9')
 			continue;
 		if (s->n >= PROC_MAX_PROCS)
 			break;
@@ -778,8 +777,8 @@ static int scan_via_proc(struct pscan *s, uint32_t fi, const struct cs_scan_opts
 	if (e) {
 		s->res->files_unreadable++;
 		diag(s, CS_SEV_WARN, f->path, "unreadable",
-		     "%s (deleted or not reachable) cannot be read through %s: %s", f->path,
-		     f->via, strerror(e));
+		     "%s (deleted or not reachable) cannot be read through %s: %s", f->path, f->via,
+		     strerror(e));
 		return CS_OK;
 	}
 	if (s->textlen >= max)
@@ -961,9 +960,8 @@ static const uint8_t *mem_fetch(YR_MEMORY_BLOCK *b)
 
 			if (page > b->size - got)
 				page = b->size - got;
-			if (ms->memfd < 0 ||
-			    pread(ms->memfd, ms->buf + got, page, (off_t)(b->base + got)) !=
-			            (ssize_t)page)
+			if (ms->memfd < 0 || pread(ms->memfd, ms->buf + got, page,
+			                           (off_t)(b->base + got)) != (ssize_t)page)
 				memset(ms->buf + got, 0, page);
 			got += page;
 		}
@@ -1113,14 +1111,13 @@ static int scan_memory(struct pscan *s, YR_SCANNER *sc, struct pr *p)
 		s->res->memory_capped++;
 		diag(s, CS_SEV_WARN, ppath(s, p->pid, "mem"), "memory-capped",
 		     "process %d (%s): memory scanned up to the bound of %llu bytes", p->pid,
-		     p->comm, (unsigned long long)(s->o.max_bytes ? s->o.max_bytes
-		                                                   : (uint64_t)256 << 20));
+		     p->comm,
+		     (unsigned long long)(s->o.max_bytes ? s->o.max_bytes : (uint64_t)256 << 20));
 	}
 	if (ms.errors) {
 		s->res->memory_errors++;
 		diag(s, CS_SEV_WARN, ppath(s, p->pid, "mem"), "memory-error",
-		     "process %d (%s): YARA over its memory failed (error %d)", p->pid, p->comm,
-		     r);
+		     "process %d (%s): YARA over its memory failed (error %d)", p->pid, p->comm, r);
 	}
 	return s->cb_rc;
 }
@@ -1129,16 +1126,14 @@ static int scan_memory(struct pscan *s, YR_SCANNER *sc, struct pr *p)
 
 static const char *tcp_state(unsigned st)
 {
-	static const char *const names[] = {"",           "established", "syn-sent",
-	                                    "syn-recv",   "fin-wait1",   "fin-wait2",
-	                                    "time-wait",  "close",       "close-wait",
-	                                    "last-ack",   "listen",      "closing"};
+	static const char *const names[] = {"",           "established", "syn-sent",  "syn-recv",
+	                                    "fin-wait1",  "fin-wait2",   "time-wait", "close",
+	                                    "close-wait", "last-ack",    "listen",    "closing"};
 
 	return st < CS_ARRAY_SIZE(names) ? names[st] : "?";
 }
 
-static void addr_text(const struct cs_proc_sock *k, const unsigned char *a, char *out,
-                      size_t len)
+static void addr_text(const struct cs_proc_sock *k, const unsigned char *a, char *out, size_t len)
 {
 	static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 
@@ -1221,8 +1216,9 @@ static int ns_sockets(struct pscan *s, int pid, uint64_t netns, struct psock **v
 			(*v)[*n].ind = h.ind;
 			(*v)[*n].netns = netns;
 			snprintf((*v)[*n].addr, sizeof((*v)[*n].addr), "%s", ra);
-			snprintf((*v)[*n].text, sizeof((*v)[*n].text), "%s %s%s%s:%u -> %s%s%s:%u%s%s",
-			         tabs[t].proto, k.family == 6 && strchr(la, ':') ? "[" : "", la,
+			snprintf((*v)[*n].text, sizeof((*v)[*n].text),
+			         "%s %s%s%s:%u -> %s%s%s:%u%s%s", tabs[t].proto,
+			         k.family == 6 && strchr(la, ':') ? "[" : "", la,
 			         k.family == 6 && strchr(la, ':') ? "]" : "", k.lport,
 			         k.family == 6 && strchr(ra, ':') ? "[" : "", ra,
 			         k.family == 6 && strchr(ra, ':') ? "]" : "", k.rport,

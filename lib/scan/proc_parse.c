@@ -94,8 +94,7 @@ int cs__proc_parse_maps_line(const char *line, size_t len, struct cs_proc_map *o
 			return CS_ERR_PARSE;
 		out->perms[i] = *c.p++;
 	}
-	if (get_space(&c) || get_hex(&c, 16, &out->offset) || get_space(&c) ||
-	    get_hex(&c, 8, &v))
+	if (get_space(&c) || get_hex(&c, 16, &out->offset) || get_space(&c) || get_hex(&c, 8, &v))
 		return CS_ERR_PARSE;
 	out->major = (unsigned)v;
 	if (get_char(&c, ':') || get_hex(&c, 8, &v))
@@ -245,7 +244,8 @@ void cs__proc_unescape(char *dst, size_t cap, const char *s, size_t n)
 	for (i = 0; i < n && o + 1 < cap; i++) {
 		if (s[i] == '\\' && i + 3 < n && s[i + 1] >= '0' && s[i + 1] <= '3' &&
 		    s[i + 2] >= '0' && s[i + 2] <= '7' && s[i + 3] >= '0' && s[i + 3] <= '7') {
-			dst[o++] = (char)((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0'));
+			dst[o++] = (char)((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 +
+			                  (s[i + 3] - '0'));
 			i += 3;
 		} else {
 			dst[o++] = s[i];

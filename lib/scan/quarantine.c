@@ -114,8 +114,7 @@ static int sha256_fd(int fd, char *hex)
 	return rc;
 }
 
-int cs_quarantine_file(const char *dir, const char *path, const char *why, char *id,
-                       size_t idlen)
+int cs_quarantine_file(const char *dir, const char *path, const char *why, char *id, size_t idlen)
 {
 	static unsigned counter;
 	char hex[65] = "", bin[4096], meta[4096], myid[96];
@@ -147,8 +146,8 @@ int cs_quarantine_file(const char *dir, const char *path, const char *why, char 
 	j = json_pack("{s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:s, s:s, s:I}", "path", path, "mode",
 	              (int)(st.st_mode & 07777), "uid", (json_int_t)st.st_uid, "gid",
 	              (json_int_t)st.st_gid, "mtime", (json_int_t)st.st_mtim.tv_sec, "mtime_ns",
-	              (json_int_t)st.st_mtim.tv_nsec, "size", (json_int_t)st.st_size, "sha256",
-	              hex, "why", why ? why : "", "quarantined", (json_int_t)time(NULL));
+	              (json_int_t)st.st_mtim.tv_nsec, "size", (json_int_t)st.st_size, "sha256", hex,
+	              "why", why ? why : "", "quarantined", (json_int_t)time(NULL));
 	text = j ? json_dumps(j, JSON_INDENT(1) | JSON_SORT_KEYS) : NULL;
 	if (!text) {
 		rc = CS_ERR_NOMEM;

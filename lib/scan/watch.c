@@ -41,10 +41,10 @@
 #include "chainsweep/watch.h"
 #include "core/core_int.h"
 
-#define WATCH_QUEUE_MAX   65536   /* scan jobs waiting */
-#define WATCH_CACHE_MAX   (1u << 18)
-#define WATCH_DIRS_MAX    100000  /* folders marked under the paths */
-#define WATCH_DEPTH_MAX   64
+#define WATCH_QUEUE_MAX 65536 /* scan jobs waiting */
+#define WATCH_CACHE_MAX (1u << 18)
+#define WATCH_DIRS_MAX  100000 /* folders marked under the paths */
+#define WATCH_DEPTH_MAX 64
 
 struct job {
 	int fd;
@@ -136,7 +136,8 @@ static int cache_get(struct watcher *w, const struct job *j, int *deny)
 	if (!cs__map_get(&w->cache, k, key_of(k, j->dev, j->ino), &i))
 		return 0;
 	e = &w->centries[i];
-	if (!e->valid || e->ctime_s != j->ctime_s || e->ctime_ns != j->ctime_ns || e->size != j->size)
+	if (!e->valid || e->ctime_s != j->ctime_s || e->ctime_ns != j->ctime_ns ||
+	    e->size != j->size)
 		return 0;
 	*deny = e->deny;
 	return 1;
@@ -155,7 +156,8 @@ static void cache_put(struct watcher *w, const struct job *j, int deny)
 			cs__map_init(&w->cache);
 			w->ncache = 0;
 		}
-		if (cs__grow((void **)&w->centries, &w->ccap, w->ncache + 1, sizeof(*w->centries)) ||
+		if (cs__grow((void **)&w->centries, &w->ccap, w->ncache + 1,
+		             sizeof(*w->centries)) ||
 		    cs__map_put(&w->cache, k, kl, (uint32_t)w->ncache))
 			return;
 		i = (uint32_t)w->ncache++;
@@ -572,7 +574,8 @@ static int mark_tree(struct watcher *w, const char *dir, unsigned depth, size_t 
 	if (w->fan >= 0) {
 		if (!w->o->no_deny)
 			mask |= FAN_OPEN_EXEC_PERM;
-		if (fanotify_mark(w->fan, FAN_MARK_ADD | FAN_MARK_ONLYDIR, mask, AT_FDCWD, dir) != 0)
+		if (fanotify_mark(w->fan, FAN_MARK_ADD | FAN_MARK_ONLYDIR, mask, AT_FDCWD, dir) !=
+		    0)
 			return 0;
 	} else {
 		int wd = inotify_add_watch(w->ino, dir,
@@ -644,7 +647,8 @@ static void ino_events(struct watcher *w)
 			continue;
 		}
 		if (ev->mask & (IN_CLOSE_WRITE | IN_MOVED_TO)) {
-			int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+			int fd = open(path,
+			              O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 
 			if (fd >= 0)
 				on_write(w, fd, 0);
@@ -736,7 +740,8 @@ int cs_watch_run(const struct cs_matcher *m, const struct cs_watch_opts *o,
 	if (w.fan < 0) {
 		if (!o->force_inotify)
 			diag(&w, CS_SEV_WARN, NULL, "no-fanotify",
-			     "fanotify is not available (%s: it needs root): watching with inotify, "
+			     "fanotify is not available (%s: it needs root): watching with "
+			     "inotify, "
 			     "which detects written files but cannot deny an execution",
 			     strerror(errno));
 		w.ino = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
@@ -758,8 +763,8 @@ int cs_watch_run(const struct cs_matcher *m, const struct cs_watch_opts *o,
 			ok = mark_tree(&w, o->paths[k], 0, &ndirs);
 		}
 		if (!ok)
-			diag(&w, CS_SEV_ERROR, o->paths[k], "mark", "cannot watch %s: %s", o->paths[k],
-			     strerror(errno));
+			diag(&w, CS_SEV_ERROR, o->paths[k], "mark", "cannot watch %s: %s",
+			     o->paths[k], strerror(errno));
 		else
 			rc = 1;
 	}

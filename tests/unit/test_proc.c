@@ -436,11 +436,11 @@ static void test_live_process(void **state)
 /* ---- the case and the reports ---- */
 
 #define PROC_JSON                                                                                  \
-	"{\"pid\":4242,\"ppid\":4200,\"comm\":\"target\",\"exe\":\"/tmp/t/target\","        \
-	"\"exe_deleted\":true,\"user\":\"root\",\"start\":\"2026-12-05T10:00:00Z\","           \
-	"\"parents\":[{\"pid\":4200,\"comm\":\"bash\",\"exe\":\"/usr/bin/bash\"},"          \
-	"{\"pid\":1,\"comm\":\"init\",\"exe\":\"/sbin/init\"}],\"place\":\"memory\","       \
-	"\"region\":{\"start\":\"0x1000\",\"end\":\"0x2000\",\"perms\":\"rw-p\","          \
+	"{\"pid\":4242,\"ppid\":4200,\"comm\":\"target\",\"exe\":\"/tmp/t/target\","               \
+	"\"exe_deleted\":true,\"user\":\"root\",\"start\":\"2026-12-05T10:00:00Z\","               \
+	"\"parents\":[{\"pid\":4200,\"comm\":\"bash\",\"exe\":\"/usr/bin/bash\"},"                 \
+	"{\"pid\":1,\"comm\":\"init\",\"exe\":\"/sbin/init\"}],\"place\":\"memory\","              \
+	"\"region\":{\"start\":\"0x1000\",\"end\":\"0x2000\",\"perms\":\"rw-p\","                  \
 	"\"name\":\"[heap]\"}}"
 
 static void proc_rec(struct cs_finding_rec *f)
@@ -557,16 +557,17 @@ static void test_store_process(void **state)
 
 		assert_int_equal(sqlite3_open(db, &q), SQLITE_OK);
 		assert_int_equal(
-		        sqlite3_exec(q,
-		                     "CREATE TABLE finding(id INTEGER PRIMARY KEY, host INTEGER NOT "
-		                     "NULL, kind INTEGER NOT NULL, evidence TEXT NOT NULL, location "
-		                     "BLOB NOT NULL, observed TEXT, ind_kind TEXT NOT NULL, ind_value "
-		                     "TEXT NOT NULL, first_seen INTEGER NOT NULL DEFAULT 0, last_seen "
-		                     "INTEGER NOT NULL DEFAULT 0, count INTEGER NOT NULL DEFAULT 0, "
-		                     "first_sweep INTEGER NOT NULL, last_sweep INTEGER NOT NULL, sha256 "
-		                     "TEXT, sha1 TEXT, md5 TEXT, UNIQUE(host, kind, evidence, location, "
-		                     "ind_kind, ind_value));",
-		                     NULL, NULL, NULL),
+		        sqlite3_exec(
+		                q,
+		                "CREATE TABLE finding(id INTEGER PRIMARY KEY, host INTEGER NOT "
+		                "NULL, kind INTEGER NOT NULL, evidence TEXT NOT NULL, location "
+		                "BLOB NOT NULL, observed TEXT, ind_kind TEXT NOT NULL, ind_value "
+		                "TEXT NOT NULL, first_seen INTEGER NOT NULL DEFAULT 0, last_seen "
+		                "INTEGER NOT NULL DEFAULT 0, count INTEGER NOT NULL DEFAULT 0, "
+		                "first_sweep INTEGER NOT NULL, last_sweep INTEGER NOT NULL, sha256 "
+		                "TEXT, sha1 TEXT, md5 TEXT, UNIQUE(host, kind, evidence, location, "
+		                "ind_kind, ind_value));",
+		                NULL, NULL, NULL),
 		        SQLITE_OK);
 		sqlite3_close(q);
 	}
@@ -586,12 +587,9 @@ static void test_store_process(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_maps_lines),
-	        cmocka_unit_test(test_maps_long_line),
-	        cmocka_unit_test(test_net_lines),
-	        cmocka_unit_test(test_stat_lines),
-	        cmocka_unit_test(test_report_process),
-	        cmocka_unit_test(test_store_process),
+	        cmocka_unit_test(test_maps_lines),     cmocka_unit_test(test_maps_long_line),
+	        cmocka_unit_test(test_net_lines),      cmocka_unit_test(test_stat_lines),
+	        cmocka_unit_test(test_report_process), cmocka_unit_test(test_store_process),
 	        cmocka_unit_test(test_live_process),
 	};
 

@@ -28,7 +28,7 @@
 #include "testutil.h"
 
 #define MARKER "CHAINSWEEP-BENIGN-WATCH-MARKER-42"
-#define RULE "rule CS_Watch_Marker { strings: $m = \"" MARKER "\" condition: $m }\n"
+#define RULE   "rule CS_Watch_Marker { strings: $m = \"" MARKER "\" condition: $m }\n"
 
 struct env {
 	char dir[4096];
@@ -560,12 +560,9 @@ static void test_inotify_fallback(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_exec_denied),
-	        cmocka_unit_test(test_written_found),
-	        cmocka_unit_test(test_quarantine_restore),
-	        cmocka_unit_test(test_write_burst),
-	        cmocka_unit_test(test_late_decision),
-	        cmocka_unit_test(test_reload),
+	        cmocka_unit_test(test_exec_denied),        cmocka_unit_test(test_written_found),
+	        cmocka_unit_test(test_quarantine_restore), cmocka_unit_test(test_write_burst),
+	        cmocka_unit_test(test_late_decision),      cmocka_unit_test(test_reload),
 	        cmocka_unit_test(test_inotify_fallback),
 	};
 
