@@ -47,6 +47,7 @@ struct env {
 	int denied, detected, quarantined;
 	char last_path[4096];
 	int64_t last_mtime;
+	int stall_ms; /* the callback holds the scanner this long on "stall.txt" */
 	char qid[128];
 };
 
@@ -126,6 +127,8 @@ static int on_finding(void *ud, const struct cs_watch_finding *f)
 	e->last_mtime = f->file->mtime;
 	pthread_cond_broadcast(&e->cv);
 	pthread_mutex_unlock(&e->lock);
+	if (e->stall_ms && strstr(f->file->path, "/stall.txt"))
+		usleep((useconds_t)e->stall_ms * 1000);
 	return 0;
 }
 
@@ -538,6 +541,72 @@ static void test_reload(void **state)
 	cs_intel_free(reload_env.in);
 }
 
+/* The kernel's queue overflows (the reader held by a decision that waits
+ * behind a stalled scanner while 20,000 files are written): the overflow
+ * is counted and reported, and the watcher goes on working. */
+static void test_overflow_counted(void **state)
+{
+	char path[4200], clean[4200];
+	struct env *e;
+	pid_t ex, wr;
+	int st = -1, i;
+
+	(void)state;
+	if (!need_root())
+		skip();
+	e = start(0, 0, "0000000000000000000000000000000000000000000000000000000000000000");
+	e->o.threads = 1;
+	e->o.decide_within_ms = 20000;
+	e->stall_ms = 6000;
+	restart(e);
+	snprintf(clean, sizeof(clean), "%s/clean", e->dir);
+	copy_exec(CS_PROC_TWIN, clean);
+	snprintf(path, sizeof(path), "%s/stall.txt", e->dir);
+	write_file(path, MARKER "\n", 0644);
+	wait_for(e, &e->detected, 1, 5000); /* the scanner now sleeps in the callback */
+	ex = fork();
+	assert_true(ex >= 0);
+	if (ex == 0) {
+		int fd = open("/dev/null", O_RDWR);
+
+		dup2(fd, 0);
+		dup2(fd, 1);
+		execl(clean, clean, (char *)NULL);
+		_exit(127);
+	}
+	usleep(200000); /* the reader now waits for that decision */
+	wr = fork();
+	assert_true(wr >= 0);
+	if (wr == 0) {
+		for (i = 0; i < 20000; i++) {
+			int fd;
+
+			snprintf(path, sizeof(path), "%s/o%d.txt", e->dir, i);
+			fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+			if (fd < 0 || write(fd, "x\n", 2) != 2)
+				_exit(1);
+			close(fd);
+		}
+		_exit(0);
+	}
+	waitpid(wr, &st, 0);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	waitpid(ex, &st, 0);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	snprintf(path, sizeof(path), "%s/after.txt", e->dir);
+	write_file(path, MARKER "\n", 0644);
+	wait_for(e, &e->detected, 2, 120000);
+	halt(e);
+	print_message("overflow: %llu overflows, %llu writes seen, %llu scanned\n",
+	              (unsigned long long)e->st.overflows, (unsigned long long)e->st.writes,
+	              (unsigned long long)e->st.scanned);
+	assert_true(e->st.overflows >= 1);
+	assert_true(e->st.writes < 20000 + 3);
+	assert_int_equal(e->detected, 2);
+	assert_string_equal(e->last_path, path);
+	stop(e);
+}
+
 static void test_inotify_fallback(void **state)
 {
 	char path[4200];
@@ -563,7 +632,7 @@ int main(void)
 	        cmocka_unit_test(test_exec_denied),        cmocka_unit_test(test_written_found),
 	        cmocka_unit_test(test_quarantine_restore), cmocka_unit_test(test_write_burst),
 	        cmocka_unit_test(test_late_decision),      cmocka_unit_test(test_reload),
-	        cmocka_unit_test(test_inotify_fallback),
+	        cmocka_unit_test(test_overflow_counted),   cmocka_unit_test(test_inotify_fallback),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
