@@ -497,6 +497,24 @@ static void test_report_process(void **state)
 	assert_non_null(strstr(out, "0x1000-0x2000 rw-p [heap]"));
 	assert_non_null(strstr(out, "running process"));
 	free(out);
+	/* STIX: the location names a process, not a file path. */
+	out = render(cs_report_stix, &r);
+	assert_null(strstr(out, "[heap]\""));
+	assert_null(strstr(out, "\"parent_directory_ref\""));
+	free(out);
+	/* A connection is an address observable. */
+	f.evidence = "address";
+	f.location = "pid 4242 /tmp/t/target (deleted): socket tcp 127.0.0.1:40000 -> "
+	             "127.0.0.66:443 established";
+	f.observed = "127.0.0.66";
+	f.ind_kind = "ipv4";
+	f.ind_value = "127.0.0.66";
+	out = render(cs_report_stix, &r);
+	assert_non_null(strstr(out, "\"type\": \"ipv4-addr\""));
+	assert_non_null(strstr(out, "\"value\": \"127.0.0.66\""));
+	assert_null(strstr(out, "\"type\": \"file\""));
+	free(out);
+	proc_rec(&f);
 	/* A damaged process object is left out, not a failure. */
 	f.process = "{not json";
 	out = render(cs_report_jsonl, &r);
