@@ -182,6 +182,19 @@ static struct env *start(int inotify, int quarantine, const char *hex)
 	return e;
 }
 
+/* Our folders under the build tree (cs_test_rmtree removes only /tmp's). */
+static void rm_watch_dir(const char *d)
+{
+	static const char prefix[] = CS_BUILD_DIR "/watch-test-";
+	char cmd[8400];
+
+	if (strncmp(d, prefix, sizeof(prefix) - 1) != 0 || strchr(d, '\''))
+		return;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d);
+	if (system(cmd) != 0)
+		fprintf(stderr, "warning: could not remove %s\n", d);
+}
+
 static void halt(struct env *e)
 {
 	if (e->joined)
@@ -211,8 +224,8 @@ static void stop(struct env *e)
 	halt(e);
 	cs_matcher_free(e->m);
 	cs_intel_free(e->in);
-	cs_test_rmtree(e->dir);
-	cs_test_rmtree(e->qdir);
+	rm_watch_dir(e->dir);
+	rm_watch_dir(e->qdir);
 	free((void *)e->o.paths);
 	pthread_mutex_destroy(&e->lock);
 	pthread_cond_destroy(&e->cv);
