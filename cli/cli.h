@@ -253,6 +253,8 @@ struct cli_recorder *cli_recorder_new(const struct cli_global *g, const struct c
                                       const char *host);
 int cli_record_file(struct cli_recorder *r, const struct cs_file_finding *ff);
 int cli_record_log(struct cli_recorder *r, const struct cs_log_hit *h);
+struct cs_proc_finding;
+int cli_record_proc(struct cli_recorder *r, const struct cs_proc_finding *pf);
 int cli_recorder_save(struct cli_recorder *r, struct cs_store *st, const char *what,
                       json_t *coverage, int incomplete);
 void cli_recorder_free(struct cli_recorder *r);
@@ -290,5 +292,17 @@ json_t *cli_sigma_json(const struct cli_sigma_finding *f, struct cli_text *esc);
 void cli_sigma_print(const struct cli_sigma_finding *f, struct cli_text *esc);
 int cli_record_sigma(struct cli_recorder *r, const struct cli_sigma_finding *f);
 
+
+/*
+ * Processes (cmd_proc.c, docs/live-host.md). cli_proc_rec fills a finding
+ * record from a process finding with an indicator (its strings malloc'ed,
+ * freed as a sweep frees its findings; `process` too). cli_proc_summary
+ * prints the counts. The options `sweep` shares with `scan processes` are
+ * CLI_PROC_OPTS (opts.h).
+ */
+struct cs_proc_result;
+int cli_proc_rec(const struct cs_intel *in, const char *host, const struct cs_proc_finding *pf,
+                 struct cs_finding_rec *f);
+void cli_proc_summary(const struct cs_proc_result *r, FILE *out);
 
 #endif

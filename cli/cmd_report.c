@@ -105,6 +105,7 @@ static int on_finding(void *ud, const struct cs_finding_rec *f, int64_t first_sw
 	c->sha256 = own(rs, f->sha256);
 	c->sha1 = own(rs, f->sha1);
 	c->md5 = own(rs, f->md5);
+	c->process = own(rs, f->process);
 	ind = cs_intel_find(rs->intel, cs_kind_from_name(f->ind_kind), f->ind_value);
 	c->confidence = ind ? cs_indicator_confidence(ind) : -1;
 	c->warninglisted = ind && (cs_indicator_flags(ind) & CS_IND_WARNLISTED);

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include "chainsweep/logs.h"
+#include "chainsweep/proc.h"
 #include "chainsweep/report.h"
 #include "chainsweep/scan.h"
 #include "chainsweep/sigma.h"
@@ -38,6 +39,7 @@ struct sweep_state {
 	struct cli_text esc;
 	struct cli_gaps gaps; /* what could not be read, by reason, with the files */
 	struct cli_sigma *sigma; /* the case's Sigma rules, or NULL */
+	const struct cs_proc_result *proc; /* the process sweep, when it ran */
 };
 
 /* How a sweep ended early, if it did. */
@@ -255,6 +257,19 @@ static int on_sigma_finding(void *ud, const struct cli_sigma_finding *sf)
 	return 0;
 }
 
+static int on_proc_finding(void *ud, const struct cs_proc_finding *pf)
+{
+	struct sweep_state *ss = ud;
+	struct cs_finding_rec *f;
+
+	if (!pf->indicator)
+		return 0;
+	f = add(ss);
+	if (!f)
+		return CS_ERR_NOMEM;
+	return cli_proc_rec(ss->intel, ss->host, pf, f);
+}
+
 static int on_sweep_event(void *ud, const struct cs_event *e)
 {
 	struct sweep_state *ss = ud;
@@ -366,6 +381,7 @@ static void free_findings(struct sweep_state *ss)
 		free((char *)ss->v[i].sha256);
 		free((char *)ss->v[i].sha1);
 		free((char *)ss->v[i].md5);
+		free((char *)ss->v[i].process);
 	}
 	free(ss->v);
 	ss->v = NULL;
@@ -449,6 +465,28 @@ static void incidents_more(struct sweep_state *ss, const char *prefix, char *out
 			continue;
 		o += (size_t)snprintf(out + o, len > o ? len - o : 0, "%s%s", o ? ", " : "", p);
 	}
+}
+
+/* The process findings of the answer, and what the process sweep saw. */
+static void answer_processes(struct sweep_state *ss)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < ss->n; i++)
+		n += ss->v[i].kind == CS_FIND_PROCESS;
+	if (n) {
+		printf("  Processes (%zu):\n", n);
+		for (i = 0; i < ss->n; i++) {
+			const struct cs_finding_rec *f = &ss->v[i];
+
+			if (f->kind == CS_FIND_PROCESS)
+				printf("    %s  %s %s = %s\n", cli_safe(f->location),
+				       cli_safe(f->evidence), cli_safe(f->ind_kind),
+				       cli_safe(f->ind_value));
+		}
+	}
+	if (ss->proc)
+		cli_proc_summary(ss->proc, stdout);
 }
 
 /* A Sigma finding's rule as a person reads it: its title and level (the
@@ -572,6 +610,7 @@ static void answer(struct sweep_state *ss, const struct cs_scan_result *fr,
 			putchar('\n');
 		}
 	}
+	answer_processes(ss);
 	printf("  Coverage: %llu files (%llu read, %llu unchanged since the last sweep, "
 	       "%llu archive members)",
 	       (unsigned long long)fr->count[CS_COV_FILES],
@@ -703,6 +742,11 @@ int cli_record_sigma(struct cli_recorder *r, const struct cli_sigma_finding *f)
 	return on_sigma_finding(&r->ss, f);
 }
 
+int cli_record_proc(struct cli_recorder *r, const struct cs_proc_finding *pf)
+{
+	return on_proc_finding(&r->ss, pf);
+}
+
 int cli_recorder_save(struct cli_recorder *r, struct cs_store *st, const char *what,
                       json_t *coverage, int incomplete)
 {
@@ -821,9 +865,10 @@ static json_t *finding_json(const struct cs_finding_rec *f)
 {
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:s, s:s, s:I, s:I, s:I}", "record",
 	                 "finding", "host", f->host, "kind",
-	                 f->kind == CS_FIND_FILE  ? "file"
-	                 : f->kind == CS_FIND_LOG ? "log"
-	                                          : "software",
+	                 f->kind == CS_FIND_FILE      ? "file"
+	                 : f->kind == CS_FIND_LOG     ? "log"
+	                 : f->kind == CS_FIND_PROCESS ? "process"
+	                                              : "software",
 	                 "evidence", f->evidence, "location", f->location, "observed", f->observed,
 	                 "indicator_kind", f->ind_kind, "indicator", f->ind_value, "first_seen_ms",
 	                 (json_int_t)f->first_seen_ms, "last_seen_ms", (json_int_t)f->last_seen_ms,
@@ -866,6 +911,15 @@ static void answer_json(struct sweep_state *ss, const struct cs_scan_result *fr,
 			                            ps, (enum cs_pkg_count)k)));
 		json_object_set_new(o, "software", sw);
 	}
+	if (ss->proc)
+		json_object_set_new(
+		        o, "processes",
+		        json_pack("{s:I, s:I, s:I, s:I, s:b, s:b}", "scanned",
+		                  (json_int_t)ss->proc->scanned, "vanished",
+		                  (json_int_t)ss->proc->vanished, "files",
+		                  (json_int_t)ss->proc->files, "memory_bytes",
+		                  (json_int_t)ss->proc->memory_bytes, "not_root",
+		                  ss->proc->not_root, "incomplete", ss->proc->incomplete));
 	json_object_set_new(o, "not_read", cli_gaps_json(&ss->gaps));
 	cli_json_print(o);
 }
@@ -922,10 +976,45 @@ static char *coverage_json(struct sweep_state *ss, const struct cs_scan_result *
 	return s;
 }
 
+/*
+ * The running processes of the live host (docs/live-host.md), after the
+ * file sweep: the files it read and that did not change since are matched
+ * from the inventory it has just recorded, so each file is read once per
+ * sweep.
+ */
+static int sweep_processes(struct sweep_state *ss, struct cs_store *st, const struct cs_matcher *m,
+                           const struct cs_proc_opts *po, struct cs_proc_result *res)
+{
+	struct cs_proc_opts o = *po;
+	struct cs_inventory *inv = cs_inventory_new();
+	char digest[80];
+	int rc;
+
+	if (!inv)
+		return CS_ERR_NOMEM;
+	if (cs_store_inventory_load(st, ss->host, inv, digest, sizeof(digest)) == CS_OK) {
+		o.known = inv;
+		o.known_yara_valid = strcmp(digest, cs_matcher_yara_digest(m)) == 0;
+	}
+	o.interrupt = &cli_interrupted;
+	o.on_finding = on_proc_finding;
+	o.on_diag = on_quiet_diag;
+	o.userdata = ss;
+	if (geteuid() != 0 && !ss->g->json)
+		cli_err("not running as root: the process sweep reads only this user's processes "
+		        "fully (the sweep is incomplete)");
+	rc = cs_scan_processes(m, &o, res);
+	cs_inventory_free(inv);
+	if (!rc)
+		ss->proc = res;
+	return rc;
+}
+
 struct sweep_args {
 	struct cli_list logs, osv, intel, exclude;
 	const char *root, *host;
-	int no_logs, no_software, all_filesystems;
+	int no_logs, no_software, all_filesystems, no_processes;
+	struct cs_proc_opts po;
 	double max_runtime, max_rate;
 	unsigned threads;
 };
@@ -944,6 +1033,10 @@ static const struct cli_opt sweep_opts[] = {
          .help = "OSV advisories for the software sweep (repeatable), beside the case's"},
         {.name = "no-software", .kind = CLI_OPT_FLAG, .off = WA(no_software),
          .help = "no software sweep"},
+        {.name = "no-processes", .kind = CLI_OPT_FLAG, .off = WA(no_processes),
+         .help = "no process sweep (the running processes of this host, swept after the\n"
+                 "files unless --root is given; docs/live-host.md)"},
+        CLI_PROC_OPTS(struct sweep_args, po),
         {.name = "intel", .kind = CLI_OPT_LIST, .off = WA(intel), .arg = "FILE|DIR",
          .complete = CLI_C_FILE,
          .help = "import this intel into the case first, then sweep with all of the\n"
@@ -963,6 +1056,13 @@ static const struct cli_opt sweep_opts[] = {
          .help = "enter other mounted filesystems below the root"},
         {.name = NULL},
 };
+
+static void sweep_init(void *p)
+{
+	struct sweep_args *a = p;
+
+	cs_proc_opts_init(&a->po);
+}
 
 static int sweep_run(void *p, struct cli_global *g);
 
@@ -984,6 +1084,7 @@ const struct cli_command cli_cmd_sweep = {
         .exit_status = "0 nothing found and the sweep complete, 1 findings, 2 error, 3 nothing\n"
                        "found but the sweep was incomplete (stopped, interrupted, or some input\n"
                        "or intel could not be read).",
+        .init = sweep_init,
         .run = sweep_run,
         .args_size = sizeof(struct sweep_args),
 };
@@ -1018,7 +1119,9 @@ static int sweep_run(void *p, struct cli_global *g)
 	int unrecorded = 0; /* the case could not be written */
 	double max_runtime = A->max_runtime, t0 = cli_now();
 	double t_intel = 0, t_files = 0, t_logs = 0, t_sw = 0;
+	struct cs_proc_result pr;
 
+	memset(&pr, 0, sizeof(pr));
 	memset(&ss, 0, sizeof(ss));
 	memset(&lr, 0, sizeof(lr));
 	memset(&fr, 0, sizeof(fr));
@@ -1213,6 +1316,15 @@ static int sweep_run(void *p, struct cli_global *g)
 		if (!unrecorded && cs_store_software_save(st, sweep, ps))
 			cli_err("cannot record the software: %s", cs_store_errmsg(st));
 	}
+	/* The live host's processes (not under --root: a folder runs nothing). */
+	if (!A->no_processes && strcmp(root, "/") == 0 && !cli_interrupted &&
+	    !(max_runtime > 0 && cli_now() - t0 > max_runtime)) {
+		rc = sweep_processes(&ss, st, m, &A->po, &pr);
+		if (rc) {
+			cli_err("process sweep stopped: %s", cs_strerror(rc));
+			goto out;
+		}
+	}
 	t_sw = cli_now();
 	if (cli_interrupted)
 		stop = STOP_INTERRUPT;
@@ -1221,6 +1333,7 @@ static int sweep_run(void *p, struct cli_global *g)
 	         (max_runtime > 0 && cli_now() - t0 > max_runtime))
 		stop = STOP_TIME;
 	incomplete = fr.incomplete || lr.incomplete || sw_incomplete || stop ||
+	             (ss.proc && ss.proc->incomplete) ||
 	             cli_gaps_total(&ss.gaps, CLI_INTEL_REJECTED) ||
 	             cli_gaps_total(&ss.gaps, CLI_INTEL_UNREADABLE);
 	/* Workers report in the order they finish: the answer is given in
@@ -1367,9 +1480,10 @@ static int on_db_finding(void *ud, const struct cs_finding_rec *f, int64_t first
 		json_t *o = json_pack(
 		        "{s:s, s:s, s:s, s:s, s:s, s:s?, s:s, s:s, s:I, s:I, s:I, s:I, s:I}",
 		        "record", "finding", "host", cli_utf8(f->host), "kind",
-		        f->kind == CS_FIND_FILE  ? "file"
-		        : f->kind == CS_FIND_LOG ? "log"
-		                                 : "software",
+		        f->kind == CS_FIND_FILE      ? "file"
+		        : f->kind == CS_FIND_LOG     ? "log"
+		        : f->kind == CS_FIND_PROCESS ? "process"
+		                                     : "software",
 		        "evidence", f->evidence, "location", cli_utf8(f->location), "observed",
 		        cli_utf8(f->observed), "indicator_kind", f->ind_kind, "indicator",
 		        cli_utf8(f->ind_value), "first_seen_ms", (json_int_t)f->first_seen_ms,
@@ -1387,9 +1501,10 @@ static int on_db_finding(void *ud, const struct cs_finding_rec *f, int64_t first
 		return 0;
 	}
 	printf("%s  %-4s %-10s %s  %s %s  first %s  last %s  x%llu\n", cli_safe(f->host),
-	       f->kind == CS_FIND_FILE  ? "file"
-	       : f->kind == CS_FIND_LOG ? "log"
-	                                : "sw",
+	       f->kind == CS_FIND_FILE      ? "file"
+	       : f->kind == CS_FIND_LOG     ? "log"
+	       : f->kind == CS_FIND_PROCESS ? "proc"
+	                                    : "sw",
 	       cli_safe(f->evidence), cli_safe(f->location), cli_safe(f->ind_kind),
 	       cli_safe(f->ind_value), ms_text(f->first_seen_ms, a, sizeof(a)),
 	       ms_text(f->last_seen_ms, b, sizeof(b)), (unsigned long long)f->count);
@@ -1407,10 +1522,11 @@ static int opt_finding_kind(const char *opt, const char *val, void *target)
 	int kind = strcmp(val, "file") == 0       ? CS_FIND_FILE
 	           : strcmp(val, "log") == 0      ? CS_FIND_LOG
 	           : strcmp(val, "software") == 0 ? CS_FIND_SOFTWARE
+	           : strcmp(val, "process") == 0  ? CS_FIND_PROCESS
 	                                          : -1;
 
 	if (kind < 0) {
-		cli_err("%s: '%s' is not one of file, log, software", opt, cli_safe(val));
+		cli_err("%s: '%s' is not one of file, log, software, process", opt, cli_safe(val));
 		return -1;
 	}
 	*(int *)target = kind;
@@ -1421,7 +1537,8 @@ static int opt_finding_kind(const char *opt, const char *val, void *target)
 static const struct cli_opt findings_opts[] = {
         {.name = "host", .kind = CLI_OPT_STR, .off = NA(host), .arg = "NAME",
          .help = "only this host's findings"},
-        {.name = "kind", .kind = CLI_OPT_FUNC, .off = NA(kind), .arg = "file|log|software",
+        {.name = "kind", .kind = CLI_OPT_FUNC, .off = NA(kind),
+         .arg = "file|log|software|process",
          .parse = opt_finding_kind, .help = "only findings of this kind"},
         {.name = "label", .kind = CLI_OPT_STR, .off = NA(label), .arg = "LABEL",
          .help = "only findings whose indicator has this label: a whole label\n"

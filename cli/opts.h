@@ -87,6 +87,20 @@ int cli_global_parse(int argc, char **argv, int *i, struct cli_global *g);
 /* A CLI_OPT_FUNC parser for a string option that may be given once. */
 int cli_opt_once(const char *opt, const char *val, void *target);
 
+/* The options of the process sweep that `scan processes` and `sweep`
+ * share, for an argument struct T whose member M is a struct cs_proc_opts. */
+#define CLI_PROC_OPTS(T, M)                                                                   \
+	{.name = "proc-max-bytes", .kind = CLI_OPT_SIZE, .off = offsetof(T, M.max_bytes),       \
+	 .arg = "SIZE", .min = 4096, .max = UINT64_MAX,                                         \
+	 .help = "process memory read for YARA per process (default 256M)"},                   \
+	        {.name = "proc-time-limit", .kind = CLI_OPT_SECONDS,                             \
+	         .off = offsetof(T, M.max_seconds), .arg = "SECONDS", .max = 86400,              \
+	         .help = "memory scan time per process (default 30)"},                          \
+	        {.name = "no-memory", .kind = CLI_OPT_FLAG, .off = offsetof(T, M.no_memory),    \
+	         .help = "no YARA over process memory"},                                         \
+	        {.name = "no-sockets", .kind = CLI_OPT_FLAG, .off = offsetof(T, M.no_sockets),  \
+	         .help = "no connections matched against the intel's addresses"}
+
 /* Every command, for help, completion and the man page (main.c). */
 extern const struct cli_command *const cli_commands[];
 

@@ -29,7 +29,8 @@ extern "C" {
 enum cs_finding_kind {
 	CS_FIND_FILE = 1,     /* a file (hash, name, path regex, YARA) */
 	CS_FIND_LOG = 2,      /* a log line naming a domain, address, URL, hash */
-	CS_FIND_SOFTWARE = 3  /* an installed product version */
+	CS_FIND_SOFTWARE = 3, /* an installed product version */
+	CS_FIND_PROCESS = 4   /* a running process: executable, mapped file, memory, socket */
 };
 
 /* One deduplicated finding. Strings are UTF-8 (paths escaped as the CLI
@@ -53,6 +54,10 @@ struct cs_finding_rec {
 	uint64_t count;            /* how many times seen (log lines, re-sweeps) */
 	/* File findings: digests when computed. */
 	const char *sha256, *sha1, *md5;
+	/* Process findings: the process as a JSON object (pid, user, start,
+	 * exe, parents, and the region or socket that matched;
+	 * docs/live-host.md), or NULL. */
+	const char *process;
 };
 
 /* An incident's compromise window, drawn on the timeline. */

@@ -93,7 +93,8 @@ static const char css[] =
         "details.finding.wl>summary{color:#7b858e}\n"
         ".kind{display:inline-block;font-size:11px;font-weight:600;padding:0 .35em;"
         "border-radius:3px;color:#fff;background:#5b6670}\n"
-        ".k-file{background:#c0392b}.k-log{background:#2471a3}.k-software{background:#7d3c98}\n"
+        ".k-file{background:#c0392b}.k-log{background:#2471a3}.k-software{background:#7d3c98}"
+        ".k-process{background:#b9770e}.ptree{list-style:none;padding:0;margin:0}\n"
         ".when{font-variant-numeric:tabular-nums;white-space:nowrap}"
         ".when .to,.when .cnt{display:block;color:#5b6670}\n"
         ".chip{display:inline-block;margin:0 .3em .15em 0;padding:0 .4em;border-radius:3px;"
@@ -114,7 +115,8 @@ static const char css[] =
         ".mk{position:absolute;height:10px;min-width:8px;border-radius:3px}"
         ".mk.pt{margin-left:-4px}\n"
         ".mk.k-file{background:#c0392b}.mk.k-log{background:#2471a3}"
-        ".mk.k-software{background:#7d3c98}.mk.wl{background:#a3abb2}\n"
+        ".mk.k-software{background:#7d3c98}.mk.k-process{background:#b9770e}"
+        ".mk.wl{background:#a3abb2}\n"
         ".ticks{position:relative;font-size:12px;color:#5b6670}"
         ".trow{position:relative;height:17px}\n"
         ".tk{position:absolute;top:0;white-space:nowrap;padding:0 3px}"
@@ -496,7 +498,7 @@ static int summary(struct hw *w)
 {
 	const struct cs_report *r = w->g.r;
 	const struct cs_rpt *g = &w->g;
-	uint64_t kinds[4] = {0, 0, 0, 0}, wl = 0, nocamp = 0;
+	uint64_t kinds[5] = {0, 0, 0, 0, 0}, wl = 0, nocamp = 0;
 	const char **camps = NULL;
 	size_t ncamps = 0, i, j, incomplete = 0, covered = 0;
 	int rc;
@@ -506,7 +508,7 @@ static int summary(struct hw *w)
 		unsigned k = (unsigned)f->kind;
 		int camp = 0;
 
-		kinds[k <= 3 ? k : 0]++;
+		kinds[k <= 4 ? k : 0]++;
 		wl += f->warninglisted != 0;
 		for (j = 0; f->labels && j < f->nlabels; j++)
 			camp |= cs__rpt_label_value(f->labels[j], "campaign:") != NULL;
@@ -570,6 +572,11 @@ static int summary(struct hw *w)
 			pf(w, "<li>%llu affected software version%s installed</li>\n",
 			   (unsigned long long)kinds[CS_FIND_SOFTWARE],
 			   plural(kinds[CS_FIND_SOFTWARE]));
+		if (kinds[CS_FIND_PROCESS])
+			pf(w, "<li>%llu running process%s (executable, mapped file, memory or "
+			      "connection)</li>\n",
+			   (unsigned long long)kinds[CS_FIND_PROCESS],
+			   kinds[CS_FIND_PROCESS] == 1 ? "" : "es");
 		if (kinds[0])
 			pf(w, "<li>%llu finding%s of another kind</li>\n",
 			   (unsigned long long)kinds[0], plural(kinds[0]));
@@ -817,6 +824,76 @@ static void dd_digest(struct hw *w, const char *name, const char *d)
 }
 
 /*
+ * The process tree around a process finding: its ancestors from the
+ * oldest down, the process itself marked, with what matched in it (the
+ * memory region, mapped file or socket). `js` is the JSON object the
+ * case keeps; a damaged one shows nothing.
+ */
+static void process_tree(struct hw *w, const char *js)
+{
+	json_t *o = json_loads(js, 0, NULL), *par, *x;
+	size_t i, n, depth = 0;
+
+	if (!json_is_object(o)) {
+		json_decref(o);
+		return;
+	}
+	par = json_object_get(o, "parents");
+	n = json_is_array(par) ? json_array_size(par) : 0;
+	put(w, "<dt>Process tree</dt><dd><ul class=\"ptree mono\">");
+	for (i = n; i > 0; i--, depth++) {
+		json_t *pp = json_array_get(par, i - 1);
+
+		pf(w, "<li style=\"margin-left:%zuem\">", depth);
+		pf(w, "%lld ", (long long)json_integer_value(json_object_get(pp, "pid")));
+		esc(w, json_string_value(json_object_get(pp, "comm")));
+		if ((x = json_object_get(pp, "exe")) && json_string_length(x)) {
+			put(w, " <small>");
+			esc(w, json_string_value(x));
+			put(w, "</small>");
+		}
+		put(w, "</li>");
+	}
+	pf(w, "<li style=\"margin-left:%zuem\"><strong>%lld ", depth,
+	   (long long)json_integer_value(json_object_get(o, "pid")));
+	esc(w, json_string_value(json_object_get(o, "comm")));
+	put(w, "</strong> ");
+	esc(w, json_string_value(json_object_get(o, "exe")));
+	if (json_is_true(json_object_get(o, "exe_deleted")))
+		put(w, " <span class=\"badge\">deleted</span>");
+	put(w, "<br/><small>user ");
+	esc(w, json_string_value(json_object_get(o, "user")));
+	put(w, ", started ");
+	esc(w, json_string_value(json_object_get(o, "start")));
+	if ((x = json_object_get(o, "cmdline")) && json_string_length(x)) {
+		put(w, ", command line ");
+		esc_n(w, json_string_value(x), 300);
+	}
+	put(w, "</small><br/>&#8627; ");
+	esc(w, json_string_value(json_object_get(o, "place")));
+	if ((x = json_object_get(o, "region")) && json_is_object(x)) {
+		put(w, " ");
+		esc(w, json_string_value(json_object_get(x, "start")));
+		put(w, "-");
+		esc(w, json_string_value(json_object_get(x, "end")));
+		put(w, " ");
+		esc(w, json_string_value(json_object_get(x, "perms")));
+		put(w, " ");
+		esc(w, json_string_value(json_object_get(x, "name")));
+	}
+	if ((x = json_object_get(o, "file")) && json_is_string(x)) {
+		put(w, " ");
+		esc(w, json_string_value(x));
+	}
+	if ((x = json_object_get(o, "socket")) && json_is_string(x)) {
+		put(w, " ");
+		esc(w, json_string_value(x));
+	}
+	put(w, "</li></ul></dd>");
+	json_decref(o);
+}
+
+/*
  * One finding: a row a person scans (what was found, where, when, why it
  * matters) with the full record unfolding under it. The row cuts long
  * values (a path keeps its end, a hash both ends); the details show
@@ -895,6 +972,8 @@ static int finding_row(struct hw *w, const struct cs_finding_rec *f, struct cs_b
 	if (!f->observed || !f->md5 || strcmp(f->observed, f->md5))
 		dd_digest(w, "MD5", f->md5);
 	labels_detail(w, f);
+	if (f->process)
+		process_tree(w, f->process);
 	put(w, "</dl></details>\n");
 	return CS_OK;
 }
@@ -1155,7 +1234,7 @@ static int timeline(struct hw *w)
 	const struct cs_report *r = g->r;
 	const struct cs_incident_window **bands = NULL;
 	size_t nbands = 0, i, j, ntimed = 0, budget = TL_MAX_MARKS, notime = 0;
-	uint64_t kinds[4] = {0, 0, 0, 0};
+	uint64_t kinds[5] = {0, 0, 0, 0, 0};
 	struct axis a = {0, 0};
 	int rc, wl = 0;
 
@@ -1170,7 +1249,7 @@ static int timeline(struct hw *w)
 		if (!t0)
 			continue;
 		ntimed++;
-		kinds[(unsigned)f->kind <= 3 ? (unsigned)f->kind : 0]++;
+		kinds[(unsigned)f->kind <= 4 ? (unsigned)f->kind : 0]++;
 		wl |= f->warninglisted;
 		if (!a.lo || t0 < a.lo)
 			a.lo = t0;
@@ -1242,13 +1321,14 @@ static int timeline(struct hw *w)
 				tick(w, &a, bands[i]->until_ms, nbands > 1 ? bands[i]->name : NULL);
 		}
 		put(w, "</div></div>\n</div>\n<p class=\"meta\">Marks:");
-		for (j = 1; j <= 3; j++) {
+		for (j = 1; j <= 4; j++) {
 			if (kinds[j])
 				pf(w, "<span class=\"key k-%s\"></span>%s",
 				   cs__rpt_kind_name((enum cs_finding_kind)j),
-				   j == CS_FIND_FILE  ? "file (its time)"
-				   : j == CS_FIND_LOG ? "log contact"
-				                      : "software (installed)");
+				   j == CS_FIND_FILE       ? "file (its time)"
+				   : j == CS_FIND_LOG      ? "log contact"
+				   : j == CS_FIND_PROCESS  ? "process (its start)"
+				                           : "software (installed)");
 		}
 		if (wl)
 			put(w, "<span class=\"key wl\"></span>warninglisted");

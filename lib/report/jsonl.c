@@ -69,6 +69,15 @@ static json_t *finding_json(const struct cs_finding_rec *f)
 	e |= cs__rpt_set_str(o, "sha256", f->sha256);
 	e |= cs__rpt_set_str(o, "sha1", f->sha1);
 	e |= cs__rpt_set_str(o, "md5", f->md5);
+	if (f->process) {
+		/* Kept as text by the case; a damaged one is left out. */
+		json_t *pj = json_loads(f->process, 0, NULL);
+
+		if (json_is_object(pj))
+			e |= json_object_set_new(o, "process", pj);
+		else
+			json_decref(pj);
+	}
 	if (e) {
 		json_decref(o);
 		return NULL;
@@ -108,7 +117,7 @@ static json_t *report_json(const struct cs_rpt *g)
 {
 	const struct cs_report *r = g->r;
 	json_t *o = record("report"), *w = json_array(), *k = json_object();
-	uint64_t kinds[4] = {0, 0, 0, 0};
+	uint64_t kinds[5] = {0, 0, 0, 0, 0};
 	size_t i, incomplete = 0;
 	int e;
 
@@ -117,7 +126,7 @@ static json_t *report_json(const struct cs_rpt *g)
 	for (i = 0; i < r->nfindings; i++) {
 		unsigned kk = (unsigned)r->findings[i].kind;
 
-		kinds[kk <= 3 ? kk : 0]++;
+		kinds[kk <= 4 ? kk : 0]++;
 	}
 	for (i = 0; i < g->nhosts; i++)
 		incomplete += g->hosts[i].cov && g->hosts[i].cov->incomplete;
@@ -135,6 +144,8 @@ static json_t *report_json(const struct cs_rpt *g)
 	e |= json_object_set_new(k, "file", juint(kinds[CS_FIND_FILE]));
 	e |= json_object_set_new(k, "log", juint(kinds[CS_FIND_LOG]));
 	e |= json_object_set_new(k, "software", juint(kinds[CS_FIND_SOFTWARE]));
+	if (kinds[CS_FIND_PROCESS])
+		e |= json_object_set_new(k, "process", juint(kinds[CS_FIND_PROCESS]));
 	if (kinds[0])
 		e |= json_object_set_new(k, "unknown", juint(kinds[0]));
 	e |= json_object_set_new(o, "by_kind", k);

@@ -259,6 +259,8 @@ const char *cs__rpt_kind_name(enum cs_finding_kind k)
 		return "log";
 	case CS_FIND_SOFTWARE:
 		return "software";
+	case CS_FIND_PROCESS:
+		return "process";
 	}
 	return "unknown";
 }

@@ -543,7 +543,8 @@ static int is_hash(const char *k)
 static int file_sco(struct stix_w *w, json_t *refs, const struct cs_finding_rec *f, const char *k,
                     const char *v)
 {
-	const char *path = f->kind == CS_FIND_LOG ? NULL : f->location;
+	/* A process finding's location names the process, not a path. */
+	const char *path = f->kind == CS_FIND_LOG || f->kind == CS_FIND_PROCESS ? NULL : f->location;
 	const char *base = NULL, *dir = NULL;
 	char *slash;
 	json_t *p = json_object(), *h = json_object();
@@ -659,11 +660,16 @@ static int observables(struct stix_w *w, json_t *refs, const struct cs_finding_r
 {
 	const char *k = f->ind_kind ? f->ind_kind : "";
 	const char *v = f->ind_value;
-	const char *seen = f->kind == CS_FIND_LOG && f->observed ? f->observed : v;
+	const char *seen =
+	        (f->kind == CS_FIND_LOG || f->kind == CS_FIND_PROCESS) && f->observed ? f->observed : v;
+	int net = strcmp(k, "ipv4") == 0 || strcmp(k, "ipv6") == 0 || strcmp(k, "cidr") == 0;
 
 	if (f->kind == CS_FIND_SOFTWARE || strcmp(k, "product-version") == 0)
 		return software_sco(w, refs, f);
-	if (f->kind != CS_FIND_LOG || is_hash(k) || strcmp(k, "filename") == 0)
+	/* A process's connection is an address; its executable, mapped
+	 * files and memory are file observables (hashes, no path). */
+	if ((f->kind != CS_FIND_LOG && !(f->kind == CS_FIND_PROCESS && net)) || is_hash(k) ||
+	    strcmp(k, "filename") == 0)
 		return file_sco(w, refs, f, k, f->kind == CS_FIND_LOG && is_hash(k) ? seen : v);
 	if (!seen)
 		return CS_OK;

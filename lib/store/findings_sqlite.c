@@ -24,8 +24,28 @@ const char cs__store_findings_sql[] =
         "  ind_kind TEXT NOT NULL, ind_value TEXT NOT NULL,\n"
         "  first_seen INTEGER NOT NULL DEFAULT 0, last_seen INTEGER NOT NULL DEFAULT 0,\n"
         "  count INTEGER NOT NULL DEFAULT 0, first_sweep INTEGER NOT NULL,\n"
-        "  last_sweep INTEGER NOT NULL, sha256 TEXT, sha1 TEXT, md5 TEXT,\n"
+        "  last_sweep INTEGER NOT NULL, sha256 TEXT, sha1 TEXT, md5 TEXT, process TEXT,\n"
         "  UNIQUE(host, kind, evidence, location, ind_kind, ind_value));\n";
+
+/* Does the finding table have the `process` column (added for process
+ * findings; a case written before has not)? */
+static int has_process_col(struct cs_store *st)
+{
+	sqlite3_stmt *q = NULL;
+	int ok = sqlite3_prepare_v2(st->db, "SELECT process FROM finding LIMIT 0", -1, &q, NULL) ==
+	         SQLITE_OK;
+
+	sqlite3_finalize(q);
+	return ok;
+}
+
+/* A writable case from before process findings gets the column. */
+static int add_process_col(struct cs_store *st)
+{
+	if (has_process_col(st))
+		return CS_OK;
+	return cs__store_run(st, "ALTER TABLE finding ADD COLUMN process TEXT");
+}
 
 static int fail(struct cs_store *st, const char *what)
 {
@@ -57,7 +77,7 @@ static int readable(struct cs_store *st, const char *table)
 {
 	if (!st->readonly) {
 		if (cs__store_run(st, cs__store_inventory_sql) ||
-		    cs__store_run(st, cs__store_findings_sql))
+		    cs__store_run(st, cs__store_findings_sql) || add_process_col(st))
 			return CS_ERR_DB;
 		return 1;
 	}
@@ -76,6 +96,8 @@ int cs_store_sweep_begin(struct cs_store *st, const char *host, const char *what
 	rc = cs__store_run(st, cs__store_inventory_sql);
 	if (!rc)
 		rc = cs__store_run(st, cs__store_findings_sql);
+	if (!rc)
+		rc = add_process_col(st);
 	if (!rc)
 		rc = cs__store_host_id(st, host, 1, &hid);
 	if (rc)
@@ -126,8 +148,9 @@ int cs_store_finding_put(struct cs_store *st, int64_t sweep, const struct cs_fin
 {
 	static const char sql[] =
 	        "INSERT INTO finding(host, kind, evidence, location, observed, ind_kind, ind_value,"
-	        " first_seen, last_seen, count, first_sweep, last_sweep, sha256, sha1, md5)"
-	        " SELECT host, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?1, ?1, ?11, ?12, ?13"
+	        " first_seen, last_seen, count, first_sweep, last_sweep, sha256, sha1, md5,"
+	        " process)"
+	        " SELECT host, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?1, ?1, ?11, ?12, ?13, ?14"
 	        " FROM sweep WHERE id = ?1"
 	        " ON CONFLICT(host, kind, evidence, location, ind_kind, ind_value) DO UPDATE SET"
 	        "  first_seen = CASE WHEN first_seen = 0 OR (excluded.first_seen <> 0 AND"
@@ -141,7 +164,8 @@ int cs_store_finding_put(struct cs_store *st, int64_t sweep, const struct cs_fin
 	        "  observed = excluded.observed,"
 	        "  sha256 = coalesce(excluded.sha256, sha256), sha1 = coalesce(excluded.sha1, "
 	        "sha1),"
-	        "  md5 = coalesce(excluded.md5, md5)";
+	        "  md5 = coalesce(excluded.md5, md5),"
+	        "  process = coalesce(excluded.process, process)";
 	sqlite3_stmt *q = NULL;
 	int rc;
 
@@ -161,6 +185,7 @@ int cs_store_finding_put(struct cs_store *st, int64_t sweep, const struct cs_fin
 	bind_opt(q, 11, f->sha256);
 	bind_opt(q, 12, f->sha1);
 	bind_opt(q, 13, f->md5);
+	bind_opt(q, 14, f->process);
 	rc = sqlite3_step(q) == SQLITE_DONE ? CS_OK : fail(st, "finding");
 	sqlite3_finalize(q);
 	return rc;
@@ -171,19 +196,22 @@ int cs_store_findings(struct cs_store *st, const char *host, int kind, cs_findin
 {
 	sqlite3_stmt *q = NULL;
 	int rc = CS_OK, r;
+	char sql[512];
 
 	rc = readable(st, "finding");
 	if (rc <= 0)
 		return rc;
 	rc = CS_OK;
+	snprintf(sql, sizeof(sql), "%s%s%s",
+	         "SELECT h.name, f.kind, f.evidence, f.location, f.observed, f.ind_kind,"
+	         " f.ind_value, f.first_seen, f.last_seen, f.count, f.sha256, f.sha1,"
+	         " f.md5, f.first_sweep, f.last_sweep, ",
+	         has_process_col(st) ? "f.process" : "NULL",
+	         " FROM finding f JOIN host h ON h.id = f.host"
+	         " WHERE (?1 IS NULL OR h.name = ?1) AND (?2 = 0 OR f.kind = ?2)"
+	         " ORDER BY h.name, f.kind, f.first_seen, f.location");
 	if (sqlite3_prepare_v2(
-	            st->db,
-	            "SELECT h.name, f.kind, f.evidence, f.location, f.observed, f.ind_kind,"
-	            " f.ind_value, f.first_seen, f.last_seen, f.count, f.sha256, f.sha1,"
-	            " f.md5, f.first_sweep, f.last_sweep"
-	            " FROM finding f JOIN host h ON h.id = f.host"
-	            " WHERE (?1 IS NULL OR h.name = ?1) AND (?2 = 0 OR f.kind = ?2)"
-	            " ORDER BY h.name, f.kind, f.first_seen, f.location",
+	            st->db, sql,
 	            -1, &q, NULL) != SQLITE_OK)
 		return fail(st, "findings");
 	if (host)
@@ -213,6 +241,7 @@ int cs_store_findings(struct cs_store *st, const char *host, int kind, cs_findin
 		f.sha256 = (const char *)sqlite3_column_text(q, 10);
 		f.sha1 = (const char *)sqlite3_column_text(q, 11);
 		f.md5 = (const char *)sqlite3_column_text(q, 12);
+		f.process = (const char *)sqlite3_column_text(q, 15);
 		f.confidence = -1;
 		sweeps[0] = sqlite3_column_int64(q, 13);
 		sweeps[1] = sqlite3_column_int64(q, 14);

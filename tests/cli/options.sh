@@ -109,10 +109,10 @@ comp chainsweep scan ""
 comp chainsweep scan files --max-r
 comp chainsweep --db x.db intel im
 comp chainsweep intel import --for
-comp chainsweep sweep --no-s
+comp chainsweep sweep --no-sof
 EOF
 bash "$tmp/comp.sh" >"$tmp/comp.out" 2>&1
-printf '%s\n' "scan" "files logs software" "--max-rate --max-runtime" "import" "--format" \
+printf '%s\n' "scan" "files logs software processes" "--max-rate --max-runtime" "import" "--format" \
 	"--no-software" >"$tmp/comp.want"
 diff -u "$tmp/comp.want" "$tmp/comp.out" || bad "bash completion"
 "$cs" completion zsh >"$tmp/_chainsweep" || bad "completion zsh failed"
@@ -128,7 +128,7 @@ if command -v zsh >/dev/null; then
 		words=(chainsweep scan ""); CURRENT=3; _chainsweep
 		words=(chainsweep ""); CURRENT=2; _chainsweep')
 	[[ $out == *"--max-runtime=["* ]] || bad "zsh: scan files options: $out"
-	[[ $out == *"VALUES subcommand files logs software"* ]] || bad "zsh: scan subcommands: $out"
+	[[ $out == *"VALUES subcommand files logs software processes"* ]] || bad "zsh: scan subcommands: $out"
 	[[ $out == *"VALUES command intel scan sweep"* ]] || bad "zsh: commands: $out"
 else
 	echo "SKIP: zsh not installed (zsh completion only generated)"

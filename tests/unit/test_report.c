@@ -76,7 +76,7 @@ static struct fixture *fixture(void)
 	                               1,
 	                               SHA256,
 	                               SHA1,
-	                               MD5};
+	                               MD5, NULL};
 	/* 1: DNS contacts to a listed domain, with times */
 	f[1] = (struct cs_finding_rec){CS_FIND_LOG,
 	                               "ws-01",
@@ -95,7 +95,7 @@ static struct fixture *fixture(void)
 	                               14,
 	                               NULL,
 	                               NULL,
-	                               NULL};
+	                               NULL, NULL};
 	/* 2: the affected version installed */
 	f[2] = (struct cs_finding_rec){CS_FIND_SOFTWARE,
 	                               "ws-02",
@@ -114,7 +114,7 @@ static struct fixture *fixture(void)
 	                               1,
 	                               NULL,
 	                               NULL,
-	                               NULL};
+	                               NULL, NULL};
 	/* 3: a warninglisted address in a proxy log */
 	f[3] = (struct cs_finding_rec){CS_FIND_LOG,
 	                               "ws-02",
@@ -133,7 +133,7 @@ static struct fixture *fixture(void)
 	                               2,
 	                               NULL,
 	                               NULL,
-	                               NULL};
+	                               NULL, NULL};
 	/* 4: a file with no time whose path holds markup and non-ASCII text */
 	f[4] = (struct cs_finding_rec){CS_FIND_FILE,
 	                               "ws-03",
@@ -152,7 +152,7 @@ static struct fixture *fixture(void)
 	                               1,
 	                               NULL,
 	                               NULL,
-	                               NULL};
+	                               NULL, NULL};
 	/* 5: a URL contact */
 	f[5] = (struct cs_finding_rec){CS_FIND_LOG,
 	                               "ws-01",
@@ -171,7 +171,7 @@ static struct fixture *fixture(void)
 	                               1,
 	                               NULL,
 	                               NULL,
-	                               NULL};
+	                               NULL, NULL};
 	/* 6: a YARA match on a file */
 	f[6] = (struct cs_finding_rec){
 	        CS_FIND_FILE,
@@ -191,7 +191,7 @@ static struct fixture *fixture(void)
 	        1,
 	        "0000000000000000000000000000000000000000000000000000000000000001",
 	        NULL,
-	        NULL};
+	        NULL, NULL};
 	x->w[0] = (struct cs_incident_window){"3CX-2023", ms("2023-03-01"), ms("2023-04-30")};
 	x->w[1] = (struct cs_incident_window){"JumpCloud-2023", ms("2023-06-20"), ms("2023-07-31")};
 	x->w[2] = (struct cs_incident_window){"Unused-2020", ms("2020-01-01"), ms("2020-02-01")};
@@ -912,9 +912,9 @@ static void test_misp_shared_tags(void **state)
 	static const char *const l[] = {"campaign:X", "tag:tlp:amber"};
 	struct cs_finding_rec f[2] = {
 	        {CS_FIND_LOG, "h", "log", "a.log:1", "evil.example", "domain", "evil.example", l, 2,
-	         NULL, 0, -1, 0, 0, 1, NULL, NULL, NULL},
+	         NULL, 0, -1, 0, 0, 1, NULL, NULL, NULL, NULL},
 	        {CS_FIND_LOG, "h", "log", "a.log:2", "203.0.113.9", "ipv4", "203.0.113.9", l, 2,
-	         NULL, 0, -1, 0, 0, 1, NULL, NULL, NULL},
+	         NULL, 0, -1, 0, 0, 1, NULL, NULL, NULL, NULL},
 	};
 	struct cs_report r = {.title = "shared", .generated_ms = 1700000000000, .findings = f, .nfindings = 2};
 	size_t len;
@@ -1014,7 +1014,7 @@ static void test_not_utf8(void **state)
 	                           1,
 	                           NULL,
 	                           NULL,
-	                           NULL};
+	                           NULL, NULL};
 	struct cs_report r = {.findings = &f, .nfindings = 1};
 	char *out = render(cs_report_jsonl, &r, NULL);
 

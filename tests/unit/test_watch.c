@@ -1,0 +1,653 @@
+/*
+ * The watcher, on a folder under the build tree (never /): as root with
+ * fanotify, a listed binary fails to execute with EPERM and a finding is
+ * reported while a clean one runs; a listed file written while watching
+ * is found within a second; quarantine and restore keep bytes and mode;
+ * 10,000 writes in about a second leave the watcher working, its
+ * overflows counted. The inotify fallback (any user) detects a written
+ * file and says it cannot deny.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <openssl/evp.h>
+
+#include "chainsweep/scan.h"
+#include "chainsweep/watch.h"
+#include "core/core_int.h"
+#include "testutil.h"
+
+#define MARKER "CHAINSWEEP-BENIGN-WATCH-MARKER-42"
+#define RULE   "rule CS_Watch_Marker { strings: $m = \"" MARKER "\" condition: $m }\n"
+
+struct env {
+	char dir[4096];
+	char qdir[4200];
+	struct cs_intel *in;
+	struct cs_matcher *m;
+	pthread_t th;
+	struct cs_watch_opts o;
+	struct cs_watch_stats st;
+	volatile int stop;
+	int rc;
+	pthread_mutex_t lock;
+	pthread_cond_t cv;
+	int ready, fan, joined;
+	/* findings seen */
+	int denied, detected, quarantined;
+	char last_path[4096];
+	int64_t last_mtime;
+	int stall_ms; /* the callback holds the scanner this long on "stall.txt" */
+	char qid[128];
+};
+
+static void sha256_file(const char *path, char *hex)
+{
+	unsigned char md[32];
+	unsigned mdlen = 0;
+	char *data = NULL;
+	size_t len, i;
+	int e;
+
+	assert_int_equal(cs__read_file(path, (size_t)64 << 20, &data, &len, &e), CS_OK);
+	assert_int_equal(EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL), 1);
+	for (i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	free(data);
+}
+
+static void copy_exec(const char *from, const char *to)
+{
+	char *data = NULL;
+	size_t len;
+	int e, fd;
+
+	assert_int_equal(cs__read_file(from, (size_t)64 << 20, &data, &len, &e), CS_OK);
+	fd = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0755);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, len), (ssize_t)len);
+	close(fd);
+	free(data);
+}
+
+/* Written by a child: the watcher leaves its own process's writes alone. */
+static void write_file(const char *path, const char *text, mode_t mode)
+{
+	pid_t pid = fork();
+	int st = -1;
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
+
+		if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+			_exit(1);
+		fchmod(fd, mode);
+		_exit(close(fd) != 0);
+	}
+	waitpid(pid, &st, 0);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
+static void on_ready(void *ud, int fan)
+{
+	struct env *e = ud;
+
+	pthread_mutex_lock(&e->lock);
+	e->ready = 1;
+	e->fan = fan;
+	pthread_cond_broadcast(&e->cv);
+	pthread_mutex_unlock(&e->lock);
+}
+
+static int on_finding(void *ud, const struct cs_watch_finding *f)
+{
+	struct env *e = ud;
+
+	pthread_mutex_lock(&e->lock);
+	if (f->action == CS_WATCH_DENIED)
+		e->denied++;
+	else if (f->action == CS_WATCH_DETECTED)
+		e->detected++;
+	else if (f->action == CS_WATCH_QUARANTINED) {
+		e->quarantined++;
+		snprintf(e->qid, sizeof(e->qid), "%s", f->quarantine_id);
+	}
+	snprintf(e->last_path, sizeof(e->last_path), "%s", f->file->path);
+	e->last_mtime = f->file->mtime;
+	pthread_cond_broadcast(&e->cv);
+	pthread_mutex_unlock(&e->lock);
+	if (e->stall_ms && strstr(f->file->path, "/stall.txt"))
+		usleep((useconds_t)e->stall_ms * 1000);
+	return 0;
+}
+
+static void *run(void *arg)
+{
+	struct env *e = arg;
+
+	e->rc = cs_watch_run(e->m, &e->o, &e->st);
+	on_ready(e, e->fan); /* wakes a waiter when the watcher fails to start */
+	return NULL;
+}
+
+static struct env *start(int inotify, int quarantine, const char *hex)
+{
+	struct env *e = calloc(1, sizeof(*e));
+	struct cs_import_stats is;
+	char intel[256];
+	const char **paths = malloc(sizeof(*paths));
+
+	assert_non_null(e);
+	assert_non_null(paths);
+	snprintf(e->dir, sizeof(e->dir), "%s/watch-test-XXXXXX", CS_BUILD_DIR);
+	assert_non_null(mkdtemp(e->dir));
+	snprintf(e->qdir, sizeof(e->qdir), "%s.q", e->dir);
+	e->in = cs_intel_new();
+	memset(&is, 0, sizeof(is));
+	snprintf(intel, sizeof(intel), "%s\n", hex);
+	assert_int_equal(cs_intel_import_mem(e->in, "w.txt", intel, strlen(intel), &is), CS_OK);
+	assert_int_equal(cs_intel_import_mem(e->in, "w.yar", RULE, strlen(RULE), &is), CS_OK);
+	cs_intel_finalize(e->in);
+	assert_int_equal(cs_matcher_new(e->in, NULL, NULL, &e->m), CS_OK);
+	pthread_mutex_init(&e->lock, NULL);
+	pthread_cond_init(&e->cv, NULL);
+	cs_watch_opts_init(&e->o);
+	paths[0] = e->dir;
+	e->o.paths = paths;
+	e->o.npaths = 1;
+	e->o.force_inotify = inotify;
+	e->o.quarantine_dir = quarantine ? e->qdir : NULL;
+	e->o.stop = &e->stop;
+	e->o.on_finding = on_finding;
+	e->o.on_ready = on_ready;
+	e->o.userdata = e;
+	e->o.decide_within_ms = 2000; /* the sanitizer build is slow */
+	assert_int_equal(pthread_create(&e->th, NULL, run, e), 0);
+	pthread_mutex_lock(&e->lock);
+	while (!e->ready)
+		pthread_cond_wait(&e->cv, &e->lock);
+	pthread_mutex_unlock(&e->lock);
+	assert_int_equal(e->rc, CS_OK);
+	return e;
+}
+
+/* Our folders under the build tree (cs_test_rmtree removes only /tmp's). */
+static void rm_watch_dir(const char *d)
+{
+	static const char prefix[] = CS_BUILD_DIR "/watch-test-";
+	char cmd[8400];
+
+	if (strncmp(d, prefix, sizeof(prefix) - 1) != 0 || strchr(d, '\''))
+		return;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d);
+	if (system(cmd) != 0)
+		fprintf(stderr, "warning: could not remove %s\n", d);
+}
+
+static void halt(struct env *e)
+{
+	if (e->joined)
+		return;
+	e->stop = 1;
+	pthread_join(e->th, NULL);
+	e->joined = 1;
+}
+
+/* Start again with changed options (they are read while watching). */
+static void restart(struct env *e)
+{
+	halt(e);
+	e->stop = 0;
+	e->joined = 0;
+	e->ready = 0;
+	assert_int_equal(pthread_create(&e->th, NULL, run, e), 0);
+	pthread_mutex_lock(&e->lock);
+	while (!e->ready)
+		pthread_cond_wait(&e->cv, &e->lock);
+	pthread_mutex_unlock(&e->lock);
+	assert_int_equal(e->rc, CS_OK);
+}
+
+static void stop(struct env *e)
+{
+	halt(e);
+	cs_matcher_free(e->m);
+	cs_intel_free(e->in);
+	rm_watch_dir(e->dir);
+	rm_watch_dir(e->qdir);
+	free((void *)e->o.paths);
+	pthread_mutex_destroy(&e->lock);
+	pthread_cond_destroy(&e->cv);
+	free(e);
+}
+
+/* Wait until `*count` reaches `want` or `ms` pass; returns the time taken. */
+static double wait_for(struct env *e, int *count, int want, unsigned ms)
+{
+	struct timespec t0, t1, dl;
+
+	clock_gettime(CLOCK_REALTIME, &t0);
+	dl = t0;
+	dl.tv_sec += ms / 1000;
+	dl.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (dl.tv_nsec >= 1000000000L) {
+		dl.tv_sec++;
+		dl.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&e->lock);
+	while (*count < want)
+		if (pthread_cond_timedwait(&e->cv, &e->lock, &dl) == ETIMEDOUT)
+			break;
+	pthread_mutex_unlock(&e->lock);
+	clock_gettime(CLOCK_REALTIME, &t1);
+	return (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+}
+
+/* Run `path` with stdin from /dev/null: 0 and its exit status, or the
+ * errno execve failed with. */
+static int try_exec(const char *path, int *status)
+{
+	int p[2], err = 0;
+	pid_t pid;
+
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int fd = open("/dev/null", O_RDWR);
+
+		dup2(fd, 0);
+		dup2(fd, 1);
+		execl(path, path, (char *)NULL);
+		err = errno;
+		if (write(p[1], &err, sizeof(err)) != sizeof(err))
+			_exit(126);
+		_exit(127);
+	}
+	close(p[1]);
+	if (read(p[0], &err, sizeof(err)) != sizeof(err))
+		err = 0;
+	close(p[0]);
+	waitpid(pid, status, 0);
+	return err;
+}
+
+static int need_root(void)
+{
+	if (geteuid() != 0) {
+		print_message("SKIP: not root (fanotify permission events need root)\n");
+		return 0;
+	}
+	return 1;
+}
+
+static void test_exec_denied(void **state)
+{
+	char hex[65], listed[4200], clean[4200];
+	struct env *e;
+	int status = -1;
+
+	(void)state;
+	if (!need_root())
+		skip();
+	sha256_file(CS_PROC_TARGET, hex);
+	e = start(0, 0, hex);
+	assert_true(e->fan);
+	snprintf(listed, sizeof(listed), "%s/listed", e->dir);
+	snprintf(clean, sizeof(clean), "%s/clean", e->dir);
+	copy_exec(CS_PROC_TARGET, listed);
+	copy_exec(CS_PROC_TWIN, clean);
+	wait_for(e, &e->detected, 1, 1000); /* the copy itself is detected as written */
+	assert_int_equal(try_exec(listed, &status), EPERM);
+	/* The answer goes out as soon as the verdict is known; the report
+	 * follows. */
+	wait_for(e, &e->denied, 1, 2000);
+	assert_int_equal(e->denied, 1);
+	assert_int_equal(try_exec(clean, &status), 0);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	/* Again, from the cache. */
+	assert_int_equal(try_exec(listed, &status), EPERM);
+	assert_int_equal(try_exec(clean, &status), 0);
+	stop(e);
+}
+
+static void test_written_found(void **state)
+{
+	char path[4200];
+	struct env *e;
+	double t;
+
+	(void)state;
+	if (!need_root())
+		skip();
+	e = start(0, 0, "0000000000000000000000000000000000000000000000000000000000000000");
+	snprintf(path, sizeof(path), "%s/dropped.txt", e->dir);
+	write_file(path, "notes " MARKER " notes\n", 0644);
+	t = wait_for(e, &e->detected, 1, 1000);
+	assert_int_equal(e->detected, 1);
+	assert_true(t < 1.0);
+	assert_string_equal(e->last_path, path);
+	assert_true(e->last_mtime > 0); /* the file's own time, for the case */
+	stop(e);
+}
+
+static void test_quarantine_restore(void **state)
+{
+	char path[4200], back[4200];
+	struct env *e;
+	struct stat st;
+	char *data = NULL;
+	size_t len;
+	int err;
+	const char *text = "bytes before " MARKER " and after\n";
+
+	(void)state;
+	if (!need_root())
+		skip();
+	e = start(0, 1, "0000000000000000000000000000000000000000000000000000000000000000");
+	snprintf(path, sizeof(path), "%s/q.txt", e->dir);
+	write_file(path, text, 0640);
+	wait_for(e, &e->quarantined, 1, 2000);
+	assert_int_equal(e->quarantined, 1);
+	assert_int_equal(lstat(path, &st), -1);
+	assert_int_equal(lstat(e->qdir, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0700);
+	halt(e); /* the restore is not a new write to find */
+	assert_int_equal(cs_quarantine_restore(e->qdir, e->qid, back, sizeof(back)), CS_OK);
+	assert_string_equal(back, path);
+	assert_int_equal(lstat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0640);
+	assert_int_equal(cs__read_file(path, 1 << 20, &data, &len, &err), CS_OK);
+	assert_int_equal(len, strlen(text));
+	assert_memory_equal(data, text, len);
+	free(data);
+	/* Restoring twice, or over a file, is refused. */
+	assert_int_not_equal(cs_quarantine_restore(e->qdir, e->qid, back, sizeof(back)), CS_OK);
+	assert_int_equal(cs_quarantine_restore(e->qdir, "../etc", back, sizeof(back)),
+	                 CS_ERR_INVALID);
+	stop(e);
+}
+
+static void test_write_burst(void **state)
+{
+	char path[4200];
+	struct env *e;
+	struct timespec t0, t1;
+	double secs, t;
+	int i;
+
+	(void)state;
+	if (!need_root())
+		skip();
+	e = start(0, 0, "0000000000000000000000000000000000000000000000000000000000000000");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	{
+		pid_t pid = fork();
+		int st = -1;
+
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			for (i = 0; i < 10000; i++) {
+				int fd;
+
+				snprintf(path, sizeof(path), "%s/f%d.txt", e->dir, i);
+				fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+				if (fd < 0 || write(fd, "x\n", 2) != 2)
+					_exit(1);
+				close(fd);
+			}
+			_exit(0);
+		}
+		waitpid(pid, &st, 0);
+		assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	/* Still watching: a listed file after the burst is found. */
+	snprintf(path, sizeof(path), "%s/after.txt", e->dir);
+	write_file(path, MARKER "\n", 0644);
+	/* FIFO: it waits behind the burst (long under the sanitizers). */
+	t = wait_for(e, &e->detected, 1, 120000);
+	print_message("burst: 10000 writes in %.2f s; %llu write events, %llu coalesced, %llu "
+	              "scanned, %llu overflows, %llu dropped; the file after it found in %.2f s\n",
+	              secs, (unsigned long long)e->st.writes, (unsigned long long)e->st.coalesced,
+	              (unsigned long long)e->st.scanned, (unsigned long long)e->st.overflows,
+	              (unsigned long long)e->st.dropped, t);
+	assert_int_equal(e->detected, 1);
+	assert_string_equal(e->last_path, path);
+	stop(e);
+	/* Every write was seen, coalesced or reported as lost. */
+}
+
+/* A decision slower than decide_within: allowed and counted (fail-open),
+ * or denied (fail-closed). The listed binary is padded to 48 MiB so that
+ * reading and hashing it takes far longer than the 1 ms allowed. */
+static void late_exec(int fail_closed)
+{
+	char hex[65], listed[4200];
+	struct env *e;
+	int status = -1, fd;
+	static char zeros[1 << 20];
+
+	snprintf(listed, sizeof(listed), "%s/big-target", CS_BUILD_DIR);
+	copy_exec(CS_PROC_TARGET, listed);
+	fd = open(listed, O_WRONLY | O_APPEND);
+	assert_true(fd >= 0);
+	for (int i = 0; i < 48; i++)
+		assert_int_equal(write(fd, zeros, sizeof(zeros)), (ssize_t)sizeof(zeros));
+	close(fd);
+	sha256_file(listed, hex);
+	e = start(0, 0, hex);
+	e->o.decide_within_ms = 1;
+	e->o.fail_closed = fail_closed;
+	restart(e);
+	{
+		char in[4300];
+
+		snprintf(in, sizeof(in), "%s/big", e->dir);
+		copy_exec(listed, in);
+		unlink(listed);
+		if (fail_closed) {
+			assert_int_equal(try_exec(in, &status), EPERM);
+		} else {
+			assert_int_equal(try_exec(in, &status), 0);
+			assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+			/* Found all the same, after it was allowed. */
+			wait_for(e, &e->detected, 1, 5000);
+			assert_int_equal(e->detected, 1);
+		}
+	}
+	halt(e);
+	assert_int_equal(e->st.exec_late, 1);
+	assert_int_equal(e->st.exec_denied, fail_closed ? 1 : 0);
+	stop(e);
+}
+
+static void test_late_decision(void **state)
+{
+	(void)state;
+	if (!need_root())
+		skip();
+	late_exec(0);
+	late_exec(1);
+}
+
+/* The intel changes while watching: the new matcher is used from the
+ * swap on, the old one retired while no scan runs. */
+struct reload_env {
+	struct cs_intel *in;
+	struct cs_matcher *m;
+	int asked, retired;
+};
+static struct reload_env reload_env;
+
+static int give_new(void *ud, const struct cs_matcher **out)
+{
+	(void)ud;
+	if (reload_env.asked++ || !reload_env.m)
+		return 0;
+	*out = reload_env.m;
+	return 1;
+}
+
+static void retire_old(void *ud, const struct cs_matcher *old)
+{
+	(void)ud;
+	(void)old;
+	reload_env.retired++;
+}
+
+static void test_reload(void **state)
+{
+	static const char rule2[] =
+	        "rule CS_Watch_Second { strings: $m = \"CHAINSWEEP-BENIGN-SECOND-MARKER\" "
+	        "condition: $m }\n";
+	struct cs_import_stats is;
+	char path[4200];
+	struct env *e;
+	int i;
+
+	(void)state;
+	if (!need_root())
+		skip();
+	memset(&reload_env, 0, sizeof(reload_env));
+	reload_env.in = cs_intel_new();
+	memset(&is, 0, sizeof(is));
+	assert_int_equal(cs_intel_import_mem(reload_env.in, "s.yar", rule2, strlen(rule2), &is),
+	                 CS_OK);
+	cs_intel_finalize(reload_env.in);
+	assert_int_equal(cs_matcher_new(reload_env.in, NULL, NULL, &reload_env.m), CS_OK);
+	e = start(0, 0, "0000000000000000000000000000000000000000000000000000000000000000");
+	e->o.reload = give_new;
+	e->o.retire = retire_old;
+	e->o.reload_seconds = 0.2;
+	restart(e);
+	/* Before the swap the first marker is found; keep writing the second
+	 * one until the new intel finds it. */
+	for (i = 0; i < 50 && e->detected == 0; i++) {
+		snprintf(path, sizeof(path), "%s/second-%d.txt", e->dir, i);
+		write_file(path, "CHAINSWEEP-BENIGN-SECOND-MARKER\n", 0644);
+		wait_for(e, &e->detected, 1, 100);
+	}
+	assert_int_equal(e->detected, 1);
+	assert_int_equal(reload_env.retired, 1);
+	/* The old intel is gone: its marker is not found any more. */
+	snprintf(path, sizeof(path), "%s/first.txt", e->dir);
+	write_file(path, MARKER "\n", 0644);
+	wait_for(e, &e->detected, 2, 500);
+	assert_int_equal(e->detected, 1);
+	halt(e);
+	assert_int_equal(e->st.reloads, 1);
+	stop(e);
+	cs_matcher_free(reload_env.m);
+	cs_intel_free(reload_env.in);
+}
+
+/* The kernel's queue overflows (the reader held by a decision that waits
+ * behind a stalled scanner while 20,000 files are written): the overflow
+ * is counted and reported, and the watcher goes on working. */
+static void test_overflow_counted(void **state)
+{
+	char path[4200], clean[4200];
+	struct env *e;
+	pid_t ex, wr;
+	int st = -1, i;
+
+	(void)state;
+	if (!need_root())
+		skip();
+	e = start(0, 0, "0000000000000000000000000000000000000000000000000000000000000000");
+	e->o.threads = 1;
+	e->o.decide_within_ms = 20000;
+	e->stall_ms = 6000;
+	restart(e);
+	snprintf(clean, sizeof(clean), "%s/clean", e->dir);
+	copy_exec(CS_PROC_TWIN, clean);
+	snprintf(path, sizeof(path), "%s/stall.txt", e->dir);
+	write_file(path, MARKER "\n", 0644);
+	wait_for(e, &e->detected, 1, 5000); /* the scanner now sleeps in the callback */
+	ex = fork();
+	assert_true(ex >= 0);
+	if (ex == 0) {
+		int fd = open("/dev/null", O_RDWR);
+
+		dup2(fd, 0);
+		dup2(fd, 1);
+		execl(clean, clean, (char *)NULL);
+		_exit(127);
+	}
+	usleep(200000); /* the reader now waits for that decision */
+	wr = fork();
+	assert_true(wr >= 0);
+	if (wr == 0) {
+		for (i = 0; i < 20000; i++) {
+			int fd;
+
+			snprintf(path, sizeof(path), "%s/o%d.txt", e->dir, i);
+			fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+			if (fd < 0 || write(fd, "x\n", 2) != 2)
+				_exit(1);
+			close(fd);
+		}
+		_exit(0);
+	}
+	waitpid(wr, &st, 0);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	waitpid(ex, &st, 0);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	snprintf(path, sizeof(path), "%s/after.txt", e->dir);
+	write_file(path, MARKER "\n", 0644);
+	wait_for(e, &e->detected, 2, 120000);
+	halt(e);
+	print_message("overflow: %llu overflows, %llu writes seen, %llu scanned\n",
+	              (unsigned long long)e->st.overflows, (unsigned long long)e->st.writes,
+	              (unsigned long long)e->st.scanned);
+	assert_true(e->st.overflows >= 1);
+	assert_true(e->st.writes < 20000 + 3);
+	assert_int_equal(e->detected, 2);
+	assert_string_equal(e->last_path, path);
+	stop(e);
+}
+
+static void test_inotify_fallback(void **state)
+{
+	char path[4200];
+	struct env *e;
+
+	(void)state;
+	e = start(1, 0, "0000000000000000000000000000000000000000000000000000000000000000");
+	assert_false(e->fan);
+	snprintf(path, sizeof(path), "%s/sub", e->dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	usleep(100000);
+	snprintf(path, sizeof(path), "%s/sub/dropped.txt", e->dir);
+	write_file(path, MARKER "\n", 0644);
+	wait_for(e, &e->detected, 1, 2000);
+	assert_int_equal(e->detected, 1);
+	assert_string_equal(e->last_path, path);
+	stop(e);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_exec_denied),        cmocka_unit_test(test_written_found),
+	        cmocka_unit_test(test_quarantine_restore), cmocka_unit_test(test_write_burst),
+	        cmocka_unit_test(test_late_decision),      cmocka_unit_test(test_reload),
+	        cmocka_unit_test(test_overflow_counted),   cmocka_unit_test(test_inotify_fallback),
+	};
+
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
