@@ -7,9 +7,11 @@
 #          app's manifest, an installed-programs export naming 3CX DesktopApp
 #          18.12.416, DNS and proxy logs with contact to listed 3CX domains
 #          and to the IconStorages GitHub repository between 2023-03-22 and
-#          2023-03-30.
+#          2023-03-30, and a Sysmon event log (.evtx) in which the app starts
+#          a command shell (the bundled Sigma rules name that behaviour).
 #   ws-18  a clean decoy: other software, near-miss names and domains,
-#          3CX DesktopApp 18.12.422 (not affected), the same log formats.
+#          3CX DesktopApp 18.12.422 (not affected), the same log formats, a
+#          Sysmon event log where the app starts as usual and nothing else.
 #
 # Nothing here is malware and nothing is ever contacted: the domains and
 # addresses appear only as text in log lines.
@@ -18,6 +20,8 @@
 #                                  OUT_DIR/lab-intel.csv)
 set -eu
 out=$1
+here=$(cd "$(dirname "$0")" && pwd)
+sysmon='Windows/System32/winevt/Logs/Microsoft-Windows-Sysmon%4Operational.evtx'
 rm -rf "$out/ws-17" "$out/ws-18"
 mkdir -p "$out"
 
@@ -29,6 +33,8 @@ printf 'chainsweep demo lab: stand-in for d3dcompiler_47.dll (benign text)\n' >"
 printf '{"name":"3CXDesktopApp","version":"18.12.416"}\n' >"$app/app/manifest"
 printf 'chainsweep demo lab: stand-in for 3CXDesktopApp.exe\n' >"$app/3CXDesktopApp.exe"
 printf 'benign system file\n' >"$w/Windows/System32/kernel32.dll"
+mkdir -p "$(dirname "$w/$sysmon")"
+python3 "$here/lab-evtx.py" compromised "$w/$sysmon"
 cat >"$w/installed-programs.json" <<'EOF'
 [
  {"DisplayName":"3CX Desktop App","DisplayVersion":"18.12.416","Publisher":"3CX","InstallDate":"20230301"},
@@ -60,6 +66,8 @@ mkdir -p "$d/Users/bob/AppData/Local/Programs/OtherApp" "$d/var/log/zeek" "$d/va
 printf 'a different library\n' >"$d/Users/bob/AppData/Local/Programs/OtherApp/libffmpeg.dll"
 printf 'a backup, not the library\n' >"$d/Users/bob/AppData/Local/Programs/OtherApp/ffmpeg.dll.bak"
 printf 'benign\n' >"$d/Users/bob/AppData/Local/Programs/OtherApp/OtherApp.exe"
+mkdir -p "$(dirname "$d/$sysmon")"
+python3 "$here/lab-evtx.py" decoy "$d/$sysmon"
 cat >"$d/installed-programs.json" <<'EOF'
 [
  {"DisplayName":"3CX Desktop App","DisplayVersion":"18.12.422","Publisher":"3CX","InstallDate":"20230405"}

@@ -55,3 +55,7 @@ grep -c '"evidence":"sigma"' rep/findings.jsonl
 grep -o '"pattern_type": *"sigma"' rep/sightings.stix.json | sort | uniq -c
 grep -o '"type": *"sigma"' rep/event.misp.json | sort | uniq -c
 grep -c 'Lab app starts a shell\|5b0f2d7e-1c3a-4e5f-9a8b-7c6d5e4f3a21' rep/report.html
+# A Windows root's event logs are found whatever the case of its folders.
+mkdir -p win/WINDOWS/system32/WINEVT/Logs
+python3 $DATA/evtx/mkevtx.py win/WINDOWS/system32/WINEVT/Logs/Microsoft-Windows-Sysmon%4Operational.evtx
+x $CS --db $DB sweep --root win --host ws-21 --no-software | grep -E 'Coverage|NOTHING|HIT'
