@@ -241,11 +241,14 @@ static int on_sigma_finding(void *ud, const struct cli_sigma_finding *sf)
 	f->host = ss->host;
 	f->evidence = "sigma";
 	f->location = xstrdup(shown(ss, sf->file));
-	if (sf->record_id
-	            ? asprintf(&obs, "record %llu: %s", (unsigned long long)sf->record_id,
-	                       cli_escape(&ss->esc, sf->matched)) < 0
-	            : asprintf(&obs, "line %llu: %s", (unsigned long long)sf->line,
-	                       cli_escape(&ss->esc, sf->matched)) < 0)
+	/* "Title (level), record 5002: Image=..." */
+	if (asprintf(&obs, "%s%s%s%s, %s %llu: %s", sf->rule->title ? cli_safe(sf->rule->title) : "",
+	             cs_sigma_level_name(sf->rule->level)[0] ? " (" : "",
+	             cs_sigma_level_name(sf->rule->level),
+	             cs_sigma_level_name(sf->rule->level)[0] ? ")" : "",
+	             sf->record_id ? "record" : "line",
+	             (unsigned long long)(sf->record_id ? sf->record_id : sf->line),
+	             cli_escape(&ss->esc, sf->matched)) < 0)
 		obs = NULL;
 	f->observed = obs;
 	set_indicator(ss, f, ind);
@@ -586,11 +589,15 @@ static void answer(struct sweep_state *ss, const struct cs_scan_result *fr,
 
 			if (f->kind != CS_FIND_LOG || strcmp(f->evidence, "sigma") != 0)
 				continue;
+			const char *o = f->observed ? f->observed : "", *rec = strstr(o, ", record ");
+
+			if (!rec)
+				rec = strstr(o, ", line ");
 			printf("    %s  %llu event%s in %s, first %s, last %s\n      %s\n",
 			       cli_safe(rule_title(ss, f)), (unsigned long long)f->count,
 			       f->count == 1 ? "" : "s", cli_safe(f->location),
 			       ms_text(f->first_seen_ms, a, sizeof(a)),
-			       ms_text(f->last_seen_ms, b, sizeof(b)), cli_safe(f->observed));
+			       ms_text(f->last_seen_ms, b, sizeof(b)), cli_safe(rec ? rec + 2 : o));
 		}
 	}
 	if (versions) {

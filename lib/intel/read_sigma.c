@@ -629,6 +629,16 @@ static int tag_label(struct cs_buf *b, const char *tag)
 		rc = cs__buf_adds(b, "tactic:");
 		return rc ? rc : cs__buf_adds(b, t);
 	}
+	/* chainsweep's own namespace: the activity a rule was written for,
+	 * as the labels other intel uses ("chainsweep.campaign.3CX-2023"). */
+	if (n > 11 && cs__strncasecmp(tag, "chainsweep.", 11) == 0 && strchr(tag + 11, '.')) {
+		const char *dot = strchr(tag + 11, '.');
+		int rc = cs__buf_add(b, tag + 11, (size_t)(dot - tag - 11));
+
+		if (!rc)
+			rc = cs__buf_addc(b, ':');
+		return rc ? rc : cs__buf_adds(b, dot + 1);
+	}
 	if (n > 4 && cs__strncasecmp(tag, "cve.", 4) == 0) {
 		size_t i;
 		int rc = cs__buf_adds(b, "vulnerability:CVE-");

@@ -498,7 +498,7 @@ static int summary(struct hw *w)
 {
 	const struct cs_report *r = w->g.r;
 	const struct cs_rpt *g = &w->g;
-	uint64_t kinds[5] = {0, 0, 0, 0, 0}, wl = 0, nocamp = 0;
+	uint64_t kinds[5] = {0, 0, 0, 0, 0}, wl = 0, nocamp = 0, sigma = 0;
 	const char **camps = NULL;
 	size_t ncamps = 0, i, j, incomplete = 0, covered = 0;
 	int rc;
@@ -509,6 +509,10 @@ static int summary(struct hw *w)
 		int camp = 0;
 
 		kinds[k <= 4 ? k : 0]++;
+		if (f->kind == CS_FIND_LOG && f->evidence && strcmp(f->evidence, "sigma") == 0) {
+			kinds[CS_FIND_LOG]--;
+			sigma++;
+		}
 		wl += f->warninglisted != 0;
 		for (j = 0; f->labels && j < f->nlabels; j++)
 			camp |= cs__rpt_label_value(f->labels[j], "campaign:") != NULL;
@@ -568,6 +572,9 @@ static int summary(struct hw *w)
 		if (kinds[CS_FIND_LOG])
 			pf(w, "<li>%llu contact%s in logs</li>\n",
 			   (unsigned long long)kinds[CS_FIND_LOG], plural(kinds[CS_FIND_LOG]));
+		if (sigma)
+			pf(w, "<li>%llu Sigma rule%s fired on logged events (behaviour)</li>\n",
+			   (unsigned long long)sigma, plural(sigma));
 		if (kinds[CS_FIND_SOFTWARE])
 			pf(w, "<li>%llu affected software version%s installed</li>\n",
 			   (unsigned long long)kinds[CS_FIND_SOFTWARE],
