@@ -63,6 +63,8 @@ struct cli_progress {
 	int enabled, shown;
 	uint64_t total;   /* bytes to do, 0 when not known */
 	uint64_t found;   /* findings so far (the caller counts) */
+	const char *found_word; /* what `found` counts, NULL: "found" */
+	double last;            /* `seconds` of the last line shown */
 };
 void cli_progress_init(struct cli_progress *p, const struct cli_global *g, const char *what);
 void cli_progress_show(struct cli_progress *p, uint64_t items, const char *unit, uint64_t done,
@@ -120,6 +122,7 @@ struct diag_state {
 	unsigned suppressed;
 	json_t *json_diags; /* --json: collected per import */
 	struct cli_gaps *bad; /* intel files not fully usable, or NULL */
+	struct cli_progress *prog; /* a progress line to clear first, or NULL */
 };
 void cli_on_diag(void *ud, const struct cs_diag *d);
 void cli_flush_suppressed(struct diag_state *ds);

@@ -64,10 +64,23 @@ const struct cli_command cli_cmd_intel_import = {
         .args_size = sizeof(struct import_args),
 };
 
+static const struct cs_intel *prog_in;
+static double prog_t0;
+
+/* After each file an import read: files, bytes of the total, entries read. */
+static void on_import_progress(void *ud, uint64_t files, uint64_t bytes)
+{
+	struct cli_progress *p = ud;
+
+	p->found = prog_in ? cs_intel_count(prog_in) : 0;
+	cli_progress_show(p, files, "files", bytes, cli_now() - prog_t0);
+}
+
 static int import_run(void *p, struct cli_global *g)
 {
 	struct import_args *A = p;
 	struct cs_import_stats total, one;
+	struct cli_progress prog;
 	struct diag_state ds;
 	struct cs_store *st;
 	struct cs_intel *in;
@@ -136,6 +149,24 @@ static int import_run(void *p, struct cli_global *g)
 	before = cs_intel_count(in);
 	/* Into an empty case database, indicators are written while the
 	 * files are read (a writer thread); a failure shows at the save. */
+	cli_progress_init(&prog, g, "intel import");
+	if (prog.enabled) {
+		const char **all = calloc((size_t)npaths + 1, sizeof(*all));
+
+		if (all) {
+			for (a = 0; a < npaths; a++)
+				all[a] = paths[a];
+			if (bundled)
+				all[npaths] = pack;
+			prog.total = cli_tree_bytes(all, (size_t)npaths + (bundled != 0));
+			free(all);
+		}
+		prog.found_word = "indicators";
+		ds.prog = &prog;
+		prog_in = in;
+		prog_t0 = cli_now();
+		cs_intel_set_progress(in, on_import_progress, &prog);
+	}
 	cs_store_import_begin(st, in);
 	memset(&total, 0, sizeof(total));
 	for (a = bundled ? -1 : 0; a < npaths; a++) {
@@ -155,6 +186,9 @@ static int import_run(void *p, struct cli_global *g)
 		total.files_partial += one.files_partial;
 		total.advisories += one.advisories;
 	}
+	cli_progress_clear(&prog);
+	cs_intel_set_progress(in, NULL, NULL);
+	ds.prog = NULL;
 	cli_flush_suppressed(&ds);
 	rc = CS_OK;
 	if (total.read || total.warninglist_entries || total.yara_rules || total.advisories)

@@ -53,6 +53,8 @@ void cli_on_diag(void *ud, const struct cs_diag *d)
 
 	if (bad)
 		cli_gaps_add(ds->bad, bad, file);
+	if (ds->prog)
+		cli_progress_clear(ds->prog);
 
 	if (strcmp(ds->file, file) != 0) {
 		cli_flush_suppressed(ds);

@@ -68,13 +68,17 @@ void cli_progress_show(struct cli_progress *p, uint64_t items, const char *unit,
 
 	if (!p->enabled)
 		return;
+	/* At most four times a second, whoever calls. */
+	if (p->shown && seconds - p->last < 0.25 && seconds >= p->last)
+		return;
+	p->last = seconds;
 	fprintf(stderr, "\r\033[K%s: %s %s · %s", p->what, thousands(items, a, sizeof(a)), unit,
 	        bytes(done, b, sizeof(b)));
 	if (p->total && done <= p->total)
 		fprintf(stderr, " of %s (%.0f%%)", bytes(p->total, c, sizeof(c)),
 		        100.0 * (double)done / (double)p->total);
-	fprintf(stderr, " · %.1f MB/s · %s found · %s", rate / 1e6,
-	        thousands(p->found, d, sizeof(d)), duration(seconds, e, sizeof(e)));
+	fprintf(stderr, " · %.1f MB/s · %s %s · %s", rate / 1e6, thousands(p->found, d, sizeof(d)),
+	        p->found_word ? p->found_word : "found", duration(seconds, e, sizeof(e)));
 	if (p->total && done <= p->total && rate > 0 && seconds >= 2)
 		fprintf(stderr, ", ETA %s", duration((double)(p->total - done) / rate, a, sizeof(a)));
 	p->shown = 1;

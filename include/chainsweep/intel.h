@@ -84,6 +84,10 @@ void cs_intel_free(struct cs_intel *intel);
 
 /* Receive diagnostics (default: none are delivered). */
 void cs_intel_set_diag(struct cs_intel *intel, cs_diag_fn fn, void *userdata);
+/* Called after each file an import reads (files and bytes so far, over
+ * every import into this set), for a progress display; NULL for none. */
+typedef void (*cs_import_progress_fn)(void *userdata, uint64_t files, uint64_t bytes);
+void cs_intel_set_progress(struct cs_intel *intel, cs_import_progress_fn fn, void *userdata);
 
 /*
  * Force a reader for the following imports ("stix", "misp", "loki-hash",

@@ -247,6 +247,7 @@ static int import_file(struct cs_intel *in, const char *path, const struct cs_re
 	}
 	ok = import_one(in, path, data, len, forced, quiet_unknown, 1, st);
 	free(data);
+	cs__intel_file_done(in, len);
 	return ok;
 }
 

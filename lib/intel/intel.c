@@ -127,6 +127,9 @@ struct cs_intel {
 	size_t captmp_labels;
 	cs_diag_fn diag;
 	void *diag_ud;
+	cs_import_progress_fn progress; /* after each file, or NULL */
+	void *progress_ud;
+	uint64_t progress_files, progress_bytes;
 	const char *format; /* forced reader name, or NULL */
 	char *csv_column;
 	char *cache_dir;
@@ -257,6 +260,20 @@ void cs_intel_set_diag(struct cs_intel *in, cs_diag_fn fn, void *userdata)
 {
 	in->diag = fn;
 	in->diag_ud = userdata;
+}
+
+void cs_intel_set_progress(struct cs_intel *in, cs_import_progress_fn fn, void *userdata)
+{
+	in->progress = fn;
+	in->progress_ud = userdata;
+}
+
+void cs__intel_file_done(struct cs_intel *in, uint64_t bytes)
+{
+	in->progress_files++;
+	in->progress_bytes += bytes;
+	if (in->progress)
+		in->progress(in->progress_ud, in->progress_files, in->progress_bytes);
 }
 
 int cs_intel_set_format(struct cs_intel *in, const char *format)

@@ -121,6 +121,8 @@ struct cs_reader_ctx {
 int cs__intel_add(struct cs_reader_ctx *ctx, const struct cs_ind_add *a);
 
 /* Report a problem; line/column 1-based or 0. */
+/* The import driver read a file of `bytes` bytes (progress). */
+void cs__intel_file_done(struct cs_intel *in, uint64_t bytes);
 void cs__diag(struct cs_reader_ctx *ctx, enum cs_severity sev, uint64_t line, uint64_t column,
 	      const char *fmt, ...) CS_PRINTF(5, 6);
 /* Report a problem tagged with a reason, without rejecting anything (a

@@ -41,6 +41,13 @@ echo "$out" | grep -Eq "^sweep: files: [0-9,]+ files · [0-9.]+ MB · [0-9.]+ MB
 	bad "sweep shows no progress line: $out"
 echo "$out" | grep -E "· [0-9]+:[0-9]{2}" | grep -Evq "^$line" && bad "a progress line of another format: $out"
 
+# intel import: files, bytes of the total (the share and an ETA), indicators read.
+mkdir -p "$tmp/many"
+for i in $(seq 1 4000); do printf 'type,value\ndomain,d%s.example-intel.test\n' "$i" >"$tmp/many/i$i.csv"; done
+out=$(tty_run "'$cs' --db '$tmp/import.db' intel import '$tmp/many'")
+echo "$out" | grep -Eq "^intel import: [0-9,]+ files · [0-9.]+ MB of [0-9.]+ MB \([0-9]+%\) · [0-9.]+ MB/s · [0-9,]+ indicators · [0-9]+:[0-9][0-9]" ||
+	bad "intel import shows no progress line: $(echo "$out" | head -5)"
+
 out=$(tty_run "'$cs' --quiet scan files --no-record --max-rate 4 '$tmp/tree'")
 echo "$out" | grep -q " · " && bad "--quiet still shows progress: $out"
 out=$("$cs" scan files --no-record --max-rate 4 "$tmp/tree" 2>&1)
