@@ -871,6 +871,21 @@ static int open_memory(struct arc *x)
 	return rc;
 }
 
+/* A member of the file at `path` (borrowed), one level deeper, sharing
+ * the file's expansion budget. */
+static void member_init(const struct arc *x, const char *path, struct cs_object *m,
+                        struct member_buf *b)
+{
+	memset(m, 0, sizeof(*m));
+	memset(b, 0, sizeof(*b));
+	m->path = path;
+	m->base = strrchr(path, '/') + 1;
+	m->depth = x->obj->depth + 1;
+	m->mtime = x->obj->mtime;
+	m->expanded = x->obj->expanded;
+	m->top_size = x->top_size;
+}
+
 /* The decompressed content as one member, named after the file. */
 static int scan_single(struct arc *x)
 {
@@ -884,14 +899,7 @@ static int scan_single(struct arc *x)
 	free(name);
 	if (!path)
 		return CS_ERR_NOMEM;
-	memset(&m, 0, sizeof(m));
-	memset(&b, 0, sizeof(b));
-	m.path = path;
-	m.base = strrchr(path, '/') + 1;
-	m.depth = obj->depth + 1;
-	m.mtime = obj->mtime;
-	m.expanded = obj->expanded;
-	m.top_size = x->top_size;
+	member_init(x, path, &m, &b);
 	end = read_member(x, NULL, &m, &b);
 	if (end == M_ERROR) {
 		/* What came out before the damage is still scanned. */
@@ -947,14 +955,7 @@ static int scan_trailing(struct arc *x)
 	                 "%llu bytes after the end of the compressed stream (at byte %lld): "
 	                 "scanned as %s",
 	                 (unsigned long long)(obj->len - (uint64_t)used), (long long)used, name);
-	memset(&m, 0, sizeof(m));
-	memset(&b, 0, sizeof(b));
-	m.path = path;
-	m.base = strrchr(path, '/') + 1;
-	m.depth = obj->depth + 1;
-	m.mtime = obj->mtime;
-	m.expanded = obj->expanded;
-	m.top_size = x->top_size;
+	member_init(x, path, &m, &b);
 	m.data = obj->data + used;
 	m.len = obj->len - (size_t)used;
 	m.size = m.len;
