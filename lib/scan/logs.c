@@ -907,8 +907,11 @@ static void scan_job(struct lscan *ls, struct job *j)
 	const char *own = j->data + j->pre, *own_end = own + j->len, *p = own;
 	size_t max_line = ls->o.max_line, cand = 0, cand_from = SIZE_MAX;
 	uint64_t line = j->line0;
-	/* Events (Sigma rules) need every line, candidates or not. */
-	int fast = !ls->ref && !ls->o.on_event && ls->m->tf && j->f->fmt != F_XML &&
+	/* Formats whose lines become events (Sigma rules) need every line,
+	 * candidates or not; text, syslog, web and squid lines are no events. */
+	int events = ls->o.on_event &&
+	             (j->f->fmt == F_JSON || j->f->fmt == F_ZEEK || j->f->fmt == F_CSV);
+	int fast = !ls->ref && !events && ls->m->tf && j->f->fmt != F_XML &&
 	           !memchr(own, '\0', j->len);
 
 	while (p < own_end) {
