@@ -10,7 +10,8 @@ pkgs="build-essential cmake pkg-config clang libclang-rt-14-dev llvm
       zlib1g-dev liblzma-dev libbz2-dev libisal-dev libdeflate-dev
       zip unzip bzip2 xz-utils zstd lz4 lzip lzop ncompress sharutils
       libarchive-tools p7zip-full cpio binutils python3
-      chromium zsh groff-base man-db"
+      chromium zsh groff-base man-db
+      nats-server libnats-dev libsodium-dev minisign postgresql libpq-dev"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
