@@ -23,7 +23,10 @@ enum cs_err {
 	CS_ERR_INVALID = -6,     /* bad argument from the caller */
 	CS_ERR_DB = -7,          /* the case database failed */
 	CS_ERR_NOTFOUND = -8,    /* no such object */
-	CS_ERR_EMPTY = -9        /* nothing usable was read */
+	CS_ERR_EMPTY = -9,       /* nothing usable was read */
+	CS_ERR_NET = -10,        /* the message server could not be reached */
+	CS_ERR_TIMEOUT = -11,    /* no answer in time (also how NATS shows a denial) */
+	CS_ERR_FULL = -12        /* a bounded store refused more */
 };
 
 /* A short static description of an error code; never NULL. */

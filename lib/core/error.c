@@ -24,6 +24,12 @@ const char *cs_strerror(int err)
 		return "not found";
 	case CS_ERR_EMPTY:
 		return "nothing usable was read";
+	case CS_ERR_NET:
+		return "the message server could not be reached";
+	case CS_ERR_TIMEOUT:
+		return "no answer in time";
+	case CS_ERR_FULL:
+		return "full";
 	default:
 		return "unknown error";
 	}
