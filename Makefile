@@ -7,7 +7,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 REAL_WORLD ?= $(abspath ../shared/real-world)
 FUZZ_SECONDS ?= 5
 
-.PHONY: all deps build test test-unit test-asan fuzz fuzz-smoke demo bench format clean
+.PHONY: all deps build test test-unit test-asan fuzz fuzz-smoke demo fleet-demo bench format clean
 
 all: build
 
@@ -44,6 +44,11 @@ fuzz-smoke: fuzz
 
 demo: build
 	./scripts/demo.sh $(BUILD)/chainsweep
+
+# The fleet on one machine: NATS JetStream x3, PostgreSQL and 50 agents on
+# loopback, one hunt, the answer and the fleet report (docs/fleet.md).
+fleet-demo: build
+	./scripts/fleet-demo.sh $(BUILD)/chainsweep
 
 bench: build
 	./bench/run.sh $(BUILD)/chainsweep $(REAL_WORLD)

@@ -3,7 +3,9 @@
 # loopback only, all files under DIR, unprivileged (as nobody when run as
 # root). Nothing here ever listens beyond 127.0.0.1.
 #
-#   nats.sh start DIR N [AUTH.conf]  N nodes (1 or 3); prints the client URLs
+#   nats.sh prepare DIR N            choose the ports of N nodes; prints the client URLs
+#   nats.sh start DIR N [AUTH.conf]  N nodes (1 or 3; on the prepared ports if any);
+#                                    prints the client URLs
 #   nats.sh stop DIR                 stop every node (SIGTERM, then SIGKILL)
 #   nats.sh kill DIR I               kill -9 node I (1-based)
 #   nats.sh restart DIR I            start node I again with its store
@@ -54,11 +56,21 @@ wait_healthy() {
 }
 
 case $cmd in
+prepare)
+	n=$3
+	mkdir -p "$dir"
+	free_ports $((n * 3)) >"$dir/ports"
+	read -r -a ports <<<"$(cat "$dir/ports")"
+	out=""
+	for i in $(seq 1 "$n"); do out="$out${out:+,}nats://127.0.0.1:${ports[$((i - 1))]}"; done
+	echo "$out"
+	;;
 start)
 	n=$3 auth=${4:-}
 	mkdir -p "$dir"
-	[ "$(id -u)" -eq 0 ] && chown nobody:nogroup "$dir"
-	read -r -a ports <<<"$(free_ports $((n * 3)))"
+	[ "$(id -u)" -ne 0 ] || chown nobody:nogroup "$dir"
+	[ -f "$dir/ports" ] || free_ports $((n * 3)) >"$dir/ports"
+	read -r -a ports <<<"$(cat "$dir/ports")"
 	routes=""
 	for i in $(seq 1 "$n"); do
 		routes="$routes${routes:+, }nats-route://127.0.0.1:${ports[$((n * 2 + i - 1))]}"
@@ -81,9 +93,11 @@ start)
 		} >"$dir/n$i.conf"
 		echo "$p" >"$dir/n$i.port"
 		echo "$m" >"$dir/n$i.mport"
-		[ -n "$auth" ] && chmod 0644 "$auth"
-		[ "$(id -u)" -eq 0 ] && chown -R nobody:nogroup "$dir/js$i" && touch "$dir/n$i.log" && chown nobody:nogroup "$dir/n$i.log"
-		[ "$(id -u)" -eq 0 ] && chown nobody:nogroup "$dir"
+		[ -z "$auth" ] || chmod 0644 "$auth"
+		if [ "$(id -u)" -eq 0 ]; then
+			touch "$dir/n$i.log"
+			chown -R nobody:nogroup "$dir/js$i" "$dir/n$i.log" "$dir"
+		fi
 		start_node "$i"
 	done
 	echo "$n" >"$dir/nodes"

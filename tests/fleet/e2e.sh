@@ -1,0 +1,278 @@
+#!/usr/bin/env bash
+# The fleet end to end, with real servers on loopback started here and
+# stopped at the end: a three-node NATS JetStream cluster and PostgreSQL,
+# the operator's commands, agents over lab host folders, the collector.
+#
+#   e2e.sh CHAINSWEEP
+#
+# What it shows (docs/fleet.md):
+#   - a hunt answers per host: hit, clean, and a host offline at the start
+#     listed as not yet seen, then answering when it comes back;
+#   - nothing twice: the same agent started again runs nothing again; the
+#     collector killed with -9 mid-drain loses and duplicates nothing;
+#   - an agent killed with -9 mid-hunt runs it again after restart and the
+#     fleet database holds each finding once;
+#   - the stream leader killed with -9 mid-hunt: the hunt completes;
+#   - bundles refused: signed by another key, rolled back, expired;
+#   - an agent with another host's credentials cannot speak for it;
+#   - a hunt stopped before a host ran it is never run there.
+set -eu
+CS=$(realpath "$1")
+here=$(cd "$(dirname "$0")" && pwd)
+build=${CS_BUILD_DIR:-$(dirname "$CS")}
+W=$build/fleet-test/e2e-$$
+NATS=$here/nats.sh
+PGSH=$here/pg.sh
+rm -rf "$W"
+mkdir -p "$W"
+# The servers run as nobody when we are root: their folders must be
+# reachable.
+chmod 0755 "$build" "$build/fleet-test" "$W" 2>/dev/null || true
+
+pids=()
+cleanup() {
+	local p
+	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+	"$NATS" stop "$W/nats" >/dev/null 2>&1 || true
+	"$PGSH" stop "$W/pg" >/dev/null 2>&1 || true
+	[ -n "${KEEP:-}" ] || rm -rf "$W"
+}
+trap cleanup EXIT
+
+fail() {
+	echo "FAIL: $*" >&2
+	for f in "$W"/*.log; do
+		[ -f "$f" ] && { echo "--- $f" >&2; tail -15 "$f" >&2; }
+	done
+	exit 1
+}
+ok() { echo "ok: $*"; }
+
+cs() { "$CS" --quiet "$@"; }
+F="--dir $W/fleet"
+
+# --- Servers and keys -------------------------------------------------
+URLS=$("$NATS" prepare "$W/nats" 3)
+PG=$("$PGSH" start "$W/pg")
+export CHAINSWEEP_FLEET_PG=$PG
+cs fleet init $F
+cs fleet enroll $F --servers "$URLS" hostA hostB hostC
+cs fleet enroll $F --servers "$URLS" --labels finance hostD
+echo "$URLS" >"$W/fleet/servers"
+"$NATS" start "$W/nats" 3 "$W/fleet/nats-auth.conf" >/dev/null
+cs fleet setup $F --replicas 3
+
+# An unauthenticated connection is refused: the operator's commands with
+# a folder whose key is not enrolled fail.
+mkdir -p "$W/stranger"
+cs fleet init --dir "$W/stranger/f"
+echo "$URLS" >"$W/stranger/f/servers"
+if "$CS" --quiet fleet setup --dir "$W/stranger/f" 2>"$W/stranger.err"; then
+	fail "an unknown operator key was let in"
+fi
+ok "an unknown key is refused ($(head -c 120 "$W/stranger.err"))"
+
+# --- Lab hosts and intel ------------------------------------------------
+mk_host() { # NAME [compromised]
+	local r=$W/hosts/$1
+	mkdir -p "$r/opt/app" "$r/home/user"
+	printf 'ordinary file of %s\n' "$1" >"$r/home/user/notes.txt"
+	printf 'ELF? no, a benign stand-in library\n' >"$r/opt/app/libok.so"
+	if [ "${2:-}" = bad ]; then
+		printf 'benign stand-in for a trojanized library (chainsweep fleet test)\n' \
+			>"$r/opt/app/ffmpeg.dll"
+	fi
+}
+mk_host hostA bad
+mk_host hostB
+mk_host hostC bad
+mk_host hostD
+SHA=$(printf 'benign stand-in for a trojanized library (chainsweep fleet test)\n' | sha256sum | cut -d' ' -f1)
+mkdir -p "$W/intel"
+printf '%s\n' "$SHA" >"$W/intel/hashes.txt"
+OPDB=$W/op.db
+"$CS" --quiet --db "$OPDB" intel import "$W/intel/hashes.txt" >/dev/null
+cs --db "$OPDB" fleet publish $F
+
+agent() { # NAME [extra options]
+	local h=$1
+	shift
+	"$CS" agent --config "$W/fleet/agents/$h.conf" --root "$W/hosts/$h" \
+		--state-dir "$W/state/$h" "$@"
+}
+collect() { cs fleet collect $F --idle-exit "${1:-3}" 2>>"$W/collector.log"; }
+status_of() { # HUNT HOST
+	"$CS" --json fleet status "$1" | python3 -c "
+import json,sys
+for l in sys.stdin:
+    r=json.loads(l)
+    if r.get('host')=='$2': print(r['state'], r['findings'])"
+}
+psql_n() { psql "$PG" -Atc "$1"; }
+
+# --- A hunt: hit, clean, not yet seen, then the latecomer -------------
+H1=$(cs fleet hunt $F --host hostA --host hostB --host hostC --sweep files --max-runtime 120)
+agent hostA --once >>"$W/agentA.log" 2>&1 || fail "agent hostA"
+agent hostB --once >>"$W/agentB.log" 2>&1 || fail "agent hostB"
+collect
+[ "$(status_of "$H1" hostA)" = "done 1" ] || fail "hostA: $(status_of "$H1" hostA)"
+[ "$(status_of "$H1" hostB)" = "done 0" ] || fail "hostB: $(status_of "$H1" hostB)"
+[ "$(status_of "$H1" hostC)" = "not-seen 0" ] || fail "hostC: $(status_of "$H1" hostC)"
+set +e
+cs fleet status "$H1" >"$W/status1.txt"
+rc=$?
+set -e
+[ $rc -eq 1 ] || fail "fleet status exit $rc (want 1: a hit)"
+grep -q "1 not yet seen" "$W/status1.txt" || fail "status: $(cat "$W/status1.txt")"
+ok "hunt $H1: hostA hit, hostB clean, hostC not yet seen"
+
+agent hostC --once >>"$W/agentC.log" 2>&1 || fail "agent hostC"
+collect
+[ "$(status_of "$H1" hostC)" = "done 1" ] || fail "hostC late: $(status_of "$H1" hostC)"
+ok "hostC, offline at the start, answered when it came back"
+
+# Exactly once: a second start runs nothing again.
+agent hostA --once >>"$W/agentA.log" 2>&1 || fail "agent hostA again"
+collect
+[ "$(psql_n "select count(*) from sweep where hunt='$H1' and host='hostA'")" = 1 ] ||
+	fail "hostA ran the hunt twice"
+ok "a restarted agent does not run a hunt again"
+
+# The fleet report: every host, hits and the unanswered.
+cs fleet report "$H1" --out "$W/report" >/dev/null || true
+[ -s "$W/report/report.html" ] || fail "no fleet report"
+grep -q hostA "$W/report/findings.jsonl" || fail "report misses hostA's finding"
+ok "fleet report written"
+
+# --- A stopped hunt is never run ----------------------------------------
+H2=$(cs fleet hunt $F --host hostB --sweep files)
+cs fleet stop $F "$H2" >/dev/null
+agent hostB --once >>"$W/agentB.log" 2>&1 || fail "agent hostB (stopped hunt)"
+collect
+[ "$(psql_n "select count(*) from sweep where hunt='$H2'")" = 0 ] || fail "a stopped hunt ran"
+ok "a stopped hunt is not run"
+
+# --- Labels ---------------------------------------------------------------
+H3=$(cs fleet hunt $F --label finance --sweep files)
+agent hostD --once >>"$W/agentD.log" 2>&1 || fail "agent hostD"
+agent hostB --once >>"$W/agentB.log" 2>&1 || fail "agent hostB (label hunt)"
+collect
+[ "$(status_of "$H3" hostD)" = "done 0" ] || fail "hostD: $(status_of "$H3" hostD)"
+[ -z "$(status_of "$H3" hostB)" ] || fail "hostB is not in the finance hunt"
+[ "$(psql_n "select count(*) from sweep where hunt='$H3' and host='hostB'")" = 0 ] ||
+	fail "hostB ran a hunt for another label"
+ok "a hunt by label reaches only that label's hosts"
+
+# --- Another host's credentials -------------------------------------------
+sed -e "s/^host=.*/host=hostA/" "$W/fleet/agents/hostB.conf" >"$W/liar.conf"
+H4=$(cs fleet hunt $F --host hostA --sweep files)
+set +e
+timeout 60 "$CS" agent --config "$W/liar.conf" --root "$W/hosts/hostB" \
+	--state-dir "$W/state/liar" --once --wait 5 >"$W/liar.log" 2>&1
+set -e
+collect
+[ "$(status_of "$H4" hostA)" = "not-seen 0" ] || fail "hostB spoke for hostA: $(status_of "$H4" hostA)"
+ok "an agent with hostB's key cannot speak for hostA"
+
+# --- kill -9 of an agent mid-hunt -----------------------------------------
+# A slow hunt: many files read at a low rate.
+for i in $(seq 1 200); do head -c 65536 /dev/urandom >"$W/hosts/hostB/home/user/blob$i"; done
+H5=$(cs fleet hunt $F --host hostB --sweep files --max-rate 1)
+agent hostB >>"$W/agentB.log" 2>&1 &
+apid=$!
+pids+=("$apid")
+for t in $(seq 1 100); do
+	grep -q "hunt $H5: run 1 starts" "$W/agentB.log" && break
+	sleep 0.1
+done
+sleep 1
+kill -9 "$apid"
+wait "$apid" 2>/dev/null || true
+grep -q "hunt $H5: run 1 starts" "$W/agentB.log" || fail "the slow hunt did not start"
+rm -f "$W"/hosts/hostB/home/user/blob*
+agent hostB --once >>"$W/agentB.log" 2>&1 || fail "agent hostB after kill -9"
+grep -q "hunt $H5: run 2 starts" "$W/agentB.log" || fail "run 2 did not start after kill -9"
+collect
+[ "$(status_of "$H5" hostB)" = "done 0" ] || fail "hostB after kill -9: $(status_of "$H5" hostB)"
+ok "an agent killed mid-hunt runs it again after restart and finishes it"
+
+# --- kill -9 of the collector mid-drain, and of the stream leader -----------
+for h in hostA hostB hostC hostD; do
+	for i in $(seq 1 30); do
+		printf 'benign stand-in for a trojanized library (chainsweep fleet test)\n' \
+			>"$W/hosts/$h/opt/app/copy$i.dll"
+	done
+done
+H6=$(cs fleet hunt $F --all --sweep files)
+before=$(psql_n "select count(*) from finding")
+cs fleet collect $F 2>>"$W/collector.log" &
+cpid=$!
+pids+=("$cpid")
+agent hostA --once >>"$W/agentA.log" 2>&1 &
+a1=$!
+agent hostC --once >>"$W/agentC.log" 2>&1 &
+a2=$!
+sleep 0.5
+leader=$(python3 -c "
+import json, urllib.request
+d = json.load(urllib.request.urlopen('http://127.0.0.1:$(cat "$W/nats/n1.mport")/jsz?accounts=true&streams=true', timeout=5))
+for a in d.get('account_details', []):
+    for s in a.get('stream_detail', []):
+        if s['name'] == 'RESULTS':
+            print(s.get('cluster', {}).get('leader', ''))" 2>/dev/null || true)
+node=$("$NATS" node-of "$W/nats" "${leader:-n2}" || echo 2)
+"$NATS" kill "$W/nats" "$node"
+kill -9 "$cpid"
+wait "$cpid" 2>/dev/null || true
+wait "$a1" || fail "agent hostA during the leader kill"
+wait "$a2" || fail "agent hostC during the leader kill"
+"$NATS" restart "$W/nats" "$node"
+agent hostB --once >>"$W/agentB.log" 2>&1 || fail "agent hostB (H6)"
+agent hostD --once >>"$W/agentD.log" 2>&1 || fail "agent hostD (H6)"
+collect 5
+for h in hostA hostB hostC hostD; do
+	s=$(status_of "$H6" $h)
+	case $h in
+	hostA | hostC) [ "$s" = "done 31" ] || fail "$h after the kills: $s" ;;
+	*) [ "$s" = "done 30" ] || fail "$h after the kills: $s" ;;
+	esac
+done
+after=$(psql_n "select count(*) from finding")
+dups=$(psql_n "select count(*) from (select host, location, ind_value from finding group by 1,2,3 having count(*) > 1) d")
+[ "$dups" = 0 ] || fail "$dups duplicate findings"
+[ $((after - before)) -eq 120 ] || fail "findings: $before -> $after (want +120)"
+ok "collector and stream leader killed mid-hunt: every finding once ($before -> $after)"
+
+# --- Bundles refused ---------------------------------------------------------
+# Signed by another key: a second fleet folder's key, the same operator.
+cp "$W/fleet/operator.nk" "$W/stranger/f/operator.nk"
+printf '%s\n' 0000000000000000000000000000000000000000000000000000000000000001 >"$W/intel/h2.txt"
+"$CS" --quiet --db "$OPDB" intel import "$W/intel/h2.txt" >/dev/null
+cs --db "$OPDB" fleet publish --dir "$W/stranger/f"
+H7=$(cs fleet hunt $F --host hostD --sweep files)
+agent hostD --once >>"$W/agentD.log" 2>&1 || true
+collect
+s=$(status_of "$H7" hostD)
+case $s in refused*) ;; *) fail "a bundle signed by another key: $s" ;; esac
+grep -q "bundle refused" "$W/agentD.log" || fail "agent did not say why"
+ok "a bundle signed by another key is refused ($(grep -o 'bundle refused[^;]*' "$W/agentD.log" | tail -1 | head -c 100))"
+
+# Rolled back: an older case publishes a lower version with the right key.
+cs --db "$OPDB" fleet publish $F
+agent hostD --once >>"$W/agentD.log" 2>&1 || true
+OLD=$W/old.db
+"$CS" --quiet --db "$OLD" intel import "$W/intel/hashes.txt" >/dev/null
+cs --db "$OLD" fleet publish $F
+H8=$(cs fleet hunt $F --host hostD --sweep files 2>/dev/null || true)
+agent hostD --once >>"$W/agentD.log" 2>&1 || true
+grep -q "rollback" "$W/agentD.log" || fail "a rolled-back bundle was not refused"
+ok "a rolled-back bundle is refused"
+
+# Expired: valid for one second.
+cs --db "$OPDB" fleet publish $F --expires 0.0003
+sleep 2
+H9=$(cs fleet hunt $F --host hostB --sweep files)
+agent hostB --once >>"$W/agentB.log" 2>&1 || true
+grep -q "expired" "$W/agentB.log" || fail "an expired bundle was not refused"
+ok "an expired bundle is refused"
+echo "PASS"
