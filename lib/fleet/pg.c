@@ -363,6 +363,7 @@ static int touch_run(struct cs_fleet_pg *pg, const struct cs_fleet_msg *m, int64
 			 " intel_version = 0, detail = NULL, exit_code = NULL"
 			 " WHERE hunt = $1 AND host = $2 AND run < $3",
 			 &p);
+	p.n = 2;
 	if (!rc)
 		rc = cmd(pg, "hunt host",
 			 "UPDATE hunt_host SET last_msg = now() WHERE hunt = $1 AND host = $2", &p);
