@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <libpq-fe.h>
@@ -538,12 +540,82 @@ static void test_snapshot(void **state)
 	free(ci);
 }
 
+/* Run the command line; its output (stdout and stderr) and exit status. */
+static int run_cli(const char *args, char *out, size_t outlen)
+{
+	char cmd[2048];
+	size_t n = 0, k;
+	FILE *p;
+	int st;
+
+	snprintf(cmd, sizeof(cmd), "'%s' %s 2>&1", CS_CLI, args);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	while (n + 1 < outlen && (k = fread(out + n, 1, outlen - n - 1, p)) > 0)
+		n += k;
+	out[n] = '\0';
+	st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void test_cli(void **state)
+{
+	static const char *const targets[] = {"ws-1", "ws-2"};
+	char *ci = fresh_db("t_cli"), *dir = cs_test_tmpdir(), args[1024], out[8192];
+	struct cs_fleet_pg *pg = must_open(ci);
+	struct cs_finding_rec f = finding("/opt/3cx/app.exe", 1000, 2000);
+	DIR *d;
+	struct dirent *e;
+	int left = 0;
+
+	(void)state;
+	assert_int_equal(cs_fleet_pg_hunt_put(pg, "h1", "{\"id\":\"h1\"}", 1796000000, 0,
+	                                      targets, 2),
+	                 CS_OK);
+	send_finding(pg, "h1", "ws-1", 1, 0, &f, 0);
+	send_status(pg, "h1", "ws-1", 1, 1, "done", 1);
+	setenv("TMPDIR", dir, 1);
+	snprintf(args, sizeof(args), "--db '%s' findings", ci);
+	assert_int_equal(run_cli(args, out, sizeof(out)), 1);
+	assert_non_null(strstr(out, "/opt/3cx/app.exe"));
+	assert_non_null(strstr(out, "ws-2"));
+	snprintf(args, sizeof(args), "--db '%s' report --out '%s'", ci, dir);
+	if (run_cli(args, out, sizeof(out)) != 0)
+		fail_msg("report: %s", out);
+	/* The host that never answered is in the report as incomplete. */
+	snprintf(args, sizeof(args), "grep -q '\"host\":\"ws-2\".*\"incomplete\":true' '%s/findings.jsonl'",
+	         dir);
+	assert_int_equal(system(args), 0);
+	/* A command that writes a case refuses the fleet's database. */
+	snprintf(args, sizeof(args), "--db '%s' scan files '%s'", ci, dir);
+	assert_int_equal(run_cli(args, out, sizeof(out)), 2);
+	assert_non_null(strstr(out, "only the collector writes"));
+	/* An unreachable database is an error, not an empty case. */
+	assert_int_equal(run_cli("--db postgresql://nobody@127.0.0.1:1/none findings", out,
+	                         sizeof(out)),
+	                 2);
+	assert_non_null(strstr(out, "fleet's case database"));
+	/* No snapshot is left in $TMPDIR. */
+	d = opendir(dir);
+	assert_non_null(d);
+	while ((e = readdir(d)))
+		left += strncmp(e->d_name, "chainsweep-fleet-", 17) == 0;
+	closedir(d);
+	assert_int_equal(left, 0);
+	unsetenv("TMPDIR");
+	cs_fleet_pg_close(pg);
+	cs_test_rmtree(dir);
+	free(dir);
+	free(ci);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_open_idempotent), cmocka_unit_test(test_apply_duplicate),
 	        cmocka_unit_test(test_two_sweeps_one_fact), cmocka_unit_test(test_torn_transaction),
 	        cmocka_unit_test(test_progress),        cmocka_unit_test(test_snapshot),
+	        cmocka_unit_test(test_cli),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
