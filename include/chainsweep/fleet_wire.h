@@ -31,6 +31,9 @@ extern "C" {
 #define CS_FLEET_WIRE_MAX_LABEL 1024u            /* bytes of one label */
 #define CS_FLEET_WIRE_MAX_DEPTH 16u              /* nesting of process/coverage */
 #define CS_FLEET_ID_MAX 64u                      /* hunt id and host */
+/* The latest start or finish time a status may carry: 9999-12-31, the
+ * end of what PostgreSQL's timestamps and RFC 3339 write. */
+#define CS_FLEET_WIRE_MAX_TIME_MS 253402300799999LL
 
 enum cs_fleet_msg_type {
 	CS_FLEET_MSG_FINDING = 1,

@@ -649,8 +649,10 @@ int cs_fleet_pg_hunt_put(struct cs_fleet_pg *pg, const char *id, const char *doc
 	if (!pg)
 		return CS_ERR_INVALID;
 	pg->errmsg[0] = '\0';
-	if (!cs_fleet_hunt_id_ok(id) || !doc_json || (ntargets && !targets)) {
-		setmsg(pg, "hunt: bad id, document or targets");
+	if (!cs_fleet_hunt_id_ok(id) || !doc_json || (ntargets && !targets) || created < 0 ||
+	    expires < 0 || created > CS_FLEET_WIRE_MAX_TIME_MS / 1000 ||
+	    expires > CS_FLEET_WIRE_MAX_TIME_MS / 1000) {
+		setmsg(pg, "hunt: bad id, document, times or targets");
 		return CS_ERR_INVALID;
 	}
 	for (i = 0; i < ntargets; i++)

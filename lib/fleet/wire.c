@@ -524,8 +524,9 @@ static int dec_status(struct dec *d, struct wire_priv *p, struct cs_fleet_status
 	}
 	if ((rc = get_str(d, "detail", 0, CS_FLEET_WIRE_MAX_STRING, &s->detail)) ||
 	    (rc = get_obj(d, "coverage", &p->coverage)) ||
-	    (rc = get_int(d, "started_ms", 0, 0, INT64_MAX, 0, &s->started_ms)) ||
-	    (rc = get_int(d, "finished_ms", 0, 0, INT64_MAX, 0, &s->finished_ms)) ||
+	    (rc = get_int(d, "started_ms", 0, 0, CS_FLEET_WIRE_MAX_TIME_MS, 0, &s->started_ms)) ||
+	    (rc = get_int(d, "finished_ms", 0, 0, CS_FLEET_WIRE_MAX_TIME_MS, 0,
+			  &s->finished_ms)) ||
 	    (rc = get_int(d, "intel_version", 0, 0, INT64_MAX, 0, &s->intel_version)))
 		return rc;
 	s->coverage_json = p->coverage;

@@ -243,7 +243,7 @@ static void test_open_idempotent(void **state)
 
 static void test_apply_duplicate(void **state)
 {
-	char *ci = fresh_db("t_dup");
+	char *ci = fresh_db("t_dup"), *big;
 	struct cs_fleet_pg *pg = must_open(ci);
 	struct cs_finding_rec f = finding("/opt/3cx/app.exe", 1000, 2000);
 
@@ -268,6 +268,18 @@ static void test_apply_duplicate(void **state)
 	                 1);
 	assert_int_equal(q1(ci, "SELECT count(*) FROM fleet_host WHERE host = 'ws-1'"), 1);
 	assert_int_equal(q1(ci, "SELECT count(*) FROM fleet_msg"), 3);
+	/* A path as long as a message allows: no index limit is met (a
+	 * message that failed every time would be redelivered for ever). */
+	big = malloc(CS_FLEET_WIRE_MAX_STRING + 1);
+	assert_non_null(big);
+	memset(big, 'p', CS_FLEET_WIRE_MAX_STRING);
+	big[CS_FLEET_WIRE_MAX_STRING] = '\0';
+	big[0] = '/';
+	f.location = big;
+	send_finding(pg, "h1", "ws-1", 1, 3, &f, 0);
+	assert_int_equal(q1(ci, "SELECT max(length(location)) FROM finding"),
+	                 CS_FLEET_WIRE_MAX_STRING);
+	free(big);
 	cs_fleet_pg_close(pg);
 	free(ci);
 }

@@ -228,6 +228,11 @@ static void test_decoder_refuses(void **state)
 		"'findings'");
 	refused("{" ENV "\"type\":\"status\",\"state\":\"done\",\"findings\":1.5}", CS_ERR_PARSE,
 		"'findings'");
+	/* A time PostgreSQL cannot hold would fail the collector's transaction
+	 * on every redelivery: refused here. */
+	refused("{" ENV "\"type\":\"status\",\"state\":\"done\",\"finished_ms\":"
+		"9000000000000000000}",
+		CS_ERR_PARSE, "'finished_ms'");
 	refused("{" ENV "\"type\":\"status\",\"state\":\"done\",\"coverage\":[]}", CS_ERR_PARSE,
 		"'coverage'");
 	refused("{" ENV "\"type\":\"status\",\"state\":\"done\",\"coverage\":"
