@@ -18,8 +18,8 @@
 #include "cli.h"
 #include "opts.h"
 
-static const char *const readers[] = {"findings",  "report",      "correlate",  "exposure",
-                                      "intel ls",  "intel stats", "intel show", NULL};
+static const char *const readers[] = {"findings", "report",      "correlate",  "exposure",
+                                      "intel ls", "intel stats", "intel show", NULL};
 
 static int is_reader(const char *name)
 {

@@ -55,7 +55,7 @@ const char *cs_fleet_pg_errmsg(const struct cs_fleet_pg *pg);
  * is a database failure: nothing was written; retry later.
  */
 int cs_fleet_pg_apply(struct cs_fleet_pg *pg, const char *msg_id, const char *json, size_t len,
-		      int *duplicate, char *err, size_t errlen);
+                      int *duplicate, char *err, size_t errlen);
 
 /*
  * Record a hunt (insert or replace): its document (JSON text, stored as
@@ -64,8 +64,8 @@ int cs_fleet_pg_apply(struct cs_fleet_pg *pg, const char *msg_id, const char *js
  * each a valid host id). Returns CS_OK, CS_ERR_INVALID or CS_ERR_DB.
  */
 int cs_fleet_pg_hunt_put(struct cs_fleet_pg *pg, const char *id, const char *doc_json,
-			 int64_t created, int64_t expires, const char *const *targets,
-			 size_t ntargets);
+                         int64_t created, int64_t expires, const char *const *targets,
+                         size_t ntargets);
 /* Set a hunt's state ("active", "stopped"); CS_ERR_NOTFOUND when there is
  * no such hunt. */
 int cs_fleet_pg_hunt_state(struct cs_fleet_pg *pg, const char *id, const char *state);
@@ -73,7 +73,7 @@ int cs_fleet_pg_hunt_state(struct cs_fleet_pg *pg, const char *id, const char *s
 /* Record an intel bundle (the SQLite case file holding the intel) as
  * `version`; replaces a bundle of the same version. */
 int cs_fleet_pg_bundle_put(struct cs_fleet_pg *pg, int64_t version, const char *sha256,
-			   const void *data, size_t len);
+                           const void *data, size_t len);
 
 /*
  * A hunt's progress: fn is called once per host the hunt targets or that
@@ -85,9 +85,9 @@ int cs_fleet_pg_bundle_put(struct cs_fleet_pg *pg, int64_t version, const char *
 struct cs_fleet_progress {
 	const char *host;
 	const char *state;
-	int targeted;        /* 1 when the hunt names the host as a target */
-	int64_t run;         /* the latest run, 0 when not seen */
-	uint64_t findings;   /* as the status said, or finding messages so far */
+	int targeted;      /* 1 when the hunt names the host as a target */
+	int64_t run;       /* the latest run, 0 when not seen */
+	uint64_t findings; /* as the status said, or finding messages so far */
 	uint64_t dropped;
 	int64_t last_msg_ms; /* when its last message was applied, 0 when none */
 	const char *detail;  /* why refused or failed, or NULL */
@@ -98,7 +98,7 @@ struct cs_fleet_progress_totals {
 };
 typedef int (*cs_fleet_progress_fn)(void *userdata, const struct cs_fleet_progress *p);
 int cs_fleet_pg_progress(struct cs_fleet_pg *pg, const char *hunt, cs_fleet_progress_fn fn,
-			 void *userdata, struct cs_fleet_progress_totals *tot);
+                         void *userdata, struct cs_fleet_progress_totals *tot);
 
 /*
  * Write the fleet case (one hunt's, or everything's when `hunt` is NULL)
@@ -111,7 +111,7 @@ int cs_fleet_pg_progress(struct cs_fleet_pg *pg, const char *hunt, cs_fleet_prog
  * with `err` saying why.
  */
 int cs_fleet_pg_snapshot(struct cs_fleet_pg *pg, const char *hunt, const char *out_sqlite_path,
-			 char *err, size_t errlen);
+                         char *err, size_t errlen);
 
 /* 1 when `s` names a PostgreSQL database (postgresql:// or postgres://). */
 int cs_fleet_pg_is_uri(const char *s);

@@ -25,12 +25,12 @@ extern "C" {
 
 #define CS_FLEET_WIRE_VERSION 1
 /* Caps of a result message (the decoder refuses more; the encoders too). */
-#define CS_FLEET_WIRE_MAX_BYTES (256u * 1024u)   /* the whole message */
-#define CS_FLEET_WIRE_MAX_STRING (32u * 1024u)   /* any string member, bytes */
-#define CS_FLEET_WIRE_MAX_LABELS 256u            /* labels of a finding */
-#define CS_FLEET_WIRE_MAX_LABEL 1024u            /* bytes of one label */
-#define CS_FLEET_WIRE_MAX_DEPTH 16u              /* nesting of process/coverage */
-#define CS_FLEET_ID_MAX 64u                      /* hunt id and host */
+#define CS_FLEET_WIRE_MAX_BYTES  (256u * 1024u) /* the whole message */
+#define CS_FLEET_WIRE_MAX_STRING (32u * 1024u)  /* any string member, bytes */
+#define CS_FLEET_WIRE_MAX_LABELS 256u           /* labels of a finding */
+#define CS_FLEET_WIRE_MAX_LABEL  1024u          /* bytes of one label */
+#define CS_FLEET_WIRE_MAX_DEPTH  16u            /* nesting of process/coverage */
+#define CS_FLEET_ID_MAX          64u            /* hunt id and host */
 /* The latest start or finish time a status may carry: 9999-12-31, the
  * end of what PostgreSQL's timestamps and RFC 3339 write. */
 #define CS_FLEET_WIRE_MAX_TIME_MS 253402300799999LL
@@ -43,13 +43,13 @@ enum cs_fleet_msg_type {
 
 /* What a run of a hunt on one host has come to. */
 struct cs_fleet_status {
-	const char *state;         /* "running", "done", "incomplete", "error", "refused" */
-	const char *detail;        /* why refused or failed, or NULL */
-	const char *coverage_json; /* the sweep's coverage object, or NULL */
+	const char *state;               /* "running", "done", "incomplete", "error", "refused" */
+	const char *detail;              /* why refused or failed, or NULL */
+	const char *coverage_json;       /* the sweep's coverage object, or NULL */
 	int64_t started_ms, finished_ms; /* 0 when unknown / not yet */
-	int64_t intel_version;     /* the bundle version the run used, 0 unknown */
+	int64_t intel_version;           /* the bundle version the run used, 0 unknown */
 	uint64_t findings, dropped;
-	int exit_code;             /* the sweep's exit code, -1 unknown */
+	int exit_code; /* the sweep's exit code, -1 unknown */
 };
 
 /* 1 when `s` is a valid hunt id ([A-Za-z0-9_.:-]{1,64}) / host id
@@ -69,11 +69,11 @@ int cs_fleet_host_id_ok(const char *s);
  * What an encoder writes, cs_fleet_wire_decode() reads back.
  */
 int cs_fleet_wire_finding(const char *hunt, const char *host, int64_t run, int64_t seq,
-			  const struct cs_finding_rec *f, char **json, size_t *len);
+                          const struct cs_finding_rec *f, char **json, size_t *len);
 int cs_fleet_wire_software(const char *hunt, const char *host, int64_t run, int64_t seq,
-			   const struct cs_software_rec *r, char **json, size_t *len);
+                           const struct cs_software_rec *r, char **json, size_t *len);
 int cs_fleet_wire_status(const char *hunt, const char *host, int64_t run, int64_t seq,
-			 const struct cs_fleet_status *st, char **json, size_t *len);
+                         const struct cs_fleet_status *st, char **json, size_t *len);
 
 /*
  * A decoded message. Every string, the label array and the process and
@@ -102,7 +102,7 @@ struct cs_fleet_msg {
  * and the reason.
  */
 int cs_fleet_wire_decode(const char *json, size_t len, struct cs_fleet_msg *out, char *err,
-			 size_t errlen);
+                         size_t errlen);
 void cs_fleet_msg_free(struct cs_fleet_msg *m);
 
 #ifdef __cplusplus

@@ -31,7 +31,7 @@
 #include "fleet/pg_int.h"
 
 #define MSG_ID_MAX 256
-#define NPARAMS 24
+#define NPARAMS    24
 
 struct cs_fleet_pg {
 	PGconn *conn;
@@ -114,7 +114,7 @@ static int64_t i64(const char *s)
 }
 
 static int setmsg(struct cs_fleet_pg *pg, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+        __attribute__((format(printf, 2, 3)));
 static int setmsg(struct cs_fleet_pg *pg, const char *fmt, ...)
 {
 	va_list ap;
@@ -178,10 +178,10 @@ static int connected(struct cs_fleet_pg *pg)
 /* Run one statement; the result (to PQclear) when its status is `want`,
  * else NULL with the message set. */
 static PGresult *exec_p(struct cs_fleet_pg *pg, const char *what, const char *sql,
-			const struct params *p, ExecStatusType want)
+                        const struct params *p, ExecStatusType want)
 {
-	PGresult *r = PQexecParams(pg->conn, sql, p ? p->n : 0, NULL, p ? p->v : NULL, NULL, NULL,
-				   0);
+	PGresult *r =
+	        PQexecParams(pg->conn, sql, p ? p->n : 0, NULL, p ? p->v : NULL, NULL, NULL, 0);
 
 	if (PQresultStatus(r) != want) {
 		pq_fail(pg, what, r);
@@ -252,7 +252,7 @@ static int schema(struct cs_fleet_pg *pg)
 	rc = cmd(pg, "schema", "BEGIN", NULL);
 	if (!rc) {
 		r = exec_p(pg, "schema", "SELECT pg_advisory_xact_lock(7401343103)", NULL,
-			   PGRES_TUPLES_OK);
+		           PGRES_TUPLES_OK);
 		rc = r ? CS_OK : CS_ERR_DB;
 		PQclear(r);
 	}
@@ -332,9 +332,9 @@ static int touch_run(struct cs_fleet_pg *pg, const struct cs_fleet_msg *m, int64
 
 	p_str(&p, m->host);
 	rc = cmd(pg, "host",
-		 "INSERT INTO fleet_host(host) VALUES($1)"
-		 " ON CONFLICT(host) DO UPDATE SET last_seen = now()",
-		 &p);
+	         "INSERT INTO fleet_host(host) VALUES($1)"
+	         " ON CONFLICT(host) DO UPDATE SET last_seen = now()",
+	         &p);
 	if (rc)
 		return rc;
 	p.n = 0;
@@ -342,9 +342,9 @@ static int touch_run(struct cs_fleet_pg *pg, const struct cs_fleet_msg *m, int64
 	p_str(&p, m->host);
 	p_i64(&p, m->run);
 	r = exec_p(pg, "sweep",
-		   "INSERT INTO sweep(hunt, host, run) VALUES($1, $2, $3)"
-		   " ON CONFLICT(hunt, host, run) DO UPDATE SET run = excluded.run RETURNING id",
-		   &p, PGRES_TUPLES_OK);
+	           "INSERT INTO sweep(hunt, host, run) VALUES($1, $2, $3)"
+	           " ON CONFLICT(hunt, host, run) DO UPDATE SET run = excluded.run RETURNING id",
+	           &p, PGRES_TUPLES_OK);
 	if (!r)
 		return CS_ERR_DB;
 	*sweep = i64(PQgetvalue(r, 0, 0));
@@ -353,20 +353,22 @@ static int touch_run(struct cs_fleet_pg *pg, const struct cs_fleet_msg *m, int64
 	 * newer run starts the record afresh, one of an older run (a late
 	 * redelivery) only counts as contact. */
 	rc = cmd(pg, "hunt host",
-		 "INSERT INTO hunt_host(hunt, host, run, state) VALUES($1, $2, $3, 'running')"
-		 " ON CONFLICT(hunt, host) DO NOTHING",
-		 &p);
+	         "INSERT INTO hunt_host(hunt, host, run, state) VALUES($1, $2, $3, 'running')"
+	         " ON CONFLICT(hunt, host) DO NOTHING",
+	         &p);
 	if (!rc)
 		rc = cmd(pg, "hunt host",
-			 "UPDATE hunt_host SET run = $3, seq = -1, state = 'running', started = NULL,"
-			 " finished = NULL, findings = 0, received = 0, dropped = 0, coverage = NULL,"
-			 " intel_version = 0, detail = NULL, exit_code = NULL"
-			 " WHERE hunt = $1 AND host = $2 AND run < $3",
-			 &p);
+		         "UPDATE hunt_host SET run = $3, seq = -1, state = 'running', started = "
+		         "NULL,"
+		         " finished = NULL, findings = 0, received = 0, dropped = 0, coverage = "
+		         "NULL,"
+		         " intel_version = 0, detail = NULL, exit_code = NULL"
+		         " WHERE hunt = $1 AND host = $2 AND run < $3",
+		         &p);
 	p.n = 2;
 	if (!rc)
 		rc = cmd(pg, "hunt host",
-			 "UPDATE hunt_host SET last_msg = now() WHERE hunt = $1 AND host = $2", &p);
+		         "UPDATE hunt_host SET last_msg = now() WHERE hunt = $1 AND host = $2", &p);
 	return rc;
 }
 
@@ -453,9 +455,9 @@ static int apply_finding(struct cs_fleet_pg *pg, const struct cs_fleet_msg *m, i
 	p_str(&p, m->host);
 	p_i64(&p, m->run);
 	return cmd(pg, "hunt host",
-		   "UPDATE hunt_host SET received = received + 1"
-		   " WHERE hunt = $1 AND host = $2 AND run = $3",
-		   &p);
+	           "UPDATE hunt_host SET received = received + 1"
+	           " WHERE hunt = $1 AND host = $2 AND run = $3",
+	           &p);
 }
 
 static int apply_software(struct cs_fleet_pg *pg, const struct cs_fleet_msg *m, int64_t sweep)
@@ -477,23 +479,23 @@ static int apply_software(struct cs_fleet_pg *pg, const struct cs_fleet_msg *m, 
 	p_i64(&p, s->install_time_source);
 	p_i64(&p, sweep);
 	return cmd(pg, "software",
-		   "INSERT INTO software(host, key, source, entry, ecosystem, name, version, purl,"
-		   " platform, vendor, reader, install_time, install_time_source, first_sweep,"
-		   " last_sweep)"
-		   " VALUES($1, md5(length($2) || ':' || $2 || '|' || length($4) || ':' || $4"
-		   "  || '|' || length($5) || ':' || $5 || '|' || $6), $2, $3, $4, $5, $6, $7, $8,"
-		   "  $9, $10, $11::bigint, $12::integer, $13::bigint, $13::bigint)"
-		   " ON CONFLICT(host, key) DO UPDATE SET"
-		   "  last_sweep = greatest(software.last_sweep, excluded.last_sweep),"
-		   "  entry = excluded.entry, purl = coalesce(excluded.purl, software.purl),"
-		   "  platform = coalesce(excluded.platform, software.platform),"
-		   "  vendor = coalesce(excluded.vendor, software.vendor),"
-		   "  reader = coalesce(excluded.reader, software.reader),"
-		   "  install_time = CASE WHEN excluded.install_time <> 0"
-		   "   THEN excluded.install_time ELSE software.install_time END,"
-		   "  install_time_source = CASE WHEN excluded.install_time <> 0"
-		   "   THEN excluded.install_time_source ELSE software.install_time_source END",
-		   &p);
+	           "INSERT INTO software(host, key, source, entry, ecosystem, name, version, purl,"
+	           " platform, vendor, reader, install_time, install_time_source, first_sweep,"
+	           " last_sweep)"
+	           " VALUES($1, md5(length($2) || ':' || $2 || '|' || length($4) || ':' || $4"
+	           "  || '|' || length($5) || ':' || $5 || '|' || $6), $2, $3, $4, $5, $6, $7, $8,"
+	           "  $9, $10, $11::bigint, $12::integer, $13::bigint, $13::bigint)"
+	           " ON CONFLICT(host, key) DO UPDATE SET"
+	           "  last_sweep = greatest(software.last_sweep, excluded.last_sweep),"
+	           "  entry = excluded.entry, purl = coalesce(excluded.purl, software.purl),"
+	           "  platform = coalesce(excluded.platform, software.platform),"
+	           "  vendor = coalesce(excluded.vendor, software.vendor),"
+	           "  reader = coalesce(excluded.reader, software.reader),"
+	           "  install_time = CASE WHEN excluded.install_time <> 0"
+	           "   THEN excluded.install_time ELSE software.install_time END,"
+	           "  install_time_source = CASE WHEN excluded.install_time <> 0"
+	           "   THEN excluded.install_time_source ELSE software.install_time_source END",
+	           &p);
 }
 
 /*
@@ -522,13 +524,16 @@ static int apply_status(struct cs_fleet_pg *pg, const struct cs_fleet_msg *m, in
 	p_i64(&p, (int64_t)s->dropped);
 	p_i64(&p, s->exit_code);
 	rc = cmd(pg, "status",
-		 "UPDATE hunt_host SET seq = $4::bigint, state = $5, detail = $6,"
-		 " coverage = coalesce($7::jsonb, coverage),"
-		 " started = coalesce(" TS_MS("$8") ", started),"
-		 " finished = " TS_MS("$9") ", intel_version = $10::bigint,"
-		 " findings = $11::bigint, dropped = $12::bigint, exit_code = $13::integer"
-		 " WHERE hunt = $1 AND host = $2 AND run = $3::bigint AND seq < $4::bigint",
-		 &p);
+	         "UPDATE hunt_host SET seq = $4::bigint, state = $5, detail = $6,"
+	         " coverage = coalesce($7::jsonb, coverage),"
+	         " started = coalesce(" TS_MS(
+	                 "$8") ", started),"
+	                       " finished = " TS_MS("$9") ", intel_version = $10::bigint,"
+	                                                  " findings = $11::bigint, dropped = "
+	                                                  "$12::bigint, exit_code = $13::integer"
+	                                                  " WHERE hunt = $1 AND host = $2 AND run "
+	                                                  "= $3::bigint AND seq < $4::bigint",
+	         &p);
 	if (rc)
 		return rc;
 	/* Only the newest status of the run moves its sweep row. */
@@ -540,12 +545,14 @@ static int apply_status(struct cs_fleet_pg *pg, const struct cs_fleet_msg *m, in
 		p_i64(&p, s->intel_version);
 		p_str(&p, s->detail);
 		return cmd(pg, "status",
-			   "UPDATE sweep SET seq = $2::bigint,"
-			   " started = coalesce(" TS_MS("$3") ", started),"
-			   " intel_version = CASE WHEN $4::bigint > 0 THEN $4::bigint"
-			   "  ELSE intel_version END, detail = coalesce($5, detail)"
-			   " WHERE id = $1::bigint AND finished IS NULL AND seq < $2::bigint",
-			   &p);
+		           "UPDATE sweep SET seq = $2::bigint,"
+		           " started = coalesce(" TS_MS(
+		                   "$3") ", started),"
+		                         " intel_version = CASE WHEN $4::bigint > 0 THEN $4::bigint"
+		                         "  ELSE intel_version END, detail = coalesce($5, detail)"
+		                         " WHERE id = $1::bigint AND finished IS NULL AND seq < "
+		                         "$2::bigint",
+		           &p);
 	}
 	p_str(&p, s->state);
 	p_str(&p, s->detail);
@@ -554,16 +561,19 @@ static int apply_status(struct cs_fleet_pg *pg, const struct cs_fleet_msg *m, in
 	p_i64(&p, s->finished_ms);
 	p_i64(&p, s->intel_version);
 	return cmd(pg, "status",
-		   "UPDATE sweep SET seq = $2::bigint, state = $3, detail = $4,"
-		   " coverage = $5::jsonb, started = coalesce(" TS_MS("$6") ", started),"
-		   " finished = coalesce(" TS_MS("$7") ", now()),"
-		   " intel_version = $8::bigint, incomplete = ($3 <> 'done')"
-		   " WHERE id = $1::bigint AND seq < $2::bigint",
-		   &p);
+	           "UPDATE sweep SET seq = $2::bigint, state = $3, detail = $4,"
+	           " coverage = $5::jsonb, started = coalesce(" TS_MS(
+	                   "$6") ", started),"
+	                         " finished = coalesce(" TS_MS(
+	                                 "$7") ", now()),"
+	                                       " intel_version = $8::bigint, incomplete = ($3 <> "
+	                                       "'done')"
+	                                       " WHERE id = $1::bigint AND seq < $2::bigint",
+	           &p);
 }
 
 int cs_fleet_pg_apply(struct cs_fleet_pg *pg, const char *msg_id, const char *json, size_t len,
-		      int *duplicate, char *err, size_t errlen)
+                      int *duplicate, char *err, size_t errlen)
 {
 	struct cs_fleet_msg m;
 	struct params p = {.n = 0};
@@ -596,8 +606,8 @@ int cs_fleet_pg_apply(struct cs_fleet_pg *pg, const char *msg_id, const char *js
 	in_tx = 1;
 	p_str(&p, msg_id);
 	r = exec_p(pg, "message id",
-		   "INSERT INTO fleet_msg(id) VALUES($1) ON CONFLICT(id) DO NOTHING", &p,
-		   PGRES_COMMAND_OK);
+	           "INSERT INTO fleet_msg(id) VALUES($1) ON CONFLICT(id) DO NOTHING", &p,
+	           PGRES_COMMAND_OK);
 	if (!r) {
 		rc = CS_ERR_DB;
 		goto out;
@@ -639,8 +649,8 @@ out:
 /* ---- the operator's side ---- */
 
 int cs_fleet_pg_hunt_put(struct cs_fleet_pg *pg, const char *id, const char *doc_json,
-			 int64_t created, int64_t expires, const char *const *targets,
-			 size_t ntargets)
+                         int64_t created, int64_t expires, const char *const *targets,
+                         size_t ntargets)
 {
 	struct params p = {.n = 0};
 	size_t i;
@@ -670,20 +680,23 @@ int cs_fleet_pg_hunt_put(struct cs_fleet_pg *pg, const char *id, const char *doc
 	p_i64(&p, created * 1000);
 	p_i64(&p, expires * 1000);
 	rc = cmd(pg, "hunt",
-		 "INSERT INTO hunt(id, doc, created, expires, state)"
-		 " VALUES($1, $2::jsonb, " TS_MS("$3") ", " TS_MS("$4") ", 'active')"
-		 " ON CONFLICT(id) DO UPDATE SET doc = excluded.doc, created = excluded.created,"
-		 "  expires = excluded.expires, state = excluded.state",
-		 &p);
+	         "INSERT INTO hunt(id, doc, created, expires, state)"
+	         " VALUES($1, $2::jsonb, " TS_MS("$3") ", " TS_MS(
+	                 "$4") ", 'active')"
+	                       " ON CONFLICT(id) DO UPDATE SET doc = excluded.doc, created = "
+	                       "excluded.created,"
+	                       "  expires = excluded.expires, state = excluded.state",
+	         &p);
 	p.n = 1;
 	if (!rc)
 		rc = cmd(pg, "hunt targets", "DELETE FROM hunt_target WHERE hunt = $1", &p);
 	for (i = 0; !rc && i < ntargets; i++) {
 		p.n = 1;
 		p_str(&p, targets[i]);
-		rc = cmd(pg, "hunt targets",
-			 "INSERT INTO hunt_target(hunt, host) VALUES($1, $2) ON CONFLICT DO NOTHING",
-			 &p);
+		rc = cmd(
+		        pg, "hunt targets",
+		        "INSERT INTO hunt_target(hunt, host) VALUES($1, $2) ON CONFLICT DO NOTHING",
+		        &p);
 	}
 	if (!rc)
 		rc = cmd(pg, "commit", "COMMIT", NULL);
@@ -711,7 +724,7 @@ int cs_fleet_pg_hunt_state(struct cs_fleet_pg *pg, const char *id, const char *s
 	p_str(&p, id);
 	p_str(&p, state);
 	r = exec_p(pg, "hunt state", "UPDATE hunt SET state = $2 WHERE id = $1", &p,
-		   PGRES_COMMAND_OK);
+	           PGRES_COMMAND_OK);
 	if (!r)
 		return CS_ERR_DB;
 	rc = strcmp(PQcmdTuples(r), "0") == 0 ? CS_ERR_NOTFOUND : CS_OK;
@@ -722,7 +735,7 @@ int cs_fleet_pg_hunt_state(struct cs_fleet_pg *pg, const char *id, const char *s
 }
 
 int cs_fleet_pg_bundle_put(struct cs_fleet_pg *pg, int64_t version, const char *sha256,
-			   const void *data, size_t len)
+                           const void *data, size_t len)
 {
 	const char *vals[3];
 	int lens[3] = {0, 0, 0}, fmts[3] = {0, 0, 1};
@@ -745,18 +758,19 @@ int cs_fleet_pg_bundle_put(struct cs_fleet_pg *pg, int64_t version, const char *
 	vals[1] = sha256;
 	vals[2] = data ? data : "";
 	lens[2] = (int)len;
-	r = PQexecParams(pg->conn,
-			 "INSERT INTO bundle(version, sha256, data) VALUES($1::bigint, $2, $3::bytea)"
-			 " ON CONFLICT(version) DO UPDATE SET sha256 = excluded.sha256,"
-			 "  data = excluded.data, created = now()",
-			 3, NULL, vals, lens, fmts, 0);
+	r = PQexecParams(
+	        pg->conn,
+	        "INSERT INTO bundle(version, sha256, data) VALUES($1::bigint, $2, $3::bytea)"
+	        " ON CONFLICT(version) DO UPDATE SET sha256 = excluded.sha256,"
+	        "  data = excluded.data, created = now()",
+	        3, NULL, vals, lens, fmts, 0);
 	rc = PQresultStatus(r) == PGRES_COMMAND_OK ? CS_OK : pq_fail(pg, "bundle", r);
 	PQclear(r);
 	return rc;
 }
 
 int cs_fleet_pg_progress(struct cs_fleet_pg *pg, const char *hunt, cs_fleet_progress_fn fn,
-			 void *ud, struct cs_fleet_progress_totals *tot)
+                         void *ud, struct cs_fleet_progress_totals *tot)
 {
 	struct cs_fleet_progress_totals t;
 	struct params p = {.n = 0};
@@ -776,22 +790,23 @@ int cs_fleet_pg_progress(struct cs_fleet_pg *pg, const char *hunt, cs_fleet_prog
 	memset(&t, 0, sizeof(t));
 	p_str(&p, hunt);
 	r = exec_p(pg, "progress",
-		   "SELECT h.host, coalesce(hh.state, 'not-seen'), t.host IS NOT NULL,"
-		   " coalesce(hh.run, 0), greatest(coalesce(hh.findings, 0), coalesce(hh.received, 0)),"
-		   " coalesce(hh.dropped, 0),"
-		   " coalesce(round(extract(epoch FROM hh.last_msg) * 1000)::bigint, 0), hh.detail"
-		   " FROM (SELECT host FROM hunt_target WHERE hunt = $1"
-		   "  UNION SELECT host FROM hunt_host WHERE hunt = $1) h"
-		   " LEFT JOIN hunt_target t ON t.hunt = $1 AND t.host = h.host"
-		   " LEFT JOIN hunt_host hh ON hh.hunt = $1 AND hh.host = h.host"
-		   " ORDER BY h.host",
-		   &p, PGRES_TUPLES_OK);
+	           "SELECT h.host, coalesce(hh.state, 'not-seen'), t.host IS NOT NULL,"
+	           " coalesce(hh.run, 0), greatest(coalesce(hh.findings, 0), coalesce(hh.received, "
+	           "0)),"
+	           " coalesce(hh.dropped, 0),"
+	           " coalesce(round(extract(epoch FROM hh.last_msg) * 1000)::bigint, 0), hh.detail"
+	           " FROM (SELECT host FROM hunt_target WHERE hunt = $1"
+	           "  UNION SELECT host FROM hunt_host WHERE hunt = $1) h"
+	           " LEFT JOIN hunt_target t ON t.hunt = $1 AND t.host = h.host"
+	           " LEFT JOIN hunt_host hh ON hh.hunt = $1 AND hh.host = h.host"
+	           " ORDER BY h.host",
+	           &p, PGRES_TUPLES_OK);
 	if (!r)
 		return CS_ERR_DB;
 	n = PQntuples(r);
 	if (n == 0) {
 		PGresult *e = exec_p(pg, "progress", "SELECT 1 FROM hunt WHERE id = $1", &p,
-				     PGRES_TUPLES_OK);
+		                     PGRES_TUPLES_OK);
 
 		if (!e) {
 			PQclear(r);
@@ -848,7 +863,7 @@ typedef int (*row_fn)(void *ud, const PGresult *r);
  * mode: a fleet's findings need not fit in memory twice). Every result is
  * read to the end even after fn fails, so the connection stays usable. */
 static int each_row(struct cs_fleet_pg *pg, const char *what, const char *sql,
-		    const struct params *p, row_fn fn, void *ud)
+                    const struct params *p, row_fn fn, void *ud)
 {
 	PGresult *r;
 	int rc = CS_OK;
@@ -901,8 +916,7 @@ static const char *opt(const PGresult *r, int col)
  * "detail" why, and for a target that never answered "answered": false.
  * The report shows "stopped" as the first gap of the host.
  */
-static char *coverage_of(const char *cov, const char *hunt, const char *state,
-			 const char *detail)
+static char *coverage_of(const char *cov, const char *hunt, const char *state, const char *detail)
 {
 	json_t *o = cov ? json_loads(cov, 0, NULL) : NULL;
 	char *text;
@@ -1116,8 +1130,8 @@ static int write_base(struct cs_fleet_pg *pg, const char *path)
 			return CS_ERR_IO;
 		}
 	}
-	r = PQexecParams(pg->conn, "SELECT data FROM bundle ORDER BY version DESC LIMIT 1", 0,
-			 NULL, NULL, NULL, NULL, 1);
+	r = PQexecParams(pg->conn, "SELECT data FROM bundle ORDER BY version DESC LIMIT 1", 0, NULL,
+	                 NULL, NULL, NULL, 1);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		pq_fail(pg, "snapshot: bundle", r);
 		PQclear(r);
@@ -1139,7 +1153,8 @@ static int write_base(struct cs_fleet_pg *pg, const char *path)
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0) {
-			setmsg(pg, "snapshot: %s: %s", path, w < 0 ? strerror(errno) : "short write");
+			setmsg(pg, "snapshot: %s: %s", path,
+			       w < 0 ? strerror(errno) : "short write");
 			rc = CS_ERR_IO;
 			break;
 		}
@@ -1154,7 +1169,7 @@ static int write_base(struct cs_fleet_pg *pg, const char *path)
 }
 
 int cs_fleet_pg_snapshot(struct cs_fleet_pg *pg, const char *hunt, const char *out_sqlite_path,
-			 char *err, size_t errlen)
+                         char *err, size_t errlen)
 {
 	struct params p = {.n = 0};
 	struct snap s;
@@ -1174,9 +1189,9 @@ int cs_fleet_pg_snapshot(struct cs_fleet_pg *pg, const char *hunt, const char *o
 	p_str(&p, hunt);
 	if (hunt) {
 		PGresult *r = exec_p(pg, "snapshot",
-				     "SELECT 1 FROM hunt WHERE id = $1"
-				     " UNION ALL SELECT 1 FROM hunt_host WHERE hunt = $1 LIMIT 1",
-				     &p, PGRES_TUPLES_OK);
+		                     "SELECT 1 FROM hunt WHERE id = $1"
+		                     " UNION ALL SELECT 1 FROM hunt_host WHERE hunt = $1 LIMIT 1",
+		                     &p, PGRES_TUPLES_OK);
 
 		if (!r) {
 			rc = CS_ERR_DB;

@@ -57,7 +57,7 @@ int cs_fleet_host_id_ok(const char *s)
 }
 
 static void say(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+        __attribute__((format(printf, 3, 4)));
 static void say(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
@@ -139,7 +139,7 @@ static json_t *object_text(const char *text)
 }
 
 static json_t *envelope(const char *type, const char *hunt, const char *host, int64_t run,
-			int64_t seq)
+                        int64_t seq)
 {
 	json_t *o;
 
@@ -183,7 +183,7 @@ static int finish(json_t *o, char **json, size_t *len)
 }
 
 int cs_fleet_wire_finding(const char *hunt, const char *host, int64_t run, int64_t seq,
-			  const struct cs_finding_rec *f, char **json, size_t *len)
+                          const struct cs_finding_rec *f, char **json, size_t *len)
 {
 	json_t *o, *labels, *proc = NULL;
 	size_t i;
@@ -234,7 +234,7 @@ int cs_fleet_wire_finding(const char *hunt, const char *host, int64_t run, int64
 }
 
 int cs_fleet_wire_software(const char *hunt, const char *host, int64_t run, int64_t seq,
-			   const struct cs_software_rec *r, char **json, size_t *len)
+                           const struct cs_software_rec *r, char **json, size_t *len)
 {
 	json_t *o;
 	int bad = 0;
@@ -263,7 +263,7 @@ int cs_fleet_wire_software(const char *hunt, const char *host, int64_t run, int6
 }
 
 int cs_fleet_wire_status(const char *hunt, const char *host, int64_t run, int64_t seq,
-			 const struct cs_fleet_status *st, char **json, size_t *len)
+                         const struct cs_fleet_status *st, char **json, size_t *len)
 {
 	json_t *o, *cov = NULL;
 	int bad = 0;
@@ -305,16 +305,24 @@ struct dec {
 /* The members each type allows; anything else is refused. */
 static const char *const common_keys[] = {"v", "type", "hunt", "host", "run", "seq", NULL};
 static const char *const finding_keys[] = {
-        "kind",          "evidence",      "location", "observed", "indicator_kind",
-        "indicator_value", "labels",      "source",   "warninglisted", "confidence",
-        "first_seen_ms", "last_seen_ms",  "count",    "sha256",   "sha1",
-        "md5",           "process",       NULL};
-static const char *const software_keys[] = {
-        "source", "entry",  "ecosystem", "name",         "version",             "purl",
-        "platform", "vendor", "reader",  "install_time", "install_time_source", NULL};
-static const char *const status_keys[] = {"state",         "detail",   "coverage",
-                                          "started_ms",    "finished_ms", "intel_version",
-                                          "findings",      "dropped",  "exit_code", NULL};
+        "kind",   "evidence", "location",      "observed",   "indicator_kind", "indicator_value",
+        "labels", "source",   "warninglisted", "confidence", "first_seen_ms",  "last_seen_ms",
+        "count",  "sha256",   "sha1",          "md5",        "process",        NULL};
+static const char *const software_keys[] = {"source",
+                                            "entry",
+                                            "ecosystem",
+                                            "name",
+                                            "version",
+                                            "purl",
+                                            "platform",
+                                            "vendor",
+                                            "reader",
+                                            "install_time",
+                                            "install_time_source",
+                                            NULL};
+static const char *const status_keys[] = {
+        "state",         "detail",   "coverage", "started_ms", "finished_ms",
+        "intel_version", "findings", "dropped",  "exit_code",  NULL};
 
 static int in_list(const char *const *l, const char *k)
 {
@@ -352,7 +360,7 @@ static int get_str(struct dec *d, const char *key, int required, size_t cap, con
 /* An integer member in [min, max]; absent gives `dflt` (an error when
  * `required`). */
 static int get_int(struct dec *d, const char *key, int required, int64_t min, int64_t max,
-		   int64_t dflt, int64_t *out)
+                   int64_t dflt, int64_t *out)
 {
 	json_t *v = json_object_get(d->o, key);
 	json_int_t n;
@@ -433,8 +441,8 @@ static int dec_finding(struct dec *d, struct wire_priv *p, struct cs_finding_rec
 		return rc;
 	w = json_object_get(d->o, "warninglisted");
 	if (!json_is_boolean(w)) {
-		say(d->err, d->errlen, w ? "member 'warninglisted': not a boolean"
-					 : "member 'warninglisted' missing");
+		say(d->err, d->errlen,
+		    w ? "member 'warninglisted': not a boolean" : "member 'warninglisted' missing");
 		return CS_ERR_PARSE;
 	}
 	f->warninglisted = json_is_true(w);
@@ -503,7 +511,7 @@ static int dec_software(struct dec *d, struct cs_software_rec *r)
 	    (rc = get_int(d, "install_time", 0, INT64_MIN, INT64_MAX, 0, &r->install_time)))
 		return rc;
 	if ((rc = get_int(d, "install_time_source", 0, CS_TIME_NONE, CS_TIME_PACKAGE_LOG,
-			  CS_TIME_NONE, &n)))
+	                  CS_TIME_NONE, &n)))
 		return rc;
 	r->install_time_source = (int)n;
 	return CS_OK;
@@ -525,8 +533,7 @@ static int dec_status(struct dec *d, struct wire_priv *p, struct cs_fleet_status
 	if ((rc = get_str(d, "detail", 0, CS_FLEET_WIRE_MAX_STRING, &s->detail)) ||
 	    (rc = get_obj(d, "coverage", &p->coverage)) ||
 	    (rc = get_int(d, "started_ms", 0, 0, CS_FLEET_WIRE_MAX_TIME_MS, 0, &s->started_ms)) ||
-	    (rc = get_int(d, "finished_ms", 0, 0, CS_FLEET_WIRE_MAX_TIME_MS, 0,
-			  &s->finished_ms)) ||
+	    (rc = get_int(d, "finished_ms", 0, 0, CS_FLEET_WIRE_MAX_TIME_MS, 0, &s->finished_ms)) ||
 	    (rc = get_int(d, "intel_version", 0, 0, INT64_MAX, 0, &s->intel_version)))
 		return rc;
 	s->coverage_json = p->coverage;
@@ -554,7 +561,7 @@ static void priv_free(struct wire_priv *p)
 }
 
 int cs_fleet_wire_decode(const char *json, size_t len, struct cs_fleet_msg *out, char *err,
-			 size_t errlen)
+                         size_t errlen)
 {
 	struct wire_priv *p = NULL;
 	struct cs_fleet_msg m;

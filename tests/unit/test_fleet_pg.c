@@ -163,8 +163,8 @@ static void apply(struct cs_fleet_pg *pg, const char *json, size_t len, const ch
 	assert_int_equal(dup, want_dup);
 }
 
-static void send_finding(struct cs_fleet_pg *pg, const char *hunt, const char *host,
-                         int64_t run, int64_t seq, const struct cs_finding_rec *f, int want_dup)
+static void send_finding(struct cs_fleet_pg *pg, const char *hunt, const char *host, int64_t run,
+                         int64_t seq, const struct cs_finding_rec *f, int want_dup)
 {
 	char *json = NULL;
 	size_t len = 0;
@@ -195,8 +195,8 @@ static void send_status(struct cs_fleet_pg *pg, const char *hunt, const char *ho
 	free(json);
 }
 
-static void send_software(struct cs_fleet_pg *pg, const char *hunt, const char *host,
-                          int64_t run, int64_t seq)
+static void send_software(struct cs_fleet_pg *pg, const char *hunt, const char *host, int64_t run,
+                          int64_t seq)
 {
 	struct cs_software_rec r;
 	char *json = NULL;
@@ -302,9 +302,10 @@ static void test_two_sweeps_one_fact(void **state)
 	assert_int_equal(q1(ci, "SELECT count FROM finding"), 2);
 	assert_int_equal(q1(ci, "SELECT first_seen FROM finding"), 500);
 	assert_int_equal(q1(ci, "SELECT last_seen FROM finding"), 3000);
-	assert_int_equal(q1(ci, "SELECT count(*) FROM finding f JOIN sweep a ON a.id = f.first_sweep"
-	                        " JOIN sweep b ON b.id = f.last_sweep"
-	                        " WHERE a.hunt = 'h1' AND b.hunt = 'h2'"),
+	assert_int_equal(q1(ci,
+	                    "SELECT count(*) FROM finding f JOIN sweep a ON a.id = f.first_sweep"
+	                    " JOIN sweep b ON b.id = f.last_sweep"
+	                    " WHERE a.hunt = 'h1' AND b.hunt = 'h2'"),
 	                 1);
 	/* Another host with the same fact is another finding. */
 	send_finding(pg, "h2", "ws-2", 1, 0, &f, 0);
@@ -369,8 +370,8 @@ static void test_progress(void **state)
 	struct seen s;
 
 	(void)state;
-	assert_int_equal(cs_fleet_pg_hunt_put(pg, "h1", "{\"id\":\"h1\"}", 1796000000,
-	                                      1796600000, targets, 4),
+	assert_int_equal(cs_fleet_pg_hunt_put(pg, "h1", "{\"id\":\"h1\"}", 1796000000, 1796600000,
+	                                      targets, 4),
 	                 CS_OK);
 	send_finding(pg, "h1", "ws-1", 1, 0, &f, 0);
 	send_status(pg, "h1", "ws-1", 1, 1, "done", 1);
@@ -500,8 +501,8 @@ static void test_snapshot(void **state)
 	(void)state;
 	snprintf(path, sizeof(path), "%s/snap.db", dir);
 	/* No bundle yet: an empty case still holds the fleet's results. */
-	assert_int_equal(cs_fleet_pg_hunt_put(pg, "h1", "{\"id\":\"h1\"}", 1796000000,
-	                                      1796600000, targets, 3),
+	assert_int_equal(cs_fleet_pg_hunt_put(pg, "h1", "{\"id\":\"h1\"}", 1796000000, 1796600000,
+	                                      targets, 3),
 	                 CS_OK);
 	send_finding(pg, "h1", "ws-1", 1, 0, &f, 0);
 	f.count = 4;
@@ -533,17 +534,16 @@ static void test_snapshot(void **state)
 	assert_non_null(strstr(r.sweeps, "ws-3 inc=1"));
 
 	/* Another hunt's view holds none of h1's results. */
-	assert_int_equal(cs_fleet_pg_hunt_put(pg, "h2", "{\"id\":\"h2\"}", 1796700000, 0,
-	                                      targets + 2, 1),
-	                 CS_OK);
+	assert_int_equal(
+	        cs_fleet_pg_hunt_put(pg, "h2", "{\"id\":\"h2\"}", 1796700000, 0, targets + 2, 1),
+	        CS_OK);
 	assert_int_equal(cs_fleet_pg_snapshot(pg, "h2", path, err, sizeof(err)), CS_OK);
 	read_snapshot(path, &r);
 	assert_string_equal(r.findings, "");
 	assert_string_equal(r.software, "");
 	assert_null(strstr(r.sweeps, "ws-1"));
 	assert_non_null(strstr(r.sweeps, "ws-3 inc=1"));
-	assert_int_equal(cs_fleet_pg_snapshot(pg, "nope", path, err, sizeof(err)),
-	                 CS_ERR_NOTFOUND);
+	assert_int_equal(cs_fleet_pg_snapshot(pg, "nope", path, err, sizeof(err)), CS_ERR_NOTFOUND);
 	free(b1);
 	free(b2);
 	cs_fleet_pg_close(pg);
@@ -581,9 +581,9 @@ static void test_cli(void **state)
 	int left = 0;
 
 	(void)state;
-	assert_int_equal(cs_fleet_pg_hunt_put(pg, "h1", "{\"id\":\"h1\"}", 1796000000, 0,
-	                                      targets, 2),
-	                 CS_OK);
+	assert_int_equal(
+	        cs_fleet_pg_hunt_put(pg, "h1", "{\"id\":\"h1\"}", 1796000000, 0, targets, 2),
+	        CS_OK);
 	send_finding(pg, "h1", "ws-1", 1, 0, &f, 0);
 	send_status(pg, "h1", "ws-1", 1, 1, "done", 1);
 	setenv("TMPDIR", dir, 1);
@@ -595,17 +595,16 @@ static void test_cli(void **state)
 	if (run_cli(args, out, sizeof(out)) != 0)
 		fail_msg("report: %s", out);
 	/* The host that never answered is in the report as incomplete. */
-	snprintf(args, sizeof(args), "grep -q '\"host\":\"ws-2\".*\"incomplete\":true' '%s/findings.jsonl'",
-	         dir);
+	snprintf(args, sizeof(args),
+	         "grep -q '\"host\":\"ws-2\".*\"incomplete\":true' '%s/findings.jsonl'", dir);
 	assert_int_equal(system(args), 0);
 	/* A command that writes a case refuses the fleet's database. */
 	snprintf(args, sizeof(args), "--db '%s' scan files '%s'", ci, dir);
 	assert_int_equal(run_cli(args, out, sizeof(out)), 2);
 	assert_non_null(strstr(out, "only the collector writes"));
 	/* An unreachable database is an error, not an empty case. */
-	assert_int_equal(run_cli("--db postgresql://nobody@127.0.0.1:1/none findings", out,
-	                         sizeof(out)),
-	                 2);
+	assert_int_equal(
+	        run_cli("--db postgresql://nobody@127.0.0.1:1/none findings", out, sizeof(out)), 2);
 	assert_non_null(strstr(out, "fleet's case database"));
 	/* No snapshot is left in $TMPDIR. */
 	d = opendir(dir);
@@ -624,9 +623,12 @@ static void test_cli(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_open_idempotent), cmocka_unit_test(test_apply_duplicate),
-	        cmocka_unit_test(test_two_sweeps_one_fact), cmocka_unit_test(test_torn_transaction),
-	        cmocka_unit_test(test_progress),        cmocka_unit_test(test_snapshot),
+	        cmocka_unit_test(test_open_idempotent),
+	        cmocka_unit_test(test_apply_duplicate),
+	        cmocka_unit_test(test_two_sweeps_one_fact),
+	        cmocka_unit_test(test_torn_transaction),
+	        cmocka_unit_test(test_progress),
+	        cmocka_unit_test(test_snapshot),
 	        cmocka_unit_test(test_cli),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

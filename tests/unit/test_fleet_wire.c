@@ -45,7 +45,7 @@ static void test_finding_roundtrip(void **state)
 
 	(void)state;
 	assert_int_equal(cs_fleet_wire_finding("h-20261205-1", "ws-17", 2, 7, &f, &json, &len),
-			 CS_OK);
+	                 CS_OK);
 	assert_int_equal(strlen(json), len);
 	assert_int_equal(cs_fleet_wire_decode(json, len, &m, err, sizeof(err)), CS_OK);
 	assert_int_equal(m.type, CS_FLEET_MSG_FINDING);
@@ -156,28 +156,26 @@ static void test_encoder_refuses(void **state)
 
 	(void)state;
 	assert_int_equal(cs_fleet_wire_finding("h 1", "ws-1", 1, 0, &f, &json, &len),
-			 CS_ERR_INVALID);
+	                 CS_ERR_INVALID);
 	assert_int_equal(cs_fleet_wire_finding("h1", "ws.1", 1, 0, &f, &json, &len),
-			 CS_ERR_INVALID);
+	                 CS_ERR_INVALID);
 	assert_int_equal(cs_fleet_wire_finding("h1", "ws-1", 0, 0, &f, &json, &len),
-			 CS_ERR_INVALID);
+	                 CS_ERR_INVALID);
 	f.location = "bad \xff utf-8";
 	assert_int_equal(cs_fleet_wire_finding("h1", "ws-1", 1, 0, &f, &json, &len),
-			 CS_ERR_INVALID);
+	                 CS_ERR_INVALID);
 	f = sample_finding();
 	f.process = "[1,2]";
 	assert_int_equal(cs_fleet_wire_finding("h1", "ws-1", 1, 0, &f, &json, &len),
-			 CS_ERR_INVALID);
+	                 CS_ERR_INVALID);
 	f = sample_finding();
 	memset(big, 'a', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
 	f.location = big;
-	assert_int_equal(cs_fleet_wire_finding("h1", "ws-1", 1, 0, &f, &json, &len),
-			 CS_ERR_TOOBIG);
+	assert_int_equal(cs_fleet_wire_finding("h1", "ws-1", 1, 0, &f, &json, &len), CS_ERR_TOOBIG);
 	memset(&s, 0, sizeof(s));
 	s.state = "finished";
-	assert_int_equal(cs_fleet_wire_status("h1", "ws-1", 1, 0, &s, &json, &len),
-			 CS_ERR_INVALID);
+	assert_int_equal(cs_fleet_wire_status("h1", "ws-1", 1, 0, &s, &json, &len), CS_ERR_INVALID);
 	assert_null(json);
 }
 
@@ -206,55 +204,55 @@ static void test_decoder_refuses(void **state)
 	refused("nope", CS_ERR_PARSE, "not JSON");
 	refused("[1]", CS_ERR_PARSE, "not a JSON object");
 	refused("{\"v\":2,\"type\":\"status\",\"hunt\":\"h1\",\"host\":\"ws-1\",\"run\":1,"
-		"\"seq\":0,\"state\":\"done\"}",
-		CS_ERR_UNSUPPORTED, "'v'");
+	        "\"seq\":0,\"state\":\"done\"}",
+	        CS_ERR_UNSUPPORTED, "'v'");
 	refused("{" ENV "\"type\":\"status\",\"state\":\"done\",\"x\":1}", CS_ERR_PARSE,
-		"unknown member 'x'");
+	        "unknown member 'x'");
 	refused("{" ENV "\"type\":\"status\",\"state\":\"done\",\"state\":\"done\"}", CS_ERR_PARSE,
-		"duplicate");
+	        "duplicate");
 	refused("{" ENV "\"type\":\"status\",\"state\":\"finished\"}", CS_ERR_PARSE, "'state'");
 	refused("{" ENV "\"type\":\"status\"}", CS_ERR_PARSE, "'state' missing");
 	refused("{" ENV "\"type\":\"mail\"}", CS_ERR_PARSE, "'type'");
 	refused("{\"v\":1,\"hunt\":\"h/1\",\"host\":\"ws-1\",\"run\":1,\"seq\":0,"
-		"\"type\":\"status\",\"state\":\"done\"}",
-		CS_ERR_PARSE, "'hunt'");
+	        "\"type\":\"status\",\"state\":\"done\"}",
+	        CS_ERR_PARSE, "'hunt'");
 	refused("{\"v\":1,\"hunt\":\"h1\",\"host\":\"ws.1\",\"run\":1,\"seq\":0,"
-		"\"type\":\"status\",\"state\":\"done\"}",
-		CS_ERR_PARSE, "'host'");
+	        "\"type\":\"status\",\"state\":\"done\"}",
+	        CS_ERR_PARSE, "'host'");
 	refused("{\"v\":1,\"hunt\":\"h1\",\"host\":\"ws-1\",\"run\":0,\"seq\":0,"
-		"\"type\":\"status\",\"state\":\"done\"}",
-		CS_ERR_PARSE, "'run'");
+	        "\"type\":\"status\",\"state\":\"done\"}",
+	        CS_ERR_PARSE, "'run'");
 	refused("{" ENV "\"type\":\"status\",\"state\":\"done\",\"findings\":-1}", CS_ERR_PARSE,
-		"'findings'");
+	        "'findings'");
 	refused("{" ENV "\"type\":\"status\",\"state\":\"done\",\"findings\":1.5}", CS_ERR_PARSE,
-		"'findings'");
+	        "'findings'");
 	/* A time PostgreSQL cannot hold would fail the collector's transaction
 	 * on every redelivery: refused here. */
 	refused("{" ENV "\"type\":\"status\",\"state\":\"done\",\"finished_ms\":"
-		"9000000000000000000}",
-		CS_ERR_PARSE, "'finished_ms'");
+	        "9000000000000000000}",
+	        CS_ERR_PARSE, "'finished_ms'");
 	refused("{" ENV "\"type\":\"status\",\"state\":\"done\",\"coverage\":[]}", CS_ERR_PARSE,
-		"'coverage'");
+	        "'coverage'");
 	refused("{" ENV "\"type\":\"status\",\"state\":\"done\",\"coverage\":"
-		"{\"a\":[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]}}",
-		CS_ERR_TOOBIG, "nested");
+	        "{\"a\":[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]}}",
+	        CS_ERR_TOOBIG, "nested");
 	refused("{" ENV "\"type\":\"finding\",\"kind\":\"disk\",\"labels\":[],"
-		"\"warninglisted\":false,\"count\":1}",
-		CS_ERR_PARSE, "'kind'");
+	        "\"warninglisted\":false,\"count\":1}",
+	        CS_ERR_PARSE, "'kind'");
 	refused("{" ENV "\"type\":\"finding\",\"kind\":\"file\",\"labels\":[1],"
-		"\"warninglisted\":false,\"count\":1}",
-		CS_ERR_PARSE, "'labels'");
+	        "\"warninglisted\":false,\"count\":1}",
+	        CS_ERR_PARSE, "'labels'");
 	refused("{" ENV "\"type\":\"finding\",\"kind\":\"file\",\"labels\":[],"
-		"\"warninglisted\":false,\"count\":1,\"confidence\":101}",
-		CS_ERR_PARSE, "'confidence'");
+	        "\"warninglisted\":false,\"count\":1,\"confidence\":101}",
+	        CS_ERR_PARSE, "'confidence'");
 	refused("{" ENV "\"type\":\"software\",\"source\":\"s\",\"ecosystem\":\"deb\","
-		"\"name\":\"n\"}",
-		CS_ERR_PARSE, "'version' missing");
+	        "\"name\":\"n\"}",
+	        CS_ERR_PARSE, "'version' missing");
 	/* Too many labels. */
 	big = malloc(64 + (CS_FLEET_WIRE_MAX_LABELS + 1) * 4 + 200);
 	assert_non_null(big);
 	p = big + sprintf(big, "{" ENV "\"type\":\"finding\",\"kind\":\"file\",\"warninglisted\":"
-			       "false,\"count\":1,\"labels\":[");
+	                       "false,\"count\":1,\"labels\":[");
 	for (i = 0; i <= CS_FLEET_WIRE_MAX_LABELS; i++)
 		p += sprintf(p, "%s\"l\"", i ? "," : "");
 	strcpy(p, "]}");
