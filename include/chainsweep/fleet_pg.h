@@ -44,8 +44,10 @@ const char *cs_fleet_pg_errmsg(const struct cs_fleet_pg *pg);
 
 /*
  * Apply one result message (`len` bytes of JSON, decoded and validated
- * with cs_fleet_wire_decode) under `msg_id` (the Nats-Msg-Id, at most 256
- * bytes), in one transaction whose first statement records msg_id in
+ * with cs_fleet_wire_decode) under `msg_id` (the Nats-Msg-Id, which must
+ * be the message's own "<hunt>:<host>:<run>:<seq>", else CS_ERR_PARSE;
+ * the caller checks that the subject's host is the message's), in one
+ * transaction whose first statement records msg_id in
  * fleet_msg: a message already recorded sets *duplicate to 1 and changes
  * nothing. Returns CS_OK only once the transaction has committed (the
  * caller acknowledges the message then, never before). A message that

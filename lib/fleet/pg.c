@@ -578,6 +578,7 @@ int cs_fleet_pg_apply(struct cs_fleet_pg *pg, const char *msg_id, const char *js
 	struct cs_fleet_msg m;
 	struct params p = {.n = 0};
 	PGresult *r;
+	char want[2 * CS_FLEET_ID_MAX + 48];
 	int64_t sweep = 0;
 	int rc, in_tx = 0;
 
@@ -597,6 +598,15 @@ int cs_fleet_pg_apply(struct cs_fleet_pg *pg, const char *msg_id, const char *js
 	if (rc) {
 		copy_err(pg, err, errlen);
 		return rc;
+	}
+	/* The id is the message's identity: one that says otherwise would
+	 * let a message pass for another, or a copy escape de-duplication. */
+	snprintf(want, sizeof(want), "%s:%s:%lld:%lld", m.hunt, m.host, (long long)m.run,
+	         (long long)m.seq);
+	if (strcmp(want, msg_id) != 0) {
+		rc = CS_ERR_PARSE;
+		setmsg(pg, "message id '%.256s' is not its content's '%s'", msg_id, want);
+		goto out;
 	}
 	rc = connected(pg);
 	if (!rc)

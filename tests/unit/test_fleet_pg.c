@@ -230,6 +230,22 @@ static void test_open_idempotent(void **state)
 	                 CS_ERR_PARSE);
 	assert_non_null(strstr(err, "'type' missing"));
 	assert_int_equal(q1(ci, "SELECT count(*) FROM fleet_msg"), 0);
+	/* A message under an id that is not its own is refused. */
+	{
+		struct cs_fleet_status st;
+		char *json = NULL;
+		size_t len = 0;
+
+		memset(&st, 0, sizeof(st));
+		st.state = "done";
+		assert_int_equal(cs_fleet_wire_status("h1", "ws-1", 1, 0, &st, &json, &len), CS_OK);
+		assert_int_equal(
+		        cs_fleet_pg_apply(pg, "h1:ws-2:1:0", json, len, &dup, err, sizeof(err)),
+		        CS_ERR_PARSE);
+		assert_non_null(strstr(err, "not its content's 'h1:ws-1:1:0'"));
+		free(json);
+	}
+	assert_int_equal(q1(ci, "SELECT count(*) FROM fleet_msg"), 0);
 	/* A newer schema is refused. */
 	q1(ci, "UPDATE fleet_meta SET value = '99' WHERE key = 'schema'");
 	cs_fleet_pg_close(pg2);
