@@ -53,6 +53,12 @@ struct cs_store *cli_open_store_ro(const struct cli_global *g);
 /* The same, creating the case (and its folder) when missing. */
 struct cs_store *cli_create_store(const struct cli_global *g);
 
+/* Run command c with --db naming the fleet's PostgreSQL database: the
+ * reading commands on a private snapshot of it, the others refused
+ * (cli/fleetdb.c). */
+struct cli_command;
+int cli_fleet_db_run(const struct cli_command *c, void *args, struct cli_global *g);
+
 /*
  * The one progress line of every long command (cli/progress.c), on a
  * terminal only (not with --quiet or --json): items, bytes (of `total`,

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chainsweep/fleet_pg.h"
 #include "cli.h"
 #include "opts.h"
 
@@ -13,7 +14,8 @@ static const struct cli_opt global_opts[] = {
         {.name = "db", .kind = CLI_OPT_STR, .off = offsetof(struct cli_global, db), .arg = "PATH",
          .complete = CLI_C_FILE,
          .help = "the case database (default $CHAINSWEEP_DB, else\n"
-                 "$XDG_DATA_HOME/chainsweep/case.db or ~/.local/share/chainsweep/case.db)"},
+                 "$XDG_DATA_HOME/chainsweep/case.db or ~/.local/share/chainsweep/case.db);\n"
+                 "a postgresql:// URI: the fleet's case, read-only (docs/fleet.md)"},
         {.name = "json", .kind = CLI_OPT_FLAG, .off = offsetof(struct cli_global, json),
          .help = "machine-readable output: JSON Lines only, each with a \"record\" key\n"
                  "(docs/findings-schema.md)"},
@@ -277,7 +279,9 @@ int cli_run_command(const struct cli_command *c, int argc, char **argv, struct c
 	if (c->init)
 		c->init(args);
 	r = cli_parse(c, argc, argv, g, args);
-	if (r == 0)
+	if (r == 0 && cs_fleet_pg_is_uri(g->db))
+		rc = cli_fleet_db_run(c, args, g);
+	else if (r == 0)
 		rc = c->run(args, g);
 	else if (r == 1)
 		rc = CS_EXIT_OK;

@@ -192,6 +192,27 @@ typedef int (*cs_sweep_fn)(void *userdata, const struct cs_sweep_info *s);
 int cs_store_sweeps(struct cs_store *st, cs_sweep_fn fn, void *userdata);
 
 /*
+ * Restoring sweeps, findings and software recorded elsewhere (the fleet's
+ * case in PostgreSQL, lib/fleet/pg.c) with their own times and counts.
+ * Between _begin and _end (one transaction; `commit` 0 rolls back):
+ * _sweep_restore records a finished sweep of s->host with s's started,
+ * finished, intel version, coverage and incomplete flag (s->id is
+ * ignored) and writes its id; _finding_restore records f (its host is
+ * first_sweep's) with its count, first and last seen and sweeps, merging
+ * into an existing row of the same fact as cs_store_finding_put does;
+ * _software_restore records one package (its host is first_sweep's).
+ */
+struct cs_software_rec; /* below */
+int cs_store_restore_begin(struct cs_store *st);
+int cs_store_restore_end(struct cs_store *st, int commit);
+int cs_store_sweep_restore(struct cs_store *st, const struct cs_sweep_info *s, const char *what,
+			   int64_t *sweep);
+int cs_store_finding_restore(struct cs_store *st, int64_t first_sweep, int64_t last_sweep,
+			     const struct cs_finding_rec *f);
+int cs_store_software_restore(struct cs_store *st, int64_t first_sweep, int64_t last_sweep,
+			      const struct cs_software_rec *r);
+
+/*
  * Installed software (docs/case-database.md): what a software sweep found
  * on a host, one row per (host, source file, ecosystem, name, version).
  * _save records every package of `ps` under the sweep (begun with

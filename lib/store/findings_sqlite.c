@@ -288,3 +288,113 @@ int cs_store_sweeps(struct cs_store *st, cs_sweep_fn fn, void *ud)
 	sqlite3_finalize(q);
 	return rc;
 }
+
+static int ensure_sweep_tables(struct cs_store *st)
+{
+	int rc = cs__store_run(st, cs__store_inventory_sql);
+
+	if (!rc)
+		rc = cs__store_run(st, cs__store_findings_sql);
+	return rc ? rc : add_process_col(st);
+}
+
+int cs_store_restore_begin(struct cs_store *st)
+{
+	int rc;
+
+	if (!st || st->readonly)
+		return CS_ERR_INVALID;
+	rc = ensure_sweep_tables(st);
+	return rc ? rc : cs__store_run(st, "BEGIN IMMEDIATE");
+}
+
+int cs_store_restore_end(struct cs_store *st, int commit)
+{
+	if (!st)
+		return CS_ERR_INVALID;
+	return cs__store_run(st, commit ? "COMMIT" : "ROLLBACK");
+}
+
+int cs_store_sweep_restore(struct cs_store *st, const struct cs_sweep_info *s, const char *what,
+			   int64_t *sweep)
+{
+	sqlite3_stmt *q = NULL;
+	int64_t hid;
+	int rc;
+
+	if (!st || !s || !s->host || !what || !sweep)
+		return CS_ERR_INVALID;
+	rc = ensure_sweep_tables(st);
+	if (!rc)
+		rc = cs__store_host_id(st, s->host, 1, &hid);
+	if (rc)
+		return rc;
+	if (sqlite3_prepare_v2(st->db,
+			       "INSERT INTO sweep(host, started, finished, intel_version, what,"
+			       " coverage, incomplete) VALUES(?,?,?,?,?,?,?)",
+			       -1, &q, NULL) != SQLITE_OK)
+		return fail(st, "sweep");
+	sqlite3_bind_int64(q, 1, hid);
+	sqlite3_bind_int64(q, 2, s->started);
+	sqlite3_bind_int64(q, 3, s->finished);
+	sqlite3_bind_int64(q, 4, s->intel_version);
+	sqlite3_bind_text(q, 5, what, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 6, s->coverage ? s->coverage : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 7, s->incomplete != 0);
+	rc = sqlite3_step(q) == SQLITE_DONE ? CS_OK : fail(st, "sweep");
+	sqlite3_finalize(q);
+	if (!rc)
+		*sweep = sqlite3_last_insert_rowid(st->db);
+	return rc;
+}
+
+int cs_store_finding_restore(struct cs_store *st, int64_t first_sweep, int64_t last_sweep,
+			     const struct cs_finding_rec *f)
+{
+	static const char sql[] =
+	        "INSERT INTO finding(host, kind, evidence, location, observed, ind_kind, ind_value,"
+	        " first_seen, last_seen, count, first_sweep, last_sweep, sha256, sha1, md5,"
+	        " process)"
+	        " SELECT host, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?1, ?15, ?11, ?12, ?13, ?14"
+	        " FROM sweep WHERE id = ?1"
+	        " ON CONFLICT(host, kind, evidence, location, ind_kind, ind_value) DO UPDATE SET"
+	        "  first_seen = CASE WHEN first_seen = 0 OR (excluded.first_seen <> 0 AND"
+	        "   excluded.first_seen < first_seen) THEN excluded.first_seen ELSE first_seen END,"
+	        "  last_seen = max(last_seen, excluded.last_seen),"
+	        "  count = CASE WHEN kind = 2 THEN max(count, excluded.count)"
+	        "   ELSE count + excluded.count END,"
+	        "  first_sweep = min(first_sweep, excluded.first_sweep),"
+	        "  last_sweep = max(last_sweep, excluded.last_sweep),"
+	        "  observed = coalesce(excluded.observed, observed),"
+	        "  sha256 = coalesce(excluded.sha256, sha256), sha1 = coalesce(excluded.sha1, sha1),"
+	        "  md5 = coalesce(excluded.md5, md5),"
+	        "  process = coalesce(excluded.process, process)";
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	if (!st || !f)
+		return CS_ERR_INVALID;
+	if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) != SQLITE_OK)
+		return fail(st, "finding");
+	sqlite3_bind_int64(q, 1, first_sweep);
+	sqlite3_bind_int(q, 2, (int)f->kind);
+	sqlite3_bind_text(q, 3, f->evidence ? f->evidence : "", -1, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(q, 4, f->location ? f->location : "",
+	                  (int)strlen(f->location ? f->location : ""), SQLITE_TRANSIENT);
+	bind_opt(q, 5, f->observed);
+	sqlite3_bind_text(q, 6, f->ind_kind ? f->ind_kind : "", -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(q, 7, f->ind_value ? f->ind_value : "", -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(q, 8, f->first_seen_ms);
+	sqlite3_bind_int64(q, 9, f->last_seen_ms);
+	sqlite3_bind_int64(q, 10, (sqlite3_int64)(f->count > INT64_MAX ? INT64_MAX : f->count));
+	bind_opt(q, 11, f->sha256);
+	bind_opt(q, 12, f->sha1);
+	bind_opt(q, 13, f->md5);
+	bind_opt(q, 14, f->process);
+	sqlite3_bind_int64(q, 15, last_sweep);
+	rc = sqlite3_step(q) == SQLITE_DONE ? CS_OK : fail(st, "finding");
+	if (!rc && sqlite3_changes(st->db) == 0)
+		rc = fail(st, "finding: no such sweep");
+	sqlite3_finalize(q);
+	return rc;
+}

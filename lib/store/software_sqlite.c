@@ -166,3 +166,45 @@ int cs_store_software(struct cs_store *st, const char *host, cs_software_rec_fn 
 	sqlite3_finalize(q);
 	return rc;
 }
+
+int cs_store_software_restore(struct cs_store *st, int64_t first_sweep, int64_t last_sweep,
+			      const struct cs_software_rec *r)
+{
+	static const char sql[] =
+	        "INSERT INTO software(host, source, entry, ecosystem, name, version, purl,"
+	        " platform, vendor, reader, install_time, install_time_source, first_sweep,"
+	        " last_sweep)"
+	        " SELECT host, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?1, ?13"
+	        " FROM sweep WHERE id = ?1"
+	        " ON CONFLICT(host, source, ecosystem, name, version) DO UPDATE SET"
+	        "  first_sweep = min(first_sweep, excluded.first_sweep),"
+	        "  last_sweep = max(last_sweep, excluded.last_sweep)";
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	if (!st || !r || !r->source || !r->ecosystem || !r->name || !r->version)
+		return CS_ERR_INVALID;
+	rc = ensure(st);
+	if (rc)
+		return rc;
+	if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) != SQLITE_OK)
+		return fail(st, "restore");
+	sqlite3_bind_int64(q, 1, first_sweep);
+	sqlite3_bind_text(q, 2, r->source, -1, SQLITE_STATIC);
+	bind_opt(q, 3, r->entry);
+	sqlite3_bind_text(q, 4, r->ecosystem, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 5, r->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 6, r->version, -1, SQLITE_STATIC);
+	bind_opt(q, 7, r->purl);
+	bind_opt(q, 8, r->platform);
+	bind_opt(q, 9, r->vendor);
+	bind_opt(q, 10, r->reader);
+	sqlite3_bind_int64(q, 11, r->install_time);
+	sqlite3_bind_int(q, 12, r->install_time_source);
+	sqlite3_bind_int64(q, 13, last_sweep);
+	rc = sqlite3_step(q) == SQLITE_DONE ? CS_OK : fail(st, "restore");
+	if (!rc && sqlite3_changes(st->db) == 0)
+		rc = fail(st, "restore: no such sweep");
+	sqlite3_finalize(q);
+	return rc;
+}
