@@ -242,7 +242,7 @@ static size_t build_argv(const struct cs_fleet_run_spec *sp, const char **av, ch
 /*
  * In the child, between fork and exec: only async-signal-safe calls. Its
  * own process group, default signal handling, nice, the three standard
- * descriptors; on a failed exec, errno goes up the pipe.
+ * descriptors and no other; on a failed exec, errno goes up the pipe.
  */
 static void child(const char *const *av, int in, int out, int errfd, int report, int prio)
 {
@@ -266,6 +266,9 @@ static void child(const char *const *av, int in, int out, int errfd, int report,
 			_exit(127);
 		_exit(127);
 	}
+	/* Nothing of the agent's (its server connection) reaches the sweep;
+	 * the report pipe stays open until the exec. */
+	close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
 	execv(av[0], (char *const *)av);
 	e = errno;
 	if (write(report, &e, sizeof(e)) < 0)

@@ -36,7 +36,7 @@ static void sha256_hex(const char *s, char *out)
 
 	assert_int_equal(EVP_Digest(s, strlen(s), md, &len, EVP_sha256(), NULL), 1);
 	for (i = 0; i < 32; i++)
-		sprintf(out + 2 * i, "%02x", md[i]);
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
 }
 
 /* A case at dir/case.db whose intel holds the SHA-256 of each content. */
@@ -413,6 +413,50 @@ static void test_software_rows(void **state)
 	free(dir);
 }
 
+/* The child gets stdin, stdout and stderr, none of the agent's other
+ * descriptors (a leaked one would be, say, its server connection). */
+static void test_no_leaked_fds(void **state)
+{
+	static const char script[] = "#!/bin/sh\nls /proc/$$/fd > \"$FDS\"\n";
+	char *dir = cs_test_tmpdir(), db[512], work[512], fds[600], *sh, *list, *p;
+	struct cs_fleet_run_spec sp;
+	struct cs_fleet_run_result res;
+	size_t len;
+	int leak;
+
+	(void)state;
+	sh = cs_test_write(dir, "fds.sh", script, strlen(script));
+	assert_int_equal(chmod(sh, 0700), 0);
+	snprintf(fds, sizeof(fds), "%s/fds", dir);
+	setenv("FDS", fds, 1);
+	leak = open("/dev/null", O_RDONLY); /* no O_CLOEXEC */
+	assert_true(leak > 2);
+	snprintf(db, sizeof(db), "%s/none.db", dir);
+	spec_init(&sp, dir, db, dir, work, sizeof(work));
+	sp.exe = sh;
+	assert_int_equal(cs_fleet_run(&sp, NULL, &res, NULL, NULL, NULL, 0), CS_OK);
+	unsetenv("FDS");
+	close(leak);
+	assert_int_equal(res.exit_code, 0);
+	/* Nothing recorded in the case: an error, said so. */
+	assert_int_equal(res.state, CS_FLEET_RUN_ERROR);
+	assert_non_null(strstr(res.detail, "recorded nothing"));
+	list = cs_test_slurp(fds, &len);
+	for (p = list; *p; p = strchr(p, '\n') + 1) {
+		long fd = strtol(p, NULL, 10);
+
+		assert_non_null(strchr(p, '\n'));
+		/* 0, 1, 2, and the shell's own above 9 (dash's 10) */
+		assert_true(fd <= 2 || fd >= 10);
+		assert_int_not_equal(fd, leak);
+	}
+	free(list);
+	free(sh);
+	cs_fleet_run_result_release(&res);
+	cs_test_rmtree(dir);
+	free(dir);
+}
+
 /* A binary that cannot be run, and a spec without what is needed. */
 static void test_bad_spec(void **state)
 {
@@ -440,7 +484,7 @@ int main(void)
 	        cmocka_unit_test(test_planted_finding), cmocka_unit_test(test_cap_and_clean),
 	        cmocka_unit_test(test_runtime_limit),   cmocka_unit_test(test_stop_flag),
 	        cmocka_unit_test(test_kill_after_grace), cmocka_unit_test(test_software_rows),
-	        cmocka_unit_test(test_bad_spec),
+	        cmocka_unit_test(test_no_leaked_fds), cmocka_unit_test(test_bad_spec),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

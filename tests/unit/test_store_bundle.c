@@ -197,7 +197,7 @@ static void test_export_adopt(void **state)
 	hb = cs_test_write(dir, "b-hashes.txt", hash_b, strlen(hash_b));
 	sigma = malloc(strlen(src) + 64);
 	assert_non_null(sigma);
-	sprintf(sigma, "%s/intel/3cx-sigma.yml", src);
+	snprintf(sigma, strlen(src) + 64, "%s/intel/3cx-sigma.yml", src);
 	{
 		char p1[512], p2[512], p3[512], p4[512];
 		const char *files[6];
