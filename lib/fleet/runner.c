@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -244,7 +245,8 @@ static size_t build_argv(const struct cs_fleet_run_spec *sp, const char **av, ch
  * own process group, default signal handling, nice, the three standard
  * descriptors and no other; on a failed exec, errno goes up the pipe.
  */
-static void child(const char *const *av, int in, int out, int errfd, int report, int prio)
+static void child(const char *const *av, int in, int out, int errfd, int report, int prio,
+		  pid_t agent)
 {
 	struct sigaction sa;
 	sigset_t none;
@@ -253,6 +255,13 @@ static void child(const char *const *av, int in, int out, int errfd, int report,
 	int e;
 
 	setpgid(0, 0);
+	/* The agent dies (kill -9): the sweep stops and records what it did,
+	 * rather than running on beside the agent's next run. The thread
+	 * that forked waits in cs_fleet_run until the child ends, so only
+	 * the agent's death fires this. */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != agent)
+		_exit(127);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
@@ -297,7 +306,7 @@ static int run_child(struct run_ctx *c, volatile sig_atomic_t *stop, int *status
 	int in = -1, out = -1, errfd = -1, pipefd[2] = {-1, -1}, rc = CS_OK, e = 0, prio;
 	int64_t grace = sp->grace_s > 0 ? sp->grace_s : DEFAULT_GRACE_S;
 	double t0, term_at = 0;
-	pid_t pid;
+	pid_t pid, agent = getpid();
 	ssize_t r;
 
 	build_argv(sp, av, num);
@@ -330,7 +339,7 @@ static int run_child(struct run_ctx *c, volatile sig_atomic_t *stop, int *status
 		goto out;
 	}
 	if (pid == 0)
-		child(av, in, out, errfd, pipefd[1], prio);
+		child(av, in, out, errfd, pipefd[1], prio, agent);
 	setpgid(pid, pid); /* also here: no signal may miss the group */
 	close(pipefd[1]);
 	pipefd[1] = -1;
@@ -524,6 +533,11 @@ int cs_fleet_run(const struct cs_fleet_run_spec *spec, volatile sig_atomic_t *st
 	    (!spec->rematch && !spec->files && !spec->logs && !spec->software)) {
 		rc = say(&c, CS_ERR_INVALID, "run: exe, db, host, work_dir and something to sweep"
 					     " are needed");
+		goto done;
+	}
+	if (spec->root && *spec->root && spec->root[0] != '/') {
+		rc = say(&c, CS_ERR_INVALID, "run: the root '%.200s' is not an absolute path",
+			 spec->root);
 		goto done;
 	}
 	before = sweep_before(spec);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -457,6 +458,55 @@ static void test_no_leaked_fds(void **state)
 	free(dir);
 }
 
+/* The agent killed -9 during a run: the sweep goes too (SIGTERM, so it
+ * records what it did), not left running beside the agent's next run. */
+static void test_agent_death(void **state)
+{
+	static const char script[] = "#!/bin/sh\necho $$ > \"$PIDS\"\nexec sleep 60\n";
+	char *dir = cs_test_tmpdir(), db[512], work[512], pids[600], *sh;
+	struct cs_fleet_run_spec sp;
+	pid_t agent;
+	int i, p = 0;
+	FILE *fp = NULL;
+
+	(void)state;
+	sh = cs_test_write(dir, "sleeper.sh", script, strlen(script));
+	assert_int_equal(chmod(sh, 0700), 0);
+	snprintf(pids, sizeof(pids), "%s/pids", dir);
+	setenv("PIDS", pids, 1);
+	snprintf(db, sizeof(db), "%s/none.db", dir);
+	spec_init(&sp, dir, db, dir, work, sizeof(work));
+	sp.exe = sh;
+	agent = fork();
+	assert_true(agent >= 0);
+	if (agent == 0) {
+		struct cs_fleet_run_result res;
+
+		cs_fleet_run(&sp, NULL, &res, NULL, NULL, NULL, 0);
+		_exit(0);
+	}
+	unsetenv("PIDS");
+	for (i = 0; i < 100 && !fp; i++) {
+		usleep(50000);
+		fp = fopen(pids, "r");
+		if (fp && fscanf(fp, "%d", &p) != 1) {
+			fclose(fp);
+			fp = NULL;
+		}
+	}
+	assert_non_null(fp);
+	fclose(fp);
+	assert_false(gone(p));
+	kill(agent, SIGKILL);
+	waitpid(agent, NULL, 0);
+	for (i = 0; i < 60 && !gone(p); i++)
+		usleep(50000);
+	assert_true(gone(p));
+	free(sh);
+	cs_test_rmtree(dir);
+	free(dir);
+}
+
 /* A binary that cannot be run, and a spec without what is needed. */
 static void test_bad_spec(void **state)
 {
@@ -470,6 +520,10 @@ static void test_bad_spec(void **state)
 	assert_int_equal(cs_fleet_run(&sp, NULL, &res, NULL, NULL, err, sizeof(err)), CS_ERR_IO);
 	assert_int_equal(res.state, CS_FLEET_RUN_ERROR);
 	assert_non_null(strstr(err, "cannot run /nonexistent/chainsweep"));
+	sp.root = "relative/root";
+	assert_int_equal(cs_fleet_run(&sp, NULL, &res, NULL, NULL, err, sizeof(err)),
+			 CS_ERR_INVALID);
+	assert_non_null(strstr(err, "not an absolute path"));
 	sp.host = NULL;
 	assert_int_equal(cs_fleet_run(&sp, NULL, &res, NULL, NULL, err, sizeof(err)),
 			 CS_ERR_INVALID);
@@ -484,7 +538,8 @@ int main(void)
 	        cmocka_unit_test(test_planted_finding), cmocka_unit_test(test_cap_and_clean),
 	        cmocka_unit_test(test_runtime_limit),   cmocka_unit_test(test_stop_flag),
 	        cmocka_unit_test(test_kill_after_grace), cmocka_unit_test(test_software_rows),
-	        cmocka_unit_test(test_no_leaked_fds), cmocka_unit_test(test_bad_spec),
+	        cmocka_unit_test(test_no_leaked_fds), cmocka_unit_test(test_agent_death),
+	        cmocka_unit_test(test_bad_spec),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
