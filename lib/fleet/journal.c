@@ -237,7 +237,7 @@ static int apply_line(struct cs_fleet_journal *j, const char *s, size_t n, int *
 	end = k == 5 && fl[0] == 3 && memcmp(f[0], "end", 3) == 0;
 	if (!end && !(k == 4 && fl[0] == 5 && memcmp(f[0], "start", 5) == 0))
 		return 0;
-	if (fl[1] < 1 || fl[1] > 64)
+	if (fl[1] < 1 || fl[1] > 64 || memchr(f[1], '\0', fl[1]))
 		return 0;
 	memcpy(id, f[1], fl[1]);
 	id[fl[1]] = '\0';

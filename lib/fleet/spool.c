@@ -657,6 +657,12 @@ static int read_item(struct cs_fleet_spool *sp, const struct sp_item *it,
 		free(buf);
 		return 0;
 	}
+	/* A put never writes a NUL in a subject or message id. */
+	if (memchr(buf + h.hlen, '\0', h.sl + h.ml)) {
+		discard(sp, name, "NUL byte in its subject or message id", &h);
+		free(buf);
+		return 0;
+	}
 	/* subject\0 msgid\0 data hunt\0 in the peek buffer */
 	if (cs__grow((void **)&sp->peek, &sp->peek_cap, h.sl + h.ml + h.dl + 68, 1)) {
 		free(buf);

@@ -117,6 +117,7 @@ static void test_invalid_lines(void **state)
 	char *dir = cs_test_tmpdir(), *path, data[1024];
 	struct cs_fleet_journal *j;
 	const char *why = NULL;
+	size_t len;
 
 	(void)state;
 	memset(long_line, 'a', sizeof(long_line) - 1);
@@ -132,9 +133,13 @@ static void test_invalid_lines(void **state)
 		 "%s\n"
 		 "end ok-1 1 incomplete 6\n",
 		 long_line);
-	path = cs_test_write(dir, "journal", data, strlen(data));
+	/* A NUL inside an id ("ok\0x"): not the hunt "ok". */
+	len = strlen(data);
+	memcpy(data + len, "start ok\0x 1 5\n", 15);
+	path = cs_test_write(dir, "journal", data, len + 15);
 	j = jopen(path);
-	assert_int_equal(cs_fleet_journal_skipped(j, &why), 7);
+	assert_int_equal(cs_fleet_journal_skipped(j, &why), 8);
+	expect(j, "ok", CS_FLEET_HUNT_NONE, 0);
 	assert_non_null(strstr(why, "journal:2: not a journal line"));
 	expect(j, "ok-1", CS_FLEET_HUNT_ENDED, 1);
 	assert_string_equal(cs_fleet_journal_end_state(j, "ok-1"), "incomplete");

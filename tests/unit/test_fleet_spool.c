@@ -10,6 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <zlib.h>
+
 #include "chainsweep/fleet_agent.h"
 #include "testutil.h"
 
@@ -266,6 +268,38 @@ static void test_corrupt_items(void **state)
 	free(dir);
 }
 
+/* A file whose checksum holds but whose subject has a NUL byte (no put
+ * writes one): damaged, not a subject cut short. */
+static void test_nul_in_subject(void **state)
+{
+	static const char head[] = "CSSPOOL1 d hN 3 2 2";
+	static const char body[] = "a\0bm1{}";
+	char *dir = cs_test_tmpdir(), sdir[512], file[256], *p;
+	struct cs_fleet_spool *sp;
+	struct cs_fleet_spool_item it;
+	uLong crc;
+	int n;
+
+	(void)state;
+	snprintf(sdir, sizeof(sdir), "%s/spool", dir);
+	sp = sopen(sdir, 1 << 20);
+	cs_fleet_spool_close(sp);
+	crc = crc32(0L, (const Bytef *)head, (uInt)strlen(head));
+	crc = crc32(crc, (const Bytef *)body, 7);
+	n = snprintf(file, sizeof(file), "%s %08lx\n", head, crc & 0xffffffffUL);
+	memcpy(file + n, body, 7);
+	p = cs_test_write(sdir, "00000000000000000001.msg", file, (size_t)n + 7);
+	sp = sopen(sdir, 1 << 20);
+	assert_int_equal(cs_fleet_spool_count(sp), 1);
+	assert_int_equal(cs_fleet_spool_peek(sp, &it), CS_ERR_EMPTY);
+	assert_int_equal(cs_fleet_spool_corrupt(sp, NULL), 1);
+	assert_int_equal(cs_fleet_spool_dropped(sp, "hN"), 1);
+	cs_fleet_spool_close(sp);
+	free(p);
+	cs_test_rmtree(dir);
+	free(dir);
+}
+
 /* The writer, killed -9 at a random moment, over and over: every
  * message whose put returned and that was not popped is there after a
  * restart, in order, and no file is found damaged. */
@@ -357,6 +391,7 @@ int main(void)
 	        cmocka_unit_test(test_cap_and_drops),
 	        cmocka_unit_test(test_restart_recovery),
 	        cmocka_unit_test(test_corrupt_items),
+	        cmocka_unit_test(test_nul_in_subject),
 	        cmocka_unit_test(test_kill9),
 	};
 
