@@ -507,6 +507,55 @@ static void test_agent_death(void **state)
 	free(dir);
 }
 
+/* Logs only (no file read): the log hit comes back as a finding. */
+static void test_logs_only(void **state)
+{
+	static const char syslog[] =
+		"Dec  5 10:00:00 ws app: contacting evil-fleet-test.example now\n";
+	char *dir = cs_test_tmpdir(), db[512], root[600], logdir[700], work[512];
+	struct cs_fleet_run_spec sp;
+	struct cs_fleet_run_result res;
+	struct cs_store *st = NULL;
+	struct cs_intel *in = cs_intel_new();
+	struct cs_import_stats is;
+	struct seen se;
+	int64_t ver = 0;
+	char *p;
+
+	(void)state;
+	p = cs_test_write(dir, "domains.txt", "evil-fleet-test.example\n", 24);
+	snprintf(db, sizeof(db), "%s/case.db", dir);
+	assert_int_equal(cs_store_open(db, &st), CS_OK);
+	assert_int_equal(cs_intel_import(in, p, &is), CS_OK);
+	assert_int_equal(cs_store_save_intel(st, in, "test", &is, &ver), CS_OK);
+	cs_intel_free(in);
+	cs_store_close(st);
+	free(p);
+	snprintf(root, sizeof(root), "%s/root", dir);
+	snprintf(logdir, sizeof(logdir), "%s/var", root);
+	assert_int_equal(mkdir(root, 0700), 0);
+	assert_int_equal(mkdir(logdir, 0700), 0);
+	snprintf(logdir, sizeof(logdir), "%s/var/log", root);
+	assert_int_equal(mkdir(logdir, 0700), 0);
+	p = cs_test_write(logdir, "syslog", syslog, strlen(syslog));
+	free(p);
+	spec_init(&sp, dir, db, root, work, sizeof(work));
+	sp.files = 0;
+	sp.logs = 1;
+	memset(&se, 0, sizeof(se));
+	assert_int_equal(cs_fleet_run(&sp, NULL, &res, on_detail, &se, NULL, 0), CS_OK);
+	print_message("state %s exit %d detail '%s' coverage %s\n",
+		      cs_fleet_run_state_name(res.state), res.exit_code, res.detail, res.coverage);
+	assert_int_equal(res.state, CS_FLEET_RUN_DONE);
+	assert_int_equal(res.exit_code, 1);
+	assert_int_equal(se.findings, 1);
+	assert_string_equal(se.value, "evil-fleet-test.example");
+	assert_non_null(strstr(res.coverage, "\"files_read\":0"));
+	cs_fleet_run_result_release(&res);
+	cs_test_rmtree(dir);
+	free(dir);
+}
+
 /* A binary that cannot be run, and a spec without what is needed. */
 static void test_bad_spec(void **state)
 {
@@ -538,6 +587,7 @@ int main(void)
 	        cmocka_unit_test(test_planted_finding), cmocka_unit_test(test_cap_and_clean),
 	        cmocka_unit_test(test_runtime_limit),   cmocka_unit_test(test_stop_flag),
 	        cmocka_unit_test(test_kill_after_grace), cmocka_unit_test(test_software_rows),
+	        cmocka_unit_test(test_logs_only),
 	        cmocka_unit_test(test_no_leaked_fds), cmocka_unit_test(test_agent_death),
 	        cmocka_unit_test(test_bad_spec),
 	};
