@@ -80,7 +80,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (cs_fleet_spool_pop(sp) != CS_OK)
 			abort();
 	} else if (rc != CS_ERR_EMPTY || cs_fleet_spool_corrupt(sp, NULL) != 1 ||
-		   access(path, F_OK) == 0) {
+	           access(path, F_OK) == 0) {
 		abort();
 	}
 	if (cs_fleet_spool_bytes(sp) != 0 ||

@@ -40,9 +40,9 @@ int cs_fleet_hunt_id_valid(const char *hunt);
  */
 struct cs_fleet_journal;
 enum cs_fleet_hunt_state {
-	CS_FLEET_HUNT_NONE = 0,  /* never started */
-	CS_FLEET_HUNT_STARTED,   /* started, no end: the agent died during a run */
-	CS_FLEET_HUNT_ENDED      /* ended: never run again */
+	CS_FLEET_HUNT_NONE = 0, /* never started */
+	CS_FLEET_HUNT_STARTED,  /* started, no end: the agent died during a run */
+	CS_FLEET_HUNT_ENDED     /* ended: never run again */
 };
 /* Default compaction size (bytes). */
 #define CS_FLEET_JOURNAL_COMPACT_BYTES (1u << 20)
@@ -59,7 +59,7 @@ uint64_t cs_fleet_journal_skipped(const struct cs_fleet_journal *j, const char *
 void cs_fleet_journal_set_compact_bytes(struct cs_fleet_journal *j, uint64_t bytes);
 /* The hunt's state and its newest run number (0 when never started). */
 int cs_fleet_journal_state(struct cs_fleet_journal *j, const char *hunt,
-			   enum cs_fleet_hunt_state *state, int64_t *last_run);
+                           enum cs_fleet_hunt_state *state, int64_t *last_run);
 /* The end state recorded for an ended hunt ("" otherwise); borrowed. */
 const char *cs_fleet_journal_end_state(struct cs_fleet_journal *j, const char *hunt);
 /* Record the start of the hunt's next run (last run + 1) and write it
@@ -68,11 +68,11 @@ int cs_fleet_journal_start(struct cs_fleet_journal *j, const char *hunt, int64_t
 /* Record the end of a run; `state` is [a-z]{1,16} (done, incomplete,
  * error, refused, ...). */
 int cs_fleet_journal_end(struct cs_fleet_journal *j, const char *hunt, int64_t run,
-			 const char *state);
+                         const char *state);
 /* Every hunt of the journal, in the order first seen; a non-zero return
  * from fn stops and is returned. */
-typedef int (*cs_fleet_journal_fn)(void *userdata, const char *hunt,
-				   enum cs_fleet_hunt_state state, int64_t last_run);
+typedef int (*cs_fleet_journal_fn)(void *userdata, const char *hunt, enum cs_fleet_hunt_state state,
+                                   int64_t last_run);
 int cs_fleet_journal_each(struct cs_fleet_journal *j, cs_fleet_journal_fn fn, void *userdata);
 
 /*
@@ -113,7 +113,7 @@ const char *cs_fleet_spool_errmsg(const struct cs_fleet_spool *sp);
 /* CS_OK also when the message was dropped at once (a detail that does not
  * fit): cs_fleet_spool_dropped() then counts it. */
 int cs_fleet_spool_put(struct cs_fleet_spool *sp, const char *hunt, int is_detail,
-		       const char *subject, const char *msgid, const void *data, size_t len);
+                       const char *subject, const char *msgid, const void *data, size_t len);
 /* The oldest message: CS_OK with *item filled (borrowed until the next
  * call on sp), CS_ERR_EMPTY when there is none. */
 int cs_fleet_spool_peek(struct cs_fleet_spool *sp, struct cs_fleet_spool_item *item);
@@ -145,17 +145,17 @@ uint64_t cs_fleet_spool_corrupt(const struct cs_fleet_spool *sp, const char **fi
  * whose last sweep it is (under the same cap, counted apart).
  */
 struct cs_fleet_run_spec {
-	const char *exe;       /* the chainsweep binary */
-	const char *db;        /* the agent's local case */
-	const char *host;      /* the host name the case records */
-	const char *root;      /* the folder swept (NULL: "/") */
+	const char *exe;                    /* the chainsweep binary */
+	const char *db;                     /* the agent's local case */
+	const char *host;                   /* the host name the case records */
+	const char *root;                   /* the folder swept (NULL: "/") */
 	int files, logs, software, rematch; /* rematch: match the inventory, read no file */
-	int64_t max_runtime_s; /* 0: none */
-	double max_rate_mbps;  /* 0: none */
-	int threads;           /* 0: the child's default */
-	uint64_t max_findings; /* 0: no cap */
-	const char *work_dir;  /* created when absent */
-	int64_t grace_s;       /* 0: 30 */
+	int64_t max_runtime_s;              /* 0: none */
+	double max_rate_mbps;               /* 0: none */
+	int threads;                        /* 0: the child's default */
+	uint64_t max_findings;              /* 0: no cap */
+	const char *work_dir;               /* created when absent */
+	int64_t grace_s;                    /* 0: 30 */
 };
 
 enum cs_fleet_run_state {
@@ -168,16 +168,16 @@ const char *cs_fleet_run_state_name(enum cs_fleet_run_state s);
 
 struct cs_fleet_run_result {
 	enum cs_fleet_run_state state;
-	int exit_code;          /* the child's exit status, or -signal when a signal ended it */
-	int killed;             /* 1: we sent it a signal (time limit or stop) */
-	int stopped;            /* 1: *stop was set */
-	int64_t sweep;          /* the sweep it recorded in the case, 0 when none */
-	char *coverage;         /* its coverage JSON (malloc'ed) or NULL */
-	int64_t intel_version;  /* the case's intel version the sweep used */
+	int exit_code;         /* the child's exit status, or -signal when a signal ended it */
+	int killed;            /* 1: we sent it a signal (time limit or stop) */
+	int stopped;           /* 1: *stop was set */
+	int64_t sweep;         /* the sweep it recorded in the case, 0 when none */
+	char *coverage;        /* its coverage JSON (malloc'ed) or NULL */
+	int64_t intel_version; /* the case's intel version the sweep used */
 	uint64_t findings, findings_dropped;
 	uint64_t software, software_dropped;
 	int64_t started_ms, finished_ms; /* epoch ms */
-	char detail[256];       /* why incomplete or error, or "" */
+	char detail[256];                /* why incomplete or error, or "" */
 };
 /* Frees what the result owns (the coverage); the struct stays. */
 void cs_fleet_run_result_release(struct cs_fleet_run_result *res);
@@ -186,7 +186,7 @@ void cs_fleet_run_result_release(struct cs_fleet_run_result *res);
  * borrowed for the call. A non-zero return stops the run's reading and is
  * returned by cs_fleet_run. */
 typedef int (*cs_fleet_finding_cb)(void *userdata, const struct cs_finding_rec *finding,
-				   const struct cs_software_rec *software);
+                                   const struct cs_software_rec *software);
 
 /*
  * Run the hunt and fill *res (always, also on failure). Returns CS_OK when
@@ -197,8 +197,8 @@ typedef int (*cs_fleet_finding_cb)(void *userdata, const struct cs_finding_rec *
  * not be read, the callback failed).
  */
 int cs_fleet_run(const struct cs_fleet_run_spec *spec, volatile sig_atomic_t *stop,
-		 struct cs_fleet_run_result *res, cs_fleet_finding_cb on_finding, void *userdata,
-		 char *err, size_t errlen);
+                 struct cs_fleet_run_result *res, cs_fleet_finding_cb on_finding, void *userdata,
+                 char *err, size_t errlen);
 
 #ifdef __cplusplus
 }

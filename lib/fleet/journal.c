@@ -28,7 +28,7 @@
 #define LINE_MAX_BYTES 256
 /* Far above what compaction leaves: a journal this big is not ours. */
 #define JOURNAL_MAX_BYTES ((uint64_t)256 << 20)
-#define RUN_MAX ((int64_t)1 << 53)
+#define RUN_MAX           ((int64_t)1 << 53)
 
 struct hunt_ent {
 	char *id;
@@ -164,7 +164,7 @@ static struct hunt_ent *find(const struct cs_fleet_journal *j, const char *hunt)
 }
 
 static int get_or_add(struct cs_fleet_journal *j, const char *hunt, size_t len,
-		      struct hunt_ent **out)
+                      struct hunt_ent **out)
 {
 	struct hunt_ent *e;
 	uint32_t i;
@@ -268,7 +268,7 @@ static void skip(struct cs_fleet_journal *j, uint64_t line, const char *why)
 {
 	if (!j->skipped++)
 		snprintf(j->first_skip, sizeof(j->first_skip), "%s:%llu: %s", j->path,
-			 (unsigned long long)line, why);
+		         (unsigned long long)line, why);
 }
 
 /* Read the file: every line applied, a torn tail cut off the file. */
@@ -284,8 +284,8 @@ static int load(struct cs_fleet_journal *j)
 		return fail(j, CS_ERR_IO, "stat");
 	if ((uint64_t)sb.st_size > JOURNAL_MAX_BYTES) {
 		snprintf(j->errmsg, sizeof(j->errmsg),
-			 "%s: %lld bytes: larger than a journal can be (%llu), not read", j->path,
-			 (long long)sb.st_size, (unsigned long long)JOURNAL_MAX_BYTES);
+		         "%s: %lld bytes: larger than a journal can be (%llu), not read", j->path,
+		         (long long)sb.st_size, (unsigned long long)JOURNAL_MAX_BYTES);
 		return CS_ERR_TOOBIG;
 	}
 	if (sb.st_size == 0)
@@ -359,7 +359,7 @@ int cs_fleet_journal_open(const char *path, struct cs_fleet_journal **out)
 	j->fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
 	if (j->fd < 0 && errno == ENOENT) {
 		j->fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-			     0600);
+		             0600);
 		created = j->fd >= 0;
 	}
 	if (j->fd < 0)
@@ -403,7 +403,7 @@ void cs_fleet_journal_set_compact_bytes(struct cs_fleet_journal *j, uint64_t byt
 }
 
 int cs_fleet_journal_state(struct cs_fleet_journal *j, const char *hunt,
-			   enum cs_fleet_hunt_state *state, int64_t *last_run)
+                           enum cs_fleet_hunt_state *state, int64_t *last_run)
 {
 	const struct hunt_ent *e;
 
@@ -441,9 +441,9 @@ static int format_ent(const struct hunt_ent *e, char *buf, size_t len)
 {
 	if (e->state == CS_FLEET_HUNT_ENDED)
 		return snprintf(buf, len, "end %s %lld %s %lld\n", e->id, (long long)e->last_run,
-				e->end_state, (long long)e->epoch);
+		                e->end_state, (long long)e->epoch);
 	return snprintf(buf, len, "start %s %lld %lld\n", e->id, (long long)e->last_run,
-			(long long)e->epoch);
+	                (long long)e->epoch);
 }
 
 /*
@@ -522,7 +522,7 @@ static int append(struct cs_fleet_journal *j, const char *line, size_t n)
 /* Write the entry's new state (the line naming run `line_run`), then keep
  * it; compact when due. */
 static int record(struct cs_fleet_journal *j, const char *hunt, const struct hunt_ent *proposed,
-		  int64_t line_run)
+                  int64_t line_run)
 {
 	char line[LINE_MAX_BYTES + 2];
 	struct hunt_ent w = *proposed, *e;
@@ -563,7 +563,7 @@ int cs_fleet_journal_start(struct cs_fleet_journal *j, const char *hunt, int64_t
 	e = find(j, hunt);
 	if (e && e->state == CS_FLEET_HUNT_ENDED) {
 		snprintf(j->errmsg, sizeof(j->errmsg), "hunt %s ended (%s): it is not run again",
-			 hunt, e->end_state);
+		         hunt, e->end_state);
 		return CS_ERR_INVALID;
 	}
 	memset(&p, 0, sizeof(p));
@@ -580,7 +580,7 @@ int cs_fleet_journal_start(struct cs_fleet_journal *j, const char *hunt, int64_t
 }
 
 int cs_fleet_journal_end(struct cs_fleet_journal *j, const char *hunt, int64_t run,
-			 const char *state)
+                         const char *state)
 {
 	const struct hunt_ent *e;
 	struct hunt_ent p;
@@ -588,7 +588,7 @@ int cs_fleet_journal_end(struct cs_fleet_journal *j, const char *hunt, int64_t r
 	if (!cs_fleet_hunt_id_valid(hunt) || !state || !state_word_ok(state, strlen(state)) ||
 	    run < 1 || run > RUN_MAX) {
 		snprintf(j->errmsg, sizeof(j->errmsg),
-			 "journal end: not a hunt id, run or state ([a-z]{1,16})");
+		         "journal end: not a hunt id, run or state ([a-z]{1,16})");
 		return CS_ERR_INVALID;
 	}
 	e = find(j, hunt);

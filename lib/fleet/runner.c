@@ -30,7 +30,7 @@
 #include "fleet/agent_int.h"
 
 #define DEFAULT_GRACE_S 30
-#define MAX_ARGS 40
+#define MAX_ARGS        40
 
 const char *cs_fleet_run_state_name(enum cs_fleet_run_state s)
 {
@@ -168,8 +168,8 @@ static void last_line(const char *path, char *buf, size_t len)
 		return;
 	size = lseek(fd, 0, SEEK_END);
 	n = size > 0 ? pread(fd, tail, sizeof(tail) - 1,
-			     size > (off_t)sizeof(tail) - 1 ? size - (off_t)sizeof(tail) + 1 : 0)
-		     : 0;
+	                     size > (off_t)sizeof(tail) - 1 ? size - (off_t)sizeof(tail) + 1 : 0)
+	             : 0;
 	close(fd);
 	if (n <= 0)
 		return;
@@ -246,7 +246,7 @@ static size_t build_argv(const struct cs_fleet_run_spec *sp, const char **av, ch
  * descriptors and no other; on a failed exec, errno goes up the pipe.
  */
 static void child(const char *const *av, int in, int out, int errfd, int report, int prio,
-		  pid_t agent)
+                  pid_t agent)
 {
 	struct sigaction sa;
 	sigset_t none;
@@ -311,19 +311,19 @@ static int run_child(struct run_ctx *c, volatile sig_atomic_t *stop, int *status
 
 	build_argv(sp, av, num);
 	if (snprintf(out_path, sizeof(out_path), "%s/run.stdout", sp->work_dir) >=
-		    (int)sizeof(out_path) ||
+	            (int)sizeof(out_path) ||
 	    snprintf(err_path, sizeof(err_path), "%s/run.stderr", sp->work_dir) >=
-		    (int)sizeof(err_path))
+	            (int)sizeof(err_path))
 		return say(c, CS_ERR_TOOBIG, "%s: work folder path too long", sp->work_dir);
 	if (cs__fleet_mkdir(sp->work_dir) != 0)
 		return say(c, CS_ERR_IO, "%s: cannot create the work folder: %s", sp->work_dir,
-			   strerror(errno));
+		           strerror(errno));
 	in = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	errfd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (in < 0 || out < 0 || errfd < 0) {
 		rc = say(c, CS_ERR_IO, "%s: cannot create the child's output files: %s",
-			 sp->work_dir, strerror(errno));
+		         sp->work_dir, strerror(errno));
 		goto out;
 	}
 	if (pipe2(pipefd, O_CLOEXEC) != 0) {
@@ -373,7 +373,7 @@ static int run_child(struct run_ctx *c, volatile sig_atomic_t *stop, int *status
 			term_at = now;
 			signal_group(pid, SIGTERM);
 		} else if (!res->killed && sp->max_runtime_s > 0 &&
-			   now - t0 > (double)(sp->max_runtime_s + grace)) {
+		           now - t0 > (double)(sp->max_runtime_s + grace)) {
 			res->killed = 1;
 			term_at = now;
 			signal_group(pid, SIGTERM);
@@ -463,7 +463,7 @@ static int read_back(struct run_ctx *c, int64_t before)
 	rc = cs_store_sweeps(st, on_sweep, &p);
 	if (rc || p.nomem) {
 		rc = say(c, rc ? rc : CS_ERR_NOMEM, "cannot read the sweeps of the case: %s",
-			 cs_store_errmsg(st));
+		         cs_store_errmsg(st));
 		goto out;
 	}
 	if (p.id <= before)
@@ -505,8 +505,8 @@ static const char *stopped_by(const char *coverage)
 }
 
 int cs_fleet_run(const struct cs_fleet_run_spec *spec, volatile sig_atomic_t *stop,
-		 struct cs_fleet_run_result *res, cs_fleet_finding_cb on_finding, void *userdata,
-		 char *err, size_t errlen)
+                 struct cs_fleet_run_result *res, cs_fleet_finding_cb on_finding, void *userdata,
+                 char *err, size_t errlen)
 {
 	struct run_ctx c;
 	char dummy[8], tail[200], err_path[4096];
@@ -531,26 +531,29 @@ int cs_fleet_run(const struct cs_fleet_run_spec *spec, volatile sig_atomic_t *st
 	c.errlen = errlen;
 	if (!spec || !spec->exe || !spec->db || !spec->host || !*spec->host || !spec->work_dir ||
 	    (!spec->rematch && !spec->files && !spec->logs && !spec->software)) {
-		rc = say(&c, CS_ERR_INVALID, "run: exe, db, host, work_dir and something to sweep"
-					     " are needed");
+		rc = say(&c, CS_ERR_INVALID,
+		         "run: exe, db, host, work_dir and something to sweep"
+		         " are needed");
 		goto done;
 	}
 	if (spec->root && *spec->root && spec->root[0] != '/') {
 		rc = say(&c, CS_ERR_INVALID, "run: the root '%.200s' is not an absolute path",
-			 spec->root);
+		         spec->root);
 		goto done;
 	}
 	before = sweep_before(spec);
 	rc = run_child(&c, stop, &status);
 	if (rc)
 		goto done;
-	code = WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? -WTERMSIG(status) : -1;
+	code = WIFEXITED(status)     ? WEXITSTATUS(status)
+	       : WIFSIGNALED(status) ? -WTERMSIG(status)
+	                             : -1;
 	res->exit_code = code;
 	/* 0 nothing found, 1 findings, 3 incomplete: the child's outcomes. */
-	res->state = res->killed                      ? CS_FLEET_RUN_INCOMPLETE
-		     : code == 0 || code == 1         ? CS_FLEET_RUN_DONE
-		     : code == 3                      ? CS_FLEET_RUN_INCOMPLETE
-						      : CS_FLEET_RUN_ERROR;
+	res->state = res->killed              ? CS_FLEET_RUN_INCOMPLETE
+	             : code == 0 || code == 1 ? CS_FLEET_RUN_DONE
+	             : code == 3              ? CS_FLEET_RUN_INCOMPLETE
+	                                      : CS_FLEET_RUN_ERROR;
 	rc = read_back(&c, before);
 	if (rc)
 		goto done;
@@ -558,29 +561,31 @@ int cs_fleet_run(const struct cs_fleet_run_spec *spec, volatile sig_atomic_t *st
 	last_line(err_path, tail, sizeof(tail));
 	if (res->stopped)
 		snprintf(res->detail, sizeof(res->detail), "stopped by a stop order%s%s",
-			 res->sweep ? "" : "; nothing recorded", res->killed == 2 ? " (killed)" : "");
+		         res->sweep ? "" : "; nothing recorded",
+		         res->killed == 2 ? " (killed)" : "");
 	else if (res->killed)
 		snprintf(res->detail, sizeof(res->detail),
-			 "outlived its time limit (%lld s) by the grace period: %s%s",
-			 (long long)spec->max_runtime_s, res->killed == 2 ? "killed" : "terminated",
-			 res->sweep ? "" : "; nothing recorded");
+		         "outlived its time limit (%lld s) by the grace period: %s%s",
+		         (long long)spec->max_runtime_s, res->killed == 2 ? "killed" : "terminated",
+		         res->sweep ? "" : "; nothing recorded");
 	else if (res->state == CS_FLEET_RUN_ERROR)
 		snprintf(res->detail, sizeof(res->detail), "the sweep failed (exit %d): %s", code,
-			 tail[0] ? tail : "no message");
+		         tail[0] ? tail : "no message");
 	else if (!res->sweep) {
 		res->state = CS_FLEET_RUN_ERROR;
 		snprintf(res->detail, sizeof(res->detail),
-			 "the sweep recorded nothing in the case (exit %d): %s", code,
-			 tail[0] ? tail : "no message");
+		         "the sweep recorded nothing in the case (exit %d): %s", code,
+		         tail[0] ? tail : "no message");
 	} else if (res->state == CS_FLEET_RUN_INCOMPLETE) {
 		const char *why = stopped_by(res->coverage);
 
 		if (why && strcmp(why, "time-limit") == 0)
-			snprintf(res->detail, sizeof(res->detail), "stopped at its time limit (%lld s)",
-				 (long long)spec->max_runtime_s);
+			snprintf(res->detail, sizeof(res->detail),
+			         "stopped at its time limit (%lld s)",
+			         (long long)spec->max_runtime_s);
 		else
 			snprintf(res->detail, sizeof(res->detail),
-				 "the sweep could not look everywhere (see its coverage)");
+			         "the sweep could not look everywhere (see its coverage)");
 	}
 	if (res->state == CS_FLEET_RUN_ERROR && !err[0])
 		snprintf(err, errlen, "%s", res->detail);

@@ -35,10 +35,10 @@
 #include "core/core_int.h"
 #include "fleet/agent_int.h"
 
-#define MAGIC "CSSPOOL1"
-#define HEAD_MAX 200
-#define NAME_MAX_BYTES 255
-#define ITEM_MAX ((uint64_t)CS_FLEET_SPOOL_MAX_DATA + 2 * NAME_MAX_BYTES + HEAD_MAX)
+#define MAGIC           "CSSPOOL1"
+#define HEAD_MAX        200
+#define NAME_MAX_BYTES  255
+#define ITEM_MAX        ((uint64_t)CS_FLEET_SPOOL_MAX_DATA + 2 * NAME_MAX_BYTES + HEAD_MAX)
 #define DROPS_MAX_BYTES (4u << 20)
 
 struct sp_item {
@@ -73,7 +73,7 @@ struct cs_fleet_spool {
 static int fail(struct cs_fleet_spool *sp, int rc, const char *what, const char *name)
 {
 	snprintf(sp->errmsg, sizeof(sp->errmsg), "%s%s%s: %s: %s", sp->dir, name ? "/" : "",
-		 name ? name : "", what, strerror(errno));
+	         name ? name : "", what, strerror(errno));
 	return rc;
 }
 
@@ -120,7 +120,7 @@ static int drop_add(struct cs_fleet_spool *sp, const char *hunt, uint64_t n)
 
 /* Write `name` in the folder atomically and durably. */
 static int write_file(struct cs_fleet_spool *sp, const char *name, const char *tmpname,
-		      const void *a, size_t alen, const void *b, size_t blen)
+                      const void *a, size_t alen, const void *b, size_t blen)
 {
 	char path[4096], tmp[4096];
 	int fd, rc = CS_OK;
@@ -157,7 +157,7 @@ static int save_drops(struct cs_fleet_spool *sp)
 	for (i = 0; i < sp->ndrops && !rc; i++)
 		if (sp->drops[i].n)
 			rc = cs__buf_printf(&b, "%s %llu\n", sp->drops[i].hunt,
-					    (unsigned long long)sp->drops[i].n);
+			                    (unsigned long long)sp->drops[i].n);
 	if (!rc)
 		rc = write_file(sp, "drops", "drops.tmp", b.data ? b.data : "", b.len, "", 0);
 	cs__buf_release(&b);
@@ -205,11 +205,11 @@ static int load_drops(struct cs_fleet_spool *sp)
 }
 
 /* The header line of an item. */
-static int format_head(char *buf, size_t len, int is_detail, const char *hunt, size_t sl,
-		       size_t ml, size_t dl)
+static int format_head(char *buf, size_t len, int is_detail, const char *hunt, size_t sl, size_t ml,
+                       size_t dl)
 {
 	return snprintf(buf, len, MAGIC " %c %s %zu %zu %zu", is_detail ? 'd' : 's', hunt, sl, ml,
-			dl);
+	                dl);
 }
 
 struct head {
@@ -235,7 +235,7 @@ static int parse_head(const char *buf, size_t n, struct head *h)
 	memcpy(line, buf, ll);
 	line[ll] = '\0';
 	if (sscanf(line, MAGIC " %c %64s %llu %llu %llu %8s%n", &flag, h->hunt, &sl, &ml, &dl, crc,
-		   &used) != 6 ||
+	           &used) != 6 ||
 	    (size_t)used != ll || (flag != 'd' && flag != 's') ||
 	    !cs_fleet_hunt_id_valid(h->hunt) || sl < 1 || sl > NAME_MAX_BYTES || ml < 1 ||
 	    ml > NAME_MAX_BYTES || dl > CS_FLEET_SPOOL_MAX_DATA || strlen(crc) != 8)
@@ -254,13 +254,13 @@ static int parse_head(const char *buf, size_t n, struct head *h)
 static void note_corrupt(struct cs_fleet_spool *sp, const char *name, const char *why)
 {
 	if (!sp->corrupt++)
-		snprintf(sp->first_corrupt, sizeof(sp->first_corrupt), "%s/%s: %s: deleted", sp->dir,
-			 name, why);
+		snprintf(sp->first_corrupt, sizeof(sp->first_corrupt), "%s/%s: %s: deleted",
+		         sp->dir, name, why);
 }
 
 /* A damaged message file: deleted, counted, and a detail's drop counted. */
 static void discard(struct cs_fleet_spool *sp, const char *name, const char *why,
-		    const struct head *h)
+                    const struct head *h)
 {
 	char path[4096];
 
@@ -272,7 +272,7 @@ static void discard(struct cs_fleet_spool *sp, const char *name, const char *why
 }
 
 static int add_item(struct cs_fleet_spool *sp, uint64_t seq, const char *hunt, int is_detail,
-		    uint64_t bytes)
+                    uint64_t bytes)
 {
 	struct sp_item *it;
 
@@ -548,7 +548,7 @@ out:
 }
 
 int cs_fleet_spool_put(struct cs_fleet_spool *sp, const char *hunt, int is_detail,
-		       const char *subject, const char *msgid, const void *data, size_t len)
+                       const char *subject, const char *msgid, const void *data, size_t len)
 {
 	char head[HEAD_MAX], name[32], tmpname[32];
 	size_t sl = subject ? strlen(subject) : 0, ml = msgid ? strlen(msgid) : 0, hl;
@@ -561,14 +561,14 @@ int cs_fleet_spool_put(struct cs_fleet_spool *sp, const char *hunt, int is_detai
 	    ml > NAME_MAX_BYTES || strpbrk(subject, " \n") || strpbrk(msgid, " \n") ||
 	    (len && !data)) {
 		snprintf(sp->errmsg, sizeof(sp->errmsg),
-			 "spool put: a hunt id, a subject and a message id (1 to 255 bytes, no"
-			 " space) are needed");
+		         "spool put: a hunt id, a subject and a message id (1 to 255 bytes, no"
+		         " space) are needed");
 		return CS_ERR_INVALID;
 	}
 	if (len > CS_FLEET_SPOOL_MAX_DATA) {
 		snprintf(sp->errmsg, sizeof(sp->errmsg),
-			 "spool put: a message of %zu bytes is larger than the cap (%u)", len,
-			 CS_FLEET_SPOOL_MAX_DATA);
+		         "spool put: a message of %zu bytes is larger than the cap (%u)", len,
+		         CS_FLEET_SPOOL_MAX_DATA);
 		return CS_ERR_TOOBIG;
 	}
 	format_head(head, sizeof(head), is_detail, hunt, sl, ml, len);
@@ -576,10 +576,10 @@ int cs_fleet_spool_put(struct cs_fleet_spool *sp, const char *hunt, int is_detai
 	size = hl + 10 + sl + ml + len;
 	if (!is_detail && sp->status_bytes + size > sp->max) {
 		snprintf(sp->errmsg, sizeof(sp->errmsg),
-			 "%s: spool full: %llu bytes of status messages wait (cap %llu); this one"
-			 " (%llu bytes) is refused",
-			 sp->dir, (unsigned long long)sp->status_bytes,
-			 (unsigned long long)sp->max, (unsigned long long)size);
+		         "%s: spool full: %llu bytes of status messages wait (cap %llu); this one"
+		         " (%llu bytes) is refused",
+		         sp->dir, (unsigned long long)sp->status_bytes, (unsigned long long)sp->max,
+		         (unsigned long long)size);
 		return CS_ERR_TOOBIG;
 	}
 	if (sp->bytes + size > sp->max) {
@@ -616,7 +616,7 @@ int cs_fleet_spool_put(struct cs_fleet_spool *sp, const char *hunt, int is_detai
 /* Read and check the item's file into sp->peek; 0 when it is damaged
  * (then discarded). */
 static int read_item(struct cs_fleet_spool *sp, const struct sp_item *it,
-		     struct cs_fleet_spool_item *out, int *err)
+                     struct cs_fleet_spool_item *out, int *err)
 {
 	char name[32], path[4096];
 	char *buf = NULL;

@@ -28,9 +28,11 @@
 /* The intel tables, parents before children. The last two are created
  * when first written: a bundle or case without them holds none. */
 static const char *const intel_tables[] = {
-	"intel_version", "label", "labelset", "source_file", "indicator", "indicator_source",
-	"indicator_term", "warninglist", "warninglist_entry", "indicator_warninglist",
-	"yara_source", "sigma_source", "import_reject", "advisory", "import_partial"};
+        "intel_version",         "label",       "labelset",
+        "source_file",           "indicator",   "indicator_source",
+        "indicator_term",        "warninglist", "warninglist_entry",
+        "indicator_warninglist", "yara_source", "sigma_source",
+        "import_reject",         "advisory",    "import_partial"};
 #define N_REQUIRED 13
 
 static int is_intel_table(const char *name)
@@ -50,7 +52,8 @@ static int run_on(struct cs_store *st, sqlite3 *db, const char *sql, const char 
 	char *err = NULL;
 
 	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
-		snprintf(st->errmsg, sizeof(st->errmsg), "%s: %s", what, err ? err : "sqlite error");
+		snprintf(st->errmsg, sizeof(st->errmsg), "%s: %s", what,
+		         err ? err : "sqlite error");
 		sqlite3_free(err);
 		return CS_ERR_DB;
 	}
@@ -78,9 +81,10 @@ static int strip(struct cs_store *st, sqlite3 *db, const char *path)
 	int r, rc = CS_OK;
 
 	cs__buf_init(&sql, 0);
-	if (sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master WHERE type = 'table'"
-				   " AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
-			       -1, &q, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(db,
+	                       "SELECT name FROM sqlite_master WHERE type = 'table'"
+	                       " AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
+	                       -1, &q, NULL) != SQLITE_OK) {
 		snprintf(st->errmsg, sizeof(st->errmsg), "%s: %s", path, sqlite3_errmsg(db));
 		return CS_ERR_DB;
 	}
@@ -118,7 +122,8 @@ int cs_store_export_intel(struct cs_store *st, const char *out_path)
 		return cs__store_fail(st, "export");
 	sqlite3_bind_text(q, 1, out_path, -1, SQLITE_STATIC);
 	if (sqlite3_step(q) != SQLITE_DONE) {
-		snprintf(st->errmsg, sizeof(st->errmsg), "%s: %s", out_path, sqlite3_errmsg(st->db));
+		snprintf(st->errmsg, sizeof(st->errmsg), "%s: %s", out_path,
+		         sqlite3_errmsg(st->db));
 		sqlite3_finalize(q);
 		unlink_db(out_path);
 		return CS_ERR_DB;
@@ -126,7 +131,7 @@ int cs_store_export_intel(struct cs_store *st, const char *out_path)
 	sqlite3_finalize(q);
 	if (sqlite3_open_v2(out_path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
 		snprintf(st->errmsg, sizeof(st->errmsg), "%s: %s", out_path,
-			 db ? sqlite3_errmsg(db) : "cannot open");
+		         db ? sqlite3_errmsg(db) : "cannot open");
 		rc = CS_ERR_DB;
 		goto out;
 	}
@@ -147,8 +152,7 @@ out:
 
 /* The text of one value of a one-row query on the store's handle, into
  * buf ("" when no row). */
-static int query_text(struct cs_store *st, const char *sql, const char *arg, char *buf,
-		      size_t len)
+static int query_text(struct cs_store *st, const char *sql, const char *arg, char *buf, size_t len)
 {
 	sqlite3_stmt *q = NULL;
 	int r;
@@ -174,7 +178,7 @@ static int columns(struct cs_store *st, const char *schema, const char *t, struc
 
 	cs__buf_reset(out);
 	if (sqlite3_prepare_v2(st->db, "SELECT name FROM pragma_table_info(?1, ?2) ORDER BY cid",
-			       -1, &q, NULL) != SQLITE_OK)
+	                       -1, &q, NULL) != SQLITE_OK)
 		return CS_ERR_DB;
 	sqlite3_bind_text(q, 1, t, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 2, schema, -1, SQLITE_STATIC);
@@ -226,7 +230,7 @@ static int refuse(struct cs_store *st, const char *path, const char *why)
 	char *p;
 
 	snprintf(st->errmsg, sizeof(st->errmsg), "%s: not a chainsweep intel bundle: %s", path,
-		 why);
+	         why);
 	for (p = st->errmsg; *p; p++)
 		if ((unsigned char)*p < 0x20)
 			*p = ' ';
@@ -238,29 +242,28 @@ static int refuse(struct cs_store *st, const char *path, const char *why)
  * table with at least the columns the case has.
  */
 static int check_bundle(struct cs_store *st, const char *path, struct cs_buf *cols,
-			struct cs_buf *bcols)
+                        struct cs_buf *bcols)
 {
 	char mine[32], theirs[64], ok[64];
 	size_t i;
 	int rc;
 
-	if (query_text(st, "SELECT count(*) FROM cs_bundle.sqlite_master", NULL, ok,
-		       sizeof(ok)))
+	if (query_text(st, "SELECT count(*) FROM cs_bundle.sqlite_master", NULL, ok, sizeof(ok)))
 		return refuse(st, path, sqlite3_errmsg(st->db));
 	if (query_text(st, "PRAGMA cs_bundle.quick_check(1)", NULL, ok, sizeof(ok)) ||
 	    strcmp(ok, "ok") != 0)
 		return refuse(st, path, ok[0] ? ok : sqlite3_errmsg(st->db));
 	if (query_text(st, "SELECT value FROM main.meta WHERE key = 'schema'", NULL, mine,
-		       sizeof(mine)))
+	               sizeof(mine)))
 		return cs__store_fail(st, "adopt");
 	if (query_text(st, "SELECT value FROM cs_bundle.meta WHERE key = 'schema'", NULL, theirs,
-		       sizeof(theirs)))
+	               sizeof(theirs)))
 		return refuse(st, path, "no meta table");
 	if (strcmp(mine, theirs) != 0) {
 		char why[160];
 
 		snprintf(why, sizeof(why), "its schema is '%.40s', this case's is '%s'",
-			 theirs[0] ? theirs : "(none)", mine);
+		         theirs[0] ? theirs : "(none)", mine);
 		return refuse(st, path, why);
 	}
 	for (i = 0; i < CS_ARRAY_SIZE(intel_tables); i++) {
@@ -275,7 +278,7 @@ static int check_bundle(struct cs_store *st, const char *path, struct cs_buf *co
 			char why[160];
 
 			snprintf(why, sizeof(why), "table %s is %s", intel_tables[i],
-				 bcols->len ? "missing columns" : "absent");
+			         bcols->len ? "missing columns" : "absent");
 			return refuse(st, path, why);
 		}
 	}
@@ -284,7 +287,7 @@ static int check_bundle(struct cs_store *st, const char *path, struct cs_buf *co
 
 /* Replace every intel table's rows by the bundle's, in one transaction. */
 static int copy_intel(struct cs_store *st, struct cs_buf *cols, struct cs_buf *bcols,
-		      struct cs_buf *sql)
+                      struct cs_buf *sql)
 {
 	size_t i;
 	int rc = cs__store_run(st, "BEGIN IMMEDIATE");
@@ -299,8 +302,9 @@ static int copy_intel(struct cs_store *st, struct cs_buf *cols, struct cs_buf *b
 		if (!rc && cs__buf_printf(sql, "DELETE FROM main.\"%s\";", t))
 			rc = CS_ERR_NOMEM;
 		if (!rc && bcols->len &&
-		    cs__buf_printf(sql, "INSERT INTO main.\"%s\"(%s) SELECT %s FROM cs_bundle.\"%s\";",
-				   t, cs__buf_cstr(cols), cs__buf_cstr(cols), t))
+		    cs__buf_printf(sql,
+		                   "INSERT INTO main.\"%s\"(%s) SELECT %s FROM cs_bundle.\"%s\";",
+		                   t, cs__buf_cstr(cols), cs__buf_cstr(cols), t))
 			rc = CS_ERR_NOMEM;
 		if (!rc)
 			rc = cs__store_run(st, cs__buf_cstr(sql));
@@ -330,7 +334,7 @@ int cs_store_adopt_intel(struct cs_store *st, const char *bundle_path)
 	}
 	if (st->readonly || st->imp || st->inv_put) {
 		snprintf(st->errmsg, sizeof(st->errmsg),
-			 "adopt: the case is read-only or a write is in progress");
+		         "adopt: the case is read-only or a write is in progress");
 		return CS_ERR_INVALID;
 	}
 	if (stat(bundle_path, &b) != 0) {

@@ -20,7 +20,7 @@ static struct cs_fleet_journal *jopen(const char *path)
 }
 
 static void expect(struct cs_fleet_journal *j, const char *hunt, enum cs_fleet_hunt_state st,
-		   int64_t run)
+                   int64_t run)
 {
 	enum cs_fleet_hunt_state s = (enum cs_fleet_hunt_state)99;
 	int64_t r = -1;
@@ -81,8 +81,8 @@ static void test_start_end_reopen(void **state)
 static void test_torn_tail(void **state)
 {
 	static const char data[] = "start h1 1 1796000000\n"
-				   "end h1 1 done 1796000100\n"
-				   "start h2 1 17960";
+	                           "end h1 1 done 1796000100\n"
+	                           "start h2 1 17960";
 	char *dir = cs_test_tmpdir(), *path = cs_test_write(dir, "journal", data, strlen(data));
 	struct cs_fleet_journal *j;
 	const char *why = NULL;
@@ -96,7 +96,8 @@ static void test_torn_tail(void **state)
 	expect(j, "h1", CS_FLEET_HUNT_ENDED, 1);
 	expect(j, "h2", CS_FLEET_HUNT_NONE, 0);
 	assert_int_equal(stat(path, &sb), 0);
-	assert_int_equal(sb.st_size, (off_t)strlen("start h1 1 1796000000\nend h1 1 done 1796000100\n"));
+	assert_int_equal(sb.st_size,
+	                 (off_t)strlen("start h1 1 1796000000\nend h1 1 done 1796000100\n"));
 	assert_int_equal(cs_fleet_journal_start(j, "h2", &run), CS_OK);
 	assert_int_equal(run, 1);
 	cs_fleet_journal_close(j);
@@ -123,16 +124,16 @@ static void test_invalid_lines(void **state)
 	memset(long_line, 'a', sizeof(long_line) - 1);
 	long_line[sizeof(long_line) - 1] = '\0';
 	snprintf(data, sizeof(data),
-		 "start ok-1 1 5\n"
-		 "start bad/id 1 5\n"
-		 "start h 0 5\n"
-		 "bogus\n"
-		 "end ok-1 1 DONE 5\n"
-		 "start  ok-2 1 5\n"
-		 "start ok-3 1 5 6\n"
-		 "%s\n"
-		 "end ok-1 1 incomplete 6\n",
-		 long_line);
+	         "start ok-1 1 5\n"
+	         "start bad/id 1 5\n"
+	         "start h 0 5\n"
+	         "bogus\n"
+	         "end ok-1 1 DONE 5\n"
+	         "start  ok-2 1 5\n"
+	         "start ok-3 1 5 6\n"
+	         "%s\n"
+	         "end ok-1 1 incomplete 6\n",
+	         long_line);
 	/* A NUL inside an id ("ok\0x"): not the hunt "ok". */
 	len = strlen(data);
 	memcpy(data + len, "start ok\0x 1 5\n", 15);

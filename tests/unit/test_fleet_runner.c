@@ -42,7 +42,7 @@ static void sha256_hex(const char *s, char *out)
 
 /* A case at dir/case.db whose intel holds the SHA-256 of each content. */
 static void make_case(const char *dir, const char *const *contents, size_t n, char *db,
-		      size_t dblen)
+                      size_t dblen)
 {
 	char iocs[4096] = "", line[200], hex[65];
 	struct cs_store *st = NULL;
@@ -86,7 +86,7 @@ static int on_detail(void *ud, const struct cs_finding_rec *f, const struct cs_s
 }
 
 static void spec_init(struct cs_fleet_run_spec *sp, const char *dir, const char *db,
-		      const char *root, char *work, size_t wlen)
+                      const char *root, char *work, size_t wlen)
 {
 	memset(sp, 0, sizeof(*sp));
 	snprintf(work, wlen, "%s/work", dir);
@@ -124,7 +124,7 @@ static void test_planted_finding(void **state)
 	memset(&se, 0, sizeof(se));
 	assert_int_equal(cs_fleet_run(&sp, NULL, &res, on_detail, &se, err, sizeof(err)), CS_OK);
 	print_message("state %s exit %d detail '%s'\n", cs_fleet_run_state_name(res.state),
-		      res.exit_code, res.detail);
+	              res.exit_code, res.detail);
 	assert_int_equal(res.state, CS_FLEET_RUN_DONE);
 	assert_string_equal(cs_fleet_run_state_name(res.state), "done");
 	assert_int_equal(res.exit_code, 1);
@@ -149,7 +149,7 @@ static void test_planted_finding(void **state)
 		sp.rematch = 1;
 		memset(&se, 0, sizeof(se));
 		assert_int_equal(cs_fleet_run(&sp, NULL, &res, on_detail, &se, err, sizeof(err)),
-				 CS_OK);
+		                 CS_OK);
 		first = res.sweep;
 		assert_int_equal(res.state, CS_FLEET_RUN_DONE);
 		assert_int_equal(res.exit_code, 1);
@@ -166,7 +166,7 @@ static void test_planted_finding(void **state)
 static void test_cap_and_clean(void **state)
 {
 	static const char *const content[] = {"cs-fleet planted a\n", "cs-fleet planted b\n",
-					      "cs-fleet planted c\n"};
+	                                      "cs-fleet planted c\n"};
 	char *dir = cs_test_tmpdir(), db[512], root[512], clean[512], work[512], name[16];
 	struct cs_fleet_run_spec sp;
 	struct cs_fleet_run_result res;
@@ -235,7 +235,7 @@ static void test_runtime_limit(void **state)
 	sp.max_rate_mbps = 1;
 	assert_int_equal(cs_fleet_run(&sp, NULL, &res, NULL, NULL, err, sizeof(err)), CS_OK);
 	print_message("state %s exit %d detail '%s' %lld ms\n", cs_fleet_run_state_name(res.state),
-		      res.exit_code, res.detail, (long long)(res.finished_ms - res.started_ms));
+	              res.exit_code, res.detail, (long long)(res.finished_ms - res.started_ms));
 	assert_int_equal(res.state, CS_FLEET_RUN_INCOMPLETE);
 	assert_int_equal(res.exit_code, 3);
 	assert_int_equal(res.killed, 0);
@@ -292,7 +292,7 @@ static void test_stop_flag(void **state)
 	assert_int_equal(cs_fleet_run(&sp, &stop, &res, NULL, NULL, NULL, 0), CS_OK);
 	pthread_join(th, NULL);
 	print_message("state %s exit %d detail '%s' %lld ms\n", cs_fleet_run_state_name(res.state),
-		      res.exit_code, res.detail, (long long)(res.finished_ms - res.started_ms));
+	              res.exit_code, res.detail, (long long)(res.finished_ms - res.started_ms));
 	assert_int_equal(res.state, CS_FLEET_RUN_INCOMPLETE);
 	assert_int_equal(res.stopped, 1);
 	assert_true(res.killed >= 1);
@@ -330,10 +330,10 @@ static int gone(pid_t pid)
 static void test_kill_after_grace(void **state)
 {
 	static const char script[] = "#!/bin/sh\n"
-				     "trap '' TERM\n"
-				     "sleep 60 &\n"
-				     "echo $$ $! > \"$PIDS\"\n"
-				     "wait\n";
+	                             "trap '' TERM\n"
+	                             "sleep 60 &\n"
+	                             "echo $$ $! > \"$PIDS\"\n"
+	                             "wait\n";
 	char *dir = cs_test_tmpdir(), db[512], work[512], pids[600], *sh;
 	struct cs_fleet_run_spec sp;
 	struct cs_fleet_run_result res;
@@ -354,7 +354,7 @@ static void test_kill_after_grace(void **state)
 	assert_int_equal(cs_fleet_run(&sp, NULL, &res, NULL, NULL, NULL, 0), CS_OK);
 	unsetenv("PIDS");
 	print_message("state %s exit %d detail '%s' %lld ms\n", cs_fleet_run_state_name(res.state),
-		      res.exit_code, res.detail, (long long)(res.finished_ms - res.started_ms));
+	              res.exit_code, res.detail, (long long)(res.finished_ms - res.started_ms));
 	assert_int_equal(res.killed, 2);
 	assert_int_equal(res.exit_code, -SIGKILL);
 	assert_int_equal(res.state, CS_FLEET_RUN_INCOMPLETE);
@@ -397,8 +397,8 @@ static void test_software_rows(void **state)
 	memset(&se, 0, sizeof(se));
 	assert_int_equal(cs_fleet_run(&sp, NULL, &res, on_detail, &se, NULL, 0), CS_OK);
 	print_message("state %s exit %d detail '%s' software %llu\n",
-		      cs_fleet_run_state_name(res.state), res.exit_code, res.detail,
-		      (unsigned long long)res.software);
+	              cs_fleet_run_state_name(res.state), res.exit_code, res.detail,
+	              (unsigned long long)res.software);
 	assert_true(res.sweep > 0);
 	assert_true(res.software >= 3);
 	assert_int_equal(se.software, (int)res.software);
@@ -511,7 +511,7 @@ static void test_agent_death(void **state)
 static void test_logs_only(void **state)
 {
 	static const char syslog[] =
-		"Dec  5 10:00:00 ws app: contacting evil-fleet-test.example now\n";
+	        "Dec  5 10:00:00 ws app: contacting evil-fleet-test.example now\n";
 	char *dir = cs_test_tmpdir(), db[512], root[600], logdir[700], work[512];
 	struct cs_fleet_run_spec sp;
 	struct cs_fleet_run_result res;
@@ -545,7 +545,7 @@ static void test_logs_only(void **state)
 	memset(&se, 0, sizeof(se));
 	assert_int_equal(cs_fleet_run(&sp, NULL, &res, on_detail, &se, NULL, 0), CS_OK);
 	print_message("state %s exit %d detail '%s' coverage %s\n",
-		      cs_fleet_run_state_name(res.state), res.exit_code, res.detail, res.coverage);
+	              cs_fleet_run_state_name(res.state), res.exit_code, res.detail, res.coverage);
 	assert_int_equal(res.state, CS_FLEET_RUN_DONE);
 	assert_int_equal(res.exit_code, 1);
 	assert_int_equal(se.findings, 1);
@@ -571,11 +571,11 @@ static void test_bad_spec(void **state)
 	assert_non_null(strstr(err, "cannot run /nonexistent/chainsweep"));
 	sp.root = "relative/root";
 	assert_int_equal(cs_fleet_run(&sp, NULL, &res, NULL, NULL, err, sizeof(err)),
-			 CS_ERR_INVALID);
+	                 CS_ERR_INVALID);
 	assert_non_null(strstr(err, "not an absolute path"));
 	sp.host = NULL;
 	assert_int_equal(cs_fleet_run(&sp, NULL, &res, NULL, NULL, err, sizeof(err)),
-			 CS_ERR_INVALID);
+	                 CS_ERR_INVALID);
 	assert_int_equal(res.state, CS_FLEET_RUN_ERROR);
 	cs_test_rmtree(dir);
 	free(dir);
@@ -584,12 +584,11 @@ static void test_bad_spec(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_planted_finding), cmocka_unit_test(test_cap_and_clean),
-	        cmocka_unit_test(test_runtime_limit),   cmocka_unit_test(test_stop_flag),
+	        cmocka_unit_test(test_planted_finding),  cmocka_unit_test(test_cap_and_clean),
+	        cmocka_unit_test(test_runtime_limit),    cmocka_unit_test(test_stop_flag),
 	        cmocka_unit_test(test_kill_after_grace), cmocka_unit_test(test_software_rows),
-	        cmocka_unit_test(test_logs_only),
-	        cmocka_unit_test(test_no_leaked_fds), cmocka_unit_test(test_agent_death),
-	        cmocka_unit_test(test_bad_spec),
+	        cmocka_unit_test(test_logs_only),        cmocka_unit_test(test_no_leaked_fds),
+	        cmocka_unit_test(test_agent_death),      cmocka_unit_test(test_bad_spec),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

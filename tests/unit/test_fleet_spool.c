@@ -376,8 +376,9 @@ static void test_kill9(void **state)
 		}
 		for (n = 0; n < 100000; n++)
 			if (put_ok[n] && !popping[n])
-				fail_msg("round %d: message %d was put and never popped, and is lost",
-					 round, n);
+				fail_msg("round %d: message %d was put and never popped, and is "
+				         "lost",
+				         round, n);
 		cs_fleet_spool_close(sp);
 	}
 	cs_test_rmtree(dir);
@@ -387,12 +388,9 @@ static void test_kill9(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_fifo_order),
-	        cmocka_unit_test(test_cap_and_drops),
-	        cmocka_unit_test(test_restart_recovery),
-	        cmocka_unit_test(test_corrupt_items),
-	        cmocka_unit_test(test_nul_in_subject),
-	        cmocka_unit_test(test_kill9),
+	        cmocka_unit_test(test_fifo_order),       cmocka_unit_test(test_cap_and_drops),
+	        cmocka_unit_test(test_restart_recovery), cmocka_unit_test(test_corrupt_items),
+	        cmocka_unit_test(test_nul_in_subject),   cmocka_unit_test(test_kill9),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

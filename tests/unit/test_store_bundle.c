@@ -15,11 +15,11 @@
 #include "testutil.h"
 
 static const char rule_a[] =
-	"rule cs_bundle_rule { strings: $a = \"cs-bundle-marker\" condition: $a }\n";
+        "rule cs_bundle_rule { strings: $a = \"cs-bundle-marker\" condition: $a }\n";
 static const char rule_b[] =
-	"rule cs_local_rule { strings: $a = \"cs-local-marker\" condition: $a }\n";
+        "rule cs_local_rule { strings: $a = \"cs-local-marker\" condition: $a }\n";
 static const char hash_b[] =
-	"SHA256=1111111111111111111111111111111111111111111111111111111111111111;local only\n";
+        "SHA256=1111111111111111111111111111111111111111111111111111111111111111;local only\n";
 
 static struct cs_store *sopen(const char *path)
 {
@@ -206,7 +206,7 @@ static void test_export_adopt(void **state)
 		snprintf(p2, sizeof(p2), "%s", cs_test_data("loki/hash-iocs-crafted.txt"));
 		snprintf(p3, sizeof(p3), "%s", cs_test_data("warninglist/crafted-cidr.json"));
 		snprintf(p4, sizeof(p4), "%s",
-			 cs_test_data("software/osv/DEBIAN-DEMO-2026-0001.json"));
+		         cs_test_data("software/osv/DEBIAN-DEMO-2026-0001.json"));
 		files[0] = p1;
 		files[1] = p2;
 		files[2] = p3;
@@ -241,8 +241,8 @@ static void test_export_adopt(void **state)
 	assert_int_equal(yara_build(b, cache, d1, &nrules), CS_CACHE_STORED);
 	assert_int_equal(yara_build(b, cache, d1, &nrules), CS_CACHE_HIT);
 	assert_int_equal(lookup(b, CS_KIND_SHA256,
-				"1111111111111111111111111111111111111111111111111111111111111111"),
-			 1);
+	                        "1111111111111111111111111111111111111111111111111111111111111111"),
+	                 1);
 
 	assert_int_equal(cs_store_adopt_intel(b, bundle), CS_OK);
 
@@ -274,11 +274,11 @@ static void test_export_adopt(void **state)
 	assert_int_equal(cb.ids, ca.ids);
 	assert_int_equal(cb.records, ca.records);
 	assert_int_equal(lookup(b, CS_KIND_SHA256,
-				"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
-			 1);
+	                        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+	                 1);
 	assert_int_equal(lookup(b, CS_KIND_SHA256,
-				"1111111111111111111111111111111111111111111111111111111111111111"),
-			 0);
+	                        "1111111111111111111111111111111111111111111111111111111111111111"),
+	                 0);
 	cs_intel_free(ia);
 	cs_intel_free(ib);
 
@@ -398,7 +398,8 @@ static void test_refuse_non_case(void **state)
 		memset(junk, 0x5a, sizeof(junk));
 		assert_int_equal(fstat(fd, &sb), 0);
 		for (off = 4096; off < sb.st_size; off += 8192)
-			assert_int_equal(pwrite(fd, junk, sizeof(junk), off), (ssize_t)sizeof(junk));
+			assert_int_equal(pwrite(fd, junk, sizeof(junk), off),
+			                 (ssize_t)sizeof(junk));
 	}
 	close(fd);
 	expect_refused(b, t, keep);
