@@ -105,6 +105,25 @@ typedef int (*cs_version_fn)(void *userdata, const struct cs_intel_version *v);
 /* Call fn for each version, newest first, at most `limit` (0 = all). */
 int cs_store_versions(struct cs_store *st, size_t limit, cs_version_fn fn, void *userdata);
 
+/*
+ * Intel bundles (docs/fleet.md): the case's intel alone as a compact
+ * SQLite file, and a case's intel replaced by a bundle's.
+ *
+ * _export writes (replacing) `out_path`: a copy of the case with every row
+ * but the intel's removed (indicators, labels, sources, warninglists,
+ * YARA and Sigma sources, OSV advisories, intel versions, import rejects
+ * and partial files; no sweeps, findings, hosts, inventory or software).
+ *
+ * _adopt replaces every intel row of the case with the bundle's in one
+ * transaction; sweeps, findings, hosts, inventory and software stay. A
+ * file that is not an intact chainsweep case of this schema is refused
+ * (CS_ERR_UNSUPPORTED) and the case is left as it was. The intel versions
+ * become the bundle's; a cs_intel loaded before must be loaded again
+ * (compiled rules are cached by their text, so nothing stale is reused).
+ */
+int cs_store_export_intel(struct cs_store *st, const char *out_path);
+int cs_store_adopt_intel(struct cs_store *st, const char *bundle_path);
+
 /* Reject counts recorded with one version. */
 typedef int (*cs_reject_fn)(void *userdata, const char *reason, uint64_t count);
 int cs_store_version_rejects(struct cs_store *st, int64_t version, cs_reject_fn fn,

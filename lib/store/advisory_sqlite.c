@@ -22,7 +22,7 @@
 #include "intel/intel_int.h"
 #include "store/store_int.h"
 
-static const char advisory_sql[] =
+const char cs__store_advisory_sql[] =
 	"CREATE TABLE IF NOT EXISTS advisory(\n"
 	"  id TEXT NOT NULL, modified TEXT NOT NULL, withdrawn INTEGER NOT NULL DEFAULT 0,\n"
 	"  path TEXT NOT NULL, version INTEGER NOT NULL, json TEXT NOT NULL,\n"
@@ -53,7 +53,7 @@ int cs__store_save_advisories(struct cs_store *st, const struct cs_intel *in, in
 
 	if (!n && !np && !(stats && stats->files_partial))
 		return CS_OK;
-	rc = cs__store_run(st, advisory_sql);
+	rc = cs__store_run(st, cs__store_advisory_sql);
 	if (rc)
 		return rc;
 	if (n && sqlite3_prepare_v2(st->db,

@@ -45,6 +45,8 @@ struct cs_intel;
 struct cs_import_stats;
 int cs__store_save_advisories(struct cs_store *st, const struct cs_intel *intel, int64_t ver,
 			      const struct cs_import_stats *stats);
+/* The advisory and import_partial tables (CREATE ... IF NOT EXISTS). */
+extern const char cs__store_advisory_sql[];
 /* The host and file inventory tables (CREATE ... IF NOT EXISTS). */
 extern const char cs__store_inventory_sql[];
 /* The sweep and finding tables (CREATE ... IF NOT EXISTS). */
