@@ -404,6 +404,90 @@ static void test_agent_permissions(void **state)
 	natsConnection_Destroy(op);
 }
 
+/*
+ * What the agents' permissions are for: with the bucket and the results
+ * stream made by the operator, h1 reads the hunt index, a hunt and an
+ * intel key by direct get (last message by subject) and publishes its
+ * results into the stream with an acknowledgement; another key of the
+ * bucket is refused (seen as a timeout, the cause in the error handler).
+ */
+static void test_agent_jetstream(void **state)
+{
+	struct errs e = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, NATS_OK, ""};
+	natsConnection *op = NULL, *h1 = NULL;
+	jsCtx *ojs = NULL, *ajs = NULL;
+	kvStore *kv = NULL;
+	kvConfig kc;
+	jsStreamConfig sc;
+	jsStreamInfo *si = NULL;
+	jsPubAck *pa = NULL;
+	jsDirectGetMsgOptions dg;
+	jsOptions jo;
+	jsErrCode jerr = 0;
+	natsMsg *m = NULL;
+	static const char *const keys[] = {"hunts.index", "hunt.h-1", "intel.manifest",
+	                                   "intel.3.0"};
+	const char *subjects[] = {"res.>"};
+	char subj[128];
+	size_t i;
+
+	(void)state;
+	NEED_SERVER();
+	assert_int_equal(connect_as(seed_path("operator"), NULL, NULL, &op), NATS_OK);
+	assert_int_equal(natsConnection_JetStream(&ojs, op, NULL), NATS_OK);
+	kvConfig_Init(&kc);
+	kc.Bucket = "FLEET";
+	kc.History = 1;
+	assert_int_equal(js_CreateKeyValue(&kv, ojs, &kc), NATS_OK);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(kvStore_PutString(NULL, kv, keys[i], keys[i]), NATS_OK);
+	assert_int_equal(kvStore_PutString(NULL, kv, "secret", "operator only"), NATS_OK);
+	jsStreamConfig_Init(&sc);
+	sc.Name = "RESULTS";
+	sc.Subjects = subjects;
+	sc.SubjectsLen = 1;
+	sc.Storage = js_MemoryStorage;
+	sc.MaxBytes = 1 << 20;
+	sc.Discard = js_DiscardNew;
+	assert_int_equal(js_AddStream(&si, ojs, &sc, NULL, &jerr), NATS_OK);
+	jsStreamInfo_Destroy(si);
+
+	assert_int_equal(connect_as(seed_path("h1"), "_INBOX_h1", &e, &h1), NATS_OK);
+	jsOptions_Init(&jo);
+	jo.Wait = 1000;
+	assert_int_equal(natsConnection_JetStream(&ajs, h1, &jo), NATS_OK);
+	for (i = 0; i < 4; i++) {
+		jsDirectGetMsgOptions_Init(&dg);
+		snprintf(subj, sizeof(subj), "$KV.FLEET.%s", keys[i]);
+		dg.LastBySubject = subj;
+		if (js_DirectGetMsg(&m, ajs, "KV_FLEET", NULL, &dg) != NATS_OK)
+			fail_msg("h1 cannot read %s", keys[i]);
+		assert_int_equal(natsMsg_GetDataLength(m), (int)strlen(keys[i]));
+		assert_memory_equal(natsMsg_GetData(m), keys[i], strlen(keys[i]));
+		natsMsg_Destroy(m);
+	}
+	assert_int_equal(e.n, 0);
+	jsDirectGetMsgOptions_Init(&dg);
+	dg.LastBySubject = "$KV.FLEET.secret";
+	assert_int_not_equal(js_DirectGetMsg(&m, ajs, "KV_FLEET", NULL, &dg), NATS_OK);
+	assert_true(wait_error(&e, 1));
+	assert_int_equal(e.last, NATS_NOT_PERMITTED);
+
+	assert_int_equal(js_Publish(&pa, ajs, "res.h1.h-1", "{}", 2, NULL, &jerr), NATS_OK);
+	assert_non_null(pa);
+	assert_string_equal(pa->Stream, "RESULTS");
+	jsPubAck_Destroy(pa);
+	pa = NULL;
+	assert_int_not_equal(js_Publish(&pa, ajs, "res.h2.h-1", "{}", 2, NULL, &jerr), NATS_OK);
+	assert_true(wait_error(&e, 2));
+
+	jsCtx_Destroy(ajs);
+	natsConnection_Destroy(h1);
+	kvStore_Destroy(kv);
+	jsCtx_Destroy(ojs);
+	natsConnection_Destroy(op);
+}
+
 /* Rotation: h2's old seed stops working once the server reloads. */
 static void test_rotation(void **state)
 {
@@ -604,6 +688,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_no_key_refused),
 	        cmocka_unit_test(test_agent_permissions),
+	        cmocka_unit_test(test_agent_jetstream),
 	        cmocka_unit_test(test_registry_and_agent_conf),
 	        cmocka_unit_test(test_rotation),
 	        cmocka_unit_test(test_agent_conf_parser),
