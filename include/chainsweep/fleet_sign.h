@@ -119,6 +119,10 @@ int cs_fleet_nkey_new(char seed[59], char pub[57]);
 /* The public key of a user seed; CS_ERR_PARSE when `seed` is not one
  * (length, alphabet, prefix or checksum). */
 int cs_fleet_nkey_public(const char *seed, char pub[57]);
+/* The public key of the seed in a seed file (its only line, as fleet
+ * enroll writes it), for natsOptions_SetNKeyFromSeed(opts, pub, path).
+ * CS_OK, CS_ERR_IO, CS_ERR_TOOBIG, CS_ERR_PARSE; `err` names the file. */
+int cs_fleet_nkey_file_public(const char *seed_path, char pub[57], char *err, size_t errlen);
 /* The raw Ed25519 public key of a user public key "U..."; CS_ERR_PARSE
  * when it is not one (length, alphabet, prefix or checksum). */
 int cs_fleet_nkey_decode(const char *pub, unsigned char pk[32]);

@@ -162,25 +162,6 @@ static int url_ok(const char *s, size_t n)
 	return 1;
 }
 
-/* A seed file's seed (its first line, trimmed) and public key. */
-static int read_seed(const char *path, char pub[57], char *err, size_t errlen)
-{
-	char *buf = NULL;
-	size_t len;
-	int rc = cs__fleet_read_file(path, 256, &buf, &len, err, errlen);
-
-	if (rc)
-		return rc;
-	while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r' || buf[len - 1] == ' '))
-		buf[--len] = 0;
-	rc = cs_fleet_nkey_public(buf, pub);
-	if (rc)
-		cs__fleet_err(err, errlen, "%s: not a NATS user nkey seed", path);
-	sodium_memzero(buf, len);
-	free(buf);
-	return rc;
-}
-
 static int write_seed(const char *path, int replace, char pub[57], char *err, size_t errlen)
 {
 	char seed[59], text[64];
@@ -426,9 +407,9 @@ static int write_authconf(const char *dir, const struct registry *r, char *err, 
 	int rc;
 
 	if ((rc = pathf(path, sizeof(path), err, errlen, "%s/operator.nk", dir)) ||
-	    (rc = read_seed(path, op, err, errlen)) ||
+	    (rc = cs_fleet_nkey_file_public(path, op, err, errlen)) ||
 	    (rc = pathf(path, sizeof(path), err, errlen, "%s/collector.nk", dir)) ||
-	    (rc = read_seed(path, col, err, errlen)) ||
+	    (rc = cs_fleet_nkey_file_public(path, col, err, errlen)) ||
 	    (rc = pathf(path, sizeof(path), err, errlen, "%s/%s", dir, AUTHCONF)))
 		return rc;
 	sb_add(&b,

@@ -6,11 +6,13 @@
  * seed prefix (18 << 3, 'S') and the key type (20 << 3, 'U' for users),
  * so that a user seed reads "SU...".
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
 
 #include "chainsweep/fleet_sign.h"
+#include "fleet/fleet_sign_int.h"
 
 #define PREFIX_SEED (18u << 3)
 #define PREFIX_USER (20u << 3)
@@ -154,4 +156,22 @@ int cs_fleet_nkey_decode(const char *pub, unsigned char pk[32])
 		return CS_ERR_PARSE;
 	memcpy(pk, raw + 1, 32);
 	return CS_OK;
+}
+
+int cs_fleet_nkey_file_public(const char *seed_path, char pub[57], char *err, size_t errlen)
+{
+	char *buf = NULL;
+	size_t len;
+	int rc = cs__fleet_read_file(seed_path, 256, &buf, &len, err, errlen);
+
+	if (rc)
+		return rc;
+	while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r' || buf[len - 1] == ' '))
+		buf[--len] = 0;
+	rc = cs_fleet_nkey_public(buf, pub);
+	if (rc)
+		cs__fleet_err(err, errlen, "%s: not a NATS user nkey seed", seed_path);
+	sodium_memzero(buf, len);
+	free(buf);
+	return rc;
 }

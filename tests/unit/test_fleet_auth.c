@@ -116,12 +116,10 @@ static char *seed_path(const char *who)
 
 static void pub_of(const char *seedfile, char pub[57])
 {
-	size_t len;
-	char *s = cs_test_slurp(seedfile, &len);
+	char err[512];
 
-	s[strcspn(s, "\n")] = 0;
-	assert_int_equal(cs_fleet_nkey_public(s, pub), CS_OK);
-	free(s);
+	if (cs_fleet_nkey_file_public(seedfile, pub, err, sizeof(err)) != CS_OK)
+		fail_msg("%s", err);
 }
 
 /*
@@ -604,6 +602,14 @@ static void test_registry_and_agent_conf(void **state)
 		char pubtext[CS_FLEET_PUBTEXT_MAX];
 
 		assert_int_equal(cs_fleet_pubkey_load(c.fleet_pub, pubtext, err, sizeof(err)), CS_OK);
+		/* A seed file that holds no seed, and one that is missing. */
+		snprintf(path, sizeof(path), "%s/bad.nk", E.top);
+		writef(path, "SUAAAAAAAA\n");
+		assert_int_equal(cs_fleet_nkey_file_public(path, pub, err, sizeof(err)), CS_ERR_PARSE);
+		assert_non_null(strstr(err, "bad.nk: not a NATS user nkey seed"));
+		snprintf(path, sizeof(path), "%s/none.nk", E.top);
+		assert_int_equal(cs_fleet_nkey_file_public(path, pub, err, sizeof(err)), CS_ERR_IO);
+		assert_non_null(strstr(err, "none.nk"));
 	}
 }
 
