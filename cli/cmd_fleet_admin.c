@@ -19,8 +19,13 @@ struct init_args {
 
 #define FIA(f) offsetof(struct init_args, f)
 static const struct cli_opt fleet_init_opts[] = {
-        {.name = "dir", .kind = CLI_OPT_FUNC, .off = FIA(dir), .arg = "DIR", .parse = cli_opt_once,
-         .complete = CLI_C_DIR, .help = "the fleet folder to make (new or empty; needed)"},
+        {.name = "dir",
+         .kind = CLI_OPT_FUNC,
+         .off = FIA(dir),
+         .arg = "DIR",
+         .parse = cli_opt_once,
+         .complete = CLI_C_DIR,
+         .help = "the fleet folder to make (new or empty; needed)"},
         {.name = NULL},
 };
 
@@ -73,17 +78,30 @@ struct enroll_args {
 
 #define FEA(f) offsetof(struct enroll_args, f)
 static const struct cli_opt fleet_enroll_opts[] = {
-        {.name = "dir", .kind = CLI_OPT_FUNC, .off = FEA(dir), .arg = "DIR", .parse = cli_opt_once,
-         .complete = CLI_C_DIR, .help = "the fleet folder (fleet init made it; needed)"},
-        {.name = "labels", .kind = CLI_OPT_FUNC, .off = FEA(labels), .arg = "L1,L2",
+        {.name = "dir",
+         .kind = CLI_OPT_FUNC,
+         .off = FEA(dir),
+         .arg = "DIR",
+         .parse = cli_opt_once,
+         .complete = CLI_C_DIR,
+         .help = "the fleet folder (fleet init made it; needed)"},
+        {.name = "labels",
+         .kind = CLI_OPT_FUNC,
+         .off = FEA(labels),
+         .arg = "L1,L2",
          .parse = cli_opt_once,
          .help = "the hosts' labels, for hunts that target labels (default: none, or\n"
                  "with --rotate the labels they had)"},
-        {.name = "servers", .kind = CLI_OPT_FUNC, .off = FEA(servers), .arg = "URL,URL",
+        {.name = "servers",
+         .kind = CLI_OPT_FUNC,
+         .off = FEA(servers),
+         .arg = "URL,URL",
          .parse = cli_opt_once,
          .help = "the NATS servers the agents connect to, nats:// or tls:// URLs\n"
                  "(default nats://127.0.0.1:4222, or with --rotate the host's)"},
-        {.name = "rotate", .kind = CLI_OPT_FLAG, .off = FEA(rotate),
+        {.name = "rotate",
+         .kind = CLI_OPT_FLAG,
+         .off = FEA(rotate),
          .help = "give hosts enrolled already a new nkey; the old one stops working\n"
                  "once the server reloads nats-auth.conf (revocation)"},
         {.name = NULL},
@@ -121,8 +139,8 @@ static int print_host(void *ud, const struct cs_fleet_host *h)
 	for (i = 0; i < A->pos.n; i++)
 		if (strcmp(A->pos.v[i], h->host) == 0)
 			printf("%s %s: %s/agents/%s.conf, %s/agents/%s.nk (nkey %s)\n",
-			       A->rotate ? "rotated" : "enrolled", h->host, cli_safe(A->dir), h->host,
-			       cli_safe(A->dir), h->host, h->nkey);
+			       A->rotate ? "rotated" : "enrolled", h->host, cli_safe(A->dir),
+			       h->host, cli_safe(A->dir), h->host, h->nkey);
 	return 0;
 }
 
@@ -136,8 +154,8 @@ static int fleet_enroll_run(void *p, struct cli_global *g)
 		cli_err("fleet enroll: --dir DIR is needed (chainsweep fleet enroll --help)");
 		return CS_EXIT_ERROR;
 	}
-	if (cs_fleet_admin_enroll_many(A->dir, A->pos.v, A->pos.n, A->labels, A->servers,
-	                               A->rotate, err, sizeof(err)) != CS_OK) {
+	if (cs_fleet_admin_enroll_many(A->dir, A->pos.v, A->pos.n, A->labels, A->servers, A->rotate,
+	                               err, sizeof(err)) != CS_OK) {
 		cli_err("fleet enroll: %s", cli_safe(err));
 		return CS_EXIT_ERROR;
 	}
@@ -145,7 +163,8 @@ static int fleet_enroll_run(void *p, struct cli_global *g)
 		cli_err("fleet enroll: %s", cli_safe(err));
 		return CS_EXIT_ERROR;
 	}
-	printf("%s/nats-auth.conf rewritten: reload the NATS server (nats-server --signal reload)\n",
+	printf("%s/nats-auth.conf rewritten: reload the NATS server (nats-server --signal "
+	       "reload)\n",
 	       cli_safe(A->dir));
 	return CS_EXIT_OK;
 }

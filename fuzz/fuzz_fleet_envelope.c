@@ -48,7 +48,8 @@ static void check_envelope(const uint8_t *data, size_t size)
 		    (v == CS_FLEET_EXPIRED) != (s.expires <= 1796000000))
 			__builtin_trap();
 		if (cs_fleet_accept_bundle(&s, s.version) != CS_FLEET_OK ||
-		    (s.version < INT64_MAX && cs_fleet_accept_bundle(&s, s.version + 1) != CS_FLEET_ROLLBACK))
+		    (s.version < INT64_MAX &&
+		     cs_fleet_accept_bundle(&s, s.version + 1) != CS_FLEET_ROLLBACK))
 			__builtin_trap();
 	}
 	free(copy);
@@ -77,7 +78,8 @@ static void check_conf(const uint8_t *data, size_t size)
 		    !c->fleet_pub[0] || !c->state_dir[0])
 			__builtin_trap();
 		for (i = 0; i < c->nservers; i++)
-			if (strncmp(c->servers[i], "nats://", 7) && strncmp(c->servers[i], "tls://", 6))
+			if (strncmp(c->servers[i], "nats://", 7) &&
+			    strncmp(c->servers[i], "tls://", 6))
 				__builtin_trap();
 	} else if ((rc != CS_ERR_PARSE && rc != CS_ERR_TOOBIG && rc != CS_ERR_NOMEM) ||
 	           (rc != CS_ERR_NOMEM && !err[0])) {

@@ -23,12 +23,12 @@
 extern "C" {
 #endif
 
-#define CS_FLEET_MAX_HOSTS 100000
-#define CS_FLEET_MAX_SERVERS 16
-#define CS_FLEET_MAX_LABELS 32
-#define CS_FLEET_DEFAULT_SERVERS "nats://127.0.0.1:4222"
+#define CS_FLEET_MAX_HOSTS         100000
+#define CS_FLEET_MAX_SERVERS       16
+#define CS_FLEET_MAX_LABELS        32
+#define CS_FLEET_DEFAULT_SERVERS   "nats://127.0.0.1:4222"
 #define CS_FLEET_DEFAULT_STATE_DIR "/var/lib/chainsweep/agent"
-#define CS_FLEET_DEFAULT_POLL 600
+#define CS_FLEET_DEFAULT_POLL      600
 #define CS_FLEET_DEFAULT_SPOOL_MAX (100ull << 20)
 
 /* 1 when `host` is a fleet host id: [A-Za-z0-9_-]{1,64}. */
@@ -76,8 +76,7 @@ typedef int (*cs_fleet_host_fn)(void *ud, const struct cs_fleet_host *h);
 /* Every enrolled host in the registry's order (enrollment order). CS_OK,
  * the callback's non-zero value, or an error (CS_ERR_PARSE names the
  * hosts.tsv line). */
-int cs_fleet_admin_hosts(const char *dir, cs_fleet_host_fn fn, void *ud, char *err,
-                         size_t errlen);
+int cs_fleet_admin_hosts(const char *dir, cs_fleet_host_fn fn, void *ud, char *err, size_t errlen);
 
 /*
  * An agent's configuration file: `key=value` lines, '#' comment lines and

@@ -75,8 +75,8 @@ int cs_fleet_keygen(const char *seckey_path, const char *pubkey_path, char *err,
  * CS_ERR_NOMEM; `err` says why.
  */
 int cs_fleet_seal(const char *seckey_path, const char *kind, const char *id, int64_t version,
-                  int64_t expires, const void *payload, size_t len, char **envelope,
-                  size_t *envlen, char *err, size_t errlen);
+                  int64_t expires, const void *payload, size_t len, char **envelope, size_t *envlen,
+                  char *err, size_t errlen);
 
 /* An opened envelope: the trusted comment's fields and the payload,
  * which points into the envelope (borrowed; valid while it is). */

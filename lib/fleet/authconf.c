@@ -30,10 +30,10 @@
 #include "chainsweep/fleet_sign.h"
 #include "fleet/fleet_sign_int.h"
 
-#define REGISTRY "hosts.tsv"
-#define AUTHCONF "nats-auth.conf"
-#define REGISTRY_MAX (64u << 20)
-#define CONF_MAX (64u << 10)
+#define REGISTRY      "hosts.tsv"
+#define AUTHCONF      "nats-auth.conf"
+#define REGISTRY_MAX  (64u << 20)
+#define CONF_MAX      (64u << 10)
 #define CONF_LINE_MAX 8192u
 
 /* A growing text, capped. */
@@ -125,7 +125,8 @@ static int split_list(const char *what, const char *s, size_t len, char *slots, 
 			return -1;
 		}
 		if (n >= width || !ok(p, n)) {
-			cs__fleet_err(err, errlen, "bad %s '%.*s'", what, (int)(n > 200 ? 200 : n), p);
+			cs__fleet_err(err, errlen, "bad %s '%.*s'", what, (int)(n > 200 ? 200 : n),
+			              p);
 			return -1;
 		}
 		memcpy(slots + *count * width, p, n);
@@ -284,7 +285,8 @@ static int reg_load(const char *dir, struct registry *r, char *err, size_t errle
 
 		line++;
 		if (!nl) {
-			cs__fleet_err(err, errlen, "%s:%zu: the last line has no newline", path, line);
+			cs__fleet_err(err, errlen, "%s:%zu: the last line has no newline", path,
+			              line);
 			rc = CS_ERR_PARSE;
 			goto out;
 		}
@@ -305,8 +307,9 @@ static int reg_load(const char *dir, struct registry *r, char *err, size_t errle
 		if (k < 4 || strchr(f[3], '\t') || !cs_fleet_host_id_ok(f[0]) || !nkey_ok(f[1]) ||
 		    split_list("label", f[2], strlen(f[2]), &labs[0][0], 65, CS_FLEET_MAX_LABELS,
 		               &labn, label_ok, NULL, 0) != 0) {
-			cs__fleet_err(err, errlen, "%s:%zu: not 'host<TAB>nkey<TAB>labels<TAB>enrolled'",
-			              path, line);
+			cs__fleet_err(err, errlen,
+			              "%s:%zu: not 'host<TAB>nkey<TAB>labels<TAB>enrolled'", path,
+			              line);
 			rc = CS_ERR_PARSE;
 			goto out;
 		}
@@ -318,7 +321,8 @@ static int reg_load(const char *dir, struct registry *r, char *err, size_t errle
 			goto out;
 		}
 		if (reg_find(r, f[0])) {
-			cs__fleet_err(err, errlen, "%s:%zu: host %s listed twice", path, line, f[0]);
+			cs__fleet_err(err, errlen, "%s:%zu: host %s listed twice", path, line,
+			              f[0]);
 			rc = CS_ERR_PARSE;
 			goto out;
 		}
@@ -428,8 +432,10 @@ static int write_authconf(const char *dir, const struct registry *r, char *err, 
 
 		snprintf(a_pub[0], sizeof(a_pub[0]),
 		         "$JS.API.DIRECT.GET.KV_FLEET.$KV.FLEET.hunts.index");
-		snprintf(a_pub[1], sizeof(a_pub[1]), "$JS.API.DIRECT.GET.KV_FLEET.$KV.FLEET.hunt.*");
-		snprintf(a_pub[2], sizeof(a_pub[2]), "$JS.API.DIRECT.GET.KV_FLEET.$KV.FLEET.intel.>");
+		snprintf(a_pub[1], sizeof(a_pub[1]),
+		         "$JS.API.DIRECT.GET.KV_FLEET.$KV.FLEET.hunt.*");
+		snprintf(a_pub[2], sizeof(a_pub[2]),
+		         "$JS.API.DIRECT.GET.KV_FLEET.$KV.FLEET.intel.>");
 		snprintf(a_pub[3], sizeof(a_pub[3]), "res.%s.>", h);
 		snprintf(a_sub[0], sizeof(a_sub[0]), "_INBOX_%s.>", h);
 		snprintf(a_sub[1], sizeof(a_sub[1]), "fleet.notify");
@@ -487,7 +493,8 @@ int cs_fleet_admin_init(const char *dir, char *err, size_t errlen)
 	if (mkdir(dir, 0700) != 0) {
 		if (errno != EEXIST || lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
 			cs__fleet_err(err, errlen, "%s: %s", dir,
-			              errno == EEXIST ? "exists and is not a folder" : strerror(errno));
+			              errno == EEXIST ? "exists and is not a folder"
+			                              : strerror(errno));
 			return CS_ERR_IO;
 		}
 		d = opendir(dir);
@@ -500,8 +507,9 @@ int cs_fleet_admin_init(const char *dir, char *err, size_t errlen)
 				break;
 		closedir(d);
 		if (e) {
-			cs__fleet_err(err, errlen, "%s: not empty (a fleet folder is made in a new or "
-			                           "empty folder; nothing is replaced)",
+			cs__fleet_err(err, errlen,
+			              "%s: not empty (a fleet folder is made in a new or "
+			              "empty folder; nothing is replaced)",
 			              dir);
 			return CS_ERR_INVALID;
 		}
@@ -611,10 +619,11 @@ int cs_fleet_admin_enroll_many(const char *dir, const char *const *hosts, size_t
 	}
 	for (i = 0; i < n; i++) {
 		if (!cs_fleet_host_id_ok(hosts[i])) {
-			cs__fleet_err(err, errlen,
-			              "bad host id '%.80s' (1 to 64 of A-Z a-z 0-9 _ -: it is a NATS "
-			              "subject token)",
-			              hosts[i] ? hosts[i] : "");
+			cs__fleet_err(
+			        err, errlen,
+			        "bad host id '%.80s' (1 to 64 of A-Z a-z 0-9 _ -: it is a NATS "
+			        "subject token)",
+			        hosts[i] ? hosts[i] : "");
 			return CS_ERR_INVALID;
 		}
 		for (j = 0; j < i; j++)
@@ -640,9 +649,10 @@ int cs_fleet_admin_enroll_many(const char *dir, const char *const *hosts, size_t
 		if ((rc = pathf(path, sizeof(path), err, errlen, "%s/%s", dir, REGISTRY)))
 			return rc;
 		if (stat(path, &st) != 0) {
-			cs__fleet_err(err, errlen,
-			              "%s: not a fleet folder (no %s; chainsweep fleet init makes one)",
-			              dir, REGISTRY);
+			cs__fleet_err(
+			        err, errlen,
+			        "%s: not a fleet folder (no %s; chainsweep fleet init makes one)",
+			        dir, REGISTRY);
 			return CS_ERR_INVALID;
 		}
 	}
@@ -652,10 +662,11 @@ int cs_fleet_admin_enroll_many(const char *dir, const char *const *hosts, size_t
 		goto out;
 	for (i = 0; i < n; i++)
 		if (reg_find(&r, hosts[i]) && !rotate) {
-			cs__fleet_err(err, errlen,
-			              "%s: enrolled already (--rotate gives it a new key; the old one "
-			              "stops working)",
-			              hosts[i]);
+			cs__fleet_err(
+			        err, errlen,
+			        "%s: enrolled already (--rotate gives it a new key; the old one "
+			        "stops working)",
+			        hosts[i]);
 			rc = CS_ERR_INVALID;
 			goto out;
 		}
@@ -670,7 +681,8 @@ int cs_fleet_admin_enroll_many(const char *dir, const char *const *hosts, size_t
 			snprintf(srv, sizeof(srv), "%s", servers);
 		else if (!row || old_servers(path, srv, sizeof(srv)) != 0)
 			snprintf(srv, sizeof(srv), "%s", CS_FLEET_DEFAULT_SERVERS);
-		if ((rc = pathf(path, sizeof(path), err, errlen, "%s/agents/%s.nk", dir, hosts[i])) ||
+		if ((rc = pathf(path, sizeof(path), err, errlen, "%s/agents/%s.nk", dir,
+		                hosts[i])) ||
 		    (rc = write_seed(path, 1, pub, err, errlen)))
 			goto out;
 		if (!row) {
@@ -679,8 +691,9 @@ int cs_fleet_admin_enroll_many(const char *dir, const char *const *hosts, size_t
 			fresh.labels = strdup("");
 			if (!fresh.labels || (rc = reg_push(&r, &fresh))) {
 				rc = fresh.labels ? rc : CS_ERR_NOMEM;
-				cs__fleet_err(err, errlen, "%s", rc == CS_ERR_TOOBIG ? "too many hosts"
-				                                                      : "out of memory");
+				cs__fleet_err(err, errlen, "%s",
+				              rc == CS_ERR_TOOBIG ? "too many hosts"
+				                                  : "out of memory");
 				goto out;
 			}
 			row = &r.v[r.n - 1];
@@ -718,8 +731,7 @@ int cs_fleet_admin_enroll(const char *dir, const char *host, const char *labels,
 	return cs_fleet_admin_enroll_many(dir, hosts, 1, labels, servers, rotate, err, errlen);
 }
 
-int cs_fleet_admin_hosts(const char *dir, cs_fleet_host_fn fn, void *ud, char *err,
-                         size_t errlen)
+int cs_fleet_admin_hosts(const char *dir, cs_fleet_host_fn fn, void *ud, char *err, size_t errlen)
 {
 	struct registry r = {0};
 	size_t i;
@@ -823,8 +835,9 @@ static int conf_line(const char *name, size_t lineno, char *line, struct cs_flee
 	switch (key) {
 	case K_HOST:
 		if (!cs_fleet_host_id_ok(v)) {
-			cs__fleet_err(err, errlen, "%s:%zu: bad host id (1 to 64 of A-Z a-z 0-9 _ -)",
-			              name, lineno);
+			cs__fleet_err(err, errlen,
+			              "%s:%zu: bad host id (1 to 64 of A-Z a-z 0-9 _ -)", name,
+			              lineno);
 			return -1;
 		}
 		snprintf(c->host, sizeof(c->host), "%s", v);
@@ -833,9 +846,9 @@ static int conf_line(const char *name, size_t lineno, char *line, struct cs_flee
 	case K_LABELS: {
 		char msg[256];
 		int bad = key == K_SERVERS
-		                  ? (!*v || split_list("server URL", v, strlen(v), &c->servers[0][0], 256,
-		                                       CS_FLEET_MAX_SERVERS, &c->nservers, url_ok, msg,
-		                                       sizeof(msg)) != 0)
+		                  ? (!*v || split_list("server URL", v, strlen(v),
+		                                       &c->servers[0][0], 256, CS_FLEET_MAX_SERVERS,
+		                                       &c->nservers, url_ok, msg, sizeof(msg)) != 0)
 		                  : split_list("label", v, strlen(v), &c->labels[0][0], 65,
 		                               CS_FLEET_MAX_LABELS, &c->nlabels, label_ok, msg,
 		                               sizeof(msg)) != 0;
@@ -850,10 +863,13 @@ static int conf_line(const char *name, size_t lineno, char *line, struct cs_flee
 	case K_SEED:
 	case K_FLEET_PUB:
 	case K_STATE_DIR: {
-		char *dst = key == K_SEED ? c->seed : key == K_FLEET_PUB ? c->fleet_pub : c->state_dir;
+		char *dst = key == K_SEED        ? c->seed
+		            : key == K_FLEET_PUB ? c->fleet_pub
+		                                 : c->state_dir;
 
 		if (!*v || conf_path(name, v, dst, 4096) != 0) {
-			cs__fleet_err(err, errlen, "%s:%zu: %s: empty or too long a path", name, lineno, k);
+			cs__fleet_err(err, errlen, "%s:%zu: %s: empty or too long a path", name,
+			              lineno, k);
 			return -1;
 		}
 		return 0;
@@ -874,10 +890,11 @@ static int conf_line(const char *name, size_t lineno, char *line, struct cs_flee
 	}
 	default:
 		if (parse_size(v, &c->spool_max) != 0 || c->spool_max < (1u << 20)) {
-			cs__fleet_err(err, errlen,
-			              "%s:%zu: spool_max must be a size of at least 1M (digits and K, M "
-			              "or G)",
-			              name, lineno);
+			cs__fleet_err(
+			        err, errlen,
+			        "%s:%zu: spool_max must be a size of at least 1M (digits and K, M "
+			        "or G)",
+			        name, lineno);
 			return -1;
 		}
 		return 0;
@@ -911,8 +928,8 @@ int cs_fleet_agent_conf_parse(const char *name, const char *text, size_t len,
 
 		lineno++;
 		if (n > CONF_LINE_MAX) {
-			cs__fleet_err(err, errlen, "%s:%zu: line longer than %u bytes", name, lineno,
-			              CONF_LINE_MAX);
+			cs__fleet_err(err, errlen, "%s:%zu: line longer than %u bytes", name,
+			              lineno, CONF_LINE_MAX);
 			goto out;
 		}
 		if (memchr(p, 0, n)) {

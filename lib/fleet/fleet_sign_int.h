@@ -26,8 +26,8 @@ int cs__fleet_write_new(const char *path, const void *data, size_t len, mode_t m
                         size_t errlen);
 /* Replace (or create) a file atomically: a temporary file beside it with
  * `mode`, synced, then renamed over it. */
-int cs__fleet_write_replace(const char *path, const void *data, size_t len, mode_t mode,
-                            char *err, size_t errlen);
+int cs__fleet_write_replace(const char *path, const void *data, size_t len, mode_t mode, char *err,
+                            size_t errlen);
 
 /*
  * Sign `payload` with an arbitrary trusted comment (no check of its
@@ -35,7 +35,6 @@ int cs__fleet_write_replace(const char *path, const void *data, size_t len, mode
  * use it to make authentic envelopes whose comments lie.
  */
 int cs__fleet_seal_comment(const char *seckey_path, const char *comment, const void *payload,
-                           size_t len, char **envelope, size_t *envlen, char *err,
-                           size_t errlen);
+                           size_t len, char **envelope, size_t *envlen, char *err, size_t errlen);
 
 #endif

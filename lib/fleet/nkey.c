@@ -16,10 +16,10 @@
 
 #define PREFIX_SEED (18u << 3)
 #define PREFIX_USER (20u << 3)
-#define SEED_RAW 36u /* 2 prefix bytes, 32 seed bytes, 2 CRC bytes */
-#define PUB_RAW 35u  /* 1 prefix byte, 32 key bytes, 2 CRC bytes */
-#define SEED_TEXT 58u
-#define PUB_TEXT 56u
+#define SEED_RAW    36u /* 2 prefix bytes, 32 seed bytes, 2 CRC bytes */
+#define PUB_RAW     35u /* 1 prefix byte, 32 key bytes, 2 CRC bytes */
+#define SEED_TEXT   58u
+#define PUB_TEXT    56u
 
 static const char b32[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 

@@ -23,19 +23,19 @@
 #include "chainsweep/fleet_sign.h"
 #include "fleet/fleet_sign_int.h"
 
-#define UNTRUSTED "untrusted comment: "
-#define TRUSTED "trusted comment: "
+#define UNTRUSTED      "untrusted comment: "
+#define TRUSTED        "trusted comment: "
 #define LINE_MAX_BYTES 1024u /* a line of an envelope or key file, its '\n' included */
-#define KEYNUM_BYTES 8u
-#define PK_BYTES 32u
-#define SK_BYTES 64u
-#define SIG_BYTES 64u
+#define KEYNUM_BYTES   8u
+#define PK_BYTES       32u
+#define SK_BYTES       64u
+#define SIG_BYTES      64u
 /* "Ed" || keynum || pk */
 #define PUB_BIN (2u + KEYNUM_BYTES + PK_BYTES)
 /* "ED" || keynum || signature */
 #define SIG_BIN (2u + KEYNUM_BYTES + SIG_BYTES)
 /* sig_alg, kdf_alg, chk_alg, salt, opslimit, memlimit, keynum, sk, chk */
-#define SEC_BIN (2u + 2u + 2u + 32u + 8u + 8u + KEYNUM_BYTES + SK_BYTES + 32u)
+#define SEC_BIN        (2u + 2u + 2u + 32u + 8u + 8u + KEYNUM_BYTES + SK_BYTES + 32u)
 #define SEC_KEYNUM_OFF (2u + 2u + 2u + 32u + 8u + 8u)
 
 void cs__fleet_err(char *err, size_t errlen, const char *fmt, ...)
@@ -52,14 +52,22 @@ void cs__fleet_err(char *err, size_t errlen, const char *fmt, ...)
 const char *cs_fleet_verdict_name(int verdict)
 {
 	switch (verdict) {
-	case CS_FLEET_OK: return "ok";
-	case CS_FLEET_UNSIGNED: return "unsigned";
-	case CS_FLEET_BAD_KEY: return "bad-key";
-	case CS_FLEET_TAMPERED: return "tampered";
-	case CS_FLEET_EXPIRED: return "expired";
-	case CS_FLEET_MALFORMED: return "malformed";
-	case CS_FLEET_ROLLBACK: return "rollback";
-	default: return "unknown";
+	case CS_FLEET_OK:
+		return "ok";
+	case CS_FLEET_UNSIGNED:
+		return "unsigned";
+	case CS_FLEET_BAD_KEY:
+		return "bad-key";
+	case CS_FLEET_TAMPERED:
+		return "tampered";
+	case CS_FLEET_EXPIRED:
+		return "expired";
+	case CS_FLEET_MALFORMED:
+		return "malformed";
+	case CS_FLEET_ROLLBACK:
+		return "rollback";
+	default:
+		return "unknown";
 	}
 }
 
@@ -161,8 +169,8 @@ int cs__fleet_write_new(const char *path, const void *data, size_t len, mode_t m
 	return CS_OK;
 }
 
-int cs__fleet_write_replace(const char *path, const void *data, size_t len, mode_t mode,
-                            char *err, size_t errlen)
+int cs__fleet_write_replace(const char *path, const void *data, size_t len, mode_t mode, char *err,
+                            size_t errlen)
 {
 	char tmp[4096];
 	int rc;
@@ -206,7 +214,8 @@ static int b64_exact(unsigned char *bin, size_t want, const char *s, size_t n)
 
 	if (n != sodium_base64_ENCODED_LEN(want, sodium_base64_VARIANT_ORIGINAL) - 1)
 		return -1;
-	if (sodium_base642bin(bin, want, s, n, NULL, &got, &end, sodium_base64_VARIANT_ORIGINAL) != 0)
+	if (sodium_base642bin(bin, want, s, n, NULL, &got, &end, sodium_base64_VARIANT_ORIGINAL) !=
+	    0)
 		return -1;
 	return got == want && end == s + n ? 0 : -1;
 }
@@ -253,7 +262,8 @@ static int parse_pubkey(const char *text, struct pubkey *pk)
 		p = nl ? nl + 1 : end;
 		while (n && (line[n - 1] == '\r' || line[n - 1] == ' ' || line[n - 1] == '\t'))
 			n--;
-		if (!n || (n >= strlen(UNTRUSTED) && memcmp(line, UNTRUSTED, strlen(UNTRUSTED)) == 0))
+		if (!n ||
+		    (n >= strlen(UNTRUSTED) && memcmp(line, UNTRUSTED, strlen(UNTRUSTED)) == 0))
 			continue;
 		if (b64_exact(bin, sizeof(bin), line, n) != 0 || memcmp(bin, "Ed", 2) != 0)
 			return -1;
@@ -332,10 +342,11 @@ static int load_seckey(const char *path, struct seckey *key, char *err, size_t e
 		goto out;
 	}
 	if (memcmp(bin + 2, "\0\0", 2) != 0) {
-		cs__fleet_err(err, errlen,
-		              "%s: an encrypted secret key; use an unencrypted one (minisign -G -W, "
-		              "or chainsweep fleet init)",
-		              path);
+		cs__fleet_err(
+		        err, errlen,
+		        "%s: an encrypted secret key; use an unencrypted one (minisign -G -W, "
+		        "or chainsweep fleet init)",
+		        path);
 		rc = CS_ERR_UNSUPPORTED;
 		goto out;
 	}
@@ -423,8 +434,7 @@ int cs_fleet_keygen(const char *seckey_path, const char *pubkey_path, char *err,
 }
 
 int cs__fleet_seal_comment(const char *seckey_path, const char *comment, const void *payload,
-                           size_t len, char **envelope, size_t *envlen, char *err,
-                           size_t errlen)
+                           size_t len, char **envelope, size_t *envlen, char *err, size_t errlen)
 {
 	unsigned char hash[crypto_generichash_BYTES_MAX], sigbin[SIG_BIN];
 	unsigned char gmsg[SIG_BYTES + LINE_MAX_BYTES], gsig[SIG_BYTES];
@@ -464,8 +474,9 @@ int cs__fleet_seal_comment(const char *seckey_path, const char *comment, const v
 	                  sodium_base64_VARIANT_ORIGINAL);
 	sodium_bin2base64(gb64, sizeof(gb64), gsig, sizeof(gsig), sodium_base64_VARIANT_ORIGINAL);
 	keyid_hex(sigbin + 2, id);
-	hlen = snprintf(head, sizeof(head), "%ssignature from chainsweep fleet key %s\n%s\n%s%s\n%s\n",
-	                UNTRUSTED, id, sigb64, TRUSTED, comment, gb64);
+	hlen = snprintf(head, sizeof(head),
+	                "%ssignature from chainsweep fleet key %s\n%s\n%s%s\n%s\n", UNTRUSTED, id,
+	                sigb64, TRUSTED, comment, gb64);
 	if (hlen < 0 || (size_t)hlen >= sizeof(head))
 		return CS_ERR_INVALID;
 	env = malloc((size_t)hlen + len + 1);
@@ -511,8 +522,8 @@ static int id_ok(const char *s)
 }
 
 int cs_fleet_seal(const char *seckey_path, const char *kind, const char *id, int64_t version,
-                  int64_t expires, const void *payload, size_t len, char **envelope,
-                  size_t *envlen, char *err, size_t errlen)
+                  int64_t expires, const void *payload, size_t len, char **envelope, size_t *envlen,
+                  char *err, size_t errlen)
 {
 	unsigned char sha[crypto_hash_sha256_BYTES];
 	char hex[2 * crypto_hash_sha256_BYTES + 1], comment[512];
@@ -547,8 +558,8 @@ int cs_fleet_seal(const char *seckey_path, const char *kind, const char *id, int
 	snprintf(comment, sizeof(comment),
 	         "chainsweep %s id=%s version=%" PRId64 " expires=%" PRId64 " sha256=%s size=%zu",
 	         kind, id, version, expires, hex, len);
-	return cs__fleet_seal_comment(seckey_path, comment, payload ? payload : (const void *)"", len,
-	                              envelope, envlen, err, errlen);
+	return cs__fleet_seal_comment(seckey_path, comment, payload ? payload : (const void *)"",
+	                              len, envelope, envlen, err, errlen);
 }
 
 /* A whole number in [0, INT64_MAX] at *p (no sign, no leading zero),
@@ -558,7 +569,8 @@ static int parse_num(const char **p, const char *end, char stop, int64_t *out)
 	const char *s = *p;
 	uint64_t v = 0;
 
-	if (s >= end || *s < '0' || *s > '9' || (*s == '0' && s + 1 < end && s[1] >= '0' && s[1] <= '9'))
+	if (s >= end || *s < '0' || *s > '9' ||
+	    (*s == '0' && s + 1 < end && s[1] >= '0' && s[1] <= '9'))
 		return -1;
 	while (s < end && *s >= '0' && *s <= '9') {
 		if (v > (uint64_t)INT64_MAX / 10)
@@ -672,15 +684,15 @@ int cs_fleet_open(const char *pubkey_text, const void *envelope, size_t len, int
 	}
 	if (next_line(&p, end, LINE_MAX_BYTES, &line, &n) != 0 ||
 	    b64_exact(sigbin, sizeof(sigbin), line, n) != 0) {
-		cs__fleet_err(why, whylen, "the signature line is truncated or not base64 of %u bytes",
-		              SIG_BIN);
+		cs__fleet_err(why, whylen,
+		              "the signature line is truncated or not base64 of %u bytes", SIG_BIN);
 		return CS_FLEET_MALFORMED;
 	}
 	if (memcmp(sigbin, "ED", 2) != 0) {
 		cs__fleet_err(why, whylen, "%s",
-		              memcmp(sigbin, "Ed", 2) == 0
-		                      ? "a legacy (not prehashed) minisign signature; sign with minisign -S"
-		                      : "unknown signature algorithm");
+		              memcmp(sigbin, "Ed", 2) == 0 ? "a legacy (not prehashed) minisign "
+		                                             "signature; sign with minisign -S"
+		                                           : "unknown signature algorithm");
 		return CS_FLEET_MALFORMED;
 	}
 	if (next_line(&p, end, LINE_MAX_BYTES, &line, &n) != 0 || n < strlen(TRUSTED) ||
@@ -708,7 +720,8 @@ int cs_fleet_open(const char *pubkey_text, const void *envelope, size_t len, int
 		return CS_FLEET_BAD_KEY;
 	}
 	crypto_generichash(hash, sizeof(hash), (const unsigned char *)p, plen, NULL, 0);
-	if (crypto_sign_verify_detached(sigbin + 2 + KEYNUM_BYTES, hash, sizeof(hash), pk.pk) != 0) {
+	if (crypto_sign_verify_detached(sigbin + 2 + KEYNUM_BYTES, hash, sizeof(hash), pk.pk) !=
+	    0) {
 		cs__fleet_err(why, whylen, "the payload does not match its signature");
 		return CS_FLEET_TAMPERED;
 	}
@@ -719,8 +732,9 @@ int cs_fleet_open(const char *pubkey_text, const void *envelope, size_t len, int
 		return CS_FLEET_TAMPERED;
 	}
 	if (parse_comment(comment, clen, &s) != 0) {
-		cs__fleet_err(why, whylen, "the trusted comment is not 'chainsweep KIND id=ID "
-		                           "version=N expires=S sha256=HEX size=N'");
+		cs__fleet_err(why, whylen,
+		              "the trusted comment is not 'chainsweep KIND id=ID "
+		              "version=N expires=S sha256=HEX size=N'");
 		return CS_FLEET_MALFORMED;
 	}
 	if (s.size != plen) {

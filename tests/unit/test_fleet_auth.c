@@ -539,8 +539,7 @@ static int on_host(void *ud, const struct cs_fleet_host *h)
 	struct listing *l = ud;
 	size_t o = strlen(l->text);
 
-	snprintf(l->text + o, sizeof(l->text) - o, "%s[%s]%c;", h->host, h->labels,
-	         h->nkey[0]);
+	snprintf(l->text + o, sizeof(l->text) - o, "%s[%s]%c;", h->host, h->labels, h->nkey[0]);
 	l->n++;
 	assert_true(h->enrolled > 1700000000);
 	return 0;
@@ -563,14 +562,14 @@ static void test_registry_and_agent_conf(void **state)
 	assert_int_equal(l.n, 2);
 	assert_string_equal(l.text, "h1[finance]U;h2[finance]U;");
 	for (i = 0; bad_ids[i]; i++)
-		assert_int_equal(cs_fleet_admin_enroll(E.fleet, bad_ids[i], NULL, NULL, 0, err,
-		                                       sizeof(err)),
-		                 CS_ERR_INVALID);
+		assert_int_equal(
+		        cs_fleet_admin_enroll(E.fleet, bad_ids[i], NULL, NULL, 0, err, sizeof(err)),
+		        CS_ERR_INVALID);
 	assert_int_equal(cs_fleet_admin_enroll(E.fleet, "h3", "a,,b", NULL, 0, err, sizeof(err)),
 	                 CS_ERR_INVALID);
-	assert_int_equal(cs_fleet_admin_enroll(E.fleet, "h3", NULL, "http://x:1", 0, err,
-	                                       sizeof(err)),
-	                 CS_ERR_INVALID);
+	assert_int_equal(
+	        cs_fleet_admin_enroll(E.fleet, "h3", NULL, "http://x:1", 0, err, sizeof(err)),
+	        CS_ERR_INVALID);
 	assert_int_equal(cs_fleet_admin_init(E.fleet, err, sizeof(err)), CS_ERR_INVALID);
 
 	/* The configuration enroll wrote is what the parser reads. */
@@ -601,11 +600,13 @@ static void test_registry_and_agent_conf(void **state)
 	{
 		char pubtext[CS_FLEET_PUBTEXT_MAX];
 
-		assert_int_equal(cs_fleet_pubkey_load(c.fleet_pub, pubtext, err, sizeof(err)), CS_OK);
+		assert_int_equal(cs_fleet_pubkey_load(c.fleet_pub, pubtext, err, sizeof(err)),
+		                 CS_OK);
 		/* A seed file that holds no seed, and one that is missing. */
 		snprintf(path, sizeof(path), "%s/bad.nk", E.top);
 		writef(path, "SUAAAAAAAA\n");
-		assert_int_equal(cs_fleet_nkey_file_public(path, pub, err, sizeof(err)), CS_ERR_PARSE);
+		assert_int_equal(cs_fleet_nkey_file_public(path, pub, err, sizeof(err)),
+		                 CS_ERR_PARSE);
 		assert_non_null(strstr(err, "bad.nk: not a NATS user nkey seed"));
 		snprintf(path, sizeof(path), "%s/none.nk", E.top);
 		assert_int_equal(cs_fleet_nkey_file_public(path, pub, err, sizeof(err)), CS_ERR_IO);
@@ -679,11 +680,13 @@ static void test_agent_conf_parser(void **state)
 		char *big = malloc(70000);
 
 		memset(big, '#', 70000);
-		assert_int_equal(cs_fleet_agent_conf_parse("x.conf", big, 70000, &c, err, sizeof(err)),
-		                 CS_ERR_TOOBIG);
+		assert_int_equal(
+		        cs_fleet_agent_conf_parse("x.conf", big, 70000, &c, err, sizeof(err)),
+		        CS_ERR_TOOBIG);
 		memset(big, 'x', 9000);
-		assert_int_equal(cs_fleet_agent_conf_parse("x.conf", big, 9000, &c, err, sizeof(err)),
-		                 CS_ERR_PARSE);
+		assert_int_equal(
+		        cs_fleet_agent_conf_parse("x.conf", big, 9000, &c, err, sizeof(err)),
+		        CS_ERR_PARSE);
 		assert_non_null(strstr(err, "x.conf:1: line longer"));
 		free(big);
 	}

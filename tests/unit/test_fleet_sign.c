@@ -19,7 +19,7 @@
 #include "fleet/fleet_sign_int.h"
 #include "testutil.h"
 
-#define NOW 1796000000
+#define NOW     1796000000
 #define PAYLOAD "{\"id\": \"h-20261205-1\", \"state\": \"active\"}\n"
 
 struct keys {
@@ -130,7 +130,8 @@ static void test_round_trip(void **state)
 	size_t len;
 	char *env = seal(k, "hunt", 7, NOW + 600, &len);
 
-	assert_int_equal(cs_fleet_open(k->pubtext, env, len, NOW, &s, why, sizeof(why)), CS_FLEET_OK);
+	assert_int_equal(cs_fleet_open(k->pubtext, env, len, NOW, &s, why, sizeof(why)),
+	                 CS_FLEET_OK);
 	assert_string_equal(s.kind, "hunt");
 	assert_string_equal(s.id, "h-20261205-1");
 	assert_int_equal(s.version, 7);
@@ -143,15 +144,16 @@ static void test_round_trip(void **state)
 	sodium_bin2hex(hex, sizeof(hex), sha, sizeof(sha));
 	assert_string_equal(s.sha256, hex);
 	/* The .pub text without its comment line is the same key. */
-	assert_int_equal(cs_fleet_open(strchr(k->pubtext, '\n') + 1, env, len, NOW, &s, why,
-	                               sizeof(why)),
-	                 CS_FLEET_OK);
+	assert_int_equal(
+	        cs_fleet_open(strchr(k->pubtext, '\n') + 1, env, len, NOW, &s, why, sizeof(why)),
+	        CS_FLEET_OK);
 	/* An empty payload is a payload. */
 	free(env);
 	assert_int_equal(cs_fleet_seal(k->sec, "bundle", "3", 3, NOW + 1, "", 0, &env, &len, why,
 	                               sizeof(why)),
 	                 CS_OK);
-	assert_int_equal(cs_fleet_open(k->pubtext, env, len, NOW, &s, why, sizeof(why)), CS_FLEET_OK);
+	assert_int_equal(cs_fleet_open(k->pubtext, env, len, NOW, &s, why, sizeof(why)),
+	                 CS_FLEET_OK);
 	assert_int_equal(s.len, 0);
 	free(env);
 	/* The secret key is the owner's alone; nothing is replaced. */
@@ -176,18 +178,18 @@ static void test_bad_arguments(void **state)
 	char why[256], *env = NULL, *big;
 	size_t len;
 
-	assert_int_equal(cs_fleet_seal(k->sec, "Hunt", "x", 1, NOW, "a", 1, &env, &len, why,
-	                               sizeof(why)),
-	                 CS_ERR_INVALID);
-	assert_int_equal(cs_fleet_seal(k->sec, "hunt", "a.b", 1, NOW, "a", 1, &env, &len, why,
-	                               sizeof(why)),
-	                 CS_ERR_INVALID);
-	assert_int_equal(cs_fleet_seal(k->sec, "hunt", "a", -1, NOW, "a", 1, &env, &len, why,
-	                               sizeof(why)),
-	                 CS_ERR_INVALID);
-	assert_int_equal(cs_fleet_seal(k->pub, "hunt", "a", 1, NOW, "a", 1, &env, &len, why,
-	                               sizeof(why)),
-	                 CS_ERR_PARSE);
+	assert_int_equal(
+	        cs_fleet_seal(k->sec, "Hunt", "x", 1, NOW, "a", 1, &env, &len, why, sizeof(why)),
+	        CS_ERR_INVALID);
+	assert_int_equal(
+	        cs_fleet_seal(k->sec, "hunt", "a.b", 1, NOW, "a", 1, &env, &len, why, sizeof(why)),
+	        CS_ERR_INVALID);
+	assert_int_equal(
+	        cs_fleet_seal(k->sec, "hunt", "a", -1, NOW, "a", 1, &env, &len, why, sizeof(why)),
+	        CS_ERR_INVALID);
+	assert_int_equal(
+	        cs_fleet_seal(k->pub, "hunt", "a", 1, NOW, "a", 1, &env, &len, why, sizeof(why)),
+	        CS_ERR_PARSE);
 	big = calloc(1, CS_FLEET_PAYLOAD_MAX + 1);
 	assert_non_null(big);
 	assert_int_equal(cs_fleet_seal(k->sec, "hunt", "a", 1, NOW, big, CS_FLEET_PAYLOAD_MAX + 1,
@@ -302,10 +304,9 @@ static void test_edited_comment(void **state)
 {
 	struct keys *k = *state;
 	static const char *const edits[][2] = {
-	        {"hunt", "bundle"},           {"version=3", "version=9"},
-	        {"version=3", "version=30"},  {"expires=", "expires=9"},
-	        {"id=h-", "id=x-"},           {"size=", "size=1"},
-	        {" size", "  size"},          {"sha256=", "sha256=0"},
+	        {"hunt", "bundle"},        {"version=3", "version=9"}, {"version=3", "version=30"},
+	        {"expires=", "expires=9"}, {"id=h-", "id=x-"},         {"size=", "size=1"},
+	        {" size", "  size"},       {"sha256=", "sha256=0"},
 	};
 	size_t len, i;
 	char *env = seal(k, "hunt", 3, NOW + 60, &len);
@@ -355,15 +356,16 @@ static void test_truncated(void **state)
 
 	head = len - strlen(PAYLOAD);
 	for (cut = 0; cut < len; cut++) {
-		int want = cut < 19 ? CS_FLEET_UNSIGNED : cut < head ? CS_FLEET_MALFORMED
-		                                                     : CS_FLEET_TAMPERED;
+		int want = cut < 19     ? CS_FLEET_UNSIGNED
+		           : cut < head ? CS_FLEET_MALFORMED
+		                        : CS_FLEET_TAMPERED;
 		struct cs_fleet_sealed s;
 		char why[256];
 		int v = open_copy(k->pubtext, env, cut, NOW, &s, why, sizeof(why));
 
 		if (v != want)
-			fail_msg("cut at %zu: %s (%s), wanted %s", cut, cs_fleet_verdict_name(v), why,
-			         cs_fleet_verdict_name(want));
+			fail_msg("cut at %zu: %s (%s), wanted %s", cut, cs_fleet_verdict_name(v),
+			         why, cs_fleet_verdict_name(want));
 	}
 	free(env);
 }
@@ -428,8 +430,8 @@ static void test_claimed_size(void **state)
 	size_t i, len;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		assert_int_equal(cs__fleet_seal_comment(k->sec, cases[i].comment, "abc", 3, &env, &len,
-		                                        why, sizeof(why)),
+		assert_int_equal(cs__fleet_seal_comment(k->sec, cases[i].comment, "abc", 3, &env,
+		                                        &len, why, sizeof(why)),
 		                 CS_OK);
 		if (open_copy(k->pubtext, env, len, NOW, NULL, why, sizeof(why)) != cases[i].want)
 			fail_msg("case %zu: %s", i, why);
@@ -492,8 +494,7 @@ static void test_minisign_interop(void **state)
 	/* minisign -V accepts what we sign, and refuses it edited. */
 	env = seal(k, "hunt", 5, NOW + 60, &len);
 	split(k, env, len, "h.minisig", "h.json");
-	assert_int_equal(run("cd '%s' && minisign -Vq -p fleet.pub -m h.json -x h.minisig",
-	                     k->dir),
+	assert_int_equal(run("cd '%s' && minisign -Vq -p fleet.pub -m h.json -x h.minisig", k->dir),
 	                 0);
 	free(env);
 	env = seal(k, "hunt", 6, NOW + 60, &len);
@@ -507,9 +508,9 @@ static void test_minisign_interop(void **state)
 
 	/* We accept what minisign signs with a minisign-made key (and with
 	 * ours), given our trusted comment. */
-	assert_int_equal(run("cd '%s' && minisign -G -W -p m.pub -s m.key >/dev/null </dev/null",
-	                     k->dir),
-	                 0);
+	assert_int_equal(
+	        run("cd '%s' && minisign -G -W -p m.pub -s m.key >/dev/null </dev/null", k->dir),
+	        0);
 	free(cs_test_write(k->dir, "p.json", PAYLOAD, strlen(PAYLOAD)));
 	crypto_hash_sha256(sha, (const unsigned char *)PAYLOAD, strlen(PAYLOAD));
 	sodium_bin2hex(hex, sizeof(hex), sha, sizeof(sha));
@@ -571,8 +572,8 @@ static void test_nkeys(void **state)
 	(void)state;
 	assert_int_equal(nats_Open(-1), NATS_OK);
 	/* The user key pair of the NATS documentation's nkey example. */
-	assert_int_equal(cs_fleet_nkey_public("SUACSSL3UAHUDXKFSNVUZRF5UHPMWZ6BFDTJ7M6USDXIEDNPPQYYYCU3VY",
-	                                      pub),
+	assert_int_equal(cs_fleet_nkey_public(
+	                         "SUACSSL3UAHUDXKFSNVUZRF5UHPMWZ6BFDTJ7M6USDXIEDNPPQYYYCU3VY", pub),
 	                 CS_OK);
 	assert_string_equal(pub, "UDXU4RCSJNZOIQHZNWXHXORDPRTGNJAHAHFRGZNEEJCPQTT2M7NLCNF4");
 	assert_int_equal(cs_fleet_nkey_new(seed, pub), CS_OK);
@@ -586,9 +587,10 @@ static void test_nkeys(void **state)
 	/* libnats decodes our seed and signs; our public key checks it. */
 	assert_int_equal(nats_Sign(seed, "nonce", &sig, &siglen), NATS_OK);
 	assert_int_equal(siglen, 64);
-	assert_int_equal(crypto_sign_verify_detached(sig, (const unsigned char *)"nonce", 5, pk), 0);
-	assert_int_not_equal(crypto_sign_verify_detached(sig, (const unsigned char *)"nonc3", 5, pk),
-	                     0);
+	assert_int_equal(crypto_sign_verify_detached(sig, (const unsigned char *)"nonce", 5, pk),
+	                 0);
+	assert_int_not_equal(
+	        crypto_sign_verify_detached(sig, (const unsigned char *)"nonc3", 5, pk), 0);
 	free(sig);
 	/* Any one character changed: refused (checksum or padding bits). */
 	for (i = 2; i < 58; i++) {
@@ -610,27 +612,22 @@ static void test_nkeys(void **state)
 	bad[2] = 'a';
 	assert_int_equal(cs_fleet_nkey_public(bad, pub2), CS_ERR_PARSE);
 	/* An operator seed ("SO") is not a user's. */
-	assert_int_equal(cs_fleet_nkey_public("SOALU7LPGJK2BDF7IHD7UZT6ZM23UMKYLGJLNTRAU2FZNLTBY3C3LCFAFI",
-	                                      pub2),
-	                 CS_ERR_PARSE);
+	assert_int_equal(
+	        cs_fleet_nkey_public("SOALU7LPGJK2BDF7IHD7UZT6ZM23UMKYLGJLNTRAU2FZNLTBY3C3LCFAFI",
+	                             pub2),
+	        CS_ERR_PARSE);
 	nats_Close();
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_round_trip),
-	        cmocka_unit_test(test_bad_arguments),
-	        cmocka_unit_test(test_unsigned),
-	        cmocka_unit_test(test_other_key),
-	        cmocka_unit_test(test_flipped_payload),
-	        cmocka_unit_test(test_flipped_signature),
-	        cmocka_unit_test(test_edited_comment),
-	        cmocka_unit_test(test_expired_and_rollback),
-	        cmocka_unit_test(test_truncated),
-	        cmocka_unit_test(test_garbage),
-	        cmocka_unit_test(test_claimed_size),
-	        cmocka_unit_test(test_minisign_interop),
+	        cmocka_unit_test(test_round_trip),      cmocka_unit_test(test_bad_arguments),
+	        cmocka_unit_test(test_unsigned),        cmocka_unit_test(test_other_key),
+	        cmocka_unit_test(test_flipped_payload), cmocka_unit_test(test_flipped_signature),
+	        cmocka_unit_test(test_edited_comment),  cmocka_unit_test(test_expired_and_rollback),
+	        cmocka_unit_test(test_truncated),       cmocka_unit_test(test_garbage),
+	        cmocka_unit_test(test_claimed_size),    cmocka_unit_test(test_minisign_interop),
 	        cmocka_unit_test(test_nkeys),
 	};
 
