@@ -148,7 +148,8 @@ const char *cli_time_ms(int64_t ms, char *buf, size_t len)
 extern const struct cli_command cli_cmd_intel_import, cli_cmd_intel_ls, cli_cmd_intel_stats,
         cli_cmd_intel_show, cli_cmd_scan_files, cli_cmd_scan_software, cli_cmd_scan_logs,
         cli_cmd_sweep, cli_cmd_findings, cli_cmd_report, cli_cmd_correlate, cli_cmd_exposure,
-        cli_cmd_scan_processes, cli_cmd_watch, cli_cmd_restore;
+        cli_cmd_scan_processes, cli_cmd_watch, cli_cmd_restore, cli_cmd_fleet_init,
+        cli_cmd_fleet_enroll;
 
 /* In help order; the words of two-word commands stay together. */
 const struct cli_command *const cli_commands[] = {
@@ -156,6 +157,7 @@ const struct cli_command *const cli_commands[] = {
         &cli_cmd_scan_files,   &cli_cmd_scan_logs,    &cli_cmd_scan_software,
         &cli_cmd_scan_processes, &cli_cmd_sweep,      &cli_cmd_findings,    &cli_cmd_report,
         &cli_cmd_correlate,    &cli_cmd_exposure,     &cli_cmd_watch,       &cli_cmd_restore,
+        &cli_cmd_fleet_init,   &cli_cmd_fleet_enroll,
         NULL,
 };
 
