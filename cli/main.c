@@ -149,7 +149,9 @@ extern const struct cli_command cli_cmd_intel_import, cli_cmd_intel_ls, cli_cmd_
         cli_cmd_intel_show, cli_cmd_scan_files, cli_cmd_scan_software, cli_cmd_scan_logs,
         cli_cmd_sweep, cli_cmd_findings, cli_cmd_report, cli_cmd_correlate, cli_cmd_exposure,
         cli_cmd_scan_processes, cli_cmd_watch, cli_cmd_restore, cli_cmd_fleet_init,
-        cli_cmd_fleet_enroll;
+        cli_cmd_fleet_enroll, cli_cmd_fleet_setup, cli_cmd_fleet_publish, cli_cmd_fleet_hunt,
+        cli_cmd_fleet_status, cli_cmd_fleet_stop, cli_cmd_fleet_collect, cli_cmd_fleet_report,
+        cli_cmd_agent;
 
 /* In help order; the words of two-word commands stay together. */
 const struct cli_command *const cli_commands[] = {
@@ -157,7 +159,9 @@ const struct cli_command *const cli_commands[] = {
         &cli_cmd_scan_files,   &cli_cmd_scan_logs,    &cli_cmd_scan_software,
         &cli_cmd_scan_processes, &cli_cmd_sweep,      &cli_cmd_findings,    &cli_cmd_report,
         &cli_cmd_correlate,    &cli_cmd_exposure,     &cli_cmd_watch,       &cli_cmd_restore,
-        &cli_cmd_fleet_init,   &cli_cmd_fleet_enroll,
+        &cli_cmd_fleet_init,   &cli_cmd_fleet_enroll,  &cli_cmd_fleet_setup, &cli_cmd_fleet_publish,
+        &cli_cmd_fleet_hunt,   &cli_cmd_fleet_status,  &cli_cmd_fleet_stop,  &cli_cmd_fleet_collect,
+        &cli_cmd_fleet_report, &cli_cmd_agent,
         NULL,
 };
 

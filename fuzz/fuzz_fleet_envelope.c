@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "chainsweep/fleet_admin.h"
+#include "chainsweep/fleet_wire.h"
 #include "chainsweep/fleet_sign.h"
 
 static const char pubkey[] = "untrusted comment: minisign public key 8A0E902E6A613870\n"

@@ -41,7 +41,7 @@ static int take(void *ud, const char *hunt, enum cs_fleet_hunt_state st, int64_t
 {
 	struct snap *s = ud;
 
-	if (!cs_fleet_hunt_id_valid(hunt))
+	if (!cs_fleet_hunt_id_ok(hunt))
 		abort();
 	if (s->n < MAXH) {
 		snprintf(s->hunt[s->n], sizeof(s->hunt[0]), "%s", hunt);

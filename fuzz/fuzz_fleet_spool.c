@@ -73,7 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc == CS_OK) {
 		size_t sl = strlen(it.subject), ml = strlen(it.msgid);
 
-		if (!cs_fleet_hunt_id_valid(it.hunt) || sl < 1 || sl > 255 || ml < 1 || ml > 255 ||
+		if (!cs_fleet_hunt_id_ok(it.hunt) || sl < 1 || sl > 255 || ml < 1 || ml > 255 ||
 		    it.len > CS_FLEET_SPOOL_MAX_DATA || it.seq != 7 ||
 		    cs_fleet_spool_corrupt(sp, NULL) != 0)
 			abort();

@@ -31,8 +31,7 @@ extern "C" {
 #define CS_FLEET_DEFAULT_POLL      600
 #define CS_FLEET_DEFAULT_SPOOL_MAX (100ull << 20)
 
-/* 1 when `host` is a fleet host id: [A-Za-z0-9_-]{1,64}. */
-int cs_fleet_host_id_ok(const char *host);
+/* cs_fleet_host_id_ok() (fleet_wire.h) says what a host id may be. */
 
 /*
  * Make a fleet folder: `dir` is created 0700 (or must be an empty

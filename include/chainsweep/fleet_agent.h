@@ -17,13 +17,12 @@
 #include "chainsweep/error.h"
 #include "chainsweep/report.h"
 #include "chainsweep/store.h"
+#include "chainsweep/fleet_wire.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/* 1 when `hunt` is a valid hunt id. */
-int cs_fleet_hunt_id_valid(const char *hunt);
 
 /*
  * The journal: an append-only text file, one line per event, each line

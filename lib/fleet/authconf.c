@@ -27,6 +27,7 @@
 #include <sodium.h>
 
 #include "chainsweep/fleet_admin.h"
+#include "chainsweep/fleet_wire.h"
 #include "chainsweep/fleet_sign.h"
 #include "fleet/fleet_sign_int.h"
 
@@ -97,10 +98,6 @@ static int token_ok(const char *s, size_t n, int dot)
 	return 1;
 }
 
-int cs_fleet_host_id_ok(const char *host)
-{
-	return host && token_ok(host, strnlen(host, 65), 0);
-}
 
 /*
  * Split a comma list into `max` slots of `width` bytes, each item checked

@@ -304,12 +304,17 @@ static natsStatus make_results(struct cs_fleet_bus *b, const struct cs_fleet_set
 	sc.Description = "chainsweep fleet: agents' findings and statuses";
 	sc.Subjects = subj;
 	sc.SubjectsLen = 1;
-	sc.Retention = js_LimitsPolicy;
+	/* A message goes once the collector has acknowledged it: the
+	 * stream's size limit is then what waits to be collected, and a
+	 * full stream empties as the collector catches up. */
+	sc.Retention = js_InterestPolicy;
 	sc.MaxBytes = st->results_max_bytes > 0 ? st->results_max_bytes : (int64_t)1 << 30;
 	sc.MaxAge = (st->results_max_age_s > 0 ? st->results_max_age_s : 90LL * 86400) *
 		    1000000000LL;
 	sc.MaxMsgSize = (int32_t)(st->results_max_msg_size > 0 ? st->results_max_msg_size
 							      : 256 * 1024);
+	if (sc.MaxMsgSize > sc.MaxBytes)
+		sc.MaxMsgSize = (int32_t)sc.MaxBytes;
 	sc.Discard = js_DiscardNew;
 	sc.Storage = js_FileStorage;
 	sc.Replicas = st->replicas > 0 ? st->replicas : 1;

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "chainsweep/fleet_agent.h"
+#include "chainsweep/fleet_wire.h"
 #include "core/core_int.h"
 #include "fleet/agent_int.h"
 
@@ -119,21 +120,6 @@ int cs__fleet_mkdir(const char *dir)
 		return -1;
 	}
 	return 0;
-}
-
-int cs_fleet_hunt_id_valid(const char *hunt)
-{
-	size_t i;
-
-	if (!hunt)
-		return 0;
-	for (i = 0; hunt[i]; i++) {
-		unsigned char c = (unsigned char)hunt[i];
-
-		if (i >= 64 || !(cs__isalnum(c) || c == '_' || c == '.' || c == ':' || c == '-'))
-			return 0;
-	}
-	return i > 0;
 }
 
 static int state_word_ok(const char *s, size_t n)
@@ -241,7 +227,7 @@ static int apply_line(struct cs_fleet_journal *j, const char *s, size_t n, int *
 		return 0;
 	memcpy(id, f[1], fl[1]);
 	id[fl[1]] = '\0';
-	if (!cs_fleet_hunt_id_valid(id) || !parse_num(f[2], fl[2], &run) || run < 1 ||
+	if (!cs_fleet_hunt_id_ok(id) || !parse_num(f[2], fl[2], &run) || run < 1 ||
 	    run > RUN_MAX || !parse_num(f[k - 1], fl[k - 1], &epoch))
 		return 0;
 	if (end && !state_word_ok(f[3], fl[3]))
@@ -407,7 +393,7 @@ int cs_fleet_journal_state(struct cs_fleet_journal *j, const char *hunt,
 {
 	const struct hunt_ent *e;
 
-	if (!cs_fleet_hunt_id_valid(hunt)) {
+	if (!cs_fleet_hunt_id_ok(hunt)) {
 		snprintf(j->errmsg, sizeof(j->errmsg), "not a hunt id");
 		return CS_ERR_INVALID;
 	}
@@ -419,7 +405,7 @@ int cs_fleet_journal_state(struct cs_fleet_journal *j, const char *hunt,
 
 const char *cs_fleet_journal_end_state(struct cs_fleet_journal *j, const char *hunt)
 {
-	const struct hunt_ent *e = cs_fleet_hunt_id_valid(hunt) ? find(j, hunt) : NULL;
+	const struct hunt_ent *e = cs_fleet_hunt_id_ok(hunt) ? find(j, hunt) : NULL;
 
 	return e && e->state == CS_FLEET_HUNT_ENDED ? e->end_state : "";
 }
@@ -556,7 +542,7 @@ int cs_fleet_journal_start(struct cs_fleet_journal *j, const char *hunt, int64_t
 	struct hunt_ent p;
 	int rc;
 
-	if (!cs_fleet_hunt_id_valid(hunt)) {
+	if (!cs_fleet_hunt_id_ok(hunt)) {
 		snprintf(j->errmsg, sizeof(j->errmsg), "not a hunt id");
 		return CS_ERR_INVALID;
 	}
@@ -585,7 +571,7 @@ int cs_fleet_journal_end(struct cs_fleet_journal *j, const char *hunt, int64_t r
 	const struct hunt_ent *e;
 	struct hunt_ent p;
 
-	if (!cs_fleet_hunt_id_valid(hunt) || !state || !state_word_ok(state, strlen(state)) ||
+	if (!cs_fleet_hunt_id_ok(hunt) || !state || !state_word_ok(state, strlen(state)) ||
 	    run < 1 || run > RUN_MAX) {
 		snprintf(j->errmsg, sizeof(j->errmsg),
 		         "journal end: not a hunt id, run or state ([a-z]{1,16})");

@@ -194,7 +194,7 @@ static int load_drops(struct cs_fleet_spool *sp)
 		*sp1 = '\0';
 		errno = 0;
 		n = strtoull(sp1 + 1, &end, 10);
-		if (errno || *end || end == sp1 + 1 || !cs_fleet_hunt_id_valid(p))
+		if (errno || *end || end == sp1 + 1 || !cs_fleet_hunt_id_ok(p))
 			continue;
 		rc = drop_add(sp, p, n);
 		if (rc)
@@ -237,7 +237,7 @@ static int parse_head(const char *buf, size_t n, struct head *h)
 	if (sscanf(line, MAGIC " %c %64s %llu %llu %llu %8s%n", &flag, h->hunt, &sl, &ml, &dl, crc,
 	           &used) != 6 ||
 	    (size_t)used != ll || (flag != 'd' && flag != 's') ||
-	    !cs_fleet_hunt_id_valid(h->hunt) || sl < 1 || sl > NAME_MAX_BYTES || ml < 1 ||
+	    !cs_fleet_hunt_id_ok(h->hunt) || sl < 1 || sl > NAME_MAX_BYTES || ml < 1 ||
 	    ml > NAME_MAX_BYTES || dl > CS_FLEET_SPOOL_MAX_DATA || strlen(crc) != 8)
 		return 0;
 	h->is_detail = flag == 'd';
@@ -557,7 +557,7 @@ int cs_fleet_spool_put(struct cs_fleet_spool *sp, const char *hunt, int is_detai
 	uLong crc;
 	int rc;
 
-	if (!cs_fleet_hunt_id_valid(hunt) || sl < 1 || sl > NAME_MAX_BYTES || ml < 1 ||
+	if (!cs_fleet_hunt_id_ok(hunt) || sl < 1 || sl > NAME_MAX_BYTES || ml < 1 ||
 	    ml > NAME_MAX_BYTES || strpbrk(subject, " \n") || strpbrk(msgid, " \n") ||
 	    (len && !data)) {
 		snprintf(sp->errmsg, sizeof(sp->errmsg),

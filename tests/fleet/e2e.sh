@@ -164,21 +164,25 @@ collect
 ok "a hunt by label reaches only that label's hosts"
 
 # --- Another host's credentials -------------------------------------------
-sed -e "s/^host=.*/host=hostA/" "$W/fleet/agents/hostB.conf" >"$W/liar.conf"
+# (paths in an agent configuration are relative to its folder)
+sed -e "s/^host=.*/host=hostA/" "$W/fleet/agents/hostB.conf" >"$W/fleet/agents/liar.conf"
 H4=$(cs fleet hunt $F --host hostA --sweep files)
 set +e
-timeout 60 "$CS" agent --config "$W/liar.conf" --root "$W/hosts/hostB" \
+timeout 60 "$CS" agent --config "$W/fleet/agents/liar.conf" --root "$W/hosts/hostB" \
 	--state-dir "$W/state/liar" --once --wait 5 >"$W/liar.log" 2>&1
 set -e
 collect
 [ "$(status_of "$H4" hostA)" = "not-seen 0" ] || fail "hostB spoke for hostA: $(status_of "$H4" hostA)"
+grep -q "Permissions Violation\|not permitted\|NOT_PERMITTED\|Not Permitted" "$W/liar.log" ||
+	fail "the liar was not refused by the server: $(tail -3 "$W/liar.log")"
 ok "an agent with hostB's key cannot speak for hostA"
 
 # --- kill -9 of an agent mid-hunt -----------------------------------------
 # A slow hunt: many files read at a low rate.
 for i in $(seq 1 200); do head -c 65536 /dev/urandom >"$W/hosts/hostB/home/user/blob$i"; done
 H5=$(cs fleet hunt $F --host hostB --sweep files --max-rate 1)
-agent hostB >>"$W/agentB.log" 2>&1 &
+"$CS" agent --config "$W/fleet/agents/hostB.conf" --root "$W/hosts/hostB" \
+	--state-dir "$W/state/hostB" >>"$W/agentB.log" 2>&1 &
 apid=$!
 pids+=("$apid")
 for t in $(seq 1 100); do
@@ -205,12 +209,14 @@ for h in hostA hostB hostC hostD; do
 done
 H6=$(cs fleet hunt $F --all --sweep files)
 before=$(psql_n "select count(*) from finding")
-cs fleet collect $F 2>>"$W/collector.log" &
+"$CS" --quiet fleet collect $F 2>>"$W/collector.log" &
 cpid=$!
 pids+=("$cpid")
-agent hostA --once >>"$W/agentA.log" 2>&1 &
+"$CS" agent --config "$W/fleet/agents/hostA.conf" --root "$W/hosts/hostA" \
+	--state-dir "$W/state/hostA" --once >>"$W/agentA.log" 2>&1 &
 a1=$!
-agent hostC --once >>"$W/agentC.log" 2>&1 &
+"$CS" agent --config "$W/fleet/agents/hostC.conf" --root "$W/hosts/hostC" \
+	--state-dir "$W/state/hostC" --once >>"$W/agentC.log" 2>&1 &
 a2=$!
 sleep 0.5
 leader=$(python3 -c "
@@ -275,4 +281,28 @@ H9=$(cs fleet hunt $F --host hostB --sweep files)
 agent hostB --once >>"$W/agentB.log" 2>&1 || true
 grep -q "expired" "$W/agentB.log" || fail "an expired bundle was not refused"
 ok "an expired bundle is refused"
+# --- A full results stream: reported, kept, delivered later --------------
+URLS2=$("$NATS" start "$W/nats2" 1 "$W/fleet/nats-auth.conf")
+cs fleet setup $F --servers "$URLS2" --replicas 1 --results-max 8K
+cs --db "$OPDB" fleet publish $F --servers "$URLS2"
+H10=$(cs fleet hunt $F --servers "$URLS2" --host hostA --sweep files)
+full_agent() {
+	"$CS" agent --config "$W/fleet/agents/hostA.conf" --root "$W/hosts/hostA" \
+		--state-dir "$W/state/hostA-full" --servers "$URLS2" --once --wait 4 >>"$W/full.log" 2>&1
+}
+set +e
+full_agent
+rc=$?
+set -e
+[ $rc -eq 2 ] || fail "the agent with a full stream exited $rc (want 2: results left in the spool)"
+grep -q "results stream is full" "$W/full.log" || fail "the agent did not say the stream is full"
+"$CS" fleet status $F --servers "$URLS2" "$H10" >"$W/full-status.txt" || true
+grep -q "FULL" "$W/full-status.txt" || fail "fleet status does not say the stream is full: $(head -2 "$W/full-status.txt")"
+for t in 1 2 3 4 5 6 7 8; do
+	cs fleet collect $F --servers "$URLS2" --idle-exit 2 2>>"$W/collector.log"
+	full_agent && break
+done
+cs fleet collect $F --servers "$URLS2" --idle-exit 2 2>>"$W/collector.log"
+[ "$(status_of "$H10" hostA)" = "done 31" ] || fail "after the full stream: $(status_of "$H10" hostA)"
+ok "a full results stream is reported, the results wait in the spool and arrive once it drains"
 echo "PASS"

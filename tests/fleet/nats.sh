@@ -9,6 +9,7 @@
 #   nats.sh stop DIR                 stop every node (SIGTERM, then SIGKILL)
 #   nats.sh kill DIR I               kill -9 node I (1-based)
 #   nats.sh restart DIR I            start node I again with its store
+#   nats.sh reload DIR AUTH.conf     new authorization fragment, every node reloads it
 #   nats.sh urls DIR                 the client URLs, comma separated
 #   nats.sh pid DIR I                node I's process id
 #   nats.sh node-of DIR NAME         the index of the node whose server_name is NAME
@@ -85,15 +86,17 @@ start)
 			echo "pid_file: \"$dir/n$i.srvpid\""
 			echo "log_file: \"$dir/n$i.log\""
 			echo "max_payload: 1MB"
-			echo "jetstream { store_dir: \"$dir/js$i\", max_file_store: 2G, max_memory_store: 64M }"
+			echo "jetstream { store_dir: \"$dir/js$i\", max_file_store: 10G, max_memory_store: 64M }"
 			if [ "$n" -gt 1 ]; then
 				echo "cluster { name: csfleet, listen: 127.0.0.1:$c, routes: [ $routes ] }"
 			fi
-			[ -n "$auth" ] && echo "include \"$(realpath "$auth")\""
+			# nats-server 2.9 resolves an include against the
+			# configuration's folder, and runs as nobody: a copy beside it.
+			[ -z "$auth" ] || echo "include \"auth.conf\""
 		} >"$dir/n$i.conf"
 		echo "$p" >"$dir/n$i.port"
 		echo "$m" >"$dir/n$i.mport"
-		[ -z "$auth" ] || chmod 0644 "$auth"
+		[ -z "$auth" ] || { cp "$auth" "$dir/auth.conf" && chmod 0644 "$dir/auth.conf"; }
 		if [ "$(id -u)" -eq 0 ]; then
 			touch "$dir/n$i.log"
 			chown -R nobody:nogroup "$dir/js$i" "$dir/n$i.log" "$dir"
@@ -122,6 +125,13 @@ node-of)
 kill)
 	kill -9 "$(cat "$dir/n$3.pid")" 2>/dev/null || true
 	wait "$(cat "$dir/n$3.pid")" 2>/dev/null || true
+	;;
+reload)
+	# After the fleet folder's auth fragment changed (enroll, rotate).
+	cp "$3" "$dir/auth.conf"
+	chmod 0644 "$dir/auth.conf"
+	n=$(cat "$dir/nodes")
+	for i in $(seq 1 "$n"); do kill -HUP "$(cat "$dir/n$i.pid")" 2>/dev/null || true; done
 	;;
 restart)
 	start_node "$3"

@@ -67,9 +67,9 @@ static void test_start_end_reopen(void **state)
 	assert_int_equal(cs_fleet_journal_start(j, "x/../y", &run), CS_ERR_INVALID);
 	assert_int_equal(cs_fleet_journal_end(j, "h2", 1, "Done"), CS_ERR_INVALID);
 	assert_int_equal(cs_fleet_journal_end(j, "h2", 0, "done"), CS_ERR_INVALID);
-	assert_true(cs_fleet_hunt_id_valid(
+	assert_true(cs_fleet_hunt_id_ok(
 	        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
-	assert_false(cs_fleet_hunt_id_valid(
+	assert_false(cs_fleet_hunt_id_ok(
 	        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
 	cs_fleet_journal_close(j);
 	cs_test_rmtree(dir);
