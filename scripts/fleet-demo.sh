@@ -48,10 +48,10 @@ urls=$("$nats" prepare "$out/nats" 3)
 pg=$("$pgsh" start "$out/pg")
 export CHAINSWEEP_FLEET_PG=$pg
 F="--dir $out/fleet"
-"$cs" --quiet fleet init $F
+"$cs" --quiet fleet init $F >"$out/enroll.log"
 hosts=()
 for i in $(seq 1 "$NAGENTS"); do hosts+=("$(host_name "$i")"); done
-"$cs" --quiet fleet enroll $F --servers "$urls" "${hosts[@]}" ws-99
+"$cs" --quiet fleet enroll $F --servers "$urls" "${hosts[@]}" ws-99 >>"$out/enroll.log"
 echo "$urls" >"$out/fleet/servers"
 "$nats" start "$out/nats" 3 "$out/fleet/nats-auth.conf" >/dev/null
 "$cs" --quiet fleet setup $F --replicas 3
