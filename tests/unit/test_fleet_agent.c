@@ -1,0 +1,327 @@
+/* The agent's loop against a real NATS server on loopback (one node,
+ * tests/fleet/nats.sh), with what an attacker who can write the bucket
+ * would put there: an unsigned manifest, a bundle chunk changed after
+ * signing, a hunt document changed after signing, a hunt signed by
+ * another key. Each must be refused and reported in the hunt's status on
+ * the RESULTS stream; a genuine hunt must run (a real child sweep of a
+ * small folder holding a planted file) and report its finding. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "chainsweep/error.h"
+#include "chainsweep/fleet.h"
+#include "chainsweep/fleet_sign.h"
+#include "chainsweep/fleet_wire.h"
+#include "chainsweep/intel.h"
+#include "chainsweep/store.h"
+#include "testutil.h"
+
+static char g_dir[PATH_MAX], g_script[PATH_MAX], g_url[256], *g_tmp;
+static const char *g_servers[1];
+static char g_sec[PATH_MAX], g_pub[PATH_MAX], g_sec2[PATH_MAX], g_pub2[PATH_MAX];
+static char g_pubtext[CS_FLEET_PUBTEXT_MAX], g_bundle[PATH_MAX];
+static struct cs_fleet_bus *g_op;
+
+static int sh(const char *fmt, ...)
+{
+	char cmd[4 * PATH_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	return system(cmd);
+}
+
+/* A case with one sha256 indicator, exported as a bundle. */
+static int make_bundle(void)
+{
+	struct cs_store *st = NULL;
+	char intel[PATH_MAX], db[PATH_MAX];
+	int rc;
+
+	snprintf(intel, sizeof(intel), "%s/hashes.txt", g_tmp);
+	snprintf(db, sizeof(db), "%s/op.db", g_tmp);
+	snprintf(g_bundle, sizeof(g_bundle), "%s/bundle.db", g_tmp);
+	/* sha256 of "planted\n" */
+	if (sh("printf 'planted\\n' | sha256sum | cut -d' ' -f1 > '%s'", intel) != 0)
+		return -1;
+	if (sh("'%s' --quiet --db '%s' intel import '%s' >/dev/null 2>&1", getenv("CS_EXE"), db,
+	       intel) != 0)
+		return -1;
+	rc = cs_store_open(db, &st);
+	if (rc == CS_OK)
+		rc = cs_store_export_intel(st, g_bundle);
+	if (st)
+		cs_store_close(st);
+	return rc;
+}
+
+static int setup(void **state)
+{
+	const char *src = getenv("CS_SOURCE_DIR"), *build = getenv("CS_BUILD_DIR");
+	struct cs_fleet_bus_opts o = { 0 };
+	struct cs_fleet_setup su = { 0 };
+	char cmd[2 * PATH_MAX], err[512];
+	FILE *p;
+
+	(void)state;
+	if (!getenv("CS_EXE"))
+		return -1;
+	g_tmp = cs_test_tmpdir();
+	snprintf(g_script, sizeof(g_script), "%s/tests/fleet/nats.sh", src ? src : ".");
+	snprintf(g_dir, sizeof(g_dir), "%s/fleet-test/agent-%d", build ? build : ".", (int)getpid());
+	sh("rm -rf '%s'", g_dir);
+	snprintf(cmd, sizeof(cmd), "'%s' start '%s' 1", g_script, g_dir);
+	p = popen(cmd, "r");
+	if (!p || !fgets(g_url, sizeof(g_url), p)) {
+		if (p)
+			pclose(p);
+		return -1;
+	}
+	if (pclose(p) != 0)
+		return -1;
+	g_url[strcspn(g_url, "\n")] = '\0';
+	g_servers[0] = g_url;
+	snprintf(g_sec, sizeof(g_sec), "%s/fleet.key", g_tmp);
+	snprintf(g_pub, sizeof(g_pub), "%s/fleet.pub", g_tmp);
+	snprintf(g_sec2, sizeof(g_sec2), "%s/other.key", g_tmp);
+	snprintf(g_pub2, sizeof(g_pub2), "%s/other.pub", g_tmp);
+	if (cs_fleet_keygen(g_sec, g_pub, err, sizeof(err)) != CS_OK ||
+	    cs_fleet_keygen(g_sec2, g_pub2, err, sizeof(err)) != CS_OK ||
+	    cs_fleet_pubkey_load(g_pub, g_pubtext, err, sizeof(err)) != CS_OK)
+		return -1;
+	if (make_bundle() != CS_OK)
+		return -1;
+	o.servers = g_servers;
+	o.nservers = 1;
+	o.name = "op";
+	if (cs_fleet_bus_connect(&o, &g_op, err, sizeof(err)) != CS_OK)
+		return -1;
+	su.replicas = 1;
+	su.results_max_bytes = 64 << 20;
+	su.ack_wait_ms = 2000;
+	return cs_fleet_bus_setup(g_op, &su, err, sizeof(err)) == CS_OK ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	cs_fleet_bus_close(g_op);
+	sh("'%s' stop '%s'", g_script, g_dir);
+	sh("rm -rf '%s'", g_dir);
+	cs_test_rmtree(g_tmp);
+	free(g_tmp);
+	return 0;
+}
+
+/* A host folder holding the planted file (or not). */
+static void make_root(const char *name, int planted, char *root, size_t len)
+{
+	snprintf(root, len, "%s/%s", g_tmp, name);
+	mkdir(root, 0755);
+	assert_int_equal(sh("printf 'ordinary\\n' > '%s/a.txt'", root), 0);
+	if (planted)
+		assert_int_equal(sh("printf 'planted\\n' > '%s/b.bin'", root), 0);
+}
+
+static void run_agent(const char *host, const char *root)
+{
+	struct cs_fleet_agent_cfg c = { 0 };
+	volatile sig_atomic_t stop = 0;
+	char state[PATH_MAX], err[512];
+
+	snprintf(state, sizeof(state), "%s/state-%s", g_tmp, host);
+	c.host = host;
+	c.servers = g_servers;
+	c.nservers = 1;
+	c.fleet_pub = g_pubtext;
+	c.state_dir = state;
+	c.exe = getenv("CS_EXE");
+	c.root = root;
+	c.poll_s = 600;
+	c.once = 1;
+	c.once_wait_ms = 10000;
+	assert_int_equal(cs_fleet_agent_run(&c, &stop, NULL, NULL, err, sizeof(err)), CS_OK);
+}
+
+/* The statuses and the finding count the RESULTS stream holds for one
+ * host and hunt (everything else drained and acknowledged). */
+struct seen {
+	char state[32];
+	char detail[512];
+	int findings;
+};
+
+static void collect(const char *host, const char *hunt, struct seen *s)
+{
+	struct cs_fleet_msg_in in;
+	struct cs_fleet_msg m;
+	char err[512];
+
+	memset(s, 0, sizeof(*s));
+	while (cs_fleet_bus_fetch(g_op, 1500, &in, err, sizeof(err)) == CS_OK) {
+		if (cs_fleet_wire_decode((const char *)in.data, in.len, &m, err, sizeof(err)) ==
+		    CS_OK) {
+			if (strcmp(m.host, host) == 0 && strcmp(m.hunt, hunt) == 0) {
+				if (m.type == CS_FLEET_MSG_FINDING)
+					s->findings++;
+				if (m.type == CS_FLEET_MSG_STATUS &&
+				    strcmp(m.status.state, "running") != 0) {
+					snprintf(s->state, sizeof(s->state), "%s", m.status.state);
+					snprintf(s->detail, sizeof(s->detail), "%s",
+						 m.status.detail ? m.status.detail : "");
+				}
+			}
+			cs_fleet_msg_free(&m);
+		}
+		cs_fleet_bus_ack(g_op, &in, err, sizeof(err));
+		cs_fleet_bus_msg_free(&in);
+	}
+}
+
+static void publish_bundle(void)
+{
+	char err[512];
+
+	assert_int_equal(cs_fleet_publish_bundle(g_op, g_sec, g_bundle, 1,
+						 (int64_t)time(NULL) + 3600, err, sizeof(err)),
+			 CS_OK);
+}
+
+static void put_hunt(const char *seckey, const char *id, const char *host)
+{
+	char doc[1024], err[512];
+	int64_t exp = (int64_t)time(NULL) + 3600;
+
+	snprintf(doc, sizeof(doc),
+		 "{\"id\":\"%s\",\"expires\":%lld,\"state\":\"active\","
+		 "\"targets\":{\"hosts\":[\"%s\"]},\"sweeps\":[\"files\"],"
+		 "\"limits\":{\"max_runtime\":60},\"bundle\":1}",
+		 id, (long long)exp, host);
+	assert_int_equal(cs_fleet_put_hunt(g_op, seckey, id, exp, doc, strlen(doc), err,
+					   sizeof(err)),
+			 CS_OK);
+}
+
+/* Flip one byte of a key's value, far from its signature lines. */
+static void tamper(const char *key, size_t from_end)
+{
+	unsigned char *data = NULL;
+	size_t len = 0;
+	char err[512];
+
+	assert_int_equal(cs_fleet_bus_kv_get(g_op, key, &data, &len, err, sizeof(err)), CS_OK);
+	assert_true(len > from_end);
+	data[len - from_end] ^= 0x01;
+	assert_int_equal(cs_fleet_bus_kv_put(g_op, key, data, len, err, sizeof(err)), CS_OK);
+	free(data);
+}
+
+static void test_genuine_hunt_runs(void **state)
+{
+	struct seen s;
+	char root[PATH_MAX];
+
+	(void)state;
+	publish_bundle();
+	put_hunt(g_sec, "h-ok", "good");
+	make_root("good", 1, root, sizeof(root));
+	run_agent("good", root);
+	collect("good", "h-ok", &s);
+	assert_string_equal(s.state, "done");
+	assert_int_equal(s.findings, 1);
+}
+
+static void test_hunt_signed_by_another_key(void **state)
+{
+	struct seen s;
+	char root[PATH_MAX];
+
+	(void)state;
+	publish_bundle();
+	put_hunt(g_sec2, "h-other", "h2");
+	make_root("h2", 1, root, sizeof(root));
+	run_agent("h2", root);
+	collect("h2", "h-other", &s);
+	assert_string_equal(s.state, "refused");
+	assert_non_null(strstr(s.detail, "hunt refused"));
+	assert_int_equal(s.findings, 0);
+}
+
+static void test_tampered_hunt(void **state)
+{
+	struct seen s;
+	char root[PATH_MAX];
+
+	(void)state;
+	publish_bundle();
+	put_hunt(g_sec, "h-tamper", "h3");
+	tamper("hunt.h-tamper", 5); /* inside the JSON payload */
+	make_root("h3", 1, root, sizeof(root));
+	run_agent("h3", root);
+	collect("h3", "h-tamper", &s);
+	assert_string_equal(s.state, "refused");
+	assert_non_null(strstr(s.detail, "hunt refused"));
+	assert_int_equal(s.findings, 0);
+}
+
+static void test_unsigned_manifest(void **state)
+{
+	static const char man[] = "{\"version\":1,\"size\":10,\"sha256\":\"00\",\"chunks\":1}";
+	struct seen s;
+	char root[PATH_MAX], err[512];
+
+	(void)state;
+	publish_bundle();
+	assert_int_equal(cs_fleet_bus_kv_put(g_op, "intel.manifest", man, strlen(man), err,
+					     sizeof(err)),
+			 CS_OK);
+	put_hunt(g_sec, "h-unsigned", "h4");
+	make_root("h4", 1, root, sizeof(root));
+	run_agent("h4", root);
+	collect("h4", "h-unsigned", &s);
+	assert_string_equal(s.state, "refused");
+	assert_non_null(strstr(s.detail, "unsigned"));
+	assert_int_equal(s.findings, 0);
+}
+
+static void test_tampered_chunk(void **state)
+{
+	struct seen s;
+	char root[PATH_MAX];
+
+	(void)state;
+	publish_bundle();
+	tamper("intel.1.0", 100); /* the manifest still signs the old bytes */
+	put_hunt(g_sec, "h-chunk", "h5");
+	make_root("h5", 1, root, sizeof(root));
+	run_agent("h5", root);
+	collect("h5", "h-chunk", &s);
+	assert_string_equal(s.state, "refused");
+	assert_non_null(strstr(s.detail, "tampered"));
+	assert_int_equal(s.findings, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_genuine_hunt_runs),
+		cmocka_unit_test(test_hunt_signed_by_another_key),
+		cmocka_unit_test(test_tampered_hunt),
+		cmocka_unit_test(test_unsigned_manifest),
+		cmocka_unit_test(test_tampered_chunk),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
