@@ -41,7 +41,7 @@ start_node() {
 wait_healthy() {
 	local i=$1 mport t
 	mport=$(cat "$dir/n$i.mport")
-	for t in $(seq 1 100); do
+	for t in $(seq 1 300); do
 		if python3 -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:$mport/healthz', timeout=1)" 2>/dev/null; then
 			return 0
 		fi
@@ -52,7 +52,7 @@ wait_healthy() {
 		fi
 		sleep 0.1
 	done
-	echo "nats.sh: node $i not healthy after 10 s" >&2
+	echo "nats.sh: node $i not healthy after 30 s" >&2
 	return 1
 }
 

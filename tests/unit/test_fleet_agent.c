@@ -32,6 +32,7 @@ static char g_sec[PATH_MAX], g_pub[PATH_MAX], g_sec2[PATH_MAX], g_pub2[PATH_MAX]
 static char g_pubtext[CS_FLEET_PUBTEXT_MAX], g_bundle[PATH_MAX];
 static struct cs_fleet_bus *g_op;
 
+static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int sh(const char *fmt, ...)
 {
 	char cmd[4 * PATH_MAX];
