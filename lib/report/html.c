@@ -494,13 +494,26 @@ nomem:
 
 static void checked_against(struct hw *w);
 
+
+/* A host of a fleet hunt that never answered (the fleet snapshot records it
+ * as a sweep whose only gap is "not-answered"; docs/fleet.md). */
+static int not_answered(const struct cs_host_coverage *c)
+{
+	size_t i;
+
+	for (i = 0; c && i < c->ngaps; i++)
+		if (strncmp(c->gaps[i], "not-answered", 12) == 0)
+			return 1;
+	return 0;
+}
+
 static int summary(struct hw *w)
 {
 	const struct cs_report *r = w->g.r;
 	const struct cs_rpt *g = &w->g;
 	uint64_t kinds[5] = {0, 0, 0, 0, 0}, wl = 0, nocamp = 0, sigma = 0;
 	const char **camps = NULL;
-	size_t ncamps = 0, i, j, incomplete = 0, covered = 0;
+	size_t ncamps = 0, i, j, incomplete = 0, covered = 0, unanswered = 0;
 	int rc;
 
 	for (i = 0; i < r->nfindings; i++) {
@@ -520,7 +533,10 @@ static int summary(struct hw *w)
 	}
 	for (i = 0; i < g->nhosts; i++) {
 		covered += g->hosts[i].cov != NULL;
-		incomplete += g->hosts[i].cov && g->hosts[i].cov->incomplete;
+		if (not_answered(g->hosts[i].cov))
+			unanswered++;
+		else
+			incomplete += g->hosts[i].cov && g->hosts[i].cov->incomplete;
 	}
 	put(w, "<section id=\"summary\">\n<h2>Summary</h2>\n");
 	if (r->nfindings) {
@@ -547,22 +563,37 @@ static int summary(struct hw *w)
 		}
 		put(w, ".</p>\n");
 	}
+	if (unanswered) {
+		pf(w,
+		   "<p><span class=\"badge inc\">NO ANSWER</span> %zu host%s the hunt expected "
+		   "did not answer: ",
+		   unanswered, plural(unanswered));
+		for (i = 0, j = 0; i < g->nhosts; i++) {
+			if (!not_answered(g->hosts[i].cov))
+				continue;
+			put(w, j++ ? ", " : "");
+			esc(w, g->hosts[i].name);
+		}
+		pf(w, ". %s not counted as clean.</p>\n", unanswered == 1 ? "It is" : "They are");
+	}
 	if (incomplete) {
 		pf(w,
 		   "<p><span class=\"badge inc\">INCOMPLETE</span> The sweep did not cover "
 		   "everything on %zu host%s: ",
 		   incomplete, plural(incomplete));
 		for (i = 0, j = 0; i < g->nhosts; i++) {
-			if (!g->hosts[i].cov || !g->hosts[i].cov->incomplete)
+			if (!g->hosts[i].cov || !g->hosts[i].cov->incomplete ||
+			    not_answered(g->hosts[i].cov))
 				continue;
 			put(w, j++ ? ", " : "");
 			esc(w, g->hosts[i].name);
 		}
 		put(w, " (see <a href=\"#coverage\">coverage</a>). What was not read cannot be "
 		       "called clean.</p>\n");
-	} else if (covered) {
-		put(w, "<p>Every sweep covered what it set out to read (see "
-		       "<a href=\"#coverage\">coverage</a>).</p>\n");
+	} else if (covered > unanswered) {
+		pf(w, "<p>Every sweep%s covered what it set out to read (see "
+		      "<a href=\"#coverage\">coverage</a>).</p>\n",
+		   unanswered ? " of the hosts that answered" : "");
 	}
 	if (r->nfindings) {
 		put(w, "<ul class=\"kinds\">\n");

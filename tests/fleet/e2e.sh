@@ -175,7 +175,9 @@ collect
 [ "$(status_of "$H4" hostA)" = "not-seen 0" ] || fail "hostB spoke for hostA: $(status_of "$H4" hostA)"
 grep -q "Permissions Violation\|not permitted\|NOT_PERMITTED\|Not Permitted" "$W/liar.log" ||
 	fail "the liar was not refused by the server: $(tail -3 "$W/liar.log")"
-ok "an agent with hostB's key cannot speak for hostA"
+cs fleet report "$H4" --out "$W/report4" >/dev/null || true
+grep -q "NO ANSWER" "$W/report4/report.html" || fail "the fleet report does not say hostA did not answer"
+ok "an agent with hostB's key cannot speak for hostA; the report lists hostA as not answered"
 
 # --- kill -9 of an agent mid-hunt -----------------------------------------
 # A slow hunt: many files read at a low rate.
