@@ -552,12 +552,15 @@ static int on_progress(void *ud, const struct cs_fleet_progress *h)
 		       (unsigned long long)h->dropped, (long long)h->last_msg_ms);
 		return 0;
 	}
-	printf("  %-24s %-11s %6llu finding%s%s%s%s\n", h->host,
+	printf("  %-24s %-11s %6llu finding%s", h->host,
 	       h->findings && strcmp(h->state, "not-seen") ? "HIT" : h->state,
-	       (unsigned long long)h->findings, h->findings == 1 ? " " : "s",
-	       h->last_msg_ms ? "  last " : "",
-	       h->last_msg_ms ? cli_time_ms(h->last_msg_ms, t, sizeof(t)) : "",
-	       h->detail && *h->detail ? "" : "");
+	       (unsigned long long)h->findings, h->findings == 1 ? " " : "s");
+	if (h->dropped)
+		printf(" (+%llu not sent: the per-host cap or a full spool)",
+		       (unsigned long long)h->dropped);
+	if (h->last_msg_ms)
+		printf("  last %s", cli_time_ms(h->last_msg_ms, t, sizeof(t)));
+	putchar('\n');
 	if (h->detail && *h->detail)
 		printf("  %-24s   %s\n", "", h->detail);
 	return 0;

@@ -251,6 +251,17 @@ dups=$(psql_n "select count(*) from (select host, location, ind_value from findi
 [ $((after - before)) -eq 120 ] || fail "findings: $before -> $after (want +120)"
 ok "collector and stream leader killed mid-hunt: every finding once ($before -> $after)"
 
+# --- The per-host result cap ------------------------------------------------
+H11=$(cs fleet hunt $F --host hostC --sweep files --max-findings 5)
+agent hostC --once >>"$W/agentC.log" 2>&1 || fail "agent hostC (capped hunt)"
+collect
+[ "$(status_of "$H11" hostC)" = "done 5" ] || fail "capped hunt: $(status_of "$H11" hostC)"
+set +e
+cs fleet status "$H11" >"$W/cap.txt"
+set -e
+grep -q "+26 not sent" "$W/cap.txt" || fail "the cap is not reported: $(cat "$W/cap.txt")"
+ok "a host over its result cap sends the first 5 findings and reports the 26 others"
+
 # --- Bundles refused ---------------------------------------------------------
 # Signed by another key: a second fleet folder's key, the same operator.
 cp "$W/fleet/operator.nk" "$W/stranger/f/operator.nk"

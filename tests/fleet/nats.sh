@@ -41,7 +41,7 @@ start_node() {
 wait_healthy() {
 	local i=$1 mport t
 	mport=$(cat "$dir/n$i.mport")
-	for t in $(seq 1 300); do
+	for t in $(seq 1 600); do
 		if python3 -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:$mport/healthz', timeout=1)" 2>/dev/null; then
 			return 0
 		fi
@@ -52,7 +52,7 @@ wait_healthy() {
 		fi
 		sleep 0.1
 	done
-	echo "nats.sh: node $i not healthy after 30 s" >&2
+	echo "nats.sh: node $i not healthy after 60 s" >&2
 	return 1
 }
 
@@ -88,7 +88,9 @@ start)
 			echo "max_payload: 1MB"
 			echo "jetstream { store_dir: \"$dir/js$i\", max_file_store: 10G, max_memory_store: 64M }"
 			if [ "$n" -gt 1 ]; then
-				echo "cluster { name: csfleet, listen: 127.0.0.1:$c, routes: [ $routes ] }"
+				# A name of its own: a cluster of another test whose port
+				# was reused can never be joined.
+				echo "cluster { name: cs$(echo "$dir" | md5sum | cut -c1-10), listen: 127.0.0.1:$c, routes: [ $routes ] }"
 			fi
 			# nats-server 2.9 resolves an include against the
 			# configuration's folder, and runs as nobody: a copy beside it.
