@@ -410,6 +410,26 @@ static int has_sweep(json_t *sweeps, const char *name)
 	return 0;
 }
 
+/* A hunt this host will not run (again): expired, stopped, or not addressed
+ * to it. A run the agent had started and not finished (it was killed) is
+ * reported incomplete, with `why`; the journal's end keeps the hunt from
+ * being looked at again. */
+static void close_hunt(struct agent *a, const char *id, enum cs_fleet_hunt_state jstate,
+		       int64_t last_run, const char *end, const char *why)
+{
+	struct cs_fleet_status st;
+
+	if (jstate == CS_FLEET_HUNT_STARTED && why) {
+		memset(&st, 0, sizeof(st));
+		st.state = "incomplete";
+		st.detail = why;
+		st.finished_ms = wall_ms();
+		send_status(a, id, last_run, INT32_MAX, &st);
+	}
+	if (cs_fleet_journal_end(a->journal, id, last_run, end) != CS_OK)
+		say(a, "hunt %s: %s", id, cs_fleet_journal_errmsg(a->journal));
+}
+
 /* One hunt from the index: everything up to and including its journal
  * end. */
 static void handle_hunt(struct agent *a, const char *id)
@@ -443,14 +463,8 @@ static void handle_hunt(struct agent *a, const char *id)
 		snprintf(err, sizeof(err), "signed for %s %s, found under %s", s.kind, s.id, id);
 	}
 	if (v == CS_FLEET_EXPIRED) {
-		if (jstate == CS_FLEET_HUNT_STARTED) {
-			memset(&st, 0, sizeof(st));
-			st.state = "incomplete";
-			st.detail = "the hunt expired before this host could finish it";
-			st.finished_ms = wall_ms();
-			send_status(a, id, last_run, INT32_MAX, &st);
-		}
-		cs_fleet_journal_end(a->journal, id, last_run, "expired");
+		close_hunt(a, id, jstate, last_run, "expired",
+			   "the hunt expired before this host could finish it");
 		goto out;
 	}
 	if (v != CS_FLEET_OK) {
@@ -464,18 +478,11 @@ static void handle_hunt(struct agent *a, const char *id)
 	}
 	state = json_string_value(json_object_get(doc, "state"));
 	if (state && strcmp(state, "stopped") == 0) {
-		if (jstate == CS_FLEET_HUNT_STARTED) {
-			memset(&st, 0, sizeof(st));
-			st.state = "incomplete";
-			st.detail = "stopped by the operator";
-			st.finished_ms = wall_ms();
-			send_status(a, id, last_run, INT32_MAX, &st);
-		}
-		cs_fleet_journal_end(a->journal, id, last_run, "stopped");
+		close_hunt(a, id, jstate, last_run, "stopped", "stopped by the operator");
 		goto out;
 	}
 	if (!targeted(a, json_object_get(doc, "targets"))) {
-		cs_fleet_journal_end(a->journal, id, 0, "not-targeted");
+		close_hunt(a, id, jstate, last_run, "untargeted", NULL);
 		goto out;
 	}
 	need = json_integer_value(json_object_get(doc, "bundle"));

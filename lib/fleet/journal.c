@@ -227,7 +227,9 @@ static int apply_line(struct cs_fleet_journal *j, const char *s, size_t n, int *
 		return 0;
 	memcpy(id, f[1], fl[1]);
 	id[fl[1]] = '\0';
-	if (!cs_fleet_hunt_id_ok(id) || !parse_num(f[2], fl[2], &run) || run < 1 ||
+	/* An end may have run 0: a hunt this host never ran (not addressed
+	 * to it, stopped or expired first). */
+	if (!cs_fleet_hunt_id_ok(id) || !parse_num(f[2], fl[2], &run) || run < !end ||
 	    run > RUN_MAX || !parse_num(f[k - 1], fl[k - 1], &epoch))
 		return 0;
 	if (end && !state_word_ok(f[3], fl[3]))
@@ -572,7 +574,7 @@ int cs_fleet_journal_end(struct cs_fleet_journal *j, const char *hunt, int64_t r
 	struct hunt_ent p;
 
 	if (!cs_fleet_hunt_id_ok(hunt) || !state || !state_word_ok(state, strlen(state)) ||
-	    run < 1 || run > RUN_MAX) {
+	    run < 0 || run > RUN_MAX) {
 		snprintf(j->errmsg, sizeof(j->errmsg),
 		         "journal end: not a hunt id, run or state ([a-z]{1,16})");
 		return CS_ERR_INVALID;

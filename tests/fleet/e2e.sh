@@ -161,6 +161,8 @@ collect
 [ -z "$(status_of "$H3" hostB)" ] || fail "hostB is not in the finance hunt"
 [ "$(psql_n "select count(*) from sweep where hunt='$H3' and host='hostB'")" = 0 ] ||
 	fail "hostB ran a hunt for another label"
+grep -q "^end $H3 0 untargeted " "$W/state/hostB/journal" ||
+	fail "hostB's journal does not close the hunt it was not addressed"
 ok "a hunt by label reaches only that label's hosts"
 
 # --- Another host's credentials -------------------------------------------

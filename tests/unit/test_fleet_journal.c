@@ -66,7 +66,16 @@ static void test_start_end_reopen(void **state)
 	assert_int_equal(cs_fleet_journal_start(j, "", &run), CS_ERR_INVALID);
 	assert_int_equal(cs_fleet_journal_start(j, "x/../y", &run), CS_ERR_INVALID);
 	assert_int_equal(cs_fleet_journal_end(j, "h2", 1, "Done"), CS_ERR_INVALID);
-	assert_int_equal(cs_fleet_journal_end(j, "h2", 0, "done"), CS_ERR_INVALID);
+	assert_int_equal(cs_fleet_journal_end(j, "h2", -1, "done"), CS_ERR_INVALID);
+	/* A hunt this host never ran (not addressed to it) ends with run 0,
+	 * survives a reopen, and is not started afterwards. */
+	assert_int_equal(cs_fleet_journal_end(j, "h-never", 0, "untargeted"), CS_OK);
+	cs_fleet_journal_close(j);
+	j = jopen(path);
+	assert_int_equal(cs_fleet_journal_skipped(j, NULL), 0);
+	expect(j, "h-never", CS_FLEET_HUNT_ENDED, 0);
+	assert_string_equal(cs_fleet_journal_end_state(j, "h-never"), "untargeted");
+	assert_int_equal(cs_fleet_journal_start(j, "h-never", &run), CS_ERR_INVALID);
 	assert_true(cs_fleet_hunt_id_ok(
 	        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
 	assert_false(cs_fleet_hunt_id_ok(
