@@ -381,7 +381,11 @@ static int hunt_run(void *p, struct cli_global *g)
 		}
 	}
 	randombytes_buf(rnd, sizeof(rnd));
-	gmtime_r((time_t *)&now, &tm);
+	{
+		time_t tnow = (time_t)now;
+
+		gmtime_r(&tnow, &tm);
+	}
 	snprintf(id, sizeof(id), "h-%04d%02d%02d-%02d%02d%02d-%02x%02x", tm.tm_year + 1900,
 		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, rnd[0], rnd[1]);
 	expires = now + (int64_t)(a->expires_h * 3600);
