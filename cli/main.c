@@ -165,6 +165,18 @@ const struct cli_command *const cli_commands[] = {
         NULL,
 };
 
+/* 1 when `word` is the first word of two-word commands ("intel", "scan",
+ * "fleet"). */
+static int is_group(const char *word)
+{
+	size_t i, n = strlen(word);
+
+	for (i = 0; cli_commands[i]; i++)
+		if (strncmp(cli_commands[i]->name, word, n) == 0 && cli_commands[i]->name[n] == ' ')
+			return 1;
+	return 0;
+}
+
 /* The command named by argv[0] (and argv[1] for a two-word one); *words
  * receives how many words it took. NULL, after saying so, when none. */
 static const struct cli_command *find_command(int argc, char **argv, int *words)
@@ -299,12 +311,8 @@ static int run(int argc, char **argv)
 		return CS_EXIT_OK;
 	}
 	if (strcmp(argv[i], "help") == 0) {
-		if (i + 2 == argc && strcmp(argv[i + 1], "intel") == 0) {
-			cli_group_help("intel", stdout);
-			return CS_EXIT_OK;
-		}
-		if (i + 2 == argc && strcmp(argv[i + 1], "scan") == 0) {
-			cli_group_help("scan", stdout);
+		if (i + 2 == argc && is_group(argv[i + 1])) {
+			cli_group_help(argv[i + 1], stdout);
 			return CS_EXIT_OK;
 		}
 		if (i + 1 < argc) {
