@@ -282,6 +282,17 @@ kill "$apid"
 wait "$apid" 2>/dev/null || true
 
 # --- The collector draining a backlog ---------------------------------------
+# A TERM that comes before the collector has set its handlers can be lost:
+# send it again until the process is gone.
+stop_collector() {
+	local t
+	for t in $(seq 1 20); do
+		kill "$cpid" 2>/dev/null || break
+		sleep 0.5
+		kill -0 "$cpid" 2>/dev/null || break
+	done
+	wait "$cpid" 2>/dev/null || true
+}
 if [ "$DRAIN" = 1 ]; then
 	python3 - "$W/drain.txt" "$AGENTS" "$DRAIN_FILES" <<'PY'
 import hashlib, sys
@@ -296,8 +307,7 @@ PY
 	SIMPOLL=600
 	start_sims share drain
 	for r in $(seq 1 "$RUNS"); do
-		kill "$cpid"
-		wait "$cpid" 2>/dev/null || true
+		stop_collector
 		H=$(cs fleet hunt $F --all --sweep rematch)
 		for t in $(seq 1 $((TIMEOUT * 10))); do
 			n=$(grep -h "hunt $H: run 1 done" "$W"/state/p*/agents.log | wc -l)
