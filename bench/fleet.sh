@@ -44,7 +44,7 @@ MODES=${BENCH_MODES:-share all}
 DRAIN=${BENCH_DRAIN:-1}
 DRAIN_FILES=${BENCH_DRAIN_FILES:-5}
 TIMEOUT=${BENCH_TIMEOUT:-300}
-W=$B/fleet-bench
+W=${BENCH_DIR:-$B/fleet-bench}
 [ -x "$CS" ] && [ -x "$SIM" ] || { echo "fleet.sh: build $CS and $SIM first" >&2; exit 2; }
 
 ulimit -n 65536 2>/dev/null || ulimit -n 4096
@@ -61,7 +61,9 @@ cleanup() {
 	for p in "${simpids[@]}" "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
 	"$NATS" stop "$W/nats" >/dev/null 2>&1 || true
 	# A cluster that failed to start has no node list for nats.sh stop.
-	for p in "$W"/nats/n*.pid; do [ -f "$p" ] && kill -9 "$(cat "$p")" 2>/dev/null; done
+	for p in "$W"/nats/n*.pid; do
+		[ ! -f "$p" ] || kill -9 "$(cat "$p")" 2>/dev/null || true
+	done
 	"$PGSH" stop "$W/pg" >/dev/null 2>&1 || true
 	[ -n "${KEEP:-}" ] || rm -rf "$W/state" "$W/nats" "$W/pg"
 }
