@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "chainsweep/fleet_agent.h"
 #include "chainsweep/fleet_bus.h"
 
 /* What the roles say about their work, one line at a time; may be NULL. */
@@ -34,6 +35,25 @@ int cs_fleet_put_hunt(struct cs_fleet_bus *b, const char *seckey_path, const cha
 int cs_fleet_wake(struct cs_fleet_bus *b, const char *const *hosts, size_t nhosts,
 		  double rate, volatile sig_atomic_t *stop);
 
+/* Stand-ins for the host's side of an agent, for the fleet benchmark's
+ * simulated hosts (bench/fleet_sim.c). Each may be NULL: the real host
+ * (the child sweep, adoption into the local case, chunks fetched). The
+ * connection, signatures, journal and spool are never replaced. */
+struct cs_fleet_agent_hooks {
+	/* Instead of cs_fleet_run, with its contract. */
+	int (*run)(void *ud, const struct cs_fleet_run_spec *spec, volatile sig_atomic_t *stop,
+		   struct cs_fleet_run_result *res, cs_fleet_finding_cb on_finding, void *fud,
+		   char *err, size_t errlen);
+	/* Instead of cs_store_adopt_intel: the bundle file, whole and matching
+	 * the signed manifest; non-zero refuses it. */
+	int (*adopt)(void *ud, const char *bundle_path, int64_t version, char *err, size_t errlen);
+	/* Once the manifest is verified, before its chunks are fetched: 1 and
+	 * a path when a file with the manifest's SHA-256 (hex) is already at
+	 * hand (the chunks are then not fetched, nor the file removed). */
+	int (*cached)(void *ud, const char *sha256, int64_t version, char *path, size_t pathlen);
+	void *ud;
+};
+
 /* The agent (docs/fleet.md, "The agent"). */
 struct cs_fleet_agent_cfg {
 	const char *host;
@@ -50,6 +70,7 @@ struct cs_fleet_agent_cfg {
 	uint64_t spool_max;
 	int once;                     /* handle what is there, flush, return */
 	int64_t once_wait_ms;         /* with once: how long to wait for the server */
+	const struct cs_fleet_agent_hooks *hooks; /* NULL: the real host */
 };
 int cs_fleet_agent_run(const struct cs_fleet_agent_cfg *c, volatile sig_atomic_t *stop,
 		       cs_fleet_log_fn log, void *ud, char *err, size_t errlen);

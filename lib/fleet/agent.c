@@ -228,10 +228,11 @@ static int save_bundle_version(struct agent *a, int64_t v)
  * said and kept in a->bundle_why for the hunts that needed more. */
 static int sync_bundle(struct agent *a, char *why, size_t whylen)
 {
+	const struct cs_fleet_agent_hooks *hk = a->c->hooks;
 	unsigned char *env = NULL, *chunk = NULL, digest[crypto_hash_sha256_BYTES];
 	struct cs_fleet_sealed s;
 	crypto_hash_sha256_state hs;
-	char err[512], key[96], path[PATH_MAX], sha[65];
+	char err[512], key[96], path[PATH_MAX], cached[PATH_MAX], sha[65];
 	size_t envlen = 0, clen = 0, i, total = 0;
 	json_t *man = NULL;
 	json_int_t size, chunks;
@@ -242,6 +243,7 @@ static int sync_bundle(struct agent *a, char *why, size_t whylen)
 
 	why[0] = '\0';
 	path[0] = '\0';
+	cached[0] = '\0';
 	rc = cs_fleet_bus_kv_get(a->bus, "intel.manifest", &env, &envlen, err, sizeof(err));
 	if (rc) {
 		snprintf(why, whylen, "no intel bundle to read (%s)",
@@ -273,6 +275,13 @@ static int sync_bundle(struct agent *a, char *why, size_t whylen)
 		snprintf(why, whylen, "intel bundle manifest malformed");
 		rc = CS_ERR_PARSE;
 		goto out;
+	}
+	if (hk && hk->cached) {
+		if (hk->cached(hk->ud, msha, s.version, cached, sizeof(cached)) == 1 && cached[0]) {
+			total = (size_t)size;
+			goto adopt;
+		}
+		cached[0] = '\0';
 	}
 	snprintf(path, sizeof(path), "%s/bundle-%lld.db", a->c->state_dir, (long long)s.version);
 	f = fopen(path, "wb");
@@ -321,13 +330,23 @@ static int sync_bundle(struct agent *a, char *why, size_t whylen)
 	}
 	fclose(f);
 	f = NULL;
-	rc = cs_store_open(a->db, &st);
-	if (rc == CS_OK)
-		rc = cs_store_adopt_intel(st, path);
-	if (rc) {
-		snprintf(why, whylen, "cannot adopt intel bundle %lld: %s", (long long)s.version,
-			 st ? cs_store_errmsg(st) : cs_strerror(rc));
-		goto out;
+adopt:
+	if (hk && hk->adopt) {
+		rc = hk->adopt(hk->ud, cached[0] ? cached : path, s.version, err, sizeof(err));
+		if (rc) {
+			snprintf(why, whylen, "cannot adopt intel bundle %lld: %s",
+				 (long long)s.version, err);
+			goto out;
+		}
+	} else {
+		rc = cs_store_open(a->db, &st);
+		if (rc == CS_OK)
+			rc = cs_store_adopt_intel(st, cached[0] ? cached : path);
+		if (rc) {
+			snprintf(why, whylen, "cannot adopt intel bundle %lld: %s",
+				 (long long)s.version, st ? cs_store_errmsg(st) : cs_strerror(rc));
+			goto out;
+		}
 	}
 	rc = save_bundle_version(a, s.version);
 	if (rc == CS_OK)
@@ -528,7 +547,11 @@ static void handle_hunt(struct agent *a, const char *id)
 	rc_ctx.run = run;
 	memset(&res, 0, sizeof(res));
 	rerr[0] = '\0';
-	rc = cs_fleet_run(&spec, a->stop, &res, on_finding, &rc_ctx, rerr, sizeof(rerr));
+	if (a->c->hooks && a->c->hooks->run)
+		rc = a->c->hooks->run(a->c->hooks->ud, &spec, a->stop, &res, on_finding, &rc_ctx,
+				      rerr, sizeof(rerr));
+	else
+		rc = cs_fleet_run(&spec, a->stop, &res, on_finding, &rc_ctx, rerr, sizeof(rerr));
 
 	memset(&st, 0, sizeof(st));
 	st.state = rc ? "error" : cs_fleet_run_state_name(res.state);
