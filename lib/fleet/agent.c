@@ -42,6 +42,9 @@ struct agent {
 	int64_t backoff_ms;      /* the spool's flush back-off */
 	double next_flush;
 	char bundle_why[512];    /* why the newest manifest was refused, or "" */
+	int bundle_transient;    /* the last failure was the network's: retry soon */
+	int64_t bundle_backoff_ms;
+	double bundle_retry_at;
 	char said_why[512];
 	/* Hunts refused in this process, so that a refusal is reported once. */
 	char refused[64][80];
@@ -155,15 +158,15 @@ static int send_status(struct agent *a, const char *hunt, int64_t run, int64_t s
 }
 
 /* A hunt or bundle refused: said once per process, and sent as the
- * hunt's status under the run that would come next (not journaled: a
- * real run of that number later replaces it) with a sequence number far
- * above any real run's, so that it never takes a real message's id. */
-#define REFUSAL_SEQ 1000000000000LL
-static void refuse(struct agent *a, const char *hunt, int64_t run, const char *what,
-		   const char *why)
+ * status of a run of its own, reserved in the journal and left without an
+ * end, so that the real run that may follow (a newer bundle arrives, the
+ * agent restarts) is a newer run and replaces the refusal in the fleet's
+ * database. */
+static void refuse(struct agent *a, const char *hunt, const char *what, const char *why)
 {
 	struct cs_fleet_status st = { 0 };
 	char key[80], detail[512];
+	int64_t run = 0;
 	size_t i;
 
 	snprintf(key, sizeof(key), "%s/%s", hunt, what);
@@ -174,11 +177,15 @@ static void refuse(struct agent *a, const char *hunt, int64_t run, const char *w
 		snprintf(a->refused[a->nrefused++], sizeof(a->refused[0]), "%s", key);
 	snprintf(detail, sizeof(detail), "%s refused: %s", what, why);
 	say(a, "hunt %s: %s", hunt, detail);
+	if (cs_fleet_journal_start(a->journal, hunt, &run) != CS_OK) {
+		say(a, "hunt %s: %s", hunt, cs_fleet_journal_errmsg(a->journal));
+		return;
+	}
 	st.state = "refused";
 	st.detail = detail;
 	st.finished_ms = wall_ms();
 	st.intel_version = a->bundle;
-	send_status(a, hunt, run, REFUSAL_SEQ + (int64_t)a->nrefused, &st);
+	send_status(a, hunt, run, 1, &st);
 }
 
 static int load_bundle_version(struct agent *a)
@@ -244,10 +251,12 @@ static int sync_bundle(struct agent *a, char *why, size_t whylen)
 	why[0] = '\0';
 	path[0] = '\0';
 	cached[0] = '\0';
+	a->bundle_transient = 0;
 	rc = cs_fleet_bus_kv_get(a->bus, "intel.manifest", &env, &envlen, err, sizeof(err));
 	if (rc) {
 		snprintf(why, whylen, "no intel bundle to read (%s)",
 			 rc == CS_ERR_NOTFOUND ? "none published" : err);
+		a->bundle_transient = rc != CS_ERR_NOTFOUND;
 		return rc;
 	}
 	v = cs_fleet_open(a->c->fleet_pub, env, envlen, (int64_t)time(NULL), &s, err, sizeof(err));
@@ -297,6 +306,9 @@ static int sync_bundle(struct agent *a, char *why, size_t whylen)
 		if (rc) {
 			snprintf(why, whylen, "intel bundle chunk %zu: %s", i,
 				 rc == CS_ERR_NOTFOUND ? "missing" : err);
+			/* A slow server, or a newer version replacing this one
+			 * while we read: try again, do not refuse. */
+			a->bundle_transient = 1;
 			goto out;
 		}
 		total += clen;
@@ -487,12 +499,12 @@ static void handle_hunt(struct agent *a, const char *id)
 		goto out;
 	}
 	if (v != CS_FLEET_OK) {
-		refuse(a, id, last_run + 1, "hunt", err[0] ? err : cs_fleet_verdict_name(v));
+		refuse(a, id, "hunt", err[0] ? err : cs_fleet_verdict_name(v));
 		goto out;
 	}
 	doc = json_loadb((const char *)s.payload, s.len, 0, NULL);
 	if (!doc) {
-		refuse(a, id, last_run + 1, "hunt", "its document is not JSON");
+		refuse(a, id, "hunt", "its document is not JSON");
 		goto out;
 	}
 	state = json_string_value(json_object_get(doc, "state"));
@@ -505,11 +517,13 @@ static void handle_hunt(struct agent *a, const char *id)
 		goto out;
 	}
 	need = json_integer_value(json_object_get(doc, "bundle"));
+	if ((a->bundle < need || a->bundle <= 0) && a->bundle_transient)
+		goto out; /* the download is retried soon; nothing to report yet */
 	if (a->bundle < need || a->bundle <= 0) {
 		snprintf(why, sizeof(why), "the hunt needs intel version %lld, this host has %lld%s%s",
 			 (long long)need, (long long)a->bundle, a->bundle_why[0] ? ": " : "",
 			 a->bundle_why);
-		refuse(a, id, last_run + 1, "bundle", why);
+		refuse(a, id, "bundle", why);
 		goto out;
 	}
 	if (cs_fleet_journal_start(a->journal, id, &run) != CS_OK) {
@@ -599,8 +613,20 @@ static void poll_hunts(struct agent *a)
 	free(data);
 	if (sync_bundle(a, a->bundle_why, sizeof(a->bundle_why)) != CS_OK && a->bundle_why[0] &&
 	    strcmp(a->bundle_why, a->said_why) != 0) {
-		say(a, "bundle refused: %s", a->bundle_why);
+		say(a, "bundle %s: %s", a->bundle_transient ? "not read yet, retrying" : "refused",
+		    a->bundle_why);
 		snprintf(a->said_why, sizeof(a->said_why), "%s", a->bundle_why);
+	}
+	/* A failed download is tried again after a back-off with jitter
+	 * (1 s doubling to 30 s), not at the next poll. */
+	if (a->bundle_transient) {
+		int64_t b = a->bundle_backoff_ms ? 2 * a->bundle_backoff_ms : 1000;
+
+		a->bundle_backoff_ms = b > 30000 ? 30000 : b;
+		a->bundle_retry_at = now_ms() + (double)a->bundle_backoff_ms / 2 +
+				     (double)randombytes_uniform((uint32_t)a->bundle_backoff_ms);
+	} else {
+		a->bundle_backoff_ms = 0;
 	}
 	if (!json_is_array(idx) || json_array_size(idx) > MAX_INDEX) {
 		say(a, "the hunt index is malformed");
@@ -686,6 +712,8 @@ int cs_fleet_agent_run(const struct cs_fleet_agent_cfg *c, volatile sig_atomic_t
 		double t = now_ms();
 
 		flush(a);
+		if (a->bundle_transient && t >= a->bundle_retry_at)
+			a->woken = 1;
 		if (a->woken || t >= next_poll) {
 			int64_t p = c->poll_s > 0 ? c->poll_s : 600;
 
@@ -698,7 +726,7 @@ int cs_fleet_agent_run(const struct cs_fleet_agent_cfg *c, volatile sig_atomic_t
 									       : p * 1000));
 		}
 		if (c->once) {
-			if (cs_fleet_spool_bytes(a->spool) == 0)
+			if (cs_fleet_spool_bytes(a->spool) == 0 && !a->bundle_transient)
 				break;
 			if (now_ms() > deadline) {
 				snprintf(err, errlen, "results still in the spool after %lld ms",

@@ -278,9 +278,15 @@ case $s in refused*) ;; *) fail "a bundle signed by another key: $s" ;; esac
 grep -q "bundle refused" "$W/agentD.log" || fail "agent did not say why"
 ok "a bundle signed by another key is refused ($(grep -o 'bundle refused[^;]*' "$W/agentD.log" | tail -1 | head -c 100))"
 
-# Rolled back: an older case publishes a lower version with the right key.
+# The right key publishes version 2: the refused hunt now runs, and its
+# real run replaces the refusal.
 cs --db "$OPDB" fleet publish $F
 agent hostD --once >>"$W/agentD.log" 2>&1 || true
+collect
+[ "$(status_of "$H7" hostD)" = "done 30" ] || fail "after a good bundle, H7 on hostD: $(status_of "$H7" hostD)"
+ok "once a good bundle arrives, the refused hunt runs and its result replaces the refusal"
+
+# Rolled back: an older case publishes a lower version with the right key.
 OLD=$W/old.db
 "$CS" --quiet --db "$OLD" intel import "$W/intel/hashes.txt" >/dev/null
 cs --db "$OLD" fleet publish $F
