@@ -344,6 +344,7 @@ static int sync_bundle(struct agent *a, char *why, size_t whylen)
 	f = NULL;
 adopt:
 	if (hk && hk->adopt) {
+		err[0] = '\0';
 		rc = hk->adopt(hk->ud, cached[0] ? cached : path, s.version, err, sizeof(err));
 		if (rc) {
 			snprintf(why, whylen, "cannot adopt intel bundle %lld: %s",
