@@ -26,6 +26,11 @@ cleanup() {
 	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
 	"$nats" stop "$out/nats" >/dev/null 2>&1 || true
 	"$pgsh" stop "$out/pg" >/dev/null 2>&1 || true
+	# Where the servers' folders had to live under /tmp (a closed parent
+	# folder), they go; otherwise they stay in OUT with the demo.
+	for d in nats pg; do
+		if [ -L "$out/$d" ]; then "$here/../tests/fleet/srvdir.sh" -r "$out/$d"; fi
+	done
 }
 trap cleanup EXIT
 

@@ -34,8 +34,12 @@ cleanup() {
 	local p
 	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
 	"$NATS" stop "$W/nats" >/dev/null 2>&1 || true
+	"$NATS" stop "$W/nats2" >/dev/null 2>&1 || true
 	"$PGSH" stop "$W/pg" >/dev/null 2>&1 || true
-	[ -n "${KEEP:-}" ] || rm -rf "$W"
+	if [ -z "${KEEP:-}" ]; then
+		for d in nats nats2 pg; do "$here/srvdir.sh" -r "$W/$d"; done
+		rm -rf "$W"
+	fi
 }
 trap cleanup EXIT
 

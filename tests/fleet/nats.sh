@@ -15,6 +15,9 @@
 #   nats.sh node-of DIR NAME         the index of the node whose server_name is NAME
 set -eu
 cmd=$1 dir=$2
+# A folder that srvdir.sh made a link (to /tmp) is used by its real path:
+# the server's user may not be able to pass through the link's parents.
+if [ -L "$dir" ]; then dir=$(readlink -f "$dir"); fi
 bin=${NATS_SERVER:-nats-server}
 
 free_ports() {
@@ -59,7 +62,7 @@ wait_healthy() {
 case $cmd in
 prepare)
 	n=$3
-	mkdir -p "$dir"
+	dir=$("$(dirname "$0")/srvdir.sh" "$dir")
 	free_ports $((n * 3)) >"$dir/ports"
 	read -r -a ports <<<"$(cat "$dir/ports")"
 	out=""
@@ -68,7 +71,7 @@ prepare)
 	;;
 start)
 	n=$3 auth=${4:-}
-	mkdir -p "$dir"
+	dir=$("$(dirname "$0")/srvdir.sh" "$dir")
 	[ "$(id -u)" -ne 0 ] || chown nobody:nogroup "$dir"
 	[ -f "$dir/ports" ] || free_ports $((n * 3)) >"$dir/ports"
 	read -r -a ports <<<"$(cat "$dir/ports")"

@@ -23,6 +23,9 @@ usage() {
 cmd=$1
 dir=$2
 case $dir in /*) ;; *) dir=$(pwd)/$dir ;; esac
+# A folder that srvdir.sh made a link (to /tmp) is used by its real path:
+# the server's user may not be able to pass through the link's parents.
+if [ -L "$dir" ]; then dir=$(readlink -f "$dir"); fi
 
 # Run a command as the server's user: ourselves, or nobody when root.
 as_server() {
@@ -42,7 +45,7 @@ port_in_use() {
 case $cmd in
 start)
 	[ -x "$PGBIN/initdb" ] || { echo "$0: $PGBIN/initdb not found (apt-get install postgresql)" >&2; exit 1; }
-	mkdir -p "$dir"
+	dir=$("$(dirname "$0")/srvdir.sh" "$dir")
 	if [ "$(id -u)" -eq 0 ]; then
 		chown nobody:nogroup "$dir"
 		if ! setpriv --reuid=nobody --regid=nogroup --clear-groups test -w "$dir"; then

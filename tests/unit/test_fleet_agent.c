@@ -82,16 +82,20 @@ static int setup(void **state)
 	g_tmp = cs_test_tmpdir();
 	snprintf(g_script, sizeof(g_script), "%s/tests/fleet/nats.sh", src ? src : ".");
 	snprintf(g_dir, sizeof(g_dir), "%s/fleet-test/agent-%d", build ? build : ".", (int)getpid());
-	sh("rm -rf '%s'", g_dir);
+	sh("sh \"$(dirname '%s')/srvdir.sh\" -r '%s'", g_script, g_dir);
 	snprintf(cmd, sizeof(cmd), "'%s' start '%s' 1", g_script, g_dir);
 	p = popen(cmd, "r");
 	if (!p || !fgets(g_url, sizeof(g_url), p)) {
 		if (p)
 			pclose(p);
+		sh("'%s' stop '%s'", g_script, g_dir);
 		return -1;
 	}
-	if (pclose(p) != 0)
+	if (pclose(p) != 0) {
+		/* Nodes that did start must not outlive the test. */
+		sh("'%s' stop '%s'", g_script, g_dir);
 		return -1;
+	}
 	g_url[strcspn(g_url, "\n")] = '\0';
 	g_servers[0] = g_url;
 	snprintf(g_sec, sizeof(g_sec), "%s/fleet.key", g_tmp);
@@ -120,7 +124,7 @@ static int teardown(void **state)
 	(void)state;
 	cs_fleet_bus_close(g_op);
 	sh("'%s' stop '%s'", g_script, g_dir);
-	sh("rm -rf '%s'", g_dir);
+	sh("sh \"$(dirname '%s')/srvdir.sh\" -r '%s'", g_script, g_dir);
 	cs_test_rmtree(g_tmp);
 	free(g_tmp);
 	return 0;

@@ -248,8 +248,29 @@ static int group_setup(void **state)
 	snprintf(E.top + strlen(E.top), 32, "/fleet-auth-%ld", (long)getpid());
 	snprintf(E.fleet, sizeof(E.fleet), "%s/fleet", E.top);
 	snprintf(E.srv, sizeof(E.srv), "%s/srv", E.top);
-	if (mkdir(E.top, 0755) != 0 || mkdir(E.srv, 0755) != 0)
+	if (mkdir(E.top, 0755) != 0)
 		return -1;
+	if (getuid() == 0) {
+		/* The server runs as nobody: its folder must be reachable
+		 * (tests/fleet/srvdir.sh falls back to /tmp under a closed
+		 * parent folder). */
+		const char *src = getenv("CS_SOURCE_DIR");
+		char cmd[2 * PATH_MAX + 64];
+		FILE *p;
+
+		snprintf(cmd, sizeof(cmd), "'%s/tests/fleet/srvdir.sh' '%s'", src ? src : ".",
+		         E.srv);
+		p = popen(cmd, "r");
+		if (!p || !fgets(E.srv, sizeof(E.srv), p)) {
+			if (p)
+				pclose(p);
+			return -1;
+		}
+		pclose(p);
+		E.srv[strcspn(E.srv, "\n")] = '\0';
+	} else if (mkdir(E.srv, 0755) != 0) {
+		return -1;
+	}
 	if (getuid() == 0) {
 		struct passwd *pw = getpwnam("nobody");
 		struct group *gr = getgrnam("nogroup");
@@ -292,6 +313,13 @@ static int group_teardown(void **state)
 	(void)state;
 	stop_server();
 	if (E.top[0]) {
+		char cmd[2 * PATH_MAX + 64];
+		const char *src = getenv("CS_SOURCE_DIR");
+
+		snprintf(cmd, sizeof(cmd), "'%s/tests/fleet/srvdir.sh' -r '%s/srv'", src ? src : ".",
+		         E.top);
+		if (system(cmd) != 0)
+			fprintf(stderr, "could not remove %s/srv\n", E.top);
 		cs_test_rmtree(E.top);
 		nats_CloseAndWait(5000);
 	}

@@ -44,16 +44,20 @@ static int start_cluster(void **state)
 	(void)state;
 	snprintf(g_script, sizeof(g_script), "%s/tests/fleet/nats.sh", src ? src : ".");
 	snprintf(g_dir, sizeof(g_dir), "%s/fleet-test/bus-%d", build ? build : ".", (int)getpid());
-	sh("rm -rf '%s'", g_dir);
+	sh("sh \"$(dirname '%s')/srvdir.sh\" -r '%s'", g_script, g_dir);
 	snprintf(cmd, sizeof(cmd), "'%s' start '%s' 3", g_script, g_dir);
 	p = popen(cmd, "r");
 	if (!p || !fgets(g_urls, sizeof(g_urls), p)) {
 		if (p)
 			pclose(p);
+		sh("'%s' stop '%s'", g_script, g_dir);
 		return -1;
 	}
-	if (pclose(p) != 0)
+	if (pclose(p) != 0) {
+		/* Nodes that did start must not outlive the test. */
+		sh("'%s' stop '%s'", g_script, g_dir);
 		return -1;
+	}
 	g_urls[strcspn(g_urls, "\n")] = '\0';
 	for (tok = strtok_r(g_urls, ",", &save); tok && g_nservers < 3;
 	     tok = strtok_r(NULL, ",", &save))
@@ -65,7 +69,7 @@ static int stop_cluster(void **state)
 {
 	(void)state;
 	sh("'%s' stop '%s'", g_script, g_dir);
-	sh("rm -rf '%s'", g_dir);
+	sh("sh \"$(dirname '%s')/srvdir.sh\" -r '%s'", g_script, g_dir);
 	return 0;
 }
 

@@ -57,7 +57,9 @@ static int group_setup(void **state)
 	(void)state;
 	/* A server left by a crashed run is stopped and its files removed. */
 	harness("stop", NULL, 0);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", CS_PG_DIR);
+	/* srvdir.sh -r: also the /tmp folder it may stand for (tests/fleet/srvdir.sh). */
+	snprintf(cmd, sizeof(cmd), "sh \"$(dirname '%s')/srvdir.sh\" -r '%s'", CS_PG_HARNESS,
+	         CS_PG_DIR);
 	if (system(cmd) != 0)
 		return -1;
 	base_conninfo[0] = '\0';
