@@ -369,7 +369,7 @@ static int hunt_run(void *p, struct cli_global *g)
 		b = connect_as(a, "operator");
 		if (!b)
 			goto out;
-		if (cs_fleet_bus_kv_get(b, "intel.manifest", &m, &ml, err, sizeof(err)) == CS_OK) {
+		if (cs_fleet_bus_kv_get_exact(b, "intel.manifest", &m, &ml, err, sizeof(err)) == CS_OK) {
 			const char *v = strstr((const char *)m, " version=");
 
 			bundle = v ? strtoll(v + 9, NULL, 10) : 0;
@@ -479,7 +479,7 @@ static int stop_run(void *p, struct cli_global *g)
 		goto out;
 	/* The hunt as the bucket has it, checked with our own public key. */
 	snprintf(key, sizeof(key), "hunt.%s", a->pos.v[0]);
-	if (cs_fleet_bus_kv_get(b, key, &env, &envlen, err, sizeof(err)) != CS_OK) {
+	if (cs_fleet_bus_kv_get_exact(b, key, &env, &envlen, err, sizeof(err)) != CS_OK) {
 		cli_err("fleet stop: no hunt %s in the bucket", cli_safe(a->pos.v[0]));
 		goto out;
 	}

@@ -58,6 +58,11 @@ int cs_fleet_bus_kv_delete(struct cs_fleet_bus *b, const char *key, char *err, s
 int cs_fleet_bus_kv_get(struct cs_fleet_bus *b, const char *key, unsigned char **data,
 			size_t *len, char *err, size_t errlen);
 
+/* Operator: the same, read from the stream's leader (a direct get may be
+ * answered by a follower that has not seen the last write yet). */
+int cs_fleet_bus_kv_get_exact(struct cs_fleet_bus *b, const char *key, unsigned char **data,
+			      size_t *len, char *err, size_t errlen);
+
 /* Publish to a stream with a message id; waits for the stream's
  * acknowledgement. *duplicate is set when the stream had the id already.
  * CS_ERR_FULL when the stream refused it for its size limit. */

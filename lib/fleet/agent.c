@@ -718,6 +718,8 @@ int cs_fleet_agent_run(const struct cs_fleet_agent_cfg *c, volatile sig_atomic_t
 		if (a->woken || t >= next_poll) {
 			int64_t p = c->poll_s > 0 ? c->poll_s : 600;
 
+			int woken = a->woken;
+
 			a->woken = 0;
 			poll_hunts(a);
 			flush(a);
@@ -725,6 +727,11 @@ int cs_fleet_agent_run(const struct cs_fleet_agent_cfg *c, volatile sig_atomic_t
 				    (double)randombytes_uniform((uint32_t)(p * 1000 > UINT32_MAX
 									       ? UINT32_MAX
 									       : p * 1000));
+			/* A wake-up can outrun the write it announces: the
+			 * server that answers a direct get may be a follower
+			 * that has not applied it yet. Look again shortly. */
+			if (woken && next_poll > now_ms() + 5000)
+				next_poll = now_ms() + 3000 + (double)randombytes_uniform(4000);
 		}
 		if (c->once) {
 			if (cs_fleet_spool_bytes(a->spool) == 0 && !a->bundle_transient)

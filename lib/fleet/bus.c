@@ -37,6 +37,8 @@ struct cs_fleet_bus {
 	void (*on_state)(void *, int);
 	void *ud;
 	pthread_mutex_t mu;
+	pthread_cond_t closed_cv;
+	int closed;                 /* the library's closed callback ran */
 	char async_err[256];
 };
 
@@ -105,6 +107,19 @@ static void on_reconnected(natsConnection *nc, void *closure)
 		b->on_state(b->ud, 1);
 }
 
+/* The last callback the library makes for a connection: after it, none of
+ * the others can come, so the bus may be freed. */
+static void on_closed(natsConnection *nc, void *closure)
+{
+	struct cs_fleet_bus *b = closure;
+
+	(void)nc;
+	pthread_mutex_lock(&b->mu);
+	b->closed = 1;
+	pthread_cond_signal(&b->closed_cv);
+	pthread_mutex_unlock(&b->mu);
+}
+
 void cs_fleet_bus_async_error(struct cs_fleet_bus *b, char *buf, size_t len)
 {
 	pthread_mutex_lock(&b->mu);
@@ -145,6 +160,7 @@ int cs_fleet_bus_connect(const struct cs_fleet_bus_opts *o, struct cs_fleet_bus 
 	if (!b)
 		return CS_ERR_NOMEM;
 	pthread_mutex_init(&b->mu, NULL);
+	pthread_cond_init(&b->closed_cv, NULL);
 	b->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 5000;
 	b->on_state = o->on_state;
 	b->ud = o->ud;
@@ -162,6 +178,8 @@ int cs_fleet_bus_connect(const struct cs_fleet_bus_opts *o, struct cs_fleet_bus 
 		s = natsOptions_SetDisconnectedCB(b->opts, on_disconnected, b);
 	if (s == NATS_OK)
 		s = natsOptions_SetReconnectedCB(b->opts, on_reconnected, b);
+	if (s == NATS_OK)
+		s = natsOptions_SetClosedCB(b->opts, on_closed, b);
 	if (s == NATS_OK)
 		s = natsOptions_SetMaxReconnect(b->opts, -1);
 	if (s == NATS_OK)
@@ -209,9 +227,22 @@ void cs_fleet_bus_close(struct cs_fleet_bus *b)
 		return;
 	/* Subscriptions are destroyed after the connection is closed, on
 	 * this one thread (libnats 3.4.1 can crash on a message delivered to
-	 * a subscription being destroyed). */
-	if (b->nc)
+	 * a subscription being destroyed). The library calls its handlers
+	 * (disconnected, error, closed) from a thread of its own, with the bus
+	 * as their closure: the bus is freed only once the closed handler,
+	 * always the last, has run. */
+	if (b->nc) {
+		struct timespec until;
+
 		natsConnection_Close(b->nc);
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += 10;
+		pthread_mutex_lock(&b->mu);
+		while (!b->closed &&
+		       pthread_cond_timedwait(&b->closed_cv, &b->mu, &until) == 0)
+			;
+		pthread_mutex_unlock(&b->mu);
+	}
 	for (i = 0; i < b->nsubs; i++)
 		natsSubscription_Destroy(b->subs[i]);
 	if (b->pull)
@@ -224,6 +255,7 @@ void cs_fleet_bus_close(struct cs_fleet_bus *b)
 		natsConnection_Destroy(b->nc);
 	if (b->opts)
 		natsOptions_Destroy(b->opts);
+	pthread_cond_destroy(&b->closed_cv);
 	pthread_mutex_destroy(&b->mu);
 	free(b);
 }
@@ -447,6 +479,45 @@ int cs_fleet_bus_kv_get(struct cs_fleet_bus *b, const char *key, unsigned char *
 	o.LastBySubject = subj;
 	s = js_DirectGetMsg(&m, b->js, KV_STREAM, NULL, &o);
 	if (s == NATS_NOT_FOUND)
+		return CS_ERR_NOTFOUND;
+	if (s != NATS_OK) {
+		explain(b, err, errlen, "fleet: get", s);
+		return map_status(s);
+	}
+	if (natsMsgHeader_Get(m, "KV-Operation", &op) == NATS_OK && op &&
+	    (strcmp(op, "DEL") == 0 || strcmp(op, "PURGE") == 0)) {
+		natsMsg_Destroy(m);
+		return CS_ERR_NOTFOUND;
+	}
+	n = natsMsg_GetDataLength(m);
+	*data = malloc((size_t)n + 1);
+	if (!*data) {
+		natsMsg_Destroy(m);
+		return CS_ERR_NOMEM;
+	}
+	memcpy(*data, natsMsg_GetData(m), (size_t)n);
+	(*data)[n] = '\0';
+	*len = (size_t)n;
+	natsMsg_Destroy(m);
+	return CS_OK;
+}
+
+int cs_fleet_bus_kv_get_exact(struct cs_fleet_bus *b, const char *key, unsigned char **data,
+			      size_t *len, char *err, size_t errlen)
+{
+	natsMsg *m = NULL;
+	jsErrCode jerr = 0;
+	natsStatus s;
+	const char *op = NULL;
+	char subj[256];
+	int n;
+
+	*data = NULL;
+	*len = 0;
+	if (snprintf(subj, sizeof(subj), "$KV." BUCKET ".%s", key) >= (int)sizeof(subj))
+		return CS_ERR_INVALID;
+	s = js_GetLastMsg(&m, b->js, KV_STREAM, subj, NULL, &jerr);
+	if (s == NATS_NOT_FOUND || jerr == JSNoMessageFoundErr)
 		return CS_ERR_NOTFOUND;
 	if (s != NATS_OK) {
 		explain(b, err, errlen, "fleet: get", s);

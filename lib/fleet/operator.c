@@ -73,7 +73,7 @@ static int64_t current_version(struct cs_fleet_bus *b)
 	int64_t v = 0;
 	const char *p;
 
-	if (cs_fleet_bus_kv_get(b, "intel.manifest", &data, &len, err, sizeof(err)) != CS_OK)
+	if (cs_fleet_bus_kv_get_exact(b, "intel.manifest", &data, &len, err, sizeof(err)) != CS_OK)
 		return 0;
 	p = strstr((const char *)data, " version=");
 	if (p)
@@ -136,7 +136,7 @@ int cs_fleet_publish_bundle(struct cs_fleet_bus *b, const char *seckey_path,
 			size_t dl = 0;
 
 			snprintf(key, sizeof(key), "intel.%lld.%zu", (long long)old, i);
-			if (cs_fleet_bus_kv_get(b, key, &d, &dl, e2, sizeof(e2)) != CS_OK)
+			if (cs_fleet_bus_kv_get_exact(b, key, &d, &dl, e2, sizeof(e2)) != CS_OK)
 				break;
 			free(d);
 			cs_fleet_bus_kv_delete(b, key, e2, sizeof(e2));
@@ -163,7 +163,7 @@ static int index_add(struct cs_fleet_bus *b, const char *id, int64_t expires, ch
 
 	if (!out)
 		return CS_ERR_NOMEM;
-	rc = cs_fleet_bus_kv_get(b, "hunts.index", &data, &len, err, errlen);
+	rc = cs_fleet_bus_kv_get_exact(b, "hunts.index", &data, &len, err, errlen);
 	if (rc == CS_OK)
 		arr = json_loadb((const char *)data, len, 0, NULL);
 	else if (rc != CS_ERR_NOTFOUND)
