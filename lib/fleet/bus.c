@@ -461,29 +461,14 @@ int cs_fleet_bus_kv_delete(struct cs_fleet_bus *b, const char *key, char *err, s
 	return CS_OK;
 }
 
-int cs_fleet_bus_kv_get(struct cs_fleet_bus *b, const char *key, unsigned char **data,
-			size_t *len, char *err, size_t errlen)
+/* The value a key's last message holds, copied (NUL-terminated) and the
+ * message freed; CS_ERR_NOTFOUND when that message is a delete or purge
+ * marker. */
+static int take_value(natsMsg *m, unsigned char **data, size_t *len)
 {
-	jsDirectGetMsgOptions o;
-	natsMsg *m = NULL;
-	natsStatus s;
 	const char *op = NULL;
-	char subj[256];
 	int n;
 
-	*data = NULL;
-	*len = 0;
-	if (snprintf(subj, sizeof(subj), "$KV." BUCKET ".%s", key) >= (int)sizeof(subj))
-		return CS_ERR_INVALID;
-	jsDirectGetMsgOptions_Init(&o);
-	o.LastBySubject = subj;
-	s = js_DirectGetMsg(&m, b->js, KV_STREAM, NULL, &o);
-	if (s == NATS_NOT_FOUND)
-		return CS_ERR_NOTFOUND;
-	if (s != NATS_OK) {
-		explain(b, err, errlen, "fleet: get", s);
-		return map_status(s);
-	}
 	if (natsMsgHeader_Get(m, "KV-Operation", &op) == NATS_OK && op &&
 	    (strcmp(op, "DEL") == 0 || strcmp(op, "PURGE") == 0)) {
 		natsMsg_Destroy(m);
@@ -502,15 +487,37 @@ int cs_fleet_bus_kv_get(struct cs_fleet_bus *b, const char *key, unsigned char *
 	return CS_OK;
 }
 
+int cs_fleet_bus_kv_get(struct cs_fleet_bus *b, const char *key, unsigned char **data,
+			size_t *len, char *err, size_t errlen)
+{
+	jsDirectGetMsgOptions o;
+	natsMsg *m = NULL;
+	natsStatus s;
+	char subj[256];
+
+	*data = NULL;
+	*len = 0;
+	if (snprintf(subj, sizeof(subj), "$KV." BUCKET ".%s", key) >= (int)sizeof(subj))
+		return CS_ERR_INVALID;
+	jsDirectGetMsgOptions_Init(&o);
+	o.LastBySubject = subj;
+	s = js_DirectGetMsg(&m, b->js, KV_STREAM, NULL, &o);
+	if (s == NATS_NOT_FOUND)
+		return CS_ERR_NOTFOUND;
+	if (s != NATS_OK) {
+		explain(b, err, errlen, "fleet: get", s);
+		return map_status(s);
+	}
+	return take_value(m, data, len);
+}
+
 int cs_fleet_bus_kv_get_exact(struct cs_fleet_bus *b, const char *key, unsigned char **data,
 			      size_t *len, char *err, size_t errlen)
 {
 	natsMsg *m = NULL;
 	jsErrCode jerr = 0;
 	natsStatus s;
-	const char *op = NULL;
 	char subj[256];
-	int n;
 
 	*data = NULL;
 	*len = 0;
@@ -523,22 +530,7 @@ int cs_fleet_bus_kv_get_exact(struct cs_fleet_bus *b, const char *key, unsigned 
 		explain(b, err, errlen, "fleet: get", s);
 		return map_status(s);
 	}
-	if (natsMsgHeader_Get(m, "KV-Operation", &op) == NATS_OK && op &&
-	    (strcmp(op, "DEL") == 0 || strcmp(op, "PURGE") == 0)) {
-		natsMsg_Destroy(m);
-		return CS_ERR_NOTFOUND;
-	}
-	n = natsMsg_GetDataLength(m);
-	*data = malloc((size_t)n + 1);
-	if (!*data) {
-		natsMsg_Destroy(m);
-		return CS_ERR_NOMEM;
-	}
-	memcpy(*data, natsMsg_GetData(m), (size_t)n);
-	(*data)[n] = '\0';
-	*len = (size_t)n;
-	natsMsg_Destroy(m);
-	return CS_OK;
+	return take_value(m, data, len);
 }
 
 int cs_fleet_bus_publish(struct cs_fleet_bus *b, const char *subject, const char *msgid,
