@@ -39,6 +39,7 @@ int cs_fleet_wake(struct cs_fleet_bus *b, const char *const *hosts, size_t nhost
  * simulated hosts (bench/fleet_sim.c). Each may be NULL: the real host
  * (the child sweep, adoption into the local case, chunks fetched). The
  * connection, signatures, journal and spool are never replaced. */
+struct cs_inventory;
 struct cs_fleet_agent_hooks {
 	/* Instead of cs_fleet_run, with its contract. */
 	int (*run)(void *ud, const struct cs_fleet_run_spec *spec, volatile sig_atomic_t *stop,
@@ -51,6 +52,10 @@ struct cs_fleet_agent_hooks {
 	 * a path when a file with the manifest's SHA-256 (hex) is already at
 	 * hand (the chunks are then not fetched, nor the file removed). */
 	int (*cached)(void *ud, const char *sha256, int64_t version, char *path, size_t pathlen);
+	/* Instead of the local case's file inventory, for a re-match through
+	 * the hash index: add the host's records to inv (not sealed). */
+	int (*inventory)(void *ud, const char *host, struct cs_inventory *inv, char *err,
+			 size_t errlen);
 	void *ud;
 };
 

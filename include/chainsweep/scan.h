@@ -249,6 +249,8 @@ int cs_inventory_add(struct cs_inventory *inv, const struct cs_file_record *r);
 /* Sort for lookups; the inventory is read-only (and thread-safe) after. */
 void cs_inventory_seal(struct cs_inventory *inv);
 size_t cs_inventory_count(const struct cs_inventory *inv);
+/* The i-th record (0 <= i < count), in path order once sealed. */
+const struct cs_file_record *cs_inventory_at(const struct cs_inventory *inv, size_t i);
 /* The record of `path`, or NULL. */
 const struct cs_file_record *cs_inventory_find(const struct cs_inventory *inv, const char *path);
 

@@ -123,6 +123,11 @@ int cs_store_versions(struct cs_store *st, size_t limit, cs_version_fn fn, void 
  */
 int cs_store_export_intel(struct cs_store *st, const char *out_path);
 int cs_store_adopt_intel(struct cs_store *st, const char *bundle_path);
+/* As _export, without the digest indicators (md5, sha1, sha256, sha512)
+ * and their sources: the "lite" bundle a fleet re-match hunt adopts, its
+ * digests coming from the hash index instead (docs/fleet.md). *kept gets
+ * how many indicators, YARA and Sigma sources it keeps. */
+int cs_store_export_intel_lite(struct cs_store *st, const char *out_path, uint64_t *kept);
 
 /* Reject counts recorded with one version. */
 typedef int (*cs_reject_fn)(void *userdata, const char *reason, uint64_t count);
@@ -282,6 +287,7 @@ struct cs_stored_indicator {
 	enum cs_kind kind;
 	const char *value;
 	unsigned flags;          /* CS_IND_*; CS_IND_WARNLISTED when a list names it */
+	int confidence;          /* 0..100, -1 unknown */
 	const char *const *labels; /* merged over its sources */
 	size_t nlabels;
 	const struct cs_stored_source *sources;

@@ -20,8 +20,10 @@
 #include "chainsweep/error.h"
 #include "chainsweep/fleet.h"
 #include "chainsweep/fleet_agent.h"
+#include "chainsweep/fleet_hindex.h"
 #include "chainsweep/fleet_sign.h"
 #include "chainsweep/fleet_wire.h"
+#include "chainsweep/scan.h"
 #include "chainsweep/store.h"
 
 #define MAX_INDEX 4096
@@ -38,7 +40,15 @@ struct agent {
 	cs_fleet_log_fn log;
 	void *ud;
 	char db[PATH_MAX];
-	int64_t bundle;          /* the intel version installed, 0 none */
+	int64_t bundle;          /* the whole intel's version installed, 0 none */
+	int64_t lite;            /* the lite intel's (>= bundle; the local case holds
+				  * the lite one when greater) */
+	json_t *man;             /* the manifest read and checked at this poll, or NULL */
+	int64_t man_version;
+	unsigned char *hx_prefixes, *hx_table; /* the hash index of version hx_version */
+	size_t hx_plen;
+	int64_t hx_version;
+	int64_t lite_items;      /* indicators and rules of the lite intel */
 	int64_t backoff_ms;      /* the spool's flush back-off */
 	double next_flush;
 	char bundle_why[512];    /* why the newest manifest was refused, or "" */
@@ -50,6 +60,12 @@ struct agent {
 	char refused[64][80];
 	size_t nrefused;
 };
+
+/* The intel version of the local case: the newer of the two. */
+static int64_t local_version(const struct agent *a)
+{
+	return a->lite > a->bundle ? a->lite : a->bundle;
+}
 
 static void say(struct agent *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void say(struct agent *a, const char *fmt, ...)
@@ -184,33 +200,32 @@ static void refuse(struct agent *a, const char *hunt, const char *what, const ch
 	st.state = "refused";
 	st.detail = detail;
 	st.finished_ms = wall_ms();
-	st.intel_version = a->bundle;
+	st.intel_version = local_version(a);
 	send_status(a, hunt, run, 1, &st);
 }
 
-static int load_bundle_version(struct agent *a)
+static int64_t load_version(struct agent *a, const char *name)
 {
 	char path[PATH_MAX];
 	FILE *f;
 	long long v = 0;
 
-	snprintf(path, sizeof(path), "%s/bundle.version", a->c->state_dir);
+	snprintf(path, sizeof(path), "%s/%s", a->c->state_dir, name);
 	f = fopen(path, "r");
 	if (f) {
 		if (fscanf(f, "%lld", &v) != 1)
 			v = 0;
 		fclose(f);
 	}
-	a->bundle = v;
-	return 0;
+	return v;
 }
 
-static int save_bundle_version(struct agent *a, int64_t v)
+static int save_version(struct agent *a, const char *name, int64_t v)
 {
 	char path[PATH_MAX], tmp[PATH_MAX];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/bundle.version", a->c->state_dir);
+	snprintf(path, sizeof(path), "%s/%s", a->c->state_dir, name);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	f = fopen(tmp, "w");
 	if (!f)
@@ -223,41 +238,35 @@ static int save_bundle_version(struct agent *a, int64_t v)
 	fclose(f);
 	if (rename(tmp, path) != 0)
 		return CS_ERR_IO;
-	a->bundle = v;
 	return CS_OK;
 }
 
-/* Read the signed manifest once per wake-up and, when it names a newer
- * version, fetch its chunks, check them against its size and SHA-256, and
- * let the local case adopt the bundle in one transaction. A manifest that
- * is unsigned, signed by another key, tampered, expired or older than
- * ours (rollback) is refused: the intel we have stays, the refusal is
- * said and kept in a->bundle_why for the hunts that needed more. */
-static int sync_bundle(struct agent *a, char *why, size_t whylen)
+/* Read and check the signed manifest, once per poll. One that is
+ * unsigned, signed by another key, tampered, expired or older than our
+ * intel (rollback) is refused: the intel we have stays, and the reason is
+ * kept in a->bundle_why for the hunts that needed more. The parts it
+ * names are fetched only when a hunt needs them (ensure_full,
+ * ensure_lite). */
+static void read_manifest(struct agent *a)
 {
-	const struct cs_fleet_agent_hooks *hk = a->c->hooks;
-	unsigned char *env = NULL, *chunk = NULL, digest[crypto_hash_sha256_BYTES];
+	unsigned char *env = NULL;
 	struct cs_fleet_sealed s;
-	crypto_hash_sha256_state hs;
-	char err[512], key[96], path[PATH_MAX], cached[PATH_MAX], sha[65];
-	size_t envlen = 0, clen = 0, i, total = 0;
+	char err[512];
+	size_t envlen = 0;
 	json_t *man = NULL;
-	json_int_t size, chunks;
-	const char *msha;
-	struct cs_store *st = NULL;
-	FILE *f = NULL;
 	int rc, v;
 
-	why[0] = '\0';
-	path[0] = '\0';
-	cached[0] = '\0';
+	json_decref(a->man);
+	a->man = NULL;
+	a->man_version = 0;
+	a->bundle_why[0] = '\0';
 	a->bundle_transient = 0;
 	rc = cs_fleet_bus_kv_get(a->bus, "intel.manifest", &env, &envlen, err, sizeof(err));
 	if (rc) {
-		snprintf(why, whylen, "no intel bundle to read (%s)",
+		snprintf(a->bundle_why, sizeof(a->bundle_why), "no intel bundle to read (%s)",
 			 rc == CS_ERR_NOTFOUND ? "none published" : err);
 		a->bundle_transient = rc != CS_ERR_NOTFOUND;
-		return rc;
+		return;
 	}
 	v = cs_fleet_open(a->c->fleet_pub, env, envlen, (int64_t)time(NULL), &s, err, sizeof(err));
 	if (v < 0)
@@ -265,117 +274,269 @@ static int sync_bundle(struct agent *a, char *why, size_t whylen)
 	if (v == CS_FLEET_OK && strcmp(s.kind, "bundle") != 0)
 		v = CS_FLEET_MALFORMED;
 	if (v == CS_FLEET_OK)
-		v = cs_fleet_accept_bundle(&s, a->bundle);
+		v = cs_fleet_accept_bundle(&s, local_version(a));
 	if (v != CS_FLEET_OK) {
-		snprintf(why, whylen, "intel bundle %s: %s", cs_fleet_verdict_name(v), err);
-		rc = CS_ERR_PARSE;
-		goto out;
-	}
-	if (s.version == a->bundle) {
-		rc = CS_OK;
+		snprintf(a->bundle_why, sizeof(a->bundle_why), "intel bundle %s: %s",
+			 cs_fleet_verdict_name(v), err);
 		goto out;
 	}
 	man = json_loadb((const char *)s.payload, s.len, 0, NULL);
-	size = json_integer_value(json_object_get(man, "size"));
-	chunks = json_integer_value(json_object_get(man, "chunks"));
-	msha = json_string_value(json_object_get(man, "sha256"));
-	if (!man || size <= 0 || chunks <= 0 || chunks > MAX_CHUNKS || !msha ||
+	if (!man || json_integer_value(json_object_get(man, "size")) <= 0 ||
+	    json_integer_value(json_object_get(man, "chunks")) <= 0 ||
+	    json_integer_value(json_object_get(man, "chunks")) > MAX_CHUNKS ||
+	    !json_string_value(json_object_get(man, "sha256")) ||
 	    json_integer_value(json_object_get(man, "version")) != s.version) {
-		snprintf(why, whylen, "intel bundle manifest malformed");
-		rc = CS_ERR_PARSE;
+		snprintf(a->bundle_why, sizeof(a->bundle_why), "intel bundle manifest malformed");
+		json_decref(man);
 		goto out;
 	}
-	if (hk && hk->cached) {
-		if (hk->cached(hk->ud, msha, s.version, cached, sizeof(cached)) == 1 && cached[0]) {
-			total = (size_t)size;
-			goto adopt;
-		}
-		cached[0] = '\0';
+	a->man = man;
+	a->man_version = s.version;
+out:
+	free(env);
+}
+
+/* Fetch the chunks "intel.<version>.<tag><i>" of a blob the manifest
+ * describes ({"size","sha256","chunks"}) into the file f, or, when f is
+ * NULL, into a new buffer *mem (at most `cap` bytes), and check them
+ * against its size and SHA-256. A chunk that cannot be read (a slow
+ * server, or a newer version replacing this one while we read) is
+ * transient: tried again soon, not refused. */
+static int fetch_blob(struct agent *a, int64_t version, const char *tag, json_t *desc, FILE *f,
+		      unsigned char **mem, size_t cap, size_t *total, char *why, size_t whylen)
+{
+	unsigned char *chunk = NULL, digest[crypto_hash_sha256_BYTES], *buf = NULL;
+	crypto_hash_sha256_state hs;
+	json_int_t size = json_integer_value(json_object_get(desc, "size"));
+	json_int_t chunks = json_integer_value(json_object_get(desc, "chunks"));
+	const char *msha = json_string_value(json_object_get(desc, "sha256"));
+	char key[96], err[512], sha[65];
+	size_t clen = 0, i;
+	int rc = CS_OK;
+
+	*total = 0;
+	if (size < 0 || chunks <= 0 || chunks > MAX_CHUNKS || !msha || (!f && (size_t)size > cap)) {
+		snprintf(why, whylen, "intel bundle manifest malformed (%s part)",
+			 tag[0] ? tag : "bundle");
+		return CS_ERR_PARSE;
 	}
-	snprintf(path, sizeof(path), "%s/bundle-%lld.db", a->c->state_dir, (long long)s.version);
-	f = fopen(path, "wb");
 	if (!f) {
-		snprintf(why, whylen, "%s: cannot write", path);
-		rc = CS_ERR_IO;
-		goto out;
+		buf = malloc((size_t)size + 1);
+		if (!buf)
+			return CS_ERR_NOMEM;
 	}
 	crypto_hash_sha256_init(&hs);
 	for (i = 0; i < (size_t)chunks; i++) {
-		snprintf(key, sizeof(key), "intel.%lld.%zu", (long long)s.version, i);
+		snprintf(key, sizeof(key), "intel.%lld.%s%zu", (long long)version, tag, i);
 		rc = cs_fleet_bus_kv_get(a->bus, key, &chunk, &clen, err, sizeof(err));
 		if (rc) {
-			snprintf(why, whylen, "intel bundle chunk %zu: %s", i,
+			snprintf(why, whylen, "intel bundle chunk %s%zu: %s", tag, i,
 				 rc == CS_ERR_NOTFOUND ? "missing" : err);
-			/* A slow server, or a newer version replacing this one
-			 * while we read: try again, do not refuse. */
 			a->bundle_transient = 1;
 			goto out;
 		}
-		total += clen;
-		if (total > (size_t)size) {
+		if (*total + clen > (size_t)size) {
 			snprintf(why, whylen, "intel bundle larger than its manifest says");
 			rc = CS_ERR_PARSE;
 			goto out;
 		}
 		crypto_hash_sha256_update(&hs, chunk, clen);
-		if (fwrite(chunk, 1, clen, f) != clen) {
-			snprintf(why, whylen, "%s: write failed", path);
+		if (f && fwrite(chunk, 1, clen, f) != clen) {
+			snprintf(why, whylen, "cannot write the intel bundle");
 			rc = CS_ERR_IO;
 			goto out;
 		}
+		if (!f && clen)
+			memcpy(buf + *total, chunk, clen);
+		*total += clen;
 		free(chunk);
 		chunk = NULL;
 	}
 	crypto_hash_sha256_final(&hs, digest);
 	for (i = 0; i < sizeof(digest); i++)
 		snprintf(sha + 2 * i, 3, "%02x", digest[i]);
-	if (total != (size_t)size || strcmp(sha, msha) != 0) {
+	if (*total != (size_t)size || strcmp(sha, msha) != 0) {
 		snprintf(why, whylen, "intel bundle tampered: its chunks do not match the signed "
 				      "manifest");
 		rc = CS_ERR_PARSE;
 		goto out;
 	}
-	if (fflush(f) != 0 || fsync(fileno(f)) != 0) {
-		snprintf(why, whylen, "%s: write failed", path);
-		rc = CS_ERR_IO;
-		goto out;
+	if (!f) {
+		*mem = buf;
+		buf = NULL;
 	}
-	fclose(f);
-	f = NULL;
-adopt:
+out:
+	free(chunk);
+	free(buf);
+	return rc;
+}
+
+/* Let the local case adopt the bundle file at `path` in one
+ * transaction (or the host's stand-in, for the benchmark). */
+static int adopt_file(struct agent *a, const char *path, int64_t version, char *why,
+		      size_t whylen)
+{
+	const struct cs_fleet_agent_hooks *hk = a->c->hooks;
+	struct cs_store *st = NULL;
+	char err[512];
+	int rc;
+
 	if (hk && hk->adopt) {
 		err[0] = '\0';
-		rc = hk->adopt(hk->ud, cached[0] ? cached : path, s.version, err, sizeof(err));
-		if (rc) {
+		rc = hk->adopt(hk->ud, path, version, err, sizeof(err));
+		if (rc)
 			snprintf(why, whylen, "cannot adopt intel bundle %lld: %s",
-				 (long long)s.version, err);
-			goto out;
-		}
-	} else {
-		rc = cs_store_open(a->db, &st);
-		if (rc == CS_OK)
-			rc = cs_store_adopt_intel(st, cached[0] ? cached : path);
-		if (rc) {
-			snprintf(why, whylen, "cannot adopt intel bundle %lld: %s",
-				 (long long)s.version, st ? cs_store_errmsg(st) : cs_strerror(rc));
-			goto out;
-		}
+				 (long long)version, err);
+		return rc;
 	}
-	rc = save_bundle_version(a, s.version);
+	rc = cs_store_open(a->db, &st);
 	if (rc == CS_OK)
-		say(a, "intel bundle %lld adopted (%zu bytes)", (long long)s.version, total);
-out:
+		rc = cs_store_adopt_intel(st, path);
+	if (rc)
+		snprintf(why, whylen, "cannot adopt intel bundle %lld: %s", (long long)version,
+			 st ? cs_store_errmsg(st) : cs_strerror(rc));
 	if (st)
 		cs_store_close(st);
-	if (f) {
-		fclose(f);
-	}
-	if (path[0])
-		unlink(path);
-	json_decref(man);
-	free(chunk);
-	free(env);
 	return rc;
+}
+
+/* Fetch the blob into the file `path` (made new, removed after) and let
+ * the local case adopt it. */
+static int adopt_blob(struct agent *a, int64_t version, const char *tag, json_t *desc,
+		      const char *path, char *why, size_t whylen)
+{
+	size_t total = 0;
+	FILE *f;
+	int rc;
+
+	f = fopen(path, "wb");
+	if (!f) {
+		snprintf(why, whylen, "%s: cannot write", path);
+		return CS_ERR_IO;
+	}
+	rc = fetch_blob(a, version, tag, desc, f, NULL, 0, &total, why, whylen);
+	if (rc == CS_OK && (fflush(f) != 0 || fsync(fileno(f)) != 0)) {
+		snprintf(why, whylen, "%s: write failed", path);
+		rc = CS_ERR_IO;
+	}
+	fclose(f);
+	if (rc == CS_OK)
+		rc = adopt_file(a, path, version, why, whylen);
+	unlink(path);
+	if (rc == CS_OK)
+		say(a, "intel %sbundle %lld adopted (%zu bytes)", tag[0] ? "lite " : "",
+		    (long long)version, total);
+	return rc;
+}
+
+/* What a hunt found when it asked for its intel. */
+enum intel_state { INTEL_READY = 0, INTEL_LATER, INTEL_REFUSED };
+
+/* The whole intel of version `need` or newer in the local case. */
+static enum intel_state ensure_full(struct agent *a, int64_t need)
+{
+	const struct cs_fleet_agent_hooks *hk = a->c->hooks;
+	char path[PATH_MAX], cached[PATH_MAX];
+	const char *msha;
+	int rc;
+
+	if (a->bundle >= need && a->bundle > 0 && a->lite <= a->bundle)
+		return INTEL_READY;
+	if (!a->man)
+		return a->bundle_transient ? INTEL_LATER : INTEL_REFUSED;
+	if (a->man_version < need) {
+		snprintf(a->bundle_why, sizeof(a->bundle_why),
+			 "the newest intel published is version %lld", (long long)a->man_version);
+		return INTEL_REFUSED;
+	}
+	msha = json_string_value(json_object_get(a->man, "sha256"));
+	cached[0] = '\0';
+	if (hk && hk->cached &&
+	    (hk->cached(hk->ud, msha, a->man_version, cached, sizeof(cached)) != 1 || !cached[0]))
+		cached[0] = '\0';
+	if (cached[0]) {
+		rc = adopt_file(a, cached, a->man_version, a->bundle_why, sizeof(a->bundle_why));
+	} else {
+		snprintf(path, sizeof(path), "%s/bundle-%lld.db", a->c->state_dir,
+			 (long long)a->man_version);
+		rc = adopt_blob(a, a->man_version, "", a->man, path, a->bundle_why,
+				sizeof(a->bundle_why));
+	}
+	if (rc == CS_OK && save_version(a, "bundle.version", a->man_version) == CS_OK &&
+	    save_version(a, "lite.version", a->man_version) == CS_OK) {
+		a->bundle = a->lite = a->man_version;
+		a->bundle_backoff_ms = 0;
+		return INTEL_READY;
+	}
+	if (rc == CS_OK)
+		snprintf(a->bundle_why, sizeof(a->bundle_why), "%s: cannot write its state",
+			 a->c->state_dir);
+	return a->bundle_transient ? INTEL_LATER : INTEL_REFUSED;
+}
+
+/* For a re-match: the intel of version `need` or newer without its
+ * digests (the lite bundle) and the hash index's prefixes and table, when
+ * the manifest offers them; the whole intel otherwise. *lite is 1 when
+ * the digests are to be matched through the index (hx_rematch). */
+static enum intel_state ensure_lite(struct agent *a, int64_t need, int *lite)
+{
+	json_t *ld, *hx;
+	char path[PATH_MAX];
+	unsigned char *prefixes = NULL, *table = NULL;
+	size_t plen = 0, tlen = 0;
+	int rc;
+
+	*lite = 0;
+	if (a->bundle >= need && a->bundle > 0 && a->lite <= a->bundle)
+		return INTEL_READY;
+	if (a->lite >= need && a->lite > a->bundle && a->hx_version == a->lite) {
+		*lite = 1;
+		return INTEL_READY;
+	}
+	if (!a->man)
+		return a->bundle_transient ? INTEL_LATER : INTEL_REFUSED;
+	ld = json_object_get(a->man, "lite");
+	hx = json_object_get(a->man, "hx");
+	if (!json_is_object(ld) || !json_is_object(hx) || a->man_version < need)
+		return ensure_full(a, need);
+	rc = fetch_blob(a, a->man_version, "hxp.", json_object_get(hx, "prefixes"), NULL,
+			&prefixes, CS_FLEET_HX_PREFIXES_MAX, &plen, a->bundle_why,
+			sizeof(a->bundle_why));
+	if (rc == CS_OK)
+		rc = fetch_blob(a, a->man_version, "hxt", json_object_get(hx, "table"), NULL,
+				&table, CS_FLEET_HX_TABLE_LEN, &tlen, a->bundle_why,
+				sizeof(a->bundle_why));
+	if (rc == CS_OK && (tlen != CS_FLEET_HX_TABLE_LEN || !cs_fleet_hx_prefixes_ok(prefixes, plen))) {
+		snprintf(a->bundle_why, sizeof(a->bundle_why), "intel bundle %lld: its hash index is "
+			 "malformed", (long long)a->man_version);
+		rc = CS_ERR_PARSE;
+	}
+	if (rc == CS_OK) {
+		snprintf(path, sizeof(path), "%s/lite-%lld.db", a->c->state_dir,
+			 (long long)a->man_version);
+		rc = adopt_blob(a, a->man_version, "lite.", ld, path, a->bundle_why,
+				sizeof(a->bundle_why));
+	}
+	if (rc == CS_OK && save_version(a, "lite.version", a->man_version) != CS_OK) {
+		snprintf(a->bundle_why, sizeof(a->bundle_why), "%s: cannot write its state",
+			 a->c->state_dir);
+		rc = CS_ERR_IO;
+	}
+	if (rc) {
+		free(prefixes);
+		free(table);
+		return a->bundle_transient ? INTEL_LATER : INTEL_REFUSED;
+	}
+	free(a->hx_prefixes);
+	free(a->hx_table);
+	a->hx_prefixes = prefixes;
+	a->hx_plen = plen;
+	a->hx_table = table;
+	a->lite = a->hx_version = a->man_version;
+	a->lite_items = json_integer_value(json_object_get(ld, "items"));
+	a->bundle_backoff_ms = 0;
+	*lite = 1;
+	return INTEL_READY;
 }
 
 static int targeted(struct agent *a, json_t *targets)
@@ -442,6 +603,223 @@ static int has_sweep(json_t *sweeps, const char *name)
 	return 0;
 }
 
+/* A candidate of the hash index: inventory record `rec`'s digest of
+ * `kind`, in shard `shard`. */
+struct cand {
+	unsigned shard;
+	enum cs_kind kind;
+	size_t rec;
+};
+
+struct confirm {
+	struct run_ctx *r;
+	const struct cs_fleet_run_spec *spec;
+	struct cs_fleet_run_result *res;
+	const struct cs_inventory *inv;
+	const struct cand *c;
+	size_t n;
+};
+
+static int by_shard(const void *x, const void *y)
+{
+	const struct cand *a = x, *b = y;
+
+	if (a->shard != b->shard)
+		return a->shard < b->shard ? -1 : 1;
+	return a->rec < b->rec ? -1 : a->rec > b->rec;
+}
+
+static const char *digest_of(const struct cs_file_record *r, enum cs_kind k)
+{
+	switch (k) {
+	case CS_KIND_MD5:
+		return r->md5;
+	case CS_KIND_SHA1:
+		return r->sha1;
+	case CS_KIND_SHA256:
+		return r->sha256;
+	case CS_KIND_SHA512:
+		return r->sha512;
+	default:
+		return NULL;
+	}
+}
+
+/* One indicator of a fetched shard against the shard's candidates: a
+ * match is a finding, as `scan files --from-inventory` would make it. */
+static int on_shard_rec(void *ud, const struct cs_fleet_hx_rec *x)
+{
+	struct confirm *cf = ud;
+	size_t i;
+
+	for (i = 0; i < cf->n; i++) {
+		const struct cs_file_record *r = cs_inventory_at(cf->inv, cf->c[i].rec);
+		const char *d = r ? digest_of(r, cf->c[i].kind) : NULL;
+		struct cs_finding_rec f;
+
+		if (cf->c[i].kind != x->kind || !d || strcasecmp(d, x->value) != 0)
+			continue;
+		if (cf->spec->max_findings && cf->res->findings >= cf->spec->max_findings) {
+			cf->res->findings_dropped++;
+			continue;
+		}
+		memset(&f, 0, sizeof(f));
+		f.kind = CS_FIND_FILE;
+		f.host = cf->spec->host;
+		f.evidence = "hash";
+		f.location = r->path;
+		f.observed = x->value;
+		f.ind_kind = cs_kind_name(x->kind);
+		f.ind_value = x->value;
+		f.source = x->source[0] ? x->source : NULL;
+		f.confidence = x->confidence;
+		f.first_seen_ms = f.last_seen_ms = r->mtime * 1000;
+		f.count = 1;
+		f.sha256 = r->sha256;
+		f.sha1 = r->sha1;
+		f.md5 = r->md5;
+		cf->res->findings++;
+		on_finding(cf->r, &f, NULL);
+	}
+	return 0;
+}
+
+/* The inventory of the host: the stand-in's, or the local case's. */
+static int load_inventory(struct agent *a, const char *host, struct cs_inventory *inv,
+			  char *err, size_t errlen)
+{
+	const struct cs_fleet_agent_hooks *hk = a->c->hooks;
+	struct cs_store *st = NULL;
+	char digest[128];
+	int rc;
+
+	if (hk && hk->inventory)
+		rc = hk->inventory(hk->ud, host, inv, err, errlen);
+	else {
+		rc = cs_store_open(a->db, &st);
+		if (rc == CS_OK)
+			rc = cs_store_inventory_load(st, host, inv, digest, sizeof(digest));
+		if (rc)
+			snprintf(err, errlen, "%s: cannot read the file inventory (%s)", a->db,
+				 st ? cs_store_errmsg(st) : cs_strerror(rc));
+		if (st)
+			cs_store_close(st);
+	}
+	cs_inventory_seal(inv);
+	return rc;
+}
+
+/* The digest part of a re-match through the hash index (docs/fleet.md,
+ * "The hash index"): every digest of the host's inventory looked up in
+ * the prefixes; each candidate's shard fetched, checked against the
+ * table, and read for the full values. A shard that cannot be read
+ * leaves the run incomplete, never clean. */
+static void hx_rematch(struct agent *a, const struct cs_fleet_run_spec *spec,
+		       struct cs_fleet_run_result *res, struct run_ctx *r)
+{
+	static const enum cs_kind kinds[] = { CS_KIND_MD5, CS_KIND_SHA1, CS_KIND_SHA256,
+					      CS_KIND_SHA512 };
+	struct cs_inventory *inv = cs_inventory_new();
+	struct cand *c = NULL;
+	size_t n = 0, cap = 0, i = 0, j, k, nrec = 0, looked = 0;
+	char err[512], key[96];
+	unsigned shards = 0, failed = 0;
+	int rc;
+
+	err[0] = '\0';
+	if (!inv) {
+		rc = CS_ERR_NOMEM;
+		snprintf(err, sizeof(err), "out of memory");
+		goto out;
+	}
+	rc = load_inventory(a, spec->host, inv, err, sizeof(err));
+	if (rc)
+		goto out;
+	nrec = cs_inventory_count(inv);
+	for (i = 0; i < nrec; i++) {
+		const struct cs_file_record *rec = cs_inventory_at(inv, i);
+
+		for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+			const char *d = digest_of(rec, kinds[k]);
+			unsigned sh;
+
+			if (d)
+				looked++;
+			if (!d || !cs_fleet_hx_candidate(a->hx_prefixes, a->hx_plen, d, &sh) ||
+			    cs_fleet_hx_shard_empty(a->hx_table, sh))
+				continue;
+			if (n == cap) {
+				struct cand *nc;
+
+				cap = cap ? 2 * cap : 64;
+				nc = realloc(c, cap * sizeof(*c));
+				if (!nc) {
+					rc = CS_ERR_NOMEM;
+					snprintf(err, sizeof(err), "out of memory");
+					goto out;
+				}
+				c = nc;
+			}
+			c[n].shard = sh;
+			c[n].kind = kinds[k];
+			c[n].rec = i;
+			n++;
+		}
+	}
+	if (n)
+		qsort(c, n, sizeof(*c), by_shard);
+	for (i = 0; i < n && !*a->stop; i = j) {
+		unsigned char *d = NULL;
+		size_t dl = 0;
+		struct confirm cf;
+		char why[512];
+
+		for (j = i; j < n && c[j].shard == c[i].shard; j++)
+			;
+		shards++;
+		snprintf(key, sizeof(key), "intel.%lld.hxs.%u", (long long)a->hx_version,
+			 c[i].shard);
+		rc = cs_fleet_bus_kv_get(a->bus, key, &d, &dl, why, sizeof(why));
+		if (rc == CS_OK && cs_fleet_hx_shard_check(a->hx_table, c[i].shard, d, dl) != 0) {
+			snprintf(why, sizeof(why), "does not match the signed manifest");
+			rc = CS_ERR_PARSE;
+		}
+		memset(&cf, 0, sizeof(cf));
+		cf.r = r;
+		cf.spec = spec;
+		cf.res = res;
+		cf.inv = inv;
+		cf.c = c + i;
+		cf.n = j - i;
+		if (rc == CS_OK)
+			rc = cs_fleet_hx_shard_each(d, dl, c[i].shard, on_shard_rec, &cf, why,
+						    sizeof(why));
+		free(d);
+		if (rc) {
+			if (!failed++)
+				snprintf(err, sizeof(err), "hash index shard %u of intel %lld: %s",
+					 c[i].shard, (long long)a->hx_version, why);
+			rc = CS_OK;
+		}
+	}
+	if (*a->stop && i < n) {
+		failed++;
+		snprintf(err, sizeof(err), "stopped before the hash index was read");
+	}
+	say(a, "hunt %s: %zu digests of %zu files looked up in the hash index: %zu candidates "
+	       "in %u shards", r->hunt, looked, nrec, n, shards);
+out:
+	if ((rc || failed) && res->state == CS_FLEET_RUN_DONE)
+		res->state = CS_FLEET_RUN_INCOMPLETE;
+	if ((rc || failed) && !res->detail[0])
+		snprintf(res->detail, sizeof(res->detail), "%s%s", err,
+			 failed > 1 ? " (and more shards)" : "");
+	if (res->findings && res->exit_code == 0)
+		res->exit_code = 1;
+	free(c);
+	cs_inventory_free(inv);
+}
+
 /* A hunt this host will not run (again): expired, stopped, or not addressed
  * to it. A run the agent had started and not finished (it was killed) is
  * reported incomplete, with `why`; the journal's end keeps the hunt from
@@ -476,7 +854,9 @@ static void handle_hunt(struct agent *a, const char *id)
 	char key[128], err[512], why[512], rerr[512];
 	json_t *doc = NULL, *limits;
 	enum cs_fleet_hunt_state jstate = CS_FLEET_HUNT_NONE;
-	int v, rc;
+	enum intel_state intel;
+	json_t *sweeps;
+	int v, rc, lite = 0;
 	int64_t last_run = 0, run = 0, need;
 	const char *state;
 
@@ -518,11 +898,19 @@ static void handle_hunt(struct agent *a, const char *id)
 		goto out;
 	}
 	need = json_integer_value(json_object_get(doc, "bundle"));
-	if ((a->bundle < need || a->bundle <= 0) && a->bundle_transient)
+	sweeps = json_object_get(doc, "sweeps");
+	/* A re-match alone needs the intel's digests only where the host may
+	 * hold one: the lite bundle and the hash index. */
+	if (has_sweep(sweeps, "rematch") && !has_sweep(sweeps, "files") &&
+	    !has_sweep(sweeps, "logs") && !has_sweep(sweeps, "software"))
+		intel = ensure_lite(a, need, &lite);
+	else
+		intel = ensure_full(a, need);
+	if (intel == INTEL_LATER)
 		goto out; /* the download is retried soon; nothing to report yet */
-	if (a->bundle < need || a->bundle <= 0) {
+	if (intel == INTEL_REFUSED) {
 		snprintf(why, sizeof(why), "the hunt needs intel version %lld, this host has %lld%s%s",
-			 (long long)need, (long long)a->bundle, a->bundle_why[0] ? ": " : "",
+			 (long long)need, (long long)local_version(a), a->bundle_why[0] ? ": " : "",
 			 a->bundle_why);
 		refuse(a, id, "bundle", why);
 		goto out;
@@ -535,7 +923,7 @@ static void handle_hunt(struct agent *a, const char *id)
 	memset(&st, 0, sizeof(st));
 	st.state = "running";
 	st.started_ms = wall_ms();
-	st.intel_version = a->bundle;
+	st.intel_version = local_version(a);
 	send_status(a, id, run, 0, &st);
 	flush(a);
 
@@ -562,11 +950,21 @@ static void handle_hunt(struct agent *a, const char *id)
 	rc_ctx.run = run;
 	memset(&res, 0, sizeof(res));
 	rerr[0] = '\0';
-	if (a->c->hooks && a->c->hooks->run)
+	if (lite && a->lite_items == 0) {
+		/* Nothing but digests: the hash index is the whole re-match. */
+		res.state = CS_FLEET_RUN_DONE;
+		res.started_ms = wall_ms();
+		rc = CS_OK;
+	} else if (a->c->hooks && a->c->hooks->run) {
 		rc = a->c->hooks->run(a->c->hooks->ud, &spec, a->stop, &res, on_finding, &rc_ctx,
 				      rerr, sizeof(rerr));
-	else
+	} else {
 		rc = cs_fleet_run(&spec, a->stop, &res, on_finding, &rc_ctx, rerr, sizeof(rerr));
+	}
+	if (lite && rc == CS_OK && res.state != CS_FLEET_RUN_ERROR) {
+		hx_rematch(a, &spec, &res, &rc_ctx);
+		res.finished_ms = wall_ms();
+	}
 
 	memset(&st, 0, sizeof(st));
 	st.state = rc ? "error" : cs_fleet_run_state_name(res.state);
@@ -574,7 +972,7 @@ static void handle_hunt(struct agent *a, const char *id)
 	st.coverage_json = res.coverage;
 	st.started_ms = res.started_ms;
 	st.finished_ms = res.finished_ms ? res.finished_ms : wall_ms();
-	st.intel_version = a->bundle;
+	st.intel_version = local_version(a);
 	st.findings = rc_ctx.sent;
 	st.dropped = res.findings_dropped + res.software_dropped +
 		     cs_fleet_spool_dropped(a->spool, id);
@@ -612,23 +1010,7 @@ static void poll_hunts(struct agent *a)
 	}
 	idx = json_loadb((const char *)data, len, 0, NULL);
 	free(data);
-	if (sync_bundle(a, a->bundle_why, sizeof(a->bundle_why)) != CS_OK && a->bundle_why[0] &&
-	    strcmp(a->bundle_why, a->said_why) != 0) {
-		say(a, "bundle %s: %s", a->bundle_transient ? "not read yet, retrying" : "refused",
-		    a->bundle_why);
-		snprintf(a->said_why, sizeof(a->said_why), "%s", a->bundle_why);
-	}
-	/* A failed download is tried again after a back-off with jitter
-	 * (1 s doubling to 30 s), not at the next poll. */
-	if (a->bundle_transient) {
-		int64_t b = a->bundle_backoff_ms ? 2 * a->bundle_backoff_ms : 1000;
-
-		a->bundle_backoff_ms = b > 30000 ? 30000 : b;
-		a->bundle_retry_at = now_ms() + (double)a->bundle_backoff_ms / 2 +
-				     (double)randombytes_uniform((uint32_t)a->bundle_backoff_ms);
-	} else {
-		a->bundle_backoff_ms = 0;
-	}
+	read_manifest(a);
 	if (!json_is_array(idx) || json_array_size(idx) > MAX_INDEX) {
 		say(a, "the hunt index is malformed");
 		json_decref(idx);
@@ -644,6 +1026,22 @@ static void poll_hunts(struct agent *a)
 			handle_hunt(a, id);
 	}
 	json_decref(idx);
+	/* A failed download is tried again after a back-off with jitter
+	 * (1 s doubling to 30 s), not at the next poll. */
+	if (a->bundle_transient) {
+		int64_t b = a->bundle_backoff_ms ? 2 * a->bundle_backoff_ms : 1000;
+
+		a->bundle_backoff_ms = b > 30000 ? 30000 : b;
+		a->bundle_retry_at = now_ms() + (double)a->bundle_backoff_ms / 2 +
+				     (double)randombytes_uniform((uint32_t)a->bundle_backoff_ms);
+	} else {
+		a->bundle_backoff_ms = 0;
+	}
+	if (a->bundle_why[0] && strcmp(a->bundle_why, a->said_why) != 0) {
+		say(a, "bundle %s: %s", a->bundle_transient ? "not read yet, retrying" : "refused",
+		    a->bundle_why);
+		snprintf(a->said_why, sizeof(a->said_why), "%s", a->bundle_why);
+	}
 }
 
 int cs_fleet_agent_run(const struct cs_fleet_agent_cfg *c, volatile sig_atomic_t *stop,
@@ -675,7 +1073,10 @@ int cs_fleet_agent_run(const struct cs_fleet_agent_cfg *c, volatile sig_atomic_t
 		goto out;
 	}
 	cs_store_close(st);
-	load_bundle_version(a);
+	a->bundle = load_version(a, "bundle.version");
+	a->lite = load_version(a, "lite.version");
+	if (a->lite < a->bundle)
+		a->lite = a->bundle;
 	snprintf(path, sizeof(path), "%s/journal", c->state_dir);
 	rc = cs_fleet_journal_open(path, &a->journal);
 	if (rc) {
@@ -752,6 +1153,9 @@ out:
 		cs_fleet_spool_close(a->spool);
 	if (a->journal)
 		cs_fleet_journal_close(a->journal);
+	json_decref(a->man);
+	free(a->hx_prefixes);
+	free(a->hx_table);
 	free(a);
 	return rc;
 }

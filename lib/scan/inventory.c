@@ -88,6 +88,11 @@ size_t cs_inventory_count(const struct cs_inventory *inv)
 	return inv ? inv->n : 0;
 }
 
+const struct cs_file_record *cs_inventory_at(const struct cs_inventory *inv, size_t i)
+{
+	return inv && i < inv->n ? &inv->v[i] : NULL;
+}
+
 /* Index of the first record whose path is >= key. */
 static size_t lower_bound(const struct cs_inventory *inv, const char *key)
 {

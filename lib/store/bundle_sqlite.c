@@ -150,6 +150,58 @@ out:
 	return rc;
 }
 
+int cs_store_export_intel_lite(struct cs_store *st, const char *out_path, uint64_t *kept)
+{
+	static const char del[] =
+	        "PRAGMA journal_mode=DELETE; BEGIN;"
+	        "DELETE FROM indicator_source WHERE indicator_id IN"
+	        " (SELECT id FROM indicator WHERE kind IN (1, 2, 3, 4));"
+	        "DELETE FROM indicator_term WHERE indicator_id IN"
+	        " (SELECT id FROM indicator WHERE kind IN (1, 2, 3, 4));"
+	        "DELETE FROM indicator_warninglist WHERE indicator_id IN"
+	        " (SELECT id FROM indicator WHERE kind IN (1, 2, 3, 4));"
+	        "DELETE FROM indicator WHERE kind IN (1, 2, 3, 4);"
+	        "COMMIT; VACUUM";
+	sqlite3 *db = NULL;
+	int rc;
+
+	_Static_assert(CS_KIND_MD5 == 1 && CS_KIND_SHA1 == 2 && CS_KIND_SHA256 == 3 &&
+	                   CS_KIND_SHA512 == 4,
+	               "the digest kinds in the statement above");
+	rc = cs_store_export_intel(st, out_path);
+	if (rc)
+		return rc;
+	if (sqlite3_open_v2(out_path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+		snprintf(st->errmsg, sizeof(st->errmsg), "%s: %s", out_path,
+		         db ? sqlite3_errmsg(db) : "cannot open");
+		rc = CS_ERR_DB;
+	} else {
+		rc = run_on(st, db, del, out_path);
+	}
+	*kept = 0;
+	if (!rc) {
+		sqlite3_stmt *q = NULL;
+
+		if (sqlite3_prepare_v2(db,
+		                       "SELECT (SELECT count(*) FROM indicator) +"
+		                       " (SELECT count(*) FROM yara_source) +"
+		                       " (SELECT count(*) FROM sigma_source)",
+		                       -1, &q, NULL) == SQLITE_OK &&
+		    sqlite3_step(q) == SQLITE_ROW)
+			*kept = (uint64_t)sqlite3_column_int64(q, 0);
+		else {
+			snprintf(st->errmsg, sizeof(st->errmsg), "%s: %s", out_path,
+			         sqlite3_errmsg(db));
+			rc = CS_ERR_DB;
+		}
+		sqlite3_finalize(q);
+	}
+	sqlite3_close(db);
+	if (rc)
+		unlink_db(out_path);
+	return rc;
+}
+
 /* The text of one value of a one-row query on the store's handle, into
  * buf ("" when no row). */
 static int query_text(struct cs_store *st, const char *sql, const char *arg, char *buf, size_t len)

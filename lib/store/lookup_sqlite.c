@@ -15,14 +15,14 @@ enum { L_EXACT, L_PREFIX, L_KIND, L_SOURCES, L_COUNT };
 
 static const char *const lookup_sql[L_COUNT] = {
 	[L_EXACT] = "SELECT id, kind, value, flags, labelset,"
-		    " EXISTS(SELECT 1 FROM indicator_warninglist w WHERE w.indicator_id = id)"
+		    " EXISTS(SELECT 1 FROM indicator_warninglist w WHERE w.indicator_id = id), confidence"
 		    " FROM indicator WHERE kind = ?1 AND value = ?2",
 	[L_PREFIX] = "SELECT id, kind, value, flags, labelset,"
-		     " EXISTS(SELECT 1 FROM indicator_warninglist w WHERE w.indicator_id = id)"
+		     " EXISTS(SELECT 1 FROM indicator_warninglist w WHERE w.indicator_id = id), confidence"
 		     " FROM indicator WHERE kind = ?1 AND value >= ?2 AND value < ?3"
 		     " ORDER BY value LIMIT ?4",
 	[L_KIND] = "SELECT id, kind, value, flags, labelset,"
-		   " EXISTS(SELECT 1 FROM indicator_warninglist w WHERE w.indicator_id = id)"
+		   " EXISTS(SELECT 1 FROM indicator_warninglist w WHERE w.indicator_id = id), confidence"
 		   " FROM indicator WHERE kind = ?1 ORDER BY value",
 	[L_SOURCES] = "SELECT s.file_id, f.path, f.format, s.line, s.ref, s.description,"
 		      " s.labelset FROM indicator_source s CROSS JOIN source_file f"
@@ -120,6 +120,7 @@ static int deliver(struct cs_store_lookup *lk, sqlite3_stmt *q, cs_stored_fn fn,
 	ind.flags = (unsigned)sqlite3_column_int(q, 3) & ~(unsigned)CS_IND_WARNLISTED;
 	if (sqlite3_column_int(q, 5))
 		ind.flags |= CS_IND_WARNLISTED;
+	ind.confidence = sqlite3_column_int(q, 6);
 	set_labels(&lk->ls, sqlite3_column_int64(q, 4), &ind.labels, &ind.nlabels);
 	sqlite3_bind_int64(s, 1, ind.id);
 	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
