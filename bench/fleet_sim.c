@@ -49,6 +49,7 @@
 #include "chainsweep/fleet_agent.h"
 #include "chainsweep/fleet_sign.h"
 #include "chainsweep/intel.h"
+#include "chainsweep/scan.h"
 #include "chainsweep/store.h"
 
 #define MAX_SERVERS 16
@@ -391,12 +392,43 @@ out:
 	return rc;
 }
 
+/* The inventory hook: the same synthetic files as sim_run's, for a
+ * re-match through the hash index (the agent's own code looks them up). */
+static int sim_inventory(void *ud, const char *host, struct cs_inventory *inv, char *err,
+			 size_t errlen)
+{
+	unsigned char d[32];
+	char text[96], hex[65], path[128];
+	int i, j;
+
+	(void)ud;
+	for (i = 0; i < G.files; i++) {
+		struct cs_file_record r;
+
+		snprintf(text, sizeof(text), "cs-bench-file:%s:%d", host, i);
+		crypto_hash_sha256(d, (const unsigned char *)text, strlen(text));
+		for (j = 0; j < 32; j++)
+			snprintf(hex + 2 * j, 3, "%02x", d[j]);
+		snprintf(path, sizeof(path), "/srv/sim/%s/file-%05d.bin", host, i);
+		memset(&r, 0, sizeof(r));
+		r.path = path;
+		r.size = 4096;
+		r.mtime = 1700000000;
+		r.sha256 = hex;
+		if (cs_inventory_add(inv, &r) != CS_OK) {
+			snprintf(err, errlen, "out of memory");
+			return CS_ERR_NOMEM;
+		}
+	}
+	return CS_OK;
+}
+
 static void sim_log(void *ud, const char *line)
 {
 	struct agent *ag = ud;
 	double t = now_ms();
 
-	if (ag->probe && strstr(line, "intel bundle") && strstr(line, "adopted"))
+	if (ag->probe && strstr(line, "bundle") && strstr(line, "adopted"))
 		ag->t_adopted = t;
 	pthread_mutex_lock(&G.mu);
 	if (G.log)
@@ -434,6 +466,7 @@ static int agent_init(struct agent *ag, const char *host, int probe)
 	ag->hooks.run = sim_run;
 	ag->hooks.adopt = probe ? NULL : sim_adopt;
 	ag->hooks.cached = G.share && !probe ? sim_cached : NULL;
+	ag->hooks.inventory = sim_inventory;
 	ag->hooks.ud = ag;
 	ag->cfg.host = ag->host;
 	ag->cfg.servers = G.servers;

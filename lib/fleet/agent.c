@@ -503,7 +503,7 @@ static enum intel_state ensure_lite(struct agent *a, int64_t need, int *lite)
 			&prefixes, CS_FLEET_HX_PREFIXES_MAX, &plen, a->bundle_why,
 			sizeof(a->bundle_why));
 	if (rc == CS_OK)
-		rc = fetch_blob(a, a->man_version, "hxt", json_object_get(hx, "table"), NULL,
+		rc = fetch_blob(a, a->man_version, "hxt.", json_object_get(hx, "table"), NULL,
 				&table, CS_FLEET_HX_TABLE_LEN, &tlen, a->bundle_why,
 				sizeof(a->bundle_why));
 	if (rc == CS_OK && (tlen != CS_FLEET_HX_TABLE_LEN || !cs_fleet_hx_prefixes_ok(prefixes, plen))) {

@@ -218,10 +218,10 @@ static void delete_version(struct cs_fleet_bus *b, int64_t v)
 	delete_chunks(b, v, "");
 	delete_chunks(b, v, "lite.");
 	delete_chunks(b, v, "hxp.");
-	snprintf(key, sizeof(key), "intel.%lld.hxt", (long long)v);
+	snprintf(key, sizeof(key), "intel.%lld.hxt.0", (long long)v);
 	if (cs_fleet_bus_kv_get_exact(b, key, &table, &tl, e2, sizeof(e2)) != CS_OK)
 		return;
-	cs_fleet_bus_kv_delete(b, key, e2, sizeof(e2));
+	delete_chunks(b, v, "hxt.");
 	for (i = 0; tl == CS_FLEET_HX_TABLE_LEN && i < CS_FLEET_HX_SHARDS; i++) {
 		if (cs_fleet_hx_shard_empty(table, i))
 			continue;
@@ -237,7 +237,8 @@ int cs_fleet_publish_bundle(struct cs_fleet_bus *b, const char *seckey_path,
 {
 	unsigned char *data = NULL, *lite = NULL;
 	char key[96], lite_path[4096], *man = NULL, *env = NULL;
-	size_t len = 0, litelen = 0, nchunks = 0, nlite = 0, nprefix = 0, plen, i, sl, envlen = 0;
+	size_t len = 0, litelen = 0, nchunks = 0, nlite = 0, nprefix = 0, ntable = 0, plen, i, sl;
+	size_t envlen = 0;
 	const unsigned char *prefixes, *table, *shard;
 	struct cs_fleet_hx *hx = NULL;
 	int64_t old, lite_items = 0;
@@ -275,10 +276,9 @@ int cs_fleet_publish_bundle(struct cs_fleet_bus *b, const char *seckey_path,
 		snprintf(key, sizeof(key), "intel.%lld.hxs.%zu", (long long)version, i);
 		rc = cs_fleet_bus_kv_put(b, key, shard, sl, err, errlen);
 	}
-	if (rc == CS_OK) {
-		snprintf(key, sizeof(key), "intel.%lld.hxt", (long long)version);
-		rc = cs_fleet_bus_kv_put(b, key, table, CS_FLEET_HX_TABLE_LEN, err, errlen);
-	}
+	if (rc == CS_OK)
+		rc = put_chunks(b, version, "hxt.", table, CS_FLEET_HX_TABLE_LEN, &ntable, err,
+				errlen);
 	if (rc)
 		goto out;
 	full = blob_desc(data, len, nchunks);
@@ -296,7 +296,7 @@ int cs_fleet_publish_bundle(struct cs_fleet_bus *b, const char *seckey_path,
 				   (json_int_t)expires, "lite", ld, "hx", "count",
 				   (json_int_t)cs_fleet_hx_count(hx), "prefixes",
 				   blob_desc(prefixes, plen, nprefix), "table",
-				   blob_desc(table, CS_FLEET_HX_TABLE_LEN, 1))
+				   blob_desc(table, CS_FLEET_HX_TABLE_LEN, ntable))
 		       : NULL;
 	man = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	if (!man) {

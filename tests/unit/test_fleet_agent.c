@@ -22,6 +22,7 @@
 #include "chainsweep/fleet.h"
 #include "chainsweep/fleet_sign.h"
 #include "chainsweep/fleet_wire.h"
+#include "chainsweep/fleet_hindex.h"
 #include "chainsweep/intel.h"
 #include "chainsweep/store.h"
 #include "testutil.h"
@@ -140,6 +141,12 @@ static void make_root(const char *name, int planted, char *root, size_t len)
 		assert_int_equal(sh("printf 'planted\\n' > '%s/b.bin'", root), 0);
 }
 
+static void agent_log(void *ud, const char *line)
+{
+	if (getenv("CS_TEST_VERBOSE"))
+		fprintf(stderr, "agent %s: %s\n", (const char *)ud, line);
+}
+
 static void run_agent(const char *host, const char *root)
 {
 	struct cs_fleet_agent_cfg c = { 0 };
@@ -157,7 +164,8 @@ static void run_agent(const char *host, const char *root)
 	c.poll_s = 600;
 	c.once = 1;
 	c.once_wait_ms = 10000;
-	assert_int_equal(cs_fleet_agent_run(&c, &stop, NULL, NULL, err, sizeof(err)), CS_OK);
+	assert_int_equal(cs_fleet_agent_run(&c, &stop, agent_log, (void *)host, err, sizeof(err)),
+			 CS_OK);
 }
 
 /* The statuses and the finding count the RESULTS stream holds for one
@@ -318,6 +326,112 @@ static void test_tampered_chunk(void **state)
 	assert_int_equal(s.findings, 0);
 }
 
+/* A bundle of the three indicators below: the planted file's sha256, a
+ * file's that only a later intel names, and a domain (so the lite bundle
+ * is not empty and the re-match's child sweep runs too). */
+static void make_bundle2(const char *out)
+{
+	struct cs_store *st = NULL;
+	char intel[PATH_MAX], db[PATH_MAX];
+
+	snprintf(intel, sizeof(intel), "%s/later.txt", g_tmp);
+	snprintf(db, sizeof(db), "%s/op2.db", g_tmp);
+	assert_int_equal(sh("(printf 'planted\\n' | sha256sum | cut -d' ' -f1;"
+			    " printf 'later\\n' | sha256sum | cut -d' ' -f1;"
+			    " echo rematch-test.example) > '%s'",
+			    intel),
+			 0);
+	assert_int_equal(sh("rm -f '%s'; '%s' --quiet --db '%s' intel import '%s' >/dev/null 2>&1",
+			    db, getenv("CS_EXE"), db, intel),
+			 0);
+	assert_int_equal(cs_store_open(db, &st), CS_OK);
+	assert_int_equal(cs_store_export_intel(st, out), CS_OK);
+	cs_store_close(st);
+}
+
+static void put_rematch(const char *id, const char *host, int64_t bundle)
+{
+	char doc[1024], err[512];
+	int64_t exp = (int64_t)time(NULL) + 3600;
+
+	snprintf(doc, sizeof(doc),
+		 "{\"id\":\"%s\",\"expires\":%lld,\"state\":\"active\","
+		 "\"targets\":{\"hosts\":[\"%s\"]},\"sweeps\":[\"rematch\"],"
+		 "\"limits\":{\"max_runtime\":60},\"bundle\":%lld}",
+		 id, (long long)exp, host, (long long)bundle);
+	assert_int_equal(cs_fleet_put_hunt(g_op, g_sec, id, exp, doc, strlen(doc), err,
+					   sizeof(err)),
+			 CS_OK);
+}
+
+static long long state_version(const char *host, const char *name)
+{
+	char path[PATH_MAX];
+	long long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/state-%s/%s", g_tmp, host, name);
+	f = fopen(path, "r");
+	if (f) {
+		if (fscanf(f, "%lld", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+/* A files hunt records the host's inventory; a later re-match of newer
+ * intel through the hash index finds the file only the new intel names,
+ * without the whole bundle (the lite one is adopted), and a shard that
+ * does not match the signed table leaves the run incomplete, not clean. */
+static void test_rematch_through_hash_index(void **state)
+{
+	struct seen s;
+	char root[PATH_MAX], b2[PATH_MAX], key[96], err[512], hex[65];
+	unsigned shard;
+	FILE *p;
+
+	(void)state;
+	publish_bundle();
+	put_hunt(g_sec, "h-rm1", "rm");
+	make_root("rm", 1, root, sizeof(root));
+	assert_int_equal(sh("printf 'later\\n' > '%s/later.bin'", root), 0);
+	run_agent("rm", root);
+	collect("rm", "h-rm1", &s);
+	assert_string_equal(s.state, "done");
+	assert_int_equal(s.findings, 1); /* b.bin; later.bin is not in version 1 */
+
+	snprintf(b2, sizeof(b2), "%s/bundle2.db", g_tmp);
+	make_bundle2(b2);
+	assert_int_equal(cs_fleet_publish_bundle(g_op, g_sec, b2, 2, (int64_t)time(NULL) + 3600,
+						 err, sizeof(err)),
+			 CS_OK);
+	put_rematch("h-rm2", "rm", 2);
+	run_agent("rm", root);
+	collect("rm", "h-rm2", &s);
+	assert_string_equal(s.state, "done");
+	assert_int_equal(s.findings, 2); /* b.bin and later.bin, from the index */
+	assert_int_equal(state_version("rm", "lite.version"), 2);
+	assert_int_equal(state_version("rm", "bundle.version"), 1);
+
+	/* Version 3, with the shard holding later.bin's digest damaged. */
+	assert_int_equal(cs_fleet_publish_bundle(g_op, g_sec, b2, 3, (int64_t)time(NULL) + 3600,
+						 err, sizeof(err)),
+			 CS_OK);
+	p = popen("printf 'later\\n' | sha256sum | cut -c1-8", "r");
+	assert_non_null(p);
+	assert_non_null(fgets(hex, sizeof(hex), p));
+	pclose(p);
+	shard = (unsigned)(strtoul(hex, NULL, 16) >> (32 - CS_FLEET_HX_SHARD_BITS));
+	snprintf(key, sizeof(key), "intel.3.hxs.%u", shard);
+	tamper(key, 3);
+	put_rematch("h-rm3", "rm", 3);
+	run_agent("rm", root);
+	collect("rm", "h-rm3", &s);
+	assert_string_equal(s.state, "incomplete");
+	assert_non_null(strstr(s.detail, "does not match the signed manifest"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -326,6 +440,7 @@ int main(void)
 		cmocka_unit_test(test_tampered_hunt),
 		cmocka_unit_test(test_unsigned_manifest),
 		cmocka_unit_test(test_tampered_chunk),
+		cmocka_unit_test(test_rematch_through_hash_index),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
