@@ -303,7 +303,7 @@ int cs_fleet_hx_shard_check(const unsigned char *table, unsigned i, const unsign
 static int parse_line(char *line, size_t n, unsigned shard, struct cs_fleet_hx_rec *r,
 		      const char **why)
 {
-	char *tab1, *tab2, *tab3, *end;
+	char *tab1, *tab2, *tab3, *end, canon[24];
 	size_t vl, i;
 	long conf;
 	int64_t p;
@@ -333,8 +333,9 @@ static int parse_line(char *line, size_t n, unsigned shard, struct cs_fleet_hx_r
 		return -1;
 	}
 	conf = strtol(tab2 + 1, &end, 10);
-	if (end == tab2 + 1 || *end || conf < -1 || conf > 100) {
-		*why = "a confidence outside -1..100";
+	snprintf(canon, sizeof(canon), "%ld", conf);
+	if (end == tab2 + 1 || *end || conf < -1 || conf > 100 || strcmp(canon, tab2 + 1) != 0) {
+		*why = "a confidence that is not a plain number in -1..100";
 		return -1;
 	}
 	r->confidence = (int)conf;
