@@ -212,7 +212,7 @@ static void publish_bundle(void)
 			 CS_OK);
 }
 
-static void put_hunt(const char *seckey, const char *id, const char *host)
+static void put_hunt_v(const char *seckey, const char *id, const char *host, int64_t bundle)
 {
 	char doc[1024], err[512];
 	int64_t exp = (int64_t)time(NULL) + 3600;
@@ -220,11 +220,16 @@ static void put_hunt(const char *seckey, const char *id, const char *host)
 	snprintf(doc, sizeof(doc),
 		 "{\"id\":\"%s\",\"expires\":%lld,\"state\":\"active\","
 		 "\"targets\":{\"hosts\":[\"%s\"]},\"sweeps\":[\"files\"],"
-		 "\"limits\":{\"max_runtime\":60},\"bundle\":1}",
-		 id, (long long)exp, host);
+		 "\"limits\":{\"max_runtime\":60},\"bundle\":%lld}",
+		 id, (long long)exp, host, (long long)bundle);
 	assert_int_equal(cs_fleet_put_hunt(g_op, seckey, id, exp, doc, strlen(doc), err,
 					   sizeof(err)),
 			 CS_OK);
+}
+
+static void put_hunt(const char *seckey, const char *id, const char *host)
+{
+	put_hunt_v(seckey, id, host, 1);
 }
 
 /* Flip one byte of a key's value, far from its signature lines. */
@@ -430,6 +435,16 @@ static void test_rematch_through_hash_index(void **state)
 	collect("rm", "h-rm3", &s);
 	assert_string_equal(s.state, "incomplete");
 	assert_non_null(strstr(s.detail, "does not match the signed manifest"));
+
+	/* A hunt that reads files needs the whole intel: the agent, holding
+	 * the lite one, fetches the whole bundle (its chunks are intact). */
+	put_hunt_v(g_sec, "h-rm4", "rm", 3);
+	run_agent("rm", root);
+	collect("rm", "h-rm4", &s);
+	assert_string_equal(s.state, "done");
+	assert_int_equal(s.findings, 2);
+	assert_int_equal(state_version("rm", "bundle.version"), 3);
+	assert_int_equal(state_version("rm", "lite.version"), 3);
 }
 
 int main(void)
