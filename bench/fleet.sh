@@ -14,15 +14,20 @@
 # bench/fleet_sim.c: BENCH_PROCS processes of BENCH_AGENTS/BENCH_PROCS
 # threads, each agent the real agent loop with its own nkey, connection,
 # journal, spool and local case; only its host is simulated (a synthetic
-# inventory of BENCH_FILES hashes per host, re-matched in memory).
+# inventory of BENCH_FILES hashes per host, handed to the agent's own
+# look-up in the hash index).
 #
 # Hits: every BENCH_HIT_EVERY-th host (sim-0000, sim-0040, ...) holds
 # BENCH_HIT_FILES files whose hashes are among the indicators.
 #
-# Modes (BENCH_MODES): `share` (one chunk download per process, the others
-# take its verified file) and `all` (every agent downloads every chunk).
+# Modes (BENCH_MODES, default `all`): `all` (every agent reads what it
+# needs itself: for this re-match, the lite bundle, the hash index's
+# prefixes and table, and the shards of its candidates; docs/fleet.md, "The
+# hash index") and `share` (the whole-bundle download of a hunt that needs
+# it is done once per process, through the `cached` hook; a re-match does
+# not need it, so both modes now run the same re-match path).
 # Each mode runs BENCH_RUNS hunts, each after publishing a new bundle
-# version (one more indicator), so every hunt includes the bundle's
+# version (one more indicator), so every hunt includes the intel's
 # distribution. Then (BENCH_DRAIN=1) the collector's throughput: BENCH_RUNS
 # hunts whose results wait in the stream while the collector is stopped,
 # with BENCH_DRAIN_FILES more hits on every host, then drained.
@@ -40,7 +45,7 @@ FILES=${BENCH_FILES:-2000}
 HIT_EVERY=${BENCH_HIT_EVERY:-40}
 HIT_FILES=${BENCH_HIT_FILES:-3}
 RUNS=${BENCH_RUNS:-3}
-MODES=${BENCH_MODES:-share all}
+MODES=${BENCH_MODES:-all}
 DRAIN=${BENCH_DRAIN:-1}
 DRAIN_FILES=${BENCH_DRAIN_FILES:-5}
 TIMEOUT=${BENCH_TIMEOUT:-300}
@@ -228,9 +233,8 @@ for mode in $MODES; do
 	runs=$RUNS
 	SIMPOLL=600
 	if [ "$mode" = all ]; then
-		# Agents whose chunk fetch timed out retry at their next poll.
-		runs=${BENCH_ALL_RUNS:-1}
-		SIMPOLL=${BENCH_ALL_POLL:-30}
+		runs=${BENCH_ALL_RUNS:-$RUNS}
+		SIMPOLL=${BENCH_ALL_POLL:-600}
 	fi
 	start_sims "$mode"
 	for r in $(seq 1 "$runs"); do
@@ -307,7 +311,7 @@ PY
 	cs --db "$OPDB" intel import "$W/drain.txt" >/dev/null
 	cs --db "$OPDB" fleet publish $F >/dev/null
 	SIMPOLL=600
-	start_sims share drain
+	start_sims all drain
 	for r in $(seq 1 "$RUNS"); do
 		stop_collector
 		H=$(cs fleet hunt $F --all --sweep rematch)
@@ -359,8 +363,8 @@ for mode in $MODES; do
 		"$(awk -v e="$end" -v i="$inc" 'BEGIN{print (e < 60 && i == 0) ? "met" : "MISSED"}')"
 done
 awk '$1=="idle" {printf "%-6s idle: %d kB RSS in '"$PROCS"' processes (base %d kB), %d threads, %d kB per agent\n", $2, $4, $6, $8, $10}' "$R"
-awk '$1=="probe" {print $3}' "$R" | median | xargs -I{} echo "one agent alone, real path: connect + bundle fetch + verify + adopt: {} ms (median)"
-awk '$1=="probe" {print $5}' "$R" | median | xargs -I{} echo "  ... and the whole --once run with its re-match by store look-ups: {} ms"
+awk '$1=="probe" {print $3}' "$R" | median | xargs -I{} echo "one agent alone, real path: connect + intel fetch (lite bundle, prefixes, table) + verify + adopt: {} ms (median)"
+awk '$1=="probe" {print $5}' "$R" | median | xargs -I{} echo "  ... and the whole --once run with its re-match through the hash index: {} ms"
 awk '$1=="real_agent" {print $3}' "$R" | median | xargs -I{} echo "real chainsweep agent, idle after adopting the bundle and running the hunt: {} kB RSS"
 awk '$1=="real_agent_idle" {print "real chainsweep agent, idle from its start (nothing new to do): " $3 " kB RSS"}' "$R"
 if [ "$DRAIN" = 1 ]; then

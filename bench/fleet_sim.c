@@ -11,20 +11,23 @@
  * hooks of struct cs_fleet_agent_cfg):
  *
  *   - its file inventory is FILES hashes, sha256("cs-bench-file:<host>:<i>")
- *     as lowercase hex, computed at each re-match;
- *   - a re-match looks each of them up in a hash set of the bundle's
+ *     as lowercase hex, given to the agent through the `inventory` hook; a
+ *     re-match hunt is then the agent's own: the lite bundle, the hash
+ *     index's prefixes and table fetched and checked by each agent, its
+ *     look-ups, the shards of its candidates (docs/fleet.md, "The hash
+ *     index");
+ *   - a hunt that needs the whole bundle (not the benchmark's) is run by
+ *     the `run` hook: each file hash looked up in a hash set of the bundle's
  *     sha256 indicators, read from the verified bundle file with the store
  *     API once per bundle version and process (not once per agent);
- *   - with --share, one agent of the process fetches the bundle's chunks
- *     (and checks them against the signed manifest); the others, still
- *     fetching and verifying the signed manifest and hunt through their own
- *     connection, take that file (the `cached` hook). Without it every
- *     agent fetches every chunk.
+ *   - with --share, one agent of the process fetches a whole bundle's
+ *     chunks (and checks them against the signed manifest); the others,
+ *     still fetching and verifying the signed manifest and hunt through
+ *     their own connection, take that file (the `cached` hook).
  *
  * --probe HOST runs one agent with --once semantics through the real
- * adoption (the bundle into its local SQLite case) and a re-match by store
- * look-ups, and prints how long the connection, the bundle (fetch, verify,
- * adopt) and the whole took.
+ * adoption (into its local SQLite case) and prints how long the
+ * connection, the intel (fetch, verify, adopt) and the whole took.
  *
  * Prints "base_rss_kb N" before the agents start and "agents N" once every
  * thread runs; the agents stop on SIGTERM or SIGINT.
