@@ -326,7 +326,8 @@ static int fetch_blob(struct agent *a, int64_t version, const char *tag, json_t 
 			return CS_ERR_NOMEM;
 	}
 	crypto_hash_sha256_init(&hs);
-	for (i = 0; i < (size_t)chunks; i++) {
+	/* An empty blob (no digests at all) is one empty chunk: nothing to read. */
+	for (i = 0; size > 0 && i < (size_t)chunks; i++) {
 		snprintf(key, sizeof(key), "intel.%lld.%s%zu", (long long)version, tag, i);
 		rc = cs_fleet_bus_kv_get(a->bus, key, &chunk, &clen, err, sizeof(err));
 		if (rc) {

@@ -447,6 +447,43 @@ static void test_rematch_through_hash_index(void **state)
 	assert_int_equal(state_version("rm", "lite.version"), 3);
 }
 
+/* Intel without a single digest: the hash index is empty (its prefixes
+ * an empty part), the re-match is the child sweep's alone, and done. */
+static void test_rematch_without_digests(void **state)
+{
+	struct cs_store *st = NULL;
+	struct seen s;
+	char root[PATH_MAX], intel[PATH_MAX], db[PATH_MAX], b[PATH_MAX], err[512];
+
+	(void)state;
+	publish_bundle();
+	put_hunt(g_sec, "h-nd1", "nd");
+	make_root("nd", 1, root, sizeof(root));
+	run_agent("nd", root); /* its inventory */
+	collect("nd", "h-nd1", &s);
+	assert_string_equal(s.state, "done");
+
+	snprintf(intel, sizeof(intel), "%s/domains.txt", g_tmp);
+	snprintf(db, sizeof(db), "%s/op3.db", g_tmp);
+	snprintf(b, sizeof(b), "%s/bundle5.db", g_tmp);
+	assert_int_equal(sh("echo only-a-domain.example > '%s' && rm -f '%s' &&"
+			    " '%s' --quiet --db '%s' intel import '%s' >/dev/null 2>&1",
+			    intel, db, getenv("CS_EXE"), db, intel),
+			 0);
+	assert_int_equal(cs_store_open(db, &st), CS_OK);
+	assert_int_equal(cs_store_export_intel(st, b), CS_OK);
+	cs_store_close(st);
+	assert_int_equal(cs_fleet_publish_bundle(g_op, g_sec, b, 5, (int64_t)time(NULL) + 3600,
+						 err, sizeof(err)),
+			 CS_OK);
+	put_rematch("h-nd2", "nd", 5);
+	run_agent("nd", root);
+	collect("nd", "h-nd2", &s);
+	assert_string_equal(s.state, "done");
+	assert_int_equal(s.findings, 0);
+	assert_int_equal(state_version("nd", "lite.version"), 5);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -456,6 +493,7 @@ int main(void)
 		cmocka_unit_test(test_unsigned_manifest),
 		cmocka_unit_test(test_tampered_chunk),
 		cmocka_unit_test(test_rematch_through_hash_index),
+		cmocka_unit_test(test_rematch_without_digests),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
