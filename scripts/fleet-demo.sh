@@ -85,7 +85,13 @@ echo "== chainsweep fleet status $hunt --watch (until every running host answere
 deadline=$((SECONDS + 300))
 while :; do
 	line=$("$cs" fleet status "$hunt" 2>/dev/null | tail -1 || true)
-	printf '\r%s' "$line"
+	# On a terminal the line is redrawn; elsewhere (a log) each change is a line.
+	if [ -t 1 ]; then
+		printf '\r%s' "$line"
+	elif [ "$line" != "${last:-}" ]; then
+		printf '%s\n' "$line"
+	fi
+	last=$line
 	running=$(echo "$line" | sed -n 's/.* \([0-9]*\) running.*/\1/p')
 	unseen=$(echo "$line" | sed -n 's/.* \([0-9]*\) not yet seen.*/\1/p')
 	# ws-99 is off: one host stays not yet seen.
