@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -49,6 +51,7 @@ struct agent {
 	size_t hx_plen;
 	int64_t hx_version;
 	int64_t lite_items;      /* indicators and rules of the lite intel */
+	int lockfd;              /* state_dir/lock, held with flock while we run */
 	int64_t backoff_ms;      /* the spool's flush back-off */
 	double next_flush;
 	char bundle_why[512];    /* why the newest manifest was refused, or "" */
@@ -737,6 +740,13 @@ static void hx_rematch(struct agent *a, const struct cs_fleet_run_spec *spec,
 	if (rc)
 		goto out;
 	nrec = cs_inventory_count(inv);
+	if (nrec == 0) {
+		/* Never swept: nothing to re-match is not "nothing found". */
+		res->state = CS_FLEET_RUN_ERROR;
+		snprintf(res->detail, sizeof(res->detail),
+			 "no file inventory for host %s: a files hunt must run first", spec->host);
+		goto out;
+	}
 	for (i = 0; i < nrec; i++) {
 		const struct cs_file_record *rec = cs_inventory_at(inv, i);
 
@@ -1065,7 +1075,18 @@ int cs_fleet_agent_run(const struct cs_fleet_agent_cfg *c, volatile sig_atomic_t
 	a->log = log;
 	a->ud = ud;
 	a->woken = 1;
+	a->lockfd = -1;
 	mkdir(c->state_dir, 0700);
+	/* One agent per folder: two would interleave their journal and spool. */
+	snprintf(path, sizeof(path), "%s/lock", c->state_dir);
+	a->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (a->lockfd < 0 || flock(a->lockfd, LOCK_EX | LOCK_NB) != 0) {
+		snprintf(err, errlen, "%s: %s", c->state_dir,
+			 a->lockfd < 0 ? "cannot create its lock file"
+				       : "another agent uses this state folder");
+		rc = a->lockfd < 0 ? CS_ERR_IO : CS_ERR_INVALID;
+		goto out;
+	}
 	snprintf(a->db, sizeof(a->db), "%s/case.db", c->state_dir);
 	/* The local case must exist before a bundle is adopted into it. */
 	rc = cs_store_open(a->db, &st);
@@ -1157,6 +1178,8 @@ out:
 	json_decref(a->man);
 	free(a->hx_prefixes);
 	free(a->hx_table);
+	if (a->lockfd >= 0)
+		close(a->lockfd); /* and the lock with it */
 	free(a);
 	return rc;
 }

@@ -11,7 +11,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <limits.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <sys/file.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -484,6 +486,55 @@ static void test_rematch_without_digests(void **state)
 	assert_int_equal(state_version("nd", "lite.version"), 5);
 }
 
+/* A re-match of a host never swept, with intel of digests alone (no
+ * child sweep to say so): an error, never a clean answer. */
+static void test_rematch_without_inventory(void **state)
+{
+	struct seen s;
+	char root[PATH_MAX], err[512];
+
+	(void)state;
+	assert_int_equal(cs_fleet_publish_bundle(g_op, g_sec, g_bundle, 6,
+						 (int64_t)time(NULL) + 3600, err, sizeof(err)),
+			 CS_OK);
+	put_rematch("h-ni", "ni", 6);
+	make_root("ni", 1, root, sizeof(root));
+	run_agent("ni", root);
+	collect("ni", "h-ni", &s);
+	assert_string_equal(s.state, "error");
+	assert_non_null(strstr(s.detail, "no file inventory"));
+	assert_int_equal(s.findings, 0);
+}
+
+/* A second agent on a folder in use is refused before it touches the
+ * journal or the spool. */
+static void test_state_folder_locked(void **state)
+{
+	struct cs_fleet_agent_cfg c = { 0 };
+	volatile sig_atomic_t stop = 0;
+	char dir[PATH_MAX], lock[PATH_MAX], err[512];
+	int fd;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/state-locked", g_tmp);
+	mkdir(dir, 0700);
+	snprintf(lock, sizeof(lock), "%s/lock", dir);
+	fd = open(lock, O_RDWR | O_CREAT, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(flock(fd, LOCK_EX | LOCK_NB), 0);
+	c.host = "locked";
+	c.servers = g_servers;
+	c.nservers = 1;
+	c.fleet_pub = g_pubtext;
+	c.state_dir = dir;
+	c.exe = getenv("CS_EXE");
+	c.once = 1;
+	assert_int_equal(cs_fleet_agent_run(&c, &stop, NULL, NULL, err, sizeof(err)),
+			 CS_ERR_INVALID);
+	assert_non_null(strstr(err, "another agent uses this state folder"));
+	close(fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -494,6 +545,8 @@ int main(void)
 		cmocka_unit_test(test_tampered_chunk),
 		cmocka_unit_test(test_rematch_through_hash_index),
 		cmocka_unit_test(test_rematch_without_digests),
+		cmocka_unit_test(test_rematch_without_inventory),
+		cmocka_unit_test(test_state_folder_locked),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
