@@ -32,6 +32,7 @@
 
 #include "scan/lzop_int.h"
 #include "scan/scan_int.h"
+#include "scan/zcheck_int.h"
 
 #define BOMB_FLOOR ((uint64_t)16 << 20) /* the ratio cap applies beyond this */
 #define PEEK_MIN   1024                 /* decompressed bytes looked at first */
@@ -293,6 +294,8 @@ struct arc {
 	 * for lzop), or NULL. */
 	struct archive *d;
 	struct cs__lzop *lz;
+	/* A compress (.Z) stream: where it ends, and whether whole. */
+	const struct cs__zcheck *z;
 	unsigned char *peek;
 	size_t peek_len, peek_pos;
 	int d_eof;
@@ -418,6 +421,9 @@ static int d_block(struct arc *x, const void **p, size_t *n)
 		}
 		if (r < ARCHIVE_WARN) {
 			copy_err(x, x->d);
+			if (x->z && x->z->status == CS__Z_INVALID)
+				snprintf(x->d_err, sizeof(x->d_err),
+				         "an invalid compress code at byte %zu", x->z->at);
 			x->d_state = M_ERROR;
 			return -1;
 		}
@@ -998,6 +1004,8 @@ static int scan_trailing(struct arc *x)
 
 	if (x->lz) {
 		used = (la_int64_t)x->lz->end;
+	} else if (x->z) {
+		used = (la_int64_t)x->z->end;
 	} else {
 		nf = archive_filter_count(x->d);
 		if (nf < 2)
@@ -1102,6 +1110,34 @@ static uint64_t lzma_dict(const unsigned char *p, size_t n)
 	return 0;
 }
 
+/*
+ * What the decoder cannot say of a compress stream: that it ends inside
+ * a code (cut short: libarchive's reader stops there quietly), or that
+ * there were too many places that look like a further stream to try them
+ * all. An invalid code the decoder reported itself (with its byte).
+ */
+static void z_report(struct arc *x)
+{
+	const struct cs__zcheck *z = x->z;
+	const char *path = x->obj->path;
+
+	if (z->status == CS__Z_CUT && x->d_state == M_OK)
+		cs__scan_problem(x->w, path, CS_COV_ARCHIVE_CORRUPT, "archive-corrupt",
+		                 "the compress stream ends inside a code (%u bits after the last "
+		                 "whole one, at byte %zu): cut short; what came before it was scanned",
+		                 z->unused, z->at);
+	else if (z->status == CS__Z_INVALID && x->d_state == M_OK)
+		cs__scan_problem(x->w, path, CS_COV_ARCHIVE_CORRUPT, "archive-corrupt",
+		                 "an invalid compress code at byte %zu; what came before it was "
+		                 "scanned",
+		                 z->at);
+	if (z->gave_up)
+		cs__scan_problem(x->w, path, CS_COV_ARCHIVE_CORRUPT, "archive-corrupt",
+		                 "more than %u places look like the start of a further compress "
+		                 "stream: the rest were not tried",
+		                 (unsigned)CS__Z_TRIES);
+}
+
 /* A compressed stream: decompress, then read a tar, cpio or ar as it
  * streams out, or scan the content as one member. */
 static int open_stream(struct arc *x)
@@ -1110,6 +1146,8 @@ static int open_stream(struct arc *x)
 	struct archive_entry *e;
 	struct archive *a = NULL;
 	struct cs__lzop lz;
+	struct cs__zcheck z;
+	size_t len = obj->len;
 	enum stream_fmt f;
 	int rc = CS_OK, r = ARCHIVE_FATAL;
 
@@ -1135,14 +1173,24 @@ static int open_stream(struct arc *x)
 	archive_read_support_filter_uu(x->d);
 	archive_read_support_format_raw(x->d);
 	archive_read_support_format_empty(x->d); /* raw wants at least a byte */
-	if (archive_read_open_memory(x->d, obj->data, obj->len) == ARCHIVE_OK)
+	if (obj->len >= 2 && obj->data[0] == 0x1f && obj->data[1] == 0x9d) {
+		/* compress: the first stream alone (a second is trailing bytes) */
+		cs__zcheck(obj->data, obj->len, &z);
+		x->z = &z;
+		len = z.end;
+	}
+	if (archive_read_open_memory(x->d, obj->data, len) == ARCHIVE_OK)
 		r = archive_read_next_header(x->d, &e);
 	if (r == ARCHIVE_EOF)
 		x->d_eof = 1; /* nothing in it: one empty member */
 	else if (r != ARCHIVE_OK) {
+		copy_err(x, x->d);
+		if (x->z && x->z->status == CS__Z_INVALID)
+			snprintf(x->d_err, sizeof(x->d_err), "an invalid compress code at byte %zu",
+			         x->z->at);
 		cs__scan_problem(x->w, obj->path, CS_COV_ARCHIVE_CORRUPT, "archive-corrupt",
-		                 "cannot decompress: %s",
-		                 archive_error_string(x->d) ? archive_error_string(x->d) : "error");
+		                 "cannot decompress: %s", x->d_err);
+		x->d_state = M_ERROR; /* reported */
 		goto out;
 	}
 opened:
@@ -1179,6 +1227,9 @@ opened:
 			rc = scan_trailing(x);
 	}
 out:
+	if (!rc && x->z)
+		z_report(x);
+	x->z = NULL;
 	if (a)
 		archive_read_free(a);
 	if (x->lz)
