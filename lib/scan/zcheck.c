@@ -140,8 +140,11 @@ static void check(struct ctx *c, size_t lo, size_t hi, int depth, struct cs__zch
 		code = bits_at(p, pos, nb, hi);
 		pos += nb;
 		if (code == 256 && block) {
+			/* the padding after a clear is no code: a stream cut in it
+			 * is cut after the clear */
 			next = 256;
-			pos = origin = last = group_end(pos, origin, nb);
+			last = pos;
+			pos = origin = group_end(pos, origin, nb);
 			nb = 9;
 			maxcode = 511;
 			continue;

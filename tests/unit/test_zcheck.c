@@ -232,6 +232,9 @@ static void test_near_misses(void **state)
 	static const unsigned char bad_flags[][3] = {
 	        {0x1f, 0x9d, 0x88}, {0x1f, 0x9d, 0x91}, {0x1f, 0x9d, 0xf0}, {0x1f, 0x9d, 0xb0}};
 	unsigned char first[] = {0x1f, 0x9d, 0x90, 0xff, 0xff, 0x00};
+	static const unsigned char clear_cut[] = {0x1f, 0x9d, 0x90, 0x68, 0xca, 0xb0, 0x61,
+	                                          0xf3, 0x06, 0x44, 0x9b, 0x30, 0x6c, 0x00,
+	                                          0xee, 0x84, 0x91, 0x53, 0x46, 0x01};
 	unsigned char *d = words(50000, 3), *z, *zz;
 	size_t n, i, fakes = 0;
 	struct cs__zcheck r;
@@ -244,6 +247,11 @@ static void test_near_misses(void **state)
 	cs__zcheck(first, sizeof(first), &r);
 	assert_int_equal(r.status, CS__Z_INVALID);
 	assert_int_equal(r.at, 3);
+	/* A clear whose padding runs past the end (fuzz_zcheck found the left
+	 * over bits counted from past the end): cut after the clear. */
+	cs__zcheck(clear_cut, sizeof(clear_cut), &r);
+	assert_int_equal(r.status, CS__Z_CUT);
+	assert_true(r.at <= sizeof(clear_cut) && r.unused < sizeof(clear_cut) * 8);
 	z = zc(d, 50000, &n);
 	zz = malloc(n + 64);
 	assert_non_null(zz);
