@@ -7,7 +7,7 @@ pkgs="build-essential cmake pkg-config clang libclang-rt-14-dev llvm
       libyara-dev yara libjansson-dev libsqlite3-dev sqlite3 libssl-dev
       libcmocka-dev libarchive-dev libhyperscan-dev libyaml-dev libxml2-utils
       jq time ripgrep
-      zlib1g-dev liblzma-dev libbz2-dev libisal-dev libdeflate-dev
+      zlib1g-dev liblzma-dev libbz2-dev libisal-dev libdeflate-dev liblzo2-dev
       zip unzip bzip2 xz-utils zstd lz4 lzip lzop ncompress sharutils
       libarchive-tools p7zip-full cpio binutils python3
       chromium zsh groff-base man-db

@@ -7,8 +7,9 @@
  *   after an executable stub, as self-extracting zips are), 7z, rar, cab,
  *   iso9660, xar, lha, ar (deb), cpio and tar. Only these formats are
  *   enabled: never mtree, which takes text for a file list, nor raw;
- * - compressed streams (gzip, bzip2, xz, lzma, zstd, lz4, compress, and
- *   rpm's compressed payload). We decompress them ourselves, and every
+ * - compressed streams (gzip, bzip2, xz, lzma, zstd, lz4, lzip, compress,
+ *   uuencode, rpm's compressed payload, and lzop, whose container we parse
+ *   ourselves, lzop.c). We decompress them ourselves, and every
  *   decompressed byte is counted against the file's caps before anyone
  *   reads it. When the decompressed bytes start as a tar (its header
  *   checksum holds), cpio or ar archive, that archive is read as it
@@ -29,7 +30,9 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include "scan/lzop_int.h"
 #include "scan/scan_int.h"
+#include "scan/zcheck_int.h"
 
 #define BOMB_FLOOR ((uint64_t)16 << 20) /* the ratio cap applies beyond this */
 #define PEEK_MIN   1024                 /* decompressed bytes looked at first */
@@ -86,9 +89,8 @@ static int compressed_magic(const unsigned char *p, size_t n)
 		return 1; /* rpm */
 	if (n >= 5 && memcmp(p, "LZIP", 4) == 0 && p[4] == 1)
 		return 1; /* lzip, version 1 */
-	if (n >= 9 && memcmp(p, "\x89LZO\0\r\n\x1a\n", 9) == 0)
-		return 1; /* lzop: recognised, never run (libarchive would exec lzop),
-		           * so a gap rather than a clean answer */
+	if (cs__lzop_is(p, n))
+		return 1; /* lzop: read by lzop.c (libarchive would run the program) */
 	if (uu_begin(p, n))
 		return 1; /* uuencode, traditional or base64 */
 	if (n >= 13 && p[0] == 0x5d && p[1] == 0 && p[2] == 0) {
@@ -288,8 +290,12 @@ struct arc {
 	struct cs_worker *w;
 	struct cs_object *obj;
 	uint64_t top_size;
-	/* The decompressor of a compressed stream, or NULL. */
+	/* The decompressor of a compressed stream (libarchive's, or ours
+	 * for lzop), or NULL. */
 	struct archive *d;
+	struct cs__lzop *lz;
+	/* A compress (.Z) stream: where it ends, and whether whole. */
+	const struct cs__zcheck *z;
 	unsigned char *peek;
 	size_t peek_len, peek_pos;
 	int d_eof;
@@ -309,17 +315,65 @@ struct arc {
 	struct cs_buf hits; /* the YARA rules of the member just scanned */
 };
 
+/* Whether `e` expanded bytes break the file's byte or ratio cap. */
+static int over_caps(const struct arc *x, uint64_t e)
+{
+	const struct cs_scan_opts *o = &x->w->s->o;
+
+	return e > o->archive_max_bytes ||
+	       (e > BOMB_FLOOR && e / (x->top_size ? x->top_size : 1) > o->archive_max_ratio);
+}
+
 /* Count n expanded bytes against the file's byte and ratio caps. */
 static enum member_end spend(struct arc *x, size_t n)
 {
-	const struct cs_scan_opts *o = &x->w->s->o;
-	uint64_t *e = x->obj->expanded;
+	*x->obj->expanded += n;
+	return over_caps(x, *x->obj->expanded) ? M_BOMB : M_OK;
+}
 
-	*e += n;
-	if (*e > o->archive_max_bytes ||
-	    (*e > BOMB_FLOOR && *e / (x->top_size ? x->top_size : 1) > o->archive_max_ratio))
-		return M_BOMB;
-	return M_OK;
+/* How many more bytes may be expanded before a cap breaks: a decoder
+ * that must allocate a whole block first asks this before it does. */
+static uint64_t room(const struct arc *x)
+{
+	const struct cs_scan_opts *o = &x->w->s->o;
+	uint64_t e = *x->obj->expanded, top = x->top_size ? x->top_size : 1, lim;
+
+	/* e / top > ratio exactly when e >= (ratio + 1) * top */
+	if (o->archive_max_ratio >= UINT64_MAX / top - 1)
+		lim = UINT64_MAX;
+	else
+		lim = (o->archive_max_ratio + 1) * top - 1;
+	if (lim < BOMB_FLOOR)
+		lim = BOMB_FLOOR;
+	if (lim > o->archive_max_bytes)
+		lim = o->archive_max_bytes;
+	return lim > e ? lim - e : 0;
+}
+
+/* The next block of our own lzop reader (see d_block). */
+static int lz_block(struct arc *x, const void **p, size_t *n)
+{
+	const unsigned char *q;
+	int r = cs__lzop_next(x->lz, room(x), &q, n);
+
+	if (r == 1) {
+		*p = q;
+		return 1;
+	}
+	if (r == 0) {
+		x->d_eof = 1;
+		return 0;
+	}
+	cs__copy_n(x->d_err, sizeof(x->d_err), x->lz->err, strlen(x->lz->err));
+	x->d_state = r == CS_ERR_TOOBIG ? M_BOMB : r == CS_ERR_NOMEM ? M_NOMEM : M_ERROR;
+	return -1;
+}
+
+/* Reading a decompressed stream (its bytes counted as they come out)
+ * rather than an archive held in memory. */
+static int streaming(const struct arc *x)
+{
+	return x->d || x->lz;
 }
 
 static void copy_err(struct arc *x, struct archive *a)
@@ -351,6 +405,15 @@ static int d_block(struct arc *x, const void **p, size_t *n)
 			x->d_state = M_STOP;
 			return -1;
 		}
+		if (x->lz) {
+			r = lz_block(x, p, n);
+			if (r <= 0)
+				return r;
+			if (*n == 0)
+				continue;
+			x->d_state = spend(x, *n);
+			return x->d_state == M_OK ? 1 : -1;
+		}
 		r = archive_read_data_block(x->d, p, n, &off);
 		if (r == ARCHIVE_EOF) {
 			x->d_eof = 1;
@@ -358,6 +421,9 @@ static int d_block(struct arc *x, const void **p, size_t *n)
 		}
 		if (r < ARCHIVE_WARN) {
 			copy_err(x, x->d);
+			if (x->z && x->z->status == CS__Z_INVALID)
+				snprintf(x->d_err, sizeof(x->d_err),
+				         "an invalid compress code at byte %zu", x->z->at);
 			x->d_state = M_ERROR;
 			return -1;
 		}
@@ -454,12 +520,12 @@ static int entry_block(struct arc *x, struct archive *a, const void **p, size_t 
 		if (r == ARCHIVE_EOF)
 			return 0;
 		if (r < ARCHIVE_WARN)
-			return -(int)(x->d && x->d_state != M_OK ? x->d_state : M_ERROR);
+			return -(int)(streaming(x) && x->d_state != M_OK ? x->d_state : M_ERROR);
 		if (*n == 0 && ++empty < 4096)
 			continue;
 		if (*n == 0)
 			return -M_ERROR; /* a reader that makes no progress */
-		if (!x->d && (e = spend(x, *n)) != M_OK)
+		if (!streaming(x) && (e = spend(x, *n)) != M_OK)
 			return -(int)e;
 		return 1;
 	}
@@ -690,7 +756,7 @@ static void report_end(struct arc *x, struct archive *a, enum member_end end, co
 {
 	struct cs_worker *w = x->w;
 	const struct cs_scan_opts *o = &w->s->o;
-	const char *err = x->d && x->d_state == M_ERROR ? x->d_err
+	const char *err = streaming(x) && x->d_state == M_ERROR ? x->d_err
 	                  : a                           ? archive_error_string(a)
 	                                                : NULL;
 
@@ -734,7 +800,7 @@ static int walk_members(struct arc *x, struct archive *a)
 		if (r == ARCHIVE_EOF)
 			break;
 		if (r < ARCHIVE_WARN) {
-			end = x->d && x->d_state != M_OK ? x->d_state : M_ERROR;
+			end = streaming(x) && x->d_state != M_OK ? x->d_state : M_ERROR;
 			report_end(x, a, end, obj->path, "archive", members, "members", NULL);
 			break;
 		}
@@ -932,19 +998,26 @@ static int scan_trailing(struct arc *x)
 	struct cs_object *obj = x->obj;
 	struct cs_object m;
 	struct member_buf b;
-	int nf = archive_filter_count(x->d), rc;
+	int nf, rc;
 	la_int64_t used;
 	char name[64], *path;
 
-	if (nf < 2)
-		return CS_OK;
-	used = archive_filter_bytes(x->d, nf - 1);
-	/* The lz4 reader takes the four bytes of the next frame's magic
-	 * before it knows there is none. */
-	if (used >= 4 && strcmp(archive_filter_name(x->d, 0), "lz4") == 0 &&
-	    (size_t)used < obj->len && (size_t)used >= 4 &&
-	    memcmp(obj->data + used - 4, "\x04\x22\x4d\x18", 4) != 0)
-		used -= 4;
+	if (x->lz) {
+		used = (la_int64_t)x->lz->end;
+	} else if (x->z) {
+		used = (la_int64_t)x->z->end;
+	} else {
+		nf = archive_filter_count(x->d);
+		if (nf < 2)
+			return CS_OK;
+		used = archive_filter_bytes(x->d, nf - 1);
+		/* The lz4 reader takes the four bytes of the next frame's magic
+		 * before it knows there is none. */
+		if (used >= 4 && strcmp(archive_filter_name(x->d, 0), "lz4") == 0 &&
+		    (size_t)used < obj->len && (size_t)used >= 4 &&
+		    memcmp(obj->data + used - 4, "\x04\x22\x4d\x18", 4) != 0)
+			used -= 4;
+	}
 	if (used <= 0 || (uint64_t)used >= obj->len)
 		return CS_OK;
 	snprintf(name, sizeof(name), "trailing-bytes@%lld", (long long)used);
@@ -1037,6 +1110,34 @@ static uint64_t lzma_dict(const unsigned char *p, size_t n)
 	return 0;
 }
 
+/*
+ * What the decoder cannot say of a compress stream: that it ends inside
+ * a code (cut short: libarchive's reader stops there quietly), or that
+ * there were too many places that look like a further stream to try them
+ * all. An invalid code the decoder reported itself (with its byte).
+ */
+static void z_report(struct arc *x)
+{
+	const struct cs__zcheck *z = x->z;
+	const char *path = x->obj->path;
+
+	if (z->status == CS__Z_CUT && x->d_state == M_OK)
+		cs__scan_problem(x->w, path, CS_COV_ARCHIVE_CORRUPT, "archive-corrupt",
+		                 "the compress stream ends inside a code (%u bits after the last "
+		                 "whole one, at byte %zu): cut short; what came before it was scanned",
+		                 z->unused, z->at);
+	else if (z->status == CS__Z_INVALID && x->d_state == M_OK)
+		cs__scan_problem(x->w, path, CS_COV_ARCHIVE_CORRUPT, "archive-corrupt",
+		                 "an invalid compress code at byte %zu; what came before it was "
+		                 "scanned",
+		                 z->at);
+	if (z->gave_up)
+		cs__scan_problem(x->w, path, CS_COV_ARCHIVE_CORRUPT, "archive-corrupt",
+		                 "more than %u places look like the start of a further compress "
+		                 "stream: the rest were not tried",
+		                 (unsigned)CS__Z_TRIES);
+}
+
 /* A compressed stream: decompress, then read a tar, cpio or ar as it
  * streams out, or scan the content as one member. */
 static int open_stream(struct arc *x)
@@ -1044,9 +1145,19 @@ static int open_stream(struct arc *x)
 	struct cs_object *obj = x->obj;
 	struct archive_entry *e;
 	struct archive *a = NULL;
+	struct cs__lzop lz;
+	struct cs__zcheck z;
+	size_t len = obj->len;
 	enum stream_fmt f;
 	int rc = CS_OK, r = ARCHIVE_FATAL;
 
+	if (cs__lzop_is(obj->data, obj->len)) {
+		/* libarchive would run the lzop program: never, on a host that
+		 * may be compromised. */
+		cs__lzop_init(&lz, obj->data, obj->len);
+		x->lz = &lz;
+		goto opened;
+	}
 	x->d = archive_read_new();
 	if (!x->d)
 		return CS_ERR_NOMEM;
@@ -1062,16 +1173,27 @@ static int open_stream(struct arc *x)
 	archive_read_support_filter_uu(x->d);
 	archive_read_support_format_raw(x->d);
 	archive_read_support_format_empty(x->d); /* raw wants at least a byte */
-	if (archive_read_open_memory(x->d, obj->data, obj->len) == ARCHIVE_OK)
+	if (obj->len >= 2 && obj->data[0] == 0x1f && obj->data[1] == 0x9d) {
+		/* compress: the first stream alone (a second is trailing bytes) */
+		cs__zcheck(obj->data, obj->len, &z);
+		x->z = &z;
+		len = z.end;
+	}
+	if (archive_read_open_memory(x->d, obj->data, len) == ARCHIVE_OK)
 		r = archive_read_next_header(x->d, &e);
 	if (r == ARCHIVE_EOF)
 		x->d_eof = 1; /* nothing in it: one empty member */
 	else if (r != ARCHIVE_OK) {
+		copy_err(x, x->d);
+		if (x->z && x->z->status == CS__Z_INVALID)
+			snprintf(x->d_err, sizeof(x->d_err), "an invalid compress code at byte %zu",
+			         x->z->at);
 		cs__scan_problem(x->w, obj->path, CS_COV_ARCHIVE_CORRUPT, "archive-corrupt",
-		                 "cannot decompress: %s",
-		                 archive_error_string(x->d) ? archive_error_string(x->d) : "error");
+		                 "cannot decompress: %s", x->d_err);
+		x->d_state = M_ERROR; /* reported */
 		goto out;
 	}
+opened:
 	rc = d_peek(x);
 	if (rc)
 		goto out;
@@ -1105,8 +1227,14 @@ static int open_stream(struct arc *x)
 			rc = scan_trailing(x);
 	}
 out:
+	if (!rc && x->z)
+		z_report(x);
+	x->z = NULL;
 	if (a)
 		archive_read_free(a);
+	if (x->lz)
+		cs__lzop_release(x->lz);
+	x->lz = NULL;
 	archive_read_free(x->d);
 	x->d = NULL;
 	return rc;
@@ -1135,13 +1263,7 @@ int cs__scan_archive(struct cs_worker *w, struct cs_object *obj)
 	 * the ratio is measured against that file's size. */
 	if (!obj->expanded)
 		obj->expanded = &expanded;
-	if (obj->len >= 4 && memcmp(obj->data, "\x89LZO", 4) == 0)
-		/* libarchive reads lzop only by running the lzop program, which
-		 * a sweep of a host that may be compromised never does. */
-		cs__scan_problem(w, obj->path, CS_COV_ARCHIVE_CORRUPT, "archive-corrupt",
-		                 "cannot decompress: lzop streams are not read (it would mean "
-		                 "running the lzop program); the raw bytes were scanned");
-	else if (lzma_dict(obj->data, obj->len) > DICT_MAX)
+	if (lzma_dict(obj->data, obj->len) > DICT_MAX)
 		cs__scan_problem(w, obj->path, CS_COV_ARCHIVE_BOMB, "archive-bomb",
 		                 "an LZMA stream asking for a %llu MiB dictionary (cap %llu MiB): "
 		                 "not decompressed; the raw bytes were scanned",
