@@ -256,8 +256,8 @@ static int watch_run(void *p, struct cli_global *g)
 	}
 	fprintf(stderr,
 	        "chainsweep: watched with %s: %llu executions decided (%llu denied, %llu late, "
-	        "%llu cache hits; %llu clean files left to the kernel, %llu of those marks "
-	        "dropped), %llu writes (%llu coalesced), %llu files scanned (%llu too "
+	        "%llu cache hits, %llu kernel ignore marks placed for clean files, %llu "
+	        "removed again), %llu writes (%llu coalesced), %llu files scanned (%llu too "
 	        "large), %llu findings, %llu quarantined, %llu intel reloads; %llu kernel queue "
 	        "overflows, %llu events dropped, %llu errors\n",
 	        st.fanotify ? "fanotify" : "inotify (detect only)",
