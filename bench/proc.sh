@@ -14,8 +14,10 @@
 #           with a warm decision cache (the binary run once after watch
 #           started) and with a cold one (each execution follows a
 #           one-byte append to the binary, which changes its ctime and
-#           size; the runs without watch append too). Prints every run,
-#           the median of each arm and the ratio of the medians.
+#           size; the runs without watch append too). Prints every run
+#           (wall and CPU time: the CPU time of the executions is the less
+#           noisy figure on a shared machine), the median of each arm, the
+#           ratio of the medians and the median of the pairs' ratios.
 #
 # usage: [BENCH_PARTS="procs watch"] bench/proc.sh build/chainsweep [../shared/real-world]
 # (the real-world folder is needed by procs only). Run it under
@@ -115,30 +117,48 @@ stop_watch() {
 	wait "$wpid"
 	tail -n 1 "$work/watch-$1.err" | sed 's/^chainsweep: /      /'
 }
+# Each run prints "wall cpu" (bench/spawn_loop.c).
+arm() { # $1 label, $2 file of runs
+	local mw mc
+	mw=$(cut -d' ' -f1 <"$work/$2" | median)
+	mc=$(cut -d' ' -f2 <"$work/$2" | median)
+	echo "$mw $mc"
+}
+pair() { # $1 "wall cpu" without, $2 with
+	echo "wall $(pct "${1% *}" "${2% *}"), cpu $(pct "${1#* }" "${2#* }")"
+}
 : >"$work/base" && : >"$work/warm" && : >"$work/base_cold" && : >"$work/cold"
+: >"$work/ratio_warm" && : >"$work/ratio_cold"
 for ((r = 1; r <= pairs; r++)); do
 	b=$("$loop" "$runs" "$dir/clean") || return
 	start_watch warm
 	"$loop" 1 "$dir/clean" >/dev/null # the cache and the kernel's ignore mark
 	w=$("$loop" "$runs" "$dir/clean")
-	echo "  pair $r warm: without watch $b s, with watch $w s ($(pct "$b" "$w"))"
-	stop_watch warm
+	stop_watch warm >"$work/summary-warm"
 	bc=$("$loop" "$runs" "$dir/clean" append) || return
 	start_watch cold
 	c=$("$loop" "$runs" "$dir/clean" append)
-	echo "  pair $r cold: without watch $bc s, with watch $c s ($(pct "$bc" "$c"))"
-	stop_watch cold
+	stop_watch cold >"$work/summary-cold"
+	echo "  pair $r warm: without watch $b, with watch $w (wall, cpu s): $(pair "$b" "$w")"
+	echo "  pair $r cold: without watch $bc, with watch $c (wall, cpu s): $(pair "$bc" "$c")"
 	echo "$b" >>"$work/base"
 	echo "$w" >>"$work/warm"
 	echo "$bc" >>"$work/base_cold"
 	echo "$c" >>"$work/cold"
+	awk -v a="${b% *}" -v b="${w% *}" 'BEGIN { print b / a }' >>"$work/ratio_warm"
+	awk -v a="${bc% *}" -v b="${c% *}" 'BEGIN { print b / a }' >>"$work/ratio_cold"
 done
-mb=$(median <"$work/base") mw=$(median <"$work/warm")
-mbc=$(median <"$work/base_cold") mc=$(median <"$work/cold")
-echo "  median warm: without watch $mb s, with watch $mw s: $(pct "$mb" "$mw")" \
-	"($(awk -v a="$mb" -v b="$mw" -v n="$runs" 'BEGIN { printf "%.1f us more per execution", (b - a) / n * 1e6 }'))"
-echo "  median cold: without watch $mbc s, with watch $mc s: $(pct "$mbc" "$mc")" \
-	"($(awk -v a="$mbc" -v b="$mc" -v n="$runs" 'BEGIN { printf "%.1f us more per execution", (b - a) / n * 1e6 }'))"
+echo "  the last pair's watch summaries:"
+cat "$work/summary-warm" "$work/summary-cold"
+for k in warm cold; do
+	base=base
+	[ $k = cold ] && base=base_cold
+	mb=$(arm "" $base) mw=$(arm "" $k)
+	echo "  median $k: without watch ${mb% *} s wall, ${mb#* } s cpu; with watch ${mw% *} s wall," \
+		"${mw#* } s cpu: $(pair "$mb" "$mw");" \
+		"median of the pairs' wall ratios $(median <"$work/ratio_$k" | awk '{ printf "%+.2f %%", ($1 - 1) * 100 }');" \
+		"$(awk -v a="${mb% *}" -v b="${mw% *}" -v n="$runs" 'BEGIN { printf "%.1f", (b - a) / n * 1e6 }') us wall per execution"
+done
 echo "   load after: $(uptime)"
 rm -rf "$dir"
 }

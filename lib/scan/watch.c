@@ -477,12 +477,16 @@ static int mount_for(struct watcher *w, uint64_t dev, int fd)
  * Remove every ignore mark placed: each file is reopened from its handle
  * (O_PATH) and its mark removed through /proc/self/fd (fanotify_mark
  * takes no O_PATH descriptor as the object itself). A file deleted since
- * has lost its mark with its inode. The group and the folder or mount
- * marks stay in place, so nothing goes unwatched meanwhile.
+ * has lost its mark with its inode (ESTALE), and a mark the kernel
+ * cleared at a write may be gone (ENOENT). The group and the folder or
+ * mount marks stay in place, so nothing goes unwatched meanwhile. A mark
+ * that cannot be removed otherwise is an error, reported; with mount
+ * marks only, every inode mark of the group is an ignore mark, and
+ * FAN_MARK_FLUSH removes them all instead.
  */
 static void ignore_drop_all(struct watcher *w)
 {
-	size_t i;
+	size_t i, failed = 0;
 
 	for (i = 0; i < w->nign; i++) {
 		struct ignent *e = &w->igns[i];
@@ -495,9 +499,22 @@ static void ignore_drop_all(struct watcher *w)
 			if (fanotify_mark(w->fan, FAN_MARK_REMOVE | FAN_MARK_IGNORED_MASK,
 			                  FAN_OPEN_EXEC_PERM, AT_FDCWD, l) == 0)
 				add(&w->st->ignore_drops, 1);
+			else if (errno != ENOENT)
+				failed++;
 			close(fd);
+		} else if (errno != ESTALE && errno != ENOENT) {
+			failed++;
 		}
 		free(e->fh);
+	}
+	if (failed && w->o->mount && fanotify_mark(w->fan, FAN_MARK_FLUSH, 0, AT_FDCWD, NULL) == 0)
+		failed = 0;
+	if (failed) {
+		add(&w->st->errors, 1);
+		diag(w, CS_SEV_ERROR, NULL, "ignore-mark",
+		     "%zu kernel ignore marks of clean files could not be removed: those files "
+		     "run unchecked until they are written or the watcher restarts",
+		     failed);
 	}
 	w->nign = 0;
 	cs__map_release(&w->ign);
@@ -539,6 +556,12 @@ static void ignore_add(struct watcher *w, const struct job *j)
 		    cs__map_put(&w->ign, k, kl, (uint32_t)w->nign)) {
 			free(fh);
 			return;
+		}
+		{
+			struct file_handle *small = realloc(fh, sizeof(*fh) + fh->handle_bytes);
+
+			if (small)
+				fh = small;
 		}
 		w->igns[w->nign].dev = j->dev;
 		w->igns[w->nign].ino = j->ino;
