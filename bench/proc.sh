@@ -18,6 +18,8 @@
 #           (wall and CPU time: the CPU time of the executions is the less
 #           noisy figure on a shared machine), the median of each arm, the
 #           ratio of the medians and the median of the pairs' ratios.
+#           BENCH_PERF=1 adds a profile of a warm run without and with
+#           watch (the share of the kernel's fsnotify/fanotify code).
 #
 # usage: [BENCH_PARTS="procs watch"] bench/proc.sh build/chainsweep [../shared/real-world]
 # (the real-world folder is needed by procs only). Run it under
@@ -148,9 +150,10 @@ for ((r = 1; r <= pairs; r++)); do
 	awk -v a="${b% *}" -v b="${w% *}" 'BEGIN { print b / a }' >>"$work/ratio_warm"
 	awk -v a="${bc% *}" -v b="${c% *}" 'BEGIN { print b / a }' >>"$work/ratio_cold"
 done
-echo "  the last pair's watch summaries:"
-cat "$work/summary-warm" "$work/summary-cold"
+[ "$pairs" -gt 0 ] && echo "  the last pair's watch summaries:" &&
+	cat "$work/summary-warm" "$work/summary-cold"
 for k in warm cold; do
+	[ "$pairs" -gt 0 ] || break
 	base=base
 	[ $k = cold ] && base=base_cold
 	mb=$(arm "" $base) mw=$(arm "" $k)
@@ -159,6 +162,26 @@ for k in warm cold; do
 		"median of the pairs' wall ratios $(median <"$work/ratio_$k" | awk '{ printf "%+.2f %%", ($1 - 1) * 100 }');" \
 		"$(awk -v a="${mb% *}" -v b="${mw% *}" -v n="$runs" 'BEGIN { printf "%.1f", (b - a) / n * 1e6 }') us wall per execution"
 done
+# BENCH_PERF=1: where a warm execution's time goes, without and with
+# watch (a cpu-clock profile of the loop and its children: the machine
+# has no hardware counters), and the share of the kernel's fsnotify and
+# fanotify functions in it.
+if [ -n "${BENCH_PERF:-}" ] && command -v perf >/dev/null; then
+	for k in without with; do
+		if [ $k = with ]; then
+			start_watch perf
+			"$loop" 1 "$dir/clean" >/dev/null
+		fi
+		perf record -q -e cpu-clock -F 4000 -g -o "$work/perf-$k.data" -- \
+			"$loop" "$runs" "$dir/clean" >/dev/null 2>&1
+		[ $k = with ] && stop_watch perf >/dev/null
+		perf report -i "$work/perf-$k.data" --no-children -g none --sort sym --stdio \
+			2>/dev/null | grep '%' >"$work/perf-$k.txt"
+		echo "  perf, warm, $k watch: $(awk '/fsnotify|fanotify/ { s += $1 } END { printf "%.2f", s }' \
+			"$work/perf-$k.txt") % of the samples in fsnotify/fanotify functions" \
+			"($(grep -E 'fsnotify|fanotify' "$work/perf-$k.txt" | head -n 4 | awk '{ printf "%s %s; ", $3, $1 }'))"
+	done
+fi
 echo "   load after: $(uptime)"
 rm -rf "$dir"
 }
