@@ -7,12 +7,23 @@
 #           with the same rules compiled by yarac (externals defined empty).
 #           Both have 30 s per process (ours: --proc-time-limit, default);
 #           yara has no byte bound, ours reads at most 256 MiB per process;
-#   watch   10,000 executions of a clean binary without `chainsweep watch`,
-#           with it and a warm decision cache, and with a cold one (each
-#           execution follows a one-byte append to the binary, which
-#           changes its ctime and size; the run without watch appends too).
+#   watch   BENCH_EXECS (10,000) executions of a clean binary by
+#           build/spawn_loop (posix_spawn + waitpid, bench/spawn_loop.c)
+#           without `chainsweep watch` and with it, interleaved
+#           (without, with, without, with, ... BENCH_PAIRS pairs, 5),
+#           with a warm decision cache (the binary run once after watch
+#           started) and with a cold one (each execution follows a
+#           one-byte append to the binary, which changes its ctime and
+#           size; the runs without watch append too). Prints every run
+#           (wall and CPU time: the CPU time of the executions is the less
+#           noisy figure on a shared machine), the median of each arm, the
+#           ratio of the medians and the median of the pairs' ratios.
+#           BENCH_PERF=1 adds a profile of a warm run without and with
+#           watch (the share of the kernel's fsnotify/fanotify code).
 #
-# usage: bench/proc.sh build/chainsweep ../shared/real-world
+# usage: [BENCH_PARTS="procs watch"] bench/proc.sh build/chainsweep [../shared/real-world]
+# (the real-world folder is needed by procs only). Run it under
+# `flock /tmp/chainsweep-bench.lock` so that no other benchmark overlaps.
 # Needs root (other processes' memory, fanotify). Figures go to stdout;
 # bench/RESULTS.md is written by hand. Work files under build/bench-proc.
 set -u
@@ -21,20 +32,23 @@ rw=${2:-}
 build=$(dirname "$bin")
 work=$build/bench-proc
 runs=${BENCH_EXECS:-10000}
+pairs=${BENCH_PAIRS:-5}
+parts=${BENCH_PARTS:-procs watch}
 rm -rf "$work"
 mkdir -p "$work"
 if [ "$(id -u)" != 0 ]; then
 	echo "SKIP: not root (other processes' memory and fanotify need it)"
 	exit 0
 fi
-if [ -z "$rw" ] || [ ! -d "$rw/signature-base/yara" ]; then
-	echo "SKIP: real-world folder absent"
-	exit 0
-fi
 ext=(-d filename= -d filepath= -d extension= -d filetype= -d owner=)
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 now() { date +%s.%N; }
 
+procs_part() {
+if [ -z "$rw" ] || [ ! -d "$rw/signature-base/yara" ]; then
+	echo "SKIP procs: real-world folder absent"
+	return
+fi
 echo "== procs: signature-base/yara ($(ls "$rw"/signature-base/yara/*.yar | wc -l) files)"
 "$bin" --db "$work/case.db" --quiet intel import "$rw/signature-base/yara" >/dev/null 2>&1
 yarac "${ext[@]}" "$rw"/signature-base/yara/*.yar "$work/sb.yarc" >/dev/null 2>&1 ||
@@ -69,34 +83,113 @@ echo "  ours memory only: $(grep -c '^FOUND' "$work/ours-mem.out") findings"
 echo "  yara: $(wc -l <"$work/yara.out") matches, $(grep -c . "$work/yara.err") error lines" \
 	"($(sort -u "$work/yara.err" | head -n 2 | tr '\n' ' '))"
 
-echo "== watch: $runs executions of a clean binary"
-dir=$work/watched
+}
+
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%+.2f %%", (b / a - 1) * 100 }'; }
+
+watch_part() {
+local loop=$build/spawn_loop dir=$work/watched r wpid
+if [ ! -x "$loop" ]; then
+	echo "SKIP watch: $loop not built (cmake --build build --target spawn_loop)"
+	return
+fi
+echo "== watch: $runs executions of a clean binary, $pairs interleaved pairs each"
+echo "   load before: $(uptime)"
 mkdir -p "$dir"
 cp "$build/cs_proc_target_twin" "$dir/clean"
-execs() { # $1: append a byte before each execution
-	local i t0 t1
-	t0=$(now)
-	for ((i = 0; i < runs; i++)); do
-		[ "$1" = 1 ] && printf x >>"$dir/clean"
-		"$dir/clean" </dev/null >/dev/null
-	done
-	t1=$(now)
-	secs "$t0" "$t1"
-}
-for r in 1; do
-	base=$(execs 0)
-	base_cold=$(execs 1)
-	"$bin" --db "$work/case.db" --quiet watch --no-record "$dir" 2>"$work/watch.err" &
+# The intel: signature-base's YARA rules when the folder is given (what
+# the cold case's scans match), one hash otherwise.
+if [ -n "$rw" ] && [ -d "$rw/signature-base/yara" ]; then
+	intel=$rw/signature-base/yara
+else
+	printf '%064d\n' 0 >"$work/zero.txt"
+	intel=$work/zero.txt
+fi
+echo "   intel: $intel"
+"$bin" --db "$work/watch.db" --quiet intel import "$intel" >/dev/null 2>&1
+start_watch() {
+	"$bin" --db "$work/watch.db" watch --no-record "$dir" 2>"$work/watch-$1.err" &
 	wpid=$!
-	sleep 2
-	"$dir/clean" </dev/null >/dev/null # fills the cache
-	warm=$(execs 0)
-	cold=$(execs 1)
+	for _ in $(seq 100); do grep -q "watching" "$work/watch-$1.err" && break; sleep 0.05; done
+	sleep 0.5 # the marks go in after that line
+}
+stop_watch() {
 	kill -INT "$wpid"
 	wait "$wpid"
-	echo "  run $r: without watch $base s (with appends $base_cold s); with watch, warm" \
-		"$warm s ($(awk -v a="$base" -v b="$warm" 'BEGIN { printf "%+.1f %%", (b / a - 1) * 100 }')), cold $cold s" \
-		"($(awk -v a="$base_cold" -v b="$cold" 'BEGIN { printf "%+.1f %%", (b / a - 1) * 100 }'))"
-	echo "    $(tail -n 1 "$work/watch.err")"
+	tail -n 1 "$work/watch-$1.err" | sed 's/^chainsweep: /      /'
+}
+# Each run prints "wall cpu" (bench/spawn_loop.c).
+arm() { # $1 label, $2 file of runs
+	local mw mc
+	mw=$(cut -d' ' -f1 <"$work/$2" | median)
+	mc=$(cut -d' ' -f2 <"$work/$2" | median)
+	echo "$mw $mc"
+}
+pair() { # $1 "wall cpu" without, $2 with
+	echo "wall $(pct "${1% *}" "${2% *}"), cpu $(pct "${1#* }" "${2#* }")"
+}
+: >"$work/base" && : >"$work/warm" && : >"$work/base_cold" && : >"$work/cold"
+: >"$work/ratio_warm" && : >"$work/ratio_cold"
+for ((r = 1; r <= pairs; r++)); do
+	b=$("$loop" "$runs" "$dir/clean") || return
+	start_watch warm
+	"$loop" 1 "$dir/clean" >/dev/null # the cache and the kernel's ignore mark
+	w=$("$loop" "$runs" "$dir/clean")
+	stop_watch warm >"$work/summary-warm"
+	bc=$("$loop" "$runs" "$dir/clean" append) || return
+	start_watch cold
+	c=$("$loop" "$runs" "$dir/clean" append)
+	stop_watch cold >"$work/summary-cold"
+	echo "  pair $r warm: without watch $b, with watch $w (wall, cpu s): $(pair "$b" "$w")"
+	echo "  pair $r cold: without watch $bc, with watch $c (wall, cpu s): $(pair "$bc" "$c")"
+	echo "$b" >>"$work/base"
+	echo "$w" >>"$work/warm"
+	echo "$bc" >>"$work/base_cold"
+	echo "$c" >>"$work/cold"
+	awk -v a="${b% *}" -v b="${w% *}" 'BEGIN { print b / a }' >>"$work/ratio_warm"
+	awk -v a="${bc% *}" -v b="${c% *}" 'BEGIN { print b / a }' >>"$work/ratio_cold"
 done
+[ "$pairs" -gt 0 ] && echo "  the last pair's watch summaries:" &&
+	cat "$work/summary-warm" "$work/summary-cold"
+for k in warm cold; do
+	[ "$pairs" -gt 0 ] || break
+	base=base
+	[ $k = cold ] && base=base_cold
+	mb=$(arm "" $base) mw=$(arm "" $k)
+	echo "  median $k: without watch ${mb% *} s wall, ${mb#* } s cpu; with watch ${mw% *} s wall," \
+		"${mw#* } s cpu: $(pair "$mb" "$mw");" \
+		"median of the pairs' wall ratios $(median <"$work/ratio_$k" | awk '{ printf "%+.2f %%", ($1 - 1) * 100 }');" \
+		"$(awk -v a="${mb% *}" -v b="${mw% *}" -v n="$runs" 'BEGIN { printf "%.1f", (b - a) / n * 1e6 }') us wall per execution"
+done
+# BENCH_PERF=1: where a warm execution's time goes, without and with
+# watch (a cpu-clock profile of the loop and its children: the machine
+# has no hardware counters), and the share of the kernel's fsnotify and
+# fanotify functions in it.
+if [ -n "${BENCH_PERF:-}" ] && command -v perf >/dev/null; then
+	for k in without with; do
+		if [ $k = with ]; then
+			start_watch perf
+			"$loop" 1 "$dir/clean" >/dev/null
+		fi
+		perf record -q -e cpu-clock -F 4000 -g -o "$work/perf-$k.data" -- \
+			"$loop" "$runs" "$dir/clean" >/dev/null 2>&1
+		[ $k = with ] && stop_watch perf >/dev/null
+		perf report -i "$work/perf-$k.data" --no-children -g none --sort sym --stdio \
+			2>/dev/null | grep '%' >"$work/perf-$k.txt"
+		echo "  perf, warm, $k watch: $(awk '/fsnotify|fanotify/ { s += $1 } END { printf "%.2f", s }' \
+			"$work/perf-$k.txt") % of the samples in fsnotify/fanotify functions" \
+			"($(grep -E 'fsnotify|fanotify' "$work/perf-$k.txt" | head -n 4 | awk '{ printf "%s %s; ", $3, $1 }'))"
+	done
+fi
+echo "   load after: $(uptime)"
 rm -rf "$dir"
+}
+
+for p in $parts; do
+	case $p in
+	procs) procs_part ;;
+	watch) watch_part ;;
+	*) echo "unknown part $p (procs, watch)" ;;
+	esac
+done

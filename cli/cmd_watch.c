@@ -256,12 +256,14 @@ static int watch_run(void *p, struct cli_global *g)
 	}
 	fprintf(stderr,
 	        "chainsweep: watched with %s: %llu executions decided (%llu denied, %llu late, "
-	        "%llu cache hits), %llu writes (%llu coalesced), %llu files scanned (%llu too "
+	        "%llu cache hits, %llu kernel ignore marks placed for clean files, %llu "
+	        "removed again), %llu writes (%llu coalesced), %llu files scanned (%llu too "
 	        "large), %llu findings, %llu quarantined, %llu intel reloads; %llu kernel queue "
 	        "overflows, %llu events dropped, %llu errors\n",
 	        st.fanotify ? "fanotify" : "inotify (detect only)",
 	        (unsigned long long)st.exec_checks, (unsigned long long)st.exec_denied,
 	        (unsigned long long)st.exec_late, (unsigned long long)st.cache_hits,
+	        (unsigned long long)st.ignore_marks, (unsigned long long)st.ignore_drops,
 	        (unsigned long long)st.writes, (unsigned long long)st.coalesced,
 	        (unsigned long long)st.scanned, (unsigned long long)st.too_large,
 	        (unsigned long long)st.findings, (unsigned long long)st.quarantined,

@@ -60,6 +60,7 @@ struct cs_watch_opts {
 	const char *quarantine_dir; /* NULL: no quarantine */
 	uint64_t max_size;          /* files scanned up to this size (0: 64 MiB) */
 	unsigned threads;           /* scanner threads (0: 2) */
+	unsigned ignore_max;        /* kernel ignore marks kept at once (0: 4096) */
 	double reload_seconds;      /* 0: 2 */
 	cs_watch_reload_fn reload;
 	cs_watch_retire_fn retire;
@@ -78,6 +79,10 @@ struct cs_watch_stats {
 	uint64_t exec_denied;
 	uint64_t exec_late; /* decisions slower than decide_within: allowed (or denied) */
 	uint64_t cache_hits, cache_misses;
+	/* Clean verdicts handed to the kernel (an ignore mark on the file:
+	 * its next executions are not asked about), and the marks removed
+	 * again at an intel reload or when ignore_max was reached. */
+	uint64_t ignore_marks, ignore_drops;
 	uint64_t writes;    /* close-after-write events */
 	uint64_t scanned;   /* files scanned */
 	uint64_t coalesced; /* writes of a file already waiting to be scanned */

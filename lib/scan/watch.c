@@ -18,9 +18,14 @@
  * marked (or their mounts with `mount`).
  *
  * Decisions are cached by (device, inode, change time, size); a write to
- * the file drops its entry. Swapping the matcher (a new intel version)
- * takes a write lock that waits for the scans under way: the old matcher
- * serves until the new one is in place.
+ * the file drops its entry. A clean verdict given to an execution is also
+ * handed to the kernel as an ignore mark on the file (FAN_OPEN_EXEC_PERM
+ * in its ignored mask, without FAN_MARK_IGNORED_SURV_MODIFY): its next
+ * executions are not even asked about until the file is modified, which
+ * clears the mark. Swapping the matcher (a new intel version) takes a
+ * write lock that waits for the scans under way: the old matcher serves
+ * until the new one is in place, and then the cache and every ignore mark
+ * are dropped before a scan with the new one can start.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -41,10 +46,12 @@
 #include "chainsweep/watch.h"
 #include "core/core_int.h"
 
-#define WATCH_QUEUE_MAX 65536 /* scan jobs waiting */
-#define WATCH_CACHE_MAX (1u << 18)
-#define WATCH_DIRS_MAX  100000 /* folders marked under the paths */
-#define WATCH_DEPTH_MAX 64
+#define WATCH_QUEUE_MAX  65536 /* scan jobs waiting */
+#define WATCH_CACHE_MAX  (1u << 18)
+#define WATCH_DIRS_MAX   100000 /* folders marked under the paths */
+#define WATCH_DEPTH_MAX  64
+#define WATCH_IGNORE_MAX 4096 /* kernel ignore marks (the default) */
+#define WATCH_MOUNTS_MAX 64   /* filesystems with ignore marks */
 
 struct job {
 	int fd;
@@ -53,8 +60,17 @@ struct job {
 	uint64_t dev, ino;
 	int64_t ctime_s, ctime_ns, mtime;
 	int64_t size;
+	uint64_t gen; /* the matcher generation that scanned it */
 	int done, deny, orphan;
 	struct job *next;
+};
+
+/* A file with a kernel ignore mark: its handle, to remove the mark again
+ * once the event's descriptor is closed. */
+struct ignent {
+	uint64_t dev, ino;
+	int mnt; /* index in watcher.mnts */
+	struct file_handle *fh;
 };
 
 struct centry {
@@ -77,6 +93,16 @@ struct watcher {
 	struct cs_map cache;   /* (dev, ino) -> index in centries */
 	struct centry *centries;
 	size_t ncache, ccap;
+	uint64_t gen; /* bumped at each matcher swap (atomic; written under both locks) */
+	/* kernel ignore marks (under lock) */
+	struct cs_map ign; /* (dev, ino) -> index in igns */
+	struct ignent *igns;
+	size_t nign, igncap, ign_max;
+	struct {
+		uint64_t dev;
+		int fd; /* a folder on that filesystem, for open_by_handle_at */
+	} mnts[WATCH_MOUNTS_MAX];
+	size_t nmnt;
 	int fan, ino;
 	pid_t self;
 	/* inotify: the folder of each watch descriptor */
@@ -317,6 +343,7 @@ static int scan_job(struct watcher *w, struct job *j, unsigned char **buf, size_
 	so.on_finding = on_hit;
 	so.userdata = &c;
 	pthread_rwlock_rdlock(&w->mlock);
+	j->gen = __atomic_load_n(&w->gen, __ATOMIC_ACQUIRE);
 	cs_scan_mem(w->m, path[0] ? path : "?", *buf, got, &so, &res);
 	pthread_rwlock_unlock(&w->mlock);
 	add(&w->st->scanned, 1);
@@ -357,7 +384,9 @@ static void *scanner(void *arg)
 		hits = scan_job(w, j, &buf, &cap);
 
 		pthread_mutex_lock(&w->lock);
-		cache_put(w, j, hits > 0 && !w->o->no_deny);
+		/* A verdict of a matcher swapped out meanwhile is not kept. */
+		if (j->gen == __atomic_load_n(&w->gen, __ATOMIC_ACQUIRE))
+			cache_put(w, j, hits > 0 && !w->o->no_deny);
 		j->done = 1;
 		free_it = !j->perm || j->orphan;
 		pthread_cond_broadcast(&w->done_cv);
@@ -406,6 +435,164 @@ static struct job *new_job(int fd, int pid, int perm)
 	return j;
 }
 
+/* ---- kernel ignore marks (under w->lock) ---- */
+
+/*
+ * A folder on the filesystem `dev`, opened once from the folder
+ * of the file `fd` is open on: open_by_handle_at needs a descriptor on
+ * the same filesystem to turn a handle back into the file. Returns its
+ * index, or -1 (too many filesystems, or the path is gone): that file
+ * then gets no ignore mark.
+ */
+static int mount_for(struct watcher *w, uint64_t dev, int fd)
+{
+	char path[PATH_MAX], *slash;
+	struct stat st;
+	size_t i;
+	int d;
+
+	for (i = 0; i < w->nmnt; i++)
+		if (w->mnts[i].dev == dev)
+			return (int)i;
+	if (w->nmnt >= WATCH_MOUNTS_MAX)
+		return -1;
+	fd_path(fd, path, sizeof(path));
+	slash = strrchr(path, '/');
+	if (path[0] != '/' || !slash || strstr(path, " (deleted)"))
+		return -1;
+	slash[slash == path] = '\0';
+	d = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC); /* open_by_handle_at takes no O_PATH */
+	if (d < 0)
+		return -1;
+	if (fstat(d, &st) != 0 || (uint64_t)st.st_dev != dev) {
+		close(d);
+		return -1;
+	}
+	w->mnts[w->nmnt].dev = dev;
+	w->mnts[w->nmnt].fd = d;
+	return (int)w->nmnt++;
+}
+
+/*
+ * Remove every ignore mark placed: each file is reopened from its handle
+ * (O_PATH) and its mark removed through /proc/self/fd (fanotify_mark
+ * takes no O_PATH descriptor as the object itself). A file deleted since
+ * has lost its mark with its inode (ESTALE), and a mark the kernel
+ * cleared at a write may be gone (ENOENT). The group and the folder or
+ * mount marks stay in place, so nothing goes unwatched meanwhile. A mark
+ * that cannot be removed otherwise is an error, reported; with mount
+ * marks only, every inode mark of the group is an ignore mark, and
+ * FAN_MARK_FLUSH removes them all instead.
+ */
+static void ignore_drop_all(struct watcher *w)
+{
+	size_t i, failed = 0;
+
+	for (i = 0; i < w->nign; i++) {
+		struct ignent *e = &w->igns[i];
+		int fd = open_by_handle_at(w->mnts[e->mnt].fd, e->fh, O_PATH | O_CLOEXEC);
+
+		if (fd >= 0) {
+			char l[64];
+
+			snprintf(l, sizeof(l), "/proc/self/fd/%d", fd);
+			if (fanotify_mark(w->fan, FAN_MARK_REMOVE | FAN_MARK_IGNORED_MASK,
+			                  FAN_OPEN_EXEC_PERM, AT_FDCWD, l) == 0)
+				add(&w->st->ignore_drops, 1);
+			else if (errno != ENOENT)
+				failed++;
+			close(fd);
+		} else if (errno != ESTALE && errno != ENOENT) {
+			failed++;
+		}
+		free(e->fh);
+	}
+	if (failed && w->o->mount && fanotify_mark(w->fan, FAN_MARK_FLUSH, 0, AT_FDCWD, NULL) == 0)
+		failed = 0;
+	if (failed) {
+		add(&w->st->errors, 1);
+		diag(w, CS_SEV_ERROR, NULL, "ignore-mark",
+		     "%zu kernel ignore marks of clean files could not be removed: those files "
+		     "run unchecked until they are written or the watcher restarts",
+		     failed);
+	}
+	w->nign = 0;
+	cs__map_release(&w->ign);
+	cs__map_init(&w->ign);
+}
+
+/*
+ * The execution of j's file was allowed on a clean verdict of the current
+ * matcher: let the kernel allow its next executions without asking. The
+ * file is listed (with a handle to find it again) before it is marked, so
+ * that a reload can always remove the mark. A write clears the mark in
+ * the kernel (no FAN_MARK_IGNORED_SURV_MODIFY); a write between the stat
+ * the verdict belongs to and the mark is caught by a second stat.
+ */
+static void ignore_add(struct watcher *w, const struct job *j)
+{
+	unsigned char k[16];
+	size_t kl = key_of(k, j->dev, j->ino);
+	uint32_t i;
+	struct stat st;
+
+	if (j->size < 0 || j->gen != __atomic_load_n(&w->gen, __ATOMIC_ACQUIRE))
+		return;
+	if (!cs__map_get(&w->ign, k, kl, &i)) {
+		struct file_handle *fh;
+		int mid, mi;
+
+		if (w->nign >= w->ign_max)
+			ignore_drop_all(w);
+		mi = mount_for(w, j->dev, j->fd);
+		if (mi < 0 ||
+		    cs__grow((void **)&w->igns, &w->igncap, w->nign + 1, sizeof(*w->igns)))
+			return;
+		fh = malloc(sizeof(*fh) + MAX_HANDLE_SZ);
+		if (!fh)
+			return;
+		fh->handle_bytes = MAX_HANDLE_SZ;
+		if (name_to_handle_at(j->fd, "", fh, &mid, AT_EMPTY_PATH) != 0 ||
+		    cs__map_put(&w->ign, k, kl, (uint32_t)w->nign)) {
+			free(fh);
+			return;
+		}
+		{
+			struct file_handle *small = realloc(fh, sizeof(*fh) + fh->handle_bytes);
+
+			if (small)
+				fh = small;
+		}
+		w->igns[w->nign].dev = j->dev;
+		w->igns[w->nign].ino = j->ino;
+		w->igns[w->nign].mnt = mi;
+		w->igns[w->nign].fh = fh;
+		w->nign++;
+	}
+	if (fanotify_mark(w->fan, FAN_MARK_ADD | FAN_MARK_IGNORED_MASK, FAN_OPEN_EXEC_PERM, j->fd,
+	                  NULL) != 0)
+		return;
+	if (fstat(j->fd, &st) != 0 || (int64_t)st.st_ctim.tv_sec != j->ctime_s ||
+	    (int64_t)st.st_ctim.tv_nsec != j->ctime_ns || (int64_t)st.st_size != j->size) {
+		fanotify_mark(w->fan, FAN_MARK_REMOVE | FAN_MARK_IGNORED_MASK, FAN_OPEN_EXEC_PERM,
+		              j->fd, NULL);
+		return;
+	}
+	add(&w->st->ignore_marks, 1);
+}
+
+/* A close-after-write: the kernel cleared the mark at the write already,
+ * except after writes through a shared mapping (no modify event). */
+static void ignore_forget(struct watcher *w, const struct job *j)
+{
+	unsigned char k[16];
+	uint32_t i;
+
+	if (cs__map_get(&w->ign, k, key_of(k, j->dev, j->ino), &i))
+		fanotify_mark(w->fan, FAN_MARK_REMOVE | FAN_MARK_IGNORED_MASK, FAN_OPEN_EXEC_PERM,
+		              j->fd, NULL);
+}
+
 /* ---- events (the reading thread) ---- */
 
 static void respond(struct watcher *w, int fd, int allow)
@@ -452,6 +639,10 @@ static void on_exec(struct watcher *w, int fd, int pid)
 	hit = j->size >= 0 && cache_get(w, j, &deny);
 	if (hit) {
 		add(&w->st->cache_hits, 1);
+		/* The cache holds the current matcher's verdicts only. */
+		j->gen = __atomic_load_n(&w->gen, __ATOMIC_ACQUIRE);
+		if (!deny)
+			ignore_add(w, j);
 		pthread_mutex_unlock(&w->lock);
 		respond(w, fd, !deny);
 		if (deny)
@@ -476,6 +667,8 @@ static void on_exec(struct watcher *w, int fd, int pid)
 	} else if (!j->done) {
 		j->orphan = 1; /* denied already; the scan goes on for the rest */
 		free_it = 0;
+	} else if (!deny) {
+		ignore_add(w, j); /* clean, and scanned by the current matcher */
 	}
 	pthread_mutex_unlock(&w->lock);
 	respond(w, fd, !deny);
@@ -511,6 +704,8 @@ static void on_write(struct watcher *w, int fd, int pid)
 	kl = key_of(k, j->dev, j->ino);
 	pthread_mutex_lock(&w->lock);
 	cache_drop(w, j->dev, j->ino);
+	if (w->fan >= 0)
+		ignore_forget(w, j);
 	if (cs__map_get(&w->pending, k, kl, &v) && v) {
 		pthread_mutex_unlock(&w->lock);
 		add(&w->st->coalesced, 1);
@@ -688,13 +883,19 @@ static void *reloader(void *arg)
 		 * what the caller keeps with it) can go now. */
 		if (w->o->retire)
 			w->o->retire(w->o->userdata, old);
-		pthread_rwlock_unlock(&w->mlock);
-		/* Old verdicts were the old intel's. */
+		/* Old verdicts were the old intel's: the cache and the kernel's
+		 * ignore marks go before a scan with the new matcher starts,
+		 * and a verdict of the old one still on its way is not kept
+		 * (its generation is behind). */
 		pthread_mutex_lock(&w->lock);
+		__atomic_add_fetch(&w->gen, 1, __ATOMIC_RELEASE);
 		cs__map_release(&w->cache);
 		cs__map_init(&w->cache);
 		w->ncache = 0;
+		if (w->fan >= 0)
+			ignore_drop_all(w);
 		pthread_mutex_unlock(&w->lock);
+		pthread_rwlock_unlock(&w->mlock);
 		add(&w->st->reloads, 1);
 	}
 }
@@ -731,6 +932,8 @@ int cs_watch_run(const struct cs_matcher *m, const struct cs_watch_opts *o,
 	}
 	cs__map_init(&w.pending);
 	cs__map_init(&w.cache);
+	cs__map_init(&w.ign);
+	w.ign_max = o->ignore_max ? o->ignore_max : WATCH_IGNORE_MAX;
 	if (!o->force_inotify)
 		w.fan = fanotify_init(FAN_CLASS_CONTENT | FAN_CLOEXEC | FAN_NONBLOCK,
 		                      O_RDONLY | O_LARGEFILE | O_CLOEXEC | O_NOATIME);
@@ -815,8 +1018,14 @@ out:
 		free(w.wdpath[k]);
 	free(w.wdpath);
 	free(w.centries);
+	for (k = 0; k < w.nign; k++)
+		free(w.igns[k].fh);
+	free(w.igns);
+	for (k = 0; k < w.nmnt; k++)
+		close(w.mnts[k].fd);
 	cs__map_release(&w.pending);
 	cs__map_release(&w.cache);
+	cs__map_release(&w.ign);
 	pthread_cond_destroy(&w.work_cv);
 	pthread_cond_destroy(&w.done_cv);
 	pthread_mutex_destroy(&w.lock);

@@ -5,7 +5,9 @@
  * is found within a second; quarantine and restore keep bytes and mode;
  * 10,000 writes in about a second leave the watcher working, its
  * overflows counted. The inotify fallback (any user) detects a written
- * file and says it cannot deny.
+ * file and says it cannot deny. A clean verdict becomes a kernel ignore
+ * mark: the next executions are not asked about, a write clears the mark,
+ * a reload drops it, with folder marks and with mount marks alike.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -64,6 +67,17 @@ static void sha256_file(const char *path, char *hex)
 	for (i = 0; i < 32; i++)
 		snprintf(hex + 2 * i, 3, "%02x", md[i]);
 	free(data);
+}
+
+static void sha256_hex(const void *data, size_t len, char *hex)
+{
+	unsigned char md[32];
+	unsigned mdlen = 0;
+	size_t i;
+
+	assert_int_equal(EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL), 1);
+	for (i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
 }
 
 static void copy_exec(const char *from, const char *to)
@@ -620,6 +634,196 @@ static void test_overflow_counted(void **state)
 	stop(e);
 }
 
+static uint64_t stat_now(const uint64_t *v)
+{
+	return __atomic_load_n(v, __ATOMIC_RELAXED);
+}
+
+/* Append a byte from this process: the watcher drops its own process's
+ * write events, so only the kernel can clear the file's ignore mark. */
+static void append_byte(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_APPEND);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "x", 1), 1);
+	assert_int_equal(close(fd), 0);
+}
+
+/* The twin with one byte appended: its hash is the one listed. */
+static void appended_twin_hash(char *hex)
+{
+	char *data = NULL;
+	size_t len;
+	int err;
+
+	assert_int_equal(cs__read_file(CS_PROC_TWIN, (size_t)64 << 20, &data, &len, &err), CS_OK);
+	data = realloc(data, len + 1);
+	assert_non_null(data);
+	data[len] = 'x';
+	sha256_hex(data, len + 1, hex);
+	free(data);
+}
+
+/* With `mount`: a fresh tmpfs on the test folder, watched as a mount (the
+ * build tree's own mount is shared with other work). */
+static void use_mount(struct env *e)
+{
+	halt(e);
+	assert_int_equal(mount("cs-watch-test", e->dir, "tmpfs", 0, "size=32m,mode=0755"), 0);
+	e->o.mount = 1;
+	restart(e);
+}
+
+static void unuse_mount(struct env *e)
+{
+	halt(e);
+	assert_int_equal(umount2(e->dir, MNT_DETACH), 0);
+}
+
+/*
+ * A clean execution puts an ignore mark on the file: the second execution
+ * is not even seen (no new decision). An append from this process (whose
+ * write events the watcher drops) must clear the mark in the kernel: the
+ * next execution is asked about, and denied since the intel lists the
+ * appended file's hash. With folder marks (FAN_EVENT_ON_CHILD: the file's
+ * own ignore mask must apply to its parent's event) and mount marks.
+ */
+static void ignore_then_write(int mount)
+{
+	char hex[65], clean[4200];
+	struct env *e;
+	int status = -1;
+
+	appended_twin_hash(hex);
+	e = start(0, 0, hex);
+	assert_true(e->fan);
+	if (mount)
+		use_mount(e);
+	snprintf(clean, sizeof(clean), "%s/clean", e->dir);
+	copy_exec(CS_PROC_TWIN, clean);
+	assert_int_equal(try_exec(clean, &status), 0);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(stat_now(&e->st.exec_checks), 1);
+	assert_int_equal(stat_now(&e->st.ignore_marks), 1);
+	assert_int_equal(try_exec(clean, &status), 0);
+	assert_int_equal(try_exec(clean, &status), 0);
+	assert_int_equal(stat_now(&e->st.exec_checks), 1);
+	append_byte(clean);
+	assert_int_equal(try_exec(clean, &status), EPERM);
+	assert_int_equal(stat_now(&e->st.exec_checks), 2);
+	assert_int_equal(stat_now(&e->st.exec_denied), 1);
+	/* A denial is never handed to the kernel: asked again, denied again. */
+	assert_int_equal(try_exec(clean, &status), EPERM);
+	assert_int_equal(stat_now(&e->st.exec_checks), 3);
+	assert_int_equal(stat_now(&e->st.ignore_marks), 1);
+	if (mount)
+		unuse_mount(e);
+	stop(e);
+}
+
+static void test_ignore_mark_folder(void **state)
+{
+	(void)state;
+	if (!need_root())
+		skip();
+	ignore_then_write(0);
+}
+
+static void test_ignore_mark_mount(void **state)
+{
+	(void)state;
+	if (!need_root())
+		skip();
+	ignore_then_write(1);
+}
+
+/* The reload drops the ignore marks: a file clean under the old intel and
+ * listed in the new one is denied at its next execution. */
+static int reload_now;
+
+static int give_when_asked(void *ud, const struct cs_matcher **out)
+{
+	(void)ud;
+	if (!__atomic_load_n(&reload_now, __ATOMIC_ACQUIRE) || reload_env.asked++)
+		return 0;
+	*out = reload_env.m;
+	return 1;
+}
+
+static void test_ignore_reload(void **state)
+{
+	char hex[65], line[80], clean[4200];
+	struct cs_import_stats is;
+	struct env *e;
+	int status = -1, i;
+
+	(void)state;
+	if (!need_root())
+		skip();
+	memset(&reload_env, 0, sizeof(reload_env));
+	reload_now = 0;
+	sha256_file(CS_PROC_TWIN, hex);
+	snprintf(line, sizeof(line), "%s\n", hex);
+	reload_env.in = cs_intel_new();
+	memset(&is, 0, sizeof(is));
+	assert_int_equal(cs_intel_import_mem(reload_env.in, "new.txt", line, strlen(line), &is),
+	                 CS_OK);
+	cs_intel_finalize(reload_env.in);
+	assert_int_equal(cs_matcher_new(reload_env.in, NULL, NULL, &reload_env.m), CS_OK);
+	e = start(0, 0, "0000000000000000000000000000000000000000000000000000000000000000");
+	e->o.reload = give_when_asked;
+	e->o.retire = retire_old;
+	e->o.reload_seconds = 0.1;
+	restart(e);
+	snprintf(clean, sizeof(clean), "%s/clean", e->dir);
+	copy_exec(CS_PROC_TWIN, clean);
+	assert_int_equal(try_exec(clean, &status), 0);
+	assert_int_equal(try_exec(clean, &status), 0);
+	assert_int_equal(stat_now(&e->st.exec_checks), 1);
+	assert_int_equal(stat_now(&e->st.ignore_marks), 1);
+	__atomic_store_n(&reload_now, 1, __ATOMIC_RELEASE);
+	for (i = 0; i < 100 && stat_now(&e->st.reloads) == 0; i++)
+		usleep(50000);
+	assert_int_equal(stat_now(&e->st.reloads), 1);
+	assert_int_equal(stat_now(&e->st.ignore_drops), 1);
+	assert_int_equal(try_exec(clean, &status), EPERM);
+	assert_int_equal(stat_now(&e->st.exec_checks), 2);
+	stop(e); /* the old matcher was retired; e->m is the first one */
+	cs_matcher_free(reload_env.m);
+	cs_intel_free(reload_env.in);
+}
+
+/* At ignore_max marks all are dropped and marking starts again: the
+ * first file is asked about again. */
+static void test_ignore_cap(void **state)
+{
+	char path[3][4200];
+	struct env *e;
+	int status = -1, i;
+
+	(void)state;
+	if (!need_root())
+		skip();
+	e = start(0, 0, "0000000000000000000000000000000000000000000000000000000000000000");
+	e->o.ignore_max = 2;
+	restart(e);
+	for (i = 0; i < 3; i++) {
+		snprintf(path[i], sizeof(path[i]), "%s/clean%d", e->dir, i);
+		copy_exec(CS_PROC_TWIN, path[i]);
+		assert_int_equal(try_exec(path[i], &status), 0);
+		assert_int_equal(try_exec(path[i], &status), 0);
+	}
+	assert_int_equal(stat_now(&e->st.exec_checks), 3);
+	assert_int_equal(stat_now(&e->st.ignore_marks), 3);
+	assert_int_equal(stat_now(&e->st.ignore_drops), 2);
+	assert_int_equal(try_exec(path[0], &status), 0);
+	assert_int_equal(stat_now(&e->st.exec_checks), 4);
+	assert_int_equal(try_exec(path[2], &status), 0);
+	assert_int_equal(stat_now(&e->st.exec_checks), 4);
+	stop(e);
+}
+
 static void test_inotify_fallback(void **state)
 {
 	char path[4200];
@@ -646,6 +850,8 @@ int main(void)
 	        cmocka_unit_test(test_quarantine_restore), cmocka_unit_test(test_write_burst),
 	        cmocka_unit_test(test_late_decision),      cmocka_unit_test(test_reload),
 	        cmocka_unit_test(test_overflow_counted),   cmocka_unit_test(test_inotify_fallback),
+	        cmocka_unit_test(test_ignore_mark_folder), cmocka_unit_test(test_ignore_mark_mount),
+	        cmocka_unit_test(test_ignore_reload),      cmocka_unit_test(test_ignore_cap),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
