@@ -62,6 +62,7 @@ struct leaf {
 	int alen, prefix;
 	double num;
 	uint32_t ref;
+	uint32_t lit1; /* its literal's id in the prefilter plus one, or 0 */
 };
 
 struct node {
@@ -1616,6 +1617,29 @@ static int gate_rule(struct cs_sigma *sg, uint32_t ri, const struct node *cond)
 	return rc;
 }
 
+/*
+ * Give each string leaf of the condition the id of its literal in the
+ * prefilter, when the prefilter has it: a leaf whose literal occurs in
+ * no value of an event is false there without being tested.
+ */
+static void tag_leaves(struct cs_sigma *sg, struct node *nd)
+{
+	const unsigned char *lit = NULL;
+	uint32_t i, id;
+	size_t n;
+
+	if (!nd)
+		return;
+	if (nd->type == N_LEAF) {
+		n = leaf_literal(nd->leaf, &lit);
+		if (n >= SG_MIN_LITERAL && cs__map_get(&sg->litmap, lit, n, &id))
+			nd->leaf->lit1 = id + 1;
+		return;
+	}
+	for (i = 0; i < nd->n; i++)
+		tag_leaves(sg, nd->kids[i]);
+}
+
 /* One Hyperscan database over every literal, matched without case. */
 static int build_prefilter(struct cs_sigma *sg)
 {
@@ -1651,6 +1675,9 @@ static int build_prefilter(struct cs_sigma *sg)
 	}
 	if (hs_alloc_scratch(sg->pre, &sg->proto) != HS_SUCCESS)
 		rc = CS_ERR_NOMEM;
+	for (i = 0; !rc && i < sg->nrules; i++)
+		if (sg->rules[i].usable)
+			tag_leaves(sg, sg->rules[i].cond);
 out:
 	free(ex);
 	free(flags);
@@ -2079,6 +2106,7 @@ struct cs_sigma_scratch {
 	uint32_t *active, *cgen;
 	uint8_t *count;
 	uint32_t agen;
+	uint32_t *litgen; /* per literal: == agen when it occurs in the event */
 	struct cs_buf cat;
 	int nomem;
 };
@@ -2098,7 +2126,8 @@ struct cs_sigma_scratch *cs_sigma_scratch_new(const struct cs_sigma *sg)
 	s->active = cs__calloc(sg->nrules + 1, sizeof(uint32_t));
 	s->count = cs__calloc(sg->nrules + 1, 1);
 	s->cgen = cs__calloc(sg->nclauses + 1, sizeof(uint32_t));
-	if (!s->ngen || !s->nidx || !s->active || !s->count || !s->cgen ||
+	s->litgen = cs__calloc(sg->nlits + 1, sizeof(uint32_t));
+	if (!s->ngen || !s->nidx || !s->active || !s->count || !s->cgen || !s->litgen ||
 	    (sg->proto && hs_clone_scratch(sg->proto, &s->hs) != HS_SUCCESS)) {
 		cs_sigma_scratch_free(s);
 		return NULL;
@@ -2121,6 +2150,7 @@ void cs_sigma_scratch_free(struct cs_sigma_scratch *s)
 	free(s->active);
 	free(s->count);
 	free(s->cgen);
+	free(s->litgen);
 	free(s->m);
 	free(s->cand);
 	free(s->out);
@@ -2318,6 +2348,11 @@ static int eval_leaf(struct cs_sigma_scratch *s, const struct leaf *lf)
 	const struct cs_event *ev = s->ev;
 	long fi;
 	size_t i;
+
+	/* Its literal is in no value of the event (the prefilter saw them all,
+	 * without case): no value can match. */
+	if (lf->lit1 && s->litgen[lf->lit1 - 1] != s->agen)
+		return 0;
 
 	if (!lf->field) {
 		for (i = 0; i < ev->nfields; i++)
@@ -2606,6 +2641,7 @@ static int on_lit(unsigned int id, unsigned long long from, unsigned long long t
 	(void)from;
 	(void)to;
 	(void)flags;
+	s->litgen[id] = s->agen;
 	for (i = 0; i < l->n; i++) {
 		uint32_t c = l->rules[i], r;
 
@@ -2632,6 +2668,7 @@ static int prefilter(struct cs_sigma_scratch *s, const struct cs_event *ev)
 	if (++s->agen == 0) {
 		memset(s->active, 0, (s->sg->nrules + 1) * sizeof(uint32_t));
 		memset(s->cgen, 0, (s->sg->nclauses + 1) * sizeof(uint32_t));
+		memset(s->litgen, 0, (s->sg->nlits + 1) * sizeof(uint32_t));
 		s->agen = 1;
 	}
 	cs__buf_reset(&s->cat);
