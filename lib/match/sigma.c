@@ -18,6 +18,7 @@
  * Image is a Security 4688 event's NewProcessName).
  */
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,6 +143,17 @@ struct cs_sigma {
 	uint32_t *clause_rule; /* clause -> rule; a literal's `rules` are clauses */
 	size_t nclauses, capclauses;
 	hs_database_t *pre;
+	/* Regexes checked while the rules were read, compiled afterwards
+	 * (beside the prefilter, on two threads). */
+	struct pending_re {
+		struct leaf *lf;
+		const char *pat;
+		unsigned flags;
+		uint32_t rule;
+		hs_database_t *db;
+		char *err;
+	} * pres;
+	size_t npres, cappres;
 	/* Compile state of the current rule. */
 	uint32_t *cfields;
 	size_t ncfields, capcfields;
@@ -668,7 +680,6 @@ static int compile_re(struct cs_sigma *sg, struct cs__sigma_rule *r, const struc
 {
 	hs_compile_error_t *err = NULL;
 	unsigned flags = HS_FLAG_SINGLEMATCH | HS_FLAG_ALLOWEMPTY;
-	hs_database_t *db = NULL;
 
 	if (md->re_i)
 		flags |= HS_FLAG_CASELESS;
@@ -694,20 +705,33 @@ static int compile_re(struct cs_sigma *sg, struct cs__sigma_rule *r, const struc
 		lf->op = OP_RE;
 		return CS_OK;
 	}
-	if (hs_compile(v->s, flags, HS_MODE_BLOCK, NULL, &db, &err) != HS_SUCCESS) {
-		cs__sigma_fail(r, "regex-unsupported", v, "regex not supported by Hyperscan: %s",
-		               err && err->message ? err->message : "error");
-		hs_free_compile_error(err);
-		return CS_ERR_UNSUPPORTED;
+	{
+		/* Checked now (the rule's usability is decided here), built by
+		 * compile_regexes() once every rule is read. */
+		hs_expr_info_t *info = NULL;
+		struct pending_re *pr;
+
+		if (hs_expression_info(v->s, flags, &info, &err) != HS_SUCCESS) {
+			cs__sigma_fail(r, "regex-unsupported", v,
+			               "regex not supported by Hyperscan: %s",
+			               err && err->message ? err->message : "error");
+			hs_free_compile_error(err);
+			return CS_ERR_UNSUPPORTED;
+		}
+		free(info);
+		if (cs__grow((void **)&sg->pres, &sg->cappres, sg->npres + 1, sizeof(*sg->pres)))
+			return CS_ERR_NOMEM;
+		pr = &sg->pres[sg->npres];
+		memset(pr, 0, sizeof(*pr));
+		pr->lf = lf;
+		pr->pat = adup(sg, v->s);
+		pr->flags = flags;
+		pr->rule = (uint32_t)sg->nrules;
+		if (!pr->pat)
+			return CS_ERR_NOMEM;
+		sg->npres++;
 	}
-	if (cs__grow((void **)&sg->dbs, &sg->capdbs, sg->ndbs + 1, sizeof(*sg->dbs)) ||
-	    hs_alloc_scratch(db, &sg->proto) != HS_SUCCESS) {
-		hs_free_database(db);
-		return CS_ERR_NOMEM;
-	}
-	sg->dbs[sg->ndbs++] = db;
 	lf->op = OP_RE;
-	lf->db = db;
 	return CS_OK;
 }
 
@@ -1686,6 +1710,87 @@ out:
 	return rc;
 }
 
+static void count_reason(struct cs_sigma *sg, const char *reason);
+
+struct re_work {
+	struct cs_sigma *sg;
+	size_t next; /* the next pending regex to take (atomic) */
+};
+
+static void *re_worker(void *arg)
+{
+	struct re_work *w = arg;
+	size_t i;
+
+	while ((i = __atomic_fetch_add(&w->next, 1, __ATOMIC_RELAXED)) < w->sg->npres) {
+		struct pending_re *pr = &w->sg->pres[i];
+		hs_compile_error_t *err = NULL;
+
+		if (hs_compile(pr->pat, pr->flags, HS_MODE_BLOCK, NULL, &pr->db, &err) !=
+		    HS_SUCCESS) {
+			pr->db = NULL;
+			pr->err = cs__strdup(err && err->message ? err->message : "error");
+			hs_free_compile_error(err);
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Build the prefilter and every regex the rules use. The regexes are
+ * compiled on a second thread while this one builds the prefilter (the
+ * two largest parts of loading a big rule set), then by both. A regex
+ * Hyperscan accepted when the rule was read but will not build (a
+ * resource limit) makes its rule not usable, as when it was read.
+ */
+static int build_engines(struct cs_sigma *sg)
+{
+	struct re_work w = {sg, 0};
+	pthread_t th;
+	int helper, rc;
+	size_t i;
+
+	helper = sg->npres > 8 && pthread_create(&th, NULL, re_worker, &w) == 0;
+	rc = build_prefilter(sg);
+	re_worker(&w);
+	if (helper)
+		pthread_join(th, NULL);
+	for (i = 0; i < sg->npres; i++) {
+		struct pending_re *pr = &sg->pres[i];
+		struct srule *r = &sg->rules[pr->rule];
+
+		if (!pr->db) {
+			if (r->usable) {
+				char msg[300];
+
+				snprintf(msg, sizeof(msg), "regex not supported by Hyperscan: %s",
+				         pr->err ? pr->err : "out of memory");
+				r->usable = 0;
+				r->cond = node_new(sg, N_FALSE, 0);
+				r->reason = adup(sg, "regex-unsupported");
+				r->message = adup(sg, msg);
+				sg->usable--;
+				count_reason(sg, "regex-unsupported");
+			}
+			free(pr->err);
+			continue;
+		}
+		if (!rc && (cs__grow((void **)&sg->dbs, &sg->capdbs, sg->ndbs + 1, sizeof(*sg->dbs)) ||
+		            hs_alloc_scratch(pr->db, &sg->proto) != HS_SUCCESS))
+			rc = CS_ERR_NOMEM;
+		if (rc) {
+			hs_free_database(pr->db);
+			continue;
+		}
+		sg->dbs[sg->ndbs++] = pr->db;
+		pr->lf->db = pr->db;
+	}
+	free(sg->pres);
+	sg->pres = NULL;
+	sg->npres = sg->cappres = 0;
+	return rc;
+}
+
 /* Compile the detection of `r` into a condition tree. */
 static int compile_detection(struct cs_sigma *sg, struct cs__sigma_rule *r, struct node **out)
 {
@@ -1863,6 +1968,7 @@ void cs_sigma_free(struct cs_sigma *sg)
 		free(sg->lits[i].rules);
 	free(sg->lits);
 	free(sg->gated);
+	free(sg->pres);
 	free(sg->clause_rule);
 	cs__map_release(&sg->litmap);
 	for (i = 0; i < sg->nbuckets; i++)
@@ -1999,7 +2105,7 @@ int cs_sigma_compile(const struct cs_intel *intel, cs_diag_fn diag, void *userda
 	if (!rc)
 		rc = finish_maps(sg);
 	if (!rc)
-		rc = build_prefilter(sg);
+		rc = build_engines(sg);
 	if (!rc && sg->nomem)
 		rc = CS_ERR_NOMEM;
 	if (rc) {
