@@ -27,6 +27,7 @@
 #include <hs/hs.h>
 
 #include "chainsweep/sigma.h"
+#include "intel/intel_int.h"
 #include "intel/sigma_int.h"
 #include "match/sigma_int.h"
 
@@ -1664,6 +1665,18 @@ static void tag_leaves(struct cs_sigma *sg, struct node *nd)
 		tag_leaves(sg, nd->kids[i]);
 }
 
+static void untag_leaves(struct node *nd)
+{
+	uint32_t i;
+
+	if (!nd)
+		return;
+	if (nd->type == N_LEAF)
+		nd->leaf->lit1 = 0;
+	for (i = 0; nd->type != N_LEAF && i < nd->n; i++)
+		untag_leaves(nd->kids[i]);
+}
+
 /* One Hyperscan database over every literal, matched without case. */
 static int build_prefilter(struct cs_sigma *sg)
 {
@@ -1695,13 +1708,12 @@ static int build_prefilter(struct cs_sigma *sg)
 		hs_free_compile_error(err);
 		sg->pre = NULL;
 		memset(sg->gated, 0, sg->nrules);
+		for (i = 0; i < sg->nrules; i++)
+			untag_leaves(sg->rules[i].cond);
 		goto out;
 	}
 	if (hs_alloc_scratch(sg->pre, &sg->proto) != HS_SUCCESS)
 		rc = CS_ERR_NOMEM;
-	for (i = 0; !rc && i < sg->nrules; i++)
-		if (sg->rules[i].usable)
-			tag_leaves(sg, sg->rules[i].cond);
 out:
 	free(ex);
 	free(flags);
@@ -1711,6 +1723,123 @@ out:
 }
 
 static void count_reason(struct cs_sigma *sg, const char *reason);
+
+/* The cache key of the prefilter and the regexes: every literal and
+ * regex with its flags, in order, and Hyperscan's version. */
+static int engines_key(const struct cs_sigma *sg, unsigned char *key)
+{
+	struct cs_keyer k;
+	size_t i;
+
+	cs__key_begin(&k, "chainsweep sigma engines v1");
+	cs__key_adds(&k, hs_version());
+	for (i = 0; i < sg->nlits; i++)
+		cs__key_add(&k, sg->lits[i].s, sg->lits[i].len);
+	cs__key_adds(&k, "regexes");
+	for (i = 0; i < sg->npres; i++) {
+		cs__key_adds(&k, sg->pres[i].pat);
+		cs__key_add(&k, &sg->pres[i].flags, sizeof(sg->pres[i].flags));
+	}
+	return cs__key_end(&k, key);
+}
+
+static uint64_t rd_le64(const unsigned char *p)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/*
+ * Load the prefilter and every regex database from the compiled-rules
+ * cache (mcache.c): 1 when all of them were, 0 when the caller compiles.
+ * The entry holds, per database (the prefilter first, when there are
+ * literals, then each regex in order), its length (u64 LE) and its
+ * serialized form.
+ */
+static int engines_cached(struct cs_sigma *sg, const char *dir)
+{
+	struct cs_mcache_entry e;
+	unsigned char key[32];
+	const unsigned char *p, *end;
+	size_t i, n = sg->npres + (sg->nlits ? 1 : 0);
+	hs_database_t *db;
+	int ok = 1;
+
+	if (!dir || !dir[0] || !n || !engines_key(sg, key) ||
+	    cs__mcache_get(dir, "hs-sigma", key, &e) != CS_OK)
+		return 0;
+	p = e.payload;
+	end = p + e.payload_len;
+	for (i = 0; i < n && ok; i++) {
+		uint64_t len;
+
+		db = NULL;
+		if ((size_t)(end - p) < 8 || (len = rd_le64(p)) > (uint64_t)(end - p - 8) ||
+		    hs_deserialize_database((const char *)p + 8, (size_t)len, &db) != HS_SUCCESS) {
+			ok = 0;
+			break;
+		}
+		p += 8 + len;
+		if (sg->nlits && i == 0)
+			sg->pre = db;
+		else
+			sg->pres[i - (sg->nlits ? 1 : 0)].db = db;
+	}
+	if (p != end)
+		ok = 0;
+	cs__mcache_entry_release(&e);
+	if (ok)
+		return 1;
+	/* Not loadable (another Hyperscan, another CPU): compiled again. */
+	if (sg->pre)
+		hs_free_database(sg->pre);
+	sg->pre = NULL;
+	for (i = 0; i < sg->npres; i++) {
+		if (sg->pres[i].db)
+			hs_free_database(sg->pres[i].db);
+		sg->pres[i].db = NULL;
+	}
+	return 0;
+}
+
+/* Keep the freshly built databases in the cache, when all were built. */
+static void engines_store(const struct cs_sigma *sg, const char *dir)
+{
+	struct cs_buf b;
+	unsigned char key[32];
+	size_t i, n = sg->npres + (sg->nlits ? 1 : 0);
+	int ok = 1;
+
+	if (!dir || !dir[0] || !n || (sg->nlits && !sg->pre))
+		return;
+	for (i = 0; i < sg->npres; i++)
+		if (!sg->pres[i].db)
+			return;
+	cs__buf_init(&b, 0);
+	for (i = 0; i < n && ok; i++) {
+		const hs_database_t *db = sg->nlits && i == 0 ? sg->pre
+		                                               : sg->pres[i - (sg->nlits ? 1 : 0)].db;
+		char *bytes = NULL;
+		size_t len = 0, k;
+		unsigned char le[8];
+
+		if (hs_serialize_database(db, &bytes, &len) != HS_SUCCESS) {
+			ok = 0;
+			break;
+		}
+		for (k = 0; k < 8; k++)
+			le[k] = (unsigned char)((uint64_t)len >> (8 * k));
+		ok = !cs__buf_add(&b, le, 8) && !cs__buf_add(&b, bytes, len);
+		free(bytes);
+	}
+	if (ok && engines_key(sg, key))
+		cs__mcache_put(dir, "hs-sigma", key, NULL, 0, b.data, b.len);
+	cs__buf_release(&b);
+}
 
 struct re_work {
 	struct cs_sigma *sg;
@@ -1743,18 +1872,28 @@ static void *re_worker(void *arg)
  * Hyperscan accepted when the rule was read but will not build (a
  * resource limit) makes its rule not usable, as when it was read.
  */
-static int build_engines(struct cs_sigma *sg)
+static int build_engines(struct cs_sigma *sg, const char *cache_dir)
 {
 	struct re_work w = {sg, 0};
 	pthread_t th;
-	int helper, rc;
+	int helper, rc = CS_OK, cached;
 	size_t i;
 
-	helper = sg->npres > 8 && pthread_create(&th, NULL, re_worker, &w) == 0;
-	rc = build_prefilter(sg);
-	re_worker(&w);
-	if (helper)
-		pthread_join(th, NULL);
+	for (i = 0; i < sg->nrules; i++)
+		if (sg->rules[i].usable)
+			tag_leaves(sg, sg->rules[i].cond);
+	cached = engines_cached(sg, cache_dir);
+	if (!cached) {
+		helper = sg->npres > 8 && pthread_create(&th, NULL, re_worker, &w) == 0;
+		rc = build_prefilter(sg);
+		re_worker(&w);
+		if (helper)
+			pthread_join(th, NULL);
+		if (!rc)
+			engines_store(sg, cache_dir);
+	} else if (sg->pre && hs_alloc_scratch(sg->pre, &sg->proto) != HS_SUCCESS) {
+		rc = CS_ERR_NOMEM;
+	}
 	for (i = 0; i < sg->npres; i++) {
 		struct pending_re *pr = &sg->pres[i];
 		struct srule *r = &sg->rules[pr->rule];
@@ -2105,7 +2244,7 @@ int cs_sigma_compile(const struct cs_intel *intel, cs_diag_fn diag, void *userda
 	if (!rc)
 		rc = finish_maps(sg);
 	if (!rc)
-		rc = build_engines(sg);
+		rc = build_engines(sg, cs__intel_cache_dir(intel));
 	if (!rc && sg->nomem)
 		rc = CS_ERR_NOMEM;
 	if (rc) {
