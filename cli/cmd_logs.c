@@ -504,6 +504,8 @@ static int logs_run(void *p, struct cli_global *g)
 	o.userdata = &ls;
 	cli_catch_signals();
 	o.interrupt = &cli_interrupted;
+	if (cli_intel_cache(in, g)) /* compiled Sigma engines are cached */
+		goto out;
 	ls.sigma = cli_sigma_new(in, g);
 	if (cli_sigma_wanted(ls.sigma))
 		o.on_event = on_event;

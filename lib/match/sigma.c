@@ -18,6 +18,7 @@
  * Image is a Security 4688 event's NewProcessName).
  */
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,7 @@
 #include <hs/hs.h>
 
 #include "chainsweep/sigma.h"
+#include "intel/intel_int.h"
 #include "intel/sigma_int.h"
 #include "match/sigma_int.h"
 
@@ -62,6 +64,7 @@ struct leaf {
 	int alen, prefix;
 	double num;
 	uint32_t ref;
+	uint32_t lit1; /* its literal's id in the prefilter plus one, or 0 */
 };
 
 struct node {
@@ -141,6 +144,17 @@ struct cs_sigma {
 	uint32_t *clause_rule; /* clause -> rule; a literal's `rules` are clauses */
 	size_t nclauses, capclauses;
 	hs_database_t *pre;
+	/* Regexes checked while the rules were read, compiled afterwards
+	 * (beside the prefilter, on two threads). */
+	struct pending_re {
+		struct leaf *lf;
+		const char *pat;
+		unsigned flags;
+		uint32_t rule;
+		hs_database_t *db;
+		char *err;
+	} * pres;
+	size_t npres, cappres;
 	/* Compile state of the current rule. */
 	uint32_t *cfields;
 	size_t ncfields, capcfields;
@@ -667,7 +681,6 @@ static int compile_re(struct cs_sigma *sg, struct cs__sigma_rule *r, const struc
 {
 	hs_compile_error_t *err = NULL;
 	unsigned flags = HS_FLAG_SINGLEMATCH | HS_FLAG_ALLOWEMPTY;
-	hs_database_t *db = NULL;
 
 	if (md->re_i)
 		flags |= HS_FLAG_CASELESS;
@@ -693,20 +706,33 @@ static int compile_re(struct cs_sigma *sg, struct cs__sigma_rule *r, const struc
 		lf->op = OP_RE;
 		return CS_OK;
 	}
-	if (hs_compile(v->s, flags, HS_MODE_BLOCK, NULL, &db, &err) != HS_SUCCESS) {
-		cs__sigma_fail(r, "regex-unsupported", v, "regex not supported by Hyperscan: %s",
-		               err && err->message ? err->message : "error");
-		hs_free_compile_error(err);
-		return CS_ERR_UNSUPPORTED;
+	{
+		/* Checked now (the rule's usability is decided here), built by
+		 * compile_regexes() once every rule is read. */
+		hs_expr_info_t *info = NULL;
+		struct pending_re *pr;
+
+		if (hs_expression_info(v->s, flags, &info, &err) != HS_SUCCESS) {
+			cs__sigma_fail(r, "regex-unsupported", v,
+			               "regex not supported by Hyperscan: %s",
+			               err && err->message ? err->message : "error");
+			hs_free_compile_error(err);
+			return CS_ERR_UNSUPPORTED;
+		}
+		free(info);
+		if (cs__grow((void **)&sg->pres, &sg->cappres, sg->npres + 1, sizeof(*sg->pres)))
+			return CS_ERR_NOMEM;
+		pr = &sg->pres[sg->npres];
+		memset(pr, 0, sizeof(*pr));
+		pr->lf = lf;
+		pr->pat = adup(sg, v->s);
+		pr->flags = flags;
+		pr->rule = (uint32_t)sg->nrules;
+		if (!pr->pat)
+			return CS_ERR_NOMEM;
+		sg->npres++;
 	}
-	if (cs__grow((void **)&sg->dbs, &sg->capdbs, sg->ndbs + 1, sizeof(*sg->dbs)) ||
-	    hs_alloc_scratch(db, &sg->proto) != HS_SUCCESS) {
-		hs_free_database(db);
-		return CS_ERR_NOMEM;
-	}
-	sg->dbs[sg->ndbs++] = db;
 	lf->op = OP_RE;
-	lf->db = db;
 	return CS_OK;
 }
 
@@ -1616,6 +1642,41 @@ static int gate_rule(struct cs_sigma *sg, uint32_t ri, const struct node *cond)
 	return rc;
 }
 
+/*
+ * Give each string leaf of the condition the id of its literal in the
+ * prefilter, when the prefilter has it: a leaf whose literal occurs in
+ * no value of an event is false there without being tested.
+ */
+static void tag_leaves(struct cs_sigma *sg, struct node *nd)
+{
+	const unsigned char *lit = NULL;
+	uint32_t i, id;
+	size_t n;
+
+	if (!nd)
+		return;
+	if (nd->type == N_LEAF) {
+		n = leaf_literal(nd->leaf, &lit);
+		if (n >= SG_MIN_LITERAL && cs__map_get(&sg->litmap, lit, n, &id))
+			nd->leaf->lit1 = id + 1;
+		return;
+	}
+	for (i = 0; i < nd->n; i++)
+		tag_leaves(sg, nd->kids[i]);
+}
+
+static void untag_leaves(struct node *nd)
+{
+	uint32_t i;
+
+	if (!nd)
+		return;
+	if (nd->type == N_LEAF)
+		nd->leaf->lit1 = 0;
+	for (i = 0; nd->type != N_LEAF && i < nd->n; i++)
+		untag_leaves(nd->kids[i]);
+}
+
 /* One Hyperscan database over every literal, matched without case. */
 static int build_prefilter(struct cs_sigma *sg)
 {
@@ -1647,6 +1708,8 @@ static int build_prefilter(struct cs_sigma *sg)
 		hs_free_compile_error(err);
 		sg->pre = NULL;
 		memset(sg->gated, 0, sg->nrules);
+		for (i = 0; i < sg->nrules; i++)
+			untag_leaves(sg->rules[i].cond);
 		goto out;
 	}
 	if (hs_alloc_scratch(sg->pre, &sg->proto) != HS_SUCCESS)
@@ -1656,6 +1719,214 @@ out:
 	free(flags);
 	free(ids);
 	free(lens);
+	return rc;
+}
+
+static void count_reason(struct cs_sigma *sg, const char *reason);
+
+/* The cache key of the prefilter and the regexes: every literal and
+ * regex with its flags, in order, and Hyperscan's version. */
+static int engines_key(const struct cs_sigma *sg, unsigned char *key)
+{
+	struct cs_keyer k;
+	size_t i;
+
+	cs__key_begin(&k, "chainsweep sigma engines v1");
+	cs__key_adds(&k, hs_version());
+	for (i = 0; i < sg->nlits; i++)
+		cs__key_add(&k, sg->lits[i].s, sg->lits[i].len);
+	cs__key_adds(&k, "regexes");
+	for (i = 0; i < sg->npres; i++) {
+		cs__key_adds(&k, sg->pres[i].pat);
+		cs__key_add(&k, &sg->pres[i].flags, sizeof(sg->pres[i].flags));
+	}
+	return cs__key_end(&k, key);
+}
+
+static uint64_t rd_le64(const unsigned char *p)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/*
+ * Load the prefilter and every regex database from the compiled-rules
+ * cache (mcache.c): 1 when all of them were, 0 when the caller compiles.
+ * The entry holds, per database (the prefilter first, when there are
+ * literals, then each regex in order), its length (u64 LE) and its
+ * serialized form.
+ */
+static int engines_cached(struct cs_sigma *sg, const char *dir)
+{
+	struct cs_mcache_entry e;
+	unsigned char key[32];
+	const unsigned char *p, *end;
+	size_t i, n = sg->npres + (sg->nlits ? 1 : 0);
+	hs_database_t *db;
+	int ok = 1;
+
+	if (!dir || !dir[0] || !n || !engines_key(sg, key) ||
+	    cs__mcache_get(dir, "hs-sigma", key, &e) != CS_OK)
+		return 0;
+	p = e.payload;
+	end = p + e.payload_len;
+	for (i = 0; i < n && ok; i++) {
+		uint64_t len;
+
+		db = NULL;
+		if ((size_t)(end - p) < 8 || (len = rd_le64(p)) > (uint64_t)(end - p - 8) ||
+		    hs_deserialize_database((const char *)p + 8, (size_t)len, &db) != HS_SUCCESS) {
+			ok = 0;
+			break;
+		}
+		p += 8 + len;
+		if (sg->nlits && i == 0)
+			sg->pre = db;
+		else
+			sg->pres[i - (sg->nlits ? 1 : 0)].db = db;
+	}
+	if (p != end)
+		ok = 0;
+	cs__mcache_entry_release(&e);
+	if (ok)
+		return 1;
+	/* Not loadable (another Hyperscan, another CPU): compiled again. */
+	if (sg->pre)
+		hs_free_database(sg->pre);
+	sg->pre = NULL;
+	for (i = 0; i < sg->npres; i++) {
+		if (sg->pres[i].db)
+			hs_free_database(sg->pres[i].db);
+		sg->pres[i].db = NULL;
+	}
+	return 0;
+}
+
+/* Keep the freshly built databases in the cache, when all were built. */
+static void engines_store(const struct cs_sigma *sg, const char *dir)
+{
+	struct cs_buf b;
+	unsigned char key[32];
+	size_t i, n = sg->npres + (sg->nlits ? 1 : 0);
+	int ok = 1;
+
+	if (!dir || !dir[0] || !n || (sg->nlits && !sg->pre))
+		return;
+	for (i = 0; i < sg->npres; i++)
+		if (!sg->pres[i].db)
+			return;
+	cs__buf_init(&b, 0);
+	for (i = 0; i < n && ok; i++) {
+		const hs_database_t *db = sg->nlits && i == 0 ? sg->pre
+		                                               : sg->pres[i - (sg->nlits ? 1 : 0)].db;
+		char *bytes = NULL;
+		size_t len = 0, k;
+		unsigned char le[8];
+
+		if (hs_serialize_database(db, &bytes, &len) != HS_SUCCESS) {
+			ok = 0;
+			break;
+		}
+		for (k = 0; k < 8; k++)
+			le[k] = (unsigned char)((uint64_t)len >> (8 * k));
+		ok = !cs__buf_add(&b, le, 8) && !cs__buf_add(&b, bytes, len);
+		free(bytes);
+	}
+	if (ok && engines_key(sg, key))
+		cs__mcache_put(dir, "hs-sigma", key, NULL, 0, b.data, b.len);
+	cs__buf_release(&b);
+}
+
+struct re_work {
+	struct cs_sigma *sg;
+	size_t next; /* the next pending regex to take (atomic) */
+};
+
+static void *re_worker(void *arg)
+{
+	struct re_work *w = arg;
+	size_t i;
+
+	while ((i = __atomic_fetch_add(&w->next, 1, __ATOMIC_RELAXED)) < w->sg->npres) {
+		struct pending_re *pr = &w->sg->pres[i];
+		hs_compile_error_t *err = NULL;
+
+		if (hs_compile(pr->pat, pr->flags, HS_MODE_BLOCK, NULL, &pr->db, &err) !=
+		    HS_SUCCESS) {
+			pr->db = NULL;
+			pr->err = cs__strdup(err && err->message ? err->message : "error");
+			hs_free_compile_error(err);
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Build the prefilter and every regex the rules use. The regexes are
+ * compiled on a second thread while this one builds the prefilter (the
+ * two largest parts of loading a big rule set), then by both. A regex
+ * Hyperscan accepted when the rule was read but will not build (a
+ * resource limit) makes its rule not usable, as when it was read.
+ */
+static int build_engines(struct cs_sigma *sg, const char *cache_dir)
+{
+	struct re_work w = {sg, 0};
+	pthread_t th;
+	int helper, rc = CS_OK, cached;
+	size_t i;
+
+	for (i = 0; i < sg->nrules; i++)
+		if (sg->rules[i].usable)
+			tag_leaves(sg, sg->rules[i].cond);
+	cached = engines_cached(sg, cache_dir);
+	if (!cached) {
+		helper = sg->npres > 8 && pthread_create(&th, NULL, re_worker, &w) == 0;
+		rc = build_prefilter(sg);
+		re_worker(&w);
+		if (helper)
+			pthread_join(th, NULL);
+		if (!rc)
+			engines_store(sg, cache_dir);
+	} else if (sg->pre && hs_alloc_scratch(sg->pre, &sg->proto) != HS_SUCCESS) {
+		rc = CS_ERR_NOMEM;
+	}
+	for (i = 0; i < sg->npres; i++) {
+		struct pending_re *pr = &sg->pres[i];
+		struct srule *r = &sg->rules[pr->rule];
+
+		if (!pr->db) {
+			if (r->usable) {
+				char msg[300];
+
+				snprintf(msg, sizeof(msg), "regex not supported by Hyperscan: %s",
+				         pr->err ? pr->err : "out of memory");
+				r->usable = 0;
+				r->cond = node_new(sg, N_FALSE, 0);
+				r->reason = adup(sg, "regex-unsupported");
+				r->message = adup(sg, msg);
+				sg->usable--;
+				count_reason(sg, "regex-unsupported");
+			}
+			free(pr->err);
+			continue;
+		}
+		if (!rc && (cs__grow((void **)&sg->dbs, &sg->capdbs, sg->ndbs + 1, sizeof(*sg->dbs)) ||
+		            hs_alloc_scratch(pr->db, &sg->proto) != HS_SUCCESS))
+			rc = CS_ERR_NOMEM;
+		if (rc) {
+			hs_free_database(pr->db);
+			continue;
+		}
+		sg->dbs[sg->ndbs++] = pr->db;
+		pr->lf->db = pr->db;
+	}
+	free(sg->pres);
+	sg->pres = NULL;
+	sg->npres = sg->cappres = 0;
 	return rc;
 }
 
@@ -1836,6 +2107,7 @@ void cs_sigma_free(struct cs_sigma *sg)
 		free(sg->lits[i].rules);
 	free(sg->lits);
 	free(sg->gated);
+	free(sg->pres);
 	free(sg->clause_rule);
 	cs__map_release(&sg->litmap);
 	for (i = 0; i < sg->nbuckets; i++)
@@ -1972,7 +2244,7 @@ int cs_sigma_compile(const struct cs_intel *intel, cs_diag_fn diag, void *userda
 	if (!rc)
 		rc = finish_maps(sg);
 	if (!rc)
-		rc = build_prefilter(sg);
+		rc = build_engines(sg, cs__intel_cache_dir(intel));
 	if (!rc && sg->nomem)
 		rc = CS_ERR_NOMEM;
 	if (rc) {
@@ -2079,6 +2351,7 @@ struct cs_sigma_scratch {
 	uint32_t *active, *cgen;
 	uint8_t *count;
 	uint32_t agen;
+	uint32_t *litgen; /* per literal: == agen when it occurs in the event */
 	struct cs_buf cat;
 	int nomem;
 };
@@ -2098,7 +2371,8 @@ struct cs_sigma_scratch *cs_sigma_scratch_new(const struct cs_sigma *sg)
 	s->active = cs__calloc(sg->nrules + 1, sizeof(uint32_t));
 	s->count = cs__calloc(sg->nrules + 1, 1);
 	s->cgen = cs__calloc(sg->nclauses + 1, sizeof(uint32_t));
-	if (!s->ngen || !s->nidx || !s->active || !s->count || !s->cgen ||
+	s->litgen = cs__calloc(sg->nlits + 1, sizeof(uint32_t));
+	if (!s->ngen || !s->nidx || !s->active || !s->count || !s->cgen || !s->litgen ||
 	    (sg->proto && hs_clone_scratch(sg->proto, &s->hs) != HS_SUCCESS)) {
 		cs_sigma_scratch_free(s);
 		return NULL;
@@ -2121,6 +2395,7 @@ void cs_sigma_scratch_free(struct cs_sigma_scratch *s)
 	free(s->active);
 	free(s->count);
 	free(s->cgen);
+	free(s->litgen);
 	free(s->m);
 	free(s->cand);
 	free(s->out);
@@ -2318,6 +2593,11 @@ static int eval_leaf(struct cs_sigma_scratch *s, const struct leaf *lf)
 	const struct cs_event *ev = s->ev;
 	long fi;
 	size_t i;
+
+	/* Its literal is in no value of the event (the prefilter saw them all,
+	 * without case): no value can match. */
+	if (lf->lit1 && s->litgen[lf->lit1 - 1] != s->agen)
+		return 0;
 
 	if (!lf->field) {
 		for (i = 0; i < ev->nfields; i++)
@@ -2606,6 +2886,7 @@ static int on_lit(unsigned int id, unsigned long long from, unsigned long long t
 	(void)from;
 	(void)to;
 	(void)flags;
+	s->litgen[id] = s->agen;
 	for (i = 0; i < l->n; i++) {
 		uint32_t c = l->rules[i], r;
 
@@ -2632,6 +2913,7 @@ static int prefilter(struct cs_sigma_scratch *s, const struct cs_event *ev)
 	if (++s->agen == 0) {
 		memset(s->active, 0, (s->sg->nrules + 1) * sizeof(uint32_t));
 		memset(s->cgen, 0, (s->sg->nclauses + 1) * sizeof(uint32_t));
+		memset(s->litgen, 0, (s->sg->nlits + 1) * sizeof(uint32_t));
 		s->agen = 1;
 	}
 	cs__buf_reset(&s->cat);

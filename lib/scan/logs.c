@@ -97,6 +97,8 @@ struct log_file {
 
 /* ---- one chunk of lines ---- */
 
+struct evbatch;
+
 struct hitrec {
 	uint64_t line, offset;
 	int has_time;
@@ -134,6 +136,7 @@ struct job {
 	struct linfo *tail_li; /* the facts of the last line, when it goes on */
 	int ev_rc;             /* what on_event returned, when not 0 */
 	uint64_t tail_line;
+	struct evbatch *eb; /* a batch of .evtx events for on_event, or NULL */
 	struct job *next_q; /* the workers' queue */
 	struct job *next_f; /* the reader's in-order list */
 };
@@ -902,7 +905,132 @@ static size_t skip_quiet(const struct lscan *ls, const struct job *j, const char
  * left alone (line_quiet): no time, host or JSON parsing for it. XML keeps
  * the full path (its event state runs across lines), and so does a chunk
  * holding a NUL byte (each such line is reported). */
+/* ---- .evtx events evaluated on the workers ---- */
+
+/*
+ * A batch of decoded .evtx events, deep-copied out of the reader's
+ * buffers so a worker can hand them to on_event while the reading thread
+ * decodes the next ones. While it is being filled, its string and field
+ * pointers hold offsets (plus one, so 0 stays NULL) into `text` and
+ * `fl`, which may still move; evbatch_seal() turns them into pointers.
+ */
+struct evbatch {
+	struct cs_event *ev;
+	size_t nev, capev;
+	struct cs_event_field *fl;
+	size_t nfl, capfl;
+	struct cs_buf text;
+};
+
+#define EVB_EVENTS 128
+#define EVB_BYTES  ((size_t)512 << 10)
+
+static void evbatch_free(struct evbatch *b)
+{
+	if (!b)
+		return;
+	free(b->ev);
+	free(b->fl);
+	cs__buf_release(&b->text);
+	free(b);
+}
+
+static int evbatch_full(const struct evbatch *b)
+{
+	return b->nev >= EVB_EVENTS || b->text.len >= EVB_BYTES;
+}
+
+/* Copy n bytes and a NUL into the batch; *out: the offset plus one. */
+static int evb_str(struct evbatch *b, const char *s, size_t n, const char **out)
+{
+	uintptr_t off = (uintptr_t)b->text.len + 1;
+
+	if (!s) {
+		*out = NULL;
+		return 0;
+	}
+	if (cs__buf_add(&b->text, s, n) || cs__buf_addc(&b->text, '\0'))
+		return CS_ERR_NOMEM;
+	*out = (const char *)off;
+	return 0;
+}
+
+/* Copy event `e` into the batch. Its file, format, product and service
+ * are names that outlive the file's reading and are kept as they are. */
+static int evbatch_add(struct evbatch *b, const struct cs_event *e)
+{
+	struct cs_event *c;
+	size_t i;
+
+	if (cs__grow((void **)&b->ev, &b->capev, b->nev + 1, sizeof(*b->ev)) ||
+	    cs__grow((void **)&b->fl, &b->capfl, b->nfl + e->nfields, sizeof(*b->fl)))
+		return CS_ERR_NOMEM;
+	c = &b->ev[b->nev];
+	*c = *e;
+	if (evb_str(b, e->host, e->host ? strlen(e->host) : 0, &c->host) ||
+	    evb_str(b, e->channel, e->channel ? strlen(e->channel) : 0, &c->channel) ||
+	    evb_str(b, e->provider, e->provider ? strlen(e->provider) : 0, &c->provider))
+		return CS_ERR_NOMEM;
+	c->fields = (const struct cs_event_field *)(uintptr_t)b->nfl;
+	for (i = 0; i < e->nfields; i++) {
+		const struct cs_event_field *f = &e->fields[i];
+		struct cs_event_field *d = &b->fl[b->nfl + i];
+
+		*d = *f;
+		if (evb_str(b, f->name, f->name ? strlen(f->name) : 0, &d->name) ||
+		    evb_str(b, f->value, f->value_len, &d->value))
+			return CS_ERR_NOMEM;
+	}
+	b->nfl += e->nfields;
+	b->nev++;
+	return 0;
+}
+
+static const char *evb_ptr(const struct evbatch *b, const char *off)
+{
+	return off ? b->text.data + ((uintptr_t)off - 1) : NULL;
+}
+
+/* The offsets become pointers: the batch is complete and will not move. */
+static void evbatch_seal(struct evbatch *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->nev; i++) {
+		struct cs_event *e = &b->ev[i];
+
+		e->host = evb_ptr(b, e->host);
+		e->channel = evb_ptr(b, e->channel);
+		e->provider = evb_ptr(b, e->provider);
+		e->fields = b->fl + (uintptr_t)e->fields;
+	}
+	for (i = 0; i < b->nfl; i++) {
+		b->fl[i].name = evb_ptr(b, b->fl[i].name);
+		b->fl[i].value = evb_ptr(b, b->fl[i].value);
+	}
+}
+
+/* On a worker: every event of the batch to on_event, until one fails. */
+static void evbatch_run(struct lscan *ls, struct job *j)
+{
+	size_t i;
+
+	for (i = 0; i < j->eb->nev && !j->ev_rc; i++)
+		j->ev_rc = ls->o.on_event(ls->o.userdata, &j->eb->ev[i]);
+}
+
+static void scan_lines(struct lscan *ls, struct job *j);
+
 static void scan_job(struct lscan *ls, struct job *j)
+{
+	if (j->eb) {
+		evbatch_run(ls, j);
+		return;
+	}
+	scan_lines(ls, j);
+}
+
+static void scan_lines(struct lscan *ls, struct job *j)
 {
 	const char *own = j->data + j->pre, *own_end = own + j->len, *p = own;
 	size_t max_line = ls->o.max_line, cand = 0, cand_from = SIZE_MAX;
@@ -1093,6 +1221,7 @@ static void deliver(struct lscan *ls, struct job *j)
 	free(j->hits);
 	free(j->diags);
 	chunk_put(ls, j->data);
+	evbatch_free(j->eb);
 	free(j);
 }
 
@@ -1530,6 +1659,10 @@ struct evtx_hunt {
 	struct hitrec *hits;
 	size_t nhits, cap;
 	int stop; /* the hunt must stop (time limit, interrupt) */
+	/* With workers, events go to on_event in batches evaluated there. */
+	int par;
+	struct pipe p;
+	struct evbatch *eb; /* being filled */
 };
 
 #define EVTX_STOP 1000 /* on_event's return when the hunt stops */
@@ -1651,6 +1784,61 @@ static int evtx_match(struct evtx_hunt *h, const struct cs_event *e)
 	return rc;
 }
 
+/* Hand the batch being filled to the workers (in the file's pipe, so
+ * that scan_evtx can wait for all of them); returns ls->rc, which a
+ * batch delivered meanwhile may have set. */
+static int evtx_flush(struct evtx_hunt *h)
+{
+	struct lscan *ls = h->ls;
+	struct evbatch *b = h->eb;
+	struct job *j;
+
+	if (!b || !b->nev)
+		return ls->rc;
+	h->eb = NULL;
+	evbatch_seal(b);
+	j = cs__calloc(1, sizeof(*j));
+	if (!j) {
+		evbatch_free(b);
+		return CS_ERR_NOMEM;
+	}
+	j->f = h->f;
+	j->eb = b;
+	pthread_mutex_lock(&ls->mu);
+	if (h->p.tail)
+		h->p.tail->next_f = j;
+	else
+		h->p.head = j;
+	h->p.tail = j;
+	h->p.inflight++;
+	if (ls->queue_tail)
+		ls->queue_tail->next_q = j;
+	else
+		ls->queue_head = j;
+	ls->queue_tail = j;
+	pthread_cond_signal(&ls->work);
+	pthread_mutex_unlock(&ls->mu);
+	pipe_drain(&h->p, 0);
+	return ls->rc;
+}
+
+/* Copy the event into the batch being filled; a full batch goes. */
+static int evtx_queue(struct evtx_hunt *h, const struct cs_event *e)
+{
+	int rc;
+
+	if (!h->eb) {
+		h->eb = cs__calloc(1, sizeof(*h->eb));
+		if (!h->eb)
+			return CS_ERR_NOMEM;
+		cs__buf_init(&h->eb->text, 0);
+	}
+	rc = evbatch_add(h->eb, e);
+	if (rc)
+		return rc;
+	return evbatch_full(h->eb) ? evtx_flush(h) : h->ls->rc;
+}
+
 /*
  * One event: its field values are searched (one line each, so a match
  * never spans two fields), its hits delivered with the event's time,
@@ -1676,8 +1864,11 @@ static int evtx_event(void *ud, const struct cs_event *e)
 	rc = evtx_match(h, e);
 	if (rc)
 		return rc;
-	if (!ls->rc && ls->o.on_event)
+	if (!ls->rc && ls->o.on_event) {
+		if (h->par)
+			return evtx_queue(h, e);
 		ls->rc = ls->o.on_event(ls->o.userdata, e);
+	}
 	return ls->rc;
 }
 
@@ -1739,7 +1930,7 @@ static int scan_evtx(struct lscan *ls, struct log_file *f, struct cs__logsrc *sr
 	struct evtx_hunt h;
 	struct cs__evtx_io io;
 	struct cs__evtx_stats st;
-	int rc;
+	int rc, frc;
 
 	memset(&h, 0, sizeof(h));
 	h.ls = ls;
@@ -1755,7 +1946,17 @@ static int scan_evtx(struct lscan *ls, struct log_file *f, struct cs__logsrc *sr
 	io.on_diag = evtx_diag;
 	io.on_damaged = evtx_damaged;
 	io.ud = &h;
+	h.par = ls->o.on_event && ls->o.threads > 1;
+	h.p.ls = ls;
+	h.p.f = f;
+	h.p.limit = 2 * ls->o.threads + 2;
 	rc = cs__evtx_read(f->name, NULL, 0, &io, &st);
+	/* The events read are all evaluated, even when the reading stopped. */
+	frc = evtx_flush(&h);
+	pipe_drain(&h.p, 1);
+	evbatch_free(h.eb);
+	if (!rc && frc && frc != ls->rc)
+		rc = frc;
 	ls->res->bad_lines += st.bad_records + st.bad_chunks;
 	if (st.lost && !h.stop)
 		f->failed = 1;

@@ -9,6 +9,7 @@
  * (evtx_dump's output) must be in our event with the same value.
  */
 #include <ftw.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -480,7 +481,7 @@ static void hunt_mem(struct hunt *h, const char *name, const void *p, size_t n, 
 	struct cs_log_opts o;
 
 	cs_log_opts_init(&o);
-	o.threads = 2;
+	o.threads = 1; /* hits and events in one order (test_threads has more) */
 	o.format = format;
 	o.on_hit = hunt_hit;
 	o.on_event = hunt_event;
@@ -515,6 +516,109 @@ static void *gzip_mem(const void *p, size_t n, size_t *out)
 	*out = cap - z.avail_out;
 	deflateEnd(&z);
 	return o;
+}
+
+
+/* Every event as on_event saw it, one string each, gathered from any
+ * thread; and whether some came from another thread than the reader's. */
+struct evdump {
+	pthread_mutex_t mu;
+	pthread_t reader;
+	char **v;
+	size_t n, cap;
+	int elsewhere;
+};
+
+static int dump_event(void *ud, const struct cs_event *e)
+{
+	struct evdump *d = ud;
+	char buf[4096];
+	size_t o, i;
+
+	o = (size_t)snprintf(buf, sizeof(buf), "#%llu rid=%llu off=%llu t=%lld/%d host=%s id=%d "
+	                     "ch=%s prov=%s svc=%s prod=%s fmt=%s file=%s",
+	                     (unsigned long long)e->line, (unsigned long long)e->record_id,
+	                     (unsigned long long)e->offset, (long long)e->time_ms, e->has_time,
+	                     e->host ? e->host : "-", e->event_id, e->channel ? e->channel : "-",
+	                     e->provider ? e->provider : "-", e->service ? e->service : "-",
+	                     e->product ? e->product : "-", e->format, e->file);
+	for (i = 0; i < e->nfields && o < sizeof(buf); i++)
+		o += (size_t)snprintf(buf + o, sizeof(buf) - o, " %s=%.*s%s", e->fields[i].name,
+		                      (int)e->fields[i].value_len, e->fields[i].value,
+		                      e->fields[i].is_null ? "(null)" : "");
+	pthread_mutex_lock(&d->mu);
+	if (!pthread_equal(pthread_self(), d->reader))
+		d->elsewhere = 1;
+	if (d->n == d->cap) {
+		d->cap = d->cap ? 2 * d->cap : 64;
+		d->v = realloc(d->v, d->cap * sizeof(*d->v));
+		assert_non_null(d->v);
+	}
+	d->v[d->n++] = strdup(buf);
+	pthread_mutex_unlock(&d->mu);
+	return 0;
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void dump_scan(struct hunt *h, const void *f, size_t len, unsigned threads,
+                      struct evdump *d)
+{
+	struct cs_log_opts o;
+
+	memset(d, 0, sizeof(*d));
+	pthread_mutex_init(&d->mu, NULL);
+	d->reader = pthread_self();
+	cs_log_opts_init(&o);
+	o.threads = threads;
+	o.on_event = dump_event;
+	o.userdata = d;
+	assert_int_equal(cs_log_scan_mem(h->m, "Sysmon.evtx", f, len, &o, &h->res), CS_OK);
+	pthread_mutex_destroy(&d->mu);
+	qsort(d->v, d->n, sizeof(*d->v), str_cmp);
+}
+
+static void dump_free(struct evdump *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++)
+		free(d->v[i]);
+	free(d->v);
+}
+
+/* With workers, a file's events are handed to on_event on them (copied
+ * out of the reader's buffers, in batches): the same events with the
+ * same fields, whatever the number of threads. */
+static void test_threads(void **state)
+{
+	struct hunt h;
+	struct evdump one, more;
+	size_t len, i;
+	unsigned t;
+	uint8_t *f = std_file(7, 45, &len);
+
+	(void)state;
+	hunt_init(&h);
+	dump_scan(&h, f, len, 1, &one);
+	assert_int_equal(one.n, 7 * 45);
+	assert_int_equal(one.elsewhere, 0);
+	assert_int_equal(h.res.lines, 7 * 45);
+	for (t = 2; t <= 4; t++) {
+		dump_scan(&h, f, len, t, &more);
+		assert_int_equal(h.res.lines, 7 * 45);
+		assert_int_equal(more.n, one.n);
+		assert_int_equal(more.elsewhere, 1);
+		for (i = 0; i < one.n; i++)
+			assert_string_equal(more.v[i], one.v[i]);
+		dump_free(&more);
+	}
+	dump_free(&one);
+	hunt_free(&h);
+	free(f);
 }
 
 static void test_hunt(void **state)
@@ -1209,6 +1313,7 @@ int main(void)
 	        cmocka_unit_test(test_basic),
 	        cmocka_unit_test(test_types),
 	        cmocka_unit_test(test_hunt),
+	        cmocka_unit_test(test_threads),
 	        cmocka_unit_test(test_truncated),
 	        cmocka_unit_test(test_checksums),
 	        cmocka_unit_test(test_huge_counts),

@@ -359,6 +359,115 @@ static void test_re(void **state)
 	                 "regex-unsupported");
 }
 
+
+/* The rules of test_engines_cache: twelve regex rules (so the regexes are
+ * built on two threads) and literal rules with a filter and keywords. */
+static void cache_yaml(char *y, size_t cap)
+{
+	size_t o = 0;
+	int i;
+
+	for (i = 0; i < 12; i++)
+		o += (size_t)snprintf(y + o, cap - o,
+		                      "title: re%d\nid: re%d\nlogsource:\n  product: windows\n"
+		                      "  category: process_creation\ndetection:\n  sel:\n"
+		                      "    CommandLine|re: 'tok%d[0-9]+x'\n  condition: sel\n---\n",
+		                      i, i, i);
+	snprintf(y + o, cap - o,
+	         "title: lit\nid: lit\nlogsource:\n  product: windows\n"
+	         "  category: process_creation\ndetection:\n  sel:\n"
+	         "    CommandLine|contains: 'whoami'\n  filter:\n"
+	         "    ParentImage|endswith: '\\svc.exe'\n  condition: sel and not filter\n---\n"
+	         "title: kw\nid: kw\nlogsource:\n  product: windows\n"
+	         "  category: process_creation\ndetection:\n  keywords:\n"
+	         "    - 'evilkey'\n  condition: keywords\n");
+}
+
+/* What fires on three events, as "ids;ids;ids". */
+static void cache_fires(struct rs *r, char *out, size_t cap)
+{
+	static const char *const cmd[] = {"run tok3123x whoami TOK4123x",
+	                                  "tok1155x tok77x tok74x EvilKey", "whoami"};
+	static const char *const parent[] = {"C:\\x\\svc.exe", "C:\\a.exe", "C:\\b.exe"};
+	size_t o = 0, i, k;
+
+	for (i = 0; i < 3; i++) {
+		struct ev v;
+		struct hits h;
+
+		ev_proc(&v, "CommandLine", cmd[i], "ParentImage", parent[i], NULL);
+		fires(r, &v, &h);
+		for (k = 0; k < h.n && k < 16; k++)
+			o += (size_t)snprintf(out + o, cap - o, "%s,", h.ids[k]);
+		o += (size_t)snprintf(out + o, cap - o, ";");
+		ev_release(&v);
+	}
+}
+
+static int cache_entries(const char *dir, char *path, size_t cap)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((de = readdir(d)) != NULL)
+		if (strncmp(de->d_name, "hs-sigma-", 9) == 0) {
+			snprintf(path, cap, "%s/%s", dir, de->d_name);
+			n++;
+		}
+	closedir(d);
+	return n;
+}
+
+/* The prefilter and the regexes are kept in the compiled-rules cache and
+ * loaded from it by the next compile, with the same answers; a damaged
+ * entry is not used (compiled again). */
+static void test_engines_cache(void **state)
+{
+	char yaml[8192], dir[] = "/tmp/cs_sigcache_XXXXXX", path[512];
+	char want[1024], got[1024];
+	struct rs r;
+	struct stat st;
+	FILE *fp;
+	int pass;
+
+	(void)state;
+	cache_yaml(yaml, sizeof(yaml));
+	assert_non_null(mkdtemp(dir));
+	rs_load(&r, yaml);
+	cache_fires(&r, want, sizeof(want));
+	rs_free(&r);
+	assert_string_equal(want, "re3,;re1,re7,re11,kw,;lit,;");
+	for (pass = 0; pass < 3; pass++) {
+		r.imp = cs_test_import_mem("sigma", yaml, strlen(yaml));
+		assert_int_equal(cs_intel_set_cache_dir(r.imp->in, dir), CS_OK);
+		assert_int_equal(cs_sigma_compile(r.imp->in, NULL, NULL, &r.sg), CS_OK);
+		r.s = cs_sigma_scratch_new(r.sg);
+		assert_non_null(r.s);
+		cache_fires(&r, got, sizeof(got));
+		assert_string_equal(got, want);
+		rs_free(&r);
+		assert_int_equal(cache_entries(dir, path, sizeof(path)), 1);
+		if (pass == 1) {
+			/* damage the stored databases */
+			assert_int_equal(stat(path, &st), 0);
+			fp = fopen(path, "r+b");
+			assert_non_null(fp);
+			fseek(fp, st.st_size - 100, SEEK_SET);
+			{
+				int c = fgetc(fp);
+
+				fseek(fp, st.st_size - 100, SEEK_SET);
+				fputc(0x5a ^ c, fp);
+			}
+			fclose(fp);
+		}
+	}
+	unlink(path);
+	rmdir(dir);
+}
+
 static void test_cidr(void **state)
 {
 	struct ev v;
@@ -1437,6 +1546,7 @@ int main(void)
 	        cmocka_unit_test(test_all_and_lists),
 	        cmocka_unit_test(test_wildcards_escapes),
 	        cmocka_unit_test(test_re),
+	        cmocka_unit_test(test_engines_cache),
 	        cmocka_unit_test(test_cidr),
 	        cmocka_unit_test(test_base64_offsets_wide),
 	        cmocka_unit_test(test_windash),
