@@ -1077,7 +1077,16 @@ int cs_fleet_agent_run(const struct cs_fleet_agent_cfg *c, volatile sig_atomic_t
 	a->woken = 1;
 	a->lockfd = -1;
 	mkdir(c->state_dir, 0700);
-	/* One agent per folder: two would interleave their journal and spool. */
+	snprintf(a->db, sizeof(a->db), "%s/case.db", c->state_dir);
+	/* The local case must exist before a bundle is adopted into it. */
+	rc = cs_store_open(a->db, &st);
+	if (rc) {
+		snprintf(err, errlen, "%s: cannot open the agent's case", a->db);
+		goto out;
+	}
+	cs_store_close(st);
+	/* One agent per folder (made with the case above): two would
+	 * interleave their journal and spool. */
 	snprintf(path, sizeof(path), "%s/lock", c->state_dir);
 	a->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (a->lockfd < 0 || flock(a->lockfd, LOCK_EX | LOCK_NB) != 0) {
@@ -1087,14 +1096,6 @@ int cs_fleet_agent_run(const struct cs_fleet_agent_cfg *c, volatile sig_atomic_t
 		rc = a->lockfd < 0 ? CS_ERR_IO : CS_ERR_INVALID;
 		goto out;
 	}
-	snprintf(a->db, sizeof(a->db), "%s/case.db", c->state_dir);
-	/* The local case must exist before a bundle is adopted into it. */
-	rc = cs_store_open(a->db, &st);
-	if (rc) {
-		snprintf(err, errlen, "%s: cannot open the agent's case", a->db);
-		goto out;
-	}
-	cs_store_close(st);
 	a->bundle = load_version(a, "bundle.version");
 	a->lite = load_version(a, "lite.version");
 	if (a->lite < a->bundle)
