@@ -149,6 +149,10 @@ static const struct cli_opt watch_opts[] = {
                  "blocks programs)"},
         {.name = "no-deny", .kind = CLI_OPT_FLAG, .off = WTA(o.no_deny),
          .help = "detect only, even as root"},
+        {.name = "no-kernel-cache", .kind = CLI_OPT_FLAG, .off = WTA(o.no_ignore_marks),
+         .help = "ask about every execution in user space: no clean verdict becomes a\n"
+                 "kernel ignore mark (slower; does not rely on the kernel clearing a\n"
+                 "mark at a write)"},
         {.name = "quarantine", .kind = CLI_OPT_STR, .off = WTA(o.quarantine_dir), .arg = "DIR",
          .complete = CLI_C_DIR,
          .help = "move hits into DIR (root only, 0700) with their metadata; chainsweep\n"

@@ -51,4 +51,14 @@ id=$("$cs" restore --quarantine "$tmp/q" | awk '{ print $1 }')
 [ "$(stat -c %a "$tmp/w/drop.txt")" = 640 ] || fail "mode not kept"
 printf 'x CHAINSWEEP-BENIGN-RELOAD-MARKER x\n' | cmp -s - "$tmp/w/drop.txt" || fail "bytes not kept"
 "$cs" restore --quarantine "$tmp/q" "$id" >/dev/null 2>&1 && fail "restored twice"
+# --no-kernel-cache: every execution is asked about, none becomes a mark.
+"$cs" --db "$db" watch --no-record --no-kernel-cache "$tmp/w" >/dev/null 2>"$tmp/err2.txt" &
+wpid=$!
+sleep 1.5
+for _ in 1 2 3; do "$tmp/w/clean" || fail "clean program denied (no kernel cache)"; done
+kill -INT "$wpid"
+wait "$wpid"
+wpid=
+grep -q "watched with fanotify: 3 executions decided .*, 0 kernel ignore marks placed" \
+	"$tmp/err2.txt" || fail "summary (no kernel cache): $(tail -1 "$tmp/err2.txt")"
 echo "live watch: ok"
