@@ -12,7 +12,7 @@ D=$B/fleet-test/bench-smoke-$$
 mkdir -p "$D"
 out=$D/out.txt
 trap 'rm -rf "$D"' EXIT
-BENCH_DIR=$D/w BENCH_AGENTS=20 BENCH_PROCS=2 BENCH_IOCS=2000 BENCH_RUNS=1 \
+BENCH_DIR=$D/w BENCH_MODES="share all" BENCH_AGENTS=20 BENCH_PROCS=2 BENCH_IOCS=2000 BENCH_RUNS=1 \
 	BENCH_HIT_EVERY=5 BENCH_HIT_FILES=3 BENCH_DRAIN_FILES=2 BENCH_ALL_POLL=5 \
 	BENCH_TIMEOUT=120 KEEP=1 "$here/../../bench/fleet.sh" "$B" >"$out" 2>&1 ||
 	{ tail -30 "$out"; echo "FAIL: bench/fleet.sh exited non-zero"; exit 1; }
@@ -28,5 +28,5 @@ done
 awk '$1=="probe" && $3 > 0 {n++} END {exit !(n >= 1)}' "$R" || fail "the real-path probe adopted nothing"
 awk '$1=="drain" && $5==52 {n++} END {exit !(n >= 1)}' "$R" || fail "drain: $(grep drain "$R")"
 grep -q "target < 60 s: met" "$out" || fail "no hunt met the target"
-echo "ok: 20 simulated agents, both bundle modes, probe and drain"
+echo "ok: 20 simulated agents, both modes (re-match through the hash index), probe and drain"
 echo "PASS"
