@@ -484,6 +484,7 @@ static int decode(struct ctx *c, const unsigned char *p, size_t n, unsigned char
 	lzma_ret ret;
 	int rc = -1;
 
+	memset(f, 0, sizeof(f));
 	if (h->unpack > CS__7Z_HEADER_MAX)
 		return bad(c, "a packed header of %llu bytes (cap %llu MiB)",
 		           (unsigned long long)h->unpack,
@@ -502,7 +503,6 @@ static int decode(struct ctx *c, const unsigned char *p, size_t n, unsigned char
 		*out = buf;
 		return 0;
 	}
-	memset(f, 0, sizeof(f));
 	f[1].id = LZMA_VLI_UNKNOWN;
 	if (h->id_len == 1 && h->id[0] == 0x21)
 		f[0].id = LZMA_FILTER_LZMA2;
@@ -638,6 +638,10 @@ static void check_at(const unsigned char *p, size_t n, uint64_t cap, struct cs__
 	if (off > n - 32 || size > n - 32 - off) {
 		bad(&c, "the header (%llu bytes at %llu) lies past the end (%zu bytes): cut short?",
 		    (unsigned long long)size, (unsigned long long)(off + 32), n);
+		return;
+	}
+	if (size > UINT32_MAX) {
+		bad(&c, "a header of %llu bytes", (unsigned long long)size);
 		return;
 	}
 	if (crc32(0, p + 32 + off, (uInt)size) != le32(p + 28)) {
