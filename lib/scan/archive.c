@@ -32,6 +32,7 @@
 
 #include "scan/lzop_int.h"
 #include "scan/scan_int.h"
+#include "scan/sevenz_int.h"
 #include "scan/zcheck_int.h"
 
 #define BOMB_FLOOR ((uint64_t)16 << 20) /* the ratio cap applies beyond this */
@@ -1240,6 +1241,41 @@ out:
 	return rc;
 }
 
+/*
+ * A 7z archive (at the start, or behind an executable stub where
+ * libarchive looks for one) whose coders would make libarchive allocate
+ * more than DICT_MAX, read from its headers first (sevenz_check.c):
+ * reported as a bomb. Headers our reader cannot read are reported as
+ * libarchive's corrupt archives are, when the 7z is the file itself;
+ * behind a stub libarchive may pick another format, so only a bomb
+ * stops it. Encrypted headers say nothing, and libarchive cannot read
+ * them either: it goes on and reports them. Returns 1 when the archive
+ * must not be opened.
+ */
+static int sevenz_refused(struct cs_worker *w, const struct cs_object *obj)
+{
+	struct cs__7z_check r;
+
+	if (!cs__7z_check(obj->data, obj->len, DICT_MAX, &r))
+		return 0;
+	if (r.status == CS__7Z_BOMB) {
+		cs__scan_problem(w, obj->path, CS_COV_ARCHIVE_BOMB, "archive-bomb",
+		                 "a 7z %s coder (%s) asking for %llu MiB of %s (cap %llu MiB): not "
+		                 "opened; the raw bytes were scanned",
+		                 r.in_header ? "header's" : "folder's", r.coder,
+		                 (unsigned long long)(r.demand >> 20),
+		                 strcmp(r.coder, "PPMd") == 0 ? "model memory" : "dictionary",
+		                 (unsigned long long)(DICT_MAX >> 20));
+		return 1;
+	}
+	if (r.status == CS__7Z_BAD && r.start == 0) {
+		cs__scan_problem(w, obj->path, CS_COV_ARCHIVE_CORRUPT, "archive-corrupt",
+		                 "cannot open as an archive: 7z: %s", r.why);
+		return 1;
+	}
+	return 0;
+}
+
 int cs__scan_archive(struct cs_worker *w, struct cs_object *obj)
 {
 	struct cs_scan *s = w->s;
@@ -1271,7 +1307,7 @@ int cs__scan_archive(struct cs_worker *w, struct cs_object *obj)
 		                 (unsigned long long)(DICT_MAX >> 20));
 	else if (compressed_magic(obj->data, obj->len))
 		rc = open_stream(&x);
-	else
+	else if (!sevenz_refused(w, obj))
 		rc = open_memory(&x);
 	free(x.peek);
 	free(x.links);

@@ -506,6 +506,42 @@ done
 (cd l && 7z a -bd bomb.7z zeros.bin >/dev/null) && fcase bomb-7z gap:archive-bomb l/bomb.7z
 (cd l && tar -cf - zeros.bin | xz -c >bomb.txz) && fcase bomb-tar.xz gap:archive-bomb l/bomb.txz
 rm -f l/zeros.bin l/bomb.*
+# 7z coders whose properties ask for a large dictionary or model: read
+# from the headers before libarchive (which would allocate it) opens the
+# archive (lib/scan/sevenz_check.c). 7z shrinks the dictionary to the
+# data, so it is patched in, the header CRCs fixed after: 1.5 GiB in a
+# folder's LZMA2, 4 GiB in a PPMd model, 1.5 GiB in the packed header's
+# own LZMA, each an archive-bomb gap; 256 MiB (the cap) is read.
+# p7z FILE PATTERN-HEX OFFSET NEW-HEX: the first PATTERN in the next header,
+# NEW written OFFSET bytes after its start.
+p7z() {
+	python3 - "$@" <<'PY'
+import struct, sys, zlib
+f, pat, at, new = sys.argv[1], bytes.fromhex(sys.argv[2]), int(sys.argv[3]), bytes.fromhex(sys.argv[4])
+d = bytearray(open(f, 'rb').read())
+off, size = struct.unpack('<QQ', d[12:28])
+h = 32 + off
+i = d.index(pat, h, h + size) + at
+d[i:i + len(new)] = new
+d[28:32] = struct.pack('<I', zlib.crc32(d[h:h + size]))
+d[8:12] = struct.pack('<I', zlib.crc32(d[12:32]))
+open(f, 'wb').write(d)
+PY
+}
+if tool 7z && tool python3; then
+	(cd src && 7z a -bd -mhc=off -m0=LZMA2 ../l/d.7z noise.bin dir/evil.bin >/dev/null)
+	cp l/d.7z l/dict-1536m.7z && p7z l/dict-1536m.7z 212101 3 25 &&
+		fcase 7z-lzma2-dict-1536m gap:archive-bomb l/dict-1536m.7z
+	cp l/d.7z l/dict-256m.7z && p7z l/dict-256m.7z 212101 3 20 &&
+		fcase 7z-lzma2-dict-256m "member:l/dict-256m.7z!/dir/evil.bin" l/dict-256m.7z
+	cp l/d.7z l/hdrcrc.7z && python3 -c 'import sys; f = sys.argv[1]; d = bytearray(open(f, "rb").read()); d[-3] ^= 0x55; open(f, "wb").write(d)' l/hdrcrc.7z &&
+		fcase 7z-header-crc gap:archive-corrupt l/hdrcrc.7z
+	(cd src && 7z a -bd -mhc=off -m0=PPMd ../l/p.7z noise.bin dir/evil.bin >/dev/null) &&
+		p7z l/p.7z 23030401 6 ffffffff && fcase 7z-ppmd-4g gap:archive-bomb l/p.7z
+	(cd src && 7z a -bd ../l/h.7z noise.bin dir/evil.bin >/dev/null) &&
+		p7z l/h.7z 2303010105 6 00000060 && fcase 7z-header-lzma-1536m gap:archive-bomb l/h.7z
+	rm -f l/*.7z
+fi
 
 echo "-- section 7 at ${SECONDS}s"
 # ---- 7. files and members at every power of two +- 1 around the read
