@@ -536,7 +536,7 @@ static void ignore_add(struct watcher *w, const struct job *j)
 	uint32_t i;
 	struct stat st;
 
-	if (w->o->no_ignore_marks || j->size < 0 ||
+	if (!w->o->ignore_marks || j->size < 0 ||
 	    j->gen != __atomic_load_n(&w->gen, __ATOMIC_ACQUIRE))
 		return;
 	if (!cs__map_get(&w->ign, k, kl, &i)) {
