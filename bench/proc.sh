@@ -108,8 +108,12 @@ else
 fi
 echo "   intel: $intel"
 "$bin" --db "$work/watch.db" --quiet intel import "$intel" >/dev/null 2>&1
+# BENCH_WATCH_FLAGS: e.g. --kernel-cache (the ignore marks, opt-in since
+# the 17:50 section of bench/RESULTS.md); empty: the default.
 start_watch() {
-	"$bin" --db "$work/watch.db" watch --no-record "$dir" 2>"$work/watch-$1.err" &
+	# shellcheck disable=SC2086 # a list of words
+	"$bin" --db "$work/watch.db" watch --no-record ${BENCH_WATCH_FLAGS-} "$dir" \
+		2>"$work/watch-$1.err" &
 	wpid=$!
 	for _ in $(seq 100); do grep -q "watching" "$work/watch-$1.err" && break; sleep 0.05; done
 	sleep 0.5 # the marks go in after that line

@@ -18,7 +18,9 @@
  * marked (or their mounts with `mount`).
  *
  * Decisions are cached by (device, inode, change time, size); a write to
- * the file drops its entry. A clean verdict given to an execution is also
+ * the file drops its entry. With ignore_marks (opt-in: the kernel was
+ * seen to let a rare execution after a write pass unasked,
+ * docs/live-host.md), a clean verdict given to an execution is also
  * handed to the kernel as an ignore mark on the file (FAN_OPEN_EXEC_PERM
  * in its ignored mask, without FAN_MARK_IGNORED_SURV_MODIFY): its next
  * executions are not even asked about until the file is modified, which
@@ -536,7 +538,7 @@ static void ignore_add(struct watcher *w, const struct job *j)
 	uint32_t i;
 	struct stat st;
 
-	if (w->o->no_ignore_marks || j->size < 0 ||
+	if (!w->o->ignore_marks || j->size < 0 ||
 	    j->gen != __atomic_load_n(&w->gen, __ATOMIC_ACQUIRE))
 		return;
 	if (!cs__map_get(&w->ign, k, kl, &i)) {

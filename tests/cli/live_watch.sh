@@ -3,8 +3,10 @@
 # the build tree: intel imported into the case while watching is used
 # without restarting, a file written after it is found, moved into the
 # quarantine and recorded in the case; `restore` puts it back with its
-# bytes and mode. A clean program run three times is asked about once: its
-# clean verdict is left to the kernel (docs/live-host.md).
+# bytes and mode. With --kernel-cache a clean program run three times is
+# asked about once: its clean verdict is left to the kernel; by default
+# (and with --no-kernel-cache, which overrides it) every run is asked
+# about (docs/live-host.md).
 # usage: tests/cli/live_watch.sh build/chainsweep
 set -u
 cs=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -21,7 +23,7 @@ db=$tmp/case.db
 printf '%064d\n' 0 >"$tmp/first.txt"
 "$cs" --db "$db" --quiet intel import "$tmp/first.txt" >/dev/null 2>&1 || fail "import"
 mkdir "$tmp/w"
-"$cs" --db "$db" watch --quarantine "$tmp/q" "$tmp/w" >"$tmp/out.txt" 2>"$tmp/err.txt" &
+"$cs" --db "$db" watch --kernel-cache --quarantine "$tmp/q" "$tmp/w" >"$tmp/out.txt" 2>"$tmp/err.txt" &
 wpid=$!
 sleep 1.5
 printf 'rule LiveWatchNew { strings: $m = "CHAINSWEEP-BENIGN-RELOAD-MARKER" condition: $m }\n' \
@@ -51,14 +53,18 @@ id=$("$cs" restore --quarantine "$tmp/q" | awk '{ print $1 }')
 [ "$(stat -c %a "$tmp/w/drop.txt")" = 640 ] || fail "mode not kept"
 printf 'x CHAINSWEEP-BENIGN-RELOAD-MARKER x\n' | cmp -s - "$tmp/w/drop.txt" || fail "bytes not kept"
 "$cs" restore --quarantine "$tmp/q" "$id" >/dev/null 2>&1 && fail "restored twice"
-# --no-kernel-cache: every execution is asked about, none becomes a mark.
-"$cs" --db "$db" watch --no-record --no-kernel-cache "$tmp/w" >/dev/null 2>"$tmp/err2.txt" &
-wpid=$!
-sleep 1.5
-for _ in 1 2 3; do "$tmp/w/clean" || fail "clean program denied (no kernel cache)"; done
-kill -INT "$wpid"
-wait "$wpid"
-wpid=
-grep -q "watched with fanotify: 3 executions decided .*, 0 kernel ignore marks placed" \
-	"$tmp/err2.txt" || fail "summary (no kernel cache): $(tail -1 "$tmp/err2.txt")"
+# The default, and --no-kernel-cache after --kernel-cache: every execution
+# is asked about, none becomes a mark.
+for flags in "" "--kernel-cache --no-kernel-cache"; do
+	# shellcheck disable=SC2086 # flags is a list of words
+	"$cs" --db "$db" watch --no-record $flags "$tmp/w" >/dev/null 2>"$tmp/err2.txt" &
+	wpid=$!
+	sleep 1.5
+	for _ in 1 2 3; do "$tmp/w/clean" || fail "clean program denied ($flags)"; done
+	kill -INT "$wpid"
+	wait "$wpid"
+	wpid=
+	grep -q "watched with fanotify: 3 executions decided .*, 0 kernel ignore marks placed" \
+		"$tmp/err2.txt" || fail "summary ($flags): $(tail -1 "$tmp/err2.txt")"
+done
 echo "live watch: ok"

@@ -698,8 +698,11 @@ static void ignore_then_write(int mount)
 	appended_twin_hash(hex);
 	e = start(0, 0, hex);
 	assert_true(e->fan);
+	e->o.ignore_marks = 1;
 	if (mount)
 		use_mount(e);
+	else
+		restart(e);
 	snprintf(clean, sizeof(clean), "%s/clean", e->dir);
 	copy_exec(CS_PROC_TWIN, clean);
 	assert_int_equal(try_exec(clean, &status), 0);
@@ -775,6 +778,7 @@ static void test_ignore_reload(void **state)
 	e->o.reload = give_when_asked;
 	e->o.retire = retire_old;
 	e->o.reload_seconds = 0.1;
+	e->o.ignore_marks = 1;
 	restart(e);
 	snprintf(clean, sizeof(clean), "%s/clean", e->dir);
 	copy_exec(CS_PROC_TWIN, clean);
@@ -807,6 +811,7 @@ static void test_ignore_cap(void **state)
 		skip();
 	e = start(0, 0, "0000000000000000000000000000000000000000000000000000000000000000");
 	e->o.ignore_max = 2;
+	e->o.ignore_marks = 1;
 	restart(e);
 	for (i = 0; i < 3; i++) {
 		snprintf(path[i], sizeof(path[i]), "%s/clean%d", e->dir, i);
@@ -821,6 +826,41 @@ static void test_ignore_cap(void **state)
 	assert_int_equal(stat_now(&e->st.exec_checks), 4);
 	assert_int_equal(try_exec(path[2], &status), 0);
 	assert_int_equal(stat_now(&e->st.exec_checks), 4);
+	stop(e);
+}
+
+/*
+ * By default no verdict becomes a kernel ignore mark (the kernel was seen
+ * to let about 1 execution in 30,000 that followed a write pass unasked,
+ * bench/fanotify_mark_probe.c): every execution of a clean file is asked
+ * about and answered from the user-space cache, and each one after an
+ * append is asked about and scanned again.
+ */
+static void test_default_asks_every_exec(void **state)
+{
+	char clean[4200];
+	struct env *e;
+	int status = -1, i;
+
+	(void)state;
+	if (!need_root())
+		skip();
+	e = start(0, 0, "0000000000000000000000000000000000000000000000000000000000000000");
+	assert_true(e->fan);
+	snprintf(clean, sizeof(clean), "%s/clean", e->dir);
+	copy_exec(CS_PROC_TWIN, clean);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(try_exec(clean, &status), 0);
+		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	assert_int_equal(stat_now(&e->st.exec_checks), 3);
+	assert_int_equal(stat_now(&e->st.cache_hits), 2);
+	for (i = 0; i < 50; i++) {
+		append_byte(clean);
+		assert_int_equal(try_exec(clean, &status), 0);
+	}
+	assert_int_equal(stat_now(&e->st.exec_checks), 53);
+	assert_int_equal(stat_now(&e->st.ignore_marks), 0);
 	stop(e);
 }
 
@@ -852,6 +892,7 @@ int main(void)
 	        cmocka_unit_test(test_overflow_counted),   cmocka_unit_test(test_inotify_fallback),
 	        cmocka_unit_test(test_ignore_mark_folder), cmocka_unit_test(test_ignore_mark_mount),
 	        cmocka_unit_test(test_ignore_reload),      cmocka_unit_test(test_ignore_cap),
+	        cmocka_unit_test(test_default_asks_every_exec),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
