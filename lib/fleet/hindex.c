@@ -28,6 +28,7 @@
 #include "chainsweep/error.h"
 #include "chainsweep/fleet_hindex.h"
 #include "core/core_int.h"
+#include "intel/intel_int.h"
 
 struct ent {
 	uint32_t prefix;
@@ -44,22 +45,6 @@ struct cs_fleet_hx {
 	unsigned char table[CS_FLEET_HX_TABLE_LEN];
 	int finished;
 };
-
-static size_t digest_hex_len(enum cs_kind k)
-{
-	switch (k) {
-	case CS_KIND_MD5:
-		return 32;
-	case CS_KIND_SHA1:
-		return 40;
-	case CS_KIND_SHA256:
-		return 64;
-	case CS_KIND_SHA512:
-		return 128;
-	default:
-		return 0;
-	}
-}
 
 static int nibble(char c)
 {
@@ -134,7 +119,7 @@ void cs_fleet_hx_free(struct cs_fleet_hx *hx)
 
 int cs_fleet_hx_add(struct cs_fleet_hx *hx, const struct cs_fleet_hx_rec *r)
 {
-	size_t n = digest_hex_len(r->kind), start = hx->text.len, i;
+	size_t n = cs__kind_hex_len(r->kind), start = hx->text.len, i;
 	const char *src = r->source ? r->source : "";
 	int64_t p;
 	int rc;
@@ -322,7 +307,7 @@ static int parse_line(char *line, size_t n, unsigned shard, struct cs_fleet_hx_r
 	}
 	*tab1 = *tab2 = *tab3 = '\0';
 	r->kind = cs_kind_from_name(line);
-	vl = digest_hex_len(r->kind);
+	vl = cs__kind_hex_len(r->kind);
 	if (!vl) {
 		*why = "not a digest kind";
 		return -1;

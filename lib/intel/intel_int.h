@@ -212,6 +212,10 @@ const char *cs__intel_cache_dir(const struct cs_intel *intel);
  * fuzz target; imports check it themselves. */
 int cs__yara_records_check(const unsigned char *p, size_t len);
 
+/* The hex length of a digest kind (md5 32, sha1 40, sha256 64, sha512
+ * 128), 0 for any other kind. */
+size_t cs__kind_hex_len(enum cs_kind kind);
+
 #endif /* CS_INTEL_INT_H */
 
 /*

@@ -174,7 +174,7 @@ enum cs_kind cs__hash_key_kind(const char *key, size_t len)
 	return CS_KIND_NONE;
 }
 
-static size_t hash_len(enum cs_kind kind)
+size_t cs__kind_hex_len(enum cs_kind kind)
 {
 	switch (kind) {
 	case CS_KIND_MD5:
@@ -248,7 +248,7 @@ static int norm_hash(enum cs_kind kind, const char *s, size_t n, enum cs_kind *k
 		kind = hash_kind_of_len(n);
 		if (kind == CS_KIND_NONE)
 			return fail(why, "hash-length");
-	} else if (n != hash_len(kind)) {
+	} else if (n != cs__kind_hex_len(kind)) {
 		return fail(why, "hash-length");
 	}
 	for (i = 0; i < n; i++) {

@@ -502,65 +502,8 @@ static void test_stored_block(void **state)
 
 /* ---- through the sweep ---- */
 
-struct sw {
-	struct cs_intel *in;
-	struct cs_matcher *m;
-	char found[4096];
-	char diags[4096];
-	struct cs_scan_result res;
-};
+#define SWEEP_RULE "rule Lzop_Marker { strings: $m = \"" MARKER "\" condition: $m }\n"
 
-static int on_finding(void *ud, const struct cs_file_finding *f)
-{
-	struct sw *s = ud;
-	size_t o = strlen(s->found);
-
-	snprintf(s->found + o, sizeof(s->found) - o, "%s\n", f->path);
-	return 0;
-}
-
-static void on_diag(void *ud, const struct cs_diag *d)
-{
-	struct sw *s = ud;
-	size_t o = strlen(s->diags);
-
-	snprintf(s->diags + o, sizeof(s->diags) - o, "%s: %s: %s\n", d->file ? d->file : "-",
-	         d->reason ? d->reason : "-", d->message);
-}
-
-static void sw_init(struct sw *s)
-{
-	static const char rule[] = "rule Lzop_Marker { strings: $m = \"" MARKER "\" condition: $m }\n";
-	struct cs_import_stats st;
-
-	memset(s, 0, sizeof(*s));
-	s->in = cs_intel_new();
-	cs_intel_set_format(s->in, "yara");
-	assert_int_equal(cs_intel_import_mem(s->in, "m.yar", rule, sizeof(rule) - 1, &st), CS_OK);
-	cs_intel_finalize(s->in);
-	assert_int_equal(cs_matcher_new(s->in, NULL, NULL, &s->m), CS_OK);
-}
-
-static void sw_scan(struct sw *s, const char *name, const void *p, size_t n)
-{
-	struct cs_scan_opts o;
-
-	cs_scan_opts_init(&o);
-	o.threads = 1;
-	o.on_finding = on_finding;
-	o.on_diag = on_diag;
-	o.userdata = s;
-	s->found[0] = '\0';
-	s->diags[0] = '\0';
-	memset(&s->res, 0, sizeof(s->res));
-	assert_int_equal(cs_scan_mem(s->m, name, p, n, &o, &s->res), CS_OK);
-}
-
-static void sw_free(struct sw *s)
-{
-	cs_matcher_free(s->m);
-	cs_intel_free(s->in);
-}
 
 /*
  * The marker at the end of compressible text in an lzop file: found on
@@ -571,21 +514,21 @@ static void sw_free(struct sw *s)
  */
 static void test_sweep(void **state)
 {
-	struct sw s;
+	struct cs_test_sweep s;
 	struct w w = {0}, zw = {0};
 	char *t = text(200000), *zeros;
 	unsigned char *both;
 
 	(void)state;
-	sw_init(&s);
+	cs_test_sweep_init(&s, SWEEP_RULE);
 	w_member(&w, &H, t, 200000, 65536);
-	sw_scan(&s, "t.txt.lzo", w.p, w.n);
+	cs_test_sweep_mem(&s, "t.txt.lzo", w.p, w.n);
 	assert_non_null(strstr(s.found, "t.txt.lzo!/t.txt\n"));
 	assert_int_equal(s.res.count[CS_COV_MEMBERS], 1);
 	assert_int_equal(s.res.count[CS_COV_ARCHIVE_CORRUPT], 0);
 
 	/* Cut in half: the marker at the end is lost, the cut is a gap. */
-	sw_scan(&s, "cut.txt.lzo", w.p, w.n / 2);
+	cs_test_sweep_mem(&s, "cut.txt.lzo", w.p, w.n / 2);
 	assert_string_equal(s.found, "");
 	assert_int_equal(s.res.count[CS_COV_ARCHIVE_CORRUPT], 1);
 	assert_non_null(strstr(s.diags, "cut.txt.lzo: archive-corrupt: "));
@@ -596,7 +539,7 @@ static void test_sweep(void **state)
 	free(w.p);
 	memset(&w, 0, sizeof(w));
 	w_member(&w, &H, t, 200000, 65536);
-	sw_scan(&s, "cut2.txt.lzo", w.p, w.n - 1);
+	cs_test_sweep_mem(&s, "cut2.txt.lzo", w.p, w.n - 1);
 	assert_non_null(strstr(s.found, "cut2.txt.lzo!/cut2.txt\n"));
 	assert_int_equal(s.res.count[CS_COV_ARCHIVE_CORRUPT], 1);
 
@@ -606,7 +549,7 @@ static void test_sweep(void **state)
 	assert_non_null(both);
 	memcpy(both, w.p, w.n);
 	memcpy(both + w.n, "after:" MARKER, strlen(MARKER) + 6);
-	sw_scan(&s, "tail.lzo", both, w.n + strlen(MARKER) + 6);
+	cs_test_sweep_mem(&s, "tail.lzo", both, w.n + strlen(MARKER) + 6);
 	assert_non_null(strstr(s.found, "tail.lzo!/trailing-bytes@"));
 	assert_int_equal(s.res.count[CS_COV_ARCHIVE_CORRUPT], 0);
 	free(both);
@@ -616,14 +559,14 @@ static void test_sweep(void **state)
 	zeros = calloc(1, (size_t)32 << 20);
 	assert_non_null(zeros);
 	w_member(&zw, &H, zeros, (size_t)32 << 20, (size_t)8 << 20);
-	sw_scan(&s, "bomb.lzo", zw.p, zw.n);
+	cs_test_sweep_mem(&s, "bomb.lzo", zw.p, zw.n);
 	assert_int_equal(s.res.count[CS_COV_ARCHIVE_BOMB], 1);
 	assert_int_equal(s.res.count[CS_COV_MEMBERS], 0);
 	free(zeros);
 	free(zw.p);
 	free(w.p);
 	free(t);
-	sw_free(&s);
+	cs_test_sweep_free(&s);
 }
 
 int main(void)

@@ -120,65 +120,8 @@ static void check(const unsigned char *p, size_t n, struct cs__7z_check *r)
 
 /* ---- through the sweep ---- */
 
-struct sw {
-	struct cs_intel *in;
-	struct cs_matcher *m;
-	char found[4096];
-	char diags[4096];
-	struct cs_scan_result res;
-};
+#define SWEEP_RULE "rule S_Marker { strings: $m = \"" MARKER "\" condition: $m }\n"
 
-static int on_finding(void *ud, const struct cs_file_finding *f)
-{
-	struct sw *s = ud;
-	size_t o = strlen(s->found);
-
-	snprintf(s->found + o, sizeof(s->found) - o, "%s\n", f->path);
-	return 0;
-}
-
-static void on_diag(void *ud, const struct cs_diag *d)
-{
-	struct sw *s = ud;
-	size_t o = strlen(s->diags);
-
-	snprintf(s->diags + o, sizeof(s->diags) - o, "%s: %s: %s\n", d->file ? d->file : "-",
-	         d->reason ? d->reason : "-", d->message);
-}
-
-static void sw_init(struct sw *s)
-{
-	static const char rule[] = "rule S_Marker { strings: $m = \"" MARKER "\" condition: $m }\n";
-	struct cs_import_stats st;
-
-	memset(s, 0, sizeof(*s));
-	s->in = cs_intel_new();
-	cs_intel_set_format(s->in, "yara");
-	assert_int_equal(cs_intel_import_mem(s->in, "m.yar", rule, sizeof(rule) - 1, &st), CS_OK);
-	cs_intel_finalize(s->in);
-	assert_int_equal(cs_matcher_new(s->in, NULL, NULL, &s->m), CS_OK);
-}
-
-static void sw_free(struct sw *s)
-{
-	cs_matcher_free(s->m);
-	cs_intel_free(s->in);
-}
-
-static void sw_scan(struct sw *s, const char *name, const void *p, size_t n)
-{
-	struct cs_scan_opts o;
-
-	cs_scan_opts_init(&o);
-	o.threads = 1;
-	o.on_finding = on_finding;
-	o.on_diag = on_diag;
-	o.userdata = s;
-	s->found[0] = s->diags[0] = '\0';
-	memset(&s->res, 0, sizeof(s->res));
-	assert_int_equal(cs_scan_mem(s->m, name, p, n, &o, &s->res), CS_OK);
-	print_message("%s: found %s diags %s", name, s->found, s->diags);
-}
 
 static long maxrss_kb(void)
 {
@@ -195,11 +138,11 @@ static void test_normal(void **state)
 	static const char *args[] = {"", "-mhc=off", "-m0=LZMA", "-m0=PPMd", "-m0=BZip2",
 	                             "-mf=BCJ", "-ms=off", "-m0=Copy"};
 	struct cs__7z_check r;
-	struct sw s;
+	struct cs_test_sweep s;
 	size_t i, n;
 
 	(void)state;
-	sw_init(&s);
+	cs_test_sweep_init(&s, SWEEP_RULE);
 	for (i = 0; i < sizeof(args) / sizeof(args[0]); i++) {
 		unsigned char *p = make7z(args[i], &n);
 
@@ -207,13 +150,13 @@ static void test_normal(void **state)
 		check(p, n, &r);
 		assert_int_equal(r.status, CS__7Z_OK);
 		assert_true(r.folders >= 1);
-		sw_scan(&s, "t.7z", p, n);
+		cs_test_sweep_mem(&s, "t.7z", p, n);
 		assert_non_null(strstr(s.found, "t.7z!/evil.bin\n"));
 		assert_int_equal(s.res.count[CS_COV_ARCHIVE_BOMB], 0);
 		assert_int_equal(s.res.count[CS_COV_ARCHIVE_CORRUPT], 0);
 		free(p);
 	}
-	sw_free(&s);
+	cs_test_sweep_free(&s);
 }
 
 /*
@@ -225,13 +168,13 @@ static void test_normal(void **state)
 static void test_lzma2_dictionary(void **state)
 {
 	struct cs__7z_check r;
-	struct sw s;
+	struct cs_test_sweep s;
 	size_t n;
 	unsigned char *p = make7z("-mhc=off -m0=LZMA2", &n), *props;
 	long rss0 = maxrss_kb();
 
 	(void)state;
-	sw_init(&s);
+	cs_test_sweep_init(&s, SWEEP_RULE);
 	props = coder_props(p, "\x21", 1, 1);
 	props[0] = 37;
 	fix_crcs(p);
@@ -240,7 +183,7 @@ static void test_lzma2_dictionary(void **state)
 	assert_int_equal(r.demand, (uint64_t)1536 << 20);
 	assert_string_equal(r.coder, "LZMA2");
 	assert_false(r.in_header);
-	sw_scan(&s, "big.7z", p, n);
+	cs_test_sweep_mem(&s, "big.7z", p, n);
 	assert_int_equal(s.res.count[CS_COV_ARCHIVE_BOMB], 1);
 	assert_int_equal(s.res.count[CS_COV_MEMBERS], 0);
 	assert_non_null(strstr(s.diags, "big.7z: archive-bomb: a 7z folder's coder (LZMA2) asking "
@@ -252,7 +195,7 @@ static void test_lzma2_dictionary(void **state)
 	fix_crcs(p);
 	check(p, n, &r);
 	assert_int_equal(r.status, CS__7Z_OK);
-	sw_scan(&s, "cap.7z", p, n);
+	cs_test_sweep_mem(&s, "cap.7z", p, n);
 	assert_non_null(strstr(s.found, "cap.7z!/evil.bin\n"));
 	props[0] = 33;
 	fix_crcs(p);
@@ -264,7 +207,7 @@ static void test_lzma2_dictionary(void **state)
 	check(p, n, &r);
 	assert_int_equal(r.status, CS__7Z_BAD);
 	free(p);
-	sw_free(&s);
+	cs_test_sweep_free(&s);
 }
 
 /* LZMA (5 property bytes: the dictionary a 32-bit number) and PPMd (the
@@ -280,11 +223,11 @@ static void test_lzma_ppmd(void **state)
 	        {"-m0=PPMd", "\x03\x04\x01", "PPMd", 3}, /* in the packed header */
 	};
 	struct cs__7z_check r;
-	struct sw s;
+	struct cs_test_sweep s;
 	size_t i, n;
 
 	(void)state;
-	sw_init(&s);
+	cs_test_sweep_init(&s, SWEEP_RULE);
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		unsigned char *p = make7z(t[i].args, &n), *props;
 
@@ -302,7 +245,7 @@ static void test_lzma_ppmd(void **state)
 		fix_crcs(p);
 		check(p, n, &r);
 		assert_int_equal(r.status, CS__7Z_OK);
-		sw_scan(&s, "cap.7z", p, n);
+		cs_test_sweep_mem(&s, "cap.7z", p, n);
 		assert_non_null(strstr(s.found, "cap.7z!/evil.bin\n"));
 		wr32(props + 1, (uint32_t)CAP + 1);
 		fix_crcs(p);
@@ -311,13 +254,13 @@ static void test_lzma_ppmd(void **state)
 		assert_string_equal(r.coder, t[i].name);
 		wr32(props + 1, 0xffffffffu);
 		fix_crcs(p);
-		sw_scan(&s, "big.7z", p, n);
+		cs_test_sweep_mem(&s, "big.7z", p, n);
 		assert_int_equal(s.res.count[CS_COV_ARCHIVE_BOMB], 1);
 		assert_int_equal(s.res.count[CS_COV_MEMBERS], 0);
 		assert_non_null(strstr(s.diags, t[i].name));
 		free(p);
 	}
-	sw_free(&s);
+	cs_test_sweep_free(&s);
 }
 
 /* The packed header's own LZMA coder asking for 1.5 GiB: a bomb before
@@ -327,13 +270,13 @@ static void test_lzma_ppmd(void **state)
 static void test_encoded_header(void **state)
 {
 	struct cs__7z_check r;
-	struct sw s;
+	struct cs_test_sweep s;
 	size_t n;
 	unsigned char *p = make7z("", &n), *props, *sfx;
 	size_t hn;
 
 	(void)state;
-	sw_init(&s);
+	cs_test_sweep_init(&s, SWEEP_RULE);
 	assert_int_equal(next_header(p, &hn)[0], 0x17);
 	props = coder_props(p, "\x03\x01\x01", 3, 5);
 	wr32(props + 1, 0x60000000u);
@@ -342,7 +285,7 @@ static void test_encoded_header(void **state)
 	assert_int_equal(r.status, CS__7Z_BOMB);
 	assert_true(r.in_header);
 	assert_int_equal(r.demand, (uint64_t)1536 << 20);
-	sw_scan(&s, "hdr.7z", p, n);
+	cs_test_sweep_mem(&s, "hdr.7z", p, n);
 	assert_int_equal(s.res.count[CS_COV_ARCHIVE_BOMB], 1);
 	assert_non_null(strstr(s.diags, "a 7z header's coder (LZMA)"));
 
@@ -363,7 +306,7 @@ static void test_encoded_header(void **state)
 	assert_int_equal(r.status, CS__7Z_OK);
 	assert_int_equal(r.folders, 1);
 	free(p);
-	sw_free(&s);
+	cs_test_sweep_free(&s);
 }
 
 /* Cut at every length, and damaged in each CRC'd part: never read past
@@ -373,11 +316,11 @@ static void test_cut_and_damaged(void **state)
 {
 	static const char *args[] = {"", "-mhc=off"};
 	struct cs__7z_check r;
-	struct sw s;
+	struct cs_test_sweep s;
 	size_t i, k, n;
 
 	(void)state;
-	sw_init(&s);
+	cs_test_sweep_init(&s, SWEEP_RULE);
 	for (k = 0; k < 2; k++) {
 		unsigned char *p = make7z(args[k], &n), *cp;
 		size_t hn;
@@ -391,7 +334,7 @@ static void test_cut_and_damaged(void **state)
 			assert_int_equal(r.status, CS__7Z_BAD);
 			free(cp);
 		}
-		sw_scan(&s, "cut.7z", p, n - 1);
+		cs_test_sweep_mem(&s, "cut.7z", p, n - 1);
 		assert_int_equal(s.res.count[CS_COV_ARCHIVE_CORRUPT], 1);
 		assert_non_null(strstr(s.diags, "cut.7z: archive-corrupt: cannot open as an archive: "
 		                                "7z: the header"));
@@ -405,7 +348,7 @@ static void test_cut_and_damaged(void **state)
 		assert_non_null(strstr(r.why, "start header's CRC"));
 		free(p);
 	}
-	sw_free(&s);
+	cs_test_sweep_free(&s);
 }
 
 /* Hand-made headers: counts past the caps and property ids out of place

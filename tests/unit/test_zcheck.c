@@ -315,46 +315,6 @@ static void test_many_headers(void **state)
 
 /* ---- through the sweep ---- */
 
-struct sw {
-	struct cs_intel *in;
-	struct cs_matcher *m;
-	char found[4096];
-	char diags[4096];
-	struct cs_scan_result res;
-};
-
-static int on_finding(void *ud, const struct cs_file_finding *f)
-{
-	struct sw *s = ud;
-	size_t o = strlen(s->found);
-
-	snprintf(s->found + o, sizeof(s->found) - o, "%s\n", f->path);
-	return 0;
-}
-
-static void on_diag(void *ud, const struct cs_diag *d)
-{
-	struct sw *s = ud;
-	size_t o = strlen(s->diags);
-
-	snprintf(s->diags + o, sizeof(s->diags) - o, "%s: %s: %s\n", d->file ? d->file : "-",
-	         d->reason ? d->reason : "-", d->message);
-}
-
-static void sw_scan(struct sw *s, const char *name, const void *p, size_t n)
-{
-	struct cs_scan_opts o;
-
-	cs_scan_opts_init(&o);
-	o.threads = 1;
-	o.on_finding = on_finding;
-	o.on_diag = on_diag;
-	o.userdata = s;
-	s->found[0] = s->diags[0] = '\0';
-	memset(&s->res, 0, sizeof(s->res));
-	assert_int_equal(cs_scan_mem(s->m, name, p, n, &o, &s->res), CS_OK);
-}
-
 /*
  * A second stream after the first holding the marker: before, its codes
  * were read as more codes of the first (garbage, or an error) and the
@@ -364,19 +324,13 @@ static void sw_scan(struct sw *s, const char *name, const void *p, size_t n)
 static void test_sweep(void **state)
 {
 	static const char rule[] = "rule Z_Marker { strings: $m = \"" MARKER "\" condition: $m }\n";
-	struct cs_import_stats st;
-	struct sw s;
+	struct cs_test_sweep s;
 	unsigned char *a = words(60000, 5), *za, *zb, *all;
 	size_t na, nb, cut;
 	char want[128];
 
 	(void)state;
-	memset(&s, 0, sizeof(s));
-	s.in = cs_intel_new();
-	cs_intel_set_format(s.in, "yara");
-	assert_int_equal(cs_intel_import_mem(s.in, "m.yar", rule, sizeof(rule) - 1, &st), CS_OK);
-	cs_intel_finalize(s.in);
-	assert_int_equal(cs_matcher_new(s.in, NULL, NULL, &s.m), CS_OK);
+	cs_test_sweep_init(&s, rule);
 
 	memset(a + 59900, 'q', 100); /* the first stream without the marker */
 	za = zc(a, 60000, &na);
@@ -385,7 +339,7 @@ static void test_sweep(void **state)
 	assert_non_null(all);
 	memcpy(all, za, na);
 	memcpy(all + na, zb, nb);
-	sw_scan(&s, "m.txt.Z", all, na + nb);
+	cs_test_sweep_mem(&s, "m.txt.Z", all, na + nb);
 	snprintf(want, sizeof(want), "m.txt.Z!/trailing-bytes@%zu!/trailing-bytes@%zu\n", na, na);
 	assert_string_equal(s.found, want);
 	assert_int_equal(s.res.count[CS_COV_ARCHIVE_CORRUPT], 0);
@@ -398,22 +352,21 @@ static void test_sweep(void **state)
 		if (r.status == CS__Z_CUT)
 			break;
 	}
-	sw_scan(&s, "cut.txt.Z", za, cut);
+	cs_test_sweep_mem(&s, "cut.txt.Z", za, cut);
 	assert_int_equal(s.res.count[CS_COV_ARCHIVE_CORRUPT], 1);
 	assert_non_null(strstr(s.diags, "cut.txt.Z: archive-corrupt: the compress stream ends inside "
 	                                "a code"));
 
 	/* Damaged in the middle: an invalid code, named with its byte. */
 	memset(all + na / 2, 0xff, 8);
-	sw_scan(&s, "bad.txt.Z", all, na);
+	cs_test_sweep_mem(&s, "bad.txt.Z", all, na);
 	assert_int_equal(s.res.count[CS_COV_ARCHIVE_CORRUPT], 1);
 	assert_non_null(strstr(s.diags, "invalid compress code at byte "));
 	free(all);
 	free(za);
 	free(zb);
 	free(a);
-	cs_matcher_free(s.m);
-	cs_intel_free(s.in);
+	cs_test_sweep_free(&s);
 }
 
 int main(void)

@@ -251,3 +251,55 @@ void cs_test_import_free(struct cs_test_import *f)
 	free(f->d);
 	free(f);
 }
+
+static int sweep_finding(void *ud, const struct cs_file_finding *f)
+{
+	struct cs_test_sweep *s = ud;
+	size_t o = strlen(s->found);
+
+	snprintf(s->found + o, sizeof(s->found) - o, "%s\n", f->path);
+	return 0;
+}
+
+static void sweep_diag(void *ud, const struct cs_diag *d)
+{
+	struct cs_test_sweep *s = ud;
+	size_t o = strlen(s->diags);
+
+	snprintf(s->diags + o, sizeof(s->diags) - o, "%s: %s: %s\n", d->file ? d->file : "-",
+	         d->reason ? d->reason : "-", d->message);
+}
+
+void cs_test_sweep_init(struct cs_test_sweep *s, const char *yara_rule)
+{
+	struct cs_import_stats st;
+
+	memset(s, 0, sizeof(*s));
+	s->in = cs_intel_new();
+	assert_non_null(s->in);
+	cs_intel_set_format(s->in, "yara");
+	assert_int_equal(cs_intel_import_mem(s->in, "m.yar", yara_rule, strlen(yara_rule), &st),
+	                 CS_OK);
+	cs_intel_finalize(s->in);
+	assert_int_equal(cs_matcher_new(s->in, NULL, NULL, &s->m), CS_OK);
+}
+
+void cs_test_sweep_mem(struct cs_test_sweep *s, const char *name, const void *p, size_t n)
+{
+	struct cs_scan_opts o;
+
+	cs_scan_opts_init(&o);
+	o.threads = 1;
+	o.on_finding = sweep_finding;
+	o.on_diag = sweep_diag;
+	o.userdata = s;
+	s->found[0] = s->diags[0] = '\0';
+	memset(&s->res, 0, sizeof(s->res));
+	assert_int_equal(cs_scan_mem(s->m, name, p, n, &o, &s->res), CS_OK);
+}
+
+void cs_test_sweep_free(struct cs_test_sweep *s)
+{
+	cs_matcher_free(s->m);
+	cs_intel_free(s->in);
+}

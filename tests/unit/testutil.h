@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "chainsweep/intel.h"
+#include "chainsweep/scan.h"
 
 /* Absolute path of a file under ../shared/real-world (CS_REAL_WORLD), or
  * NULL when that folder is absent. The string is static: copy it. */
@@ -93,5 +94,21 @@ int cs_test_has_source(const struct cs_intel *in, const struct cs_indicator *ind
 uint64_t cs_test_rejects(const struct cs_intel *in, const char *reason);
 /* A whole file, NUL-terminated (fails the test when unreadable). */
 char *cs_test_slurp(const char *path, size_t *len);
+
+/*
+ * One YARA rule swept over buffers (cs_scan_mem, one thread): after each
+ * cs_test_sweep_mem, `found` holds the paths found, one a line, `diags`
+ * the diagnostics as "file: reason: message" lines, `res` the counts.
+ */
+struct cs_test_sweep {
+	struct cs_intel *in;
+	struct cs_matcher *m;
+	char found[4096];
+	char diags[4096];
+	struct cs_scan_result res;
+};
+void cs_test_sweep_init(struct cs_test_sweep *s, const char *yara_rule);
+void cs_test_sweep_mem(struct cs_test_sweep *s, const char *name, const void *p, size_t n);
+void cs_test_sweep_free(struct cs_test_sweep *s);
 
 #endif
