@@ -214,19 +214,26 @@ static void publish_bundle(void)
 			 CS_OK);
 }
 
-static void put_hunt_v(const char *seckey, const char *id, const char *host, int64_t bundle)
+/* A signed hunt of one sweep for one host, needing intel `bundle`. */
+static void put_hunt_of(const char *seckey, const char *id, const char *host, const char *sweep,
+			int64_t bundle)
 {
 	char doc[1024], err[512];
 	int64_t exp = (int64_t)time(NULL) + 3600;
 
 	snprintf(doc, sizeof(doc),
 		 "{\"id\":\"%s\",\"expires\":%lld,\"state\":\"active\","
-		 "\"targets\":{\"hosts\":[\"%s\"]},\"sweeps\":[\"files\"],"
+		 "\"targets\":{\"hosts\":[\"%s\"]},\"sweeps\":[\"%s\"],"
 		 "\"limits\":{\"max_runtime\":60},\"bundle\":%lld}",
-		 id, (long long)exp, host, (long long)bundle);
+		 id, (long long)exp, host, sweep, (long long)bundle);
 	assert_int_equal(cs_fleet_put_hunt(g_op, seckey, id, exp, doc, strlen(doc), err,
 					   sizeof(err)),
 			 CS_OK);
+}
+
+static void put_hunt_v(const char *seckey, const char *id, const char *host, int64_t bundle)
+{
+	put_hunt_of(seckey, id, host, "files", bundle);
 }
 
 static void put_hunt(const char *seckey, const char *id, const char *host)
@@ -358,17 +365,7 @@ static void make_bundle2(const char *out)
 
 static void put_rematch(const char *id, const char *host, int64_t bundle)
 {
-	char doc[1024], err[512];
-	int64_t exp = (int64_t)time(NULL) + 3600;
-
-	snprintf(doc, sizeof(doc),
-		 "{\"id\":\"%s\",\"expires\":%lld,\"state\":\"active\","
-		 "\"targets\":{\"hosts\":[\"%s\"]},\"sweeps\":[\"rematch\"],"
-		 "\"limits\":{\"max_runtime\":60},\"bundle\":%lld}",
-		 id, (long long)exp, host, (long long)bundle);
-	assert_int_equal(cs_fleet_put_hunt(g_op, g_sec, id, exp, doc, strlen(doc), err,
-					   sizeof(err)),
-			 CS_OK);
+	put_hunt_of(g_sec, id, host, "rematch", bundle);
 }
 
 static long long state_version(const char *host, const char *name)
