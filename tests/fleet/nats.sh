@@ -104,7 +104,11 @@ start)
 		[ -z "$auth" ] || { cp "$auth" "$dir/auth.conf" && chmod 0644 "$dir/auth.conf"; }
 		if [ "$(id -u)" -eq 0 ]; then
 			touch "$dir/n$i.log"
-			chown -R nobody:nogroup "$dir/js$i" "$dir/n$i.log" "$dir"
+			# Only what this node will use: a recursive chown of the
+			# whole folder races with the nodes already started, whose
+			# JetStream files come and go under it.
+			chown nobody:nogroup "$dir"
+			chown -R nobody:nogroup "$dir/js$i" "$dir/n$i.log"
 		fi
 		start_node "$i"
 	done
