@@ -10,14 +10,16 @@
 #   watch   BENCH_EXECS (10,000) executions of a clean binary by
 #           build/spawn_loop (posix_spawn + waitpid, bench/spawn_loop.c)
 #           without `chainsweep watch` and with it, interleaved
-#           (without, with, without, with, ... BENCH_PAIRS pairs, 5),
+#           (BENCH_PAIRS pairs, 5; the warm pairs in ABBA order: without
+#           then with, then with then without, ...),
 #           with a warm decision cache (the binary run once after watch
 #           started) and with a cold one (each execution follows a
 #           one-byte append to the binary, which changes its ctime and
 #           size; the runs without watch append too). Prints every run
 #           (wall and CPU time: the CPU time of the executions is the less
 #           noisy figure on a shared machine), the median of each arm, the
-#           ratio of the medians and the median of the pairs' ratios.
+#           ratio of the medians and the median of the pairs' ratios, and
+#           the watcher's own CPU time in the warm runs (not in the loop's).
 #           BENCH_PERF=1 adds a profile of a warm run without and with
 #           watch (the share of the kernel's fsnotify/fanotify code).
 #
@@ -123,6 +125,11 @@ stop_watch() {
 	wait "$wpid"
 	tail -n 1 "$work/watch-$1.err" | sed 's/^chainsweep: /      /'
 }
+# The watcher's own CPU time so far (user + system), in clock ticks: the
+# loop's figures do not include it (another process).
+watcher_ticks() {
+	awk '{ print $14 + $15 }' "/proc/$wpid/stat"
+}
 # Each run prints "wall cpu" (bench/spawn_loop.c).
 arm() { # $1 label, $2 file of runs
 	local mw mc
@@ -135,12 +142,19 @@ pair() { # $1 "wall cpu" without, $2 with
 }
 : >"$work/base" && : >"$work/warm" && : >"$work/base_cold" && : >"$work/cold"
 : >"$work/ratio_warm" && : >"$work/ratio_cold"
+: >"$work/watcher_cpu"
 for ((r = 1; r <= pairs; r++)); do
-	b=$("$loop" "$runs" "$dir/clean") || return
+	# Odd pairs run without watch first, even pairs with it first, so that
+	# neither arm always follows the other (ABBA).
+	[ $((r % 2)) -eq 1 ] && { b=$("$loop" "$runs" "$dir/clean") || return; }
 	start_watch warm
 	"$loop" 1 "$dir/clean" >/dev/null # the cache and the kernel's ignore mark
+	t0=$(watcher_ticks)
 	w=$("$loop" "$runs" "$dir/clean")
+	t1=$(watcher_ticks)
 	stop_watch warm >"$work/summary-warm"
+	[ $((r % 2)) -eq 0 ] && { b=$("$loop" "$runs" "$dir/clean") || return; }
+	echo $((t1 - t0)) >>"$work/watcher_cpu"
 	bc=$("$loop" "$runs" "$dir/clean" append) || return
 	start_watch cold
 	c=$("$loop" "$runs" "$dir/clean" append)
@@ -154,6 +168,8 @@ for ((r = 1; r <= pairs; r++)); do
 	awk -v a="${b% *}" -v b="${w% *}" 'BEGIN { print b / a }' >>"$work/ratio_warm"
 	awk -v a="${bc% *}" -v b="${c% *}" 'BEGIN { print b / a }' >>"$work/ratio_cold"
 done
+[ "$pairs" -gt 0 ] && echo "  the watcher's own CPU in the warm runs (median): $(median <"$work/watcher_cpu" |
+	awk -v hz="$(getconf CLK_TCK)" -v n="$runs" '{ printf "%.2f s, %.1f us per execution", $1 / hz, $1 / hz / n * 1e6 }')"
 [ "$pairs" -gt 0 ] && echo "  the last pair's watch summaries:" &&
 	cat "$work/summary-warm" "$work/summary-cold"
 for k in warm cold; do
