@@ -12,13 +12,17 @@
  * the executions that were not asked about (the reader's count did not
  * move during the run).
  *
- *   fanotify_mark_probe DIR N [dir|mount] [before|after|none] [forget] [async]
+ *   fanotify_mark_probe DIR N [dir|mount] [before|after|none] [forget] [async] [keep]
  *
  *   before  the mark is added before the answer (as watch does), after:
  *           after it (the known race), none: no ignore marks (control)
  *   forget  remove the ignore mark again at each FAN_CLOSE_WRITE
  *   async   a second thread marks and answers while the reader goes on
  *           reading (the reader hands it each permission event)
+ *   keep    the file's mark also carries an event (FAN_CLOSE_WRITE, which
+ *           the folder mark reports anyway), so that removing its ignored
+ *           mask at close-write leaves the mark in place instead of
+ *           destroying it
  *
  * Prints "asked A of N executions, M missed, W writes seen" and the
  * indices of the first missed runs. Needs root.
@@ -44,7 +48,7 @@ extern char **environ;
 
 static int fan;
 static int mark_when; /* 0 none, 1 before, 2 after */
-static int forget, async_mode;
+static int forget, async_mode, keep;
 static volatile int quit;
 static unsigned long asked, writes;
 
@@ -63,6 +67,8 @@ static void respond(int fd)
 
 static void decide(int fd)
 {
+	if (keep)
+		fanotify_mark(fan, FAN_MARK_ADD, FAN_CLOSE_WRITE, fd, NULL);
 	if (mark_when == 1)
 		fanotify_mark(fan, FAN_MARK_ADD | FAN_MARK_IGNORED_MASK, FAN_OPEN_EXEC_PERM, fd,
 		              NULL);
@@ -177,7 +183,7 @@ int main(int argc, char **argv)
 
 	if (argc < 3 || (n = strtol(argv[2], NULL, 10)) <= 0) {
 		fprintf(stderr, "usage: fanotify_mark_probe DIR N [dir|mount] "
-		                "[before|after|none] [forget] [async]\n");
+		                "[before|after|none] [forget] [async] [keep]\n");
 		return 2;
 	}
 	mark_when = 1;
@@ -196,6 +202,8 @@ int main(int argc, char **argv)
 			forget = 1;
 		else if (!strcmp(argv[k], "async"))
 			async_mode = 1;
+		else if (!strcmp(argv[k], "keep"))
+			keep = 1;
 		else {
 			fprintf(stderr, "unknown word %s\n", argv[k]);
 			return 2;

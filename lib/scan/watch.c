@@ -503,6 +503,9 @@ static void ignore_drop_all(struct watcher *w)
 				add(&w->st->ignore_drops, 1);
 			else if (errno != ENOENT)
 				failed++;
+			/* Then the event that kept the mark alive: the mark goes
+			 * with no ignored mask left on it. */
+			fanotify_mark(w->fan, FAN_MARK_REMOVE, FAN_CLOSE_WRITE, AT_FDCWD, l);
 			close(fd);
 		} else if (errno != ESTALE && errno != ENOENT) {
 			failed++;
@@ -572,7 +575,14 @@ static void ignore_add(struct watcher *w, const struct job *j)
 		w->igns[w->nign].fh = fh;
 		w->nign++;
 	}
-	if (fanotify_mark(w->fan, FAN_MARK_ADD | FAN_MARK_IGNORED_MASK, FAN_OPEN_EXEC_PERM, j->fd,
+	/* The file's mark carries an event too (close-after-write, which the
+	 * folder or mount mark reports anyway, once per group): removing its
+	 * ignored mask later then leaves the mark in place. A mark left with
+	 * empty masks is destroyed, and a destroyed mark that a queued event
+	 * still held was seen to leave the next mark uncleared by a write
+	 * (docs/live-host.md, "Limits"). */
+	if (fanotify_mark(w->fan, FAN_MARK_ADD, FAN_CLOSE_WRITE, j->fd, NULL) != 0 ||
+	    fanotify_mark(w->fan, FAN_MARK_ADD | FAN_MARK_IGNORED_MASK, FAN_OPEN_EXEC_PERM, j->fd,
 	                  NULL) != 0)
 		return;
 	if (fstat(j->fd, &st) != 0 || (int64_t)st.st_ctim.tv_sec != j->ctime_s ||
