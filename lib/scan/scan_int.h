@@ -145,4 +145,8 @@ int cs__scan_yara_timeout(struct cs_scan *s);
 /* Account n bytes read; sleeps to keep under --max-rate. */
 void cs__scan_throttle(struct cs_scan *s, size_t n);
 
+/* watch.c: whether files on a filesystem of this statfs f_type may get a
+ * kernel ignore mark (every write to them passes this kernel). */
+int cs__watch_local_fs_type(unsigned long f_type);
+
 #endif /* CS_SCAN_INT_H */

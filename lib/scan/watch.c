@@ -44,9 +44,11 @@
 #include <sys/fanotify.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 
 #include "chainsweep/watch.h"
 #include "core/core_int.h"
+#include "scan/scan_int.h"
 
 #define WATCH_QUEUE_MAX  65536 /* scan jobs waiting */
 #define WATCH_CACHE_MAX  (1u << 18)
@@ -102,7 +104,8 @@ struct watcher {
 	size_t nign, igncap, ign_max;
 	struct {
 		uint64_t dev;
-		int fd; /* a folder on that filesystem, for open_by_handle_at */
+		int fd;    /* a folder on that filesystem, for open_by_handle_at */
+		int local; /* every write to it passes this kernel (ignore marks allowed) */
 	} mnts[WATCH_MOUNTS_MAX];
 	size_t nmnt;
 	int fan, ino;
@@ -446,6 +449,41 @@ static struct job *new_job(int fd, int pid, int perm)
  * index, or -1 (too many filesystems, or the path is gone): that file
  * then gets no ignore mark.
  */
+/*
+ * Whether every change to files on a filesystem of type `f_type` (statfs)
+ * goes through this kernel's write paths, which clear an ignore mark.
+ * Disk and memory filesystems only, by an allow-list of magic numbers: a
+ * network filesystem (NFS, SMB, 9p, Ceph), FUSE (virtiofs too) or an
+ * overlay (whose lower and upper folders can be written beside it) can
+ * change under the mark with no event here, so its files keep being asked
+ * about, answered from the user-space cache that compares change time and
+ * size.
+ */
+int cs__watch_local_fs_type(unsigned long f_type)
+{
+	static const unsigned long magic[] = {
+	        0xEF53,     /* ext2, ext3, ext4 */
+	        0x58465342, /* xfs */
+	        0x9123683E, /* btrfs */
+	        0x01021994, /* tmpfs */
+	        0xF2F52010, /* f2fs */
+	        0x2FC12FC1, /* zfs */
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(magic) / sizeof(magic[0]); i++)
+		if (f_type == magic[i])
+			return 1;
+	return 0;
+}
+
+static int local_fs(int fd)
+{
+	struct statfs sf;
+
+	return fstatfs(fd, &sf) == 0 && cs__watch_local_fs_type((unsigned long)sf.f_type);
+}
+
 static int mount_for(struct watcher *w, uint64_t dev, int fd)
 {
 	char path[PATH_MAX], *slash;
@@ -472,6 +510,7 @@ static int mount_for(struct watcher *w, uint64_t dev, int fd)
 	}
 	w->mnts[w->nmnt].dev = dev;
 	w->mnts[w->nmnt].fd = d;
+	w->mnts[w->nmnt].local = local_fs(d);
 	return (int)w->nmnt++;
 }
 
@@ -551,7 +590,7 @@ static void ignore_add(struct watcher *w, const struct job *j)
 		if (w->nign >= w->ign_max)
 			ignore_drop_all(w);
 		mi = mount_for(w, j->dev, j->fd);
-		if (mi < 0 ||
+		if (mi < 0 || !w->mnts[mi].local ||
 		    cs__grow((void **)&w->igns, &w->igncap, w->nign + 1, sizeof(*w->igns)))
 			return;
 		fh = malloc(sizeof(*fh) + MAX_HANDLE_SZ);

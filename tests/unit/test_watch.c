@@ -29,6 +29,7 @@
 #include "chainsweep/scan.h"
 #include "chainsweep/watch.h"
 #include "core/core_int.h"
+#include "scan/scan_int.h"
 #include "testutil.h"
 
 #define MARKER "CHAINSWEEP-BENIGN-WATCH-MARKER-42"
@@ -848,6 +849,90 @@ static void test_ignore_mark_kept_at_write(void **state)
 	stop(e);
 }
 
+/*
+ * Ignore marks only on the filesystems every write to which passes this
+ * kernel: the policy by filesystem type (a network or FUSE filesystem
+ * cannot be mounted in a test; the tmpfs and ext4 tests above place marks).
+ */
+static void test_ignore_mark_fs_types(void **state)
+{
+	(void)state;
+	assert_true(cs__watch_local_fs_type(0xEF53));     /* ext4 */
+	assert_true(cs__watch_local_fs_type(0x58465342)); /* xfs */
+	assert_true(cs__watch_local_fs_type(0x9123683E)); /* btrfs */
+	assert_true(cs__watch_local_fs_type(0x01021994)); /* tmpfs */
+	assert_false(cs__watch_local_fs_type(0x6969));     /* nfs */
+	assert_false(cs__watch_local_fs_type(0xFF534D42)); /* cifs */
+	assert_false(cs__watch_local_fs_type(0xFE534D42)); /* smb2 */
+	assert_false(cs__watch_local_fs_type(0x65735546)); /* fuse, virtiofs */
+	assert_false(cs__watch_local_fs_type(0x794C7630)); /* overlay */
+	assert_false(cs__watch_local_fs_type(0x01021997)); /* 9p */
+	assert_false(cs__watch_local_fs_type(0x00C36400)); /* ceph */
+	assert_false(cs__watch_local_fs_type(0));
+}
+
+/*
+ * On an overlay, the upper folder can be written beside the mount with no
+ * event on the overlay's file: no ignore mark there (overlay is off the
+ * list of filesystems, and gives no file handle without nfs_export), every
+ * execution asked about and answered from the user-space cache, which sees
+ * the new change time and size. The file's bytes are changed through the upper folder
+ * after a clean execution: the next execution is denied (the appended
+ * twin is the listed file).
+ */
+static void test_ignore_mark_not_on_overlay(void **state)
+{
+	char hex[65], lower[4200], upper[4200], work[4200], opts[13000], clean[4200],
+	        up_clean[4200];
+	struct env *e;
+	int status = -1, fd;
+
+	(void)state;
+	if (!need_root())
+		skip();
+	appended_twin_hash(hex);
+	e = start(0, 0, hex);
+	assert_true(e->fan);
+	e->o.ignore_marks = 1;
+	halt(e);
+	snprintf(lower, sizeof(lower), "%s.lower", e->dir);
+	snprintf(upper, sizeof(upper), "%s.upper", e->dir);
+	snprintf(work, sizeof(work), "%s.work", e->dir);
+	assert_int_equal(mkdir(lower, 0755), 0);
+	assert_int_equal(mkdir(upper, 0755), 0);
+	assert_int_equal(mkdir(work, 0755), 0);
+	snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s", lower, upper, work);
+	if (mount("overlay", e->dir, "overlay", 0, opts) != 0) {
+		print_message("SKIP: no overlay filesystem here (%s)\n", strerror(errno));
+		rm_watch_dir(work);
+		rm_watch_dir(upper);
+		rm_watch_dir(lower);
+		stop(e);
+		skip();
+	}
+	restart(e);
+	snprintf(clean, sizeof(clean), "%s/clean", e->dir);
+	snprintf(up_clean, sizeof(up_clean), "%s/clean", upper);
+	copy_exec(CS_PROC_TWIN, clean);
+	assert_int_equal(try_exec(clean, &status), 0);
+	assert_int_equal(try_exec(clean, &status), 0);
+	assert_int_equal(stat_now(&e->st.exec_checks), 2);
+	assert_int_equal(stat_now(&e->st.ignore_marks), 0);
+	/* Beside the overlay: no event reaches the watcher. */
+	fd = open(up_clean, O_WRONLY | O_APPEND);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "x", 1), 1);
+	assert_int_equal(close(fd), 0);
+	assert_int_equal(try_exec(clean, &status), EPERM);
+	assert_int_equal(stat_now(&e->st.exec_checks), 3);
+	halt(e);
+	assert_int_equal(umount2(e->dir, MNT_DETACH), 0);
+	rm_watch_dir(work);
+	rm_watch_dir(upper);
+	rm_watch_dir(lower);
+	stop(e);
+}
+
 /* The reload drops the ignore marks: a file clean under the old intel and
  * listed in the new one is denied at its next execution. */
 static int reload_now;
@@ -1001,6 +1086,8 @@ int main(void)
 	        cmocka_unit_test(test_ignore_reload),      cmocka_unit_test(test_ignore_cap),
 	        cmocka_unit_test(test_default_asks_every_exec),
         cmocka_unit_test(test_ignore_mark_kept_at_write),
+        cmocka_unit_test(test_ignore_mark_not_on_overlay),
+        cmocka_unit_test(test_ignore_mark_fs_types),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
