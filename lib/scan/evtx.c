@@ -35,6 +35,9 @@
 #define FILE_HDR   4096
 #define CHUNK_SIZE 65536
 #define CHUNK_HDR  512
+/* What is read of a chunk first when the input can skip: its header and
+ * the first records, all of a sparse chunk's records most of the time. */
+#define CHUNK_FIRST 4096
 #define REC_HDR    24
 #define REC_MIN    (REC_HDR + 4)
 #define REC_SIG    0x00002a2au
@@ -1516,6 +1519,76 @@ static size_t take(struct evtx *x, uint8_t *buf, size_t n)
 	return got;
 }
 
+/* Pass over n bytes of the input; how many were passed over. */
+static size_t pass(struct evtx *x, size_t n)
+{
+	ptrdiff_t r = x->io->skip(x->io->read_ud, n);
+
+	if (r < 0) {
+		const char *why = x->io->why ? x->io->why(x->io->read_ud) : NULL;
+
+		x->eof = 1;
+		x->read_failed = 1;
+		x->st->lost = 1;
+		diag(x, 0, x->st->bytes, "read-error",
+		     "cannot read further at byte %llu: %s; what came before was read",
+		     (unsigned long long)x->st->bytes, why ? why : "error");
+		return 0;
+	}
+	x->st->bytes += (size_t)r;
+	if ((size_t)r < n)
+		x->eof = 1;
+	return (size_t)r;
+}
+
+/* The bytes of an intact chunk that are read: its header and records up
+ * to the free-space offset, and 8 more to see whether a record follows
+ * (one written after the header was last updated). A chunk whose header
+ * is not intact is read whole: all of it is reported or searched. */
+static size_t chunk_need(const uint8_t *c)
+{
+	size_t free_off;
+
+	if (memcmp(c, "ElfChnk", 8) != 0)
+		return CHUNK_SIZE;
+	if ((uint32_t)crc32(crc32(0, c, 120), c + 128, CHUNK_HDR - 128) != u32(c + 124))
+		return CHUNK_SIZE;
+	free_off = u32(c + 48);
+	if (free_off < CHUNK_HDR || free_off + 8 >= CHUNK_SIZE)
+		return CHUNK_SIZE;
+	return free_off + 8;
+}
+
+/*
+ * Bring in the next chunk: x->clen bytes of it in x->c. With an input
+ * that can skip, the unused tail of an intact chunk is passed over
+ * instead of read, unless a record starts right after the free-space
+ * offset. Returns how many of the chunk's bytes the input held (read or
+ * passed over): less than CHUNK_SIZE at the end of the file.
+ */
+static size_t load_chunk(struct evtx *x)
+{
+	size_t need;
+
+	if (!x->io->skip) {
+		x->clen = take(x, x->c, CHUNK_SIZE);
+		return x->clen;
+	}
+	x->clen = take(x, x->c, CHUNK_FIRST);
+	if (x->clen < CHUNK_FIRST)
+		return x->clen;
+	need = chunk_need(x->c);
+	if (need > x->clen)
+		x->clen += take(x, x->c + x->clen, need - x->clen);
+	if (x->clen < need || need == CHUNK_SIZE)
+		return x->clen;
+	if (u32(x->c + need - 8) == REC_SIG) {
+		x->clen += take(x, x->c + x->clen, CHUNK_SIZE - x->clen);
+		return x->clen;
+	}
+	return x->clen + pass(x, CHUNK_SIZE - x->clen);
+}
+
 static void evtx_release(struct evtx *x)
 {
 	free(x->c);
@@ -1576,13 +1649,14 @@ int cs__evtx_read(const char *name, const void *pre, size_t npre, const struct c
 	}
 	x.coff = FILE_HDR;
 	for (;;) {
-		x.clen = take(&x, x.c, CHUNK_SIZE);
+		size_t whole = load_chunk(&x);
+
 		if (!x.clen)
 			break;
 		rc = do_chunk(&x);
 		if (rc)
 			break;
-		if (x.clen < CHUNK_SIZE)
+		if (whole < CHUNK_SIZE)
 			break;
 		x.coff += CHUNK_SIZE;
 	}
@@ -1607,6 +1681,16 @@ static ptrdiff_t mem_read(void *ud, void *buf, size_t n)
 	return (ptrdiff_t)k;
 }
 
+static ptrdiff_t mem_skip(void *ud, size_t n)
+{
+	struct memsrc *m = ud;
+	size_t k = m->n < n ? m->n : n;
+
+	m->p += k;
+	m->n -= k;
+	return (ptrdiff_t)k;
+}
+
 int cs__evtx_read_mem(const char *name, const void *data, size_t len, cs__evtx_event_fn on_event,
                       cs__evtx_diag_fn on_diag, void *ud, struct cs__evtx_stats *st)
 {
@@ -1615,6 +1699,7 @@ int cs__evtx_read_mem(const char *name, const void *data, size_t len, cs__evtx_e
 
 	memset(&io, 0, sizeof(io));
 	io.read = mem_read;
+	io.skip = mem_skip;
 	io.read_ud = &m;
 	io.on_event = on_event;
 	io.on_diag = on_diag;
