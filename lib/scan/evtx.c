@@ -27,6 +27,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
+#ifdef CS_HAVE_ISAL
+#include <isa-l/crc.h>
+#endif
 
 #include "core/core_int.h"
 #include "scan/evtx_int.h"
@@ -265,6 +268,17 @@ static int put_utf16(struct tbuf *b, const uint8_t *p, size_t n, int stop_nul)
 	}
 	b->len = (size_t)(o - b->d);
 	return 0;
+}
+
+/* CRC-32 (zlib's), continued from `crc`: ISA-L's when it is there, several
+ * times faster than zlib's on a chunk's records. */
+static uint32_t crc_of(uint32_t crc, const uint8_t *p, size_t n)
+{
+#ifdef CS_HAVE_ISAL
+	return crc32_gzip_refl(crc, p, n);
+#else
+	return (uint32_t)crc32(crc, p, (uInt)n);
+#endif
 }
 
 /* ---- names ---- */
@@ -1395,8 +1409,7 @@ static int do_chunk(struct evtx *x)
 		     (unsigned long long)co, x->clen, CHUNK_SIZE);
 		return damaged(x, 0, 0, x->clen);
 	}
-	crc = (uint32_t)crc32(0, c, 120);
-	crc = (uint32_t)crc32(crc, c + 128, CHUNK_HDR - 128);
+	crc = crc_of(crc_of(0, c, 120), c + 128, CHUNK_HDR - 128);
 	if (crc != u32(c + 124)) {
 		x->st->bad_chunks++;
 		x->st->lost = 1;
@@ -1414,7 +1427,7 @@ static int do_chunk(struct evtx *x)
 		return damaged(x, 0, 0, x->clen);
 	}
 	if (free_off <= x->clen) {
-		crc = (uint32_t)crc32(0, c + CHUNK_HDR, (uInt)(free_off - CHUNK_HDR));
+		crc = crc_of(0, c + CHUNK_HDR, free_off - CHUNK_HDR);
 		if (crc != u32(c + 52))
 			diag(x, 0, co, "evtx-checksum",
 			     "chunk at byte %llu: event records checksum mismatch (%08x, computed "
@@ -1551,7 +1564,7 @@ static size_t chunk_need(const uint8_t *c)
 
 	if (memcmp(c, "ElfChnk", 8) != 0)
 		return CHUNK_SIZE;
-	if ((uint32_t)crc32(crc32(0, c, 120), c + 128, CHUNK_HDR - 128) != u32(c + 124))
+	if (crc_of(crc_of(0, c, 120), c + 128, CHUNK_HDR - 128) != u32(c + 124))
 		return CHUNK_SIZE;
 	free_off = u32(c + 48);
 	if (free_off < CHUNK_HDR || free_off + 8 >= CHUNK_SIZE)

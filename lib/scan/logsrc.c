@@ -47,6 +47,7 @@ struct cs__logsrc {
 	size_t in_pos, in_len;
 	int in_eof;   /* the input has no more bytes */
 	uint64_t raw; /* bytes taken from the input */
+	uint64_t size; /* a plain file's size when last asked (seek_plain) */
 	enum codec codec;
 	int started; /* the decoder was set up */
 	int ended;   /* the decoded stream ended */
@@ -517,14 +518,20 @@ ptrdiff_t cs__logsrc_read(struct cs__logsrc *s, void *buf, size_t n)
 static size_t seek_plain(struct cs__logsrc *s, size_t n)
 {
 	struct stat sb;
-	uint64_t avail;
 	size_t k;
 
-	if (s->fd < 0 || s->in_eof || fstat(s->fd, &sb) != 0 || !S_ISREG(sb.st_mode) ||
-	    (uint64_t)sb.st_size <= s->raw)
+	if (s->fd < 0 || s->in_eof)
 		return 0;
-	avail = (uint64_t)sb.st_size - s->raw;
-	k = avail < n ? (size_t)avail : n;
+	/* The size is asked again only when the skip would pass the last one
+	 * seen (the file may have grown). */
+	if (s->size < s->raw + n) {
+		if (fstat(s->fd, &sb) != 0 || !S_ISREG(sb.st_mode))
+			return 0;
+		s->size = (uint64_t)sb.st_size;
+	}
+	if (s->size <= s->raw)
+		return 0;
+	k = s->size - s->raw < n ? (size_t)(s->size - s->raw) : n;
 	if (lseek(s->fd, (off_t)k, SEEK_CUR) < 0)
 		return 0;
 	s->raw += k;
