@@ -2450,6 +2450,26 @@ static int glob(const unsigned char *p, const unsigned char *sp, size_t pn, cons
 	return i == pn;
 }
 
+/*
+ * Does t[0, n) hold lit[0, len) (1 <= len <= n)? Event values are short
+ * (a command line, a path) and each is searched for a hundred literals: the
+ * first byte found with memchr and the rest compared costs a fraction of
+ * memmem's per-call set-up there. Long values go to memmem.
+ */
+static int holds(const unsigned char *t, size_t n, const unsigned char *lit, size_t len)
+{
+	const unsigned char *p = t, *last = t + (n - len);
+
+	if (n > 512)
+		return memmem(t, n, lit, len) != NULL;
+	while (p <= last && (p = memchr(p, lit[0], (size_t)(last - p) + 1)) != NULL) {
+		if (memcmp(p + 1, lit + 1, len - 1) == 0)
+			return 1;
+		p++;
+	}
+	return 0;
+}
+
 static int on_re(unsigned int id, unsigned long long from, unsigned long long to,
                  unsigned int flags, void *ctx)
 {
@@ -2542,7 +2562,7 @@ static int test_value(struct cs_sigma_scratch *s, const struct leaf *lf, size_t 
 	case OP_SUFFIX:
 		return n >= lf->len && memcmp(t + n - lf->len, lf->lit, lf->len) == 0;
 	case OP_CONTAINS:
-		return lf->len == 0 || (n >= lf->len && memmem(t, n, lf->lit, lf->len) != NULL);
+		return lf->len == 0 || (n >= lf->len && holds(t, n, lf->lit, lf->len));
 	case OP_GLOB:
 		return glob(lf->lit, lf->sp, lf->len, t, n);
 	default:

@@ -257,6 +257,53 @@ static void test_contains_starts_ends(void **state)
 	                 0);
 }
 
+/*
+ * `contains` searches short values with memchr on the literal's first
+ * byte and long ones (over 512 bytes) with memmem: hits and near misses
+ * at both ends, overlapping starts, the first byte repeated, and both
+ * sides of the length at which the search changes.
+ */
+static void test_contains_search(void **state)
+{
+	static const struct {
+		const char *lit, *value;
+		int want;
+	} c[] = {
+	        {"aab", "aaab", 1},          {"aab", "aaba", 1},         {"aab", "abab", 0},
+	        {"abc", "abc", 1},           {"abc", "ab", 0},           {"abc", "xxabc", 1},
+	        {"abc", "xxab", 0},          {"abc", "abcxx", 1},        {"abc", "bcxxab", 0},
+	        {"ee.x", "eeeeee.x", 1},     {"ee.x", "eeeeee.y", 0},    {"CMD.EXE", "c:\\cmd.exe", 1},
+	        {"cmd.exe", "c:\\cmd.ex", 0}, {"\\cmd.exe", "\\\\cmd.exe", 1},
+	};
+	char det[256], big[1200];
+	size_t i, n;
+	struct ev v;
+
+	(void)state;
+	for (i = 0; i < CS_ARRAY_SIZE(c); i++) {
+		snprintf(det, sizeof(det), "  sel:\n    CommandLine|contains: '%s'\n  condition: sel",
+		         c[i].lit);
+		ev_proc(&v, "CommandLine", c[i].value, NULL);
+		if (proc_rule_fires(det, &v) != c[i].want)
+			fail_msg("'%s' in '%s': want %d", c[i].lit, c[i].value, c[i].want);
+	}
+	for (n = 505; n <= 520; n++) {
+		memset(big, 'a', n);
+		memcpy(big + n - 7, "cmd.exe", 7);
+		big[n] = '\0';
+		ev_proc(&v, "CommandLine", big, NULL);
+		assert_int_equal(proc_rule_fires("  sel:\n    CommandLine|contains: 'cmd.exe'\n"
+		                                 "  condition: sel",
+		                                 &v),
+		                 1);
+		big[n - 1] = 'x';
+		assert_int_equal(proc_rule_fires("  sel:\n    CommandLine|contains: 'cmd.exe'\n"
+		                                 "  condition: sel",
+		                                 &v),
+		                 0);
+	}
+}
+
 static void test_all_and_lists(void **state)
 {
 	struct ev v;
@@ -1543,6 +1590,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_plain_and_case),
 	        cmocka_unit_test(test_contains_starts_ends),
+	        cmocka_unit_test(test_contains_search),
 	        cmocka_unit_test(test_all_and_lists),
 	        cmocka_unit_test(test_wildcards_escapes),
 	        cmocka_unit_test(test_re),
