@@ -304,6 +304,59 @@ static void test_contains_search(void **state)
 	}
 }
 
+/*
+ * With the prefilter, an event's candidates are its buckets' ungated
+ * rules and the gated rules all of whose clauses were met: a rule with
+ * two clauses runs only when both literals occur, and the hits of gated
+ * and ungated rules, in two buckets (process creation and every Sysmon
+ * event), come in rule order.
+ */
+static void test_candidates(void **state)
+{
+	static const char yaml[] =
+	        "title: a\nid: a0000000-0000-0000-0000-000000000001\n"
+	        "logsource:\n  product: windows\n  category: process_creation\n"
+	        "detection:\n  s1:\n    CommandLine|contains: 'alpha-lit'\n"
+	        "  s2:\n    ParentImage|contains: 'beta-lit'\n  condition: s1 and s2\n"
+	        "---\n"
+	        "title: b\nid: b0000000-0000-0000-0000-000000000002\n"
+	        "logsource:\n  product: windows\n  service: sysmon\n"
+	        "detection:\n  sel:\n    EventID: 1\n  condition: sel\n"
+	        "---\n"
+	        "title: c\nid: c0000000-0000-0000-0000-000000000003\n"
+	        "logsource:\n  product: windows\n  service: sysmon\n"
+	        "detection:\n  sel:\n    CommandLine|contains: 'alpha-lit'\n  condition: sel\n"
+	        "---\n"
+	        "title: d\nid: d0000000-0000-0000-0000-000000000004\n"
+	        "logsource:\n  product: windows\n  category: process_creation\n"
+	        "detection:\n  sel:\n    Image|endswith: '.exe'\n  condition: sel\n";
+	struct ev v;
+	struct rs r;
+	struct hits h;
+
+	(void)state;
+	rs_load(&r, yaml);
+	ev_proc(&v, "Image", "C:\\x.exe", "CommandLine", "x ALPHA-LIT", "ParentImage", "p", NULL);
+	assert_int_equal(fires(&r, &v, &h), 3);
+	assert_string_equal(h.ids[0], "b0000000-0000-0000-0000-000000000002");
+	assert_string_equal(h.ids[1], "c0000000-0000-0000-0000-000000000003");
+	assert_string_equal(h.ids[2], "d0000000-0000-0000-0000-000000000004");
+	ev_proc(&v, "Image", "C:\\x.exe", "CommandLine", "x alpha-lit", "ParentImage",
+	        "C:\\beta-lit.exe", NULL);
+	assert_int_equal(fires(&r, &v, &h), 4);
+	assert_string_equal(h.ids[0], "a0000000-0000-0000-0000-000000000001");
+	assert_string_equal(h.ids[1], "b0000000-0000-0000-0000-000000000002");
+	assert_string_equal(h.ids[2], "c0000000-0000-0000-0000-000000000003");
+	assert_string_equal(h.ids[3], "d0000000-0000-0000-0000-000000000004");
+	/* Both literals, in the wrong fields: woken, evaluated, not fired. */
+	ev_proc(&v, "Image", "C:\\beta-lit.exe", "CommandLine", "x", "ParentImage",
+	        "alpha-lit", NULL);
+	assert_int_equal(fires(&r, &v, &h), 2);
+	assert_string_equal(h.ids[0], "b0000000-0000-0000-0000-000000000002");
+	assert_string_equal(h.ids[1], "d0000000-0000-0000-0000-000000000004");
+	rs_free(&r);
+}
+
 static void test_all_and_lists(void **state)
 {
 	struct ev v;
@@ -1591,6 +1644,7 @@ int main(void)
 	        cmocka_unit_test(test_plain_and_case),
 	        cmocka_unit_test(test_contains_starts_ends),
 	        cmocka_unit_test(test_contains_search),
+	        cmocka_unit_test(test_candidates),
 	        cmocka_unit_test(test_all_and_lists),
 	        cmocka_unit_test(test_wildcards_escapes),
 	        cmocka_unit_test(test_re),
