@@ -245,8 +245,28 @@ static int put_utf16(struct tbuf *b, const uint8_t *p, size_t n, int stop_nul)
 		return -1;
 	o = b->d + b->len;
 	for (i = 0; i < n; i++) {
-		uint32_t u = u16(p + 2 * i);
+		uint32_t u;
 
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		/* Four units at a time while they are ASCII and none is NUL. */
+		while (i + 4 <= n) {
+			uint64_t w;
+
+			memcpy(&w, p + 2 * i, 8);
+			if ((w & 0xff80ff80ff80ff80ull) ||
+			    ((w - 0x0001000100010001ull) & ~w & 0x8000800080008000ull))
+				break;
+			o[0] = (char)w;
+			o[1] = (char)(w >> 16);
+			o[2] = (char)(w >> 32);
+			o[3] = (char)(w >> 48);
+			o += 4;
+			i += 4;
+		}
+		if (i >= n)
+			break;
+#endif
+		u = u16(p + 2 * i);
 		if (u < 0x80) {
 			if (!u) {
 				if (stop_nul)
