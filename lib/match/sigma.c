@@ -3044,6 +3044,8 @@ static int gather(struct cs_sigma_scratch *s, const struct bucket *const *b, siz
 			continue;
 		bi = (size_t)(b[i] - sg->buckets);
 		n = sg->ung_off[bi + 1] - sg->ung_off[bi];
+		if (!n)
+			continue;
 		if (cs__grow((void **)&s->cand, &s->capcand, s->ncand + n, sizeof(*s->cand)))
 			return CS_ERR_NOMEM;
 		memcpy(s->cand + s->ncand, sg->ung + sg->ung_off[bi], n * sizeof(*s->cand));
