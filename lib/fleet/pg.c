@@ -148,10 +148,13 @@ static void no_notice(void *arg, const char *message)
 /* A working connection: the one we have, or a new one. */
 static int connected(struct cs_fleet_pg *pg)
 {
+	const char *why;
 	PGresult *r;
 
 	if (pg->conn && PQstatus(pg->conn) == CONNECTION_OK)
 		return CS_OK;
+	if (cs__fleet_pq_load(&why) != CS_OK)
+		return setmsg(pg, "connect: %s", why);
 	PQfinish(pg->conn);
 	pg->conn = PQconnectdb(pg->conninfo);
 	if (!pg->conn)

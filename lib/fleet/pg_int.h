@@ -11,4 +11,8 @@
  * with CS_ERR_DB; the next call connects again. */
 void cs__fleet_pg_break_before_commit(struct cs_fleet_pg *pg, int on);
 
+/* Load libpq (pq_dl.c) if it is not yet: CS_OK, or CS_ERR_UNSUPPORTED
+ * with the reason in *why. */
+int cs__fleet_pq_load(const char **why);
+
 #endif /* CS_FLEET_PG_INT_H */

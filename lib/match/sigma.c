@@ -144,6 +144,17 @@ struct cs_sigma {
 	uint32_t *clause_rule; /* clause -> rule; a literal's `rules` are clauses */
 	size_t nclauses, capclauses;
 	hs_database_t *pre;
+	/* With the prefilter, the candidates of an event are the ungated
+	 * entries of its buckets (ung[ung_off[b], ung_off[b + 1]) for bucket b,
+	 * in rule order) and the gated rules whose clauses were all met, found
+	 * through their buckets (rb[rb_off[r], rb_off[r + 1]) for rule r): the
+	 * thousands of gated entries of a bucket are not walked per event. */
+	struct ent *ung;
+	size_t *ung_off;
+	struct rbent {
+		uint32_t bucket, map;
+	} * rb;
+	size_t *rb_off;
 	/* Regexes checked while the rules were read, compiled afterwards
 	 * (beside the prefilter, on two threads). */
 	struct pending_re {
@@ -1724,6 +1735,55 @@ out:
 
 static void count_reason(struct cs_sigma *sg, const char *reason);
 
+/* The per-bucket ungated entries and per-rule buckets (struct cs_sigma,
+ * `ung` and `rb`), once the rules are gated. */
+static int build_candidates(struct cs_sigma *sg)
+{
+	size_t b, k, r, nung = 0, nrb = 0, *at;
+
+	sg->ung_off = cs__calloc(sg->nbuckets + 1, sizeof(*sg->ung_off));
+	sg->rb_off = cs__calloc(sg->nrules + 1, sizeof(*sg->rb_off));
+	if (!sg->ung_off || !sg->rb_off)
+		return CS_ERR_NOMEM;
+	for (b = 0; b < sg->nbuckets; b++) {
+		for (k = 0; k < sg->buckets[b].n; k++) {
+			uint32_t ri = sg->buckets[b].v[k].rule;
+
+			if (sg->gated[ri]) {
+				sg->rb_off[ri + 1]++;
+				nrb++;
+			} else {
+				nung++;
+			}
+		}
+		sg->ung_off[b + 1] = nung;
+	}
+	for (r = 0; r < sg->nrules; r++)
+		sg->rb_off[r + 1] += sg->rb_off[r];
+	sg->ung = cs__malloc((nung ? nung : 1) * sizeof(*sg->ung));
+	sg->rb = cs__malloc((nrb ? nrb : 1) * sizeof(*sg->rb));
+	at = cs__malloc((sg->nrules + 1) * sizeof(*at));
+	if (!sg->ung || !sg->rb || !at) {
+		free(at);
+		return CS_ERR_NOMEM;
+	}
+	memcpy(at, sg->rb_off, (sg->nrules + 1) * sizeof(*at));
+	for (b = 0, nung = 0; b < sg->nbuckets; b++) {
+		for (k = 0; k < sg->buckets[b].n; k++) {
+			const struct ent *e = &sg->buckets[b].v[k];
+
+			if (!sg->gated[e->rule]) {
+				sg->ung[nung++] = *e;
+			} else {
+				sg->rb[at[e->rule]].bucket = (uint32_t)b;
+				sg->rb[at[e->rule]++].map = e->map;
+			}
+		}
+	}
+	free(at);
+	return CS_OK;
+}
+
 /* The cache key of the prefilter and the regexes: every literal and
  * regex with its flags, in order, and Hyperscan's version. */
 static int engines_key(const struct cs_sigma *sg, unsigned char *key)
@@ -2109,6 +2169,10 @@ void cs_sigma_free(struct cs_sigma *sg)
 	free(sg->gated);
 	free(sg->pres);
 	free(sg->clause_rule);
+	free(sg->ung);
+	free(sg->ung_off);
+	free(sg->rb);
+	free(sg->rb_off);
 	cs__map_release(&sg->litmap);
 	for (i = 0; i < sg->nbuckets; i++)
 		free(sg->buckets[i].v);
@@ -2245,6 +2309,8 @@ int cs_sigma_compile(const struct cs_intel *intel, cs_diag_fn diag, void *userda
 		rc = finish_maps(sg);
 	if (!rc)
 		rc = build_engines(sg, cs__intel_cache_dir(intel));
+	if (!rc && sg->pre)
+		rc = build_candidates(sg);
 	if (!rc && sg->nomem)
 		rc = CS_ERR_NOMEM;
 	if (rc) {
@@ -2352,6 +2418,8 @@ struct cs_sigma_scratch {
 	uint8_t *count;
 	uint32_t agen;
 	uint32_t *litgen; /* per literal: == agen when it occurs in the event */
+	uint32_t *ready;  /* gated rules all of whose clauses were met, in the order met */
+	size_t nready;
 	struct cs_buf cat;
 	int nomem;
 };
@@ -2372,7 +2440,9 @@ struct cs_sigma_scratch *cs_sigma_scratch_new(const struct cs_sigma *sg)
 	s->count = cs__calloc(sg->nrules + 1, 1);
 	s->cgen = cs__calloc(sg->nclauses + 1, sizeof(uint32_t));
 	s->litgen = cs__calloc(sg->nlits + 1, sizeof(uint32_t));
+	s->ready = cs__calloc(sg->nrules + 1, sizeof(uint32_t));
 	if (!s->ngen || !s->nidx || !s->active || !s->count || !s->cgen || !s->litgen ||
+	    !s->ready ||
 	    (sg->proto && hs_clone_scratch(sg->proto, &s->hs) != HS_SUCCESS)) {
 		cs_sigma_scratch_free(s);
 		return NULL;
@@ -2396,6 +2466,7 @@ void cs_sigma_scratch_free(struct cs_sigma_scratch *s)
 	free(s->count);
 	free(s->cgen);
 	free(s->litgen);
+	free(s->ready);
 	free(s->m);
 	free(s->cand);
 	free(s->out);
@@ -2448,6 +2519,26 @@ static int glob(const unsigned char *p, const unsigned char *sp, size_t pn, cons
 	while (i < pn && sp[i] == SP_STAR)
 		i++;
 	return i == pn;
+}
+
+/*
+ * Does t[0, n) hold lit[0, len) (1 <= len <= n)? Event values are short
+ * (a command line, a path) and each is searched for a hundred literals: the
+ * first byte found with memchr and the rest compared costs a fraction of
+ * memmem's per-call set-up there. Long values go to memmem.
+ */
+static int holds(const unsigned char *t, size_t n, const unsigned char *lit, size_t len)
+{
+	const unsigned char *p = t, *last = t + (n - len);
+
+	if (n > 512)
+		return memmem(t, n, lit, len) != NULL;
+	while (p <= last && (p = memchr(p, lit[0], (size_t)(last - p) + 1)) != NULL) {
+		if (memcmp(p + 1, lit + 1, len - 1) == 0)
+			return 1;
+		p++;
+	}
+	return 0;
 }
 
 static int on_re(unsigned int id, unsigned long long from, unsigned long long to,
@@ -2542,7 +2633,7 @@ static int test_value(struct cs_sigma_scratch *s, const struct leaf *lf, size_t 
 	case OP_SUFFIX:
 		return n >= lf->len && memcmp(t + n - lf->len, lf->lit, lf->len) == 0;
 	case OP_CONTAINS:
-		return lf->len == 0 || (n >= lf->len && memmem(t, n, lf->lit, lf->len) != NULL);
+		return lf->len == 0 || (n >= lf->len && holds(t, n, lf->lit, lf->len));
 	case OP_GLOB:
 		return glob(lf->lit, lf->sp, lf->len, t, n);
 	default:
@@ -2898,7 +2989,8 @@ static int on_lit(unsigned int id, unsigned long long from, unsigned long long t
 			s->active[r] = s->agen;
 			s->count[r] = 0;
 		}
-		s->count[r]++;
+		if (++s->count[r] == s->sg->gated[r])
+			s->ready[s->nready++] = r;
 	}
 	return 0;
 }
@@ -2916,6 +3008,7 @@ static int prefilter(struct cs_sigma_scratch *s, const struct cs_event *ev)
 		memset(s->litgen, 0, (s->sg->nlits + 1) * sizeof(uint32_t));
 		s->agen = 1;
 	}
+	s->nready = 0;
 	cs__buf_reset(&s->cat);
 	for (i = 0; i < ev->nfields; i++) {
 		if (ev->fields[i].is_null || !ev->fields[i].value_len)
@@ -2929,6 +3022,55 @@ static int prefilter(struct cs_sigma_scratch *s, const struct cs_event *ev)
 	if (s->cat.len > 0xffffffffu)
 		return CS_ERR_TOOBIG;
 	hs_scan(s->sg->pre, s->cat.data, (unsigned)s->cat.len, 0, s->hs, on_lit, s);
+	return CS_OK;
+}
+
+/*
+ * The candidates of an event whose prefilter ran (b[0, nk): its buckets,
+ * NULL for an empty one): the ungated entries of each bucket, then for
+ * each gated rule met, its entries in the event's buckets, bucket by
+ * bucket. Sorted stably by rule afterwards, a rule's first entry is the
+ * one of its first bucket, as when every entry is walked.
+ */
+static int gather(struct cs_sigma_scratch *s, const struct bucket *const *b, size_t nk)
+{
+	const struct cs_sigma *sg = s->sg;
+	size_t i, j, k;
+
+	for (i = 0; i < nk; i++) {
+		size_t bi, n;
+
+		if (!b[i])
+			continue;
+		bi = (size_t)(b[i] - sg->buckets);
+		n = sg->ung_off[bi + 1] - sg->ung_off[bi];
+		if (!n)
+			continue;
+		if (cs__grow((void **)&s->cand, &s->capcand, s->ncand + n, sizeof(*s->cand)))
+			return CS_ERR_NOMEM;
+		memcpy(s->cand + s->ncand, sg->ung + sg->ung_off[bi], n * sizeof(*s->cand));
+		s->ncand += n;
+	}
+	for (j = 0; j < s->nready; j++) {
+		uint32_t r = s->ready[j];
+
+		for (i = 0; i < nk; i++) {
+			uint32_t bi;
+
+			if (!b[i])
+				continue;
+			bi = (uint32_t)(b[i] - sg->buckets);
+			for (k = sg->rb_off[r]; k < sg->rb_off[r + 1]; k++) {
+				if (sg->rb[k].bucket != bi)
+					continue;
+				if (cs__grow((void **)&s->cand, &s->capcand, s->ncand + 1,
+				             sizeof(*s->cand)))
+					return CS_ERR_NOMEM;
+				s->cand[s->ncand].rule = r;
+				s->cand[s->ncand++].map = sg->rb[k].map;
+			}
+		}
+	}
 	return CS_OK;
 }
 
@@ -2955,9 +3097,16 @@ int cs_sigma_eval(const struct cs_sigma *sg, struct cs_sigma_scratch *s, const s
 		return 0;
 	if (sg->pre && prefilter(s, ev))
 		return CS_ERR_NOMEM;
+	s->ncand = 0;
+	if (sg->pre && sg->ung) {
+		if (gather(s, b, nk))
+			return CS_ERR_NOMEM;
+		if (s->ncand > 1 && (nonempty > 1 || s->nready))
+			qsort(s->cand, s->ncand, sizeof(*s->cand), ent_cmp);
+		goto run;
+	}
 	/* The candidates: each bucket is in rule order; a gated rule none of
 	 * whose literals occurs is left out here. */
-	s->ncand = 0;
 	for (i = 0; i < nk; i++) {
 		size_t k;
 
@@ -2974,10 +3123,11 @@ int cs_sigma_eval(const struct cs_sigma *sg, struct cs_sigma_scratch *s, const s
 			s->cand[s->ncand++] = b[i]->v[k];
 		}
 	}
-	if (!s->ncand)
-		return 0;
 	if (nonempty > 1)
 		qsort(s->cand, s->ncand, sizeof(*s->cand), ent_cmp);
+run:
+	if (!s->ncand)
+		return 0;
 	if (prepare(s, ev))
 		return CS_ERR_NOMEM;
 	s->nomem = 0;

@@ -3,7 +3,9 @@
  * files (.evtx, evtx.c; docs/log-hunt.md, "Windows .evtx files").
  *
  * The file is read front to back, one 64 KiB chunk at a time, so memory
- * does not grow with the file. Every complete event record becomes one
+ * does not grow with the file. Of an intact chunk only the header and the
+ * records up to its free-space offset are read when the input can skip:
+ * a sparse log is mostly free space. Every complete event record becomes one
  * struct cs_event (chainsweep/event.h) handed to a callback in file order.
  * Damage (a bad checksum, a record that does not parse, a chunk cut short)
  * is reported through a second callback with the byte offset, skipped and
@@ -34,6 +36,9 @@ struct cs__evtx_stats {
 /* Up to n bytes of the file: > 0 bytes, 0 at its end, -1 on an error
  * (the message, if any, from `why`). */
 typedef ptrdiff_t (*cs__evtx_read_fn)(void *ud, void *buf, size_t n);
+/* Pass over the next n bytes: how many were passed over (fewer at the
+ * end), -1 on an error. */
+typedef ptrdiff_t (*cs__evtx_skip_fn)(void *ud, size_t n);
 /* A non-zero return stops the reading; cs__evtx_read() returns it. */
 typedef int (*cs__evtx_event_fn)(void *ud, const struct cs_event *e);
 /* `record` is the EventRecordID when the problem is in one record, else 0;
@@ -51,6 +56,8 @@ typedef int (*cs__evtx_damaged_fn)(void *ud, uint64_t record, uint64_t offset, c
 
 struct cs__evtx_io {
 	cs__evtx_read_fn read;
+	cs__evtx_skip_fn skip; /* NULL: every byte is read; else the unused
+	                        * tail of an intact chunk is passed over */
 	void *read_ud;
 	const char *(*why)(void *read_ud); /* the read error's message, or NULL */
 	cs__evtx_event_fn on_event;

@@ -1677,6 +1677,16 @@ static ptrdiff_t evtx_src_read(void *ud, void *buf, size_t n)
 	return r;
 }
 
+static ptrdiff_t evtx_src_skip(void *ud, size_t n)
+{
+	struct evtx_hunt *h = ud;
+	ptrdiff_t r = cs__logsrc_skip(h->src, n);
+
+	if (r > 0)
+		h->ls->res->bytes += (uint64_t)r;
+	return r;
+}
+
 static const char *evtx_src_why(void *ud)
 {
 	struct evtx_hunt *h = ud;
@@ -1940,6 +1950,7 @@ static int scan_evtx(struct lscan *ls, struct log_file *f, struct cs__logsrc *sr
 	cs__buf_init(&h.text, 0);
 	memset(&io, 0, sizeof(io));
 	io.read = evtx_src_read;
+	io.skip = evtx_src_skip;
 	io.read_ud = &h;
 	io.why = evtx_src_why;
 	io.on_event = evtx_event;

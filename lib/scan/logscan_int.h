@@ -61,6 +61,11 @@ struct cs__logsrc *cs__logsrc_mem(const void *data, size_t len);
  * returned first; the error comes with the next call. */
 ptrdiff_t cs__logsrc_read(struct cs__logsrc *s, void *buf, size_t n);
 const char *cs__logsrc_error(const struct cs__logsrc *s);
+/* Pass over the next n decoded bytes: a plain file moves its offset, so
+ * nothing is copied; anything else is decoded and dropped. Returns how
+ * many were passed over (fewer at the end), or -1 on an error with
+ * nothing passed over (an error after some is reported by the next call). */
+ptrdiff_t cs__logsrc_skip(struct cs__logsrc *s, size_t n);
 /* The first n (at most 64) decoded bytes, before any read: they are
  * handed out again by the next reads. Returns how many there are (fewer
  * at the end or before an error, which the next read after them reports). */

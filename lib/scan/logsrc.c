@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -46,6 +47,7 @@ struct cs__logsrc {
 	size_t in_pos, in_len;
 	int in_eof;   /* the input has no more bytes */
 	uint64_t raw; /* bytes taken from the input */
+	uint64_t size; /* a plain file's size when last asked (seek_plain) */
 	enum codec codec;
 	int started; /* the decoder was set up */
 	int ended;   /* the decoded stream ended */
@@ -406,8 +408,11 @@ static size_t read_plain(struct cs__logsrc *s, unsigned char *out, size_t n)
 {
 	size_t k;
 
-	/* Large reads from a descriptor go straight to the caller. */
-	if (s->in_pos == s->in_len && s->fd >= 0 && !s->in_eof && n >= IN_SIZE) {
+	/* Once the buffer is spent, reads go straight from a descriptor to
+	 * the caller: the buffer is for sniffing the start. (An .evtx chunk is
+	 * read in parts around a skip; through the buffer it would be read
+	 * ahead and copied twice.) */
+	if (s->in_pos == s->in_len && s->fd >= 0 && !s->in_eof) {
 		for (;;) {
 			ssize_t r = read(s->fd, out, n);
 
@@ -506,6 +511,70 @@ ptrdiff_t cs__logsrc_read(struct cs__logsrc *s, void *buf, size_t n)
 	if (got)
 		return (ptrdiff_t)got;
 	return s->failed ? -1 : 0;
+}
+
+/* Pass over up to n bytes of a plain descriptor's input by moving its
+ * offset, no further than the file's current size; 0 when it cannot. */
+static size_t seek_plain(struct cs__logsrc *s, size_t n)
+{
+	struct stat sb;
+	size_t k;
+
+	if (s->fd < 0 || s->in_eof)
+		return 0;
+	/* The size is asked again only when the skip would pass the last one
+	 * seen (the file may have grown). */
+	if (s->size < s->raw + n) {
+		if (fstat(s->fd, &sb) != 0 || !S_ISREG(sb.st_mode))
+			return 0;
+		s->size = (uint64_t)sb.st_size;
+	}
+	if (s->size <= s->raw)
+		return 0;
+	k = s->size - s->raw < n ? (size_t)(s->size - s->raw) : n;
+	if (lseek(s->fd, (off_t)k, SEEK_CUR) < 0)
+		return 0;
+	s->raw += k;
+	if (s->test && s->test->after_read)
+		s->test->after_read(s->test->ud, s->fd, s->raw);
+	return k;
+}
+
+ptrdiff_t cs__logsrc_skip(struct cs__logsrc *s, size_t n)
+{
+	unsigned char junk[4096];
+	size_t done = 0, k;
+
+	if (s->peekpos < s->npeeked) {
+		k = s->npeeked - s->peekpos < n ? s->npeeked - s->peekpos : n;
+		s->peekpos += k;
+		done += k;
+	}
+	if (done < n && !s->started && start(s))
+		return -1;
+	if (done < n && s->codec == C_PLAIN && !s->failed) {
+		k = s->in_len - s->in_pos < n - done ? s->in_len - s->in_pos : n - done;
+		s->in_pos += k;
+		done += k;
+		if (done < n && s->fd < 0) {
+			k = s->memlen - s->mempos < n - done ? s->memlen - s->mempos : n - done;
+			s->mempos += k;
+			s->raw += k;
+			done += k;
+		} else if (done < n) {
+			done += seek_plain(s, n - done);
+		}
+	}
+	while (done < n) {
+		ptrdiff_t r = cs__logsrc_read(s, junk, n - done < sizeof(junk) ? n - done : sizeof(junk));
+
+		if (r < 0)
+			return done ? (ptrdiff_t)done : -1;
+		if (r == 0)
+			break;
+		done += (size_t)r;
+	}
+	return (ptrdiff_t)done;
 }
 
 size_t cs__logsrc_peek(struct cs__logsrc *s, void *buf, size_t n)

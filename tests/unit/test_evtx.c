@@ -1033,6 +1033,121 @@ static void test_growing(void **state)
 	free(f);
 }
 
+/* An input over a buffer that counts the bytes read (copied) apart from
+ * those passed over. */
+struct counted {
+	const uint8_t *p;
+	size_t n, read, skipped;
+};
+
+static ptrdiff_t counted_read(void *ud, void *buf, size_t n)
+{
+	struct counted *m = ud;
+	size_t k = m->n < n ? m->n : n;
+
+	memcpy(buf, m->p, k);
+	m->p += k;
+	m->n -= k;
+	m->read += k;
+	return (ptrdiff_t)k;
+}
+
+static ptrdiff_t counted_skip(void *ud, size_t n)
+{
+	struct counted *m = ud;
+	size_t k = m->n < n ? m->n : n;
+
+	m->p += k;
+	m->n -= k;
+	m->skipped += k;
+	return (ptrdiff_t)k;
+}
+
+static void read_counted(struct col *c, struct counted *m, const uint8_t *f, size_t len,
+                         int skip)
+{
+	struct cs__evtx_io io;
+
+	memset(c, 0, sizeof(*c));
+	memset(m, 0, sizeof(*m));
+	m->p = f;
+	m->n = len;
+	memset(&io, 0, sizeof(io));
+	io.read = counted_read;
+	io.skip = skip ? counted_skip : NULL;
+	io.read_ud = m;
+	io.on_event = col_event;
+	io.on_diag = col_diag;
+	io.ud = c;
+	assert_int_equal(cs__evtx_read("t.evtx", NULL, 0, &io, &c->st), CS_OK);
+}
+
+/*
+ * With an input that can skip, only the header and records of an intact
+ * chunk are read, the rest passed over; the events and diagnostics are
+ * those of a whole read. Near misses read whole: a chunk whose header
+ * checksum is wrong (its bytes are searched as damaged), and one with a
+ * record right after its free-space offset (written after the header was
+ * updated), which is read; and a file cut inside the unused tail of its
+ * last chunk reads the same.
+ */
+static void test_skip_free_space(void **state)
+{
+	size_t len, after2, i;
+	uint8_t *f = std_file(4, 2, &len);
+	struct eb_chunk *b = malloc(sizeof(*b));
+	struct col *c = malloc(sizeof(*c)), *w = malloc(sizeof(*w));
+	struct counted m;
+
+	(void)state;
+	read_counted(w, &m, f, len, 0);
+	assert_int_equal(m.read, len);
+	read_counted(c, &m, f, len, 1);
+	assert_int_equal(m.read + m.skipped, len);
+	assert_true(m.read < len / 4);
+	assert_int_equal(c->n, 8);
+	assert_int_equal(c->st.bytes, len);
+	assert_string_equal(c->ev, w->ev);
+	assert_string_equal(c->diags, "");
+
+	/* Chunk 2: a bad header checksum. Chunk 3: a record past free space. */
+	f[4096 + EB_CHUNK + 124] ^= 1;
+	eb_chunk_init(b);
+	std_record(b, 5, "WS01", "a.example");
+	after2 = b->n;
+	std_record(b, 6, "WS01", "b.example");
+	std_record(b, 7, "WS01", "c.example");
+	eb_chunk_finish(b, 4);
+	eb_put32(b->c + 48, (uint32_t)after2);
+	refix(b->c, 0);
+	memcpy(f + 4096 + 2 * EB_CHUNK, b->c, EB_CHUNK);
+	read_counted(w, &m, f, len, 0);
+	read_counted(c, &m, f, len, 1);
+	assert_true(m.read >= 2 * EB_CHUNK);
+	assert_true(m.read < len);
+	assert_string_equal(c->ev, w->ev);
+	assert_string_equal(c->diags, w->diags);
+	assert_non_null(strstr(c->diags, "header checksum mismatch"));
+	assert_non_null(strstr(c->ev, " QueryName=c.example\n"));
+	assert_int_equal(c->n, w->n);
+
+	/* Cut inside the last chunk's free space, and inside its records. */
+	for (i = 0; i < 2; i++) {
+		size_t cut = i ? len - EB_CHUNK + 700 : len - 100;
+
+		read_counted(w, &m, f, cut, 0);
+		read_counted(c, &m, f, cut, 1);
+		assert_int_equal(m.read + m.skipped, cut);
+		assert_string_equal(c->ev, w->ev);
+		assert_string_equal(c->diags, w->diags);
+		assert_int_equal(c->st.lost, w->st.lost);
+	}
+	free(b);
+	free(c);
+	free(w);
+	free(f);
+}
+
 /* ---- SigmaHQ's regression data against its JSON twins ---- */
 
 struct diff {
@@ -1321,6 +1436,7 @@ int main(void)
 	        cmocka_unit_test(test_past_free_space),
 	        cmocka_unit_test(test_beyond_chunk_count),
 	        cmocka_unit_test(test_growing),
+	        cmocka_unit_test(test_skip_free_space),
 	        cmocka_unit_test(test_regression_data),
 	};
 

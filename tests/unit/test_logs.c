@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -986,6 +987,68 @@ static void test_times(void **state)
 	assert_int_not_equal(cs__time_any("12345", 5, 2023, 0, &ms), 0);
 }
 
+/*
+ * cs__logsrc_skip on a plain file (the offset moves, the buffer first), on
+ * a pipe (read and dropped) and on memory: the next read continues at the
+ * right byte, a skip past the end is short, and every byte counts as taken
+ * from the input.
+ */
+static void test_logsrc_skip(void **state)
+{
+	enum { N = 200000 };
+	char path[] = "/tmp/cs-skip-XXXXXX";
+	unsigned char *data = malloc(N), got[16];
+	struct cs__logsrc *s;
+	int fd, k, pfd[2], eof;
+	size_t i;
+
+	(void)state;
+	assert_non_null(data);
+	for (i = 0; i < N; i++)
+		data[i] = (unsigned char)(i * 7 + i / 251);
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, N), N);
+	for (k = 0; k < 3; k++) {
+		if (k == 0) {
+			assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+			s = cs__logsrc_fd(fd, NULL);
+		} else if (k == 1) {
+			assert_int_equal(pipe(pfd), 0);
+			if (fork() == 0) {
+				close(pfd[0]);
+				_exit(write(pfd[1], data, N) == N ? 0 : 1);
+			}
+			close(pfd[1]);
+			s = cs__logsrc_fd(pfd[0], NULL);
+		} else {
+			s = cs__logsrc_mem(data, N);
+		}
+		assert_non_null(s);
+		assert_int_equal(cs__logsrc_peek(s, got, 8), 8);
+		assert_int_equal(cs__logsrc_skip(s, 3), 3);
+		assert_int_equal(cs__logsrc_read(s, got, 5), 5);
+		assert_memory_equal(got, data + 3, 5);
+		assert_int_equal(cs__logsrc_skip(s, 150000), 150000);
+		assert_int_equal(cs__logsrc_read(s, got, 16), 16);
+		assert_memory_equal(got, data + 150008, 16);
+		assert_int_equal(cs__logsrc_skip(s, 1000), 1000);
+		assert_int_equal(cs__logsrc_read(s, got, 4), 4);
+		assert_memory_equal(got, data + 151024, 4);
+		assert_int_equal(cs__logsrc_skip(s, N), N - 151028);
+		assert_int_equal(cs__logsrc_read(s, got, 4), 0);
+		assert_int_equal(cs__logsrc_raw(s, &eof), N);
+		cs__logsrc_free(s);
+		if (k == 1) {
+			close(pfd[0]);
+			wait(NULL);
+		}
+	}
+	close(fd);
+	unlink(path);
+	free(data);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1005,6 +1068,7 @@ int main(void)
 	        cmocka_unit_test(test_long_line_time),
 	        cmocka_unit_test(test_changed_while_read),
 	        cmocka_unit_test(test_stop),
+	        cmocka_unit_test(test_logsrc_skip),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -257,6 +257,106 @@ static void test_contains_starts_ends(void **state)
 	                 0);
 }
 
+/*
+ * `contains` searches short values with memchr on the literal's first
+ * byte and long ones (over 512 bytes) with memmem: hits and near misses
+ * at both ends, overlapping starts, the first byte repeated, and both
+ * sides of the length at which the search changes.
+ */
+static void test_contains_search(void **state)
+{
+	static const struct {
+		const char *lit, *value;
+		int want;
+	} c[] = {
+	        {"aab", "aaab", 1},          {"aab", "aaba", 1},         {"aab", "abab", 0},
+	        {"abc", "abc", 1},           {"abc", "ab", 0},           {"abc", "xxabc", 1},
+	        {"abc", "xxab", 0},          {"abc", "abcxx", 1},        {"abc", "bcxxab", 0},
+	        {"ee.x", "eeeeee.x", 1},     {"ee.x", "eeeeee.y", 0},    {"CMD.EXE", "c:\\cmd.exe", 1},
+	        {"cmd.exe", "c:\\cmd.ex", 0}, {"\\cmd.exe", "\\\\cmd.exe", 1},
+	};
+	char det[256], big[1200];
+	size_t i, n;
+	struct ev v;
+
+	(void)state;
+	for (i = 0; i < CS_ARRAY_SIZE(c); i++) {
+		snprintf(det, sizeof(det), "  sel:\n    CommandLine|contains: '%s'\n  condition: sel",
+		         c[i].lit);
+		ev_proc(&v, "CommandLine", c[i].value, NULL);
+		if (proc_rule_fires(det, &v) != c[i].want)
+			fail_msg("'%s' in '%s': want %d", c[i].lit, c[i].value, c[i].want);
+	}
+	for (n = 505; n <= 520; n++) {
+		memset(big, 'a', n);
+		memcpy(big + n - 7, "cmd.exe", 7);
+		big[n] = '\0';
+		ev_proc(&v, "CommandLine", big, NULL);
+		assert_int_equal(proc_rule_fires("  sel:\n    CommandLine|contains: 'cmd.exe'\n"
+		                                 "  condition: sel",
+		                                 &v),
+		                 1);
+		big[n - 1] = 'x';
+		assert_int_equal(proc_rule_fires("  sel:\n    CommandLine|contains: 'cmd.exe'\n"
+		                                 "  condition: sel",
+		                                 &v),
+		                 0);
+	}
+}
+
+/*
+ * With the prefilter, an event's candidates are its buckets' ungated
+ * rules and the gated rules all of whose clauses were met: a rule with
+ * two clauses runs only when both literals occur, and the hits of gated
+ * and ungated rules, in two buckets (process creation and every Sysmon
+ * event), come in rule order.
+ */
+static void test_candidates(void **state)
+{
+	static const char yaml[] =
+	        "title: a\nid: a0000000-0000-0000-0000-000000000001\n"
+	        "logsource:\n  product: windows\n  category: process_creation\n"
+	        "detection:\n  s1:\n    CommandLine|contains: 'alpha-lit'\n"
+	        "  s2:\n    ParentImage|contains: 'beta-lit'\n  condition: s1 and s2\n"
+	        "---\n"
+	        "title: b\nid: b0000000-0000-0000-0000-000000000002\n"
+	        "logsource:\n  product: windows\n  service: sysmon\n"
+	        "detection:\n  sel:\n    EventID: 1\n  condition: sel\n"
+	        "---\n"
+	        "title: c\nid: c0000000-0000-0000-0000-000000000003\n"
+	        "logsource:\n  product: windows\n  service: sysmon\n"
+	        "detection:\n  sel:\n    CommandLine|contains: 'alpha-lit'\n  condition: sel\n"
+	        "---\n"
+	        "title: d\nid: d0000000-0000-0000-0000-000000000004\n"
+	        "logsource:\n  product: windows\n  category: process_creation\n"
+	        "detection:\n  sel:\n    Image|endswith: '.exe'\n  condition: sel\n";
+	struct ev v;
+	struct rs r;
+	struct hits h;
+
+	(void)state;
+	rs_load(&r, yaml);
+	ev_proc(&v, "Image", "C:\\x.exe", "CommandLine", "x ALPHA-LIT", "ParentImage", "p", NULL);
+	assert_int_equal(fires(&r, &v, &h), 3);
+	assert_string_equal(h.ids[0], "b0000000-0000-0000-0000-000000000002");
+	assert_string_equal(h.ids[1], "c0000000-0000-0000-0000-000000000003");
+	assert_string_equal(h.ids[2], "d0000000-0000-0000-0000-000000000004");
+	ev_proc(&v, "Image", "C:\\x.exe", "CommandLine", "x alpha-lit", "ParentImage",
+	        "C:\\beta-lit.exe", NULL);
+	assert_int_equal(fires(&r, &v, &h), 4);
+	assert_string_equal(h.ids[0], "a0000000-0000-0000-0000-000000000001");
+	assert_string_equal(h.ids[1], "b0000000-0000-0000-0000-000000000002");
+	assert_string_equal(h.ids[2], "c0000000-0000-0000-0000-000000000003");
+	assert_string_equal(h.ids[3], "d0000000-0000-0000-0000-000000000004");
+	/* Both literals, in the wrong fields: woken, evaluated, not fired. */
+	ev_proc(&v, "Image", "C:\\beta-lit.exe", "CommandLine", "x", "ParentImage",
+	        "alpha-lit", NULL);
+	assert_int_equal(fires(&r, &v, &h), 2);
+	assert_string_equal(h.ids[0], "b0000000-0000-0000-0000-000000000002");
+	assert_string_equal(h.ids[1], "d0000000-0000-0000-0000-000000000004");
+	rs_free(&r);
+}
+
 static void test_all_and_lists(void **state)
 {
 	struct ev v;
@@ -1543,6 +1643,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_plain_and_case),
 	        cmocka_unit_test(test_contains_starts_ends),
+	        cmocka_unit_test(test_contains_search),
+	        cmocka_unit_test(test_candidates),
 	        cmocka_unit_test(test_all_and_lists),
 	        cmocka_unit_test(test_wildcards_escapes),
 	        cmocka_unit_test(test_re),
