@@ -786,42 +786,52 @@ static void bounds(const struct cs_tfilter *t, const unsigned char *s, size_t lo
 	*rj = j;
 }
 
+/* The number of 1 to 3 digits at p. */
+static inline unsigned num3(const unsigned char *p, unsigned len)
+{
+	unsigned v = p[0] - '0';
+
+	if (len > 1)
+		v = v * 10 + (p[1] - '0');
+	if (len > 2)
+		v = v * 10 + (p[2] - '0');
+	return v;
+}
+
 /*
- * A run of only digits and dots, bits `range` of block k at s[b]: could it
- * be anything but a number? Without a key whose last label is a number,
- * only a dotted quad can match, and run_maybe would say no unless it has
- * three dots (a trailing one aside; leading ones only add to the count
- * here) and its /16 is under some IPv4 key (the first two numbers, read
- * as quad() reads them: when they are not, quad() fails too).
+ * A run of only digits and dots, bits `range` (ending before bit e) of
+ * block k at s[b]: could it be anything but a number? Without a key whose
+ * last label is a number, only a dotted quad can match, and run_maybe
+ * would say no unless it has three dots (a trailing one aside; leading
+ * ones only add to the count here) and its /16 is under some IPv4 key.
+ * The first two numbers are read from the dots' places: when they are
+ * not two numbers of 1 to 3 digits up to 255, quad() fails too.
  */
 static int number_maybe(const struct cs_tfilter *t, const unsigned char *s, size_t b,
                         const struct blk *k, uint64_t range, unsigned e)
 {
-	size_t i, end = b + e;
-	unsigned v[2] = {0, 0}, part = 0, digits = 0;
+	uint64_t d = k->dot & range & ~(1ULL << (e - 1)), d3 = d;
+	unsigned a0, d0, d1, v0, v1;
 
 	if (t->tld_digits)
 		return 1;
-	if (!t->nv4lens || __builtin_popcountll(k->dot & range & ~(1ULL << (e - 1))) < 3)
+	d3 &= d3 - 1;
+	d3 &= d3 - 1;
+	if (!t->nv4lens || !d3) /* fewer than three dots */
 		return 0;
-	for (i = b + (unsigned)__builtin_ctzll(range); i < end && s[i] == '.'; i++)
-		;
-	for (; i < end && part < 2; i++) {
-		if (s[i] == '.') {
-			if (!digits)
-				return 0;
-			part++;
-			digits = 0;
-			continue;
-		}
-		v[part] = v[part] * 10 + (s[i] - '0');
-		if (++digits > 3)
-			return 0;
-	}
-	if (part < 2 || v[0] > 255 || v[1] > 255)
+	a0 = (unsigned)__builtin_ctzll(range);
+	d0 = (unsigned)__builtin_ctzll(d);
+	if (d0 == a0)
+		return 1; /* leading dots: run_maybe reads past them */
+	d1 = (unsigned)__builtin_ctzll(d & (d - 1));
+	if (d0 - a0 > 3 || d1 - d0 - 1 - 1 > 2)
 		return 0;
-	i = v[0] << 8 | v[1];
-	return (int)((t->v4b16[i >> 6] >> (i & 63)) & 1);
+	v0 = num3(s + b + a0, d0 - a0);
+	v1 = num3(s + b + d0 + 1, d1 - d0 - 1);
+	if (v0 > 255 || v1 > 255)
+		return 0;
+	v0 = v0 << 8 | v1;
+	return (int)((t->v4b16[v0 >> 6] >> (v0 & 63)) & 1);
 }
 
 /*

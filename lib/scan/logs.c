@@ -136,6 +136,8 @@ struct job {
 	struct linfo *tail_li; /* the facts of the last line, when it goes on */
 	int ev_rc;             /* what on_event returned, when not 0 */
 	uint64_t tail_line;
+	uint64_t newlines; /* in the chunk's own bytes, when counted is set */
+	int counted;       /* scan_lines went to the end */
 	struct evbatch *eb; /* a batch of .evtx events for on_event, or NULL */
 	struct job *next_q; /* the workers' queue */
 	struct job *next_f; /* the reader's in-order list */
@@ -1089,6 +1091,8 @@ static void scan_lines(struct lscan *ls, struct job *j)
 		p = nl + 1;
 		line++;
 	}
+	j->newlines = line - j->line0;
+	j->counted = 1;
 }
 
 /* ---- the worker pool ---- */
@@ -1299,12 +1303,13 @@ static int submit(struct pipe *p, char *data, size_t pre, size_t len, size_t pos
 	if (len && own[len - 1] != '\n')
 		p->line_len = nl ? (uint64_t)(own + len - nl - 1) : j->cont_len + len;
 	p->cont = len && own[len - 1] != '\n';
-	p->line += count_lines(own, len);
 	p->off += len;
 	if (inline_scan) {
 		scan_job(ls, j);
 		j->done = 1;
 	}
+	/* A chunk searched here to its end has counted its lines. */
+	p->line += j->counted ? j->newlines : count_lines(own, len);
 	pthread_mutex_lock(&ls->mu);
 	if (p->tail)
 		p->tail->next_f = j;
