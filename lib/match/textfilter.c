@@ -626,6 +626,7 @@ struct blk {
 	uint64_t dig;   /* '0'-'9' */
 	uint64_t colon; /* ':', when wanted */
 	uint64_t hex16; /* the first byte of each 16-byte quarter that is all hex, when wanted */
+	uint64_t nul;   /* NUL bytes of the text */
 };
 
 static uint64_t quarters(uint64_t hex)
@@ -642,7 +643,7 @@ static uint64_t quarters(uint64_t hex)
 static void blk_scalar(const struct cs_tfilter *t, const unsigned char *s, size_t m,
                        unsigned want, struct blk *k)
 {
-	uint64_t nn = m < 64 ? ~0ULL << m : 0, dot = 0, dig = 0, colon = 0, hex = 0;
+	uint64_t nn = m < 64 ? ~0ULL << m : 0, dot = 0, dig = 0, colon = 0, hex = 0, nul = 0;
 	size_t i;
 
 	for (i = 0; i < m; i++) {
@@ -654,12 +655,14 @@ static void blk_scalar(const struct cs_tfilter *t, const unsigned char *s, size_
 		dig |= c & C_DIGIT ? bit : 0;
 		colon |= s[i] == ':' ? bit : 0;
 		hex |= c & C_HEX ? bit : 0;
+		nul |= s[i] ? 0 : bit;
 	}
 	k->nn = nn;
 	k->dot = dot;
 	k->dig = dig;
 	k->colon = want & WANT_COLON ? colon : 0;
 	k->hex16 = want & WANT_HEX ? quarters(hex) : 0;
+	k->nul = nul;
 }
 
 #if TF_X86
@@ -683,7 +686,7 @@ __attribute__((target("avx2"))) static inline uint32_t nonname32(const unsigned 
 __attribute__((target("avx2"))) static inline void half_avx2(const unsigned char *p,
                                                              uint32_t *nn, uint32_t *dot,
                                                              uint32_t *dig, uint32_t *colon,
-                                                             uint32_t *hex)
+                                                             uint32_t *hex, uint32_t *nul)
 {
 	const __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)p);
 	const __m256i d = _mm256_sub_epi8(v, _mm256_set1_epi8('0'));
@@ -702,6 +705,7 @@ __attribute__((target("avx2"))) static inline void half_avx2(const unsigned char
 	*dig = (uint32_t)_mm256_movemask_epi8(isd);
 	*colon = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(':')));
 	*hex = (uint32_t)_mm256_movemask_epi8(_mm256_or_si256(isd, isx));
+	*nul = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_setzero_si256()));
 }
 
 /* The same masks as blk_scalar, two loads of 32 bytes; m < 64 bytes (the
@@ -710,20 +714,21 @@ __attribute__((target("avx2"))) static void blk_avx2(const unsigned char *s, siz
                                                      unsigned want, struct blk *k)
 {
 	unsigned char tail[64];
-	uint32_t nn[2], dot[2], dig[2], colon[2], hex[2];
+	uint32_t nn[2], dot[2], dig[2], colon[2], hex[2], nul[2];
 
 	if (m < 64) {
 		memset(tail, 0, sizeof(tail));
 		memcpy(tail, s, m);
 		s = tail;
 	}
-	half_avx2(s, &nn[0], &dot[0], &dig[0], &colon[0], &hex[0]);
-	half_avx2(s + 32, &nn[1], &dot[1], &dig[1], &colon[1], &hex[1]);
+	half_avx2(s, &nn[0], &dot[0], &dig[0], &colon[0], &hex[0], &nul[0]);
+	half_avx2(s + 32, &nn[1], &dot[1], &dig[1], &colon[1], &hex[1], &nul[1]);
 	k->nn = (uint64_t)nn[1] << 32 | nn[0];
 	k->dot = (uint64_t)dot[1] << 32 | dot[0];
 	k->dig = (uint64_t)dig[1] << 32 | dig[0];
 	k->colon = want & WANT_COLON ? (uint64_t)colon[1] << 32 | colon[0] : 0;
 	k->hex16 = want & WANT_HEX ? quarters((uint64_t)hex[1] << 32 | hex[0]) : 0;
+	k->nul = ((uint64_t)nul[1] << 32 | nul[0]) & (m < 64 ? (1ULL << m) - 1 : ~0ULL);
 }
 
 __attribute__((target("avx2"))) static void bounds_avx2(const struct cs_tfilter *t,
@@ -845,8 +850,9 @@ static int number_maybe(const struct cs_tfilter *t, const unsigned char *s, size
  * one made of digits and dots is left at once unless it can be a dotted
  * quad under an address key (number_maybe), the rest go to run_maybe with
  * the block's masks. ':' bytes are looked at in order among them, as
- * URLs and IPv6 candidates. A run of 64 name characters or more is bound
- * and looked at alone.
+ * URLs and IPv6 candidates, and a NUL byte is a candidate itself (the log
+ * hunt reports the line that holds one). A run of 64 name characters or
+ * more is bound and looked at alone.
  */
 size_t cs__tfilter_next(const struct cs_tfilter *t, const char *text, size_t from, size_t n)
 {
@@ -878,7 +884,7 @@ size_t cs__tfilter_next(const struct cs_tfilter *t, const char *text, size_t fro
 		}
 		lim = 64 - (unsigned)__builtin_clzll(k.nn);
 		next = b + lim;
-		ev = (k.dot | k.colon | k.hex16) & (lim < 64 ? (1ULL << lim) - 1 : ~0ULL);
+		ev = (k.dot | k.colon | k.hex16 | k.nul) & (lim < 64 ? (1ULL << lim) - 1 : ~0ULL);
 		rm.ok = 1;
 		rm.base = b;
 		rm.dot = k.dot;
@@ -887,6 +893,8 @@ size_t cs__tfilter_next(const struct cs_tfilter *t, const char *text, size_t fro
 			unsigned p = (unsigned)__builtin_ctzll(ev), e, st;
 			uint64_t below, range;
 
+			if ((k.nul >> p) & 1)
+				return b + p;
 			if ((k.colon >> p) & 1) {
 				size_t at = b + p, after;
 

@@ -913,8 +913,9 @@ static size_t skip_quiet(const struct lscan *ls, const struct job *j, const char
  * in the next, or is longer than the cap, is searched in pieces. A whole
  * line in which the text pre-filter finds no candidate is counted and
  * left alone (line_quiet): no time, host or JSON parsing for it. XML keeps
- * the full path (its event state runs across lines), and so does a chunk
- * holding a NUL byte (each such line is reported). */
+ * the full path (its event state runs across lines). A line holding a NUL
+ * byte is always a candidate of the pre-filter, so it is searched and
+ * reported as binary. */
 /* ---- .evtx events evaluated on the workers ---- */
 
 /*
@@ -1049,8 +1050,7 @@ static void scan_lines(struct lscan *ls, struct job *j)
 	 * candidates or not; text, syslog, web and squid lines are no events. */
 	int events = ls->o.on_event &&
 	             (j->f->fmt == F_JSON || j->f->fmt == F_ZEEK || j->f->fmt == F_CSV);
-	int fast = !ls->ref && !events && ls->m->tf && j->f->fmt != F_XML &&
-	           !memchr(own, '\0', j->len);
+	int fast = !ls->ref && !events && ls->m->tf && j->f->fmt != F_XML;
 
 	while (p < own_end) {
 		const char *nl, *le;

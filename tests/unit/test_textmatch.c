@@ -486,6 +486,28 @@ static void test_log_edges(void **state)
 	static const char nul[] = "a\nb evil-domain.com\n\0x 127.0.0.66\nc\n";
 
 	assert_int_equal(log_both_n("nul.log", nul, sizeof(nul) - 1, NULL), 2);
+	/* NUL bytes in quiet lines, at every place around a block's edges,
+	 * among quiet lines and next to a hit: each such line is reported. */
+	{
+		char t[8192];
+		size_t n = 0, k, q;
+
+		for (k = 0; k < 70; k++) {
+			n += (size_t)snprintf(t + n, sizeof(t) - n,
+			                      "1680084000.%06zu\tC%zu\t10.1.2.3\t53\tx.example.org\n",
+			                      k, k);
+			if (k % 7 == 3) {
+				q = n - 20 - k % 30;
+				t[q] = '\0';
+			}
+		}
+		n += (size_t)snprintf(t + n, sizeof(t) - n, "%s", "ok cdn.evil-domain.com\n");
+		t[n++] = '\0';
+		t[n++] = '\n';
+		assert_int_equal(log_both_n("nul2.log", t, n, NULL), 1);
+		assert_int_equal(log_both_n("nul2.log", t, n, "zeek"), 1);
+		assert_int_equal(log_both_n("nul2.log", t, n, "json"), 1);
+	}
 	for (i = 0; i + 1 < sizeof(big); i++)
 		big[i] = (char)(i % 97 == 96 ? '\n' : i % 13 == 12 ? ' ' : 'a' + (char)(i % 26));
 	big[sizeof(big) - 1] = '\0';
