@@ -204,6 +204,10 @@ static void test_texts(void **state)
 	both_s("root@10.9.8.7");
 	assert_int_equal(both_s("ping localhost."), 1);
 	assert_int_equal(both_s("host 9.1.2.3.example"), 1);
+	/* More labels than the filter hashes at once (NAME_BATCH). */
+	assert_int_equal(both_s("q a.b.c.d.e.f.g.h.i.j.k.l.m.evil-domain.com x"), 1);
+	assert_int_equal(both_s("q evil-domain.com.b.c.d.e.f.g.h.i.j.k.l.m x"), 0);
+	assert_int_equal(both_s("q x1.test.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q.x1.test"), 1);
 	/* Near misses. */
 	assert_int_equal(both_s("xevil-domain.com evil-domain.com.example notevil-domain.co"), 0);
 	assert_int_equal(both_s("b.evil.co.uk evil.co.uk"), 0);
