@@ -114,10 +114,9 @@ static inline uint32_t fp_of(uint64_t f)
 	return (uint32_t)(f >> 32) | 1u;
 }
 
-/* Whether the key of mixed hash f may be in the tables. */
-static int probe_mixed(const struct cs_tfilter *t, uint64_t f)
+static int probe(const struct cs_tfilter *t, uint64_t h, unsigned tag)
 {
-	uint64_t bits = bloom_bits(f);
+	uint64_t f = fmix(h, tag), bits = bloom_bits(f);
 	uint32_t want;
 	size_t i;
 
@@ -130,11 +129,6 @@ static int probe_mixed(const struct cs_tfilter *t, uint64_t f)
 		if (!t->fp[i])
 			return 0;
 	}
-}
-
-static int probe(const struct cs_tfilter *t, uint64_t h, unsigned tag)
-{
-	return probe_mixed(t, fmix(h, tag));
 }
 
 static void insert(struct cs_tfilter *t, uint64_t h, unsigned tag)
@@ -463,17 +457,11 @@ int cs__tfilter_build(const struct cs_intel *in, struct cs_tfilter **out)
 
 /* ---- the tokens ---- */
 
-#define NAME_BATCH 8
-
-/* Could the name s[a, b) (trimmed as the reference trims it) match? Its
- * suffixes are hashed first, up to NAME_BATCH of them, and their Bloom
- * words fetched together: with many keys the filter outgrows the cache,
- * and the misses then overlap instead of following one another. */
+/* Could the name s[a, b) (trimmed as the reference trims it) match? */
 static int name_maybe(const struct cs_tfilter *t, const unsigned char *s, size_t a, size_t b)
 {
-	uint64_t h = 0, f[NAME_BATCH];
+	uint64_t h = 0;
 	size_t k;
-	unsigned nf, i;
 
 	while (b > a && s[b - 1] == '.')
 		b--;
@@ -486,16 +474,11 @@ static int name_maybe(const struct cs_tfilter *t, const unsigned char *s, size_t
 	if (t->single_label && probe(t, h, TAG_NAME))
 		return 1;
 	while (k > a) {
-		for (nf = 0; k > a && nf < NAME_BATCH; nf++) {
-			h = step(h, '.');
-			for (k--; k > a && s[k - 1] != '.'; k--)
-				h = step(h, s[k - 1]);
-			f[nf] = fmix(h, TAG_NAME);
-			__builtin_prefetch(&t->bloom[f[nf] & t->bloom_mask]);
-		}
-		for (i = 0; i < nf; i++)
-			if (probe_mixed(t, f[i]))
-				return 1;
+		h = step(h, '.');
+		for (k--; k > a && s[k - 1] != '.'; k--)
+			h = step(h, s[k - 1]);
+		if (probe(t, h, TAG_NAME))
+			return 1;
 	}
 	return 0;
 }
