@@ -13,10 +13,13 @@
  * found from a byte the filter looks for: a '.' (names, dotted quads and
  * e-mail domains all hold one), a ':' (an IPv6 address, or "://" after a
  * URL's scheme) and, when the intel holds digests, 16 hex digits in a row
- * (a digest of 32 or more holds such a block at any 16-byte grid). An
- * AVX2 loop, chosen at run time, finds those bytes 32 at a time; a scalar
- * loop does the same elsewhere. Around such a byte, the token is taken
- * as the reference takes it, and checked:
+ * (a digest of 32 or more holds such a block at any 16-byte grid). The
+ * text is read in blocks of 64 bytes turned into bit masks, by AVX2 when
+ * the CPU has it (chosen at run time) or by a scalar loop that builds the
+ * same masks; the runs of name characters and what they hold come from
+ * the masks (cs__tfilter_next). A run of digits and dots that cannot be a
+ * dotted quad under an address key is left there. Around every other such
+ * byte, the token is taken as the reference takes it, and checked:
  *
  *  - a name: its last label against a small bitmap of the intel's last
  *    labels (8 KiB, cache-resident; it turns away numbers and most other
