@@ -685,30 +685,44 @@ __attribute__((target("avx2"))) static inline uint32_t nonname32(const unsigned 
 	return ~(uint32_t)_mm256_movemask_epi8(ok);
 }
 
-/* The masks of 32 bytes; *hex: a bit per hex digit. */
+/*
+ * The masks of 32 bytes; *hex: a bit per hex digit. Each byte's classes
+ * come from two table lookups, by its high and by its low nibble, ANDed:
+ * 0x80 a digit (so that movemask gives the digits as they are), 0x01 a
+ * letter of 0x41-0x4f or 0x61-0x6f, 0x02 one of 0x50-0x5a or 0x70-0x7a,
+ * 0x04 a hex letter, 0x08 '-' or '.', 0x10 '_'. Bytes of 0x80 and above
+ * are in no class (the low lookup gives 0 for them, the high one too).
+ */
+#define NIB_DIGIT 0x80
+#define NIB_NAME  0x9b
+#define NIB_HEX   0x84
 __attribute__((target("avx2"))) static inline void half_avx2(const unsigned char *p,
                                                              uint32_t *nn, uint32_t *dot,
                                                              uint32_t *dig, uint32_t *colon,
                                                              uint32_t *hex, uint32_t *nul)
 {
+	const __m256i hi_t = _mm256_setr_epi8(0, 0, 0x08, (char)0x80, 0x05, 0x12, 0x05, 0x02, 0, 0,
+	                                      0, 0, 0, 0, 0, 0, 0, 0, 0x08, (char)0x80, 0x05,
+	                                      0x12, 0x05, 0x02, 0, 0, 0, 0, 0, 0, 0, 0);
+	const __m256i lo_t = _mm256_setr_epi8(
+	        (char)0x82, (char)0x87, (char)0x87, (char)0x87, (char)0x87, (char)0x87,
+	        (char)0x87, (char)0x83, (char)0x83, (char)0x83, 0x03, 0x01, 0x01, 0x09, 0x09, 0x11,
+	        (char)0x82, (char)0x87, (char)0x87, (char)0x87, (char)0x87, (char)0x87,
+	        (char)0x87, (char)0x83, (char)0x83, (char)0x83, 0x03, 0x01, 0x01, 0x09, 0x09, 0x11);
 	const __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)p);
-	const __m256i d = _mm256_sub_epi8(v, _mm256_set1_epi8('0'));
-	const __m256i l = _mm256_sub_epi8(_mm256_or_si256(v, _mm256_set1_epi8(0x20)),
-	                                  _mm256_set1_epi8('a'));
-	const __m256i isd = _mm256_cmpeq_epi8(_mm256_min_epu8(d, _mm256_set1_epi8(9)), d);
-	const __m256i isl = _mm256_cmpeq_epi8(_mm256_min_epu8(l, _mm256_set1_epi8(25)), l);
-	const __m256i isx = _mm256_cmpeq_epi8(_mm256_min_epu8(l, _mm256_set1_epi8(5)), l);
-	const __m256i isdot = _mm256_cmpeq_epi8(v, _mm256_set1_epi8('.'));
-	__m256i ok = _mm256_or_si256(_mm256_or_si256(isd, isl), isdot);
+	const __m256i zero = _mm256_setzero_si256();
+	const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), _mm256_set1_epi8(0x0f));
+	const __m256i cls = _mm256_and_si256(_mm256_shuffle_epi8(hi_t, hi),
+	                                     _mm256_shuffle_epi8(lo_t, v));
 
-	ok = _mm256_or_si256(ok, _mm256_cmpeq_epi8(v, _mm256_set1_epi8('-')));
-	ok = _mm256_or_si256(ok, _mm256_cmpeq_epi8(v, _mm256_set1_epi8('_')));
-	*nn = ~(uint32_t)_mm256_movemask_epi8(ok);
-	*dot = (uint32_t)_mm256_movemask_epi8(isdot);
-	*dig = (uint32_t)_mm256_movemask_epi8(isd);
+	*nn = (uint32_t)_mm256_movemask_epi8(
+	        _mm256_cmpeq_epi8(_mm256_and_si256(cls, _mm256_set1_epi8((char)NIB_NAME)), zero));
+	*dig = (uint32_t)_mm256_movemask_epi8(cls);
+	*dot = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('.')));
 	*colon = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(':')));
-	*hex = (uint32_t)_mm256_movemask_epi8(_mm256_or_si256(isd, isx));
-	*nul = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_setzero_si256()));
+	*hex = ~(uint32_t)_mm256_movemask_epi8(
+	        _mm256_cmpeq_epi8(_mm256_and_si256(cls, _mm256_set1_epi8((char)NIB_HEX)), zero));
+	*nul = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, zero));
 }
 
 /* The same masks as blk_scalar, two loads of 32 bytes; m < 64 bytes (the

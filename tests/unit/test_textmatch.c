@@ -462,6 +462,20 @@ static void test_blocks(void **state)
 			}
 		}
 	}
+	/* Every byte value in place of each '#', between and inside tokens:
+	 * the two paths of each filter classify every byte alike. */
+	for (t = 0; t < 256; t++) {
+		static const char tpl[] = "q#cdn.evil#-domain.com#127.0.0#.66#x1.test #0123456789abcd"
+		                          "ef#0123456789abcdef 10.20.1#.7#:2001:db8::bad#https:#//"
+		                          "github.com/IconStorages/images#";
+		size_t k, n = sizeof(tpl) - 1;
+
+		memcpy(text, tpl, n);
+		for (k = 0; k < n; k++)
+			if (text[k] == '#')
+				text[k] = (char)t;
+		both_whole(text, n);
+	}
 	/* A long run crossing blocks, and one that fills a block. */
 	memset(text, '7', 200);
 	memcpy(text + 190, ".127.0.0.66 ", 12);
