@@ -4,12 +4,17 @@
  * the text with those cut bits (from and to taken from the next bytes),
  * 4-12 the log hunt with a reader forced (or sniffed) on both paths.
  * Any difference in the hits, their order, offsets, counts or
- * diagnostics aborts.
+ * diagnostics aborts. Each of the three intel sets of the unit test is
+ * compiled twice, with the pre-filter on its AVX2 path (where the CPU has
+ * one) and on its scalar path: the texts go through all six matchers, a
+ * log through one chosen by the third byte, and the two paths of each
+ * filter must give the same offset from every line's start.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "chainsweep/logs.h"
@@ -17,22 +22,62 @@
 #include "scan/logscan_int.h"
 #include "../tests/unit/textmatch_intel.h"
 
-static struct cs_intel *in;
-static struct cs_matcher *m;
+#define NSETS 3
+#define NM    (2 * NSETS)
+static struct cs_intel *in[NSETS];
+static struct cs_matcher *ms[NM];
+
+static struct cs_matcher *matcher_on(struct cs_intel *i, int scalar)
+{
+	struct cs_matcher *m;
+
+	if (scalar)
+		setenv("CS_NO_AVX2", "1", 1);
+	else
+		unsetenv("CS_NO_AVX2");
+	if (cs_matcher_new(i, NULL, NULL, &m) != CS_OK)
+		__builtin_trap();
+	cs__match_text_prepare(m);
+	unsetenv("CS_NO_AVX2");
+	if (!m->tf)
+		__builtin_trap();
+	return m;
+}
 
 static void setup(void)
 {
+	static const char *const csv[NSETS] = {tm_intel_csv, tm_intel_plain_csv,
+	                                       tm_intel_names_csv};
 	struct cs_import_stats st;
+	size_t i;
 
-	in = cs_intel_new();
-	cs_intel_set_format(in, "csv");
-	cs_intel_import_mem(in, "intel.csv", tm_intel_csv, sizeof(tm_intel_csv) - 1, &st);
-	cs_intel_finalize(in);
-	if (cs_matcher_new(in, NULL, NULL, &m) != CS_OK)
-		__builtin_trap();
-	cs__match_text_prepare(m);
-	if (!m->tf)
-		__builtin_trap();
+	for (i = 0; i < NSETS; i++) {
+		in[i] = cs_intel_new();
+		cs_intel_set_format(in[i], "csv");
+		cs_intel_import_mem(in[i], "intel.csv", csv[i], strlen(csv[i]), &st);
+		cs_intel_finalize(in[i]);
+		ms[2 * i] = matcher_on(in[i], 0);
+		ms[2 * i + 1] = matcher_on(in[i], 1);
+	}
+}
+
+/* The two paths of each filter, from the text's start and each line's. */
+static void filters_agree(const char *s, size_t n)
+{
+	size_t i, from, lines;
+
+	for (i = 0; i < NM; i += 2)
+		for (from = 0, lines = 0; from <= n && lines < 256; lines++) {
+			const char *nl;
+
+			if (cs__tfilter_next(ms[i]->tf, s, from, n) !=
+			    cs__tfilter_next(ms[i + 1]->tf, s, from, n))
+				__builtin_trap();
+			nl = memchr(s + from, '\n', n - from);
+			if (!nl)
+				break;
+			from = (size_t)(nl - s) + 1;
+		}
 }
 
 struct col {
@@ -95,14 +140,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	                                   "csv", "web",  "xml",    "squid"};
 	static struct col a, b;
 	unsigned mode;
+	size_t mi;
 
-	if (!m)
+	if (!ms[0])
 		setup();
 	if (size < 3)
 		return 0;
 	mode = data[0] % 13;
-	memset(&a, 0, sizeof(a));
-	memset(&b, 0, sizeof(b));
+	filters_agree((const char *)data + 3, size - 3);
 	if (mode < 4) {
 		const char *s = (const char *)data + 3;
 		size_t n = size - 3, from = n ? data[1] % (n + 1) : 0, to;
@@ -112,21 +157,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			from = 0;
 			to = n;
 		}
-		cs__match_text_window(m, s, n, from, to, mode, on_text, &a);
-		cs__match_text_window_ref(m, s, n, from, to, mode, on_text, &b);
-		same(&a, &b);
-		if (mode == 0) {
+		for (mi = 0; mi < NM; mi++) {
 			memset(&a, 0, sizeof(a));
 			memset(&b, 0, sizeof(b));
-			cs__match_text(m, s, n, on_text, &a);
-			cs__match_text_ref(m, s, n, on_text, &b);
+			cs__match_text_window(ms[mi], s, n, from, to, mode, on_text, &a);
+			cs__match_text_window_ref(ms[mi], s, n, from, to, mode, on_text, &b);
 			same(&a, &b);
+			if (mode == 0) {
+				memset(&a, 0, sizeof(a));
+				memset(&b, 0, sizeof(b));
+				cs__match_text(ms[mi], s, n, on_text, &a);
+				cs__match_text_ref(ms[mi], s, n, on_text, &b);
+				same(&a, &b);
+			}
 		}
 	} else {
 		struct cs__log_test t;
 		struct cs_log_opts o;
 		struct cs_log_result r1, r2;
 
+		mi = (size_t)(data[2] >> 3) % NM;
+		memset(&a, 0, sizeof(a));
+		memset(&b, 0, sizeof(b));
 		memset(&t, 0, sizeof(t));
 		cs_log_opts_init(&o);
 		o.format = fmts[mode - 4];
@@ -135,11 +187,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		o.on_hit = on_hit;
 		o.on_diag = on_diag;
 		o.userdata = &a;
-		if (cs__log_scan_mem_test(m, "f.log", data + 3, size - 3, &o, &t, &r1) != CS_OK)
+		if (cs__log_scan_mem_test(ms[mi], "f.log", data + 3, size - 3, &o, &t, &r1) != CS_OK)
 			__builtin_trap();
 		t.reference = 1;
 		o.userdata = &b;
-		if (cs__log_scan_mem_test(m, "f.log", data + 3, size - 3, &o, &t, &r2) != CS_OK)
+		if (cs__log_scan_mem_test(ms[mi], "f.log", data + 3, size - 3, &o, &t, &r2) != CS_OK)
 			__builtin_trap();
 		same(&a, &b);
 		if (r1.lines != r2.lines || r1.hits != r2.hits || r1.bad_lines != r2.bad_lines ||

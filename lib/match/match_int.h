@@ -253,7 +253,8 @@ int cs__match_text_window(const struct cs_matcher *m, const char *s, size_t n, s
  * offset, at or after `from`, of a byte in a token of text[from, n) that
  * the reference matcher might match, or n when there is none; it never
  * misses one (tokens do not cross a '\n', so a line is a candidate when
- * the offset falls inside it). `from` must start a token's surroundings:
+ * the offset falls inside it). A NUL byte is given as a candidate too, so
+ * that the log hunt sees (and reports) every line that holds one. `from` must start a token's surroundings:
  * the start of the text or of a line.
  */
 int cs__tfilter_build(const struct cs_intel *in, struct cs_tfilter **out);

@@ -13,10 +13,13 @@
  * found from a byte the filter looks for: a '.' (names, dotted quads and
  * e-mail domains all hold one), a ':' (an IPv6 address, or "://" after a
  * URL's scheme) and, when the intel holds digests, 16 hex digits in a row
- * (a digest of 32 or more holds such a block at any 16-byte grid). An
- * AVX2 loop, chosen at run time, finds those bytes 32 at a time; a scalar
- * loop does the same elsewhere. Around such a byte, the token is taken
- * as the reference takes it, and checked:
+ * (a digest of 32 or more holds such a block at any 16-byte grid). The
+ * text is read in blocks of 64 bytes turned into bit masks, by AVX2 when
+ * the CPU has it (chosen at run time) or by a scalar loop that builds the
+ * same masks; the runs of name characters and what they hold come from
+ * the masks (cs__tfilter_next). A run of digits and dots that cannot be a
+ * dotted quad under an address key is left there. Around every other such
+ * byte, the token is taken as the reference takes it, and checked:
  *
  *  - a name: its last label against a small bitmap of the intel's last
  *    labels (8 KiB, cache-resident; it turns away numbers and most other
@@ -611,76 +614,59 @@ static int v6_maybe(const struct cs_tfilter *t, const unsigned char *s, size_t l
 	return 0;
 }
 
-/* ---- finding the bytes to look at ---- */
+/* ---- the text, 64 bytes at a time ---- */
 
 #define WANT_COLON 1u
 #define WANT_HEX   2u
 
-static size_t next_scalar(const unsigned char *s, size_t i, size_t n, unsigned want)
+/*
+ * A block of 64 bytes, s[b, b+64), as bit masks (bit k is s[b + k]). Bytes
+ * past the text's end count as neither name characters nor anything else.
+ */
+struct blk {
+	uint64_t nn;    /* not a name character */
+	uint64_t dot;   /* '.' */
+	uint64_t dig;   /* '0'-'9' */
+	uint64_t colon; /* ':', when wanted */
+	uint64_t hex16; /* the first byte of each 16-byte quarter that is all hex, when wanted */
+	uint64_t nul;   /* NUL bytes of the text */
+};
+
+static uint64_t quarters(uint64_t hex)
 {
-	size_t hexrun = 0;
+	uint64_t q = 0;
+	unsigned k;
 
-	for (; i < n; i++) {
-		unsigned c = s[i];
-
-		if (c == '.' || (c == ':' && (want & WANT_COLON)))
-			return i;
-		if (want & WANT_HEX) {
-			hexrun = is_hex(c) ? hexrun + 1 : 0;
-			if (hexrun == 16)
-				return i;
-		}
-	}
-	return n;
+	for (k = 0; k < 64; k += 16)
+		if (((hex >> k) & 0xffffu) == 0xffffu)
+			q |= 1ULL << k;
+	return q;
 }
 
-#if TF_X86
-/* 32 bytes: a bit per '.', per ':' when wanted, and a bit at the start of
- * each 16-byte half that is all hex digits when wanted. */
-__attribute__((target("avx2"))) static inline uint32_t mask32(const unsigned char *p,
-                                                              unsigned want)
+static void blk_scalar(const struct cs_tfilter *t, const unsigned char *s, size_t m,
+                       unsigned want, struct blk *k)
 {
-	const __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)p);
-	uint32_t m = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('.')));
+	uint64_t nn = m < 64 ? ~0ULL << m : 0, dot = 0, dig = 0, colon = 0, hex = 0, nul = 0;
+	size_t i;
 
-	if (want & WANT_COLON)
-		m |= (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(':')));
-	if (want & WANT_HEX) {
-		/* '0'-'9': v - '0' < 10; 'a'-'f' after | 0x20: < 6 from 'a'. */
-		const __m256i d = _mm256_sub_epi8(v, _mm256_set1_epi8('0'));
-		const __m256i l = _mm256_sub_epi8(_mm256_or_si256(v, _mm256_set1_epi8(0x20)),
-		                                  _mm256_set1_epi8('a'));
-		const __m256i isd = _mm256_cmpeq_epi8(_mm256_min_epu8(d, _mm256_set1_epi8(9)), d);
-		const __m256i isl = _mm256_cmpeq_epi8(_mm256_min_epu8(l, _mm256_set1_epi8(5)), l);
-		uint32_t h = (uint32_t)_mm256_movemask_epi8(_mm256_or_si256(isd, isl));
+	for (i = 0; i < m; i++) {
+		unsigned c = t->cls[s[i]];
+		uint64_t bit = 1ULL << i;
 
-		if ((h & 0xffffu) == 0xffffu)
-			m |= 1u;
-		if ((h >> 16) == 0xffffu)
-			m |= 1u << 16;
+		nn |= c & C_NAME ? 0 : bit;
+		dot |= s[i] == '.' ? bit : 0;
+		dig |= c & C_DIGIT ? bit : 0;
+		colon |= s[i] == ':' ? bit : 0;
+		hex |= c & C_HEX ? bit : 0;
+		nul |= s[i] ? 0 : bit;
 	}
-	return m;
+	k->nn = nn;
+	k->dot = dot;
+	k->dig = dig;
+	k->colon = want & WANT_COLON ? colon : 0;
+	k->hex16 = want & WANT_HEX ? quarters(hex) : 0;
+	k->nul = nul;
 }
-
-__attribute__((target("avx2"))) static size_t next_avx2(const unsigned char *s, size_t i,
-                                                          size_t n, unsigned want)
-{
-	unsigned char tail[32];
-	uint32_t m;
-
-	for (; i + 32 <= n; i += 32) {
-		m = mask32(s + i, want);
-		if (m)
-			return i + (size_t)__builtin_ctz(m);
-	}
-	if (i == n)
-		return n;
-	memset(tail, 0, sizeof(tail));
-	memcpy(tail, s + i, n - i);
-	m = mask32(tail, want) & ((1u << (n - i)) - 1u);
-	return m ? i + (size_t)__builtin_ctz(m) : n;
-}
-#endif
 
 #if TF_X86
 /* A bit per byte that is not a name character. */
@@ -697,6 +683,69 @@ __attribute__((target("avx2"))) static inline uint32_t nonname32(const unsigned 
 	ok = _mm256_or_si256(ok, _mm256_cmpeq_epi8(v, _mm256_set1_epi8('-')));
 	ok = _mm256_or_si256(ok, _mm256_cmpeq_epi8(v, _mm256_set1_epi8('_')));
 	return ~(uint32_t)_mm256_movemask_epi8(ok);
+}
+
+/*
+ * The masks of 32 bytes; *hex: a bit per hex digit. Each byte's classes
+ * come from two table lookups, by its high and by its low nibble, ANDed:
+ * 0x80 a digit (so that movemask gives the digits as they are), 0x01 a
+ * letter of 0x41-0x4f or 0x61-0x6f, 0x02 one of 0x50-0x5a or 0x70-0x7a,
+ * 0x04 a hex letter, 0x08 '-' or '.', 0x10 '_'. Bytes of 0x80 and above
+ * are in no class (the low lookup gives 0 for them, the high one too).
+ */
+#define NIB_DIGIT 0x80
+#define NIB_NAME  0x9b
+#define NIB_HEX   0x84
+__attribute__((target("avx2"))) static inline void half_avx2(const unsigned char *p,
+                                                             uint32_t *nn, uint32_t *dot,
+                                                             uint32_t *dig, uint32_t *colon,
+                                                             uint32_t *hex, uint32_t *nul)
+{
+	const __m256i hi_t = _mm256_setr_epi8(0, 0, 0x08, (char)0x80, 0x05, 0x12, 0x05, 0x02, 0, 0,
+	                                      0, 0, 0, 0, 0, 0, 0, 0, 0x08, (char)0x80, 0x05,
+	                                      0x12, 0x05, 0x02, 0, 0, 0, 0, 0, 0, 0, 0);
+	const __m256i lo_t = _mm256_setr_epi8(
+	        (char)0x82, (char)0x87, (char)0x87, (char)0x87, (char)0x87, (char)0x87,
+	        (char)0x87, (char)0x83, (char)0x83, (char)0x83, 0x03, 0x01, 0x01, 0x09, 0x09, 0x11,
+	        (char)0x82, (char)0x87, (char)0x87, (char)0x87, (char)0x87, (char)0x87,
+	        (char)0x87, (char)0x83, (char)0x83, (char)0x83, 0x03, 0x01, 0x01, 0x09, 0x09, 0x11);
+	const __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)p);
+	const __m256i zero = _mm256_setzero_si256();
+	const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), _mm256_set1_epi8(0x0f));
+	const __m256i cls = _mm256_and_si256(_mm256_shuffle_epi8(hi_t, hi),
+	                                     _mm256_shuffle_epi8(lo_t, v));
+
+	*nn = (uint32_t)_mm256_movemask_epi8(
+	        _mm256_cmpeq_epi8(_mm256_and_si256(cls, _mm256_set1_epi8((char)NIB_NAME)), zero));
+	*dig = (uint32_t)_mm256_movemask_epi8(cls);
+	*dot = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('.')));
+	*colon = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(':')));
+	*hex = ~(uint32_t)_mm256_movemask_epi8(
+	        _mm256_cmpeq_epi8(_mm256_and_si256(cls, _mm256_set1_epi8((char)NIB_HEX)), zero));
+	*nul = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, zero));
+}
+
+/* The same masks as blk_scalar, two loads of 32 bytes; m < 64 bytes (the
+ * text's tail) go through a copy padded with NULs, which are no name. */
+__attribute__((target("avx2"))) static void blk_avx2(const unsigned char *s, size_t m,
+                                                     unsigned want, struct blk *k)
+{
+	unsigned char tail[64];
+	uint32_t nn[2], dot[2], dig[2], colon[2], hex[2], nul[2];
+
+	if (m < 64) {
+		memset(tail, 0, sizeof(tail));
+		memcpy(tail, s, m);
+		s = tail;
+	}
+	half_avx2(s, &nn[0], &dot[0], &dig[0], &colon[0], &hex[0], &nul[0]);
+	half_avx2(s + 32, &nn[1], &dot[1], &dig[1], &colon[1], &hex[1], &nul[1]);
+	k->nn = (uint64_t)nn[1] << 32 | nn[0];
+	k->dot = (uint64_t)dot[1] << 32 | dot[0];
+	k->dig = (uint64_t)dig[1] << 32 | dig[0];
+	k->colon = want & WANT_COLON ? (uint64_t)colon[1] << 32 | colon[0] : 0;
+	k->hex16 = want & WANT_HEX ? quarters((uint64_t)hex[1] << 32 | hex[0]) : 0;
+	k->nul = ((uint64_t)nul[1] << 32 | nul[0]) & (m < 64 ? (1ULL << m) - 1 : ~0ULL);
 }
 
 __attribute__((target("avx2"))) static void bounds_avx2(const struct cs_tfilter *t,
@@ -739,41 +788,7 @@ __attribute__((target("avx2"))) static void bounds_avx2(const struct cs_tfilter 
 }
 #endif
 
-/* The run around s[p] from 64 bytes in two loads, s[p-31, p+33): its
- * bounds and, for run_maybe, where the dots and the non-digits are. 0
- * when the run reaches past that window (the caller then scans on). */
-__attribute__((target("avx2"))) static int window_avx2(const unsigned char *s, size_t p,
-                                                         size_t *ri, size_t *rj, struct rmask *rm)
-{
-	const unsigned char *w = s + p - 31;
-	uint64_t nn, dot, dig;
-	uint32_t r, l;
-	int h;
-
-	for (h = 0, nn = dot = dig = 0; h < 2; h++) {
-		const __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(w + 32 * h));
-		const __m256i d = _mm256_sub_epi8(v, _mm256_set1_epi8('0'));
-		const __m256i isd = _mm256_cmpeq_epi8(_mm256_min_epu8(d, _mm256_set1_epi8(9)), d);
-		const __m256i isdot = _mm256_cmpeq_epi8(v, _mm256_set1_epi8('.'));
-
-		nn |= (uint64_t)nonname32(w + 32 * h) << (32 * h);
-		dot |= (uint64_t)(uint32_t)_mm256_movemask_epi8(isdot) << (32 * h);
-		dig |= (uint64_t)(uint32_t)_mm256_movemask_epi8(isd) << (32 * h);
-	}
-	r = (uint32_t)(nn >> 32);
-	l = (uint32_t)nn & 0x7fffffffu;
-	if (!r || !l)
-		return 0;
-	*rj = p + 1 + (size_t)__builtin_ctz(r);
-	*ri = p - 31 + (size_t)(31 - __builtin_clz(l)) + 1;
-	rm->base = p - 31;
-	rm->dot = dot;
-	rm->oth = ~(dig | dot);
-	rm->ok = 1;
-	return 1;
-}
-
-/* The run of name characters around s[p]. */
+/* The run of name characters around s[p] (a long one: past a block). */
 static void bounds(const struct cs_tfilter *t, const unsigned char *s, size_t lo, size_t n,
                    size_t p, size_t *ri, size_t *rj)
 {
@@ -793,53 +808,138 @@ static void bounds(const struct cs_tfilter *t, const unsigned char *s, size_t lo
 	*rj = j;
 }
 
-static size_t next_byte(const struct cs_tfilter *t, const unsigned char *s, size_t i, size_t n,
-                        unsigned want)
+/* The number of 1 to 3 digits at p. */
+static inline unsigned num3(const unsigned char *p, unsigned len)
 {
-#if TF_X86
-	if (t->avx2)
-		return next_avx2(s, i, n, want);
-#else
-	(void)t;
-#endif
-	return next_scalar(s, i, n, want);
+	unsigned v = p[0] - '0';
+
+	if (len > 1)
+		v = v * 10 + (p[1] - '0');
+	if (len > 2)
+		v = v * 10 + (p[2] - '0');
+	return v;
 }
 
+/*
+ * A run of only digits and dots, bits `range` (ending before bit e) of
+ * block k at s[b]: could it be anything but a number? Without a key whose
+ * last label is a number, only a dotted quad can match, and run_maybe
+ * would say no unless it has three dots (a trailing one aside; leading
+ * ones only add to the count here) and its /16 is under some IPv4 key.
+ * The first two numbers are read from the dots' places: when they are
+ * not two numbers of 1 to 3 digits up to 255, quad() fails too.
+ */
+static int number_maybe(const struct cs_tfilter *t, const unsigned char *s, size_t b,
+                        const struct blk *k, uint64_t range, unsigned e)
+{
+	uint64_t d = k->dot & range & ~(1ULL << (e - 1)), d3 = d;
+	unsigned a0, d0, d1, v0, v1;
+
+	if (t->tld_digits)
+		return 1;
+	d3 &= d3 - 1;
+	d3 &= d3 - 1;
+	if (!t->nv4lens || !d3) /* fewer than three dots */
+		return 0;
+	a0 = (unsigned)__builtin_ctzll(range);
+	d0 = (unsigned)__builtin_ctzll(d);
+	if (d0 == a0)
+		return 1; /* leading dots: run_maybe reads past them */
+	d1 = (unsigned)__builtin_ctzll(d & (d - 1));
+	if (d0 - a0 > 3 || d1 - d0 - 1 - 1 > 2)
+		return 0;
+	v0 = num3(s + b + a0, d0 - a0);
+	v1 = num3(s + b + d0 + 1, d1 - d0 - 1);
+	if (v0 > 255 || v1 > 255)
+		return 0;
+	v0 = v0 << 8 | v1;
+	return (int)((t->v4b16[v0 >> 6] >> (v0 & 63)) & 1);
+}
+
+/*
+ * The first byte, at or after `from`, of a token of s[from, n) that some
+ * indicator might match (match_int.h). The text goes by in blocks of 64
+ * bytes, classified into masks (AVX2 or scalar: the same masks, so the
+ * same answers); a block is cut short before a run of name characters
+ * that crosses its end, and the next block starts at that run, so every
+ * run shorter than a block is seen whole inside one. In a block, each run
+ * holding a '.' (or an all-hex quarter, for digests) is looked at once:
+ * one made of digits and dots is left at once unless it can be a dotted
+ * quad under an address key (number_maybe), the rest go to run_maybe with
+ * the block's masks. ':' bytes are looked at in order among them, as
+ * URLs and IPv6 candidates, and a NUL byte is a candidate itself (the log
+ * hunt reports the line that holds one). A run of 64 name characters or
+ * more is bound and looked at alone.
+ */
 size_t cs__tfilter_next(const struct cs_tfilter *t, const char *text, size_t from, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)text;
 	unsigned want = (t->have_url || t->have_v6 ? WANT_COLON : 0) |
 	                (t->hex_lens ? WANT_HEX : 0);
-	size_t i = from, lo = from, v6_done = from;
+	size_t b = from, lo = from, v6_done = from;
 
-	while (i < n) {
-		size_t p = next_byte(t, s, i, n, want), ri, rj, next;
+	while (b < n) {
+		size_t m = n - b < 64 ? n - b : 64, next, ri, rj;
+		struct blk k;
 		struct rmask rm;
+		uint64_t ev;
+		unsigned lim;
 
-		if (p >= n)
-			break;
-		if (s[p] == ':') {
-			if (t->have_url && p + 2 < n && s[p + 1] == '/' && s[p + 2] == '/' &&
-			    url_maybe(t, s, lo, n, p))
-				return p;
-			/* One look at each IPv6 candidate; the names and quads
-			 * inside it are still looked at, as the reference does. */
-			if (t->have_v6 && p >= v6_done) {
-				if (v6_maybe(t, s, lo, n, p, &next))
-					return p;
-				v6_done = next;
-			}
-			i = p + 1;
+#if TF_X86
+		if (t->avx2)
+			blk_avx2(s + b, m, want, &k);
+		else
+#endif
+			blk_scalar(t, s + b, m, want, &k);
+		if (!k.nn) {
+			rm.ok = 0;
+			bounds(t, s, lo, n, b, &ri, &rj);
+			if (run_maybe(t, s, ri, rj, &rm))
+				return b;
+			b = rj;
 			continue;
 		}
-		rm.ok = 0;
-#if TF_X86
-		if (!(t->avx2 && p >= lo + 31 && p + 33 <= n && window_avx2(s, p, &ri, &rj, &rm)))
-#endif
-			bounds(t, s, lo, n, p, &ri, &rj);
-		if (run_maybe(t, s, ri, rj, &rm))
-			return p;
-		i = rj;
+		lim = 64 - (unsigned)__builtin_clzll(k.nn);
+		next = b + lim;
+		ev = (k.dot | k.colon | k.hex16 | k.nul) & (lim < 64 ? (1ULL << lim) - 1 : ~0ULL);
+		rm.ok = 1;
+		rm.base = b;
+		rm.dot = k.dot;
+		rm.oth = ~(k.dig | k.dot);
+		while (ev) {
+			unsigned p = (unsigned)__builtin_ctzll(ev), e, st;
+			uint64_t below, range;
+
+			if ((k.nul >> p) & 1)
+				return b + p;
+			if ((k.colon >> p) & 1) {
+				size_t at = b + p, after;
+
+				ev &= ev - 1;
+				if (t->have_url && at + 2 < n && s[at + 1] == '/' && s[at + 2] == '/' &&
+				    url_maybe(t, s, lo, n, at))
+					return at;
+				/* One look at each IPv6 candidate; the names and quads
+				 * inside it are still looked at, as the reference does. */
+				if (t->have_v6 && at >= v6_done) {
+					if (v6_maybe(t, s, lo, n, at, &after))
+						return at;
+					v6_done = after;
+				}
+				continue;
+			}
+			e = (unsigned)__builtin_ctzll(k.nn & (~0ULL << p));
+			below = k.nn & ((1ULL << p) - 1);
+			st = below ? 64 - (unsigned)__builtin_clzll(below) : 0;
+			range = ((1ULL << e) - 1) & ~((1ULL << st) - 1);
+			ev &= ~range;
+			if ((range & k.dot) && !(range & rm.oth) &&
+			    !number_maybe(t, s, b, &k, range, e))
+				continue;
+			if (run_maybe(t, s, b + st, b + e, &rm))
+				return b + p;
+		}
+		b = next;
 	}
 	return n;
 }

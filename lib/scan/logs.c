@@ -136,6 +136,8 @@ struct job {
 	struct linfo *tail_li; /* the facts of the last line, when it goes on */
 	int ev_rc;             /* what on_event returned, when not 0 */
 	uint64_t tail_line;
+	uint64_t newlines; /* in the chunk's own bytes, when counted is set */
+	int counted;       /* scan_lines went to the end */
 	struct evbatch *eb; /* a batch of .evtx events for on_event, or NULL */
 	struct job *next_q; /* the workers' queue */
 	struct job *next_f; /* the reader's in-order list */
@@ -187,21 +189,29 @@ static char *dupn(const char *s, size_t n)
 	return cs__strndup(s, n);
 }
 
-/* A copy of the first n bytes of a chunk being gathered (at most the
- * reading buffer's size), NUL-terminated, in a spare buffer when there is
- * one. Only the reading thread calls these two. */
-static char *chunk_dup(struct lscan *ls, const char *src, size_t n)
+/* A buffer for a chunk (CHUNK + the line cap + twice the overlap, and a
+ * NUL): a spare one when there is one. Only the reading thread calls
+ * these three. */
+static char *chunk_new(struct lscan *ls)
 {
 	size_t cap = CHUNK + ls->o.max_line + 2 * ls->overlap;
-	char *d;
 
-	if (n > cap || n < cap / 2)
-		return dupn(src, n); /* a short stream's only chunk: its own size */
-	d = ls->nspare ? ls->spare[--ls->nspare] : cs__malloc(cap + 1);
-	if (d) {
-		memcpy(d, src, n);
-		d[n] = '\0';
-	}
+	return ls->nspare ? ls->spare[--ls->nspare] : cs__malloc(cap + 1);
+}
+
+/* The chunk of the first n bytes of *buf, the buffer being gathered,
+ * NUL-terminated: the buffer itself (*buf is then NULL) unless the chunk
+ * is small (a short stream's only chunk, or its last), which is copied to
+ * its own size so that small files in flight stay small. */
+static char *chunk_take(const struct lscan *ls, char **buf, size_t n)
+{
+	size_t cap = CHUNK + ls->o.max_line + 2 * ls->overlap;
+	char *d = *buf;
+
+	if (n < cap / 2)
+		return dupn(d, n);
+	d[n] = '\0';
+	*buf = NULL;
 	return d;
 }
 
@@ -903,8 +913,9 @@ static size_t skip_quiet(const struct lscan *ls, const struct job *j, const char
  * in the next, or is longer than the cap, is searched in pieces. A whole
  * line in which the text pre-filter finds no candidate is counted and
  * left alone (line_quiet): no time, host or JSON parsing for it. XML keeps
- * the full path (its event state runs across lines), and so does a chunk
- * holding a NUL byte (each such line is reported). */
+ * the full path (its event state runs across lines). A line holding a NUL
+ * byte is always a candidate of the pre-filter, so it is searched and
+ * reported as binary. */
 /* ---- .evtx events evaluated on the workers ---- */
 
 /*
@@ -1039,8 +1050,7 @@ static void scan_lines(struct lscan *ls, struct job *j)
 	 * candidates or not; text, syslog, web and squid lines are no events. */
 	int events = ls->o.on_event &&
 	             (j->f->fmt == F_JSON || j->f->fmt == F_ZEEK || j->f->fmt == F_CSV);
-	int fast = !ls->ref && !events && ls->m->tf && j->f->fmt != F_XML &&
-	           !memchr(own, '\0', j->len);
+	int fast = !ls->ref && !events && ls->m->tf && j->f->fmt != F_XML;
 
 	while (p < own_end) {
 		const char *nl, *le;
@@ -1081,6 +1091,8 @@ static void scan_lines(struct lscan *ls, struct job *j)
 		p = nl + 1;
 		line++;
 	}
+	j->newlines = line - j->line0;
+	j->counted = 1;
 }
 
 /* ---- the worker pool ---- */
@@ -1262,14 +1274,7 @@ static void pipe_drain(struct pipe *p, int all)
 
 static uint64_t count_lines(const char *s, size_t n)
 {
-	const char *p = s, *end = s + n;
-	uint64_t k = 0;
-
-	while (p < end && (p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
-		k++;
-		p++;
-	}
-	return k;
+	return cs__count_newlines(s, n);
 }
 
 /* Hand a chunk to the workers, or scan it here when the format needs its
@@ -1298,12 +1303,13 @@ static int submit(struct pipe *p, char *data, size_t pre, size_t len, size_t pos
 	if (len && own[len - 1] != '\n')
 		p->line_len = nl ? (uint64_t)(own + len - nl - 1) : j->cont_len + len;
 	p->cont = len && own[len - 1] != '\n';
-	p->line += count_lines(own, len);
 	p->off += len;
 	if (inline_scan) {
 		scan_job(ls, j);
 		j->done = 1;
 	}
+	/* A chunk searched here to its end has counted its lines. */
+	p->line += j->counted ? j->newlines : count_lines(own, len);
 	pthread_mutex_lock(&ls->mu);
 	if (p->tail)
 		p->tail->next_f = j;
@@ -1533,7 +1539,7 @@ static int read_stream(struct lscan *ls, struct log_file *f, struct cs__logsrc *
 {
 	size_t max_line = ls->o.max_line, ov = ls->overlap;
 	size_t cap = CHUNK + max_line + 2 * ov, have = 0, lead = 0;
-	char *buf = cs__malloc(cap);
+	char *buf = chunk_new(ls);
 	uint64_t total = 0;
 	struct pipe p;
 	int rc = CS_OK, first = 1, inl = 1;
@@ -1547,7 +1553,7 @@ static int read_stream(struct lscan *ls, struct log_file *f, struct cs__logsrc *
 	p.line = 1;
 	p.limit = 2 * (ls->o.threads ? ls->o.threads : 1) + 2;
 	for (;;) {
-		char *own, *nl, *chunk;
+		char *own, *nl, *chunk, *next;
 		size_t np, take, post = 0, keep, used;
 
 		if (log_stopping(ls)) {
@@ -1560,7 +1566,7 @@ static int read_stream(struct lscan *ls, struct log_file *f, struct cs__logsrc *
 				inl = f->fmt == F_XML || ls->o.threads <= 1;
 			}
 			if (have > lead) {
-				chunk = chunk_dup(ls, buf, have);
+				chunk = chunk_take(ls, &buf, have);
 				rc = chunk ? submit(&p, chunk, lead, have - lead, 0, inl) : CS_ERR_NOMEM;
 			}
 			break;
@@ -1597,7 +1603,7 @@ static int read_stream(struct lscan *ls, struct log_file *f, struct cs__logsrc *
 		if (r <= 0) {
 			/* The end (or an error): the rest is the last line. */
 			if (np) {
-				chunk = chunk_dup(ls, buf, have);
+				chunk = chunk_take(ls, &buf, have);
 				rc = chunk ? submit(&p, chunk, lead, np, 0, inl) : CS_ERR_NOMEM;
 			}
 			break;
@@ -1614,22 +1620,27 @@ static int read_stream(struct lscan *ls, struct log_file *f, struct cs__logsrc *
 		} else {
 			continue;
 		}
+		/* The chunk is the buffer read into; what follows it (and the
+		 * context it keeps) starts the next buffer. */
 		used = lead + take;
-		chunk = chunk_dup(ls, buf, used + post);
-		if (!chunk) {
+		keep = post ? (used < ov ? used : ov) : 0;
+		next = chunk_new(ls);
+		if (!next) {
 			rc = CS_ERR_NOMEM;
 			break;
 		}
-		keep = post ? (used < ov ? used : ov) : 0;
-		memmove(buf, buf + used - keep, have - (used - keep));
+		memcpy(next, buf + used - keep, have - (used - keep));
 		have -= used - keep;
+		chunk = buf;
+		chunk[used + post] = '\0';
+		buf = next;
 		rc = submit(&p, chunk, lead, take, post, inl);
 		lead = keep;
 		if (rc || ls->rc)
 			break;
 	}
 	pipe_drain(&p, 1);
-	free(buf);
+	chunk_put(ls, buf);
 	return rc;
 }
 

@@ -19,34 +19,64 @@
 #include "testutil.h"
 #include "textmatch_intel.h"
 
-static struct cs_intel *g_in;
+/* The matchers under test: each intel set (textmatch_intel.h) with its
+ * pre-filter on the AVX2 path (where the CPU has one) and on the scalar
+ * path; g_m is the first. */
+#define NSETS 3
+#define NM    (2 * NSETS)
+static struct cs_intel *g_in[NSETS];
+static struct cs_matcher *g_ms[NM];
 static struct cs_matcher *g_m;
+
+static struct cs_matcher *matcher_on(struct cs_intel *in, int scalar)
+{
+	struct cs_matcher *m;
+
+	if (scalar)
+		setenv("CS_NO_AVX2", "1", 1);
+	else
+		unsetenv("CS_NO_AVX2");
+	assert_int_equal(cs_matcher_new(in, NULL, NULL, &m), CS_OK);
+	/* The filter is built by the first log hunt; build it here, or the
+	 * text tests would compare the reference with itself. */
+	cs__match_text_prepare(m);
+	unsetenv("CS_NO_AVX2");
+	assert_non_null(m->tf);
+	return m;
+}
 
 static int setup(void **state)
 {
+	static const char *const csv[NSETS] = {tm_intel_csv, tm_intel_plain_csv,
+	                                       tm_intel_names_csv};
 	struct cs_import_stats st;
+	size_t i;
 
 	(void)state;
-	g_in = cs_intel_new();
-	assert_non_null(g_in);
-	assert_int_equal(cs_intel_set_format(g_in, "csv"), CS_OK);
-	assert_int_equal(cs_intel_import_mem(g_in, "intel.csv", tm_intel_csv,
-	                                     sizeof(tm_intel_csv) - 1, &st),
-	                 CS_OK);
-	cs_intel_finalize(g_in);
-	assert_int_equal(cs_matcher_new(g_in, NULL, NULL, &g_m), CS_OK);
-	/* The filter is built by the first log hunt; build it here, or the
-	 * text tests would compare the reference with itself. */
-	cs__match_text_prepare(g_m);
-	assert_non_null(g_m->tf);
+	for (i = 0; i < NSETS; i++) {
+		g_in[i] = cs_intel_new();
+		assert_non_null(g_in[i]);
+		assert_int_equal(cs_intel_set_format(g_in[i], "csv"), CS_OK);
+		assert_int_equal(cs_intel_import_mem(g_in[i], "intel.csv", csv[i], strlen(csv[i]),
+		                                     &st),
+		                 CS_OK);
+		cs_intel_finalize(g_in[i]);
+		g_ms[2 * i] = matcher_on(g_in[i], 0);
+		g_ms[2 * i + 1] = matcher_on(g_in[i], 1);
+	}
+	g_m = g_ms[0];
 	return 0;
 }
 
 static int teardown(void **state)
 {
+	size_t i;
+
 	(void)state;
-	cs_matcher_free(g_m);
-	cs_intel_free(g_in);
+	for (i = 0; i < NM; i++)
+		cs_matcher_free(g_ms[i]);
+	for (i = 0; i < NSETS; i++)
+		cs_intel_free(g_in[i]);
 	return 0;
 }
 
@@ -69,39 +99,80 @@ static int on_text(void *ud, enum cs_kind observed, size_t off, size_t len,
 	return 0;
 }
 
-/* Both matchers over the text and over windows of it with each cut;
- * returns the number of hits over the whole text. */
-static size_t both(const char *s, size_t n)
+/* The pre-filter's two paths on the same intel give the same offsets,
+ * from every starting byte. */
+static void filters_agree(const char *s, size_t n)
+{
+	size_t i, from;
+
+	for (i = 0; i < NM; i += 2)
+		for (from = 0; from <= n; from++) {
+			size_t a = cs__tfilter_next(g_ms[i]->tf, s, from, n);
+			size_t b = cs__tfilter_next(g_ms[i + 1]->tf, s, from, n);
+
+			if (a != b)
+				fail_msg("intel %zu from %zu: AVX2 says %zu, scalar %zu on [%.*s]",
+				         i / 2, from, a, b, (int)n, s);
+		}
+}
+
+/* Every matcher against its reference over the whole text; returns the
+ * number of hits of the first (the full intel). */
+static size_t both_whole(const char *s, size_t n)
 {
 	static struct col a, b;
-	size_t from, to;
+	size_t i, hits = 0;
+
+	for (i = 0; i < NM; i++) {
+		memset(&a, 0, sizeof(a));
+		memset(&b, 0, sizeof(b));
+		assert_int_equal(cs__match_text(g_ms[i], s, n, on_text, &a), 0);
+		assert_int_equal(cs__match_text_ref(g_ms[i], s, n, on_text, &b), 0);
+		if (strcmp(a.out, b.out) != 0)
+			fail_msg("matcher %zu: fast and reference differ on [%.*s]:\nfast:\n%s"
+			         "reference:\n%s",
+			         i, (int)n, s, a.out, b.out);
+		if (!i)
+			hits = a.n;
+	}
+	filters_agree(s, n);
+	return hits;
+}
+
+/* Both matchers over the text and over windows of it with each cut;
+ * returns the number of hits over the whole text (the full intel). */
+static size_t both(const char *s, size_t n)
+{
+	static struct col a;
+	size_t from, to, i, hits = both_whole(s, n);
 	unsigned cut;
 
-	memset(&a, 0, sizeof(a));
-	memset(&b, 0, sizeof(b));
-	assert_int_equal(cs__match_text(g_m, s, n, on_text, &a), 0);
-	assert_int_equal(cs__match_text_ref(g_m, s, n, on_text, &b), 0);
-	if (strcmp(a.out, b.out) != 0)
-		fail_msg("fast and reference differ on [%.*s]:\nfast:\n%sreference:\n%s", (int)n, s,
-		         a.out, b.out);
-	if (getenv("TM_DEBUG"))
+	if (getenv("TM_DEBUG")) {
+		memset(&a, 0, sizeof(a));
+		cs__match_text(g_m, s, n, on_text, &a);
 		fprintf(stderr, "[%.*s]\n%s", (int)n, s, a.out);
-	for (cut = 0; cut < 4; cut++) {
-		for (from = 0; from <= n; from += n / 3 + 1) {
-			for (to = from; to <= n; to += n / 4 + 1) {
-				struct col x, y;
+	}
+	for (i = 0; i < NM; i++) {
+		for (cut = 0; cut < 4; cut++) {
+			for (from = 0; from <= n; from += n / 3 + 1) {
+				for (to = from; to <= n; to += n / 4 + 1) {
+					struct col x, y;
 
-				memset(&x, 0, sizeof(x));
-				memset(&y, 0, sizeof(y));
-				cs__match_text_window(g_m, s, n, from, to, cut, on_text, &x);
-				cs__match_text_window_ref(g_m, s, n, from, to, cut, on_text, &y);
-				if (strcmp(x.out, y.out) != 0)
-					fail_msg("window [%zu,%zu) cut %u differs on [%.*s]", from,
-					         to, cut, (int)n, s);
+					memset(&x, 0, sizeof(x));
+					memset(&y, 0, sizeof(y));
+					cs__match_text_window(g_ms[i], s, n, from, to, cut, on_text,
+					                      &x);
+					cs__match_text_window_ref(g_ms[i], s, n, from, to, cut,
+					                          on_text, &y);
+					if (strcmp(x.out, y.out) != 0)
+						fail_msg("matcher %zu: window [%zu,%zu) cut %u differs "
+						         "on [%.*s]",
+						         i, from, to, cut, (int)n, s);
+				}
 			}
 		}
 	}
-	return a.n;
+	return hits;
 }
 
 static size_t both_s(const char *s)
@@ -133,6 +204,10 @@ static void test_texts(void **state)
 	both_s("root@10.9.8.7");
 	assert_int_equal(both_s("ping localhost."), 1);
 	assert_int_equal(both_s("host 9.1.2.3.example"), 1);
+	/* More labels than the filter hashes at once (NAME_BATCH). */
+	assert_int_equal(both_s("q a.b.c.d.e.f.g.h.i.j.k.l.m.evil-domain.com x"), 1);
+	assert_int_equal(both_s("q evil-domain.com.b.c.d.e.f.g.h.i.j.k.l.m x"), 0);
+	assert_int_equal(both_s("q x1.test.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q.x1.test"), 1);
 	/* Near misses. */
 	assert_int_equal(both_s("xevil-domain.com evil-domain.com.example notevil-domain.co"), 0);
 	assert_int_equal(both_s("b.evil.co.uk evil.co.uk"), 0);
@@ -184,10 +259,9 @@ static int on_hit(void *ud, const struct cs_log_hit *x)
 	return 0;
 }
 
-/* One log through the fast path and the reference path, with one and two
- * threads and two line caps: the hits, the counts and the diagnostics
- * must be the same. Returns the number of hits. */
-static uint64_t log_both_n(const char *name, const char *text, size_t len, const char *format)
+/* One log through the fast path and the reference path under matcher m. */
+static uint64_t log_both_m(const struct cs_matcher *m, const char *name, const char *text,
+                           size_t len, const char *format)
 {
 	static struct lcol ref, fast;
 	struct cs__log_test t;
@@ -209,12 +283,12 @@ static uint64_t log_both_n(const char *name, const char *text, size_t len, const
 			o.on_diag = cs_test_diag_cb;
 			o.userdata = &ref;
 			t.reference = 1;
-			assert_int_equal(cs__log_scan_mem_test(g_m, name, text, len, &o, &t,
+			assert_int_equal(cs__log_scan_mem_test(m, name, text, len, &o, &t,
 			                                       &r1),
 			                 CS_OK);
 			o.userdata = &fast;
 			t.reference = 0;
-			assert_int_equal(cs__log_scan_mem_test(g_m, name, text, len, &o, &t,
+			assert_int_equal(cs__log_scan_mem_test(m, name, text, len, &o, &t,
 			                                       &r2),
 			                 CS_OK);
 			if (strcmp(ref.out, fast.out) != 0)
@@ -231,6 +305,20 @@ static uint64_t log_both_n(const char *name, const char *text, size_t len, const
 	if (getenv("TM_DEBUG"))
 		fprintf(stderr, "%s\n%s%s", name, fast.out, fast.d.text);
 	return r2.hits;
+}
+
+/* One log through the fast path and the reference path, with one and two
+ * threads and two line caps, under every matcher: the hits, the counts and
+ * the diagnostics must be the same. Returns the number of hits under the
+ * first (the full intel). */
+static uint64_t log_both_n(const char *name, const char *text, size_t len, const char *format)
+{
+	uint64_t hits = 0;
+	size_t mi;
+
+	for (mi = NM; mi-- > 0;)
+		hits = log_both_m(g_ms[mi], name, text, len, format);
+	return hits;
 }
 
 static uint64_t log_both(const char *name, const char *text, const char *format)
@@ -326,6 +414,85 @@ static void test_logs(void **state)
 	}
 }
 
+/*
+ * The pre-filter reads the text in blocks of 64 bytes: each token, hit or
+ * near miss, at every offset around the first block edges, after spaces
+ * (the same hits wherever it stands), after a run of digits and dots and
+ * after a run of name characters it joins (one token then, however long),
+ * with a line after it; all matchers agree with their references, and the
+ * two paths of each filter agree byte for byte.
+ */
+static void test_blocks(void **state)
+{
+	static const char *const tok[] = {
+	        "cdn.evil-domain.com", "127.0.0.66", ".127.0.0.66", "127.0.0.66.", "..10.20.3.4",
+	        "1127.0.0.66", "a127.0.0.66", "127.0.0.66a", "127.0.0.66-", "_10.20.1.1",
+	        "1680084000.023766", "300.000000,300.000000", "0.082341\t10.20.3.4",
+	        "10.20.3.4", "203.0.113.255", "203.0.114.1", "100.127.255.255", "100.128.0.1",
+	        "010.20.3.4", "10.020.3.4", "256.20.3.4", "10.20.3.4.5", "1.2.3", "1..2.3.4",
+	        "ops@evil-domain.com", "root@10.9.8.7", "x@127.0.0.66", "a.b.evil.co.uk",
+	        "https://github.com/IconStorages/images/x", "http://192.0.2.10/payload.bin",
+	        "[2001:db8::bad]:53", "2001:db8:ff:1::2", "::ffff:127.0.0.66",
+	        "0123456789abcdef0123456789abcdef", "00112233445566778899aabbccddeeff00112233",
+	        "x1.test", "1.2.3.example", "9.1.2.3.example", "localhost.", "evil-domain.com.x",
+	};
+	static const char *const pads[] = {" ", "0.", "a-"};
+	static const unsigned offs[] = {0,  1,  2,  3,  27, 28, 29, 30, 31, 32, 33,
+	                                34, 45, 50, 55, 58, 59, 60, 61, 62, 63, 64,
+	                                65, 66, 67, 70, 90, 120, 125, 126, 127, 128, 129};
+	char text[512];
+	size_t t, p, o;
+
+	(void)state;
+	for (t = 0; t < sizeof(tok) / sizeof(tok[0]); t++) {
+		size_t alone = both_whole(tok[t], strlen(tok[t]));
+
+		for (p = 0; p < sizeof(pads) / sizeof(pads[0]); p++) {
+			for (o = 0; o < sizeof(offs) / sizeof(offs[0]); o++) {
+				size_t k, n = 0, hits;
+
+				for (k = 0; n < offs[o]; k++)
+					text[n++] = pads[p][k % strlen(pads[p])];
+				n += (size_t)snprintf(text + n, sizeof(text) - n,
+				                      "%s\tq.bad-cdn.net 1.5\n0.25 %s", tok[t], tok[t]);
+				hits = both_whole(text, n);
+				if (p == 0 && hits != 2 * alone + 1)
+					fail_msg("[%s] at %u: %zu hits, %zu alone", tok[t], offs[o],
+					         hits, alone);
+			}
+		}
+	}
+	/* Every byte value in place of each '#', between and inside tokens:
+	 * the two paths of each filter classify every byte alike. */
+	for (t = 0; t < 256; t++) {
+		static const char tpl[] = "q#cdn.evil#-domain.com#127.0.0#.66#x1.test #0123456789abcd"
+		                          "ef#0123456789abcdef 10.20.1#.7#:2001:db8::bad#https:#//"
+		                          "github.com/IconStorages/images#";
+		size_t k, n = sizeof(tpl) - 1;
+
+		memcpy(text, tpl, n);
+		for (k = 0; k < n; k++)
+			if (text[k] == '#')
+				text[k] = (char)t;
+		both_whole(text, n);
+	}
+	/* A long run crossing blocks, and one that fills a block. */
+	memset(text, '7', 200);
+	memcpy(text + 190, ".127.0.0.66 ", 12);
+	both_whole(text, 202);
+	memset(text, 'b', 200);
+	memcpy(text + 100, ".evil-domain.com", 16);
+	assert_int_equal(both_whole(text, 116), 1);
+	text[100] = 'x';
+	assert_int_equal(both_whole(text, 116), 0);
+	memset(text, '1', 300);
+	memcpy(text + 64, "0123456789abcdef0123456789abcdef", 32);
+	both_whole(text, 300);
+	text[63] = ' ';
+	text[96] = ' ';
+	assert_int_equal(both_whole(text, 300), 1);
+}
+
 /* A line that holds NUL bytes, lines over the cap and a last line
  * without a newline go the same way on both paths. */
 static void test_log_edges(void **state)
@@ -337,6 +504,28 @@ static void test_log_edges(void **state)
 	static const char nul[] = "a\nb evil-domain.com\n\0x 127.0.0.66\nc\n";
 
 	assert_int_equal(log_both_n("nul.log", nul, sizeof(nul) - 1, NULL), 2);
+	/* NUL bytes in quiet lines, at every place around a block's edges,
+	 * among quiet lines and next to a hit: each such line is reported. */
+	{
+		char t[8192];
+		size_t n = 0, k, q;
+
+		for (k = 0; k < 70; k++) {
+			n += (size_t)snprintf(t + n, sizeof(t) - n,
+			                      "1680084000.%06zu\tC%zu\t10.1.2.3\t53\tx.example.org\n",
+			                      k, k);
+			if (k % 7 == 3) {
+				q = n - 20 - k % 30;
+				t[q] = '\0';
+			}
+		}
+		n += (size_t)snprintf(t + n, sizeof(t) - n, "%s", "ok cdn.evil-domain.com\n");
+		t[n++] = '\0';
+		t[n++] = '\n';
+		assert_int_equal(log_both_n("nul2.log", t, n, NULL), 1);
+		assert_int_equal(log_both_n("nul2.log", t, n, "zeek"), 1);
+		assert_int_equal(log_both_n("nul2.log", t, n, "json"), 1);
+	}
 	for (i = 0; i + 1 < sizeof(big); i++)
 		big[i] = (char)(i % 97 == 96 ? '\n' : i % 13 == 12 ? ' ' : 'a' + (char)(i % 26));
 	big[sizeof(big) - 1] = '\0';
@@ -450,6 +639,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_texts),
+	        cmocka_unit_test(test_blocks),
 	        cmocka_unit_test(test_logs),
 	        cmocka_unit_test(test_log_edges),
 	        cmocka_unit_test(test_gzip_time),

@@ -36,4 +36,29 @@ static const char tm_intel_csv[] =
         "email,Boss@mail.example.org\n"
         "email,root@10.9.8.7\n";
 
+/* Intel without a key whose last label is a number, a one-label name, an
+ * IPv6 key or a digest: the pre-filter then turns numbers away by their
+ * shape alone (textfilter.c, number_maybe), and the tests need that path
+ * too. */
+static const char tm_intel_plain_csv[] =
+        "type,value\n"
+        "domain,evil-domain.com\n"
+        "domain,a.b.evil.co.uk\n"
+        "domain,bad-cdn.net\n"
+        "domain,x1.test\n"
+        "ipv4,127.0.0.66\n"
+        "ipv4,198.51.100.7\n"
+        "cidr,203.0.113.0/24\n"
+        "cidr,10.20.0.0/16\n"
+        "cidr,100.64.0.0/10\n"
+        "url,https://github.com/IconStorages/images\n"
+        "url,http://192.0.2.10/payload.bin\n"
+        "email,ops@evil-domain.com\n";
+
+/* Names only: no ':' and no dotted quad is looked at. */
+static const char tm_intel_names_csv[] = "type,value\n"
+                                         "domain,evil-domain.com\n"
+                                         "domain,a.b.evil.co.uk\n"
+                                         "domain,bad-cdn.net\n";
+
 #endif
