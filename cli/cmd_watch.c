@@ -151,9 +151,10 @@ static const struct cli_opt watch_opts[] = {
         {.name = "no-deny", .kind = CLI_OPT_FLAG, .off = WTA(o.no_deny),
          .help = "detect only, even as root"},
         {.name = "kernel-cache", .kind = CLI_OPT_FLAG, .off = WTA(o.ignore_marks),
-         .help = "hand clean verdicts to the kernel as ignore marks: faster warm\n"
-                 "executions, but the kernel was seen to let about 1 execution in\n"
-                 "30,000 that followed a write pass unasked (docs/live-host.md)"},
+         .help = "hand clean verdicts to the kernel as ignore marks (local\n"
+                 "filesystems only): faster warm executions, but a file written\n"
+                 "through a shared mapping and run at once can pass unasked before\n"
+                 "its close is read (docs/live-host.md)"},
         {.name = "no-kernel-cache", .kind = CLI_OPT_FLAG, .off = WTA(no_kernel_cache),
          .help = "ask about every execution in user space (the default; overrides\n"
                  "--kernel-cache)"},
