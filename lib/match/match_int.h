@@ -274,10 +274,12 @@ void cs__tfilter_free(struct cs_tfilter *t);
 size_t cs__tfilter_next(const struct cs_tfilter *t, const char *text, size_t from, size_t n);
 int cs__tfilter_any(const struct cs_tfilter *t, const char *s, size_t n);
 /* The filter's serialised form (textfilter.c, one walk over its fields):
- * appended to `out`, or read from the whole of [p, p + n). */
+ * appended to `out`, or read from the whole of [p, p + n) (with
+ * `borrow`, its arrays stay there: p must outlive the filter and be
+ * 8-byte aligned). */
 unsigned cs__tfilter_layout(void);
 int cs__tfilter_save(const struct cs_tfilter *t, struct cs_buf *out);
-int cs__tfilter_load(const void *p, size_t n, struct cs_tfilter **out);
+int cs__tfilter_load(const void *p, size_t n, int borrow, struct cs_tfilter **out);
 
 /*
  * The log hunt's snapshot (tsnap.c). Lookups of the text matcher go

@@ -65,6 +65,7 @@ struct cs_tfilter {
 	int tld_digits;   /* some key's last label is all digits */
 	int single_label; /* some name key has no dot */
 	int avx2;
+	int borrowed; /* the arrays point into a snapshot (cs__tfilter_load) */
 };
 
 #define C_NAME  1u
@@ -357,9 +358,11 @@ void cs__tfilter_free(struct cs_tfilter *t)
 {
 	if (!t)
 		return;
-	free(t->tld);
-	free(t->bloom);
-	free(t->fp);
+	if (!t->borrowed) {
+		free(t->tld);
+		free(t->bloom);
+		free(t->fp);
+	}
 	free(t);
 }
 
@@ -863,12 +866,15 @@ unsigned cs__tfilter_layout(void)
 }
 
 /* One walk over the filter's fields for both directions: saving appends
- * each field to `out`; loading takes it from [p, end) and allocates the
- * arrays. A field added to struct cs_tfilter is one line here. */
+ * each field to `out`; loading takes it from [p, end), the arrays either
+ * copied or, with `borrow`, pointed at where they are. Arrays start at a
+ * multiple of 8 from the start. A field added to struct cs_tfilter is
+ * one line in tf_walk(). */
 struct tf_io {
 	struct cs_buf *out;
-	const unsigned char *p, *end;
-	int rc;
+	size_t base; /* out->len where the filter starts */
+	const unsigned char *start, *p, *end;
+	int borrow, rc;
 };
 
 static void io_bytes(struct tf_io *io, void *field, size_t n)
@@ -887,15 +893,45 @@ static void io_bytes(struct tf_io *io, void *field, size_t n)
 	io->p += n;
 }
 
-/* A word array of `count` words of `size` bytes: on load, a count over
- * 2^28 or beyond what is left is refused before anything is allocated. */
+static void io_align(struct tf_io *io)
+{
+	static const unsigned char zero[8];
+	size_t pad;
+
+	if (io->rc)
+		return;
+	if (io->out) {
+		pad = (8 - (io->out->len - io->base) % 8) % 8;
+		io->rc = cs__buf_add(io->out, zero, pad);
+		return;
+	}
+	pad = (8 - (size_t)(io->p - io->start) % 8) % 8;
+	if ((size_t)(io->end - io->p) < pad)
+		io->rc = CS_ERR_PARSE;
+	else
+		io->p += pad;
+}
+
+/* An array of `count` words of `size` bytes: on load, a count over 2^28
+ * or beyond what is left is refused before anything is allocated, and a
+ * borrowed array must sit at a multiple of its word size. */
 static void io_array(struct tf_io *io, void **field, size_t count, size_t size)
 {
+	io_align(io);
 	if (io->rc)
 		return;
 	if (!io->out) {
 		if (count > ((size_t)1 << 28) || (size_t)(io->end - io->p) / size < count) {
 			io->rc = CS_ERR_PARSE;
+			return;
+		}
+		if (io->borrow) {
+			if ((uintptr_t)io->p % size) {
+				io->rc = CS_ERR_PARSE;
+				return;
+			}
+			*field = (void *)(uintptr_t)io->p;
+			io->p += count * size;
 			return;
 		}
 		*field = calloc(count ? count : 1, size);
@@ -919,13 +955,14 @@ static int tf_walk(struct cs_tfilter *t, struct tf_io *io)
 	IO_FIELD(io, t, v6len);
 	IO_FIELD(io, t, v4lens);
 	IO_FIELD(io, t, nv4lens);
-	IO_FIELD(io, t, v4b16);
 	IO_FIELD(io, t, have_v6);
 	IO_FIELD(io, t, have_url);
 	IO_FIELD(io, t, have_email);
 	IO_FIELD(io, t, have_names);
 	IO_FIELD(io, t, tld_digits);
 	IO_FIELD(io, t, single_label);
+	io_align(io);
+	IO_FIELD(io, t, v4b16);
 	/* The masks must be 2^k - 1 before they size anything. */
 	if (!io->rc && !io->out &&
 	    ((t->bloom_mask & (t->bloom_mask + 1)) || (t->fp_mask & (t->fp_mask + 1)) ||
@@ -941,20 +978,25 @@ static int tf_walk(struct cs_tfilter *t, struct tf_io *io)
 
 int cs__tfilter_save(const struct cs_tfilter *t, struct cs_buf *out)
 {
-	struct tf_io io = {out, NULL, NULL, CS_OK};
+	struct tf_io io;
 
+	memset(&io, 0, sizeof(io));
+	io.out = out;
+	io.base = out->len;
 	return tf_walk((struct cs_tfilter *)(uintptr_t)t, &io);
 }
 
 /*
- * The filter saved at [p, p + n), which must be the whole of it. What
- * could make the text side misbehave is checked: masks that are 2^k - 1,
- * prefix lengths in range, a fingerprint table with a free slot (a probe
- * ends there). Returns CS_OK, CS_ERR_PARSE or CS_ERR_NOMEM.
+ * The filter saved at [p, p + n), which must be the whole of it; with
+ * `borrow`, its arrays stay in that memory (which must outlive the
+ * filter). What could make the text side misbehave is checked: masks
+ * that are 2^k - 1, prefix lengths in range, a fingerprint table with a
+ * free slot (a probe ends there). Returns CS_OK, CS_ERR_PARSE or
+ * CS_ERR_NOMEM.
  */
-int cs__tfilter_load(const void *p, size_t n, struct cs_tfilter **out)
+int cs__tfilter_load(const void *p, size_t n, int borrow, struct cs_tfilter **out)
 {
-	struct tf_io io = {NULL, p, (const unsigned char *)p + n, CS_OK};
+	struct tf_io io;
 	struct cs_tfilter *t = calloc(1, sizeof(*t));
 	size_t i;
 	int rc;
@@ -962,6 +1004,11 @@ int cs__tfilter_load(const void *p, size_t n, struct cs_tfilter **out)
 	*out = NULL;
 	if (!t)
 		return CS_ERR_NOMEM;
+	memset(&io, 0, sizeof(io));
+	io.start = io.p = p;
+	io.end = (const unsigned char *)p + n;
+	io.borrow = borrow;
+	t->borrowed = borrow;
 	rc = tf_walk(t, &io);
 	if (!rc && (io.p != io.end || t->nv4lens > 33 || t->nkeys > t->fp_mask / 2))
 		rc = CS_ERR_PARSE;

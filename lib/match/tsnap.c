@@ -19,10 +19,15 @@
  * Sigma rules, regexes or compound indicators (whose compilation reports
  * problems at start, or which run on events) is always loaded first.
  *
- * Payload, native byte order (the cache key names the machine's):
+ * The entry is mapped, not read (cs__mcache_map): the fingerprints and
+ * the filter's arrays are used where they lie, so start-up costs the
+ * checksum over the file and little else.
+ *
+ * Payload, native byte order (the cache key names the machine's), each
+ * array at a multiple of 8 from its start:
  *   "CSTSNAP1" | u64 indicators, ndomain, naddr, nurl, nemail, email_max,
- *   hashes | v4len[33] | v6len[129] | u64 nfp | u64 fp[nfp], increasing |
- *   u64 filter_len | filter (cs__tfilter_save)
+ *   hashes | v4len[33] | v6len[129] | 0-7 zero bytes | u64 nfp |
+ *   u64 fp[nfp], increasing | u64 filter_len | filter (cs__tfilter_save)
  */
 #include <stdlib.h>
 #include <string.h>
@@ -34,8 +39,9 @@
 #define SNAP_SCALARS 7
 
 struct cs_tsnap {
-	uint64_t *fp;
+	const uint64_t *fp; /* in the entry */
 	size_t nfp;
+	struct cs_mcache_entry e; /* mapped; or nothing (cs__tsnap_check) */
 };
 
 uint64_t cs__tsnap_fp(unsigned tag, const void *key, size_t n)
@@ -74,7 +80,7 @@ static void tsnap_free(struct cs_tsnap *s)
 {
 	if (!s)
 		return;
-	free(s->fp);
+	cs__mcache_entry_release(&s->e);
 	free(s);
 }
 
@@ -220,6 +226,8 @@ int cs_matcher_snapshot_put(const struct cs_matcher *m, const char *cache_dir, c
 	if (!rc)
 		rc = cs__buf_add(&b, m->v6len, sizeof(m->v6len));
 	if (!rc)
+		rc = cs__buf_add(&b, "\0\0\0\0\0\0\0", (8 - b.len % 8) % 8);
+	if (!rc)
 		rc = cs__buf_add(&b, &nfp, sizeof(nfp));
 	if (!rc && n)
 		rc = cs__buf_add(&b, fps, n * sizeof(*fps));
@@ -240,22 +248,25 @@ int cs_matcher_snapshot_put(const struct cs_matcher *m, const char *cache_dir, c
 }
 
 /*
- * Read a payload into a matcher's parts. Every length is checked against
- * what is left before it is used; the fingerprints must increase (the
- * binary search relies on it). Returns CS_OK, CS_ERR_PARSE, CS_ERR_NOMEM.
+ * Read a payload at p (8-byte aligned; it must outlive the parts: the
+ * fingerprints and the filter's arrays stay in it) into a matcher's
+ * parts. Every length is checked against what is left before it is used;
+ * the fingerprints must increase (the binary search relies on it).
+ * Returns CS_OK, CS_ERR_PARSE, CS_ERR_NOMEM.
  */
 static int snap_parse(const unsigned char *p, size_t n, struct cs_matcher *m,
                       struct cs_tsnap **snap, struct cs_tfilter **tf)
 {
-	const unsigned char *end = p + n;
+	const unsigned char *start = p, *end = p + n;
 	uint64_t sc[SNAP_SCALARS], nfp, flen, i;
+	size_t head = 8 + sizeof(sc) + sizeof(m->v4len) + sizeof(m->v6len);
 	struct cs_tsnap *s;
 	int rc;
 
 	*snap = NULL;
 	*tf = NULL;
-	if (n < 8 + sizeof(sc) + sizeof(m->v4len) + sizeof(m->v6len) + sizeof(nfp) ||
-	    memcmp(p, SNAP_MAGIC, 8) != 0)
+	head += (8 - head % 8) % 8;
+	if ((uintptr_t)p % 8 || n < head + sizeof(nfp) || memcmp(p, SNAP_MAGIC, 8) != 0)
 		return CS_ERR_PARSE;
 	p += 8;
 	memcpy(sc, p, sizeof(sc));
@@ -263,7 +274,7 @@ static int snap_parse(const unsigned char *p, size_t n, struct cs_matcher *m,
 	memcpy(m->v4len, p, sizeof(m->v4len));
 	p += sizeof(m->v4len);
 	memcpy(m->v6len, p, sizeof(m->v6len));
-	p += sizeof(m->v6len);
+	p = start + head;
 	memcpy(&nfp, p, sizeof(nfp));
 	p += sizeof(nfp);
 	if (sc[0] == 0 || sc[0] > SIZE_MAX / 2 || sc[5] > ((size_t)64 << 10) ||
@@ -273,22 +284,12 @@ static int snap_parse(const unsigned char *p, size_t n, struct cs_matcher *m,
 	if (!s)
 		return CS_ERR_NOMEM;
 	s->nfp = (size_t)nfp;
-	s->fp = malloc((s->nfp ? s->nfp : 1) * sizeof(uint64_t));
-	if (!s->fp) {
-		tsnap_free(s);
-		return CS_ERR_NOMEM;
-	}
-	if (s->nfp)
-		memcpy(s->fp, p, s->nfp * sizeof(uint64_t));
+	s->fp = (const uint64_t *)(const void *)p;
 	p += s->nfp * sizeof(uint64_t);
 	for (i = 1; i < nfp; i++)
 		if (s->fp[i - 1] >= s->fp[i])
 			break;
-	if (nfp && i < nfp) {
-		tsnap_free(s);
-		return CS_ERR_PARSE;
-	}
-	if ((size_t)(end - p) < sizeof(flen)) {
+	if ((nfp && i < nfp) || (size_t)(end - p) < sizeof(flen)) {
 		tsnap_free(s);
 		return CS_ERR_PARSE;
 	}
@@ -298,7 +299,7 @@ static int snap_parse(const unsigned char *p, size_t n, struct cs_matcher *m,
 		tsnap_free(s);
 		return CS_ERR_PARSE;
 	}
-	rc = cs__tfilter_load(p, (size_t)flen, tf);
+	rc = cs__tfilter_load(p, (size_t)flen, 1, tf);
 	if (rc) {
 		tsnap_free(s);
 		return rc;
@@ -318,10 +319,15 @@ int cs__tsnap_check(const void *p, size_t n)
 	struct cs_matcher m;
 	struct cs_tsnap *s;
 	struct cs_tfilter *tf;
+	void *copy = malloc(n ? n : 1); /* aligned, as a mapping is */
 	int rc;
 
+	if (!copy)
+		return CS_ERR_NOMEM;
+	if (n)
+		memcpy(copy, p, n);
 	memset(&m, 0, sizeof(m));
-	rc = snap_parse(p, n, &m, &s, &tf);
+	rc = snap_parse(copy, n, &m, &s, &tf);
 	if (!rc) {
 		/* What a hunt would do with it: probe both parts. */
 		(void)tsnap_has(s, cs__tsnap_fp(CS_KIND_DOMAIN, "evil.example", 12));
@@ -329,6 +335,7 @@ int cs__tsnap_check(const void *p, size_t n)
 		tsnap_free(s);
 		cs__tfilter_free(tf);
 	}
+	free(copy);
 	return rc;
 }
 
@@ -346,7 +353,7 @@ int cs_matcher_from_snapshot(const char *cache_dir, const char *stamp, cs_intel_
 	rc = snap_key(stamp, key);
 	if (rc)
 		return rc;
-	rc = cs__mcache_get(cache_dir, SNAP_KIND, key, &e);
+	rc = cs__mcache_map(cache_dir, SNAP_KIND, key, &e);
 	if (rc)
 		return rc;
 	m = cs__calloc(1, sizeof(*m));
@@ -360,11 +367,12 @@ int cs_matcher_from_snapshot(const char *cache_dir, const char *stamp, cs_intel_
 	cs__arena_init(&m->arena);
 	pthread_mutex_init(&m->tf_mu, NULL);
 	rc = snap_parse(e.payload, e.payload_len, m, &m->snap, &m->tf);
-	cs__mcache_entry_release(&e);
 	if (rc) {
+		cs__mcache_entry_release(&e);
 		cs_matcher_free(m);
-		return rc;
+		return rc == CS_ERR_NOMEM ? rc : CS_ERR_PARSE;
 	}
+	m->snap->e = e; /* the parts point into it */
 	m->tf_tried = 1;
 	m->load = load;
 	m->load_ud = userdata;
