@@ -291,6 +291,8 @@ int cs__tfilter_load(const void *p, size_t n, int borrow, struct cs_tfilter **ou
 const struct cs_intel *cs__match_intel_for(const struct cs_matcher *m, unsigned tag,
                                            const void *key, size_t n, int *rc);
 uint64_t cs__tsnap_fp(unsigned tag, const void *key, size_t n);
+/* Why a snapshot's intel could not be loaded, or CS_OK. */
+int cs__match_load_rc(const struct cs_matcher *m);
 /* The network key of a CIDR indicator's value (textmatch.c): its length,
  * or 0 when it is not a network; *fam and *plen get its family and
  * prefix length. */

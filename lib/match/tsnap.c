@@ -390,6 +390,12 @@ const struct cs_intel *cs__match_intel_for(const struct cs_matcher *cm, unsigned
 		return m->intel;
 	if (!tsnap_has(m->snap, cs__tsnap_fp(tag, key, n)))
 		return NULL;
+	lrc = __atomic_load_n(&m->load_rc, __ATOMIC_ACQUIRE);
+	if (lrc) {
+		if (!*rc)
+			*rc = lrc;
+		return NULL;
+	}
 	pthread_mutex_lock(&m->tf_mu);
 	if (!m->loaded && !m->load_rc) {
 		struct cs_intel *in = NULL;
@@ -401,7 +407,7 @@ const struct cs_intel *cs__match_intel_for(const struct cs_matcher *cm, unsigned
 			lrc = cs__match_build_net(m, in, 0);
 		if (lrc) {
 			cs_intel_free(in);
-			m->load_rc = lrc;
+			__atomic_store_n(&m->load_rc, lrc, __ATOMIC_RELEASE);
 		} else {
 			m->own_intel = in;
 			m->intel = in;
@@ -416,6 +422,11 @@ const struct cs_intel *cs__match_intel_for(const struct cs_matcher *cm, unsigned
 		return NULL;
 	}
 	return m->intel;
+}
+
+int cs__match_load_rc(const struct cs_matcher *m)
+{
+	return __atomic_load_n(&m->load_rc, __ATOMIC_ACQUIRE);
 }
 
 const struct cs_intel *cs_matcher_intel(const struct cs_matcher *m)
