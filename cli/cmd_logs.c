@@ -208,10 +208,13 @@ static int from_snapshot(struct logs_state *ls, const char *dir, char *stamp, si
 		return 0;
 	}
 	rc = cs_matcher_from_snapshot(dir, stamp, load_case_intel, ls, m);
-	if (ls->g->verbose && rc != CS_ERR_NOTFOUND)
-		fprintf(stderr, "chainsweep: log-hunt snapshot %s\n",
-		        rc == CS_OK ? "loaded from the cache"
-		                    : "failed its checks: the intel is loaded and it is made again");
+	if (rc == CS_OK && ls->g->verbose)
+		fprintf(stderr, "chainsweep: log-hunt snapshot loaded from the cache\n");
+	else if (rc != CS_OK && rc != CS_ERR_NOTFOUND)
+		fprintf(stderr,
+		        "chainsweep: warning: the log-hunt snapshot in %s failed its checks "
+		        "(cache-corrupt): deleted; the intel is loaded and it is made again\n",
+		        cli_escape_path(&ls->esc, dir));
 	return rc == CS_OK;
 }
 
