@@ -9,8 +9,8 @@ cp -r $L/host host
 printf '2023-03-29 10:00:00 ws-9 resolved late-addition.test for 10.0.0.9\n' >host/late.log
 hunt() { $CS --verbose --db $DB scan logs --no-record --threads 2 host 2>&1 | clean; }
 same() { # same as --no-cache, hits and summary
-	$CS --db $DB --no-cache scan logs --no-record --threads 2 host >nc.out 2>&1
-	$CS --db $DB scan logs --no-record --threads 2 host >c.out 2>&1
+	$CS --db $DB --no-cache scan logs --no-record --threads 2 host 2>&1 | clean >nc.out
+	$CS --db $DB scan logs --no-record --threads 2 host 2>&1 | clean >c.out
 	cmp -s nc.out c.out && echo "same as --no-cache" || diff nc.out c.out
 }
 $CS --db $DB intel import --quiet $L/intel.csv >/dev/null
