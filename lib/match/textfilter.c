@@ -963,10 +963,12 @@ static int tf_walk(struct cs_tfilter *t, struct tf_io *io)
 	IO_FIELD(io, t, single_label);
 	io_align(io);
 	IO_FIELD(io, t, v4b16);
-	/* The masks must be 2^k - 1 before they size anything. */
+	/* The masks must be 2^k - 1, from 63 to 2^28 - 1, before they size
+	 * anything (SIZE_MAX is 2^k - 1 too, and would size nothing). */
 	if (!io->rc && !io->out &&
 	    ((t->bloom_mask & (t->bloom_mask + 1)) || (t->fp_mask & (t->fp_mask + 1)) ||
-	     t->bloom_mask < 63 || t->fp_mask < 63))
+	     t->bloom_mask < 63 || t->fp_mask < 63 || t->bloom_mask >= ((size_t)1 << 28) ||
+	     t->fp_mask >= ((size_t)1 << 28)))
 		io->rc = CS_ERR_PARSE;
 	io_array(io, (void **)&t->tld, TLD_BITS / 64, sizeof(uint64_t));
 	if (!io->rc)
