@@ -260,6 +260,9 @@ struct cs_log_hit;
 struct cli_recorder;
 struct cli_recorder *cli_recorder_new(const struct cli_global *g, const struct cs_intel *in,
                                       const char *host);
+/* The intel hits refer to, for a recorder made before it was loaded
+ * (scan logs from a snapshot). */
+void cli_recorder_set_intel(struct cli_recorder *r, const struct cs_intel *in);
 int cli_record_file(struct cli_recorder *r, const struct cs_file_finding *ff);
 int cli_record_log(struct cli_recorder *r, const struct cs_log_hit *h);
 struct cs_proc_finding;

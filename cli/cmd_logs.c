@@ -21,7 +21,9 @@ struct tally {
 
 struct logs_state {
 	const struct cli_global *g;
-	const struct cs_intel *intel;
+	const struct cs_intel *intel; /* NULL until a snapshot's matcher loads it */
+	const struct cs_matcher *m;
+	struct cs_store *st;
 	struct tally *inds, *hosts;
 	size_t ninds, nhosts, capi, caph;
 	unsigned diags_shown;
@@ -118,6 +120,11 @@ static int on_hit(void *ud, const struct cs_log_hit *h)
 	char tb[40];
 	size_t i, n;
 
+	if (!ls->intel) {
+		ls->intel = cs_matcher_intel(ls->m);
+		if (ls->rec)
+			cli_recorder_set_intel(ls->rec, ls->intel);
+	}
 	if (ls->rec && cli_record_log(ls->rec, h))
 		return CS_ERR_NOMEM;
 	ls->prog.found++;
@@ -170,6 +177,45 @@ static int on_hit(void *ud, const struct cs_log_hit *h)
 		printf("  (warninglisted: likely benign)");
 	putchar('\n');
 	return 0;
+}
+
+/* The loader of a matcher from a snapshot: the case's intel, loaded by
+ * the first scanning thread that may have a hit. */
+static int load_case_intel(void *ud, struct cs_intel **out)
+{
+	struct logs_state *ls = ud;
+
+	*out = cli_load_intel(ls->st);
+	if (!*out)
+		return CS_ERR_DB;
+	return cs_intel_finalize(*out);
+}
+
+/*
+ * Start from the log hunt's snapshot of the case's intel when the cache
+ * has one for its stamp (docs/log-hunt.md, "Start-up"). Returns 1 with
+ * *m set, 0 when the intel must be loaded first (then `stamp` is the
+ * case's, or "" when there is none, for storing a snapshot afterwards).
+ */
+static int from_snapshot(struct logs_state *ls, const char *dir, char *stamp, size_t len,
+                         struct cs_matcher **m)
+{
+	int rc;
+
+	stamp[0] = '\0';
+	if (!dir[0] || cs_store_intel_stamp(ls->st, stamp, len) != CS_OK) {
+		stamp[0] = '\0';
+		return 0;
+	}
+	rc = cs_matcher_from_snapshot(dir, stamp, load_case_intel, ls, m);
+	if (rc == CS_OK && ls->g->verbose)
+		fprintf(stderr, "chainsweep: log-hunt snapshot loaded from the cache\n");
+	else if (rc != CS_OK && rc != CS_ERR_NOTFOUND)
+		fprintf(stderr,
+		        "chainsweep: warning: the log-hunt snapshot in %s failed its checks "
+		        "(cache-corrupt): deleted; the intel is loaded and it is made again\n",
+		        cli_escape_path(&ls->esc, dir));
+	return rc == CS_OK;
 }
 
 static int on_event(void *ud, const struct cs_event *e)
@@ -463,16 +509,28 @@ static int logs_run(void *p, struct cli_global *g)
 	size_t npaths = A->pos.n, nfields = A->field.n, nintel = A->intel.n, i;
 	int rc, exit_code = CS_EXIT_ERROR, intel_gap, no_record = A->no_record;
 	const char *host = A->host;
-	char hostbuf[256];
+	char hostbuf[256], dir[4096], stamp[128];
+	int snap = 0;
 	struct cli_gaps bad;
 
 	memset(&ls, 0, sizeof(ls));
 	memset(&bad, 0, sizeof(bad));
 	ls.g = g;
 	o.max_line = (size_t)A->max_line;
-	in = cli_sweep_intel(intel_files, nintel, g, &st, &bad, 1);
-	if (!in)
-		goto out;
+	cli_cache_dir(g, dir, sizeof(dir));
+	stamp[0] = '\0';
+	if (!nintel) {
+		st = cli_open_store(g);
+		if (!st)
+			goto out;
+		ls.st = st;
+		snap = from_snapshot(&ls, dir, stamp, sizeof(stamp), &m);
+	}
+	if (!snap) {
+		in = cli_sweep_intel(intel_files, nintel, g, &st, &bad, 1);
+		if (!in)
+			goto out;
+	}
 	cli_print_intel_gaps(&bad, g);
 	intel_gap = bad.n != 0;
 	if (!no_record) {
@@ -491,11 +549,21 @@ static int logs_run(void *p, struct cli_global *g)
 		}
 	}
 	ls.intel = in;
-	rc = cli_matcher_new(in, g, on_log_diag, &ls, &bad, &m);
-	if (rc) {
-		cli_err("cannot compile the intel: %s", cs_strerror(rc));
-		goto out;
+	if (!snap) {
+		rc = cli_matcher_new(in, g, on_log_diag, &ls, &bad, &m);
+		if (rc) {
+			cli_err("cannot compile the intel: %s", cs_strerror(rc));
+			goto out;
+		}
+		if (stamp[0]) {
+			rc = cs_matcher_snapshot_put(m, dir, stamp);
+			if (g->verbose && rc != CS_ERR_UNSUPPORTED)
+				fprintf(stderr, "chainsweep: log-hunt snapshot %s\n",
+				        rc ? "not stored (the cache could not be written)"
+				           : "stored in the cache");
+		}
 	}
+	ls.m = m;
 	intel_gap = bad.n != 0;
 	o.fields = fields;
 	o.nfields = nfields;
@@ -504,9 +572,10 @@ static int logs_run(void *p, struct cli_global *g)
 	o.userdata = &ls;
 	cli_catch_signals();
 	o.interrupt = &cli_interrupted;
-	if (cli_intel_cache(in, g)) /* compiled Sigma engines are cached */
+	/* A snapshot is made only of intel without Sigma rules. */
+	if (in && cli_intel_cache(in, g)) /* compiled Sigma engines are cached */
 		goto out;
-	ls.sigma = cli_sigma_new(in, g);
+	ls.sigma = in ? cli_sigma_new(in, g) : NULL;
 	if (cli_sigma_wanted(ls.sigma))
 		o.on_event = on_event;
 	cli_progress_init(&ls.prog, g, "scan logs");

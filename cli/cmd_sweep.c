@@ -734,6 +734,11 @@ struct cli_recorder *cli_recorder_new(const struct cli_global *g, const struct c
 	return r;
 }
 
+void cli_recorder_set_intel(struct cli_recorder *r, const struct cs_intel *in)
+{
+	r->ss.intel = in;
+}
+
 int cli_record_file(struct cli_recorder *r, const struct cs_file_finding *ff)
 {
 	return on_file_finding(&r->ss, ff);

@@ -25,7 +25,8 @@ static const struct cli_opt global_opts[] = {
          .off = offsetof(struct cli_global, verbose),
          .help = "every diagnostic, not only the first per file"},
         {.name = "no-cache", .kind = CLI_OPT_FLAG, .off = offsetof(struct cli_global, no_cache),
-         .help = "compile YARA rules and regexes every time, without the cache\n"
+         .help = "compile YARA rules and regexes every time, and load the case's intel\n"
+                 "before a log hunt, without the cache\n"
                  "($CHAINSWEEP_CACHE_DIR, else $XDG_CACHE_HOME/chainsweep or ~/.cache/chainsweep)"},
         {.name = "no-yara-variants", .kind = CLI_OPT_FLAG,
          .off = offsetof(struct cli_global, no_yara_variants),

@@ -74,6 +74,31 @@ void cs_matcher_opts_init(struct cs_matcher_opts *o);
 int cs_matcher_new_opts(const struct cs_intel *intel, const struct cs_matcher_opts *o,
                         cs_diag_fn diag, void *userdata, struct cs_matcher **out);
 void cs_matcher_free(struct cs_matcher *m);
+
+/*
+ * The log hunt's start-up snapshot (docs/log-hunt.md, "Start-up"): what
+ * cs_log_scan() needs of a matcher before its first hit, kept in the
+ * compiled-rules cache under `stamp` (cs_store_intel_stamp(): it changes
+ * with every change of the case's intel).
+ *
+ * _put stores it for a matcher built from the intel: CS_OK, or
+ * CS_ERR_UNSUPPORTED when the intel holds what a hunt needs whole before
+ * it starts (YARA or Sigma rules, regexes, compound indicators).
+ *
+ * _from_snapshot makes a matcher for cs_log_scan() only, from a stored
+ * snapshot: CS_OK, CS_ERR_NOTFOUND (none for this stamp) or
+ * CS_ERR_PARSE (one failed its checks: deleted; build from the intel).
+ * Its intel is loaded through `load` (from a scanning thread, once) on
+ * the first lookup the snapshot cannot rule out; the matcher then owns
+ * it. A failed load stops the scan with the loader's error.
+ * cs_matcher_intel() gives the intel: NULL while it is not loaded (no
+ * hit can have been reported then).
+ */
+typedef int (*cs_intel_load_fn)(void *userdata, struct cs_intel **out);
+int cs_matcher_snapshot_put(const struct cs_matcher *m, const char *cache_dir, const char *stamp);
+int cs_matcher_from_snapshot(const char *cache_dir, const char *stamp, cs_intel_load_fn load,
+                             void *userdata, struct cs_matcher **out);
+const struct cs_intel *cs_matcher_intel(const struct cs_matcher *m);
 /* The hash kinds the set needs computed (CS_HASH_* mask). */
 unsigned cs_matcher_hashes(const struct cs_matcher *m);
 /* Names the YARA rules compiled in (hex SHA-256 of their sources), ""

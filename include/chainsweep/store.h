@@ -91,6 +91,16 @@ int cs_store_save_intel(struct cs_store *st, struct cs_intel *intel, const char 
 int cs_store_import_begin(struct cs_store *st, struct cs_intel *intel);
 void cs_store_import_abort(struct cs_store *st);
 
+/*
+ * A text that changes whenever the case's intel changes (an import or
+ * any other save, an adopted bundle), and differs between cases: what
+ * compiled forms of the intel are cached under (docs/log-hunt.md).
+ * CS_OK with buf filled; CS_ERR_NOTFOUND when the case has none (no
+ * intel version, or a read-only case from before stamps); CS_ERR_TOOBIG,
+ * CS_ERR_DB.
+ */
+int cs_store_intel_stamp(struct cs_store *st, char *buf, size_t len);
+
 /* One intel version, newest first through cs_store_versions(). */
 struct cs_intel_version {
 	int64_t id;

@@ -170,8 +170,15 @@ struct cs_mcache_entry {
 	unsigned char *buf;
 	const unsigned char *meta, *payload;
 	size_t meta_len, payload_len;
+	size_t map_len; /* mapped (cs__mcache_map), else 0: read */
 };
 int cs__mcache_get(const char *dir, const char *kind, const unsigned char *key,
+                   struct cs_mcache_entry *e);
+/* As _get, with the file mapped read-only instead of read: the payload
+ * starts at a multiple of 8 from a page boundary (meta_len a multiple of
+ * 8 too keeps it so). Entries are replaced by rename, never rewritten in
+ * place, so a mapping stays whole while it is used. */
+int cs__mcache_map(const char *dir, const char *kind, const unsigned char *key,
                    struct cs_mcache_entry *e);
 int cs__mcache_put(const char *dir, const char *kind, const unsigned char *key, const void *meta,
                    size_t meta_len, const void *payload, size_t payload_len);

@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -157,18 +158,16 @@ static int entry_path(char *buf, size_t len, const char *dir, const char *kind,
 
 void cs__mcache_entry_release(struct cs_mcache_entry *e)
 {
-	free(e->buf);
+	if (e->map_len)
+		munmap(e->buf, e->map_len);
+	else
+		free(e->buf);
 	memset(e, 0, sizeof(*e));
 }
 
-/*
- * Look the entry `kind`/`key` up in `dir`. Returns CS_OK with *e filled
- * (free with cs__mcache_entry_release), CS_ERR_NOTFOUND when there is
- * none or the folder is not usable, CS_ERR_PARSE when there was one but
- * it failed a check (it is then deleted), CS_ERR_NOMEM.
- */
-int cs__mcache_get(const char *dir, const char *kind, const unsigned char *key,
-                   struct cs_mcache_entry *e)
+/* The entry, read into memory or mapped (`map`); see cs__mcache_get. */
+static int fetch(const char *dir, const char *kind, const unsigned char *key,
+                 struct cs_mcache_entry *e, int map)
 {
 	char path[4096];
 	unsigned char md[32];
@@ -192,7 +191,18 @@ int cs__mcache_get(const char *dir, const char *kind, const unsigned char *key,
 	}
 	if ((uint64_t)st.st_size < CACHE_HEAD || (uint64_t)st.st_size > CACHE_MAX)
 		goto bad;
-	buf = cs__malloc((size_t)st.st_size);
+	if (map) {
+		void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+
+		if (p == MAP_FAILED) {
+			close(fd);
+			return CS_ERR_NOMEM;
+		}
+		buf = p;
+		got = (size_t)st.st_size;
+	} else {
+		buf = cs__malloc((size_t)st.st_size);
+	}
 	if (!buf) {
 		close(fd);
 		return CS_ERR_NOMEM;
@@ -223,14 +233,36 @@ int cs__mcache_get(const char *dir, const char *kind, const unsigned char *key,
 	e->meta_len = (size_t)mlen;
 	e->payload = buf + CACHE_HEAD + mlen;
 	e->payload_len = (size_t)plen;
+	e->map_len = map ? (size_t)st.st_size : 0;
 	/* Used: the newest entries survive pruning. */
 	utimensat(AT_FDCWD, path, NULL, AT_SYMLINK_NOFOLLOW);
 	return CS_OK;
 bad:
 	close(fd);
-	free(buf);
+	if (map && buf)
+		munmap(buf, (size_t)st.st_size);
+	else
+		free(buf);
 	unlink(path);
 	return rc;
+}
+
+/*
+ * Look the entry `kind`/`key` up in `dir`. Returns CS_OK with *e filled
+ * (free with cs__mcache_entry_release), CS_ERR_NOTFOUND when there is
+ * none or the folder is not usable, CS_ERR_PARSE when there was one but
+ * it failed a check (it is then deleted), CS_ERR_NOMEM.
+ */
+int cs__mcache_get(const char *dir, const char *kind, const unsigned char *key,
+                   struct cs_mcache_entry *e)
+{
+	return fetch(dir, kind, key, e, 0);
+}
+
+int cs__mcache_map(const char *dir, const char *kind, const unsigned char *key,
+                   struct cs_mcache_entry *e)
+{
+	return fetch(dir, kind, key, e, 1);
 }
 
 /* Delete all but the most recently used entries of `kind` (keep_of),

@@ -62,6 +62,7 @@ struct cs_canchor {
 
 struct cs_yvariants;
 struct cs_tfilter;
+struct cs_tsnap;
 
 struct cs_matcher {
 	const struct cs_intel *intel;
@@ -114,6 +115,15 @@ struct cs_matcher {
 	struct cs_tfilter *tf;
 	int tf_tried;
 	pthread_mutex_t tf_mu;
+	/* A log-hunt matcher from a snapshot (tsnap.c): `intel` is NULL
+	 * until the first lookup the snapshot cannot rule out loads it
+	 * through `load` (under tf_mu); `loaded` is then set (atomic), or
+	 * `load_rc` holds why it failed. */
+	struct cs_tsnap *snap;
+	cs_intel_load_fn load;
+	void *load_ud;
+	struct cs_intel *own_intel;
+	int loaded, load_rc;
 };
 
 
@@ -231,7 +241,7 @@ int cs__match_compounds(struct cs_match_thread *t, const struct cs_match_obj *o,
  * in the text (offset, length) and the indicator. */
 typedef int (*cs_text_fn)(void *ud, enum cs_kind observed, size_t off, size_t len,
 			  const struct cs_indicator *ind);
-int cs__match_build_net(struct cs_matcher *m);
+int cs__match_build_net(struct cs_matcher *m, const struct cs_intel *in, int count);
 int cs__match_text(const struct cs_matcher *m, const char *s, size_t n, cs_text_fn fn, void *ud);
 /* The longest text one match can span: a window that shows this many bytes
  * (plus one) on each side of a piece shows every match starting in it. */
@@ -264,6 +274,33 @@ void cs__match_text_prepare(const struct cs_matcher *m);
 void cs__tfilter_free(struct cs_tfilter *t);
 size_t cs__tfilter_next(const struct cs_tfilter *t, const char *text, size_t from, size_t n);
 int cs__tfilter_any(const struct cs_tfilter *t, const char *s, size_t n);
+/* The filter's serialised form (textfilter.c, one walk over its fields):
+ * appended to `out`, or read from the whole of [p, p + n) (with
+ * `borrow`, its arrays stay there: p must outlive the filter and be
+ * 8-byte aligned). */
+unsigned cs__tfilter_layout(void);
+int cs__tfilter_save(const struct cs_tfilter *t, struct cs_buf *out);
+int cs__tfilter_load(const void *p, size_t n, int borrow, struct cs_tfilter **out);
+
+/*
+ * The log hunt's snapshot (tsnap.c). Lookups of the text matcher go
+ * through cs__match_intel_for(): the matcher's intel, or NULL when no
+ * indicator has the key (tag: a kind, or CS_TSNAP_NET for a network key
+ * of textmatch.c); *rc gets a failed load's error.
+ */
+#define CS_TSNAP_NET 0xffu
+const struct cs_intel *cs__match_intel_for(const struct cs_matcher *m, unsigned tag,
+                                           const void *key, size_t n, int *rc);
+uint64_t cs__tsnap_fp(unsigned tag, const void *key, size_t n);
+/* Why a snapshot's intel could not be loaded, or CS_OK. */
+int cs__match_load_rc(const struct cs_matcher *m);
+/* The network key of a CIDR indicator's value (textmatch.c): its length,
+ * or 0 when it is not a network; *fam and *plen get its family and
+ * prefix length. */
+size_t cs__match_cidr_key(const char *v, unsigned char *key, int *fam, long *plen);
+/* Parse a snapshot payload (for the fuzz target); CS_OK or CS_ERR_PARSE. */
+int cs__tsnap_check(const void *p, size_t n);
+void cs__tsnap_free(struct cs_tsnap *s);
 int cs__match_text_ref(const struct cs_matcher *m, const char *s, size_t n, cs_text_fn fn,
                        void *ud);
 int cs__match_text_window_ref(const struct cs_matcher *m, const char *s, size_t n, size_t from,

@@ -859,7 +859,7 @@ int cs_matcher_new_opts(const struct cs_intel *intel, const struct cs_matcher_op
 		}
 	}
 	if (!rc)
-		rc = cs__match_build_net(m);
+		rc = cs__match_build_net(m, intel, 1);
 	if (!rc)
 		rc = build_regexes(m, diag, ud);
 	if (!rc)
@@ -882,6 +882,8 @@ void cs_matcher_free(struct cs_matcher *m)
 	cs__map_release(&m->names);
 	cs__map_release(&m->nets);
 	cs__tfilter_free(m->tf);
+	cs__tsnap_free(m->snap);
+	cs_intel_free(m->own_intel);
 	pthread_mutex_destroy(&m->tf_mu);
 	cs__arena_release(&m->arena);
 	free(m->name_v);

@@ -68,6 +68,7 @@ struct cs_tfilter {
 	int tld_digits;   /* some key's last label is all digits */
 	int single_label; /* some name key has no dot */
 	int avx2;
+	int borrowed; /* the arrays point into a snapshot (cs__tfilter_load) */
 };
 
 #define C_NAME  1u
@@ -360,9 +361,11 @@ void cs__tfilter_free(struct cs_tfilter *t)
 {
 	if (!t)
 		return;
-	free(t->tld);
-	free(t->bloom);
-	free(t->fp);
+	if (!t->borrowed) {
+		free(t->tld);
+		free(t->bloom);
+		free(t->fp);
+	}
 	free(t);
 }
 
@@ -947,4 +950,189 @@ size_t cs__tfilter_next(const struct cs_tfilter *t, const char *text, size_t fro
 int cs__tfilter_any(const struct cs_tfilter *t, const char *s, size_t n)
 {
 	return cs__tfilter_next(t, s, 0, n) < n;
+}
+
+/* ---- the snapshot (tsnap.c) ---- */
+
+/*
+ * Bump when the filter's hashing or layout changes: a snapshot written by
+ * another layout is then under another cache key and never read.
+ */
+#define TF_LAYOUT 1u
+
+unsigned cs__tfilter_layout(void)
+{
+	return TF_LAYOUT;
+}
+
+/* One walk over the filter's fields for both directions: saving appends
+ * each field to `out`; loading takes it from [p, end), the arrays either
+ * copied or, with `borrow`, pointed at where they are. Arrays start at a
+ * multiple of 8 from the start. A field added to struct cs_tfilter is
+ * one line in tf_walk(). */
+struct tf_io {
+	struct cs_buf *out;
+	size_t base; /* out->len where the filter starts */
+	const unsigned char *start, *p, *end;
+	int borrow, rc;
+};
+
+static void io_bytes(struct tf_io *io, void *field, size_t n)
+{
+	if (io->rc)
+		return;
+	if (io->out) {
+		io->rc = cs__buf_add(io->out, field, n);
+		return;
+	}
+	if ((size_t)(io->end - io->p) < n) {
+		io->rc = CS_ERR_PARSE;
+		return;
+	}
+	memcpy(field, io->p, n);
+	io->p += n;
+}
+
+static void io_align(struct tf_io *io)
+{
+	static const unsigned char zero[8];
+	size_t pad;
+
+	if (io->rc)
+		return;
+	if (io->out) {
+		pad = (8 - (io->out->len - io->base) % 8) % 8;
+		io->rc = cs__buf_add(io->out, zero, pad);
+		return;
+	}
+	pad = (8 - (size_t)(io->p - io->start) % 8) % 8;
+	if ((size_t)(io->end - io->p) < pad)
+		io->rc = CS_ERR_PARSE;
+	else
+		io->p += pad;
+}
+
+/* An array of `count` words of `size` bytes: on load, a count over 2^28
+ * or beyond what is left is refused before anything is allocated, and a
+ * borrowed array must sit at a multiple of its word size. */
+static void io_array(struct tf_io *io, void **field, size_t count, size_t size)
+{
+	io_align(io);
+	if (io->rc)
+		return;
+	if (!io->out) {
+		if (count > ((size_t)1 << 28) || (size_t)(io->end - io->p) / size < count) {
+			io->rc = CS_ERR_PARSE;
+			return;
+		}
+		if (io->borrow) {
+			if ((uintptr_t)io->p % size) {
+				io->rc = CS_ERR_PARSE;
+				return;
+			}
+			*field = (void *)(uintptr_t)io->p;
+			io->p += count * size;
+			return;
+		}
+		*field = calloc(count ? count : 1, size);
+		if (!*field) {
+			io->rc = CS_ERR_NOMEM;
+			return;
+		}
+	}
+	io_bytes(io, *field, count * size);
+}
+
+#define IO_FIELD(io, t, f) io_bytes(io, &(t)->f, sizeof((t)->f))
+
+static int tf_walk(struct cs_tfilter *t, struct tf_io *io)
+{
+	IO_FIELD(io, t, bloom_mask);
+	IO_FIELD(io, t, fp_mask);
+	IO_FIELD(io, t, nkeys);
+	IO_FIELD(io, t, hex_lens);
+	IO_FIELD(io, t, v4len);
+	IO_FIELD(io, t, v6len);
+	IO_FIELD(io, t, v4lens);
+	IO_FIELD(io, t, nv4lens);
+	IO_FIELD(io, t, have_v6);
+	IO_FIELD(io, t, have_url);
+	IO_FIELD(io, t, have_email);
+	IO_FIELD(io, t, have_names);
+	IO_FIELD(io, t, tld_digits);
+	IO_FIELD(io, t, single_label);
+	io_align(io);
+	IO_FIELD(io, t, v4b16);
+	/* The masks must be 2^k - 1, from 63 to 2^28 - 1, before they size
+	 * anything (SIZE_MAX is 2^k - 1 too, and would size nothing). */
+	if (!io->rc && !io->out &&
+	    ((t->bloom_mask & (t->bloom_mask + 1)) || (t->fp_mask & (t->fp_mask + 1)) ||
+	     t->bloom_mask < 63 || t->fp_mask < 63 || t->bloom_mask >= ((size_t)1 << 28) ||
+	     t->fp_mask >= ((size_t)1 << 28)))
+		io->rc = CS_ERR_PARSE;
+	io_array(io, (void **)&t->tld, TLD_BITS / 64, sizeof(uint64_t));
+	if (!io->rc)
+		io_array(io, (void **)&t->bloom, t->bloom_mask + 1, sizeof(uint64_t));
+	if (!io->rc)
+		io_array(io, (void **)&t->fp, t->fp_mask + 1, sizeof(uint32_t));
+	return io->rc;
+}
+
+int cs__tfilter_save(const struct cs_tfilter *t, struct cs_buf *out)
+{
+	struct tf_io io;
+
+	memset(&io, 0, sizeof(io));
+	io.out = out;
+	io.base = out->len;
+	return tf_walk((struct cs_tfilter *)(uintptr_t)t, &io);
+}
+
+/*
+ * The filter saved at [p, p + n), which must be the whole of it; with
+ * `borrow`, its arrays stay in that memory (which must outlive the
+ * filter). What could make the text side misbehave is checked: masks
+ * that are 2^k - 1, prefix lengths in range, a fingerprint table with a
+ * free slot (a probe ends there). Returns CS_OK, CS_ERR_PARSE or
+ * CS_ERR_NOMEM.
+ */
+int cs__tfilter_load(const void *p, size_t n, int borrow, struct cs_tfilter **out)
+{
+	struct tf_io io;
+	struct cs_tfilter *t = calloc(1, sizeof(*t));
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	if (!t)
+		return CS_ERR_NOMEM;
+	memset(&io, 0, sizeof(io));
+	io.start = io.p = p;
+	io.end = (const unsigned char *)p + n;
+	io.borrow = borrow;
+	t->borrowed = borrow;
+	rc = tf_walk(t, &io);
+	if (!rc && (io.p != io.end || t->nv4lens > 33 || t->nkeys > t->fp_mask / 2))
+		rc = CS_ERR_PARSE;
+	for (i = 0; !rc && i < t->nv4lens; i++)
+		if (t->v4lens[i] > 32)
+			rc = CS_ERR_PARSE;
+	for (i = 0; !rc && i <= t->fp_mask && t->fp[i]; i++)
+		;
+	if (!rc && i > t->fp_mask)
+		rc = CS_ERR_PARSE;
+	if (rc) {
+		cs__tfilter_free(t);
+		return rc;
+	}
+	for (i = 0; i < 256; i++)
+		t->cls[i] = (unsigned char)((is_name((unsigned)i) ? C_NAME : 0) |
+		                            (is_hex((unsigned)i) ? C_HEX : 0) |
+		                            ((unsigned)i - '0' < 10u ? C_DIGIT : 0));
+#if TF_X86
+	__builtin_cpu_init();
+	t->avx2 = __builtin_cpu_supports("avx2") && !getenv("CS_NO_AVX2");
+#endif
+	*out = t;
+	return CS_OK;
 }

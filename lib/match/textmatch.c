@@ -42,33 +42,54 @@ static size_t net_key(unsigned char *key, int fam, unsigned plen, const unsigned
 	return 2 + n;
 }
 
-int cs__match_build_net(struct cs_matcher *m)
+size_t cs__match_cidr_key(const char *v, unsigned char *key, int *fam, long *plen)
 {
-	size_t i, n = cs_intel_count(m->intel);
+	const char *slash = strchr(v, '/');
+	unsigned char addr[16];
+	char buf[64];
+
+	if (!slash || (size_t)(slash - v) >= sizeof(buf))
+		return 0;
+	memcpy(buf, v, (size_t)(slash - v));
+	buf[slash - v] = '\0';
+	*plen = strtol(slash + 1, NULL, 10);
+	*fam = strchr(buf, ':') ? 6 : 4;
+	if (inet_pton(*fam == 4 ? AF_INET : AF_INET6, buf, addr) != 1 || *plen < 0 ||
+	    *plen > (*fam == 4 ? 32 : 128))
+		return 0;
+	return net_key(key, *fam, (unsigned)*plen, addr);
+}
+
+/*
+ * The network table of `in` into m->nets; with `count`, the matcher's
+ * counts of each kind too (a matcher from a snapshot has its counts
+ * already, read by other threads while this runs).
+ */
+int cs__match_build_net(struct cs_matcher *m, const struct cs_intel *in, int count)
+{
+	size_t i, n = cs_intel_count(in);
 
 	for (i = 0; i < n; i++) {
-		const struct cs_indicator *ind = cs_intel_at(m->intel, i);
-		enum cs_kind k = cs_indicator_kind(ind);
-		const char *v, *slash;
-		unsigned char addr[16], key[18];
-		char buf[64];
+		const struct cs_indicator *ind = cs_intel_at(in, i);
+		unsigned char key[18];
+		size_t klen;
 		long plen;
 		int fam;
 
-		switch (k) {
+		switch (cs_indicator_kind(ind)) {
 		case CS_KIND_DOMAIN:
-			m->ndomain++;
+			m->ndomain += count;
 			continue;
 		case CS_KIND_IPV4:
 		case CS_KIND_IPV6:
-			m->naddr++;
+			m->naddr += count;
 			continue;
 		case CS_KIND_URL:
-			m->nurl++;
+			m->nurl += count;
 			continue;
 		case CS_KIND_EMAIL:
-			m->nemail++;
-			if (strlen(cs_indicator_value(ind)) > m->email_max)
+			m->nemail += count;
+			if (count && strlen(cs_indicator_value(ind)) > m->email_max)
 				m->email_max = strlen(cs_indicator_value(ind));
 			continue;
 		case CS_KIND_CIDR:
@@ -76,25 +97,16 @@ int cs__match_build_net(struct cs_matcher *m)
 		default:
 			continue;
 		}
-		v = cs_indicator_value(ind);
-		slash = strchr(v, '/');
-		if (!slash || (size_t)(slash - v) >= sizeof(buf))
+		klen = cs__match_cidr_key(cs_indicator_value(ind), key, &fam, &plen);
+		if (!klen)
 			continue;
-		memcpy(buf, v, (size_t)(slash - v));
-		buf[slash - v] = '\0';
-		plen = strtol(slash + 1, NULL, 10);
-		fam = strchr(buf, ':') ? 6 : 4;
-		if (inet_pton(fam == 4 ? AF_INET : AF_INET6, buf, addr) != 1 || plen < 0 ||
-		    plen > (fam == 4 ? 32 : 128))
-			continue;
-		if (fam == 4)
+		if (count && fam == 4)
 			m->v4len[plen] = 1;
-		else
+		else if (count)
 			m->v6len[plen] = 1;
-		if (cs__map_put(&m->nets, key, net_key(key, fam, (unsigned)plen, addr),
-		                (uint32_t)i))
+		if (cs__map_put(&m->nets, key, klen, (uint32_t)i))
 			return CS_ERR_NOMEM;
-		m->naddr++;
+		m->naddr += count;
 	}
 	return CS_OK;
 }
@@ -103,6 +115,8 @@ void cs__match_text_prepare(const struct cs_matcher *cm)
 {
 	struct cs_matcher *m = (struct cs_matcher *)(uintptr_t)cm;
 
+	if (m->snap)
+		return; /* its filter came with it */
 	pthread_mutex_lock(&m->tf_mu);
 	if (!m->tf_tried) {
 		m->tf_tried = 1;
@@ -135,6 +149,18 @@ static int report(struct tm_ctx *c, enum cs_kind observed, size_t off, size_t le
 	return c->rc;
 }
 
+/* The indicator of kind `k` and value `v`: looked up in the intel, which
+ * a matcher from a snapshot loads on the first key it may hold. */
+static const struct cs_indicator *find(struct tm_ctx *c, enum cs_kind k, const char *v)
+{
+	const struct cs_intel *in;
+
+	if (!c->m->snap)
+		return cs_intel_find(c->m->intel, k, v);
+	in = cs__match_intel_for(c->m, (unsigned)k, v, strlen(v), &c->rc);
+	return in ? cs_intel_find(in, k, v) : NULL;
+}
+
 /* The name at [off, off+len): itself and each parent on a label boundary. */
 static void match_name(struct tm_ctx *c, size_t off, size_t len)
 {
@@ -152,7 +178,7 @@ static void match_name(struct tm_ctx *c, size_t off, size_t len)
 		name[i] = (char)cs__lower((unsigned char)c->s[off + i]);
 	name[n] = '\0';
 	for (p = name; p && *p && !c->rc;) {
-		const struct cs_indicator *ind = cs_intel_find(c->m->intel, CS_KIND_DOMAIN, p);
+		const struct cs_indicator *ind = find(c, CS_KIND_DOMAIN, p);
 
 		if (ind)
 			report(c, CS_KIND_DOMAIN, off, n, ind);
@@ -174,16 +200,20 @@ static void match_addr(struct tm_ctx *c, int fam, const unsigned char *addr, siz
 	if (!m->naddr)
 		return;
 	if (inet_ntop(fam == 4 ? AF_INET : AF_INET6, addr, text, sizeof(text))) {
-		ind = cs_intel_find(m->intel, fam == 4 ? CS_KIND_IPV4 : CS_KIND_IPV6, text);
+		ind = find(c, fam == 4 ? CS_KIND_IPV4 : CS_KIND_IPV6, text);
 		if (ind)
 			report(c, fam == 4 ? CS_KIND_IPV4 : CS_KIND_IPV6, off, len, ind);
 	}
 	for (p = max; p >= 0 && !c->rc; p--) {
 		if (!(fam == 4 ? m->v4len[p] : m->v6len[p]))
 			continue;
-		if (cs__map_get(&m->nets, key, net_key(key, fam, (unsigned)p, addr), &idx))
+		size_t klen = net_key(key, fam, (unsigned)p, addr);
+		const struct cs_intel *in =
+		        m->snap ? cs__match_intel_for(m, CS_TSNAP_NET, key, klen, &c->rc) : m->intel;
+
+		if (in && cs__map_get(&m->nets, key, klen, &idx))
 			report(c, fam == 4 ? CS_KIND_IPV4 : CS_KIND_IPV6, off, len,
-			       cs_intel_at(m->intel, idx));
+			       cs_intel_at(in, idx));
 	}
 }
 
@@ -220,7 +250,7 @@ static void match_hash(struct tm_ctx *c, size_t off, size_t len)
 		hex[i] = (char)cs__lower((unsigned char)c->s[off + i]);
 	hex[len] = '\0';
 	{
-		const struct cs_indicator *ind = cs_intel_find(c->m->intel, k, hex);
+		const struct cs_indicator *ind = find(c, k, hex);
 
 		if (ind)
 			report(c, k, off, len, ind);
@@ -229,7 +259,7 @@ static void match_hash(struct tm_ctx *c, size_t off, size_t len)
 
 static int try_url(struct tm_ctx *c, const char *u, size_t off, size_t len)
 {
-	const struct cs_indicator *ind = cs_intel_find(c->m->intel, CS_KIND_URL, u);
+	const struct cs_indicator *ind = find(c, CS_KIND_URL, u);
 
 	if (ind)
 		report(c, CS_KIND_URL, off, len, ind);
@@ -490,9 +520,7 @@ int cs__match_text_window_ref(const struct cs_matcher *m, const char *s, size_t 
 
 						for (k = i - l; e[k]; k++)
 							e[k] = (char)cs__lower((unsigned char)e[k]);
-						ind = l < i - 1 ? cs_intel_find(m->intel,
-						                                CS_KIND_EMAIL, e)
-						                : NULL;
+						ind = l < i - 1 ? find(&c, CS_KIND_EMAIL, e) : NULL;
 						if (ind)
 							report(&c, CS_KIND_EMAIL, l, b - l, ind);
 						free(e);

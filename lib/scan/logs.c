@@ -2191,6 +2191,8 @@ static int lscan_end(struct lscan *ls, pthread_t *th, unsigned nth, double t0, i
 	ls->res->seconds = cs__now() - t0;
 	if (ls->res->files_failed)
 		ls->res->incomplete = 1;
+	if (!rc && !ls->rc)
+		rc = cs__match_load_rc(ls->m); /* a snapshot's intel failed to load */
 	return rc ? rc : ls->rc;
 }
 

@@ -161,6 +161,8 @@ int cs_store_export_intel_lite(struct cs_store *st, const char *out_path, uint64
 	        "DELETE FROM indicator_warninglist WHERE indicator_id IN"
 	        " (SELECT id FROM indicator WHERE kind IN (1, 2, 3, 4));"
 	        "DELETE FROM indicator WHERE kind IN (1, 2, 3, 4);"
+	        "INSERT OR REPLACE INTO meta(key, value)"
+	        " VALUES('intel_stamp', lower(hex(randomblob(16))));"
 	        "COMMIT; VACUUM";
 	sqlite3 *db = NULL;
 	int rc;
@@ -361,6 +363,8 @@ static int copy_intel(struct cs_store *st, struct cs_buf *cols, struct cs_buf *b
 		if (!rc)
 			rc = cs__store_run(st, cs__buf_cstr(sql));
 	}
+	if (!rc)
+		rc = cs__store_run(st, cs__store_stamp_sql);
 	if (!rc)
 		rc = cs__store_run(st, "COMMIT");
 	if (rc) {

@@ -39,6 +39,10 @@ int cs__store_fail(struct cs_store *st, const char *what);
 /* Run SQL without results; CS_OK or CS_ERR_DB with errmsg set. */
 int cs__store_run(struct cs_store *st, const char *sql);
 
+/* SQL that gives the case's intel a new stamp (cs_store_intel_stamp):
+ * run inside every transaction that writes an intel table. */
+extern const char cs__store_stamp_sql[];
+
 /* In the save of intel version `ver`: the set's OSV advisories and the
  * files read only in part (advisory_sqlite.c). */
 struct cs_intel;

@@ -65,6 +65,9 @@ static const char schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS import_reject(\n"
 	"  version INTEGER NOT NULL, reason TEXT NOT NULL, count INTEGER NOT NULL);\n";
 
+const char cs__store_stamp_sql[] =
+	"INSERT OR REPLACE INTO meta(key, value) VALUES('intel_stamp', lower(hex(randomblob(16))))";
+
 static int db_fail(struct cs_store *st, const char *what)
 {
 	snprintf(st->errmsg, sizeof(st->errmsg), "%s: %s", what, sqlite3_errmsg(st->db));
@@ -937,6 +940,9 @@ static int save_begin(struct cs_store *st, struct save_state *s)
 	if (rc)
 		return rc;
 	s->ver = sqlite3_last_insert_rowid(st->db);
+	rc = exec(st, cs__store_stamp_sql);
+	if (rc)
+		return rc;
 	/* Into an empty table, build the key index once at the end: sorting a
 	 * million keys beats a million inserts at random places in a B-tree.
 	 * The set's keys are unique already. */
@@ -1931,6 +1937,54 @@ int cs_store_load_intel(struct cs_store *st, struct cs_intel *in)
 	 * held something, everything stays marked for the next save. */
 	if (!rc && fresh)
 		cs__intel_mark_clean(in);
+	return rc;
+}
+
+/*
+ * The stamp of the case's intel: a random token that every save, adopt
+ * and lite export replaces (cs__store_stamp_sql), and the newest intel
+ * version (a case without a token gets one here). Two databases never
+ * share a token unless one is a file copy of the other, so the pair names
+ * the intel's content; a writer that does not know the token (an older
+ * chainsweep) still adds a version.
+ */
+static int stamp_query(struct cs_store *st, char *buf, size_t len, int *absent)
+{
+	sqlite3_stmt *q = NULL;
+	int rc = CS_ERR_NOTFOUND, n;
+
+	*absent = 0;
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT (SELECT value FROM meta WHERE key = 'intel_stamp'),"
+			       " (SELECT max(id) FROM intel_version)",
+			       -1, &q, NULL) != SQLITE_OK)
+		return db_fail(st, "intel stamp");
+	if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_type(q, 1) == SQLITE_INTEGER) {
+		if (sqlite3_column_type(q, 0) == SQLITE_TEXT) {
+			n = snprintf(buf, len, "%s/%lld", (const char *)sqlite3_column_text(q, 0),
+				     (long long)sqlite3_column_int64(q, 1));
+			rc = n < 0 || (size_t)n >= len ? CS_ERR_TOOBIG : CS_OK;
+		} else {
+			*absent = 1;
+		}
+	}
+	sqlite3_finalize(q);
+	return rc;
+}
+
+int cs_store_intel_stamp(struct cs_store *st, char *buf, size_t len)
+{
+	int absent, rc = stamp_query(st, buf, len, &absent);
+
+	/* A case saved before stamps existed gets one now: a token no cached
+	 * form was ever made under. A read-only case goes without. Only
+	 * then is anything written (no write lock on every hunt). */
+	if (absent && !st->readonly &&
+	    sqlite3_exec(st->db,
+			 "INSERT OR IGNORE INTO meta(key, value)"
+			 " VALUES('intel_stamp', lower(hex(randomblob(16))))",
+			 NULL, NULL, NULL) == SQLITE_OK)
+		rc = stamp_query(st, buf, len, &absent);
 	return rc;
 }
 

@@ -891,6 +891,90 @@ static void test_concurrent_saves_count(void **state)
 	free(dir);
 }
 
+/* The intel stamp: the same while nothing changes (findings do not
+ * count), new after every save and after an adopted bundle, different
+ * between two cases with the same history, given to a case saved before
+ * stamps existed, and absent from a read-only one without it. */
+static void test_intel_stamp(void **state)
+{
+	char *dir = cs_test_tmpdir(), a[512], b[512], bundle[512];
+	char s1[128], s2[128], s3[128], t1[128];
+	struct cs_store *st = NULL, *st2 = NULL;
+	struct cs_store_opts ro;
+	struct cs_intel *in = cs_intel_new(), *in2 = cs_intel_new();
+	int64_t ver;
+	sqlite3 *db;
+
+	(void)state;
+	snprintf(a, sizeof(a), "%s/a.db", dir);
+	snprintf(b, sizeof(b), "%s/b.db", dir);
+	snprintf(bundle, sizeof(bundle), "%s/bundle.db", dir);
+	assert_int_equal(cs_store_open(a, &st), CS_OK);
+	assert_int_equal(cs_store_open(b, &st2), CS_OK);
+	add(in, "a.csv", 1, CS_KIND_DOMAIN, "evil.example", NULL, 1);
+	add(in2, "a.csv", 1, CS_KIND_DOMAIN, "evil.example", NULL, 1);
+	assert_int_equal(cs_store_save_intel(st, in, "one", NULL, &ver), CS_OK);
+	assert_int_equal(cs_store_save_intel(st2, in2, "one", NULL, &ver), CS_OK);
+	assert_int_equal(cs_store_intel_stamp(st, s1, sizeof(s1)), CS_OK);
+	assert_int_equal(cs_store_intel_stamp(st2, t1, sizeof(t1)), CS_OK);
+	assert_string_not_equal(s1, t1);
+	assert_int_equal(cs_store_intel_stamp(st, s2, sizeof(s2)), CS_OK);
+	assert_string_equal(s1, s2);
+	{
+		int64_t sweep;
+
+		assert_int_equal(cs_store_sweep_begin(st, "h", "logs", &sweep), CS_OK);
+	}
+	assert_int_equal(cs_store_intel_stamp(st, s2, sizeof(s2)), CS_OK);
+	assert_string_equal(s1, s2);
+	add(in, "b.csv", 1, CS_KIND_DOMAIN, "more.example", NULL, 1);
+	assert_int_equal(cs_store_save_intel(st, in, "two", NULL, &ver), CS_OK);
+	assert_int_equal(cs_store_intel_stamp(st, s2, sizeof(s2)), CS_OK);
+	assert_string_not_equal(s1, s2);
+	/* A bundle of b adopted into a: a's stamp changes again. */
+	assert_int_equal(cs_store_export_intel(st2, bundle), CS_OK);
+	assert_int_equal(cs_store_adopt_intel(st, bundle), CS_OK);
+	assert_int_equal(cs_store_intel_stamp(st, s3, sizeof(s3)), CS_OK);
+	assert_string_not_equal(s3, s2);
+	assert_string_not_equal(s3, t1);
+	assert_int_equal(cs_store_intel_stamp(st, s3 + 64, 4), CS_ERR_TOOBIG);
+	cs_store_close(st);
+	/* A lite bundle holds less than its case: not the case's stamp. */
+	{
+		struct cs_store *lite = NULL;
+		uint64_t kept;
+
+		snprintf(bundle, sizeof(bundle), "%s/lite.db", dir);
+		assert_int_equal(cs_store_export_intel_lite(st2, bundle, &kept), CS_OK);
+		assert_int_equal(cs_store_open(bundle, &lite), CS_OK);
+		assert_int_equal(cs_store_intel_stamp(lite, s2, sizeof(s2)), CS_OK);
+		assert_string_not_equal(s2, t1);
+		cs_store_close(lite);
+	}
+	cs_store_close(st2);
+	/* A case from before stamps: none in the file. */
+	assert_int_equal(sqlite3_open(a, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "DELETE FROM meta WHERE key = 'intel_stamp'", NULL, NULL,
+	                              NULL),
+	                 SQLITE_OK);
+	sqlite3_close(db);
+	memset(&ro, 0, sizeof(ro));
+	ro.readonly = 1;
+	assert_int_equal(cs_store_open_opts(a, &ro, &st), CS_OK);
+	assert_int_equal(cs_store_intel_stamp(st, s1, sizeof(s1)), CS_ERR_NOTFOUND);
+	cs_store_close(st);
+	assert_int_equal(cs_store_open(a, &st), CS_OK);
+	assert_int_equal(cs_store_intel_stamp(st, s1, sizeof(s1)), CS_OK);
+	assert_string_not_equal(s1, s3);
+	assert_int_equal(cs_store_intel_stamp(st, s2, sizeof(s2)), CS_OK);
+	assert_string_equal(s1, s2);
+	cs_store_close(st);
+	cs_intel_free(in);
+	cs_intel_free(in2);
+	cs_test_rmtree(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -907,6 +991,7 @@ int main(void)
 	        cmocka_unit_test(test_schema_not_a_number),
 	        cmocka_unit_test(test_open_waits_for_import),
 	        cmocka_unit_test(test_concurrent_saves_count),
+	        cmocka_unit_test(test_intel_stamp),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
