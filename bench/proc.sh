@@ -20,6 +20,7 @@
 #           noisy figure on a shared machine), the median of each arm, the
 #           ratio of the medians and the median of the pairs' ratios, and
 #           the watcher's own CPU time in the warm runs (not in the loop's).
+#           BENCH_COLD=0 runs the warm pairs only.
 #           BENCH_PERF=1 adds a profile of a warm run without and with
 #           watch (the share of the kernel's fsnotify/fanotify code).
 #
@@ -35,6 +36,7 @@ build=$(dirname "$bin")
 work=$build/bench-proc
 runs=${BENCH_EXECS:-10000}
 pairs=${BENCH_PAIRS:-5}
+cold=${BENCH_COLD:-1} # 0: the warm pairs only
 parts=${BENCH_PARTS:-procs watch}
 rm -rf "$work"
 mkdir -p "$work"
@@ -155,25 +157,27 @@ for ((r = 1; r <= pairs; r++)); do
 	stop_watch warm >"$work/summary-warm"
 	[ $((r % 2)) -eq 0 ] && { b=$("$loop" "$runs" "$dir/clean") || return; }
 	echo $((t1 - t0)) >>"$work/watcher_cpu"
+	echo "  pair $r warm: without watch $b, with watch $w (wall, cpu s): $(pair "$b" "$w")"
+	echo "$b" >>"$work/base"
+	echo "$w" >>"$work/warm"
+	awk -v a="${b% *}" -v b="${w% *}" 'BEGIN { print b / a }' >>"$work/ratio_warm"
+	[ "$cold" = 1 ] || continue
 	bc=$("$loop" "$runs" "$dir/clean" append) || return
 	start_watch cold
 	c=$("$loop" "$runs" "$dir/clean" append)
 	stop_watch cold >"$work/summary-cold"
-	echo "  pair $r warm: without watch $b, with watch $w (wall, cpu s): $(pair "$b" "$w")"
 	echo "  pair $r cold: without watch $bc, with watch $c (wall, cpu s): $(pair "$bc" "$c")"
-	echo "$b" >>"$work/base"
-	echo "$w" >>"$work/warm"
 	echo "$bc" >>"$work/base_cold"
 	echo "$c" >>"$work/cold"
-	awk -v a="${b% *}" -v b="${w% *}" 'BEGIN { print b / a }' >>"$work/ratio_warm"
 	awk -v a="${bc% *}" -v b="${c% *}" 'BEGIN { print b / a }' >>"$work/ratio_cold"
 done
 [ "$pairs" -gt 0 ] && echo "  the watcher's own CPU in the warm runs (median): $(median <"$work/watcher_cpu" |
 	awk -v hz="$(getconf CLK_TCK)" -v n="$runs" '{ printf "%.2f s, %.1f us per execution", $1 / hz, $1 / hz / n * 1e6 }')"
 [ "$pairs" -gt 0 ] && echo "  the last pair's watch summaries:" &&
-	cat "$work/summary-warm" "$work/summary-cold"
+	cat "$work/summary-warm" "$work/summary-cold" 2>/dev/null
 for k in warm cold; do
 	[ "$pairs" -gt 0 ] || break
+	[ $k = warm ] || [ "$cold" = 1 ] || break
 	base=base
 	[ $k = cold ] && base=base_cold
 	mb=$(arm "" $base) mw=$(arm "" $k)
