@@ -21,6 +21,12 @@
 #           ratio of the medians and the median of the pairs' ratios, and
 #           the watcher's own CPU time in the warm runs (not in the loop's).
 #           BENCH_COLD=0 runs the warm pairs only.
+#           Then BENCH_PAIRED (5) paired runs with one watcher running:
+#           the clean binary in the watched folder and its copy in a
+#           folder beside it that is not watched, executed alternately
+#           one at a time (bench/spawn_loop.c "paired"), so that the
+#           host's drift falls on both alike; the warm overhead is the
+#           watched copy's time over the unwatched one's.
 #           BENCH_PERF=1 adds a profile of a warm run without and with
 #           watch (the share of the kernel's fsnotify/fanotify code).
 #
@@ -37,6 +43,7 @@ work=$build/bench-proc
 runs=${BENCH_EXECS:-10000}
 pairs=${BENCH_PAIRS:-5}
 cold=${BENCH_COLD:-1} # 0: the warm pairs only
+paired=${BENCH_PAIRED:-5}
 parts=${BENCH_PARTS:-procs watch}
 rm -rf "$work"
 mkdir -p "$work"
@@ -186,6 +193,36 @@ for k in warm cold; do
 		"median of the pairs' wall ratios $(median <"$work/ratio_$k" | awk '{ printf "%+.2f %%", ($1 - 1) * 100 }');" \
 		"$(awk -v a="${mb% *}" -v b="${mw% *}" -v n="$runs" 'BEGIN { printf "%.1f", (b - a) / n * 1e6 }') us wall per execution"
 done
+# Paired: one watcher, the watched binary and an unwatched copy executed
+# alternately. The watcher exists in both arms (its idle cost, a few us of
+# its own CPU per execution, is on the other core); what differs is that
+# every execution of the watched copy is asked about and answered.
+if [ "$paired" -gt 0 ]; then
+	mkdir -p "$work/unwatched"
+	cp "$dir/clean" "$work/unwatched/clean"
+	start_watch paired
+	"$loop" 1 "$dir/clean" >/dev/null # the decision cache
+	: >"$work/ratio_paired_sum" && : >"$work/ratio_paired_med" && : >"$work/watcher_paired"
+	for ((r = 1; r <= paired; r++)); do
+		t0=$(watcher_ticks)
+		out=$("$loop" "$runs" "$dir/clean" paired "$work/unwatched/clean") || break
+		t1=$(watcher_ticks)
+		read -r sa ma ca sb mb cb <<<"$out"
+		echo "  paired $r: watched $sa s (median $ma s, cpu $ca s), unwatched $sb s" \
+			"(median $mb s, cpu $cb s): sum $(pct "$sb" "$sa"), median $(pct "$mb" "$ma")," \
+			"cpu $(pct "$cb" "$ca"); the watcher's cpu $((t1 - t0)) ticks"
+		awk -v a="$sb" -v b="$sa" 'BEGIN { print b / a }' >>"$work/ratio_paired_sum"
+		awk -v a="$mb" -v b="$ma" 'BEGIN { print b / a }' >>"$work/ratio_paired_med"
+		echo $((t1 - t0)) >>"$work/watcher_paired"
+	done
+	stop_watch paired >"$work/summary-paired"
+	echo "  paired, warm: median over the runs of watched/unwatched: sum of wall times" \
+		"$(median <"$work/ratio_paired_sum" | awk '{ printf "%+.2f %%", ($1 - 1) * 100 }')," \
+		"median execution $(median <"$work/ratio_paired_med" | awk '{ printf "%+.2f %%", ($1 - 1) * 100 }');" \
+		"the watcher's own CPU $(median <"$work/watcher_paired" |
+			awk -v hz="$(getconf CLK_TCK)" -v n="$runs" '{ printf "%.1f us per watched execution", $1 / hz / n * 1e6 }')"
+	cat "$work/summary-paired"
+fi
 # BENCH_PERF=1: where a warm execution's time goes, without and with
 # watch (a cpu-clock profile of the loop and its children: the machine
 # has no hardware counters), and the share of the kernel's fsnotify and
