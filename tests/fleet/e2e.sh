@@ -16,7 +16,7 @@
 #   - bundles refused: signed by another key, rolled back, expired;
 #   - an agent with another host's credentials cannot speak for it;
 #   - a hunt stopped before a host ran it is never run there.
-set -eu
+set -eEu
 CS=$(realpath "$1")
 here=$(cd "$(dirname "$0")" && pwd)
 build=${CS_BUILD_DIR:-$(dirname "$CS")}
@@ -51,6 +51,9 @@ fail() {
 	exit 1
 }
 ok() { echo "ok: $*"; }
+# A command that fails under set -e says which one, with the logs, before
+# the folder goes: a silent exit cannot be told apart in CI.
+trap 'rc=$?; case $- in *e*) fail "line $LINENO: \`$BASH_COMMAND\` exited $rc" ;; esac' ERR
 
 cs() { "$CS" --quiet "$@"; }
 F="--dir $W/fleet"
