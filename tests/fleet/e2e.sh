@@ -246,7 +246,13 @@ wait "$a2" || fail "agent hostC during the leader kill"
 "$NATS" restart "$W/nats" "$node"
 agent hostB --once >>"$W/agentB.log" 2>&1 || fail "agent hostB (H6)"
 agent hostD --once >>"$W/agentD.log" 2>&1 || fail "agent hostD (H6)"
-collect 5
+# What the killed collector had fetched and not acknowledged comes again
+# only after the consumer's ack wait (30 s): collect until every finding
+# is in, for longer than that.
+for t in $(seq 1 12); do
+	collect 5
+	[ $(($(psql_n "select count(*) from finding") - before)) -ge 120 ] && break
+done
 for h in hostA hostB hostC hostD; do
 	s=$(status_of "$H6" $h)
 	case $h in
