@@ -198,6 +198,7 @@ static void test_redelivery(void **state)
 {
 	struct cs_fleet_bus *b = connect_op("agent");
 	struct cs_fleet_bus *c = connect_op("collector");
+	struct cs_fleet_bus_stats st;
 	struct cs_fleet_msg_in m;
 	char seen[4][64], err[512];
 
@@ -211,6 +212,9 @@ static void test_redelivery(void **state)
 	assert_int_equal(m.delivered, 1);
 	cs_fleet_bus_msg_free(&m); /* no ack */
 	cs_fleet_bus_close(c);
+	/* What `fleet status` reports meanwhile: one delivered, not committed. */
+	assert_int_equal(cs_fleet_bus_stats(b, &st, err, sizeof(err)), CS_OK);
+	assert_int_equal(st.ack_pending, 1);
 	c = connect_op("collector");
 	assert_int_equal(cs_fleet_bus_fetch(c, 5000, &m, err, sizeof(err)), CS_OK);
 	assert_string_equal(m.msgid, "h1:ws2:1:1");
