@@ -2694,8 +2694,7 @@ static struct node *r_node(struct snap_r *r, struct cs_sigma *sg, struct node **
 		lf->ref = r_u32(r);
 		lf->lit1 = r_u32(r);
 		if (r->bad || lf->field > nn || lf->ref > nn || lf->op > OP_FIELDREF ||
-		    lf->numop > NUM_LTE || lf->want > 3 || lf->lit1 > sg->nlits ||
-		    (lf->lit1 && !sg->pre))
+		    lf->numop > NUM_LTE || lf->want > 3 || (lf->lit1 && !sg->pre))
 			goto fail;
 		memcpy(lf->net, net, 16);
 		if (db != SNAP_NONE) {
@@ -2828,8 +2827,7 @@ int cs__sigma_snap_read(const void *data, size_t len, struct cs_sigma **out)
 	}
 	if (r_u8(&r))
 		sg->pre = r_db(&r);
-	/* nodes: their literals' ids are checked against nlits below */
-	sg->nlits = (size_t)-1 >> 1;
+	/* nodes: their literals' ids are checked once the literals are read */
 	nnodes = r_count(&r, 1);
 	if (r.bad)
 		goto out;
@@ -2839,7 +2837,6 @@ int cs__sigma_snap_read(const void *data, size_t len, struct cs_sigma **out)
 		goto nomem;
 	for (i = 0; i < nnodes && !r.bad; i++)
 		nodes[i] = r_node(&r, sg, nodes, depth, (uint32_t)i);
-	sg->nlits = 0;
 	n = r_count(&r, 40);
 	if (r.bad)
 		goto out;
