@@ -3335,6 +3335,8 @@ struct cs_sigma_scratch {
 	size_t nm, capm;
 	struct ent *cand;
 	size_t ncand, capcand;
+	struct ent *gcand; /* gather(): the gated rules met, in rule order */
+	size_t capgcand;
 	struct cs_sigma_match *out;
 	size_t capout;
 	/* Prefilter: clauses met in this event (cgen == agen), and per rule
@@ -3394,6 +3396,7 @@ void cs_sigma_scratch_free(struct cs_sigma_scratch *s)
 	free(s->ready);
 	free(s->m);
 	free(s->cand);
+	free(s->gcand);
 	free(s->out);
 	free(s);
 }
@@ -3953,51 +3956,81 @@ static int prefilter(struct cs_sigma_scratch *s, const struct cs_event *ev)
 	return CS_OK;
 }
 
+static int u32_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 /*
  * The candidates of an event whose prefilter ran (b[0, nk): its buckets,
- * NULL for an empty one): the ungated entries of each bucket, then for
- * each gated rule met, its entries in the event's buckets, bucket by
- * bucket. Sorted stably by rule afterwards, a rule's first entry is the
- * one of its first bucket, as when every entry is walked.
+ * NULL for an empty one), in rule order, each rule once with its entry of
+ * its first bucket (as when every entry is walked): the ungated entries
+ * of each bucket (each run already in rule order) merged with the gated
+ * rules met (sorted), each of those with its entry of the first of the
+ * event's buckets that holds it. A merge, not a sort of everything: the
+ * runs are sorted, and the gated rules met are few.
  */
 static int gather(struct cs_sigma_scratch *s, const struct bucket *const *b, size_t nk)
 {
 	const struct cs_sigma *sg = s->sg;
-	size_t i, j, k;
+	const struct ent *run[4];
+	size_t left[4], i, j, k, need = 0, ng = 0;
+	uint32_t last = UINT32_MAX;
 
 	for (i = 0; i < nk; i++) {
-		size_t bi, n;
+		size_t bi;
 
+		run[i] = NULL;
+		left[i] = 0;
 		if (!b[i])
 			continue;
 		bi = (size_t)(b[i] - sg->buckets);
-		n = sg->ung_off[bi + 1] - sg->ung_off[bi];
-		if (!n)
-			continue;
-		if (cs__grow((void **)&s->cand, &s->capcand, s->ncand + n, sizeof(*s->cand)))
-			return CS_ERR_NOMEM;
-		memcpy(s->cand + s->ncand, sg->ung + sg->ung_off[bi], n * sizeof(*s->cand));
-		s->ncand += n;
+		run[i] = sg->ung + sg->ung_off[bi];
+		left[i] = sg->ung_off[bi + 1] - sg->ung_off[bi];
+		need += left[i];
 	}
+	if (s->nready > 1)
+		qsort(s->ready, s->nready, sizeof(*s->ready), u32_cmp);
+	if (cs__grow((void **)&s->gcand, &s->capgcand, s->nready + 1, sizeof(*s->gcand)) ||
+	    cs__grow((void **)&s->cand, &s->capcand, need + s->nready + 1, sizeof(*s->cand)))
+		return CS_ERR_NOMEM;
 	for (j = 0; j < s->nready; j++) {
 		uint32_t r = s->ready[j];
+		int found = 0;
 
-		for (i = 0; i < nk; i++) {
+		for (i = 0; i < nk && !found; i++) {
 			uint32_t bi;
 
 			if (!b[i])
 				continue;
 			bi = (uint32_t)(b[i] - sg->buckets);
-			for (k = sg->rb_off[r]; k < sg->rb_off[r + 1]; k++) {
+			for (k = sg->rb_off[r]; k < sg->rb_off[r + 1] && !found; k++) {
 				if (sg->rb[k].bucket != bi)
 					continue;
-				if (cs__grow((void **)&s->cand, &s->capcand, s->ncand + 1,
-				             sizeof(*s->cand)))
-					return CS_ERR_NOMEM;
-				s->cand[s->ncand].rule = r;
-				s->cand[s->ncand++].map = sg->rb[k].map;
+				s->gcand[ng].rule = r;
+				s->gcand[ng++].map = sg->rb[k].map;
+				found = 1;
 			}
 		}
+	}
+	run[nk] = s->gcand;
+	left[nk] = ng;
+	for (;;) {
+		size_t best = nk + 1;
+
+		for (i = 0; i <= nk; i++)
+			if (left[i] && (best > nk || run[i]->rule < run[best]->rule))
+				best = i;
+		if (best > nk)
+			break;
+		if (run[best]->rule != last) {
+			s->cand[s->ncand++] = *run[best];
+			last = run[best]->rule;
+		}
+		run[best]++;
+		left[best]--;
 	}
 	return CS_OK;
 }
@@ -4029,8 +4062,6 @@ int cs_sigma_eval(const struct cs_sigma *sg, struct cs_sigma_scratch *s, const s
 	if (sg->pre && sg->ung) {
 		if (gather(s, b, nk))
 			return CS_ERR_NOMEM;
-		if (s->ncand > 1 && (nonempty > 1 || s->nready))
-			qsort(s->cand, s->ncand, sizeof(*s->cand), ent_cmp);
 		goto run;
 	}
 	/* The candidates: each bucket is in rule order; a gated rule none of
