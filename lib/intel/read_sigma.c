@@ -767,3 +767,8 @@ const struct cs_reader cs__reader_sigma = {
         .bid = bid_sigma,
         .read = read_sigma,
 };
+
+const char *cs__sigma_build_tag(void)
+{
+	return "read_sigma.c " __DATE__ " " __TIME__;
+}

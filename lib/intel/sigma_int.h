@@ -88,4 +88,9 @@ int cs__sigma_sniff(const char *data, size_t len);
  */
 int cs__sigma_check(struct cs__sigma_rule *r);
 
+/* What this build of the reader and the log-source tables is (their
+ * compile time): part of the key of the compiled set's snapshot, so that
+ * a rebuilt reader never takes a set compiled by another. */
+const char *cs__sigma_build_tag(void);
+
 #endif /* CS_SIGMA_INT_H */

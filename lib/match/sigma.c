@@ -82,6 +82,7 @@ struct srule {
 	enum cs_sigma_level level;
 	uint64_t line, col;
 	int usable;
+	int diag; /* not usable when read: reported to the caller's diag */
 	const char *reason;
 	const char *message;
 	uint64_t rline, rcol;
@@ -126,6 +127,7 @@ struct cs_sigma {
 	size_t nreasons, capreasons;
 	uint64_t files, usable;
 	uint32_t data_id;
+	int snapshot; /* loaded from a snapshot (sigma_snap_read) */
 	int checking; /* cs__sigma_check(): compile to see, build nothing big */
 	/* The prefilter: a rule's condition implies clauses of literals
 	 * (rule_cnf); one Hyperscan literal database holds every literal. A
@@ -2117,11 +2119,18 @@ static int add_rule(struct cs_sigma *sg, struct cs__sigma_rule *r)
 	s->cond = s->usable ? cond : NULL;
 	if (s->usable && gate_rule(sg, ri, cond))
 		return CS_ERR_NOMEM;
+	if (!s->usable) {
+		/* every rule has its byte (the snapshot writes them all) */
+		if (cs__grow((void **)&sg->gated, &sg->capgated, ri + 1, 1))
+			return CS_ERR_NOMEM;
+		sg->gated[ri] = 0;
+	}
 	if (r->reason) {
 		s->reason = adup(sg, r->reason);
 		s->message = adup(sg, r->message);
 		s->rline = r->rline;
 		s->rcol = r->rcol;
+		s->diag = 1;
 		count_reason(sg, r->reason);
 	} else {
 		sg->usable++;
@@ -2246,46 +2255,960 @@ static int reason_cmp(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
+/* ------------------------------------------------------------ snapshot */
+
+/*
+ * The compiled set kept in the compiled-rules cache (docs/sigma.md,
+ * "Loading the rules"), so that the next scan of the same rules neither
+ * parses their YAML nor compiles them. Little-endian, fixed widths:
+ *
+ *   "CSSIGSN1" | names | data_id | regex dbs | prefilter db | nodes |
+ *   rules | maps | buckets | clause_rule | lits | gated | candidates |
+ *   reasons | files, usable | "CSSIGEND"
+ *
+ * A string is u32 length then its bytes (0xffffffff: none); a Hyperscan
+ * database is u64 length then hs_serialize_database's bytes. Nodes are
+ * written children first, so a node names only nodes before it (the
+ * reader cannot build a cycle). The reader checks every count against
+ * the bytes left, every index against what it indexes, and what the
+ * evaluator relies on (a regex leaf has its database, a glob its
+ * special-byte map, a rule's clauses fit the per-event counter), and
+ * refuses the whole snapshot at the first thing that does not add up.
+ */
+#define SNAP_MAGIC     "CSSIGSN1"
+#define SNAP_END       "CSSIGEND"
+#define SNAP_KIND      "sigma-set"
+#define SNAP_NONE      0xffffffffu
+#define SNAP_MAX_DEPTH 1000
+
+static void w_u8(struct cs_buf *b, unsigned v, int *bad)
+{
+	unsigned char c = (unsigned char)v;
+
+	*bad |= cs__buf_add(b, &c, 1) != 0;
+}
+
+static void w_u32(struct cs_buf *b, uint32_t v, int *bad)
+{
+	unsigned char le[4];
+	int i;
+
+	for (i = 0; i < 4; i++)
+		le[i] = (unsigned char)(v >> (8 * i));
+	*bad |= cs__buf_add(b, le, 4) != 0;
+}
+
+static void w_u64(struct cs_buf *b, uint64_t v, int *bad)
+{
+	unsigned char le[8];
+	int i;
+
+	for (i = 0; i < 8; i++)
+		le[i] = (unsigned char)(v >> (8 * i));
+	*bad |= cs__buf_add(b, le, 8) != 0;
+}
+
+static void w_bytes(struct cs_buf *b, const void *p, size_t n, int *bad)
+{
+	if (n >= SNAP_NONE) {
+		*bad = 1;
+		return;
+	}
+	w_u32(b, (uint32_t)n, bad);
+	*bad |= cs__buf_add(b, p, n) != 0;
+}
+
+static void w_str(struct cs_buf *b, const char *s, int *bad)
+{
+	if (!s)
+		w_u32(b, SNAP_NONE, bad);
+	else
+		w_bytes(b, s, strlen(s), bad);
+}
+
+static void w_db(struct cs_buf *b, const hs_database_t *db, int *bad)
+{
+	char *bytes = NULL;
+	size_t len = 0;
+
+	if (hs_serialize_database(db, &bytes, &len) != HS_SUCCESS) {
+		*bad = 1;
+		return;
+	}
+	w_u64(b, len, bad);
+	/* Hyperscan reads a database from an address that is a multiple of
+	 * 8: the bytes start at one from the start of the payload. */
+	while (!*bad && b->len % 8)
+		w_u8(b, 0, bad);
+	*bad |= cs__buf_add(b, bytes, len) != 0;
+	free(bytes);
+}
+
+struct snap_w {
+	struct cs_buf nodes;
+	uint32_t nnodes;
+	const struct cs_sigma *sg;
+	int bad;
+};
+
+/* Write the tree under `nd` children first; its index, or SNAP_NONE. */
+static uint32_t w_node(struct snap_w *w, const struct node *nd, unsigned depth)
+{
+	struct cs_buf *b = &w->nodes;
+	uint32_t *kids = NULL, i;
+
+	if (!nd || depth > SNAP_MAX_DEPTH || w->bad) {
+		w->bad |= nd != NULL;
+		return SNAP_NONE;
+	}
+	if (nd->type != N_LEAF && nd->n) {
+		kids = cs__calloc(nd->n, sizeof(*kids));
+		if (!kids) {
+			w->bad = 1;
+			return SNAP_NONE;
+		}
+		for (i = 0; i < nd->n && !w->bad; i++)
+			kids[i] = w_node(w, nd->kids[i], depth + 1);
+	}
+	w_u8(b, nd->type, &w->bad);
+	if (nd->type == N_LEAF) {
+		const struct leaf *lf = nd->leaf;
+		uint32_t db = SNAP_NONE;
+		uint64_t num;
+		size_t k;
+
+		for (k = 0; lf->db && k < w->sg->ndbs; k++)
+			if (w->sg->dbs[k] == lf->db)
+				db = (uint32_t)k;
+		if (lf->db && db == SNAP_NONE)
+			w->bad = 1;
+		w_u32(b, lf->field, &w->bad);
+		w_u8(b, lf->op, &w->bad);
+		w_u8(b, lf->cased, &w->bad);
+		w_u8(b, lf->numop, &w->bad);
+		w_u8(b, lf->want, &w->bad);
+		if (lf->lit)
+			w_bytes(b, lf->lit, lf->len, &w->bad);
+		else
+			w_u32(b, SNAP_NONE, &w->bad);
+		w_u8(b, lf->sp != NULL, &w->bad);
+		if (lf->sp)
+			w->bad |= cs__buf_add(b, lf->sp, lf->len) != 0;
+		w_u32(b, db, &w->bad);
+		w->bad |= cs__buf_add(b, lf->net, 16) != 0;
+		w_u32(b, (uint32_t)lf->alen, &w->bad);
+		w_u32(b, (uint32_t)lf->prefix, &w->bad);
+		memcpy(&num, &lf->num, sizeof(num));
+		w_u64(b, num, &w->bad);
+		w_u32(b, lf->ref, &w->bad);
+		w_u32(b, lf->lit1, &w->bad);
+	} else {
+		w_u32(b, nd->n, &w->bad);
+		w_u32(b, nd->need, &w->bad);
+		for (i = 0; i < nd->n; i++)
+			w_u32(b, kids ? kids[i] : SNAP_NONE, &w->bad);
+	}
+	free(kids);
+	return w->nnodes++;
+}
+
+/*
+ * Serialize a compiled set (struct cs_sigma as cs_sigma_compile leaves it)
+ * into `out` (initialised by the caller). CS_OK, CS_ERR_NOMEM, or
+ * CS_ERR_UNSUPPORTED for a set that cannot be written (a Hyperscan
+ * database that will not serialize).
+ */
+int cs__sigma_snap_write(const struct cs_sigma *sg, struct cs_buf *out)
+{
+	struct snap_w w;
+	uint32_t *conds;
+	size_t i, k;
+	int bad = 0;
+
+	memset(&w, 0, sizeof(w));
+	w.sg = sg;
+	cs__buf_init(&w.nodes, 0);
+	conds = cs__calloc(sg->nrules + 1, sizeof(*conds));
+	if (!conds)
+		return CS_ERR_NOMEM;
+	for (i = 0; i < sg->nrules && !w.bad; i++)
+		conds[i] = w_node(&w, sg->rules[i].cond, 0);
+	bad = w.bad;
+	cs__buf_add(out, SNAP_MAGIC, 8);
+	/* ids 1 .. names.n - 1 (names.n counts the unused id 0) */
+	w_u32(out, sg->names.n ? (uint32_t)sg->names.n - 1 : 0, &bad);
+	for (i = 1; i < sg->names.n; i++)
+		w_str(out, cs__strtab_get(&sg->names, (uint32_t)i), &bad);
+	w_u32(out, sg->data_id, &bad);
+	w_u32(out, (uint32_t)sg->ndbs, &bad);
+	for (i = 0; i < sg->ndbs; i++)
+		w_db(out, sg->dbs[i], &bad);
+	w_u8(out, sg->pre != NULL, &bad);
+	if (sg->pre)
+		w_db(out, sg->pre, &bad);
+	w_u32(out, w.nnodes, &bad);
+	bad |= cs__buf_add(out, w.nodes.data, w.nodes.len) != 0;
+	w_u32(out, (uint32_t)sg->nrules, &bad);
+	for (i = 0; i < sg->nrules; i++) {
+		const struct srule *r = &sg->rules[i];
+
+		w_str(out, r->id, &bad);
+		w_str(out, r->title, &bad);
+		w_str(out, r->status, &bad);
+		w_str(out, r->description, &bad);
+		w_str(out, r->author, &bad);
+		w_str(out, r->date, &bad);
+		w_str(out, r->modified, &bad);
+		w_str(out, r->product, &bad);
+		w_str(out, r->category, &bad);
+		w_str(out, r->service, &bad);
+		w_str(out, r->file, &bad);
+		w_u32(out, (uint32_t)r->ntags, &bad);
+		for (k = 0; k < r->ntags; k++)
+			w_str(out, r->tags[k], &bad);
+		w_u32(out, (uint32_t)r->nrefs, &bad);
+		for (k = 0; k < r->nrefs; k++)
+			w_str(out, r->refs[k], &bad);
+		w_u8(out, r->level, &bad);
+		w_u64(out, r->line, &bad);
+		w_u64(out, r->col, &bad);
+		w_u8(out, (unsigned)r->usable, &bad);
+		w_u8(out, (unsigned)r->diag, &bad);
+		w_str(out, r->reason, &bad);
+		w_str(out, r->message, &bad);
+		w_u64(out, r->rline, &bad);
+		w_u64(out, r->rcol, &bad);
+		w_u32(out, conds[i], &bad);
+	}
+	w_u32(out, (uint32_t)sg->nmaps, &bad);
+	for (i = 1; i < sg->nmaps; i++)
+		for (k = 0; k <= sg->names.n; k++)
+			w_u32(out, sg->maps[i].arr ? sg->maps[i].arr[k] : (uint32_t)k, &bad);
+	w_u32(out, (uint32_t)sg->nbuckets, &bad);
+	for (i = 0; i < sg->nbuckets; i++) {
+		w_str(out, sg->buckets[i].key, &bad);
+		w_u32(out, (uint32_t)sg->buckets[i].n, &bad);
+		for (k = 0; k < sg->buckets[i].n; k++) {
+			w_u32(out, sg->buckets[i].v[k].rule, &bad);
+			w_u32(out, sg->buckets[i].v[k].map, &bad);
+		}
+	}
+	w_u32(out, (uint32_t)sg->nclauses, &bad);
+	for (i = 0; i < sg->nclauses; i++)
+		w_u32(out, sg->clause_rule[i], &bad);
+	w_u32(out, (uint32_t)sg->nlits, &bad);
+	for (i = 0; i < sg->nlits; i++) {
+		w_u32(out, (uint32_t)sg->lits[i].n, &bad);
+		for (k = 0; k < sg->lits[i].n; k++)
+			w_u32(out, sg->lits[i].rules[k], &bad);
+	}
+	for (i = 0; i < sg->nrules; i++)
+		w_u8(out, sg->gated ? sg->gated[i] : 0, &bad);
+	w_u8(out, sg->ung != NULL, &bad);
+	if (sg->ung) {
+		size_t nung = sg->ung_off[sg->nbuckets], nrb = sg->rb_off[sg->nrules];
+
+		for (i = 0; i <= sg->nbuckets; i++)
+			w_u32(out, (uint32_t)sg->ung_off[i], &bad);
+		for (i = 0; i < nung; i++) {
+			w_u32(out, sg->ung[i].rule, &bad);
+			w_u32(out, sg->ung[i].map, &bad);
+		}
+		for (i = 0; i <= sg->nrules; i++)
+			w_u32(out, (uint32_t)sg->rb_off[i], &bad);
+		for (i = 0; i < nrb; i++) {
+			w_u32(out, sg->rb[i].bucket, &bad);
+			w_u32(out, sg->rb[i].map, &bad);
+		}
+	}
+	w_u32(out, (uint32_t)sg->nreasons, &bad);
+	for (i = 0; i < sg->nreasons; i++) {
+		w_str(out, sg->reasons[i].name, &bad);
+		w_u64(out, sg->reasons[i].n, &bad);
+	}
+	w_u64(out, sg->files, &bad);
+	w_u64(out, sg->usable, &bad);
+	bad |= cs__buf_add(out, SNAP_END, 8) != 0;
+	free(conds);
+	cs__buf_release(&w.nodes);
+	if (bad)
+		return out->len && !w.bad ? CS_ERR_NOMEM : CS_ERR_UNSUPPORTED;
+	return CS_OK;
+}
+
+struct snap_r {
+	const unsigned char *p, *end, *start;
+	int bad;
+};
+
+static const unsigned char *r_take(struct snap_r *r, size_t n)
+{
+	const unsigned char *p = r->p;
+
+	if (r->bad || (size_t)(r->end - r->p) < n) {
+		r->bad = 1;
+		return NULL;
+	}
+	r->p += n;
+	return p;
+}
+
+static unsigned r_u8(struct snap_r *r)
+{
+	const unsigned char *p = r_take(r, 1);
+
+	return p ? *p : 0;
+}
+
+static uint32_t r_u32(struct snap_r *r)
+{
+	const unsigned char *p = r_take(r, 4);
+
+	return p ? (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	                   (uint32_t)p[3] << 24
+	         : 0;
+}
+
+static uint64_t r_u64(struct snap_r *r)
+{
+	const unsigned char *p = r_take(r, 8);
+
+	return p ? rd_le64(p) : 0;
+}
+
+/* A count of items of at least `each` bytes that the rest can hold. */
+static size_t r_count(struct snap_r *r, size_t each)
+{
+	uint32_t n = r_u32(r);
+
+	if (r->bad || (uint64_t)n * each > (uint64_t)(r->end - r->p)) {
+		r->bad = 1;
+		return 0;
+	}
+	return n;
+}
+
+/* A string into the set's arena; *none when absent. */
+static const char *r_str(struct snap_r *r, struct cs_sigma *sg, size_t *len)
+{
+	uint32_t n = r_u32(r);
+	const unsigned char *p;
+	char *d;
+
+	if (len)
+		*len = 0;
+	if (r->bad || n == SNAP_NONE)
+		return NULL;
+	p = r_take(r, n);
+	if (!p)
+		return NULL;
+	d = cs__arena_strndup(&sg->ar, (const char *)p, n);
+	if (!d)
+		r->bad = sg->nomem = 1;
+	if (len)
+		*len = n;
+	return d;
+}
+
+static hs_database_t *r_db(struct snap_r *r)
+{
+	uint64_t n = r_u64(r);
+	const unsigned char *p;
+	hs_database_t *db = NULL;
+	void *copy = NULL;
+	int ok;
+
+	while (!r->bad && (size_t)(r->p - r->start) % 8)
+		if (r_u8(r) != 0)
+			r->bad = 1;
+	if (r->bad || n > (uint64_t)(r->end - r->p)) {
+		r->bad = 1;
+		return NULL;
+	}
+	p = r_take(r, (size_t)n);
+	if (p && (uintptr_t)p % 8) {
+		/* input that is not where the cache maps it (the fuzzer's) */
+		copy = malloc(n ? (size_t)n : 1);
+		if (!copy) {
+			r->bad = 1;
+			return NULL;
+		}
+		memcpy(copy, p, (size_t)n);
+		p = copy;
+	}
+	ok = p && hs_deserialize_database((const char *)p, (size_t)n, &db) == HS_SUCCESS;
+	free(copy);
+	if (!ok) {
+		r->bad = 1;
+		return NULL;
+	}
+	return db;
+}
+
+/* Read one node (its children already read, in nodes[0, i)). */
+static struct node *r_node(struct snap_r *r, struct cs_sigma *sg, struct node **nodes,
+                           uint16_t *depth, uint32_t i)
+{
+	unsigned type = r_u8(r);
+	struct node *nd;
+
+	if (r->bad || type > N_FALSE) {
+		r->bad = 1;
+		return NULL;
+	}
+	if (type == N_LEAF) {
+		struct leaf *lf = aalloc(sg, sizeof(*lf));
+		uint32_t db, nn = (uint32_t)sg->names.n;
+		uint64_t num;
+		const unsigned char *net;
+		size_t len;
+
+		if (!lf)
+			goto fail;
+		lf->field = r_u32(r);
+		lf->op = (uint8_t)r_u8(r);
+		lf->cased = (uint8_t)r_u8(r);
+		lf->numop = (uint8_t)r_u8(r);
+		lf->want = (uint8_t)r_u8(r);
+		lf->lit = (const unsigned char *)r_str(r, sg, &len);
+		lf->len = len;
+		if (r_u8(r)) {
+			const unsigned char *sp = r_take(r, len);
+			unsigned char *d = aalloc(sg, len + 1);
+			size_t k;
+
+			if (!sp || !d)
+				goto fail;
+			for (k = 0; k < len; k++)
+				if (sp[k] > SP_ONE)
+					goto fail;
+			memcpy(d, sp, len);
+			lf->sp = d;
+		}
+		db = r_u32(r);
+		net = r_take(r, 16);
+		lf->alen = (int)r_u32(r);
+		lf->prefix = (int)r_u32(r);
+		num = r_u64(r);
+		memcpy(&lf->num, &num, sizeof(num));
+		lf->ref = r_u32(r);
+		lf->lit1 = r_u32(r);
+		if (r->bad || lf->field > nn || lf->ref > nn || lf->op > OP_FIELDREF ||
+		    lf->numop > NUM_LTE || lf->want > 3 || (lf->lit1 && !sg->pre))
+			goto fail;
+		memcpy(lf->net, net, 16);
+		if (db != SNAP_NONE) {
+			if (db >= sg->ndbs)
+				goto fail;
+			lf->db = sg->dbs[db];
+		}
+		switch (lf->op) {
+		case OP_RE:
+			if (!lf->db)
+				goto fail;
+			break;
+		case OP_GLOB:
+			if (!lf->lit || !lf->sp)
+				goto fail;
+			break;
+		case OP_EQ:
+		case OP_PREFIX:
+		case OP_SUFFIX:
+		case OP_CONTAINS:
+			if (!lf->lit)
+				goto fail;
+			break;
+		case OP_CIDR:
+			if ((lf->alen != 4 && lf->alen != 16) || lf->prefix < 0 ||
+			    lf->prefix > lf->alen * 8)
+				goto fail;
+			break;
+		case OP_FIELDREF:
+			if (!lf->ref)
+				goto fail;
+			break;
+		default:
+			break;
+		}
+		nd = leaf_node(sg, lf);
+		if (!nd)
+			goto fail;
+		depth[i] = 1;
+	} else {
+		uint32_t n = (uint32_t)r_count(r, 4), need = r_u32(r), k;
+		uint16_t d = 0;
+
+		if (r->bad || (type == N_NOT && n != 1) ||
+		    ((type == N_TRUE || type == N_FALSE) && n))
+			goto fail;
+		nd = node_new(sg, (int)type, n);
+		if (!nd)
+			goto fail;
+		nd->need = need;
+		for (k = 0; k < n; k++) {
+			uint32_t kid = r_u32(r);
+
+			if (r->bad || kid >= i)
+				goto fail;
+			nd->kids[k] = nodes[kid];
+			if (depth[kid] > d)
+				d = depth[kid];
+		}
+		if (d >= SNAP_MAX_DEPTH)
+			goto fail;
+		depth[i] = (uint16_t)(d + 1);
+	}
+	return nd;
+fail:
+	r->bad = 1;
+	return NULL;
+}
+
+/* The prototype scratch for every database of a loaded set. */
+static int snap_scratch(struct cs_sigma *sg)
+{
+	size_t i;
+
+	if (sg->pre && hs_alloc_scratch(sg->pre, &sg->proto) != HS_SUCCESS)
+		return CS_ERR_NOMEM;
+	for (i = 0; i < sg->ndbs; i++)
+		if (hs_alloc_scratch(sg->dbs[i], &sg->proto) != HS_SUCCESS)
+			return CS_ERR_NOMEM;
+	return CS_OK;
+}
+
+/*
+ * Rebuild a compiled set from a snapshot's bytes (cs__sigma_snap_write).
+ * CS_OK with *out set; CS_ERR_PARSE for bytes that are not a whole,
+ * consistent snapshot; CS_ERR_NOMEM. Nothing of the input is kept.
+ */
+int cs__sigma_snap_read(const void *data, size_t len, struct cs_sigma **out)
+{
+	struct snap_r r = {data, (const unsigned char *)data + len, data, 0};
+	struct cs_sigma *sg = NULL;
+	struct node **nodes = NULL;
+	uint16_t *depth = NULL;
+	uint16_t *nclause = NULL;
+	size_t i, k, n, nnodes = 0;
+	const unsigned char *p;
+	int rc = CS_ERR_PARSE;
+
+	p = r_take(&r, 8);
+	if (!p || memcmp(p, SNAP_MAGIC, 8) != 0)
+		return CS_ERR_PARSE;
+	sg = sigma_new();
+	if (!sg)
+		return CS_ERR_NOMEM;
+	/* names: the set's "Data" was interned first, so it keeps id 1 */
+	n = r_count(&r, 4);
+	for (i = 0; i < n && !r.bad; i++) {
+		size_t sl;
+		const char *s = r_str(&r, sg, &sl);
+
+		if (!s || cs__strtab_intern(&sg->names, s, sl) != i + 1)
+			r.bad = 1;
+	}
+	if (!r.bad && sg->names.n != n + 1)
+		r.bad = 1;
+	sg->data_id = r_u32(&r);
+	if (r.bad || !sg->data_id || sg->data_id > sg->names.n)
+		goto out;
+	n = r_count(&r, 8);
+	if (n && !r.bad) {
+		sg->dbs = cs__calloc(n, sizeof(*sg->dbs));
+		if (!sg->dbs)
+			goto nomem;
+		sg->capdbs = n;
+	}
+	for (i = 0; i < n && !r.bad; i++) {
+		sg->dbs[i] = r_db(&r);
+		if (sg->dbs[i])
+			sg->ndbs++;
+	}
+	if (r_u8(&r))
+		sg->pre = r_db(&r);
+	/* nodes: their literals' ids are checked once the literals are read */
+	nnodes = r_count(&r, 1);
+	if (r.bad)
+		goto out;
+	nodes = cs__calloc(nnodes + 1, sizeof(*nodes));
+	depth = cs__calloc(nnodes + 1, sizeof(*depth));
+	if (!nodes || !depth)
+		goto nomem;
+	for (i = 0; i < nnodes && !r.bad; i++)
+		nodes[i] = r_node(&r, sg, nodes, depth, (uint32_t)i);
+	n = r_count(&r, 40);
+	if (r.bad)
+		goto out;
+	sg->rules = cs__calloc(n + 1, sizeof(*sg->rules));
+	if (!sg->rules)
+		goto nomem;
+	sg->caprules = n + 1;
+	for (i = 0; i < n && !r.bad; i++) {
+		struct srule *s = &sg->rules[i];
+		const char **v;
+		uint32_t cond;
+
+		s->id = r_str(&r, sg, NULL);
+		s->title = r_str(&r, sg, NULL);
+		s->status = r_str(&r, sg, NULL);
+		s->description = r_str(&r, sg, NULL);
+		s->author = r_str(&r, sg, NULL);
+		s->date = r_str(&r, sg, NULL);
+		s->modified = r_str(&r, sg, NULL);
+		s->product = r_str(&r, sg, NULL);
+		s->category = r_str(&r, sg, NULL);
+		s->service = r_str(&r, sg, NULL);
+		s->file = r_str(&r, sg, NULL);
+		s->indicator = s->id ? s->id : s->title;
+		s->ntags = r_count(&r, 4);
+		v = s->ntags ? aalloc(sg, s->ntags * sizeof(*v)) : NULL;
+		for (k = 0; v && k < s->ntags; k++)
+			if (!(v[k] = r_str(&r, sg, NULL)))
+				r.bad = 1;
+		s->tags = v;
+		if (s->ntags && !v)
+			goto nomem;
+		s->nrefs = r_count(&r, 4);
+		v = s->nrefs ? aalloc(sg, s->nrefs * sizeof(*v)) : NULL;
+		for (k = 0; v && k < s->nrefs; k++)
+			if (!(v[k] = r_str(&r, sg, NULL)))
+				r.bad = 1;
+		s->refs = v;
+		if (s->nrefs && !v)
+			goto nomem;
+		s->level = (enum cs_sigma_level)r_u8(&r);
+		s->line = r_u64(&r);
+		s->col = r_u64(&r);
+		s->usable = (int)r_u8(&r);
+		s->diag = (int)r_u8(&r);
+		s->reason = r_str(&r, sg, NULL);
+		s->message = r_str(&r, sg, NULL);
+		s->rline = r_u64(&r);
+		s->rcol = r_u64(&r);
+		cond = r_u32(&r);
+		if (r.bad || s->level > CS_SIGMA_LEVEL_CRITICAL || s->usable > 1 || s->diag > 1 ||
+		    (cond != SNAP_NONE && cond >= nnodes) || (s->usable && cond == SNAP_NONE) ||
+		    (!s->usable && (!s->reason || !s->message)))
+			r.bad = 1;
+		else
+			s->cond = cond == SNAP_NONE ? NULL : nodes[cond];
+		sg->nrules++;
+	}
+	if (r.bad)
+		goto out;
+	/* maps: the identity (no table) and one table per renaming */
+	n = r_u32(&r);
+	if (r.bad || !n ||
+	    (uint64_t)(n - 1) * 4 * (sg->names.n + 1) > (uint64_t)(r.end - r.p))
+		goto out;
+	for (i = 1; i < n && !r.bad; i++) {
+		uint32_t *arr;
+
+		if (cs__grow((void **)&sg->maps, &sg->capmaps, sg->nmaps + 1, sizeof(*sg->maps)))
+			goto nomem;
+		arr = cs__calloc(sg->names.n + 1, sizeof(*arr));
+		if (!arr)
+			goto nomem;
+		sg->maps[sg->nmaps].ren = NULL;
+		sg->maps[sg->nmaps++].arr = arr;
+		for (k = 0; k <= sg->names.n; k++)
+			if ((arr[k] = r_u32(&r)) > sg->names.n)
+				r.bad = 1;
+	}
+	n = r_count(&r, 8);
+	if (r.bad)
+		goto out;
+	sg->buckets = cs__calloc(n + 1, sizeof(*sg->buckets));
+	if (!sg->buckets)
+		goto nomem;
+	sg->capbuckets = n + 1;
+	for (i = 0; i < n && !r.bad; i++) {
+		struct bucket *b = &sg->buckets[i];
+		uint32_t dup;
+
+		b->key = r_str(&r, sg, NULL);
+		if (!b->key || cs__map_get(&sg->index, b->key, strlen(b->key), &dup)) {
+			r.bad = 1;
+			break;
+		}
+		if (cs__map_put(&sg->index, b->key, strlen(b->key), (uint32_t)i))
+			goto nomem;
+		sg->nbuckets++;
+		b->n = b->cap = r_count(&r, 8);
+		b->v = cs__calloc(b->n + 1, sizeof(*b->v));
+		if (!b->v)
+			goto nomem;
+		for (k = 0; k < b->n; k++) {
+			b->v[k].rule = r_u32(&r);
+			b->v[k].map = r_u32(&r);
+			if (b->v[k].rule >= sg->nrules || b->v[k].map >= sg->nmaps ||
+			    !sg->rules[b->v[k].rule].cond)
+				r.bad = 1;
+		}
+	}
+	n = r_count(&r, 4);
+	if (r.bad)
+		goto out;
+	sg->clause_rule = cs__calloc(n + 1, sizeof(*sg->clause_rule));
+	nclause = cs__calloc(sg->nrules + 1, sizeof(*nclause));
+	if (!sg->clause_rule || !nclause)
+		goto nomem;
+	sg->capclauses = n + 1;
+	for (i = 0; i < n && !r.bad; i++) {
+		uint32_t ru = r_u32(&r);
+
+		/* the per-event count of a rule's clauses met is 8 bits */
+		if (ru >= sg->nrules || ++nclause[ru] > 255)
+			r.bad = 1;
+		sg->clause_rule[i] = ru;
+	}
+	sg->nclauses = n;
+	n = r_count(&r, 4);
+	if (r.bad)
+		goto out;
+	sg->lits = cs__calloc(n + 1, sizeof(*sg->lits));
+	if (!sg->lits)
+		goto nomem;
+	sg->caplits = n + 1;
+	for (i = 0; i < n && !r.bad; i++) {
+		struct lit *l = &sg->lits[i];
+
+		sg->nlits++;
+		l->s = "";
+		l->n = l->cap = r_count(&r, 4);
+		l->rules = cs__calloc(l->n + 1, sizeof(*l->rules));
+		if (!l->rules)
+			goto nomem;
+		for (k = 0; k < l->n; k++)
+			if ((l->rules[k] = r_u32(&r)) >= sg->nclauses)
+				r.bad = 1;
+	}
+	/* every leaf's literal id within the literals read */
+	for (i = 0; i < nnodes && !r.bad; i++)
+		if (nodes[i]->type == N_LEAF && nodes[i]->leaf->lit1 > sg->nlits)
+			r.bad = 1;
+	if (r.bad)
+		goto out;
+	sg->gated = cs__calloc(sg->nrules + 1, 1);
+	if (!sg->gated)
+		goto nomem;
+	sg->capgated = sg->nrules + 1;
+	for (i = 0; i < sg->nrules && !r.bad; i++) {
+		sg->gated[i] = (uint8_t)r_u8(&r);
+		if (sg->gated[i] > nclause[i] || (sg->gated[i] && !sg->pre))
+			r.bad = 1;
+	}
+	if (r_u8(&r)) {
+		size_t nung, nrb;
+
+		if (!sg->pre)
+			goto out;
+		sg->ung_off = cs__calloc(sg->nbuckets + 1, sizeof(*sg->ung_off));
+		sg->rb_off = cs__calloc(sg->nrules + 1, sizeof(*sg->rb_off));
+		if (!sg->ung_off || !sg->rb_off)
+			goto nomem;
+		for (i = 0; i <= sg->nbuckets; i++)
+			if ((sg->ung_off[i] = r_u32(&r)) < (i ? sg->ung_off[i - 1] : 0) ||
+			    (!i && sg->ung_off[i]))
+				r.bad = 1;
+		nung = sg->ung_off[sg->nbuckets];
+		if (r.bad || nung > (size_t)(r.end - r.p) / 8)
+			goto out;
+		sg->ung = cs__calloc(nung + 1, sizeof(*sg->ung));
+		if (!sg->ung)
+			goto nomem;
+		for (i = 0; i < nung; i++) {
+			sg->ung[i].rule = r_u32(&r);
+			sg->ung[i].map = r_u32(&r);
+			if (sg->ung[i].rule >= sg->nrules || sg->ung[i].map >= sg->nmaps ||
+			    !sg->rules[sg->ung[i].rule].cond)
+				r.bad = 1;
+		}
+		for (i = 0; i <= sg->nrules; i++)
+			if ((sg->rb_off[i] = r_u32(&r)) < (i ? sg->rb_off[i - 1] : 0) ||
+			    (!i && sg->rb_off[i]))
+				r.bad = 1;
+		nrb = sg->rb_off[sg->nrules];
+		if (r.bad || nrb > (size_t)(r.end - r.p) / 8)
+			goto out;
+		sg->rb = cs__calloc(nrb + 1, sizeof(*sg->rb));
+		if (!sg->rb)
+			goto nomem;
+		for (i = 0; i < sg->nrules && !r.bad; i++)
+			for (k = sg->rb_off[i]; k < sg->rb_off[i + 1]; k++) {
+				sg->rb[k].bucket = r_u32(&r);
+				sg->rb[k].map = r_u32(&r);
+				if (sg->rb[k].bucket >= sg->nbuckets || sg->rb[k].map >= sg->nmaps ||
+				    !sg->rules[i].cond)
+					r.bad = 1;
+			}
+	} else if (sg->pre) {
+		goto out;
+	}
+	n = r_count(&r, 12);
+	if (r.bad)
+		goto out;
+	sg->reasons = cs__calloc(n + 1, sizeof(*sg->reasons));
+	if (!sg->reasons)
+		goto nomem;
+	sg->capreasons = n + 1;
+	for (i = 0; i < n && !r.bad; i++) {
+		sg->reasons[i].name = r_str(&r, sg, NULL);
+		sg->reasons[i].n = r_u64(&r);
+		if (!sg->reasons[i].name)
+			r.bad = 1;
+		sg->nreasons++;
+	}
+	sg->files = r_u64(&r);
+	sg->usable = r_u64(&r);
+	p = r_take(&r, 8);
+	if (r.bad || !p || memcmp(p, SNAP_END, 8) != 0 || r.p != r.end || sg->usable > sg->nrules)
+		goto out;
+	rc = snap_scratch(sg);
+	if (rc)
+		goto out;
+	sg->snapshot = 1;
+	*out = sg;
+	sg = NULL;
+	goto done;
+nomem:
+	rc = CS_ERR_NOMEM;
+out:
+	if (sg->nomem)
+		rc = CS_ERR_NOMEM;
+done:
+	cs_sigma_free(sg);
+	free(nodes);
+	free(depth);
+	free(nclause);
+	return rc;
+}
+
+/* The snapshot's cache key: every rule file's name and text, in order,
+ * and what the compiled form depends on in this build. */
+static int snap_key(const struct cs_intel *intel, unsigned char *key)
+{
+	struct cs_keyer k;
+	uint32_t sizes[2] = {(uint32_t)sizeof(struct leaf), (uint32_t)sizeof(struct srule)};
+	size_t i;
+
+	cs__key_begin(&k, "chainsweep sigma set snapshot 1");
+	cs__key_adds(&k, hs_version());
+	cs__key_adds(&k, cs__sigma_build_tag());
+	cs__key_adds(&k, cs__sigma_logsource_tag());
+	cs__key_adds(&k, __DATE__ " " __TIME__);
+	cs__key_add(&k, sizes, sizeof(sizes));
+	for (i = 0; i < cs_intel_sigma_count(intel); i++) {
+		const char *text;
+		size_t len;
+		const char *path = cs_intel_sigma_source(intel, i, &text, &len);
+
+		cs__key_adds(&k, path ? path : "");
+		cs__key_add(&k, text, len);
+	}
+	return cs__key_end(&k, key);
+}
+
+/* The set from the cache, when it holds this intel's; NULL otherwise (a
+ * damaged or foreign entry is removed by the next store over it). */
+static struct cs_sigma *snap_cached(const struct cs_intel *intel, const char *dir,
+                                    unsigned char *key, int *have_key)
+{
+	struct cs_mcache_entry e;
+	struct cs_sigma *sg = NULL;
+
+	*have_key = dir && dir[0] && snap_key(intel, key);
+	if (!*have_key || cs__mcache_map(dir, SNAP_KIND, key, &e) != CS_OK)
+		return NULL;
+	if (cs__sigma_snap_read(e.payload, e.payload_len, &sg) != CS_OK)
+		sg = NULL;
+	cs__mcache_entry_release(&e);
+	return sg;
+}
+
+static void snap_store(const struct cs_sigma *sg, const char *dir, const unsigned char *key)
+{
+	struct cs_buf b;
+
+	cs__buf_init(&b, 0);
+	if (cs__sigma_snap_write(sg, &b) == CS_OK)
+		cs__mcache_put(dir, SNAP_KIND, key, NULL, 0, b.data, b.len);
+	cs__buf_release(&b);
+}
+
+int cs__sigma_from_snapshot(const struct cs_sigma *sg)
+{
+	return sg && sg->snapshot;
+}
+
 struct compile_ctx {
 	struct cs_sigma *sg;
 	cs_diag_fn diag;
 	void *ud;
 };
 
+/* Report a rule that is not usable as it was read. */
+static void report_unusable(cs_diag_fn diag, void *ud, const char *file, uint64_t line,
+                            uint64_t col, const char *id, const char *title, const char *reason,
+                            const char *message)
+{
+	struct cs_diag d;
+	char msg[400];
+
+	snprintf(msg, sizeof(msg), "Sigma rule %s%s'%.80s' not usable (%s): %s", id ? id : "",
+	         id ? " " : "", title ? title : "", reason, message);
+	memset(&d, 0, sizeof(d));
+	d.severity = CS_SEV_WARN;
+	d.file = file;
+	d.line = line;
+	d.column = col;
+	d.reason = reason;
+	d.message = msg;
+	diag(ud, &d);
+}
+
 static int on_parsed(void *ud, struct cs__sigma_rule *r)
 {
 	struct compile_ctx *cc = ud;
 	int rc = add_rule(cc->sg, r);
 
-	if (!rc && r->reason && cc->diag) {
-		struct cs_diag d;
-		char msg[400];
-
-		snprintf(msg, sizeof(msg), "Sigma rule %s%s'%.80s' not usable (%s): %s",
-		         r->id ? r->id : "", r->id ? " " : "", r->title ? r->title : "", r->reason,
-		         r->message);
-		memset(&d, 0, sizeof(d));
-		d.severity = CS_SEV_WARN;
-		d.file = r->file;
-		d.line = r->rline;
-		d.column = r->rcol;
-		d.reason = r->reason;
-		d.message = msg;
-		cc->diag(cc->ud, &d);
-	}
+	if (!rc && r->reason && cc->diag)
+		report_unusable(cc->diag, cc->ud, r->file, r->rline, r->rcol, r->id, r->title,
+		                r->reason, r->message);
 	return rc;
 }
 
+/*
+ * Compile the intel's Sigma rules, or take the set from the compiled-rules
+ * cache when it holds a snapshot of the same rule files made by this build
+ * (the rules that were not usable are reported again, as when compiled).
+ */
 int cs_sigma_compile(const struct cs_intel *intel, cs_diag_fn diag, void *userdata,
                      struct cs_sigma **out)
 {
 	struct compile_ctx cc;
 	struct cs_sigma *sg;
+	const char *dir;
+	unsigned char key[32];
 	size_t i;
-	int rc = CS_OK;
+	int rc = CS_OK, have_key;
 
 	if (!intel || !out)
 		return CS_ERR_INVALID;
+	dir = cs__intel_cache_dir(intel);
+	sg = snap_cached(intel, dir, key, &have_key);
+	if (sg) {
+		for (i = 0; diag && i < sg->nrules; i++) {
+			const struct srule *r = &sg->rules[i];
+
+			if (r->diag)
+				report_unusable(diag, userdata, r->file, r->rline, r->rcol, r->id,
+				                r->title, r->reason, r->message);
+		}
+		*out = sg;
+		return CS_OK;
+	}
 	sg = sigma_new();
 	if (!sg)
 		return CS_ERR_NOMEM;
@@ -2308,7 +3231,7 @@ int cs_sigma_compile(const struct cs_intel *intel, cs_diag_fn diag, void *userda
 	if (!rc)
 		rc = finish_maps(sg);
 	if (!rc)
-		rc = build_engines(sg, cs__intel_cache_dir(intel));
+		rc = build_engines(sg, dir);
 	if (!rc && sg->pre)
 		rc = build_candidates(sg);
 	if (!rc && sg->nomem)
@@ -2319,6 +3242,8 @@ int cs_sigma_compile(const struct cs_intel *intel, cs_diag_fn diag, void *userda
 	}
 	if (sg->nreasons > 1)
 		qsort(sg->reasons, sg->nreasons, sizeof(*sg->reasons), reason_cmp);
+	if (have_key)
+		snap_store(sg, dir, key);
 	*out = sg;
 	return CS_OK;
 }
@@ -2410,6 +3335,8 @@ struct cs_sigma_scratch {
 	size_t nm, capm;
 	struct ent *cand;
 	size_t ncand, capcand;
+	struct ent *gcand; /* gather(): the gated rules met, in rule order */
+	size_t capgcand;
 	struct cs_sigma_match *out;
 	size_t capout;
 	/* Prefilter: clauses met in this event (cgen == agen), and per rule
@@ -2469,6 +3396,7 @@ void cs_sigma_scratch_free(struct cs_sigma_scratch *s)
 	free(s->ready);
 	free(s->m);
 	free(s->cand);
+	free(s->gcand);
 	free(s->out);
 	free(s);
 }
@@ -2971,12 +3899,15 @@ static int on_lit(unsigned int id, unsigned long long from, unsigned long long t
                   unsigned int flags, void *ctx)
 {
 	struct cs_sigma_scratch *s = ctx;
-	const struct lit *l = &s->sg->lits[id];
+	const struct lit *l;
 	size_t i;
 
 	(void)from;
 	(void)to;
 	(void)flags;
+	if (id >= s->sg->nlits)
+		return 0;
+	l = &s->sg->lits[id];
 	s->litgen[id] = s->agen;
 	for (i = 0; i < l->n; i++) {
 		uint32_t c = l->rules[i], r;
@@ -3025,51 +3956,81 @@ static int prefilter(struct cs_sigma_scratch *s, const struct cs_event *ev)
 	return CS_OK;
 }
 
+static int u32_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 /*
  * The candidates of an event whose prefilter ran (b[0, nk): its buckets,
- * NULL for an empty one): the ungated entries of each bucket, then for
- * each gated rule met, its entries in the event's buckets, bucket by
- * bucket. Sorted stably by rule afterwards, a rule's first entry is the
- * one of its first bucket, as when every entry is walked.
+ * NULL for an empty one), in rule order, each rule once with its entry of
+ * its first bucket (as when every entry is walked): the ungated entries
+ * of each bucket (each run already in rule order) merged with the gated
+ * rules met (sorted), each of those with its entry of the first of the
+ * event's buckets that holds it. A merge, not a sort of everything: the
+ * runs are sorted, and the gated rules met are few.
  */
 static int gather(struct cs_sigma_scratch *s, const struct bucket *const *b, size_t nk)
 {
 	const struct cs_sigma *sg = s->sg;
-	size_t i, j, k;
+	const struct ent *run[4];
+	size_t left[4], i, j, k, need = 0, ng = 0;
+	uint32_t last = UINT32_MAX;
 
 	for (i = 0; i < nk; i++) {
-		size_t bi, n;
+		size_t bi;
 
+		run[i] = NULL;
+		left[i] = 0;
 		if (!b[i])
 			continue;
 		bi = (size_t)(b[i] - sg->buckets);
-		n = sg->ung_off[bi + 1] - sg->ung_off[bi];
-		if (!n)
-			continue;
-		if (cs__grow((void **)&s->cand, &s->capcand, s->ncand + n, sizeof(*s->cand)))
-			return CS_ERR_NOMEM;
-		memcpy(s->cand + s->ncand, sg->ung + sg->ung_off[bi], n * sizeof(*s->cand));
-		s->ncand += n;
+		run[i] = sg->ung + sg->ung_off[bi];
+		left[i] = sg->ung_off[bi + 1] - sg->ung_off[bi];
+		need += left[i];
 	}
+	if (s->nready > 1)
+		qsort(s->ready, s->nready, sizeof(*s->ready), u32_cmp);
+	if (cs__grow((void **)&s->gcand, &s->capgcand, s->nready + 1, sizeof(*s->gcand)) ||
+	    cs__grow((void **)&s->cand, &s->capcand, need + s->nready + 1, sizeof(*s->cand)))
+		return CS_ERR_NOMEM;
 	for (j = 0; j < s->nready; j++) {
 		uint32_t r = s->ready[j];
+		int found = 0;
 
-		for (i = 0; i < nk; i++) {
+		for (i = 0; i < nk && !found; i++) {
 			uint32_t bi;
 
 			if (!b[i])
 				continue;
 			bi = (uint32_t)(b[i] - sg->buckets);
-			for (k = sg->rb_off[r]; k < sg->rb_off[r + 1]; k++) {
+			for (k = sg->rb_off[r]; k < sg->rb_off[r + 1] && !found; k++) {
 				if (sg->rb[k].bucket != bi)
 					continue;
-				if (cs__grow((void **)&s->cand, &s->capcand, s->ncand + 1,
-				             sizeof(*s->cand)))
-					return CS_ERR_NOMEM;
-				s->cand[s->ncand].rule = r;
-				s->cand[s->ncand++].map = sg->rb[k].map;
+				s->gcand[ng].rule = r;
+				s->gcand[ng++].map = sg->rb[k].map;
+				found = 1;
 			}
 		}
+	}
+	run[nk] = s->gcand;
+	left[nk] = ng;
+	for (;;) {
+		size_t best = nk + 1;
+
+		for (i = 0; i <= nk; i++)
+			if (left[i] && (best > nk || run[i]->rule < run[best]->rule))
+				best = i;
+		if (best > nk)
+			break;
+		if (run[best]->rule != last) {
+			s->cand[s->ncand++] = *run[best];
+			last = run[best]->rule;
+		}
+		run[best]++;
+		left[best]--;
 	}
 	return CS_OK;
 }
@@ -3101,8 +4062,6 @@ int cs_sigma_eval(const struct cs_sigma *sg, struct cs_sigma_scratch *s, const s
 	if (sg->pre && sg->ung) {
 		if (gather(s, b, nk))
 			return CS_ERR_NOMEM;
-		if (s->ncand > 1 && (nonempty > 1 || s->nready))
-			qsort(s->cand, s->ncand, sizeof(*s->cand), ent_cmp);
 		goto run;
 	}
 	/* The candidates: each bucket is in rule order; a gated rule none of

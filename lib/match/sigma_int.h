@@ -44,7 +44,23 @@ struct cs__sg_target {
 size_t cs__sigma_targets(const char *product, const char *category, const char *service,
                          struct cs__sg_target *out, char (*keybuf)[96]);
 
+/* This build of the tables (their compile time), for the snapshot's key. */
+const char *cs__sigma_logsource_tag(void);
+
 /* The Windows System fields every event carries under their own names. */
 int cs__sigma_common_field(const char *name);
+
+/*
+ * The compiled set's snapshot in the compiled-rules cache (sigma.c):
+ * written by cs_sigma_compile, read back by the next compile of the same
+ * rule files. _read refuses (CS_ERR_PARSE) bytes that are not a whole,
+ * consistent snapshot; it is what fuzz/fuzz_sigma_snap.c runs.
+ */
+struct cs_sigma;
+struct cs_buf;
+int cs__sigma_snap_write(const struct cs_sigma *sg, struct cs_buf *out);
+int cs__sigma_snap_read(const void *data, size_t len, struct cs_sigma **out);
+/* 1 when the set was loaded from a snapshot. */
+int cs__sigma_from_snapshot(const struct cs_sigma *sg);
 
 #endif /* CS_MATCH_SIGMA_INT_H */

@@ -313,3 +313,8 @@ size_t cs__sigma_targets(const char *product, const char *category, const char *
 		n = add_okey(out, keybuf, n, "zeek", "conn", ren_zeek_conn);
 	return n;
 }
+
+const char *cs__sigma_logsource_tag(void)
+{
+	return "sigma_logsource.c " __DATE__ " " __TIME__;
+}

@@ -3,7 +3,8 @@
 # case, run `chainsweep scan logs` over every .evtx of the regression data
 # (read natively), and check that each file's rule (named by its info.yml)
 # is reported on it. A pair with no .evtx (a raw log line) is listed, not
-# counted. Prints every pair that does not fire.
+# counted. Prints every pair that does not fire. The scan is run twice, the
+# second from the compiled set kept in the cache, and must not differ.
 # usage: regression.sh CHAINSWEEP_BINARY
 set -u
 cs=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -33,6 +34,15 @@ mapfile -t files < <(cut -f1 "$tmp/pairs")
 "$cs" --quiet --json scan logs --no-record "${files[@]}" >"$tmp/hits.jsonl" 2>"$tmp/scan.err"
 rc=$?
 [ $rc -eq 1 ] || { echo "FAIL: scan logs exit $rc"; head "$tmp/scan.err"; exit 1; }
+# The same scan again takes the compiled rules from the cache's snapshot
+# (docs/sigma.md, "Loading the rules"): the same records, in the same
+# order, but for the time taken.
+ls "$tmp/.cache/chainsweep"/sigma-set-* >/dev/null 2>&1 ||
+	{ echo "FAIL: no snapshot of the compiled rules in the cache"; exit 1; }
+"$cs" --quiet --json scan logs --no-record "${files[@]}" >"$tmp/hits2.jsonl" 2>"$tmp/scan2.err"
+sed -i 's/"seconds":[0-9.e-]*,//' "$tmp/hits.jsonl" "$tmp/hits2.jsonl"
+cmp -s "$tmp/hits.jsonl" "$tmp/hits2.jsonl" ||
+	{ echo "FAIL: the scan from the snapshot differs"; diff "$tmp/hits.jsonl" "$tmp/hits2.jsonl" | head; exit 1; }
 python3 - "$tmp/pairs" "$tmp/hits.jsonl" <<'PY'
 import json, sys
 fired = set()

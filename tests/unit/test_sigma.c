@@ -17,6 +17,7 @@
 #include "chainsweep/sigma.h"
 #include "chainsweep/store.h"
 #include "core/core_int.h"
+#include "match/sigma_int.h"
 #include "testutil.h"
 
 /* ------------------------------------------------------------ helpers */
@@ -566,6 +567,272 @@ static void test_engines_cache(void **state)
 	}
 	unlink(path);
 	rmdir(dir);
+}
+
+/* ------------------------------------------------------------ snapshot */
+
+/* The rules of the snapshot tests: those of test_engines_cache, one of
+ * each other kind of leaf, and two that are not usable. */
+static void snap_yaml(char *y, size_t cap)
+{
+	size_t o;
+
+	cache_yaml(y, cap);
+	o = strlen(y);
+	snprintf(y + o, cap - o,
+	         "\n---\ntitle: glob\nid: glob\nlogsource:\n  product: windows\n"
+	         "  category: process_creation\ndetection:\n  sel:\n"
+	         "    CommandLine: 'run*tok?123x*'\n  condition: sel\n---\n"
+	         "title: num\nid: num\nlogsource:\n  product: windows\n"
+	         "  category: process_creation\ndetection:\n  sel:\n"
+	         "    ProcessId|gt: 400\n    ParentImage|endswith: 'a.exe'\n  condition: sel\n"
+	         "---\ntitle: ref\nid: ref\nlogsource:\n  product: windows\n"
+	         "  category: process_creation\ndetection:\n  sel:\n"
+	         "    Image|fieldref: ParentImage\n  condition: sel\n---\n"
+	         "title: net\nid: net\nlogsource:\n  product: windows\n"
+	         "  category: process_creation\ndetection:\n  sel:\n"
+	         "    SourceIp|cidr: '10.1.0.0/16'\n  opt:\n    CommandLine|contains|all:\n"
+	         "      - 'whoami'\n      - 'x'\n  condition: sel or 1 of opt*\n---\n"
+	         "title: agg\nid: agg\nlogsource:\n  product: windows\n"
+	         "  category: process_creation\ndetection:\n  sel:\n    Image: x\n"
+	         "  timeframe: 5m\n  condition: sel\n---\n"
+	         "title: nowhere\nid: nowhere\nlogsource:\n  product: nosuchthing\n"
+	         "detection:\n  sel:\n    a: b\n  condition: sel\n");
+}
+
+/* What fires on five events, with the fields, as one string. */
+static void snap_fires(struct rs *r, char *out, size_t cap)
+{
+	static const char *const cmd[] = {"run tok3123x whoami TOK4123x",
+	                                  "tok1155x tok77x tok74x EvilKey", "whoami", "runtok5123x",
+	                                  "x whoami"};
+	static const char *const parent[] = {"C:\\x\\svc.exe", "C:\\a.exe", "C:\\b.exe",
+	                                     "C:\\a.exe", "C:\\c.exe"};
+	static const char *const img[] = {"C:\\x\\svc.exe", "C:\\i.exe", "C:\\b.exe", "C:\\k.exe",
+	                                  "C:\\c.exe"};
+	static const char *const pid[] = {"12", "401", "500", "9999", "1"};
+	static const char *const ip[] = {"10.2.3.4", "10.1.200.1", "8.8.8.8", "10.1.0.1", "::1"};
+	size_t o = 0, i, k;
+
+	for (i = 0; i < 5; i++) {
+		struct ev v;
+		struct hits h;
+
+		ev_proc(&v, "CommandLine", cmd[i], "ParentImage", parent[i], "Image", img[i],
+		        "ProcessId", pid[i], "SourceIp", ip[i], NULL);
+		fires(r, &v, &h);
+		for (k = 0; k < h.n && k < 16; k++)
+			o += (size_t)snprintf(out + o, cap - o, "%s,", h.ids[k]);
+		o += (size_t)snprintf(out + o, cap - o, "[%s];", h.fields);
+		ev_release(&v);
+	}
+}
+
+/* Rules, reasons and counts of a set, as one string. */
+static void snap_describe(const struct cs_sigma *sg, char *out, size_t cap)
+{
+	struct cs_sigma_stats st;
+	struct cs_sigma_rule_info ri;
+	size_t o, i;
+
+	cs_sigma_stats(sg, &st);
+	o = (size_t)snprintf(out, cap, "%zu/%zu/%zu/%zu;", (size_t)st.rules, (size_t)st.usable,
+	                     (size_t)st.not_usable, (size_t)st.files);
+	for (i = 0; i < cs_sigma_rule_count(sg); i++) {
+		assert_int_equal(cs_sigma_rule(sg, i, &ri), CS_OK);
+		o += (size_t)snprintf(out + o, cap - o, "%s|%s|%d|%s|%s|%llu:%llu|%s|%llu;",
+		                      ri.id ? ri.id : "-", ri.title ? ri.title : "-", ri.usable,
+		                      ri.reason ? ri.reason : "-", ri.message ? ri.message : "-",
+		                      (unsigned long long)ri.line, (unsigned long long)ri.column,
+		                      ri.indicator ? ri.indicator : "-",
+		                      (unsigned long long)ri.reason_line);
+	}
+	for (i = 0; i < cs_sigma_reason_count(sg); i++) {
+		uint64_t c;
+		const char *n = cs_sigma_reason(sg, i, &c);
+
+		o += (size_t)snprintf(out + o, cap - o, "%s=%llu;", n, (unsigned long long)c);
+	}
+}
+
+static int snap_entries(const char *dir, char *path, size_t cap)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((de = readdir(d)) != NULL)
+		if (strncmp(de->d_name, "sigma-set-", 10) == 0) {
+			snprintf(path, cap, "%s/%s", dir, de->d_name);
+			n++;
+		}
+	closedir(d);
+	return n;
+}
+
+struct diag_count {
+	size_t n;
+	char last[512];
+};
+
+static void count_diag(void *ud, const struct cs_diag *d)
+{
+	struct diag_count *c = ud;
+
+	c->n++;
+	snprintf(c->last, sizeof(c->last), "%s:%llu:%llu %s %s", d->file ? d->file : "-",
+	         (unsigned long long)d->line, (unsigned long long)d->column, d->reason,
+	         d->message);
+}
+
+/* The compiled set is kept in the cache and the next compile of the same
+ * rules takes it from there: same rules, reasons, diagnostics and
+ * answers. A damaged entry (the cache's checksum) is compiled again and
+ * replaced. */
+static void test_set_snapshot(void **state)
+{
+	static char yaml[16384], want[2048], got[2048], wdesc[8192], gdesc[8192];
+	char dir[] = "/tmp/cs_sigsnap_XXXXXX", path[512];
+	struct diag_count wd, gd;
+	struct stat st;
+	struct rs r;
+	FILE *fp;
+	int pass;
+
+	(void)state;
+	snap_yaml(yaml, sizeof(yaml));
+	assert_non_null(mkdtemp(dir));
+	r.imp = cs_test_import_mem("sigma", yaml, strlen(yaml));
+	memset(&wd, 0, sizeof(wd));
+	assert_int_equal(cs_sigma_compile(r.imp->in, count_diag, &wd, &r.sg), CS_OK);
+	r.s = cs_sigma_scratch_new(r.sg);
+	assert_non_null(r.s);
+	snap_fires(&r, want, sizeof(want));
+	snap_describe(r.sg, wdesc, sizeof(wdesc));
+	rs_free(&r);
+	assert_string_equal(want,
+	                    "re3,glob,ref,net,[CommandLine=CommandLine,CommandLine=CommandLine,"
+	                    "Image=Image,CommandLine=CommandLine];re1,re7,re11,kw,num,net,["
+	                    "CommandLine=CommandLine,CommandLine=CommandLine,CommandLine="
+	                    "CommandLine,CommandLine=keywords,ProcessId=ProcessId,ParentImage="
+	                    "ParentImage,SourceIp=SourceIp];lit,ref,[CommandLine=CommandLine,"
+	                    "Image=Image];re5,glob,num,net,[CommandLine=CommandLine,CommandLine="
+	                    "CommandLine,ProcessId=ProcessId,ParentImage=ParentImage,SourceIp="
+	                    "SourceIp];lit,ref,net,[CommandLine=CommandLine,Image=Image,"
+	                    "CommandLine=CommandLine];");
+	assert_int_equal(wd.n, 1);
+	assert_non_null(strstr(wd.last, "aggregation"));
+	for (pass = 0; pass < 4; pass++) {
+		r.imp = cs_test_import_mem("sigma", yaml, strlen(yaml));
+		assert_int_equal(cs_intel_set_cache_dir(r.imp->in, dir), CS_OK);
+		memset(&gd, 0, sizeof(gd));
+		assert_int_equal(cs_sigma_compile(r.imp->in, count_diag, &gd, &r.sg), CS_OK);
+		/* pass 0 compiles, 1 loads, 2 compiles (damaged), 3 loads */
+		assert_int_equal(cs__sigma_from_snapshot(r.sg), pass % 2);
+		r.s = cs_sigma_scratch_new(r.sg);
+		assert_non_null(r.s);
+		snap_fires(&r, got, sizeof(got));
+		assert_string_equal(got, want);
+		snap_describe(r.sg, gdesc, sizeof(gdesc));
+		assert_string_equal(gdesc, wdesc);
+		assert_int_equal(gd.n, wd.n);
+		assert_string_equal(gd.last, wd.last);
+		rs_free(&r);
+		assert_int_equal(snap_entries(dir, path, sizeof(path)), 1);
+		if (pass == 1) {
+			assert_int_equal(stat(path, &st), 0);
+			fp = fopen(path, "r+b");
+			assert_non_null(fp);
+			fseek(fp, st.st_size / 2, SEEK_SET);
+			{
+				int c = fgetc(fp);
+
+				fseek(fp, st.st_size / 2, SEEK_SET);
+				fputc(0x01 ^ c, fp);
+			}
+			fclose(fp);
+		}
+	}
+	unlink(path);
+	assert_int_equal(cache_entries(dir, path, sizeof(path)), 1);
+	unlink(path);
+	rmdir(dir);
+}
+
+/* The snapshot's reader on hostile bytes: every cut of a good snapshot,
+ * a wrong version, trailing bytes and single bit flips are refused or give
+ * a set that evaluates without fault (what ASan checks). */
+static void test_set_snapshot_hostile(void **state)
+{
+	static char yaml[16384], want[2048], got[2048];
+	struct cs_test_import *imp;
+	struct cs_sigma *sg = NULL, *back = NULL;
+	struct cs_buf b;
+	unsigned char *p;
+	size_t i, n, accepted = 0;
+
+	(void)state;
+	snap_yaml(yaml, sizeof(yaml));
+	imp = cs_test_import_mem("sigma", yaml, strlen(yaml));
+	assert_int_equal(cs_sigma_compile(imp->in, NULL, NULL, &sg), CS_OK);
+	cs__buf_init(&b, 0);
+	assert_int_equal(cs__sigma_snap_write(sg, &b), CS_OK);
+	n = b.len;
+	p = malloc(n + 8);
+	assert_non_null(p);
+	memcpy(p, b.data, n);
+	{
+		struct rs r = {NULL, NULL, NULL};
+
+		r.sg = sg;
+		r.s = cs_sigma_scratch_new(sg);
+		snap_fires(&r, want, sizeof(want));
+		cs_sigma_scratch_free(r.s);
+		assert_int_equal(cs__sigma_snap_read(p, n, &back), CS_OK);
+		r.sg = back;
+		r.s = cs_sigma_scratch_new(back);
+		snap_fires(&r, got, sizeof(got));
+		assert_string_equal(got, want);
+		cs_sigma_scratch_free(r.s);
+		cs_sigma_free(back);
+	}
+	/* every cut */
+	for (i = 0; i < n; i++)
+		assert_int_equal(cs__sigma_snap_read(p, i, &back), CS_ERR_PARSE);
+	/* trailing bytes */
+	memset(p + n, 0, 8);
+	assert_int_equal(cs__sigma_snap_read(p, n + 1, &back), CS_ERR_PARSE);
+	/* another version of the layout */
+	p[7] = '2';
+	assert_int_equal(cs__sigma_snap_read(p, n, &back), CS_ERR_PARSE);
+	p[7] = '1';
+	/* one bit flipped at a time, every 7th byte */
+	for (i = 0; i < n; i += 7) {
+		int rc;
+
+		p[i] ^= (unsigned char)(1u << (i % 8));
+		rc = cs__sigma_snap_read(p, n, &back);
+		assert_true(rc == CS_OK || rc == CS_ERR_PARSE);
+		if (rc == CS_OK) {
+			struct rs r = {NULL, NULL, NULL};
+
+			accepted++;
+			r.sg = back;
+			r.s = cs_sigma_scratch_new(back);
+			assert_non_null(r.s);
+			snap_fires(&r, got, sizeof(got));
+			cs_sigma_scratch_free(r.s);
+			cs_sigma_free(back);
+		}
+		p[i] ^= (unsigned char)(1u << (i % 8));
+	}
+	print_message("snapshot of %zu bytes: %zu of %zu flips accepted\n", n, accepted,
+	              (n + 6) / 7);
+	free(p);
+	cs__buf_release(&b);
+	cs_sigma_free(sg);
+	cs_test_import_free(imp);
 }
 
 static void test_cidr(void **state)
@@ -1649,6 +1916,8 @@ int main(void)
 	        cmocka_unit_test(test_wildcards_escapes),
 	        cmocka_unit_test(test_re),
 	        cmocka_unit_test(test_engines_cache),
+	        cmocka_unit_test(test_set_snapshot),
+	        cmocka_unit_test(test_set_snapshot_hostile),
 	        cmocka_unit_test(test_cidr),
 	        cmocka_unit_test(test_base64_offsets_wide),
 	        cmocka_unit_test(test_windash),
