@@ -573,6 +573,29 @@ static int index_grow(struct cs_intel *in)
 	return CS_OK;
 }
 
+/*
+ * Make room for `n` indicators in all: the array and an index that holds
+ * them without growing (the case database loader knows the count before
+ * it adds a row, and skips the copies and re-placing of every doubling).
+ * A hint only: adding more than `n` still works. CS_OK or CS_ERR_NOMEM.
+ */
+int cs__intel_reserve(struct cs_intel *in, size_t n)
+{
+	size_t slots = in->nslots ? in->nslots : 1024;
+
+	if (n > UINT32_MAX - 1)
+		n = UINT32_MAX - 1;
+	if (cs__grow((void **)&in->inds, &in->cap, n, sizeof(*in->inds)))
+		return CS_ERR_NOMEM;
+	while ((n + 1) * 4 > slots * 3)
+		slots *= 2;
+	while (in->nslots < slots) {
+		if (index_grow(in))
+			return CS_ERR_NOMEM;
+	}
+	return CS_OK;
+}
+
 /* Look up (kind, value); returns the index or -1. */
 static long find_index(const struct cs_intel *in, enum cs_kind kind, const char *v, size_t len)
 {
