@@ -554,11 +554,12 @@ static int index_grow(struct cs_intel *in)
 
 	if (n > SIZE_MAX / sizeof(*old))
 		return CS_ERR_NOMEM;
-	in->slots = cs__calloc(n, sizeof(*in->slots));
+	in->slots = cs__malloc_huge(n * sizeof(*in->slots));
 	if (!in->slots) {
 		in->slots = old;
 		return CS_ERR_NOMEM;
 	}
+	memset(in->slots, 0, n * sizeof(*in->slots));
 	in->nslots = n;
 	for (i = 0; i < in->n; i++) {
 		const struct cs_indicator *ind = &in->inds[i];
@@ -585,6 +586,12 @@ int cs__intel_reserve(struct cs_intel *in, size_t n)
 
 	if (n > UINT32_MAX - 1)
 		n = UINT32_MAX - 1;
+	if (!in->inds && n) {
+		in->inds = cs__malloc_huge(n * sizeof(*in->inds));
+		if (!in->inds)
+			return CS_ERR_NOMEM;
+		in->cap = n;
+	}
 	if (cs__grow((void **)&in->inds, &in->cap, n, sizeof(*in->inds)))
 		return CS_ERR_NOMEM;
 	while ((n + 1) * 4 > slots * 3)
