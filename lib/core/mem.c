@@ -19,7 +19,7 @@ void *cs__malloc(size_t n)
 
 /*
  * On a virtual machine a first touch of a 4 KiB page costs about 13 us
- * (bench/RESULTS.md, 22:30 section), so the memory a large indicator set
+ * (bench/RESULTS.md, 22:40 section), so the memory a large indicator set
  * is loaded into costs more in page faults than in the loading. Blocks of
  * 2 MiB and more are aligned to 2 MiB and advised as huge pages; the
  * rounding up stays untouched (no memory) unless written. Only advice:

@@ -156,7 +156,7 @@ struct lscan {
 	int ref; /* test->reference */
 	/* Chunk buffers given back by deliver(), for the reading thread to
 	 * fill again (fresh 4 MiB buffers cost page faults and zeroing). */
-	char *spare[4];
+	char *spare[16];
 	unsigned nspare;
 	int closing;
 	int rc;
@@ -194,25 +194,27 @@ static char *dupn(const char *s, size_t n)
  * A fresh chunk buffer, its whole 2 MiB pages marked for transparent huge
  * pages. The kernel fills the buffer on first touch one page fault at a
  * time, and on a virtual machine a fault of a 4 KiB page costs about as
- * much as reading 50 KiB of the log (bench/RESULTS.md, 22:30 section):
+ * much as reading 50 KiB of the log (bench/RESULTS.md, 22:40 section):
  * the few buffers of a hunt cost thousands of faults, and with huge pages
  * a handful. Only advice: where the kernel has none to give, the buffer
  * is the same.
  */
 static char *chunk_alloc(size_t n)
 {
+	char *p = cs__malloc(n);
 #ifdef MADV_HUGEPAGE
-	const size_t huge = (size_t)2 << 20;
-	char *p = aligned_alloc(huge, (n + huge - 1) & ~(huge - 1));
+	/* The whole huge pages inside the chunk's own part: the room for a
+	 * long line past it is seldom touched, and would cost a whole huge
+	 * page when it is. Not an aligned allocation: buffers freed and
+	 * allocated again in a long hunt must reuse the same memory. */
+	const uintptr_t huge = (uintptr_t)2 << 20;
+	uintptr_t a = ((uintptr_t)p + huge - 1) & ~(huge - 1),
+	          e = ((uintptr_t)p + (n < CHUNK ? n : CHUNK)) & ~(huge - 1);
 
-	/* Only the chunk's own part: the room for a long line past it is
-	 * seldom touched, and would cost a whole huge page when it is. */
-	if (p)
-		(void)madvise(p, CHUNK & ~(huge - 1), MADV_HUGEPAGE);
-	return p;
-#else
-	return cs__malloc(n);
+	if (p && e > a)
+		(void)madvise((void *)a, e - a, MADV_HUGEPAGE);
 #endif
+	return p;
 }
 
 /* A buffer for a chunk (CHUNK + the line cap + twice the overlap, and a
