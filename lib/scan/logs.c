@@ -194,9 +194,9 @@ static char *dupn(const char *s, size_t n)
  * A fresh chunk buffer, its whole 2 MiB pages marked for transparent huge
  * pages. The kernel fills the buffer on first touch one page fault at a
  * time, and on a virtual machine a fault of a 4 KiB page costs about as
- * much as reading 50 KiB of the log (bench/RESULTS.md, 22:40 section):
- * the few buffers of a hunt cost thousands of faults, and with huge pages
- * a handful. Only advice: where the kernel has none to give, the buffer
+ * much as reading 60 KiB of the log (bench/RESULTS.md, 22:40 section):
+ * the few buffers of a hunt cost thousands of faults, and far fewer on
+ * huge pages. Only advice: where the kernel has none to give, the buffer
  * is the same.
  */
 static char *chunk_alloc(size_t n)
