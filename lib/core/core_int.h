@@ -27,6 +27,10 @@
 void *cs__malloc(size_t n);
 void *cs__calloc(size_t n, size_t size);
 void *cs__realloc(void *p, size_t n);
+/* A large block (freed with free(), realloc() works on it) whose 2 MiB
+ * pages the kernel is asked to back with transparent huge pages: one
+ * page fault where there would be 512. Small requests are plain malloc. */
+void *cs__malloc_huge(size_t n);
 /* Grow *p (an array of *cap elements of `size` bytes) to hold at least
  * `need` elements. Returns CS_OK or CS_ERR_NOMEM/CS_ERR_TOOBIG. */
 int cs__grow(void **p, size_t *cap, size_t need, size_t size);

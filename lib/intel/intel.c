@@ -554,11 +554,12 @@ static int index_grow(struct cs_intel *in)
 
 	if (n > SIZE_MAX / sizeof(*old))
 		return CS_ERR_NOMEM;
-	in->slots = cs__calloc(n, sizeof(*in->slots));
+	in->slots = cs__malloc_huge(n * sizeof(*in->slots));
 	if (!in->slots) {
 		in->slots = old;
 		return CS_ERR_NOMEM;
 	}
+	memset(in->slots, 0, n * sizeof(*in->slots));
 	in->nslots = n;
 	for (i = 0; i < in->n; i++) {
 		const struct cs_indicator *ind = &in->inds[i];
@@ -570,6 +571,35 @@ static int index_grow(struct cs_intel *in)
 		s->tag = (uint32_t)(h >> 32);
 	}
 	free(old);
+	return CS_OK;
+}
+
+/*
+ * Make room for `n` indicators in all: the array and an index that holds
+ * them without growing (the case database loader knows the count before
+ * it adds a row, and skips the copies and re-placing of every doubling).
+ * A hint only: adding more than `n` still works. CS_OK or CS_ERR_NOMEM.
+ */
+int cs__intel_reserve(struct cs_intel *in, size_t n)
+{
+	size_t slots = in->nslots ? in->nslots : 1024;
+
+	if (n > UINT32_MAX - 1)
+		n = UINT32_MAX - 1;
+	if (!in->inds && n) {
+		in->inds = cs__malloc_huge(n * sizeof(*in->inds));
+		if (!in->inds)
+			return CS_ERR_NOMEM;
+		in->cap = n;
+	}
+	if (cs__grow((void **)&in->inds, &in->cap, n, sizeof(*in->inds)))
+		return CS_ERR_NOMEM;
+	while ((n + 1) * 4 > slots * 3)
+		slots *= 2;
+	while (in->nslots < slots) {
+		if (index_grow(in))
+			return CS_ERR_NOMEM;
+	}
 	return CS_OK;
 }
 

@@ -223,6 +223,7 @@ size_t cs__kind_hex_len(enum cs_kind kind);
  * already-normalised indicator without a reader context, then attach
  * labels and sources. Return the indicator's index, or a negative error.
  */
+int cs__intel_reserve(struct cs_intel *intel, size_t n);
 long cs__intel_put(struct cs_intel *intel, enum cs_kind kind, const char *value, unsigned flags,
 		   int confidence, int64_t valid_from, int64_t valid_until);
 int cs__intel_put_label(struct cs_intel *intel, size_t idx, const char *label);

@@ -1718,6 +1718,9 @@ static int load_indicators(struct cs_store *st, struct cs_intel *in, struct id_m
 	if (!m->idx)
 		return CS_ERR_NOMEM;
 	memset(m->idx, 0xff, m->n * sizeof(*m->idx));
+	/* At most one indicator per id: room for all at once. */
+	if (cs__intel_reserve(in, cs_intel_count(in) + m->n))
+		return CS_ERR_NOMEM;
 	if (sqlite3_prepare_v2(st->db,
 			       "SELECT id, kind, value, flags, confidence, valid_from,"
 			       " valid_until, labelset FROM indicator ORDER BY id",

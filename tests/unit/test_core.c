@@ -55,6 +55,50 @@ static void test_arena(void **state)
 	cs__arena_release(&a);
 }
 
+/* An arena grown to tens of megabytes (blocks up to a huge page, and a
+ * dedicated one past it) keeps every string where it was put, aligned;
+ * cs__malloc_huge hands out 2 MiB-aligned blocks that free and realloc
+ * accept. */
+static void test_arena_large(void **state)
+{
+	struct cs_arena a;
+	char **v = calloc(200000, sizeof(*v)), buf[64];
+	char *huge, *big = malloc((size_t)3 << 20);
+	size_t i;
+
+	(void)state;
+	assert_non_null(v);
+	assert_non_null(big);
+	cs__arena_init(&a);
+	memset(big, 'x', ((size_t)3 << 20) - 1);
+	big[((size_t)3 << 20) - 1] = '\0';
+	for (i = 0; i < 200000; i++) {
+		int n = snprintf(buf, sizeof(buf), "%zu.indicator-%zu.example", i, i * 7919);
+
+		v[i] = cs__arena_strndup(&a, buf, (size_t)n);
+		assert_non_null(v[i]);
+		assert_int_equal((uintptr_t)v[i] % _Alignof(max_align_t), 0);
+		if (i == 100000)
+			assert_non_null(cs__arena_strndup(&a, big, strlen(big)));
+	}
+	for (i = 0; i < 200000; i++) {
+		snprintf(buf, sizeof(buf), "%zu.indicator-%zu.example", i, i * 7919);
+		assert_string_equal(v[i], buf);
+	}
+	assert_true(a.total > ((size_t)3 << 20));
+	cs__arena_release(&a);
+	huge = cs__malloc_huge((size_t)5 << 20);
+	assert_non_null(huge);
+	assert_int_equal((uintptr_t)huge % ((uintptr_t)2 << 20), 0);
+	memset(huge, 'h', (size_t)5 << 20);
+	huge = realloc(huge, (size_t)9 << 20);
+	assert_non_null(huge);
+	assert_int_equal(huge[((size_t)5 << 20) - 1], 'h');
+	free(huge);
+	free(big);
+	free(v);
+}
+
 static void test_map_and_strtab(void **state)
 {
 	struct cs_map m;
@@ -175,6 +219,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_buf_grows_and_caps), cmocka_unit_test(test_arena),
+		cmocka_unit_test(test_arena_large),
 		cmocka_unit_test(test_map_and_strtab),     cmocka_unit_test(test_parse_time),
 		cmocka_unit_test(test_read_file),          cmocka_unit_test(test_ascii_helpers),
 	};
