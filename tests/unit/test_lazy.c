@@ -1,0 +1,151 @@
+/*
+ * Libraries loaded on first use (lib/core/dl.c): what a user sees when
+ * one cannot be loaded. Each library's soname is pointed at a file that
+ * does not exist before anything in this process loads it; every test
+ * then checks that the work that needs it is refused with the library's
+ * name and the reason, counted, and that the rest goes on.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <openssl/evp.h>
+
+#include "chainsweep/scan.h"
+#include "core/dl_int.h"
+#include "scan/logscan_int.h"
+#include "testutil.h"
+
+#define MISSING_ARCHIVE "libcs-missing-archive.so.0"
+
+struct sweep {
+	struct cs_test_diags d; /* first: the diagnostics callback's userdata */
+	uint64_t findings;
+};
+
+static int on_finding(void *ud, const struct cs_file_finding *f)
+{
+	struct sweep *s = ud;
+
+	(void)f;
+	s->findings++;
+	return 0;
+}
+
+static void sha256_hex(const void *p, size_t n, char out[65])
+{
+	unsigned char md[32];
+	unsigned int len = 0;
+	int i;
+
+	assert_int_equal(EVP_Digest(p, n, md, &len, EVP_sha256(), NULL), 1);
+	for (i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+/* A gzip stream of `text`, made with zlib (libarchive is not there). */
+static size_t gzip_mem(const char *text, unsigned char *out, size_t cap)
+{
+	z_stream z;
+
+	memset(&z, 0, sizeof(z));
+	assert_int_equal(deflateInit2(&z, 9, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
+	z.next_in = (unsigned char *)text;
+	z.avail_in = (uInt)strlen(text);
+	z.next_out = out;
+	z.avail_out = (uInt)cap;
+	assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
+	deflateEnd(&z);
+	return z.total_out;
+}
+
+/* A .tar.gz in the sweep: not opened, counted as an archive whose members
+ * were not read, with libarchive's name and why; the file itself is still
+ * hashed and matched. */
+static void test_archive_missing(void **state)
+{
+	struct sweep s;
+	struct cs_intel *in;
+	struct cs_matcher *m;
+	struct cs_import_stats st;
+	struct cs_scan_opts o;
+	struct cs_scan_result res;
+	unsigned char gz[512];
+	char hash[65], csv[128], *root, *path;
+	const char *roots[1];
+	size_t n;
+	FILE *f;
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	n = gzip_mem("benign member text\n", gz, sizeof(gz));
+	sha256_hex(gz, n, hash);
+	root = cs_test_tmpdir();
+	assert_non_null(root);
+	assert_true(asprintf(&path, "%s/logs.tar.gz", root) > 0);
+	f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(gz, 1, n, f), n);
+	fclose(f);
+
+	in = cs_intel_new();
+	assert_non_null(in);
+	snprintf(csv, sizeof(csv), "sha256\n%s\n", hash);
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(cs_intel_set_format(in, "csv"), CS_OK);
+	assert_int_equal(cs_intel_import_mem(in, "h.csv", csv, strlen(csv), &st), CS_OK);
+	cs_intel_finalize(in);
+	assert_int_equal(cs_matcher_new(in, cs_test_diag_cb, &s.d, &m), CS_OK);
+	cs_scan_opts_init(&o);
+	o.on_finding = on_finding;
+	o.on_diag = cs_test_diag_cb;
+	o.userdata = &s;
+	roots[0] = root;
+	assert_int_equal(cs_scan_files(m, roots, 1, &o, &res), CS_OK);
+
+	assert_int_equal(res.count[CS_COV_SCANNED], 1);
+	assert_int_equal(res.count[CS_COV_ARCHIVE_CORRUPT], 1);
+	assert_int_equal(res.count[CS_COV_MEMBERS], 0);
+	assert_true(res.incomplete);
+	assert_int_equal(s.findings, 1); /* the file's own hash */
+	assert_true(cs_test_diags_have(&s.d, "logs.tar.gz"));
+	assert_true(cs_test_diags_have(&s.d, "not opened as an archive (cannot load " MISSING_ARCHIVE));
+
+	cs_matcher_free(m);
+	cs_intel_free(in);
+	unlink(path);
+	free(path);
+	cs_test_rmtree(root);
+	free(root);
+}
+
+/* A zstd log in the log hunt: an error naming libarchive, not a crash. */
+static void test_log_missing(void **state)
+{
+	static const unsigned char zst[] = {0x28, 0xb5, 0x2f, 0xfd, 0x04, 0x00, 0x01, 0x00, 0x00};
+	struct cs__logsrc *src;
+	char buf[64];
+
+	(void)state;
+	src = cs__logsrc_mem(zst, sizeof(zst));
+	assert_non_null(src);
+	assert_true(cs__logsrc_read(src, buf, sizeof(buf)) <= 0);
+	assert_non_null(cs__logsrc_error(src));
+	assert_non_null(strstr(cs__logsrc_error(src), "cannot load " MISSING_ARCHIVE));
+	cs__logsrc_free(src);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_archive_missing),
+	        cmocka_unit_test(test_log_missing),
+	};
+
+	/* Before anything loads them. */
+	cs__dl_archive.soname = MISSING_ARCHIVE;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
