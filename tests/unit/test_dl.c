@@ -51,6 +51,8 @@ static void test_lazy_on_first_use(void **state)
 		const char *file;
 	} libs[] = {
 	        {&cs__dl_archive, "/libarchive.so"},
+	        {&cs__dl_nats, "/libnats.so"},
+	        {&cs__dl_sodium, "/libsodium.so"},
 	};
 	struct archive *a;
 	size_t i;

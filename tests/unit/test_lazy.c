@@ -13,13 +13,18 @@
 #include <zlib.h>
 
 #include <openssl/evp.h>
+#include <sodium.h>
 
+#include "chainsweep/fleet_bus.h"
+#include "chainsweep/fleet_sign.h"
 #include "chainsweep/scan.h"
 #include "core/dl_int.h"
 #include "scan/logscan_int.h"
 #include "testutil.h"
 
 #define MISSING_ARCHIVE "libcs-missing-archive.so.0"
+#define MISSING_NATS    "libcs-missing-nats.so.0"
+#define MISSING_SODIUM  "libcs-missing-sodium.so.0"
 
 struct sweep {
 	struct cs_test_diags d; /* first: the diagnostics callback's userdata */
@@ -138,14 +143,88 @@ static void test_log_missing(void **state)
 	cs__logsrc_free(src);
 }
 
+/* The fleet's bus without libnats: refused before any connection is
+ * tried, with the library's name. */
+static void test_nats_missing(void **state)
+{
+	const char *servers[1] = {"nats://127.0.0.1:1"};
+	struct cs_fleet_bus_opts o;
+	struct cs_fleet_bus *b = NULL;
+	char err[512] = "";
+
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	o.servers = servers;
+	o.nservers = 1;
+	o.name = "lazy-test";
+	assert_int_equal(cs_fleet_bus_connect(&o, &b, err, sizeof(err)), CS_ERR_UNSUPPORTED);
+	assert_null(b);
+	assert_non_null(strstr(err, "no NATS client"));
+	assert_non_null(strstr(err, "cannot load " MISSING_NATS));
+}
+
+/* Signing keys without libsodium: refused with the library's name, no
+ * key file written. The functions whose callers never check an answer
+ * still do their work, from what is linked anyway. */
+static void test_sodium_missing(void **state)
+{
+	static const unsigned char abc_sha256[32] = {
+	        0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea, 0x41, 0x41, 0x40, 0xde, 0x5d, 0xae, 0x22, 0x23,
+	        0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17, 0x7a, 0x9c, 0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad};
+	static const unsigned char zero[32];
+	unsigned char r1[32], r2[32], md[32];
+	char err[512] = "", *root, *sec, *pub;
+	uint32_t u;
+	int i;
+
+	(void)state;
+	root = cs_test_tmpdir();
+	assert_non_null(root);
+	assert_true(asprintf(&sec, "%s/k.sec", root) > 0);
+	assert_true(asprintf(&pub, "%s/k.pub", root) > 0);
+	assert_int_equal(sodium_init(), -1);
+	assert_int_not_equal(cs_fleet_keygen(sec, pub, err, sizeof(err)), CS_OK);
+	assert_non_null(strstr(err, "libsodium cannot start: cannot load " MISSING_SODIUM));
+	assert_int_not_equal(access(sec, F_OK), 0);
+	assert_int_not_equal(access(pub, F_OK), 0);
+	assert_int_equal(crypto_sign_verify_detached(zero, zero, 0, zero), -1);
+
+	memset(r1, 0, sizeof(r1));
+	memset(r2, 0, sizeof(r2));
+	randombytes_buf(r1, sizeof(r1));
+	randombytes_buf(r2, sizeof(r2));
+	assert_memory_not_equal(r1, zero, sizeof(r1));
+	assert_memory_not_equal(r1, r2, sizeof(r1));
+	for (i = 0; i < 1000; i++) {
+		u = randombytes_uniform(7);
+		assert_true(u < 7);
+	}
+	assert_int_equal(randombytes_uniform(1), 0);
+	assert_int_equal(crypto_hash_sha256(md, (const unsigned char *)"abc", 3), 0);
+	assert_memory_equal(md, abc_sha256, 32);
+	assert_int_equal(sodium_memcmp(md, abc_sha256, 32), 0);
+	assert_int_equal(sodium_memcmp(r1, r2, 32), -1);
+	sodium_memzero(r1, sizeof(r1));
+	assert_memory_equal(r1, zero, sizeof(r1));
+
+	free(sec);
+	free(pub);
+	cs_test_rmtree(root);
+	free(root);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_archive_missing),
 	        cmocka_unit_test(test_log_missing),
+	        cmocka_unit_test(test_nats_missing),
+	        cmocka_unit_test(test_sodium_missing),
 	};
 
 	/* Before anything loads them. */
 	cs__dl_archive.soname = MISSING_ARCHIVE;
+	cs__dl_nats.soname = MISSING_NATS;
+	cs__dl_sodium.soname = MISSING_SODIUM;
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
