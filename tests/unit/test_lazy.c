@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <hs/hs.h>
 #include <openssl/evp.h>
 #include <sodium.h>
 
@@ -25,6 +26,7 @@
 #define MISSING_ARCHIVE "libcs-missing-archive.so.0"
 #define MISSING_NATS    "libcs-missing-nats.so.0"
 #define MISSING_SODIUM  "libcs-missing-sodium.so.0"
+#define MISSING_HS      "libcs-missing-hs.so.0"
 
 struct sweep {
 	struct cs_test_diags d; /* first: the diagnostics callback's userdata */
@@ -213,6 +215,41 @@ static void test_sodium_missing(void **state)
 	free(root);
 }
 
+/* Regex intel without Hyperscan: each regex left out with the library's
+ * name and why; the compile functions answer a compile error that says
+ * so; freeing what was never made needs no library. */
+static void test_hs_missing(void **state)
+{
+	static const char loki[] = "\\\\Temp\\\\x\\.exe;60\n";
+	struct cs_test_diags d;
+	struct cs_intel *in;
+	struct cs_matcher *m = NULL;
+	struct cs_import_stats st;
+	hs_compile_error_t *err = NULL;
+	hs_database_t *db = NULL;
+
+	(void)state;
+	memset(&d, 0, sizeof(d));
+	in = cs_intel_new();
+	assert_non_null(in);
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(cs_intel_set_format(in, "loki-filename"), CS_OK);
+	assert_int_equal(cs_intel_import_mem(in, "f.txt", loki, strlen(loki), &st), CS_OK);
+	cs_intel_finalize(in);
+	assert_int_equal(cs_matcher_new(in, cs_test_diag_cb, &d, &m), CS_OK);
+	assert_true(cs_test_diags_have(&d, "left out of the sweep: cannot load " MISSING_HS));
+	cs_matcher_free(m);
+	cs_intel_free(in);
+
+	assert_int_equal(hs_compile("a", 0, HS_MODE_BLOCK, NULL, &db, &err), HS_COMPILER_ERROR);
+	assert_null(db);
+	assert_non_null(err);
+	assert_non_null(strstr(err->message, "cannot load " MISSING_HS));
+	assert_int_equal(hs_free_compile_error(err), HS_SUCCESS);
+	assert_int_equal(hs_free_database(NULL), HS_SUCCESS);
+	assert_int_equal(hs_free_scratch(NULL), HS_SUCCESS);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -220,11 +257,13 @@ int main(void)
 	        cmocka_unit_test(test_log_missing),
 	        cmocka_unit_test(test_nats_missing),
 	        cmocka_unit_test(test_sodium_missing),
+	        cmocka_unit_test(test_hs_missing),
 	};
 
 	/* Before anything loads them. */
 	cs__dl_archive.soname = MISSING_ARCHIVE;
 	cs__dl_nats.soname = MISSING_NATS;
 	cs__dl_sodium.soname = MISSING_SODIUM;
+	cs__dl_hs.soname = MISSING_HS;
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
