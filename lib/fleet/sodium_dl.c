@@ -83,26 +83,55 @@ static int memcmp_fallback(const void *a, const void *b, size_t n)
 	return d ? -1 : 0;
 }
 
-#define CS_SODIUM_FUNCS(X, V)                                                                    \
-	X(int, crypto_generichash, (unsigned char *a, size_t b, const unsigned char *c, unsigned long long d, const unsigned char *e, size_t f), (a, b, c, d, e, f), -1) \
-	X(int, crypto_generichash_final, (crypto_generichash_state *a, unsigned char *b, const size_t c), (a, b, c), -1) \
-	X(int, crypto_generichash_init, (crypto_generichash_state *a, const unsigned char *b, const size_t c, const size_t d), (a, b, c, d), -1) \
-	X(int, crypto_generichash_update, (crypto_generichash_state *a, const unsigned char *b, unsigned long long c), (a, b, c), -1) \
-	X(int, crypto_hash_sha256, (unsigned char *a, const unsigned char *b, unsigned long long c), (a, b, c), sha256_fallback(a, b, c)) \
-	X(int, crypto_hash_sha256_final, (crypto_hash_sha256_state *a, unsigned char *b), (a, b), -1)   \
-	X(int, crypto_hash_sha256_init, (crypto_hash_sha256_state *a), (a), -1)                         \
-	X(int, crypto_hash_sha256_update, (crypto_hash_sha256_state *a, const unsigned char *b, unsigned long long c), (a, b, c), -1) \
-	X(int, crypto_sign_detached, (unsigned char *a, unsigned long long *b, const unsigned char *c, unsigned long long d, const unsigned char *e), (a, b, c, d, e), -1) \
-	X(int, crypto_sign_keypair, (unsigned char *a, unsigned char *b), (a, b), -1)                   \
-	X(int, crypto_sign_seed_keypair, (unsigned char *a, unsigned char *b, const unsigned char *c), (a, b, c), -1) \
-	X(int, crypto_sign_verify_detached, (const unsigned char *a, const unsigned char *b, unsigned long long c, const unsigned char *d), (a, b, c, d), -1) \
-	V(randombytes_buf, (void *const a, const size_t b), (a, b))                                     \
-	X(uint32_t, randombytes_uniform, (const uint32_t a), (a), uniform_fallback(a))                  \
-	X(int, sodium_base642bin, (unsigned char *const a, const size_t b, const char *const c, const size_t d, const char *const e, size_t *const f, const char ** const g, const int h), (a, b, c, d, e, f, g, h), -1) \
-	X(char *, sodium_bin2base64, (char *const a, const size_t b, const unsigned char *const c, const size_t d, const int e), (a, b, c, d, e), NULL) \
-	X(char *, sodium_bin2hex, (char *const a, const size_t b, const unsigned char *const c, const size_t d), (a, b, c, d), NULL) \
-	X(int, sodium_init, (void), (), -1)                                                             \
-	X(int, sodium_memcmp, (const void *const a, const void *const b, size_t c), (a, b, c), memcmp_fallback(a, b, c)) \
+#define CS_SODIUM_FUNCS(X, V)                                                                      \
+	X(int, crypto_generichash,                                                                 \
+	  (unsigned char *a, size_t b, const unsigned char *c, unsigned long long d,               \
+	   const unsigned char *e, size_t f),                                                      \
+	  (a, b, c, d, e, f), -1)                                                                  \
+	X(int, crypto_generichash_final,                                                           \
+	  (crypto_generichash_state * a, unsigned char *b, const size_t c), (a, b, c), -1)         \
+	X(int, crypto_generichash_init,                                                            \
+	  (crypto_generichash_state * a, const unsigned char *b, const size_t c, const size_t d),  \
+	  (a, b, c, d), -1)                                                                        \
+	X(int, crypto_generichash_update,                                                          \
+	  (crypto_generichash_state * a, const unsigned char *b, unsigned long long c), (a, b, c), \
+	  -1)                                                                                      \
+	X(int, crypto_hash_sha256,                                                                 \
+	  (unsigned char *a, const unsigned char *b, unsigned long long c), (a, b, c),             \
+	  sha256_fallback(a, b, c))                                                                \
+	X(int, crypto_hash_sha256_final, (crypto_hash_sha256_state * a, unsigned char *b), (a, b), \
+	  -1)                                                                                      \
+	X(int, crypto_hash_sha256_init, (crypto_hash_sha256_state * a), (a), -1)                   \
+	X(int, crypto_hash_sha256_update,                                                          \
+	  (crypto_hash_sha256_state * a, const unsigned char *b, unsigned long long c), (a, b, c), \
+	  -1)                                                                                      \
+	X(int, crypto_sign_detached,                                                               \
+	  (unsigned char *a, unsigned long long *b, const unsigned char *c, unsigned long long d,  \
+	   const unsigned char *e),                                                                \
+	  (a, b, c, d, e), -1)                                                                     \
+	X(int, crypto_sign_keypair, (unsigned char *a, unsigned char *b), (a, b), -1)              \
+	X(int, crypto_sign_seed_keypair,                                                           \
+	  (unsigned char *a, unsigned char *b, const unsigned char *c), (a, b, c), -1)             \
+	X(int, crypto_sign_verify_detached,                                                        \
+	  (const unsigned char *a, const unsigned char *b, unsigned long long c,                   \
+	   const unsigned char *d),                                                                \
+	  (a, b, c, d), -1)                                                                        \
+	V(randombytes_buf, (void *const a, const size_t b), (a, b))                                \
+	X(uint32_t, randombytes_uniform, (const uint32_t a), (a), uniform_fallback(a))             \
+	X(int, sodium_base642bin,                                                                  \
+	  (unsigned char *const a, const size_t b, const char *const c, const size_t d,            \
+	   const char *const e, size_t *const f, const char **const g, const int h),               \
+	  (a, b, c, d, e, f, g, h), -1)                                                            \
+	X(char *, sodium_bin2base64,                                                               \
+	  (char *const a, const size_t b, const unsigned char *const c, const size_t d,            \
+	   const int e),                                                                           \
+	  (a, b, c, d, e), NULL)                                                                   \
+	X(char *, sodium_bin2hex,                                                                  \
+	  (char *const a, const size_t b, const unsigned char *const c, const size_t d),           \
+	  (a, b, c, d), NULL)                                                                      \
+	X(int, sodium_init, (void), (), -1)                                                        \
+	X(int, sodium_memcmp, (const void *const a, const void *const b, size_t c), (a, b, c),     \
+	  memcmp_fallback(a, b, c))                                                                \
 	V(sodium_memzero, (void *const a, const size_t b), (a, b))
 
 enum { CS_SODIUM_FUNCS(CS_DL_IDX_X, CS_DL_IDX_V) N_SODIUM };
@@ -115,13 +144,13 @@ struct cs__dl cs__dl_sodium = CS_DL_INIT(CS_SODIUM_SONAME, sodium_names, sodium_
 #define sodium_memzero_fallback  explicit_bzero
 
 /* The two functions without a value fall back instead of doing nothing. */
-#define WRAP_V(name, params, args)                                                               \
-	void name params                                                                             \
-	{                                                                                            \
-		if (cs__dl_load(&cs__dl_sodium) == CS_OK)                                                \
-			((__typeof__(name) *)sodium_slots[I_##name]) args;                                   \
-		else                                                                                     \
-			name##_fallback args;                                                                \
+#define WRAP_V(name, params, args)                                                                 \
+	void name params                                                                           \
+	{                                                                                          \
+		if (cs__dl_load(&cs__dl_sodium) == CS_OK)                                          \
+			((__typeof__(name) *)sodium_slots[I_##name]) args;                         \
+		else                                                                               \
+			name##_fallback args;                                                      \
 	}
 #define CS_DL_SELF  cs__dl_sodium
 #define CS_DL_SLOTS sodium_slots

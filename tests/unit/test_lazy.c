@@ -119,7 +119,8 @@ static void test_archive_missing(void **state)
 	assert_true(res.incomplete);
 	assert_int_equal(s.findings, 1); /* the file's own hash */
 	assert_true(cs_test_diags_have(&s.d, "logs.tar.gz"));
-	assert_true(cs_test_diags_have(&s.d, "not opened as an archive (cannot load " MISSING_ARCHIVE));
+	assert_true(
+	        cs_test_diags_have(&s.d, "not opened as an archive (cannot load " MISSING_ARCHIVE));
 
 	cs_matcher_free(m);
 	cs_intel_free(in);
@@ -171,8 +172,9 @@ static void test_nats_missing(void **state)
 static void test_sodium_missing(void **state)
 {
 	static const unsigned char abc_sha256[32] = {
-	        0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea, 0x41, 0x41, 0x40, 0xde, 0x5d, 0xae, 0x22, 0x23,
-	        0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17, 0x7a, 0x9c, 0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad};
+	        0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea, 0x41, 0x41, 0x40,
+	        0xde, 0x5d, 0xae, 0x22, 0x23, 0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17,
+	        0x7a, 0x9c, 0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad};
 	static const unsigned char zero[32];
 	unsigned char r1[32], r2[32], md[32];
 	char err[512] = "", *root, *sec, *pub;
@@ -253,10 +255,8 @@ static void test_hs_missing(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_archive_missing),
-	        cmocka_unit_test(test_log_missing),
-	        cmocka_unit_test(test_nats_missing),
-	        cmocka_unit_test(test_sodium_missing),
+	        cmocka_unit_test(test_archive_missing), cmocka_unit_test(test_log_missing),
+	        cmocka_unit_test(test_nats_missing),    cmocka_unit_test(test_sodium_missing),
 	        cmocka_unit_test(test_hs_missing),
 	};
 
