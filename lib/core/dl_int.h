@@ -42,6 +42,7 @@ extern struct cs__dl cs__dl_archive; /* lib/scan/archive_dl.c */
 extern struct cs__dl cs__dl_nats;    /* lib/fleet/nats_dl.c */
 extern struct cs__dl cs__dl_sodium;  /* lib/fleet/sodium_dl.c */
 extern struct cs__dl cs__dl_hs;      /* lib/match/hs_dl.c */
+extern struct cs__dl cs__dl_yara;    /* lib/intel/yara_dl.c */
 
 /*
  * The pieces of a shim. A shim lists its functions once, as

@@ -54,6 +54,7 @@ static void test_lazy_on_first_use(void **state)
 	        {&cs__dl_nats, "/libnats.so"},
 	        {&cs__dl_sodium, "/libsodium.so"},
 	        {&cs__dl_hs, "/libhs.so"},
+	        {&cs__dl_yara, "/libyara.so"},
 	};
 	struct archive *a;
 	size_t i;

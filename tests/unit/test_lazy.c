@@ -27,6 +27,7 @@
 #define MISSING_NATS    "libcs-missing-nats.so.0"
 #define MISSING_SODIUM  "libcs-missing-sodium.so.0"
 #define MISSING_HS      "libcs-missing-hs.so.0"
+#define MISSING_YARA    "libcs-missing-yara.so.0"
 
 struct sweep {
 	struct cs_test_diags d; /* first: the diagnostics callback's userdata */
@@ -252,12 +253,41 @@ static void test_hs_missing(void **state)
 	assert_int_equal(hs_free_scratch(NULL), HS_SUCCESS);
 }
 
+/* A YARA rule file without libyara: not read, with the library's name;
+ * the rest of the import goes on. */
+static void test_yara_missing(void **state)
+{
+	static const char rule[] = "rule Benign_Marker { strings: $m = \"XTRADER-BENIGN\" "
+	                           "condition: $m }\n";
+	struct cs_test_diags d;
+	struct cs_intel *in;
+	struct cs_import_stats st;
+
+	(void)state;
+	memset(&d, 0, sizeof(d));
+	in = cs_intel_new();
+	assert_non_null(in);
+	cs_intel_set_diag(in, cs_test_diag_cb, &d);
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(cs_intel_set_format(in, "yara"), CS_OK);
+	assert_int_not_equal(cs_intel_import_mem(in, "r.yar", rule, strlen(rule), &st), CS_OK);
+	assert_true(
+	        cs_test_diags_have(&d, "r.yar: YARA rules not read: cannot load " MISSING_YARA));
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(cs_intel_set_format(in, "csv"), CS_OK);
+	assert_int_equal(cs_intel_import_mem(in, "h.csv", "md5\n0123456789abcdef0123456789abcdef\n",
+	                                     37, &st),
+	                 CS_OK);
+	assert_int_equal(st.read, 1);
+	cs_intel_free(in);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_archive_missing), cmocka_unit_test(test_log_missing),
 	        cmocka_unit_test(test_nats_missing),    cmocka_unit_test(test_sodium_missing),
-	        cmocka_unit_test(test_hs_missing),
+	        cmocka_unit_test(test_hs_missing),      cmocka_unit_test(test_yara_missing),
 	};
 
 	/* Before anything loads them. */
@@ -265,5 +295,6 @@ int main(void)
 	cs__dl_nats.soname = MISSING_NATS;
 	cs__dl_sodium.soname = MISSING_SODIUM;
 	cs__dl_hs.soname = MISSING_HS;
+	cs__dl_yara.soname = MISSING_YARA;
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
