@@ -27,6 +27,7 @@
 #include "chainsweep/fleet_wire.h"
 #include "chainsweep/scan.h"
 #include "chainsweep/store.h"
+#include "fleet/fleet_sign_int.h"
 
 #define MAX_INDEX 4096
 #define MAX_CHUNKS 8192
@@ -1065,8 +1066,10 @@ int cs_fleet_agent_run(const struct cs_fleet_agent_cfg *c, volatile sig_atomic_t
 	int rc;
 	double next_poll = 0, deadline;
 
-	if (sodium_init() < 0)
-		return CS_ERR_NOMEM;
+	if (sodium_init() < 0) {
+		cs__fleet_err(err, errlen, "libsodium cannot start: %s", cs__fleet_sodium_why());
+		return CS_ERR_UNSUPPORTED;
+	}
 	a = calloc(1, sizeof(*a));
 	if (!a)
 		return CS_ERR_NOMEM;

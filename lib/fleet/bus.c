@@ -14,6 +14,7 @@
 
 #include "chainsweep/error.h"
 #include "chainsweep/fleet_bus.h"
+#include "core/dl_int.h"
 
 #define BUCKET "FLEET"
 #define KV_STREAM "KV_FLEET"
@@ -155,6 +156,11 @@ int cs_fleet_bus_connect(const struct cs_fleet_bus_opts *o, struct cs_fleet_bus 
 	if (!o->nservers || o->nservers > MAX_SERVERS || !o->name || !*o->name) {
 		snprintf(err, errlen, "fleet: servers (1 to %d) and a name are needed", MAX_SERVERS);
 		return CS_ERR_INVALID;
+	}
+	if (cs__dl_load(&cs__dl_nats) != CS_OK) {
+		snprintf(err, errlen, "fleet: no NATS client to reach the bus with (%s)",
+		         cs__dl_why(&cs__dl_nats));
+		return CS_ERR_UNSUPPORTED;
 	}
 	b = calloc(1, sizeof(*b));
 	if (!b)

@@ -12,6 +12,9 @@
 #include "chainsweep/fleet_sign.h"
 
 /* printf into err (when not NULL); always NUL-terminated. */
+/* Why sodium_init() failed: the library could not be loaded (its name and
+ * the loader's reason), or it could not start (sodium_dl.c). */
+const char *cs__fleet_sodium_why(void);
 void cs__fleet_err(char *err, size_t errlen, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 

@@ -16,6 +16,7 @@
 #include "chainsweep/fleet_hindex.h"
 #include "chainsweep/fleet_sign.h"
 #include "chainsweep/store.h"
+#include "fleet/fleet_sign_int.h"
 
 #define MAX_BUNDLE ((size_t)1 << 31)
 
@@ -245,8 +246,10 @@ int cs_fleet_publish_bundle(struct cs_fleet_bus *b, const char *seckey_path,
 	json_t *j = NULL, *full = NULL, *ld = NULL;
 	int rc;
 
-	if (sodium_init() < 0)
-		return CS_ERR_NOMEM;
+	if (sodium_init() < 0) {
+		cs__fleet_err(err, errlen, "libsodium cannot start: %s", cs__fleet_sodium_why());
+		return CS_ERR_UNSUPPORTED;
+	}
 	if (snprintf(lite_path, sizeof(lite_path), "%s.lite", bundle_path) >=
 	    (int)sizeof(lite_path))
 		return CS_ERR_TOOBIG;

@@ -393,7 +393,7 @@ int cs_fleet_keygen(const char *seckey_path, const char *pubkey_path, char *err,
 		return CS_ERR_INVALID;
 	}
 	if (sodium_init() < 0) {
-		cs__fleet_err(err, errlen, "libsodium cannot start");
+		cs__fleet_err(err, errlen, "libsodium cannot start: %s", cs__fleet_sodium_why());
 		return CS_ERR_IO;
 	}
 	if (lstat(pubkey_path, &st) == 0) {
@@ -447,7 +447,7 @@ int cs__fleet_seal_comment(const char *seckey_path, const char *comment, const v
 	int rc, hlen;
 
 	if (sodium_init() < 0) {
-		cs__fleet_err(err, errlen, "libsodium cannot start");
+		cs__fleet_err(err, errlen, "libsodium cannot start: %s", cs__fleet_sodium_why());
 		return CS_ERR_IO;
 	}
 	if (len > CS_FLEET_PAYLOAD_MAX) {
@@ -550,7 +550,7 @@ int cs_fleet_seal(const char *seckey_path, const char *kind, const char *id, int
 		return CS_ERR_TOOBIG;
 	}
 	if (sodium_init() < 0) {
-		cs__fleet_err(err, errlen, "libsodium cannot start");
+		cs__fleet_err(err, errlen, "libsodium cannot start: %s", cs__fleet_sodium_why());
 		return CS_ERR_IO;
 	}
 	crypto_hash_sha256(sha, payload ? payload : (const void *)"", len);
@@ -665,7 +665,7 @@ int cs_fleet_open(const char *pubkey_text, const void *envelope, size_t len, int
 		return CS_ERR_INVALID;
 	}
 	if (sodium_init() < 0) {
-		cs__fleet_err(why, whylen, "libsodium cannot start");
+		cs__fleet_err(why, whylen, "libsodium cannot start: %s", cs__fleet_sodium_why());
 		return CS_ERR_INVALID;
 	}
 	if (!envelope || len < strlen(UNTRUSTED) || memcmp(p, UNTRUSTED, strlen(UNTRUSTED)) != 0) {

@@ -25,6 +25,7 @@
 
 #include <yara.h>
 
+#include "core/dl_int.h"
 #include "intel/intel_int.h"
 #include "intel/yara_int.h"
 
@@ -643,6 +644,12 @@ static int read_yara(struct cs_reader_ctx *ctx)
 		         ctx->path ? ctx->path : "-", (unsigned long long)line);
 		cs__reject(ctx, "yara-compile", line, col, "rule file does not compile");
 		return CS_ERR_PARSE;
+	}
+	if (cs__dl_load(&cs__dl_yara) != CS_OK) {
+		cs__diag(ctx, CS_SEV_ERROR, 0, 0, "%s: YARA rules not read: %s",
+		         ctx->path ? ctx->path : "-", cs__dl_why(&cs__dl_yara));
+		cs__reject(ctx, "yara-unavailable", 0, 0, "rule file not read");
+		return CS_ERR_UNSUPPORTED;
 	}
 	yrc = yr_initialize();
 	if (yrc != ERROR_SUCCESS) {

@@ -13,6 +13,7 @@
 
 #include <openssl/evp.h>
 
+#include "core/dl_int.h"
 #include "match/match_int.h"
 
 #define FP_PREFIX "fp-regex:"
@@ -754,6 +755,14 @@ static int build_yara(struct cs_matcher *m, cs_diag_fn diag, void *ud)
 
 	if (n == 0)
 		return CS_OK;
+	if (cs__dl_load(&cs__dl_yara) != CS_OK) {
+		/* Left out as rule files that do not compile are: counted,
+		 * said, and the rest of the intel still swept. */
+		report(diag, ud, NULL, "yara-unavailable",
+		       "%zu YARA rule files left out of the sweep: %s", n, cs__dl_why(&cs__dl_yara));
+		m->yara_bad = n;
+		return CS_OK;
+	}
 	if (yr_initialize() != ERROR_SUCCESS)
 		return CS_ERR_NOMEM;
 	m->yr_init = 1;

@@ -30,6 +30,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include "core/dl_int.h"
 #include "scan/lzop_int.h"
 #include "scan/scan_int.h"
 #include "scan/sevenz_int.h"
@@ -1287,6 +1288,13 @@ int cs__scan_archive(struct cs_worker *w, struct cs_object *obj)
 		cs__scan_problem(w, obj->path, CS_COV_ARCHIVE_DEPTH, "archive-too-deep",
 		                 "archive nested %u levels deep: not opened (cap %u)", obj->depth,
 		                 s->o.archive_depth);
+		return CS_OK;
+	}
+	if (cs__dl_load(&cs__dl_archive) != CS_OK) {
+		cs__scan_problem(w, obj->path, CS_COV_ARCHIVE_CORRUPT, "archive-corrupt",
+		                 "not opened as an archive (%s): its members were not read; the raw "
+		                 "bytes were scanned",
+		                 cs__dl_why(&cs__dl_archive));
 		return CS_OK;
 	}
 	memset(&x, 0, sizeof(x));

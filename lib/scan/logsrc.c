@@ -31,6 +31,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include "core/dl_int.h"
 #include "scan/logscan_int.h"
 
 #define IN_SIZE   ((size_t)64 << 10)
@@ -197,6 +198,10 @@ static int start(struct cs__logsrc *s)
 		}
 		break;
 	case C_ARCHIVE:
+		if (cs__dl_load(&cs__dl_archive) != CS_OK) {
+			set_error(s, "not decompressed (%s)", cs__dl_why(&cs__dl_archive));
+			return -1;
+		}
 		s->a = archive_read_new();
 		if (!s->a) {
 			set_error(s, "out of memory");

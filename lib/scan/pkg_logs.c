@@ -26,6 +26,7 @@
 
 #include <archive.h>
 
+#include "core/dl_int.h"
 #include "scan/pkg_int.h"
 
 #define LOG_MAX       ((size_t)256 << 20) /* one decompressed log */
@@ -351,6 +352,10 @@ static char *load_log(struct cs_pkgset *ps, const char *path, size_t *len)
 
 	if (fd < 0)
 		return NULL;
+	if (cs__dl_load(&cs__dl_archive) != CS_OK) {
+		a = NULL;
+		goto out;
+	}
 	a = archive_read_new();
 	if (!a) {
 		close(fd);
@@ -395,12 +400,19 @@ static char *load_log(struct cs_pkgset *ps, const char *path, size_t *len)
 out:
 	if (!buf && ps->diag) {
 		struct cs_diag d;
+		char msg[384];
 
 		memset(&d, 0, sizeof(d));
 		d.severity = CS_SEV_WARN;
 		d.file = path;
 		d.reason = "unreadable";
 		d.message = "cannot read this package log (install times from it missing)";
+		if (cs__dl_load(&cs__dl_archive) != CS_OK) {
+			snprintf(msg, sizeof(msg),
+			         "cannot read this package log (%s; install times from it missing)",
+			         cs__dl_why(&cs__dl_archive));
+			d.message = msg;
+		}
 		ps->diag(ps->userdata, &d);
 	}
 	archive_read_free(a);

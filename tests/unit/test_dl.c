@@ -8,6 +8,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include <archive.h>
 #include <libpq-fe.h>
 
 #include "core/dl_int.h"
@@ -39,6 +40,34 @@ static void test_pq_on_first_use(void **state)
 	assert_int_equal(PQresultStatus(NULL), PGRES_FATAL_ERROR);
 	PQclear(NULL);
 	PQfinish(NULL);
+}
+
+/* The libraries that only some commands need are not in the process at
+ * start; each comes in on its first use. */
+static void test_lazy_on_first_use(void **state)
+{
+	static const struct {
+		struct cs__dl *dl;
+		const char *file;
+	} libs[] = {
+	        {&cs__dl_archive, "/libarchive.so"},
+	        {&cs__dl_nats, "/libnats.so"},
+	        {&cs__dl_sodium, "/libsodium.so"},
+	        {&cs__dl_hs, "/libhs.so"},
+	        {&cs__dl_yara, "/libyara.so"},
+	};
+	struct archive *a;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < CS_ARRAY_SIZE(libs); i++) {
+		assert_false(loaded(libs[i].file));
+		assert_int_equal(cs__dl_load(libs[i].dl), CS_OK);
+		assert_true(loaded(libs[i].file));
+	}
+	a = archive_read_new();
+	assert_non_null(a);
+	assert_int_equal(archive_read_free(a), ARCHIVE_OK);
 }
 
 static const char *const z_names[] = {"zlibVersion", "crc32"};
@@ -76,6 +105,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_pq_on_first_use),
 	        cmocka_unit_test(test_load),
+	        cmocka_unit_test(test_lazy_on_first_use),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
