@@ -3118,7 +3118,9 @@ static struct cs_sigma *snap_cached(const struct cs_intel *intel, const char *di
 	struct cs_mcache_entry e;
 	struct cs_sigma *sg = NULL;
 
-	*have_key = dir && dir[0] && snap_key(intel, key);
+	/* No rules, no snapshot: the key alone would load Hyperscan (its
+	 * version is part of it) in every scan of intel without Sigma. */
+	*have_key = dir && dir[0] && cs_intel_sigma_count(intel) > 0 && snap_key(intel, key);
 	if (!*have_key || cs__mcache_map(dir, SNAP_KIND, key, &e) != CS_OK)
 		return NULL;
 	if (cs__sigma_snap_read(e.payload, e.payload_len, &sg) != CS_OK)
