@@ -49,6 +49,7 @@ struct cs__logsrc {
 	int in_eof;   /* the input has no more bytes */
 	uint64_t raw; /* bytes taken from the input */
 	uint64_t size; /* a plain file's size when last asked (seek_plain) */
+	int positional; /* a regular file read with pread at raw (seek_plain) */
 	enum codec codec;
 	int started; /* the decoder was set up */
 	int ended;   /* the decoded stream ended */
@@ -419,7 +420,8 @@ static size_t read_plain(struct cs__logsrc *s, unsigned char *out, size_t n)
 	 * ahead and copied twice.) */
 	if (s->in_pos == s->in_len && s->fd >= 0 && !s->in_eof) {
 		for (;;) {
-			ssize_t r = read(s->fd, out, n);
+			ssize_t r = s->positional ? pread(s->fd, out, n, (off_t)s->raw)
+			                          : read(s->fd, out, n);
 
 			if (r < 0 && errno == EINTR)
 				continue;
@@ -518,8 +520,8 @@ ptrdiff_t cs__logsrc_read(struct cs__logsrc *s, void *buf, size_t n)
 	return s->failed ? -1 : 0;
 }
 
-/* Pass over up to n bytes of a plain descriptor's input by moving its
- * offset, no further than the file's current size; 0 when it cannot. */
+/* Pass over up to n bytes of a plain descriptor's input, no further than
+ * the file's current size; 0 when it cannot (not a regular file). */
 static size_t seek_plain(struct cs__logsrc *s, size_t n)
 {
 	struct stat sb;
@@ -537,8 +539,11 @@ static size_t seek_plain(struct cs__logsrc *s, size_t n)
 	if (s->size <= s->raw)
 		return 0;
 	k = s->size - s->raw < n ? (size_t)(s->size - s->raw) : n;
-	if (lseek(s->fd, (off_t)k, SEEK_CUR) < 0)
-		return 0;
+	/* From the first skip on, the file is read with pread at raw, so a
+	 * skip costs no system call: an .evtx file skips the unused tail of
+	 * nearly every chunk, and on a sparse log the lseek was a third of
+	 * the system calls. Until then the descriptor's offset is raw. */
+	s->positional = 1;
 	s->raw += k;
 	if (s->test && s->test->after_read)
 		s->test->after_read(s->test->ud, s->fd, s->raw);
