@@ -96,6 +96,7 @@ struct evtx {
 	/* The chunk: clen of its CHUNK_SIZE bytes are present. */
 	uint8_t *c;
 	size_t clen;
+	size_t first; /* bytes asked for first: what the last chunk needed */
 	uint64_t coff;
 	/* Names of this chunk, decoded once: name_at[offset] is 1 + their
 	 * index in nm, 0 when not seen yet. */
@@ -1607,10 +1608,18 @@ static size_t load_chunk(struct evtx *x)
 		x->clen = take(x, x->c, CHUNK_SIZE);
 		return x->clen;
 	}
-	x->clen = take(x, x->c, CHUNK_FIRST);
-	if (x->clen < CHUNK_FIRST)
+	/* As much as the last chunk needed (whole pages), at least the
+	 * header's page: chunks of one log fill alike, so most are brought
+	 * in with one read. */
+	if (x->first < CHUNK_FIRST)
+		x->first = CHUNK_FIRST;
+	x->clen = take(x, x->c, x->first);
+	if (x->clen < x->first)
 		return x->clen;
 	need = chunk_need(x->c);
+	x->first = (need + CHUNK_FIRST - 1) / CHUNK_FIRST * CHUNK_FIRST;
+	if (x->first > CHUNK_SIZE)
+		x->first = CHUNK_SIZE;
 	if (need > x->clen)
 		x->clen += take(x, x->c + x->clen, need - x->clen);
 	if (x->clen < need || need == CHUNK_SIZE)
