@@ -53,7 +53,7 @@ static int run_one(const char *prog, posix_spawn_file_actions_t *fa, double *wal
 {
 	struct timespec t0, t1;
 	struct rusage ru;
-	char *args[2] = { (char *)prog, NULL };
+	char *args[2] = {(char *)prog, NULL};
 	pid_t pid;
 	int st, rc;
 
@@ -77,8 +77,8 @@ static int run_one(const char *prog, posix_spawn_file_actions_t *fa, double *wal
 /* The paired mode (see the top of the file). */
 static int paired(long n, const char *a, const char *b, posix_spawn_file_actions_t *fa)
 {
-	double *w[2], sum[2] = { 0, 0 }, cpu[2] = { 0, 0 }, wall, c;
-	const char *prog[2] = { a, b };
+	double *w[2], sum[2] = {0, 0}, cpu[2] = {0, 0}, wall, c;
+	const char *prog[2] = {a, b};
 	long i;
 	int k, arm;
 

@@ -600,12 +600,14 @@ static void stream_line(const struct fleet_args *a, const struct cli_global *g)
 	if (cs_fleet_bus_stats(b, &st, err, sizeof(err)) == CS_OK && !g->json) {
 		int full = st.max_bytes > 0 && st.bytes + 64 * 1024 >= (uint64_t)st.max_bytes;
 
-		printf("results stream: %llu messages waiting for the collector", (unsigned long long)st.pending);
+		printf("results stream: %llu messages waiting for the collector",
+		       (unsigned long long)st.pending);
 		/* A collector that died holding messages: they come again only
 		 * after the consumer's ack wait, and until then the answers
 		 * above may lack their findings. */
 		if (st.ack_pending)
-			printf(" and %llu delivered but not yet committed (they come again after the ack wait)",
+			printf(" and %llu delivered but not yet committed (they come again after "
+			       "the ack wait)",
 			       (unsigned long long)st.ack_pending);
 		printf(", %llu of %lld bytes%s\n", (unsigned long long)st.bytes, (long long)st.max_bytes,
 		       full ? " - FULL: agents keep their results in their spools until the "

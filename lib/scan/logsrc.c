@@ -46,9 +46,9 @@ struct cs__logsrc {
 	const struct cs__log_test *test;
 	unsigned char in[IN_SIZE];
 	size_t in_pos, in_len;
-	int in_eof;   /* the input has no more bytes */
-	uint64_t raw; /* bytes taken from the input */
-	uint64_t size; /* a plain file's size when last asked (seek_plain) */
+	int in_eof;     /* the input has no more bytes */
+	uint64_t raw;   /* bytes taken from the input */
+	uint64_t size;  /* a plain file's size when last asked (seek_plain) */
 	int positional; /* a regular file read with pread at raw (seek_plain) */
 	enum codec codec;
 	int started; /* the decoder was set up */
