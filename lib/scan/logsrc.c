@@ -108,7 +108,8 @@ static int fill(struct cs__logsrc *s)
 		return 0;
 	}
 	for (;;) {
-		ssize_t r = read(s->fd, s->in + s->in_len, room);
+		ssize_t r = s->positional ? pread(s->fd, s->in + s->in_len, room, (off_t)s->raw)
+		                          : read(s->fd, s->in + s->in_len, room);
 
 		if (r < 0 && errno == EINTR)
 			continue;
