@@ -47,30 +47,14 @@
 	X(char *, PQcmdTuples, (PGresult * a), (a), (char *)"")                                      \
 	V(PQclear, (PGresult * a), (a))
 
-#define IDX_X(ret, name, params, args, fail) I_##name,
-#define IDX_V(name, params, args)            I_##name,
-enum { CS_PQ_FUNCS(IDX_X, IDX_V) N_PQ };
-
-#define NAME_X(ret, name, params, args, fail) #name,
-#define NAME_V(name, params, args)            #name,
-static const char *const pq_names[] = {CS_PQ_FUNCS(NAME_X, NAME_V)};
+enum { CS_PQ_FUNCS(CS_DL_IDX_X, CS_DL_IDX_V) N_PQ };
+static const char *const pq_names[] = {CS_PQ_FUNCS(CS_DL_NAME_X, CS_DL_NAME_V)};
 static void *pq_slots[N_PQ];
 static struct cs__dl pq = CS_DL_INIT(CS_PQ_SONAME, pq_names, pq_slots);
 
-#define WRAP_X(ret, name, params, args, fail)                                                    \
-	ret name params                                                                              \
-	{                                                                                            \
-		if (cs__dl_load(&pq) != CS_OK)                                                           \
-			return fail;                                                                         \
-		return ((__typeof__(name) *)pq_slots[I_##name]) args;                                    \
-	}
-#define WRAP_V(name, params, args)                                                               \
-	void name params                                                                             \
-	{                                                                                            \
-		if (cs__dl_load(&pq) == CS_OK)                                                           \
-			((__typeof__(name) *)pq_slots[I_##name]) args;                                       \
-	}
-CS_PQ_FUNCS(WRAP_X, WRAP_V)
+#define CS_DL_SELF  pq
+#define CS_DL_SLOTS pq_slots
+CS_PQ_FUNCS(CS_DL_WRAP_X, CS_DL_WRAP_V)
 
 int cs__fleet_pq_load(const char **why)
 {
