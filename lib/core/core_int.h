@@ -122,6 +122,19 @@ uint32_t cs__strtab_find(const struct cs_strtab *t, const char *s, size_t len);
 const char *cs__strtab_get(const struct cs_strtab *t, uint32_t id);
 
 /* ASCII helpers that do not depend on the locale. */
+/* The 64-bit finalizer of MurmurHash3: every input bit moves every output
+ * bit. The hashes built on it (map.c, the text filter, the start-up
+ * snapshot's persisted fingerprints) depend on these exact constants. */
+static inline uint64_t cs__fmix64(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return h;
+}
+
 static inline int cs__lower(int c)
 {
 	return (c >= 'A' && c <= 'Z') ? c + 32 : c;

@@ -37,12 +37,7 @@ uint64_t cs__hash_bytes(const void *p, size_t n)
 		h = (h ^ w) * k;
 		h = (h << 31) | (h >> 33);
 	}
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ULL;
-	h ^= h >> 33;
-	return h;
+	return cs__fmix64(h);
 }
 
 void cs__map_init(struct cs_map *m)

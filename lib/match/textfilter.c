@@ -90,12 +90,7 @@ static inline uint64_t step(uint64_t h, unsigned c)
 static inline uint64_t fmix(uint64_t h, unsigned tag)
 {
 	h ^= (uint64_t)tag * 0x9e3779b97f4a7c15ULL;
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ULL;
-	h ^= h >> 33;
-	return h;
+	return cs__fmix64(h);
 }
 
 /* The hash of s[0, n) read from the right, as the name check reads it. */

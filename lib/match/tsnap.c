@@ -53,12 +53,7 @@ uint64_t cs__tsnap_fp(unsigned tag, const void *key, size_t n)
 	for (i = 0; i < n; i++)
 		h = (h ^ p[i]) * 0x100000001b3ULL;
 	h ^= n;
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ULL;
-	h ^= h >> 33;
-	return h;
+	return cs__fmix64(h);
 }
 
 static int tsnap_has(const struct cs_tsnap *s, uint64_t f)
