@@ -20,12 +20,28 @@ cmd=$1 dir=$2
 if [ -L "$dir" ]; then dir=$(readlink -f "$dir"); fi
 bin=${NATS_SERVER:-nats-server}
 
+# Ports below the kernel's ephemeral range (ip_local_port_range starts at
+# 32768): bind(0) and every outgoing connection take theirs from that range,
+# so a port chosen there and closed until the node binds it can meanwhile
+# become some client's local port, or a route's connection to a node not
+# yet up can connect to itself on it. Below it, only another test choosing
+# at random can collide (pg.sh chooses from 20000-31999, we from 10000-19999).
 free_ports() {
 	python3 - "$1" <<'PY'
-import socket, sys
-socks = []
-for _ in range(int(sys.argv[1])):
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); socks.append(s)
+import random, socket, sys
+socks, seen = [], set()
+while len(socks) < int(sys.argv[1]):
+    port = random.randrange(10000, 20000)
+    if port in seen:
+        continue
+    seen.add(port)
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", port))
+    except OSError:
+        s.close()
+        continue
+    socks.append(s)
 print(" ".join(str(s.getsockname()[1]) for s in socks))
 PY
 }
@@ -41,21 +57,51 @@ start_node() {
 	echo $! >"$dir/n$i.pid"
 }
 
+# One GET of a node's /healthz through bash's /dev/tcp (no interpreter to
+# start on every try of a loaded machine); prints the status line and body.
+healthz() {
+	local body
+	body=$(timeout 2 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
+		printf "GET /healthz HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n" >&3
+		cat <&3' _ "$1" 2>/dev/null) || return 1
+	printf '%s\n' "$body" | tr -d '\r'
+}
+
+# Every node's state, for a cluster that did not come up.
+diagnose() {
+	local j n
+	n=$(cat "$dir/nodes" 2>/dev/null || echo 1)
+	for j in $(seq 1 "$n"); do
+		if kill -0 "$(cat "$dir/n$j.pid" 2>/dev/null)" 2>/dev/null; then
+			echo "nats.sh: node $j (pid $(cat "$dir/n$j.pid")) is running; /healthz says:" >&2
+			healthz "$(cat "$dir/n$j.mport")" | sed -n '1p;$p' | sed 's/^/  /' >&2 || echo "  (no answer)" >&2
+		else
+			echo "nats.sh: node $j is not running" >&2
+		fi
+		echo "nats.sh: node $j's log ends:" >&2
+		tail -15 "$dir/n$j.log" 2>/dev/null | sed 's/^/  /' >&2 || true
+		tail -5 "$dir/n$j.out" 2>/dev/null | sed 's/^/  /' >&2 || true
+	done
+}
+
+# 60 s of wall-clock time, however slow each try is on a loaded machine.
 wait_healthy() {
-	local i=$1 mport t
+	local i=$1 mport end
 	mport=$(cat "$dir/n$i.mport")
-	for t in $(seq 1 600); do
-		if python3 -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:$mport/healthz', timeout=1)" 2>/dev/null; then
+	end=$((SECONDS + 60))
+	while [ $SECONDS -lt $end ]; do
+		if healthz "$mport" | head -1 | grep -q ' 200 '; then
 			return 0
 		fi
 		if ! kill -0 "$(cat "$dir/n$i.pid")" 2>/dev/null; then
-			echo "nats.sh: node $i exited; its log:" >&2
-			tail -20 "$dir/n$i.log" >&2 || true
+			echo "nats.sh: node $i exited" >&2
+			diagnose
 			return 1
 		fi
-		sleep 0.1
+		sleep 0.2
 	done
 	echo "nats.sh: node $i not healthy after 60 s" >&2
+	diagnose
 	return 1
 }
 

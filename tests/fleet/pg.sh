@@ -68,7 +68,8 @@ HBA
 	tries=0
 	while :; do
 		tries=$((tries + 1))
-		port=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 40000 ))
+		# Below the ephemeral range (32768 on): see free_ports in nats.sh.
+		port=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 12000 ))
 		port_in_use "$port" && continue
 		if as_server "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
 			-o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$dir/sock -c fsync=off -c full_page_writes=off" \
