@@ -103,6 +103,49 @@ static uint64_t hash_back(const char *s, size_t n)
 	return h;
 }
 
+/*
+ * Names are hashed a label at a time, eight bytes in one step, so that a
+ * name costs a few multiplications rather than one per byte. Inside a run
+ * of name characters ([0-9A-Za-z._-]) OR-ing 0x20 into every byte is a
+ * lower-casing that keeps them apart ('_' becomes 0x7f, which is no name
+ * character); a key byte outside that set may then hash like a name
+ * character, which only costs a "maybe". A label's bytes are loaded up to
+ * eight at a time from its start, never past `end`, and cut to its length.
+ */
+#define LOWER8 0x2020202020202020ULL
+
+static inline uint64_t load_upto8(const unsigned char *p, size_t len, const unsigned char *end)
+{
+	uint64_t w = 0;
+
+	if ((size_t)(end - p) >= 8)
+		memcpy(&w, p, 8);
+	else
+		memcpy(&w, p, (size_t)(end - p));
+	w |= LOWER8;
+	return len >= 8 ? w : w & ((1ULL << (8 * len)) - 1);
+}
+
+static uint64_t label_hash(const unsigned char *p, size_t len, const unsigned char *end)
+{
+	uint64_t h = (uint64_t)len * 0x9e3779b97f4a7c15ULL;
+
+	while (len > 8) {
+		h = (h ^ load_upto8(p, 8, end)) * 0xff51afd7ed558ccdULL;
+		h ^= h >> 32;
+		p += 8;
+		len -= 8;
+	}
+	h = (h ^ load_upto8(p, len, end)) * 0xc4ceb9fe1a85ec53ULL;
+	return h ^ (h >> 29);
+}
+
+/* The hash of a name suffix one label longer: `label` before `suffix`. */
+static inline uint64_t label_join(uint64_t suffix, uint64_t label)
+{
+	return ((suffix << 21 | suffix >> 43) ^ label) * 0x100000001b3ULL;
+}
+
 static uint64_t bloom_bits(uint64_t f)
 {
 	return (1ULL << ((f >> 40) & 63)) | (1ULL << ((f >> 46) & 63)) | (1ULL << ((f >> 52) & 63));
@@ -147,16 +190,23 @@ static void insert(struct cs_tfilter *t, uint64_t h, unsigned tag)
 	}
 }
 
+/* The bit of a last label's hash in the bitmap: label_hash() has mixed
+ * it already; the high bits of one more product pick the bit. */
+static inline uint64_t tld_bit(uint64_t h)
+{
+	return (h * 0x9e3779b97f4a7c15ULL) >> (64 - 16);
+}
+
 static inline int tld_has(const struct cs_tfilter *t, uint64_t h)
 {
-	uint64_t f = fmix(h, TAG_TLD) & (TLD_BITS - 1);
+	uint64_t f = tld_bit(h);
 
 	return (int)((t->tld[f >> 6] >> (f & 63)) & 1);
 }
 
 static void tld_add(struct cs_tfilter *t, uint64_t h)
 {
-	uint64_t f = fmix(h, TAG_TLD) & (TLD_BITS - 1);
+	uint64_t f = tld_bit(h);
 
 	t->tld[f >> 6] |= 1ULL << (f & 63);
 }
@@ -274,7 +324,10 @@ static size_t pow2_at_least(size_t n)
  * must be in the bitmap. */
 static void add_name(struct cs_tfilter *t, const char *v, size_t n, unsigned tag)
 {
+	const unsigned char *u = (const unsigned char *)v;
 	const char *dot;
+	size_t st, k;
+	uint64_t h;
 
 	while (n && v[n - 1] == '.')
 		n--;
@@ -283,11 +336,18 @@ static void add_name(struct cs_tfilter *t, const char *v, size_t n, unsigned tag
 	dot = memrchr(v, '.', n);
 	if (!dot)
 		t->single_label = 1;
-	dot = dot ? dot + 1 : v;
-	if (strspn(dot, "0123456789") >= n - (size_t)(dot - v))
+	st = dot ? (size_t)(dot - v) + 1 : 0;
+	if (strspn(v + st, "0123456789") >= n - st)
 		t->tld_digits = 1;
-	tld_add(t, hash_back(dot, n - (size_t)(dot - v)));
-	insert(t, hash_back(v, n), tag);
+	h = label_hash(u + st, n - st, u + n);
+	tld_add(t, h);
+	while (st) {
+		k = st - 1; /* the dot */
+		dot = memrchr(v, '.', k);
+		st = dot ? (size_t)(dot - v) + 1 : 0;
+		h = label_join(h, label_hash(u + st, k - st, u + n));
+	}
+	insert(t, h, tag);
 }
 
 /* The host of a canonical URL ("scheme://[user@]host[:port]/..."). */
@@ -458,26 +518,55 @@ int cs__tfilter_build(const struct cs_intel *in, struct cs_tfilter **out)
 
 /* ---- the tokens ---- */
 
-/* Could the name s[a, b) (trimmed as the reference trims it) match? */
-static int name_maybe(const struct cs_tfilter *t, const unsigned char *s, size_t a, size_t b)
+/*
+ * Could the name s[a, b) (trimmed as the reference trims it) match? Its
+ * dots come from the block's mask when the run lies in it, else from the
+ * text; `end` bounds every load.
+ */
+struct rmask {
+	size_t base;       /* bit k is s[base + k] */
+	uint64_t dot, oth; /* '.'; neither a digit nor '.' */
+	int ok;
+};
+
+static inline size_t label_start(const unsigned char *s, size_t a, size_t k, uint64_t *d,
+                                 size_t base, int mask)
 {
-	uint64_t h = 0;
-	size_t k;
+	const unsigned char *p;
+
+	if (mask)
+		return *d ? base + 64 - (size_t)__builtin_clzll(*d) : a;
+	p = k > a ? memrchr(s + a, '.', k - a) : NULL;
+	return p ? (size_t)(p - s) + 1 : a;
+}
+
+static int name_maybe(const struct cs_tfilter *t, const unsigned char *s, size_t a, size_t b,
+                      size_t n, const struct rmask *rm)
+{
+	const unsigned char *end = s + n;
+	uint64_t h, d = 0;
+	size_t st, k;
+	int mask;
 
 	while (b > a && s[b - 1] == '.')
 		b--;
 	if (b == a)
 		return 0;
-	for (k = b; k > a && s[k - 1] != '.'; k--)
-		h = step(h, s[k - 1]);
+	mask = rm->ok && a >= rm->base && b - rm->base <= 63;
+	if (mask)
+		d = rm->dot & ((1ULL << (b - rm->base)) - 1) & ~((1ULL << (a - rm->base)) - 1);
+	st = label_start(s, a, b, &d, rm->base, mask);
+	h = label_hash(s + st, b - st, end);
 	if (!tld_has(t, h))
 		return 0;
 	if (t->single_label && probe(t, h, TAG_NAME))
 		return 1;
-	while (k > a) {
-		h = step(h, '.');
-		for (k--; k > a && s[k - 1] != '.'; k--)
-			h = step(h, s[k - 1]);
+	while (st > a) {
+		k = st - 1; /* the dot */
+		if (mask)
+			d &= ~(1ULL << (k - rm->base));
+		st = label_start(s, a, k, &d, rm->base, mask);
+		h = label_join(h, label_hash(s + st, k - st, end));
 		if (probe(t, h, TAG_NAME))
 			return 1;
 	}
@@ -486,14 +575,8 @@ static int name_maybe(const struct cs_tfilter *t, const unsigned char *s, size_t
 
 /* The run of name characters [i, j): a digest, a dotted quad, a name, the
  * domain of an e-mail address. */
-struct rmask {
-	size_t base;       /* bit k is s[base + k] */
-	uint64_t dot, oth; /* '.'; neither a digit nor '.' */
-	int ok;
-};
-
 static int run_maybe(const struct cs_tfilter *t, const unsigned char *s, size_t i, size_t j,
-                     const struct rmask *rm)
+                     size_t n, const struct rmask *rm)
 {
 	size_t a = i, b = j, k;
 	unsigned other = 0, dots = 0, three = 0;
@@ -549,7 +632,7 @@ static int run_maybe(const struct cs_tfilter *t, const unsigned char *s, size_t 
 		if (!t->tld_digits)
 			return 0;
 	}
-	return t->have_names && name_maybe(t, s, a, b);
+	return t->have_names && name_maybe(t, s, a, b, n, rm);
 }
 
 /* "://" at s[p]: the scheme before it and the host after it. */
@@ -891,8 +974,9 @@ size_t cs__tfilter_next(const struct cs_tfilter *t, const char *text, size_t fro
 			blk_scalar(t, s + b, m, want, &k);
 		if (!k.nn) {
 			rm.ok = 0;
+			rm.base = 0;
 			bounds(t, s, lo, n, b, &ri, &rj);
-			if (run_maybe(t, s, ri, rj, &rm))
+			if (run_maybe(t, s, ri, rj, n, &rm))
 				return b;
 			b = rj;
 			continue;
@@ -934,7 +1018,7 @@ size_t cs__tfilter_next(const struct cs_tfilter *t, const char *text, size_t fro
 			if ((range & k.dot) && !(range & rm.oth) &&
 			    !number_maybe(t, s, b, &k, range, e))
 				continue;
-			if (run_maybe(t, s, b + st, b + e, &rm))
+			if (run_maybe(t, s, b + st, b + e, n, &rm))
 				return b + p;
 		}
 		b = next;
@@ -953,7 +1037,7 @@ int cs__tfilter_any(const struct cs_tfilter *t, const char *s, size_t n)
  * Bump when the filter's hashing or layout changes: a snapshot written by
  * another layout is then under another cache key and never read.
  */
-#define TF_LAYOUT 1u
+#define TF_LAYOUT 2u
 
 unsigned cs__tfilter_layout(void)
 {

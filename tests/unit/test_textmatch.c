@@ -493,6 +493,42 @@ static void test_blocks(void **state)
 	assert_int_equal(both_whole(text, 300), 1);
 }
 
+/* Names are hashed eight bytes at a time: labels of 7 to 17 bytes, in
+ * any case, with one byte changed anywhere, and ending at the text's last
+ * byte (the loads must stop there), agree with the reference. */
+static void test_label_lengths(void **state)
+{
+	static const char *const names[] = {"ABCDEFGH.ijklmnopqrstuvw.X_Y-Z.example",
+	                                    "q.abcdefgh.IJKLMNOPQRSTUVW.x_y-z.EXAMPLE.",
+	                                    "AbCdEfGhIjKlMnOpQ.OrG", "abcdefghijklmnopq.org"};
+	char text[128], *copy;
+	size_t i, k, n;
+
+	(void)state;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		n = strlen(names[i]);
+		/* Alone, at the end of an allocation of its own size. */
+		copy = malloc(n);
+		assert_non_null(copy);
+		memcpy(copy, names[i], n);
+		assert_int_equal(both_whole(copy, n), 1);
+		for (k = 0; k < n; k++) {
+			char was = copy[k];
+
+			copy[k] = copy[k] == '.' ? 'd' : copy[k] == 'z' ? 'y' : 'z';
+			both_whole(copy, n);
+			copy[k] = '_';
+			both_whole(copy, n);
+			copy[k] = was;
+		}
+		free(copy);
+		snprintf(text, sizeof(text), "x %s y", names[i]);
+		assert_int_equal(both_s(text), 1);
+		snprintf(text, sizeof(text), "x %.*s", (int)n - 2, names[i]);
+		assert_int_equal(both_s(text), 0);
+	}
+}
+
 /* A line that holds NUL bytes, lines over the cap and a last line
  * without a newline go the same way on both paths. */
 static void test_log_edges(void **state)
@@ -640,6 +676,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_texts),
 	        cmocka_unit_test(test_blocks),
+	        cmocka_unit_test(test_label_lengths),
 	        cmocka_unit_test(test_logs),
 	        cmocka_unit_test(test_log_edges),
 	        cmocka_unit_test(test_gzip_time),
