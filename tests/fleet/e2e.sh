@@ -232,7 +232,7 @@ a2=$!
 sleep 0.5
 leader=$(python3 -c "
 import json, urllib.request
-d = json.load(urllib.request.urlopen('http://127.0.0.1:$(cat "$W/nats/n1.mport")/jsz?accounts=true&streams=true', timeout=5))
+d = json.load(urllib.request.build_opener(urllib.request.ProxyHandler({})).open('http://127.0.0.1:$(cat "$W/nats/n1.mport")/jsz?accounts=true&streams=true', timeout=5))
 for a in d.get('account_details', []):
     for s in a.get('stream_detail', []):
         if s['name'] == 'RESULTS':
