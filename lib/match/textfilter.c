@@ -938,16 +938,54 @@ static int number_maybe(const struct cs_tfilter *t, const unsigned char *s, size
 }
 
 /*
+ * The runs of block k below `below` (the bits before the block's last
+ * non-name byte) worth a look, each as the bit just past its end: those
+ * that hold a '.' and a letter, '-' or '_' (names); those of digits and
+ * dots that number_maybe might not turn away; those with an all-hex
+ * quarter (digests). A run of digits and dots is turned away here, with
+ * no look, unless some key's last label is a number, or there are IPv4
+ * keys and it starts with a '.' or holds two dots 2 to 4 bytes apart
+ * (number_maybe needs both of its first two numbers to be 1 to 3 digits).
+ *
+ * "Which runs hold a bit of X" is one addition: in runs + X, each bit of
+ * X inside a run of ones carries up to the first zero above it, which is
+ * the byte just past that run (a non-name byte), and stops there.
+ */
+static inline uint64_t runs_holding(uint64_t runs, uint64_t ends, uint64_t x)
+{
+	return (runs + x) & ends;
+}
+
+static uint64_t runs_to_look_at(const struct cs_tfilter *t, const struct blk *k, uint64_t below)
+{
+	uint64_t runs = ~k->nn & below, ends = k->nn & (runs << 1), dots = k->dot & below;
+	uint64_t with_dot = runs_holding(runs, ends, dots), look, q;
+
+	look = with_dot & runs_holding(runs, ends, runs & ~(k->dig | k->dot));
+	if (t->tld_digits) {
+		look |= with_dot;
+	} else if (t->nv4lens) {
+		q = (dots & ((dots >> 2) | (dots >> 3) | (dots >> 4))) | (dots & ~(runs << 1));
+		look |= runs_holding(runs, ends, q);
+	}
+	if (k->hex16)
+		look |= runs_holding(runs, ends, k->hex16 & below);
+	return look;
+}
+
+/*
  * The first byte, at or after `from`, of a token of s[from, n) that some
  * indicator might match (match_int.h). The text goes by in blocks of 64
  * bytes, classified into masks (AVX2 or scalar: the same masks, so the
  * same answers); a block is cut short before a run of name characters
  * that crosses its end, and the next block starts at that run, so every
- * run shorter than a block is seen whole inside one. In a block, each run
- * holding a '.' (or an all-hex quarter, for digests) is looked at once:
- * one made of digits and dots is left at once unless it can be a dotted
- * quad under an address key (number_maybe), the rest go to run_maybe with
- * the block's masks. ':' bytes are looked at in order among them, as
+ * run shorter than a block is seen whole inside one. In a block, the runs
+ * worth a look are chosen all at once from the masks (runs_to_look_at:
+ * numbers such as times and durations are left there) and each is looked
+ * at once, in order, from the byte just past it: one made of digits and
+ * dots is left unless it can be a dotted quad under an address key
+ * (number_maybe), the rest go to run_maybe with the block's masks; its
+ * first byte is the answer. ':' bytes are looked at in order among them, as
  * URLs and IPv6 candidates, and a NUL byte is a candidate itself (the log
  * hunt reports the line that holds one). A run of 64 name characters or
  * more is bound and looked at alone.
@@ -963,7 +1001,7 @@ size_t cs__tfilter_next(const struct cs_tfilter *t, const char *text, size_t fro
 		size_t m = n - b < 64 ? n - b : 64, next, ri, rj;
 		struct blk k;
 		struct rmask rm;
-		uint64_t ev;
+		uint64_t ev, look, below;
 		unsigned lim;
 
 #if TF_X86
@@ -983,21 +1021,33 @@ size_t cs__tfilter_next(const struct cs_tfilter *t, const char *text, size_t fro
 		}
 		lim = 64 - (unsigned)__builtin_clzll(k.nn);
 		next = b + lim;
-		ev = (k.dot | k.colon | k.hex16 | k.nul) & (lim < 64 ? (1ULL << lim) - 1 : ~0ULL);
+		below = lim < 64 ? (1ULL << lim) - 1 : ~0ULL;
+		look = runs_to_look_at(t, &k, below);
+		ev = look | ((k.colon | k.nul) & below);
 		rm.ok = 1;
 		rm.base = b;
 		rm.dot = k.dot;
 		rm.oth = ~(k.dig | k.dot);
 		while (ev) {
-			unsigned p = (unsigned)__builtin_ctzll(ev), e, st;
-			uint64_t below, range;
+			unsigned p = (unsigned)__builtin_ctzll(ev), st;
 
+			ev &= ev - 1;
+			if ((look >> p) & 1) {
+				/* The run [st, p) ends here. */
+				uint64_t lower = k.nn & ((1ULL << p) - 1), range;
+
+				st = lower ? 64 - (unsigned)__builtin_clzll(lower) : 0;
+				range = ((1ULL << p) - 1) & ~((1ULL << st) - 1);
+				if (!((range & k.dot) && !(range & rm.oth) &&
+				      !number_maybe(t, s, b, &k, range, p)) &&
+				    run_maybe(t, s, b + st, b + p, n, &rm))
+					return b + st;
+			}
 			if ((k.nul >> p) & 1)
 				return b + p;
 			if ((k.colon >> p) & 1) {
 				size_t at = b + p, after;
 
-				ev &= ev - 1;
 				if (t->have_url && at + 2 < n && s[at + 1] == '/' && s[at + 2] == '/' &&
 				    url_maybe(t, s, lo, n, at))
 					return at;
@@ -1008,18 +1058,7 @@ size_t cs__tfilter_next(const struct cs_tfilter *t, const char *text, size_t fro
 						return at;
 					v6_done = after;
 				}
-				continue;
 			}
-			e = (unsigned)__builtin_ctzll(k.nn & (~0ULL << p));
-			below = k.nn & ((1ULL << p) - 1);
-			st = below ? 64 - (unsigned)__builtin_clzll(below) : 0;
-			range = ((1ULL << e) - 1) & ~((1ULL << st) - 1);
-			ev &= ~range;
-			if ((range & k.dot) && !(range & rm.oth) &&
-			    !number_maybe(t, s, b, &k, range, e))
-				continue;
-			if (run_maybe(t, s, b + st, b + e, n, &rm))
-				return b + p;
 		}
 		b = next;
 	}
