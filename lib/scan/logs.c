@@ -136,6 +136,7 @@ struct job {
 	int cont;              /* the first line continues the previous chunk's last */
 	struct linfo *tail_li; /* the facts of the last line, when it goes on */
 	int ev_rc;             /* what on_event returned, when not 0 */
+	int scan_rc; /* why the search of its lines stopped (no memory, no intel), when not 0 */
 	uint64_t tail_line;
 	uint64_t newlines; /* in the chunk's own bytes, when counted is set */
 	int counted;       /* scan_lines went to the end */
@@ -317,6 +318,8 @@ static int on_text(void *ud, enum cs_kind observed, size_t off, size_t len,
 
 	if (seen_ind(j, c->first_hit, ind))
 		return 0;
+	if (c->ls->test && c->ls->test->hit_fails)
+		return c->ls->test->hit_fails;
 	if (cs__grow((void **)&j->hits, &j->cap, j->nhits + 1, sizeof(*j->hits)))
 		return CS_ERR_NOMEM;
 	h = &j->hits[j->nhits];
@@ -832,7 +835,7 @@ static int scan_long(struct lscan *ls, struct job *j, const char *p, const char 
 	const char *vs = p, *ve = le, *a, *q;
 	size_t max_line = ls->o.max_line, ov = ls->overlap;
 	size_t first_hit = j->nhits;
-	int vhead = head, vtail = tail, binary = 0;
+	int vhead = head, vtail = tail, binary = 0, rc;
 	struct linfo li;
 
 	if (!head) {
@@ -869,9 +872,10 @@ static int scan_long(struct lscan *ls, struct job *j, const char *p, const char 
 				job_diag(j, line, "binary",
 				         "binary data (NUL bytes); searched as text");
 		}
-		if (scan_piece(ls, j, ws, (size_t)(we - ws), (size_t)(a - ws), (size_t)(b - ws),
-		               cut, line, j->off0 + (uint64_t)(a - own), &li, first_hit))
-			return 1;
+		rc = scan_piece(ls, j, ws, (size_t)(we - ws), (size_t)(a - ws), (size_t)(b - ws), cut,
+		                line, j->off0 + (uint64_t)(a - own), &li, first_hit);
+		if (rc)
+			return rc;
 		a = b;
 	}
 	return 0;
@@ -1109,9 +1113,10 @@ static void scan_lines(struct lscan *ls, struct job *j)
 		if (head && tail && n <= max_line) {
 			if (fast && line_quiet(ls, j, own, p, n, &cand, &cand_from))
 				;
-			else if (scan_line(ls, j, p, n, line, j->off0 + (uint64_t)(p - own)))
+			else if ((j->scan_rc = scan_line(ls, j, p, n, line,
+			                                 j->off0 + (uint64_t)(p - own))) != 0)
 				return;
-		} else if (scan_long(ls, j, p, le, head, tail, line)) {
+		} else if ((j->scan_rc = scan_long(ls, j, p, le, head, tail, line)) != 0) {
 			return;
 		}
 		if (!nl)
@@ -1250,6 +1255,10 @@ static void deliver(struct lscan *ls, struct job *j)
 	}
 	if (j->ev_rc && !ls->rc)
 		ls->rc = j->ev_rc;
+	/* A chunk whose lines were not all searched ends the hunt with its
+	 * reason: never a quiet "no hits" for lines nobody read. */
+	if (j->scan_rc && !ls->rc)
+		ls->rc = j->scan_rc;
 	ls->res->lines += j->lines;
 	ls->res->bad_lines += j->bad_lines;
 	ls->res->long_lines += j->long_lines;

@@ -30,6 +30,9 @@ struct cs__log_test {
 	/* Differential tests: search every line with the reference matcher
 	 * (cs__match_text_ref), with none of the fast path's skipping. */
 	int reference;
+	/* Fault injection: a hit found in a line returns this (say
+	 * CS_ERR_NOMEM) as the hit's record would when memory runs out. */
+	int hit_fails;
 };
 
 /* cs_log_scan() with a test hook (NULL for none). */

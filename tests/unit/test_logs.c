@@ -864,6 +864,55 @@ static void shrink_after_read(void *ud, int fd, uint64_t raw)
 	}
 }
 
+/* A hit that cannot be recorded (no memory) ends the hunt with that
+ * error, in a short line and in a line searched in pieces, on one thread
+ * and on two: never "no hits" for a chunk whose search stopped. */
+static void test_hit_record_fails(void **state)
+{
+	struct hunt h;
+	struct cs_log_opts o;
+	struct cs__log_test t;
+	struct cs_log_result r;
+	char *log;
+	size_t n = 0, k, cap = 64 << 10;
+	unsigned th, longline;
+
+	(void)state;
+	hunt_init(&h);
+	log = malloc(cap);
+	assert_non_null(log);
+	for (longline = 0; longline < 2; longline++) {
+		n = 0;
+		for (k = 0; k < 200; k++)
+			n += (size_t)snprintf(log + n, cap - n, "line %zu nothing here\n", k);
+		if (longline) {
+			memset(log + n, 'x', 9000);
+			n += 9000;
+		}
+		n += (size_t)snprintf(log + n, cap - n, " seen evil-updates.test\nlast line\n");
+		for (th = 1; th <= 2; th++) {
+			memset(&t, 0, sizeof(t));
+			t.hit_fails = CS_ERR_NOMEM;
+			cs_log_opts_init(&o);
+			o.threads = th;
+			o.max_line = 4096;
+			o.on_hit = on_hit;
+			o.on_diag = cs_test_diag_cb;
+			o.userdata = &h;
+			memset(&r, 0, sizeof(r));
+			assert_int_equal(cs__log_scan_mem_test(h.m, "a.log", log, n, &o, &t, &r),
+			                 CS_ERR_NOMEM);
+			/* Without the fault, the same log has its hit. */
+			t.hit_fails = 0;
+			assert_int_equal(cs__log_scan_mem_test(h.m, "a.log", log, n, &o, &t, &r),
+			                 CS_OK);
+			assert_int_equal(r.hits, 1);
+		}
+	}
+	free(log);
+	hunt_free(&h);
+}
+
 static void test_changed_while_read(void **state)
 {
 	char dir[] = "/tmp/cs-logs-XXXXXX", path[128];
@@ -871,7 +920,7 @@ static void test_changed_while_read(void **state)
 	struct hunt h;
 	struct cs_log_opts o;
 	struct shrink sh;
-	struct cs__log_test t = {shrink_after_read, &sh, 0};
+	struct cs__log_test t = {shrink_after_read, &sh, 0, 0};
 	FILE *f;
 	size_t k;
 	int mode;
@@ -1074,6 +1123,7 @@ int main(void)
 	        cmocka_unit_test(test_pieces_same_as_whole),
 	        cmocka_unit_test(test_long_line_time),
 	        cmocka_unit_test(test_changed_while_read),
+	        cmocka_unit_test(test_hit_record_fails),
 	        cmocka_unit_test(test_stop),
 	        cmocka_unit_test(test_logsrc_skip),
 	};
