@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "intel/intel_int.h"
 #include "match/match_int.h"
 
 #define SNAP_MAGIC   "CSTSNAP1"
@@ -42,6 +43,13 @@ struct cs_tsnap {
 	const uint64_t *fp; /* in the entry */
 	size_t nfp;
 	struct cs_mcache_entry e; /* mapped; or nothing (cs__tsnap_check) */
+	/* Loading by key (cs_matcher_from_snapshot_keyed), or NULL: the
+	 * intel is loaded whole. `opened` (atomic) once the matcher's intel
+	 * exists, `nets` once its networks are loaded and m->nets built;
+	 * `tried`: the keys asked for (tag byte, then the key), under tf_mu. */
+	const struct cs_intel_keyload *kl;
+	int opened, nets;
+	struct cs_map tried;
 };
 
 uint64_t cs__tsnap_fp(unsigned tag, const void *key, size_t n)
@@ -76,6 +84,7 @@ static void tsnap_free(struct cs_tsnap *s)
 	if (!s)
 		return;
 	cs__mcache_entry_release(&s->e);
+	cs__map_release(&s->tried);
 	free(s);
 }
 
@@ -278,6 +287,7 @@ static int snap_parse(const unsigned char *p, size_t n, struct cs_matcher *m,
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return CS_ERR_NOMEM;
+	cs__map_init(&s->tried);
 	s->nfp = (size_t)nfp;
 	s->fp = (const uint64_t *)(const void *)p;
 	p += s->nfp * sizeof(uint64_t);
@@ -334,8 +344,9 @@ int cs__tsnap_check(const void *p, size_t n)
 	return rc;
 }
 
-int cs_matcher_from_snapshot(const char *cache_dir, const char *stamp, cs_intel_load_fn load,
-                             void *userdata, struct cs_matcher **out)
+static int from_snapshot(const char *cache_dir, const char *stamp, cs_intel_load_fn load,
+                         const struct cs_intel_keyload *kl, void *userdata,
+                         struct cs_matcher **out)
 {
 	struct cs_mcache_entry e;
 	unsigned char key[32];
@@ -343,7 +354,7 @@ int cs_matcher_from_snapshot(const char *cache_dir, const char *stamp, cs_intel_
 	int rc;
 
 	*out = NULL;
-	if (!cache_dir || !*cache_dir || !stamp || !load)
+	if (!cache_dir || !*cache_dir || !stamp || (!load && (!kl || !kl->open || !kl->key)))
 		return CS_ERR_NOTFOUND;
 	rc = snap_key(stamp, key);
 	if (rc)
@@ -368,6 +379,7 @@ int cs_matcher_from_snapshot(const char *cache_dir, const char *stamp, cs_intel_
 		return rc == CS_ERR_NOMEM ? rc : CS_ERR_PARSE;
 	}
 	m->snap->e = e; /* the parts point into it */
+	m->snap->kl = kl;
 	m->tf_tried = 1;
 	m->load = load;
 	m->load_ud = userdata;
@@ -375,22 +387,34 @@ int cs_matcher_from_snapshot(const char *cache_dir, const char *stamp, cs_intel_
 	return CS_OK;
 }
 
-const struct cs_intel *cs__match_intel_for(const struct cs_matcher *cm, unsigned tag,
-                                           const void *key, size_t n, int *rc)
+int cs_matcher_from_snapshot(const char *cache_dir, const char *stamp, cs_intel_load_fn load,
+                             void *userdata, struct cs_matcher **out)
 {
-	struct cs_matcher *m = (struct cs_matcher *)(uintptr_t)cm;
-	int lrc;
+	return from_snapshot(cache_dir, stamp, load, NULL, userdata, out);
+}
 
-	if (!m->snap || __atomic_load_n(&m->loaded, __ATOMIC_ACQUIRE))
-		return m->intel;
-	if (!tsnap_has(m->snap, cs__tsnap_fp(tag, key, n)))
-		return NULL;
-	lrc = __atomic_load_n(&m->load_rc, __ATOMIC_ACQUIRE);
-	if (lrc) {
-		if (!*rc)
-			*rc = lrc;
-		return NULL;
-	}
+int cs_matcher_from_snapshot_keyed(const char *cache_dir, const char *stamp,
+                                   const struct cs_intel_keyload *kl, void *userdata,
+                                   struct cs_matcher **out)
+{
+	return from_snapshot(cache_dir, stamp, NULL, kl, userdata, out);
+}
+
+static const struct cs_intel *load_failed(int lrc, int *rc)
+{
+	if (!*rc)
+		*rc = lrc;
+	return NULL;
+}
+
+/* The whole intel through m->load, once (under tf_mu); NULL with *rc
+ * set when it failed, now or before. */
+static const struct cs_intel *load_whole(struct cs_matcher *m, int *rc)
+{
+	int lrc = __atomic_load_n(&m->load_rc, __ATOMIC_ACQUIRE);
+
+	if (lrc)
+		return load_failed(lrc, rc);
 	pthread_mutex_lock(&m->tf_mu);
 	if (!m->loaded && !m->load_rc) {
 		struct cs_intel *in = NULL;
@@ -411,12 +435,132 @@ const struct cs_intel *cs__match_intel_for(const struct cs_matcher *cm, unsigned
 	}
 	lrc = m->load_rc;
 	pthread_mutex_unlock(&m->tf_mu);
+	return lrc ? load_failed(lrc, rc) : m->intel;
+}
+
+/*
+ * The matcher's intel with what key (tag, key[0..n)) needs loaded: the
+ * intel made through kl->open the first time, then the indicators of
+ * the key through kl->key, once per key (a network key: every CIDR
+ * indicator, once, and the network table built). Under tf_mu, and the
+ * intel's lock around each change, so that readers of the intel never
+ * see an indicator half loaded. NULL with *rc set when a load failed,
+ * now or before: the hunt stops with that error.
+ */
+static const struct cs_intel *load_key(struct cs_matcher *m, unsigned tag, const void *key,
+                                       size_t n, int *rc)
+{
+	struct cs_tsnap *s = m->snap;
+	const struct cs_intel_keyload *kl = s->kl;
+	int lrc = __atomic_load_n(&m->load_rc, __ATOMIC_ACQUIRE);
+
+	if (lrc)
+		return load_failed(lrc, rc);
+	pthread_mutex_lock(&m->tf_mu);
+	if (!m->load_rc && !s->opened) {
+		struct cs_intel *in = NULL;
+
+		lrc = kl->open(m->load_ud, &in);
+		if (!lrc && !in)
+			lrc = CS_ERR_INVALID;
+		if (lrc) {
+			cs_intel_free(in);
+			__atomic_store_n(&m->load_rc, lrc, __ATOMIC_RELEASE);
+		} else {
+			m->own_intel = in;
+			m->intel = in;
+			__atomic_store_n(&s->opened, 1, __ATOMIC_RELEASE);
+		}
+	}
+	if (!m->load_rc && tag == CS_TSNAP_NET && !s->nets) {
+		cs__intel_lock(m->intel);
+		lrc = kl->key(m->load_ud, m->own_intel, CS_KIND_CIDR, NULL);
+		cs__intel_unlock(m->intel);
+		if (!lrc)
+			lrc = cs__match_build_net(m, m->intel, 0);
+		if (lrc)
+			__atomic_store_n(&m->load_rc, lrc, __ATOMIC_RELEASE);
+		else
+			__atomic_store_n(&s->nets, 1, __ATOMIC_RELEASE);
+	} else if (!m->load_rc && tag != CS_TSNAP_NET) {
+		unsigned char *tk = cs__malloc(n + 2);
+		uint32_t one;
+
+		lrc = CS_ERR_NOMEM;
+		if (tk) {
+			tk[0] = (unsigned char)tag;
+			memcpy(tk + 1, key, n);
+			tk[n + 1] = '\0'; /* the value, as a string */
+			lrc = CS_OK;
+			if (!cs__map_get(&s->tried, tk, n + 1, &one)) {
+				cs__intel_lock(m->intel);
+				lrc = kl->key(m->load_ud, m->own_intel, (enum cs_kind)tag,
+				              (const char *)tk + 1);
+				cs__intel_unlock(m->intel);
+				if (!lrc)
+					lrc = cs__map_put(&s->tried, tk, n + 1, 1);
+			}
+			free(tk);
+		}
+		if (lrc)
+			__atomic_store_n(&m->load_rc, lrc, __ATOMIC_RELEASE);
+	}
+	lrc = m->load_rc;
+	pthread_mutex_unlock(&m->tf_mu);
+	return lrc ? load_failed(lrc, rc) : m->intel;
+}
+
+const struct cs_indicator *cs__match_find(const struct cs_matcher *cm, enum cs_kind kind,
+                                          const char *v, int *rc)
+{
+	struct cs_matcher *m = (struct cs_matcher *)(uintptr_t)cm;
+	const struct cs_intel *in;
+	size_t n;
+	int lrc;
+
+	if (!m->snap || __atomic_load_n(&m->loaded, __ATOMIC_ACQUIRE))
+		return cs_intel_find(m->intel, kind, v);
+	n = strlen(v);
+	if (!tsnap_has(m->snap, cs__tsnap_fp((unsigned)kind, v, n)))
+		return NULL;
+	if (!m->snap->kl) {
+		in = load_whole(m, rc);
+		return in ? cs_intel_find(in, kind, v) : NULL;
+	}
+	lrc = __atomic_load_n(&m->load_rc, __ATOMIC_ACQUIRE);
 	if (lrc) {
-		if (!*rc)
-			*rc = lrc;
+		load_failed(lrc, rc);
 		return NULL;
 	}
-	return m->intel;
+	if (__atomic_load_n(&m->snap->opened, __ATOMIC_ACQUIRE)) {
+		/* Loaded already: the intel's lock is all it takes. */
+		const struct cs_indicator *ind = cs_intel_find(m->intel, kind, v);
+
+		if (ind)
+			return ind;
+	}
+	in = load_key(m, (unsigned)kind, v, n, rc);
+	return in ? cs_intel_find(in, kind, v) : NULL;
+}
+
+const struct cs_indicator *cs__match_find_net(const struct cs_matcher *cm,
+                                              const unsigned char *key, size_t n, int *rc)
+{
+	struct cs_matcher *m = (struct cs_matcher *)(uintptr_t)cm;
+	const struct cs_intel *in;
+	uint32_t idx;
+
+	if (!m->snap || __atomic_load_n(&m->loaded, __ATOMIC_ACQUIRE) ||
+	    (m->snap->kl && __atomic_load_n(&m->snap->nets, __ATOMIC_ACQUIRE))) {
+		in = m->intel;
+	} else {
+		if (!tsnap_has(m->snap, cs__tsnap_fp(CS_TSNAP_NET, key, n)))
+			return NULL;
+		in = m->snap->kl ? load_key(m, CS_TSNAP_NET, key, n, rc) : load_whole(m, rc);
+		if (!in)
+			return NULL;
+	}
+	return cs__map_get(&m->nets, key, n, &idx) ? cs_intel_at(in, idx) : NULL;
 }
 
 int cs__match_load_rc(const struct cs_matcher *m)
@@ -426,7 +570,8 @@ int cs__match_load_rc(const struct cs_matcher *m)
 
 const struct cs_intel *cs_matcher_intel(const struct cs_matcher *m)
 {
-	if (m->snap && !__atomic_load_n(&m->loaded, __ATOMIC_ACQUIRE))
+	if (m->snap && !__atomic_load_n(&m->loaded, __ATOMIC_ACQUIRE) &&
+	    !(m->snap->kl && __atomic_load_n(&m->snap->opened, __ATOMIC_ACQUIRE)))
 		return NULL;
 	return m->intel;
 }

@@ -1944,6 +1944,208 @@ int cs_store_load_intel(struct cs_store *st, struct cs_intel *in)
 }
 
 /*
+ * Loading by key (cs_store_load_intel_key): the case read a few rows at
+ * a time, each indicator as the whole load gives it. `lq`/`sq` read a
+ * label set's members and a label's name; the label names of the last
+ * set read are kept in names[0..n) (sources of one file share one).
+ */
+struct keyload {
+	struct cs_store *st;
+	struct cs_intel *in;
+	sqlite3_stmt *ind, *src, *set, *label;
+	int64_t set_id;
+	char **names;
+	size_t n, cap;
+};
+
+static void keyload_names_clear(struct keyload *k)
+{
+	while (k->n)
+		free(k->names[--k->n]);
+	k->set_id = -1;
+}
+
+/* The label names of label set `id` into k->names, in the set's order,
+ * dangling label ids left out: what cs__labelsets_load() gives the set. */
+static int keyload_set(struct keyload *k, int64_t id)
+{
+	const char *p;
+	int r, rc = CS_OK;
+
+	if (id == k->set_id)
+		return CS_OK;
+	keyload_names_clear(k);
+	if (id <= 0)
+		return CS_OK;
+	sqlite3_bind_int64(k->set, 1, id);
+	r = sqlite3_step(k->set);
+	if (r != SQLITE_ROW && r != SQLITE_DONE)
+		rc = db_fail(k->st, "load label sets");
+	p = r == SQLITE_ROW ? (const char *)sqlite3_column_text(k->set, 0) : NULL;
+	while (!rc && p && *p) {
+		char *end, *name;
+		unsigned long long lid = strtoull(p, &end, 10);
+
+		if (end == p)
+			break;
+		p = *end == ',' ? end + 1 : end;
+		if (lid == 0 || lid > INT64_MAX)
+			continue; /* no label has that id */
+		sqlite3_bind_int64(k->label, 1, (int64_t)lid);
+		r = sqlite3_step(k->label);
+		if (r == SQLITE_ROW && sqlite3_column_text(k->label, 0)) {
+			name = cs__strdup((const char *)sqlite3_column_text(k->label, 0));
+			if (!name || cs__grow((void **)&k->names, &k->cap, k->n + 1,
+					      sizeof(*k->names))) {
+				free(name);
+				rc = CS_ERR_NOMEM;
+			} else {
+				k->names[k->n++] = name;
+			}
+		} else if (r != SQLITE_ROW && r != SQLITE_DONE) {
+			rc = db_fail(k->st, "load labels");
+		}
+		sqlite3_reset(k->label);
+	}
+	sqlite3_reset(k->set);
+	if (!rc)
+		k->set_id = id;
+	return rc;
+}
+
+/* Add the indicator of the row k->ind is on (id, value, flags,
+ * confidence, valid_from, valid_until, labelset), with its labels and
+ * sources. */
+static int keyload_row(struct keyload *k, enum cs_kind kind)
+{
+	sqlite3_stmt *q = k->ind;
+	int64_t id = sqlite3_column_int64(q, 0);
+	long idx = cs__intel_put(k->in, kind, (const char *)sqlite3_column_text(q, 1),
+				 (unsigned)sqlite3_column_int(q, 2) & ~(unsigned)CS_IND_WARNLISTED,
+				 sqlite3_column_int(q, 3), sqlite3_column_int64(q, 4),
+				 sqlite3_column_int64(q, 5));
+	size_t j;
+	int r, rc;
+
+	if (idx < 0)
+		return (int)idx;
+	rc = keyload_set(k, sqlite3_column_int64(q, 6));
+	for (j = 0; !rc && j < k->n; j++)
+		rc = cs__intel_put_label(k->in, (size_t)idx, k->names[j]);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(k->src, 1, id);
+	while (!rc && (r = sqlite3_step(k->src)) == SQLITE_ROW) {
+		const char *ref = (const char *)sqlite3_column_text(k->src, 2);
+		int64_t set = sqlite3_column_int64(k->src, 5);
+
+		/* The whole load reads no label set id past the largest. */
+		rc = keyload_set(k, set);
+		if (!rc)
+			rc = cs__intel_put_source(k->in, (size_t)idx,
+						  (const char *)sqlite3_column_text(k->src, 0),
+						  (uint64_t)sqlite3_column_int64(k->src, 1),
+						  ref && *ref ? ref : NULL,
+						  (const char *)sqlite3_column_text(k->src, 3),
+						  (const char *)sqlite3_column_text(k->src, 4),
+						  (const char *const *)k->names, k->n);
+	}
+	if (!rc && r != SQLITE_DONE)
+		rc = db_fail(k->st, "load sources");
+	sqlite3_reset(k->src);
+	return rc;
+}
+
+int cs_store_load_intel_begin(struct cs_store *st, struct cs_intel *in)
+{
+	size_t n = 0;
+	int rc;
+
+	if (cs_intel_count(in) || cs_intel_warninglist_count(in))
+		return CS_ERR_INVALID;
+	rc = exec(st, "BEGIN");
+	if (rc)
+		return rc;
+	rc = max_id(st, "indicator", &n);
+	if (!rc)
+		rc = load_warninglists(st, in);
+	exec(st, "COMMIT");
+	if (!rc)
+		rc = cs__intel_share(in, n);
+	return rc;
+}
+
+int cs_store_load_intel_key(struct cs_store *st, struct cs_intel *in, enum cs_kind kind,
+			    const char *value)
+{
+	struct keyload k;
+	size_t first = cs_intel_count(in);
+	int r = SQLITE_DONE, rc;
+
+	if (kind == CS_KIND_COMPOUND)
+		return CS_ERR_INVALID; /* terms are not read by key */
+	memset(&k, 0, sizeof(k));
+	k.st = st;
+	k.in = in;
+	k.set_id = -1;
+	cs__intel_lock(in);
+	if (value && cs_intel_find(in, kind, value)) {
+		cs__intel_unlock(in);
+		return CS_OK;
+	}
+	rc = exec(st, "BEGIN");
+	if (rc) {
+		cs__intel_unlock(in);
+		return rc;
+	}
+	if (sqlite3_prepare_v2(st->db,
+			       value ? "SELECT id, value, flags, confidence, valid_from, valid_until,"
+				       " labelset FROM indicator WHERE kind = ?1 AND value = ?2"
+				       " ORDER BY id"
+				     : "SELECT id, value, flags, confidence, valid_from, valid_until,"
+				       " labelset FROM indicator WHERE kind = ?1 ORDER BY id",
+			       -1, &k.ind, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(st->db,
+			       "SELECT f.path, s.line, s.ref, f.format, s.description, s.labelset"
+			       " FROM indicator_source s CROSS JOIN source_file f"
+			       " ON f.id = s.file_id WHERE s.indicator_id = ?1",
+			       -1, &k.src, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(st->db, "SELECT members FROM labelset WHERE id = ?1", -1, &k.set,
+			       NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(st->db, "SELECT name FROM label WHERE id = ?1", -1, &k.label,
+			       NULL) != SQLITE_OK) {
+		rc = db_fail(st, "load by key");
+		goto out;
+	}
+	sqlite3_bind_int(k.ind, 1, (int)kind);
+	if (value)
+		sqlite3_bind_text(k.ind, 2, value, -1, SQLITE_STATIC);
+	while (!rc && (r = sqlite3_step(k.ind)) == SQLITE_ROW) {
+		const char *v = (const char *)sqlite3_column_text(k.ind, 1);
+		long had = v ? cs__intel_index_of(in, kind, v) : -1;
+
+		/* One loaded before is in other threads' hands: left as it is. */
+		if (!v || (had >= 0 && (size_t)had < first))
+			continue;
+		rc = keyload_row(&k, kind);
+	}
+	if (!rc && r != SQLITE_DONE)
+		rc = db_fail(st, "load indicators");
+out:
+	sqlite3_finalize(k.ind);
+	sqlite3_finalize(k.src);
+	sqlite3_finalize(k.set);
+	sqlite3_finalize(k.label);
+	exec(st, "COMMIT");
+	keyload_names_clear(&k);
+	free(k.names);
+	if (!rc)
+		rc = cs__intel_settle(in, first);
+	cs__intel_unlock(in);
+	return rc;
+}
+
+/*
  * The stamp of the case's intel: a random token that every save, adopt
  * and lite export replaces (cs__store_stamp_sql), and the newest intel
  * version (a case without a token gets one here). Two databases never
