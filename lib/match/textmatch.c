@@ -76,19 +76,25 @@ int cs__match_build_net(struct cs_matcher *m, const struct cs_intel *in, int cou
 		long plen;
 		int fam;
 
+		/* Without `count`, the counts are not written at all: other
+		 * threads read them. */
 		switch (cs_indicator_kind(ind)) {
 		case CS_KIND_DOMAIN:
-			m->ndomain += count;
+			if (count)
+				m->ndomain++;
 			continue;
 		case CS_KIND_IPV4:
 		case CS_KIND_IPV6:
-			m->naddr += count;
+			if (count)
+				m->naddr++;
 			continue;
 		case CS_KIND_URL:
-			m->nurl += count;
+			if (count)
+				m->nurl++;
 			continue;
 		case CS_KIND_EMAIL:
-			m->nemail += count;
+			if (count)
+				m->nemail++;
 			if (count && strlen(cs_indicator_value(ind)) > m->email_max)
 				m->email_max = strlen(cs_indicator_value(ind));
 			continue;
@@ -106,7 +112,8 @@ int cs__match_build_net(struct cs_matcher *m, const struct cs_intel *in, int cou
 			m->v6len[plen] = 1;
 		if (cs__map_put(&m->nets, key, klen, (uint32_t)i))
 			return CS_ERR_NOMEM;
-		m->naddr += count;
+		if (count)
+			m->naddr++;
 	}
 	return CS_OK;
 }

@@ -9,11 +9,21 @@
  * matcher can look up: (kind, value) of each domain, address, URL, e-mail
  * and digest indicator, and the network key of each CIDR. A lookup whose
  * fingerprint is absent has no indicator; one whose fingerprint is
- * present loads the intel through the caller's loader, once, and every
- * answer from then on is the intel's own. A hunt that finds nothing never
- * loads the indicator records; one that finds something reports exactly
- * what a hunt with the intel loaded first would (a fingerprint collision
- * costs the load, never a hit).
+ * present loads what it needs through the caller's loader: the whole
+ * intel, once (cs_matcher_from_snapshot), or the indicators of that key,
+ * once per key, into one intel that grows while threads read it
+ * (cs_matcher_from_snapshot_keyed: a case of 200,000 indicators is not
+ * read whole for a hit on one). A hunt that finds nothing never loads
+ * the indicator records; one that finds something reports exactly what a
+ * hunt with the intel loaded first would (a fingerprint collision costs
+ * a load, never a hit).
+ *
+ * Loading by key, the locks: tf_mu orders the loads (one at a time, the
+ * keys asked for remembered); the intel's own lock (cs__intel_share) is
+ * held around each load and taken by every reader of the intel's tables,
+ * so a key's indicators appear whole or not at all, and those handed out
+ * never move or change. `opened` and `nets` are published with release
+ * stores after what they guard is complete.
  *
  * Only intel the log hunt uses whole is snapshot: a case with YARA or
  * Sigma rules, regexes or compound indicators (whose compilation reports
@@ -475,13 +485,13 @@ static const struct cs_intel *load_key(struct cs_matcher *m, unsigned tag, const
 	if (!m->load_rc && tag == CS_TSNAP_NET && !s->nets) {
 		cs__intel_lock(m->intel);
 		lrc = kl->key(m->load_ud, m->own_intel, CS_KIND_CIDR, NULL);
-		cs__intel_unlock(m->intel);
 		if (!lrc)
 			lrc = cs__match_build_net(m, m->intel, 0);
 		if (lrc)
 			__atomic_store_n(&m->load_rc, lrc, __ATOMIC_RELEASE);
 		else
 			__atomic_store_n(&s->nets, 1, __ATOMIC_RELEASE);
+		cs__intel_unlock(m->intel);
 	} else if (!m->load_rc && tag != CS_TSNAP_NET) {
 		unsigned char *tk = cs__malloc(n + 2);
 		uint32_t one;
@@ -493,12 +503,18 @@ static const struct cs_intel *load_key(struct cs_matcher *m, unsigned tag, const
 			tk[n + 1] = '\0'; /* the value, as a string */
 			lrc = CS_OK;
 			if (!cs__map_get(&s->tried, tk, n + 1, &one)) {
+				/* A failed load may leave part of an indicator
+				 * in the intel: the failure is published before
+				 * the lock is given back, and a reader that
+				 * finds the key checks it after (cs__match_find). */
 				cs__intel_lock(m->intel);
 				lrc = kl->key(m->load_ud, m->own_intel, (enum cs_kind)tag,
 				              (const char *)tk + 1);
-				cs__intel_unlock(m->intel);
 				if (!lrc)
 					lrc = cs__map_put(&s->tried, tk, n + 1, 1);
+				if (lrc)
+					__atomic_store_n(&m->load_rc, lrc, __ATOMIC_RELEASE);
+				cs__intel_unlock(m->intel);
 			}
 			free(tk);
 		}
@@ -536,6 +552,11 @@ const struct cs_indicator *cs__match_find(const struct cs_matcher *cm, enum cs_k
 		/* Loaded already: the intel's lock is all it takes. */
 		const struct cs_indicator *ind = cs_intel_find(m->intel, kind, v);
 
+		lrc = __atomic_load_n(&m->load_rc, __ATOMIC_ACQUIRE);
+		if (lrc) {
+			load_failed(lrc, rc);
+			return NULL;
+		}
 		if (ind)
 			return ind;
 	}

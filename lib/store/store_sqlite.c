@@ -2079,7 +2079,7 @@ int cs_store_load_intel_key(struct cs_store *st, struct cs_intel *in, enum cs_ki
 			    const char *value)
 {
 	struct keyload k;
-	size_t first = cs_intel_count(in);
+	size_t first;
 	int r = SQLITE_DONE, rc;
 
 	if (kind == CS_KIND_COMPOUND)
@@ -2089,6 +2089,7 @@ int cs_store_load_intel_key(struct cs_store *st, struct cs_intel *in, enum cs_ki
 	k.in = in;
 	k.set_id = -1;
 	cs__intel_lock(in);
+	first = cs_intel_count(in);
 	if (value && cs_intel_find(in, kind, value)) {
 		cs__intel_unlock(in);
 		return CS_OK;

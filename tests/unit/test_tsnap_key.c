@@ -9,6 +9,7 @@
  * loaded; a damaged case gives an error, never a crash.
  */
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -415,6 +416,129 @@ static void test_keyed_hunt(void **state)
 	free(cache);
 }
 
+/* One of the threads of test_keyed_threads: its lines through a matcher,
+ * each hit described through `in` (NULL: the matcher's intel). */
+struct tjob {
+	const struct cs_matcher *m;
+	const struct cs_intel *in;
+	pthread_barrier_t *go;
+	const char *log;
+	size_t len;
+	char *text;
+	size_t n, cap;
+	int rc;
+};
+
+static int t_hit(void *ud, enum cs_kind observed, size_t off, size_t len,
+                 const struct cs_indicator *ind)
+{
+	struct tjob *j = ud;
+	const struct cs_intel *in = j->in ? j->in : cs_matcher_intel(j->m);
+	char d[4096];
+
+	if (!in)
+		return CS_ERR_INVALID;
+	describe(in, ind, d, sizeof(d));
+	if (j->n + sizeof(d) + 64 > j->cap) {
+		j->cap = (j->cap + sizeof(d) + 64) * 2;
+		j->text = realloc(j->text, j->cap);
+		if (!j->text)
+			return CS_ERR_NOMEM;
+	}
+	j->n += (size_t)sprintf(j->text + j->n, "%s %zu+%zu %s\n", cs_kind_name(observed), off,
+	                        len, d);
+	return 0;
+}
+
+static void *t_main(void *arg)
+{
+	struct tjob *j = arg;
+	const char *p = j->log, *end = j->log + j->len;
+
+	if (j->go)
+		pthread_barrier_wait(j->go);
+	while (p < end && !j->rc) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+
+		j->rc = cs__match_text(j->m, p, n, t_hit, j);
+		p += n + 1;
+	}
+	return NULL;
+}
+
+/*
+ * Four threads look keys up in one matcher from the snapshot at once,
+ * each its own lines, and read every indicator they get (labels,
+ * sources, marks) while the others load more: each sees what the whole
+ * intel gives. (Run under ThreadSanitizer too.)
+ */
+static void test_keyed_threads(void **state)
+{
+	char *dir = cs_test_tmpdir(), *path = make_case(dir), *cache = malloc(strlen(dir) + 8);
+	struct cs_store *st = NULL;
+	struct cs_intel *whole;
+	struct cs_matcher *full = NULL, *snap = NULL;
+	struct kstate k;
+	int round, i;
+
+	(void)state;
+	sprintf(cache, "%s/cache", dir);
+	assert_int_equal(cs_store_open(path, &st), CS_OK);
+	whole = load_whole(st);
+	assert_int_equal(cs_matcher_new(whole, NULL, NULL, &full), CS_OK);
+	assert_int_equal(cs_matcher_snapshot_put(full, cache, "t1"), CS_OK);
+	for (round = 0; round < 4; round++) {
+		struct tjob a[4], b[4];
+		pthread_t th[4];
+		pthread_barrier_t go;
+
+		k.st = st;
+		k.opens = k.keys = 0;
+		assert_int_equal(cs_matcher_from_snapshot_keyed(cache, "t1", &kl, &k, &snap), CS_OK);
+		assert_int_equal(pthread_barrier_init(&go, NULL, 4), 0);
+		for (i = 0; i < 4; i++) {
+			memset(&a[i], 0, sizeof(a[i]));
+			a[i].log = make_log(0x1234567ULL * (uint64_t)(round * 4 + i + 1), 1500,
+			                    &a[i].len);
+			a[i].m = full;
+			a[i].in = whole;
+			t_main(&a[i]);
+			assert_int_equal(a[i].rc, CS_OK);
+			b[i] = a[i];
+			b[i].m = snap;
+			b[i].in = NULL;
+			b[i].go = &go;
+			b[i].text = NULL;
+			b[i].n = b[i].cap = 0;
+		}
+		for (i = 0; i < 4; i++)
+			assert_int_equal(pthread_create(&th[i], NULL, t_main, &b[i]), 0);
+		for (i = 0; i < 4; i++)
+			assert_int_equal(pthread_join(th[i], NULL), 0);
+		for (i = 0; i < 4; i++) {
+			assert_int_equal(b[i].rc, CS_OK);
+			assert_true(a[i].n > 0);
+			assert_int_equal(a[i].n, b[i].n);
+			assert_memory_equal(a[i].text, b[i].text, a[i].n);
+			free(a[i].text);
+			free(b[i].text);
+			free((char *)a[i].log);
+		}
+		assert_int_equal(k.opens, 1);
+		pthread_barrier_destroy(&go);
+		cs_matcher_free(snap);
+		snap = NULL;
+	}
+	cs_matcher_free(full);
+	cs_intel_free(whole);
+	cs_store_close(st);
+	cs_test_rmtree(dir);
+	free(dir);
+	free(path);
+	free(cache);
+}
+
 /* A case damaged after the snapshot was made: the hunt stops with the
  * store's error, every time, and nothing crashes. */
 static void test_damaged_case(void **state)
@@ -491,6 +615,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_key_same_as_whole),
 	        cmocka_unit_test(test_keyed_hunt),
+	        cmocka_unit_test(test_keyed_threads),
 	        cmocka_unit_test(test_damaged_case),
 	};
 
