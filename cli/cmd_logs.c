@@ -211,7 +211,16 @@ static int load_case_key(void *ud, struct cs_intel *in, enum cs_kind kind, const
 	return rc ? load_failed(ls, rc) : CS_OK;
 }
 
-static const struct cs_intel_keyload case_keyload = {open_case_intel, load_case_key};
+static int load_case_rest(void *ud, struct cs_intel *in)
+{
+	struct logs_state *ls = ud;
+	int rc = cs_store_load_intel_rest(ls->st, in);
+
+	return rc ? load_failed(ls, rc) : CS_OK;
+}
+
+static const struct cs_intel_keyload case_keyload = {open_case_intel, load_case_key,
+                                                     load_case_rest};
 
 /*
  * Start from the log hunt's snapshot of the case's intel when the cache

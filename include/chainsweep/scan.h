@@ -106,13 +106,17 @@ const struct cs_intel *cs_matcher_intel(const struct cs_matcher *m);
  * once per key, `key` adds the indicators of (kind, value) to it (with
  * value NULL: every indicator of `kind`, for CIDR networks). Both are
  * called from scanning threads, one call at a time, `key` holding the
- * intel's lock. cs_matcher_intel() gives the intel from the first load
- * on; it grows while the hunt runs, and the indicators it handed out
- * stay where they are (read them through the accessors of intel.h).
+ * intel's lock. `rest` (optional) adds every indicator not loaded yet:
+ * called instead of more `key` calls once a hunt has read so many keys
+ * one by one that the whole load would have been cheaper.
+ * cs_matcher_intel() gives the intel from the first load on; it grows
+ * while the hunt runs, and the indicators it handed out stay where they
+ * are (read them through the accessors of intel.h).
  */
 struct cs_intel_keyload {
 	int (*open)(void *userdata, struct cs_intel **out);
 	int (*key)(void *userdata, struct cs_intel *intel, enum cs_kind kind, const char *value);
+	int (*rest)(void *userdata, struct cs_intel *intel);
 };
 int cs_matcher_from_snapshot_keyed(const char *cache_dir, const char *stamp,
                                    const struct cs_intel_keyload *kl, void *userdata,

@@ -82,10 +82,14 @@ int cs_store_load_intel(struct cs_store *st, struct cs_intel *intel);
  * from any thread, one call at a time. Not for compound indicators
  * (CS_ERR_INVALID). CS_OK, CS_ERR_DB (cs_store_errmsg()), CS_ERR_NOMEM,
  * CS_ERR_TOOBIG (more indicators than the case held at _begin).
+ * _rest adds every indicator the set does not hold yet, in one pass as
+ * cs_store_load_intel() reads them (for a hunt that hits so many keys
+ * that reading them one by one would cost more); same returns.
  */
 int cs_store_load_intel_begin(struct cs_store *st, struct cs_intel *intel);
 int cs_store_load_intel_key(struct cs_store *st, struct cs_intel *intel, enum cs_kind kind,
 			    const char *value);
+int cs_store_load_intel_rest(struct cs_store *st, struct cs_intel *intel);
 
 /*
  * Save the set as a new intel version (one transaction). `note` says what

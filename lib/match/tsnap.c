@@ -60,7 +60,16 @@ struct cs_tsnap {
 	const struct cs_intel_keyload *kl;
 	int opened, nets;
 	struct cs_map tried;
+	/* Keys read one by one so far, and how many the intel holds in all
+	 * (the snapshot's count): past KEYS_WHOLE(nind) keys the rest is
+	 * read in one pass (kl->rest), and `complete` (atomic) is set. */
+	size_t nkeys, nind;
+	int complete;
 };
+
+/* A key read costs about 25 times what one indicator of the whole load
+ * costs: past this many keys, the whole load would have been cheaper. */
+#define KEYS_WHOLE(n) ((n) / 64 + 64)
 
 uint64_t cs__tsnap_fp(unsigned tag, const void *key, size_t n)
 {
@@ -298,6 +307,7 @@ static int snap_parse(const unsigned char *p, size_t n, struct cs_matcher *m,
 	if (!s)
 		return CS_ERR_NOMEM;
 	cs__map_init(&s->tried);
+	s->nind = (size_t)sc[0];
 	s->nfp = (size_t)nfp;
 	s->fp = (const uint64_t *)(const void *)p;
 	p += s->nfp * sizeof(uint64_t);
@@ -448,6 +458,24 @@ static const struct cs_intel *load_whole(struct cs_matcher *m, int *rc)
 	return lrc ? load_failed(lrc, rc) : m->intel;
 }
 
+/* Past KEYS_WHOLE keys: every indicator not loaded yet, in one pass, and
+ * the network table if it is not built; then every lookup is the
+ * intel's own. Under tf_mu and the intel's lock. */
+static int load_rest(struct cs_matcher *m)
+{
+	struct cs_tsnap *s = m->snap;
+	int lrc = s->kl->rest(m->load_ud, m->own_intel);
+
+	if (!lrc && !s->nets) {
+		lrc = cs__match_build_net(m, m->intel, 0);
+		if (!lrc)
+			__atomic_store_n(&s->nets, 1, __ATOMIC_RELEASE);
+	}
+	if (!lrc)
+		__atomic_store_n(&s->complete, 1, __ATOMIC_RELEASE);
+	return lrc;
+}
+
 /*
  * The matcher's intel with what key (tag, key[0..n)) needs loaded: the
  * intel made through kl->open the first time, then the indicators of
@@ -492,7 +520,7 @@ static const struct cs_intel *load_key(struct cs_matcher *m, unsigned tag, const
 		else
 			__atomic_store_n(&s->nets, 1, __ATOMIC_RELEASE);
 		cs__intel_unlock(m->intel);
-	} else if (!m->load_rc && tag != CS_TSNAP_NET) {
+	} else if (!m->load_rc && tag != CS_TSNAP_NET && !s->complete) {
 		unsigned char *tk = cs__malloc(n + 2);
 		uint32_t one;
 
@@ -512,6 +540,8 @@ static const struct cs_intel *load_key(struct cs_matcher *m, unsigned tag, const
 				              (const char *)tk + 1);
 				if (!lrc)
 					lrc = cs__map_put(&s->tried, tk, n + 1, 1);
+				if (!lrc && kl->rest && ++s->nkeys > KEYS_WHOLE(s->nind))
+					lrc = load_rest(m);
 				if (lrc)
 					__atomic_store_n(&m->load_rc, lrc, __ATOMIC_RELEASE);
 				cs__intel_unlock(m->intel);
@@ -548,6 +578,8 @@ const struct cs_indicator *cs__match_find(const struct cs_matcher *cm, enum cs_k
 		load_failed(lrc, rc);
 		return NULL;
 	}
+	if (__atomic_load_n(&m->snap->complete, __ATOMIC_ACQUIRE))
+		return cs_intel_find(m->intel, kind, v);
 	if (__atomic_load_n(&m->snap->opened, __ATOMIC_ACQUIRE)) {
 		/* Loaded already: the intel's lock is all it takes. */
 		const struct cs_indicator *ind = cs_intel_find(m->intel, kind, v);

@@ -1705,8 +1705,12 @@ int cs__labelsets_load(struct cs_store *st, struct cs__labelsets *ls)
 	return rc;
 }
 
+/* Every indicator row into `in`, with its labels; m maps row ids to
+ * indexes. With `keep`, a set shared by key loads (cs__intel_share): the
+ * indicators in[0 .. keep) are left as they are (others hold them), and
+ * the rows of their keys are skipped, sources too. */
 static int load_indicators(struct cs_store *st, struct cs_intel *in, struct id_map *m,
-			   const struct cs__labelsets *ls)
+			   const struct cs__labelsets *ls, const size_t *keep)
 {
 	sqlite3_stmt *q = NULL;
 	int r = SQLITE_DONE, rc;
@@ -1718,8 +1722,9 @@ static int load_indicators(struct cs_store *st, struct cs_intel *in, struct id_m
 	if (!m->idx)
 		return CS_ERR_NOMEM;
 	memset(m->idx, 0xff, m->n * sizeof(*m->idx));
-	/* At most one indicator per id: room for all at once. */
-	if (cs__intel_reserve(in, cs_intel_count(in) + m->n))
+	/* At most one indicator per id: room for all at once (a shared set
+	 * has it already). */
+	if (!keep && cs__intel_reserve(in, cs_intel_count(in) + m->n))
 		return CS_ERR_NOMEM;
 	if (sqlite3_prepare_v2(st->db,
 			       "SELECT id, kind, value, flags, confidence, valid_from,"
@@ -1728,7 +1733,17 @@ static int load_indicators(struct cs_store *st, struct cs_intel *in, struct id_m
 		return db_fail(st, "load indicators");
 	while (!rc && (r = sqlite3_step(q)) == SQLITE_ROW) {
 		int64_t id = sqlite3_column_int64(q, 0);
-		long idx = cs__intel_put(
+		long idx;
+
+		if (keep) {
+			const char *v = (const char *)sqlite3_column_text(q, 2);
+			long had = v ? cs__intel_index_of(in, (enum cs_kind)sqlite3_column_int(q, 1), v)
+				     : -1;
+
+			if (!v || (had >= 0 && (size_t)had < *keep))
+				continue;
+		}
+		idx = cs__intel_put(
 			in, (enum cs_kind)sqlite3_column_int(q, 1),
 			(const char *)sqlite3_column_text(q, 2),
 			(unsigned)sqlite3_column_int(q, 3) & ~(unsigned)CS_IND_WARNLISTED,
@@ -1921,7 +1936,7 @@ int cs_store_load_intel(struct cs_store *st, struct cs_intel *in)
 		return rc;
 	rc = cs__labelsets_load(st, &ls);
 	if (!rc)
-		rc = load_indicators(st, in, &m, &ls);
+		rc = load_indicators(st, in, &m, &ls, NULL);
 	if (!rc)
 		rc = load_related(st, in, &m, &ls);
 	cs__labelsets_release(&ls);
@@ -2072,6 +2087,34 @@ int cs_store_load_intel_begin(struct cs_store *st, struct cs_intel *in)
 	sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
 	if (!rc)
 		rc = cs__intel_share(in, n);
+	return rc;
+}
+
+int cs_store_load_intel_rest(struct cs_store *st, struct cs_intel *in)
+{
+	struct id_map m = {NULL, 0};
+	struct cs__labelsets ls;
+	size_t first;
+	int rc;
+
+	cs__intel_lock(in);
+	first = cs_intel_count(in);
+	rc = exec(st, "BEGIN");
+	if (rc) {
+		cs__intel_unlock(in);
+		return rc;
+	}
+	rc = cs__labelsets_load(st, &ls);
+	if (!rc)
+		rc = load_indicators(st, in, &m, &ls, &first);
+	if (!rc)
+		rc = load_related(st, in, &m, &ls);
+	cs__labelsets_release(&ls);
+	free(m.idx);
+	sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+	if (!rc)
+		rc = cs__intel_settle(in, first);
+	cs__intel_unlock(in);
 	return rc;
 }
 

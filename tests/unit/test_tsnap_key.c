@@ -175,6 +175,8 @@ static void test_key_same_as_whole(void **state)
 		if (!snap_kind(kind))
 			continue;
 		want++;
+		if (kind != CS_KIND_CIDR && i % 2)
+			continue; /* read by the rest, below */
 		if (kind != CS_KIND_CIDR)
 			assert_int_equal(cs_store_load_intel_key(st, keyed, kind,
 			                                         cs_indicator_value(w)),
@@ -198,15 +200,41 @@ static void test_key_same_as_whole(void **state)
 			assert_ptr_equal(cs_intel_find(keyed, kind, cs_indicator_value(w)), k);
 		}
 	}
+	/* The rest in one pass: what was loaded stays where it is, the
+	 * others come as the whole load gives them. */
+	{
+		const struct cs_indicator *first = cs_intel_at(keyed, 0);
+		size_t had = cs_intel_count(keyed);
+
+		assert_true(had < want);
+		assert_int_equal(cs_store_load_intel_rest(st, keyed), CS_OK);
+		assert_int_equal(cs_intel_count(keyed), n);
+		assert_ptr_equal(cs_intel_at(keyed, 0), first);
+		for (i = 0; i < n; i++) {
+			const struct cs_indicator *w = cs_intel_at(whole, i), *k;
+			enum cs_kind kind = cs_indicator_kind(w);
+
+			k = cs_intel_find(keyed, kind, cs_indicator_value(w));
+			assert_non_null(k);
+			describe(whole, w, a, sizeof(a));
+			describe(keyed, k, b, sizeof(b));
+			assert_string_equal(a, b);
+			marked += cs_indicator_warninglist_count(w) != 0;
+			labelled += cs_indicator_label_count(w) != 0;
+			multi += cs_indicator_source_count(w) > 1;
+		}
+		assert_int_equal(cs_store_load_intel_rest(st, keyed), CS_OK);
+		assert_int_equal(cs_intel_count(keyed), n);
+	}
 	/* The case is what the test means it to be. */
 	assert_true(marked >= 3);
 	assert_true(labelled > NGEN);
 	assert_true(multi >= 5);
-	assert_int_equal(cs_intel_count(keyed), want);
+	assert_int_equal(want, n);
 	/* A key the case does not hold adds nothing; the shared set is not
 	 * finalized whole. */
 	assert_int_equal(cs_store_load_intel_key(st, keyed, CS_KIND_DOMAIN, "absent.test"), CS_OK);
-	assert_int_equal(cs_intel_count(keyed), want);
+	assert_int_equal(cs_intel_count(keyed), n);
 	assert_int_equal(cs_intel_finalize(keyed), CS_ERR_INVALID);
 	assert_int_equal(cs_store_load_intel_key(st, keyed, CS_KIND_COMPOUND, "x"), CS_ERR_INVALID);
 	/* _begin wants an empty set. */
@@ -222,7 +250,7 @@ static void test_key_same_as_whole(void **state)
 /* The hunt's loader: the case, through the store's load by key. */
 struct kstate {
 	struct cs_store *st;
-	unsigned opens, keys;
+	unsigned opens, keys, rests;
 };
 
 static int k_open(void *ud, struct cs_intel **out)
@@ -247,7 +275,17 @@ static int k_key(void *ud, struct cs_intel *in, enum cs_kind kind, const char *v
 	return cs_store_load_intel_key(k->st, in, kind, value);
 }
 
-static const struct cs_intel_keyload kl = {k_open, k_key};
+static int k_rest(void *ud, struct cs_intel *in)
+{
+	struct kstate *k = ud;
+
+	k->rests++;
+	return cs_store_load_intel_rest(k->st, in);
+}
+
+static const struct cs_intel_keyload kl = {k_open, k_key, NULL};
+/* The same, and the rest read whole past KEYS_WHOLE keys (tsnap.c). */
+static const struct cs_intel_keyload kl_rest = {k_open, k_key, k_rest};
 
 struct out {
 	const struct cs_matcher *m;
@@ -366,20 +404,32 @@ static void test_keyed_hunt(void **state)
 	assert_int_equal(cs_matcher_new(whole, NULL, NULL, &full), CS_OK);
 	assert_int_equal(cs_matcher_snapshot_put(full, cache, "k1"), CS_OK);
 	for (round = 0; round < 6; round++) {
-		struct kstate k = {st, 0, 0};
-		size_t len;
+		struct kstate k = {st, 0, 0, 0};
+		size_t len, total = cs_intel_count(whole);
 		char *log = make_log(0x9e3779b97f4a7c15ULL + (uint64_t)round, 3000, &len);
 		unsigned threads = round % 3 == 2 ? 1 : 4;
+		int rest = round % 2;
 
-		assert_int_equal(cs_matcher_from_snapshot_keyed(cache, "k1", &kl, &k, &snap), CS_OK);
+		assert_int_equal(cs_matcher_from_snapshot_keyed(cache, "k1", rest ? &kl_rest : &kl,
+		                                                &k, &snap),
+		                 CS_OK);
 		assert_null(cs_matcher_intel(snap));
 		assert_int_equal(scan(full, whole, log, len, threads, &a), CS_OK);
 		assert_int_equal(scan(snap, NULL, log, len, threads, &b), CS_OK);
 		assert_true(a.n > 0);
 		assert_string_equal(a.text, b.text);
 		assert_int_equal(k.opens, 1);
-		/* Fewer indicators than the case holds: the hits' only. */
-		assert_true(cs_intel_count(cs_matcher_intel(snap)) < cs_intel_count(whole) / 2);
+		if (rest) {
+			/* Hundreds of keys hit: past total / 64 + 64 of them the
+			 * rest was read whole, once. */
+			assert_int_equal(k.rests, 1);
+			assert_true(k.keys <= total / 64 + 64 + 2);
+			assert_int_equal(cs_intel_count(cs_matcher_intel(snap)), total);
+		} else {
+			/* Fewer indicators than the case holds: the hits' only. */
+			assert_int_equal(k.rests, 0);
+			assert_true(cs_intel_count(cs_matcher_intel(snap)) < total / 2);
+		}
 		/* Once loaded, the same matcher answers the same again, asking
 		 * the case nothing more. */
 		{
@@ -395,7 +445,7 @@ static void test_keyed_hunt(void **state)
 	}
 	/* Nothing that could hit: nothing opened. */
 	{
-		struct kstate k = {st, 0, 0};
+		struct kstate k = {st, 0, 0, 0};
 		static const char quiet[] = "nothing here: example.org 192.0.2.1 h1.gen.testx\n";
 
 		assert_int_equal(cs_matcher_from_snapshot_keyed(cache, "k1", &kl, &k, &snap), CS_OK);
@@ -494,8 +544,10 @@ static void test_keyed_threads(void **state)
 		pthread_barrier_t go;
 
 		k.st = st;
-		k.opens = k.keys = 0;
-		assert_int_equal(cs_matcher_from_snapshot_keyed(cache, "t1", &kl, &k, &snap), CS_OK);
+		k.opens = k.keys = k.rests = 0;
+		assert_int_equal(cs_matcher_from_snapshot_keyed(cache, "t1", round % 2 ? &kl_rest : &kl,
+		                                                &k, &snap),
+		                 CS_OK);
 		assert_int_equal(pthread_barrier_init(&go, NULL, 4), 0);
 		for (i = 0; i < 4; i++) {
 			memset(&a[i], 0, sizeof(a[i]));
@@ -526,6 +578,7 @@ static void test_keyed_threads(void **state)
 			free((char *)a[i].log);
 		}
 		assert_int_equal(k.opens, 1);
+		assert_int_equal(k.rests, (unsigned)(round % 2));
 		pthread_barrier_destroy(&go);
 		cs_matcher_free(snap);
 		snap = NULL;
@@ -571,7 +624,7 @@ static void test_damaged_case(void **state)
 	close(fd);
 	for (round = 0; round < 2; round++) {
 		struct cs_store_opts so;
-		struct kstate k = {NULL, 0, 0};
+		struct kstate k = {NULL, 0, 0, 0};
 		static const char line[] = "q www.h5.gen.test and cdn.evil-domain.com\n";
 		int rc;
 
