@@ -644,6 +644,8 @@ int cs__intel_reserve(struct cs_intel *in, size_t n)
 
 	if (n > UINT32_MAX - 1)
 		n = UINT32_MAX - 1;
+	if (in->shared && n > in->cap)
+		n = in->cap; /* its indicators never move */
 	if (!in->inds && n) {
 		in->inds = cs__malloc_huge(n * sizeof(*in->inds));
 		if (!in->inds)

@@ -1723,8 +1723,8 @@ static int load_indicators(struct cs_store *st, struct cs_intel *in, struct id_m
 		return CS_ERR_NOMEM;
 	memset(m->idx, 0xff, m->n * sizeof(*m->idx));
 	/* At most one indicator per id: room for all at once (a shared set
-	 * has it already). */
-	if (!keep && cs__intel_reserve(in, cs_intel_count(in) + m->n))
+	 * has it already, and its index gets it). */
+	if (cs__intel_reserve(in, keep ? m->n : cs_intel_count(in) + m->n))
 		return CS_ERR_NOMEM;
 	if (sqlite3_prepare_v2(st->db,
 			       "SELECT id, kind, value, flags, confidence, valid_from,"
