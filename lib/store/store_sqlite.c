@@ -460,6 +460,8 @@ void cs_store_close(struct cs_store *st)
 	if (st->inv_put)
 		cs_store_inventory_end(st, 0, NULL); /* an unfinished sweep: roll back */
 	cs_store_import_abort(st);           /* an unfinished import: roll back */
+	for (size_t i = 0; i < CS_ARRAY_SIZE(st->kq); i++)
+		sqlite3_finalize(st->kq[i]);
 	sqlite3_close(st->db);
 	free(st->path);
 	free(st);
@@ -2118,6 +2120,33 @@ int cs_store_load_intel_rest(struct cs_store *st, struct cs_intel *in)
 	return rc;
 }
 
+/* The statements of the load by key, in struct cs_store.kq. */
+enum { KQ_KEY, KQ_KIND, KQ_SRC, KQ_SET, KQ_LABEL, KQ_BEGIN, KQ_END };
+static const char *const kq_sql[] = {
+	[KQ_KEY] = "SELECT id, value, flags, confidence, valid_from, valid_until, labelset"
+		   " FROM indicator WHERE kind = ?1 AND value = ?2 ORDER BY id",
+	[KQ_KIND] = "SELECT id, value, flags, confidence, valid_from, valid_until, labelset"
+		    " FROM indicator WHERE kind = ?1 ORDER BY id",
+	[KQ_SRC] = "SELECT f.path, s.line, s.ref, f.format, s.description, s.labelset"
+		   " FROM indicator_source s CROSS JOIN source_file f"
+		   " ON f.id = s.file_id WHERE s.indicator_id = ?1",
+	[KQ_SET] = "SELECT members FROM labelset WHERE id = ?1",
+	[KQ_LABEL] = "SELECT name FROM label WHERE id = ?1",
+	[KQ_BEGIN] = "BEGIN",
+	[KQ_END] = "COMMIT",
+};
+
+static int kq_ready(struct cs_store *st)
+{
+	size_t i;
+
+	for (i = 0; i < CS_ARRAY_SIZE(st->kq); i++)
+		if (!st->kq[i] &&
+		    sqlite3_prepare_v2(st->db, kq_sql[i], -1, &st->kq[i], NULL) != SQLITE_OK)
+			return db_fail(st, "load by key");
+	return CS_OK;
+}
+
 int cs_store_load_intel_key(struct cs_store *st, struct cs_intel *in, enum cs_kind kind,
 			    const char *value)
 {
@@ -2137,30 +2166,18 @@ int cs_store_load_intel_key(struct cs_store *st, struct cs_intel *in, enum cs_ki
 		cs__intel_unlock(in);
 		return CS_OK;
 	}
-	rc = exec(st, "BEGIN");
+	rc = kq_ready(st);
+	if (!rc && sqlite3_step(st->kq[KQ_BEGIN]) != SQLITE_DONE)
+		rc = db_fail(st, "load by key");
+	sqlite3_reset(st->kq[KQ_BEGIN]);
 	if (rc) {
 		cs__intel_unlock(in);
 		return rc;
 	}
-	if (sqlite3_prepare_v2(st->db,
-			       value ? "SELECT id, value, flags, confidence, valid_from, valid_until,"
-				       " labelset FROM indicator WHERE kind = ?1 AND value = ?2"
-				       " ORDER BY id"
-				     : "SELECT id, value, flags, confidence, valid_from, valid_until,"
-				       " labelset FROM indicator WHERE kind = ?1 ORDER BY id",
-			       -1, &k.ind, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(st->db,
-			       "SELECT f.path, s.line, s.ref, f.format, s.description, s.labelset"
-			       " FROM indicator_source s CROSS JOIN source_file f"
-			       " ON f.id = s.file_id WHERE s.indicator_id = ?1",
-			       -1, &k.src, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(st->db, "SELECT members FROM labelset WHERE id = ?1", -1, &k.set,
-			       NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(st->db, "SELECT name FROM label WHERE id = ?1", -1, &k.label,
-			       NULL) != SQLITE_OK) {
-		rc = db_fail(st, "load by key");
-		goto out;
-	}
+	k.ind = st->kq[value ? KQ_KEY : KQ_KIND];
+	k.src = st->kq[KQ_SRC];
+	k.set = st->kq[KQ_SET];
+	k.label = st->kq[KQ_LABEL];
 	sqlite3_bind_int(k.ind, 1, (int)kind);
 	if (value)
 		sqlite3_bind_text(k.ind, 2, value, -1, SQLITE_STATIC);
@@ -2175,13 +2192,11 @@ int cs_store_load_intel_key(struct cs_store *st, struct cs_intel *in, enum cs_ki
 	}
 	if (!rc && r != SQLITE_DONE)
 		rc = db_fail(st, "load indicators");
-out:
-	sqlite3_finalize(k.ind);
-	sqlite3_finalize(k.src);
-	sqlite3_finalize(k.set);
-	sqlite3_finalize(k.label);
+	sqlite3_reset(k.ind);
+	sqlite3_clear_bindings(k.ind);
 	/* A read: ending it loses nothing, and keeps the message of what failed. */
-	sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+	sqlite3_step(st->kq[KQ_END]);
+	sqlite3_reset(st->kq[KQ_END]);
 	keyload_names_clear(&k);
 	free(k.names);
 	if (!rc)
