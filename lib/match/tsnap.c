@@ -22,8 +22,10 @@
  * keys asked for remembered); the intel's own lock (cs__intel_share) is
  * held around each load and taken by every reader of the intel's tables,
  * so a key's indicators appear whole or not at all, and those handed out
- * never move or change. `opened` and `nets` are published with release
- * stores after what they guard is complete.
+ * never move or change. `opened`, `nets` and `complete` are published
+ * with release stores after what they guard is done; past KEYS_WHOLE
+ * keys the rest of the intel is read in one pass (kl->rest) and every
+ * lookup from then on is the intel's own.
  *
  * Only intel the log hunt uses whole is snapshot: a case with YARA or
  * Sigma rules, regexes or compound indicators (whose compilation reports
@@ -67,7 +69,7 @@ struct cs_tsnap {
 	int complete;
 };
 
-/* A key read costs about 25 times what one indicator of the whole load
+/* A key read costs some 20 times what one indicator of the whole load
  * costs: past this many keys, the whole load would have been cheaper. */
 #define KEYS_WHOLE(n) ((n) / 64 + 64)
 
