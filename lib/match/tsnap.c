@@ -367,8 +367,7 @@ int cs__tsnap_check(const void *p, size_t n)
 }
 
 static int from_snapshot(const char *cache_dir, const char *stamp, cs_intel_load_fn load,
-                         const struct cs_intel_keyload *kl, void *userdata,
-                         struct cs_matcher **out)
+                         const struct cs_intel_keyload *kl, void *userdata, struct cs_matcher **out)
 {
 	struct cs_mcache_entry e;
 	unsigned char key[32];
@@ -598,8 +597,8 @@ const struct cs_indicator *cs__match_find(const struct cs_matcher *cm, enum cs_k
 	return in ? cs_intel_find(in, kind, v) : NULL;
 }
 
-const struct cs_indicator *cs__match_find_net(const struct cs_matcher *cm,
-                                              const unsigned char *key, size_t n, int *rc)
+const struct cs_indicator *cs__match_find_net(const struct cs_matcher *cm, const unsigned char *key,
+                                              size_t n, int *rc)
 {
 	struct cs_matcher *m = (struct cs_matcher *)(uintptr_t)cm;
 	const struct cs_intel *in;

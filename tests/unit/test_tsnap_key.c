@@ -80,8 +80,8 @@ static char *make_case(const char *dir)
 		idx = cs__intel_put(in, CS_KIND_DOMAIN, "evil-domain.com", CS_IND_DETECT, 80, 0, 0);
 		assert_true(idx >= 0);
 		assert_int_equal(cs__intel_put_source(in, (size_t)idx, "feed.json", 0,
-		                                      "indicator--0001", "stix", "from a feed",
-		                                      l1, 2),
+		                                      "indicator--0001", "stix", "from a feed", l1,
+		                                      2),
 		                 CS_OK);
 		assert_int_equal(cs__intel_put_source(in, (size_t)idx, "feed.json", 0,
 		                                      "indicator--0002", "stix", NULL, l2, 1),
@@ -147,9 +147,9 @@ static size_t describe(const struct cs_intel *in, const struct cs_indicator *ind
 
 static int snap_kind(enum cs_kind k)
 {
-	return k == CS_KIND_DOMAIN || k == CS_KIND_IPV4 || k == CS_KIND_IPV6 ||
-	       k == CS_KIND_CIDR || k == CS_KIND_URL || k == CS_KIND_EMAIL || k == CS_KIND_MD5 ||
-	       k == CS_KIND_SHA1 || k == CS_KIND_SHA256 || k == CS_KIND_SHA512;
+	return k == CS_KIND_DOMAIN || k == CS_KIND_IPV4 || k == CS_KIND_IPV6 || k == CS_KIND_CIDR ||
+	       k == CS_KIND_URL || k == CS_KIND_EMAIL || k == CS_KIND_MD5 || k == CS_KIND_SHA1 ||
+	       k == CS_KIND_SHA256 || k == CS_KIND_SHA512;
 }
 
 /* Every indicator loaded by its key (CIDRs by kind) is the whole load's. */
@@ -178,9 +178,9 @@ static void test_key_same_as_whole(void **state)
 		if (kind != CS_KIND_CIDR && i % 2)
 			continue; /* read by the rest, below */
 		if (kind != CS_KIND_CIDR)
-			assert_int_equal(cs_store_load_intel_key(st, keyed, kind,
-			                                         cs_indicator_value(w)),
-			                 CS_OK);
+			assert_int_equal(
+			        cs_store_load_intel_key(st, keyed, kind, cs_indicator_value(w)),
+			        CS_OK);
 		k = cs_intel_find(keyed, kind, cs_indicator_value(w));
 		assert_non_null(k);
 		describe(whole, w, a, sizeof(a));
@@ -193,9 +193,9 @@ static void test_key_same_as_whole(void **state)
 		if (kind != CS_KIND_CIDR) {
 			size_t had = cs_intel_count(keyed);
 
-			assert_int_equal(cs_store_load_intel_key(st, keyed, kind,
-			                                         cs_indicator_value(w)),
-			                 CS_OK);
+			assert_int_equal(
+			        cs_store_load_intel_key(st, keyed, kind, cs_indicator_value(w)),
+			        CS_OK);
 			assert_int_equal(cs_intel_count(keyed), had);
 			assert_ptr_equal(cs_intel_find(keyed, kind, cs_indicator_value(w)), k);
 		}
@@ -313,8 +313,8 @@ static int on_hit(void *ud, const struct cs_log_hit *h)
 	return 0;
 }
 
-static int scan(const struct cs_matcher *m, const struct cs_intel *in, const char *text,
-                size_t len, unsigned threads, struct out *o)
+static int scan(const struct cs_matcher *m, const struct cs_intel *in, const char *text, size_t len,
+                unsigned threads, struct out *o)
 {
 	struct cs_log_opts opts;
 	struct cs_log_result res;
@@ -338,14 +338,27 @@ static int scan(const struct cs_matcher *m, const struct cs_intel *in, const cha
  * the text matcher's keys, addresses in networks, noise. */
 static char *make_log(uint64_t seed, size_t lines, size_t *len)
 {
-	static const char *const fixed[] = {
-	        "cdn.evil-domain.com", "a.b.evil.co.uk", "x.bad-cdn.net", "x1.test",
-	        "198.51.100.7", "203.0.113.77", "10.20.3.4", "100.64.9.9", "2001:db8::bad",
-	        "2001:db8:ff::17", "https://github.com/IconStorages/images/x.png",
-	        "http://192.0.2.10/payload.bin", "http://intranet/drop?id=7",
-	        "https://files.example.net:8443/a/b/c", "0123456789ABCDEF0123456789ABCDEF",
-	        "00112233445566778899aabbccddeeff00112233", "ops@evil-domain.com",
-	        "boss@mail.example.org", "root@10.9.8.7", "github.com", "notevil-domain.com"};
+	static const char *const fixed[] = {"cdn.evil-domain.com",
+	                                    "a.b.evil.co.uk",
+	                                    "x.bad-cdn.net",
+	                                    "x1.test",
+	                                    "198.51.100.7",
+	                                    "203.0.113.77",
+	                                    "10.20.3.4",
+	                                    "100.64.9.9",
+	                                    "2001:db8::bad",
+	                                    "2001:db8:ff::17",
+	                                    "https://github.com/IconStorages/images/x.png",
+	                                    "http://192.0.2.10/payload.bin",
+	                                    "http://intranet/drop?id=7",
+	                                    "https://files.example.net:8443/a/b/c",
+	                                    "0123456789ABCDEF0123456789ABCDEF",
+	                                    "00112233445566778899aabbccddeeff00112233",
+	                                    "ops@evil-domain.com",
+	                                    "boss@mail.example.org",
+	                                    "root@10.9.8.7",
+	                                    "github.com",
+	                                    "notevil-domain.com"};
 	char *t = malloc(lines * 160 + 1);
 	size_t n = 0, i;
 	uint64_t x = seed;
@@ -357,12 +370,14 @@ static char *make_log(uint64_t seed, size_t lines, size_t *len)
 		x ^= x << 17;
 		switch (x % 4) {
 		case 0:
-			n += (size_t)sprintf(t + n, "2023-03-29 10:00:%02u q www.h%llu.gen.test ok\n",
-			                     (unsigned)(i % 60), (unsigned long long)((x >> 8) % NGEN));
+			n += (size_t)sprintf(
+			        t + n, "2023-03-29 10:00:%02u q www.h%llu.gen.test ok\n",
+			        (unsigned)(i % 60), (unsigned long long)((x >> 8) % NGEN));
 			break;
 		case 1:
-			n += (size_t)sprintf(t + n, "2023-03-29 10:01:%02u q h%llu.gen.testx miss\n",
-			                     (unsigned)(i % 60), (unsigned long long)((x >> 8) % NGEN));
+			n += (size_t)sprintf(
+			        t + n, "2023-03-29 10:01:%02u q h%llu.gen.testx miss\n",
+			        (unsigned)(i % 60), (unsigned long long)((x >> 8) % NGEN));
 			break;
 		case 2:
 			n += (size_t)sprintf(t + n, "2023-03-29 10:02:%02u saw %s and %s\n",
@@ -448,7 +463,8 @@ static void test_keyed_hunt(void **state)
 		struct kstate k = {st, 0, 0, 0};
 		static const char quiet[] = "nothing here: example.org 192.0.2.1 h1.gen.testx\n";
 
-		assert_int_equal(cs_matcher_from_snapshot_keyed(cache, "k1", &kl, &k, &snap), CS_OK);
+		assert_int_equal(cs_matcher_from_snapshot_keyed(cache, "k1", &kl, &k, &snap),
+		                 CS_OK);
 		assert_int_equal(scan(snap, NULL, quiet, sizeof(quiet) - 1, 2, &b), CS_OK);
 		assert_int_equal(b.n, 0);
 		assert_int_equal(k.opens, 0);
@@ -495,8 +511,8 @@ static int t_hit(void *ud, enum cs_kind observed, size_t off, size_t len,
 		if (!j->text)
 			return CS_ERR_NOMEM;
 	}
-	j->n += (size_t)sprintf(j->text + j->n, "%s %zu+%zu %s\n", cs_kind_name(observed), off,
-	                        len, d);
+	j->n += (size_t)sprintf(j->text + j->n, "%s %zu+%zu %s\n", cs_kind_name(observed), off, len,
+	                        d);
 	return 0;
 }
 
@@ -545,8 +561,8 @@ static void test_keyed_threads(void **state)
 
 		k.st = st;
 		k.opens = k.keys = k.rests = 0;
-		assert_int_equal(cs_matcher_from_snapshot_keyed(cache, "t1", round % 2 ? &kl_rest : &kl,
-		                                                &k, &snap),
+		assert_int_equal(cs_matcher_from_snapshot_keyed(
+		                         cache, "t1", round % 2 ? &kl_rest : &kl, &k, &snap),
 		                 CS_OK);
 		assert_int_equal(pthread_barrier_init(&go, NULL, 4), 0);
 		for (i = 0; i < 4; i++) {
@@ -638,7 +654,8 @@ static void test_damaged_case(void **state)
 			cs_store_close(k.st);
 			continue;
 		}
-		assert_int_equal(cs_matcher_from_snapshot_keyed(cache, "d1", &kl, &k, &snap), CS_OK);
+		assert_int_equal(cs_matcher_from_snapshot_keyed(cache, "d1", &kl, &k, &snap),
+		                 CS_OK);
 		rc = scan(snap, NULL, line, sizeof(line) - 1, 2, &o);
 		assert_int_equal(rc, CS_ERR_DB);
 		assert_true(strlen(cs_store_errmsg(k.st)) > 0);
@@ -647,7 +664,8 @@ static void test_damaged_case(void **state)
 		{
 			unsigned calls = k.opens + k.keys;
 
-			assert_int_equal(scan(snap, NULL, line, sizeof(line) - 1, 2, &o), CS_ERR_DB);
+			assert_int_equal(scan(snap, NULL, line, sizeof(line) - 1, 2, &o),
+			                 CS_ERR_DB);
 			assert_int_equal(k.opens + k.keys, calls);
 		}
 		cs_matcher_free(snap);
