@@ -179,17 +179,48 @@ static int on_hit(void *ud, const struct cs_log_hit *h)
 	return 0;
 }
 
-/* The loader of a matcher from a snapshot: the case's intel, loaded by
- * the first scanning thread that may have a hit. */
-static int load_case_intel(void *ud, struct cs_intel **out)
+/* The loader of a matcher from a snapshot: of the case's intel, what the
+ * hits need (docs/log-hunt.md, "Start-up"), read by the scanning thread
+ * that has a hit, one at a time. */
+static int load_failed(struct logs_state *ls, int rc)
+{
+	cli_err("cannot load intel: %s",
+	        rc == CS_ERR_DB ? cs_store_errmsg(ls->st) : cs_strerror(rc));
+	return rc;
+}
+
+static int open_case_intel(void *ud, struct cs_intel **out)
 {
 	struct logs_state *ls = ud;
+	struct cs_intel *in = cs_intel_new();
+	int rc = in ? cs_store_load_intel_begin(ls->st, in) : CS_ERR_NOMEM;
 
-	*out = cli_load_intel(ls->st);
-	if (!*out)
-		return CS_ERR_DB;
-	return cs_intel_finalize(*out);
+	if (rc) {
+		cs_intel_free(in);
+		return load_failed(ls, rc);
+	}
+	*out = in;
+	return CS_OK;
 }
+
+static int load_case_key(void *ud, struct cs_intel *in, enum cs_kind kind, const char *value)
+{
+	struct logs_state *ls = ud;
+	int rc = cs_store_load_intel_key(ls->st, in, kind, value);
+
+	return rc ? load_failed(ls, rc) : CS_OK;
+}
+
+static int load_case_rest(void *ud, struct cs_intel *in)
+{
+	struct logs_state *ls = ud;
+	int rc = cs_store_load_intel_rest(ls->st, in);
+
+	return rc ? load_failed(ls, rc) : CS_OK;
+}
+
+static const struct cs_intel_keyload case_keyload = {open_case_intel, load_case_key,
+                                                     load_case_rest};
 
 /*
  * Start from the log hunt's snapshot of the case's intel when the cache
@@ -207,7 +238,7 @@ static int from_snapshot(struct logs_state *ls, const char *dir, char *stamp, si
 		stamp[0] = '\0';
 		return 0;
 	}
-	rc = cs_matcher_from_snapshot(dir, stamp, load_case_intel, ls, m);
+	rc = cs_matcher_from_snapshot_keyed(dir, stamp, &case_keyload, ls, m);
 	if (rc == CS_OK && ls->g->verbose)
 		fprintf(stderr, "chainsweep: log-hunt snapshot loaded from the cache\n");
 	else if (rc != CS_OK && rc != CS_ERR_NOTFOUND)

@@ -99,6 +99,28 @@ int cs_matcher_snapshot_put(const struct cs_matcher *m, const char *cache_dir, c
 int cs_matcher_from_snapshot(const char *cache_dir, const char *stamp, cs_intel_load_fn load,
                              void *userdata, struct cs_matcher **out);
 const struct cs_intel *cs_matcher_intel(const struct cs_matcher *m);
+/*
+ * _from_snapshot_keyed: the same, but only what the hits need is loaded
+ * (cs_store_load_intel_key()): at the first lookup the snapshot cannot
+ * rule out, `open` makes the matcher's intel, empty and shared; then,
+ * once per key, `key` adds the indicators of (kind, value) to it (with
+ * value NULL: every indicator of `kind`, for CIDR networks). Both are
+ * called from scanning threads, one call at a time, `key` holding the
+ * intel's lock. `rest` (optional) adds every indicator not loaded yet:
+ * called instead of more `key` calls once a hunt has read so many keys
+ * one by one that the whole load would have been cheaper.
+ * cs_matcher_intel() gives the intel from the first load on; it grows
+ * while the hunt runs, and the indicators it handed out stay where they
+ * are (read them through the accessors of intel.h).
+ */
+struct cs_intel_keyload {
+	int (*open)(void *userdata, struct cs_intel **out);
+	int (*key)(void *userdata, struct cs_intel *intel, enum cs_kind kind, const char *value);
+	int (*rest)(void *userdata, struct cs_intel *intel);
+};
+int cs_matcher_from_snapshot_keyed(const char *cache_dir, const char *stamp,
+                                   const struct cs_intel_keyload *kl, void *userdata,
+                                   struct cs_matcher **out);
 /* The hash kinds the set needs computed (CS_HASH_* mask). */
 unsigned cs_matcher_hashes(const struct cs_matcher *m);
 /* Names the YARA rules compiled in (hex SHA-256 of their sources), ""

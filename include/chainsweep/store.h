@@ -70,6 +70,28 @@ int cs_store_default_path(char *buf, size_t len);
 int cs_store_load_intel(struct cs_store *st, struct cs_intel *intel);
 
 /*
+ * Load by key (the log hunt at its first hit, docs/log-hunt.md): only the
+ * indicators a hit needs, each exactly as cs_store_load_intel() and
+ * cs_intel_finalize() give it (labels, sources in order, warninglist
+ * marks), into a set that other threads may read while it grows.
+ *
+ * _begin readies `intel` (new and empty): the case's warninglists, and
+ * room for every indicator of the case, so that none ever moves.
+ * _key adds the indicators of (kind, value), or of every value of `kind`
+ * when `value` is NULL, that the set does not hold yet; it may be called
+ * from any thread, one call at a time. Not for compound indicators
+ * (CS_ERR_INVALID). CS_OK, CS_ERR_DB (cs_store_errmsg()), CS_ERR_NOMEM,
+ * CS_ERR_TOOBIG (more indicators than the case held at _begin).
+ * _rest adds every indicator the set does not hold yet, in one pass as
+ * cs_store_load_intel() reads them (for a hunt that hits so many keys
+ * that reading them one by one would cost more); same returns.
+ */
+int cs_store_load_intel_begin(struct cs_store *st, struct cs_intel *intel);
+int cs_store_load_intel_key(struct cs_store *st, struct cs_intel *intel, enum cs_kind kind,
+			    const char *value);
+int cs_store_load_intel_rest(struct cs_store *st, struct cs_intel *intel);
+
+/*
  * Save the set as a new intel version (one transaction). `note` says what
  * was imported; `stats` (may be NULL) the import's counts; the set's
  * reject counters are recorded with the version. Writes the new version.

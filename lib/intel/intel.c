@@ -3,6 +3,7 @@
  * several sources, diagnostics and reject counters, warninglists and the
  * public read accessors.
  */
+#include <pthread.h>
 #include <regex.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -141,6 +142,11 @@ struct cs_intel {
 	void *sink_ud;
 	size_t sink_batch;
 	size_t shipped; /* inds[0 .. shipped) were offered to the sink */
+	/* A set filled by key while other threads read it (cs__intel_share):
+	 * `inds` never moves, and `mu` (recursive) guards the tables the
+	 * indicators refer to. */
+	int shared;
+	pthread_mutex_t mu;
 };
 
 static const char *const kind_names[] = {
@@ -253,7 +259,59 @@ void cs_intel_free(struct cs_intel *in)
 	free(in->lsets);
 	free(in->tmp_labels);
 	cs__buf_release(&in->norm);
+	if (in->shared)
+		pthread_mutex_destroy(&in->mu);
 	free(in);
+}
+
+/* The lock of a shared set (cs__intel_share); nothing for any other. */
+static void rd_lock(const struct cs_intel *in)
+{
+	if (in->shared)
+		pthread_mutex_lock(&((struct cs_intel *)(uintptr_t)in)->mu);
+}
+
+static void rd_unlock(const struct cs_intel *in)
+{
+	if (in->shared)
+		pthread_mutex_unlock(&((struct cs_intel *)(uintptr_t)in)->mu);
+}
+
+void cs__intel_lock(const struct cs_intel *in)
+{
+	rd_lock(in);
+}
+
+void cs__intel_unlock(const struct cs_intel *in)
+{
+	rd_unlock(in);
+}
+
+int cs__intel_share(struct cs_intel *in, size_t n)
+{
+	pthread_mutexattr_t a;
+	int rc;
+
+	if (in->shared || in->n || in->inds)
+		return CS_ERR_INVALID;
+	if (n > UINT32_MAX - 1)
+		n = UINT32_MAX - 1;
+	/* Pages never touched cost nothing: the array for every indicator
+	 * of a large case, of which a hunt may load a few. The index holds
+	 * what is loaded and grows with it, under the lock. */
+	in->inds = cs__malloc_huge((n ? n : 1) * sizeof(*in->inds));
+	if (!in->inds)
+		return CS_ERR_NOMEM;
+	in->cap = n;
+	if (pthread_mutexattr_init(&a))
+		return CS_ERR_NOMEM;
+	rc = pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE) || pthread_mutex_init(&in->mu, &a)
+	             ? CS_ERR_NOMEM
+	             : CS_OK;
+	pthread_mutexattr_destroy(&a);
+	if (!rc)
+		in->shared = 1;
+	return rc;
 }
 
 void cs_intel_set_diag(struct cs_intel *in, cs_diag_fn fn, void *userdata)
@@ -586,6 +644,8 @@ int cs__intel_reserve(struct cs_intel *in, size_t n)
 
 	if (n > UINT32_MAX - 1)
 		n = UINT32_MAX - 1;
+	if (in->shared && n > in->cap)
+		n = in->cap; /* its indicators never move */
 	if (!in->inds && n) {
 		in->inds = cs__malloc_huge(n * sizeof(*in->inds));
 		if (!in->inds)
@@ -622,6 +682,9 @@ long cs__intel_put(struct cs_intel *in, enum cs_kind kind, const char *value, un
 	size_t len = strlen(value);
 	uint64_t h = key_hash(kind, value, len);
 
+	/* A shared set's indicators are referred to by other threads. */
+	if (in->shared && in->n >= in->cap && find_index(in, kind, value, len) < 0)
+		return CS_ERR_TOOBIG;
 	/* Grow first, so that the slot found below stays valid for an insert. */
 	if ((in->n + 1) * 4 > in->nslots * 3 && index_grow(in))
 		return CS_ERR_NOMEM;
@@ -1261,19 +1324,42 @@ const char *cs_intel_sigma_source(const struct cs_intel *in, size_t i, const cha
 /* Accessors. */
 size_t cs_intel_count(const struct cs_intel *in)
 {
-	return in->n;
+	size_t n;
+
+	rd_lock(in);
+	n = in->n;
+	rd_unlock(in);
+	return n;
 }
 
 const struct cs_indicator *cs_intel_at(const struct cs_intel *in, size_t i)
 {
-	return i < in->n ? &in->inds[i] : NULL;
+	const struct cs_indicator *ind;
+
+	rd_lock(in);
+	ind = i < in->n ? &in->inds[i] : NULL;
+	rd_unlock(in);
+	return ind;
+}
+
+long cs__intel_index_of(const struct cs_intel *in, enum cs_kind kind, const char *value)
+{
+	long idx;
+
+	rd_lock(in);
+	idx = find_index(in, kind, value, strlen(value));
+	rd_unlock(in);
+	return idx;
 }
 
 const struct cs_indicator *cs_intel_find(const struct cs_intel *in, enum cs_kind kind,
 					 const char *value)
 {
-	long idx = find_index(in, kind, value, strlen(value));
+	long idx;
 
+	rd_lock(in);
+	idx = find_index(in, kind, value, strlen(value));
+	rd_unlock(in);
 	return idx >= 0 ? &in->inds[idx] : NULL;
 }
 
@@ -1315,7 +1401,14 @@ size_t cs_indicator_label_count(const struct cs_indicator *ind)
 const char *cs_indicator_label(const struct cs_intel *in, const struct cs_indicator *ind,
 			       size_t i)
 {
-	return i < ind->nlabels ? cs__strtab_get(&in->strs, ind->labels[i]) : NULL;
+	const char *l;
+
+	if (i >= ind->nlabels)
+		return NULL;
+	rd_lock(in);
+	l = cs__strtab_get(&in->strs, ind->labels[i]);
+	rd_unlock(in);
+	return l;
 }
 
 size_t cs_indicator_warninglist_count(const struct cs_indicator *ind)
@@ -1326,9 +1419,14 @@ size_t cs_indicator_warninglist_count(const struct cs_indicator *ind)
 const char *cs_indicator_warninglist(const struct cs_intel *in, const struct cs_indicator *ind,
 				     size_t i)
 {
+	const char *name;
+
 	if (i >= ind->nwarn)
 		return NULL;
-	return cs__strtab_get(&in->strs, in->wls[ind->warn[i]].name);
+	rd_lock(in);
+	name = cs__strtab_get(&in->strs, in->wls[ind->warn[i]].name);
+	rd_unlock(in);
+	return name;
 }
 
 size_t cs_indicator_source_count(const struct cs_indicator *ind)
@@ -1345,6 +1443,7 @@ void cs_indicator_source(const struct cs_intel *in, const struct cs_indicator *i
 	if (i >= ind->nsrcs)
 		return;
 	s = &ind->srcs[i];
+	rd_lock(in);
 	out->file = cs__strtab_get(&in->strs, s->file);
 	out->line = s->line;
 	out->ref = s->ref;
@@ -1354,6 +1453,7 @@ void cs_indicator_source(const struct cs_intel *in, const struct cs_indicator *i
 		out->labels = in->lsets[s->lset].v;
 		out->nlabels = in->lsets[s->lset].n;
 	}
+	rd_unlock(in);
 }
 
 size_t cs_indicator_term_count(const struct cs_indicator *ind)
@@ -1686,21 +1786,20 @@ static int wlist_matches(const struct cs_wlist *w, const struct cs_indicator *in
 }
 
 /*
- * Mark every indicator a warninglist names. Marks are recomputed from
- * scratch so that the result does not depend on import order.
+ * Mark each of inds[first ..] that a warninglist names. Marks are
+ * recomputed from scratch so that the result does not depend on import
+ * order; an indicator whose marks changed is dirty.
  */
-int cs_intel_finalize(struct cs_intel *in)
+static int mark_range(struct cs_intel *in, size_t first)
 {
 	struct cs_buf b;
 	uint32_t *old = NULL;
 	size_t i, j;
 
-	if (in->finalized)
-		return CS_OK;
 	if (in->nwls && !(old = cs__calloc(in->nwls, sizeof(*old))))
 		return CS_ERR_NOMEM;
 	cs__buf_init(&b, 0);
-	for (i = 0; i < in->n; i++) {
+	for (i = first; i < in->n; i++) {
 		struct cs_indicator *ind = &in->inds[i];
 		uint32_t nold = ind->nwarn < in->nwls ? ind->nwarn : (uint32_t)in->nwls;
 		uint8_t oldflags = ind->flags;
@@ -1728,8 +1827,34 @@ int cs_intel_finalize(struct cs_intel *in)
 	}
 	cs__buf_release(&b);
 	free(old);
-	in->finalized = 1;
 	return CS_OK;
+}
+
+int cs_intel_finalize(struct cs_intel *in)
+{
+	int rc;
+
+	if (in->finalized)
+		return CS_OK;
+	if (in->shared)
+		return CS_ERR_INVALID; /* its indicators are settled one load at a time */
+	rc = mark_range(in, 0);
+	if (!rc)
+		in->finalized = 1;
+	return rc;
+}
+
+int cs__intel_settle(struct cs_intel *in, size_t first)
+{
+	size_t i;
+	int rc;
+
+	rd_lock(in);
+	rc = mark_range(in, first);
+	for (i = first; !rc && i < in->n; i++)
+		in->inds[i].dirty = 0;
+	rd_unlock(in);
+	return rc;
 }
 
 int cs__indicator_dirty(const struct cs_indicator *ind)

@@ -261,3 +261,26 @@ void cs__intel_sink_flush(struct cs_intel *intel);
 void cs__intel_unship(struct cs_intel *intel);
 int cs__warninglist_dirty(const struct cs_intel *intel, size_t i);
 void cs__intel_mark_clean(struct cs_intel *intel);
+
+/*
+ * A set filled by key while other threads read it (the log hunt's load
+ * at the first hit, lib/match/tsnap.c). cs__intel_share(), on a set
+ * without indicators that no other thread sees yet, makes room for `n`
+ * indicators at once and keeps the set from ever growing past it
+ * (cs__intel_put then fails with CS_ERR_TOOBIG), so an indicator handed
+ * out never moves; from then on the readers of the tables indicators
+ * refer to (cs_intel_find, _at, _count, cs_indicator_label, _source,
+ * _warninglist) take the set's lock (recursive), and a writer holds it
+ * (cs__intel_lock) around every change. A writer adds new indicators
+ * only, never changes one another thread may hold, and settles them with
+ * cs__intel_settle(in, first): warninglist marks of inds[first ..], as
+ * cs_intel_finalize() would give them, and clean. cs_intel_finalize()
+ * refuses a shared set (CS_ERR_INVALID): it would rewrite every
+ * indicator.
+ */
+int cs__intel_share(struct cs_intel *intel, size_t n);
+void cs__intel_lock(const struct cs_intel *intel);
+void cs__intel_unlock(const struct cs_intel *intel);
+int cs__intel_settle(struct cs_intel *intel, size_t first);
+/* The index of (kind, value) in the set, or -1. */
+long cs__intel_index_of(const struct cs_intel *intel, enum cs_kind kind, const char *value);

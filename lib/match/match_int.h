@@ -284,13 +284,17 @@ int cs__tfilter_load(const void *p, size_t n, int borrow, struct cs_tfilter **ou
 
 /*
  * The log hunt's snapshot (tsnap.c). Lookups of the text matcher go
- * through cs__match_intel_for(): the matcher's intel, or NULL when no
- * indicator has the key (tag: a kind, or CS_TSNAP_NET for a network key
- * of textmatch.c); *rc gets a failed load's error.
+ * through cs__match_find() (tag: the kind) and cs__match_find_net() (a
+ * network key of textmatch.c): the indicator, or NULL when none has the
+ * key; a matcher from a snapshot loads what the key needs first (the
+ * whole intel, or the key's indicators), and *rc gets a failed load's
+ * error.
  */
 #define CS_TSNAP_NET 0xffu
-const struct cs_intel *cs__match_intel_for(const struct cs_matcher *m, unsigned tag,
-                                           const void *key, size_t n, int *rc);
+const struct cs_indicator *cs__match_find(const struct cs_matcher *m, enum cs_kind kind,
+                                          const char *v, int *rc);
+const struct cs_indicator *cs__match_find_net(const struct cs_matcher *m,
+                                              const unsigned char *key, size_t n, int *rc);
 uint64_t cs__tsnap_fp(unsigned tag, const void *key, size_t n);
 /* Why a snapshot's intel could not be loaded, or CS_OK. */
 int cs__match_load_rc(const struct cs_matcher *m);

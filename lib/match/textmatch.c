@@ -76,19 +76,25 @@ int cs__match_build_net(struct cs_matcher *m, const struct cs_intel *in, int cou
 		long plen;
 		int fam;
 
+		/* Without `count`, the counts are not written at all: other
+		 * threads read them. */
 		switch (cs_indicator_kind(ind)) {
 		case CS_KIND_DOMAIN:
-			m->ndomain += count;
+			if (count)
+				m->ndomain++;
 			continue;
 		case CS_KIND_IPV4:
 		case CS_KIND_IPV6:
-			m->naddr += count;
+			if (count)
+				m->naddr++;
 			continue;
 		case CS_KIND_URL:
-			m->nurl += count;
+			if (count)
+				m->nurl++;
 			continue;
 		case CS_KIND_EMAIL:
-			m->nemail += count;
+			if (count)
+				m->nemail++;
 			if (count && strlen(cs_indicator_value(ind)) > m->email_max)
 				m->email_max = strlen(cs_indicator_value(ind));
 			continue;
@@ -106,7 +112,8 @@ int cs__match_build_net(struct cs_matcher *m, const struct cs_intel *in, int cou
 			m->v6len[plen] = 1;
 		if (cs__map_put(&m->nets, key, klen, (uint32_t)i))
 			return CS_ERR_NOMEM;
-		m->naddr += count;
+		if (count)
+			m->naddr++;
 	}
 	return CS_OK;
 }
@@ -149,16 +156,11 @@ static int report(struct tm_ctx *c, enum cs_kind observed, size_t off, size_t le
 	return c->rc;
 }
 
-/* The indicator of kind `k` and value `v`: looked up in the intel, which
- * a matcher from a snapshot loads on the first key it may hold. */
+/* The indicator of kind `k` and value `v`: looked up in the intel, of
+ * which a matcher from a snapshot loads what a key it may hold needs. */
 static const struct cs_indicator *find(struct tm_ctx *c, enum cs_kind k, const char *v)
 {
-	const struct cs_intel *in;
-
-	if (!c->m->snap)
-		return cs_intel_find(c->m->intel, k, v);
-	in = cs__match_intel_for(c->m, (unsigned)k, v, strlen(v), &c->rc);
-	return in ? cs_intel_find(in, k, v) : NULL;
+	return cs__match_find(c->m, k, v, &c->rc);
 }
 
 /* The name at [off, off+len): itself and each parent on a label boundary. */
@@ -195,7 +197,6 @@ static void match_addr(struct tm_ctx *c, int fam, const unsigned char *addr, siz
 	const struct cs_indicator *ind;
 	unsigned char key[18];
 	int p, max = fam == 4 ? 32 : 128;
-	uint32_t idx;
 
 	if (!m->naddr)
 		return;
@@ -208,12 +209,10 @@ static void match_addr(struct tm_ctx *c, int fam, const unsigned char *addr, siz
 		if (!(fam == 4 ? m->v4len[p] : m->v6len[p]))
 			continue;
 		size_t klen = net_key(key, fam, (unsigned)p, addr);
-		const struct cs_intel *in =
-		        m->snap ? cs__match_intel_for(m, CS_TSNAP_NET, key, klen, &c->rc) : m->intel;
 
-		if (in && cs__map_get(&m->nets, key, klen, &idx))
-			report(c, fam == 4 ? CS_KIND_IPV4 : CS_KIND_IPV6, off, len,
-			       cs_intel_at(in, idx));
+		ind = cs__match_find_net(m, key, klen, &c->rc);
+		if (ind)
+			report(c, fam == 4 ? CS_KIND_IPV4 : CS_KIND_IPV6, off, len, ind);
 	}
 }
 

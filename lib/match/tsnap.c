@@ -9,11 +9,23 @@
  * matcher can look up: (kind, value) of each domain, address, URL, e-mail
  * and digest indicator, and the network key of each CIDR. A lookup whose
  * fingerprint is absent has no indicator; one whose fingerprint is
- * present loads the intel through the caller's loader, once, and every
- * answer from then on is the intel's own. A hunt that finds nothing never
- * loads the indicator records; one that finds something reports exactly
- * what a hunt with the intel loaded first would (a fingerprint collision
- * costs the load, never a hit).
+ * present loads what it needs through the caller's loader: the whole
+ * intel, once (cs_matcher_from_snapshot), or the indicators of that key,
+ * once per key, into one intel that grows while threads read it
+ * (cs_matcher_from_snapshot_keyed: a case of 200,000 indicators is not
+ * read whole for a hit on one). A hunt that finds nothing never loads
+ * the indicator records; one that finds something reports exactly what a
+ * hunt with the intel loaded first would (a fingerprint collision costs
+ * a load, never a hit).
+ *
+ * Loading by key, the locks: tf_mu orders the loads (one at a time, the
+ * keys asked for remembered); the intel's own lock (cs__intel_share) is
+ * held around each load and taken by every reader of the intel's tables,
+ * so a key's indicators appear whole or not at all, and those handed out
+ * never move or change. `opened`, `nets` and `complete` are published
+ * with release stores after what they guard is done; past KEYS_WHOLE
+ * keys the rest of the intel is read in one pass (kl->rest) and every
+ * lookup from then on is the intel's own.
  *
  * Only intel the log hunt uses whole is snapshot: a case with YARA or
  * Sigma rules, regexes or compound indicators (whose compilation reports
@@ -32,6 +44,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "intel/intel_int.h"
 #include "match/match_int.h"
 
 #define SNAP_MAGIC   "CSTSNAP1"
@@ -42,7 +55,23 @@ struct cs_tsnap {
 	const uint64_t *fp; /* in the entry */
 	size_t nfp;
 	struct cs_mcache_entry e; /* mapped; or nothing (cs__tsnap_check) */
+	/* Loading by key (cs_matcher_from_snapshot_keyed), or NULL: the
+	 * intel is loaded whole. `opened` (atomic) once the matcher's intel
+	 * exists, `nets` once its networks are loaded and m->nets built;
+	 * `tried`: the keys asked for (tag byte, then the key), under tf_mu. */
+	const struct cs_intel_keyload *kl;
+	int opened, nets;
+	struct cs_map tried;
+	/* Keys read one by one so far, and how many the intel holds in all
+	 * (the snapshot's count): past KEYS_WHOLE(nind) keys the rest is
+	 * read in one pass (kl->rest), and `complete` (atomic) is set. */
+	size_t nkeys, nind;
+	int complete;
 };
+
+/* A key read costs some 20 times what one indicator of the whole load
+ * costs: past this many keys, the whole load would have been cheaper. */
+#define KEYS_WHOLE(n) ((n) / 64 + 64)
 
 uint64_t cs__tsnap_fp(unsigned tag, const void *key, size_t n)
 {
@@ -76,6 +105,7 @@ static void tsnap_free(struct cs_tsnap *s)
 	if (!s)
 		return;
 	cs__mcache_entry_release(&s->e);
+	cs__map_release(&s->tried);
 	free(s);
 }
 
@@ -278,6 +308,8 @@ static int snap_parse(const unsigned char *p, size_t n, struct cs_matcher *m,
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return CS_ERR_NOMEM;
+	cs__map_init(&s->tried);
+	s->nind = (size_t)sc[0];
 	s->nfp = (size_t)nfp;
 	s->fp = (const uint64_t *)(const void *)p;
 	p += s->nfp * sizeof(uint64_t);
@@ -334,8 +366,8 @@ int cs__tsnap_check(const void *p, size_t n)
 	return rc;
 }
 
-int cs_matcher_from_snapshot(const char *cache_dir, const char *stamp, cs_intel_load_fn load,
-                             void *userdata, struct cs_matcher **out)
+static int from_snapshot(const char *cache_dir, const char *stamp, cs_intel_load_fn load,
+                         const struct cs_intel_keyload *kl, void *userdata, struct cs_matcher **out)
 {
 	struct cs_mcache_entry e;
 	unsigned char key[32];
@@ -343,7 +375,7 @@ int cs_matcher_from_snapshot(const char *cache_dir, const char *stamp, cs_intel_
 	int rc;
 
 	*out = NULL;
-	if (!cache_dir || !*cache_dir || !stamp || !load)
+	if (!cache_dir || !*cache_dir || !stamp || (!load && (!kl || !kl->open || !kl->key)))
 		return CS_ERR_NOTFOUND;
 	rc = snap_key(stamp, key);
 	if (rc)
@@ -368,6 +400,7 @@ int cs_matcher_from_snapshot(const char *cache_dir, const char *stamp, cs_intel_
 		return rc == CS_ERR_NOMEM ? rc : CS_ERR_PARSE;
 	}
 	m->snap->e = e; /* the parts point into it */
+	m->snap->kl = kl;
 	m->tf_tried = 1;
 	m->load = load;
 	m->load_ud = userdata;
@@ -375,22 +408,34 @@ int cs_matcher_from_snapshot(const char *cache_dir, const char *stamp, cs_intel_
 	return CS_OK;
 }
 
-const struct cs_intel *cs__match_intel_for(const struct cs_matcher *cm, unsigned tag,
-                                           const void *key, size_t n, int *rc)
+int cs_matcher_from_snapshot(const char *cache_dir, const char *stamp, cs_intel_load_fn load,
+                             void *userdata, struct cs_matcher **out)
 {
-	struct cs_matcher *m = (struct cs_matcher *)(uintptr_t)cm;
-	int lrc;
+	return from_snapshot(cache_dir, stamp, load, NULL, userdata, out);
+}
 
-	if (!m->snap || __atomic_load_n(&m->loaded, __ATOMIC_ACQUIRE))
-		return m->intel;
-	if (!tsnap_has(m->snap, cs__tsnap_fp(tag, key, n)))
-		return NULL;
-	lrc = __atomic_load_n(&m->load_rc, __ATOMIC_ACQUIRE);
-	if (lrc) {
-		if (!*rc)
-			*rc = lrc;
-		return NULL;
-	}
+int cs_matcher_from_snapshot_keyed(const char *cache_dir, const char *stamp,
+                                   const struct cs_intel_keyload *kl, void *userdata,
+                                   struct cs_matcher **out)
+{
+	return from_snapshot(cache_dir, stamp, NULL, kl, userdata, out);
+}
+
+static const struct cs_intel *load_failed(int lrc, int *rc)
+{
+	if (!*rc)
+		*rc = lrc;
+	return NULL;
+}
+
+/* The whole intel through m->load, once (under tf_mu); NULL with *rc
+ * set when it failed, now or before. */
+static const struct cs_intel *load_whole(struct cs_matcher *m, int *rc)
+{
+	int lrc = __atomic_load_n(&m->load_rc, __ATOMIC_ACQUIRE);
+
+	if (lrc)
+		return load_failed(lrc, rc);
 	pthread_mutex_lock(&m->tf_mu);
 	if (!m->loaded && !m->load_rc) {
 		struct cs_intel *in = NULL;
@@ -411,12 +456,165 @@ const struct cs_intel *cs__match_intel_for(const struct cs_matcher *cm, unsigned
 	}
 	lrc = m->load_rc;
 	pthread_mutex_unlock(&m->tf_mu);
+	return lrc ? load_failed(lrc, rc) : m->intel;
+}
+
+/* Past KEYS_WHOLE keys: every indicator not loaded yet, in one pass, and
+ * the network table if it is not built; then every lookup is the
+ * intel's own. Under tf_mu and the intel's lock. */
+static int load_rest(struct cs_matcher *m)
+{
+	struct cs_tsnap *s = m->snap;
+	int lrc = s->kl->rest(m->load_ud, m->own_intel);
+
+	if (!lrc && !s->nets) {
+		lrc = cs__match_build_net(m, m->intel, 0);
+		if (!lrc)
+			__atomic_store_n(&s->nets, 1, __ATOMIC_RELEASE);
+	}
+	if (!lrc)
+		__atomic_store_n(&s->complete, 1, __ATOMIC_RELEASE);
+	return lrc;
+}
+
+/*
+ * The matcher's intel with what key (tag, key[0..n)) needs loaded: the
+ * intel made through kl->open the first time, then the indicators of
+ * the key through kl->key, once per key (a network key: every CIDR
+ * indicator, once, and the network table built). Under tf_mu, and the
+ * intel's lock around each change, so that readers of the intel never
+ * see an indicator half loaded. NULL with *rc set when a load failed,
+ * now or before: the hunt stops with that error.
+ */
+static const struct cs_intel *load_key(struct cs_matcher *m, unsigned tag, const void *key,
+                                       size_t n, int *rc)
+{
+	struct cs_tsnap *s = m->snap;
+	const struct cs_intel_keyload *kl = s->kl;
+	int lrc = __atomic_load_n(&m->load_rc, __ATOMIC_ACQUIRE);
+
+	if (lrc)
+		return load_failed(lrc, rc);
+	pthread_mutex_lock(&m->tf_mu);
+	if (!m->load_rc && !s->opened) {
+		struct cs_intel *in = NULL;
+
+		lrc = kl->open(m->load_ud, &in);
+		if (!lrc && !in)
+			lrc = CS_ERR_INVALID;
+		if (lrc) {
+			cs_intel_free(in);
+			__atomic_store_n(&m->load_rc, lrc, __ATOMIC_RELEASE);
+		} else {
+			m->own_intel = in;
+			m->intel = in;
+			__atomic_store_n(&s->opened, 1, __ATOMIC_RELEASE);
+		}
+	}
+	if (!m->load_rc && tag == CS_TSNAP_NET && !s->nets) {
+		cs__intel_lock(m->intel);
+		lrc = kl->key(m->load_ud, m->own_intel, CS_KIND_CIDR, NULL);
+		if (!lrc)
+			lrc = cs__match_build_net(m, m->intel, 0);
+		if (lrc)
+			__atomic_store_n(&m->load_rc, lrc, __ATOMIC_RELEASE);
+		else
+			__atomic_store_n(&s->nets, 1, __ATOMIC_RELEASE);
+		cs__intel_unlock(m->intel);
+	} else if (!m->load_rc && tag != CS_TSNAP_NET && !s->complete) {
+		unsigned char *tk = cs__malloc(n + 2);
+		uint32_t one;
+
+		lrc = CS_ERR_NOMEM;
+		if (tk) {
+			tk[0] = (unsigned char)tag;
+			memcpy(tk + 1, key, n);
+			tk[n + 1] = '\0'; /* the value, as a string */
+			lrc = CS_OK;
+			if (!cs__map_get(&s->tried, tk, n + 1, &one)) {
+				/* A failed load may leave part of an indicator
+				 * in the intel: the failure is published before
+				 * the lock is given back, and a reader that
+				 * finds the key checks it after (cs__match_find). */
+				cs__intel_lock(m->intel);
+				lrc = kl->key(m->load_ud, m->own_intel, (enum cs_kind)tag,
+				              (const char *)tk + 1);
+				if (!lrc)
+					lrc = cs__map_put(&s->tried, tk, n + 1, 1);
+				if (!lrc && kl->rest && ++s->nkeys > KEYS_WHOLE(s->nind))
+					lrc = load_rest(m);
+				if (lrc)
+					__atomic_store_n(&m->load_rc, lrc, __ATOMIC_RELEASE);
+				cs__intel_unlock(m->intel);
+			}
+			free(tk);
+		}
+		if (lrc)
+			__atomic_store_n(&m->load_rc, lrc, __ATOMIC_RELEASE);
+	}
+	lrc = m->load_rc;
+	pthread_mutex_unlock(&m->tf_mu);
+	return lrc ? load_failed(lrc, rc) : m->intel;
+}
+
+const struct cs_indicator *cs__match_find(const struct cs_matcher *cm, enum cs_kind kind,
+                                          const char *v, int *rc)
+{
+	struct cs_matcher *m = (struct cs_matcher *)(uintptr_t)cm;
+	const struct cs_intel *in;
+	size_t n;
+	int lrc;
+
+	if (!m->snap || __atomic_load_n(&m->loaded, __ATOMIC_ACQUIRE))
+		return cs_intel_find(m->intel, kind, v);
+	n = strlen(v);
+	if (!tsnap_has(m->snap, cs__tsnap_fp((unsigned)kind, v, n)))
+		return NULL;
+	if (!m->snap->kl) {
+		in = load_whole(m, rc);
+		return in ? cs_intel_find(in, kind, v) : NULL;
+	}
+	lrc = __atomic_load_n(&m->load_rc, __ATOMIC_ACQUIRE);
 	if (lrc) {
-		if (!*rc)
-			*rc = lrc;
+		load_failed(lrc, rc);
 		return NULL;
 	}
-	return m->intel;
+	if (__atomic_load_n(&m->snap->complete, __ATOMIC_ACQUIRE))
+		return cs_intel_find(m->intel, kind, v);
+	if (__atomic_load_n(&m->snap->opened, __ATOMIC_ACQUIRE)) {
+		/* Loaded already: the intel's lock is all it takes. */
+		const struct cs_indicator *ind = cs_intel_find(m->intel, kind, v);
+
+		lrc = __atomic_load_n(&m->load_rc, __ATOMIC_ACQUIRE);
+		if (lrc) {
+			load_failed(lrc, rc);
+			return NULL;
+		}
+		if (ind)
+			return ind;
+	}
+	in = load_key(m, (unsigned)kind, v, n, rc);
+	return in ? cs_intel_find(in, kind, v) : NULL;
+}
+
+const struct cs_indicator *cs__match_find_net(const struct cs_matcher *cm, const unsigned char *key,
+                                              size_t n, int *rc)
+{
+	struct cs_matcher *m = (struct cs_matcher *)(uintptr_t)cm;
+	const struct cs_intel *in;
+	uint32_t idx;
+
+	if (!m->snap || __atomic_load_n(&m->loaded, __ATOMIC_ACQUIRE) ||
+	    (m->snap->kl && __atomic_load_n(&m->snap->nets, __ATOMIC_ACQUIRE))) {
+		in = m->intel;
+	} else {
+		if (!tsnap_has(m->snap, cs__tsnap_fp(CS_TSNAP_NET, key, n)))
+			return NULL;
+		in = m->snap->kl ? load_key(m, CS_TSNAP_NET, key, n, rc) : load_whole(m, rc);
+		if (!in)
+			return NULL;
+	}
+	return cs__map_get(&m->nets, key, n, &idx) ? cs_intel_at(in, idx) : NULL;
 }
 
 int cs__match_load_rc(const struct cs_matcher *m)
@@ -426,7 +624,8 @@ int cs__match_load_rc(const struct cs_matcher *m)
 
 const struct cs_intel *cs_matcher_intel(const struct cs_matcher *m)
 {
-	if (m->snap && !__atomic_load_n(&m->loaded, __ATOMIC_ACQUIRE))
+	if (m->snap && !__atomic_load_n(&m->loaded, __ATOMIC_ACQUIRE) &&
+	    !(m->snap->kl && __atomic_load_n(&m->snap->opened, __ATOMIC_ACQUIRE)))
 		return NULL;
 	return m->intel;
 }

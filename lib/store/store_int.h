@@ -29,6 +29,10 @@ struct cs_store {
 	int64_t wait_start_ms;
 	cs_store_wait_fn on_wait;
 	void *wait_ud;
+	/* Loading by key (cs_store_load_intel_key): its statements, made at
+	 * its first call and kept until close (a hunt reads thousands of
+	 * keys). */
+	sqlite3_stmt *kq[7];
 };
 
 /* 1 when the database has the table, 0 when not, CS_ERR_DB on error. */

@@ -460,6 +460,8 @@ void cs_store_close(struct cs_store *st)
 	if (st->inv_put)
 		cs_store_inventory_end(st, 0, NULL); /* an unfinished sweep: roll back */
 	cs_store_import_abort(st);           /* an unfinished import: roll back */
+	for (size_t i = 0; i < CS_ARRAY_SIZE(st->kq); i++)
+		sqlite3_finalize(st->kq[i]);
 	sqlite3_close(st->db);
 	free(st->path);
 	free(st);
@@ -1705,8 +1707,12 @@ int cs__labelsets_load(struct cs_store *st, struct cs__labelsets *ls)
 	return rc;
 }
 
+/* Every indicator row into `in`, with its labels; m maps row ids to
+ * indexes. With `keep`, a set shared by key loads (cs__intel_share): the
+ * indicators in[0 .. keep) are left as they are (others hold them), and
+ * the rows of their keys are skipped, sources too. */
 static int load_indicators(struct cs_store *st, struct cs_intel *in, struct id_map *m,
-			   const struct cs__labelsets *ls)
+			   const struct cs__labelsets *ls, const size_t *keep)
 {
 	sqlite3_stmt *q = NULL;
 	int r = SQLITE_DONE, rc;
@@ -1718,8 +1724,9 @@ static int load_indicators(struct cs_store *st, struct cs_intel *in, struct id_m
 	if (!m->idx)
 		return CS_ERR_NOMEM;
 	memset(m->idx, 0xff, m->n * sizeof(*m->idx));
-	/* At most one indicator per id: room for all at once. */
-	if (cs__intel_reserve(in, cs_intel_count(in) + m->n))
+	/* At most one indicator per id: room for all at once (a shared set
+	 * has it already, and its index gets it). */
+	if (cs__intel_reserve(in, keep ? m->n : cs_intel_count(in) + m->n))
 		return CS_ERR_NOMEM;
 	if (sqlite3_prepare_v2(st->db,
 			       "SELECT id, kind, value, flags, confidence, valid_from,"
@@ -1728,7 +1735,17 @@ static int load_indicators(struct cs_store *st, struct cs_intel *in, struct id_m
 		return db_fail(st, "load indicators");
 	while (!rc && (r = sqlite3_step(q)) == SQLITE_ROW) {
 		int64_t id = sqlite3_column_int64(q, 0);
-		long idx = cs__intel_put(
+		long idx;
+
+		if (keep) {
+			const char *v = (const char *)sqlite3_column_text(q, 2);
+			long had = v ? cs__intel_index_of(in, (enum cs_kind)sqlite3_column_int(q, 1), v)
+				     : -1;
+
+			if (!v || (had >= 0 && (size_t)had < *keep))
+				continue;
+		}
+		idx = cs__intel_put(
 			in, (enum cs_kind)sqlite3_column_int(q, 1),
 			(const char *)sqlite3_column_text(q, 2),
 			(unsigned)sqlite3_column_int(q, 3) & ~(unsigned)CS_IND_WARNLISTED,
@@ -1921,7 +1938,7 @@ int cs_store_load_intel(struct cs_store *st, struct cs_intel *in)
 		return rc;
 	rc = cs__labelsets_load(st, &ls);
 	if (!rc)
-		rc = load_indicators(st, in, &m, &ls);
+		rc = load_indicators(st, in, &m, &ls, NULL);
 	if (!rc)
 		rc = load_related(st, in, &m, &ls);
 	cs__labelsets_release(&ls);
@@ -1940,6 +1957,251 @@ int cs_store_load_intel(struct cs_store *st, struct cs_intel *in)
 	 * held something, everything stays marked for the next save. */
 	if (!rc && fresh)
 		cs__intel_mark_clean(in);
+	return rc;
+}
+
+/*
+ * Loading by key (cs_store_load_intel_key): the case read a few rows at
+ * a time, each indicator as the whole load gives it. `lq`/`sq` read a
+ * label set's members and a label's name; the label names of the last
+ * set read are kept in names[0..n) (sources of one file share one).
+ */
+struct keyload {
+	struct cs_store *st;
+	struct cs_intel *in;
+	sqlite3_stmt *ind, *src, *set, *label;
+	int64_t set_id;
+	char **names;
+	size_t n, cap;
+};
+
+static void keyload_names_clear(struct keyload *k)
+{
+	while (k->n)
+		free(k->names[--k->n]);
+	k->set_id = -1;
+}
+
+/* The label names of label set `id` into k->names, in the set's order,
+ * dangling label ids left out: what cs__labelsets_load() gives the set. */
+static int keyload_set(struct keyload *k, int64_t id)
+{
+	const char *p;
+	int r, rc = CS_OK;
+
+	if (id == k->set_id)
+		return CS_OK;
+	keyload_names_clear(k);
+	if (id <= 0)
+		return CS_OK;
+	sqlite3_bind_int64(k->set, 1, id);
+	r = sqlite3_step(k->set);
+	if (r != SQLITE_ROW && r != SQLITE_DONE)
+		rc = db_fail(k->st, "load label sets");
+	p = r == SQLITE_ROW ? (const char *)sqlite3_column_text(k->set, 0) : NULL;
+	while (!rc && p && *p) {
+		char *end, *name;
+		unsigned long long lid = strtoull(p, &end, 10);
+
+		if (end == p)
+			break;
+		p = *end == ',' ? end + 1 : end;
+		if (lid == 0 || lid > INT64_MAX)
+			continue; /* no label has that id */
+		sqlite3_bind_int64(k->label, 1, (int64_t)lid);
+		r = sqlite3_step(k->label);
+		if (r == SQLITE_ROW && sqlite3_column_text(k->label, 0)) {
+			name = cs__strdup((const char *)sqlite3_column_text(k->label, 0));
+			if (!name || cs__grow((void **)&k->names, &k->cap, k->n + 1,
+					      sizeof(*k->names))) {
+				free(name);
+				rc = CS_ERR_NOMEM;
+			} else {
+				k->names[k->n++] = name;
+			}
+		} else if (r != SQLITE_ROW && r != SQLITE_DONE) {
+			rc = db_fail(k->st, "load labels");
+		}
+		sqlite3_reset(k->label);
+	}
+	sqlite3_reset(k->set);
+	if (!rc)
+		k->set_id = id;
+	return rc;
+}
+
+/* Add the indicator of the row k->ind is on (id, value, flags,
+ * confidence, valid_from, valid_until, labelset), with its labels and
+ * sources. */
+static int keyload_row(struct keyload *k, enum cs_kind kind)
+{
+	sqlite3_stmt *q = k->ind;
+	int64_t id = sqlite3_column_int64(q, 0);
+	long idx = cs__intel_put(k->in, kind, (const char *)sqlite3_column_text(q, 1),
+				 (unsigned)sqlite3_column_int(q, 2) & ~(unsigned)CS_IND_WARNLISTED,
+				 sqlite3_column_int(q, 3), sqlite3_column_int64(q, 4),
+				 sqlite3_column_int64(q, 5));
+	size_t j;
+	int r, rc;
+
+	if (idx < 0)
+		return (int)idx;
+	rc = keyload_set(k, sqlite3_column_int64(q, 6));
+	for (j = 0; !rc && j < k->n; j++)
+		rc = cs__intel_put_label(k->in, (size_t)idx, k->names[j]);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(k->src, 1, id);
+	while (!rc && (r = sqlite3_step(k->src)) == SQLITE_ROW) {
+		const char *ref = (const char *)sqlite3_column_text(k->src, 2);
+		int64_t set = sqlite3_column_int64(k->src, 5);
+
+		/* The whole load reads no label set id past the largest. */
+		rc = keyload_set(k, set);
+		if (!rc)
+			rc = cs__intel_put_source(k->in, (size_t)idx,
+						  (const char *)sqlite3_column_text(k->src, 0),
+						  (uint64_t)sqlite3_column_int64(k->src, 1),
+						  ref && *ref ? ref : NULL,
+						  (const char *)sqlite3_column_text(k->src, 3),
+						  (const char *)sqlite3_column_text(k->src, 4),
+						  (const char *const *)k->names, k->n);
+	}
+	if (!rc && r != SQLITE_DONE)
+		rc = db_fail(k->st, "load sources");
+	sqlite3_reset(k->src);
+	return rc;
+}
+
+int cs_store_load_intel_begin(struct cs_store *st, struct cs_intel *in)
+{
+	size_t n = 0;
+	int rc;
+
+	if (cs_intel_count(in) || cs_intel_warninglist_count(in))
+		return CS_ERR_INVALID;
+	rc = exec(st, "BEGIN");
+	if (rc)
+		return rc;
+	rc = max_id(st, "indicator", &n);
+	if (!rc)
+		rc = load_warninglists(st, in);
+	sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+	if (!rc)
+		rc = cs__intel_share(in, n);
+	return rc;
+}
+
+int cs_store_load_intel_rest(struct cs_store *st, struct cs_intel *in)
+{
+	struct id_map m = {NULL, 0};
+	struct cs__labelsets ls;
+	size_t first;
+	int rc;
+
+	cs__intel_lock(in);
+	first = cs_intel_count(in);
+	rc = exec(st, "BEGIN");
+	if (rc) {
+		cs__intel_unlock(in);
+		return rc;
+	}
+	rc = cs__labelsets_load(st, &ls);
+	if (!rc)
+		rc = load_indicators(st, in, &m, &ls, &first);
+	if (!rc)
+		rc = load_related(st, in, &m, &ls);
+	cs__labelsets_release(&ls);
+	free(m.idx);
+	sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+	if (!rc)
+		rc = cs__intel_settle(in, first);
+	cs__intel_unlock(in);
+	return rc;
+}
+
+/* The statements of the load by key, in struct cs_store.kq. */
+enum { KQ_KEY, KQ_KIND, KQ_SRC, KQ_SET, KQ_LABEL, KQ_BEGIN, KQ_END };
+static const char *const kq_sql[] = {
+	[KQ_KEY] = "SELECT id, value, flags, confidence, valid_from, valid_until, labelset"
+		   " FROM indicator WHERE kind = ?1 AND value = ?2 ORDER BY id",
+	[KQ_KIND] = "SELECT id, value, flags, confidence, valid_from, valid_until, labelset"
+		    " FROM indicator WHERE kind = ?1 ORDER BY id",
+	[KQ_SRC] = "SELECT f.path, s.line, s.ref, f.format, s.description, s.labelset"
+		   " FROM indicator_source s CROSS JOIN source_file f"
+		   " ON f.id = s.file_id WHERE s.indicator_id = ?1",
+	[KQ_SET] = "SELECT members FROM labelset WHERE id = ?1",
+	[KQ_LABEL] = "SELECT name FROM label WHERE id = ?1",
+	[KQ_BEGIN] = "BEGIN",
+	[KQ_END] = "COMMIT",
+};
+
+static int kq_ready(struct cs_store *st)
+{
+	size_t i;
+
+	for (i = 0; i < CS_ARRAY_SIZE(st->kq); i++)
+		if (!st->kq[i] &&
+		    sqlite3_prepare_v2(st->db, kq_sql[i], -1, &st->kq[i], NULL) != SQLITE_OK)
+			return db_fail(st, "load by key");
+	return CS_OK;
+}
+
+int cs_store_load_intel_key(struct cs_store *st, struct cs_intel *in, enum cs_kind kind,
+			    const char *value)
+{
+	struct keyload k;
+	size_t first;
+	int r = SQLITE_DONE, rc;
+
+	if (kind == CS_KIND_COMPOUND)
+		return CS_ERR_INVALID; /* terms are not read by key */
+	memset(&k, 0, sizeof(k));
+	k.st = st;
+	k.in = in;
+	k.set_id = -1;
+	cs__intel_lock(in);
+	first = cs_intel_count(in);
+	if (value && cs_intel_find(in, kind, value)) {
+		cs__intel_unlock(in);
+		return CS_OK;
+	}
+	rc = kq_ready(st);
+	if (!rc && sqlite3_step(st->kq[KQ_BEGIN]) != SQLITE_DONE)
+		rc = db_fail(st, "load by key");
+	sqlite3_reset(st->kq[KQ_BEGIN]);
+	if (rc) {
+		cs__intel_unlock(in);
+		return rc;
+	}
+	k.ind = st->kq[value ? KQ_KEY : KQ_KIND];
+	k.src = st->kq[KQ_SRC];
+	k.set = st->kq[KQ_SET];
+	k.label = st->kq[KQ_LABEL];
+	sqlite3_bind_int(k.ind, 1, (int)kind);
+	if (value)
+		sqlite3_bind_text(k.ind, 2, value, -1, SQLITE_STATIC);
+	while (!rc && (r = sqlite3_step(k.ind)) == SQLITE_ROW) {
+		const char *v = (const char *)sqlite3_column_text(k.ind, 1);
+		long had = v ? cs__intel_index_of(in, kind, v) : -1;
+
+		/* One loaded before is in other threads' hands: left as it is. */
+		if (!v || (had >= 0 && (size_t)had < first))
+			continue;
+		rc = keyload_row(&k, kind);
+	}
+	if (!rc && r != SQLITE_DONE)
+		rc = db_fail(st, "load indicators");
+	sqlite3_reset(k.ind);
+	sqlite3_clear_bindings(k.ind);
+	/* A read: ending it loses nothing, and keeps the message of what failed. */
+	sqlite3_step(st->kq[KQ_END]);
+	sqlite3_reset(st->kq[KQ_END]);
+	keyload_names_clear(&k);
+	free(k.names);
+	if (!rc)
+		rc = cs__intel_settle(in, first);
+	cs__intel_unlock(in);
 	return rc;
 }
 
