@@ -88,7 +88,7 @@ int cs_store_load_intel(struct cs_store *st, struct cs_intel *intel);
  */
 int cs_store_load_intel_begin(struct cs_store *st, struct cs_intel *intel);
 int cs_store_load_intel_key(struct cs_store *st, struct cs_intel *intel, enum cs_kind kind,
-			    const char *value);
+                            const char *value);
 int cs_store_load_intel_rest(struct cs_store *st, struct cs_intel *intel);
 
 /*

@@ -305,7 +305,8 @@ int cs__intel_share(struct cs_intel *in, size_t n)
 	in->cap = n;
 	if (pthread_mutexattr_init(&a))
 		return CS_ERR_NOMEM;
-	rc = pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE) || pthread_mutex_init(&in->mu, &a)
+	rc = pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE) ||
+	                     pthread_mutex_init(&in->mu, &a)
 	             ? CS_ERR_NOMEM
 	             : CS_OK;
 	pthread_mutexattr_destroy(&a);

@@ -293,8 +293,8 @@ int cs__tfilter_load(const void *p, size_t n, int borrow, struct cs_tfilter **ou
 #define CS_TSNAP_NET 0xffu
 const struct cs_indicator *cs__match_find(const struct cs_matcher *m, enum cs_kind kind,
                                           const char *v, int *rc);
-const struct cs_indicator *cs__match_find_net(const struct cs_matcher *m,
-                                              const unsigned char *key, size_t n, int *rc);
+const struct cs_indicator *cs__match_find_net(const struct cs_matcher *m, const unsigned char *key,
+                                              size_t n, int *rc);
 uint64_t cs__tsnap_fp(unsigned tag, const void *key, size_t n);
 /* Why a snapshot's intel could not be loaded, or CS_OK. */
 int cs__match_load_rc(const struct cs_matcher *m);

@@ -872,8 +872,8 @@ static int scan_long(struct lscan *ls, struct job *j, const char *p, const char 
 				job_diag(j, line, "binary",
 				         "binary data (NUL bytes); searched as text");
 		}
-		rc = scan_piece(ls, j, ws, (size_t)(we - ws), (size_t)(a - ws), (size_t)(b - ws), cut,
-		                line, j->off0 + (uint64_t)(a - own), &li, first_hit);
+		rc = scan_piece(ls, j, ws, (size_t)(we - ws), (size_t)(a - ws), (size_t)(b - ws),
+		                cut, line, j->off0 + (uint64_t)(a - own), &li, first_hit);
 		if (rc)
 			return rc;
 		a = b;

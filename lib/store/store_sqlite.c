@@ -1712,7 +1712,7 @@ int cs__labelsets_load(struct cs_store *st, struct cs__labelsets *ls)
  * indicators in[0 .. keep) are left as they are (others hold them), and
  * the rows of their keys are skipped, sources too. */
 static int load_indicators(struct cs_store *st, struct cs_intel *in, struct id_map *m,
-			   const struct cs__labelsets *ls, const size_t *keep)
+                           const struct cs__labelsets *ls, const size_t *keep)
 {
 	sqlite3_stmt *q = NULL;
 	int r = SQLITE_DONE, rc;
@@ -1739,18 +1739,19 @@ static int load_indicators(struct cs_store *st, struct cs_intel *in, struct id_m
 
 		if (keep) {
 			const char *v = (const char *)sqlite3_column_text(q, 2);
-			long had = v ? cs__intel_index_of(in, (enum cs_kind)sqlite3_column_int(q, 1), v)
-				     : -1;
+			long had = v ? cs__intel_index_of(in,
+			                                  (enum cs_kind)sqlite3_column_int(q, 1), v)
+			             : -1;
 
 			if (!v || (had >= 0 && (size_t)had < *keep))
 				continue;
 		}
-		idx = cs__intel_put(
-			in, (enum cs_kind)sqlite3_column_int(q, 1),
-			(const char *)sqlite3_column_text(q, 2),
-			(unsigned)sqlite3_column_int(q, 3) & ~(unsigned)CS_IND_WARNLISTED,
-			sqlite3_column_int(q, 4), sqlite3_column_int64(q, 5),
-			sqlite3_column_int64(q, 6));
+		idx = cs__intel_put(in, (enum cs_kind)sqlite3_column_int(q, 1),
+		                    (const char *)sqlite3_column_text(q, 2),
+		                    (unsigned)sqlite3_column_int(q, 3) &
+		                            ~(unsigned)CS_IND_WARNLISTED,
+		                    sqlite3_column_int(q, 4), sqlite3_column_int64(q, 5),
+		                    sqlite3_column_int64(q, 6));
 
 		if (idx < 0) {
 			rc = (int)idx;
@@ -2012,8 +2013,8 @@ static int keyload_set(struct keyload *k, int64_t id)
 		r = sqlite3_step(k->label);
 		if (r == SQLITE_ROW && sqlite3_column_text(k->label, 0)) {
 			name = cs__strdup((const char *)sqlite3_column_text(k->label, 0));
-			if (!name || cs__grow((void **)&k->names, &k->cap, k->n + 1,
-					      sizeof(*k->names))) {
+			if (!name ||
+			    cs__grow((void **)&k->names, &k->cap, k->n + 1, sizeof(*k->names))) {
 				free(name);
 				rc = CS_ERR_NOMEM;
 			} else {
@@ -2038,9 +2039,9 @@ static int keyload_row(struct keyload *k, enum cs_kind kind)
 	sqlite3_stmt *q = k->ind;
 	int64_t id = sqlite3_column_int64(q, 0);
 	long idx = cs__intel_put(k->in, kind, (const char *)sqlite3_column_text(q, 1),
-				 (unsigned)sqlite3_column_int(q, 2) & ~(unsigned)CS_IND_WARNLISTED,
-				 sqlite3_column_int(q, 3), sqlite3_column_int64(q, 4),
-				 sqlite3_column_int64(q, 5));
+	                         (unsigned)sqlite3_column_int(q, 2) & ~(unsigned)CS_IND_WARNLISTED,
+	                         sqlite3_column_int(q, 3), sqlite3_column_int64(q, 4),
+	                         sqlite3_column_int64(q, 5));
 	size_t j;
 	int r, rc;
 
@@ -2059,13 +2060,12 @@ static int keyload_row(struct keyload *k, enum cs_kind kind)
 		/* The whole load reads no label set id past the largest. */
 		rc = keyload_set(k, set);
 		if (!rc)
-			rc = cs__intel_put_source(k->in, (size_t)idx,
-						  (const char *)sqlite3_column_text(k->src, 0),
-						  (uint64_t)sqlite3_column_int64(k->src, 1),
-						  ref && *ref ? ref : NULL,
-						  (const char *)sqlite3_column_text(k->src, 3),
-						  (const char *)sqlite3_column_text(k->src, 4),
-						  (const char *const *)k->names, k->n);
+			rc = cs__intel_put_source(
+			        k->in, (size_t)idx, (const char *)sqlite3_column_text(k->src, 0),
+			        (uint64_t)sqlite3_column_int64(k->src, 1), ref && *ref ? ref : NULL,
+			        (const char *)sqlite3_column_text(k->src, 3),
+			        (const char *)sqlite3_column_text(k->src, 4),
+			        (const char *const *)k->names, k->n);
 	}
 	if (!rc && r != SQLITE_DONE)
 		rc = db_fail(k->st, "load sources");
@@ -2123,17 +2123,17 @@ int cs_store_load_intel_rest(struct cs_store *st, struct cs_intel *in)
 /* The statements of the load by key, in struct cs_store.kq. */
 enum { KQ_KEY, KQ_KIND, KQ_SRC, KQ_SET, KQ_LABEL, KQ_BEGIN, KQ_END };
 static const char *const kq_sql[] = {
-	[KQ_KEY] = "SELECT id, value, flags, confidence, valid_from, valid_until, labelset"
-		   " FROM indicator WHERE kind = ?1 AND value = ?2 ORDER BY id",
-	[KQ_KIND] = "SELECT id, value, flags, confidence, valid_from, valid_until, labelset"
-		    " FROM indicator WHERE kind = ?1 ORDER BY id",
-	[KQ_SRC] = "SELECT f.path, s.line, s.ref, f.format, s.description, s.labelset"
-		   " FROM indicator_source s CROSS JOIN source_file f"
-		   " ON f.id = s.file_id WHERE s.indicator_id = ?1",
-	[KQ_SET] = "SELECT members FROM labelset WHERE id = ?1",
-	[KQ_LABEL] = "SELECT name FROM label WHERE id = ?1",
-	[KQ_BEGIN] = "BEGIN",
-	[KQ_END] = "COMMIT",
+        [KQ_KEY] = "SELECT id, value, flags, confidence, valid_from, valid_until, labelset"
+                   " FROM indicator WHERE kind = ?1 AND value = ?2 ORDER BY id",
+        [KQ_KIND] = "SELECT id, value, flags, confidence, valid_from, valid_until, labelset"
+                    " FROM indicator WHERE kind = ?1 ORDER BY id",
+        [KQ_SRC] = "SELECT f.path, s.line, s.ref, f.format, s.description, s.labelset"
+                   " FROM indicator_source s CROSS JOIN source_file f"
+                   " ON f.id = s.file_id WHERE s.indicator_id = ?1",
+        [KQ_SET] = "SELECT members FROM labelset WHERE id = ?1",
+        [KQ_LABEL] = "SELECT name FROM label WHERE id = ?1",
+        [KQ_BEGIN] = "BEGIN",
+        [KQ_END] = "COMMIT",
 };
 
 static int kq_ready(struct cs_store *st)
@@ -2148,7 +2148,7 @@ static int kq_ready(struct cs_store *st)
 }
 
 int cs_store_load_intel_key(struct cs_store *st, struct cs_intel *in, enum cs_kind kind,
-			    const char *value)
+                            const char *value)
 {
 	struct keyload k;
 	size_t first;

@@ -674,12 +674,9 @@ static void test_gzip_time(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_texts),
-	        cmocka_unit_test(test_blocks),
-	        cmocka_unit_test(test_label_lengths),
-	        cmocka_unit_test(test_logs),
-	        cmocka_unit_test(test_log_edges),
-	        cmocka_unit_test(test_gzip_time),
+	        cmocka_unit_test(test_texts),         cmocka_unit_test(test_blocks),
+	        cmocka_unit_test(test_label_lengths), cmocka_unit_test(test_logs),
+	        cmocka_unit_test(test_log_edges),     cmocka_unit_test(test_gzip_time),
 	        cmocka_unit_test(test_json_quick),
 	};
 
