@@ -305,10 +305,10 @@ int cs__intel_share(struct cs_intel *in, size_t n)
 	in->cap = n;
 	if (pthread_mutexattr_init(&a))
 		return CS_ERR_NOMEM;
-	rc = pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE) ||
-	                     pthread_mutex_init(&in->mu, &a)
-	             ? CS_ERR_NOMEM
-	             : CS_OK;
+	rc = CS_OK;
+	if (pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE) ||
+	    pthread_mutex_init(&in->mu, &a))
+		rc = CS_ERR_NOMEM;
 	pthread_mutexattr_destroy(&a);
 	if (!rc)
 		in->shared = 1;
