@@ -518,17 +518,16 @@ int cs__tfilter_build(const struct cs_intel *in, struct cs_tfilter **out)
 
 /* ---- the tokens ---- */
 
-/*
- * Could the name s[a, b) (trimmed as the reference trims it) match? Its
- * dots come from the block's mask when the run lies in it, else from the
- * text; `end` bounds every load.
- */
+/* A block's masks as run_maybe and name_maybe read them. */
 struct rmask {
 	size_t base;       /* bit k is s[base + k] */
 	uint64_t dot, oth; /* '.'; neither a digit nor '.' */
 	int ok;
 };
 
+/* Where the label ending before s[k] starts: past the highest dot left
+ * in *d (the mask's dots of the name, those already passed cleared), or
+ * found in the text; `a` when it is the name's first. */
 static inline size_t label_start(const unsigned char *s, size_t a, size_t k, uint64_t *d,
                                  size_t base, int mask)
 {
@@ -540,6 +539,11 @@ static inline size_t label_start(const unsigned char *s, size_t a, size_t k, uin
 	return p ? (size_t)(p - s) + 1 : a;
 }
 
+/*
+ * Could the name s[a, b) (trimmed as the reference trims it) match? Its
+ * dots come from the block's mask when the run lies in it, else from the
+ * text; s + n bounds every load.
+ */
 static int name_maybe(const struct cs_tfilter *t, const unsigned char *s, size_t a, size_t b,
                       size_t n, const struct rmask *rm)
 {
