@@ -1,6 +1,8 @@
 /*
  * chainsweep scan logs
  */
+#include <search.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +28,7 @@ struct logs_state {
 	struct cs_store *st;
 	struct tally *inds, *hosts;
 	size_t ninds, nhosts, capi, caph;
+	void *ind_tree, *host_tree; /* tsearch trees of struct tally_key */
 	unsigned diags_shown;
 	uint64_t diags_hidden;
 	struct cli_text esc;
@@ -60,15 +63,36 @@ static void count(struct tally *t, int has, int64_t ms)
 		t->last_ms = ms;
 }
 
-static struct tally *find_or_add(struct tally **v, size_t *n, size_t *cap,
+/* Where a tally is in its array, found by its indicator or its host: a
+ * hunt may count millions of hits over thousands of hosts. */
+struct tally_key {
+	const struct cs_indicator *ind;
+	const char *host; /* the tally's own copy */
+	size_t idx;
+};
+
+static int cmp_ind_key(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t)((const struct tally_key *)a)->ind,
+	          y = (uintptr_t)((const struct tally_key *)b)->ind;
+
+	return x < y ? -1 : x > y;
+}
+
+static int cmp_host_key(const void *a, const void *b)
+{
+	return strcmp(((const struct tally_key *)a)->host, ((const struct tally_key *)b)->host);
+}
+
+static struct tally *find_or_add(struct tally **v, size_t *n, size_t *cap, void **tree,
                                  const struct cs_indicator *ind, const char *host)
 {
-	size_t i;
+	int (*cmp)(const void *, const void *) = ind ? cmp_ind_key : cmp_host_key;
+	struct tally_key probe = {ind, host, 0}, *k, **at;
 
-	for (i = 0; i < *n; i++)
-		if ((ind && (*v)[i].ind == ind) ||
-		    (host && (*v)[i].host && !strcmp((*v)[i].host, host)))
-			return &(*v)[i];
+	at = tfind(&probe, tree, cmp);
+	if (at)
+		return &(*v)[(*at)->idx];
 	if (*n == *cap) {
 		size_t c = *cap ? 2 * *cap : 16;
 		struct tally *nv = realloc(*v, c * sizeof(**v));
@@ -78,9 +102,24 @@ static struct tally *find_or_add(struct tally **v, size_t *n, size_t *cap,
 		*v = nv;
 		*cap = c;
 	}
+	k = malloc(sizeof(*k));
+	if (!k)
+		return NULL;
 	memset(&(*v)[*n], 0, sizeof(**v));
 	(*v)[*n].ind = ind;
 	(*v)[*n].host = host ? strdup(host) : NULL;
+	if (host && !(*v)[*n].host) {
+		free(k);
+		return NULL;
+	}
+	k->ind = ind;
+	k->host = (*v)[*n].host;
+	k->idx = *n;
+	if (!tsearch(k, tree, cmp)) {
+		free(k);
+		free((*v)[*n].host);
+		return NULL;
+	}
 	return &(*v)[(*n)++];
 }
 
@@ -129,11 +168,11 @@ static int on_hit(void *ud, const struct cs_log_hit *h)
 		return CS_ERR_NOMEM;
 	ls->prog.found++;
 	cli_progress_clear(&ls->prog);
-	t = find_or_add(&ls->inds, &ls->ninds, &ls->capi, ind, NULL);
+	t = find_or_add(&ls->inds, &ls->ninds, &ls->capi, &ls->ind_tree, ind, NULL);
 	if (t)
 		count(t, h->has_time, h->time_ms);
 	if (h->host) {
-		t = find_or_add(&ls->hosts, &ls->nhosts, &ls->caph, NULL, h->host);
+		t = find_or_add(&ls->hosts, &ls->nhosts, &ls->caph, &ls->host_tree, NULL, h->host);
 		if (t)
 			count(t, h->has_time, h->time_ms);
 	}
@@ -646,6 +685,8 @@ static int logs_run(void *p, struct cli_global *g)
 	summary(&ls, &res, &bad);
 	exit_code = res.hits || ls.sigma_findings ? CS_EXIT_FOUND : res.incomplete ? CS_EXIT_INCOMPLETE : CS_EXIT_OK;
 out:
+	tdestroy(ls.ind_tree, free);
+	tdestroy(ls.host_tree, free);
 	for (i = 0; i < ls.nhosts; i++)
 		free(ls.hosts[i].host);
 	free(ls.hosts);
