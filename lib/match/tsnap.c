@@ -428,6 +428,23 @@ static const struct cs_intel *load_failed(int lrc, int *rc)
 	return NULL;
 }
 
+/* The intel a loader made (rc its answer): the matcher's own from now
+ * on, published through *done; or freed, and the failure published
+ * through m->load_rc. Under tf_mu. */
+static void adopt(struct cs_matcher *m, int rc, struct cs_intel *in, int *done)
+{
+	if (!rc && !in)
+		rc = CS_ERR_INVALID;
+	if (rc) {
+		cs_intel_free(in);
+		__atomic_store_n(&m->load_rc, rc, __ATOMIC_RELEASE);
+		return;
+	}
+	m->own_intel = in;
+	m->intel = in;
+	__atomic_store_n(done, 1, __ATOMIC_RELEASE);
+}
+
 /* The whole intel through m->load, once (under tf_mu); NULL with *rc
  * set when it failed, now or before. */
 static const struct cs_intel *load_whole(struct cs_matcher *m, int *rc)
@@ -441,18 +458,9 @@ static const struct cs_intel *load_whole(struct cs_matcher *m, int *rc)
 		struct cs_intel *in = NULL;
 
 		lrc = m->load(m->load_ud, &in);
-		if (!lrc && !in)
-			lrc = CS_ERR_INVALID;
-		if (!lrc)
+		if (!lrc && in)
 			lrc = cs__match_build_net(m, in, 0);
-		if (lrc) {
-			cs_intel_free(in);
-			__atomic_store_n(&m->load_rc, lrc, __ATOMIC_RELEASE);
-		} else {
-			m->own_intel = in;
-			m->intel = in;
-			__atomic_store_n(&m->loaded, 1, __ATOMIC_RELEASE);
-		}
+		adopt(m, lrc, in, &m->loaded);
 	}
 	lrc = m->load_rc;
 	pthread_mutex_unlock(&m->tf_mu);
@@ -500,16 +508,7 @@ static const struct cs_intel *load_key(struct cs_matcher *m, unsigned tag, const
 		struct cs_intel *in = NULL;
 
 		lrc = kl->open(m->load_ud, &in);
-		if (!lrc && !in)
-			lrc = CS_ERR_INVALID;
-		if (lrc) {
-			cs_intel_free(in);
-			__atomic_store_n(&m->load_rc, lrc, __ATOMIC_RELEASE);
-		} else {
-			m->own_intel = in;
-			m->intel = in;
-			__atomic_store_n(&s->opened, 1, __ATOMIC_RELEASE);
-		}
+		adopt(m, lrc, in, &s->opened);
 	}
 	if (!m->load_rc && tag == CS_TSNAP_NET && !s->nets) {
 		cs__intel_lock(m->intel);
