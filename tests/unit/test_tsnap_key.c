@@ -395,6 +395,39 @@ static char *make_log(uint64_t seed, size_t lines, size_t *len)
 	return t;
 }
 
+/* A generated case, its whole intel, a matcher on it and its snapshot
+ * in `cache` under `stamp`: what the hunts below compare against. */
+struct kcase {
+	char *dir, *path, *cache;
+	struct cs_store *st;
+	struct cs_intel *whole;
+	struct cs_matcher *full;
+};
+
+static void kcase_open(struct kcase *c, const char *stamp)
+{
+	c->dir = cs_test_tmpdir();
+	c->path = make_case(c->dir);
+	c->cache = malloc(strlen(c->dir) + 8);
+	assert_non_null(c->cache);
+	sprintf(c->cache, "%s/cache", c->dir);
+	assert_int_equal(cs_store_open(c->path, &c->st), CS_OK);
+	c->whole = load_whole(c->st);
+	assert_int_equal(cs_matcher_new(c->whole, NULL, NULL, &c->full), CS_OK);
+	assert_int_equal(cs_matcher_snapshot_put(c->full, c->cache, stamp), CS_OK);
+}
+
+static void kcase_close(struct kcase *c)
+{
+	cs_matcher_free(c->full);
+	cs_intel_free(c->whole);
+	cs_store_close(c->st);
+	cs_test_rmtree(c->dir);
+	free(c->dir);
+	free(c->path);
+	free(c->cache);
+}
+
 /*
  * Hunts from the snapshot, loading by key with four threads, against the
  * whole intel: the same hits, each with the same labels, sources and
@@ -403,33 +436,27 @@ static char *make_log(uint64_t seed, size_t lines, size_t *len)
  */
 static void test_keyed_hunt(void **state)
 {
-	char *dir = cs_test_tmpdir(), *path = make_case(dir), *cache = malloc(strlen(dir) + 8);
-	struct cs_store *st = NULL;
-	struct cs_intel *whole;
-	struct cs_matcher *full = NULL, *snap = NULL;
+	struct kcase c;
+	struct cs_matcher *snap = NULL;
 	struct out a, b;
 	int round;
 
 	(void)state;
 	memset(&a, 0, sizeof(a));
 	memset(&b, 0, sizeof(b));
-	sprintf(cache, "%s/cache", dir);
-	assert_int_equal(cs_store_open(path, &st), CS_OK);
-	whole = load_whole(st);
-	assert_int_equal(cs_matcher_new(whole, NULL, NULL, &full), CS_OK);
-	assert_int_equal(cs_matcher_snapshot_put(full, cache, "k1"), CS_OK);
+	kcase_open(&c, "k1");
 	for (round = 0; round < 6; round++) {
-		struct kstate k = {st, 0, 0, 0};
-		size_t len, total = cs_intel_count(whole);
+		struct kstate k = {c.st, 0, 0, 0};
+		size_t len, total = cs_intel_count(c.whole);
 		char *log = make_log(0x9e3779b97f4a7c15ULL + (uint64_t)round, 3000, &len);
 		unsigned threads = round % 3 == 2 ? 1 : 4;
 		int rest = round % 2;
 
-		assert_int_equal(cs_matcher_from_snapshot_keyed(cache, "k1", rest ? &kl_rest : &kl,
+		assert_int_equal(cs_matcher_from_snapshot_keyed(c.cache, "k1", rest ? &kl_rest : &kl,
 		                                                &k, &snap),
 		                 CS_OK);
 		assert_null(cs_matcher_intel(snap));
-		assert_int_equal(scan(full, whole, log, len, threads, &a), CS_OK);
+		assert_int_equal(scan(c.full, c.whole, log, len, threads, &a), CS_OK);
 		assert_int_equal(scan(snap, NULL, log, len, threads, &b), CS_OK);
 		assert_true(a.n > 0);
 		assert_string_equal(a.text, b.text);
@@ -460,10 +487,10 @@ static void test_keyed_hunt(void **state)
 	}
 	/* Nothing that could hit: nothing opened. */
 	{
-		struct kstate k = {st, 0, 0, 0};
+		struct kstate k = {c.st, 0, 0, 0};
 		static const char quiet[] = "nothing here: example.org 192.0.2.1 h1.gen.testx\n";
 
-		assert_int_equal(cs_matcher_from_snapshot_keyed(cache, "k1", &kl, &k, &snap),
+		assert_int_equal(cs_matcher_from_snapshot_keyed(c.cache, "k1", &kl, &k, &snap),
 		                 CS_OK);
 		assert_int_equal(scan(snap, NULL, quiet, sizeof(quiet) - 1, 2, &b), CS_OK);
 		assert_int_equal(b.n, 0);
@@ -471,15 +498,9 @@ static void test_keyed_hunt(void **state)
 		assert_null(cs_matcher_intel(snap));
 		cs_matcher_free(snap);
 	}
-	cs_matcher_free(full);
-	cs_intel_free(whole);
-	cs_store_close(st);
 	free(a.text);
 	free(b.text);
-	cs_test_rmtree(dir);
-	free(dir);
-	free(path);
-	free(cache);
+	kcase_close(&c);
 }
 
 /* One of the threads of test_keyed_threads: its lines through a matcher,
@@ -541,36 +562,30 @@ static void *t_main(void *arg)
  */
 static void test_keyed_threads(void **state)
 {
-	char *dir = cs_test_tmpdir(), *path = make_case(dir), *cache = malloc(strlen(dir) + 8);
-	struct cs_store *st = NULL;
-	struct cs_intel *whole;
-	struct cs_matcher *full = NULL, *snap = NULL;
+	struct kcase c;
+	struct cs_matcher *snap = NULL;
 	struct kstate k;
 	int round, i;
 
 	(void)state;
-	sprintf(cache, "%s/cache", dir);
-	assert_int_equal(cs_store_open(path, &st), CS_OK);
-	whole = load_whole(st);
-	assert_int_equal(cs_matcher_new(whole, NULL, NULL, &full), CS_OK);
-	assert_int_equal(cs_matcher_snapshot_put(full, cache, "t1"), CS_OK);
+	kcase_open(&c, "t1");
 	for (round = 0; round < 4; round++) {
 		struct tjob a[4], b[4];
 		pthread_t th[4];
 		pthread_barrier_t go;
 
-		k.st = st;
+		k.st = c.st;
 		k.opens = k.keys = k.rests = 0;
 		assert_int_equal(cs_matcher_from_snapshot_keyed(
-		                         cache, "t1", round % 2 ? &kl_rest : &kl, &k, &snap),
+		                         c.cache, "t1", round % 2 ? &kl_rest : &kl, &k, &snap),
 		                 CS_OK);
 		assert_int_equal(pthread_barrier_init(&go, NULL, 4), 0);
 		for (i = 0; i < 4; i++) {
 			memset(&a[i], 0, sizeof(a[i]));
 			a[i].log = make_log(0x1234567ULL * (uint64_t)(round * 4 + i + 1), 1500,
 			                    &a[i].len);
-			a[i].m = full;
-			a[i].in = whole;
+			a[i].m = c.full;
+			a[i].in = c.whole;
 			t_main(&a[i]);
 			assert_int_equal(a[i].rc, CS_OK);
 			b[i] = a[i];
@@ -599,23 +614,15 @@ static void test_keyed_threads(void **state)
 		cs_matcher_free(snap);
 		snap = NULL;
 	}
-	cs_matcher_free(full);
-	cs_intel_free(whole);
-	cs_store_close(st);
-	cs_test_rmtree(dir);
-	free(dir);
-	free(path);
-	free(cache);
+	kcase_close(&c);
 }
 
 /* A case damaged after the snapshot was made: the hunt stops with the
  * store's error, every time, and nothing crashes. */
 static void test_damaged_case(void **state)
 {
-	char *dir = cs_test_tmpdir(), *path = make_case(dir), *cache = malloc(strlen(dir) + 8);
-	struct cs_store *st = NULL;
-	struct cs_intel *whole;
-	struct cs_matcher *full = NULL, *snap = NULL;
+	struct kcase c;
+	struct cs_matcher *snap = NULL;
 	struct stat sb;
 	unsigned char junk[4096];
 	struct out o;
@@ -624,16 +631,13 @@ static void test_damaged_case(void **state)
 
 	(void)state;
 	memset(&o, 0, sizeof(o));
-	sprintf(cache, "%s/cache", dir);
-	assert_int_equal(cs_store_open(path, &st), CS_OK);
-	whole = load_whole(st);
-	assert_int_equal(cs_matcher_new(whole, NULL, NULL, &full), CS_OK);
-	assert_int_equal(cs_matcher_snapshot_put(full, cache, "d1"), CS_OK);
-	cs_store_close(st);
+	kcase_open(&c, "d1");
+	cs_store_close(c.st);
+	c.st = NULL;
 	/* Every page after the first few: junk. */
 	memset(junk, 0xa5, sizeof(junk));
-	assert_int_equal(stat(path, &sb), 0);
-	fd = open(path, O_WRONLY);
+	assert_int_equal(stat(c.path, &sb), 0);
+	fd = open(c.path, O_WRONLY);
 	assert_true(fd >= 0);
 	for (off = 4 * 4096; off < sb.st_size; off += 4096)
 		assert_int_equal(pwrite(fd, junk, sizeof(junk), off), (ssize_t)sizeof(junk));
@@ -646,7 +650,7 @@ static void test_damaged_case(void **state)
 
 		memset(&so, 0, sizeof(so));
 		so.readonly = round;
-		rc = cs_store_open_opts(path, &so, &k.st);
+		rc = cs_store_open_opts(c.path, &so, &k.st);
 		if (rc) {
 			/* Refused at open: a clear error too. */
 			assert_int_equal(rc, CS_ERR_DB);
@@ -654,7 +658,7 @@ static void test_damaged_case(void **state)
 			cs_store_close(k.st);
 			continue;
 		}
-		assert_int_equal(cs_matcher_from_snapshot_keyed(cache, "d1", &kl, &k, &snap),
+		assert_int_equal(cs_matcher_from_snapshot_keyed(c.cache, "d1", &kl, &k, &snap),
 		                 CS_OK);
 		rc = scan(snap, NULL, line, sizeof(line) - 1, 2, &o);
 		assert_int_equal(rc, CS_ERR_DB);
@@ -672,13 +676,8 @@ static void test_damaged_case(void **state)
 		snap = NULL;
 		cs_store_close(k.st);
 	}
-	cs_matcher_free(full);
-	cs_intel_free(whole);
 	free(o.text);
-	cs_test_rmtree(dir);
-	free(dir);
-	free(path);
-	free(cache);
+	kcase_close(&c);
 }
 
 int main(void)
