@@ -29,17 +29,6 @@ static const char *exe(void)
 	return e;
 }
 
-static void sha256_hex(const char *s, char *out)
-{
-	unsigned char md[32];
-	unsigned int len = 0;
-	int i;
-
-	assert_int_equal(EVP_Digest(s, strlen(s), md, &len, EVP_sha256(), NULL), 1);
-	for (i = 0; i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
-}
-
 /* A case at dir/case.db whose intel holds the SHA-256 of each content. */
 static void make_case(const char *dir, const char *const *contents, size_t n, char *db,
                       size_t dblen)
@@ -53,7 +42,7 @@ static void make_case(const char *dir, const char *const *contents, size_t n, ch
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		sha256_hex(contents[i], hex);
+		cs_test_sha256_hex(contents[i], strlen(contents[i]), hex);
 		snprintf(line, sizeof(line), "SHA256=%s;planted %zu (test)\n", hex, i);
 		strcat(iocs, line);
 	}
@@ -135,7 +124,7 @@ static void test_planted_finding(void **state)
 	assert_true(res.coverage[0] == '{');
 	assert_int_equal(res.findings, 1);
 	assert_int_equal(se.findings, 1);
-	sha256_hex(content[0], hex);
+	cs_test_sha256_hex(content[0], strlen(content[0]), hex);
 	assert_string_equal(se.value, hex);
 	assert_true(res.finished_ms >= res.started_ms && res.started_ms > 0);
 	snprintf(err, sizeof(err), "%s/run.stdout", work);

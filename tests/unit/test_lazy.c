@@ -43,17 +43,6 @@ static int on_finding(void *ud, const struct cs_file_finding *f)
 	return 0;
 }
 
-static void sha256_hex(const void *p, size_t n, char out[65])
-{
-	unsigned char md[32];
-	unsigned int len = 0;
-	int i;
-
-	assert_int_equal(EVP_Digest(p, n, md, &len, EVP_sha256(), NULL), 1);
-	for (i = 0; i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
-}
-
 /* A gzip stream of `text`, made with zlib (libarchive is not there). */
 static size_t gzip_mem(const char *text, unsigned char *out, size_t cap)
 {
@@ -90,7 +79,7 @@ static void test_archive_missing(void **state)
 	(void)state;
 	memset(&s, 0, sizeof(s));
 	n = gzip_mem("benign member text\n", gz, sizeof(gz));
-	sha256_hex(gz, n, hash);
+	cs_test_sha256_hex(gz, n, hash);
 	root = cs_test_tmpdir();
 	assert_non_null(root);
 	assert_true(asprintf(&path, "%s/logs.tar.gz", root) > 0);

@@ -110,17 +110,6 @@ static void *make_archive(const char *format, const char *filter, const struct m
 	return buf;
 }
 
-static void sha256_hex(const void *p, size_t n, char out[65])
-{
-	unsigned char md[32];
-	unsigned int len = 0;
-	int i;
-
-	assert_int_equal(EVP_Digest(p, n, md, &len, EVP_sha256(), NULL), 1);
-	for (i = 0; i < 32; i++)
-		sprintf(out + 2 * i, "%02x", md[i]);
-}
-
 /* ---- intel and sweeping ---- */
 
 struct sweep {
@@ -254,7 +243,7 @@ static void test_tree(void **state)
 
 	(void)state;
 	sweep_init(&s);
-	sha256_hex(payload, sizeof(payload) - 1, hash);
+	cs_test_sha256_hex(payload, sizeof(payload) - 1, hash);
 	snprintf(csv, sizeof(csv), "sha256\n%s\n", hash);
 	intel_add(&s, "csv", "hashes.csv", csv);
 	intel_add(&s, "csv", "names.csv",
@@ -376,7 +365,7 @@ static void test_big_file(void **state)
 	data = calloc(1, size);
 	assert_non_null(data);
 	memcpy(data + size - (sizeof(tail) - 1), tail, sizeof(tail) - 1);
-	sha256_hex(data, size, hash);
+	cs_test_sha256_hex(data, size, hash);
 	snprintf(csv, sizeof(csv), "sha256\n%s\n", hash);
 	intel_add(&s, "csv", "h.csv", csv);
 	intel_add(&s, "yara", "marker.yar", yara_rule);
@@ -945,7 +934,7 @@ static void test_compound(void **state)
 
 	(void)state;
 	sweep_init(&s);
-	sha256_hex("payload-A", 9, ha);
+	cs_test_sha256_hex("payload-A", 9, ha);
 	snprintf(pat[0], sizeof(pat[0]),
 	         "[file:hashes.'SHA-256' = '%s' AND file:name = 'y.exe']", ha);
 	pats[0] = pat[0];
@@ -1353,7 +1342,7 @@ static void test_inventory(void **state)
 
 	/* New intel: the hash of later.txt. Nothing is read. */
 	sweep_init(&t);
-	sha256_hex(later, sizeof(later) - 1, hash);
+	cs_test_sha256_hex(later, sizeof(later) - 1, hash);
 	snprintf(csv, sizeof(csv), "sha256\n%s\n", hash);
 	intel_add(&t, "csv", "new.csv", csv);
 	compile(&t);

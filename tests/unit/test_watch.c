@@ -72,17 +72,6 @@ static void sha256_file(const char *path, char *hex)
 	free(data);
 }
 
-static void sha256_hex(const void *data, size_t len, char *hex)
-{
-	unsigned char md[32];
-	unsigned mdlen = 0;
-	size_t i;
-
-	assert_int_equal(EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL), 1);
-	for (i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
-}
-
 static void copy_exec(const char *from, const char *to)
 {
 	char *data = NULL;
@@ -673,7 +662,7 @@ static void appended_twin_hash(char *hex)
 	data = realloc(data, len + 1);
 	assert_non_null(data);
 	data[len] = 'x';
-	sha256_hex(data, len + 1, hex);
+	cs_test_sha256_hex(data, len + 1, hex);
 	free(data);
 }
 

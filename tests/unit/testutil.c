@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include "testutil.h"
 
 const char *cs_test_real_world(const char *rel)
@@ -302,4 +304,15 @@ void cs_test_sweep_free(struct cs_test_sweep *s)
 {
 	cs_matcher_free(s->m);
 	cs_intel_free(s->in);
+}
+
+void cs_test_sha256_hex(const void *p, size_t n, char out[65])
+{
+	unsigned char md[32];
+	unsigned int len = 0;
+	int i;
+
+	assert_int_equal(EVP_Digest(p, n, md, &len, EVP_sha256(), NULL), 1);
+	for (i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
 }

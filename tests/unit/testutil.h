@@ -36,6 +36,8 @@ const char *cs_test_data(const char *rel);
 /* A fresh temporary folder (removed by cs_test_rmtree). Caller frees. */
 char *cs_test_tmpdir(void);
 void cs_test_rmtree(const char *dir);
+/* The SHA-256 of p[0, n) as 64 lower-case hex digits and a NUL. */
+void cs_test_sha256_hex(const void *p, size_t n, char out[65]);
 /* Write `len` bytes to dir/name; returns the malloc'ed path. */
 char *cs_test_write(const char *dir, const char *name, const void *data, size_t len);
 
