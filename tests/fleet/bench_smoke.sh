@@ -15,7 +15,7 @@ trap 'rm -rf "$D"' EXIT
 BENCH_DIR=$D/w BENCH_MODES="share all" BENCH_AGENTS=20 BENCH_PROCS=2 BENCH_IOCS=2000 BENCH_RUNS=1 \
 	BENCH_HIT_EVERY=5 BENCH_HIT_FILES=3 BENCH_DRAIN_FILES=2 BENCH_ALL_POLL=5 \
 	BENCH_TIMEOUT=120 KEEP=1 "$here/../../bench/fleet.sh" "$B" >"$out" 2>&1 ||
-	{ tail -30 "$out"; echo "FAIL: bench/fleet.sh exited non-zero"; exit 1; }
+	{ tail -80 "$out"; echo "FAIL: bench/fleet.sh exited non-zero"; exit 1; }
 R=$D/w/results.txt
 fail() { tail -30 "$out"; echo "FAIL: $*"; exit 1; }
 # 20 hosts, every 5th holds 3 planted files: 12 findings a hunt.

@@ -48,6 +48,12 @@ fail() {
 	for f in "$W"/*.log; do
 		[ -f "$f" ] && { echo "--- $f" >&2; tail -15 "$f" >&2; }
 	done
+	# The servers' side: what each NATS node refused or complained of.
+	for f in "$W"/nats*/n*.log; do
+		[ -f "$f" ] || continue
+		echo "--- $f (ports: $(cat "$(dirname "$f")/ports" 2>/dev/null))" >&2
+		grep -E '\[(ERR|FTL|WRN)\]|Server is ready|Listening for client' "$f" | tail -8 >&2 || true
+	done
 	exit 1
 }
 ok() { echo "ok: $*"; }

@@ -25,29 +25,76 @@ bin=${NATS_SERVER:-nats-server}
 # so a port chosen there and closed until the node binds it can meanwhile
 # become some client's local port, or a route's connection to a node not
 # yet up can connect to itself on it. Below it, only another test choosing
-# at random can collide (pg.sh chooses from 20000-31999, we from 10000-19999).
+# at random can collide (pg.sh chooses from 20000-31999, we from 10000-19999):
+# each chosen port is also reserved, a file in $PORTS_DIR naming the folder
+# that holds it, until `stop` gives it back, so two tests starting clusters
+# at once (or one preparing ports long before it starts) never share one.
+PORTS_DIR=${CS_PORTS_DIR:-/tmp/chainsweep-ports}
 free_ports() {
-	python3 - "$1" <<'PY'
-import random, socket, sys
+	python3 - "$1" "$dir" "$PORTS_DIR" <<'PY'
+import os, random, socket, sys, time
+want, owner, rdir = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+os.makedirs(rdir, exist_ok=True)
+try:
+    os.chmod(rdir, 0o1777)
+except OSError:
+    pass
+
+def reserved(path):
+    # A reservation stands while its folder exists and it is younger than
+    # a day (a run killed before `stop` leaves one behind).
+    try:
+        with open(path) as f:
+            holder = f.read().strip()
+        return os.path.isdir(holder) and time.time() - os.path.getmtime(path) < 86400
+    except OSError:
+        return False
+
 socks, seen = [], set()
-while len(socks) < int(sys.argv[1]):
+while len(socks) < want:
     port = random.randrange(10000, 20000)
     if port in seen:
         continue
     seen.add(port)
+    path = os.path.join(rdir, str(port))
+    if os.path.exists(path):
+        if reserved(path):
+            continue
+        try:
+            os.unlink(path)
+        except OSError:
+            continue
     s = socket.socket()
     try:
         s.bind(("127.0.0.1", port))
     except OSError:
         s.close()
         continue
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except OSError:
+        s.close()
+        continue
+    os.write(fd, (owner + "\n").encode())
+    os.close(fd)
     socks.append(s)
 print(" ".join(str(s.getsockname()[1]) for s in socks))
 PY
 }
 
+# Give back this folder's reservations.
+release_ports() {
+	local p
+	[ -f "$dir/ports" ] || return 0
+	for p in $(cat "$dir/ports"); do
+		if [ "$(cat "$PORTS_DIR/$p" 2>/dev/null)" = "$dir" ]; then rm -f "$PORTS_DIR/$p"; fi
+	done
+}
+
 start_node() {
 	local i=$1
+	# Where this start's lines begin: a restarted node appends to its log.
+	stat -c %s "$dir/n$i.log" >"$dir/n$i.logoff" 2>/dev/null || echo 0 >"$dir/n$i.logoff"
 	if [ "$(id -u)" -eq 0 ]; then
 		setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all \
 			"$bin" -c "$dir/n$i.conf" >>"$dir/n$i.out" 2>&1 &
@@ -79,9 +126,21 @@ diagnose() {
 			echo "nats.sh: node $j is not running" >&2
 		fi
 		echo "nats.sh: node $j's log ends:" >&2
-		tail -15 "$dir/n$j.log" 2>/dev/null | sed 's/^/  /' >&2 || true
+		# Without the complaints our own /healthz polling caused.
+		grep -v 'Healthcheck failed' "$dir/n$j.log" 2>/dev/null | tail -25 | sed 's/^/  /' >&2 || true
 		tail -5 "$dir/n$j.out" 2>/dev/null | sed 's/^/  /' >&2 || true
 	done
+}
+
+# Whether node I has said, since its last start, that it listens for
+# clients. nats-server answers /healthz (monitor and JetStream are up)
+# before it binds the client port, and exits if that port is taken: a
+# healthy /healthz alone can be a node about to die, leaving whatever holds
+# its client port to answer the test's clients.
+client_ready() {
+	local off
+	off=$(cat "$dir/n$1.logoff" 2>/dev/null || echo 0)
+	tail -c +$((off + 1)) "$dir/n$1.log" 2>/dev/null | grep -q "Server is ready"
 }
 
 # 60 s of wall-clock time, however slow each try is on a loaded machine.
@@ -90,7 +149,8 @@ wait_healthy() {
 	mport=$(cat "$dir/n$i.mport")
 	end=$((SECONDS + 60))
 	while [ $SECONDS -lt $end ]; do
-		if healthz "$mport" | head -1 | grep -q ' 200 '; then
+		if client_ready "$i" && healthz "$mport" | head -1 | grep -q ' 200 ' &&
+			kill -0 "$(cat "$dir/n$i.pid")" 2>/dev/null; then
 			return 0
 		fi
 		if ! kill -0 "$(cat "$dir/n$i.pid")" 2>/dev/null; then
@@ -125,6 +185,10 @@ start)
 	for i in $(seq 1 "$n"); do
 		routes="$routes${routes:+, }nats-route://127.0.0.1:${ports[$((n * 2 + i - 1))]}"
 	done
+	# Copied once, before any node starts: a copy over it (truncate, then
+	# write) while a started node reads its configuration would give that
+	# node no users, or half of them.
+	[ -z "$auth" ] || { cp "$auth" "$dir/auth.conf" && chmod 0644 "$dir/auth.conf"; }
 	for i in $(seq 1 "$n"); do
 		p=${ports[$((i - 1))]} m=${ports[$((n + i - 1))]} c=${ports[$((n * 2 + i - 1))]}
 		mkdir -p "$dir/js$i"
@@ -147,7 +211,6 @@ start)
 		} >"$dir/n$i.conf"
 		echo "$p" >"$dir/n$i.port"
 		echo "$m" >"$dir/n$i.mport"
-		[ -z "$auth" ] || { cp "$auth" "$dir/auth.conf" && chmod 0644 "$dir/auth.conf"; }
 		if [ "$(id -u)" -eq 0 ]; then
 			touch "$dir/n$i.log"
 			# Only what this node will use: a recursive chown of the
@@ -183,8 +246,10 @@ kill)
 	;;
 reload)
 	# After the fleet folder's auth fragment changed (enroll, rotate).
-	cp "$3" "$dir/auth.conf"
-	chmod 0644 "$dir/auth.conf"
+	# Renamed into place: a node never reads a half-written copy.
+	cp "$3" "$dir/auth.conf.new"
+	chmod 0644 "$dir/auth.conf.new"
+	mv -f "$dir/auth.conf.new" "$dir/auth.conf"
 	n=$(cat "$dir/nodes")
 	for i in $(seq 1 "$n"); do kill -HUP "$(cat "$dir/n$i.pid")" 2>/dev/null || true; done
 	;;
@@ -193,7 +258,7 @@ restart)
 	wait_healthy "$3"
 	;;
 stop)
-	[ -f "$dir/nodes" ] || exit 0
+	[ -f "$dir/nodes" ] || { release_ports; exit 0; }
 	n=$(cat "$dir/nodes")
 	for i in $(seq 1 "$n"); do kill "$(cat "$dir/n$i.pid")" 2>/dev/null || true; done
 	for t in $(seq 1 50); do
@@ -203,6 +268,7 @@ stop)
 		sleep 0.1
 	done
 	for i in $(seq 1 "$n"); do kill -9 "$(cat "$dir/n$i.pid")" 2>/dev/null || true; done
+	release_ports
 	;;
 *)
 	echo "usage: nats.sh start|stop|kill|restart|urls|pid|node-of DIR ..." >&2
