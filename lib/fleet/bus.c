@@ -21,6 +21,7 @@
 #define RESULTS "RESULTS"
 #define CONSUMER "collector"
 #define MAX_SERVERS 16
+#define AUTH_TRIES  4 /* see cs_fleet_bus_connect */
 
 struct cs_fleet_bus {
 	natsConnection *nc;
@@ -207,7 +208,23 @@ int cs_fleet_bus_connect(const struct cs_fleet_bus_opts *o, struct cs_fleet_bus 
 		cs_fleet_bus_close(b);
 		return CS_ERR_INVALID;
 	}
-	s = natsConnection_Connect(&b->nc, b->opts);
+	/* libnats 3.4.1 (Debian 12) leaves the signature out of CONNECT when
+	 * its first byte is 0, one nonce in 256, and the server refuses the
+	 * key (fixed in nats.c 3.10, commit 4108c7d). Each try has a new
+	 * nonce, so a few tries make that refusal as rare as a collision; a
+	 * key the server does not know is refused every time and reported. */
+	for (int tries = 0;; tries++) {
+		s = natsConnection_Connect(&b->nc, b->opts);
+		if (s != NATS_CONNECTION_AUTH_FAILED || !o->nkey_public || tries == AUTH_TRIES - 1)
+			break;
+		if (b->nc) {
+			natsConnection_Destroy(b->nc);
+			b->nc = NULL;
+		}
+		pthread_mutex_lock(&b->mu);
+		b->async_err[0] = '\0';
+		pthread_mutex_unlock(&b->mu);
+	}
 	if (s != NATS_OK && !(o->retry_connect && s == NATS_NOT_YET_CONNECTED)) {
 		explain(b, err, errlen, "fleet: connect", s);
 		cs_fleet_bus_close(b);

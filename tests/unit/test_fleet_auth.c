@@ -27,6 +27,7 @@
 #include <nats/nats.h>
 
 #include "chainsweep/fleet_admin.h"
+#include "chainsweep/fleet_bus.h"
 #include "chainsweep/fleet_sign.h"
 #include "testutil.h"
 
@@ -146,7 +147,13 @@ static natsStatus connect_as(const char *seedfile, const char *inbox, struct err
 		assert_int_equal(natsOptions_SetCustomInboxPrefix(o, inbox), NATS_OK);
 	if (e)
 		natsOptions_SetErrorHandler(o, on_error, e);
-	s = natsConnection_Connect(nc, o);
+	/* libnats 3.4.1 drops the signature of one nonce in 256 (see
+	 * cs_fleet_bus_connect): a refused key is refused every time. */
+	for (int tries = 0; tries < 4; tries++) {
+		s = natsConnection_Connect(nc, o);
+		if (s != NATS_CONNECTION_AUTH_FAILED || !seedfile)
+			break;
+	}
 	natsOptions_Destroy(o);
 	return s;
 }
@@ -660,6 +667,41 @@ static void expect_conf_error(const char *text, const char *needle)
 	assert_int_equal(c.poll, 0x5a5a5a5a); /* untouched */
 }
 
+/*
+ * Every connect of the bus with an enrolled key succeeds. libnats 3.4.1
+ * leaves out the nonce's signature when its first byte is 0, and the
+ * server refuses the key: without the bus's retries about 6 of these
+ * 1,500 connects fail (all pass with a chance of 0.997 at most).
+ */
+static void test_bus_connect_every_time(void **state)
+{
+	const char *servers[] = {E.url};
+	struct cs_fleet_bus_opts o;
+	struct cs_fleet_bus *b;
+	char pub[57], err[512];
+	int i, failed = 0;
+
+	(void)state;
+	NEED_SERVER();
+	pub_of(seed_path("operator"), pub);
+	memset(&o, 0, sizeof(o));
+	o.servers = servers;
+	o.nservers = 1;
+	o.nkey_public = pub;
+	o.seed_path = seed_path("operator");
+	o.name = "operator";
+	o.timeout_ms = 3000;
+	for (i = 0; i < 1500; i++) {
+		if (cs_fleet_bus_connect(&o, &b, err, sizeof(err)) != CS_OK) {
+			if (!failed++)
+				print_message("connect %d: %s\n", i, err);
+			continue;
+		}
+		cs_fleet_bus_close(b);
+	}
+	assert_int_equal(failed, 0);
+}
+
 static void test_agent_conf_parser(void **state)
 {
 	static const char base[] = "host=ws-17\nservers=nats://a:4222,tls://b.example.org:4222\n"
@@ -733,6 +775,7 @@ int main(void)
 	        cmocka_unit_test(test_registry_and_agent_conf),
 	        cmocka_unit_test(test_rotation),
 	        cmocka_unit_test(test_agent_conf_parser),
+	        cmocka_unit_test(test_bus_connect_every_time),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
