@@ -55,6 +55,8 @@ enum { TAG_NAME = 1, TAG_HOST, TAG_HEX, TAG_V4, TAG_V6, TAG_TLD };
 
 struct cs_tfilter {
 	uint64_t *tld;   /* TLD_BITS bits: last labels of name and host keys */
+	uint64_t *sld;   /* sld_mask + 1 bits: last two labels of name keys */
+	size_t sld_mask;
 	uint64_t *bloom; /* words; bloom_mask + 1 of them */
 	size_t bloom_mask;
 	uint32_t *fp; /* fingerprints (never 0), open addressing */
@@ -63,6 +65,7 @@ struct cs_tfilter {
 	unsigned char v4len[33], v6len[129];
 	unsigned char v4lens[33], nv4lens;
 	uint64_t v4b16[65536 / 64]; /* /16 prefixes under some IPv4 key */
+	uint64_t v4b8[4];           /* first numbers of those (from v4b16) */
 	unsigned char cls[256];     /* C_* per byte */
 	int have_v6, have_url, have_email, have_names;
 	int tld_digits;   /* some key's last label is all digits */
@@ -126,7 +129,8 @@ static inline uint64_t load_upto8(const unsigned char *p, size_t len, const unsi
 	return len >= 8 ? w : w & ((1ULL << (8 * len)) - 1);
 }
 
-static uint64_t label_hash(const unsigned char *p, size_t len, const unsigned char *end)
+static inline __attribute__((always_inline)) uint64_t label_hash(const unsigned char *p, size_t len,
+                                                               const unsigned char *end)
 {
 	uint64_t h = (uint64_t)len * 0x9e3779b97f4a7c15ULL;
 
@@ -156,7 +160,8 @@ static inline uint32_t fp_of(uint64_t f)
 	return (uint32_t)(f >> 32) | 1u;
 }
 
-static int probe(const struct cs_tfilter *t, uint64_t h, unsigned tag)
+static inline __attribute__((always_inline)) int probe(const struct cs_tfilter *t, uint64_t h,
+                                                       unsigned tag)
 {
 	uint64_t f = fmix(h, tag), bits = bloom_bits(f);
 	uint32_t want;
@@ -209,6 +214,28 @@ static void tld_add(struct cs_tfilter *t, uint64_t h)
 	uint64_t f = tld_bit(h);
 
 	t->tld[f >> 6] |= 1ULL << (f & 63);
+}
+
+/* The same for the hash of a name's last two labels (label_join), in a
+ * bitmap of about 16 bits a key: most names of a log are turned away by
+ * one bit, before any Bloom probe or the hash of a third label. */
+static inline uint64_t sld_bit(const struct cs_tfilter *t, uint64_t h)
+{
+	return ((h * 0x9e3779b97f4a7c15ULL) >> 32) & t->sld_mask;
+}
+
+static inline int sld_has(const struct cs_tfilter *t, uint64_t h)
+{
+	uint64_t f = sld_bit(t, h);
+
+	return (int)((t->sld[f >> 6] >> (f & 63)) & 1);
+}
+
+static void sld_add(struct cs_tfilter *t, uint64_t h)
+{
+	uint64_t f = sld_bit(t, h);
+
+	t->sld[f >> 6] |= 1ULL << (f & 63);
 }
 
 /* ---- character classes ---- */
@@ -321,12 +348,12 @@ static size_t pow2_at_least(size_t n)
 }
 
 /* A name key: every suffix of a text name is probed, and its last label
- * must be in the bitmap. */
+ * must be in the bitmap, and its last two in the other when it has two. */
 static void add_name(struct cs_tfilter *t, const char *v, size_t n, unsigned tag)
 {
 	const unsigned char *u = (const unsigned char *)v;
 	const char *dot;
-	size_t st, k;
+	size_t st, k, labels;
 	uint64_t h;
 
 	while (n && v[n - 1] == '.')
@@ -341,11 +368,13 @@ static void add_name(struct cs_tfilter *t, const char *v, size_t n, unsigned tag
 		t->tld_digits = 1;
 	h = label_hash(u + st, n - st, u + n);
 	tld_add(t, h);
-	while (st) {
+	for (labels = 1; st; labels++) {
 		k = st - 1; /* the dot */
 		dot = memrchr(v, '.', k);
 		st = dot ? (size_t)(dot - v) + 1 : 0;
 		h = label_join(h, label_hash(u + st, k - st, u + n));
+		if (labels == 1)
+			sld_add(t, h);
 	}
 	insert(t, h, tag);
 }
@@ -418,10 +447,22 @@ void cs__tfilter_free(struct cs_tfilter *t)
 		return;
 	if (!t->borrowed) {
 		free(t->tld);
+		free(t->sld);
 		free(t->bloom);
 		free(t->fp);
 	}
 	free(t);
+}
+
+/* What is kept in memory only, from what is saved. */
+static void derive(struct cs_tfilter *t)
+{
+	unsigned v;
+
+	memset(t->v4b8, 0, sizeof(t->v4b8));
+	for (v = 0; v < 256; v++)
+		if (t->v4b16[4 * v] | t->v4b16[4 * v + 1] | t->v4b16[4 * v + 2] | t->v4b16[4 * v + 3])
+			t->v4b8[v >> 6] |= 1ULL << (v & 63);
 }
 
 int cs__tfilter_build(const struct cs_intel *in, struct cs_tfilter **out)
@@ -453,10 +494,12 @@ int cs__tfilter_build(const struct cs_intel *in, struct cs_tfilter **out)
 		return CS_ERR_NOMEM;
 	t->bloom_mask = pow2_at_least(keys / 4 + 1) - 1;
 	t->fp_mask = pow2_at_least(keys * 2 + 1) - 1;
+	t->sld_mask = pow2_at_least(keys * 16 + 64) - 1;
 	t->tld = calloc(TLD_BITS / 64, sizeof(uint64_t));
+	t->sld = calloc((t->sld_mask + 1) / 64, sizeof(uint64_t));
 	t->bloom = calloc(t->bloom_mask + 1, sizeof(uint64_t));
 	t->fp = calloc(t->fp_mask + 1, sizeof(uint32_t));
-	if (!t->tld || !t->bloom || !t->fp) {
+	if (!t->tld || !t->sld || !t->bloom || !t->fp) {
 		cs__tfilter_free(t);
 		return CS_ERR_NOMEM;
 	}
@@ -508,6 +551,7 @@ int cs__tfilter_build(const struct cs_intel *in, struct cs_tfilter **out)
 			break;
 		}
 	}
+	derive(t);
 #if TF_X86
 	__builtin_cpu_init();
 	t->avx2 = __builtin_cpu_supports("avx2") && !getenv("CS_NO_AVX2");
@@ -549,7 +593,7 @@ static int name_maybe(const struct cs_tfilter *t, const unsigned char *s, size_t
 {
 	const unsigned char *end = s + n;
 	uint64_t h, d = 0;
-	size_t st, k;
+	size_t st, k, labels;
 	int mask;
 
 	while (b > a && s[b - 1] == '.')
@@ -565,12 +609,14 @@ static int name_maybe(const struct cs_tfilter *t, const unsigned char *s, size_t
 		return 0;
 	if (t->single_label && probe(t, h, TAG_NAME))
 		return 1;
-	while (st > a) {
+	for (labels = 1; st > a; labels++) {
 		k = st - 1; /* the dot */
 		if (mask)
 			d &= ~(1ULL << (k - rm->base));
 		st = label_start(s, a, k, &d, rm->base, mask);
 		h = label_join(h, label_hash(s + st, k - st, end));
+		if (labels == 1 && !sld_has(t, h))
+			return 0; /* no key of two labels or more ends so */
 		if (probe(t, h, TAG_NAME))
 			return 1;
 	}
@@ -896,13 +942,9 @@ static void bounds(const struct cs_tfilter *t, const unsigned char *s, size_t lo
 /* The number of 1 to 3 digits at p. */
 static inline unsigned num3(const unsigned char *p, unsigned len)
 {
-	unsigned v = p[0] - '0';
+	unsigned c0 = p[0] - 48u, v1 = c0 * 10 + (p[1] - 48u), v2 = v1 * 10 + (p[2] - 48u);
 
-	if (len > 1)
-		v = v * 10 + (p[1] - '0');
-	if (len > 2)
-		v = v * 10 + (p[2] - '0');
-	return v;
+	return len == 1 ? c0 : len == 2 ? v1 : v2;
 }
 
 /*
@@ -930,12 +972,18 @@ static int number_maybe(const struct cs_tfilter *t, const unsigned char *s, size
 	d0 = (unsigned)__builtin_ctzll(d);
 	if (d0 == a0)
 		return 1; /* leading dots: run_maybe reads past them */
-	d1 = (unsigned)__builtin_ctzll(d & (d - 1));
-	if (d0 - a0 > 3 || d1 - d0 - 1 - 1 > 2)
+	if (d0 - a0 > 3)
 		return 0;
+	/* Most numbers are turned away by their first (no /16 under it, in a
+	 * bitmap of one cache line) and the second is not read. */
 	v0 = num3(s + b + a0, d0 - a0);
+	if (v0 > 255 || !((t->v4b8[v0 >> 6] >> (v0 & 63)) & 1))
+		return 0;
+	d1 = (unsigned)__builtin_ctzll(d & (d - 1));
+	if (d1 - d0 - 1 - 1 > 2)
+		return 0;
 	v1 = num3(s + b + d0 + 1, d1 - d0 - 1);
-	if (v0 > 255 || v1 > 255)
+	if (v1 > 255)
 		return 0;
 	v0 = v0 << 8 | v1;
 	return (int)((t->v4b16[v0 >> 6] >> (v0 & 63)) & 1);
@@ -1080,7 +1128,7 @@ int cs__tfilter_any(const struct cs_tfilter *t, const char *s, size_t n)
  * Bump when the filter's hashing or layout changes: a snapshot written by
  * another layout is then under another cache key and never read.
  */
-#define TF_LAYOUT 2u
+#define TF_LAYOUT 3u
 
 unsigned cs__tfilter_layout(void)
 {
@@ -1171,6 +1219,7 @@ static int tf_walk(struct cs_tfilter *t, struct tf_io *io)
 {
 	IO_FIELD(io, t, bloom_mask);
 	IO_FIELD(io, t, fp_mask);
+	IO_FIELD(io, t, sld_mask);
 	IO_FIELD(io, t, nkeys);
 	IO_FIELD(io, t, hex_lens);
 	IO_FIELD(io, t, v4len);
@@ -1185,14 +1234,18 @@ static int tf_walk(struct cs_tfilter *t, struct tf_io *io)
 	IO_FIELD(io, t, single_label);
 	io_align(io);
 	IO_FIELD(io, t, v4b16);
-	/* The masks must be 2^k - 1, from 63 to 2^28 - 1, before they size
-	 * anything (SIZE_MAX is 2^k - 1 too, and would size nothing). */
+	/* The masks must be 2^k - 1, from 63 to 2^28 - 1 (the bit mask of the
+	 * two-label bitmap up to 2^32 - 1), before they size anything
+	 * (SIZE_MAX is 2^k - 1 too, and would size nothing). */
 	if (!io->rc && !io->out &&
 	    ((t->bloom_mask & (t->bloom_mask + 1)) || (t->fp_mask & (t->fp_mask + 1)) ||
-	     t->bloom_mask < 63 || t->fp_mask < 63 || t->bloom_mask >= ((size_t)1 << 28) ||
-	     t->fp_mask >= ((size_t)1 << 28)))
+	     (t->sld_mask & (t->sld_mask + 1)) || t->bloom_mask < 63 || t->fp_mask < 63 ||
+	     t->sld_mask < 63 || t->bloom_mask >= ((size_t)1 << 28) ||
+	     t->fp_mask >= ((size_t)1 << 28) || t->sld_mask >= ((size_t)1 << 32)))
 		io->rc = CS_ERR_PARSE;
 	io_array(io, (void **)&t->tld, TLD_BITS / 64, sizeof(uint64_t));
+	if (!io->rc)
+		io_array(io, (void **)&t->sld, (t->sld_mask + 1) / 64, sizeof(uint64_t));
 	if (!io->rc)
 		io_array(io, (void **)&t->bloom, t->bloom_mask + 1, sizeof(uint64_t));
 	if (!io->rc)
@@ -1251,6 +1304,7 @@ int cs__tfilter_load(const void *p, size_t n, int borrow, struct cs_tfilter **ou
 		t->cls[i] = (unsigned char)((is_name((unsigned)i) ? C_NAME : 0) |
 		                            (is_hex((unsigned)i) ? C_HEX : 0) |
 		                            ((unsigned)i - '0' < 10u ? C_DIGIT : 0));
+	derive(t);
 #if TF_X86
 	__builtin_cpu_init();
 	t->avx2 = __builtin_cpu_supports("avx2") && !getenv("CS_NO_AVX2");

@@ -36,8 +36,8 @@
 #include "scan/logscan_int.h"
 #include "scan/scan_int.h"
 
-#define CHUNK            ((size_t)4 << 20)
-#define READ_STEP        ((size_t)1 << 20)
+#define CHUNK            ((size_t)512 << 10)
+#define READ_STEP        ((size_t)512 << 10)
 #define DEFAULT_MAX_LINE ((size_t)1 << 20)
 #define MAX_LINE_CAP     ((size_t)256 << 20) /* the reader holds this much */
 #define DIAGS_PER_FILE   10
