@@ -609,8 +609,9 @@ for f in empty.tar empty.gz; do
 done
 
 echo "-- section 9 at ${SECONDS}s"
-# ---- 9. logs: the domain at every power of two +- 1 around the 4 MiB
-# chunk and the 1 MiB line cap, plain and gzip ----
+# ---- 9. logs: the domain at every power of two +- 1 around 4 MiB (a
+# chunk cut in a long line: chunks are 512 KiB) and the 1 MiB line cap,
+# plain and gzip ----
 mkdir g
 cat >g/gen.py <<'PY'
 # gen.py OUT START LEN COL: 64-byte filler lines up to byte START, then a

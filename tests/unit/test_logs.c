@@ -593,7 +593,7 @@ static char *expect_blocks(size_t cut, size_t tl, const char *hits)
 }
 
 /* A long line is searched in pieces (cut at the cap, 1 MiB by default,
- * and between 4 MiB chunks): an indicator across a cut is found once, and
+ * and between chunks, which a long line has every 512 KiB): an indicator across a cut is found once, and
  * a near miss across a cut is not taken for a match, for names, addresses
  * and URLs, plain and gzip, one thread and two. */
 static void test_cut_boundaries(void **state)
@@ -635,8 +635,8 @@ static void test_cut_boundaries(void **state)
 		size_t tl = strlen(cases[i].tok);
 		char *want, *got, hits[512];
 
-		/* The cut between two 4 MiB chunks (the issue's case; the
-		 * line goes on past the first chunk and its context). */
+		/* The cut between two chunks at 4 MiB (the issue's case; the
+		 * line goes on past the chunk and its context). */
 		cs_log_opts_init(&o);
 		o.threads = 2;
 		strcpy(hits, cases[i].hits);
