@@ -34,6 +34,11 @@ void cs_fleet_bus_close(struct cs_fleet_bus *b);
  * times out), or "" when none; clears it. */
 void cs_fleet_bus_async_error(struct cs_fleet_bus *b, char *buf, size_t len);
 
+/* 1 once the library has closed the connection for good: it stops
+ * reconnecting when one server refuses the key twice in a row (libnats
+ * 3.4.1), and this bus is then of no more use; open another. */
+int cs_fleet_bus_closed(struct cs_fleet_bus *b);
+
 /* Operator: create (or check) the FLEET bucket, the RESULTS stream and
  * the collector's consumer. Retries while the cluster elects its leaders. */
 struct cs_fleet_setup {

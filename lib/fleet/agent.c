@@ -1056,15 +1056,35 @@ static void poll_hunts(struct agent *a)
 	}
 }
 
+/* A bus for the agent, with its wake-up subscriptions (without them it
+ * polls only, and says so). */
+static int open_bus(struct agent *a, const struct cs_fleet_bus_opts *bo, struct cs_fleet_bus **out,
+		    char *err, size_t errlen)
+{
+	char sub[128];
+	int rc = cs_fleet_bus_connect(bo, out, err, errlen);
+
+	if (rc)
+		return rc;
+	rc = cs_fleet_bus_subscribe(*out, "fleet.notify", on_wake, a, err, errlen);
+	if (rc == CS_OK) {
+		snprintf(sub, sizeof(sub), "fleet.notify.%s", a->c->host);
+		rc = cs_fleet_bus_subscribe(*out, sub, on_wake, a, err, errlen);
+	}
+	if (rc)
+		say(a, "wake-ups unavailable (%s); polling only", err);
+	return CS_OK;
+}
+
 int cs_fleet_agent_run(const struct cs_fleet_agent_cfg *c, volatile sig_atomic_t *stop,
 		       cs_fleet_log_fn log, void *ud, char *err, size_t errlen)
 {
 	struct agent *a;
 	struct cs_fleet_bus_opts bo = { 0 };
-	char path[PATH_MAX], sub[128];
+	char path[PATH_MAX];
 	struct cs_store *st = NULL;
 	int rc;
-	double next_poll = 0, deadline;
+	double next_poll = 0, deadline, reopen_at = 0, reopen_ms = 1000, opened_at = 0;
 
 	if (sodium_init() < 0) {
 		cs__fleet_err(err, errlen, "libsodium cannot start: %s", cs__fleet_sodium_why());
@@ -1123,22 +1143,37 @@ int cs_fleet_agent_run(const struct cs_fleet_agent_cfg *c, volatile sig_atomic_t
 	bo.retry_connect = 1;
 	bo.on_state = on_state;
 	bo.ud = a;
-	rc = cs_fleet_bus_connect(&bo, &a->bus, err, errlen);
+	rc = open_bus(a, &bo, &a->bus, err, errlen);
 	if (rc)
 		goto out;
 	a->connected = 1;
-	rc = cs_fleet_bus_subscribe(a->bus, "fleet.notify", on_wake, a, err, errlen);
-	if (rc == CS_OK) {
-		snprintf(sub, sizeof(sub), "fleet.notify.%s", c->host);
-		rc = cs_fleet_bus_subscribe(a->bus, sub, on_wake, a, err, errlen);
-	}
-	if (rc)
-		say(a, "wake-ups unavailable (%s); polling only", err);
-	rc = CS_OK;
 	deadline = now_ms() + (double)(c->once_wait_ms > 0 ? c->once_wait_ms : 30000);
 	while (!*stop) {
 		double t = now_ms();
 
+		/* A connection the library gave up (a key refused twice in a
+		 * row, as in a rotation) is replaced, with back-off (a key
+		 * still refused closes the new one too): the old one is kept,
+		 * failing at once, until a new one is open. The back-off
+		 * starts again once a connection has lasted a minute. */
+		if (t >= reopen_at && cs_fleet_bus_closed(a->bus)) {
+			struct cs_fleet_bus *nb = NULL;
+			char e2[512];
+
+			if (open_bus(a, &bo, &nb, e2, sizeof(e2)) == CS_OK) {
+				say(a, "the connection was closed; a new one is open");
+				cs_fleet_bus_close(a->bus);
+				a->bus = nb;
+				a->woken = 1;
+			} else {
+				say(a, "the connection was closed; cannot open a new one: %s", e2);
+			}
+			opened_at = t;
+			reopen_at = t + reopen_ms + (double)randombytes_uniform((uint32_t)reopen_ms);
+			reopen_ms = reopen_ms * 2 > 60000 ? 60000 : reopen_ms * 2;
+		} else if (reopen_ms > 1000 && t - opened_at > 60000 && !cs_fleet_bus_closed(a->bus)) {
+			reopen_ms = 1000;
+		}
 		flush(a);
 		if (a->bundle_transient && t >= a->bundle_retry_at)
 			a->woken = 1;

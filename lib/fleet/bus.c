@@ -122,6 +122,16 @@ static void on_closed(natsConnection *nc, void *closure)
 	pthread_mutex_unlock(&b->mu);
 }
 
+int cs_fleet_bus_closed(struct cs_fleet_bus *b)
+{
+	int closed;
+
+	pthread_mutex_lock(&b->mu);
+	closed = b->closed;
+	pthread_mutex_unlock(&b->mu);
+	return closed;
+}
+
 void cs_fleet_bus_async_error(struct cs_fleet_bus *b, char *buf, size_t len)
 {
 	pthread_mutex_lock(&b->mu);
@@ -200,7 +210,9 @@ int cs_fleet_bus_connect(const struct cs_fleet_bus_opts *o, struct cs_fleet_bus 
 	if (s == NATS_OK)
 		s = natsOptions_SetMaxPingsOut(b->opts, 3);
 	if (s == NATS_OK && o->retry_connect)
-		s = natsOptions_SetRetryOnFailedConnect(b->opts, true, NULL, NULL);
+		/* Connected later, in the background: the same news as a
+		 * reconnect (the agent then looks for work at once). */
+		s = natsOptions_SetRetryOnFailedConnect(b->opts, true, on_reconnected, b);
 	if (s == NATS_OK && o->nkey_public && o->seed_path)
 		s = natsOptions_SetNKeyFromSeed(b->opts, o->nkey_public, o->seed_path);
 	if (s != NATS_OK) {

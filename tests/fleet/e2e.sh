@@ -305,6 +305,41 @@ collect
 [ "$(status_of "$H7" hostD)" = "done 30" ] || fail "after a good bundle, H7 on hostD: $(status_of "$H7" hostD)"
 ok "once a good bundle arrives, the refused hunt runs and its result replaces the refusal"
 
+# --- A key refused, then restored, while the agent runs ------------------
+# libnats gives a connection up for good when a server refuses the key twice
+# in a row; the agent opens a new one, with back-off, and works again once
+# the key is back. hostD's key is swapped for one no host holds.
+DKEY=$(awk -F'\t' '$1 == "hostD" { print $2 }' "$W/fleet/hosts.tsv")
+SKEY=$(grep -o 'nkey: "U[A-Z0-9]*"' "$W/stranger/f/nats-auth.conf" | head -1 | cut -d'"' -f2)
+[ -n "$DKEY" ] && [ -n "$SKEY" ] || fail "no key to swap (hostD: '$DKEY', other: '$SKEY')"
+sed "s/$DKEY/$SKEY/" "$W/fleet/nats-auth.conf" >"$W/auth-no-d.conf"
+# The program itself in the background (not the agent() function, whose
+# subshell a kill would leave its child running).
+"$CS" agent --config "$W/fleet/agents/hostD.conf" --root "$W/hosts/hostD" \
+	--state-dir "$W/state/hostD" >>"$W/agentD.log" 2>&1 &
+dpid=$!
+pids+=("$dpid")
+sleep 2
+"$NATS" reload "$W/nats" "$W/auth-no-d.conf"
+for t in $(seq 1 150); do
+	grep -q "the connection was closed" "$W/agentD.log" && break
+	sleep 0.2
+done
+grep -q "the connection was closed" "$W/agentD.log" ||
+	fail "the agent did not notice that its refused connection was given up"
+H7b=$(cs fleet hunt $F --host hostD --sweep files)
+"$NATS" reload "$W/nats" "$W/fleet/nats-auth.conf"
+for t in $(seq 1 30); do
+	collect 2
+	[ "$(status_of "$H7b" hostD)" = "done 30" ] && break
+done
+kill -0 "$dpid" 2>/dev/null || fail "the agent exited"
+kill "$dpid" 2>/dev/null || true
+wait "$dpid" 2>/dev/null || true
+[ "$(status_of "$H7b" hostD)" = "done 30" ] ||
+	fail "after the key came back: $(status_of "$H7b" hostD)"
+ok "a connection given up while the key was refused is replaced once the key is back ($(grep -c 'the connection was closed' "$W/agentD.log") tries)"
+
 # Rolled back: an older case publishes a lower version with the right key.
 OLD=$W/old.db
 "$CS" --quiet --db "$OLD" intel import "$W/intel/hashes.txt" >/dev/null
