@@ -39,7 +39,6 @@ struct agent {
 	struct cs_fleet_spool *spool;
 	volatile sig_atomic_t *stop;
 	volatile sig_atomic_t woken;
-	volatile sig_atomic_t connected;
 	cs_fleet_log_fn log;
 	void *ud;
 	char db[PATH_MAX];
@@ -113,7 +112,6 @@ static void on_state(void *ud, int connected)
 {
 	struct agent *a = ud;
 
-	a->connected = connected;
 	if (connected)
 		a->woken = 1;
 }
@@ -1146,7 +1144,6 @@ int cs_fleet_agent_run(const struct cs_fleet_agent_cfg *c, volatile sig_atomic_t
 	rc = open_bus(a, &bo, &a->bus, err, errlen);
 	if (rc)
 		goto out;
-	a->connected = 1;
 	deadline = now_ms() + (double)(c->once_wait_ms > 0 ? c->once_wait_ms : 30000);
 	while (!*stop) {
 		double t = now_ms();
