@@ -66,6 +66,7 @@ struct cs_tfilter {
 	unsigned char v4lens[33], nv4lens;
 	uint64_t v4b16[65536 / 64]; /* /16 prefixes under some IPv4 key */
 	uint64_t v4b8[4];           /* first numbers of those (from v4b16) */
+	uint64_t v4p2[4];           /* the first two bytes of those (v4p2_key) */
 	unsigned char cls[256];     /* C_* per byte */
 	int have_v6, have_url, have_email, have_names;
 	int tld_digits;   /* some key's last label is all digits */
@@ -132,14 +133,23 @@ static inline uint64_t load_upto8(const unsigned char *p, size_t len, const unsi
 static inline __attribute__((always_inline)) uint64_t label_hash(const unsigned char *p, size_t len,
                                                                const unsigned char *end)
 {
-	uint64_t h = (uint64_t)len * 0x9e3779b97f4a7c15ULL;
+	uint64_t h = (uint64_t)len * 0x9e3779b97f4a7c15ULL, h8, more;
 
-	while (len > 8) {
+	while (len > 16) {
 		h = (h ^ load_upto8(p, 8, end)) * 0xff51afd7ed558ccdULL;
 		h ^= h >> 32;
 		p += 8;
 		len -= 8;
 	}
+	/* 16 bytes or fewer left: the step over the first 8 is made and kept
+	 * only when there are more than 8, without a branch (the length of a
+	 * label in a log is as good as random). */
+	h8 = (h ^ load_upto8(p, 8, end)) * 0xff51afd7ed558ccdULL;
+	h8 ^= h8 >> 32;
+	more = 0 - (uint64_t)(len > 8); /* masks: GCC makes a select a branch */
+	h = (h8 & more) | (h & ~more);
+	p += 8 & more;
+	len -= 8 & more;
 	h = (h ^ load_upto8(p, len, end)) * 0xc4ceb9fe1a85ec53ULL;
 	return h ^ (h >> 29);
 }
@@ -441,6 +451,19 @@ static void add_net(struct cs_tfilter *t, const char *v, int cidr)
 	}
 }
 
+/* AVX2 and the bit instructions that come with it, unless CS_NO_AVX2 is
+ * set (the tests compare both paths). */
+static int cpu_fast(void)
+{
+#if TF_X86
+	return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi") &&
+	       __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("popcnt") &&
+	       !getenv("CS_NO_AVX2");
+#else
+	return 0;
+#endif
+}
+
 void cs__tfilter_free(struct cs_tfilter *t)
 {
 	if (!t)
@@ -454,6 +477,13 @@ void cs__tfilter_free(struct cs_tfilter *t)
 	free(t);
 }
 
+/* The first two bytes of a run of digits and dots as an index of 8 bits:
+ * their low nibbles ('0'-'9' are 0-9, '.' is 14). */
+static inline unsigned v4p2_key(unsigned c0, unsigned c1)
+{
+	return (c0 & 15u) << 4 | (c1 & 15u);
+}
+
 /* What is kept in memory only, from what is saved. */
 static void derive(struct cs_tfilter *t)
 {
@@ -463,6 +493,26 @@ static void derive(struct cs_tfilter *t)
 	for (v = 0; v < 256; v++)
 		if (t->v4b16[4 * v] | t->v4b16[4 * v + 1] | t->v4b16[4 * v + 2] | t->v4b16[4 * v + 3])
 			t->v4b8[v >> 6] |= 1ULL << (v & 63);
+	/* Every way of writing such a number in 1 to 3 digits, leading
+	 * zeros too (number_maybe reads what it finds), by its first two
+	 * bytes: "7." for 7, "19" for 19 and 198; and a leading dot. */
+	memset(t->v4p2, 0, sizeof(t->v4p2));
+	for (v = 0; v < 1110; v++) {
+		unsigned len = v < 10    ? 1
+		               : v < 110 ? 2
+		                         : 3,
+		         x = v - (len == 1   ? 0
+		                  : len == 2 ? 10
+		                             : 110);
+		unsigned d0 = len == 1 ? x : len == 2 ? x / 10 : x / 100;
+		unsigned d1 = len == 1 ? 0x0e : len == 2 ? x % 10 : x / 10 % 10;
+		unsigned key = v4p2_key(d0 | 0x30, d1 | 0x30);
+
+		if (x <= 255 && ((t->v4b8[x >> 6] >> (x & 63)) & 1))
+			t->v4p2[key >> 6] |= 1ULL << (key & 63);
+	}
+	for (v = 0; v < 16; v++)
+		t->v4p2[v4p2_key('.', v) >> 6] |= 1ULL << (v4p2_key('.', v) & 63);
 }
 
 int cs__tfilter_build(const struct cs_intel *in, struct cs_tfilter **out)
@@ -554,7 +604,7 @@ int cs__tfilter_build(const struct cs_intel *in, struct cs_tfilter **out)
 	derive(t);
 #if TF_X86
 	__builtin_cpu_init();
-	t->avx2 = __builtin_cpu_supports("avx2") && !getenv("CS_NO_AVX2");
+	t->avx2 = cpu_fast();
 #endif
 	*out = t;
 	return CS_OK;
@@ -577,8 +627,15 @@ static inline size_t label_start(const unsigned char *s, size_t a, size_t k, uin
 {
 	const unsigned char *p;
 
-	if (mask)
-		return *d ? base + 64 - (size_t)__builtin_clzll(*d) : a;
+	if (mask) {
+		/* No branch on whether a dot is left (a mask, not a select
+		 * GCC would make a branch): names have one label or more
+		 * below their last two as good as at random. */
+		size_t past = base + 64 - (size_t)__builtin_clzll(*d | 1),
+		       some = 0 - (size_t)(*d != 0);
+
+		return (past & some) | (a & ~some);
+	}
 	p = k > a ? memrchr(s + a, '.', k - a) : NULL;
 	return p ? (size_t)(p - s) + 1 : a;
 }
@@ -962,11 +1019,13 @@ static inline unsigned num3(const unsigned char *p, unsigned len)
  * The first two numbers are read from the dots' places: when they are
  * not two numbers of 1 to 3 digits up to 255, quad() fails too.
  */
-static int number_maybe(const struct cs_tfilter *t, const unsigned char *s, size_t b,
-                        const struct blk *k, uint64_t range, unsigned e)
+static inline __attribute__((always_inline)) int number_maybe(const struct cs_tfilter *t,
+                                                              const unsigned char *s, size_t b,
+                                                              uint64_t dot, uint64_t range,
+                                                              unsigned e)
 {
-	uint64_t d = k->dot & range & ~(1ULL << (e - 1)), d3 = d;
-	unsigned a0, d0, d1, v0, v1;
+	uint64_t d = dot & range & ~(1ULL << (e - 1)), d3 = d;
+	unsigned a0, d0, d1, v0, v1, key;
 
 	if (t->tld_digits)
 		return 1;
@@ -975,6 +1034,11 @@ static int number_maybe(const struct cs_tfilter *t, const unsigned char *s, size
 	if (!t->nv4lens || !d3) /* fewer than three dots */
 		return 0;
 	a0 = (unsigned)__builtin_ctzll(range);
+	/* Most runs are turned away by their first two bytes: no first
+	 * number of the intel's begins so. */
+	key = v4p2_key(s[b + a0], s[b + a0 + 1]);
+	if (!((t->v4p2[key >> 6] >> (key & 63)) & 1))
+		return 0;
 	d0 = (unsigned)__builtin_ctzll(d);
 	if (d0 == a0)
 		return 1; /* leading dots: run_maybe reads past them */
@@ -1014,7 +1078,8 @@ static inline uint64_t runs_holding(uint64_t runs, uint64_t ends, uint64_t x)
 	return (runs + x) & ends;
 }
 
-static uint64_t runs_to_look_at(const struct cs_tfilter *t, const struct blk *k, uint64_t below)
+static inline __attribute__((always_inline)) uint64_t
+runs_to_look_at(const struct cs_tfilter *t, const struct blk *k, uint64_t below)
 {
 	uint64_t runs = ~k->nn & below, ends = k->nn & (runs << 1), dots = k->dot & below;
 	uint64_t with_dot = runs_holding(runs, ends, dots), look, q;
@@ -1048,7 +1113,8 @@ static uint64_t runs_to_look_at(const struct cs_tfilter *t, const struct blk *k,
  * hunt reports the line that holds one). A run of 64 name characters or
  * more is bound and looked at alone.
  */
-size_t cs__tfilter_next(const struct cs_tfilter *t, const char *text, size_t from, size_t n)
+static inline __attribute__((always_inline)) size_t
+next_in(const struct cs_tfilter *t, const char *text, size_t from, size_t n, int fast)
 {
 	const unsigned char *s = (const unsigned char *)text;
 	unsigned want = (t->have_url || t->have_v6 ? WANT_COLON : 0) |
@@ -1063,7 +1129,7 @@ size_t cs__tfilter_next(const struct cs_tfilter *t, const char *text, size_t fro
 		unsigned lim;
 
 #if TF_X86
-		if (t->avx2)
+		if (fast)
 			blk_avx2(s + b, m, want, &k);
 		else
 #endif
@@ -1100,7 +1166,7 @@ size_t cs__tfilter_next(const struct cs_tfilter *t, const char *text, size_t fro
 				     (0u - (unsigned)(lower != 0));
 				range = ((1ULL << p) - 1) & ~((1ULL << st) - 1);
 				if (!((range & k.dot) && !(range & rm.oth) &&
-				      !number_maybe(t, s, b, &k, range, p)) &&
+				      !number_maybe(t, s, b, k.dot, range, p)) &&
 				    run_maybe(t, s, b + st, b + p, n, &rm))
 					return b + st;
 			}
@@ -1124,6 +1190,31 @@ size_t cs__tfilter_next(const struct cs_tfilter *t, const char *text, size_t fro
 		b = next;
 	}
 	return n;
+}
+
+#if TF_X86
+/* The loop compiled for AVX2 as a whole, with BMI1, BMI2 and POPCNT
+ * (cpu_fast checks them): the block's masks stay in registers, their
+ * constants are loaded once, and the bit counts are one instruction each. */
+__attribute__((target("avx2,bmi,bmi2,popcnt"))) static size_t
+next_avx2(const struct cs_tfilter *t, const char *text, size_t from, size_t n)
+{
+	return next_in(t, text, from, n, 1);
+}
+#endif
+
+static size_t next_plain(const struct cs_tfilter *t, const char *text, size_t from, size_t n)
+{
+	return next_in(t, text, from, n, 0);
+}
+
+size_t cs__tfilter_next(const struct cs_tfilter *t, const char *text, size_t from, size_t n)
+{
+#if TF_X86
+	if (t->avx2)
+		return next_avx2(t, text, from, n);
+#endif
+	return next_plain(t, text, from, n);
 }
 
 int cs__tfilter_any(const struct cs_tfilter *t, const char *s, size_t n)
@@ -1316,7 +1407,7 @@ int cs__tfilter_load(const void *p, size_t n, int borrow, struct cs_tfilter **ou
 	derive(t);
 #if TF_X86
 	__builtin_cpu_init();
-	t->avx2 = __builtin_cpu_supports("avx2") && !getenv("CS_NO_AVX2");
+	t->avx2 = cpu_fast();
 #endif
 	*out = t;
 	return CS_OK;

@@ -493,14 +493,15 @@ static void test_blocks(void **state)
 	assert_int_equal(both_whole(text, 300), 1);
 }
 
-/* Names are hashed eight bytes at a time: labels of 7 to 17 bytes, in
+/* Names are hashed eight bytes at a time: labels of 7 to 24 bytes, in
  * any case, with one byte changed anywhere, and ending at the text's last
  * byte (the loads must stop there), agree with the reference. */
 static void test_label_lengths(void **state)
 {
 	static const char *const names[] = {"ABCDEFGH.ijklmnopqrstuvw.X_Y-Z.example",
 	                                    "q.abcdefgh.IJKLMNOPQRSTUVW.x_y-z.EXAMPLE.",
-	                                    "AbCdEfGhIjKlMnOpQ.OrG", "abcdefghijklmnopq.org"};
+	                                    "AbCdEfGhIjKlMnOpQ.OrG", "abcdefghijklmnopq.org",
+	                                    "ABCDEFGHIJKLMNOP.qrstuvwxyzabcdefghijklmn.example"};
 	char text[128], *copy;
 	size_t i, k, n;
 
@@ -527,6 +528,62 @@ static void test_label_lengths(void **state)
 		snprintf(text, sizeof(text), "x %.*s", (int)n - 2, names[i]);
 		assert_int_equal(both_s(text), 0);
 	}
+}
+
+/* A run of digits and dots is turned away by its first two bytes unless
+ * some address of the intel begins so: every first number from 0 to 255,
+ * written with 1 to 3 digits (leading zeros too), before addresses under
+ * and beside the intel's, on both paths, agrees with the reference; and
+ * the hits it must find are found. */
+static void test_first_numbers(void **state)
+{
+	static const char csv[] = "type,value\nipv4,7.1.2.3\nipv4,42.1.2.3\n"
+	                          "cidr,198.18.0.0/15\ncidr,25.0.0.0/8\nipv4,0.9.9.9\n";
+	struct cs_import_stats st;
+	struct cs_intel *in = cs_intel_new();
+	struct cs_matcher *m[2];
+	static struct col a, b;
+	char text[256];
+	unsigned v, w, i;
+	size_t hits = 0, n;
+
+	(void)state;
+	assert_non_null(in);
+	assert_int_equal(cs_intel_set_format(in, "csv"), CS_OK);
+	assert_int_equal(cs_intel_import_mem(in, "first.csv", csv, strlen(csv), &st), CS_OK);
+	cs_intel_finalize(in);
+	m[0] = matcher_on(in, 0);
+	m[1] = matcher_on(in, 1);
+	for (v = 0; v < 256; v++) {
+		for (w = 1; w <= 3; w++) {
+			if ((v >= 10 && w < 2) || (v >= 100 && w < 3))
+				continue;
+			n = (size_t)snprintf(text, sizeof(text),
+			                     "%0*u.1.2.3 x %0*u.18.0.1\t%0*u.19.255.7,%0*u.9.9.9 "
+			                     "%0*u.1.2\n",
+			                     (int)w, v, (int)w, v, (int)w, v, (int)w, v, (int)w, v);
+			for (i = 0; i < 2; i++) {
+				memset(&a, 0, sizeof(a));
+				memset(&b, 0, sizeof(b));
+				assert_int_equal(cs__match_text(m[i], text, n, on_text, &a), 0);
+				assert_int_equal(cs__match_text_ref(m[i], text, n, on_text, &b), 0);
+				if (strcmp(a.out, b.out) != 0)
+					fail_msg("path %u: fast and reference differ on "
+					         "[%s]:\nfast:\n%s"
+					         "reference:\n%s",
+					         i, text, a.out, b.out);
+				if (cs__tfilter_next(m[i]->tf, text, 0, n) > n)
+					fail_msg("past the end on [%s]", text);
+			}
+			hits += a.n;
+		}
+	}
+	/* 7.1.2.3, 42.1.2.3, 198.18.0.1, 198.19.255.7, 0.9.9.9 and the four
+	 * under 25/8, written as inet_pton reads them (no leading zeros). */
+	assert_int_equal(hits, 9);
+	cs_matcher_free(m[0]);
+	cs_matcher_free(m[1]);
+	cs_intel_free(in);
 }
 
 /* A line that holds NUL bytes, lines over the cap and a last line
@@ -676,8 +733,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_texts),         cmocka_unit_test(test_blocks),
 	        cmocka_unit_test(test_label_lengths), cmocka_unit_test(test_logs),
-	        cmocka_unit_test(test_log_edges),     cmocka_unit_test(test_gzip_time),
-	        cmocka_unit_test(test_json_quick),
+	        cmocka_unit_test(test_first_numbers), cmocka_unit_test(test_log_edges),
+	        cmocka_unit_test(test_gzip_time),     cmocka_unit_test(test_json_quick),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -17,6 +17,7 @@ static const char tm_intel_csv[] =
         "domain,1.2.3.example\n"
         "domain,abcdefgh.ijklmnopqrstuvw.x_y-z.example\n"
         "domain,abcdefghijklmnopq.org\n"
+        "domain,abcdefghijklmnop.qrstuvwxyzabcdefghijklmn.example\n"
         "ipv4,127.0.0.66\n"
         "ipv4,198.51.100.7\n"
         "cidr,203.0.113.0/24\n"
