@@ -1097,6 +1097,51 @@ runs_to_look_at(const struct cs_tfilter *t, const struct blk *k, uint64_t below)
 }
 
 /*
+ * run_maybe for the run [b + st, b + p) of a block, which holds a dot and
+ * a byte that is neither a digit nor a dot: the names of a log. When it
+ * neither starts nor ends with a byte run_maybe trims ('.', '-', '_') and
+ * the intel has no digests, what run_maybe would do is name_maybe over
+ * the whole run with the block's dots, done here without the checks that
+ * cannot fail. Anything else goes to run_maybe.
+ */
+static inline __attribute__((always_inline)) int name_run(const struct cs_tfilter *t,
+                                                          const unsigned char *s, size_t b,
+                                                          unsigned st, unsigned p, size_t n,
+                                                          const struct rmask *rm, uint64_t range)
+{
+	const unsigned char *end = s + n, *w = s + b;
+	unsigned c0 = w[st], c1 = w[p - 1], l1, l2, first = 1;
+	uint64_t d, h, some;
+
+	if (t->hex_lens || c0 == '.' || c0 == '-' || c0 == '_' || c1 == '.' || c1 == '-' ||
+	    c1 == '_')
+		return run_maybe(t, s, b + st, b + p, n, rm);
+	if (!t->have_names)
+		return 0;
+	d = rm->dot & range; /* a dot inside: not at either end */
+	l1 = 64 - (unsigned)__builtin_clzll(d);
+	h = label_hash(w + l1, p - l1, end);
+	if (!tld_has(t, h))
+		return 0;
+	if (t->single_label && probe(t, h, TAG_NAME))
+		return 1;
+	for (;;) {
+		d &= ~(1ULL << (l1 - 1));
+		some = 0 - (uint64_t)(d != 0); /* a mask, not a branch */
+		l2 = (unsigned)(((64 - (unsigned)__builtin_clzll(d | 1)) & some) | (st & ~some));
+		h = label_join(h, label_hash(w + l2, l1 - 1 - l2, end));
+		if (first && !sld_has(t, h))
+			return 0; /* no key of two labels or more ends so */
+		if (probe(t, h, TAG_NAME))
+			return 1;
+		if (l2 == st)
+			return 0;
+		l1 = l2;
+		first = 0;
+	}
+}
+
+/*
  * The first byte, at or after `from`, of a token of s[from, n) that some
  * indicator might match (match_int.h). The text goes by in blocks of 64
  * bytes, classified into masks (AVX2 or scalar: the same masks, so the
@@ -1154,6 +1199,7 @@ next_in(const struct cs_tfilter *t, const char *text, size_t from, size_t n, int
 		rm.oth = ~(k.dig | k.dot);
 		while (ev) {
 			unsigned p = (unsigned)__builtin_ctzll(ev), st;
+			int maybe;
 
 			ev &= ev - 1;
 			if ((look >> p) & 1) {
@@ -1165,9 +1211,14 @@ next_in(const struct cs_tfilter *t, const char *text, size_t from, size_t n, int
 				st = (64 - (unsigned)__builtin_clzll(lower | 1)) &
 				     (0u - (unsigned)(lower != 0));
 				range = ((1ULL << p) - 1) & ~((1ULL << st) - 1);
-				if (!((range & k.dot) && !(range & rm.oth) &&
-				      !number_maybe(t, s, b, k.dot, range, p)) &&
-				    run_maybe(t, s, b + st, b + p, n, &rm))
+				if (range & rm.oth)
+					maybe = name_run(t, s, b, st, p, n, &rm, range);
+				else if (range & k.dot)
+					maybe = number_maybe(t, s, b, k.dot, range, p) &&
+					        run_maybe(t, s, b + st, b + p, n, &rm);
+				else
+					maybe = run_maybe(t, s, b + st, b + p, n, &rm);
+				if (maybe)
 					return b + st;
 			}
 			if ((k.nul >> p) & 1)
