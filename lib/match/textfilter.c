@@ -458,7 +458,7 @@ static int cpu_fast(void)
 #if TF_X86
 	return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi") &&
 	       __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("popcnt") &&
-	       !getenv("CS_NO_AVX2");
+	       __builtin_cpu_supports("lzcnt") && !getenv("CS_NO_AVX2");
 #else
 	return 0;
 #endif
@@ -1244,10 +1244,10 @@ next_in(const struct cs_tfilter *t, const char *text, size_t from, size_t n, int
 }
 
 #if TF_X86
-/* The loop compiled for AVX2 as a whole, with BMI1, BMI2 and POPCNT
- * (cpu_fast checks them): the block's masks stay in registers, their
+/* The loop compiled for AVX2 as a whole, with BMI1, BMI2, POPCNT and
+ * LZCNT (cpu_fast checks them): the block's masks stay in registers, their
  * constants are loaded once, and the bit counts are one instruction each. */
-__attribute__((target("avx2,bmi,bmi2,popcnt"))) static size_t
+__attribute__((target("avx2,bmi,bmi2,popcnt,lzcnt"))) static size_t
 next_avx2(const struct cs_tfilter *t, const char *text, size_t from, size_t n)
 {
 	return next_in(t, text, from, n, 1);
