@@ -815,9 +815,8 @@ struct blk {
 	uint64_t nn;    /* not a name character */
 	uint64_t dot;   /* '.' */
 	uint64_t dig;   /* '0'-'9' */
-	uint64_t colon; /* ':', when wanted */
+	uint64_t sp; /* ':' (when wanted) and NUL bytes of the text: rare, told apart by reading */
 	uint64_t hex16; /* the first byte of each 16-byte quarter that is all hex, when wanted */
-	uint64_t nul;   /* NUL bytes of the text */
 };
 
 static uint64_t quarters(uint64_t hex)
@@ -851,9 +850,8 @@ static void blk_scalar(const struct cs_tfilter *t, const unsigned char *s, size_
 	k->nn = nn;
 	k->dot = dot;
 	k->dig = dig;
-	k->colon = want & WANT_COLON ? colon : 0;
+	k->sp = (want & WANT_COLON ? colon : 0) | nul;
 	k->hex16 = want & WANT_HEX ? quarters(hex) : 0;
-	k->nul = nul;
 }
 
 #if TF_X86
@@ -884,10 +882,10 @@ __attribute__((target("avx2"))) static inline uint32_t nonname32(const unsigned 
 #define NIB_DIGIT 0x80
 #define NIB_NAME  0x9b
 #define NIB_HEX   0x84
-__attribute__((target("avx2"))) static inline void half_avx2(const unsigned char *p,
+__attribute__((target("avx2"))) static inline void half_avx2(const unsigned char *p, unsigned want,
                                                              uint32_t *nn, uint32_t *dot,
-                                                             uint32_t *dig, uint32_t *colon,
-                                                             uint32_t *hex, uint32_t *nul)
+                                                             uint32_t *dig, uint32_t *sp,
+                                                             uint32_t *hex)
 {
 	const __m256i hi_t = _mm256_setr_epi8(0, 0, 0x08, (char)0x80, 0x05, 0x12, 0x05, 0x02, 0, 0,
 	                                      0, 0, 0, 0, 0, 0, 0, 0, 0x08, (char)0x80, 0x05,
@@ -907,10 +905,12 @@ __attribute__((target("avx2"))) static inline void half_avx2(const unsigned char
 	        _mm256_cmpeq_epi8(_mm256_and_si256(cls, _mm256_set1_epi8((char)NIB_NAME)), zero));
 	*dig = (uint32_t)_mm256_movemask_epi8(cls);
 	*dot = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('.')));
-	*colon = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(':')));
 	*hex = ~(uint32_t)_mm256_movemask_epi8(
 	        _mm256_cmpeq_epi8(_mm256_and_si256(cls, _mm256_set1_epi8((char)NIB_HEX)), zero));
-	*nul = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, zero));
+	*sp = (uint32_t)_mm256_movemask_epi8(
+	        want & WANT_COLON ? _mm256_or_si256(_mm256_cmpeq_epi8(v, zero),
+	                                            _mm256_cmpeq_epi8(v, _mm256_set1_epi8(':')))
+	                          : _mm256_cmpeq_epi8(v, zero));
 }
 
 /* The same masks as blk_scalar, two loads of 32 bytes; m < 64 bytes (the
@@ -919,21 +919,20 @@ __attribute__((target("avx2"))) static void blk_avx2(const unsigned char *s, siz
                                                      unsigned want, struct blk *k)
 {
 	unsigned char tail[64];
-	uint32_t nn[2], dot[2], dig[2], colon[2], hex[2], nul[2];
+	uint32_t nn[2], dot[2], dig[2], sp[2], hex[2];
 
 	if (m < 64) {
 		memset(tail, 0, sizeof(tail));
 		memcpy(tail, s, m);
 		s = tail;
 	}
-	half_avx2(s, &nn[0], &dot[0], &dig[0], &colon[0], &hex[0], &nul[0]);
-	half_avx2(s + 32, &nn[1], &dot[1], &dig[1], &colon[1], &hex[1], &nul[1]);
+	half_avx2(s, want, &nn[0], &dot[0], &dig[0], &sp[0], &hex[0]);
+	half_avx2(s + 32, want, &nn[1], &dot[1], &dig[1], &sp[1], &hex[1]);
 	k->nn = (uint64_t)nn[1] << 32 | nn[0];
 	k->dot = (uint64_t)dot[1] << 32 | dot[0];
 	k->dig = (uint64_t)dig[1] << 32 | dig[0];
-	k->colon = want & WANT_COLON ? (uint64_t)colon[1] << 32 | colon[0] : 0;
+	k->sp = ((uint64_t)sp[1] << 32 | sp[0]) & (m < 64 ? (1ULL << m) - 1 : ~0ULL);
 	k->hex16 = want & WANT_HEX ? quarters((uint64_t)hex[1] << 32 | hex[0]) : 0;
-	k->nul = ((uint64_t)nul[1] << 32 | nul[0]) & (m < 64 ? (1ULL << m) - 1 : ~0ULL);
 }
 
 __attribute__((target("avx2"))) static void bounds_avx2(const struct cs_tfilter *t,
@@ -1096,6 +1095,19 @@ runs_to_look_at(const struct cs_tfilter *t, const struct blk *k, uint64_t below)
 	return look;
 }
 
+/* run_maybe for the run [b + st, b + p) of the block at b, with its masks. */
+static int run_block(const struct cs_tfilter *t, const unsigned char *s, size_t b, unsigned st,
+                     unsigned p, size_t n, uint64_t dot, uint64_t oth)
+{
+	struct rmask rm;
+
+	rm.ok = 1;
+	rm.base = b;
+	rm.dot = dot;
+	rm.oth = oth;
+	return run_maybe(t, s, b + st, b + p, n, &rm);
+}
+
 /*
  * run_maybe for the run [b + st, b + p) of a block, which holds a dot and
  * a byte that is neither a digit nor a dot: the names of a log. When it
@@ -1104,10 +1116,9 @@ runs_to_look_at(const struct cs_tfilter *t, const struct blk *k, uint64_t below)
  * the whole run with the block's dots, done here without the checks that
  * cannot fail. Anything else goes to run_maybe.
  */
-static inline __attribute__((always_inline)) int name_run(const struct cs_tfilter *t,
-                                                          const unsigned char *s, size_t b,
-                                                          unsigned st, unsigned p, size_t n,
-                                                          const struct rmask *rm, uint64_t range)
+static inline __attribute__((always_inline)) int
+name_run(const struct cs_tfilter *t, const unsigned char *s, size_t b, unsigned st, unsigned p,
+         size_t n, uint64_t dot, uint64_t oth, uint64_t range)
 {
 	const unsigned char *end = s + n, *w = s + b;
 	unsigned c0 = w[st], c1 = w[p - 1], l1, l2, first = 1;
@@ -1115,10 +1126,10 @@ static inline __attribute__((always_inline)) int name_run(const struct cs_tfilte
 
 	if (t->hex_lens || c0 == '.' || c0 == '-' || c0 == '_' || c1 == '.' || c1 == '-' ||
 	    c1 == '_')
-		return run_maybe(t, s, b + st, b + p, n, rm);
+		return run_block(t, s, b, st, p, n, dot, oth);
 	if (!t->have_names)
 		return 0;
-	d = rm->dot & range; /* a dot inside: not at either end */
+	d = dot & range; /* a dot inside: not at either end */
 	l1 = 64 - (unsigned)__builtin_clzll(d);
 	h = label_hash(w + l1, p - l1, end);
 	if (!tld_has(t, h))
@@ -1170,7 +1181,7 @@ next_in(const struct cs_tfilter *t, const char *text, size_t from, size_t n, int
 		size_t m = n - b < 64 ? n - b : 64, next, ri, rj;
 		struct blk k;
 		struct rmask rm;
-		uint64_t ev, look, below;
+		uint64_t ev, look, below, oth;
 		unsigned lim;
 
 #if TF_X86
@@ -1192,11 +1203,8 @@ next_in(const struct cs_tfilter *t, const char *text, size_t from, size_t n, int
 		next = b + lim;
 		below = ~0ULL >> (64 - lim); /* lim is 1 to 64: no branch */
 		look = runs_to_look_at(t, &k, below);
-		ev = look | ((k.colon | k.nul) & below);
-		rm.ok = 1;
-		rm.base = b;
-		rm.dot = k.dot;
-		rm.oth = ~(k.dig | k.dot);
+		ev = look | (k.sp & below);
+		oth = ~(k.dig | k.dot);
 		while (ev) {
 			unsigned p = (unsigned)__builtin_ctzll(ev), st;
 			int maybe;
@@ -1211,20 +1219,21 @@ next_in(const struct cs_tfilter *t, const char *text, size_t from, size_t n, int
 				st = (64 - (unsigned)__builtin_clzll(lower | 1)) &
 				     (0u - (unsigned)(lower != 0));
 				range = ((1ULL << p) - 1) & ~((1ULL << st) - 1);
-				if (range & rm.oth)
-					maybe = name_run(t, s, b, st, p, n, &rm, range);
+				if (range & oth)
+					maybe = name_run(t, s, b, st, p, n, k.dot, oth, range);
 				else if (range & k.dot)
 					maybe = number_maybe(t, s, b, k.dot, range, p) &&
-					        run_maybe(t, s, b + st, b + p, n, &rm);
+					        run_block(t, s, b, st, p, n, k.dot, oth);
 				else
-					maybe = run_maybe(t, s, b + st, b + p, n, &rm);
+					maybe = run_block(t, s, b, st, p, n, k.dot, oth);
 				if (maybe)
 					return b + st;
 			}
-			if ((k.nul >> p) & 1)
-				return b + p;
-			if ((k.colon >> p) & 1) {
+			if ((k.sp >> p) & 1) {
 				size_t at = b + p, after;
+
+				if (!s[at])
+					return at; /* a NUL, or else a ':' */
 
 				if (t->have_url && at + 2 < n && s[at + 1] == '/' && s[at + 2] == '/' &&
 				    url_maybe(t, s, lo, n, at))
