@@ -40,6 +40,7 @@
 #include <string.h>
 
 #if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
 #include <immintrin.h>
 #define TF_X86 1
 #else
@@ -456,9 +457,14 @@ static void add_net(struct cs_tfilter *t, const char *v, int cidr)
 static int cpu_fast(void)
 {
 #if TF_X86
+	unsigned a, b, c = 0, d;
+
+	/* LZCNT is CPUID 0x80000001 ECX bit 5 (clang's builtin has no name for it). */
+	if (!__get_cpuid(0x80000001u, &a, &b, &c, &d))
+		c = 0;
 	return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi") &&
 	       __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("popcnt") &&
-	       __builtin_cpu_supports("lzcnt") && !getenv("CS_NO_AVX2");
+	       (c & (1u << 5)) && !getenv("CS_NO_AVX2");
 #else
 	return 0;
 #endif
