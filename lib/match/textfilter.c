@@ -72,7 +72,7 @@ struct cs_tfilter {
 	int have_v6, have_url, have_email, have_names;
 	int tld_digits;   /* some key's last label is all digits */
 	int single_label; /* some name key has no dot */
-	int avx2;
+	int avx2;         /* the AVX2 path (cpu_fast) */
 	int borrowed; /* the arrays point into a snapshot (cs__tfilter_load) */
 };
 
@@ -459,6 +459,7 @@ static int cpu_fast(void)
 #if TF_X86
 	unsigned a, b, c = 0, d;
 
+	__builtin_cpu_init();
 	/* LZCNT is CPUID 0x80000001 ECX bit 5 (clang's builtin has no name for it). */
 	if (!__get_cpuid(0x80000001u, &a, &b, &c, &d))
 		c = 0;
@@ -493,7 +494,7 @@ static inline unsigned v4p2_key(unsigned c0, unsigned c1)
 /* What is kept in memory only, from what is saved. */
 static void derive(struct cs_tfilter *t)
 {
-	unsigned v;
+	unsigned v, len;
 
 	memset(t->v4b8, 0, sizeof(t->v4b8));
 	for (v = 0; v < 256; v++)
@@ -503,20 +504,17 @@ static void derive(struct cs_tfilter *t)
 	 * zeros too (number_maybe reads what it finds), by its first two
 	 * bytes: "7." for 7, "19" for 19 and 198; and a leading dot. */
 	memset(t->v4p2, 0, sizeof(t->v4p2));
-	for (v = 0; v < 1110; v++) {
-		unsigned len = v < 10    ? 1
-		               : v < 110 ? 2
-		                         : 3,
-		         x = v - (len == 1   ? 0
-		                  : len == 2 ? 10
-		                             : 110);
-		unsigned d0 = len == 1 ? x : len == 2 ? x / 10 : x / 100;
-		unsigned d1 = len == 1 ? 0x0e : len == 2 ? x % 10 : x / 10 % 10;
-		unsigned key = v4p2_key(d0 | 0x30, d1 | 0x30);
+	for (len = 1; len <= 3; len++)
+		for (v = 0; v < 256; v++) {
+			/* v in len digits: its first digit, then its second or '.' */
+			unsigned c0 = '0' + v / (len == 3 ? 100 : len == 2 ? 10 : 1) % 10;
+			unsigned c1 = len == 1 ? '.' : '0' + v / (len == 3 ? 10 : 1) % 10;
+			unsigned key = v4p2_key(c0, c1);
 
-		if (x <= 255 && ((t->v4b8[x >> 6] >> (x & 63)) & 1))
-			t->v4p2[key >> 6] |= 1ULL << (key & 63);
-	}
+			if ((len > 1 || v < 10) && (len > 2 || v < 100) &&
+			    ((t->v4b8[v >> 6] >> (v & 63)) & 1))
+				t->v4p2[key >> 6] |= 1ULL << (key & 63);
+		}
 	for (v = 0; v < 16; v++)
 		t->v4p2[v4p2_key('.', v) >> 6] |= 1ULL << (v4p2_key('.', v) & 63);
 }
@@ -608,10 +606,7 @@ int cs__tfilter_build(const struct cs_intel *in, struct cs_tfilter **out)
 		}
 	}
 	derive(t);
-#if TF_X86
-	__builtin_cpu_init();
 	t->avx2 = cpu_fast();
-#endif
 	*out = t;
 	return CS_OK;
 }
@@ -1186,7 +1181,6 @@ next_in(const struct cs_tfilter *t, const char *text, size_t from, size_t n, int
 	while (b < n) {
 		size_t m = n - b < 64 ? n - b : 64, next, ri, rj;
 		struct blk k;
-		struct rmask rm;
 		uint64_t ev, look, below, oth;
 		unsigned lim;
 
@@ -1197,8 +1191,8 @@ next_in(const struct cs_tfilter *t, const char *text, size_t from, size_t n, int
 #endif
 			blk_scalar(t, s + b, m, want, &k);
 		if (!k.nn) {
-			rm.ok = 0;
-			rm.base = 0;
+			struct rmask rm = {0};
+
 			bounds(t, s, lo, n, b, &ri, &rj);
 			if (run_maybe(t, s, ri, rj, n, &rm))
 				return b;
@@ -1471,10 +1465,7 @@ int cs__tfilter_load(const void *p, size_t n, int borrow, struct cs_tfilter **ou
 		                            (is_hex((unsigned)i) ? C_HEX : 0) |
 		                            ((unsigned)i - '0' < 10u ? C_DIGIT : 0));
 	derive(t);
-#if TF_X86
-	__builtin_cpu_init();
 	t->avx2 = cpu_fast();
-#endif
 	*out = t;
 	return CS_OK;
 }
